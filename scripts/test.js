@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// npm test: every test/**/*.test.ts under uvu, with c8 coverage, ending with the plain
+// line "N passed, N failed[, N skipped]" that CI reads.
+// Optional arguments narrow the run: `npm test -- isa` runs files whose path contains "isa".
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const covDir = join(root, 'coverage', 'tmp');
+rmSync(join(root, 'coverage'), { recursive: true, force: true });
+mkdirSync(covDir, { recursive: true });
+
+const files = walk(join(root, 'test')).sort().filter((f) => filters.every((x) => f.includes(x)));
+let passed = 0, failed = 0, skipped = 0;
+
+function runFile(file) {
+  // One process per file: a failing or hanging file cannot take the others with it, and
+  // files that start Z3's worker threads end cleanly.
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/uvu-file.js'), file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, NODE_V8_COVERAGE: covDir },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    child.on('close', (code) => {
+      const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) || [])[1] || 0);
+      const total = num('Total'), ok = num('Passed'), skip = num('Skipped');
+      passed += ok;
+      skipped += skip;
+      let bad = total - ok - skip;
+      if (code !== 0 && bad === 0) bad = 1; // crashed before reporting
+      failed += bad;
+      if (bad) console.log(`FAILED: ${file}`);
+      resolve();
+    });
+  });
+}
+
+const jobs = Number(process.env.TEST_JOBS || 2);
+const queue = [...files];
+await Promise.all(Array.from({ length: jobs }, async () => {
+  while (queue.length) await runFile(queue.shift());
+}));
+// Coverage of src/ by the whole run (c8 reads the V8 profiles the children wrote).
+await new Promise((done) => {
+  const c8 = spawn(process.execPath, [join(root, 'node_modules/c8/bin/c8.js'), 'report', '--temp-directory', covDir,
+    '--reporter=text-summary', '--reporter=json-summary', '--report-dir', join(root, 'coverage'),
+    '--include', 'src/**', '--exclude-after-remap'], { cwd: root, stdio: 'inherit' });
+  c8.on('close', done);
+});
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed ? 1 : 0);
