@@ -1,0 +1,110 @@
+// Proof runner: a property is a claim written once over Bits<V, B> about named inputs. To prove
+// it, the claim is built with the Z3 backend over symbolic inputs and its negation is checked:
+// UNSAT = proved. A model is a counterexample: its inputs become bigints and the very same claim
+// is evaluated with the concrete backend to show that it really fails (replay).
+import type { Bits } from '../src/bv/bits.ts';
+import { concreteBits } from '../src/bv/concrete.ts';
+import { z3Bits, z3Context, type Z3BV } from '../src/bv/z3.ts';
+import type { Tnum } from '../src/domains/tnum.ts';
+import { formatTnum } from '../src/domains/tnum-notation.ts';
+
+/** How a claim names its inputs: plain values, or tnums (two values: NAME.value, NAME.mask). */
+export interface Inputs<V> {
+  val(name: string): V;
+  tnum(name: string): Tnum<V>;
+}
+
+export interface Property {
+  readonly name: string;
+  /** The claim that must hold for every value of the inputs (same code for both backends). */
+  claim<V, B>(bv: Bits<V, B>, x: Inputs<V>): B;
+}
+
+export type Verdict = 'proved' | 'counterexample' | 'timeout' | 'unknown';
+
+export interface ProofResult {
+  name: string;
+  width: number;
+  result: Verdict;
+  ms: number;
+  /** Input values of a counterexample (tnum inputs as NAME.value / NAME.mask). */
+  counterexample?: Record<string, bigint>;
+  /** The claim evaluated concretely on the counterexample (false = the failure is real). */
+  replayed?: boolean;
+  /** Z3's reason when the result is unknown / timeout. */
+  reason?: string;
+}
+
+/** Inputs backed by fresh Z3 constants, recorded so a model can be read back. */
+function symbolicInputs(ctx: Awaited<ReturnType<typeof z3Context>>, width: number, prefix: string) {
+  const vars = new Map<string, Z3BV>();
+  const get = (name: string): Z3BV => {
+    let v = vars.get(name);
+    if (!v) vars.set(name, (v = ctx.BitVec.const(`${prefix}${name}`, width)));
+    return v;
+  };
+  const inputs: Inputs<Z3BV> = { val: get, tnum: (n) => ({ value: get(`${n}.value`), mask: get(`${n}.mask`) }) };
+  return { vars, inputs };
+}
+
+/** Inputs with fixed concrete values (missing names read as 0). */
+export function concreteInputs(values: Record<string, bigint>): Inputs<bigint> {
+  const get = (name: string): bigint => values[name] ?? 0n;
+  return { val: get, tnum: (n) => ({ value: get(`${n}.value`), mask: get(`${n}.mask`) }) };
+}
+
+/** Evaluate the property concretely on some inputs. */
+export function replay(p: Property, width: number, values: Record<string, bigint>): boolean {
+  return p.claim(concreteBits(width), concreteInputs(values));
+}
+
+let counter = 0;
+
+/** Prove `p` at `width` within `timeoutMs`. */
+export async function prove(p: Property, width: number, timeoutMs = 60_000): Promise<ProofResult> {
+  const ctx = await z3Context();
+  const bv = z3Bits(ctx, width);
+  const { vars, inputs } = symbolicInputs(ctx, width, `q${counter++}_`);
+  const t0 = performance.now();
+  const claim = p.claim(bv, inputs);
+  const solver = new ctx.Solver();
+  solver.set('timeout', timeoutMs);
+  solver.add(claim.not());
+  const sat = await solver.check();
+  const ms = Math.round(performance.now() - t0);
+  const base = { name: p.name, width, ms };
+  try {
+    if (sat === 'unsat') return { ...base, result: 'proved' };
+    if (sat === 'unknown') {
+      const reason = solver.reasonUnknown();
+      return { ...base, result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
+    }
+    const model = solver.model();
+    const counterexample: Record<string, bigint> = {};
+    for (const [name, v] of vars) counterexample[name] = model.eval(v, true).value();
+    return { ...base, result: 'counterexample', counterexample, replayed: replay(p, width, counterexample) };
+  } finally {
+    solver.release();
+  }
+}
+
+/** A counterexample in kernel notation: tnum inputs as `(0x..; 0x..)`, plain values in hex. */
+export function formatCounterexample(cex: Record<string, bigint>): string {
+  const parts: string[] = [];
+  const seen = new Set<string>();
+  for (const key of Object.keys(cex).sort()) {
+    const m = /^(.*)\.(value|mask)$/.exec(key);
+    if (m) {
+      if (seen.has(m[1])) continue;
+      seen.add(m[1]);
+      parts.push(`${m[1]}=${formatTnum({ value: cex[`${m[1]}.value`] ?? 0n, mask: cex[`${m[1]}.mask`] ?? 0n })}`);
+    } else parts.push(`${key}=0x${cex[key].toString(16)}`);
+  }
+  return parts.join(' ');
+}
+
+/** One line per result, for reports. */
+export function formatResult(r: ProofResult): string {
+  const cex = r.counterexample ? `  ${formatCounterexample(r.counterexample)}${r.replayed === false ? ' (replayed: fails concretely)' : r.replayed ? ' (replay did NOT fail!)' : ''}` : '';
+  return `${r.result.padEnd(14)} ${String(r.ms).padStart(7)} ms  ${r.width}-bit  ${r.name}${cex}${r.reason ? `  [${r.reason}]` : ''}`;
+}

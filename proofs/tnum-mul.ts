@@ -1,0 +1,84 @@
+// Lemmas for the inductive soundness proof of tnum multiplication at full width (see
+// proofs/TNUM_MUL.md for the invariant and how the lemmas compose). Every lemma calls the step
+// functions of src/domains/tnum.ts (tnumMulStep, tnumMulCgo22Step) — the code the drivers run.
+import type { Bits } from '../src/bv/bits.ts';
+import * as T from '../src/domains/tnum.ts';
+import type { Tnum } from '../src/domains/tnum.ts';
+import type { Inputs, Property } from './runner.ts';
+
+function wfIn<V, B>(bv: Bits<V, B>, t: Tnum<V>, x: V): B {
+  return bv.andB(T.tnumWellFormed(bv, t), T.tnumContains(bv, t, x));
+}
+
+/** The multiplier / multiplicand parts of any step: x' >> 1 ∈ γ(a'), q << 1 ∈ γ(b'), both well-formed. */
+function shiftsOk<V, B>(bv: Bits<V, B>, s: { a: Tnum<V>; b: Tnum<V> }, x: V, q: V): B {
+  return bv.andB(wfIn(bv, s.a, bv.lshrN(x, 1)), wfIn(bv, s.b, bv.shlN(q, 1)));
+}
+
+/** The state tnums (acc, A, B) and their members (p, x', q), all well-formed. */
+function stepInputs<V, B>(bv: Bits<V, B>, i: Inputs<V>) {
+  const acc = i.tnum('acc'), A = i.tnum('A'), Bt = i.tnum('B');
+  const p = i.val('p'), x = i.val('x'), q = i.val('q');
+  const hyp = bv.andB(wfIn(bv, acc, p), wfIn(bv, A, x), wfIn(bv, Bt, q));
+  return { acc, A, Bt, p, x, q, hyp };
+}
+
+/** Lemmas of the 6.18 tnum_mul. */
+export function mulStepLemmas(): Property[] {
+  return [
+    {
+      name: 'mul 6.18 base: 0 ∈ γ(acc₀)',
+      claim: <V, B>(bv: Bits<V, B>): B => wfIn(bv, T.tnumConst(bv, bv.zero), bv.zero),
+    },
+    {
+      // p = (x mod 2^i)·y, x' = x >> i, q = y << i  ⇒  p + bit0(x')·q = (x mod 2^(i+1))·y ∈ γ(acc').
+      name: "mul 6.18 step: p ∈ acc, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q ∈ acc'",
+      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+        const { acc, A, Bt, p, x, q, hyp } = stepInputs(bv, i);
+        const s = T.tnumMulStep(bv, { acc, a: A, b: Bt });
+        const next = bv.add(p, bv.ite(bv.bit(x, 0), q, bv.zero));
+        return bv.implies(hyp, bv.andB(wfIn(bv, s.acc, next), shiftsOk(bv, s, x, q)));
+      },
+    },
+    {
+      name: 'mul 6.18 exit: A = (0; 0) ⇒ step leaves acc and A unchanged',
+      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+        const acc = i.tnum('acc'), Bt = i.tnum('B');
+        const A = T.tnumConst(bv, bv.zero);
+        const s = T.tnumMulStep(bv, { acc, a: A, b: Bt });
+        return bv.andB(T.tnumEq(bv, s.acc, acc), T.tnumEq(bv, s.a, A));
+      },
+    },
+    {
+      name: 'mulCgo22 base: 0 ∈ γ(accM₀)',
+      claim: <V, B>(bv: Bits<V, B>): B => wfIn(bv, T.tnumConst(bv, bv.zero), bv.zero),
+    },
+    {
+      // p = (x mod 2^i)·y − (a.v mod 2^i)·b.v, x' = x >> i, q = y << i, B.value = b.v << i.
+      name: "mulCgo22 step: p ∈ accM, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q − bit0(A.v)·B.v ∈ accM'",
+      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+        const { acc, A, Bt, p, x, q, hyp } = stepInputs(bv, i);
+        const s = T.tnumMulCgo22Step(bv, { accM: acc, a: A, b: Bt });
+        const next = bv.sub(bv.add(p, bv.ite(bv.bit(x, 0), q, bv.zero)), bv.ite(bv.bit(A.value, 0), Bt.value, bv.zero));
+        return bv.implies(hyp, bv.andB(wfIn(bv, s.accM, next), shiftsOk(bv, s, x, q)));
+      },
+    },
+    {
+      name: 'mulCgo22 exit: A = (0; 0) ⇒ step leaves accM and A unchanged',
+      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+        const acc = i.tnum('acc'), Bt = i.tnum('B');
+        const A = T.tnumConst(bv, bv.zero);
+        const s = T.tnumMulCgo22Step(bv, { accM: acc, a: A, b: Bt });
+        return bv.andB(T.tnumEq(bv, s.accM, acc), T.tnumEq(bv, s.a, A));
+      },
+    },
+    {
+      // The driver's last line: a.v·b.v + P ∈ γ(add(const(a.v·b.v), accM)) when P ∈ γ(accM).
+      name: 'mulCgo22 final: P ∈ accM ⇒ a.v·b.v + P ∈ add(const(a.v·b.v), accM)',
+      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+        const acc = i.tnum('accM'), p = i.val('p'), k = i.val('k');
+        return bv.implies(wfIn(bv, acc, p), wfIn(bv, T.tnumAdd(bv, T.tnumConst(bv, k), acc), bv.add(k, p)));
+      },
+    },
+  ];
+}

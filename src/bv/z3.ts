@@ -1,0 +1,93 @@
+// Z3 backend of the bit-vector interface: values are Z3 bit-vector terms, booleans Z3 Bool terms.
+//
+// The domain operators in src/domains run unchanged on this backend and build the formula of
+// their own result; proofs/ then asks Z3 whether a property of that formula can fail.
+//
+// z3-solver runs Z3 as WebAssembly with worker threads: create the Context once (z3Context())
+// and reuse it for every query; a process that used it does not exit by itself, so callers end
+// it explicitly (process.exit) when done.
+import { init } from 'z3-solver';
+import type { BitVec, Bool, Context } from 'z3-solver';
+import type { Bits } from './bits.ts';
+
+export type Z3Ctx = Context<'main'>;
+export type Z3BV = BitVec<number, 'main'>;
+export type Z3Bool = Bool<'main'>;
+
+let shared: Promise<Z3Ctx> | undefined;
+
+/** The process-wide Z3 context (initialised on first use). */
+export function z3Context(): Promise<Z3Ctx> {
+  shared ??= init().then(({ Context }) => new Context('main'));
+  return shared;
+}
+
+const rings = new WeakMap<Z3Ctx, Map<number, Bits<Z3BV, Z3Bool>>>();
+
+/** Bits<BitVec, Bool> at `width` over ctx (cached per context and width). */
+export function z3Bits(ctx: Z3Ctx, width: number): Bits<Z3BV, Z3Bool> {
+  let m = rings.get(ctx);
+  if (!m) rings.set(ctx, (m = new Map()));
+  let b = m.get(width);
+  if (!b) m.set(width, (b = makeZ3(ctx, width)));
+  return b;
+}
+
+function makeZ3(ctx: Z3Ctx, width: number): Bits<Z3BV, Z3Bool> {
+  const val = (x: bigint | number): Z3BV => ctx.BitVec.val(BigInt.asUintN(width, BigInt(x)), width);
+  const amount = (n: number): Z3BV => val(Math.min(n, width));
+  const T = ctx.Bool.val(true);
+  const F = ctx.Bool.val(false);
+  return {
+    width,
+    backend: 'z3',
+    c: val,
+    zero: val(0),
+    one: val(1),
+    ones: val(-1),
+    add: (a, b) => a.add(b),
+    sub: (a, b) => a.sub(b),
+    mul: (a, b) => a.mul(b),
+    neg: (a) => a.neg(),
+    and: (a, b) => a.and(b),
+    or: (a, b) => a.or(b),
+    xor: (a, b) => a.xor(b),
+    not: (a) => a.not(),
+    udiv: (a, b) => a.udiv(b),
+    urem: (a, b) => a.urem(b),
+    shl: (a, n) => a.shl(n),
+    lshr: (a, n) => a.lshr(n),
+    ashr: (a, n) => a.shr(n),
+    // SMT-LIB shifts already give 0 / sign fill for amounts ≥ width; clamp so the constant fits.
+    shlN: (a, n) => (n === 0 ? a : a.shl(amount(n))),
+    lshrN: (a, n) => (n === 0 ? a : a.lshr(amount(n))),
+    ashrN: (a, n) => (n === 0 ? a : a.shr(amount(n))),
+    eq: (a, b) => a.eq(b),
+    ne: (a, b) => a.neq(b),
+    ult: (a, b) => a.ult(b),
+    ule: (a, b) => a.ule(b),
+    ugt: (a, b) => a.ugt(b),
+    uge: (a, b) => a.uge(b),
+    slt: (a, b) => a.slt(b),
+    sle: (a, b) => a.sle(b),
+    sgt: (a, b) => a.sgt(b),
+    sge: (a, b) => a.sge(b),
+    T,
+    F,
+    bool: (x) => (x ? T : F),
+    andB: (...xs) => (xs.length === 0 ? T : xs.length === 1 ? xs[0] : ctx.And(...xs)),
+    orB: (...xs) => (xs.length === 0 ? F : xs.length === 1 ? xs[0] : ctx.Or(...xs)),
+    notB: (a) => a.not(),
+    implies: (a, b) => ctx.Implies(a, b),
+    ite: (c, a, b) => ctx.If(c, a, b) as Z3BV,
+    iteB: (c, a, b) => ctx.If(c, a, b) as Z3Bool,
+    bit: (a, i) => a.extract(i, i).eq(val(1).extract(0, 0)),
+    known: (a) => (ctx.isBitVecVal(a) ? a.value() : undefined),
+    knownB: (a) => (ctx.isTrue(a) ? true : ctx.isFalse(a) ? false : undefined),
+  };
+}
+
+/** A fresh symbolic value named `name`. */
+export function z3Var(ctx: Z3Ctx, name: string, width: number): Z3BV {
+  return ctx.BitVec.const(name, width);
+}

@@ -1,0 +1,59 @@
+// bpfsynth's command line: `bpfsynth <command> [options]`.
+import { parseCommand, type Command } from './args.ts';
+import { UsageError, describe } from './errors.ts';
+import { info } from './cmd-info.ts';
+import { disasmCmd } from './cmd-disasm.ts';
+import { asmCmd } from './cmd-asm.ts';
+
+const COMMANDS: Command[] = [info, disasmCmd, asmCmd];
+
+const VERSION = '0.1.0';
+
+function mainUsage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `usage: bpfsynth <command> [options]
+
+bpfsynth: eBPF bytecode tools: read, run, check, prove and optimize BPF programs.
+
+commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
+
+Run 'bpfsynth <command> --help' for a command's options. --debug shows stack traces.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      const sub = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      console.log(sub ? sub.usage : mainUsage());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      console.log(`bpfsynth ${VERSION}`);
+      return 0;
+    }
+    const cmd = COMMANDS.find((c) => c.name === name);
+    if (!cmd) throw new UsageError(`unknown command '${name}' (see 'bpfsynth --help')`);
+    const parsed = parseCommand(cmd, rest);
+    if (parsed === 'help') {
+      console.log(cmd.usage);
+      return 0;
+    }
+    return await cmd.run(parsed);
+  } catch (e) {
+    const { code, message } = describe(e);
+    console.error(`bpfsynth: ${message}`);
+    if (debug && e instanceof Error) console.error(e.stack);
+    return code;
+  }
+}
+
+// Run when executed directly (bin/bpfsynth.js or tsx src/cli/main.ts).
+const invoked = process.argv[1] ?? '';
+if (/(src[\\/]cli[\\/]main\.ts|bin[\\/]bpfsynth(\.js)?)$/.test(invoked) || process.env.BPFSYNTH_MAIN === '1') {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,76 @@
+// Width changes of a scalar: coerce_reg_to_size (BPF_END truncation), coerce_reg_to_size_sx
+// (64-bit MOVSX) and coerce_subreg_to_size_sx (32-bit MOVSX), kernel/bpf/verifier.c.
+import { type ScalarState, type D, type KernelFlavor, LINUX_6_18, scalarConst, markUnbounded32, iteState, isConst64 } from './scalar.ts';
+import { tnumUnknown, tnumRange, tnumCast, tnumSubreg, tnumConst } from './tnum.ts';
+import { regBoundsSync } from './sync.ts';
+
+/** Sign-extend the low `bits` bits of x within its ring. */
+const sextN = <V, B>(r: import('../bv/bits.ts').Bits<V, B>, x: V, bits: number): V => r.ashrN(r.shlN(x, r.width - bits), r.width - bits);
+
+/** (a ≥s 0) == (b ≥s 0). */
+const sameSign = <V, B>(r: import('../bv/bits.ts').Bits<V, B>, a: V, b: V): B => {
+  const pa = r.sge(a, r.zero), pb = r.sge(b, r.zero);
+  return r.iteB(pa, pb, r.notB(pb));
+};
+
+/**
+ * coerce_reg_to_size(size bytes, size < 8): var_off cast; u64 bounds masked when they agree
+ * above the size, else [0, mask]; s64 = u64; 32-bit bounds forgotten when size < 4; sync.
+ */
+export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor = LINUX_6_18): ScalarState<V> {
+  const q = d.u64;
+  const mask = q.c((1n << BigInt(size * 8)) - 1n);
+  const hiMask = q.not(mask);
+  const same = q.eq(q.and(s.umin, hiMask), q.and(s.umax, hiMask));
+  const umin = q.ite(same, q.and(s.umin, mask), q.zero);
+  const umax = q.ite(same, q.and(s.umax, mask), mask);
+  let r: ScalarState<V> = { ...s, varOff: tnumCast(q, s.varOff, size), umin, umax, smin: umin, smax: umax };
+  if (size < 4) r = markUnbounded32(d, r);
+  return regBoundsSync(d, r, fl);
+}
+
+/** coerce_reg_to_size_sx (r = (s8|s16|s32) r). No sync, as in the kernel. */
+export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32): ScalarState<V> {
+  const q = d.u64, h = d.u32;
+  const konst = scalarConst(d, sextN(q, s.varOff.value, bits));
+  // smin and smax agree above `bits`: the sign-extended low parts, ordered, if of one sign
+  const topEq = q.eq(q.lshrN(s.smax, bits), q.lshrN(s.smin, bits));
+  const a = sextN(q, s.smax, bits), b = sextN(q, s.smin, bits);
+  const hi = q.ite(q.sgt(a, b), a, b), lo = q.ite(q.slt(a, b), a, b);
+  const ranged: ScalarState<V> = {
+    varOff: tnumRange(q, lo, hi),
+    smin: lo, smax: hi, umin: lo, umax: hi,
+    s32min: d.lo32(lo), s32max: d.lo32(hi), u32min: d.lo32(lo), u32max: d.lo32(hi),
+  };
+  const half = 1n << BigInt(bits - 1);
+  const def: ScalarState<V> = {
+    varOff: tnumUnknown(q),
+    smin: q.c(-half), smax: q.c(half - 1n), s32min: h.c(-half), s32max: h.c(half - 1n),
+    umin: q.zero, umax: q.ones, u32min: h.zero, u32max: h.ones,
+  };
+  return iteState(d, isConst64(d, s), konst, iteState(d, q.andB(topEq, sameSign(q, lo, hi)), ranged, def));
+}
+
+/** coerce_subreg_to_size_sx (w = (s8|s16) w): only var_off and the 32-bit bounds change. */
+export function coerceSubregToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16): ScalarState<V> {
+  const q = d.u64, h = d.u32;
+  // constant (64-bit tnum): var_off = the sign-extended low part as a 64-bit constant
+  const cv = sextN(q, s.varOff.value, bits);
+  const c32 = d.lo32(cv);
+  const konst: ScalarState<V> = { ...s, varOff: tnumConst(q, cv), s32min: c32, s32max: c32, u32min: c32, u32max: c32 };
+  const topEq = h.eq(h.lshrN(s.s32max, bits), h.lshrN(s.s32min, bits));
+  const a = sextN(h, s.s32max, bits), b = sextN(h, s.s32min, bits);
+  const hi = h.ite(h.sgt(a, b), a, b), lo = h.ite(h.slt(a, b), a, b);
+  const ranged: ScalarState<V> = {
+    ...s,
+    s32min: lo, s32max: hi, u32min: lo, u32max: hi,
+    varOff: tnumSubreg(q, tnumRange(q, d.sext32(lo), d.sext32(hi))),
+  };
+  const half = 1n << BigInt(bits - 1);
+  const def: ScalarState<V> = {
+    ...s,
+    s32min: h.c(-half), s32max: h.c(half - 1n), u32min: h.zero, u32max: h.ones,
+    varOff: tnumSubreg(q, tnumUnknown(q)),
+  };
+  return iteState(d, isConst64(d, s), konst, iteState(d, h.andB(topEq, sameSign(h, lo, hi)), ranged, def));
+}

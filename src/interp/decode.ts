@@ -1,0 +1,212 @@
+// Pre-decoding: turn instruction slots into a compact Int32Array the loop can switch on.
+//
+// Four words per slot:
+//   [0] internal opcode | dst << 8
+//   [1] source operand index into the register file: 0..10 for registers, or a constant
+//       slot >= CONST_BASE holding the instruction's immediate (sign-extended to 64 bits).
+//       So K and X forms share one case in the loop.
+//   [2] memory offset, or absolute jump/call target
+//   [3] auxiliary immediate (helper id, atomic op, LD_ABS offset, lddw high half...)
+// Several programs (the entry and its tail-call targets) are decoded into one array; each is
+// followed by a sentinel slot that faults with 'fell-off-end'.
+import { toOp, type Op } from '../isa/op.ts';
+import type { Program } from '../isa/program.ts';
+import { CODE_TAG, FIRST_MAP_REGION, MAP_TAG, TAG } from './layout.ts';
+
+/** Register-file index of the first constant slot. */
+export const CONST_BASE = 16;
+
+// Internal opcodes. ALU ops come in 64/32 pairs, conditions in 64/32 pairs.
+export const O = {
+  INVALID: 0,
+  ADD64: 1, SUB64: 2, MUL64: 3, DIV64: 4, SDIV64: 5, OR64: 6, AND64: 7, LSH64: 8, RSH64: 9,
+  NEG64: 10, MOD64: 11, SMOD64: 12, XOR64: 13, MOV64: 14, ARSH64: 15, MOVSX64_8: 16,
+  MOVSX64_16: 17, MOVSX64_32: 18,
+  ADD32: 21, SUB32: 22, MUL32: 23, DIV32: 24, SDIV32: 25, OR32: 26, AND32: 27, LSH32: 28, RSH32: 29,
+  NEG32: 30, MOD32: 31, SMOD32: 32, XOR32: 33, MOV32: 34, ARSH32: 35, MOVSX32_8: 36, MOVSX32_16: 37,
+  LE16: 40, LE32: 41, NOP: 42, SWAP16: 43, SWAP32: 44, SWAP64: 45,
+  JA: 50,
+  JEQ: 51, JGT: 52, JGE: 53, JSET: 54, JNE: 55, JSGT: 56, JSGE: 57, JLT: 58, JLE: 59, JSLT: 60, JSLE: 61,
+  JEQ32: 71, JGT32: 72, JGE32: 73, JSET32: 74, JNE32: 75, JSGT32: 76, JSGE32: 77, JLT32: 78,
+  JLE32: 79, JSLT32: 80, JSLE32: 81,
+  CALL: 90, CALL_LOCAL: 91, EXIT: 92,
+  LDDW: 100, LDABS: 101, LDIND: 102,
+  LDXB: 110, LDXH: 111, LDXW: 112, LDXDW: 113, LDXSB: 114, LDXSH: 115, LDXSW: 116,
+  STB: 120, STH: 121, STW: 122, STDW: 123,
+  ATOMIC: 130,
+  BAD_JUMP: 140, FELL_OFF: 141,
+} as const;
+
+const ALU_BASE: Record<string, number> = {
+  add: O.ADD64, sub: O.SUB64, mul: O.MUL64, div: O.DIV64, sdiv: O.SDIV64, or: O.OR64, and: O.AND64,
+  lsh: O.LSH64, rsh: O.RSH64, neg: O.NEG64, mod: O.MOD64, smod: O.SMOD64, xor: O.XOR64, mov: O.MOV64,
+  arsh: O.ARSH64,
+};
+const JCOND_BASE: Record<string, number> = {
+  jeq: O.JEQ, jgt: O.JGT, jge: O.JGE, jset: O.JSET, jne: O.JNE, jsgt: O.JSGT, jsge: O.JSGE,
+  jlt: O.JLT, jle: O.JLE, jslt: O.JSLT, jsle: O.JSLE,
+};
+const LDX_CODE: Record<number, number> = { 1: O.LDXB, 2: O.LDXH, 4: O.LDXW, 8: O.LDXDW };
+const LDXSX_CODE: Record<number, number> = { 1: O.LDXSB, 2: O.LDXSH, 4: O.LDXSW };
+const ST_CODE: Record<number, number> = { 1: O.STB, 2: O.STH, 4: O.STW, 8: O.STDW };
+const ATOMIC_SUB: Record<string, number> = { add: 0, or: 1, and: 2, xor: 3, xchg: 4, cmpxchg: 5, load_acq: 6, store_rel: 7 };
+
+export interface Decoded {
+  readonly code: Int32Array;
+  /** Register-file initial contents for the constant slots (lo, hi), from index CONST_BASE. */
+  readonly constLo: Int32Array;
+  readonly constHi: Int32Array;
+  /** Global slot of each program's first instruction. */
+  readonly entries: readonly number[];
+  /** For each global slot: index of the program it belongs to. */
+  readonly progOf: Int32Array;
+  /** For each global slot: the slot number inside its own program (what faults report). */
+  readonly localPc: Int32Array;
+  /** Why slot i is invalid (only for INVALID slots). */
+  readonly invalid: Map<number, string>;
+  /** For BAD_JUMP sentinels: the slot whose jump target was outside the program. */
+  readonly badJumpFrom: Map<number, number>;
+}
+
+/** Decode `progs` (entry first) into one array. `nMaps` bounds lddw map indices. */
+export function decodePrograms(progs: readonly Program[], nMaps: number): Decoded {
+  const words: number[] = [];
+  const cLo: number[] = [];
+  const cHi: number[] = [];
+  const entries: number[] = [];
+  const progOf: number[] = [];
+  const localPc: number[] = [];
+  const invalid = new Map<number, string>();
+  const badJumpFrom = new Map<number, number>();
+  const fixups: { at: number; from: number; target: number; prog: number }[] = [];
+
+  const constSlot = (lo: number, hi: number): number => {
+    cLo.push(lo | 0);
+    cHi.push(hi | 0);
+    return CONST_BASE + cLo.length - 1;
+  };
+  const emit = (op: number, dst: number, src: number, w2: number, w3: number, prog: number, pc: number): void => {
+    words.push(op | (dst << 8), src, w2 | 0, w3 | 0);
+    progOf.push(prog);
+    localPc.push(pc);
+  };
+
+  progs.forEach((prog, p) => {
+    const entry = words.length / 4;
+    entries.push(entry);
+    const n = prog.insns.length;
+    for (let pc = 0; pc < n; pc++) {
+      let op: Op;
+      try {
+        op = toOp(prog.insns, pc);
+      } catch (e) {
+        invalid.set(entry + pc, (e as Error).message);
+        emit(O.INVALID, 0, 0, 0, 0, p, pc);
+        continue;
+      }
+      const g = entry + pc;
+      const jump = (opc: number, dst: number, src: number, off: number): void => {
+        const target = pc + 1 + off;
+        emit(opc, dst, src, 0, 0, p, pc);
+        fixups.push({ at: g, from: pc, target, prog: p });
+      };
+      const srcOf = (o: { reg: number } | { imm: number }): number =>
+        'reg' in o ? o.reg : constSlot(o.imm, o.imm >> 31);
+      switch (op.kind) {
+        case 'alu': {
+          let c: number;
+          if (op.op === 'movsx') {
+            c = op.ext === 8 ? O.MOVSX64_8 : op.ext === 16 ? O.MOVSX64_16 : O.MOVSX64_32;
+          } else c = ALU_BASE[op.op];
+          if (op.width === 32) c += 20;
+          emit(c, op.dst, srcOf(op.src), 0, 0, p, pc);
+          break;
+        }
+        case 'end': {
+          const c = op.order === 'le'
+            ? (op.bits === 16 ? O.LE16 : op.bits === 32 ? O.LE32 : O.NOP)
+            : (op.bits === 16 ? O.SWAP16 : op.bits === 32 ? O.SWAP32 : O.SWAP64);
+          emit(c, op.dst, 0, 0, 0, p, pc);
+          break;
+        }
+        case 'ja':
+          jump(O.JA, 0, 0, op.off);
+          break;
+        case 'jcond':
+          jump(JCOND_BASE[op.op] + (op.width === 32 ? 20 : 0), op.dst, srcOf(op.src), op.off);
+          break;
+        case 'call':
+          if (op.callKind === 'local') jump(O.CALL_LOCAL, 0, 0, op.imm);
+          else if (op.callKind === 'helper') emit(O.CALL, 0, 0, 0, op.imm, p, pc);
+          else emit(O.CALL, 0, 0, 0, -1, p, pc); // kfuncs: unknown helper
+          break;
+        case 'exit':
+          emit(O.EXIT, 0, 0, 0, 0, p, pc);
+          break;
+        case 'lddw': {
+          let lo = op.lo, hi = op.hi, bad = '';
+          const ps = op.pseudo;
+          if (ps === 1 || ps === 5) { // map by index (MAP_FD is read as an index too)
+            if (op.lo >>> 0 >= nMaps) bad = `map index ${op.lo} out of range`;
+            lo = op.lo; hi = MAP_TAG;
+          } else if (ps === 2 || ps === 6) { // pointer into the value of array map `lo`, offset hi
+            if (op.lo >>> 0 >= nMaps) bad = `map index ${op.lo} out of range`;
+            lo = op.hi; hi = TAG + FIRST_MAP_REGION + op.lo;
+          } else if (ps === 4) { // address of a subprogram
+            lo = pc + 1 + op.lo; hi = CODE_TAG;
+          } else if (ps !== 0) bad = `unsupported lddw src=${ps}`;
+          if (bad) {
+            invalid.set(g, bad);
+            emit(O.INVALID, 0, 0, 0, 0, p, pc);
+          } else emit(O.LDDW, op.dst, 0, lo, hi, p, pc);
+          invalid.set(g + 1, 'jump into the middle of lddw');
+          emit(O.INVALID, 0, 0, 0, 0, p, pc + 1);
+          pc++;
+          break;
+        }
+        case 'ldabs':
+          emit(O.LDABS, 0, 0, op.size, op.imm, p, pc);
+          break;
+        case 'ldind':
+          emit(O.LDIND, 0, op.src, op.size, op.imm, p, pc);
+          break;
+        case 'ldx':
+          emit(op.signed ? LDXSX_CODE[op.size] : LDX_CODE[op.size], op.dst, op.src, op.off, 0, p, pc);
+          break;
+        case 'st':
+          emit(ST_CODE[op.size], op.dst, constSlot(op.imm, op.imm >> 31), op.off, 0, p, pc);
+          break;
+        case 'stx':
+          emit(ST_CODE[op.size], op.dst, op.src, op.off, 0, p, pc);
+          break;
+        case 'atomic':
+          emit(O.ATOMIC, op.dst, op.src, op.off, ATOMIC_SUB[op.op] | (op.fetch ? 8 : 0) | (op.size === 8 ? 16 : 0), p, pc);
+          break;
+      }
+    }
+    emit(O.FELL_OFF, 0, 0, 0, 0, p, n);
+  });
+
+  for (const f of fixups) {
+    const n = progs[f.prog].insns.length;
+    let target: number;
+    if (f.target >= 0 && f.target < n) target = entries[f.prog] + f.target;
+    else {
+      target = words.length / 4;
+      badJumpFrom.set(target, f.from);
+      emit(O.BAD_JUMP, 0, 0, 0, 0, f.prog, f.from);
+    }
+    words[f.at * 4 + 2] = target;
+  }
+
+  return {
+    code: Int32Array.from(words),
+    constLo: Int32Array.from(cLo),
+    constHi: Int32Array.from(cHi),
+    entries,
+    progOf: Int32Array.from(progOf),
+    localPc: Int32Array.from(localPc),
+    invalid,
+    badJumpFrom,
+  };
+}

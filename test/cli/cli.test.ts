@@ -1,0 +1,117 @@
+// The command line as a user meets it: help, usage errors (exit 2), bad input (exit 1, one
+// line, no stack trace), and outputs that are whole or absent.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+
+const t = suite('cli');
+const tmp = mkdtempSync(join(tmpdir(), 'bpfsynth-cli-'));
+
+/** Run main() in-process, capturing output. */
+async function run(args: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
+  if (stdin !== undefined) {
+    // stdin cases go through a real process
+    const r = spawnSync(process.execPath, ['bin/bpfsynth.js', ...args], { input: stdin, encoding: 'utf8' });
+    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  }
+  let out = '', err = '';
+  const log = console.log, error = console.error, write = process.stdout.write;
+  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
+  console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    console.log = log;
+    console.error = error;
+    process.stdout.write = write;
+  }
+}
+
+t('--help everywhere', async () => {
+  const top = await run(['--help']);
+  assert.is(top.code, 0);
+  assert.match(top.out, /usage: bpfsynth <command>/);
+  for (const cmd of ['info', 'disasm', 'asm']) {
+    const r = await run([cmd, '--help']);
+    assert.is(r.code, 0, cmd);
+    assert.match(r.out, new RegExp(`usage: bpfsynth ${cmd}`));
+  }
+});
+
+t('usage errors exit 2', async () => {
+  assert.is((await run(['frobnicate'])).code, 2);
+  const r = await run(['info', '--bogus', 'x.o']);
+  assert.is(r.code, 2);
+  assert.match(r.err, /Unknown option '--bogus'/);
+  assert.is((await run(['info'])).code, 2);
+  assert.is((await run(['asm', 'x.s'])).code, 2);
+  assert.is((await run(['disasm', '--syntax', 'intel', 'x'])).code, 2);
+});
+
+t('missing file: one line naming it, exit 1', async () => {
+  const r = await run(['info', 'nope.o']);
+  assert.is(r.code, 1);
+  assert.is(r.err, 'bpfsynth: nope.o: no such file\n');
+});
+
+t('non-BPF ELF and garbage: one line, exit 1, no stack', async () => {
+  const x86 = new Uint8Array(readFileSync('corpus/xdp_pktcntr.o'));
+  x86[18] = 62;
+  writeFileSync(join(tmp, 'x86.o'), x86);
+  const r = await run(['info', join(tmp, 'x86.o')]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /^bpfsynth: .*x86\.o: not a BPF object: e_machine is 62 \(x86-64\), expected 247 \(BPF\)\n$/);
+  writeFileSync(join(tmp, 'junk.bin'), new Uint8Array([1, 2, 3]));
+  const j = await run(['disasm', '--raw', join(tmp, 'junk.bin')]);
+  assert.is(j.code, 1);
+  assert.match(j.err, /junk\.bin: bytecode length 3 is not a multiple of 8/);
+  assert.not.match(j.err, /\n\s+at /);
+});
+
+t('info lists programs and maps', async () => {
+  const r = await run(['info', 'corpus/xdp_firewall.o', '--json']);
+  assert.is(r.code, 0);
+  const j = JSON.parse(r.out);
+  assert.equal(j.programs.map((p: { name: string }) => p.name), ['xdp_firewall']);
+  assert.equal(j.maps.map((m: { type: string }) => m.type), ['hash', 'lpm_trie', 'percpu_array']);
+  assert.is(j.maps[1].keySize, 8);
+});
+
+t('disasm from stdin hex, both syntaxes', async () => {
+  const hex = 'b7 00 00 00 02 00 00 00\n95 00 00 00 00 00 00 00\n';
+  const r = await run(['disasm'], hex);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /0:\tb7 00 00 00 02 00 00 00\tr0 = 0x2/);
+  const k = await run(['disasm', '--syntax', 'kernel', '-'], hex);
+  assert.match(k.out, /0: \(b7\) r0 = 2\n1: \(95\) exit/);
+  const bad = await run(['disasm'], 'b7 0');
+  assert.is(bad.code, 1);
+  assert.is(bad.err, "bpfsynth: stdin:1:4: odd number of hex digits in '0' (each byte needs two)\n");
+});
+
+t('asm writes atomically; an error leaves no output file', async () => {
+  writeFileSync(join(tmp, 'ok.s'), 'r0 = 2\nexit\n');
+  const out = join(tmp, 'ok.bin');
+  assert.is((await run(['asm', join(tmp, 'ok.s'), '-o', out])).code, 0);
+  assert.equal([...readFileSync(out)], [0xb7, 0, 0, 0, 2, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]);
+  writeFileSync(join(tmp, 'bad.s'), 'r0 = 2\nr0 +== 1\n');
+  const bad = join(tmp, 'bad.bin');
+  const r = await run(['asm', join(tmp, 'bad.s'), '-o', bad]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /bad\.s:2:\d+: /);
+  assert.not.ok(existsSync(bad));
+  assert.equal(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
+});
+
+t('--debug shows the stack of an error', async () => {
+  const r = await run(['info', 'nope.o', '--debug']);
+  assert.is(r.code, 1);
+  assert.match(r.err, /\n\s+at /);
+});
+
+t.run();
