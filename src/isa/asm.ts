@@ -62,7 +62,7 @@ function stripLine(raw: string): { code: string; offset: number; opcode?: number
   const kernelPrefix = /^\s*\d+:\s*\(([0-9a-f]{2})\)\s*/.exec(s);
   // the kernel log tells lddw from mov only by its opcode: `(18) r1 = 0x0`
   const opcode = kernelPrefix ? parseInt(kernelPrefix[1], 16) : undefined;
-  const llvmPrefix = /^\s*\d+:\t(?:[0-9a-f]{2} ){7}[0-9a-f]{2}(?: (?:[0-9a-f]{2} ){7}[0-9a-f]{2})?\t/.exec(s);
+  const llvmPrefix = /^\s*\d+:\t(?:(?:[0-9a-f]{2} ){7}[0-9a-f]{2}(?: (?:[0-9a-f]{2} ){7}[0-9a-f]{2})?\t)?/.exec(s);
   const m = kernelPrefix ?? llvmPrefix;
   if (m) {
     offset = m[0].length;

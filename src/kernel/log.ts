@@ -204,6 +204,7 @@ export function parseVerifierLog(log: string): VerifierLog {
       continue;
     }
     role = undefined;
+    if (s === '') continue;
     if ((m = RE.func.exec(s))) {
       funcs.push({ index: Number(m[1]), start: Number(m[2]) });
       continue;
@@ -248,9 +249,8 @@ function errorBefore(lines: readonly string[], records: readonly LogRecord[], en
   const other = new Set(records.filter((r) => r.kind === 'other').map((r) => r.line));
   const out: string[] = [];
   for (let i = end - 1; i >= 0; i--) {
-    if (isNoise(lines[i]) && !other.has(i)) continue;
-    if (!other.has(i)) break;
     if (isNoise(lines[i])) continue;
+    if (!other.has(i)) break;
     out.unshift(lines[i]);
   }
   return out.length ? out.join('\n') : undefined;

@@ -1,0 +1,337 @@
+// The interpreter's state: register file, arena with its region table, maps, packet bounds,
+// outputs. `execute` (vm.ts) runs the loop over it; this file lays memory out, resolves
+// addresses on the slow path and prepares each run.
+import type { Program } from '../isa/program.ts';
+import { ctxKind, ctxLoad, ctxStore, fillSkb, fillXdp, isL2, SKB_SIZE, XDP_MD_SIZE, type CtxKind, type SkbFields, type XdpFields } from './context.ts';
+import { CONST_BASE, decodePrograms, type Decoded } from './decode.ts';
+import {
+  CTX_CAPACITY, F_BADADDR, F_CTX, F_NULL, F_OK, F_OOB, F_READONLY, FIRST_MAP_REGION, MAX_FRAMES,
+  REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
+} from './layout.ts';
+import { BpfMap } from './maps.ts';
+
+/** XDP under test_run: page-sized frame, 256 bytes headroom, 320 bytes skb_shared_info tailroom. */
+export const XDP_FRAME = 4096;
+export const XDP_HEADROOM = 256;
+export const XDP_TAILROOM = 320;
+/** sizeof(struct xdp_frame): adjust_head/meta may not move data below it. */
+export const XDP_FRAME_STRUCT = 40;
+/** skb under test_run: NET_SKB_PAD headroom, then the frame, then shared-info tailroom. */
+export const SKB_HEADROOM = 64;
+export const ETH_HLEN = 14;
+
+export interface PrepareOptions {
+  /** Tail-call targets; a prog_array value i means tailTargets[i]. They share the entry's maps. */
+  tailTargets?: readonly Program[];
+  /** Largest packet a run may pass (skb types; XDP is limited to its linear frame). Default 4096. */
+  maxPacket?: number;
+  /** Default instruction limit per run (default 1,000,000, the verifier's complexity limit). */
+  stepLimit?: number;
+}
+
+/** What a helper or the loop captured. */
+export type OutputRecord =
+  | { kind: 'printk'; text: string }
+  | { kind: 'ringbuf'; map: number; data: Uint8Array }
+  | { kind: 'perf'; map: number; index: number; data: Uint8Array };
+
+export class Machine {
+  readonly dec: Decoded;
+  readonly prog: Program;
+  readonly ctxKind: CtxKind;
+  readonly l2: boolean;
+  readonly maps: BpfMap[];
+  /** Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates. */
+  readonly RL: Int32Array;
+  readonly RH: Int32Array;
+  // Arena and region table.
+  readonly buf: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  readonly nreg: number;
+  readonly rBase: Int32Array;
+  /** Valid offsets of region i: [rLo[i], rHi[i]). */
+  readonly rLo: Int32Array;
+  readonly rHi: Int32Array;
+  /** 1 when a load / store of region i needs no more than the bounds check. */
+  readonly rdFast: Uint8Array;
+  readonly wrFast: Uint8Array;
+  readonly writable: Uint8Array;
+  /** Map slabs: value stride and value size (an access must stay inside one value). */
+  readonly rStride: Int32Array;
+  readonly rVsize: Int32Array;
+  readonly pktCap: number;
+  readonly stepLimitDefault: number;
+  // Per-run state.
+  pktMeta = 0;
+  pktData = 0;
+  pktEnd = 0;
+  /** Start of the frame inside the packet region (skb: the Ethernet header). */
+  pktFrame = 0;
+  stepLimit = 1_000_000;
+  insnCount = 0;
+  faultPc = 0;
+  faultMsg = '';
+  output: OutputRecord[] = [];
+  clock = 0n;
+  rng = 1;
+  tailCalls = 0;
+  /** Call stack: per frame [return pc, r6..r9 lo, r6..r9 hi]. */
+  readonly frames = new Int32Array(MAX_FRAMES * 9);
+  /** Scratch for ctx loads. */
+  readonly tmp = new Int32Array(2);
+  /** The redirect target a redirect helper recorded (ifindex), or -1. */
+  redirectTo = -1;
+
+  constructor(prog: Program, opts: PrepareOptions = {}) {
+    this.prog = prog;
+    const targets = opts.tailTargets ?? [];
+    this.dec = decodePrograms([prog, ...targets], prog.maps.length);
+    this.ctxKind = ctxKind(prog.type);
+    this.l2 = isL2(prog.type);
+    this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
+    this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
+    const nc = this.dec.constLo.length;
+    this.RL = new Int32Array(CONST_BASE + nc);
+    this.RH = new Int32Array(CONST_BASE + nc);
+    this.RL.set(this.dec.constLo, CONST_BASE);
+    this.RH.set(this.dec.constHi, CONST_BASE);
+
+    const maxPacket = opts.maxPacket ?? 4096;
+    this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
+    // Layout: user scratch | stack frames | ctx | packet | map slabs (8-byte aligned).
+    const scratch = Math.max(64, ...this.maps.map((m) => m.def.keySize + m.def.valueSize));
+    const align = (n: number): number => (n + 7) & ~7;
+    this.nreg = FIRST_MAP_REGION + this.maps.length;
+    const sizes: number[] = [];
+    for (let i = 0; i < MAX_FRAMES; i++) sizes.push(STACK_SIZE);
+    sizes.push(CTX_CAPACITY, this.pktCap, ...this.maps.map((m) => m.slabSize));
+    this.rBase = new Int32Array(this.nreg);
+    let at = align(scratch);
+    sizes.forEach((s, i) => {
+      this.rBase[i] = at;
+      at = align(at + s);
+    });
+    this.buf = new ArrayBuffer(at);
+    this.u8 = new Uint8Array(this.buf);
+    this.dv = new DataView(this.buf);
+    this.rLo = new Int32Array(this.nreg);
+    this.rHi = new Int32Array(this.nreg);
+    this.rdFast = new Uint8Array(this.nreg);
+    this.wrFast = new Uint8Array(this.nreg);
+    this.writable = new Uint8Array(this.nreg);
+    this.rStride = new Int32Array(this.nreg);
+    this.rVsize = new Int32Array(this.nreg);
+    for (let i = 0; i < MAX_FRAMES; i++) {
+      this.rHi[i] = STACK_SIZE;
+      this.rdFast[i] = this.wrFast[i] = this.writable[i] = 1;
+    }
+    this.rdFast[REGION_PKT] = this.wrFast[REGION_PKT] = this.writable[REGION_PKT] = 1;
+    this.maps.forEach((m, i) => {
+      const r = FIRST_MAP_REGION + i;
+      m.arena = this.u8;
+      m.base = this.rBase[r];
+      m.region = r;
+      m.scratchAt = 0;
+      this.rHi[r] = m.slabSize;
+      this.rStride[r] = m.stride;
+      this.rVsize[r] = m.def.valueSize;
+      this.writable[r] = m.def.readonly ? 0 : 1;
+      // Single-value maps (global data, counters) need only the bounds check on loads.
+      this.rdFast[r] = m.def.maxEntries === 1 ? 1 : 0;
+      m.init();
+    });
+  }
+
+  /**
+   * Slow-path address resolution: arena index of [a, a+size) at region hi `h`, or -fault.
+   * Marks a map dirty on a write into its slab.
+   */
+  resolve(h: number, a: number, size: number, write: boolean): number {
+    if (h === 0) {
+      this.faultMsg = `null pointer access at 0x${(a >>> 0).toString(16)}`;
+      return -F_NULL;
+    }
+    const id = (h - TAG) >>> 0;
+    if (id >= this.nreg) {
+      this.faultMsg = `access to unmapped address 0x${(h >>> 0).toString(16)}${(a >>> 0).toString(16).padStart(8, '0')}`;
+      return -F_BADADDR;
+    }
+    if (a < this.rLo[id] || a + size > this.rHi[id]) {
+      this.faultMsg = `${this.regionName(id)} access out of bounds: off=${a} size=${size} valid=[${this.rLo[id]},${this.rHi[id]})`;
+      return -F_OOB;
+    }
+    const stride = this.rStride[id];
+    if (stride > 0 && (a % stride) + size > this.rVsize[id]) {
+      this.faultMsg = `${this.regionName(id)} access crosses a value: off=${a} size=${size} value_size=${this.rVsize[id]}`;
+      return -F_OOB;
+    }
+    if (write) {
+      if (!this.writable[id]) {
+        this.faultMsg = `write into read-only ${this.regionName(id)}`;
+        return -F_READONLY;
+      }
+      if (id >= FIRST_MAP_REGION) this.maps[id - FIRST_MAP_REGION].dirty = true;
+    }
+    return this.rBase[id] + a;
+  }
+
+  regionName(id: number): string {
+    if (id < MAX_FRAMES) return `stack frame ${id}`;
+    if (id === REGION_CTX) return 'ctx';
+    if (id === REGION_PKT) return 'packet';
+    return `map ${this.maps[id - FIRST_MAP_REGION]?.def.name ?? id} value`;
+  }
+
+  /** Slow-path load into register d. kind: 0 zero-extend, 1 sign-extend. Returns a fault code. */
+  loadSlow(h: number, a: number, size: number, signed: boolean, d: number): number {
+    if (((h - TAG) >>> 0) === REGION_CTX && this.ctxKind !== 'raw') {
+      const f = ctxLoad(this.ctxKind, this.dv, this.rBase[REGION_CTX], a, size, this, this.tmp);
+      if (f !== F_OK) {
+        this.faultMsg = `invalid ctx load off=${a} size=${size}`;
+        return f;
+      }
+      if (a < 0 || a + size > this.rHi[REGION_CTX]) return F_CTX;
+      this.RL[d] = this.tmp[0];
+      this.RH[d] = this.tmp[1];
+      return F_OK;
+    }
+    const at = this.resolve(h, a, size, false);
+    if (at < 0) return -at;
+    const dv = this.dv;
+    let lo: number, hi: number;
+    switch (size) {
+      case 1: lo = signed ? dv.getInt8(at) : dv.getUint8(at); hi = signed ? lo >> 31 : 0; break;
+      case 2: lo = signed ? dv.getInt16(at, true) : dv.getUint16(at, true); hi = signed ? lo >> 31 : 0; break;
+      case 4: lo = dv.getInt32(at, true); hi = signed ? lo >> 31 : 0; break;
+      default: lo = dv.getInt32(at, true); hi = dv.getInt32(at + 4, true);
+    }
+    this.RL[d] = lo;
+    this.RH[d] = hi;
+    return F_OK;
+  }
+
+  /** Slow-path store of register/constant slot s. Returns a fault code. */
+  storeSlow(h: number, a: number, size: number, s: number): number {
+    if (((h - TAG) >>> 0) === REGION_CTX && this.ctxKind !== 'raw') {
+      if (a < 0 || a + size > this.rHi[REGION_CTX]) return F_CTX;
+      const f = ctxStore(this.ctxKind, this.prog.type, this.dv, this.rBase[REGION_CTX], a, size, this.RL[s], this.RH[s]);
+      if (f !== F_OK) this.faultMsg = `invalid ctx store off=${a} size=${size}`;
+      return f;
+    }
+    const at = this.resolve(h, a, size, true);
+    if (at < 0) return -at;
+    const dv = this.dv, lo = this.RL[s];
+    switch (size) {
+      case 1: dv.setUint8(at, lo & 0xff); break;
+      case 2: dv.setUint16(at, lo & 0xffff, true); break;
+      case 4: dv.setInt32(at, lo, true); break;
+      default: dv.setInt32(at, lo, true); dv.setInt32(at + 4, this.RH[s], true);
+    }
+    return F_OK;
+  }
+
+  /** Set the packet bounds (region offsets) and the region's valid range [meta, end). */
+  setPacket(meta: number, data: number, end: number): void {
+    this.pktMeta = meta;
+    this.pktData = data;
+    this.pktEnd = end;
+    this.rLo[REGION_PKT] = meta;
+    this.rHi[REGION_PKT] = end;
+  }
+
+  /** Prepare registers, memory and context for a run. Throws RangeError on unusable input. */
+  setup(input: RunInput): void {
+    const RL = this.RL, RH = this.RH, u8 = this.u8;
+    for (let i = 0; i < CONST_BASE; i++) RL[i] = RH[i] = 0;
+    u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
+    RL[10] = STACK_SIZE;
+    RH[10] = TAG;
+    RL[1] = 0;
+    RH[1] = TAG + REGION_CTX;
+    const pb = this.rBase[REGION_PKT];
+    const ctxBase = this.rBase[REGION_CTX];
+    const pkt = input.packet ?? input.mem ?? EMPTY;
+    if (input.mem) {
+      if (pkt.length > this.pktCap) throw new RangeError(`mem of ${pkt.length} bytes exceeds ${this.pktCap}`);
+      u8.set(pkt, pb);
+      this.pktFrame = 0;
+      this.setPacket(0, 0, pkt.length);
+      RL[1] = 0;
+      RH[1] = TAG + REGION_PKT;
+      RL[2] = pkt.length;
+      this.rHi[REGION_CTX] = 0;
+    } else if (this.ctxKind === 'xdp') {
+      const max = XDP_FRAME - XDP_HEADROOM - XDP_TAILROOM;
+      if (pkt.length > max) throw new RangeError(`XDP packet of ${pkt.length} bytes exceeds the linear frame (${max})`);
+      u8.fill(0, pb, pb + XDP_FRAME);
+      u8.set(pkt, pb + XDP_HEADROOM);
+      this.pktFrame = XDP_HEADROOM;
+      this.setPacket(XDP_HEADROOM, XDP_HEADROOM, XDP_HEADROOM + pkt.length);
+      fillXdp(this.dv, ctxBase, input.xdp ?? {});
+      this.rHi[REGION_CTX] = XDP_MD_SIZE;
+    } else if (this.ctxKind === 'skb') {
+      if (pkt.length > this.pktCap - SKB_HEADROOM - XDP_TAILROOM) throw new RangeError(`packet of ${pkt.length} bytes exceeds maxPacket`);
+      u8.fill(0, pb, pb + this.pktCap);
+      u8.set(pkt, pb + SKB_HEADROOM);
+      this.pktFrame = SKB_HEADROOM;
+      const data = SKB_HEADROOM + (this.l2 ? 0 : ETH_HLEN);
+      const end = SKB_HEADROOM + pkt.length;
+      this.setPacket(data, data, Math.max(data, end));
+      fillSkb(this.dv, ctxBase, pkt, Math.max(0, end - data), input.skb ?? {});
+      this.rHi[REGION_CTX] = SKB_SIZE;
+    } else {
+      const ctx = input.ctx ?? EMPTY;
+      if (ctx.length > CTX_CAPACITY) throw new RangeError(`ctx of ${ctx.length} bytes exceeds ${CTX_CAPACITY}`);
+      u8.set(ctx, ctxBase);
+      this.rHi[REGION_CTX] = ctx.length;
+      this.setPacket(0, 0, 0);
+    }
+    this.rdFast[REGION_CTX] = this.ctxKind === 'raw' || input.mem ? 1 : 0;
+    for (const m of this.maps) {
+      if (!input.keepMaps) m.restore();
+    }
+    this.output.length = 0;
+    this.clock = input.clock ?? 1_000_000_000n;
+    this.rng = (input.seed ?? 0x2545f491) | 0 || 1;
+    this.stepLimit = input.stepLimit ?? this.stepLimitDefault;
+    this.tailCalls = 0;
+    this.redirectTo = -1;
+    this.insnCount = 0;
+    this.faultMsg = '';
+  }
+
+  /** The packet after the run, as test_run's data_out returns it. */
+  packetOut(isMem: boolean): Uint8Array {
+    const pb = this.rBase[REGION_PKT];
+    if (isMem) return this.u8.slice(pb + this.pktData, pb + this.pktEnd);
+    if (this.ctxKind === 'xdp') return this.u8.slice(pb + this.pktMeta, pb + this.pktEnd);
+    if (this.ctxKind === 'skb') {
+      const out = this.u8.slice(pb + this.pktFrame, pb + this.pktEnd);
+      if (!this.l2) out.fill(0, 0, ETH_HLEN); // test_run zeroes the pushed MAC header
+      return out;
+    }
+    return EMPTY;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** One run's input. */
+export interface RunInput {
+  /** Packet bytes (xdp and skb program types), starting at the Ethernet header. */
+  packet?: Uint8Array;
+  /** Context bytes for tracing program types (kprobe pt_regs, tracepoint record, raw_tp args). */
+  ctx?: Uint8Array;
+  /** bpf_conformance mode: r1 = pointer to a copy of this memory, r2 = its length. */
+  mem?: Uint8Array;
+  skb?: SkbFields;
+  xdp?: XdpFields;
+  /** Keep map contents from the previous run instead of restoring the baseline. */
+  keepMaps?: boolean;
+  /** Start of the virtual clock for ktime_get_ns (ns). */
+  clock?: bigint;
+  /** Seed of get_prandom_u32. */
+  seed?: number;
+  stepLimit?: number;
+}
