@@ -77,8 +77,18 @@ export const sminOf = <V, B>(r: Bits<V, B>, a: V, b: V): V => r.ite(r.slt(a, b),
 export const xorB = <V, B>(r: Bits<V, B>, a: B, b: B): B => r.iteB(a, r.notB(b), b);
 
 /** Signed minimum / maximum of the ring, and the largest unsigned value. */
-export const sMin = <V, B>(r: Bits<V, B>): V => r.shlN(r.one, r.width - 1);
-export const sMax = <V, B>(r: Bits<V, B>): V => r.lshrN(r.ones, 1);
+// Cached per ring: they are used in every sync (a measurable cost with bigints otherwise).
+const limits = new WeakMap<object, { min: unknown; max: unknown }>();
+function ringLimits<V, B>(r: Bits<V, B>): { min: V; max: V } {
+  let l = limits.get(r);
+  if (!l) {
+    l = { min: r.shlN(r.one, r.width - 1), max: r.lshrN(r.ones, 1) };
+    limits.set(r, l);
+  }
+  return l as { min: V; max: V };
+}
+export const sMin = <V, B>(r: Bits<V, B>): V => ringLimits(r).min;
+export const sMax = <V, B>(r: Bits<V, B>): V => ringLimits(r).max;
 
 /**
  * Choose between two computed results. The concrete backend evaluates only the chosen arm (the

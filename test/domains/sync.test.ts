@@ -57,9 +57,9 @@ t('reachable states are synced: sync is the identity on them (idempotence after 
     assert.ok(scalarWellFormed(d, twice));
     if (!scalarEq(d, once, twice)) changed++;
   }), { numRuns: 400 });
-  // reg_bounds_sync is not idempotent in general (the kernel runs deduce three times for that
-  // reason); on reachable states a second pass changes almost nothing.
-  assert.ok(changed <= 20, `second sync changed ${changed}/400 states`);
+  // reg_bounds_sync is not idempotent on arbitrary inputs (the kernel runs deduce three times
+  // for that reason), but on reachable states a second pass changed nothing in 3000 samples.
+  assert.is(changed, 0, `second sync changed ${changed}/400 states`);
 });
 
 t('tnum_step is the next member (8-bit exhaustive over small tnums)', () => {
