@@ -67,7 +67,7 @@ export async function prove(p: Property, width: number, timeoutMs = 60_000): Pro
   const { vars, inputs } = symbolicInputs(ctx, width, `q${counter++}_`);
   const t0 = performance.now();
   const claim = p.claim(bv, inputs);
-  const solver = new ctx.Solver();
+  const solver = new ctx.Solver('QF_BV');
   solver.set('timeout', timeoutMs);
   solver.add(claim.not());
   const sat = await solver.check();

@@ -23,23 +23,49 @@ function stepInputs<V, B>(bv: Bits<V, B>, i: Inputs<V>) {
   return { acc, A, Bt, p, x, q, hyp };
 }
 
-/** Lemmas of the 6.18 tnum_mul. */
+export type MulStep = <V, B>(bv: Bits<V, B>, s: T.MulState<V>) => T.MulState<V>;
+export type MulCgo22Step = <V, B>(bv: Bits<V, B>, s: T.MulCgo22State<V>) => T.MulCgo22State<V>;
+
+/**
+ * Step lemma of the 6.18 loop, for any step function (the real one, or a broken one in tests).
+ * With p = (x mod 2^i)·y, x' = x >> i, q = y << i: p + bit0(x')·q = (x mod 2^(i+1))·y ∈ γ(acc').
+ */
+export function mulStepLemma(name: string, step: MulStep): Property {
+  return {
+    name,
+    claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+      const { acc, A, Bt, p, x, q, hyp } = stepInputs(bv, i);
+      const s = step(bv, { acc, a: A, b: Bt });
+      const next = bv.add(p, bv.ite(bv.bit(x, 0), q, bv.zero));
+      return bv.implies(hyp, bv.andB(wfIn(bv, s.acc, next), shiftsOk(bv, s, x, q)));
+    },
+  };
+}
+
+/**
+ * Step lemma of the CGO'22 loop. With p = (x mod 2^i)·y − (a.v mod 2^i)·b.v, x' = x >> i,
+ * q = y << i, B.value = b.v << i: the next p is p + bit0(x')·q − bit0(A.v)·B.v.
+ */
+export function mulCgo22StepLemma(name: string, step: MulCgo22Step): Property {
+  return {
+    name,
+    claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+      const { acc, A, Bt, p, x, q, hyp } = stepInputs(bv, i);
+      const s = step(bv, { accM: acc, a: A, b: Bt });
+      const next = bv.sub(bv.add(p, bv.ite(bv.bit(x, 0), q, bv.zero)), bv.ite(bv.bit(A.value, 0), Bt.value, bv.zero));
+      return bv.implies(hyp, bv.andB(wfIn(bv, s.accM, next), shiftsOk(bv, s, x, q)));
+    },
+  };
+}
+
+/** Lemmas of the 6.18 tnum_mul and of the CGO'22 multiplication. */
 export function mulStepLemmas(): Property[] {
   return [
     {
       name: 'mul 6.18 base: 0 ∈ γ(acc₀)',
       claim: <V, B>(bv: Bits<V, B>): B => wfIn(bv, T.tnumConst(bv, bv.zero), bv.zero),
     },
-    {
-      // p = (x mod 2^i)·y, x' = x >> i, q = y << i  ⇒  p + bit0(x')·q = (x mod 2^(i+1))·y ∈ γ(acc').
-      name: "mul 6.18 step: p ∈ acc, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q ∈ acc'",
-      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
-        const { acc, A, Bt, p, x, q, hyp } = stepInputs(bv, i);
-        const s = T.tnumMulStep(bv, { acc, a: A, b: Bt });
-        const next = bv.add(p, bv.ite(bv.bit(x, 0), q, bv.zero));
-        return bv.implies(hyp, bv.andB(wfIn(bv, s.acc, next), shiftsOk(bv, s, x, q)));
-      },
-    },
+    mulStepLemma("mul 6.18 step: p ∈ acc, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q ∈ acc'", T.tnumMulStep),
     {
       name: 'mul 6.18 exit: A = (0; 0) ⇒ step leaves acc and A unchanged',
       claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
@@ -53,16 +79,7 @@ export function mulStepLemmas(): Property[] {
       name: 'mulCgo22 base: 0 ∈ γ(accM₀)',
       claim: <V, B>(bv: Bits<V, B>): B => wfIn(bv, T.tnumConst(bv, bv.zero), bv.zero),
     },
-    {
-      // p = (x mod 2^i)·y − (a.v mod 2^i)·b.v, x' = x >> i, q = y << i, B.value = b.v << i.
-      name: "mulCgo22 step: p ∈ accM, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q − bit0(A.v)·B.v ∈ accM'",
-      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
-        const { acc, A, Bt, p, x, q, hyp } = stepInputs(bv, i);
-        const s = T.tnumMulCgo22Step(bv, { accM: acc, a: A, b: Bt });
-        const next = bv.sub(bv.add(p, bv.ite(bv.bit(x, 0), q, bv.zero)), bv.ite(bv.bit(A.value, 0), Bt.value, bv.zero));
-        return bv.implies(hyp, bv.andB(wfIn(bv, s.accM, next), shiftsOk(bv, s, x, q)));
-      },
-    },
+    mulCgo22StepLemma("mulCgo22 step: p ∈ accM, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q − bit0(A.v)·B.v ∈ accM'", T.tnumMulCgo22Step),
     {
       name: 'mulCgo22 exit: A = (0; 0) ⇒ step leaves accM and A unchanged',
       claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {

@@ -4,8 +4,9 @@ import { UsageError, describe } from './errors.ts';
 import { info } from './cmd-info.ts';
 import { disasmCmd } from './cmd-disasm.ts';
 import { asmCmd } from './cmd-asm.ts';
+import { fuzzCmd } from './cmd-fuzz.ts';
 
-const COMMANDS: Command[] = [info, disasmCmd, asmCmd];
+const COMMANDS: Command[] = [info, disasmCmd, asmCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 

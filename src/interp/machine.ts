@@ -68,6 +68,9 @@ export class Machine {
   pktEnd = 0;
   /** Start of the frame inside the packet region (skb: the Ethernet header). */
   pktFrame = 0;
+  /** Packet-region bytes a previous run may have left non-zero: [pktDirtyLo, pktDirtyHi). */
+  pktDirtyLo = 0;
+  pktDirtyHi = 0;
   stepLimit = 1_000_000;
   insnCount = 0;
   faultPc = 0;
@@ -186,12 +189,12 @@ export class Machine {
   /** Slow-path load into register d. kind: 0 zero-extend, 1 sign-extend. Returns a fault code. */
   loadSlow(h: number, a: number, size: number, signed: boolean, d: number): number {
     if (((h - TAG) >>> 0) === REGION_CTX && this.ctxKind !== 'raw') {
-      const f = ctxLoad(this.ctxKind, this.dv, this.rBase[REGION_CTX], a, size, this, this.tmp);
+      const f = a < 0 || a + size > this.rHi[REGION_CTX] ? F_CTX
+        : ctxLoad(this.ctxKind, this.dv, this.rBase[REGION_CTX], a, size, this, this.tmp);
       if (f !== F_OK) {
         this.faultMsg = `invalid ctx load off=${a} size=${size}`;
         return f;
       }
-      if (a < 0 || a + size > this.rHi[REGION_CTX]) return F_CTX;
       this.RL[d] = this.tmp[0];
       this.RH[d] = this.tmp[1];
       return F_OK;
@@ -214,8 +217,7 @@ export class Machine {
   /** Slow-path store of register/constant slot s. Returns a fault code. */
   storeSlow(h: number, a: number, size: number, s: number): number {
     if (((h - TAG) >>> 0) === REGION_CTX && this.ctxKind !== 'raw') {
-      if (a < 0 || a + size > this.rHi[REGION_CTX]) return F_CTX;
-      const f = ctxStore(this.ctxKind, this.prog.type, this.dv, this.rBase[REGION_CTX], a, size, this.RL[s], this.RH[s]);
+      const f = a < 0 || a + size > this.rHi[REGION_CTX] ? F_CTX : ctxStore(this.ctxKind, this.prog.type, this.dv, this.rBase[REGION_CTX], a, size, this.RL[s], this.RH[s]);
       if (f !== F_OK) this.faultMsg = `invalid ctx store off=${a} size=${size}`;
       return f;
     }
@@ -233,6 +235,8 @@ export class Machine {
 
   /** Set the packet bounds (region offsets) and the region's valid range [meta, end). */
   setPacket(meta: number, data: number, end: number): void {
+    if (meta < this.pktDirtyLo) this.pktDirtyLo = meta;
+    if (end > this.pktDirtyHi) this.pktDirtyHi = end;
     this.pktMeta = meta;
     this.pktData = data;
     this.pktEnd = end;
@@ -252,6 +256,9 @@ export class Machine {
     const pb = this.rBase[REGION_PKT];
     const ctxBase = this.rBase[REGION_CTX];
     const pkt = input.packet ?? input.mem ?? EMPTY;
+    if (this.pktDirtyHi > this.pktDirtyLo) u8.fill(0, pb + this.pktDirtyLo, pb + this.pktDirtyHi);
+    this.pktDirtyLo = this.pktCap;
+    this.pktDirtyHi = 0;
     if (input.mem) {
       if (pkt.length > this.pktCap) throw new RangeError(`mem of ${pkt.length} bytes exceeds ${this.pktCap}`);
       u8.set(pkt, pb);
@@ -264,7 +271,6 @@ export class Machine {
     } else if (this.ctxKind === 'xdp') {
       const max = XDP_FRAME - XDP_HEADROOM - XDP_TAILROOM;
       if (pkt.length > max) throw new RangeError(`XDP packet of ${pkt.length} bytes exceeds the linear frame (${max})`);
-      u8.fill(0, pb, pb + XDP_FRAME);
       u8.set(pkt, pb + XDP_HEADROOM);
       this.pktFrame = XDP_HEADROOM;
       this.setPacket(XDP_HEADROOM, XDP_HEADROOM, XDP_HEADROOM + pkt.length);
@@ -272,9 +278,9 @@ export class Machine {
       this.rHi[REGION_CTX] = XDP_MD_SIZE;
     } else if (this.ctxKind === 'skb') {
       if (pkt.length > this.pktCap - SKB_HEADROOM - XDP_TAILROOM) throw new RangeError(`packet of ${pkt.length} bytes exceeds maxPacket`);
-      u8.fill(0, pb, pb + this.pktCap);
       u8.set(pkt, pb + SKB_HEADROOM);
       this.pktFrame = SKB_HEADROOM;
+      this.setPacket(SKB_HEADROOM, SKB_HEADROOM, SKB_HEADROOM + pkt.length); // whole frame is dirty
       const data = SKB_HEADROOM + (this.l2 ? 0 : ETH_HLEN);
       const end = SKB_HEADROOM + pkt.length;
       this.setPacket(data, data, Math.max(data, end));

@@ -56,7 +56,7 @@ export class BpfMap {
   /** Distance between consecutive values in the slab (arrays round value_size up to 8, like the kernel). */
   readonly stride: number;
   /** Arena and slab position; set by the machine when it lays out memory. */
-  arena = new Uint8Array(0);
+  arena: Uint8Array = new Uint8Array(0);
   base = 0;
   region = -1;
   /** Arena offset of a scratch area (key + value bytes) for the user-side API. */

@@ -65,7 +65,8 @@ const licBuf = new Scratch();
 const logBuf = new Scratch();
 const infoBuf = new Scratch();
 
-const DEFAULT_LOG_SIZE: Record<number, number> = { 0: 0, 1: 1 << 16, 2: 1 << 20 };
+/** By log_level & 3 (level 4 alone, BPF_LOG_STATS, needs only a few lines). */
+const DEFAULT_LOG_SIZE: Record<number, number> = { 0: 1 << 12, 1: 1 << 16, 2: 1 << 20, 3: 1 << 20 };
 /** The kernel refuses log_size > UINT_MAX >> 2 (bpf_vlog_init). */
 const MAX_LOG_SIZE = 0x3fffffff;
 
@@ -121,9 +122,8 @@ export interface RawLoad {
 export function loadRaw(type: ProgType | number, code: Uint8Array, license = 'GPL', opts: LoadOptions & { name?: string } = {}): RawLoad {
   const level = opts.logLevel ?? 0;
   const ins = insnBuf.with(code);
-  const lic = licBuf.get(license.length + 1, true);
-  lic.bytes.set(Buffer.from(license, 'latin1'));
-  let size = level ? Math.min(MAX_LOG_SIZE, opts.logSize ?? DEFAULT_LOG_SIZE[level & 3] ?? 1 << 20) : 0;
+  const lic = licenseBuf(license);
+  let size = level ? Math.min(MAX_LOG_SIZE, opts.logSize ?? DEFAULT_LOG_SIZE[level & 3]) : 0;
   for (;;) {
     const log = size ? logBuf.get(size) : undefined;
     if (log) log.bytes[0] = 0;
@@ -138,7 +138,7 @@ export function loadRaw(type: ProgType | number, code: Uint8Array, license = 'GP
     dv.setBigUint64(32, log ? log.addr : 0n, true); // log_buf
     // 40: kern_version (unused)
     dv.setUint32(44, opts.progFlags ?? 0, true); // prog_flags
-    attr.set(objName(opts.name ?? ''), 48); // prog_name[16] at 48..63
+    attr.set(cachedName(opts.name ?? ''), 48); // prog_name[16] at 48..63
     // 64: prog_ifindex
     dv.setUint32(68, opts.expectedAttachType ?? 0, true); // expected_attach_type
     // 72 prog_btf_fd, 76 func_info_rec_size, 80 func_info, 88 func_info_cnt, 92 line_info_rec_size,
@@ -157,6 +157,27 @@ export function loadRaw(type: ProgType | number, code: Uint8Array, license = 'GP
     return { fd: r.ret, errno: r.errno, log: text };
   }
 }
+
+let licText: string | undefined;
+/** The license as a NUL-terminated string in native memory (rewritten only when it changes). */
+function licenseBuf(license: string) {
+  if (licText === license) return licBuf.get(0);
+  const bytes = Buffer.from(`${license}\0`, 'latin1');
+  const lic = licBuf.get(bytes.length);
+  lic.bytes.set(bytes);
+  licText = license;
+  return lic;
+}
+
+const names = new Map<string, Uint8Array>();
+const cachedName = (name: string): Uint8Array => {
+  let b = names.get(name);
+  if (!b) {
+    if (names.size > 1000) names.clear();
+    names.set(name, (b = objName(name)));
+  }
+  return b;
+};
 
 /** Text up to the first NUL. */
 function cString(bytes: Uint8Array, max: number): string {

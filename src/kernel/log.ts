@@ -12,7 +12,11 @@
 import { parseRegState, printRegState, type RegState } from './regstate.ts';
 
 export interface StackSlot {
-  /** The 8 slot-type characters (?=invalid r=spill m=misc 0=zero d=dynptr i=iter), lowest address first. */
+  /**
+   * The 8 slot-type characters (?=invalid r=spill m=misc 0=zero d=dynptr i=iter) in the kernel's
+   * slot_type[] order: the HIGHEST address first (types[0] is fp-8k+7, i.e. `*(u32 *)(r10 -4) = 0`
+   * prints fp-8=0000????). A spill of n < 8 bytes prints 8-n type characters then the register.
+   */
   readonly types: string;
   /** The spilled register, when the slot holds one. */
   readonly spilled?: RegState;

@@ -36,7 +36,7 @@ t('--help everywhere', async () => {
   const top = await run(['--help']);
   assert.is(top.code, 0);
   assert.match(top.out, /usage: bpfsynth <command>/);
-  for (const cmd of ['info', 'disasm', 'asm']) {
+  for (const cmd of ['info', 'disasm', 'asm', 'fuzz']) {
     const r = await run([cmd, '--help']);
     assert.is(r.code, 0, cmd);
     assert.match(r.out, new RegExp(`usage: bpfsynth ${cmd}`));
@@ -106,6 +106,13 @@ t('asm writes atomically; an error leaves no output file', async () => {
   assert.match(r.err, /bad\.s:2:\d+: /);
   assert.not.ok(existsSync(bad));
   assert.equal(readdirSync(tmp).filter((f) => f.endsWith('.tmp')), []);
+});
+
+t('fuzz domains --replay ends with the summary line', async () => {
+  const r = await run(['fuzz', 'domains', '--replay', 'corpus/traces/domains.jsonl.gz']);
+  assert.is(r.code, 0);
+  assert.match(r.out, /fuzz domains: \d+ cases, 0 mismatches\n$/);
+  assert.is((await run(['fuzz', 'nothing'])).code, 2);
 });
 
 t('--debug shows the stack of an error', async () => {

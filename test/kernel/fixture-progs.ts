@@ -1,6 +1,6 @@
 // Programs whose level-2 verifier logs are the parser fixtures (fixtures/*.log).
 import type { Program } from '../../src/isa/program.ts';
-import { alu32, alu64, arrayMap, call, callLocal, exit, ja, jmp, jmp32, lddw, ldMap, ldMapValue, ldx, mov, prog, R, st, stx } from './progs.ts';
+import { alu32, alu64, arrayMap, hashMap, call, callLocal, exit, ja, jmp, jmp32, lddw, ldMap, ldMapValue, ldx, mov, prog, R, st, stx } from './progs.ts';
 
 export const FIXTURE_PROGRAMS: Record<string, Program> = {
   // Scalars: constants of every print form, masks, 32-bit ops, signed/unsigned branches.
@@ -100,6 +100,21 @@ export const FIXTURE_PROGRAMS: Record<string, Program> = {
     ldx(8, 0, 10, -8),
     exit(),
   ]),
+  // Hash lookup: map_value_or_null with an id, the null branch; a 4-byte spill of a scalar.
+  nullable: prog('socket_filter', [
+    st(4, 10, -4, 1),
+    ldx(4, 6, 1, 0), // skb->len
+    stx(4, 10, -16, 6), // 4-byte spill at an 8-aligned slot
+    mov(2, R(10)),
+    alu64('add', 2, -4),
+    ldMap(1, 0),
+    call(1),
+    jmp('jne', 0, 0, 2),
+    mov(0, 0),
+    exit(),
+    ldx(4, 0, 0, 0),
+    exit(),
+  ], [hashMap('h')]),
   // A bounded loop: states pruned, `from X to Y` lines, precision marks.
   loop: prog('socket_filter', [
     mov(0, 0),

@@ -18,7 +18,7 @@ const fixtures = readdirSync(FIX).filter((f) => f.endsWith('.log')).map((f) => f
 const insnAt = (log: ReturnType<typeof parseVerifierLog>, idx: number, n = 0) => insnRecords(log, idx)[n];
 
 t('fixtures are present', () => {
-  for (const n of ['scalars', 'pointers', 'subprog', 'loop', 'diamond', 'reject_pkt', 'reject_deref']) assert.ok(fixtures.includes(n), n);
+  for (const n of ['nullable', 'scalars', 'pointers', 'subprog', 'loop', 'diamond', 'reject_pkt', 'reject_deref']) assert.ok(fixtures.includes(n), n);
 });
 
 t('scalars: insn records, grouped bounds, constants', () => {
@@ -84,6 +84,16 @@ t('subprog: frames, fp of another frame, caller/callee blocks', () => {
   const roles = L.records.filter((x) => x.kind === 'call').map((x) => (x.kind === 'call' ? [x.role, x.idx ?? null] : null));
   assert.equal(roles, [['caller', null], ['callee', null], ['returning', null], ['to_caller', 5]]);
   assert.equal(L.live.find((x) => x.idx === 8)?.live, [0, 1]);
+});
+
+t('nullable: map_value_or_null with id, sub-register spill, slot order', () => {
+  const L = parseVerifierLog(fixture('nullable'));
+  assert.equal(insnAt(L, 7).state!.regs.get(0), { kind: 'ptr', type: 'map_value_or_null', id: 2, map: 'h', ks: 4, vs: 8 });
+  assert.is(insnAt(L, 0).state!.stack.get(-8)!.types, 'mmmm????');
+  const spill = insnAt(L, 2).state!.stack.get(-16)!;
+  assert.is(spill.types, '????rrrr');
+  assert.is((spill.spilled as ScalarState).umax, 0xffffffffn);
+  assert.equal(insnAt(L, 8).state!.regs.get(0), constScalar(0n));
 });
 
 t('loop: SCC column in the liveness table, precision in mark_precise lines', () => {

@@ -1,0 +1,105 @@
+// Public API of the interpreter: prepare once, run many times.
+//
+//   const vm = prepare(program);            // pre-decode, lay out memory, create maps
+//   vm.maps[0].set(key, value);             // optional presets...
+//   vm.saveBaseline();                      // ...that every run starts from
+//   const r = vm.run({ packet });           // { kind: 'exit', r0, ... } | { kind: 'fault', ... }
+//
+// Program faults never throw; only unusable inputs (a packet larger than the buffer) do.
+// The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is
+// checked on taken jumps and calls, so a run may overshoot it by at most the program length.
+import type { Program } from '../isa/program.ts';
+import { FAULT_NAMES, type FaultReason } from './layout.ts';
+import { Machine, type OutputRecord, type PrepareOptions, type RunInput } from './machine.ts';
+import type { BpfMap } from './maps.ts';
+import { execute } from './vm.ts';
+
+export type { RunInput, PrepareOptions, OutputRecord } from './machine.ts';
+export type { FaultReason } from './layout.ts';
+export { BpfMap } from './maps.ts';
+
+export interface ExitResult {
+  readonly kind: 'exit';
+  /** r0 as an unsigned 64-bit value. */
+  readonly r0: bigint;
+  /** r0's halves, for callers that want to avoid BigInt. */
+  readonly r0lo: number;
+  readonly r0hi: number;
+  readonly insnCount: number;
+  /** The packet afterwards (xdp: data_meta..data_end; skb: the frame; mem mode: the memory). */
+  readonly packet: Uint8Array;
+  /** The VM's live maps (valid until the next run). */
+  readonly maps: readonly BpfMap[];
+  /** printk lines, ringbuf and perf records, in order. */
+  readonly output: readonly OutputRecord[];
+}
+
+export interface FaultResult {
+  readonly kind: 'fault';
+  readonly reason: FaultReason;
+  /** Slot of the faulting instruction inside its program. */
+  readonly pc: number;
+  /** Which program: 0 = the entry, i = tailTargets[i-1]. */
+  readonly prog: number;
+  readonly message: string;
+  readonly insnCount: number;
+}
+
+export type RunResult = ExitResult | FaultResult;
+
+export interface Vm {
+  readonly program: Program;
+  readonly maps: readonly BpfMap[];
+  /** The machine (registers, arena) for tools that need to look inside. */
+  readonly machine: Machine;
+  run(input?: RunInput): RunResult;
+  /** Make the maps' current contents the state each run starts from. */
+  saveBaseline(): void;
+  /** Put all maps back to their initial contents (and forget any baseline). */
+  resetMaps(): void;
+}
+
+export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
+  const m = new Machine(program, opts);
+  const entry = m.dec.entries[0];
+  return {
+    program,
+    maps: m.maps,
+    machine: m,
+    run(input: RunInput = {}): RunResult {
+      m.setup(input);
+      const f = execute(m, entry);
+      if (f !== 0) {
+        const g = m.faultPc;
+        return {
+          kind: 'fault',
+          reason: FAULT_NAMES[f] ?? 'invalid-insn',
+          pc: m.dec.localPc[g] ?? g,
+          prog: m.dec.progOf[g] ?? 0,
+          message: m.faultMsg || FAULT_NAMES[f] || 'fault',
+          insnCount: m.insnCount,
+        };
+      }
+      const lo = m.RL[0], hi = m.RH[0];
+      return {
+        kind: 'exit',
+        r0: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0),
+        r0lo: lo,
+        r0hi: hi,
+        insnCount: m.insnCount,
+        packet: m.packetOut(input.mem !== undefined),
+        maps: m.maps,
+        output: m.output.slice(),
+      };
+    },
+    saveBaseline(): void {
+      for (const map of m.maps) map.saveBaseline();
+    },
+    resetMaps(): void {
+      for (const map of m.maps) {
+        map.init();
+        map.saveBaseline();
+      }
+    },
+  };
+}

@@ -1,0 +1,338 @@
+// The interpreter loop.
+//
+// Register representation: each 64-bit register is two int32 halves, RL[r] (low) and RH[r]
+// (high), in Int32Arrays. Measured on the bench loop (bench/interp.ts), BigInt64Array
+// registers run ~30x slower because every BigInt operation allocates a heap BigInt;
+// (hi, lo) int32 pairs keep every value a small integer in TurboFan, so add/sub/logic/shift
+// are a few machine instructions, mul uses Math.imul plus a 16-bit-limb high product, and
+// only 64-bit division with operands wider than 32 bits falls back to BigInt.
+// Immediates live in constant slots of the same register file, so K and X forms share a case.
+// Case labels are numeric literals (named in comments; they are decode.ts's O values, checked
+// by a test) because V8 compiles a switch on literal small integers to a jump table, while
+// `case O.ADD64:` becomes a chain of comparisons.
+import { bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
+import { ldAbs, tailCall, HELPERS } from './helpers.ts';
+import {
+  F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, STACK_SIZE, TAG,
+} from './layout.ts';
+import type { Machine } from './machine.ts';
+
+/**
+ * Run from global slot `entry` until the outermost exit or a fault. Returns F_OK or a fault
+ * code; sets m.insnCount and m.faultPc (global slot of the faulting instruction).
+ */
+export function execute(m: Machine, entry: number): number {
+  const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
+  const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
+  const frames = m.frames, limit = m.stepLimit;
+  let pc = entry, n = 0, depth = 0, fault = F_OK;
+  loop: for (;;) {
+    const i = pc << 2;
+    const w = D[i];
+    const d = w >>> 8, s = D[i + 1];
+    n++;
+    pc++;
+    switch (w & 0xff) {
+      // ---- ALU64 ----
+      case 1 /* ADD64 */: {
+        const al = RL[d], lo = (al + RL[s]) | 0;
+        RH[d] = (RH[d] + RH[s] + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
+        RL[d] = lo;
+        break;
+      }
+      case 2 /* SUB64 */: {
+        const al = RL[d], bl = RL[s];
+        RH[d] = (RH[d] - RH[s] - ((al >>> 0) < (bl >>> 0) ? 1 : 0)) | 0;
+        RL[d] = (al - bl) | 0;
+        break;
+      }
+      case 3 /* MUL64 */: {
+        const al = RL[d], bl = RL[s];
+        RH[d] = (mulhiu(al, bl) + Math.imul(al, RH[s]) + Math.imul(RH[d], bl)) | 0;
+        RL[d] = Math.imul(al, bl);
+        break;
+      }
+      case 4 /* DIV64 */: {
+        const bh = RH[s], bl = RL[s];
+        if ((bh | bl) === 0) RL[d] = RH[d] = 0;
+        else { udiv64(RH[d], RL[d], bh, bl); RL[d] = OUT[0]; RH[d] = OUT[1]; }
+        break;
+      }
+      case 5 /* SDIV64 */: {
+        const bh = RH[s], bl = RL[s];
+        if ((bh | bl) === 0) RL[d] = RH[d] = 0;
+        else if ((bh & bl) === -1) { const al = RL[d]; RL[d] = -al | 0; RH[d] = (~RH[d] + (al === 0 ? 1 : 0)) | 0; }
+        else { sdiv64(RH[d], RL[d], bh, bl); RL[d] = OUT[0]; RH[d] = OUT[1]; }
+        break;
+      }
+      case 11 /* MOD64 */: {
+        const bh = RH[s], bl = RL[s];
+        if ((bh | bl) !== 0) { umod64(RH[d], RL[d], bh, bl); RL[d] = OUT[0]; RH[d] = OUT[1]; }
+        break;
+      }
+      case 12 /* SMOD64 */: {
+        const bh = RH[s], bl = RL[s];
+        if ((bh & bl) === -1) RL[d] = RH[d] = 0;
+        else if ((bh | bl) !== 0) { smod64(RH[d], RL[d], bh, bl); RL[d] = OUT[0]; RH[d] = OUT[1]; }
+        break;
+      }
+      case 6 /* OR64 */: RL[d] |= RL[s]; RH[d] |= RH[s]; break;
+      case 7 /* AND64 */: RL[d] &= RL[s]; RH[d] &= RH[s]; break;
+      case 13 /* XOR64 */: RL[d] ^= RL[s]; RH[d] ^= RH[s]; break;
+      case 8 /* LSH64 */: {
+        const k = RL[s] & 63;
+        if (k >= 32) { RH[d] = RL[d] << (k - 32); RL[d] = 0; }
+        else if (k !== 0) { RH[d] = (RH[d] << k) | (RL[d] >>> (32 - k)); RL[d] <<= k; }
+        break;
+      }
+      case 9 /* RSH64 */: {
+        const k = RL[s] & 63;
+        if (k >= 32) { RL[d] = RH[d] >>> (k - 32); RH[d] = 0; }
+        else if (k !== 0) { RL[d] = (RL[d] >>> k) | (RH[d] << (32 - k)); RH[d] = RH[d] >>> k; }
+        break;
+      }
+      case 15 /* ARSH64 */: {
+        const k = RL[s] & 63;
+        if (k >= 32) { RL[d] = RH[d] >> (k - 32); RH[d] >>= 31; }
+        else if (k !== 0) { RL[d] = (RL[d] >>> k) | (RH[d] << (32 - k)); RH[d] >>= k; }
+        break;
+      }
+      case 10 /* NEG64 */: { const al = RL[d]; RL[d] = -al | 0; RH[d] = (~RH[d] + (al === 0 ? 1 : 0)) | 0; break; }
+      case 14 /* MOV64 */: RL[d] = RL[s]; RH[d] = RH[s]; break;
+      case 16 /* MOVSX64_8 */: { const v = (RL[s] << 24) >> 24; RL[d] = v; RH[d] = v >> 31; break; }
+      case 17 /* MOVSX64_16 */: { const v = (RL[s] << 16) >> 16; RL[d] = v; RH[d] = v >> 31; break; }
+      case 18 /* MOVSX64_32 */: { const v = RL[s]; RL[d] = v; RH[d] = v >> 31; break; }
+      // ---- ALU32: results zero-extended ----
+      case 21 /* ADD32 */: RL[d] = (RL[d] + RL[s]) | 0; RH[d] = 0; break;
+      case 22 /* SUB32 */: RL[d] = (RL[d] - RL[s]) | 0; RH[d] = 0; break;
+      case 23 /* MUL32 */: RL[d] = Math.imul(RL[d], RL[s]); RH[d] = 0; break;
+      case 24 /* DIV32 */: { const b = RL[s] >>> 0; RL[d] = b === 0 ? 0 : ((RL[d] >>> 0) / b) | 0; RH[d] = 0; break; }
+      case 25 /* SDIV32 */: { const b = RL[s]; RL[d] = b === 0 ? 0 : b === -1 ? -RL[d] | 0 : (RL[d] / b) | 0; RH[d] = 0; break; }
+      case 31 /* MOD32 */: { const b = RL[s] >>> 0; if (b !== 0) RL[d] = ((RL[d] >>> 0) % b) | 0; RH[d] = 0; break; }
+      case 32 /* SMOD32 */: { const b = RL[s]; if (b === -1) RL[d] = 0; else if (b !== 0) RL[d] = (RL[d] % b) | 0; RH[d] = 0; break; }
+      case 26 /* OR32 */: RL[d] |= RL[s]; RH[d] = 0; break;
+      case 27 /* AND32 */: RL[d] &= RL[s]; RH[d] = 0; break;
+      case 33 /* XOR32 */: RL[d] ^= RL[s]; RH[d] = 0; break;
+      case 28 /* LSH32 */: RL[d] <<= RL[s] & 31; RH[d] = 0; break;
+      case 29 /* RSH32 */: RL[d] = RL[d] >>> (RL[s] & 31); RH[d] = 0; break;
+      case 35 /* ARSH32 */: RL[d] >>= RL[s] & 31; RH[d] = 0; break;
+      case 30 /* NEG32 */: RL[d] = -RL[d] | 0; RH[d] = 0; break;
+      case 34 /* MOV32 */: RL[d] = RL[s]; RH[d] = 0; break;
+      case 36 /* MOVSX32_8 */: RL[d] = (RL[s] << 24) >> 24; RH[d] = 0; break;
+      case 37 /* MOVSX32_16 */: RL[d] = (RL[s] << 16) >> 16; RH[d] = 0; break;
+      // ---- byte order (x86 is little-endian: to-le truncates, to-be and bswap swap) ----
+      case 40 /* LE16 */: RL[d] &= 0xffff; RH[d] = 0; break;
+      case 41 /* LE32 */: RH[d] = 0; break;
+      case 42 /* NOP */: break;
+      case 43 /* SWAP16 */: RL[d] = bswap16(RL[d]); RH[d] = 0; break;
+      case 44 /* SWAP32 */: RL[d] = bswap32(RL[d]); RH[d] = 0; break;
+      case 45 /* SWAP64 */: { const lo = RL[d]; RL[d] = bswap32(RH[d]); RH[d] = bswap32(lo); break; }
+      // ---- jumps: the step limit is checked on every taken jump ----
+      case 50 /* JA */: pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } break;
+      case 51 /* JEQ */: if (RL[d] === RL[s] && RH[d] === RH[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 55 /* JNE */: if (RL[d] !== RL[s] || RH[d] !== RH[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 54 /* JSET */: if ((RL[d] & RL[s]) !== 0 || (RH[d] & RH[s]) !== 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 52 /* JGT */: {
+        const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) > (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 53 /* JGE */: {
+        const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) >= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 58 /* JLT */: {
+        const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) < (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 59 /* JLE */: {
+        const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) <= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 56 /* JSGT */: {
+        const ah = RH[d], bh = RH[s];
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) > (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 57 /* JSGE */: {
+        const ah = RH[d], bh = RH[s];
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) >= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 60 /* JSLT */: {
+        const ah = RH[d], bh = RH[s];
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) < (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 61 /* JSLE */: {
+        const ah = RH[d], bh = RH[s];
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) <= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        break;
+      }
+      case 71 /* JEQ32 */: if (RL[d] === RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 75 /* JNE32 */: if (RL[d] !== RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 74 /* JSET32 */: if ((RL[d] & RL[s]) !== 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 72 /* JGT32 */: if ((RL[d] >>> 0) > (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 73 /* JGE32 */: if ((RL[d] >>> 0) >= (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 78 /* JLT32 */: if ((RL[d] >>> 0) < (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 79 /* JLE32 */: if ((RL[d] >>> 0) <= (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 76 /* JSGT32 */: if (RL[d] > RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 77 /* JSGE32 */: if (RL[d] >= RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 80 /* JSLT32 */: if (RL[d] < RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 81 /* JSLE32 */: if (RL[d] <= RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      // ---- calls ----
+      case 90 /* CALL */: {
+        const id = D[i + 3];
+        if (id === 12) {
+          const t = tailCall(m);
+          if (t >= 0) { pc = t; if (n > limit) { fault = F_STEP; break loop; } }
+          else if (t !== -1) { fault = -t - 1000; break loop; }
+          break;
+        }
+        const h = id >= 0 && id < HELPERS.length ? HELPERS[id] : undefined;
+        if (h === undefined) { fault = F_HELPER; m.faultMsg = `unknown helper ${id}`; break loop; }
+        const f = h(m);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 91 /* CALL_LOCAL */: {
+        if (depth + 1 >= MAX_FRAMES) { fault = F_DEPTH; m.faultMsg = `call depth exceeds ${MAX_FRAMES} frames`; break loop; }
+        const fb = depth * 9;
+        frames[fb] = pc;
+        frames[fb + 1] = RL[6]; frames[fb + 2] = RL[7]; frames[fb + 3] = RL[8]; frames[fb + 4] = RL[9];
+        frames[fb + 5] = RH[6]; frames[fb + 6] = RH[7]; frames[fb + 7] = RH[8]; frames[fb + 8] = RH[9];
+        depth++;
+        u8.fill(0, rBase[depth], rBase[depth] + STACK_SIZE);
+        RL[10] = STACK_SIZE;
+        RH[10] = TAG + depth;
+        pc = D[i + 2];
+        if (n > limit) { fault = F_STEP; break loop; }
+        break;
+      }
+      case 92 /* EXIT */: {
+        if (depth === 0) break loop;
+        depth--;
+        const fb = depth * 9;
+        pc = frames[fb];
+        RL[6] = frames[fb + 1]; RL[7] = frames[fb + 2]; RL[8] = frames[fb + 3]; RL[9] = frames[fb + 4];
+        RH[6] = frames[fb + 5]; RH[7] = frames[fb + 6]; RH[8] = frames[fb + 7]; RH[9] = frames[fb + 8];
+        RL[10] = STACK_SIZE;
+        RH[10] = TAG + depth;
+        break;
+      }
+      // ---- loads and stores ----
+      case 100 /* LDDW */: RL[d] = D[i + 2]; RH[d] = D[i + 3]; pc++; break; // skips its second slot
+      case 101 /* LDABS */: case 102 /* LDIND */: {
+        const off = (w & 0xff) === 101 /* LDABS */ ? D[i + 3] : (RL[s] + D[i + 3]) | 0;
+        const f = ldAbs(m, off, D[i + 2]);
+        if (f === F_EXIT_FN) { // out of bounds: r0 = 0 and return from this function
+          RL[0] = RH[0] = 0;
+          if (depth === 0) break loop;
+          depth--;
+          const fb = depth * 9;
+          pc = frames[fb];
+          RL[6] = frames[fb + 1]; RL[7] = frames[fb + 2]; RL[8] = frames[fb + 3]; RL[9] = frames[fb + 4];
+          RH[6] = frames[fb + 5]; RH[7] = frames[fb + 6]; RH[8] = frames[fb + 7]; RH[9] = frames[fb + 8];
+          RL[10] = STACK_SIZE;
+          RH[10] = TAG + depth;
+        } else if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 110 /* LDXB */: case 111 /* LDXH */: case 112 /* LDXW */: case 113 /* LDXDW */:
+      case 114 /* LDXSB */: case 115 /* LDXSH */: case 116 /* LDXSW */: {
+        const op = w & 0xff;
+        const size = op === 110 /* LDXB */ || op === 114 /* LDXSB */ ? 1 : op === 111 /* LDXH */ || op === 115 /* LDXSH */ ? 2 : op === 113 /* LDXDW */ ? 8 : 4;
+        const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + size <= rHi[id]) {
+          const at = rBase[id] + a;
+          switch (op) {
+            case 110 /* LDXB */: RL[d] = u8[at]; RH[d] = 0; break;
+            case 111 /* LDXH */: RL[d] = dv.getUint16(at, true); RH[d] = 0; break;
+            case 112 /* LDXW */: RL[d] = dv.getInt32(at, true); RH[d] = 0; break;
+            case 113 /* LDXDW */: RL[d] = dv.getInt32(at, true); RH[d] = dv.getInt32(at + 4, true); break;
+            case 114 /* LDXSB */: { const v = dv.getInt8(at); RL[d] = v; RH[d] = v >> 31; break; }
+            case 115 /* LDXSH */: { const v = dv.getInt16(at, true); RL[d] = v; RH[d] = v >> 31; break; }
+            default: { const v = dv.getInt32(at, true); RL[d] = v; RH[d] = v >> 31; }
+          }
+        } else {
+          const f = m.loadSlow(h, a, size, op >= 114 /* LDXSB */, d);
+          if (f !== F_OK) { fault = f; break loop; }
+        }
+        break;
+      }
+      case 120 /* STB */: case 121 /* STH */: case 122 /* STW */: case 123 /* STDW */: {
+        const op = w & 0xff;
+        const size = op === 120 /* STB */ ? 1 : op === 121 /* STH */ ? 2 : op === 122 /* STW */ ? 4 : 8;
+        const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + size <= rHi[id]) {
+          const at = rBase[id] + a;
+          switch (op) {
+            case 120 /* STB */: u8[at] = RL[s]; break;
+            case 121 /* STH */: dv.setUint16(at, RL[s] & 0xffff, true); break;
+            case 122 /* STW */: dv.setInt32(at, RL[s], true); break;
+            default: dv.setInt32(at, RL[s], true); dv.setInt32(at + 4, RH[s], true);
+          }
+        } else {
+          const f = m.storeSlow(h, a, size, s);
+          if (f !== F_OK) { fault = f; break loop; }
+        }
+        break;
+      }
+      case 130 /* ATOMIC */: {
+        const f = atomic(m, d, s, D[i + 2], D[i + 3]);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 141 /* FELL_OFF */: fault = F_FALLOFF; m.faultMsg = 'execution fell off the end of the program'; break loop;
+      case 140 /* BAD_JUMP */: fault = F_JUMP; m.faultMsg = 'jump out of range'; break loop;
+      default:
+        fault = F_INVALID;
+        m.faultMsg = m.dec.invalid.get(pc - 1) ?? `invalid instruction`;
+        break loop;
+    }
+  }
+  m.insnCount = n;
+  m.faultPc = pc - 1;
+  return fault;
+}
+
+/**
+ * BPF_ATOMIC on [dst + off]. `sub`: bits 0-2 op (add, or, and, xor, xchg, cmpxchg, load_acq,
+ * store_rel), bit 3 fetch, bit 4 64-bit. Fetch forms return the old value in src
+ * (32-bit: zero-extended); cmpxchg compares with r0 and returns the old value in r0.
+ */
+function atomic(m: Machine, d: number, s: number, off: number, sub: number): number {
+  const RL = m.RL, RH = m.RH, dv = m.dv;
+  const op = sub & 7, wide = (sub & 16) !== 0, size = wide ? 8 : 4;
+  if (op === 6) return m.loadSlow(RH[s], (RL[s] >>> 0) + off, size, false, d); // load-acquire: dst = *(src + off)
+  if (op === 7) return m.storeSlow(RH[d], (RL[d] >>> 0) + off, size, s); // store-release
+  const at = m.resolve(RH[d], (RL[d] >>> 0) + off, size, true);
+  if (at < 0) return -at;
+  const oldLo = dv.getInt32(at, true), oldHi = wide ? dv.getInt32(at + 4, true) : 0;
+  let lo: number, hi: number;
+  const sl = RL[s], sh = wide ? RH[s] : 0;
+  switch (op) {
+    case 0: lo = (oldLo + sl) | 0; hi = (oldHi + sh + ((lo >>> 0) < (oldLo >>> 0) ? 1 : 0)) | 0; break;
+    case 1: lo = oldLo | sl; hi = oldHi | sh; break;
+    case 2: lo = oldLo & sl; hi = oldHi & sh; break;
+    case 3: lo = oldLo ^ sl; hi = oldHi ^ sh; break;
+    case 4: lo = sl; hi = sh; break;
+    default: { // cmpxchg
+      const eq = wide ? RL[0] === oldLo && RH[0] === oldHi : RL[0] === oldLo;
+      lo = eq ? sl : oldLo;
+      hi = eq ? sh : oldHi;
+      RL[0] = oldLo;
+      RH[0] = oldHi;
+    }
+  }
+  dv.setInt32(at, lo, true);
+  if (wide) dv.setInt32(at + 4, hi, true);
+  if ((sub & 8) !== 0 && op !== 5) {
+    RL[s] = oldLo;
+    RH[s] = oldHi;
+  }
+  return F_OK;
+}
