@@ -5,7 +5,7 @@ import * as T from '../src/domains/tnum.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import { numberBits } from '../proofs/precision/number-bits.ts';
 
-type BenchRow = { name: string; value: number; unit: string; note?: string };
+import type { BenchRow } from './types.ts';
 
 /** Deterministic well-formed 64-bit tnums (xorshift), a mix of sparse and dense masks. */
 function sample(n: number): Tnum<bigint>[] {

@@ -77,7 +77,7 @@ export const csumSub = (a: number, b: number): number => csumAdd(a, ~b >>> 0);
 /** x86 csum_fold: add the halves with end-around carry, invert, keep 16 bits. */
 export function csumFold(sum: number): number {
   const s = sum >>> 0;
-  let r = (s & 0xffff0000) + ((s << 16) >>> 0);
+  let r = ((s & 0xffff0000) >>> 0) + ((s << 16) >>> 0);
   const c = r > 0xffffffff ? 1 : 0;
   r = ((r >>> 0) + 0xffff + c) >>> 0;
   return (~r >>> 16) & 0xffff;
@@ -105,10 +105,24 @@ export function csumReplace2(sum16: number, from: number, to: number): number {
   return ~csum16Add(sub, to & 0xffff) & 0xffff;
 }
 
-/** bpf_csum_diff's core: csum_partial over (~from words, to words) seeded with `seed`. */
+/**
+ * bpf_csum_diff as Linux 6.18 computes it (measured against the running kernel):
+ *   from and to: csum_sub(csum_partial(to, seed), csum_partial(from, 0))
+ *   to only:     csum_partial(to, seed)
+ *   otherwise:   ~csum_partial(from, ~seed)
+ * folded to 16 bits with the end-around carry. (6.12 summed ~from and to in one csum_partial and
+ * returned the 32-bit sum; the two differ in which of 0x0000/0xffff stands for zero.)
+ */
 export function csumDiff(from: Uint8Array, to: Uint8Array, seed: number): number {
-  const buf = new Uint8Array(from.length + to.length);
-  for (let i = 0; i < from.length; i++) buf[i] = ~from[i] & 0xff;
-  buf.set(to, from.length);
-  return csumPartial(buf, 0, buf.length, seed);
+  let sum: number;
+  if (from.length && to.length) sum = csumSub(csumPartial(to, 0, to.length, seed >>> 0), csumPartial(from, 0, from.length, 0));
+  else if (to.length) sum = csumPartial(to, 0, to.length, seed >>> 0);
+  else sum = ~csumPartial(from, 0, from.length, ~seed >>> 0) >>> 0;
+  return from32to16(sum >>> 0);
+}
+
+/** Fold a 32-bit sum to 16 bits: (x >> 16) + (x & 0xffff), plus the carry. */
+export function from32to16(x: number): number {
+  x = (x & 0xffff) + (x >>> 16);
+  return (x & 0xffff) + (x >>> 16);
 }

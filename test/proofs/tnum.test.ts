@@ -5,10 +5,17 @@ import * as assert from 'uvu/assert';
 import { formatResult, prove } from '../../proofs/runner.ts';
 import { arithmeticProperties, latticeProperties, mulProperties } from '../../proofs/tnum.ts';
 import { mulStepLemmas } from '../../proofs/tnum-mul.ts';
+import { carryWitnesses, optimalByWitness } from '../../proofs/tnum-optimal.ts';
+import * as T from '../../src/domains/tnum.ts';
 
 const t = suite('proofs/tnum');
 
-const at64 = [...arithmeticProperties(64), ...latticeProperties(), ...mulStepLemmas()];
+const at64 = [
+  ...arithmeticProperties(64), ...latticeProperties(), ...mulStepLemmas(),
+  // Optimality of add and sub: every unknown result bit takes both values (witness proof).
+  optimalByWitness('add', T.tnumAdd, (bv, x, y) => bv.add(x, y), carryWitnesses),
+  optimalByWitness('sub', T.tnumSub, (bv, x, y) => bv.sub(x, y), carryWitnesses),
+];
 for (const p of at64) {
   t(`proves ${p.name} at 64 bits`, async () => {
     const r = await prove(p, 64, 30_000);
