@@ -151,11 +151,16 @@ const SUBPROG: Op[] = [
   { kind: 'exit' },
 ];
 
-export function buildProgram(blocks: Op[][], init: number[]): Program {
+/** Program types with direct packet access, and where their context keeps data / data_end. */
+export const PACKET_TYPES = { xdp: [0, 4], sched_cls: [76, 80] } as const;
+export type PacketType = keyof typeof PACKET_TYPES;
+
+export function buildProgram(blocks: Op[][], init: number[], type: PacketType = 'xdp'): Program {
+  const [dataOff, endOff] = PACKET_TYPES[type];
   const prologue: Op[] = [
     { kind: 'alu', op: 'mov', width: 64, dst: 9, src: { reg: 1 } },
-    { kind: 'ldx', size: 4, signed: false, dst: 6, src: 9, off: 0 },
-    { kind: 'ldx', size: 4, signed: false, dst: 7, src: 9, off: 4 },
+    { kind: 'ldx', size: 4, signed: false, dst: 6, src: 9, off: dataOff },
+    { kind: 'ldx', size: 4, signed: false, dst: 7, src: 9, off: endOff },
     ...Array.from({ length: 9 }, (_, i): Op => ({ kind: 'st', size: 8, dst: 10, off: -8 * (i + 1), imm: 0 })),
     mov(0, init[0]), ...reinit(init.slice(1)), mov(8, 0),
   ];
@@ -166,10 +171,10 @@ export function buildProgram(blocks: Op[][], init: number[]): Program {
   if (insns.some((x) => x.code === 0x85 && x.src === 1)) insns.push(...SUBPROG.flatMap(fromOp));
   const fixed = insns.map((x, pc) => (x.code === 0x85 && x.src === 1 && x.imm === 0x7fffffff ? { ...x, imm: subStart - pc - 1 } : x));
   const funcs = subStart < fixed.length ? [{ name: 'fuzz', start: 0 }, { name: 'sub', start: subStart }] : [{ name: 'fuzz', start: 0 }];
-  return { name: 'fuzz', section: 'xdp', type: 'xdp', insns: fixed, maps: FUZZ_MAPS, license: 'GPL', funcs };
+  return { name: 'fuzz', section: type === 'xdp' ? 'xdp' : 'tc', type, insns: fixed, maps: FUZZ_MAPS, license: 'GPL', funcs };
 }
 
 const packet = fc.integer({ min: 14, max: 128 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
 
-export const arbInterpCase: fc.Arbitrary<InterpCase> = fc.tuple(fc.array(block, { minLength: 1, maxLength: 24 }), fc.array(imm, { minLength: 6, maxLength: 6 }), fc.array(packet, { minLength: 1, maxLength: 3 }))
-  .map(([blocks, init, packets]) => ({ program: buildProgram(JSON.parse(JSON.stringify(blocks)), init), packets }));
+export const arbInterpCase: fc.Arbitrary<InterpCase> = fc.tuple(fc.array(block, { minLength: 1, maxLength: 24 }), fc.array(imm, { minLength: 6, maxLength: 6 }), fc.array(packet, { minLength: 1, maxLength: 3 }), fc.constantFrom<PacketType>('xdp', 'xdp', 'sched_cls'))
+  .map(([blocks, init, packets, type]) => ({ program: buildProgram(JSON.parse(JSON.stringify(blocks)), init, type), packets }));

@@ -14,7 +14,7 @@ export function kernelRecord(c: InterpCase): InterpRecord {
   const open = Full64Runner.open(c.program, { logOnFailure: true });
   if (!open.ok) {
     const why = open.load.error ?? parseVerifierLog(open.load.log).error ?? String(open.load.errno);
-    return { code, packets, loaded: false, runs: [{ kind: 'error', message: why }] };
+    return { type: c.program.type as 'xdp' | 'sched_cls', code, packets, loaded: false, runs: [{ kind: 'error', message: why }] };
   }
   const runner = open.runner;
   try {
@@ -22,7 +22,7 @@ export function kernelRecord(c: InterpCase): InterpRecord {
       runner.resetMaps();
       return fromKernel(runner.run({ data: p }));
     });
-    return { code, packets, loaded: true, runs };
+    return { type: c.program.type as 'xdp' | 'sched_cls', code, packets, loaded: true, runs };
   } finally {
     runner.close();
   }

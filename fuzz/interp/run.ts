@@ -11,6 +11,7 @@ import { readRecording } from '../record.ts';
 
 /** What the kernel said about one program: load verdict and one observation per packet. */
 export interface InterpRecord {
+  type?: 'xdp' | 'sched_cls';
   /** Program bytecode, hex. */
   code: string;
   packets: string[];
@@ -32,8 +33,8 @@ const names = FUZZ_MAPS.map((m) => m.name);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 
-export function programOf(code: string): Program {
-  return { name: 'fuzz', section: 'xdp', type: 'xdp', insns: decodeBytes(unhex(code)), maps: FUZZ_MAPS, license: 'GPL', funcs: [{ name: 'fuzz', start: 0 }] };
+export function programOf(code: string, type: 'xdp' | 'sched_cls' = 'xdp'): Program {
+  return { name: 'fuzz', section: type, type, insns: decodeBytes(unhex(code)), maps: FUZZ_MAPS, license: 'GPL', funcs: [{ name: 'fuzz', start: 0 }] };
 }
 
 /** The interpreter's observations of a case. */
@@ -50,7 +51,7 @@ export function explainInterp(program: Program, packet: Uint8Array, diff: string
 /** Compare one record (kernel answers) with the interpreter; returns readable differences. */
 export function checkRecord(rec: InterpRecord): { runs: number; diffs: string[] } {
   if (!rec.loaded) return { runs: 0, diffs: [] };
-  const program = programOf(rec.code);
+  const program = programOf(rec.code, rec.type);
   const packets = rec.packets.map(unhex);
   const ours = interpRuns(program, packets);
   const diffs: string[] = [];
