@@ -5,8 +5,9 @@ import { info } from './cmd-info.ts';
 import { disasmCmd } from './cmd-disasm.ts';
 import { asmCmd } from './cmd-asm.ts';
 import { fuzzCmd } from './cmd-fuzz.ts';
+import { conformanceCmd, kernelCmd, runCmd } from './cmd-run.ts';
 
-const COMMANDS: Command[] = [info, disasmCmd, asmCmd, fuzzCmd];
+const COMMANDS: Command[] = [info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 

@@ -36,7 +36,7 @@ t('--help everywhere', async () => {
   const top = await run(['--help']);
   assert.is(top.code, 0);
   assert.match(top.out, /usage: bpfsynth <command>/);
-  for (const cmd of ['info', 'disasm', 'asm', 'fuzz']) {
+  for (const cmd of ['info', 'disasm', 'asm', 'fuzz', 'run', 'kernel', 'conformance-plugin']) {
     const r = await run([cmd, '--help']);
     assert.is(r.code, 0, cmd);
     assert.match(r.out, new RegExp(`usage: bpfsynth ${cmd}`));
@@ -113,6 +113,29 @@ t('fuzz domains --replay ends with the summary line', async () => {
   assert.is(r.code, 0);
   assert.match(r.out, /fuzz domains: \d+ cases, 0 mismatches\n$/);
   assert.is((await run(['fuzz', 'nothing'])).code, 2);
+});
+
+t('run: r0, packet and maps from the interpreter; --map presets', async () => {
+  const r = await run(['run', 'corpus/xdp_pktcntr.o', '--map', 'ctl_array=00000000:01000000', '--json']);
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.is(j.r0, '0x2');
+  assert.equal(j.maps.find((m: { name: string }) => m.name === 'cntrs_array').entries, [{ key: '00000000', value: '0100000000000000' }]);
+  const bad = await run(['run', 'corpus/xdp_pktcntr.o', '--map', 'nosuch=00:00']);
+  assert.is(bad.code, 1);
+  assert.match(bad.err, /no map named 'nosuch'/);
+});
+
+t('conformance-plugin: program hex on stdin, memory in argv, r0 in hex', async () => {
+  // r0 = *(u32 *)(r1 + 0); r0 += r2; exit   with memory 0a000000 (length 4)
+  const r = await run(['conformance-plugin', '0a000000'], '61 10 00 00 00 00 00 00 0f 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00');
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, 'e\n');
+  const neg = await run(['conformance-plugin'], 'b7000000ffffffff95000000 00000000');
+  assert.is(neg.out, 'ffffffffffffffff\n');
+  const fault = await run(['conformance-plugin'], '79 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00');
+  assert.is(fault.code, 1);
+  assert.match(fault.err, /^bpfsynth: insn 0: /);
 });
 
 t('--debug shows the stack of an error', async () => {

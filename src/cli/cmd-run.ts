@@ -1,0 +1,154 @@
+// `bpfsynth run` (our interpreter), `bpfsynth kernel run` (BPF_PROG_TEST_RUN, all 64 bits of
+// r0) and `bpfsynth conformance-plugin` (the bpf_conformance plugin protocol).
+import type { Command, Parsed } from './args.ts';
+import { flag, str } from './args.ts';
+import { InputError, UsageError } from './errors.ts';
+import { loadSource, progTypeArg } from './source.ts';
+import { parseHex, readInput } from './io.ts';
+import { prepare } from '../interp/index.ts';
+import { decodeBytes } from '../isa/insn.ts';
+import { bareProgram, type Program } from '../isa/program.ts';
+
+const RUN_OPTIONS = {
+  section: { type: 'string' }, packet: { type: 'string' }, 'packet-file': { type: 'string' }, ctx: { type: 'string' },
+  map: { type: 'string', multiple: true }, json: { type: 'boolean' }, type: { type: 'string' }, raw: { type: 'boolean' },
+} as const;
+
+const RUN_HELP = `  FILE             a BPF object (.o), assembly (.s) or hex bytecode ('-' for stdin)
+  --section S      program or section to run (objects with several)
+  --type T         program type for bare bytecode (default xdp)
+  --packet HEX     packet bytes (default: 64 zero bytes for packet program types)
+  --packet-file F  packet bytes from a file
+  --ctx HEX        context bytes (tracing program types)
+  --map NAME=KEYHEX:VALHEX   preset a map entry (repeatable)
+  --json           machine-readable result`;
+
+interface Inputs {
+  program: Program;
+  packet?: Uint8Array;
+  ctx?: Uint8Array;
+  presets: { map: number; key: Uint8Array; value: Uint8Array }[];
+}
+
+function inputs(args: Parsed): Inputs {
+  const { program } = loadSource(args.positionals[0], { kind: flag(args, 'raw') ? 'raw' : 'auto', section: str(args, 'section'), type: progTypeArg(str(args, 'type')) });
+  const p = str(args, 'packet'), pf = str(args, 'packet-file');
+  if (p && pf) throw new UsageError('--packet and --packet-file exclude each other');
+  let packet = p !== undefined ? parseHex(p, '--packet') : pf ? readInput(pf) : undefined;
+  const packetTypes = ['xdp', 'sched_cls', 'sched_act', 'socket_filter', 'cgroup_skb', 'lwt_in', 'sk_skb'];
+  if (!packet && packetTypes.includes(program.type)) packet = new Uint8Array(64);
+  const ctx = str(args, 'ctx') !== undefined ? parseHex(str(args, 'ctx')!, '--ctx') : undefined;
+  const presets = ((args.values.map as string[] | undefined) ?? []).map((spec) => {
+    const m = /^([^=]+)=([0-9a-fA-F\s]*):([0-9a-fA-F\s]*)$/.exec(spec);
+    if (!m) throw new UsageError(`--map takes NAME=KEYHEX:VALHEX, not '${spec}'`);
+    const idx = program.maps.findIndex((x) => x.name === m[1]);
+    if (idx < 0) throw new InputError(`--map: no map named '${m[1]}' (have: ${program.maps.map((x) => x.name).join(', ') || 'none'})`);
+    const key = parseHex(m[2], `--map ${m[1]} key`), value = parseHex(m[3], `--map ${m[1]} value`);
+    const def = program.maps[idx];
+    if (key.length !== def.keySize || value.length !== def.valueSize) throw new InputError(`--map ${m[1]}: key must be ${def.keySize} bytes and value ${def.valueSize} bytes`);
+    return { map: idx, key, value };
+  });
+  return { program, packet, ctx, presets };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+
+function report(args: Parsed, where: string, r: { r0?: bigint; packet?: Uint8Array; maps: { name: string; entries: [Uint8Array, Uint8Array][] }[]; insns?: number; fault?: string; extra?: Record<string, unknown> }): number {
+  const maps = r.maps.map((m) => ({ name: m.name, entries: m.entries.filter(([, v]) => v.some((b) => b)).map(([k, v]) => ({ key: hex(k), value: hex(v) })) }));
+  if (flag(args, 'json')) {
+    console.log(JSON.stringify({ where, ...(r.fault ? { fault: r.fault } : { r0: `0x${r.r0!.toString(16)}` }), insns: r.insns, packet: r.packet ? hex(r.packet) : undefined, maps, ...r.extra }));
+    return r.fault ? 1 : 0;
+  }
+  if (r.fault) {
+    console.error(`bpfsynth: ${where}: ${r.fault}`);
+    return 1;
+  }
+  console.log(`r0 = 0x${r.r0!.toString(16)} (${BigInt.asIntN(64, r.r0!)})${r.insns !== undefined ? `   [${r.insns} insns]` : ''}`);
+  for (const [k, v] of Object.entries(r.extra ?? {})) console.log(`${k}: ${v}`);
+  if (r.packet) console.log(`packet: ${hex(r.packet)}`);
+  for (const m of maps) if (m.entries.length) console.log(`map ${m.name}: ${m.entries.map((e) => `${e.key}=${e.value}`).join(' ')}`);
+  return 0;
+}
+
+export const runCmd: Command = {
+  name: 'run',
+  summary: 'run a program in the interpreter',
+  usage: `usage: bpfsynth run FILE [options]
+
+Runs one program in bpfsynth's interpreter, with the kernel's run-time semantics, and prints
+r0 (all 64 bits), the packet afterwards and the maps that are not all zero.
+
+${RUN_HELP}`,
+  options: RUN_OPTIONS,
+  positionals: [1, 1],
+  run(args) {
+    const inp = inputs(args);
+    const vm = prepare(inp.program);
+    for (const p of inp.presets) vm.maps[p.map].set(p.key, p.value);
+    const r = vm.run({ packet: inp.packet, ctx: inp.ctx, keepMaps: true });
+    if (r.kind === 'fault') return report(args, args.positionals[0], { maps: [], fault: `insn ${r.pc}: ${r.reason}: ${r.message}` });
+    const maps = inp.program.maps.map((m, i) => ({ name: m.name, entries: r.maps[i].entries() }));
+    const output = r.output.map((o) => JSON.stringify(o));
+    return report(args, args.positionals[0], { r0: r.r0, packet: inp.packet ? r.packet : undefined, maps, insns: r.insnCount, extra: output.length ? { output: output.join(' ') } : undefined });
+  },
+};
+
+export const kernelCmd: Command = {
+  name: 'kernel',
+  summary: 'run a program in the real kernel (kernel run …)',
+  usage: `usage: bpfsynth kernel run FILE [options]
+
+Loads the program into the running kernel (root) and runs it once with BPF_PROG_TEST_RUN,
+wrapped so that all 64 bits of r0 come back; prints the same report as 'bpfsynth run', plus
+the kernel's own duration. Nothing is attached; every fd is closed.
+
+${RUN_HELP}`,
+  options: RUN_OPTIONS,
+  positionals: [2, 2],
+  async run(args) {
+    if (args.positionals[0] !== 'run') throw new UsageError(`kernel: unknown subcommand '${args.positionals[0]}' (have: run)`);
+    const sub = { ...args, positionals: args.positionals.slice(1) };
+    const inp = inputs(sub);
+    const { kernelAvailable } = await import('../kernel/syscall.ts');
+    const k = kernelAvailable();
+    if (!k.ok) throw new InputError(`the kernel is not available: ${k.reason}`);
+    const { Full64Runner } = await import('../kernel/testrun.ts');
+    const open = Full64Runner.open(inp.program, { logOnFailure: true });
+    if (!open.ok) {
+      const { parseVerifierLog } = await import('../kernel/log.ts');
+      const why = open.load.error ?? parseVerifierLog(open.load.log).error ?? open.load.errno;
+      throw new InputError(`${sub.positionals[0]}: the kernel rejected the program: ${String(why).split('\n').pop()}`);
+    }
+    try {
+      for (const p of inp.presets) open.runner.maps[p.map].update(p.key, p.value);
+      const r = open.runner.run({ data: inp.packet, ctx: inp.ctx });
+      if (!r.ok) throw new InputError(`${sub.positionals[0]}: test_run failed: ${r.errno}`);
+      const maps = r.maps.map((m) => ({ name: m.name, entries: m.entries.map(([a, b]) => [a, b] as [Uint8Array, Uint8Array]) }));
+      return report(sub, sub.positionals[0], { r0: r.r0, packet: inp.packet ? r.dataOut : undefined, maps, extra: { 'kernel duration': `${r.duration} ns`, ...(r.r0Bits === 32 ? { note: 'r0 is 32 bits (LD_ABS programs cannot be wrapped)' } : {}) } });
+    } finally {
+      open.runner.close();
+    }
+  },
+};
+
+export const conformanceCmd: Command = {
+  name: 'conformance-plugin',
+  summary: 'bpf_conformance plugin: program hex on stdin, r0 on stdout',
+  usage: `usage: bpfsynth conformance-plugin [MEMHEX]
+
+The bpf_conformance plugin protocol (used by ubpf, rbpf, PREVAIL): reads the program as hex
+on stdin (bytes separated by whitespace or contiguous); MEMHEX, when given, is copied to
+memory and the program starts with r1 = its address, r2 = its length, r10 = the stack top.
+Prints r0 (64 bits) as hex and exits 0; on failure prints the error on stderr and exits 1.`,
+  options: {},
+  positionals: [0, 1],
+  run(args) {
+    const code = decodeBytes(parseHex(new TextDecoder().decode(readInput('-')), 'stdin'));
+    const mem = args.positionals[0] !== undefined ? parseHex(args.positionals[0], 'memory') : new Uint8Array(0);
+    const vm = prepare(bareProgram(code, 'xdp'));
+    const r = vm.run({ mem });
+    if (r.kind === 'fault') throw new InputError(`insn ${r.pc}: ${r.reason}: ${r.message}`);
+    console.log(r.r0.toString(16));
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+// Register states of the verifier model (struct bpf_reg_state, Linux 6.18, the parts we model).
+//
+// Every register is an immutable object: a type tag, a scalar state `v` (the value of a scalar;
+// the variable part of a pointer's offset, as the kernel keeps var_off and bounds in the same
+// fields for both), a fixed offset `off` for pointers, an `id` (linked scalars, packet pointers
+// derived from one another, a nullable pointer and its copies), `range` (packet pointers: bytes
+// known to be inside the packet past `off`; -1 / -2 mark "at / beyond pkt_end"; mem pointers:
+// the size) and `map` (map index for map pointers/values/keys, frame number for stack pointers).
+import { concrete64x32 } from '../bv/concrete.ts';
+import { scalarConst, scalarUnknown, type ScalarState } from '../domains/scalar.ts';
+
+export const D = concrete64x32;
+export type Scalar = ScalarState<bigint>;
+
+export type RegType =
+  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
+  | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'map_key' | 'mem' | 'mem_or_null';
+
+export interface Reg {
+  readonly type: RegType;
+  readonly v: Scalar;
+  readonly off: number;
+  readonly id: number;
+  readonly range: number;
+  readonly map: number;
+  /** Read-only memory (map value of a frozen .rodata map, rdonly mem). */
+  readonly rdonly?: boolean;
+}
+
+/** range markers of mark_pkt_end. */
+export const AT_PKT_END = -1;
+export const BEYOND_PKT_END = -2;
+
+export const ZERO: Scalar = scalarConst(D, 0n);
+export const UNKNOWN: Scalar = scalarUnknown(D);
+
+export const NOT_INIT: Reg = { type: 'not_init', v: UNKNOWN, off: 0, id: 0, range: 0, map: 0 };
+export const SCALAR_UNKNOWN: Reg = { type: 'scalar', v: UNKNOWN, off: 0, id: 0, range: 0, map: 0 };
+export const SCALAR_ZERO: Reg = { type: 'scalar', v: ZERO, off: 0, id: 0, range: 0, map: 0 };
+
+export const scalarReg = (v: Scalar, id = 0): Reg => ({ type: 'scalar', v, off: 0, id, range: 0, map: 0 });
+export const constReg = (x: bigint): Reg => scalarReg(scalarConst(D, BigInt.asUintN(64, x)));
+/** A pointer with a zero variable part. */
+export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
+
+export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
+export const isPkt = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
+export const mayBeNull = (r: Reg): boolean => r.type === 'map_value_or_null' || r.type === 'mem_or_null';
+
+export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+export const isConst = (s: Scalar): boolean => s.varOff.mask === 0n;
+/** A constant scalar's value as a signed 64-bit number. */
+export const constVal = (s: Scalar): bigint => s64(s.varOff.value);
+export const isConstReg = (r: Reg, x?: bigint): boolean =>
+  r.type === 'scalar' && isConst(r.v) && (x === undefined || r.v.varOff.value === BigInt.asUintN(64, x));
+/** register_is_null: a scalar known to be 0. */
+export const isNull = (r: Reg): boolean => r.type === 'scalar' && r.v.varOff.mask === 0n && r.v.varOff.value === 0n;
+
+/** reg_type_str for the types we model. */
+export function typeStr(r: Reg): string {
+  switch (r.type) {
+    case 'not_init': return '?';
+    case 'scalar': return 'scalar';
+    case 'ctx': return 'ctx';
+    case 'fp': return 'fp';
+    case 'pkt': return 'pkt';
+    case 'pkt_meta': return 'pkt_meta';
+    case 'pkt_end': return 'pkt_end';
+    case 'map_ptr': return 'map_ptr';
+    case 'map_value': return r.rdonly ? 'rdonly_map_value' : 'map_value';
+    case 'map_value_or_null': return 'map_value_or_null';
+    case 'map_key': return 'map_key';
+    case 'mem': return r.rdonly ? 'rdonly_mem' : 'mem';
+    case 'mem_or_null': return 'mem_or_null';
+  }
+}
