@@ -8,7 +8,7 @@
 // it explicitly (process.exit) when done.
 import { init } from 'z3-solver';
 import type { BitVec, Bool, Context } from 'z3-solver';
-import type { Bits } from './bits.ts';
+import type { Bits, Bits64x32 } from './bits.ts';
 
 export type Z3Ctx = Context<'main'>;
 export type Z3BV = BitVec<number, 'main'>;
@@ -90,4 +90,15 @@ function makeZ3(ctx: Z3Ctx, width: number): Bits<Z3BV, Z3Bool> {
 /** A fresh symbolic value named `name`. */
 export function z3Var(ctx: Z3Ctx, name: string, width: number): Z3BV {
   return ctx.BitVec.const(name, width);
+}
+
+/** The 64/32-bit ring pair over Z3, for proofs of the scalar domain. */
+export function z3Pair(ctx: Z3Ctx): Bits64x32<Z3BV, Z3Bool> {
+  return {
+    u64: z3Bits(ctx, 64),
+    u32: z3Bits(ctx, 32),
+    lo32: (v) => v.extract(31, 0),
+    zext32: (v) => v.zeroExt(32),
+    sext32: (v) => v.signExt(32),
+  };
 }

@@ -5,9 +5,10 @@ import { info } from './cmd-info.ts';
 import { disasmCmd } from './cmd-disasm.ts';
 import { asmCmd } from './cmd-asm.ts';
 import { fuzzCmd } from './cmd-fuzz.ts';
+import { proveCmd } from './cmd-prove.ts';
 import { conformanceCmd, kernelCmd, runCmd } from './cmd-run.ts';
 
-const COMMANDS: Command[] = [info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, fuzzCmd];
+const COMMANDS: Command[] = [info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, fuzzCmd, proveCmd];
 
 const VERSION = '0.1.0';
 

@@ -1,0 +1,76 @@
+// Verifier model speed: median time to check each corpus program (memo cleared = cold; memo kept
+// = warm, as in the search loop), an incremental re-check of a mutated candidate, and the
+// kernel's BPF_PROG_LOAD of the same program in this process (root only).
+import { readFileSync, readdirSync } from 'node:fs';
+import { readObject } from '../src/isa/object.ts';
+import { fromOp } from '../src/isa/op.ts';
+import type { Program } from '../src/isa/program.ts';
+import { verify } from '../src/verifier/analyze.ts';
+import { Incremental } from '../src/verifier/incremental.ts';
+import { clearMemo } from '../src/verifier/memo.ts';
+import { kernelAvailable } from '../src/kernel/syscall.ts';
+import { loadProgram } from '../src/kernel/load.ts';
+import type { BenchRow } from './types.ts';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+/** Median microseconds of f over about `ms` (at least 5 runs). */
+function timeUs(f: () => void, ms = 300): number {
+  for (let i = 0; i < 3; i++) f();
+  const xs: number[] = [];
+  const t0 = performance.now();
+  while (xs.length < 5 || performance.now() - t0 < ms) {
+    const t = performance.now();
+    f();
+    xs.push((performance.now() - t) * 1000);
+  }
+  return median(xs);
+}
+
+/** The candidate used for incremental timing: the instruction at 2/3 of the program becomes `goto +0`. */
+function mutant(p: Program): Program {
+  let i = Math.floor((p.insns.length * 2) / 3);
+  while (i > 0 && (p.insns[i].code === 0x18 || p.insns[i - 1].code === 0x18)) i--;
+  return { ...p, insns: p.insns.map((x, j) => (j === i ? fromOp({ kind: 'ja', off: 0, long: false })[0] : x)) };
+}
+
+export async function bench(): Promise<BenchRow[]> {
+  const dir = new URL('../corpus/', import.meta.url);
+  const rows: BenchRow[] = [];
+  const kernel = kernelAvailable().ok;
+  const cold: number[] = [], warm: number[] = [], incr: number[] = [], kern: number[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.o')).sort()) {
+    const p = readObject(readFileSync(new URL(f, dir))).link();
+    const v = verify(p);
+    const c = timeUs(() => {
+      clearMemo();
+      verify(p);
+    });
+    const w = timeUs(() => verify(p));
+    const inc = new Incremental(p);
+    const m = mutant(p);
+    const i = timeUs(() => inc.check(m));
+    cold.push(c);
+    warm.push(w);
+    incr.push(i);
+    let k = NaN;
+    if (kernel) {
+      k = timeUs(() => loadProgram(p, { info: false }).close());
+      kern.push(k);
+    }
+    const name = f.replace(/\.o$/, '');
+    rows.push({ name: `check ${name} (warm)`, value: w, unit: 'µs', note: `${p.insns.length} insns, ${v.processed} processed; cold ${c.toFixed(0)} µs, incremental ${i.toFixed(0)} µs${kernel ? `, kernel load ${k.toFixed(0)} µs` : ''}` });
+  }
+  rows.push({ name: 'median check, cold memo', value: median(cold), unit: 'µs', note: 'corpus programs, full analysis, domain memo cleared each run' });
+  rows.push({ name: 'median check, warm memo', value: median(warm), unit: 'µs', note: 'corpus programs, full analysis' });
+  rows.push({ name: 'median incremental check', value: median(incr), unit: 'µs', note: 'one slot at 2/3 of the program replaced by goto +0' });
+  if (kernel) rows.push({ name: 'median kernel BPF_PROG_LOAD', value: median(kern), unit: 'µs', note: 'same programs, log_level 0, maps created and closed' });
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const r of await bench()) console.log(`${r.name}: ${r.value.toFixed(1)} ${r.unit}${r.note ? ` (${r.note})` : ''}`);
+}

@@ -1,0 +1,42 @@
+// `bpfsynth check FILE`: the verifier model's verdict on a program (no root needed).
+import type { Command } from './args.ts';
+import { flag, str } from './args.ts';
+import { loadSource, progTypeArg } from './source.ts';
+import { verify } from '../verifier/analyze.ts';
+import { toReport, verdictLine } from '../verifier/report.ts';
+
+export const check: Command = {
+  name: 'check',
+  summary: 'check a program with the verifier model (Linux 6.18, root)',
+  usage: `usage: bpfsynth check FILE [--section S] [--type T] [--states] [--json] [--unprivileged]
+
+Runs the model of the kernel's verifier on one program of FILE (a BPF object, assembly .s,
+or hex / raw bytecode as for 'disasm') and says whether the kernel would accept it. Exit
+status 0 when safe, 1 when not; the reason is printed as 'FILE: insn N: <message>' with the
+kernel's wording.
+
+  --section S      program (name or section) to link from an object
+  --type T         program type for bare instructions (default xdp)
+  --states         print the per-instruction states like the kernel's log_level 2
+  --json           machine-readable verdict
+  --unprivileged   model an unprivileged loader where it differs (uninitialised stack)`,
+  options: {
+    section: { type: 'string' }, type: { type: 'string' }, states: { type: 'boolean' }, json: { type: 'boolean' },
+    unprivileged: { type: 'boolean' }, raw: { type: 'boolean' }, hex: { type: 'boolean' },
+  },
+  positionals: [1, 1],
+  run(args) {
+    const path = args.positionals[0];
+    const kind = flag(args, 'raw') ? 'raw' : flag(args, 'hex') ? 'hex' : 'auto';
+    const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type: progTypeArg(str(args, 'type')) });
+    const states = flag(args, 'states');
+    const v = verify(program, { states, privileged: !flag(args, 'unprivileged') });
+    if (flag(args, 'json')) {
+      console.log(JSON.stringify({ file: where, program: program.name, type: program.type, ...toReport(v), ...(states ? { log: v.log } : {}) }, null, 2));
+    } else {
+      if (states && v.log) console.log(v.log.join('\n'));
+      console.log(verdictLine(where, v));
+    }
+    return v.ok ? 0 : 1;
+  },
+};

@@ -1,0 +1,254 @@
+// ALU instructions on registers (check_alu_op, adjust_reg_min_max_vals, adjust_ptr_min_max_vals):
+// scalar math through the domain, pointer arithmetic with the kernel's rules, linked scalar ids
+// (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
+import type { Op } from '../isa/op.ts';
+import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, forkScalars, immOperand, type ScalarAluOp } from '../domains/alu.ts';
+import { unbounded32, scalarConst } from '../domains/scalar.ts';
+import { tnumAdd, tnumSub } from '../domains/tnum.ts';
+import { type Env, fail } from './env.ts';
+import { aluMemo, syncMemo } from './memo.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type State, cur } from './state.ts';
+
+export const ADD_CONST = 0x80000000;
+export const baseId = (id: number): number => id & 0x7fffffff;
+
+const ALU_STR: Record<string, string> = {
+  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
+  neg: 'neg', mod: '%=', smod: 's%=', xor: '^=', mov: '=', movsx: '=', arsh: 's>>=',
+};
+
+const BPF_MAX_VAR_OFF = 1n << 29n;
+const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n, U64_MAX = (1n << 64n) - 1n;
+
+/** check_reg_arg(SRC_OP). */
+export function readReg(st: State, pc: number, r: number): Reg {
+  const reg = cur(st).regs[r];
+  if (reg.type === 'not_init') fail(pc, `R${r} !read_ok`);
+  return reg;
+}
+
+/** check_reg_arg(DST_OP): r10 cannot be written. */
+export function checkDst(pc: number, r: number): void {
+  if (r === 10) fail(pc, 'frame pointer is read only');
+}
+
+/** get_reg_width. */
+const width = (s: Scalar): number => (s.umax === 0n ? 0 : s.umax.toString(2).length);
+
+/** assign_scalar_id_before_mov: a non-constant scalar without an id gets one (in place). */
+function linkId(env: Env, st: State, r: number): Reg {
+  const fr = cur(st);
+  let reg = fr.regs[r];
+  if (reg.type !== 'scalar') return reg;
+  if (reg.id >= ADD_CONST) reg = { ...reg, id: 0, off: 0 };
+  if (reg.id === 0 && !isConst(reg.v)) reg = { ...reg, id: ++env.idGen, off: 0 };
+  fr.regs[r] = reg;
+  return reg;
+}
+
+/** check_reg_sane_offset. */
+function saneOffset(pc: number, r: Reg, type: string): void {
+  const known = isConst(r.v);
+  const val = s64(r.v.varOff.value);
+  const smin = s64(r.v.smin);
+  if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) fail(pc, `math between ${type} pointer and ${val} is not allowed`);
+  if (r.off >= Number(BPF_MAX_VAR_OFF) || r.off <= -Number(BPF_MAX_VAR_OFF)) fail(pc, `${type} pointer offset ${r.off} is not allowed`);
+  if (smin === S64_MIN) fail(pc, `math between ${type} pointer and register with unbounded min value is not allowed`);
+  if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `value ${smin} makes ${type} pointer be out of bounds`);
+}
+
+const u = (x: bigint) => BigInt.asUintN(64, x);
+
+/** adjust_ptr_min_max_vals (privileged: no speculation sanitizing). Returns the new dst. */
+function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
+  const dst = op.dst;
+  const o = offReg.v;
+  const known = isConst(o);
+  const sminV = s64(o.smin), smaxV = s64(o.smax);
+  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sminV > smaxV || o.umin > o.umax) return SCALAR_UNKNOWN;
+  if (op.width === 32) {
+    if (op.op === 'sub') return SCALAR_UNKNOWN;
+    fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
+  }
+  if (mayBeNull(ptr)) fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited, null-check it first`);
+  const t = typeStr(ptr);
+  switch (ptr.type) {
+    case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem':
+      break;
+    default:
+      if (ptr.type === 'map_ptr' && known && sminV === 0n && op.op === 'add') break;
+      fail(pc, `R${dst} pointer arithmetic on ${t} prohibited`);
+  }
+  saneOffset(pc, offReg, t);
+  saneOffset(pc, ptr, t);
+  const p = ptr.v;
+  const sminP = s64(p.smin), smaxP = s64(p.smax);
+  let res: Reg;
+  switch (op.op) {
+    case 'add': {
+      if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
+        res = { ...ptr, off: ptr.off + Number(sminV) };
+        if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
+        break;
+      }
+      let smin = sminP + sminV, smax = smaxP + smaxV;
+      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
+      let umin = p.umin + o.umin, umax = p.umax + o.umax;
+      if (umin > U64_MAX || umax > U64_MAX) { umin = 0n; umax = U64_MAX; }
+      const v: Scalar = { varOff: tnumAdd(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
+      res = { ...ptr, v };
+      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: 0 };
+      break;
+    }
+    case 'sub': {
+      if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
+      if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
+      if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
+        res = { ...ptr, off: ptr.off - Number(sminV) };
+        if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
+        break;
+      }
+      let smin = sminP - smaxV, smax = smaxP - sminV;
+      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
+      let umin: bigint, umax: bigint;
+      if (p.umin < o.umax) { umin = 0n; umax = U64_MAX; } else { umin = p.umin - o.umax; umax = p.umax - o.umin; }
+      const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
+      res = { ...ptr, v };
+      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n ? 0 : ptr.range };
+      break;
+    }
+    case 'and': case 'or': case 'xor':
+      return fail(pc, `R${dst} bitwise operator ${ALU_STR[op.op]} on pointer prohibited`);
+    default:
+      return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
+  }
+  saneOffset(pc, res, t);
+  return res.v === p && isConst(p) ? res : { ...res, v: syncMemo(res.v) };
+}
+
+/** Execute an ALU instruction on the current frame. May push a forked state (maybe_fork_scalars). */
+export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): void {
+  const fr = cur(st);
+  const regs = fr.regs;
+  const d = op.dst;
+  if (op.op === 'mov' || op.op === 'movsx') {
+    if ('reg' in op.src) {
+      const s = op.src.reg;
+      readReg(st, pc, s);
+      checkDst(pc, d);
+      let src = regs[s];
+      if (op.op === 'mov' && op.width === 64) {
+        if (src.type === 'scalar') src = linkId(env, st, s);
+        regs[d] = src;
+      } else if (op.op === 'mov') {
+        if (src.type !== 'scalar') regs[d] = SCALAR_UNKNOWN;
+        else {
+          const fits = width(src.v) <= 32;
+          if (fits) src = linkId(env, st, s);
+          regs[d] = scalarReg(scalarMovReg(D, 32, src.v), fits ? src.id : 0);
+          if (fits) regs[d] = { ...regs[d], off: src.off };
+        }
+      } else {
+        // movsx
+        if (src.type !== 'scalar') regs[d] = SCALAR_UNKNOWN;
+        else if (op.width === 64 && op.ext === 32) {
+          // r = (s32) r: keep the link when the value already fits in s32
+          const v = scalarMovsx(D, 64, 32, src.v);
+          regs[d] = scalarReg(v);
+        } else regs[d] = scalarReg(scalarMovsx(D, op.width, op.ext!, src.v));
+      }
+    } else {
+      checkDst(pc, d);
+      regs[d] = scalarReg(scalarMovImm(D, op.width, op.src.imm));
+    }
+    return;
+  }
+  if (op.op === 'neg') {
+    const r = readReg(st, pc, d);
+    checkDst(pc, d);
+    regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v)) : SCALAR_UNKNOWN;
+    return;
+  }
+  // binary ops
+  let srcReg: Reg;
+  if ('reg' in op.src) srcReg = readReg(st, pc, op.src.reg);
+  else srcReg = scalarReg(immOperand(D, op.src.imm));
+  const dstReg = readReg(st, pc, d);
+  if ((op.op === 'div' || op.op === 'mod' || op.op === 'sdiv' || op.op === 'smod') && 'imm' in op.src && op.src.imm === 0) fail(pc, 'div by zero');
+  if ((op.op === 'lsh' || op.op === 'rsh' || op.op === 'arsh') && 'imm' in op.src && (op.src.imm < 0 || op.src.imm >= op.width)) fail(pc, `invalid shift ${op.src.imm}`);
+  checkDst(pc, d);
+
+  if (isPtr(dstReg) || isPtr(srcReg)) {
+    if (isPtr(dstReg) && isPtr(srcReg)) {
+      if (op.op === 'sub') { regs[d] = SCALAR_UNKNOWN; return; }
+      fail(pc, `R${d} pointer ${ALU_STR[op.op]} pointer prohibited`);
+    }
+    if (isPtr(dstReg)) {
+      if ('reg' in op.src) env.precise(1 << op.src.reg);
+      regs[d] = ptrArith(env, pc, op, dstReg, srcReg, true);
+    } else {
+      env.precise(1 << d);
+      regs[d] = ptrArith(env, pc, op, srcReg, dstReg, false);
+    }
+    return;
+  }
+  const aop = op.op as ScalarAluOp;
+  let dv = dstReg.v;
+  if (aop === 'and' || aop === 'or') {
+    const f = forkScalars(D, aop, dv, srcReg.v);
+    if (f.fork) {
+      const other = clone(st);
+      cur(other).regs[d] = scalarReg(f.zero);
+      push(other, pc);
+      dv = f.minusOne;
+    }
+  }
+  const k = isConst(dv) && isConst(srcReg.v) ? constAlu(aop, op.width, dv.varOff.value, srcReg.v.varOff.value) : undefined;
+  const v = k !== undefined ? scalarConst(D, k) : aluMemo(aop, op.width, dv, srcReg.v);
+  // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
+  // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
+  // which only loses precision)
+  if ((op.op === 'add' || op.op === 'sub') && op.width === 64 && dstReg.id && isConst(srcReg.v)) {
+    const val = BigInt.asIntN(64, srcReg.v.varOff.value);
+    let off = Number(val);
+    const fits = val >= -0x80000000n && val <= 0x7fffffffn && !(op.op === 'sub' && val === -0x80000000n);
+    if (op.op === 'sub') off = -off;
+    if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
+    else regs[d] = { ...scalarReg(v, dstReg.id + ADD_CONST), off };
+  } else regs[d] = scalarReg(v);
+}
+
+/**
+ * The result of scalarAlu on two constants, computed directly (the domain gives the same
+ * constant; test/verifier/constalu.test.ts checks it): undefined where the kernel gives
+ * unknown (div/mod, shifts by >= width).
+ */
+export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
+  const M = width === 64 ? 0xffffffffffffffffn : 0xffffffffn;
+  if (op === 'lsh' || op === 'rsh' || op === 'arsh') {
+    if (b >= BigInt(width)) return undefined;
+  }
+  const x = a & M, y = b & M;
+  let r: bigint;
+  switch (op) {
+    case 'add': r = x + y; break;
+    case 'sub': r = x - y; break;
+    case 'mul': r = x * y; break;
+    case 'and': r = x & y; break;
+    case 'or': r = x | y; break;
+    case 'xor': r = x ^ y; break;
+    case 'lsh': r = x << y; break;
+    case 'rsh': r = x >> y; break;
+    case 'arsh': r = BigInt.asIntN(width, x) >> y; break;
+    default: return undefined;
+  }
+  return r & M;
+}
+
+/** BPF_END. */
+export function endInsn(st: State, pc: number, op: Op & { kind: 'end' }): void {
+  const r = readReg(st, pc, op.dst);
+  checkDst(pc, op.dst);
+  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(scalarEnd(D, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+}

@@ -1,0 +1,440 @@
+// The main loop (do_check + is_state_visited): depth-first exploration of the program's paths
+// with a stack of pending branch states, checkpoints at prune points, pruning against explored
+// states whose subtrees are finished, infinite-loop detection against unfinished ancestors, and
+// the 1,000,000 processed-instruction limit.
+import type { Program } from '../isa/program.ts';
+import { formatKernel } from '../isa/disasm.ts';
+import { InsnError, lddwValue, type Op } from '../isa/op.ts';
+import { buildCfg, CfgError, type Cfg } from './cfg.ts';
+import { type Env, type Options, VerifierError, fail } from './env.ts';
+import { type Reg, SCALAR_UNKNOWN, constReg, ptrReg } from './regs.ts';
+import { type State, cloneState, cur, newFrame } from './state.ts';
+import { aluInsn, endInsn, readReg, checkDst } from './alu.ts';
+import { memAccess } from './mem.ts';
+import { condJump } from './jmp.ts';
+import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
+import { statesEqual } from './prune.ts';
+import { printFrame } from './print.ts';
+import { type Hist, type Precise, LINKED, OPAQUE, allPrecise, markPrecise, noPrecision } from './precision.ts';
+import { baseId } from './alu.ts';
+
+export const COMPLEXITY_LIMIT = 1_000_000;
+const JMP_SEQ_LIMIT = 8192;
+
+export interface Verdict {
+  readonly ok: boolean;
+  /** On rejection: instruction index and the kernel's message (lines joined with \n). */
+  readonly error?: { readonly index: number; readonly message: string };
+  readonly processed: number;
+  readonly totalStates: number;
+  readonly peakStates: number;
+  readonly maxStatesPerInsn: number;
+  /** log_level-2-like lines, when Options.states. */
+  readonly log?: string[];
+  /** First state seen at each instruction (Options.entries). */
+  readonly entry?: (State | undefined)[];
+  readonly idGen?: number;
+}
+
+export interface Checkpoint {
+  readonly state: State;
+  branches: number;
+  readonly parent: Checkpoint | null;
+  hit: number;
+  miss: number;
+  /** Instructions from the parent checkpoint to this one. */
+  readonly hist: Hist;
+  readonly frames: number;
+  precise: Precise;
+}
+
+export interface Path {
+  state: State;
+  pc: number;
+  prev: number;
+  parent: Checkpoint | null;
+  /** Instructions since `parent`. */
+  hist: Hist;
+}
+
+/** The state at program entry: r1 = ctx, r10 = fp. */
+export function initialState(): State {
+  const f = newFrame(0, -1, 0);
+  f.regs[1] = ptrReg('ctx');
+  return { frames: [f] };
+}
+
+/** Everything the exploration mutates: enough to stop and resume it (incremental checks). */
+export interface Ctx {
+  processed: number;
+  jmps: number;
+  prevJmps: number;
+  prevInsns: number;
+  totalStates: number;
+  peakStates: number;
+  maxPer: number;
+  idGen: number;
+  path: Path;
+  stack: Path[];
+  explored: (Checkpoint[] | undefined)[];
+  /** Highest instruction processed so far. */
+  frontier: number;
+  stackDepth: Map<number, number>;
+}
+
+export function freshCtx(n: number): Ctx {
+  return {
+    processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] } }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(),
+  };
+}
+
+/** A deep copy of a context (checkpoint states are immutable and shared; counters and pending states are copied). */
+export function copyCtx(c: Ctx): Ctx {
+  const map = new Map<Checkpoint, Checkpoint>();
+  const cp = (k: Checkpoint | null): Checkpoint | null => {
+    if (!k) return null;
+    let n = map.get(k);
+    if (!n) {
+      n = { state: k.state, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
+        precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
+      map.set(k, n);
+      (n as { parent: Checkpoint | null }).parent = cp(k.parent);
+    }
+    return n;
+  };
+  const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist) });
+  return {
+    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth),
+    explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
+  };
+}
+
+/** Analyse a program. */
+export function verify(prog: Program, opts: Options = {}): Verdict {
+  let cfg: Cfg;
+  try {
+    cfg = buildCfg(prog.insns);
+  } catch (e) {
+    if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
+    throw e;
+  }
+  return run(prog, cfg, opts, freshCtx(prog.insns.length));
+}
+
+export const cfgReject = (e: CfgError | InsnError): Verdict =>
+  ({ ok: false, error: { index: e.index, message: e.message }, processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 });
+
+/**
+ * Explore from the context `c` (mutated). `onFrontier` is called with the context whenever the
+ * exploration first reaches an instruction beyond every one processed so far (before processing it).
+ */
+export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
+  const env: Env = {
+    prog, cfg, privileged: opts.privileged ?? true, nrCpus: opts.nrCpus ?? 2, idGen: c.idGen, stackDepth: c.stackDepth,
+    precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots),
+  };
+  const limit = opts.limit ?? COMPLEXITY_LIMIT;
+  const log: string[] | undefined = opts.states ? [] : undefined;
+  const mapInfo = (i: number) => ({ name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 });
+  const entry: (State | undefined)[] | undefined = opts.entries ? new Array(prog.insns.length) : undefined;
+
+  const push = (s: State, pc: number): void => {
+    if (c.path.parent) c.path.parent.branches++;
+    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: copyHist(c.path.hist) });
+    if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
+  };
+  const endPath = (): void => {
+    for (let k = c.path.parent; k; k = k.parent) if (--k.branches > 0) break;
+  };
+  const liveOf = (st: State, pc: number) => (f: number): number => {
+    if (f === st.frames.length - 1) return cfg.live[pc];
+    const callsite = st.frames[f + 1].callsite;
+    return (cfg.live[callsite + 1] ?? 0) & 0x7c0;
+  };
+  const all = () => 0x7ff;
+
+  /** propagate_precision: what the explored state relied on, the current path relies on too. */
+  const propagate = (sl: Checkpoint, st: State): void => {
+    const top = st.frames.length - 1;
+    const p = sl.precise;
+    let other = p.all;
+    for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
+    const slots: number[] = [];
+    for (const k of p.slots) {
+      if (k >> 6 !== top) other = true;
+      else slots.push(k & 63);
+    }
+    if (other) return allPrecise(c.path.parent);
+    if (p.regs[top] || slots.length) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
+  };
+
+  /** is_state_visited: true when the current state is covered by an explored one. */
+  const visited = (pc: number): boolean => {
+    const st = c.path.state;
+    let addNew = c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8;
+    let list = c.explored[pc];
+    if (!list) list = c.explored[pc] = [];
+    let cnt = 0;
+    for (let i = 0; i < list.length;) {
+      const sl = list[i];
+      cnt++;
+      if (sl.branches > 0) {
+        if (statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
+        if (c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
+      } else if (statesEqual(sl.state, st, 'not_exact', liveOf(st, pc), SCALAR_UNKNOWN, sl.precise)) {
+        sl.hit++;
+        propagate(sl, st);
+        return true;
+      }
+      if (addNew) sl.miss++;
+      if (sl.miss > sl.hit * 3 + 3) {
+        list.splice(i, 1);
+        c.peakStates--;
+        continue;
+      }
+      i++;
+    }
+    if (cnt > c.maxPer) c.maxPer = cnt;
+    if (!addNew) return false;
+    const cp: Checkpoint = { state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+    c.path.hist = { pcs: [], aux: [] };
+    c.totalStates++;
+    c.peakStates++;
+    c.prevJmps = c.jmps;
+    c.prevInsns = c.processed;
+    c.path.parent = cp;
+    list.unshift(cp);
+    return false;
+  };
+
+  let pendingFrom = '';
+  const pop = (): boolean => {
+    const next = c.stack.pop();
+    if (!next) return false;
+    c.path = next;
+    if (log) {
+      pendingFrom = `from ${c.path.prev} to ${c.path.pc}:`;
+      log.push('');
+    }
+    return true;
+  };
+  const stats = () => `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
+  const verdict = (error?: { index: number; message: string }): Verdict => ({
+    ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
+  });
+
+  try {
+    if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo)}`);
+    for (;;) {
+      const pc = c.path.pc;
+      if (pc > c.frontier) {
+        if (onFrontier) {
+          c.idGen = env.idGen;
+          onFrontier(c);
+        }
+        c.frontier = pc;
+      }
+      if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
+      if (cfg.prune[pc] && visited(pc)) {
+        if (log) log.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
+        pendingFrom = '';
+        endPath();
+        if (!pop()) break;
+        continue;
+      }
+      if (entry && !entry[pc]) entry[pc] = cloneState(c.path.state);
+      const op = cfg.ops[pc]!;
+      const st = c.path.state;
+      let before: State['frames'][number]['stack'] | undefined;
+      if (log) {
+        if (pendingFrom) log.push(`${pendingFrom} ${printFrame(cur(st), mapInfo)}`);
+        pendingFrom = '';
+        log.push(`${pc}: (${prog.insns[pc].code.toString(16).padStart(2, '0')}) ${formatKernel(op)}`);
+        before = cur(st).stack.slice();
+      }
+      const depth = st.frames.length;
+      c.path.hist.pcs.push(pc);
+      c.path.hist.aux.push(auxOf(st, op));
+      const next = step(env, st, pc, op, push);
+      if (log && st.frames.length === depth && op.kind !== 'exit') {
+        const f = cur(st);
+        const slots = new Set<number>();
+        for (let i = 0; i < Math.max(f.stack.length, before!.length); i++) if (f.stack[i] !== before![i]) slots.add(i);
+        const text = printFrame(f, mapInfo, touched(op), slots);
+        if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
+      }
+      if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
+      if (next < 0) {
+        endPath();
+        if (!pop()) break;
+        continue;
+      }
+      c.path.pc = next;
+    }
+  } catch (e) {
+    if (e instanceof VerifierError) {
+      if (log) log.push(e.message, stats());
+      return verdict({ index: e.index, message: e.message });
+    }
+    throw e;
+  }
+  const deep = stackCheck(prog, cfg, c.stackDepth);
+  if (deep) {
+    if (log) log.push(deep, stats());
+    return verdict({ index: 0, message: deep });
+  }
+  if (log) log.push(stats());
+  return verdict();
+}
+
+/** check_max_stack_depth (JIT: frames rounded up to 16 bytes; tracing programs use private stacks and are not checked). */
+function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string | undefined {
+  if (prog.type === 'kprobe' || prog.type === 'tracepoint' || prog.type === 'raw_tracepoint' || prog.type === 'perf_event') return undefined;
+  const round = (d: number) => Math.ceil(d / 16) * 16;
+  const end = (f: number) => cfg.subprogs[cfg.subprogs.indexOf(f) + 1] ?? cfg.ops.length;
+  const walk = (f: number, total: number, frames: number): string | undefined => {
+    total += round(depth.get(f) ?? 0);
+    if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
+    if (frames >= 8) return undefined;
+    for (let i = f; i < end(f); i++) {
+      const op = cfg.ops[i];
+      if (op?.kind === 'call' && op.callKind === 'local') {
+        const r = walk(i + 1 + op.imm, total, frames + 1);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+  return walk(0, 0, 1);
+}
+
+const copyHist = (h: Hist): Hist => ({ pcs: h.pcs.slice(), aux: h.aux.slice() });
+
+/** The history note of an instruction (see Hist): stack slot of a fixed stack access, linked registers of a jump. */
+function auxOf(st: State, op: Op): number {
+  const fr = cur(st);
+  let ptr: number, off: number;
+  switch (op.kind) {
+    case 'ldx': ptr = op.src; off = op.off; break;
+    case 'stx': case 'st': ptr = op.dst; off = op.off; break;
+    case 'jcond': {
+      const ids: number[] = [];
+      const a = fr.regs[op.dst];
+      if (a.type === 'scalar' && a.id) ids.push(baseId(a.id));
+      if ('reg' in op.src) {
+        const b = fr.regs[op.src.reg];
+        if (b.type === 'scalar' && b.id) ids.push(baseId(b.id));
+      }
+      if (!ids.length) return -1;
+      let mask = 0;
+      for (let f = 0; f < st.frames.length; f++) {
+        const F = st.frames[f];
+        for (let r = 0; r < 10; r++) {
+          const x = F.regs[r];
+          if (x.type === 'scalar' && x.id && ids.includes(baseId(x.id))) {
+            if (f !== st.frames.length - 1) return OPAQUE;
+            mask |= 1 << r;
+          }
+        }
+        for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && ids.includes(baseId(sl.spilled.id))) return OPAQUE;
+      }
+      return LINKED | mask;
+    }
+    default: return -1;
+  }
+  const r = fr.regs[ptr];
+  if (r.type !== 'fp') return -1;
+  if (r.map !== st.frames.length - 1 || r.v.varOff.mask !== 0n) return OPAQUE;
+  const at = off + r.off + Number(BigInt.asIntN(64, r.v.varOff.value));
+  return at < 0 && at >= -512 ? (-at - 1) >> 3 : -1;
+}
+
+/** Registers an instruction touches (for the log's scratched-register list). */
+function touched(op: Op): number {
+  const b = (r: number) => 1 << r;
+  switch (op.kind) {
+    case 'alu': return b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0);
+    case 'end': return b(op.dst);
+    case 'ldx': return b(op.dst) | b(op.src);
+    case 'stx': return b(op.dst) | b(op.src);
+    case 'st': return b(op.dst);
+    case 'lddw': return b(op.dst);
+    case 'call': return b(0);
+    case 'jcond': return b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0);
+    case 'atomic': return b(op.dst) | b(op.src);
+    default: return 0;
+  }
+}
+
+/** Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path. */
+function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void): number {
+  switch (op.kind) {
+    case 'alu':
+      aluInsn(env, st, pc, op, push, cloneState);
+      return pc + 1;
+    case 'end':
+      endInsn(st, pc, op);
+      return pc + 1;
+    case 'ldx':
+      readReg(st, pc, op.src);
+      checkDst(pc, op.dst);
+      memAccess(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
+      return pc + 1;
+    case 'stx':
+      readReg(st, pc, op.src);
+      readReg(st, pc, op.dst);
+      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { reg: op.src });
+      return pc + 1;
+    case 'st':
+      readReg(st, pc, op.dst);
+      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
+      return pc + 1;
+    case 'atomic':
+      atomicInsn(env, st, pc, op);
+      return pc + 1;
+    case 'lddw':
+      checkDst(pc, op.dst);
+      cur(st).regs[op.dst] = lddwReg(env, pc, op);
+      return pc + 2;
+    case 'ldabs': case 'ldind':
+      ldAbs(env, st, pc, op);
+      return pc + 1;
+    case 'ja':
+      return pc + 1 + op.off;
+    case 'jcond': {
+      const r = condJump(env, st, pc, op);
+      if (r.other) push(r.other.state, r.other.pc);
+      return r.next!.pc;
+    }
+    case 'call':
+      if (op.callKind === 'helper') {
+        helperCall(env, st, pc, op.imm);
+        return pc + 1;
+      }
+      if (op.callKind === 'local') return localCall(st, pc, op);
+      return fail(pc, 'kfunc calls are not modelled');
+    case 'exit':
+      return exitInsn(env, st, pc);
+  }
+}
+
+/** check_ld_imm. */
+function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg {
+  switch (op.pseudo) {
+    case 0: return constReg(lddwValue(op));
+    case 1: case 5: {
+      if (!env.prog.maps[op.lo]) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
+      return ptrReg('map_ptr', { map: op.lo });
+    }
+    case 2: case 6: {
+      const m = env.prog.maps[op.lo];
+      if (!m) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
+      const off = op.hi >>> 0;
+      if (off >= m.valueSize) fail(pc, `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`);
+      return ptrReg('map_value', { map: op.lo, off, rdonly: (m.flags & 0x80) !== 0 || undefined });
+    }
+    default:
+      return fail(pc, `ld_imm64 pseudo ${op.pseudo} is not modelled`);
+  }
+}

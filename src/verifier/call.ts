@@ -1,0 +1,263 @@
+// Calls and exits: helper calls with prototypes (check_helper_call / check_func_arg),
+// bpf-to-bpf calls with frames (check_func_call / prepare_func_exit), the program's exit
+// (check_return_code) and LD_ABS / LD_IND (check_ld_abs).
+import type { Op } from '../isa/op.ts';
+import { helperName } from '../isa/helpers.ts';
+import { mapTypeName } from '../isa/program.ts';
+import { formatTnumPair } from '../domains/tnum-notation.ts';
+import { scalarFrom } from '../domains/scalar.ts';
+import { regBoundsSync } from '../domains/sync.ts';
+import { type Env, fail } from './env.ts';
+import { protoOf, type ArgKind } from './helpers.ts';
+import { retRange, skbLoads } from './ctx.ts';
+import { readReg } from './alu.ts';
+import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
+import { checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBounds } from './mem.ts';
+import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
+import { type State, cur, mapAllRegs, newFrame } from './state.ts';
+
+const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+const BPF_MAX_VAR_SIZ = 1n << 29n;
+const MAX_CALL_FRAMES = 8;
+
+interface Meta {
+  map: number;
+  /** Constant key of a lookup (get_constant_map_key), or -1. */
+  constKey: bigint;
+  /** Raw-mode (uninit) stack write to apply after the call: [frame, lo, hi). */
+  rawWrites: [number, number, number][];
+}
+
+const helperStr = (id: number): string => `bpf_${helperName(id) ?? 'unknown'}#${id}`;
+
+/** check_helper_mem_access: `size` bytes at the pointer in `regno` (read or write by the helper). */
+function helperMem(env: Env, st: State, pc: number, regno: number, size: number, write: boolean, zeroOk: boolean, meta: Meta, raw: boolean): void {
+  const r = cur(st).regs[regno];
+  switch (r.type) {
+    case 'pkt': case 'pkt_meta':
+      checkPacket(pc, r, regno, r.off, size, zeroOk);
+      return;
+    case 'map_key':
+      if (write) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
+      checkRegion(pc, r, regno, r.off, size, env.prog.maps[r.map].keySize);
+      return;
+    case 'map_value': {
+      const m = env.prog.maps[r.map];
+      if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`);
+      checkRegion(pc, r, regno, r.off, size, m.valueSize, zeroOk);
+      return;
+    }
+    case 'mem':
+      if (write && r.rdonly) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
+      checkRegion(pc, r, regno, r.off, size, r.range, zeroOk);
+      return;
+    case 'fp': {
+      if (size === 0 && !zeroOk) fail(pc, 'invalid zero-sized read');
+      const [lo, hi] = stackBounds(pc, r, regno, r.off, size, write ? ' write to' : ' read from');
+      const target = st.frames[r.map];
+      noteDepth(env, target.subprog, -lo);
+      if (raw && isConst(r.v)) {
+        meta.rawWrites.push([r.map, lo, hi]);
+        return;
+      }
+      for (let b = lo; b < hi; b++) {
+        const slot = target.stack[spiOf(b)];
+        const c = slot?.types[byteOf(b)] ?? '?';
+        if (c === 'm' || c === '0' || (c === '?' && env.privileged)) continue;
+        if (isSpill(slot) && (slot.spilled.type === 'scalar' || env.privileged)) continue;
+        if (isConst(r.v)) fail(pc, `invalid${write ? '' : ' indirect'} read from stack R${regno} off ${lo}+${b - lo} size ${size}`);
+        fail(pc, `invalid${write ? '' : ' indirect'} read from stack R${regno} var_off ${formatTnumPair(r.v.varOff)}+${b - lo} size ${size}`);
+      }
+      if (write) writeRange(target.stack, lo, hi, false);
+      return;
+    }
+    default:
+      if (zeroOk && size === 0 && isNull(r)) return;
+      fail(pc, `R${regno} type=${typeStr(r)} expected=fp`);
+  }
+}
+
+/** get_constant_map_key: the constant spilled at the key pointer, or -1. */
+function constantKey(st: State, r: Reg, keySize: number): bigint {
+  if (r.type !== 'fp' || !isConst(r.v)) return -1n;
+  const off = r.off + Number(s64(r.v.varOff.value));
+  const slot = -off - 1;
+  const spi = slot >> 3, o = slot & 7;
+  const s = st.frames[r.map].stack[spi];
+  if (!s) return -1n;
+  let zeros = 0;
+  for (let i = o; i >= 0 && s.types[i] === '0'; i--) zeros++;
+  if (zeros >= keySize) return 0n;
+  if (!isSpill(s) || s.spilled.type !== 'scalar') return -1n;
+  let spills = 0;
+  for (let i = o; i >= 0 && s.types[i] === 'r'; i--) spills++;
+  if (spills !== keySize || !isConst(s.spilled.v)) return -1n;
+  void spillSize;
+  return s.spilled.v.varOff.value;
+}
+
+/** check_func_arg for one argument. */
+function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: ArgKind, kinds: readonly ArgKind[], meta: Meta): void {
+  const regno = i + 1;
+  const r = readReg(st, pc, regno);
+  switch (kind) {
+    case 'anything':
+      return;
+    case 'ctx':
+      if (r.type !== 'ctx') fail(pc, `R${regno} type=${typeStr(r)} expected=ctx`);
+      checkPtrOffReg(pc, r, regno, false);
+      return;
+    case 'map': {
+      if (r.type !== 'map_ptr') fail(pc, `R${regno} type=${typeStr(r)} expected=map_ptr`);
+      meta.map = r.map;
+      const p = protoOf(id)!;
+      const mt = env.prog.maps[r.map].type;
+      if (p.name === 'tail_call' && mt !== 3) fail(pc, 'expected prog array map for tail call');
+      if (p.mapTypes && !p.mapTypes.includes(mt)) fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
+      if (!p.mapTypes && (mt === 3 || mt === 4 || mt === 27 || mt === 14 || mt === 16 || mt === 17 || mt === 25) && p.name !== 'map_lookup_elem' && p.name !== 'map_update_elem' && p.name !== 'map_delete_elem') {
+        fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
+      }
+      if ((p.name === 'map_lookup_elem' || p.name === 'map_update_elem' || p.name === 'map_delete_elem') && (mt === 3 || mt === 4 || mt === 27)) {
+        fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
+      }
+      void mapTypeName;
+      return;
+    }
+    case 'key': case 'value': case 'mem': case 'mem_or_null': case 'uninit': {
+      if (kind === 'mem_or_null' && isNull(r)) {
+        env.precise(1 << regno);
+        return;
+      }
+      if (!['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`);
+      if (kind === 'key' || kind === 'value') {
+        const m = env.prog.maps[meta.map];
+        const size = kind === 'key' ? m.keySize : m.valueSize;
+        helperMem(env, st, pc, regno, size, false, false, meta, false);
+        if (kind === 'key') {
+          meta.constKey = constantKey(st, r, size);
+          if (meta.constKey >= 0n) {
+            const at = r.off + Number(s64(r.v.varOff.value));
+            if (r.map === st.frames.length - 1) env.precise(0, [(-at - 1) >> 3]);
+            else env.precise(-1);
+          }
+        }
+      }
+      return; // size checked with the following size argument
+    }
+    case 'size': case 'size0': {
+      if (r.type !== 'scalar') fail(pc, `R${regno} type=${typeStr(r)} expected=scalar`);
+      const zeroOk = kind === 'size0';
+      if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned or 'var &= const'`);
+      if (r.v.umin === 0n && !zeroOk) fail(pc, `R${regno} invalid zero-sized read: u64=[${r.v.umin},${r.v.umax}]`);
+      if (r.v.umax >= BPF_MAX_VAR_SIZ) fail(pc, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      env.precise(1 << regno);
+      const memKind = kinds[i - 1];
+      const write = memKind === 'uninit';
+      helperMem(env, st, pc, regno - 1, Number(r.v.umax), write, zeroOk, meta, write && isConst(r.v));
+      return;
+    }
+  }
+}
+
+/** clear_all_pkt_pointers (root: they become unknown scalars). */
+function clearPkt(st: State): void {
+  mapAllRegs(st, (r) => (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end' ? SCALAR_UNKNOWN : r));
+}
+
+/** check_helper_call. */
+export function helperCall(env: Env, st: State, pc: number, id: number): void {
+  const p = protoOf(id);
+  if (!p) fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
+  if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
+  const meta: Meta = { map: -1, constKey: -1n, rawWrites: [] };
+  p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
+  if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
+  for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
+  const regs = cur(st).regs;
+  for (let i = 0; i <= 5; i++) regs[i] = NOT_INIT;
+  switch (p!.ret) {
+    case 'void':
+      break;
+    case 'integer':
+      regs[0] = SCALAR_UNKNOWN;
+      if (p!.name === 'get_smp_processor_id') {
+        const m = BigInt(env.nrCpus - 1);
+        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { umax: m, u32max: m, smax: m, s32max: m, smin: 0n, s32min: 0n })));
+      }
+      break;
+    case 'map_value_or_null': {
+      const m = env.prog.maps[meta.map];
+      const elide = (m.type === 2 || m.type === 6) && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
+      regs[0] = elide ? ptrReg('map_value', { map: meta.map }) : ptrReg('map_value_or_null', { map: meta.map, id: ++env.idGen });
+      break;
+    }
+  }
+  if (p!.changesPkt) clearPkt(st);
+}
+
+/** check_func_call for a static subprogram: push a frame. Returns the callee's first instruction. */
+export function localCall(st: State, pc: number, op: Op & { kind: 'call' }): number {
+  if (st.frames.length >= MAX_CALL_FRAMES) fail(pc, `the call stack of ${st.frames.length + 1} frames is too deep`);
+  const target = pc + 1 + op.imm;
+  const caller = cur(st);
+  const callee = newFrame(st.frames.length, pc, target);
+  for (let i = 1; i <= 5; i++) callee.regs[i] = caller.regs[i];
+  for (let i = 0; i <= 5; i++) caller.regs[i] = NOT_INIT;
+  st.frames.push(callee);
+  return target;
+}
+
+/** BPF_EXIT: returns the instruction to continue at, or -1 when the program ends. */
+export function exitInsn(env: Env, st: State, pc: number): number {
+  if (st.frames.length > 1) {
+    const callee = st.frames.pop()!;
+    const r0 = callee.regs[0];
+    if (r0.type === 'fp') fail(pc, 'cannot return stack pointer to the caller');
+    cur(st).regs[0] = r0;
+    return callee.callsite + 1;
+  }
+  const r0 = readReg(st, pc, 0);
+  const range = retRange(env.prog.type);
+  if (range) {
+    if (r0.type !== 'scalar') fail(pc, `At program exit the register R0 is not a known value (${typeStr(r0)})`);
+    env.precise(1);
+    const smin = s64(r0.v.smin), smax = s64(r0.v.smax);
+    if (smin < range[0] || smax > range[1]) {
+      let m = 'At program exit the register R0 has';
+      if (smin > -(1n << 63n)) m += ` smin=${smin}`;
+      if (smax < (1n << 63n) - 1n) m += ` smax=${smax}`;
+      if (smin === -(1n << 63n) && smax === (1n << 63n) - 1n) m += ' unknown scalar value';
+      fail(pc, `${m} should have been in [${range[0]}, ${range[1]}]`);
+    }
+  }
+  return -1;
+}
+
+/** check_ld_abs. */
+export function ldAbs(env: Env, st: State, pc: number, op: Op & ({ kind: 'ldabs' } | { kind: 'ldind' })): void {
+  if (!skbLoads(env.prog.type)) fail(pc, 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
+  const r6 = readReg(st, pc, 6);
+  if (r6.type !== 'ctx') fail(pc, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+  if (op.kind === 'ldind') readReg(st, pc, op.src);
+  checkPtrOffReg(pc, r6, 6, false);
+  const regs = cur(st).regs;
+  for (let i = 0; i <= 5; i++) regs[i] = NOT_INIT;
+  regs[0] = SCALAR_UNKNOWN;
+}
+
+/** BPF_ATOMIC (check_atomic, the read-modify-write forms). */
+export function atomicInsn(env: Env, st: State, pc: number, op: Op & { kind: 'atomic' }): void {
+  if (op.op === 'load_acq' || op.op === 'store_rel') fail(pc, 'load-acquire / store-release are not modelled');
+  readReg(st, pc, op.src);
+  const dst = readReg(st, pc, op.dst);
+  if (op.op === 'cmpxchg') readReg(st, pc, 0);
+  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
+  const loadReg = op.op === 'cmpxchg' ? 0 : op.fetch ? op.src : -1;
+  if (loadReg >= 0 && loadReg === 10) fail(pc, 'frame pointer is read only');
+  memAccess(env, st, pc, op.dst, op.off, op.size, false, loadReg, undefined);
+  if (loadReg >= 0) {
+    const got = cur(st).regs[loadReg];
+    if (got.type !== 'scalar') cur(st).regs[loadReg] = SCALAR_UNKNOWN;
+  }
+  memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { unknown: true });
+}

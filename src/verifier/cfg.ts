@@ -1,0 +1,178 @@
+// The static checks that run before path exploration (kernel/bpf/verifier.c): decoding,
+// check_subprogs (jumps stay inside their function, functions end in exit/ja), check_cfg (jumps
+// in range, every instruction reachable, prune points) and compute_live_registers (the
+// `Live regs before insn:` table, used here to ignore dead registers when comparing states).
+import { toOp, InsnError, type Op } from '../isa/op.ts';
+import type { Insn } from '../isa/insn.ts';
+import { argCount } from './helpers.ts';
+
+export interface Cfg {
+  readonly ops: (Op | null)[];
+  /** Function start for every instruction. */
+  readonly funcOf: Int32Array;
+  /** Sorted function starts (0 first). */
+  readonly subprogs: number[];
+  readonly prune: Uint8Array;
+  /** Registers live before each instruction, bit i = ri. */
+  readonly live: Uint16Array;
+}
+
+export class CfgError extends Error {
+  constructor(message: string, readonly index: number) {
+    super(message);
+  }
+}
+
+const ALL_ARGS = 0b111110;
+const CALLER_SAVED = 0b111111;
+
+/** Decode, check structure and compute prune points and liveness; throws CfgError or InsnError. */
+export function buildCfg(insns: readonly Insn[]): Cfg {
+  const n = insns.length;
+  if (n === 0) throw new CfgError('empty program', 0);
+  const ops: (Op | null)[] = new Array(n).fill(null);
+  for (let i = 0; i < n; i++) {
+    const op = toOp(insns, i);
+    ops[i] = op;
+    if (op.kind === 'lddw') i++;
+  }
+  // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken)
+  const starts = new Set<number>([0]);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    if (!op) continue;
+    let t = -1;
+    if (op.kind === 'call' && op.callKind === 'local') t = i + op.imm + 1;
+    else if (op.kind === 'lddw' && op.pseudo === 4) t = i + op.lo + 1;
+    else continue;
+    if (t < 0 || t >= n) throw new CfgError('call to invalid destination', i);
+    starts.add(t);
+  }
+  const subprogs = [...starts].sort((a, b) => a - b);
+  const funcOf = new Int32Array(n);
+  for (let k = 0; k < subprogs.length; k++) {
+    const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
+    for (let i = lo; i < hi; i++) funcOf[i] = lo;
+    // check_subprogs: jumps stay inside, the last instruction is exit or ja
+    for (let i = lo; i < hi; i++) {
+      const op = ops[i];
+      if (!op || (op.kind !== 'ja' && op.kind !== 'jcond')) continue;
+      const t = i + 1 + op.off;
+      if (t < lo || t >= hi) throw new CfgError(`jump out of range from insn ${i} to ${t}`, i);
+    }
+    const last = ops[hi - 1] ?? (hi >= 2 ? ops[hi - 2] : null);
+    if (!last || (last.kind !== 'exit' && last.kind !== 'ja')) throw new CfgError('last insn is not an exit or jmp', hi - 1);
+  }
+
+  // check_cfg: depth-first walk from 0 (calls also lead into their callee)
+  const prune = new Uint8Array(n);
+  const seen = new Uint8Array(n);
+  const work: number[] = [0];
+  seen[0] = 1;
+  const visit = (from: number, to: number, branch: boolean): void => {
+    if (to < 0 || to >= n) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
+    if (ops[to] === null) throw new CfgError(`jump into the middle of ldimm64 insn ${to - 1}`, from);
+    if (branch) prune[to] = 1;
+    if (!seen[to]) {
+      seen[to] = 1;
+      work.push(to);
+    }
+  };
+  while (work.length) {
+    const t = work.pop()!;
+    const op = ops[t]!;
+    switch (op.kind) {
+      case 'exit':
+        break;
+      case 'ja':
+        visit(t, t + 1 + op.off, true);
+        break;
+      case 'jcond':
+        prune[t] = 1;
+        visit(t, t + 1, false);
+        visit(t, t + 1 + op.off, true);
+        break;
+      case 'call':
+        visit(t, t + 1, false);
+        prune[t + 1] = 1;
+        if (op.callKind === 'local') {
+          prune[t] = 1;
+          visit(t, t + 1 + op.imm, true);
+        }
+        break;
+      case 'lddw':
+        visit(t, t + 2, false);
+        break;
+      default:
+        visit(t, t + 1, false);
+    }
+  }
+  for (let i = 0; i < n; i++) if (ops[i] && !seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
+
+  return { ops, funcOf, subprogs, prune, live: liveness(ops) };
+}
+
+/** Registers an instruction reads and writes (bit masks). */
+function useDef(op: Op): [number, number] {
+  const b = (r: number) => 1 << r;
+  switch (op.kind) {
+    case 'alu': {
+      const src = 'reg' in op.src ? b(op.src.reg) : 0;
+      if (op.op === 'mov' || op.op === 'movsx') return [src, b(op.dst)];
+      return [src | b(op.dst), b(op.dst)];
+    }
+    case 'end': return [b(op.dst), b(op.dst)];
+    case 'jcond': return [b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0), 0];
+    case 'ja': return [0, 0];
+    case 'exit': return [b(0), 0];
+    case 'call':
+      if (op.callKind === 'helper') return [argCount(op.imm), CALLER_SAVED];
+      return [ALL_ARGS, CALLER_SAVED];
+    case 'lddw': return [0, b(op.dst)];
+    case 'ldabs': return [b(6), CALLER_SAVED];
+    case 'ldind': return [b(6) | b(op.src), CALLER_SAVED];
+    case 'ldx': return [b(op.src), b(op.dst)];
+    case 'st': return [b(op.dst), 0];
+    case 'stx': return [b(op.dst) | b(op.src), 0];
+    case 'atomic': {
+      const u = b(op.dst) | b(op.src) | (op.op === 'cmpxchg' ? b(0) : 0);
+      const d = op.op === 'cmpxchg' ? b(0) : op.fetch ? b(op.src) : 0;
+      return [u, d];
+    }
+  }
+}
+
+/** Backward fixpoint of live registers, per instruction (r10 always live). */
+function liveness(ops: (Op | null)[]): Uint16Array {
+  const n = ops.length;
+  const live = new Uint16Array(n);
+  const ud = ops.map((op) => (op ? useDef(op) : [0, 0]));
+  const succ = (i: number): number[] => {
+    const op = ops[i]!;
+    switch (op.kind) {
+      case 'exit': return [];
+      case 'ja': return [i + 1 + op.off];
+      case 'jcond': return [i + 1, i + 1 + op.off];
+      case 'lddw': return [i + 2];
+      default: return [i + 1];
+    }
+  };
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (!ops[i]) continue;
+      let out = 0;
+      for (const s of succ(i)) if (s < n) out |= live[s];
+      const [u, d] = ud[i];
+      const v = (u | (out & ~d) | (1 << 10)) & 0x7ff;
+      if (v !== live[i]) {
+        live[i] = v;
+        changed = true;
+      }
+    }
+  }
+  return live;
+}
+
+export { InsnError };

@@ -1,0 +1,133 @@
+// Context access rules per program type: the kernel's <type>_is_valid_access (net/core/filter.c,
+// kernel/trace/bpf_trace.c) for the fields and sizes a program may read or write, and what a
+// read yields (a scalar, or a packet pointer for data / data_end / data_meta).
+import type { ProgType } from '../isa/program.ts';
+import type { RegType } from './regs.ts';
+
+export type CtxResult = false | RegType;
+
+// struct xdp_md
+const XDP_SIZE = 24;
+// struct __sk_buff offsets
+const SKB = {
+  len: 0, pkt_type: 4, mark: 8, queue_mapping: 12, protocol: 16, vlan_present: 20, vlan_tci: 24,
+  vlan_proto: 28, priority: 32, ingress_ifindex: 36, ifindex: 40, tc_index: 44, cb0: 48, cb4end: 68,
+  hash: 68, tc_classid: 72, data: 76, data_end: 80, napi_id: 84, family: 88, remote_ip4: 92,
+  local_ip4: 96, remote_ip6: 100, local_ip6: 116, remote_port: 132, local_port: 136, data_meta: 140,
+  flow_keys: 144, tstamp: 152, wire_len: 160, gso_segs: 164, sk: 168, gso_size: 176, tstamp_type: 180,
+  hwtstamp: 184, size: 192,
+};
+const PT_REGS_SIZE = 21 * 8; // x86-64 struct pt_regs
+const PERF_MAX_TRACE_SIZE = 8192;
+
+/** off lies in the field [start, start + size). */
+const inField = (off: number, start: number, size: number): boolean => off >= start && off < start + size;
+
+/** bpf_ctx_narrow_access_ok for a 4-byte default field. */
+const narrowOk = (off: number, size: number, dflt: number): boolean => size <= dflt && (off & (dflt - 1)) + size <= dflt;
+
+function xdpAccess(off: number, size: number, write: boolean): CtxResult {
+  if (write) return false;
+  if (off < 0 || off >= XDP_SIZE || off % size !== 0 || size !== 4) return false;
+  if (off === 0) return 'pkt';
+  if (off === 4) return 'pkt_end';
+  if (off === 8) return 'pkt_meta';
+  return 'scalar';
+}
+
+/** bpf_skb_is_valid_access. */
+function skbAccess(off: number, size: number, write: boolean): CtxResult {
+  if (off < 0 || off >= SKB.size || off % size !== 0) return false;
+  if (inField(off, SKB.cb0, 20)) return off + size > SKB.cb4end ? false : 'scalar';
+  if (inField(off, SKB.remote_ip6, 16) || inField(off, SKB.local_ip6, 16) || inField(off, SKB.remote_ip4, 4) ||
+      inField(off, SKB.local_ip4, 4) || inField(off, SKB.data, 4) || inField(off, SKB.data_meta, 4) || inField(off, SKB.data_end, 4)) {
+    return size === 4 ? 'scalar' : false;
+  }
+  if (inField(off, SKB.flow_keys, 8)) return false;
+  if (inField(off, SKB.hwtstamp, 8)) return write || size !== 8 ? false : 'scalar';
+  if (inField(off, SKB.tstamp, 8)) return size === 8 ? 'scalar' : false;
+  if (off === SKB.sk) return false; // sock_common_or_null: not modelled (write or wrong size rejected anyway)
+  if (off >= SKB.tstamp_type && off < SKB.hwtstamp) return false;
+  if (write) return size === 4 ? 'scalar' : false;
+  return narrowOk(off, size, 4) ? 'scalar' : false;
+}
+
+function socketFilterAccess(off: number, size: number, write: boolean): CtxResult {
+  if (inField(off, SKB.tc_classid, 4) || inField(off, SKB.data, 4) || inField(off, SKB.data_meta, 4) ||
+      inField(off, SKB.data_end, 4) || (off >= SKB.family && off < SKB.local_port + 4) || inField(off, SKB.tstamp, 8) ||
+      inField(off, SKB.wire_len, 4) || inField(off, SKB.hwtstamp, 8)) return false;
+  if (write && !inField(off, SKB.cb0, 20)) return false;
+  return skbAccess(off, size, write);
+}
+
+function tcAccess(off: number, size: number, write: boolean): CtxResult {
+  if (write) {
+    const ok = inField(off, SKB.mark, 4) || inField(off, SKB.tc_index, 4) || inField(off, SKB.priority, 4) ||
+      inField(off, SKB.tc_classid, 4) || inField(off, SKB.cb0, 20) || inField(off, SKB.tstamp, 8) || inField(off, SKB.queue_mapping, 4);
+    if (!ok) return false;
+  }
+  if (off >= SKB.family && off < SKB.local_port + 4) return false;
+  if (off === SKB.tstamp_type) return size === 1 ? 'scalar' : false;
+  const r = skbAccess(off, size, write);
+  if (!r) return false;
+  if (inField(off, SKB.data, 4)) return 'pkt';
+  if (inField(off, SKB.data_end, 4)) return 'pkt_end';
+  if (inField(off, SKB.data_meta, 4)) return 'pkt_meta';
+  return r;
+}
+
+function cgroupSkbAccess(off: number, size: number, write: boolean): CtxResult {
+  if (inField(off, SKB.tc_classid, 4) || (off >= SKB.family && off < SKB.local_port + 4 && false)) return false;
+  if (write) {
+    const ok = inField(off, SKB.mark, 4) || inField(off, SKB.priority, 4) || inField(off, SKB.cb0, 20);
+    if (!ok) return false;
+  }
+  const r = skbAccess(off, size, write);
+  if (!r) return false;
+  if (inField(off, SKB.data, 4)) return 'pkt';
+  if (inField(off, SKB.data_end, 4)) return 'pkt_end';
+  if (inField(off, SKB.data_meta, 4)) return false;
+  return r;
+}
+
+/** Read-only flat contexts: kprobe (pt_regs), tracepoint (from offset 8), raw tracepoint (u64 args). */
+function flatAccess(off: number, size: number, write: boolean, lo: number, hi: number): CtxResult {
+  if (write || off < lo || off >= hi || off % size !== 0 || off + size > hi) return false;
+  return 'scalar';
+}
+
+/** is_valid_access for a program type; false = `invalid bpf_context access`. */
+export function ctxAccess(type: ProgType, off: number, size: number, write: boolean): CtxResult {
+  switch (type) {
+    case 'xdp': return xdpAccess(off, size, write);
+    case 'socket_filter': return socketFilterAccess(off, size, write);
+    case 'sched_cls': case 'sched_act': return tcAccess(off, size, write);
+    case 'cgroup_skb': return cgroupSkbAccess(off, size, write);
+    case 'kprobe': return flatAccess(off, size, write, 0, PT_REGS_SIZE);
+    case 'perf_event': return flatAccess(off, size, write, 0, PT_REGS_SIZE);
+    case 'tracepoint': return flatAccess(off, size, write, 8, PERF_MAX_TRACE_SIZE);
+    case 'raw_tracepoint': return flatAccess(off, size, write, 0, 12 * 8);
+    default: return false;
+  }
+}
+
+/** Program types that may read and write packet data directly (may_access_direct_pkt_data). */
+export function pktAccess(type: ProgType, write: boolean): boolean {
+  switch (type) {
+    case 'sched_cls': case 'sched_act': case 'xdp': case 'sk_skb': return true;
+    case 'lwt_in': case 'cgroup_skb': return !write;
+    default: return false;
+  }
+}
+
+/** LD_ABS / LD_IND allowed (may_access_skb). */
+export const skbLoads = (type: ProgType): boolean => type === 'socket_filter' || type === 'sched_cls' || type === 'sched_act';
+
+/** Programs whose r0 at exit must be a scalar (in a range): the kernel's check_return_code. */
+export function retRange(type: ProgType): [bigint, bigint] | undefined {
+  switch (type) {
+    case 'cgroup_skb': return [0n, 1n];
+    case 'cgroup_sock': return [0n, 1n];
+    default: return undefined;
+  }
+}

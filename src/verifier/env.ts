@@ -1,0 +1,42 @@
+// What every part of the analysis shares (struct bpf_verifier_env, the parts we model).
+import type { Program } from '../isa/program.ts';
+import type { Cfg } from './cfg.ts';
+
+export interface Options {
+  /** Root (CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN): uninitialised stack reads allowed, back-edges allowed. Default true. */
+  readonly privileged?: boolean;
+  /** nr_cpu_ids of the target machine (bpf_get_smp_processor_id's range). Default 2. */
+  readonly nrCpus?: number;
+  /** Record per-instruction states for printing (costs time). */
+  readonly states?: boolean;
+  /** Keep the first state seen at each instruction (Verdict.entry). */
+  readonly entries?: boolean;
+  /** Processed-instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
+  readonly limit?: number;
+}
+
+export interface Env {
+  readonly prog: Program;
+  readonly cfg: Cfg;
+  readonly privileged: boolean;
+  readonly nrCpus: number;
+  idGen: number;
+  /** Deepest stack byte used per function (by first instruction), for check_max_stack_depth. */
+  readonly stackDepth: Map<number, number>;
+  /** mark_chain_precision: registers (bit mask) and stack slots (spi) of the current frame are relied on. */
+  precise(regs: number, slots?: number[]): void;
+}
+
+/** A rejection: the kernel's message (possibly several lines) at an instruction. */
+export class VerifierError extends Error {
+  constructor(message: string, readonly index: number) {
+    super(message);
+    this.name = 'VerifierError';
+  }
+}
+
+export const fail = (pc: number, msg: string): never => {
+  throw new VerifierError(msg, pc);
+};
+
+export const newId = (env: Env): number => ++env.idGen;

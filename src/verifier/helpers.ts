@@ -1,0 +1,90 @@
+// Helper prototypes (struct bpf_func_proto) for the helpers the model knows: argument kinds,
+// return kind, whether the helper may change packet data (bpf_helper_changes_pkt_data), and
+// which program types may call it (measured on the 6.18 kernel: "program of this type cannot
+// use helper").
+import type { ProgType } from '../isa/program.ts';
+import { helperId } from '../isa/helpers.ts';
+
+export type ArgKind =
+  | 'anything'
+  | 'map' // ARG_CONST_MAP_PTR
+  | 'key' // ARG_PTR_TO_MAP_KEY
+  | 'value' // ARG_PTR_TO_MAP_VALUE
+  | 'mem' // ARG_PTR_TO_MEM | MEM_RDONLY (read by the helper)
+  | 'mem_or_null' // ... | PTR_MAYBE_NULL
+  | 'uninit' // ARG_PTR_TO_MEM | MEM_UNINIT | MEM_WRITE (written by the helper)
+  | 'size' // ARG_CONST_SIZE
+  | 'size0' // ARG_CONST_SIZE_OR_ZERO
+  | 'ctx'; // ARG_PTR_TO_CTX
+
+export type RetKind = 'integer' | 'map_value_or_null' | 'void';
+
+export interface Proto {
+  readonly name: string;
+  readonly args: readonly ArgKind[];
+  readonly ret: RetKind;
+  readonly changesPkt?: boolean;
+  /** Program types allowed; undefined = every type. */
+  readonly types?: readonly ProgType[];
+  /** Map types allowed for the map argument (check_map_func_compatibility), by enum value. */
+  readonly mapTypes?: readonly number[];
+}
+
+const NET_TC: ProgType[] = ['sched_cls', 'sched_act'];
+const TRACING: ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'];
+
+const P = (name: string, args: ArgKind[], ret: RetKind, extra: Partial<Proto> = {}): Proto => ({ name, args, ret, ...extra });
+
+const LIST: Proto[] = [
+  P('map_lookup_elem', ['map', 'key'], 'map_value_or_null'),
+  P('map_update_elem', ['map', 'key', 'value', 'anything'], 'integer'),
+  P('map_delete_elem', ['map', 'key'], 'integer'),
+  P('probe_read', ['uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
+  P('ktime_get_ns', [], 'integer'),
+  P('trace_printk', ['mem', 'size'], 'integer'),
+  P('get_prandom_u32', [], 'integer'),
+  P('get_smp_processor_id', [], 'integer'),
+  P('skb_store_bytes', ['ctx', 'anything', 'mem', 'size', 'anything'], 'integer', { changesPkt: true, types: NET_TC }),
+  P('l3_csum_replace', ['ctx', 'anything', 'anything', 'anything', 'anything'], 'integer', { changesPkt: true, types: NET_TC }),
+  P('l4_csum_replace', ['ctx', 'anything', 'anything', 'anything', 'anything'], 'integer', { changesPkt: true, types: NET_TC }),
+  P('tail_call', ['ctx', 'map', 'anything'], 'void', { mapTypes: [3] }),
+  P('get_current_pid_tgid', [], 'integer'),
+  P('get_current_uid_gid', [], 'integer'),
+  P('get_current_comm', ['uninit', 'size'], 'integer'),
+  P('redirect', ['anything', 'anything'], 'integer', { types: ['xdp', 'sched_cls', 'sched_act'] }),
+  P('perf_event_output', ['ctx', 'map', 'anything', 'mem', 'size0'], 'integer', { mapTypes: [4] }),
+  P('skb_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['sched_cls', 'sched_act', 'socket_filter', 'cgroup_skb'] }),
+  P('csum_diff', ['mem_or_null', 'size0', 'mem_or_null', 'size0', 'anything'], 'integer', { types: ['xdp', 'sched_cls', 'sched_act'] }),
+  P('get_hash_recalc', ['ctx'], 'integer', { types: NET_TC }),
+  P('skb_change_head', ['ctx', 'anything', 'anything'], 'integer', { changesPkt: true, types: NET_TC }),
+  P('skb_pull_data', ['ctx', 'anything'], 'integer', { changesPkt: true, types: NET_TC }),
+  P('xdp_adjust_head', ['ctx', 'anything'], 'integer', { changesPkt: true, types: ['xdp'] }),
+  P('redirect_map', ['map', 'anything', 'anything'], 'integer', { types: ['xdp'], mapTypes: [14, 16, 17, 25] }),
+  P('xdp_adjust_meta', ['ctx', 'anything'], 'integer', { changesPkt: true, types: ['xdp'] }),
+  P('xdp_adjust_tail', ['ctx', 'anything'], 'integer', { changesPkt: true, types: ['xdp'] }),
+  P('probe_read_user', ['uninit', 'size0', 'anything'], 'integer'),
+  P('probe_read_kernel', ['uninit', 'size0', 'anything'], 'integer'),
+  P('probe_read_user_str', ['uninit', 'size0', 'anything'], 'integer'),
+  P('probe_read_kernel_str', ['uninit', 'size0', 'anything'], 'integer'),
+  P('ringbuf_output', ['map', 'mem', 'size0', 'anything'], 'integer', { mapTypes: [27] }),
+  P('ktime_get_boot_ns', [], 'integer'),
+  P('jiffies64', [], 'integer'),
+  P('get_numa_node_id', [], 'integer'),
+  P('get_current_task', [], 'integer'),
+];
+
+const BY_ID = new Map<number, Proto>();
+for (const p of LIST) {
+  const id = helperId(p.name);
+  if (id === undefined) throw new Error(`helper ${p.name} has no id`);
+  BY_ID.set(id, p);
+}
+
+export const protoOf = (id: number): Proto | undefined => BY_ID.get(id);
+
+/** Bit mask of argument registers a helper reads (r1 = bit 1); unknown helpers: r1–r5. */
+export function argCount(id: number): number {
+  const p = BY_ID.get(id);
+  const n = p ? p.args.length : 5;
+  return ((1 << (n + 1)) - 1) & ~1;
+}

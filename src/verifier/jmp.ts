@@ -1,0 +1,182 @@
+// Conditional jumps (check_cond_jmp_op): branch decisions, range refinement on both edges,
+// linked scalars, null checks of map_value_or_null, packet ranges learned from comparisons with
+// pkt_end (find_good_pkt_pointers / mark_pkt_end).
+import type { Op, JcondName } from '../isa/op.ts';
+import { branchTaken, type Cond } from '../domains/branch.ts';
+import { refineMemo, refineFirstMemo } from './memo.ts';
+import { immOperand } from '../domains/alu.ts';
+import { addBounds, bothHalves } from '../domains/alu-arith.ts';
+import { regBoundsSync } from '../domains/sync.ts';
+import { scalarConst, LINUX_6_18 } from '../domains/scalar.ts';
+import { tnumAdd } from '../domains/tnum.ts';
+import type { Env } from './env.ts';
+import { readReg, baseId, ADD_CONST } from './alu.ts';
+import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg } from './regs.ts';
+import { type State, cur, mapAllRegs, cloneState } from './state.ts';
+
+const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
+const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
+
+/** reg_not_null. */
+const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem';
+
+/** is_pkt_ptr_branch_taken. */
+function pktTaken(a: Reg, b: Reg, c: JcondName): number {
+  let pkt: Reg;
+  if (b.type === 'pkt_end') pkt = a;
+  else if (a.type === 'pkt_end') { pkt = b; c = flip(c); } else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (c) {
+    case 'jle': case 'jgt':
+      if (pkt.range === BEYOND_PKT_END) return c === 'jgt' ? 1 : 0;
+      break;
+    case 'jlt': case 'jge':
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return c === 'jge' ? 1 : 0;
+      break;
+  }
+  return -1;
+}
+
+const isPktAny = (r: Reg) => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+
+/** is_branch_taken: 1 taken, 0 not taken, -1 unknown. */
+function taken(a: Reg, b: Reg, c: JcondName, w: 32 | 64, same: boolean): number {
+  if (same && a.type === 'scalar') {
+    switch (c) {
+      case 'jeq': case 'jge': case 'jle': case 'jsge': case 'jsle': return 1;
+      case 'jne': case 'jgt': case 'jlt': case 'jsgt': case 'jslt': return 0;
+      default: return -1;
+    }
+  }
+  if (isPktAny(a) && isPktAny(b) && w === 64) return pktTaken(a, b, c);
+  if (isPtr(a) || isPtr(b)) {
+    if (!(b.type === 'scalar' && isConstW(b, w))) { c = flip(c); [a, b] = [b, a]; }
+    if (!(b.type === 'scalar' && isConstW(b, w))) return -1;
+    if (!notNull(a)) return -1;
+    const v = w === 64 ? b.v.varOff.value : b.v.varOff.value & 0xffffffffn;
+    if (v !== 0n) return -1;
+    return c === 'jeq' ? 0 : c === 'jne' ? 1 : -1;
+  }
+  return branchTaken(D, a.v, b.v, c as Cond, w);
+}
+
+const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.v.varOff.mask & 0xffffffffn) === 0n);
+
+/** mark_ptr_or_null_regs: every copy of the nullable pointer becomes scalar 0 or the pointer. */
+function markPtrOrNull(st: State, id: number, isNull: boolean): void {
+  mapAllRegs(st, (r) => {
+    if (!mayBeNull(r) || r.id !== id) return r;
+    if (isNull) return SCALAR_ZERO;
+    return { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'mem', id: 0 };
+  });
+}
+
+/** find_good_pkt_pointers. */
+function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
+  if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
+  if (dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
+  const newRange = dst.off + (rightOpen ? 1 : 0);
+  mapAllRegs(st, (r) => (r.type === dst.type && r.id === dst.id && r.range < newRange ? { ...r, range: newRange } : r));
+}
+
+/** mark_pkt_end on one register of the current frame. */
+function markPktEnd(st: State, regno: number, open: boolean): void {
+  const fr = cur(st);
+  const r = fr.regs[regno];
+  if (r.type !== 'pkt') return;
+  fr.regs[regno] = { ...r, range: open ? BEYOND_PKT_END : AT_PKT_END };
+}
+
+const initPkt = (r: Reg): boolean => r.type === 'pkt' && r.off === 0 && isConst(r.v) && r.v.varOff.value === 0n;
+
+/**
+ * try_match_pkt_pointers. `fall` is this_branch, `tk` the other one. Returns whether it matched.
+ * Normalised to "p OP q" where p is the pointer checked against the end (pkt vs pkt_end, or
+ * pkt_meta vs an initial pkt pointer).
+ */
+function matchPkt(op: Op & { kind: 'jcond' }, a: Reg, b: Reg, fall: State, tk: State): boolean {
+  if (!('reg' in op.src) || op.width === 32) return false;
+  let c = op.op;
+  let p: Reg, pReg: number;
+  if ((a.type === 'pkt' && b.type === 'pkt_end') || (a.type === 'pkt_meta' && initPkt(b))) {
+    p = a; pReg = op.dst;
+  } else if ((a.type === 'pkt_end' && b.type === 'pkt') || (initPkt(a) && b.type === 'pkt_meta')) {
+    p = b; pReg = op.src.reg; c = flip(c);
+  } else return false;
+  if (c !== 'jgt' && c !== 'jlt' && c !== 'jge' && c !== 'jle') return false;
+  // edge where p is within bounds: p <= end (jgt fallthrough, jle taken), p < end (jlt taken, jge fallthrough)
+  const safeOnTaken = c === 'jlt' || c === 'jle';
+  const rightOpen = c === 'jlt' || c === 'jge';
+  goodPkt(safeOnTaken ? tk : fall, p, rightOpen);
+  // the other edge: p > end (open) or p >= end
+  markPktEnd(safeOnTaken ? fall : tk, pReg, c === 'jgt' || c === 'jle');
+  return true;
+}
+
+/** sync_linked_regs: registers sharing the base id of `known` take its value (plus their delta). */
+function syncLinked(st: State, known: Reg): void {
+  const id = baseId(known.id);
+  mapAllRegs(st, (r) => {
+    if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
+    if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return { ...known, id: r.id, off: r.off };
+    const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
+    const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, LINUX_6_18)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
+    return { ...r, v: regBoundsSync(D, v) };
+  });
+}
+
+export interface Edge {
+  state: State;
+  pc: number;
+}
+
+/**
+ * Execute a conditional jump. Returns the edges to explore: `next` continues the current path
+ * (the current state object, possibly refined), `other` is a new state to push (or null).
+ */
+export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }): { next: Edge | null; other: Edge | null } {
+  const fr = cur(st);
+  const a = readReg(st, pc, op.dst);
+  const isX = 'reg' in op.src;
+  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : scalarReg(immOperand(D, (op.src as { imm: number }).imm));
+  const same = isX && (op.src as { reg: number }).reg === op.dst;
+  const target = pc + 1 + op.off;
+  const pred = taken(a, b, op.op, op.width, same);
+  if (pred >= 0) {
+    let m = a.type === 'scalar' ? 1 << op.dst : 0;
+    if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
+    if (m) env.precise(m);
+  }
+  if (pred === 1) return { next: { state: st, pc: target }, other: null };
+  if (pred === 0) return { next: { state: st, pc: pc + 1 }, other: null };
+
+  const tk = cloneState(st);
+  const tfr = cur(tk);
+  if (a.type === 'scalar' && b.type === 'scalar' && !same) {
+    const rf = isX ? refineMemo(a.v, b.v, op.op as Cond, op.width) : refineFirstMemo(a.v, b.v, op.op as Cond, op.width);
+    const srcNo = isX ? (op.src as { reg: number }).reg : -1;
+    fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
+    tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
+    if (srcNo >= 0) {
+      fr.regs[srcNo] = { ...b, v: rf.fallthrough[1] };
+      tfr.regs[srcNo] = { ...b, v: rf.taken[1] };
+      if (b.id) { syncLinked(st, fr.regs[srcNo]); syncLinked(tk, tfr.regs[srcNo]); }
+    }
+    if (a.id) { syncLinked(st, fr.regs[op.dst]); syncLinked(tk, tfr.regs[op.dst]); }
+  }
+  // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
+  if (op.width === 64 && isX && isPtr(a) && isPtr(b) && mayBeNull(a) !== mayBeNull(b) && (op.op === 'jeq' || op.op === 'jne')) {
+    const eq = op.op === 'jeq' ? tk : st;
+    const n = mayBeNull(a) ? op.dst : (op.src as { reg: number }).reg;
+    const r = cur(eq).regs[n];
+    cur(eq).regs[n] = { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'mem' };
+  }
+  if (op.width === 64 && !isX && op.src && (op.src as { imm: number }).imm === 0 && (op.op === 'jeq' || op.op === 'jne') && mayBeNull(a)) {
+    markPtrOrNull(st, a.id, op.op === 'jne');
+    markPtrOrNull(tk, a.id, op.op === 'jeq');
+  } else {
+    matchPkt(op, a, isX ? b : a, st, tk);
+  }
+  void isPkt;
+  return { next: { state: st, pc: pc + 1 }, other: { state: tk, pc: target } };
+}

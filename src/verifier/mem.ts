@@ -1,0 +1,227 @@
+// Memory access checks (check_mem_access and what it calls): context, stack, packet, map
+// value / key and helper memory, with the kernel's messages.
+import { coerceMemo } from './memo.ts';
+import { scalarConst } from '../domains/scalar.ts';
+import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
+import { ctxAccess, pktAccess } from './ctx.ts';
+import { type Env, fail } from './env.ts';
+import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
+import { MAX_STACK, isSpill, readFixed, spill, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
+import { type State, cur } from './state.ts';
+import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
+
+const BPF_MAX_VAR_OFF = 1n << 29n;
+const S32 = (x: bigint): boolean => x === BigInt.asIntN(32, x);
+
+/** What is written: a register, or (BPF_ST) an immediate, or an unknown value (helper). */
+export type WriteVal = { reg: number } | { imm: number } | { unknown: true };
+
+/** __check_mem_access message for a region of `memSize` bytes. */
+function regionMsg(r: Reg, regno: number, off: bigint, size: number, memSize: number): string {
+  switch (r.type) {
+    case 'map_key': return `invalid access to map key, key_size=${memSize} off=${off} size=${size}`;
+    case 'map_value': return `invalid access to map value, value_size=${memSize} off=${off} size=${size}`;
+    case 'pkt': case 'pkt_meta': case 'pkt_end':
+      return `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${memSize})`;
+    default: return `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+  }
+}
+
+const inRegion = (off: bigint, size: number, memSize: number, zeroOk: boolean): boolean =>
+  off >= 0n && (size > 0 || (size === 0 && zeroOk)) && off + BigInt(size) <= BigInt(memSize);
+
+/** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
+export function checkRegion(pc: number, r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): void {
+  const smin = s64(r.v.smin);
+  const o = BigInt(off);
+  if (smin < 0n && (smin === -(1n << 63n) || !S32(o + smin) || smin + o < 0n)) {
+    fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  }
+  if (!inRegion(smin + o, size, memSize, zeroOk)) {
+    fail(pc, `${regionMsg(r, regno, smin + o, size, memSize)}\nR${regno} min value is outside of the allowed memory range`);
+  }
+  if (r.v.umax >= BPF_MAX_VAR_OFF) fail(pc, `R${regno} unbounded memory access, make sure to bounds check any such access`);
+  if (!inRegion(r.v.umax + o, size, memSize, zeroOk)) {
+    fail(pc, `${regionMsg(r, regno, r.v.umax + o, size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
+  }
+}
+
+/** check_packet_access (off includes reg.off). */
+export function checkPacket(pc: number, r: Reg, regno: number, off: number, size: number, zeroOk = false): void {
+  if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (r.range < 0 || !inRegion(BigInt(off), size, r.range, zeroOk)) {
+    const m = r.range < 0 ? '' : `${regionMsg(r, regno, BigInt(off), size, r.range)}\n`;
+    fail(pc, `${m}R${regno} offset is outside of the packet`);
+  }
+}
+
+/** __check_ptr_off_reg for ctx and helper arguments that must be unmodified. */
+export function checkPtrOffReg(pc: number, r: Reg, regno: number, fixedOffOk: boolean): void {
+  if (r.off < 0) fail(pc, `negative offset ${typeStr(r)} ptr R${regno} off=${r.off} disallowed`);
+  if (!fixedOffOk && r.off) fail(pc, `dereference of modified ${typeStr(r)} ptr R${regno} off=${r.off} disallowed`);
+  if (!isConst(r.v) || r.v.varOff.value !== 0n) fail(pc, `variable ${typeStr(r)} access var_off=${formatTnumPair(r.v.varOff)} disallowed`);
+}
+
+/** check_stack_access_within_bounds; returns [min, max) byte offsets of the access. */
+export function stackBounds(pc: number, r: Reg, regno: number, off: number, size: number, what: string): [number, number] {
+  let lo: bigint, hi: bigint;
+  if (isConst(r.v)) {
+    lo = s64(r.v.varOff.value) + BigInt(off);
+    hi = lo + BigInt(size);
+  } else {
+    const smin = s64(r.v.smin), smax = s64(r.v.smax);
+    if (smax >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `invalid unbounded variable-offset${what} stack R${regno}`);
+    lo = smin + BigInt(off);
+    hi = smax + BigInt(off) + BigInt(size);
+  }
+  if (lo < -BigInt(MAX_STACK) || lo > -1n || hi > 0n) {
+    if (isConst(r.v)) fail(pc, `invalid${what} stack R${regno} off=${off} size=${size}`);
+    fail(pc, `invalid variable-offset${what} stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${off} size=${size}`);
+  }
+  return [Number(lo), Number(hi)];
+}
+
+/** Truncate or sign-extend a loaded scalar to the access size (the tail of check_mem_access). */
+function loaded(r: Reg, size: number, sx: boolean): Reg {
+  if (size >= 8 || r.type !== 'scalar') return r;
+  return scalarReg(coerceMemo(r.v, size, sx), 0);
+}
+
+/** get_reg_width: bits needed for umax. */
+const regWidth = (r: Reg): number => r.v.umax.toString(2).length - (r.v.umax === 0n ? 1 : 0);
+
+/**
+ * check_mem_access for an instruction: `regno` + `off` accessed with `size` bytes.
+ * For a read, the loaded register goes to `dst`; for a write, `val` says what is stored.
+ */
+export function memAccess(env: Env, st: State, pc: number, regno: number, off: number, size: number,
+  write: boolean, dst: number, val: WriteVal | undefined, sx = false): void {
+  const fr = cur(st);
+  const r = fr.regs[regno];
+  const valReg = val && 'reg' in val ? fr.regs[val.reg] : undefined;
+  let out: Reg | undefined;
+  switch (r.type) {
+    case 'ctx': {
+      checkPtrOffReg(pc, r, regno, false);
+      const t = ctxAccess(env.prog.type, off + r.off, size, write);
+      if (!t) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
+      if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as 'pkt');
+      break;
+    }
+    case 'fp': {
+      const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off))));
+      if (!tnumIsAligned(D.u64, at, size)) {
+        fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
+      }
+      const o = off + r.off;
+      const [lo, hi] = stackBounds(pc, r, regno, o, size, write ? ' write to' : ' read from');
+      const target = st.frames[r.map];
+      noteDepth(env, target.subprog, -lo);
+      if (write) {
+        if (isConst(r.v)) stackWriteFixed(env, st, pc, target, lo, size, val!);
+        else {
+          const zero = !!valReg && isNull(valReg) || (!!val && 'imm' in val && val.imm === 0);
+          writeRange(target.stack, lo, hi, zero);
+        }
+      } else if (isConst(r.v)) {
+        const got = readFixed(target.stack, lo, size, env.privileged);
+        if (typeof got === 'string') fail(pc, got);
+        let g = got as Reg;
+        if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
+        out = g;
+      } else {
+        for (let b = lo; b < hi; b++) {
+          const c = target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?';
+          if (c === '?' && !env.privileged) fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
+        }
+        let zeros = true;
+        for (let b = lo; b < hi; b++) if ((target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?') !== '0') zeros = false;
+        out = zeros ? SCALAR_ZERO : SCALAR_UNKNOWN;
+      }
+      break;
+    }
+    case 'pkt': case 'pkt_meta': {
+      if (write && !pktAccess(env.prog.type, true)) fail(pc, 'cannot write into packet');
+      checkPacket(pc, r, regno, off + r.off, size);
+      if (!write) out = SCALAR_UNKNOWN;
+      break;
+    }
+    case 'map_value': {
+      const m = env.prog.maps[r.map];
+      if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
+      checkRegion(pc, r, regno, off + r.off, size, m.valueSize);
+      if (!write) {
+        out = SCALAR_UNKNOWN;
+        if (isConst(r.v) && (m.flags & 0x80) && m.initial) out = rodataRead(m.initial, Number(r.v.varOff.value) + off + r.off, size, sx);
+      }
+      break;
+    }
+    case 'map_key': {
+      if (write) fail(pc, `write to change key R${regno} not allowed`);
+      checkRegion(pc, r, regno, off + r.off, size, env.prog.maps[r.map].keySize);
+      out = SCALAR_UNKNOWN;
+      break;
+    }
+    case 'mem': {
+      if (write && r.rdonly) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
+      checkRegion(pc, r, regno, off + r.off, size, r.range);
+      if (!write) out = SCALAR_UNKNOWN;
+      break;
+    }
+    default:
+      fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
+  }
+  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
+}
+
+/** update_stack_depth. */
+export function noteDepth(env: Env, subprog: number, depth: number): void {
+  if ((env.stackDepth.get(subprog) ?? 0) < depth) env.stackDepth.set(subprog, depth);
+}
+
+/** A constant read from frozen read-only map data (bpf_map_direct_read). */
+function rodataRead(data: Uint8Array, at: number, size: number, sx: boolean): Reg {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[at + i] ?? 0);
+  if (sx) v = BigInt.asUintN(64, BigInt.asIntN(size * 8, v));
+  return scalarReg(scalarConst(D, v));
+}
+
+/** check_stack_write_fixed_off (privileged rules): `lo` is the byte offset. */
+function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'][number], lo: number, size: number, val: WriteVal): void {
+  const fr = cur(st);
+  const spi = spiOf(lo);
+  const aligned = lo % 8 === 0;
+  const old = target.stack[spi];
+  if (!env.privileged && isSpill(old) && old.spilled.type !== 'scalar' && size !== 8) fail(pc, 'attempt to corrupt spilled pointer on stack');
+  if ('reg' in val) {
+    let reg = fr.regs[val.reg];
+    if (aligned && reg.type === 'scalar') {
+      const fits = regWidth(reg) <= size * 8;
+      if (fits && reg.id === 0 && !isConst(reg.v)) {
+        reg = { ...reg, id: ++env.idGen };
+        fr.regs[val.reg] = reg;
+      }
+      spill(target.stack, spi, fits ? reg : { ...reg, id: 0 }, size);
+      return;
+    }
+    if (reg.type !== 'scalar' && reg.type !== 'not_init') {
+      if (size !== 8) fail(pc, 'invalid size of register spill');
+      if (target !== fr && reg.type === 'fp') fail(pc, 'cannot spill pointers to stack into stack frame of the caller');
+      spill(target.stack, spi, reg, size);
+      return;
+    }
+    if (isNull(reg)) env.precise(1 << val.reg);
+    writeBytes(target.stack, lo, size, isNull(reg) ? '0' : 'm');
+    return;
+  }
+  if ('imm' in val) {
+    if (aligned) {
+      spill(target.stack, spi, stImmReg(val.imm), size);
+      return;
+    }
+    writeBytes(target.stack, lo, size, val.imm === 0 ? '0' : 'm');
+    return;
+  }
+  writeBytes(target.stack, lo, size, 'm');
+}

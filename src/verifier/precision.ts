@@ -1,0 +1,148 @@
+// Precision tracking (mark_chain_precision / backtrack_insn / propagate_precision): scalars
+// start imprecise in every checkpoint, and pruning ignores an imprecise scalar's value. When a
+// scalar's value is relied on (pointer arithmetic, a decided branch, a helper size, …), the
+// instructions of the current path are walked backwards to find which registers and stack
+// slots of each checkpoint it came from, and those are marked precise. A checkpoint is only
+// used for pruning once everything below it has been explored, so by then every use below it
+// has marked what it needs.
+//
+// The model handles the current frame; anything it does not follow (a bpf-to-bpf call or exit
+// in the walk, atomics, linked stack slots, precise marks in caller frames) makes every scalar
+// of the affected checkpoints precise, which is always sound.
+import type { Op } from '../isa/op.ts';
+
+/** One executed instruction of a path segment. `aux`: stack slot (spi) for fixed stack accesses in the current frame, else -1; cond jumps: linked-register mask | LINKED. */
+export interface Hist {
+  pcs: number[];
+  aux: number[];
+}
+
+export const LINKED = 1 << 20;
+/** aux for an access we cannot follow. */
+export const OPAQUE = -2;
+
+export interface Precise {
+  /** Bit mask of precise registers, per frame. */
+  regs: number[];
+  /** Precise stack slots (frame * 64 + spi). */
+  slots: Set<number>;
+  /** Every scalar is precise. */
+  all: boolean;
+}
+
+export interface CheckpointLike {
+  readonly parent: CheckpointLike | null;
+  readonly hist: Hist;
+  readonly frames: number;
+  precise: Precise;
+}
+
+export const noPrecision = (): Precise => ({ regs: [], slots: new Set(), all: false });
+
+/** Mark every scalar precise in `cp` and its ancestors. */
+export function allPrecise(cp: CheckpointLike | null): void {
+  for (let k = cp; k && !k.precise.all; k = k.parent) k.precise.all = true;
+}
+
+/**
+ * backtrack_insn over one segment, from the end to its start. Returns false when the walk hits
+ * something it does not follow. `regs`/`slots` are in the top frame.
+ */
+function backtrack(ops: (Op | null)[], h: Hist, set: { regs: number; slots: Set<number> }): boolean {
+  for (let i = h.pcs.length - 1; i >= 0; i--) {
+    if (!set.regs && !set.slots.size) return true;
+    const op = ops[h.pcs[i]]!;
+    const aux = h.aux[i];
+    const b = (r: number) => 1 << r;
+    switch (op.kind) {
+      case 'alu':
+        if (!(set.regs & b(op.dst))) break;
+        if (op.op === 'mov' || op.op === 'movsx') {
+          set.regs &= ~b(op.dst);
+          if ('reg' in op.src) set.regs |= b(op.src.reg);
+        } else if ('reg' in op.src) set.regs |= b(op.src.reg);
+        break;
+      case 'end':
+        break;
+      case 'lddw':
+        set.regs &= ~b(op.dst);
+        break;
+      case 'ldx':
+        if (!(set.regs & b(op.dst))) break;
+        set.regs &= ~b(op.dst);
+        if (aux === OPAQUE) return false;
+        if (aux >= 0) set.slots.add(aux);
+        break;
+      case 'stx':
+        if (aux === OPAQUE) return false;
+        if (aux >= 0 && set.slots.has(aux)) {
+          if (op.size !== 8) return false;
+          set.slots.delete(aux);
+          set.regs |= b(op.src);
+        }
+        break;
+      case 'st':
+        if (aux === OPAQUE) return false;
+        if (aux >= 0 && set.slots.has(aux)) {
+          if (op.size !== 8) return false;
+          set.slots.delete(aux);
+        }
+        break;
+      case 'atomic':
+        return false;
+      case 'ldabs': case 'ldind':
+        if (set.regs & 0b111110) return false;
+        set.regs &= ~1;
+        break;
+      case 'call':
+        if (op.callKind !== 'helper') return false;
+        if (set.regs & 0b111110) return false;
+        set.regs &= ~1;
+        break;
+      case 'exit':
+        return false;
+      case 'jcond': {
+        if (aux === OPAQUE && (set.regs & (b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0)))) return false;
+        if (aux > 0 && (aux & LINKED)) {
+          const linked = aux & 0x7ff;
+          if (set.regs & linked) set.regs |= linked;
+        }
+        if ('reg' in op.src && (set.regs & (b(op.dst) | b(op.src.reg)))) set.regs |= b(op.dst) | b(op.src.reg);
+        break;
+      }
+      case 'ja':
+        break;
+    }
+  }
+  return true;
+}
+
+/**
+ * mark_chain_precision: registers `regs` and slots `slots` of the top frame (frame index
+ * `frame`) are relied on now; `hist` is the current segment since `parent`.
+ */
+export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: number[] = []): void {
+  const set = { regs, slots: new Set(slots) };
+  let h = hist;
+  for (let cp = parent; cp; cp = cp.parent) {
+    if (!backtrack(ops, h, set)) return allPrecise(cp);
+    if (!set.regs && !set.slots.size) return;
+    if (cp.frames !== frame + 1) return allPrecise(cp);
+    if (cp.precise.all) return;
+    let fresh = false;
+    const cur = cp.precise.regs[frame] ?? 0;
+    if ((cur | set.regs) !== cur) {
+      cp.precise.regs[frame] = cur | set.regs;
+      fresh = true;
+    }
+    for (const s of set.slots) {
+      const k = frame * 64 + s;
+      if (!cp.precise.slots.has(k)) {
+        cp.precise.slots.add(k);
+        fresh = true;
+      }
+    }
+    if (!fresh) return;
+    h = cp.hist;
+  }
+}

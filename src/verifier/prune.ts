@@ -1,0 +1,133 @@
+// State comparison for pruning (states_equal / func_states_equal / regsafe / stacksafe):
+// a new state is covered by an explored one when every live register and stack slot of the old
+// state admits at least the values of the new one (RANGE_WITHIN for scalars: the model treats
+// every scalar as precise, which prunes less than the kernel but never unsoundly). EXACT is the
+// infinite-loop check's identity.
+import type { Scalar, Reg } from './regs.ts';
+import type { State, Frame } from './state.ts';
+import type { Slot } from './stack.ts';
+import { isSpill } from './stack.ts';
+import type { Precise } from './precision.ts';
+
+export type Exact = 'not_exact' | 'exact';
+
+/** check_ids: old ids map one-to-one to current ids. */
+class IdMap {
+  private fwd = new Map<number, number>();
+  private bwd = new Map<number, number>();
+  private tmp = 0x40000000;
+  check(a: number, b: number): boolean {
+    if (!a && !b) return true;
+    if (!a || !b) return false;
+    const x = this.fwd.get(a), y = this.bwd.get(b);
+    if (x === undefined && y === undefined) {
+      this.fwd.set(a, b);
+      this.bwd.set(b, a);
+      return true;
+    }
+    return x === b && y === a;
+  }
+  /** check_scalar_ids: a zero id is a fresh unique id. */
+  checkScalar(a: number, b: number): boolean {
+    return this.check(a || ++this.tmp, b || ++this.tmp);
+  }
+}
+
+/** range_within + tnum_in. */
+function within(o: Scalar, c: Scalar): boolean {
+  if (o === c) return true;
+  const s64 = (x: bigint) => BigInt.asIntN(64, x), s32 = (x: bigint) => BigInt.asIntN(32, x);
+  return o.umin <= c.umin && c.umax <= o.umax && s64(o.smin) <= s64(c.smin) && s64(c.smax) <= s64(o.smax) &&
+    o.u32min <= c.u32min && c.u32max <= o.u32max && s32(o.s32min) <= s32(c.s32min) && s32(c.s32max) <= s32(o.s32max) &&
+    (c.varOff.mask & ~o.varOff.mask) === 0n && (c.varOff.value & ~o.varOff.mask) === o.varOff.value;
+}
+
+const sameScalar = (a: Scalar, b: Scalar): boolean =>
+  a === b || (a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax &&
+    a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max);
+
+/** regs_exact. */
+function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
+  return o.type === c.type && o.off === c.off && o.range === c.range && o.map === c.map && !!o.rdonly === !!c.rdonly &&
+    sameScalar(o.v, c.v) && ids.check(o.id, c.id);
+}
+
+/** regsafe. */
+export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true): boolean {
+  if (exact === 'exact') return regsExact(o, c, ids);
+  if (o.type === 'not_init') return true;
+  if (o.type !== c.type) return false;
+  switch (o.type) {
+    case 'scalar':
+      if (!precise) return true;
+      if ((o.id >= 0x80000000) !== (c.id >= 0x80000000)) return false;
+      if (o.id >= 0x80000000 && o.off !== c.off) return false;
+      return ids.checkScalar(o.id, c.id) && within(o.v, c.v);
+    case 'map_key': case 'map_value': case 'mem':
+      return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && within(o.v, c.v) && ids.check(o.id, c.id);
+    case 'pkt': case 'pkt_meta':
+      if (o.range > c.range || o.off !== c.off || !ids.check(o.id, c.id)) return false;
+      return within(o.v, c.v);
+    default:
+      return regsExact(o, c, ids);
+  }
+}
+
+const ALL_MISC = { test: (t: string): boolean => { for (let i = 0; i < 8; i++) { const c = t.charCodeAt(i); if (c !== 109 && c !== 63) return false; } return true; } };
+const UNBOUND: Reg | undefined = undefined;
+
+/** stacksafe (root: uninitialised and misc bytes of the old state accept anything). */
+function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, pre: (spi: number) => boolean): boolean {
+  const n = o.stack.length;
+  for (let spi = 0; spi < n; spi++) {
+    const os = o.stack[spi];
+    if (!os) {
+      if (exact === 'exact' && c.stack[spi]) return false;
+      continue;
+    }
+    const cs: Slot | undefined = c.stack[spi];
+    const ct = cs?.types ?? '????????';
+    if (exact === 'exact') {
+      if (ct !== os.types) return false;
+      if (isSpill(os) && !regsafe(os.spilled, cs!.spilled!, ids, exact)) return false;
+      continue;
+    }
+    if (os.types === '????????' || os.types === 'mmmmmmmm') continue;
+    const oReg = isSpill(os) && os.types === 'rrrrrrrr' && os.spilled.type === 'scalar' ? os.spilled : ALL_MISC.test(os.types) ? unknown : UNBOUND;
+    const cReg = cs && isSpill(cs) && ct === 'rrrrrrrr' && cs.spilled.type === 'scalar' ? cs.spilled : ALL_MISC.test(ct) ? unknown : UNBOUND;
+    if (oReg && cReg) {
+      if (!regsafe(oReg, cReg, ids, exact, oReg === unknown || pre(spi))) return false;
+      continue;
+    }
+    for (let i = 0; i < 8; i++) {
+      const a = os.types[i], b = ct[i];
+      if (a === '?' || a === 'm') continue;
+      if (a !== b) return false;
+    }
+    if (isSpill(os) && !regsafe(os.spilled, cs!.spilled!, ids, exact, pre(spi))) return false;
+  }
+  if (exact === 'exact') for (let spi = n; spi < c.stack.length; spi++) if (c.stack[spi]) return false;
+  return true;
+}
+
+/**
+ * states_equal: same call chain, and each frame's live registers and stack are covered.
+ * `live(frameIndex)` gives the bit mask of registers to compare in that frame.
+ */
+export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) => number, unknown: Reg, precise?: Precise): boolean {
+  if (o.frames.length !== c.frames.length) return false;
+  const ids = new IdMap();
+  for (let f = 0; f < o.frames.length; f++) {
+    const of = o.frames[f], cf = c.frames[f];
+    if (of.callsite !== cf.callsite) return false;
+    const mask = exact === 'exact' ? 0x7ff : live(f);
+    const pr = !precise || precise.all ? 0x7ff : precise.regs[f] ?? 0;
+    for (let r = 0; r < 10; r++) {
+      if (!(mask & (1 << r))) continue;
+      if (!regsafe(of.regs[r], cf.regs[r], ids, exact, (pr & (1 << r)) !== 0)) return false;
+    }
+    const ps = !precise || precise.all ? () => true : (spi: number) => precise.slots.has(f * 64 + spi);
+    if (!stacksafe(of, cf, ids, exact, unknown, ps)) return false;
+  }
+  return true;
+}

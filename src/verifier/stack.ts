@@ -1,0 +1,122 @@
+// The 512-byte stack of one frame, by 8-byte slot (struct bpf_stack_state): eight byte kinds
+// and, for a spill, the spilled register.
+//
+// Byte kinds are one character each, kept in the kernel's slot_type[] order: index i of slot
+// `spi` is the byte at fp - 8*spi - 1 - i (so index 0 is the highest address, and the string
+// prints as the kernel's `fp-8=mmmm????`). '?' invalid (never written), 'r' spill, 'm' misc,
+// '0' known zero. A slot that was never written is `undefined`.
+import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, scalarReg } from './regs.ts';
+import { scalarConst } from '../domains/scalar.ts';
+
+export const MAX_STACK = 512;
+export const SLOTS = MAX_STACK / 8;
+
+export interface Slot {
+  readonly types: string;
+  /** The spilled register when types[7] == 'r'. */
+  readonly spilled?: Reg;
+}
+
+export type Stack = (Slot | undefined)[];
+
+const INVALID = '????????';
+
+/** Byte position of stack offset `off` (< 0): slot index and index in slot_type. */
+export const spiOf = (off: number): number => (-off - 1) >> 3;
+export const byteOf = (off: number): number => (-off - 1) & 7;
+
+const setChar = (s: string, i: number, c: string): string => s.slice(0, i) + c + s.slice(i + 1);
+
+/** is_spilled_reg. */
+export const isSpill = (s: Slot | undefined): s is Slot & { spilled: Reg } => !!s && s.types[7] === 'r' && !!s.spilled;
+
+/** Spill size: count of trailing 'r' bytes. */
+export function spillSize(s: Slot): number {
+  let n = 0;
+  for (let i = 7; i >= 0 && s.types[i] === 'r'; i--) n++;
+  return n;
+}
+
+/** save_register_state: spill `reg` as `size` bytes at the bottom of slot spi. */
+export function spill(st: Stack, spi: number, reg: Reg, size: number): void {
+  const old = st[spi]?.types ?? INVALID;
+  let t = '';
+  for (let i = 0; i < 8; i++) {
+    if (i >= 8 - size) t += 'r';
+    else t += old[i] === 'r' ? 'm' : old[i];
+  }
+  st[spi] = { types: t, spilled: reg };
+}
+
+/** Write non-spill data (misc or zero) to bytes [off, off+size) of the stack. */
+export function writeBytes(st: Stack, off: number, size: number, kind: 'm' | '0'): void {
+  for (let b = off; b < off + size; b++) {
+    const spi = spiOf(b);
+    const s = st[spi];
+    let t = s?.types ?? INVALID;
+    // scrub_special_slot: a regular write destroys a spilled register
+    if (s && isSpill(s)) t = t.replace(/r/g, 'm');
+    st[spi] = { types: setChar(t, byteOf(b), kind) };
+  }
+}
+
+/** Kinds of bytes [off, off+size) as a string, lowest address first. */
+export function kindsOf(st: Stack, off: number, size: number): string {
+  let out = '';
+  for (let b = off; b < off + size; b++) out += st[spiOf(b)]?.types[byteOf(b)] ?? '?';
+  return out;
+}
+
+/**
+ * Fixed-offset read of `size` bytes at `off` (check_stack_read_fixed_off, privileged or not).
+ * Returns the register read, or an error message.
+ */
+export function readFixed(st: Stack, off: number, size: number, allowUninit: boolean): Reg | string {
+  const spi = spiOf(off);
+  const s = st[spi];
+  if (isSpill(s)) {
+    const n = spillSize(s);
+    const reg = s.spilled;
+    if (size === 8 && n === 8) return reg;
+    if (reg.type !== 'scalar') return 'invalid size of register fill';
+    // narrow fill of the low bytes of a spilled scalar (bpf_stack_narrow_access_ok, little endian)
+    if (size <= n && -off - 1 === spi * 8 + 7) return reg; // caller truncates with coerce
+    let spills = 0, zeros = 0;
+    for (let i = 0; i < size; i++) {
+      const c = s.types[byteOf(off + i)];
+      if (c === 'r') spills++;
+      else if (c === '0') zeros++;
+      else if (c === '?' && !allowUninit) return `invalid read from stack off ${off}+${i} size ${size}`;
+    }
+    if (spills === size && reg.v.varOff.mask === 0n && reg.v.varOff.value === 0n) return SCALAR_ZERO;
+    if (zeros === size) return SCALAR_ZERO;
+    return SCALAR_UNKNOWN;
+  }
+  let zeros = 0;
+  for (let i = 0; i < size; i++) {
+    const c = st[spiOf(off + i)]?.types[byteOf(off + i)] ?? '?';
+    if (c === '0') zeros++;
+    else if (c === '?' && !allowUninit) return `invalid read from stack off ${off}+${i} size ${size}`;
+    else if (c === 'r') {
+      // a read straddling a spill: only scalars may be read as bytes
+      const sp = st[spiOf(off + i)];
+      if (sp?.spilled && sp.spilled.type !== 'scalar') return 'invalid size of register fill';
+    }
+  }
+  return zeros === size ? SCALAR_ZERO : SCALAR_UNKNOWN;
+}
+
+/** An immediate stored with BPF_ST, as the kernel's fake register (imm sign-extended). */
+export const stImmReg = (imm: number): Reg => scalarReg(scalarConst(D, BigInt.asUintN(64, BigInt(imm | 0))));
+
+/** Clear every spill in slots touched by [lo, hi) (var-offset write) and mark the bytes misc/zero. */
+export function writeRange(st: Stack, lo: number, hi: number, zero: boolean): void {
+  for (let b = lo; b < hi; b++) {
+    const spi = spiOf(b);
+    const s = st[spi];
+    let t = s?.types ?? INVALID;
+    if (s && isSpill(s)) t = t.replace(/r/g, 'm');
+    const cur = t[byteOf(b)];
+    st[spi] = { types: setChar(t, byteOf(b), zero && cur === '0' ? '0' : 'm') };
+  }
+}

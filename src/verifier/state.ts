@@ -1,0 +1,55 @@
+// A verifier state (struct bpf_verifier_state): the call frames, each with 11 registers and a
+// stack. The state being analysed is owned by the current path and mutated in place; branch
+// states and checkpoints are copies. Registers and slots are immutable, so a copy is two short
+// arrays per frame.
+import { type Reg, NOT_INIT, ptrReg } from './regs.ts';
+import type { Stack } from './stack.ts';
+
+export interface Frame {
+  regs: Reg[];
+  stack: Stack;
+  /** Instruction index of the call that created this frame (-1 for frame 0). */
+  readonly callsite: number;
+  /** First instruction of the function. */
+  readonly subprog: number;
+  readonly frameno: number;
+}
+
+export interface State {
+  frames: Frame[];
+}
+
+export const cur = (s: State): Frame => s.frames[s.frames.length - 1];
+
+export function cloneFrame(f: Frame): Frame {
+  return { regs: f.regs.slice(), stack: f.stack.slice(), callsite: f.callsite, subprog: f.subprog, frameno: f.frameno };
+}
+
+export function cloneState(s: State): State {
+  return { frames: s.frames.map(cloneFrame) };
+}
+
+/** A fresh frame: all registers not_init except r10 = fp of this frame. */
+export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
+  const regs: Reg[] = new Array(11).fill(NOT_INIT);
+  regs[10] = ptrReg('fp', { map: frameno });
+  return { regs, stack: [], callsite, subprog, frameno };
+}
+
+/** Apply f to every register of every frame, including spilled ones (bpf_for_each_reg_in_vstate). */
+export function mapAllRegs(s: State, f: (r: Reg) => Reg): void {
+  for (const fr of s.frames) {
+    for (let i = 0; i < 11; i++) {
+      const r = fr.regs[i];
+      const n = f(r);
+      if (n !== r) fr.regs[i] = n;
+    }
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      if (sl?.spilled) {
+        const n = f(sl.spilled);
+        if (n !== sl.spilled) fr.stack[i] = { types: sl.types, spilled: n };
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// Incremental re-checks give exactly what a full run gives, on mutated corpus programs.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { readObject } from '../../src/isa/object.ts';
+import { fromOp, toOp } from '../../src/isa/op.ts';
+import type { Insn } from '../../src/isa/insn.ts';
+import type { Program } from '../../src/isa/program.ts';
+import { verify } from '../../src/verifier/analyze.ts';
+import { Incremental, safetyDistance } from '../../src/verifier/incremental.ts';
+
+const t = suite('verifier/incremental');
+const DIR = new URL('../../corpus/', import.meta.url);
+
+/** Deterministic mutations of slot i: a no-op jump, r0 = 0, and a changed immediate / offset. */
+function mutants(p: Program, i: number): Program[] {
+  const out: Program[] = [];
+  const x = p.insns[i];
+  const put = (ins: Insn): Program => ({ ...p, insns: p.insns.map((y, j) => (j === i ? ins : y)) });
+  if (i > 0 && p.insns[i - 1].code === 0x18) return out; // second half of lddw
+  if (x.code === 0x18) return out;
+  out.push(put(fromOp({ kind: 'ja', off: 0, long: false })[0]));
+  out.push(put(fromOp({ kind: 'alu', op: 'mov', width: 64, dst: 0, src: { imm: 0 } })[0]));
+  try {
+    const op = toOp(p.insns, i);
+    if ('off' in op && op.kind !== 'ja' && op.kind !== 'jcond') out.push(put({ ...x, off: x.off + 1 }));
+    if (op.kind === 'alu' && 'imm' in op.src) out.push(put({ ...x, imm: x.imm + 1 }));
+  } catch { /* keep the others */ }
+  return out;
+}
+
+for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
+  t(`${f}: incremental = full on mutants`, () => {
+    const obj = readObject(readFileSync(new URL(f, DIR)));
+    const base = obj.link();
+    const inc = new Incremental(base);
+    assert.is(inc.verdict.ok, true);
+    const step = Math.max(1, Math.floor(base.insns.length / (inc.verdict.processed > 500 ? 3 : 8)));
+    for (let i = 0; i < base.insns.length; i += step) {
+      for (const m of mutants(base, i)) {
+        const a = inc.check(m), b = verify(m);
+        assert.equal([a.ok, a.error, a.processed, a.totalStates], [b.ok, b.error, b.processed, b.totalStates], `slot ${i}`);
+        assert.is(safetyDistance(a, m.insns.length) === 0, a.ok);
+      }
+    }
+    assert.ok(inc.stats.resumed > 0);
+  });
+}
+
+t.run();
