@@ -5,7 +5,8 @@ import { scalarUnknown, type ScalarState } from '../../src/domains/scalar.ts';
 import { forkScalars, immOperand, scalarAlu, scalarEnd, scalarMovReg, scalarMovsx, scalarMovImm, scalarNeg } from '../../src/domains/alu.ts';
 import { branchTaken, refine } from '../../src/domains/branch.ts';
 import { parseVerifierLog } from '../../src/kernel/log.ts';
-import { printRegState, type RegState, type ScalarState as KScalar } from '../../src/kernel/regstate.ts';
+import { printRegState, type RegState } from '../../src/kernel/regstate.ts';
+import { printDomainScalar } from '../../src/kernel/domain-state.ts';
 import { stepSlot, PROLOGUE, type DomainCase, type Reg } from './case.ts';
 
 export interface StepObs {
@@ -28,14 +29,7 @@ export interface Observation {
 const d = concrete64x32;
 
 /** Kernel-format text of a domain state (ids and precision left out: we do not model them). */
-export function printDomain(s: ScalarState<bigint>): string {
-  const k: KScalar = {
-    kind: 'scalar', precise: false, id: 0, varOff: s.varOff,
-    umin: s.umin, umax: s.umax, smin: BigInt.asIntN(64, s.smin), smax: BigInt.asIntN(64, s.smax),
-    u32min: s.u32min, u32max: s.u32max, s32min: BigInt.asIntN(32, s.s32min), s32max: BigInt.asIntN(32, s.s32max),
-  };
-  return printRegState(k);
-}
+export const printDomain = printDomainScalar;
 
 /** Kernel-format text of a logged register, without id and precision marks. */
 export function normalizeKernel(r: RegState | undefined): string {

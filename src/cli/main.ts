@@ -6,9 +6,10 @@ import { disasmCmd } from './cmd-disasm.ts';
 import { asmCmd } from './cmd-asm.ts';
 import { fuzzCmd } from './cmd-fuzz.ts';
 import { proveCmd } from './cmd-prove.ts';
+import { branchCmd, scalarCmd, tnumCmd } from './cmd-domain.ts';
 import { conformanceCmd, kernelCmd, runCmd } from './cmd-run.ts';
 
-const COMMANDS: Command[] = [info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, fuzzCmd, proveCmd];
+const COMMANDS: Command[] = [info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 
