@@ -6,10 +6,11 @@ import { disasmCmd } from './cmd-disasm.ts';
 import { asmCmd } from './cmd-asm.ts';
 import { fuzzCmd } from './cmd-fuzz.ts';
 import { proveCmd } from './cmd-prove.ts';
+import { optimizeCmd } from './cmd-optimize.ts';
 import { branchCmd, scalarCmd, tnumCmd } from './cmd-domain.ts';
 import { conformanceCmd, kernelCmd, runCmd } from './cmd-run.ts';
 
-const COMMANDS: Command[] = [info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
+const COMMANDS: Command[] = [optimizeCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 

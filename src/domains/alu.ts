@@ -49,13 +49,13 @@ export function zext32To64<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> 
   };
 }
 
-/** The ALU32 zero extension (if any) and reg_bounds_sync that end adjust_scalar_min_max_vals. */
-function finish<V, B>(d: D<V, B>, s: ScalarState<V>, width: Width, fl: KernelFlavor): ScalarState<V> {
+/** The ALU32 zero extension (if any) and reg_bounds_sync that end adjust_scalar_min_max_vals (exported for proofs/). */
+export function finish<V, B>(d: D<V, B>, s: ScalarState<V>, width: Width, fl: KernelFlavor): ScalarState<V> {
   return regBoundsSync(d, width === 32 ? zext32To64(d, s) : s, fl);
 }
 
-/** The op-specific middle of adjust_scalar_min_max_vals (no zext, no sync). */
-function compute<V, B>(d: D<V, B>, op: ScalarAluOp, width: Width, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
+/** The op-specific middle of adjust_scalar_min_max_vals (no zext, no sync; exported for proofs/). */
+export function compute<V, B>(d: D<V, B>, op: ScalarAluOp, width: Width, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const q = d.u64;
   switch (op) {
     case 'add':
@@ -110,9 +110,13 @@ export function forkScalars<V, B>(d: D<V, B>, op: ScalarAluOp, dst: ScalarState<
 /** BPF_NEG: 6.13+ computes 0 - dst with the sub bounds and tnum_neg; 6.12 gives unknown. */
 export function scalarNeg<V, B>(d: D<V, B>, width: Width, dst: ScalarState<V>, fl: KernelFlavor = LINUX_6_18): ScalarState<V> {
   if (!fl.negTracked) return scalarUnknown(d); // 6.12
+  return finish(d, computeNeg(d, dst, fl), width, fl);
+}
+
+/** The middle of BPF_NEG (6.13+): 0 - dst bounds and tnum_neg, before zext and sync (exported for proofs/). */
+export function computeNeg<V, B>(d: D<V, B>, dst: ScalarState<V>, fl: KernelFlavor = LINUX_6_18): ScalarState<V> {
   const zero = scalarConst(d, d.u64.zero);
-  const s = { ...bothHalves(d, zero, dst, (r, a, b) => subBounds(r, a, b, fl)), varOff: tnumNeg(d.u64, dst.varOff) };
-  return finish(d, s, width, fl);
+  return { ...bothHalves(d, zero, dst, (r, a, b) => subBounds(r, a, b, fl)), varOff: tnumNeg(d.u64, dst.varOff) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -210,3 +210,33 @@ export function decodePrograms(progs: readonly Program[], nMaps: number): Decode
     badJumpFrom,
   };
 }
+
+/**
+ * The four code words of one straight-line instruction (ALU, END, load, store) or of a no-op
+ * (op = null), for in-place patching by the optimizer. `constSlot` gives the register-file slot
+ * that holds an immediate. Returns undefined for kinds that need whole-program decoding.
+ */
+export function encodeStraight(op: Op | null, constSlot: (lo: number, hi: number) => number): [number, number, number, number] | undefined {
+  const w = (opc: number, dst: number, src: number, w2: number, w3: number): [number, number, number, number] => [opc | (dst << 8), src, w2 | 0, w3 | 0];
+  if (op === null) return w(O.NOP, 0, 0, 0, 0);
+  const srcOf = (o: { reg: number } | { imm: number }): number => ('reg' in o ? o.reg : constSlot(o.imm, o.imm >> 31));
+  switch (op.kind) {
+    case 'alu': {
+      let c = op.op === 'movsx' ? (op.ext === 8 ? O.MOVSX64_8 : op.ext === 16 ? O.MOVSX64_16 : O.MOVSX64_32) : ALU_BASE[op.op];
+      if (op.width === 32) c += 20;
+      return w(c, op.dst, srcOf(op.src), 0, 0);
+    }
+    case 'end': {
+      const c = op.order === 'le' ? (op.bits === 16 ? O.LE16 : op.bits === 32 ? O.LE32 : O.NOP) : op.bits === 16 ? O.SWAP16 : op.bits === 32 ? O.SWAP32 : O.SWAP64;
+      return w(c, op.dst, 0, 0, 0);
+    }
+    case 'ldx':
+      return w(op.signed ? LDXSX_CODE[op.size] : LDX_CODE[op.size], op.dst, op.src, op.off, 0);
+    case 'st':
+      return w(ST_CODE[op.size], op.dst, constSlot(op.imm, op.imm >> 31), op.off, 0);
+    case 'stx':
+      return w(ST_CODE[op.size], op.dst, op.src, op.off, 0);
+    default:
+      return undefined;
+  }
+}

@@ -9,6 +9,7 @@
 // The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is
 // checked on taken jumps and calls, so a run may overshoot it by at most the program length.
 import type { Program } from '../isa/program.ts';
+import type { Op } from '../isa/op.ts';
 import { FAULT_NAMES, type FaultReason } from './layout.ts';
 import { Machine, type OutputRecord, type PrepareOptions, type RunInput } from './machine.ts';
 import type { BpfMap } from './maps.ts';
@@ -57,13 +58,24 @@ export interface Vm {
   saveBaseline(): void;
   /** Put all maps back to their initial contents (and forget any baseline). */
   resetMaps(): void;
+  /** Run other instructions on the same machine and maps (re-decodes the program). */
+  reload(insns: Program['insns']): void;
+  /** Replace slot pc with a straight-line instruction or a no-op (null) in place; false if unsupported. */
+  patch(pc: number, op: Op | null): boolean;
 }
 
 export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
   const m = new Machine(program, opts);
-  const entry = m.dec.entries[0];
+  let entry = m.dec.entries[0];
   return {
-    program,
+    get program() {
+      return m.prog;
+    },
+    patch: (pc, op) => m.patch(pc, op),
+    reload(insns) {
+      m.reload({ ...m.prog, insns });
+      entry = m.dec.entries[0];
+    },
     maps: m.maps,
     machine: m,
     run(input: RunInput = {}): RunResult {

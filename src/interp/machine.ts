@@ -3,7 +3,8 @@
 // addresses on the slow path and prepares each run.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, ctxLoad, ctxStore, fillSkb, fillXdp, isL2, SKB_SIZE, XDP_MD_SIZE, type CtxKind, type SkbFields, type XdpFields } from './context.ts';
-import { CONST_BASE, decodePrograms, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeStraight, type Decoded } from './decode.ts';
+import type { Op } from '../isa/op.ts';
 import {
   CTX_CAPACITY, F_BADADDR, F_CTX, F_NULL, F_OK, F_OOB, F_READONLY, FIRST_MAP_REGION, MAX_FRAMES,
   REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
@@ -36,14 +37,14 @@ export type OutputRecord =
   | { kind: 'perf'; map: number; index: number; data: Uint8Array };
 
 export class Machine {
-  readonly dec: Decoded;
-  readonly prog: Program;
+  dec: Decoded;
+  prog: Program;
   readonly ctxKind: CtxKind;
   readonly l2: boolean;
   readonly maps: BpfMap[];
   /** Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates. */
-  readonly RL: Int32Array;
-  readonly RH: Int32Array;
+  RL: Int32Array;
+  RH: Int32Array;
   // Arena and region table.
   readonly buf: ArrayBuffer;
   readonly u8: Uint8Array;
@@ -85,6 +86,87 @@ export class Machine {
   readonly tmp = new Int32Array(2);
   /** The redirect target a redirect helper recorded (ifindex), or -1. */
   redirectTo = -1;
+
+  /**
+   * Swap in other instructions that use the same maps (the optimizer's candidates): only the
+   * decoding is redone; memory, maps and baselines stay. Tail-call targets are dropped.
+   */
+  reload(prog: Program): void {
+    this.prog = prog;
+    this.dec = decodePrograms([prog], this.maps.length);
+    const nc = this.dec.constLo.length;
+    if (this.RL.length < CONST_BASE + nc) {
+      this.RL = new Int32Array(CONST_BASE + nc);
+      this.RH = new Int32Array(CONST_BASE + nc);
+    }
+    this.RL.set(this.dec.constLo, CONST_BASE);
+    this.RH.set(this.dec.constHi, CONST_BASE);
+  }
+
+  /**
+   * Fill r2..r9 and the entry stack frame with pseudo-random bytes from `seed`, so that a program
+   * that reads what it never wrote behaves differently from one that does not (the kernel leaves
+   * such memory undefined; a zeroed machine would hide the dependence).
+   */
+  private poison(seed: number): void {
+    for (let r = 2; r <= 9; r++) {
+      this.RL[r] = this.nextPoison();
+      this.RH[r] = this.nextPoison();
+    }
+    const base = this.rBase[0];
+    for (let i = 0; i < STACK_SIZE; i += 4) this.dv.setInt32(base + i, this.nextPoison(), true);
+  }
+
+  /** Seed of the poison generator for this run (0: no poisoning). */
+  poisonSeed = 0;
+
+  private nextPoison(): number {
+    let s = this.poisonSeed;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (this.poisonSeed = s || 1);
+  }
+
+  /** r1..r5 after a helper call, in poison mode: garbage. */
+  scramble(): void {
+    for (let r = 1; r <= 5; r++) {
+      this.RL[r] = this.nextPoison();
+      this.RH[r] = this.nextPoison();
+    }
+  }
+
+  /** Register-file slot reserved for slot pc's immediate when it is patched. */
+  private patchConst(pc: number): number {
+    const base = CONST_BASE + this.dec.constLo.length;
+    if (this.RL.length < base + this.prog.insns.length) {
+      const grow = (a: Int32Array): Int32Array => {
+        const b = new Int32Array(base + this.prog.insns.length);
+        b.set(a);
+        return b;
+      };
+      this.RL = grow(this.RL);
+      this.RH = grow(this.RH);
+    }
+    return base + pc;
+  }
+
+  /**
+   * Replace the instruction at slot pc of the entry program with a straight-line instruction
+   * (ALU, END, load, store) or a no-op (null), without re-decoding the program. Returns false
+   * for instructions that need a full decode. Jumps are unaffected: every slot stays in place.
+   */
+  patch(pc: number, op: Op | null): boolean {
+    const words = encodeStraight(op, (lo, hi) => {
+      const k = this.patchConst(pc);
+      this.RL[k] = lo;
+      this.RH[k] = hi;
+      return k;
+    });
+    if (!words) return false;
+    this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
+    return true;
+  }
 
   constructor(prog: Program, opts: PrepareOptions = {}) {
     this.prog = prog;
@@ -249,6 +331,8 @@ export class Machine {
     const RL = this.RL, RH = this.RH, u8 = this.u8;
     for (let i = 0; i < CONST_BASE; i++) RL[i] = RH[i] = 0;
     u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
+    this.poisonSeed = input.poison ?? 0;
+    if (this.poisonSeed) this.poison(this.poisonSeed);
     RL[10] = STACK_SIZE;
     RH[10] = TAG;
     RL[1] = 0;
@@ -337,6 +421,8 @@ export interface RunInput {
   keepMaps?: boolean;
   /** Start of the virtual clock for ktime_get_ns (ns). */
   clock?: bigint;
+  /** Fill r2..r9 and the stack with garbage from this seed (0: zeroed, the default). */
+  poison?: number;
   /** Seed of get_prandom_u32. */
   seed?: number;
   stepLimit?: number;

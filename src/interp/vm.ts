@@ -197,6 +197,9 @@ export function execute(m: Machine, entry: number): number {
         if (h === undefined) { fault = F_HELPER; m.faultMsg = `unknown helper ${id}`; break loop; }
         const f = h(m);
         if (f !== F_OK) { fault = f; break loop; }
+        // r1-r5 are undefined after a call (the JIT's callee clobbers them); in poison mode
+        // make that visible so that a program relying on them behaves differently
+        if (m.poisonSeed !== 0) m.scramble();
         break;
       }
       case 91 /* CALL_LOCAL */: {

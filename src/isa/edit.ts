@@ -8,10 +8,11 @@ export class EditError extends Error {}
  * Remove the slots in `del` (both halves of an lddw must go together). Jumps and local calls
  * whose target is deleted are retargeted to the next surviving slot. `absoluteCalls` lists
  * slots whose call imm is section-absolute (a relocation against the section symbol:
- * target = imm + 1) rather than pc-relative; those are remapped as absolute.
+ * target = imm + 1) rather than pc-relative; those are remapped as absolute. `fixedCalls` lists
+ * calls whose target lies in another section (relocated): their imm is left alone.
  * Returns the new slots and oldToNew (-1 for deleted slots).
  */
-export function deleteSlots(insns: readonly Insn[], del: ReadonlySet<number>, absoluteCalls: ReadonlySet<number> = new Set()): { insns: Insn[]; oldToNew: Int32Array } {
+export function deleteSlots(insns: readonly Insn[], del: ReadonlySet<number>, absoluteCalls: ReadonlySet<number> = new Set(), fixedCalls: ReadonlySet<number> = new Set()): { insns: Insn[]; oldToNew: Int32Array } {
   const n = insns.length;
   const oldToNew = new Int32Array(n);
   /** next[i] = new index of the first surviving slot >= i (n' at the end). */
@@ -34,7 +35,7 @@ export function deleteSlots(insns: readonly Insn[], del: ReadonlySet<number>, ab
     const cls = c & 7;
     const isJmp = cls === 5 || cls === 6;
     const op = c & 0xf0;
-    if (isJmp && op !== 0x90 && !(op === 0x80 && x.src !== 1)) {
+    if (isJmp && op !== 0x90 && !(op === 0x80 && (x.src !== 1 || fixedCalls.has(i)))) {
       const self = oldToNew[i];
       if (op === 0x80) {
         // local call

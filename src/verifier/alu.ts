@@ -150,13 +150,13 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
           if (fits) regs[d] = { ...regs[d], off: src.off };
         }
       } else {
-        // movsx
+        // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         if (src.type !== 'scalar') regs[d] = SCALAR_UNKNOWN;
-        else if (op.width === 64 && op.ext === 32) {
-          // r = (s32) r: keep the link when the value already fits in s32
-          const v = scalarMovsx(D, 64, 32, src.v);
-          regs[d] = scalarReg(v);
-        } else regs[d] = scalarReg(scalarMovsx(D, op.width, op.ext!, src.v));
+        else {
+          const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
+          if (noSext) src = linkId(env, st, s);
+          regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v), noSext ? src.id : 0), off: noSext ? src.off : 0 };
+        }
       }
     } else {
       checkDst(pc, d);

@@ -4,7 +4,8 @@
 import type { Op } from '../isa/op.ts';
 import { helperName } from '../isa/helpers.ts';
 import { mapTypeName } from '../isa/program.ts';
-import { formatTnumPair } from '../domains/tnum-notation.ts';
+import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
+import { tnumAdd, tnumConst, tnumIsAligned } from '../domains/tnum.ts';
 import { scalarFrom } from '../domains/scalar.ts';
 import { regBoundsSync } from '../domains/sync.ts';
 import { type Env, fail } from './env.ts';
@@ -167,7 +168,10 @@ function clearPkt(st: State): void {
 /** check_helper_call. */
 export function helperCall(env: Env, st: State, pc: number, id: number): void {
   const p = protoOf(id);
-  if (!p) fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
+  if (!p) {
+    if (id === 0) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
+    fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
+  }
   if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   const meta: Meta = { map: -1, constKey: -1n, rawWrites: [] };
   p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
@@ -252,6 +256,12 @@ export function atomicInsn(env: Env, st: State, pc: number, op: Op & { kind: 'at
   const dst = readReg(st, pc, op.dst);
   if (op.op === 'cmpxchg') readReg(st, pc, 0);
   if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
+  // atomics always check alignment (strict_alignment_once)
+  const at = tnumAdd(D.u64, dst.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(dst.off + op.off))));
+  if (!tnumIsAligned(D.u64, at, op.size)) {
+    const desc = dst.type === 'fp' ? 'stack ' : dst.type === 'map_value' ? 'value ' : dst.type === 'map_key' ? 'key ' : '';
+    fail(pc, `misaligned ${desc}access off ${formatTnum(dst.v.varOff)}+${dst.off}+${op.off} size ${op.size}`);
+  }
   const loadReg = op.op === 'cmpxchg' ? 0 : op.fetch ? op.src : -1;
   if (loadReg >= 0 && loadReg === 10) fail(pc, 'frame pointer is read only');
   memAccess(env, st, pc, op.dst, op.off, op.size, false, loadReg, undefined);

@@ -15,6 +15,8 @@ export interface Cfg {
   readonly prune: Uint8Array;
   /** Registers live before each instruction, bit i = ri. */
   readonly live: Uint16Array;
+  /** Instructions the kernel rejects when it reaches them (reserved fields, bad opcodes): the message. */
+  readonly bad: (string | undefined)[];
 }
 
 export class CfgError extends Error {
@@ -31,8 +33,20 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   const n = insns.length;
   if (n === 0) throw new CfgError('empty program', 0);
   const ops: (Op | null)[] = new Array(n).fill(null);
+  const bad: (string | undefined)[] = [];
   for (let i = 0; i < n; i++) {
-    const op = toOp(insns, i);
+    let op: Op;
+    try {
+      op = toOp(insns, i);
+    } catch (e) {
+      // lddw and LDX are checked before exploration (resolve_pseudo_ldimm64); the rest when reached
+      if (!(e instanceof InsnError) || insns[i].code === 0x18 || (insns[i].code & 7) === 1 || ((insns[i].code & 0xf7) === 0x85 && (insns[i].src === 1 || insns[i].src === 2))) throw e;
+      const x = insns[i];
+      bad[i] = x.code === 0xbf && x.off === 1
+        ? (x.imm !== 1 && x.imm !== 1 << 16 ? 'addr_space_cast insn can only convert between address space 1 and 0' : 'addr_space_cast insn can only be used in a program that has an associated arena')
+        : e.message;
+      op = standIn(insns[i]);
+    }
     ops[i] = op;
     if (op.kind === 'lddw') i++;
   }
@@ -109,12 +123,25 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   }
   for (let i = 0; i < n; i++) if (ops[i] && !seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
 
-  return { ops, funcOf, subprogs, prune, live: liveness(ops) };
+  return { ops, funcOf, subprogs, prune, live: liveness(ops), bad };
 }
+
+/** What the control-flow walk sees of an instruction that does not decode: its class and offset only. */
+function standIn(x: Insn): Op {
+  const k = x.code & 7;
+  if (k !== 5 && k !== 6) return { kind: 'alu', op: 'mov', width: 64, dst: 0, src: { imm: 0 } };
+  switch (x.code & 0xf0) {
+    case 0x00: return { kind: 'ja', off: k === 6 ? x.imm : x.off, long: k === 6 };
+    case 0x80: return { kind: 'call', callKind: 'helper', imm: x.imm, off: 0 };
+    case 0x90: return { kind: 'exit' };
+    default: return { kind: 'jcond', op: 'jeq', width: 64, dst: 0, src: { imm: 0 }, off: x.off };
+  }
+}
+
+const b = (r: number): number => 1 << r;
 
 /** Registers an instruction reads and writes (bit masks). */
 function useDef(op: Op): [number, number] {
-  const b = (r: number) => 1 << r;
   switch (op.kind) {
     case 'alu': {
       const src = 'reg' in op.src ? b(op.src.reg) : 0;
@@ -146,25 +173,29 @@ function useDef(op: Op): [number, number] {
 function liveness(ops: (Op | null)[]): Uint16Array {
   const n = ops.length;
   const live = new Uint16Array(n);
-  const ud = ops.map((op) => (op ? useDef(op) : [0, 0]));
-  const succ = (i: number): number[] => {
-    const op = ops[i]!;
+  const use = new Uint16Array(n), def = new Uint16Array(n), s1 = new Int32Array(n), s2 = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    s1[i] = s2[i] = -1;
+    if (!op) continue;
+    [use[i], def[i]] = useDef(op);
     switch (op.kind) {
-      case 'exit': return [];
-      case 'ja': return [i + 1 + op.off];
-      case 'jcond': return [i + 1, i + 1 + op.off];
-      case 'lddw': return [i + 2];
-      default: return [i + 1];
+      case 'exit': break;
+      case 'ja': s1[i] = i + 1 + op.off; break;
+      case 'jcond': s1[i] = i + 1; s2[i] = i + 1 + op.off; break;
+      case 'lddw': s1[i] = i + 2; break;
+      default: s1[i] = i + 1;
     }
-  };
+  }
   let changed = true;
   while (changed) {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
       if (!ops[i]) continue;
       let out = 0;
-      for (const s of succ(i)) if (s < n) out |= live[s];
-      const [u, d] = ud[i];
+      if (s1[i] >= 0 && s1[i] < n) out |= live[s1[i]];
+      if (s2[i] >= 0 && s2[i] < n) out |= live[s2[i]];
+      const u = use[i], d = def[i];
       const v = (u | (out & ~d) | (1 << 10)) & 0x7ff;
       if (v !== live[i]) {
         live[i] = v;

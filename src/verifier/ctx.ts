@@ -96,6 +96,13 @@ function flatAccess(off: number, size: number, write: boolean, lo: number, hi: n
   return 'scalar';
 }
 
+/** pe_prog_is_valid_access: struct bpf_perf_event_data = pt_regs, u64 sample_period, u64 addr. */
+function perfEventAccess(off: number, size: number, write: boolean): CtxResult {
+  if (write || off < 0 || off >= PT_REGS_SIZE + 16 || off % size !== 0) return false;
+  if (off >= PT_REGS_SIZE) return narrowOk(off, size, 8) ? 'scalar' : false;
+  return size === 8 ? 'scalar' : false;
+}
+
 /** is_valid_access for a program type; false = `invalid bpf_context access`. */
 export function ctxAccess(type: ProgType, off: number, size: number, write: boolean): CtxResult {
   switch (type) {
@@ -104,7 +111,7 @@ export function ctxAccess(type: ProgType, off: number, size: number, write: bool
     case 'sched_cls': case 'sched_act': return tcAccess(off, size, write);
     case 'cgroup_skb': return cgroupSkbAccess(off, size, write);
     case 'kprobe': return flatAccess(off, size, write, 0, PT_REGS_SIZE);
-    case 'perf_event': return flatAccess(off, size, write, 0, PT_REGS_SIZE);
+    case 'perf_event': return perfEventAccess(off, size, write);
     case 'tracepoint': return flatAccess(off, size, write, 8, PERF_MAX_TRACE_SIZE);
     case 'raw_tracepoint': return flatAccess(off, size, write, 0, 12 * 8);
     default: return false;

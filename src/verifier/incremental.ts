@@ -32,7 +32,14 @@ export class Incremental {
       this.verdict = cfgReject(e);
       return;
     }
-    this.verdict = run(base, this.cfg, opts, freshCtx(base.insns.length), (c) => this.snaps.push({ pc: c.path.pc, ctx: copyCtx(c) }));
+    // at most ~64 snapshots, evenly spread over the program
+    const every = Math.max(1, Math.floor(base.insns.length / 64));
+    let last = -every;
+    this.verdict = run(base, this.cfg, opts, freshCtx(base.insns.length), (c) => {
+      if (c.path.pc - last < every) return;
+      last = c.path.pc;
+      this.snaps.push({ pc: c.path.pc, ctx: copyCtx(c) });
+    });
   }
 
   /** Check a candidate (same maps and type as the baseline; any instructions). */

@@ -1,0 +1,109 @@
+// `bpfsynth optimize`: K2-style superoptimization of one program of an object.
+import type { Command } from './args.ts';
+import { flag, str } from './args.ts';
+import { InputError, UsageError, located } from './errors.ts';
+import { readInput, writeAtomic } from './io.ts';
+import { readObject } from '../isa/object.ts';
+import { optimize, KernelOracle } from '../search/optimize.ts';
+import { perf } from '../search/cost.ts';
+import { writeOptimized, relink } from '../search/output.ts';
+import { toOps } from '../isa/op.ts';
+
+function duration(s: string | undefined): number {
+  if (s === undefined) return 60_000;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
+  if (!m) throw new UsageError(`--budget takes a duration like 60s, 500ms or 2m, not '${s}'`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+export const optimizeCmd: Command = {
+  name: 'optimize',
+  summary: 'make a program smaller or faster, validated, as a new object',
+  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--objective size|latency] [--json]
+
+Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions:
+candidates run on ~32 test inputs in the interpreter; a register-definedness pre-filter
+rejects unsafe ones before any test; every improvement must pass the kernel verifier and agree
+with the original under the kernel's BPF_PROG_TEST_RUN on all tests. Deleted instructions are
+really removed (jumps, relocations, symbols and .BTF.ext fixed), never padded with 'goto +0'.
+The written object is read back and checked again; a result that fails any check is not
+written (OUT.o then gets the unchanged input, and the reason is printed).
+
+  -o, --output OUT    where to write the object (required)
+  --section S         program or section (default: the first program)
+  --budget T          search time (default 60s; 500ms, 10s, 2m)
+  --seed N            random seed (default 1): same seed, same search
+  --objective O       size (instruction count, default) or latency (estimated cycles)
+  --json              machine-readable summary`,
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(args) {
+    const path = args.positionals[0];
+    const out = str(args, 'output');
+    if (!out) throw new UsageError('optimize: missing -o OUT.o');
+    const objective = (str(args, 'objective') ?? 'size') as 'size' | 'latency';
+    if (objective !== 'size' && objective !== 'latency') throw new UsageError(`--objective must be size or latency, not '${objective}'`);
+    const seedText = str(args, 'seed') ?? '1';
+    if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed takes a non-negative integer, not '${seedText}'`);
+    const budgetMs = duration(str(args, 'budget'));
+    let bytes: Uint8Array;
+    let obj;
+    let program;
+    try {
+      bytes = readInput(path);
+      obj = readObject(bytes);
+      program = obj.link(str(args, 'section'));
+    } catch (e) {
+      throw located(path, e);
+    }
+    const tty = process.stderr.isTTY && !flag(args, 'json');
+    const r = await optimize(program, {
+      budgetMs, seed: Number(seedText), objective,
+      onProgress: (s) => {
+        if (!tty) return;
+        const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
+        process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${s.bestPerf} (from ${s.originalPerf})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    let written = bytes;
+    let note = r.validation;
+    let after = r.stats.originalPerf;
+    if (r.improved) {
+      // write, read back, and check the object as written
+      const candidate = writeOptimized(obj, program, r.slots, r.deleted);
+      const again = relink(candidate, program.name);
+      const oracle = KernelOracle.open(program, r.tests);
+      const v = typeof oracle === 'string' ? { ok: false as const, stage: 'unavailable', reason: oracle } : oracle.check([...again.insns]);
+      if (typeof oracle !== 'string') oracle.close();
+      if (v.ok) {
+        written = candidate;
+        after = r.stats.bestPerf;
+        note = `${r.validation}; object re-read and re-checked`;
+      } else note = `the written object failed the final ${v.stage} check (${v.reason}): the input is written unchanged`;
+    }
+    writeAtomic(out, written);
+    const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency');
+    const finalProgram = written === bytes ? program : relink(written, program.name);
+    const summary = {
+      input: path, output: out, program: program.name,
+      insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
+      latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
+      seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
+      iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
+      rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation, validation: note,
+    };
+    void after;
+    if (flag(args, 'json')) console.log(JSON.stringify(summary));
+    else {
+      console.log(`${program.name} (${program.section}): ${summary.insnsBefore} -> ${summary.insnsAfter} instructions, est. latency ${summary.latencyBefore} -> ${summary.latencyAfter}`);
+      console.log(`search: ${summary.seconds}s, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
+      console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
+      console.log(`validated by: ${note}`);
+      console.log(`wrote ${out}`);
+    }
+    if (written === bytes && r.improved) throw new InputError(note);
+    return 0;
+  },
+};

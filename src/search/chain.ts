@@ -1,0 +1,174 @@
+// One Metropolis–Hastings chain (K2): propose, evaluate on the tests in the interpreter,
+// accept with probability min(1, 2^-(cost_new - cost_cur)). Candidates are patched into one
+// interpreter in place, so a step costs a few slot re-encodings plus the test runs.
+import { prepare } from '../interp/index.ts';
+import { toOps, type Op } from '../isa/op.ts';
+import type { Program } from '../isa/program.ts';
+import type { Insn } from '../isa/insn.ts';
+import { perf, type Objective } from './cost.ts';
+import { propose, type ProposalContext, type Slot } from './proposals.ts';
+import { addTest, evaluate, makeTests, type TestGroup } from './tests.ts';
+import { materialize } from './materialize.ts';
+import { firstUndefinedRead, firstUndefinedReadOps } from './prefilter.ts';
+
+export interface ChainOptions {
+  budgetMs: number;
+  seed: number;
+  objective: Objective;
+  /** Weights of the error and performance terms (K2: 0.5 and 1.5–5). */
+  we?: number;
+  wp?: number;
+  /** Validate an improvement (safety, equivalence): resolves ok, or a reason and maybe a counterexample packet. */
+  validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }>;
+  onProgress?: (s: ChainStats) => void;
+  /** Receives the test suite once it is built (for the final checks). */
+  onTests?: (tests: readonly TestGroup[]) => void;
+}
+
+export interface ChainStats {
+  iterations: number;
+  accepted: number;
+  /** Candidates refused: unsupported patch, failing tests, validation stages. */
+  rejectedTests: number;
+  rejectedValidation: Record<string, number>;
+  bestPerf: number;
+  originalPerf: number;
+  elapsedMs: number;
+  /** Time of the last improvement. */
+  bestAtMs: number;
+  validatedBy: string[];
+}
+
+export interface ChainResult {
+  best: Insn[];
+  /** The best candidate in place (deleted slots null), for writing back into the object. */
+  bestSlots: Slot[];
+  deleted: Set<number>;
+  oldToNew: Int32Array;
+  stats: ChainStats;
+}
+
+/** xorshift32: deterministic for a seed. */
+export function rng(seed: number): () => number {
+  let s = seed | 0 || 0x9e3779b9;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+}
+
+const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx']);
+
+export async function runChain(program: Program, opts: ChainOptions): Promise<ChainResult> {
+  const t0 = performance.now();
+  const rand = rng(opts.seed);
+  const we = opts.we ?? 0.5, wp = opts.wp ?? 2;
+  const original: Slot[] = toOps(program.insns);
+  const entryEnd = program.funcs[1]?.start ?? program.insns.length;
+  const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && i < entryEnd ? i : -1)).filter((i) => i >= 0);
+  const mutableSet = new Set(mutable);
+  const consts = new Set<number>();
+  const regs = new Set<number>([0]);
+  for (const o of original) {
+    if (!o) continue;
+    if ('src' in o && typeof o.src === 'object' && 'imm' in o.src) consts.add(o.src.imm);
+    if (o.kind === 'st') consts.add(o.imm);
+    if ('dst' in o) regs.add(o.dst);
+    if ('src' in o && typeof o.src === 'number') regs.add(o.src);
+    if ('src' in o && typeof o.src === 'object' && 'reg' in o.src) regs.add(o.src.reg);
+  }
+  const ctx: ProposalContext = {
+    mutable, rand,
+    imms: [...new Set([...Array.from({ length: 21 }, (_, i) => i - 10), ...consts])],
+    regs: [...regs].sort((a, b) => a - b),
+  };
+  const ref = prepare(program);
+  const tests: TestGroup[] = makeTests(ref, program, rand);
+  opts.onTests?.(tests);
+  const vm = prepare(program);
+  const current = original.slice();
+  const originalPerf = perf(original, original, opts.objective);
+  let curCost = wp * originalPerf;
+  let best = { slots: original.slice(), perf: originalPerf };
+  const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, validatedBy: [] };
+  /** Materialized candidates that failed validation (not validated again). */
+  const failed = new Set<string>();
+  const revert = (changes: [number, Slot][]): void => {
+    for (const [pc] of changes) vm.patch(pc, current[pc]);
+  };
+  if (!mutable.length) return finish();
+  let lastReport = t0;
+  while (performance.now() - t0 < opts.budgetMs) {
+    for (let k = 0; k < 64; k++) {
+      stats.iterations++;
+      const changes = propose(ctx, current, original);
+      let ok = true;
+      for (const [pc, op] of changes) if (!vm.patch(pc, op)) ok = false;
+      if (!ok) {
+        revert(changes);
+        continue;
+      }
+      const cand = current.slice();
+      for (const [pc, op] of changes) cand[pc] = op;
+      // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
+      if (firstUndefinedReadOps(cand, entryEnd, (i) => cand[i] === null && mutableSet.has(i)) >= 0) {
+        stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
+        revert(changes);
+        continue;
+      }
+      const p = perf(cand, original, opts.objective);
+      // the error we can afford: anything that makes acceptance hopeless stops evaluation early
+      const limit = (curCost - wp * p + 30) / we;
+      const ev = evaluate(vm, tests, limit);
+      const cost = we * ev.error + wp * p;
+      if (ev.error) stats.rejectedTests++;
+      if (cost <= curCost || rand() < Math.pow(2, -(cost - curCost))) {
+        for (const [pc, op] of changes) current[pc] = op;
+        curCost = cost;
+        stats.accepted++;
+        if (ev.error === 0 && p < best.perf) await consider(cand, p);
+      } else revert(changes);
+    }
+    const now = performance.now();
+    if (opts.onProgress && now - lastReport > 250) {
+      lastReport = now;
+      stats.elapsedMs = now - t0;
+      opts.onProgress(stats);
+    }
+  }
+  return finish();
+
+  async function consider(cand: Slot[], p: number): Promise<void> {
+    const m = materialize(cand, program.insns, mutableSet);
+    const bad = firstUndefinedRead(m.insns, m.insns.length - (program.insns.length - entryEnd));
+    if (bad >= 0) {
+      stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
+      return;
+    }
+    const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+    if (failed.has(key)) return;
+    if (opts.validate) {
+      const v = await opts.validate(m.insns, m.deleted, tests);
+      if (!v.ok) {
+        failed.add(key);
+        stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
+        if (v.counterexample) addTest(ref, tests, v.counterexample);
+        return;
+      }
+      if (!stats.validatedBy.includes(v.how)) stats.validatedBy.push(v.how);
+    }
+    best = { slots: cand, perf: p };
+    stats.bestPerf = p;
+    stats.bestAtMs = performance.now() - t0;
+  }
+
+  function finish(): ChainResult {
+    stats.elapsedMs = performance.now() - t0;
+    const m = materialize(best.slots, program.insns, mutableSet);
+    return { best: m.insns, bestSlots: best.slots, deleted: m.deleted, oldToNew: m.oldToNew, stats };
+  }
+}
+
+export type { Op };

@@ -1,0 +1,289 @@
+// Equivalence checks in Z3: windows (straight-line code, given live-in state) and whole
+// acyclic programs. Both sides run over the same symbolic inputs; the query asks Z3 for an
+// input where an observable differs. UNSAT = equal; a model becomes a concrete counterexample.
+import type { Z3BV, Z3Bool, Z3Ctx } from '../bv/z3.ts';
+import { z3Context } from '../bv/z3.ts';
+import { encodeBytes, type Insn } from '../isa/insn.ts';
+import { fromOp, type Op } from '../isa/op.ts';
+import type { MapDef, Program, ProgType } from '../isa/program.ts';
+import { Exec, Unsupported, type ExecOptions } from './exec.ts';
+import { isK, toZ3, toZ3B, type FB, type FV } from './fold.ts';
+import { tablesEqual, type Table } from './mem.ts';
+import { execProgram, execWindow } from './run.ts';
+import { CTX_BASE, initialState, makeInputs, mapBase, mapHandle, PKT_BASE, STACK_BASE, STACK_SIZE, type Inputs, type SymState, type Val } from './state.ts';
+
+/** A live-in register's type for a window (what the verifier knows at the window's start). */
+export type RegType = 'scalar' | 'stack' | 'pkt' | 'ctx' | { map: number } | { mapHandle: number };
+
+export interface WindowCounterexample {
+  /** r0..r9 at the window's start (pointer registers: their raw symbolic bits). */
+  regs: bigint[];
+  /** Stack bytes the windows read or wrote, by offset from r10 (negative). */
+  stack: { off: number; byte: number }[];
+  /** Packet bytes at known offsets that were read (offset from data). */
+  packet: { off: number; byte: number }[];
+}
+
+export interface MapEntry {
+  map: number;
+  key: Uint8Array;
+  present: boolean;
+  value: Uint8Array;
+}
+
+export interface ProgramCounterexample {
+  packet: Uint8Array;
+  /** Context bytes (xdp_md / __sk_buff fields other than the packet pointers). */
+  ctx: Uint8Array;
+  /** Map entries the programs looked up, as they were before the run. */
+  maps: MapEntry[];
+}
+
+export type EquivResult<C> =
+  | { equal: true; ms: number; cached?: boolean }
+  | { equal: false; counterexample: C; ms: number; cached?: boolean }
+  | { equal: null; unknown: string; ms: number; cached?: boolean };
+
+export interface WindowOptions {
+  /** Registers whose values must agree after the window (array of numbers or bit mask). */
+  liveOut: readonly number[] | number;
+  /** Live-in register types (default scalar; r10 is the frame pointer). */
+  regTypes?: Readonly<Record<number, RegType>>;
+  /** Is the stack live after the window (default true: every stack byte must agree). */
+  stackLive?: boolean;
+  maps?: readonly MapDef[];
+  progType?: ProgType;
+  argCount?: (id: number) => number;
+  timeoutMs?: number;
+  cache?: EquivCache | null;
+}
+
+export interface ProgramOptions {
+  /** Compare r0's low 32 bits only (what XDP/tc actions read); default 64. */
+  r0Bits?: 32 | 64;
+  minPacket?: number;
+  maxPacket?: number;
+  argCount?: (id: number) => number;
+  timeoutMs?: number;
+  cache?: EquivCache | null;
+}
+
+/** Results by canonical form of the pair (encoded bytes of both sides + the options). */
+export class EquivCache {
+  private readonly m = new Map<string, EquivResult<unknown>>();
+  hits = 0;
+  misses = 0;
+  constructor(readonly capacity = 100_000) {}
+  get(k: string): EquivResult<unknown> | undefined {
+    const r = this.m.get(k);
+    if (r) this.hits++;
+    else this.misses++;
+    return r;
+  }
+  set(k: string, r: EquivResult<unknown>): void {
+    if (r.equal === null) return; // timeouts may succeed another time
+    if (this.m.size >= this.capacity) this.m.delete(this.m.keys().next().value as string);
+    this.m.set(k, r);
+  }
+  get size(): number {
+    return this.m.size;
+  }
+}
+
+export const defaultCache = new EquivCache();
+
+const hex = (code: readonly Insn[] | readonly Op[]): string => {
+  const insns = code.length && 'kind' in code[0] ? (code as Op[]).flatMap(fromOp) : (code as Insn[]);
+  return Buffer.from(encodeBytes(insns)).toString('hex');
+};
+
+/** Canonical key of an unordered pair plus the options that change the answer. */
+export function pairKey(a: string, b: string, extra: string): string {
+  return a <= b ? `${a}|${b}|${extra}` : `${b}|${a}|${extra}`;
+}
+
+const maskOf = (l: readonly number[] | number): number => (typeof l === 'number' ? l : l.reduce((m, r) => m | (1 << r), 0));
+
+function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, RegType>>): Val[] {
+  const regs: Val[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = types[i] ?? 'scalar';
+    const v = ctx.BitVec.const(`r${i}`, 64);
+    if (t === 'scalar') regs.push({ v });
+    else if (t === 'stack' || t === 'pkt' || t === 'ctx') regs.push({ v, t: { r: t } });
+    else if ('map' in t) regs.push({ v, t: { r: 'map', m: t.map, key: ctx.BitVec.const(`r${i}_key`, inp.maps0[t.map].def.keySize * 8) } });
+    else regs.push({ v: mapHandle(t.mapHandle), t: { r: 'mapfd', m: t.mapHandle } });
+  }
+  regs.push({ v: STACK_BASE + BigInt(STACK_SIZE), t: { r: 'stack' } });
+  return regs;
+}
+
+/** Memory and side effects agree: packet, ctx, maps, untyped memory, helper history (+ stack). */
+function sameEffects(ex: Exec, a: SymState, b: SymState, stack: boolean): FB[] {
+  const ctx = ex.ctx;
+  const out: FB[] = [tablesEqual(ctx, a.pkt, b.pkt), tablesEqual(ctx, a.ctx, b.ctx), tablesEqual(ctx, a.mem, b.mem)];
+  if (stack) out.push(tablesEqual(ctx, a.stack, b.stack));
+  a.maps.forEach((m, i) => {
+    out.push(tablesEqual(ctx, m.vals, b.maps[i].vals));
+    if (m.present) out.push(tablesEqual(ctx, m.present, b.maps[i].present!));
+  });
+  out.push(ex.R.eq(a.trace, b.trace));
+  return out;
+}
+
+const now = (): number => performance.now();
+
+/** Ask Z3 whether `same` can be false under `pre`; returns the model on SAT. */
+async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, small?: Z3Bool) {
+  if (same === true) return { sat: 'unsat' as const };
+  const s = new ctx.Solver();
+  s.set('timeout', timeoutMs);
+  for (const p of pre) s.add(p);
+  s.add(toZ3B(ctx, same).not());
+  const r = await s.check();
+  if (r === 'unsat') return { sat: 'unsat' as const };
+  if (r === 'unknown') return { sat: 'unknown' as const, reason: s.reasonUnknown() };
+  if (small) {
+    // prefer a short packet: a counterexample is easier to run and to read
+    s.add(small);
+    if ((await s.check()) !== 'sat') return { sat: 'sat' as const, model: await retry(ctx, same, pre, timeoutMs) };
+  }
+  return { sat: 'sat' as const, model: s.model() };
+}
+
+/** The plain query again (after a failed narrowing). */
+async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number): Promise<Model> {
+  const s = new ctx.Solver();
+  s.set('timeout', timeoutMs);
+  for (const p of pre) s.add(p);
+  s.add(toZ3B(ctx, same).not());
+  await s.check();
+  return s.model();
+}
+
+type Model = ReturnType<InstanceType<Z3Ctx['Solver']>['model']>;
+
+const evalNum = (ctx: Z3Ctx, model: Model, x: FV | Z3BV, width: number): bigint => {
+  if (isK(x as FV)) return x as bigint;
+  const r = model.eval(toZ3(ctx, x as FV, width), true);
+  return ctx.isBitVecVal(r) ? r.value() : 0n;
+};
+
+const byteAt = (ctx: Z3Ctx, model: Model, t: Table, i: bigint): number =>
+  Number(evalNum(ctx, model, t.init.select(ctx.BitVec.val(i, t.iw)) as Z3BV, 8));
+
+/** Are two straight-line windows equivalent for every live-in state? */
+export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: WindowOptions): Promise<EquivResult<WindowCounterexample>> {
+  const t0 = now();
+  const live = maskOf(o.liveOut);
+  const cache = o.cache === undefined ? defaultCache : o.cache;
+  const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.progType ?? ''}`) : '';
+  const hit = cache?.get(key) as EquivResult<WindowCounterexample> | undefined;
+  if (hit) return { ...hit, cached: true, ms: now() - t0 };
+  const ctx = await z3Context();
+  const inp = makeInputs(ctx, o.maps ?? []);
+  const opts: ExecOptions = { progType: o.progType, argCount: o.argCount, untypedAsMem: true };
+  const ex = new Exec(ctx, inp, opts);
+  const regs = liveInRegs(ctx, inp, o.regTypes ?? {});
+  let result: EquivResult<WindowCounterexample>;
+  try {
+    const sa = execWindow(ex, initialState(inp, regs.slice()), a);
+    const sb = execWindow(ex, initialState(inp, regs.slice()), b);
+    const parts: FB[] = [];
+    for (let r = 0; r <= 10; r++) if (live & (1 << r)) parts.push(ex.R.eq(sa.regs[r].v, sb.regs[r].v));
+    parts.push(...sameEffects(ex, sa, sb, o.stackLive !== false));
+    const same = ex.R.andB(...parts);
+    const pre = [inp.pktLen.ule(ctx.BitVec.val(0xffff, 64))];
+    const r = await solve(ctx, same, pre, o.timeoutMs ?? 10_000);
+    const ms = now() - t0;
+    if (r.sat === 'unsat') result = { equal: true, ms };
+    else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };
+    else {
+      const m = r.model;
+      const stackOffs = new Set<bigint>([...inp.stack0.readLog, ...sa.stack.keys(), ...sb.stack.keys()]);
+      const cex: WindowCounterexample = {
+        regs: regs.slice(0, 10).map((x) => evalNum(ctx, m, x.v, 64)),
+        stack: [...stackOffs].filter((k) => k >= 0n && k < BigInt(STACK_SIZE)).sort((x, y) => Number(x - y))
+          .map((k) => ({ off: Number(k) - STACK_SIZE, byte: byteAt(ctx, m, inp.stack0, k) })),
+        packet: [...inp.pkt0.readLog].filter((k) => k >= 0n).sort((x, y) => Number(x - y)).map((k) => ({ off: Number(k), byte: byteAt(ctx, m, inp.pkt0, k) })),
+      };
+      result = { equal: false, counterexample: cex, ms };
+    }
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    result = { equal: null, unknown: e.message, ms: now() - t0 };
+  }
+  cache?.set(key, result);
+  return result;
+}
+
+/** Are two acyclic programs equivalent for every packet, ctx and map content? (b uses a's maps and type.) */
+export async function programEquiv(a: Program, b: Program | readonly Insn[], o: ProgramOptions = {}): Promise<EquivResult<ProgramCounterexample>> {
+  const t0 = now();
+  const bi = 'insns' in b ? b.insns : b;
+  const cache = o.cache === undefined ? defaultCache : o.cache;
+  const mapSig = a.maps.map((m) => `${m.type}/${m.keySize}/${m.valueSize}/${m.maxEntries}`).join(',');
+  const key = cache ? pairKey(hex(a.insns), hex(bi), `p${o.r0Bits ?? 64}:${a.type}:${mapSig}:${o.minPacket ?? ''}:${o.maxPacket ?? ''}`) : '';
+  const hit = cache?.get(key) as EquivResult<ProgramCounterexample> | undefined;
+  if (hit) return { ...hit, cached: true, ms: now() - t0 };
+  const ctx = await z3Context();
+  const inp = makeInputs(ctx, a.maps);
+  const ex = new Exec(ctx, inp, { progType: a.type, argCount: o.argCount });
+  const regs = (): Val[] => Array.from({ length: 11 }, (_, i): Val =>
+    i === 1 ? { v: CTX_BASE, t: { r: 'ctx' } } : i === 10 ? { v: STACK_BASE + BigInt(STACK_SIZE), t: { r: 'stack' } } : { v: 0n });
+  let result: EquivResult<ProgramCounterexample>;
+  try {
+    const sa = execProgram(ex, initialState(inp, regs()), a.insns);
+    const sb = execProgram(ex, initialState(inp, regs()), bi);
+    const R = ex.R;
+    const r0a = sa.regs[0].v, r0b = sb.regs[0].v;
+    const r0same = o.r0Bits === 32 ? ex.P.u32.eq(ex.P.lo32(r0a), ex.P.lo32(r0b)) : R.eq(r0a, r0b);
+    const same = R.andB(r0same, ...sameEffects(ex, sa, sb, false));
+    const packetTypes = a.type === 'xdp' || a.type === 'sched_cls' || a.type === 'sched_act' || a.type === 'socket_filter' || a.type === 'cgroup_skb';
+    const lo = o.minPacket ?? (packetTypes ? 14 : 0), hi = o.maxPacket ?? (packetTypes ? 3520 : 0);
+    const pre = [inp.pktLen.uge(ctx.BitVec.val(lo, 64)), inp.pktLen.ule(ctx.BitVec.val(hi, 64))];
+    const r = await solve(ctx, same, pre, o.timeoutMs ?? 30_000, inp.pktLen.ule(ctx.BitVec.val(Math.max(lo, 64), 64)));
+    const ms = now() - t0;
+    if (r.sat === 'unsat') result = { equal: true, ms };
+    else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };
+    else result = { equal: false, counterexample: programCex(ex, r.model, a.type), ms };
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e;
+    result = { equal: null, unknown: e.message, ms: now() - t0 };
+  }
+  cache?.set(key, result);
+  return result;
+}
+
+function programCex(ex: Exec, m: Model, type: ProgType): ProgramCounterexample {
+  const { ctx, inp } = ex;
+  const len = Number(evalNum(ctx, m, inp.pktLen, 64));
+  const packet = new Uint8Array(len);
+  const log = inp.pkt0.readLog;
+  if (log.has(-1n) || len <= 64) for (let i = 0; i < len; i++) packet[i] = byteAt(ctx, m, inp.pkt0, BigInt(i));
+  else for (const k of log) if (k >= 0n && k < BigInt(len)) packet[Number(k)] = byteAt(ctx, m, inp.pkt0, k);
+  const ctxLen = type === 'xdp' ? 24 : 192;
+  const cbytes = new Uint8Array(ctxLen);
+  for (const k of inp.ctx0.readLog) if (k >= 0n && k < BigInt(ctxLen)) cbytes[Number(k)] = byteAt(ctx, m, inp.ctx0, k);
+  const maps: MapEntry[] = [];
+  const seen = new Set<string>();
+  for (const { m: mi, key } of ex.keysSeen) {
+    const ms = inp.maps0[mi];
+    const kb = ms.def.keySize * 8;
+    const k = evalNum(ctx, m, key, kb);
+    const id = `${mi}:${k}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const keyBytes = new Uint8Array(ms.def.keySize);
+    for (let i = 0; i < keyBytes.length; i++) keyBytes[i] = Number((k >> BigInt(8 * i)) & 0xffn);
+    const value = new Uint8Array(ms.def.valueSize);
+    for (let i = 0; i < value.length; i++) value[i] = byteAt(ctx, m, ms.vals, (k << 32n) | BigInt(i));
+    let present: boolean;
+    if (ms.present) present = ctx.isTrue(m.eval(ms.present.init.select(ctx.BitVec.val(k, kb)), true));
+    else present = (k & 0xffff_ffffn) < BigInt(ms.def.maxEntries);
+    maps.push({ map: mi, key: keyBytes, present, value });
+  }
+  return { packet, ctx: cbytes, maps };
+}
+
+export { Unsupported, PKT_BASE, mapBase };

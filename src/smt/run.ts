@@ -1,0 +1,89 @@
+// Drivers of the symbolic executor: a straight-line window, and a whole acyclic program with
+// path merging (every instruction's incoming states are joined with ite on their path
+// conditions, so the formula grows with the program, not with the number of paths).
+import type { Insn } from '../isa/insn.ts';
+import { toOps, type Op } from '../isa/op.ts';
+import type { FB } from './fold.ts';
+import { branchCond, step, Unsupported, type Exec } from './exec.ts';
+import { cloneState, mergeStates, type SymState } from './state.ts';
+
+/** Ops of a slot sequence (an lddw's second slot dropped). */
+export function opsOf(code: readonly Insn[] | readonly Op[]): Op[] {
+  if (code.length === 0 || 'kind' in code[0]) return code as Op[];
+  return toOps(code as Insn[]).filter((o): o is Op => o !== null);
+}
+
+/** Run straight-line code from `st` (mutated). Jumps and exit are refused. */
+export function execWindow(ex: Exec, st: SymState, code: readonly Insn[] | readonly Op[]): SymState {
+  for (const op of opsOf(code)) {
+    if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'exit') throw new Unsupported(`${op.kind} inside a window`);
+    step(ex, st, op);
+  }
+  return st;
+}
+
+interface Edge {
+  c: FB;
+  st: SymState;
+}
+
+/** Join the states reaching one point: ite over their (disjoint) path conditions. */
+function join(ex: Exec, edges: Edge[]): Edge {
+  let st = edges[edges.length - 1].st;
+  for (let j = edges.length - 2; j >= 0; j--) st = mergeStates(ex.ctx, edges[j].c, edges[j].st, st);
+  return { c: ex.R.orB(...edges.map((e) => e.c)), st };
+}
+
+/** Run an acyclic program (forward jumps only) from `st`; the state at exit, joined over all exits. */
+export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): SymState {
+  const ops = toOps(insns);
+  const n = ops.length;
+  const pending: (Edge[] | undefined)[] = new Array(n + 1);
+  pending[0] = [{ c: true, st }];
+  const exits: Edge[] = [];
+  const R = ex.R;
+  const go = (pc: number, e: Edge): void => {
+    if (e.c === false) return;
+    if (pc > n || pc < 0) throw new Unsupported(`jump out of the program to ${pc}`);
+    (pending[pc] ??= []).push(e);
+  };
+  for (let pc = 0; pc < n; pc++) {
+    const inc = pending[pc];
+    if (!inc) continue;
+    pending[pc] = undefined;
+    const op = ops[pc];
+    if (op === null) throw new Unsupported(`jump into the middle of lddw at ${pc}`);
+    const { c, st: s } = join(ex, inc);
+    switch (op.kind) {
+      case 'exit':
+        exits.push({ c, st: s });
+        break;
+      case 'ja':
+        if (op.off < 0) throw new Unsupported('loop (backward jump)');
+        go(pc + 1 + op.off, { c, st: s });
+        break;
+      case 'jcond': {
+        if (op.off < 0) throw new Unsupported('loop (backward jump)');
+        const t = branchCond(ex, s, op);
+        if (t === true) go(pc + 1 + op.off, { c, st: s });
+        else if (t === false) go(pc + 1, { c, st: s });
+        else {
+          go(pc + 1 + op.off, { c: R.andB(c, t), st: cloneState(s) });
+          go(pc + 1, { c: R.andB(c, R.notB(t)), st: s });
+        }
+        break;
+      }
+      case 'call':
+        if (op.callKind !== 'helper') throw new Unsupported(`${op.callKind} call`);
+        step(ex, s, op);
+        go(pc + 1, { c, st: s });
+        break;
+      default:
+        step(ex, s, op);
+        go(pc + (op.kind === 'lddw' ? 2 : 1), { c, st: s });
+    }
+  }
+  if (pending[n]) throw new Unsupported('execution falls off the end');
+  if (exits.length === 0) throw new Unsupported('no reachable exit');
+  return join(ex, exits).st;
+}

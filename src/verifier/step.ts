@@ -1,0 +1,140 @@
+// One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
+// lddw), the history note the precision walk needs, and the registers the log prints.
+import { lddwValue, type Op } from '../isa/op.ts';
+import { type Env, fail } from './env.ts';
+import { type Reg, constReg, ptrReg } from './regs.ts';
+import { type State, cloneState, cur } from './state.ts';
+import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
+import { memAccess } from './mem.ts';
+import { condJump } from './jmp.ts';
+import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
+import { LINKED, OPAQUE } from './precision.ts';
+
+
+/** The history note of an instruction (see Hist): stack slot of a fixed stack access, linked registers of a jump. */
+export function auxOf(st: State, op: Op): number {
+  const fr = cur(st);
+  let ptr: number, off: number;
+  switch (op.kind) {
+    case 'ldx': ptr = op.src; off = op.off; break;
+    case 'stx': case 'st': ptr = op.dst; off = op.off; break;
+    case 'jcond': {
+      const ids: number[] = [];
+      const a = fr.regs[op.dst];
+      if (a.type === 'scalar' && a.id) ids.push(baseId(a.id));
+      if ('reg' in op.src) {
+        const b = fr.regs[op.src.reg];
+        if (b.type === 'scalar' && b.id) ids.push(baseId(b.id));
+      }
+      if (!ids.length) return -1;
+      let mask = 0;
+      for (let f = 0; f < st.frames.length; f++) {
+        const F = st.frames[f];
+        for (let r = 0; r < 10; r++) {
+          const x = F.regs[r];
+          if (x.type === 'scalar' && x.id && ids.includes(baseId(x.id))) {
+            if (f !== st.frames.length - 1) return OPAQUE;
+            mask |= 1 << r;
+          }
+        }
+        for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && ids.includes(baseId(sl.spilled.id))) return OPAQUE;
+      }
+      return LINKED | mask;
+    }
+    default: return -1;
+  }
+  const r = fr.regs[ptr];
+  if (r.type !== 'fp') return -1;
+  if (r.map !== st.frames.length - 1 || r.v.varOff.mask !== 0n) return OPAQUE;
+  const at = off + r.off + Number(BigInt.asIntN(64, r.v.varOff.value));
+  return at < 0 && at >= -512 ? (-at - 1) >> 3 : -1;
+}
+
+/** Registers an instruction touches (for the log's scratched-register list). */
+export function touched(op: Op): number {
+  const b = (r: number) => 1 << r;
+  switch (op.kind) {
+    case 'alu': return b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0);
+    case 'end': return b(op.dst);
+    case 'ldx': return b(op.dst) | b(op.src);
+    case 'stx': return b(op.dst) | b(op.src);
+    case 'st': return b(op.dst);
+    case 'lddw': return b(op.dst);
+    case 'call': return b(0);
+    case 'jcond': return b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0);
+    case 'atomic': return b(op.dst) | b(op.src);
+    default: return 0;
+  }
+}
+
+/** Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path. */
+export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void): number {
+  switch (op.kind) {
+    case 'alu':
+      aluInsn(env, st, pc, op, push, cloneState);
+      return pc + 1;
+    case 'end':
+      endInsn(st, pc, op);
+      return pc + 1;
+    case 'ldx':
+      readReg(st, pc, op.src);
+      checkDst(pc, op.dst);
+      memAccess(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
+      return pc + 1;
+    case 'stx':
+      readReg(st, pc, op.src);
+      readReg(st, pc, op.dst);
+      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { reg: op.src });
+      return pc + 1;
+    case 'st':
+      readReg(st, pc, op.dst);
+      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
+      return pc + 1;
+    case 'atomic':
+      atomicInsn(env, st, pc, op);
+      return pc + 1;
+    case 'lddw':
+      checkDst(pc, op.dst);
+      cur(st).regs[op.dst] = lddwReg(env, pc, op);
+      return pc + 2;
+    case 'ldabs': case 'ldind':
+      ldAbs(env, st, pc, op);
+      return pc + 1;
+    case 'ja':
+      return pc + 1 + op.off;
+    case 'jcond': {
+      const r = condJump(env, st, pc, op);
+      if (r.other) push(r.other.state, r.other.pc);
+      return r.next!.pc;
+    }
+    case 'call':
+      if (op.callKind === 'helper') {
+        helperCall(env, st, pc, op.imm);
+        return pc + 1;
+      }
+      if (op.callKind === 'local') return localCall(st, pc, op);
+      return fail(pc, 'kfunc calls are not modelled');
+    case 'exit':
+      return exitInsn(env, st, pc);
+  }
+}
+
+/** check_ld_imm. */
+function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg {
+  switch (op.pseudo) {
+    case 0: return constReg(lddwValue(op));
+    case 1: case 5: {
+      if (!env.prog.maps[op.lo]) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
+      return ptrReg('map_ptr', { map: op.lo });
+    }
+    case 2: case 6: {
+      const m = env.prog.maps[op.lo];
+      if (!m) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
+      const off = op.hi >>> 0;
+      if (off >= m.valueSize) fail(pc, `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`);
+      return ptrReg('map_value', { map: op.lo, off, rdonly: (m.flags & 0x80) !== 0 || undefined });
+    }
+    default:
+      return fail(pc, `ld_imm64 pseudo ${op.pseudo} is not modelled`);
+  }
+}
