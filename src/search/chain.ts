@@ -13,6 +13,8 @@ import { firstUndefinedRead, firstUndefinedReadOps } from './prefilter.ts';
 
 export interface ChainOptions {
   budgetMs: number;
+  /** Stop after this many candidates: with a seed, the search is then deterministic. */
+  maxIterations?: number;
   seed: number;
   objective: Objective;
   /** Weights of the error and performance terms (K2: 0.5 and 1.5–5). */
@@ -100,8 +102,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   };
   if (!mutable.length) return finish();
   let lastReport = t0;
-  while (performance.now() - t0 < opts.budgetMs) {
-    for (let k = 0; k < 64; k++) {
+  const maxIt = opts.maxIterations ?? Infinity;
+  while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt) {
+    for (let k = 0; k < 64 && stats.iterations < maxIt; k++) {
       stats.iterations++;
       const changes = propose(ctx, current, original);
       let ok = true;

@@ -1,0 +1,67 @@
+// The optimizer's parts: the definedness pre-filter, materialization with real deletion, the
+// chain's determinism, and refusal of improvements that fail validation.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { assemble } from '../../src/isa/asm.ts';
+import { firstUndefinedRead } from '../../src/search/prefilter.ts';
+import { materialize } from '../../src/search/materialize.ts';
+import { runChain } from '../../src/search/chain.ts';
+import { toOps } from '../../src/isa/op.ts';
+import { readObject } from '../../src/isa/object.ts';
+import { bareProgram } from '../../src/isa/program.ts';
+
+const t = suite('search');
+const asm = (s: string) => assemble(s).insns;
+
+t('pre-filter: reads of undefined registers, through branches and calls', () => {
+  assert.is(firstUndefinedRead(asm('r0 = r1\nexit')), -1);
+  assert.is(firstUndefinedRead(asm('r0 = r2\nexit')), 0);
+  assert.is(firstUndefinedRead(asm('r0 = 0\nif r1 == 0 goto l\nr2 = 1\nl:\nr0 = r2\nexit')), 3, 'r2 is defined on one path only');
+  assert.is(firstUndefinedRead(asm('r2 = 1\ncall bpf_ktime_get_ns\nr0 = r2\nexit')), 2, 'a call leaves r1-r5 undefined');
+  assert.is(firstUndefinedRead(asm('r6 = 1\ncall bpf_ktime_get_ns\nr0 = r6\nexit')), -1, 'r6-r9 survive calls');
+  assert.is(firstUndefinedRead(asm('exit')), 0, 'r0 must be defined at exit');
+});
+
+t('materialize removes deleted slots and re-targets jumps', () => {
+  const insns = asm('r0 = 1\nr2 = 2\nif r1 == 0 goto end\nr0 = 2\nend:\nexit');
+  const slots = toOps(insns);
+  slots[1] = null;
+  const m = materialize(slots, insns, new Set([0, 1, 3]));
+  assert.is(m.insns.length, 4);
+  assert.equal([...m.oldToNew], [0, -1, 1, 2, 3]);
+  assert.equal(toOps(m.insns)[1], { kind: 'jcond', op: 'jeq', width: 64, dst: 1, src: { imm: 0 }, off: 1 });
+});
+
+const redundant = bareProgram(asm(`
+  r0 = 0
+  r2 = 5
+  r2 = 5
+  r0 += r2
+  r0 += 0
+  exit`), 'xdp');
+
+t('a chain finds deletions, and the same seed and iteration count give the same result', async () => {
+  const run = (seed: number) => runChain(redundant, { budgetMs: 60_000, maxIterations: 3000, seed, objective: 'size' });
+  const a = await run(7);
+  assert.ok(a.stats.bestPerf <= 4, `best ${a.stats.bestPerf}`);
+  assert.ok(a.deleted.size >= 2);
+  const b = await run(7);
+  assert.equal(b.best, a.best);
+  assert.equal(b.stats.accepted, a.stats.accepted);
+});
+
+t('an improvement that fails validation is never the result', async () => {
+  const r = await runChain(redundant, { budgetMs: 300, seed: 3, objective: 'size', validate: async () => ({ ok: false, stage: 'z3', reason: 'refused for the test' }) });
+  assert.is(r.stats.bestPerf, r.stats.originalPerf);
+  assert.is(r.deleted.size, 0);
+  assert.ok((r.stats.rejectedValidation.z3 ?? 0) > 0);
+});
+
+t('corpus program: validated search keeps the program loadable-shaped (no unvalidated result)', async () => {
+  const p = readObject(new Uint8Array(readFileSync('corpus/xdp_pktcntr.o'))).link();
+  const r = await runChain(p, { budgetMs: 300, seed: 1, objective: 'size', validate: async () => ({ ok: false, stage: 'unavailable', reason: 'no validator in this test' }) });
+  assert.equal(r.best, [...p.insns]);
+});
+
+t.run();
