@@ -18,7 +18,7 @@ const at64 = [
 ];
 for (const p of at64) {
   t(`proves ${p.name} at 64 bits`, async () => {
-    const r = await prove(p, 64, 120_000) // sub takes ~8 s alone; CI shares 2 cores between two test files;
+    const r = await prove(p, 64, 120_000); // sub takes ~8 s alone; CI shares 2 cores between two test files
     assert.is(r.result, 'proved', formatResult(r));
   });
 }
