@@ -58,6 +58,11 @@ export async function main(argv: string[]): Promise<number> {
 // Run when executed directly (bin/bpfsynth.js or tsx src/cli/main.ts).
 const invoked = process.argv[1] ?? '';
 if (/(src[\\/]cli[\\/]main\.ts|bin[\\/]bpfsynth(\.js)?)$/.test(invoked) || process.env.BPFSYNTH_MAIN === '1') {
+  // output piped into `head` and the like: stop quietly when the reader goes away
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
