@@ -77,10 +77,17 @@ written (OUT.o then gets the unchanged input, and the reason is printed).
       const oracle = KernelOracle.open(program, r.tests);
       const v = typeof oracle === 'string' ? { ok: false as const, stage: 'unavailable', reason: oracle } : oracle.check([...again.insns]);
       if (typeof oracle !== 'string') oracle.close();
+      let z = 'Z3 not run';
+      if (v.ok) {
+        const { programEquiv } = await import('../smt/equiv.ts');
+        const eq = await programEquiv(program, again, { timeoutMs: 60_000 });
+        if (eq.equal === false) Object.assign(v, { ok: false, stage: 'z3', reason: 'the written program is not equivalent' });
+        z = eq.equal ? 'Z3 proved the written program equivalent' : `Z3 could not decide (${eq.equal === null ? eq.unknown : ''})`;
+      }
       if (v.ok) {
         written = candidate;
         after = r.stats.bestPerf;
-        note = `${r.validation}; object re-read and re-checked`;
+        note = `${r.validation}; object re-read and re-checked (kernel verifier + test_run; ${z})`;
       } else note = `the written object failed the final ${v.stage} check (${v.reason}): the input is written unchanged`;
     }
     writeAtomic(out, written);

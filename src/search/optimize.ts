@@ -6,6 +6,7 @@ import type { Insn } from '../isa/insn.ts';
 import { runChain, type ChainStats } from './chain.ts';
 import type { Objective } from './cost.ts';
 import { KernelOracle, type Verdict } from './validate.ts';
+import { programEquiv } from '../smt/equiv.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 
@@ -33,15 +34,26 @@ export interface OptimizeResult {
 export async function optimize(program: Program, opts: OptimizeOptions): Promise<OptimizeResult & { tests: readonly TestGroup[] }> {
   let oracle: KernelOracle | string | undefined;
   let tests: readonly TestGroup[] = [];
-  const validate = async (insns: Insn[], _deleted: Set<number>, tests: readonly TestGroup[]): Promise<Verdict> => {
+  let zUnknown: string | undefined;
+  const validate = async (insns: Insn[], _deleted: Set<number>, tests: readonly TestGroup[]): Promise<Verdict | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }> => {
     oracle ??= KernelOracle.open(program, tests);
     if (typeof oracle === 'string') return { ok: false, stage: 'unavailable', reason: oracle };
-    return oracle.check(insns);
+    const k = oracle.check(insns);
+    if (!k.ok) return k;
+    // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
+    const eq = await programEquiv(program, insns, { timeoutMs: 20_000 });
+    if (eq.equal === false) return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: eq.counterexample.packet };
+    if (eq.equal === null) {
+      zUnknown = eq.unknown;
+      return { ok: true, how: `${k.how} (Z3: unknown — ${eq.unknown})` };
+    }
+    return { ok: true, how: `Z3 equivalence + ${k.how}` };
   };
   try {
     const r = await runChain(program, { ...opts, validate, onTests: (t) => (tests = t) });
     const improved = r.stats.bestPerf < r.stats.originalPerf;
-    const validation = improved ? r.stats.validatedBy.join(', ') : typeof oracle === 'string' ? `no validator available (${oracle}): nothing is claimed` : 'no improvement found';
+    void zUnknown;
+    const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : typeof oracle === 'string' ? `no validator available (${oracle}): nothing is claimed` : 'no improvement found';
     return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests };
   } finally {
     if (oracle && typeof oracle !== 'string') oracle.close();

@@ -40,7 +40,7 @@ export interface ProgramCounterexample {
 }
 
 export type EquivResult<C> =
-  | { equal: true; ms: number; cached?: boolean }
+  | { equal: true; ms: number; cached?: boolean; /** decided without Z3: both sides folded to the same terms */ folded?: boolean }
   | { equal: false; counterexample: C; ms: number; cached?: boolean }
   | { equal: null; unknown: string; ms: number; cached?: boolean };
 
@@ -135,13 +135,13 @@ const now = (): number => performance.now();
 
 /** Ask Z3 whether `same` can be false under `pre`; returns the model on SAT. */
 async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, small?: Z3Bool) {
-  if (same === true) return { sat: 'unsat' as const };
+  if (same === true) return { sat: 'unsat' as const, folded: true };
   const s = new ctx.Solver();
   s.set('timeout', timeoutMs);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
   const r = await s.check();
-  if (r === 'unsat') return { sat: 'unsat' as const };
+  if (r === 'unsat') return { sat: 'unsat' as const, folded: false };
   if (r === 'unknown') return { sat: 'unknown' as const, reason: s.reasonUnknown() };
   if (small) {
     // prefer a short packet: a counterexample is easier to run and to read
@@ -196,7 +196,7 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
     const pre = [inp.pktLen.ule(ctx.BitVec.val(0xffff, 64))];
     const r = await solve(ctx, same, pre, o.timeoutMs ?? 10_000);
     const ms = now() - t0;
-    if (r.sat === 'unsat') result = { equal: true, ms };
+    if (r.sat === 'unsat') result = { equal: true, ms, folded: r.folded };
     else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };
     else {
       const m = r.model;
@@ -244,7 +244,7 @@ export async function programEquiv(a: Program, b: Program | readonly Insn[], o: 
     const pre = [inp.pktLen.uge(ctx.BitVec.val(lo, 64)), inp.pktLen.ule(ctx.BitVec.val(hi, 64))];
     const r = await solve(ctx, same, pre, o.timeoutMs ?? 30_000, inp.pktLen.ule(ctx.BitVec.val(Math.max(lo, 64), 64)));
     const ms = now() - t0;
-    if (r.sat === 'unsat') result = { equal: true, ms };
+    if (r.sat === 'unsat') result = { equal: true, ms, folded: r.folded };
     else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };
     else result = { equal: false, counterexample: programCex(ex, r.model, a.type), ms };
   } catch (e) {

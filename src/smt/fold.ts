@@ -13,6 +13,9 @@ export type FB = boolean | Z3Bool;
 const isK = (x: FV): x is bigint => typeof x === 'bigint';
 const isKB = (x: FB): x is boolean => typeof x === 'boolean';
 
+/** log2(x) when x is a power of two, else -1. */
+const pow2 = (x: bigint): number => (x > 0n && (x & (x - 1n)) === 0n ? x.toString(2).length - 1 : -1);
+
 const rings = new WeakMap<Z3Ctx, Map<number, Bits<FV, FB>>>();
 
 /** The folding ring at `width` over ctx (cached). */
@@ -38,6 +41,7 @@ function makeFold(ctx: Z3Ctx, width: number): Bits<FV, FB> {
   const same = (a: FV, b: FV): boolean => (isK(a) ? isK(b) && a === b : !isK(b) && a.eqIdentity(b));
   const sameB = (a: FB, b: FB): boolean => (isKB(a) ? isKB(b) && a === b : !isKB(b) && a.eqIdentity(b));
   const ones = C.ones;
+  const shlK = (a: FV, k: number): FV => (k === 0 ? a : isK(a) ? C.shlN(a, k) : Z.shlN(a, k));
   const shiftN = (k: (a: bigint, n: number) => bigint, z: (a: Z3BV, n: number) => Z3BV) =>
     (a: FV, n: number): FV => (n === 0 ? a : isK(a) ? k(a, n) : z(a, n));
   return {
@@ -49,7 +53,8 @@ function makeFold(ctx: Z3Ctx, width: number): Bits<FV, FB> {
     ones,
     add: (a, b) => (a === 0n ? b : b === 0n ? a : add(a, b)),
     sub: op2(C.sub, Z.sub),
-    mul: (a, b) => (a === 0n || b === 0n ? 0n : a === 1n ? b : b === 1n ? a : mul(a, b)),
+    // x * 2^k is written x << k, so both spellings give one term
+    mul: (a, b) => (a === 0n || b === 0n ? 0n : isK(b) && pow2(b) >= 0 ? shlK(a, pow2(b)) : isK(a) && pow2(a) >= 0 ? shlK(b, pow2(a)) : mul(a, b)),
     neg: (a) => (isK(a) ? C.neg(a) : Z.neg(a)),
     and: (a, b) => (a === 0n || b === 0n ? 0n : a === ones ? b : b === ones ? a : and(a, b)),
     or: (a, b) => (a === 0n ? b : b === 0n ? a : or(a, b)),
