@@ -75,19 +75,30 @@ written (OUT.o then gets the unchanged input, and the reason is printed).
       const candidate = writeOptimized(obj, program, r.slots, r.deleted);
       const again = relink(candidate, program.name);
       const oracle = KernelOracle.open(program, r.tests);
-      const v = typeof oracle === 'string' ? { ok: false as const, stage: 'unavailable', reason: oracle } : oracle.check([...again.insns]);
-      if (typeof oracle !== 'string') oracle.close();
+      let v: { ok: boolean; stage?: string; reason?: string };
+      let checkedBy: string;
+      if (typeof oracle === 'string') {
+        const { verify } = await import('../verifier/analyze.ts');
+        const mv = verify(again);
+        v = mv.ok ? { ok: true } : { ok: false, stage: 'verifier-model', reason: mv.error?.message };
+        checkedBy = `verifier model; no kernel: ${oracle}`;
+      } else {
+        v = oracle.check([...again.insns]);
+        oracle.close();
+        checkedBy = 'kernel verifier + test_run';
+      }
       let z = 'Z3 not run';
       if (v.ok) {
         const { programEquiv } = await import('../smt/equiv.ts');
         const eq = await programEquiv(program, again, { timeoutMs: 60_000 });
-        if (eq.equal === false) Object.assign(v, { ok: false, stage: 'z3', reason: 'the written program is not equivalent' });
+        if (eq.equal === false) v = { ok: false, stage: 'z3', reason: 'the written program is not equivalent' };
+        else if (eq.equal === null && typeof oracle === 'string') v = { ok: false, stage: 'z3', reason: `no proof of equivalence (${eq.unknown}) and no kernel to test with` };
         z = eq.equal ? 'Z3 proved the written program equivalent' : `Z3 could not decide (${eq.equal === null ? eq.unknown : ''})`;
       }
       if (v.ok) {
         written = candidate;
         after = r.stats.bestPerf;
-        note = `${r.validation}; object re-read and re-checked (kernel verifier + test_run; ${z})`;
+        note = `${r.validation}; object re-read and re-checked (${checkedBy}; ${z})`;
       } else note = `the written object failed the final ${v.stage} check (${v.reason}): the input is written unchanged`;
     }
     writeAtomic(out, written);

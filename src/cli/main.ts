@@ -7,10 +7,11 @@ import { asmCmd } from './cmd-asm.ts';
 import { fuzzCmd } from './cmd-fuzz.ts';
 import { proveCmd } from './cmd-prove.ts';
 import { optimizeCmd } from './cmd-optimize.ts';
+import { check as checkCmd } from './cmd-check.ts';
 import { branchCmd, scalarCmd, tnumCmd } from './cmd-domain.ts';
 import { conformanceCmd, kernelCmd, runCmd } from './cmd-run.ts';
 
-const COMMANDS: Command[] = [optimizeCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
+const COMMANDS: Command[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 

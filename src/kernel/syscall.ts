@@ -152,6 +152,8 @@ let availability: Availability | undefined;
 /** Can this process load BPF programs? Cached. The reason names the exact cause. */
 export function kernelAvailable(): Availability {
   if (availability) return availability;
+  // lets a user (or a test) see what bpfsynth does on a machine without bpf()
+  if (process.env.BPFSYNTH_NO_KERNEL) return (availability = { ok: false, reason: 'disabled by BPFSYNTH_NO_KERNEL' });
   const f = loadFfi();
   if ('error' in f) return (availability = { ok: false, reason: f.error });
   const insns = new NativeBuf(TRIVIAL.length).set(TRIVIAL);

@@ -10,6 +10,7 @@ import { propose, type ProposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
 import { firstUndefinedRead, firstUndefinedReadOps } from './prefilter.ts';
+import { Incremental } from '../verifier/incremental.ts';
 
 export interface ChainOptions {
   budgetMs: number;
@@ -95,6 +96,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let curCost = wp * originalPerf;
   let best = { slots: original.slice(), perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, validatedBy: [] };
+  const model = new Incremental(program);
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
   const revert = (changes: [number, Slot][]): void => {
@@ -152,6 +154,13 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     }
     const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
     if (failed.has(key)) return;
+    // the verifier model: a candidate the kernel would reject never costs a load or a proof
+    const vm2 = model.check({ ...program, insns: m.insns });
+    if (!vm2.ok) {
+      failed.add(key);
+      stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      return;
+    }
     if (opts.validate) {
       const v = await opts.validate(m.insns, m.deleted, tests);
       if (!v.ok) {

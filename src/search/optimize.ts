@@ -37,14 +37,16 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   let zUnknown: string | undefined;
   const validate = async (insns: Insn[], _deleted: Set<number>, tests: readonly TestGroup[]): Promise<Verdict | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }> => {
     oracle ??= KernelOracle.open(program, tests);
-    if (typeof oracle === 'string') return { ok: false, stage: 'unavailable', reason: oracle };
-    const k = oracle.check(insns);
+    // without the kernel, the verifier model (already passed in the chain) stands in for it
+    const k: Verdict = typeof oracle === 'string' ? { ok: true, how: 'verifier model (no kernel)' } : oracle.check(insns);
     if (!k.ok) return k;
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     const eq = await programEquiv(program, insns, { timeoutMs: 20_000 });
     if (eq.equal === false) return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: eq.counterexample.packet };
     if (eq.equal === null) {
       zUnknown = eq.unknown;
+      // without Z3's proof, only the kernel's own test runs back the result
+      if (typeof oracle === 'string') return { ok: false, stage: 'z3-unknown', reason: eq.unknown };
       return { ok: true, how: `${k.how} (Z3: unknown — ${eq.unknown})` };
     }
     return { ok: true, how: `Z3 equivalence + ${k.how}` };

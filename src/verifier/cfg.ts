@@ -34,18 +34,30 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   if (n === 0) throw new CfgError('empty program', 0);
   const ops: (Op | null)[] = new Array(n).fill(null);
   const bad: (string | undefined)[] = [];
+  // errors of the checks that run before exploration, by phase: add_subprog_and_kfunc (calls),
+  // resolve_pseudo_ldimm64 (lddw, LDX); the rest is reported when the instruction is reached
+  const callErr = new Map<number, InsnError>();
+  let resolveErr: InsnError | undefined;
   for (let i = 0; i < n; i++) {
     let op: Op;
     try {
       op = toOp(insns, i);
     } catch (e) {
-      // lddw and LDX are checked before exploration (resolve_pseudo_ldimm64); the rest when reached
-      if (!(e instanceof InsnError) || insns[i].code === 0x18 || (insns[i].code & 7) === 1 || ((insns[i].code & 0xf7) === 0x85 && (insns[i].src === 1 || insns[i].src === 2))) throw e;
+      if (!(e instanceof InsnError)) throw e;
       const x = insns[i];
-      bad[i] = x.code === 0xbf && x.off === 1
-        ? (x.imm !== 1 && x.imm !== 1 << 16 ? 'addr_space_cast insn can only convert between address space 1 and 0' : 'addr_space_cast insn can only be used in a program that has an associated arena')
-        : e.message;
-      op = standIn(insns[i]);
+      if ((x.code & 0xf7) === 0x85 && (x.src === 1 || x.src === 2)) callErr.set(i, e);
+      else if (x.code === 0x18 || (x.code & 7) === 1) resolveErr ??= e;
+      else {
+        bad[i] = x.code === 0xbf && x.off === 1
+          ? (x.imm !== 1 && x.imm !== 1 << 16 ? 'addr_space_cast insn can only convert between address space 1 and 0' : 'addr_space_cast insn can only be used in a program that has an associated arena')
+          : e.message;
+      }
+      op = standIn(x);
+      if (x.code === 0x18 && i + 1 < n) {
+        ops[i] = { kind: 'lddw', dst: 0, pseudo: 0, lo: 0, hi: 0 };
+        i++;
+        continue;
+      }
     }
     ops[i] = op;
     if (op.kind === 'lddw') i++;
@@ -54,6 +66,8 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   const starts = new Set<number>([0]);
   for (let i = 0; i < n; i++) {
     const op = ops[i];
+    const ce = callErr.get(i);
+    if (ce) throw ce;
     if (!op) continue;
     let t = -1;
     if (op.kind === 'call' && op.callKind === 'local') t = i + op.imm + 1;
@@ -78,6 +92,8 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
     if (!last || (last.kind !== 'exit' && last.kind !== 'ja')) throw new CfgError('last insn is not an exit or jmp', hi - 1);
   }
 
+  if (resolveErr) throw resolveErr;
+
   // check_cfg: depth-first walk from 0 (calls also lead into their callee)
   const prune = new Uint8Array(n);
   const seen = new Uint8Array(n);
@@ -85,7 +101,6 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   seen[0] = 1;
   const visit = (from: number, to: number, branch: boolean): void => {
     if (to < 0 || to >= n) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
-    if (ops[to] === null) throw new CfgError(`jump into the middle of ldimm64 insn ${to - 1}`, from);
     if (branch) prune[to] = 1;
     if (!seen[to]) {
       seen[to] = 1;
@@ -94,7 +109,12 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
   };
   while (work.length) {
     const t = work.pop()!;
-    const op = ops[t]!;
+    const op = ops[t];
+    if (!op) {
+      // the second half of an lddw, reached by a jump: walked as an ordinary instruction
+      if (t + 1 < n) visit(t, t + 1, false);
+      continue;
+    }
     switch (op.kind) {
       case 'exit':
         break;
@@ -121,7 +141,13 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
         visit(t, t + 1, false);
     }
   }
-  for (let i = 0; i < n; i++) if (ops[i] && !seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
+  for (let i = 0; i < n; i++) {
+    if (!seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
+    if (ops[i]?.kind === 'lddw') {
+      if (seen[i + 1]) throw new CfgError(`jump into the middle of ldimm64 insn ${i}`, i);
+      i++;
+    }
+  }
 
   return { ops, funcOf, subprogs, prune, live: liveness(ops), bad };
 }

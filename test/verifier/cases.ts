@@ -530,6 +530,30 @@ exit
 f8:
 r0 = 0
 exit`, reject: [14, 'the call stack of 9 frames is too deep'] },
+  { name: 'atomic add on a scalar checks alignment first', asm: `
+r2 = 1
+r0 = 1
+lock *(u64 *)(r0 + 0) += r2
+r0 = 0
+exit`, reject: [2, 'misaligned access off 1+0+0 size 8'] },
+  { name: 'atomic add on the stack', asm: `
+r2 = 1
+*(u64 *)(r10 - 8) = r2
+lock *(u64 *)(r10 - 8) += r2
+r0 = *(u64 *)(r10 - 8)
+exit` },
+  { name: 'uninitialised register used as a pointer on a taken branch', asm: `
+r0 = 0
+if r0 == 0 goto ok
+exit
+ok:
+r0 = *(u64 *)(r5 + 0)
+exit`, reject: [3, 'R5 !read_ok'] },
+  { name: 'ALU32 bounds and zero extension', asm: `
+call get_prandom_u32
+w0 &= 0xff
+w0 += 0x100
+exit`, reg: { at: 3, r: 0, is: 'scalar(smin=umin=smin32=umin32=256,smax=umax=smax32=umax32=511,var_off=(0x100; 0xff))' } },
   { name: 'write into a read-only map value', maps: [{ name: '.rodata', type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0x80, initial: new Uint8Array(8), readonly: true }], asm: `
 ld_pseudo r1, 6, 0, 0
 r2 = 1

@@ -1,0 +1,29 @@
+// The model never throws on arbitrary instruction slots: every input gets a verdict.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { insn } from '../../src/isa/insn.ts';
+import { bareProgram, type ProgType } from '../../src/isa/program.ts';
+import { verify } from '../../src/verifier/analyze.ts';
+import { HASH, ARRAY } from './cases.ts';
+
+const t = suite('verifier/robust');
+const CODES = [0x07, 0x0f, 0x17, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x47, 0x4f, 0x57, 0x5f, 0x67, 0x6f, 0x77, 0x7f, 0x87, 0x97, 0x9f, 0xa7, 0xaf, 0xb7, 0xbf, 0xc7, 0xcf, 0xd4, 0xdc, 0xd7,
+  0x04, 0x0c, 0x14, 0x24, 0x34, 0x44, 0x54, 0x64, 0x74, 0x84, 0x94, 0xa4, 0xb4, 0xbc, 0xc4,
+  0x05, 0x15, 0x1d, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d, 0x55, 0x5d, 0x65, 0x6d, 0x75, 0x7d, 0xa5, 0xad, 0xb5, 0xbd, 0xc5, 0xcd, 0xd5, 0xdd, 0x16, 0x1e, 0x26, 0xa6, 0xbe,
+  0x85, 0x95, 0x18, 0x00, 0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91, 0x62, 0x6a, 0x72, 0x7a, 0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0x20, 0x28, 0x30, 0x40, 0x48, 0x50];
+const slot = fc.record({
+  code: fc.constantFrom(...CODES), dst: fc.integer({ min: 0, max: 10 }), src: fc.integer({ min: 0, max: 10 }),
+  off: fc.oneof(fc.integer({ min: -4, max: 4 }), fc.integer({ min: -520, max: 64 })),
+  imm: fc.oneof(fc.integer({ min: -2, max: 70 }), fc.constantFrom(0, 1, 12, 13, 14, 23, 27, 65, 44)),
+}).map((x) => insn(x.code, x.dst, x.code === 0x18 ? fc.sample(fc.constantFrom(0, 5, 6), 1)[0] : x.src, x.off, x.imm));
+
+t('random programs always get a verdict', () => {
+  fc.assert(fc.property(fc.array(slot, { minLength: 1, maxLength: 24 }), fc.constantFrom<ProgType>('xdp', 'sched_cls', 'socket_filter', 'kprobe'), (insns, type) => {
+    const v = verify({ ...bareProgram([...insns, insn(0xb7), insn(0x95)], type), maps: [HASH, ARRAY] }, { limit: 20000 });
+    return typeof v.ok === 'boolean' && (v.ok || typeof v.error?.message === 'string');
+  }), { numRuns: 1500 });
+  assert.ok(true);
+});
+
+t.run();
