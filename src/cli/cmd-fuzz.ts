@@ -4,12 +4,12 @@ import type { Command } from './args.ts';
 import { flag, intOpt, str } from './args.ts';
 import { InputError, UsageError } from './errors.ts';
 
-const TARGETS = ['domains', 'interp'] as const;
+const TARGETS = ['domains', 'interp', 'verifier'] as const;
 
 export const fuzzCmd: Command = {
   name: 'fuzz',
-  summary: 'differential fuzzing against the kernel (domains, interp)',
-  usage: `usage: bpfsynth fuzz domains|interp [--count N] [--seed S] [--record FILE] [--replay FILE] [--json]
+  summary: 'differential fuzzing against the kernel (domains, interp, verifier)',
+  usage: `usage: bpfsynth fuzz domains|interp|verifier [--count N] [--seed S] [--record FILE] [--replay FILE] [--json]
 
 domains   generate programs that build two scalars through random ALU operations and
           branches, load each in the kernel at log_level 2 and compare the register states the
@@ -19,6 +19,10 @@ interp    generate programs the verifier accepts (every instruction group, branc
           a bpf-to-bpf call, packet access, map lookups/updates/deletes, csum_diff), XDP and
           tc; run each on 1-3 packets with the kernel's BPF_PROG_TEST_RUN (all 64 bits of r0)
           and in our interpreter; compare r0, the packet and both maps.
+
+verifier  near-miss programs (mutants of the corpus and of generated programs): our verifier
+          model's verdict against the kernel's; where both accept, the processed-instruction
+          counts are compared (reported as state mismatches).
 
   --count N       cases (interp: programs) to generate (default 1000)
   --seed S        generator seed (default 1); the same seed gives the same cases
@@ -47,6 +51,7 @@ syntax) with both answers; domain mismatches are shrunk first.`,
       if (tty) process.stderr.write(`\r${done} cases, ${bad} mismatches, ${(done / ((performance.now() - t0) / 1000)).toFixed(0)} cases/s `);
     };
     if (target === 'interp') return fuzzInterpCmd(args, count, seed, replay, recordPath, progress, tty);
+    if (target === 'verifier') return fuzzVerifierCmd(args, count, seed, replay, recordPath);
     const { fuzzDomains, replayDomains } = await import('../../fuzz/domains/run.ts');
     let report;
     if (replay) {
@@ -100,4 +105,27 @@ async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number,
   if (flag(args, 'json')) console.log(JSON.stringify({ target: 'interp', programs: report.programs, runs: report.runs, mismatches: report.mismatches, rejected: report.rejected, seconds: report.seconds }));
   console.log(`fuzz interp: ${report.programs} programs, ${report.runs} runs, ${report.mismatches} mismatches`);
   return report.mismatches > 0 || report.rejected > 0 ? 1 : 0;
+}
+
+async function fuzzVerifierCmd(args: Parameters<Command['run']>[0], count: number, seed: number, replay: string | undefined, recordPath: string | undefined): Promise<number> {
+  const { fuzzVerifier, replayVerifier } = await import('../../fuzz/verifier/run.ts');
+  let r;
+  if (replay) {
+    try {
+      r = replayVerifier(replay);
+    } catch (e) {
+      throw new InputError(`${replay}: ${(e as Error).message}`);
+    }
+  } else {
+    await needKernel();
+    const { kernelVerdict } = await import('../../fuzz/verifier/kernel.ts');
+    const { Recorder } = await import('../../fuzz/record.ts');
+    const rec = recordPath ? new Recorder(recordPath) : undefined;
+    r = fuzzVerifier({ count, seed, kernel: kernelVerdict, record: rec ? (x) => rec.add(x) : undefined });
+    rec?.save();
+  }
+  for (const e of r.examples) console.log(e);
+  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'verifier', ...r, examples: undefined }));
+  console.log(`fuzz verifier: ${r.programs} programs, ${r.agree} agree, ${r.falseAccepts} false-accepts, ${r.falseRejects} false-rejects, ${r.stateMismatches} state mismatches`);
+  return r.falseAccepts > 0 ? 1 : 0;
 }
