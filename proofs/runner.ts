@@ -60,11 +60,11 @@ export function replay(p: Property, width: number, values: Record<string, bigint
 
 let counter = 0;
 
-/** Prove `p` at `width` within `timeoutMs`. */
-export async function prove(p: Property, width: number, timeoutMs = 60_000): Promise<ProofResult> {
+/** Prove `p` at `width` within `timeoutMs`; `prefix` names its variables (default: a per-process counter). */
+export async function prove(p: Property, width: number, timeoutMs = 60_000, prefix = `q${counter++}_`): Promise<ProofResult> {
   const ctx = await z3Context();
   const bv = z3Bits(ctx, width);
-  const { vars, inputs } = symbolicInputs(ctx, width, `q${counter++}_`);
+  const { vars, inputs } = symbolicInputs(ctx, width, prefix);
   const t0 = performance.now();
   const claim = p.claim(bv, inputs);
   const solver = new ctx.Solver('QF_BV');

@@ -13,12 +13,14 @@ import { regBoundsSync } from '../src/domains/sync.ts';
 import { scalarContains, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
 import type { ProofResult } from './runner.ts';
 
-type D<V, B> = Bits64x32<V, B>;
+export type D<V, B> = Bits64x32<V, B>;
+/** How a claim names its inputs: a variable of the 64- or 32-bit ring. */
+export type Get<V> = (name: string, width: 64 | 32) => V;
 const FIELDS64 = ['umin', 'umax', 'smin', 'smax'] as const;
 const FIELDS32 = ['u32min', 'u32max', 's32min', 's32max'] as const;
 
 /** A state built from named variables (64-bit var_off and bounds, 32-bit subregister bounds). */
-function stateOf<V, B>(get: (name: string, width: 64 | 32) => V, p: string): ScalarState<V> {
+export function stateOf<V>(get: Get<V>, p: string): ScalarState<V> {
   const s: Record<string, unknown> = { varOff: { value: get(`${p}.value`, 64), mask: get(`${p}.mask`, 64) } };
   for (const f of FIELDS64) s[f] = get(`${p}.${f}`, 64);
   for (const f of FIELDS32) s[f] = get(`${p}.${f}`, 32);
@@ -26,7 +28,7 @@ function stateOf<V, B>(get: (name: string, width: 64 | 32) => V, p: string): Sca
 }
 
 /** The concrete meaning of an ALU op at a width, on 64-bit operands. */
-function concreteOp<V, B>(d: D<V, B>, op: ScalarAluOp, width: 32 | 64, x: V, y: V): V {
+export function concreteOp<V, B>(d: D<V, B>, op: ScalarAluOp, width: 32 | 64, x: V, y: V): V {
   if (width === 64) {
     const q = d.u64;
     switch (op) {
@@ -117,11 +119,10 @@ export async function proveScalar(p: ScalarProperty, timeoutMs = 60_000): Promis
 }
 
 /**
- * The scalar catalogue. reg_bounds_sync is proved stage by stage (see proofs/SCALAR.md for why
- * the stages compose); a single query over the whole sync, or over an ALU op followed by sync,
- * does not finish within 120 s in Z3's WebAssembly build (64-bit mul exhausts its 2 GB heap),
- * so the ALU transfer functions are to be proved in the same split form (`aluSound` states
- * the whole property and is kept for that work).
+ * The reg_bounds_sync stage lemmas. A single query over the whole sync, or over an ALU op
+ * followed by sync (`aluSound`, kept as the statement of the whole property), does not finish
+ * within 120 s in Z3's WebAssembly build; the ALU ops are proved split (proofs/scalar-alu.ts)
+ * and branches likewise (proofs/branch.ts), composed as proofs/SCALAR.md explains.
  */
 export function scalarProperties(): ScalarProperty[] {
   return [
