@@ -1,5 +1,5 @@
 // Reference semantics of the eBPF ALU, byte-order and condition ops on BigInt: written to be
-// obviously right, not fast. Used only to test the interpreter (test/interp). Values are
+// obviously right, not fast. The interpreter and the scalar domains are tested against it. Values are
 // unsigned 64-bit bigints; 32-bit ops look at the low 32 bits and zero-extend the result.
 import type { AluName, JcondName } from '../isa/op.ts';
 
