@@ -22,9 +22,11 @@ export interface Outcome {
   ok: boolean;
   r0lo: number;
   r0hi: number;
-  /** Packet afterwards and the maps' bytes afterwards, for comparison. */
+  /** Packet afterwards and every map's contents afterwards, for comparison. */
   packet: Uint8Array;
   maps: Uint8Array[];
+  /** Per map: are its contents afterwards those it started with? */
+  atBaseline: boolean[];
 }
 
 const popcount32 = (x: number): number => {
@@ -33,39 +35,57 @@ const popcount32 = (x: number): number => {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 };
 
-/** Map contents after a run: an empty array for a map the run left untouched (its baseline). */
-const UNTOUCHED = new Uint8Array(0);
-function mapBytes(vm: Vm): Uint8Array[] {
-  return vm.maps.map((m) => {
-    if (!m.dirty) return UNTOUCHED;
-    if (m.kind === 'array') return m.arena.slice(m.base, m.base + m.slabSize);
-    return Uint8Array.from(m.entries().flatMap(([k, v]) => [...k, ...v]));
-  });
+/** A map's whole contents: its value slab (arrays) or its entries, without copying a slab. */
+function mapContents(m: Vm['maps'][number]): Uint8Array {
+  if (m.kind === 'array') return m.arena.subarray(m.base, m.base + m.slabSize);
+  return Uint8Array.from(m.entries().flatMap(([k, v]) => [...k, ...v]));
 }
 
-/** Run every test on the vm (in its current program) and collect outcomes. */
-function outcomes(vm: Vm, g: TestGroup): Outcome[] {
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Put the group's initial map state in place and make it what every run starts from. */
+function prepareGroup(vm: Vm, g: TestGroup): void {
   vm.resetMaps();
   for (const p of g.presets) vm.maps[p.map].set(p.key, p.value);
   vm.saveBaseline();
+}
+
+// garbage in never-written registers and stack: reading it must show up as a difference
+const poisonOf = (i: number): number => 0x5bd1e995 ^ Math.imul(i, 0x9e3779b9);
+
+/** The original's outcomes (computed once per test, so copying is fine here). */
+function outcomes(vm: Vm, g: TestGroup): Outcome[] {
+  prepareGroup(vm, g);
+  const baseline = vm.maps.map((m) => mapContents(m).slice());
   return g.packets.map((packet, i) => {
-    // garbage in never-written registers and stack: reading it must show up as a difference
-    const r = vm.run({ packet, poison: 0x5bd1e995 ^ (i * 0x9e3779b9) });
-    if (r.kind !== 'exit') return { ok: false, r0lo: 0, r0hi: 0, packet: new Uint8Array(0), maps: [] };
-    return { ok: true, r0lo: r.r0lo, r0hi: r.r0hi, packet: r.packet.slice(), maps: mapBytes(vm) };
+    const r = vm.run({ packet, poison: poisonOf(i) });
+    if (r.kind !== 'exit') return { ok: false, r0lo: 0, r0hi: 0, packet: new Uint8Array(0), maps: [], atBaseline: [] };
+    const maps = vm.maps.map((m) => mapContents(m).slice());
+    return { ok: true, r0lo: r.r0lo, r0hi: r.r0hi, packet: r.packet.slice(), maps, atBaseline: maps.map((b, k) => sameBytes(b, baseline[k])) };
   });
 }
 
-/** Error of one outcome against the expected one: bits of r0 that differ, bytes of packet and maps that differ; a fault counts as 64. */
-function distance(a: Outcome, b: Outcome): number {
-  if (!a.ok || !b.ok) return a.ok === b.ok ? 0 : 64;
-  let e = popcount32(a.r0lo ^ b.r0lo) + popcount32(a.r0hi ^ b.r0hi);
-  if (a.packet.length !== b.packet.length) e += 16;
-  else for (let i = 0; i < a.packet.length; i++) if (a.packet[i] !== b.packet[i]) e += 2;
-  for (let m = 0; m < a.maps.length; m++) {
-    const x = a.maps[m], y = b.maps[m];
-    if (!y || x.length !== y.length) e += 16;
-    else for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) e += 2;
+/** Bytes that differ, 2 each; a length difference counts 16. */
+function byteDistance(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return 16;
+  let e = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) e += 2;
+  return e;
+}
+
+/**
+ * Error of the vm's last run against the expected outcome, read straight from the machine:
+ * bits of r0 that differ, bytes of packet and maps that differ; a fault counts as 64. A map the
+ * run did not touch still holds its baseline, so it costs nothing when the original's did too.
+ */
+function distance(vm: Vm, r: ReturnType<Vm['run']>, want: Outcome): number {
+  if (r.kind !== 'exit' || !want.ok) return (r.kind === 'exit') === want.ok ? 0 : 64;
+  let e = popcount32(r.r0lo ^ want.r0lo) + popcount32(r.r0hi ^ want.r0hi) + byteDistance(r.packet, want.packet);
+  for (let k = 0; k < vm.maps.length; k++) {
+    const m = vm.maps[k];
+    if (!m.dirty) {
+      if (!want.atBaseline[k]) e += 16;
+    } else e += byteDistance(mapContents(m), want.maps[k]);
   }
   return e;
 }
@@ -81,9 +101,9 @@ export interface Evaluation {
 export function evaluate(vm: Vm, groups: readonly TestGroup[], limit = Infinity): Evaluation {
   let error = 0, failing = 0;
   for (const g of groups) {
-    const got = outcomes(vm, g);
-    for (let i = 0; i < got.length; i++) {
-      const d = distance(got[i], g.expected[i]);
+    prepareGroup(vm, g);
+    for (let i = 0; i < g.packets.length; i++) {
+      const d = distance(vm, vm.run({ packet: g.packets[i], poison: poisonOf(i) }), g.expected[i]);
       if (d) {
         error += d;
         failing++;
