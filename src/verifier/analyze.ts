@@ -106,15 +106,20 @@ export function copyCtx(c: Ctx): Ctx {
   };
 }
 
-/** Analyse a program. */
-export function verify(prog: Program, opts: Options = {}): Verdict {
-  let cfg: Cfg;
+/** The program's CFG, or the kernel's rejection when its static checks fail. */
+export function cfgOrReject(insns: Program['insns']): Cfg | Verdict {
   try {
-    cfg = buildCfg(prog.insns);
+    return buildCfg(insns);
   } catch (e) {
     if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
     throw e;
   }
+}
+
+/** Analyse a program. */
+export function verify(prog: Program, opts: Options = {}): Verdict {
+  const cfg = cfgOrReject(prog.insns);
+  if ('ok' in cfg) return cfg;
   return run(prog, cfg, opts, freshCtx(prog.insns.length));
 }
 

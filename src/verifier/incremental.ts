@@ -9,7 +9,7 @@ import type { Program } from '../isa/program.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { type Ctx, type Verdict, copyCtx, freshCtx, run, cfgReject } from './analyze.ts';
+import { type Ctx, type Verdict, copyCtx, freshCtx, run, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 
 interface Snapshot {
@@ -45,13 +45,8 @@ export class Incremental {
   /** Check a candidate (same maps and type as the baseline; any instructions). */
   check(prog: Program): Verdict {
     this.stats.checks++;
-    let cfg: Cfg;
-    try {
-      cfg = buildCfg(prog.insns);
-    } catch (e) {
-      if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
-      throw e;
-    }
+    const cfg = cfgOrReject(prog.insns);
+    if ('ok' in cfg) return cfg;
     const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps ? this.resumePoint(prog, cfg) : undefined;
     if (!snap) return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     this.stats.resumed++;
