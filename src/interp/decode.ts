@@ -236,6 +236,8 @@ export function encodeStraight(op: Op | null, constSlot: (lo: number, hi: number
       return w(ST_CODE[op.size], op.dst, constSlot(op.imm, op.imm >> 31), op.off, 0);
     case 'stx':
       return w(ST_CODE[op.size], op.dst, op.src, op.off, 0);
+    case 'atomic':
+      return w(O.ATOMIC, op.dst, op.src, op.off, ATOMIC_SUB[op.op] | (op.fetch ? 8 : 0) | (op.size === 8 ? 16 : 0));
     default:
       return undefined;
   }

@@ -56,6 +56,9 @@ export interface Vm {
   run(input?: RunInput): RunResult;
   /** Make the maps' current contents the state each run starts from. */
   saveBaseline(): void;
+  /** The baseline of every map, to reinstall with `useBaselines` (cheaper than rebuilding it). */
+  baselines(): unknown[];
+  useBaselines(b: readonly unknown[]): void;
   /** Put all maps back to their initial contents (and forget any baseline). */
   resetMaps(): void;
   /** Run other instructions on the same machine and maps (re-decodes the program). */
@@ -99,13 +102,19 @@ export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
         r0lo: lo,
         r0hi: hi,
         insnCount: m.insnCount,
-        packet: m.packetOut(input.mem !== undefined),
+        packet: m.packetOut(input.mem !== undefined, input.borrow),
         maps: m.maps,
         output: m.output.slice(),
       };
     },
     saveBaseline(): void {
       for (const map of m.maps) map.saveBaseline();
+    },
+    baselines(): unknown[] {
+      return m.maps.map((map) => map.baselineState);
+    },
+    useBaselines(b: readonly unknown[]): void {
+      m.maps.forEach((map, i) => map.useBaseline(b[i]));
     },
     resetMaps(): void {
       for (const map of m.maps) {

@@ -109,13 +109,30 @@ export class Machine {
    * such memory undefined; a zeroed machine would hide the dependence).
    */
   private poison(seed: number): void {
-    for (let r = 2; r <= 9; r++) {
-      this.RL[r] = this.nextPoison();
-      this.RH[r] = this.nextPoison();
+    let img = this.poisonCache.get(seed);
+    if (!img) {
+      // the same garbage for the same seed: computed once (the search runs each test many times)
+      const regs = new Int32Array(16);
+      for (let r = 2; r <= 9; r++) {
+        regs[2 * r] = this.nextPoison();
+        regs[2 * r + 1] = this.nextPoison();
+      }
+      const stack = new Uint8Array(STACK_SIZE);
+      const sv = new DataView(stack.buffer);
+      for (let i = 0; i < STACK_SIZE; i += 4) sv.setInt32(i, this.nextPoison(), true);
+      if (this.poisonCache.size >= 256) this.poisonCache.clear();
+      img = { regs, stack, after: this.poisonSeed };
+      this.poisonCache.set(seed, img);
     }
-    const base = this.rBase[0];
-    for (let i = 0; i < STACK_SIZE; i += 4) this.dv.setInt32(base + i, this.nextPoison(), true);
+    for (let r = 2; r <= 9; r++) {
+      this.RL[r] = img.regs[2 * r];
+      this.RH[r] = img.regs[2 * r + 1];
+    }
+    this.u8.set(img.stack, this.rBase[0]);
+    this.poisonSeed = img.after;
   }
+
+  private readonly poisonCache = new Map<number, { regs: Int32Array; stack: Uint8Array; after: number }>();
 
   /** Seed of the poison generator for this run (0: no poisoning). */
   poisonSeed = 0;
@@ -256,7 +273,10 @@ export class Machine {
         this.faultMsg = `write into read-only ${this.regionName(id)}`;
         return -F_READONLY;
       }
-      if (id >= FIRST_MAP_REGION) this.maps[id - FIRST_MAP_REGION].dirty = true;
+      if (id >= FIRST_MAP_REGION) {
+        const m = this.maps[id - FIRST_MAP_REGION];
+        m.touch(this.rBase[id] + a - m.base, size);
+      }
     }
     return this.rBase[id] + a;
   }
@@ -330,9 +350,9 @@ export class Machine {
   setup(input: RunInput): void {
     const RL = this.RL, RH = this.RH, u8 = this.u8;
     for (let i = 0; i < CONST_BASE; i++) RL[i] = RH[i] = 0;
-    u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
     this.poisonSeed = input.poison ?? 0;
     if (this.poisonSeed) this.poison(this.poisonSeed);
+    else u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
     RL[10] = STACK_SIZE;
     RH[10] = TAG;
     RL[1] = 0;
@@ -392,10 +412,10 @@ export class Machine {
   }
 
   /** The packet after the run, as test_run's data_out returns it. */
-  packetOut(isMem: boolean): Uint8Array {
+  packetOut(isMem: boolean, borrow = false): Uint8Array {
     const pb = this.rBase[REGION_PKT];
     if (isMem) return this.u8.slice(pb + this.pktData, pb + this.pktEnd);
-    if (this.ctxKind === 'xdp') return this.u8.slice(pb + this.pktMeta, pb + this.pktEnd);
+    if (this.ctxKind === 'xdp') return borrow ? this.u8.subarray(pb + this.pktMeta, pb + this.pktEnd) : this.u8.slice(pb + this.pktMeta, pb + this.pktEnd);
     if (this.ctxKind === 'skb') {
       const out = this.u8.slice(pb + this.pktFrame, pb + this.pktEnd);
       if (!this.l2) out.fill(0, 0, ETH_HLEN); // test_run zeroes the pushed MAC header
@@ -422,6 +442,8 @@ export interface RunInput {
   /** Start of the virtual clock for ktime_get_ns (ns). */
   clock?: bigint;
   /** Fill r2..r9 and the stack with garbage from this seed (0: zeroed, the default). */
+  /** Return the XDP packet as a view into the machine, valid until the next run (no copy). */
+  borrow?: boolean;
   poison?: number;
   /** Seed of get_prandom_u32. */
   seed?: number;

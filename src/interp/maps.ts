@@ -63,6 +63,9 @@ export class BpfMap {
   scratchAt = 0;
   /** Set when anything may have changed the map since the last restore. */
   dirty = false;
+  /** Slab bytes [dirtyLo, dirtyHi) written since the last restore; the whole slab unless an array. */
+  dirtyLo = 0;
+  dirtyHi = 0;
   private keys = new Map<Key, number>();
   private free: number[] = [];
   /** slots: which entries are set. */
@@ -95,7 +98,24 @@ export class BpfMap {
     this.keys.clear();
     this.present.fill(0);
     this.resetFree();
+    this.clean();
+  }
+
+  private clean(): void {
     this.dirty = false;
+    this.dirtyLo = this.slabSize;
+    this.dirtyHi = 0;
+  }
+
+  /** Note a write of `size` slab bytes at `off` (the whole slab unless this is an array). */
+  touch(off: number, size: number): void {
+    this.dirty = true;
+    if (this.kind !== 'array') {
+      off = 0;
+      size = this.slabSize;
+    }
+    if (off < this.dirtyLo) this.dirtyLo = off;
+    if (off + size > this.dirtyHi) this.dirtyHi = off + size;
   }
 
   // ---- program-side operations (key/value are arena offsets already bounds-checked) ----
@@ -200,7 +220,7 @@ export class BpfMap {
       default: return -EINVAL;
     }
     b.copyWithin(this.base + slot * this.stride, valAt, valAt + d.valueSize);
-    this.dirty = true;
+    this.touch(slot * this.stride, d.valueSize);
     return 0;
   }
 
@@ -214,7 +234,7 @@ export class BpfMap {
         if (i >= d.maxEntries) return -E2BIG;
         if (!this.present[i]) return -ENOENT;
         this.present[i] = 0;
-        this.dirty = true;
+        this.touch(0, 0);
         return 0;
       }
       case 'hash': case 'lru': case 'lpm': {
@@ -228,7 +248,7 @@ export class BpfMap {
         if (slot === undefined) return -ENOENT;
         this.keys.delete(k);
         this.free.push(slot);
-        this.dirty = true;
+        this.touch(0, 0);
         return 0;
       }
       default: return -EINVAL;
@@ -306,7 +326,21 @@ export class BpfMap {
       free: [...this.free],
       present: this.present.slice(),
     };
-    this.dirty = false;
+    this.clean();
+  }
+
+  /** The current baseline, to reinstall later with `useBaseline` (undefined: the initial state). */
+  get baselineState(): unknown {
+    return this.baseline;
+  }
+
+  /** Make a baseline saved earlier the current one, and the contents. */
+  useBaseline(bl: unknown): void {
+    this.baseline = bl as Baseline | undefined;
+    this.dirty = true;
+    this.dirtyLo = 0;
+    this.dirtyHi = this.slabSize;
+    this.restore();
   }
 
   /** Return to the baseline (or the initial state) if anything changed. */
@@ -317,10 +351,15 @@ export class BpfMap {
       this.init();
       return;
     }
-    this.arena.set(bl.slab, this.base);
-    this.keys = new Map(bl.keys);
-    this.free = [...bl.free];
-    this.present.set(bl.present);
-    this.dirty = false;
+    if (this.kind === 'array') {
+      // only the bytes written: counters touch one value of a large slab
+      if (this.dirtyHi > this.dirtyLo) this.arena.set(bl.slab.subarray(this.dirtyLo, this.dirtyHi), this.base + this.dirtyLo);
+    } else {
+      this.arena.set(bl.slab, this.base);
+      this.keys = new Map(bl.keys);
+      this.free = [...bl.free];
+      this.present.set(bl.present);
+    }
+    this.clean();
   }
 }

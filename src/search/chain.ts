@@ -6,10 +6,11 @@ import { toOps, type Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import { perf, type Objective } from './cost.ts';
-import { propose, type ProposalContext, type Slot } from './proposals.ts';
+import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
 import { firstUndefinedReadOps } from './prefilter.ts';
+import { firstPointerMisuseOps } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
 
 export interface ChainOptions {
@@ -62,7 +63,10 @@ export function rng(seed: number): () => number {
   };
 }
 
-const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx']);
+/** Cost increases beyond this are accepted with probability < 2^-SLACK: stop testing them. */
+const SLACK = 12;
+
+const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
 
 export async function runChain(program: Program, opts: ChainOptions): Promise<ChainResult> {
   const t0 = performance.now();
@@ -74,8 +78,11 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const mutableSet = new Set(mutable);
   const consts = new Set<number>();
   const regs = new Set<number>([0]);
+  const mems = new Map<string, MemShape>();
   for (const o of original) {
     if (!o) continue;
+    if (o.kind === 'ldx') mems.set(`${o.src},${o.off},${o.size}`, { base: o.src, off: o.off, size: o.size });
+    if (o.kind === 'st' || o.kind === 'stx' || o.kind === 'atomic') mems.set(`${o.dst},${o.off},${o.size}`, { base: o.dst, off: o.off, size: o.size });
     if ('src' in o && typeof o.src === 'object' && 'imm' in o.src) consts.add(o.src.imm);
     if (o.kind === 'st') consts.add(o.imm);
     if ('dst' in o) regs.add(o.dst);
@@ -83,7 +90,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     if ('src' in o && typeof o.src === 'object' && 'reg' in o.src) regs.add(o.src.reg);
   }
   const ctx: ProposalContext = {
-    mutable, rand,
+    mutable, rand, straight: mutableSet, mems: [...mems.values()],
     imms: [...new Set([...Array.from({ length: 21 }, (_, i) => i - 10), ...consts])],
     regs: [...regs].sort((a, b) => a - b),
   };
@@ -99,6 +106,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const model = new Incremental(program);
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
+  const isDeleted = (cand: Slot[]) => (i: number): boolean => cand[i] === null && mutableSet.has(i);
   const revert = (changes: [number, Slot][]): void => {
     for (const [pc] of changes) vm.patch(pc, current[pc]);
   };
@@ -109,31 +117,36 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     for (let k = 0; k < 64 && stats.iterations < maxIt; k++) {
       stats.iterations++;
       const changes = propose(ctx, current, original);
+      const cand = current.slice();
+      for (const [pc, op] of changes) cand[pc] = op;
+      // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
+      const gone = isDeleted(cand);
+      if (firstUndefinedReadOps(cand, entryEnd, gone) >= 0 || firstPointerMisuseOps(cand, entryEnd, program.type, gone) >= 0) {
+        stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
+        continue;
+      }
       let ok = true;
       for (const [pc, op] of changes) if (!vm.patch(pc, op)) ok = false;
       if (!ok) {
         revert(changes);
         continue;
       }
-      const cand = current.slice();
-      for (const [pc, op] of changes) cand[pc] = op;
-      // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
-      if (firstUndefinedReadOps(cand, entryEnd, (i) => cand[i] === null && mutableSet.has(i)) >= 0) {
-        stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
-        revert(changes);
-        continue;
-      }
       const p = perf(cand, original, opts.objective);
       // the error we can afford: anything that makes acceptance hopeless stops evaluation early
-      const limit = (curCost - wp * p + 30) / we;
+      const limit = (curCost - wp * p + SLACK) / we;
       const ev = evaluate(vm, tests, limit);
       const cost = we * ev.error + wp * p;
       if (ev.error) stats.rejectedTests++;
+      // a new best must be safe (verifier model) and validated before the chain may stand on it:
+      // a refused one is a rejected move, so the chain does not wander among unsafe programs
+      if (ev.error === 0 && p < best.perf && !(await consider(cand, p))) {
+        revert(changes);
+        continue;
+      }
       if (cost <= curCost || rand() < Math.pow(2, -(cost - curCost))) {
         for (const [pc, op] of changes) current[pc] = op;
         curCost = cost;
         stats.accepted++;
-        if (ev.error === 0 && p < best.perf) await consider(cand, p);
       } else revert(changes);
     }
     const now = performance.now();
@@ -145,17 +158,18 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   }
   return finish();
 
-  async function consider(cand: Slot[], p: number): Promise<void> {
+  /** Check a candidate that beats the best: true when it is the new best. */
+  async function consider(cand: Slot[], p: number): Promise<boolean> {
     // (every candidate here already passed the definedness pre-filter in the loop)
     const m = materialize(cand, program.insns, mutableSet);
     const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
-    if (failed.has(key)) return;
+    if (failed.has(key)) return false;
     // the verifier model: a candidate the kernel would reject never costs a load or a proof
     const vm2 = model.check({ ...program, insns: m.insns });
     if (!vm2.ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
-      return;
+      return false;
     }
     if (opts.validate) {
       const v = await opts.validate(m.insns, m.deleted, tests);
@@ -163,13 +177,14 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         failed.add(key);
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
         if (v.counterexample) addTest(ref, tests, v.counterexample);
-        return;
+        return false;
       }
       stats.validatedBy.push(v.how);
     }
     best = { slots: cand, perf: p };
     stats.bestPerf = p;
     stats.bestAtMs = performance.now() - t0;
+    return true;
   }
 
   function finish(): ChainResult {

@@ -43,3 +43,18 @@ export function corpusPackets(): Uint8Array[] {
   return out;
 }
 
+
+/** 802.1Q and 802.1ad (QinQ) tagged frames around IPv4 and IPv6: parsers that skip VLAN tags. */
+export function vlanPackets(): Uint8Array[] {
+  const tag = (tpid: number, inner: number): number[] => [0x00, 0x64, inner >> 8, inner & 0xff];
+  const tagged = (tpids: number[], ethType: number, l3: number[]): Uint8Array => {
+    const tags = tpids.flatMap((t, i) => tag(t, i + 1 < tpids.length ? tpids[i + 1] : ethType));
+    return frame(tpids[0], [...tags, ...l3]);
+  };
+  return [
+    tagged([0x8100], 0x0800, ipv4(17, 0x0a000001, 0x0a000002, udp(1234, 53))),
+    tagged([0x88a8, 0x8100], 0x0800, ipv4(6, 0x0a000001, 0x0a000002, tcp(1234, 80))),
+    tagged([0x8100], 0x86dd, ipv6(17, udp(5353, 53))),
+    tagged([0x8100, 0x8100], 0x86dd, ipv6(6, tcp(1000, 443))),
+  ];
+}

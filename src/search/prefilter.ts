@@ -5,8 +5,9 @@ import { toOps, jumpTarget, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 
 /** Registers an instruction reads, as a bit set. */
+const r = (n: number): number => 1 << n;
+
 function reads(op: Op): number {
-  const r = (n: number): number => 1 << n;
   switch (op.kind) {
     case 'alu':
       if (op.op === 'mov' || op.op === 'movsx') return 'reg' in op.src ? r(op.src.reg) : 0;

@@ -1,59 +1,105 @@
 // K2's proposal moves over a candidate: change one operand, replace one instruction, delete
-// one (make it a no-op), replace two consecutive instructions, swap a memory access's width.
-// Only straight-line instructions (ALU, END, loads, stores) are touched; jumps, calls, exits
-// and lddw stay where they are, so control flow is preserved.
+// one (make it a no-op), replace two consecutive instructions, swap a memory access's width
+// or kind — plus idiom rewrites (idioms.ts) that a random walk rarely reaches. Only
+// straight-line instructions (ALU, END, loads, stores, atomics) are touched; jumps, calls,
+// exits and lddw stay where they are, so control flow is preserved.
 import type { AluName, Op, Size } from '../isa/op.ts';
+import { proposeIdiom } from './idioms.ts';
 
 export type Slot = Op | null;
+
+/** A memory access of the original: where the program reads or writes. */
+export interface MemShape {
+  base: number;
+  off: number;
+  size: Size;
+}
 
 export interface ProposalContext {
   /** Slots that may change (straight-line instructions of the original). */
   mutable: readonly number[];
+  /** The same, as a set. */
+  straight: ReadonlySet<number>;
   /** Immediates to draw from: [-10, 10] and the program's own constants. */
   imms: readonly number[];
   /** Registers that appear in the original (r10 only as a base register). */
   regs: readonly number[];
+  /** The original's memory accesses (base, offset, size), for new loads, stores and atomics. */
+  mems: readonly MemShape[];
   rand: () => number;
 }
 
 const ALU: AluName[] = ['add', 'sub', 'mul', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor', 'mov', 'neg'];
+const SIZES: Size[] = [1, 2, 4, 8];
 const pick = <T>(c: ProposalContext, xs: readonly T[]): T => xs[Math.floor(c.rand() * xs.length)];
+const dstReg = (c: ProposalContext): number => {
+  const r = pick(c, c.regs);
+  return r === 10 ? 0 : r;
+};
+
+/** A random load, store or atomic add at one of the original's memory places. */
+function randomMem(c: ProposalContext): Op {
+  const m = pick(c, c.mems);
+  const r = c.rand();
+  if (r < 0.3) return { kind: 'ldx', size: m.size, signed: false, dst: dstReg(c), src: m.base, off: m.off };
+  if (r < 0.6) return { kind: 'stx', size: m.size, dst: m.base, src: pick(c, c.regs), off: m.off };
+  if (r < 0.85 || m.size < 4) return { kind: 'st', size: m.size, dst: m.base, off: m.off, imm: pick(c, c.imms) };
+  return { kind: 'atomic', size: m.size as 4 | 8, op: 'add', fetch: false, dst: m.base, src: dstReg(c), off: m.off };
+}
 
 export function randomOp(c: ProposalContext, like?: Op): Op {
-  const dst = pick(c, c.regs.filter((r) => r !== 10));
-  const mem = like && (like.kind === 'ldx' || like.kind === 'stx' || like.kind === 'st');
-  if (mem && c.rand() < 0.5) {
-    const m = like as Extract<Op, { kind: 'ldx' | 'stx' | 'st' }>;
-    const size = pick(c, [1, 2, 4, 8] as Size[]);
-    if (m.kind === 'ldx') return { kind: 'ldx', size, signed: false, dst, src: m.src, off: m.off };
-    if (m.kind === 'stx') return { kind: 'stx', size, dst: m.dst, src: pick(c, c.regs), off: m.off };
+  const mem = like && (like.kind === 'ldx' || like.kind === 'stx' || like.kind === 'st' || like.kind === 'atomic');
+  if ((mem && c.rand() < 0.5) || (c.mems.length && c.rand() < 0.15)) {
+    if (!mem || c.rand() < 0.5) return c.mems.length ? randomMem(c) : randomAlu(c);
+    const m = like as Extract<Op, { kind: 'ldx' | 'stx' | 'st' | 'atomic' }>;
+    const size = pick(c, SIZES);
+    if (m.kind === 'ldx') return { kind: 'ldx', size, signed: false, dst: dstReg(c), src: m.src, off: m.off };
+    if (m.kind === 'stx' || m.kind === 'atomic') return { kind: 'stx', size, dst: m.dst, src: pick(c, c.regs), off: m.off };
     return { kind: 'st', size, dst: m.dst, off: m.off, imm: pick(c, c.imms) };
   }
+  return randomAlu(c);
+}
+
+function randomAlu(c: ProposalContext): Op {
+  const dst = dstReg(c);
   const op = pick(c, ALU);
   const width = c.rand() < 0.5 ? 64 : 32;
   if (op === 'neg') return { kind: 'alu', op, width, dst, src: { imm: 0 } };
-  let src: Op extends never ? never : { reg: number } | { imm: number } = c.rand() < 0.5 ? { reg: pick(c, c.regs) } : { imm: pick(c, c.imms) };
+  let src: { reg: number } | { imm: number } = c.rand() < 0.5 ? { reg: pick(c, c.regs) } : { imm: pick(c, c.imms) };
   if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && 'imm' in src) src = { imm: ((src.imm % width) + width) % width };
   return { kind: 'alu', op, width, dst, src };
 }
 
-/** Change one field of an instruction. */
+/** A neighbouring offset: one access-size step either way. */
+const nudge = (c: ProposalContext, off: number, size: number): number => off + (c.rand() < 0.5 ? -size : size);
+
+/** Change one field of an instruction (or a store's kind: register ↔ immediate). */
 function mutateOperand(c: ProposalContext, op: Op): Op {
+  const r = c.rand();
   switch (op.kind) {
     case 'alu': {
-      const r = c.rand();
-      if (r < 0.3) return { ...op, dst: pick(c, c.regs.filter((x) => x !== 10)) };
+      if (r < 0.3) return { ...op, dst: dstReg(c) };
       if (r < 0.6 && op.op !== 'neg') return { ...op, src: c.rand() < 0.5 ? { reg: pick(c, c.regs) } : { imm: pick(c, c.imms) } };
       if (r < 0.8) return { ...op, width: op.width === 64 ? 32 : 64 };
       const o = pick(c, ALU.filter((x) => x !== 'neg'));
       return op.op === 'neg' ? { ...op, op: o, src: { imm: pick(c, c.imms) } } : { ...op, op: o };
     }
     case 'ldx':
-      return c.rand() < 0.5 ? { ...op, dst: pick(c, c.regs.filter((x) => x !== 10)) } : { ...op, size: pick(c, [1, 2, 4, 8] as Size[]) };
+      if (r < 0.4) return { ...op, dst: dstReg(c) };
+      if (r < 0.8) return { ...op, size: pick(c, SIZES) };
+      return { ...op, off: nudge(c, op.off, op.size) };
     case 'stx':
-      return c.rand() < 0.5 ? { ...op, src: pick(c, c.regs) } : { ...op, size: pick(c, [1, 2, 4, 8] as Size[]) };
+      if (r < 0.3) return { ...op, src: pick(c, c.regs) };
+      if (r < 0.6) return { ...op, size: pick(c, SIZES) };
+      if (r < 0.8) return { ...op, off: nudge(c, op.off, op.size) };
+      return { kind: 'st', size: op.size, dst: op.dst, off: op.off, imm: pick(c, c.imms) };
     case 'st':
-      return c.rand() < 0.5 ? { ...op, imm: pick(c, c.imms) } : { ...op, size: pick(c, [1, 2, 4, 8] as Size[]) };
+      if (r < 0.3) return { ...op, imm: pick(c, c.imms) };
+      if (r < 0.6) return { ...op, size: pick(c, SIZES) };
+      if (r < 0.8) return { ...op, off: nudge(c, op.off, op.size) };
+      return { kind: 'stx', size: op.size, dst: op.dst, src: pick(c, c.regs), off: op.off };
+    case 'atomic':
+      return r < 0.5 ? { ...op, src: dstReg(c) } : { ...op, size: op.size === 8 ? 4 : 8 };
     default:
       return op;
   }
@@ -61,13 +107,17 @@ function mutateOperand(c: ProposalContext, op: Op): Op {
 
 /** One proposal: the slots it changes and their new contents. */
 export function propose(c: ProposalContext, slots: readonly Slot[], original: readonly Slot[]): [number, Slot][] {
-  const pc = pick(c, c.mutable);
   const r = c.rand();
+  if (r < 0.1) {
+    const idiom = proposeIdiom(slots, c.straight, c.mutable, c.rand);
+    if (idiom) return idiom;
+  }
+  const pc = pick(c, c.mutable);
   const cur = slots[pc];
-  if (r < 0.25) return [[pc, cur ? mutateOperand(c, cur) : original[pc]]];
+  if (r < 0.3) return [[pc, cur ? mutateOperand(c, cur) : original[pc]]];
   if (r < 0.5) return [[pc, randomOp(c, original[pc] ?? undefined)]];
-  if (r < 0.75) return [[pc, cur ? null : original[pc]]];
-  const next = c.mutable.includes(pc + 1) ? pc + 1 : -1;
+  if (r < 0.8) return [[pc, cur ? null : original[pc]]];
+  const next = c.straight.has(pc + 1) ? pc + 1 : -1;
   if (next < 0) return [[pc, randomOp(c, original[pc] ?? undefined)]];
   return [[pc, c.rand() < 0.3 ? null : randomOp(c)], [next, c.rand() < 0.3 ? null : randomOp(c)]];
 }

@@ -2,7 +2,7 @@
 // outputs, and the error of a candidate against them (K2's error term).
 import type { Vm } from '../interp/index.ts';
 import type { Program } from '../isa/program.ts';
-import { corpusPackets } from './packets.ts';
+import { corpusPackets, vlanPackets } from './packets.ts';
 
 export interface MapPreset {
   map: number;
@@ -16,6 +16,8 @@ export interface TestGroup {
   packets: Uint8Array[];
   /** Expected outputs, per packet. */
   expected: Outcome[];
+  /** Each test's number in its group (its poison pattern stays the same when tests move). */
+  ids: number[];
 }
 
 export interface Outcome {
@@ -27,6 +29,8 @@ export interface Outcome {
   maps: Uint8Array[];
   /** Per map: are its contents afterwards those it started with? */
   atBaseline: boolean[];
+  /** Per map: the byte offsets where its contents afterwards differ from the start. */
+  changed: Int32Array[];
 }
 
 const popcount32 = (x: number): number => {
@@ -41,13 +45,39 @@ function mapContents(m: Vm['maps'][number]): Uint8Array {
   return Uint8Array.from(m.entries().flatMap(([k, v]) => [...k, ...v]));
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+function* differences(a: Uint8Array, b: Uint8Array): Generator<number> {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) yield i;
+}
+
+/**
+ * Distance of an array map to the expected contents, looking only at the bytes the run wrote:
+ * the rest still holds the start, which differs from the expected exactly where `changed` says.
+ */
+function arrayDistance(m: Vm['maps'][number], want: Uint8Array, changed: Int32Array): number {
+  const a = m.arena, base = m.base, lo = m.dirtyLo, hi = m.dirtyHi;
+  let e = 0;
+  for (let i = lo; i < hi; i++) if (a[base + i] !== want[i]) e += 2;
+  for (let k = 0; k < changed.length; k++) if (changed[k] < lo || changed[k] >= hi) e += 2;
+  return e;
+}
+
+/** The group whose map state each vm holds as its baseline (runs return to it by themselves). */
+const prepared = new WeakMap<Vm, TestGroup>();
+/** Each group's baselines in each vm, built once. */
+const built = new WeakMap<Vm, WeakMap<TestGroup, unknown[]>>();
 
 /** Put the group's initial map state in place and make it what every run starts from. */
-function prepareGroup(vm: Vm, g: TestGroup): void {
+function prepareGroup(vm: Vm, g: TestGroup, force = false): void {
+  if (prepared.get(vm) === g && !force) return;
+  prepared.set(vm, g);
+  let byGroup = built.get(vm);
+  if (!byGroup) built.set(vm, (byGroup = new WeakMap()));
+  const saved = byGroup.get(g);
+  if (saved && !force) return vm.useBaselines(saved);
   vm.resetMaps();
   for (const p of g.presets) vm.maps[p.map].set(p.key, p.value);
   vm.saveBaseline();
+  byGroup.set(g, vm.baselines());
 }
 
 // garbage in never-written registers and stack: reading it must show up as a difference
@@ -55,13 +85,14 @@ const poisonOf = (i: number): number => 0x5bd1e995 ^ Math.imul(i, 0x9e3779b9);
 
 /** The original's outcomes (computed once per test, so copying is fine here). */
 function outcomes(vm: Vm, g: TestGroup): Outcome[] {
-  prepareGroup(vm, g);
+  prepareGroup(vm, g, true);
   const baseline = vm.maps.map((m) => mapContents(m).slice());
   return g.packets.map((packet, i) => {
-    const r = vm.run({ packet, poison: poisonOf(i) });
-    if (r.kind !== 'exit') return { ok: false, r0lo: 0, r0hi: 0, packet: new Uint8Array(0), maps: [], atBaseline: [] };
+    const r = vm.run({ packet, poison: poisonOf(g.ids[i]) });
+    if (r.kind !== 'exit') return { ok: false, r0lo: 0, r0hi: 0, packet: new Uint8Array(0), maps: [], atBaseline: [], changed: [] };
     const maps = vm.maps.map((m) => mapContents(m).slice());
-    return { ok: true, r0lo: r.r0lo, r0hi: r.r0hi, packet: r.packet.slice(), maps, atBaseline: maps.map((b, k) => sameBytes(b, baseline[k])) };
+    const changed = maps.map((b, k) => Int32Array.from(differences(b, baseline[k])));
+    return { ok: true, r0lo: r.r0lo, r0hi: r.r0hi, packet: r.packet.slice(), maps, atBaseline: changed.map((c, k) => !c.length && maps[k].length === baseline[k].length), changed };
   });
 }
 
@@ -85,7 +116,8 @@ function distance(vm: Vm, r: ReturnType<Vm['run']>, want: Outcome): number {
     const m = vm.maps[k];
     if (!m.dirty) {
       if (!want.atBaseline[k]) e += 16;
-    } else e += byteDistance(mapContents(m), want.maps[k]);
+    } else if (m.kind === 'array') e += arrayDistance(m, want.maps[k], want.changed[k]);
+    else e += byteDistance(mapContents(m), want.maps[k]);
   }
   return e;
 }
@@ -97,21 +129,35 @@ export interface Evaluation {
   failing: number;
 }
 
-/** Evaluate the vm's current program; stops early once the error exceeds `limit`. */
-export function evaluate(vm: Vm, groups: readonly TestGroup[], limit = Infinity): Evaluation {
+/**
+ * Evaluate the vm's current program; stops as soon as the error exceeds `limit`. A test that
+ * fails moves to the front of its group, and its group to the front: most candidates are wrong,
+ * and the test that caught the last one usually catches the next in one run.
+ */
+export function evaluate(vm: Vm, groups: TestGroup[], limit = Infinity): Evaluation {
   let error = 0, failing = 0;
-  for (const g of groups) {
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi];
     prepareGroup(vm, g);
     for (let i = 0; i < g.packets.length; i++) {
-      const d = distance(vm, vm.run({ packet: g.packets[i], poison: poisonOf(i) }), g.expected[i]);
-      if (d) {
-        error += d;
-        failing++;
+      const d = distance(vm, vm.run({ packet: g.packets[i], poison: poisonOf(g.ids[i]), borrow: true }), g.expected[i]);
+      if (!d) continue;
+      error += d;
+      failing++;
+      if (error > limit) {
+        toFront(g, i);
+        if (gi) groups.unshift(...groups.splice(gi, 1));
+        return { error, failing };
       }
     }
-    if (error > limit) break;
   }
   return { error, failing };
+}
+
+/** Move test i of a group to the front. */
+function toFront(g: TestGroup, i: number): void {
+  if (!i) return;
+  for (const xs of [g.packets, g.expected, g.ids] as unknown[][]) xs.unshift(...xs.splice(i, 1));
 }
 
 /** Build test groups for a program: realistic and random packets, with and without map entries. */
@@ -140,18 +186,51 @@ export function makeTests(vm: Vm, program: Program, rand: () => number, count = 
   };
   const q = Math.ceil(packets.length / 4);
   const groups: TestGroup[] = [
-    { presets: [], packets: packets.slice(0, q), expected: [] },
-    { presets: fill('one'), packets: packets.slice(q, 2 * q), expected: [] },
-    { presets: fill('small'), packets: packets.slice(2 * q, 3 * q), expected: [] },
-    { presets: fill('wide'), packets: packets.slice(3 * q), expected: [] },
+    { presets: [], packets: packets.slice(0, q), expected: [], ids: [] },
+    { presets: fill('one'), packets: packets.slice(q, 2 * q), expected: [], ids: [] },
+    { presets: fill('small'), packets: packets.slice(2 * q, 3 * q), expected: [], ids: [] },
+    { presets: fill('wide'), packets: packets.slice(3 * q), expected: [], ids: [] },
   ];
+  groups[0].packets.push(...boundaryPackets(vm, [...real, ...vlanPackets()], groups[0].packets));
+  for (const g of groups) g.ids = g.packets.map((_, i) => i);
   for (const g of groups) g.expected = outcomes(vm, g);
   return groups;
 }
 
+/**
+ * Truncations of realistic frames on each side of every length where the original's path
+ * changes (told apart by r0, instruction count and fault) up to 96 bytes: the lengths around
+ * the program's bounds checks, so a candidate that weakens a check reads past the packet in
+ * some test. Pairs whose two sides other tests already show are left out.
+ */
+function boundaryPackets(vm: Vm, frames: Uint8Array[], have: Uint8Array[], max = 32): Uint8Array[] {
+  vm.resetMaps();
+  const signature = (packet: Uint8Array): string => {
+    const r = vm.run({ packet });
+    return r.kind === 'exit' ? `${r.r0}:${r.insnCount}` : `fault:${r.pc}`;
+  };
+  const shown = new Set(have.map(signature));
+  const edges = new Set<string>();
+  const out: Uint8Array[] = [];
+  for (const f of frames) {
+    let prev = signature(f.subarray(0, 0));
+    for (let n = 1; n <= Math.min(f.length, 96) && out.length < max; n++) {
+      const sig = signature(f.subarray(0, n));
+      if (sig !== prev && !edges.has(`${prev}>${sig}`)) {
+        edges.add(`${prev}>${sig}`);
+        if (!shown.has(prev) || !shown.has(sig) || n < 64) out.push(f.slice(0, n - 1), f.slice(0, n));
+        shown.add(prev).add(sig);
+      }
+      prev = sig;
+    }
+  }
+  return out.slice(0, max);
+}
+
 /** Add a test (e.g. a counterexample) and compute its expected outcome with the original. */
 export function addTest(vm: Vm, groups: TestGroup[], packet: Uint8Array): void {
-  const g = groups[0];
+  const g = groups.find((x) => !x.presets.length) ?? groups[0];
+  g.ids.push(g.packets.length);
   g.packets.push(packet);
   g.expected = outcomes(vm, g);
 }

@@ -5,6 +5,7 @@ import type { Insn } from '../isa/insn.ts';
 import type { Program } from '../isa/program.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
 import { Full64Runner, type Full64Result } from '../kernel/testrun.ts';
+import { isPerCpu } from '../kernel/maps.ts';
 import { parseVerifierLog } from '../kernel/log.ts';
 import type { TestGroup } from './tests.ts';
 
@@ -12,55 +13,83 @@ export type Verdict = { ok: true; how: string } | { ok: false; stage: 'verifier'
 
 const hex = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString('hex') : '');
 
-function observe(r: Full64Result): string {
+/**
+ * A per-CPU value as the multiset of its CPUs' copies: test_run lands on whichever CPU the
+ * caller is on, so which copy changed is not part of what the program computes.
+ */
+function perCpu(v: Uint8Array, stride: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < v.length; i += stride) parts.push(hex(v.subarray(i, i + stride)));
+  return parts.sort().join('+');
+}
+
+function observe(r: Full64Result, strides: readonly number[]): string {
   if (!r.ok) return `error ${r.errno}`;
-  return `${r.r0?.toString(16)}|${hex(r.dataOut)}|${r.maps.map((m) => m.entries.map(([k, v]) => hex(k) + '=' + hex(v)).sort().join(',')).join(';')}`;
+  const value = (v: Uint8Array, i: number): string => (strides[i] ? perCpu(v, strides[i]) : hex(v));
+  return `${r.r0?.toString(16)}|${hex(r.dataOut)}|${r.maps.map((m, i) => m.entries.map(([k, v]) => hex(k) + '=' + value(v, i)).sort().join(',')).join(';')}`;
 }
 
 /** Runs the original once per input in the kernel and compares candidates with it. */
 export class KernelOracle {
-  private constructor(private readonly original: Full64Runner, private readonly expected: Map<string, string>, private readonly program: Program, private readonly tests: readonly TestGroup[]) {}
+  /** The original's observation per test (group, packet bytes), filled as tests appear. */
+  private readonly expected = new Map<string, string>();
+  private readonly groupIds = new Map<TestGroup, number>();
+
+  private constructor(private readonly original: Full64Runner, private readonly program: Program, private readonly tests: readonly TestGroup[]) {}
 
   static open(program: Program, tests: readonly TestGroup[]): KernelOracle | string {
     const k = kernelAvailable();
     if (!k.ok) return k.reason;
     const o = Full64Runner.open(program);
     if (!o.ok) return `the kernel rejects the original program: ${parseVerifierLog(o.load.log).error ?? o.load.errno}`;
-    const oracle = new KernelOracle(o.runner, new Map(), program, tests);
-    oracle.each(o.runner, (key, obs) => {
-      oracle.expected.set(key, obs);
-    });
+    const oracle = new KernelOracle(o.runner, program, tests);
+    for (const g of tests) for (const packet of g.packets) oracle.expect(g, packet);
     return oracle;
   }
 
-  private each(runner: Full64Runner, f: (key: string, obs: string, packet: Uint8Array) => boolean | void): void {
-    this.tests.forEach((g, gi) => {
-      g.packets.forEach((packet, pi) => {
-        runner.resetMaps();
-        for (const p of g.presets) {
-          // per-CPU maps take one value per possible CPU from userspace: give each the same
-          const m = runner.maps[p.map];
-          const copies = m.userValueSize / p.value.length;
-          const v = copies > 1 ? new Uint8Array(m.userValueSize).map((_, i) => p.value[i % p.value.length]) : p.value;
-          m.update(p.key, v);
-        }
-        return f(`${gi}/${pi}`, observe(runner.run({ data: packet })), packet);
-      });
-    });
+  /** Tests are named by their group and bytes: the search reorders them and adds counterexamples. */
+  private key(g: TestGroup, packet: Uint8Array): string {
+    let id = this.groupIds.get(g);
+    if (id === undefined) this.groupIds.set(g, (id = this.groupIds.size));
+    return `${id}/${hex(packet)}`;
+  }
+
+  private expect(g: TestGroup, packet: Uint8Array): string {
+    const key = this.key(g, packet);
+    let obs = this.expected.get(key);
+    if (obs === undefined) this.expected.set(key, (obs = KernelOracle.observe(this.original, g, packet)));
+    return obs;
+  }
+
+  private static observe(runner: Full64Runner, g: TestGroup, packet: Uint8Array): string {
+    runner.resetMaps();
+    for (const p of g.presets) {
+      // per-CPU maps take one value per possible CPU from userspace: give each the same
+      const m = runner.maps[p.map];
+      const copies = m.userValueSize / p.value.length;
+      const v = copies > 1 ? new Uint8Array(m.userValueSize).map((_, i) => p.value[i % p.value.length]) : p.value;
+      m.update(p.key, v);
+    }
+    const strides = runner.maps.map((m) => (isPerCpu(m.spec.type) ? (m.spec.valueSize + 7) & ~7 : 0));
+    return observe(runner.run({ data: packet }), strides);
   }
 
   check(insns: Insn[]): Verdict {
     const o = Full64Runner.open({ ...this.program, insns }, { logOnFailure: true });
     if (!o.ok) return { ok: false, stage: 'verifier', reason: parseVerifierLog(o.load.log).error?.split('\n').pop() ?? String(o.load.errno) };
-    let bad: Verdict | undefined;
     try {
-      this.each(o.runner, (key, obs, packet) => {
-        if (!bad && this.expected.get(key) !== obs) bad = { ok: false, stage: 'kernel-tests', reason: `test ${key} differs`, counterexample: packet };
-      });
+      for (const g of this.tests) {
+        for (const packet of g.packets) {
+          const want = this.expect(g, packet);
+          if (KernelOracle.observe(o.runner, g, packet) !== want) {
+            return { ok: false, stage: 'kernel-tests', reason: `test ${this.key(g, packet).slice(0, 40)}… differs`, counterexample: packet };
+          }
+        }
+      }
     } finally {
       o.runner.close();
     }
-    return bad ?? { ok: true, how: 'kernel verifier + kernel test_run' };
+    return { ok: true, how: 'kernel verifier + kernel test_run' };
   }
 
   close(): void {

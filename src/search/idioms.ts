@@ -1,0 +1,122 @@
+// Idiom proposals: rewrites a compiler misses and a purely random walk rarely finds, because
+// every intermediate step breaks the tests (K2 reaches some after tens of seconds, some never).
+// Each is only a proposal: the chain still runs the tests, the verifier model, Z3 and the kernel
+// on it, so an idiom that is wrong at one place (a register still live, a constant that does not
+// hold on every path) is simply refused there.
+//
+//   load-modify-store   rA = *(u64 *)(rB + o); rA += X; *(u64 *)(rB + o) = rA
+//                     → rA = X; lock *(u64 *)(rB + o) += rA            (also u32 / w-registers)
+//   constant store      rA = K … *(uS *)(rB + o) = rA  →  … *(uS *)(rB + o) = K
+//   store merge         *(uS *)(rB + o) = K; *(uS *)(rB + o + S) = K'  →  *(u2S *)(rB + o) = K'K
+//   load merge          wA = *(uS *)(rB + o); wC = *(uS *)(rB + o + S); rC <<= 8S; rC |= rA
+//                     → wC = *(u2S *)(rB + o)                           (little-endian)
+import type { Op, Size } from '../isa/op.ts';
+import type { Slot } from './proposals.ts';
+
+type Change = [number, Slot];
+type Mem = Extract<Op, { kind: 'ldx' | 'st' | 'stx' }>;
+
+/** The live (non-deleted) slots after `pc` in the same straight-line run, up to `n` of them. */
+function following(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number, n: number): number[] {
+  const out: number[] = [];
+  for (let i = pc + 1; out.length < n && straight.has(i); i++) if (slots[i]) out.push(i);
+  return out;
+}
+
+/** The live slots before `pc` in the same straight-line run, nearest first. */
+function preceding(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): number[] {
+  const out: number[] = [];
+  for (let i = pc - 1; straight.has(i); i--) if (slots[i]) out.push(i);
+  return out;
+}
+
+const writesReg = (op: Op, r: number): boolean =>
+  (op.kind === 'alu' || op.kind === 'end' || op.kind === 'ldx') && op.dst === r;
+
+function loadModifyStore(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
+  const ld = slots[pc];
+  if (!ld || ld.kind !== 'ldx' || ld.signed || (ld.size !== 4 && ld.size !== 8)) return null;
+  const [p1, p2] = following(slots, straight, pc, 2);
+  const add = slots[p1], st = slots[p2];
+  if (!add || add.kind !== 'alu' || add.op !== 'add' || add.dst !== ld.dst || add.width !== (ld.size === 8 ? 64 : 32)) return null;
+  if (!st || st.kind !== 'stx' || st.dst !== ld.src || st.off !== ld.off || st.size !== ld.size || st.src !== ld.dst) return null;
+  if ('reg' in add.src && add.src.reg === ld.dst) return null;
+  const size = ld.size;
+  if ('reg' in add.src) {
+    return [[pc, null], [p1, null], [p2, { kind: 'atomic', size, op: 'add', fetch: false, dst: st.dst, src: add.src.reg, off: st.off }]];
+  }
+  const mov: Op = { kind: 'alu', op: 'mov', width: 64, dst: ld.dst, src: { imm: add.src.imm } };
+  return [[pc, mov], [p1, null], [p2, { kind: 'atomic', size, op: 'add', fetch: false, dst: st.dst, src: ld.dst, off: st.off }]];
+}
+
+function constantStore(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
+  const st = slots[pc];
+  if (!st || st.kind !== 'stx') return null;
+  for (const q of preceding(slots, straight, pc)) {
+    const o = slots[q]!;
+    if (o.kind === 'alu' && o.op === 'mov' && o.dst === st.src && 'imm' in o.src) {
+      return [[pc, { kind: 'st', size: st.size, dst: st.dst, off: st.off, imm: o.src.imm }]];
+    }
+    if (writesReg(o, st.src)) return null;
+  }
+  return null;
+}
+
+/** The stored constant of a store, when it is one (an `st`, or an `stx` of a register set by `mov imm` just before). */
+function storedConstant(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): bigint | null {
+  const s = slots[pc];
+  if (!s) return null;
+  if (s.kind === 'st') return BigInt.asUintN(s.size * 8, BigInt(s.imm));
+  const c = s.kind === 'stx' ? constantStore(slots, straight, pc) : null;
+  const st = c?.[0][1];
+  return st && st.kind === 'st' ? BigInt.asUintN(st.size * 8, BigInt(st.imm)) : null;
+}
+
+function storeMerge(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
+  const a = slots[pc];
+  if (!a || (a.kind !== 'st' && a.kind !== 'stx') || a.size === 8) return null;
+  const [q] = following(slots, straight, pc, 1);
+  const b = slots[q];
+  if (!b || (b.kind !== 'st' && b.kind !== 'stx') || b.size !== a.size || b.dst !== a.dst || Math.abs(b.off - a.off) !== a.size) return null;
+  const ka = storedConstant(slots, straight, pc), kb = storedConstant(slots, straight, q);
+  if (ka === null || kb === null) return null;
+  const s = a.size, bits = BigInt(s * 8);
+  const [lo, hi] = a.off < b.off ? [ka, kb] : [kb, ka];
+  const value = (hi << bits) | lo;
+  const size = (s * 2) as Size;
+  // st's immediate is 32 bits, sign-extended to the store's width
+  if (BigInt.asUintN(size * 8, BigInt.asIntN(32, value)) !== value) return null;
+  return [[pc, { kind: 'st', size, dst: a.dst, off: Math.min(a.off, b.off), imm: Number(BigInt.asIntN(32, value)) }], [q, null]];
+}
+
+function loadMerge(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
+  const a = slots[pc];
+  if (!a || a.kind !== 'ldx' || a.signed || a.size === 8) return null;
+  const [p1, p2, p3] = following(slots, straight, pc, 3);
+  const b = slots[p1], sh = slots[p2], or = slots[p3];
+  if (!b || b.kind !== 'ldx' || b.signed || b.size !== a.size || b.src !== a.src || b.dst === a.src) return null;
+  const lowFirst = b.off === a.off + a.size;
+  if (!lowFirst && a.off !== b.off + a.size) return null;
+  const [low, high] = lowFirst ? [a, b] : [b, a];
+  if (!sh || sh.kind !== 'alu' || sh.op !== 'lsh' || sh.dst !== high.dst || !('imm' in sh.src) || sh.src.imm !== a.size * 8) return null;
+  if (!or || or.kind !== 'alu' || or.op !== 'or' || or.dst !== high.dst || !('reg' in or.src) || or.src.reg !== low.dst) return null;
+  const wide: Mem = { kind: 'ldx', size: (a.size * 2) as Size, signed: false, dst: high.dst, src: a.src, off: low.off };
+  return [[pc, wide], [p1, null], [p2, null], [p3, null]];
+}
+
+const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge];
+
+/**
+ * An idiom rewrite at a place of the candidate chosen uniformly among those where one applies,
+ * or null when none does. `straight` holds the slots the search may change.
+ */
+export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number): Change[] | null {
+  const found: Change[][] = [];
+  for (const pc of mutable) {
+    for (const idiom of IDIOMS) {
+      const c = idiom(slots, straight, pc);
+      if (c) found.push(c);
+    }
+  }
+  return found.length ? found[Math.floor(rand() * found.length)] : null;
+}
