@@ -7,7 +7,9 @@ import { readObject } from '../isa/object.ts';
 import { optimize, KernelOracle } from '../search/optimize.ts';
 import { perf } from '../search/cost.ts';
 import { writeOptimized, relink } from '../search/output.ts';
+import { proveEquivalent } from '../search/prove.ts';
 import { toOps } from '../isa/op.ts';
+import { availableParallelism } from 'node:os';
 
 function duration(s: string | undefined): number {
   if (s === undefined) return 60_000;
@@ -20,23 +22,28 @@ function duration(s: string | undefined): number {
 export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
-  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--objective size|latency] [--json]
+  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--chains N]
+                         [--iterations N] [--objective size|latency] [--json]
 
-Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions:
-candidates run on ~32 test inputs in the interpreter; a register-definedness pre-filter
-rejects unsafe ones before any test; every improvement must pass the kernel verifier and agree
-with the original under the kernel's BPF_PROG_TEST_RUN on all tests. Deleted instructions are
-really removed (jumps, relocations, symbols and .BTF.ext fixed), never padded with 'goto +0'.
-The written object is read back and checked again; a result that fails any check is not
-written (OUT.o then gets the unchanged input, and the reason is printed).
+Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
+with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
+Candidates pass two cheap pre-filters (registers read before any path defines them; ALU the
+kernel forbids on pointers), then run on ~60 test inputs in the interpreter (frames truncated
+on both sides of each bounds check among them). A new best must pass the verifier model, Z3
+equivalence and, when the kernel is there, the kernel verifier and BPF_PROG_TEST_RUN on every
+test. Deleted instructions are really removed (jumps, relocations, symbols and .BTF.ext fixed),
+never padded with 'goto +0'. The written object is read back and checked again; a result that
+fails any check is not written (OUT.o then gets the unchanged input, and the reason is printed).
 
   -o, --output OUT    where to write the object (required)
   --section S         program or section (default: the first program)
   --budget T          search time (default 60s; 500ms, 10s, 2m)
-  --seed N            random seed (default 1): same seed, same search
+  --seed N            random seed (default 1): chain i uses seed + i
+  --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
+  --iterations N      stop each chain after N candidates: with a seed, the search is repeatable
   --objective O       size (instruction count, default) or latency (estimated cycles)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -47,6 +54,14 @@ written (OUT.o then gets the unchanged input, and the reason is printed).
     const seedText = str(args, 'seed') ?? '1';
     if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed takes a non-negative integer, not '${seedText}'`);
     const budgetMs = duration(str(args, 'budget'));
+    const count = (name: string, dflt: number): number => {
+      const text = str(args, name);
+      if (text === undefined) return dflt;
+      if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--${name} takes a positive integer, not '${text}'`);
+      return Number(text);
+    };
+    const chains = count('chains', Math.min(2, availableParallelism()));
+    const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     let bytes: Uint8Array;
     let obj;
     let program;
@@ -59,7 +74,7 @@ written (OUT.o then gets the unchanged input, and the reason is printed).
     }
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
-      budgetMs, seed: Number(seedText), objective,
+      budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
       onProgress: (s) => {
         if (!tty) return;
         const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -89,11 +104,10 @@ written (OUT.o then gets the unchanged input, and the reason is printed).
       }
       let z = 'Z3 not run';
       if (v.ok) {
-        const { programEquiv } = await import('../smt/equiv.ts');
-        const eq = await programEquiv(program, again, { timeoutMs: 60_000 });
-        if (eq.equal === false) v = { ok: false, stage: 'z3', reason: 'the written program is not equivalent' };
-        else if (eq.equal === null && typeof oracle === 'string') v = { ok: false, stage: 'z3', reason: `no proof of equivalence (${eq.unknown}) and no kernel to test with` };
-        z = eq.equal ? 'Z3 proved the written program equivalent' : `Z3 could not decide (${eq.equal === null ? eq.unknown : ''})`;
+        // the same proof the search required, on the object as written
+        const proof = await proveEquivalent(program, again.insns, r.slots, r.deleted, 60_000);
+        if (!proof.ok) v = { ok: false, stage: proof.stage, reason: `the written program: ${proof.reason}` };
+        z = proof.ok ? `${proof.how} of the written program` : proof.reason;
       }
       if (v.ok) {
         written = candidate;
@@ -110,14 +124,22 @@ written (OUT.o then gets the unchanged input, and the reason is printed).
       latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
       seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
       iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
-      rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation, validation: note,
+      chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
+      z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
     };
     void after;
     if (flag(args, 'json')) console.log(JSON.stringify(summary));
     else {
-      console.log(`${program.name} (${program.section}): ${summary.insnsBefore} -> ${summary.insnsAfter} instructions, est. latency ${summary.latencyBefore} -> ${summary.latencyAfter}`);
-      console.log(`search: ${summary.seconds}s, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
+      const rows: [string, string, string][] = [
+        ['', 'before', 'after'],
+        ['instructions', String(summary.insnsBefore), String(summary.insnsAfter)],
+        ['est. latency', String(summary.latencyBefore), String(summary.latencyAfter)],
+      ];
+      console.log(`${program.name} (${program.section})`);
+      for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
+      console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
       console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
+      console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
       console.log(`validated by: ${note}`);
       console.log(`wrote ${out}`);
     }

@@ -23,7 +23,7 @@ export interface ChainOptions {
   we?: number;
   wp?: number;
   /** Validate an improvement (safety, equivalence): resolves ok, or a reason and maybe a counterexample packet. */
-  validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }>;
+  validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }>;
   onProgress?: (s: ChainStats) => void;
   /** Receives the test suite once it is built (for the final checks). */
   onTests?: (tests: readonly TestGroup[]) => void;
@@ -38,8 +38,9 @@ export interface ChainStats {
   bestPerf: number;
   originalPerf: number;
   elapsedMs: number;
-  /** Time of the last improvement. */
+  /** Time of the last improvement, and the candidate number it came at (deterministic). */
   bestAtMs: number;
+  bestAtIteration: number;
   validatedBy: string[];
 }
 
@@ -102,7 +103,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const originalPerf = perf(original, original, opts.objective);
   let curCost = wp * originalPerf;
   let best = { slots: original.slice(), perf: originalPerf };
-  const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, validatedBy: [] };
+  const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
   const model = new Incremental(program);
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
@@ -172,7 +173,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       return false;
     }
     if (opts.validate) {
-      const v = await opts.validate(m.insns, m.deleted, tests);
+      const v = await opts.validate(m.insns, m.deleted, tests, cand);
       if (!v.ok) {
         failed.add(key);
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
@@ -184,6 +185,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     best = { slots: cand, perf: p };
     stats.bestPerf = p;
     stats.bestAtMs = performance.now() - t0;
+    stats.bestAtIteration = stats.iterations;
     return true;
   }
 

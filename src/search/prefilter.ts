@@ -4,10 +4,10 @@
 import { toOps, jumpTarget, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 
-/** Registers an instruction reads, as a bit set. */
 const r = (n: number): number => 1 << n;
 
-function reads(op: Op): number {
+/** Registers an instruction reads, as a bit set (a call's arguments are not counted). */
+export function reads(op: Op): number {
   switch (op.kind) {
     case 'alu':
       if (op.op === 'mov' || op.op === 'movsx') return 'reg' in op.src ? r(op.src.reg) : 0;
@@ -26,7 +26,7 @@ function reads(op: Op): number {
 }
 
 /** Registers an instruction defines. */
-function writes(op: Op): number {
+export function writes(op: Op): number {
   switch (op.kind) {
     case 'alu': case 'end': case 'ldx': case 'lddw': return 1 << op.dst;
     case 'atomic': return op.fetch ? (op.op === 'cmpxchg' ? 1 : 1 << op.src) : 0;

@@ -12,18 +12,23 @@ import { jumpTarget, type Op } from '../isa/op.ts';
 import type { ProgType } from '../isa/program.ts';
 import { ctxAccess } from '../verifier/ctx.ts';
 
-const U = 0; // unknown (not initialised, or differs between paths, or unknown after a load)
-const SCALAR = 1;
-const CTX = 2;
-const PKT = 3; // packet or packet meta: + and - with scalars allowed
-const PKT_END = 4;
-const STACK = 5;
-const MAP_PTR = 6;
+export const U = 0; // unknown (not initialised, or differs between paths, or unknown after a load)
+export const SCALAR = 1;
+export const CTX = 2;
+export const PKT = 3; // packet or packet meta: + and - with scalars allowed
+export const PKT_END = 4;
+export const STACK = 5;
+/** MAP_PTR + m: map m itself (lddw of a map); MAP_VALUE + m: a value of map m (or null). */
+export const MAP_PTR = 16;
+export const MAP_VALUE = 128;
 const NREG = 11;
 
 const isPtr = (k: number): boolean => k >= CTX;
+const isMapPtr = (k: number): boolean => k >= MAP_PTR && k < MAP_VALUE;
 /** Kinds that allow no arithmetic at all. */
-const frozen = (k: number): boolean => k === PKT_END || k === MAP_PTR;
+const frozen = (k: number): boolean => k === PKT_END || isMapPtr(k);
+/** Where a lookup's r0 points, when r1 names a map (helper 1: map_lookup_elem). */
+const LOOKUP = 1;
 
 /** Kind a load from ctx yields for this program type. */
 function ctxLoadKind(type: ProgType, off: number, size: number): number {
@@ -73,15 +78,21 @@ function step(op: Op, k: Uint8Array, type: ProgType): boolean {
     case 'ldx':
       k[op.dst] = k[op.src] === CTX ? ctxLoadKind(type, op.off, op.size) : k[op.src] === PKT ? SCALAR : U;
       return false;
-    case 'lddw':
-      k[op.dst] = op.pseudo === 0 ? SCALAR : op.pseudo === 1 ? MAP_PTR : U;
+    case 'lddw': {
+      // BPF_PSEUDO_MAP_FD / _IDX: the map; _VALUE / _IDX_VALUE: a pointer into its value
+      const m = op.lo;
+      k[op.dst] = op.pseudo === 0 ? SCALAR : (op.pseudo === 1 || op.pseudo === 5) && m < 100 ? MAP_PTR + m : (op.pseudo === 2 || op.pseudo === 6) && m < 100 ? MAP_VALUE + m : U;
       return false;
+    }
     case 'atomic':
       if (op.fetch) k[op.op === 'cmpxchg' ? 0 : op.src] = U;
       return false;
-    case 'call':
+    case 'call': {
+      const r0 = op.callKind === 'helper' && op.imm === LOOKUP && isMapPtr(k[1]) ? MAP_VALUE + (k[1] - MAP_PTR) : U;
       for (let r = 0; r <= 5; r++) k[r] = U;
+      k[0] = r0;
       return false;
+    }
     case 'ldabs': case 'ldind':
       for (let r = 0; r <= 5; r++) k[r] = U;
       k[0] = SCALAR;
@@ -92,11 +103,12 @@ function step(op: Op, k: Uint8Array, type: ProgType): boolean {
 }
 
 /**
- * The first slot (of the entry function, `end` slots) doing ALU the kernel forbids on a
- * register that holds a pointer on every path to it, or -1. Null slots are no-ops when
- * `deleted(pc)`, else the second half of an lddw.
+ * Forward analysis over the entry function (`end` slots): the kinds row of every reached slot
+ * (11 registers each; unreached slots stay U), and the first slot doing ALU the kernel forbids
+ * on a register that holds a pointer on every path to it (-1 if none). Null slots are no-ops
+ * when `deleted(pc)`, else the second half of an lddw.
  */
-export function firstPointerMisuseOps(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): number {
+export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): { rows: Uint8Array; misuse: number } {
   const rows = new Uint8Array(end * NREG);
   const seen = new Uint8Array(end);
   const cur = new Uint8Array(NREG);
@@ -139,5 +151,10 @@ export function firstPointerMisuseOps(ops: readonly (Op | null)[], end: number, 
       if (op.kind === 'jcond') flow(jumpTarget(op, pc));
     }
   }
-  return first;
+  return { rows, misuse: first };
+}
+
+/** The first slot misusing a pointer (see pointerKinds), or -1: the search's pre-filter. */
+export function firstPointerMisuseOps(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): number {
+  return pointerKinds(ops, end, type, deleted).misuse;
 }

@@ -56,6 +56,11 @@ export interface WindowOptions {
   argCount?: (id: number) => number;
   timeoutMs?: number;
   cache?: EquivCache | null;
+  /**
+   * Memory through a register of unknown type goes to one flat table (default true). Set it
+   * false when such a register might alias the stack or packet: the query is then undecided.
+   */
+  untypedAsMem?: boolean;
 }
 
 export interface ProgramOptions {
@@ -177,12 +182,12 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
   const t0 = now();
   const live = maskOf(o.liveOut);
   const cache = o.cache === undefined ? defaultCache : o.cache;
-  const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.progType ?? ''}`) : '';
+  const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${o.untypedAsMem === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.progType ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<WindowCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
   const ctx = await z3Context();
   const inp = makeInputs(ctx, o.maps ?? []);
-  const opts: ExecOptions = { progType: o.progType, argCount: o.argCount, untypedAsMem: true };
+  const opts: ExecOptions = { progType: o.progType, argCount: o.argCount, untypedAsMem: o.untypedAsMem !== false };
   const ex = new Exec(ctx, inp, opts);
   const regs = liveInRegs(ctx, inp, o.regTypes ?? {});
   let result: EquivResult<WindowCounterexample>;

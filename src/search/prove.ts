@@ -1,0 +1,125 @@
+// Z3 proof that a candidate computes what the original computes. First the whole program
+// (src/smt programEquiv: same r0, packet, maps and helper calls for every input). When Z3
+// cannot decide that (a loop, a helper without a model, a timeout), the changed windows
+// instead: the search changes only straight-line slots and keeps control flow, so if every
+// changed window, started from the same state, leaves the same values in every register live
+// after it (in the original or in the candidate) and the same memory and helper effects, the
+// two programs agree at every point on the registers either can still read — by induction
+// along any execution — hence on everything observable.
+//
+// Window typing: a register's type at a window's start comes from the pointer-kind analysis
+// (ctx, packet, stack, map value); memory through a register of unknown kind makes the window
+// undecided instead of being guessed, since it might alias the stack or the packet.
+import type { Insn } from '../isa/insn.ts';
+import { toOps, jumpTarget, type Op } from '../isa/op.ts';
+import type { Program } from '../isa/program.ts';
+import { programEquiv, windowEquiv, type RegType } from '../smt/equiv.ts';
+import { reads, writes } from './prefilter.ts';
+import { pointerKinds, CTX, PKT, STACK, MAP_VALUE } from './ptrkinds.ts';
+import type { Slot } from './proposals.ts';
+
+export type Proof =
+  | { ok: true; how: string }
+  | { ok: false; stage: 'z3' | 'z3-unknown'; reason: string; counterexample?: Uint8Array };
+
+const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
+const ALL_ARGS = 0b111110;
+const CALL_DEFS = 0b111111;
+
+/** Registers live before each slot (bit sets), with deleted (null, non-lddw) slots as no-ops. */
+export function liveness(ops: readonly Slot[], end: number, isDeleted: (pc: number) => boolean): Int32Array {
+  const live = new Int32Array(end + 1);
+  const succ = (pc: number): number[] => {
+    const op = ops[pc];
+    if (!op) return isDeleted(pc) ? [pc + 1] : [];
+    if (op.kind === 'exit') return [];
+    if (op.kind === 'ja') return [jumpTarget(op, pc)];
+    const next = pc + (op.kind === 'lddw' ? 2 : 1);
+    return op.kind === 'jcond' ? [next, jumpTarget(op, pc)] : [next];
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let pc = end - 1; pc >= 0; pc--) {
+      const op = ops[pc];
+      let out = 0;
+      for (const s of succ(pc)) if (s >= 0 && s < end) out |= live[s];
+      let use = 0, def = 0;
+      if (op) {
+        if (op.kind === 'call') {
+          use = ALL_ARGS;
+          def = CALL_DEFS;
+        } else {
+          use = reads(op);
+          def = writes(op);
+        }
+      }
+      const inn = use | (out & ~def) | (1 << 10);
+      if (inn !== live[pc]) {
+        live[pc] = inn;
+        changed = true;
+      }
+    }
+  }
+  return live;
+}
+
+/** Maximal runs of straight-line slots, not entered in the middle, that contain a change. */
+export function changedWindows(orig: readonly Slot[], cand: readonly Slot[], end: number): [number, number][] {
+  const targets = new Set<number>();
+  for (let pc = 0; pc < end; pc++) {
+    const op = orig[pc];
+    if (op && (op.kind === 'ja' || op.kind === 'jcond')) targets.add(jumpTarget(op, pc));
+  }
+  const straight = (pc: number): boolean => !!orig[pc] && STRAIGHT.has(orig[pc]!.kind);
+  const same = (pc: number): boolean => JSON.stringify(orig[pc]) === JSON.stringify(cand[pc]);
+  const out: [number, number][] = [];
+  for (let pc = 0; pc < end;) {
+    if (!straight(pc)) {
+      pc++;
+      continue;
+    }
+    let b = pc + 1;
+    while (b < end && straight(b) && !targets.has(b)) b++;
+    let changed = false;
+    for (let i = pc; i < b; i++) if (!same(i)) changed = true;
+    if (changed) out.push([pc, b]);
+    pc = b;
+  }
+  return out;
+}
+
+function regTypeOf(kind: number): RegType | undefined {
+  if (kind === CTX) return 'ctx';
+  if (kind === PKT) return 'pkt';
+  if (kind === STACK) return 'stack';
+  if (kind >= MAP_VALUE) return { map: kind - MAP_VALUE };
+  return undefined; // scalar or unknown: scalar, and memory through it is refused
+}
+
+/** Prove the candidate (slots over the original's, null = deleted where `deleted`) equivalent. */
+export async function proveEquivalent(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs = 20_000): Promise<Proof> {
+  const whole = await programEquiv(program, insns, { timeoutMs });
+  if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
+  if (whole.equal === false) return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: whole.counterexample.packet };
+  const orig = toOps(program.insns);
+  const end = program.funcs[1]?.start ?? program.insns.length;
+  const isDel = (pc: number): boolean => deleted.has(pc);
+  const liveO = liveness(orig, end, () => false);
+  const liveC = liveness(slots, end, isDel);
+  const kinds = pointerKinds(orig, end, program.type, () => false).rows;
+  const windows = changedWindows(orig, slots, end);
+  for (const [a, b] of windows) {
+    const regTypes: Record<number, RegType> = {};
+    for (let r = 0; r < 10; r++) {
+      const t = regTypeOf(kinds[a * 11 + r]);
+      if (t) regTypes[r] = t;
+    }
+    const before = orig.slice(a, b).filter((o): o is Op => o !== null);
+    const after = slots.slice(a, b).filter((o): o is Op => o !== null);
+    const liveOut = (liveO[b] | liveC[b]) & 0x3ff;
+    const w = await windowEquiv(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
+    if (w.equal === false) return { ok: false, stage: 'z3', reason: `window ${a}-${b - 1} not equivalent` };
+    if (w.equal === null) return { ok: false, stage: 'z3-unknown', reason: `whole program: ${whole.unknown}; window ${a}-${b - 1}: ${w.unknown}` };
+  }
+  return { ok: true, how: `Z3 equivalence of ${windows.length} changed window${windows.length === 1 ? '' : 's'} (whole program: ${whole.unknown})` };
+}
