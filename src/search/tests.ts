@@ -105,12 +105,20 @@ function byteDistance(a: Uint8Array, b: Uint8Array): number {
 }
 
 /**
+ * What a fault (or a missing one) costs: as much as a few wrong bits. A candidate that reads
+ * past a bounds check faults only on the short test packets; a small cost lets the chain walk
+ * through such intermediate programs (the verifier model and Z3 judge every new best anyway),
+ * which is how it reaches wide loads and stores that replace byte-by-byte copies.
+ */
+const FAULT = 4;
+
+/**
  * Error of the vm's last run against the expected outcome, read straight from the machine:
- * bits of r0 that differ, bytes of packet and maps that differ; a fault counts as 64. A map the
+ * bits of r0 that differ, bytes of packet and maps that differ; a fault counts FAULT. A map the
  * run did not touch still holds its baseline, so it costs nothing when the original's did too.
  */
 function distance(vm: Vm, r: ReturnType<Vm['run']>, want: Outcome): number {
-  if (r.kind !== 'exit' || !want.ok) return (r.kind === 'exit') === want.ok ? 0 : 64;
+  if (r.kind !== 'exit' || !want.ok) return (r.kind === 'exit') === want.ok ? 0 : FAULT;
   let e = popcount32(r.r0lo ^ want.r0lo) + popcount32(r.r0hi ^ want.r0hi) + byteDistance(r.packet, want.packet);
   for (let k = 0; k < vm.maps.length; k++) {
     const m = vm.maps[k];
