@@ -4,13 +4,10 @@
 //
 // Each query here proves one part (var_off, u64, s64, u32 or s32 bounds) of `raw` contains the
 // concrete result; the zero extension, `unknown` and the sync stages have their own lemmas.
-import type { Bits } from '../src/bv/bits.ts';
 import { compute, computeNeg, safeToCompute, zext32To64, type ScalarAluOp } from '../src/domains/alu.ts';
-import { mulBounds, type Bounds } from '../src/domains/alu-arith.ts';
 import { LINUX_6_18, type KernelFlavor, markUnbounded, scalarEq, scalarContains, scalarUnknown, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
 import { collapseSingleValue, regBoundsSync } from '../src/domains/sync.ts';
 import { tnumContains, tnumMul } from '../src/domains/tnum.ts';
-import type { Property } from './runner.ts';
 import { concreteOp, stateOf, type D, type Get, type ScalarProperty } from './scalar.ts';
 
 export type AluOp = ScalarAluOp | 'neg';
@@ -146,36 +143,13 @@ export function mulVarOffIsTnumMul(): ScalarProperty {
 }
 
 // ---------------------------------------------------------------------------------------------
-// mul bounds on one ring, width-generic (the 64-bit query does not finish in z3-solver)
-
-/** Bounds named NAME.umin … NAME.smax on the ring. */
-const boundsOf = <V>(val: (n: string) => V, p: string): Bounds<V> => ({ umin: val(`${p}.umin`), umax: val(`${p}.umax`), smin: val(`${p}.smin`), smax: val(`${p}.smax`) });
-
-/**
- * scalar_min_max_mul on a ring of any width (the very `mulBounds` both halves run): x ∈ a,
- * y ∈ b ⇒ x·y ∈ mulBounds(a, b), the unsigned or the signed pair.
- */
-export function mulBoundsSound(kind: 'unsigned' | 'signed', f: <V, B>(r: Bits<V, B>, a: Bounds<V>, b: Bounds<V>) => Bounds<V> = mulBounds, label = 'scalar_min_max_mul'): Property {
-  return {
-    name: `${label} ${kind} bounds sound (ring)`,
-    claim<V, B>(r: Bits<V, B>, i: { val(n: string): V }): B {
-      const a = boundsOf(i.val, 'a'), b = boundsOf(i.val, 'b'), x = i.val('x'), y = i.val('y');
-      const inB = (s: Bounds<V>, v: V) => r.andB(r.ule(s.umin, v), r.ule(v, s.umax), r.sle(s.smin, v), r.sle(v, s.smax));
-      const m = f(r, a, b), p = r.mul(x, y);
-      const post = kind === 'unsigned' ? r.andB(r.ule(m.umin, p), r.ule(p, m.umax)) : r.andB(r.sle(m.smin, p), r.sle(p, m.smax));
-      return r.implies(r.andB(inB(a, x), inB(b, y)), post);
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // The catalogue
 
 export const ALU_OPS: readonly AluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg'];
 
 /**
- * Every query the ALU argument of proofs/SCALAR.md needs, except mul's bounds (ring-generic,
- * `mulBoundsJobs`) and mul's var_off (the tnum_mul induction, glued by `mulVarOffIsTnumMul`).
+ * Every query the ALU argument of proofs/SCALAR.md needs, except mul's bounds (proofs/scalar-mul.ts)
+ * and mul's var_off (the tnum_mul induction, glued by `mulVarOffIsTnumMul`).
  * add/sub: each bounds pair depends only on the same pair of the inputs (hypothesis narrowed,
  * which Z3 needs: the whole-state hypothesis takes 20–60 s per part). 64-bit shifts: proved
  * before the tnum_step collapse, plus the glue.
@@ -196,6 +170,3 @@ export function aluProperties(): ScalarProperty[] {
   }
   return out;
 }
-
-/** mul's bounds on one ring: the widths Z3 finishes (see proofs/SCALAR.md). */
-export const MUL_BOUNDS_WIDTHS: ReadonlyArray<['unsigned' | 'signed', number]> = [['unsigned', 8], ['unsigned', 12], ['signed', 8]];

@@ -5,7 +5,9 @@ import { arithmeticProperties, latticeProperties, mulProperties } from './tnum.t
 import { mulStepLemmas } from './tnum-mul.ts';
 import { carryWitnesses, optimalByWitness } from './tnum-optimal.ts';
 import { proveScalar, scalarProperties } from './scalar.ts';
-import { aluProperties, mulBoundsSound, MUL_BOUNDS_WIDTHS } from './scalar-alu.ts';
+import { aluProperties } from './scalar-alu.ts';
+import { mulBoundsAreMulBounds, mulBoundsSound, mulIntProperties, MUL_BOUNDS_WIDTHS } from './scalar-mul.ts';
+import { proveInt } from './int-runner.ts';
 import { branchProperties } from './branch.ts';
 
 export interface ProofJob {
@@ -30,6 +32,9 @@ export function catalogue(width = 64): ProofJob[] {
   jobs.push(tnumJob('tnum optimality', optimalByWitness('add', T.tnumAdd, (bv, x, y) => bv.add(x, y), carryWitnesses), 64));
   jobs.push(tnumJob('tnum optimality', optimalByWitness('sub', T.tnumSub, (bv, x, y) => bv.sub(x, y), carryWitnesses), 64));
   for (const p of [...scalarProperties(), ...aluProperties()]) jobs.push({ group: 'scalar', name: p.name, width: 64, run: (ms) => proveScalar(p, ms) });
+  const glue = mulBoundsAreMulBounds();
+  jobs.push({ group: 'scalar', name: glue.name, width: 64, run: (ms) => proveScalar(glue, ms) });
+  for (const [p, w] of mulIntProperties()) jobs.push({ group: 'scalar', name: p.name, width: w, run: (ms) => proveInt(p, w, ms) });
   for (const [kind, w] of MUL_BOUNDS_WIDTHS) {
     const p = mulBoundsSound(kind);
     jobs.push({ group: 'scalar', name: p.name, width: w, run: (ms) => prove(p, w, ms, `mulb_${kind}_${w}_`) });

@@ -15,7 +15,7 @@
 export interface Bits<V, B> {
   /** Width in bits: 8, 16, 32 or 64 (other widths are allowed for proofs). */
   readonly width: number;
-  /** 'concrete' or 'z3'. */
+  /** 'concrete', 'z3', 'z3int' (exact integer model, proofs only), … */
   readonly backend: string;
 
   /** Constant from a bigint (taken modulo 2^width; negative values wrap). */
@@ -43,6 +43,14 @@ export interface Bits<V, B> {
   shlN(a: V, n: number): V;
   lshrN(a: V, n: number): V;
   ashrN(a: V, n: number): V;
+
+  /**
+   * check_mul_overflow on the ring's unsigned type: the true product of the unsigned readings is
+   * ≥ 2^width. Optional: a backend without it gets the division test of alu-arith.ts (same truth).
+   */
+  umulOverflows?(a: V, b: V): B;
+  /** check_mul_overflow on the signed type: the true product of the signed readings is outside [−2^(w−1), 2^(w−1)). Optional, as above. */
+  smulOverflows?(a: V, b: V): B;
 
   eq(a: V, b: V): B;
   ne(a: V, b: V): B;

@@ -47,6 +47,8 @@ function makeConcrete(width: number): Bits<bigint, boolean> {
     shlN: (a, n) => (n >= width ? 0n : (a << BigInt(n)) & MASK),
     lshrN: (a, n) => (n >= width ? 0n : a >> BigInt(n)),
     ashrN: (a, n) => wrap(signed(a) >> BigInt(Math.min(n, width - 1))),
+    umulOverflows: (a, b) => a * b > MASK,
+    smulOverflows: (a, b) => { const p = signed(a) * signed(b); return p < -SIGN || p >= SIGN; },
     eq: (a, b) => a === b,
     ne: (a, b) => a !== b,
     ult: (a, b) => a < b,

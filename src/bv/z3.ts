@@ -62,6 +62,9 @@ function makeZ3(ctx: Z3Ctx, width: number): Bits<Z3BV, Z3Bool> {
     shlN: (a, n) => (n === 0 ? a : a.shl(amount(n))),
     lshrN: (a, n) => (n === 0 ? a : a.lshr(amount(n))),
     ashrN: (a, n) => (n === 0 ? a : a.shr(amount(n))),
+    // Z3's bvumul_noovfl / bvsmul_noovfl / bvsmul_noudfl: "the exact product fits"
+    umulOverflows: (a, b) => a.mulNoOverflow(b, false).not(),
+    smulOverflows: (a, b) => ctx.Or(a.mulNoOverflow(b, true).not(), a.mulNoUnderflow(b).not()),
     eq: (a, b) => a.eq(b),
     ne: (a, b) => a.neq(b),
     ult: (a, b) => a.ult(b),

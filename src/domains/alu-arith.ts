@@ -33,16 +33,20 @@ export const saddOvf = <V, B>(r: Bits<V, B>, a: V, b: V): B => xorB(r, r.slt(r.a
 export const usubOvf = <V, B>(r: Bits<V, B>, a: V, b: V): B => r.ult(a, b);
 /** a - b overflows as signed. */
 export const ssubOvf = <V, B>(r: Bits<V, B>, a: V, b: V): B => xorB(r, r.sgt(r.sub(a, b), a), r.slt(b, r.zero));
-/** a · b does not fit unsigned: a ≠ 0 and (a·b)/a ≠ b. */
-export const umulOvf = <V, B>(r: Bits<V, B>, a: V, b: V): B => r.andB(r.ne(a, r.zero), r.ne(r.udiv(r.mul(a, b), a), b));
-/** a · b does not fit signed: the magnitude product overflows, or exceeds 2^(w-1) (-1 if positive). */
-export function smulOvf<V, B>(r: Bits<V, B>, a: V, b: V): B {
+/** a · b does not fit unsigned, by division: a ≠ 0 and (a·b)/a ≠ b (for rings without the primitive). */
+export const umulOvfByDiv = <V, B>(r: Bits<V, B>, a: V, b: V): B => r.andB(r.ne(a, r.zero), r.ne(r.udiv(r.mul(a, b), a), b));
+/** a · b does not fit signed, by division: the magnitude product overflows, or exceeds 2^(w-1) (-1 if positive). */
+export function smulOvfByDiv<V, B>(r: Bits<V, B>, a: V, b: V): B {
   const na = r.slt(a, r.zero), nb = r.slt(b, r.zero);
   const ua = r.ite(na, r.neg(a), a), ub = r.ite(nb, r.neg(b), b);
   const m = r.mul(ua, ub);
   const limit = r.ite(xorB(r, na, nb), sMin(r), sMax(r));
-  return r.orB(umulOvf(r, ua, ub), r.ugt(m, limit));
+  return r.orB(umulOvfByDiv(r, ua, ub), r.ugt(m, limit));
 }
+/** check_mul_overflow, unsigned: the true product a·b ≥ 2^w (the ring's primitive when it has one). */
+export const umulOvf = <V, B>(r: Bits<V, B>, a: V, b: V): B => (r.umulOverflows ? r.umulOverflows(a, b) : umulOvfByDiv(r, a, b));
+/** check_mul_overflow, signed: the true product of the signed readings is outside [S_MIN, S_MAX]. */
+export const smulOvf = <V, B>(r: Bits<V, B>, a: V, b: V): B => (r.smulOverflows ? r.smulOverflows(a, b) : smulOvfByDiv(r, a, b));
 
 // ---------------------------------------------------------------------------------------------
 // add / sub / mul on one ring

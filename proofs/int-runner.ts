@@ -1,0 +1,67 @@
+// Proof runner for the exact integer model (src/bv/z3int.ts): the claim is built over Z3 Int
+// terms, every ring input is constrained to [0, 2^w), and the negation is checked with Z3's
+// nonlinear integer arithmetic: UNSAT = proved. A model is a counterexample; the property's
+// concrete form is evaluated on it (bigints, concrete backend) to show that it really fails.
+import type { Bits } from '../src/bv/bits.ts';
+import { z3Context, type Z3Ctx } from '../src/bv/z3.ts';
+import { z3IntBits, z3IntRange, z3IntSigned, type Z3Int, type Z3IntBool } from '../src/bv/z3int.ts';
+import type { ProofResult } from './runner.ts';
+
+/** What an integer-model claim is built with. */
+export interface IntModel {
+  readonly ctx: Z3Ctx;
+  readonly width: number;
+  /** The ring of width-bit values as exact integers: the backend the domain code runs on. */
+  readonly r: Bits<Z3Int, Z3IntBool>;
+  /** The signed reading of a ring value (the very term the ring's signed comparisons use). */
+  sg(v: Z3Int): Z3Int;
+}
+
+export interface IntProperty {
+  readonly name: string;
+  /** 'ring': every input is a width-bit value in [0, 2^w); 'int': inputs are unbounded integers. */
+  readonly inputs: 'ring' | 'int';
+  claim(m: IntModel, val: (name: string) => Z3Int): Z3IntBool;
+  /** The same claim on concrete inputs (missing names read as 0), to replay a counterexample. */
+  concrete(width: number, values: Record<string, bigint>): boolean;
+}
+
+let counter = 0;
+
+/** Prove `p` at `width` within `timeoutMs`; `prefix` names its variables. */
+export async function proveInt(p: IntProperty, width: number, timeoutMs = 60_000, prefix = `i${counter++}_`): Promise<ProofResult> {
+  const ctx = await z3Context();
+  const m: IntModel = { ctx, width, r: z3IntBits(ctx, width), sg: (v) => z3IntSigned(ctx, width, v) };
+  const vars = new Map<string, Z3Int>();
+  const val = (name: string): Z3Int => {
+    let v = vars.get(name);
+    if (!v) vars.set(name, (v = ctx.Int.const(`${prefix}${name}`)));
+    return v;
+  };
+  const t0 = performance.now();
+  const claim = p.claim(m, val);
+  const solver = new ctx.Solver();
+  solver.set('timeout', timeoutMs);
+  if (p.inputs === 'ring') for (const v of vars.values()) solver.add(z3IntRange(ctx, width, v));
+  solver.add(claim.not());
+  const sat = await solver.check();
+  const ms = Math.round(performance.now() - t0);
+  const base = { name: p.name, width, ms };
+  try {
+    if (sat === 'unsat') return { ...base, result: 'proved' };
+    if (sat === 'unknown') {
+      const reason = solver.reasonUnknown();
+      return { ...base, result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
+    }
+    const model = solver.model();
+    const counterexample: Record<string, bigint> = {};
+    for (const [name, v] of vars) {
+      const x = model.eval(v, true);
+      if (!ctx.isIntVal(x)) throw new Error(`model value of ${name} is not an integer: ${x.toString()}`);
+      counterexample[name] = x.value();
+    }
+    return { ...base, result: 'counterexample', counterexample, replayed: p.concrete(width, counterexample) };
+  } finally {
+    solver.release();
+  }
+}

@@ -1,0 +1,65 @@
+// mul's bounds at 32 and 64 bits in the exact integer model (proofs/scalar-mul.ts, SCALAR.md): the
+// lemmas and the four main queries, and deliberately broken variants of scalar_min_max_mul that
+// must get a counterexample which fails again when replayed with the concrete backend.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Bits } from '../../src/bv/bits.ts';
+import { umulOvf, smulOvf, type Bounds } from '../../src/domains/alu-arith.ts';
+import { smaxOf, sminOf, sMax, sMin } from '../../src/domains/scalar.ts';
+import { proveInt, type IntProperty } from '../../proofs/int-runner.ts';
+import { formatCounterexample, formatResult } from '../../proofs/runner.ts';
+import { proveScalar } from '../../proofs/scalar.ts';
+import { mulBoundsAreMulBounds, mulIntProperties, mulBoundsInt } from '../../proofs/scalar-mul.ts';
+
+const t = suite('proofs/scalar-mul');
+
+for (const [p, w] of mulIntProperties()) {
+  t(`proves ${p.name} (${w} bits)`, async () => {
+    const r = await proveInt(p, w, 60_000);
+    assert.is(r.result, 'proved', formatResult(r));
+  });
+}
+
+t('proves the glue: raw mul bounds are mulBounds on each half', async () => {
+  const r = await proveScalar(mulBoundsAreMulBounds(), 60_000);
+  assert.is(r.result, 'proved', formatResult(r));
+});
+
+/** Signed bounds from two corners only (smin·smin, smax·smax), with their overflow checks. */
+function twoCorners<V, B>(r: Bits<V, B>, a: Bounds<V>, b: Bounds<V>): Bounds<V> {
+  const p0 = r.mul(a.smin, b.smin), p3 = r.mul(a.smax, b.smax);
+  const ovf = r.orB(smulOvf(r, a.smin, b.smin), smulOvf(r, a.smax, b.smax));
+  return { ...a, smin: r.ite(ovf, sMin(r), sminOf(r, p0, p3)), smax: r.ite(ovf, sMax(r), smaxOf(r, p0, p3)) };
+}
+
+/** Unsigned bounds [umin·umin, umax·umax] without the overflow check. */
+const noUnsignedCheck = <V, B>(r: Bits<V, B>, a: Bounds<V>, b: Bounds<V>): Bounds<V> => ({ ...a, umin: r.mul(a.umin, b.umin), umax: r.mul(a.umax, b.umax) });
+
+/** The four corners with their wrapped products but no signed overflow check. */
+function noSignedCheck<V, B>(r: Bits<V, B>, a: Bounds<V>, b: Bounds<V>): Bounds<V> {
+  const p = [r.mul(a.smin, b.smin), r.mul(a.smin, b.smax), r.mul(a.smax, b.smin), r.mul(a.smax, b.smax)];
+  return { ...a, smin: sminOf(r, sminOf(r, p[0], p[1]), sminOf(r, p[2], p[3])), smax: smaxOf(r, smaxOf(r, p[0], p[1]), smaxOf(r, p[2], p[3])) };
+}
+
+/** Unsigned bounds checking only umin·umin for overflow. */
+const onlyUminCheck = <V, B>(r: Bits<V, B>, a: Bounds<V>, b: Bounds<V>): Bounds<V> => {
+  const ovf = umulOvf(r, a.umin, b.umin);
+  return { ...a, umin: r.ite(ovf, r.zero, r.mul(a.umin, b.umin)), umax: r.ite(ovf, r.ones, r.mul(a.umax, b.umax)) };
+};
+
+const broken: [IntProperty, number][] = [
+  [mulBoundsInt('signed', 64, twoCorners, 'mul bounds from two corners'), 64],
+  [mulBoundsInt('signed', 32, noSignedCheck, 'mul bounds without the signed overflow check'), 32],
+  [mulBoundsInt('unsigned', 64, noUnsignedCheck, 'mul bounds without the unsigned overflow check'), 64],
+  [mulBoundsInt('unsigned', 32, onlyUminCheck, 'mul bounds checking only umin·umin'), 32],
+];
+for (const [p, w] of broken) {
+  t(`finds a real counterexample: ${p.name} (${w} bits)`, async () => {
+    const r = await proveInt(p, w, 60_000);
+    assert.is(r.result, 'counterexample', formatResult(r));
+    assert.is(r.replayed, false, `replay did not fail: ${formatCounterexample(r.counterexample!)}`);
+    console.log(`    ${formatResult(r)}`);
+  });
+}
+
+t.run();
