@@ -7,7 +7,7 @@ import type { Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import { perf, type Objective } from './cost.ts';
 import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
-import { addTest, evaluate, makeTests, type TestGroup } from './tests.ts';
+import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
 import { firstUndefinedReadOps } from './prefilter.ts';
 import { firstPointerMisuseOps } from './ptrkinds.ts';
@@ -22,8 +22,11 @@ export interface ChainOptions {
   /** Weights of the error and performance terms (K2: 0.5 and 1.5–5). */
   we?: number;
   wp?: number;
-  /** Validate an improvement (safety, equivalence): resolves ok, or a reason and maybe a counterexample packet. */
-  validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }>;
+  /**
+   * Validate an improvement (safety, equivalence): resolves ok, or a reason and maybe a
+   * counterexample (a packet or context, and map entries present before the run).
+   */
+  validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] }>;
   onProgress?: (s: ChainStats) => void;
   /** Receives the test suite once it is built (for the final checks). */
   onTests?: (tests: readonly TestGroup[]) => void;
@@ -114,8 +117,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   if (!mutable.length) return finish();
   let lastReport = t0;
   const maxIt = opts.maxIterations ?? Infinity;
-  while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt) {
-    for (let k = 0; k < 64 && stats.iterations < maxIt; k++) {
+  let outOfTime = false;
+  while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime) {
+    for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
       const changes = propose(ctx, current, original);
       const cand = current.slice();
@@ -140,9 +144,14 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (ev.error) stats.rejectedTests++;
       // a new best must be safe (verifier model) and validated before the chain may stand on it:
       // a refused one is a rejected move, so the chain does not wander among unsafe programs
-      if (ev.error === 0 && p < best.perf && !(await consider(cand, p))) {
-        revert(changes);
-        continue;
+      if (ev.error === 0 && p < best.perf) {
+        const better = await consider(cand, p);
+        // validation (Z3, the kernel) can take seconds: it counts against the budget too
+        outOfTime = performance.now() - t0 >= opts.budgetMs;
+        if (!better) {
+          revert(changes);
+          continue;
+        }
       }
       if (cost <= curCost || rand() < Math.pow(2, -(cost - curCost))) {
         for (const [pc, op] of changes) current[pc] = op;
@@ -177,7 +186,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (!v.ok) {
         failed.add(key);
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
-        if (v.counterexample) addTest(ref, tests, v.counterexample);
+        if (v.counterexample) addTest(ref, tests, v.counterexample, v.counterexampleMaps);
         return false;
       }
       stats.validatedBy.push(v.how);

@@ -7,7 +7,7 @@ import type { ChainStats } from './chain.ts';
 import { runChains } from './parallel.ts';
 import type { Objective } from './cost.ts';
 import { KernelOracle, type Verdict } from './validate.ts';
-import { proveEquivalent } from './prove.ts';
+import { proveEquivalent, type Proof } from './prove.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 
@@ -42,7 +42,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   // one kernel oracle per chain: each chain has its own tests
   const oracles = new Map<number, KernelOracle | string>();
   const z3Times: number[] = [];
-  const validate = async (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]): Promise<Verdict | { ok: false; stage: string; reason: string; counterexample?: Uint8Array }> => {
+  const validate = async (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]): Promise<Verdict | Proof> => {
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
     // without the kernel, the verifier model (already passed in the chain) stands in for it

@@ -17,10 +17,12 @@ import { programEquiv, windowEquiv, type RegType } from '../smt/equiv.ts';
 import { reads, writes } from './prefilter.ts';
 import { pointerKinds, CTX, PKT, STACK, MAP_VALUE } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
+import type { MapPreset } from './tests.ts';
+import { ctxKind } from '../interp/context.ts';
 
 export type Proof =
   | { ok: true; how: string }
-  | { ok: false; stage: 'z3' | 'z3-unknown'; reason: string; counterexample?: Uint8Array };
+  | { ok: false; stage: 'z3' | 'z3-unknown'; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] };
 
 const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
 const ALL_ARGS = 0b111110;
@@ -100,7 +102,12 @@ function regTypeOf(kind: number): RegType | undefined {
 export async function proveEquivalent(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs = 20_000): Promise<Proof> {
   const whole = await programEquiv(program, insns, { timeoutMs });
   if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
-  if (whole.equal === false) return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: whole.counterexample.packet };
+  if (whole.equal === false) {
+    // the input that tells them apart becomes a test: the packet, or the context bytes
+    const cex = whole.counterexample;
+    const counterexampleMaps = cex.maps.filter((e) => e.present).map((e) => ({ map: e.map, key: e.key, value: e.value }));
+    return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: ctxKind(program.type) === 'raw' ? cex.ctx : cex.packet, counterexampleMaps };
+  }
   const orig = toOps(program.insns);
   const end = program.funcs[1]?.start ?? program.insns.length;
   const isDel = (pc: number): boolean => deleted.has(pc);

@@ -1,8 +1,10 @@
 // The optimizer's test suite: inputs (packets, map contents) with the original program's
 // outputs, and the error of a candidate against them (K2's error term).
 import type { Vm } from '../interp/index.ts';
-import type { Program } from '../isa/program.ts';
+import type { Program, ProgType } from '../isa/program.ts';
 import { corpusPackets, vlanPackets } from './packets.ts';
+import { ctxKind } from '../interp/context.ts';
+import { toOps } from '../isa/op.ts';
 
 export interface MapPreset {
   map: number;
@@ -18,6 +20,8 @@ export interface TestGroup {
   expected: Outcome[];
   /** Each test's number in its group (its poison pattern stays the same when tests move). */
   ids: number[];
+  /** The inputs are context bytes (kprobe, tracepoint…), not packets. */
+  asCtx?: boolean;
 }
 
 export interface Outcome {
@@ -88,7 +92,7 @@ function outcomes(vm: Vm, g: TestGroup): Outcome[] {
   prepareGroup(vm, g, true);
   const baseline = vm.maps.map((m) => mapContents(m).slice());
   return g.packets.map((packet, i) => {
-    const r = vm.run({ packet, poison: poisonOf(g.ids[i]) });
+    const r = vm.run(g.asCtx ? { ctx: packet, poison: poisonOf(g.ids[i]) } : { packet, poison: poisonOf(g.ids[i]) });
     if (r.kind !== 'exit') return { ok: false, r0lo: 0, r0hi: 0, packet: new Uint8Array(0), maps: [], atBaseline: [], changed: [] };
     const maps = vm.maps.map((m) => mapContents(m).slice());
     const changed = maps.map((b, k) => Int32Array.from(differences(b, baseline[k])));
@@ -148,7 +152,8 @@ export function evaluate(vm: Vm, groups: TestGroup[], limit = Infinity): Evaluat
     const g = groups[gi];
     prepareGroup(vm, g);
     for (let i = 0; i < g.packets.length; i++) {
-      const d = distance(vm, vm.run({ packet: g.packets[i], poison: poisonOf(g.ids[i]), borrow: true }), g.expected[i]);
+      const input = g.asCtx ? { ctx: g.packets[i], poison: poisonOf(g.ids[i]) } : { packet: g.packets[i], poison: poisonOf(g.ids[i]), borrow: true };
+      const d = distance(vm, vm.run(input), g.expected[i]);
       if (!d) continue;
       error += d;
       failing++;
@@ -174,8 +179,9 @@ export function makeTests(vm: Vm, program: Program, rand: () => number, count = 
     const n = 14 + Math.floor(rand() * 100);
     return Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
   };
+  const asCtx = ctxKind(program.type) === 'raw';
   const real = corpusPackets();
-  const packets = [...real.slice(0, Math.min(real.length, count - 4)), ...Array.from({ length: Math.max(4, count - real.length) }, packet)];
+  const packets = asCtx ? contexts(program, rand, count) : [...real.slice(0, Math.min(real.length, count - 4)), ...Array.from({ length: Math.max(4, count - real.length) }, packet)];
   // map states: empty; every small key holding 1 in each 32-bit field; small random fields
   const fill = (how: 'one' | 'small' | 'wide'): MapPreset[] => {
     const out: MapPreset[] = [];
@@ -199,10 +205,41 @@ export function makeTests(vm: Vm, program: Program, rand: () => number, count = 
     { presets: fill('small'), packets: packets.slice(2 * q, 3 * q), expected: [], ids: [] },
     { presets: fill('wide'), packets: packets.slice(3 * q), expected: [], ids: [] },
   ];
-  groups[0].packets.push(...boundaryPackets(vm, [...real, ...vlanPackets()], groups[0].packets));
-  for (const g of groups) g.ids = g.packets.map((_, i) => i);
+  if (!asCtx) groups[0].packets.push(...boundaryPackets(vm, [...real, ...vlanPackets()], groups[0].packets));
+  for (const g of groups) {
+    g.ids = g.packets.map((_, i) => i);
+    g.asCtx = asCtx;
+  }
   for (const g of groups) g.expected = outcomes(vm, g);
   return groups;
+}
+
+/** Context bytes per program type (kprobe: struct pt_regs on x86-64; others: 8 arguments). */
+const CTX_BYTES: Partial<Record<ProgType, number>> = { kprobe: 168, perf_event: 168 };
+
+/**
+ * Contexts for programs that read no packet: 8-byte fields drawn from 0, ±1, the program's own
+ * constants (so comparisons with them go both ways) and random values; one all-zero context.
+ */
+function contexts(program: Program, rand: () => number, count: number): Uint8Array[] {
+  const consts: bigint[] = [0n, 1n, -1n];
+  for (const o of toOps(program.insns)) {
+    if (o && (o.kind === 'alu' || o.kind === 'jcond') && 'imm' in o.src) consts.push(BigInt(o.src.imm));
+    if (o && o.kind === 'lddw' && o.pseudo === 0) consts.push(BigInt.asIntN(64, (BigInt(o.hi >>> 0) << 32n) | BigInt(o.lo >>> 0)));
+  }
+  const size = CTX_BYTES[program.type] ?? 64;
+  const out: Uint8Array[] = [new Uint8Array(size)];
+  while (out.length < count) {
+    const b = new Uint8Array(size);
+    const dv = new DataView(b.buffer);
+    for (let f = 0; f + 8 <= size; f += 8) {
+      const r = rand();
+      const v = r < 0.6 ? consts[Math.floor(rand() * consts.length)] : BigInt(Math.floor(rand() * 2 ** 32)) * BigInt(Math.floor(rand() * 2 ** 32));
+      dv.setBigUint64(f, BigInt.asUintN(64, v), true);
+    }
+    out.push(b);
+  }
+  return out;
 }
 
 /**
@@ -235,9 +272,23 @@ function boundaryPackets(vm: Vm, frames: Uint8Array[], have: Uint8Array[], max =
   return out.slice(0, max);
 }
 
-/** Add a test (e.g. a counterexample) and compute its expected outcome with the original. */
-export function addTest(vm: Vm, groups: TestGroup[], packet: Uint8Array): void {
-  const g = groups.find((x) => !x.presets.length) ?? groups[0];
+/**
+ * Add a test (e.g. a counterexample) and compute its expected outcome with the original. With
+ * map entries, it starts a group of its own with those entries present.
+ */
+export function addTest(vm: Vm, groups: TestGroup[], packet: Uint8Array, presets: MapPreset[] = []): void {
+  let g = groups.find((x) => !x.presets.length) ?? groups[0];
+  const ctxSize = g.asCtx ? g.packets[0]?.length ?? 0 : 0;
+  if (packet.length < ctxSize) {
+    // a context counterexample names only the bytes it read: the rest are zero
+    const full = new Uint8Array(ctxSize);
+    full.set(packet);
+    packet = full;
+  }
+  if (presets.length) {
+    g = { presets, packets: [], expected: [], ids: [], asCtx: g.asCtx };
+    groups.push(g);
+  }
   g.ids.push(g.packets.length);
   g.packets.push(packet);
   g.expected = outcomes(vm, g);

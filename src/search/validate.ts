@@ -71,7 +71,7 @@ export class KernelOracle {
       m.update(p.key, v);
     }
     const strides = runner.maps.map((m) => (isPerCpu(m.spec.type) ? (m.spec.valueSize + 7) & ~7 : 0));
-    return observe(runner.run({ data: packet }), strides);
+    return observe(runner.run(g.asCtx ? { ctx: packet } : { data: packet }), strides);
   }
 
   check(insns: Insn[]): Verdict {
