@@ -10,6 +10,9 @@
 //   store merge         *(uS *)(rB + o) = K; *(uS *)(rB + o + S) = K'  →  *(u2S *)(rB + o) = K'K
 //   load merge          wA = *(uS *)(rB + o); wC = *(uS *)(rB + o + S); rC <<= 8S; rC |= rA
 //                     → wC = *(u2S *)(rB + o)                           (little-endian)
+//   copy merge          wA = *(uS *)(rB + o); *(uS *)(rD + p) = wA;
+//                       wC = *(uS *)(rB + o ± S); *(uS *)(rD + p ± S) = wC
+//                     → wA = *(u2S *)(rB + min); *(u2S *)(rD + min') = wA
 import type { Op, Size } from '../isa/op.ts';
 import type { Slot } from './proposals.ts';
 
@@ -104,7 +107,31 @@ function loadMerge(slots: readonly Slot[], straight: ReadonlySet<number>, pc: nu
   return [[pc, wide], [p1, null], [p2, null], [p3, null]];
 }
 
-const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge];
+/** A load into a register followed (next live slot) by a store of that register. */
+function copyAt(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): { ld: Mem & { kind: 'ldx' }; st: Mem & { kind: 'stx' }; at: number[] } | null {
+  const ld = slots[pc];
+  if (!ld || ld.kind !== 'ldx' || ld.signed || ld.size === 8) return null;
+  const [q] = following(slots, straight, pc, 1);
+  const st = slots[q];
+  if (!st || st.kind !== 'stx' || st.src !== ld.dst || st.size !== ld.size) return null;
+  return { ld, st, at: [pc, q] };
+}
+
+function copyMerge(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
+  const a = copyAt(slots, straight, pc);
+  if (!a) return null;
+  const [next] = following(slots, straight, a.at[1], 1);
+  const b = next === undefined ? null : copyAt(slots, straight, next);
+  if (!b || b.ld.size !== a.ld.size || b.ld.src !== a.ld.src || b.st.dst !== a.st.dst) return null;
+  const s = a.ld.size, d = b.ld.off - a.ld.off;
+  if (Math.abs(d) !== s || b.st.off - a.st.off !== d) return null;
+  const size = (s * 2) as Size;
+  const ld: Mem = { ...a.ld, size, off: Math.min(a.ld.off, b.ld.off) };
+  const st: Mem = { ...a.st, size, off: Math.min(a.st.off, b.st.off) };
+  return [[a.at[0], ld], [a.at[1], st], [b.at[0], null], [b.at[1], null]];
+}
+
+const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge];
 
 /**
  * An idiom rewrite at a place of the candidate chosen uniformly among those where one applies,

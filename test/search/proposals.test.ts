@@ -41,6 +41,8 @@ const IDIOMS: [string, string, string[] | null][] = [
     ['*(u64 *)(r10 - 0x8) = 0x1', 'exit']],
   ['load merge (two bytes, shift, or)', 'w3 = *(u8 *)(r1 + 12)\nw4 = *(u8 *)(r1 + 13)\nr4 <<= 8\nr4 |= r3\nexit',
     ['w4 = *(u16 *)(r1 + 0xc)', 'exit']],
+  ['copy merge (two byte copies, descending)', 'w2 = *(u8 *)(r1 + 3)\n*(u8 *)(r1 + 9) = w2\nw2 = *(u8 *)(r1 + 2)\n*(u8 *)(r1 + 8) = w2\nexit',
+    ['w2 = *(u16 *)(r1 + 0x2)', '*(u16 *)(r1 + 0x8) = w2', 'exit']],
   ['no idiom: the store writes another place', 'r1 = *(u64 *)(r0 + 8)\nr1 += 1\n*(u64 *)(r0 + 16) = r1\nexit', null],
   ['no idiom: the shift is not the load width', 'w3 = *(u8 *)(r1 + 12)\nw4 = *(u8 *)(r1 + 13)\nr4 <<= 4\nr4 |= r3\nexit', null],
 ];
