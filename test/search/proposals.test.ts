@@ -69,6 +69,10 @@ const MISUSE: [string, string, number][] = [
   ['pkt_end - pkt is fine', 'r2 = *(u32 *)(r1 + 4)\nr3 = *(u32 *)(r1 + 0)\nr2 -= r3\nr0 = 0\nexit', -1],
   ['packet pointer + constant is fine', 'r3 = *(u32 *)(r1 + 0)\nr3 += 14\nr0 = 0\nexit', -1],
   ['scalar + pointer is fine', 'r2 = 8\nr2 += r10\nr0 = 0\nexit', -1],
+  ['leak: a pointer\'s low half as a number', 'w0 = w1\nexit', 0],
+  ['leak: a pointer returned', 'r0 = r10\nexit', 1],
+  ['leak: a pointer stored into the packet', 'r2 = *(u32 *)(r1 + 0)\n*(u64 *)(r2 + 0) = r10\nr0 = 0\nexit', 1],
+  ['spilling a pointer to the stack is fine', '*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit', -1],
   ['a pointer on one path only is not held against it', 'r2 = 1\nif r1 == 0 goto +1\nr2 = r10\nr2 &= 3\nr0 = 0\nexit', -1],
 ];
 
