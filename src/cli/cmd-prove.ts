@@ -3,6 +3,9 @@ import type { Command } from './args.ts';
 import { flag, intOpt, str } from './args.ts';
 import { UsageError } from './errors.ts';
 import { writeAtomic } from './io.ts';
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import type { ProofResult } from '../../proofs/runner.ts';
 
 export const proveCmd: Command = {
   name: 'prove',
@@ -20,9 +23,12 @@ soundness of the scalar ALU transfer functions. NAME selects properties whose na
   --json        one JSON object per result
   --write       write proofs/REPORT.md and proofs/report.json
 
+  --jobs N      solver processes at once (default: min(2, CPUs)); each runs a batch of
+                properties in a fresh Z3, and a batch whose process dies is run again
+
 A counterexample is printed as concrete inputs in kernel notation and replayed with the
 concrete backend. Exit code 1 when any property is not proved.`,
-  options: { width: { type: 'string' }, timeout: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, write: { type: 'boolean' } },
+  options: { width: { type: 'string' }, timeout: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, write: { type: 'boolean' }, jobs: { type: 'string' }, batch: { type: 'string' } },
   positionals: [0, 100],
   async run(args) {
     const width = intOpt(args, 'width', 64);
@@ -38,21 +44,74 @@ concrete backend. Exit code 1 when any property is not proved.`,
       return 0;
     }
     const t0 = performance.now();
-    const results = [];
-    for (const j of jobs) {
-      const r = { ...(await j.run(timeout)), group: j.group };
-      results.push(r);
-      console.log(flag(args, 'json') ? JSON.stringify({ ...r, counterexample: r.counterexample && Object.fromEntries(Object.entries(r.counterexample).map(([k, v]) => [k, `0x${v.toString(16)}`])) }) : formatResult(r));
+    const batch = str(args, 'batch');
+    if (batch !== undefined) {
+      // a child of the command below: prove jobs [a, b) of the selection, one JSON line each
+      const [a, b] = batch.split(':').map(Number);
+      for (const j of jobs.slice(a, b)) console.log(JSON.stringify(toJson({ ...(await j.run(timeout)), group: j.group })));
+      return 0;
     }
+    const show = (r: ProofResult & { group: string }): void => console.log(flag(args, 'json') ? JSON.stringify(toJson(r)) : formatResult(r));
+    const results = await runBatches(jobs.length, intOpt(args, 'jobs', Math.min(2, availableParallelism())), (a, b) => ['prove', ...names, '--width', String(width), '--timeout', String(timeout / 1000), '--batch', `${a}:${b}`], jobs.map((j) => ({ name: j.name, width: j.width, group: j.group })), show);
     const seconds = (performance.now() - t0) / 1000;
     const bad = results.filter((r) => r.result !== 'proved').length;
     if (flag(args, 'write')) {
       const z3 = (await import('z3-solver/package.json', { with: { type: 'json' } })).default.version as string;
       writeAtomic('proofs/REPORT.md', reportMarkdown(results, z3, seconds));
-      writeAtomic('proofs/report.json', JSON.stringify({ z3, seconds, results: results.map((r) => ({ ...r, counterexample: r.counterexample && Object.fromEntries(Object.entries(r.counterexample).map(([k, v]) => [k, `0x${v.toString(16)}`])) })) }, null, 1) + '\n');
+      writeAtomic('proofs/report.json', JSON.stringify({ z3, seconds, results: results.map(toJson) }, null, 1) + '\n');
     }
     if (!flag(args, 'json')) console.log(`prove: ${results.length - bad} proved, ${bad} not proved, ${seconds.toFixed(1)} s`);
-    void str;
     return bad ? 1 : 0;
   },
 };
+
+type Result = ProofResult & { group: string };
+
+/** A result as JSON (bigints of a counterexample as hex strings), and back. */
+const toJson = (r: Result) => ({ ...r, counterexample: r.counterexample && Object.fromEntries(Object.entries(r.counterexample).map(([k, v]) => [k, `0x${v.toString(16)}`])) });
+const fromJson = (x: ReturnType<typeof toJson>): Result => ({ ...x, counterexample: x.counterexample && Object.fromEntries(Object.entries(x.counterexample).map(([k, v]) => [k, BigInt(v)])) });
+
+const BATCH = 24;
+
+/**
+ * Run jobs [0, n) in child processes, `parallel` at once, BATCH per process: Z3's WebAssembly
+ * build was seen to hang or slow down after a hundred queries in one process, and two
+ * processes use both cores. Results print in catalogue order. A batch whose process dies is
+ * run again once from where it stopped; what is still missing then is reported as unknown.
+ */
+async function runBatches(n: number, parallel: number, argv: (a: number, b: number) => string[], meta: { name: string; width: number; group: string }[], show: (r: Result) => void): Promise<Result[]> {
+  const results: (Result | undefined)[] = new Array(n);
+  let shown = 0;
+  const flush = (): void => {
+    while (shown < n && results[shown]) show(results[shown++]!);
+  };
+  const bin = new URL('../../bin/bpfsynth.js', import.meta.url).pathname;
+  const runBatch = (a: number, b: number): Promise<number> => new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...argv(a, b)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '', i = a;
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.startsWith('{')) results[i++] = fromJson(JSON.parse(line));
+      }
+      flush();
+    });
+    child.on('close', () => resolve(i));
+  });
+  const queue: [number, number][] = [];
+  for (let a = 0; a < n; a += BATCH) queue.push([a, Math.min(n, a + BATCH)]);
+  const worker = async (): Promise<void> => {
+    for (let q = queue.shift(); q; q = queue.shift()) {
+      let done = await runBatch(q[0], q[1]);
+      if (done < q[1]) done = await runBatch(done, q[1]);
+      for (let i = done; i < q[1]; i++) results[i] ??= { ...meta[i], result: 'unknown', ms: 0, reason: 'the solver process stopped' };
+      flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  flush();
+  return results as Result[];
+}
