@@ -1,27 +1,40 @@
 // Programs the verifier accepts by construction, for differential runs (kernel vs interpreter).
 //
-// Register roles: r0–r5 scalars (the pool), r6 = packet data, r7 = data_end, r8 = scratch
-// scalar, r9 = ctx. The stack below fp-64 is zeroed in the prologue, so every stack read is of
-// written memory. Packet accesses sit behind bounds checks; map values behind null checks.
-// Blocks only jump forward, except the counted loop block; helper calls clobber r1–r5, which
-// are re-initialised after each call. One subprogram is appended and may be called.
+// Program types: xdp, sched_cls (tc), socket_filter and raw_tracepoint. Register roles: r0–r5
+// scalars (the pool), r8 = scratch scalar, r9 = ctx; xdp / tc: r6 = packet data, r7 = data_end;
+// socket_filter: r6 = ctx (LD_ABS needs it). The stack fp-96..fp-1 is zeroed in the prologue, so
+// every stack read is of written memory. Packet accesses sit behind bounds checks; map values
+// behind null checks. Blocks only jump forward, except the counted loop block; helper calls
+// clobber r1–r5, which are re-initialised after each call. One subprogram is appended and may be
+// called. Socket filters store r0 into their `ret` map before exit: LD_ABS programs cannot be
+// wrapped for a 64-bit r0 (tested by the kernel runner, fuzz/interp/kernel.ts).
 import fc from 'fast-check';
 import { fromOp, lddwParts, type AluName, type JcondName, type Op } from '../../src/isa/op.ts';
 import type { Insn } from '../../src/isa/insn.ts';
 import { MAP_TYPE, type MapDef, type Program } from '../../src/isa/program.ts';
 import { PSEUDO } from '../../src/isa/opcodes.ts';
+import { ctxFieldOp, ldAbsOp, rawCtxOp, reinit, skbLoadBytesOp } from './gen-ctx.ts';
+import { printkOp } from './gen-printk.ts';
 
 export interface InterpCase {
   program: Program;
-  /** Packets to run (each ≥ 14 bytes). */
+  /** Inputs to run: packets (each ≥ 14 bytes), or for raw_tracepoint the argument bytes (ctx). */
   packets: Uint8Array[];
 }
+
+export const FUZZ_TYPES = ['xdp', 'sched_cls', 'socket_filter', 'raw_tracepoint'] as const;
+export type FuzzType = (typeof FUZZ_TYPES)[number];
 
 /** The maps every generated program has: an array and a hash map, 16-byte values. */
 export const FUZZ_MAPS: MapDef[] = [
   { name: 'arr', type: MAP_TYPE.array, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 },
   { name: 'hash', type: MAP_TYPE.hash, keySize: 4, valueSize: 16, maxEntries: 8, flags: 0 },
 ];
+
+/** Socket filters' r0 store (see the header). */
+export const RET_MAP: MapDef = { name: 'ret', type: MAP_TYPE.array, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 };
+
+export const mapsFor = (t: FuzzType): MapDef[] => (t === 'socket_filter' ? [...FUZZ_MAPS, RET_MAP] : FUZZ_MAPS);
 
 const POOL = [0, 1, 2, 3, 4, 5] as const;
 const pool = fc.constantFrom(...POOL);
@@ -61,6 +74,15 @@ const ifBlock: fc.Arbitrary<Op[]> = fc.tuple(
   return [{ kind: 'jcond', op, width, dst, src: useReg ? { reg: src } : { imm: v }, off: slots }, ...inner];
 });
 
+/** if cond goto +1; goto +n (or gotol); n simple ops: the unconditional jump skips them when cond fails. */
+const jaBlock: fc.Arbitrary<Op[]> = fc.tuple(
+  fc.constantFrom<JcondName>('jeq', 'jne', 'jgt', 'jsle', 'jset'), w, pool, imm, fc.boolean(), fc.array(simple, { minLength: 1, maxLength: 3 }),
+).map(([op, width, dst, v, long, body]) => {
+  const inner = body.flat();
+  const slots = inner.reduce((n, o) => n + (o.kind === 'lddw' ? 2 : 1), 0);
+  return [{ kind: 'jcond', op, width, dst, src: { imm: v }, off: 1 }, { kind: 'ja', off: slots, long }, ...inner];
+});
+
 const size = fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const);
 /** Stack stores and loads inside the zeroed area fp-64..fp-1 (sign-extending loads too). */
 const stackOp: fc.Arbitrary<Op[]> = fc.tuple(size, fc.integer({ min: 1, max: 64 }), pool, pool, fc.nat(3), imm).map(([sz, at, a, b, kind, v]) => {
@@ -71,11 +93,13 @@ const stackOp: fc.Arbitrary<Op[]> = fc.tuple(size, fc.integer({ min: 1, max: 64 
   return [{ kind: 'ldx', size: sz, signed: false, dst: b, src: 10, off }];
 });
 
-/** Atomic read-modify-write on an aligned stack slot. */
+/** Atomic read-modify-write, load-acquire or store-release on an aligned stack slot. */
 const atomicOp: fc.Arbitrary<Op[]> = fc.tuple(fc.constantFrom(4 as const, 8 as const), fc.integer({ min: 1, max: 8 }), pool,
-  fc.constantFrom('add', 'or', 'and', 'xor', 'xchg', 'cmpxchg' as const), fc.boolean())
-  .map(([sz, slot, src, op, fetch]) => {
+  fc.constantFrom('add', 'or', 'and', 'xor', 'xchg', 'cmpxchg', 'load_acq', 'store_rel' as const), fc.boolean())
+  .map(([sz, slot, src, op, fetch]): Op[] => {
     const off = -slot * 8 + (sz === 4 && slot % 2 ? 4 : 0);
+    if (op === 'load_acq') return [{ kind: 'atomic', size: sz, op, fetch: false, dst: src, src: 10, off }];
+    if (op === 'store_rel') return [{ kind: 'atomic', size: sz, op, fetch: false, dst: 10, src, off }];
     const isX = op === 'xchg' || op === 'cmpxchg';
     return [{ kind: 'atomic', size: sz, op, fetch: isX || fetch, dst: 10, src: op === 'cmpxchg' && src === 0 ? 1 : src, off }];
   });
@@ -94,7 +118,6 @@ const packetOp: fc.Arbitrary<Op[]> = fc.tuple(size, fc.integer({ min: 0, max: 56
   ];
 });
 
-const reinit = (vals: number[]): Op[] => [1, 2, 3, 4, 5].map((r, i) => mov(r, vals[i]));
 const vals5 = fc.array(imm, { minLength: 5, maxLength: 5 });
 
 /** Array or hash map: lookup (null-checked, then read/modify/write the value), update, delete. */
@@ -138,11 +161,21 @@ const loopOp: fc.Arbitrary<Op[]> = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.a
 /** Call the subprogram: r0 = f(r1, r2); r1–r5 re-initialised after. The offset is fixed later. */
 const callOp: fc.Arbitrary<Op[]> = vals5.map((again) => [{ kind: 'call', callKind: 'local', imm: 0x7fffffff, off: 0 }, ...reinit(again)]);
 
-const block = fc.oneof(
-  { weight: 8, arbitrary: simple }, { weight: 3, arbitrary: ifBlock }, { weight: 3, arbitrary: stackOp },
-  { weight: 2, arbitrary: atomicOp }, { weight: 3, arbitrary: packetOp }, { weight: 2, arbitrary: mapOp },
-  { weight: 1, arbitrary: csumOp }, { weight: 1, arbitrary: loopOp }, { weight: 1, arbitrary: callOp },
-);
+type W = { weight: number; arbitrary: fc.Arbitrary<Op[]> };
+const COMMON: W[] = [
+  { weight: 8, arbitrary: simple }, { weight: 3, arbitrary: ifBlock }, { weight: 1, arbitrary: jaBlock }, { weight: 3, arbitrary: stackOp },
+  { weight: 2, arbitrary: atomicOp }, { weight: 2, arbitrary: mapOp }, { weight: 1, arbitrary: loopOp }, { weight: 1, arbitrary: callOp },
+];
+const PRINTK: W = { weight: 2, arbitrary: printkOp };
+
+/** The blocks of a program of type t (raw_tracepoint: reads stay inside ctxLen bytes). */
+function blocksFor(t: FuzzType, ctxLen: number, printk: boolean): fc.Arbitrary<Op[]> {
+  const own: W[] = t === 'xdp' ? [{ weight: 3, arbitrary: packetOp }, { weight: 1, arbitrary: csumOp }, { weight: 1, arbitrary: ctxFieldOp('xdp') }]
+    : t === 'sched_cls' ? [{ weight: 3, arbitrary: packetOp }, { weight: 1, arbitrary: csumOp }, { weight: 2, arbitrary: ctxFieldOp('sched_cls') }, { weight: 1, arbitrary: skbLoadBytesOp }]
+    : t === 'socket_filter' ? [{ weight: 4, arbitrary: ldAbsOp }, { weight: 2, arbitrary: ctxFieldOp('socket_filter') }, { weight: 1, arbitrary: skbLoadBytesOp }]
+    : [{ weight: 3, arbitrary: rawCtxOp(ctxLen) }];
+  return fc.oneof(...COMMON, ...own, ...(printk ? [PRINTK] : []));
+}
 
 const SUBPROG: Op[] = [
   { kind: 'alu', op: 'mov', width: 64, dst: 0, src: { reg: 1 } },
@@ -151,30 +184,58 @@ const SUBPROG: Op[] = [
   { kind: 'exit' },
 ];
 
-/** Program types with direct packet access, and where their context keeps data / data_end. */
+/** Where xdp_md / __sk_buff keep data and data_end. */
 export const PACKET_TYPES = { xdp: [0, 4], sched_cls: [76, 80] } as const;
-export type PacketType = keyof typeof PACKET_TYPES;
+const SECTION: Record<FuzzType, string> = { xdp: 'xdp', sched_cls: 'tc', socket_filter: 'socket', raw_tracepoint: 'raw_tp' };
 
-export function buildProgram(blocks: Op[][], init: number[], type: PacketType = 'xdp'): Program {
-  const [dataOff, endOff] = PACKET_TYPES[type];
+export function buildProgram(blocks: Op[][], init: number[], type: FuzzType = 'xdp'): Program {
+  const ctxRegs: Op[] = type === 'xdp' || type === 'sched_cls'
+    ? [{ kind: 'ldx', size: 4, signed: false, dst: 6, src: 9, off: PACKET_TYPES[type][0] }, { kind: 'ldx', size: 4, signed: false, dst: 7, src: 9, off: PACKET_TYPES[type][1] }]
+    : [type === 'socket_filter' ? { kind: 'alu', op: 'mov', width: 64, dst: 6, src: { reg: 1 } } : mov(6, 0), mov(7, 0)];
   const prologue: Op[] = [
     { kind: 'alu', op: 'mov', width: 64, dst: 9, src: { reg: 1 } },
-    { kind: 'ldx', size: 4, signed: false, dst: 6, src: 9, off: dataOff },
-    { kind: 'ldx', size: 4, signed: false, dst: 7, src: 9, off: endOff },
-    ...Array.from({ length: 9 }, (_, i): Op => ({ kind: 'st', size: 8, dst: 10, off: -8 * (i + 1), imm: 0 })),
+    ...ctxRegs,
+    ...Array.from({ length: 12 }, (_, i): Op => ({ kind: 'st', size: 8, dst: 10, off: -8 * (i + 1), imm: 0 })),
     mov(0, init[0]), ...reinit(init.slice(1)), mov(8, 0),
   ];
-  const body = [...prologue, ...blocks.flat(), { kind: 'exit' } as Op];
+  const epilogue: Op[] = type === 'socket_filter'
+    ? [{ kind: 'lddw', dst: 1, pseudo: PSEUDO.MAP_IDX_VALUE, lo: 2, hi: 0 }, { kind: 'stx', size: 8, dst: 1, src: 0, off: 0 }, { kind: 'exit' }]
+    : [{ kind: 'exit' }];
+  const body = [...prologue, ...blocks.flat(), ...epilogue];
   const insns: Insn[] = body.flatMap(fromOp);
   const subStart = insns.length;
   // the subprogram only when something calls it: the verifier rejects unreachable code
   if (insns.some((x) => x.code === 0x85 && x.src === 1)) insns.push(...SUBPROG.flatMap(fromOp));
   const fixed = insns.map((x, pc) => (x.code === 0x85 && x.src === 1 && x.imm === 0x7fffffff ? { ...x, imm: subStart - pc - 1 } : x));
   const funcs = subStart < fixed.length ? [{ name: 'fuzz', start: 0 }, { name: 'sub', start: subStart }] : [{ name: 'fuzz', start: 0 }];
-  return { name: 'fuzz', section: type === 'xdp' ? 'xdp' : 'tc', type, insns: fixed, maps: FUZZ_MAPS, license: 'GPL', funcs };
+  return { name: 'fuzz', section: SECTION[type], type, insns: fixed, maps: mapsFor(type), license: 'GPL', funcs };
 }
 
-const packet = fc.integer({ min: 14, max: 128 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
+/** Input bytes: a quarter of them zero, like headers' unused fields (and cheaper to record). */
+const byte = fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 255 }) }, { weight: 1, arbitrary: fc.constant(0) });
+const bytes = (min: number, max: number): fc.Arbitrary<Uint8Array> => fc.integer({ min, max }).chain((n) => fc.array(byte, { minLength: n, maxLength: n }).map((a) => Uint8Array.from(a)));
 
-export const arbInterpCase: fc.Arbitrary<InterpCase> = fc.tuple(fc.array(block, { minLength: 1, maxLength: 24 }), fc.array(imm, { minLength: 6, maxLength: 6 }), fc.array(packet, { minLength: 1, maxLength: 3 }), fc.constantFrom<PacketType>('xdp', 'xdp', 'sched_cls'))
-  .map(([blocks, init, packets, type]) => ({ program: buildProgram(JSON.parse(JSON.stringify(blocks)), init, type), packets }));
+/** A frame: random bytes, often with a broadcast / zero / multicast destination and an IPv4, IPv6 or ARP EtherType. */
+const frame: fc.Arbitrary<Uint8Array> = fc.tuple(bytes(14, 80), fc.nat(5), fc.nat(5)).map(([b, dst, type]) => {
+  const f = b.slice();
+  if (dst === 0) f.fill(0xff, 0, 6);
+  else if (dst === 1) f.fill(0, 0, 6);
+  else if (dst === 2) f.set([0x01, 0x00, 0x5e, 0x00, 0x00, 0x01]);
+  if (type <= 2) f.set([[0x08, 0x00], [0x86, 0xdd], [0x08, 0x06]][type], 12);
+  return f;
+});
+
+/** One program type's case: raw tracepoints read only the first ctxLen of their 8–96 argument bytes. */
+function caseOf(type: FuzzType): fc.Arbitrary<InterpCase> {
+  return fc.tuple(fc.integer({ min: 1, max: 12 }), fc.nat(3)).chain(([words, p]) => {
+    const ctxLen = words * 8;
+    const inputs = type === 'raw_tracepoint' ? bytes(ctxLen, 96) : frame;
+    return fc.tuple(fc.array(blocksFor(type, ctxLen, p === 0), { minLength: 1, maxLength: 24 }), fc.array(imm, { minLength: 6, maxLength: 6 }), fc.array(inputs, { minLength: 1, maxLength: 2 }))
+      .map(([blocks, init, packets]) => ({ program: buildProgram(JSON.parse(JSON.stringify(blocks)), init, type), packets }));
+  });
+}
+
+export const arbInterpCase: fc.Arbitrary<InterpCase> = fc.oneof(
+  { weight: 3, arbitrary: caseOf('xdp') }, { weight: 2, arbitrary: caseOf('sched_cls') },
+  { weight: 3, arbitrary: caseOf('socket_filter') }, { weight: 2, arbitrary: caseOf('raw_tracepoint') },
+);

@@ -1,28 +1,62 @@
-// Running an interpreter fuzz case in the kernel: load once (full 64-bit r0 wrapper), test_run
-// each packet with the maps reset in between.
-import { Full64Runner } from '../../src/kernel/testrun.ts';
+// Running an interpreter fuzz case in the kernel: load once (full 64-bit r0 wrapper where the
+// kernel allows it), test_run each input with the maps reset in between, and read the
+// bpf_trace_printk messages from tracefs when it is usable.
+import { Full64Runner, type Full64Result } from '../../src/kernel/testrun.ts';
 import { parseVerifierLog } from '../../src/kernel/log.ts';
 import type { InterpCase } from './gen.ts';
-import { fromKernel } from './observe.ts';
+import { fromKernel, type RunObs } from './observe.ts';
 import { encodeProgram, type InterpRecord } from './run.ts';
+import { openTraceFs, type TraceFs } from './tracefs.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
+let trace: { ok: true; fs: TraceFs } | { ok: false; reason: string } | undefined;
+
+/** Whether printk messages are compared, and if not why (checked once per process). */
+export function printkSupport(): { ok: boolean; reason?: string } {
+  trace ??= openTraceFs();
+  return trace.ok ? { ok: true } : { ok: false, reason: trace.reason };
+}
+
+/** Does the program call bpf_trace_printk (helper 6)? */
+const callsPrintk = (c: InterpCase): boolean => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === 6);
+
+/**
+ * r0 of a program the kernel ran unwrapped (LD_ABS): the generator's epilogue stored it in the
+ * `ret` map. That value is r0 when its low half is test_run's retval; otherwise the 32-bit
+ * retval stands (and will disagree with the interpreter, as it should). An LD_ABS that ends the
+ * program early leaves the map at 0, which is then r0 too.
+ */
+function r0FromRetMap(r: Full64Result, obs: RunObs): void {
+  if (r.r0Bits !== 32 || !r.ok) return;
+  const ret = r.maps.find((m) => m.name === 'ret')?.entries[0]?.[1];
+  if (!ret || ret.length !== 8) return;
+  const v = new DataView(ret.buffer, ret.byteOffset, 8).getBigUint64(0, true);
+  if ((v & 0xffffffffn) === BigInt(r.retval >>> 0)) obs.r0 = `0x${v.toString(16)}`;
+}
+
 export function kernelRecord(c: InterpCase): InterpRecord {
+  const type = c.program.type as InterpRecord['type'];
   const code = encodeProgram(c.program);
   const packets = c.packets.map(hex);
   const open = Full64Runner.open(c.program, { logOnFailure: true });
   if (!open.ok) {
     const why = open.load.error ?? parseVerifierLog(open.load.log).error ?? String(open.load.errno);
-    return { type: c.program.type as 'xdp' | 'sched_cls', code, packets, loaded: false, runs: [{ kind: 'error', message: why }] };
+    return { type, code, packets, loaded: false, runs: [{ kind: 'error', message: why }] };
   }
   const runner = open.runner;
+  const fs = callsPrintk(c) && printkSupport().ok && trace?.ok ? trace.fs : undefined;
   try {
     const runs = c.packets.map((p) => {
       runner.resetMaps();
-      return fromKernel(runner.run({ data: p }));
+      fs?.clear();
+      const r = runner.run(type === 'raw_tracepoint' ? { ctx: p } : { data: p });
+      const obs = fromKernel(r);
+      r0FromRetMap(r, obs);
+      if (fs && obs.kind === 'exit') obs.printk = fs.read();
+      return obs;
     });
-    return { type: c.program.type as 'xdp' | 'sched_cls', code, packets, loaded: true, runs };
+    return { type, code, packets, loaded: true, runs };
   } finally {
     runner.close();
   }

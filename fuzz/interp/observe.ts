@@ -10,6 +10,8 @@ export interface RunObs {
   /** map name → sorted "key=value" hex pairs. */
   maps?: Record<string, string[]>;
   message?: string;
+  /** bpf_trace_printk messages in order (kernel: only when tracefs was read for the run). */
+  printk?: string[];
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
@@ -26,7 +28,8 @@ export function fromInterp(r: RunResult, names: readonly string[]): RunObs {
   if (r.kind === 'fault') return { kind: 'fault', message: `${r.reason} at insn ${r.pc}: ${r.message}` };
   const maps: Record<string, string[]> = {};
   r.maps.forEach((m, i) => (maps[names[i]] = entries(m.entries())));
-  return { kind: 'exit', r0: `0x${r.r0.toString(16)}`, packet: hex(r.packet), maps };
+  const printk = r.output.flatMap((o) => (o.kind === 'printk' ? [o.text] : []));
+  return { kind: 'exit', r0: `0x${r.r0.toString(16)}`, packet: hex(r.packet), maps, ...(printk.length ? { printk } : {}) };
 }
 
 export function compareRun(kernel: RunObs, ours: RunObs): string[] {
@@ -37,6 +40,10 @@ export function compareRun(kernel: RunObs, ours: RunObs): string[] {
   for (const name of Object.keys(kernel.maps ?? {})) {
     const a = kernel.maps![name].join(' '), b = (ours.maps?.[name] ?? []).join(' ');
     if (a !== b) out.push(`map ${name}: kernel [${a}]\n        interp [${b}]`);
+  }
+  if (kernel.printk) {
+    const a = JSON.stringify(kernel.printk), b = JSON.stringify(ours.printk ?? []);
+    if (a !== b) out.push(`printk: kernel ${a}\n        interp ${b}`);
   }
   return out;
 }

@@ -16,9 +16,12 @@ domains   generate programs that build two scalars through random ALU operations
           verifier logs with our tnum/bounds domain, step by step.
 
 interp    generate programs the verifier accepts (every instruction group, branches, loops,
-          a bpf-to-bpf call, packet access, map lookups/updates/deletes, csum_diff), XDP and
-          tc; run each on 1-3 packets with the kernel's BPF_PROG_TEST_RUN (all 64 bits of r0)
-          and in our interpreter; compare r0, the packet and both maps.
+          a bpf-to-bpf call, packet access, context fields, map lookups/updates/deletes,
+          csum_diff, bpf_trace_printk), of types xdp, tc, socket_filter (with LD_ABS/LD_IND and
+          skb_load_bytes) and raw_tracepoint; run each on 1-3 packets (raw_tracepoint: argument
+          bytes) with the kernel's BPF_PROG_TEST_RUN (all 64 bits of r0) and in our
+          interpreter; compare r0, the packet, every map and, when tracefs is mounted and
+          writable, the trace_printk messages (read from its trace file).
 
 verifier  near-miss programs (mutants of the corpus and of generated programs): our verifier
           model's verdict against the kernel's; where both accept, the processed-instruction
@@ -93,8 +96,10 @@ async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number,
     }
   } else {
     await needKernel();
-    const { kernelRecord } = await import('../../fuzz/interp/kernel.ts');
+    const { kernelRecord, printkSupport } = await import('../../fuzz/interp/kernel.ts');
     const { Recorder } = await import('../../fuzz/record.ts');
+    const pk = printkSupport();
+    if (!pk.ok) console.log(`note: trace_printk messages are not compared: ${pk.reason}`);
     const rec = recordPath ? new Recorder(recordPath) : undefined;
     report = fuzzInterp({ count, seed, kernel: kernelRecord, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
     rec?.save();
@@ -102,7 +107,8 @@ async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number,
   if (tty) process.stderr.write('\n');
   for (const e of report.examples) console.log(e);
   if (report.rejected) console.log(`note: the kernel rejected ${report.rejected} generated programs (a generator bug: they are not counted as runs)`);
-  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'interp', programs: report.programs, runs: report.runs, mismatches: report.mismatches, rejected: report.rejected, seconds: report.seconds }));
+  console.log(`runs by program type: ${Object.entries(report.byType).map(([k, v]) => `${k} ${v}`).join(', ')}; printk compared in ${report.printkRuns} runs`);
+  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'interp', programs: report.programs, runs: report.runs, mismatches: report.mismatches, rejected: report.rejected, printkRuns: report.printkRuns, byType: report.byType, seconds: report.seconds }));
   console.log(`fuzz interp: ${report.programs} programs, ${report.runs} runs, ${report.mismatches} mismatches`);
   return report.mismatches > 0 || report.rejected > 0 ? 1 : 0;
 }

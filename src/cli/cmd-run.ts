@@ -1,11 +1,11 @@
 // `bpfsynth run` (our interpreter), `bpfsynth kernel run` (BPF_PROG_TEST_RUN, all 64 bits of
 // r0) and `bpfsynth conformance-plugin` (the bpf_conformance plugin protocol).
 import type { Command, Parsed } from './args.ts';
-import { flag, str } from './args.ts';
+import { flag, intOpt, str } from './args.ts';
 import { InputError, UsageError } from './errors.ts';
 import { loadSource, progTypeArg } from './source.ts';
 import { parseHex, readInput } from './io.ts';
-import { prepare } from '../interp/index.ts';
+import { DEFAULT_TRACE_LIMIT, formatStep, prepare, type TraceStep } from '../interp/index.ts';
 import { decodeBytes } from '../isa/insn.ts';
 import { bareProgram, type Program } from '../isa/program.ts';
 
@@ -22,6 +22,10 @@ const RUN_HELP = `  FILE             a BPF object (.o), assembly (.s) or hex byt
   --ctx HEX        context bytes (tracing program types)
   --map NAME=KEYHEX:VALHEX   preset a map entry (repeatable)
   --json           machine-readable result`;
+
+const TRACE_HELP = `  --trace          print each executed instruction (kernel syntax, slot index) and the
+                   registers it changed; with --json, a "trace" array of steps
+  --trace-limit N  record at most N steps (default ${DEFAULT_TRACE_LIMIT}); the run itself continues`;
 
 interface Inputs {
   program: Program;
@@ -53,12 +57,30 @@ function inputs(args: Parsed): Inputs {
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-function report(args: Parsed, where: string, r: { r0?: bigint; packet?: Uint8Array; maps: { name: string; entries: [Uint8Array, Uint8Array][] }[]; insns?: number; fault?: string; extra?: Record<string, unknown> }): number {
+/** A recorded trace: the steps, and whether the run went on past them. */
+interface TraceOut {
+  steps: readonly TraceStep[];
+  truncated: boolean;
+  limit: number;
+}
+
+const traceJson = (t: TraceOut) => ({
+  trace: t.steps.map((s) => ({ pc: s.pc, ...(s.prog ? { prog: s.prog } : {}), insn: s.text, regs: Object.fromEntries(s.changed.map((c) => [`r${c.reg}`, c.value])) })),
+  ...(t.truncated ? { traceTruncated: true } : {}),
+});
+
+function printTrace(t: TraceOut, insns: number | undefined): void {
+  for (const s of t.steps) console.log(formatStep(s));
+  if (t.truncated) console.log(`... trace truncated after ${t.steps.length} steps${insns !== undefined ? ` of ${insns}` : ''} (--trace-limit ${t.limit})`);
+}
+
+function report(args: Parsed, where: string, r: { r0?: bigint; packet?: Uint8Array; maps: { name: string; entries: [Uint8Array, Uint8Array][] }[]; insns?: number; fault?: string; extra?: Record<string, unknown>; trace?: TraceOut }): number {
   const maps = r.maps.map((m) => ({ name: m.name, entries: m.entries.filter(([, v]) => v.some((b) => b)).map(([k, v]) => ({ key: hex(k), value: hex(v) })) }));
   if (flag(args, 'json')) {
-    console.log(JSON.stringify({ where, ...(r.fault ? { fault: r.fault } : { r0: `0x${r.r0!.toString(16)}` }), insns: r.insns, packet: r.packet ? hex(r.packet) : undefined, maps, ...r.extra }));
+    console.log(JSON.stringify({ where, ...(r.fault ? { fault: r.fault } : { r0: `0x${r.r0!.toString(16)}` }), insns: r.insns, packet: r.packet ? hex(r.packet) : undefined, maps, ...r.extra, ...(r.trace ? traceJson(r.trace) : {}) }));
     return r.fault ? 1 : 0;
   }
+  if (r.trace) printTrace(r.trace, r.insns);
   if (r.fault) {
     console.error(`bpfsynth: ${where}: ${r.fault}`);
     return 1;
@@ -76,20 +98,32 @@ export const runCmd: Command = {
   usage: `usage: bpfsynth run FILE [options]
 
 Runs one program in bpfsynth's interpreter, with the kernel's run-time semantics, and prints
-r0 (all 64 bits), the packet afterwards and the maps that are not all zero.
+r0 (all 64 bits), the packet afterwards and the maps that are not all zero. --trace runs
+the same program one instruction at a time (same results, slower) and prints each step as
+\`  12: r2 = *(u32 *)(r1 +4)   ; r2=0x3c\` before the report; pointers print by region
+(\`fp-8\`, \`ctx\`, \`pkt+14\`, \`map_value(NAME)+4\`).
 
-${RUN_HELP}`,
-  options: RUN_OPTIONS,
+${RUN_HELP}
+${TRACE_HELP}`,
+  options: { ...RUN_OPTIONS, trace: { type: 'boolean' }, 'trace-limit': { type: 'string' } },
   positionals: [1, 1],
   run(args) {
     const inp = inputs(args);
+    const traceLimit = intOpt(args, 'trace-limit', DEFAULT_TRACE_LIMIT);
+    if (str(args, 'trace-limit') !== undefined && !flag(args, 'trace')) throw new UsageError('--trace-limit needs --trace');
     const vm = prepare(inp.program);
     for (const p of inp.presets) vm.maps[p.map].set(p.key, p.value);
-    const r = vm.run({ packet: inp.packet, ctx: inp.ctx, keepMaps: true });
-    if (r.kind === 'fault') return report(args, args.positionals[0], { maps: [], fault: `insn ${r.pc}: ${r.reason}: ${r.message}` });
+    const input = { packet: inp.packet, ctx: inp.ctx, keepMaps: true };
+    let r, trace: TraceOut | undefined;
+    if (flag(args, 'trace')) {
+      const t = vm.trace(input, { limit: traceLimit });
+      r = t.result;
+      trace = { steps: t.steps, truncated: t.truncated, limit: traceLimit };
+    } else r = vm.run(input);
+    if (r.kind === 'fault') return report(args, args.positionals[0], { maps: [], insns: trace ? r.insnCount : undefined, fault: `insn ${r.pc}: ${r.reason}: ${r.message}`, trace });
     const maps = inp.program.maps.map((m, i) => ({ name: m.name, entries: r.maps[i].entries() }));
     const output = r.output.map((o) => JSON.stringify(o));
-    return report(args, args.positionals[0], { r0: r.r0, packet: inp.packet ? r.packet : undefined, maps, insns: r.insnCount, extra: output.length ? { output: output.join(' ') } : undefined });
+    return report(args, args.positionals[0], { r0: r.r0, packet: inp.packet ? r.packet : undefined, maps, insns: r.insnCount, extra: output.length ? { output: output.join(' ') } : undefined, trace });
   },
 };
 

@@ -34,6 +34,12 @@ export const SKB = {
   tstamp: 152, wire_len: 160, gso_segs: 164, sk: 168, gso_size: 176, tstamp_type: 180, hwtstamp: 184,
 } as const;
 
+/** __sk_buff fields that the kernel's ctx rewrite loads with fewer than 4 bytes: offset → bytes. */
+const SKB_TARGET_SIZE: Record<number, 1 | 2> = {
+  [SKB.pkt_type]: 1, [SKB.queue_mapping]: 2, [SKB.protocol]: 2, [SKB.vlan_tci]: 2, [SKB.vlan_proto]: 2,
+  [SKB.tc_index]: 2, [SKB.tc_classid]: 2, [SKB.gso_segs]: 2, [SKB.gso_size]: 2,
+};
+
 /** User-settable __sk_buff fields (test_run accepts mark, priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_*, hwtstamp). */
 export interface SkbFields {
   mark?: number; priority?: number; ingress_ifindex?: number; ifindex?: number; cb?: number[];
@@ -99,6 +105,15 @@ export function ctxLoad(kind: CtxKind, dv: DataView, base: number, off: number, 
     }
     const wide = off === SKB.tstamp || off === SKB.hwtstamp;
     if (!wide && (off & ~3) + 4 < off + size) return F_CTX;
+    // A narrow load (size < 4) of a field the kernel reads with a load of `t` < 4 bytes is
+    // shifted and masked only when size < t; otherwise the whole field comes back, whatever
+    // the offset (convert_ctx_accesses: `is_narrower_load && size < target_size`).
+    const t = size < 4 ? SKB_TARGET_SIZE[off & ~3] : undefined;
+    if (t !== undefined && size >= t) {
+      out[0] = dv.getInt32(base + (off & ~3), true);
+      out[1] = 0;
+      return F_OK;
+    }
   }
   const at = base + off;
   switch (size) {
@@ -123,9 +138,26 @@ export function ctxStore(kind: CtxKind, t: ProgType, dv: DataView, base: number,
   return F_OK;
 }
 
-/** PACKET_* from eth_type_trans on the loopback device (all-zero dev_addr). */
+/**
+ * Why BPF_PROG_TEST_RUN would refuse `frame` for an skb program (EINVAL), or undefined: shorter
+ * than an Ethernet header, or an IPv4 / IPv6 EtherType with less than that header after it
+ * (bpf_prog_test_run_skb). The interpreter runs such inputs anyway; differential harnesses ask.
+ */
+export function skbTestRunRefuses(frame: Uint8Array): string | undefined {
+  if (frame.length < 14) return 'frame shorter than ETH_HLEN';
+  const proto = (frame[12] << 8) | frame[13], rest = frame.length - 14;
+  if (proto === 0x0800 && rest < 20) return 'IPv4 frame shorter than an IPv4 header';
+  if (proto === 0x86dd && rest < 40) return 'IPv6 frame shorter than an IPv6 header';
+  return undefined;
+}
+
+/**
+ * PACKET_* from eth_type_trans on the loopback device, whose dev_addr and broadcast address are
+ * both all-zero: so ff:ff:ff:ff:ff:ff is PACKET_MULTICAST (2) like any group address, never
+ * PACKET_BROADCAST (measured on 6.18).
+ */
 function pktType(frame: Uint8Array): number {
-  if (frame[0] & 1) return frame.subarray(0, 6).every((b) => b === 0xff) ? 1 : 2;
+  if (frame[0] & 1) return 2;
   return frame.subarray(0, 6).every((b) => b === 0) ? 0 : 3;
 }
 
@@ -137,8 +169,11 @@ function ethProtocol(frame: Uint8Array): number {
   return 0x0400; // htons(ETH_P_802_2)
 }
 
-/** Write the __sk_buff field values for a run. `len` is skb->len as the program sees it. */
-export function fillSkb(dv: DataView, base: number, frame: Uint8Array, len: number, f: SkbFields): void {
+/**
+ * Write the __sk_buff field values for a run. `len` is skb->len as the program sees it. `given`
+ * says whether the fields came as test_run's ctx_in: only then is wire_len set (to len when 0).
+ */
+export function fillSkb(dv: DataView, base: number, frame: Uint8Array, len: number, f: SkbFields, given: boolean): void {
   for (let i = 0; i < SKB_SIZE; i += 4) dv.setUint32(base + i, 0, true);
   const u32 = (off: number, v: number): void => dv.setUint32(base + off, v >>> 0, true);
   const u64 = (off: number, v: bigint): void => dv.setBigUint64(base + off, BigInt.asUintN(64, v), true);
@@ -156,7 +191,7 @@ export function fillSkb(dv: DataView, base: number, frame: Uint8Array, len: numb
   u32(SKB.hash, f.hash ?? 0);
   u32(SKB.tc_classid, f.tc_classid ?? 0);
   u64(SKB.tstamp, f.tstamp ?? 0n);
-  u32(SKB.wire_len, f.wire_len ?? len);
+  u32(SKB.wire_len, given ? f.wire_len || len : 0); // qdisc_skb_cb()->pkt_len
   u32(SKB.gso_segs, f.gso_segs ?? 0);
   u32(SKB.gso_size, f.gso_size ?? 0);
   u64(SKB.hwtstamp, f.hwtstamp ?? 0n);

@@ -91,11 +91,20 @@ export function decodePrograms(progs: readonly Program[], nMaps: number): Decode
     localPc.push(pc);
   };
 
-  progs.forEach((prog, p) => {
+  // (helpers outside the per-instruction loop: no closure is created per slot)
+  let p = 0, pc = 0, g = 0;
+  const jump = (opc: number, dst: number, src: number, off: number): void => {
+    emit(opc, dst, src, 0, 0, p, pc);
+    fixups.push({ at: g, from: pc, target: pc + 1 + off, prog: p });
+  };
+  const srcOf = (o: { reg: number } | { imm: number }): number => ('reg' in o ? o.reg : constSlot(o.imm, o.imm >> 31));
+
+  for (p = 0; p < progs.length; p++) {
+    const prog = progs[p];
     const entry = words.length / 4;
     entries.push(entry);
     const n = prog.insns.length;
-    for (let pc = 0; pc < n; pc++) {
+    for (pc = 0; pc < n; pc++) {
       let op: Op;
       try {
         op = toOp(prog.insns, pc);
@@ -104,14 +113,7 @@ export function decodePrograms(progs: readonly Program[], nMaps: number): Decode
         emit(O.INVALID, 0, 0, 0, 0, p, pc);
         continue;
       }
-      const g = entry + pc;
-      const jump = (opc: number, dst: number, src: number, off: number): void => {
-        const target = pc + 1 + off;
-        emit(opc, dst, src, 0, 0, p, pc);
-        fixups.push({ at: g, from: pc, target, prog: p });
-      };
-      const srcOf = (o: { reg: number } | { imm: number }): number =>
-        'reg' in o ? o.reg : constSlot(o.imm, o.imm >> 31);
+      g = entry + pc;
       switch (op.kind) {
         case 'alu': {
           let c: number;
@@ -185,7 +187,7 @@ export function decodePrograms(progs: readonly Program[], nMaps: number): Decode
       }
     }
     emit(O.FELL_OFF, 0, 0, 0, 0, p, n);
-  });
+  }
 
   for (const f of fixups) {
     const n = progs[f.prog].insns.length;

@@ -92,10 +92,14 @@ const tracePrintk: Helper = (m) => {
   const at = memArg(m, 1, size, false);
   if (at < 0) return -at;
   const fmt = m.u8.subarray(at, at + size);
-  if (fmt[size - 1] !== 0) return ret(m, -EINVAL);
-  const text = formatPrintk(m, fmt.subarray(0, fmt.indexOf(0)), [3, 4, 5]);
+  const nul = fmt.indexOf(0); // the format ends at its first NUL, which must lie inside `size`
+  if (nul < 0) return ret(m, -EINVAL);
+  const text = formatPrintk(m, fmt.subarray(0, nul), [3, 4, 5]);
   if (text === undefined) return ret(m, -EINVAL);
-  m.output.push({ kind: 'printk', text });
+  // the trace event keeps a C string: up to a NUL (from %c) and at most 1023 characters;
+  // the return value is the untruncated length
+  const end = text.indexOf('\0');
+  m.output.push({ kind: 'printk', text: text.slice(0, Math.min(end < 0 ? text.length : end, 1023)) });
   return ret(m, text.length);
 };
 

@@ -5,6 +5,8 @@
 //   vm.saveBaseline();                      // ...that every run starts from
 //   const r = vm.run({ packet });           // { kind: 'exit', r0, ... } | { kind: 'fault', ... }
 //
+//   const t = vm.trace({ packet });         // the same run, one instruction at a time: t.result, t.steps
+//
 // Program faults never throw; only unusable inputs (a packet larger than the buffer) do.
 // The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is
 // checked on taken jumps and calls, so a run may overshoot it by at most the program length.
@@ -14,10 +16,12 @@ import { FAULT_NAMES, type FaultReason } from './layout.ts';
 import { Machine, type OutputRecord, type PrepareOptions, type RunInput } from './machine.ts';
 import type { BpfMap } from './maps.ts';
 import { execute } from './vm.ts';
+import { traceExecute, type Trace, type TraceOptions } from './trace.ts';
 
 export type { RunInput, PrepareOptions, OutputRecord } from './machine.ts';
 export type { FaultReason } from './layout.ts';
 export { BpfMap } from './maps.ts';
+export { DEFAULT_TRACE_LIMIT, formatStep, type TraceOptions, type TraceStep } from './trace.ts';
 
 export interface ExitResult {
   readonly kind: 'exit';
@@ -48,6 +52,11 @@ export interface FaultResult {
 
 export type RunResult = ExitResult | FaultResult;
 
+/** A traced run: the same result as run(), and the steps. */
+export interface TracedRun extends Trace {
+  readonly result: RunResult;
+}
+
 export interface Vm {
   readonly program: Program;
   readonly maps: readonly BpfMap[];
@@ -63,12 +72,44 @@ export interface Vm {
   resetMaps(): void;
   /** Run other instructions on the same machine and maps (re-decodes the program). */
   reload(insns: Program['insns']): void;
+  /**
+   * Run as run() does, one instruction at a time, recording each executed instruction and the
+   * registers it changed (a slow path: ~100x slower; past opts.limit steps it runs at full speed).
+   */
+  trace(input?: RunInput, opts?: TraceOptions): TracedRun;
   /** Replace slot pc with a straight-line instruction or a no-op (null) in place; false if unsupported. */
   patch(pc: number, op: Op | null): boolean;
 }
 
+/** The result of a finished execute() on m, from the machine's state. */
+function outcome(m: Machine, f: number, input: RunInput): RunResult {
+  if (f !== 0) {
+    const g = m.faultPc;
+    return {
+      kind: 'fault',
+      reason: FAULT_NAMES[f] ?? 'invalid-insn',
+      pc: m.dec.localPc[g] ?? g,
+      prog: m.dec.progOf[g] ?? 0,
+      message: m.faultMsg || FAULT_NAMES[f] || 'fault',
+      insnCount: m.insnCount,
+    };
+  }
+  const lo = m.RL[0], hi = m.RH[0];
+  return {
+    kind: 'exit',
+    r0: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0),
+    r0lo: lo,
+    r0hi: hi,
+    insnCount: m.insnCount,
+    packet: m.packetOut(input.mem !== undefined, input.borrow),
+    maps: m.maps,
+    output: m.output.slice(),
+  };
+}
+
 export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
   const m = new Machine(program, opts);
+  let tailTargets = opts.tailTargets;
   let entry = m.dec.entries[0];
   return {
     get program() {
@@ -77,35 +118,19 @@ export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
     patch: (pc, op) => m.patch(pc, op),
     reload(insns) {
       m.reload({ ...m.prog, insns });
+      tailTargets = undefined;
       entry = m.dec.entries[0];
     },
     maps: m.maps,
     machine: m,
     run(input: RunInput = {}): RunResult {
       m.setup(input);
-      const f = execute(m, entry);
-      if (f !== 0) {
-        const g = m.faultPc;
-        return {
-          kind: 'fault',
-          reason: FAULT_NAMES[f] ?? 'invalid-insn',
-          pc: m.dec.localPc[g] ?? g,
-          prog: m.dec.progOf[g] ?? 0,
-          message: m.faultMsg || FAULT_NAMES[f] || 'fault',
-          insnCount: m.insnCount,
-        };
-      }
-      const lo = m.RL[0], hi = m.RH[0];
-      return {
-        kind: 'exit',
-        r0: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0),
-        r0lo: lo,
-        r0hi: hi,
-        insnCount: m.insnCount,
-        packet: m.packetOut(input.mem !== undefined, input.borrow),
-        maps: m.maps,
-        output: m.output.slice(),
-      };
+      return outcome(m, execute(m, entry), input);
+    },
+    trace(input: RunInput = {}, opts: TraceOptions = {}) {
+      m.setup(input);
+      const { fault, trace } = traceExecute(m, entry, [m.prog, ...(tailTargets ?? [])], opts);
+      return { result: outcome(m, fault, input), ...trace };
     },
     saveBaseline(): void {
       for (const map of m.maps) map.saveBaseline();

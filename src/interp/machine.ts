@@ -75,6 +75,8 @@ export class Machine {
   stepLimit = 1_000_000;
   insnCount = 0;
   faultPc = 0;
+  /** Call depth when the loop last stopped (0 = the entry function). */
+  depth = 0;
   faultMsg = '';
   output: OutputRecord[] = [];
   clock = 0n;
@@ -388,7 +390,7 @@ export class Machine {
       const data = SKB_HEADROOM + (this.l2 ? 0 : ETH_HLEN);
       const end = SKB_HEADROOM + pkt.length;
       this.setPacket(data, data, Math.max(data, end));
-      fillSkb(this.dv, ctxBase, pkt, Math.max(0, end - data), input.skb ?? {});
+      fillSkb(this.dv, ctxBase, pkt, Math.max(0, end - data), input.skb ?? {}, input.skb !== undefined);
       this.rHi[REGION_CTX] = SKB_SIZE;
     } else {
       const ctx = input.ctx ?? EMPTY;

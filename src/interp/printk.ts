@@ -1,15 +1,20 @@
 // bpf_trace_printk formatting: the conversions bpf_bprintf_prepare (kernel/bpf/helpers.c)
 // accepts — %d %i %u %x %X with l/ll, %c, %s, %p (%pK %px %ps %pS), %pi4 %pI4 %pi6 %pI6,
-// flags [0 +-] and a width — rendered like vsnprintf. undefined = the kernel's -EINVAL.
+// flags [0 +-] and a width — rendered like vsnprintf (which also swallows the alphanumerics
+// that follow a %p extension). undefined = the kernel's -EINVAL.
 import type { Machine } from './machine.ts';
 
+// The kernel's ctype (lib/ctype.c) classifies Latin-1 too: 0xa0 is a space, 0xa1-0xbf, 0xd7
+// and 0xf7 punctuation, the other bytes from 0xc0 letters; 0x80-0x9f none (measured on 6.18).
 const isPrint = (c: number): boolean => c >= 0x20 && c < 0x7f;
-const isSpace = (c: number): boolean => c === 0x20 || (c >= 9 && c <= 13);
-const isPunct = (c: number): boolean => isPrint(c) && !isSpace(c) && !/[0-9A-Za-z]/.test(String.fromCharCode(c));
+const isSpace = (c: number): boolean => c === 0x20 || (c >= 9 && c <= 13) || c === 0xa0;
+const isAlnum = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
+  (c >= 0xc0 && c <= 0xff && c !== 0xd7 && c !== 0xf7);
+const isPunct = (c: number): boolean => (isPrint(c) && c !== 0x20 && !isAlnum(c)) || (c >= 0xa1 && c <= 0xbf) || c === 0xd7 || c === 0xf7;
 
-function pad(body: string, flags: string, width: number, numeric: boolean): string {
+function pad(body: string, flags: string, width: number, numeric: false | 'signed' | 'unsigned'): string {
   let s = body;
-  if (numeric && !s.startsWith('-')) {
+  if (numeric === 'signed' && !s.startsWith('-')) { // '+' and ' ' only sign %d / %i
     if (flags.includes('+')) s = `+${s}`;
     else if (flags.includes(' ')) s = ` ${s}`;
   }
@@ -71,11 +76,14 @@ export function formatPrintk(m: Machine, fmt: Uint8Array, argRegs: readonly numb
         out += pad(readString(m, hi, lo), flags, width, false);
         continue;
       }
-      if ('KxsS'.includes(n2)) { i++; out += pad(v64.toString(16).padStart(16, '0'), flags, width, false); continue; }
-      if (n2 === 'B') { i++; out += `0x${v64.toString(16)}`; continue; }
+      // vsnprintf skips every alphanumeric after a %p extension ("%pI4ab" prints no "ab")
+      const skipAlnum = (): void => { while (isAlnum(at(i + 1))) i++; };
+      if ('KxsS'.includes(n2)) { i++; skipAlnum(); out += pad(v64.toString(16).padStart(16, '0'), flags, width, false); continue; }
+      if (n2 === 'B') { i++; skipAlnum(); out += `0x${v64.toString(16)}`; continue; }
       const kind = String.fromCharCode(at(i + 2));
       if ((n2 !== 'i' && n2 !== 'I') || (kind !== '4' && kind !== '6')) return undefined;
       i += 2;
+      skipAlnum();
       const b = readBytes(m, hi, lo, kind === '4' ? 4 : 16);
       if (kind === '4') out += [...b].map((x) => (n2 === 'i' ? String(x).padStart(3, '0') : String(x))).join('.');
       else {
@@ -101,7 +109,7 @@ export function formatPrintk(m: Machine, fmt: Uint8Array, argRegs: readonly numb
     else if (conv === 'x') body = u.toString(16);
     else if (conv === 'X') body = u.toString(16).toUpperCase();
     else return undefined;
-    out += pad(body, flags, width, true);
+    out += pad(body, flags, width, conv === 'd' || conv === 'i' ? 'signed' : 'unsigned');
   }
-  return out.length > 1023 ? out.slice(0, 1023) : out;
+  return out;
 }

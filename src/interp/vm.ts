@@ -20,13 +20,15 @@ import type { Machine } from './machine.ts';
 
 /**
  * Run from global slot `entry` until the outermost exit or a fault. Returns F_OK or a fault
- * code; sets m.insnCount and m.faultPc (global slot of the faulting instruction).
+ * code; sets m.insnCount, m.faultPc (global slot of the faulting instruction) and m.depth.
+ * `n0` and `depth0` resume a run part-way (the stepper in trace.ts): instructions already
+ * counted and the call depth whose frames are in m.frames.
  */
-export function execute(m: Machine, entry: number): number {
+export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const frames = m.frames, limit = m.stepLimit;
-  let pc = entry, n = 0, depth = 0, fault = F_OK;
+  let pc = entry, n = n0, depth = depth0, fault = F_OK;
   loop: for (;;) {
     const i = pc << 2;
     const w = D[i];
@@ -300,6 +302,7 @@ export function execute(m: Machine, entry: number): number {
   }
   m.insnCount = n;
   m.faultPc = pc - 1;
+  m.depth = depth;
   return fault;
 }
 

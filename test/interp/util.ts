@@ -47,3 +47,12 @@ export function run(ops: Op[], input: RunInput = { packet: new Uint8Array(64) },
 export const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 export const le32 = (n: number): Uint8Array => new Uint8Array(new Uint32Array([n >>> 0]).buffer);
 export const le64 = (n: bigint): Uint8Array => new Uint8Array(new BigUint64Array([BigInt.asUintN(64, n)]).buffer);
+
+/** bpf_trace_printk(fmt at fp-64, size, args in r3..) where an arg 'str' is fp-96, holding "abcd". */
+export function printkOps(fmt: number[], size: number, args: (number | 'str')[]): Op[] {
+  const ops: Op[] = [];
+  [...fmt, 0].forEach((b, i) => ops.push(st(1, 10, -64 + i, b)));
+  [0x61, 0x62, 0x63, 0x64, 0].forEach((b, i) => ops.push(st(1, 10, -96 + i, b)));
+  args.forEach((a, i) => ops.push(...(a === 'str' ? [mov(3 + i, R(10)), alu('add', 3 + i, K(-96))] : [mov(3 + i, K(a))])));
+  return [...ops, mov(1, R(10)), alu('add', 1, K(-64)), mov(2, K(size)), call(6), exit];
+}
