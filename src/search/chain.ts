@@ -118,6 +118,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let lastReport = t0;
   const maxIt = opts.maxIterations ?? Infinity;
   let outOfTime = false;
+  let testsAdded = false;
   while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
@@ -150,6 +151,12 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         outOfTime = performance.now() - t0 >= opts.budgetMs;
         if (!better) {
           revert(changes);
+          if (testsAdded) {
+            // a counterexample became a test: the current program may fail it too (a change
+            // the old tests could not see), so its cost is measured again
+            testsAdded = false;
+            curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective);
+          }
           continue;
         }
       }
@@ -186,7 +193,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (!v.ok) {
         failed.add(key);
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
-        if (v.counterexample) addTest(ref, tests, v.counterexample, v.counterexampleMaps);
+        if (v.counterexample) {
+          addTest(ref, tests, v.counterexample, v.counterexampleMaps);
+          testsAdded = true;
+        }
         return false;
       }
       stats.validatedBy.push(v.how);

@@ -42,6 +42,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   // one kernel oracle per chain: each chain has its own tests
   const oracles = new Map<number, KernelOracle | string>();
   const z3Times: number[] = [];
+  const started = performance.now();
   const validate = async (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]): Promise<Verdict | Proof> => {
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
@@ -52,7 +53,9 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
     // stand in for a proof: they may all take one path
     const t0 = performance.now();
-    const proof = await proveEquivalent(program, insns, slots, deleted);
+    // Z3 gets what is left of the budget (at least 2 s, at most 20 s per query)
+    const left = opts.budgetMs - (performance.now() - started);
+    const proof = await proveEquivalent(program, insns, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
     if (!proof.ok) return proof;
     return { ok: true, how: `${proof.how} + ${k.how}` };

@@ -117,6 +117,13 @@ function byteDistance(a: Uint8Array, b: Uint8Array): number {
 const FAULT = 4;
 
 /**
+ * What each failing test adds to its distance: a program that is wrong on many tests must
+ * cost more than the instructions it saves, or a chain settles on half-deleted programs that
+ * are each only a few bytes wrong.
+ */
+const FAILING = 16;
+
+/**
  * Error of the vm's last run against the expected outcome, read straight from the machine:
  * bits of r0 that differ, bytes of packet and maps that differ; a fault counts FAULT. A map the
  * run did not touch still holds its baseline, so it costs nothing when the original's did too.
@@ -155,7 +162,7 @@ export function evaluate(vm: Vm, groups: TestGroup[], limit = Infinity): Evaluat
       const input = g.asCtx ? { ctx: g.packets[i], poison: poisonOf(g.ids[i]) } : { packet: g.packets[i], poison: poisonOf(g.ids[i]), borrow: true };
       const d = distance(vm, vm.run(input), g.expected[i]);
       if (!d) continue;
-      error += d;
+      error += d + FAILING;
       failing++;
       if (error > limit) {
         toFront(g, i);
