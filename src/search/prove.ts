@@ -100,6 +100,15 @@ function regTypeOf(kind: number): RegType | undefined {
 
 /** Prove the candidate (slots over the original's, null = deleted where `deleted`) equivalent. */
 export async function proveEquivalent(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs = 20_000): Promise<Proof> {
+  try {
+    return await prove(program, insns, slots, deleted, timeoutMs);
+  } catch (e) {
+    // the solver failing is no proof: the candidate is refused, the search goes on
+    return { ok: false, stage: 'z3-unknown', reason: `Z3 failed: ${(e as Error).message}` };
+  }
+}
+
+async function prove(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof> {
   const whole = await programEquiv(program, insns, { timeoutMs });
   if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
   if (whole.equal === false) {

@@ -151,19 +151,23 @@ async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, sma
   if (small) {
     // prefer a short packet: a counterexample is easier to run and to read
     s.add(small);
-    if ((await s.check()) !== 'sat') return { sat: 'sat' as const, model: await retry(ctx, same, pre, timeoutMs) };
+    if ((await s.check()) !== 'sat') {
+      // the narrowed query failed: ask again without it (under the same time limit, the
+      // first answer may not come back; then the query is undecided)
+      const model = await retry(ctx, same, pre, timeoutMs);
+      return model ? { sat: 'sat' as const, model } : { sat: 'unknown' as const, reason: 'no model on the second try' };
+    }
   }
   return { sat: 'sat' as const, model: s.model() };
 }
 
-/** The plain query again (after a failed narrowing). */
-async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number): Promise<Model> {
+/** The plain query again (after a failed narrowing); undefined when it is not SAT this time. */
+async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number): Promise<Model | undefined> {
   const s = new ctx.Solver();
   s.set('timeout', timeoutMs);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
-  await s.check();
-  return s.model();
+  return (await s.check()) === 'sat' ? s.model() : undefined;
 }
 
 type Model = ReturnType<InstanceType<Z3Ctx['Solver']>['model']>;
