@@ -5,7 +5,7 @@
 import type { Bits } from '../src/bv/bits.ts';
 import { z3Context, type Z3Ctx } from '../src/bv/z3.ts';
 import { z3IntBits, z3IntRange, z3IntSigned, type Z3Int, type Z3IntBool } from '../src/bv/z3int.ts';
-import type { ProofResult } from './runner.ts';
+import { undecided, type ProofResult } from './runner.ts';
 
 /** What an integer-model claim is built with. */
 export interface IntModel {
@@ -49,10 +49,7 @@ export async function proveInt(p: IntProperty, width: number, timeoutMs = 60_000
   const base = { name: p.name, width, ms };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
-    if (sat === 'unknown') {
-      const reason = solver.reasonUnknown();
-      return { ...base, result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
-    }
+    if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), ms, timeoutMs) };
     const model = solver.model();
     const counterexample: Record<string, bigint> = {};
     for (const [name, v] of vars) {

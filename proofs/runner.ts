@@ -60,6 +60,11 @@ export function replay(p: Property, width: number, values: Record<string, bigint
 
 let counter = 0;
 
+/** The verdict of an UNKNOWN answer: a timeout (Z3 says so, or the time is up), else unknown. */
+export function undecided(reason: string, ms: number, timeoutMs: number): { result: Verdict; reason: string } {
+  return { result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
+}
+
 /** Prove `p` at `width` within `timeoutMs`; `prefix` names its variables (default: a per-process counter). */
 export async function prove(p: Property, width: number, timeoutMs = 60_000, prefix = `q${counter++}_`): Promise<ProofResult> {
   const ctx = await z3Context();
@@ -75,10 +80,7 @@ export async function prove(p: Property, width: number, timeoutMs = 60_000, pref
   const base = { name: p.name, width, ms };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
-    if (sat === 'unknown') {
-      const reason = solver.reasonUnknown();
-      return { ...base, result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
-    }
+    if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), ms, timeoutMs) };
     const model = solver.model();
     const counterexample: Record<string, bigint> = {};
     for (const [name, v] of vars) counterexample[name] = model.eval(v, true).value();
