@@ -9,7 +9,7 @@ const TARGETS = ['domains', 'interp', 'verifier'] as const;
 export const fuzzCmd: Command = {
   name: 'fuzz',
   summary: 'differential fuzzing against the kernel (domains, interp, verifier)',
-  usage: `usage: bpfsynth fuzz domains|interp|verifier [--count N] [--seed S] [--record FILE] [--replay FILE] [--json]
+  usage: `usage: bpfsynth fuzz domains|interp|verifier [--count N] [--seed S] [--record FILE] [--replay FILE] [--json] [--verbose]
 
 domains   generate programs that build two scalars through random ALU operations and
           branches, load each in the kernel at log_level 2 and compare the register states the
@@ -24,20 +24,28 @@ interp    generate programs the verifier accepts (every instruction group, branc
           writable, the trace_printk messages (read from its trace file).
 
 verifier  near-miss programs (mutants of the corpus and of generated programs): our verifier
-          model's verdict against the kernel's; where both accept, the processed-instruction
-          counts are compared (reported as state mismatches).
+          model's verdict against the kernel's; where both accept, every register state the
+          kernel's log_level 2 log prints (after each instruction, at branch targets) is
+          compared with the model's state at the same point of the same path: scalars exactly
+          (var_off and the eight bounds), pointers by type, offset and range. A state mismatch
+          is one (instruction visit, register) pair that differs.
 
   --count N       cases (interp: programs) to generate (default 1000)
   --seed S        generator seed (default 1); the same seed gives the same cases
   --record FILE   also write the kernel's answers as JSON lines (gzip if FILE ends in .gz)
   --replay FILE   compare against a recording instead of the live kernel (no root needed)
   --json          print the summary as JSON
+  --verbose       verifier: print the first 20 state mismatches (kernel's text and ours) and
+                  their programs, instead of 3
 
 The last line reads 'fuzz domains: N cases, K mismatches' or 'fuzz interp: N programs,
-M runs, K mismatches'; the exit code is 1 when K > 0. Mismatches print as the program (kernel
+M runs, K mismatches' or 'fuzz verifier: N programs, A agree, FA false-accepts, FR
+false-rejects, S state mismatches (P% of C register states equal)'; the exit code is 1 when
+K > 0 (verifier: FA > 0). Mismatches print as the program (kernel
 syntax) with both answers; domain mismatches are shrunk first.`,
   options: {
     count: { type: 'string' }, seed: { type: 'string' }, record: { type: 'string' }, replay: { type: 'string' }, json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
   },
   positionals: [1, 1],
   async run(args) {
@@ -54,7 +62,7 @@ syntax) with both answers; domain mismatches are shrunk first.`,
       if (tty) process.stderr.write(`\r${done} cases, ${bad} mismatches, ${(done / ((performance.now() - t0) / 1000)).toFixed(0)} cases/s `);
     };
     if (target === 'interp') return fuzzInterpCmd(args, count, seed, replay, recordPath, progress, tty);
-    if (target === 'verifier') return fuzzVerifierCmd(args, count, seed, replay, recordPath);
+    if (target === 'verifier') return fuzzVerifierCmd(args, count, seed, replay, recordPath, tty);
     const { fuzzDomains, replayDomains } = await import('../../fuzz/domains/run.ts');
     let report;
     if (replay) {
@@ -113,12 +121,21 @@ async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number,
   return report.mismatches > 0 || report.rejected > 0 ? 1 : 0;
 }
 
-async function fuzzVerifierCmd(args: Parameters<Command['run']>[0], count: number, seed: number, replay: string | undefined, recordPath: string | undefined): Promise<number> {
-  const { fuzzVerifier, replayVerifier } = await import('../../fuzz/verifier/run.ts');
-  let r;
+async function fuzzVerifierCmd(args: Parameters<Command['run']>[0], count: number, seed: number, replay: string | undefined, recordPath: string | undefined, tty: boolean): Promise<number> {
+  const { fuzzVerifier, replayVerifier, stateAgreement } = await import('../../fuzz/verifier/run.ts');
+  type Report = ReturnType<typeof replayVerifier>;
+  const verbose = flag(args, 'verbose');
+  const keepDiffs = verbose ? 20 : 3;
+  const t0 = performance.now();
+  const progress = (r: Report): void => {
+    if (tty && r.programs % 50 === 0) {
+      process.stderr.write(`\r${r.programs} programs, ${r.falseAccepts} FA, ${r.falseRejects} FR, ${r.stateMismatches} state mismatches, ${(r.programs / ((performance.now() - t0) / 1000)).toFixed(0)} programs/s `);
+    }
+  };
+  let r: Report;
   if (replay) {
     try {
-      r = replayVerifier(replay);
+      r = replayVerifier(replay, { keepDiffs }, progress);
     } catch (e) {
       throw new InputError(`${replay}: ${(e as Error).message}`);
     }
@@ -127,11 +144,23 @@ async function fuzzVerifierCmd(args: Parameters<Command['run']>[0], count: numbe
     const { kernelVerdict } = await import('../../fuzz/verifier/kernel.ts');
     const { Recorder } = await import('../../fuzz/record.ts');
     const rec = recordPath ? new Recorder(recordPath) : undefined;
-    r = fuzzVerifier({ count, seed, kernel: kernelVerdict, record: rec ? (x) => rec.add(x) : undefined });
+    r = fuzzVerifier({ count, seed, kernel: (p) => kernelVerdict(p), record: rec ? (x) => rec.add(x) : undefined, keepDiffs, onProgress: progress });
     rec?.save();
   }
+  if (tty) process.stderr.write('\n');
   for (const e of r.examples) console.log(e);
-  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'verifier', ...r, examples: undefined }));
-  console.log(`fuzz verifier: ${r.programs} programs, ${r.agree} agree, ${r.falseAccepts} false-accepts, ${r.falseRejects} false-rejects, ${r.stateMismatches} state mismatches`);
+  for (const [why, n] of Object.entries(r.reasons).sort((a, b) => b[1] - a[1]).slice(0, verbose ? 30 : 5)) console.log(`${n}× ${why}`);
+  const shown = new Set<string>();
+  for (const d of r.diffs) {
+    console.log(`state mismatch (${d.source}): insn ${d.pc} R${d.reg}, ${d.where}\n  kernel: ${d.kernel}\n  model:  ${d.model}`);
+    if (verbose && !shown.has(d.code)) {
+      shown.add(d.code);
+      console.log(`  program: ${d.code}`);
+    }
+  }
+  const pct = (100 * stateAgreement(r)).toFixed(3);
+  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'verifier', ...r, stateAgreement: stateAgreement(r), examples: undefined, diffs: undefined }));
+  console.log(`states: ${r.statesCompared} register states compared in ${r.programsWithStates} programs both accept, ${r.statesEqual} equal; ${r.statesUncompared} more printed on paths the model walked differently; ${r.countDiffs} programs with different processed counts; ${r.seconds.toFixed(1)} s`);
+  console.log(`fuzz verifier: ${r.programs} programs, ${r.agree} agree, ${r.falseAccepts} false-accepts, ${r.falseRejects} false-rejects, ${r.stateMismatches} state mismatches (${pct}% of ${r.statesCompared} register states equal)`);
   return r.falseAccepts > 0 ? 1 : 0;
 }

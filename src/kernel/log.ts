@@ -263,3 +263,87 @@ function errorBefore(lines: readonly string[], records: readonly LogRecord[], en
 /** The insn records of one instruction index, in log order. */
 export const insnRecords = (log: VerifierLog, idx: number) =>
   log.records.filter((r): r is Extract<LogRecord, { kind: 'insn' }> => r.kind === 'insn' && r.idx === idx);
+
+// ---- paths ------------------------------------------------------------------------------
+
+/**
+ * One stretch of the verifier's depth-first walk as the log shows it: from program entry
+ * (`from` = -1) or from a popped branch state (`from X to Y:`) to the end of that path (exit,
+ * or `safe` when pruned). A return from a subprogram (`from <exit> to <callsite+1>:`) continues
+ * the same path: that full state is the state after the exit.
+ */
+export interface LogPath {
+  readonly from: number;
+  readonly to: number;
+  /** The full state printed at the start (program entry, `from X to Y: …`), as printed. */
+  entry?: string;
+  /** Instructions processed, in order. */
+  readonly pcs: number[];
+  /** By position in pcs: the state printed after that instruction (its scratched registers), as printed. */
+  readonly after: (string | undefined)[];
+  /** The path was pruned at this instruction (`N: safe`). */
+  safe?: number;
+  /** A speculative-execution path (not taken by the real program). */
+  readonly speculative?: boolean;
+}
+
+/** Split a log_level 2 log into paths, in the order the verifier explored them. */
+export function logPaths(log: string): LogPath[] {
+  const out: LogPath[] = [];
+  let cur: LogPath | undefined;
+  let lastOpcode = -1;
+  let inLive = false;
+  const open = (from: number, to: number, speculative = false): LogPath => {
+    cur = { from, to, pcs: [], after: [], ...(speculative ? { speculative } : {}) };
+    out.push(cur);
+    lastOpcode = -1;
+    return cur;
+  };
+  const setAfter = (p: LogPath, text: string) => {
+    const i = p.pcs.length - 1;
+    p.after[i] = p.after[i] ? `${p.after[i]} ${text}` : text;
+  };
+  for (const s of log.split('\n')) {
+    let m: RegExpExecArray | null;
+    if (s === 'Live regs before insn:') {
+      inLive = true;
+      continue;
+    }
+    if (inLive && RE.liveRow.test(s)) continue;
+    inLive = false;
+    if ((m = RE.insn.exec(s))) {
+      const p = cur ?? open(-1, 0);
+      const rest = m[3];
+      const cut = rest.indexOf(' ; ');
+      p.pcs.push(Number(m[1]));
+      lastOpcode = parseInt(m[2], 16);
+      if (cut >= 0) p.after[p.pcs.length - 1] = rest.slice(cut + 3);
+    } else if ((m = RE.safe.exec(s))) {
+      if (cur) cur.safe = Number(m[1]);
+      cur = undefined;
+    } else if ((m = RE.state.exec(s))) {
+      const p = cur ?? open(-1, 0);
+      const text = m[2].trimStart();
+      if (p.pcs.length) setAfter(p, text);
+      else p.entry = text;
+    } else if ((m = RE.from.exec(s))) {
+      const from = Number(m[1]), to = Number(m[2]);
+      const body = m[4];
+      if (cur && !m[3] && lastOpcode === 0x95 && cur.pcs[cur.pcs.length - 1] === from) {
+        // back in the caller after a subprogram's exit: same path
+        if (body === 'safe') {
+          cur.safe = to;
+          cur = undefined;
+        } else setAfter(cur, body);
+        lastOpcode = -1;
+        continue;
+      }
+      const p = open(from, to, !!m[3]);
+      if (body === 'safe') {
+        p.safe = to;
+        cur = undefined;
+      } else p.entry = body;
+    }
+  }
+  return out;
+}

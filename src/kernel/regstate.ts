@@ -2,14 +2,13 @@
 // its parser and its printer. Scalars carry all eight bounds and var_off as bigints; pointers
 // are tagged objects holding whatever fields the kernel printed.
 //
-// Printing rules (6.12 log.c, unchanged in 6.18):
-//   snum: decimal when −32768 ≤ v ≤ 32767, else the 64-bit pattern as 0x… (kernel %#llx: 0 → 0x0)
-//   unum: decimal when v ≤ 65535, else 0x…
+// Printing rules (6.12 log.c, unchanged in 6.18; numbers and bounds in src/domains/format.ts):
 //   a constant scalar prints as snum(var_off.value), preceded by P when precise;
 //   otherwise scalar(id=..,<ranges>,var_off=(v; m)); ranges omit default values and group
 //   equal values as smin=umin=… (a min only with mins, a max with maxes, never a negative
 //   signed value with a non-negative one); 32-bit signed values outside s16 print as their u32
 //   pattern; var_off is omitted when fully unknown.
+import { formatBoundsItems, formatRanges, formatVarOffPair, snum, unum } from '../domains/format.ts';
 
 export interface Tnum {
   readonly value: bigint;
@@ -100,47 +99,14 @@ export const unknownScalar = (): ScalarState => ({ kind: 'scalar', precise: fals
 
 // ---- printing ---------------------------------------------------------------------------
 
-const hex = (v: bigint): string => `0x${u64(v).toString(16)}`;
-const isSnumDecimal = (v: bigint): boolean => v >= -32768n && v <= 32767n;
-/** verbose_snum: v as s64. */
-export const snum = (v: bigint): string => (isSnumDecimal(s64(v)) ? s64(v).toString() : hex(v));
-/** verbose_unum: v as u64. */
-export const unum = (v: bigint): string => (u64(v) <= 65535n ? u64(v).toString() : hex(v));
+export { snum, unum } from '../domains/format.ts';
 /** tnum_strn for a non-constant tnum. */
-export const printTnum = (t: Tnum): string => (t.mask === 0n ? unum(t.value) : `(${hex(t.value)}; ${hex(t.mask)})`);
+export const printTnum = (t: Tnum): string => (t.mask === 0n ? unum(t.value) : formatVarOffPair(t));
 
 const isConst = (t: Tnum): boolean => t.mask === 0n;
-const isUnknown = (t: Tnum): boolean => t.value === 0n && u64(t.mask) === U64;
 
 /** print_scalar_ranges: the comma-separated bound list (maybe empty). */
-export function printRanges(b: Bounds): string[] {
-  const s32val = (v: bigint) => (isSnumDecimal(v) ? u64(v) : v & U32);
-  const ms = [
-    { name: 'smin', val: u64(b.smin), omit: b.smin === S64_MIN },
-    { name: 'smax', val: u64(b.smax), omit: b.smax === S64_MAX },
-    { name: 'umin', val: u64(b.umin), omit: b.umin === 0n },
-    { name: 'umax', val: u64(b.umax), omit: u64(b.umax) === U64 },
-    { name: 'smin32', val: s32val(b.s32min), omit: b.s32min === S32_MIN },
-    { name: 'smax32', val: s32val(b.s32max), omit: b.s32max === S32_MAX },
-    { name: 'umin32', val: b.u32min, omit: b.u32min === 0n },
-    { name: 'umax32', val: b.u32max, omit: b.u32max === U32 },
-  ];
-  const out: string[] = [];
-  const neg = (m: (typeof ms)[number]) => m.name[0] === 's' && s64(m.val) < 0n;
-  for (let i = 0; i < ms.length; i++) {
-    const m1 = ms[i];
-    if (m1.omit) continue;
-    let s = `${m1.name}=`;
-    for (let j = i + 2; j < ms.length; j += 2) {
-      const m2 = ms[j];
-      if (m2.omit || m2.val !== m1.val || neg(m2) !== neg(m1)) continue;
-      m2.omit = true;
-      s += `${m2.name}=`;
-    }
-    out.push(s + (m1.name[0] === 's' ? snum(m1.val) : unum(m1.val)));
-  }
-  return out;
-}
+export const printRanges = (b: Bounds): string[] => formatRanges(b);
 
 const idItem = (id: number | undefined, delta: number | undefined): string[] =>
   id ? [`id=${id}${delta !== undefined ? (delta >= 0 ? `+${delta}` : `${delta}`) : ''}`] : [];
@@ -150,8 +116,7 @@ export function printRegState(r: RegState): string {
   if (r.kind === 'scalar') {
     const p = r.precise ? 'P' : '';
     if (isConst(r.varOff)) return p + snum(r.varOff.value);
-    const items = [...idItem(r.id, r.idDelta), ...printRanges(r)];
-    if (!isUnknown(r.varOff)) items.push(`var_off=${printTnum(r.varOff)}`);
+    const items = [...idItem(r.id, r.idDelta), ...formatBoundsItems(r, r.varOff)];
     return `${p}scalar(${items.join(',')})`;
   }
   let head = r.type;
@@ -170,10 +135,8 @@ export function printRegState(r: RegState): string {
   if (r.r !== undefined) items.push(`r=${unum(r.r)}`);
   if (r.sz !== undefined) items.push(`sz=${unum(r.sz)}`);
   if (r.dynptrType !== undefined) items.push(`type=${r.dynptrType}`);
-  if (r.bounds) {
-    items.push(...printRanges(r.bounds));
-    if (r.varOff && !isUnknown(r.varOff)) items.push(`var_off=${printTnum(r.varOff)}`);
-  } else if (r.imm) items.push(`imm=${snum(r.imm)}`);
+  if (r.bounds) items.push(...formatBoundsItems(r.bounds, r.varOff ?? TNUM_UNKNOWN));
+  else if (r.imm) items.push(`imm=${snum(r.imm)}`);
   return `${head}(${items.join(',')})`;
 }
 

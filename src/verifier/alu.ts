@@ -141,22 +141,20 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       if (op.op === 'mov' && op.width === 64) {
         if (src.type === 'scalar') src = linkId(env, st, s);
         regs[d] = src;
+      } else if (src.type !== 'scalar') {
+        // a pointer copied (root may): unknown, then zero-extended when 32-bit (fuzz verifier:
+        // `w3 = (s8)w6` with r6 a packet pointer gives scalar(smin=0,smax=umax=0xffffffff,…))
+        regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v)) : SCALAR_UNKNOWN;
       } else if (op.op === 'mov') {
-        if (src.type !== 'scalar') regs[d] = SCALAR_UNKNOWN;
-        else {
-          const fits = width(src.v) <= 32;
-          if (fits) src = linkId(env, st, s);
-          regs[d] = scalarReg(scalarMovReg(D, 32, src.v), fits ? src.id : 0);
-          if (fits) regs[d] = { ...regs[d], off: src.off };
-        }
+        const fits = width(src.v) <= 32;
+        if (fits) src = linkId(env, st, s);
+        regs[d] = scalarReg(scalarMovReg(D, 32, src.v), fits ? src.id : 0);
+        if (fits) regs[d] = { ...regs[d], off: src.off };
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
-        if (src.type !== 'scalar') regs[d] = SCALAR_UNKNOWN;
-        else {
-          const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
-          if (noSext) src = linkId(env, st, s);
-          regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v), noSext ? src.id : 0), off: noSext ? src.off : 0 };
-        }
+        const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
+        if (noSext) src = linkId(env, st, s);
+        regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v), noSext ? src.id : 0), off: noSext ? src.off : 0 };
       }
     } else {
       checkDst(pc, d);

@@ -12,7 +12,8 @@ import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
 import { statesEqual } from './prune.ts';
 import { printFrame } from './print.ts';
-import { type Hist, type Precise, allPrecise, markPrecise, noPrecision } from './precision.ts';
+import { Tracer, type TracePath } from './trace.ts';
+import { type Hist, type Precise, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
 
 export const COMPLEXITY_LIMIT = 1_000_000;
 const JMP_SEQ_LIMIT = 8192;
@@ -30,6 +31,10 @@ export interface Verdict {
   /** First state seen at each instruction (Options.entries). */
   readonly entry?: (State | undefined)[];
   readonly idGen?: number;
+  /** The exploration path by path with the registers after each instruction (Options.trace). */
+  readonly trace?: TracePath[];
+  /** The trace stopped early (too many instructions). */
+  readonly traceTruncated?: boolean;
 }
 
 export interface Checkpoint {
@@ -106,19 +111,31 @@ export function copyCtx(c: Ctx): Ctx {
   };
 }
 
-/** The program's CFG, or the kernel's rejection when its static checks fail. */
-export function cfgOrReject(insns: Program['insns']): Cfg | Verdict {
+/**
+ * The program's CFG, or the kernel's rejection when its static checks fail. A map reference
+ * to a map the program does not have fails at load time wherever the lddw is, reached or not
+ * (resolve_pseudo_ldimm64; fuzz verifier found an unreachable one the model accepted).
+ */
+export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>): Cfg | Verdict {
+  let cfg: Cfg;
   try {
-    return buildCfg(insns);
+    cfg = buildCfg(prog.insns, prog.type);
   } catch (e) {
     if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
     throw e;
   }
+  for (let i = 0; i < cfg.ops.length; i++) {
+    const op = cfg.ops[i];
+    if (op?.kind === 'lddw' && [1, 2, 5, 6].includes(op.pseudo) && !prog.maps[op.lo]) {
+      return cfgReject(new CfgError(`fd ${op.lo} is not pointing to valid bpf_map`, i));
+    }
+  }
+  return cfg;
 }
 
 /** Analyse a program. */
 export function verify(prog: Program, opts: Options = {}): Verdict {
-  const cfg = cfgOrReject(prog.insns);
+  const cfg = cfgOrReject(prog);
   if ('ok' in cfg) return cfg;
   return run(prog, cfg, opts, freshCtx(prog.insns.length));
 }
@@ -139,10 +156,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const log: string[] | undefined = opts.states ? [] : undefined;
   const mapInfo = (i: number) => ({ name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 });
   const entry: (State | undefined)[] | undefined = opts.entries ? new Array(prog.insns.length) : undefined;
+  const tracer = opts.trace && c.processed === 0 ? new Tracer() : undefined;
 
   const push = (s: State, pc: number): void => {
     if (c.path.parent) c.path.parent.branches++;
-    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: copyHist(c.path.hist) });
+    const [mine, theirs] = forkHist(c.path.hist);
+    c.path.hist = mine;
+    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs });
     if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
   };
   const endPath = (): void => {
@@ -214,6 +234,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     const next = c.stack.pop();
     if (!next) return false;
     c.path = next;
+    tracer?.start(c.path.prev, c.path.pc, cur(c.path.state));
     if (log) {
       pendingFrom = `from ${c.path.prev} to ${c.path.pc}:`;
       log.push('');
@@ -223,10 +244,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const stats = () => `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
   const verdict = (error?: { index: number; message: string }): Verdict => ({
     ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
+    ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
   });
 
   try {
     if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo)}`);
+    tracer?.start(-1, 0, cur(c.path.state));
     for (;;) {
       const pc = c.path.pc;
       if (pc > c.frontier) {
@@ -238,6 +261,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       }
       if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
       if (cfg.prune[pc] && visited(pc)) {
+        tracer?.safe(pc);
         if (log) log.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
         pendingFrom = '';
         endPath();
@@ -257,7 +281,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       }
       const depth = st.frames.length;
       c.path.hist.pcs.push(pc);
-      c.path.hist.aux.push(auxOf(st, op));
+      c.path.hist.aux.push(auxOf(st, op, pc, cfg.live));
       const next = step(env, st, pc, op, push);
       if (log && st.frames.length === depth && op.kind !== 'exit') {
         const f = cur(st);
@@ -266,6 +290,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         const text = printFrame(f, mapInfo, touched(op), slots);
         if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
       }
+      tracer?.step(pc, next < 0 ? undefined : cur(st));
       if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
       if (next < 0) {
         endPath();
@@ -290,7 +315,6 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   return verdict();
 }
 
-const copyHist = (h: Hist): Hist => ({ pcs: h.pcs.slice(), aux: h.aux.slice() });
 
 /** check_max_stack_depth (JIT: frames rounded up to 16 bytes; tracing programs use private stacks and are not checked). */
 function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string | undefined {

@@ -11,7 +11,7 @@ import { regBoundsSync } from '../domains/sync.ts';
 import { type Env, fail } from './env.ts';
 import { protoOf, type ArgKind } from './helpers.ts';
 import { retRange, skbLoads } from './ctx.ts';
-import { readReg } from './alu.ts';
+import { checkDst, readReg } from './alu.ts';
 import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBounds } from './mem.ts';
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
@@ -111,7 +111,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
     case 'map': {
       if (r.type !== 'map_ptr') fail(pc, `R${regno} type=${typeStr(r)} expected=map_ptr`);
       meta.map = r.map;
-      const p = protoOf(id)!;
+      const p = protoOf(id, env.prog.type)!;
       const mt = env.prog.maps[r.map].type;
       if (p.name === 'tail_call' && mt !== 3) fail(pc, 'expected prog array map for tail call');
       if (p.mapTypes && !p.mapTypes.includes(mt)) fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
@@ -167,7 +167,7 @@ function clearPkt(st: State): void {
 
 /** check_helper_call. */
 export function helperCall(env: Env, st: State, pc: number, id: number): void {
-  const p = protoOf(id);
+  const p = protoOf(id, env.prog.type);
   if (!p) {
     if (id === 0) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
     fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
@@ -249,19 +249,44 @@ export function ldAbs(env: Env, st: State, pc: number, op: Op & ({ kind: 'ldabs'
   regs[0] = SCALAR_UNKNOWN;
 }
 
-/** BPF_ATOMIC (check_atomic, the read-modify-write forms). */
+/** atomic_ptr_type_ok: atomics may not access the context or the packet. */
+const atomicPtrOk = (r: Reg): boolean => r.type !== 'ctx' && r.type !== 'pkt' && r.type !== 'pkt_meta';
+
+/** Atomics always check alignment (strict_alignment_once). */
+function strictAlign(pc: number, r: Reg, off: number, size: number): void {
+  const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off))));
+  if (tnumIsAligned(D.u64, at, size)) return;
+  const desc = r.type === 'fp' ? 'stack ' : r.type === 'map_value' ? 'value ' : r.type === 'map_key' ? 'key ' : r.type === 'ctx' ? 'context ' : '';
+  fail(pc, `misaligned ${desc}access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
+}
+
+/**
+ * BPF_ATOMIC (check_atomic). load-acquire (`dst = *(src + off)`) is check_load_mem and
+ * store-release (`*(dst + off) = src`) check_store_reg, both with strict alignment, then
+ * atomic_ptr_type_ok; the read-modify-write forms load and store through dst.
+ */
 export function atomicInsn(env: Env, st: State, pc: number, op: Op & { kind: 'atomic' }): void {
-  if (op.op === 'load_acq' || op.op === 'store_rel') fail(pc, 'load-acquire / store-release are not modelled');
+  if (op.op === 'load_acq') {
+    const src = readReg(st, pc, op.src);
+    checkDst(pc, op.dst);
+    if (atomicPtrOk(src)) strictAlign(pc, src, op.off, op.size);
+    memAccess(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined);
+    if (!atomicPtrOk(src)) fail(pc, `BPF_ATOMIC loads from R${op.src} ${typeStr(src)} is not allowed`);
+    return;
+  }
+  if (op.op === 'store_rel') {
+    readReg(st, pc, op.src);
+    const dst = readReg(st, pc, op.dst);
+    if (atomicPtrOk(dst)) strictAlign(pc, dst, op.off, op.size);
+    memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { reg: op.src });
+    if (!atomicPtrOk(dst)) fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
+    return;
+  }
   readReg(st, pc, op.src);
   const dst = readReg(st, pc, op.dst);
   if (op.op === 'cmpxchg') readReg(st, pc, 0);
-  if (dst.type === 'ctx' || dst.type === 'pkt' || dst.type === 'pkt_meta') fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
-  // atomics always check alignment (strict_alignment_once)
-  const at = tnumAdd(D.u64, dst.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(dst.off + op.off))));
-  if (!tnumIsAligned(D.u64, at, op.size)) {
-    const desc = dst.type === 'fp' ? 'stack ' : dst.type === 'map_value' ? 'value ' : dst.type === 'map_key' ? 'key ' : '';
-    fail(pc, `misaligned ${desc}access off ${formatTnum(dst.v.varOff)}+${dst.off}+${op.off} size ${op.size}`);
-  }
+  if (!atomicPtrOk(dst)) fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
+  strictAlign(pc, dst, op.off, op.size);
   const loadReg = op.op === 'cmpxchg' ? 0 : op.fetch ? op.src : -1;
   if (loadReg >= 0 && loadReg === 10) fail(pc, 'frame pointer is read only');
   memAccess(env, st, pc, op.dst, op.off, op.size, false, loadReg, undefined);

@@ -4,6 +4,7 @@
 // `Live regs before insn:` table, used here to ignore dead registers when comparing states).
 import { toOp, InsnError, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
+import type { ProgType } from '../isa/program.ts';
 import { argCount } from './helpers.ts';
 
 export interface Cfg {
@@ -29,7 +30,7 @@ const ALL_ARGS = 0b111110;
 const CALLER_SAVED = 0b111111;
 
 /** Decode, check structure and compute prune points and liveness; throws CfgError or InsnError. */
-export function buildCfg(insns: readonly Insn[]): Cfg {
+export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
   const n = insns.length;
   if (n === 0) throw new CfgError('empty program', 0);
   const ops: (Op | null)[] = new Array(n).fill(null);
@@ -45,6 +46,11 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
     } catch (e) {
       if (!(e instanceof InsnError)) throw e;
       const x = insns[i];
+      const acqRel = narrowAcqRel(x);
+      if (acqRel) {
+        ops[i] = acqRel;
+        continue;
+      }
       if ((x.code & 0xf7) === 0x85 && (x.src === 1 || x.src === 2)) callErr.set(i, e);
       else if (x.code === 0x18 || (x.code & 7) === 1) resolveErr ??= e;
       else {
@@ -149,7 +155,19 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
     }
   }
 
-  return { ops, funcOf, subprogs, prune, live: liveness(ops), bad };
+  return { ops, funcOf, subprogs, prune, live: liveness(ops, type), bad };
+}
+
+/**
+ * 1- and 2-byte load-acquire / store-release, which 6.18 accepts (only the read-modify-write
+ * atomics need 4 or 8 bytes) but src/isa's decoder refuses: the same atomic op with a narrow
+ * size (fuzz verifier: a mutated width).
+ */
+function narrowAcqRel(x: Insn): Op | undefined {
+  if ((x.code & 0xe7) !== 0xc3 || (x.imm !== 0x100 && x.imm !== 0x110) || x.dst > 10 || x.src > 10) return undefined;
+  const size = (x.code & 0x18) === 0x10 ? 1 : (x.code & 0x18) === 0x08 ? 2 : 0;
+  if (!size) return undefined;
+  return { kind: 'atomic', size: size as 4, op: x.imm === 0x100 ? 'load_acq' : 'store_rel', fetch: false, dst: x.dst, src: x.src, off: x.off };
 }
 
 /** What the control-flow walk sees of an instruction that does not decode: its class and offset only. */
@@ -167,7 +185,7 @@ function standIn(x: Insn): Op {
 const b = (r: number): number => 1 << r;
 
 /** Registers an instruction reads and writes (bit masks). */
-function useDef(op: Op): [number, number] {
+function useDef(op: Op, type: ProgType | undefined): [number, number] {
   switch (op.kind) {
     case 'alu': {
       const src = 'reg' in op.src ? b(op.src.reg) : 0;
@@ -179,7 +197,7 @@ function useDef(op: Op): [number, number] {
     case 'ja': return [0, 0];
     case 'exit': return [b(0), 0];
     case 'call':
-      if (op.callKind === 'helper') return [argCount(op.imm), CALLER_SAVED];
+      if (op.callKind === 'helper') return [argCount(op.imm, type), CALLER_SAVED];
       return [ALL_ARGS, CALLER_SAVED];
     case 'lddw': return [0, b(op.dst)];
     case 'ldabs': return [b(6), CALLER_SAVED];
@@ -196,7 +214,7 @@ function useDef(op: Op): [number, number] {
 }
 
 /** Backward fixpoint of live registers, per instruction (r10 always live). */
-function liveness(ops: (Op | null)[]): Uint16Array {
+function liveness(ops: (Op | null)[], type: ProgType | undefined): Uint16Array {
   const n = ops.length;
   const live = new Uint16Array(n);
   const use = new Uint16Array(n), def = new Uint16Array(n), s1 = new Int32Array(n), s2 = new Int32Array(n);
@@ -204,7 +222,7 @@ function liveness(ops: (Op | null)[]): Uint16Array {
     const op = ops[i];
     s1[i] = s2[i] = -1;
     if (!op) continue;
-    [use[i], def[i]] = useDef(op);
+    [use[i], def[i]] = useDef(op, type);
     switch (op.kind) {
       case 'exit': break;
       case 'ja': s1[i] = i + 1 + op.off; break;

@@ -8,6 +8,7 @@ export type CtxResult = false | RegType;
 
 // struct xdp_md
 const XDP_SIZE = 24;
+const XDP_EGRESS_IFINDEX = 20;
 // struct __sk_buff offsets
 const SKB = {
   len: 0, pkt_type: 4, mark: 8, queue_mapping: 12, protocol: 16, vlan_present: 20, vlan_tci: 24,
@@ -29,6 +30,8 @@ const narrowOk = (off: number, size: number, dflt: number): boolean => size <= d
 function xdpAccess(off: number, size: number, write: boolean): CtxResult {
   if (write) return false;
   if (off < 0 || off >= XDP_SIZE || off % size !== 0 || size !== 4) return false;
+  // egress_ifindex only for devmap programs (expected_attach_type BPF_XDP_DEVMAP; we load with 0)
+  if (off === XDP_EGRESS_IFINDEX) return false;
   if (off === 0) return 'pkt';
   if (off === 4) return 'pkt_end';
   if (off === 8) return 'pkt_meta';

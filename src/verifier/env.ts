@@ -9,6 +9,8 @@ export interface Options {
   readonly nrCpus?: number;
   /** Record per-instruction states for printing (costs time). */
   readonly states?: boolean;
+  /** Record the exploration path by path with the registers after each instruction (Verdict.trace). */
+  readonly trace?: boolean;
   /** Keep the first state seen at each instruction (Verdict.entry). */
   readonly entries?: boolean;
   /** Processed-instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */

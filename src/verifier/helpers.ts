@@ -1,7 +1,8 @@
 // Helper prototypes (struct bpf_func_proto) for the helpers the model knows: argument kinds,
 // return kind, whether the helper may change packet data (bpf_helper_changes_pkt_data), and
 // which program types may call it (measured on the 6.18 kernel: "program of this type cannot
-// use helper").
+// use helper"). A helper may have several prototypes for different program types (the first
+// whose types include the program's applies).
 import type { ProgType } from '../isa/program.ts';
 import { helperId } from '../isa/helpers.ts';
 
@@ -75,20 +76,29 @@ const LIST: Proto[] = [
   P('jiffies64', [], 'integer'),
   P('get_numa_node_id', [], 'integer'),
   P('get_current_task', [], 'integer'),
+  // measured on 6.18: tc programs get the skb form, every other type the current task's (no argument)
+  P('get_cgroup_classid', ['ctx'], 'integer', { types: NET_TC }),
+  P('get_cgroup_classid', [], 'integer'),
+  P('get_route_realm', ['ctx'], 'integer', { types: NET_TC }),
 ];
 
-const BY_ID = new Map<number, Proto>();
+const BY_ID = new Map<number, Proto[]>();
 for (const p of LIST) {
   const id = helperId(p.name);
   if (id === undefined) throw new Error(`helper ${p.name} has no id`);
-  BY_ID.set(id, p);
+  BY_ID.set(id, [...(BY_ID.get(id) ?? []), p]);
 }
 
-export const protoOf = (id: number): Proto | undefined => BY_ID.get(id);
+/** The prototype of helper `id` for a program of `type` (when no variant allows the type: the first, whose types then refuse it). */
+export function protoOf(id: number, type?: ProgType): Proto | undefined {
+  const ps = BY_ID.get(id);
+  if (!ps) return undefined;
+  return (type && ps.find((p) => !p.types || p.types.includes(type))) || ps[0];
+}
 
 /** Bit mask of argument registers a helper reads (r1 = bit 1); unknown helpers: r1–r5. */
-export function argCount(id: number): number {
-  const p = BY_ID.get(id);
+export function argCount(id: number, type?: ProgType): number {
+  const p = protoOf(id, type);
   const n = p ? p.args.length : 5;
   return ((1 << (n + 1)) - 1) & ~1;
 }

@@ -3,7 +3,7 @@
 // pkt_end (find_good_pkt_pointers / mark_pkt_end).
 import type { Op, JcondName } from '../isa/op.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
-import { refineMemo, refineFirstMemo } from './memo.ts';
+import { refineMemo, refineFirstMemo, refineSameMemo } from './memo.ts';
 import { immOperand } from '../domains/alu.ts';
 import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { regBoundsSync } from '../domains/sync.ts';
@@ -110,16 +110,37 @@ function matchPkt(op: Op & { kind: 'jcond' }, a: Reg, b: Reg, fall: State, tk: S
   return true;
 }
 
-/** sync_linked_regs: registers sharing the base id of `known` take its value (plus their delta). */
-function syncLinked(st: State, known: Reg): void {
+/**
+ * The registers of frame `f` that collect_linked_regs looks at in 6.18: only live ones — live
+ * before the jump in the current frame, before the call in a caller's frame (spilled registers
+ * are always looked at). A dead copy keeps its old range (fuzz verifier's state comparison
+ * found this: `r6 = r5; if r6 == 17 goto L` with r5 dead leaves r5 unrefined at L).
+ */
+export function linkedLive(live: Uint16Array, st: State, pc: number, f: number): number {
+  return f === st.frames.length - 1 ? live[pc] : live[st.frames[f + 1].callsite];
+}
+
+/** sync_linked_regs: the linked registers sharing the base id of `known` take its value (plus their delta). */
+function syncLinked(st: State, known: Reg, live: (f: number) => number): void {
   const id = baseId(known.id);
-  mapAllRegs(st, (r) => {
+  const sync = (r: Reg): Reg => {
     if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
     if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return { ...known, id: r.id, off: r.off };
     const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
     const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, LINUX_6_18)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
     return { ...r, v: regBoundsSync(D, v) };
-  });
+  };
+  for (let f = 0; f < st.frames.length; f++) {
+    const fr = st.frames[f];
+    const mask = live(f);
+    for (let i = 0; i < 10; i++) if (mask & (1 << i)) fr.regs[i] = sync(fr.regs[i]);
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      if (!sl?.spilled) continue;
+      const n = sync(sl.spilled);
+      if (n !== sl.spilled) fr.stack[i] = { types: sl.types, spilled: n };
+    }
+  }
 }
 
 export interface Edge {
@@ -149,6 +170,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
 
   const tk = cloneState(st);
   const tfr = cur(tk);
+  const live = (f: number) => linkedLive(env.cfg.live, st, pc, f);
   if (a.type === 'scalar' && b.type === 'scalar' && !same) {
     const rf = isX ? refineMemo(a.v, b.v, op.op as Cond, op.width) : refineFirstMemo(a.v, b.v, op.op as Cond, op.width);
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
@@ -157,9 +179,14 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     if (srcNo >= 0) {
       fr.regs[srcNo] = { ...b, v: rf.fallthrough[1] };
       tfr.regs[srcNo] = { ...b, v: rf.taken[1] };
-      if (b.id) { syncLinked(st, fr.regs[srcNo]); syncLinked(tk, tfr.regs[srcNo]); }
+      if (b.id) { syncLinked(st, fr.regs[srcNo], live); syncLinked(tk, tfr.regs[srcNo], live); }
     }
-    if (a.id) { syncLinked(st, fr.regs[op.dst]); syncLinked(tk, tfr.regs[op.dst]); }
+    if (a.id) { syncLinked(st, fr.regs[op.dst], live); syncLinked(tk, tfr.regs[op.dst], live); }
+  } else if (a.type === 'scalar' && same) {
+    const rf = refineSameMemo(a.v, op.op as Cond, op.width);
+    fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
+    tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
+    if (a.id) { syncLinked(st, fr.regs[op.dst], live); syncLinked(tk, tfr.regs[op.dst], live); }
   }
   // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
   if (op.width === 64 && isX && isPtr(a) && isPtr(b) && mayBeNull(a) !== mayBeNull(b) && (op.op === 'jeq' || op.op === 'jne')) {

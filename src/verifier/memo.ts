@@ -55,6 +55,32 @@ export const refineFirstMemo = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): { ta
     return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
   });
 
+/**
+ * reg_set_min_max with the same register on both sides (`if r1 < r1`): regs_refine_cond_op's
+ * updates of reg1 and reg2 land on one register (reg2's are computed from fields reg1's update
+ * did not touch, so applying both is the sequential result), which is then synced twice, once as
+ * each operand. 6.18 refines these (fuzz verifier: `if w3 s>= w3` leaves w3 in [S32_MIN+1,
+ * S32_MAX-1] on the fall-through).
+ */
+export const refineSameMemo = (a: Scalar, c: Cond, w: 32 | 64): { taken: readonly Scalar[]; fallthrough: readonly Scalar[] } =>
+  memo(`=${c}${w}|${keyOf(a)}`, () => {
+    const edge = (k: RefineCond): Scalar => {
+      const [x, y] = refineCondOp(D, a, a, k, w);
+      const both = { ...a };
+      for (const f of FIELDS) {
+        if (x[f] !== a[f]) both[f] = x[f];
+        if (y[f] !== a[f]) both[f] = y[f];
+      }
+      if (x.varOff.value !== a.varOff.value || x.varOff.mask !== a.varOff.mask) both.varOff = x.varOff;
+      if (y.varOff.value !== a.varOff.value || y.varOff.mask !== a.varOff.mask) both.varOff = y.varOff;
+      const s = regBoundsSync(D, regBoundsSync(D, both));
+      return scalarSane(D, s) ? s : markUnbounded(D, s);
+    };
+    return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
+  });
+
+const FIELDS = ['umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
+
 export const syncMemo = (s: Scalar): Scalar => memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s));
 
 /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */

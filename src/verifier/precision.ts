@@ -15,7 +15,21 @@ import type { Op } from '../isa/op.ts';
 export interface Hist {
   pcs: number[];
   aux: number[];
+  /**
+   * Older instructions of the same segment, recorded before a branch and shared by both paths
+   * that continue from it (never changed again): a push costs O(1), not a copy of the segment.
+   */
+  readonly prev?: Hist;
 }
+
+/** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
+export function forkHist(h: Hist): [Hist, Hist] {
+  const base = h.pcs.length ? h : h.prev;
+  return [{ pcs: [], aux: [], prev: base }, { pcs: [], aux: [], prev: base }];
+}
+
+/** A copy whose own entries can grow independently (the shared older part is immutable). */
+export const copyHist = (h: Hist): Hist => ({ pcs: h.pcs.slice(), aux: h.aux.slice(), prev: h.prev });
 
 export const LINKED = 1 << 20;
 /** aux for an access we cannot follow. */
@@ -44,75 +58,86 @@ export function allPrecise(cp: CheckpointLike | null): void {
   for (let k = cp; k && !k.precise.all; k = k.parent) k.precise.all = true;
 }
 
+const b = (r: number): number => 1 << r;
+
 /**
  * backtrack_insn over one segment, from the end to its start. Returns false when the walk hits
  * something it does not follow. `regs`/`slots` are in the top frame.
  */
-function backtrack(ops: (Op | null)[], h: Hist, set: { regs: number; slots: Set<number> }): boolean {
-  for (let i = h.pcs.length - 1; i >= 0; i--) {
-    if (!set.regs && !set.slots.size) return true;
-    const op = ops[h.pcs[i]]!;
-    const aux = h.aux[i];
-    const b = (r: number) => 1 << r;
-    switch (op.kind) {
-      case 'alu':
-        if (!(set.regs & b(op.dst))) break;
-        if (op.op === 'mov' || op.op === 'movsx') {
-          set.regs &= ~b(op.dst);
-          if ('reg' in op.src) set.regs |= b(op.src.reg);
-        } else if ('reg' in op.src) set.regs |= b(op.src.reg);
-        break;
-      case 'end':
-        break;
-      case 'lddw':
-        set.regs &= ~b(op.dst);
-        break;
-      case 'ldx':
-        if (!(set.regs & b(op.dst))) break;
-        set.regs &= ~b(op.dst);
-        if (aux === OPAQUE) return false;
-        if (aux >= 0) set.slots.add(aux);
-        break;
-      case 'stx':
-        if (aux === OPAQUE) return false;
-        if (aux >= 0 && set.slots.has(aux)) {
-          if (op.size !== 8) return false;
-          set.slots.delete(aux);
-          set.regs |= b(op.src);
-        }
-        break;
-      case 'st':
-        if (aux === OPAQUE) return false;
-        if (aux >= 0 && set.slots.has(aux)) {
-          if (op.size !== 8) return false;
-          set.slots.delete(aux);
-        }
-        break;
-      case 'atomic':
-        return false;
-      case 'ldabs': case 'ldind':
-        if (set.regs & 0b111110) return false;
-        set.regs &= ~1;
-        break;
-      case 'call':
-        if (op.callKind !== 'helper') return false;
-        if (set.regs & 0b111110) return false;
-        set.regs &= ~1;
-        break;
-      case 'exit':
-        return false;
-      case 'jcond': {
-        if (aux === OPAQUE && (set.regs & (b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0)))) return false;
-        if (aux > 0 && (aux & LINKED)) {
-          const linked = aux & 0x7ff;
-          if (set.regs & linked) set.regs |= linked;
-        }
-        if ('reg' in op.src && (set.regs & (b(op.dst) | b(op.src.reg)))) set.regs |= b(op.dst) | b(op.src.reg);
-        break;
-      }
-      case 'ja':
-        break;
+function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }): boolean {
+  for (let h: Hist | undefined = top; h; h = h.prev) {
+    for (let i = h.pcs.length - 1; i >= 0; i--) {
+      if (!set.regs && !set.slots.size) return true;
+      if (!backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set)) return false;
     }
+  }
+  return true;
+}
+
+/** backtrack_insn for one instruction: false when the walk cannot follow it. */
+function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<number> }): boolean {
+  let op = insn;
+  // load-acquire and store-release backtrack as the load and store they are
+  if (op.kind === 'atomic' && op.op === 'load_acq') op = { kind: 'ldx', size: op.size, signed: false, dst: op.dst, src: op.src, off: op.off };
+  else if (op.kind === 'atomic' && op.op === 'store_rel') op = { kind: 'stx', size: op.size, dst: op.dst, src: op.src, off: op.off };
+  switch (op.kind) {
+    case 'alu':
+      if (!(set.regs & b(op.dst))) break;
+      if (op.op === 'mov' || op.op === 'movsx') {
+        set.regs &= ~b(op.dst);
+        if ('reg' in op.src) set.regs |= b(op.src.reg);
+      } else if ('reg' in op.src) set.regs |= b(op.src.reg);
+      break;
+    case 'end':
+      break;
+    case 'lddw':
+      set.regs &= ~b(op.dst);
+      break;
+    case 'ldx':
+      if (!(set.regs & b(op.dst))) break;
+      set.regs &= ~b(op.dst);
+      if (aux === OPAQUE) return false;
+      if (aux >= 0) set.slots.add(aux);
+      break;
+    case 'stx':
+      if (aux === OPAQUE) return false;
+      if (aux >= 0 && set.slots.has(aux)) {
+        if (op.size !== 8) return false;
+        set.slots.delete(aux);
+        set.regs |= b(op.src);
+      }
+      break;
+    case 'st':
+      if (aux === OPAQUE) return false;
+      if (aux >= 0 && set.slots.has(aux)) {
+        if (op.size !== 8) return false;
+        set.slots.delete(aux);
+      }
+      break;
+    case 'atomic':
+      return false;
+    case 'ldabs': case 'ldind':
+      if (set.regs & 0b111110) return false;
+      set.regs &= ~1;
+      break;
+    case 'call':
+      if (op.callKind !== 'helper') return false;
+      if (set.regs & 0b111110) return false;
+      set.regs &= ~1;
+      break;
+    case 'exit':
+      return false;
+    case 'jcond': {
+      if (aux === OPAQUE && (set.regs & (b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0)))) return false;
+      if (aux > 0 && (aux & LINKED)) {
+        const linked = aux & 0x7ff;
+        if (set.regs & linked) set.regs |= linked;
+      }
+      if ('reg' in op.src && (set.regs & (b(op.dst) | b(op.src.reg)))) set.regs |= b(op.dst) | b(op.src.reg);
+      break;
+    }
+    case 'ja':
+      break;
   }
   return true;
 }

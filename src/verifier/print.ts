@@ -1,52 +1,13 @@
 // Registers and frames printed as the kernel's log_level 2 does (kernel/bpf/log.c
 // print_reg_state / print_verifier_state), so a model run can be diffed against a kernel log.
-// NOTE: src/kernel/regstate.ts has the same number and range formatting for parsed states;
-// verifier may not import kernel, so the rules are restated here for the model's own types.
-import { type Reg, type Scalar, isConst, typeStr } from './regs.ts';
+// Numbers and bounds come from src/domains/format.ts, which the kernel-log printer uses too.
+import { type Reg, isConst, typeStr } from './regs.ts';
 import type { Frame } from './state.ts';
 import { isSpill } from './stack.ts';
 import { ADD_CONST, baseId } from './alu.ts';
+import { formatBoundsItems, snum, unum } from '../domains/format.ts';
 
-const U64 = (1n << 64n) - 1n, U32 = 0xffffffffn;
-const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n, S32_MIN = -(1n << 31n), S32_MAX = (1n << 31n) - 1n;
 const s64 = (v: bigint) => BigInt.asIntN(64, v);
-const hex = (v: bigint) => `0x${BigInt.asUintN(64, v).toString(16)}`;
-const snum = (v: bigint) => (s64(v) >= -32768n && s64(v) <= 32767n ? s64(v).toString() : hex(v));
-const unum = (v: bigint) => (BigInt.asUintN(64, v) <= 65535n ? BigInt.asUintN(64, v).toString() : hex(v));
-
-/** print_scalar_ranges. */
-function ranges(s: Scalar): string[] {
-  const s32 = (v: bigint) => BigInt.asIntN(32, v);
-  const s32val = (v: bigint) => (s32(v) >= -32768n && s32(v) <= 32767n ? BigInt.asUintN(64, s32(v)) : v & U32);
-  const ms = [
-    { name: 'smin', val: s.smin, omit: s64(s.smin) === S64_MIN },
-    { name: 'smax', val: s.smax, omit: s64(s.smax) === S64_MAX },
-    { name: 'umin', val: s.umin, omit: s.umin === 0n },
-    { name: 'umax', val: s.umax, omit: s.umax === U64 },
-    { name: 'smin32', val: s32val(s.s32min), omit: s32(s.s32min) === S32_MIN },
-    { name: 'smax32', val: s32val(s.s32max), omit: s32(s.s32max) === S32_MAX },
-    { name: 'umin32', val: s.u32min, omit: s.u32min === 0n },
-    { name: 'umax32', val: s.u32max, omit: s.u32max === U32 },
-  ];
-  const neg = (m: (typeof ms)[number]) => m.name[0] === 's' && s64(m.val) < 0n;
-  const out: string[] = [];
-  for (let i = 0; i < ms.length; i++) {
-    const a = ms[i];
-    if (a.omit) continue;
-    let t = `${a.name}=`;
-    for (let j = i + 2; j < ms.length; j += 2) {
-      const b = ms[j];
-      if (b.omit || b.val !== a.val || neg(a) !== neg(b)) continue;
-      b.omit = true;
-      t += `${b.name}=`;
-    }
-    out.push(t + (a.name[0] === 's' ? snum(a.val) : unum(a.val)));
-  }
-  return out;
-}
-
-const unknownTnum = (s: Scalar) => s.varOff.value === 0n && s.varOff.mask === U64;
-const tn = (s: Scalar) => `(${hex(s.varOff.value)}; ${hex(s.varOff.mask)})`;
 
 /** print_reg_state for one register. */
 export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: number; vs: number }, frameno = 0): string {
@@ -54,8 +15,7 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
     if (isConst(r.v)) return snum(r.v.varOff.value);
     const items: string[] = [];
     if (r.id) items.push(`id=${baseId(r.id)}${r.id >= ADD_CONST ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ''}`);
-    items.push(...ranges(r.v));
-    if (!unknownTnum(r.v)) items.push(`var_off=${tn(r.v)}`);
+    items.push(...formatBoundsItems(r.v, r.v.varOff));
     return `scalar(${items.join(',')})`;
   }
   if (r.type === 'fp' && isConst(r.v)) return `fp${r.map !== frameno ? `[${r.map}]` : ''}${snum(BigInt(r.off) + s64(r.v.varOff.value))}`;
@@ -70,10 +30,8 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
     if (r.type !== 'pkt_end') items.push(`r=${unum(BigInt(r.range))}`);
   }
   if (r.type === 'mem' || r.type === 'mem_or_null') items.push(`sz=${r.range}`);
-  if (!isConst(r.v)) {
-    items.push(...ranges(r.v));
-    if (!unknownTnum(r.v)) items.push(`var_off=${tn(r.v)}`);
-  } else if (r.v.varOff.value) items.push(`imm=${snum(r.v.varOff.value)}`);
+  if (!isConst(r.v)) items.push(...formatBoundsItems(r.v, r.v.varOff));
+  else if (r.v.varOff.value) items.push(`imm=${snum(r.v.varOff.value)}`);
   return `${typeStr(r)}(${items.join(',')})`;
 }
 

@@ -6,18 +6,19 @@ import { type Reg, constReg, ptrReg } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
 import { memAccess } from './mem.ts';
-import { condJump } from './jmp.ts';
+import { condJump, linkedLive } from './jmp.ts';
 import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
 import { LINKED, OPAQUE } from './precision.ts';
 
 
-/** The history note of an instruction (see Hist): stack slot of a fixed stack access, linked registers of a jump. */
-export function auxOf(st: State, op: Op): number {
+/** The history note of instruction `pc` (see Hist): stack slot of a fixed stack access, linked registers of a jump (live ones, as collect_linked_regs). */
+export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number {
   const fr = cur(st);
   let ptr: number, off: number;
   switch (op.kind) {
     case 'ldx': ptr = op.src; off = op.off; break;
     case 'stx': case 'st': ptr = op.dst; off = op.off; break;
+    case 'atomic': ptr = op.op === 'load_acq' ? op.src : op.dst; off = op.off; break;
     case 'jcond': {
       const ids: number[] = [];
       const a = fr.regs[op.dst];
@@ -30,7 +31,9 @@ export function auxOf(st: State, op: Op): number {
       let mask = 0;
       for (let f = 0; f < st.frames.length; f++) {
         const F = st.frames[f];
+        const lv = linkedLive(live, st, pc, f);
         for (let r = 0; r < 10; r++) {
+          if (!(lv & (1 << r))) continue;
           const x = F.regs[r];
           if (x.type === 'scalar' && x.id && ids.includes(baseId(x.id))) {
             if (f !== st.frames.length - 1) return OPAQUE;

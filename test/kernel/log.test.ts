@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
-import { parseStateLine, parseVerifierLog, printStateLine, insnRecords, type LogRecord } from '../../src/kernel/log.ts';
+import { parseStateLine, parseVerifierLog, printStateLine, insnRecords, logPaths, type LogRecord } from '../../src/kernel/log.ts';
 import {
   constScalar, parseRegState, printRanges, printRegState, sameRegState, canonical, UNBOUNDED, S64_MIN, S64_MAX, S32_MIN, S32_MAX, U64_MAX, U32_MAX,
   type ScalarState, type PtrState,
@@ -191,6 +191,33 @@ t('property: print → parse → print is stable for pointers', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+t('logPaths: a subprogram return continues the path; its full state is the state after the exit', () => {
+  const P = logPaths(fixture('subprog'));
+  assert.is(P.length, 1);
+  assert.equal(P[0].pcs, [0, 1, 2, 3, 4, 7, 8, 9, 5, 6]);
+  assert.is(P[0].entry, 'R1=ctx() R10=fp0');
+  // the callee's first state (`7: frame1: …`, after the caller:/callee: lines) is the state after the call
+  assert.is(P[0].after[4], 'frame1: R1=7 R2=fp[0]-8 R10=fp0');
+  assert.is(P[0].after[7], 'R0=10 R10=fp0 fp-8=3');
+  assert.is(P[0].after[8], 'R0=11');
+  assert.is(P[0].after[9], undefined);
+});
+
+t('logPaths: branch states in the order explored, pruned paths end in safe', () => {
+  const P = logPaths(fixture('scalars'));
+  assert.equal(P.map((p) => [p.from, p.to, p.safe]), [[-1, 0, undefined], [25, 27, undefined], [23, 26, 27], [22, 26, 27], [4, 33, undefined]]);
+  assert.ok(P[1].entry?.startsWith('R0='));
+  assert.is(P[2].pcs.length, 1);
+  const log = [
+    '0: R1=ctx() R10=fp0', '0: (b7) r0 = 1                        ; R0=1', '1: (15) if r0 == 0x0 goto pc+1',
+    'mark_precise: frame0: last_idx 1 first_idx 0 subseq_idx -1 ', '2: R0=1', '2: (95) exit', '', 'from 1 to 3: safe',
+  ].join('\n');
+  const Q = logPaths(log);
+  assert.equal(Q.map((p) => [p.from, p.to, p.pcs, p.safe]), [[-1, 0, [0, 1, 2], undefined], [1, 3, [], 3]]);
+  // a state printed on its own line after other output belongs to the instruction before it
+  assert.equal(Q[0].after, ['R0=1', 'R0=1']);
 });
 
 t.run();
