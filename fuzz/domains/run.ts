@@ -2,7 +2,7 @@
 // --record writes the kernel's observations as JSON lines; --replay checks the domain against
 // a recording without the kernel.
 import fc from 'fast-check';
-import { readRecording } from '../record.ts';
+import { readRecordingFile, withRecordedFlavor } from '../record.ts';
 import { arbCase, caseProgram, type DomainCase } from './case.ts';
 import { compareObs, observeModel, type Observation } from './observe.ts';
 import { disasm, formatLine } from '../../src/isa/disasm.ts';
@@ -28,10 +28,10 @@ export function explain(c: DomainCase, diff: string[], kernel: Observation, mode
 /** Compare the domain against recorded kernel observations. */
 export function replayDomains(path: string, onProgress?: (done: number) => void): FuzzReport {
   const t0 = performance.now();
-  const lines = readRecording<Recorded>(path);
+  const { meta, records: lines } = readRecordingFile<Recorded>(path);
   let mismatches = 0;
   const examples: string[] = [];
-  lines.forEach((rec, i) => {
+  withRecordedFlavor(meta, () => lines.forEach((rec, i) => {
     const model = observeModel(rec.case);
     const diff = compareObs(rec.case, rec.kernel, model);
     if (diff.length) {
@@ -39,7 +39,7 @@ export function replayDomains(path: string, onProgress?: (done: number) => void)
       if (examples.length < 3) examples.push(explain(rec.case, diff, rec.kernel, model));
     }
     if (onProgress && i % 1000 === 999) onProgress(i + 1);
-  });
+  }));
   return { cases: lines.length, mismatches, examples, seconds: (performance.now() - t0) / 1000 };
 }
 

@@ -12,7 +12,7 @@ import type { MapDef, Program, ProgType } from '../../src/isa/program.ts';
 import { verify, type Verdict } from '../../src/verifier/analyze.ts';
 import { addTally, compareStates, decodePaths, emptyTally, type StateDiff, type StateTally } from './states.ts';
 import { arbInterpCase, FUZZ_MAPS } from '../interp/gen.ts';
-import { readRecording } from '../record.ts';
+import { readRecordingFile, withRecordedFlavor } from '../record.ts';
 
 export interface VerifierRecord {
   /** 'corpus:<file>' (its maps and type) or 'gen:<type>' (a generated program; maps below). */
@@ -174,7 +174,9 @@ function tally(recs: Iterable<VerifierRecord>, t0: number, opts: CompareOptions,
 }
 
 export function replayVerifier(path: string, opts: CompareOptions = {}, onProgress?: (r: VerifierReport) => void): VerifierReport {
-  return tally(readRecording<VerifierRecord>(path), performance.now(), opts, onProgress);
+  const t0 = performance.now();
+  const { meta, records } = readRecordingFile<VerifierRecord>(path);
+  return withRecordedFlavor(meta, () => tally(records, t0, opts, onProgress));
 }
 
 /** Fraction of compared register states that are equal (1 when none were compared). */

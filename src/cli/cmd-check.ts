@@ -3,6 +3,8 @@ import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { loadSource, progTypeArg } from './source.ts';
 import { verify } from '../verifier/analyze.ts';
+import { flavorNamed, selectFlavor } from '../domains/scalar.ts';
+import { UsageError } from './errors.ts';
 import { toReport, verdictLine } from '../verifier/report.ts';
 
 export const check: Command = {
@@ -19,14 +21,24 @@ kernel's wording.
   --type T         program type for bare instructions (default xdp)
   --states         print the per-instruction states like the kernel's log_level 2
   --json           machine-readable verdict
-  --unprivileged   model an unprivileged loader where it differs (uninitialised stack)`,
+  --unprivileged   model an unprivileged loader where it differs (uninitialised stack)
+  --flavor F       model kernel flavor F (6.18, 6.18-sx64, 6.12); default: the running
+                   kernel's when bpf() works (probed), else 6.18`,
   options: {
     section: { type: 'string' }, type: { type: 'string' }, states: { type: 'boolean' }, json: { type: 'boolean' },
-    unprivileged: { type: 'boolean' }, raw: { type: 'boolean' }, hex: { type: 'boolean' },
+    unprivileged: { type: 'boolean' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, flavor: { type: 'string' },
   },
   positionals: [1, 1],
-  run(args) {
+  async run(args) {
     const path = args.positionals[0];
+    const flavor = str(args, 'flavor');
+    if (flavor !== undefined) {
+      try {
+        selectFlavor(flavorNamed(flavor));
+      } catch (e) {
+        throw new UsageError(`--flavor: ${(e as Error).message}`);
+      }
+    } else (await import('../kernel/flavor.ts')).useRunningKernelFlavor();
     const kind = flag(args, 'raw') ? 'raw' : flag(args, 'hex') ? 'hex' : 'auto';
     const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type: progTypeArg(str(args, 'type')) });
     const states = flag(args, 'states');

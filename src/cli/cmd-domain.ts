@@ -5,7 +5,7 @@ import { InputError, UsageError } from './errors.ts';
 import { concreteBits, concrete64x32 } from '../bv/concrete.ts';
 import * as T from '../domains/tnum.ts';
 import { formatTnum, formatTnumBits, parseTnum } from '../domains/tnum-notation.ts';
-import { immOperand, scalarAlu, scalarNeg, type ScalarAluOp } from '../domains/alu.ts';
+import { immOperand, scalarAlu, scalarNeg, scalarMovsx, scalarEnd, type ScalarAluOp } from '../domains/alu.ts';
 import { branchTaken, refine, type Cond } from '../domains/branch.ts';
 import { regBoundsSync } from '../domains/sync.ts';
 import type { ScalarState } from '../domains/scalar.ts';
@@ -103,6 +103,8 @@ A and B are constants, kernel states ('scalar(smin=0,umax=255)' or just 'umin=0,
 or tnums ('(0x0; 0xff)'); states are synced (reg_bounds_sync) before use.
 
   OP: ${ALU_OPS.join(' ')} neg sync
+      sx8 sx16 sx32  (r = (s8|s16|s32) r; with --width 32: w = (s8|s16) w)
+      le16 le32 le64 be16 be32 be64 swap16 swap32 swap64  (byte swaps, BPF_END)
   --width 32   the ALU32 form (result zero-extended)`,
   options: { width: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [2, 3],
@@ -114,7 +116,14 @@ or tnums ('(0x0; 0xff)'); states are synced (reg_bounds_sync) before use.
     let r: ScalarState<bigint>;
     if (op === 'sync') r = regBoundsSync(d, a);
     else if (op === 'neg') r = scalarNeg(d, width, a);
-    else {
+    else if (/^sx(8|16|32)$/.test(op)) {
+      const ext = Number(op.slice(2)) as 8 | 16 | 32;
+      if (width === 32 && ext === 32) throw new UsageError('scalar sx32: a 32-bit source has no 32-bit sign extension (use --width 64)');
+      r = scalarMovsx(d, width, ext, a);
+    } else if (/^(le|be|swap)(16|32|64)$/.test(op)) {
+      const m = /^(le|be|swap)(16|32|64)$/.exec(op)!;
+      r = scalarEnd(d, m[1] as 'le' | 'be' | 'swap', Number(m[2]) as 16 | 32 | 64, a);
+    } else {
       if (!ALU_OPS.includes(op as ScalarAluOp)) throw new UsageError(`scalar: unknown operator '${op}'`);
       if (y === undefined) throw new UsageError(`scalar ${op}: needs a second operand`);
       r = scalarAlu(d, op as ScalarAluOp, width, a, scalarArg(y, 'B'));

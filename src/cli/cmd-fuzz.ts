@@ -74,8 +74,8 @@ syntax) with both answers; domain mismatches are shrunk first.`,
     } else {
       const { runKernel } = await import('../../fuzz/domains/kernel.ts');
       const { Recorder } = await import('../../fuzz/record.ts');
-      await needKernel();
-      const rec = recordPath ? new Recorder(recordPath) : undefined;
+      const meta = await needKernel();
+      const rec = recordPath ? new Recorder(recordPath, meta) : undefined;
       report = fuzzDomains({ count, seed, runKernel, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
       rec?.save();
     }
@@ -87,10 +87,13 @@ syntax) with both answers; domain mismatches are shrunk first.`,
   },
 };
 
-async function needKernel(): Promise<void> {
+/** Checks bpf() works, models the running kernel's flavor, and returns what a recording should say about it. */
+async function needKernel(): Promise<import('../kernel/flavor.ts').KernelMeta> {
   const { kernelAvailable } = await import('../kernel/syscall.ts');
   const k = kernelAvailable();
   if (!k.ok) throw new InputError(`the kernel is not available (${k.reason}); use --replay with a recording`);
+  const { kernelMeta, useRunningKernelFlavor } = await import('../kernel/flavor.ts');
+  return kernelMeta(useRunningKernelFlavor());
 }
 
 async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number, seed: number, replay: string | undefined, recordPath: string | undefined, progress: (d: number, b: number) => void, tty: boolean): Promise<number> {
@@ -103,12 +106,12 @@ async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number,
       throw new InputError(`${replay}: ${(e as Error).message}`);
     }
   } else {
-    await needKernel();
+    const meta = await needKernel();
     const { kernelRecord, printkSupport } = await import('../../fuzz/interp/kernel.ts');
     const { Recorder } = await import('../../fuzz/record.ts');
     const pk = printkSupport();
     if (!pk.ok) console.log(`note: trace_printk messages are not compared: ${pk.reason}`);
-    const rec = recordPath ? new Recorder(recordPath) : undefined;
+    const rec = recordPath ? new Recorder(recordPath, meta) : undefined;
     report = fuzzInterp({ count, seed, kernel: kernelRecord, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
     rec?.save();
   }
@@ -140,10 +143,10 @@ async function fuzzVerifierCmd(args: Parameters<Command['run']>[0], count: numbe
       throw new InputError(`${replay}: ${(e as Error).message}`);
     }
   } else {
-    await needKernel();
+    const meta = await needKernel();
     const { kernelVerdict } = await import('../../fuzz/verifier/kernel.ts');
     const { Recorder } = await import('../../fuzz/record.ts');
-    const rec = recordPath ? new Recorder(recordPath) : undefined;
+    const rec = recordPath ? new Recorder(recordPath, meta) : undefined;
     r = fuzzVerifier({ count, seed, kernel: (p) => kernelVerdict(p), record: rec ? (x) => rec.add(x) : undefined, keepDiffs, onProgress: progress });
     rec?.save();
   }

@@ -1,6 +1,6 @@
 // Width changes of a scalar: coerce_reg_to_size (BPF_END truncation), coerce_reg_to_size_sx
 // (64-bit MOVSX) and coerce_subreg_to_size_sx (32-bit MOVSX), kernel/bpf/verifier.c.
-import { type ScalarState, type D, type KernelFlavor, LINUX_6_18, scalarConst, markUnbounded32, iteState, isConst64 } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, currentFlavor, scalarConst, markUnbounded32, iteState, isConst64 } from './scalar.ts';
 import { tnumUnknown, tnumRange, tnumCast, tnumSubreg, tnumConst } from './tnum.ts';
 import { regBoundsSync } from './sync.ts';
 
@@ -17,7 +17,7 @@ const sameSign = <V, B>(r: import('../bv/bits.ts').Bits<V, B>, a: V, b: V): B =>
  * coerce_reg_to_size(size bytes, size < 8): var_off cast; u64 bounds masked when they agree
  * above the size, else [0, mask]; s64 = u64; 32-bit bounds forgotten when size < 4; sync.
  */
-export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor = LINUX_6_18): ScalarState<V> {
+export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
   const q = d.u64;
   const mask = q.c((1n << BigInt(size * 8)) - 1n);
   const hiMask = q.not(mask);
@@ -29,8 +29,14 @@ export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: numbe
   return regBoundsSync(d, r, fl);
 }
 
-/** coerce_reg_to_size_sx (r = (s8|s16|s32) r). No sync, as in the kernel. */
-export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32): ScalarState<V> {
+/**
+ * coerce_reg_to_size_sx (r = (s8|s16|s32) r). A constant stays exact. Linux 6.18.y then checks
+ * the 32-bit bounds: when the s32 range lies within the signed range of `bits`, sign extension
+ * changes no value's low word, so the 32-bit bounds stay and the 64-bit value is their sign
+ * extension (then synced). Otherwise, the older rule: the sign-extended smin/smax when they agree
+ * above `bits` and have one sign, else the signed range of `bits` (no sync).
+ */
+export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
   const q = d.u64, h = d.u32;
   const konst = scalarConst(d, sextN(q, s.varOff.value, bits));
   // smin and smax agree above `bits`: the sign-extended low parts, ordered, if of one sign
@@ -48,7 +54,14 @@ export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 |
     smin: q.c(-half), smax: q.c(half - 1n), s32min: h.c(-half), s32max: h.c(half - 1n),
     umin: q.zero, umax: q.ones, u32min: h.zero, u32max: h.ones,
   };
-  return iteState(d, isConst64(d, s), konst, iteState(d, q.andB(topEq, sameSign(q, lo, hi)), ranged, def));
+  const older = iteState(d, q.andB(topEq, sameSign(q, lo, hi)), ranged, def);
+  if (!fl.sxFromSubreg) return iteState(d, isConst64(d, s), konst, older);
+  // s32 range within [-half, half-1]: low word unchanged, 64-bit = sext32 of it
+  const fits = h.andB(h.sge(s.s32min, h.c(-half)), h.sle(s.s32max, h.c(half - 1n)));
+  const fromSubreg = regBoundsSync(d, {
+    ...s, varOff: tnumUnknown(q), smin: d.sext32(s.s32min), smax: d.sext32(s.s32max), umin: q.zero, umax: q.ones,
+  }, fl);
+  return iteState(d, isConst64(d, s), konst, iteState(d, fits, fromSubreg, older));
 }
 
 /** coerce_subreg_to_size_sx (w = (s8|s16) w): only var_off and the 32-bit bounds change. */

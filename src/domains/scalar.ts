@@ -42,6 +42,8 @@ export interface KernelFlavor {
   readonly endTracked: boolean;
   /** 6.18.y backport: __update_reg64_bounds collapses to a constant when range ∩ tnum is one value (tnum_step). */
   readonly tnumStepBounds: boolean;
+  /** 6.18.y (observed on 6.18.44): r = (sN) r keeps the 32-bit bounds when the s32 range fits N bits; 64-bit = their sign extension, synced. */
+  readonly sxFromSubreg: boolean;
 }
 
 /** The running kernel as understood from source + kallsyms (tnum_step, tnum_bswap*, tnum_overlap present). */
@@ -53,7 +55,15 @@ export const LINUX_6_18: KernelFlavor = {
   negTracked: true,
   endTracked: true,
   tnumStepBounds: true,
+  sxFromSubreg: true,
 };
+
+/**
+ * An earlier 6.18.44 build (6.18.44-fc-v657, where corpus/traces was first recorded): the same
+ * but r = (sN) r bounded from the 64-bit bounds only. Both builds report release 6.18.44, so
+ * live runs tell them apart by behaviour (src/kernel/flavor.ts) and recordings name theirs.
+ */
+export const LINUX_6_18_SX64: KernelFlavor = { ...LINUX_6_18, name: '6.18-sx64', sxFromSubreg: false };
 
 /** Debian's 6.12.117 tree in /work/ksrc (which already carries the sign-crossing deductions and tnum_overlap). */
 export const LINUX_6_12: KernelFlavor = {
@@ -64,7 +74,30 @@ export const LINUX_6_12: KernelFlavor = {
   negTracked: false,
   endTracked: false,
   tnumStepBounds: false,
+  sxFromSubreg: false,
 };
+
+export const FLAVORS: readonly KernelFlavor[] = [LINUX_6_18, LINUX_6_18_SX64, LINUX_6_12];
+
+/** A flavor by its name ('6.18', '6.18-sx64', '6.12'). */
+export function flavorNamed(name: string): KernelFlavor {
+  const f = FLAVORS.find((x) => x.name === name);
+  if (!f) throw new Error(`unknown kernel flavor '${name}' (known: ${FLAVORS.map((x) => x.name).join(', ')})`);
+  return f;
+}
+
+let selected: KernelFlavor = LINUX_6_18;
+
+/**
+ * The flavor operations use when none is passed: LINUX_6_18 unless a caller that knows which
+ * kernel it models (a live run that probed it, a replay of a recording that names it) selected
+ * another. Caches of domain results must key on it (src/verifier/memo.ts does).
+ */
+export const currentFlavor = (): KernelFlavor => selected;
+
+export function selectFlavor(fl: KernelFlavor): void {
+  selected = fl;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Ring helpers (min/max as the kernel's max_t/min_t over a type).

@@ -7,7 +7,7 @@ import { refineMemo, refineFirstMemo, refineSameMemo } from './memo.ts';
 import { immOperand } from '../domains/alu.ts';
 import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { regBoundsSync } from '../domains/sync.ts';
-import { scalarConst, LINUX_6_18 } from '../domains/scalar.ts';
+import { scalarConst, currentFlavor } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import type { Env } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
@@ -127,7 +127,7 @@ function syncLinked(st: State, known: Reg, live: (f: number) => number): void {
     if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
     if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return { ...known, id: r.id, off: r.off };
     const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
-    const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, LINUX_6_18)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
+    const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, currentFlavor())), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
     return { ...r, v: regBoundsSync(D, v) };
   };
   for (let f = 0; f < st.frames.length; f++) {

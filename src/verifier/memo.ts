@@ -5,7 +5,7 @@
 import { scalarAlu, type ScalarAluOp } from '../domains/alu.ts';
 import { refine, refineCondOp, revCond, type Cond, type RefineCond } from '../domains/branch.ts';
 import { regBoundsSync } from '../domains/sync.ts';
-import { markUnbounded, scalarSane } from '../domains/scalar.ts';
+import { currentFlavor, markUnbounded, scalarSane, type KernelFlavor } from '../domains/scalar.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../domains/alu-move.ts';
 import { D, type Scalar } from './regs.ts';
 
@@ -22,7 +22,13 @@ export function clearMemo(): void {
 const keyOf = (s: Scalar): string =>
   `${s.varOff.value.toString(36)},${s.varOff.mask.toString(36)},${s.umin.toString(36)},${s.umax.toString(36)},${s.smin.toString(36)},${s.smax.toString(36)},${s.u32min.toString(36)},${s.u32max.toString(36)},${s.s32min.toString(36)},${s.s32max.toString(36)}`;
 
+let cachedFlavor: KernelFlavor | undefined;
+
 function memo<T>(key: string, f: () => T): T {
+  if (cachedFlavor !== currentFlavor()) {
+    cache = new Map();
+    cachedFlavor = currentFlavor();
+  }
   const hit = cache.get(key);
   if (hit !== undefined) {
     memoStats.hits++;

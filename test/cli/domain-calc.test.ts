@@ -27,6 +27,8 @@ const rows: [string[], string][] = [
   [['scalar', 'add', 'umin=0,umax=255', '1'], 'scalar(smin=umin=smin32=umin32=1,smax=umax=smax32=umax32=256,var_off=(0x0; 0x1ff))'],
   [['scalar', 'and', 'scalar()', '0xff'], 'scalar(smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff))'],
   [['scalar', 'lsh', 'umax=15', '4', '--width', '32'], 'scalar(smin=smin32=0,smax=umax=smax32=umax32=240,var_off=(0x0; 0xf0))'],
+  [['scalar', 'sx32', 'smin32=-5,smax32=256'], 'scalar(smin=smin32=-5,smax=smax32=256)'],
+  [['scalar', 'swap16', '0x1234'], '13330'],
   [['branch', 'jgt', 'umax=5', '10'], 'branch: never taken\nfall-through: A=scalar(smin=smin32=0,smax=umax=smax32=umax32=5,var_off=(0x0; 0x7)) B=10'],
 ];
 

@@ -1,0 +1,53 @@
+// Kernel flavors: the running kernel is probed for its behaviour; recordings name theirs and a
+// replay models it, then restores the flavor that was in use.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { currentFlavor, flavorNamed, LINUX_6_18, LINUX_6_18_SX64, LINUX_6_12 } from '../../src/domains/scalar.ts';
+import { detectFlavor, kernelMeta } from '../../src/kernel/flavor.ts';
+import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { Recorder, readRecordingFile, withRecordedFlavor } from '../../fuzz/record.ts';
+
+const t = suite('kernel/flavor');
+
+t('flavors by name; an unknown name says which exist', () => {
+  assert.is(flavorNamed('6.18'), LINUX_6_18);
+  assert.is(flavorNamed('6.18-sx64'), LINUX_6_18_SX64);
+  assert.is(flavorNamed('6.12'), LINUX_6_12);
+  assert.throws(() => flavorNamed('5.10'), /unknown kernel flavor '5.10' \(known: 6.18, 6.18-sx64, 6.12\)/);
+});
+
+t('a recording keeps its meta line apart from the records, and a replay models its flavor', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-rec-'));
+  try {
+    const path = join(dir, 'r.jsonl.gz');
+    const rec = new Recorder<{ n: number }>(path, { kernel: 'test', flavor: '6.18-sx64' });
+    rec.add({ n: 1 });
+    rec.add({ n: 2 });
+    assert.is(rec.count, 2);
+    rec.save();
+    const { meta, records } = readRecordingFile<{ n: number }>(path);
+    assert.equal(meta, { kernel: 'test', flavor: '6.18-sx64' });
+    assert.equal(records, [{ n: 1 }, { n: 2 }]);
+    const before = currentFlavor();
+    assert.is(withRecordedFlavor(meta, () => currentFlavor()), LINUX_6_18_SX64);
+    assert.is(currentFlavor(), before);
+    assert.is(withRecordedFlavor(undefined, () => currentFlavor()), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const k = kernelAvailable();
+if (!k.ok) console.log(`skip: kernel/flavor live probe: ${k.reason}`);
+else {
+  t('the running kernel is one of the 6.18 flavors, and its meta names it', () => {
+    const fl = detectFlavor();
+    assert.ok(fl === LINUX_6_18 || fl === LINUX_6_18_SX64, String(fl?.name));
+    assert.is(kernelMeta(fl!).flavor, fl!.name);
+  });
+}
+
+t.run();
