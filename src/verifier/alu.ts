@@ -60,6 +60,13 @@ function saneOffset(pc: number, r: Reg, type: string): void {
 
 const u = (x: bigint) => BigInt.asUintN(64, x);
 
+/**
+ * A packet pointer moved by a constant keeps its range, but not mark_pkt_end's markers
+ * (AT/BEYOND_PKT_END, negative): 6.18 logs `pkt(off=22,r=0)` for `r3 += 8` after `if r3 > r2`
+ * was taken (fuzz verifier found the false accept; test/verifier regression).
+ */
+const markerCleared = (ptr: Reg): Partial<Reg> => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? { range: 0 } : {});
+
 /** adjust_ptr_min_max_vals (privileged: no speculation sanitizing). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
   const dst = op.dst;
@@ -88,7 +95,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   switch (op.op) {
     case 'add': {
       if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
-        res = { ...ptr, off: ptr.off + Number(sminV) };
+        res = { ...ptr, off: ptr.off + Number(sminV), ...markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
         break;
       }
@@ -105,7 +112,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
       if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
-        res = { ...ptr, off: ptr.off - Number(sminV) };
+        res = { ...ptr, off: ptr.off - Number(sminV), ...markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
         break;
       }
@@ -115,7 +122,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (p.umin < o.umax) { umin = 0n; umax = U64_MAX; } else { umin = p.umin - o.umax; umax = p.umax - o.umin; }
       const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
       res = { ...ptr, v };
-      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n ? 0 : ptr.range };
+      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n || ptr.range < 0 ? 0 : ptr.range };
       break;
     }
     case 'and': case 'or': case 'xor':

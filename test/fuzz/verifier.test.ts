@@ -9,7 +9,7 @@ import { compareStates, decodePaths, encodePaths, pathKeys } from '../../fuzz/ve
 import { verify } from '../../src/verifier/analyze.ts';
 import { logPaths } from '../../src/kernel/log.ts';
 import { bareProgram } from '../../src/isa/program.ts';
-import { insn } from '../../src/isa/insn.ts';
+import { insn, decodeBytes } from '../../src/isa/insn.ts';
 import { assemble } from '../../src/isa/asm.ts';
 import { FIXTURE_PROGRAMS } from '../kernel/fixture-progs.ts';
 
@@ -70,6 +70,20 @@ t('regression: 6.18 syncs linked scalars only into live registers', () => {
   const spill = modelLog('call 7; r6 = r0; r6 &= 255; r7 = r6; *(u64 *)(r10 - 8) = r6; if r7 == 17 goto +2; r0 = 0; exit; r0 = r7; exit');
   assert.ok(hasLine(spill, 'from 5 to 8: R0=scalar(id=1) R6=scalar(id=2,smin=smin32=0,smax=umax=smax32=umax32=255,var_off=(0x0; 0xff)) R7=17 R10=fp0 fp-8=17'), spill.join('\n'));
 });
+
+t('regression: a packet pointer moved by a constant loses the pkt_end markers, keeps a real range (the false accept of a 100k live run)', () => {
+  const head = 'r2 = *(u32 *)(r1 + 4); r1 = *(u32 *)(r1 + 0); r3 = r1; r3 += 14; if r3 > r2 goto +2; r0 = 0; exit;';
+  assert.ok(hasLine(modelLog(`${head} r3 += 8; r0 = 0; exit`), '7: (07) r3 += 8 ; R3=pkt(off=22,r=0)'));
+  assert.ok(hasLine(modelLog(`${head} r4 = 4; r3 -= r4; r0 = 0; exit`), '8: (1f) r3 -= r4 ; R3=pkt(off=10,r=0) R4=4'));
+  assert.ok(hasLine(modelLog(`${head} r4 = r3; r0 = 0; exit`), '7: (bf) r4 = r3 ; R3=pkt(off=14,r=0xfffffffffffffffe) R4=pkt(off=14,r=0xfffffffffffffffe)'));
+  const kept = modelLog('r2 = *(u32 *)(r1 + 4); r1 = *(u32 *)(r1 + 0); r3 = r1; r3 += 14; if r3 > r2 goto +3; r3 += 8; r0 = 0; exit; r0 = 0; exit');
+  assert.ok(hasLine(kept, '5: (07) r3 += 8 ; R3=pkt(off=22,r=14)'), kept.join('\n'));
+  // the mutant of xdp_parse_drop: a scalar reached a load only through the jump that keeps the marker
+  const v = verify(bareProgram(decodeBytes(Buffer.from(FA_PKT_MARKER, 'hex')), 'xdp'), {});
+  assert.is(v.ok ? '' : v.error?.message ?? '', "R3 invalid mem access 'scalar'");
+});
+
+const FA_PKT_MARKER = 'b70000000100000061120400000000006113000000000000bf31000000000000070100000e0000002d213d000000000071350c000000000071340d000000000067040000080000004f5400000000000015040100810000005504040088a80000bf3100000000000007010000120000002d21340000000000693410000000000015040f0086dd0000b7000000020000005504300008000000bf130000000000000703000014000000b7000000010000002d232c00000000007114000000000000570400000f000000b7030000050000002d210e00000000006704000002000000bf130000000000000f4300000000000007010000090000000500040000000000bf1300000000000007030000280000002d232000000000000701000006000000711100000000000015010c0006000000b70000000200000055011b0011000000bf310000000000000701000008000000b7000000010000002d211700000000006931020000000000dc0100001000000065010c006e0000001501130009000000150112001300000005000c0000000000bf3100000000000007010000140000002d210e00000000006931020000000000dc01000010000000650107006e00000015010a000900000015010900130000000500070000000000150107006f000000150106006c07000015010500cb2b00000500030000000000150103006f000000150102006c07000015010100cb2b0000b7000000020000009500000000000000';
 
 t('regression: a comparison of a register with itself refines it as both operands', () => {
   const w = modelLog('call 7; r1 = r0; if w1 s>= w1 goto +2; r0 = r1; exit; r0 = 0; exit');
