@@ -6,6 +6,7 @@ import { mulStepLemmas } from './tnum-mul.ts';
 import { carryWitnesses, optimalByWitness } from './tnum-optimal.ts';
 import { proveScalar, scalarProperties } from './scalar.ts';
 import { aluProperties } from './scalar-alu.ts';
+import { moveProperties } from './scalar-move.ts';
 import { mulBoundsAreMulBounds, mulBoundsSound, mulIntProperties, MUL_BOUNDS_WIDTHS } from './scalar-mul.ts';
 import { proveInt } from './int-runner.ts';
 import { branchProperties } from './branch.ts';
@@ -34,7 +35,7 @@ export function catalogue(width = 64): ProofJob[] {
   for (const p of mulProperties().filter((m) => !m.name.includes('Legacy'))) jobs.push(tnumJob('tnum mul', p, 8));
   jobs.push(tnumJob('tnum optimality', optimalByWitness('add', T.tnumAdd, (bv, x, y) => bv.add(x, y), carryWitnesses), 64));
   jobs.push(tnumJob('tnum optimality', optimalByWitness('sub', T.tnumSub, (bv, x, y) => bv.sub(x, y), carryWitnesses), 64));
-  for (const p of [...scalarProperties(), ...aluProperties()]) jobs.push({ group: 'scalar', name: p.name, width: 64, run: (ms) => proveScalar(p, ms) });
+  for (const p of [...scalarProperties(), ...aluProperties(), ...moveProperties()]) jobs.push({ group: 'scalar', name: p.name, width: 64, run: (ms) => proveScalar(p, ms) });
   const glue = mulBoundsAreMulBounds();
   jobs.push({ group: 'scalar', name: glue.name, width: 64, run: (ms) => proveScalar(glue, ms) });
   for (const [kind, w] of MUL_BOUNDS_WIDTHS) {

@@ -4,6 +4,13 @@ import { type ScalarState, type D, type KernelFlavor, currentFlavor, scalarConst
 import { tnumUnknown, tnumRange, tnumCast, tnumSubreg, tnumConst } from './tnum.ts';
 import { regBoundsSync } from './sync.ts';
 
+/**
+ * The reg_bounds_sync a width change applies (always `regBoundsSync` in the verifier). A
+ * parameter so proofs/scalar-move.ts can run the same code with the identity: the state before
+ * sync, proved sound on its own; the sync stage lemmas do the rest (proofs/SCALAR.md).
+ */
+export type SyncFn = <V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor) => ScalarState<V>;
+
 /** Sign-extend the low `bits` bits of x within its ring. */
 const sextN = <V, B>(r: import('../bv/bits.ts').Bits<V, B>, x: V, bits: number): V => r.ashrN(r.shlN(x, r.width - bits), r.width - bits);
 
@@ -17,7 +24,7 @@ const sameSign = <V, B>(r: import('../bv/bits.ts').Bits<V, B>, a: V, b: V): B =>
  * coerce_reg_to_size(size bytes, size < 8): var_off cast; u64 bounds masked when they agree
  * above the size, else [0, mask]; s64 = u64; 32-bit bounds forgotten when size < 4; sync.
  */
-export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
   const q = d.u64;
   const mask = q.c((1n << BigInt(size * 8)) - 1n);
   const hiMask = q.not(mask);
@@ -26,7 +33,7 @@ export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: numbe
   const umax = q.ite(same, q.and(s.umax, mask), mask);
   let r: ScalarState<V> = { ...s, varOff: tnumCast(q, s.varOff, size), umin, umax, smin: umin, smax: umax };
   if (size < 4) r = markUnbounded32(d, r);
-  return regBoundsSync(d, r, fl);
+  return sync(d, r, fl);
 }
 
 /**
@@ -36,9 +43,16 @@ export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: numbe
  * extension (then synced). Otherwise, the older rule: the sign-extended smin/smax when they agree
  * above `bits` and have one sign, else the signed range of `bits` (no sync).
  */
-export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
+  const konst = scalarConst(d, sextN(d.u64, s.varOff.value, bits));
+  const older = sxOlderRule(d, s, bits);
+  if (!fl.sxFromSubreg) return iteState(d, isConst64(d, s), konst, older);
+  return iteState(d, isConst64(d, s), konst, iteState(d, sxFitsSubreg(d, s, bits), sync(d, sxFromSubreg(d, s), fl), older));
+}
+
+/** The older rule of coerce_reg_to_size_sx (6.12, and 6.18.y when the s32 range does not fit), no constant case. */
+export function sxOlderRule<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32): ScalarState<V> {
   const q = d.u64, h = d.u32;
-  const konst = scalarConst(d, sextN(q, s.varOff.value, bits));
   // smin and smax agree above `bits`: the sign-extended low parts, ordered, if of one sign
   const topEq = q.eq(q.lshrN(s.smax, bits), q.lshrN(s.smin, bits));
   const a = sextN(q, s.smax, bits), b = sextN(q, s.smin, bits);
@@ -54,14 +68,19 @@ export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 |
     smin: q.c(-half), smax: q.c(half - 1n), s32min: h.c(-half), s32max: h.c(half - 1n),
     umin: q.zero, umax: q.ones, u32min: h.zero, u32max: h.ones,
   };
-  const older = iteState(d, q.andB(topEq, sameSign(q, lo, hi)), ranged, def);
-  if (!fl.sxFromSubreg) return iteState(d, isConst64(d, s), konst, older);
-  // s32 range within [-half, half-1]: low word unchanged, 64-bit = sext32 of it
-  const fits = h.andB(h.sge(s.s32min, h.c(-half)), h.sle(s.s32max, h.c(half - 1n)));
-  const fromSubreg = regBoundsSync(d, {
-    ...s, varOff: tnumUnknown(q), smin: d.sext32(s.s32min), smax: d.sext32(s.s32max), umin: q.zero, umax: q.ones,
-  }, fl);
-  return iteState(d, isConst64(d, s), konst, iteState(d, fits, fromSubreg, older));
+  return iteState(d, q.andB(topEq, sameSign(q, lo, hi)), ranged, def);
+}
+
+/** 6.18.y: the s32 range lies within [-2^(bits-1), 2^(bits-1) - 1] (sign extension keeps every low word). */
+export function sxFitsSubreg<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32): B {
+  const h = d.u32, half = 1n << BigInt(bits - 1);
+  return h.andB(h.sge(s.s32min, h.c(-half)), h.sle(s.s32max, h.c(half - 1n)));
+}
+
+/** 6.18.y, when the s32 range fits: 32-bit bounds kept, 64-bit signed bounds their sign extension, the rest unknown (before sync). */
+export function sxFromSubreg<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> {
+  const q = d.u64;
+  return { ...s, varOff: tnumUnknown(q), smin: d.sext32(s.s32min), smax: d.sext32(s.s32max), umin: q.zero, umax: q.ones };
 }
 
 /** coerce_subreg_to_size_sx (w = (s8|s16) w): only var_off and the 32-bit bounds change. */

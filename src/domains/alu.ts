@@ -8,7 +8,7 @@ import { bothHalves, addBounds, subBounds, mulBounds, mulBounds612 } from './alu
 import { scalarBitwise } from './alu-bitwise.ts';
 import { scalarLsh64, scalarLsh32, scalarRsh64, scalarRsh32, scalarArsh64, scalarArsh32 } from './alu-shift.ts';
 import { regBoundsSync } from './sync.ts';
-import { coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx } from './alu-move.ts';
+import { coerceRegToSize, coerceRegToSizeSx, coerceSubregToSizeSx, type SyncFn } from './alu-move.ts';
 
 export type Width = 32 | 64;
 export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'mod' | 'smod' | 'or' | 'and' | 'lsh' | 'rsh' | 'arsh' | 'xor';
@@ -134,10 +134,10 @@ export function scalarMovReg<V, B>(d: D<V, B>, width: Width, src: ScalarState<V>
 }
 
 /** r = (s8|s16|s32) r: coerce_reg_to_size_sx, no sync. w = (s8|s16) w: coerce_subreg_to_size_sx, zext, sync. */
-export function scalarMovsx<V, B>(d: D<V, B>, width: Width, ext: 8 | 16 | 32, src: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
-  if (width === 64) return coerceRegToSizeSx(d, src, ext, fl);
+export function scalarMovsx<V, B>(d: D<V, B>, width: Width, ext: 8 | 16 | 32, src: ScalarState<V>, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
+  if (width === 64) return coerceRegToSizeSx(d, src, ext, fl, sync);
   if (ext === 32) throw new RangeError('movsx32 with a 32-bit source is reserved');
-  return regBoundsSync(d, zext32To64(d, coerceSubregToSizeSx(d, src, ext)), fl);
+  return sync(d, zext32To64(d, coerceSubregToSizeSx(d, src, ext)), fl);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ export type EndOrder = 'le' | 'be' | 'swap';
  * var_off and forget the bounds; 16/32-bit forms then truncate (coerce_reg_to_size, which syncs);
  * no zero extension; reg_bounds_sync. le64 is the identity (then sync). 6.12: unknown.
  */
-export function scalarEnd<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, dst: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function scalarEnd<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, dst: ScalarState<V>, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
   if (!fl.endTracked) return scalarUnknown(d); // 6.12
   const q = d.u64;
   let s = dst;
@@ -158,6 +158,6 @@ export function scalarEnd<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64,
     const t = bits === 16 ? tnumBswap16(q, s.varOff) : bits === 32 ? tnumBswap32(q, s.varOff) : tnumBswap64(q, s.varOff);
     s = markUnbounded(d, { ...s, varOff: t });
   }
-  if (bits !== 64) s = coerceRegToSize(d, s, bits / 8, fl);
-  return regBoundsSync(d, s, fl);
+  if (bits !== 64) s = coerceRegToSize(d, s, bits / 8, fl, sync);
+  return sync(d, s, fl);
 }
