@@ -2,9 +2,10 @@
 //
 // Program types: xdp, sched_cls (tc), socket_filter and raw_tracepoint. Register roles: r0–r5
 // scalars (the pool), r8 = scratch scalar, r9 = ctx; xdp / tc: r6 = packet data, r7 = data_end;
-// socket_filter: r6 = ctx (LD_ABS needs it). The stack fp-96..fp-1 is zeroed in the prologue, so
-// every stack read is of written memory. Packet accesses sit behind bounds checks; map values
-// behind null checks. Blocks only jump forward, except the counted loop block; helper calls
+// socket_filter: r6 = ctx (LD_ABS needs it). The stack fp-96..fp-1 is zeroed in the prologue
+// (fp-352..fp-97 too when the program calls bpf_ringbuf_output), so every stack read is of
+// written memory. Packet accesses sit behind bounds checks; map values behind null checks.
+// Blocks only jump forward, except the counted loop blocks (gen-ringbuf.ts has one); helper calls
 // clobber r1–r5, which are re-initialised after each call. One subprogram is appended and may be
 // called. Socket filters store r0 into their `ret` map before exit: LD_ABS programs cannot be
 // wrapped for a 64-bit r0 (tested by the kernel runner, fuzz/interp/kernel.ts).
@@ -15,6 +16,7 @@ import { MAP_TYPE, type MapDef, type Program } from '../../src/isa/program.ts';
 import { PSEUDO } from '../../src/isa/opcodes.ts';
 import { ctxFieldOp, ldAbsOp, rawCtxOp, reinit, skbLoadBytesOp } from './gen-ctx.ts';
 import { printkOp } from './gen-printk.ts';
+import { isRingbufCall, RINGBUF_MAP, ringbufOp, ringbufStackInit } from './gen-ringbuf.ts';
 
 export interface InterpCase {
   program: Program;
@@ -34,7 +36,9 @@ export const FUZZ_MAPS: MapDef[] = [
 /** Socket filters' r0 store (see the header). */
 export const RET_MAP: MapDef = { name: 'ret', type: MAP_TYPE.array, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 };
 
-export const mapsFor = (t: FuzzType): MapDef[] => (t === 'socket_filter' ? [...FUZZ_MAPS, RET_MAP] : FUZZ_MAPS);
+/** The maps of a program of type t; the ring comes last so that older recordings keep their indices. */
+export const mapsFor = (t: FuzzType): MapDef[] => (t === 'socket_filter' ? [...FUZZ_MAPS, RET_MAP, RINGBUF_MAP] : [...FUZZ_MAPS, RINGBUF_MAP]);
+const ringIndex = (t: FuzzType): number => mapsFor(t).length - 1;
 
 const POOL = [0, 1, 2, 3, 4, 5] as const;
 const pool = fc.constantFrom(...POOL);
@@ -167,14 +171,15 @@ const COMMON: W[] = [
   { weight: 2, arbitrary: atomicOp }, { weight: 2, arbitrary: mapOp }, { weight: 1, arbitrary: loopOp }, { weight: 1, arbitrary: callOp },
 ];
 const PRINTK: W = { weight: 2, arbitrary: printkOp };
+const ringbuf = (t: FuzzType): W => ({ weight: 2, arbitrary: ringbufOp(ringIndex(t)) });
 
 /** The blocks of a program of type t (raw_tracepoint: reads stay inside ctxLen bytes). */
-function blocksFor(t: FuzzType, ctxLen: number, printk: boolean): fc.Arbitrary<Op[]> {
+function blocksFor(t: FuzzType, ctxLen: number, printk: boolean, rb: boolean): fc.Arbitrary<Op[]> {
   const own: W[] = t === 'xdp' ? [{ weight: 3, arbitrary: packetOp }, { weight: 1, arbitrary: csumOp }, { weight: 1, arbitrary: ctxFieldOp('xdp') }]
     : t === 'sched_cls' ? [{ weight: 3, arbitrary: packetOp }, { weight: 1, arbitrary: csumOp }, { weight: 2, arbitrary: ctxFieldOp('sched_cls') }, { weight: 1, arbitrary: skbLoadBytesOp }]
     : t === 'socket_filter' ? [{ weight: 4, arbitrary: ldAbsOp }, { weight: 2, arbitrary: ctxFieldOp('socket_filter') }, { weight: 1, arbitrary: skbLoadBytesOp }]
     : [{ weight: 3, arbitrary: rawCtxOp(ctxLen) }];
-  return fc.oneof(...COMMON, ...own, ...(printk ? [PRINTK] : []));
+  return fc.oneof(...COMMON, ...own, ...(printk ? [PRINTK] : []), ...(rb ? [ringbuf(t)] : []));
 }
 
 const SUBPROG: Op[] = [
@@ -196,6 +201,7 @@ export function buildProgram(blocks: Op[][], init: number[], type: FuzzType = 'x
     { kind: 'alu', op: 'mov', width: 64, dst: 9, src: { reg: 1 } },
     ...ctxRegs,
     ...Array.from({ length: 12 }, (_, i): Op => ({ kind: 'st', size: 8, dst: 10, off: -8 * (i + 1), imm: 0 })),
+    ...(blocks.some((b) => b.some(isRingbufCall)) ? ringbufStackInit() : []),
     mov(0, init[0]), ...reinit(init.slice(1)), mov(8, 0),
   ];
   const epilogue: Op[] = type === 'socket_filter'
@@ -227,10 +233,10 @@ const frame: fc.Arbitrary<Uint8Array> = fc.tuple(bytes(14, 80), fc.nat(5), fc.na
 
 /** One program type's case: raw tracepoints read only the first ctxLen of their 8–96 argument bytes. */
 function caseOf(type: FuzzType): fc.Arbitrary<InterpCase> {
-  return fc.tuple(fc.integer({ min: 1, max: 12 }), fc.nat(3)).chain(([words, p]) => {
+  return fc.tuple(fc.integer({ min: 1, max: 12 }), fc.nat(3), fc.nat(2)).chain(([words, p, rb]) => {
     const ctxLen = words * 8;
     const inputs = type === 'raw_tracepoint' ? bytes(ctxLen, 96) : frame;
-    return fc.tuple(fc.array(blocksFor(type, ctxLen, p === 0), { minLength: 1, maxLength: 24 }), fc.array(imm, { minLength: 6, maxLength: 6 }), fc.array(inputs, { minLength: 1, maxLength: 2 }))
+    return fc.tuple(fc.array(blocksFor(type, ctxLen, p === 0, rb === 0), { minLength: 1, maxLength: 24 }), fc.array(imm, { minLength: 6, maxLength: 6 }), fc.array(inputs, { minLength: 1, maxLength: 2 }))
       .map(([blocks, init, packets]) => ({ program: buildProgram(JSON.parse(JSON.stringify(blocks)), init, type), packets }));
   });
 }

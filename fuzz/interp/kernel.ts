@@ -1,10 +1,13 @@
 // Running an interpreter fuzz case in the kernel: load once (full 64-bit r0 wrapper where the
-// kernel allows it), test_run each input with the maps reset in between, and read the
-// bpf_trace_printk messages from tracefs when it is usable.
+// kernel allows it), test_run each input with the maps reset in between, read the
+// bpf_trace_printk messages from tracefs when it is usable, and drain the ringbuf maps after
+// every run (so each run starts with empty rings, as the interpreter's do).
 import { Full64Runner, type Full64Result } from '../../src/kernel/testrun.ts';
+import { RingbufReader } from '../../src/kernel/ringbuf.ts';
+import { MAP_TYPE } from '../../src/isa/program.ts';
 import { parseVerifierLog } from '../../src/kernel/log.ts';
 import type { InterpCase } from './gen.ts';
-import { fromKernel, type RunObs } from './observe.ts';
+import { fromKernel, ringRecord, type RunObs } from './observe.ts';
 import { encodeProgram, type InterpRecord } from './run.ts';
 import { openTraceFs, type TraceFs } from './tracefs.ts';
 
@@ -20,6 +23,23 @@ export function printkSupport(): { ok: boolean; reason?: string } {
 
 /** Does the program call bpf_trace_printk (helper 6)? */
 const callsPrintk = (c: InterpCase): boolean => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === 6);
+/** Does the program call bpf_ringbuf_output (helper 130)? */
+const callsRingbuf = (c: InterpCase): boolean => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === 130);
+
+/** Readers of the program's ringbuf maps, by map name; throws (after closing what it opened) if one cannot be mapped. */
+function openRings(c: InterpCase, runner: Full64Runner): { name: string; reader: RingbufReader }[] {
+  const out: { name: string; reader: RingbufReader }[] = [];
+  c.program.maps.forEach((def, i) => {
+    if (def.type !== MAP_TYPE.ringbuf) return;
+    const r = RingbufReader.open(runner.maps[i].fd, def.maxEntries);
+    if (!r.ok) {
+      for (const o of out) o.reader.close();
+      throw new Error(`mmap of ringbuf map ${def.name} failed: ${r.errno}`);
+    }
+    out.push({ name: def.name, reader: r.value });
+  });
+  return out;
+}
 
 /**
  * r0 of a program the kernel ran unwrapped (LD_ABS): the generator's epilogue stored it in the
@@ -46,7 +66,9 @@ export function kernelRecord(c: InterpCase): InterpRecord {
   }
   const runner = open.runner;
   const fs = callsPrintk(c) && printkSupport().ok && trace?.ok ? trace.fs : undefined;
+  let rings: { name: string; reader: RingbufReader }[] = [];
   try {
+    rings = callsRingbuf(c) ? openRings(c, runner) : [];
     const runs = c.packets.map((p) => {
       runner.resetMaps();
       fs?.clear();
@@ -54,10 +76,13 @@ export function kernelRecord(c: InterpCase): InterpRecord {
       const obs = fromKernel(r);
       r0FromRetMap(r, obs);
       if (fs && obs.kind === 'exit') obs.printk = fs.read();
+      const records = rings.flatMap(({ name, reader }) => reader.drain().map((d) => ringRecord(name, d)));
+      if (rings.length && obs.kind === 'exit') obs.ringbuf = records;
       return obs;
     });
     return { type, code, packets, loaded: true, runs };
   } finally {
+    for (const { reader } of rings) reader.close();
     runner.close();
   }
 }

@@ -1,6 +1,6 @@
 // `bpfsynth fuzz interp`: generated programs run in the kernel (test_run, full 64-bit r0) and
-// in our interpreter on the same inputs; r0, the packet, every map and (when the kernel's were
-// read from tracefs) the bpf_trace_printk messages must agree.
+// in our interpreter on the same inputs; r0, the packet, every map, the bpf_ringbuf_output
+// records and (when the kernel's were read from tracefs) the bpf_trace_printk messages must agree.
 import fc from 'fast-check';
 import { prepare } from '../../src/interp/index.ts';
 import { ctxKind, skbTestRunRefuses } from '../../src/interp/context.ts';
@@ -31,6 +31,9 @@ export interface InterpReport {
   rejected: number;
   /** Runs whose printk messages were compared (the kernel's read from tracefs). */
   printkRuns: number;
+  /** Runs whose ringbuf records were compared (the program calls ringbuf_output), and the records in them. */
+  ringbufRuns: number;
+  ringbufRecords: number;
   /** Runs per program type. */
   byType: Record<string, number>;
   examples: string[];
@@ -61,8 +64,16 @@ export function explainInterp(program: Program, packet: Uint8Array, diff: string
 }
 
 /** Compare one record (kernel answers) with the interpreter; returns readable differences. */
-export function checkRecord(rec: InterpRecord): { runs: number; printkRuns: number; diffs: string[] } {
-  if (!rec.loaded) return { runs: 0, printkRuns: 0, diffs: [] };
+export interface RecordCheck {
+  runs: number;
+  printkRuns: number;
+  ringbufRuns: number;
+  ringbufRecords: number;
+  diffs: string[];
+}
+
+export function checkRecord(rec: InterpRecord): RecordCheck {
+  if (!rec.loaded) return { runs: 0, printkRuns: 0, ringbufRuns: 0, ringbufRecords: 0, diffs: [] };
   const program = programOf(rec.code, rec.type);
   const packets = rec.packets.map(unhex);
   const ours = interpRuns(program, packets);
@@ -71,14 +82,15 @@ export function checkRecord(rec: InterpRecord): { runs: number; printkRuns: numb
     const d = compareRun(k, ours[i]);
     if (d.length) diffs.push(explainInterp(program, packets[i], d));
   });
-  return { runs: rec.runs.length, printkRuns: rec.runs.filter((r) => r.printk).length, diffs };
+  const rings = rec.runs.filter((r) => r.ringbuf);
+  return { runs: rec.runs.length, printkRuns: rec.runs.filter((r) => r.printk).length, ringbufRuns: rings.length, ringbufRecords: rings.reduce((n, r) => n + r.ringbuf!.length, 0), diffs };
 }
 
 /** Replay a recording (a path, or records already read); `every` > 1 checks every every-th record only. */
 export function replayInterp(from: string | readonly InterpRecord[], onProgress?: (done: number, bad: number) => void, every = 1): InterpReport {
   const t0 = performance.now();
   const recs = (typeof from === 'string' ? readRecording<InterpRecord>(from) : from).filter((_, i) => i % every === 0);
-  let runs = 0, mismatches = 0, rejected = 0, printkRuns = 0;
+  let runs = 0, mismatches = 0, rejected = 0, printkRuns = 0, ringbufRuns = 0, ringbufRecords = 0;
   const byType: Record<string, number> = {};
   const examples: string[] = [];
   recs.forEach((rec, i) => {
@@ -86,6 +98,8 @@ export function replayInterp(from: string | readonly InterpRecord[], onProgress?
     const r = checkRecord(rec);
     runs += r.runs;
     printkRuns += r.printkRuns;
+    ringbufRuns += r.ringbufRuns;
+    ringbufRecords += r.ringbufRecords;
     byType[rec.type ?? 'xdp'] = (byType[rec.type ?? 'xdp'] ?? 0) + r.runs;
     if (r.diffs.length) {
       mismatches++;
@@ -93,7 +107,7 @@ export function replayInterp(from: string | readonly InterpRecord[], onProgress?
     }
     if (onProgress && i % 200 === 199) onProgress(i + 1, mismatches);
   });
-  return { programs: recs.length, runs, mismatches, rejected, printkRuns, byType, examples, seconds: (performance.now() - t0) / 1000 };
+  return { programs: recs.length, runs, mismatches, rejected, printkRuns, ringbufRuns, ringbufRecords, byType, examples, seconds: (performance.now() - t0) / 1000 };
 }
 
 export function* interpCases(count: number, seed: number): Generator<InterpCase> {
@@ -103,7 +117,7 @@ export function* interpCases(count: number, seed: number): Generator<InterpCase>
 /** Live: `kernel` runs a case in the kernel (passed in so that replay never loads the bridge). */
 export function fuzzInterp(opts: { count: number; seed: number; kernel: (c: InterpCase) => InterpRecord; record?: (r: InterpRecord) => void; onProgress?: (done: number, bad: number) => void }): InterpReport {
   const t0 = performance.now();
-  let done = 0, runs = 0, mismatches = 0, rejected = 0, printkRuns = 0;
+  let done = 0, runs = 0, mismatches = 0, rejected = 0, printkRuns = 0, ringbufRuns = 0, ringbufRecords = 0;
   const byType: Record<string, number> = {};
   const examples: string[] = [];
   for (const c of interpCases(opts.count, opts.seed)) {
@@ -118,6 +132,8 @@ export function fuzzInterp(opts: { count: number; seed: number; kernel: (c: Inte
     const r = checkRecord(rec);
     runs += r.runs;
     printkRuns += r.printkRuns;
+    ringbufRuns += r.ringbufRuns;
+    ringbufRecords += r.ringbufRecords;
     byType[c.program.type] = (byType[c.program.type] ?? 0) + r.runs;
     if (r.diffs.length) {
       mismatches++;
@@ -125,7 +141,7 @@ export function fuzzInterp(opts: { count: number; seed: number; kernel: (c: Inte
     }
     if (opts.onProgress && done % 100 === 0) opts.onProgress(done, mismatches);
   }
-  return { programs: done, runs, mismatches, rejected, printkRuns, byType, examples, seconds: (performance.now() - t0) / 1000 };
+  return { programs: done, runs, mismatches, rejected, printkRuns, ringbufRuns, ringbufRecords, byType, examples, seconds: (performance.now() - t0) / 1000 };
 }
 
 export const encodeProgram = (p: Program): string => hex(encodeBytes(p.insns));

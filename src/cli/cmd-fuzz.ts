@@ -17,10 +17,11 @@ domains   generate programs that build two scalars through random ALU operations
 
 interp    generate programs the verifier accepts (every instruction group, branches, loops,
           a bpf-to-bpf call, packet access, context fields, map lookups/updates/deletes,
-          csum_diff, bpf_trace_printk), of types xdp, tc, socket_filter (with LD_ABS/LD_IND and
-          skb_load_bytes) and raw_tracepoint; run each on 1-3 packets (raw_tracepoint: argument
-          bytes) with the kernel's BPF_PROG_TEST_RUN (all 64 bits of r0) and in our
-          interpreter; compare r0, the packet, every map and, when tracefs is mounted and
+          csum_diff, bpf_trace_printk, bpf_ringbuf_output), of types xdp, tc, socket_filter
+          (with LD_ABS/LD_IND and skb_load_bytes) and raw_tracepoint; run each on 1-3 packets
+          (raw_tracepoint: argument bytes) with the kernel's BPF_PROG_TEST_RUN (all 64 bits of
+          r0) and in our interpreter; compare r0, the packet, every map, the ringbuf records
+          (read through mmap, drained after every run) and, when tracefs is mounted and
           writable, the trace_printk messages (read from its trace file).
 
 verifier  near-miss programs (mutants of the corpus and of generated programs): our verifier
@@ -118,8 +119,8 @@ async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number,
   if (tty) process.stderr.write('\n');
   for (const e of report.examples) console.log(e);
   if (report.rejected) console.log(`note: the kernel rejected ${report.rejected} generated programs (a generator bug: they are not counted as runs)`);
-  console.log(`runs by program type: ${Object.entries(report.byType).map(([k, v]) => `${k} ${v}`).join(', ')}; printk compared in ${report.printkRuns} runs`);
-  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'interp', programs: report.programs, runs: report.runs, mismatches: report.mismatches, rejected: report.rejected, printkRuns: report.printkRuns, byType: report.byType, seconds: report.seconds }));
+  console.log(`runs by program type: ${Object.entries(report.byType).map(([k, v]) => `${k} ${v}`).join(', ')}; printk compared in ${report.printkRuns} runs; ringbuf compared in ${report.ringbufRuns} runs (${report.ringbufRecords} records)`);
+  if (flag(args, 'json')) console.log(JSON.stringify({ target: 'interp', programs: report.programs, runs: report.runs, mismatches: report.mismatches, rejected: report.rejected, printkRuns: report.printkRuns, ringbufRuns: report.ringbufRuns, ringbufRecords: report.ringbufRecords, byType: report.byType, seconds: report.seconds }));
   console.log(`fuzz interp: ${report.programs} programs, ${report.runs} runs, ${report.mismatches} mismatches`);
   return report.mismatches > 0 || report.rejected > 0 ? 1 : 0;
 }

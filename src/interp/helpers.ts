@@ -297,7 +297,11 @@ const xdpAdjustTail: Helper = (m) => {
   return ret(m, 0);
 };
 
-/** ringbuf_output(ringbuf, data, size, flags): captured; -EAGAIN once the ring (8-byte headers) is full. */
+/**
+ * ringbuf_output(ringbuf, data, size, flags): captured, or -EAGAIN when it does not fit. The run
+ * starts with an empty ring; a record takes round8(8 + size) bytes and __bpf_ringbuf_reserve
+ * refuses once producer - consumer would exceed max_entries - 1, so at most max_entries - 8 bytes.
+ */
 const ringbufOutput: Helper = (m) => {
   const map = mapArg(m, 1);
   if (!map || map.def.type !== MAP_TYPE.ringbuf) return F_HELPERARG;
@@ -307,7 +311,7 @@ const ringbufOutput: Helper = (m) => {
   if ((m.RL[4] & ~3) !== 0 || m.RH[4] !== 0) return ret(m, -EINVAL); // BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP
   let used = 0;
   for (const o of m.output) if (o.kind === 'ringbuf' && o.map === map.index) used += (o.data.length + 8 + 7) & ~7;
-  if (used + ((size + 8 + 7) & ~7) > map.def.maxEntries) return ret(m, -EAGAIN);
+  if (used + ((size + 8 + 7) & ~7) > map.def.maxEntries - 1) return ret(m, -EAGAIN);
   m.output.push({ kind: 'ringbuf', map: map.index, data: m.u8.slice(data, data + size) });
   return ret(m, 0);
 };

@@ -43,6 +43,9 @@ interface Ffi {
   koffi: any;
   syscall4: (nr: number, cmd: number, attr: unknown, size: number) => number | bigint;
   close: (fd: number) => number;
+  mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => unknown;
+  munmap: (addr: unknown, len: number) => number;
+  sysconf: (name: number) => number | bigint;
 }
 
 let ffi: Ffi | { error: string } | undefined;
@@ -63,7 +66,10 @@ function loadFfi(): Ffi | { error: string } {
     // fixed prototype puts them in the same registers, and glibc's syscall() is plain asm.
     const syscall4 = libc.func('long syscall(long nr, long cmd, void *attr, long size)');
     const close = libc.func('int close(int fd)');
-    return (ffi = { koffi, syscall4, close });
+    const mmap = libc.func('void *mmap(void *addr, size_t len, int prot, int flags, int fd, int64_t off)');
+    const munmap = libc.func('int munmap(void *addr, size_t len)');
+    const sysconf = libc.func('long sysconf(int name)');
+    return (ffi = { koffi, syscall4, close, mmap, munmap, sysconf });
   } catch (e) {
     return (ffi = { error: `libc.so.6 could not be bound through koffi: ${(e as Error).message}` });
   }
@@ -86,6 +92,38 @@ export function bpf(cmd: number, attr: Uint8Array): SysResult {
 export function closeFd(fd: number): number {
   const f = requireFfi();
   return f.close(fd) === 0 ? 0 : -(f.koffi.errno() as number);
+}
+
+/** mmap(2) protection and flag bits (asm-generic/mman-common.h). */
+export const PROT = { READ: 1, WRITE: 2 } as const;
+const MAP_SHARED = 1;
+const SC_PAGESIZE = 30; // _SC_PAGESIZE in glibc's bits/confname.h
+
+let pageBytes: number | undefined;
+/** The page size (sysconf(_SC_PAGESIZE)); bpf objects are mapped in whole pages. */
+export function pageSize(): number {
+  return (pageBytes ??= Number(requireFfi().sysconf(SC_PAGESIZE)));
+}
+
+/** A MAP_SHARED mapping of a bpf object's fd; `bytes` views it without copying. Unmap it. */
+export interface Mapping {
+  readonly bytes: Uint8Array;
+  unmap(): void;
+}
+
+/** mmap(NULL, len, prot, MAP_SHARED, fd, off): the mapping, or the errno when it failed (MAP_FAILED = -1). */
+export function mmapFd(fd: number, len: number, prot: number, off: number): { ok: true; map: Mapping } | { ok: false; errno: Errno } {
+  const f = requireFfi();
+  const ptr = f.mmap(null, len, prot, MAP_SHARED, fd, off);
+  if (ptr === null || f.koffi.address(ptr) === 0xffffffffffffffffn) return { ok: false, errno: errnoName(f.koffi.errno() as number) };
+  const bytes = new Uint8Array(f.koffi.view(ptr, len) as ArrayBuffer);
+  let live = true;
+  const unmap = (): void => {
+    if (!live) return;
+    live = false;
+    f.munmap(ptr, len); // afterwards `bytes` must not be touched: the pages are gone (SIGSEGV)
+  };
+  return { ok: true, map: { bytes, unmap } };
 }
 
 /** Native memory at a fixed address: the kernel reads/writes it through pointers in the attr. */

@@ -3,7 +3,8 @@
 // bpf() works; and the comparison catches a wrong answer.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkRecord, fuzzInterp, replayInterp, type InterpRecord } from '../../fuzz/interp/run.ts';
+import { checkRecord, encodeProgram, fuzzInterp, interpCases, interpRuns, programOf, replayInterp, type InterpRecord } from '../../fuzz/interp/run.ts';
+import { buildProgram } from '../../fuzz/interp/gen.ts';
 import { readRecording } from '../../fuzz/record.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { decodeBytes } from '../../src/isa/insn.ts';
@@ -73,6 +74,39 @@ t('a wrong r0, packet byte or printk message in the kernel answer is reported', 
   assert.match(checkRecord(withMsg).diffs[0] ?? '', /printk: kernel/);
 });
 
+/** A recorded-style xdp case whose program calls ringbuf_output (map 2 in mapsFor('xdp')) twice. */
+function ringbufRecord(): InterpRecord {
+  const out = (size: number): Op[] => [
+    { kind: 'lddw', dst: 1, pseudo: 5, lo: 2, hi: 0 }, { kind: 'alu', op: 'mov', width: 64, dst: 2, src: { reg: 10 } },
+    { kind: 'alu', op: 'add', width: 64, dst: 2, src: { imm: -96 } }, { kind: 'alu', op: 'mov', width: 64, dst: 3, src: { imm: size } },
+    { kind: 'alu', op: 'mov', width: 64, dst: 4, src: { imm: 0 } }, { kind: 'call', callKind: 'helper', imm: 130, off: 0 },
+  ];
+  const p = buildProgram([[{ kind: 'st', size: 8, dst: 10, off: -96, imm: 0x5a }], out(3), out(12)], [0, 0, 0, 0, 0, 0], 'xdp');
+  return { type: 'xdp', code: encodeProgram(p), packets: ['00'.repeat(14)], loaded: true, runs: [] };
+}
+
+t('ringbuf records: old records without them replay; a wrong, missing or extra record is reported', () => {
+  const rec = ringbufRecord();
+  const ours = interpRuns(programOf(rec.code, 'xdp'), [new Uint8Array(14)]);
+  assert.equal(ours[0].ringbuf, ['rb:5a0000', 'rb:5a0000000000000000000000']);
+  rec.runs = structuredClone(ours);
+  assert.equal(checkRecord(rec).diffs, []);
+  assert.is(checkRecord(rec).ringbufRuns, 1);
+  assert.is(checkRecord(rec).ringbufRecords, 2);
+  const noField = structuredClone(rec);
+  delete noField.runs[0].ringbuf; // a recording from before ringbuf records were read
+  assert.equal(checkRecord(noField).diffs, []);
+  const wrong = structuredClone(rec);
+  wrong.runs[0].ringbuf![1] = 'rb:00';
+  assert.match(checkRecord(wrong).diffs[0] ?? '', /ringbuf: kernel 2 records, interp 2; #1: kernel rb:00\n/);
+  const missing = structuredClone(rec);
+  missing.runs[0].ringbuf = ['rb:5a0000'];
+  assert.match(checkRecord(missing).diffs[0] ?? '', /ringbuf: kernel 1 records, interp 2; #1: kernel \(none\)/);
+  const extra = structuredClone(rec);
+  extra.runs[0].ringbuf!.push('rb:01');
+  assert.match(checkRecord(extra).diffs[0] ?? '', /ringbuf: kernel 3 records, interp 2; #2: kernel rb:01/);
+});
+
 t('tracefs text: this process\'s messages, multi-line ones whole', () => {
   const text = [
     '# tracer: nop', '#', '            node-41     [001] b..11  88.9: bpf_trace_printk: one',
@@ -93,6 +127,24 @@ else {
     const r = fuzzInterp({ count: 1000, seed, kernel: kernelRecord });
     assert.is(r.rejected, 0, r.examples.join('\n'));
     assert.is(r.mismatches, 0, `bpfsynth fuzz interp --count 1000 --seed ${seed}\n${r.examples.join('\n')}`);
+  });
+
+  t('live kernel: generated ringbuf_output programs load, agree record for record, and sometimes fill the ring', async () => {
+    const { kernelRecord } = await import('../../fuzz/interp/kernel.ts');
+    const cases = [...interpCases(3000, 4242)].filter((c) => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === 130));
+    assert.ok(cases.length >= 200, `${cases.length} ringbuf programs`);
+    let runs = 0, nearlyFull = 0;
+    for (const c of cases) {
+      const rec = kernelRecord(c);
+      assert.ok(rec.loaded, `kernel rejected a ringbuf program: ${rec.runs[0]?.message}`);
+      const r = checkRecord(rec);
+      assert.equal(r.diffs, []);
+      runs += r.ringbufRuns;
+      // bytes the records took: round8(8 + len) each; a ring of 4096 holds at most 4088
+      for (const run of rec.runs) if ((run.ringbuf ?? []).reduce((n, x) => n + ((8 + x.slice(x.indexOf(':') + 1).length / 2 + 7) & ~7), 0) > 4088 - 264) nearlyFull++;
+    }
+    assert.ok(runs >= 200, `ringbuf compared in ${runs} runs`);
+    assert.ok(nearlyFull > 0, 'no run came within one record of a full ring');
   });
 }
 

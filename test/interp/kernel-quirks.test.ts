@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import type { Op } from '../../src/isa/op.ts';
 import { skbTestRunRefuses } from '../../src/interp/context.ts';
 import { prepare } from '../../src/interp/index.ts';
-import { exit, ldx, printkOps, program, r0 } from './util.ts';
+import { MAP_TYPE } from '../../src/isa/program.ts';
+import { alu, call, exit, K, ldMap, ldx, mapDef, mov, printkOps, program, R, r0, st } from './util.ts';
 
 const t = suite('interp/kernel-quirks');
 
@@ -67,6 +68,21 @@ t('trace_printk: + and space flags sign only %d / %i; a %c of 0 ends the message
   assert.equal(printk(bytesOf('% u|% i'), [7, 7]), [4n, '7| 7']);
   assert.equal(printk(bytesOf('%d%d%d%d'), [1, 2, 3]), [-22n, undefined]); // a 4th conversion
   assert.equal(printk(bytesOf('[%c]'), [0]), [3n, '[']);
+});
+
+t('ringbuf_output: a record takes round8(8 + size); the ring takes records while they use at most max_entries - 8 bytes', () => {
+  const maps = [mapDef(MAP_TYPE.ringbuf, 0, 0, 4096)];
+  const out = (size: number, flags = 0): Op[] => [ldMap(1, 0), mov(2, R(10)), alu('add', 2, K(-64)), mov(3, K(size)), mov(4, K(flags)), call(130), alu('add', 6, R(0))];
+  // 56 records of 64 bytes (72 each: 4032), one of 41 (round8(49) = 56: 4088 = 4096 - 8), then 0 bytes (8) does not fit
+  const fill = Array.from({ length: 56 }, () => out(64)).flat();
+  const ops = [mov(6, K(0)), ...Array.from({ length: 8 }, (_, i) => st(8, 10, -8 * (i + 1), i + 1)), ...fill, ...out(41, 1), ...out(0, 2), ...out(0, 4), mov(0, R(6)), exit];
+  const vm = prepare(program(ops, 'xdp', maps));
+  for (let run = 0; run < 2; run++) { // every run starts with an empty ring
+    const r = vm.run({ packet: new Uint8Array(14) });
+    if (r.kind !== 'exit') throw new Error(r.message);
+    assert.equal(r.output.map((o) => (o.kind === 'ringbuf' ? o.data.length : -1)), [...new Array(56).fill(64), 41]);
+    assert.is(BigInt.asIntN(64, r.r0), -11n - 22n); // -EAGAIN for the full ring, -EINVAL for flags 4
+  }
 });
 
 t.run();
