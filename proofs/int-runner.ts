@@ -3,7 +3,7 @@
 // nonlinear integer arithmetic: UNSAT = proved. A model is a counterexample; the property's
 // concrete form is evaluated on it (bigints, concrete backend) to show that it really fails.
 import type { Bits } from '../src/bv/bits.ts';
-import { z3Context, type Z3Ctx } from '../src/bv/z3.ts';
+import { z3Check, z3Context, type Z3Ctx } from '../src/bv/z3.ts';
 import { z3IntBits, z3IntRange, z3IntSigned, type Z3Int, type Z3IntBool } from '../src/bv/z3int.ts';
 import { undecided, type ProofResult } from './runner.ts';
 
@@ -44,7 +44,7 @@ export async function proveInt(p: IntProperty, width: number, timeoutMs = 60_000
   solver.set('timeout', timeoutMs);
   if (p.inputs === 'ring') for (const v of vars.values()) solver.add(z3IntRange(ctx, width, v));
   solver.add(claim.not());
-  const sat = await solver.check();
+  const sat = await z3Check(solver);
   const ms = Math.round(performance.now() - t0);
   const base = { name: p.name, width, ms };
   try {

@@ -4,7 +4,7 @@
 // is evaluated with the concrete backend to show that it really fails (replay).
 import type { Bits } from '../src/bv/bits.ts';
 import { concreteBits } from '../src/bv/concrete.ts';
-import { z3Bits, z3Context, type Z3BV } from '../src/bv/z3.ts';
+import { z3Bits, z3Check, z3Context, type Z3BV } from '../src/bv/z3.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import { formatTnum } from '../src/domains/tnum-notation.ts';
 
@@ -75,7 +75,7 @@ export async function prove(p: Property, width: number, timeoutMs = 60_000, pref
   const solver = new ctx.Solver('QF_BV');
   solver.set('timeout', timeoutMs);
   solver.add(claim.not());
-  const sat = await solver.check();
+  const sat = await z3Check(solver);
   const ms = Math.round(performance.now() - t0);
   const base = { name: p.name, width, ms };
   try {

@@ -8,26 +8,14 @@ import { compute, computeNeg, safeToCompute, zext32To64, type ScalarAluOp } from
 import { LINUX_6_18, type KernelFlavor, markUnbounded, scalarEq, scalarContains, scalarUnknown, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
 import { collapseSingleValue, regBoundsSync } from '../src/domains/sync.ts';
 import { tnumContains, tnumMul } from '../src/domains/tnum.ts';
-import { concreteOp, stateOf, type D, type Get, type ScalarProperty } from './scalar.ts';
+import { concreteOp, containsPart, stateOf, type D, type Get, type Part, type ScalarProperty } from './scalar.ts';
+
+export { containsPart, type Part };
 
 export type AluOp = ScalarAluOp | 'neg';
 /** A part of a state: the tnum (var_off32: its low 32 bits), or one pair of bounds. */
-export type Part = 'var_off' | 'var_off32' | 'u64' | 's64' | 'u32' | 's32';
 /** Inputs: any states (only membership assumed), well-formed ones, or outputs of reg_bounds_sync. */
 export type Pre = 'any' | 'wellFormed' | 'synced';
-
-/** r ∈ γ(part of s); scalarContains is the conjunction of var_off, u64, s64, u32 and s32. */
-export function containsPart<V, B>(d: D<V, B>, s: ScalarState<V>, part: Part, r: V): B {
-  const q = d.u64, h = d.u32, lo = d.lo32(r);
-  switch (part) {
-    case 'var_off': return tnumContains(q, s.varOff, r);
-    case 'var_off32': return tnumContains(h, { value: d.lo32(s.varOff.value), mask: d.lo32(s.varOff.mask) }, lo);
-    case 'u64': return q.andB(q.ule(s.umin, r), q.ule(r, s.umax));
-    case 's64': return q.andB(q.sle(s.smin, r), q.sle(r, s.smax));
-    case 'u32': return h.andB(h.ule(s.u32min, lo), h.ule(lo, s.u32max));
-    case 's32': return h.andB(h.sle(s.s32min, lo), h.sle(lo, s.s32max));
-  }
-}
 
 /** x ∈ γ(s) restricted to some parts. */
 export const containsParts = <V, B>(d: D<V, B>, s: ScalarState<V>, parts: readonly Part[], r: V): B => d.u64.andB(...parts.map((p) => containsPart(d, s, p, r)));

@@ -12,7 +12,7 @@
 //   the proof, not of the code: a wrong witness makes the proof fail, never pass wrongly.
 // Run: npx tsx proofs/tnum-optimal.ts [widths] [timeout ms]
 import type { Bits } from '../src/bv/bits.ts';
-import { z3Bits, z3Context } from '../src/bv/z3.ts';
+import { z3Bits, z3Check, z3Context } from '../src/bv/z3.ts';
 import * as T from '../src/domains/tnum.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import type { BinOp, Concrete2 } from './tnum.ts';
@@ -68,7 +68,7 @@ export async function proveOptimal(name: string, op: BinOp, conc: Concrete2, wid
   solver.set('timeout', timeoutMs);
   solver.add(query);
   const t0 = performance.now();
-  const res = await solver.check();
+  const res = await z3Check(solver);
   const ms = Math.round(performance.now() - t0);
   const base = { name: `${name} is optimal`, width, ms };
   try {

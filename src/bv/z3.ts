@@ -7,7 +7,9 @@
 // and reuse it for every query; a process that used it does not exit by itself, so callers end
 // it explicitly (process.exit) when done.
 import { init } from 'z3-solver';
-import type { BitVec, Bool, Context } from 'z3-solver';
+import type { BitVec, Bool, Context, Solver } from 'z3-solver';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Bits, Bits64x32 } from './bits.ts';
 
 export type Z3Ctx = Context<'main'>;
@@ -20,6 +22,21 @@ let shared: Promise<Z3Ctx> | undefined;
 export function z3Context(): Promise<Z3Ctx> {
   shared ??= init().then(({ Context }) => new Context('main'));
   return shared;
+}
+
+// z3-solver frees a term from a FinalizationRegistry callback (Z3_dec_ref on the main thread)
+// while check() runs Z3 on a worker thread over the same context: a data race that corrupted the
+// heap ('memory access out of bounds', garbage terms, OOM) once a process had run ~10 bitwise
+// proofs. So collect and finalise every dead term before each check; while it runs, our code
+// makes no new garbage terms. A full GC costs a few ms.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as () => void;
+
+/** solver.check() with no term finaliser able to run during it (see above). */
+export async function z3Check(solver: Solver<'main'>): Promise<'sat' | 'unsat' | 'unknown'> {
+  collect();
+  await new Promise((r) => setImmediate(r)); // finalisation callbacks run as a task after the GC
+  return solver.check();
 }
 
 const rings = new WeakMap<Z3Ctx, Map<number, Bits<Z3BV, Z3Bool>>>();

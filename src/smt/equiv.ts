@@ -2,7 +2,7 @@
 // acyclic programs. Both sides run over the same symbolic inputs; the query asks Z3 for an
 // input where an observable differs. UNSAT = equal; a model becomes a concrete counterexample.
 import type { Z3BV, Z3Bool, Z3Ctx } from '../bv/z3.ts';
-import { z3Context } from '../bv/z3.ts';
+import { z3Check, z3Context } from '../bv/z3.ts';
 import { encodeBytes, type Insn } from '../isa/insn.ts';
 import { fromOp, type Op } from '../isa/op.ts';
 import type { MapDef, Program, ProgType } from '../isa/program.ts';
@@ -145,13 +145,13 @@ async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, sma
   s.set('timeout', timeoutMs);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
-  const r = await s.check();
+  const r = await z3Check(s);
   if (r === 'unsat') return { sat: 'unsat' as const, folded: false };
   if (r === 'unknown') return { sat: 'unknown' as const, reason: s.reasonUnknown() };
   if (small) {
     // prefer a short packet: a counterexample is easier to run and to read
     s.add(small);
-    if ((await s.check()) !== 'sat') {
+    if ((await z3Check(s)) !== 'sat') {
       // the narrowed query failed: ask again without it (under the same time limit, the
       // first answer may not come back; then the query is undecided)
       const model = await retry(ctx, same, pre, timeoutMs);
@@ -167,7 +167,7 @@ async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number): Pr
   s.set('timeout', timeoutMs);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
-  return (await s.check()) === 'sat' ? s.model() : undefined;
+  return (await z3Check(s)) === 'sat' ? s.model() : undefined;
 }
 
 type Model = ReturnType<InstanceType<Z3Ctx['Solver']>['model']>;
