@@ -13,7 +13,7 @@ import { step, auxOf, touched } from './step.ts';
 import { statesEqual } from './prune.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
-import { type Hist, type Precise, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
+import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
 
 export const COMPLEXITY_LIMIT = 1_000_000;
 const JMP_SEQ_LIMIT = 8192;
@@ -56,6 +56,8 @@ export interface Path {
   parent: Checkpoint | null;
   /** Instructions since `parent`. */
   hist: Hist;
+  /** jmp_history_cnt: jump-history entries since `parent` (a checkpoint is forced at a prune point past 40). */
+  jh: number;
 }
 
 /** The state at program entry: r1 = ctx, r10 = fp. */
@@ -86,7 +88,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] } }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(),
   };
 }
 
@@ -104,7 +106,7 @@ export function copyCtx(c: Ctx): Ctx {
     }
     return n;
   };
-  const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist) });
+  const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
   return {
     ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth),
     explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
@@ -148,9 +150,20 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
  * exploration first reaches an instruction beyond every one processed so far (before processing it).
  */
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
+  /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
+  let histEntry = false;
   const env: Env = {
     prog, cfg, privileged: opts.privileged ?? true, nrCpus: opts.nrCpus ?? 2, idGen: c.idGen, stackDepth: c.stackDepth,
-    precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots),
+    precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
+    hist: (slot) => {
+      if (slot) {
+        const h = c.path.hist;
+        h.aux[h.aux.length - 1] = slot.frame === c.path.state.frames.length - 1 ? slot.spi : OPAQUE;
+      }
+      if (histEntry) return;
+      histEntry = true;
+      c.path.jh++;
+    },
   };
   const limit = opts.limit ?? COMPLEXITY_LIMIT;
   const log: string[] | undefined = opts.states ? [] : undefined;
@@ -162,7 +175,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     if (c.path.parent) c.path.parent.branches++;
     const [mine, theirs] = forkHist(c.path.hist);
     c.path.hist = mine;
-    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs });
+    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
     if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
   };
   const endPath = (): void => {
@@ -193,7 +206,9 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   /** is_state_visited: true when the current state is covered by an explored one. */
   const visited = (pc: number): boolean => {
     const st = c.path.state;
-    let addNew = c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8;
+    // a long jump history forces a checkpoint (it would otherwise grow without bound)
+    const force = c.path.jh > 40;
+    let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
     let list = c.explored[pc];
     if (!list) list = c.explored[pc] = [];
     let cnt = 0;
@@ -202,7 +217,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       cnt++;
       if (sl.branches > 0) {
         if (statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
-        if (c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
+        if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
       } else if (statesEqual(sl.state, st, 'not_exact', liveOf(st, pc), SCALAR_UNKNOWN, sl.precise)) {
         sl.hit++;
         propagate(sl, st);
@@ -220,6 +235,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     if (!addNew) return false;
     const cp: Checkpoint = { state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
     c.path.hist = { pcs: [], aux: [] };
+    c.path.jh = 0;
     c.totalStates++;
     c.peakStates++;
     c.prevJmps = c.jmps;
@@ -260,6 +276,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         c.frontier = pc;
       }
       if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
+      histEntry = false;
       if (cfg.prune[pc] && visited(pc)) {
         tracer?.safe(pc);
         if (log) log.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
@@ -268,6 +285,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         if (!pop()) break;
         continue;
       }
+      if (cfg.jmp[pc]) env.hist();
       if (entry && !entry[pc]) entry[pc] = cloneState(c.path.state);
       if (cfg.bad[pc]) fail(pc, cfg.bad[pc]!);
       const op = cfg.ops[pc]!;

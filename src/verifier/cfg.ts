@@ -14,6 +14,11 @@ export interface Cfg {
   /** Sorted function starts (0 first). */
   readonly subprogs: number[];
   readonly prune: Uint8Array;
+  /**
+   * Jump points (mark_jmp_point): branch targets and the instruction after a call. Reaching
+   * one adds an entry to the path's jump history.
+   */
+  readonly jmp: Uint8Array;
   /** Registers live before each instruction, bit i = ri. */
   readonly live: Uint16Array;
   /** Instructions the kernel rejects when it reaches them (reserved fields, bad opcodes): the message. */
@@ -102,12 +107,13 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
 
   // check_cfg: depth-first walk from 0 (calls also lead into their callee)
   const prune = new Uint8Array(n);
+  const jmp = new Uint8Array(n);
   const seen = new Uint8Array(n);
   const work: number[] = [0];
   seen[0] = 1;
   const visit = (from: number, to: number, branch: boolean): void => {
     if (to < 0 || to >= n) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
-    if (branch) prune[to] = 1;
+    if (branch) prune[to] = jmp[to] = 1;
     if (!seen[to]) {
       seen[to] = 1;
       work.push(to);
@@ -134,7 +140,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
         break;
       case 'call':
         visit(t, t + 1, false);
-        prune[t + 1] = 1;
+        prune[t + 1] = jmp[t + 1] = 1;
         if (op.callKind === 'local') {
           prune[t] = 1;
           visit(t, t + 1 + op.imm, true);
@@ -155,7 +161,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     }
   }
 
-  return { ops, funcOf, subprogs, prune, live: liveness(ops, type), bad };
+  return { ops, funcOf, subprogs, prune, jmp, live: liveness(ops, type), bad };
 }
 
 /**

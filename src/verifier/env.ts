@@ -27,6 +27,13 @@ export interface Env {
   readonly stackDepth: Map<number, number>;
   /** mark_chain_precision: registers (bit mask) and stack slots (spi) of the current frame are relied on. */
   precise(regs: number, slots?: number[]): void;
+  /**
+   * push_jmp_history: the current instruction adds an entry to the path's jump history (a jump
+   * point reached, a register spilled to or filled from a fixed stack slot, a branch on linked
+   * scalars); one entry per instruction however many times it is called. `slot`: the spill or
+   * fill's stack slot (INSN_F_STACK_ACCESS, what the precision walk follows).
+   */
+  hist(slot?: { frame: number; spi: number }): void;
 }
 
 /** A rejection: the kernel's message (possibly several lines) at an instruction. */

@@ -61,7 +61,7 @@ export class Incremental {
     const a = this.base.insns, b = prog.insns, old = this.cfg!;
     const n = Math.min(a.length, b.length);
     let same = 0;
-    while (same < n && sameInsn(a[same], b[same]) && old.prune[same] === cfg.prune[same] && old.live[same] === cfg.live[same]) same++;
+    while (same < n && sameInsn(a[same], b[same]) && old.prune[same] === cfg.prune[same] && old.jmp[same] === cfg.jmp[same] && old.live[same] === cfg.live[same]) same++;
     let best: Snapshot | undefined;
     for (const s of this.snaps) {
       if (s.pc > same) break;

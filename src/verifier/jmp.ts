@@ -12,6 +12,7 @@ import { tnumAdd } from '../domains/tnum.ts';
 import type { Env } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg } from './regs.ts';
+import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState } from './state.ts';
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
@@ -120,6 +121,21 @@ export function linkedLive(live: Uint16Array, st: State, pc: number, f: number):
   return f === st.frames.length - 1 ? live[pc] : live[st.frames[f + 1].callsite];
 }
 
+/** collect_linked_regs: how many live registers and spilled stack slots hold a scalar with the base id of `id` (0: none). */
+function linkedCount(st: State, id: number, live: (f: number) => number): number {
+  if (!id) return 0;
+  const base = baseId(id);
+  const match = (r: Reg | undefined): boolean => r?.type === 'scalar' && !!r.id && baseId(r.id) === base;
+  let n = 0;
+  for (let f = 0; f < st.frames.length; f++) {
+    const fr = st.frames[f];
+    const mask = live(f);
+    for (let i = 0; i < 10; i++) if (mask & (1 << i) && match(fr.regs[i])) n++;
+    for (const sl of fr.stack) if (isSpill(sl) && match(sl.spilled)) n++;
+  }
+  return n;
+}
+
 /** sync_linked_regs: the linked registers sharing the base id of `known` take its value (plus their delta). */
 function syncLinked(st: State, known: Reg, live: (f: number) => number): void {
   const id = baseId(known.id);
@@ -158,6 +174,8 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const isX = 'reg' in op.src;
   const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : scalarReg(immOperand(D, (op.src as { imm: number }).imm));
   const same = isX && (op.src as { reg: number }).reg === op.dst;
+  // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
+  if (a.type === 'fp' || b.type === 'fp') env.hist();
   const target = pc + 1 + op.off;
   const pred = taken(a, b, op.op, op.width, same);
   if (pred >= 0) {
@@ -168,9 +186,11 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (pred === 1) return { next: { state: st, pc: target }, other: null };
   if (pred === 0) return { next: { state: st, pc: pc + 1 }, other: null };
 
+  const live = (f: number) => linkedLive(env.cfg.live, st, pc, f);
+  // both edges possible: the linked scalars go into the jump history before the branch is pushed
+  if (linkedCount(st, isX && b.type === 'scalar' ? b.id : 0, live) + linkedCount(st, a.type === 'scalar' ? a.id : 0, live) > 1) env.hist();
   const tk = cloneState(st);
   const tfr = cur(tk);
-  const live = (f: number) => linkedLive(env.cfg.live, st, pc, f);
   if (a.type === 'scalar' && b.type === 'scalar' && !same) {
     const rf = isX ? refineMemo(a.v, b.v, op.op as Cond, op.width) : refineFirstMemo(a.v, b.v, op.op as Cond, op.width);
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;

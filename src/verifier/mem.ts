@@ -6,7 +6,7 @@ import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { ctxAccess, pktAccess } from './ctx.ts';
 import { type Env, fail } from './env.ts';
 import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
-import { MAX_STACK, isSpill, readFixed, spill, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
+import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur } from './state.ts';
 import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
 
@@ -126,6 +126,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else if (isConst(r.v)) {
         const got = readFixed(target.stack, lo, size, env.privileged);
         if (typeof got === 'string') fail(pc, got);
+        if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist({ frame: r.map, spi: spiOf(lo) });
         let g = got as Reg;
         if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
         out = g;
@@ -174,6 +175,21 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
 }
 
+/**
+ * check_stack_read_fixed_off keeps its history note (the read restores a spilled register): a
+ * full read of a full spill, or into a register a narrow read of the spill's low bytes or of
+ * spilled bytes of a spilled zero.
+ */
+function isFill(s: Slot | undefined, lo: number, size: number, toReg: boolean): boolean {
+  if (!isSpill(s)) return false;
+  const n = spillSize(s);
+  if (size === 8 && n === 8) return true;
+  if (!toReg) return false;
+  if (size <= n && byteOf(lo) === 7) return true;
+  for (let b = lo; b < lo + size; b++) if (s.types[byteOf(b)] !== 'r') return false;
+  return s.spilled.v.varOff.mask === 0n && s.spilled.v.varOff.value === 0n;
+}
+
 /** update_stack_depth. */
 export function noteDepth(env: Env, subprog: number, depth: number): void {
   if ((env.stackDepth.get(subprog) ?? 0) < depth) env.stackDepth.set(subprog, depth);
@@ -203,12 +219,14 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
         fr.regs[val.reg] = reg;
       }
       spill(target.stack, spi, fits ? reg : { ...reg, id: 0 }, size);
+      env.hist({ frame: target.frameno, spi });
       return;
     }
     if (reg.type !== 'scalar' && reg.type !== 'not_init') {
       if (size !== 8) fail(pc, 'invalid size of register spill');
       if (target !== fr && reg.type === 'fp') fail(pc, 'cannot spill pointers to stack into stack frame of the caller');
       spill(target.stack, spi, reg, size);
+      env.hist({ frame: target.frameno, spi });
       return;
     }
     if (isNull(reg)) env.precise(1 << val.reg);
@@ -218,6 +236,7 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
   if ('imm' in val) {
     if (aligned) {
       spill(target.stack, spi, stImmReg(val.imm), size);
+      env.hist({ frame: target.frameno, spi });
       return;
     }
     writeBytes(target.stack, lo, size, val.imm === 0 ? '0' : 'm');

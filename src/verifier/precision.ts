@@ -6,12 +6,15 @@
 // used for pruning once everything below it has been explored, so by then every use below it
 // has marked what it needs.
 //
-// The model handles the current frame; anything it does not follow (a bpf-to-bpf call or exit
-// in the walk, atomics, linked stack slots, precise marks in caller frames) makes every scalar
+// Stack slots are followed through the spills and fills the kernel notes in its jump history
+// (INSN_F_STACK_ACCESS: register spills, including narrow ones and stored immediates, and the
+// fills that restore them); other stack accesses end the walk for their register, as in the
+// kernel. The model handles the current frame; anything it does not follow (a bpf-to-bpf call
+// or exit in the walk, linked stack slots, precise marks in caller frames) makes every scalar
 // of the affected checkpoints precise, which is always sound.
 import type { Op } from '../isa/op.ts';
 
-/** One executed instruction of a path segment. `aux`: stack slot (spi) for fixed stack accesses in the current frame, else -1; cond jumps: linked-register mask | LINKED. */
+/** One executed instruction of a path segment. `aux`: stack slot (spi) of a spill or fill in the current frame (OPAQUE: another frame's), else -1; cond jumps: linked-register mask | LINKED. */
 export interface Hist {
   pcs: number[];
   aux: number[];
@@ -62,11 +65,16 @@ const b = (r: number): number => 1 << r;
 
 /**
  * backtrack_insn over one segment, from the end to its start. Returns false when the walk hits
- * something it does not follow. `regs`/`slots` are in the top frame.
+ * something it does not follow. `regs`/`slots` are in the top frame. `skipLast`: the segment's
+ * last instruction is the one relying on the registers (the kernel's skip_first).
  */
-function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }): boolean {
+function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }, skipLast = false): boolean {
   for (let h: Hist | undefined = top; h; h = h.prev) {
     for (let i = h.pcs.length - 1; i >= 0; i--) {
+      if (skipLast) {
+        skipLast = false;
+        continue;
+      }
       if (!set.regs && !set.slots.size) return true;
       if (!backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set)) return false;
     }
@@ -77,16 +85,19 @@ function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Se
 /** backtrack_insn for one instruction: false when the walk cannot follow it. */
 function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<number> }): boolean {
   let op = insn;
-  // load-acquire and store-release backtrack as the load and store they are
+  // load-acquire and store-release backtrack as the load and store they are; a fetching atomic
+  // as the load of its old value into src (r0 for cmpxchg); other atomics as stores
   if (op.kind === 'atomic' && op.op === 'load_acq') op = { kind: 'ldx', size: op.size, signed: false, dst: op.dst, src: op.src, off: op.off };
   else if (op.kind === 'atomic' && op.op === 'store_rel') op = { kind: 'stx', size: op.size, dst: op.dst, src: op.src, off: op.off };
+  else if (op.kind === 'atomic' && op.fetch) op = { kind: 'ldx', size: op.size, signed: false, dst: op.op === 'cmpxchg' ? 0 : op.src, src: op.dst, off: op.off };
   switch (op.kind) {
     case 'alu':
       if (!(set.regs & b(op.dst))) break;
+      // the frame pointer is never tracked (sreg != BPF_REG_FP)
       if (op.op === 'mov' || op.op === 'movsx') {
         set.regs &= ~b(op.dst);
-        if ('reg' in op.src) set.regs |= b(op.src.reg);
-      } else if ('reg' in op.src) set.regs |= b(op.src.reg);
+        if ('reg' in op.src && op.src.reg !== 10) set.regs |= b(op.src.reg);
+      } else if ('reg' in op.src && op.src.reg !== 10) set.regs |= b(op.src.reg);
       break;
     case 'end':
       break;
@@ -99,23 +110,20 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
       if (aux === OPAQUE) return false;
       if (aux >= 0) set.slots.add(aux);
       break;
-    case 'stx':
+    case 'stx': case 'atomic':
+      // a scalar used as the address (pointer subtraction): not followed (-ENOTSUPP)
+      if (set.regs & b(op.dst)) return false;
       if (aux === OPAQUE) return false;
       if (aux >= 0 && set.slots.has(aux)) {
-        if (op.size !== 8) return false;
         set.slots.delete(aux);
         set.regs |= b(op.src);
       }
       break;
     case 'st':
+      if (set.regs & b(op.dst)) return false;
       if (aux === OPAQUE) return false;
-      if (aux >= 0 && set.slots.has(aux)) {
-        if (op.size !== 8) return false;
-        set.slots.delete(aux);
-      }
+      if (aux >= 0 && set.slots.has(aux)) set.slots.delete(aux);
       break;
-    case 'atomic':
-      return false;
     case 'ldabs': case 'ldind':
       if (set.regs & 0b111110) return false;
       set.regs &= ~1;
@@ -144,13 +152,16 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
 
 /**
  * mark_chain_precision: registers `regs` and slots `slots` of the top frame (frame index
- * `frame`) are relied on now; `hist` is the current segment since `parent`.
+ * `frame`) are relied on now; `hist` is the current segment since `parent`. `inInsn`: called
+ * while executing the last instruction of `hist`, which is not walked (the walk starts before
+ * the instruction that relies on the values: a helper's size argument is not "defined" by the call).
  */
-export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: number[] = []): void {
+export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: number[] = [], inInsn = false): void {
   const set = { regs, slots: new Set(slots) };
   let h = hist;
   for (let cp = parent; cp; cp = cp.parent) {
-    if (!backtrack(ops, h, set)) return allPrecise(cp);
+    if (!backtrack(ops, h, set, inInsn)) return allPrecise(cp);
+    inInsn = false;
     if (!set.regs && !set.slots.size) return;
     if (cp.frames !== frame + 1) return allPrecise(cp);
     if (cp.precise.all) return;

@@ -11,14 +11,14 @@ import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
 import { LINKED, OPAQUE } from './precision.ts';
 
 
-/** The history note of instruction `pc` (see Hist): stack slot of a fixed stack access, linked registers of a jump (live ones, as collect_linked_regs). */
+/**
+ * The history note of instruction `pc` (see Hist) known before it runs: the linked registers of
+ * a jump (live ones, as collect_linked_regs). A stack access's note (the slot of a spill or
+ * fill) is set while it runs (Env.hist).
+ */
 export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number {
   const fr = cur(st);
-  let ptr: number, off: number;
   switch (op.kind) {
-    case 'ldx': ptr = op.src; off = op.off; break;
-    case 'stx': case 'st': ptr = op.dst; off = op.off; break;
-    case 'atomic': ptr = op.op === 'load_acq' ? op.src : op.dst; off = op.off; break;
     case 'jcond': {
       const ids: number[] = [];
       const a = fr.regs[op.dst];
@@ -46,11 +46,6 @@ export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number 
     }
     default: return -1;
   }
-  const r = fr.regs[ptr];
-  if (r.type !== 'fp') return -1;
-  if (r.map !== st.frames.length - 1 || r.v.varOff.mask !== 0n) return OPAQUE;
-  const at = off + r.off + Number(BigInt.asIntN(64, r.v.varOff.value));
-  return at < 0 && at >= -512 ? (-at - 1) >> 3 : -1;
 }
 
 /** Registers an instruction touches (for the log's scratched-register list). */

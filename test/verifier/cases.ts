@@ -32,6 +32,32 @@ r2 += -8
 ld_pseudo r1, 5, 0
 call map_lookup_elem`;
 
+/** `n` stores of an immediate zero to consecutive stack slots from fp-8*first down (register spills of a constant). */
+const spills = (first: number, n: number): string =>
+  Array.from({ length: n }, (_, i) => `*(u64 *)(r10 - ${8 * (first + i)}) = 0`).join('\n');
+
+/** bpf_ringbuf_output(map 0, fp-8, 8, 0) of a zeroed slot. */
+const ringbufOutput = `*(u64 *)(r10 - 8) = 0
+ld_pseudo r1, 5, 0
+r2 = r10
+r2 += -8
+r3 = 8
+r4 = 0
+call ringbuf_output`;
+
+/** r6 unknown, r7 = 0 or 1 at `j`, where the first path leaves a checkpoint (two jumps, eight instructions). */
+const beforeJoin = `call get_prandom_u32
+r6 = r0
+r7 = 0
+*(u64 *)(r10 - 8) = 0
+r8 = 0
+r9 = 0
+r1 = 0
+r2 = 0
+if r6 > 5 goto j
+r7 = 1
+j:`;
+
 export const CASES: Case[] = [
   // ---- accepted programs
   { name: 'return 0', asm: 'r0 = 0\nexit', processed: 2 },
@@ -264,6 +290,58 @@ ok:
 r0 = 0
 exit` },
   { name: 'shift by 63 is fine', asm: 'r0 = 1\nr0 <<= 63\nexit' },
+
+  // ---- pruning: jump history and precision (fuzz verifier, programs with bpf_ringbuf_output)
+  // More than 40 jump-history entries (jump points reached, register spills and fills) force a
+  // checkpoint at the next prune point: here the jump, so none at `j` (pruned without it: 48).
+  { name: 'a long jump history forces a checkpoint', asm: `call get_prandom_u32
+${spills(1, 42)}
+if r0 > 5 goto j
+r0 = 1
+j:
+r0 = 0
+exit`, processed: 49 },
+  // the insn after the call is a jump point and a spill: one entry, so 1 + 39 + 1 = 41 entries at the jump forces, 40 does not
+  { name: 'ringbuf_output then 39 spills: 40 history entries, no forced checkpoint', type: 'raw_tracepoint', maps: [RINGBUF], asm: `${ringbufOutput}
+${spills(2, 39)}
+if r0 > 5 goto j
+r0 = 1
+j:
+r0 = 0
+exit`, processed: 51 },
+  { name: 'ringbuf_output then 40 spills: 41 history entries force a checkpoint', type: 'raw_tracepoint', maps: [RINGBUF], asm: `${ringbufOutput}
+${spills(2, 40)}
+if r0 > 5 goto j
+r0 = 1
+j:
+r0 = 0
+exit`, processed: 53 },
+  // The size argument's precision is backtracked from before the call (the kernel skips the
+  // instruction that relies on it): r3 = 8 ends it, r7 stays imprecise at j and 8->10 is pruned.
+  { name: 'ringbuf_output size precision does not make the checkpoint precise', maps: [RINGBUF], asm: `${beforeJoin}
+${ringbufOutput}
+r0 = r7
+r0 &= 0
+exit`, processed: 21 },
+  // A constant key written by a narrow (4-byte) aligned store is a spill: backtracking stops there.
+  { name: 'constant key from a narrow spill: precision stops at the store', maps: [ARRAY], asm: `${beforeJoin.replace('*(u64 *)(r10 - 8) = 0\n', 'r3 = 0\n')}
+*(u32 *)(r10 - 8) = 0
+r2 = r10
+r2 += -8
+ld_pseudo r1, 5, 0
+call map_lookup_elem
+r0 = r7
+r0 &= 0
+exit`, processed: 19 },
+  // An atomic add to the stack is walked over like a store (it does not define the tracked r1).
+  { name: 'precision backtracking walks over an atomic add', asm: `${beforeJoin.replace('r8 = 0\nr9 = 0\nr1 = 0\n', 'r5 = 1\nr8 = 0\nr9 = 0\n')}
+r1 = 3
+lock *(u64 *)(r10 - 8) += r5
+if r1 == 3 goto k
+k:
+r0 = r7
+r0 &= 0
+exit`, processed: 17 },
 
   // ---- rejected programs
   { name: 'r0 not set at exit', asm: 'exit', reject: [0, 'R0 !read_ok'] },
