@@ -50,6 +50,7 @@ export async function bench(): Promise<BenchRow[]> {
   for (const f of readdirSync('corpus').filter((x) => x.endsWith('.o')).sort()) {
     const name = f.replace(/\.o$/, '');
     const p = load(name);
+    process.stderr.write(`  optimize ${name}…\n`);
     const r = await optimize(p, { budgetMs: BUDGET_S * 1000, seed: 1, objective: 'size', chains: 2 });
     const s = r.stats;
     const before = p.insns.length, after = r.program.insns.length;

@@ -39,6 +39,20 @@ export async function z3Check(solver: Solver<'main'>): Promise<'sat' | 'unsat' |
   return solver.check();
 }
 
+let tail: Promise<unknown> = Promise.resolve();
+
+/**
+ * Run `query` with the context to itself: one query at a time builds terms, checks and reads
+ * the model. Two optimizer chains asking at once otherwise build terms on the main thread while
+ * Z3's worker thread checks the other query, which corrupted the heap within seconds. Not
+ * reentrant: `query` must not call z3Exclusive.
+ */
+export function z3Exclusive<T>(query: () => Promise<T>): Promise<T> {
+  const run = tail.then(query);
+  tail = run.catch(() => undefined);
+  return run;
+}
+
 const rings = new WeakMap<Z3Ctx, Map<number, Bits<Z3BV, Z3Bool>>>();
 
 /** Bits<BitVec, Bool> at `width` over ctx (cached per context and width). */

@@ -2,7 +2,7 @@
 // acyclic programs. Both sides run over the same symbolic inputs; the query asks Z3 for an
 // input where an observable differs. UNSAT = equal; a model becomes a concrete counterexample.
 import type { Z3BV, Z3Bool, Z3Ctx } from '../bv/z3.ts';
-import { z3Check, z3Context } from '../bv/z3.ts';
+import { z3Check, z3Context, z3Exclusive } from '../bv/z3.ts';
 import { encodeBytes, type Insn } from '../isa/insn.ts';
 import { fromOp, type Op } from '../isa/op.ts';
 import type { MapDef, Program, ProgType } from '../isa/program.ts';
@@ -189,6 +189,13 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
   const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${o.untypedAsMem === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.progType ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<WindowCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
+  const result = await z3Exclusive(() => windowQuery(a, b, o, live, t0));
+  cache?.set(key, result);
+  return result;
+}
+
+/** windowEquiv's query (with the Z3 context to itself). */
+async function windowQuery(a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: WindowOptions, live: number, t0: number): Promise<EquivResult<WindowCounterexample>> {
   const ctx = await z3Context();
   const inp = makeInputs(ctx, o.maps ?? []);
   const opts: ExecOptions = { progType: o.progType, argCount: o.argCount, untypedAsMem: o.untypedAsMem !== false };
@@ -222,7 +229,6 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
     if (!(e instanceof Unsupported)) throw e;
     result = { equal: null, unknown: e.message, ms: now() - t0 };
   }
-  cache?.set(key, result);
   return result;
 }
 
@@ -235,6 +241,13 @@ export async function programEquiv(a: Program, b: Program | readonly Insn[], o: 
   const key = cache ? pairKey(hex(a.insns), hex(bi), `p${o.r0Bits ?? 64}:${a.type}:${mapSig}:${o.minPacket ?? ''}:${o.maxPacket ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<ProgramCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
+  const result = await z3Exclusive(() => programQuery(a, bi, o, t0));
+  cache?.set(key, result);
+  return result;
+}
+
+/** programEquiv's query (with the Z3 context to itself). */
+async function programQuery(a: Program, bi: readonly Insn[], o: ProgramOptions, t0: number): Promise<EquivResult<ProgramCounterexample>> {
   const ctx = await z3Context();
   const inp = makeInputs(ctx, a.maps);
   const ex = new Exec(ctx, inp, { progType: a.type, argCount: o.argCount });
@@ -260,7 +273,6 @@ export async function programEquiv(a: Program, b: Program | readonly Insn[], o: 
     if (!(e instanceof Unsupported)) throw e;
     result = { equal: null, unknown: e.message, ms: now() - t0 };
   }
-  cache?.set(key, result);
   return result;
 }
 
