@@ -13,7 +13,8 @@
 import type { Insn } from '../isa/insn.ts';
 import { toOps, jumpTarget, type Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
-import { programEquiv, windowEquiv, type RegType } from '../smt/equiv.ts';
+import type { RegType } from '../smt/equiv.ts';
+import { programEquivIsolated, windowEquivIsolated } from '../smt/isolated.ts';
 import { reads, writes } from './prefilter.ts';
 import { pointerKinds, CTX, PKT, STACK, MAP_VALUE } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
@@ -109,7 +110,7 @@ export async function proveEquivalent(program: Program, insns: readonly Insn[], 
 }
 
 async function prove(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof> {
-  const whole = await programEquiv(program, insns, { timeoutMs });
+  const whole = await programEquivIsolated(program, insns, { timeoutMs });
   if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
   if (whole.equal === false) {
     // the input that tells them apart becomes a test: the packet, or the context bytes
@@ -133,7 +134,7 @@ async function prove(program: Program, insns: readonly Insn[], slots: readonly S
     const before = orig.slice(a, b).filter((o): o is Op => o !== null);
     const after = slots.slice(a, b).filter((o): o is Op => o !== null);
     const liveOut = (liveO[b] | liveC[b]) & 0x3ff;
-    const w = await windowEquiv(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
+    const w = await windowEquivIsolated(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
     if (w.equal === false) return { ok: false, stage: 'z3', reason: `window ${a}-${b - 1} not equivalent` };
     if (w.equal === null) return { ok: false, stage: 'z3-unknown', reason: `whole program: ${whole.unknown}; window ${a}-${b - 1}: ${w.unknown}` };
   }

@@ -1,0 +1,46 @@
+// Equivalence queries in the Z3 worker (src/smt/isolated.ts): the same answers as in-process,
+// counterexamples that cross the thread boundary intact, and a worker that stops mid-query
+// leaves the query undecided and the next query answered by a fresh worker.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assemble } from '../../src/isa/asm.ts';
+import type { Insn } from '../../src/isa/insn.ts';
+import { bareProgram } from '../../src/isa/program.ts';
+import { programEquivIsolated, stopEquivWorker, windowEquivIsolated } from '../../src/smt/isolated.ts';
+
+const t = suite('smt/isolated');
+const A = (s: string): Insn[] => assemble(s).insns;
+
+t('window queries: equal proved, different refused with the live-in registers that show it', async () => {
+  const eq = await windowEquivIsolated(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 -= -2'), { liveOut: [0] });
+  assert.is(eq.equal, true);
+  const ne = await windowEquivIsolated(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 += 3'), { liveOut: [0] });
+  assert.is(ne.equal, false);
+  if (ne.equal !== false) return;
+  assert.is(ne.counterexample.regs.length, 10);
+  assert.is(typeof ne.counterexample.regs[1], 'bigint');
+});
+
+t('program queries: a different return value gets a counterexample packet', async () => {
+  const p = bareProgram(A('r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr2 -= r0\nr0 = 2\nif r2 > 20 goto +1\nr0 = 1\nexit'), 'xdp');
+  const same = await programEquivIsolated(p, p.insns, { timeoutMs: 10_000 });
+  assert.is(same.equal, true);
+  const other = A('r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr2 -= r0\nr0 = 2\nif r2 > 21 goto +1\nr0 = 1\nexit');
+  const r = await programEquivIsolated(p, other, { timeoutMs: 10_000 });
+  assert.is(r.equal, false);
+  if (r.equal !== false) return;
+  assert.instance(r.counterexample.packet, Uint8Array);
+  assert.is(r.counterexample.packet.length, 21, 'only a 21-byte packet tells them apart');
+});
+
+t('a worker stopped mid-query: that query is undecided, the next one gets a new worker', async () => {
+  const pending = windowEquivIsolated(A('r0 = r1\nr0 *= r2\nr0 *= r3'), A('r0 = r2\nr0 *= r3\nr0 *= r1'), { liveOut: [0] });
+  await stopEquivWorker();
+  const r = await pending;
+  assert.is(r.equal, null);
+  if (r.equal === null) assert.match(r.unknown, /Z3 worker stopped/);
+  const again = await windowEquivIsolated(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 -= -2'), { liveOut: [0] });
+  assert.is(again.equal, true);
+});
+
+t.run();
