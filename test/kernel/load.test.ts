@@ -57,7 +57,7 @@ if (!avail.ok) {
     assert.is(r.errno, 'EACCES');
     assert.is(parseVerifierLog(r.log).error, "R0 invalid mem access 'scalar'");
     assert.is(r.maps.length, 0);
-    assert.is(fdCount(), before);
+    assert.ok(fdCount() <= before, `fds: ${fdCount()} after, ${before} before`); // no leak (the runtime may close one of its own meanwhile)
     // log_level 0 + logOnFailure gets the reason with a second load
     const r0 = loadProgram(prog('xdp', [exit()]), { logOnFailure: true });
     assert.is(r0.errno, 'EACCES');
@@ -116,7 +116,7 @@ if (!avail.ok) {
     assert.is(r2.maps[0].entries.length, 0, 'hash emptied by reset, lookup misses');
     assert.equal([...r2.maps[1].entries[0][1]].slice(0, 9), [0, 1, 2, 3, 4, 5, 6, 7, 0x77]);
     run.close();
-    assert.is(fdCount(), before);
+    assert.ok(fdCount() <= before, `fds: ${fdCount()} after, ${before} before`); // no leak (the runtime may close one of its own meanwhile)
   });
 
   t('runFull64: all 64 bits of r0', () => {
@@ -145,7 +145,7 @@ if (!avail.ok) {
     // socket_filter (like cgroup_skb and lwt_*) runs with skb->data past the 14-byte Ethernet
     // header (test_run's eth_type_trans pull); sched_cls/act and xdp see the header.
     assert.is(abs.r0, 0x40n + 14n + 1n);
-    assert.is(fdCount(), before);
+    assert.ok(fdCount() <= before, `fds: ${fdCount()} after, ${before} before`); // no leak (the runtime may close one of its own meanwhile)
   });
 
   t('XDP output packet and ctx, and the verifier state at an insn', () => {
@@ -189,7 +189,7 @@ if (!avail.ok) {
       const bad = loadProgram(prog('sched_cls', [exit()], [arrayMap('x')]));
       assert.not.ok(bad.ok);
     }
-    assert.is(fdCount(), before);
+    assert.ok(fdCount() <= before, `fds: ${fdCount()} after, ${before} before`); // no leak (the runtime may close one of its own meanwhile)
   });
 }
 

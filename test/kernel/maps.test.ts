@@ -47,7 +47,7 @@ if (!avail.ok) {
     assert.is(m.keys().length, 1);
     m.close();
     m.close(); // idempotent
-    assert.is(fdCount(), before);
+    assert.ok(fdCount() <= before, `fds: ${fdCount()} after, ${before} before`); // no leak (the runtime may close one of its own meanwhile)
   });
 
   t('array map: zero-filled, no delete, E2BIG past max_entries, freeze', () => {
@@ -92,7 +92,7 @@ if (!avail.ok) {
       { name: 'bad', type: MAP_TYPE.array, keySize: 3, valueSize: 4, maxEntries: 1, flags: 0 },
     ]);
     assert.equal(fail.ok ? null : fail.errno, 'EINVAL');
-    assert.is(fdCount(), before);
+    assert.ok(fdCount() <= before, `fds: ${fdCount()} after, ${before} before`); // no leak (the runtime may close one of its own meanwhile)
   });
 }
 
