@@ -8,19 +8,16 @@ import { compute, computeNeg, safeToCompute, zext32To64, type ScalarAluOp } from
 import { LINUX_6_18, type KernelFlavor, markUnbounded, scalarEq, scalarContains, scalarUnknown, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
 import { collapseSingleValue, regBoundsSync } from '../src/domains/sync.ts';
 import { tnumContains, tnumMul } from '../src/domains/tnum.ts';
-import { concreteOp, containsPart, stateOf, type D, type Get, type Part, type ScalarProperty } from './scalar.ts';
+import { ALL_PARTS, concreteOp, containsPart, stateOf, type D, type Get, type Part, type ScalarProperty } from './scalar.ts';
 
-export { containsPart, type Part };
+export { ALL_PARTS, containsPart, type Part };
 
 export type AluOp = ScalarAluOp | 'neg';
-/** A part of a state: the tnum (var_off32: its low 32 bits), or one pair of bounds. */
 /** Inputs: any states (only membership assumed), well-formed ones, or outputs of reg_bounds_sync. */
 export type Pre = 'any' | 'wellFormed' | 'synced';
 
 /** x ∈ γ(s) restricted to some parts. */
 export const containsParts = <V, B>(d: D<V, B>, s: ScalarState<V>, parts: readonly Part[], r: V): B => d.u64.andB(...parts.map((p) => containsPart(d, s, p, r)));
-
-export const ALL_PARTS: readonly Part[] = ['var_off', 'u64', 's64', 'u32', 's32'];
 
 /** The parts whose conjunction is the claim: a 64-bit op's whole state; a 32-bit op's low half (zext32To64 then rebuilds the rest). */
 export const partsOf = (width: 32 | 64): Part[] => (width === 64 ? ['var_off', 'u64', 's64', 'u32', 's32'] : ['var_off32', 'u32', 's32']);

@@ -129,20 +129,21 @@ export function scalarProperties(): ScalarProperty[] {
   // The 32-bit update and the three deductions are proved part by part (faster and steadier: as
   // one query, the mixed deduction took 0.4 s or 120 s depending on what the process had asked
   // before, the 64-bit deduction 2–80 s, the 32-bit update 20–80 s)
-  const PARTS = ['var_off', 'u64', 's64', 'u32', 's32'] as const;
   return [
-    ...PARTS.map((part) => syncSound('__update_reg32_bounds', S.updateReg32Bounds, part)),
+    ...ALL_PARTS.map((part) => syncSound('__update_reg32_bounds', S.updateReg32Bounds, part)),
     syncSound('__update_reg64_bounds', (d, s) => S.updateReg64Bounds(d, s)),
     syncSound('tnum_step collapse (6.18)', S.collapseSingleValue),
-    ...PARTS.map((part) => syncSound('__reg32_deduce_bounds', S.reg32DeduceBounds, part)),
-    ...PARTS.map((part) => syncSound('__reg64_deduce_bounds', S.reg64DeduceBounds, part)),
-    ...PARTS.map((part) => syncSound('__reg_deduce_mixed_bounds', S.regDeduceMixedBounds, part)),
+    ...ALL_PARTS.map((part) => syncSound('__reg32_deduce_bounds', S.reg32DeduceBounds, part)),
+    ...ALL_PARTS.map((part) => syncSound('__reg64_deduce_bounds', S.reg64DeduceBounds, part)),
+    ...ALL_PARTS.map((part) => syncSound('__reg_deduce_mixed_bounds', S.regDeduceMixedBounds, part)),
     syncSound('__reg_bound_offset', S.regBoundOffset),
   ];
 }
 
-/** A component of a scalar state: the tnum (or its low word), or one of the four ranges. */
+/** A part of a state: the tnum (var_off32: its low 32 bits), or one pair of bounds. */
 export type Part = 'var_off' | 'var_off32' | 'u64' | 's64' | 'u32' | 's32';
+/** The parts of a 64-bit state, whose conjunction is membership. */
+export const ALL_PARTS: readonly Part[] = ['var_off', 'u64', 's64', 'u32', 's32'];
 /** r ∈ γ(part of s); scalarContains is the conjunction of var_off, u64, s64, u32 and s32. */
 export function containsPart<V, B>(d: D<V, B>, s: ScalarState<V>, part: Part, r: V): B {
   const q = d.u64, h = d.u32, lo = d.lo32(r);

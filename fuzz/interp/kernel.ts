@@ -21,10 +21,8 @@ export function printkSupport(): { ok: boolean; reason?: string } {
   return trace.ok ? { ok: true } : { ok: false, reason: trace.reason };
 }
 
-/** Does the program call bpf_trace_printk (helper 6)? */
-const callsPrintk = (c: InterpCase): boolean => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === 6);
-/** Does the program call bpf_ringbuf_output (helper 130)? */
-const callsRingbuf = (c: InterpCase): boolean => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === 130);
+/** Does the program call helper `id` (6: bpf_trace_printk, 130: bpf_ringbuf_output)? */
+const callsHelper = (c: InterpCase, id: number): boolean => c.program.insns.some((x) => x.code === 0x85 && x.src === 0 && x.imm === id);
 
 /** Readers of the program's ringbuf maps, by map name; throws (after closing what it opened) if one cannot be mapped. */
 function openRings(c: InterpCase, runner: Full64Runner): { name: string; reader: RingbufReader }[] {
@@ -65,10 +63,10 @@ export function kernelRecord(c: InterpCase): InterpRecord {
     return { type, code, packets, loaded: false, runs: [{ kind: 'error', message: why }] };
   }
   const runner = open.runner;
-  const fs = callsPrintk(c) && printkSupport().ok && trace?.ok ? trace.fs : undefined;
+  const fs = callsHelper(c, 6) && printkSupport().ok && trace?.ok ? trace.fs : undefined;
   let rings: { name: string; reader: RingbufReader }[] = [];
   try {
-    rings = callsRingbuf(c) ? openRings(c, runner) : [];
+    rings = callsHelper(c, 130) ? openRings(c, runner) : [];
     const runs = c.packets.map((p) => {
       runner.resetMaps();
       fs?.clear();

@@ -43,9 +43,8 @@ let tail: Promise<unknown> = Promise.resolve();
 
 /**
  * Run `query` with the context to itself: one query at a time builds terms, checks and reads
- * the model. Two optimizer chains asking at once otherwise build terms on the main thread while
- * Z3's worker thread checks the other query, which corrupted the heap within seconds. Not
- * reentrant: `query` must not call z3Exclusive.
+ * the model, so no caller builds terms while Z3's thread checks another query (the context is
+ * not thread-safe). Not reentrant: `query` must not call z3Exclusive.
  */
 export function z3Exclusive<T>(query: () => Promise<T>): Promise<T> {
   const run = tail.then(query);

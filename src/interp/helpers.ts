@@ -309,9 +309,10 @@ const ringbufOutput: Helper = (m) => {
   const data = memArg(m, 2, size, false);
   if (data < 0) return -data;
   if ((m.RL[4] & ~3) !== 0 || m.RH[4] !== 0) return ret(m, -EINVAL); // BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP
+  const bytes = (n: number): number => (n + 8 + 7) & ~7; // 8-byte header, padded to 8
   let used = 0;
-  for (const o of m.output) if (o.kind === 'ringbuf' && o.map === map.index) used += (o.data.length + 8 + 7) & ~7;
-  if (used + ((size + 8 + 7) & ~7) > map.def.maxEntries - 1) return ret(m, -EAGAIN);
+  for (const o of m.output) if (o.kind === 'ringbuf' && o.map === map.index) used += bytes(o.data.length);
+  if (used + bytes(size) > map.def.maxEntries - 1) return ret(m, -EAGAIN);
   m.output.push({ kind: 'ringbuf', map: map.index, data: m.u8.slice(data, data + size) });
   return ret(m, 0);
 };

@@ -45,6 +45,16 @@ r3 = 8
 r4 = 0
 call ringbuf_output`;
 
+/** ringbuf_output, then n spills, then a branch: 1 + n history entries reach the jump (after the call's one). */
+const ringbufThenSpills = (n: number, what: string, processed: number) => ({
+  name: `ringbuf_output then ${n} spills: ${n + 1} history entries, ${what}`, type: 'raw_tracepoint' as const, maps: [RINGBUF], processed, asm: `${ringbufOutput}
+${spills(2, n)}
+if r0 > 5 goto j
+r0 = 1
+j:
+r0 = 0
+exit` });
+
 /** r6 unknown, r7 = 0 or 1 at `j`, where the first path leaves a checkpoint (two jumps, eight instructions). */
 const beforeJoin = `call get_prandom_u32
 r6 = r0
@@ -302,20 +312,8 @@ j:
 r0 = 0
 exit`, processed: 49 },
   // the insn after the call is a jump point and a spill: one entry, so 1 + 39 + 1 = 41 entries at the jump forces, 40 does not
-  { name: 'ringbuf_output then 39 spills: 40 history entries, no forced checkpoint', type: 'raw_tracepoint', maps: [RINGBUF], asm: `${ringbufOutput}
-${spills(2, 39)}
-if r0 > 5 goto j
-r0 = 1
-j:
-r0 = 0
-exit`, processed: 51 },
-  { name: 'ringbuf_output then 40 spills: 41 history entries force a checkpoint', type: 'raw_tracepoint', maps: [RINGBUF], asm: `${ringbufOutput}
-${spills(2, 40)}
-if r0 > 5 goto j
-r0 = 1
-j:
-r0 = 0
-exit`, processed: 53 },
+  ringbufThenSpills(39, 'no forced checkpoint', 51),
+  ringbufThenSpills(40, 'force a checkpoint', 53),
   // The size argument's precision is backtracked from before the call (the kernel skips the
   // instruction that relies on it): r3 = 8 ends it, r7 stays imprecise at j and 8->10 is pruned.
   { name: 'ringbuf_output size precision does not make the checkpoint precise', maps: [RINGBUF], asm: `${beforeJoin}
