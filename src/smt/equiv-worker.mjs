@@ -1,4 +1,4 @@
-// Worker threads start without the parent's module hooks: register tsx, then load the worker.
+// The Z3 child process starts without the parent's module hooks: register tsx, then load it.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -1,18 +1,21 @@
-// Equivalence queries in a worker thread with a Z3 of its own.
+// Equivalence queries in a child process with a Z3 of its own.
 //
 // z3-solver's WebAssembly build can die inside its solver thread on a hard query (a 2 GB memory
-// abort, a stack overflow, heap damage afterwards: seen on xdp_lb_hash); in the main thread
-// that kills the whole run. In a worker it kills only the worker: the queries in flight come back
-// undecided (a candidate without a proof is refused) and the next query starts a fresh worker.
-// The worker keeps the process alive only while a query is in flight; what Z3 prints when it
-// dies shows under --debug.
-import { Worker } from 'node:worker_threads';
+// abort, a stack overflow, heap damage afterwards: seen on xdp_lb_hash); in our own process that
+// kills the whole run. A worker thread was not enough: after one crashed, a long-lived process
+// (the search bench, 16 programs) got no further proofs — the crashed Z3's threads and memory
+// stay in the process. A child process takes all of it with it when it dies: the queries in
+// flight come back undecided (a candidate without a proof is refused) and the next query starts
+// a fresh child. The child keeps us alive only while a query is in flight; Z3's own crash report
+// (its stderr) shows under --debug, otherwise its last line becomes the reason.
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Insn } from '../isa/insn.ts';
 import type { Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import type { EquivResult, ProgramCounterexample, ProgramOptions, WindowCounterexample, WindowOptions } from './equiv.ts';
 
-/** Options that cross to the worker (no functions, no cache object: the worker keeps its own). */
+/** Options that cross to the child (no functions, no cache object: the child keeps its own). */
 export type IsolatedProgramOptions = Omit<ProgramOptions, 'argCount' | 'cache'>;
 export type IsolatedWindowOptions = Omit<WindowOptions, 'argCount' | 'cache'>;
 
@@ -21,71 +24,102 @@ export type EquivRequest =
   | { id: number; kind: 'window'; a: readonly Insn[] | readonly Op[]; b: readonly Insn[] | readonly Op[]; o: IsolatedWindowOptions };
 export type EquivReply = { id: number; result: EquivResult<unknown> } | { id: number; error: string };
 
-type Pending = { w: Worker; resolve: (r: EquivResult<unknown>) => void; reject: (e: Error) => void; t0: number; watchdog: NodeJS.Timeout };
+type Pending = { c: Solver; resolve: (r: EquivResult<unknown>) => void; reject: (e: Error) => void; t0: number; watchdog: NodeJS.Timeout };
+/** A child process and the tail of what it printed to stderr. */
+type Solver = { proc: ChildProcess; inFlight: number; stderrTail: string };
 
-/** How long past its own time limit a query may run before its worker is presumed stuck and stopped. */
+/** How long past its own time limit a query may run before its child is presumed stuck and killed. */
 const GRACE_MS = 15_000;
+const WORKER = fileURLToPath(new URL('./equiv-worker.mjs', import.meta.url));
 
-let worker: Worker | undefined;
+let current: Solver | undefined;
 let nextId = 0;
 const pending = new Map<number, Pending>();
 
-/** Worker w died: every query in flight on it is undecided, with the reason. */
-function died(w: Worker, why: string): void {
-  if (worker === w) worker = undefined;
-  w.unref(); // a worker that does not stop must not hold the process
-  for (const [id, p] of pending) {
-    if (p.w !== w) continue;
-    clearTimeout(p.watchdog);
-    p.resolve({ equal: null, unknown: `the Z3 worker stopped (${why}); the next query starts a new one`, ms: performance.now() - p.t0 });
-    pending.delete(id);
+/** Hold the process open only while s has a query in flight. */
+function hold(s: Solver, on: boolean): void {
+  if (on) {
+    s.proc.ref();
+    s.proc.channel?.ref();
+  } else {
+    s.proc.unref();
+    s.proc.channel?.unref();
   }
 }
 
-/** The first line of whatever the worker threw (WebAssembly aborts are not always Errors). */
-const firstLine = (e: unknown): string => String((e as Error | undefined)?.message ?? e).split('\n')[0].slice(0, 160);
+/** The last non-empty line s printed (Z3's abort message), if any. */
+const lastLine = (s: Solver): string | undefined =>
+  s.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean).pop()?.slice(0, 160);
 
-function start(): Worker {
-  const w = new Worker(new URL('./equiv-worker.mjs', import.meta.url), { workerData: { debug: process.argv.includes('--debug') } });
-  w.on('message', (m: EquivReply) => {
+/** Child s is gone: every query in flight on it is undecided, with the reason. */
+function died(s: Solver, why: string): void {
+  if (current === s) current = undefined;
+  hold(s, false);
+  const said = lastLine(s);
+  const reason = `the Z3 process stopped (${why}${said ? `: ${said}` : ''}); the next query starts a new one`;
+  for (const [id, p] of pending) {
+    if (p.c !== s) continue;
+    clearTimeout(p.watchdog);
+    p.resolve({ equal: null, unknown: reason, ms: performance.now() - p.t0 });
+    pending.delete(id);
+  }
+  s.inFlight = 0;
+}
+
+function start(): Solver {
+  const debug = process.argv.includes('--debug');
+  const proc = fork(WORKER, [], {
+    serialization: 'advanced', // bigints and typed arrays cross intact
+    stdio: ['ignore', 'ignore', debug ? 'inherit' : 'pipe', 'ipc'],
+    execArgv: [],
+  });
+  const s: Solver = { proc, inFlight: 0, stderrTail: '' };
+  proc.stderr?.setEncoding('utf8');
+  proc.stderr?.on('data', (d: string) => { s.stderrTail = (s.stderrTail + d).slice(-4096); });
+  (proc.stderr as { unref?: () => void } | null)?.unref?.();
+  proc.on('message', (m: EquivReply) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     clearTimeout(p.watchdog);
+    if (--s.inFlight === 0) hold(s, false);
     if ('error' in m) p.reject(new Error(m.error));
     else p.resolve(m.result);
-    if (![...pending.values()].some((q) => q.w === w)) w.unref();
   });
-  w.on('error', (e: unknown) => died(w, firstLine(e)));
-  w.on('exit', (code) => died(w, `exit ${code}`));
-  return w;
+  proc.on('error', (e) => died(s, e.message.split('\n')[0]));
+  proc.on('exit', (code, signal) => died(s, signal ? `signal ${signal}` : `exit ${code}`));
+  return s;
 }
 
 function ask<C>(req: Omit<EquivRequest, 'id'>): Promise<EquivResult<C>> {
-  const w = (worker ??= start());
+  const s = (current ??= start());
   const id = nextId++;
-  w.ref();
-  // Z3 can also hang when it dies: past the query's time limit and a grace, give up on the worker
+  if (s.inFlight++ === 0) hold(s, true);
+  // Z3 can also hang when it dies: past the query's time limit and a grace, kill the child
   const limit = (req.o.timeoutMs ?? (req.kind === 'program' ? 30_000 : 10_000)) + GRACE_MS;
   return new Promise((resolve, reject) => {
     const watchdog = setTimeout(() => {
-      died(w, `no answer ${Math.round(limit / 1000)} s after the query was sent`);
-      void w.terminate();
+      died(s, `no answer ${Math.round(limit / 1000)} s after the query was sent`);
+      s.proc.kill('SIGKILL');
     }, limit);
-    pending.set(id, { w, resolve: resolve as Pending['resolve'], reject, t0: performance.now(), watchdog });
-    w.postMessage({ ...req, id });
+    pending.set(id, { c: s, resolve: resolve as Pending['resolve'], reject, t0: performance.now(), watchdog });
+    s.proc.send({ ...req, id });
   });
 }
 
-/** programEquiv (src/smt/equiv.ts) in the Z3 worker. */
+/** programEquiv (src/smt/equiv.ts) in the Z3 process. */
 export const programEquivIsolated = (a: Program, b: readonly Insn[], o: IsolatedProgramOptions = {}): Promise<EquivResult<ProgramCounterexample>> =>
   ask({ kind: 'program', a, b, o });
 
-/** windowEquiv (src/smt/equiv.ts) in the Z3 worker. */
+/** windowEquiv (src/smt/equiv.ts) in the Z3 process. */
 export const windowEquivIsolated = (a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: IsolatedWindowOptions): Promise<EquivResult<WindowCounterexample>> =>
   ask({ kind: 'window', a, b, o });
 
-/** Stop the worker (queries in flight come back undecided); the next query starts a new one. */
+/** Stop the Z3 process (queries in flight come back undecided); the next query starts a new one. */
 export async function stopEquivWorker(): Promise<void> {
-  await worker?.terminate();
+  const s = current;
+  if (!s) return;
+  const gone = new Promise<void>((resolve) => s.proc.once('exit', () => resolve()));
+  s.proc.kill('SIGKILL');
+  await gone;
 }

@@ -1,6 +1,6 @@
-// Equivalence queries in the Z3 worker (src/smt/isolated.ts): the same answers as in-process,
-// counterexamples that cross the thread boundary intact, and a worker that stops mid-query
-// leaves the query undecided and the next query answered by a fresh worker.
+// Equivalence queries in the Z3 child process (src/smt/isolated.ts): the same answers as in-process,
+// counterexamples that cross the process boundary intact, and a worker that stops mid-query
+// leaves the query undecided and the next query answered by a fresh one.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble } from '../../src/isa/asm.ts';
@@ -33,12 +33,12 @@ t('program queries: a different return value gets a counterexample packet', asyn
   assert.is(r.counterexample.packet.length, 21, 'only a 21-byte packet tells them apart');
 });
 
-t('a worker stopped mid-query: that query is undecided, the next one gets a new worker', async () => {
+t('the Z3 process killed mid-query: that query is undecided, the next one gets a new process', async () => {
   const pending = windowEquivIsolated(A('r0 = r1\nr0 *= r2\nr0 *= r3'), A('r0 = r2\nr0 *= r3\nr0 *= r1'), { liveOut: [0] });
   await stopEquivWorker();
   const r = await pending;
   assert.is(r.equal, null);
-  if (r.equal === null) assert.match(r.unknown, /Z3 worker stopped/);
+  if (r.equal === null) assert.match(r.unknown, /Z3 process stopped/);
   const again = await windowEquivIsolated(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 -= -2'), { liveOut: [0] });
   assert.is(again.equal, true);
 });
