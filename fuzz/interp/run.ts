@@ -86,28 +86,47 @@ export function checkRecord(rec: InterpRecord): RecordCheck {
   return { runs: rec.runs.length, printkRuns: rec.runs.filter((r) => r.printk).length, ringbufRuns: rings.length, ringbufRecords: rings.reduce((n, r) => n + r.ringbuf!.length, 0), diffs };
 }
 
+/** Running totals of a replay or a live run: one record at a time, then the report. */
+function tally() {
+  const t0 = performance.now();
+  const r: InterpReport = { programs: 0, runs: 0, mismatches: 0, rejected: 0, printkRuns: 0, ringbufRuns: 0, ringbufRecords: 0, byType: {}, examples: [], seconds: 0 };
+  const example = (s: string): void => {
+    if (r.examples.length < 3) r.examples.push(s);
+  };
+  return {
+    example,
+    add(type: string, c: RecordCheck): void {
+      r.programs++;
+      r.runs += c.runs;
+      r.printkRuns += c.printkRuns;
+      r.ringbufRuns += c.ringbufRuns;
+      r.ringbufRecords += c.ringbufRecords;
+      r.byType[type] = (r.byType[type] ?? 0) + c.runs;
+      if (c.diffs.length) {
+        r.mismatches++;
+        example(c.diffs[0]);
+      }
+    },
+    reject(): void {
+      r.programs++;
+      r.rejected++;
+    },
+    get report(): InterpReport {
+      return { ...r, seconds: (performance.now() - t0) / 1000 };
+    },
+  };
+}
+
 /** Replay a recording (a path, or records already read); `every` > 1 checks every every-th record only. */
 export function replayInterp(from: string | readonly InterpRecord[], onProgress?: (done: number, bad: number) => void, every = 1): InterpReport {
-  const t0 = performance.now();
   const recs = (typeof from === 'string' ? readRecording<InterpRecord>(from) : from).filter((_, i) => i % every === 0);
-  let runs = 0, mismatches = 0, rejected = 0, printkRuns = 0, ringbufRuns = 0, ringbufRecords = 0;
-  const byType: Record<string, number> = {};
-  const examples: string[] = [];
+  const t = tally();
   recs.forEach((rec, i) => {
-    if (!rec.loaded) rejected++;
-    const r = checkRecord(rec);
-    runs += r.runs;
-    printkRuns += r.printkRuns;
-    ringbufRuns += r.ringbufRuns;
-    ringbufRecords += r.ringbufRecords;
-    byType[rec.type ?? 'xdp'] = (byType[rec.type ?? 'xdp'] ?? 0) + r.runs;
-    if (r.diffs.length) {
-      mismatches++;
-      if (examples.length < 3) examples.push(r.diffs[0]);
-    }
-    if (onProgress && i % 200 === 199) onProgress(i + 1, mismatches);
+    if (rec.loaded) t.add(rec.type ?? 'xdp', checkRecord(rec));
+    else t.reject();
+    if (onProgress && i % 200 === 199) onProgress(i + 1, t.report.mismatches);
   });
-  return { programs: recs.length, runs, mismatches, rejected, printkRuns, ringbufRuns, ringbufRecords, byType, examples, seconds: (performance.now() - t0) / 1000 };
+  return t.report;
 }
 
 export function* interpCases(count: number, seed: number): Generator<InterpCase> {
@@ -116,32 +135,20 @@ export function* interpCases(count: number, seed: number): Generator<InterpCase>
 
 /** Live: `kernel` runs a case in the kernel (passed in so that replay never loads the bridge). */
 export function fuzzInterp(opts: { count: number; seed: number; kernel: (c: InterpCase) => InterpRecord; record?: (r: InterpRecord) => void; onProgress?: (done: number, bad: number) => void }): InterpReport {
-  const t0 = performance.now();
-  let done = 0, runs = 0, mismatches = 0, rejected = 0, printkRuns = 0, ringbufRuns = 0, ringbufRecords = 0;
-  const byType: Record<string, number> = {};
-  const examples: string[] = [];
+  const t = tally();
+  let done = 0;
   for (const c of interpCases(opts.count, opts.seed)) {
     const rec = opts.kernel(c);
     opts.record?.(rec);
     done++;
-    if (!rec.loaded) {
-      rejected++;
-      if (examples.length < 3) examples.push(`kernel rejected a generated ${c.program.type} program:\n${disasm(c.program.insns, 'kernel').map((l) => '  ' + formatLine(l, 'kernel')).join('\n')}\n  ${rec.runs[0]?.message ?? ''}`);
-      continue;
+    if (rec.loaded) t.add(c.program.type, checkRecord(rec));
+    else {
+      t.reject();
+      t.example(`kernel rejected a generated ${c.program.type} program:\n${disasm(c.program.insns, 'kernel').map((l) => '  ' + formatLine(l, 'kernel')).join('\n')}\n  ${rec.runs[0]?.message ?? ''}`);
     }
-    const r = checkRecord(rec);
-    runs += r.runs;
-    printkRuns += r.printkRuns;
-    ringbufRuns += r.ringbufRuns;
-    ringbufRecords += r.ringbufRecords;
-    byType[c.program.type] = (byType[c.program.type] ?? 0) + r.runs;
-    if (r.diffs.length) {
-      mismatches++;
-      if (examples.length < 3) examples.push(r.diffs[0]);
-    }
-    if (opts.onProgress && done % 100 === 0) opts.onProgress(done, mismatches);
+    if (opts.onProgress && done % 100 === 0) opts.onProgress(done, t.report.mismatches);
   }
-  return { programs: done, runs, mismatches, rejected, printkRuns, ringbufRuns, ringbufRecords, byType, examples, seconds: (performance.now() - t0) / 1000 };
+  return t.report;
 }
 
 export const encodeProgram = (p: Program): string => hex(encodeBytes(p.insns));

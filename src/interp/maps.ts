@@ -47,7 +47,8 @@ function decodeKey(k: Key, n: number): Uint8Array {
 interface Baseline {
   slab: Uint8Array;
   keys: Map<Key, number>;
-  free: number[];
+  fresh: number;
+  recycled: number[];
   present: Uint8Array;
 }
 
@@ -63,11 +64,18 @@ export class BpfMap {
   scratchAt = 0;
   /** Set when anything may have changed the map since the last restore. */
   dirty = false;
-  /** Slab bytes [dirtyLo, dirtyHi) written since the last restore; the whole slab unless an array. */
+  /** Slab bytes [dirtyLo, dirtyHi) written since the last restore. */
   dirtyLo = 0;
   dirtyHi = 0;
+  /** Set when keys, free slots or presence changed since the last restore (not just values). */
+  private reshaped = false;
   private keys = new Map<Key, number>();
-  private free: number[] = [];
+  /**
+   * Free slots of a hash map: those freed by deletes (taken first, last freed first), then the
+   * never-used ones from `fresh` up — a counter, so that a 16k-entry map resets in O(1).
+   */
+  private fresh = 0;
+  private recycled: number[] = [];
   /** slots: which entries are set. */
   private present: Uint8Array;
   private baseline: Baseline | undefined;
@@ -85,10 +93,14 @@ export class BpfMap {
   }
 
   private resetFree(): void {
-    this.free = [];
-    if (this.kind === 'hash' || this.kind === 'lru' || this.kind === 'lpm') {
-      for (let i = this.def.maxEntries - 1; i >= 0; i--) this.free.push(i);
-    }
+    this.fresh = 0;
+    this.recycled = [];
+  }
+
+  /** A free slot for a new key, or -1 when the map is full. */
+  private takeSlot(): number {
+    if (this.recycled.length) return this.recycled.pop()!;
+    return this.fresh < this.def.maxEntries ? this.fresh++ : -1;
   }
 
   /** Fill the slab with the initial contents (global data) or zeros. */
@@ -103,17 +115,14 @@ export class BpfMap {
 
   private clean(): void {
     this.dirty = false;
+    this.reshaped = false;
     this.dirtyLo = this.slabSize;
     this.dirtyHi = 0;
   }
 
-  /** Note a write of `size` slab bytes at `off` (the whole slab unless this is an array). */
+  /** Note a write of `size` slab bytes at `off`. */
   touch(off: number, size: number): void {
     this.dirty = true;
-    if (this.kind !== 'array') {
-      off = 0;
-      size = this.slabSize;
-    }
     if (off < this.dirtyLo) this.dirtyLo = off;
     if (off + size > this.dirtyHi) this.dirtyHi = off + size;
   }
@@ -153,6 +162,7 @@ export class BpfMap {
         if (slot === undefined) return -1;
         this.keys.delete(k); // most recently used goes last
         this.keys.set(k, slot);
+        this.reshape();
         return slot;
       }
       case 'lpm': {
@@ -186,6 +196,7 @@ export class BpfMap {
         if (i >= d.maxEntries) return -E2BIG;
         if (flags === BPF_NOEXIST && this.present[i]) return -EEXIST;
         if (flags === BPF_EXIST && !this.present[i]) return -ENOENT;
+        if (!this.present[i]) this.reshape();
         this.present[i] = 1;
         slot = i;
         break;
@@ -202,19 +213,24 @@ export class BpfMap {
         if (old !== undefined) {
           if (flags === BPF_NOEXIST) return -EEXIST;
           slot = old;
-          if (this.kind === 'lru') this.keys.delete(k);
+          if (this.kind === 'lru') {
+            this.keys.delete(k);
+            this.keys.set(k, slot);
+            this.reshape();
+          }
         } else {
           if (flags === BPF_EXIST) return -ENOENT;
-          if (this.free.length === 0) {
+          slot = this.takeSlot();
+          if (slot < 0) {
             if (this.kind === 'hash') return -E2BIG;
             if (this.kind === 'lpm') return -ENOSPC;
             const victim = this.keys.keys().next().value as Key; // least recently used
-            this.free.push(this.keys.get(victim)!);
+            slot = this.keys.get(victim)!;
             this.keys.delete(victim);
           }
-          slot = this.free.pop()!;
+          this.keys.set(k, slot);
+          this.reshape();
         }
-        this.keys.set(k, slot);
         break;
       }
       default: return -EINVAL;
@@ -234,7 +250,7 @@ export class BpfMap {
         if (i >= d.maxEntries) return -E2BIG;
         if (!this.present[i]) return -ENOENT;
         this.present[i] = 0;
-        this.touch(0, 0);
+        this.reshape();
         return 0;
       }
       case 'hash': case 'lru': case 'lpm': {
@@ -247,8 +263,8 @@ export class BpfMap {
         const slot = this.keys.get(k);
         if (slot === undefined) return -ENOENT;
         this.keys.delete(k);
-        this.free.push(slot);
-        this.touch(0, 0);
+        this.recycled.push(slot);
+        this.reshape();
         return 0;
       }
       default: return -EINVAL;
@@ -323,7 +339,8 @@ export class BpfMap {
     this.baseline = {
       slab: this.arena.slice(this.base, this.base + this.slabSize),
       keys: new Map(this.keys),
-      free: [...this.free],
+      fresh: this.fresh,
+      recycled: [...this.recycled],
       present: this.present.slice(),
     };
     this.clean();
@@ -338,28 +355,49 @@ export class BpfMap {
   useBaseline(bl: unknown): void {
     this.baseline = bl as Baseline | undefined;
     this.dirty = true;
+    this.reshaped = true;
     this.dirtyLo = 0;
     this.dirtyHi = this.slabSize;
     this.restore();
   }
 
-  /** Return to the baseline (or the initial state) if anything changed. */
+  /** Return to the baseline (or the initial state) if anything changed: only the bytes written, and the keys if they changed. */
   restore(): void {
     if (!this.dirty) return;
     const bl = this.baseline;
     if (!bl) {
-      this.init();
+      this.restoreInitial();
       return;
     }
-    if (this.kind === 'array') {
-      // only the bytes written: counters touch one value of a large slab
-      if (this.dirtyHi > this.dirtyLo) this.arena.set(bl.slab.subarray(this.dirtyLo, this.dirtyHi), this.base + this.dirtyLo);
-    } else {
-      this.arena.set(bl.slab, this.base);
+    if (this.dirtyHi > this.dirtyLo) this.arena.set(bl.slab.subarray(this.dirtyLo, this.dirtyHi), this.base + this.dirtyLo);
+    if (this.reshaped) {
       this.keys = new Map(bl.keys);
-      this.free = [...bl.free];
+      this.fresh = bl.fresh;
+      this.recycled = [...bl.recycled];
       this.present.set(bl.present);
     }
     this.clean();
   }
+
+  /** The initial state (zeros, or global data's initial value), again only where it changed. */
+  private restoreInitial(): void {
+    const lo = this.dirtyLo, hi = this.dirtyHi;
+    if (hi > lo) {
+      this.arena.fill(0, this.base + lo, this.base + hi);
+      const init = this.kind === 'array' ? this.def.initial?.subarray(0, this.def.valueSize) : undefined;
+      if (init && lo < init.length) this.arena.set(init.subarray(lo, Math.min(hi, init.length)), this.base + lo);
+    }
+    if (this.reshaped) {
+      this.keys.clear();
+      this.present.fill(0);
+      this.resetFree();
+    }
+    this.clean();
+  }
+
+  private reshape(): void {
+    this.dirty = true;
+    this.reshaped = true;
+  }
+
 }

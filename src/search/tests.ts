@@ -43,10 +43,16 @@ const popcount32 = (x: number): number => {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 };
 
-/** A map's whole contents: its value slab (arrays) or its entries, without copying a slab. */
+/**
+ * A map's whole contents: its value slab (arrays, without copying it) or its entries sorted by
+ * key — a hash map is a set of entries, and the order the interpreter keeps them in (insertion)
+ * is not something a candidate must reproduce.
+ */
 function mapContents(m: Vm['maps'][number]): Uint8Array {
   if (m.kind === 'array') return m.arena.subarray(m.base, m.base + m.slabSize);
-  return Uint8Array.from(m.entries().flatMap(([k, v]) => [...k, ...v]));
+  const es = m.entries().map(([k, v]) => [Buffer.from(k).toString('latin1'), k, v] as const);
+  es.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  return Uint8Array.from(es.flatMap(([, k, v]) => [...k, ...v]));
 }
 
 function* differences(a: Uint8Array, b: Uint8Array): Generator<number> {
