@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
 import { runChain } from '../src/search/chain.ts';
 import { optimize } from '../src/search/optimize.ts';
+import { sharedFuncs } from '../src/search/output.ts';
 import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import type { BenchRow } from './types.ts';
@@ -16,7 +17,8 @@ const K2: Record<string, string> = {
   xdp_map_access: 'K2 (-O2 build): 30→26 in 1.5 s',
   xdp1: 'K2 (-O2 build): 61→57 in 45 s',
 };
-const load = (name: string) => readObject(new Uint8Array(readFileSync(`corpus/${name}.o`))).link();
+const object = (name: string) => readObject(new Uint8Array(readFileSync(`corpus/${name}.o`)));
+const load = (name: string) => object(name).link();
 const BUDGET_S = Number(process.env.BENCH_SEARCH_BUDGET ?? 30);
 
 /** Kernel loads per second of the program (the verifier's verdict, the reference). */
@@ -51,7 +53,7 @@ export async function bench(): Promise<BenchRow[]> {
     const name = f.replace(/\.o$/, '');
     const p = load(name);
     process.stderr.write(`  optimize ${name}…\n`);
-    const r = await optimize(p, { budgetMs: BUDGET_S * 1000, seed: 1, objective: 'size', chains: 2 });
+    const r = await optimize(p, { budgetMs: BUDGET_S * 1000, seed: 1, objective: 'size', chains: 2, keepFuncs: sharedFuncs(object(name), p.name) });
     const s = r.stats;
     const before = p.insns.length, after = r.program.insns.length;
     const red = (100 * (before - after)) / before;

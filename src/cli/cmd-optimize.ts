@@ -6,7 +6,7 @@ import { readInput, writeAtomic } from './io.ts';
 import { readObject } from '../isa/object.ts';
 import { optimize, KernelOracle } from '../search/optimize.ts';
 import { perf } from '../search/cost.ts';
-import { writeOptimized, relink } from '../search/output.ts';
+import { writeOptimized, relink, sharedFuncs } from '../search/output.ts';
 import { proveEquivalent } from '../search/prove.ts';
 import { toOps } from '../isa/op.ts';
 import { availableParallelism } from 'node:os';
@@ -75,6 +75,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
       budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
+      keepFuncs: sharedFuncs(obj, program.name),
       onProgress: (s) => {
         if (!tty) return;
         const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');

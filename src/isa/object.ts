@@ -46,6 +46,8 @@ export interface BpfObject {
   link(name?: string): Program;
   /** Relocation symbol names by section and slot, for listings. */
   relocAt(section: string, slot: number): string | undefined;
+  /** The symbol a relocation at (section, slot) refers to. */
+  relocSymAt(section: string, slot: number): Symbol | undefined;
 }
 
 export function readObject(bytes: Uint8Array): BpfObject {
@@ -98,6 +100,7 @@ export function readObject(bytes: Uint8Array): BpfObject {
   const obj: BpfObject = {
     file, license, maps: mapSlots.map((m) => m.def), code, funcs, programs, btf, btfExt,
     relocAt: (section, slot) => relocIndex.get(section)?.get(slot)?.sym.name,
+    relocSymAt: (section, slot) => relocIndex.get(section)?.get(slot)?.sym,
     link: (name) => link(obj, name, mapSlots, relocIndex),
   };
   return obj;

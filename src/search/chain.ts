@@ -28,6 +28,11 @@ export interface ChainOptions {
    */
   validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] }>;
   onProgress?: (s: ChainStats) => void;
+  /**
+   * Functions the search leaves as they are, by name: those another program of the object
+   * also calls (a change proved for this program's callers need not hold for theirs).
+   */
+  keepFuncs?: readonly string[];
   /** Receives the test suite once it is built (for the final checks). */
   onTests?: (tests: readonly TestGroup[]) => void;
 }
@@ -67,6 +72,16 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** Slots of the functions named in `keep` (1 = leave alone). */
+function keptSlots(program: Program, keep: readonly string[]): Uint8Array {
+  const out = new Uint8Array(program.insns.length);
+  const fs = [...program.funcs].sort((a, b) => a.start - b.start);
+  fs.forEach((f, i) => {
+    if (keep.includes(f.name)) out.fill(1, f.start, fs[i + 1]?.start ?? program.insns.length);
+  });
+  return out;
+}
+
 /** Cost increases beyond this are accepted with probability < 2^-SLACK: stop testing them. */
 const SLACK = 12;
 
@@ -77,8 +92,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const rand = rng(opts.seed);
   const we = opts.we ?? 0.5, wp = opts.wp ?? 2;
   const original: Slot[] = toOps(program.insns);
-  const entryEnd = program.funcs[1]?.start ?? program.insns.length;
-  const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && i < entryEnd ? i : -1)).filter((i) => i >= 0);
+  const end = program.insns.length;
+  const kept = keptSlots(program, opts.keepFuncs ?? []);
+  const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
   const mutableSet = new Set(mutable);
   const consts = new Set<number>();
   const regs = new Set<number>([0]);
@@ -127,7 +143,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
       const gone = isDeleted(cand);
-      if (firstUndefinedReadOps(cand, entryEnd, gone) >= 0 || firstPointerMisuseOps(cand, entryEnd, program.type, gone) >= 0) {
+      if (firstUndefinedReadOps(cand, end, gone) >= 0 || firstPointerMisuseOps(cand, end, program.type, gone) >= 0) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }

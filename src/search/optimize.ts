@@ -22,6 +22,8 @@ export interface OptimizeOptions {
   /** Stop each chain after this many candidates (deterministic for a seed). */
   maxIterations?: number;
   onProgress?: (s: ChainStats) => void;
+  /** Functions to leave unchanged (shared with other programs of the object; see sharedFuncs). */
+  keepFuncs?: readonly string[];
 }
 
 export interface OptimizeResult {

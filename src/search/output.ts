@@ -1,37 +1,83 @@
-// Writing an optimized program back into its object: the entry function's slots are edited
-// in its section (deleted slots really removed, jumps re-targeted), and the ELF writer keeps
-// relocations, symbols and .BTF.ext in step. The written object is read back and checked.
+// Writing an optimized program back into its object: each function's slots are edited in its
+// own section (the entry's, and .text for bpf-to-bpf callees; deleted slots really removed,
+// jumps and calls re-targeted), and the ELF writer keeps relocations, symbols and .BTF.ext in
+// step. The written object is read back and checked.
 import type { BpfObject } from '../isa/object.ts';
 import { readObject } from '../isa/object.ts';
-import { writeElf } from '../isa/elf-write.ts';
+import { writeElf, type SectionEdit } from '../isa/elf-write.ts';
+import { STT } from '../isa/elf.ts';
 import { deleteSlots } from '../isa/edit.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { Program } from '../isa/program.ts';
 import type { Slot } from './proposals.ts';
 import { fromOp, toOps } from '../isa/op.ts';
 
+const isLocalCall = (x: Insn): boolean => x.code === 0x85 && x.src === 1;
+
 /**
- * Apply the candidate's edits (changed and deleted slots of the linked entry function, which
- * maps 1:1 onto the start of its section range) to the raw section and serialize the object.
+ * Apply the candidate's edits (changed and deleted slots of the linked program; each linked
+ * function maps 1:1 onto its symbol's range in its section) to the raw sections and serialize.
  */
 export function writeOptimized(obj: BpfObject, original: Program, optimizedSlots: readonly Slot[], deleted: ReadonlySet<number>): Uint8Array {
-  const entry = obj.programs.find((p) => p.name === original.name)!;
-  const code = obj.code.get(entry.section)!;
-  const raw: Insn[] = [...code.insns];
   const origSlots = toOps(original.insns);
-  for (let pc = 0; pc < entry.length; pc++) {
-    const s = optimizedSlots[pc];
-    if (deleted.has(pc) || s === null || s === origSlots[pc]) continue;
-    if (JSON.stringify(s) !== JSON.stringify(origSlots[pc])) raw[entry.start + pc] = fromOp(s)[0];
-  }
-  const del = new Set([...deleted].map((pc) => entry.start + pc));
-  // calls whose relocation points at another section keep their imm (the linker resolves them)
-  const fixed = new Set<number>();
-  raw.forEach((x, i) => {
-    if (x.code === 0x85 && x.src === 1 && obj.relocAt(entry.section, i) !== undefined) fixed.add(i);
+  const fs = [...original.funcs].sort((a, b) => a.start - b.start);
+  const secs = new Map<string, { raw: Insn[]; del: Set<number> }>();
+  fs.forEach((f, i) => {
+    const sym = obj.funcs.find((g) => g.name === f.name);
+    if (!sym) throw new Error(`function ${f.name} is not in the object`);
+    let s = secs.get(sym.section);
+    if (!s) secs.set(sym.section, (s = { raw: [...obj.code.get(sym.section)!.insns], del: new Set() }));
+    const end = fs[i + 1]?.start ?? original.insns.length;
+    for (let pc = f.start; pc < end; pc++) {
+      const at = sym.start + pc - f.start;
+      const o = optimizedSlots[pc];
+      if (deleted.has(pc)) s.del.add(at);
+      else if (o !== null && o !== origSlots[pc] && JSON.stringify(o) !== JSON.stringify(origSlots[pc])) s.raw[at] = fromOp(o)[0];
+    }
   });
-  const { insns, oldToNew } = deleteSlots(raw, del, new Set(), fixed);
-  return writeElf(obj.file, [{ section: entry.section, insns, oldToNew }]);
+  // a call relocated against a section symbol names its target as a slot of that section
+  // (imm + 1): within the section, deleteSlots remaps it; into another section, see below
+  const sectionCall = (sec: string, i: number): string | undefined => {
+    const r = obj.relocSymAt(sec, i);
+    return r && r.type === STT.SECTION ? obj.file.sections[r.shndx]?.name : undefined;
+  };
+  const edits = new Map<string, { insns: Insn[]; oldToNew: Int32Array }>();
+  for (const [sec, { raw, del }] of secs) {
+    const absolute = new Set<number>(), fixed = new Set<number>();
+    raw.forEach((x, i) => {
+      if (!isLocalCall(x) || obj.relocSymAt(sec, i) === undefined) return;
+      if (sectionCall(sec, i) === sec) absolute.add(i);
+      else fixed.add(i);
+    });
+    edits.set(sec, deleteSlots(raw, del, absolute, fixed));
+  }
+  // calls from any section into an edited one, against its section symbol
+  for (const [sec, code] of obj.code) {
+    code.insns.forEach((x, i) => {
+      const target = isLocalCall(x) ? sectionCall(sec, i) : undefined;
+      if (!target || target === sec || !edits.has(target)) return;
+      let e = edits.get(sec);
+      if (!e) edits.set(sec, (e = { insns: [...code.insns], oldToNew: Int32Array.from(code.insns, (_, k) => k) }));
+      const at = e.oldToNew[i];
+      e.insns[at] = { ...e.insns[at], imm: nextKept(edits.get(target)!.oldToNew, x.imm + 1) - 1 };
+    });
+  }
+  return writeElf(obj.file, [...edits].map(([section, e]): SectionEdit => ({ section, ...e })));
+}
+
+/** New index of the first slot at or after old slot t that survived. */
+function nextKept(oldToNew: Int32Array, t: number): number {
+  for (let i = t; i < oldToNew.length; i++) if (oldToNew[i] >= 0) return oldToNew[i];
+  return oldToNew.reduce((n, v) => (v >= 0 ? n + 1 : n), 0);
+}
+
+/** Functions of `name`'s program that another program of the object also calls. */
+export function sharedFuncs(obj: BpfObject, name: string): string[] {
+  const mine = obj.link(name).funcs.map((f) => f.name).slice(1);
+  if (!mine.length) return [];
+  const others = new Set<string>();
+  for (const p of obj.programs) if (p.name !== name) for (const f of obj.link(p.name).funcs) others.add(f.name);
+  return mine.filter((f) => others.has(f));
 }
 
 /** Read back a written object and link the same program. */

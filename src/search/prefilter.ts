@@ -1,6 +1,7 @@
 // A cheap safety pre-filter run before any test: must-be-defined registers over the CFG, the
-// verifier's `R%d !read_ok` rule. Entry: r1 (context) and r10 defined; a helper call defines r0
-// and leaves r1-r5 undefined; a bpf-to-bpf callee starts with r1-r5 as passed.
+// verifier's `R%d !read_ok` rule. Entry: r1 (context) and r10 defined; a call defines r0 and
+// leaves r1-r5 undefined; a bpf-to-bpf callee starts with the r1-r5 its callers define (on every
+// call site) and its own r10.
 import { toOps, jumpTarget, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 
@@ -35,9 +36,10 @@ export function writes(op: Op): number {
   }
 }
 
-const CALL_KEEPS = ~0b111110; // a call leaves r1-r5 undefined
+const CALL_ARGS = 0b111110; // r1-r5
+const CALL_KEEPS = ~CALL_ARGS; // a call leaves r1-r5 undefined
 
-/** The first slot that reads a register no path has defined, or -1. Only the entry function is checked. */
+/** The first slot that reads a register some path leaves undefined, or -1 (callees included). */
 export function firstUndefinedRead(insns: readonly Insn[], end = insns.length): number {
   let ops: (Op | null)[];
   try {
@@ -57,23 +59,27 @@ export function firstUndefinedReadOps(ops: readonly (Op | null)[], end: number, 
   inState[0] = (1 << 1) | (1 << 10);
   const work = [0];
   let first = -1;
+  /** Reach slot n with the defined set `d` (intersected with what reached it before). */
+  const flow = (n: number, d: number): void => {
+    if (n < 0 || n >= end) return;
+    const merged = inState[n] === -1 ? d : inState[n] & d;
+    if (merged !== inState[n]) {
+      inState[n] = merged;
+      work.push(n);
+    }
+  };
   while (work.length) {
     const pc = work.pop()!;
     const op = ops[pc];
     const s = inState[pc];
     if (!op) {
-      if (deleted(pc) && pc + 1 < end) {
-        const merged = inState[pc + 1] === -1 ? s : inState[pc + 1] & s;
-        if (merged !== inState[pc + 1]) {
-          inState[pc + 1] = merged;
-          work.push(pc + 1);
-        }
-      }
+      if (deleted(pc)) flow(pc + 1, s);
       continue;
     }
     if ((reads(op) & ~s) !== 0 && (first < 0 || pc < first)) first = pc;
     let out = s | writes(op);
     if (op.kind === 'call') out = (s & CALL_KEEPS) | 1;
+    if (op.kind === 'call' && op.callKind === 'local') flow(jumpTarget(op, pc), (s & CALL_ARGS) | (1 << 10));
     const next: number[] = [];
     if (op.kind === 'exit') continue;
     if (op.kind === 'ja') next.push(jumpTarget(op, pc));
@@ -81,14 +87,7 @@ export function firstUndefinedReadOps(ops: readonly (Op | null)[], end: number, 
       next.push(pc + (op.kind === 'lddw' ? 2 : 1));
       if (op.kind === 'jcond') next.push(jumpTarget(op, pc));
     }
-    for (const n of next) {
-      if (n < 0 || n >= end) continue;
-      const merged = inState[n] === -1 ? out : inState[n] & out;
-      if (merged !== inState[n]) {
-        inState[n] = merged;
-        work.push(n);
-      }
-    }
+    for (const n of next) flow(n, out);
   }
   return first;
 }

@@ -119,7 +119,7 @@ async function prove(program: Program, insns: readonly Insn[], slots: readonly S
     return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: ctxKind(program.type) === 'raw' ? cex.ctx : cex.packet, counterexampleMaps };
   }
   const orig = toOps(program.insns);
-  const end = program.funcs[1]?.start ?? program.insns.length;
+  const end = program.insns.length;
   const isDel = (pc: number): boolean => deleted.has(pc);
   const liveO = liveness(orig, end, () => false);
   const liveC = liveness(slots, end, isDel);

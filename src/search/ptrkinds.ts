@@ -76,10 +76,10 @@ function step(op: Op, k: Uint8Array, type: ProgType): boolean {
       if (frozen(d) || frozen(s)) return true;
       if (isPtr(s)) {
         if (op.op === 'sub' && d === SCALAR) return true;
-        k[op.dst] = d === SCALAR ? s : U; // scalar + ptr
+        k[op.dst] = d === SCALAR && s !== CTX ? s : U; // scalar + ptr
         return false;
       }
-      k[op.dst] = s === SCALAR ? d : U; // ptr ± scalar
+      k[op.dst] = s === SCALAR && d !== CTX ? d : U; // ptr ± scalar (CTX: only the unmodified ctx pointer)
       return false;
     }
     case 'end':
@@ -117,32 +117,34 @@ function step(op: Op, k: Uint8Array, type: ProgType): boolean {
 }
 
 /**
- * Forward analysis over the entry function (`end` slots): the kinds row of every reached slot
- * (11 registers each; unreached slots stay U), and the first slot doing ALU the kernel forbids
- * on a register that holds a pointer on every path to it (-1 if none). Null slots are no-ops
- * when `deleted(pc)`, else the second half of an lddw.
+ * Forward analysis over the program (`end` slots): the kinds row of every reached slot (11
+ * registers each; unreached slots stay U), and the first slot doing ALU the kernel forbids on a
+ * register that holds a pointer on every path to it (-1 if none). A bpf-to-bpf call also flows
+ * into its callee, which starts with the caller's r1-r5 (joined over call sites) and its own
+ * stack in r10. Null slots are no-ops when `deleted(pc)`, else the second half of an lddw.
  */
 export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): { rows: Uint8Array; misuse: number } {
   const rows = new Uint8Array(end * NREG);
   const seen = new Uint8Array(end);
   const cur = new Uint8Array(NREG);
+  const callee = new Uint8Array(NREG);
   seen[0] = 1;
   rows[1] = CTX;
   rows[10] = STACK;
   const work = [0];
   let first = -1;
-  const flow = (n: number): void => {
+  const flow = (n: number, row: Uint8Array): void => {
     if (n < 0 || n >= end) return;
     const at = n * NREG;
     if (!seen[n]) {
       seen[n] = 1;
-      rows.set(cur, at);
+      rows.set(row, at);
       work.push(n);
       return;
     }
     let changed = false;
     for (let r = 0; r < NREG; r++) {
-      if (rows[at + r] !== U && rows[at + r] !== cur[r]) {
+      if (rows[at + r] !== U && rows[at + r] !== row[r]) {
         rows[at + r] = U;
         changed = true;
       }
@@ -154,15 +156,21 @@ export function pointerKinds(ops: readonly (Op | null)[], end: number, type: Pro
     const op = ops[pc];
     cur.set(rows.subarray(pc * NREG, pc * NREG + NREG));
     if (!op) {
-      if (deleted(pc)) flow(pc + 1);
+      if (deleted(pc)) flow(pc + 1, cur);
       continue;
+    }
+    if (op.kind === 'call' && op.callKind === 'local') {
+      callee.fill(U);
+      callee.set(cur.subarray(1, 6), 1);
+      callee[10] = STACK;
+      flow(jumpTarget(op, pc), callee);
     }
     if (step(op, cur, type) && (first < 0 || pc < first)) first = pc;
     if (op.kind === 'exit') continue;
-    if (op.kind === 'ja') flow(jumpTarget(op, pc));
+    if (op.kind === 'ja') flow(jumpTarget(op, pc), cur);
     else {
-      flow(pc + (op.kind === 'lddw' ? 2 : 1));
-      if (op.kind === 'jcond') flow(jumpTarget(op, pc));
+      flow(pc + (op.kind === 'lddw' ? 2 : 1), cur);
+      if (op.kind === 'jcond') flow(jumpTarget(op, pc), cur);
     }
   }
   return { rows, misuse: first };

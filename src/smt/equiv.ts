@@ -47,7 +47,7 @@ export type EquivResult<C> =
 export interface WindowOptions {
   /** Registers whose values must agree after the window (array of numbers or bit mask). */
   liveOut: readonly number[] | number;
-  /** Live-in register types (default scalar; r10 is the frame pointer). */
+  /** Live-in register types (default scalar; r10 is the frame pointer; 'ctx' is the unmodified context pointer). */
   regTypes?: Readonly<Record<number, RegType>>;
   /** Is the stack live after the window (default true: every stack byte must agree). */
   stackLive?: boolean;
@@ -115,7 +115,9 @@ function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, RegT
     const t = types[i] ?? 'scalar';
     const v = ctx.BitVec.const(`r${i}`, 64);
     if (t === 'scalar') regs.push({ v });
-    else if (t === 'stack' || t === 'pkt' || t === 'ctx') regs.push({ v, t: { r: t } });
+    // the verifier dereferences only an unmodified ctx pointer: a ctx-typed register is the ctx itself
+    else if (t === 'ctx') regs.push({ v: CTX_BASE, t: { r: 'ctx' } });
+    else if (t === 'stack' || t === 'pkt') regs.push({ v, t: { r: t } });
     else if ('map' in t) regs.push({ v, t: { r: 'map', m: t.map, key: ctx.BitVec.const(`r${i}_key`, inp.maps0[t.map].def.keySize * 8) } });
     else regs.push({ v: mapHandle(t.mapHandle), t: { r: 'mapfd', m: t.mapHandle } });
   }

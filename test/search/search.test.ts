@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { assemble } from '../../src/isa/asm.ts';
 import { firstUndefinedRead } from '../../src/search/prefilter.ts';
+import { pointerKinds, PKT, PKT_END, STACK, U } from '../../src/search/ptrkinds.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { runChain } from '../../src/search/chain.ts';
 import { toOps } from '../../src/isa/op.ts';
@@ -21,6 +22,28 @@ t('pre-filter: reads of undefined registers, through branches and calls', () => 
   assert.is(firstUndefinedRead(asm('r2 = 1\ncall bpf_ktime_get_ns\nr0 = r2\nexit')), 2, 'a call leaves r1-r5 undefined');
   assert.is(firstUndefinedRead(asm('r6 = 1\ncall bpf_ktime_get_ns\nr0 = r6\nexit')), -1, 'r6-r9 survive calls');
   assert.is(firstUndefinedRead(asm('exit')), 0, 'r0 must be defined at exit');
+});
+
+t('pre-filter: a bpf-to-bpf callee starts with the arguments its callers define', () => {
+  const callee = 'f:\nr0 = r2\nexit';
+  assert.is(firstUndefinedRead(asm(`r2 = 1\ncall f\nexit\n${callee}`)), -1);
+  assert.is(firstUndefinedRead(asm(`call f\nexit\n${callee}`)), 2, 'r2 is not passed');
+  assert.is(firstUndefinedRead(asm(`r2 = 1\ncall f\ncall f\nexit\n${callee}`)), 4, 'the second call passes an undefined r2');
+  assert.is(firstUndefinedRead(asm('r6 = 1\ncall f\nexit\nf:\nr0 = r6\nexit')), 3, 'a callee has r6-r9 of its own');
+});
+
+t('pointer kinds flow into callees: their r1-r5 as the callers pass them, r10 their own stack', () => {
+  const ops = toOps(asm('r2 = *(u32 *)(r1 + 4)\nr1 = *(u32 *)(r1 + 0)\nr3 = r10\ncall f\nexit\nf:\nr0 = 0\nexit'));
+  const { rows } = pointerKinds(ops, ops.length, 'xdp', () => false);
+  const at = 5 * 11;
+  assert.equal([...rows.subarray(at, at + 6)], [U, PKT, PKT_END, STACK, U, U]);
+  assert.is(rows[at + 10], STACK);
+  // two call sites passing different kinds: unknown
+  const two = toOps(asm('r1 = 0\ncall f\nr1 = r10\ncall f\nexit\nf:\nr0 = 0\nexit'));
+  assert.is(pointerKinds(two, two.length, 'xdp', () => false).rows[5 * 11 + 1], U);
+  // misuse inside a callee is caught: 32-bit arithmetic on the packet pointer it was passed
+  const bad = toOps(asm('r1 = *(u32 *)(r1 + 0)\ncall f\nexit\nf:\nw1 += 1\nr0 = 0\nexit'));
+  assert.is(pointerKinds(bad, bad.length, 'xdp', () => false).misuse, 3);
 });
 
 t('materialize removes deleted slots and re-targets jumps', () => {

@@ -81,6 +81,16 @@ t('dead registers do not matter; the cache answers the second time', async () =>
   assert.is(cache.hits, 1);
 });
 
+t('a ctx-typed register in a window is the ctx itself: its field loads are decided', async () => {
+  // xdp: data at ctx+0, data_end at ctx+4; the same loads in another order and register
+  const a = A('r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr0 = r3\nr0 -= r2');
+  const b = A('r3 = *(u32 *)(r1 + 4)\nr0 = *(u32 *)(r1 + 0)\nr2 = r0\nr0 = r3\nr0 -= r2');
+  const o = { liveOut: [0, 2, 3], regTypes: { 1: 'ctx' as const }, progType: 'xdp' as const, untypedAsMem: false, cache: null };
+  assert.is((await windowEquiv(a, b, o)).equal, true);
+  const c = A('r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr0 = r2\nr0 -= r3');
+  assert.is((await windowEquiv(a, c, o)).equal, false);
+});
+
 t('jumps inside a window are refused as unknown', async () => {
   const r = await windowEquiv(A('if r1 > 2 goto +1\nr0 = 1'), A('r0 = 1'), { liveOut: [0], cache: null });
   assert.is(r.equal, null);
