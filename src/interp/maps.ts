@@ -143,8 +143,17 @@ export class BpfMap {
     return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
   }
 
+  /** When set, the keys of lookups that found nothing (hash, LRU and LPM maps), for test generation. */
+  misses: Uint8Array[] | undefined;
+
   /** Slot holding the value for the key at `keyAt`, or -1. */
   lookup(keyAt: number): number {
+    const slot = this.find(keyAt);
+    if (slot < 0 && this.misses && this.kind !== 'array' && this.kind !== 'slots') this.misses.push(this.arena.slice(keyAt, keyAt + this.def.keySize));
+    return slot;
+  }
+
+  private find(keyAt: number): number {
     const b = this.arena, d = this.def;
     switch (this.kind) {
       case 'array': {

@@ -219,12 +219,51 @@ export function makeTests(vm: Vm, program: Program, rand: () => number, count = 
     { presets: fill('wide'), packets: packets.slice(3 * q), expected: [], ids: [] },
   ];
   if (!asCtx) groups[0].packets.push(...boundaryPackets(vm, [...real, ...vlanPackets()], groups[0].packets));
+  const hits = hitGroup(vm, program, groups[0].packets, rand);
+  if (hits) groups.push(hits);
   for (const g of groups) {
     g.ids = g.packets.map((_, i) => i);
     g.asCtx = asCtx;
   }
   for (const g of groups) g.expected = outcomes(vm, g);
   return groups;
+}
+
+/**
+ * The keys the original looks up in its hash, LRU and LPM maps are derived from the input (an
+ * address, a port): presets with small keys never match them, and the code that runs on a hit
+ * (update a counter, read a backend) would be tested by nothing. This group presets exactly the
+ * keys the inputs looked up in vain, and runs those inputs again.
+ */
+function hitGroup(vm: Vm, program: Program, inputs: Uint8Array[], rand: () => number, max = 8): TestGroup | undefined {
+  const asCtx = ctxKind(program.type) === 'raw';
+  vm.resetMaps();
+  const presets: MapPreset[] = [];
+  const packets: Uint8Array[] = [];
+  const seen = new Set<string>();
+  for (const m of vm.maps) m.misses = [];
+  try {
+    for (const input of inputs) {
+      if (packets.length >= max) break;
+      vm.run(asCtx ? { ctx: input } : { packet: input });
+      let fresh = false;
+      vm.maps.forEach((m, map) => {
+        for (const key of m.misses!.splice(0)) {
+          const id = `${map}:${Buffer.from(key).toString('hex')}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          fresh = true;
+          const value = new Uint8Array(m.def.valueSize);
+          for (let f = 0; f + 4 <= value.length; f += 4) value[f] = 1 + Math.floor(rand() * 3);
+          presets.push({ map, key, value });
+        }
+      });
+      if (fresh) packets.push(input);
+    }
+  } finally {
+    for (const m of vm.maps) m.misses = undefined;
+  }
+  return packets.length ? { presets, packets, expected: [], ids: [] } : undefined;
 }
 
 /** Context bytes per program type (kprobe: struct pt_regs on x86-64; others: 8 arguments). */

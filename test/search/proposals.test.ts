@@ -104,6 +104,25 @@ t('tests: truncated frames on both sides of each bounds check catch a weakened c
   assert.is(evaluate(prepare(p), tests).error, 0, 'the original passes its own tests');
 });
 
+t('tests: a map state holding the keys the inputs looked up, so a hit path is tested', () => {
+  // xdp_subprog counts packets per IPv4 source address in an LRU hash: only presets of those
+  // addresses make the increment (slots 18-20) run
+  const p = corpus('xdp_subprog');
+  const tests = makeTests(prepare(p), p, rng(1));
+  const hits = tests.find((g) => g.presets.some((x) => new DataView(x.key.buffer).getUint32(0, true) > 3));
+  assert.ok(hits, 'a group presets looked-up keys');
+  for (const x of hits!.presets) {
+    const key = Buffer.from(x.key).toString('hex');
+    assert.ok(hits!.packets.some((pk) => Buffer.from(pk.subarray(26, 30)).toString('hex') === key), `key ${key} is a source address of its packets`);
+  }
+  // a candidate that breaks only the increment now fails a test
+  const slots = toOps(p.insns);
+  const inc = slots.findIndex((o) => o?.kind === 'alu' && o.op === 'add' && o.dst === 1 && 'imm' in o.src && o.src.imm === 1);
+  slots[inc] = { ...(slots[inc] as Op & { kind: 'alu' }), src: { imm: 2 } };
+  const m = materialize(slots, p.insns, new Set([inc]));
+  assert.ok(evaluate(prepare({ ...p, insns: m.insns }), tests).error > 0);
+});
+
 t('chain on xdp_pktcntr reaches 19 instructions (K2: 22 → 19) with seed 1 in 40,000 candidates', async () => {
   const p = corpus('xdp_pktcntr');
   const r = await runChain(p, { budgetMs: 120_000, maxIterations: 40_000, seed: 1, objective: 'size' });
