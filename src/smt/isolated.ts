@@ -47,9 +47,11 @@ function hold(s: Solver, on: boolean): void {
   }
 }
 
-/** The last non-empty line s printed (Z3's abort message), if any. */
-const lastLine = (s: Solver): string | undefined =>
-  s.stderrTail.split('\n').map((l) => l.trim()).filter(Boolean).pop()?.slice(0, 160);
+/** What s printed last that says why it stopped (an error or abort line, else its last line), if anything. */
+function lastLine(s: Solver): string | undefined {
+  const lines = s.stderrTail.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v/.test(l));
+  return ([...lines].reverse().find((l) => /Error|Abort/.test(l)) ?? lines.pop())?.slice(0, 160);
+}
 
 /** Child s is gone: every query in flight on it is undecided, with the reason. */
 function died(s: Solver, why: string): void {
@@ -85,6 +87,8 @@ function start(): Solver {
     if (--s.inFlight === 0) hold(s, false);
     if ('error' in m) p.reject(new Error(m.error));
     else p.resolve(m.result);
+    // the child leaves by itself after an error (see equiv-worker.ts): ask the next query of a new one
+    if ('error' in m && current === s) current = undefined;
   });
   proc.on('error', (e) => died(s, e.message.split('\n')[0]));
   proc.on('exit', (code, signal) => died(s, signal ? `signal ${signal}` : `exit ${code}`));

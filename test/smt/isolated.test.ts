@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble } from '../../src/isa/asm.ts';
 import type { Insn } from '../../src/isa/insn.ts';
-import { bareProgram } from '../../src/isa/program.ts';
+import { bareProgram, type Program } from '../../src/isa/program.ts';
 import { programEquivIsolated, stopEquivWorker, windowEquivIsolated } from '../../src/smt/isolated.ts';
 
 const t = suite('smt/isolated');
@@ -39,6 +39,13 @@ t('the Z3 process killed mid-query: that query is undecided, the next one gets a
   const r = await pending;
   assert.is(r.equal, null);
   if (r.equal === null) assert.match(r.unknown, /Z3 process stopped/);
+  const again = await windowEquivIsolated(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 -= -2'), { liveOut: [0] });
+  assert.is(again.equal, true);
+});
+
+t('a query that throws in the child: the caller gets the error, the next query a fresh child', async () => {
+  const err = await programEquivIsolated({} as Program, []).then(() => undefined, (e: Error) => e);
+  assert.instance(err, Error);
   const again = await windowEquivIsolated(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 -= -2'), { liveOut: [0] });
   assert.is(again.equal, true);
 });
