@@ -103,14 +103,12 @@ export class BpfMap {
     return this.fresh < this.def.maxEntries ? this.fresh++ : -1;
   }
 
-  /** Fill the slab with the initial contents (global data) or zeros. */
+  /** Fill the slab with the initial contents (global data) or zeros, and drop every key. */
   init(): void {
-    this.arena.fill(0, this.base, this.base + this.slabSize);
-    if (this.def.initial && this.kind === 'array') this.arena.set(this.def.initial.subarray(0, this.def.valueSize), this.base);
-    this.keys.clear();
-    this.present.fill(0);
-    this.resetFree();
-    this.clean();
+    this.dirtyLo = 0;
+    this.dirtyHi = this.slabSize;
+    this.reshaped = true;
+    this.restoreInitial();
   }
 
   private clean(): void {

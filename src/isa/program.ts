@@ -77,6 +77,12 @@ export function progTypeOfSection(section: string): ProgType | undefined {
   return undefined;
 }
 
+/** Each function's slot range [start, end), in slot order. */
+export function funcRanges(p: Program): { name: string; start: number; end: number }[] {
+  const fs = [...p.funcs].sort((a, b) => a.start - b.start);
+  return fs.map((f, i) => ({ name: f.name, start: f.start, end: fs[i + 1]?.start ?? p.insns.length }));
+}
+
 /** Build a Program from bare instructions (assembled text or raw bytecode). */
 export function bareProgram(insns: readonly Insn[], type: ProgType = 'xdp', name = 'prog'): Program {
   return { name, section: type, type, insns, maps: [], license: 'GPL', funcs: [{ name, start: 0 }] };

@@ -3,7 +3,7 @@
 // interpreter in place, so a step costs a few slot re-encodings plus the test runs.
 import { prepare } from '../interp/index.ts';
 import { toOps, type Op } from '../isa/op.ts';
-import type { Program } from '../isa/program.ts';
+import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import { perf, type Objective } from './cost.ts';
 import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
@@ -75,10 +75,7 @@ export function rng(seed: number): () => number {
 /** Slots of the functions named in `keep` (1 = leave alone). */
 function keptSlots(program: Program, keep: readonly string[]): Uint8Array {
   const out = new Uint8Array(program.insns.length);
-  const fs = [...program.funcs].sort((a, b) => a.start - b.start);
-  fs.forEach((f, i) => {
-    if (keep.includes(f.name)) out.fill(1, f.start, fs[i + 1]?.start ?? program.insns.length);
-  });
+  for (const f of funcRanges(program)) if (keep.includes(f.name)) out.fill(1, f.start, f.end);
   return out;
 }
 

@@ -8,7 +8,7 @@ import { writeElf, type SectionEdit } from '../isa/elf-write.ts';
 import { STT } from '../isa/elf.ts';
 import { deleteSlots } from '../isa/edit.ts';
 import type { Insn } from '../isa/insn.ts';
-import type { Program } from '../isa/program.ts';
+import { funcRanges, type Program } from '../isa/program.ts';
 import type { Slot } from './proposals.ts';
 import { fromOp, toOps } from '../isa/op.ts';
 
@@ -20,21 +20,19 @@ const isLocalCall = (x: Insn): boolean => x.code === 0x85 && x.src === 1;
  */
 export function writeOptimized(obj: BpfObject, original: Program, optimizedSlots: readonly Slot[], deleted: ReadonlySet<number>): Uint8Array {
   const origSlots = toOps(original.insns);
-  const fs = [...original.funcs].sort((a, b) => a.start - b.start);
   const secs = new Map<string, { raw: Insn[]; del: Set<number> }>();
-  fs.forEach((f, i) => {
+  for (const f of funcRanges(original)) {
     const sym = obj.funcs.find((g) => g.name === f.name);
     if (!sym) throw new Error(`function ${f.name} is not in the object`);
     let s = secs.get(sym.section);
     if (!s) secs.set(sym.section, (s = { raw: [...obj.code.get(sym.section)!.insns], del: new Set() }));
-    const end = fs[i + 1]?.start ?? original.insns.length;
-    for (let pc = f.start; pc < end; pc++) {
+    for (let pc = f.start; pc < f.end; pc++) {
       const at = sym.start + pc - f.start;
       const o = optimizedSlots[pc];
       if (deleted.has(pc)) s.del.add(at);
       else if (o !== null && o !== origSlots[pc] && JSON.stringify(o) !== JSON.stringify(origSlots[pc])) s.raw[at] = fromOp(o)[0];
     }
-  });
+  }
   // a call relocated against a section symbol names its target as a slot of that section
   // (imm + 1): within the section, deleteSlots remaps it; into another section, see below
   const sectionCall = (sec: string, i: number): string | undefined => {

@@ -80,14 +80,12 @@ export function firstUndefinedReadOps(ops: readonly (Op | null)[], end: number, 
     let out = s | writes(op);
     if (op.kind === 'call') out = (s & CALL_KEEPS) | 1;
     if (op.kind === 'call' && op.callKind === 'local') flow(jumpTarget(op, pc), (s & CALL_ARGS) | (1 << 10));
-    const next: number[] = [];
     if (op.kind === 'exit') continue;
-    if (op.kind === 'ja') next.push(jumpTarget(op, pc));
+    if (op.kind === 'ja') flow(jumpTarget(op, pc), out);
     else {
-      next.push(pc + (op.kind === 'lddw' ? 2 : 1));
-      if (op.kind === 'jcond') next.push(jumpTarget(op, pc));
+      flow(pc + (op.kind === 'lddw' ? 2 : 1), out);
+      if (op.kind === 'jcond') flow(jumpTarget(op, pc), out);
     }
-    for (const n of next) flow(n, out);
   }
   return first;
 }

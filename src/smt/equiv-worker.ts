@@ -25,7 +25,7 @@ process.on('message', async (q: EquivRequest) => {
     leave = true;
   }
   leave ||= process.memoryUsage().rss > MAX_RSS;
-  process.send!(reply, () => {
+  process.send!({ ...reply, leaving: leave }, () => {
     if (leave) process.exit(0);
   });
 });

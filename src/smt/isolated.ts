@@ -22,7 +22,8 @@ export type IsolatedWindowOptions = Omit<WindowOptions, 'argCount' | 'cache'>;
 export type EquivRequest =
   | { id: number; kind: 'program'; a: Program; b: readonly Insn[]; o: IsolatedProgramOptions }
   | { id: number; kind: 'window'; a: readonly Insn[] | readonly Op[]; b: readonly Insn[] | readonly Op[]; o: IsolatedWindowOptions };
-export type EquivReply = { id: number; result: EquivResult<unknown> } | { id: number; error: string };
+/** `leaving`: the child exits after this reply (see equiv-worker.ts); the next query goes to a new one. */
+export type EquivReply = ({ id: number; result: EquivResult<unknown> } | { id: number; error: string }) & { leaving?: boolean };
 
 type Pending = { c: Solver; resolve: (r: EquivResult<unknown>) => void; reject: (e: Error) => void; t0: number; watchdog: NodeJS.Timeout };
 /** A child process and the tail of what it printed to stderr. */
@@ -87,8 +88,7 @@ function start(): Solver {
     if (--s.inFlight === 0) hold(s, false);
     if ('error' in m) p.reject(new Error(m.error));
     else p.resolve(m.result);
-    // the child leaves by itself after an error (see equiv-worker.ts): ask the next query of a new one
-    if ('error' in m && current === s) current = undefined;
+    if (m.leaving && current === s) current = undefined;
   });
   proc.on('error', (e) => died(s, e.message.split('\n')[0]));
   proc.on('exit', (code, signal) => died(s, signal ? `signal ${signal}` : `exit ${code}`));

@@ -1,7 +1,7 @@
 // Writing a candidate back into its object: whatever slots the search changed or deleted, in the
 // entry or in a bpf-to-bpf callee in .text, the written object links to exactly the candidate
 // (calls re-targeted, also those relocated against the .text section symbol), and functions
-// another program of the object calls are kept out of the search.
+// named in keepFuncs (those another program of the object calls) are kept out of the search.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,6 +10,9 @@ import { toOps, type Op } from '../../src/isa/op.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { relink, sharedFuncs, writeOptimized } from '../../src/search/output.ts';
 import type { Slot } from '../../src/search/proposals.ts';
+import { runChain } from '../../src/search/chain.ts';
+import { funcRanges } from '../../src/isa/program.ts';
+import type { Insn } from '../../src/isa/insn.ts';
 
 const t = suite('search/output');
 const withCallees = readdirSync('corpus').filter((f) => f.endsWith('.o'))
@@ -45,8 +48,23 @@ for (const f of withCallees) {
   });
 }
 
-t('functions shared with another program are kept; a lone program shares none', () => {
-  for (const f of withCallees) assert.equal(sharedFuncs(readObject(new Uint8Array(readFileSync(`corpus/${f}`))), readObject(new Uint8Array(readFileSync(`corpus/${f}`))).programs[0].name), [], f);
+t('sharedFuncs: a lone program shares none of its callees', () => {
+  for (const f of withCallees) {
+    const obj = readObject(new Uint8Array(readFileSync(`corpus/${f}`)));
+    assert.equal(sharedFuncs(obj, obj.programs[0].name), [], f);
+  }
+});
+
+t('keepFuncs: the search leaves the named functions as they are', async () => {
+  const p = readObject(new Uint8Array(readFileSync('corpus/xdp_subprogs.o'))).link();
+  const callees = funcRanges(p).slice(1);
+  const calleeChanged = (best: readonly Insn[], deleted: ReadonlySet<number>): boolean =>
+    callees.some((f) => [...deleted].some((pc) => pc >= f.start && pc < f.end)) || best.length !== p.insns.length;
+  const run = (keepFuncs?: string[]) => runChain(p, { budgetMs: 60_000, maxIterations: 20_000, seed: 1, objective: 'size', keepFuncs });
+  const free = await run();
+  assert.ok(calleeChanged(free.best, free.deleted), 'without keepFuncs the callees shrink');
+  const kept = await run(callees.map((f) => f.name));
+  for (const f of callees) for (let pc = f.start; pc < f.end; pc++) assert.equal(kept.bestSlots[pc], toOps(p.insns)[pc], `slot ${pc} of ${f.name}`);
 });
 
 t.run();
