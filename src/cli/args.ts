@@ -12,6 +12,26 @@ export interface Command {
   run(args: Parsed): Promise<number> | number;
 }
 
+/** A command with subcommands (`bpfsynth kernel run …`): each subcommand parses its own options. */
+export interface CommandGroup {
+  name: string;
+  summary: string;
+  subcommands: Command[];
+}
+
+/** The usage text of a group: its subcommands, one line each. */
+export function groupUsage(g: CommandGroup): string {
+  const w = Math.max(...g.subcommands.map((c) => c.name.length));
+  return `usage: bpfsynth ${g.name} <subcommand> [options]
+
+${g.summary}
+
+subcommands:
+${g.subcommands.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
+
+Run 'bpfsynth ${g.name} <subcommand> --help' for a subcommand's options.`;
+}
+
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];

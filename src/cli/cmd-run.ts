@@ -127,9 +127,9 @@ ${TRACE_HELP}`,
   },
 };
 
-export const kernelCmd: Command = {
-  name: 'kernel',
-  summary: 'run a program in the real kernel (kernel run …)',
+export const kernelRunCmd: Command = {
+  name: 'kernel run',
+  summary: 'run a program once in the real kernel (BPF_PROG_TEST_RUN, all 64 bits of r0)',
   usage: `usage: bpfsynth kernel run FILE [options]
 
 Loads the program into the running kernel (root) and runs it once with BPF_PROG_TEST_RUN,
@@ -138,10 +138,8 @@ the kernel's own duration. Nothing is attached; every fd is closed.
 
 ${RUN_HELP}`,
   options: RUN_OPTIONS,
-  positionals: [2, 2],
-  async run(args) {
-    if (args.positionals[0] !== 'run') throw new UsageError(`kernel: unknown subcommand '${args.positionals[0]}' (have: run)`);
-    const sub = { ...args, positionals: args.positionals.slice(1) };
+  positionals: [1, 1],
+  async run(sub) {
     const inp = inputs(sub);
     const { kernelAvailable } = await import('../kernel/syscall.ts');
     const k = kernelAvailable();

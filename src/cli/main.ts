@@ -1,5 +1,5 @@
 // bpfsynth's command line: `bpfsynth <command> [options]`.
-import { parseCommand, type Command } from './args.ts';
+import { groupUsage, parseCommand, type Command, type CommandGroup } from './args.ts';
 import { UsageError, describe } from './errors.ts';
 import { info } from './cmd-info.ts';
 import { disasmCmd } from './cmd-disasm.ts';
@@ -9,9 +9,10 @@ import { proveCmd } from './cmd-prove.ts';
 import { optimizeCmd } from './cmd-optimize.ts';
 import { check as checkCmd } from './cmd-check.ts';
 import { branchCmd, scalarCmd, tnumCmd } from './cmd-domain.ts';
-import { conformanceCmd, kernelCmd, runCmd } from './cmd-run.ts';
+import { conformanceCmd, runCmd } from './cmd-run.ts';
+import { kernelCmd } from './cmd-kernel.ts';
 
-const COMMANDS: Command[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
+const COMMANDS: (Command | CommandGroup)[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 
@@ -33,16 +34,28 @@ export async function main(argv: string[]): Promise<number> {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const sub = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-      console.log(sub ? sub.usage : mainUsage());
+      console.log(sub ? ('subcommands' in sub ? groupUsage(sub) : sub.usage) : mainUsage());
       return name === undefined ? 2 : 0;
     }
     if (name === '--version' || name === '-V') {
       console.log(`bpfsynth ${VERSION}`);
       return 0;
     }
-    const cmd = COMMANDS.find((c) => c.name === name);
-    if (!cmd) throw new UsageError(`unknown command '${name}' (see 'bpfsynth --help')`);
-    const parsed = parseCommand(cmd, rest);
+    const found = COMMANDS.find((c) => c.name === name);
+    if (!found) throw new UsageError(`unknown command '${name}' (see 'bpfsynth --help')`);
+    let cmd: Command, args = rest;
+    if ('subcommands' in found) {
+      const [subName, ...subArgs] = rest;
+      if (subName === undefined || subName === '--help' || subName === '-h') {
+        console.log(groupUsage(found));
+        return subName === undefined ? 2 : 0;
+      }
+      const sub = found.subcommands.find((c) => c.name === `${found.name} ${subName}`);
+      if (!sub) throw new UsageError(`${found.name}: unknown subcommand '${subName}' (have: ${found.subcommands.map((c) => c.name.split(' ').pop()).join(', ')})`);
+      cmd = sub;
+      args = subArgs;
+    } else cmd = found;
+    const parsed = parseCommand(cmd, args);
     if (parsed === 'help') {
       console.log(cmd.usage);
       return 0;

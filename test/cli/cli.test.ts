@@ -36,11 +36,20 @@ t('--help everywhere', async () => {
   const top = await run(['--help']);
   assert.is(top.code, 0);
   assert.match(top.out, /usage: bpfsynth <command>/);
-  for (const cmd of ['info', 'disasm', 'asm', 'fuzz', 'run', 'kernel', 'conformance-plugin']) {
-    const r = await run([cmd, '--help']);
+  for (const cmd of ['info', 'disasm', 'asm', 'fuzz', 'run', 'kernel', 'kernel run', 'conformance-plugin']) {
+    const r = await run([...cmd.split(' '), '--help']);
     assert.is(r.code, 0, cmd);
     assert.match(r.out, new RegExp(`usage: bpfsynth ${cmd}`));
   }
+});
+
+t('a group without its subcommand lists them; an unknown one is a usage error', async () => {
+  const bare = await run(['kernel']);
+  assert.is(bare.code, 2);
+  assert.match(bare.out, /subcommands:\n\s+kernel run/);
+  const bad = await run(['kernel', 'frob']);
+  assert.is(bad.code, 2);
+  assert.match(bad.err, /kernel: unknown subcommand 'frob' \(have: run/);
 });
 
 t('usage errors exit 2', async () => {
