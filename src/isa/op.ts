@@ -291,10 +291,3 @@ export function toOps(insns: readonly Insn[]): (Op | null)[] {
   }
   return out;
 }
-
-/** Is this a jump whose target is encoded in the instruction (ja or conditional)? Returns the target slot or -1. */
-export function jumpTarget(op: Op, pc: number): number {
-  if (op.kind === 'ja' || op.kind === 'jcond') return pc + 1 + op.off;
-  if (op.kind === 'call' && op.callKind === 'local') return pc + 1 + op.imm;
-  return -1;
-}

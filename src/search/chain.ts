@@ -140,7 +140,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
       const gone = isDeleted(cand);
-      if (firstUndefinedReadOps(cand, end, gone) >= 0 || firstPointerMisuseOps(cand, end, program.type, gone) >= 0) {
+      if (firstUndefinedReadOps(cand, end, gone, program.type) >= 0 || firstPointerMisuseOps(cand, end, program.type, gone) >= 0) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }

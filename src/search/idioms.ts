@@ -14,6 +14,7 @@
 //                       wC = *(uS *)(rB + o ± S); *(uS *)(rD + p ± S) = wC
 //                     → wA = *(u2S *)(rB + min); *(u2S *)(rD + min') = wA
 import type { Op, Size } from '../isa/op.ts';
+import { clobbers, defs } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 
 type Change = [number, Slot];
@@ -33,8 +34,8 @@ function preceding(slots: readonly Slot[], straight: ReadonlySet<number>, pc: nu
   return out;
 }
 
-const writesReg = (op: Op, r: number): boolean =>
-  (op.kind === 'alu' || op.kind === 'end' || op.kind === 'ldx') && op.dst === r;
+/** Does `op` overwrite register r (an atomic fetch included)? */
+const writesReg = (op: Op, r: number): boolean => ((defs(op) | clobbers(op)) & (1 << r)) !== 0;
 
 function loadModifyStore(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
   const ld = slots[pc];

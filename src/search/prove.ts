@@ -11,11 +11,12 @@
 // (ctx, packet, stack, map value); memory through a register of unknown kind makes the window
 // undecided instead of being guessed, since it might alias the stack or the packet.
 import type { Insn } from '../isa/insn.ts';
-import { toOps, jumpTarget, type Op } from '../isa/op.ts';
-import type { Program } from '../isa/program.ts';
+import { toOps, type Op } from '../isa/op.ts';
+import { jumpSlot, liveRegs } from '../isa/flow.ts';
+import { helperArgsFor } from '../verifier/helpers.ts';
+import type { Program, ProgType } from '../isa/program.ts';
 import type { RegType } from '../smt/equiv.ts';
 import { programEquivIsolated, windowEquivIsolated } from '../smt/isolated.ts';
-import { reads, writes } from './prefilter.ts';
 import { pointerKinds, CTX, PKT, STACK, MAP_VALUE } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
 import type { MapPreset } from './tests.ts';
@@ -26,44 +27,12 @@ export type Proof =
   | { ok: false; stage: 'z3' | 'z3-unknown'; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] };
 
 const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
-const ALL_ARGS = 0b111110;
-const CALL_DEFS = 0b111111;
-
-/** Registers live before each slot (bit sets), with deleted (null, non-lddw) slots as no-ops. */
-export function liveness(ops: readonly Slot[], end: number, isDeleted: (pc: number) => boolean): Int32Array {
-  const live = new Int32Array(end + 1);
-  const succ = (pc: number): number[] => {
-    const op = ops[pc];
-    if (!op) return isDeleted(pc) ? [pc + 1] : [];
-    if (op.kind === 'exit') return [];
-    if (op.kind === 'ja') return [jumpTarget(op, pc)];
-    const next = pc + (op.kind === 'lddw' ? 2 : 1);
-    return op.kind === 'jcond' ? [next, jumpTarget(op, pc)] : [next];
-  };
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let pc = end - 1; pc >= 0; pc--) {
-      const op = ops[pc];
-      let out = 0;
-      for (const s of succ(pc)) if (s >= 0 && s < end) out |= live[s];
-      let use = 0, def = 0;
-      if (op) {
-        if (op.kind === 'call') {
-          use = ALL_ARGS;
-          def = CALL_DEFS;
-        } else {
-          use = reads(op);
-          def = writes(op);
-        }
-      }
-      const inn = use | (out & ~def) | (1 << 10);
-      if (inn !== live[pc]) {
-        live[pc] = inn;
-        changed = true;
-      }
-    }
-  }
-  return live;
+/**
+ * Registers live before each slot (bit sets, end + 1 entries), with deleted (null, non-lddw) slots
+ * as no-ops: the flow core's liveness, helpers reading their prototype's arguments.
+ */
+export function liveness(ops: readonly Slot[], end: number, isDeleted: (pc: number) => boolean, type?: ProgType): Uint16Array {
+  return liveRegs({ ops, end, deleted: isDeleted }, helperArgsFor(type));
 }
 
 /** Maximal runs of straight-line slots, not entered in the middle, that contain a change. */
@@ -71,7 +40,7 @@ export function changedWindows(orig: readonly Slot[], cand: readonly Slot[], end
   const targets = new Set<number>();
   for (let pc = 0; pc < end; pc++) {
     const op = orig[pc];
-    if (op && (op.kind === 'ja' || op.kind === 'jcond')) targets.add(jumpTarget(op, pc));
+    if (op && jumpSlot(op, pc) >= 0) targets.add(jumpSlot(op, pc));
   }
   const straight = (pc: number): boolean => !!orig[pc] && STRAIGHT.has(orig[pc]!.kind);
   const same = (pc: number): boolean => JSON.stringify(orig[pc]) === JSON.stringify(cand[pc]);
@@ -121,8 +90,8 @@ async function prove(program: Program, insns: readonly Insn[], slots: readonly S
   const orig = toOps(program.insns);
   const end = program.insns.length;
   const isDel = (pc: number): boolean => deleted.has(pc);
-  const liveO = liveness(orig, end, () => false);
-  const liveC = liveness(slots, end, isDel);
+  const liveO = liveness(orig, end, () => false, program.type);
+  const liveC = liveness(slots, end, isDel, program.type);
   const kinds = pointerKinds(orig, end, program.type, () => false).rows;
   const windows = changedWindows(orig, slots, end);
   for (const [a, b] of windows) {

@@ -14,7 +14,8 @@
 // Kinds are joined at merges (differing kinds become "unknown"), and only a definite pointer
 // is held against a candidate: apart from LEAKS, this refuses only what the verifier would refuse
 // too; the model still runs on every improvement.
-import { jumpTarget, type Op } from '../isa/op.ts';
+import type { Op } from '../isa/op.ts';
+import { solveForward, type ForwardProblem } from '../isa/flow.ts';
 import type { ProgType } from '../isa/program.ts';
 import { ctxAccess } from '../verifier/ctx.ts';
 
@@ -44,8 +45,13 @@ function ctxLoadKind(type: ProgType, off: number, size: number): number {
   return r === 'scalar' ? SCALAR : U;
 }
 
-/** Apply one instruction to the kinds row `k` (in place); true when the kernel would refuse it. */
-function step(op: Op, k: Uint8Array, type: ProgType): boolean {
+/** What step() found: nothing, ALU the kernel refuses, or a pointer leaked as a number (see LEAKS). */
+const FINE = 0, MISUSE = 1, LEAK = 2;
+type Finding = typeof FINE | typeof MISUSE | typeof LEAK;
+const leakIf = (b: boolean): Finding => (b ? LEAK : FINE);
+
+/** Apply one instruction to the kinds row `k` (in place); what the kernel (or LEAKS) would say. */
+function step(op: Op, k: Uint8Array, type: ProgType): Finding {
   switch (op.kind) {
     case 'alu': {
       const d = k[op.dst];
@@ -53,94 +59,119 @@ function step(op: Op, k: Uint8Array, type: ProgType): boolean {
       if (op.op === 'mov' || op.op === 'movsx') {
         if (op.width === 64 && op.op === 'mov') {
           k[op.dst] = s;
-          return false;
+          return FINE;
         }
         k[op.dst] = s === SCALAR ? SCALAR : U;
-        return isPtr(s); // a pointer's bits as a number (see LEAKS)
+        return leakIf(isPtr(s)); // a pointer's bits as a number
       }
       if (op.op === 'neg') {
         k[op.dst] = d === SCALAR ? SCALAR : U;
-        return false;
+        return FINE;
       }
       if (!isPtr(d) && !isPtr(s)) {
         k[op.dst] = d === SCALAR && s === SCALAR ? SCALAR : U;
-        return false;
+        return FINE;
       }
-      if (op.width === 32) return true;
-      if (op.op !== 'add' && op.op !== 'sub') return true; // whatever the other operand is
+      if (op.width === 32) return MISUSE;
+      if (op.op !== 'add' && op.op !== 'sub') return MISUSE; // whatever the other operand is
       if (isPtr(d) && isPtr(s)) {
-        if (op.op === 'add') return true;
+        if (op.op === 'add') return MISUSE;
         k[op.dst] = SCALAR; // ptr - ptr, of any kinds
-        return false;
+        return FINE;
       }
-      if (frozen(d) || frozen(s)) return true;
+      if (frozen(d) || frozen(s)) return MISUSE;
       if (isPtr(s)) {
-        if (op.op === 'sub' && d === SCALAR) return true;
+        if (op.op === 'sub' && d === SCALAR) return MISUSE;
         k[op.dst] = d === SCALAR && s !== CTX ? s : U; // scalar + ptr
-        return false;
+        return FINE;
       }
       k[op.dst] = s === SCALAR && d !== CTX ? d : U; // ptr ± scalar (CTX: only the unmodified ctx pointer)
-      return false;
+      return FINE;
     }
     case 'end':
       k[op.dst] = k[op.dst] === SCALAR ? SCALAR : U;
-      return false;
+      return FINE;
     case 'stx':
-      return isPtr(k[op.src]) && k[op.dst] !== STACK; // see LEAKS
+      return leakIf(isPtr(k[op.src]) && k[op.dst] !== STACK);
     case 'exit':
-      return isPtr(k[0]); // see LEAKS
+      return leakIf(isPtr(k[0]));
     case 'ldx':
       k[op.dst] = k[op.src] === CTX ? ctxLoadKind(type, op.off, op.size) : k[op.src] === PKT ? SCALAR : U;
-      return false;
+      return FINE;
     case 'lddw': {
       // BPF_PSEUDO_MAP_FD / _IDX: the map; _VALUE / _IDX_VALUE: a pointer into its value
       const m = op.lo;
       k[op.dst] = op.pseudo === 0 ? SCALAR : (op.pseudo === 1 || op.pseudo === 5) && m < 100 ? MAP_PTR + m : (op.pseudo === 2 || op.pseudo === 6) && m < 100 ? MAP_VALUE + m : U;
-      return false;
+      return FINE;
     }
     case 'atomic':
       if (op.fetch) k[op.op === 'cmpxchg' ? 0 : op.src] = U;
-      return false;
+      return FINE;
     case 'call': {
       const r0 = op.callKind === 'helper' && op.imm === LOOKUP && isMapPtr(k[1]) ? MAP_VALUE + (k[1] - MAP_PTR) : U;
       for (let r = 0; r <= 5; r++) k[r] = U;
       k[0] = r0;
-      return false;
+      return FINE;
     }
     case 'ldabs': case 'ldind':
       for (let r = 0; r <= 5; r++) k[r] = U;
       k[0] = SCALAR;
-      return false;
+      return FINE;
     default:
-      return false;
+      return FINE;
   }
 }
 
 /**
  * Forward analysis over the program (`end` slots): the kinds row of every reached slot (11
  * registers each; unreached slots stay U), and the first slot doing ALU the kernel forbids on a
- * register that holds a pointer on every path to it (-1 if none). A bpf-to-bpf call also flows
+ * register that holds a pointer on every path to it (-1 if none), and apart the first leak (LEAKS). A bpf-to-bpf call also flows
  * into its callee, which starts with the caller's r1-r5 (joined over call sites) and its own
  * stack in r10. Null slots are no-ops when `deleted(pc)`, else the second half of an lddw.
  */
-export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): { rows: Uint8Array; misuse: number } {
-  const rows = new Uint8Array(end * NREG);
-  const seen = new Uint8Array(end);
-  const cur = new Uint8Array(NREG);
-  const callee = new Uint8Array(NREG);
-  seen[0] = 1;
-  rows[1] = CTX;
-  rows[10] = STACK;
-  const work = [0];
-  let first = -1;
-  const flow = (n: number, row: Uint8Array): void => {
-    if (n < 0 || n >= end) return;
-    const at = n * NREG;
-    if (!seen[n]) {
-      seen[n] = 1;
+export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): { rows: Uint8Array; misuse: number; leak: number } {
+  const p = new Kinds(end, type);
+  solveForward({ ops, end, deleted }, p);
+  return { rows: p.rows, misuse: p.misuse, leak: p.leak };
+}
+
+/** The forward problem: one kinds row per slot, joined toward U. */
+class Kinds implements ForwardProblem {
+  readonly rows: Uint8Array;
+  misuse = -1;
+  leak = -1;
+  private readonly seen: Uint8Array;
+  private readonly cur = new Uint8Array(NREG);
+  private readonly callee = new Uint8Array(NREG);
+  constructor(end: number, private readonly type: ProgType) {
+    this.rows = new Uint8Array(end * NREG);
+    this.seen = new Uint8Array(end);
+    this.seen[0] = 1;
+    this.rows[1] = CTX;
+    this.rows[10] = STACK;
+  }
+  transfer(pc: number, op: Op | null): void {
+    this.cur.set(this.rows.subarray(pc * NREG, pc * NREG + NREG));
+    const f = op ? step(op, this.cur, this.type) : FINE;
+    if (f === MISUSE && (this.misuse < 0 || pc < this.misuse)) this.misuse = pc;
+    if (f === LEAK && (this.leak < 0 || pc < this.leak)) this.leak = pc;
+  }
+  join(to: number): boolean {
+    return this.merge(to, this.cur);
+  }
+  joinCallee(pc: number, to: number): boolean {
+    const c = this.callee;
+    c.fill(U);
+    c.set(this.rows.subarray(pc * NREG + 1, pc * NREG + 6), 1);
+    c[10] = STACK;
+    return this.merge(to, c);
+  }
+  private merge(n: number, row: Uint8Array): boolean {
+    const rows = this.rows, at = n * NREG;
+    if (!this.seen[n]) {
+      this.seen[n] = 1;
       rows.set(row, at);
-      work.push(n);
-      return;
+      return true;
     }
     let changed = false;
     for (let r = 0; r < NREG; r++) {
@@ -149,34 +180,12 @@ export function pointerKinds(ops: readonly (Op | null)[], end: number, type: Pro
         changed = true;
       }
     }
-    if (changed) work.push(n);
-  };
-  while (work.length) {
-    const pc = work.pop()!;
-    const op = ops[pc];
-    cur.set(rows.subarray(pc * NREG, pc * NREG + NREG));
-    if (!op) {
-      if (deleted(pc)) flow(pc + 1, cur);
-      continue;
-    }
-    if (op.kind === 'call' && op.callKind === 'local') {
-      callee.fill(U);
-      callee.set(cur.subarray(1, 6), 1);
-      callee[10] = STACK;
-      flow(jumpTarget(op, pc), callee);
-    }
-    if (step(op, cur, type) && (first < 0 || pc < first)) first = pc;
-    if (op.kind === 'exit') continue;
-    if (op.kind === 'ja') flow(jumpTarget(op, pc), cur);
-    else {
-      flow(pc + (op.kind === 'lddw' ? 2 : 1), cur);
-      if (op.kind === 'jcond') flow(jumpTarget(op, pc), cur);
-    }
+    return changed;
   }
-  return { rows, misuse: first };
 }
 
-/** The first slot misusing a pointer (see pointerKinds), or -1: the search's pre-filter. */
+/** The first slot misusing or leaking a pointer (see pointerKinds), or -1: the search's pre-filter. */
 export function firstPointerMisuseOps(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): number {
-  return pointerKinds(ops, end, type, deleted).misuse;
+  const { misuse, leak } = pointerKinds(ops, end, type, deleted);
+  return misuse < 0 ? leak : leak < 0 ? misuse : Math.min(misuse, leak);
 }

@@ -3,6 +3,7 @@
 // conditions, so the formula grows with the program, not with the number of paths).
 import type { Insn } from '../isa/insn.ts';
 import { toOps, type Op } from '../isa/op.ts';
+import { jumpSlot, nextSlot } from '../isa/flow.ts';
 import type { FB } from './fold.ts';
 import { branchCond, step, Unsupported, type Exec } from './exec.ts';
 import { cloneState, mergeStates, type SymState } from './state.ts';
@@ -60,27 +61,27 @@ export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): Sym
         break;
       case 'ja':
         if (op.off < 0) throw new Unsupported('loop (backward jump)');
-        go(pc + 1 + op.off, { c, st: s });
+        go(jumpSlot(op, pc), { c, st: s });
         break;
       case 'jcond': {
         if (op.off < 0) throw new Unsupported('loop (backward jump)');
         const t = branchCond(ex, s, op);
-        if (t === true) go(pc + 1 + op.off, { c, st: s });
-        else if (t === false) go(pc + 1, { c, st: s });
+        if (t === true) go(jumpSlot(op, pc), { c, st: s });
+        else if (t === false) go(nextSlot(op, pc), { c, st: s });
         else {
-          go(pc + 1 + op.off, { c: R.andB(c, t), st: cloneState(s) });
-          go(pc + 1, { c: R.andB(c, R.notB(t)), st: s });
+          go(jumpSlot(op, pc), { c: R.andB(c, t), st: cloneState(s) });
+          go(nextSlot(op, pc), { c: R.andB(c, R.notB(t)), st: s });
         }
         break;
       }
       case 'call':
         if (op.callKind !== 'helper') throw new Unsupported(`${op.callKind} call`);
         step(ex, s, op);
-        go(pc + 1, { c, st: s });
+        go(nextSlot(op, pc), { c, st: s });
         break;
       default:
         step(ex, s, op);
-        go(pc + (op.kind === 'lddw' ? 2 : 1), { c, st: s });
+        go(nextSlot(op, pc), { c, st: s });
     }
   }
   if (pending[n]) throw new Unsupported('execution falls off the end');

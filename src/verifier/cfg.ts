@@ -5,7 +5,8 @@
 import { toOp, InsnError, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { ProgType } from '../isa/program.ts';
-import { argCount } from './helpers.ts';
+import { helperArgsFor } from './helpers.ts';
+import { calleeSlot, jumpSlot, liveRegs, nextSlot } from '../isa/flow.ts';
 
 export interface Cfg {
   readonly ops: (Op | null)[];
@@ -30,9 +31,6 @@ export class CfgError extends Error {
     super(message);
   }
 }
-
-const ALL_ARGS = 0b111110;
-const CALLER_SAVED = 0b111111;
 
 /** Decode, check structure and compute prune points and liveness; throws CfgError or InsnError. */
 export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
@@ -127,31 +125,13 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
       if (t + 1 < n) visit(t, t + 1, false);
       continue;
     }
-    switch (op.kind) {
-      case 'exit':
-        break;
-      case 'ja':
-        visit(t, t + 1 + op.off, true);
-        break;
-      case 'jcond':
-        prune[t] = 1;
-        visit(t, t + 1, false);
-        visit(t, t + 1 + op.off, true);
-        break;
-      case 'call':
-        visit(t, t + 1, false);
-        prune[t + 1] = jmp[t + 1] = 1;
-        if (op.callKind === 'local') {
-          prune[t] = 1;
-          visit(t, t + 1 + op.imm, true);
-        }
-        break;
-      case 'lddw':
-        visit(t, t + 2, false);
-        break;
-      default:
-        visit(t, t + 1, false);
-    }
+    // a jump target is a prune and jump point; so are a callee's entry and the slot after a call
+    const next = nextSlot(op, t), jump = jumpSlot(op, t), callee = calleeSlot(op, t);
+    if (next >= 0) visit(t, next, false);
+    if (jump >= 0) visit(t, jump, true);
+    if (op.kind === 'jcond' || callee >= 0) prune[t] = 1;
+    if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1;
+    if (callee >= 0) visit(t, callee, true);
   }
   for (let i = 0; i < n; i++) {
     if (!seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
@@ -161,7 +141,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     }
   }
 
-  return { ops, funcOf, subprogs, prune, jmp, live: liveness(ops, type), bad };
+  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).subarray(0, n), bad };
 }
 
 /**
@@ -186,74 +166,6 @@ function standIn(x: Insn): Op {
     case 0x90: return { kind: 'exit' };
     default: return { kind: 'jcond', op: 'jeq', width: 64, dst: 0, src: { imm: 0 }, off: x.off };
   }
-}
-
-const b = (r: number): number => 1 << r;
-
-/** Registers an instruction reads and writes (bit masks). */
-function useDef(op: Op, type: ProgType | undefined): [number, number] {
-  switch (op.kind) {
-    case 'alu': {
-      const src = 'reg' in op.src ? b(op.src.reg) : 0;
-      if (op.op === 'mov' || op.op === 'movsx') return [src, b(op.dst)];
-      return [src | b(op.dst), b(op.dst)];
-    }
-    case 'end': return [b(op.dst), b(op.dst)];
-    case 'jcond': return [b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0), 0];
-    case 'ja': return [0, 0];
-    case 'exit': return [b(0), 0];
-    case 'call':
-      if (op.callKind === 'helper') return [argCount(op.imm, type), CALLER_SAVED];
-      return [ALL_ARGS, CALLER_SAVED];
-    case 'lddw': return [0, b(op.dst)];
-    case 'ldabs': return [b(6), CALLER_SAVED];
-    case 'ldind': return [b(6) | b(op.src), CALLER_SAVED];
-    case 'ldx': return [b(op.src), b(op.dst)];
-    case 'st': return [b(op.dst), 0];
-    case 'stx': return [b(op.dst) | b(op.src), 0];
-    case 'atomic': {
-      const u = b(op.dst) | b(op.src) | (op.op === 'cmpxchg' ? b(0) : 0);
-      const d = op.op === 'cmpxchg' ? b(0) : op.fetch ? b(op.src) : 0;
-      return [u, d];
-    }
-  }
-}
-
-/** Backward fixpoint of live registers, per instruction (r10 always live). */
-function liveness(ops: (Op | null)[], type: ProgType | undefined): Uint16Array {
-  const n = ops.length;
-  const live = new Uint16Array(n);
-  const use = new Uint16Array(n), def = new Uint16Array(n), s1 = new Int32Array(n), s2 = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const op = ops[i];
-    s1[i] = s2[i] = -1;
-    if (!op) continue;
-    [use[i], def[i]] = useDef(op, type);
-    switch (op.kind) {
-      case 'exit': break;
-      case 'ja': s1[i] = i + 1 + op.off; break;
-      case 'jcond': s1[i] = i + 1; s2[i] = i + 1 + op.off; break;
-      case 'lddw': s1[i] = i + 2; break;
-      default: s1[i] = i + 1;
-    }
-  }
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let i = n - 1; i >= 0; i--) {
-      if (!ops[i]) continue;
-      let out = 0;
-      if (s1[i] >= 0 && s1[i] < n) out |= live[s1[i]];
-      if (s2[i] >= 0 && s2[i] < n) out |= live[s2[i]];
-      const u = use[i], d = def[i];
-      const v = (u | (out & ~d) | (1 << 10)) & 0x7ff;
-      if (v !== live[i]) {
-        live[i] = v;
-        changed = true;
-      }
-    }
-  }
-  return live;
 }
 
 export { InsnError };

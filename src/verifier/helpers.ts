@@ -5,6 +5,7 @@
 // whose types include the program's applies).
 import type { ProgType } from '../isa/program.ts';
 import { helperId } from '../isa/helpers.ts';
+import type { HelperArgs } from '../isa/flow.ts';
 
 export type ArgKind =
   | 'anything'
@@ -101,4 +102,20 @@ export function argCount(id: number, type?: ProgType): number {
   const p = protoOf(id, type);
   const n = p ? p.args.length : 5;
   return ((1 << (n + 1)) - 1) & ~1;
+}
+
+/** argCount for one program type as the flow core's HelperArgs, memoised (the search asks per candidate). */
+const argsByType = new Map<ProgType | undefined, HelperArgs>();
+export function helperArgsFor(type: ProgType | undefined): HelperArgs {
+  let f = argsByType.get(type);
+  if (!f) {
+    const masks = new Map<number, number>();
+    f = (id) => {
+      let m = masks.get(id);
+      if (m === undefined) masks.set(id, (m = argCount(id, type)));
+      return m;
+    };
+    argsByType.set(type, f);
+  }
+  return f;
 }

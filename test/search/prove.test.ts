@@ -12,13 +12,15 @@ import type { Slot } from '../../src/search/proposals.ts';
 const t = suite('search/prove');
 const bits = (m: number): number[] => [...Array(11).keys()].filter((r) => m & (1 << r));
 
-t('liveness: reads before writes, through branches, calls read r1-r5 and define r0-r5', () => {
-  const ops = toOps(assemble('r2 = 1\nr3 = r2\nif r1 == 0 goto +1\nr0 = r3\ncall 5\nr0 = r6\nexit').insns);
-  const live = liveness(ops, ops.length, () => false);
-  assert.equal(bits(live[0]), [1, 4, 5, 6, 10], 'r4 and r5 reach the call undefined');
-  assert.equal(bits(live[1]), [1, 2, 4, 5, 6, 10]);
-  assert.equal(bits(live[4]), [1, 2, 3, 4, 5, 6, 10], 'a call reads its arguments');
+t('liveness: reads before writes, through branches, a helper reads its prototype\'s arguments and clobbers r0-r5', () => {
+  const ops = toOps(assemble('r2 = 1\nr3 = r2\nif r1 == 0 goto +1\nr0 = r3\ncall 1\nr0 = r6\nexit').insns);
+  const live = liveness(ops, ops.length, () => false, 'xdp');
+  assert.equal(bits(live[0]), [1, 6, 10], 'map_lookup_elem reads r1 and r2 only');
+  assert.equal(bits(live[1]), [1, 2, 6, 10]);
+  assert.equal(bits(live[4]), [1, 2, 6, 10], 'a call reads its arguments');
   assert.equal(bits(live[5]), [6, 10]);
+  const unknown = toOps(assemble('call 9999\nr0 = 0\nexit').insns);
+  assert.equal(bits(liveness(unknown, unknown.length, () => false, 'xdp')[0]), [1, 2, 3, 4, 5, 10], 'no prototype: r1-r5');
 });
 
 t('changed windows: straight-line runs, split at jump targets, only those with a change', () => {
