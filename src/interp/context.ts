@@ -5,34 +5,19 @@
 // are not stored but computed on load from the current packet bounds, as the kernel's
 // ctx-access rewriting does: a 4-byte load of xdp_md->data yields a full 64-bit pointer.
 import type { ProgType } from '../isa/program.ts';
+import { ctxKind, SK_BUFF, SK_BUFF_CB_BYTES, SK_BUFF_SIZE, XDP_MD, XDP_MD_SIZE as XDP_MD_BYTES, type CtxKind } from '../isa/uapi.ts';
 import { F_CTX, F_OK, REGION_PKT, TAG } from './layout.ts';
 
-/** Which context layout a program type sees. */
-export type CtxKind = 'xdp' | 'skb' | 'raw';
-
-export function ctxKind(t: ProgType): CtxKind {
-  if (t === 'xdp') return 'xdp';
-  if (t === 'socket_filter' || t === 'sched_cls' || t === 'sched_act' || t === 'cgroup_skb' || t === 'lwt_in' || t === 'sk_skb') return 'skb';
-  return 'raw';
-}
+export { ctxKind, type CtxKind };
 
 /** skb program types whose skb->data starts at the Ethernet header under test_run. */
 export const isL2 = (t: ProgType): boolean => t === 'sched_cls' || t === 'sched_act';
 
-export const XDP_MD_SIZE = 24;
-export const SKB_SIZE = 192;
-
-/** struct xdp_md field offsets. */
-export const XDP = { data: 0, data_end: 4, data_meta: 8, ingress_ifindex: 12, rx_queue_index: 16, egress_ifindex: 20 } as const;
-
-/** struct __sk_buff field offsets (include/uapi/linux/bpf.h). */
-export const SKB = {
-  len: 0, pkt_type: 4, mark: 8, queue_mapping: 12, protocol: 16, vlan_present: 20, vlan_tci: 24,
-  vlan_proto: 28, priority: 32, ingress_ifindex: 36, ifindex: 40, tc_index: 44, cb: 48, hash: 68,
-  tc_classid: 72, data: 76, data_end: 80, napi_id: 84, family: 88, remote_ip4: 92, local_ip4: 96,
-  remote_ip6: 100, local_ip6: 116, remote_port: 132, local_port: 136, data_meta: 140, flow_keys: 144,
-  tstamp: 152, wire_len: 160, gso_segs: 164, sk: 168, gso_size: 176, tstamp_type: 180, hwtstamp: 184,
-} as const;
+export const XDP_MD_SIZE = XDP_MD_BYTES;
+export const SKB_SIZE = SK_BUFF_SIZE;
+/** struct xdp_md and struct __sk_buff field offsets (src/isa/uapi.ts). */
+export const XDP = XDP_MD;
+export const SKB = SK_BUFF;
 
 /** __sk_buff fields that the kernel's ctx rewrite loads with fewer than 4 bytes: offset → bytes. */
 const SKB_TARGET_SIZE: Record<number, 1 | 2> = {
@@ -74,7 +59,7 @@ function pointerField(kind: CtxKind, off: number, v: PacketView): number | undef
 /** Is [off, off+size) a writable __sk_buff field for this program type? */
 function skbWritable(t: ProgType, off: number, size: number): boolean {
   const inside = (start: number, len: number): boolean => off >= start && off + size <= start + len;
-  if (inside(SKB.cb, 20)) return true;
+  if (inside(SKB.cb, SK_BUFF_CB_BYTES)) return true;
   if (t === 'socket_filter') return false;
   return inside(SKB.mark, 4) || inside(SKB.priority, 4) || inside(SKB.tc_index, 4) ||
     inside(SKB.tc_classid, 4) || inside(SKB.queue_mapping, 4) || inside(SKB.tstamp, 8);

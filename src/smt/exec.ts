@@ -6,6 +6,7 @@ import type { Bits, Bits64x32 } from '../bv/bits.ts';
 import type { Z3BV, Z3Ctx } from '../bv/z3.ts';
 import { lddwValue, type Op } from '../isa/op.ts';
 import type { ProgType } from '../isa/program.ts';
+import { ctxKind, SK_BUFF, XDP_MD } from '../isa/uapi.ts';
 import { PSEUDO } from '../isa/opcodes.ts';
 import { foldBits, foldPair, isK, toZ3, type FB, type FV } from './fold.ts';
 import type { Cell, Table } from './mem.ts';
@@ -128,17 +129,19 @@ function ctxLoad(ex: Exec, st: SymState, base: Val, off: number, size: number): 
   const o = R.known(R.sub(R.add(base.v, R.c(off)), R.c(CTX_BASE)));
   if (o === undefined) throw new Unsupported('ctx access at a variable offset');
   const t = ex.opts.progType ?? 'xdp';
+  const kind = ctxKind(t);
   const data: Val = { v: PKT_BASE, t: { r: 'pkt' } };
   const end: Val = { v: R.add(PKT_BASE, ex.inp.pktLen), t: { r: 'pkt' } };
-  if (t === 'xdp') {
-    if (o === 0n) return data;
-    if (o === 4n) return end;
-    if (o === 8n) return data; // data_meta = data under test_run
-  } else if (t !== 'kprobe' && t !== 'tracepoint' && t !== 'raw_tracepoint' && t !== 'perf_event' && t !== 'syscall') {
-    if (o === 76n) return data;
-    if (o === 80n) return end;
-    if (o === 140n) return data;
-    if (o === 0n && size === 4 && (t === 'sched_cls' || t === 'sched_act')) return scalar(ex.inp.pktLen);
+  const at = Number(o);
+  if (kind === 'xdp') {
+    if (at === XDP_MD.data) return data;
+    if (at === XDP_MD.data_end) return end;
+    if (at === XDP_MD.data_meta) return data; // data_meta = data under test_run
+  } else if (kind === 'skb') {
+    if (at === SK_BUFF.data) return data;
+    if (at === SK_BUFF.data_end) return end;
+    if (at === SK_BUFF.data_meta) return data;
+    if (at === SK_BUFF.len && size === 4 && (t === 'sched_cls' || t === 'sched_act')) return scalar(ex.inp.pktLen);
   }
   return scalar(load(ex, st, base, off, size));
 }

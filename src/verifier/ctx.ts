@@ -3,22 +3,12 @@
 // read yields (a scalar, or a packet pointer for data / data_end / data_meta).
 import type { ProgType } from '../isa/program.ts';
 import type { RegType } from './regs.ts';
+import { PT_REGS_SIZE, SK_BUFF, SK_BUFF_CB_BYTES, SK_BUFF_SIZE, XDP_MD, XDP_MD_SIZE } from '../isa/uapi.ts';
 
 export type CtxResult = false | RegType;
 
-// struct xdp_md
-const XDP_SIZE = 24;
-const XDP_EGRESS_IFINDEX = 20;
-// struct __sk_buff offsets
-const SKB = {
-  len: 0, pkt_type: 4, mark: 8, queue_mapping: 12, protocol: 16, vlan_present: 20, vlan_tci: 24,
-  vlan_proto: 28, priority: 32, ingress_ifindex: 36, ifindex: 40, tc_index: 44, cb0: 48, cb4end: 68,
-  hash: 68, tc_classid: 72, data: 76, data_end: 80, napi_id: 84, family: 88, remote_ip4: 92,
-  local_ip4: 96, remote_ip6: 100, local_ip6: 116, remote_port: 132, local_port: 136, data_meta: 140,
-  flow_keys: 144, tstamp: 152, wire_len: 160, gso_segs: 164, sk: 168, gso_size: 176, tstamp_type: 180,
-  hwtstamp: 184, size: 192,
-};
-const PT_REGS_SIZE = 21 * 8; // x86-64 struct pt_regs
+// __sk_buff with the bounds of cb[] and of the whole struct, as the rules below name them
+const SKB = { ...SK_BUFF, cb0: SK_BUFF.cb, cb4end: SK_BUFF.cb + SK_BUFF_CB_BYTES, size: SK_BUFF_SIZE };
 const PERF_MAX_TRACE_SIZE = 8192;
 
 /** off lies in the field [start, start + size). */
@@ -29,19 +19,19 @@ const narrowOk = (off: number, size: number, dflt: number): boolean => size <= d
 
 function xdpAccess(off: number, size: number, write: boolean): CtxResult {
   if (write) return false;
-  if (off < 0 || off >= XDP_SIZE || off % size !== 0 || size !== 4) return false;
+  if (off < 0 || off >= XDP_MD_SIZE || off % size !== 0 || size !== 4) return false;
   // egress_ifindex only for devmap programs (expected_attach_type BPF_XDP_DEVMAP; we load with 0)
-  if (off === XDP_EGRESS_IFINDEX) return false;
-  if (off === 0) return 'pkt';
-  if (off === 4) return 'pkt_end';
-  if (off === 8) return 'pkt_meta';
+  if (off === XDP_MD.egress_ifindex) return false;
+  if (off === XDP_MD.data) return 'pkt';
+  if (off === XDP_MD.data_end) return 'pkt_end';
+  if (off === XDP_MD.data_meta) return 'pkt_meta';
   return 'scalar';
 }
 
 /** bpf_skb_is_valid_access. */
 function skbAccess(off: number, size: number, write: boolean): CtxResult {
   if (off < 0 || off >= SKB.size || off % size !== 0) return false;
-  if (inField(off, SKB.cb0, 20)) return off + size > SKB.cb4end ? false : 'scalar';
+  if (inField(off, SKB.cb0, SK_BUFF_CB_BYTES)) return off + size > SKB.cb4end ? false : 'scalar';
   if (inField(off, SKB.remote_ip6, 16) || inField(off, SKB.local_ip6, 16) || inField(off, SKB.remote_ip4, 4) ||
       inField(off, SKB.local_ip4, 4) || inField(off, SKB.data, 4) || inField(off, SKB.data_meta, 4) || inField(off, SKB.data_end, 4)) {
     return size === 4 ? 'scalar' : false;
@@ -59,14 +49,14 @@ function socketFilterAccess(off: number, size: number, write: boolean): CtxResul
   if (inField(off, SKB.tc_classid, 4) || inField(off, SKB.data, 4) || inField(off, SKB.data_meta, 4) ||
       inField(off, SKB.data_end, 4) || (off >= SKB.family && off < SKB.local_port + 4) || inField(off, SKB.tstamp, 8) ||
       inField(off, SKB.wire_len, 4) || inField(off, SKB.hwtstamp, 8)) return false;
-  if (write && !inField(off, SKB.cb0, 20)) return false;
+  if (write && !inField(off, SKB.cb0, SK_BUFF_CB_BYTES)) return false;
   return skbAccess(off, size, write);
 }
 
 function tcAccess(off: number, size: number, write: boolean): CtxResult {
   if (write) {
     const ok = inField(off, SKB.mark, 4) || inField(off, SKB.tc_index, 4) || inField(off, SKB.priority, 4) ||
-      inField(off, SKB.tc_classid, 4) || inField(off, SKB.cb0, 20) || inField(off, SKB.tstamp, 8) || inField(off, SKB.queue_mapping, 4);
+      inField(off, SKB.tc_classid, 4) || inField(off, SKB.cb0, SK_BUFF_CB_BYTES) || inField(off, SKB.tstamp, 8) || inField(off, SKB.queue_mapping, 4);
     if (!ok) return false;
   }
   if (off >= SKB.family && off < SKB.local_port + 4) return false;
@@ -82,7 +72,7 @@ function tcAccess(off: number, size: number, write: boolean): CtxResult {
 function cgroupSkbAccess(off: number, size: number, write: boolean): CtxResult {
   if (inField(off, SKB.tc_classid, 4) || (off >= SKB.family && off < SKB.local_port + 4 && false)) return false;
   if (write) {
-    const ok = inField(off, SKB.mark, 4) || inField(off, SKB.priority, 4) || inField(off, SKB.cb0, 20);
+    const ok = inField(off, SKB.mark, 4) || inField(off, SKB.priority, 4) || inField(off, SKB.cb0, SK_BUFF_CB_BYTES);
     if (!ok) return false;
   }
   const r = skbAccess(off, size, write);
