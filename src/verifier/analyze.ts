@@ -153,7 +153,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const env: Env = {
-    prog, cfg, privileged: opts.privileged ?? true, nrCpus: opts.nrCpus ?? 2, idGen: c.idGen, stackDepth: c.stackDepth,
+    prog, cfg, privileged: opts.privileged ?? true, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
     hist: (slot) => {
       if (slot) {

@@ -7,6 +7,12 @@ export interface Options {
   readonly privileged?: boolean;
   /** nr_cpu_ids of the target machine (bpf_get_smp_processor_id's range). Default 2. */
   readonly nrCpus?: number;
+  /**
+   * Explore both edges of every conditional jump, even one the domains decide (no is_branch_taken):
+   * the path-insensitive view the search's pre-filters take, to test that they are its projection.
+   * Not the kernel's behaviour.
+   */
+  readonly allBranches?: boolean;
   /** Record per-instruction states for printing (costs time). */
   readonly states?: boolean;
   /** Record the exploration path by path with the registers after each instruction (Verdict.trace). */
@@ -22,6 +28,8 @@ export interface Env {
   readonly cfg: Cfg;
   readonly privileged: boolean;
   readonly nrCpus: number;
+  /** Options.allBranches. */
+  readonly allBranches: boolean;
   idGen: number;
   /** Deepest stack byte used per function (by first instruction), for check_max_stack_depth. */
   readonly stackDepth: Map<number, number>;

@@ -177,7 +177,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
   const target = pc + 1 + op.off;
-  const pred = taken(a, b, op.op, op.width, same);
+  const pred = env.allBranches ? -1 : taken(a, b, op.op, op.width, same);
   if (pred >= 0) {
     let m = a.type === 'scalar' ? 1 << op.dst : 0;
     if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
