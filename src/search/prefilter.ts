@@ -7,7 +7,7 @@ import { toOps, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { ProgType } from '../isa/program.ts';
 import { ARG_REGS, clobbers, defs, solveForward, uses, type ForwardProblem, type HelperArgs, type Slot } from '../isa/flow.ts';
-import { helperArgsFor } from '../verifier/helpers.ts';
+import { helperArgsFor } from '../isa/protos.ts';
 
 const R10 = 1 << 10;
 

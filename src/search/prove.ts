@@ -13,7 +13,7 @@
 import type { Insn } from '../isa/insn.ts';
 import { toOps, type Op } from '../isa/op.ts';
 import { jumpSlot, liveRegs } from '../isa/flow.ts';
-import { helperArgsFor } from '../verifier/helpers.ts';
+import { helperArgsFor } from '../isa/protos.ts';
 import type { Program, ProgType } from '../isa/program.ts';
 import type { RegType } from '../smt/equiv.ts';
 import { programEquivIsolated, windowEquivIsolated } from '../smt/isolated.ts';

@@ -7,6 +7,7 @@ import type { Z3BV, Z3Ctx } from '../bv/z3.ts';
 import { lddwValue, type Op } from '../isa/op.ts';
 import type { ProgType } from '../isa/program.ts';
 import { ctxKind, SK_BUFF, XDP_MD } from '../isa/uapi.ts';
+import { protoOf } from '../isa/protos.ts';
 import { PSEUDO } from '../isa/opcodes.ts';
 import { foldBits, foldPair, isK, toZ3, type FB, type FV } from './fold.ts';
 import type { Cell, Table } from './mem.ts';
@@ -54,7 +55,6 @@ export class Exec {
   }
 }
 
-const HELPER_ARGS: Record<number, number> = { 5: 0, 7: 0, 8: 0, 14: 0, 15: 0, 23: 2, 42: 0, 51: 3, 125: 0 };
 const EINVAL = 22n, E2BIG = 7n, EEXIST = 17n, ENOENT = 2n;
 const errno = (e: bigint): bigint => BigInt.asUintN(64, -e);
 
@@ -315,7 +315,7 @@ function helper(ex: Exec, st: SymState, id: number): void {
     }
   } else {
     if (id === 12 || id === 44 || id === 54 || id === 65) throw new Unsupported(`helper ${id} changes control flow or the packet`);
-    const n = ex.opts.argCount?.(id) ?? HELPER_ARGS[id] ?? 5;
+    const n = ex.opts.argCount?.(id) ?? protoOf(id, ex.opts.progType)?.args.length ?? 5;
     const args = regs.slice(1, 1 + n);
     for (const a of args) {
       if (a.t && a.t.r !== 'mapfd') throw new Unsupported(`helper ${id} takes a pointer to memory`);

@@ -9,7 +9,7 @@ import { tnumAdd, tnumConst, tnumIsAligned } from '../domains/tnum.ts';
 import { scalarFrom } from '../domains/scalar.ts';
 import { regBoundsSync } from '../domains/sync.ts';
 import { type Env, fail } from './env.ts';
-import { protoOf, type ArgKind } from './helpers.ts';
+import { protoOf, type ArgKind } from '../isa/protos.ts';
 import { retRange, skbLoads } from './ctx.ts';
 import { checkDst, readReg } from './alu.ts';
 import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';

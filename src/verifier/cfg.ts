@@ -5,7 +5,7 @@
 import { toOp, InsnError, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { ProgType } from '../isa/program.ts';
-import { helperArgsFor } from './helpers.ts';
+import { helperArgsFor } from '../isa/protos.ts';
 import { calleeSlot, jumpSlot, liveRegs, nextSlot } from '../isa/flow.ts';
 
 export interface Cfg {
@@ -141,7 +141,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     }
   }
 
-  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).subarray(0, n), bad };
+  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).slice(0, n), bad };
 }
 
 /**

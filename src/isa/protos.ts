@@ -3,9 +3,9 @@
 // which program types may call it (measured on the 6.18 kernel: "program of this type cannot
 // use helper"). A helper may have several prototypes for different program types (the first
 // whose types include the program's applies).
-import type { ProgType } from '../isa/program.ts';
-import { helperId } from '../isa/helpers.ts';
-import type { HelperArgs } from '../isa/flow.ts';
+import type { ProgType } from './program.ts';
+import { helperId } from './helpers.ts';
+import type { HelperArgs } from './flow.ts';
 
 export type ArgKind =
   | 'anything'
