@@ -5,6 +5,7 @@
 import type { Program } from '../isa/program.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
+import { calleeSlot } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
@@ -346,7 +347,7 @@ function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string
     for (let i = f; i < end(f); i++) {
       const op = cfg.ops[i];
       if (op?.kind === 'call' && op.callKind === 'local') {
-        const r = walk(i + 1 + op.imm, total, frames + 1);
+        const r = walk(calleeSlot(op, i), total, frames + 1);
         if (r) return r;
       }
     }

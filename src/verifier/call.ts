@@ -2,6 +2,7 @@
 // bpf-to-bpf calls with frames (check_func_call / prepare_func_exit), the program's exit
 // (check_return_code) and LD_ABS / LD_IND (check_ld_abs).
 import type { Op } from '../isa/op.ts';
+import { calleeSlot } from '../isa/flow.ts';
 import { helperName } from '../isa/helpers.ts';
 import { mapTypeName } from '../isa/program.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
@@ -202,7 +203,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
 /** check_func_call for a static subprogram: push a frame. Returns the callee's first instruction. */
 export function localCall(st: State, pc: number, op: Op & { kind: 'call' }): number {
   if (st.frames.length >= MAX_CALL_FRAMES) fail(pc, `the call stack of ${st.frames.length + 1} frames is too deep`);
-  const target = pc + 1 + op.imm;
+  const target = calleeSlot(op, pc);
   const caller = cur(st);
   const callee = newFrame(st.frames.length, pc, target);
   for (let i = 1; i <= 5; i++) callee.regs[i] = caller.regs[i];

@@ -94,7 +94,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     for (let i = lo; i < hi; i++) {
       const op = ops[i];
       if (!op || (op.kind !== 'ja' && op.kind !== 'jcond')) continue;
-      const t = i + 1 + op.off;
+      const t = jumpSlot(op, i);
       if (t < lo || t >= hi) throw new CfgError(`jump out of range from insn ${i} to ${t}`, i);
     }
     const last = ops[hi - 1] ?? (hi >= 2 ? ops[hi - 2] : null);

@@ -2,6 +2,7 @@
 // linked scalars, null checks of map_value_or_null, packet ranges learned from comparisons with
 // pkt_end (find_good_pkt_pointers / mark_pkt_end).
 import type { Op, JcondName } from '../isa/op.ts';
+import { jumpSlot } from '../isa/flow.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
 import { refineMemo, refineFirstMemo, refineSameMemo } from './memo.ts';
 import { immOperand } from '../domains/alu.ts';
@@ -176,7 +177,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const same = isX && (op.src as { reg: number }).reg === op.dst;
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
-  const target = pc + 1 + op.off;
+  const target = jumpSlot(op, pc);
   const pred = env.allBranches ? -1 : taken(a, b, op.op, op.width, same);
   if (pred >= 0) {
     let m = a.type === 'scalar' ? 1 << op.dst : 0;

@@ -1,6 +1,7 @@
 // One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
 // lddw), the history note the precision walk needs, and the registers the log prints.
 import { lddwValue, type Op } from '../isa/op.ts';
+import { jumpSlot } from '../isa/flow.ts';
 import { type Env, fail } from './env.ts';
 import { type Reg, constReg, ptrReg } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
@@ -99,7 +100,7 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
       ldAbs(env, st, pc, op);
       return pc + 1;
     case 'ja':
-      return pc + 1 + op.off;
+      return jumpSlot(op, pc);
     case 'jcond': {
       const r = condJump(env, st, pc, op);
       if (r.other) push(r.other.state, r.other.pc);
