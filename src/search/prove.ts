@@ -68,6 +68,18 @@ function regTypeOf(kind: number): RegType | undefined {
   return undefined; // scalar or unknown: scalar, and memory through it is refused
 }
 
+/** The original's decoded slots, liveness and pointer kinds: computed once per program, not per proof. */
+const analysed = new WeakMap<Program, { orig: Slot[]; liveO: Uint16Array; kinds: Uint8Array }>();
+function originalAnalyses(program: Program): { orig: Slot[]; liveO: Uint16Array; kinds: Uint8Array } {
+  let a = analysed.get(program);
+  if (!a) {
+    const orig = toOps(program.insns), end = program.insns.length;
+    a = { orig, liveO: liveness(orig, end, () => false, program.type), kinds: pointerKinds(orig, end, program.type, () => false).rows };
+    analysed.set(program, a);
+  }
+  return a;
+}
+
 /** Prove the candidate (slots over the original's, null = deleted where `deleted`) equivalent. */
 export async function proveEquivalent(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs = 20_000): Promise<Proof> {
   try {
@@ -87,12 +99,10 @@ async function prove(program: Program, insns: readonly Insn[], slots: readonly S
     const counterexampleMaps = cex.maps.filter((e) => e.present).map((e) => ({ map: e.map, key: e.key, value: e.value }));
     return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: ctxKind(program.type) === 'raw' ? cex.ctx : cex.packet, counterexampleMaps };
   }
-  const orig = toOps(program.insns);
+  const { orig, liveO, kinds } = originalAnalyses(program);
   const end = program.insns.length;
   const isDel = (pc: number): boolean => deleted.has(pc);
-  const liveO = liveness(orig, end, () => false, program.type);
   const liveC = liveness(slots, end, isDel, program.type);
-  const kinds = pointerKinds(orig, end, program.type, () => false).rows;
   const windows = changedWindows(orig, slots, end);
   for (const [a, b] of windows) {
     const regTypes: Record<number, RegType> = {};
