@@ -9,8 +9,7 @@ import { perf, type Objective } from './cost.ts';
 import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
-import { firstUndefinedReadOps } from './prefilter.ts';
-import { firstPointerMisuseOps } from './ptrkinds.ts';
+import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
 
 export interface ChainOptions {
@@ -140,7 +139,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
       const gone = isDeleted(cand);
-      if (firstUndefinedReadOps(cand, end, gone, program.type) >= 0 || firstPointerMisuseOps(cand, end, program.type, gone) >= 0) {
+      if (firstRefusal(cand, end, program.type, gone) >= 0) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }

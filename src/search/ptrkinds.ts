@@ -1,30 +1,35 @@
-// A second cheap pre-filter: which registers certainly hold pointers, and ALU on them that the
-// kernel forbids (adjust_ptr_min_max_vals / adjust_reg_min_max_vals, privileged rules):
-//   32-bit ALU with a pointer operand           "R%d 32-bit pointer arithmetic prohibited"
-//   pointer op ∉ {+, -}                          "R%d pointer arithmetic with %s operator prohibited"
-//   pointer + pointer                            "R%d pointer += pointer prohibited"
-//   scalar - pointer                             "R%d tried to subtract pointer from scalar"
-//   any arithmetic on pkt_end or a map pointer   "pointer arithmetic on pkt_end / map_ptr prohibited"
+// The search's cheap pre-filter: one forward pass over register types, in the verifier model's
+// vocabulary (not_init, scalar, ctx, pkt, pkt_end, fp, map_ptr, map_value) without values, that
+// refuses what the kernel refuses on every path reaching an instruction:
+//   a read of a register some path leaves not_init   "R%d !read_ok" (check_reg_arg)
+//   32-bit ALU with a pointer operand                 "R%d 32-bit pointer arithmetic prohibited"
+//   pointer op ∉ {+, -}                                "R%d pointer arithmetic with %s operator prohibited"
+//   pointer + pointer                                  "R%d pointer += pointer prohibited"
+//   scalar - pointer                                   "R%d tried to subtract pointer from scalar"
+//   any arithmetic on pkt_end or a map pointer         "pointer arithmetic on pkt_end / map_ptr prohibited"
 //
 // LEAKS: the kernel lets root turn a pointer into a number (w0 = w1, a pointer returned or stored
 // into a packet or map). Its bits are an address that differs from run to run, and the
 // interpreter cannot reproduce them, so tests cannot judge such a candidate; no compiled program
-// does this, and the search refuses it here too.
+// does this, and the search refuses it too (reported apart: it is policy, not the kernel's rule).
 //
-// Kinds are joined at merges (differing kinds become "unknown"), and only a definite pointer
-// is held against a candidate: apart from LEAKS, this refuses only what the verifier would refuse
-// too; the model still runs on every improvement.
+// Types are joined at merges: not_init on any path stays not_init (the kernel explores that
+// path), other differing types become "unknown"; only a definite pointer is held against a
+// candidate. Being path-insensitive, this is the projection of the model exploring both edges of
+// every branch (test/search/prefilter-sound.test.ts); the model still runs on every improvement.
 import type { Op } from '../isa/op.ts';
-import { solveForward, type ForwardProblem } from '../isa/flow.ts';
+import { solveForward, uses, type ForwardProblem, type HelperArgs } from '../isa/flow.ts';
+import { helperArgsFor } from '../isa/protos.ts';
 import type { ProgType } from '../isa/program.ts';
 import { ctxAccess } from '../verifier/ctx.ts';
 
-export const U = 0; // unknown (not initialised, or differs between paths, or unknown after a load)
-export const SCALAR = 1;
-export const CTX = 2;
-export const PKT = 3; // packet or packet meta: + and - with scalars allowed
-export const PKT_END = 4;
-export const STACK = 5;
+export const U = 0; // initialised, type unknown (differs between paths, or unknown after a load)
+export const NOT_INIT = 1; // not initialised on some path to here
+export const SCALAR = 2;
+export const CTX = 3;
+export const PKT = 4; // packet or packet meta: + and - with scalars allowed
+export const PKT_END = 5;
+export const STACK = 6;
 /** MAP_PTR + m: map m itself (lddw of a map); MAP_VALUE + m: a value of map m (or null). */
 export const MAP_PTR = 16;
 export const MAP_VALUE = 128;
@@ -109,12 +114,12 @@ function step(op: Op, k: Uint8Array, type: ProgType): Finding {
       return FINE;
     case 'call': {
       const r0 = op.callKind === 'helper' && op.imm === LOOKUP && isMapPtr(k[1]) ? MAP_VALUE + (k[1] - MAP_PTR) : U;
-      for (let r = 0; r <= 5; r++) k[r] = U;
+      for (let r = 1; r <= 5; r++) k[r] = NOT_INIT;
       k[0] = r0;
       return FINE;
     }
     case 'ldabs': case 'ldind':
-      for (let r = 0; r <= 5; r++) k[r] = U;
+      for (let r = 1; r <= 5; r++) k[r] = NOT_INIT;
       k[0] = SCALAR;
       return FINE;
     default:
@@ -122,37 +127,61 @@ function step(op: Op, k: Uint8Array, type: ProgType): Finding {
   }
 }
 
-/**
- * Forward analysis over the program (`end` slots): the kinds row of every reached slot (11
- * registers each; unreached slots stay U), and the first slot doing ALU the kernel forbids on a
- * register that holds a pointer on every path to it (-1 if none), and apart the first leak (LEAKS). A bpf-to-bpf call also flows
- * into its callee, which starts with the caller's r1-r5 (joined over call sites) and its own
- * stack in r10. Null slots are no-ops when `deleted(pc)`, else the second half of an lddw.
- */
-export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): { rows: Uint8Array; misuse: number; leak: number } {
-  const p = new Kinds(end, type);
-  solveForward({ ops, end, deleted }, p);
-  return { rows: p.rows, misuse: p.misuse, leak: p.leak };
+/** What the pre-filter found: the first slot of each kind of refusal, -1 for none. */
+export interface PreFilterResult {
+  /** Types of the 11 registers before each reached slot (unreached: all U). */
+  readonly rows: Uint8Array;
+  /** A register read while not_init on some path ("R%d !read_ok"). */
+  readonly undefinedRead: number;
+  /** ALU the kernel forbids on a definite pointer. */
+  readonly misuse: number;
+  /** A pointer turned into a number (LEAKS). */
+  readonly leak: number;
 }
 
-/** The forward problem: one kinds row per slot, joined toward U. */
+/**
+ * Forward analysis over the program (`end` slots). Entry: r1 ctx, r10 the stack, the rest
+ * not_init. A bpf-to-bpf call also flows into its callee, which starts with the caller's r1-r5
+ * (joined over call sites), r0 and r6-r9 not_init and its own stack in r10. Helpers read their
+ * prototype's arguments for `type`. Null slots are no-ops when `deleted(pc)`, else the second
+ * half of an lddw.
+ */
+export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): PreFilterResult {
+  const p = new Kinds(end, type);
+  solveForward({ ops, end, deleted }, p);
+  return { rows: p.rows, undefinedRead: p.undefinedRead, misuse: p.misuse, leak: p.leak };
+}
+
+/** The forward problem: one types row per slot. */
 class Kinds implements ForwardProblem {
   readonly rows: Uint8Array;
+  undefinedRead = -1;
   misuse = -1;
   leak = -1;
   private readonly seen: Uint8Array;
   private readonly cur = new Uint8Array(NREG);
   private readonly callee = new Uint8Array(NREG);
+  private readonly args: HelperArgs;
   constructor(end: number, private readonly type: ProgType) {
+    this.args = helperArgsFor(type);
     this.rows = new Uint8Array(end * NREG);
     this.seen = new Uint8Array(end);
     this.seen[0] = 1;
-    this.rows[1] = CTX;
-    this.rows[10] = STACK;
+    if (end > 0) {
+      this.rows.fill(NOT_INIT, 0, NREG);
+      this.rows[1] = CTX;
+      this.rows[10] = STACK;
+    }
   }
   transfer(pc: number, op: Op | null): void {
-    this.cur.set(this.rows.subarray(pc * NREG, pc * NREG + NREG));
-    const f = op ? step(op, this.cur, this.type) : FINE;
+    const cur = this.cur;
+    cur.set(this.rows.subarray(pc * NREG, pc * NREG + NREG));
+    if (!op) return;
+    const u = uses(op, this.args);
+    for (let r = 0; u >> r; r++) {
+      if ((u >> r) & 1 && cur[r] === NOT_INIT && (this.undefinedRead < 0 || pc < this.undefinedRead)) this.undefinedRead = pc;
+    }
+    const f = step(op, cur, this.type);
     if (f === MISUSE && (this.misuse < 0 || pc < this.misuse)) this.misuse = pc;
     if (f === LEAK && (this.leak < 0 || pc < this.leak)) this.leak = pc;
   }
@@ -161,7 +190,7 @@ class Kinds implements ForwardProblem {
   }
   joinCallee(pc: number, to: number): boolean {
     const c = this.callee;
-    c.fill(U);
+    c.fill(NOT_INIT);
     c.set(this.rows.subarray(pc * NREG + 1, pc * NREG + 6), 1);
     c[10] = STACK;
     return this.merge(to, c);
@@ -175,8 +204,11 @@ class Kinds implements ForwardProblem {
     }
     let changed = false;
     for (let r = 0; r < NREG; r++) {
-      if (rows[at + r] !== U && rows[at + r] !== row[r]) {
-        rows[at + r] = U;
+      const o = rows[at + r], x = row[r];
+      if (o === x || o === NOT_INIT) continue;
+      const v = x === NOT_INIT ? NOT_INIT : U;
+      if (v !== o) {
+        rows[at + r] = v;
         changed = true;
       }
     }
@@ -184,7 +216,15 @@ class Kinds implements ForwardProblem {
   }
 }
 
-/** The first slot misusing or leaking a pointer (see pointerKinds), or -1: the search's pre-filter. */
+/** The first slot the pre-filter refuses (an undefined read, a pointer misuse or leak), or -1. */
+export function firstRefusal(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): number {
+  let first = -1;
+  const r = pointerKinds(ops, end, type, deleted);
+  for (const pc of [r.undefinedRead, r.misuse, r.leak]) if (pc >= 0 && (first < 0 || pc < first)) first = pc;
+  return first;
+}
+
+/** The first slot misusing or leaking a pointer (see pointerKinds), or -1. */
 export function firstPointerMisuseOps(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): number {
   const { misuse, leak } = pointerKinds(ops, end, type, deleted);
   return misuse < 0 ? leak : leak < 0 ? misuse : Math.min(misuse, leak);

@@ -15,7 +15,6 @@ import type { Program } from '../../src/isa/program.ts';
 import { rng } from '../../src/search/chain.ts';
 import { propose, type MemShape, type ProposalContext, type Slot } from '../../src/search/proposals.ts';
 import { materialize } from '../../src/search/materialize.ts';
-import { firstUndefinedReadOps } from '../../src/search/prefilter.ts';
 import { pointerKinds } from '../../src/search/ptrkinds.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 
@@ -57,8 +56,8 @@ t('pre-filter refuses ⇒ verifier model refuses (generated candidates)', () => 
     for (let k = 0; k < steps; k++) for (const [pc, op] of propose(c, cand, s.original)) cand[pc] = op;
     const end = s.program.insns.length;
     const gone = (pc: number): boolean => cand[pc] === null && c.straight.has(pc);
-    const u = firstUndefinedReadOps(cand, end, gone, s.program.type);
-    const p = pointerKinds(cand, end, s.program.type, gone).misuse;
+    const k = pointerKinds(cand, end, s.program.type, gone);
+    const u = k.undefinedRead, p = k.misuse;
     if (u < 0 && p < 0) return true;
     if (u >= 0) refused.undefinedRead++;
     if (p >= 0) refused.pointerMisuse++;

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { assemble } from '../../src/isa/asm.ts';
 import { firstUndefinedRead } from '../../src/search/prefilter.ts';
-import { pointerKinds, PKT, PKT_END, STACK, U } from '../../src/search/ptrkinds.ts';
+import { pointerKinds, NOT_INIT, PKT, PKT_END, STACK, U } from '../../src/search/ptrkinds.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { runChain } from '../../src/search/chain.ts';
 import { toOps } from '../../src/isa/op.ts';
@@ -36,7 +36,7 @@ t('pointer kinds flow into callees: their r1-r5 as the callers pass them, r10 th
   const ops = toOps(asm('r2 = *(u32 *)(r1 + 4)\nr1 = *(u32 *)(r1 + 0)\nr3 = r10\ncall f\nexit\nf:\nr0 = 0\nexit'));
   const { rows } = pointerKinds(ops, ops.length, 'xdp', () => false);
   const at = 5 * 11;
-  assert.equal([...rows.subarray(at, at + 6)], [U, PKT, PKT_END, STACK, U, U]);
+  assert.equal([...rows.subarray(at, at + 6)], [NOT_INIT, PKT, PKT_END, STACK, NOT_INIT, NOT_INIT], 'r0 and the arguments not passed are not_init');
   assert.is(rows[at + 10], STACK);
   // two call sites passing different kinds: unknown
   const two = toOps(asm('r1 = 0\ncall f\nr1 = r10\ncall f\nexit\nf:\nr0 = 0\nexit'));
