@@ -72,6 +72,12 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     } catch (e) {
       throw located(path, e);
     }
+    const coreRelos = [...(obj.btfExt?.coreRelo.bySection.values() ?? [])].reduce((n, r) => n + r.length, 0);
+    if (coreRelos) {
+      // the writer does not yet carry core_relo records: an optimized object would load with
+      // the compile-time offsets on every kernel, so refuse rather than write wrong code
+      throw new InputError(`${path}: has ${coreRelos} CO-RE relocations, which optimize cannot carry into the output yet`);
+    }
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
       budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,

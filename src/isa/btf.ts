@@ -191,9 +191,11 @@ export interface BtfExtInfo {
 export interface BtfExt {
   funcInfo: BtfExtInfo;
   lineInfo: BtfExtInfo;
+  /** CO-RE relocations (struct bpf_core_relo: insn_off, type_id, access_str_off, kind); empty without. */
+  coreRelo: BtfExtInfo;
 }
 
-/** Parse .BTF.ext's func_info and line_info (section names come from .BTF's string table). */
+/** Parse .BTF.ext's func_info, line_info and core_relo (section names come from .BTF's string table). */
 export function parseBtfExt(data: Uint8Array, btfData: Uint8Array): BtfExt {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.length < 24 || dv.getUint16(0, true) !== 0xeb9f) throw new ElfError('.BTF.ext has a bad header');
@@ -222,5 +224,7 @@ export function parseBtfExt(data: Uint8Array, btfData: Uint8Array): BtfExt {
   return {
     funcInfo: part(dv.getUint32(8, true), dv.getUint32(12, true), 'func_info'),
     lineInfo: part(dv.getUint32(16, true), dv.getUint32(20, true), 'line_info'),
+    // the core_relo subsection exists only in headers of 32 bytes or more
+    coreRelo: hdrLen >= 32 ? part(dv.getUint32(24, true), dv.getUint32(28, true), 'core_relo') : { recSize: 0, bySection: new Map() },
   };
 }
