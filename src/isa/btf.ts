@@ -14,6 +14,8 @@ export interface BtfMember {
   /** Bit offset (for STRUCT/UNION), value (ENUM), or byte offset (DATASEC). */
   offset: number;
   size?: number;
+  /** ENUM/ENUM64: the value (ENUM's s32 sign-extended, ENUM64's 64 bits as unsigned). */
+  value?: bigint;
 }
 
 export interface BtfType {
@@ -26,6 +28,10 @@ export interface BtfType {
   members: BtfMember[];
   /** ARRAY only. */
   array?: { type: number; indexType: number; nelems: number };
+  /** info's kind_flag: bitfield member offsets (STRUCT/UNION), signed (ENUM), union (FWD). */
+  kindFlag: boolean;
+  /** INT only: encoding (1 signed, 2 char, 4 bool), bit offset and bit count. */
+  int?: { encoding: number; offset: number; bits: number };
 }
 
 export interface Btf {
@@ -35,6 +41,8 @@ export interface Btf {
   sizeOf(id: number): number;
   /** Skip typedef/const/volatile/restrict/type_tag. */
   resolve(id: number): BtfType;
+  /** The string at an offset of the string section (CO-RE access strings). */
+  str(off: number): string;
 }
 
 const MEMBER_BYTES: Partial<Record<number, number>> = {
@@ -57,7 +65,7 @@ export function parseBtf(data: Uint8Array): Btf {
     throw new ElfError(`.BTF: type or string section (types ${tStart}+${typeLen}, strings ${sStart}+${strLen}) outside the ${data.length} bytes`);
   }
   const strs = data.subarray(sStart, sStart + strLen);
-  const types: BtfType[] = [{ id: 0, kind: 0, name: '', sizeOrType: 0, vlen: 0, members: [] }];
+  const types: BtfType[] = [{ id: 0, kind: 0, name: '', sizeOrType: 0, vlen: 0, members: [], kindFlag: false }];
   let p = tStart;
   const end = tStart + typeLen;
   const need = (n: number, what: string): void => {
@@ -70,7 +78,7 @@ export function parseBtf(data: Uint8Array): Btf {
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
     const t: BtfType = {
-      id, kind, vlen, members: [],
+      id, kind, vlen, members: [], kindFlag: (info >>> 31) === 1,
       name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} name`),
       sizeOrType: dv.getUint32(p + 8, true),
     };
@@ -80,6 +88,9 @@ export function parseBtf(data: Uint8Array): Btf {
     need(extra, 'extra');
     if (kind === BTF_KIND.ARRAY) {
       t.array = { type: dv.getUint32(p, true), indexType: dv.getUint32(p + 4, true), nelems: dv.getUint32(p + 8, true) };
+    } else if (kind === BTF_KIND.INT) {
+      const v = dv.getUint32(p, true);
+      t.int = { encoding: (v >>> 24) & 0x0f, offset: (v >>> 16) & 0xff, bits: v & 0xff };
     }
     p += extra;
     const mb = MEMBER_BYTES[kind] ?? 0;
@@ -88,9 +99,14 @@ export function parseBtf(data: Uint8Array): Btf {
       if (kind === BTF_KIND.DATASEC) {
         t.members.push({ name: '', type: dv.getUint32(p, true), offset: dv.getUint32(p + 4, true), size: dv.getUint32(p + 8, true) });
       } else if (kind === BTF_KIND.ENUM || kind === BTF_KIND.FUNC_PROTO) {
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: kind === BTF_KIND.ENUM ? 0 : dv.getUint32(p + 4, true), offset: kind === BTF_KIND.ENUM ? dv.getInt32(p + 4, true) : 0 });
+        const isEnum = kind === BTF_KIND.ENUM;
+        t.members.push({
+          name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: isEnum ? 0 : dv.getUint32(p + 4, true),
+          offset: isEnum ? dv.getInt32(p + 4, true) : 0, value: isEnum ? BigInt(dv.getInt32(p + 4, true)) : undefined,
+        });
       } else if (kind === BTF_KIND.ENUM64) {
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: 0, offset: dv.getUint32(p + 4, true) });
+        const value = (BigInt(dv.getUint32(p + 8, true)) << 32n) | BigInt(dv.getUint32(p + 4, true));
+        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: 0, offset: dv.getUint32(p + 4, true), value });
       } else {
         t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: dv.getUint32(p + 4, true), offset: dv.getUint32(p + 8, true) });
       }
@@ -132,6 +148,7 @@ export function parseBtf(data: Uint8Array): Btf {
     byName: (name, kind) => types.find((t) => t.name === name && (kind === undefined || t.kind === kind)),
     sizeOf: (id) => sizeOf(id),
     resolve,
+    str: (off) => cstr(strs, off, '.BTF string'),
   };
 }
 
