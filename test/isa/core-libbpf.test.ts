@@ -1,0 +1,73 @@
+// CO-RE relocations applied by bpfsynth equal what libbpf applied to the same object on the
+// same kernel: corpus/core/<name>.libbpf.txt (corpus/record-core.sh) holds libbpf's
+// "patched insn #I … -> V" and "substituting insn #I" lines and the hash of the target BTF.
+// Replays without root where /sys/kernel/btf/vmlinux is the recorded one; skips otherwise.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readObject } from '../../src/isa/object.ts';
+import { POISON_IMM, VMLINUX_BTF, relocateForTarget } from '../../src/isa/core.ts';
+
+const t = suite('isa/core-libbpf');
+
+interface Line { prog: string; insn: number; what: 'patched' | 'poison'; form?: string; value?: bigint }
+
+function parse(text: string): { hash: string; lines: Line[] } {
+  const hash = /^# target-btf-sha256 (\w+)$/m.exec(text)?.[1] ?? '';
+  const lines: Line[] = [];
+  for (const l of text.split('\n')) {
+    const m = /^prog '(\w+)': relo #\d+: (?:patched insn #(\d+) \(([\w/]+)\) \w+ \d+ -> (\d+)|substituting insn #(\d+))/.exec(l);
+    if (!m) continue;
+    if (m[2] !== undefined) lines.push({ prog: m[1], insn: Number(m[2]), what: 'patched', form: m[3], value: BigInt(m[4]) });
+    else lines.push({ prog: m[1], insn: Number(m[5]), what: 'poison' });
+  }
+  return { hash, lines };
+}
+
+const recordings = readdirSync('corpus/core').filter((f) => f.endsWith('.libbpf.txt'));
+const here = existsSync(VMLINUX_BTF) ? createHash('sha256').update(readFileSync(VMLINUX_BTF)).digest('hex') : undefined;
+
+t('there are recordings with relocations of every form', () => {
+  const all = recordings.flatMap((f) => parse(readFileSync(`corpus/core/${f}`, 'utf8')).lines);
+  assert.ok(recordings.length >= 1);
+  for (const form of ['ALU/ALU64', 'LDX/ST/STX', 'LDIMM64']) assert.ok(all.some((l) => l.form === form), form);
+  assert.ok(all.some((l) => l.what === 'poison'));
+});
+
+for (const f of recordings) {
+  const name = f.replace(/\.libbpf\.txt$/, '');
+  const rec = parse(readFileSync(`corpus/core/${f}`, 'utf8'));
+  if (here !== rec.hash) {
+    console.log(`skip: isa/core-libbpf ${name}: ${here ? 'this kernel\'s BTF is not the one recorded' : `${VMLINUX_BTF} not readable`} (re-record with corpus/record-core.sh)`);
+    continue;
+  }
+  t(`${name}: every relocation as libbpf applied it`, () => {
+    const obj = readObject(new Uint8Array(readFileSync(`corpus/${name}.o`)));
+    for (const progName of new Set(rec.lines.map((l) => l.prog))) {
+      const p = relocateForTarget(obj, obj.link(progName));
+      const mine = rec.lines.filter((l) => l.prog === progName);
+      assert.is(p.core!.outcomes.length, mine.length, `${progName}: relocation count`);
+      for (const l of mine) {
+        const x = p.insns[l.insn];
+        const at = `${progName} insn ${l.insn}`;
+        if (l.what === 'poison') {
+          assert.equal([x.code, x.imm], [0x85, POISON_IMM], at);
+        } else if (l.form === 'ALU/ALU64') {
+          assert.is(BigInt.asUintN(32, BigInt(x.imm)), BigInt.asUintN(32, l.value!), at);
+        } else if (l.form === 'LDX/ST/STX') {
+          assert.is(BigInt(x.off), l.value, at);
+        } else {
+          const v = (BigInt(p.insns[l.insn + 1].imm >>> 0) << 32n) | BigInt(x.imm >>> 0);
+          assert.is(v, l.value, at);
+        }
+      }
+      // the compile-time code is kept, and only the relocated slots differ from it
+      const changed = p.insns.flatMap((x, i) => (JSON.stringify(x) === JSON.stringify(p.core!.compiled[i]) ? [] : [i]));
+      const relocated = new Set(p.core!.outcomes.flatMap((o) => [o.relo.pc, o.relo.pc + 1]));
+      assert.ok(changed.every((i) => relocated.has(i)), `${progName}: slots ${changed} changed`);
+    }
+  });
+}
+
+t.run();
