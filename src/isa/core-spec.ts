@@ -3,6 +3,7 @@
 // members and array indices), then matched member by member, by name, against a candidate
 // type of the target BTF. Results here are plain data; core-calc.ts turns them into values.
 import { BTF_KIND, type Btf, type BtfType } from './btf.ts';
+import { ElfError } from './elf.ts';
 
 /** enum bpf_core_relo_kind (include/uapi/linux/bpf.h). */
 export const CORE_KIND = {
@@ -22,7 +23,7 @@ export const isTypeKind = (k: number): boolean =>
 export const isEnumvalKind = (k: number): boolean => k === CORE_KIND.ENUMVAL_EXISTS || k === CORE_KIND.ENUMVAL_VALUE;
 
 /** A relocation's failure that makes libbpf refuse the whole object (not a poisoned insn). */
-export class CoreError extends Error {}
+export class CoreError extends ElfError {}
 
 /** One step of an access path: a named member of a struct/union, or an array index. */
 export interface Accessor {

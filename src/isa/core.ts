@@ -5,6 +5,7 @@
 // verifier reports it if it is reachable. The compile-time program is kept beside the result.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseBtf, type Btf } from './btf.ts';
+import { ElfError, parseElf } from './elf.ts';
 import type { BpfObject } from './object.ts';
 import type { Insn } from './insn.ts';
 import { BYTES_SIZE, CLASS, LDDW_CODE, SIZE_BYTES, cls, sizeOf as sizeField, srcBit } from './opcodes.ts';
@@ -139,14 +140,30 @@ export function patchInsn(insns: Insn[], pc: number, r: CoreResult): void {
   }
 }
 
+/** Slots an editor must leave alone in a relocated program: each relocated instruction (both lddw halves). */
+export function coreSlots(program: Program): number[] {
+  const core = program.core;
+  if (!core) return [];
+  return core.outcomes.flatMap((o) => (core.compiled[o.relo.pc].code === LDDW_CODE ? [o.relo.pc, o.relo.pc + 1] : [o.relo.pc]));
+}
+
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
 const targets = new Map<string, Btf>();
-/** A target BTF by path (cached): a raw BTF file such as /sys/kernel/btf/vmlinux or `bpftool btf dump … format raw`. */
+/** A target BTF by path (cached): raw BTF (/sys/kernel/btf/vmlinux) or an ELF file with a .BTF section (a vmlinux). */
 export function readTargetBtf(path: string): Btf {
   let b = targets.get(path);
   if (!b) {
-    b = parseBtf(readFileSync(path));
+    const bytes = new Uint8Array(readFileSync(path));
+    try {
+      const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+      const sec = isElf ? parseElf(bytes).sections.find((s) => s.name === '.BTF') : undefined;
+      if (isElf && !sec) throw new ElfError('ELF file without a .BTF section');
+      b = parseBtf(sec ? sec.data : bytes);
+    } catch (e) {
+      if (e instanceof ElfError) throw new CoreError(`target BTF ${path}: ${e.message}`);
+      throw e;
+    }
     targets.set(path, b);
   }
   return b;
