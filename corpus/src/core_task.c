@@ -63,15 +63,20 @@ int core_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	u8 *p = data;
 
-	if (data + 8 > data_end)
+	if (data + 16 > data_end)
 		return XDP_PASS;
 	// constant results of relocations, written where a test run can see them
 	p[0] = bpf_core_enum_value(enum xdp_action, XDP_TX);
 	p[1] = bpf_core_type_size(struct ethhdr);
 	p[2] = bpf_core_field_offset(struct iphdr, daddr);
 	p[3] = bpf_core_field_exists(struct xdp_md, rx_queue_index);
-	p[4] = p[4] + 0; // room for the optimizer
-	p[5] = p[5] | 0;
+	// room for the optimizer: byte stores it can merge, a byte copy it can widen
+	p[4] = 0;
+	p[5] = 0;
+	p[6] = 0;
+	p[7] = 0;
+	p[8] = p[12];
+	p[9] = p[13];
 	return bpf_core_enum_value(enum xdp_action, XDP_TX);
 }
 

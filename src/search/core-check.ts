@@ -3,8 +3,10 @@
 // back (they are the raw section's). What pinning alone cannot stop is a candidate that uses a
 // relocated value as a constant elsewhere (`*(u8 *)(r1 +1) = 14` for sizeof(struct ethhdr)):
 // right on this kernel, wrong on the next. So a candidate must also be equivalent with every
-// ALU/lddw relocation given another value (offsets and sizes +8, shifts ^1, yes/no flipped):
-// a constant taken from a relocation does not survive that. LDX/ST/STX offsets are not moved:
+// ALU/lddw relocation given another value (shifts ^1, yes/no flipped, anything else with every
+// byte changed but the low three bits): a constant taken from a relocation, or a wide store that
+// relies on a relocated value's high bytes being 0, does not survive that. One other value is a
+// strong test, not a proof for all values. LDX/ST/STX offsets are not moved:
 // they choose what memory is read, they are not values a candidate can fold.
 import type { Insn } from '../isa/insn.ts';
 import { CLASS, LDDW_CODE, cls } from '../isa/opcodes.ts';
@@ -24,7 +26,7 @@ function moved(kind: number, v: bigint): bigint {
     case CORE_KIND.TYPE_MATCHES: case CORE_KIND.ENUMVAL_EXISTS:
       return v === 0n ? 1n : 0n;
     default:
-      return v + 8n;
+      return v ^ 0x5a5a5a585a5a5a58n;
   }
 }
 
