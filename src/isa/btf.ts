@@ -65,6 +65,13 @@ export function parseBtf(data: Uint8Array): Btf {
     throw new ElfError(`.BTF: type or string section (types ${tStart}+${typeLen}, strings ${sStart}+${strLen}) outside the ${data.length} bytes`);
   }
   const strs = data.subarray(sStart, sStart + strLen);
+  // names repeat (a kernel's BTF has ~1M names, far fewer distinct): decode each once
+  const names = new Map<number, string>();
+  const nameAt = (off: number, id: number, what: string): string => {
+    let n = names.get(off);
+    if (n === undefined) names.set(off, (n = cstr(strs, off, `.BTF type ${id} ${what}`)));
+    return n;
+  };
   const types: BtfType[] = [{ id: 0, kind: 0, name: '', sizeOrType: 0, vlen: 0, members: [], kindFlag: false }];
   let p = tStart;
   const end = tStart + typeLen;
@@ -79,7 +86,7 @@ export function parseBtf(data: Uint8Array): Btf {
     const vlen = info & 0xffff;
     const t: BtfType = {
       id, kind, vlen, members: [], kindFlag: (info >>> 31) === 1,
-      name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} name`),
+      name: nameAt(dv.getUint32(p, true), id, 'name'),
       sizeOrType: dv.getUint32(p + 8, true),
     };
     if (kind < 1 || kind > 19) throw new ElfError(`.BTF: type ${id} has unknown kind ${kind}`);
@@ -101,14 +108,14 @@ export function parseBtf(data: Uint8Array): Btf {
       } else if (kind === BTF_KIND.ENUM || kind === BTF_KIND.FUNC_PROTO) {
         const isEnum = kind === BTF_KIND.ENUM;
         t.members.push({
-          name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: isEnum ? 0 : dv.getUint32(p + 4, true),
+          name: nameAt(dv.getUint32(p, true), id, 'member'), type: isEnum ? 0 : dv.getUint32(p + 4, true),
           offset: isEnum ? dv.getInt32(p + 4, true) : 0, value: isEnum ? BigInt(dv.getInt32(p + 4, true)) : undefined,
         });
       } else if (kind === BTF_KIND.ENUM64) {
         const value = (BigInt(dv.getUint32(p + 8, true)) << 32n) | BigInt(dv.getUint32(p + 4, true));
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: 0, offset: dv.getUint32(p + 4, true), value });
+        t.members.push({ name: nameAt(dv.getUint32(p, true), id, 'member'), type: 0, offset: dv.getUint32(p + 4, true), value });
       } else {
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: dv.getUint32(p + 4, true), offset: dv.getUint32(p + 8, true) });
+        t.members.push({ name: nameAt(dv.getUint32(p, true), id, 'member'), type: dv.getUint32(p + 4, true), offset: dv.getUint32(p + 8, true) });
       }
     }
     types.push(t);
