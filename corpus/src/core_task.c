@@ -1,7 +1,8 @@
 // CO-RE corpus program: every bpf_core_relo kind, built against a vmlinux.h that build.sh
-// generates from the running kernel's BTF. Two programs:
+// generates from the running kernel's BTF. Three programs:
 //  - core_task (tracepoint): BPF_CORE_READ chains through task_struct, a probed bitfield
 //    (LSHIFT/RSHIFT/SIGNED), field existence and size, type and enum relocations;
+//  - core_sub (tracepoint): a CO-RE read inside a bpf-to-bpf subprogram;
 //  - core_xdp (xdp): CO-RE field offsets on struct xdp_md loads (LDX off relocations) and enum
 //    and type constants folded into a packet write, so BPF_PROG_TEST_RUN shows the results.
 #include "vmlinux.h"
@@ -53,6 +54,19 @@ int core_task(void *ctx)
 	put(11, bpf_core_type_id_local(struct task_struct));
 	put(12, bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF));
 	put(13, bpf_core_enum_value(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF));
+	return 0;
+}
+
+// A CO-RE read in a bpf-to-bpf subprogram (.text): relocated where the program is linked.
+static __noinline int parent_tgid(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, real_parent, tgid);
+}
+
+SEC("tracepoint/syscalls/sys_enter_getppid")
+int core_sub(void *ctx)
+{
+	put(14, parent_tgid((void *)bpf_get_current_task()));
 	return 0;
 }
 
