@@ -3,7 +3,8 @@
 # `bpftool -d prog loadall` in a private mount namespace (its own bpffs, nothing left pinned)
 # and keep libbpf's per-relocation lines ("relo #N: patched insn #I (...) imm A -> B",
 # "substituting insn #I w/ invalid insn"), with the kernel and a hash of the target BTF
-# (/sys/kernel/btf/vmlinux) they were resolved against, in core/<name>.libbpf.txt.
+# (/sys/kernel/btf/vmlinux) they were resolved against, and the verifier's processed count
+# of each program, in core/<name>.libbpf.txt.
 # test/isa/core-libbpf.test.ts replays them without root when the hash matches.
 # Needs root. Usage: corpus/record-core.sh [name ...]   (default: core_*.o)
 set -euo pipefail
@@ -20,6 +21,9 @@ for n in "${names[@]}"; do
 		echo "# kernel $(uname -r); $(bpftool version | head -1)"
 		echo "# target-btf-sha256 $btf_hash"
 		printf '%s\n' "$log" | sed -n "s/^libbpf: \(prog '[^']*': relo #[0-9]*: \(patched\|substituting\).*\)$/\1/p"
+		# the verifier's processed count of each program (its load log follows "BEGIN PROG LOAD LOG")
+		printf '%s\n' "$log" | awk "/^libbpf: prog '.*': -- BEGIN PROG LOAD LOG --/ { split(\$0, q, \"'\"); p = q[2] }
+			/^processed [0-9]+ insns/ { print \"# processed \" p \" \" \$2 }"
 	} >"core/$n.libbpf.txt"
 	echo "recorded core/$n.libbpf.txt ($(grep -c "relo #" "core/$n.libbpf.txt") relocations)"
 done

@@ -1,6 +1,7 @@
 // CO-RE relocations applied by bpfsynth equal what libbpf applied to the same object on the
 // same kernel: corpus/core/<name>.libbpf.txt (corpus/record-core.sh) holds libbpf's
-// "patched insn #I … -> V" and "substituting insn #I" lines and the hash of the target BTF.
+// "patched insn #I … -> V" and "substituting insn #I" lines, the hash of the target BTF and the
+// verifier's processed count of each program (the model, on the relocated code, must match).
 // Replays without root where /sys/kernel/btf/vmlinux is the recorded one; skips otherwise.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,13 +9,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
 import { POISON_IMM, VMLINUX_BTF, relocateForTarget } from '../../src/isa/core.ts';
+import { verify } from '../../src/verifier/analyze.ts';
 
 const t = suite('isa/core-libbpf');
 
 interface Line { prog: string; insn: number; what: 'patched' | 'poison'; form?: string; value?: bigint }
 
-function parse(text: string): { hash: string; lines: Line[] } {
+function parse(text: string): { hash: string; lines: Line[]; processed: Map<string, number> } {
   const hash = /^# target-btf-sha256 (\w+)$/m.exec(text)?.[1] ?? '';
+  const processed = new Map([...text.matchAll(/^# processed (\w+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
   const lines: Line[] = [];
   for (const l of text.split('\n')) {
     const m = /^prog '(\w+)': relo #\d+: (?:patched insn #(\d+) \(([\w/]+)\) \w+ \d+ -> (\d+)|substituting insn #(\d+))/.exec(l);
@@ -22,7 +25,7 @@ function parse(text: string): { hash: string; lines: Line[] } {
     if (m[2] !== undefined) lines.push({ prog: m[1], insn: Number(m[2]), what: 'patched', form: m[3], value: BigInt(m[4]) });
     else lines.push({ prog: m[1], insn: Number(m[5]), what: 'poison' });
   }
-  return { hash, lines };
+  return { hash, lines, processed };
 }
 
 const recordings = readdirSync('corpus/core').filter((f) => f.endsWith('.libbpf.txt'));
@@ -79,6 +82,21 @@ for (const f of recordings) {
       const changed = p.insns.flatMap((x, i) => (JSON.stringify(x) === JSON.stringify(p.core!.compiled[i]) ? [] : [i]));
       const relocated = new Set(p.core!.outcomes.flatMap((o) => [o.relo.pc, o.relo.pc + 1]));
       assert.ok(changed.every((i) => relocated.has(i)), `${p.name}: slots ${changed} changed`);
+    }
+  });
+}
+
+for (const f of recordings) {
+  const name = f.replace(/\.libbpf\.txt$/, '');
+  const rec = parse(readFileSync(`corpus/core/${f}`, 'utf8'));
+  if (here !== rec.hash) continue; // said above
+  t(`${name}: the verifier model on the relocated programs: accepted, processed as the kernel`, () => {
+    const obj = readObject(new Uint8Array(readFileSync(`corpus/${name}.o`)));
+    assert.is(rec.processed.size, obj.programs.length);
+    for (const [prog, n] of rec.processed) {
+      const v = verify(relocateForTarget(obj, obj.link(prog)));
+      assert.is(v.ok, true, `${prog}: ${v.error?.message}`);
+      assert.is(v.processed, n, prog);
     }
   });
 }
