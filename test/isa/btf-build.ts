@@ -44,6 +44,11 @@ export class BtfBuilder {
     for (const [n, v] of values) words.push(this.str(n), v);
     return this.add(words);
   }
+  enumeration64(name: string, values: [string, bigint][]): number {
+    const words = [this.str(name), (19 << 24) | values.length, 8];
+    for (const [n, v] of values) words.push(this.str(n), Number(BigInt.asUintN(32, v)), Number(BigInt.asUintN(64, v) >> 32n));
+    return this.add(words);
+  }
   typedef(name: string, type: number): number {
     return this.add([this.str(name), 8 << 24, type]);
   }

@@ -104,6 +104,19 @@ t('candidates that disagree are refused, naming the relocation', () => {
   assert.throws(() => relocate('core_task', { secondTask: true }), (e: Error) => e instanceof CoreError && /ambiguity/.test(e.message) && /insn 9/.test(e.message));
 });
 
+t('an ENUM64 target: a 64-bit enum value fills both halves of the lddw', () => {
+  const b = new BtfBuilder();
+  b.enumeration64('bpf_map_type', [['BPF_MAP_TYPE_RINGBUF', 0x1_2345_6789n]]);
+  const p = obj.link('core_task');
+  const r = applyCore(p, programCoreRelos(obj, p), obj.btf!, parseBtf(b.bytes()), 'enum64');
+  // pc 198: enum value exists; pc 211: its value (lddw)
+  assert.equal([r.insns[198].imm, r.insns[199].imm], [1, 0]);
+  assert.equal([r.insns[211].imm >>> 0, r.insns[212].imm], [0x2345_6789, 1]);
+  // nothing else of task_struct exists there: field reads are poisoned, existence is 0
+  assert.is(r.insns[89].imm, 0);
+  assert.equal([r.insns[2].code, r.insns[2].imm], [0x85, POISON_IMM]);
+});
+
 t('a compile-time value that does not match the program BTF is refused', () => {
   const p = obj.link('core_xdp');
   const bad = { ...p, insns: p.insns.map((x, i) => (i === 9 ? { ...x, imm: 15 } : x)) };
