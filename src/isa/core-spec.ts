@@ -111,6 +111,7 @@ export function parseSpec(btf: Btf, rootId: number, access: string, kind: number
   for (let i = 1; i < spec.raw.length; i++) {
     t = skip(btf, id);
     if (!t) throw new CoreError(`type [${id}] does not exist`);
+    id = t.id; // accessors name the struct itself, not a typedef or const of it
     const idx = spec.raw[i];
     if (isComposite(t)) {
       if (idx >= t.vlen) throw new CoreError(`member ${idx} of [${id}] ${t.name} does not exist`);

@@ -49,6 +49,9 @@ export class BtfBuilder {
     for (const [n, v] of values) words.push(this.str(n), Number(BigInt.asUintN(32, v)), Number(BigInt.asUintN(64, v) >> 32n));
     return this.add(words);
   }
+  constOf(type: number): number {
+    return this.add([0, 10 << 24, type]);
+  }
   typedef(name: string, type: number): number {
     return this.add([this.str(name), 8 << 24, type]);
   }

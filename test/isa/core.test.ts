@@ -9,6 +9,7 @@ import { readObject } from '../../src/isa/object.ts';
 import { parseBtf } from '../../src/isa/btf.ts';
 import { CoreError, POISON_IMM, applyCore, programCoreRelos } from '../../src/isa/core.ts';
 import { essentialName } from '../../src/isa/core-spec.ts';
+import { resolveRelo } from '../../src/isa/core-calc.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { BtfBuilder } from './btf-build.ts';
 
@@ -115,6 +116,21 @@ t('an ENUM64 target: a 64-bit enum value fills both halves of the lddw', () => {
   // nothing else of task_struct exists there: field reads are poisoned, existence is 0
   assert.is(r.insns[89].imm, 0);
   assert.equal([r.insns[2].code, r.insns[2].imm], [0x85, POISON_IMM]);
+});
+
+t('an access through a const or typedef member names the struct behind it', () => {
+  // struct outer { int x; const struct inner in; } with struct inner { int a; int b; }, local and target
+  const side = (inOff: number, bOff: number) => {
+    const b = new BtfBuilder();
+    const int = b.int('int', 4, true); // 1
+    const inner = b.struct('inner', 8, [['a', int, 0], ['b', int, bOff * 8]]); // 2
+    const c = b.constOf(b.typedef('inner_t', inner)); // 3 typedef, 4 const
+    b.struct('outer', 32, [['x', int, 0], ['in', c, inOff * 8]]); // 5
+    return parseBtf(b.bytes());
+  };
+  const relo = { insnOff: 0, typeId: 5, access: '0:1:1', kind: 0 };
+  assert.is(resolveRelo(side(4, 4), relo, side(16, 12)).value, 28n);
+  assert.is(resolveRelo(side(4, 4), relo, side(16, 12)).orig, 8n);
 });
 
 t('a compile-time value that does not match the program BTF is refused', () => {
