@@ -8,24 +8,16 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
-import { POISON_IMM, VMLINUX_BTF, relocateForTarget } from '../../src/isa/core.ts';
+import { POISON_IMM, VMLINUX_BTF, readTargetBtf, relocateForTarget } from '../../src/isa/core.ts';
+import { compareWithLibbpf, parseLibbpfRelos, type LibbpfRelo } from '../../fuzz/core-libbpf.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 
 const t = suite('isa/core-libbpf');
 
-interface Line { prog: string; insn: number; what: 'patched' | 'poison'; form?: string; value?: bigint }
-
-function parse(text: string): { hash: string; lines: Line[]; processed: Map<string, number> } {
+function parse(text: string): { hash: string; lines: LibbpfRelo[]; processed: Map<string, number> } {
   const hash = /^# target-btf-sha256 (\w+)$/m.exec(text)?.[1] ?? '';
   const processed = new Map([...text.matchAll(/^# processed (\w+) (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
-  const lines: Line[] = [];
-  for (const l of text.split('\n')) {
-    const m = /^prog '(\w+)': relo #\d+: (?:patched insn #(\d+) \(([\w/]+)\) \w+ \d+ -> (\d+)|substituting insn #(\d+))/.exec(l);
-    if (!m) continue;
-    if (m[2] !== undefined) lines.push({ prog: m[1], insn: Number(m[2]), what: 'patched', form: m[3], value: BigInt(m[4]) });
-    else lines.push({ prog: m[1], insn: Number(m[5]), what: 'poison' });
-  }
-  return { hash, lines, processed };
+  return { hash, lines: parseLibbpfRelos(text), processed };
 }
 
 const recordings = readdirSync('corpus/core').filter((f) => f.endsWith('.libbpf.txt'));
@@ -83,6 +75,10 @@ for (const f of recordings) {
       const relocated = new Set(p.core!.outcomes.flatMap((o) => [o.relo.pc, o.relo.pc + 1]));
       assert.ok(changed.every((i) => relocated.has(i)), `${p.name}: slots ${changed} changed`);
     }
+    // the differential tool (fuzz/core-libbpf.ts: each function relocated on its own) agrees too
+    const cmp = compareWithLibbpf(obj, rec.lines, readTargetBtf(VMLINUX_BTF));
+    assert.equal(cmp.diffs, []);
+    assert.is(cmp.agree, rec.lines.length);
   });
 }
 
