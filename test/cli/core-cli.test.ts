@@ -4,7 +4,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readObject } from '../../src/isa/object.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BtfBuilder } from '../isa/btf-build.ts';
@@ -48,6 +49,22 @@ t('a --btf that is not BTF: one line naming it, exit 1', () => {
   const r = cli(['check', 'corpus/core_task.o', '--section', 'core_xdp', '--btf', 'README.md']);
   assert.is(r.code, 1);
   assert.match(r.err, /^bpfsynth: corpus\/core_task\.o: target BTF README\.md: .*\n$/);
+});
+
+t('a core_relo record of an unknown kind: one line naming the program, relocation and instruction, exit 1', () => {
+  const bytes = new Uint8Array(readFileSync('corpus/core_task.o'));
+  const ext = readObject(bytes).file.sections.find((s) => s.name === '.BTF.ext')!;
+  const dv = new DataView(bytes.buffer, ext.offset);
+  // header, then core_relo: rec_size, then per section: name, count, records (insn_off, type_id, access, kind)
+  const core = dv.getUint32(4, true) + dv.getUint32(24, true);
+  let p = core + 4;
+  while (readObject(bytes).btf!.str(dv.getUint32(p, true)) !== 'xdp') p += 8 + dv.getUint32(p + 4, true) * 16;
+  dv.setUint32(p + 8 + 12, 99, true); // the kind of core_xdp's first relocation
+  const f = join(dir, 'badkind.o');
+  writeFileSync(f, bytes);
+  const r = cli(['run', f, '--section', 'core_xdp', '--btf', target(true)]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /^bpfsynth: .*badkind\.o: program core_xdp: CO-RE relocation #0 \(kind 99 .*\) at insn 1: unknown relocation kind 99\n$/);
 });
 
 t.run();
