@@ -53,9 +53,21 @@ else
 	done
 fi
 
+# CO-RE programs include "vmlinux.h": generated here from the running kernel's BTF (not
+# committed: it is 3 MB and kernel-specific; the .o records the types it used in its .BTF).
+needs_vmlinux=
+for n in "${names[@]}"; do grep -q '#include "vmlinux.h"' "src/$n.c" && needs_vmlinux=1; done
+if [ -n "$needs_vmlinux" ]; then
+	mkdir -p .build
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c >.build/vmlinux.h
+	CFLAGS+=(-I"$here/.build")
+fi
+
 mkdir -p objdump
 for n in "${names[@]}"; do
 	"$CLANG" "${CFLAGS[@]}" -c "$here/src/$n.c" -o "$n.o"
+	# vmlinux.h puts megabytes of DWARF in the object; BTF (kept) is what CO-RE needs
+	if grep -q '#include "vmlinux.h"' "src/$n.c"; then "${STRIP:-llvm-strip-19}" -g "$n.o"; fi
 	"$OBJDUMP" -d --mcpu=v4 --no-show-raw-insn "$n.o" >"objdump/$n.txt"
 	"$OBJDUMP" -d --mcpu=v4 "$n.o" >"objdump/$n.raw.txt"
 	echo "built $n.o"

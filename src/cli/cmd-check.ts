@@ -10,7 +10,7 @@ import { toReport, verdictLine } from '../verifier/report.ts';
 export const check: Command = {
   name: 'check',
   summary: 'check a program with the verifier model (Linux 6.18, root)',
-  usage: `usage: bpfsynth check FILE [--section S] [--type T] [--states] [--json] [--unprivileged]
+  usage: `usage: bpfsynth check FILE [--section S] [--type T] [--btf FILE] [--states] [--json] [--unprivileged]
 
 Runs the model of the kernel's verifier on one program of FILE (a BPF object, assembly .s,
 or hex / raw bytecode as for 'disasm') and says whether the kernel would accept it. Exit
@@ -19,6 +19,7 @@ kernel's wording.
 
   --section S      program (name or section) to link from an object
   --type T         program type for bare instructions (default xdp)
+  --btf FILE       target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux)
   --states         print the per-instruction states like the kernel's log_level 2
   --json           machine-readable verdict
   --unprivileged   model an unprivileged loader where it differs (uninitialised stack)
@@ -26,7 +27,7 @@ kernel's wording.
                    kernel's when bpf() works (probed), else 6.18`,
   options: {
     section: { type: 'string' }, type: { type: 'string' }, states: { type: 'boolean' }, json: { type: 'boolean' },
-    unprivileged: { type: 'boolean' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, flavor: { type: 'string' },
+    unprivileged: { type: 'boolean' }, btf: { type: 'string' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, flavor: { type: 'string' },
   },
   positionals: [1, 1],
   async run(args) {
@@ -40,7 +41,7 @@ kernel's wording.
       }
     } else (await import('../kernel/flavor.ts')).useRunningKernelFlavor();
     const kind = flag(args, 'raw') ? 'raw' : flag(args, 'hex') ? 'hex' : 'auto';
-    const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type: progTypeArg(str(args, 'type')) });
+    const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type: progTypeArg(str(args, 'type')), btf: str(args, 'btf') });
     const states = flag(args, 'states');
     const v = verify(program, { states, privileged: !flag(args, 'unprivileged') });
     if (flag(args, 'json')) {

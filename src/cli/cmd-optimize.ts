@@ -6,7 +6,9 @@ import { readInput, writeAtomic } from './io.ts';
 import { readObject } from '../isa/object.ts';
 import { optimize, KernelOracle } from '../search/optimize.ts';
 import { perf } from '../search/cost.ts';
-import { writeOptimized, relink, sharedFuncs } from '../search/output.ts';
+import { writeOptimized, sharedFuncs } from '../search/output.ts';
+import { relocateForTarget } from '../isa/core.ts';
+import { proveCoreIndependent } from '../search/core-check.ts';
 import { proveEquivalent } from '../search/prove.ts';
 import { toOps } from '../isa/op.ts';
 import { availableParallelism } from 'node:os';
@@ -23,7 +25,7 @@ export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--chains N]
-                         [--iterations N] [--objective size|latency] [--json]
+                         [--iterations N] [--objective size|latency] [--btf FILE] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -42,8 +44,12 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
   --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
   --iterations N      stop each chain after N candidates: with a seed, the search is repeatable
   --objective O       size (instruction count, default) or latency (estimated cycles)
+  --btf FILE          target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux).
+                      The search runs on the relocated program with relocated instructions
+                      left alone, and must also prove the result with the relocated values
+                      moved; the output keeps the compile-time values and the relocations
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, btf: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -68,10 +74,15 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     try {
       bytes = readInput(path);
       obj = readObject(bytes);
-      program = obj.link(str(args, 'section'));
+      program = relocateForTarget(obj, obj.link(str(args, 'section')), str(args, 'btf'));
     } catch (e) {
       throw located(path, e);
     }
+    // read a written object back as the loader will see it (CO-RE applied for the same target)
+    const reread = (b: Uint8Array): typeof program => {
+      const o = readObject(b);
+      return relocateForTarget(o, o.link(program.name), str(args, 'btf'));
+    };
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
       budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
@@ -89,7 +100,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     if (r.improved) {
       // write, read back, and check the object as written
       const candidate = writeOptimized(obj, program, r.slots, r.deleted);
-      const again = relink(candidate, program.name);
+      const again = reread(candidate);
       const oracle = KernelOracle.open(program, r.tests);
       let v: { ok: boolean; stage?: string; reason?: string };
       let checkedBy: string;
@@ -106,7 +117,8 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       let z = 'Z3 not run';
       if (v.ok) {
         // the same proof the search required, on the object as written
-        const proof = await proveEquivalent(program, again.insns, r.slots, r.deleted, 60_000);
+        let proof = await proveEquivalent(program, again.insns, r.slots, r.deleted, 60_000);
+        if (proof.ok) proof = (await proveCoreIndependent(program, r.slots, r.deleted, 60_000)) ?? proof;
         if (!proof.ok) v = { ok: false, stage: proof.stage, reason: `the written program: ${proof.reason}` };
         z = proof.ok ? `${proof.how} of the written program` : proof.reason;
       }
@@ -118,7 +130,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     }
     writeAtomic(out, written);
     const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency');
-    const finalProgram = written === bytes ? program : relink(written, program.name);
+    const finalProgram = written === bytes ? program : reread(written);
     const summary = {
       input: path, output: out, program: program.name,
       insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,

@@ -12,11 +12,13 @@ import { bareProgram, type Program } from '../isa/program.ts';
 const RUN_OPTIONS = {
   section: { type: 'string' }, packet: { type: 'string' }, 'packet-file': { type: 'string' }, ctx: { type: 'string' },
   map: { type: 'string', multiple: true }, json: { type: 'boolean' }, type: { type: 'string' }, raw: { type: 'boolean' },
+  btf: { type: 'string' },
 } as const;
 
 const RUN_HELP = `  FILE             a BPF object (.o), assembly (.s) or hex bytecode ('-' for stdin)
   --section S      program or section to run (objects with several)
   --type T         program type for bare bytecode (default xdp)
+  --btf FILE       target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux)
   --packet HEX     packet bytes (default: 64 zero bytes for packet program types)
   --packet-file F  packet bytes from a file
   --ctx HEX        context bytes (tracing program types)
@@ -35,7 +37,7 @@ interface Inputs {
 }
 
 function inputs(args: Parsed): Inputs {
-  const { program } = loadSource(args.positionals[0], { kind: flag(args, 'raw') ? 'raw' : 'auto', section: str(args, 'section'), type: progTypeArg(str(args, 'type')) });
+  const { program } = loadSource(args.positionals[0], { kind: flag(args, 'raw') ? 'raw' : 'auto', section: str(args, 'section'), type: progTypeArg(str(args, 'type')), btf: str(args, 'btf') });
   const p = str(args, 'packet'), pf = str(args, 'packet-file');
   if (p && pf) throw new UsageError('--packet and --packet-file exclude each other');
   let packet = p !== undefined ? parseHex(p, '--packet') : pf ? readInput(pf) : undefined;

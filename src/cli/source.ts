@@ -5,6 +5,7 @@ import { decodeBytes } from '../isa/insn.ts';
 import { assemble } from '../isa/asm.ts';
 import { bareProgram, type Program, type ProgType } from '../isa/program.ts';
 import { InputError, UsageError, located } from './errors.ts';
+import { relocateForTarget } from '../isa/core.ts';
 import { isElf, parseHex, readInput } from './io.ts';
 
 export type SourceKind = 'auto' | 'raw' | 'hex' | 'asm';
@@ -24,7 +25,7 @@ export function progTypeArg(v: string | undefined): ProgType | undefined {
 }
 
 /** Read FILE (or '-' for stdin) as an object and link one program, or as bare instructions. */
-export function loadSource(path: string, opts: { kind?: SourceKind; section?: string; type?: ProgType }): Loaded {
+export function loadSource(path: string, opts: { kind?: SourceKind; section?: string; type?: ProgType; btf?: string }): Loaded {
   const where = path === '-' ? 'stdin' : path;
   let bytes: Uint8Array;
   try {
@@ -39,7 +40,8 @@ export function loadSource(path: string, opts: { kind?: SourceKind; section?: st
     if (kind === 'asm') return { where, program: bareProgram(assemble(text(bytes)).insns, opts.type) };
     if (isElf(bytes)) {
       const object = readObject(bytes);
-      const program = object.link(opts.section);
+      // CO-RE: relocated for the target (--btf FILE, else the running kernel) before anything runs it
+      const program = relocateForTarget(object, object.link(opts.section), opts.btf);
       return { where, object, program: opts.type ? { ...program, type: opts.type } : program };
     }
     if (/\.(s|asm|S)$/.test(path)) return { where, program: bareProgram(assemble(text(bytes)).insns, opts.type) };

@@ -14,6 +14,8 @@ export interface BtfMember {
   /** Bit offset (for STRUCT/UNION), value (ENUM), or byte offset (DATASEC). */
   offset: number;
   size?: number;
+  /** ENUM/ENUM64: the value (ENUM's s32 sign-extended, ENUM64's 64 bits as unsigned). */
+  value?: bigint;
 }
 
 export interface BtfType {
@@ -26,6 +28,10 @@ export interface BtfType {
   members: BtfMember[];
   /** ARRAY only. */
   array?: { type: number; indexType: number; nelems: number };
+  /** info's kind_flag: bitfield member offsets (STRUCT/UNION), signed (ENUM), union (FWD). */
+  kindFlag: boolean;
+  /** INT only: encoding (1 signed, 2 char, 4 bool), bit offset and bit count. */
+  int?: { encoding: number; offset: number; bits: number };
 }
 
 export interface Btf {
@@ -35,6 +41,8 @@ export interface Btf {
   sizeOf(id: number): number;
   /** Skip typedef/const/volatile/restrict/type_tag. */
   resolve(id: number): BtfType;
+  /** The string at an offset of the string section (CO-RE access strings). */
+  str(off: number): string;
 }
 
 const MEMBER_BYTES: Partial<Record<number, number>> = {
@@ -57,7 +65,14 @@ export function parseBtf(data: Uint8Array): Btf {
     throw new ElfError(`.BTF: type or string section (types ${tStart}+${typeLen}, strings ${sStart}+${strLen}) outside the ${data.length} bytes`);
   }
   const strs = data.subarray(sStart, sStart + strLen);
-  const types: BtfType[] = [{ id: 0, kind: 0, name: '', sizeOrType: 0, vlen: 0, members: [] }];
+  // names repeat (a kernel's BTF has ~1M names, far fewer distinct): decode each once
+  const names = new Map<number, string>();
+  const nameAt = (off: number, id: number, what: string): string => {
+    let n = names.get(off);
+    if (n === undefined) names.set(off, (n = cstr(strs, off, `.BTF type ${id} ${what}`)));
+    return n;
+  };
+  const types: BtfType[] = [{ id: 0, kind: 0, name: '', sizeOrType: 0, vlen: 0, members: [], kindFlag: false }];
   let p = tStart;
   const end = tStart + typeLen;
   const need = (n: number, what: string): void => {
@@ -70,8 +85,8 @@ export function parseBtf(data: Uint8Array): Btf {
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
     const t: BtfType = {
-      id, kind, vlen, members: [],
-      name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} name`),
+      id, kind, vlen, members: [], kindFlag: (info >>> 31) === 1,
+      name: nameAt(dv.getUint32(p, true), id, 'name'),
       sizeOrType: dv.getUint32(p + 8, true),
     };
     if (kind < 1 || kind > 19) throw new ElfError(`.BTF: type ${id} has unknown kind ${kind}`);
@@ -80,6 +95,9 @@ export function parseBtf(data: Uint8Array): Btf {
     need(extra, 'extra');
     if (kind === BTF_KIND.ARRAY) {
       t.array = { type: dv.getUint32(p, true), indexType: dv.getUint32(p + 4, true), nelems: dv.getUint32(p + 8, true) };
+    } else if (kind === BTF_KIND.INT) {
+      const v = dv.getUint32(p, true);
+      t.int = { encoding: (v >>> 24) & 0x0f, offset: (v >>> 16) & 0xff, bits: v & 0xff };
     }
     p += extra;
     const mb = MEMBER_BYTES[kind] ?? 0;
@@ -88,11 +106,16 @@ export function parseBtf(data: Uint8Array): Btf {
       if (kind === BTF_KIND.DATASEC) {
         t.members.push({ name: '', type: dv.getUint32(p, true), offset: dv.getUint32(p + 4, true), size: dv.getUint32(p + 8, true) });
       } else if (kind === BTF_KIND.ENUM || kind === BTF_KIND.FUNC_PROTO) {
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: kind === BTF_KIND.ENUM ? 0 : dv.getUint32(p + 4, true), offset: kind === BTF_KIND.ENUM ? dv.getInt32(p + 4, true) : 0 });
+        const isEnum = kind === BTF_KIND.ENUM;
+        t.members.push({
+          name: nameAt(dv.getUint32(p, true), id, 'member'), type: isEnum ? 0 : dv.getUint32(p + 4, true),
+          offset: isEnum ? dv.getInt32(p + 4, true) : 0, value: isEnum ? BigInt(dv.getInt32(p + 4, true)) : undefined,
+        });
       } else if (kind === BTF_KIND.ENUM64) {
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: 0, offset: dv.getUint32(p + 4, true) });
+        const value = (BigInt(dv.getUint32(p + 8, true)) << 32n) | BigInt(dv.getUint32(p + 4, true));
+        t.members.push({ name: nameAt(dv.getUint32(p, true), id, 'member'), type: 0, offset: dv.getUint32(p + 4, true), value });
       } else {
-        t.members.push({ name: cstr(strs, dv.getUint32(p, true), `.BTF type ${id} member`), type: dv.getUint32(p + 4, true), offset: dv.getUint32(p + 8, true) });
+        t.members.push({ name: nameAt(dv.getUint32(p, true), id, 'member'), type: dv.getUint32(p + 4, true), offset: dv.getUint32(p + 8, true) });
       }
     }
     types.push(t);
@@ -132,6 +155,7 @@ export function parseBtf(data: Uint8Array): Btf {
     byName: (name, kind) => types.find((t) => t.name === name && (kind === undefined || t.kind === kind)),
     sizeOf: (id) => sizeOf(id),
     resolve,
+    str: (off) => cstr(strs, off, '.BTF string'),
   };
 }
 
@@ -191,9 +215,11 @@ export interface BtfExtInfo {
 export interface BtfExt {
   funcInfo: BtfExtInfo;
   lineInfo: BtfExtInfo;
+  /** CO-RE relocations (struct bpf_core_relo: insn_off, type_id, access_str_off, kind); empty without. */
+  coreRelo: BtfExtInfo;
 }
 
-/** Parse .BTF.ext's func_info and line_info (section names come from .BTF's string table). */
+/** Parse .BTF.ext's func_info, line_info and core_relo (section names come from .BTF's string table). */
 export function parseBtfExt(data: Uint8Array, btfData: Uint8Array): BtfExt {
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (data.length < 24 || dv.getUint16(0, true) !== 0xeb9f) throw new ElfError('.BTF.ext has a bad header');
@@ -222,5 +248,7 @@ export function parseBtfExt(data: Uint8Array, btfData: Uint8Array): BtfExt {
   return {
     funcInfo: part(dv.getUint32(8, true), dv.getUint32(12, true), 'func_info'),
     lineInfo: part(dv.getUint32(16, true), dv.getUint32(20, true), 'line_info'),
+    // the core_relo subsection exists only in headers of 32 bytes or more
+    coreRelo: hdrLen >= 32 ? part(dv.getUint32(24, true), dv.getUint32(28, true), 'core_relo') : { recSize: 0, bySection: new Map() },
   };
 }

@@ -2,8 +2,8 @@
 //
 // A rewrite takes the new slots of the section and a map from old slot to new slot (-1 for a
 // deleted slot) and keeps the object consistent: relocations move with their instructions
-// (and vanish with them), function symbols shrink to their new extent, .BTF.ext func_info and
-// line_info records move or are dropped, and the DWARF sections, which would otherwise
+// (and vanish with them), function symbols shrink to their new extent, .BTF.ext func_info,
+// line_info and CO-RE (core_relo) records move or are dropped, and the DWARF sections, which would otherwise
 // describe code that is gone, are dropped (BTF keeps the types libbpf and the kernel need).
 // Unchanged objects are written byte for byte as they were read.
 import { SHT, STT, type ElfFile, type Reloc, type Section } from './elf.ts';
@@ -124,7 +124,7 @@ function writeSymbols(file: ElfFile, kept: ElfFile['symbols'], newIndex: Int32Ar
   return b;
 }
 
-/** Rebuild .BTF.ext with func_info/line_info moved to the new slots; returns its relocation writer. */
+/** Rebuild .BTF.ext with func_info, line_info and core_relo moved to the new slots; returns its relocation writer. */
 function rewriteBtfExt(data: Uint8Array, btfData: Uint8Array, file: ElfFile, edits: Map<number, SectionEdit>) {
   const ext = parseBtfExt(data, btfData);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -132,7 +132,9 @@ function rewriteBtfExt(data: Uint8Array, btfData: Uint8Array, file: ElfFile, edi
   const editByName = new Map([...edits].map(([idx, e]) => [file.sections[idx].name, e]));
   // Section name offsets, as in the original (the string table is .BTF's and does not change).
   const nameOffs = new Map<string, number>();
-  for (const [partOff, partLen] of [[8, 12], [16, 20]] as const) {
+  // [offset field, length field] of each part in the header; core_relo only in 32-byte headers
+  const fields: [number, number][] = hdrLen >= 32 ? [[8, 12], [16, 20], [24, 28]] : [[8, 12], [16, 20]];
+  for (const [partOff, partLen] of fields) {
     const start = hdrLen + dv.getUint32(partOff, true), len = dv.getUint32(partLen, true);
     if (!len) continue;
     const rec = dv.getUint32(start, true);
@@ -151,8 +153,12 @@ function rewriteBtfExt(data: Uint8Array, btfData: Uint8Array, file: ElfFile, edi
   const insnOffFields: { at: number; section: string }[] = [];
   let cursor = hdrLen;
   const partHeaders: [number, number][] = [];
-  for (const info of [ext.funcInfo, ext.lineInfo]) {
+  const infos = [ext.funcInfo, ext.lineInfo, ext.coreRelo].slice(0, fields.length);
+  for (const info of infos) {
     const startCursor = cursor;
+    // func/line info: records of a deleted slot move to the next one unless it has its own;
+    // a CO-RE relocation belongs to its instruction only, and goes with it
+    const exact = info === ext.coreRelo;
     if (!info.recSize) {
       partHeaders.push([cursor - hdrLen, 0]);
       continue;
@@ -168,7 +174,7 @@ function rewriteBtfExt(data: Uint8Array, btfData: Uint8Array, file: ElfFile, edi
         let off = r.insnOff;
         if (edit) {
           const n = edit.oldToNew[off / 8];
-          if (n === undefined || n < 0 || n * 8 <= last) continue; // its instruction is gone
+          if (n === undefined || n < 0 || (!exact && n * 8 <= last)) continue; // its instruction is gone
           off = n * 8;
         }
         last = off;
@@ -189,20 +195,14 @@ function rewriteBtfExt(data: Uint8Array, btfData: Uint8Array, file: ElfFile, edi
   const outData = new Uint8Array(cursor);
   outData.set(data.subarray(0, hdrLen));
   const odv = new DataView(outData.buffer);
-  odv.setUint32(8, partHeaders[0][0], true);
-  odv.setUint32(12, partHeaders[0][1], true);
-  odv.setUint32(16, partHeaders[1][0], true);
-  odv.setUint32(20, partHeaders[1][1], true);
+  fields.forEach(([offField, lenField], i) => {
+    odv.setUint32(offField, partHeaders[i][0], true);
+    odv.setUint32(lenField, partHeaders[i][1], true);
+  });
   let p = hdrLen;
   for (const part of parts) {
     outData.set(part, p);
     p += part.length;
-  }
-  // Any further parts (core_relo) are not carried: they only matter for CO-RE, which the corpus
-  // does not use, and their offsets would need the same remapping.
-  if (hdrLen >= 32 && dv.getUint32(28, true)) {
-    odv.setUint32(24, 0, true);
-    odv.setUint32(28, 0, true);
   }
   const relocs = (symMap: Int32Array, orig: readonly Reloc[]): Uint8Array => {
     // One relocation per insn_off field, against the same symbol the original used for that section.

@@ -6,6 +6,7 @@
 // So a Program is self-contained: the interpreter resolves the index to its own map,
 // the kernel bridge creates the maps and passes their fds.
 import type { Insn } from './insn.ts';
+import type { CoreApplied } from './core.ts';
 
 /** Program types we model; names follow the kernel's enum bpf_prog_type (lower case, no prefix). */
 export type ProgType =
@@ -58,6 +59,8 @@ export interface Program {
   readonly license: string;
   /** Slot indices where functions start (0 = entry). */
   readonly funcs: readonly { name: string; start: number }[];
+  /** Set when CO-RE relocations were applied to `insns` (src/isa/core.ts): the compile-time code and each outcome. */
+  readonly core?: CoreApplied;
 }
 
 /** Program type from an ELF section name, with libbpf's conventions (prefix match). */

@@ -11,6 +11,7 @@ import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './
 import { materialize } from './materialize.ts';
 import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
+import { coreSlots } from '../isa/core.ts';
 
 export interface ChainOptions {
   budgetMs: number;
@@ -71,10 +72,11 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Slots of the functions named in `keep` (1 = leave alone). */
+/** Slots of the functions named in `keep`, and CO-RE-relocated slots (1 = leave alone). */
 function keptSlots(program: Program, keep: readonly string[]): Uint8Array {
   const out = new Uint8Array(program.insns.length);
   for (const f of funcRanges(program)) if (keep.includes(f.name)) out.fill(1, f.start, f.end);
+  for (const pc of coreSlots(program)) out[pc] = 1;
   return out;
 }
 

@@ -8,6 +8,7 @@ import { runChains } from './parallel.ts';
 import type { Objective } from './cost.ts';
 import { KernelOracle, type Verdict } from './validate.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
+import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 
@@ -58,9 +59,15 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     // Z3 gets what is left of the budget (at least 2 s, at most 20 s per query)
     const left = opts.budgetMs - (performance.now() - started);
     const proof = await proveEquivalent(program, insns, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    if (!proof.ok) {
+      z3Times.push(performance.now() - t0);
+      return proof;
+    }
+    // CO-RE: the candidate must not depend on the values relocations have on this kernel
+    const moved = await proveCoreIndependent(program, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
-    if (!proof.ok) return proof;
-    return { ok: true, how: `${proof.how} + ${k.how}` };
+    if (moved && !moved.ok) return moved;
+    return { ok: true, how: `${(moved ?? proof).how} + ${k.how}` };
   };
   try {
     const r = await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });

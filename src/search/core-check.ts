@@ -1,0 +1,75 @@
+// CO-RE and the optimizer. The search runs on the program relocated for this kernel, with the
+// relocated slots pinned (src/search/chain.ts), and the writer puts the compile-time values
+// back (they are the raw section's). What pinning alone cannot stop is a candidate that uses a
+// relocated value as a constant elsewhere (`*(u8 *)(r1 +1) = 14` for sizeof(struct ethhdr)):
+// right on this kernel, wrong on the next. So a candidate must also be equivalent with every
+// ALU/lddw relocation given another value (shifts ^1, yes/no flipped, anything else with every
+// byte changed but the low three bits): a constant taken from a relocation, or a wide store that
+// relies on a relocated value's high bytes being 0, does not survive that. One other value is a
+// strong test, not a proof for all values. LDX/ST/STX offsets are not moved:
+// they choose what memory is read, they are not values a candidate can fold.
+import type { Insn } from '../isa/insn.ts';
+import { CLASS, LDDW_CODE, cls } from '../isa/opcodes.ts';
+import { deleteSlots } from '../isa/edit.ts';
+import { fromOp, toOps } from '../isa/op.ts';
+import type { Program } from '../isa/program.ts';
+import { CORE_KIND } from '../isa/core-spec.ts';
+import { coreSlots } from '../isa/core.ts';
+import { proveEquivalent, type Proof } from './prove.ts';
+import type { Slot } from './proposals.ts';
+
+function moved(kind: number, v: bigint): bigint {
+  switch (kind) {
+    case CORE_KIND.FIELD_LSHIFT_U64: case CORE_KIND.FIELD_RSHIFT_U64:
+      return v ^ 1n;
+    case CORE_KIND.FIELD_EXISTS: case CORE_KIND.FIELD_SIGNED: case CORE_KIND.TYPE_EXISTS:
+    case CORE_KIND.TYPE_MATCHES: case CORE_KIND.ENUMVAL_EXISTS:
+      return v === 0n ? 1n : 0n;
+    default:
+      return v ^ 0x5a5a5a585a5a5a58n;
+  }
+}
+
+/** The program's instructions with every ALU/lddw relocation's value moved. */
+export function perturbCore(program: Program): Insn[] {
+  const insns = [...program.insns];
+  for (const { relo, result } of program.core?.outcomes ?? []) {
+    if (result.poison) continue;
+    const x = insns[relo.pc];
+    const v = moved(relo.kind, result.value);
+    if (cls(x.code) === CLASS.ALU || cls(x.code) === CLASS.ALU64) {
+      insns[relo.pc] = { ...x, imm: Number(BigInt.asIntN(32, v)) };
+    } else if (x.code === LDDW_CODE) {
+      insns[relo.pc] = { ...x, imm: Number(BigInt.asIntN(32, v)) };
+      insns[relo.pc + 1] = { ...insns[relo.pc + 1], imm: Number(BigInt.asIntN(32, v >> 32n)) };
+    }
+  }
+  return insns;
+}
+
+/**
+ * Prove the candidate (slots in place, `deleted` removed) equivalent to the program when the
+ * relocations take other values. Undefined when the program has no CO-RE relocations.
+ */
+export async function proveCoreIndependent(program: Program, slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof | undefined> {
+  if (!program.core?.outcomes.length) return undefined;
+  const other = perturbCore(program);
+  const pinned = new Set(coreSlots(program));
+  const otherOps = toOps(other);
+  const full: Insn[] = [];
+  const movedSlots: Slot[] = [];
+  for (let i = 0; i < other.length; i++) {
+    const s = slots[i];
+    if (pinned.has(i)) {
+      full.push(other[i]);
+      movedSlots.push(otherOps[i]);
+    } else {
+      full.push(s === null || s === undefined ? other[i] : fromOp(s)[0]);
+      movedSlots.push(s ?? null);
+    }
+  }
+  const { insns } = deleteSlots(full, new Set(deleted));
+  const proof = await proveEquivalent({ ...program, insns: other }, insns, movedSlots, new Set(deleted), timeoutMs);
+  if (proof.ok) return { ok: true, how: `${proof.how}, also with the CO-RE values moved` };
+  return { ...proof, reason: `with the CO-RE values moved: ${proof.reason}` };
+}
