@@ -18,7 +18,8 @@ status 0 when safe, 1 when not; the reason is printed as 'FILE: insn N: <message
 kernel's wording.
 
   --section S      program (name or section) to link from an object
-  --type T         program type for bare instructions (default xdp)
+  --type T         program type: for bare instructions (default xdp), or instead of the
+                   section's (applied before linking)
   --states         print the per-instruction states like the kernel's log_level 2
   --json           machine-readable verdict
   --unprivileged   model an unprivileged loader where it differs (uninitialised stack)

@@ -3,7 +3,8 @@ import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { readInput, writeAtomic } from './io.ts';
-import { readObject } from '../isa/object.ts';
+import { readBpfObject, progTypeArg } from './source.ts';
+import { runningKernelExterns } from '../kernel/externs.ts';
 import { optimize, KernelOracle } from '../search/optimize.ts';
 import { perf } from '../search/cost.ts';
 import { writeOptimized, relink, sharedFuncs } from '../search/output.ts';
@@ -22,7 +23,7 @@ function duration(s: string | undefined): number {
 export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
-  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--chains N]
+  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
@@ -37,13 +38,14 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
 
   -o, --output OUT    where to write the object (required)
   --section S         program or section (default: the first program)
+  --type T            program type instead of the section's (applied before linking)
   --budget T          search time (default 60s; 500ms, 10s, 2m)
   --seed N            random seed (default 1): chain i uses seed + i
   --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
   --iterations N      stop each chain after N candidates: with a seed, the search is repeatable
   --objective O       size (instruction count, default) or latency (estimated cycles)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, type: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -67,8 +69,8 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     let program;
     try {
       bytes = readInput(path);
-      obj = readObject(bytes);
-      program = obj.link(str(args, 'section'));
+      obj = readBpfObject(bytes);
+      program = obj.link(str(args, 'section'), { type: progTypeArg(str(args, 'type')) });
     } catch (e) {
       throw located(path, e);
     }
@@ -89,7 +91,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     if (r.improved) {
       // write, read back, and check the object as written
       const candidate = writeOptimized(obj, program, r.slots, r.deleted);
-      const again = relink(candidate, program.name);
+      const again = relink(candidate, program.name, { type: program.type, externs: runningKernelExterns });
       const oracle = KernelOracle.open(program, r.tests);
       let v: { ok: boolean; stage?: string; reason?: string };
       let checkedBy: string;
@@ -118,7 +120,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     }
     writeAtomic(out, written);
     const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency');
-    const finalProgram = written === bytes ? program : relink(written, program.name);
+    const finalProgram = written === bytes ? program : relink(written, program.name, { type: program.type, externs: runningKernelExterns });
     const summary = {
       input: path, output: out, program: program.name,
       insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
