@@ -32,6 +32,7 @@ export function kconfigLayout(btf: Btf | undefined): { vars: KconfigVar[]; size:
   let at = 0;
   for (const m of sec?.members ?? []) {
     const v = btf!.types[m.type];
+    if (v?.kind !== BTF_KIND.VAR) throw new ElfError(`.kconfig entry at offset ${m.offset} is not a variable`);
     const size = btf!.sizeOf(v.sizeOrType);
     const align = Math.min(8, size & -size || 1);
     at = Math.ceil(at / align) * align;

@@ -69,7 +69,9 @@ export function linkProgram(inp: LinkInput): Program {
     extra.push(g);
     return g;
   };
-  const isExternFunc = (name: string): boolean => !!obj.btf?.types.some((t) => t.kind === BTF_KIND.FUNC && t.name === name && t.vlen === 2 /* BTF_FUNC_EXTERN */);
+  // libbpf: a kfunc is an extern FUNC listed in the .ksyms DATASEC (declared __ksym).
+  const ksyms = obj.btf?.byName('.ksyms', BTF_KIND.DATASEC);
+  const isExternFunc = (name: string): boolean => !!ksyms?.members.some((m) => obj.btf!.types[m.type]?.kind === BTF_KIND.FUNC && obj.btf!.types[m.type].name === name);
 
   place(entry);
   while (queue.length) {
@@ -81,20 +83,21 @@ export function linkProgram(inp: LinkInput): Program {
       const x = out[pc];
       const r = rel?.get(f.start + i);
       const where = `${f.section} slot ${f.start + i}`;
-      if (x.code === CALL && x.src === CALL_KIND.LOCAL) {
+      if (r && x.code === CALL && r.sym.shndx === 0) {
+        // clang emits a call to an extern as a local call relocated against the symbol
+        out[pc] = kfuncCall(x, r.sym, isExternFunc(r.sym.name), inp.externs, where, notes);
+      } else if (x.code === CALL && x.src === CALL_KIND.LOCAL) {
         let tSec = f.section;
         let tSlot = f.start + i + x.imm + 1;
         if (r) {
           const sec = obj.file.sections[r.sym.shndx];
-          if (!sec || r.sym.shndx === 0) throw new ElfError(`${where}: call to undefined function '${r.sym.name}'`);
+          if (!sec) throw new ElfError(`${where}: call relocation against symbol ${r.sym.name} with no section`);
           tSec = sec.name;
           tSlot = r.sym.value / 8 + x.imm + 1;
         }
         const g = funcAt(tSec, tSlot, where);
         const at = place(g);
         out[pc] = { ...x, imm: at + (tSlot - g.start) - pc - 1 };
-      } else if (r && x.code === CALL && r.sym.shndx === 0) {
-        out[pc] = kfuncCall(x, r.sym, isExternFunc(r.sym.name), inp.externs, where, notes);
       } else if (r && x.code === LDDW_CODE) {
         const sym = r.sym;
         const sec = obj.file.sections[sym.shndx];
