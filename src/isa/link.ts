@@ -33,6 +33,9 @@ export function linkProgram(inp: LinkInput): Program {
   const notes: string[] = [];
   const kcfg = kconfigLayout(obj.btf);
   const maps: MapDef[] = inp.maps.map((m) => m.def);
+  // BTF map-in-map templates are not maps of the object: give them a slot so that a lookup's
+  // result (the inner map) can name one; the loader creates them like any map.
+  for (const m of inp.maps) if (m.def.inner && !maps.includes(m.def.inner)) maps.push(m.def.inner);
   let kcfgIdx = -1;
   const kconfigIndex = (): number => {
     if (kcfgIdx < 0) {

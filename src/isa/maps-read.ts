@@ -31,7 +31,9 @@ function btfDefinedMaps(file: ElfFile, btf: Btf | undefined): MapSlot[] {
     const sym = file.symbols.find((s) => s.shndx === mapsSec.index && s.name === d.name);
     if (!sym) throw new ElfError(`map ${d.name} is described in .BTF but has no symbol in .maps`);
     const inner = innerTemplate(btf, d.name);
-    const def: MapDef = { name: d.name, type: d.type, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, flags: d.flags, ...(inner ? { inner } : {}) };
+    // libbpf: an outer map's value is an inner map's id (4 bytes) whatever the definition says
+    const valueSize = inner && !d.valueSize ? 4 : d.valueSize;
+    const def: MapDef = { name: d.name, type: d.type, keySize: d.keySize, valueSize, maxEntries: d.maxEntries, flags: d.flags, ...(inner ? { inner } : {}) };
     return { def, section: mapsSec.index, offset: sym.value, global: false };
   });
 }
