@@ -80,6 +80,12 @@ const LIST: Proto[] = [
   P('get_cgroup_classid', ['ctx'], 'integer', { types: NET_TC }),
   P('get_cgroup_classid', [], 'integer'),
   P('get_route_realm', ['ctx'], 'integer', { types: NET_TC }),
+  // tracing helpers met in real-world objects (kernel/trace/bpf_trace.c prototypes)
+  P('get_stack', ['ctx', 'uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
+  P('current_task_under_cgroup', ['map', 'anything'], 'integer', { types: TRACING, mapTypes: [8] }),
+  P('perf_event_read', ['map', 'anything'], 'integer', { types: TRACING, mapTypes: [4] }),
+  P('perf_event_read_value', ['map', 'anything', 'uninit', 'size'], 'integer', { types: TRACING, mapTypes: [4] }),
+  P('perf_prog_read_value', ['ctx', 'uninit', 'size'], 'integer', { types: ['perf_event'] }),
 ];
 
 const BY_ID = new Map<number, Proto[]>();
