@@ -68,7 +68,7 @@ function kernelSide(p: Program, opts: CheckOptions): { side: Side; log?: string 
         verdict: r.ok ? 'accept' : r.log.trim() ? 'reject' : 'not run',
         processed: m ? Number(m[1]) : r.verifiedInsns, states: m ? Number(m[2]) : undefined, peakStates: m ? Number(m[3]) : undefined,
         us: t ? Number(t[1]) : undefined, errno: r.ok ? undefined : r.errno,
-        why: r.ok ? undefined : why || `${r.errno} without a verifier log: the kernel refused the load attributes${r.errno === 'EPERM' && p.type === 'tracing' ? ' (no fentry/fexit trampolines on this kernel?)' : ''}`,
+        why: r.ok ? undefined : why || `${r.errno} without a verifier log: the kernel refused the load attributes${r.errno === 'EPERM' && p.type === 'tracing' ? ' (this kernel refuses fentry/fexit; libbpf fails the same way)' : ''}`,
       },
       log: r.log,
     };
