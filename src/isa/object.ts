@@ -55,7 +55,7 @@ export interface BpfObject {
   coreRelos(section: string): number;
   /** What an entry point's section says (type, attach needs), without linking. */
   kindOf(entry: FuncSym): EntryKind;
-  /** Link one entry point (by function or section name; default the first) into a Program. */
+  /** Link one entry point (by function or section name; default the first of known type) into a Program. */
   link(name?: string, opts?: LinkOptions): Program;
   /** Relocation symbol names by section and slot, for listings. */
   relocAt(section: string, slot: number): string | undefined;
@@ -126,7 +126,8 @@ export function readObject(bytes: Uint8Array, opts: ReadOptions = {}): BpfObject
     relocAt: (section, slot) => relocIndex.get(section)?.get(slot)?.sym.name,
     relocSymAt: (section, slot) => relocIndex.get(section)?.get(slot)?.sym,
     link: (name, lo = {}) => {
-      const entry = name === undefined ? programs[0] : programs.find((p) => p.name === name) ?? programs.find((p) => p.section === name);
+      // default: the first program whose type is known (a `2/1` section sorts first but says nothing)
+      const entry = name === undefined ? programs.find((p) => lo.type || kindOf(p).type) ?? programs[0] : programs.find((p) => p.name === name) ?? programs.find((p) => p.section === name);
       if (!entry) {
         const have = programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
         throw new ElfError(name === undefined ? 'object has no programs' : `no program or section named '${name}' (programs: ${have})`);
