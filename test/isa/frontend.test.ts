@@ -37,6 +37,15 @@ t('legacy maps of 28-byte definitions: inner template by index', () => {
   assert.equal([p.insns[0].src, p.insns[0].imm], [PSEUDO.MAP_IDX, obj.maps.indexOf(outer)]);
 });
 
+t('iproute2: 36-byte bpf_elf_map with inner_id, classifier section, tail-call section typed by the others', () => {
+  const obj = read('iproute2.o');
+  const outer = obj.maps.find((m) => m.name === 'jmp_map')!;
+  assert.is(outer.type, MAP_TYPE.hash_of_maps);
+  assert.equal([outer.inner?.name, outer.inner?.keySize, outer.inner?.valueSize], ['tmpl', 8, 16]);
+  assert.is(obj.link('cls_main').type, 'sched_cls');
+  assert.equal([obj.link('cls_tail').type, obj.kindOf(obj.programs.find((p) => p.name === 'cls_tail')!).inferred], ['sched_cls', true]);
+});
+
 t('lddw of a function becomes BPF_PSEUDO_FUNC to the appended callback; .kconfig a read-only map', () => {
   const p = read('callback.o', ext).link('loop_prog');
   const cb = p.funcs.find((f) => f.name === 'add_one')!;
