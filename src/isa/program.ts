@@ -24,7 +24,7 @@ export const PROG_TYPES = Object.keys(PROG_TYPE_ID) as ProgType[];
 /** Program types whose context and helpers the verifier model and the interpreter know. */
 export const MODELLED_TYPES: ReadonlySet<ProgType> = new Set<ProgType>([
   'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb',
-  'cgroup_sock', 'raw_tracepoint', 'lwt_in', 'sk_skb', 'syscall',
+  'cgroup_sock', 'raw_tracepoint', 'lwt_in', 'sk_skb', 'syscall', 'sock_ops',
 ]);
 
 /** enum bpf_map_type values we know by name. */

@@ -110,6 +110,7 @@ function perfEventAccess(off: number, size: number, write: boolean): CtxResult {
 export function ctxAccess(type: ProgType, off: number, size: number, write: boolean, attach?: number): CtxResult {
   switch (type) {
     case 'cgroup_sock': return sockAccess(off, size, write, attach) ? 'scalar' : false;
+    case 'sock_ops': return sockOpsAccess(off, size, write);
     case 'xdp': return xdpAccess(off, size, write);
     case 'socket_filter': return socketFilterAccess(off, size, write);
     case 'sched_cls': case 'sched_act': return tcAccess(off, size, write);
@@ -139,6 +140,7 @@ export function retRange(type: ProgType): [bigint, bigint] | undefined {
   switch (type) {
     case 'cgroup_skb': return [0n, 1n];
     case 'cgroup_sock': return [0n, 1n];
+    case 'sock_ops': return [0n, 1n];
     default: return undefined;
   }
 }
@@ -165,4 +167,21 @@ function sockAccess(off: number, size: number, write: boolean, attach: number | 
   if (inField(off, SOCK.src_ip6, 16)) return attach === INET6_POST_BIND && !write;
   if (inField(off, SOCK.src_port, 4)) return (attach === INET4_POST_BIND || attach === INET6_POST_BIND) && !write;
   return !write;
+}
+
+// struct bpf_sock_ops (uapi/linux/bpf.h), the context of sock_ops programs.
+const SOCK_OPS = { reply: 4, sk_txhash: 164, bytes_received: 168, bytes_acked: 176, sk: 184, skb_data: 192, skb_data_end: 200, skb_tcp_flags: 212, skb_hwtstamp: 216, size: 224 } as const;
+
+/** sock_ops_is_valid_access. `sk` (PTR_TO_SOCKET_OR_NULL) is not modelled: refused. */
+function sockOpsAccess(off: number, size: number, write: boolean): CtxResult {
+  if (off < 0 || off >= SOCK_OPS.size || off % size !== 0) return false;
+  if (write) return (off === SOCK_OPS.reply || off === SOCK_OPS.sk_txhash) && size === 4 ? 'scalar' : false;
+  if (off >= SOCK_OPS.bytes_received && off < SOCK_OPS.sk) return size === 8 ? 'scalar' : false;
+  // the 8-byte fields are whole: their upper halves are refused too
+  if (inField(off, SOCK_OPS.sk, 8)) return false;
+  if (inField(off, SOCK_OPS.skb_data, 8)) return size === 8 ? 'pkt' : false;
+  if (inField(off, SOCK_OPS.skb_data_end, 8)) return size === 8 ? 'pkt_end' : false;
+  if (off === SOCK_OPS.skb_tcp_flags) return narrowOk(off, size, 4) ? 'scalar' : false;
+  if (inField(off, SOCK_OPS.skb_hwtstamp, 8)) return size === 8 ? 'scalar' : false;
+  return size === 4 ? 'scalar' : false;
 }
