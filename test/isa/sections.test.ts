@@ -1,6 +1,7 @@
 // libbpf's SEC() conventions: program type, expected_attach_type, sleepable, attach target,
 // and the older prefix rule, on the section names found in shipped objects.
 import { suite } from 'uvu';
+import fc from 'fast-check';
 import * as assert from 'uvu/assert';
 import { ATTACH, isTailCallSection, sectionDef } from '../../src/isa/sections.ts';
 import { PROG_TYPE_ID, progTypeOfSection } from '../../src/isa/program.ts';
@@ -64,6 +65,19 @@ t('enum bpf_prog_type values', () => {
   assert.is(PROG_TYPE_ID.lsm, 29);
   assert.is(PROG_TYPE_ID.netfilter, 32);
   assert.is(PROG_TYPE_ID.sock_ops, 13);
+});
+
+t('property: a leading ? changes nothing; any name gets a type or none, never a throw', () => {
+  const names = fc.oneof(
+    fc.string(),
+    fc.tuple(fc.constantFrom('kprobe', 'tp_btf', 'fentry', 'lsm', 'tc', 'xdp', 'cgroup/connect4', 'socket', 'uprobe.s', 'iter'), fc.constantFrom('', '/', '/x', '1', '.s/y', '-a')).map(([a, b]) => a + b),
+  );
+  fc.assert(fc.property(names, (n) => {
+    const d = sectionDef(n);
+    assert.equal(sectionDef(`?${n}`), n.startsWith('?') ? sectionDef(`?${n}`) : d);
+    if (d && !d.legacy) assert.ok(n === '' || !isTailCallSection(n));
+    if (d?.attachTo) assert.ok(d.attachTo.name.length > 0 || n.endsWith('/'));
+  }), { numRuns: 2000 });
 });
 
 t.run();
