@@ -10,15 +10,17 @@ import { toReport, verdictLine } from '../verifier/report.ts';
 export const check: Command = {
   name: 'check',
   summary: 'check a program with the verifier model (Linux 6.18, root)',
-  usage: `usage: bpfsynth check FILE [--section S] [--type T] [--btf FILE] [--states] [--json] [--unprivileged]
+  usage: `usage: bpfsynth check FILE… [--section S] [--type T] [--btf FILE] [--states] [--json] [--unprivileged]
 
 Runs the model of the kernel's verifier on one program of FILE (a BPF object, assembly .s,
 or hex / raw bytecode as for 'disasm') and says whether the kernel would accept it. Exit
 status 0 when safe, 1 when not; the reason is printed as 'FILE: insn N: <message>' with the
-kernel's wording.
+kernel's wording. With several files, one verdict each (a JSON array with --json); exit 1
+when any is not safe.
 
   --section S      program (name or section) to link from an object
-  --type T         program type for bare instructions (default xdp)
+  --type T         program type: for bare instructions (default xdp), or instead of the
+                   section's (applied before linking)
   --btf FILE       target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux)
   --states         print the per-instruction states like the kernel's log_level 2
   --json           machine-readable verdict
@@ -29,9 +31,8 @@ kernel's wording.
     section: { type: 'string' }, type: { type: 'string' }, states: { type: 'boolean' }, json: { type: 'boolean' },
     unprivileged: { type: 'boolean' }, btf: { type: 'string' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, flavor: { type: 'string' },
   },
-  positionals: [1, 1],
+  positionals: [1, Infinity],
   async run(args) {
-    const path = args.positionals[0];
     const flavor = str(args, 'flavor');
     if (flavor !== undefined) {
       try {
@@ -41,15 +42,21 @@ kernel's wording.
       }
     } else (await import('../kernel/flavor.ts')).useRunningKernelFlavor();
     const kind = flag(args, 'raw') ? 'raw' : flag(args, 'hex') ? 'hex' : 'auto';
-    const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type: progTypeArg(str(args, 'type')), btf: str(args, 'btf') });
+    const type = progTypeArg(str(args, 'type'));
     const states = flag(args, 'states');
-    const v = verify(program, { states, privileged: !flag(args, 'unprivileged') });
-    if (flag(args, 'json')) {
-      console.log(JSON.stringify({ file: where, program: program.name, type: program.type, ...toReport(v), ...(states ? { log: v.log } : {}) }, null, 2));
-    } else {
-      if (states && v.log) console.log(v.log.join('\n'));
-      console.log(verdictLine(where, v));
+    const reports: unknown[] = [];
+    let allSafe = true;
+    for (const path of args.positionals) {
+      const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type, btf: str(args, 'btf') });
+      const v = verify(program, { states, privileged: !flag(args, 'unprivileged') });
+      allSafe &&= v.ok;
+      if (flag(args, 'json')) reports.push({ file: where, program: program.name, type: program.type, ...toReport(v), ...(states ? { log: v.log } : {}) });
+      else {
+        if (states && v.log) console.log(v.log.join('\n'));
+        console.log(verdictLine(where, v));
+      }
     }
-    return v.ok ? 0 : 1;
+    if (flag(args, 'json')) console.log(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+    return allSafe ? 0 : 1;
   },
 };

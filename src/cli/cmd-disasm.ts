@@ -1,7 +1,7 @@
 import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { disasm, formatLine, type Syntax } from '../isa/disasm.ts';
-import { readObject } from '../isa/object.ts';
+import { readBpfObject, progTypeArg } from './source.ts';
 import { decodeBytes } from '../isa/insn.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { isElf, parseHex, readInput } from './io.ts';
@@ -10,7 +10,7 @@ import type { Insn } from '../isa/insn.ts';
 export const disasmCmd: Command = {
   name: 'disasm',
   summary: 'disassemble a BPF object, raw bytecode or hex',
-  usage: `usage: bpfsynth disasm [FILE] [--section S] [--raw | --hex] [--syntax llvm|kernel] [--linked] [--json]
+  usage: `usage: bpfsynth disasm [FILE] [--section S] [--raw | --hex] [--syntax llvm|kernel] [--linked [--type T]] [--json]
 
 FILE is a BPF object (.o), raw bytecode (with --raw) or hex text (with --hex; the default
 when reading stdin, i.e. no FILE or '-'). Objects print like 'llvm-objdump -d --mcpu=v4',
@@ -18,12 +18,13 @@ section by section; --linked prints one program as it will be loaded (subprogram
 map references resolved) instead.
 
   --section S      only this section (objects) / program to link (--linked)
+  --type T         with --linked: program type instead of the section's
   --syntax SYN     llvm (default) or kernel (the verifier log's: '(61) r0 = *(u32 *)(r1 +4)')
   --no-bytes       leave out the raw bytes
   --json           one JSON object per instruction`,
   options: {
     section: { type: 'string' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, syntax: { type: 'string' },
-    linked: { type: 'boolean' }, json: { type: 'boolean' }, 'no-bytes': { type: 'boolean' },
+    linked: { type: 'boolean' }, type: { type: 'string' }, json: { type: 'boolean' }, 'no-bytes': { type: 'boolean' },
   },
   positionals: [0, 1],
   run(args) {
@@ -38,9 +39,9 @@ map references resolved) instead.
       bytes = readInput(path);
       const section = str(args, 'section');
       if (!flag(args, 'raw') && !flag(args, 'hex') && isElf(bytes)) {
-        const obj = readObject(bytes);
+        const obj = readBpfObject(bytes);
         if (flag(args, 'linked')) {
-          const p = obj.link(section);
+          const p = obj.link(section, { type: progTypeArg(str(args, 'type')) });
           const names = new Map(p.funcs.map((f) => [f.start, f.name]));
           blocks.push({ title: `${p.name} (${p.section}, ${p.type}) linked`, insns: [...p.insns], label: (pc) => names.get(pc) });
         } else {

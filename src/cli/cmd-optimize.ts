@@ -3,7 +3,7 @@ import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { readInput, writeAtomic } from './io.ts';
-import { readObject } from '../isa/object.ts';
+import { readBpfObject, progTypeArg } from './source.ts';
 import { optimize, KernelOracle } from '../search/optimize.ts';
 import { perf } from '../search/cost.ts';
 import { writeOptimized, sharedFuncs } from '../search/output.ts';
@@ -24,7 +24,7 @@ function duration(s: string | undefined): number {
 export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
-  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--chains N]
+  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--btf FILE] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
@@ -39,6 +39,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
 
   -o, --output OUT    where to write the object (required)
   --section S         program or section (default: the first program)
+  --type T            program type instead of the section's (applied before linking)
   --budget T          search time (default 60s; 500ms, 10s, 2m)
   --seed N            random seed (default 1): chain i uses seed + i
   --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
@@ -49,7 +50,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
                       left alone, and must also prove the result with the relocated values
                       moved; the output keeps the compile-time values and the relocations
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, btf: { type: 'string' }, json: { type: 'boolean' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -73,15 +74,15 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     let program;
     try {
       bytes = readInput(path);
-      obj = readObject(bytes);
-      program = relocateForTarget(obj, obj.link(str(args, 'section')), str(args, 'btf'));
+      obj = readBpfObject(bytes);
+      program = relocateForTarget(obj, obj.link(str(args, 'section'), { type: progTypeArg(str(args, 'type')) }), str(args, 'btf'));
     } catch (e) {
       throw located(path, e);
     }
     // read a written object back as the loader will see it (CO-RE applied for the same target)
     const reread = (b: Uint8Array): typeof program => {
-      const o = readObject(b);
-      return relocateForTarget(o, o.link(program.name), str(args, 'btf'));
+      const o = readBpfObject(b);
+      return relocateForTarget(o, o.link(program.name, { type: program.type }), str(args, 'btf'));
     };
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {

@@ -17,7 +17,8 @@ const RUN_OPTIONS = {
 
 const RUN_HELP = `  FILE             a BPF object (.o), assembly (.s) or hex bytecode ('-' for stdin)
   --section S      program or section to run (objects with several)
-  --type T         program type for bare bytecode (default xdp)
+  --type T         program type: for bare bytecode (default xdp), or instead of the
+                   section's (applied before linking)
   --btf FILE       target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux)
   --packet HEX     packet bytes (default: 64 zero bytes for packet program types)
   --packet-file F  packet bytes from a file

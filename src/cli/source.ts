@@ -3,7 +3,8 @@
 import { readObject, type BpfObject } from '../isa/object.ts';
 import { decodeBytes } from '../isa/insn.ts';
 import { assemble } from '../isa/asm.ts';
-import { bareProgram, type Program, type ProgType } from '../isa/program.ts';
+import { PROG_TYPES, bareProgram, type Program, type ProgType } from '../isa/program.ts';
+import { runningKernelExterns } from '../kernel/externs.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { relocateForTarget } from '../isa/core.ts';
 import { isElf, parseHex, readInput } from './io.ts';
@@ -15,8 +16,6 @@ export interface Loaded {
   object?: BpfObject;
   program: Program;
 }
-
-const PROG_TYPES: ProgType[] = ['socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'raw_tracepoint', 'lwt_in', 'sk_skb', 'syscall'];
 
 export function progTypeArg(v: string | undefined): ProgType | undefined {
   if (v === undefined) return undefined;
@@ -39,10 +38,11 @@ export function loadSource(path: string, opts: { kind?: SourceKind; section?: st
     if (kind === 'hex') return { where, program: bareProgram(decodeBytes(parseHex(text(bytes), where)), opts.type) };
     if (kind === 'asm') return { where, program: bareProgram(assemble(text(bytes)).insns, opts.type) };
     if (isElf(bytes)) {
-      const object = readObject(bytes);
+      const object = readBpfObject(bytes);
+      // --type decides before linking: a section whose name says nothing still links.
       // CO-RE: relocated for the target (--btf FILE, else the running kernel) before anything runs it
-      const program = relocateForTarget(object, object.link(opts.section), opts.btf);
-      return { where, object, program: opts.type ? { ...program, type: opts.type } : program };
+      const program = relocateForTarget(object, object.link(opts.section, { type: opts.type }), opts.btf);
+      return { where, object, program };
     }
     if (/\.(s|asm|S)$/.test(path)) return { where, program: bareProgram(assemble(text(bytes)).insns, opts.type) };
     if (path === '-' || /^[\s0-9a-fA-Fx]*$/.test(text(bytes.subarray(0, 4096)))) {
@@ -53,5 +53,8 @@ export function loadSource(path: string, opts: { kind?: SourceKind; section?: st
     throw located(where, e);
   }
 }
+
+/** An object with its externs resolved against the running kernel (Kconfig, BTF, kallsyms). */
+export const readBpfObject = (bytes: Uint8Array): BpfObject => readObject(bytes, { externs: runningKernelExterns });
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);

@@ -180,5 +180,7 @@ export function relocateForTarget(obj: BpfObject, program: Program, btfPath?: st
   if (btfPath === undefined && !existsSync(path)) {
     throw new CoreError(`program ${program.name} has ${relos.length} CO-RE relocations and ${VMLINUX_BTF} is not readable: give the target's BTF with --btf FILE`);
   }
-  return applyCore(program, relos, obj.btf!, readTargetBtf(path), path);
+  const applied = applyCore(program, relos, obj.btf!, readTargetBtf(path), path);
+  // the linker's note says the relocations were left unapplied: no longer true
+  return { ...applied, notes: applied.notes?.filter((n) => !n.includes('CO-RE relocation')) };
 }

@@ -1,11 +1,14 @@
-// A clang-built BPF object: its program sections, maps, license and BTF, and the linking that
-// turns one entry function into a self-contained Program (as libbpf does before loading):
-// subprograms from .text appended, calls re-targeted, map references made MAP_IDX(_VALUE).
-import { ElfError, EM_BPF, R_BPF, SHT, STT, parseElf, type ElfFile, type Section, type Symbol } from './elf.ts';
-import { btfMaps, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf.ts';
+// A clang-built BPF object: its program sections, maps, license and BTF. Programs are found as
+// libbpf finds them (FUNC symbols) and as older loaders did (NOTYPE symbols from old clang, or
+// a whole section without symbols). Linking one entry point into a Program is in link.ts.
+import { ElfError, EM_BPF, SHT, STT, parseElf, type ElfFile, type Section, type Symbol } from './elf.ts';
+import { parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf.ts';
 import { decodeBytes, type Insn } from './insn.ts';
-import { LDDW_CODE, PSEUDO } from './opcodes.ts';
-import { MAP_TYPE, progTypeOfSection, type MapDef, type Program, type ProgType } from './program.ts';
+import { type MapDef, type Program, type ProgType } from './program.ts';
+import { isTailCallSection, sectionDef, type SectionDef } from './sections.ts';
+import { readMaps } from './maps-read.ts';
+import { NO_EXTERNS, type ExternResolver } from './externs.ts';
+import { linkProgram, type RelocIndex } from './link.ts';
 
 const SHF_EXECINSTR = 4n;
 const MACHINE_NAMES: Record<number, string> = { 3: 'x86 (i386)', 62: 'x86-64', 40: 'ARM', 183: 'AArch64', 243: 'RISC-V', 8: 'MIPS', 21: 'PowerPC64' };
@@ -21,14 +24,20 @@ export interface FuncSym {
   global: boolean;
 }
 
-/** Where a map lives in the object, so relocations can find it. */
-interface MapSlot {
-  def: MapDef;
-  section: number;
-  /** Byte offset of the definition in its section (BTF/legacy maps) or 0 (global data). */
-  offset: number;
-  /** Global-data maps are referenced by section symbol + offset. */
-  global: boolean;
+/** What the section name says about an entry point, or why it says nothing. */
+export interface EntryKind {
+  /** Program type, when the section name (or the object's other programs) tell it. */
+  readonly type?: ProgType;
+  readonly def?: SectionDef;
+  /** Why no type could be told (give one with --type). */
+  readonly reason?: string;
+  /** The type was inferred from the object's other programs (numbered tail-call section). */
+  readonly inferred?: boolean;
+}
+
+export interface LinkOptions {
+  /** Program type to use instead of the section's (`--type`), applied before linking. */
+  readonly type?: ProgType;
 }
 
 export interface BpfObject {
@@ -38,19 +47,28 @@ export interface BpfObject {
   /** Executable sections by name, with their raw (unlinked) instruction slots. */
   readonly code: ReadonlyMap<string, { section: Section; insns: Insn[] }>;
   readonly funcs: readonly FuncSym[];
-  /** Entry points: global functions in non-.text executable sections. */
+  /** Entry points: functions in executable sections other than .text. */
   readonly programs: readonly FuncSym[];
   readonly btf?: Btf;
   readonly btfExt?: BtfExt;
-  /** Link one entry point into a Program. */
-  link(name?: string): Program;
+  /** CO-RE relocation records per section (.BTF.ext core_relo), 0 when none. */
+  coreRelos(section: string): number;
+  /** What an entry point's section says (type, attach needs), without linking. */
+  kindOf(entry: FuncSym): EntryKind;
+  /** Link one entry point (by function or section name; default the first of known type) into a Program. */
+  link(name?: string, opts?: LinkOptions): Program;
   /** Relocation symbol names by section and slot, for listings. */
   relocAt(section: string, slot: number): string | undefined;
   /** The symbol a relocation at (section, slot) refers to. */
   relocSymAt(section: string, slot: number): Symbol | undefined;
 }
 
-export function readObject(bytes: Uint8Array): BpfObject {
+export interface ReadOptions {
+  /** Values of .kconfig/.ksyms externs (default: none known; weak externs read as 0). */
+  readonly externs?: ExternResolver;
+}
+
+export function readObject(bytes: Uint8Array, opts: ReadOptions = {}): BpfObject {
   const file = parseElf(bytes);
   if (file.machine !== EM_BPF) {
     const m = MACHINE_NAMES[file.machine] ?? `machine ${file.machine}`;
@@ -64,6 +82,7 @@ export function readObject(bytes: Uint8Array): BpfObject {
   const btf = btfSec ? parseBtf(btfSec.data) : undefined;
   const extSec = byName('.BTF.ext');
   const btfExt = extSec && btfSec ? parseBtfExt(extSec.data, btfSec.data) : undefined;
+  const coreCounts = extSec && btfSec ? coreReloCounts(extSec.data, btfSec.data) : new Map<string, number>();
 
   const mapSlots = readMaps(file, btf);
   const code = new Map<string, { section: Section; insns: Insn[] }>();
@@ -72,20 +91,10 @@ export function readObject(bytes: Uint8Array): BpfObject {
     if (s.size % 8) throw new ElfError(`section ${s.name}: size ${s.size} is not a multiple of 8 (truncated instruction)`);
     code.set(s.name, { section: s, insns: decodeBytes(s.data) });
   }
-  const funcs: FuncSym[] = [];
-  for (const sym of file.symbols) {
-    if (sym.type !== STT.FUNC || sym.shndx === 0 || sym.shndx >= file.sections.length) continue;
-    const sec = file.sections[sym.shndx];
-    if (!code.has(sec.name)) continue;
-    if (sym.value % 8 || sym.size % 8 || sym.value + sym.size > sec.size) {
-      throw new ElfError(`function ${sym.name} in ${sec.name}: bounds ${sym.value}+${sym.size} are not whole instructions inside the section (${sec.size} bytes)`);
-    }
-    funcs.push({ name: sym.name, section: sec.name, start: sym.value / 8, length: sym.size / 8, global: sym.bind !== 0 });
-  }
-  funcs.sort((a, b) => (a.section === b.section ? a.start - b.start : a.section < b.section ? -1 : 1));
+  const funcs = findFuncs(file, code);
   const programs = funcs.filter((f) => f.section !== '.text');
 
-  const relocIndex = new Map<string, Map<number, { sym: Symbol; type: number }>>();
+  const relocIndex: RelocIndex = new Map();
   for (const [secIdx, list] of file.relocs) {
     const sec = file.sections[secIdx];
     if (!code.has(sec.name)) continue;
@@ -97,125 +106,94 @@ export function readObject(bytes: Uint8Array): BpfObject {
     relocIndex.set(sec.name, m);
   }
 
+  const kindOf = (entry: FuncSym): EntryKind => {
+    const def = sectionDef(entry.section);
+    if (def) return { type: def.type, def };
+    if (isTailCallSection(entry.section)) {
+      // iproute2/Cilium tail-call sections hold programs of the type the loader was told;
+      // when the object's named sections agree on one type, that is the type.
+      const types = new Set(programs.map((p) => sectionDef(p.section)?.type).filter((t) => t !== undefined));
+      if (types.size === 1) return { type: [...types][0], inferred: true };
+      return { reason: `numbered tail-call section '${entry.section}' does not say its type (give --type)` };
+    }
+    return { reason: `section '${entry.section}' does not name a program type libbpf knows (give --type)` };
+  };
+
   const obj: BpfObject = {
     file, license, maps: mapSlots.map((m) => m.def), code, funcs, programs, btf, btfExt,
+    coreRelos: (section) => coreCounts.get(section) ?? 0,
+    kindOf,
     relocAt: (section, slot) => relocIndex.get(section)?.get(slot)?.sym.name,
     relocSymAt: (section, slot) => relocIndex.get(section)?.get(slot)?.sym,
-    link: (name) => link(obj, name, mapSlots, relocIndex),
+    link: (name, lo = {}) => {
+      // default: the first program whose type is known (a `2/1` section sorts first but says nothing)
+      const entry = name === undefined ? programs.find((p) => lo.type || kindOf(p).type) ?? programs[0] : programs.find((p) => p.name === name) ?? programs.find((p) => p.section === name);
+      if (!entry) {
+        const have = programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
+        throw new ElfError(name === undefined ? 'object has no programs' : `no program or section named '${name}' (programs: ${have})`);
+      }
+      const kind = kindOf(entry);
+      const type = lo.type ?? kind.type;
+      if (!type) throw new ElfError(kind.reason!);
+      return linkProgram({ obj, entry, type, def: kind.def, maps: mapSlots, relocs: relocIndex, externs: opts.externs ?? NO_EXTERNS });
+    },
   };
   return obj;
 }
 
-function readMaps(file: ElfFile, btf: Btf | undefined): MapSlot[] {
-  const out: MapSlot[] = [];
-  const mapsSec = file.sections.find((s) => s.name === '.maps');
-  if (mapsSec) {
-    if (!btf) throw new ElfError('object has a .maps section but no .BTF to describe it');
-    for (const d of btfMaps(btf)) {
-      // clang leaves DATASEC offsets at 0 in objects (libbpf fills them in): use the symbol's.
-      const sym = file.symbols.find((s) => s.shndx === mapsSec.index && s.name === d.name);
-      if (!sym) throw new ElfError(`map ${d.name} is described in .BTF but has no symbol in .maps`);
-      out.push({ def: { name: d.name, type: d.type, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, flags: d.flags }, section: mapsSec.index, offset: sym.value, global: false });
+/**
+ * Functions per executable section: FUNC symbols; where a section has none, the NOTYPE symbols
+ * old clang emitted for programs (global ones, else named non-label local ones), each running
+ * to the next; a section with no symbol at all is one function named after it.
+ */
+function findFuncs(file: ElfFile, code: ReadonlyMap<string, { section: Section }>): FuncSym[] {
+  const funcs: FuncSym[] = [];
+  for (const [name, { section: sec }] of code) {
+    const inSec = file.symbols.filter((s) => s.shndx === sec.index && s.name !== '');
+    let syms = inSec.filter((s) => s.type === STT.FUNC);
+    let sized = true;
+    if (!syms.length) {
+      const notype = inSec.filter((s) => s.type === STT.NOTYPE && !/^(\.L|LBB)/.test(s.name));
+      const global = notype.filter((s) => s.bind !== 0);
+      syms = global.length ? global : notype;
+      sized = false;
+    }
+    const starts = [...new Set(syms.map((s) => s.value))].sort((a, b) => a - b);
+    if (!syms.length) {
+      if (name !== '.text') funcs.push({ name, section: name, start: 0, length: sec.size / 8, global: true });
+      continue;
+    }
+    for (const sym of syms) {
+      const size = sized && sym.size ? sym.size : (starts.find((v) => v > sym.value) ?? sec.size) - sym.value;
+      if (sym.value % 8 || size % 8 || sym.value + size > sec.size) {
+        throw new ElfError(`function ${sym.name} in ${name}: bounds ${sym.value}+${size} are not whole instructions inside the section (${sec.size} bytes)`);
+      }
+      if (funcs.some((f) => f.section === name && f.start === sym.value / 8)) continue; // aliases
+      funcs.push({ name: sym.name, section: name, start: sym.value / 8, length: size / 8, global: sym.bind !== 0 });
     }
   }
-  const legacy = file.sections.find((s) => s.name === 'maps');
-  if (legacy) {
-    const syms = file.symbols.filter((s) => s.shndx === legacy.index && s.type !== STT.SECTION);
-    const dv = new DataView(legacy.data.buffer, legacy.data.byteOffset, legacy.data.byteLength);
-    for (const s of syms) {
-      if (s.value + 20 > legacy.size) throw new ElfError(`legacy map ${s.name}: definition at ${s.value} runs past the maps section`);
-      const u = (k: number): number => dv.getUint32(s.value + 4 * k, true);
-      out.push({ def: { name: s.name, type: u(0), keySize: u(1), valueSize: u(2), maxEntries: u(3), flags: u(4) }, section: legacy.index, offset: s.value, global: false });
-    }
-  }
-  for (const s of file.sections) {
-    if (!/^\.(rodata|data|bss)(\..*)?$/.test(s.name) || s.size === 0 || s.flags & SHF_EXECINSTR) continue;
-    if (s.type !== SHT.PROGBITS && s.type !== SHT.NOBITS) continue;
-    const readonly = s.name.startsWith('.rodata');
-    out.push({
-      def: {
-        name: s.name, type: MAP_TYPE.array, keySize: 4, valueSize: s.size, maxEntries: 1,
-        flags: readonly ? 0x80 /* BPF_F_RDONLY_PROG */ : 0,
-        initial: s.type === SHT.NOBITS ? new Uint8Array(s.size) : s.data.slice(), readonly,
-      },
-      section: s.index, offset: 0, global: true,
-    });
+  funcs.sort((a, b) => (a.section === b.section ? a.start - b.start : a.section < b.section ? -1 : 1));
+  return funcs;
+}
+
+/** Number of CO-RE relocation records per section in .BTF.ext (header fields core_relo_off/len). */
+function coreReloCounts(ext: Uint8Array, btfData: Uint8Array): Map<string, number> {
+  const out = new Map<string, number>();
+  const dv = new DataView(ext.buffer, ext.byteOffset, ext.byteLength);
+  const hdrLen = dv.getUint32(4, true);
+  if (hdrLen < 32 || ext.length < 32) return out;
+  const off = dv.getUint32(24, true), len = dv.getUint32(28, true);
+  if (!len) return out;
+  const bdv = new DataView(btfData.buffer, btfData.byteOffset, btfData.byteLength);
+  const strs = btfData.subarray(bdv.getUint32(4, true) + bdv.getUint32(16, true));
+  const start = hdrLen + off;
+  if (start + len > ext.length) throw new ElfError(`.BTF.ext core_relo (${start}+${len}) outside the ${ext.length} bytes`);
+  const recSize = dv.getUint32(start, true);
+  for (let p = start + 4; p + 8 <= start + len;) {
+    const nameOff = dv.getUint32(p, true), n = dv.getUint32(p + 4, true);
+    const end = strs.indexOf(0, nameOff);
+    out.set(new TextDecoder().decode(strs.subarray(nameOff, end < 0 ? undefined : end)), n);
+    p += 8 + n * recSize;
   }
   return out;
-}
-
-function link(
-  obj: BpfObject,
-  name: string | undefined,
-  maps: MapSlot[],
-  relocs: Map<string, Map<number, { sym: Symbol; type: number }>>,
-): Program {
-  const entry = name === undefined ? obj.programs[0] : obj.programs.find((p) => p.name === name || p.section === name);
-  if (!entry) {
-    const have = obj.programs.map((p) => `${p.name} (${p.section})`).join(', ') || 'none';
-    throw new ElfError(name === undefined ? 'object has no programs' : `no program or section named '${name}' (programs: ${have})`);
-  }
-  const type: ProgType | undefined = progTypeOfSection(entry.section);
-  if (!type) throw new ElfError(`section '${entry.section}': cannot tell the program type from its name`);
-
-  const out: Insn[] = [];
-  const placed = new Map<FuncSym, number>();
-  const queue: FuncSym[] = [];
-  const place = (f: FuncSym): number => {
-    let at = placed.get(f);
-    if (at === undefined) {
-      at = out.length;
-      placed.set(f, at);
-      out.push(...obj.code.get(f.section)!.insns.slice(f.start, f.start + f.length));
-      queue.push(f);
-    }
-    return at;
-  };
-  const funcAt = (section: string, slot: number): FuncSym => {
-    const f = obj.funcs.find((g) => g.section === section && slot >= g.start && slot < g.start + g.length);
-    if (!f) throw new ElfError(`call into ${section} slot ${slot}, which is not inside any function`);
-    return f;
-  };
-  place(entry);
-  while (queue.length) {
-    const f = queue.shift()!;
-    const base = placed.get(f)!;
-    const rel = relocs.get(f.section);
-    for (let i = 0; i < f.length; i++) {
-      const pc = base + i;
-      const x = out[pc];
-      const r = rel?.get(f.start + i);
-      if (x.code === 0x85 && x.src === PSEUDO.MAP_FD /* src 1: local call */) {
-        let tSec = f.section;
-        let tSlot = f.start + i + x.imm + 1;
-        if (r) {
-          const sec = obj.file.sections[r.sym.shndx];
-          if (!sec) throw new ElfError(`${f.section} slot ${f.start + i}: call relocation against symbol ${r.sym.name} with no section`);
-          tSec = sec.name;
-          tSlot = r.sym.value / 8 + x.imm + 1;
-        }
-        const g = funcAt(tSec, tSlot);
-        const at = place(g);
-        out[pc] = { ...x, imm: at + (tSlot - g.start) - pc - 1 };
-      } else if (r && x.code === LDDW_CODE) {
-        out.splice(pc, 2, ...mapRef(obj, maps, r.sym, x, out[pc + 1], `${f.section} slot ${f.start + i}`));
-      } else if (r && r.type !== R_BPF.NONE) {
-        throw new ElfError(`${f.section} slot ${f.start + i}: relocation against ${r.sym.name} on an instruction that is neither lddw nor call`);
-      }
-    }
-  }
-  const funcs = [...placed].map(([f, start]) => ({ name: f.name, start })).sort((a, b) => a.start - b.start);
-  return { name: entry.name, section: entry.section, type, insns: out, maps: maps.map((m) => m.def), license: obj.license, funcs };
-}
-
-function mapRef(obj: BpfObject, maps: MapSlot[], sym: Symbol, lo: Insn, hi: Insn, where: string): Insn[] {
-  const sec = obj.file.sections[sym.shndx];
-  const idx = maps.findIndex((m) => m.section === sym.shndx && (m.global || m.offset === sym.value));
-  if (!sec || idx < 0) throw new ElfError(`${where}: lddw refers to ${sym.name || sec?.name || `symbol ${sym.index}`}, which is not a map`);
-  if (maps[idx].global) {
-    // global data: value pointer at (symbol value + the addend clang left in imm)
-    const off = sym.value + lo.imm;
-    return [{ ...lo, src: PSEUDO.MAP_IDX_VALUE, imm: idx }, { ...hi, imm: off }];
-  }
-  return [{ ...lo, src: PSEUDO.MAP_IDX, imm: idx }, { ...hi, imm: 0 }];
 }

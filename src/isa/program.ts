@@ -7,17 +7,26 @@
 // the kernel bridge creates the maps and passes their fds.
 import type { Insn } from './insn.ts';
 import type { CoreApplied } from './core.ts';
+import { sectionDef } from './sections.ts';
 
-/** Program types we model; names follow the kernel's enum bpf_prog_type (lower case, no prefix). */
-export type ProgType =
-  | 'socket_filter' | 'kprobe' | 'sched_cls' | 'sched_act' | 'tracepoint' | 'xdp'
-  | 'perf_event' | 'cgroup_skb' | 'cgroup_sock' | 'raw_tracepoint' | 'lwt_in' | 'sk_skb' | 'syscall';
-
-/** enum bpf_prog_type values (include/uapi/linux/bpf.h). */
-export const PROG_TYPE_ID: Record<ProgType, number> = {
+/** enum bpf_prog_type values (include/uapi/linux/bpf.h, 6.18); names are the enum's, lower case, no prefix. */
+export const PROG_TYPE_ID = {
   socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7,
-  cgroup_skb: 8, cgroup_sock: 9, lwt_in: 10, sk_skb: 14, raw_tracepoint: 17, syscall: 31,
-};
+  cgroup_skb: 8, cgroup_sock: 9, lwt_in: 10, lwt_out: 11, lwt_xmit: 12, sock_ops: 13, sk_skb: 14,
+  cgroup_device: 15, sk_msg: 16, raw_tracepoint: 17, cgroup_sock_addr: 18, lwt_seg6local: 19,
+  lirc_mode2: 20, sk_reuseport: 21, flow_dissector: 22, cgroup_sysctl: 23, raw_tracepoint_writable: 24,
+  cgroup_sockopt: 25, tracing: 26, struct_ops: 27, ext: 28, lsm: 29, sk_lookup: 30, syscall: 31, netfilter: 32,
+} as const;
+
+/** Every program type the kernel has (the verifier model covers a subset: see MODELLED_TYPES). */
+export type ProgType = keyof typeof PROG_TYPE_ID;
+export const PROG_TYPES = Object.keys(PROG_TYPE_ID) as ProgType[];
+
+/** Program types whose context and helpers the verifier model and the interpreter know. */
+export const MODELLED_TYPES: ReadonlySet<ProgType> = new Set<ProgType>([
+  'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb',
+  'cgroup_sock', 'raw_tracepoint', 'lwt_in', 'sk_skb', 'syscall', 'sock_ops',
+]);
 
 /** enum bpf_map_type values we know by name. */
 export const MAP_TYPE = {
@@ -45,6 +54,8 @@ export interface MapDef {
   readonly initial?: Uint8Array;
   /** Frozen read-only data (.rodata). */
   readonly readonly?: boolean;
+  /** Map-in-map: the template the inner maps follow (libbpf creates it to make the outer map). */
+  readonly inner?: MapDef;
 }
 
 export interface Program {
@@ -61,23 +72,26 @@ export interface Program {
   readonly funcs: readonly { name: string; start: number }[];
   /** Set when CO-RE relocations were applied to `insns` (src/isa/core.ts): the compile-time code and each outcome. */
   readonly core?: CoreApplied;
+  /** What loading needs beyond the type (from the section name, as libbpf does). */
+  readonly load?: LoadNeeds;
+  /** Things the reader could not carry out (e.g. CO-RE relocations not applied), one line each. */
+  readonly notes?: readonly string[];
 }
 
-/** Program type from an ELF section name, with libbpf's conventions (prefix match). */
+/** Load attributes a section implies (see sections.ts). */
+export interface LoadNeeds {
+  readonly expectedAttachType?: number;
+  readonly sleepable?: boolean;
+  readonly xdpFrags?: boolean;
+  /** vmlinux BTF object to pass as attach_btf_id. */
+  readonly attachTo?: { readonly kind: 'func' | 'typedef'; readonly name: string };
+  /** Why the program cannot be loaded on its own, if it cannot. */
+  readonly unloadable?: string;
+}
+
+/** Program type from an ELF section name, with libbpf's conventions (see sections.ts). */
 export function progTypeOfSection(section: string): ProgType | undefined {
-  const rules: [string, ProgType][] = [
-    ['xdp', 'xdp'], ['tc', 'sched_cls'], ['classifier', 'sched_cls'], ['action', 'sched_act'],
-    ['socket', 'socket_filter'], ['kprobe/', 'kprobe'], ['kretprobe/', 'kprobe'], ['uprobe', 'kprobe'],
-    ['tracepoint/', 'tracepoint'], ['tp/', 'tracepoint'], ['raw_tracepoint/', 'raw_tracepoint'],
-    ['raw_tp/', 'raw_tracepoint'], ['perf_event', 'perf_event'], ['cgroup_skb/', 'cgroup_skb'],
-    ['cgroup/skb', 'cgroup_skb'], ['cgroup/sock', 'cgroup_sock'], ['lwt_in', 'lwt_in'], ['sk_skb', 'sk_skb'],
-    ['syscall', 'syscall'],
-  ];
-  for (const [p, t] of rules) {
-    if (section === p || section.startsWith(p.endsWith('/') ? p : `${p}/`) || section.startsWith(`${p}.`)) return t;
-    if (p.endsWith('/') && section.startsWith(p)) return t;
-  }
-  return undefined;
+  return sectionDef(section)?.type;
 }
 
 /** Each function's slot range [start, end), in slot order. */

@@ -81,6 +81,17 @@ const LIST: Proto[] = [
   P('get_cgroup_classid', ['ctx'], 'integer', { types: NET_TC }),
   P('get_cgroup_classid', [], 'integer'),
   P('get_route_realm', ['ctx'], 'integer', { types: NET_TC }),
+  // helpers met in real-world objects (kernel/trace/bpf_trace.c prototypes); measured on 6.18:
+  // perf_event_read(_value) and current_task_under_cgroup are offered to every modelled type
+  P('get_stack', ['ctx', 'uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
+  P('current_task_under_cgroup', ['map', 'anything'], 'integer', { mapTypes: [8] }),
+  P('perf_event_read', ['map', 'anything'], 'integer', { mapTypes: [4] }),
+  P('perf_event_read_value', ['map', 'anything', 'uninit', 'size'], 'integer', { mapTypes: [4] }),
+  P('perf_prog_read_value', ['ctx', 'uninit', 'size'], 'integer', { types: ['perf_event'] }),
+  // sock_ops (net/core/filter.c: bpf_sock_ops_*_proto)
+  P('setsockopt', ['ctx', 'anything', 'anything', 'mem', 'size'], 'integer', { types: ['sock_ops'] }),
+  P('getsockopt', ['ctx', 'anything', 'anything', 'uninit', 'size'], 'integer', { types: ['sock_ops'] }),
+  P('sock_ops_cb_flags_set', ['ctx', 'anything'], 'integer', { types: ['sock_ops'] }),
 ];
 
 const BY_ID = new Map<number, Proto[]>();

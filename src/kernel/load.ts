@@ -9,8 +9,9 @@
 import { LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
 import { encodeBytes, type Insn } from '../isa/insn.ts';
 import { MAP_TYPE, PROG_TYPE_ID, type MapDef, type Program, type ProgType } from '../isa/program.ts';
-import { KernelMap, possibleCpuCount, specOfDef, u32Key, objName } from './maps.ts';
-import { bpf, closeFd, CMD, errnoName, newAttr, Scratch, type Errno } from './syscall.ts';
+import { KernelMap, possibleCpuCount, specOfDef, u32Key, objName, type MapSpec } from './maps.ts';
+import { vmlinuxTypeId } from './externs.ts';
+import { bpf, closeFd, CMD, errnoName, newAttr, pageSize, Scratch, type Errno } from './syscall.ts';
 
 /** log_level bits: 1 = BPF_LOG_LEVEL1, 2 = BPF_LOG_LEVEL2 (every insn), 4 = BPF_LOG_STATS. */
 export type LogLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
@@ -23,6 +24,8 @@ export interface LoadOptions {
   readonly expectedAttachType?: number;
   /** prog_flags, e.g. BPF_F_STRICT_ALIGNMENT (1), BPF_F_ANY_ALIGNMENT (2), BPF_F_TEST_RND_HI32 (4), BPF_F_SLEEPABLE (16). */
   readonly progFlags?: number;
+  /** attach_btf_id: the vmlinux BTF type a tracing/LSM/iter program attaches to. */
+  readonly attachBtfId?: number;
   /** On rejection at log_level 0, load again at level 1 to get the reason (costs a second load). */
   readonly logOnFailure?: boolean;
   /** Ask BPF_OBJ_GET_INFO_BY_FD for verified_insns / xlated / jited sizes (default true). */
@@ -58,7 +61,7 @@ export interface LoadResult {
 }
 
 /** prog_flags bits (bpf.h). */
-export const PROG_F = { STRICT_ALIGNMENT: 1, ANY_ALIGNMENT: 2, TEST_RND_HI32: 4, TEST_STATE_FREQ: 8, SLEEPABLE: 16 } as const;
+export const PROG_F = { STRICT_ALIGNMENT: 1, ANY_ALIGNMENT: 2, TEST_RND_HI32: 4, TEST_STATE_FREQ: 8, SLEEPABLE: 16, XDP_HAS_FRAGS: 32 } as const;
 
 const insnBuf = new Scratch();
 const licBuf = new Scratch();
@@ -78,8 +81,17 @@ export function createMaps(defs: readonly MapDef[]): { ok: true; maps: KernelMap
     return { ok: false as const, errno, error };
   };
   for (const [i, def] of defs.entries()) {
-    let spec = specOfDef(def);
-    if (def.type === MAP_TYPE.perf_event_array && def.maxEntries === 0) spec = { ...spec, maxEntries: possibleCpuCount() };
+    const spec = runtimeSized(specOfDef(def));
+    if (def.inner) {
+      // libbpf makes the outer map from a throw-away map shaped like the inner ones.
+      const inner = KernelMap.create(runtimeSized(specOfDef(def.inner)));
+      if (!inner.ok) return bail(inner.errno, `map ${i} (${def.name}): inner map template: BPF_MAP_CREATE failed with ${inner.errno}`);
+      const r = KernelMap.create({ ...spec, innerMapFd: inner.value.fd });
+      inner.value.close();
+      if (!r.ok) return bail(r.errno, `map ${i} (${def.name}): BPF_MAP_CREATE failed with ${r.errno}`);
+      maps.push(r.value);
+      continue;
+    }
     const r = KernelMap.create(spec);
     if (!r.ok) return bail(r.errno, `map ${i} (${def.name}): BPF_MAP_CREATE failed with ${r.errno}`);
     maps.push(r.value);
@@ -95,6 +107,19 @@ export function createMaps(defs: readonly MapDef[]): { ok: true; maps: KernelMap
     }
   }
   return { ok: true, maps };
+}
+
+/**
+ * Sizes a tool leaves to its user space (max_entries 0, a stack_trace's value_size 0) given
+ * what the tools set: one entry per possible CPU for perf_event_array (as libbpf), a page for
+ * a ring buffer, 1 entry otherwise, 127 frames (PERF_MAX_STACK_DEPTH) of u64 for a stack map.
+ * The verifier's verdict does not depend on these numbers; creating the map does.
+ */
+function runtimeSized(spec: MapSpec): MapSpec {
+  let { maxEntries, valueSize } = spec;
+  if (maxEntries === 0) maxEntries = spec.type === MAP_TYPE.perf_event_array ? possibleCpuCount() : spec.type === MAP_TYPE.ringbuf ? pageSize() : 1;
+  if (spec.type === MAP_TYPE.stack_trace && valueSize === 0) valueSize = 127 * 8;
+  return maxEntries === spec.maxEntries && valueSize === spec.valueSize ? spec : { ...spec, maxEntries, valueSize };
 }
 
 /** Replace MAP_IDX / MAP_IDX_VALUE lddw with MAP_FD / MAP_VALUE holding the fds. Throws on a bad index. */
@@ -141,8 +166,9 @@ export function loadRaw(type: ProgType | number, code: Uint8Array, license = 'GP
     attr.set(cachedName(opts.name ?? ''), 48); // prog_name[16] at 48..63
     // 64: prog_ifindex
     dv.setUint32(68, opts.expectedAttachType ?? 0, true); // expected_attach_type
+    dv.setUint32(108, opts.attachBtfId ?? 0, true); // attach_btf_id (0 = none; vmlinux when attach_btf_obj_fd is 0)
     // 72 prog_btf_fd, 76 func_info_rec_size, 80 func_info, 88 func_info_cnt, 92 line_info_rec_size,
-    // 96 line_info, 104 line_info_cnt, 108 attach_btf_id, 112 attach_prog_fd, 116 core_relo_cnt,
+    // 96 line_info, 104 line_info_cnt, 112 attach_prog_fd, 116 core_relo_cnt,
     // 120 fd_array, 128 core_relos, 136 core_relo_rec_size: all zero.
     // 140: log_true_size (output), 144: prog_token_fd.
     const r = bpf(CMD.PROG_LOAD, attr);
@@ -230,8 +256,17 @@ export function loadProgram(program: Program, opts: LoadOptions = {}): LoadResul
   const code = encodeBytes(insns);
   const name = program.name;
   // "Syscall programs can only be sleepable": BPF_F_SLEEPABLE is required for that type.
-  const progFlags = (opts.progFlags ?? 0) | (program.type === 'syscall' ? PROG_F.SLEEPABLE : 0);
-  opts = { ...opts, progFlags };
+  const needs = program.load;
+  const progFlags = (opts.progFlags ?? 0) | (program.type === 'syscall' || needs?.sleepable ? PROG_F.SLEEPABLE : 0) | (needs?.xdpFrags ? PROG_F.XDP_HAS_FRAGS : 0);
+  let attachBtfId = opts.attachBtfId;
+  if (attachBtfId === undefined && needs?.attachTo) {
+    attachBtfId = vmlinuxTypeId(needs.attachTo.name, needs.attachTo.kind);
+    if (attachBtfId === undefined) {
+      closeMaps();
+      return failed('ENOENT', '', `attach target ${needs.attachTo.kind} ${needs.attachTo.name} is not in this kernel's BTF`);
+    }
+  }
+  opts = { ...opts, progFlags, attachBtfId, expectedAttachType: opts.expectedAttachType ?? needs?.expectedAttachType };
   const r = loadRaw(program.type, code, program.license, { ...opts, name });
   let log = r.log;
   if (r.fd < 0 && opts.logOnFailure && !(opts.logLevel ?? 0)) {

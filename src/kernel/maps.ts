@@ -23,6 +23,8 @@ export interface MapSpec {
   readonly flags?: number;
   /** Up to 15 characters of [A-Za-z0-9_.]; others are replaced with '_'. */
   readonly name?: string;
+  /** Map-in-map: fd of a map like the inner ones (array_of_maps, hash_of_maps). */
+  readonly innerMapFd?: number;
 }
 
 /** Per-CPU maps hold one value per possible CPU; userspace sees them back to back, each rounded to 8 bytes. */
@@ -78,7 +80,8 @@ export class KernelMap {
     dv.setUint32(8, spec.valueSize, true); // value_size
     dv.setUint32(12, spec.maxEntries, true); // max_entries
     dv.setUint32(16, spec.flags ?? 0, true); // map_flags
-    // 20: inner_map_fd, 24: numa_node — zero
+    dv.setUint32(20, spec.innerMapFd ?? 0, true); // inner_map_fd
+    // 24: numa_node — zero
     attr.set(objName(spec.name ?? ''), 28); // map_name[16] at 28..43
     // 44: map_ifindex, 48: btf_fd, 52: btf_key_type_id, 56: btf_value_type_id,
     // 60: btf_vmlinux_value_type_id, 64: map_extra (u64), 72: value_type_btf_obj_fd, 76: map_token_fd — zero

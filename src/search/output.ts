@@ -3,7 +3,7 @@
 // jumps and calls re-targeted), and the ELF writer keeps relocations, symbols and .BTF.ext in
 // step. The written object is read back and checked.
 import type { BpfObject } from '../isa/object.ts';
-import { readObject } from '../isa/object.ts';
+import { readObject, type LinkOptions, type ReadOptions } from '../isa/object.ts';
 import { writeElf, type SectionEdit } from '../isa/elf-write.ts';
 import { STT } from '../isa/elf.ts';
 import { deleteSlots } from '../isa/edit.ts';
@@ -74,11 +74,20 @@ export function sharedFuncs(obj: BpfObject, name: string): string[] {
   const mine = obj.link(name).funcs.map((f) => f.name).slice(1);
   if (!mine.length) return [];
   const others = new Set<string>();
-  for (const p of obj.programs) if (p.name !== name) for (const f of obj.link(p.name).funcs) others.add(f.name);
+  for (const p of obj.programs) {
+    if (p.name === name) continue;
+    let linked;
+    try {
+      linked = obj.link(p.name);
+    } catch {
+      continue; // a program that does not link (e.g. its type unknown) calls nothing we keep
+    }
+    for (const f of linked.funcs) others.add(f.name);
+  }
   return mine.filter((f) => others.has(f));
 }
 
 /** Read back a written object and link the same program. */
-export function relink(bytes: Uint8Array, name: string): Program {
-  return readObject(bytes).link(name);
+export function relink(bytes: Uint8Array, name: string, opts: ReadOptions & LinkOptions = {}): Program {
+  return readObject(bytes, opts).link(name, opts);
 }

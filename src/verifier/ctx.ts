@@ -97,8 +97,10 @@ function perfEventAccess(off: number, size: number, write: boolean): CtxResult {
 }
 
 /** is_valid_access for a program type; false = `invalid bpf_context access`. */
-export function ctxAccess(type: ProgType, off: number, size: number, write: boolean): CtxResult {
+export function ctxAccess(type: ProgType, off: number, size: number, write: boolean, attach?: number): CtxResult {
   switch (type) {
+    case 'cgroup_sock': return sockAccess(off, size, write, attach) ? 'scalar' : false;
+    case 'sock_ops': return sockOpsAccess(off, size, write);
     case 'xdp': return xdpAccess(off, size, write);
     case 'socket_filter': return socketFilterAccess(off, size, write);
     case 'sched_cls': case 'sched_act': return tcAccess(off, size, write);
@@ -128,6 +130,48 @@ export function retRange(type: ProgType): [bigint, bigint] | undefined {
   switch (type) {
     case 'cgroup_skb': return [0n, 1n];
     case 'cgroup_sock': return [0n, 1n];
+    case 'sock_ops': return [0n, 1n];
     default: return undefined;
   }
+}
+
+// struct bpf_sock (uapi/linux/bpf.h), the context of cgroup_sock programs.
+const SOCK = { bound_dev_if: 0, family: 4, type: 8, protocol: 12, mark: 16, priority: 20, src_ip4: 24, src_ip6: 28, src_port: 44, dst_port: 48, dst_ip4: 52, dst_ip6: 56, state: 72, rx_queue_mapping: 76, size: 80 } as const;
+// enum bpf_attach_type values that widen cgroup_sock access (sections.ts ATTACH)
+const SOCK_CREATE = 2, SOCK_RELEASE = 34, INET4_POST_BIND = 12, INET6_POST_BIND = 13;
+
+/** sock_filter_is_valid_access: bpf_sock_is_valid_access, then what the attach type allows. */
+function sockAccess(off: number, size: number, write: boolean, attach: number | undefined): boolean {
+  if (off < 0 || off >= SOCK.size || off % size !== 0) return false;
+  let ok: boolean;
+  if (off === SOCK.state || off === SOCK.family || off === SOCK.type || off === SOCK.protocol || off === SOCK.src_port ||
+      off === SOCK.rx_queue_mapping || inField(off, SOCK.src_ip4, 4) || inField(off, SOCK.src_ip6, 16) ||
+      inField(off, SOCK.dst_ip4, 4) || inField(off, SOCK.dst_ip6, 16)) ok = narrowOk(off, size, 4);
+  else if (inField(off, SOCK.dst_port, 2)) ok = narrowOk(off, size, size === 4 ? 4 : 2);
+  else if (inField(off, SOCK.dst_port + 2, 2)) ok = size === 4; // the 4-byte read of the 2-byte field, kept for old programs
+  else ok = size === 4;
+  if (!ok) return false;
+  // __sock_filter_check_attach_type
+  if (off === SOCK.bound_dev_if || off === SOCK.mark || off === SOCK.priority) return attach === SOCK_CREATE || attach === SOCK_RELEASE;
+  if (inField(off, SOCK.src_ip4, 4)) return attach === INET4_POST_BIND && !write;
+  if (inField(off, SOCK.src_ip6, 16)) return attach === INET6_POST_BIND && !write;
+  if (inField(off, SOCK.src_port, 4)) return (attach === INET4_POST_BIND || attach === INET6_POST_BIND) && !write;
+  return !write;
+}
+
+// struct bpf_sock_ops (uapi/linux/bpf.h), the context of sock_ops programs.
+const SOCK_OPS = { reply: 4, sk_txhash: 164, bytes_received: 168, bytes_acked: 176, sk: 184, skb_data: 192, skb_data_end: 200, skb_tcp_flags: 212, skb_hwtstamp: 216, size: 224 } as const;
+
+/** sock_ops_is_valid_access. `sk` (PTR_TO_SOCKET_OR_NULL) is not modelled: refused. */
+function sockOpsAccess(off: number, size: number, write: boolean): CtxResult {
+  if (off < 0 || off >= SOCK_OPS.size || off % size !== 0) return false;
+  if (write) return (off === SOCK_OPS.reply || off === SOCK_OPS.sk_txhash) && size === 4 ? 'scalar' : false;
+  if (off >= SOCK_OPS.bytes_received && off < SOCK_OPS.sk) return size === 8 ? 'scalar' : false;
+  // the 8-byte fields are whole: their upper halves are refused too
+  if (inField(off, SOCK_OPS.sk, 8)) return false;
+  if (inField(off, SOCK_OPS.skb_data, 8)) return size === 8 ? 'pkt' : false;
+  if (inField(off, SOCK_OPS.skb_data_end, 8)) return size === 8 ? 'pkt_end' : false;
+  if (off === SOCK_OPS.skb_tcp_flags) return narrowOk(off, size, 4) ? 'scalar' : false;
+  if (inField(off, SOCK_OPS.skb_hwtstamp, 8)) return size === 8 ? 'scalar' : false;
+  return size === 4 ? 'scalar' : false;
 }

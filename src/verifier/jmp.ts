@@ -3,6 +3,7 @@
 // pkt_end (find_good_pkt_pointers / mark_pkt_end).
 import type { Op, JcondName } from '../isa/op.ts';
 import { jumpSlot } from '../isa/flow.ts';
+import type { MapDef } from '../isa/program.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
 import { refineMemo, refineFirstMemo, refineSameMemo } from './memo.ts';
 import { immOperand } from '../domains/alu.ts';
@@ -62,12 +63,23 @@ function taken(a: Reg, b: Reg, c: JcondName, w: 32 | 64, same: boolean): number 
 const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.v.varOff.mask & 0xffffffffn) === 0n);
 
 /** mark_ptr_or_null_regs: every copy of the nullable pointer becomes scalar 0 or the pointer. */
-function markPtrOrNull(st: State, id: number, isNull: boolean): void {
+function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly MapDef[]): void {
   mapAllRegs(st, (r) => {
     if (!mayBeNull(r) || r.id !== id) return r;
     if (isNull) return SCALAR_ZERO;
-    return { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'mem', id: 0 };
+    return { ...nonNull(r, maps), id: 0 };
   });
+}
+
+/**
+ * The pointer once known non-null. A lookup in a map-in-map yields the inner map itself
+ * (mark_ptr_or_null_reg: CONST_PTR_TO_MAP of the outer map's inner_map_meta).
+ */
+function nonNull(r: Reg, maps: readonly MapDef[]): Reg {
+  if (r.type !== 'map_value_or_null') return { ...r, type: 'mem' };
+  const inner = maps[r.map]?.inner;
+  const at = inner ? maps.indexOf(inner) : -1;
+  return at >= 0 ? { ...r, type: 'map_ptr', map: at } : { ...r, type: 'map_value' };
 }
 
 /** find_good_pkt_pointers. */
@@ -214,11 +226,11 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     const eq = op.op === 'jeq' ? tk : st;
     const n = mayBeNull(a) ? op.dst : (op.src as { reg: number }).reg;
     const r = cur(eq).regs[n];
-    cur(eq).regs[n] = { ...r, type: r.type === 'map_value_or_null' ? 'map_value' : 'mem' };
+    cur(eq).regs[n] = nonNull(r, env.prog.maps);
   }
   if (op.width === 64 && !isX && op.src && (op.src as { imm: number }).imm === 0 && (op.op === 'jeq' || op.op === 'jne') && mayBeNull(a)) {
-    markPtrOrNull(st, a.id, op.op === 'jne');
-    markPtrOrNull(tk, a.id, op.op === 'jeq');
+    markPtrOrNull(st, a.id, op.op === 'jne', env.prog.maps);
+    markPtrOrNull(tk, a.id, op.op === 'jeq', env.prog.maps);
   } else {
     matchPkt(op, a, isX ? b : a, st, tk);
   }

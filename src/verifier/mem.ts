@@ -103,7 +103,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   switch (r.type) {
     case 'ctx': {
       checkPtrOffReg(pc, r, regno, false);
-      const t = ctxAccess(env.prog.type, off + r.off, size, write);
+      const t = ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       if (!t) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
       if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as 'pkt');
       break;
