@@ -26,6 +26,8 @@ export interface BtfType {
   members: BtfMember[];
   /** ARRAY only. */
   array?: { type: number; indexType: number; nelems: number };
+  /** DECL_TAG only: the tagged member or parameter, -1 for the declaration itself. */
+  componentIdx?: number;
 }
 
 export interface Btf {
@@ -81,6 +83,7 @@ export function parseBtf(data: Uint8Array): Btf {
     if (kind === BTF_KIND.ARRAY) {
       t.array = { type: dv.getUint32(p, true), indexType: dv.getUint32(p + 4, true), nelems: dv.getUint32(p + 8, true) };
     }
+    if (kind === BTF_KIND.DECL_TAG) t.componentIdx = dv.getInt32(p, true);
     p += extra;
     const mb = MEMBER_BYTES[kind] ?? 0;
     need(mb * vlen, 'members');
@@ -170,6 +173,8 @@ export function btfMaps(btf: Btf): BtfMapDef[] {
         case 'value_size': def.valueSize = n ?? 0; break;
         case 'key': def.keySize = btf.sizeOf(ptr.sizeOrType); break;
         case 'value': def.valueSize = btf.sizeOf(ptr.sizeOrType); break;
+        // __array(values, …): prog and map-in-map arrays hold 4-byte fds (libbpf sets value_size).
+        case 'values': def.valueSize ||= 4; break;
         default: break; // pinning, values, numa_node…: not needed to model the map
       }
     }

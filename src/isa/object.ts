@@ -189,6 +189,8 @@ function link(
         let tSec = f.section;
         let tSlot = f.start + i + x.imm + 1;
         if (r) {
+          // An undefined symbol is a kfunc (libbpf resolves it against the kernel's BTF).
+          if (r.sym.shndx === 0) throw new ElfError(`${f.section} slot ${f.start + i}: call to extern ${r.sym.name} (a kfunc), which needs the kernel's BTF`);
           const sec = obj.file.sections[r.sym.shndx];
           if (!sec) throw new ElfError(`${f.section} slot ${f.start + i}: call relocation against symbol ${r.sym.name} with no section`);
           tSec = sec.name;
@@ -210,6 +212,8 @@ function link(
 
 function mapRef(obj: BpfObject, maps: MapSlot[], sym: Symbol, lo: Insn, hi: Insn, where: string): Insn[] {
   const sec = obj.file.sections[sym.shndx];
+  if (sec && sec.flags & SHF_EXECINSTR) throw new ElfError(`${where}: lddw takes the address of function ${sym.name || sec.name} (a callback, BPF_PSEUDO_FUNC), which is not supported`);
+  if (sym.shndx === 0) throw new ElfError(`${where}: lddw of extern ${sym.name} (a ksym or kconfig value), which needs the kernel's BTF`);
   const idx = maps.findIndex((m) => m.section === sym.shndx && (m.global || m.offset === sym.value));
   if (!sec || idx < 0) throw new ElfError(`${where}: lddw refers to ${sym.name || sec?.name || `symbol ${sym.index}`}, which is not a map`);
   if (maps[idx].global) {

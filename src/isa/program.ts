@@ -70,8 +70,10 @@ export function progTypeOfSection(section: string): ProgType | undefined {
     ['cgroup/skb', 'cgroup_skb'], ['cgroup/sock', 'cgroup_sock'], ['lwt_in', 'lwt_in'], ['sk_skb', 'sk_skb'],
     ['syscall', 'syscall'],
   ];
+  // libbpf: a leading '?' only turns off autoload; 'kprobe', 'tracepoint', 'raw_tp' may stand alone.
+  if (section.startsWith('?')) section = section.slice(1);
   for (const [p, t] of rules) {
-    if (section === p || section.startsWith(p.endsWith('/') ? p : `${p}/`) || section.startsWith(`${p}.`)) return t;
+    if (section === p || (p.endsWith('/') && section === p.slice(0, -1)) || section.startsWith(p.endsWith('/') ? p : `${p}/`) || section.startsWith(`${p}.`)) return t;
     if (p.endsWith('/') && section.startsWith(p)) return t;
   }
   return undefined;

@@ -80,6 +80,8 @@ export function createMaps(defs: readonly MapDef[]): { ok: true; maps: KernelMap
   for (const [i, def] of defs.entries()) {
     let spec = specOfDef(def);
     if (def.type === MAP_TYPE.perf_event_array && def.maxEntries === 0) spec = { ...spec, maxEntries: possibleCpuCount() };
+    // libbpf rounds (user) ring buffer sizes up to a power-of-two multiple of the page size.
+    if (def.type === MAP_TYPE.ringbuf || def.type === USER_RINGBUF) spec = { ...spec, maxEntries: ringbufSize(def.maxEntries) };
     const r = KernelMap.create(spec);
     if (!r.ok) return bail(r.errno, `map ${i} (${def.name}): BPF_MAP_CREATE failed with ${r.errno}`);
     maps.push(r.value);
@@ -96,6 +98,14 @@ export function createMaps(defs: readonly MapDef[]): { ok: true; maps: KernelMap
   }
   return { ok: true, maps };
 }
+
+const USER_RINGBUF = 31;
+const PAGE_SIZE = 4096;
+const ringbufSize = (n: number): number => {
+  let size = PAGE_SIZE;
+  while (size < n) size *= 2;
+  return size;
+};
 
 /** Replace MAP_IDX / MAP_IDX_VALUE lddw with MAP_FD / MAP_VALUE holding the fds. Throws on a bad index. */
 export function resolveMapRefs(insns: readonly Insn[], fds: readonly number[]): Insn[] {
