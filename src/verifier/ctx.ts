@@ -49,7 +49,7 @@ function skbAccess(off: number, size: number, write: boolean): CtxResult {
   if (inField(off, SKB.flow_keys, 8)) return false;
   if (inField(off, SKB.hwtstamp, 8)) return write || size !== 8 ? false : 'scalar';
   if (inField(off, SKB.tstamp, 8)) return size === 8 ? 'scalar' : false;
-  if (off === SKB.sk) return false; // sock_common_or_null: not modelled (write or wrong size rejected anyway)
+  if (inField(off, SKB.sk, 8)) return false; // sock_common_or_null: not modelled; any narrower part is refused
   if (off >= SKB.tstamp_type && off < SKB.hwtstamp) return false;
   if (write) return size === 4 ? 'scalar' : false;
   return narrowOk(off, size, 4) ? 'scalar' : false;
