@@ -3,6 +3,8 @@ import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { UsageError, InputError } from './errors.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
+import { useRunningKernelFlavor } from '../kernel/flavor.ts';
+import { LINUX_6_18, flavorNamed, selectFlavor } from '../domains/scalar.ts';
 import { DEFAULT_OBJ_DIR } from '../selftest/objects.ts';
 import { answersByKey, DEFAULT_RECORD, readRecording, writeRecording } from '../selftest/record.ts';
 import { runSuite } from '../selftest/run.ts';
@@ -54,12 +56,16 @@ Exit status 1 when the model accepts a program the kernel rejects.
     }
     let kernel: 'live' | ReturnType<typeof answersByKey> = 'live';
     let source = 'running kernel';
+    // the model verifies as the kernel that answers (or answered) does
+    let flavor = LINUX_6_18;
     if (!live) {
       const rec = readRecording();
       if (!rec) throw new InputError(`${DEFAULT_RECORD}: no recorded kernel answers and bpf() is not available`);
       kernel = answersByKey(rec);
       source = `recorded answers of ${rec.kernel} (${DEFAULT_RECORD})`;
-    }
+      if (rec.flavor) flavor = flavorNamed(rec.flavor);
+      selectFlavor(flavor);
+    } else flavor = useRunningKernelFlavor();
     const dir = str(args, 'objects') ?? DEFAULT_OBJ_DIR;
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = runSuite({
@@ -69,7 +75,7 @@ Exit status 1 when the model accepts a program the kernel rejects.
     if (tty) process.stderr.write('\r\x1b[K');
     if (!r.specs.length) throw new InputError(`${dir}: no selftest objects (run scripts/selftests/build.sh)`);
     if (flag(args, 'record')) {
-      writeRecording(r.asked);
+      writeRecording(r.asked, flavor.name);
       console.error(`recorded ${r.asked.length} kernel answers in ${DEFAULT_RECORD}`);
     }
     const s = summarize(r.judged);

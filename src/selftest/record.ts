@@ -12,6 +12,8 @@ export const DEFAULT_RECORD = 'corpus/selftests/kernel.json';
 export interface Recording {
   /** uname -r of the kernel that answered. */
   readonly kernel: string;
+  /** Its verifier flavor (src/kernel/flavor.ts), which the model replays. */
+  readonly flavor?: string;
   readonly answers: readonly KernelAnswer[];
 }
 
@@ -23,15 +25,15 @@ export function readRecording(path = DEFAULT_RECORD): Recording | undefined {
 }
 
 /** Merge `answers` into the recording at `path` (runs not asked again keep their old answer). */
-export function writeRecording(answers: readonly KernelAnswer[], path = DEFAULT_RECORD): Recording {
+export function writeRecording(answers: readonly KernelAnswer[], flavor: string, path = DEFAULT_RECORD): Recording {
   const old = readRecording(path);
   const byKey = new Map<string, KernelAnswer>();
   for (const a of old?.answers ?? []) byKey.set(caseKey(a), a);
   for (const a of answers) byKey.set(caseKey(a), a);
   const merged = [...byKey.values()].sort((a, b) => (caseKey(a) < caseKey(b) ? -1 : 1));
-  const rec: Recording = { kernel: release(), answers: merged };
+  const rec: Recording = { kernel: release(), flavor, answers: merged };
   // one answer a line: diffs between recordings stay readable
-  writeAtomic(path, `{"kernel": ${JSON.stringify(rec.kernel)}, "answers": [\n${merged.map((a) => JSON.stringify(a)).join(',\n')}\n]}\n`);
+  writeAtomic(path, `{"kernel": ${JSON.stringify(rec.kernel)}, "flavor": ${JSON.stringify(flavor)}, "answers": [\n${merged.map((a) => JSON.stringify(a)).join(',\n')}\n]}\n`);
   return rec;
 }
 

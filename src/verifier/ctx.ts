@@ -93,6 +93,18 @@ function cgroupSkbAccess(off: number, size: number, write: boolean): CtxResult {
   return r;
 }
 
+/** lwt_is_valid_access: no socket fields, meta data or time stamps; mark, priority and cb written. */
+function lwtAccess(off: number, size: number, write: boolean): CtxResult {
+  if (inField(off, SKB.tc_classid, 4) || (off >= SKB.family && off < SKB.local_port + 4) || inField(off, SKB.data_meta, 4) ||
+      inField(off, SKB.tstamp, 8) || inField(off, SKB.wire_len, 4) || inField(off, SKB.hwtstamp, 8)) return false;
+  if (write && !(inField(off, SKB.mark, 4) || inField(off, SKB.priority, 4) || inField(off, SKB.cb0, 20))) return false;
+  const r = skbAccess(off, size, write);
+  if (!r) return false;
+  if (inField(off, SKB.data, 4)) return 'pkt';
+  if (inField(off, SKB.data_end, 4)) return 'pkt_end';
+  return r;
+}
+
 /** Read-only flat contexts: kprobe (pt_regs), tracepoint (from offset 8), raw tracepoint (u64 args). */
 function flatAccess(off: number, size: number, write: boolean, lo: number, hi: number): CtxResult {
   if (write || off < lo || off >= hi || off % size !== 0 || off + size > hi) return false;
@@ -117,6 +129,8 @@ export function ctxAccess(type: ProgType, off: number, size: number, write: bool
     case 'perf_event': return perfEventAccess(off, size, write);
     case 'tracepoint': return flatAccess(off, size, write, 8, PERF_MAX_TRACE_SIZE);
     case 'raw_tracepoint': return flatAccess(off, size, write, 0, 12 * 8);
+    case 'cgroup_sock': return cgroupSockAccess(off, size, write);
+    case 'lwt_in': return lwtAccess(off, size, write);
     default: return false;
   }
 }
@@ -140,4 +154,27 @@ export function retRange(type: ProgType): [bigint, bigint] | undefined {
     case 'cgroup_sock': return [0n, 1n];
     default: return undefined;
   }
+}
+
+/** struct bpf_sock: offsets of the fields whose access rules differ. */
+const SOCK = { size: 80, mark: 16, priority: 20, srcIp4: 24, srcIp6: 28, srcPort: 44, dstPort: 48, dstIp4: 52 };
+
+/**
+ * sock_filter_is_valid_access for cgroup/sock (expected_attach_type 0 becomes
+ * BPF_CGROUP_INET_SOCK_CREATE): bound_dev_if, mark and priority read and written whole; the
+ * source address and port (post_bind only) refused; the rest read, 4 bytes or narrower where
+ * bpf_sock_is_valid_access allows it.
+ */
+function cgroupSockAccess(off: number, size: number, write: boolean): CtxResult {
+  if (off < 0 || off >= SOCK.size || off % size !== 0) return false;
+  if (off === 0 || off === SOCK.mark || off === SOCK.priority) return size === 4 ? 'scalar' : false;
+  if (off >= SOCK.srcIp4 && off < SOCK.srcPort + 4) return false;
+  if (write) return false;
+  if (off >= SOCK.dstPort && off < SOCK.dstPort + 4) {
+    if (off >= SOCK.dstPort + 2) return false; // the padding after dst_port
+    return size === 4 || narrowOk(off, size, 2) ? 'scalar' : false;
+  }
+  // family, type, protocol, dst_ip4, dst_ip6, state, rx_queue_mapping: narrow reads allowed
+  const narrow = [4, 8, 12].includes(off & ~3) || (off >= SOCK.dstIp4 && off < SOCK.size);
+  return narrow ? (narrowOk(off, size, 4) ? 'scalar' : false) : size === 4 ? 'scalar' : false;
 }
