@@ -50,6 +50,7 @@ export function judge(c: Case, kernel: KernelAnswer | undefined, model: ModelAns
 /** Features by what the reason or the file says, most specific first. */
 const FEATURES: [RegExp, string][] = [
   [/link: section|cannot tell the program type/, 'program type not modelled (fentry, lsm, struct_ops, iter…)'],
+  [/opcode e5|may_goto|cond_break/i, 'may_goto'],
   [/arena/i, 'arenas'],
   [/exception|bpf_throw/i, 'exceptions'],
   [/iter_|bpf_iter|iterator|iters/i, 'iterators'],
@@ -68,8 +69,9 @@ const FEATURES: [RegExp, string][] = [
   [/sock|sk_|tcp|skc/i, 'sockets and socket pointers'],
   [/tail_call|prog_array/i, 'tail calls'],
   [/helper/i, 'helpers'],
+  [/spill|fill/i, 'stack spills and fills'],
   [/stack/i, 'stack'],
-  [/retval|r0/i, 'return values'],
+  [/retval/i, 'return values'],
 ];
 
 export function featureOf(file: string, reason: string): string {
