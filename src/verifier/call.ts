@@ -27,6 +27,8 @@ interface Meta {
   constKey: bigint;
   /** Raw-mode (uninit) stack write to apply after the call: [frame, lo, hi). */
   rawWrites: [number, number, number][];
+  /** umax of the last size argument (meta->msize_max_value). */
+  msizeMax: bigint;
 }
 
 const helperStr = (id: number): string => `bpf_${helperName(id) ?? 'unknown'}#${id}`;
@@ -174,6 +176,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       if (r.v.umin === 0n && !zeroOk) fail(pc, `R${regno} invalid zero-sized read: u64=[${r.v.umin},${r.v.umax}]`);
       if (r.v.umax >= BPF_MAX_VAR_SIZ) fail(pc, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
       env.precise(1 << regno);
+      meta.msizeMax = r.v.umax;
       const memKind = kinds[i - 1];
       const write = memKind === 'uninit';
       helperMem(env, st, pc, regno - 1, Number(r.v.umax), write, zeroOk, meta, write && isConst(r.v));
@@ -195,7 +198,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
     fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
   }
   if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
-  const meta: Meta = { map: -1, constKey: -1n, rawWrites: [] };
+  const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n };
   p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
   for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
@@ -209,6 +212,11 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       if (p!.name === 'get_smp_processor_id') {
         const m = BigInt(env.nrCpus - 1);
         regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { umax: m, u32max: m, smax: m, s32max: m, smin: 0n, s32min: 0n })));
+      }
+      if (p!.name === 'get_stack') {
+        // do_refine_retval_range: at most the buffer's size, at least -MAX_ERRNO
+        const m = meta.msizeMax;
+        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n })));
       }
       break;
     case 'map_value_or_null': {

@@ -73,6 +73,8 @@ const LIST: Proto[] = [
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),
   P('fib_lookup', ['ctx', 'mem', 'size', 'anything'], 'integer', { types: ['xdp', 'sched_cls', 'sched_act'] }),
   P('get_stackid', ['ctx', 'map', 'anything'], 'integer', { types: TRACING, mapTypes: [7] }),
+  // do_refine_retval_range bounds r0 to [-MAX_ERRNO, size] in the kernel; unknown here (wider: sound)
+  P('get_stack', ['ctx', 'uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
   P('jiffies64', [], 'integer'),
   P('get_numa_node_id', [], 'integer'),
   P('get_current_task', [], 'integer'),
