@@ -102,7 +102,7 @@ function constantKey(st: State, r: Reg, keySize: number): bigint {
 
 /** Map types whose elements the generic lookup/update/delete helpers may touch only in part (check_map_func_compatibility). */
 const ELEM_OPS: Record<number, readonly string[]> = {
-  3: [], 4: [], 7: [], 8: [], 16: [], 22: [], 23: [], 27: [], 31: [],
+  3: [], 4: [], 7: [], 8: [], 16: [], 19: [], 21: [], 22: [], 23: [], 27: [], 31: [],
   12: ['map_lookup_elem'], 13: ['map_lookup_elem'], 14: ['map_lookup_elem'], 17: ['map_lookup_elem'], 25: ['map_lookup_elem'],
 };
 /** may_update_sockmap: program types that may change a sockmap or sockhash. */
@@ -203,6 +203,8 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
   for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
   const regs = cur(st).regs;
+  // get_local_storage() cannot fail, so it takes no flags
+  if (p!.name === 'get_local_storage' && !isNull(regs[2])) fail(pc, "get_local_storage() doesn't support non-zero flags");
   for (let i = 0; i <= 5; i++) regs[i] = NOT_INIT;
   switch (p!.ret) {
     case 'void':
@@ -218,6 +220,9 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
         const m = meta.msizeMax;
         regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n })));
       }
+      break;
+    case 'map_value':
+      regs[0] = ptrReg('map_value', { map: meta.map });
       break;
     case 'map_value_or_null': {
       const m = env.prog.maps[meta.map];

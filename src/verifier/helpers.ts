@@ -18,7 +18,7 @@ export type ArgKind =
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
   | 'ctx'; // ARG_PTR_TO_CTX
 
-export type RetKind = 'integer' | 'map_value_or_null' | 'void';
+export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void';
 
 export interface Proto {
   readonly name: string;
@@ -75,6 +75,8 @@ const LIST: Proto[] = [
   P('get_stackid', ['ctx', 'map', 'anything'], 'integer', { types: TRACING, mapTypes: [7] }),
   // do_refine_retval_range bounds r0 to [-MAX_ERRNO, size] in the kernel; unknown here (wider: sound)
   P('get_stack', ['ctx', 'uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
+  // cgroup storage: never NULL (the flags, which must be 0, are checked in call.ts)
+  P('get_local_storage', ['map', 'anything'], 'map_value', { types: ['cgroup_skb', 'cgroup_sock'], mapTypes: [19, 21] }),
   P('jiffies64', [], 'integer'),
   P('get_numa_node_id', [], 'integer'),
   P('get_current_task', [], 'integer'),
