@@ -75,6 +75,8 @@ const LIST: Proto[] = [
   P('get_stackid', ['ctx', 'map', 'anything'], 'integer', { types: TRACING, mapTypes: [7] }),
   // do_refine_retval_range bounds r0 to [-MAX_ERRNO, size] in the kernel; unknown here (wider: sound)
   P('get_stack', ['ctx', 'uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
+  // in bpf_base_func_proto, but refused to tracing programs (measured: verifier_helper_restricted.c)
+  P('ktime_get_coarse_ns', [], 'integer', { types: ['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'cgroup_skb', 'cgroup_sock', 'lwt_in', 'sk_skb', 'syscall'] }),
   // cgroup storage: never NULL (the flags, which must be 0, are checked in call.ts)
   P('get_local_storage', ['map', 'anything'], 'map_value', { types: ['cgroup_skb', 'cgroup_sock'], mapTypes: [19, 21] }),
   P('jiffies64', [], 'integer'),
