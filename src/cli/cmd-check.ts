@@ -10,7 +10,7 @@ import { toReport, verdictLine } from '../verifier/report.ts';
 export const check: Command = {
   name: 'check',
   summary: 'check a program with the verifier model (Linux 6.18, root)',
-  usage: `usage: bpfsynth check FILE… [--section S] [--type T] [--btf FILE] [--states] [--json] [--unprivileged]
+  usage: `usage: bpfsynth check FILE… [--section S] [--type T] [--btf FILE] [--states] [--json] [--privilege root|unpriv]
 
 Runs the model of the kernel's verifier on one program of FILE (a BPF object, assembly .s,
 or hex / raw bytecode as for 'disasm') and says whether the kernel would accept it. Exit
@@ -24,12 +24,13 @@ when any is not safe.
   --btf FILE       target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux)
   --states         print the per-instruction states like the kernel's log_level 2
   --json           machine-readable verdict
-  --unprivileged   model an unprivileged loader where it differs (uninitialised stack)
+  --privilege P    root (default) or unpriv: model an unprivileged loader where it
+                   differs (uninitialised stack); --unprivileged is the same as unpriv
   --flavor F       model kernel flavor F (6.18, 6.18-sx64, 6.12); default: the running
                    kernel's when bpf() works (probed), else 6.18`,
   options: {
     section: { type: 'string' }, type: { type: 'string' }, states: { type: 'boolean' }, json: { type: 'boolean' },
-    unprivileged: { type: 'boolean' }, btf: { type: 'string' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, flavor: { type: 'string' },
+    unprivileged: { type: 'boolean' }, privilege: { type: 'string' }, btf: { type: 'string' }, raw: { type: 'boolean' }, hex: { type: 'boolean' }, flavor: { type: 'string' },
   },
   positionals: [1, Infinity],
   async run(args) {
@@ -44,11 +45,14 @@ when any is not safe.
     const kind = flag(args, 'raw') ? 'raw' : flag(args, 'hex') ? 'hex' : 'auto';
     const type = progTypeArg(str(args, 'type'));
     const states = flag(args, 'states');
+    const privilege = str(args, 'privilege') ?? (flag(args, 'unprivileged') ? 'unpriv' : 'root');
+    if (privilege !== 'root' && privilege !== 'unpriv') throw new UsageError(`--privilege must be root or unpriv, not '${privilege}'`);
+    if (flag(args, 'unprivileged') && privilege === 'root') throw new UsageError('--unprivileged contradicts --privilege root');
     const reports: unknown[] = [];
     let allSafe = true;
     for (const path of args.positionals) {
       const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type, btf: str(args, 'btf') });
-      const v = verify(program, { states, privileged: !flag(args, 'unprivileged') });
+      const v = verify(program, { states, privileged: privilege === 'root' });
       allSafe &&= v.ok;
       if (flag(args, 'json')) reports.push({ file: where, program: program.name, type: program.type, ...toReport(v), ...(states ? { log: v.log } : {}) });
       else {

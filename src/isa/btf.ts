@@ -32,6 +32,8 @@ export interface BtfType {
   kindFlag: boolean;
   /** INT only: encoding (1 signed, 2 char, 4 bool), bit offset and bit count. */
   int?: { encoding: number; offset: number; bits: number };
+  /** DECL_TAG only: the tagged member or parameter, -1 for the declaration itself. */
+  componentIdx?: number;
 }
 
 export interface Btf {
@@ -99,6 +101,7 @@ export function parseBtf(data: Uint8Array): Btf {
       const v = dv.getUint32(p, true);
       t.int = { encoding: (v >>> 24) & 0x0f, offset: (v >>> 16) & 0xff, bits: v & 0xff };
     }
+    if (kind === BTF_KIND.DECL_TAG) t.componentIdx = dv.getInt32(p, true);
     p += extra;
     const mb = MEMBER_BYTES[kind] ?? 0;
     need(mb * vlen, 'members');
@@ -194,6 +197,8 @@ export function btfMaps(btf: Btf): BtfMapDef[] {
         case 'value_size': def.valueSize = n ?? 0; break;
         case 'key': def.keySize = btf.sizeOf(ptr.sizeOrType); break;
         case 'value': def.valueSize = btf.sizeOf(ptr.sizeOrType); break;
+        // __array(values, …): prog and map-in-map arrays hold 4-byte fds (libbpf sets value_size).
+        case 'values': def.valueSize ||= 4; break;
         default: break; // pinning, values, numa_node…: not needed to model the map
       }
     }

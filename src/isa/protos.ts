@@ -19,7 +19,7 @@ export type ArgKind =
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
   | 'ctx'; // ARG_PTR_TO_CTX
 
-export type RetKind = 'integer' | 'map_value_or_null' | 'void';
+export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void';
 
 export interface Proto {
   readonly name: string;
@@ -74,6 +74,12 @@ const LIST: Proto[] = [
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),
   P('fib_lookup', ['ctx', 'mem', 'size', 'anything'], 'integer', { types: ['xdp', 'sched_cls', 'sched_act'] }),
   P('get_stackid', ['ctx', 'map', 'anything'], 'integer', { types: TRACING, mapTypes: [7] }),
+  // do_refine_retval_range bounds r0 to [-MAX_ERRNO, size] in the kernel; unknown here (wider: sound)
+  P('get_stack', ['ctx', 'uninit', 'size0', 'anything'], 'integer', { types: TRACING }),
+  // in bpf_base_func_proto, but refused to tracing programs (measured: verifier_helper_restricted.c)
+  P('ktime_get_coarse_ns', [], 'integer', { types: ['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'cgroup_skb', 'cgroup_sock', 'lwt_in', 'sk_skb', 'syscall'] }),
+  // cgroup storage: never NULL (the flags, which must be 0, are checked in call.ts)
+  P('get_local_storage', ['map', 'anything'], 'map_value', { types: ['cgroup_skb', 'cgroup_sock'], mapTypes: [19, 21] }),
   P('jiffies64', [], 'integer'),
   P('get_numa_node_id', [], 'integer'),
   P('get_current_task', [], 'integer'),

@@ -119,8 +119,17 @@ function runtimeSized(spec: MapSpec): MapSpec {
   let { maxEntries, valueSize } = spec;
   if (maxEntries === 0) maxEntries = spec.type === MAP_TYPE.perf_event_array ? possibleCpuCount() : spec.type === MAP_TYPE.ringbuf ? pageSize() : 1;
   if (spec.type === MAP_TYPE.stack_trace && valueSize === 0) valueSize = 127 * 8;
+  // libbpf rounds (user) ring buffer sizes up to a power-of-two multiple of the page size.
+  if (spec.type === MAP_TYPE.ringbuf || spec.type === USER_RINGBUF) maxEntries = ringbufSize(maxEntries);
   return maxEntries === spec.maxEntries && valueSize === spec.valueSize ? spec : { ...spec, maxEntries, valueSize };
 }
+const USER_RINGBUF = 31;
+const PAGE_SIZE = 4096;
+const ringbufSize = (n: number): number => {
+  let size = PAGE_SIZE;
+  while (size < n) size *= 2;
+  return size;
+};
 
 /** Replace MAP_IDX / MAP_IDX_VALUE lddw with MAP_FD / MAP_VALUE holding the fds. Throws on a bad index. */
 export function resolveMapRefs(insns: readonly Insn[], fds: readonly number[]): Insn[] {

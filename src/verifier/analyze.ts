@@ -154,7 +154,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const env: Env = {
-    prog, cfg, privileged: opts.privileged ?? true, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth,
+    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
     hist: (slot) => {
       if (slot) {
@@ -335,18 +335,24 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
 }
 
 
-/** check_max_stack_depth (JIT: frames rounded up to 16 bytes; tracing programs use private stacks and are not checked). */
+/**
+ * check_max_stack_depth (JIT: frames rounded up to 16 bytes; tracing programs use private stacks,
+ * so their sizes are not summed). The walk of the call graph is static: a recursion that do_check
+ * found bounded still reaches 8 frames here.
+ */
 function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string | undefined {
-  if (prog.type === 'kprobe' || prog.type === 'tracepoint' || prog.type === 'raw_tracepoint' || prog.type === 'perf_event') return undefined;
+  const privStack = prog.type === 'kprobe' || prog.type === 'tracepoint' || prog.type === 'raw_tracepoint' || prog.type === 'perf_event';
   const round = (d: number) => Math.ceil(d / 16) * 16;
   const end = (f: number) => cfg.subprogs[cfg.subprogs.indexOf(f) + 1] ?? cfg.ops.length;
   const walk = (f: number, total: number, frames: number): string | undefined => {
-    total += round(depth.get(f) ?? 0);
-    if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
-    if (frames >= 8) return undefined;
+    if (!privStack) {
+      total += round(depth.get(f) ?? 0);
+      if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
+    }
     for (let i = f; i < end(f); i++) {
       const op = cfg.ops[i];
       if (op?.kind === 'call' && op.callKind === 'local') {
+        if (frames >= 8) return `the call stack of ${frames} frames is too deep !`;
         const r = walk(calleeSlot(op, i), total, frames + 1);
         if (r) return r;
       }

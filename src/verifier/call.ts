@@ -52,6 +52,7 @@ function helperMem(env: Env, st: State, pc: number, regno: number, size: number,
     case 'map_value': {
       const m = env.prog.maps[r.map];
       if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`);
+      if (!write && (m.flags & 0x100)) fail(pc, `read from map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`);
       checkRegion(pc, r, regno, r.off, size, m.valueSize, zeroOk);
       return;
     }
@@ -104,6 +105,28 @@ function constantKey(st: State, r: Reg, keySize: number): bigint {
   return s.spilled.v.varOff.value;
 }
 
+/** Map types whose elements the generic lookup/update/delete helpers may touch only in part (check_map_func_compatibility). */
+const ELEM_OPS: Record<number, readonly string[]> = {
+  3: [], 4: [], 7: [], 8: [], 16: [], 19: [], 21: [], 22: [], 23: [], 27: [], 31: [],
+  12: ['map_lookup_elem'], 13: ['map_lookup_elem'], 14: ['map_lookup_elem'], 17: ['map_lookup_elem'], 25: ['map_lookup_elem'],
+};
+/** may_update_sockmap: program types that may change a sockmap or sockhash. */
+const SOCKMAP_UPDATERS = ['socket_filter', 'sched_cls', 'sched_act', 'xdp'];
+
+function elemOpAllowed(env: Env, pc: number, mt: number, name: string, id: number): void {
+  if (mt === 15 || mt === 18) {
+    if (name === 'map_lookup_elem' || SOCKMAP_UPDATERS.includes(env.prog.type)) return;
+    fail(pc, `cannot update sockmap in this context\ncannot pass map_type ${mt} into func ${helperStr(id)}`);
+  }
+  const ok = ELEM_OPS[mt];
+  if (ok && !ok.includes(name)) fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
+}
+
+/** Helpers whose proto has .pkt_access (may_access_direct_pkt_data with a meta): the others refuse packet pointers. */
+const PKT_ACCESS = new Set(['csum_diff', 'map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'map_lookup_percpu_elem',
+  'sk_lookup_tcp', 'sk_lookup_udp', 'skc_lookup_tcp', 'tcp_check_syncookie', 'tcp_gen_syncookie', 'tcp_raw_gen_syncookie_ipv4',
+  'tcp_raw_gen_syncookie_ipv6', 'tcp_raw_check_syncookie_ipv4', 'tcp_raw_check_syncookie_ipv6']);
+
 /** check_func_arg for one argument. */
 function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: ArgKind, kinds: readonly ArgKind[], meta: Meta): void {
   const regno = i + 1;
@@ -125,9 +148,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       if (!p.mapTypes && (mt === 3 || mt === 4 || mt === 27 || mt === 14 || mt === 16 || mt === 17 || mt === 25) && p.name !== 'map_lookup_elem' && p.name !== 'map_update_elem' && p.name !== 'map_delete_elem') {
         fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
       }
-      if ((p.name === 'map_lookup_elem' || p.name === 'map_update_elem' || p.name === 'map_delete_elem') && (mt === 3 || mt === 4 || mt === 27)) {
-        fail(pc, `cannot pass map_type ${mt} into func ${helperStr(id)}`);
-      }
+      if (p.name === 'map_lookup_elem' || p.name === 'map_update_elem' || p.name === 'map_delete_elem') elemOpAllowed(env, pc, mt, p.name, id);
       void mapTypeName;
       return;
     }
@@ -137,6 +158,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
         return;
       }
       if (!['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`);
+      if ((r.type === 'pkt' || r.type === 'pkt_meta') && !PKT_ACCESS.has(protoOf(id, env.prog.type)!.name)) fail(pc, 'helper access to the packet is not allowed');
       if (kind === 'key' || kind === 'value') {
         const m = env.prog.maps[meta.map];
         const size = kind === 'key' ? m.keySize : m.valueSize;
@@ -186,6 +208,8 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
   for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
   const regs = cur(st).regs;
+  // get_local_storage() cannot fail, so it takes no flags
+  if (p!.name === 'get_local_storage' && !isNull(regs[2])) fail(pc, "get_local_storage() doesn't support non-zero flags");
   for (let i = 0; i <= 5; i++) regs[i] = NOT_INIT;
   switch (p!.ret) {
     case 'void':
@@ -199,6 +223,14 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
         const m = meta.msizeMax;
         regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -MAX_ERRNO, s32min: -MAX_ERRNO })));
       }
+      if (p!.name === 'get_stack') {
+        // do_refine_retval_range: at most the buffer's size, at least -MAX_ERRNO
+        const m = meta.msizeMax;
+        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n })));
+      }
+      break;
+    case 'map_value':
+      regs[0] = ptrReg('map_value', { map: meta.map });
       break;
     case 'map_value_or_null': {
       const m = env.prog.maps[meta.map];

@@ -39,7 +39,7 @@ function skbAccess(off: number, size: number, write: boolean): CtxResult {
   if (inField(off, SKB.flow_keys, 8)) return false;
   if (inField(off, SKB.hwtstamp, 8)) return write || size !== 8 ? false : 'scalar';
   if (inField(off, SKB.tstamp, 8)) return size === 8 ? 'scalar' : false;
-  if (off === SKB.sk) return false; // sock_common_or_null: not modelled (write or wrong size rejected anyway)
+  if (inField(off, SKB.sk, 8)) return false; // sock_common_or_null: not modelled; any narrower part is refused
   if (off >= SKB.tstamp_type && off < SKB.hwtstamp) return false;
   if (write) return size === 4 ? 'scalar' : false;
   return narrowOk(off, size, 4) ? 'scalar' : false;
@@ -83,6 +83,18 @@ function cgroupSkbAccess(off: number, size: number, write: boolean): CtxResult {
   return r;
 }
 
+/** lwt_is_valid_access: no socket fields, meta data or time stamps; mark, priority and cb written. */
+function lwtAccess(off: number, size: number, write: boolean): CtxResult {
+  if (inField(off, SKB.tc_classid, 4) || (off >= SKB.family && off < SKB.local_port + 4) || inField(off, SKB.data_meta, 4) ||
+      inField(off, SKB.tstamp, 8) || inField(off, SKB.wire_len, 4) || inField(off, SKB.hwtstamp, 8)) return false;
+  if (write && !(inField(off, SKB.mark, 4) || inField(off, SKB.priority, 4) || inField(off, SKB.cb0, 20))) return false;
+  const r = skbAccess(off, size, write);
+  if (!r) return false;
+  if (inField(off, SKB.data, 4)) return 'pkt';
+  if (inField(off, SKB.data_end, 4)) return 'pkt_end';
+  return r;
+}
+
 /** Read-only flat contexts: kprobe (pt_regs), tracepoint (from offset 8), raw tracepoint (u64 args). */
 function flatAccess(off: number, size: number, write: boolean, lo: number, hi: number): CtxResult {
   if (write || off < lo || off >= hi || off % size !== 0 || off + size > hi) return false;
@@ -99,7 +111,8 @@ function perfEventAccess(off: number, size: number, write: boolean): CtxResult {
 /** is_valid_access for a program type; false = `invalid bpf_context access`. */
 export function ctxAccess(type: ProgType, off: number, size: number, write: boolean, attach?: number): CtxResult {
   switch (type) {
-    case 'cgroup_sock': return sockAccess(off, size, write, attach) ? 'scalar' : false;
+    // bpf_prog_load_fixup_attach_type: cgroup_sock loaded with attach type 0 is INET_SOCK_CREATE
+    case 'cgroup_sock': return sockAccess(off, size, write, attach || SOCK_CREATE) ? 'scalar' : false;
     case 'sock_ops': return sockOpsAccess(off, size, write);
     case 'xdp': return xdpAccess(off, size, write);
     case 'socket_filter': return socketFilterAccess(off, size, write);
@@ -109,6 +122,7 @@ export function ctxAccess(type: ProgType, off: number, size: number, write: bool
     case 'perf_event': return perfEventAccess(off, size, write);
     case 'tracepoint': return flatAccess(off, size, write, 8, PERF_MAX_TRACE_SIZE);
     case 'raw_tracepoint': return flatAccess(off, size, write, 0, 12 * 8);
+    case 'lwt_in': return lwtAccess(off, size, write);
     default: return false;
   }
 }

@@ -21,12 +21,15 @@ export interface Options {
   readonly entries?: boolean;
   /** Processed-instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
   readonly limit?: number;
+  /** BPF_F_STRICT_ALIGNMENT: check the alignment of every pointer access, not only the stack's. */
+  readonly strictAlignment?: boolean;
 }
 
 export interface Env {
   readonly prog: Program;
   readonly cfg: Cfg;
   readonly privileged: boolean;
+  readonly strictAlignment?: boolean;
   readonly nrCpus: number;
   /** Options.allBranches. */
   readonly allBranches: boolean;

@@ -100,11 +100,13 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   const r = fr.regs[regno];
   const valReg = val && 'reg' in val ? fr.regs[val.reg] : undefined;
   let out: Reg | undefined;
+  if (env.strictAlignment) strictAlign(pc, r, off, size);
   switch (r.type) {
     case 'ctx': {
       checkPtrOffReg(pc, r, regno, false);
       const t = ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
-      if (!t) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
+      // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
+      if (!t || (sx && t !== 'scalar')) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
       if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as 'pkt');
       break;
     }
@@ -149,6 +151,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     }
     case 'map_value': {
       const m = env.prog.maps[r.map];
+      // BPF_F_WRONLY_PROG (0x100) / BPF_F_RDONLY_PROG (0x80): check_map_access_type
+      if (!write && (m.flags & 0x100)) fail(pc, `read from map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
       if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
       checkRegion(pc, r, regno, off + r.off, size, m.valueSize);
       if (!write) {
@@ -173,6 +177,23 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
   }
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
+}
+
+/** What check_ptr_alignment says of a pointer kind under BPF_F_STRICT_ALIGNMENT (the stack is always checked). */
+const ALIGN_DESC: Partial<Record<Reg['type'], string>> = { map_value: 'value ', map_key: 'key ', ctx: 'context ', mem: '' };
+/** NET_IP_ALIGN: packet data starts 2 bytes past a 4-aligned address (check_pkt_ptr_alignment). */
+const NET_IP_ALIGN = 2;
+
+function strictAlign(pc: number, r: Reg, off: number, size: number): void {
+  if (r.type === 'pkt' || r.type === 'pkt_meta') {
+    const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(NET_IP_ALIGN + r.off + off))));
+    if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned packet access off ${NET_IP_ALIGN}+${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
+    return;
+  }
+  const desc = ALIGN_DESC[r.type];
+  if (desc === undefined) return;
+  const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off))));
+  if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned ${desc}access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
 }
 
 /**

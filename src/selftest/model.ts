@@ -1,0 +1,59 @@
+// The model's answer to one selftest: the verifier model's verdict and log-level-2-like log
+// (the __msg patterns are looked for in it), and the interpreter's r0 on test_loader's input
+// (64 zero bytes) for __retval.
+import type { Program } from '../isa/program.ts';
+import { verify } from '../verifier/analyze.ts';
+import { prepare } from '../interp/index.ts';
+import { firstUnmatched } from './pattern.ts';
+import type { Mode } from './objects.ts';
+import { PROG_FLAG_BITS, type TestSpec } from './spec.ts';
+import { TEST_DATA_LEN } from './kernel.ts';
+
+/** Past this many processed instructions the model's per-instruction log is not produced. */
+const STATES_LOG_LIMIT = 100_000;
+
+export interface ModelAnswer {
+  readonly accepted: boolean;
+  /** The model's rejection: instruction and first line of the message. */
+  readonly insn?: number;
+  readonly error?: string;
+  /** Index of the first __msg missing from the model's log, -1 when all are there. */
+  readonly msgMiss: number;
+  /** Interpreter's r0 (signed 32 bits) or why it could not run. */
+  readonly retval?: number;
+  readonly runError?: string;
+  /** The model threw (an unsupported construct): the harness's reason, not a verdict. */
+  readonly crashed?: string;
+}
+
+export function modelAnswer(program: Program, spec: TestSpec, mode: Mode): ModelAnswer {
+  const exp = spec[mode]!;
+  const opts = { privileged: mode === 'priv', strictAlignment: (spec.progFlags & PROG_FLAG_BITS.BPF_F_STRICT_ALIGNMENT) !== 0 };
+  let v, msgMiss;
+  try {
+    // The error and the statistics line first; the per-instruction log only when a pattern needs
+    // it and the run is short (a log of a million instructions costs minutes).
+    v = verify(program, opts);
+    const stats = `processed ${v.processed} insns (limit 1000000) max_states_per_insn ${v.maxStatesPerInsn} total_states ${v.totalStates} peak_states ${v.peakStates} mark_read 0`;
+    msgMiss = firstUnmatched(`${v.error?.message ?? ''}\n${stats}`, exp.msgs);
+    if (msgMiss >= 0 && v.processed <= STATES_LOG_LIMIT) {
+      v = verify(program, { ...opts, states: true });
+      msgMiss = firstUnmatched(v.log!.join('\n'), exp.msgs);
+    }
+  } catch (e) {
+    return { accepted: false, msgMiss: exp.msgs.length ? 0 : -1, crashed: (e as Error).message.split('\n')[0] };
+  }
+  const base: ModelAnswer = {
+    accepted: v.ok,
+    ...(v.error ? { insn: v.error.index, error: v.error.message.split('\n')[0] } : {}),
+    msgMiss,
+  };
+  if (!v.ok || exp.retval === undefined || exp.failure) return base;
+  try {
+    const vm = prepare(program);
+    const r = vm.run(program.type === 'syscall' ? {} : { packet: new Uint8Array(TEST_DATA_LEN) });
+    return r.kind === 'exit' ? { ...base, retval: r.r0lo | 0 } : { ...base, runError: r.message };
+  } catch (e) {
+    return { ...base, runError: (e as Error).message.split('\n')[0] };
+  }
+}
