@@ -15,13 +15,13 @@ const t = suite('proofs/scalar-mul');
 
 for (const [p, w] of mulIntProperties()) {
   t(`proves ${p.name} (${w} bits)`, async () => {
-    const r = await proveInt(p, w, 60_000);
+    const r = await proveInt(p, w);
     assert.is(r.result, 'proved', formatResult(r));
   });
 }
 
 t('proves the glue: raw mul bounds are mulBounds on each half', async () => {
-  const r = await proveScalar(mulBoundsAreMulBounds(), 60_000);
+  const r = await proveScalar(mulBoundsAreMulBounds());
   assert.is(r.result, 'proved', formatResult(r));
 });
 
@@ -55,7 +55,7 @@ const broken: [IntProperty, number][] = [
 ];
 for (const [p, w] of broken) {
   t(`finds a real counterexample: ${p.name} (${w} bits)`, async () => {
-    const r = await proveInt(p, w, 60_000);
+    const r = await proveInt(p, w);
     assert.is(r.result, 'counterexample', formatResult(r));
     assert.is(r.replayed, false, `replay did not fail: ${formatCounterexample(r.counterexample!)}`);
     console.log(`    ${formatResult(r)}`);
