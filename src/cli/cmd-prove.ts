@@ -27,13 +27,15 @@ soundness of the scalar ALU transfer functions. NAME selects properties whose na
 
   --jobs N      solver processes at once (default: min(2, CPUs)); each runs a batch of
                 properties in a fresh Z3, and a batch whose process dies is run again
+  --isolate     one property per process: Z3's work on a query then depends on that query
+                alone (in one process, earlier queries can change it, even in a fresh context)
 
 Every query is bounded by Z3's resource limit (a count of its own steps), never by time, so
 a verdict does not depend on the machine's load; each property runs in a fresh Z3 context.
 A property that uses up its limit is reported as 'limit', not proved.
 A counterexample is printed as concrete inputs in kernel notation and replayed with the
 concrete backend. Exit code 1 when any property is not proved.`,
-  options: { width: { type: 'string' }, rlimit: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, write: { type: 'boolean' }, jobs: { type: 'string' }, batch: { type: 'string' } },
+  options: { width: { type: 'string' }, rlimit: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, write: { type: 'boolean' }, jobs: { type: 'string' }, batch: { type: 'string' }, isolate: { type: 'boolean' } },
   positionals: [0, 100],
   async run(args) {
     const width = intOpt(args, 'width', 64);
@@ -61,7 +63,7 @@ concrete backend. Exit code 1 when any property is not proved.`,
       return 0;
     }
     const show = (r: ProofResult & { group: string }): void => console.log(flag(args, 'json') ? JSON.stringify(toJson(r)) : formatResult(r));
-    const results = await runBatches(jobs.length, intOpt(args, 'jobs', Math.min(2, availableParallelism())), (a, b) => ['prove', ...names, '--width', String(width), ...(rlimit ? ['--rlimit', String(rlimit)] : []), ...(flag(args, 'write') ? ['--write'] : []), '--batch', `${a}:${b}`], jobs.map((j) => ({ name: j.name, width: j.width, group: j.group })), show);
+    const results = await runBatches(jobs.length, flag(args, 'isolate') ? 1 : BATCH, intOpt(args, 'jobs', Math.min(2, availableParallelism())), (a, b) => ['prove', ...names, '--width', String(width), ...(rlimit ? ['--rlimit', String(rlimit)] : []), ...(flag(args, 'write') ? ['--write'] : []), '--batch', `${a}:${b}`], jobs.map((j) => ({ name: j.name, width: j.width, group: j.group })), show);
     const seconds = (performance.now() - t0) / 1000;
     const bad = results.filter((r) => r.result !== 'proved').length;
     if (flag(args, 'write')) {
@@ -90,7 +92,7 @@ const BATCH = 24;
  * processes use both cores. Results print in catalogue order. A batch whose process dies is
  * run again once from where it stopped; what is still missing then is reported as unknown.
  */
-async function runBatches(n: number, parallel: number, argv: (a: number, b: number) => string[], meta: { name: string; width: number; group: string }[], show: (r: Result) => void): Promise<Result[]> {
+async function runBatches(n: number, batch: number, parallel: number, argv: (a: number, b: number) => string[], meta: { name: string; width: number; group: string }[], show: (r: Result) => void): Promise<Result[]> {
   const results: (Result | undefined)[] = new Array(n);
   let shown = 0;
   const flush = (): void => {
@@ -113,7 +115,7 @@ async function runBatches(n: number, parallel: number, argv: (a: number, b: numb
     child.on('close', () => resolve(i));
   });
   const queue: [number, number][] = [];
-  for (let a = 0; a < n; a += BATCH) queue.push([a, Math.min(n, a + BATCH)]);
+  for (let a = 0; a < n; a += batch) queue.push([a, Math.min(n, a + batch)]);
   const worker = async (): Promise<void> => {
     for (let q = queue.shift(); q; q = queue.shift()) {
       let done = await runBatch(q[0], q[1]);
