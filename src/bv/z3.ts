@@ -25,11 +25,10 @@ export function z3Context(): Promise<Z3Ctx> {
   return shared;
 }
 
-// Fresh contexts are never dropped: z3-solver frees a context and the terms in it from
-// finalisers that run in no set order once all become garbage together, and a term released
-// after its context is a use after free (seen: the fifth proof of a process hung, and the
-// process exited 13 with the check's promise unsettled). A context whose terms are released
-// is small; a process makes a few dozen.
+// Fresh contexts are never dropped (a precaution): z3-solver frees a context and the terms in
+// it from finalisers that run in no set order once all become garbage together, and a term
+// released after its context would be a use after free. A context whose terms are released is
+// small; a process makes a few dozen.
 const kept: Z3Ctx[] = [];
 
 /**
