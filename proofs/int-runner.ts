@@ -3,9 +3,10 @@
 // nonlinear integer arithmetic: UNSAT = proved. A model is a counterexample; the property's
 // concrete form is evaluated on it (bigints, concrete backend) to show that it really fails.
 import type { Bits } from '../src/bv/bits.ts';
-import { z3Check, z3Context, type Z3Ctx } from '../src/bv/z3.ts';
+import { z3FreshContext, type Z3Ctx } from '../src/bv/z3.ts';
+import { checkWithin, limitFor, undecided } from './budget.ts';
 import { z3IntBits, z3IntRange, z3IntSigned, type Z3Int, type Z3IntBool } from '../src/bv/z3int.ts';
-import { undecided, type ProofResult } from './runner.ts';
+import { tagOf, type ProofResult, type ProveOptions } from './runner.ts';
 
 /** What an integer-model claim is built with. */
 export interface IntModel {
@@ -26,11 +27,10 @@ export interface IntProperty {
   concrete(width: number, values: Record<string, bigint>): boolean;
 }
 
-let counter = 0;
-
-/** Prove `p` at `width` within `timeoutMs`; `prefix` names its variables. */
-export async function proveInt(p: IntProperty, width: number, timeoutMs = 60_000, prefix = `i${counter++}_`): Promise<ProofResult> {
-  const ctx = await z3Context();
+/** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
+export async function proveInt(p: IntProperty, width: number, o: ProveOptions = {}): Promise<ProofResult> {
+  const ctx = await z3FreshContext();
+  const prefix = o.prefix ?? tagOf(p.name);
   const m: IntModel = { ctx, width, r: z3IntBits(ctx, width), sg: (v) => z3IntSigned(ctx, width, v) };
   const vars = new Map<string, Z3Int>();
   const val = (name: string): Z3Int => {
@@ -41,15 +41,14 @@ export async function proveInt(p: IntProperty, width: number, timeoutMs = 60_000
   const t0 = performance.now();
   const claim = p.claim(m, val);
   const solver = new ctx.Solver();
-  solver.set('timeout', timeoutMs);
   if (p.inputs === 'ring') for (const v of vars.values()) solver.add(z3IntRange(ctx, width, v));
   solver.add(claim.not());
-  const sat = await z3Check(solver);
+  const { sat, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(p.name, width));
   const ms = Math.round(performance.now() - t0);
-  const base = { name: p.name, width, ms };
+  const base = { name: p.name, width, ms, rlimit: used, limit };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
-    if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), ms, timeoutMs) };
+    if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), used, limit) };
     const model = solver.model();
     const counterexample: Record<string, bigint> = {};
     for (const [name, v] of vars) {

@@ -4,7 +4,8 @@
 // is evaluated with the concrete backend to show that it really fails (replay).
 import type { Bits } from '../src/bv/bits.ts';
 import { concreteBits } from '../src/bv/concrete.ts';
-import { z3Bits, z3Check, z3Context, type Z3BV } from '../src/bv/z3.ts';
+import { z3Bits, z3FreshContext, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
+import { checkWithin, limitFor, undecided } from './budget.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import { formatTnum } from '../src/domains/tnum-notation.ts';
 
@@ -20,7 +21,8 @@ export interface Property {
   claim<V, B>(bv: Bits<V, B>, x: Inputs<V>): B;
 }
 
-export type Verdict = 'proved' | 'counterexample' | 'timeout' | 'unknown';
+/** 'limit': Z3 used up the property's resource limit (proofs/budget.ts) without an answer. */
+export type Verdict = 'proved' | 'counterexample' | 'limit' | 'unknown';
 
 export interface ProofResult {
   name: string;
@@ -31,12 +33,24 @@ export interface ProofResult {
   counterexample?: Record<string, bigint>;
   /** The claim evaluated concretely on the counterexample (false = the failure is real). */
   replayed?: boolean;
-  /** Z3's reason when the result is unknown / timeout. */
+  /** Z3's reason when the result is unknown / limit. */
   reason?: string;
+  /** Z3's work on the query ("rlimit count"), and the limit it ran under. */
+  rlimit?: number;
+  limit?: number;
 }
 
+/** How a proof runs: its resource limit (default: limitFor its name) and variable prefix. */
+export interface ProveOptions {
+  rlimit?: number;
+  prefix?: string;
+}
+
+/** Deterministic variable names from a property's name: Z3's search depends on them. */
+export const tagOf = (name: string): string => `${name.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 60)}_`;
+
 /** Inputs backed by fresh Z3 constants, recorded so a model can be read back. */
-function symbolicInputs(ctx: Awaited<ReturnType<typeof z3Context>>, width: number, prefix: string) {
+function symbolicInputs(ctx: Z3Ctx, width: number, prefix: string) {
   const vars = new Map<string, Z3BV>();
   const get = (name: string): Z3BV => {
     let v = vars.get(name);
@@ -58,29 +72,21 @@ export function replay(p: Property, width: number, values: Record<string, bigint
   return p.claim(concreteBits(width), concreteInputs(values));
 }
 
-let counter = 0;
-
-/** The verdict of an UNKNOWN answer: a timeout (Z3 says so, or the time is up), else unknown. */
-export function undecided(reason: string, ms: number, timeoutMs: number): { result: Verdict; reason: string } {
-  return { result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
-}
-
-/** Prove `p` at `width` within `timeoutMs`; `prefix` names its variables (default: a per-process counter). */
-export async function prove(p: Property, width: number, timeoutMs = 60_000, prefix = `q${counter++}_`): Promise<ProofResult> {
-  const ctx = await z3Context();
+/** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
+export async function prove(p: Property, width: number, o: ProveOptions = {}): Promise<ProofResult> {
+  const ctx = await z3FreshContext();
   const bv = z3Bits(ctx, width);
-  const { vars, inputs } = symbolicInputs(ctx, width, prefix);
+  const { vars, inputs } = symbolicInputs(ctx, width, o.prefix ?? tagOf(p.name));
   const t0 = performance.now();
   const claim = p.claim(bv, inputs);
   const solver = new ctx.Solver('QF_BV');
-  solver.set('timeout', timeoutMs);
   solver.add(claim.not());
-  const sat = await z3Check(solver);
+  const { sat, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(p.name, width));
   const ms = Math.round(performance.now() - t0);
-  const base = { name: p.name, width, ms };
+  const base = { name: p.name, width, ms, rlimit: used, limit };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
-    if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), ms, timeoutMs) };
+    if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), used, limit) };
     const model = solver.model();
     const counterexample: Record<string, bigint> = {};
     for (const [name, v] of vars) counterexample[name] = model.eval(v, true).value();

@@ -58,6 +58,26 @@ export function mulCgo22StepLemma(name: string, step: MulCgo22Step): Property {
   };
 }
 
+export type LoopDone = <V, B>(bv: Bits<V, B>, a: Tnum<V>) => B;
+type StepPart = <V, B>(bv: Bits<V, B>, acc: Tnum<V>, A: Tnum<V>, Bt: Tnum<V>) => Tnum<V>;
+
+/**
+ * Exit lemma over the driver's own exit test (`done`, T.mulLoopDone in the real driver): for
+ * any well-formed A the test accepts, the step leaves the accumulator unchanged and the test
+ * still holds of the next A. So once the concrete driver stops, every remaining step of the
+ * full W-step loop is the identity on the accumulator: the early exit and the full loop agree.
+ */
+export function mulExitLemma(name: string, done: LoopDone, accOf: StepPart, aOf: StepPart): Property {
+  return {
+    name,
+    claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
+      const acc = i.tnum('acc'), A = i.tnum('A'), Bt = i.tnum('B');
+      const hyp = bv.andB(T.tnumWellFormed(bv, acc), T.tnumWellFormed(bv, A), T.tnumWellFormed(bv, Bt), done(bv, A));
+      return bv.implies(hyp, bv.andB(T.tnumEq(bv, accOf(bv, acc, A, Bt), acc), done(bv, aOf(bv, acc, A, Bt))));
+    },
+  };
+}
+
 /** Lemmas of the 6.18 tnum_mul and of the CGO'22 multiplication. */
 export function mulStepLemmas(): Property[] {
   return [
@@ -66,29 +86,13 @@ export function mulStepLemmas(): Property[] {
       claim: <V, B>(bv: Bits<V, B>): B => wfIn(bv, T.tnumConst(bv, bv.zero), bv.zero),
     },
     mulStepLemma("mul 6.18 step: p ∈ acc, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q ∈ acc'", T.tnumMulStep),
-    {
-      name: 'mul 6.18 exit: A = (0; 0) ⇒ step leaves acc and A unchanged',
-      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
-        const acc = i.tnum('acc'), Bt = i.tnum('B');
-        const A = T.tnumConst(bv, bv.zero);
-        const s = T.tnumMulStep(bv, { acc, a: A, b: Bt });
-        return bv.andB(T.tnumEq(bv, s.acc, acc), T.tnumEq(bv, s.a, A));
-      },
-    },
+    mulExitLemma('mul 6.18 exit: the driver\'s exit test holds of A ⇒ step leaves acc unchanged and the test holds again', T.mulLoopDone, (bv, acc, A, Bt) => T.tnumMulStep(bv, { acc, a: A, b: Bt }).acc, (bv, acc, A, Bt) => T.tnumMulStep(bv, { acc, a: A, b: Bt }).a),
     {
       name: 'mulCgo22 base: 0 ∈ γ(accM₀)',
       claim: <V, B>(bv: Bits<V, B>): B => wfIn(bv, T.tnumConst(bv, bv.zero), bv.zero),
     },
     mulCgo22StepLemma("mulCgo22 step: p ∈ accM, x' ∈ A, q ∈ B ⇒ p + bit0(x')·q − bit0(A.v)·B.v ∈ accM'", T.tnumMulCgo22Step),
-    {
-      name: 'mulCgo22 exit: A = (0; 0) ⇒ step leaves accM and A unchanged',
-      claim<V, B>(bv: Bits<V, B>, i: Inputs<V>): B {
-        const acc = i.tnum('acc'), Bt = i.tnum('B');
-        const A = T.tnumConst(bv, bv.zero);
-        const s = T.tnumMulCgo22Step(bv, { accM: acc, a: A, b: Bt });
-        return bv.andB(T.tnumEq(bv, s.accM, acc), T.tnumEq(bv, s.a, A));
-      },
-    },
+    mulExitLemma('mulCgo22 exit: the driver\'s exit test holds of A ⇒ step leaves accM unchanged and the test holds again', T.mulLoopDone, (bv, acc, A, Bt) => T.tnumMulCgo22Step(bv, { accM: acc, a: A, b: Bt }).accM, (bv, acc, A, Bt) => T.tnumMulCgo22Step(bv, { accM: acc, a: A, b: Bt }).a),
     {
       // The driver's last line: a.v·b.v + P ∈ γ(add(const(a.v·b.v), accM)) when P ∈ γ(accM).
       name: 'mulCgo22 final: P ∈ accM ⇒ a.v·b.v + P ∈ add(const(a.v·b.v), accM)',

@@ -10,13 +10,14 @@
 //   (member pairs built from a, b and k); Z3 checks that they are members and that bit k takes
 //   both values among them. Quantifier-free, so it runs at 64 bits. The witnesses are part of
 //   the proof, not of the code: a wrong witness makes the proof fail, never pass wrongly.
-// Run: npx tsx proofs/tnum-optimal.ts [widths] [timeout ms]
+// Run: npx tsx proofs/tnum-optimal.ts [widths] [rlimit]
 import type { Bits } from '../src/bv/bits.ts';
-import { z3Bits, z3Check, z3Context } from '../src/bv/z3.ts';
+import { z3Bits, z3FreshContext } from '../src/bv/z3.ts';
+import { checkWithin, limitFor, undecided } from './budget.ts';
 import * as T from '../src/domains/tnum.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import type { BinOp, Concrete2 } from './tnum.ts';
-import type { Inputs, Property, ProofResult } from './runner.ts';
+import type { Inputs, Property, ProofResult, ProveOptions } from './runner.ts';
 
 /** Candidate member pairs (x, y) for an unknown bit k (2^k given as `kb`). */
 export type Witnesses = <V, B>(bv: Bits<V, B>, a: Tnum<V>, b: Tnum<V>, kb: V) => [V, V][];
@@ -49,8 +50,8 @@ export function optimalByWitness(name: string, op: BinOp, conc: Concrete2, witne
   };
 }
 
-export async function proveOptimal(name: string, op: BinOp, conc: Concrete2, width: number, timeoutMs = 60_000): Promise<ProofResult> {
-  const ctx = await z3Context();
+export async function proveOptimal(name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions = {}): Promise<ProofResult> {
+  const ctx = await z3FreshContext();
   const bv = z3Bits(ctx, width);
   const v = (n: string) => ctx.BitVec.const(`opt${width}_${n}`, width);
   const a = { value: v('a.value'), mask: v('a.mask') }, b = { value: v('b.value'), mask: v('b.mask') };
@@ -65,18 +66,14 @@ export async function proveOptimal(name: string, op: BinOp, conc: Concrete2, wid
     ctx.ForAll([x, y], bv.implies(members, bv.eq(bitK(conc(bv, x, y)), c))),
   );
   const solver = new ctx.Solver();
-  solver.set('timeout', timeoutMs);
   solver.add(query);
   const t0 = performance.now();
-  const res = await z3Check(solver);
+  const { sat: res, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(`${name} is optimal`, width));
   const ms = Math.round(performance.now() - t0);
-  const base = { name: `${name} is optimal`, width, ms };
+  const base = { name: `${name} is optimal`, width, ms, rlimit: used, limit };
   try {
     if (res === 'unsat') return { ...base, result: 'proved' };
-    if (res === 'unknown') {
-      const reason = solver.reasonUnknown();
-      return { ...base, result: /timeout|canceled/i.test(reason) || ms >= timeoutMs ? 'timeout' : 'unknown', reason };
-    }
+    if (res === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), used, limit) };
     const m = solver.model();
     const counterexample: Record<string, bigint> = {};
     for (const [n, e] of [['a.value', a.value], ['a.mask', a.mask], ['b.value', b.value], ['b.mask', b.mask], ['k', k], ['c', c]] as const)
@@ -92,15 +89,15 @@ async function main(): Promise<void> {
   for (const [name, op, conc] of [
     ['add', T.tnumAdd, (bv, x, y) => bv.add(x, y)],
     ['sub', T.tnumSub, (bv, x, y) => bv.sub(x, y)],
-  ] as [string, BinOp, Concrete2][]) console.log(formatResult(await prove(optimalByWitness(name, op, conc, carryWitnesses), 64, 120_000)));
+  ] as [string, BinOp, Concrete2][]) console.log(formatResult(await prove(optimalByWitness(name, op, conc, carryWitnesses), 64)));
   const widths = (process.argv[2] ?? '4,8,12,16,20,24,32').split(',').map(Number);
-  const limit = Number(process.argv[3] ?? 60_000);
+  const rlimit = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
   for (const [name, op, conc] of [
     ['add', T.tnumAdd, (bv, x, y) => bv.add(x, y)],
     ['sub', T.tnumSub, (bv, x, y) => bv.sub(x, y)],
   ] as [string, BinOp, Concrete2][]) {
     for (const w of widths) {
-      const r = await proveOptimal(name, op, conc, w, limit);
+      const r = await proveOptimal(name, op, conc, w, { rlimit });
       console.log(formatResult(r));
       if (r.result !== 'proved') break;
     }

@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   let bad = 0;
   for (const [p, w] of jobs) {
     if (!p.name.includes(filter)) continue;
-    const r = await prove(p, w, 120_000);
+    const r = await prove(p, w);
     if (r.result !== 'proved') bad++;
     console.log(formatResult(r));
   }

@@ -2,6 +2,8 @@
 // npm test: every test/**/*.test.ts under uvu, with c8 coverage, ending with the plain
 // line "N passed, N failed[, N skipped]" that CI reads.
 // Optional arguments narrow the run: `npm test -- isa` runs files whose path contains "isa".
+// Files run two at a time; each file's output (stdout and stderr) is held back and printed
+// whole when the file ends, so the output of parallel files does not interleave.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,8 +21,9 @@ function walk(dir) {
   return out;
 }
 
-const covDir = join(root, 'coverage', 'tmp');
-rmSync(join(root, 'coverage'), { recursive: true, force: true });
+// per run, so two runs in one tree (a loaded CI check) do not delete each other's profiles
+const covDir = join(root, 'coverage', `tmp-${process.pid}`);
+rmSync(covDir, { recursive: true, force: true });
 mkdirSync(covDir, { recursive: true });
 
 const files = walk(join(root, 'test')).sort().filter((f) => filters.every((x) => f.includes(x)));
@@ -32,12 +35,15 @@ function runFile(file) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/uvu-file.js'), file], {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_V8_COVERAGE: covDir },
     });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d); });
+    let out = '', err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
     child.on('close', (code) => {
+      process.stdout.write(`── ${file}\n${out}`);
+      if (err) process.stderr.write(err);
       const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) || [])[1] || 0);
       const total = num('Total'), ok = num('Passed'), skip = num('Skipped');
       passed += ok;
@@ -63,5 +69,6 @@ await new Promise((done) => {
     '--include', 'src/**', '--exclude-after-remap'], { cwd: root, stdio: 'inherit' });
   c8.on('close', done);
 });
+rmSync(covDir, { recursive: true, force: true });
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed ? 1 : 0);

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { readRecordingFile, withRecordedFlavor } from '../record.ts';
 import { arbCase, caseProgram, type DomainCase } from './case.ts';
+import { arbCornerCase } from './corners.ts';
 import { compareObs, observeModel, type Observation } from './observe.ts';
 import { disasm, formatLine } from '../../src/isa/disasm.ts';
 
@@ -43,10 +44,10 @@ export function replayDomains(path: string, onProgress?: (done: number) => void)
   return { cases: lines.length, mismatches, examples, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Deterministic stream of cases: batches of 1000, batch b drawn with seed `seed + b`. */
-export function* domainCases(count: number, seed: number): Generator<DomainCase> {
+/** Deterministic stream of cases: batches of 1000, batch b drawn with seed `seed + b`; `corners`: the targeted generator (corners.ts). */
+export function* domainCases(count: number, seed: number, corners = false): Generator<DomainCase> {
   for (let b = 0; b * 1000 < count; b++) {
-    yield* fc.sample(arbCase, { numRuns: Math.min(1000, count - b * 1000), seed: seed + b });
+    yield* fc.sample(corners ? arbCornerCase : arbCase, { numRuns: Math.min(1000, count - b * 1000), seed: seed + b });
   }
 }
 
@@ -68,11 +69,11 @@ export function shrinkCase(c: DomainCase, fails: (c: DomainCase) => boolean): Do
 }
 
 /** Live fuzzing against the kernel (`runKernel` is passed in so replay never loads the bridge). */
-export function fuzzDomains(opts: { count: number; seed: number; runKernel: (c: DomainCase) => Observation; record?: (r: Recorded) => void; onProgress?: (done: number, bad: number) => void }): FuzzReport {
+export function fuzzDomains(opts: { count: number; seed: number; corners?: boolean; runKernel: (c: DomainCase) => Observation; record?: (r: Recorded) => void; onProgress?: (done: number, bad: number) => void }): FuzzReport {
   const t0 = performance.now();
   let done = 0, mismatches = 0;
   const failing: DomainCase[] = [];
-  for (const c of domainCases(opts.count, opts.seed)) {
+  for (const c of domainCases(opts.count, opts.seed, opts.corners)) {
     const kernel = opts.runKernel(c);
     const diff = compareObs(c, kernel, observeModel(c));
     done++;

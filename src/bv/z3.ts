@@ -17,11 +17,30 @@ export type Z3BV = BitVec<number, 'main'>;
 export type Z3Bool = Bool<'main'>;
 
 let shared: Promise<Z3Ctx> | undefined;
+let z3Api: ReturnType<typeof init> | undefined;
 
 /** The process-wide Z3 context (initialised on first use). */
 export function z3Context(): Promise<Z3Ctx> {
-  shared ??= init().then(({ Context }) => new Context('main'));
+  shared ??= (z3Api ??= init()).then(({ Context }) => new Context('main'));
   return shared;
+}
+
+// Fresh contexts are never dropped (a precaution): z3-solver frees a context and the terms in
+// it from finalisers that run in no set order once all become garbage together, and a term
+// released after its context would be a use after free. A context whose terms are released is
+// small; a process makes a few dozen.
+const kept: Z3Ctx[] = [];
+
+/**
+ * A context of its own for one query: Z3's work on a query (its rlimit count) then depends on
+ * that query, not on the terms earlier queries left in a shared context, so a resource limit
+ * measured once holds on every run.
+ */
+export async function z3FreshContext(): Promise<Z3Ctx> {
+  const { Context } = await (z3Api ??= init());
+  const ctx = new Context('main');
+  kept.push(ctx);
+  return ctx;
 }
 
 // z3-solver frees a term from a FinalizationRegistry callback (Z3_dec_ref on the main thread)

@@ -36,6 +36,8 @@ verifier  near-miss programs (mutants of the corpus and of generated programs): 
   --record FILE   also write the kernel's answers as JSON lines (gzip if FILE ends in .gz)
   --replay FILE   compare against a recording instead of the live kernel (no root needed)
   --json          print the summary as JSON
+  --corners       domains: the targeted precision corners (u64 ranges across 2^63 and up to
+                  2^64 - 1 with 32-bit ranges inside, constant shifts by 0, w-1, w, w+1)
   --verbose       verifier: print the first 20 state mismatches (kernel's text and ours) and
                   their programs, instead of 3
 
@@ -46,7 +48,7 @@ K > 0 (verifier: FA > 0). Mismatches print as the program (kernel
 syntax) with both answers; domain mismatches are shrunk first.`,
   options: {
     count: { type: 'string' }, seed: { type: 'string' }, record: { type: 'string' }, replay: { type: 'string' }, json: { type: 'boolean' },
-    verbose: { type: 'boolean' },
+    verbose: { type: 'boolean' }, corners: { type: 'boolean' },
   },
   positionals: [1, 1],
   async run(args) {
@@ -77,7 +79,7 @@ syntax) with both answers; domain mismatches are shrunk first.`,
       const { Recorder } = await import('../../fuzz/record.ts');
       const meta = await needKernel();
       const rec = recordPath ? new Recorder(recordPath, meta) : undefined;
-      report = fuzzDomains({ count, seed, runKernel, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
+      report = fuzzDomains({ count, seed, corners: flag(args, 'corners'), runKernel, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
       rec?.save();
     }
     if (tty) process.stderr.write('\n');

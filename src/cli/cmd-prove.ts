@@ -10,7 +10,7 @@ import type { ProofResult } from '../../proofs/runner.ts';
 export const proveCmd: Command = {
   name: 'prove',
   summary: 'prove the domain operators sound with Z3',
-  usage: `usage: bpfsynth prove [NAME…] [--width 8|16|32|64] [--timeout S] [--list] [--json] [--write]
+  usage: `usage: bpfsynth prove [NAME…] [--width 8|16|32|64] [--rlimit N] [--list] [--json] [--write]
 
 Runs the Z3 proofs of the tnum and scalar-bounds domains: soundness of every operator (the
 code that runs, instantiated over Z3 bit-vectors), tnum mul at 64 bits by induction over its
@@ -18,22 +18,31 @@ loop, fully unrolled 8-bit cross-checks of both muls, optimality of tnum add and
 soundness of the scalar ALU transfer functions. NAME selects properties whose name contains it.
 
   --width W     width of the width-generic tnum properties (default 64)
-  --timeout S   per-property time limit in seconds (default 120)
+  --rlimit N    Z3 resource limit for every property (default: 4 × its recorded use in
+                proofs/rlimits.json; a property never measured gets 300000000)
   --list        list the properties instead of proving them
   --json        one JSON object per result
-  --write       write proofs/REPORT.md and proofs/report.json
+  --write       write proofs/REPORT.md and proofs/report.json, and record each proved
+                property's resource use in proofs/rlimits.json
 
   --jobs N      solver processes at once (default: min(2, CPUs)); each runs a batch of
                 properties in a fresh Z3, and a batch whose process dies is run again
+  --isolate     one property per process: Z3's work on a query then depends on that query
+                alone (in one process, earlier queries can change it, even in a fresh context)
 
+Every query is bounded by Z3's resource limit (a count of its own steps), never by time, so
+a verdict does not depend on the machine's load; each property runs in a fresh Z3 context.
+A property that uses up its limit is reported as 'limit', not proved.
 A counterexample is printed as concrete inputs in kernel notation and replayed with the
 concrete backend. Exit code 1 when any property is not proved.`,
-  options: { width: { type: 'string' }, timeout: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, write: { type: 'boolean' }, jobs: { type: 'string' }, batch: { type: 'string' } },
+  options: { width: { type: 'string' }, rlimit: { type: 'string' }, list: { type: 'boolean' }, json: { type: 'boolean' }, write: { type: 'boolean' }, jobs: { type: 'string' }, batch: { type: 'string' }, isolate: { type: 'boolean' } },
   positionals: [0, 100],
   async run(args) {
     const width = intOpt(args, 'width', 64);
     if (![8, 16, 32, 64].includes(width)) throw new UsageError('--width must be 8, 16, 32 or 64');
-    const timeout = intOpt(args, 'timeout', 120) * 1000;
+    const rlimitArg = str(args, 'rlimit');
+    const rlimit = rlimitArg === undefined ? undefined : intOpt(args, 'rlimit', 0);
+    if (rlimit !== undefined && rlimit <= 0) throw new UsageError('--rlimit must be a positive count');
     const { catalogue, reportMarkdown } = await import('../../proofs/suite.ts');
     const { formatResult } = await import('../../proofs/runner.ts');
     const names = args.positionals;
@@ -48,17 +57,21 @@ concrete backend. Exit code 1 when any property is not proved.`,
     if (batch !== undefined) {
       // a child of the command below: prove jobs [a, b) of the selection, one JSON line each
       const [a, b] = batch.split(':').map(Number);
-      for (const j of jobs.slice(a, b)) console.log(JSON.stringify(toJson({ ...(await j.run(timeout)), group: j.group })));
+      const { calibrated } = await import('../../proofs/budget.ts');
+      const write = flag(args, 'write') && rlimit === undefined;
+      for (const j of jobs.slice(a, b)) console.log(JSON.stringify(toJson({ ...(await (write ? calibrated((l) => j.run(l)) : j.run(rlimit))), group: j.group })));
       return 0;
     }
     const show = (r: ProofResult & { group: string }): void => console.log(flag(args, 'json') ? JSON.stringify(toJson(r)) : formatResult(r));
-    const results = await runBatches(jobs.length, intOpt(args, 'jobs', Math.min(2, availableParallelism())), (a, b) => ['prove', ...names, '--width', String(width), '--timeout', String(timeout / 1000), '--batch', `${a}:${b}`], jobs.map((j) => ({ name: j.name, width: j.width, group: j.group })), show);
+    const results = await runBatches(jobs.length, flag(args, 'isolate') ? 1 : BATCH, intOpt(args, 'jobs', Math.min(2, availableParallelism())), (a, b) => ['prove', ...names, '--width', String(width), ...(rlimit ? ['--rlimit', String(rlimit)] : []), ...(flag(args, 'write') ? ['--write'] : []), '--batch', `${a}:${b}`], jobs.map((j) => ({ name: j.name, width: j.width, group: j.group })), show);
     const seconds = (performance.now() - t0) / 1000;
     const bad = results.filter((r) => r.result !== 'proved').length;
     if (flag(args, 'write')) {
       const z3 = (await import('z3-solver/package.json', { with: { type: 'json' } })).default.version as string;
       writeAtomic('proofs/REPORT.md', reportMarkdown(results, z3, seconds));
       writeAtomic('proofs/report.json', JSON.stringify({ z3, seconds, results: results.map(toJson) }, null, 1) + '\n');
+      const { loadRlimits, withUsage } = await import('../../proofs/budget.ts');
+      writeAtomic('proofs/rlimits.json', JSON.stringify(withUsage(loadRlimits(), z3, results), null, 1) + '\n');
     }
     if (!flag(args, 'json')) console.log(`prove: ${results.length - bad} proved, ${bad} not proved, ${seconds.toFixed(1)} s`);
     return bad ? 1 : 0;
@@ -79,7 +92,7 @@ const BATCH = 24;
  * processes use both cores. Results print in catalogue order. A batch whose process dies is
  * run again once from where it stopped; what is still missing then is reported as unknown.
  */
-async function runBatches(n: number, parallel: number, argv: (a: number, b: number) => string[], meta: { name: string; width: number; group: string }[], show: (r: Result) => void): Promise<Result[]> {
+async function runBatches(n: number, batch: number, parallel: number, argv: (a: number, b: number) => string[], meta: { name: string; width: number; group: string }[], show: (r: Result) => void): Promise<Result[]> {
   const results: (Result | undefined)[] = new Array(n);
   let shown = 0;
   const flush = (): void => {
@@ -102,7 +115,7 @@ async function runBatches(n: number, parallel: number, argv: (a: number, b: numb
     child.on('close', () => resolve(i));
   });
   const queue: [number, number][] = [];
-  for (let a = 0; a < n; a += BATCH) queue.push([a, Math.min(n, a + BATCH)]);
+  for (let a = 0; a < n; a += batch) queue.push([a, Math.min(n, a + batch)]);
   const worker = async (): Promise<void> => {
     for (let q = queue.shift(); q; q = queue.shift()) {
       let done = await runBatch(q[0], q[1]);

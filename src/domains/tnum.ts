@@ -247,10 +247,15 @@ export function tnumMulStep<V, B>(bv: Bits<V, B>, s: MulState<V>): MulState<V> {
 export function runMulLoop<V, B, S extends { readonly a: Tnum<V> }>(bv: Bits<V, B>, init: S, step: (bv: Bits<V, B>, s: S) => S): S {
   let s = init;
   for (let i = 0; i < bv.width; i++) {
-    if (bv.knownB(bv.eq(bv.or(s.a.value, s.a.mask), bv.zero)) === true) break;
+    if (bv.knownB(mulLoopDone(bv, s.a)) === true) break;
     s = step(bv, s);
   }
   return s;
+}
+
+/** The loop's exit test, the kernel's `while (a.value || a.mask)` negated (proved in proofs/tnum-mul.ts). */
+export function mulLoopDone<V, B>(bv: Bits<V, B>, a: Tnum<V>): B {
+  return bv.eq(bv.or(a.value, a.mask), bv.zero);
 }
 
 /** tnum_mul as in Linux 6.18 (Edamana, 2025): shift-and-add with a union for unknown multiplier bits. */

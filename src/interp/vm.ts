@@ -187,8 +187,9 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 80 /* JSLT32 */: if (RL[d] < RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
       case 81 /* JSLE32 */: if (RL[d] <= RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
       // ---- calls ----
+      case 93 /* CALLX: the helper id in register d */:
       case 90 /* CALL */: {
-        const id = D[i + 3];
+        const id = (w & 0xff) === 93 ? (RH[d] === 0 ? RL[d] : -1) : D[i + 3];
         if (id === 12) {
           const t = tailCall(m);
           if (t >= 0) { pc = t; if (n > limit) { fault = F_STEP; break loop; } }

@@ -54,7 +54,10 @@ export interface WindowOptions {
   maps?: readonly MapDef[];
   progType?: ProgType;
   argCount?: (id: number) => number;
+  /** A wall-clock cap for interactive budgets (the search); without it the query is bounded by `rlimit` alone. */
   timeoutMs?: number;
+  /** Z3's resource limit (default WINDOW_RLIMIT without timeoutMs): the same answer on an idle or a busy machine. */
+  rlimit?: number;
   cache?: EquivCache | null;
   /**
    * Memory through a register of unknown type goes to one flat table (default true). Set it
@@ -70,7 +73,28 @@ export interface ProgramOptions {
   maxPacket?: number;
   argCount?: (id: number) => number;
   timeoutMs?: number;
+  /** As for windows (default PROGRAM_RLIMIT without timeoutMs). */
+  rlimit?: number;
   cache?: EquivCache | null;
+}
+
+/** Limits of Z3's work on one query: a wall-clock cap, a resource limit, or both. */
+interface Limits {
+  timeoutMs?: number;
+  rlimit?: number;
+}
+
+/** Default resource limits when a caller sets no time cap (tests, benchmarks): deterministic answers. */
+export const WINDOW_RLIMIT = 100_000_000;
+export const PROGRAM_RLIMIT = 400_000_000;
+
+function limitsOf(o: { timeoutMs?: number; rlimit?: number }, rlimit: number): Limits {
+  return o.timeoutMs === undefined ? { rlimit: o.rlimit ?? rlimit } : { timeoutMs: o.timeoutMs, rlimit: o.rlimit };
+}
+
+function applyLimits(s: { set(k: string, v: number): void }, l: Limits): void {
+  if (l.timeoutMs !== undefined) s.set('timeout', l.timeoutMs);
+  if (l.rlimit !== undefined) s.set('rlimit', l.rlimit);
 }
 
 /** Results by canonical form of the pair (encoded bytes of both sides + the options). */
@@ -141,10 +165,10 @@ function sameEffects(ex: Exec, a: SymState, b: SymState, stack: boolean): FB[] {
 const now = (): number => performance.now();
 
 /** Ask Z3 whether `same` can be false under `pre`; returns the model on SAT. */
-async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, small?: Z3Bool) {
+async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small?: Z3Bool) {
   if (same === true) return { sat: 'unsat' as const, folded: true };
   const s = new ctx.Solver();
-  s.set('timeout', timeoutMs);
+  applyLimits(s, limits);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
   const r = await z3Check(s);
@@ -156,7 +180,7 @@ async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, sma
     if ((await z3Check(s)) !== 'sat') {
       // the narrowed query failed: ask again without it (under the same time limit, the
       // first answer may not come back; then the query is undecided)
-      const model = await retry(ctx, same, pre, timeoutMs);
+      const model = await retry(ctx, same, pre, limits);
       return model ? { sat: 'sat' as const, model } : { sat: 'unknown' as const, reason: 'no model on the second try' };
     }
   }
@@ -164,9 +188,9 @@ async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number, sma
 }
 
 /** The plain query again (after a failed narrowing); undefined when it is not SAT this time. */
-async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], timeoutMs: number): Promise<Model | undefined> {
+async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits): Promise<Model | undefined> {
   const s = new ctx.Solver();
-  s.set('timeout', timeoutMs);
+  applyLimits(s, limits);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
   return (await z3Check(s)) === 'sat' ? s.model() : undefined;
@@ -212,7 +236,7 @@ async function windowQuery(a: readonly Insn[] | readonly Op[], b: readonly Insn[
     parts.push(...sameEffects(ex, sa, sb, o.stackLive !== false));
     const same = ex.R.andB(...parts);
     const pre = [inp.pktLen.ule(ctx.BitVec.val(0xffff, 64))];
-    const r = await solve(ctx, same, pre, o.timeoutMs ?? 10_000);
+    const r = await solve(ctx, same, pre, limitsOf(o, WINDOW_RLIMIT));
     const ms = now() - t0;
     if (r.sat === 'unsat') result = { equal: true, ms, folded: r.folded };
     else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };
@@ -266,7 +290,7 @@ async function programQuery(a: Program, bi: readonly Insn[], o: ProgramOptions, 
     const packetTypes = a.type === 'xdp' || a.type === 'sched_cls' || a.type === 'sched_act' || a.type === 'socket_filter' || a.type === 'cgroup_skb';
     const lo = o.minPacket ?? (packetTypes ? 14 : 0), hi = o.maxPacket ?? (packetTypes ? 3520 : 0);
     const pre = [inp.pktLen.uge(ctx.BitVec.val(lo, 64)), inp.pktLen.ule(ctx.BitVec.val(hi, 64))];
-    const r = await solve(ctx, same, pre, o.timeoutMs ?? 30_000, inp.pktLen.ule(ctx.BitVec.val(Math.max(lo, 64), 64)));
+    const r = await solve(ctx, same, pre, limitsOf(o, PROGRAM_RLIMIT), inp.pktLen.ule(ctx.BitVec.val(Math.max(lo, 64), 64)));
     const ms = now() - t0;
     if (r.sat === 'unsat') result = { equal: true, ms, folded: r.folded };
     else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };

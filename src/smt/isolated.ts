@@ -31,6 +31,7 @@ type Solver = { proc: ChildProcess; inFlight: number; stderrTail: string };
 
 /** How long past its own time limit a query may run before its child is presumed stuck and killed. */
 const GRACE_MS = 15_000;
+const LAST_RESORT_MS = 30 * 60_000;
 const WORKER = fileURLToPath(new URL('./equiv-worker.mjs', import.meta.url));
 
 let current: Solver | undefined;
@@ -99,8 +100,10 @@ function ask<C>(req: Omit<EquivRequest, 'id'>): Promise<EquivResult<C>> {
   const s = (current ??= start());
   const id = nextId++;
   if (s.inFlight++ === 0) hold(s, true);
-  // Z3 can also hang when it dies: past the query's time limit and a grace, kill the child
-  const limit = (req.o.timeoutMs ?? (req.kind === 'program' ? 30_000 : 10_000)) + GRACE_MS;
+  // Z3 can also hang when it dies: past the query's time limit and a grace, kill the child.
+  // A query bounded by its resource limit alone (no timeoutMs: tests) gets a last-resort
+  // watchdog only, far beyond any busy machine's time for it.
+  const limit = req.o.timeoutMs === undefined ? LAST_RESORT_MS : req.o.timeoutMs + GRACE_MS;
   return new Promise((resolve, reject) => {
     const watchdog = setTimeout(() => {
       died(s, `no answer ${Math.round(limit / 1000)} s after the query was sent`);

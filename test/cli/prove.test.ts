@@ -21,4 +21,16 @@ t('the summary line, and exit 2 for a name that matches nothing', () => {
   assert.match(bad.stderr, /no property matches/);
 });
 
+t('a resource limit too small for the query: the answer is limit, not proved (exit 1), every run', () => {
+  for (let i = 0; i < 2; i++) {
+    const r = prove('mul box lemma', '--json', '--rlimit', '1000');
+    assert.is(r.status, 1, r.stderr);
+    const x = JSON.parse(r.stdout.trim());
+    assert.is(x.result, 'limit');
+    assert.is(x.limit, 1000);
+    assert.match(x.reason, /resource limit|canceled/);
+    assert.ok(x.rlimit >= 1000, 'Z3 stopped at the limit');
+  }
+});
+
 t.run();

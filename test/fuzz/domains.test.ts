@@ -16,6 +16,16 @@ t('recorded kernel answers: 0 mismatches', () => {
   assert.is(r.mismatches, 0, r.examples.join('\n'));
 });
 
+// Targeted precision corners (fuzz/domains/corners.ts): u64 ranges around 2^63 and up to
+// 2^64 - 1 with 32-bit ranges inside, shifts by a register holding 0, w-1, w, w+1. They kill two
+// mutants the random cases miss: dropping uNext in __reg32_deduce_bounds (215 mismatches) and
+// '<' -> '<=' in the safe-to-shift test (388).
+t('recorded kernel answers on the precision corners: 0 mismatches', () => {
+  const r = replayDomains('corpus/traces/domain-corners.jsonl.gz');
+  assert.ok(r.cases >= 2000, `${r.cases} cases`);
+  assert.is(r.mismatches, 0, r.examples.join('\n'));
+});
+
 t('a perturbed kernel answer is reported', () => {
   const recs = readRecording<Recorded>(REC).slice(0, 200);
   const withAlu = recs.find((r) => r.kernel.steps.some((s) => s.dst && s.dst !== 'scalar()'))!;

@@ -21,7 +21,7 @@ const fast: ScalarProperty[] = [
 ];
 for (const p of fast) {
   t(`proves ${p.name}`, async () => {
-    const r = await proveScalar(p, 60_000);
+    const r = await proveScalar(p);
     assert.is(r.result, 'proved', formatResult(r));
   });
 }
@@ -45,7 +45,7 @@ const jgtOffByOne = <V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState<V>): [S
 
 for (const p of [brokenAdd, refineSound('jgt', 64, 'dst', undefined, jgtOffByOne, 'off-by-one JGT refinement')]) {
   t(`finds a real counterexample: ${p.name}`, async () => {
-    const r = await proveScalar(p, 60_000);
+    const r = await proveScalar(p);
     assert.is(r.result, 'counterexample', formatResult(r));
     assert.is(r.replayed, false, `replay did not fail: ${formatCounterexample(r.counterexample!)}`);
     console.log(`    ${formatResult(r)}`);

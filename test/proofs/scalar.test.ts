@@ -13,7 +13,7 @@ const t = suite('proofs/scalar');
 // proved them in quickly (Z3's time on one query depends on what the process asked before it).
 for (const [name, stage] of [['__reg64_deduce_bounds', S.reg64DeduceBounds], ['__reg_bound_offset', S.regBoundOffset]] as const) {
   t(`${name} keeps members (Z3, 64-bit)`, async () => {
-    const r = await proveScalar(syncSound(name, stage), 60_000);
+    const r = await proveScalar(syncSound(name, stage));
     assert.is(r.result, 'proved', formatResult(r));
   });
 }
@@ -22,7 +22,7 @@ for (const [name, stage] of [['__reg64_deduce_bounds', S.reg64DeduceBounds], ['_
 for (const [name, stage] of [['__reg_deduce_mixed_bounds', S.regDeduceMixedBounds]] as const) {
   t(`${name} keeps members, each part (Z3, 64-bit)`, async () => {
     for (const part of ALL_PARTS) {
-      const r = await proveScalar(syncSound(name, stage, part), 60_000);
+      const r = await proveScalar(syncSound(name, stage, part));
       assert.is(r.result, 'proved', formatResult(r));
     }
   });
@@ -30,7 +30,7 @@ for (const [name, stage] of [['__reg_deduce_mixed_bounds', S.regDeduceMixedBound
 
 t('a __reg_bound_offset that trusts umin+1 gets a counterexample that replays', async () => {
   const broken = <V, B>(d: Bits64x32<V, B>, s: ScalarState<V>): ScalarState<V> => S.regBoundOffset(d, { ...s, umin: d.u64.add(s.umin, d.u64.one) });
-  const r = await proveScalar(syncSound('broken offset', broken), 60_000);
+  const r = await proveScalar(syncSound('broken offset', broken));
   assert.is(r.result, 'counterexample');
   assert.is(r.replayed, false, 'the counterexample must fail concretely');
 });

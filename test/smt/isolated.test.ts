@@ -23,10 +23,10 @@ t('window queries: equal proved, different refused with the live-in registers th
 
 t('program queries: a different return value gets a counterexample packet', async () => {
   const p = bareProgram(A('r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr2 -= r0\nr0 = 2\nif r2 > 20 goto +1\nr0 = 1\nexit'), 'xdp');
-  const same = await programEquivIsolated(p, p.insns, { timeoutMs: 10_000 });
+  const same = await programEquivIsolated(p, p.insns);
   assert.is(same.equal, true);
   const other = A('r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr2 -= r0\nr0 = 2\nif r2 > 21 goto +1\nr0 = 1\nexit');
-  const r = await programEquivIsolated(p, other, { timeoutMs: 10_000 });
+  const r = await programEquivIsolated(p, other);
   assert.is(r.equal, false);
   if (r.equal !== false) return;
   assert.instance(r.counterexample.packet, Uint8Array);

@@ -1,0 +1,103 @@
+// Deterministic limits for proofs: every query is bounded by Z3's resource limit (rlimit), a
+// count of Z3's own steps, never by wall-clock time, so a proof's verdict is the same on an idle
+// and on a loaded machine. Each property runs in a Z3 context of its own (z3FreshContext): its
+// use ("rlimit count") is then the same on every run *under the same limit* (measured: the
+// limit itself steers Z3's search, e.g. 5.8e7 under 3e8 and 1.5e7 under 2.9e7 for one query).
+// So proofs/rlimits.json records per property a fixed limit (about HEADROOM × its use, rounded
+// up) and the use measured under that very limit; `bpfsynth prove --write` calibrates both.
+import { readFileSync } from 'node:fs';
+import type { Solver } from 'z3-solver';
+import { z3Check } from '../src/bv/z3.ts';
+
+/** A limit is HEADROOM × the use rounded up to one significant digit, at least FLOOR. */
+export const HEADROOM = 4;
+export const FLOOR = 5_000_000;
+/** For a property with no recorded use (a new one, or a deliberately broken variant in a test). */
+export const DEFAULT_RLIMIT = 300_000_000;
+
+export const RLIMITS_FILE = new URL('./rlimits.json', import.meta.url);
+
+/** proofs/rlimits.json: every proved property's limit and its use under that limit, by budgetKey(). */
+export interface RlimitTable {
+  z3: string;
+  properties: Record<string, { limit: number; used: number }>;
+}
+
+export const budgetKey = (name: string, width: number): string => `${width}-bit ${name}`;
+
+let table: RlimitTable | undefined;
+
+export function loadRlimits(): RlimitTable {
+  if (!table) {
+    try {
+      table = JSON.parse(readFileSync(RLIMITS_FILE, 'utf8')) as RlimitTable;
+    } catch {
+      table = { z3: '', properties: {} };
+    }
+  }
+  return table;
+}
+
+/** The resource limit of a property: its recorded limit, or DEFAULT_RLIMIT. */
+export function limitFor(name: string, width: number): number {
+  return loadRlimits().properties[budgetKey(name, width)]?.limit ?? DEFAULT_RLIMIT;
+}
+
+/** The limit for a measured use: HEADROOM × use, rounded up to one significant digit. */
+export function limitForUse(used: number): number {
+  const x = HEADROOM * used;
+  const unit = 10 ** Math.floor(Math.log10(Math.max(1, x)));
+  return Math.max(FLOOR, Math.ceil(x / unit) * unit);
+}
+
+interface Measured {
+  name: string;
+  width: number;
+  result: string;
+  rlimit?: number;
+  limit?: number;
+}
+
+/**
+ * Run a proof for the record: when its use does not fit its limit with HEADROOM (or the limit
+ * is far more than it needs), run it again under limitForUse, and keep that run when it is
+ * proved with at least half its limit to spare (else the first run and its limit).
+ */
+export async function calibrated<R extends Measured>(run: (rlimit?: number) => Promise<R>): Promise<R> {
+  const first = await run();
+  if (first.result !== 'proved' || first.rlimit === undefined) return first;
+  const want = limitForUse(first.rlimit);
+  if (want === first.limit) return first;
+  const again = await run(want);
+  return again.result === 'proved' && again.rlimit !== undefined && 2 * again.rlimit <= want ? again : first;
+}
+
+/** The table with the limit and use of every proved result put in (others kept as they were). */
+export function withUsage(old: RlimitTable, z3: string, results: readonly Measured[]): RlimitTable {
+  const props = { ...old.properties };
+  for (const r of results) if (r.result === 'proved' && r.rlimit !== undefined && r.limit !== undefined) props[budgetKey(r.name, r.width)] = { limit: r.limit, used: r.rlimit };
+  const sorted = Object.fromEntries(Object.keys(props).sort().map((k) => [k, props[k]]));
+  return { z3, properties: sorted };
+}
+
+export interface Checked {
+  sat: 'sat' | 'unsat' | 'unknown';
+  /** Z3's work on this query (the solver's context must be fresh: the count is per context). */
+  used: number;
+  limit: number;
+}
+
+/** check() under `limit` resource units; the solver must be the only one of a fresh context. */
+export async function checkWithin(solver: Solver<'main'>, limit: number): Promise<Checked> {
+  solver.set('rlimit', limit);
+  const sat = await z3Check(solver);
+  const stats = solver.statistics();
+  const used = stats.keys().includes('rlimit count') ? stats.get('rlimit count') : 0;
+  stats.release();
+  return { sat, used, limit };
+}
+
+/** The verdict of an UNKNOWN answer: 'limit' when Z3 ran out of its budget, else 'unknown'. */
+export function undecided(reason: string, used: number, limit: number): { result: 'limit' | 'unknown'; reason: string } {
+  return { result: /resource|rlimit|canceled/i.test(reason) || used >= limit ? 'limit' : 'unknown', reason };
+}
