@@ -84,7 +84,9 @@ function mulImpl(w: 64 | 32): NativeImpl {
 }
 
 /** Record op on n symbolic scalars and compile it. */
+export let compileCalls = 0;
 export function compileScalarOp(n: number, op: GenericOp, name: string): CompiledFn {
+  compileCalls++;
   const t = new Trace();
   for (const r of [t.d.u64, t.d.u32]) {
     const w = r.width as 64 | 32;
@@ -99,27 +101,104 @@ export function compileScalarOp(n: number, op: GenericOp, name: string): Compile
   return compileTrace(t, outs, name);
 }
 
-const compiled = new Map<string, CompiledFn>();
-/** Compiled operators made so far (for tests and benchmarks). */
-export const compiledCount = (): number => compiled.size;
+// Entry indices: one small integer per operator and configuration, so the hot path looks up
+// arrays, not strings. Compiled functions and cached results belong to one kernel flavor and are
+// dropped when the flavor changes.
+const ALU_OPS: readonly ScalarAluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'mod', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor'];
+const CONDS: readonly Cond[] = ['jeq', 'jne', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge', 'jslt', 'jsle', 'jset'];
+const ALU_IX = Object.fromEntries(ALU_OPS.map((o, i) => [o, i])) as Record<ScalarAluOp, number>;
+const COND_IX = Object.fromEntries(CONDS.map((c, i) => [c, i])) as Record<Cond, number>;
+const w1 = (w: Width): number => (w === 64 ? 1 : 0);
+/** Entry index of each operator family (a family's configurations follow its base). */
+export const ENTRY = {
+  alu: (op: ScalarAluOp, w: Width): number => 2 * ALU_IX[op] + w1(w),
+  refine: (c: Cond, w: Width): number => 26 + 2 * COND_IX[c] + w1(w),
+  refine1: (c: Cond, w: Width): number => 48 + 2 * COND_IX[c] + w1(w),
+  taken: (c: Cond, w: Width): number => 70 + 2 * COND_IX[c] + w1(w),
+  sync: 92,
+  coerce: (size: number, sx: boolean): number => 93 + 2 * (size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3) + (sx ? 1 : 0),
+  count: 101,
+} as const;
 
-function get(key: string, n: number, op: GenericOp): CompiledFn {
-  let f = compiled.get(key);
+let fns: (CompiledFn | undefined)[] = [];
+let fnFlavor: KernelFlavor | undefined;
+
+/** Compiled operators made so far (for tests and benchmarks). */
+export const compiledCount = (): number => fns.filter(Boolean).length;
+
+function get(ix: number, fl: KernelFlavor, n: number, op: GenericOp, name: string): CompiledFn {
+  if (fl !== fnFlavor) {
+    fns = [];
+    fnFlavor = fl;
+    clearResults();
+  }
+  let f = fns[ix];
   if (!f) {
-    f = compileScalarOp(n, op, key);
-    compiled.set(key, f);
+    f = compileScalarOp(n, op, `${name}_${fl.name}`);
+    fns[ix] = f;
   }
   return f;
 }
 
-function run1(f: CompiledFn, a: S): void {
-  store(a, 0);
-  f(I32, O32);
+// Results cache: direct-mapped on the input words and the entry index. A hit returns the same
+// result object (so later identity checks succeed and no bigint is allocated); it costs a hash
+// and a compare of at most 40 int32 words, far less than the string key of the bigint memo.
+const CACHE_SIZE = 1 << 14;
+const KEY_WORDS = 4 * SLOTS + 1;
+const cacheKeys = new Int32Array(CACHE_SIZE * KEY_WORDS);
+/** Generation of each slot's entry: clearing bumps the generation instead of wiping 2.7 MB. */
+const cacheGen = new Int32Array(CACHE_SIZE);
+let gen = 1;
+const cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
+export const resultStats = { hits: 0, misses: 0 };
+
+/** Forget every cached result (the compiled functions stay). */
+export function clearCompiledResults(): void {
+  resultStats.hits = resultStats.misses = 0;
+  clearResults();
 }
-function run2(f: CompiledFn, a: S, b: S): void {
-  store(a, 0);
-  store(b, SLOTS);
-  f(I32, O32);
+
+function clearResults(): void {
+  gen++;
+}
+
+/** Slot of the cache for the current inputs (words 0..nWords of I32) of entry ix. */
+function slotOf(ix: number, nWords: number): number {
+  let h = ix + 1;
+  for (let j = 0; j < nWords; j++) h = Math.imul(h ^ I32[j], 0x9e3779b1);
+  h ^= h >>> 15;
+  return h & (CACHE_SIZE - 1);
+}
+
+function cached(slot: number, ix: number, nWords: number): unknown {
+  const base = slot * KEY_WORDS;
+  if (cacheGen[slot] !== gen || cacheKeys[base] !== ix + 1) return undefined;
+  for (let j = 0; j < nWords; j++) if (cacheKeys[base + 1 + j] !== I32[j]) return undefined;
+  return cacheVals[slot];
+}
+
+function remember(slot: number, ix: number, nWords: number, v: unknown): void {
+  const base = slot * KEY_WORDS;
+  cacheGen[slot] = gen;
+  cacheKeys[base] = ix + 1;
+  for (let j = 0; j < nWords; j++) cacheKeys[base + 1 + j] = I32[j];
+  cacheVals[slot] = v;
+}
+
+/** Run entry ix on the stored inputs (n scalars), through the results cache. */
+function call<T>(ix: number, n: number, f: () => CompiledFn, read: () => T): T {
+  const nWords = 2 * SLOTS * n;
+  const slot = slotOf(ix, nWords);
+  const hit = cached(slot, ix, nWords);
+  if (hit !== undefined) {
+    resultStats.hits++;
+    return hit as T;
+  }
+  resultStats.misses++;
+  f()(I32, O32);
+  const v = read();
+  remember(slot, ix, nWords, v);
+  return v;
 }
 
 // -------------------------------------------------------------------------------------------
@@ -133,45 +212,57 @@ export function refineFirstEdge<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarSt
 }
 
 export function syncCompiled(a: S, fl: KernelFlavor = currentFlavor()): S {
-  run1(get(`sync_${fl.name}`, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] })), a);
-  return load(0);
+  store(a, 0);
+  return call(ENTRY.sync, 1, () => get(ENTRY.sync, fl, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'), () => load(0));
 }
 
 export function aluCompiled(op: ScalarAluOp, w: Width, a: S, b: S, fl: KernelFlavor = currentFlavor()): S {
-  run2(get(`alu_${op}${w}_${fl.name}`, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] })), a, b);
-  return load(0);
+  const ix = ENTRY.alu(op, w);
+  store(a, 0);
+  store(b, SLOTS);
+  return call(ix, 2, () => get(ix, fl, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`), () => load(0));
 }
 
+type Edges = { taken: readonly S[]; fallthrough: readonly S[] };
+
 /** refine for two registers: [fallthrough a, b], [taken a, b] (as refineMemo). */
-export function refineCompiled(a: S, b: S, c: Cond, w: Width, fl: KernelFlavor = currentFlavor()): { taken: readonly S[]; fallthrough: readonly S[] } {
-  run2(get(`refine_${c}${w}_${fl.name}`, 2, (d, [x, y]) => {
+export function refineCompiled(a: S, b: S, c: Cond, w: Width, fl: KernelFlavor = currentFlavor()): Edges {
+  const ix = ENTRY.refine(c, w);
+  store(a, 0);
+  store(b, SLOTS);
+  return call(ix, 2, () => get(ix, fl, 2, (d, [x, y]) => {
     const r = refine(d, x, y, c, w, fl);
     return { states: [...r.fallthrough, ...r.taken] };
-  }), a, b);
-  return { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] };
+  }, `refine_${c}${w}`), (): Edges => ({ fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] }));
 }
 
 /** refine for an immediate operand (as refineFirstMemo). */
-export function refineFirstCompiled(a: S, b: S, c: Cond, w: Width, fl: KernelFlavor = currentFlavor()): { taken: readonly S[]; fallthrough: readonly S[] } {
-  run2(get(`refine1_${c}${w}_${fl.name}`, 2, (d, [x, y]) => ({
+export function refineFirstCompiled(a: S, b: S, c: Cond, w: Width, fl: KernelFlavor = currentFlavor()): Edges {
+  const ix = ENTRY.refine1(c, w);
+  store(a, 0);
+  store(b, SLOTS);
+  return call(ix, 2, () => get(ix, fl, 2, (d, [x, y]) => ({
     states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
-  })), a, b);
-  return { fallthrough: [load(0)], taken: [load(SLOTS)] };
+  }), `refine1_${c}${w}`), (): Edges => ({ fallthrough: [load(0)], taken: [load(SLOTS)] }));
 }
 
 /** coerce_reg_to_size / coerce_reg_to_size_sx (as coerceMemo). */
 export function coerceCompiled(a: S, size: number, sx: boolean, fl: KernelFlavor = currentFlavor()): S {
-  run1(get(`coerce_${size}${sx ? 's' : 'u'}_${fl.name}`, 1, (d, [s]) => ({
+  const ix = ENTRY.coerce(size, sx);
+  store(a, 0);
+  return call(ix, 1, () => get(ix, fl, 1, (d, [s]) => ({
     states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
-  })), a);
-  return load(0);
+  }), `coerce_${size}${sx ? 's' : 'u'}`), () => load(0));
 }
 
-/** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken). */
+/** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
 export function branchTakenCompiled(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
-  run2(get(`taken_${c}${w}`, 2, (d, [x, y]) => {
+  const ix = ENTRY.taken(c, w);
+  store(a, 0);
+  store(b, SLOTS);
+  get(ix, currentFlavor(), 2, (d, [x, y]) => {
     const t = branchTakenB(d, x, y, c, w);
     return { states: [], flags: [t.always, t.never] };
-  }), a, b);
+  }, `taken_${c}${w}`)(I32, O32);
   return O32[0] ? 1 : O32[2] ? 0 : -1;
 }

@@ -11,7 +11,7 @@ import { refine, refineCondOp, revCond, branchTaken, type Cond, type RefineCond 
 import { regBoundsSync } from '../domains/sync.ts';
 import { currentFlavor, markUnbounded, scalarSane, type KernelFlavor } from '../domains/scalar.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../domains/alu-move.ts';
-import { aluCompiled, syncCompiled, refineCompiled, refineFirstCompiled, coerceCompiled, branchTakenCompiled } from '../domains/compiled.ts';
+import { aluCompiled, syncCompiled, refineCompiled, refineFirstCompiled, coerceCompiled, branchTakenCompiled, clearCompiledResults, ENTRY } from '../domains/compiled.ts';
 import { D, type Scalar } from './regs.ts';
 
 /** 'tiered' (default): compiled once hot; 'bigint': never compiled (tests, before/after benchmarks); 'compiled': from the first call. */
@@ -23,13 +23,11 @@ export const setDomainTier = (t: DomainTier): void => {
 };
 
 const HOT = 64;
-const heat = new Map<string, number>();
-/** Count one call of an operator kind; true when it should run compiled. */
-function hot(kind: string): boolean {
+const heat = new Int32Array(ENTRY.count);
+/** Count one call of an operator kind (an ENTRY index); true when it should run compiled. */
+function hot(ix: number): boolean {
   if (tier !== 'tiered') return tier === 'compiled';
-  const n = (heat.get(kind) ?? 0) + 1;
-  heat.set(kind, n);
-  return n > HOT;
+  return heat[ix] > HOT || ++heat[ix] > HOT;
 }
 
 const LIMIT = 1 << 16;
@@ -39,6 +37,7 @@ export const memoStats = { hits: 0, misses: 0 };
 /** Clear the cache (tests and benchmarks that want cold numbers). */
 export function clearMemo(): void {
   cache = new Map();
+  clearCompiledResults();
   memoStats.hits = memoStats.misses = 0;
 }
 
@@ -65,18 +64,18 @@ function memo<T>(key: string, f: () => T): T {
 }
 
 export const aluMemo = (op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar =>
-  hot(`a${op}${w}`) ? aluCompiled(op, w, a, b) : memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b));
+  hot(ENTRY.alu(op, w)) ? aluCompiled(op, w, a, b) : memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b));
 
 /** refine for two registers: [fallthrough a, b], [taken a, b]. */
 export const refineMemo = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): { taken: readonly Scalar[]; fallthrough: readonly Scalar[] } =>
-  hot(`r${c}${w}`) ? refineCompiled(a, b, c, w) : memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+  hot(ENTRY.refine(c, w)) ? refineCompiled(a, b, c, w) : memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
     const r = refine(D, a, b, c, w);
     return { taken: r.taken, fallthrough: r.fallthrough };
   });
 
 /** refine for an immediate operand: only the register is refined and synced. */
 export const refineFirstMemo = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): { taken: readonly Scalar[]; fallthrough: readonly Scalar[] } =>
-  hot(`k${c}${w}`) ? refineFirstCompiled(a, b, c, w) : memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+  hot(ENTRY.refine1(c, w)) ? refineFirstCompiled(a, b, c, w) : memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
     const edge = (k: RefineCond): Scalar => {
       const x = regBoundsSync(D, refineCondOp(D, a, b, k, w)[0]);
       return scalarSane(D, x) ? x : markUnbounded(D, x);
@@ -110,12 +109,12 @@ export const refineSameMemo = (a: Scalar, c: Cond, w: 32 | 64): { taken: readonl
 
 const FIELDS = ['umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
 
-export const syncMemo = (s: Scalar): Scalar => hot('s') ? syncCompiled(s) : memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s));
+export const syncMemo = (s: Scalar): Scalar => hot(ENTRY.sync) ? syncCompiled(s) : memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s));
 
 /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
 export const coerceMemo = (s: Scalar, size: number, sx: boolean): Scalar =>
-  hot(`c${size}${sx}`) ? coerceCompiled(s, size, sx) : memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32) : coerceRegToSize(D, s, size)));
+  hot(ENTRY.coerce(size, sx)) ? coerceCompiled(s, size, sx) : memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32) : coerceRegToSize(D, s, size)));
 
 /** is_branch_taken on two scalars (not memoised: it is cheap next to building a key). */
 export const branchTakenFast = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): 1 | 0 | -1 =>
-  hot(`t${c}${w}`) ? branchTakenCompiled(a, b, c, w) : branchTaken(D, a, b, c, w);
+  hot(ENTRY.taken(c, w)) ? branchTakenCompiled(a, b, c, w) : branchTaken(D, a, b, c, w);
