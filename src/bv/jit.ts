@@ -40,8 +40,16 @@ const slow = {
   },
 };
 
-/** JavaScript source of the function body computing `outs`. */
-export function emitBody(t: Trace, outs: readonly OutPort[]): string {
+/**
+ * Statements per generated function. V8 does not optimise a function past 60 KB of bytecode and
+ * its optimising compile grows faster than linearly with size, so long recordings (a refinement
+ * with four syncs is ~3,600 statements) are cut into functions of this many statements, which
+ * pass the values that cross a cut through a scratch Int32Array.
+ */
+const CHUNK = 300;
+
+/** JavaScript source of the functions computing `outs`: chunk functions c0…cN and a driver. */
+export function emitSource(t: Trace, outs: readonly OutPort[], name: string): string {
   const nodes = t.nodes;
   const live = new Uint8Array(nodes.length);
   const stack = outs.map((o) => o.id);
@@ -58,21 +66,27 @@ export function emitBody(t: Trace, outs: readonly OutPort[]): string {
     return x.op === 'const' ? lit(x.ch) : `h${i}`;
   };
   const L = (i: number): string => (nodes[i].op === 'const' ? lit(nodes[i].cl) : `l${i}`);
-  const B = (i: number): string => (nodes[i].op === 'const' ? (nodes[i].cl ? 'true' : 'false') : `b${i}`);
-  const lines: string[] = [];
+  // Booleans are int 0/1 and ite selects with a mask (-b): the code has no branches, which keeps
+  // V8's optimising compile of these long functions short and the run free of mispredictions.
+  const B = (i: number): string => (nodes[i].op === 'const' ? (nodes[i].cl ? '1' : '0') : `b${i}`);
+  const M = (i: number): string => (nodes[i].op === 'const' ? (nodes[i].cl ? '-1' : '0') : `m${i}`);
+  const per: { id: number; text: string[] }[] = [];
   for (let i = 0; i < nodes.length; i++) {
     const x = nodes[i];
     if (!live[i] || x.op === 'const') continue;
     const [a, b, c] = x.args;
+    const lines: string[] = [];
+    per.push({ id: i, text: lines });
     const emit = (s: string) => lines.push(s);
     const v64 = (h: string, l: string) => emit(`const h${i} = ${h}, l${i} = ${l};`);
     const v32 = (l: string) => emit(`const l${i} = ${l};`);
-    const bool = (e: string) => emit(`const b${i} = ${e};`);
+    const bool = (e: string) => emit(`const b${i} = (${e}) | 0, m${i} = -b${i};`);
     const viaOut = (call: string) => (x.w === 64 ? emit(`${call}; const h${i} = OUT[0], l${i} = OUT[1];`) : emit(`${call}; const l${i} = OUT[1];`));
+    const lowLt = (p: number, q: number) => `((${L(p)} >>> 0) < (${L(q)} >>> 0))`;
     const ult = (p: number, q: number, w: number) =>
-      w === 64 ? `(${H(p)} === ${H(q)} ? (${L(p)} >>> 0) < (${L(q)} >>> 0) : (${H(p)} >>> 0) < (${H(q)} >>> 0))` : `((${L(p)} >>> 0) < (${L(q)} >>> 0))`;
+      w === 64 ? `(((${H(p)} >>> 0) < (${H(q)} >>> 0)) | ((${H(p)} === ${H(q)}) & ${lowLt(p, q)}))` : lowLt(p, q);
     const slt = (p: number, q: number, w: number) =>
-      w === 64 ? `(${H(p)} === ${H(q)} ? (${L(p)} >>> 0) < (${L(q)} >>> 0) : ${H(p)} < ${H(q)})` : `(${L(p)} < ${L(q)})`;
+      w === 64 ? `((${H(p)} < ${H(q)}) | ((${H(p)} === ${H(q)}) & ${lowLt(p, q)}))` : `(${L(p)} < ${L(q)})`;
     const n = x.n;
     switch (x.op) {
       case 'in':
@@ -80,15 +94,15 @@ export function emitBody(t: Trace, outs: readonly OutPort[]): string {
         else v32(`I[${2 * n}]`);
         break;
       case 'add':
-        if (x.w === 64) emit(`const t${i} = (${L(a)} >>> 0) + (${L(b)} >>> 0), l${i} = t${i} | 0, h${i} = (${H(a)} + ${H(b)} + (t${i} >= 4294967296 ? 1 : 0)) | 0;`);
+        if (x.w === 64) emit(`const t${i} = (${L(a)} >>> 0) + (${L(b)} >>> 0), l${i} = t${i} | 0, h${i} = (${H(a)} + ${H(b)} + ((t${i} >= 4294967296) | 0)) | 0;`);
         else v32(`(${L(a)} + ${L(b)}) | 0`);
         break;
       case 'sub':
-        if (x.w === 64) emit(`const t${i} = (${L(a)} >>> 0) - (${L(b)} >>> 0), l${i} = t${i} | 0, h${i} = (${H(a)} - ${H(b)} - (t${i} < 0 ? 1 : 0)) | 0;`);
+        if (x.w === 64) emit(`const t${i} = (${L(a)} >>> 0) - (${L(b)} >>> 0), l${i} = t${i} | 0, h${i} = (${H(a)} - ${H(b)} - ((t${i} < 0) | 0)) | 0;`);
         else v32(`(${L(a)} - ${L(b)}) | 0`);
         break;
       case 'neg':
-        if (x.w === 64) emit(`const t${i} = -(${L(a)} >>> 0), l${i} = t${i} | 0, h${i} = (-${H(a)} - (t${i} < 0 ? 1 : 0)) | 0;`);
+        if (x.w === 64) emit(`const t${i} = -(${L(a)} >>> 0), l${i} = t${i} | 0, h${i} = (-${H(a)} - ((t${i} < 0) | 0)) | 0;`);
         else v32(`(-${L(a)}) | 0`);
         break;
       case 'mul':
@@ -142,19 +156,19 @@ export function emitBody(t: Trace, outs: readonly OutPort[]): string {
         v64(`${L(a)} >> 31`, L(a));
         break;
       case 'ite':
-        if (x.w === 64) v64(`${B(a)} ? ${H(b)} : ${H(c)}`, `${B(a)} ? ${L(b)} : ${L(c)}`);
-        else v32(`${B(a)} ? ${L(b)} : ${L(c)}`);
+        if (x.w === 64) v64(`(${H(b)} & ${M(a)}) | (${H(c)} & ~${M(a)})`, `(${L(b)} & ${M(a)}) | (${L(c)} & ~${M(a)})`);
+        else v32(`(${L(b)} & ${M(a)}) | (${L(c)} & ~${M(a)})`);
         break;
-      case 'eq': bool(n === 64 ? `${H(a)} === ${H(b)} && ${L(a)} === ${L(b)}` : `${L(a)} === ${L(b)}`); break;
-      case 'ne': bool(n === 64 ? `${H(a)} !== ${H(b)} || ${L(a)} !== ${L(b)}` : `${L(a)} !== ${L(b)}`); break;
+      case 'eq': bool(n === 64 ? `(${H(a)} === ${H(b)}) & (${L(a)} === ${L(b)})` : `${L(a)} === ${L(b)}`); break;
+      case 'ne': bool(n === 64 ? `(${H(a)} !== ${H(b)}) | (${L(a)} !== ${L(b)})` : `${L(a)} !== ${L(b)}`); break;
       case 'ult': bool(ult(a, b, n)); break;
       case 'ugt': bool(ult(b, a, n)); break;
-      case 'ule': bool(`!${ult(b, a, n)}`); break;
-      case 'uge': bool(`!${ult(a, b, n)}`); break;
+      case 'ule': bool(`1 ^ ${ult(b, a, n)}`); break;
+      case 'uge': bool(`1 ^ ${ult(a, b, n)}`); break;
       case 'slt': bool(slt(a, b, n)); break;
       case 'sgt': bool(slt(b, a, n)); break;
-      case 'sle': bool(`!${slt(b, a, n)}`); break;
-      case 'sge': bool(`!${slt(a, b, n)}`); break;
+      case 'sle': bool(`1 ^ ${slt(b, a, n)}`); break;
+      case 'sge': bool(`1 ^ ${slt(a, b, n)}`); break;
       case 'umulOverflows':
         bool(n === 64 ? `umulOv(${H(a)}, ${L(a)}, ${H(b)}, ${L(b)})` : `(${L(a)} >>> 0) * (${L(b)} >>> 0) >= 4294967296`);
         break;
@@ -162,27 +176,70 @@ export function emitBody(t: Trace, outs: readonly OutPort[]): string {
         bool(n === 64 ? `S.test('smulOverflows', 64, ${H(a)}, ${L(a)}, ${H(b)}, ${L(b)})` : `(${L(a)} * ${L(b)} < -2147483648 || ${L(a)} * ${L(b)} >= 2147483648)`);
         break;
       case 'bit':
-        bool(n >= 32 ? `((${H(a)} >>> ${n - 32}) & 1) === 1` : `((${L(a)} >>> ${n}) & 1) === 1`);
+        bool(n >= 32 ? `(${H(a)} >>> ${n - 32}) & 1` : `(${L(a)} >>> ${n}) & 1`);
         break;
-      case 'andB': bool(x.args.map(B).join(' && ')); break;
-      case 'orB': bool(x.args.map(B).join(' || ')); break;
-      case 'notB': bool(`!${B(a)}`); break;
-      case 'iteB': bool(`${B(a)} ? ${B(b)} : ${B(c)}`); break;
+      case 'andB': bool(x.args.map(B).join(' & ')); break;
+      case 'orB': bool(x.args.map(B).join(' | ')); break;
+      case 'notB': bool(`1 ^ ${B(a)}`); break;
+      case 'iteB': bool(`(${B(b)} & ${M(a)}) | (${B(c)} & ~${M(a)})`); break;
       default:
         throw new Error(`bv/jit: no code for operation '${x.op}'`);
     }
   }
-  outs.forEach((o, k) => {
-    if (o.w === 0) lines.push(`O[${2 * k}] = ${B(o.id)} ? 1 : 0; O[${2 * k + 1}] = 0;`);
-    else lines.push(`O[${2 * k}] = ${L(o.id)}; O[${2 * k + 1}] = ${o.w === 64 ? H(o.id) : '0'};`);
+  // Cut into chunks (never between a call and the projections that read its results).
+  const chunkOf = new Int32Array(nodes.length).fill(-1);
+  const chunks: { ids: number[]; text: string[] }[] = [{ ids: [], text: [] }];
+  for (const st of per) {
+    let cur = chunks[chunks.length - 1];
+    if (cur.ids.length >= CHUNK && nodes[st.id].op !== 'proj') chunks.push((cur = { ids: [], text: [] }));
+    cur.ids.push(st.id);
+    cur.text.push(...st.text);
+    chunkOf[st.id] = chunks.length - 1;
+  }
+  const last = chunks.length - 1;
+  const named = (a: number): boolean => nodes[a].op !== 'const' && nodes[a].op !== 'call';
+  const usesOf = (id: number): number[] => (nodes[id].op === 'proj' ? [] : nodes[id].args.filter(named));
+  const loads = chunks.map(() => new Set<number>());
+  chunks.forEach((ch, k) => {
+    for (const id of ch.ids) for (const a of usesOf(id)) if (chunkOf[a] !== k) loads[k].add(a);
   });
-  return lines.join('\n');
+  for (const o of outs) if (named(o.id) && chunkOf[o.id] !== last) loads[last].add(o.id);
+  const slot = new Map<number, number>();
+  const stores = chunks.map((): number[] => []);
+  let nScratch = 0;
+  for (const set of loads) {
+    for (const a of set) {
+      if (slot.has(a)) continue;
+      slot.set(a, nScratch);
+      nScratch += nodes[a].w === 64 ? 2 : 1;
+      stores[chunkOf[a]].push(a);
+    }
+  }
+  const load = (a: number): string => {
+    const k = slot.get(a)!, w = nodes[a].w;
+    return w === 64 ? `const h${a} = X[${k}], l${a} = X[${k + 1}];` : w === 32 ? `const l${a} = X[${k}];` : `const b${a} = X[${k}], m${a} = -b${a};`;
+  };
+  const store = (a: number): string => {
+    const k = slot.get(a)!, w = nodes[a].w;
+    return w === 64 ? `X[${k}] = h${a}; X[${k + 1}] = l${a};` : w === 32 ? `X[${k}] = l${a};` : `X[${k}] = b${a};`;
+  };
+  const outLines = outs.map((o, k) =>
+    o.w === 0 ? `O[${2 * k}] = ${B(o.id)}; O[${2 * k + 1}] = 0;` : `O[${2 * k}] = ${L(o.id)}; O[${2 * k + 1}] = ${o.w === 64 ? H(o.id) : '0'};`);
+  const fns = chunks.map((ch, k) => [
+    `function c${k}(I, O) {`,
+    ...[...loads[k]].map(load),
+    ...ch.text,
+    ...stores[k].map(store),
+    ...(k === last ? outLines : []),
+    '}',
+  ].join('\n'));
+  const calls = chunks.map((_, k) => `c${k}(I, O);`).join(' ');
+  return `const X = new Int32Array(${Math.max(nScratch, 1)});\n${fns.join('\n')}\nreturn function ${name.replace(/\W/g, '_')}(I, O) { ${calls} };`;
 }
 
 /** Compile the recording into a function (V8 compiles the source once; it is then cached here). */
 export function compileTrace(t: Trace, outs: readonly OutPort[], name = 'compiled'): CompiledFn {
-  const body = emitBody(t, outs);
-  const factory = new Function('S', 'OUT', 'mulhi', 'umulOv', 'N', 'CI', 'CO', `return function ${name.replace(/\W/g, '_')}(I, O) {\n${body}\n};`) as (
+  const factory = new Function('S', 'OUT', 'mulhi', 'umulOv', 'N', 'CI', 'CO', emitSource(t, outs, name)) as (
     s: typeof slow, out: Int32Array, mh: typeof mulhi32, uo: typeof umulOverflows64, n: NativeImpl[], ci: Int32Array, co: Int32Array) => CompiledFn;
   return factory(slow, OUT, mulhi32, umulOverflows64, t.natives, new Int32Array(32), new Int32Array(32));
 }
