@@ -120,7 +120,7 @@ function make64(): Bits<number, boolean> {
     implies: (a, b) => !a || b,
     ite: (c, a, b) => (c ? a : b),
     iteB: (c, a, b) => (c ? a : b),
-    bit: (a, i) => ((i >= 32 ? HI[a] >>> (i - 32) : LO[a] >>> i) & 1) === 1,
+    bit: (a, i) => i < 64 && ((i >= 32 ? HI[a] >>> (i - 32) : LO[a] >>> i) & 1) === 1,
     known: (a) => toBigint(a),
     knownB: (a) => a,
   };

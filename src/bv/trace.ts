@@ -127,7 +127,7 @@ function traceRing(t: Trace, width: 64 | 32): Bits<number, number> {
   const W = width;
   const bin = (op: string) => (a: number, b: number): number => t.node(op, W, [a, b]);
   // Comparisons and overflow tests record their ring's width in n (it selects the ring when folded).
-  const cmp = (op: string) => (a: number, b: number): number => (a === b ? t.constant(0, 0, op.endsWith('e') ? 1 : 0) : t.node(op, 0, [a, b], W));
+  const cmp = (op: string) => (a: number, b: number): number => (a === b ? t.constant(0, 0, op === 'eq' || op.endsWith('e') ? 1 : 0) : t.node(op, 0, [a, b], W));
   const un = (op: string) => (a: number): number => t.node(op, W, [a]);
   const byN = (op: string) => (a: number, k: number): number => (k === 0 ? a : t.node(op, W, [a], Math.min(k, W)));
   const T = t.constant(0, 0, 1), F = t.constant(0, 0, 0);
