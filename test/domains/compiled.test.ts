@@ -10,7 +10,7 @@ import { regBoundsSync } from '../../src/domains/sync.ts';
 import { scalarAlu } from '../../src/domains/alu.ts';
 import { refine, branchTaken, refineCondOp, revCond } from '../../src/domains/branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
-import { markUnbounded, scalarSane, LINUX_6_12, type ScalarState } from '../../src/domains/scalar.ts';
+import { markUnbounded, scalarSane, LINUX_6_12 } from '../../src/domains/scalar.ts';
 import * as C from '../../src/domains/compiled.ts';
 import { observeModel, bigintOps } from '../../fuzz/domains/observe.ts';
 import { arenaOps, compiledOps } from '../../fuzz/domains/backends.ts';
