@@ -4,8 +4,10 @@
 // - hot: once an operator kind has run HOT times in this process, its compiled form
 //   (src/domains/compiled.ts: the same generic code, recorded and compiled to int32 arithmetic),
 //   which costs less than building the memo's key, so it is called directly.
-// Compiling costs tens of milliseconds per operator kind, which short runs (a test, one check)
-// would not earn back; hence the tiers. Scalars are immutable, so results can be shared.
+// Compiling costs ~0.1 s per operator kind (recording, then V8's optimising compile of the
+// generated code, which runs interpreted until V8 has seen it often), which short runs (a test,
+// one check of a small program) would not earn back; hence the tiers. 2,000 calls of one kind is
+// about one check of a 10,000-instruction path; Cilium-sized programs make 100,000s. Scalars are immutable, so results can be shared.
 import { scalarAlu, type ScalarAluOp } from '../domains/alu.ts';
 import { refine, refineCondOp, revCond, branchTaken, type Cond, type RefineCond } from '../domains/branch.ts';
 import { regBoundsSync } from '../domains/sync.ts';
@@ -22,7 +24,7 @@ export const setDomainTier = (t: DomainTier): void => {
   tier = t;
 };
 
-const HOT = 64;
+const HOT = 2000;
 const heat = new Int32Array(ENTRY.count);
 /** Count one call of an operator kind (an ENTRY index); true when it should run compiled. */
 function hot(ix: number): boolean {
