@@ -9,7 +9,7 @@ import { Trace, type NodeWidth, type NativeImpl } from '../bv/trace.ts';
 import { tnumMulStep, type TnumMulNative } from './tnum.ts';
 import { compileTrace, type CompiledFn, type OutPort } from '../bv/jit.ts';
 import { type ScalarState, type D, type KernelFlavor, currentFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
-import { regBoundsSync } from './sync.ts';
+import { regBoundsSync, type RegBoundsSyncNative } from './sync.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './alu-move.ts';
@@ -83,11 +83,31 @@ function mulImpl(w: 64 | 32): NativeImpl {
   return impl;
 }
 
-/** Record op on n symbolic scalars and compile it. */
-export let compileCalls = 0;
-export function compileScalarOp(n: number, op: GenericOp, name: string): CompiledFn {
-  compileCalls++;
+/** Native reg_bounds_sync for a flavor: the compiled sync (10 slots in, 10 slots out). */
+const syncImpls = new Map<KernelFlavor, NativeImpl>();
+function syncImpl(fl: KernelFlavor): NativeImpl {
+  let impl = syncImpls.get(fl);
+  if (!impl) {
+    const f = compileScalarOp(1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), `sync_native_${fl.name}`, false);
+    impl = (inp, out) => f(inp, out);
+    syncImpls.set(fl, impl);
+  }
+  return impl;
+}
+
+/**
+ * Record op on n symbolic scalars and compile it. tnum_mul and (unless nativeSync is false, as
+ * for the sync itself) reg_bounds_sync are recorded as calls of their own compiled code.
+ */
+export function compileScalarOp(n: number, op: GenericOp, name: string, nativeSync = true): CompiledFn {
   const t = new Trace();
+  if (nativeSync) {
+    (t.d as RegBoundsSyncNative<number>).regBoundsSyncNative = (s, fl) => {
+      const outs = t.call(syncImpl(fl), ports(s).map((p) => p.id), [64, 64, 64, 64, 64, 64, 32, 32, 32, 32]);
+      const [value, mask, umin, umax, smin, smax, u32min, u32max, s32min, s32max] = outs;
+      return { varOff: { value, mask }, umin, umax, smin, smax, u32min, u32max, s32min, s32max };
+    };
+  }
   for (const r of [t.d.u64, t.d.u32]) {
     const w = r.width as 64 | 32;
     (r as TnumMulNative<number>).tnumMulNative = (a, b) => {
