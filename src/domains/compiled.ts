@@ -57,7 +57,13 @@ function ports(s: TS): OutPort[] {
 /** A generic operator from n scalar inputs to scalar outputs, with boolean outputs after them. */
 type GenericOp = (d: D<number, number>, ins: TS[]) => { states: TS[]; flags?: number[] };
 
-/** Native tnum_mul at a width: the compiled tnumMulStep, run until the multiplier is 0. */
+/**
+ * Native tnum_mul at a width: the compiled tnumMulStep, 8 steps per call, run until the
+ * multiplier is 0. Up to 7 steps past the point where runMulLoop stops are harmless: with a
+ * multiplier of 0 a step leaves the accumulator unchanged (its comment), and only the
+ * accumulator is the result.
+ */
+const MUL_BLOCK = 8;
 const mulImpls = new Map<number, NativeImpl>();
 function mulImpl(w: 64 | 32): NativeImpl {
   let impl = mulImpls.get(w);
@@ -65,14 +71,15 @@ function mulImpl(w: 64 | 32): NativeImpl {
   const t = new Trace();
   const r = w === 64 ? t.d.u64 : t.d.u32;
   const tn = () => ({ value: t.input(w), mask: t.input(w) });
-  const s = tnumMulStep(r, { acc: tn(), a: tn(), b: tn() });
-  const step = compileTrace(t, [s.acc.value, s.acc.mask, s.a.value, s.a.mask, s.b.value, s.b.mask].map((id) => ({ id, w })), `tnum_mul_step${w}`);
+  let s = { acc: tn(), a: tn(), b: tn() };
+  for (let k = 0; k < MUL_BLOCK; k++) s = tnumMulStep(r, s);
+  const step = compileTrace(t, [s.acc.value, s.acc.mask, s.a.value, s.a.mask, s.b.value, s.b.mask].map((id) => ({ id, w })), `tnum_mul_block${w}`);
   // state slots: acc value, acc mask, a value, a mask, b value, b mask (two int32 each)
   let cur = new Int32Array(12), nxt = new Int32Array(12);
   impl = (inp, out) => {
     cur.fill(0, 0, 4);
     for (let k = 0; k < 8; k++) cur[4 + k] = inp[k];
-    for (let i = 0; i < w; i++) {
+    for (let i = 0; i < w; i += MUL_BLOCK) {
       if ((cur[4] | cur[5] | cur[6] | cur[7]) === 0) break;
       step(cur, nxt);
       const x = cur; cur = nxt; nxt = x;
