@@ -234,7 +234,10 @@ export function emitSource(t: Trace, outs: readonly OutPort[], name: string): st
     '}',
   ].join('\n'));
   const calls = chunks.map((_, k) => `c${k}(I, O);`).join(' ');
-  return `const X = new Int32Array(${Math.max(nScratch, 1)});\n${fns.join('\n')}\nreturn function ${name.replace(/\W/g, '_')}(I, O) { ${calls} };`;
+  const fname = name.replace(/\W/g, '_');
+  // one chunk: return it (no driver call in between)
+  if (chunks.length === 1) return `${fns[0].replace('function c0(', `function ${fname}(`)}\nreturn ${fname};`;
+  return `const X = new Int32Array(${Math.max(nScratch, 1)});\n${fns.join('\n')}\nreturn function ${fname}(I, O) { ${calls} };`;
 }
 
 /** Compile the recording into a function (V8 compiles the source once; it is then cached here). */
