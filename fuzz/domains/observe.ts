@@ -2,8 +2,8 @@
 // Both sides produce the same Observation, so a recording of the kernel's can be replayed.
 import { concrete64x32 } from '../../src/bv/concrete.ts';
 import { scalarUnknown, type ScalarState } from '../../src/domains/scalar.ts';
-import { forkScalars, immOperand, scalarAlu, scalarEnd, scalarMovReg, scalarMovsx, scalarMovImm, scalarNeg } from '../../src/domains/alu.ts';
-import { branchTaken, refine } from '../../src/domains/branch.ts';
+import { type ScalarAluOp, forkScalars, immOperand, scalarAlu, scalarEnd, scalarMovReg, scalarMovsx, scalarMovImm, scalarNeg } from '../../src/domains/alu.ts';
+import { type Cond, branchTaken, refine } from '../../src/domains/branch.ts';
 import { parseVerifierLog } from '../../src/kernel/log.ts';
 import { printRegState, type RegState } from '../../src/kernel/regstate.ts';
 import { printDomainScalar } from '../../src/kernel/domain-state.ts';
@@ -38,7 +38,24 @@ export function normalizeKernel(r: RegState | undefined): string {
   return printRegState({ ...r, precise: false, id: 0, idDelta: undefined });
 }
 
-export function observeModel(c: DomainCase): Observation {
+/**
+ * The domain operations a replay runs on bigint states: by default the generic operators on the
+ * bigint backend; tests pass the fixed-width or the compiled ones to check they agree on every
+ * recorded case.
+ */
+export interface DomainOps {
+  alu(op: ScalarAluOp, width: 32 | 64, x: ScalarState<bigint>, y: ScalarState<bigint>): ScalarState<bigint>;
+  refine(x: ScalarState<bigint>, y: ScalarState<bigint>, c: Cond, width: 32 | 64): { taken: readonly ScalarState<bigint>[]; fallthrough: readonly ScalarState<bigint>[] };
+  taken(x: ScalarState<bigint>, y: ScalarState<bigint>, c: Cond, width: 32 | 64): 1 | 0 | -1;
+}
+
+export const bigintOps: DomainOps = {
+  alu: (op, w, x, y) => scalarAlu(d, op, w, x, y),
+  refine: (x, y, c, w) => refine(d, x, y, c, w),
+  taken: (x, y, c, w) => branchTaken(d, x, y, c, w),
+};
+
+export function observeModel(c: DomainCase, ops: DomainOps = bigintOps): Observation {
   const regs: Record<Reg, ScalarState<bigint>> = { 6: scalarUnknown(d), 7: scalarUnknown(d) };
   const steps: StepObs[] = [];
   for (const s of c.steps) {
@@ -54,7 +71,7 @@ export function observeModel(c: DomainCase): Observation {
         default: {
           // maybe_fork_scalars: the main path goes on with dst = -1 (the 0 case is pushed)
           const f = forkScalars(d, s.op, x, src);
-          y = scalarAlu(d, s.op, s.width, f.fork ? f.minusOne : x, src);
+          y = ops.alu(s.op, s.width, f.fork ? f.minusOne : x, src);
         }
       }
       regs[s.dst] = y;
@@ -62,7 +79,7 @@ export function observeModel(c: DomainCase): Observation {
       continue;
     }
     const other: Reg = s.dst === 6 ? 7 : 6;
-    const taken = branchTaken(d, regs[s.dst], src, s.op, s.width);
+    const taken = ops.taken(regs[s.dst], src, s.op, s.width);
     const pair = (): [string, string] => [printDomain(regs[6]), printDomain(regs[7])];
     if (taken === 1) {
       steps.push({ taken, jump: pair() });
@@ -74,7 +91,7 @@ export function observeModel(c: DomainCase): Observation {
     }
     // an impossible refined state is reported by 6.18 as a verifier bug (REG INVARIANTS
     // VIOLATION) in the log, and the verifier goes on with the bounds reset: as refine() does
-    const r = refine(d, regs[s.dst], src, s.op, s.width);
+    const r = ops.refine(regs[s.dst], src, s.op, s.width);
     const jumpRegs = { ...regs, [s.dst]: r.taken[0] } as Record<Reg, ScalarState<bigint>>;
     if ('reg' in s.src) jumpRegs[other] = r.taken[1];
     regs[s.dst] = r.fallthrough[0];

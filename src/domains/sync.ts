@@ -174,8 +174,19 @@ export function regBoundOffset<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState
   return { ...s, varOff: tnumOr(q, tnumClearSubreg(q, var64), var32) };
 }
 
+/**
+ * A scalar pair that runs reg_bounds_sync as one native operation: the recording backend of the
+ * compiled operators (src/domains/compiled.ts) calls the compiled form of this function, so every
+ * operator shares one hot sync instead of carrying its own copies. Same result.
+ */
+export interface RegBoundsSyncNative<V> {
+  regBoundsSyncNative?: (s: ScalarState<V>, fl: KernelFlavor) => ScalarState<V>;
+}
+
 /** reg_bounds_sync. */
 export function regBoundsSync<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+  const native = (d as RegBoundsSyncNative<V>).regBoundsSyncNative;
+  if (native) return native(s, fl);
   let r = updateRegBounds(d, s, fl);
   r = regDeduceBounds(d, r);
   r = regDeduceBounds(d, r);

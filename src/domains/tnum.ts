@@ -258,8 +258,19 @@ export function mulLoopDone<V, B>(bv: Bits<V, B>, a: Tnum<V>): B {
   return bv.eq(bv.or(a.value, a.mask), bv.zero);
 }
 
+/**
+ * A ring that runs tnum_mul as one native operation: the recording backend (src/bv/trace.ts, via
+ * src/domains/compiled.ts) calls code compiled from tnumMulStep, driven with runMulLoop's exit,
+ * because the loop unrolled to 64 steps is too long for V8 to optimise. Same result.
+ */
+export interface TnumMulNative<V> {
+  tnumMulNative?: (a: Tnum<V>, b: Tnum<V>) => Tnum<V>;
+}
+
 /** tnum_mul as in Linux 6.18 (Edamana, 2025): shift-and-add with a union for unknown multiplier bits. */
 export function tnumMul<V, B>(bv: Bits<V, B>, a: Tnum<V>, b: Tnum<V>): Tnum<V> {
+  const native = (bv as TnumMulNative<V>).tnumMulNative;
+  if (native) return native(a, b);
   const init: MulState<V> = { acc: tnumConst(bv, bv.zero), a, b };
   return runMulLoop(bv, init, tnumMulStep).acc;
 }

@@ -5,7 +5,7 @@ import type { Op, JcondName } from '../isa/op.ts';
 import { jumpSlot } from '../isa/flow.ts';
 import type { MapDef } from '../isa/program.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
-import { refineMemo, refineFirstMemo, refineSameMemo } from './memo.ts';
+import { refineMemo, refineFirstMemo, refineSameMemo, branchTakenFast } from './memo.ts';
 import { immOperand } from '../domains/alu.ts';
 import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { regBoundsSync } from '../domains/sync.ts';
@@ -57,7 +57,7 @@ function taken(a: Reg, b: Reg, c: JcondName, w: 32 | 64, same: boolean): number 
     if (v !== 0n) return -1;
     return c === 'jeq' ? 0 : c === 'jne' ? 1 : -1;
   }
-  return branchTaken(D, a.v, b.v, c as Cond, w);
+  return branchTakenFast(a.v, b.v, c as Cond, w);
 }
 
 const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.v.varOff.mask & 0xffffffffn) === 0n);

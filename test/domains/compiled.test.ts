@@ -1,0 +1,86 @@
+// The run-time forms of the scalar domain agree with the bigint oracle: the arena backend
+// (generic code on src/bv/fixed.ts) and the compiled operators (src/domains/compiled.ts) give the
+// same observation as bigints on every recorded kernel case (corpus/traces/domains.jsonl.gz), and
+// the same states on reachable states drawn by fast-check.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { concrete64x32 } from '../../src/bv/concrete.ts';
+import { regBoundsSync } from '../../src/domains/sync.ts';
+import { scalarAlu } from '../../src/domains/alu.ts';
+import { refine, branchTaken, refineCondOp, revCond } from '../../src/domains/branch.ts';
+import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
+import { markUnbounded, scalarSane, LINUX_6_12 } from '../../src/domains/scalar.ts';
+import * as C from '../../src/domains/compiled.ts';
+import { observeModel, bigintOps } from '../../fuzz/domains/observe.ts';
+import { arenaOps, compiledOps } from '../../fuzz/domains/backends.ts';
+import { readRecordingFile, withRecordedFlavor } from '../../fuzz/record.ts';
+import type { Recorded } from '../../fuzz/domains/run.ts';
+import { arbTracked, ALU_OPS, CONDS, WIDTHS } from './arb-scalar.ts';
+
+const t = suite('domains/compiled');
+const d = concrete64x32;
+const show = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+
+const REC = 'corpus/traces/domains.jsonl.gz';
+const rec = readRecordingFile<Recorded>(REC);
+
+t('every recorded domain case: compiled operators observe what bigints do', () => {
+  let n = 0;
+  withRecordedFlavor(rec.meta, () => {
+    for (const r of rec.records) {
+      const want = observeModel(r.case, bigintOps);
+      assert.equal(observeModel(r.case, compiledOps), want, show(r.case));
+      n++;
+    }
+  });
+  assert.ok(n >= 20000, `${n} cases`);
+});
+
+// The arena is the slow generic path (it backs constant folding): every 8th case here;
+// `node --import tsx fuzz/domains/backends.ts` replays all of them on both backends.
+t('recorded domain cases (every 8th): the arena backend observes what bigints do', () => {
+  withRecordedFlavor(rec.meta, () => {
+    for (const r of rec.records.filter((_, i) => i % 8 === 0)) assert.equal(observeModel(r.case, arenaOps), observeModel(r.case, bigintOps), show(r.case));
+  });
+});
+
+const arbPair = fc.tuple(arbTracked(), arbTracked()).map(([a, b]) => [a.s, b.s] as const);
+
+t('reachable states: sync, ALU, refine, branch_taken and loads compiled = bigint', () => {
+  fc.assert(fc.property(arbPair, fc.constantFrom(...ALU_OPS), fc.constantFrom(...CONDS), fc.constantFrom(...WIDTHS), fc.constantFrom(1, 2, 4, 8), fc.boolean(),
+    ([a, b], op, c, w, size, sx) => {
+      assert.equal(C.syncCompiled(a), regBoundsSync(d, a), 'sync');
+      assert.equal(C.aluCompiled(op, w, a, b), scalarAlu(d, op, w, a, b), `alu ${op}${w}`);
+      const r = refine(d, a, b, c, w), rc = C.refineCompiled(a, b, c, w);
+      assert.equal([rc.fallthrough, rc.taken], [r.fallthrough, r.taken], `refine ${c}${w}`);
+      assert.is(C.branchTakenCompiled(a, b, c, w), branchTaken(d, a, b, c, w), `taken ${c}${w}`);
+      const edge = (k: typeof c | ReturnType<typeof revCond>) => {
+        const x = regBoundsSync(d, refineCondOp(d, a, b, k, w)[0]);
+        return scalarSane(d, x) ? x : markUnbounded(d, x);
+      };
+      const r1 = C.refineFirstCompiled(a, b, c, w);
+      assert.equal([r1.fallthrough[0], r1.taken[0]], [edge(revCond(c)), edge(c)], `refine1 ${c}${w}`);
+      const want = sx && size < 8 ? coerceRegToSizeSx(d, a, (size * 8) as 8 | 16 | 32) : coerceRegToSize(d, a, size);
+      assert.equal(C.coerceCompiled(a, size, sx && size < 8), want, `coerce ${size}${sx}`);
+    }), { numRuns: 300 });
+});
+
+t('the results cache returns the same object for the same inputs, and forgets on request', () => {
+  const [a] = fc.sample(arbTracked(), { numRuns: 1, seed: 5 }).map((x) => x.s);
+  const r1 = C.syncCompiled(a), r2 = C.syncCompiled({ ...a, varOff: { ...a.varOff } });
+  assert.ok(r1 === r2, 'equal inputs hit the cache');
+  C.clearCompiledResults();
+  const r3 = C.syncCompiled(a);
+  assert.ok(r3 !== r1, 'cleared');
+  assert.equal(r3, r1);
+});
+
+t('operators are compiled per kernel flavor (6.12 tnum_mul differs from 6.18)', () => {
+  const a = { ...regBoundsSync(d, { varOff: { value: 0n, mask: 0xffn }, umin: 0n, umax: 0xffn, smin: 0n, smax: 0xffn, u32min: 0n, u32max: 0xffn, s32min: 0n, s32max: 0xffn }) };
+  const b = a;
+  for (const fl of [LINUX_6_12]) assert.equal(C.aluCompiled('mul', 64, a, b, fl), scalarAlu(d, 'mul', 64, a, b, fl));
+  assert.equal(C.aluCompiled('mul', 64, a, b), scalarAlu(d, 'mul', 64, a, b));
+});
+
+t.run();
