@@ -15,6 +15,15 @@ export const MAP_TAG = 0xffff8000 | 0;
 /** High half of a subprogram address (lddw src=4); lo = slot index. Not dereferenceable. */
 export const CODE_TAG = 0xffff7000 | 0;
 
+/**
+ * An address whose offset part left [0, 2^32) (the base pointer was outside its region and the
+ * instruction's offset brought it back, as `r1 = r10; r1 += -513; *(u8 *)(r1 + 1) = r0`): the
+ * carry or borrow moved into the high half, as the 64-bit sum has it.
+ */
+export function carried(h: number, a: number): { h: number; a: number } {
+  return { h: (h + Math.floor(a / 0x100000000)) | 0, a: a >>> 0 };
+}
+
 /** Stack frames are regions 0..MAX_FRAMES-1 (one per call depth). */
 export const MAX_FRAMES = 8;
 export const STACK_SIZE = 512;

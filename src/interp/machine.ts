@@ -7,7 +7,7 @@ import { CONST_BASE, decodePrograms, encodeStraight, type Decoded } from './deco
 import type { Op } from '../isa/op.ts';
 import {
   CTX_CAPACITY, F_BADADDR, F_CTX, F_NULL, F_OK, F_OOB, F_READONLY, FIRST_MAP_REGION, MAX_FRAMES,
-  REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
+  REGION_CTX, REGION_PKT, STACK_SIZE, TAG, carried,
 } from './layout.ts';
 import { BpfMap } from './maps.ts';
 
@@ -252,6 +252,7 @@ export class Machine {
    * Marks a map dirty on a write into its slab.
    */
   resolve(h: number, a: number, size: number, write: boolean): number {
+    if (a < 0 || a >= 0x100000000) ({ h, a } = this.carry(h, a));
     if (h === 0) {
       this.faultMsg = `null pointer access at 0x${(a >>> 0).toString(16)}`;
       return -F_NULL;
@@ -283,6 +284,12 @@ export class Machine {
     return this.rBase[id] + a;
   }
 
+  /** (h, a) with the offset's carry moved into h when that lands in a region; else as is, so the fault names the base's region. */
+  carry(h: number, a: number): { h: number; a: number } {
+    const c = carried(h, a);
+    return ((c.h - TAG) >>> 0) < this.nreg ? c : { h, a };
+  }
+
   regionName(id: number): string {
     if (id < MAX_FRAMES) return `stack frame ${id}`;
     if (id === REGION_CTX) return 'ctx';
@@ -292,6 +299,7 @@ export class Machine {
 
   /** Slow-path load into register d. kind: 0 zero-extend, 1 sign-extend. Returns a fault code. */
   loadSlow(h: number, a: number, size: number, signed: boolean, d: number): number {
+    if (a < 0 || a >= 0x100000000) ({ h, a } = this.carry(h, a));
     if (((h - TAG) >>> 0) === REGION_CTX && this.ctxKind !== 'raw') {
       const f = a < 0 || a + size > this.rHi[REGION_CTX] ? F_CTX
         : ctxLoad(this.ctxKind, this.dv, this.rBase[REGION_CTX], a, size, this, this.tmp);
@@ -320,6 +328,7 @@ export class Machine {
 
   /** Slow-path store of register/constant slot s. Returns a fault code. */
   storeSlow(h: number, a: number, size: number, s: number): number {
+    if (a < 0 || a >= 0x100000000) ({ h, a } = this.carry(h, a));
     if (((h - TAG) >>> 0) === REGION_CTX && this.ctxKind !== 'raw') {
       const f = a < 0 || a + size > this.rHi[REGION_CTX] ? F_CTX : ctxStore(this.ctxKind, this.prog.type, this.dv, this.rBase[REGION_CTX], a, size, this.RL[s], this.RH[s]);
       if (f !== F_OK) this.faultMsg = `invalid ctx store off=${a} size=${size}`;

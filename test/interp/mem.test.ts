@@ -22,6 +22,15 @@ t('stack store/load of every size, zero-extended', () => {
   assert.is(r0(prog(8)), v);
 });
 
+t('a base pointer below the frame brought back by the offset (fp-513 + 1) addresses fp-512, as in the kernel', () => {
+  // verifier_stack_ptr.c "PTR_TO_STACK check low 2": __success __retval(42); stores, loads and
+  // atomics through the slow path must carry the borrow of r1's low half back into its high half.
+  const below = [mov(1, R(10)), alu('add', 1, K(-513))];
+  assert.is(r0([...below, mov(0, K(42)), stx(1, 1, 0, 1), ldx(1, 0, 1, 1), exit]), 42n);
+  assert.is(r0([...below, st(1, 1, 1, 7), ldx(1, 0, 10, -512), exit]), 7n);
+  assert.is(r0([...below, st(8, 1, 1, 5), mov(2, K(3)), atomic('add', 8, false, 1, 2, 1), ldx(8, 0, 10, -512), exit]), 8n);
+});
+
 t('ST imm: DW stores the sign-extended immediate', () => {
   assert.is(r0([st(8, 10, -8, -2), ldx(8, 0, 10, -8), exit]), u64(-2n));
   assert.is(r0([st(4, 10, -8, -2), ldx(8, 0, 10, -8), exit]), 0xfffffffen);
