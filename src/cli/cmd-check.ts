@@ -4,7 +4,8 @@ import { flag, str } from './args.ts';
 import { loadSource, progTypeArg } from './source.ts';
 import { verify } from '../verifier/analyze.ts';
 import { flavorNamed, selectFlavor } from '../domains/scalar.ts';
-import { UsageError } from './errors.ts';
+import { InputError, UsageError } from './errors.ts';
+import { MODELLED_TYPES } from '../isa/program.ts';
 import { toReport, verdictLine } from '../verifier/report.ts';
 
 export const check: Command = {
@@ -52,6 +53,7 @@ when any is not safe.
     let allSafe = true;
     for (const path of args.positionals) {
       const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type, btf: str(args, 'btf') });
+      if (!MODELLED_TYPES.has(program.type)) throw new InputError(`${where}: program type ${program.type} is not modelled by the verifier model (modelled: ${[...MODELLED_TYPES].join(', ')})`);
       const v = verify(program, { states, privileged: privilege === 'root' });
       allSafe &&= v.ok;
       if (flag(args, 'json')) reports.push({ file: where, program: program.name, type: program.type, ...toReport(v), ...(states ? { log: v.log } : {}) });

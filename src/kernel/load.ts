@@ -109,6 +109,9 @@ export function createMaps(defs: readonly MapDef[]): { ok: true; maps: KernelMap
   return { ok: true, maps };
 }
 
+/** Map types whose max_entries must be 0 (cgroup/percpu cgroup, sk, inode, task, cgrp storage): left as they are. */
+const ZERO_ENTRIES = new Set([19, 21, 24, 28, 29, 32]);
+
 /**
  * Sizes a tool leaves to its user space (max_entries 0, a stack_trace's value_size 0) given
  * what the tools set: one entry per possible CPU for perf_event_array (as libbpf), a page for
@@ -117,7 +120,7 @@ export function createMaps(defs: readonly MapDef[]): { ok: true; maps: KernelMap
  */
 function runtimeSized(spec: MapSpec): MapSpec {
   let { maxEntries, valueSize } = spec;
-  if (maxEntries === 0) maxEntries = spec.type === MAP_TYPE.perf_event_array ? possibleCpuCount() : spec.type === MAP_TYPE.ringbuf ? pageSize() : 1;
+  if (maxEntries === 0 && !ZERO_ENTRIES.has(spec.type)) maxEntries = spec.type === MAP_TYPE.perf_event_array ? possibleCpuCount() : spec.type === MAP_TYPE.ringbuf ? pageSize() : 1;
   if (spec.type === MAP_TYPE.stack_trace && valueSize === 0) valueSize = 127 * 8;
   // libbpf rounds (user) ring buffer sizes up to a power-of-two multiple of the page size.
   if (spec.type === MAP_TYPE.ringbuf || spec.type === USER_RINGBUF) maxEntries = ringbufSize(maxEntries);

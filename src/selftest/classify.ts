@@ -49,7 +49,7 @@ export function judge(c: Case, kernel: KernelAnswer | undefined, model: ModelAns
 
 /** Features by what the reason or the file says, most specific first. */
 const FEATURES: [RegExp, string][] = [
-  [/link: section|cannot tell the program type/, 'program type not modelled (fentry, lsm, struct_ops, iter…)'],
+  [/link: section|cannot tell the program type|is not modelled/, 'program type not modelled (fentry, lsm, struct_ops, iter…)'],
   [/opcode e5|may_goto|cond_break/i, 'may_goto'],
   [/arena/i, 'arenas'],
   [/exception|bpf_throw/i, 'exceptions'],
