@@ -2,8 +2,9 @@
 // of its own (own options, own --help); this file only lists them.
 import type { Command, CommandGroup } from './args.ts';
 import { kernelRunCmd } from './cmd-run.ts';
+import { kernelBenchCmd } from './cmd-kernel-bench.ts';
 
-const SUBCOMMANDS: Command[] = [kernelRunCmd];
+const SUBCOMMANDS: Command[] = [kernelRunCmd, kernelBenchCmd];
 
 export const kernelCmd: CommandGroup = {
   name: 'kernel',
