@@ -11,8 +11,9 @@ import { check as checkCmd } from './cmd-check.ts';
 import { branchCmd, scalarCmd, tnumCmd } from './cmd-domain.ts';
 import { conformanceCmd, runCmd } from './cmd-run.ts';
 import { kernelCmd } from './cmd-kernel.ts';
+import { calibrateCmd } from './cmd-calibrate.ts';
 
-const COMMANDS: (Command | CommandGroup)[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
+const COMMANDS: (Command | CommandGroup)[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, calibrateCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd];
 
 const VERSION = '0.1.0';
 

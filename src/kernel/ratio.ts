@@ -51,6 +51,13 @@ export function signInterval(n: number, alpha = 0.05): { k: number; coverage: nu
   return { k, coverage: 1 - 2 * binomHalfCdf(k - 1, n) };
 }
 
+/** Median of a sample with its distribution-free 95% interval (undefined below 6 values). */
+export function medianInterval(xs: readonly number[], alpha = 0.05): { median: number; low: number; high: number } | undefined {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+  const ci = signInterval(s.length, alpha);
+  return ci && { median: median(s), low: s[ci.k - 1], high: s[s.length - ci.k] };
+}
+
 /** The median ratio b[i]/a[i] of paired rounds with its interval. */
 export function compareRounds(a: readonly number[], b: readonly number[], alpha = 0.05): RatioEstimate {
   if (a.length !== b.length) throw new RangeError(`paired series differ in length: ${a.length} vs ${b.length}`);

@@ -5,7 +5,8 @@ import type { Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { ChainStats } from './chain.ts';
 import { runChains } from './parallel.ts';
-import type { Objective } from './cost.ts';
+import type { CostTable, Objective } from './cost.ts';
+import type { Variant } from './chain.ts';
 import { KernelOracle, type Verdict } from './validate.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
 import type { TestGroup } from './tests.ts';
@@ -24,6 +25,8 @@ export interface OptimizeOptions {
   onProgress?: (s: ChainStats) => void;
   /** Functions to leave unchanged (shared with other programs of the object; see sharedFuncs). */
   keepFuncs?: readonly string[];
+  /** Per-class latency costs from a calibration (default: the built-in table). */
+  costs?: CostTable;
 }
 
 export interface OptimizeResult {
@@ -38,6 +41,8 @@ export interface OptimizeResult {
   improved: boolean;
   /** Z3 equivalence queries made during the search and their median time. */
   z3: { queries: number; medianMs: number };
+  /** Distinct validated programs the chains stood on, best (by the search's cost) first. */
+  variants: Variant[];
 }
 
 export async function optimize(program: Program, opts: OptimizeOptions): Promise<OptimizeResult & { tests: readonly TestGroup[] }> {
@@ -69,7 +74,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
-    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3 };
+    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
   }
