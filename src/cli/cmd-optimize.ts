@@ -5,7 +5,10 @@ import { InputError, UsageError, located } from './errors.ts';
 import { readInput, writeAtomic } from './io.ts';
 import { readObject } from '../isa/object.ts';
 import { optimize, KernelOracle } from '../search/optimize.ts';
-import { perf } from '../search/cost.ts';
+import { perf, sizeOfPerf } from '../search/cost.ts';
+import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
+import { selectMeasured, type Selection } from '../search/measured.ts';
+import { describeRatio } from './cmd-kernel-bench.ts';
 import { writeOptimized, relink, sharedFuncs } from '../search/output.ts';
 import { proveEquivalent } from '../search/prove.ts';
 import { toOps } from '../isa/op.ts';
@@ -23,7 +26,8 @@ export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--budget 60s] [--seed N] [--chains N]
-                         [--iterations N] [--objective size|latency] [--json]
+                         [--iterations N] [--objective size|latency] [--measure-top K]
+                         [--calibration FILE] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -41,9 +45,16 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
   --seed N            random seed (default 1): chain i uses seed + i
   --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
   --iterations N      stop each chain after N candidates: with a seed, the search is repeatable
-  --objective O       size (instruction count, default) or latency (estimated cycles)
+  --objective O       size (instruction count, default; equal sizes ranked by latency) or
+                      latency (estimated cost per instruction class: a calibration from
+                      'bpfsynth calibrate' when one is in the cache, else the built-in table)
+  --measure-top K     time the K best distinct validated variants against the original in
+                      the kernel (default 4; 0: do not time). latency: the fastest whose gain
+                      is significant (95% interval below 1), else the smallest not slower;
+                      size: the smallest not measured slower beyond the noise
+  --calibration FILE  a calibration to use instead of the cache's
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -62,6 +73,17 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     };
     const chains = count('chains', Math.min(2, availableParallelism()));
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
+    const topText = str(args, 'measure-top');
+    if (topText !== undefined && !/^\d+$/.test(topText)) throw new UsageError(`--measure-top takes a non-negative integer, not '${topText}'`);
+    const measureTop = topText === undefined ? 4 : Number(topText);
+    let model = BUILTIN_MODEL;
+    if (objective === 'latency' || str(args, 'calibration')) {
+      try {
+        model = loadCostModel(str(args, 'calibration'));
+      } catch (e) {
+        throw new InputError((e as Error).message);
+      }
+    }
     let bytes: Uint8Array;
     let obj;
     let program;
@@ -75,14 +97,27 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
       budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-      keepFuncs: sharedFuncs(obj, program.name),
+      keepFuncs: sharedFuncs(obj, program.name), costs: model.table,
       onProgress: (s) => {
         if (!tty) return;
         const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
-        process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${s.bestPerf} (from ${s.originalPerf})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
+        const shown = (p: number) => (objective === 'size' ? sizeOfPerf(p) : +p.toFixed(1));
+        process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${shown(s.bestPerf)} (from ${shown(s.originalPerf)})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
       },
     });
     if (tty) process.stderr.write('\n');
+    // measured selection: the best few validated variants timed against the original
+    let selection: Selection | undefined;
+    if (r.improved && measureTop > 0) {
+      selection = selectMeasured(program, r.variants, r.tests, objective, {
+        topK: measureTop,
+        onRound: tty ? (d, n) => process.stderr.write(`\rtiming variants: round ${d}/${n}`) : undefined,
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      const v = selection.variant;
+      if (!v) r.improved = false;
+      else Object.assign(r, { slots: v.slots, deleted: v.deleted, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
+    }
     let written = bytes;
     let note = r.validation;
     let after = r.stats.originalPerf;
@@ -117,7 +152,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       } else note = `the written object failed the final ${v.stage} check (${v.reason}): the input is written unchanged`;
     }
     writeAtomic(out, written);
-    const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency');
+    const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency', model.table);
     const finalProgram = written === bytes ? program : relink(written, program.name);
     const summary = {
       input: path, output: out, program: program.name,
@@ -127,6 +162,13 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
       chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
       z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
+      latencyModel: model.source,
+      measured: selection?.measured ?? false,
+      measurement: selection?.note ?? (measureTop === 0 ? 'not measured (--measure-top 0)' : r.improved ? 'not measured' : 'not measured (nothing to choose from)'),
+      ...(selection?.measured ? {
+        nsPerRunBefore: +selection.originalNs!.toFixed(2),
+        timedVariants: selection.timed.map((t) => ({ insns: t.insns, nsPerRun: +t.nsPerRun.toFixed(2), ratio: +t.ratio.median.toFixed(5), low: +t.ratio.low.toFixed(5), high: +t.ratio.high.toFixed(5), verdict: t.ratio.verdict, chosen: t.chosen })),
+      } : {}),
     };
     void after;
     if (flag(args, 'json')) console.log(JSON.stringify(summary));
@@ -136,12 +178,17 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
         ['instructions', String(summary.insnsBefore), String(summary.insnsAfter)],
         ['est. latency', String(summary.latencyBefore), String(summary.latencyAfter)],
       ];
+      const chosen = selection?.timed.find((t) => t.chosen);
+      if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
       console.log(`${program.name} (${program.section})`);
       for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
       console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
       console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
       console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
       console.log(`validated by: ${note}`);
+      console.log(`latency model: ${model.source}`);
+      if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
+      console.log(`measurement: ${summary.measurement}`);
       console.log(`wrote ${out}`);
     }
     if (written === bytes && r.improved) throw new InputError(note);
