@@ -57,7 +57,7 @@ it keeps them. Inputs: the optimizer's test inputs for A (frames, map states), o
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const load0 = loadavg()[0];
     const r = benchPrograms(programs, groups, {
-      rounds, repeat,
+      rounds, repeat, harness: true,
       onRound: tty ? (d, n) => process.stderr.write(`\rround ${d}/${n}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
@@ -80,12 +80,13 @@ function benchJson(r: Ok, files: readonly string[], inputs: string, load: { befo
   return {
     programs: r.programs.map((p, i) => ({
       file: files[i], name: p.name, insns: p.insns, jitedBytes: p.jitedLen, xlatedBytes: p.xlatedLen,
-      nsPerRun: +p.medianNs.toFixed(2), rounds: p.rounds.map((x) => +x.toFixed(2)),
+      nsPerRun: +p.medianNs.toFixed(2), netNsPerRun: p.netNs !== undefined ? +p.netNs.toFixed(2) : null, rounds: p.rounds.map((x) => +x.toFixed(2)),
       kernelStatsNsPerRun: p.stats ? +p.stats.medianNs.toFixed(2) : null,
     })),
     ratio: r.ratios[1] ? ratioJson(r.ratios[1]) : null,
     kernelStatsRatio: r.statRatios[1] ? ratioJson(r.statRatios[1]) : null,
     interval: 'sign-test (distribution-free) 95% interval of the median per-round ratio B/A',
+    harnessNsPerRun: r.harnessNs !== undefined ? +r.harnessNs.toFixed(2) : null,
     rounds: r.programs[0].rounds.length, repeat: r.repeat, inputs: r.inputs, inputSource: inputs, skippedInputs: r.skippedInputs,
     jit: r.programs.every((p) => p.jitedLen > 0), loadAverage: load,
   };
@@ -104,7 +105,9 @@ function printBench(r: Ok, files: readonly string[], inputs: string, load: { bef
   row('instructions', r.programs.map((p) => String(p.insns)));
   row('JIT bytes', r.programs.map((p) => (p.jitedLen ? String(p.jitedLen) : 'no JIT')));
   row('ns/run (median)', r.programs.map((p) => p.medianNs.toFixed(2)));
+  row('minus empty prog', r.programs.map((p) => (p.netNs !== undefined ? p.netNs.toFixed(2) : 'n/a')));
   row('bpf_stats ns/run', r.programs.map((p) => (p.stats ? p.stats.medianNs.toFixed(2) : 'n/a')));
+  if (r.harnessNs !== undefined) console.log(`empty program: ${r.harnessNs.toFixed(2)} ns/run (test_run's own share of each figure above)`);
   if (r.ratios[1]) console.log(`B/A: ${describeRatio(r.ratios[1])}`);
   if (r.statRatios[1]) console.log(`B/A by bpf_stats (program alone): ${describeRatio(r.statRatios[1])}`);
   console.log(`${r.inputs} inputs (${inputs})${r.skippedInputs ? `, ${r.skippedInputs} refused by test_run and left out` : ''}; repeat ${r.repeat}; load average ${load.before} → ${load.after}`);

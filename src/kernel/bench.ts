@@ -34,6 +34,11 @@ export interface BenchOptions {
   readonly repeat?: number;
   /** Kernel time per test_run call when repeat is chosen (default 100 µs). */
   readonly targetNs?: number;
+  /**
+   * Also time an empty program of the first one's type (`r0 = 1; exit`) in the same rounds:
+   * test_run's own per-run cost, which every figure includes.
+   */
+  readonly harness?: boolean;
   /** Called after each round (progress). */
   readonly onRound?: (done: number, of: number) => void;
 }
@@ -47,6 +52,8 @@ export interface BenchProgram {
   /** Mean ns per run over the inputs, per round. */
   readonly rounds: readonly number[];
   readonly medianNs: number;
+  /** Median per-round ns/run minus the empty program's (with `harness`): the program's own time. */
+  readonly netNs?: number;
   /**
    * The kernel's own run-time statistics (BPF_ENABLE_STATS) per round, when it kept them: the
    * program's time alone, without test_run's per-run loop overhead (which dilutes ratios toward 1).
@@ -66,6 +73,8 @@ export type BenchResult =
       readonly inputs: number;
       /** Inputs test_run refused on the first program (left out for all). */
       readonly skippedInputs: number;
+      /** ns per run of the empty program (when asked for): the harness's share of every figure. */
+      readonly harnessNs?: number;
       readonly statsEnabled: boolean;
     }
   | { readonly ok: false; readonly reason: string };
@@ -121,6 +130,8 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
   if (why) return { ok: false, reason: why };
   const rounds = opts.rounds ?? 40;
   const loaded: LoadResult[] = [];
+  const user = programs.length;
+  if (opts.harness) programs = [...programs, emptyProgram(programs[0])];
   try {
     for (const p of programs) {
       const l = loadProgram(p, { logOnFailure: true });
@@ -177,19 +188,25 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
       if (statsFd >= 0) closeFd(statsFd);
     }
     const haveStats = statTimes.every((t) => t.length === rounds);
-    const out: BenchProgram[] = programs.map((p, i) => ({
+    const out: BenchProgram[] = programs.slice(0, user).map((p, i) => ({
       name: p.name, insns: p.insns.length, jitedLen: loaded[i].info?.jitedLen ?? 0, xlatedLen: loaded[i].info?.xlatedLen ?? 0,
       rounds: times[i], medianNs: median(times[i]),
+      ...(opts.harness ? { netNs: median(times[i].map((t, k) => t - times[user][k])) } : {}),
       ...(haveStats ? { stats: { rounds: statTimes[i], medianNs: median(statTimes[i]) } } : {}),
     }));
-    const ratios = programs.map((_, i) => (i === 0 ? undefined : compareRounds(times[0], times[i])));
-    const statRatios = programs.map((_, i) => (i === 0 || !haveStats ? undefined : compareRounds(statTimes[0], statTimes[i])));
-    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0 };
+    const ratios = out.map((_, i) => (i === 0 ? undefined : compareRounds(times[0], times[i])));
+    const statRatios = out.map((_, i) => (i === 0 || !haveStats ? undefined : compareRounds(statTimes[0], statTimes[i])));
+    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0, ...(opts.harness ? { harnessNs: median(times[user]) } : {}) };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   } finally {
     for (const l of loaded) l.close();
   }
+}
+
+/** `r0 = 1; exit` (a valid return for every type) as a program of the same type and license. */
+function emptyProgram(like: Program): Program {
+  return { ...like, name: 'empty', insns: [{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 1 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], maps: [], funcs: [{ name: 'empty', start: 0 }] };
 }
 
 /** A repeat count that makes one call take about targetNs of kernel time (100 … 1,000,000). */

@@ -76,8 +76,9 @@ export function selectMeasured(program: Program, variants: readonly Variant[], t
   } else {
     const smallest = Math.min(...notSlower.map((t) => size(t.v, objective)));
     choice = notSlower.filter((t) => size(t.v, objective) === smallest).sort(byRatio)[0];
+    const smallerSlower = choice && timed.some((t) => t.ratio.verdict === 'slower' && size(t.v, objective) < smallest);
     why2 = choice
-      ? choice.v === picked[0] ? 'the smallest, not measured slower' : 'the smallest not measured slower (a smaller one was slower beyond the noise)'
+      ? smallerSlower ? 'the smallest not measured slower: a smaller one was slower beyond the noise' : 'the smallest, the fastest of its size, not measured slower'
       : 'every smaller variant measured slower beyond the noise: the original is kept';
   }
   const fmt = (t: (typeof timed)[number]) => `${t.insns} insns ${pct(t.ratio.median)} [${pct(t.ratio.low)}, ${pct(t.ratio.high)}]`;
