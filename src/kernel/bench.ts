@@ -1,6 +1,6 @@
 // Timing programs under the kernel's JIT with BPF_PROG_TEST_RUN and `repeat`: each program is
 // loaded once, and every round times each program on every input, the programs in an order
-// that rotates and reverses from round to round (so drift, frequency steps and neighbours'
+// that rotates from round to round (so drift, frequency steps and neighbours'
 // load hit all of them alike). A round's figure is the mean of the kernel's ns-per-run over the
 // inputs; ratios of paired rounds go to ratio.ts.
 import type { Program } from '../isa/program.ts';
@@ -118,10 +118,9 @@ function prepareMaps(maps: readonly KernelMap[], presets: readonly BenchPreset[]
   }
 }
 
-/** The order programs run in during round r: rotated by r, reversed every other round. */
+/** The order programs run in during round r: rotated by r (AB, BA, …), so over n rounds each program takes each place once. */
 export function roundOrder(n: number, r: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => (i + r) % n);
-  return r % 2 ? order.reverse() : order;
+  return Array.from({ length: n }, (_, i) => (i + r) % n);
 }
 
 /** Time programs (the first is the baseline of every ratio) on the same inputs. */
