@@ -4,13 +4,13 @@ import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { readInput, writeAtomic } from './io.ts';
 import { readObject } from '../isa/object.ts';
-import { optimize, KernelOracle } from '../search/optimize.ts';
+import { optimize } from '../search/optimize.ts';
+import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
 import { selectMeasured, type Selection } from '../search/measured.ts';
 import { describeRatio } from './cmd-kernel-bench.ts';
 import { writeOptimized, relink, sharedFuncs } from '../search/output.ts';
-import { proveEquivalent } from '../search/prove.ts';
 import { toOps } from '../isa/op.ts';
 import { availableParallelism } from 'node:os';
 
@@ -53,8 +53,10 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
                       is significant (95% interval below 1), else the smallest not slower;
                       size: the smallest not measured slower beyond the noise
   --calibration FILE  a calibration to use instead of the cache's
+  --allow-unsafe-input  optimize a program the kernel (without root: the verifier model)
+                      rejects; otherwise that is an error (exit 1)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -94,6 +96,9 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     } catch (e) {
       throw located(path, e);
     }
+    // an input the kernel (or, without it, the model) rejects: nothing to validate against
+    const unsafe = unsafeInput(program);
+    if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
       budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
@@ -120,36 +125,18 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     }
     let written = bytes;
     let note = r.validation;
+    let final: FinalCheck | undefined;
     let after = r.stats.originalPerf;
     if (r.improved) {
       // write, read back, and check the object as written
       const candidate = writeOptimized(obj, program, r.slots, r.deleted);
       const again = relink(candidate, program.name);
-      const oracle = KernelOracle.open(program, r.tests);
-      let v: { ok: boolean; stage?: string; reason?: string };
-      let checkedBy: string;
-      if (typeof oracle === 'string') {
-        const { verify } = await import('../verifier/analyze.ts');
-        const mv = verify(again);
-        v = mv.ok ? { ok: true } : { ok: false, stage: 'verifier-model', reason: mv.error?.message };
-        checkedBy = `verifier model; no kernel: ${oracle}`;
-      } else {
-        v = oracle.check([...again.insns]);
-        oracle.close();
-        checkedBy = 'kernel verifier + test_run';
-      }
-      let z = 'Z3 not run';
-      if (v.ok) {
-        // the same proof the search required, on the object as written
-        const proof = await proveEquivalent(program, again.insns, r.slots, r.deleted, 60_000);
-        if (!proof.ok) v = { ok: false, stage: proof.stage, reason: `the written program: ${proof.reason}` };
-        z = proof.ok ? `${proof.how} of the written program` : proof.reason;
-      }
-      if (v.ok) {
+      final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests);
+      if (final.ok) {
         written = candidate;
         after = r.stats.bestPerf;
-        note = `${r.validation}; object re-read and re-checked (${checkedBy}; ${z})`;
-      } else note = `the written object failed the final ${v.stage} check (${v.reason}): the input is written unchanged`;
+        note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran).map((c) => c.check).join(', ')})`;
+      } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
     }
     writeAtomic(out, written);
     const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency', model.table);
@@ -162,6 +149,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
       chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
       z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
+      checks: validationList(final, selection, unsafe),
       latencyModel: model.source,
       measured: selection?.measured ?? false,
       measurement: selection?.note ?? (measureTop === 0 ? 'not measured (--measure-top 0)' : r.improved ? 'not measured' : 'not measured (nothing to choose from)'),
@@ -186,6 +174,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
       console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
       console.log(`validated by: ${note}`);
+      for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);
       console.log(`latency model: ${model.source}`);
       if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
       console.log(`measurement: ${summary.measurement}`);
@@ -195,3 +184,11 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     return 0;
   },
 };
+
+/** The validation list: each check of the written program, run or not, and the timing. */
+function validationList(final: FinalCheck | undefined, selection: Selection | undefined, unsafe: string | undefined): Check[] {
+  const out: Check[] = final ? [...final.checks] : [];
+  if (unsafe) out.unshift({ check: 'kernel verifier', ran: true, ok: false, detail: `input: ${unsafe} (--allow-unsafe-input)` });
+  if (selection) out.push({ check: 'kernel latency', ran: selection.measured, ...(selection.measured ? { ok: true } : {}), detail: selection.note });
+  return out;
+}

@@ -54,7 +54,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
     // without the kernel, the verifier model (already passed in the chain) stands in for it
-    const k: Verdict = typeof oracle === 'string' ? { ok: true, how: 'verifier model (no kernel)' } : oracle.check(insns);
+    const k: Verdict = typeof oracle === 'string' ? { ok: true, how: `verifier model (kernel not used: ${oracle})` } : oracle.check(insns);
     if (!k.ok) return k;
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
