@@ -135,7 +135,8 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       if (final.ok) {
         written = candidate;
         after = r.stats.bestPerf;
-        note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran).map((c) => c.check).join(', ')})`;
+        const z3 = final.checks.find((c) => c.check === 'Z3 equivalence')!;
+        note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran && c !== z3).map((c) => c.check).join(', ')}; ${z3.detail} of the written program)`;
       } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
     }
     writeAtomic(out, written);
