@@ -20,8 +20,8 @@ alternates (AB, BA, …), so drift and other load hit both; a round's figure is 
 mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
 95% distribution-free interval (the sign-test interval: order statistics from Binomial(n, ½)).
 When the interval contains 1 the difference is reported as within noise. Also printed: JIT
-code size (jited_prog_len) and the kernel's own run-time statistics (BPF_ENABLE_STATS) where
-it keeps them. Inputs: the optimizer's test inputs for A (frames, map states), or --packet.
+code size (jited_prog_len), an empty program's ns/run (test_run's own share) and, with
+--kernel-stats, the kernel's run-time statistics. Inputs: the optimizer's test inputs for A (frames, map states), or --packet.
 
   --section S        program or section in each object (default: the first program)
   --type T           program type for bare bytecode / assembly
@@ -29,10 +29,13 @@ it keeps them. Inputs: the optimizer's test inputs for A (frames, map states), o
   --rounds N         alternating rounds (default 40; at least 6)
   --repeat N         test_run repeat count (default: about 100 µs of runs per call)
   --seed N           seed of the optimizer's test inputs (default 1)
+  --kernel-stats     also turn on the kernel's run-time statistics (BPF_ENABLE_STATS) and
+                     report them per round; they are machine-wide and add ~40 ns to every run
+                     of every program, so ratios are diluted while they are on
   --json             machine-readable result`,
   options: {
     section: { type: 'string' }, type: { type: 'string' }, packet: { type: 'string', multiple: true }, 'packet-file': { type: 'string', multiple: true },
-    rounds: { type: 'string' }, repeat: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+    rounds: { type: 'string' }, repeat: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'kernel-stats': { type: 'boolean' },
   },
   positionals: [1, 2],
   async run(args) {
@@ -57,7 +60,7 @@ it keeps them. Inputs: the optimizer's test inputs for A (frames, map states), o
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const load0 = loadavg()[0];
     const r = benchPrograms(programs, groups, {
-      rounds, repeat, harness: true,
+      rounds, repeat, harness: true, kernelStats: flag(args, 'kernel-stats'),
       onRound: tty ? (d, n) => process.stderr.write(`\rround ${d}/${n}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
@@ -67,7 +70,7 @@ it keeps them. Inputs: the optimizer's test inputs for A (frames, map states), o
       console.log(JSON.stringify(benchJson(r, args.positionals, packets.length ? 'given packets' : `optimizer tests (seed ${seed})`, load)));
       return 0;
     }
-    printBench(r, args.positionals, packets.length ? 'given packets' : `the optimizer's tests (seed ${seed})`, load);
+    printBench(r, args.positionals, packets.length ? 'given packets' : `the optimizer's tests (seed ${seed})`, load, flag(args, 'kernel-stats'));
     return 0;
   },
 };
@@ -97,7 +100,7 @@ export function describeRatio(x: RatioEstimate): string {
   return `${pct(x.median)} (${Math.round(x.coverage * 1000) / 10}% interval ${pct(x.low)} … ${pct(x.high)}, ${x.n} rounds): ${x.verdict}`;
 }
 
-function printBench(r: Ok, files: readonly string[], inputs: string, load: { before: number; after: number }): void {
+function printBench(r: Ok, files: readonly string[], inputs: string, load: { before: number; after: number }, askedStats: boolean): void {
   const cols = r.programs.map((p, i) => `${String.fromCharCode(65 + i)}: ${files[i]}`);
   const w = Math.max(14, ...cols.map((c) => c.length + 2));
   const row = (label: string, vals: string[]) => console.log(`${label.padEnd(18)}${vals.map((v) => v.padStart(w)).join('')}`);
@@ -106,10 +109,10 @@ function printBench(r: Ok, files: readonly string[], inputs: string, load: { bef
   row('JIT bytes', r.programs.map((p) => (p.jitedLen ? String(p.jitedLen) : 'no JIT')));
   row('ns/run (median)', r.programs.map((p) => p.medianNs.toFixed(2)));
   row('minus empty prog', r.programs.map((p) => (p.netNs !== undefined ? p.netNs.toFixed(2) : 'n/a')));
-  row('bpf_stats ns/run', r.programs.map((p) => (p.stats ? p.stats.medianNs.toFixed(2) : 'n/a')));
+  if (r.statsEnabled) row('bpf_stats ns/run', r.programs.map((p) => (p.stats ? p.stats.medianNs.toFixed(2) : 'n/a')));
   if (r.harnessNs !== undefined) console.log(`empty program: ${r.harnessNs.toFixed(2)} ns/run (test_run's own share of each figure above)`);
   if (r.ratios[1]) console.log(`B/A: ${describeRatio(r.ratios[1])}`);
   if (r.statRatios[1]) console.log(`B/A by bpf_stats (program alone): ${describeRatio(r.statRatios[1])}`);
   console.log(`${r.inputs} inputs (${inputs})${r.skippedInputs ? `, ${r.skippedInputs} refused by test_run and left out` : ''}; repeat ${r.repeat}; load average ${load.before} → ${load.after}`);
-  if (!r.statsEnabled) console.log('kernel run-time stats: not available (BPF_ENABLE_STATS refused)');
+  if (askedStats && !r.statsEnabled) console.log('kernel run-time stats: not available (BPF_ENABLE_STATS refused)');
 }

@@ -39,6 +39,12 @@ export interface BenchOptions {
    * test_run's own per-run cost, which every figure includes.
    */
   readonly harness?: boolean;
+  /**
+   * Turn on the kernel's run-time statistics during the rounds (default false): the switch is
+   * global, and its two clock reads per run turn a ~6 ns empty program into ~50 ns, which
+   * dilutes every ratio (and slows every BPF program on the machine while it is on).
+   */
+  readonly kernelStats?: boolean;
   /** Called after each round (progress). */
   readonly onRound?: (done: number, of: number) => void;
 }
@@ -160,7 +166,7 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
     const repeat = opts.repeat ?? chooseRepeat(usable, (g, x, n) => run(0, g, x, n), opts.targetNs ?? 100_000);
     // warm-up: caches, branch predictors, the JIT image's pages
     for (let i = 0; i < programs.length; i++) for (const g of usable) for (const x of g.inputs) run(i, g, x, Math.max(1, repeat >> 3));
-    const statsFd = enableStats();
+    const statsFd = opts.kernelStats ? enableStats() : -1;
     const times = programs.map(() => [] as number[]);
     // the kernel's run-time statistics per round: the programs' own time, without test_run's loop
     const statTimes = programs.map(() => [] as number[]);

@@ -76,8 +76,8 @@ export function calibrate(opts: CalibrateOptions = {}): { ok: true; calibration:
   const r = benchPrograms(programs, [{ presets: [], inputs: [packet] }], { rounds, onRound: opts.onRound });
   if (!r.ok) return { ok: false, reason: r.reason };
   if (r.programs.some((p) => !p.jitedLen)) return { ok: false, reason: 'the JIT is off (net.core.bpf_jit_enable = 0): nothing to calibrate' };
-  // test_run reports whole ns per run; the kernel's run-time statistics are a sum over runs,
-  // fine-grained enough for differences of a fraction of a ns per instruction
+  // test_run reports whole ns per run: 256 copies make that 1/256 ns per instruction. (The
+  // kernel's run-time statistics are finer but add ~40 ns to every run, machine-wide.)
   const stats = r.programs.every((p) => p.stats);
   const series = (i: number): readonly number[] => (stats ? r.programs[i].stats!.rounds : r.programs[i].rounds);
   const base = series(0);
