@@ -140,7 +140,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
     }
     writeAtomic(out, written);
-    const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency', model.table);
+    const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
     const finalProgram = written === bytes ? program : relink(written, program.name);
     const summary = {
       input: path, output: out, program: program.name,
