@@ -2,9 +2,10 @@
 // objective (size, latency), then the written object timed against the original by a fresh
 // `kernel bench` (a second measurement, not the one the selection was made on, so the figure
 // carries no winner's curse). Writes corpus/latency/<prog>.<objective>.o, results.json and
-// prints the markdown table. Usage: tsx scripts/latency-table.ts [--budget 20s] [NAME…]
+// prints the markdown table. Usage: tsx scripts/latency-table.ts [--budget 20s] [NAME…];
+// --table-only prints the table of the recorded results.json again.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { writeAtomic } from '../src/cli/io.ts';
 
@@ -25,9 +26,10 @@ interface Row {
   program: string; objective: string; insnsBefore: number; insnsAfter: number; jitBefore: number; jitAfter: number;
   nsBefore: number; nsAfter: number; netBefore: number; netAfter: number; harness: number; ratio: number; low: number; high: number; verdict: string; load: number[]; selection: string; written: boolean;
 }
+const tableOnly = args.includes('--table-only');
 const rows: Row[] = [];
 const loads: number[] = [];
-for (const name of names) {
+for (const name of tableOnly ? [] : names) {
   for (const objective of ['size', 'latency']) {
     const out = `corpus/latency/${name}.${objective}.o`;
     loads.push(loadavg()[0]);
@@ -49,8 +51,13 @@ for (const name of names) {
     process.stderr.write(`${opt.insnsBefore}→${opt.insnsAfter}, ${b.ratio.verdict} ${((b.ratio.median - 1) * 100).toFixed(1)}%\n`);
   }
 }
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Linux ${release()}, Node ${process.version}`;
-writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: new Date().toISOString(), loadAverages: loads, rows }, null, 1) + '\n');
+let machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Linux ${release()}, Node ${process.version}`;
+if (tableOnly) {
+  const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+  rows.push(...rec.rows);
+  loads.push(...rec.loadAverages);
+  machine = rec.machine;
+} else writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: new Date().toISOString(), loadAverages: loads, rows }, null, 1) + '\n');
 const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | minus empty program (ns) |');
 console.log('|---|---|---:|---:|---:|---:|---|---:|');
