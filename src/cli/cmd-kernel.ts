@@ -3,8 +3,9 @@
 import type { Command, CommandGroup } from './args.ts';
 import { kernelRunCmd } from './cmd-run.ts';
 import { kernelCheckCmd } from './cmd-kernel-check.ts';
+import { kernelBenchCmd } from './cmd-kernel-bench.ts';
 
-const SUBCOMMANDS: Command[] = [kernelRunCmd, kernelCheckCmd];
+const SUBCOMMANDS: Command[] = [kernelRunCmd, kernelCheckCmd, kernelBenchCmd];
 
 export const kernelCmd: CommandGroup = {
   name: 'kernel',

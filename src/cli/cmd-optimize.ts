@@ -4,12 +4,14 @@ import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { readInput, writeAtomic } from './io.ts';
 import { readBpfObject, progTypeArg } from './source.ts';
-import { optimize, KernelOracle } from '../search/optimize.ts';
-import { perf } from '../search/cost.ts';
+import { optimize } from '../search/optimize.ts';
+import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
+import { perf, sizeOfPerf } from '../search/cost.ts';
+import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
+import { selectMeasured, type Selection } from '../search/measured.ts';
+import { describeRatio } from './cmd-kernel-bench.ts';
 import { writeOptimized, sharedFuncs } from '../search/output.ts';
 import { relocateForTarget } from '../isa/core.ts';
-import { proveCoreIndependent } from '../search/core-check.ts';
-import { proveEquivalent } from '../search/prove.ts';
 import { toOps } from '../isa/op.ts';
 import { availableParallelism } from 'node:os';
 
@@ -25,7 +27,8 @@ export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--type T] [--budget 60s] [--seed N] [--chains N]
-                         [--iterations N] [--objective size|latency] [--btf FILE] [--json]
+                         [--iterations N] [--objective size|latency] [--measure-top K]
+                         [--calibration FILE] [--btf FILE] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -44,13 +47,22 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
   --seed N            random seed (default 1): chain i uses seed + i
   --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
   --iterations N      stop each chain after N candidates: with a seed, the search is repeatable
-  --objective O       size (instruction count, default) or latency (estimated cycles)
+  --objective O       size (instruction count, default; equal sizes ranked by latency) or
+                      latency (estimated cost per instruction class: a calibration from
+                      'bpfsynth calibrate' when one is in the cache, else the built-in table)
+  --measure-top K     time the K best distinct validated variants against the original in
+                      the kernel (default 4; 0: do not time). latency: the fastest whose gain
+                      is significant (95% interval below 1), else the smallest not slower;
+                      size: the smallest not measured slower beyond the noise
+  --calibration FILE  a calibration to use instead of the cache's
+  --allow-unsafe-input  optimize a program the kernel (without root: the verifier model)
+                      rejects; otherwise that is an error (exit 1)
   --btf FILE          target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux).
                       The search runs on the relocated program with relocated instructions
                       left alone, and must also prove the result with the relocated values
                       moved; the output keeps the compile-time values and the relocations
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -69,6 +81,17 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     };
     const chains = count('chains', Math.min(2, availableParallelism()));
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
+    const topText = str(args, 'measure-top');
+    if (topText !== undefined && !/^\d+$/.test(topText)) throw new UsageError(`--measure-top takes a non-negative integer, not '${topText}'`);
+    const measureTop = topText === undefined ? 4 : Number(topText);
+    let model = BUILTIN_MODEL;
+    if (objective === 'latency' || str(args, 'calibration')) {
+      try {
+        model = loadCostModel(str(args, 'calibration'));
+      } catch (e) {
+        throw new InputError((e as Error).message);
+      }
+    }
     let bytes: Uint8Array;
     let obj;
     let program;
@@ -84,53 +107,51 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       const o = readBpfObject(b);
       return relocateForTarget(o, o.link(program.name, { type: program.type }), str(args, 'btf'));
     };
+    // an input the kernel (or, without it, the model) rejects: nothing to validate against
+    const unsafe = unsafeInput(program);
+    if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = await optimize(program, {
       budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-      keepFuncs: sharedFuncs(obj, program.name),
+      keepFuncs: sharedFuncs(obj, program.name), costs: model.table,
       onProgress: (s) => {
         if (!tty) return;
         const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
-        process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${s.bestPerf} (from ${s.originalPerf})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
+        const shown = (p: number) => (objective === 'size' ? sizeOfPerf(p) : +p.toFixed(1));
+        process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${shown(s.bestPerf)} (from ${shown(s.originalPerf)})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
       },
     });
     if (tty) process.stderr.write('\n');
+    // measured selection: the best few validated variants timed against the original
+    let selection: Selection | undefined;
+    if (r.improved && measureTop > 0) {
+      selection = selectMeasured(program, r.variants, r.tests, objective, {
+        topK: measureTop,
+        onRound: tty ? (d, n) => process.stderr.write(`\rtiming variants: round ${d}/${n}`) : undefined,
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      const v = selection.variant;
+      if (!v) r.improved = false;
+      else Object.assign(r, { slots: v.slots, deleted: v.deleted, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
+    }
     let written = bytes;
     let note = r.validation;
+    let final: FinalCheck | undefined;
     let after = r.stats.originalPerf;
     if (r.improved) {
       // write, read back, and check the object as written
       const candidate = writeOptimized(obj, program, r.slots, r.deleted);
       const again = reread(candidate);
-      const oracle = KernelOracle.open(program, r.tests);
-      let v: { ok: boolean; stage?: string; reason?: string };
-      let checkedBy: string;
-      if (typeof oracle === 'string') {
-        const { verify } = await import('../verifier/analyze.ts');
-        const mv = verify(again);
-        v = mv.ok ? { ok: true } : { ok: false, stage: 'verifier-model', reason: mv.error?.message };
-        checkedBy = `verifier model; no kernel: ${oracle}`;
-      } else {
-        v = oracle.check([...again.insns]);
-        oracle.close();
-        checkedBy = 'kernel verifier + test_run';
-      }
-      let z = 'Z3 not run';
-      if (v.ok) {
-        // the same proof the search required, on the object as written
-        let proof = await proveEquivalent(program, again.insns, r.slots, r.deleted, 60_000);
-        if (proof.ok) proof = (await proveCoreIndependent(program, r.slots, r.deleted, 60_000)) ?? proof;
-        if (!proof.ok) v = { ok: false, stage: proof.stage, reason: `the written program: ${proof.reason}` };
-        z = proof.ok ? `${proof.how} of the written program` : proof.reason;
-      }
-      if (v.ok) {
+      final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests);
+      if (final.ok) {
         written = candidate;
         after = r.stats.bestPerf;
-        note = `${r.validation}; object re-read and re-checked (${checkedBy}; ${z})`;
-      } else note = `the written object failed the final ${v.stage} check (${v.reason}): the input is written unchanged`;
+        const z3 = final.checks.find((c) => c.check === 'Z3 equivalence')!;
+        note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran && c !== z3).map((c) => c.check).join(', ')}; ${z3.detail} of the written program)`;
+      } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
     }
     writeAtomic(out, written);
-    const latencyOf = (insns: typeof program.insns): number => perf(toOps(insns), toOps(insns), 'latency');
+    const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
     const finalProgram = written === bytes ? program : reread(written);
     const summary = {
       input: path, output: out, program: program.name,
@@ -140,6 +161,14 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
       chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
       z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
+      checks: validationList(final, selection, unsafe),
+      latencyModel: model.source,
+      measured: selection?.measured ?? false,
+      measurement: selection?.note ?? (measureTop === 0 ? 'not measured (--measure-top 0)' : r.improved ? 'not measured' : 'not measured (nothing to choose from)'),
+      ...(selection?.measured ? {
+        nsPerRunBefore: +selection.originalNs!.toFixed(2),
+        timedVariants: selection.timed.map((t) => ({ insns: t.insns, nsPerRun: +t.nsPerRun.toFixed(2), ratio: +t.ratio.median.toFixed(5), low: +t.ratio.low.toFixed(5), high: +t.ratio.high.toFixed(5), verdict: t.ratio.verdict, chosen: t.chosen })),
+      } : {}),
     };
     void after;
     if (flag(args, 'json')) console.log(JSON.stringify(summary));
@@ -149,15 +178,29 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
         ['instructions', String(summary.insnsBefore), String(summary.insnsAfter)],
         ['est. latency', String(summary.latencyBefore), String(summary.latencyAfter)],
       ];
+      const chosen = selection?.timed.find((t) => t.chosen);
+      if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
       console.log(`${program.name} (${program.section})`);
       for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
       console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
       console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
       console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
       console.log(`validated by: ${note}`);
+      for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);
+      console.log(`latency model: ${model.source}`);
+      if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
+      console.log(`measurement: ${summary.measurement}`);
       console.log(`wrote ${out}`);
     }
     if (written === bytes && r.improved) throw new InputError(note);
     return 0;
   },
 };
+
+/** The validation list: each check of the written program, run or not, and the timing. */
+function validationList(final: FinalCheck | undefined, selection: Selection | undefined, unsafe: string | undefined): Check[] {
+  const out: Check[] = final ? [...final.checks] : [];
+  if (unsafe) out.unshift({ check: 'kernel verifier', ran: true, ok: false, detail: `input: ${unsafe} (--allow-unsafe-input)` });
+  if (selection) out.push({ check: 'kernel latency', ran: selection.measured, ...(selection.measured ? { ok: true } : {}), detail: selection.note });
+  return out;
+}

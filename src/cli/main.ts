@@ -12,8 +12,9 @@ import { branchCmd, scalarCmd, tnumCmd } from './cmd-domain.ts';
 import { conformanceCmd, runCmd } from './cmd-run.ts';
 import { kernelCmd } from './cmd-kernel.ts';
 import { selftestCmd } from './cmd-selftest.ts';
+import { calibrateCmd } from './cmd-calibrate.ts';
 
-const COMMANDS: (Command | CommandGroup)[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd, selftestCmd];
+const COMMANDS: (Command | CommandGroup)[] = [optimizeCmd, checkCmd, info, disasmCmd, asmCmd, runCmd, kernelCmd, calibrateCmd, conformanceCmd, tnumCmd, scalarCmd, branchCmd, proveCmd, fuzzCmd, selftestCmd];
 
 const VERSION = '0.1.0';
 

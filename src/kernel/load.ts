@@ -39,6 +39,9 @@ export interface ProgInfo {
   /** Bytes of JITed machine code (0 without JIT). */
   readonly jitedLen: number;
   readonly id: number;
+  /** Run-time statistics (counted only while bpf_stats are enabled): total ns and runs. */
+  readonly runTimeNs: bigint;
+  readonly runCnt: bigint;
 }
 
 export interface LoadResult {
@@ -245,6 +248,8 @@ export function progInfo(fd: number): ProgInfo | undefined {
     jitedLen: iv.getUint32(16, true), // jited_prog_len
     xlatedLen: iv.getUint32(20, true), // xlated_prog_len
     verifiedInsns: iv.getUint32(216, true), // verified_insns
+    runTimeNs: iv.getBigUint64(192, true), // run_time_ns
+    runCnt: iv.getBigUint64(200, true), // run_cnt
   };
 }
 

@@ -5,7 +5,7 @@ import { prepare } from '../interp/index.ts';
 import { toOps, type Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
-import { perf, type Objective } from './cost.ts';
+import { perf, type CostTable, type Objective } from './cost.ts';
 import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
@@ -35,6 +35,8 @@ export interface ChainOptions {
   keepFuncs?: readonly string[];
   /** Receives the test suite once it is built (for the final checks). */
   onTests?: (tests: readonly TestGroup[]) => void;
+  /** Per-class latency costs (a calibration); default: the built-in table. */
+  costs?: CostTable;
 }
 
 export interface ChainStats {
@@ -59,7 +61,21 @@ export interface ChainResult {
   deleted: Set<number>;
   oldToNew: Int32Array;
   stats: ChainStats;
+  /** The last validated bests (best last, at most KEEP_VALIDATED): candidates for measured selection. */
+  validated: Variant[];
 }
+
+/** A validated program the chain stood on, ready to write. */
+export interface Variant {
+  insns: Insn[];
+  slots: Slot[];
+  deleted: Set<number>;
+  oldToNew: Int32Array;
+  perf: number;
+}
+
+/** How many validated bests a chain keeps for measured selection. */
+const KEEP_VALIDATED = 6;
 
 /** xorshift32: deterministic for a seed. */
 export function rng(seed: number): () => number {
@@ -117,13 +133,14 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   opts.onTests?.(tests);
   const vm = prepare(program);
   const current = original.slice();
-  const originalPerf = perf(original, original, opts.objective);
+  const originalPerf = perf(original, original, opts.objective, opts.costs);
   let curCost = wp * originalPerf;
   let best = { slots: original.slice(), perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
   const model = new Incremental(program);
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
+  const validated: Variant[] = [];
   const isDeleted = (cand: Slot[]) => (i: number): boolean => cand[i] === null && mutableSet.has(i);
   const revert = (changes: [number, Slot][]): void => {
     for (const [pc] of changes) vm.patch(pc, current[pc]);
@@ -151,7 +168,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         revert(changes);
         continue;
       }
-      const p = perf(cand, original, opts.objective);
+      const p = perf(cand, original, opts.objective, opts.costs);
       // the error we can afford: anything that makes acceptance hopeless stops evaluation early
       const limit = (curCost - wp * p + SLACK) / we;
       const ev = evaluate(vm, tests, limit);
@@ -169,7 +186,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
             // a counterexample became a test: the current program may fail it too (a change
             // the old tests could not see), so its cost is measured again
             testsAdded = false;
-            curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective);
+            curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective, opts.costs);
           }
           continue;
         }
@@ -216,6 +233,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       stats.validatedBy.push(v.how);
     }
     best = { slots: cand, perf: p };
+    validated.push({ insns: m.insns, slots: cand, deleted: m.deleted, oldToNew: m.oldToNew, perf: p });
+    if (validated.length > KEEP_VALIDATED) validated.shift();
     stats.bestPerf = p;
     stats.bestAtMs = performance.now() - t0;
     stats.bestAtIteration = stats.iterations;
@@ -225,7 +244,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   function finish(): ChainResult {
     stats.elapsedMs = performance.now() - t0;
     const m = materialize(best.slots, program.insns, mutableSet);
-    return { best: m.insns, bestSlots: best.slots, deleted: m.deleted, oldToNew: m.oldToNew, stats };
+    return { best: m.insns, bestSlots: best.slots, deleted: m.deleted, oldToNew: m.oldToNew, stats, validated };
   }
 }
 

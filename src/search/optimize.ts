@@ -5,7 +5,8 @@ import type { Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { ChainStats } from './chain.ts';
 import { runChains } from './parallel.ts';
-import type { Objective } from './cost.ts';
+import type { CostTable, Objective } from './cost.ts';
+import type { Variant } from './chain.ts';
 import { KernelOracle, type Verdict } from './validate.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
@@ -25,6 +26,8 @@ export interface OptimizeOptions {
   onProgress?: (s: ChainStats) => void;
   /** Functions to leave unchanged (shared with other programs of the object; see sharedFuncs). */
   keepFuncs?: readonly string[];
+  /** Per-class latency costs from a calibration (default: the built-in table). */
+  costs?: CostTable;
 }
 
 export interface OptimizeResult {
@@ -39,6 +42,8 @@ export interface OptimizeResult {
   improved: boolean;
   /** Z3 equivalence queries made during the search and their median time. */
   z3: { queries: number; medianMs: number };
+  /** Distinct validated programs the chains stood on, best (by the search's cost) first. */
+  variants: Variant[];
 }
 
 export async function optimize(program: Program, opts: OptimizeOptions): Promise<OptimizeResult & { tests: readonly TestGroup[] }> {
@@ -50,7 +55,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
     // without the kernel, the verifier model (already passed in the chain) stands in for it
-    const k: Verdict = typeof oracle === 'string' ? { ok: true, how: 'verifier model (no kernel)' } : oracle.check(insns);
+    const k: Verdict = typeof oracle === 'string' ? { ok: true, how: `verifier model (kernel not used: ${oracle})` } : oracle.check(insns);
     if (!k.ok) return k;
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
@@ -76,7 +81,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
-    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3 };
+    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
   }

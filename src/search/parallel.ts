@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Insn } from '../isa/insn.ts';
 import type { Program } from '../isa/program.ts';
-import { runChain, type ChainOptions, type ChainResult, type ChainStats } from './chain.ts';
+import { runChain, type ChainOptions, type ChainResult, type ChainStats, type Variant } from './chain.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 
@@ -51,6 +51,20 @@ function bestIndex(all: readonly ChainStats[]): number {
     if (s.bestPerf < t.bestPerf || (s.bestPerf === t.bestPerf && s.bestPerf < s.originalPerf && s.bestAtIteration < t.bestAtIteration)) b = i;
   }
   return b;
+}
+
+/** Validated variants of every chain, each program once, best (lowest perf) first. */
+export function distinctVariants(all: readonly Variant[]): Variant[] {
+  const seen = new Set<string>();
+  const out: Variant[] = [];
+  for (const v of [...all].sort((x, y) => x.perf - y.perf)) {
+    const key = v.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(v);
+    }
+  }
+  return out;
 }
 
 /** The worker's entry: a JavaScript shim that registers tsx, then loads chain-worker.ts. */
@@ -104,5 +118,5 @@ export async function runChains(program: Program, opts: ParallelOptions): Promis
     await Promise.all(workers.map((w) => w.terminate()));
   }
   const b = bestIndex(results.map((r) => r.stats));
-  return { ...results[b], stats: mergeStats(results.map((r) => r.stats)), tests: tests[b] ?? [] };
+  return { ...results[b], stats: mergeStats(results.map((r) => r.stats)), tests: tests[b] ?? [], validated: distinctVariants(results.flatMap((r) => r.validated)) };
 }

@@ -41,7 +41,7 @@ else {
     const l = loadProgram(p);
     assert.ok(l.ok, l.log);
     l.close();
-    if ((r.summary.insnsAfter as number) < 50) assert.match(String(r.summary.validation), /kernel verifier \+ test_run/);
+    if ((r.summary.insnsAfter as number) < 50) assert.match(String(r.summary.validation), /kernel verifier \+ kernel test_run/);
   });
 }
 

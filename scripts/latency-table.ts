@@ -1,0 +1,79 @@
+// The measured-latency table of BENCHMARKS.md: every XDP/tc program of corpus/ optimized per
+// objective (size, latency), then the written object timed against the original by a fresh
+// `kernel bench` (a second measurement, not the one the selection was made on, so the figure
+// carries no winner's curse). Writes corpus/latency/<prog>.<objective>.o, results.json and
+// prints the markdown table. Usage: tsx scripts/latency-table.ts [--budget 20s] [NAME…];
+// --table-only prints the table of the recorded results.json again.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readObject } from '../src/isa/object.ts';
+import { cpus, loadavg, release } from 'node:os';
+import { writeAtomic } from '../src/cli/io.ts';
+
+const args = process.argv.slice(2);
+const bi = args.indexOf('--budget');
+const budget = bi >= 0 ? args[bi + 1] : '20s';
+const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--budget');
+const XDP_TC = ['xdp1', 'xdp_csum_loop', 'xdp_firewall', 'xdp_global_func', 'xdp_lb_hash', 'xdp_loop', 'xdp_map_access', 'xdp_parse_drop', 'xdp_pktcntr', 'xdp_router', 'xdp_subprog', 'xdp_subprogs', 'xdp_swap_tx', 'tc_edit'];
+const names = XDP_TC.filter((n) => readdirSync('corpus').includes(`${n}.o`) && (!only.length || only.includes(n)));
+mkdirSync('corpus/latency', { recursive: true });
+
+const cli = (argv: string[]): any => {
+  const out = execFileSync(process.execPath, ['bin/bpfsynth.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+  return JSON.parse(out.trim().split('\n').pop()!);
+};
+
+interface Row {
+  program: string; objective: string; insnsBefore: number; insnsAfter: number; jitBefore: number; jitAfter: number;
+  nsBefore: number; nsAfter: number; netBefore: number; netAfter: number; harness: number; ratio: number; low: number; high: number; verdict: string; load: number[]; selection: string; written: boolean;
+}
+const tableOnly = args.includes('--table-only');
+const measureOnly = args.includes('--measure-only');
+function recount(inFile: string, outFile: string) {
+  const n = (f: string) => readObject(new Uint8Array(readFileSync(f))).link().insns.length;
+  const same = Buffer.compare(readFileSync(inFile), readFileSync(outFile)) === 0;
+  return { insnsBefore: n(inFile), insnsAfter: n(outFile), latencyBefore: 0, latencyAfter: same ? 0 : 1, measurement: 'optimizer output of the earlier run, re-measured' };
+}
+const rows: Row[] = [];
+const loads: number[] = [];
+for (const name of tableOnly ? [] : names) {
+  for (const objective of ['size', 'latency']) {
+    const out = `corpus/latency/${name}.${objective}.o`;
+    loads.push(loadavg()[0]);
+    process.stderr.write(`${name} ${objective}… `);
+    let opt: any;
+    try {
+      // --measure-only: the outputs of an earlier run, measured again (the optimizer not re-run)
+      opt = measureOnly && existsSync(out) ? recount(`corpus/${name}.o`, out) : cli(['optimize', `corpus/${name}.o`, '-o', out, '--objective', objective, '--budget', budget, '--seed', '1', '--json']);
+    } catch (e) {
+      process.stderr.write(`optimize failed: ${(e as Error).message.split('\n')[0]}\n`);
+      continue;
+    }
+    const b = cli(['kernel', 'bench', `corpus/${name}.o`, out, '--rounds', '40', '--json']);
+    const [A, B] = b.programs;
+    rows.push({
+      program: name, objective, insnsBefore: opt.insnsBefore, insnsAfter: opt.insnsAfter, jitBefore: A.jitedBytes, jitAfter: B.jitedBytes,
+      nsBefore: A.nsPerRun, nsAfter: B.nsPerRun, netBefore: A.netNsPerRun, netAfter: B.netNsPerRun, harness: b.harnessNsPerRun, ratio: b.ratio.median, low: b.ratio.low, high: b.ratio.high, verdict: b.ratio.verdict,
+      load: [b.loadAverage.before, b.loadAverage.after], selection: opt.measurement, written: opt.insnsAfter !== opt.insnsBefore || opt.latencyAfter !== opt.latencyBefore,
+    });
+    process.stderr.write(`${opt.insnsBefore}→${opt.insnsAfter}, ${b.ratio.verdict} ${((b.ratio.median - 1) * 100).toFixed(1)}%\n`);
+  }
+}
+let machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Linux ${release()}, Node ${process.version}`;
+if (tableOnly) {
+  const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+  rows.push(...rec.rows);
+  loads.push(...rec.loadAverages);
+  machine = rec.machine;
+} else writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: new Date().toISOString(), loadAverages: loads, rows }, null, 1) + '\n');
+const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
+console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | minus empty program (ns) |');
+console.log('|---|---|---:|---:|---:|---:|---|---:|');
+for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${r.verdict} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
+for (const objective of ['size', 'latency']) {
+  const rs = rows.filter((r) => r.objective === objective);
+  const red = rs.map((r) => 1 - r.ratio).sort((a, b) => a - b);
+  const med = red.length ? (red.length % 2 ? red[red.length >> 1] : (red[red.length / 2 - 1] + red[red.length / 2]) / 2) : NaN;
+  console.log(`\n${objective}: ${rs.filter((r) => r.verdict === 'faster').length} of ${rs.length} significantly faster, ${rs.filter((r) => r.verdict === 'slower').length} slower; median reduction ${(med * 100).toFixed(2)}%`);
+}
+console.log(`\n${machine}; load average during the run ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);

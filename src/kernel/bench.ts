@@ -1,0 +1,241 @@
+// Timing programs under the kernel's JIT with BPF_PROG_TEST_RUN and `repeat`: each program is
+// loaded several times (see copies), and every round times each program on every input, the programs in an order
+// that rotates from round to round (so drift, frequency steps and neighbours'
+// load hit all of them alike). A round's figure is the mean of the kernel's ns-per-run over the
+// inputs; ratios of paired rounds go to ratio.ts.
+import type { Program } from '../isa/program.ts';
+import { MAP_TYPE } from '../isa/program.ts';
+import { loadProgram, progInfo, type LoadResult } from './load.ts';
+import { isPerCpu, u32Key, type KernelMap } from './maps.ts';
+import { testRun } from './testrun.ts';
+import { bpf, closeFd, newAttr } from './syscall.ts';
+import { parseVerifierLog } from './log.ts';
+import { compareRounds, median, type RatioEstimate } from './ratio.ts';
+
+/** A map entry put in place before a group's inputs run. */
+export interface BenchPreset {
+  readonly map: number;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+/** Inputs sharing one initial map state (the optimizer's test groups have this shape). */
+export interface BenchGroup {
+  readonly presets: readonly BenchPreset[];
+  /** Packet bytes, or context bytes when asCtx. */
+  readonly inputs: readonly Uint8Array[];
+  readonly asCtx?: boolean;
+}
+
+export interface BenchOptions {
+  /** Alternating rounds (default 40). */
+  readonly rounds?: number;
+  /** test_run repeat count; default: chosen so one call runs about targetNs. */
+  readonly repeat?: number;
+  /** Kernel time per test_run call when repeat is chosen (default 100 µs). */
+  readonly targetNs?: number;
+  /**
+   * Also time an empty program of the first one's type (`r0 = 1; exit`) in the same rounds:
+   * test_run's own per-run cost, which every figure includes.
+   */
+  readonly harness?: boolean;
+  /**
+   * Turn on the kernel's run-time statistics during the rounds (default false): the switch is
+   * global, and its two clock reads per run turn a ~6 ns empty program into ~50 ns, which
+   * dilutes every ratio (and slows every BPF program on the machine while it is on).
+   */
+  readonly kernelStats?: boolean;
+  /** Loads of each program held at once, used in turn by the rounds (default 8). */
+  readonly copies?: number;
+  /** Called after each round (progress). */
+  readonly onRound?: (done: number, of: number) => void;
+}
+
+export interface BenchProgram {
+  readonly name: string;
+  readonly insns: number;
+  /** Bytes of JITed code (0: the JIT is off and the interpreter ran). */
+  readonly jitedLen: number;
+  readonly xlatedLen: number;
+  /** Mean ns per run over the inputs, per round. */
+  readonly rounds: readonly number[];
+  readonly medianNs: number;
+  /** Median per-round ns/run minus the empty program's (with `harness`): the program's own time. */
+  readonly netNs?: number;
+  /**
+   * The kernel's own run-time statistics (BPF_ENABLE_STATS) per round, when it kept them: the
+   * program's time alone, without test_run's per-run loop overhead (which dilutes ratios toward 1).
+   */
+  readonly stats?: { readonly rounds: readonly number[]; readonly medianNs: number };
+}
+
+export type BenchResult =
+  | {
+      readonly ok: true;
+      readonly programs: readonly BenchProgram[];
+      /** Program i against program 0 (index 0: undefined). */
+      readonly ratios: readonly (RatioEstimate | undefined)[];
+      /** The same from the kernel's run-time statistics (when kept). */
+      readonly statRatios: readonly (RatioEstimate | undefined)[];
+      readonly repeat: number;
+      readonly inputs: number;
+      /** Inputs test_run refused on the first program (left out for all). */
+      readonly skippedInputs: number;
+      /** ns per run of the empty program (when asked for): the harness's share of every figure. */
+      readonly harnessNs?: number;
+      readonly statsEnabled: boolean;
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/** Types BPF_PROG_TEST_RUN runs with a repeat count (kprobe, tracepoint, perf_event have no test_run; raw_tracepoint and syscall refuse repeat). */
+export function benchUnsupported(program: Program): string | undefined {
+  const t = program.type;
+  if (t === 'kprobe' || t === 'tracepoint' || t === 'perf_event' || t === 'cgroup_sock') return `kernel test_run: not available for ${t}`;
+  if (t === 'raw_tracepoint' || t === 'syscall') return `kernel test_run: no repeat for ${t} (one run per call cannot be timed)`;
+  return undefined;
+}
+
+const ENABLE_STATS = 32; // enum bpf_cmd BPF_ENABLE_STATS
+const STATS_RUN_TIME = 0; // enum bpf_stats_type BPF_STATS_RUN_TIME
+
+/** Turn on run-time statistics for as long as the returned fd stays open (-1: not allowed). */
+function enableStats(): number {
+  const attr = newAttr();
+  new DataView(attr.buffer).setUint32(0, STATS_RUN_TIME, true);
+  return bpf(ENABLE_STATS, attr).ret;
+}
+
+/** Put a map back to empty/zero for the keys that matter to timing, then apply presets. */
+function prepareMaps(maps: readonly KernelMap[], presets: readonly BenchPreset[]): void {
+  for (const m of maps) {
+    const t = m.spec.type;
+    if (t === MAP_TYPE.array || t === MAP_TYPE.percpu_array) {
+      // arrays: the first slots (counters, config) zeroed; a full reset of a big array per round would dwarf the runs
+      const zero = new Uint8Array(m.userValueSize);
+      for (let i = 0; i < Math.min(m.spec.maxEntries, 64); i++) m.update(u32Key(i), zero);
+    } else if (t === MAP_TYPE.hash || t === MAP_TYPE.lru_hash || t === MAP_TYPE.percpu_hash || t === MAP_TYPE.lru_percpu_hash) {
+      for (const k of m.keys()) m.delete(k);
+    }
+  }
+  for (const p of presets) {
+    const m = maps[p.map];
+    if (!m || p.key.length !== m.spec.keySize) continue;
+    const copies = m.userValueSize / p.value.length;
+    const v = isPerCpu(m.spec.type) && copies > 1 ? new Uint8Array(m.userValueSize).map((_, i) => p.value[i % p.value.length]) : p.value;
+    if (v.length === m.userValueSize) m.update(p.key, v);
+  }
+}
+
+/** The order programs run in during round r: rotated by r (AB, BA, …), so over n rounds each program takes each place once. */
+export function roundOrder(n: number, r: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i + r) % n);
+}
+
+/** Time programs (the first is the baseline of every ratio) on the same inputs. */
+export function benchPrograms(programs: readonly Program[], groups: readonly BenchGroup[], opts: BenchOptions = {}): BenchResult {
+  const why = programs.map(benchUnsupported).find(Boolean);
+  if (why) return { ok: false, reason: why };
+  const rounds = opts.rounds ?? 40;
+  const copies = Math.max(1, Math.min(opts.copies ?? 8, rounds));
+  /** loads[c][i]: copy c of program i. */
+  const loads: LoadResult[][] = [];
+  const all: LoadResult[] = [];
+  const user = programs.length;
+  if (opts.harness) programs = [...programs, emptyProgram(programs[0])];
+  // Where the JIT puts a program's image alone changes its speed (two loads of one program were
+  // measured 4.6% apart, interval excluding 1: alignment, branch-predictor aliasing). So each
+  // program is loaded several times, held open at once at different addresses, and round r
+  // runs copy r mod copies: placement becomes part of the round-to-round noise, not a bias.
+  let copy = 0;
+  try {
+    for (let c = 0; c < copies; c++) {
+      loads.push([]);
+      for (const p of programs) {
+        const l = loadProgram(p, { logOnFailure: c === 0 });
+        if (!l.ok) return { ok: false, reason: `the kernel rejects ${p.name}: ${parseVerifierLog(l.log).error?.split('\n').pop() ?? l.error ?? l.errno}` };
+        loads[c].push(l);
+        all.push(l);
+      }
+    }
+    const at = (i: number): LoadResult => loads[copy][i];
+    // inputs test_run refuses (a frame too short for the type, …) are left out for every program
+    let skipped = 0;
+    let firstError = '';
+    const usable = groups.map((g) => {
+      prepareMaps(at(0).maps, g.presets);
+      const inputs = g.inputs.filter((x) => {
+        const r = testRun(at(0).fd!, { ...(g.asCtx ? { ctx: x } : { data: x }), type: programs[0].type });
+        if (!r.ok) firstError ||= r.errno ?? '?';
+        if (!r.ok) skipped++;
+        return r.ok;
+      });
+      return { ...g, inputs };
+    }).filter((g) => g.inputs.length);
+    const count = usable.reduce((a, g) => a + g.inputs.length, 0);
+    if (!count) return { ok: false, reason: `kernel test_run refused every input (${firstError})` };
+    const run = (i: number, g: BenchGroup, x: Uint8Array, repeat: number): number => {
+      const r = testRun(at(i).fd!, { ...(g.asCtx ? { ctx: x } : { data: x }), type: programs[i].type, repeat });
+      if (!r.ok) throw new Error(`test_run of ${programs[i].name} failed mid-benchmark: ${r.errno}`);
+      return r.duration;
+    };
+    const repeat = opts.repeat ?? chooseRepeat(usable, (g, x, n) => run(0, g, x, n), opts.targetNs ?? 100_000);
+    // warm-up: caches, branch predictors, the JIT image's pages
+    for (copy = 0; copy < copies; copy++) for (let i = 0; i < programs.length; i++) for (const g of usable) for (const x of g.inputs) run(i, g, x, Math.max(1, repeat >> 3));
+    const statsFd = opts.kernelStats ? enableStats() : -1;
+    const times = programs.map(() => [] as number[]);
+    // the kernel's run-time statistics per round: the programs' own time, without test_run's loop
+    const statTimes = programs.map(() => [] as number[]);
+    try {
+      for (let r = 0; r < rounds; r++) {
+        copy = r % copies;
+        for (const i of roundOrder(programs.length, r)) {
+          let sum = 0, statNs = 0n, statRuns = 0n;
+          for (const g of usable) {
+            prepareMaps(at(i).maps, g.presets);
+            const s0 = statsFd >= 0 ? progInfo(at(i).fd!) : undefined;
+            for (const x of g.inputs) sum += run(i, g, x, repeat);
+            const s1 = s0 && progInfo(at(i).fd!);
+            if (s0 && s1) {
+              statNs += s1.runTimeNs - s0.runTimeNs;
+              statRuns += s1.runCnt - s0.runCnt;
+            }
+          }
+          times[i].push(sum / count);
+          if (statRuns > 0n) statTimes[i].push(Number(statNs) / Number(statRuns));
+        }
+        opts.onRound?.(r + 1, rounds);
+      }
+    } finally {
+      if (statsFd >= 0) closeFd(statsFd);
+    }
+    const haveStats = statTimes.every((t) => t.length === rounds);
+    const out: BenchProgram[] = programs.slice(0, user).map((p, i) => ({
+      name: p.name, insns: p.insns.length, jitedLen: at(i).info?.jitedLen ?? 0, xlatedLen: at(i).info?.xlatedLen ?? 0,
+      rounds: times[i], medianNs: median(times[i]),
+      ...(opts.harness ? { netNs: median(times[i].map((t, k) => t - times[user][k])) } : {}),
+      ...(haveStats ? { stats: { rounds: statTimes[i], medianNs: median(statTimes[i]) } } : {}),
+    }));
+    const ratios = out.map((_, i) => (i === 0 ? undefined : compareRounds(times[0], times[i])));
+    const statRatios = out.map((_, i) => (i === 0 || !haveStats ? undefined : compareRounds(statTimes[0], statTimes[i])));
+    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0, ...(opts.harness ? { harnessNs: median(times[user]) } : {}) };
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message };
+  } finally {
+    for (const l of all) l.close();
+  }
+}
+
+/** `r0 = 1; exit` (a valid return for every type) as a program of the same type and license. */
+function emptyProgram(like: Program): Program {
+  return { ...like, name: 'empty', insns: [{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 1 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], maps: [], funcs: [{ name: 'empty', start: 0 }] };
+}
+
+/** A repeat count that makes one call take about targetNs of kernel time (100 … 1,000,000). */
+function chooseRepeat(groups: readonly BenchGroup[], run: (g: BenchGroup, x: Uint8Array, repeat: number) => number, targetNs: number): number {
+  const probe = 200;
+  const ns: number[] = [];
+  for (const g of groups) for (const x of g.inputs) ns.push(run(g, x, probe));
+  const per = Math.max(1, median(ns));
+  return Math.max(100, Math.min(1_000_000, Math.round(targetNs / per)));
+}
+

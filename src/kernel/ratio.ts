@@ -1,0 +1,74 @@
+// Comparing two timing series taken in alternating rounds: the median of the per-round ratios
+// B/A and a distribution-free 95% confidence interval for it. Timings on a shared machine are
+// skewed and heavy-tailed (preemption, frequency changes), so no normal model is assumed: the
+// interval is the sign-test one, two order statistics of the sorted ratios whose ranks come
+// from Binomial(n, 1/2). Pairing by round cancels drift that hits both programs alike.
+
+export interface RatioEstimate {
+  /** Rounds compared. */
+  readonly n: number;
+  /** Median of B/A over the rounds. */
+  readonly median: number;
+  /** 95% interval for the median ratio (exact coverage ≥ 95% for any continuous distribution). */
+  readonly low: number;
+  readonly high: number;
+  /** Confidence the interval really has (≥ the 95% asked for; 1 − 2·P(Bin(n,½) < k)). */
+  readonly coverage: number;
+  /** 'faster' / 'slower' when the whole interval is below / above 1, else 'within noise'. */
+  readonly verdict: 'faster' | 'slower' | 'within noise';
+}
+
+export function median(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
+/** P(X ≤ k) for X ~ Binomial(n, 1/2), summed in log space (n in the thousands stays exact enough). */
+export function binomHalfCdf(k: number, n: number): number {
+  if (k < 0) return 0;
+  if (k >= n) return 1;
+  let logC = 0; // log C(n, 0)
+  let sum = 0;
+  const logHalfN = n * Math.log(0.5);
+  for (let i = 0; i <= k; i++) {
+    if (i > 0) logC += Math.log((n - i + 1) / i);
+    sum += Math.exp(logC + logHalfN);
+  }
+  return Math.min(1, sum);
+}
+
+/**
+ * Ranks (1-based) of the order statistics bounding a ≥ (1 − alpha) interval for the median
+ * of n values: [x_(k), x_(n+1−k)] with the largest k such that P(Bin(n,½) ≤ k−1) ≤ alpha/2.
+ * Undefined below n = 6 (even the full range has < 95% coverage there).
+ */
+export function signInterval(n: number, alpha = 0.05): { k: number; coverage: number } | undefined {
+  let k = 0;
+  while (k + 1 <= n && binomHalfCdf(k, n) <= alpha / 2) k++;
+  if (k === 0) return undefined;
+  return { k, coverage: 1 - 2 * binomHalfCdf(k - 1, n) };
+}
+
+/** Median of a sample with its distribution-free 95% interval (undefined below 6 values). */
+export function medianInterval(xs: readonly number[], alpha = 0.05): { median: number; low: number; high: number } | undefined {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);
+  const ci = signInterval(s.length, alpha);
+  return ci && { median: median(s), low: s[ci.k - 1], high: s[s.length - ci.k] };
+}
+
+/** The median ratio b[i]/a[i] of paired rounds with its interval. */
+export function compareRounds(a: readonly number[], b: readonly number[], alpha = 0.05): RatioEstimate {
+  if (a.length !== b.length) throw new RangeError(`paired series differ in length: ${a.length} vs ${b.length}`);
+  const ratios = a.map((x, i) => b[i] / x).filter((r) => Number.isFinite(r)).sort((x, y) => x - y);
+  const n = ratios.length;
+  const ci = signInterval(n, alpha);
+  if (!ci) throw new RangeError(`${n} rounds are too few for a ${Math.round((1 - alpha) * 100)}% interval (need at least 6)`);
+  const low = ratios[ci.k - 1], high = ratios[n - ci.k];
+  const verdict = high < 1 ? 'faster' : low > 1 ? 'slower' : 'within noise';
+  return { n, median: median(ratios), low, high, coverage: ci.coverage, verdict };
+}
+
+/** A ratio as a signed percentage change: 0.97 → "-3.0%". */
+export const pct = (r: number, digits = 1): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(digits)}%`;

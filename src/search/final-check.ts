@@ -1,0 +1,80 @@
+// The checks of the program as written, each reported as run or not run (never a check that
+// could not run reported as passed), and the check of the input before any search.
+import type { Insn } from '../isa/insn.ts';
+import type { Program } from '../isa/program.ts';
+import { verify } from '../verifier/analyze.ts';
+import { kernelAvailable } from '../kernel/syscall.ts';
+import { loadProgram } from '../kernel/load.ts';
+import { parseVerifierLog } from '../kernel/log.ts';
+import { KernelOracle } from './validate.ts';
+import { proveEquivalent } from './prove.ts';
+import { proveCoreIndependent } from './core-check.ts';
+import type { TestGroup } from './tests.ts';
+import type { Slot } from './proposals.ts';
+
+/** One line of the validation list. ok is absent when the check did not run. */
+export interface Check {
+  readonly check: 'verifier model' | 'kernel verifier' | 'kernel test_run' | 'Z3 equivalence' | 'kernel latency';
+  readonly ran: boolean;
+  readonly ok?: boolean;
+  readonly detail: string;
+}
+
+export const formatCheck = (c: Check): string => `${c.check}: ${!c.ran ? 'not run' : c.ok ? 'passed' : 'FAILED'}${c.detail ? ` (${c.detail})` : ''}`;
+
+export interface FinalCheck {
+  readonly ok: boolean;
+  /** The first failure: which check and why. */
+  readonly failure?: string;
+  readonly checks: readonly Check[];
+}
+
+/** Check the program as written against the original: model, kernel verifier and test_run, Z3. */
+export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[]): Promise<FinalCheck> {
+  const checks: Check[] = [];
+  const mv = verify({ ...original, insns: [...written] });
+  checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: mv.ok ? '' : mv.error?.message ?? 'rejected' });
+  const oracle = KernelOracle.open(original, tests);
+  if (typeof oracle === 'string') {
+    checks.push({ check: 'kernel verifier', ran: false, detail: oracle });
+    checks.push({ check: 'kernel test_run', ran: false, detail: oracle });
+  } else {
+    try {
+      const v = oracle.check([...written]);
+      const loaded = v.ok || v.stage !== 'verifier';
+      checks.push({ check: 'kernel verifier', ran: true, ok: loaded, detail: loaded ? '' : v.reason });
+      const t = oracle.testRun;
+      if (loaded) checks.push(t.ran ? { check: 'kernel test_run', ran: true, ok: v.ok, detail: v.ok ? t.detail : v.reason } : { check: 'kernel test_run', ran: false, detail: t.detail });
+      else checks.push({ check: 'kernel test_run', ran: false, detail: 'the kernel verifier rejected the program' });
+    } finally {
+      oracle.close();
+    }
+  }
+  const failedSoFar = checks.find((c) => c.ran && !c.ok);
+  if (failedSoFar) {
+    checks.push({ check: 'Z3 equivalence', ran: false, detail: `not attempted after the ${failedSoFar.check} failure` });
+  } else {
+    let proof = await proveEquivalent(original, [...written], slots, deleted, 60_000);
+    // CO-RE: also with every relocated value moved, so no result bakes in this kernel's layout
+    if (proof.ok) proof = (await proveCoreIndependent(original, slots, deleted, 60_000)) ?? proof;
+    checks.push({ check: 'Z3 equivalence', ran: true, ok: proof.ok, detail: proof.ok ? proof.how : proof.reason });
+  }
+  const bad = checks.find((c) => c.ran && !c.ok);
+  return { ok: !bad, failure: bad && `${bad.check}: ${bad.detail}`, checks };
+}
+
+/**
+ * Why the input itself is unsafe, if it is: the kernel rejects it, or (without the kernel) the
+ * verifier model does. Optimizing such a program would "validate" candidates against nothing.
+ */
+export function unsafeInput(program: Program): string | undefined {
+  const k = kernelAvailable();
+  if (k.ok) {
+    const l = loadProgram(program, { logOnFailure: true, info: false });
+    l.close();
+    if (l.ok) return undefined;
+    return `the kernel rejects the input program: ${parseVerifierLog(l.log).error?.split('\n').pop() ?? l.error ?? l.errno}`;
+  }
+  const mv = verify(program);
+  return mv.ok ? undefined : `the verifier model rejects the input program (no kernel to ask: ${k.reason}): ${mv.error?.message.replace(/\n/g, ': ') ?? 'rejected'}`;
+}

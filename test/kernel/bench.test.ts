@@ -1,0 +1,67 @@
+// Timing under the JIT (kernel bench, calibrate): the round order, the refusal for types without
+// test_run, and — with root — that a known heavy program is measured slower. No wall-clock
+// asserts: only interleaved ratios whose expected size dwarfs any noise.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { benchPrograms, benchUnsupported, roundOrder } from '../../src/kernel/bench.ts';
+import { classProgram } from '../../src/kernel/calibrate.ts';
+import { bareProgram } from '../../src/isa/program.ts';
+import { assemble } from '../../src/isa/asm.ts';
+import { fdCount } from './util.ts';
+
+const t = suite('kernel/bench');
+const avail = kernelAvailable();
+const live = (name: string, fn: () => void) => t(name, () => {
+  if (!avail.ok) {
+    console.log(`  skipped (${name}): ${avail.reason}`);
+    return;
+  }
+  fn();
+});
+
+const packet = new Uint8Array(64);
+const xdp = (lines: string[]) => bareProgram(assemble([...lines, 'r0 = 2', 'exit'].join('\n')).insns, 'xdp');
+
+t('round order: every program once per round, each first equally often (AB, BA, …)', () => {
+  assert.equal([0, 1, 2, 3].map((r) => roundOrder(2, r)), [[0, 1], [1, 0], [0, 1], [1, 0]]);
+  for (let n = 1; n <= 5; n++) {
+    const firsts = new Array(n).fill(0);
+    for (let r = 0; r < 2 * n; r++) {
+      const o = roundOrder(n, r);
+      assert.equal([...o].sort(), Array.from({ length: n }, (_, i) => i));
+      firsts[o[0]]++;
+    }
+    assert.ok(firsts.every((f) => f === 2));
+  }
+});
+
+t('types without test_run or without repeat are refused with the reason, before loading anything', () => {
+  assert.match(benchUnsupported(bareProgram([], 'kprobe'))!, /not available for kprobe/);
+  assert.match(benchUnsupported(bareProgram([], 'tracepoint'))!, /not available for tracepoint/);
+  assert.match(benchUnsupported(bareProgram([], 'raw_tracepoint'))!, /no repeat/);
+  assert.is(benchUnsupported(bareProgram([], 'xdp')), undefined);
+  const r = benchPrograms([bareProgram([], 'kprobe')], [{ presets: [], inputs: [packet] }]);
+  assert.equal(r, { ok: false, reason: 'kernel test_run: not available for kprobe' });
+});
+
+live('64 divisions are measured slower than none, by far more than the noise; fds are all closed', () => {
+  const before = fdCount();
+  const r = benchPrograms([classProgram('baseline', 0), classProgram('div', 64)], [{ presets: [], inputs: [packet] }], { rounds: 10, harness: true });
+  assert.ok(r.ok, !r.ok ? r.reason : '');
+  if (!r.ok) return;
+  const x = r.ratios[1]!;
+  assert.is(x.verdict, 'slower');
+  assert.ok(x.low > 1.2, `ratio ${x.low}…${x.high}`); // ~64 × 3 ns over a ~50 ns harness
+  assert.ok(r.programs[1].jitedLen > r.programs[0].jitedLen);
+  assert.ok(r.harnessNs! > 0);
+  assert.is(fdCount(), before);
+});
+
+live('an input test_run refuses is left out and counted', () => {
+  const r = benchPrograms([xdp([])], [{ presets: [], inputs: [packet, new Uint8Array(4)] }], { rounds: 6, repeat: 100 });
+  assert.ok(r.ok);
+  if (r.ok) assert.equal([r.inputs, r.skippedInputs], [1, 1]);
+});
+
+t.run();

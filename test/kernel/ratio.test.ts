@@ -1,0 +1,69 @@
+// The paired-ratio statistics of `kernel bench`, on synthetic timings with known answers.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { binomHalfCdf, compareRounds, median, signInterval } from '../../src/kernel/ratio.ts';
+
+const t = suite('kernel/ratio');
+
+/** Deterministic noise: xorshift32 → multiplicative jitter with a heavy right tail (preemption). */
+function noisy(seed: number, n: number, base: number, shift: number): number[] {
+  let s = seed | 0 || 1;
+  const u = (): number => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  return Array.from({ length: n }, () => base * shift * (1 + 0.02 * (u() - 0.5)) * (u() < 0.05 ? 1.5 : 1));
+}
+
+t('binomial tail matches hand-computed values', () => {
+  assert.ok(Math.abs(binomHalfCdf(0, 1) - 0.5) < 1e-12);
+  assert.ok(Math.abs(binomHalfCdf(1, 3) - 0.5) < 1e-12);
+  assert.ok(Math.abs(binomHalfCdf(2, 10) - 56 / 1024) < 1e-12);
+  assert.is(binomHalfCdf(-1, 5), 0);
+  assert.is(binomHalfCdf(5, 5), 1);
+});
+
+t('sign interval ranks: n=10 uses x(2)..x(9) (coverage 97.9%), n=5 has none', () => {
+  const ci = signInterval(10)!;
+  assert.is(ci.k, 2);
+  assert.ok(Math.abs(ci.coverage - (1 - 2 * 11 / 1024)) < 1e-12);
+  assert.is(signInterval(5), undefined);
+  for (const n of [6, 20, 41, 200]) assert.ok(signInterval(n)!.coverage >= 0.95);
+});
+
+t('a known 5% slow-down is found and the interval brackets it', () => {
+  const a = noisy(7, 60, 100, 1), b = noisy(11, 60, 100, 1.05);
+  const r = compareRounds(a, b);
+  assert.is(r.verdict, 'slower');
+  assert.ok(r.low > 1 && r.low < 1.05 && r.high > 1.05, `${r.low}..${r.high}`);
+  const back = compareRounds(b, a);
+  assert.is(back.verdict, 'faster');
+});
+
+t('identical samples give an interval containing 1', () => {
+  const a = noisy(3, 40, 250, 1);
+  const r = compareRounds(a, a.slice());
+  assert.equal([r.low, r.median, r.high, r.verdict], [1, 1, 1, 'within noise']);
+});
+
+t('property: two draws from one distribution are "within noise" at most rarely, never far off', () => {
+  let flagged = 0;
+  fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+    const r = compareRounds(noisy(seed, 50, 100, 1), noisy(seed ^ 0x5bd1e995, 50, 100, 1));
+    if (r.verdict !== 'within noise') flagged++;
+    return r.low < 1.01 && r.high > 0.99;
+  }), { numRuns: 100, seed: 42 });
+  assert.ok(flagged <= 12, `${flagged} of 100 flagged`); // ≈5% expected
+});
+
+t('median and errors', () => {
+  assert.is(median([3, 1, 2]), 2);
+  assert.is(median([4, 1, 3, 2]), 2.5);
+  assert.throws(() => compareRounds([1, 2], [1]), /differ in length/);
+  assert.throws(() => compareRounds([1, 2, 3], [1, 2, 3]), /too few/);
+});
+
+t.run();

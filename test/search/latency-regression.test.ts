@@ -1,0 +1,57 @@
+// No written program slower beyond the noise: the recorded table run (corpus/latency/results.json,
+// the BENCHMARKS.md table) and, with root, a live re-measure of every recorded output against its
+// original, interleaved (the ratio of paired rounds, never a wall-clock bound). The live check
+// asks for a 99.9% interval: 28 comparisons at 95% would flag one by chance half the time.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { benchPrograms } from '../../src/kernel/bench.ts';
+import { compareRounds } from '../../src/kernel/ratio.ts';
+import { readObject } from '../../src/isa/object.ts';
+import { optimizerInputs } from '../../src/search/bench-inputs.ts';
+
+const t = suite('search/latency-regression');
+const RESULTS = 'corpus/latency/results.json';
+
+interface Row { program: string; objective: string; insnsBefore: number; insnsAfter: number; ratio: number; low: number; high: number; verdict: string }
+const recorded: { rows: Row[] } = JSON.parse(readFileSync(RESULTS, 'utf8'));
+
+t('the recorded run covers the XDP/tc corpus for both objectives', () => {
+  assert.ok(recorded.rows.length >= 20, `${recorded.rows.length} rows`);
+  for (const o of ['size', 'latency']) assert.ok(recorded.rows.filter((r) => r.objective === o).length >= 10);
+});
+
+t('recorded: no written program was measured slower beyond the noise', () => {
+  const slower = recorded.rows.filter((r) => r.low > 1);
+  assert.equal(slower.map((r) => `${r.program} ${r.objective} +${((r.ratio - 1) * 100).toFixed(1)}%`), []);
+});
+
+t('recorded: every output is no larger than its input', () => {
+  for (const r of recorded.rows) assert.ok(r.insnsAfter <= r.insnsBefore, `${r.program} ${r.objective}`);
+});
+
+const avail = kernelAvailable();
+t('live: each recorded output against its original (99.9% interval), none slower', () => {
+  if (!avail.ok) {
+    console.log(`  skipped (live re-measure): ${avail.reason}`);
+    return;
+  }
+  const slower: string[] = [];
+  for (const r of recorded.rows) {
+    const out = `corpus/latency/${r.program}.${r.objective}.o`;
+    if (!existsSync(out)) continue;
+    const aBytes = readFileSync(`corpus/${r.program}.o`), bBytes = readFileSync(out);
+    if (Buffer.compare(aBytes, bBytes) === 0) continue; // unchanged: nothing to compare
+    const a = readObject(new Uint8Array(aBytes)).link();
+    const b = readObject(new Uint8Array(bBytes)).link();
+    const m = benchPrograms([a, b], optimizerInputs(a), { rounds: 16 });
+    assert.ok(m.ok, !m.ok ? m.reason : '');
+    if (!m.ok) continue;
+    const x = compareRounds(m.programs[0].rounds, m.programs[1].rounds, 0.001);
+    if (x.low > 1) slower.push(`${r.program} ${r.objective}: ${x.low.toFixed(4)}…${x.high.toFixed(4)}`);
+  }
+  assert.equal(slower, []);
+});
+
+t.run();
