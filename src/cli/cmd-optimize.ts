@@ -2,7 +2,7 @@
 import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
-import { readInput, writeAtomic } from './io.ts';
+import { checkOutputPath, readInput, writeAtomic } from './io.ts';
 import { readBpfObject, progTypeArg } from './source.ts';
 import { optimize } from '../search/optimize.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
@@ -79,7 +79,13 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
       if (!/^[1-9]\d*$/.test(text)) throw new UsageError(`--${name} takes a positive integer, not '${text}'`);
       return Number(text);
     };
-    const chains = count('chains', Math.min(2, availableParallelism()));
+    const cpus = availableParallelism();
+    let chains = count('chains', Math.min(2, cpus));
+    if (chains > cpus) {
+      // more chains than CPUs only time-slice: each searches slower, none searches more
+      process.stderr.write(`warning: --chains ${chains} is more than the ${cpus} CPU${cpus > 1 ? 's' : ''} here: using ${cpus}\n`);
+      chains = cpus;
+    }
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     const topText = str(args, 'measure-top');
     if (topText !== undefined && !/^\d+$/.test(topText)) throw new UsageError(`--measure-top takes a non-negative integer, not '${topText}'`);
@@ -92,6 +98,8 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
         throw new InputError((e as Error).message);
       }
     }
+    // a bad output path fails now, not after the search
+    checkOutputPath(out, path);
     let bytes: Uint8Array;
     let obj;
     let program;
@@ -111,89 +119,108 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
     const unsafe = unsafeInput(program);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
-    const r = await optimize(program, {
-      budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-      keepFuncs: sharedFuncs(obj, program.name), costs: model.table,
-      onProgress: (s) => {
-        if (!tty) return;
-        const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
-        const shown = (p: number) => (objective === 'size' ? sizeOfPerf(p) : +p.toFixed(1));
-        process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${shown(s.bestPerf)} (from ${shown(s.originalPerf)})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
-      },
-    });
-    if (tty) process.stderr.write('\n');
-    // measured selection: the best few validated variants timed against the original
-    let selection: Selection | undefined;
-    if (r.improved && measureTop > 0) {
-      selection = selectMeasured(program, r.variants, r.tests, objective, {
-        topK: measureTop,
-        onRound: tty ? (d, n) => process.stderr.write(`\rtiming variants: round ${d}/${n}`) : undefined,
-      });
-      if (tty) process.stderr.write('\r\x1b[K');
-      const v = selection.variant;
-      if (!v) r.improved = false;
-      else Object.assign(r, { slots: v.slots, deleted: v.deleted, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
-    }
-    let written = bytes;
-    let note = r.validation;
-    let final: FinalCheck | undefined;
-    let after = r.stats.originalPerf;
-    if (r.improved) {
-      // write, read back, and check the object as written
-      const candidate = writeOptimized(obj, program, r.slots, r.deleted);
-      const again = reread(candidate);
-      final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests);
-      if (final.ok) {
-        written = candidate;
-        after = r.stats.bestPerf;
-        const z3 = final.checks.find((c) => c.check === 'Z3 equivalence')!;
-        note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran && c !== z3).map((c) => c.check).join(', ')}; ${z3.detail} of the written program)`;
-      } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
-    }
-    writeAtomic(out, written);
-    const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
-    const finalProgram = written === bytes ? program : reread(written);
-    const summary = {
-      input: path, output: out, program: program.name,
-      insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
-      latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
-      seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
-      iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
-      chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
-      z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
-      checks: validationList(final, selection, unsafe),
-      latencyModel: model.source,
-      measured: selection?.measured ?? false,
-      measurement: selection?.note ?? (measureTop === 0 ? 'not measured (--measure-top 0)' : r.improved ? 'not measured' : 'not measured (nothing to choose from)'),
-      ...(selection?.measured ? {
-        nsPerRunBefore: +selection.originalNs!.toFixed(2),
-        timedVariants: selection.timed.map((t) => ({ insns: t.insns, nsPerRun: +t.nsPerRun.toFixed(2), ratio: +t.ratio.median.toFixed(5), low: +t.ratio.low.toFixed(5), high: +t.ratio.high.toFixed(5), verdict: t.ratio.verdict, chosen: t.chosen })),
-      } : {}),
+    // Ctrl-C: the chains stop and the best validated result goes through the final checks.
+    // `once` gives SIGINT back to its default afterwards, so a second Ctrl-C ends the process
+    // at once, even inside a long synchronous step, and nothing is written
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    let interrupted = false;
+    const onInterrupt = (): void => {
+      interrupted = true;
+      Atomics.store(stop, 0, 1);
+      process.stderr.write(`${tty ? '\n' : ''}interrupted: stopping the search, then checking and writing the best result so far (Ctrl-C again quits without writing)\n`);
     };
-    void after;
-    if (flag(args, 'json')) console.log(JSON.stringify(summary));
-    else {
-      const rows: [string, string, string][] = [
-        ['', 'before', 'after'],
-        ['instructions', String(summary.insnsBefore), String(summary.insnsAfter)],
-        ['est. latency', String(summary.latencyBefore), String(summary.latencyAfter)],
-      ];
-      const chosen = selection?.timed.find((t) => t.chosen);
-      if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
-      console.log(`${program.name} (${program.section})`);
-      for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
-      console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
-      console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
-      console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
-      console.log(`validated by: ${note}`);
-      for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);
-      console.log(`latency model: ${model.source}`);
-      if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
-      console.log(`measurement: ${summary.measurement}`);
-      console.log(`wrote ${out}`);
+    process.once('SIGINT', onInterrupt);
+    if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${chains} chain${chains > 1 ? 's' : ''}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
+    try {
+      const r = await optimize(program, {
+        budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop,
+        onProgress: (s) => {
+          if (!tty) return;
+          const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
+          const shown = (p: number) => (objective === 'size' ? sizeOfPerf(p) : +p.toFixed(1));
+          process.stderr.write(`\r${(s.elapsedMs / 1000).toFixed(1)}s  ${Math.round(s.iterations / (s.elapsedMs / 1000))} it/s  best ${shown(s.bestPerf)} (from ${shown(s.originalPerf)})  rejected: tests ${s.rejectedTests}${rej ? `, ${rej}` : ''}   `);
+        },
+      });
+      if (tty) process.stderr.write('\n');
+      // the search ended by Ctrl-C (a press after it does not change what was searched)
+      const stoppedEarly = interrupted;
+      // measured selection: the best few validated variants timed against the original
+      let selection: Selection | undefined;
+      if (r.improved && measureTop > 0) {
+        selection = selectMeasured(program, r.variants, r.tests, objective, {
+          topK: measureTop,
+          onRound: tty ? (d, n) => process.stderr.write(`\rtiming variants: round ${d}/${n}`) : undefined,
+        });
+        if (tty) process.stderr.write('\r\x1b[K');
+        const v = selection.variant;
+        if (!v) r.improved = false;
+        else Object.assign(r, { slots: v.slots, deleted: v.deleted, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
+      }
+      let written = bytes;
+      let note = r.validation;
+      let final: FinalCheck | undefined;
+      let after = r.stats.originalPerf;
+      if (r.improved) {
+        // write, read back, and check the object as written
+        const candidate = writeOptimized(obj, program, r.slots, r.deleted);
+        const again = reread(candidate);
+        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests);
+        if (final.ok) {
+          written = candidate;
+          after = r.stats.bestPerf;
+          const z3 = final.checks.find((c) => c.check === 'Z3 equivalence')!;
+          note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran && c !== z3).map((c) => c.check).join(', ')}; ${z3.detail} of the written program)`;
+        } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
+      }
+      writeAtomic(out, written);
+      const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
+      const finalProgram = written === bytes ? program : reread(written);
+      const summary = {
+        input: path, output: out, program: program.name,
+        insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
+        latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
+        interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
+        iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
+        chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
+        z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
+        checks: validationList(final, selection, unsafe),
+        latencyModel: model.source,
+        measured: selection?.measured ?? false,
+        measurement: selection?.note ?? (measureTop === 0 ? 'not measured (--measure-top 0)' : r.improved ? 'not measured' : 'not measured (nothing to choose from)'),
+        ...(selection?.measured ? {
+          nsPerRunBefore: +selection.originalNs!.toFixed(2),
+          timedVariants: selection.timed.map((t) => ({ insns: t.insns, nsPerRun: +t.nsPerRun.toFixed(2), ratio: +t.ratio.median.toFixed(5), low: +t.ratio.low.toFixed(5), high: +t.ratio.high.toFixed(5), verdict: t.ratio.verdict, chosen: t.chosen })),
+        } : {}),
+      };
+      void after;
+      if (flag(args, 'json')) console.log(JSON.stringify(summary));
+      else {
+        const rows: [string, string, string][] = [
+          ['', 'before', 'after'],
+          ['instructions', String(summary.insnsBefore), String(summary.insnsAfter)],
+          ['est. latency', String(summary.latencyBefore), String(summary.latencyAfter)],
+        ];
+        const chosen = selection?.timed.find((t) => t.chosen);
+        if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
+        console.log(`${program.name} (${program.section})`);
+        for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
+        if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
+        console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
+        console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
+        console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
+        console.log(`validated by: ${note}`);
+        for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);
+        console.log(`latency model: ${model.source}`);
+        if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
+        console.log(`measurement: ${summary.measurement}`);
+        console.log(`wrote ${out}`);
+      }
+      if (written === bytes && r.improved) throw new InputError(note);
+      return 0;
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
     }
-    if (written === bytes && r.improved) throw new InputError(note);
-    return 0;
   },
 };
 

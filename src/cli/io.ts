@@ -1,5 +1,5 @@
 // Reading inputs (files, stdin, hex text) and writing outputs atomically.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from './errors.ts';
 
@@ -33,6 +33,30 @@ export function parseHex(text: string, where = 'hex'): Uint8Array {
     }
   });
   return Uint8Array.from(out);
+}
+
+/**
+ * Fail early (InputError) when `path` cannot take writeAtomic's output: its directory is missing
+ * or not writable, it is a directory, or it is the input file itself (checked by inode, so a
+ * link or another spelling of the input's path is caught too). Long commands call this before
+ * spending their time.
+ */
+export function checkOutputPath(path: string, input?: string): void {
+  const dir = dirname(path);
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) throw new InputError(`${path}: directory ${dir} does not exist`);
+  if (!st.isDirectory()) throw new InputError(`${path}: ${dir} is not a directory`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new InputError(`${path}: directory ${dir} is not writable`);
+  }
+  const out = statSync(path, { throwIfNoEntry: false });
+  if (out?.isDirectory()) throw new InputError(`${path}: is a directory, not a file`);
+  if (out && input !== undefined && input !== '-') {
+    const inp = statSync(input, { throwIfNoEntry: false });
+    if (inp && inp.dev === out.dev && inp.ino === out.ino) throw new InputError(`${path}: is the input file; write the result elsewhere`);
+  }
 }
 
 /** Write a file so that readers see the old contents or the whole new ones, never a part. */

@@ -37,6 +37,12 @@ export interface ChainOptions {
   onTests?: (tests: readonly TestGroup[]) => void;
   /** Per-class latency costs (a calibration); default: the built-in table. */
   costs?: CostTable;
+  /**
+   * Stop early when element 0 becomes nonzero (Ctrl-C). Shared memory, so a chain on a worker
+   * thread sees it without a message; with it set, the chain also yields to the event loop
+   * every ~100 ms so a signal handler on its own thread can run.
+   */
+  stop?: Int32Array;
 }
 
 export interface ChainStats {
@@ -150,7 +156,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const maxIt = opts.maxIterations ?? Infinity;
   let outOfTime = false;
   let testsAdded = false;
-  while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime) {
+  const stopped = (): boolean => opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0;
+  let lastYield = t0;
+  while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime && !stopped()) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
       const changes = propose(ctx, current, original);
@@ -202,6 +210,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       lastReport = now;
       stats.elapsedMs = now - t0;
       opts.onProgress(stats);
+    }
+    if (opts.stop && now - lastYield > 100) {
+      lastYield = now;
+      await new Promise((r) => setImmediate(r));
     }
   }
   return finish();

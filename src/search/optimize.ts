@@ -28,6 +28,8 @@ export interface OptimizeOptions {
   keepFuncs?: readonly string[];
   /** Per-class latency costs from a calibration (default: the built-in table). */
   costs?: CostTable;
+  /** Shared flag: nonzero stops every chain (see ChainOptions.stop). */
+  stop?: Int32Array;
 }
 
 export interface OptimizeResult {
