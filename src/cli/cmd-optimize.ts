@@ -39,6 +39,9 @@ equivalence and, when the kernel is there, the kernel verifier and BPF_PROG_TEST
 test. Deleted instructions are really removed (jumps, relocations, symbols and .BTF.ext fixed),
 never padded with 'goto +0'. The written object is read back and checked again; a result that
 fails any check is not written (OUT.o then gets the unchanged input, and the reason is printed).
+OUT's directory must exist and be writable, and OUT must not be IN: checked before the search.
+Ctrl-C stops the search and writes the best result validated so far (after the same final
+checks); a second Ctrl-C quits without writing.
 
   -o, --output OUT    where to write the object (required)
   --section S         program or section (default: the first program)
@@ -46,6 +49,7 @@ fails any check is not written (OUT.o then gets the unchanged input, and the rea
   --budget T          search time (default 60s; 500ms, 10s, 2m)
   --seed N            random seed (default 1): chain i uses seed + i
   --chains N          chains searching at once, one per worker thread (default: min(2, CPUs))
+                      (more than the CPUs: a warning, and as many as there are CPUs)
   --iterations N      stop each chain after N candidates: with a seed, the search is repeatable
   --objective O       size (instruction count, default; equal sizes ranked by latency) or
                       latency (estimated cost per instruction class: a calibration from
