@@ -5,6 +5,7 @@ import { InputError, UsageError, located } from './errors.ts';
 import { checkOutputPath, readInput, writeAtomic } from './io.ts';
 import { readBpfObject, progTypeArg } from './source.ts';
 import { optimize } from '../search/optimize.ts';
+import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
@@ -26,7 +27,7 @@ function duration(s: string | undefined): number {
 export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
-  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S] [--type T] [--budget 60s] [--seed N] [--chains N]
+  usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
                          [--calibration FILE] [--btf FILE] [--json]
 
@@ -45,6 +46,8 @@ checks); a second Ctrl-C quits without writing.
 
   -o, --output OUT    where to write the object (required)
   --section S         program or section (default: the first program)
+  --all               every program of the object, in turn, into one OUT (the budget split
+                      evenly; a program that cannot be optimized is kept, with the reason)
   --type T            program type instead of the section's (applied before linking)
   --budget T          search time (default 60s; 500ms, 10s, 2m)
   --seed N            random seed (default 1): chain i uses seed + i
@@ -66,7 +69,7 @@ checks); a second Ctrl-C quits without writing.
                       left alone, and must also prove the result with the relocated values
                       moved; the output keeps the compile-time values and the relocations
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -102,6 +105,10 @@ checks); a second Ctrl-C quits without writing.
         throw new InputError((e as Error).message);
       }
     }
+    // every program in turn, each through this command (the chains already capped)
+    if (flag(args, 'all')) return optimizeAll({ ...args, values: { ...args.values, chains: String(chains) } }, budgetMs, async (a) => optimizeCmd.run(a));
+    // under --all, the object this program's result goes into (OUT is then a step's file)
+    const shownOut = str(args, 'all-output') ?? out;
     // a bad output path fails now, not after the search
     checkOutputPath(out, path);
     let bytes: Uint8Array;
@@ -181,7 +188,7 @@ checks); a second Ctrl-C quits without writing.
       const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
       const finalProgram = written === bytes ? program : reread(written);
       const summary = {
-        input: path, output: out, program: program.name,
+        input: path, output: shownOut, program: program.name,
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
         latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
@@ -218,7 +225,7 @@ checks); a second Ctrl-C quits without writing.
         console.log(`latency model: ${model.source}`);
         if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
         console.log(`measurement: ${summary.measurement}`);
-        console.log(`wrote ${out}`);
+        console.log(shownOut === out ? `wrote ${out}` : `kept for ${shownOut}`);
       }
       if (written === bytes && r.improved) throw new InputError(note);
       return 0;

@@ -88,4 +88,27 @@ t('a second Ctrl-C quits at once without writing', async () => {
   assert.equal(readdirSync(dir).filter((f) => f.startsWith('.quit.o')), [], 'no temporary file left');
 });
 
+t('--all: every program searched in turn, all of them in one output object', () => {
+  const out = join(dir, 'all.o');
+  const r = run(['corpus/core_task.o', '-o', out, '--all', '--iterations', '300', '--measure-top', '0', '--json']);
+  assert.is(r.code, 0, r.err);
+  const summaries = r.out.trim().split('\n').map((l) => JSON.parse(l) as { program: string; output: string; insnsAfter: number });
+  const written = readObject(new Uint8Array(readFileSync(out)));
+  assert.equal(summaries.map((s) => s.program), written.programs.map((p) => p.name));
+  assert.is(summaries.length, 3);
+  for (const s of summaries) {
+    assert.is(s.output, out);
+    const p = written.link(s.program);
+    assert.is(p.insns.length, s.insnsAfter, s.program);
+    assert.ok(verify(p).ok, `the verifier model accepts ${s.program}`);
+  }
+  assert.match(r.err, /3 programs: 3 searched, 0 kept unchanged/);
+  assert.equal(readdirSync(dir).filter((f) => f.includes('.all.')), [], 'no step files left');
+});
+
+t('--all with --section: a usage error', () => {
+  const r = run(['corpus/core_task.o', '-o', join(dir, 'x.o'), '--all', '--section', 'core_xdp']);
+  assert.is(r.code, 2);
+});
+
 t.run();
