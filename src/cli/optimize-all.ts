@@ -46,13 +46,17 @@ export async function optimizeAll(args: Parsed, budgetMs: number, one: (args: Pa
         await one({ ...args, positionals: [current], values });
         current = next;
       } catch (e) {
-        if (!(e instanceof InputError)) throw e;
+        // a usage error is the same for every program; anything else concerns this one
+        if (e instanceof UsageError) throw e;
         kept.push(names[i]);
-        process.stderr.write(`${names[i]}: kept unchanged (${e.message.split('\n')[0]})\n`);
+        const why = ((e as Error).message ?? String(e)).split('\n')[0].split(current).join(path);
+        process.stderr.write(`${names[i]}: kept unchanged (${why})\n`);
       }
     }
     writeAtomic(out, new Uint8Array(readFileSync(current)));
     process.stderr.write(`${names.length} programs: ${names.length - kept.length} searched, ${kept.length} kept unchanged; wrote ${out}\n`);
+    // as with one program whose result failed its checks: OUT holds the input, and the exit says so
+    if (names.length && kept.length === names.length) throw new InputError(`${path}: no program could be optimized (each kept unchanged, reasons above)`);
     return 0;
   } finally {
     process.removeListener('SIGINT', onInterrupt);

@@ -106,6 +106,14 @@ t('--all: every program searched in turn, all of them in one output object', () 
   assert.equal(readdirSync(dir).filter((f) => f.includes('.all.')), [], 'no step files left');
 });
 
+t('--all where no program can be searched: each kept with its reason, the input written, exit 1', () => {
+  const out = join(dir, 'allkept.o');
+  const r = run(['corpus/core_task.o', '-o', out, '--all', '--btf', join(dir, 'no-such.btf'), '--iterations', '100', '--measure-top', '0', '--json']);
+  assert.is(r.code, 1);
+  for (const name of ['core_task', 'core_sub', 'core_xdp']) assert.match(r.err, new RegExp(`${name}: kept unchanged \\(.*no-such\\.btf`));
+  assert.equal(new Uint8Array(readFileSync(out)), new Uint8Array(readFileSync('corpus/core_task.o')));
+});
+
 t('--all with --section: a usage error', () => {
   const r = run(['corpus/core_task.o', '-o', join(dir, 'x.o'), '--all', '--section', 'core_xdp']);
   assert.is(r.code, 2);
