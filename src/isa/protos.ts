@@ -17,9 +17,12 @@ export type ArgKind =
   | 'uninit' // ARG_PTR_TO_MEM | MEM_UNINIT | MEM_WRITE (written by the helper)
   | 'size' // ARG_CONST_SIZE
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
-  | 'ctx'; // ARG_PTR_TO_CTX
+  | 'ctx' // ARG_PTR_TO_CTX
+  | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
+  | 'ringbuf_release'; // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
 
-export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void';
+export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void'
+  | 'ringbuf_mem_or_null'; // RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, an acquired reference
 
 export interface Proto {
   readonly name: string;
@@ -69,6 +72,11 @@ const LIST: Proto[] = [
   P('probe_read_user_str', ['uninit', 'size0', 'anything'], 'integer'),
   P('probe_read_kernel_str', ['uninit', 'size0', 'anything'], 'integer'),
   P('ringbuf_output', ['map', 'mem', 'size0', 'anything'], 'integer', { mapTypes: [27] }),
+  // kernel/bpf/ringbuf.c: reserve acquires a reference that submit or discard releases
+  P('ringbuf_reserve', ['map', 'alloc_size', 'anything'], 'ringbuf_mem_or_null', { mapTypes: [27] }),
+  P('ringbuf_submit', ['ringbuf_release', 'anything'], 'void'),
+  P('ringbuf_discard', ['ringbuf_release', 'anything'], 'void'),
+  P('ringbuf_query', ['map', 'anything'], 'integer', { mapTypes: [27] }),
   P('ktime_get_boot_ns', [], 'integer'),
   P('xdp_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['xdp'] }),
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),

@@ -65,7 +65,7 @@ export interface Path {
 export function initialState(): State {
   const f = newFrame(0, -1, 0);
   f.regs[1] = ptrReg('ctx');
-  return { frames: [f] };
+  return { frames: [f], refs: [] };
 }
 
 /** Everything the exploration mutates: enough to stop and resume it (incremental checks). */

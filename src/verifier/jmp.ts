@@ -16,6 +16,7 @@ import { readReg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState } from './state.ts';
+import { dropRef } from './refs.ts';
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
@@ -64,6 +65,8 @@ const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.
 
 /** mark_ptr_or_null_regs: every copy of the nullable pointer becomes scalar 0 or the pointer. */
 function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly MapDef[]): void {
+  // the == NULL branch holds nothing: an acquired object that was never handed out needs no release
+  if (isNull) dropRef(st, id);
   mapAllRegs(st, (r) => {
     if (!mayBeNull(r) || r.id !== id) return r;
     if (isNull) return SCALAR_ZERO;

@@ -21,6 +21,7 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
   if (r.type === 'fp' && isConst(r.v)) return `fp${r.map !== frameno ? `[${r.map}]` : ''}${snum(BigInt(r.off) + s64(r.v.varOff.value))}`;
   const items: string[] = [];
   if (r.id) items.push(`id=${r.id}`);
+  if (r.refObj) items.push(`ref_obj_id=${r.refObj}`);
   if (r.type === 'map_ptr' || r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_key') {
     const m = mapName(r.map);
     items.push(`map=${m.name}`, `ks=${m.ks}`, `vs=${m.vs}`);

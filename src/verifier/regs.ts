@@ -25,6 +25,10 @@ export interface Reg {
   readonly map: number;
   /** Read-only memory (map value of a frozen .rodata map, rdonly mem). */
   readonly rdonly?: boolean;
+  /** ref_obj_id: the acquired reference this pointer (or a copy of it) holds; released together. */
+  readonly refObj?: number;
+  /** MEM_RINGBUF: mem / mem_or_null returned by bpf_ringbuf_reserve. */
+  readonly ringbuf?: boolean;
 }
 
 /** range markers of mark_pkt_end. */
@@ -70,7 +74,7 @@ export function typeStr(r: Reg): string {
     case 'map_value': return r.rdonly ? 'rdonly_map_value' : 'map_value';
     case 'map_value_or_null': return 'map_value_or_null';
     case 'map_key': return 'map_key';
-    case 'mem': return r.rdonly ? 'rdonly_mem' : 'mem';
-    case 'mem_or_null': return 'mem_or_null';
+    case 'mem': return r.ringbuf ? 'ringbuf_mem' : r.rdonly ? 'rdonly_mem' : 'mem';
+    case 'mem_or_null': return r.ringbuf ? 'ringbuf_mem_or_null' : 'mem_or_null';
   }
 }

@@ -1,0 +1,143 @@
+// Acquired references (ringbuf reserve/submit/discard) as data: each case's verdict, the
+// instruction and the first line of the message, as the Linux 6.18 verifier gives them.
+// refs.test.ts checks the model against these and, when bpf() works, the running kernel too.
+import type { Case } from './cases.ts';
+import { RINGBUF } from './cases.ts';
+
+/** r0 = bpf_ringbuf_reserve(map 0, size, 0): 4 instructions (ld_pseudo is 2 slots). */
+const reserve = (size: number | string = 8): string => `ld_pseudo r1, 5, 0
+r2 = ${size}
+r3 = 0
+call ringbuf_reserve`;
+
+const T = { type: 'raw_tracepoint' as const, maps: [RINGBUF] };
+
+export const REF_CASES: Case[] = [
+  { ...T, name: 'reserve, null check, write, submit', asm: `${reserve()}
+if r0 == 0 goto out
+*(u64 *)(r0 + 0) = 1
+r1 = r0
+r2 = 0
+call ringbuf_submit
+out:
+r0 = 0
+exit` },
+  { ...T, name: 'reserve, null check, discard through a copy', asm: `${reserve()}
+r6 = r0
+if r6 == 0 goto out
+r1 = r6
+r2 = 0
+call ringbuf_discard
+out:
+r0 = 0
+exit` },
+  { ...T, name: 'reserve never released', asm: `${reserve()}
+r0 = 0
+exit`, reject: [6, 'Unreleased reference id=2 alloc_insn=4'] },
+  { ...T, name: 'released on one path only', asm: `${reserve()}
+if r0 == 0 goto out
+r6 = r0
+r7 = 1
+if r7 == 1 goto out
+r1 = r6
+r2 = 0
+call ringbuf_submit
+out:
+r0 = 0
+exit`, reject: [13, 'Unreleased reference id=2 alloc_insn=4'] },
+  { ...T, name: 'write after submit through a copy', asm: `${reserve()}
+if r0 == 0 goto out
+r6 = r0
+r1 = r0
+r2 = 0
+call ringbuf_submit
+*(u64 *)(r6 + 0) = 1
+out:
+r0 = 0
+exit`, reject: [10, "R6 invalid mem access 'scalar'"] },
+  { ...T, name: 'submit twice', asm: `${reserve()}
+if r0 == 0 goto out
+r6 = r0
+r1 = r6
+r2 = 0
+call ringbuf_submit
+r1 = r6
+r2 = 0
+call ringbuf_submit
+out:
+r0 = 0
+exit`, reject: [12, 'R1 type=scalar expected=ringbuf_mem'] },
+  { ...T, name: 'submit before the null check', asm: `${reserve()}
+r1 = r0
+r2 = 0
+call ringbuf_submit
+r0 = 0
+exit`, reject: [7, 'R1 type=ringbuf_mem_or_null expected=ringbuf_mem'] },
+  { ...T, name: 'submit a stack pointer', asm: `r1 = r10
+r1 += -8
+r2 = 0
+call ringbuf_submit
+r0 = 0
+exit`, reject: [3, 'R1 type=fp expected=ringbuf_mem'] },
+  { ...T, name: 'submit with an offset', asm: `${reserve()}
+if r0 == 0 goto out
+r1 = r0
+r1 += 4
+r2 = 0
+call ringbuf_submit
+out:
+r0 = 0
+exit`, reject: [9, 'R1 must have zero offset when passed to release func or trusted arg to kfunc'] },
+  { ...T, name: 'reserve with a variable size', asm: `call get_prandom_u32
+r2 = r0
+r2 &= 15
+ld_pseudo r1, 5, 0
+r3 = 0
+call ringbuf_reserve
+r0 = 0
+exit`, reject: [6, "R2 is not a known constant'"] },
+  { ...T, name: 'write past the reserved size', asm: `${reserve(8)}
+if r0 == 0 goto out
+r6 = r0
+*(u8 *)(r0 + 8) = 1
+r1 = r6
+r2 = 0
+call ringbuf_discard
+out:
+r0 = 0
+exit`, reject: [7, 'invalid access to memory, mem_size=8 off=8 size=1'] },
+  { ...T, name: 'reserve from an array map', maps: [{ name: 'arr', type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 }], asm: `${reserve()}
+r0 = 0
+exit`, reject: [4, 'cannot pass map_type 2 into func bpf_ringbuf_reserve#131'] },
+  // refsafe: the state reaching `join` with a reference must not be pruned by the one without
+  { ...T, name: 'pruning compares held references', asm: `call get_prandom_u32
+if r0 == 0 goto take
+r0 = 0
+goto join
+take:
+${reserve()}
+if r0 == 0 goto join
+r0 = 0
+join:
+r0 = 0
+exit`, reject: [12, 'Unreleased reference id=2 alloc_insn=8'] },
+  // references belong to the whole state: a subprogram may release what its caller acquired
+  { ...T, name: 'released in a subprogram', asm: `${reserve()}
+if r0 == 0 goto out
+r1 = r0
+call rel
+out:
+r0 = 0
+exit
+rel:
+r2 = 0
+call ringbuf_submit
+r0 = 0
+exit` },
+  { ...T, name: 'acquired in a subprogram, leaked by the caller', asm: `call acq
+r0 = 0
+exit
+acq:
+${reserve()}
+exit`, reject: [2, 'Unreleased reference id=2 alloc_insn=7'] },
+];
