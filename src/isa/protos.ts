@@ -19,10 +19,12 @@ export type ArgKind =
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
   | 'ctx' // ARG_PTR_TO_CTX
   | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
-  | 'ringbuf_release'; // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
+  | 'ringbuf_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
+  | 'sock_release'; // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
 
 export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void'
-  | 'ringbuf_mem_or_null'; // RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, an acquired reference
+  | 'ringbuf_mem_or_null' // RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, an acquired reference
+  | 'sock_or_null' | 'sock_common_or_null'; // RET_PTR_TO_SOCKET(_COMMON)_OR_NULL, acquired by the lookups
 
 export interface Proto {
   readonly name: string;
@@ -36,6 +38,7 @@ export interface Proto {
 }
 
 const NET_TC: ProgType[] = ['sched_cls', 'sched_act'];
+const SK_LOOKUP: ProgType[] = ['sched_cls', 'sched_act', 'xdp'];
 const TRACING: ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'];
 
 const P = (name: string, args: ArgKind[], ret: RetKind, extra: Partial<Proto> = {}): Proto => ({ name, args, ret, ...extra });
@@ -77,6 +80,11 @@ const LIST: Proto[] = [
   P('ringbuf_submit', ['ringbuf_release', 'anything'], 'void'),
   P('ringbuf_discard', ['ringbuf_release', 'anything'], 'void'),
   P('ringbuf_query', ['map', 'anything'], 'integer', { mapTypes: [27] }),
+  // net/core/filter.c: socket lookups acquire a reference that sk_release gives back
+  P('sk_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
+  P('sk_lookup_udp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
+  P('skc_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_common_or_null', { types: SK_LOOKUP }),
+  P('sk_release', ['sock_release'], 'integer', { types: SK_LOOKUP }),
   P('ktime_get_boot_ns', [], 'integer'),
   P('xdp_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['xdp'] }),
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),

@@ -20,6 +20,7 @@ import { type State, cur, mapAllRegs, newFrame } from './state.ts';
 import { acquireRef, checkLeak, releaseRef } from './refs.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
 const BPF_MAX_VAR_SIZ = 1n << 29n;
 const MAX_CALL_FRAMES = 8;
 
@@ -154,6 +155,13 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       checkPtrOffReg(pc, r, regno, false);
       meta.releaseRegno = regno;
       return;
+    case 'sock_release':
+      if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
+      if (!r.refObj) fail(pc, `R${regno} must be referenced when passed to release function`);
+      if (r.off) fail(pc, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      checkPtrOffReg(pc, r, regno, false);
+      meta.releaseRegno = regno;
+      return;
     case 'ctx':
       if (r.type !== 'ctx') fail(pc, `R${regno} type=${typeStr(r)} expected=ctx`);
       checkPtrOffReg(pc, r, regno, false);
@@ -267,6 +275,12 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       ++env.idGen;
       const ref = acquireRef(env, st, pc);
       regs[0] = ptrReg('mem_or_null', { id: ref, refObj: ref, range: meta.memSize, ringbuf: true });
+      break;
+    }
+    case 'sock_or_null': case 'sock_common_or_null': {
+      ++env.idGen;
+      const ref = acquireRef(env, st, pc);
+      regs[0] = ptrReg(p!.ret, { id: ref, refObj: ref });
       break;
     }
   }

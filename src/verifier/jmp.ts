@@ -22,7 +22,7 @@ const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jg
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
 
 /** reg_not_null. */
-const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem';
+const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'sock' || r.type === 'sock_common';
 
 /** is_pkt_ptr_branch_taken. */
 function pktTaken(a: Reg, b: Reg, c: JcondName): number {
@@ -79,6 +79,8 @@ function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly Ma
  * (mark_ptr_or_null_reg: CONST_PTR_TO_MAP of the outer map's inner_map_meta).
  */
 function nonNull(r: Reg, maps: readonly MapDef[]): Reg {
+  if (r.type === 'sock_or_null') return { ...r, type: 'sock' };
+  if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common' };
   if (r.type !== 'map_value_or_null') return { ...r, type: 'mem' };
   const inner = maps[r.map]?.inner;
   const at = inner ? maps.indexOf(inner) : -1;

@@ -1,4 +1,4 @@
-// Acquired references (ringbuf reserve/submit/discard) as data: each case's verdict, the
+// Acquired references (ringbuf reserve/submit/discard, socket lookups/sk_release) as data: each case's verdict, the
 // instruction and the first line of the message, as the Linux 6.18 verifier gives them.
 // refs.test.ts checks the model against these and, when bpf() works, the running kernel too.
 import type { Case } from './cases.ts';
@@ -11,6 +11,20 @@ r3 = 0
 call ringbuf_reserve`;
 
 const T = { type: 'raw_tracepoint' as const, maps: [RINGBUF] };
+const S = { type: 'sched_cls' as const };
+
+/** r0 = bpf_<helper>(ctx, fp-40 (a zeroed 36-byte tuple), 36, -1, 0): 11 instructions, r1 = ctx on entry. */
+const lookup = (helper = 'sk_lookup_tcp'): string => `*(u64 *)(r10 - 8) = 0
+*(u64 *)(r10 - 16) = 0
+*(u64 *)(r10 - 24) = 0
+*(u64 *)(r10 - 32) = 0
+*(u64 *)(r10 - 40) = 0
+r2 = r10
+r2 += -40
+r3 = 36
+r4 = -1
+r5 = 0
+call ${helper}`;
 
 export const REF_CASES: Case[] = [
   { ...T, name: 'reserve, null check, write, submit', asm: `${reserve()}
@@ -140,4 +154,64 @@ exit
 acq:
 ${reserve()}
 exit`, reject: [2, 'Unreleased reference id=2 alloc_insn=7'] },
+  { ...S, name: 'sk_lookup_tcp, null check, read state, release', asm: `${lookup()}
+if r0 == 0 goto out
+r6 = r0
+r7 = *(u32 *)(r0 + 72)
+r1 = r6
+call sk_release
+out:
+r0 = 0
+exit` },
+  { ...S, name: 'skc_lookup_tcp released through a spill', asm: `${lookup('skc_lookup_tcp')}
+if r0 == 0 goto out
+*(u64 *)(r10 - 48) = r0
+r1 = *(u64 *)(r10 - 48)
+call sk_release
+out:
+r0 = 0
+exit` },
+  { ...S, name: 'sk_lookup_udp leaked', asm: `${lookup('sk_lookup_udp')}
+r0 = 0
+exit`, reject: [12, 'Unreleased reference id=2 alloc_insn=10'] },
+  { ...S, name: 'sock read after release', asm: `${lookup()}
+if r0 == 0 goto out
+r6 = r0
+r1 = r0
+call sk_release
+r0 = *(u32 *)(r6 + 4)
+out:
+r0 = 0
+exit`, reject: [15, "R6 invalid mem access 'scalar'"] },
+  { ...S, name: 'sock_common has no type field', asm: `${lookup('skc_lookup_tcp')}
+if r0 == 0 goto out
+r6 = r0
+r7 = *(u32 *)(r0 + 8)
+r1 = r6
+call sk_release
+out:
+r0 = 0
+exit`, reject: [13, 'R0 invalid sock_common access off=8 size=4'] },
+  { ...S, name: 'write into a sock', asm: `${lookup()}
+if r0 == 0 goto out
+r6 = r0
+*(u32 *)(r0 + 16) = 1
+r1 = r6
+call sk_release
+out:
+r0 = 0
+exit`, reject: [13, 'R0 cannot write into sock'] },
+  { ...S, name: 'sk_release of a null-unchecked sock', asm: `${lookup()}
+r1 = r0
+call sk_release
+r0 = 0
+exit`, reject: [12, 'R1 type=sock_or_null expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_'] },
+  { ...S, name: 'pointer arithmetic on a sock', asm: `${lookup()}
+if r0 == 0 goto out
+r0 += 8
+r1 = r0
+call sk_release
+out:
+r0 = 0
+exit`, reject: [12, 'R0 pointer arithmetic on sock prohibited'] },
 ];
