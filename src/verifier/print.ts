@@ -2,7 +2,7 @@
 // print_reg_state / print_verifier_state), so a model run can be diffed against a kernel log.
 // Numbers and bounds come from src/domains/format.ts, which the kernel-log printer uses too.
 import { type Reg, isConst, typeStr } from './regs.ts';
-import type { Frame } from './state.ts';
+import type { Frame, RefState } from './state.ts';
 import { isSpill } from './stack.ts';
 import { ADD_CONST, baseId } from './alu.ts';
 import { formatBoundsItems, snum, unum } from '../domains/format.ts';
@@ -37,7 +37,8 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
 }
 
 /** print_verifier_state for one frame; `regs` and `slots` limit what is printed (all when omitted). */
-export function printFrame(f: Frame, mapName: (i: number) => { name: string; ks: number; vs: number }, regs = 0x7ff, slots?: Set<number>): string {
+export function printFrame(f: Frame, mapName: (i: number) => { name: string; ks: number; vs: number }, regs = 0x7ff, slots?: Set<number>,
+  refs: readonly RefState[] = []): string {
   const out: string[] = [];
   if (f.frameno) out.push(`frame${f.frameno}:`);
   for (let i = 0; i <= 10; i++) {
@@ -52,5 +53,7 @@ export function printFrame(f: Frame, mapName: (i: number) => { name: string; ks:
     const body = isSpill(s) ? s.types.slice(0, s.types.indexOf('r')) + printReg(s.spilled, mapName, f.frameno) : s.types;
     out.push(`fp${-(spi + 1) * 8}=${body}`);
   }
+  // print_reference_state: the held references' ids
+  if (refs.length) out.push(`refs=${refs.map((r) => r.id).join(',')}`);
   return out.join(' ');
 }
