@@ -181,6 +181,13 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       return;
     }
     case 'key': case 'value': case 'mem': case 'mem_or_null': case 'uninit': {
+      // resolve_map_arg_type: a sockmap / sockhash value is a socket
+      const mt = meta.map >= 0 ? env.prog.maps[meta.map].type : -1;
+      if (kind === 'value' && (mt === 15 || mt === 18)) {
+        if (r.type !== 'sock' && r.type !== 'sock_common') fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
+        checkPtrOffReg(pc, r, regno, false);
+        return;
+      }
       if (kind === 'mem_or_null' && isNull(r)) {
         env.precise(1 << regno);
         return;
@@ -268,6 +275,11 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       const m = env.prog.maps[meta.map];
       const elide = (m.type === 2 || m.type === 6) && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
       regs[0] = elide ? ptrReg('map_value', { map: meta.map }) : ptrReg('map_value_or_null', { map: meta.map, id: ++env.idGen });
+      // is_acquire_function: a sockmap / sockhash lookup holds the socket it finds
+      if (m.type === 15 || m.type === 18) {
+        const ref = acquireRef(env, st, pc);
+        regs[0] = { ...regs[0], id: ref, refObj: ref };
+      }
       break;
     }
     case 'ringbuf_mem_or_null': {

@@ -82,6 +82,8 @@ function nonNull(r: Reg, maps: readonly MapDef[]): Reg {
   if (r.type === 'sock_or_null') return { ...r, type: 'sock' };
   if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common' };
   if (r.type !== 'map_value_or_null') return { ...r, type: 'mem' };
+  const mt = maps[r.map]?.type;
+  if (mt === 15 || mt === 18) return { ...r, type: 'sock' }; // mark_ptr_not_null_reg: sockmap values are sockets
   const inner = maps[r.map]?.inner;
   const at = inner ? maps.indexOf(inner) : -1;
   return at >= 0 ? { ...r, type: 'map_ptr', map: at } : { ...r, type: 'map_value' };

@@ -12,6 +12,13 @@ call ringbuf_reserve`;
 
 const T = { type: 'raw_tracepoint' as const, maps: [RINGBUF] };
 const S = { type: 'sched_cls' as const };
+const SOCKMAP = { name: 'sockmap', type: 15, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
+/** r0 = map_lookup_elem(sockmap, &(u32)0): the call at 5. */
+const sockmapLookup = `*(u32 *)(r10 - 4) = 0
+ld_pseudo r1, 5, 0
+r2 = r10
+r2 += -4
+call map_lookup_elem`;
 
 /** r0 = bpf_<helper>(ctx, fp-40 (a zeroed 36-byte tuple), 36, -1, 0): 11 instructions, r1 = ctx on entry. */
 const lookup = (helper = 'sk_lookup_tcp'): string => `*(u64 *)(r10 - 8) = 0
@@ -214,4 +221,17 @@ call sk_release
 out:
 r0 = 0
 exit`, reject: [12, 'R0 pointer arithmetic on sock prohibited'] },
+  { type: 'sched_cls', maps: [SOCKMAP], name: 'sockmap lookup holds the socket', asm: `${sockmapLookup}
+if r0 == 0 goto out
+r1 = r0
+call sk_release
+out:
+r0 = 0
+exit` },
+  { type: 'sched_cls', maps: [SOCKMAP], name: 'sockmap lookup leaked', asm: `${sockmapLookup}
+if r0 == 0 goto out
+r6 = *(u32 *)(r0 + 4)
+out:
+r0 = 0
+exit`, reject: [9, 'Unreleased reference id=2 alloc_insn=5'] },
 ];
