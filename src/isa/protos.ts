@@ -17,9 +17,14 @@ export type ArgKind =
   | 'uninit' // ARG_PTR_TO_MEM | MEM_UNINIT | MEM_WRITE (written by the helper)
   | 'size' // ARG_CONST_SIZE
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
-  | 'ctx'; // ARG_PTR_TO_CTX
+  | 'ctx' // ARG_PTR_TO_CTX
+  | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
+  | 'ringbuf_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
+  | 'sock_release'; // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
 
-export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void';
+export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void'
+  | 'ringbuf_mem_or_null' // RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, an acquired reference
+  | 'sock_or_null' | 'sock_common_or_null'; // RET_PTR_TO_SOCKET(_COMMON)_OR_NULL, acquired by the lookups
 
 export interface Proto {
   readonly name: string;
@@ -33,6 +38,7 @@ export interface Proto {
 }
 
 const NET_TC: ProgType[] = ['sched_cls', 'sched_act'];
+const SK_LOOKUP: ProgType[] = ['sched_cls', 'sched_act', 'xdp'];
 const TRACING: ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'];
 
 const P = (name: string, args: ArgKind[], ret: RetKind, extra: Partial<Proto> = {}): Proto => ({ name, args, ret, ...extra });
@@ -69,6 +75,16 @@ const LIST: Proto[] = [
   P('probe_read_user_str', ['uninit', 'size0', 'anything'], 'integer'),
   P('probe_read_kernel_str', ['uninit', 'size0', 'anything'], 'integer'),
   P('ringbuf_output', ['map', 'mem', 'size0', 'anything'], 'integer', { mapTypes: [27] }),
+  // kernel/bpf/ringbuf.c: reserve acquires a reference that submit or discard releases
+  P('ringbuf_reserve', ['map', 'alloc_size', 'anything'], 'ringbuf_mem_or_null', { mapTypes: [27] }),
+  P('ringbuf_submit', ['ringbuf_release', 'anything'], 'void'),
+  P('ringbuf_discard', ['ringbuf_release', 'anything'], 'void'),
+  P('ringbuf_query', ['map', 'anything'], 'integer', { mapTypes: [27] }),
+  // net/core/filter.c: socket lookups acquire a reference that sk_release gives back
+  P('sk_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
+  P('sk_lookup_udp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
+  P('skc_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_common_or_null', { types: SK_LOOKUP }),
+  P('sk_release', ['sock_release'], 'integer', { types: SK_LOOKUP }),
   P('ktime_get_boot_ns', [], 'integer'),
   P('xdp_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['xdp'] }),
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),

@@ -65,7 +65,7 @@ export interface Path {
 export function initialState(): State {
   const f = newFrame(0, -1, 0);
   f.regs[1] = ptrReg('ctx');
-  return { frames: [f] };
+  return { frames: [f], refs: [] };
 }
 
 /** Everything the exploration mutates: enough to stop and resume it (incremental checks). */
@@ -265,7 +265,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   });
 
   try {
-    if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo)}`);
+    if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo, undefined, undefined, c.path.state.refs)}`);
     tracer?.start(-1, 0, cur(c.path.state));
     for (;;) {
       const pc = c.path.pc;
@@ -293,7 +293,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       const st = c.path.state;
       let before: State['frames'][number]['stack'] | undefined;
       if (log) {
-        if (pendingFrom) log.push(`${pendingFrom} ${printFrame(cur(st), mapInfo)}`);
+        if (pendingFrom) log.push(`${pendingFrom} ${printFrame(cur(st), mapInfo, undefined, undefined, st.refs)}`);
         pendingFrom = '';
         log.push(`${pc}: (${prog.insns[pc].code.toString(16).padStart(2, '0')}) ${formatKernel(op)}`);
         before = cur(st).stack.slice();
@@ -306,7 +306,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         const f = cur(st);
         const slots = new Set<number>();
         for (let i = 0; i < Math.max(f.stack.length, before!.length); i++) if (f.stack[i] !== before![i]) slots.add(i);
-        const text = printFrame(f, mapInfo, touched(op), slots);
+        const text = printFrame(f, mapInfo, touched(op), slots, st.refs);
         if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
       }
       tracer?.step(pc, next < 0 ? undefined : cur(st));

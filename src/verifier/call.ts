@@ -17,8 +17,10 @@ import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, sc
 import { checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBounds } from './mem.ts';
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
 import { type State, cur, mapAllRegs, newFrame } from './state.ts';
+import { acquireRef, checkLeak, releaseRef } from './refs.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
 const BPF_MAX_VAR_SIZ = 1n << 29n;
 const MAX_CALL_FRAMES = 8;
 
@@ -30,6 +32,11 @@ interface Meta {
   rawWrites: [number, number, number][];
   /** umax of the last size argument (meta->msize_max_value). */
   msizeMax: bigint;
+  /** meta->mem_size: the constant of an ARG_CONST_ALLOC_SIZE_OR_ZERO argument. */
+  memSize: number;
+  /** meta->release_regno / meta->ref_obj_id: the argument to release and the reference it holds. */
+  releaseRegno: number;
+  refObj: number;
 }
 
 /** do_refine_retval_range: helpers whose r0 is at most the buffer size they were given. */
@@ -131,8 +138,29 @@ const PKT_ACCESS = new Set(['csum_diff', 'map_lookup_elem', 'map_update_elem', '
 function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: ArgKind, kinds: readonly ArgKind[], meta: Meta): void {
   const regno = i + 1;
   const r = readReg(st, pc, regno);
+  if (r.refObj) meta.refObj = r.refObj;
   switch (kind) {
     case 'anything':
+      return;
+    case 'alloc_size':
+      if (r.type !== 'scalar') fail(pc, `R${regno} type=${typeStr(r)} expected=scalar`);
+      if (!isConst(r.v)) fail(pc, `R${regno} is not a known constant'`);
+      meta.memSize = Number(r.v.varOff.value);
+      env.precise(1 << regno);
+      return;
+    case 'ringbuf_release':
+      if (r.type !== 'mem' || !r.ringbuf) fail(pc, `R${regno} type=${typeStr(r)} expected=ringbuf_mem`);
+      if (!r.refObj) fail(pc, `R${regno} must be referenced when passed to release function`);
+      if (r.off) fail(pc, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      checkPtrOffReg(pc, r, regno, false);
+      meta.releaseRegno = regno;
+      return;
+    case 'sock_release':
+      if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
+      if (!r.refObj) fail(pc, `R${regno} must be referenced when passed to release function`);
+      if (r.off) fail(pc, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      checkPtrOffReg(pc, r, regno, false);
+      meta.releaseRegno = regno;
       return;
     case 'ctx':
       if (r.type !== 'ctx') fail(pc, `R${regno} type=${typeStr(r)} expected=ctx`);
@@ -153,6 +181,13 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       return;
     }
     case 'key': case 'value': case 'mem': case 'mem_or_null': case 'uninit': {
+      // resolve_map_arg_type: a sockmap / sockhash value is a socket
+      const mt = meta.map >= 0 ? env.prog.maps[meta.map].type : -1;
+      if (kind === 'value' && (mt === 15 || mt === 18)) {
+        if (r.type !== 'sock' && r.type !== 'sock_common') fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
+        checkPtrOffReg(pc, r, regno, false);
+        return;
+      }
       if (kind === 'mem_or_null' && isNull(r)) {
         env.precise(1 << regno);
         return;
@@ -203,8 +238,12 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
     fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
   }
   if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
-  const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n };
+  const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
   p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
+  if (meta.releaseRegno && !(meta.refObj && releaseRef(env, st, meta.refObj))) {
+    fail(pc, `func ${helperStr(id)} reference has not been acquired before`);
+  }
+  if (p!.name === 'tail_call') checkLeak(pc, st, 'tail_call');
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
   for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
   const regs = cur(st).regs;
@@ -236,6 +275,24 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       const m = env.prog.maps[meta.map];
       const elide = (m.type === 2 || m.type === 6) && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
       regs[0] = elide ? ptrReg('map_value', { map: meta.map }) : ptrReg('map_value_or_null', { map: meta.map, id: ++env.idGen });
+      // is_acquire_function: a sockmap / sockhash lookup holds the socket it finds
+      if (m.type === 15 || m.type === 18) {
+        const ref = acquireRef(env, st, pc);
+        regs[0] = { ...regs[0], id: ref, refObj: ref };
+      }
+      break;
+    }
+    case 'ringbuf_mem_or_null': {
+      // a maybe-null return takes an id first, then the acquired reference replaces it (check_helper_call)
+      ++env.idGen;
+      const ref = acquireRef(env, st, pc);
+      regs[0] = ptrReg('mem_or_null', { id: ref, refObj: ref, range: meta.memSize, ringbuf: true });
+      break;
+    }
+    case 'sock_or_null': case 'sock_common_or_null': {
+      ++env.idGen;
+      const ref = acquireRef(env, st, pc);
+      regs[0] = ptrReg(p!.ret, { id: ref, refObj: ref });
       break;
     }
   }
@@ -256,6 +313,7 @@ export function localCall(st: State, pc: number, op: Op & { kind: 'call' }): num
 
 /** BPF_EXIT: returns the instruction to continue at, or -1 when the program ends. */
 export function exitInsn(env: Env, st: State, pc: number): number {
+  if (st.frames.length === 1) checkLeak(pc, st, 'BPF_EXIT instruction in main prog');
   if (st.frames.length > 1) {
     const callee = st.frames.pop()!;
     const r0 = callee.regs[0];
@@ -284,6 +342,7 @@ export function exitInsn(env: Env, st: State, pc: number): number {
 export function ldAbs(env: Env, st: State, pc: number, op: Op & ({ kind: 'ldabs' } | { kind: 'ldind' })): void {
   if (!skbLoads(env.prog.type)) fail(pc, 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
   const r6 = readReg(st, pc, 6);
+  checkLeak(pc, st, 'BPF_LD_[ABS|IND]');
   if (r6.type !== 'ctx') fail(pc, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if (op.kind === 'ldind') readReg(st, pc, op.src);
   checkPtrOffReg(pc, r6, 6, false);

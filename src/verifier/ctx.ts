@@ -154,8 +154,8 @@ const SOCK = { bound_dev_if: 0, family: 4, type: 8, protocol: 12, mark: 16, prio
 // enum bpf_attach_type values that widen cgroup_sock access (sections.ts ATTACH)
 const SOCK_CREATE = 2, SOCK_RELEASE = 34, INET4_POST_BIND = 12, INET6_POST_BIND = 13;
 
-/** sock_filter_is_valid_access: bpf_sock_is_valid_access, then what the attach type allows. */
-function sockAccess(off: number, size: number, write: boolean, attach: number | undefined): boolean {
+/** bpf_sock_is_valid_access: a read of struct bpf_sock (a cgroup_sock context or a looked-up socket). */
+export function bpfSockAccess(off: number, size: number): boolean {
   if (off < 0 || off >= SOCK.size || off % size !== 0) return false;
   let ok: boolean;
   if (off === SOCK.state || off === SOCK.family || off === SOCK.type || off === SOCK.protocol || off === SOCK.src_port ||
@@ -164,7 +164,16 @@ function sockAccess(off: number, size: number, write: boolean, attach: number | 
   else if (inField(off, SOCK.dst_port, 2)) ok = narrowOk(off, size, size === 4 ? 4 : 2);
   else if (inField(off, SOCK.dst_port + 2, 2)) ok = size === 4; // the 4-byte read of the 2-byte field, kept for old programs
   else ok = size === 4;
-  if (!ok) return false;
+  return ok;
+}
+
+/** bpf_sock_common_is_valid_access: a sock_common has no type, protocol, mark or priority. */
+export const bpfSockCommonAccess = (off: number, size: number): boolean =>
+  !(off >= SOCK.type && off < SOCK.priority + 4) && bpfSockAccess(off, size);
+
+/** sock_filter_is_valid_access: bpf_sock_is_valid_access, then what the attach type allows. */
+function sockAccess(off: number, size: number, write: boolean, attach: number | undefined): boolean {
+  if (!bpfSockAccess(off, size)) return false;
   // __sock_filter_check_attach_type
   if (off === SOCK.bound_dev_if || off === SOCK.mark || off === SOCK.priority) return attach === SOCK_CREATE || attach === SOCK_RELEASE;
   if (inField(off, SOCK.src_ip4, 4)) return attach === INET4_POST_BIND && !write;

@@ -16,12 +16,13 @@ import { readReg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState } from './state.ts';
+import { dropRef } from './refs.ts';
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
 
 /** reg_not_null. */
-const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem';
+const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'sock' || r.type === 'sock_common';
 
 /** is_pkt_ptr_branch_taken. */
 function pktTaken(a: Reg, b: Reg, c: JcondName): number {
@@ -64,6 +65,8 @@ const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.
 
 /** mark_ptr_or_null_regs: every copy of the nullable pointer becomes scalar 0 or the pointer. */
 function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly MapDef[]): void {
+  // the == NULL branch holds nothing: an acquired object that was never handed out needs no release
+  if (isNull) dropRef(st, id);
   mapAllRegs(st, (r) => {
     if (!mayBeNull(r) || r.id !== id) return r;
     if (isNull) return SCALAR_ZERO;
@@ -76,7 +79,11 @@ function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly Ma
  * (mark_ptr_or_null_reg: CONST_PTR_TO_MAP of the outer map's inner_map_meta).
  */
 function nonNull(r: Reg, maps: readonly MapDef[]): Reg {
+  if (r.type === 'sock_or_null') return { ...r, type: 'sock' };
+  if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common' };
   if (r.type !== 'map_value_or_null') return { ...r, type: 'mem' };
+  const mt = maps[r.map]?.type;
+  if (mt === 15 || mt === 18) return { ...r, type: 'sock' }; // mark_ptr_not_null_reg: sockmap values are sockets
   const inner = maps[r.map]?.inner;
   const at = inner ? maps.indexOf(inner) : -1;
   return at >= 0 ? { ...r, type: 'map_ptr', map: at } : { ...r, type: 'map_value' };

@@ -2,7 +2,7 @@
 // print_reg_state / print_verifier_state), so a model run can be diffed against a kernel log.
 // Numbers and bounds come from src/domains/format.ts, which the kernel-log printer uses too.
 import { type Reg, isConst, typeStr } from './regs.ts';
-import type { Frame } from './state.ts';
+import type { Frame, RefState } from './state.ts';
 import { isSpill } from './stack.ts';
 import { ADD_CONST, baseId } from './alu.ts';
 import { formatBoundsItems, snum, unum } from '../domains/format.ts';
@@ -21,6 +21,7 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
   if (r.type === 'fp' && isConst(r.v)) return `fp${r.map !== frameno ? `[${r.map}]` : ''}${snum(BigInt(r.off) + s64(r.v.varOff.value))}`;
   const items: string[] = [];
   if (r.id) items.push(`id=${r.id}`);
+  if (r.refObj) items.push(`ref_obj_id=${r.refObj}`);
   if (r.type === 'map_ptr' || r.type === 'map_value' || r.type === 'map_value_or_null' || r.type === 'map_key') {
     const m = mapName(r.map);
     items.push(`map=${m.name}`, `ks=${m.ks}`, `vs=${m.vs}`);
@@ -36,7 +37,8 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
 }
 
 /** print_verifier_state for one frame; `regs` and `slots` limit what is printed (all when omitted). */
-export function printFrame(f: Frame, mapName: (i: number) => { name: string; ks: number; vs: number }, regs = 0x7ff, slots?: Set<number>): string {
+export function printFrame(f: Frame, mapName: (i: number) => { name: string; ks: number; vs: number }, regs = 0x7ff, slots?: Set<number>,
+  refs: readonly RefState[] = []): string {
   const out: string[] = [];
   if (f.frameno) out.push(`frame${f.frameno}:`);
   for (let i = 0; i <= 10; i++) {
@@ -51,5 +53,7 @@ export function printFrame(f: Frame, mapName: (i: number) => { name: string; ks:
     const body = isSpill(s) ? s.types.slice(0, s.types.indexOf('r')) + printReg(s.spilled, mapName, f.frameno) : s.types;
     out.push(`fp${-(spi + 1) * 8}=${body}`);
   }
+  // print_reference_state: the held references' ids
+  if (refs.length) out.push(`refs=${refs.map((r) => r.id).join(',')}`);
   return out.join(' ');
 }

@@ -49,7 +49,7 @@ const sameScalar = (a: Scalar, b: Scalar): boolean =>
 /** regs_exact. */
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
   return o.type === c.type && o.off === c.off && o.range === c.range && o.map === c.map && !!o.rdonly === !!c.rdonly &&
-    sameScalar(o.v, c.v) && ids.check(o.id, c.id);
+    !!o.ringbuf === !!c.ringbuf && sameScalar(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.refObj ?? 0, c.refObj ?? 0);
 }
 
 /** regsafe. */
@@ -64,7 +64,8 @@ export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true
       if (o.id >= 0x80000000 && o.off !== c.off) return false;
       return ids.checkScalar(o.id, c.id) && within(o.v, c.v);
     case 'map_key': case 'map_value': case 'mem':
-      return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && within(o.v, c.v) && ids.check(o.id, c.id);
+      return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && !!o.ringbuf === !!c.ringbuf &&
+        within(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.refObj ?? 0, c.refObj ?? 0);
     case 'pkt': case 'pkt_meta':
       if (o.range > c.range || o.off !== c.off || !ids.check(o.id, c.id)) return false;
       return within(o.v, c.v);
@@ -110,6 +111,12 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
   return true;
 }
 
+/** refsafe: the same number of held references, their ids mapping one to one (before any register). */
+function refsafe(o: State, c: State, ids: IdMap): boolean {
+  if (o.refs.length !== c.refs.length) return false;
+  return o.refs.every((r, i) => ids.check(r.id, c.refs[i].id));
+}
+
 /**
  * states_equal: same call chain, and each frame's live registers and stack are covered.
  * `live(frameIndex)` gives the bit mask of registers to compare in that frame.
@@ -117,6 +124,7 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
 export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) => number, unknown: Reg, precise?: Precise): boolean {
   if (o.frames.length !== c.frames.length) return false;
   const ids = new IdMap();
+  if (!refsafe(o, c, ids)) return false;
   for (let f = 0; f < o.frames.length; f++) {
     const of = o.frames[f], cf = c.frames[f];
     if (of.callsite !== cf.callsite) return false;

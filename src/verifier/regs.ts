@@ -14,7 +14,8 @@ export type Scalar = ScalarState<bigint>;
 
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
-  | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'map_key' | 'mem' | 'mem_or_null';
+  | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'map_key' | 'mem' | 'mem_or_null'
+  | 'sock' | 'sock_or_null' | 'sock_common' | 'sock_common_or_null';
 
 export interface Reg {
   readonly type: RegType;
@@ -25,6 +26,10 @@ export interface Reg {
   readonly map: number;
   /** Read-only memory (map value of a frozen .rodata map, rdonly mem). */
   readonly rdonly?: boolean;
+  /** ref_obj_id: the acquired reference this pointer (or a copy of it) holds; released together. */
+  readonly refObj?: number;
+  /** MEM_RINGBUF: mem / mem_or_null returned by bpf_ringbuf_reserve. */
+  readonly ringbuf?: boolean;
 }
 
 /** range markers of mark_pkt_end. */
@@ -45,7 +50,8 @@ export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg =
 
 export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 export const isPkt = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
-export const mayBeNull = (r: Reg): boolean => r.type === 'map_value_or_null' || r.type === 'mem_or_null';
+export const mayBeNull = (r: Reg): boolean =>
+  r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'sock_or_null' || r.type === 'sock_common_or_null';
 
 export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const isConst = (s: Scalar): boolean => s.varOff.mask === 0n;
@@ -70,7 +76,8 @@ export function typeStr(r: Reg): string {
     case 'map_value': return r.rdonly ? 'rdonly_map_value' : 'map_value';
     case 'map_value_or_null': return 'map_value_or_null';
     case 'map_key': return 'map_key';
-    case 'mem': return r.rdonly ? 'rdonly_mem' : 'mem';
-    case 'mem_or_null': return 'mem_or_null';
+    case 'mem': return r.ringbuf ? 'ringbuf_mem' : r.rdonly ? 'rdonly_mem' : 'mem';
+    case 'mem_or_null': return r.ringbuf ? 'ringbuf_mem_or_null' : 'mem_or_null';
+    case 'sock': case 'sock_or_null': case 'sock_common': case 'sock_common_or_null': return r.type;
   }
 }

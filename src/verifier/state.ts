@@ -15,8 +15,16 @@ export interface Frame {
   readonly frameno: number;
 }
 
+/** An acquired reference (struct bpf_reference_state, REF_TYPE_PTR): its id and the acquiring insn. */
+export interface RefState {
+  readonly id: number;
+  readonly insn: number;
+}
+
 export interface State {
   frames: Frame[];
+  /** Acquired references not yet released, in acquisition order (shared by every frame, as in 6.18). */
+  refs: RefState[];
 }
 
 export const cur = (s: State): Frame => s.frames[s.frames.length - 1];
@@ -26,7 +34,7 @@ export function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: State): State {
-  return { frames: s.frames.map(cloneFrame) };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.slice() };
 }
 
 /** A fresh frame: all registers not_init except r10 = fp of this frame. */
