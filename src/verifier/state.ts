@@ -17,6 +17,8 @@ export interface Frame {
 
 export interface State {
   frames: Frame[];
+  /** may_goto_depth: how many may_goto fall-throughs this path took (absent: 0). */
+  mayGotoDepth?: number;
 }
 
 export const cur = (s: State): Frame => s.frames[s.frames.length - 1];
@@ -26,7 +28,7 @@ export function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: State): State {
-  return { frames: s.frames.map(cloneFrame) };
+  return s.mayGotoDepth ? { frames: s.frames.map(cloneFrame), mayGotoDepth: s.mayGotoDepth } : { frames: s.frames.map(cloneFrame) };
 }
 
 /** A fresh frame: all registers not_init except r10 = fp of this frame. */
