@@ -186,7 +186,7 @@ function jmpOpOf(x: Insn, i: number): Op {
     if (isX || x.src !== 0 || x.dst !== 0 || (!jmp32 && x.imm !== 0) || (jmp32 && x.off !== 0)) fail(i, 'BPF_JA uses reserved fields');
     return { kind: 'ja', off: jmp32 ? x.imm : x.off, long: jmp32 };
   }
-  if (o === JMP.JCOND && !jmp32) {
+  if (o === JMP.JCOND && !jmp32 && !isX) {
     // check_cond_jmp_op's one message for every malformed BPF_JCOND
     if (isX || x.src !== 0 || x.dst !== 0 || x.imm !== 0) fail(i, `invalid may_goto imm ${x.imm}`);
     return { kind: 'maygoto', off: x.off };
