@@ -330,7 +330,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
       }
       tracer?.step(pc, next < 0 ? undefined : cur(st));
-      if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
+      if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
       if (next < 0) {
         endPath();
         if (!pop()) break;

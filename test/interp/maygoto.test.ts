@@ -30,7 +30,7 @@ t('the budget is spent across loops of one frame', () => {
 
 t('each call gets a fresh budget; the caller keeps its own', () => {
   const asm = [
-    'r6 = 0', 'a: may_goto +3', 'r6 += 1', 'if r6 < 5 goto a', 'call sub', 'r0 += r6', 'exit',
+    'r6 = 0', 'a: may_goto +2', 'r6 += 1', 'if r6 < 5 goto a', 'call sub', 'r0 += r6', 'exit',
     'sub: r0 = 0', 'b: may_goto +2', 'r0 += 1', 'goto b', 'exit',
   ].join('\n');
   assert.is(r0Of(asm), BPF_MAX_LOOPS + 5);

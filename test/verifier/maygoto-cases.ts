@@ -28,6 +28,18 @@ export const MAY_GOTO_CASES: MayGotoCase[] = [
     reject: [7, 'invalid write to stack R2 off=0 size=1'],
     processed: 73,
   },
+  { name: 'the full 512-byte stack is usable (JIT on: the budget slot is extra)', asm: '*(u64 *)(r10 - 512) = 0\nr0 = 0\nl: may_goto +2\nr0 += 1\ngoto l\nexit', processed: 15 },
+  {
+    name: 'loops in a caller and a callee',
+    asm: 'r6 = 0\na: may_goto +2\nr6 += 1\nif r6 < 5 goto a\ncall sub\nr0 += r6\nexit\nsub: r0 = 0\nb: may_goto +2\nr0 += 1\ngoto b\nexit',
+    processed: 52,
+  },
+  { name: 'nested may_goto loops', asm: 'r0 = 0\nr1 = 0\na: may_goto +6\nr1 += 1\nr2 = 0\nb: may_goto +2\nr2 += 1\ngoto b\ngoto a\nr0 = r1\nexit', processed: 38 },
+  {
+    name: 'a spilled counter is widened too',
+    asm: 'r1 = 0\n*(u64 *)(r10 - 8) = r1\nl: may_goto +4\nr1 = *(u64 *)(r10 - 8)\nr1 += 1\n*(u64 *)(r10 - 8) = r1\ngoto l\nr0 = 0\nexit',
+    processed: 24,
+  },
   { name: 'imm must be 0', raw: [[0xe5, 0, 0, 1, 1], ...RET0], reject: [0, 'invalid may_goto imm 1'], processed: 1 },
   { name: 'src must be 0', raw: [[0xe5, 0, 1, 1, 0], ...RET0], reject: [0, 'invalid may_goto imm 0'], processed: 1 },
   { name: 'dst must be 0', raw: [[0xe5, 1, 0, 1, 0], ...RET0], reject: [0, 'invalid may_goto imm 0'], processed: 1 },
