@@ -32,7 +32,7 @@ export const O = {
   JEQ: 51, JGT: 52, JGE: 53, JSET: 54, JNE: 55, JSGT: 56, JSGE: 57, JLT: 58, JLE: 59, JSLT: 60, JSLE: 61,
   JEQ32: 71, JGT32: 72, JGE32: 73, JSET32: 74, JNE32: 75, JSGT32: 76, JSGE32: 77, JLT32: 78,
   JLE32: 79, JSLT32: 80, JSLE32: 81,
-  CALL: 90, CALL_LOCAL: 91, EXIT: 92, CALLX: 93,
+  CALL: 90, CALL_LOCAL: 91, EXIT: 92, CALLX: 93, MAYGOTO: 94,
   LDDW: 100, LDABS: 101, LDIND: 102,
   LDXB: 110, LDXH: 111, LDXW: 112, LDXDW: 113, LDXSB: 114, LDXSH: 115, LDXSW: 116,
   STB: 120, STH: 121, STW: 122, STDW: 123,
@@ -145,6 +145,9 @@ export function decodePrograms(progs: readonly Program[], nMaps: number): Decode
         }
         case 'ja':
           jump(O.JA, 0, 0, op.off);
+          break;
+        case 'maygoto':
+          jump(O.MAYGOTO, 0, 0, op.off);
           break;
         case 'jcond':
           jump(JCOND_BASE[op.op] + (op.width === 32 ? 20 : 0), op.dst, srcOf(op.src), op.off);

@@ -84,6 +84,8 @@ export class Machine {
   tailCalls = 0;
   /** Call stack: per frame [return pc, r6..r9 lo, r6..r9 hi]. */
   readonly frames = new Int32Array(MAX_FRAMES * 9);
+  /** may_goto budget per call depth: the hidden stack slot the kernel's rewrite keeps below each frame. */
+  readonly loops = new Int32Array(MAX_FRAMES);
   /** Scratch for ctx loads. */
   readonly tmp = new Int32Array(2);
   /** The redirect target a redirect helper recorded (ifindex), or -1. */

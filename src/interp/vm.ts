@@ -24,11 +24,16 @@ import type { Machine } from './machine.ts';
  * `n0` and `depth0` resume a run part-way (the stepper in trace.ts): instructions already
  * counted and the call depth whose frames are in m.frames.
  */
+/** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
+export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const frames = m.frames, limit = m.stepLimit;
   let pc = entry, n = n0, depth = depth0, fault = F_OK;
+  const loops = m.loops;
+  if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
   loop: for (;;) {
     const i = pc << 2;
     const w = D[i];
@@ -132,6 +137,10 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 45 /* SWAP64 */: { const lo = RL[d]; RL[d] = bswap32(RH[d]); RH[d] = bswap32(lo); break; }
       // ---- jumps: the step limit is checked on every taken jump ----
       case 50 /* JA */: pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } break;
+      // do_misc_fixups' rewrite: taken once this frame's budget is spent, else one is used up
+      case 94 /* MAYGOTO */:
+        if (loops[depth] === 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } else loops[depth]--;
+        break;
       case 51 /* JEQ */: if (RL[d] === RL[s] && RH[d] === RH[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
       case 55 /* JNE */: if (RL[d] !== RL[s] || RH[d] !== RH[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
       case 54 /* JSET */: if ((RL[d] & RL[s]) !== 0 || (RH[d] & RH[s]) !== 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
@@ -212,6 +221,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         frames[fb + 1] = RL[6]; frames[fb + 2] = RL[7]; frames[fb + 3] = RL[8]; frames[fb + 4] = RL[9];
         frames[fb + 5] = RH[6]; frames[fb + 6] = RH[7]; frames[fb + 7] = RH[8]; frames[fb + 8] = RH[9];
         depth++;
+        loops[depth] = BPF_MAX_LOOPS;
         u8.fill(0, rBase[depth], rBase[depth] + STACK_SIZE);
         RL[10] = STACK_SIZE;
         RH[10] = TAG + depth;

@@ -231,6 +231,12 @@ function parseStatement(p: Parser, line: number, col: number): Pending {
     if (!long && tg.off !== undefined && (tg.off < -32768 || tg.off > 32767)) p.err(`jump offset ${tg.off} does not fit in 16 bits (use gotol)`);
     return at({ kind: 'ja', off: tg.off ?? 0, long }, tg.label);
   }
+  if (t === 'may_goto') {
+    p.next();
+    const tg = p.target();
+    if (tg.off !== undefined && (tg.off < -32768 || tg.off > 32767)) p.err(`jump offset ${tg.off} does not fit in 16 bits`);
+    return at({ kind: 'maygoto', off: tg.off ?? 0 }, tg.label);
+  }
   if (t === 'if') {
     p.next();
     const d = p.reg();
@@ -469,8 +475,8 @@ export function assemble(source: string): AsmResult {
       if (target === undefined) throw new AsmError(`unknown label '${st.label}'`, st.line, st.col);
       const rel = target - st.slot - 1;
       if (op.kind === 'call') op = { ...op, imm: rel };
-      else if (op.kind === 'ja' || op.kind === 'jcond') {
-        if ((op.kind === 'jcond' || !op.long) && (rel < -32768 || rel > 32767)) {
+      else if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto') {
+        if ((op.kind !== 'ja' || !op.long) && (rel < -32768 || rel > 32767)) {
           throw new AsmError(`jump to '${st.label}' is ${rel} slots away: too far for a 16-bit offset`, st.line, st.col);
         }
         op = { ...op, off: rel };

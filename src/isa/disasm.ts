@@ -51,6 +51,8 @@ export function formatLlvm(op: Op): string {
       const p = op.width === 64 ? 'r' : 'w';
       return `if ${p}${op.dst} ${JCOND_SYM[op.op]} ${llvmOperand(op.src, p)} goto ${op.off < 0 ? '' : '+'}${shex(op.off)}`;
     }
+    case 'maygoto':
+      return `may_goto ${op.off < 0 ? '' : '+'}${shex(op.off)}`;
     case 'call':
       return `call ${shex(op.imm)}`;
     case 'exit':
@@ -117,6 +119,8 @@ export function formatKernel(op: Op): string {
       const rhs = 'reg' in op.src ? `${p}${op.src.reg}` : `0x${(op.src.imm >>> 0).toString(16)}`;
       return `if ${p}${op.dst} ${JCOND_SYM[op.op]} ${rhs} goto pc${sdec(op.off)}`;
     }
+    case 'maygoto':
+      return `may_goto pc${sdec(op.off)}`;
     case 'call':
       if (op.callKind === 'local') return `call pc${sdec(op.imm)}`;
       if (op.callKind === 'kfunc') return `call kernel-function#${op.imm}`;

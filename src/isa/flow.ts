@@ -44,7 +44,7 @@ export function nextSlot(op: Op, pc: number): number {
 
 /** The slot a taken jump reaches (ja, conditional jumps); -1 for other instructions. */
 export function jumpSlot(op: Op, pc: number): number {
-  return op.kind === 'ja' || op.kind === 'jcond' ? pc + 1 + op.off : -1;
+  return op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto' ? pc + 1 + op.off : -1;
 }
 
 /** The first slot of a bpf-to-bpf callee; -1 unless `op` is a local call. */
@@ -67,7 +67,7 @@ export function uses(op: Op, helperArgs: HelperArgs = allArgs): RegSet {
       return b(op.dst) | srcOf(op.src);
     case 'end': return b(op.dst);
     case 'jcond': return b(op.dst) | srcOf(op.src);
-    case 'ja': return 0;
+    case 'ja': case 'maygoto': return 0;
     case 'exit': return b(0);
     case 'call': return op.callKind === 'helper' ? helperArgs(op.imm) : 0;
     case 'lddw': return 0;

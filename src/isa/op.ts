@@ -24,6 +24,8 @@ export type Op =
   | { kind: 'end'; order: 'le' | 'be' | 'swap'; bits: 16 | 32 | 64; dst: Reg }
   | { kind: 'ja'; /** slots to skip: target = pc + 1 + off */ off: number; long: boolean }
   | { kind: 'jcond'; op: JcondName; width: Width; dst: Reg; src: Operand; off: number }
+  /** BPF_JMP|BPF_JCOND with src BPF_MAY_GOTO: jumps once the loop budget runs out. */
+  | { kind: 'maygoto'; off: number }
   | { kind: 'call'; callKind: 'helper' | 'local' | 'kfunc'; imm: number; off: number }
   | { kind: 'exit' }
   | { kind: 'lddw'; dst: Reg; pseudo: number; /** low and high 32 bits (imm of both slots) */ lo: number; hi: number }
@@ -184,6 +186,11 @@ function jmpOpOf(x: Insn, i: number): Op {
     if (isX || x.src !== 0 || x.dst !== 0 || (!jmp32 && x.imm !== 0) || (jmp32 && x.off !== 0)) fail(i, 'BPF_JA uses reserved fields');
     return { kind: 'ja', off: jmp32 ? x.imm : x.off, long: jmp32 };
   }
+  if (o === JMP.JCOND && !jmp32 && !isX) {
+    // check_cond_jmp_op's one message for every malformed BPF_JCOND
+    if (isX || x.src !== 0 || x.dst !== 0 || x.imm !== 0) fail(i, `invalid may_goto imm ${x.imm}`);
+    return { kind: 'maygoto', off: x.off };
+  }
   if (o === JMP.EXIT) {
     if (isX || x.imm !== 0 || x.src !== 0 || x.dst !== 0 || jmp32) fail(i, 'BPF_EXIT uses reserved fields');
     return { kind: 'exit' };
@@ -244,6 +251,8 @@ export function fromOp(op: Op): Insn[] {
       const code = (op.width === 32 ? CLASS.JMP32 : CLASS.JMP) | JCOND_CODE[op.op] | ('reg' in op.src ? SRC.X : SRC.K);
       return 'reg' in op.src ? [insn(code, op.dst, op.src.reg, op.off, 0)] : [insn(code, op.dst, 0, op.off, op.src.imm)];
     }
+    case 'maygoto':
+      return [insn(CLASS.JMP | JMP.JCOND, 0, 0, op.off, 0)];
     case 'call':
       return [insn(CLASS.JMP | JMP.CALL, 0, op.callKind === 'helper' ? 0 : op.callKind === 'local' ? 1 : 2, op.off, op.imm)];
     case 'exit':

@@ -9,6 +9,8 @@ import type { Mode } from './objects.ts';
 import { PROG_FLAG_BITS, type TestSpec } from './spec.ts';
 import { TEST_DATA_LEN } from './kernel.ts';
 
+const MAY_GOTO_STEP_LIMIT = 400_000_000;
+
 /** Past this many processed instructions the model's per-instruction log is not produced. */
 const STATES_LOG_LIMIT = 100_000;
 
@@ -52,7 +54,9 @@ export function modelAnswer(program: Program, spec: TestSpec, mode: Mode): Model
   };
   if (!v.ok || exp.retval === undefined || exp.failure) return base;
   try {
-    const vm = prepare(program);
+    // a may_goto loop may spend its whole 8M budget per frame, as the kernel's interpreter does
+    const hasMayGoto = program.insns.some((x) => x.code === 0xe5);
+    const vm = prepare(program, hasMayGoto ? { stepLimit: MAY_GOTO_STEP_LIMIT } : {});
     const r = vm.run(program.type === 'syscall' ? {} : { packet: new Uint8Array(TEST_DATA_LEN) });
     return r.kind === 'exit' ? { ...base, retval: r.r0lo | 0 } : { ...base, runError: r.message };
   } catch (e) {

@@ -11,10 +11,13 @@ import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
-import { statesEqual } from './prune.ts';
+import { statesEqual, widenImprecise } from './prune.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
 import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
+
+const sameCallsites = (a: State, b: State): boolean =>
+  a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
 
 export const COMPLEXITY_LIMIT = 1_000_000;
 const JMP_SEQ_LIMIT = 8192;
@@ -173,11 +176,21 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const tracer = opts.trace && c.processed === 0 ? new Tracer() : undefined;
 
   const push = (s: State, pc: number): void => {
+    if (cfg.ops[c.path.pc]?.kind === 'maygoto') widenFromPrev(s, c.path.pc);
     if (c.path.parent) c.path.parent.branches++;
     const [mine, theirs] = forkHist(c.path.hist);
     c.path.hist = mine;
     c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
     if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
+  };
+  /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
+  const widenFromPrev = (s: State, at: number): void => {
+    const here = c.path.parent;
+    for (const sl of c.explored[at] ?? []) {
+      if (sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
+      widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
+      return;
+    }
   };
   const endPath = (): void => {
     for (let k = c.path.parent; k; k = k.parent) if (--k.branches > 0) break;
@@ -208,7 +221,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const visited = (pc: number): boolean => {
     const st = c.path.state;
     // a long jump history forces a checkpoint (it would otherwise grow without bound)
-    const force = c.path.jh > 40;
+    const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
     let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
     let list = c.explored[pc];
     if (!list) list = c.explored[pc] = [];
@@ -217,7 +230,14 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       const sl = list[i];
       cnt++;
       if (sl.branches > 0) {
-        if (statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
+        const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
+        // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
+        if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', liveOf(st, pc), SCALAR_UNKNOWN)) {
+          sl.hit++;
+          propagate(sl, st);
+          return true;
+        }
+        if (depth === depthNow && statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
         if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
       } else if (statesEqual(sl.state, st, 'not_exact', liveOf(st, pc), SCALAR_UNKNOWN, sl.precise)) {
         sl.hit++;
@@ -310,7 +330,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
       }
       tracer?.step(pc, next < 0 ? undefined : cur(st));
-      if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
+      if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
       if (next < 0) {
         endPath();
         if (!pop()) break;

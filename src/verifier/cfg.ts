@@ -93,7 +93,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     // check_subprogs: jumps stay inside, the last instruction is exit or ja
     for (let i = lo; i < hi; i++) {
       const op = ops[i];
-      if (!op || (op.kind !== 'ja' && op.kind !== 'jcond')) continue;
+      if (!op || (op.kind !== 'ja' && op.kind !== 'jcond' && op.kind !== 'maygoto')) continue;
       const t = jumpSlot(op, i);
       if (t < lo || t >= hi) throw new CfgError(`jump out of range from insn ${i} to ${t}`, i);
     }
@@ -129,7 +129,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     const next = nextSlot(op, t), jump = jumpSlot(op, t), callee = calleeSlot(op, t);
     if (next >= 0) visit(t, next, false);
     if (jump >= 0) visit(t, jump, true);
-    if (op.kind === 'jcond' || callee >= 0) prune[t] = 1;
+    if (op.kind === 'jcond' || op.kind === 'maygoto' || callee >= 0) prune[t] = 1;
     if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1;
     if (callee >= 0) visit(t, callee, true);
   }

@@ -139,3 +139,26 @@ export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) 
   }
   return true;
 }
+
+/**
+ * widen_imprecise_scalars: before a may_goto's fall-through is queued, every scalar that changed
+ * since the previous visit of the same instruction on this path and is not precise becomes
+ * unknown, so a counting loop converges instead of being unrolled to the loop budget.
+ */
+export function widenImprecise(old: State, c: State, precise: Precise, unknown: Reg): void {
+  const ids = new IdMap();
+  const widen = (o: Reg, r: Reg, isPrecise: boolean): Reg =>
+    o.type !== 'scalar' || r.type !== 'scalar' || isPrecise || regsExact(o, r, ids) ? r : unknown;
+  for (let f = Math.min(old.frames.length, c.frames.length) - 1; f >= 0; f--) {
+    const of = old.frames[f], cf = c.frames[f];
+    const pr = precise.all ? 0x7ff : precise.regs[f] ?? 0;
+    for (let r = 0; r < 10; r++) cf.regs[r] = widen(of.regs[r], cf.regs[r], (pr & (1 << r)) !== 0);
+    const n = Math.min(of.stack.length, cf.stack.length);
+    for (let spi = 0; spi < n; spi++) {
+      const os = of.stack[spi], cs = cf.stack[spi];
+      if (!os || !cs || !isSpill(os) || !isSpill(cs)) continue;
+      const w = widen(os.spilled, cs.spilled, precise.all || precise.slots.has(f * 64 + spi));
+      if (w !== cs.spilled) cf.stack[spi] = { ...cs, spilled: w };
+    }
+  }
+}

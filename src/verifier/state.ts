@@ -25,6 +25,8 @@ export interface State {
   frames: Frame[];
   /** Acquired references not yet released, in acquisition order (shared by every frame, as in 6.18). */
   refs: RefState[];
+  /** may_goto_depth: how many may_goto fall-throughs this path took (absent: 0). */
+  mayGotoDepth?: number;
 }
 
 export const cur = (s: State): Frame => s.frames[s.frames.length - 1];
@@ -34,7 +36,9 @@ export function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: State): State {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.slice() };
+  const c: State = { frames: s.frames.map(cloneFrame), refs: s.refs.slice() };
+  if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
+  return c;
 }
 
 /** A fresh frame: all registers not_init except r10 = fp of this frame. */

@@ -101,6 +101,13 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
       return pc + 1;
     case 'ja':
       return jumpSlot(op, pc);
+    case 'maygoto': {
+      // check_cond_jmp_op: the taken edge goes on, the fall-through is queued one level deeper
+      const q = cloneState(st);
+      q.mayGotoDepth = (st.mayGotoDepth ?? 0) + 1;
+      push(q, pc + 1);
+      return jumpSlot(op, pc);
+    }
     case 'jcond': {
       const r = condJump(env, st, pc, op);
       if (r.other) push(r.other.state, r.other.pc);
