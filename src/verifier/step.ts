@@ -129,11 +129,16 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
 function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg {
   switch (op.pseudo) {
     case 0: return constReg(lddwValue(op));
-    case 1: case 5: {
+    // A Program names its maps by index (MAP_IDX / MAP_IDX_VALUE); MAP_FD / MAP_VALUE can only be
+    // a raw fd left in an object without a relocation, which the model has no fd table to
+    // resolve: refused as the kernel refuses an fd that is not a map.
+    case 1: case 2:
+      return fail(pc, `fd ${op.lo | 0} is not pointing to valid bpf_map`);
+    case 5: {
       if (!env.prog.maps[op.lo]) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
       return ptrReg('map_ptr', { map: op.lo });
     }
-    case 2: case 6: {
+    case 6: {
       const m = env.prog.maps[op.lo];
       if (!m) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
       const off = op.hi >>> 0;
