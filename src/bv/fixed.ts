@@ -67,6 +67,19 @@ const orB = (...xs: boolean[]): boolean => {
   return false;
 };
 
+/** The boolean half of both widths' rings: plain JavaScript booleans. */
+const BOOL_OPS = {
+  T: true,
+  F: false,
+  bool: (x: boolean): boolean => x,
+  andB,
+  orB,
+  notB: (a: boolean): boolean => !a,
+  implies: (a: boolean, b: boolean): boolean => !a || b,
+  ite: (c: boolean, a: number, b: number): number => (c ? a : b),
+  iteB: (c: boolean, a: boolean, b: boolean): boolean => (c ? a : b),
+};
+
 function make64(): Bits<number, boolean> {
   const bigOp = (f: (a: bigint, b: bigint) => bigint) => (a: number, b: number): number => fromBigint(f(toBigint(a), toBigint(b)));
   const amount = (n: number): number => (HI[n] !== 0 || LO[n] >>> 0 >= 64 ? 64 : LO[n]);
@@ -111,15 +124,7 @@ function make64(): Bits<number, boolean> {
     sle: (a, b) => !slt64(HI[b], LO[b], HI[a], LO[a]),
     sgt: (a, b) => slt64(HI[b], LO[b], HI[a], LO[a]),
     sge: (a, b) => !slt64(HI[a], LO[a], HI[b], LO[b]),
-    T: true,
-    F: false,
-    bool: (x) => x,
-    andB,
-    orB,
-    notB: (a) => !a,
-    implies: (a, b) => !a || b,
-    ite: (c, a, b) => (c ? a : b),
-    iteB: (c, a, b) => (c ? a : b),
+    ...BOOL_OPS,
     bit: (a, i) => i < 64 && ((i >= 32 ? HI[a] >>> (i - 32) : LO[a] >>> i) & 1) === 1,
     known: (a) => toBigint(a),
     knownB: (a) => a,
@@ -166,15 +171,7 @@ function make32(): Bits<number, boolean> {
     sle: (a, b) => LO[a] <= LO[b],
     sgt: (a, b) => LO[a] > LO[b],
     sge: (a, b) => LO[a] >= LO[b],
-    T: true,
-    F: false,
-    bool: (x) => x,
-    andB,
-    orB,
-    notB: (a) => !a,
-    implies: (a, b) => !a || b,
-    ite: (c, a, b) => (c ? a : b),
-    iteB: (c, a, b) => (c ? a : b),
+    ...BOOL_OPS,
     bit: (a, i) => i < 32 && ((LO[a] >>> i) & 1) === 1,
     known: (a) => BigInt(LO[a] >>> 0),
     knownB: (a) => a,

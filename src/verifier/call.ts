@@ -45,6 +45,14 @@ const MAX_ERRNO = 4095n;
 
 const helperStr = (id: number): string => `bpf_${helperName(id) ?? 'unknown'}#${id}`;
 
+/** The checks every released pointer gets (check_func_arg's OBJ_RELEASE part), after its type's. */
+function releaseArg(pc: number, r: Reg, regno: number, meta: Meta): void {
+  if (!r.refObj) fail(pc, `R${regno} must be referenced when passed to release function`);
+  if (r.off) fail(pc, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+  checkPtrOffReg(pc, r, regno, false);
+  meta.releaseRegno = regno;
+}
+
 /** check_helper_mem_access: `size` bytes at the pointer in `regno` (read or write by the helper). */
 function helperMem(env: Env, st: State, pc: number, regno: number, size: number, write: boolean, zeroOk: boolean, meta: Meta, raw: boolean): void {
   const r = cur(st).regs[regno];
@@ -150,18 +158,10 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       return;
     case 'ringbuf_release':
       if (r.type !== 'mem' || !r.ringbuf) fail(pc, `R${regno} type=${typeStr(r)} expected=ringbuf_mem`);
-      if (!r.refObj) fail(pc, `R${regno} must be referenced when passed to release function`);
-      if (r.off) fail(pc, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
-      checkPtrOffReg(pc, r, regno, false);
-      meta.releaseRegno = regno;
-      return;
+      return releaseArg(pc, r, regno, meta);
     case 'sock_release':
       if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
-      if (!r.refObj) fail(pc, `R${regno} must be referenced when passed to release function`);
-      if (r.off) fail(pc, `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
-      checkPtrOffReg(pc, r, regno, false);
-      meta.releaseRegno = regno;
-      return;
+      return releaseArg(pc, r, regno, meta);
     case 'ctx':
       if (r.type !== 'ctx') fail(pc, `R${regno} type=${typeStr(r)} expected=ctx`);
       checkPtrOffReg(pc, r, regno, false);

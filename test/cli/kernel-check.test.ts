@@ -5,24 +5,13 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './run-main.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 
 const t = suite('cli/kernel-check');
 const tmp = mkdtempSync(join(tmpdir(), 'bpfsynth-kc-'));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = runMain;
 
 t('info lists every program of several objects, an unlinkable one with its reason', async () => {
   const r = await run(['info', '--json', 'corpus/frontend/legacy.o', 'corpus/frontend/undefined.o']);

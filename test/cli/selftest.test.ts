@@ -2,22 +2,11 @@
 // last line (from the recorded kernel answers: no root needed).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './run-main.ts';
 
 const t = suite('cli/selftest');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+const run = runMain;
 
 t('--help, and usage errors exit 2 with one line', async () => {
   const h = await run(['selftest', '--help']);
