@@ -1,6 +1,7 @@
 // Rewritten objects still load in the running kernel through libbpf (bpftool), BTF.ext and all.
 // Runs bpftool in a private mount namespace with its own bpffs, so nothing is left pinned.
 import { suite } from 'uvu';
+import { libbpfLoadUnavailable } from './libbpf-load.ts';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -11,15 +12,8 @@ import { writeElf } from '../../src/isa/elf-write.ts';
 
 const t = suite('isa/elf-load');
 
-function why(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root';
-  if (spawnSync('bpftool', ['version']).status !== 0) return 'bpftool not installed';
-  if (spawnSync('unshare', ['-m', 'true']).status !== 0) return 'cannot unshare a mount namespace';
-  return undefined;
-}
 
-const reason = why();
+const reason = libbpfLoadUnavailable();
 if (reason) {
   console.log(`skip: isa/elf-load: ${reason}`);
 } else {

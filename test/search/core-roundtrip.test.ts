@@ -3,6 +3,7 @@
 // which patches the carried relocations exactly as in the input, and runs with the input's
 // results (bpftool prog run: return value and packet) on several packets.
 import { suite } from 'uvu';
+import { libbpfLoadUnavailable } from '../isa/libbpf-load.ts';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,14 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-core-'));
 const input = 'corpus/core_task.o';
 const obj = readObject(new Uint8Array(readFileSync(input)));
 
-function why(): string | undefined {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root';
-  if (spawnSync('bpftool', ['version']).status !== 0) return 'bpftool not installed';
-  if (spawnSync('unshare', ['-m', 'true']).status !== 0) return 'cannot unshare a mount namespace';
-  return undefined;
-}
-const noLoad = why();
+const noLoad = libbpfLoadUnavailable();
 const noBtf = spawnSync('test', ['-r', VMLINUX_BTF]).status === 0 ? undefined : `${VMLINUX_BTF} not readable`;
 
 /** libbpf's relocation lines for core_xdp and `bpftool prog run` results on each packet. */

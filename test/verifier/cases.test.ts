@@ -1,6 +1,7 @@
 // The verifier model against expectations recorded from the 6.18 kernel (test/verifier/cases.ts).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { assertVerdict } from './verdict.ts';
 import { assemble } from '../../src/isa/asm.ts';
 import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
@@ -13,13 +14,7 @@ for (const c of CASES) {
   t(c.name, () => {
     const prog = { ...bareProgram(assemble(c.asm).insns, c.type ?? 'xdp'), maps: c.maps ?? [] };
     const v = verify(prog);
-    if (c.reject) {
-      assert.is(v.ok, false, `expected rejection: ${c.reject[1]}`);
-      assert.is(v.error!.index, c.reject[0], v.error!.message);
-      assert.ok(v.error!.message.startsWith(c.reject[1]), `message: ${v.error!.message}`);
-    } else {
-      assert.is(v.ok, true, v.error ? `insn ${v.error.index}: ${v.error.message}` : '');
-    }
+    assertVerdict(v, c.reject);
     if (c.processed !== undefined) assert.is(v.processed, c.processed);
     if (c.reg) assert.is(stateAt(prog, c.reg.at, c.reg.r), c.reg.is);
   });
