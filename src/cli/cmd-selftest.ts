@@ -2,11 +2,12 @@
 import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { UsageError, InputError } from './errors.ts';
+import { writeAtomic } from './io.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
 import { useRunningKernelFlavor } from '../kernel/flavor.ts';
 import { LINUX_6_18, flavorNamed, selectFlavor } from '../domains/scalar.ts';
 import { DEFAULT_OBJ_DIR } from '../selftest/objects.ts';
-import { answersByKey, DEFAULT_RECORD, readRecording, writeRecording } from '../selftest/record.ts';
+import { answersByKey, DEFAULT_RECORD, readRecording, mergeRecording } from '../selftest/record.ts';
 import { runSuite } from '../selftest/run.ts';
 import { lastLine, summarize } from '../selftest/classify.ts';
 import { featureCounts, featureTable, judgedRow } from '../selftest/table.ts';
@@ -75,7 +76,7 @@ Exit status 1 when the model accepts a program the kernel rejects.
     if (tty) process.stderr.write('\r\x1b[K');
     if (!r.specs.length) throw new InputError(`${dir}: no selftest objects (run scripts/selftests/build.sh)`);
     if (flag(args, 'record')) {
-      writeRecording(r.asked, flavor.name);
+      writeAtomic(DEFAULT_RECORD, mergeRecording(r.asked, flavor.name).text);
       console.error(`recorded ${r.asked.length} kernel answers in ${DEFAULT_RECORD}`);
     }
     const s = summarize(r.judged);

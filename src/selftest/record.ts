@@ -3,7 +3,6 @@
 // release, and the figures of the last recording that tests hold the model to.
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { writeAtomic } from '../cli/io.ts';
 import type { KernelAnswer } from './kernel.ts';
 import { caseKey } from './objects.ts';
 
@@ -24,8 +23,11 @@ export function readRecording(path = DEFAULT_RECORD): Recording | undefined {
   return r;
 }
 
-/** Merge `answers` into the recording at `path` (runs not asked again keep their old answer). */
-export function writeRecording(answers: readonly KernelAnswer[], flavor: string, path = DEFAULT_RECORD): Recording {
+/**
+ * `answers` merged into the recording at `path` (runs not asked again keep their old answer), and
+ * its text for the caller to write.
+ */
+export function mergeRecording(answers: readonly KernelAnswer[], flavor: string, path = DEFAULT_RECORD): { rec: Recording; text: string } {
   const old = readRecording(path);
   const byKey = new Map<string, KernelAnswer>();
   for (const a of old?.answers ?? []) byKey.set(caseKey(a), a);
@@ -33,8 +35,8 @@ export function writeRecording(answers: readonly KernelAnswer[], flavor: string,
   const merged = [...byKey.values()].sort((a, b) => (caseKey(a) < caseKey(b) ? -1 : 1));
   const rec: Recording = { kernel: release(), flavor, answers: merged };
   // one answer a line: diffs between recordings stay readable
-  writeAtomic(path, `{"kernel": ${JSON.stringify(rec.kernel)}, "flavor": ${JSON.stringify(flavor)}, "answers": [\n${merged.map((a) => JSON.stringify(a)).join(',\n')}\n]}\n`);
-  return rec;
+  const text = `{"kernel": ${JSON.stringify(rec.kernel)}, "flavor": ${JSON.stringify(flavor)}, "answers": [\n${merged.map((a) => JSON.stringify(a)).join(',\n')}\n]}\n`;
+  return { rec, text };
 }
 
 export const answersByKey = (r: Recording | undefined): Map<string, KernelAnswer> => new Map((r?.answers ?? []).map((a) => [caseKey(a), a]));
