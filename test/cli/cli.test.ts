@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './run-main.ts';
 
 const t = suite('cli');
 const tmp = mkdtempSync(join(tmpdir(), 'bpfsynth-cli-'));
@@ -18,18 +18,7 @@ async function run(args: string[], stdin?: string): Promise<{ code: number; out:
     const r = spawnSync(process.execPath, ['bin/bpfsynth.js', ...args], { input: stdin, encoding: 'utf8' });
     return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
   }
-  let out = '', err = '';
-  const log = console.log, error = console.error, write = process.stdout.write;
-  console.log = (...a: unknown[]) => { out += a.join(' ') + '\n'; };
-  console.error = (...a: unknown[]) => { err += a.join(' ') + '\n'; };
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stdout.write = write;
-  }
+  return runMain(args);
 }
 
 t('--help everywhere', async () => {

@@ -1,21 +1,13 @@
 // The domain calculators, as data: command line → printed result.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './run-main.ts';
 
 const t = suite('cli/domain-calc');
 
 async function out(args: string[]): Promise<{ code: number; text: string }> {
-  let text = '';
-  const log = console.log, error = console.error;
-  console.log = (...a: unknown[]) => { text += a.join(' ') + '\n'; };
-  console.error = (...a: unknown[]) => { text += a.join(' ') + '\n'; };
-  try {
-    return { code: await main(args), text };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const r = await runMain(args);
+  return { code: r.code, text: r.out + r.err };
 }
 
 const rows: [string[], string][] = [

@@ -5,24 +5,15 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './run-main.ts';
 
 const t = suite('cli/run-trace');
 const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-trace-'));
 
-/** main() with console output captured. */
+/** main() with console output captured; lines joined without a trailing newline. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const saved = { log: console.log, error: console.error };
-  const out: string[] = [], err: string[] = [];
-  console.log = (...a: unknown[]) => void out.push(a.join(' '));
-  console.error = (...a: unknown[]) => void err.push(a.join(' '));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    console.log = saved.log;
-    console.error = saved.error;
-  }
+  const r = await runMain(args);
+  return { code: r.code, out: r.out.replace(/\n$/, ''), err: r.err.replace(/\n$/, '') };
 }
 
 const PKTCNTR = 'corpus/xdp_pktcntr.o';

@@ -4,24 +4,14 @@ import * as assert from 'uvu/assert';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { check } from '../../src/cli/cmd-check.ts';
-import { parseCommand } from '../../src/cli/args.ts';
+import { runMain } from '../cli/run-main.ts';
 
 const t = suite('verifier/cli');
 const corpus = new URL('../../corpus/', import.meta.url).pathname;
 
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.join(' '));
-  try {
-    const p = parseCommand(check, argv);
-    if (p === 'help') return { code: 0, out: 'help' };
-    const code = await check.run(p);
-    return { code, out: lines.join('\n') };
-  } finally {
-    console.log = orig;
-  }
+  const r = await runMain(['check', ...argv]);
+  return { code: r.code, out: r.out.replace(/\n$/, '') };
 }
 
 t('a corpus object is safe: exit 0', async () => {
