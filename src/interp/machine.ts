@@ -28,6 +28,13 @@ export interface PrepareOptions {
   maxPacket?: number;
   /** Default instruction limit per run (default 1,000,000, the verifier's complexity limit). */
   stepLimit?: number;
+  /**
+   * The program never reads stack bytes it has not written in the same run, so frame 0 need not
+   * be zeroed between runs (poisoned runs still get their image). The kernel's verifier
+   * guarantees this for programs it accepted without CAP_PERFMON (allow_uninit_stack off); with
+   * CAP_PERFMON (root) it allows such reads, and they would then see the previous run's bytes.
+   */
+  noUninitStackReads?: boolean;
 }
 
 /** What a helper or the loop captured. */
@@ -99,6 +106,8 @@ export class Machine {
   private stackSeed = 0;
   /** The ctx region holds the default xdp_md fields. */
   private xdpDefault = false;
+  /** PrepareOptions.noUninitStackReads. */
+  private readonly stackReadsInit: boolean;
 
   /**
    * Swap in other instructions that use the same maps (the optimizer's candidates): only the
@@ -202,6 +211,7 @@ export class Machine {
     this.ctxKind = ctxKind(prog.type);
     this.l2 = isL2(prog.type);
     this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
+    this.stackReadsInit = opts.noUninitStackReads ?? false;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
     this.RL = new Int32Array(CONST_BASE + nc);
@@ -382,7 +392,8 @@ export class Machine {
       if (img) u8.set(img.stack, this.rBase[0]);
       else u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
     }
-    this.stackKnown = !this.writes;
+    // a zeroed frame stays good for programs that read only what they wrote (their promise)
+    this.stackKnown = !this.writes || (seed === 0 && this.stackReadsInit);
     this.stackSeed = seed;
     if (img) {
       for (let r = 2; r <= 9; r++) {

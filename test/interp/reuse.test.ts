@@ -27,6 +27,17 @@ t('a program that writes the stack sees it zeroed again on the next run', () => 
   assert.is(r0Of(vm.run({ packet: pkt(64) })), 0n);
 });
 
+t('noUninitStackReads: the frame is not re-zeroed (the caller promised no such reads; this program breaks it to show it)', () => {
+  const ops = [ldx(8, 0, 10, -8), st(8, 10, -8, 7), exit];
+  const vm = prepare(program(ops), { noUninitStackReads: true });
+  assert.is(r0Of(vm.run({ packet: pkt(64) })), 0n);
+  assert.is(r0Of(vm.run({ packet: pkt(64) })), 7n);
+  // poisoned runs still get their image, and a zeroed run after one starts from zeros
+  const p5 = r0Of(vm.run({ packet: pkt(64), poison: 5 }));
+  assert.is(r0Of(vm.run({ packet: pkt(64), poison: 5 })), p5);
+  assert.is(r0Of(vm.run({ packet: pkt(64) })), 0n);
+});
+
 t('poisoned and zeroed stacks alternate correctly on a program without stores', () => {
   const vm = prepare(program([ldx(8, 0, 10, -8), exit]));
   const zero = r0Of(vm.run({ packet: pkt(64) }));
