@@ -473,7 +473,7 @@ export class Machine {
     // still dirty until the copy lands (an input refused before it must not leave stale bytes)
     if (len > 0) {
       this.pktDirtyLo = at;
-      this.pktDirtyHi = at + len;
+      this.pktDirtyHi = Math.min(at + len, this.pktCap);
     } else {
       this.pktDirtyLo = this.pktCap;
       this.pktDirtyHi = 0;

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { prepare } from '../../src/interp/index.ts';
 import { mayWriteMemory, decodePrograms } from '../../src/interp/decode.ts';
-import { call, exit, jc, K, ldx, mov, program, R, st, stx, alu } from './util.ts';
+import { call, exit, jc, K, ldx, mapDef, mov, program, R, st, stx, alu } from './util.ts';
 
 const t = suite('interp/reuse');
 const pkt = (n: number, fill = 0xab): Uint8Array => new Uint8Array(n).fill(fill);
@@ -92,6 +92,17 @@ t('a shorter packet after a longer one: the longer one\'s tail is gone (adjust_t
   ]));
   assert.is(r0Of(vm.run({ packet: pkt(100, 0xcd) })), 0xcdn);
   assert.is(r0Of(vm.run({ packet: pkt(20, 0xcd) })), 0n);
+});
+
+t('an input refused for its size leaves the packet region and the maps after it intact', () => {
+  const vm = prepare(program([mov(0, K(0)), exit], 'xdp', [mapDef(2, 4, 8, 4)]));
+  const key = new Uint8Array(4), value = new Uint8Array(8).fill(0x11);
+  vm.maps[0].set(key, value);
+  vm.saveBaseline();
+  vm.run({ packet: pkt(64) });
+  assert.throws(() => vm.run({ packet: pkt(5000) }), RangeError);
+  vm.run({ packet: pkt(64) });
+  assert.equal([...vm.maps[0].get(key)!], [...value]);
 });
 
 t('exec: the hot path agrees with run, without a result object', () => {
