@@ -11,6 +11,8 @@
 // Case labels are numeric literals (named in comments; they are decode.ts's O values, checked
 // by a test) because V8 compiles a switch on literal small integers to a jump table, while
 // `case O.ADD64:` becomes a chain of comparisons.
+// The ALU, END and jump-condition cases are a specialisation of the one definition in
+// src/bv/alu.ts for these halves, checked against it op by op (test/interp/alu.test.ts).
 import { bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
 import { ldAbs, tailCall, HELPERS } from './helpers.ts';
 import {
