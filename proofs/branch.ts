@@ -3,6 +3,7 @@
 // condition (cond on the taken edge, rev_opcode(cond) on the fall-through one), then
 // reg_bounds_sync of both registers (stage lemmas), then — if the sanity check fails —
 // __mark_reg_unbounded (its own lemma). Also is_scalar_branch_taken.
+import { jcondIn } from '../src/bv/alu.ts';
 import type { Bits } from '../src/bv/bits.ts';
 import { branchTakenB, refineCondOp, revCond, type Cond, type RefineCond } from '../src/domains/branch.ts';
 import { scalarContains, type ScalarState } from '../src/domains/scalar.ts';
@@ -12,22 +13,12 @@ import { ALL_PARTS, containsParts, type Part } from './scalar-alu.ts';
 export const CONDS: readonly Cond[] = ['jeq', 'jne', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge', 'jslt', 'jsle', 'jset'];
 export const REFINE_CONDS: readonly RefineCond[] = [...CONDS, 'jset_not'];
 
-/** The concrete meaning of a condition on two values of a ring. */
+/**
+ * The concrete meaning of a condition on two values of a ring: the one definition
+ * (src/bv/alu.ts), plus jset_not, the refinement's name for the fall-through edge of jset.
+ */
 export function holds<V, B>(r: Bits<V, B>, c: RefineCond, x: V, y: V): B {
-  switch (c) {
-    case 'jeq': return r.eq(x, y);
-    case 'jne': return r.ne(x, y);
-    case 'jgt': return r.ugt(x, y);
-    case 'jge': return r.uge(x, y);
-    case 'jlt': return r.ult(x, y);
-    case 'jle': return r.ule(x, y);
-    case 'jsgt': return r.sgt(x, y);
-    case 'jsge': return r.sge(x, y);
-    case 'jslt': return r.slt(x, y);
-    case 'jsle': return r.sle(x, y);
-    case 'jset': return r.ne(r.and(x, y), r.zero);
-    case 'jset_not': return r.eq(r.and(x, y), r.zero);
-  }
+  return c === 'jset_not' ? r.eq(r.and(x, y), r.zero) : jcondIn(r, c, x, y);
 }
 
 /** The condition on 64-bit registers at a jump width (JMP32 compares the low halves). */

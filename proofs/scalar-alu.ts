@@ -4,6 +4,7 @@
 //
 // Each query here proves one part (var_off, u64, s64, u32 or s32 bounds) of `raw` contains the
 // concrete result; the zero extension, `unknown` and the sync stages have their own lemmas.
+import { aluSem } from '../src/bv/alu.ts';
 import { compute, computeNeg, safeToCompute, zext32To64, type ScalarAluOp } from '../src/domains/alu.ts';
 import { LINUX_6_18, type KernelFlavor, markUnbounded, scalarEq, scalarContains, scalarUnknown, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
 import { collapseSingleValue, regBoundsSync } from '../src/domains/sync.ts';
@@ -47,8 +48,7 @@ export function collapseGlue(op: AluOp, width: 32 | 64): ScalarProperty {
 
 /** The concrete result (64-bit; a 32-bit op's result zero-extended). */
 export function concreteResult<V, B>(d: D<V, B>, op: AluOp, width: 32 | 64, x: V, y: V): V {
-  if (op !== 'neg') return concreteOp(d, op, width, x, y);
-  return width === 64 ? d.u64.neg(x) : d.zext32(d.u32.neg(d.lo32(x)));
+  return op === 'neg' ? aluSem(d, 'neg', width, x, x) : concreteOp(d, op, width, x, y);
 }
 
 /** The inputs of a claim under a precondition, and that precondition. */

@@ -2,55 +2,30 @@
 // (64-bit MOVSX, both 6.18 flavors), 32-bit MOVSX and BPF_END (src/domains/alu-move.ts, alu.ts).
 // Each claim runs the operator with the identity in place of reg_bounds_sync (the state before
 // sync); the sync stage lemmas complete the argument (proofs/SCALAR.md, "Width changes").
+import { aluSem, endSem } from '../src/bv/alu.ts';
 import { scalarEnd, scalarMovsx, type EndOrder } from '../src/domains/alu.ts';
 import { coerceRegToSize, coerceRegToSizeSx, type SyncFn } from '../src/domains/alu-move.ts';
 import { LINUX_6_18, LINUX_6_18_SX64, scalarContains, type ScalarState } from '../src/domains/scalar.ts';
 import { stateOf, type D, type Get, type ScalarProperty } from './scalar.ts';
 
 // ---------------------------------------------------------------------------------------------
-// Concrete semantics, written with the ring ops only (checked against src/interp/reference.ts
-// by test/proofs/scalar-move.test.ts)
-
-const lowMask = (bits: number): bigint => (1n << BigInt(bits)) - 1n;
+// Concrete semantics: the one definition (src/bv/alu.ts) for movsx and BPF_END, and the
+// truncation of coerce_reg_to_size (checked against test/oracle/reference.ts by
+// test/proofs/scalar-move.test.ts)
 
 /** The low `bits` bits of x (x itself at 64). */
 export function truncC<V, B>(d: D<V, B>, x: V, bits: number): V {
-  return bits === 64 ? x : d.u64.and(x, d.u64.c(lowMask(bits)));
+  return bits === 64 ? x : d.u64.and(x, d.u64.c((1n << BigInt(bits)) - 1n));
 }
 
 /** r = (sN) r: the low `bits` bits of x, sign-extended to 64. */
-export function sextC<V, B>(d: D<V, B>, x: V, bits: number): V {
-  const q = d.u64;
-  return q.ashrN(q.shlN(x, 64 - bits), 64 - bits);
-}
+export const sextC = <V, B>(d: D<V, B>, x: V, bits: 8 | 16 | 32): V => aluSem(d, 'movsx', 64, x, x, bits);
 
 /** w = (sN) w: the low `bits` bits sign-extended to 32, then zero-extended to 64. */
-export function movsx32C<V, B>(d: D<V, B>, x: V, bits: number): V {
-  const h = d.u32;
-  return d.zext32(h.ashrN(h.shlN(d.lo32(x), 32 - bits), 32 - bits));
-}
-
-/**
- * The low `bits` bits of x with their bytes reversed (upper bits 0), as a swap network: swap
- * adjacent bytes, then adjacent 16-bit lanes, then the 32-bit halves, as far as `bits` goes.
- */
-export function bswapC<V, B>(d: D<V, B>, x: V, bits: 16 | 32 | 64): V {
-  const q = d.u64;
-  let r = truncC(d, x, bits);
-  for (let lane = 8; lane < bits; lane *= 2) {
-    // the low lane of every pair of lanes, within the low `bits` bits
-    let m = 0n;
-    for (let i = 0; i < bits; i += 2 * lane) m |= lowMask(lane) << BigInt(i);
-    const k = q.c(m);
-    r = q.or(q.shlN(q.and(r, k), lane), q.and(q.lshrN(r, lane), k));
-  }
-  return r;
-}
+export const movsx32C = <V, B>(d: D<V, B>, x: V, bits: 8 | 16): V => aluSem(d, 'movsx', 32, x, x, bits);
 
 /** BPF_END on a little-endian host: le truncates (identity at 64), be and swap reverse the bytes. */
-export function endC<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, x: V): V {
-  return order === 'le' ? truncC(d, x, bits) : bswapC(d, x, bits);
-}
+export const endC = <V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, x: V): V => endSem(d, order, bits, x);
 
 // ---------------------------------------------------------------------------------------------
 // Claims

@@ -259,3 +259,18 @@ export function encodeStraight(op: Op | null, constSlot: (lo: number, hi: number
       return undefined;
   }
 }
+
+/**
+ * Can running `code` write memory the run started from (the entry stack frame, the packet)?
+ * Only stores, atomics and calls can (a helper writes through its pointer arguments; a local
+ * call's frame is zeroed when it opens). Machine.setup uses it to skip re-zeroing a stack no
+ * run could have written.
+ */
+export function mayWriteMemory(code: Int32Array): boolean {
+  for (let i = 0; i < code.length; i += 4) if (writesMemory(code[i] & 0xff)) return true;
+  return false;
+}
+
+/** Does one internal opcode store to memory or call out (helpers, local calls)? */
+export const writesMemory = (op: number): boolean =>
+  (op >= O.STB && op <= O.STDW) || op === O.ATOMIC || op === O.CALL || op === O.CALLX || op === O.CALL_LOCAL;

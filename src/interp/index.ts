@@ -7,6 +7,9 @@
 //
 //   const t = vm.trace({ packet });         // the same run, one instruction at a time: t.result, t.steps
 //
+//   if (vm.exec({ packet, borrow: true }))  // the hot path: no result object, no BigInt, no copy;
+//     use(vm.r0lo, vm.r0hi, vm.packetView());   // read the outcome before the next run
+//
 // Program faults never throw; only unusable inputs (a packet larger than the buffer) do.
 // The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is
 // checked on taken jumps and calls, so a run may overshoot it by at most the program length.
@@ -63,6 +66,19 @@ export interface Vm {
   /** The machine (registers, arena) for tools that need to look inside. */
   readonly machine: Machine;
   run(input?: RunInput): RunResult;
+  /**
+   * Run as run() does without building a result: true when the program exited, false on a
+   * fault. The outcome stays in the machine until the next run: r0lo/r0hi, packetView(), and
+   * lastResult() for the whole RunResult.
+   */
+  exec(input?: RunInput): boolean;
+  /** r0's halves after the last exec/run that exited. */
+  readonly r0lo: number;
+  readonly r0hi: number;
+  /** The packet after the last run, as a view into the machine (valid until the next run). */
+  packetView(): Uint8Array;
+  /** The last run's result, as run() returns it. */
+  lastResult(): RunResult;
   /** Make the maps' current contents the state each run starts from. */
   saveBaseline(): void;
   /** The baseline of every map, to reinstall with `useBaselines` (cheaper than rebuilding it). */
@@ -97,20 +113,27 @@ function outcome(m: Machine, f: number, input: RunInput): RunResult {
   const lo = m.RL[0], hi = m.RH[0];
   return {
     kind: 'exit',
-    r0: (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0),
+    // one BigInt, not four, for the common r0 < 2^32 (actions, verdicts, lengths)
+    r0: hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0),
     r0lo: lo,
     r0hi: hi,
     insnCount: m.insnCount,
     packet: m.packetOut(input.mem !== undefined, input.borrow),
     maps: m.maps,
-    output: m.output.slice(),
+    output: m.output.length === 0 ? NO_OUTPUT : m.output.slice(),
   };
 }
+
+const NO_OUTPUT: readonly OutputRecord[] = Object.freeze([]);
+
+const NO_INPUT: RunInput = Object.freeze({});
 
 export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
   const m = new Machine(program, opts);
   let tailTargets = opts.tailTargets;
   let entry = m.dec.entries[0];
+  // the last run: its fault code and input (exec's outcome is read from the machine later)
+  let fault = 0, last = NO_INPUT;
   return {
     get program() {
       return m.prog;
@@ -125,12 +148,30 @@ export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
     machine: m,
     run(input: RunInput = {}): RunResult {
       m.setup(input);
-      return outcome(m, execute(m, entry), input);
+      fault = execute(m, entry);
+      last = input;
+      return outcome(m, fault, input);
     },
+    exec(input: RunInput = NO_INPUT): boolean {
+      m.setup(input);
+      fault = execute(m, entry);
+      last = input;
+      return fault === 0;
+    },
+    get r0lo() {
+      return m.RL[0];
+    },
+    get r0hi() {
+      return m.RH[0];
+    },
+    packetView: () => m.packetOut(last.mem !== undefined, true),
+    lastResult: () => outcome(m, fault, last),
     trace(input: RunInput = {}, opts: TraceOptions = {}) {
       m.setup(input);
-      const { fault, trace } = traceExecute(m, entry, [m.prog, ...(tailTargets ?? [])], opts);
-      return { result: outcome(m, fault, input), ...trace };
+      const t = traceExecute(m, entry, [m.prog, ...(tailTargets ?? [])], opts);
+      fault = t.fault;
+      last = input;
+      return { result: outcome(m, fault, input), ...t.trace };
     },
     saveBaseline(): void {
       for (const map of m.maps) map.saveBaseline();

@@ -3,7 +3,7 @@
 // addresses on the slow path and prepares each run.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, ctxLoad, ctxStore, fillSkb, fillXdp, isL2, SKB_SIZE, XDP_MD_SIZE, type CtxKind, type SkbFields, type XdpFields } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeStraight, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeStraight, mayWriteMemory, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import {
   CTX_CAPACITY, F_BADADDR, F_CTX, F_NULL, F_OK, F_OOB, F_READONLY, FIRST_MAP_REGION, MAX_FRAMES,
@@ -28,6 +28,13 @@ export interface PrepareOptions {
   maxPacket?: number;
   /** Default instruction limit per run (default 1,000,000, the verifier's complexity limit). */
   stepLimit?: number;
+  /**
+   * The program never reads stack bytes it has not written in the same run, so frame 0 need not
+   * be zeroed between runs (poisoned runs still get their image). The kernel's verifier
+   * guarantees this for programs it accepted without CAP_PERFMON (allow_uninit_stack off); with
+   * CAP_PERFMON (root) it allows such reads, and they would then see the previous run's bytes.
+   */
+  noUninitStackReads?: boolean;
 }
 
 /** What a helper or the loop captured. */
@@ -90,6 +97,17 @@ export class Machine {
   readonly tmp = new Int32Array(2);
   /** The redirect target a redirect helper recorded (ifindex), or -1. */
   redirectTo = -1;
+  // What setup need not redo (the fixed cost of a run): whether the decoded code can write
+  // memory at all, and what the entry stack frame and the xdp_md fields hold now.
+  /** The decoded code has a store, atomic or call (see mayWriteMemory). */
+  private writes = true;
+  /** Frame 0 holds exactly the image of seed `stackSeed` (0: zeros), unless stackKnown is false. */
+  private stackKnown = false;
+  private stackSeed = 0;
+  /** The ctx region holds the default xdp_md fields. */
+  private xdpDefault = false;
+  /** PrepareOptions.noUninitStackReads. */
+  private readonly stackReadsInit: boolean;
 
   /**
    * Swap in other instructions that use the same maps (the optimizer's candidates): only the
@@ -105,6 +123,7 @@ export class Machine {
     }
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
+    this.writes = mayWriteMemory(this.dec.code);
   }
 
   /**
@@ -112,7 +131,7 @@ export class Machine {
    * that reads what it never wrote behaves differently from one that does not (the kernel leaves
    * such memory undefined; a zeroed machine would hide the dependence).
    */
-  private poison(seed: number): void {
+  private poisonImage(seed: number): { regs: Int32Array; stack: Uint8Array; after: number } {
     let img = this.poisonCache.get(seed);
     if (!img) {
       // the same garbage for the same seed: computed once (the search runs each test many times)
@@ -128,12 +147,7 @@ export class Machine {
       img = { regs, stack, after: this.poisonSeed };
       this.poisonCache.set(seed, img);
     }
-    for (let r = 2; r <= 9; r++) {
-      this.RL[r] = img.regs[2 * r];
-      this.RH[r] = img.regs[2 * r + 1];
-    }
-    this.u8.set(img.stack, this.rBase[0]);
-    this.poisonSeed = img.after;
+    return img;
   }
 
   private readonly poisonCache = new Map<number, { regs: Int32Array; stack: Uint8Array; after: number }>();
@@ -186,6 +200,7 @@ export class Machine {
     });
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
+    if (writesMemory(words[0] & 0xff)) this.writes = true;
     return true;
   }
 
@@ -196,12 +211,14 @@ export class Machine {
     this.ctxKind = ctxKind(prog.type);
     this.l2 = isL2(prog.type);
     this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
+    this.stackReadsInit = opts.noUninitStackReads ?? false;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
     this.RL = new Int32Array(CONST_BASE + nc);
     this.RH = new Int32Array(CONST_BASE + nc);
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
+    this.writes = mayWriteMemory(this.dec.code);
 
     const maxPacket = opts.maxPacket ?? 4096;
     this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
@@ -359,13 +376,32 @@ export class Machine {
     this.rHi[REGION_PKT] = end;
   }
 
-  /** Prepare registers, memory and context for a run. Throws RangeError on unusable input. */
+  /**
+   * Prepare registers, memory and context for a run. Throws RangeError on unusable input.
+   * Only what a run could have changed is rewritten: the entry stack frame is zeroed (or
+   * poisoned) again only when the code can write memory or the wanted image differs; the
+   * packet region is cleared only where the last packet was and this one is not.
+   */
   setup(input: RunInput): void {
     const RL = this.RL, RH = this.RH, u8 = this.u8;
-    for (let i = 0; i < CONST_BASE; i++) RL[i] = RH[i] = 0;
-    this.poisonSeed = input.poison ?? 0;
-    if (this.poisonSeed) this.poison(this.poisonSeed);
-    else u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
+    for (let i = 0; i <= 10; i++) RL[i] = RH[i] = 0; // r0-r10 (the slots after them are never read)
+    const seed = input.poison ?? 0;
+    this.poisonSeed = seed;
+    const img = seed ? this.poisonImage(seed) : undefined;
+    if (!this.stackKnown || this.stackSeed !== seed) {
+      if (img) u8.set(img.stack, this.rBase[0]);
+      else u8.fill(0, this.rBase[0], this.rBase[0] + STACK_SIZE);
+    }
+    // a zeroed frame stays good for programs that read only what they wrote (their promise)
+    this.stackKnown = !this.writes || (seed === 0 && this.stackReadsInit);
+    this.stackSeed = seed;
+    if (img) {
+      for (let r = 2; r <= 9; r++) {
+        RL[r] = img.regs[2 * r];
+        RH[r] = img.regs[2 * r + 1];
+      }
+      this.poisonSeed = img.after;
+    }
     RL[10] = STACK_SIZE;
     RH[10] = TAG;
     RL[1] = 0;
@@ -373,9 +409,7 @@ export class Machine {
     const pb = this.rBase[REGION_PKT];
     const ctxBase = this.rBase[REGION_CTX];
     const pkt = input.packet ?? input.mem ?? EMPTY;
-    if (this.pktDirtyHi > this.pktDirtyLo) u8.fill(0, pb + this.pktDirtyLo, pb + this.pktDirtyHi);
-    this.pktDirtyLo = this.pktCap;
-    this.pktDirtyHi = 0;
+    this.clearPacket(input.mem ? 0 : this.ctxKind === 'xdp' ? XDP_HEADROOM : this.ctxKind === 'skb' ? SKB_HEADROOM : 0, input.mem || this.ctxKind !== 'raw' ? pkt.length : 0);
     if (input.mem) {
       if (pkt.length > this.pktCap) throw new RangeError(`mem of ${pkt.length} bytes exceeds ${this.pktCap}`);
       u8.set(pkt, pb);
@@ -391,7 +425,9 @@ export class Machine {
       u8.set(pkt, pb + XDP_HEADROOM);
       this.pktFrame = XDP_HEADROOM;
       this.setPacket(XDP_HEADROOM, XDP_HEADROOM, XDP_HEADROOM + pkt.length);
-      fillXdp(this.dv, ctxBase, input.xdp ?? {});
+      // nothing writes xdp_md's memory but fillXdp (ctx stores fault for xdp)
+      if (input.xdp || !this.xdpDefault) fillXdp(this.dv, ctxBase, input.xdp ?? {});
+      this.xdpDefault = input.xdp === undefined;
       this.rHi[REGION_CTX] = XDP_MD_SIZE;
     } else if (this.ctxKind === 'skb') {
       if (pkt.length > this.pktCap - SKB_HEADROOM - XDP_TAILROOM) throw new RangeError(`packet of ${pkt.length} bytes exceeds maxPacket`);
@@ -414,7 +450,7 @@ export class Machine {
     for (const m of this.maps) {
       if (!input.keepMaps) m.restore();
     }
-    this.output.length = 0;
+    if (this.output.length !== 0) this.output.length = 0; // (setting it is a slow builtin call)
     this.clock = input.clock ?? 1_000_000_000n;
     this.rng = (input.seed ?? 0x2545f491) | 0 || 1;
     this.stepLimit = input.stepLimit ?? this.stepLimitDefault;
@@ -422,6 +458,26 @@ export class Machine {
     this.redirectTo = -1;
     this.insnCount = 0;
     this.faultMsg = '';
+  }
+
+  /**
+   * Zero what the last runs left in the packet region, except [at, at + len) where the next
+   * packet is about to be copied.
+   */
+  private clearPacket(at: number, len: number): void {
+    const pb = this.rBase[REGION_PKT], lo = this.pktDirtyLo, hi = this.pktDirtyHi;
+    if (hi > lo) {
+      if (lo < at) this.u8.fill(0, pb + lo, pb + Math.min(hi, at));
+      if (hi > at + len) this.u8.fill(0, pb + Math.max(lo, at + len), pb + hi);
+    }
+    // still dirty until the copy lands (an input refused before it must not leave stale bytes)
+    if (len > 0) {
+      this.pktDirtyLo = at;
+      this.pktDirtyHi = Math.min(at + len, this.pktCap);
+    } else {
+      this.pktDirtyLo = this.pktCap;
+      this.pktDirtyHi = 0;
+    }
   }
 
   /** The packet after the run, as test_run's data_out returns it. */

@@ -11,6 +11,8 @@
 // Case labels are numeric literals (named in comments; they are decode.ts's O values, checked
 // by a test) because V8 compiles a switch on literal small integers to a jump table, while
 // `case O.ADD64:` becomes a chain of comparisons.
+// The ALU, END and jump-condition cases are a specialisation of the one definition in
+// src/bv/alu.ts for these halves, checked against it op by op (test/interp/alu.test.ts).
 import { bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
 import { ldAbs, tailCall, HELPERS } from './helpers.ts';
 import {
@@ -18,19 +20,19 @@ import {
 } from './layout.ts';
 import type { Machine } from './machine.ts';
 
+/** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
+export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+
 /**
  * Run from global slot `entry` until the outermost exit or a fault. Returns F_OK or a fault
  * code; sets m.insnCount, m.faultPc (global slot of the faulting instruction) and m.depth.
  * `n0` and `depth0` resume a run part-way (the stepper in trace.ts): instructions already
  * counted and the call depth whose frames are in m.frames.
  */
-/** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
-export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
-
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
-  const frames = m.frames, limit = m.stepLimit;
+  const limit = m.stepLimit;
   let pc = entry, n = n0, depth = depth0, fault = F_OK;
   const loops = m.loops;
   if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
@@ -40,6 +42,11 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
     const d = w >>> 8, s = D[i + 1];
     n++;
     pc++;
+    // Control leaves the switch in one of three ways: `break` goes on with the next slot;
+    // `break taken` transfers to the slot's target (D[i + 2]); `break moved` means pc is already
+    // set (tail calls). Both transfers then check the step limit, in one place.
+    moved: {
+    taken: {
     switch (w & 0xff) {
       // ---- ALU64 ----
       case 1 /* ADD64 */: {
@@ -135,74 +142,75 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 43 /* SWAP16 */: RL[d] = bswap16(RL[d]); RH[d] = 0; break;
       case 44 /* SWAP32 */: RL[d] = bswap32(RL[d]); RH[d] = 0; break;
       case 45 /* SWAP64 */: { const lo = RL[d]; RL[d] = bswap32(RH[d]); RH[d] = bswap32(lo); break; }
-      // ---- jumps: the step limit is checked on every taken jump ----
-      case 50 /* JA */: pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } break;
+      // ---- jumps ----
+      case 50 /* JA */: break taken;
       // do_misc_fixups' rewrite: taken once this frame's budget is spent, else one is used up
       case 94 /* MAYGOTO */:
-        if (loops[depth] === 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } else loops[depth]--;
+        if (loops[depth] === 0) break taken;
+        loops[depth]--;
         break;
-      case 51 /* JEQ */: if (RL[d] === RL[s] && RH[d] === RH[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 55 /* JNE */: if (RL[d] !== RL[s] || RH[d] !== RH[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 54 /* JSET */: if ((RL[d] & RL[s]) !== 0 || (RH[d] & RH[s]) !== 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 51 /* JEQ */: if (RL[d] === RL[s] && RH[d] === RH[s]) break taken; break;
+      case 55 /* JNE */: if (RL[d] !== RL[s] || RH[d] !== RH[s]) break taken; break;
+      case 54 /* JSET */: if ((RL[d] & RL[s]) !== 0 || (RH[d] & RH[s]) !== 0) break taken; break;
       case 52 /* JGT */: {
         const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
-        if (ah > bh || (ah === bh && (RL[d] >>> 0) > (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) > (RL[s] >>> 0))) break taken;
         break;
       }
       case 53 /* JGE */: {
         const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
-        if (ah > bh || (ah === bh && (RL[d] >>> 0) >= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) >= (RL[s] >>> 0))) break taken;
         break;
       }
       case 58 /* JLT */: {
         const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
-        if (ah < bh || (ah === bh && (RL[d] >>> 0) < (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) < (RL[s] >>> 0))) break taken;
         break;
       }
       case 59 /* JLE */: {
         const ah = RH[d] >>> 0, bh = RH[s] >>> 0;
-        if (ah < bh || (ah === bh && (RL[d] >>> 0) <= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) <= (RL[s] >>> 0))) break taken;
         break;
       }
       case 56 /* JSGT */: {
         const ah = RH[d], bh = RH[s];
-        if (ah > bh || (ah === bh && (RL[d] >>> 0) > (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) > (RL[s] >>> 0))) break taken;
         break;
       }
       case 57 /* JSGE */: {
         const ah = RH[d], bh = RH[s];
-        if (ah > bh || (ah === bh && (RL[d] >>> 0) >= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah > bh || (ah === bh && (RL[d] >>> 0) >= (RL[s] >>> 0))) break taken;
         break;
       }
       case 60 /* JSLT */: {
         const ah = RH[d], bh = RH[s];
-        if (ah < bh || (ah === bh && (RL[d] >>> 0) < (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) < (RL[s] >>> 0))) break taken;
         break;
       }
       case 61 /* JSLE */: {
         const ah = RH[d], bh = RH[s];
-        if (ah < bh || (ah === bh && (RL[d] >>> 0) <= (RL[s] >>> 0))) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } }
+        if (ah < bh || (ah === bh && (RL[d] >>> 0) <= (RL[s] >>> 0))) break taken;
         break;
       }
-      case 71 /* JEQ32 */: if (RL[d] === RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 75 /* JNE32 */: if (RL[d] !== RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 74 /* JSET32 */: if ((RL[d] & RL[s]) !== 0) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 72 /* JGT32 */: if ((RL[d] >>> 0) > (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 73 /* JGE32 */: if ((RL[d] >>> 0) >= (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 78 /* JLT32 */: if ((RL[d] >>> 0) < (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 79 /* JLE32 */: if ((RL[d] >>> 0) <= (RL[s] >>> 0)) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 76 /* JSGT32 */: if (RL[d] > RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 77 /* JSGE32 */: if (RL[d] >= RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 80 /* JSLT32 */: if (RL[d] < RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
-      case 81 /* JSLE32 */: if (RL[d] <= RL[s]) { pc = D[i + 2]; if (n > limit) { fault = F_STEP; break loop; } } break;
+      case 71 /* JEQ32 */: if (RL[d] === RL[s]) break taken; break;
+      case 75 /* JNE32 */: if (RL[d] !== RL[s]) break taken; break;
+      case 74 /* JSET32 */: if ((RL[d] & RL[s]) !== 0) break taken; break;
+      case 72 /* JGT32 */: if ((RL[d] >>> 0) > (RL[s] >>> 0)) break taken; break;
+      case 73 /* JGE32 */: if ((RL[d] >>> 0) >= (RL[s] >>> 0)) break taken; break;
+      case 78 /* JLT32 */: if ((RL[d] >>> 0) < (RL[s] >>> 0)) break taken; break;
+      case 79 /* JLE32 */: if ((RL[d] >>> 0) <= (RL[s] >>> 0)) break taken; break;
+      case 76 /* JSGT32 */: if (RL[d] > RL[s]) break taken; break;
+      case 77 /* JSGE32 */: if (RL[d] >= RL[s]) break taken; break;
+      case 80 /* JSLT32 */: if (RL[d] < RL[s]) break taken; break;
+      case 81 /* JSLE32 */: if (RL[d] <= RL[s]) break taken; break;
       // ---- calls ----
       case 93 /* CALLX: the helper id in register d */:
       case 90 /* CALL */: {
         const id = (w & 0xff) === 93 ? (RH[d] === 0 ? RL[d] : -1) : D[i + 3];
         if (id === 12) {
           const t = tailCall(m);
-          if (t >= 0) { pc = t; if (n > limit) { fault = F_STEP; break loop; } }
-          else if (t !== -1) { fault = -t - 1000; break loop; }
+          if (t >= 0) { pc = t; break moved; }
+          if (t !== -1) { fault = -t - 1000; break loop; }
           break;
         }
         const h = id >= 0 && id < HELPERS.length ? HELPERS[id] : undefined;
@@ -214,32 +222,14 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         if (m.poisonSeed !== 0) m.scramble();
         break;
       }
-      case 91 /* CALL_LOCAL */: {
+      case 91 /* CALL_LOCAL */:
         if (depth + 1 >= MAX_FRAMES) { fault = F_DEPTH; m.faultMsg = `call depth exceeds ${MAX_FRAMES} frames`; break loop; }
-        const fb = depth * 9;
-        frames[fb] = pc;
-        frames[fb + 1] = RL[6]; frames[fb + 2] = RL[7]; frames[fb + 3] = RL[8]; frames[fb + 4] = RL[9];
-        frames[fb + 5] = RH[6]; frames[fb + 6] = RH[7]; frames[fb + 7] = RH[8]; frames[fb + 8] = RH[9];
-        depth++;
-        loops[depth] = BPF_MAX_LOOPS;
-        u8.fill(0, rBase[depth], rBase[depth] + STACK_SIZE);
-        RL[10] = STACK_SIZE;
-        RH[10] = TAG + depth;
-        pc = D[i + 2];
-        if (n > limit) { fault = F_STEP; break loop; }
-        break;
-      }
-      case 92 /* EXIT */: {
+        pushFrame(m, depth++, pc);
+        break taken;
+      case 92 /* EXIT */:
         if (depth === 0) break loop;
-        depth--;
-        const fb = depth * 9;
-        pc = frames[fb];
-        RL[6] = frames[fb + 1]; RL[7] = frames[fb + 2]; RL[8] = frames[fb + 3]; RL[9] = frames[fb + 4];
-        RH[6] = frames[fb + 5]; RH[7] = frames[fb + 6]; RH[8] = frames[fb + 7]; RH[9] = frames[fb + 8];
-        RL[10] = STACK_SIZE;
-        RH[10] = TAG + depth;
+        pc = popFrame(m, --depth);
         break;
-      }
       // ---- loads and stores ----
       case 100 /* LDDW */: RL[d] = D[i + 2]; RH[d] = D[i + 3]; pc++; break; // skips its second slot
       case 101 /* LDABS */: case 102 /* LDIND */: {
@@ -248,13 +238,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         if (f === F_EXIT_FN) { // out of bounds: r0 = 0 and return from this function
           RL[0] = RH[0] = 0;
           if (depth === 0) break loop;
-          depth--;
-          const fb = depth * 9;
-          pc = frames[fb];
-          RL[6] = frames[fb + 1]; RL[7] = frames[fb + 2]; RL[8] = frames[fb + 3]; RL[9] = frames[fb + 4];
-          RH[6] = frames[fb + 5]; RH[7] = frames[fb + 6]; RH[8] = frames[fb + 7]; RH[9] = frames[fb + 8];
-          RL[10] = STACK_SIZE;
-          RH[10] = TAG + depth;
+          pc = popFrame(m, --depth);
         } else if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -310,11 +294,40 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         m.faultMsg = m.dec.invalid.get(pc - 1) ?? `invalid instruction`;
         break loop;
     }
+    continue;
+    } // taken
+    pc = D[i + 2];
+    } // moved
+    // the step limit: checked on every taken jump, call and tail call (straight-line code is
+    // bounded by the program's length, so a run overshoots it by at most that)
+    if (n > limit) { fault = F_STEP; break; }
   }
   m.insnCount = n;
   m.faultPc = pc - 1;
   m.depth = depth;
   return fault;
+}
+
+/** A BPF-to-BPF call from frame `depth`: save the return slot and r6-r9, open a zeroed frame. */
+function pushFrame(m: Machine, depth: number, ret: number): void {
+  const RL = m.RL, RH = m.RH, frames = m.frames, fb = depth * 9, callee = depth + 1;
+  frames[fb] = ret;
+  frames[fb + 1] = RL[6]; frames[fb + 2] = RL[7]; frames[fb + 3] = RL[8]; frames[fb + 4] = RL[9];
+  frames[fb + 5] = RH[6]; frames[fb + 6] = RH[7]; frames[fb + 7] = RH[8]; frames[fb + 8] = RH[9];
+  m.loops[callee] = BPF_MAX_LOOPS;
+  m.u8.fill(0, m.rBase[callee], m.rBase[callee] + STACK_SIZE);
+  RL[10] = STACK_SIZE;
+  RH[10] = TAG + callee;
+}
+
+/** Return to frame `depth`: restore its r6-r9 and frame pointer; returns the slot to go on at. */
+function popFrame(m: Machine, depth: number): number {
+  const RL = m.RL, RH = m.RH, frames = m.frames, fb = depth * 9;
+  RL[6] = frames[fb + 1]; RL[7] = frames[fb + 2]; RL[8] = frames[fb + 3]; RL[9] = frames[fb + 4];
+  RH[6] = frames[fb + 5]; RH[7] = frames[fb + 6]; RH[8] = frames[fb + 7]; RH[9] = frames[fb + 8];
+  RL[10] = STACK_SIZE;
+  RH[10] = TAG + depth;
+  return frames[fb];
 }
 
 /**

@@ -134,9 +134,9 @@ const FAILING = 16;
  * bits of r0 that differ, bytes of packet and maps that differ; a fault counts FAULT. A map the
  * run did not touch still holds its baseline, so it costs nothing when the original's did too.
  */
-function distance(vm: Vm, r: ReturnType<Vm['run']>, want: Outcome): number {
-  if (r.kind !== 'exit' || !want.ok) return (r.kind === 'exit') === want.ok ? 0 : FAULT;
-  let e = popcount32(r.r0lo ^ want.r0lo) + popcount32(r.r0hi ^ want.r0hi) + byteDistance(r.packet, want.packet);
+function distance(vm: Vm, exited: boolean, want: Outcome): number {
+  if (!exited || !want.ok) return exited === want.ok ? 0 : FAULT;
+  let e = popcount32(vm.r0lo ^ want.r0lo) + popcount32(vm.r0hi ^ want.r0hi) + byteDistance(vm.packetView(), want.packet);
   for (let k = 0; k < vm.maps.length; k++) {
     const m = vm.maps[k];
     if (!m.dirty) {
@@ -165,8 +165,9 @@ export function evaluate(vm: Vm, groups: TestGroup[], limit = Infinity): Evaluat
     const g = groups[gi];
     prepareGroup(vm, g);
     for (let i = 0; i < g.packets.length; i++) {
-      const input = g.asCtx ? { ctx: g.packets[i], poison: poisonOf(g.ids[i]) } : { packet: g.packets[i], poison: poisonOf(g.ids[i]), borrow: true };
-      const d = distance(vm, vm.run(input), g.expected[i]);
+      const input = g.asCtx ? { ctx: g.packets[i], poison: poisonOf(g.ids[i]) } : { packet: g.packets[i], poison: poisonOf(g.ids[i]) };
+      // exec: no result object, r0 and the packet read in place
+      const d = distance(vm, vm.exec(input), g.expected[i]);
       if (!d) continue;
       error += d + FAILING;
       failing++;

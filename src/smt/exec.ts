@@ -1,5 +1,5 @@
 // Symbolic execution of one instruction over a SymState: the ALU and jump conditions come
-// from semantics.ts (run on the folding backend), memory goes to the table of the region the
+// from src/bv/alu.ts (run on the folding backend), memory goes to the table of the region the
 // base register points into, helper calls to map lookup/update/delete follow the map model,
 // other helpers are uninterpreted functions of the call history and their arguments.
 import type { Bits, Bits64x32 } from '../bv/bits.ts';
@@ -11,7 +11,7 @@ import { protoOf } from '../isa/protos.ts';
 import { PSEUDO } from '../isa/opcodes.ts';
 import { foldBits, foldPair, isK, toZ3, type FB, type FV } from './fold.ts';
 import type { Cell, Table } from './mem.ts';
-import { aluSem, endSem, immOperand, jcondSem, sextFrom } from './semantics.ts';
+import { aluSem, endSem, immOperand, jcondSem, sextFrom } from '../bv/alu.ts';
 import { CTX_BASE, mapBase, mapHandle, PKT_BASE, regionBase, type Inputs, type Ptr, type SymState, type Val } from './state.ts';
 
 /** An instruction or situation the encoder does not model: the query answers "unknown". */

@@ -2,6 +2,7 @@
 // scalar math through the domain, pointer arithmetic with the kernel's rules, linked scalar ids
 // (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
 import type { Op } from '../isa/op.ts';
+import { aluSem } from '../bv/alu.ts';
 import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, forkScalars, immOperand, type ScalarAluOp } from '../domains/alu.ts';
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { tnumAdd, tnumSub } from '../domains/tnum.ts';
@@ -225,30 +226,14 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
 }
 
 /**
- * The result of scalarAlu on two constants, computed directly (the domain gives the same
- * constant; test/verifier/constalu.test.ts checks it): undefined where the kernel gives
- * unknown (div/mod, shifts by >= width).
+ * The result of scalarAlu on two constants, computed by the one ALU definition (src/bv/alu.ts;
+ * the domain gives the same constant, test/verifier/constalu.test.ts checks it): undefined where
+ * the kernel's domain gives unknown (all divisions and remainders, shifts by >= width).
  */
 export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
-  const M = width === 64 ? 0xffffffffffffffffn : 0xffffffffn;
-  if (op === 'lsh' || op === 'rsh' || op === 'arsh') {
-    if (b >= BigInt(width)) return undefined;
-  }
-  const x = a & M, y = b & M;
-  let r: bigint;
-  switch (op) {
-    case 'add': r = x + y; break;
-    case 'sub': r = x - y; break;
-    case 'mul': r = x * y; break;
-    case 'and': r = x & y; break;
-    case 'or': r = x | y; break;
-    case 'xor': r = x ^ y; break;
-    case 'lsh': r = x << y; break;
-    case 'rsh': r = x >> y; break;
-    case 'arsh': r = BigInt.asIntN(width, x) >> y; break;
-    default: return undefined;
-  }
-  return r & M;
+  if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return undefined;
+  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= BigInt(width)) return undefined;
+  return aluSem(D, op, width, a, b);
 }
 
 /** BPF_END. */

@@ -1,9 +1,9 @@
 // Concrete eBPF semantics for the scalar-domain tests, in the domain's vocabulary: thin
-// wrappers over the one reference evaluator (src/interp/reference.ts), so the domains and the
+// wrappers over the one reference evaluator (test/oracle/reference.ts), so the domains and the
 // interpreter are checked against the same definition.
 import type { ScalarAluOp, Width, EndOrder } from '../../src/domains/alu.ts';
 import type { Cond } from '../../src/domains/branch.ts';
-import { refAlu, refEnd, refJcond } from '../../src/interp/reference.ts';
+import { refAlu, refEnd, refJcond } from '../oracle/reference.ts';
 
 /** dst op src at the given width; ALU32 results are zero-extended. Shift amounts are masked. */
 export const aluRef = (op: ScalarAluOp, width: Width, x: bigint, y: bigint): bigint => refAlu(op, width, x, y);

@@ -8,7 +8,7 @@ import { scalarConst, scalarEq } from '../../src/domains/scalar.ts';
 import { constAlu } from '../../src/verifier/alu.ts';
 
 const t = suite('verifier/constalu');
-const OPS: ScalarAluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'div', 'mod'];
+const OPS: ScalarAluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'div', 'mod', 'sdiv', 'smod'];
 const val = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 70n }), fc.constantFrom(0n, 1n, 31n, 32n, 63n, 64n, 0xffffffffn, (1n << 63n), (1n << 64n) - 1n));
 
 t('constAlu = scalarAlu on constants (or undefined where the domain is not constant)', () => {

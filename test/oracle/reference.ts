@@ -1,7 +1,9 @@
-// Reference semantics of the eBPF ALU, byte-order and condition ops on BigInt: written to be
-// obviously right, not fast. The interpreter and the scalar domains are tested against it. Values are
-// unsigned 64-bit bigints; 32-bit ops look at the low 32 bits and zero-extend the result.
-import type { AluName, JcondName } from '../isa/op.ts';
+// An independent oracle for the eBPF ALU, byte-order and condition ops on BigInt: written to be
+// obviously right, not fast, and deliberately not over the bit-vector interface, so that the one
+// definition (src/bv/alu.ts) is checked against a second, differently written one
+// (test/bv/alu.test.ts); the scalar-domain tests use it too. Values are unsigned 64-bit
+// bigints; 32-bit ops look at the low 32 bits and zero-extend the result.
+import type { AluName, JcondName } from '../../src/isa/op.ts';
 
 const M64 = (1n << 64n) - 1n;
 const M32 = (1n << 32n) - 1n;
@@ -77,5 +79,3 @@ export function refJcond(op: JcondName, width: 32 | 64, a: bigint, b: bigint): b
   }
 }
 
-export const MASK64 = M64;
-export const MASK32 = M32;
