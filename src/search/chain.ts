@@ -12,6 +12,7 @@ import { materialize } from './materialize.ts';
 import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
 import { coreSlots } from '../isa/core.ts';
+import { allows, type Target } from '../isa/target.ts';
 
 export interface ChainOptions {
   budgetMs: number;
@@ -43,6 +44,11 @@ export interface ChainOptions {
    * every ~100 ms so a signal handler on its own thread can run.
    */
   stop?: Int32Array;
+  /**
+   * What the result must run on: the moves make only instructions of its ISA level and
+   * kernel (without it: base instructions only, as every kernel runs).
+   */
+  target?: Target;
 }
 
 export interface ChainStats {
@@ -133,7 +139,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     mutable, rand, straight: mutableSet, mems: [...mems.values()],
     imms: [...new Set([...Array.from({ length: 21 }, (_, i) => i - 10), ...consts])],
     regs: [...regs].sort((a, b) => a - b),
+    isa: opts.target?.isa ?? 1,
   };
+  const target = opts.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
@@ -162,6 +170,11 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
       const changes = propose(ctx, current, original);
+      // the moves are built for the target (test/search/target.test.ts); this only makes sure
+      if (target && !changes.every(([, op]) => !op || allows(target, op))) {
+        stats.rejectedValidation['target'] = (stats.rejectedValidation['target'] ?? 0) + 1;
+        continue;
+      }
       const cand = current.slice();
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
