@@ -6,7 +6,7 @@ import { toOps, type Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import { perf, type CostTable, type Objective } from './cost.ts';
-import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
+import { propose, proposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
 import { firstRefusal } from './ptrkinds.ts';
@@ -122,25 +122,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const kept = keptSlots(program, opts.keepFuncs ?? []);
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
   const mutableSet = new Set(mutable);
-  const consts = new Set<number>();
-  const regs = new Set<number>([0]);
-  const mems = new Map<string, MemShape>();
-  for (const o of original) {
-    if (!o) continue;
-    if (o.kind === 'ldx') mems.set(`${o.src},${o.off},${o.size}`, { base: o.src, off: o.off, size: o.size });
-    if (o.kind === 'st' || o.kind === 'stx' || o.kind === 'atomic') mems.set(`${o.dst},${o.off},${o.size}`, { base: o.dst, off: o.off, size: o.size });
-    if ('src' in o && typeof o.src === 'object' && 'imm' in o.src) consts.add(o.src.imm);
-    if (o.kind === 'st') consts.add(o.imm);
-    if ('dst' in o) regs.add(o.dst);
-    if ('src' in o && typeof o.src === 'number') regs.add(o.src);
-    if ('src' in o && typeof o.src === 'object' && 'reg' in o.src) regs.add(o.src.reg);
-  }
-  const ctx: ProposalContext = {
-    mutable, rand, straight: mutableSet, mems: [...mems.values()],
-    imms: [...new Set([...Array.from({ length: 21 }, (_, i) => i - 10), ...consts])],
-    regs: [...regs].sort((a, b) => a - b),
-    isa: opts.target?.isa ?? 1,
-  };
+  const ctx = proposalContext(original, mutable, rand, opts.target?.isa ?? 1);
   const target = opts.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);

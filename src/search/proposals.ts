@@ -35,6 +35,29 @@ export interface ProposalContext {
   isa?: IsaLevel;
 }
 
+/** The moves' context for a program: its straight-line slots `mutable`, constants, registers and memory places. */
+export function proposalContext(original: readonly Slot[], mutable: readonly number[], rand: () => number, isa: IsaLevel = 1): ProposalContext {
+  const consts = new Set<number>();
+  const regs = new Set<number>([0]);
+  const mems = new Map<string, MemShape>();
+  for (const o of original) {
+    if (!o) continue;
+    if (o.kind === 'ldx') mems.set(`${o.src},${o.off},${o.size}`, { base: o.src, off: o.off, size: o.size });
+    if (o.kind === 'st' || o.kind === 'stx' || o.kind === 'atomic') mems.set(`${o.dst},${o.off},${o.size}`, { base: o.dst, off: o.off, size: o.size });
+    if ('src' in o && typeof o.src === 'object' && 'imm' in o.src) consts.add(o.src.imm);
+    if (o.kind === 'st') consts.add(o.imm);
+    if ('dst' in o) regs.add(o.dst);
+    if ('src' in o && typeof o.src === 'number') regs.add(o.src);
+    if ('src' in o && typeof o.src === 'object' && 'reg' in o.src) regs.add(o.src.reg);
+  }
+  return {
+    mutable, rand, straight: new Set(mutable), mems: [...mems.values()],
+    imms: [...new Set([...Array.from({ length: 21 }, (_, i) => i - 10), ...consts])],
+    regs: [...regs].sort((a, b) => a - b),
+    isa,
+  };
+}
+
 const ALU: AluName[] = ['add', 'sub', 'mul', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor', 'mov', 'neg'];
 const SIZES: Size[] = [1, 2, 4, 8];
 const pick = <T>(c: ProposalContext, xs: readonly T[]): T => xs[Math.floor(c.rand() * xs.length)];
