@@ -31,7 +31,8 @@ export const optimizeCmd: Command = {
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
-                         [--calibration FILE] [--btf FILE] [--target T] [--json]
+                         [--calibration FILE] [--btf FILE] [--target T]
+                         [--assume-exclusive-maps] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -76,8 +77,14 @@ checks); a second Ctrl-C quits without writing.
                       runs (printed). The search makes only instructions the target has (v4:
                       also sign-extending loads and moves), an input using one it lacks is an
                       error, and the final check refuses a result that does
+  --assume-exclusive-maps
+                      no one else writes the maps while the program runs: allows rewrites
+                      valid only then (merging or caching map reads, plain <-> atomic updates,
+                      changed map-helper arguments). The output is labelled with this
+                      condition. Default: maps are shared; the search leaves map accesses and
+                      the values flowing to and from map state unchanged
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -103,6 +110,10 @@ checks); a second Ctrl-C quits without writing.
     }
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     const target = targetArg(str(args, 'target'));
+    const exclusiveMaps = flag(args, 'assume-exclusive-maps');
+    const mapsLabel = exclusiveMaps
+      ? 'exclusive (--assume-exclusive-maps): valid only if nothing else writes the maps while the program runs'
+      : 'shared: map accesses and the values flowing to and from map state left unchanged';
     const topText = str(args, 'measure-top');
     if (topText !== undefined && !/^\d+$/.test(topText)) throw new UsageError(`--measure-top takes a non-negative integer, not '${topText}'`);
     const measureTop = topText === undefined ? 4 : Number(topText);
@@ -158,7 +169,7 @@ checks); a second Ctrl-C quits without writing.
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -203,6 +214,7 @@ checks); a second Ctrl-C quits without writing.
       const summary = {
         input: path, output: shownOut, program: program.name,
         target: { isa: `v${target.isa}`, kernel: formatKernelVersion(target.kernel), origin: target.origin },
+        maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
         latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
@@ -230,6 +242,7 @@ checks); a second Ctrl-C quits without writing.
         if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
         console.log(`${program.name} (${program.section})`);
         console.log(`  target: ${describeTarget(target)}`);
+        console.log(`  maps: ${mapsLabel}`);
         for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
         if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
         console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);

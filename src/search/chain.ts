@@ -13,6 +13,7 @@ import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
 import { coreSlots } from '../isa/core.ts';
 import { allows, type Target } from '../isa/target.ts';
+import { sharedMapGuard } from './shared-maps.ts';
 
 export interface ChainOptions {
   budgetMs: number;
@@ -49,6 +50,12 @@ export interface ChainOptions {
    * kernel (without it: base instructions only, as every kernel runs).
    */
   target?: Target;
+  /**
+   * No one else writes the maps while the program runs: rewrites that hold only then (see
+   * shared-maps.ts) are allowed. Default: maps are shared, and the search leaves map state
+   * and the values flowing to and from it alone.
+   */
+  exclusiveMaps?: boolean;
 }
 
 export interface ChainStats {
@@ -120,6 +127,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const original: Slot[] = toOps(program.insns);
   const end = program.insns.length;
   const kept = keptSlots(program, opts.keepFuncs ?? []);
+  const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(program, original);
+  if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
   const mutableSet = new Set(mutable);
   const ctx = proposalContext(original, mutable, rand, opts.target?.isa ?? 1);
@@ -155,6 +164,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       // the moves are built for the target (test/search/target.test.ts); this only makes sure
       if (target && !changes.every(([, op]) => !op || allows(target, op))) {
         stats.rejectedValidation['target'] = (stats.rejectedValidation['target'] ?? 0) + 1;
+        continue;
+      }
+      if (guard && !changes.every(([pc, op]) => guard.allows(pc, op))) {
+        stats.rejectedValidation['shared maps'] = (stats.rejectedValidation['shared maps'] ?? 0) + 1;
         continue;
       }
       const cand = current.slice();

@@ -33,6 +33,8 @@ export interface OptimizeOptions {
   stop?: Int32Array;
   /** What the result must run on (see ChainOptions.target). */
   target?: Target;
+  /** Allow rewrites valid only when no one else writes the maps (see ChainOptions.exclusiveMaps). */
+  exclusiveMaps?: boolean;
 }
 
 export interface OptimizeResult {
