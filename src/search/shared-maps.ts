@@ -15,11 +15,14 @@
 // backward-needed one. Spills are followed coarsely: once any tainted value is spilled, every
 // stack load counts as tainted (and once a needed value is reloaded, or a map helper is given a
 // stack pointer — a key or a value — every stack store is kept).
-// Not covered: control flow. A path the proof finds infeasible only because two reads of one
-// map place agree is not recognized; README says so.
+// Control flow: a path can be infeasible only without concurrent writers (a read of a map
+// place the program wrote or read before on that path, compared in a branch); the proof then
+// never looks at it. Such a branch needs two map events before it, so every instruction
+// reachable from a branch on a tainted register with two or more map events on some path
+// before it is kept too.
 import type { Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
-import { clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type RegSet } from '../isa/flow.ts';
+import { calleeSlot, clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type RegSet } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import { pointerKinds, MAP_PTR, MAP_VALUE, STACK, U } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
@@ -99,6 +102,13 @@ export function sharedMapGuard(program: Program, original: readonly Slot[]): Sha
     const op = original[pc];
     if (op && touches(pc, op)) kept[pc] = 1;
   }
+  const event = (pc: number, op: Op): boolean => mapAccess(pc, op, taint[pc]) || mapCall(pc, op);
+  const events = mapEventsBefore(original, end, event);
+  const risky: number[] = [];
+  original.forEach((op, pc) => {
+    if (op?.kind === 'jcond' && events[pc] >= 2 && uses(op) & taint[pc]) risky.push(pc);
+  });
+  for (const pc of reachableFrom(original, end, risky)) kept[pc] = 1;
   return { kept, allows: (pc, op) => !kept[pc] && (op === null || !touches(pc, op)) };
 }
 
@@ -168,4 +178,54 @@ function needAfter(ops: readonly Slot[], live: Uint16Array, pc: number): RegSet 
   if (n >= 0 && n < ops.length) out |= live[n];
   if (j >= 0 && j < ops.length) out |= live[j];
   return out;
+}
+
+/** Map events on some path before each slot, counted up to 2 (a may-analysis: joined by max). */
+function mapEventsBefore(ops: readonly Slot[], end: number, event: (pc: number, op: Op) => boolean): Uint8Array {
+  const rows = new Uint8Array(end);
+  const seen = new Uint8Array(end);
+  seen[0] = 1;
+  let cur = 0;
+  const into = (to: number, v: number): boolean => {
+    const next = Math.max(rows[to], v);
+    const changed = !seen[to] || next !== rows[to];
+    seen[to] = 1;
+    rows[to] = next;
+    return changed;
+  };
+  solveForward({ ops, end }, {
+    transfer(pc, op) {
+      cur = rows[pc];
+      if (op && event(pc, op)) cur = Math.min(2, cur + 1);
+    },
+    join: (to) => into(to, cur),
+    joinCallee: (pc, to) => into(to, rows[pc]),
+  });
+  return rows;
+}
+
+/** Slots reachable from the edges of the given branches (the branches themselves excluded). */
+function reachableFrom(ops: readonly Slot[], end: number, from: readonly number[]): number[] {
+  const seen = new Uint8Array(end);
+  const work: number[] = [];
+  const push = (pc: number): void => {
+    if (pc >= 0 && pc < end && !seen[pc]) {
+      seen[pc] = 1;
+      work.push(pc);
+    }
+  };
+  for (const pc of from) {
+    const op = ops[pc]!;
+    push(nextSlot(op, pc));
+    push(jumpSlot(op, pc));
+  }
+  while (work.length) {
+    const pc = work.pop()!;
+    const op = ops[pc];
+    if (!op) continue;
+    push(nextSlot(op, pc));
+    push(jumpSlot(op, pc));
+    push(calleeSlot(op, pc));
+  }
+  return [...seen.keys()].filter((pc) => seen[pc]);
 }

@@ -18,7 +18,10 @@ const link = (path: string) => readObject(new Uint8Array(readFileSync(path))).li
 const MAP_ACCESS = link('corpus/xdp_map_access.o');
 const ops = toOps(MAP_ACCESS.insns);
 const at = (text: string): number => ops.findIndex((o) => o !== null && formatOp(o) === text);
-const lastAt = (text: string): number => ops.findLastIndex((o) => o !== null && formatOp(o) === text);
+const lastAt = (text: string): number => {
+  for (let pc = ops.length - 1; pc >= 0; pc--) if (ops[pc] && formatOp(ops[pc]!) === text) return pc;
+  return -1;
+};
 
 t('a program without maps has nothing shared', () => {
   const p = link('corpus/xdp_swap_tx.o');
@@ -32,6 +35,8 @@ t('kept: the map value read-modify-write, the lookup key on the stack, and what 
     assert.ok(pc >= 0, text);
     assert.is(g.kept[pc], 1, text);
   }
+  // after a branch on the third read of the map value: a path only concurrent writers make feasible
+  assert.is(g.kept[lastAt('r0 = 0x2')], 1, 'reachable from a branch after two map events');
   // the packet bounds check's arithmetic carries nothing to or from the map
   assert.is(g.kept[at('r1 += 0xe')], 0);
   // a free slot may not be turned into a write of a register holding a map value
