@@ -22,7 +22,7 @@
 // before it is kept too.
 import type { Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
-import { calleeSlot, clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type RegSet } from '../isa/flow.ts';
+import { calleeSlot, clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type HelperArgs, type RegSet } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import { pointerKinds, MAP_PTR, MAP_VALUE, STACK, U } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
@@ -78,7 +78,7 @@ export function sharedMapGuard(program: Program, original: readonly Slot[]): Sha
       const op = original[pc];
       if (op?.kind === 'stx' && stackAccess(pc, op) && taint[pc] & bit(op.src)) spilledTaint = true;
     }
-    need = backwardNeed(original, end, (pc, op) => {
+    need = backwardNeed(original, end, args, (pc, op) => {
       if (mapAccess(pc, op, taint[pc])) return uses(op, args);
       if (op.kind === 'call' && mapCall(pc, op)) return op.callKind === 'helper' ? args(op.imm) : ARGS;
       if (reloadedNeed && (op.kind === 'stx' || op.kind === 'st') && stackAccess(pc, op)) return uses(op, args);
@@ -148,7 +148,7 @@ function forwardTaint(ops: readonly Slot[], end: number, source: (pc: number, op
 }
 
 /** Registers before each slot whose value reaches map state (`gen`: what a slot itself sends there). */
-function backwardNeed(ops: readonly Slot[], end: number, gen: (pc: number, op: Op) => RegSet): Uint16Array {
+function backwardNeed(ops: readonly Slot[], end: number, args: HelperArgs, gen: (pc: number, op: Op) => RegSet): Uint16Array {
   const live = new Uint16Array(end + 1);
   for (let changed = true; changed; ) {
     changed = false;
@@ -158,7 +158,7 @@ function backwardNeed(ops: readonly Slot[], end: number, gen: (pc: number, op: O
       const out = needAfter(ops, live, pc);
       const d = defs(op) | clobbers(op);
       let inn = (out & ~d) | gen(pc, op);
-      if (out & defs(op)) inn |= uses(op) & ~bit(10);
+      if (out & defs(op)) inn |= uses(op, args) & ~bit(10);
       if (op.kind === 'call' && op.callKind === 'local') inn |= ARGS;
       if (inn !== live[pc]) {
         live[pc] = inn;

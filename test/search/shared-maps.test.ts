@@ -45,6 +45,20 @@ t('kept: the map value read-modify-write, the lookup key on the stack, and what 
   assert.not.ok(g.allows(lastAt('r0 = 0x1'), { kind: 'ldx', size: 8, signed: false, dst: 0, src: 1, off: 0 }), 'a new load through a map-value (or unknown) pointer');
 });
 
+t('kept: the flags of a map update after a lookup that missed (BPF_ANY → BPF_NOEXIST only holds without writers)', () => {
+  const p = link('test/search/fixtures/map_update.o');
+  const o = toOps(p.insns);
+  const g = sharedMapGuard(p, o)!;
+  const flags = o.findIndex((op) => op !== null && formatOp(op) === 'r4 = 0x0');
+  assert.ok(flags > 0);
+  assert.is(g.kept[flags], 1);
+  assert.not.ok(g.allows(flags, { kind: 'alu', op: 'mov', width: 64, dst: 4, src: { imm: 1 } }), 'BPF_NOEXIST');
+  // a free slot may not overwrite the key register the update reads either
+  const free = o.findIndex((op, pc) => op !== null && !g.kept[pc] && op.kind === 'ldx');
+  assert.ok(free >= 0);
+  assert.ok(g.allows(free, { kind: 'alu', op: 'mov', width: 64, dst: 4, src: { imm: 1 } }), 'r4 is set again before the update: free here');
+});
+
 const changedKept = async (exclusiveMaps: boolean): Promise<string[]> => {
   const g = sharedMapGuard(MAP_ACCESS, ops)!;
   const r = await runChain(MAP_ACCESS, { budgetMs: 60_000, maxIterations: 4000, seed: 3, objective: 'size', exclusiveMaps });
