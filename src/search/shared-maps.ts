@@ -72,6 +72,8 @@ export function sharedMapGuard(program: Program, original: readonly Slot[]): Sha
     taint = forwardTaint(original, end, (pc, op, t) => {
       if (op.kind === 'ldx') return mapAccess(pc, op, t) || (spilledTaint && stackAccess(pc, op));
       if (op.kind === 'atomic') return mapAccess(pc, op, t);
+      // a pointer into a writable global-data map: a copy of it could reach the map unseen
+      if (op.kind === 'lddw') return (op.pseudo === 2 || op.pseudo === 6) && !program.maps[op.lo]?.readonly;
       return mapCall(pc, op);
     });
     for (let pc = 0; pc < end; pc++) {
