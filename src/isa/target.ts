@@ -104,13 +104,16 @@ const BASE = need(1, OLDEST, 'base instruction');
 /** cpu v4's instructions, all in 6.6 (the "cpu v4" series). */
 const V4 = (what: string): Requirement => need(4, k(6, 6), what);
 
-/** lddw source kinds (BPF_PSEUDO_*) by the release that added them. */
+/**
+ * lddw source kinds (BPF_PSEUDO_*) by the release that added them. A linked program names maps
+ * by index (5, 6): the loader turns them into fds (1, 2) on kernels without fd_array, so an
+ * index counts as the fd form; a map value (global data) needs 5.2 either way.
+ */
 const PSEUDO_SINCE: Record<number, [KernelVersion, string]> = {
   2: [k(5, 2), 'lddw of a map value (global data)'],
   3: [k(5, 10), 'lddw of a kernel symbol (BTF id)'],
   4: [k(5, 13), 'lddw of a function (callback)'],
-  5: [k(5, 14), 'lddw of a map by fd_array index'],
-  6: [k(5, 14), 'lddw of a map value by fd_array index'],
+  6: [k(5, 2), 'lddw of a map value (global data)'],
 };
 
 /** The lowest ISA level and kernel that have `op`. Helpers the table does not know need nothing more than the base. */

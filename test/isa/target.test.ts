@@ -6,6 +6,8 @@ import { toOps, type Op } from '../../src/isa/op.ts';
 import { firstMissing, maxIsaFor, missingOn, parseTarget, requirement, runningKernel, TargetError, type Target } from '../../src/isa/target.ts';
 import { helperSince } from '../../src/isa/helper-since.ts';
 import { helperId, HELPER_COUNT } from '../../src/isa/helpers.ts';
+import { readObject } from '../../src/isa/object.ts';
+import { readFileSync } from 'node:fs';
 
 const t = suite('isa/target');
 const k618 = { major: 6, minor: 18 };
@@ -87,6 +89,15 @@ t('firstMissing: the first slot the target lacks, lddw halves skipped', () => {
   assert.equal(firstMissing(target('v2'), ops)?.pc, 2);
   assert.equal(firstMissing(target('v3'), ops)?.pc, 3);
   assert.is(firstMissing(target('v4'), ops), undefined);
+});
+
+t('a linked program names maps by index: that counts as by fd (4.14 loads it), global data needs 5.2', () => {
+  const ops = toOps(readObject(new Uint8Array(readFileSync('corpus/xdp_pktcntr.o'))).link().insns);
+  assert.ok(ops.some((o) => o?.kind === 'lddw' && o.pseudo === 5));
+  assert.is(firstMissing(target('4.14'), ops), undefined);
+  const data = { kind: 'lddw', dst: 1, pseudo: 6, lo: 0, hi: 0 } as const;
+  assert.match(missingOn(target('4.19'), data) ?? '', /map value \(global data\) needs kernel 5\.2/);
+  assert.is(missingOn(target('5.2'), data), undefined);
 });
 
 t.run();
