@@ -15,6 +15,7 @@ import { firstMissing, missingOn, parseTarget, requirement, type Target } from '
 import { propose, proposalContext, type Slot } from '../../src/search/proposals.ts';
 import { rng } from '../../src/search/chain.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { targetCheck } from '../../src/search/final-check.ts';
 
 const t = suite('search/target');
 const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-target-'));
@@ -65,6 +66,15 @@ t('at v4 the moves do use v4 instructions (so the property above is not vacuous)
   const levels = (target: Target) => new Set(walk(signed, target, 7, 3000).map((op) => (op ? requirement(op).isa : 1)));
   assert.ok(levels(v4).has(4), 'v4 moves include a v4 instruction');
   assert.not.ok(levels(v1).has(4));
+});
+
+t('the final check has a target line that refuses a result using an instruction the target lacks', () => {
+  const v4 = readObject(new Uint8Array(readFileSync('test/search/fixtures/signed_xdp_v4.o'))).link().insns;
+  const bad = targetCheck(v4, parseTarget('v2', k618));
+  assert.equal([bad.check, bad.ran, bad.ok], ['target', true, false]);
+  assert.match(bad.detail, /instruction 6: sign-extending load needs ISA v4; the target is v2/);
+  const good = targetCheck(v4, parseTarget('v4', k618));
+  assert.equal([good.ran, good.ok], [true, true]);
 });
 
 function optimize(input: string, out: string, target: string): { code: number; summary: Record<string, unknown>; err: string } {
