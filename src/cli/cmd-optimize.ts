@@ -15,6 +15,8 @@ import { writeOptimized, sharedFuncs } from '../search/output.ts';
 import { relocateForTarget } from '../isa/core.ts';
 import { toOps } from '../isa/op.ts';
 import { availableParallelism } from 'node:os';
+import { describeTarget, firstMissing, formatKernelVersion, parseTarget, TargetError, type Target } from '../isa/target.ts';
+import { formatOp } from '../isa/disasm.ts';
 
 function duration(s: string | undefined): number {
   if (s === undefined) return 60_000;
@@ -29,7 +31,8 @@ export const optimizeCmd: Command = {
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
-                         [--calibration FILE] [--btf FILE] [--json]
+                         [--calibration FILE] [--btf FILE] [--target T]
+                         [--assume-exclusive-maps] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -68,8 +71,20 @@ checks); a second Ctrl-C quits without writing.
                       The search runs on the relocated program with relocated instructions
                       left alone, and must also prove the result with the relocated values
                       moved; the output keeps the compile-time values and the relocations
+  --target T          what the output must run on: an ISA level v1..v4 (as llc's -mcpu) and/or
+                      a kernel release (6.1 or kernel=6.1), comma-separated, e.g. v2 or
+                      v3,kernel=5.15. Default: the running kernel and the highest ISA level it
+                      runs (printed). The search makes only instructions the target has (v4:
+                      also sign-extending loads and moves), an input using one it lacks is an
+                      error, and the final check refuses a result that does
+  --assume-exclusive-maps
+                      no one else writes the maps while the program runs: allows rewrites
+                      valid only then (merging or caching map reads, plain <-> atomic updates,
+                      changed map-helper arguments). The output is labelled with this
+                      condition. Default: maps are shared; the search leaves map accesses and
+                      the values flowing to and from map state unchanged
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -94,6 +109,11 @@ checks); a second Ctrl-C quits without writing.
       chains = cpus;
     }
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
+    const target = targetArg(str(args, 'target'));
+    const exclusiveMaps = flag(args, 'assume-exclusive-maps');
+    const mapsLabel = exclusiveMaps
+      ? 'exclusive (--assume-exclusive-maps): valid only if nothing else writes the maps while the program runs'
+      : 'shared: map accesses and the values flowing to and from map state left unchanged';
     const topText = str(args, 'measure-top');
     if (topText !== undefined && !/^\d+$/.test(topText)) throw new UsageError(`--measure-top takes a non-negative integer, not '${topText}'`);
     const measureTop = topText === undefined ? 4 : Number(topText);
@@ -126,6 +146,9 @@ checks); a second Ctrl-C quits without writing.
       const o = readBpfObject(b);
       return relocateForTarget(o, o.link(program.name, { type: program.type }), str(args, 'btf'));
     };
+    // an input the target lacks an instruction of: no output could run there either
+    const missing = firstMissing(target, toOps(program.insns));
+    if (missing) throw new InputError(`${path}: ${program.name}: instruction ${missing.pc} (${formatOp(missing.op)}): ${missing.reason} (--target)`);
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
     const unsafe = unsafeInput(program);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
@@ -141,11 +164,12 @@ checks); a second Ctrl-C quits without writing.
       process.stderr.write(`${tty ? '\n' : ''}interrupted: stopping the search, then checking and writing the best result so far (Ctrl-C again quits without writing)\n`);
     };
     process.once('SIGINT', onInterrupt);
+    if (!flag(args, 'json')) process.stderr.write(`target: ${describeTarget(target)} (${target.origin})\n`);
     if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${chains} chain${chains > 1 ? 's' : ''}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -176,7 +200,7 @@ checks); a second Ctrl-C quits without writing.
         // write, read back, and check the object as written
         const candidate = writeOptimized(obj, program, r.slots, r.deleted);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests);
+        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, target);
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -189,6 +213,8 @@ checks); a second Ctrl-C quits without writing.
       const finalProgram = written === bytes ? program : reread(written);
       const summary = {
         input: path, output: shownOut, program: program.name,
+        target: { isa: `v${target.isa}`, kernel: formatKernelVersion(target.kernel), origin: target.origin },
+        maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
         latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
@@ -215,6 +241,8 @@ checks); a second Ctrl-C quits without writing.
         const chosen = selection?.timed.find((t) => t.chosen);
         if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
         console.log(`${program.name} (${program.section})`);
+        console.log(`  target: ${describeTarget(target)}`);
+        console.log(`  maps: ${mapsLabel}`);
         for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
         if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
         console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
@@ -234,6 +262,16 @@ checks); a second Ctrl-C quits without writing.
     }
   },
 };
+
+/** --target, parsed once (a bad one is a usage error). */
+function targetArg(text: string | undefined): Target {
+  try {
+    return parseTarget(text);
+  } catch (e) {
+    if (e instanceof TargetError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** The validation list: each check of the written program, run or not, and the timing. */
 function validationList(final: FinalCheck | undefined, selection: Selection | undefined, unsafe: string | undefined): Check[] {

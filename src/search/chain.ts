@@ -6,12 +6,14 @@ import { toOps, type Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
 import { perf, type CostTable, type Objective } from './cost.ts';
-import { propose, type MemShape, type ProposalContext, type Slot } from './proposals.ts';
+import { propose, proposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
 import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
 import { coreSlots } from '../isa/core.ts';
+import { allows, type Target } from '../isa/target.ts';
+import { sharedMapGuard } from './shared-maps.ts';
 
 export interface ChainOptions {
   budgetMs: number;
@@ -43,6 +45,17 @@ export interface ChainOptions {
    * every ~100 ms so a signal handler on its own thread can run.
    */
   stop?: Int32Array;
+  /**
+   * What the result must run on: the moves make only instructions of its ISA level and
+   * kernel (without it: base instructions only, as every kernel runs).
+   */
+  target?: Target;
+  /**
+   * No one else writes the maps while the program runs: rewrites that hold only then (see
+   * shared-maps.ts) are allowed. Default: maps are shared, and the search leaves map state
+   * and the values flowing to and from it alone.
+   */
+  exclusiveMaps?: boolean;
 }
 
 export interface ChainStats {
@@ -114,26 +127,12 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const original: Slot[] = toOps(program.insns);
   const end = program.insns.length;
   const kept = keptSlots(program, opts.keepFuncs ?? []);
+  const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(program, original);
+  if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
   const mutableSet = new Set(mutable);
-  const consts = new Set<number>();
-  const regs = new Set<number>([0]);
-  const mems = new Map<string, MemShape>();
-  for (const o of original) {
-    if (!o) continue;
-    if (o.kind === 'ldx') mems.set(`${o.src},${o.off},${o.size}`, { base: o.src, off: o.off, size: o.size });
-    if (o.kind === 'st' || o.kind === 'stx' || o.kind === 'atomic') mems.set(`${o.dst},${o.off},${o.size}`, { base: o.dst, off: o.off, size: o.size });
-    if ('src' in o && typeof o.src === 'object' && 'imm' in o.src) consts.add(o.src.imm);
-    if (o.kind === 'st') consts.add(o.imm);
-    if ('dst' in o) regs.add(o.dst);
-    if ('src' in o && typeof o.src === 'number') regs.add(o.src);
-    if ('src' in o && typeof o.src === 'object' && 'reg' in o.src) regs.add(o.src.reg);
-  }
-  const ctx: ProposalContext = {
-    mutable, rand, straight: mutableSet, mems: [...mems.values()],
-    imms: [...new Set([...Array.from({ length: 21 }, (_, i) => i - 10), ...consts])],
-    regs: [...regs].sort((a, b) => a - b),
-  };
+  const ctx = proposalContext(original, mutable, rand, opts.target?.isa ?? 1);
+  const target = opts.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
@@ -162,6 +161,15 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
       const changes = propose(ctx, current, original);
+      // the moves are built for the target (test/search/target.test.ts); this only makes sure
+      if (target && !changes.every(([, op]) => !op || allows(target, op))) {
+        stats.rejectedValidation['target'] = (stats.rejectedValidation['target'] ?? 0) + 1;
+        continue;
+      }
+      if (guard && !changes.every(([pc, op]) => guard.allows(pc, op))) {
+        stats.rejectedValidation['shared maps'] = (stats.rejectedValidation['shared maps'] ?? 0) + 1;
+        continue;
+      }
       const cand = current.slice();
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)

@@ -11,10 +11,12 @@ import { proveEquivalent } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
+import { toOps } from '../isa/op.ts';
+import { describeTarget, firstMissing, formatKernelVersion, kernelAtLeast, runningKernel, type Target } from '../isa/target.ts';
 
 /** One line of the validation list. ok is absent when the check did not run. */
 export interface Check {
-  readonly check: 'verifier model' | 'kernel verifier' | 'kernel test_run' | 'Z3 equivalence' | 'kernel latency';
+  readonly check: 'verifier model' | 'kernel verifier' | 'kernel test_run' | 'Z3 equivalence' | 'kernel latency' | 'target';
   readonly ran: boolean;
   readonly ok?: boolean;
   readonly detail: string;
@@ -30,8 +32,9 @@ export interface FinalCheck {
 }
 
 /** Check the program as written against the original: model, kernel verifier and test_run, Z3. */
-export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[]): Promise<FinalCheck> {
+export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], target?: Target): Promise<FinalCheck> {
   const checks: Check[] = [];
+  if (target) checks.push(targetCheck(written, target));
   const mv = verify({ ...original, insns: [...written] });
   checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: mv.ok ? '' : mv.error?.message ?? 'rejected' });
   const oracle = KernelOracle.open(original, tests);
@@ -61,6 +64,19 @@ export async function checkWritten(original: Program, written: readonly Insn[], 
   }
   const bad = checks.find((c) => c.ran && !c.ok);
   return { ok: !bad, failure: bad && `${bad.check}: ${bad.detail}`, checks };
+}
+
+/**
+ * Every instruction of the written program exists on the target (ISA level, kernel release).
+ * The loads below run on this machine's kernel only: an older target's verifier is not asked.
+ */
+export function targetCheck(written: readonly Insn[], target: Target): Check {
+  const bad = firstMissing(target, toOps(written));
+  if (bad) return { check: 'target', ran: true, ok: false, detail: `instruction ${bad.pc}: ${bad.reason}` };
+  const here = runningKernel();
+  const same = kernelAtLeast(here, target.kernel) && kernelAtLeast(target.kernel, here);
+  const where = same ? '' : `; the loads below ran on this machine's kernel ${formatKernelVersion(here)}, not on ${formatKernelVersion(target.kernel)}`;
+  return { check: 'target', ran: true, ok: true, detail: `every instruction and helper exists on ${describeTarget(target)}${where}` };
 }
 
 /**

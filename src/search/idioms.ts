@@ -1,5 +1,6 @@
 // Idiom proposals: rewrites a compiler misses and a purely random walk rarely finds, because
 // every intermediate step breaks the tests (K2 reaches some after tens of seconds, some never).
+// Each idiom's output uses only instructions of its ISA level (sign extension: v4 only).
 // Each is only a proposal: the chain still runs the tests, the verifier model, Z3 and the kernel
 // on it, so an idiom that is wrong at one place (a register still live, a constant that does not
 // hold on every path) is simply refused there.
@@ -13,7 +14,11 @@
 //   copy merge          wA = *(uS *)(rB + o); *(uS *)(rD + p) = wA;
 //                       wC = *(uS *)(rB + o ± S); *(uS *)(rD + p ± S) = wC
 //                     → wA = *(u2S *)(rB + min); *(u2S *)(rD + min') = wA
+//   sign extension    (cpu v4 targets only: the rewrites use its instructions)
+//                     rA = *(uS *)(rB + o); rA <<= 64-8S; rA s>>= 64-8S → rA = *(sS *)(rB + o)
+//                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
 import type { Op, Size } from '../isa/op.ts';
+import type { IsaLevel } from '../isa/target.ts';
 import { clobbers, defs } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 
@@ -132,16 +137,52 @@ function copyMerge(slots: readonly Slot[], straight: ReadonlySet<number>, pc: nu
   return [[a.at[0], ld], [a.at[1], st], [b.at[0], null], [b.at[1], null]];
 }
 
+/** `rA <<= K; rA s>>= K` at `pc` (same width, same K): the sign extension of the low width-K bits. */
+function shiftPair(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): { dst: number; width: 32 | 64; bits: number; at: number[] } | null {
+  const sh = slots[pc];
+  if (!sh || sh.kind !== 'alu' || sh.op !== 'lsh' || !('imm' in sh.src)) return null;
+  const [q] = following(slots, straight, pc, 1);
+  const ar = slots[q];
+  if (!ar || ar.kind !== 'alu' || ar.op !== 'arsh' || ar.dst !== sh.dst || ar.width !== sh.width || !('imm' in ar.src) || ar.src.imm !== sh.src.imm) return null;
+  return { dst: sh.dst, width: sh.width, bits: sh.width - sh.src.imm, at: [pc, q] };
+}
+
+function signExtend(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
+  const first = slots[pc];
+  if (!first) return null;
+  // a load of S bytes, then the shift pair extending its 8S bits: one signed load
+  if (first.kind === 'ldx' && !first.signed && first.size < 8) {
+    const [q] = following(slots, straight, pc, 1);
+    const p = q === undefined ? null : shiftPair(slots, straight, q);
+    if (!p || p.dst !== first.dst || p.width !== 64 || p.bits !== first.size * 8) return null;
+    return [[pc, { ...first, signed: true }], [p.at[0], null], [p.at[1], null]];
+  }
+  // the shift pair alone (or after a move into the register): one sign-extending move
+  if (first.kind === 'alu' && first.op === 'mov' && 'reg' in first.src) {
+    const [q] = following(slots, straight, pc, 1);
+    const p = q === undefined ? null : shiftPair(slots, straight, q);
+    if (!p || p.dst !== first.dst || p.width !== first.width || !extOk(p.width, p.bits)) return null;
+    return [[pc, { kind: 'alu', op: 'movsx', width: p.width, dst: p.dst, src: first.src, ext: p.bits as 8 | 16 | 32 }], [p.at[0], null], [p.at[1], null]];
+  }
+  const p = shiftPair(slots, straight, pc);
+  if (!p || !extOk(p.width, p.bits)) return null;
+  return [[pc, { kind: 'alu', op: 'movsx', width: p.width, dst: p.dst, src: { reg: p.dst }, ext: p.bits as 8 | 16 | 32 }], [p.at[1], null]];
+}
+
+/** movsx extends 8 or 16 bits, or 32 in a 64-bit register. */
+const extOk = (width: number, bits: number): boolean => bits === 8 || bits === 16 || (bits === 32 && width === 64);
+
 const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge];
+const V4_IDIOMS = [...IDIOMS, signExtend];
 
 /**
  * An idiom rewrite at a place of the candidate chosen uniformly among those where one applies,
  * or null when none does. `straight` holds the slots the search may change.
  */
-export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number): Change[] | null {
+export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, isa: IsaLevel = 1): Change[] | null {
   const found: Change[][] = [];
   for (const pc of mutable) {
-    for (const idiom of IDIOMS) {
+    for (const idiom of isa >= 4 ? V4_IDIOMS : IDIOMS) {
       const c = idiom(slots, straight, pc);
       if (c) found.push(c);
     }

@@ -12,6 +12,7 @@ import { proveEquivalent, type Proof } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
+import type { Target } from '../isa/target.ts';
 
 export { KernelOracle };
 
@@ -30,6 +31,10 @@ export interface OptimizeOptions {
   costs?: CostTable;
   /** Shared flag: nonzero stops every chain (see ChainOptions.stop). */
   stop?: Int32Array;
+  /** What the result must run on (see ChainOptions.target). */
+  target?: Target;
+  /** Allow rewrites valid only when no one else writes the maps (see ChainOptions.exclusiveMaps). */
+  exclusiveMaps?: boolean;
 }
 
 export interface OptimizeResult {

@@ -13,7 +13,7 @@ const program = readObject(new Uint8Array(readFileSync('corpus/xdp_pktcntr.o')))
 t('two chains: same result twice, counters summed, each new best validated here', async () => {
   const asked: number[] = [];
   const run = () => runChains(program, {
-    chains: 2, budgetMs: 120_000, maxIterations: 4000, seed: 5, objective: 'size',
+    chains: 2, budgetMs: 120_000, maxIterations: 4000, seed: 5, objective: 'size', exclusiveMaps: true,
     validate: async (chain) => {
       asked.push(chain);
       return { ok: true, how: 'test' };
