@@ -18,6 +18,7 @@ export type ArgKind =
   | 'size' // ARG_CONST_SIZE
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
   | 'ctx' // ARG_PTR_TO_CTX
+  | 'ctx_or_null' // ARG_PTR_TO_CTX_OR_NULL
   | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
   | 'ringbuf_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
   | 'sock_release'; // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
@@ -114,6 +115,11 @@ const LIST: Proto[] = [
   P('setsockopt', ['ctx', 'anything', 'anything', 'mem', 'size'], 'integer', { types: ['sock_ops'] }),
   P('getsockopt', ['ctx', 'anything', 'anything', 'uninit', 'size'], 'integer', { types: ['sock_ops'] }),
   P('sock_ops_cb_flags_set', ['ctx', 'anything'], 'integer', { types: ['sock_ops'] }),
+  // socket cookies of the context's socket (net/core/filter.c: the ctx-argument prototypes; the
+  // tracing one takes a BTF socket and is not here)
+  P('csum_update', ['ctx', 'anything'], 'integer', { types: NET_TC }),
+  P('get_socket_cookie', ['ctx'], 'integer', { types: ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_sock_addr', 'cgroup_sock', 'sock_ops', 'sk_skb'] }),
+  P('get_netns_cookie', ['ctx_or_null'], 'integer', { types: ['cgroup_sock_addr', 'cgroup_sock', 'sock_ops'] }),
 ];
 
 const BY_ID = new Map<number, Proto[]>();

@@ -162,7 +162,8 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
     case 'sock_release':
       if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
       return releaseArg(pc, r, regno, meta);
-    case 'ctx':
+    case 'ctx_or_null': case 'ctx':
+      if (kind === 'ctx_or_null' && isNull(r)) return;
       if (r.type !== 'ctx') fail(pc, `R${regno} type=${typeStr(r)} expected=ctx`);
       checkPtrOffReg(pc, r, regno, false);
       return;

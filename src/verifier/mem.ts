@@ -182,11 +182,29 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       out = SCALAR_UNKNOWN;
       break;
     }
+    case 'map_ptr': {
+      // check_ptr_to_map_access: the map's kernel struct may be read (a BTF pointer access the
+      // model lacks: such reads stay rejected below), never written or read below its start
+      const tname = MAP_STRUCT[env.prog.maps[r.map]?.type ?? -1];
+      if (tname) {
+        if (!env.privileged) fail(pc, `'struct ${tname}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+        if (off + r.off < 0) fail(pc, `R${regno} is ${tname} invalid negative access: off=${off + r.off}`);
+        if (write) fail(pc, `only read from ${tname} is supported`);
+      }
+      fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
+      break;
+    }
     default:
       fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
   }
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
 }
+
+/** The kernel struct behind a map pointer (map_ops.map_btf_id) for the map types whose struct we know, by map type. */
+const MAP_STRUCT: Record<number, string> = {
+  1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 8: 'bpf_array',
+  9: 'bpf_htab', 10: 'bpf_htab', 12: 'bpf_array', 13: 'bpf_htab',
+};
 
 /** What check_ptr_alignment says of a pointer kind under BPF_F_STRICT_ALIGNMENT (the stack is always checked). */
 const ALIGN_DESC: Partial<Record<Reg['type'], string>> = { map_value: 'value ', map_key: 'key ', ctx: 'context ', mem: '' };
