@@ -8,6 +8,7 @@ import { type Env, fail } from './env.ts';
 import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur } from './state.ts';
+import { destroyIfDynptr } from './dynptr.ts';
 import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -122,6 +123,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       if (write) {
         if (isConst(r.v)) stackWriteFixed(env, st, pc, target, lo, size, val!);
         else {
+          for (let b = lo; b < hi; b++) destroyIfDynptr(env, st, pc, target, spiOf(b));
           const zero = !!valReg && isNull(valReg) || (!!val && 'imm' in val && val.imm === 0);
           writeRange(target.stack, lo, hi, zero);
         }
@@ -135,7 +137,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else {
         for (let b = lo; b < hi; b++) {
           const c = target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?';
-          if (c === '?' && !env.privileged) fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
+          if ((c === '?' && !env.privileged) || c === 'd') fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
         }
         let zeros = true;
         for (let b = lo; b < hi; b++) if ((target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?') !== '0') zeros = false;
@@ -211,6 +213,13 @@ const ALIGN_DESC: Partial<Record<Reg['type'], string>> = { map_value: 'value ', 
 /** NET_IP_ALIGN: packet data starts 2 bytes past a 4-aligned address (check_pkt_ptr_alignment). */
 const NET_IP_ALIGN = 2;
 
+/** check_ptr_alignment with strict = true (MEM_ALIGNED helper arguments): the stack too. */
+export function alignedArg(pc: number, r: Reg, size: number): void {
+  if (r.type !== 'fp') return strictAlign(pc, r, 0, size);
+  const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off))));
+  if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+0 size ${size}`);
+}
+
 function strictAlign(pc: number, r: Reg, off: number, size: number): void {
   if (r.type === 'pkt' || r.type === 'pkt_meta') {
     const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(NET_IP_ALIGN + r.off + off))));
@@ -258,6 +267,7 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
   const aligned = lo % 8 === 0;
   const old = target.stack[spi];
   if (!env.privileged && isSpill(old) && old.spilled.type !== 'scalar' && size !== 8) fail(pc, 'attempt to corrupt spilled pointer on stack');
+  destroyIfDynptr(env, st, pc, target, spi);
   if ('reg' in val) {
     let reg = fr.regs[val.reg];
     if (aligned && reg.type === 'scalar') {

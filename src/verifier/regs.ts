@@ -30,6 +30,8 @@ export interface Reg {
   readonly refObj?: number;
   /** MEM_RINGBUF: mem / mem_or_null returned by bpf_ringbuf_reserve. */
   readonly ringbuf?: boolean;
+  /** dynptr_id: the dynptr a bpf_dynptr_data slice (mem / mem_or_null) was taken from. */
+  readonly dynptrId?: number;
 }
 
 /** range markers of mark_pkt_end. */
