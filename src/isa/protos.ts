@@ -24,6 +24,7 @@ export type ArgKind =
   | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
   | 'ringbuf_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
   | 'sock_release' // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
+  | 'sock_common' // ARG_PTR_TO_SOCK_COMMON
   | 'dynptr_uninit_local' | 'dynptr_uninit_ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_* | MEM_UNINIT: the helper makes one
   | 'dynptr' // ARG_PTR_TO_DYNPTR | MEM_RDONLY: an initialised dynptr of any kind
   | 'dynptr_release_ringbuf'; // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE
@@ -31,7 +32,9 @@ export type ArgKind =
 export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void'
   | 'ringbuf_mem_or_null' // RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, an acquired reference
   | 'sock_or_null' | 'sock_common_or_null' // RET_PTR_TO_SOCKET(_COMMON)_OR_NULL, acquired by the lookups
-  | 'dynptr_mem_or_null'; // RET_PTR_TO_DYNPTR_MEM_OR_NULL: a slice of the dynptr argument
+  | 'dynptr_mem_or_null' // RET_PTR_TO_DYNPTR_MEM_OR_NULL: a slice of the dynptr argument
+  | 'sock_cast_or_null' // RET_PTR_TO_SOCKET_OR_NULL of a pointer cast: holds the argument's reference
+  | 'listener_or_null'; // RET_PTR_TO_SOCKET_OR_NULL holding no reference
 
 export interface Proto {
   readonly name: string;
@@ -105,6 +108,8 @@ const LIST: Proto[] = [
   P('sk_lookup_udp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
   P('skc_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_common_or_null', { types: SK_LOOKUP }),
   P('sk_release', ['sock_release'], 'integer', { types: SK_LOOKUP }),
+  P('sk_fullsock', ['sock_common'], 'sock_cast_or_null', { types: [...NET_TC, 'cgroup_skb'] }),
+  P('get_listener_sock', ['sock_common'], 'listener_or_null', { types: [...NET_TC, 'cgroup_skb'] }),
   P('ktime_get_boot_ns', [], 'integer'),
   P('xdp_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['xdp'] }),
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),

@@ -168,6 +168,10 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
     case 'ringbuf_release':
       if (r.type !== 'mem' || !r.ringbuf) fail(pc, `R${regno} type=${typeStr(r)} expected=ringbuf_mem`);
       return releaseArg(pc, r, regno, meta);
+    case 'sock_common':
+      if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=sock_common, sock, tcp_sock, xdp_sock`);
+      checkPtrOffReg(pc, r, regno, false);
+      return;
     case 'sock_release':
       if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
       return releaseArg(pc, r, regno, meta);
@@ -326,6 +330,10 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       regs[0] = ptrReg('mem_or_null', { id: ref, refObj: ref, range: meta.memSize, ringbuf: true });
       break;
     }
+    case 'sock_cast_or_null': case 'listener_or_null':
+      // is_ptr_cast_function: the result is released with the socket it was cast from
+      regs[0] = ptrReg('sock_or_null', { id: ++env.idGen, ...(p!.ret === 'sock_cast_or_null' && meta.refObj ? { refObj: meta.refObj } : {}) });
+      break;
     case 'dynptr_mem_or_null':
       // a slice: its own id for the NULL check, the dynptr's id, and the dynptr's reference if it holds one
       regs[0] = ptrReg('mem_or_null', { id: ++env.idGen, range: meta.memSize, dynptrId: meta.dynptr!.id, ...(meta.dynptr!.ref ? { refObj: meta.dynptr!.ref } : {}) });

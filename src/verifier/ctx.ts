@@ -39,7 +39,8 @@ function skbAccess(off: number, size: number, write: boolean): CtxResult {
   if (inField(off, SKB.flow_keys, 8)) return false;
   if (inField(off, SKB.hwtstamp, 8)) return write || size !== 8 ? false : 'scalar';
   if (inField(off, SKB.tstamp, 8)) return size === 8 ? 'scalar' : false;
-  if (inField(off, SKB.sk, 8)) return false; // sock_common_or_null: not modelled; any narrower part is refused
+  // the socket pointer is read whole (a narrower part is refused) and may be NULL
+  if (inField(off, SKB.sk, 8)) return !write && off === SKB.sk && size === 8 ? 'sock_common_or_null' : false;
   if (off >= SKB.tstamp_type && off < SKB.hwtstamp) return false;
   if (write) return size === 4 ? 'scalar' : false;
   return narrowOk(off, size, 4) ? 'scalar' : false;
@@ -191,7 +192,7 @@ function sockOpsAccess(off: number, size: number, write: boolean): CtxResult {
   if (write) return (off === SOCK_OPS.reply || off === SOCK_OPS.sk_txhash) && size === 4 ? 'scalar' : false;
   if (off >= SOCK_OPS.bytes_received && off < SOCK_OPS.sk) return size === 8 ? 'scalar' : false;
   // the 8-byte fields are whole: their upper halves are refused too
-  if (inField(off, SOCK_OPS.sk, 8)) return false;
+  if (inField(off, SOCK_OPS.sk, 8)) return off === SOCK_OPS.sk && size === 8 ? 'sock_or_null' : false;
   if (inField(off, SOCK_OPS.skb_data, 8)) return size === 8 ? 'pkt' : false;
   if (inField(off, SOCK_OPS.skb_data_end, 8)) return size === 8 ? 'pkt_end' : false;
   if (off === SOCK_OPS.skb_tcp_flags) return narrowOk(off, size, 4) ? 'scalar' : false;

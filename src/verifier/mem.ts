@@ -5,7 +5,7 @@ import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, ctxAccess, pktAccess } from './ctx.ts';
 import { type Env, fail } from './env.ts';
-import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
+import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur } from './state.ts';
 import { destroyIfDynptr } from './dynptr.ts';
@@ -108,7 +108,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       const t = ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
       if (!t || (sx && t !== 'scalar')) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
-      if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as 'pkt');
+      // a field that may hold NULL gets an id for its NULL check (check_mem_access)
+      if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as RegType, t === 'sock_common_or_null' || t === 'sock_or_null' ? { id: ++env.idGen } : {});
       break;
     }
     case 'fp': {
