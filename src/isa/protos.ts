@@ -34,7 +34,8 @@ export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void'
   | 'sock_or_null' | 'sock_common_or_null' // RET_PTR_TO_SOCKET(_COMMON)_OR_NULL, acquired by the lookups
   | 'dynptr_mem_or_null' // RET_PTR_TO_DYNPTR_MEM_OR_NULL: a slice of the dynptr argument
   | 'sock_cast_or_null' // RET_PTR_TO_SOCKET_OR_NULL of a pointer cast: holds the argument's reference
-  | 'listener_or_null'; // RET_PTR_TO_SOCKET_OR_NULL holding no reference
+  | 'listener_or_null' // RET_PTR_TO_SOCKET_OR_NULL holding no reference
+  | 'tcp_sock_or_null'; // RET_PTR_TO_TCP_SOCK_OR_NULL of a pointer cast
 
 export interface Proto {
   readonly name: string;
@@ -109,6 +110,7 @@ const LIST: Proto[] = [
   P('skc_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_common_or_null', { types: SK_LOOKUP }),
   P('sk_release', ['sock_release'], 'integer', { types: SK_LOOKUP }),
   P('sk_fullsock', ['sock_common'], 'sock_cast_or_null', { types: [...NET_TC, 'cgroup_skb'] }),
+  P('tcp_sock', ['sock_common'], 'tcp_sock_or_null', { types: [...NET_TC, 'cgroup_skb', 'sock_ops'] }),
   P('get_listener_sock', ['sock_common'], 'listener_or_null', { types: [...NET_TC, 'cgroup_skb'] }),
   P('ktime_get_boot_ns', [], 'integer'),
   P('xdp_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['xdp'] }),

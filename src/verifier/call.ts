@@ -169,11 +169,11 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       if (r.type !== 'mem' || !r.ringbuf) fail(pc, `R${regno} type=${typeStr(r)} expected=ringbuf_mem`);
       return releaseArg(pc, r, regno, meta);
     case 'sock_common':
-      if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=sock_common, sock, tcp_sock, xdp_sock`);
+      if (!['sock', 'sock_common', 'tcp_sock'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=sock_common, sock, tcp_sock, xdp_sock`);
       checkPtrOffReg(pc, r, regno, false);
       return;
     case 'sock_release':
-      if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
+      if (!['sock', 'sock_common', 'tcp_sock'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
       return releaseArg(pc, r, regno, meta);
     case 'uninit_aligned8': case 'write_aligned4': {
       // a fixed-size argument: its bytes checked as the helper writes them, then strictly aligned
@@ -330,9 +330,10 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       regs[0] = ptrReg('mem_or_null', { id: ref, refObj: ref, range: meta.memSize, ringbuf: true });
       break;
     }
-    case 'sock_cast_or_null': case 'listener_or_null':
+    case 'sock_cast_or_null': case 'listener_or_null': case 'tcp_sock_or_null':
       // is_ptr_cast_function: the result is released with the socket it was cast from
-      regs[0] = ptrReg('sock_or_null', { id: ++env.idGen, ...(p!.ret === 'sock_cast_or_null' && meta.refObj ? { refObj: meta.refObj } : {}) });
+      regs[0] = ptrReg(p!.ret === 'tcp_sock_or_null' ? 'tcp_sock_or_null' : 'sock_or_null',
+        { id: ++env.idGen, ...(p!.ret !== 'listener_or_null' && meta.refObj ? { refObj: meta.refObj } : {}) });
       break;
     case 'dynptr_mem_or_null':
       // a slice: its own id for the NULL check, the dynptr's id, and the dynptr's reference if it holds one

@@ -169,6 +169,13 @@ export function bpfSockAccess(off: number, size: number): boolean {
 }
 
 /** bpf_sock_common_is_valid_access: a sock_common has no type, protocol, mark or priority. */
+/** struct bpf_tcp_sock: 4-byte fields up to icsk_retransmits, bytes_received and bytes_acked 8 bytes (bpf_tcp_sock_is_valid_access). */
+const TCP_SOCK = { bytesReceived: 80, bytesAcked: 88, end: 112 };
+export const bpfTcpSockAccess = (off: number, size: number): boolean => {
+  if (off < 0 || off >= TCP_SOCK.end || off % size !== 0) return false;
+  return off === TCP_SOCK.bytesReceived || off === TCP_SOCK.bytesAcked ? size === 8 : size === 4;
+};
+
 export const bpfSockCommonAccess = (off: number, size: number): boolean =>
   !(off >= SOCK.type && off < SOCK.priority + 4) && bpfSockAccess(off, size);
 

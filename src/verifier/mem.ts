@@ -3,7 +3,7 @@
 import { coerceMemo } from './memo.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
-import { bpfSockAccess, bpfSockCommonAccess, ctxAccess, pktAccess } from './ctx.ts';
+import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
 import { type Env, fail } from './env.ts';
 import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
@@ -176,11 +176,11 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
-    case 'sock': case 'sock_common': {
+    case 'sock': case 'sock_common': case 'tcp_sock': {
       // check_sock_access (no pointer arithmetic is allowed on these, so the offset is the insn's)
       if (write) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
       if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-      const ok = r.type === 'sock' ? bpfSockAccess(off + r.off, size) : bpfSockCommonAccess(off + r.off, size);
+      const ok = r.type === 'sock' ? bpfSockAccess(off + r.off, size) : r.type === 'tcp_sock' ? bpfTcpSockAccess(off + r.off, size) : bpfSockCommonAccess(off + r.off, size);
       if (!ok) fail(pc, `R${regno} invalid ${typeStr(r)} access off=${off + r.off} size=${size}`);
       out = SCALAR_UNKNOWN;
       break;

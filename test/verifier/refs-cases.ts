@@ -273,4 +273,28 @@ call sk_release
 out:
 r0 = 0
 exit`, reject: [20, 'R1 must be referenced when passed to release function'] },
+  { ...S, name: 'skb->sk as a tcp_sock: bytes_acked read whole', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call tcp_sock
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 88)
+out:
+r0 = 0
+exit` },
+  { ...S, name: 'a tcp_sock field of 4 bytes read as 8', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call tcp_sock
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 96)
+out:
+r0 = 0
+exit`, reject: [4, 'R0 invalid tcp_sock access off=96 size=8'] },
+  { ...S, name: 'a tcp_sock read past icsk_retransmits', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call tcp_sock
+if r0 == 0 goto out
+r0 = *(u32 *)(r0 + 112)
+out:
+r0 = 0
+exit`, reject: [4, 'R0 invalid tcp_sock access off=112 size=4'] },
 ];
