@@ -15,16 +15,27 @@ export type ArgKind =
   | 'mem' // ARG_PTR_TO_MEM | MEM_RDONLY (read by the helper)
   | 'mem_or_null' // ... | PTR_MAYBE_NULL
   | 'uninit' // ARG_PTR_TO_MEM | MEM_UNINIT | MEM_WRITE (written by the helper)
+  | 'uninit_aligned8' // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED, 8 bytes
+  | 'write_aligned4' // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED, 4 bytes (read and written)
   | 'size' // ARG_CONST_SIZE
   | 'size0' // ARG_CONST_SIZE_OR_ZERO
   | 'ctx' // ARG_PTR_TO_CTX
+  | 'ctx_or_null' // ARG_PTR_TO_CTX_OR_NULL
   | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO (a known constant: the size of the memory returned)
   | 'ringbuf_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
-  | 'sock_release'; // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
+  | 'sock_release' // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
+  | 'sock_common' // ARG_PTR_TO_SOCK_COMMON
+  | 'dynptr_uninit_local' | 'dynptr_uninit_ringbuf' // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_* | MEM_UNINIT: the helper makes one
+  | 'dynptr' // ARG_PTR_TO_DYNPTR | MEM_RDONLY: an initialised dynptr of any kind
+  | 'dynptr_release_ringbuf'; // ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE
 
 export type RetKind = 'integer' | 'map_value_or_null' | 'map_value' | 'void'
   | 'ringbuf_mem_or_null' // RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, an acquired reference
-  | 'sock_or_null' | 'sock_common_or_null'; // RET_PTR_TO_SOCKET(_COMMON)_OR_NULL, acquired by the lookups
+  | 'sock_or_null' | 'sock_common_or_null' // RET_PTR_TO_SOCKET(_COMMON)_OR_NULL, acquired by the lookups
+  | 'dynptr_mem_or_null' // RET_PTR_TO_DYNPTR_MEM_OR_NULL: a slice of the dynptr argument
+  | 'sock_cast_or_null' // RET_PTR_TO_SOCKET_OR_NULL of a pointer cast: holds the argument's reference
+  | 'listener_or_null' // RET_PTR_TO_SOCKET_OR_NULL holding no reference
+  | 'tcp_sock_or_null'; // RET_PTR_TO_TCP_SOCK_OR_NULL of a pointer cast
 
 export interface Proto {
   readonly name: string;
@@ -80,11 +91,27 @@ const LIST: Proto[] = [
   P('ringbuf_submit', ['ringbuf_release', 'anything'], 'void'),
   P('ringbuf_discard', ['ringbuf_release', 'anything'], 'void'),
   P('ringbuf_query', ['map', 'anything'], 'integer', { mapTypes: [27] }),
+  // dynptrs (kernel/bpf/helpers.c, ringbuf.c): a ring-buffer dynptr holds a reference from
+  // reserve_dynptr to submit_dynptr / discard_dynptr, whether the reservation worked or not
+  P('ringbuf_reserve_dynptr', ['map', 'anything', 'anything', 'dynptr_uninit_ringbuf'], 'integer', { mapTypes: [27] }),
+  P('ringbuf_submit_dynptr', ['dynptr_release_ringbuf', 'anything'], 'void'),
+  P('ringbuf_discard_dynptr', ['dynptr_release_ringbuf', 'anything'], 'void'),
+  P('strtol', ['mem', 'size', 'anything', 'uninit_aligned8'], 'integer'),
+  P('strtoul', ['mem', 'size', 'anything', 'uninit_aligned8'], 'integer'),
+  P('check_mtu', ['ctx', 'anything', 'write_aligned4', 'anything', 'anything'], 'integer', { types: NET_TC }),
+  P('check_mtu', ['ctx', 'anything', 'write_aligned4', 'anything', 'anything'], 'integer', { types: ['xdp'] }),
+  P('dynptr_from_mem', ['uninit', 'size0', 'anything', 'dynptr_uninit_local'], 'integer'),
+  P('dynptr_read', ['uninit', 'size0', 'dynptr', 'anything', 'anything'], 'integer'),
+  P('dynptr_write', ['dynptr', 'anything', 'mem', 'size0', 'anything'], 'integer'),
+  P('dynptr_data', ['dynptr', 'anything', 'alloc_size'], 'dynptr_mem_or_null'),
   // net/core/filter.c: socket lookups acquire a reference that sk_release gives back
   P('sk_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
   P('sk_lookup_udp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_or_null', { types: SK_LOOKUP }),
   P('skc_lookup_tcp', ['ctx', 'mem', 'size', 'anything', 'anything'], 'sock_common_or_null', { types: SK_LOOKUP }),
   P('sk_release', ['sock_release'], 'integer', { types: SK_LOOKUP }),
+  P('sk_fullsock', ['sock_common'], 'sock_cast_or_null', { types: [...NET_TC, 'cgroup_skb'] }),
+  P('tcp_sock', ['sock_common'], 'tcp_sock_or_null', { types: [...NET_TC, 'cgroup_skb', 'sock_ops'] }),
+  P('get_listener_sock', ['sock_common'], 'listener_or_null', { types: [...NET_TC, 'cgroup_skb'] }),
   P('ktime_get_boot_ns', [], 'integer'),
   P('xdp_load_bytes', ['ctx', 'anything', 'uninit', 'size'], 'integer', { types: ['xdp'] }),
   P('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', { types: ['xdp'] }),
@@ -114,6 +141,11 @@ const LIST: Proto[] = [
   P('setsockopt', ['ctx', 'anything', 'anything', 'mem', 'size'], 'integer', { types: ['sock_ops'] }),
   P('getsockopt', ['ctx', 'anything', 'anything', 'uninit', 'size'], 'integer', { types: ['sock_ops'] }),
   P('sock_ops_cb_flags_set', ['ctx', 'anything'], 'integer', { types: ['sock_ops'] }),
+  // socket cookies of the context's socket (net/core/filter.c: the ctx-argument prototypes; the
+  // tracing one takes a BTF socket and is not here)
+  P('csum_update', ['ctx', 'anything'], 'integer', { types: NET_TC }),
+  P('get_socket_cookie', ['ctx'], 'integer', { types: ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_sock_addr', 'cgroup_sock', 'sock_ops', 'sk_skb'] }),
+  P('get_netns_cookie', ['ctx_or_null'], 'integer', { types: ['cgroup_sock_addr', 'cgroup_sock', 'sock_ops'] }),
 ];
 
 const BY_ID = new Map<number, Proto[]>();

@@ -1,11 +1,12 @@
 // One selftest run judged: the kernel's answer is the ground truth (a test the kernel does not
 // satisfy is set apart), the model is compared with it, and every gap is put under a feature
-// so the model's next steps can be chosen by counts.
+// (src/selftest/features.ts) so the model's next steps can be chosen by counts.
 import type { KernelAnswer } from './kernel.ts';
 import { kernelDeviation } from './kernel.ts';
 import type { ModelAnswer } from './model.ts';
 import { caseKey, type Case } from './objects.ts';
 import { POINTER_VALUE } from './spec.ts';
+import { featureOf, type ProgramFacts } from './features.ts';
 
 export type Outcome = 'agree' | 'false-accept' | 'false-reject' | 'msg-mismatch' | 'retval-mismatch' | 'kernel-deviates' | 'skipped';
 
@@ -25,11 +26,12 @@ export interface Judged {
   readonly model?: ModelAnswer;
 }
 
-export function judge(c: Case, kernel: KernelAnswer | undefined, model: ModelAnswer | { skip: string } | undefined, skip?: string): Judged {
+export function judge(c: Case, kernel: KernelAnswer | undefined, model: ModelAnswer | { skip: string } | undefined, skip?: string,
+  facts?: ProgramFacts): Judged {
   const exp = c.spec[c.mode]!;
   const base = { key: caseKey(c), file: c.spec.file, name: c.spec.name, mode: c.mode, msgs: exp.msgs.length };
   const out = (outcome: Outcome, reason?: string, m?: ModelAnswer): Judged => ({
-    ...base, outcome, ...(reason ? { reason, feature: featureOf(c.spec.file, reason) } : {}), ...(kernel ? { kernel } : {}), ...(m ? { model: m } : {}),
+    ...base, outcome, ...(reason ? { reason, feature: featureOf(reason, facts) } : {}), ...(kernel ? { kernel } : {}), ...(m ? { model: m } : {}),
   });
   if (skip) return out('skipped', skip);
   if (!kernel) return out('skipped', 'no recorded kernel answer');
@@ -45,40 +47,6 @@ export function judge(c: Case, kernel: KernelAnswer | undefined, model: ModelAns
     return out('retval-mismatch', model.retval === undefined ? `interpreter: ${model.runError}` : `interpreter r0 ${model.retval}, kernel ${kernel.retval}`, model);
   }
   return out('agree', undefined, model);
-}
-
-/** Features by what the reason or the file says, most specific first. */
-const FEATURES: [RegExp, string][] = [
-  [/link: section|cannot tell the program type|is not modelled/, 'program type not modelled (fentry, lsm, struct_ops, iter…)'],
-  [/opcode e5|may_goto|cond_break/i, 'may_goto'],
-  [/arena/i, 'arenas'],
-  [/exception|bpf_throw/i, 'exceptions'],
-  [/iter_|bpf_iter|iterator|iters/i, 'iterators'],
-  [/dynptr/i, 'dynptrs'],
-  [/spin_lock|res_spin|bpf_spin/i, 'spin locks'],
-  [/kptr|refcount|rbtree|linked_list|obj_new|obj_drop/i, 'kptrs and allocated objects'],
-  [/kfunc|extern|ksym|bpf_rcu|cpumask|cgrp_kfunc|task_kfunc/i, 'kfuncs and ksyms'],
-  [/callback|bpf_loop|for_each|PSEUDO_FUNC|timer|find_vma|user_ringbuf/i, 'callbacks (bpf_loop, timers, for_each)'],
-  [/global|func#|test_global_func/i, 'global functions (BTF func info)'],
-  [/map_in_map|map-in-map|inner_map/i, 'map in map'],
-  [/has to have BTF|BTF/, 'needs program or map BTF'],
-  [/precision|precise|mark_precise|parent state|regs=/i, 'precision tracking log'],
-  [/LD_ABS|LD_IND|ld_abs|ld_ind/, 'legacy packet access (LD_ABS/IND)'],
-  [/atomic|cmpxchg|xchg/i, 'atomics'],
-  [/sock|sk_|tcp|skc/i, 'sockets and socket pointers'],
-  [/tail_call|prog_array/i, 'tail calls'],
-  [/helper/i, 'helpers'],
-  [/spill|fill/i, 'stack spills and fills'],
-  [/stack/i, 'stack'],
-  [/retval/i, 'return values'],
-  // a message mismatch that names nothing above: the log's wording or its state lines
-  [/^model log lacks/, 'log wording or states'],
-];
-
-export function featureOf(file: string, reason: string): string {
-  for (const [re, name] of FEATURES) if (re.test(reason)) return name;
-  for (const [re, name] of FEATURES) if (re.test(file)) return name;
-  return 'other';
 }
 
 export interface Summary {

@@ -38,11 +38,13 @@ export function modelAnswer(program: Program, spec: TestSpec, mode: Mode): Model
     // The error and the statistics line first; the per-instruction log only when a pattern needs
     // it and the run is short (a log of a million instructions costs minutes).
     v = verify(program, opts);
-    const stats = `processed ${v.processed} insns (limit 1000000) max_states_per_insn ${v.maxStatesPerInsn} total_states ${v.totalStates} peak_states ${v.peakStates} mark_read 0`;
+    // BPF_LOG_STATS (log level 4) adds the stack depth of every function before the totals
+    const depths = spec.logLevel & 4 ? `stack depth ${(v.stackDepths ?? [0]).join('+')}\n` : '';
+    const stats = `${depths}processed ${v.processed} insns (limit 1000000) max_states_per_insn ${v.maxStatesPerInsn} total_states ${v.totalStates} peak_states ${v.peakStates} mark_read 0`;
     msgMiss = firstUnmatched(`${v.error?.message ?? ''}\n${stats}`, exp.msgs);
     if (msgMiss >= 0 && v.processed <= STATES_LOG_LIMIT) {
       v = verify(program, { ...opts, states: true });
-      msgMiss = firstUnmatched(v.log!.join('\n'), exp.msgs);
+      msgMiss = firstUnmatched(`${v.log!.slice(0, -1).join('\n')}\n${depths}${v.log!.at(-1)}`, exp.msgs);
     }
   } catch (e) {
     return { accepted: false, msgMiss: exp.msgs.length ? 0 : -1, crashed: (e as Error).message.split('\n')[0] };

@@ -6,6 +6,7 @@ import { kernelAnswer, kernelDeviation } from './kernel.ts';
 import { modelAnswer } from './model.ts';
 import { caseKey, casesOf, ObjectDir, type Case } from './objects.ts';
 import { judge, type Judged } from './classify.ts';
+import { programFacts } from './features.ts';
 import type { TestSpec } from './spec.ts';
 
 export interface SuiteOptions {
@@ -40,10 +41,12 @@ export function runSuite(opts: SuiteOptions): SuiteResult {
   const asked: KernelAnswer[] = [];
   cases.forEach((c, i) => {
     opts.onProgress?.(i, cases.length);
-    const skip = precheck(c);
-    if (skip) return judged.push(judge(c, undefined, undefined, skip));
     const program = dir.program(c.spec);
-    if ('skip' in program) return judged.push(judge(c, undefined, undefined, program.skip));
+    const obj = dir.object(c.spec.file);
+    const facts = obj instanceof Error ? undefined : programFacts(obj, c.spec.name, 'skip' in program ? undefined : program);
+    const skip = precheck(c);
+    if (skip) return judged.push(judge(c, undefined, undefined, skip, facts));
+    if ('skip' in program) return judged.push(judge(c, undefined, undefined, program.skip, facts));
     let k: KernelAnswer | undefined;
     if (opts.kernel === 'live') {
       k = kernelAnswer(program, c.spec, c.mode);
@@ -51,7 +54,7 @@ export function runSuite(opts: SuiteOptions): SuiteResult {
     } else k = opts.kernel.get(caseKey(c));
     // the model is asked only about runs the kernel satisfies (the others are set apart)
     const ask = k !== undefined && kernelDeviation(k, c.spec) === '';
-    judged.push(judge(c, k, ask ? modelAnswer(program, c.spec, c.mode) : undefined));
+    judged.push(judge(c, k, ask ? modelAnswer(program, c.spec, c.mode) : undefined, undefined, facts));
   });
   opts.onProgress?.(cases.length, cases.length);
   return { judged, asked, specs };

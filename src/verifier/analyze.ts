@@ -30,6 +30,8 @@ export interface Verdict {
   readonly totalStates: number;
   readonly peakStates: number;
   readonly maxStatesPerInsn: number;
+  /** Deepest stack byte used by each function, in subprogram order (subprog_info[].stack_depth: the log's "stack depth" line). */
+  readonly stackDepths?: number[];
   /** log_level-2-like lines, when Options.states. */
   readonly log?: string[];
   /** First state seen at each instruction (Options.entries). */
@@ -87,12 +89,13 @@ export interface Ctx {
   /** Highest instruction processed so far. */
   frontier: number;
   stackDepth: Map<number, number>;
+  ptrTypes: Map<number, string>;
 }
 
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(), ptrTypes: new Map(),
   };
 }
 
@@ -112,7 +115,7 @@ export function copyCtx(c: Ctx): Ctx {
   };
   const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
   return {
-    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth),
+    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes),
     explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
   };
 }
@@ -157,7 +160,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const env: Env = {
-    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth,
+    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
     hist: (slot) => {
       if (slot) {
@@ -281,6 +284,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const stats = () => `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
   const verdict = (error?: { index: number; message: string }): Verdict => ({
     ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
+    stackDepths: cfg.subprogs.map((f) => c.stackDepth.get(f) ?? 0),
     ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
   });
 

@@ -14,10 +14,11 @@ import { protoOf, type ArgKind } from '../isa/protos.ts';
 import { retRange, skbLoads } from './ctx.ts';
 import { checkDst, readReg } from './alu.ts';
 import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
-import { checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBounds } from './mem.ts';
+import { alignedArg, checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBounds } from './mem.ts';
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
 import { type State, cur, mapAllRegs, newFrame } from './state.ts';
 import { acquireRef, checkLeak, releaseRef } from './refs.ts';
+import { type DynptrMeta, initDynptrArg, releaseDynptr, releasedDynptrArg, usedDynptrArg } from './dynptr.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
@@ -37,7 +38,14 @@ interface Meta {
   /** meta->release_regno / meta->ref_obj_id: the argument to release and the reference it holds. */
   releaseRegno: number;
   refObj: number;
+  /** The released argument is a dynptr (unmark_stack_slots_dynptr instead of release_reference). */
+  dynptrRelease?: boolean;
+  /** The dynptr argument's id and reference (meta.dynptr_id / ref_obj_id of bpf_dynptr_data). */
+  dynptr?: DynptrMeta;
 }
+
+/** Helpers bpf_base_func_proto offers only with CAP_BPF (the dynptr ones the model knows). */
+const CAP_BPF_HELPERS = new Set(['ringbuf_reserve_dynptr', 'ringbuf_submit_dynptr', 'ringbuf_discard_dynptr', 'dynptr_from_mem', 'dynptr_read', 'dynptr_write', 'dynptr_data']);
 
 /** do_refine_retval_range: helpers whose r0 is at most the buffer size they were given. */
 const SIZE_BOUNDED_RET = new Set(['get_stack', 'get_task_stack', 'probe_read_str', 'probe_read_kernel_str', 'probe_read_user_str']);
@@ -81,6 +89,7 @@ function helperMem(env: Env, st: State, pc: number, regno: number, size: number,
       const target = st.frames[r.map];
       noteDepth(env, target.subprog, -lo);
       if (raw && isConst(r.v)) {
+        for (let b = lo; b < hi; b++) if (target.stack[spiOf(b)]?.types[byteOf(b)] === 'd') fail(pc, `potential write to dynptr at off=${b} disallowed`);
         meta.rawWrites.push([r.map, lo, hi]);
         return;
       }
@@ -159,10 +168,37 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
     case 'ringbuf_release':
       if (r.type !== 'mem' || !r.ringbuf) fail(pc, `R${regno} type=${typeStr(r)} expected=ringbuf_mem`);
       return releaseArg(pc, r, regno, meta);
+    case 'sock_common':
+      if (!['sock', 'sock_common', 'tcp_sock'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=sock_common, sock, tcp_sock, xdp_sock`);
+      checkPtrOffReg(pc, r, regno, false);
+      return;
     case 'sock_release':
-      if (!['sock', 'sock_common'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
+      if (!['sock', 'sock_common', 'tcp_sock'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${SOCK_COMMON_TYPES}`);
       return releaseArg(pc, r, regno, meta);
-    case 'ctx':
+    case 'uninit_aligned8': case 'write_aligned4': {
+      // a fixed-size argument: its bytes checked as the helper writes them, then strictly aligned
+      const size = kind === 'uninit_aligned8' ? 8 : 4;
+      const raw = kind === 'uninit_aligned8';
+      if (!['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'].includes(r.type)) fail(pc, `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`);
+      if ((r.type === 'pkt' || r.type === 'pkt_meta') && !PKT_ACCESS.has(protoOf(id, env.prog.type)!.name)) fail(pc, 'helper access to the packet is not allowed');
+      helperMem(env, st, pc, regno, size, true, false, meta, raw && isConst(r.v));
+      alignedArg(pc, r, size);
+      return;
+    }
+    case 'dynptr_uninit_local': case 'dynptr_uninit_ringbuf':
+      return initDynptrArg(env, st, pc, regno, kind === 'dynptr_uninit_local' ? 'local' : 'ringbuf',
+        (off) => memAccess(env, st, pc, regno, off, 8, true, -1, { unknown: true }));
+    case 'dynptr':
+      meta.dynptr = usedDynptrArg(pc, st, regno);
+      return;
+    case 'dynptr_release_ringbuf':
+      releasedDynptrArg(pc, st, regno);
+      meta.releaseRegno = regno;
+      meta.dynptrRelease = true;
+      usedDynptrArg(pc, st, regno, 'ringbuf');
+      return;
+    case 'ctx_or_null': case 'ctx':
+      if (kind === 'ctx_or_null' && isNull(r)) return;
       if (r.type !== 'ctx') fail(pc, `R${regno} type=${typeStr(r)} expected=ctx`);
       checkPtrOffReg(pc, r, regno, false);
       return;
@@ -239,9 +275,14 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
   }
   if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
+  if (!env.privileged && CAP_BPF_HELPERS.has(p!.name)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
-  if (meta.releaseRegno && !(meta.refObj && releaseRef(env, st, meta.refObj))) {
+  if (meta.dynptrRelease) releaseDynptr(env, st, meta.releaseRegno);
+  else if (meta.releaseRegno && !(meta.refObj && releaseRef(env, st, meta.refObj))) {
     fail(pc, `func ${helperStr(id)} reference has not been acquired before`);
+  }
+  if (p!.name === 'dynptr_from_mem' && cur(st).regs[1].type !== 'map_value') {
+    fail(pc, `Unsupported reg type ${typeStr(cur(st).regs[1])} for bpf_dynptr_from_mem data`);
   }
   if (p!.name === 'tail_call') checkLeak(pc, st, 'tail_call');
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
@@ -289,6 +330,15 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       regs[0] = ptrReg('mem_or_null', { id: ref, refObj: ref, range: meta.memSize, ringbuf: true });
       break;
     }
+    case 'sock_cast_or_null': case 'listener_or_null': case 'tcp_sock_or_null':
+      // is_ptr_cast_function: the result is released with the socket it was cast from
+      regs[0] = ptrReg(p!.ret === 'tcp_sock_or_null' ? 'tcp_sock_or_null' : 'sock_or_null',
+        { id: ++env.idGen, ...(p!.ret !== 'listener_or_null' && meta.refObj ? { refObj: meta.refObj } : {}) });
+      break;
+    case 'dynptr_mem_or_null':
+      // a slice: its own id for the NULL check, the dynptr's id, and the dynptr's reference if it holds one
+      regs[0] = ptrReg('mem_or_null', { id: ++env.idGen, range: meta.memSize, dynptrId: meta.dynptr!.id, ...(meta.dynptr!.ref ? { refObj: meta.dynptr!.ref } : {}) });
+      break;
     case 'sock_or_null': case 'sock_common_or_null': {
       ++env.idGen;
       const ref = acquireRef(env, st, pc);

@@ -39,7 +39,8 @@ function skbAccess(off: number, size: number, write: boolean): CtxResult {
   if (inField(off, SKB.flow_keys, 8)) return false;
   if (inField(off, SKB.hwtstamp, 8)) return write || size !== 8 ? false : 'scalar';
   if (inField(off, SKB.tstamp, 8)) return size === 8 ? 'scalar' : false;
-  if (inField(off, SKB.sk, 8)) return false; // sock_common_or_null: not modelled; any narrower part is refused
+  // the socket pointer is read whole (a narrower part is refused) and may be NULL
+  if (inField(off, SKB.sk, 8)) return !write && off === SKB.sk && size === 8 ? 'sock_common_or_null' : false;
   if (off >= SKB.tstamp_type && off < SKB.hwtstamp) return false;
   if (write) return size === 4 ? 'scalar' : false;
   return narrowOk(off, size, 4) ? 'scalar' : false;
@@ -168,6 +169,13 @@ export function bpfSockAccess(off: number, size: number): boolean {
 }
 
 /** bpf_sock_common_is_valid_access: a sock_common has no type, protocol, mark or priority. */
+/** struct bpf_tcp_sock: 4-byte fields up to icsk_retransmits, bytes_received and bytes_acked 8 bytes (bpf_tcp_sock_is_valid_access). */
+const TCP_SOCK = { bytesReceived: 80, bytesAcked: 88, end: 112 };
+export const bpfTcpSockAccess = (off: number, size: number): boolean => {
+  if (off < 0 || off >= TCP_SOCK.end || off % size !== 0) return false;
+  return off === TCP_SOCK.bytesReceived || off === TCP_SOCK.bytesAcked ? size === 8 : size === 4;
+};
+
 export const bpfSockCommonAccess = (off: number, size: number): boolean =>
   !(off >= SOCK.type && off < SOCK.priority + 4) && bpfSockAccess(off, size);
 
@@ -191,7 +199,7 @@ function sockOpsAccess(off: number, size: number, write: boolean): CtxResult {
   if (write) return (off === SOCK_OPS.reply || off === SOCK_OPS.sk_txhash) && size === 4 ? 'scalar' : false;
   if (off >= SOCK_OPS.bytes_received && off < SOCK_OPS.sk) return size === 8 ? 'scalar' : false;
   // the 8-byte fields are whole: their upper halves are refused too
-  if (inField(off, SOCK_OPS.sk, 8)) return false;
+  if (inField(off, SOCK_OPS.sk, 8)) return off === SOCK_OPS.sk && size === 8 ? 'sock_or_null' : false;
   if (inField(off, SOCK_OPS.skb_data, 8)) return size === 8 ? 'pkt' : false;
   if (inField(off, SOCK_OPS.skb_data_end, 8)) return size === 8 ? 'pkt_end' : false;
   if (off === SOCK_OPS.skb_tcp_flags) return narrowOk(off, size, 4) ? 'scalar' : false;

@@ -36,6 +36,8 @@ export interface Env {
   idGen: number;
   /** Deepest stack byte used per function (by first instruction), for check_max_stack_depth. */
   readonly stackDepth: Map<number, number>;
+  /** insn_aux_data[].ptr_type: the pointer type a load or store instruction first went through, by instruction. */
+  readonly ptrTypes: Map<number, string>;
   /** mark_chain_precision: registers (bit mask) and stack slots (spi) of the current frame are relied on. */
   precise(regs: number, slots?: number[]): void;
   /**

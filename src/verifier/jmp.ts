@@ -22,7 +22,7 @@ const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jg
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
 
 /** reg_not_null. */
-const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'sock' || r.type === 'sock_common';
+const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock';
 
 /** is_pkt_ptr_branch_taken. */
 function pktTaken(a: Reg, b: Reg, c: JcondName): number {
@@ -81,6 +81,7 @@ function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly Ma
 function nonNull(r: Reg, maps: readonly MapDef[]): Reg {
   if (r.type === 'sock_or_null') return { ...r, type: 'sock' };
   if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common' };
+  if (r.type === 'tcp_sock_or_null') return { ...r, type: 'tcp_sock' };
   if (r.type !== 'map_value_or_null') return { ...r, type: 'mem' };
   const mt = maps[r.map]?.type;
   if (mt === 15 || mt === 18) return { ...r, type: 'sock' }; // mark_ptr_not_null_reg: sockmap values are sockets

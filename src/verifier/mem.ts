@@ -3,11 +3,12 @@
 import { coerceMemo } from './memo.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
-import { bpfSockAccess, bpfSockCommonAccess, ctxAccess, pktAccess } from './ctx.ts';
+import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
 import { type Env, fail } from './env.ts';
-import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
+import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur } from './state.ts';
+import { destroyIfDynptr } from './dynptr.ts';
 import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -107,7 +108,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       const t = ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
       if (!t || (sx && t !== 'scalar')) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
-      if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as 'pkt');
+      // a field that may hold NULL gets an id for its NULL check (check_mem_access)
+      if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as RegType, t === 'sock_common_or_null' || t === 'sock_or_null' ? { id: ++env.idGen } : {});
       break;
     }
     case 'fp': {
@@ -122,6 +124,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       if (write) {
         if (isConst(r.v)) stackWriteFixed(env, st, pc, target, lo, size, val!);
         else {
+          for (let b = lo; b < hi; b++) destroyIfDynptr(env, st, pc, target, spiOf(b));
           const zero = !!valReg && isNull(valReg) || (!!val && 'imm' in val && val.imm === 0);
           writeRange(target.stack, lo, hi, zero);
         }
@@ -135,7 +138,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else {
         for (let b = lo; b < hi; b++) {
           const c = target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?';
-          if (c === '?' && !env.privileged) fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
+          if ((c === '?' && !env.privileged) || c === 'd') fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
         }
         let zeros = true;
         for (let b = lo; b < hi; b++) if ((target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?') !== '0') zeros = false;
@@ -173,13 +176,25 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
-    case 'sock': case 'sock_common': {
+    case 'sock': case 'sock_common': case 'tcp_sock': {
       // check_sock_access (no pointer arithmetic is allowed on these, so the offset is the insn's)
       if (write) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
       if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-      const ok = r.type === 'sock' ? bpfSockAccess(off + r.off, size) : bpfSockCommonAccess(off + r.off, size);
+      const ok = r.type === 'sock' ? bpfSockAccess(off + r.off, size) : r.type === 'tcp_sock' ? bpfTcpSockAccess(off + r.off, size) : bpfSockCommonAccess(off + r.off, size);
       if (!ok) fail(pc, `R${regno} invalid ${typeStr(r)} access off=${off + r.off} size=${size}`);
       out = SCALAR_UNKNOWN;
+      break;
+    }
+    case 'map_ptr': {
+      // check_ptr_to_map_access: the map's kernel struct may be read (a BTF pointer access the
+      // model lacks: such reads stay rejected below), never written or read below its start
+      const tname = MAP_STRUCT[env.prog.maps[r.map]?.type ?? -1];
+      if (tname) {
+        if (!env.privileged) fail(pc, `'struct ${tname}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+        if (off + r.off < 0) fail(pc, `R${regno} is ${tname} invalid negative access: off=${off + r.off}`);
+        if (write) fail(pc, `only read from ${tname} is supported`);
+      }
+      fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
       break;
     }
     default:
@@ -188,10 +203,23 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
 }
 
+/** The kernel struct behind a map pointer (map_ops.map_btf_id) for the map types whose struct we know, by map type. */
+const MAP_STRUCT: Record<number, string> = {
+  1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 8: 'bpf_array',
+  9: 'bpf_htab', 10: 'bpf_htab', 12: 'bpf_array', 13: 'bpf_htab',
+};
+
 /** What check_ptr_alignment says of a pointer kind under BPF_F_STRICT_ALIGNMENT (the stack is always checked). */
 const ALIGN_DESC: Partial<Record<Reg['type'], string>> = { map_value: 'value ', map_key: 'key ', ctx: 'context ', mem: '' };
 /** NET_IP_ALIGN: packet data starts 2 bytes past a 4-aligned address (check_pkt_ptr_alignment). */
 const NET_IP_ALIGN = 2;
+
+/** check_ptr_alignment with strict = true (MEM_ALIGNED helper arguments): the stack too. */
+export function alignedArg(pc: number, r: Reg, size: number): void {
+  if (r.type !== 'fp') return strictAlign(pc, r, 0, size);
+  const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off))));
+  if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+0 size ${size}`);
+}
 
 function strictAlign(pc: number, r: Reg, off: number, size: number): void {
   if (r.type === 'pkt' || r.type === 'pkt_meta') {
@@ -240,6 +268,7 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
   const aligned = lo % 8 === 0;
   const old = target.stack[spi];
   if (!env.privileged && isSpill(old) && old.spilled.type !== 'scalar' && size !== 8) fail(pc, 'attempt to corrupt spilled pointer on stack');
+  destroyIfDynptr(env, st, pc, target, spi);
   if ('reg' in val) {
     let reg = fr.regs[val.reg];
     if (aligned && reg.type === 'scalar') {

@@ -49,7 +49,7 @@ const sameScalar = (a: Scalar, b: Scalar): boolean =>
 /** regs_exact. */
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
   return o.type === c.type && o.off === c.off && o.range === c.range && o.map === c.map && !!o.rdonly === !!c.rdonly &&
-    !!o.ringbuf === !!c.ringbuf && sameScalar(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.refObj ?? 0, c.refObj ?? 0);
+    !!o.ringbuf === !!c.ringbuf && (o.dynptrId ?? 0) === (c.dynptrId ?? 0) && sameScalar(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.refObj ?? 0, c.refObj ?? 0);
 }
 
 /** regsafe. */
@@ -64,7 +64,7 @@ export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true
       if (o.id >= 0x80000000 && o.off !== c.off) return false;
       return ids.checkScalar(o.id, c.id) && within(o.v, c.v);
     case 'map_key': case 'map_value': case 'mem':
-      return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && !!o.ringbuf === !!c.ringbuf &&
+      return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && !!o.ringbuf === !!c.ringbuf && (o.dynptrId ?? 0) === (c.dynptrId ?? 0) &&
         within(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.refObj ?? 0, c.refObj ?? 0);
     case 'pkt': case 'pkt_meta':
       if (o.range > c.range || o.off !== c.off || !ids.check(o.id, c.id)) return false;
@@ -88,6 +88,8 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
     }
     const cs: Slot | undefined = c.stack[spi];
     const ct = cs?.types ?? '????????';
+    // STACK_DYNPTR: the same kind and slot, the held references mapping one to one
+    if (os.dynptr && !(cs?.dynptr && os.dynptr.kind === cs.dynptr.kind && os.dynptr.first === cs.dynptr.first && ids.check(os.dynptr.ref, cs.dynptr.ref))) return false;
     if (exact === 'exact') {
       if (ct !== os.types) return false;
       if (isSpill(os) && !regsafe(os.spilled, cs!.spilled!, ids, exact)) return false;

@@ -15,7 +15,7 @@ export type Scalar = ScalarState<bigint>;
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
   | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'map_key' | 'mem' | 'mem_or_null'
-  | 'sock' | 'sock_or_null' | 'sock_common' | 'sock_common_or_null';
+  | 'sock' | 'sock_or_null' | 'sock_common' | 'sock_common_or_null' | 'tcp_sock' | 'tcp_sock_or_null';
 
 export interface Reg {
   readonly type: RegType;
@@ -30,6 +30,8 @@ export interface Reg {
   readonly refObj?: number;
   /** MEM_RINGBUF: mem / mem_or_null returned by bpf_ringbuf_reserve. */
   readonly ringbuf?: boolean;
+  /** dynptr_id: the dynptr a bpf_dynptr_data slice (mem / mem_or_null) was taken from. */
+  readonly dynptrId?: number;
 }
 
 /** range markers of mark_pkt_end. */
@@ -51,7 +53,7 @@ export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg =
 export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
 export const isPkt = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
 export const mayBeNull = (r: Reg): boolean =>
-  r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'sock_or_null' || r.type === 'sock_common_or_null';
+  r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'sock_or_null' || r.type === 'sock_common_or_null' || r.type === 'tcp_sock_or_null';
 
 export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const isConst = (s: Scalar): boolean => s.varOff.mask === 0n;
@@ -78,6 +80,6 @@ export function typeStr(r: Reg): string {
     case 'map_key': return 'map_key';
     case 'mem': return r.ringbuf ? 'ringbuf_mem' : r.rdonly ? 'rdonly_mem' : 'mem';
     case 'mem_or_null': return r.ringbuf ? 'ringbuf_mem_or_null' : 'mem_or_null';
-    case 'sock': case 'sock_or_null': case 'sock_common': case 'sock_common_or_null': return r.type;
+    case 'sock': case 'sock_or_null': case 'sock_common': case 'sock_common_or_null': case 'tcp_sock': case 'tcp_sock_or_null': return r.type;
   }
 }

@@ -7,6 +7,7 @@
 // '0' known zero. A slot that was never written is `undefined`.
 import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, scalarReg } from './regs.ts';
 import { scalarConst } from '../domains/scalar.ts';
+import type { DynptrMeta } from './dynptr.ts';
 
 export const MAX_STACK = 512;
 export const SLOTS = MAX_STACK / 8;
@@ -15,6 +16,8 @@ export interface Slot {
   readonly types: string;
   /** The spilled register when types[7] == 'r'. */
   readonly spilled?: Reg;
+  /** The dynptr when the bytes are STACK_DYNPTR ('d'). */
+  readonly dynptr?: DynptrMeta;
 }
 
 export type Stack = (Slot | undefined)[];
@@ -96,7 +99,7 @@ export function readFixed(st: Stack, off: number, size: number, allowUninit: boo
   for (let i = 0; i < size; i++) {
     const c = st[spiOf(off + i)]?.types[byteOf(off + i)] ?? '?';
     if (c === '0') zeros++;
-    else if (c === '?' && !allowUninit) return `invalid read from stack off ${off}+${i} size ${size}`;
+    else if ((c === '?' && !allowUninit) || c === 'd') return `invalid read from stack off ${off}+${i} size ${size}`;
     else if (c === 'r') {
       // a read straddling a spill: only scalars may be read as bytes
       const sp = st[spiOf(off + i)];

@@ -3,7 +3,7 @@
 import { lddwValue, type Op } from '../isa/op.ts';
 import { jumpSlot } from '../isa/flow.ts';
 import { type Env, fail } from './env.ts';
-import { type Reg, constReg, ptrReg } from './regs.ts';
+import { type Reg, constReg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
 import { memAccess } from './mem.ts';
@@ -66,6 +66,16 @@ export function touched(op: Op): number {
   }
 }
 
+/** Pointer types whose loads and stores are rewritten per type (convert_ctx_accesses), so one instruction may not serve two (reg_type_mismatch_ok). */
+const REWRITTEN_ACCESS = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock']);
+
+/** save_aux_ptr_type: an instruction that accessed memory through one of these types may not access any other. */
+function saveAuxPtrType(env: Env, pc: number, type: string): void {
+  const prev = env.ptrTypes.get(pc);
+  if (prev === undefined) env.ptrTypes.set(pc, type);
+  else if (prev !== type && (REWRITTEN_ACCESS.has(prev) || REWRITTEN_ACCESS.has(type))) fail(pc, 'same insn cannot be used with different pointers');
+}
+
 /** Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path. */
 export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void): number {
   switch (op.kind) {
@@ -75,20 +85,26 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
     case 'end':
       endInsn(st, pc, op);
       return pc + 1;
-    case 'ldx':
-      readReg(st, pc, op.src);
+    case 'ldx': {
+      const t = typeStr(readReg(st, pc, op.src));
       checkDst(pc, op.dst);
       memAccess(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
+      saveAuxPtrType(env, pc, t);
       return pc + 1;
-    case 'stx':
+    }
+    case 'stx': {
       readReg(st, pc, op.src);
-      readReg(st, pc, op.dst);
+      const t = typeStr(readReg(st, pc, op.dst));
       memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { reg: op.src });
+      saveAuxPtrType(env, pc, t);
       return pc + 1;
-    case 'st':
-      readReg(st, pc, op.dst);
+    }
+    case 'st': {
+      const t = typeStr(readReg(st, pc, op.dst));
       memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
+      saveAuxPtrType(env, pc, t);
       return pc + 1;
+    }
     case 'atomic':
       atomicInsn(env, st, pc, op);
       return pc + 1;

@@ -234,4 +234,67 @@ r6 = *(u32 *)(r0 + 4)
 out:
 r0 = 0
 exit`, reject: [9, 'Unreleased reference id=2 alloc_insn=5'] },
+  { ...S, name: 'skb->sk checked for NULL, made a full socket, read', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call sk_fullsock
+if r0 == 0 goto out
+r0 = *(u32 *)(r0 + 0)
+out:
+r0 = 0
+exit` },
+  { ...S, name: 'skb->sk read through without a NULL check', asm: `r1 = *(u64 *)(r1 + 168)
+r0 = *(u32 *)(r1 + 0)
+r0 = 0
+exit`, reject: [1, "R1 invalid mem access 'sock_common_or_null'"] },
+  { ...S, name: 'a full socket cast from a looked-up one, used after sk_release', asm: `${lookup()}
+r6 = r0
+if r6 == 0 goto out
+r1 = r6
+call sk_fullsock
+r7 = r0
+r1 = r6
+call sk_release
+if r7 == 0 goto out
+r0 = *(u32 *)(r7 + 0)
+out:
+r0 = 0
+exit`, reject: [19, "R7 invalid mem access 'scalar'"] },
+  { ...S, name: 'the listener socket (no reference) passed to sk_release', asm: `${lookup()}
+r6 = r0
+if r6 == 0 goto out
+r1 = r6
+call get_listener_sock
+r7 = r0
+r1 = r6
+call sk_release
+if r7 == 0 goto out
+r1 = r7
+call sk_release
+out:
+r0 = 0
+exit`, reject: [20, 'R1 must be referenced when passed to release function'] },
+  { ...S, name: 'skb->sk as a tcp_sock: bytes_acked read whole', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call tcp_sock
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 88)
+out:
+r0 = 0
+exit` },
+  { ...S, name: 'a tcp_sock field of 4 bytes read as 8', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call tcp_sock
+if r0 == 0 goto out
+r0 = *(u64 *)(r0 + 96)
+out:
+r0 = 0
+exit`, reject: [4, 'R0 invalid tcp_sock access off=96 size=8'] },
+  { ...S, name: 'a tcp_sock read past icsk_retransmits', asm: `r1 = *(u64 *)(r1 + 168)
+if r1 == 0 goto out
+call tcp_sock
+if r0 == 0 goto out
+r0 = *(u32 *)(r0 + 112)
+out:
+r0 = 0
+exit`, reject: [4, 'R0 invalid tcp_sock access off=112 size=4'] },
 ];

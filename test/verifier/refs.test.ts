@@ -9,6 +9,7 @@ import { verify } from '../../src/verifier/analyze.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { loadProgram } from '../../src/kernel/load.ts';
 import { REF_CASES } from './refs-cases.ts';
+import { DYNPTR_CASES } from './dynptr-cases.ts';
 import type { Case } from './cases.ts';
 
 const t = suite('verifier/refs');
@@ -32,7 +33,7 @@ function kernelVerdict(p: Program): [number, string] | undefined {
   }
 }
 
-for (const c of REF_CASES) {
+for (const c of [...REF_CASES, ...DYNPTR_CASES]) {
   t(c.name, () => {
     const p = programOf(c);
     const v = verify(p);

@@ -1,0 +1,124 @@
+// Dynptrs on the stack (Linux 6.18 process_dynptr_func and its helpers): a struct bpf_dynptr is
+// two 8-byte slots of STACK_DYNPTR ('d' bytes) whose first (lower) slot carries the kind, the
+// dynptr's id and, for a ring-buffer dynptr, the reference it holds. Writing over a dynptr
+// destroys it (refused for a referenced one), and the slices bpf_dynptr_data handed out from it
+// become unknown scalars with it.
+import { type Env, fail } from './env.ts';
+import { type Reg, NOT_INIT, SCALAR_UNKNOWN, isConst, s64 } from './regs.ts';
+import { type Frame, type State, mapAllRegs } from './state.ts';
+import { acquireRef, releaseRef } from './refs.ts';
+
+export type DynptrKind = 'local' | 'ringbuf';
+
+/** bpf_reg_state.dynptr of a STACK_DYNPTR slot, with the id and ref_obj_id it carries. */
+export interface DynptrMeta {
+  readonly kind: DynptrKind;
+  readonly first: boolean;
+  readonly id: number;
+  /** Held reference (ring-buffer dynptrs), 0 for none. */
+  readonly ref: number;
+}
+
+const NR_SLOTS = 2;
+const DYNPTR = 'dddddddd';
+const INVALID = '????????';
+
+export const isDynptrSlot = (f: Frame, spi: number): boolean => f.stack[spi]?.types[0] === 'd';
+
+/** stack_slot_obj_get_spi: the dynptr's first slot, or the message why not (null: out of the allocated stack, -ERANGE). */
+function dynptrSpi(f: Frame, r: Reg): number | string | null {
+  if (!isConst(r.v)) return 'dynptr has to be at a constant offset';
+  const off = r.off + Number(s64(r.v.varOff.value));
+  if (off % 8) return `cannot pass in dynptr at an offset=${off}`;
+  const spi = Math.trunc((-off - 1) / 8);
+  if (spi + 1 < NR_SLOTS) return `cannot pass in dynptr at an offset=${off}`;
+  if (spi >= f.stack.length) return null;
+  return spi;
+}
+
+/** mark_reg_invalid for every slice of the dynptr `id`. */
+function invalidateSlices(env: Env, st: State, id: number): void {
+  const gone = env.privileged ? SCALAR_UNKNOWN : NOT_INIT;
+  mapAllRegs(st, (r) => ((r.type === 'mem' || r.type === 'mem_or_null') && r.dynptrId === id ? gone : r));
+}
+
+function clearPair(f: Frame, spi: number): void {
+  f.stack[spi] = { types: INVALID };
+  f.stack[spi - 1] = { types: INVALID };
+}
+
+/** destroy_if_dynptr_stack_slot: a write into slot `spi` of `f`. */
+export function destroyIfDynptr(env: Env, st: State, pc: number, f: Frame, spi: number): void {
+  if (!isDynptrSlot(f, spi)) return;
+  let first = spi;
+  if (!f.stack[spi]!.dynptr?.first) first = spi + 1;
+  const meta = f.stack[first]?.dynptr;
+  if (meta?.kind === 'ringbuf') fail(pc, 'cannot overwrite referenced dynptr');
+  clearPair(f, first);
+  if (meta) invalidateSlices(env, st, meta.id);
+}
+
+/** An argument that must be a stack pointer (check_reg_type for ARG_PTR_TO_DYNPTR). */
+function stackArg(pc: number, r: Reg, regno: number): void {
+  if (r.type !== 'fp') fail(pc, `R${regno} type=${r.type === 'not_init' ? '?' : r.type} expected=fp, dynptr_ptr`);
+}
+
+/**
+ * A dynptr argument the helper initialises (MEM_UNINIT): the 16 bytes are written (through
+ * `write`, which destroys unreferenced dynptrs there), then marked as a new dynptr; a ring-buffer
+ * one acquires a reference.
+ */
+export function initDynptrArg(env: Env, st: State, pc: number, regno: number, kind: DynptrKind, write: (off: number) => void): void {
+  const r = st.frames[st.frames.length - 1].regs[regno];
+  stackArg(pc, r, regno);
+  const f = st.frames[r.map];
+  const spi0 = dynptrSpi(f, r);
+  if (typeof spi0 === 'string') fail(pc, `${spi0}\nDynptr has to be an uninitialized dynptr`);
+  write(0);
+  write(8);
+  const spi = dynptrSpi(f, r) as number;
+  destroyIfDynptr(env, st, pc, f, spi);
+  destroyIfDynptr(env, st, pc, f, spi - 1);
+  const id = ++env.idGen;
+  const ref = kind === 'ringbuf' ? acquireRef(env, st, pc) : 0;
+  f.stack[spi] = { types: DYNPTR, dynptr: { kind, first: true, id, ref } };
+  f.stack[spi - 1] = { types: DYNPTR, dynptr: { kind, first: false, id, ref } };
+}
+
+/** is_dynptr_reg_valid_init and is_dynptr_type_expected: the initialised dynptr an argument points to. */
+export function usedDynptrArg(pc: number, st: State, regno: number, kind?: DynptrKind): DynptrMeta {
+  const r = st.frames[st.frames.length - 1].regs[regno];
+  stackArg(pc, r, regno);
+  const f = st.frames[r.map];
+  const spi = dynptrSpi(f, r);
+  if (typeof spi === 'string') fail(pc, `${spi}\nExpected an initialized dynptr as arg #${regno - 1}`);
+  const meta = typeof spi === 'number' ? f.stack[spi]?.dynptr : undefined;
+  const ok = typeof spi === 'number' && meta?.first && isDynptrSlot(f, spi) && isDynptrSlot(f, spi - 1) && f.stack[spi]!.types === DYNPTR && f.stack[spi - 1]!.types === DYNPTR;
+  if (!ok || !meta) fail(pc, `Expected an initialized dynptr as arg #${regno - 1}`);
+  if (kind && meta!.kind !== kind) fail(pc, `Expected a dynptr of type ${kind} as arg #${regno - 1}`);
+  return meta!;
+}
+
+/** The release checks of an OBJ_RELEASE dynptr argument (check_func_arg), before it is checked as initialised. */
+export function releasedDynptrArg(pc: number, st: State, regno: number): void {
+  const r = st.frames[st.frames.length - 1].regs[regno];
+  stackArg(pc, r, regno);
+  const f = st.frames[r.map];
+  const spi = dynptrSpi(f, r);
+  if (typeof spi === 'string') fail(pc, `${spi}\narg ${regno} is an unacquired reference`);
+  if (typeof spi !== 'number' || !f.stack[spi]?.dynptr?.ref) fail(pc, `arg ${regno} is an unacquired reference`);
+}
+
+/** unmark_stack_slots_dynptr: the helper released the dynptr; its reference, slices and clones go with it. */
+export function releaseDynptr(env: Env, st: State, regno: number): void {
+  const r = st.frames[st.frames.length - 1].regs[regno];
+  const f = st.frames[r.map];
+  const spi = dynptrSpi(f, r) as number;
+  const meta = f.stack[spi]!.dynptr!;
+  if (meta.kind !== 'ringbuf') return clearPair(f, spi);
+  releaseRef(env, st, meta.ref);
+  for (let i = 1; i < f.stack.length; i++) {
+    const m = f.stack[i]?.dynptr;
+    if (m && m.ref === meta.ref && m.first) clearPair(f, i);
+  }
+}
