@@ -7,7 +7,7 @@ import { kernelAvailable } from '../kernel/syscall.ts';
 import { useRunningKernelFlavor } from '../kernel/flavor.ts';
 import { LINUX_6_18, flavorNamed, selectFlavor } from '../domains/scalar.ts';
 import { DEFAULT_OBJ_DIR } from '../selftest/objects.ts';
-import { answersByKey, DEFAULT_RECORD, readRecording, mergeRecording } from '../selftest/record.ts';
+import { answersByKey, DEFAULT_RECORD, readRecording, mergeRecording, UNPRIV_RECORD } from '../selftest/record.ts';
 import { runSuite } from '../selftest/run.ts';
 import { lastLine, summarize } from '../selftest/classify.ts';
 import { featureCounts, featureTable, judgedRow } from '../selftest/table.ts';
@@ -62,7 +62,7 @@ Exit status 1 when the model accepts a program the kernel rejects.
     if (!live) {
       const rec = readRecording();
       if (!rec) throw new InputError(`${DEFAULT_RECORD}: no recorded kernel answers and bpf() is not available`);
-      kernel = answersByKey(rec);
+      kernel = new Map([...answersByKey(rec), ...answersByKey(readRecording(UNPRIV_RECORD))]);
       source = `recorded answers of ${rec.kernel} (${DEFAULT_RECORD})`;
       if (rec.flavor) flavor = flavorNamed(rec.flavor);
       selectFlavor(flavor);
@@ -76,8 +76,12 @@ Exit status 1 when the model accepts a program the kernel rejects.
     if (tty) process.stderr.write('\r\x1b[K');
     if (!r.specs.length) throw new InputError(`${dir}: no selftest objects (run scripts/selftests/build.sh)`);
     if (flag(args, 'record')) {
-      writeAtomic(DEFAULT_RECORD, mergeRecording(r.asked, flavor.name).text);
-      console.error(`recorded ${r.asked.length} kernel answers in ${DEFAULT_RECORD}`);
+      for (const [mode, path] of [['priv', DEFAULT_RECORD], ['unpriv', UNPRIV_RECORD]] as const) {
+        const asked = r.asked.filter((a) => a.mode === mode);
+        if (!asked.length) continue;
+        writeAtomic(path, mergeRecording(asked, flavor.name, path).text);
+        console.error(`recorded ${asked.length} kernel answers in ${path}`);
+      }
     }
     const s = summarize(r.judged);
     if (flag(args, 'json')) {

@@ -149,6 +149,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
   if (r.refObj) meta.refObj = r.refObj;
   switch (kind) {
     case 'anything':
+      if (!env.privileged && r.type !== 'scalar') fail(pc, `R${regno} leaks addr into helper function`);
       return;
     case 'alloc_size':
       if (r.type !== 'scalar') fail(pc, `R${regno} type=${typeStr(r)} expected=scalar`);
@@ -243,7 +244,11 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
   if (meta.releaseRegno && !(meta.refObj && releaseRef(env, st, meta.refObj))) {
     fail(pc, `func ${helperStr(id)} reference has not been acquired before`);
   }
-  if (p!.name === 'tail_call') checkLeak(pc, st, 'tail_call');
+  if (p!.name === 'tail_call') {
+    checkLeak(pc, st, 'tail_call');
+    const seen = env.tailMaps.get(pc);
+    env.tailMaps.set(pc, seen === undefined || seen === meta.map ? meta.map : -1);
+  }
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
   for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
   const regs = cur(st).regs;
@@ -322,6 +327,7 @@ export function exitInsn(env: Env, st: State, pc: number): number {
     return callee.callsite + 1;
   }
   const r0 = readReg(st, pc, 0);
+  if (!env.privileged && r0.type !== 'scalar') fail(pc, 'R0 leaks addr as return value');
   const range = retRange(env.prog.type);
   if (range) {
     if (r0.type !== 'scalar') fail(pc, `At program exit the register R0 is not a known value (${typeStr(r0)})`);
@@ -384,9 +390,10 @@ export function atomicInsn(env: Env, st: State, pc: number, op: Op & { kind: 'at
     if (!atomicPtrOk(dst)) fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
     return;
   }
-  readReg(st, pc, op.src);
+  const src = readReg(st, pc, op.src);
   const dst = readReg(st, pc, op.dst);
-  if (op.op === 'cmpxchg') readReg(st, pc, 0);
+  if (op.op === 'cmpxchg' && readReg(st, pc, 0).type !== 'scalar' && !env.privileged) fail(pc, 'R0 leaks addr into mem');
+  if (!env.privileged && src.type !== 'scalar') fail(pc, `R${op.src} leaks addr into mem`);
   if (!atomicPtrOk(dst)) fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
   strictAlign(pc, dst, op.off, op.size);
   const loadReg = op.op === 'cmpxchg' ? 0 : op.fetch ? op.src : -1;

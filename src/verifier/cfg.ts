@@ -169,3 +169,35 @@ function standIn(x: Insn): Op {
 }
 
 export { InsnError };
+
+/**
+ * The first back-edge check_cfg's depth-first walk meets (fallthrough before branch, call
+ * before callee, as the kernel pushes them): without CAP_BPF a loop is refused before any path
+ * is explored. [from, to], or undefined for a loop-free program.
+ */
+export function firstBackEdge(cfg: Cfg): [number, number] | undefined {
+  const n = cfg.ops.length;
+  const state = new Uint8Array(n); // 0 new, 1 on the walk's stack, 2 explored
+  const succ = (t: number): number[] => {
+    const op = cfg.ops[t];
+    if (!op) return t + 1 < n ? [t + 1] : [];
+    return [nextSlot(op, t), jumpSlot(op, t), calleeSlot(op, t)].filter((w) => w >= 0 && w < n);
+  };
+  const stack: { t: number; next: number[]; i: number }[] = [{ t: 0, next: succ(0), i: 0 }];
+  state[0] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i === top.next.length) {
+      state[top.t] = 2;
+      stack.pop();
+      continue;
+    }
+    const w = top.next[top.i++];
+    if (state[w] === 1) return [top.t, w];
+    if (state[w] === 0) {
+      state[w] = 1;
+      stack.push({ t: w, next: succ(w), i: 0 });
+    }
+  }
+  return undefined;
+}
