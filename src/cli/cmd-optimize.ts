@@ -7,6 +7,7 @@ import { readBpfObject, progTypeArg } from './source.ts';
 import { optimize } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
+import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
 import { selectMeasured, type Selection } from '../search/measured.ts';
@@ -29,7 +30,7 @@ export const optimizeCmd: Command = {
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
-                         [--calibration FILE] [--btf FILE] [--json]
+                         [--calibration FILE] [--btf FILE] [--privilege root|unpriv] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -68,8 +69,14 @@ checks); a second Ctrl-C quits without writing.
                       The search runs on the relocated program with relocated instructions
                       left alone, and must also prove the result with the relocated values
                       moved; the output keeps the compile-time values and the relocations
+  --privilege P       the loader the result is for: root (default) or unpriv (no CAP_BPF,
+                      CAP_PERFMON, CAP_SYS_ADMIN): the verifier model checks every candidate
+                      with the unprivileged rules, and as root the kernel also loads each
+                      validated candidate and the written result unprivileged (the check
+                      'kernel verifier (unprivileged)'; not run without root). The input must
+                      load unprivileged too, or it is an error (--allow-unsafe-input)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, privilege: { type: 'string' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -80,6 +87,8 @@ checks); a second Ctrl-C quits without writing.
     const seedText = str(args, 'seed') ?? '1';
     if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed takes a non-negative integer, not '${seedText}'`);
     const budgetMs = duration(str(args, 'budget'));
+    const privilege = (str(args, 'privilege') ?? 'root') as Privilege;
+    if (!PRIVILEGES.includes(privilege)) throw new UsageError(`--privilege must be ${PRIVILEGES.join(' or ')}, not '${privilege}'`);
     const count = (name: string, dflt: number): number => {
       const text = str(args, name);
       if (text === undefined) return dflt;
@@ -127,7 +136,7 @@ checks); a second Ctrl-C quits without writing.
       return relocateForTarget(o, o.link(program.name, { type: program.type }), str(args, 'btf'));
     };
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
-    const unsafe = unsafeInput(program);
+    const unsafe = unsafeInput(program, privilege);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     // Ctrl-C: the chains stop and the best validated result goes through the final checks.
@@ -145,7 +154,7 @@ checks); a second Ctrl-C quits without writing.
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, privilege,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -176,7 +185,7 @@ checks); a second Ctrl-C quits without writing.
         // write, read back, and check the object as written
         const candidate = writeOptimized(obj, program, r.slots, r.deleted);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests);
+        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, privilege);
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -188,7 +197,7 @@ checks); a second Ctrl-C quits without writing.
       const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
       const finalProgram = written === bytes ? program : reread(written);
       const summary = {
-        input: path, output: shownOut, program: program.name,
+        input: path, output: shownOut, program: program.name, privilege,
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
         latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
@@ -214,7 +223,7 @@ checks); a second Ctrl-C quits without writing.
         ];
         const chosen = selection?.timed.find((t) => t.chosen);
         if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
-        console.log(`${program.name} (${program.section})`);
+        console.log(`${program.name} (${program.section})${privilege === 'unpriv' ? ', for an unprivileged loader' : ''}`);
         for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
         if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
         console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
