@@ -4,6 +4,7 @@
 import type { KernelAnswer } from './kernel.ts';
 import { kernelAnswer, kernelDeviation } from './kernel.ts';
 import { modelAnswer } from './model.ts';
+import { unprivilegedView } from './unpriv-maps.ts';
 import { UnprivilegedSession, type NotRun } from '../kernel/unpriv.ts';
 import { caseKey, casesOf, ObjectDir, type Case } from './objects.ts';
 import { judge, type Judged } from './classify.ts';
@@ -46,8 +47,9 @@ export function runSuite(opts: SuiteOptions): SuiteResult {
       opts.onProgress?.(i, cases.length);
       const skip = precheck(c) ?? (live && c.mode === 'unpriv' && !unprivLoad ? `unprivileged load not run: ${(session as NotRun).reason}` : undefined);
       if (skip) return judged.push(judge(c, undefined, undefined, skip));
-      const program = dir.program(c.spec);
-      if ('skip' in program) return judged.push(judge(c, undefined, undefined, program.skip));
+      const linked = dir.program(c.spec);
+      if ('skip' in linked) return judged.push(judge(c, undefined, undefined, linked.skip));
+      const program = c.mode === 'unpriv' ? unprivilegedView(linked) : linked;
       let k: KernelAnswer | undefined;
       if (opts.kernel === 'live') {
         k = kernelAnswer(program, c.spec, c.mode, c.mode === 'unpriv' ? unprivLoad : undefined);

@@ -7,7 +7,7 @@ import type { Program } from '../isa/program.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
 import { calleeSlot } from '../isa/flow.ts';
-import { buildCfg, CfgError, firstBackEdge, type Cfg } from './cfg.ts';
+import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
@@ -125,10 +125,12 @@ export function copyCtx(c: Ctx): Ctx {
  * to a map the program does not have fails at load time wherever the lddw is, reached or not
  * (resolve_pseudo_ldimm64; fuzz verifier found an unreachable one the model accepted).
  */
-export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>): Cfg | Verdict {
+export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>, privileged = true): Cfg | Verdict {
+  // bpf_prog_load: BPF_MAXINSNS without CAP_BPF (E2BIG, nothing in the log)
+  if (!privileged && prog.insns.length > BPF_MAXINSNS) return cfgReject(new CfgError(`E2BIG: ${prog.insns.length} insns is over BPF_MAXINSNS (${BPF_MAXINSNS}) for an unprivileged loader`, 0));
   let cfg: Cfg;
   try {
-    cfg = buildCfg(prog.insns, prog.type);
+    cfg = buildCfg(prog.insns, prog.type, { loops: privileged });
   } catch (e) {
     if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
     throw e;
@@ -144,8 +146,8 @@ export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>): Cfg
 
 /** Analyse a program. */
 export function verify(prog: Program, opts: Options = {}): Verdict {
-  const cfg = cfgOrReject(prog);
-  if ('ok' in cfg) return cfg;
+  const cfg = cfgOrReject(prog, opts.privileged ?? true);
+  if ('ok' in cfg) return opts.states ? { ...cfg, log: [cfg.error!.message] } : cfg;
   return run(prog, cfg, opts, freshCtx(prog.insns.length));
 }
 
@@ -157,12 +159,6 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
  * exploration first reaches an instruction beyond every one processed so far (before processing it).
  */
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
-  if (opts.privileged === false) {
-    // bpf_prog_load: BPF_MAXINSNS without CAP_BPF (E2BIG, nothing in the log)
-    if (prog.insns.length > BPF_MAXINSNS) return cfgReject(new CfgError(`E2BIG: ${prog.insns.length} insns is over BPF_MAXINSNS (${BPF_MAXINSNS}) for an unprivileged loader`, 0));
-    const loop = firstBackEdge(cfg);
-    if (loop) return cfgReject(new CfgError(`back-edge from insn ${loop[0]} to ${loop[1]}`, loop[0]));
-  }
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const env: Env = {

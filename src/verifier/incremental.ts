@@ -26,7 +26,8 @@ export class Incremental {
 
   constructor(readonly base: Program, readonly opts: Options = {}) {
     try {
-      this.cfg = buildCfg(base.insns, base.type);
+      if (opts.privileged === false && base.insns.length > 4096) throw new CfgError(`E2BIG: ${base.insns.length} insns is over BPF_MAXINSNS (4096) for an unprivileged loader`, 0);
+      this.cfg = buildCfg(base.insns, base.type, { loops: opts.privileged ?? true });
     } catch (e) {
       if (!(e instanceof CfgError || e instanceof InsnError)) throw e;
       this.verdict = cfgReject(e);
@@ -45,7 +46,7 @@ export class Incremental {
   /** Check a candidate (same maps and type as the baseline; any instructions). */
   check(prog: Program): Verdict {
     this.stats.checks++;
-    const cfg = cfgOrReject(prog);
+    const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
     const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps ? this.resumePoint(prog, cfg) : undefined;
     if (!snap) return run(prog, cfg, this.opts, freshCtx(prog.insns.length));

@@ -133,6 +133,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else if (isConst(r.v)) {
         const got = readFixed(target.stack, lo, size, env.privileged);
         if (typeof got === 'string') fail(pc, got);
+        // a spilled pointer read as a number (an atomic's operand) by an unprivileged program
+        if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) fail(pc, `leaking pointer from stack off ${lo}`);
         if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist({ frame: r.map, spi: spiOf(lo) });
         let g = got as Reg;
         if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
@@ -191,10 +193,17 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       break;
     }
     default:
+      // check_ptr_to_map_access: reading a map's kernel struct needs CAP_PERFMON
+      if (r.type === 'map_ptr' && !env.privileged && MAP_STRUCT[env.prog.maps[r.map]?.type]) {
+        fail(pc, `'struct ${MAP_STRUCT[env.prog.maps[r.map].type]}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+      }
       fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
   }
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
 }
+
+/** The kernel struct behind a map pointer (map ops' map_btf_id), for the map types the model knows. */
+const MAP_STRUCT: Record<number, string> = { 1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 8: 'bpf_array', 9: 'bpf_htab', 10: 'bpf_htab', 12: 'bpf_array', 13: 'bpf_htab' };
 
 /** cg_skb_is_valid_access: without CAP_BPF a cgroup_skb program reads no packet pointers and writes no tstamp. */
 function unprivCtxRefused(env: Env, off: number, write: boolean): boolean {

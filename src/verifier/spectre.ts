@@ -4,7 +4,8 @@
 // result on a speculative path, which the model does not (it records that in the README).
 import type { Op } from '../isa/op.ts';
 import { formatTnumPair } from '../domains/tnum-notation.ts';
-import { type Env, fail } from './env.ts';
+import { type Env, fail, VerifierError } from './env.ts';
+import { checkRegion } from './mem.ts';
 import { type Reg, isConst, s64 } from './regs.ts';
 
 /** The masking an instruction was given on the paths seen so far (bpf_insn_aux_data's alu_state/alu_limit). */
@@ -15,7 +16,6 @@ export interface AluAux {
 
 const SANITIZE_SRC = 1, SANITIZE_DST = 2, NEG_VALUE = 4, NON_POINTER = 8, IMMEDIATE = 16;
 const MAX_BPF_STACK = 512;
-const BPF_MAX_VAR_OFF = 1n << 29n;
 
 const enum Reason { Bounds = 1, Type, Paths, Limit }
 
@@ -84,14 +84,15 @@ export function sanitizeValAlu(env: Env, pc: number, op: Op & { kind: 'alu' }): 
     fail(pc, `R${op.dst} tried to ${op.op} from different maps, paths or scalars, pointer arithmetic with it prohibited for !root`);
 }
 
-/** check_map_access(reg, reg.off, 1, ACCESS_HELPER) on a map value pointer: is every byte it may point at inside? */
-function mapByteInBounds(env: Env, r: Reg): boolean {
-  const size = BigInt(env.prog.maps[r.map]?.valueSize ?? 0);
-  const smin = s64(r.v.smin), off = BigInt(r.off);
-  if (smin < 0n) return false;
-  if (smin + off < 0n || smin + off + 1n > size) return false;
-  if (r.v.umax >= BPF_MAX_VAR_OFF) return false;
-  return r.v.umax + off + 1n <= size;
+/** check_map_access(reg, reg.off, 1, ACCESS_HELPER) on a map value pointer: its log lines when a byte it may point at is outside. */
+function mapByteOutside(env: Env, pc: number, dst: number, r: Reg): string | undefined {
+  try {
+    checkRegion(pc, r, dst, r.off, 1, env.prog.maps[r.map]?.valueSize ?? 0);
+    return undefined;
+  } catch (e) {
+    if (e instanceof VerifierError) return e.message;
+    throw e;
+  }
 }
 
 /** sanitize_check_bounds: an unprivileged pointer must stay where the masking can keep it. */
@@ -101,7 +102,8 @@ export function sanitizeCheckBounds(env: Env, pc: number, dst: number, r: Reg): 
     const off = Number(BigInt.asIntN(32, BigInt(r.off) + r.v.varOff.value));
     if (!isConst(r.v)) fail(pc, `R${dst} variable stack access prohibited for !root, var_off=${formatTnumPair(r.v.varOff)} off=${off}`);
     if (off >= 0 || off < -MAX_BPF_STACK) fail(pc, `R${dst} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}`);
-  } else if (r.type === 'map_value' && !mapByteInBounds(env, r)) {
-    fail(pc, `R${dst} pointer arithmetic of map value goes out of range, prohibited for !root`);
+  } else if (r.type === 'map_value') {
+    const why = mapByteOutside(env, pc, dst, r);
+    if (why !== undefined) fail(pc, `${why}\nR${dst} pointer arithmetic of map value goes out of range, prohibited for !root`);
   }
 }

@@ -39,9 +39,10 @@ const CASES: UnprivCase[] = [
   { name: 'a bounded loop', asm: 'r0 = 0\nr1 = 3\nr1 -= 1\nif r1 != 0 goto -2\nexit', reject: [3, 'back-edge from insn 3 to 2'] },
   { name: 'a stack pointer moved past the frame', asm: 'r1 = r10\nr1 += 8\nr0 = 0\nexit', reject: [1, 'R1 stack pointer arithmetic goes out of range, prohibited for !root; off=8'] },
   { name: 'a 32-bit copy of a pointer', asm: 'w0 = w10\nr0 = 0\nexit', reject: [0, 'R10 partial copy of pointer'] },
+  { name: 'a spilled pointer as an atomic operand', asm: '*(u64 *)(r10 - 8) = r1\nr0 = 1\nlock *(u64 *)(r10 - 8) += r0\nr0 = 0\nexit', reject: [2, 'leaking pointer from stack off -8'] },
   { name: 'pointer minus pointer', asm: 'r0 = r10\nr0 -= r1\nr0 = 0\nexit', reject: [1, 'R0 pointer -= pointer prohibited'] },
   { name: 'a pointer stored into a map value', maps: [ARRAY], asm: `${LOOKUP}\n*(u64 *)(r0 + 0) = r10\nout:\nr0 = 0\nexit`, reject: [8, 'R10 leaks addr into map'] },
-  { name: 'a map value pointer moved to its end', maps: [ARRAY], asm: `${LOOKUP}\nr0 += 16\nout:\nr0 = 0\nexit`, reject: [8, 'R0 pointer arithmetic of map value goes out of range, prohibited for !root'] },
+  { name: 'a map value pointer moved to its end', maps: [ARRAY], asm: `${LOOKUP}\nr0 += 16\nout:\nr0 = 0\nexit`, reject: [8, 'invalid access to map value, value_size=16 off=16 size=1\nR0 min value is outside of the allowed memory range\nR0 pointer arithmetic of map value goes out of range, prohibited for !root'] },
   {
     name: 'a map value pointer moved by an unknown of either sign', maps: [ARRAY],
     asm: `${LOOKUP}\nr1 = *(u8 *)(r0 + 0)\nr1 -= 8\nr0 += r1\nout:\nr0 = 0\nexit`,
