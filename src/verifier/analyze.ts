@@ -8,6 +8,7 @@ import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
 import { calleeSlot } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
+import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
@@ -128,6 +129,9 @@ export function copyCtx(c: Ctx): Ctx {
 export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>, privileged = true): Cfg | Verdict {
   // bpf_prog_load: BPF_MAXINSNS without CAP_BPF (E2BIG, nothing in the log)
   if (!privileged && prog.insns.length > BPF_MAXINSNS) return cfgReject(new CfgError(`E2BIG: ${prog.insns.length} insns is over BPF_MAXINSNS (${BPF_MAXINSNS}) for an unprivileged loader`, 0));
+  // add_subprog_and_kfunc, the first pass over the program
+  const call = privileged ? -1 : firstCallNeedingCap(prog.insns);
+  if (call >= 0) return cfgReject(new CfgError(SUBPROG_NEEDS_CAP, call));
   let cfg: Cfg;
   try {
     cfg = buildCfg(prog.insns, prog.type, { loops: privileged });

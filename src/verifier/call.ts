@@ -18,6 +18,7 @@ import { checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBo
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
 import { type State, cur, mapAllRegs, newFrame } from './state.ts';
 import { acquireRef, checkLeak, releaseRef } from './refs.ts';
+import { helperNeedsCap } from './privilege.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
@@ -239,6 +240,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
     fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
   }
   if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
+  if (!env.privileged && helperNeedsCap(p!.name)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
   p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
   if (meta.releaseRegno && !(meta.refObj && releaseRef(env, st, meta.refObj))) {

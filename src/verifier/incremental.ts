@@ -26,8 +26,13 @@ export class Incremental {
 
   constructor(readonly base: Program, readonly opts: Options = {}) {
     try {
-      if (opts.privileged === false && base.insns.length > 4096) throw new CfgError(`E2BIG: ${base.insns.length} insns is over BPF_MAXINSNS (4096) for an unprivileged loader`, 0);
-      this.cfg = buildCfg(base.insns, base.type, { loops: opts.privileged ?? true });
+      // the unprivileged checks before the CFG (E2BIG, calls needing CAP_BPF): cfgOrReject's
+      const early = opts.privileged === false ? cfgOrReject(base, false) : undefined;
+      if (early && 'ok' in early) {
+        this.verdict = early;
+        return;
+      }
+      this.cfg = early ?? buildCfg(base.insns, base.type);
     } catch (e) {
       if (!(e instanceof CfgError || e instanceof InsnError)) throw e;
       this.verdict = cfgReject(e);

@@ -40,6 +40,8 @@ const CASES: UnprivCase[] = [
   { name: 'a stack pointer moved past the frame', asm: 'r1 = r10\nr1 += 8\nr0 = 0\nexit', reject: [1, 'R1 stack pointer arithmetic goes out of range, prohibited for !root; off=8'] },
   { name: 'a 32-bit copy of a pointer', asm: 'w0 = w10\nr0 = 0\nexit', reject: [0, 'R10 partial copy of pointer'] },
   { name: 'a spilled pointer as an atomic operand', asm: '*(u64 *)(r10 - 8) = r1\nr0 = 1\nlock *(u64 *)(r10 - 8) += r0\nr0 = 0\nexit', reject: [2, 'leaking pointer from stack off -8'] },
+  { name: 'a helper behind CAP_PERFMON', asm: 'r1 = r10\nr1 += -8\n*(u64 *)(r10 - 8) = 0\nr2 = 8\ncall trace_printk\nr0 = 0\nexit', reject: [4, 'program of this type cannot use helper bpf_trace_printk#6'] },
+  { name: 'a bpf-to-bpf call', asm: 'call f\nexit\nf:\nr0 = 0\nexit', reject: [0, 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN'] },
   { name: 'pointer minus pointer', asm: 'r0 = r10\nr0 -= r1\nr0 = 0\nexit', reject: [1, 'R0 pointer -= pointer prohibited'] },
   { name: 'a pointer stored into a map value', maps: [ARRAY], asm: `${LOOKUP}\n*(u64 *)(r0 + 0) = r10\nout:\nr0 = 0\nexit`, reject: [8, 'R10 leaks addr into map'] },
   { name: 'a map value pointer moved to its end', maps: [ARRAY], asm: `${LOOKUP}\nr0 += 16\nout:\nr0 = 0\nexit`, reject: [8, 'invalid access to map value, value_size=16 off=16 size=1\nR0 min value is outside of the allowed memory range\nR0 pointer arithmetic of map value goes out of range, prohibited for !root'] },
