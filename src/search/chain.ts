@@ -169,7 +169,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
       const gone = isDeleted(cand);
-      if (firstRefusal(cand, end, program.type, gone) >= 0) {
+      if (firstRefusal(cand, end, program.type, gone, opts.privilege === 'unpriv') >= 0) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }

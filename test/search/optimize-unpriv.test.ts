@@ -15,6 +15,7 @@ import { verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { checkWritten, unsafeInput } from '../../src/search/final-check.ts';
 import { UNPRIV_CHECK } from '../../src/search/privilege.ts';
+import { firstRefusal } from '../../src/search/ptrkinds.ts';
 import { UnprivilegedSession } from '../../src/kernel/unpriv.ts';
 
 const t = suite('search/optimize-unpriv');
@@ -36,6 +37,27 @@ t('the search model refuses, for unpriv only, a candidate that compares pointers
   const v = new Incremental(PTR_CMP, { privileged: false }).verdict;
   assert.not.ok(v.ok);
   assert.match(v.error!.message, /R1 pointer comparison prohibited/);
+});
+
+t('the unprivileged pre-filter refuses the pointer comparisons the model refuses, and no null check', () => {
+  const map = { name: 'arr', type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 };
+  const lookup = 'r1 = 0\n*(u32 *)(r10 - 8) = r1\nr2 = r10\nr2 += -8\nld_pseudo r1, 5, 0\ncall map_lookup_elem\n';
+  const cases: [string, string, boolean][] = [
+    ['pointer as source', 'r2 = r10\nr0 = 0\nif r0 > r2 goto +0\nexit', true],
+    ['pointer against a non-zero immediate', 'r0 = 0\nif r1 == 5 goto +0\nexit', true],
+    ['pointer in a 32-bit jump', 'r0 = 0\nif w10 == 0 goto +0\nexit', true],
+    ['ctx tested against 0 (ctx is not known non-null)', 'r0 = 0\nif r1 != 0 goto +0\nexit', true],
+    ['a map pointer tested against 0 (decided: non-null)', 'ld_pseudo r2, 5, 0\nr0 = 0\nif r2 != 0 goto +0\nexit', false],
+    ['a lookup null check', `${lookup}if r0 == 0 goto +1\nr0 = 0\nr0 = 0\nexit`, false],
+  ];
+  for (const [name, src, refused] of cases) {
+    const p = { ...sock(src), maps: [map] };
+    const ops = toOps(p.insns);
+    assert.is(firstRefusal(ops, ops.length, p.type, () => false, true) >= 0, refused, name);
+    assert.is(firstRefusal(ops, ops.length, p.type, () => false, false) >= 0, false, `${name} (root)`);
+    if (refused) assert.not.ok(verify(p, { privileged: false, allBranches: true }).ok, `${name}: the model must refuse what the pre-filter refuses`);
+    else assert.ok(verify(p, { privileged: false }).ok, `${name}: the model accepts`);
+  }
 });
 
 t('the final check of a written candidate refuses it for unpriv, naming the check', async () => {
