@@ -25,8 +25,9 @@ when any is not safe.
   --btf FILE       target BTF for CO-RE relocations (default: /sys/kernel/btf/vmlinux)
   --states         print the per-instruction states like the kernel's log_level 2
   --json           machine-readable verdict
-  --privilege P    root (default) or unpriv: model an unprivileged loader where it
-                   differs (uninitialised stack); --unprivileged is the same as unpriv
+  --privilege P    root (default) or unpriv: model a loader without CAP_BPF/CAP_PERFMON
+                   (pointer leaks and comparisons, Spectre masking bounds, uninitialised
+                   stack, loops); --unprivileged is the same as unpriv
   --flavor F       model kernel flavor F (6.18, 6.18-sx64, 6.12); default: the running
                    kernel's when bpf() works (probed), else 6.18`,
   options: {

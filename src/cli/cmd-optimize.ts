@@ -7,6 +7,7 @@ import { readBpfObject, progTypeArg } from './source.ts';
 import { optimize } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
+import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
 import { selectMeasured, type Selection } from '../search/measured.ts';
@@ -32,7 +33,7 @@ export const optimizeCmd: Command = {
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
                          [--calibration FILE] [--btf FILE] [--target T]
-                         [--assume-exclusive-maps] [--json]
+                         [--assume-exclusive-maps] [--privilege root|unpriv] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -83,8 +84,14 @@ checks); a second Ctrl-C quits without writing.
                       changed map-helper arguments). The output is labelled with this
                       condition. Default: maps are shared; the search leaves map accesses and
                       the values flowing to and from map state unchanged
+  --privilege P       the loader the result is for: root (default) or unpriv (no CAP_BPF,
+                      CAP_PERFMON, CAP_SYS_ADMIN): the verifier model checks every candidate
+                      with the unprivileged rules, and as root the kernel also loads each
+                      validated candidate and the written result unprivileged (the check
+                      'kernel verifier (unprivileged)'; not run without root). The input must
+                      load unprivileged too, or it is an error (--allow-unsafe-input)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -95,6 +102,8 @@ checks); a second Ctrl-C quits without writing.
     const seedText = str(args, 'seed') ?? '1';
     if (!/^\d+$/.test(seedText)) throw new UsageError(`--seed takes a non-negative integer, not '${seedText}'`);
     const budgetMs = duration(str(args, 'budget'));
+    const privilege = (str(args, 'privilege') ?? 'root') as Privilege;
+    if (!PRIVILEGES.includes(privilege)) throw new UsageError(`--privilege must be ${PRIVILEGES.join(' or ')}, not '${privilege}'`);
     const count = (name: string, dflt: number): number => {
       const text = str(args, name);
       if (text === undefined) return dflt;
@@ -150,7 +159,7 @@ checks); a second Ctrl-C quits without writing.
     const missing = firstMissing(target, toOps(program.insns));
     if (missing) throw new InputError(`${path}: ${program.name}: instruction ${missing.pc} (${formatOp(missing.op)}): ${missing.reason} (--target)`);
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
-    const unsafe = unsafeInput(program);
+    const unsafe = unsafeInput(program, privilege);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     // Ctrl-C: the chains stop and the best validated result goes through the final checks.
@@ -169,7 +178,7 @@ checks); a second Ctrl-C quits without writing.
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps, privilege,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -200,7 +209,7 @@ checks); a second Ctrl-C quits without writing.
         // write, read back, and check the object as written
         const candidate = writeOptimized(obj, program, r.slots, r.deleted);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, target);
+        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, { target, privilege });
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -212,7 +221,7 @@ checks); a second Ctrl-C quits without writing.
       const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
       const finalProgram = written === bytes ? program : reread(written);
       const summary = {
-        input: path, output: shownOut, program: program.name,
+        input: path, output: shownOut, program: program.name, privilege,
         target: { isa: `v${target.isa}`, kernel: formatKernelVersion(target.kernel), origin: target.origin },
         maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
@@ -240,7 +249,7 @@ checks); a second Ctrl-C quits without writing.
         ];
         const chosen = selection?.timed.find((t) => t.chosen);
         if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
-        console.log(`${program.name} (${program.section})`);
+        console.log(`${program.name} (${program.section})${privilege === 'unpriv' ? ', for an unprivileged loader' : ''}`);
         console.log(`  target: ${describeTarget(target)}`);
         console.log(`  maps: ${mapsLabel}`);
         for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);

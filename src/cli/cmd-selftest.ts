@@ -7,7 +7,7 @@ import { kernelAvailable } from '../kernel/syscall.ts';
 import { useRunningKernelFlavor } from '../kernel/flavor.ts';
 import { LINUX_6_18, flavorNamed, selectFlavor } from '../domains/scalar.ts';
 import { DEFAULT_OBJ_DIR } from '../selftest/objects.ts';
-import { answersByKey, DEFAULT_RECORD, readRecording, mergeRecording } from '../selftest/record.ts';
+import { answersByKey, DEFAULT_RECORD, readRecording, mergeRecording, UNPRIV_RECORD } from '../selftest/record.ts';
 import { runSuite } from '../selftest/run.ts';
 import { lastLine, summarize } from '../selftest/classify.ts';
 import { featureCounts, featureTable, judgedRow } from '../selftest/table.ts';
@@ -28,7 +28,10 @@ against the interpreter. Prints the disagreements, the gaps by feature and a las
 Exit status 1 when the model accepts a program the kernel rejects.
 
   --filter RE    only tests whose 'file.c:name' or description matches RE
-  --unpriv       also the unprivileged runs (__success_unpriv / __failure_unpriv)
+  --unpriv       also the unprivileged runs (__success_unpriv / __failure_unpriv): the
+                 kernel loads them without CAP_BPF/CAP_PERFMON/CAP_SYS_ADMIN/CAP_NET_ADMIN
+                 (recorded in ${UNPRIV_RECORD}), the model with --privilege unpriv;
+                 each privilege level gets its own summary line before the total
   --json         one JSON object: summary, features and every run
   --replay       use the recorded kernel answers even when bpf() works
   --record       write the kernel's answers to ${DEFAULT_RECORD} (needs root)
@@ -62,7 +65,7 @@ Exit status 1 when the model accepts a program the kernel rejects.
     if (!live) {
       const rec = readRecording();
       if (!rec) throw new InputError(`${DEFAULT_RECORD}: no recorded kernel answers and bpf() is not available`);
-      kernel = answersByKey(rec);
+      kernel = new Map([...answersByKey(rec), ...answersByKey(readRecording(UNPRIV_RECORD))]);
       source = `recorded answers of ${rec.kernel} (${DEFAULT_RECORD})`;
       if (rec.flavor) flavor = flavorNamed(rec.flavor);
       selectFlavor(flavor);
@@ -76,18 +79,30 @@ Exit status 1 when the model accepts a program the kernel rejects.
     if (tty) process.stderr.write('\r\x1b[K');
     if (!r.specs.length) throw new InputError(`${dir}: no selftest objects (run scripts/selftests/build.sh)`);
     if (flag(args, 'record')) {
-      writeAtomic(DEFAULT_RECORD, mergeRecording(r.asked, flavor.name).text);
-      console.error(`recorded ${r.asked.length} kernel answers in ${DEFAULT_RECORD}`);
+      for (const [mode, path] of [['priv', DEFAULT_RECORD], ['unpriv', UNPRIV_RECORD]] as const) {
+        const asked = r.asked.filter((a) => a.mode === mode);
+        if (!asked.length) continue;
+        writeAtomic(path, mergeRecording(asked, flavor.name, path).text);
+        console.error(`recorded ${asked.length} kernel answers in ${path}`);
+      }
     }
     const s = summarize(r.judged);
+    const byMode = flag(args, 'unpriv')
+      ? { priv: summarize(r.judged.filter((j) => j.mode === 'priv')), unpriv: summarize(r.judged.filter((j) => j.mode === 'unpriv')) }
+      : undefined;
     if (flag(args, 'json')) {
-      console.log(JSON.stringify({ kernel: source, summary: s, features: featureCounts(r.judged), runs: r.judged }, null, 1));
+      console.log(JSON.stringify({ kernel: source, summary: s, ...(byMode ? { byPrivilege: byMode } : {}), features: featureCounts(r.judged), runs: r.judged }, null, 1));
     } else {
       console.log(`kernel: ${source}`);
       const shown = flag(args, 'all') ? r.judged : r.judged.filter((j) => j.outcome !== 'agree');
       for (const j of shown) console.log(judgedRow(j));
       console.log(featureTable(r.judged));
       console.log(`verdict agreement ${(100 * s.verdictAgreement).toFixed(1)}% of ${s.compared} runs the kernel satisfies; __msg matched ${(100 * s.msgMatchRate).toFixed(1)}%; ${s.retvalMismatches} retval mismatches; ${s.kernelDeviates} runs the kernel does not satisfy (set apart)`);
+      if (byMode) {
+        for (const [mode, m] of Object.entries(byMode)) {
+          console.log(`${mode === 'priv' ? 'privileged  ' : 'unprivileged'} ${lastLine(m)} (verdict agreement ${(100 * m.verdictAgreement).toFixed(1)}% of ${m.compared}, __msg ${(100 * m.msgMatchRate).toFixed(1)}%)`);
+        }
+      }
       console.log(lastLine(s));
     }
     return s.falseAccepts ? 1 : 0;

@@ -11,6 +11,7 @@ import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './
 import { materialize } from './materialize.ts';
 import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
+import type { Privilege } from './privilege.ts';
 import { coreSlots } from '../isa/core.ts';
 import { allows, type Target } from '../isa/target.ts';
 import { sharedMapGuard } from './shared-maps.ts';
@@ -39,6 +40,8 @@ export interface ChainOptions {
   onTests?: (tests: readonly TestGroup[]) => void;
   /** Per-class latency costs (a calibration); default: the built-in table. */
   costs?: CostTable;
+  /** The loader the result is for: the verifier model checks candidates in it (default root). */
+  privilege?: Privilege;
   /**
    * Stop early when element 0 becomes nonzero (Ctrl-C). Shared memory, so a chain on a worker
    * thread sees it without a message; with it set, the chain also yields to the event loop
@@ -142,7 +145,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let curCost = wp * originalPerf;
   let best = { slots: original.slice(), perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
-  const model = new Incremental(program);
+  const model = new Incremental(program, { privileged: opts.privilege !== 'unpriv' });
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
   const validated: Variant[] = [];
@@ -174,7 +177,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
       const gone = isDeleted(cand);
-      if (firstRefusal(cand, end, program.type, gone) >= 0) {
+      if (firstRefusal(cand, end, program.type, gone, opts.privilege === 'unpriv') >= 0) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }

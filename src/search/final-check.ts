@@ -13,10 +13,11 @@ import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 import { toOps } from '../isa/op.ts';
 import { describeTarget, firstMissing, formatKernelVersion, kernelAtLeast, runningKernel, type Target } from '../isa/target.ts';
+import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
 
 /** One line of the validation list. ok is absent when the check did not run. */
 export interface Check {
-  readonly check: 'verifier model' | 'kernel verifier' | 'kernel test_run' | 'Z3 equivalence' | 'kernel latency' | 'target';
+  readonly check: 'verifier model' | 'kernel verifier' | typeof UNPRIV_CHECK | 'kernel test_run' | 'Z3 equivalence' | 'kernel latency' | 'target';
   readonly ran: boolean;
   readonly ok?: boolean;
   readonly detail: string;
@@ -32,11 +33,19 @@ export interface FinalCheck {
 }
 
 /** Check the program as written against the original: model, kernel verifier and test_run, Z3. */
-export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], target?: Target): Promise<FinalCheck> {
+/** What the written program is checked for: the target it must run on and the loader's privilege (default root). */
+export interface WrittenFor { readonly target?: Target; readonly privilege?: Privilege }
+
+export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], forWhat: WrittenFor = {}): Promise<FinalCheck> {
+  const { target, privilege = 'root' } = forWhat;
   const checks: Check[] = [];
   if (target) checks.push(targetCheck(written, target));
-  const mv = verify({ ...original, insns: [...written] });
-  checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: mv.ok ? '' : mv.error?.message ?? 'rejected' });
+  const mv = verify({ ...original, insns: [...written] }, { privileged: privilege === 'root' });
+  checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: `${privilege === 'unpriv' ? 'unprivileged' : ''}${mv.ok ? '' : `${privilege === 'unpriv' ? ': ' : ''}${mv.error?.message ?? 'rejected'}`}` });
+  if (privilege === 'unpriv') {
+    const u = unprivilegedLoad({ ...original, insns: [...written] });
+    checks.push(u.ran ? { check: UNPRIV_CHECK, ran: true, ok: u.ok, detail: u.detail } : { check: UNPRIV_CHECK, ran: false, detail: u.reason });
+  }
   const oracle = KernelOracle.open(original, tests);
   if (typeof oracle === 'string') {
     checks.push({ check: 'kernel verifier', ran: false, detail: oracle });
@@ -83,7 +92,13 @@ export function targetCheck(written: readonly Insn[], target: Target): Check {
  * Why the input itself is unsafe, if it is: the kernel rejects it, or (without the kernel) the
  * verifier model does. Optimizing such a program would "validate" candidates against nothing.
  */
-export function unsafeInput(program: Program): string | undefined {
+export function unsafeInput(program: Program, privilege: Privilege = 'root'): string | undefined {
+  if (privilege === 'unpriv') {
+    const u = unprivilegedLoad(program);
+    if (u.ran && !u.ok) return `an unprivileged loader is refused the input program: ${u.detail}`;
+    const mu = verify(program, { privileged: false });
+    if (!u.ran && !mu.ok) return `the verifier model rejects the input program unprivileged (the kernel's unprivileged load not run: ${u.reason}): ${mu.error?.message.replace(/\n/g, ': ') ?? 'rejected'}`;
+  }
   const k = kernelAvailable();
   if (k.ok) {
     const l = loadProgram(program, { logOnFailure: true, info: false });

@@ -13,6 +13,7 @@ import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 import type { Target } from '../isa/target.ts';
+import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
 
 export { KernelOracle };
 
@@ -35,6 +36,8 @@ export interface OptimizeOptions {
   target?: Target;
   /** Allow rewrites valid only when no one else writes the maps (see ChainOptions.exclusiveMaps). */
   exclusiveMaps?: boolean;
+  /** The loader results are made for (default root); unpriv: the model and an unprivileged kernel load check them. */
+  privilege?: Privilege;
 }
 
 export interface OptimizeResult {
@@ -64,6 +67,9 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     // without the kernel, the verifier model (already passed in the chain) stands in for it
     const k: Verdict = typeof oracle === 'string' ? { ok: true, how: `verifier model (kernel not used: ${oracle})` } : oracle.check(insns);
     if (!k.ok) return k;
+    // unprivileged: the kernel's own word that an unprivileged loader takes it (not run: the model's, already given)
+    const u = opts.privilege === 'unpriv' ? unprivilegedLoad({ ...program, insns }) : undefined;
+    if (u?.ran && !u.ok) return { ok: false, stage: 'verifier', reason: `unprivileged: ${u.detail}` };
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
     // stand in for a proof: they may all take one path
@@ -79,7 +85,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const moved = await proveCoreIndependent(program, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
     if (moved && !moved.ok) return moved;
-    return { ok: true, how: `${(moved ?? proof).how} + ${k.how}` };
+    return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
   };
   try {
     const r = await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });

@@ -13,6 +13,12 @@
 // interpreter cannot reproduce them, so tests cannot judge such a candidate; no compiled program
 // does this, and the search refuses it too (reported apart: it is policy, not the kernel's rule).
 //
+// Unprivileged (firstRefusal's `unpriv`): a conditional jump on a definite pointer other than a
+// packet pointer is refused where the kernel refuses it whatever the values ("R%d pointer
+// comparison prohibited"): a pointer as the source register, or as the destination compared
+// with an immediate, except a map pointer or map value in a 64-bit == / != 0 (a null check, or
+// decided for a pointer that cannot be null).
+//
 // Types are joined at merges: not_init on any path stays not_init (the kernel explores that
 // path), other differing types become "unknown"; only a definite pointer is held against a
 // candidate. Being path-insensitive, this is the projection of the model exploring both edges of
@@ -48,6 +54,15 @@ function ctxLoadKind(type: ProgType, off: number, size: number): number {
   if (r === 'pkt' || r === 'pkt_meta') return PKT;
   if (r === 'pkt_end') return PKT_END;
   return r === 'scalar' ? SCALAR : U;
+}
+
+/** Unprivileged: a jump the kernel refuses as a pointer comparison on these kinds, whatever the values. */
+function unprivPtrCompare(op: Op, k: Uint8Array): boolean {
+  if (op.kind !== 'jcond') return false;
+  const ptr = (r: number): boolean => isPtr(k[r]) && k[r] !== PKT && k[r] !== PKT_END;
+  if ('reg' in op.src) return ptr(op.src.reg);
+  // == / != 0 is decided (or a null check) only for map pointers and map values (reg_not_null)
+  return ptr(op.dst) && (op.src.imm !== 0 || op.width === 32 || (op.op !== 'jeq' && op.op !== 'jne') || k[op.dst] < MAP_PTR);
 }
 
 /** What step() found: nothing, ALU the kernel refuses, or a pointer leaked as a number (see LEAKS). */
@@ -146,8 +161,8 @@ export interface PreFilterResult {
  * prototype's arguments for `type`. Null slots are no-ops when `deleted(pc)`, else the second
  * half of an lddw.
  */
-export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): PreFilterResult {
-  const p = new Kinds(end, type);
+export function pointerKinds(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean, unpriv = false): PreFilterResult {
+  const p = new Kinds(end, type, unpriv);
   solveForward({ ops, end, deleted }, p);
   return { rows: p.rows, undefinedRead: p.undefinedRead, misuse: p.misuse, leak: p.leak };
 }
@@ -162,7 +177,7 @@ class Kinds implements ForwardProblem {
   private readonly cur = new Uint8Array(NREG);
   private readonly callee = new Uint8Array(NREG);
   private readonly args: HelperArgs;
-  constructor(end: number, private readonly type: ProgType) {
+  constructor(end: number, private readonly type: ProgType, private readonly unpriv = false) {
     this.args = helperArgsFor(type);
     this.rows = new Uint8Array(end * NREG);
     this.seen = new Uint8Array(end);
@@ -181,7 +196,7 @@ class Kinds implements ForwardProblem {
     for (let r = 0; u >> r; r++) {
       if ((u >> r) & 1 && cur[r] === NOT_INIT && (this.undefinedRead < 0 || pc < this.undefinedRead)) this.undefinedRead = pc;
     }
-    const f = step(op, cur, this.type);
+    const f = this.unpriv && unprivPtrCompare(op, cur) ? MISUSE : step(op, cur, this.type);
     if (f === MISUSE && (this.misuse < 0 || pc < this.misuse)) this.misuse = pc;
     if (f === LEAK && (this.leak < 0 || pc < this.leak)) this.leak = pc;
   }
@@ -217,9 +232,9 @@ class Kinds implements ForwardProblem {
 }
 
 /** The first slot the pre-filter refuses (an undefined read, a pointer misuse or leak), or -1. */
-export function firstRefusal(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean): number {
+export function firstRefusal(ops: readonly (Op | null)[], end: number, type: ProgType, deleted: (pc: number) => boolean, unpriv = false): number {
   let first = -1;
-  const r = pointerKinds(ops, end, type, deleted);
+  const r = pointerKinds(ops, end, type, deleted, unpriv);
   for (const pc of [r.undefinedRead, r.misuse, r.leak]) if (pc >= 0 && (first < 0 || pc < first)) first = pc;
   return first;
 }

@@ -3,7 +3,7 @@
 // __flag), check its __msg patterns against the kernel's own log, and BPF_PROG_TEST_RUN it on
 // 64 zero bytes for __retval. Only what replaying needs is recorded (no full logs).
 import type { Program } from '../isa/program.ts';
-import { loadProgram, type LogLevel } from '../kernel/load.ts';
+import { loadProgram, type LoadOptions, type LoadResult, type LogLevel } from '../kernel/load.ts';
 import { testRun } from '../kernel/testrun.ts';
 import { firstUnmatched } from './pattern.ts';
 import type { Mode } from './objects.ts';
@@ -34,9 +34,12 @@ export function lastErrorLine(log: string): string | undefined {
   return lines.at(-1);
 }
 
-export function kernelAnswer(program: Program, spec: TestSpec, mode: Mode): KernelAnswer {
+/** How a run's program is loaded: as root, or by an unprivileged loader (src/kernel/unpriv.ts). */
+export type Loader = (program: Program, opts: LoadOptions) => LoadResult;
+
+export function kernelAnswer(program: Program, spec: TestSpec, mode: Mode, load: Loader = loadProgram): KernelAnswer {
   const exp = spec[mode]!;
-  const r = loadProgram(program, { logLevel: (spec.logLevel & 7) as LogLevel, progFlags: spec.progFlags, logOnFailure: true, info: false });
+  const r = load(program, { logLevel: (spec.logLevel & 7) as LogLevel, progFlags: spec.progFlags, logOnFailure: true, info: false });
   try {
     const base = { file: spec.file, name: spec.name, mode, accepted: r.ok, msgMiss: firstUnmatched(r.log, exp.msgs) };
     if (!r.ok) return { ...base, errno: r.errno, error: r.error ?? lastErrorLine(r.log) };

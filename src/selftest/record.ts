@@ -7,6 +7,8 @@ import type { KernelAnswer } from './kernel.ts';
 import { caseKey } from './objects.ts';
 
 export const DEFAULT_RECORD = 'corpus/selftests/kernel.json';
+/** The unprivileged runs' answers, apart so that either recording can be redone alone. */
+export const UNPRIV_RECORD = 'corpus/selftests/kernel-unpriv.json';
 
 export interface Recording {
   /** uname -r of the kernel that answered. */

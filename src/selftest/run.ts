@@ -1,9 +1,11 @@
 // The suite: every run of every test, answered by the kernel (live, or as recorded) and by the
-// model, and judged. The kernel is asked only for what it can be: privileged runs as root;
-// unprivileged runs need a loader without CAP_BPF, which this harness does not have yet.
+// model, and judged. The kernel is asked only for what it can be: privileged runs as root,
+// unprivileged runs through an unprivileged session (src/kernel/unpriv.ts) when one can be had.
 import type { KernelAnswer } from './kernel.ts';
 import { kernelAnswer, kernelDeviation } from './kernel.ts';
 import { modelAnswer } from './model.ts';
+import { unprivilegedView } from './unpriv-maps.ts';
+import { UnprivilegedSession, type NotRun } from '../kernel/unpriv.ts';
 import { caseKey, casesOf, ObjectDir, type Case } from './objects.ts';
 import { judge, type Judged } from './classify.ts';
 import { programFacts } from './features.ts';
@@ -29,7 +31,6 @@ export interface SuiteResult {
 function precheck(c: Case): string | undefined {
   if (c.spec.arch.length && !c.spec.arch.includes('X86_64')) return `__arch(${c.spec.arch.join(', ')}) only`;
   if (c.spec.btfPath) return `__btf_path(${c.spec.btfPath}): needs a custom kernel BTF`;
-  if (c.mode === 'unpriv') return 'unprivileged runs: the kernel side is not implemented (kernel.unprivileged_bpf_disabled and a capability-less loader needed)';
   return undefined;
 }
 
@@ -39,23 +40,31 @@ export function runSuite(opts: SuiteOptions): SuiteResult {
   const cases = casesOf(specs, { filter: opts.filter, unpriv: opts.unpriv });
   const judged: Judged[] = [];
   const asked: KernelAnswer[] = [];
-  cases.forEach((c, i) => {
-    opts.onProgress?.(i, cases.length);
-    const program = dir.program(c.spec);
-    const obj = dir.object(c.spec.file);
-    const facts = obj instanceof Error ? undefined : programFacts(obj, c.spec.name, 'skip' in program ? undefined : program);
-    const skip = precheck(c);
-    if (skip) return judged.push(judge(c, undefined, undefined, skip, facts));
-    if ('skip' in program) return judged.push(judge(c, undefined, undefined, program.skip, facts));
-    let k: KernelAnswer | undefined;
-    if (opts.kernel === 'live') {
-      k = kernelAnswer(program, c.spec, c.mode);
-      asked.push(k);
-    } else k = opts.kernel.get(caseKey(c));
-    // the model is asked only about runs the kernel satisfies (the others are set apart)
-    const ask = k !== undefined && kernelDeviation(k, c.spec) === '';
-    judged.push(judge(c, k, ask ? modelAnswer(program, c.spec, c.mode) : undefined, undefined, facts));
-  });
+  const live = opts.kernel === 'live';
+  const session: UnprivilegedSession | NotRun | undefined = live && cases.some((c) => c.mode === 'unpriv') ? UnprivilegedSession.open() : undefined;
+  const unprivLoad = session instanceof UnprivilegedSession ? session.load.bind(session) : undefined;
+  try {
+    cases.forEach((c, i) => {
+      opts.onProgress?.(i, cases.length);
+      const obj = dir.object(c.spec.file);
+      const linked = dir.program(c.spec);
+      const facts = obj instanceof Error ? undefined : programFacts(obj, c.spec.name, 'skip' in linked ? undefined : linked);
+      const skip = precheck(c) ?? (live && c.mode === 'unpriv' && !unprivLoad ? `unprivileged load not run: ${(session as NotRun).reason}` : undefined);
+      if (skip) return judged.push(judge(c, undefined, undefined, skip, facts));
+      if ('skip' in linked) return judged.push(judge(c, undefined, undefined, linked.skip, facts));
+      const program = c.mode === 'unpriv' ? unprivilegedView(linked) : linked;
+      let k: KernelAnswer | undefined;
+      if (opts.kernel === 'live') {
+        k = kernelAnswer(program, c.spec, c.mode, c.mode === 'unpriv' ? unprivLoad : undefined);
+        asked.push(k);
+      } else k = opts.kernel.get(caseKey(c));
+      // the model is asked only about runs the kernel satisfies (the others are set apart)
+      const ask = k !== undefined && kernelDeviation(k, c.spec) === '';
+      judged.push(judge(c, k, ask ? modelAnswer(program, c.spec, c.mode) : undefined, undefined, facts));
+    });
+  } finally {
+    if (session instanceof UnprivilegedSession) session.close();
+  }
   opts.onProgress?.(cases.length, cases.length);
   return { judged, asked, specs };
 }

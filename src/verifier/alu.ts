@@ -10,6 +10,7 @@ import { type Env, fail } from './env.ts';
 import { aluMemo, syncMemo } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
+import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
 export const ADD_CONST = 0x80000000;
 export const baseId = (id: number): number => id & 0x7fffffff;
@@ -68,7 +69,7 @@ const u = (x: bigint) => BigInt.asUintN(64, x);
  */
 const markerCleared = (ptr: Reg): Partial<Reg> => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? { range: 0 } : {});
 
-/** adjust_ptr_min_max_vals (privileged: no speculation sanitizing). Returns the new dst. */
+/** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
   const dst = op.dst;
   const o = offReg.v;
@@ -76,7 +77,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   const sminV = s64(o.smin), smaxV = s64(o.smax);
   if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sminV > smaxV || o.umin > o.umax) return SCALAR_UNKNOWN;
   if (op.width === 32) {
-    if (op.op === 'sub') return SCALAR_UNKNOWN;
+    if (op.op === 'sub' && env.privileged) return SCALAR_UNKNOWN;
     fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
   }
   if (mayBeNull(ptr)) fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited, null-check it first`);
@@ -90,6 +91,8 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   }
   saneOffset(pc, offReg, t);
   saneOffset(pc, ptr, t);
+  const info: SanitizeInfo = { maskToLeft: false };
+  sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
   const sminP = s64(p.smin), smaxP = s64(p.smax);
   let res: Reg;
@@ -132,7 +135,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
   saneOffset(pc, res, t);
-  return res.v === p && isConst(p) ? res : { ...res, v: syncMemo(res.v) };
+  const out = res.v === p && isConst(p) ? res : { ...res, v: syncMemo(res.v) };
+  sanitizeCheckBounds(env, pc, dst, out);
+  sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+  return out;
 }
 
 /** Execute an ALU instruction on the current frame. May push a forked state (maybe_fork_scalars). */
@@ -146,6 +152,8 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       readReg(st, pc, s);
       checkDst(pc, d);
       let src = regs[s];
+      if (!env.privileged && src.type !== 'scalar' && (op.width === 32 || op.op === 'movsx'))
+        fail(pc, op.width === 32 ? `R${s} partial copy of pointer` : `R${s} sign-extension part of pointer`);
       if (op.op === 'mov' && op.width === 64) {
         if (src.type === 'scalar') src = linkId(env, st, s);
         regs[d] = src;
@@ -172,6 +180,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   }
   if (op.op === 'neg') {
     const r = readReg(st, pc, d);
+    if (!env.privileged && r.type !== 'scalar') fail(pc, `R${d} pointer arithmetic prohibited`);
     checkDst(pc, d);
     regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v)) : SCALAR_UNKNOWN;
     return;
@@ -187,7 +196,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
 
   if (isPtr(dstReg) || isPtr(srcReg)) {
     if (isPtr(dstReg) && isPtr(srcReg)) {
-      if (op.op === 'sub') { regs[d] = SCALAR_UNKNOWN; return; }
+      if (op.op === 'sub' && env.privileged) { regs[d] = SCALAR_UNKNOWN; return; }
       fail(pc, `R${d} pointer ${ALU_STR[op.op]} pointer prohibited`);
     }
     if (isPtr(dstReg)) {
@@ -199,6 +208,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
     return;
   }
+  sanitizeValAlu(env, pc, op);
   const aop = op.op as ScalarAluOp;
   let dv = dstReg.v;
   if (aop === 'and' || aop === 'or') {
@@ -237,8 +247,9 @@ export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint):
 }
 
 /** BPF_END. */
-export function endInsn(st: State, pc: number, op: Op & { kind: 'end' }): void {
+export function endInsn(env: Env, st: State, pc: number, op: Op & { kind: 'end' }): void {
   const r = readReg(st, pc, op.dst);
+  if (!env.privileged && r.type !== 'scalar') fail(pc, `R${op.dst} pointer arithmetic prohibited`);
   checkDst(pc, op.dst);
   cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(scalarEnd(D, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
 }

@@ -2,11 +2,13 @@
 // with a stack of pending branch states, checkpoints at prune points, pruning against explored
 // states whose subtrees are finished, infinite-loop detection against unfinished ancestors, and
 // the 1,000,000 processed-instruction limit.
+import type { AluAux } from './spectre.ts';
 import type { Program } from '../isa/program.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
 import { calleeSlot } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
+import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
@@ -90,12 +92,14 @@ export interface Ctx {
   frontier: number;
   stackDepth: Map<number, number>;
   ptrTypes: Map<number, string>;
+  aluAux: Map<number, AluAux>;
+  tailMaps: Map<number, number>;
 }
 
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(), ptrTypes: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(), ptrTypes: new Map(), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -115,7 +119,7 @@ export function copyCtx(c: Ctx): Ctx {
   };
   const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
   return {
-    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes),
+    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps),
     explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
   };
 }
@@ -125,10 +129,15 @@ export function copyCtx(c: Ctx): Ctx {
  * to a map the program does not have fails at load time wherever the lddw is, reached or not
  * (resolve_pseudo_ldimm64; fuzz verifier found an unreachable one the model accepted).
  */
-export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>): Cfg | Verdict {
+export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>, privileged = true): Cfg | Verdict {
+  // bpf_prog_load: BPF_MAXINSNS without CAP_BPF (E2BIG, nothing in the log)
+  if (!privileged && prog.insns.length > BPF_MAXINSNS) return cfgReject(new CfgError(`E2BIG: ${prog.insns.length} insns is over BPF_MAXINSNS (${BPF_MAXINSNS}) for an unprivileged loader`, 0));
+  // add_subprog_and_kfunc, the first pass over the program
+  const call = privileged ? -1 : firstCallNeedingCap(prog.insns);
+  if (call >= 0) return cfgReject(new CfgError(SUBPROG_NEEDS_CAP, call));
   let cfg: Cfg;
   try {
-    cfg = buildCfg(prog.insns, prog.type);
+    cfg = buildCfg(prog.insns, prog.type, { loops: privileged });
   } catch (e) {
     if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
     throw e;
@@ -144,8 +153,8 @@ export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>): Cfg
 
 /** Analyse a program. */
 export function verify(prog: Program, opts: Options = {}): Verdict {
-  const cfg = cfgOrReject(prog);
-  if ('ok' in cfg) return cfg;
+  const cfg = cfgOrReject(prog, opts.privileged ?? true);
+  if ('ok' in cfg) return opts.states ? { ...cfg, log: [cfg.error!.message] } : cfg;
   return run(prog, cfg, opts, freshCtx(prog.insns.length));
 }
 
@@ -160,7 +169,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const env: Env = {
-    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes,
+    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
     hist: (slot) => {
       if (slot) {
@@ -354,10 +363,21 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     if (log) log.push(deep, stats());
     return verdict({ index: 0, message: deep });
   }
+  // do_misc_fixups: an unprivileged tail call must use one prog array on every path (its index is masked against it)
+  if (opts.privileged === false) {
+    for (const [pc, m] of c.tailMaps) {
+      if (m >= 0) continue;
+      if (log) log.push('tail_call abusing map_ptr');
+      return verdict({ index: pc, message: 'tail_call abusing map_ptr' });
+    }
+  }
   if (log) log.push(stats());
   return verdict();
 }
 
+
+/** Most instructions an unprivileged program may have (include/uapi/linux/bpf_common.h). */
+const BPF_MAXINSNS = 4096;
 
 /**
  * check_max_stack_depth (JIT: frames rounded up to 16 bytes; tracing programs use private stacks,

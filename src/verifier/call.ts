@@ -19,6 +19,7 @@ import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
 import { type State, cur, mapAllRegs, newFrame } from './state.ts';
 import { acquireRef, checkLeak, releaseRef } from './refs.ts';
 import { type DynptrMeta, initDynptrArg, releaseDynptr, releasedDynptrArg, usedDynptrArg } from './dynptr.ts';
+import { helperNeedsCap } from './privilege.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
@@ -158,6 +159,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
   if (r.refObj) meta.refObj = r.refObj;
   switch (kind) {
     case 'anything':
+      if (!env.privileged && r.type !== 'scalar') fail(pc, `R${regno} leaks addr into helper function`);
       return;
     case 'alloc_size':
       if (r.type !== 'scalar') fail(pc, `R${regno} type=${typeStr(r)} expected=scalar`);
@@ -274,6 +276,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
     fail(pc, helperName(id) ? `helper ${helperStr(id)} is not modelled` : `invalid func unknown#${id}`);
   }
   if (p!.types && !p!.types.includes(env.prog.type)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
+  if (!env.privileged && helperNeedsCap(p!.name)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
   if (!env.privileged && CAP_BPF_HELPERS.has(p!.name)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
@@ -284,7 +287,11 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
   if (p!.name === 'dynptr_from_mem' && cur(st).regs[1].type !== 'map_value') {
     fail(pc, `Unsupported reg type ${typeStr(cur(st).regs[1])} for bpf_dynptr_from_mem data`);
   }
-  if (p!.name === 'tail_call') checkLeak(pc, st, 'tail_call');
+  if (p!.name === 'tail_call') {
+    checkLeak(pc, st, 'tail_call');
+    const seen = env.tailMaps.get(pc);
+    env.tailMaps.set(pc, seen === undefined || seen === meta.map ? meta.map : -1);
+  }
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
   for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
   const regs = cur(st).regs;
@@ -372,6 +379,7 @@ export function exitInsn(env: Env, st: State, pc: number): number {
     return callee.callsite + 1;
   }
   const r0 = readReg(st, pc, 0);
+  if (!env.privileged && r0.type !== 'scalar') fail(pc, 'R0 leaks addr as return value');
   const range = retRange(env.prog.type);
   if (range) {
     if (r0.type !== 'scalar') fail(pc, `At program exit the register R0 is not a known value (${typeStr(r0)})`);
@@ -434,9 +442,10 @@ export function atomicInsn(env: Env, st: State, pc: number, op: Op & { kind: 'at
     if (!atomicPtrOk(dst)) fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
     return;
   }
-  readReg(st, pc, op.src);
+  const src = readReg(st, pc, op.src);
   const dst = readReg(st, pc, op.dst);
-  if (op.op === 'cmpxchg') readReg(st, pc, 0);
+  if (op.op === 'cmpxchg' && readReg(st, pc, 0).type !== 'scalar' && !env.privileged) fail(pc, 'R0 leaks addr into mem');
+  if (!env.privileged && src.type !== 'scalar') fail(pc, `R${op.src} leaks addr into mem`);
   if (!atomicPtrOk(dst)) fail(pc, `BPF_ATOMIC stores into R${op.dst} ${typeStr(dst)} is not allowed`);
   strictAlign(pc, dst, op.off, op.size);
   const loadReg = op.op === 'cmpxchg' ? 0 : op.fetch ? op.src : -1;

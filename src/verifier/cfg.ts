@@ -33,7 +33,7 @@ export class CfgError extends Error {
 }
 
 /** Decode, check structure and compute prune points and liveness; throws CfgError or InsnError. */
-export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
+export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?: boolean } = {}): Cfg {
   const n = insns.length;
   if (n === 0) throw new CfgError('empty program', 0);
   const ops: (Op | null)[] = new Array(n).fill(null);
@@ -133,6 +133,11 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1;
     if (callee >= 0) visit(t, callee, true);
   }
+  // without CAP_BPF a loop is refused during the walk, before unreachable code is looked for
+  if (opts.loops === false) {
+    const loop = firstBackEdge(ops);
+    if (loop) throw new CfgError(`back-edge from insn ${loop[0]} to ${loop[1]}`, loop[0]);
+  }
   for (let i = 0; i < n; i++) {
     if (!seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
     if (ops[i]?.kind === 'lddw') {
@@ -169,3 +174,35 @@ function standIn(x: Insn): Op {
 }
 
 export { InsnError };
+
+/**
+ * The first back-edge check_cfg's depth-first walk meets (fallthrough before branch, call
+ * before callee, as the kernel pushes them): without CAP_BPF a loop is refused before any path
+ * is explored. [from, to], or undefined for a loop-free program.
+ */
+export function firstBackEdge(ops: readonly (Op | null)[]): [number, number] | undefined {
+  const n = ops.length;
+  const state = new Uint8Array(n); // 0 new, 1 on the walk's stack, 2 explored
+  const succ = (t: number): number[] => {
+    const op = ops[t];
+    if (!op) return t + 1 < n ? [t + 1] : [];
+    return [nextSlot(op, t), jumpSlot(op, t), calleeSlot(op, t)].filter((w) => w >= 0 && w < n);
+  };
+  const stack: { t: number; next: number[]; i: number }[] = [{ t: 0, next: succ(0), i: 0 }];
+  state[0] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.i === top.next.length) {
+      state[top.t] = 2;
+      stack.pop();
+      continue;
+    }
+    const w = top.next[top.i++];
+    if (state[w] === 1) return [top.t, w];
+    if (state[w] === 0) {
+      state[w] = 1;
+      stack.push({ t: w, next: succ(w), i: 0 });
+    }
+  }
+  return undefined;
+}

@@ -1,4 +1,5 @@
 // What every part of the analysis shares (struct bpf_verifier_env, the parts we model).
+import type { AluAux } from './spectre.ts';
 import type { Program } from '../isa/program.ts';
 import type { Cfg } from './cfg.ts';
 
@@ -38,6 +39,10 @@ export interface Env {
   readonly stackDepth: Map<number, number>;
   /** insn_aux_data[].ptr_type: the pointer type a load or store instruction first went through, by instruction. */
   readonly ptrTypes: Map<number, string>;
+  /** Unprivileged: the Spectre masking each add/sub instruction was given (src/verifier/spectre.ts). */
+  readonly aluAux: Map<number, AluAux>;
+  /** The prog array map index each tail call used on the paths seen so far (-1: several, "poisoned"). */
+  readonly tailMaps: Map<number, number>;
   /** mark_chain_precision: registers (bit mask) and stack slots (spi) of the current frame are relied on. */
   precise(regs: number, slots?: number[]): void;
   /**

@@ -26,7 +26,13 @@ export class Incremental {
 
   constructor(readonly base: Program, readonly opts: Options = {}) {
     try {
-      this.cfg = buildCfg(base.insns, base.type);
+      // the unprivileged checks before the CFG (E2BIG, calls needing CAP_BPF): cfgOrReject's
+      const early = opts.privileged === false ? cfgOrReject(base, false) : undefined;
+      if (early && 'ok' in early) {
+        this.verdict = early;
+        return;
+      }
+      this.cfg = early ?? buildCfg(base.insns, base.type);
     } catch (e) {
       if (!(e instanceof CfgError || e instanceof InsnError)) throw e;
       this.verdict = cfgReject(e);
@@ -45,7 +51,7 @@ export class Incremental {
   /** Check a candidate (same maps and type as the baseline; any instructions). */
   check(prog: Program): Verdict {
     this.stats.checks++;
-    const cfg = cfgOrReject(prog);
+    const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
     const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps ? this.resumePoint(prog, cfg) : undefined;
     if (!snap) return run(prog, cfg, this.opts, freshCtx(prog.insns.length));

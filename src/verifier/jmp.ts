@@ -11,9 +11,9 @@ import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { regBoundsSync } from '../domains/sync.ts';
 import { scalarConst, currentFlavor } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
-import type { Env } from './env.ts';
+import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg } from './regs.ts';
+import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -22,7 +22,11 @@ const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jg
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
 
 /** reg_not_null. */
-const notNull = (r: Reg): boolean => r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock';
+const notNull = (r: Reg): boolean =>
+  // an unbounded offset could wrap the base to zero
+  s64(r.v.smin) > -NOT_NULL_VAR_OFF && s64(r.v.smax) < NOT_NULL_VAR_OFF &&
+  (r.type === 'map_value' || r.type === 'map_key' || r.type === 'mem' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock' || r.type === 'map_ptr');
+const NOT_NULL_VAR_OFF = 1n << 29n;
 
 /** is_pkt_ptr_branch_taken. */
 function pktTaken(a: Reg, b: Reg, c: JcondName): number {
@@ -195,6 +199,9 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const isX = 'reg' in op.src;
   const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : scalarReg(immOperand(D, (op.src as { imm: number }).imm));
   const same = isX && (op.src as { reg: number }).reg === op.dst;
+  // unprivileged: a pointer compared with anything but another packet pointer (src: before the
+  // branch is decided; dst: only when both edges remain and it is no null check, see below)
+  if (!env.privileged && isX && isPtr(b) && !(isPktAny(a) && isPktAny(b))) fail(pc, `R${(op.src as { reg: number }).reg} pointer comparison prohibited`);
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
   const target = jumpSlot(op, pc);
@@ -239,8 +246,8 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (op.width === 64 && !isX && op.src && (op.src as { imm: number }).imm === 0 && (op.op === 'jeq' || op.op === 'jne') && mayBeNull(a)) {
     markPtrOrNull(st, a.id, op.op === 'jne', env.prog.maps);
     markPtrOrNull(tk, a.id, op.op === 'jeq', env.prog.maps);
-  } else {
-    matchPkt(op, a, isX ? b : a, st, tk);
+  } else if (!matchPkt(op, a, isX ? b : a, st, tk) && !env.privileged && isPtr(a)) {
+    fail(pc, `R${op.dst} pointer comparison prohibited`);
   }
   void isPkt;
   return { next: { state: st, pc: pc + 1 }, other: { state: tk, pc: target } };

@@ -101,11 +101,16 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   const r = fr.regs[regno];
   const valReg = val && 'reg' in val ? fr.regs[val.reg] : undefined;
   let out: Reg | undefined;
+  // unprivileged: a pointer may be spilled to the stack but written nowhere else
+  const leak = (into: string): void => {
+    if (!env.privileged && write && valReg && valReg.type !== 'scalar') fail(pc, `R${(val as { reg: number }).reg} leaks addr into ${into}`);
+  };
   if (env.strictAlignment) strictAlign(pc, r, off, size);
   switch (r.type) {
     case 'ctx': {
+      leak('ctx');
       checkPtrOffReg(pc, r, regno, false);
-      const t = ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
+      const t = unprivCtxRefused(env, off + r.off, write) ? undefined : ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
       if (!t || (sx && t !== 'scalar')) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
       // a field that may hold NULL gets an id for its NULL check (check_mem_access)
@@ -131,6 +136,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else if (isConst(r.v)) {
         const got = readFixed(target.stack, lo, size, env.privileged);
         if (typeof got === 'string') fail(pc, got);
+        // a spilled pointer read as a number (an atomic's operand) by an unprivileged program
+        if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) fail(pc, `leaking pointer from stack off ${lo}`);
         if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist({ frame: r.map, spi: spiOf(lo) });
         let g = got as Reg;
         if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
@@ -148,12 +155,14 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     }
     case 'pkt': case 'pkt_meta': {
       if (write && !pktAccess(env.prog.type, true)) fail(pc, 'cannot write into packet');
+      leak('packet');
       checkPacket(pc, r, regno, off + r.off, size);
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
     case 'map_value': {
       const m = env.prog.maps[r.map];
+      leak('map');
       // BPF_F_WRONLY_PROG (0x100) / BPF_F_RDONLY_PROG (0x80): check_map_access_type
       if (!write && (m.flags & 0x100)) fail(pc, `read from map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
       if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
@@ -172,6 +181,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     }
     case 'mem': {
       if (write && r.rdonly) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
+      leak('mem');
       checkRegion(pc, r, regno, off + r.off, size, r.range);
       if (!write) out = SCALAR_UNKNOWN;
       break;
@@ -203,11 +213,15 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
 }
 
-/** The kernel struct behind a map pointer (map_ops.map_btf_id) for the map types whose struct we know, by map type. */
-const MAP_STRUCT: Record<number, string> = {
-  1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 8: 'bpf_array',
-  9: 'bpf_htab', 10: 'bpf_htab', 12: 'bpf_array', 13: 'bpf_htab',
-};
+/** The kernel struct behind a map pointer (map ops' map_btf_id), for the map types the model knows. */
+const MAP_STRUCT: Record<number, string> = { 1: 'bpf_htab', 2: 'bpf_array', 3: 'bpf_array', 4: 'bpf_array', 5: 'bpf_htab', 6: 'bpf_array', 8: 'bpf_array', 9: 'bpf_htab', 10: 'bpf_htab', 12: 'bpf_array', 13: 'bpf_htab' };
+
+/** cg_skb_is_valid_access: without CAP_BPF a cgroup_skb program reads no packet pointers and writes no tstamp. */
+function unprivCtxRefused(env: Env, off: number, write: boolean): boolean {
+  if (env.privileged || env.prog.type !== 'cgroup_skb') return false;
+  const SKB_DATA = 76, SKB_DATA_END_STOP = 84, SKB_TSTAMP = 152;
+  return (off >= SKB_DATA && off < SKB_DATA_END_STOP) || (write && off >= SKB_TSTAMP && off < SKB_TSTAMP + 8);
+}
 
 /** What check_ptr_alignment says of a pointer kind under BPF_F_STRICT_ALIGNMENT (the stack is always checked). */
 const ALIGN_DESC: Partial<Record<Reg['type'], string>> = { map_value: 'value ', map_key: 'key ', ctx: 'context ', mem: '' };

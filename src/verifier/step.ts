@@ -83,7 +83,7 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
       aluInsn(env, st, pc, op, push, cloneState);
       return pc + 1;
     case 'end':
-      endInsn(st, pc, op);
+      endInsn(env, st, pc, op);
       return pc + 1;
     case 'ldx': {
       const t = typeStr(readReg(st, pc, op.src));
