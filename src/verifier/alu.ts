@@ -2,11 +2,11 @@
 // scalar math through the domain, pointer arithmetic with the kernel's rules, linked scalar ids
 // (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
 import type { Op } from '../isa/op.ts';
-import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, forkScalars, immOperand, type ScalarAluOp } from '../domains/alu.ts';
-import { unbounded32, scalarConst } from '../domains/scalar.ts';
+import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, immOperand, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
+import { unbounded32, scalarConst, currentFlavor } from '../domains/scalar.ts';
 import { tnumAdd, tnumSub } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
-import { aluMemo, syncMemo } from './memo.ts';
+import { aluMemo, coerceMemo, syncMemo } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 
@@ -255,5 +255,12 @@ export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint):
 export function endInsn(st: State, pc: number, op: Op & { kind: 'end' }): void {
   const r = readReg(st, pc, op.dst);
   checkDst(pc, op.dst);
-  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(scalarEnd(D, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+}
+
+/** scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once hot). */
+function endScalar(order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
+  if (!currentFlavor().endTracked) return scalarEnd(D, order, bits, v);
+  const s = scalarEndSwap(D, order, bits, v);
+  return syncMemo(bits === 64 ? s : coerceMemo(s, bits / 8, false));
 }
