@@ -200,7 +200,9 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   }
   const aop = op.op as ScalarAluOp;
   let dv = dstReg.v;
-  if (aop === 'and' || aop === 'or') {
+  // forkScalars only forks for a constant source and a dst in [-1, 0] (s64 or s32): checked here
+  // first, as the generic code on bigints is slow for the common case of no fork
+  if ((aop === 'and' || aop === 'or') && isConst(srcReg.v) && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
     const f = forkScalars(D, aop, dv, srcReg.v);
     if (f.fork) {
       const other = clone(st);

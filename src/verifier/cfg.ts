@@ -109,29 +109,22 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
   const seen = new Uint8Array(n);
   const work: number[] = [0];
   seen[0] = 1;
-  const visit = (from: number, to: number, branch: boolean): void => {
-    if (to < 0 || to >= n) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
-    if (branch) prune[to] = jmp[to] = 1;
-    if (!seen[to]) {
-      seen[to] = 1;
-      work.push(to);
-    }
-  };
+  const w: Walk = { prune, jmp, seen, work };
   while (work.length) {
     const t = work.pop()!;
     const op = ops[t];
     if (!op) {
       // the second half of an lddw, reached by a jump: walked as an ordinary instruction
-      if (t + 1 < n) visit(t, t + 1, false);
+      if (t + 1 < n) visit(w, t, t + 1, false);
       continue;
     }
     // a jump target is a prune and jump point; so are a callee's entry and the slot after a call
     const next = nextSlot(op, t), jump = jumpSlot(op, t), callee = calleeSlot(op, t);
-    if (next >= 0) visit(t, next, false);
-    if (jump >= 0) visit(t, jump, true);
+    if (next >= 0) visit(w, t, next, false);
+    if (jump >= 0) visit(w, t, jump, true);
     if (op.kind === 'jcond' || op.kind === 'maygoto' || callee >= 0) prune[t] = 1;
     if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1;
-    if (callee >= 0) visit(t, callee, true);
+    if (callee >= 0) visit(w, t, callee, true);
   }
   for (let i = 0; i < n; i++) {
     if (!seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
@@ -142,6 +135,24 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
   }
 
   return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).slice(0, n), bad };
+}
+
+/** The check_cfg walk's marks and pending instructions. */
+interface Walk {
+  readonly prune: Uint8Array;
+  readonly jmp: Uint8Array;
+  readonly seen: Uint8Array;
+  readonly work: number[];
+}
+
+/** check_cfg's edge from `from` to `to` (a module-level function: a closure per build costs under tsx). */
+function visit(w: Walk, from: number, to: number, branch: boolean): void {
+  if (to < 0 || to >= w.seen.length) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
+  if (branch) w.prune[to] = w.jmp[to] = 1;
+  if (!w.seen[to]) {
+    w.seen[to] = 1;
+    w.work.push(to);
+  }
 }
 
 /**

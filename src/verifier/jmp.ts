@@ -161,7 +161,10 @@ function linkedCount(st: State, id: number, live: Uint16Array, pc: number): numb
     const fr = st.frames[f];
     const mask = linkedLive(live, st, pc, f);
     for (let i = 0; i < 10; i++) if (mask & (1 << i) && linkedTo(fr.regs[i], base)) n++;
-    for (const sl of fr.stack) if (isSpill(sl) && linkedTo(sl.spilled, base)) n++;
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      if (isSpill(sl) && linkedTo(sl.spilled, base)) n++;
+    }
   }
   return n;
 }
