@@ -86,7 +86,9 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     starts.add(t);
   }
   const subprogs = [...starts].sort((a, b) => a - b);
-  const funcOf = new Int32Array(n);
+  // one buffer for the per-instruction tables (funcOf, prune, jmp, seen): see liveRegs
+  const tables = new ArrayBuffer(7 * n);
+  const funcOf = new Int32Array(tables, 0, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
     for (let i = lo; i < hi; i++) funcOf[i] = lo;
@@ -104,9 +106,9 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
   if (resolveErr) throw resolveErr;
 
   // check_cfg: depth-first walk from 0 (calls also lead into their callee)
-  const prune = new Uint8Array(n);
-  const jmp = new Uint8Array(n);
-  const seen = new Uint8Array(n);
+  const prune = new Uint8Array(tables, 4 * n, n);
+  const jmp = new Uint8Array(tables, 5 * n, n);
+  const seen = new Uint8Array(tables, 6 * n, n);
   const work: number[] = [0];
   seen[0] = 1;
   const w: Walk = { prune, jmp, seen, work };
@@ -134,7 +136,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType): Cfg {
     }
   }
 
-  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).slice(0, n), bad };
+  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).subarray(0, n), bad };
 }
 
 /** The check_cfg walk's marks and pending instructions. */
