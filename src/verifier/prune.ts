@@ -63,7 +63,15 @@ function within(o: Scalar, c: Scalar): boolean {
   if (o === c) return true;
   return o.umin <= c.umin && c.umax <= o.umax && sle(o.smin, c.smin, S64) && sle(c.smax, o.smax, S64) &&
     o.u32min <= c.u32min && c.u32max <= o.u32max && sle(o.s32min, c.s32min, S32) && sle(c.s32max, o.s32max, S32) &&
-    (c.varOff.mask & ~o.varOff.mask) === 0n && (c.varOff.value & ~o.varOff.mask) === o.varOff.value;
+    tnumIn(o.varOff, c.varOff);
+}
+
+/** tnum_in; the common cases (same tnum, a constant old one) without the bigint temporaries. */
+function tnumIn(o: Scalar['varOff'], c: Scalar['varOff']): boolean {
+  if (o === c) return true;
+  if (o.mask === 0n) return c.mask === 0n && c.value === o.value;
+  if (o.mask === c.mask) return (c.value & ~o.mask) === o.value;
+  return (c.mask & ~o.mask) === 0n && (c.value & ~o.mask) === o.value;
 }
 
 const sameScalar = (a: Scalar, b: Scalar): boolean =>
