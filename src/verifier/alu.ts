@@ -65,7 +65,10 @@ const u = (x: bigint) => BigInt.asUintN(64, x);
  * (AT/BEYOND_PKT_END, negative): 6.18 logs `pkt(off=22,r=0)` for `r3 += 8` after `if r3 > r2`
  * was taken (fuzz verifier found the false accept; test/verifier regression).
  */
-const markerCleared = (ptr: Reg): Partial<Reg> => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? { range: 0 } : {});
+const markerCleared = (ptr: Reg): number => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? 0 : ptr.range);
+
+/** The 32-bit bounds __mark_reg32_unbounded sets (one shared object: spread into each new scalar). */
+const UNBOUNDED32 = unbounded32(D);
 
 /** adjust_ptr_min_max_vals (privileged: no speculation sanitizing). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
@@ -95,15 +98,15 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   switch (op.op) {
     case 'add': {
       if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
-        res = { ...ptr, off: ptr.off + Number(sminV), ...markerCleared(ptr) };
-        if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
+        res = { ...ptr, off: ptr.off + Number(sminV), range: markerCleared(ptr) };
+        if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
       }
       let smin = sminP + sminV, smax = smaxP + smaxV;
       if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
       let umin = p.umin + o.umin, umax = p.umax + o.umax;
       if (umin > U64_MAX || umax > U64_MAX) { umin = 0n; umax = U64_MAX; }
-      const v: Scalar = { varOff: tnumAdd(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
+      const v: Scalar = { varOff: tnumAdd(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...UNBOUNDED32 };
       res = { ...ptr, v };
       if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: 0 };
       break;
@@ -112,15 +115,15 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
       if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
-        res = { ...ptr, off: ptr.off - Number(sminV), ...markerCleared(ptr) };
-        if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
+        res = { ...ptr, off: ptr.off - Number(sminV), range: markerCleared(ptr) };
+        if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
       }
       let smin = sminP - smaxV, smax = smaxP - sminV;
       if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
       let umin: bigint, umax: bigint;
       if (p.umin < o.umax) { umin = 0n; umax = U64_MAX; } else { umin = p.umin - o.umax; umax = p.umax - o.umin; }
-      const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
+      const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...UNBOUNDED32 };
       res = { ...ptr, v };
       if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n || ptr.range < 0 ? 0 : ptr.range };
       break;
