@@ -226,21 +226,21 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     let list = c.explored[pc];
     if (!list) list = c.explored[pc] = [];
     let cnt = 0;
-    const live = liveOf(st, pc);
+    const regsLive = liveOf(st, pc);
     for (let i = 0; i < list.length;) {
       const sl = list[i];
       cnt++;
       if (sl.branches > 0) {
         const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
         // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-        if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', live, SCALAR_UNKNOWN)) {
+        if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
           sl.hit++;
           propagate(sl, st);
           return true;
         }
         if (depth === depthNow && statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
         if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-      } else if (statesEqual(sl.state, st, 'not_exact', live, SCALAR_UNKNOWN, sl.precise)) {
+      } else if (statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
         sl.hit++;
         propagate(sl, st);
         return true;
