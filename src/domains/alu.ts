@@ -152,12 +152,15 @@ export type EndOrder = 'le' | 'be' | 'swap';
  */
 export function scalarEnd<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, dst: ScalarState<V>, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
   if (!fl.endTracked) return scalarUnknown(d); // 6.12
-  const q = d.u64;
-  let s = dst;
-  if (order !== 'le') {
-    const t = bits === 16 ? tnumBswap16(q, s.varOff) : bits === 32 ? tnumBswap32(q, s.varOff) : tnumBswap64(q, s.varOff);
-    s = markUnbounded(d, { ...s, varOff: t });
-  }
+  let s = scalarEndSwap(d, order, bits, dst);
   if (bits !== 64) s = coerceRegToSize(d, s, bits / 8, fl, sync);
   return sync(d, s, fl);
+}
+
+/** The first step of scalarEnd (6.13+): the swapped var_off with the bounds forgotten (dst itself for le). */
+export function scalarEndSwap<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, dst: ScalarState<V>): ScalarState<V> {
+  if (order === 'le') return dst;
+  const q = d.u64;
+  const t = bits === 16 ? tnumBswap16(q, dst.varOff) : bits === 32 ? tnumBswap32(q, dst.varOff) : tnumBswap64(q, dst.varOff);
+  return markUnbounded(d, { ...dst, varOff: t });
 }

@@ -3,11 +3,11 @@
 // (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
 import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
-import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, forkScalars, immOperand, type ScalarAluOp } from '../domains/alu.ts';
-import { unbounded32, scalarConst } from '../domains/scalar.ts';
+import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, immOperand, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
+import { unbounded32, scalarConst, currentFlavor } from '../domains/scalar.ts';
 import { tnumAdd, tnumSub } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
-import { aluMemo, syncMemo } from './memo.ts';
+import { aluMemo, coerceMemo, syncMemo } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
@@ -67,7 +67,10 @@ const u = (x: bigint) => BigInt.asUintN(64, x);
  * (AT/BEYOND_PKT_END, negative): 6.18 logs `pkt(off=22,r=0)` for `r3 += 8` after `if r3 > r2`
  * was taken (fuzz verifier found the false accept; test/verifier regression).
  */
-const markerCleared = (ptr: Reg): Partial<Reg> => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? { range: 0 } : {});
+const markerCleared = (ptr: Reg): number => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? 0 : ptr.range);
+
+/** The 32-bit bounds __mark_reg32_unbounded sets (one shared object: spread into each new scalar). */
+const UNBOUNDED32 = unbounded32(D);
 
 /** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
@@ -99,15 +102,15 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   switch (op.op) {
     case 'add': {
       if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
-        res = { ...ptr, off: ptr.off + Number(sminV), ...markerCleared(ptr) };
-        if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
+        res = { ...ptr, off: ptr.off + Number(sminV), range: markerCleared(ptr) };
+        if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
       }
       let smin = sminP + sminV, smax = smaxP + smaxV;
       if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
       let umin = p.umin + o.umin, umax = p.umax + o.umax;
       if (umin > U64_MAX || umax > U64_MAX) { umin = 0n; umax = U64_MAX; }
-      const v: Scalar = { varOff: tnumAdd(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
+      const v: Scalar = { varOff: tnumAdd(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...UNBOUNDED32 };
       res = { ...ptr, v };
       if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: 0 };
       break;
@@ -116,15 +119,15 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
       if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
-        res = { ...ptr, off: ptr.off - Number(sminV), ...markerCleared(ptr) };
-        if (!isConst(p)) res = { ...res, v: { ...p, ...unbounded32(D) } };
+        res = { ...ptr, off: ptr.off - Number(sminV), range: markerCleared(ptr) };
+        if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
       }
       let smin = sminP - smaxV, smax = smaxP - sminV;
       if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
       let umin: bigint, umax: bigint;
       if (p.umin < o.umax) { umin = 0n; umax = U64_MAX; } else { umin = p.umin - o.umax; umax = p.umax - o.umin; }
-      const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...unbounded32(D) };
+      const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...UNBOUNDED32 };
       res = { ...ptr, v };
       if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n || ptr.range < 0 ? 0 : ptr.range };
       break;
@@ -211,7 +214,9 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   sanitizeValAlu(env, pc, op);
   const aop = op.op as ScalarAluOp;
   let dv = dstReg.v;
-  if (aop === 'and' || aop === 'or') {
+  // forkScalars only forks for a constant source and a dst in [-1, 0] (s64 or s32): checked here
+  // first, as the generic code on bigints is slow for the common case of no fork
+  if ((aop === 'and' || aop === 'or') && isConst(srcReg.v) && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
     const f = forkScalars(D, aop, dv, srcReg.v);
     if (f.fork) {
       const other = clone(st);
@@ -251,5 +256,12 @@ export function endInsn(env: Env, st: State, pc: number, op: Op & { kind: 'end' 
   const r = readReg(st, pc, op.dst);
   if (!env.privileged && r.type !== 'scalar') fail(pc, `R${op.dst} pointer arithmetic prohibited`);
   checkDst(pc, op.dst);
-  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(scalarEnd(D, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+}
+
+/** scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once hot). */
+function endScalar(order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
+  if (!currentFlavor().endTracked) return scalarEnd(D, order, bits, v);
+  const s = scalarEndSwap(D, order, bits, v);
+  return syncMemo(bits === 64 ? s : coerceMemo(s, bits / 8, false));
 }

@@ -238,20 +238,21 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     let list = c.explored[pc];
     if (!list) list = c.explored[pc] = [];
     let cnt = 0;
+    const regsLive = liveOf(st, pc);
     for (let i = 0; i < list.length;) {
       const sl = list[i];
       cnt++;
       if (sl.branches > 0) {
         const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
         // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-        if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', liveOf(st, pc), SCALAR_UNKNOWN)) {
+        if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
           sl.hit++;
           propagate(sl, st);
           return true;
         }
         if (depth === depthNow && statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
         if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-      } else if (statesEqual(sl.state, st, 'not_exact', liveOf(st, pc), SCALAR_UNKNOWN, sl.precise)) {
+      } else if (statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
         sl.hit++;
         propagate(sl, st);
         return true;
@@ -386,23 +387,25 @@ const BPF_MAXINSNS = 4096;
  */
 function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string | undefined {
   const privStack = prog.type === 'kprobe' || prog.type === 'tracepoint' || prog.type === 'raw_tracepoint' || prog.type === 'perf_event';
-  const round = (d: number) => Math.ceil(d / 16) * 16;
-  const end = (f: number) => cfg.subprogs[cfg.subprogs.indexOf(f) + 1] ?? cfg.ops.length;
-  const walk = (f: number, total: number, frames: number): string | undefined => {
-    if (!privStack) {
-      total += round(depth.get(f) ?? 0);
-      if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
-    }
-    for (let i = f; i < end(f); i++) {
-      const op = cfg.ops[i];
-      if (op?.kind === 'call' && op.callKind === 'local') {
-        if (frames >= 8) return `the call stack of ${frames} frames is too deep !`;
-        const r = walk(calleeSlot(op, i), total, frames + 1);
-        if (r) return r;
-      }
-    }
-    return undefined;
-  };
-  return walk(0, 0, 1);
+  return stackWalk(cfg, depth, privStack, 0, 0, 1);
 }
 
+const round16 = (d: number): number => Math.ceil(d / 16) * 16;
+
+/** One function of check_max_stack_depth's walk (module level: a closure per check costs under tsx). */
+function stackWalk(cfg: Cfg, depth: Map<number, number>, privStack: boolean, f: number, total: number, frames: number): string | undefined {
+  if (!privStack) {
+    total += round16(depth.get(f) ?? 0);
+    if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
+  }
+  const end = cfg.subprogs[cfg.subprogs.indexOf(f) + 1] ?? cfg.ops.length;
+  for (let i = f; i < end; i++) {
+    const op = cfg.ops[i];
+    if (op?.kind === 'call' && op.callKind === 'local') {
+      if (frames >= 8) return `the call stack of ${frames} frames is too deep !`;
+      const r = stackWalk(cfg, depth, privStack, calleeSlot(op, i), total, frames + 1);
+      if (r) return r;
+    }
+  }
+  return undefined;
+}

@@ -86,7 +86,9 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     starts.add(t);
   }
   const subprogs = [...starts].sort((a, b) => a - b);
-  const funcOf = new Int32Array(n);
+  // one buffer for the per-instruction tables (funcOf, prune, jmp, seen): see liveRegs
+  const tables = new ArrayBuffer(7 * n);
+  const funcOf = new Int32Array(tables, 0, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
     for (let i = lo; i < hi; i++) funcOf[i] = lo;
@@ -104,34 +106,27 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   if (resolveErr) throw resolveErr;
 
   // check_cfg: depth-first walk from 0 (calls also lead into their callee)
-  const prune = new Uint8Array(n);
-  const jmp = new Uint8Array(n);
-  const seen = new Uint8Array(n);
+  const prune = new Uint8Array(tables, 4 * n, n);
+  const jmp = new Uint8Array(tables, 5 * n, n);
+  const seen = new Uint8Array(tables, 6 * n, n);
   const work: number[] = [0];
   seen[0] = 1;
-  const visit = (from: number, to: number, branch: boolean): void => {
-    if (to < 0 || to >= n) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
-    if (branch) prune[to] = jmp[to] = 1;
-    if (!seen[to]) {
-      seen[to] = 1;
-      work.push(to);
-    }
-  };
+  const w: Walk = { prune, jmp, seen, work };
   while (work.length) {
     const t = work.pop()!;
     const op = ops[t];
     if (!op) {
       // the second half of an lddw, reached by a jump: walked as an ordinary instruction
-      if (t + 1 < n) visit(t, t + 1, false);
+      if (t + 1 < n) visit(w, t, t + 1, false);
       continue;
     }
     // a jump target is a prune and jump point; so are a callee's entry and the slot after a call
     const next = nextSlot(op, t), jump = jumpSlot(op, t), callee = calleeSlot(op, t);
-    if (next >= 0) visit(t, next, false);
-    if (jump >= 0) visit(t, jump, true);
+    if (next >= 0) visit(w, t, next, false);
+    if (jump >= 0) visit(w, t, jump, true);
     if (op.kind === 'jcond' || op.kind === 'maygoto' || callee >= 0) prune[t] = 1;
     if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1;
-    if (callee >= 0) visit(t, callee, true);
+    if (callee >= 0) visit(w, t, callee, true);
   }
   // without CAP_BPF a loop is refused during the walk, before unreachable code is looked for
   if (opts.loops === false) {
@@ -146,7 +141,25 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     }
   }
 
-  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).slice(0, n), bad };
+  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).subarray(0, n), bad };
+}
+
+/** The check_cfg walk's marks and pending instructions. */
+interface Walk {
+  readonly prune: Uint8Array;
+  readonly jmp: Uint8Array;
+  readonly seen: Uint8Array;
+  readonly work: number[];
+}
+
+/** check_cfg's edge from `from` to `to` (a module-level function: a closure per build costs under tsx). */
+function visit(w: Walk, from: number, to: number, branch: boolean): void {
+  if (to < 0 || to >= w.seen.length) throw new CfgError(`jump out of range from insn ${from} to ${to}`, from);
+  if (branch) w.prune[to] = w.jmp[to] = 1;
+  if (!w.seen[to]) {
+    w.seen[to] = 1;
+    w.work.push(to);
+  }
 }
 
 /**

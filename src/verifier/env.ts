@@ -54,10 +54,19 @@ export interface Env {
   hist(slot?: { frame: number; spi: number }): void;
 }
 
-/** A rejection: the kernel's message (possibly several lines) at an instruction. */
+/**
+ * A rejection: the kernel's message (possibly several lines) at an instruction. It only carries
+ * the verdict out of the exploration (run() catches it), so no stack trace is captured: that was
+ * a quarter of an incremental re-check of a rejected candidate.
+ */
 export class VerifierError extends Error {
-  constructor(message: string, readonly index: number) {
+  readonly index: number;
+  constructor(message: string, index: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.index = index;
     this.name = 'VerifierError';
   }
 }

@@ -99,7 +99,18 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
   if (dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
-  mapAllRegs(st, (r) => (r.type === dst.type && r.id === dst.id && r.range < newRange ? { ...r, range: newRange } : r));
+  // mapAllRegs spelled out: this runs on every packet bounds check, and a closure per call costs
+  for (const fr of st.frames) {
+    for (let i = 0; i < 11; i++) {
+      const r = fr.regs[i];
+      if (r.type === dst.type && r.id === dst.id && r.range < newRange) fr.regs[i] = { ...r, range: newRange };
+    }
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      const r = sl?.spilled;
+      if (r && r.type === dst.type && r.id === dst.id && r.range < newRange) fr.stack[i] = { types: sl.types, spilled: { ...r, range: newRange } };
+    }
+  }
 }
 
 /** mark_pkt_end on one register of the current frame. */
@@ -147,22 +158,26 @@ export function linkedLive(live: Uint16Array, st: State, pc: number, f: number):
 }
 
 /** collect_linked_regs: how many live registers and spilled stack slots hold a scalar with the base id of `id` (0: none). */
-function linkedCount(st: State, id: number, live: (f: number) => number): number {
+function linkedCount(st: State, id: number, live: Uint16Array, pc: number): number {
   if (!id) return 0;
   const base = baseId(id);
-  const match = (r: Reg | undefined): boolean => r?.type === 'scalar' && !!r.id && baseId(r.id) === base;
   let n = 0;
   for (let f = 0; f < st.frames.length; f++) {
     const fr = st.frames[f];
-    const mask = live(f);
-    for (let i = 0; i < 10; i++) if (mask & (1 << i) && match(fr.regs[i])) n++;
-    for (const sl of fr.stack) if (isSpill(sl) && match(sl.spilled)) n++;
+    const mask = linkedLive(live, st, pc, f);
+    for (let i = 0; i < 10; i++) if (mask & (1 << i) && linkedTo(fr.regs[i], base)) n++;
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      if (isSpill(sl) && linkedTo(sl.spilled, base)) n++;
+    }
   }
   return n;
 }
 
+const linkedTo = (r: Reg | undefined, base: number): boolean => r?.type === 'scalar' && !!r.id && baseId(r.id) === base;
+
 /** sync_linked_regs: the linked registers sharing the base id of `known` take its value (plus their delta). */
-function syncLinked(st: State, known: Reg, live: (f: number) => number): void {
+function syncLinked(st: State, known: Reg, live: Uint16Array, pc: number): void {
   const id = baseId(known.id);
   const sync = (r: Reg): Reg => {
     if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
@@ -173,7 +188,7 @@ function syncLinked(st: State, known: Reg, live: (f: number) => number): void {
   };
   for (let f = 0; f < st.frames.length; f++) {
     const fr = st.frames[f];
-    const mask = live(f);
+    const mask = linkedLive(live, st, pc, f);
     for (let i = 0; i < 10; i++) if (mask & (1 << i)) fr.regs[i] = sync(fr.regs[i]);
     for (let i = 0; i < fr.stack.length; i++) {
       const sl = fr.stack[i];
@@ -214,9 +229,9 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (pred === 1) return { next: { state: st, pc: target }, other: null };
   if (pred === 0) return { next: { state: st, pc: pc + 1 }, other: null };
 
-  const live = (f: number) => linkedLive(env.cfg.live, st, pc, f);
+  const live = env.cfg.live;
   // both edges possible: the linked scalars go into the jump history before the branch is pushed
-  if (linkedCount(st, isX && b.type === 'scalar' ? b.id : 0, live) + linkedCount(st, a.type === 'scalar' ? a.id : 0, live) > 1) env.hist();
+  if (linkedCount(st, isX && b.type === 'scalar' ? b.id : 0, live, pc) + linkedCount(st, a.type === 'scalar' ? a.id : 0, live, pc) > 1) env.hist();
   const tk = cloneState(st);
   const tfr = cur(tk);
   if (a.type === 'scalar' && b.type === 'scalar' && !same) {
@@ -227,14 +242,14 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     if (srcNo >= 0) {
       fr.regs[srcNo] = { ...b, v: rf.fallthrough[1] };
       tfr.regs[srcNo] = { ...b, v: rf.taken[1] };
-      if (b.id) { syncLinked(st, fr.regs[srcNo], live); syncLinked(tk, tfr.regs[srcNo], live); }
+      if (b.id) { syncLinked(st, fr.regs[srcNo], live, pc); syncLinked(tk, tfr.regs[srcNo], live, pc); }
     }
-    if (a.id) { syncLinked(st, fr.regs[op.dst], live); syncLinked(tk, tfr.regs[op.dst], live); }
+    if (a.id) { syncLinked(st, fr.regs[op.dst], live, pc); syncLinked(tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
     const rf = refineSameMemo(a.v, op.op as Cond, op.width);
     fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
     tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
-    if (a.id) { syncLinked(st, fr.regs[op.dst], live); syncLinked(tk, tfr.regs[op.dst], live); }
+    if (a.id) { syncLinked(st, fr.regs[op.dst], live, pc); syncLinked(tk, tfr.regs[op.dst], live, pc); }
   }
   // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
   if (op.width === 64 && isX && isPtr(a) && isPtr(b) && mayBeNull(a) !== mayBeNull(b) && (op.op === 'jeq' || op.op === 'jne')) {

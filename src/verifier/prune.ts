@@ -11,35 +11,67 @@ import type { Precise } from './precision.ts';
 
 export type Exact = 'not_exact' | 'exact';
 
-/** check_ids: old ids map one-to-one to current ids. */
-class IdMap {
-  private fwd = new Map<number, number>();
-  private bwd = new Map<number, number>();
+/**
+ * check_ids: old ids map one-to-one to current ids. Pairs in two parallel arrays scanned
+ * linearly, as the kernel's idmap: a comparison sees a few ids, and one map is reused (reset)
+ * for every states_equal instead of allocating two Maps per call.
+ */
+export class IdMap {
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
+  private n = 0;
   private tmp = 0x40000000;
+  reset(): this {
+    this.n = 0;
+    this.tmp = 0x40000000;
+    return this;
+  }
   check(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return false;
-    const x = this.fwd.get(a), y = this.bwd.get(b);
-    if (x === undefined && y === undefined) {
-      this.fwd.set(a, b);
-      this.bwd.set(b, a);
+    let x = -1, y = -1;
+    for (let i = 0; i < this.n; i++) {
+      if (this.olds[i] === a) x = this.curs[i];
+      if (this.curs[i] === b) y = this.olds[i];
+    }
+    if (x === -1 && y === -1) {
+      this.olds[this.n] = a;
+      this.curs[this.n++] = b;
       return true;
     }
     return x === b && y === a;
   }
-  /** check_scalar_ids: a zero id is a fresh unique id. */
+  /** check_scalar_ids: a zero id is a fresh unique id (two fresh ids always pair, and nothing can meet them again). */
   checkScalar(a: number, b: number): boolean {
+    if (!a && !b) {
+      this.tmp += 2;
+      return true;
+    }
     return this.check(a || ++this.tmp, b || ++this.tmp);
   }
+}
+
+/** Signed 64-bit a <= b on the u64 bigints the scalars hold (no BigInt.asIntN allocation). */
+const S64 = 1n << 63n, S32 = 1n << 31n;
+function sle(a: bigint, b: bigint, sign: bigint): boolean {
+  const na = a >= sign, nb = b >= sign;
+  return na === nb ? a <= b : na;
 }
 
 /** range_within + tnum_in. */
 function within(o: Scalar, c: Scalar): boolean {
   if (o === c) return true;
-  const s64 = (x: bigint) => BigInt.asIntN(64, x), s32 = (x: bigint) => BigInt.asIntN(32, x);
-  return o.umin <= c.umin && c.umax <= o.umax && s64(o.smin) <= s64(c.smin) && s64(c.smax) <= s64(o.smax) &&
-    o.u32min <= c.u32min && c.u32max <= o.u32max && s32(o.s32min) <= s32(c.s32min) && s32(c.s32max) <= s32(o.s32max) &&
-    (c.varOff.mask & ~o.varOff.mask) === 0n && (c.varOff.value & ~o.varOff.mask) === o.varOff.value;
+  return o.umin <= c.umin && c.umax <= o.umax && sle(o.smin, c.smin, S64) && sle(c.smax, o.smax, S64) &&
+    o.u32min <= c.u32min && c.u32max <= o.u32max && sle(o.s32min, c.s32min, S32) && sle(c.s32max, o.s32max, S32) &&
+    tnumIn(o.varOff, c.varOff);
+}
+
+/** tnum_in; the common cases (same tnum, a constant old one) without the bigint temporaries. */
+function tnumIn(o: Scalar['varOff'], c: Scalar['varOff']): boolean {
+  if (o === c) return true;
+  if (o.mask === 0n) return c.mask === 0n && c.value === o.value;
+  if (o.mask === c.mask) return (c.value & ~o.mask) === o.value;
+  return (c.mask & ~o.mask) === 0n && (c.value & ~o.mask) === o.value;
 }
 
 const sameScalar = (a: Scalar, b: Scalar): boolean =>
@@ -77,8 +109,11 @@ export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true
 const ALL_MISC = { test: (t: string): boolean => { for (let i = 0; i < 8; i++) { const c = t.charCodeAt(i); if (c !== 109 && c !== 63) return false; } return true; } };
 const UNBOUND: Reg | undefined = undefined;
 
+/** Whether stack slot spi of frame f is precise in the explored state (every slot when precise is absent or all). */
+const slotPrecise = (precise: Precise | undefined, f: number, spi: number): boolean => !precise || precise.all || precise.slots.has(f * 64 + spi);
+
 /** stacksafe (root: uninitialised and misc bytes of the old state accept anything). */
-function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, pre: (spi: number) => boolean): boolean {
+function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, precise: Precise | undefined, f: number): boolean {
   const n = o.stack.length;
   for (let spi = 0; spi < n; spi++) {
     const os = o.stack[spi];
@@ -99,7 +134,7 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
     const oReg = isSpill(os) && os.types === 'rrrrrrrr' && os.spilled.type === 'scalar' ? os.spilled : ALL_MISC.test(os.types) ? unknown : UNBOUND;
     const cReg = cs && isSpill(cs) && ct === 'rrrrrrrr' && cs.spilled.type === 'scalar' ? cs.spilled : ALL_MISC.test(ct) ? unknown : UNBOUND;
     if (oReg && cReg) {
-      if (!regsafe(oReg, cReg, ids, exact, oReg === unknown || pre(spi))) return false;
+      if (!regsafe(oReg, cReg, ids, exact, oReg === unknown || slotPrecise(precise, f, spi))) return false;
       continue;
     }
     for (let i = 0; i < 8; i++) {
@@ -107,7 +142,7 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
       if (a === '?' || a === 'm') continue;
       if (a !== b) return false;
     }
-    if (isSpill(os) && !regsafe(os.spilled, cs!.spilled!, ids, exact, pre(spi))) return false;
+    if (isSpill(os) && !regsafe(os.spilled, cs!.spilled!, ids, exact, slotPrecise(precise, f, spi))) return false;
   }
   if (exact === 'exact') for (let spi = n; spi < c.stack.length; spi++) if (c.stack[spi]) return false;
   return true;
@@ -116,8 +151,11 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
 /** refsafe: the same number of held references, their ids mapping one to one (before any register). */
 function refsafe(o: State, c: State, ids: IdMap): boolean {
   if (o.refs.length !== c.refs.length) return false;
-  return o.refs.every((r, i) => ids.check(r.id, c.refs[i].id));
+  for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i].id, c.refs[i].id)) return false;
+  return true;
 }
+
+const scratchIds = new IdMap();
 
 /**
  * states_equal: same call chain, and each frame's live registers and stack are covered.
@@ -125,7 +163,7 @@ function refsafe(o: State, c: State, ids: IdMap): boolean {
  */
 export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) => number, unknown: Reg, precise?: Precise): boolean {
   if (o.frames.length !== c.frames.length) return false;
-  const ids = new IdMap();
+  const ids = scratchIds.reset();
   if (!refsafe(o, c, ids)) return false;
   for (let f = 0; f < o.frames.length; f++) {
     const of = o.frames[f], cf = c.frames[f];
@@ -136,8 +174,7 @@ export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) 
       if (!(mask & (1 << r))) continue;
       if (!regsafe(of.regs[r], cf.regs[r], ids, exact, (pr & (1 << r)) !== 0)) return false;
     }
-    const ps = !precise || precise.all ? () => true : (spi: number) => precise.slots.has(f * 64 + spi);
-    if (!stacksafe(of, cf, ids, exact, unknown, ps)) return false;
+    if (!stacksafe(of, cf, ids, exact, unknown, precise, f)) return false;
   }
   return true;
 }
@@ -148,7 +185,7 @@ export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) 
  * unknown, so a counting loop converges instead of being unrolled to the loop budget.
  */
 export function widenImprecise(old: State, c: State, precise: Precise, unknown: Reg): void {
-  const ids = new IdMap();
+  const ids = scratchIds.reset();
   const widen = (o: Reg, r: Reg, isPrecise: boolean): Reg =>
     o.type !== 'scalar' || r.type !== 'scalar' || isPrecise || regsExact(o, r, ids) ? r : unknown;
   for (let f = Math.min(old.frames.length, c.frames.length) - 1; f >= 0; f--) {

@@ -1,0 +1,79 @@
+// The allocation-free pieces of state comparison (src/verifier/prune.ts) against their plain
+// definitions: check_ids' one-to-one id map (parallel arrays, reused) against two Maps, and a
+// VerifierError that carries no stack but its message and instruction.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { IdMap } from '../../src/verifier/prune.ts';
+import { VerifierError, fail } from '../../src/verifier/env.ts';
+
+const t = suite('verifier/prune');
+
+/** check_ids / check_scalar_ids as first written: two Maps and a fresh-id counter per comparison. */
+class MapIds {
+  private fwd = new Map<number, number>();
+  private bwd = new Map<number, number>();
+  private tmp = 0x40000000;
+  check(a: number, b: number): boolean {
+    if (!a && !b) return true;
+    if (!a || !b) return false;
+    const x = this.fwd.get(a), y = this.bwd.get(b);
+    if (x === undefined && y === undefined) {
+      this.fwd.set(a, b);
+      this.bwd.set(b, a);
+      return true;
+    }
+    return x === b && y === a;
+  }
+  checkScalar(a: number, b: number): boolean {
+    return this.check(a || ++this.tmp, b || ++this.tmp);
+  }
+}
+
+// small ids so that pairs collide often; a few with the BPF_ADD_CONST bit
+const id = fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(0x80000001, 0x80000002));
+const calls = fc.array(fc.tuple(fc.boolean(), id, id), { maxLength: 40 });
+
+t('IdMap answers every call as the two-Map check_ids, across resets', () => {
+  const reused = new IdMap();
+  fc.assert(fc.property(calls, (cs) => {
+    const ref = new MapIds();
+    reused.reset();
+    for (const [scalar, a, b] of cs) {
+      const want = scalar ? ref.checkScalar(a, b) : ref.check(a, b);
+      const got = scalar ? reused.checkScalar(a, b) : reused.check(a, b);
+      if (got !== want) return false;
+    }
+    return true;
+  }), { numRuns: 3000 });
+});
+
+t('IdMap: a mapped id cannot map to a second id, and a zero id pairs only with zero', () => {
+  const m = new IdMap();
+  assert.ok(m.check(3, 7));
+  assert.ok(m.check(3, 7));
+  assert.not.ok(m.check(3, 8));
+  assert.not.ok(m.check(4, 7));
+  assert.not.ok(m.check(0, 7));
+  assert.ok(m.check(0, 0));
+  // a fresh scalar id (0) on one side takes the other id for itself
+  assert.ok(m.reset().checkScalar(0, 5));
+  assert.not.ok(m.check(9, 5));
+});
+
+t('VerifierError keeps message and instruction without capturing a stack', () => {
+  try {
+    fail(12, 'R1 !read_ok');
+    assert.unreachable('fail returned');
+  } catch (e) {
+    assert.instance(e, VerifierError);
+    assert.is((e as VerifierError).message, 'R1 !read_ok');
+    assert.is((e as VerifierError).index, 12);
+    assert.is((e as VerifierError).name, 'VerifierError');
+    assert.not.match(String((e as Error).stack), /\n\s+at /);
+  }
+  // the process-wide stack trace limit is restored
+  assert.ok(new Error('x').stack!.includes('\n    at '));
+});
+
+t.run();
