@@ -12,6 +12,7 @@ import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
 import { statesEqual, widenImprecise } from './prune.ts';
+import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
 import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
@@ -42,7 +43,10 @@ export interface Verdict {
 }
 
 export interface Checkpoint {
-  readonly state: State;
+  /** Replaced (never mutated) by its cleaned copy once its subtree is finished. */
+  state: State;
+  /** clean_live_states has applied the stack liveness to `state`. */
+  cleaned?: boolean;
   branches: number;
   readonly parent: Checkpoint | null;
   hit: number;
@@ -87,6 +91,8 @@ export interface Ctx {
   /** Highest instruction processed so far. */
   frontier: number;
   stackDepth: Map<number, number>;
+  /** The stack-slot liveness gathered so far (created by the first run). */
+  live?: StackLiveness;
 }
 
 export function freshCtx(n: number): Ctx {
@@ -103,7 +109,7 @@ export function copyCtx(c: Ctx): Ctx {
     if (!k) return null;
     let n = map.get(k);
     if (!n) {
-      n = { state: k.state, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
+      n = { state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
         precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
       map.set(k, n);
       (n as { parent: Checkpoint | null }).parent = cp(k.parent);
@@ -112,7 +118,7 @@ export function copyCtx(c: Ctx): Ctx {
   };
   const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
   return {
-    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth),
+    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), live: c.live?.copy(),
     explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
   };
 }
@@ -156,6 +162,7 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
+  const live = c.live ??= new StackLiveness(cfg);
   const env: Env = {
     prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
@@ -168,6 +175,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       histEntry = true;
       c.path.jh++;
     },
+    stackRead: (frame, spi) => live.read(c.path.state, frame, c.path.pc, spi),
+    stackWrite: (frame, spi) => live.write(frame, spi),
   };
   const limit = opts.limit ?? COMPLEXITY_LIMIT;
   const log: string[] | undefined = opts.states ? [] : undefined;
@@ -225,6 +234,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
     let list = c.explored[pc];
     if (!list) list = c.explored[pc] = [];
+    // clean_live_states: finished explored states here, same call chain, lose their dead slots
+    for (const sl of list) {
+      if (sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
+      sl.state = cleanState(sl.state, pc, live);
+      sl.cleaned = true;
+    }
     let cnt = 0;
     for (let i = 0; i < list.length;) {
       const sl = list[i];
@@ -303,6 +318,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         if (log) log.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
         pendingFrom = '';
         endPath();
+        live.update(c.path.state);
         if (!pop()) break;
         continue;
       }
@@ -321,7 +337,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       const depth = st.frames.length;
       c.path.hist.pcs.push(pc);
       c.path.hist.aux.push(auxOf(st, op, pc, cfg.live));
+      live.begin(st, pc);
+      // a function's exit brings its liveness up to date while the state is still inside it
+      if (op.kind === 'exit' && depth > 1) live.update(st);
       const next = step(env, st, pc, op, push);
+      if (st.frames.length !== depth) live.resetChain();
+      else live.commit();
       if (log && st.frames.length === depth && op.kind !== 'exit') {
         const f = cur(st);
         const slots = new Set<number>();
@@ -333,6 +354,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
       if (next < 0) {
         endPath();
+        live.update(c.path.state);
         if (!pop()) break;
         continue;
       }

@@ -45,6 +45,10 @@ export interface Env {
    * fill's stack slot (INSN_F_STACK_ACCESS, what the precision walk follows).
    */
   hist(slot?: { frame: number; spi: number }): void;
+  /** bpf_mark_stack_read: the current instruction reads stack slot `spi` of frame `frame`. */
+  stackRead(frame: number, spi: number): void;
+  /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of frame `frame`. */
+  stackWrite(frame: number, spi: number): void;
 }
 
 /** A rejection: the kernel's message (possibly several lines) at an instruction. */
