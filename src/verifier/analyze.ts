@@ -40,6 +40,8 @@ export interface Verdict {
   readonly trace?: TracePath[];
   /** The trace stopped early (too many instructions). */
   readonly traceTruncated?: boolean;
+  /** The stack-liveness lines of a level-2 log, when Options.stackLiveLog. */
+  readonly stackLiveLog?: string[];
 }
 
 export interface Checkpoint {
@@ -163,6 +165,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const live = c.live ??= new StackLiveness(cfg);
+  if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
     prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
@@ -297,6 +300,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const verdict = (error?: { index: number; message: string }): Verdict => ({
     ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
     ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
+    ...(live.trace ? { stackLiveLog: live.trace } : {}),
   });
 
   try {

@@ -21,6 +21,8 @@ export interface Options {
   readonly entries?: boolean;
   /** Processed-instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
   readonly limit?: number;
+  /** Record the stack-liveness fixpoints' log lines (Verdict.stackLiveLog). */
+  readonly stackLiveLog?: boolean;
   /** BPF_F_STRICT_ALIGNMENT: check the alignment of every pointer access, not only the stack's. */
   readonly strictAlignment?: boolean;
 }

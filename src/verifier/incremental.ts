@@ -3,7 +3,8 @@
 // differs from the baseline only at or after instruction `a` resumes from the last snapshot taken
 // before `a`, because everything explored up to that moment only involved unchanged
 // instructions. The result is the one a full run gives (same verdict, message and counts),
-// provided the candidate's prune points and register liveness agree on the skipped prefix —
+// provided the candidate's prune points and register liveness agree on the skipped prefix and,
+// once stack liveness has been recorded, its control flow has the baseline's shape throughout —
 // checked here, falling back to an earlier snapshot (or a full run) when they do not.
 import type { Program } from '../isa/program.ts';
 import { sameInsn } from '../isa/insn.ts';
@@ -11,6 +12,7 @@ import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { type Ctx, type Verdict, copyCtx, freshCtx, run, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
+import { sameShape } from './stack-liveness.ts';
 
 interface Snapshot {
   readonly pc: number;
@@ -53,6 +55,8 @@ export class Incremental {
     this.stats.skippedInsns += snap.ctx.processed;
     const c = copyCtx(snap.ctx);
     if (c.explored.length < prog.insns.length) c.explored.length = prog.insns.length;
+    // stack liveness built on the baseline's shape is kept only when the candidate has that shape
+    if (!sameShape(this.cfg!, cfg)) c.live = undefined;
     return run(prog, cfg, this.opts, c);
   }
 
@@ -62,10 +66,11 @@ export class Incremental {
     const n = Math.min(a.length, b.length);
     let same = 0;
     while (same < n && sameInsn(a[same], b[same]) && old.prune[same] === cfg.prune[same] && old.jmp[same] === cfg.jmp[same] && old.live[same] === cfg.live[same]) same++;
+    const shape = sameShape(old, cfg);
     let best: Snapshot | undefined;
     for (const s of this.snaps) {
       if (s.pc > same) break;
-      best = s;
+      if (shape || !s.ctx.live || s.ctx.live.empty()) best = s;
     }
     return best && best.pc > 0 ? best : undefined;
   }

@@ -41,6 +41,8 @@ export interface LivenessCfg {
   readonly ops: readonly (Op | null)[];
   readonly subprogs: readonly number[];
   readonly funcOf: Int32Array;
+  /** Prune points (the kernel logs mask changes at these, at function starts and at accesses). */
+  readonly prune?: Uint8Array;
 }
 
 /** Successors as bpf_insn_successors lists them: fall-through first, then the jump target. */
@@ -120,14 +122,23 @@ export class StackLiveness {
   /** Slots written by the instruction being processed, per frame (lo, hi halves). */
   private readonly writes = new Uint32Array(16);
   private writeInsn = 0;
+  /** When set, the level-2 log lines the kernel prints for the fixpoints (`(0) frame 0 insn 3 +live -8 `). */
+  trace?: string[];
 
   constructor(private readonly cfg: LivenessCfg, shape?: Shape) {
     this.shape = shape ?? shapeOf(cfg);
   }
 
+  /** Nothing recorded yet: the answers do not depend on the program's shape. */
+  empty(): boolean {
+    for (const x of this.instances.values()) if (x.frames.some((f) => f)) return false;
+    return true;
+  }
+
   /** A deep copy (the incremental checker resumes explorations from copies). */
   copy(): StackLiveness {
     const c = new StackLiveness(this.cfg, this.shape);
+    if (this.trace) c.trace = this.trace.slice();
     for (const [k, x] of this.instances) {
       c.instances.set(k, { ...x, frames: x.frames.map((f) => f?.slice()), mwSet: x.mwSet.slice() });
     }
@@ -229,8 +240,11 @@ export class StackLiveness {
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const { s1, s2 } = this.shape;
     const order = this.shape.order.get(x.start)!;
+    const trace = this.trace;
+    let rounds = 0;
     for (let changed = true; changed;) {
       changed = false;
+      rounds++;
       for (let frame = 0; frame <= x.depth; frame++) {
         const m = x.frames[frame];
         if (!m) continue;
@@ -252,6 +266,11 @@ export class StackLiveness {
           const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
           const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
           if (liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1]) changed = true;
+          if (trace && (m[at + MAY_READ] || m[at + MAY_READ + 1] || m[at + MUST_WRITE] || m[at + MUST_WRITE + 1] || pc === x.start || this.cfg.prune?.[pc])) {
+            const head = `${chainName(x)} frame ${frame} insn ${pc} `;
+            maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], liveLo, liveHi);
+            maskChange(trace, head, 'written', m[at + WRITE_ACC], m[at + WRITE_ACC + 1], accLo, accHi);
+          }
           m[at + LIVE] = liveLo;
           m[at + LIVE + 1] = liveHi;
           m[at + WRITE_ACC] = accLo;
@@ -259,6 +278,7 @@ export class StackLiveness {
         }
       }
     }
+    trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
     if (x.depth > 0) this.toCaller(x);
   }
 
@@ -298,6 +318,26 @@ export class StackLiveness {
   }
 }
 
+/** fmt_callchain: `(call sites..., function start)`. */
+const chainName = (x: Instance): string => `(${[...x.callsites, x.start].join(',')})`;
+
+/** Stack offsets of the slots in a mask, as bpf_fmt_stack_mask prints them (`-8,-24`). */
+function slotList(lo: number, hi: number): string {
+  const out: number[] = [];
+  for (let i = 0; i < 64; i++) if (((i < 32 ? lo : hi) >>> (i & 31)) & 1) out.push(-(i + 1) * 8);
+  return out.join(',');
+}
+
+/** log_mask_change: one line naming the slots a mask gained and lost, if any. */
+function maskChange(trace: string[], head: string, what: string, oldLo: number, oldHi: number, lo: number, hi: number): void {
+  const gainLo = lo & ~oldLo, gainHi = hi & ~oldHi, lossLo = oldLo & ~lo, lossHi = oldHi & ~hi;
+  if (!gainLo && !gainHi && !lossLo && !lossHi) return;
+  let line = head;
+  if (gainLo || gainHi) line += `+${what} ${slotList(gainLo, gainHi)} `;
+  if (lossLo || lossHi) line += `-${what} ${slotList(lossLo, lossHi)}`;
+  trace.push(line);
+}
+
 /** mark_stack_read on one half of the mask at instruction index `idx` of an instance. */
 function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: number): void {
   if (!bits) return;
@@ -332,4 +372,22 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
     }
   }
   return out ?? st;
+}
+
+/**
+ * The liveness recorded for one program serves another only if both have the same functions and
+ * the same successors everywhere: the fixpoint walks whole functions, not just the part explored.
+ */
+export function sameShape(a: LivenessCfg, b: LivenessCfg): boolean {
+  if (a.ops.length !== b.ops.length || a.subprogs.length !== b.subprogs.length) return false;
+  if (a.subprogs.some((x, i) => x !== b.subprogs[i])) return false;
+  for (let pc = 0; pc < a.ops.length; pc++) {
+    const x = a.ops[pc], y = b.ops[pc];
+    if (!x || !y) {
+      if (x !== y) return false;
+      continue;
+    }
+    if (nextSlot(x, pc) !== nextSlot(y, pc) || jumpSlot(x, pc) !== jumpSlot(y, pc)) return false;
+  }
+  return true;
 }
