@@ -391,3 +391,8 @@ export function sameShape(a: LivenessCfg, b: LivenessCfg): boolean {
   }
   return true;
 }
+
+/** The stack-liveness lines of a kernel level-2 log (what `StackLiveness.trace` records). */
+export function stackLiveLines(log: string): string[] {
+  return log.split('\n').filter((l) => /^\([\d,]+\) (frame \d+ insn \d+ |live stack update done)/.test(l));
+}
