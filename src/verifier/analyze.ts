@@ -45,6 +45,8 @@ export interface Verdict {
 }
 
 export interface Checkpoint {
+  /** Its instruction (a list holds the states of every instruction hashed to it). */
+  readonly pc: number;
   /** Replaced (never mutated) by its cleaned copy once its subtree is finished. */
   state: State;
   /** clean_live_states has applied the stack liveness to `state`. */
@@ -89,6 +91,10 @@ export interface Ctx {
   idGen: number;
   path: Path;
   stack: Path[];
+  /**
+   * explored_states: lists of checkpoints by (instruction ^ call site) % program length, as the
+   * kernel hashes them; a list can hold other instructions' and other call chains' states.
+   */
   explored: (Checkpoint[] | undefined)[];
   /** Highest instruction processed so far. */
   frontier: number;
@@ -111,7 +117,7 @@ export function copyCtx(c: Ctx): Ctx {
     if (!k) return null;
     let n = map.get(k);
     if (!n) {
-      n = { state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
+      n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
         precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
       map.set(k, n);
       (n as { parent: Checkpoint | null }).parent = cp(k.parent);
@@ -195,11 +201,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
     if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
   };
+  /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
+  const bucket = (pc: number, st: State): number => ((pc ^ cur(st).callsite) >>> 0) % c.explored.length;
   /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
   const widenFromPrev = (s: State, at: number): void => {
     const here = c.path.parent;
-    for (const sl of c.explored[at] ?? []) {
-      if (sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
+    for (const sl of c.explored[bucket(at, c.path.state)] ?? []) {
+      if (sl.pc !== at || sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
       widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
       return;
     }
@@ -235,11 +243,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     // a long jump history forces a checkpoint (it would otherwise grow without bound)
     const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
     let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
-    let list = c.explored[pc];
-    if (!list) list = c.explored[pc] = [];
+    const b = bucket(pc, st);
+    let list = c.explored[b];
+    if (!list) list = c.explored[b] = [];
     // clean_live_states: finished explored states here, same call chain, lose their dead slots
     for (const sl of list) {
-      if (sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
+      if (sl.pc !== pc || sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
       sl.state = cleanState(sl.state, pc, live);
       sl.cleaned = true;
     }
@@ -247,6 +256,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     for (let i = 0; i < list.length;) {
       const sl = list[i];
       cnt++;
+      if (sl.pc !== pc) {
+        i++;
+        continue;
+      }
       if (sl.branches > 0) {
         const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
         // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
@@ -272,7 +285,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     }
     if (cnt > c.maxPer) c.maxPer = cnt;
     if (!addNew) return false;
-    const cp: Checkpoint = { state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+    const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
     c.path.hist = { pcs: [], aux: [] };
     c.path.jh = 0;
     c.totalStates++;

@@ -49,12 +49,13 @@ export class Incremental {
     this.stats.checks++;
     const cfg = cfgOrReject(prog);
     if ('ok' in cfg) return cfg;
-    const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps ? this.resumePoint(prog, cfg) : undefined;
+    // explored states are hashed by the program's length: a resumed run needs the same length
+    const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps && prog.insns.length === this.base.insns.length
+      ? this.resumePoint(prog, cfg) : undefined;
     if (!snap) return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.ctx.processed;
     const c = copyCtx(snap.ctx);
-    if (c.explored.length < prog.insns.length) c.explored.length = prog.insns.length;
     // stack liveness built on the baseline's shape is kept only when the candidate has that shape
     if (!sameShape(this.cfg!, cfg)) c.live = undefined;
     return run(prog, cfg, this.opts, c);
