@@ -10,7 +10,7 @@ import { release } from 'node:os';
 import { assemble } from '../src/isa/asm.ts';
 import { readObject } from '../src/isa/object.ts';
 import { relocateForTarget } from '../src/isa/core.ts';
-import { bareProgram, MODELLED_TYPES, type Program } from '../src/isa/program.ts';
+import { bareProgram, MODELLED_TYPES, type Program, type ProgType } from '../src/isa/program.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import { runningKernelExterns } from '../src/kernel/externs.ts';
 import { useRunningKernelFlavor } from '../src/kernel/flavor.ts';
@@ -34,6 +34,7 @@ const STACK_LIVE_CASES: [string, string][] = [
   ['two call sites of one function', '*(u64 *)(r10 - 8) = 0;r1 = r10;r1 += -8;call f;*(u64 *)(r10 - 16) = 0;r1 = r10;r1 += -16;call f;r0 = *(u64 *)(r10 - 8);r0 = 0;exit;f:;r0 = *(u64 *)(r1 + 0);r0 = 0;exit'],
   ['two frames deep', '*(u64 *)(r10 - 8) = 0;*(u64 *)(r10 - 32) = 0;r1 = r10;r1 += -8;call f;r0 = *(u64 *)(r10 - 32);r0 = 0;exit;f:;*(u64 *)(r10 - 8) = 0;call g;r0 = *(u64 *)(r10 - 8);r0 = 0;exit;g:;r0 = *(u64 *)(r1 + 0);r0 = 0;exit'],
   ['one store, different slots on two paths', 'call bpf_get_prandom_u32;r1 = r10;r1 += -8;if r0 == 0 goto l;r1 += -8;l:;r2 = 0;*(u64 *)(r1 + 0) = r2;r0 = *(u64 *)(r10 - 8);r0 = 0;exit'],
+  ['LD_ABS ends the must-write chain (socket_filter)', 'r6 = r1;*(u64 *)(r10 - 8) = 0;r0 = *(u32 *)skb[4];*(u64 *)(r10 - 16) = 0;r1 = *(u64 *)(r10 - 24);r0 = 0;exit'],
   ['a dead slot at a prune point', 'call bpf_get_prandom_u32;r6 = r0;*(u64 *)(r10 - 8) = r6;*(u64 *)(r10 - 16) = 0;if r6 == 1 goto l;r0 = *(u64 *)(r10 - 16);l:;r0 = 0;exit'],
 ];
 
@@ -49,11 +50,13 @@ function kernelLines(p: Program): string[] | string {
 
 const digest = (lines: string[]): string => createHash('sha256').update(lines.join('\n')).digest('hex');
 
-const cases: { name: string; source: string; lines: string[] }[] = [];
+const cases: { name: string; type: ProgType; source: string; lines: string[] }[] = [];
 for (const [name, source] of STACK_LIVE_CASES) {
-  const got = kernelLines(bareProgram(assemble(source.replace(/;/g, '\n')).insns, 'xdp'));
+  // LD_ABS needs a socket filter
+  const type: ProgType = source.includes('skb[') ? 'socket_filter' : 'xdp';
+  const got = kernelLines(bareProgram(assemble(source.replace(/;/g, '\n')).insns, type));
   if (typeof got === 'string') throw new Error(`${name}: the kernel refused it: ${got}`);
-  cases.push({ name, source, lines: got });
+  cases.push({ name, type, source, lines: got });
 }
 
 const objects: { object: string; program: string; count: number; sha256: string }[] = [];

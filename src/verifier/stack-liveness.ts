@@ -56,6 +56,13 @@ function successors(ops: LivenessCfg['ops'], pc: number): number[] {
   return out;
 }
 
+/**
+ * A second successor that guarantees no write and reads nothing: what LD_ABS/LD_IND behave as
+ * in 6.18 (measured: slots written after one are not "must written" before it, while reads after
+ * it stay live — the instruction may end the program).
+ */
+const EXIT_EDGE = -2;
+
 /** The program's shape as the fixpoint walks it: each function's postorder and every slot's successors (-1: none). */
 interface Shape {
   readonly order: Map<number, Int32Array>;
@@ -70,6 +77,8 @@ function shapeOf(cfg: LivenessCfg): Shape {
     const s = successors(cfg.ops, pc);
     if (s.length > 0) s1[pc] = s[0];
     if (s.length > 1) s2[pc] = s[1];
+    const op = cfg.ops[pc];
+    if (op?.kind === 'ldabs' || op?.kind === 'ldind') s2[pc] = EXIT_EDGE;
   }
   return { order: postorder(cfg), s1, s2 };
 }
@@ -254,7 +263,8 @@ export class StackLiveness {
           const at = (pc - x.start) * STRIDE;
           let b = (s1[pc] - x.start) * STRIDE;
           let afterLo = m[b + LIVE], afterHi = m[b + LIVE + 1], accLo = m[b + WRITE_ACC], accHi = m[b + WRITE_ACC + 1];
-          if (s2[pc] >= 0) {
+          if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
+          else if (s2[pc] >= 0) {
             b = (s2[pc] - x.start) * STRIDE;
             afterLo |= m[b + LIVE];
             afterHi |= m[b + LIVE + 1];

@@ -705,4 +705,27 @@ r0 = r1
 r0 *= 0x3
 r0 ^= r2
 exit`},
+  // a decided branch on r5 walks back through `if r0 >= r5` to r0 loaded by LD_IND, which the
+  // kernel does not follow (-ENOTSUPP): every scalar of the path becomes precise, even with no
+  // checkpoint before the walk's last segment, so `from 12 to 14` is not pruned
+  { name: 'precision walk reaching LD_IND: the whole path precise', type: 'socket_filter', processed: 18, asm: `
+r6 = r1
+r1 = 0
+r0 = *(u32 *)skb[r1 + 0]
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+goto +0
+r5 = -9
+if r0 >= r5 goto a
+r2 = 3
+a:
+if w5 s<= 0x1f goto b
+r2 = 4
+b:
+exit` },
 ];

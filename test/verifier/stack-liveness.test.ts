@@ -11,7 +11,7 @@ import { release } from 'node:os';
 import { assemble } from '../../src/isa/asm.ts';
 import { readObject } from '../../src/isa/object.ts';
 import { relocateForTarget } from '../../src/isa/core.ts';
-import { bareProgram } from '../../src/isa/program.ts';
+import { bareProgram, type ProgType } from '../../src/isa/program.ts';
 import { runningKernelExterns } from '../../src/kernel/externs.ts';
 import { useRunningKernelFlavor } from '../../src/kernel/flavor.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
@@ -24,11 +24,11 @@ import { initialState } from '../../src/verifier/analyze.ts';
 const t = suite('verifier/stack-liveness');
 interface Rec {
   kernel: string;
-  cases: { name: string; source: string; lines: string[] }[];
+  cases: { name: string; type: ProgType; source: string; lines: string[] }[];
   objects: { object: string; program: string; count: number; sha256: string }[];
 }
 const rec = JSON.parse(readFileSync('corpus/stack-liveness.json', 'utf8')) as Rec;
-const asm = (src: string) => bareProgram(assemble(src.replace(/;/g, '\n')).insns, 'xdp');
+const asm = (src: string, type: ProgType = 'xdp') => bareProgram(assemble(src.replace(/;/g, '\n')).insns, type);
 useRunningKernelFlavor();
 
 t('the recording covers calls, branches, loops and the corpora', () => {
@@ -39,7 +39,7 @@ t('the recording covers calls, branches, loops and the corpora', () => {
 
 for (const c of rec.cases) {
   t(`${c.name}: the kernel's liveness lines`, () => {
-    const v = verify(asm(c.source), { stackLiveLog: true });
+    const v = verify(asm(c.source, c.type), { stackLiveLog: true });
     assert.ok(v.ok, v.error?.message);
     assert.equal(v.stackLiveLog, c.lines);
   });
@@ -101,7 +101,7 @@ t('the kernel prints the recorded lines (same kernel, when bpf() works)', () => 
     return;
   }
   for (const c of rec.cases) {
-    const r = loadProgram(asm(c.source), { logLevel: 2, info: false });
+    const r = loadProgram(asm(c.source, c.type), { logLevel: 2, info: false });
     r.close();
     assert.equal(stackLiveLines(r.log), c.lines, c.name);
   }
