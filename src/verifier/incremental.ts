@@ -19,6 +19,11 @@ interface Snapshot {
   readonly ctx: Ctx;
 }
 
+/** A snapshot to resume from, and whether the candidate has the baseline's control-flow shape. */
+interface Resume extends Snapshot {
+  readonly shape: boolean;
+}
+
 export class Incremental {
   readonly verdict: Verdict;
   private readonly cfg?: Cfg;
@@ -57,12 +62,12 @@ export class Incremental {
     this.stats.skippedInsns += snap.ctx.processed;
     const c = copyCtx(snap.ctx);
     // stack liveness built on the baseline's shape is kept only when the candidate has that shape
-    if (!sameShape(this.cfg!, cfg)) c.live = undefined;
+    if (!snap.shape) c.live = undefined;
     return run(prog, cfg, this.opts, c);
   }
 
   /** The last snapshot whose prefix (instructions, prune points, liveness) the candidate shares. */
-  private resumePoint(prog: Program, cfg: Cfg): Snapshot | undefined {
+  private resumePoint(prog: Program, cfg: Cfg): Resume | undefined {
     const a = this.base.insns, b = prog.insns, old = this.cfg!;
     const n = Math.min(a.length, b.length);
     let same = 0;
@@ -73,7 +78,7 @@ export class Incremental {
       if (s.pc > same) break;
       if (shape || !s.ctx.live || s.ctx.live.empty()) best = s;
     }
-    return best && best.pc > 0 ? best : undefined;
+    return best && best.pc > 0 ? { ...best, shape } : undefined;
   }
 }
 

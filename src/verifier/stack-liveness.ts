@@ -21,6 +21,9 @@ const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
 
 /** A function instance: one function reached through one call chain (struct func_instance). */
 interface Instance {
+  readonly key: string;
+  /** The copy that may change it in place (copies share instances until one of them writes). */
+  owner: object;
   /** Call instruction of each frame below this one (callsites[i] enters frame i + 1). */
   readonly callsites: readonly number[];
   /** First instruction of this function. */
@@ -124,8 +127,10 @@ const chainKey = (st: State, f: number): string => {
 };
 
 export class StackLiveness {
-  private readonly instances = new Map<string, Instance>();
-  private readonly shape: Shape;
+  private instances = new Map<string, Instance>();
+  /** Ownership token of this copy's instances. */
+  private token: object = {};
+  private shapeCache?: Shape;
   /** The instance of the current state's innermost frame (null after the call chain changed). */
   private cur: Instance | null = null;
   /** Slots written by the instruction being processed, per frame (lo, hi halves). */
@@ -135,7 +140,12 @@ export class StackLiveness {
   trace?: string[];
 
   constructor(private readonly cfg: LivenessCfg, shape?: Shape) {
-    this.shape = shape ?? shapeOf(cfg);
+    this.shapeCache = shape;
+  }
+
+  /** Computed at the first fixpoint: many explorations never need one. */
+  private get shape(): Shape {
+    return this.shapeCache ??= shapeOf(this.cfg);
   }
 
   /** Nothing recorded yet: the answers do not depend on the program's shape. */
@@ -146,11 +156,20 @@ export class StackLiveness {
 
   /** A deep copy (the incremental checker resumes explorations from copies). */
   copy(): StackLiveness {
-    const c = new StackLiveness(this.cfg, this.shape);
+    const c = new StackLiveness(this.cfg, this.shapeCache);
     if (this.trace) c.trace = this.trace.slice();
-    for (const [k, x] of this.instances) {
-      c.instances.set(k, { ...x, frames: x.frames.map((f) => f?.slice()), mwSet: x.mwSet.slice() });
-    }
+    // copy on write: both sides now share every instance, and neither owns one
+    c.instances = new Map(this.instances);
+    this.token = {};
+    this.cur = null;
+    return c;
+  }
+
+  /** The instance, made this copy's own (cloned if shared) before it is changed. */
+  private own(x: Instance): Instance {
+    if (x.owner === this.token) return x;
+    const c: Instance = { ...x, owner: this.token, frames: x.frames.map((f) => f?.slice()), mwSet: x.mwSet.slice() };
+    this.instances.set(x.key, c);
     return c;
   }
 
@@ -159,7 +178,7 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: new Uint8Array(end - start), updated: false, mwDropped: false };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: new Uint8Array(end - start), updated: false, mwDropped: false };
       this.instances.set(key, x);
     }
     return x;
@@ -181,7 +200,7 @@ export class StackLiveness {
   }
 
   private ensure(st: State): Instance {
-    return this.cur ??= this.instanceOf(st, st.frames.length - 1);
+    return this.cur ??= this.own(this.instanceOf(st, st.frames.length - 1));
   }
 
   /** bpf_reset_stack_write_marks, before instruction `pc` of state `st` runs. */
@@ -236,8 +255,9 @@ export class StackLiveness {
   update(st: State): void {
     this.cur = null;
     for (let f = st.frames.length - 1; f >= 0; f--) {
-      const x = this.instanceOf(st, f);
+      let x = this.instanceOf(st, f);
       if (!x.updated) continue;
+      x = this.own(x);
       this.fixpoint(x);
       x.updated = false;
       x.mwDropped = false;
@@ -296,7 +316,7 @@ export class StackLiveness {
   private toCaller(x: Instance): void {
     const callsites = x.callsites.slice(0, -1);
     const callerStart = this.cfg.funcOf[x.callsites[x.depth - 1]];
-    const outer = this.lookup(`${callsites.map((c) => `${c},`).join('')}${callerStart}`, callsites, callerStart);
+    const outer = this.own(this.lookup(`${callsites.map((c) => `${c},`).join('')}${callerStart}`, callsites, callerStart));
     const callsite = x.callsites[x.depth - 1];
     this.writeInsn = callsite;
     this.writes.fill(0);
