@@ -130,7 +130,8 @@ export class StackLiveness {
   private instances = new Map<string, Instance>();
   /** Ownership token of this copy's instances. */
   private token: object = {};
-  private shapeCache?: Shape;
+  /** Shared by every copy (same program): computed once, at the first fixpoint of any of them. */
+  private readonly shapeRef: { shape?: Shape };
   /** The instance of the current state's innermost frame (null after the call chain changed). */
   private cur: Instance | null = null;
   /** Slots written by the instruction being processed, per frame (lo, hi halves). */
@@ -139,13 +140,12 @@ export class StackLiveness {
   /** When set, the level-2 log lines the kernel prints for the fixpoints (`(0) frame 0 insn 3 +live -8 `). */
   trace?: string[];
 
-  constructor(private readonly cfg: LivenessCfg, shape?: Shape) {
-    this.shapeCache = shape;
+  constructor(private readonly cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}) {
+    this.shapeRef = shapeRef;
   }
 
-  /** Computed at the first fixpoint: many explorations never need one. */
   private get shape(): Shape {
-    return this.shapeCache ??= shapeOf(this.cfg);
+    return this.shapeRef.shape ??= shapeOf(this.cfg);
   }
 
   /** Nothing recorded yet: the answers do not depend on the program's shape. */
@@ -156,7 +156,7 @@ export class StackLiveness {
 
   /** A deep copy (the incremental checker resumes explorations from copies). */
   copy(): StackLiveness {
-    const c = new StackLiveness(this.cfg, this.shapeCache);
+    const c = new StackLiveness(this.cfg, this.shapeRef);
     if (this.trace) c.trace = this.trace.slice();
     // copy on write: both sides now share every instance, and neither owns one
     c.instances = new Map(this.instances);
