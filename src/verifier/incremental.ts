@@ -4,7 +4,7 @@
 // before `a`, because everything explored up to that moment only involved unchanged
 // instructions. The result is the one a full run gives (same verdict, message and counts),
 // provided the candidate's prune points and register liveness agree on the skipped prefix and,
-// once stack liveness has been recorded, its control flow has the baseline's shape throughout —
+// where a stack-liveness fixpoint already walked a function, that function's jumps are unchanged —
 // checked here, falling back to an earlier snapshot (or a full run) when they do not.
 import type { Program } from '../isa/program.ts';
 import { sameInsn } from '../isa/insn.ts';
@@ -61,8 +61,8 @@ export class Incremental {
     this.stats.resumed++;
     this.stats.skippedInsns += snap.ctx.processed;
     const c = copyCtx(snap.ctx);
-    // stack liveness built on the baseline's shape is kept only when the candidate has that shape
-    if (!snap.shape) c.live = undefined;
+    // stack liveness recorded on the baseline serves the candidate where no fixpoint walked a changed jump
+    if (!snap.shape) c.live?.rebase(cfg);
     return run(prog, cfg, this.opts, c);
   }
 
@@ -76,7 +76,7 @@ export class Incremental {
     let best: Snapshot | undefined;
     for (const s of this.snaps) {
       if (s.pc > same) break;
-      if (shape || !s.ctx.live || s.ctx.live.empty()) best = s;
+      if (shape || !s.ctx.live || s.ctx.live.fits(cfg)) best = s;
     }
     return best && best.pc > 0 ? { ...best, shape } : undefined;
   }

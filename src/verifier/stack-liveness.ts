@@ -131,7 +131,7 @@ export class StackLiveness {
   /** Ownership token of this copy's instances. */
   private token: object = {};
   /** Shared by every copy (same program): computed once, at the first fixpoint of any of them. */
-  private readonly shapeRef: { shape?: Shape };
+  private shapeRef: { shape?: Shape };
   /** The instance of the current state's innermost frame (null after the call chain changed). */
   private cur: Instance | null = null;
   /** Slots written by the instruction being processed, per frame (lo, hi halves). */
@@ -140,24 +140,38 @@ export class StackLiveness {
   /** When set, the level-2 log lines the kernel prints for the fixpoints (`(0) frame 0 insn 3 +live -8 `). */
   trace?: string[];
 
-  constructor(private readonly cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}) {
+  /** Functions (by first instruction) whose answers a fixpoint has computed. */
+  private solved = new Set<number>();
+
+  constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}) {
     this.shapeRef = shapeRef;
+  }
+
+  /**
+   * Can what was recorded serve a program with another control flow (`cfg`)? Only if no
+   * fixpoint ran over a function whose successors differ there.
+   */
+  fits(cfg: LivenessCfg): boolean {
+    if (cfg.ops.length !== this.cfg.ops.length || cfg.subprogs.length !== this.cfg.subprogs.length || cfg.subprogs.some((x, i) => x !== this.cfg.subprogs[i])) return false;
+    for (const start of this.solved) if (!sameFlow(this.cfg, cfg, start)) return false;
+    return true;
+  }
+
+  /** Continue on program `cfg` (which `fits`): later fixpoints walk its control flow. */
+  rebase(cfg: LivenessCfg): void {
+    this.cfg = cfg;
+    this.shapeRef = {};
   }
 
   private get shape(): Shape {
     return this.shapeRef.shape ??= shapeOf(this.cfg);
   }
 
-  /** Nothing recorded yet: the answers do not depend on the program's shape. */
-  empty(): boolean {
-    for (const x of this.instances.values()) if (x.frames.some((f) => f)) return false;
-    return true;
-  }
-
   /** A deep copy (the incremental checker resumes explorations from copies). */
   copy(): StackLiveness {
     const c = new StackLiveness(this.cfg, this.shapeRef);
     if (this.trace) c.trace = this.trace.slice();
+    c.solved = new Set(this.solved);
     // copy on write: both sides now share every instance, and neither owns one
     c.instances = new Map(this.instances);
     this.token = {};
@@ -266,6 +280,7 @@ export class StackLiveness {
 
   /** update_instance: the backward fixpoint, then the entry's sets to the caller's call site. */
   private fixpoint(x: Instance): void {
+    this.solved.add(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const { s1, s2 } = this.shape;
     const order = this.shape.order.get(x.start)!;
@@ -411,7 +426,14 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
 export function sameShape(a: LivenessCfg, b: LivenessCfg): boolean {
   if (a.ops.length !== b.ops.length || a.subprogs.length !== b.subprogs.length) return false;
   if (a.subprogs.some((x, i) => x !== b.subprogs[i])) return false;
-  for (let pc = 0; pc < a.ops.length; pc++) {
+  return a.subprogs.every((start) => sameFlow(a, b, start));
+}
+
+/** The same successors at every instruction of the function starting at `start` (same function starts). */
+function sameFlow(a: LivenessCfg, b: LivenessCfg, start: number): boolean {
+  const k = a.subprogs.indexOf(start);
+  const end = a.subprogs[k + 1] ?? a.ops.length;
+  for (let pc = start; pc < end; pc++) {
     const x = a.ops[pc], y = b.ops[pc];
     if (!x || !y) {
       if (x !== y) return false;
