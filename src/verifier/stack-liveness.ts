@@ -434,12 +434,9 @@ function sameFlow(a: LivenessCfg, b: LivenessCfg, start: number): boolean {
   const k = a.subprogs.indexOf(start);
   const end = a.subprogs[k + 1] ?? a.ops.length;
   for (let pc = start; pc < end; pc++) {
-    const x = a.ops[pc], y = b.ops[pc];
-    if (!x || !y) {
-      if (x !== y) return false;
-      continue;
-    }
-    if (nextSlot(x, pc) !== nextSlot(y, pc) || jumpSlot(x, pc) !== jumpSlot(y, pc)) return false;
+    // as the kernel lists them: `goto +0` and a fall-through both lead to pc + 1 only
+    const x = successors(a.ops, pc), y = successors(b.ops, pc);
+    if (x.length !== y.length || x.some((t, i) => t !== y[i])) return false;
   }
   return true;
 }

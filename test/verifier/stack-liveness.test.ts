@@ -94,6 +94,20 @@ t('shape: a changed jump target is a different shape, a changed operand is not',
   assert.not.ok(sameShape(a, c));
 });
 
+t('fits: recorded liveness serves another control flow only where no fixpoint walked a changed jump', () => {
+  const src = (j: string) => asm(`r0 = *(u64 *)(r10 - 8);if r1 == 0 goto l;${j};l:;r0 = 0;m:;exit`).insns;
+  const a = buildCfg(src('r0 = 1')), b = buildCfg(src('goto +0')), c = buildCfg(src('goto m'));
+  const live = new StackLiveness(a);
+  assert.ok(live.fits(c), 'nothing solved yet');
+  const st = initialState();
+  live.begin(st, 0);
+  live.read(st, 0, 0, 0);
+  live.commit();
+  live.update(st);
+  assert.ok(live.fits(b), 'goto +0 leads where the fall-through did');
+  assert.not.ok(live.fits(c), 'a changed jump in a solved function');
+});
+
 t('the kernel prints the recorded lines (same kernel, when bpf() works)', () => {
   const k = kernelAvailable();
   if (!k.ok || rec.kernel !== release()) {
