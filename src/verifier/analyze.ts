@@ -14,6 +14,7 @@ import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
 import { statesEqual, widenImprecise } from './prune.ts';
+import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
 import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
@@ -43,10 +44,17 @@ export interface Verdict {
   readonly trace?: TracePath[];
   /** The trace stopped early (too many instructions). */
   readonly traceTruncated?: boolean;
+  /** The stack-liveness lines of a level-2 log, when Options.stackLiveLog. */
+  readonly stackLiveLog?: string[];
 }
 
 export interface Checkpoint {
-  readonly state: State;
+  /** Its instruction (a list holds the states of every instruction hashed to it). */
+  readonly pc: number;
+  /** Replaced (never mutated) by its cleaned copy once its subtree is finished. */
+  state: State;
+  /** clean_live_states has applied the stack liveness to `state`. */
+  cleaned?: boolean;
   branches: number;
   readonly parent: Checkpoint | null;
   hit: number;
@@ -87,6 +95,10 @@ export interface Ctx {
   idGen: number;
   path: Path;
   stack: Path[];
+  /**
+   * explored_states: lists of checkpoints by (instruction ^ call site) % program length, as the
+   * kernel hashes them; a list can hold other instructions' and other call chains' states.
+   */
   explored: (Checkpoint[] | undefined)[];
   /** Highest instruction processed so far. */
   frontier: number;
@@ -94,6 +106,8 @@ export interface Ctx {
   ptrTypes: Map<number, string>;
   aluAux: Map<number, AluAux>;
   tailMaps: Map<number, number>;
+  /** The stack-slot liveness gathered so far (created by the first run). */
+  live?: StackLiveness;
 }
 
 export function freshCtx(n: number): Ctx {
@@ -110,7 +124,7 @@ export function copyCtx(c: Ctx): Ctx {
     if (!k) return null;
     let n = map.get(k);
     if (!n) {
-      n = { state: k.state, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
+      n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
         precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
       map.set(k, n);
       (n as { parent: Checkpoint | null }).parent = cp(k.parent);
@@ -119,7 +133,7 @@ export function copyCtx(c: Ctx): Ctx {
   };
   const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
   return {
-    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps),
+    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(),
     explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
   };
 }
@@ -168,6 +182,8 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
+  const live = c.live ??= new StackLiveness(cfg);
+  if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
     prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
     precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
@@ -180,6 +196,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       histEntry = true;
       c.path.jh++;
     },
+    stackRead: (frame, spi) => live.read(c.path.state, frame, c.path.pc, spi),
+    stackWrite: (frame, spi) => live.write(frame, spi),
   };
   const limit = opts.limit ?? COMPLEXITY_LIMIT;
   const log: string[] | undefined = opts.states ? [] : undefined;
@@ -195,11 +213,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
     if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
   };
+  /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
+  const bucket = (pc: number, st: State): number => ((pc ^ cur(st).callsite) >>> 0) % c.explored.length;
   /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
   const widenFromPrev = (s: State, at: number): void => {
     const here = c.path.parent;
-    for (const sl of c.explored[at] ?? []) {
-      if (sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
+    for (const sl of c.explored[bucket(at, c.path.state)] ?? []) {
+      if (sl.pc !== at || sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
       widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
       return;
     }
@@ -235,13 +255,24 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     // a long jump history forces a checkpoint (it would otherwise grow without bound)
     const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
     let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
-    let list = c.explored[pc];
-    if (!list) list = c.explored[pc] = [];
+    const b = bucket(pc, st);
+    let list = c.explored[b];
+    if (!list) list = c.explored[b] = [];
+    // clean_live_states: finished explored states here, same call chain, lose their dead slots
+    for (const sl of list) {
+      if (sl.pc !== pc || sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
+      sl.state = cleanState(sl.state, pc, live);
+      sl.cleaned = true;
+    }
     let cnt = 0;
     const regsLive = liveOf(st, pc);
     for (let i = 0; i < list.length;) {
       const sl = list[i];
       cnt++;
+      if (sl.pc !== pc) {
+        i++;
+        continue;
+      }
       if (sl.branches > 0) {
         const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
         // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
@@ -267,7 +298,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     }
     if (cnt > c.maxPer) c.maxPer = cnt;
     if (!addNew) return false;
-    const cp: Checkpoint = { state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+    const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
     c.path.hist = { pcs: [], aux: [] };
     c.path.jh = 0;
     c.totalStates++;
@@ -296,6 +327,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
     stackDepths: cfg.subprogs.map((f) => c.stackDepth.get(f) ?? 0),
     ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
+    ...(live.trace ? { stackLiveLog: live.trace } : {}),
   });
 
   try {
@@ -317,6 +349,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
         if (log) log.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
         pendingFrom = '';
         endPath();
+        live.update(c.path.state);
         if (!pop()) break;
         continue;
       }
@@ -335,7 +368,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       const depth = st.frames.length;
       c.path.hist.pcs.push(pc);
       c.path.hist.aux.push(auxOf(st, op, pc, cfg.live));
+      live.begin(st, pc);
+      // a function's exit brings its liveness up to date while the state is still inside it
+      if (op.kind === 'exit' && depth > 1) live.update(st);
       const next = step(env, st, pc, op, push);
+      if (st.frames.length !== depth) live.resetChain();
+      else live.commit();
       if (log && st.frames.length === depth && op.kind !== 'exit') {
         const f = cur(st);
         const slots = new Set<number>();
@@ -347,6 +385,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       if (op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto' || op.kind === 'call' || op.kind === 'exit') c.jmps++;
       if (next < 0) {
         endPath();
+        live.update(c.path.state);
         if (!pop()) break;
         continue;
       }

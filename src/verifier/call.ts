@@ -97,6 +97,7 @@ function helperMem(env: Env, st: State, pc: number, regno: number, size: number,
       for (let b = lo; b < hi; b++) {
         const slot = target.stack[spiOf(b)];
         const c = slot?.types[byteOf(b)] ?? '?';
+        env.stackRead(r.map, spiOf(b));
         if (c === 'm' || c === '0' || (c === '?' && env.privileged)) continue;
         if (isSpill(slot) && (slot.spilled.type === 'scalar' || env.privileged)) continue;
         if (isConst(r.v)) fail(pc, `invalid${write ? '' : ' indirect'} read from stack R${regno} off ${lo}+${b - lo} size ${size}`);

@@ -22,6 +22,8 @@ export interface Options {
   readonly entries?: boolean;
   /** Processed-instruction limit (BPF_COMPLEXITY_LIMIT_INSNS). */
   readonly limit?: number;
+  /** Record the stack-liveness fixpoints' log lines (Verdict.stackLiveLog). */
+  readonly stackLiveLog?: boolean;
   /** BPF_F_STRICT_ALIGNMENT: check the alignment of every pointer access, not only the stack's. */
   readonly strictAlignment?: boolean;
 }
@@ -52,6 +54,10 @@ export interface Env {
    * fill's stack slot (INSN_F_STACK_ACCESS, what the precision walk follows).
    */
   hist(slot?: { frame: number; spi: number }): void;
+  /** bpf_mark_stack_read: the current instruction reads stack slot `spi` of frame `frame`. */
+  stackRead(frame: number, spi: number): void;
+  /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of frame `frame`. */
+  stackWrite(frame: number, spi: number): void;
 }
 
 /**

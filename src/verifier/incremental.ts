@@ -3,7 +3,8 @@
 // differs from the baseline only at or after instruction `a` resumes from the last snapshot taken
 // before `a`, because everything explored up to that moment only involved unchanged
 // instructions. The result is the one a full run gives (same verdict, message and counts),
-// provided the candidate's prune points and register liveness agree on the skipped prefix —
+// provided the candidate's prune points and register liveness agree on the skipped prefix and,
+// where a stack-liveness fixpoint already walked a function, that function's jumps are unchanged —
 // checked here, falling back to an earlier snapshot (or a full run) when they do not.
 import type { Program } from '../isa/program.ts';
 import { sameInsn } from '../isa/insn.ts';
@@ -11,10 +12,16 @@ import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { type Ctx, type Verdict, copyCtx, freshCtx, run, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
+import { sameShape } from './stack-liveness.ts';
 
 interface Snapshot {
   readonly pc: number;
   readonly ctx: Ctx;
+}
+
+/** A snapshot to resume from, and whether the candidate has the baseline's control-flow shape. */
+interface Resume extends Snapshot {
+  readonly shape: boolean;
 }
 
 export class Incremental {
@@ -53,27 +60,31 @@ export class Incremental {
     this.stats.checks++;
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
-    const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps ? this.resumePoint(prog, cfg) : undefined;
+    // explored states are hashed by the program's length: a resumed run needs the same length
+    const snap = this.cfg && prog.type === this.base.type && prog.maps === this.base.maps && prog.insns.length === this.base.insns.length
+      ? this.resumePoint(prog, cfg) : undefined;
     if (!snap) return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.ctx.processed;
     const c = copyCtx(snap.ctx);
-    if (c.explored.length < prog.insns.length) c.explored.length = prog.insns.length;
+    // stack liveness recorded on the baseline serves the candidate where no fixpoint walked a changed jump
+    if (!snap.shape) c.live?.rebase(cfg);
     return run(prog, cfg, this.opts, c);
   }
 
   /** The last snapshot whose prefix (instructions, prune points, liveness) the candidate shares. */
-  private resumePoint(prog: Program, cfg: Cfg): Snapshot | undefined {
+  private resumePoint(prog: Program, cfg: Cfg): Resume | undefined {
     const a = this.base.insns, b = prog.insns, old = this.cfg!;
     const n = Math.min(a.length, b.length);
     let same = 0;
     while (same < n && sameInsn(a[same], b[same]) && old.prune[same] === cfg.prune[same] && old.jmp[same] === cfg.jmp[same] && old.live[same] === cfg.live[same]) same++;
+    const shape = sameShape(old, cfg);
     let best: Snapshot | undefined;
     for (const s of this.snaps) {
       if (s.pc > same) break;
-      best = s;
+      if (shape || !s.ctx.live || s.ctx.live.fits(cfg)) best = s;
     }
-    return best && best.pc > 0 ? best : undefined;
+    return best && best.pc > 0 ? { ...best, shape } : undefined;
   }
 }
 

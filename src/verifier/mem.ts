@@ -134,6 +134,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
           writeRange(target.stack, lo, hi, zero);
         }
       } else if (isConst(r.v)) {
+        env.stackRead(r.map, spiOf(lo));
         const got = readFixed(target.stack, lo, size, env.privileged);
         if (typeof got === 'string') fail(pc, got);
         // a spilled pointer read as a number (an atomic's operand) by an unprivileged program
@@ -145,6 +146,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else {
         for (let b = lo; b < hi; b++) {
           const c = target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?';
+          env.stackRead(r.map, spiOf(b));
           if ((c === '?' && !env.privileged) || c === 'd') fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
         }
         let zeros = true;
@@ -281,6 +283,8 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
   const spi = spiOf(lo);
   const aligned = lo % 8 === 0;
   const old = target.stack[spi];
+  // only a full aligned slot write kills the slot for the liveness analysis
+  if (aligned && size === 8) env.stackWrite(target.frameno, spi);
   if (!env.privileged && isSpill(old) && old.spilled.type !== 'scalar' && size !== 8) fail(pc, 'attempt to corrupt spilled pointer on stack');
   destroyIfDynptr(env, st, pc, target, spi);
   if ('reg' in val) {

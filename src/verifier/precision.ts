@@ -64,26 +64,35 @@ export function allPrecise(cp: CheckpointLike | null): void {
 const b = (r: number): number => 1 << r;
 
 /**
- * backtrack_insn over one segment, from the end to its start. Returns false when the walk hits
- * something it does not follow. `regs`/`slots` are in the top frame. `skipLast`: the segment's
- * last instruction is the one relying on the registers (the kernel's skip_first).
+ * How a backward walk ended early: the model does not follow the instruction (OPAQUE_WALK: the
+ * checkpoints from the one walked up become all precise), or the kernel does not (NOT_SUPPORTED,
+ * its -ENOTSUPP: every checkpoint of the current path becomes all precise).
  */
-function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }, skipLast = false): boolean {
+const OK = 0, OPAQUE_WALK = 1, NOT_SUPPORTED = 2;
+type Walk = typeof OK | typeof OPAQUE_WALK | typeof NOT_SUPPORTED;
+
+/**
+ * backtrack_insn over one segment, from the end to its start. `regs`/`slots` are in the top
+ * frame. `skipLast`: the segment's last instruction is the one relying on the registers (the
+ * kernel's skip_first).
+ */
+function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }, skipLast = false): Walk {
   for (let h: Hist | undefined = top; h; h = h.prev) {
     for (let i = h.pcs.length - 1; i >= 0; i--) {
       if (skipLast) {
         skipLast = false;
         continue;
       }
-      if (!set.regs && !set.slots.size) return true;
-      if (!backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set)) return false;
+      if (!set.regs && !set.slots.size) return OK;
+      const w = backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set);
+      if (w !== OK) return w;
     }
   }
-  return true;
+  return OK;
 }
 
-/** backtrack_insn for one instruction: false when the walk cannot follow it. */
-function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<number> }): boolean {
+/** backtrack_insn for one instruction. */
+function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<number> }): Walk {
   let op = insn;
   // load-acquire and store-release backtrack as the load and store they are; a fetching atomic
   // as the load of its old value into src (r0 for cmpxchg); other atomics as stores
@@ -107,36 +116,38 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
     case 'ldx':
       if (!(set.regs & b(op.dst))) break;
       set.regs &= ~b(op.dst);
-      if (aux === OPAQUE) return false;
+      if (aux === OPAQUE) return OPAQUE_WALK;
       if (aux >= 0) set.slots.add(aux);
       break;
     case 'stx': case 'atomic':
       // a scalar used as the address (pointer subtraction): not followed (-ENOTSUPP)
-      if (set.regs & b(op.dst)) return false;
-      if (aux === OPAQUE) return false;
+      if (set.regs & b(op.dst)) return NOT_SUPPORTED;
+      if (aux === OPAQUE) return OPAQUE_WALK;
       if (aux >= 0 && set.slots.has(aux)) {
         set.slots.delete(aux);
         set.regs |= b(op.src);
       }
       break;
     case 'st':
-      if (set.regs & b(op.dst)) return false;
-      if (aux === OPAQUE) return false;
+      if (set.regs & b(op.dst)) return NOT_SUPPORTED;
+      if (aux === OPAQUE) return OPAQUE_WALK;
       if (aux >= 0 && set.slots.has(aux)) set.slots.delete(aux);
       break;
     case 'ldabs': case 'ldind':
-      if (set.regs & 0b111110) return false;
+      // the kernel does not follow r0 into the packet ("to be analyzed": -ENOTSUPP, every
+      // scalar precise) and lets r1-r5 pass, although the instruction clobbers them
+      if (!(set.regs & 1)) break;
       set.regs &= ~1;
-      break;
+      return NOT_SUPPORTED;
     case 'call':
-      if (op.callKind !== 'helper') return false;
-      if (set.regs & 0b111110) return false;
+      if (op.callKind !== 'helper') return OPAQUE_WALK;
+      if (set.regs & 0b111110) return OPAQUE_WALK;
       set.regs &= ~1;
       break;
     case 'exit':
-      return false;
+      return OPAQUE_WALK;
     case 'jcond': {
-      if (aux === OPAQUE && (set.regs & (b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0)))) return false;
+      if (aux === OPAQUE && (set.regs & (b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0)))) return OPAQUE_WALK;
       if (aux > 0 && (aux & LINKED)) {
         const linked = aux & 0x7ff;
         if (set.regs & linked) set.regs |= linked;
@@ -147,7 +158,7 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
     case 'ja':
       break;
   }
-  return true;
+  return OK;
 }
 
 /**
@@ -160,7 +171,9 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
   const set = { regs, slots: new Set(slots) };
   let h = hist;
   for (let cp = parent; cp; cp = cp.parent) {
-    if (!backtrack(ops, h, set, inInsn)) return allPrecise(cp);
+    const w = backtrack(ops, h, set, inInsn);
+    if (w === NOT_SUPPORTED) return allPrecise(parent);
+    if (w === OPAQUE_WALK) return allPrecise(cp);
     inInsn = false;
     if (!set.regs && !set.slots.size) return;
     if (cp.frames !== frame + 1) return allPrecise(cp);
@@ -180,5 +193,8 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
     }
     if (!fresh) return;
     h = cp.hist;
+    // the first segment has no checkpoint left to mark, but the kernel still walks it: an
+    // instruction it cannot follow there makes the whole path precise
+    if (!cp.parent && backtrack(ops, h, set) === NOT_SUPPORTED) allPrecise(parent);
   }
 }

@@ -636,4 +636,96 @@ r2 = 1
 *(u64 *)(r1 + 0) = r2
 r0 = 0
 exit`, reject: [3, 'write into map forbidden, value_size=8 off=0 size=8'] },
+  // explored states are hashed by (insn ^ call site) % length: the second visit of f's entry from
+  // another call site is not in the first one's list, so it is not taken for a loop and gets its
+  // own checkpoint; the kernel then prunes `from 50 to 52` (fuzz verifier recording, case 4166)
+  { name: 'a function entered from two call sites: separate state lists', processed: 73, asm: `
+r9 = r1
+w6 = *(u32 *)(r9 + 0x0)
+w7 = *(u32 *)(r9 + 0x4)
+*(u64 *)(r10 - 0x8) = 0x0
+*(u64 *)(r10 - 0x10) = 0x0
+*(u64 *)(r10 - 0x18) = 0x0
+*(u64 *)(r10 - 0x20) = 0x0
+*(u64 *)(r10 - 0x28) = 0x0
+*(u64 *)(r10 - 0x30) = 0x0
+*(u64 *)(r10 - 0x38) = 0x0
+*(u64 *)(r10 - 0x40) = 0x0
+*(u64 *)(r10 - 0x48) = 0x0
+*(u64 *)(r10 - 0x50) = 0x0
+*(u64 *)(r10 - 0x58) = 0x0
+*(u64 *)(r10 - 0x60) = 0x0
+r0 = 0x80
+r1 = 0x80
+r2 = 0x1faeebb6
+r3 = -0x5
+r4 = 0x10
+r5 = -0x3
+r8 = 0x0
+w3 s%= w3
+r1 = r10
+r1 += -0x40
+r2 = 0x0
+r3 = r10
+r3 += -0x20
+r4 = 0x10
+r5 = 0x8000
+call bpf_csum_diff
+r1 = 0x4
+r2 = -0x80000000
+r3 = 0x10
+r4 = 0x4
+r5 = 0x80
+call f
+r1 = 0x4517b69c
+r2 = 0x7
+r3 = 0x74ad6016
+r4 = 0x7fffffff
+r5 = 0x8000
+call f
+r1 = 0x7fffffff
+r2 = -0xd
+r3 = 0xe
+r4 = 0x7bb0d10e
+r5 = -0x8b737a7
+r8 = r6
+r8 += 0x1f
+if r8 > r7 goto +0x1
+*(u32 *)(r6 + 0x1b) = 0xdc295
+r8 = 0x0
+call f
+r1 = 0xf
+r2 = -0x4
+r3 = 0x5
+r4 = 0x7fffffff
+r5 = 0x10
+exit
+f:
+r0 = r1
+r0 *= 0x3
+r0 ^= r2
+exit`},
+  // a decided branch on r5 walks back through `if r0 >= r5` to r0 loaded by LD_IND, which the
+  // kernel does not follow (-ENOTSUPP): every scalar of the path becomes precise, even with no
+  // checkpoint before the walk's last segment, so `from 12 to 14` is not pruned
+  { name: 'precision walk reaching LD_IND: the whole path precise', type: 'socket_filter', processed: 18, asm: `
+r6 = r1
+r1 = 0
+r0 = *(u32 *)skb[r1 + 0]
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+r3 = 0
+goto +0
+r5 = -9
+if r0 >= r5 goto a
+r2 = 3
+a:
+if w5 s<= 0x1f goto b
+r2 = 4
+b:
+exit` },
 ];

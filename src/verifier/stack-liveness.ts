@@ -1,0 +1,447 @@
+// Stack-slot liveness as Linux 6.18 computes it (kernel/bpf/liveness.c): which 8-byte slots of
+// which frame an instruction or any of its successors may still read, per call chain. The
+// explored states the search prunes against are "cleaned" with it (dead slots become invalid)
+// once their subtree is finished, so states_equal compares only live slots.
+//
+// The analysis is path-insensitive and accumulates as exploration goes on, so the answer depends
+// on when it is asked. This module keeps the kernel's bookkeeping and its timing hooks:
+// - every processed instruction records the slots it reads (may_read, a union over visits) and
+//   the slots it writes with a full aligned 8-byte store (must_write, an intersection);
+// - `update` (bpf_update_live_stack) runs a backward fixpoint over the function's instructions
+//   in the kernel's postorder, starting from the previous answer, for each function instance of
+//   the current call chain whose marks changed, and hands the callee's entry sets to its call site;
+// - `alive` (bpf_stack_slot_alive) answers for an explored state.
+// Masks are 64-bit, kept as two 32-bit halves (slots 0-31, 32-63) so nothing allocates.
+import type { Op } from '../isa/op.ts';
+import { jumpSlot, nextSlot } from '../isa/flow.ts';
+import type { State } from './state.ts';
+
+/** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
+const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
+
+/** A function instance: one function reached through one call chain (struct func_instance). */
+interface Instance {
+  readonly key: string;
+  /** The copy that may change it in place (copies share instances until one of them writes). */
+  owner: object;
+  /** Call instruction of each frame below this one (callsites[i] enters frame i + 1). */
+  readonly callsites: readonly number[];
+  /** First instruction of this function. */
+  readonly start: number;
+  /** Its frame number (the call chain's depth). */
+  readonly depth: number;
+  readonly len: number;
+  /** Masks of each frame 0..depth, allocated when first marked. */
+  readonly frames: (Uint32Array | undefined)[];
+  /** must_write has been set once for the instruction (later visits intersect). */
+  readonly mwSet: Uint8Array;
+  updated: boolean;
+  mwDropped: boolean;
+}
+
+/** What the analysis needs of the program: decoded slots and function starts. */
+export interface LivenessCfg {
+  readonly ops: readonly (Op | null)[];
+  readonly subprogs: readonly number[];
+  readonly funcOf: Int32Array;
+  /** Prune points (the kernel logs mask changes at these, at function starts and at accesses). */
+  readonly prune?: Uint8Array;
+}
+
+/** Successors as bpf_insn_successors lists them: fall-through first, then the jump target. */
+function successors(ops: LivenessCfg['ops'], pc: number): number[] {
+  const op = ops[pc];
+  if (!op) return [pc + 1];
+  const out: number[] = [];
+  const n = nextSlot(op, pc), j = jumpSlot(op, pc);
+  if (n >= 0) out.push(n);
+  if (j >= 0) out.push(j);
+  return out;
+}
+
+/**
+ * A second successor that guarantees no write and reads nothing: what LD_ABS/LD_IND behave as
+ * in 6.18 (measured: slots written after one are not "must written" before it, while reads after
+ * it stay live — the instruction may end the program).
+ */
+const EXIT_EDGE = -2;
+
+/** The program's shape as the fixpoint walks it: each function's postorder and every slot's successors (-1: none). */
+interface Shape {
+  readonly order: Map<number, Int32Array>;
+  readonly s1: Int32Array;
+  readonly s2: Int32Array;
+}
+
+function shapeOf(cfg: LivenessCfg): Shape {
+  const n = cfg.ops.length;
+  const s1 = new Int32Array(n).fill(-1), s2 = new Int32Array(n).fill(-1);
+  for (let pc = 0; pc < n; pc++) {
+    const s = successors(cfg.ops, pc);
+    if (s.length > 0) s1[pc] = s[0];
+    if (s.length > 1) s2[pc] = s[1];
+    const op = cfg.ops[pc];
+    if (op?.kind === 'ldabs' || op?.kind === 'ldind') s2[pc] = EXIT_EDGE;
+  }
+  return { order: postorder(cfg), s1, s2 };
+}
+
+/**
+ * Instructions of each function in the kernel's postorder (compute_postorder): an iterative
+ * depth-first walk from the function's start pushing successors in order, an instruction emitted
+ * when it is on top of the stack the second time.
+ */
+export function postorder(cfg: LivenessCfg): Map<number, Int32Array> {
+  const n = cfg.ops.length;
+  const state = new Uint8Array(n);
+  const out = new Map<number, Int32Array>();
+  for (const start of cfg.subprogs) {
+    const order: number[] = [];
+    const stack = [start];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      state[top] |= 1;
+      if (state[top] & 2) {
+        order.push(top);
+        stack.pop();
+        continue;
+      }
+      for (const s of successors(cfg.ops, top)) {
+        if (s < n && !state[s]) {
+          stack.push(s);
+          state[s] |= 1;
+        }
+      }
+      state[top] |= 2;
+    }
+    out.set(start, Int32Array.from(order));
+  }
+  return out;
+}
+
+/** The call chain of frame `f` of a state: the call sites below it and its function. */
+const chainKey = (st: State, f: number): string => {
+  let k = '';
+  for (let i = 1; i <= f; i++) k += `${st.frames[i].callsite},`;
+  return k + st.frames[f].subprog;
+};
+
+export class StackLiveness {
+  private instances = new Map<string, Instance>();
+  /** Ownership token of this copy's instances. */
+  private token: object = {};
+  /** Shared by every copy (same program): computed once, at the first fixpoint of any of them. */
+  private shapeRef: { shape?: Shape };
+  /** The instance of the current state's innermost frame (null after the call chain changed). */
+  private cur: Instance | null = null;
+  /** Slots written by the instruction being processed, per frame (lo, hi halves). */
+  private readonly writes = new Uint32Array(16);
+  private writeInsn = 0;
+  /** When set, the level-2 log lines the kernel prints for the fixpoints (`(0) frame 0 insn 3 +live -8 `). */
+  trace?: string[];
+
+  /** Functions (by first instruction) whose answers a fixpoint has computed. */
+  private solved = new Set<number>();
+
+  constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}) {
+    this.shapeRef = shapeRef;
+  }
+
+  /**
+   * Can what was recorded serve a program with another control flow (`cfg`)? Only if no
+   * fixpoint ran over a function whose successors differ there.
+   */
+  fits(cfg: LivenessCfg): boolean {
+    if (cfg.ops.length !== this.cfg.ops.length || cfg.subprogs.length !== this.cfg.subprogs.length || cfg.subprogs.some((x, i) => x !== this.cfg.subprogs[i])) return false;
+    for (const start of this.solved) if (!sameFlow(this.cfg, cfg, start)) return false;
+    return true;
+  }
+
+  /** Continue on program `cfg` (which `fits`): later fixpoints walk its control flow. */
+  rebase(cfg: LivenessCfg): void {
+    this.cfg = cfg;
+    this.shapeRef = {};
+  }
+
+  private get shape(): Shape {
+    return this.shapeRef.shape ??= shapeOf(this.cfg);
+  }
+
+  /** A deep copy (the incremental checker resumes explorations from copies). */
+  copy(): StackLiveness {
+    const c = new StackLiveness(this.cfg, this.shapeRef);
+    if (this.trace) c.trace = this.trace.slice();
+    c.solved = new Set(this.solved);
+    // copy on write: both sides now share every instance, and neither owns one
+    c.instances = new Map(this.instances);
+    this.token = {};
+    this.cur = null;
+    return c;
+  }
+
+  /** The instance, made this copy's own (cloned if shared) before it is changed. */
+  private own(x: Instance): Instance {
+    if (x.owner === this.token) return x;
+    const c: Instance = { ...x, owner: this.token, frames: x.frames.map((f) => f?.slice()), mwSet: x.mwSet.slice() };
+    this.instances.set(x.key, c);
+    return c;
+  }
+
+  private lookup(key: string, callsites: readonly number[], start: number): Instance {
+    let x = this.instances.get(key);
+    if (!x) {
+      const k = this.cfg.subprogs.indexOf(start);
+      const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: new Uint8Array(end - start), updated: false, mwDropped: false };
+      this.instances.set(key, x);
+    }
+    return x;
+  }
+
+  private instanceOf(st: State, f: number): Instance {
+    const callsites: number[] = [];
+    for (let i = 1; i <= f; i++) callsites.push(st.frames[i].callsite);
+    return this.lookup(chainKey(st, f), callsites, st.frames[f].subprog);
+  }
+
+  private masks(x: Instance, frame: number): Uint32Array {
+    return x.frames[frame] ??= new Uint32Array(x.len * STRIDE);
+  }
+
+  /** bpf_reset_live_stack_callchain: the state entered or left a function. */
+  resetChain(): void {
+    this.cur = null;
+  }
+
+  private ensure(st: State): Instance {
+    return this.cur ??= this.own(this.instanceOf(st, st.frames.length - 1));
+  }
+
+  /** bpf_reset_stack_write_marks, before instruction `pc` of state `st` runs. */
+  begin(st: State, pc: number): void {
+    this.ensure(st);
+    this.writeInsn = pc;
+    this.writes.fill(0);
+  }
+
+  /** bpf_mark_stack_read: instruction `pc` reads slot `spi` of frame `frame`. */
+  read(st: State, frame: number, pc: number, spi: number): void {
+    const x = this.ensure(st);
+    markRead(x, this.masks(x, frame), pc - x.start, spi >= 32 ? 1 : 0, (1 << (spi & 31)) >>> 0);
+  }
+
+  /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of `frame`. */
+  write(frame: number, spi: number): void {
+    this.writes[frame * 2 + (spi >= 32 ? 1 : 0)] |= 1 << (spi & 31);
+  }
+
+  /** bpf_commit_stack_write_marks (nothing when the instruction changed the call chain). */
+  commit(): void {
+    if (this.cur) this.commitTo(this.cur);
+  }
+
+  private commitTo(x: Instance): void {
+    const idx = this.writeInsn - x.start;
+    for (let frame = 0; frame <= x.depth; frame++) {
+      let lo = this.writes[frame * 2], hi = this.writes[frame * 2 + 1];
+      if (!lo && !hi && !x.mwSet[idx]) continue;
+      const m = this.masks(x, frame), at = idx * STRIDE + MUST_WRITE;
+      const oldLo = m[at], oldHi = m[at + 1];
+      if (x.mwSet[idx]) {
+        lo &= oldLo;
+        hi &= oldHi;
+      }
+      if (oldLo !== lo >>> 0 || oldHi !== hi >>> 0) {
+        m[at] = lo;
+        m[at + 1] = hi;
+        x.updated = true;
+      }
+      if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
+    }
+    x.mwSet[idx] = 1;
+    this.writeInsn = 0;
+  }
+
+  /**
+   * bpf_update_live_stack: bring the instances of every frame of `st` (innermost first) up to
+   * date. Called at the end of each path and when a function returns.
+   */
+  update(st: State): void {
+    this.cur = null;
+    for (let f = st.frames.length - 1; f >= 0; f--) {
+      let x = this.instanceOf(st, f);
+      if (!x.updated) continue;
+      x = this.own(x);
+      this.fixpoint(x);
+      x.updated = false;
+      x.mwDropped = false;
+    }
+  }
+
+  /** update_instance: the backward fixpoint, then the entry's sets to the caller's call site. */
+  private fixpoint(x: Instance): void {
+    this.solved.add(x.start);
+    if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
+    const { s1, s2 } = this.shape;
+    const order = this.shape.order.get(x.start)!;
+    const trace = this.trace;
+    let rounds = 0;
+    for (let changed = true; changed;) {
+      changed = false;
+      rounds++;
+      for (let frame = 0; frame <= x.depth; frame++) {
+        const m = x.frames[frame];
+        if (!m) continue;
+        for (let k = 0; k < order.length; k++) {
+          const pc = order[k];
+          if (s1[pc] < 0) continue;
+          const at = (pc - x.start) * STRIDE;
+          let b = (s1[pc] - x.start) * STRIDE;
+          let afterLo = m[b + LIVE], afterHi = m[b + LIVE + 1], accLo = m[b + WRITE_ACC], accHi = m[b + WRITE_ACC + 1];
+          if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
+          else if (s2[pc] >= 0) {
+            b = (s2[pc] - x.start) * STRIDE;
+            afterLo |= m[b + LIVE];
+            afterHi |= m[b + LIVE + 1];
+            accLo &= m[b + WRITE_ACC];
+            accHi &= m[b + WRITE_ACC + 1];
+          }
+          accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
+          accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
+          const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
+          const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
+          if (liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1]) changed = true;
+          if (trace && (m[at + MAY_READ] || m[at + MAY_READ + 1] || m[at + MUST_WRITE] || m[at + MUST_WRITE + 1] || pc === x.start || this.cfg.prune?.[pc])) {
+            const head = `${chainName(x)} frame ${frame} insn ${pc} `;
+            maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], liveLo, liveHi);
+            maskChange(trace, head, 'written', m[at + WRITE_ACC], m[at + WRITE_ACC + 1], accLo, accHi);
+          }
+          m[at + LIVE] = liveLo;
+          m[at + LIVE + 1] = liveHi;
+          m[at + WRITE_ACC] = accLo;
+          m[at + WRITE_ACC + 1] = accHi;
+        }
+      }
+    }
+    trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
+    if (x.depth > 0) this.toCaller(x);
+  }
+
+  /** propagate_to_outer_instance: the callee's entry is what its call instruction reads and writes. */
+  private toCaller(x: Instance): void {
+    const callsites = x.callsites.slice(0, -1);
+    const callerStart = this.cfg.funcOf[x.callsites[x.depth - 1]];
+    const outer = this.own(this.lookup(`${callsites.map((c) => `${c},`).join('')}${callerStart}`, callsites, callerStart));
+    const callsite = x.callsites[x.depth - 1];
+    this.writeInsn = callsite;
+    this.writes.fill(0);
+    for (let frame = 0; frame < x.depth; frame++) {
+      const m = x.frames[frame];
+      if (!m) continue;
+      this.writes[frame * 2] = m[WRITE_ACC];
+      this.writes[frame * 2 + 1] = m[WRITE_ACC + 1];
+      const om = this.masks(outer, frame), idx = callsite - outer.start;
+      markRead(outer, om, idx, 0, m[LIVE]);
+      markRead(outer, om, idx, 1, m[LIVE + 1]);
+    }
+    this.commitTo(outer);
+  }
+
+  /**
+   * bpf_stack_slot_alive for an explored state at `pc`: slot `spi` of frame `frame` is read at
+   * `pc` or later in the innermost function, or after the call site in some caller on the way.
+   */
+  alive(st: State, pc: number, frame: number, spi: number): boolean {
+    const depth = st.frames.length - 1;
+    const inner = this.instanceOf(st, depth);
+    if (liveAt(inner, pc, frame, spi)) return true;
+    for (let i = frame; i < depth; i++) {
+      const callsite = st.frames[i + 1].callsite;
+      if (liveAt(this.instanceOf(st, i), callsite + 1, frame, spi)) return true;
+    }
+    return false;
+  }
+}
+
+/** fmt_callchain: `(call sites..., function start)`. */
+const chainName = (x: Instance): string => `(${[...x.callsites, x.start].join(',')})`;
+
+/** Stack offsets of the slots in a mask, as bpf_fmt_stack_mask prints them (`-8,-24`). */
+function slotList(lo: number, hi: number): string {
+  const out: number[] = [];
+  for (let i = 0; i < 64; i++) if (((i < 32 ? lo : hi) >>> (i & 31)) & 1) out.push(-(i + 1) * 8);
+  return out.join(',');
+}
+
+/** log_mask_change: one line naming the slots a mask gained and lost, if any. */
+function maskChange(trace: string[], head: string, what: string, oldLo: number, oldHi: number, lo: number, hi: number): void {
+  const gainLo = lo & ~oldLo, gainHi = hi & ~oldHi, lossLo = oldLo & ~lo, lossHi = oldHi & ~hi;
+  if (!gainLo && !gainHi && !lossLo && !lossHi) return;
+  let line = head;
+  if (gainLo || gainHi) line += `+${what} ${slotList(gainLo, gainHi)} `;
+  if (lossLo || lossHi) line += `-${what} ${slotList(lossLo, lossHi)}`;
+  trace.push(line);
+}
+
+/** mark_stack_read on one half of the mask at instruction index `idx` of an instance. */
+function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: number): void {
+  if (!bits) return;
+  const at = idx * STRIDE;
+  const old = m[at + MAY_READ + half];
+  const now = (old | bits) >>> 0;
+  if (now !== old && ((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
+  m[at + MAY_READ + half] = now;
+}
+
+function liveAt(x: Instance, pc: number, frame: number, spi: number): boolean {
+  const m = x.frames[frame];
+  if (!m) return false;
+  return (m[(pc - x.start) * STRIDE + LIVE + (spi >= 32 ? 1 : 0)] & (1 << (spi & 31))) !== 0;
+}
+
+/**
+ * clean_verifier_state's stack half: a copy of explored state `st` (at `pc`) whose dead slots
+ * are invalid (never written), so that states_equal skips them. `st` itself is left alone
+ * (checkpoint states are shared by copied explorations). Dead registers need no cleaning here:
+ * states_equal already compares only the live ones.
+ */
+export function cleanState(st: State, pc: number, live: StackLiveness): State {
+  let out: State | undefined;
+  for (let f = 0; f < st.frames.length; f++) {
+    const stack = st.frames[f].stack;
+    for (let spi = 0; spi < stack.length; spi++) {
+      if (!stack[spi] || live.alive(st, pc, f, spi)) continue;
+      out ??= { ...st, frames: st.frames.slice() };
+      if (out.frames[f] === st.frames[f]) out.frames[f] = { ...st.frames[f], stack: stack.slice() };
+      out.frames[f].stack[spi] = undefined;
+    }
+  }
+  return out ?? st;
+}
+
+/**
+ * The liveness recorded for one program serves another only if both have the same functions and
+ * the same successors everywhere: the fixpoint walks whole functions, not just the part explored.
+ */
+export function sameShape(a: LivenessCfg, b: LivenessCfg): boolean {
+  if (a.ops.length !== b.ops.length || a.subprogs.length !== b.subprogs.length) return false;
+  if (a.subprogs.some((x, i) => x !== b.subprogs[i])) return false;
+  return a.subprogs.every((start) => sameFlow(a, b, start));
+}
+
+/** The same successors at every instruction of the function starting at `start` (same function starts). */
+function sameFlow(a: LivenessCfg, b: LivenessCfg, start: number): boolean {
+  const k = a.subprogs.indexOf(start);
+  const end = a.subprogs[k + 1] ?? a.ops.length;
+  for (let pc = start; pc < end; pc++) {
+    // as the kernel lists them: `goto +0` and a fall-through both lead to pc + 1 only
+    const x = successors(a.ops, pc), y = successors(b.ops, pc);
+    if (x.length !== y.length || x.some((t, i) => t !== y[i])) return false;
+  }
+  return true;
+}
+
+/** The stack-liveness lines of a kernel level-2 log (what `StackLiveness.trace` records). */
+export function stackLiveLines(log: string): string[] {
+  return log.split('\n').filter((l) => /^\([\d,]+\) (frame \d+ insn \d+ |live stack update done)/.test(l));
+}

@@ -1,0 +1,124 @@
+// The model's stack-slot liveness (src/verifier/stack-liveness.ts) against the kernel's: the
+// `+live`/`+written` lines of a 6.18 level-2 log, recorded by scripts/record-stack-liveness.ts in
+// corpus/stack-liveness.json — in full for hand-written cases, as a count and a SHA-256 for every
+// accepted program of the corpus and the real-world corpus. The lines show every fixpoint the
+// kernel ran, in order, with what changed, so equal lines mean the same answers at the same times.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { assemble } from '../../src/isa/asm.ts';
+import { readObject } from '../../src/isa/object.ts';
+import { relocateForTarget } from '../../src/isa/core.ts';
+import { bareProgram, type ProgType } from '../../src/isa/program.ts';
+import { runningKernelExterns } from '../../src/kernel/externs.ts';
+import { useRunningKernelFlavor } from '../../src/kernel/flavor.ts';
+import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { loadProgram } from '../../src/kernel/load.ts';
+import { verify } from '../../src/verifier/analyze.ts';
+import { buildCfg } from '../../src/verifier/cfg.ts';
+import { StackLiveness, cleanState, postorder, sameShape, stackLiveLines } from '../../src/verifier/stack-liveness.ts';
+import { initialState } from '../../src/verifier/analyze.ts';
+
+const t = suite('verifier/stack-liveness');
+interface Rec {
+  kernel: string;
+  cases: { name: string; type: ProgType; source: string; lines: string[] }[];
+  objects: { object: string; program: string; count: number; sha256: string }[];
+}
+const rec = JSON.parse(readFileSync('corpus/stack-liveness.json', 'utf8')) as Rec;
+const asm = (src: string, type: ProgType = 'xdp') => bareProgram(assemble(src.replace(/;/g, '\n')).insns, type);
+useRunningKernelFlavor();
+
+t('the recording covers calls, branches, loops and the corpora', () => {
+  assert.ok(rec.cases.some((c) => /callee/.test(c.name)), 'a call case');
+  assert.ok(rec.cases.some((c) => c.lines.some((l) => /^\(\d+,\d+\)/.test(l))), 'a line of a callee instance');
+  assert.ok(rec.objects.length >= 200, `${rec.objects.length} programs`);
+});
+
+for (const c of rec.cases) {
+  t(`${c.name}: the kernel's liveness lines`, () => {
+    const v = verify(asm(c.source, c.type), { stackLiveLog: true });
+    assert.ok(v.ok, v.error?.message);
+    assert.equal(v.stackLiveLog, c.lines);
+  });
+}
+
+t('every recorded corpus program: the same lines (count and SHA-256)', () => {
+  const objs = new Map<string, ReturnType<typeof readObject>>();
+  let n = 0;
+  for (const r of rec.objects) {
+    if (!existsSync(r.object)) continue;
+    let obj = objs.get(r.object);
+    if (!obj) objs.set(r.object, obj = readObject(new Uint8Array(readFileSync(r.object)), { externs: runningKernelExterns }));
+    const p = relocateForTarget(obj, obj.link(r.program, {}), undefined);
+    const lines = verify(p, { privileged: true, stackLiveLog: true }).stackLiveLog ?? [];
+    assert.is(lines.length, r.count, `${r.object} ${r.program}: line count`);
+    assert.is(createHash('sha256').update(lines.join('\n')).digest('hex'), r.sha256, `${r.object} ${r.program}: lines`);
+    n++;
+  }
+  assert.ok(n >= 200, `only ${n} programs present`);
+});
+
+t('postorder: each function from its start, successors fall-through first (compute_postorder)', () => {
+  // 0: if r1 == 0 goto 2; 1: r0 = 1; 2: exit  — the jump target is walked first, so it ends first
+  const cfg = buildCfg(asm('if r1 == 0 goto l;r0 = 1;l:;exit').insns);
+  assert.equal([...postorder(cfg).get(0)!], [2, 1, 0]);
+});
+
+t('cleaning drops dead slots from a copy and leaves the explored state alone', () => {
+  const cfg = buildCfg(asm('r0 = *(u64 *)(r10 - 8);r0 = 0;exit').insns);
+  const live = new StackLiveness(cfg);
+  const st = initialState();
+  live.begin(st, 0);
+  live.read(st, 0, 0, 0);
+  live.commit();
+  live.update(st);
+  st.frames[0].stack[0] = { types: 'mmmmmmmm' };
+  st.frames[0].stack[1] = { types: 'mmmmmmmm' };
+  assert.ok(live.alive(st, 0, 0, 0));
+  assert.not.ok(live.alive(st, 0, 0, 1));
+  assert.not.ok(live.alive(st, 1, 0, 0), 'nothing is read after insn 0');
+  const c = cleanState(st, 0, live);
+  assert.ok(c.frames[0].stack[0] && !c.frames[0].stack[1]);
+  assert.ok(st.frames[0].stack[1], 'the original keeps its slot');
+  assert.is(cleanState(c, 0, live), c, 'nothing left to clean: the same object');
+});
+
+t('shape: a changed jump target is a different shape, a changed operand is not', () => {
+  const a = buildCfg(asm('if r1 == 0 goto l;r0 = 1;l:;r0 = 0;exit').insns);
+  const b = buildCfg(asm('if r1 == 0 goto l;r0 = 2;l:;r0 = 0;exit').insns);
+  const c = buildCfg(asm('if r1 == 0 goto l;l:;r0 = 1;r0 = 0;exit').insns);
+  assert.ok(sameShape(a, b));
+  assert.not.ok(sameShape(a, c));
+});
+
+t('fits: recorded liveness serves another control flow only where no fixpoint walked a changed jump', () => {
+  const src = (j: string) => asm(`r0 = *(u64 *)(r10 - 8);if r1 == 0 goto l;${j};l:;r0 = 0;m:;exit`).insns;
+  const a = buildCfg(src('r0 = 1')), b = buildCfg(src('goto +0')), c = buildCfg(src('goto m'));
+  const live = new StackLiveness(a);
+  assert.ok(live.fits(c), 'nothing solved yet');
+  const st = initialState();
+  live.begin(st, 0);
+  live.read(st, 0, 0, 0);
+  live.commit();
+  live.update(st);
+  assert.ok(live.fits(b), 'goto +0 leads where the fall-through did');
+  assert.not.ok(live.fits(c), 'a changed jump in a solved function');
+});
+
+t('the kernel prints the recorded lines (same kernel, when bpf() works)', () => {
+  const k = kernelAvailable();
+  if (!k.ok || rec.kernel !== release()) {
+    console.log(`  skipped: ${!k.ok ? k.reason : `recorded on ${rec.kernel}, running ${release()}`}`);
+    return;
+  }
+  for (const c of rec.cases) {
+    const r = loadProgram(asm(c.source, c.type), { logLevel: 2, info: false });
+    r.close();
+    assert.equal(stackLiveLines(r.log), c.lines, c.name);
+  }
+});
+
+t.run();
