@@ -4,8 +4,8 @@
 //      random recorded cases (domains.jsonl.gz): the domain must agree bit for bit;
 //   2. the domain unit and property test files named in KILL_TESTS (default below), in this
 //      process, one after the other.
-// The proofs are not run here (a few minutes each under load): scripts/mutate-proofs.ts runs the
-// proofs of each surviving mutant's operator afterwards.
+// The proofs are not run here (minutes each on a loaded machine): a surviving mutant is checked
+// afterwards by hand with `bpfsynth prove NAME` on its operator (BENCHMARKS.md lists them).
 import { readRecordingFile, withRecordedFlavor } from '../fuzz/record.ts';
 import { compareObs, observeModel } from '../fuzz/domains/observe.ts';
 import type { Recorded } from '../fuzz/domains/run.ts';

@@ -27,11 +27,12 @@ soundness of the scalar ALU transfer functions. NAME selects properties whose na
 
   --jobs N      solver processes at once (default: min(2, CPUs)); each runs a batch of
                 properties in a fresh Z3, and a batch whose process dies is run again
-  --isolate     one property per process: Z3's work on a query then depends on that query
-                alone (in one process, earlier queries can change it, even in a fresh context)
+  --isolate     one property per process (each property already runs in a Z3 instance of
+                its own, so its work is the same either way; this also separates crashes)
 
 Every query is bounded by Z3's resource limit (a count of its own steps), never by time, so
-a verdict does not depend on the machine's load; each property runs in a fresh Z3 context.
+a verdict does not depend on the machine's load; each property runs in a fresh Z3 instance,
+so its work does not depend on what ran before it either.
 A property that uses up its limit is reported as 'limit', not proved.
 A counterexample is printed as concrete inputs in kernel notation and replayed with the
 concrete backend. Exit code 1 when any property is not proved.`,
