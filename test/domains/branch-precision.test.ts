@@ -5,8 +5,8 @@
 // inconclusive, see if we can utilize 32-bit subrange knowledge").
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { scalarFrom } from '../../src/domains/scalar.ts';
-import { branchTaken } from '../../src/domains/branch.ts';
+import { scalarConstOf, scalarFrom, scalarUnknown } from '../../src/domains/scalar.ts';
+import { branchTaken, refine } from '../../src/domains/branch.ts';
 import { d } from './arb-scalar.ts';
 
 const t = suite('domains/branch-precision');
@@ -33,6 +33,19 @@ t('64-bit jeq/jne: disjoint s32 ranges decide it when the u32 ranges overlap', (
 t('the same pairs at 64 bits with overlapping subregisters stay undecided', () => {
   assert.is(branchTaken(d, low, low, 'jeq', 64), -1);
   assert.is(branchTaken(d, pos, pos, 'jne', 64), -1);
+});
+
+// regs_refine_cond_op, JSET taken with a power-of-two constant: that bit becomes known 1 —
+// at 64 bits also a bit above 32 (only a register can hold such a constant: an immediate is
+// sign-extended). The random traces only compare against immediates.
+t('64-bit jset taken on a single-bit constant above bit 31 knows that bit', () => {
+  const bit = 1n << 40n;
+  const [r] = refine(d, scalarUnknown(d), scalarConstOf(d, bit), 'jset', 64).taken;
+  assert.is(r.varOff.value & bit, bit);
+  assert.is(r.varOff.mask & bit, 0n);
+  const [r32] = refine(d, scalarUnknown(d), scalarConstOf(d, 1n << 5n), 'jset', 32).taken;
+  assert.is(r32.varOff.value, 1n << 5n);
+  assert.is(r32.varOff.mask, ~(1n << 5n) & 0xffff_ffff_ffff_ffffn);
 });
 
 t.run();
