@@ -61,7 +61,9 @@ concrete backend. Exit code 1 when any property is not proved.`,
       const { calibrated } = await import('../../proofs/budget.ts');
       const write = flag(args, 'write') && rlimit === undefined;
       for (const j of jobs.slice(a, b)) console.log(JSON.stringify(toJson({ ...(await (write ? calibrated((l) => j.run(l)) : j.run(rlimit))), group: j.group })));
-      return 0;
+      // end explicitly: a child that had proved 21 properties was seen to stay alive, idle, after its
+      // last line (Z3's instances leave something behind), and the parent waits for it to close
+      process.exit(0);
     }
     const show = (r: ProofResult & { group: string }): void => console.log(flag(args, 'json') ? JSON.stringify(toJson(r)) : formatResult(r));
     const results = await runBatches(jobs.length, flag(args, 'isolate') ? 1 : BATCH, intOpt(args, 'jobs', Math.min(2, availableParallelism())), (a, b) => ['prove', ...names, '--width', String(width), ...(rlimit ? ['--rlimit', String(rlimit)] : []), ...(flag(args, 'write') ? ['--write'] : []), '--batch', `${a}:${b}`], jobs.map((j) => ({ name: j.name, width: j.width, group: j.group })), show);
