@@ -1,10 +1,9 @@
 // Deterministic limits for proofs: every query is bounded by Z3's resource limit (rlimit), a
 // count of Z3's own steps, never by wall-clock time, so a proof's verdict is the same on an idle
-// and on a loaded machine. Each property runs in a Z3 context of its own (z3FreshContext): its
-// use ("rlimit count") is then the same on every run *under the same limit* (measured: the
-// limit itself steers Z3's search, e.g. 5.8e7 under 3e8 and 1.5e7 under 2.9e7 for one query).
-// So proofs/rlimits.json records per property a fixed limit (about HEADROOM × its use, rounded
-// up) and the use measured under that very limit; `bpfsynth prove --write` calibrates both.
+// and on a loaded machine. Each property runs in a Z3 instance of its own
+// (src/bv/z3-instance.ts): its use ("rlimit count") is then the same on every run, in any order.
+// proofs/rlimits.json records per property its use and a limit of about HEADROOM × that use;
+// `bpfsynth prove --write` measures both.
 import { readFileSync } from 'node:fs';
 import type { Solver } from 'z3-solver';
 import { z3Check } from '../src/bv/z3.ts';
@@ -59,17 +58,16 @@ interface Measured {
 }
 
 /**
- * Run a proof for the record: when its use does not fit its limit with HEADROOM (or the limit
- * is far more than it needs), run it again under limitForUse, and keep that run when it is
- * proved with at least half its limit to spare (else the first run and its limit).
+ * Run a proof for the record. Its count does not depend on the limit it ran under (measured:
+ * is_scalar_branch_taken jeq32 took 15 894 477 units under 1.6e7, 4e7 and 1e8), nor on what ran
+ * before it (src/bv/z3-instance.ts), so one run measures it: under its recorded limit, or under
+ * DEFAULT_RLIMIT when that was not enough, and the new limit is limitForUse of its count.
  */
 export async function calibrated<R extends Measured>(run: (rlimit?: number) => Promise<R>): Promise<R> {
-  const first = await run();
-  if (first.result !== 'proved' || first.rlimit === undefined) return first;
-  const want = limitForUse(first.rlimit);
-  if (want === first.limit) return first;
-  const again = await run(want);
-  return again.result === 'proved' && again.rlimit !== undefined && 2 * again.rlimit <= want ? again : first;
+  let r = await run();
+  if (r.result === 'limit') r = await run(DEFAULT_RLIMIT);
+  if (r.result !== 'proved' || r.rlimit === undefined) return r;
+  return { ...r, limit: limitForUse(r.rlimit) };
 }
 
 /** The table with the limit and use of every proved result put in (others kept as they were). */

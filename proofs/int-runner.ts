@@ -3,7 +3,8 @@
 // nonlinear integer arithmetic: UNSAT = proved. A model is a counterexample; the property's
 // concrete form is evaluated on it (bigints, concrete backend) to show that it really fails.
 import type { Bits } from '../src/bv/bits.ts';
-import { z3FreshContext, type Z3Ctx } from '../src/bv/z3.ts';
+import type { Z3Ctx } from '../src/bv/z3.ts';
+import { withFreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkWithin, limitFor, undecided } from './budget.ts';
 import { z3IntBits, z3IntRange, z3IntSigned, type Z3Int, type Z3IntBool } from '../src/bv/z3int.ts';
 import { tagOf, type ProofResult, type ProveOptions } from './runner.ts';
@@ -28,8 +29,11 @@ export interface IntProperty {
 }
 
 /** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
-export async function proveInt(p: IntProperty, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  const ctx = await z3FreshContext();
+export function proveInt(p: IntProperty, width: number, o: ProveOptions = {}): Promise<ProofResult> {
+  return withFreshZ3((ctx) => proveIntIn(ctx, p, width, o));
+}
+
+async function proveIntIn(ctx: Z3Ctx, p: IntProperty, width: number, o: ProveOptions): Promise<ProofResult> {
   const prefix = o.prefix ?? tagOf(p.name);
   const m: IntModel = { ctx, width, r: z3IntBits(ctx, width), sg: (v) => z3IntSigned(ctx, width, v) };
   const vars = new Map<string, Z3Int>();

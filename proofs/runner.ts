@@ -4,7 +4,8 @@
 // is evaluated with the concrete backend to show that it really fails (replay).
 import type { Bits } from '../src/bv/bits.ts';
 import { concreteBits } from '../src/bv/concrete.ts';
-import { z3Bits, z3FreshContext, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
+import { z3Bits, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
+import { withFreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkWithin, limitFor, undecided } from './budget.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import { formatTnum } from '../src/domains/tnum-notation.ts';
@@ -73,8 +74,11 @@ export function replay(p: Property, width: number, values: Record<string, bigint
 }
 
 /** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
-export async function prove(p: Property, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  const ctx = await z3FreshContext();
+export function prove(p: Property, width: number, o: ProveOptions = {}): Promise<ProofResult> {
+  return withFreshZ3((ctx) => proveIn(ctx, p, width, o));
+}
+
+async function proveIn(ctx: Z3Ctx, p: Property, width: number, o: ProveOptions): Promise<ProofResult> {
   const bv = z3Bits(ctx, width);
   const { vars, inputs } = symbolicInputs(ctx, width, o.prefix ?? tagOf(p.name));
   const t0 = performance.now();

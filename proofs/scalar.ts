@@ -7,7 +7,8 @@
 import type { Bits64x32 } from '../src/bv/bits.ts';
 import { aluSem } from '../src/bv/alu.ts';
 import { concrete64x32 } from '../src/bv/concrete.ts';
-import { z3FreshContext, z3Pair, type Z3BV } from '../src/bv/z3.ts';
+import { z3Pair, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
+import { withFreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkWithin, limitFor, undecided } from './budget.ts';
 import { scalarAlu, type ScalarAluOp } from '../src/domains/alu.ts';
 import * as S from '../src/domains/sync.ts';
@@ -65,8 +66,11 @@ export function aluSound(op: ScalarAluOp, width: 32 | 64, synced: boolean): Scal
 }
 
 /** Prove a scalar property with Z3; a counterexample is replayed concretely. */
-export async function proveScalar(p: ScalarProperty, o: ProveOptions = {}): Promise<ProofResult> {
-  const ctx = await z3FreshContext();
+export function proveScalar(p: ScalarProperty, o: ProveOptions = {}): Promise<ProofResult> {
+  return withFreshZ3((ctx) => proveScalarIn(ctx, p, o));
+}
+
+async function proveScalarIn(ctx: Z3Ctx, p: ScalarProperty, o: ProveOptions): Promise<ProofResult> {
   const d = z3Pair(ctx);
   const vars = new Map<string, Z3BV>();
   // deterministic names: Z3's search depends on them, and proofs should be repeatable

@@ -12,7 +12,8 @@
 //   the proof, not of the code: a wrong witness makes the proof fail, never pass wrongly.
 // Run: npx tsx proofs/tnum-optimal.ts [widths] [rlimit]
 import type { Bits } from '../src/bv/bits.ts';
-import { z3Bits, z3FreshContext } from '../src/bv/z3.ts';
+import { z3Bits, type Z3Ctx } from '../src/bv/z3.ts';
+import { withFreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkWithin, limitFor, undecided } from './budget.ts';
 import * as T from '../src/domains/tnum.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
@@ -50,8 +51,11 @@ export function optimalByWitness(name: string, op: BinOp, conc: Concrete2, witne
   };
 }
 
-export async function proveOptimal(name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  const ctx = await z3FreshContext();
+export function proveOptimal(name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions = {}): Promise<ProofResult> {
+  return withFreshZ3((ctx) => proveOptimalIn(ctx, name, op, conc, width, o));
+}
+
+async function proveOptimalIn(ctx: Z3Ctx, name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions): Promise<ProofResult> {
   const bv = z3Bits(ctx, width);
   const v = (n: string) => ctx.BitVec.const(`opt${width}_${n}`, width);
   const a = { value: v('a.value'), mask: v('a.mask') }, b = { value: v('b.value'), mask: v('b.mask') };

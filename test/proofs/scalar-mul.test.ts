@@ -14,9 +14,10 @@ import { mulBoundsAreMulBounds, mulIntProperties, mulBoundsInt } from '../../pro
 
 const t = suite('proofs/scalar-mul');
 
-// The integer-model (nonlinear) queries each in a process of its own (`prove --isolate`): in one
-// process their work depends on the queries before them, even in fresh contexts (measured: the
-// 32-bit wrap lemma took 9 690 units alone and over 2e6 after the four 64-bit queries).
+// The integer-model (nonlinear) queries each in a process of its own (`prove --isolate`). With
+// fresh contexts of one Z3 instance their work depended on the queries before them (the 32-bit
+// wrap lemma: 9 690 units alone, over 2e6 after the 64-bit ones); every proof now has an instance
+// of its own (test/proofs/determinism), so this mainly exercises --isolate.
 t('proves the integer-model lemmas and bounds at 64 and 32 bits, each in its own process', () => {
   const names = [...new Set(mulIntProperties().map(([p]) => p.name))];
   const r = spawnSync(process.execPath, ['bin/bpfsynth.js', 'prove', ...names, '--isolate', '--json'], { encoding: 'utf8' });
