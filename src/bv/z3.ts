@@ -25,24 +25,6 @@ export function z3Context(): Promise<Z3Ctx> {
   return shared;
 }
 
-// Fresh contexts are never dropped (a precaution): z3-solver frees a context and the terms in
-// it from finalisers that run in no set order once all become garbage together, and a term
-// released after its context would be a use after free. A context whose terms are released is
-// small; a process makes a few dozen.
-const kept: Z3Ctx[] = [];
-
-/**
- * A context of its own for one query: Z3's work on a query (its rlimit count) then depends on
- * that query, not on the terms earlier queries left in a shared context, so a resource limit
- * measured once holds on every run.
- */
-export async function z3FreshContext(): Promise<Z3Ctx> {
-  const { Context } = await (z3Api ??= init());
-  const ctx = new Context('main');
-  kept.push(ctx);
-  return ctx;
-}
-
 // z3-solver frees a term from a FinalizationRegistry callback (Z3_dec_ref on the main thread)
 // while check() runs Z3 on a worker thread over the same context: a data race that corrupted the
 // heap ('memory access out of bounds', garbage terms, OOM) once a process had run ~10 bitwise
