@@ -40,10 +40,12 @@ export async function checkWritten(original: Program, written: readonly Insn[], 
   const { target, privilege = 'root' } = forWhat;
   const checks: Check[] = [];
   if (target) checks.push(targetCheck(written, target));
-  const mv = verify({ ...original, insns: [...written] }, { privileged: privilege === 'root' });
-  checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: `${privilege === 'unpriv' ? 'unprivileged' : ''}${mv.ok ? '' : `${privilege === 'unpriv' ? ': ' : ''}${mv.error?.message ?? 'rejected'}`}` });
+  const program: Program = { ...original, insns: [...written] };
+  const mv = verify(program, { privileged: privilege === 'root' });
+  const why = mv.ok ? [] : [mv.error?.message ?? 'rejected'];
+  checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: (privilege === 'unpriv' ? ['unprivileged', ...why] : why).join(': ') });
   if (privilege === 'unpriv') {
-    const u = unprivilegedLoad({ ...original, insns: [...written] });
+    const u = unprivilegedLoad(program);
     checks.push(u.ran ? { check: UNPRIV_CHECK, ran: true, ok: u.ok, detail: u.detail } : { check: UNPRIV_CHECK, ran: false, detail: u.reason });
   }
   const oracle = KernelOracle.open(original, tests);
