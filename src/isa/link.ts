@@ -5,7 +5,7 @@
 import { ElfError, R_BPF, type Symbol } from './elf.ts';
 import { BTF_KIND } from './btf.ts';
 import type { Insn } from './insn.ts';
-import { CALL_KIND, LDDW_CODE, PSEUDO } from './opcodes.ts';
+import { CALL_CODE, CALL_KIND, LDDW_CODE, PSEUDO } from './opcodes.ts';
 import type { LoadNeeds, MapDef, Program, ProgType } from './program.ts';
 import type { SectionDef } from './sections.ts';
 import type { MapSlot } from './maps-read.ts';
@@ -26,7 +26,6 @@ export interface LinkInput {
 }
 
 const STB_WEAK = 2;
-const CALL = 0x85;
 
 export function linkProgram(inp: LinkInput): Program {
   const { obj, entry, type, relocs } = inp;
@@ -86,10 +85,10 @@ export function linkProgram(inp: LinkInput): Program {
       const x = out[pc];
       const r = rel?.get(f.start + i);
       const where = `${f.section} slot ${f.start + i}`;
-      if (r && x.code === CALL && r.sym.shndx === 0) {
+      if (r && x.code === CALL_CODE && r.sym.shndx === 0) {
         // clang emits a call to an extern as a local call relocated against the symbol
         out[pc] = kfuncCall(x, r.sym, isExternFunc(r.sym.name), inp.externs, where, notes);
-      } else if (x.code === CALL && x.src === CALL_KIND.LOCAL) {
+      } else if (x.code === CALL_CODE && x.src === CALL_KIND.LOCAL) {
         let tSec = f.section;
         let tSlot = f.start + i + x.imm + 1;
         if (r) {

@@ -41,6 +41,7 @@ export const PSEUDO = {
 export const CALL_KIND = { HELPER: 0, LOCAL: 1, KFUNC: 2 } as const;
 
 export const LDDW_CODE = CLASS.LD | MODE.IMM | SIZE.DW; // 0x18
+export const CALL_CODE = CLASS.JMP | JMP.CALL; // 0x85
 
 export const cls = (code: number): number => code & 0x07;
 export const aluOp = (code: number): number => code & 0xf0;

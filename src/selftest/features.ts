@@ -2,6 +2,7 @@
 // uses (kfunc names, helper ids the model has no prototype for, map types, program type, global
 // functions) and, when the program says nothing, from the kind of log line the model missed.
 // The counts by feature choose the model's next steps.
+import { CALL_CODE } from '../isa/opcodes.ts';
 import type { BpfObject } from '../isa/object.ts';
 import { MODELLED_TYPES, type Program } from '../isa/program.ts';
 import { helperName } from '../isa/helpers.ts';
@@ -19,7 +20,6 @@ export interface ProgramFacts {
   readonly globalFuncs: readonly string[];
 }
 
-const CALL = 0x85;
 const PSEUDO_CALL = 1;
 const PSEUDO_KFUNC_CALL = 2;
 
@@ -34,7 +34,7 @@ export function programFacts(obj: BpfObject, name: string, program?: Program): P
       let local = false;
       for (let i = lo; code && i < Math.min(hi, code.insns.length); i++) {
         const x = code.insns[i];
-        if (x.code !== CALL) continue;
+        if (x.code !== CALL_CODE) continue;
         // clang leaves both local and extern calls as pseudo calls; a call to a symbol the
         // object does not define is a kfunc (libbpf makes it BPF_PSEUDO_KFUNC_CALL)
         const sym = obj.relocAt(section, i);
@@ -50,7 +50,7 @@ export function programFacts(obj: BpfObject, name: string, program?: Program): P
   const helpers = new Set<string>();
   const type = program?.type ?? (entry ? obj.kindOf(entry).type : undefined);
   for (const x of program?.insns ?? []) {
-    if (x.code === CALL && x.src === 0 && !protoOf(x.imm, program!.type)) helpers.add(helperName(x.imm) ?? `unknown#${x.imm}`);
+    if (x.code === CALL_CODE && x.src === 0 && !protoOf(x.imm, program!.type)) helpers.add(helperName(x.imm) ?? `unknown#${x.imm}`);
   }
   const called = new Set(program?.funcs.map((f) => f.name) ?? []);
   return {

@@ -2,14 +2,13 @@
 // may not create uncreated (is_unpriv_capable_map), and libbpf then turns each reference to
 // such a map into an invalid helper call (poison_map_ldimm64), refused only where it is reached.
 // The kernel and the model are both given this program.
-import { LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
+import { CALL_CODE, LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
 import type { Insn } from '../isa/insn.ts';
 import { MAP_TYPE, type MapDef, type Program } from '../isa/program.ts';
 
 /** libbpf's POISON_LDIMM64_MAP_BASE: the helper id a poisoned map reference calls (plus the map's index). */
 const POISON_LDIMM64_MAP_BASE = 2001000000;
 const BPF_F_ZERO_SEED = 1 << 6;
-const CALL = 0x85;
 
 const CGROUP_STORAGE = 19, PERCPU_CGROUP_STORAGE = 21, USER_RINGBUF = 31;
 const HASHES: readonly number[] = [MAP_TYPE.hash, MAP_TYPE.percpu_hash, MAP_TYPE.hash_of_maps];
@@ -39,7 +38,7 @@ export function unprivilegedView(p: Program): Program {
       const to = newIdx.get(x.imm);
       if (to !== undefined) insns[i] = { ...x, imm: to };
       else {
-        const poison: Insn = { code: CALL, dst: 0, src: 0, off: 0, imm: POISON_LDIMM64_MAP_BASE + x.imm };
+        const poison: Insn = { code: CALL_CODE, dst: 0, src: 0, off: 0, imm: POISON_LDIMM64_MAP_BASE + x.imm };
         insns[i] = poison;
         if (i + 1 < insns.length) insns[i + 1] = poison;
       }

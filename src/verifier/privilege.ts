@@ -3,7 +3,7 @@
 // types an unprivileged user can load, socket_filter and cgroup_skb, fall back to those), and
 // bpf-to-bpf calls, kfuncs and function pointers (add_subprog_and_kfunc).
 import type { Insn } from '../isa/insn.ts';
-import { CALL_KIND, CLASS, JMP, LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
+import { CALL_CODE, CALL_KIND, LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
 
 /** Helpers a program without CAP_BPF (first group) or CAP_PERFMON (second) is not given. */
 const NEEDS_CAP: ReadonlySet<string> = new Set([
@@ -21,7 +21,6 @@ export const helperNeedsCap = (name: string): boolean => NEEDS_CAP.has(name);
 
 export const SUBPROG_NEEDS_CAP = 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN';
 
-const CALL_CODE = CLASS.JMP | JMP.CALL; // 0x85
 
 /** The first bpf-to-bpf call, kfunc call or function address load (raw slots, before decoding), which need CAP_BPF; -1 when none. */
 export function firstCallNeedingCap(insns: readonly Insn[]): number {
