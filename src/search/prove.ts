@@ -15,9 +15,9 @@ import { toOps, type Op } from '../isa/op.ts';
 import { jumpSlot, liveRegs } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import type { Program, ProgType } from '../isa/program.ts';
-import type { RegType } from '../smt/equiv.ts';
+import type { WindowRegType } from '../smt/equiv.ts';
 import { programEquivIsolated, windowEquivIsolated } from '../smt/isolated.ts';
-import { pointerKinds, CTX, PKT, STACK, MAP_VALUE } from './ptrkinds.ts';
+import { pointerKinds, isMapValue, kindMap, kindType, type Kind } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
 import type { MapPreset } from './tests.ts';
 import { ctxKind } from '../interp/context.ts';
@@ -60,17 +60,17 @@ export function changedWindows(orig: readonly Slot[], cand: readonly Slot[], end
   return out;
 }
 
-function regTypeOf(kind: number): RegType | undefined {
-  if (kind === CTX) return 'ctx';
-  if (kind === PKT) return 'pkt';
-  if (kind === STACK) return 'stack';
-  if (kind >= MAP_VALUE) return { map: kind - MAP_VALUE };
+/** The window type of a pre-filter kind: its model type where a window can take it. */
+function regTypeOf(kind: Kind): WindowRegType | undefined {
+  const t = kindType(kind);
+  if (t === 'ctx' || t === 'pkt' || t === 'fp') return t;
+  if (isMapValue(kind)) return { type: 'map_value', map: kindMap(kind) };
   return undefined; // scalar or unknown: scalar, and memory through it is refused
 }
 
 /** The original's decoded slots, liveness and pointer kinds: computed once per program, not per proof. */
-const analysed = new WeakMap<Program, { orig: Slot[]; liveO: Uint16Array; kinds: Uint8Array }>();
-function originalAnalyses(program: Program): { orig: Slot[]; liveO: Uint16Array; kinds: Uint8Array } {
+const analysed = new WeakMap<Program, { orig: Slot[]; liveO: Uint16Array; kinds: Uint16Array }>();
+function originalAnalyses(program: Program): { orig: Slot[]; liveO: Uint16Array; kinds: Uint16Array } {
   let a = analysed.get(program);
   if (!a) {
     const orig = toOps(program.insns), end = program.insns.length;
@@ -105,7 +105,7 @@ async function prove(program: Program, insns: readonly Insn[], slots: readonly S
   const liveC = liveness(slots, end, isDel, program.type);
   const windows = changedWindows(orig, slots, end);
   for (const [a, b] of windows) {
-    const regTypes: Record<number, RegType> = {};
+    const regTypes: Record<number, WindowRegType> = {};
     for (let r = 0; r < 10; r++) {
       const t = regTypeOf(kinds[a * 11 + r]);
       if (t) regTypes[r] = t;

@@ -24,7 +24,7 @@ import type { Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { calleeSlot, clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type HelperArgs, type RegSet } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { pointerKinds, MAP_PTR, MAP_VALUE, STACK, U } from './ptrkinds.ts';
+import { pointerKinds, isMapPtr, isMapValue, STACK, U } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
 
 const NREG = 11;
@@ -53,14 +53,14 @@ export function sharedMapGuard(program: Program, original: readonly Slot[]): Sha
     const b = baseOf(op);
     if (b === undefined) return false;
     const k = kind(pc, b);
-    return k >= MAP_VALUE || k === U || (tainted & bit(b)) !== 0;
+    return isMapValue(k) || k === U || (tainted & bit(b)) !== 0;
   };
   const stackAccess = (pc: number, op: Op): boolean => {
     const b = baseOf(op);
     return b !== undefined && kind(pc, b) === STACK;
   };
   /** A helper given a map (r1 a map pointer): its result and its arguments belong to map state. */
-  const mapCall = (pc: number, op: Op): boolean => op.kind === 'call' && (op.callKind !== 'helper' || (kind(pc, 1) >= MAP_PTR && kind(pc, 1) < MAP_VALUE));
+  const mapCall = (pc: number, op: Op): boolean => op.kind === 'call' && (op.callKind !== 'helper' || isMapPtr(kind(pc, 1)));
 
   // a helper given a map that also gets a stack pointer reads keys or values from the stack
   const stackToMap = original.some((op, pc) => op !== null && mapCall(pc, op) && [1, 2, 3, 4, 5].some((r) => kind(pc, r) === STACK));
