@@ -21,10 +21,10 @@
 // reachable from a branch on a tainted register with two or more map events on some path
 // before it is kept too.
 import type { Op } from '../isa/op.ts';
-import type { Program } from '../isa/program.ts';
 import { calleeSlot, clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type HelperArgs, type RegSet } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { pointerKinds, isMapPtr, isMapValue, STACK, U } from './ptrkinds.ts';
+import { isMapPtr, isMapValue, STACK, U } from './ptrkinds.ts';
+import type { Original } from './candidate.ts';
 import type { Slot } from './proposals.ts';
 
 const NREG = 11;
@@ -42,10 +42,11 @@ const baseOf = (op: Op): number | undefined =>
   op.kind === 'ldx' ? op.src : op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic' ? op.dst : undefined;
 
 /** The guard for `program`, or undefined when it has no maps (nothing is shared). */
-export function sharedMapGuard(program: Program, original: readonly Slot[]): SharedMapGuard | undefined {
+export function sharedMapGuard(orig: Original): SharedMapGuard | undefined {
+  const program = orig.program, original = orig.ops;
   if (!program.maps.length) return undefined;
   const end = original.length;
-  const kinds = pointerKinds(original, end, program.type, () => false).rows;
+  const kinds = orig.kinds;
   const kind = (pc: number, r: number): number => kinds[pc * NREG + r];
   const args = helperArgsFor(program.type);
   /** Does `op` at `pc` access memory that may be a map value (by the original's register kinds)? */
