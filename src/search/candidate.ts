@@ -110,16 +110,27 @@ export class Candidate implements SlotView {
 
   /** This candidate with the changes applied (a null change deletes its slot). */
   with(changes: readonly Change[]): Candidate {
-    const ops = this.ops.slice(), d = this.deleted.slice();
+    const ops = this.ops.slice();
+    // the bitset is shared (never written after construction) unless a change flips a bit:
+    // copying a typed array costs more than the rest of this step
+    let d = this.deleted;
     for (const [pc, op] of changes) {
       ops[pc] = op;
-      d[pc] = op === null ? 1 : 0;
+      const bit = op === null ? 1 : 0;
+      if (d[pc] !== bit) {
+        if (d === this.deleted) d = d.slice();
+        d[pc] = bit;
+      }
     }
     return new Candidate(this.original, ops, d);
   }
 
+  private deletedFn?: (pc: number) => boolean;
   /** Is slot pc deleted (a no-op until materialized)? Bound, to hand to the flow core. */
-  readonly isDeleted = (pc: number): boolean => this.deleted[pc] === 1;
+  get isDeleted(): (pc: number) => boolean {
+    const d = this.deleted;
+    return (this.deletedFn ??= (pc: number): boolean => d[pc] === 1);
+  }
 
   /** The deleted slots as a set. */
   deletedSet(): Set<number> {
