@@ -62,9 +62,9 @@ export function project(t: RegType, map = 0): Kind {
     case 'pkt_meta':
       return PKT;
     case 'map_ptr':
-      return map < MAX_MAPS ? MAP_PTR_CODE | (map << TYPE_BITS) : U;
+      return map >= 0 && map < MAX_MAPS ? MAP_PTR_CODE | (map << TYPE_BITS) : U;
     case 'map_value': case 'map_value_or_null':
-      return map < MAX_MAPS ? MAP_VALUE_CODE | (map << TYPE_BITS) : U;
+      return map >= 0 && map < MAX_MAPS ? MAP_VALUE_CODE | (map << TYPE_BITS) : U;
     default:
       return U;
   }

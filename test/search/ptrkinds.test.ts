@@ -28,6 +28,7 @@ t('map kinds keep their map index; the others carry none', () => {
     assert.ok(isMapValue(project('map_value_or_null', m)) && kindMap(project('map_value_or_null', m)) === m, `map_value ${m}`);
   }
   assert.is(project('map_value', 2048), U, 'beyond the row width: unknown, never another map');
+  assert.is(project('map_ptr', -1), U, 'a negative index: unknown');
   assert.not.ok(isMapPtr(project('map_value', 5)) || isMapValue(project('map_ptr', 5)));
   assert.is(kindMap(project('pkt')), 0);
 });
