@@ -14,7 +14,7 @@ import { selectMeasured, type Selection } from '../search/measured.ts';
 import { describeRatio } from './cmd-kernel-bench.ts';
 import { writeOptimized, sharedFuncs } from '../search/output.ts';
 import { relocateForTarget } from '../isa/core.ts';
-import { toOps } from '../isa/op.ts';
+import { Original, undeleted } from '../search/candidate.ts';
 import { availableParallelism } from 'node:os';
 import { describeTarget, firstMissing, formatKernelVersion, parseTarget, TargetError, type Target } from '../isa/target.ts';
 import { formatOp } from '../isa/disasm.ts';
@@ -156,7 +156,8 @@ checks); a second Ctrl-C quits without writing.
       return relocateForTarget(o, o.link(program.name, { type: program.type }), str(args, 'btf'));
     };
     // an input the target lacks an instruction of: no output could run there either
-    const missing = firstMissing(target, toOps(program.insns));
+    // the search's slots of the input: decoded here once, the search and the writer reuse them
+    const missing = firstMissing(target, Original.of(program).ops);
     if (missing) throw new InputError(`${path}: ${program.name}: instruction ${missing.pc} (${formatOp(missing.op)}): ${missing.reason} (--target)`);
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
     const unsafe = unsafeInput(program, privilege);
@@ -199,7 +200,7 @@ checks); a second Ctrl-C quits without writing.
         if (tty) process.stderr.write('\r\x1b[K');
         const v = selection.variant;
         if (!v) r.improved = false;
-        else Object.assign(r, { slots: v.slots, deleted: v.deleted, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
+        else Object.assign(r, { candidate: v.candidate, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
       }
       let written = bytes;
       let note = r.validation;
@@ -207,9 +208,9 @@ checks); a second Ctrl-C quits without writing.
       let after = r.stats.originalPerf;
       if (r.improved) {
         // write, read back, and check the object as written
-        const candidate = writeOptimized(obj, program, r.slots, r.deleted);
+        const candidate = writeOptimized(obj, r.candidate);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, { target, privilege });
+        final = await checkWritten(r.candidate, again.insns, r.tests, { target, privilege });
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -218,14 +219,14 @@ checks); a second Ctrl-C quits without writing.
         } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
       }
       writeAtomic(out, written);
-      const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
+      const latencyOf = (p: typeof program): number => +perf(undeleted(Original.of(p).ops), 'latency', model.table).toFixed(2);
       const finalProgram = written === bytes ? program : reread(written);
       const summary = {
         input: path, output: shownOut, program: program.name, privilege,
         target: { isa: `v${target.isa}`, kernel: formatKernelVersion(target.kernel), origin: target.origin },
         maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
-        latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
+        latencyBefore: latencyOf(program), latencyAfter: latencyOf(finalProgram),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
         iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
         chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,

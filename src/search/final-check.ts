@@ -10,7 +10,7 @@ import { KernelOracle } from './validate.ts';
 import { proveEquivalent } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
-import type { Slot } from './proposals.ts';
+import type { Candidate } from './candidate.ts';
 import { toOps } from '../isa/op.ts';
 import { describeTarget, firstMissing, formatKernelVersion, kernelAtLeast, runningKernel, type Target } from '../isa/target.ts';
 import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
@@ -36,8 +36,9 @@ export interface FinalCheck {
 /** What the written program is checked for: the target it must run on and the loader's privilege (default root). */
 export interface WrittenFor { readonly target?: Target; readonly privilege?: Privilege }
 
-export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], forWhat: WrittenFor = {}): Promise<FinalCheck> {
+export async function checkWritten(cand: Candidate, written: readonly Insn[], tests: readonly TestGroup[], forWhat: WrittenFor = {}): Promise<FinalCheck> {
   const { target, privilege = 'root' } = forWhat;
+  const original = cand.original.program;
   const checks: Check[] = [];
   if (target) checks.push(targetCheck(written, target));
   const program: Program = { ...original, insns: [...written] };
@@ -68,9 +69,9 @@ export async function checkWritten(original: Program, written: readonly Insn[], 
   if (failedSoFar) {
     checks.push({ check: 'Z3 equivalence', ran: false, detail: `not attempted after the ${failedSoFar.check} failure` });
   } else {
-    let proof = await proveEquivalent(original, [...written], slots, deleted, 60_000);
+    let proof = await proveEquivalent(cand, [...written], 60_000);
     // CO-RE: also with every relocated value moved, so no result bakes in this kernel's layout
-    if (proof.ok) proof = (await proveCoreIndependent(original, slots, deleted, 60_000)) ?? proof;
+    if (proof.ok) proof = (await proveCoreIndependent(cand, 60_000)) ?? proof;
     checks.push({ check: 'Z3 equivalence', ran: true, ok: proof.ok, detail: proof.ok ? proof.how : proof.reason });
   }
   const bad = checks.find((c) => c.ran && !c.ok);

@@ -11,7 +11,7 @@ import { KernelOracle, type Verdict } from './validate.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
-import type { Slot } from './proposals.ts';
+import type { Candidate } from './candidate.ts';
 import type { Target } from '../isa/target.ts';
 import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
 
@@ -42,9 +42,8 @@ export interface OptimizeOptions {
 
 export interface OptimizeResult {
   program: Program;
-  slots: Slot[];
-  /** Slots of the original that were deleted, and old → new slot map. */
-  deleted: Set<number>;
+  /** The result as a candidate over the original (its slots, the deleted ones), and old → new slot map. */
+  candidate: Candidate;
   oldToNew: Int32Array;
   stats: ChainStats;
   /** How the result was validated, or why no improvement could be validated. */
@@ -61,7 +60,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   const oracles = new Map<number, KernelOracle | string>();
   const z3Times: number[] = [];
   const started = performance.now();
-  const validate = async (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]): Promise<Verdict | Proof> => {
+  const validate = async (chain: number, cand: Candidate, insns: Insn[], tests: readonly TestGroup[]): Promise<Verdict | Proof> => {
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
     // without the kernel, the verifier model (already passed in the chain) stands in for it
@@ -76,13 +75,13 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const t0 = performance.now();
     // Z3 gets what is left of the budget (at least 2 s, at most 20 s per query)
     const left = opts.budgetMs - (performance.now() - started);
-    const proof = await proveEquivalent(program, insns, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const proof = await proveEquivalent(cand, insns, Math.round(Math.max(2_000, Math.min(20_000, left))));
     if (!proof.ok) {
       z3Times.push(performance.now() - t0);
       return proof;
     }
     // CO-RE: the candidate must not depend on the values relocations have on this kernel
-    const moved = await proveCoreIndependent(program, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const moved = await proveCoreIndependent(cand, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
     if (moved && !moved.ok) return moved;
     return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
@@ -94,7 +93,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
-    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
+    return { program: { ...program, insns: r.best }, candidate: r.candidate, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
   }

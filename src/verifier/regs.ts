@@ -8,14 +8,12 @@
 // the size) and `map` (map index for map pointers/values/keys, frame number for stack pointers).
 import { concrete64x32 } from '../bv/concrete.ts';
 import { scalarConst, scalarUnknown, type ScalarState } from '../domains/scalar.ts';
+import { isNullableType, isPacketType, isPointerType, type RegType } from '../isa/regtype.ts';
 
 export const D = concrete64x32;
 export type Scalar = ScalarState<bigint>;
 
-export type RegType =
-  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
-  | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'map_key' | 'mem' | 'mem_or_null'
-  | 'sock' | 'sock_or_null' | 'sock_common' | 'sock_common_or_null' | 'tcp_sock' | 'tcp_sock_or_null';
+export type { RegType };
 
 export interface Reg {
   readonly type: RegType;
@@ -50,10 +48,9 @@ export const constReg = (x: bigint): Reg => scalarReg(scalarConst(D, BigInt.asUi
 /** A pointer with a zero variable part. */
 export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
 
-export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
-export const isPkt = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
-export const mayBeNull = (r: Reg): boolean =>
-  r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'sock_or_null' || r.type === 'sock_common_or_null' || r.type === 'tcp_sock_or_null';
+export const isPtr = (r: Reg): boolean => isPointerType(r.type);
+export const isPkt = (r: Reg): boolean => isPacketType(r.type);
+export const mayBeNull = (r: Reg): boolean => isNullableType(r.type);
 
 export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const isConst = (s: Scalar): boolean => s.varOff.mask === 0n;
