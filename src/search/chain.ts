@@ -5,7 +5,9 @@ import { prepare } from '../interp/index.ts';
 import { toOps, type Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
-import { perf, type CostTable, type Objective } from './cost.ts';
+import { BUILTIN_COSTS, perf, type CostTable, type Objective } from './cost.ts';
+import { latencyProfile } from './exec-profile.ts';
+import { executedCost } from './exec-cost.ts';
 import { propose, proposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
@@ -141,7 +143,11 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   opts.onTests?.(tests);
   const vm = prepare(program);
   const current = original.slice();
-  const originalPerf = perf(original, original, opts.objective, opts.costs);
+  // latency is weighted by how often the tests run each slot (the original's counts)
+  const profile = latencyProfile(program, tests, original);
+  const executed = (slots: readonly Slot[]): number => executedCost(slots, profile, opts.costs ?? BUILTIN_COSTS);
+  const perfOf = (slots: readonly Slot[]): number => perf(slots, original, opts.objective, opts.costs, executed);
+  const originalPerf = perfOf(original);
   let curCost = wp * originalPerf;
   let best = { slots: original.slice(), perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
@@ -187,7 +193,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         revert(changes);
         continue;
       }
-      const p = perf(cand, original, opts.objective, opts.costs);
+      const p = perfOf(cand);
       // the error we can afford: anything that makes acceptance hopeless stops evaluation early
       const limit = (curCost - wp * p + SLACK) / we;
       const ev = evaluate(vm, tests, limit);
@@ -205,7 +211,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
             // a counterexample became a test: the current program may fail it too (a change
             // the old tests could not see), so its cost is measured again
             testsAdded = false;
-            curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective, opts.costs);
+            curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
           }
           continue;
         }

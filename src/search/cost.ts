@@ -36,8 +36,9 @@ export function latency(op: Op, table: CostTable = BUILTIN_COSTS): number {
  * Performance of a candidate: slots kept (size) or summed latency. lddw's second half counts as a slot.
  * Under size, equal counts are ranked by latency: it adds a fraction far below one slot, so
  * it never outweighs an instruction but makes a cheaper equal-size variant an improvement.
+ * `executed`, when given, replaces the static latency sum (see exec-cost.ts).
  */
-export function perf(slots: readonly Slot[], original: readonly Slot[], objective: Objective, table: CostTable = BUILTIN_COSTS): number {
+export function perf(slots: readonly Slot[], original: readonly Slot[], objective: Objective, table: CostTable = BUILTIN_COSTS, executed?: (slots: readonly Slot[]) => number): number {
   let n = 0, lat = 0;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i];
@@ -48,6 +49,8 @@ export function perf(slots: readonly Slot[], original: readonly Slot[], objectiv
     n += 1;
     lat += latency(s, table);
   }
+  // with a profile (exec-cost.ts): the cost executed per test input instead of the static sum
+  if (executed) lat = executed(slots);
   return objective === 'size' ? n + lat * TIE_WEIGHT : lat;
 }
 
