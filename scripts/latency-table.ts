@@ -2,8 +2,10 @@
 // objective (size, latency), then the written object timed against the original by a fresh
 // `kernel bench` (a second measurement, not the one the selection was made on, so the figure
 // carries no winner's curse). Writes corpus/latency/<prog>.<objective>.o, results.json and
-// prints the markdown table. Usage: tsx scripts/latency-table.ts [--budget 20s] [NAME…];
-// --table-only prints the table of the recorded results.json again.
+// prints the markdown table. Usage: tsx scripts/latency-table.ts [--budget 20s] [--objective O]
+// [--rounds N] [NAME…]; --table-only prints the table of the recorded results.json again;
+// --objective re-runs one objective and keeps the recorded rows of the other (each row names
+// the run it came from).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
@@ -13,7 +15,12 @@ import { writeAtomic } from '../src/cli/io.ts';
 const args = process.argv.slice(2);
 const bi = args.indexOf('--budget');
 const budget = bi >= 0 ? args[bi + 1] : '20s';
-const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--budget');
+const oi = args.indexOf('--objective');
+const objectives = oi >= 0 ? [args[oi + 1]] : ['size', 'latency'];
+const rdi = args.indexOf('--rounds');
+const benchRounds = rdi >= 0 ? args[rdi + 1] : '100';
+const only = args.filter((a, i) => !a.startsWith('--') && !['--budget', '--objective', '--rounds'].includes(args[i - 1]));
+const runDate = new Date().toISOString();
 const XDP_TC = ['xdp1', 'xdp_csum_loop', 'xdp_firewall', 'xdp_global_func', 'xdp_lb_hash', 'xdp_loop', 'xdp_map_access', 'xdp_parse_drop', 'xdp_pktcntr', 'xdp_router', 'xdp_subprog', 'xdp_subprogs', 'xdp_swap_tx', 'tc_edit'];
 const names = XDP_TC.filter((n) => readdirSync('corpus').includes(`${n}.o`) && (!only.length || only.includes(n)));
 mkdirSync('corpus/latency', { recursive: true });
@@ -26,6 +33,8 @@ const cli = (argv: string[]): any => {
 interface Row {
   program: string; objective: string; insnsBefore: number; insnsAfter: number; jitBefore: number; jitAfter: number;
   nsBefore: number; nsAfter: number; netBefore: number; netAfter: number; harness: number; ratio: number; low: number; high: number; verdict: string; load: number[]; selection: string; written: boolean;
+  /** When the row was measured (rows kept from an earlier run keep theirs). */
+  run?: string;
 }
 const tableOnly = args.includes('--table-only');
 const measureOnly = args.includes('--measure-only');
@@ -37,7 +46,7 @@ function recount(inFile: string, outFile: string) {
 const rows: Row[] = [];
 const loads: number[] = [];
 for (const name of tableOnly ? [] : names) {
-  for (const objective of ['size', 'latency']) {
+  for (const objective of objectives) {
     const out = `corpus/latency/${name}.${objective}.o`;
     loads.push(loadavg()[0]);
     process.stderr.write(`${name} ${objective}… `);
@@ -49,12 +58,12 @@ for (const name of tableOnly ? [] : names) {
       process.stderr.write(`optimize failed: ${(e as Error).message.split('\n')[0]}\n`);
       continue;
     }
-    const b = cli(['kernel', 'bench', `corpus/${name}.o`, out, '--rounds', '40', '--json']);
+    const b = cli(['kernel', 'bench', `corpus/${name}.o`, out, '--rounds', benchRounds, '--json']);
     const [A, B] = b.programs;
     rows.push({
       program: name, objective, insnsBefore: opt.insnsBefore, insnsAfter: opt.insnsAfter, jitBefore: A.jitedBytes, jitAfter: B.jitedBytes,
       nsBefore: A.nsPerRun, nsAfter: B.nsPerRun, netBefore: A.netNsPerRun, netAfter: B.netNsPerRun, harness: b.harnessNsPerRun, ratio: b.ratio.median, low: b.ratio.low, high: b.ratio.high, verdict: b.ratio.verdict,
-      load: [b.loadAverage.before, b.loadAverage.after], selection: opt.measurement, written: opt.insnsAfter !== opt.insnsBefore || opt.latencyAfter !== opt.latencyBefore,
+      load: [b.loadAverage.before, b.loadAverage.after], selection: opt.measurement, written: opt.insnsAfter !== opt.insnsBefore || opt.latencyAfter !== opt.latencyBefore, run: runDate,
     });
     process.stderr.write(`${opt.insnsBefore}→${opt.insnsAfter}, ${b.ratio.verdict} ${((b.ratio.median - 1) * 100).toFixed(1)}%\n`);
   }
@@ -65,7 +74,16 @@ if (tableOnly) {
   rows.push(...rec.rows);
   loads.push(...rec.loadAverages);
   machine = rec.machine;
-} else writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: new Date().toISOString(), loadAverages: loads, rows }, null, 1) + '\n');
+} else {
+  // one objective re-run: the other's rows stay as recorded (their run date says which run)
+  if (objectives.length === 1 && existsSync('corpus/latency/results.json')) {
+    const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+    const kept = (rec.rows as Row[]).filter((r) => r.objective !== objectives[0] || !names.includes(r.program)).map((r) => ({ ...r, run: r.run ?? rec.date }));
+    rows.unshift(...kept.filter((r) => r.objective !== objectives[0]));
+    rows.push(...kept.filter((r) => r.objective === objectives[0]));
+  }
+  writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: runDate, benchRounds: Number(benchRounds), loadAverages: loads, rows }, null, 1) + '\n');
+}
 const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | minus empty program (ns) |');
 console.log('|---|---|---:|---:|---:|---:|---|---:|');

@@ -136,7 +136,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
   const mutableSet = new Set(mutable);
-  const ctx = proposalContext(original, mutable, rand, opts.target?.isa ?? 1);
+  const ctx = { ...proposalContext(original, mutable, rand, opts.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
   const target = opts.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);

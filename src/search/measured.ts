@@ -58,7 +58,7 @@ export function selectMeasured(program: Program, variants: readonly Variant[], t
   });
   if (why) return unmeasured(why);
   const picked = variants.slice(0, opts.topK ?? 4);
-  const r = benchPrograms([program, ...picked.map((v) => ({ ...program, insns: v.insns }))], benchGroupsOf(longPathTests(program, tests)), { rounds: opts.rounds ?? 30, onRound: opts.onRound });
+  const r = benchPrograms([program, ...picked.map((v) => ({ ...program, insns: v.insns }))], benchGroupsOf(longPathTests(program, tests)), { rounds: opts.rounds ?? 60, onRound: opts.onRound });
   if (!r.ok) return unmeasured(r.reason);
   const timed = picked.map((v, i) => ({ v, insns: v.insns.length, nsPerRun: r.programs[i + 1].medianNs, ratio: r.ratios[i + 1]! }));
   const byRatio = (a: (typeof timed)[number], b: (typeof timed)[number]) => a.ratio.median - b.ratio.median;
