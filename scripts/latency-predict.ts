@@ -3,7 +3,9 @@
 // the same inputs, exec-cost.ts) in ns (× the calibration's ns per ALU instruction) beside the
 // change `kernel bench` measures (the programs' own time: each minus an empty program in the
 // same rounds). Prints both Spearman rank correlations with the measurement.
-// Usage: tsx scripts/latency-predict.ts [--rounds 20]
+// Usage: tsx scripts/latency-predict.ts [--rounds 20] [--objective O] [--with FILE.json]
+// (--with: also rank the rows of an earlier run's JSON; the rows measured are written to
+// corpus/latency/predict.json).
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { readObject } from '../src/isa/object.ts';
@@ -18,10 +20,14 @@ import { execProfile } from '../src/search/exec-profile.ts';
 import { executedCost, jumpTargets } from '../src/search/exec-cost.ts';
 import { loadCostModel } from '../src/search/calibration.ts';
 import { latency } from '../src/search/cost.ts';
+import { writeAtomic } from '../src/cli/io.ts';
 
 const args = process.argv.slice(2);
 const ri = args.indexOf('--rounds');
 const rounds = ri >= 0 ? Number(args[ri + 1]) : 20;
+const oi = args.indexOf('--objective');
+const objective = oi >= 0 ? args[oi + 1] : undefined;
+const wi = args.indexOf('--with');
 const model = loadCostModel();
 const unitNs: number = model.calibrated ? JSON.parse(readFileSync(model.source.match(/\((\/[^)]+)\)$/)![1], 'utf8')).unitNs : 0.25;
 const link = (f: string): Program => readObject(new Uint8Array(readFileSync(f))).link();
@@ -61,6 +67,7 @@ const rows: { name: string; stat: number; exec: number; measured: number; low: n
 const load0 = loadavg()[0];
 const { rows: recorded } = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8')) as { rows: { program: string; objective: string }[] };
 for (const r of recorded) {
+  if (objective && r.objective !== objective) continue;
   const out = `corpus/latency/${r.program}.${r.objective}.o`;
   if (!existsSync(out) || Buffer.compare(readFileSync(`corpus/${r.program}.o`), readFileSync(out)) === 0) continue;
   const a = link(`corpus/${r.program}.o`), b = link(out);
@@ -82,6 +89,8 @@ for (const r of recorded) {
   rows.push(row);
   console.error(`${row.name}: static ${row.stat.toFixed(2)} ns, executed ${row.exec.toFixed(2)} ns, measured ${row.measured.toFixed(2)} ns`);
 }
+if (wi >= 0) rows.unshift(...JSON.parse(readFileSync(args[wi + 1], 'utf8')).rows);
+writeAtomic('corpus/latency/predict.json', JSON.stringify({ rounds, unitNs, load: [load0, loadavg()[0]], date: new Date().toISOString(), rows }, null, 1) + '\n');
 console.log('| output | static model Δ (ns) | executed model Δ (ns) | measured Δ (ns, median of rounds) |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.stat.toFixed(2)} | ${r.exec.toFixed(2)} | ${r.measured.toFixed(2)} |`);
