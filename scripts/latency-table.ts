@@ -5,7 +5,9 @@
 // prints the markdown table. Usage: tsx scripts/latency-table.ts [--budget 20s] [--objective O]
 // [--rounds N] [NAME…]; --table-only prints the table of the recorded results.json again;
 // --objective re-runs one objective and keeps the recorded rows of the other (each row names
-// the run it came from).
+// the run it came from). --recheck times every recorded row called slower again (40 rounds,
+// 99.9% interval: among 28 comparisons at 95% one is flagged by chance about half the time) and
+// records the result beside the row; the regression test accepts a slower row only if cleared so.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
@@ -35,6 +37,26 @@ interface Row {
   nsBefore: number; nsAfter: number; netBefore: number; netAfter: number; harness: number; ratio: number; low: number; high: number; verdict: string; load: number[]; selection: string; written: boolean;
   /** When the row was measured (rows kept from an earlier run keep theirs). */
   run?: string;
+  /** A second measurement of a row called slower (--recheck). */
+  recheck?: { median: number; low: number; high: number; alpha: number; rounds: number; date: string; load: number };
+}
+if (args.includes('--recheck')) {
+  const { benchPrograms } = await import('../src/kernel/bench.ts');
+  const { compareRounds } = await import('../src/kernel/ratio.ts');
+  const { optimizerInputs } = await import('../src/search/bench-inputs.ts');
+  const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+  for (const r of rec.rows as Row[]) {
+    if (r.verdict !== 'slower') continue;
+    const a = readObject(new Uint8Array(readFileSync(`corpus/${r.program}.o`))).link();
+    const b = readObject(new Uint8Array(readFileSync(`corpus/latency/${r.program}.${r.objective}.o`))).link();
+    const m = benchPrograms([a, b], optimizerInputs(a), { rounds: 40 });
+    if (!m.ok) throw new Error(`${r.program}: ${m.reason}`);
+    const x = compareRounds(m.programs[0].rounds, m.programs[1].rounds, 0.001);
+    r.recheck = { median: x.median, low: x.low, high: x.high, alpha: 0.001, rounds: x.n, date: new Date().toISOString(), load: loadavg()[0] };
+    console.log(`${r.program} ${r.objective}: recorded ${r.verdict}; recheck ${x.verdict} (${x.low.toFixed(4)} … ${x.high.toFixed(4)}, 99.9%)`);
+  }
+  writeAtomic('corpus/latency/results.json', JSON.stringify(rec, null, 1) + '\n');
+  process.exit(0);
 }
 const tableOnly = args.includes('--table-only');
 const measureOnly = args.includes('--measure-only');
