@@ -109,11 +109,21 @@ if (tableOnly) {
 const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | minus empty program (ns) |');
 console.log('|---|---|---:|---:|---:|---:|---|---:|');
-for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${r.verdict} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
+// an output byte-identical to its input is no change: its timing is an A/A control (the same
+// program against a second load of itself), shown as such and counted as 0 in the median
+const unchanged = (r: Row): boolean => {
+  const out = `corpus/latency/${r.program}.${r.objective}.o`;
+  return existsSync(out) && Buffer.compare(readFileSync(`corpus/${r.program}.o`), readFileSync(out)) === 0;
+};
+const verdictOf = (r: Row): string =>
+  unchanged(r) ? `unchanged (A/A control: ${r.verdict})` : r.recheck ? `${r.verdict}; recheck ${p(r.recheck.median)} (${p(r.recheck.low)} … ${p(r.recheck.high)}, 99.9%)` : r.verdict;
+for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${verdictOf(r)} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
 for (const objective of ['size', 'latency']) {
   const rs = rows.filter((r) => r.objective === objective);
-  const red = rs.map((r) => 1 - r.ratio).sort((a, b) => a - b);
+  const changed = rs.filter((r) => !unchanged(r));
+  const red = rs.map((r) => (unchanged(r) ? 0 : 1 - r.ratio)).sort((a, b) => a - b);
   const med = red.length ? (red.length % 2 ? red[red.length >> 1] : (red[red.length / 2 - 1] + red[red.length / 2]) / 2) : NaN;
-  console.log(`\n${objective}: ${rs.filter((r) => r.verdict === 'faster').length} of ${rs.length} significantly faster, ${rs.filter((r) => r.verdict === 'slower').length} slower; median reduction ${(med * 100).toFixed(2)}%`);
+  const aa = rs.filter(unchanged);
+  console.log(`\n${objective}: ${changed.filter((r) => r.verdict === 'faster').length} of ${rs.length} significantly faster, ${changed.filter((r) => r.verdict === 'slower' && !(r.recheck && r.recheck.low <= 1)).length} slower (${changed.filter((r) => r.recheck).length} called slower, cleared by a recheck), ${aa.length} unchanged; median reduction ${(med * 100).toFixed(2)}% (unchanged as 0); A/A controls: ${aa.map((r) => `${r.program} ${p(r.ratio)} ${r.verdict}`).join(', ') || 'none'}`);
 }
 console.log(`\n${machine}; load average during the run ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);
