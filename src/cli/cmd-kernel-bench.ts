@@ -15,9 +15,9 @@ export const kernelBenchCmd: Command = {
   usage: `usage: bpfsynth kernel bench A.o [B.o] [options]
 
 Loads each program into the running kernel (root) and times it with BPF_PROG_TEST_RUN and a
-repeat count, under the JIT. Every round runs A and B on every input, in an order that
-alternates (AB, BA, …), so drift and other load hit both; a round's figure is the kernel's
-mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
+repeat count, under the JIT. Every round runs A and B on every input, alternating call by call
+(3 calls each per input, in an order that rotates: AB, BA, …), so drift and other load hit
+both; a round's figure is the kernel's mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
 95% distribution-free interval (the sign-test interval: order statistics from Binomial(n, ½)).
 When the interval contains 1 the difference is reported as within noise. Also printed: JIT
 code size (jited_prog_len), an empty program's ns/run (test_run's own share) and, with
@@ -29,7 +29,7 @@ runs in the interpreter: early drops time mostly test_run itself), or --packet.
   --type T           program type for bare bytecode / assembly
   --packet HEX       time on this packet instead (repeatable); --packet-file F likewise
   --rounds N         alternating rounds (default 40; at least 6)
-  --repeat N         test_run repeat count (default: about 100 µs of runs per call)
+  --repeat N         test_run repeat count (default: about 40 µs of runs per call)
   --seed N           seed of the optimizer's test inputs (default 1)
   --all-inputs       time on every optimizer test input, early drops included
   --kernel-stats     also turn on the kernel's run-time statistics (BPF_ENABLE_STATS) and
