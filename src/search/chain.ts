@@ -5,8 +5,10 @@ import { prepare } from '../interp/index.ts';
 import type { Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
-import { perf, type CostTable, type Objective } from './cost.ts';
-import { propose, proposalContext } from './proposals.ts';
+import { BUILTIN_COSTS, perf, type CostTable, type Objective } from './cost.ts';
+import { latencyProfile } from './exec-profile.ts';
+import { executedCost } from './exec-cost.ts';
+import { propose, proposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
 import { Candidate, Original, type Change } from './candidate.ts';
@@ -133,14 +135,18 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(orig);
   if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
-  const ctx = proposalContext(original, mutable, rand, opts.target?.isa ?? 1);
+  const ctx = { ...proposalContext(original, mutable, rand, opts.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
   const target = opts.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
   const vm = prepare(program);
   let current = Candidate.initial(orig);
-  const originalPerf = perf(current, opts.objective, opts.costs);
+  // latency is weighted by how often the tests run each slot (the original's counts)
+  const profile = latencyProfile(program, tests, original);
+  const executed = (slots: readonly Slot[]): number => executedCost(slots, profile, opts.costs ?? BUILTIN_COSTS);
+  const perfOf = (c: Candidate): number => perf(c, opts.objective, opts.costs, executed);
+  const originalPerf = perfOf(current);
   let curCost = wp * originalPerf;
   let best = { cand: current, perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
@@ -183,7 +189,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         revert(changes);
         continue;
       }
-      const p = perf(cand, opts.objective, opts.costs);
+      const p = perfOf(cand);
       // the error we can afford: anything that makes acceptance hopeless stops evaluation early
       const limit = (curCost - wp * p + SLACK) / we;
       const ev = evaluate(vm, tests, limit);
@@ -201,7 +207,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
             // a counterexample became a test: the current program may fail it too (a change
             // the old tests could not see), so its cost is measured again
             testsAdded = false;
-            curCost = we * evaluate(vm, tests).error + wp * perf(current, opts.objective, opts.costs);
+            curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
           }
           continue;
         }
