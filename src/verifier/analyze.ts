@@ -227,9 +227,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const endPath = (): void => {
     for (let k = c.path.parent; k; k = k.parent) if (--k.branches > 0) break;
   };
-  const liveOf = (st: State, pc: number) => (f: number): number => {
-    if (f === st.frames.length - 1) return cfg.live[pc];
-    const callsite = st.frames[f + 1].callsite;
+  // the live registers of each frame of the state visited() compares: one function for the run
+  // reading these two, not a closure per comparison
+  let liveSt = c.path.state, livePc = 0;
+  const regsLive = (f: number): number => {
+    if (f === liveSt.frames.length - 1) return cfg.live[livePc];
+    const callsite = liveSt.frames[f + 1].callsite;
     return (cfg.live[callsite + 1] ?? 0) & 0x7c0;
   };
   const all = () => 0x7ff;
@@ -265,7 +268,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       sl.cleaned = true;
     }
     let cnt = 0;
-    const regsLive = liveOf(st, pc);
+    liveSt = st;
+    livePc = pc;
     for (let i = 0; i < list.length;) {
       const sl = list[i];
       cnt++;
