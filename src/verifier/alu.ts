@@ -69,6 +69,12 @@ function saneOffset(pc: number, r: Reg, type: string): void {
 const u = (x: bigint) => BigInt.asUintN(64, x);
 
 /**
+ * off ± a constant fits the pointer's s32 offset (computed on numbers: exact where it can fit, as
+ * |off| < 2^29 after saneOffset; a larger constant loses precision but is out of range either way).
+ */
+const fitsS32 = (x: number): boolean => x >= -0x80000000 && x <= 0x7fffffff;
+
+/**
  * A packet pointer moved by a constant keeps its range, but not mark_pkt_end's markers
  * (AT/BEYOND_PKT_END, negative): 6.18 logs `pkt(off=22,r=0)` for `r3 += 8` after `if r3 > r2`
  * was taken (fuzz verifier found the false accept; test/verifier regression).
@@ -107,7 +113,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   let res: Reg;
   switch (op.op) {
     case 'add': {
-      if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
+      if (known && fitsS32(ptr.off + Number(sminV))) {
         res = { ...ptr, off: ptr.off + Number(sminV), range: markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
@@ -124,7 +130,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     case 'sub': {
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
-      if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
+      if (known && fitsS32(ptr.off - Number(sminV))) {
         res = { ...ptr, off: ptr.off - Number(sminV), range: markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;

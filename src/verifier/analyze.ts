@@ -25,8 +25,11 @@ const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 ||
 /** Every register of every frame (the infinite-loop check compares them all). */
 const allLive = (): number => 0x7ff;
 
-const sameCallsites = (a: State, b: State): boolean =>
-  a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+function sameCallsites(a: State, b: State): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  for (let i = 0; i < a.frames.length; i++) if (a.frames[i].callsite !== b.frames[i].callsite) return false;
+  return true;
+}
 
 export const COMPLEXITY_LIMIT = 1_000_000;
 const JMP_SEQ_LIMIT = 8192;
