@@ -3,12 +3,12 @@
 // (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
 import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
-import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, immOperand, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
+import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
 import { unbounded32, scalarConst, currentFlavor } from '../domains/scalar.ts';
 import { tnumAdd, tnumSub } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import { aluMemo, coerceMemo, syncMemo } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -21,6 +21,8 @@ const ALU_STR: Record<string, string> = {
 };
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
+/** -BPF_MAX_VAR_OFF as a u64 word: signed values above it (and below BPF_MAX_VAR_OFF) are in range. */
+const NEG_MAX_VAR_OFF = (1n << 64n) - BPF_MAX_VAR_OFF;
 const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n, U64_MAX = (1n << 64n) - 1n;
 
 /** check_reg_arg(SRC_OP). */
@@ -51,16 +53,26 @@ function linkId(env: Env, st: State, r: number): Reg {
 
 /** check_reg_sane_offset. */
 function saneOffset(pc: number, r: Reg, type: string): void {
+  // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
+  const v = r.v.varOff.value, sm = r.v.smin;
+  const offOk = r.off < Number(BPF_MAX_VAR_OFF) && r.off > -Number(BPF_MAX_VAR_OFF);
+  if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
   const known = isConst(r.v);
-  const val = s64(r.v.varOff.value);
-  const smin = s64(r.v.smin);
+  const val = s64(v);
+  const smin = s64(sm);
   if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) fail(pc, `math between ${type} pointer and ${val} is not allowed`);
-  if (r.off >= Number(BPF_MAX_VAR_OFF) || r.off <= -Number(BPF_MAX_VAR_OFF)) fail(pc, `${type} pointer offset ${r.off} is not allowed`);
+  if (!offOk) fail(pc, `${type} pointer offset ${r.off} is not allowed`);
   if (smin === S64_MIN) fail(pc, `math between ${type} pointer and register with unbounded min value is not allowed`);
   if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `value ${smin} makes ${type} pointer be out of bounds`);
 }
 
 const u = (x: bigint) => BigInt.asUintN(64, x);
+
+/**
+ * off ± a constant fits the pointer's s32 offset (computed on numbers: exact where it can fit, as
+ * |off| < 2^29 after saneOffset; a larger constant loses precision but is out of range either way).
+ */
+const fitsS32 = (x: number): boolean => x >= -0x80000000 && x <= 0x7fffffff;
 
 /**
  * A packet pointer moved by a constant keeps its range, but not mark_pkt_end's markers
@@ -101,7 +113,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   let res: Reg;
   switch (op.op) {
     case 'add': {
-      if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
+      if (known && fitsS32(ptr.off + Number(sminV))) {
         res = { ...ptr, off: ptr.off + Number(sminV), range: markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
@@ -118,7 +130,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     case 'sub': {
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
-      if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
+      if (known && fitsS32(ptr.off - Number(sminV))) {
         res = { ...ptr, off: ptr.off - Number(sminV), range: markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
@@ -177,7 +189,8 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       }
     } else {
       checkDst(pc, d);
-      regs[d] = scalarReg(scalarMovImm(D, op.width, op.src.imm));
+      // scalarMovImm's value: the immediate sign-extended (64) or zero-extended (32), shared
+      regs[d] = immReg(op.width === 64 ? op.src.imm | 0 : (op.src.imm | 0) >>> 0);
     }
     return;
   }
@@ -191,7 +204,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   // binary ops
   let srcReg: Reg;
   if ('reg' in op.src) srcReg = readReg(st, pc, op.src.reg);
-  else srcReg = scalarReg(immOperand(D, op.src.imm));
+  else srcReg = immReg(op.src.imm | 0); // immOperand's value, shared
   const dstReg = readReg(st, pc, d);
   if ((op.op === 'div' || op.op === 'mod' || op.op === 'sdiv' || op.op === 'smod') && 'imm' in op.src && op.src.imm === 0) fail(pc, 'div by zero');
   if ((op.op === 'lsh' || op.op === 'rsh' || op.op === 'arsh') && 'imm' in op.src && (op.src.imm < 0 || op.src.imm >= op.width)) fail(pc, `invalid shift ${op.src.imm}`);

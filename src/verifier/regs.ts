@@ -45,6 +45,27 @@ export const SCALAR_ZERO: Reg = { type: 'scalar', v: ZERO, off: 0, id: 0, range:
 
 export const scalarReg = (v: Scalar, id = 0): Reg => ({ type: 'scalar', v, off: 0, id, range: 0, map: 0 });
 export const constReg = (x: bigint): Reg => scalarReg(scalarConst(D, BigInt.asUintN(64, x)));
+
+// Constant registers made from an instruction's immediate (an ALU or jump operand, a mov, a
+// stored immediate): the same few values recur at every visit of an instruction, and a register
+// is immutable, so one object per value is shared instead of ten bigints made per use.
+const CONST_CACHE_LIMIT = 1 << 12;
+let constCache = new Map<number, Reg>();
+
+/**
+ * The constant scalar register holding `x`, an integer in [-2^31, 2^32): negative values are
+ * sign-extended to 64 bits (an immediate operand), the others are the value itself (also a
+ * zero-extended 32-bit immediate). Shared: at most CONST_CACHE_LIMIT values are kept.
+ */
+export function immReg(x: number): Reg {
+  let r = constCache.get(x);
+  if (r === undefined) {
+    if (constCache.size >= CONST_CACHE_LIMIT) constCache = new Map();
+    r = scalarReg(scalarConst(D, BigInt.asUintN(64, BigInt(x))));
+    constCache.set(x, r);
+  }
+  return r;
+}
 /** A pointer with a zero variable part. */
 export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
 
