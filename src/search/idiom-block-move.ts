@@ -1,6 +1,6 @@
-// Block-move idiom: a straight run of narrow loads and stores through one base register that
-// moves bytes around (a MAC address swap, a header copy) is redone with the widest accesses
-// the moved ranges allow. clang spells `swap_src_dst_mac` of samples/bpf as twelve u16
+// Block-move idiom: a straight run of narrow loads and stores that moves bytes around (a MAC
+// address swap within the packet, a MAC copied from a map value into it) is redone with the
+// widest accesses the moved ranges allow. clang spells `swap_src_dst_mac` of samples/bpf as twelve u16
 // accesses; two u32 and two u16 swaps do the same in eight, and K2's outputs use them. The
 // random walk cannot get there: every intermediate step breaks the tests.
 //
@@ -14,43 +14,57 @@ import type { Slot } from './proposals.ts';
 
 type Change = [number, Slot];
 
-/** One move of the rewrite: `size` bytes from base+src to base+dst (original contents). */
+/** One move of the rewrite: `size` bytes from from+src to to+dst (original contents). */
 interface Chunk { dst: number; src: number; size: Size }
 
-/** The live slots from `pc` on that form one load/store run over `base` with accesses of `size`. */
-function runAt(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): { at: number[]; base: number; size: Size } | null {
+/** A run: its slots, the base loads read through, the base stores write through, the access size. */
+interface Run { at: number[]; from: number; to: number; size: Size }
+
+/**
+ * The live slots from `pc` on that form one run: loads through one base, stores of loaded
+ * registers through one base (the same or another), all of one size. A load may overwrite the
+ * load base (clang reuses it for the last piece of a memcpy); no load through it follows then.
+ */
+function runAt(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Run | null {
   const first = slots[pc];
   if (!first || first.kind !== 'ldx' || first.signed || first.size === 8) return null;
-  const base = first.src, size = first.size;
+  const from = first.src, size = first.size;
+  let to = -1, fromLost = false;
+  const loaded = new Set<number>();
   const at: number[] = [];
   for (let i = pc; straight.has(i); i++) {
     const o = slots[i];
     if (!o) continue;
-    const load = o.kind === 'ldx' && !o.signed && o.src === base && o.size === size && o.dst !== base;
-    const store = o.kind === 'stx' && o.dst === base && o.size === size;
-    if (!load && !store) break;
+    if (o.kind === 'ldx' && !o.signed && o.src === from && o.size === size && !fromLost && o.dst !== to) {
+      if (o.dst === from) fromLost = true;
+      loaded.add(o.dst);
+    } else if (o.kind === 'stx' && o.size === size && (o.dst === to || (to < 0 && !loaded.has(o.dst)))) {
+      to = o.dst;
+    } else break;
     at.push(i);
   }
-  return at.length >= 4 ? { at, base, size } : null;
+  return at.length >= 4 && to >= 0 ? { at, from, to, size } : null;
 }
 
 /**
  * Where each written cell's final content came from (offset of the original cell), or null
- * when a stored register was not loaded in the run (its value is unknown here).
+ * when a stored register was not loaded in the run (its value is unknown here). With two
+ * bases the regions are taken not to overlap (packet and map value, say): the proof checks it.
  */
-function finalSources(slots: readonly Slot[], at: readonly number[]): Map<number, number> | null {
+function finalSources(slots: readonly Slot[], run: Run): Map<number, number> | null {
+  const same = run.from === run.to;
   const reg = new Map<number, number>();
   const mem = new Map<number, number>();
-  for (const i of at) {
+  for (const i of run.at) {
     const o = slots[i]!;
-    if (o.kind === 'ldx') reg.set(o.dst, mem.get(o.off) ?? o.off);
+    if (o.kind === 'ldx') reg.set(o.dst, (same ? mem.get(o.off) : undefined) ?? o.off);
     else if (o.kind === 'stx') {
       const v = reg.get(o.src);
       if (v === undefined) return null;
       mem.set(o.off, v);
     }
   }
-  for (const [d, s] of mem) if (d === s) mem.delete(d);
+  if (same) for (const [d, s] of mem) if (d === s) mem.delete(d);
   return mem;
 }
 
@@ -80,16 +94,19 @@ const ld = (size: Size, dst: number, src: number, off: number): Op => ({ kind: '
 const st = (size: Size, dst: number, src: number, off: number): Op => ({ kind: 'stx', size, dst, src, off });
 
 /** The rewrite's instructions with the run's own registers, or null if they do not suffice. */
-function schedule(parts: Chunk[], base: number, regs: number[]): Op[] | null {
+function schedule(parts: Chunk[], from: number, to: number, regs: number[]): Op[] | null {
+  if (regs.length === 0) return null;
   // every load reads the original memory when all loads come first
   if (parts.length <= regs.length) {
-    return [...parts.map((c, i) => ld(c.size, regs[i], base, c.src)), ...parts.map((c, i) => st(c.size, base, regs[i], c.dst))];
+    return [...parts.map((c, i) => ld(c.size, regs[i], from, c.src)), ...parts.map((c, i) => st(c.size, to, regs[i], c.dst))];
   }
   // a copy whose sources no piece overwrites: one register, load and store piece by piece
-  const overlaps = (a: Chunk, b: Chunk): boolean => a.src < b.dst + b.size && b.dst < a.src + a.size;
+  const overlaps = (a: Chunk, b: Chunk): boolean => from === to && a.src < b.dst + b.size && b.dst < a.src + a.size;
   if (parts.every((a) => parts.every((b) => !overlaps(a, b)))) {
-    return parts.flatMap((c) => [ld(c.size, regs[0], base, c.src), st(c.size, base, regs[0], c.dst)]);
+    return parts.flatMap((c) => [ld(c.size, regs[0], from, c.src), st(c.size, to, regs[0], c.dst)]);
   }
+  if (from !== to) return null;
+  const base = from;
   // otherwise only exchanges: each pair of pieces swaps two ranges, independent of the others
   if (regs.length < 2) return null;
   const out: Op[] = [];
@@ -108,15 +125,16 @@ function schedule(parts: Chunk[], base: number, regs: number[]): Op[] | null {
 export function blockMove(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
   const run = runAt(slots, straight, pc);
   if (!run) return null;
-  const moves = finalSources(slots, run.at);
+  const moves = finalSources(slots, run);
   if (!moves || moves.size === 0) return null;
-  const parts = chunks(moves, run.size, run.base === 10);
+  const parts = chunks(moves, run.size, run.from === 10 || run.to === 10);
+  // the pieces' registers: those the run loaded, except the bases (still needed while it runs)
   const regs: number[] = [];
   for (const i of run.at) {
     const o = slots[i]!;
-    if (o.kind === 'ldx' && !regs.includes(o.dst)) regs.push(o.dst);
+    if (o.kind === 'ldx' && o.dst !== run.from && o.dst !== run.to && !regs.includes(o.dst)) regs.push(o.dst);
   }
-  const ops = schedule(parts, run.base, regs);
+  const ops = schedule(parts, run.from, run.to, regs);
   if (!ops || ops.length >= run.at.length) return null;
   return run.at.map((i, k): Change => [i, ops[k] ?? null]);
 }

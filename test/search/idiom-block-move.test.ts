@@ -62,6 +62,12 @@ t('a copy of four bytes with enough registers: all loads first, then the stores'
   assert.equal(text(slots), ['w1 = *(u32 *)(r2 + 0x0)', '*(u32 *)(r2 + 0x8) = w1', 'exit']);
 });
 
+t('a MAC copied from a map value into the packet (xdp_router_ipv4): two bases, the load base reused last', () => {
+  const src = 'r2 = *(u16 *)(r1 + 4)\n*(u16 *)(r7 + 4) = r2\nr2 = *(u16 *)(r1 + 2)\n*(u16 *)(r7 + 2) = r2\nr1 = *(u16 *)(r1 + 0)\n*(u16 *)(r7 + 0) = r1\nexit';
+  const { slots } = apply(src, 0);
+  assert.equal(text(slots), ['w2 = *(u32 *)(r1 + 0x0)', '*(u32 *)(r7 + 0x0) = w2', 'w2 = *(u16 *)(r1 + 0x4)', '*(u16 *)(r7 + 0x4) = w2', 'exit']);
+});
+
 t('on the stack the pieces stay naturally aligned (the kernel refuses misaligned stack access)', () => {
   // bytes -6..-3 to -14..-11: offsets not 4-aligned, so u16 pieces
   const src = 'r1 = *(u8 *)(r10 - 6)\n*(u8 *)(r10 - 14) = r1\nr1 = *(u8 *)(r10 - 5)\n*(u8 *)(r10 - 13) = r1\nr1 = *(u8 *)(r10 - 4)\n*(u8 *)(r10 - 12) = r1\nr1 = *(u8 *)(r10 - 3)\n*(u8 *)(r10 - 11) = r1\nexit';
