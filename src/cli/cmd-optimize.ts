@@ -36,7 +36,8 @@ export const optimizeCmd: Command = {
                          [--assume-exclusive-maps] [--privilege root|unpriv] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
-with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
+with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads,
+wide block moves).
 Candidates pass two cheap pre-filters (registers read before any path defines them; ALU the
 kernel forbids on pointers), then run on ~60 test inputs in the interpreter (frames truncated
 on both sides of each bounds check among them). A new best must pass the verifier model, Z3
