@@ -8,6 +8,7 @@ import { formatOp } from '../../src/isa/disasm.ts';
 import { bareProgram } from '../../src/isa/program.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { proveEquivalent } from '../../src/search/prove.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 import { blockMove } from '../../src/search/idiom-block-move.ts';
 import type { Slot } from '../../src/search/proposals.ts';
 
@@ -88,20 +89,20 @@ function candidate(src: string) {
   const first = toOps(program.insns).findIndex((o) => o?.kind === 'ldx' && o.src === 8);
   const { slots, change } = apply(src, first);
   assert.ok(change);
-  const m = materialize(slots, program.insns, new Set(change!.map(([pc]) => pc)));
-  return { program, insns: m.insns, slots, deleted: m.deleted };
+  const cand = Candidate.initial(Original.of(program)).with(change!);
+  return { program, cand, insns: materialize(cand).insns, slots };
 }
 
 t('Z3 proves the rewritten MAC swap of an XDP program equivalent', async () => {
   const c = candidate(PROGRAM(SWAP));
   assert.is(c.insns.length, c.program.insns.length - 4);
-  const p = await proveEquivalent(c.program, c.insns, c.slots, c.deleted);
+  const p = await proveEquivalent(c.cand, c.insns);
   assert.ok(p.ok, JSON.stringify(p));
 });
 
 t('Z3 refuses it when a register the run loaded is read afterwards', async () => {
   const c = candidate(PROGRAM(SWAP, 'r0 = r3'));
-  const p = await proveEquivalent(c.program, c.insns, c.slots, c.deleted);
+  const p = await proveEquivalent(c.cand, c.insns);
   assert.not.ok(p.ok);
 });
 
