@@ -8,6 +8,8 @@ import { optimize } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
+import type { VerifierConfig } from '../verifier/config.ts';
+import { runningKernelFlavor } from '../kernel/flavor.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
 import { selectMeasured, type Selection } from '../search/measured.ts';
@@ -119,6 +121,8 @@ checks); a second Ctrl-C quits without writing.
     }
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     const target = targetArg(str(args, 'target'));
+    // the model checks candidates as the kernel that validates them
+    const config: VerifierConfig = { flavor: runningKernelFlavor(), privileged: privilege === 'root', target };
     const exclusiveMaps = flag(args, 'assume-exclusive-maps');
     const mapsLabel = exclusiveMaps
       ? 'exclusive (--assume-exclusive-maps): valid only if nothing else writes the maps while the program runs'
@@ -159,7 +163,7 @@ checks); a second Ctrl-C quits without writing.
     const missing = firstMissing(target, toOps(program.insns));
     if (missing) throw new InputError(`${path}: ${program.name}: instruction ${missing.pc} (${formatOp(missing.op)}): ${missing.reason} (--target)`);
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
-    const unsafe = unsafeInput(program, privilege);
+    const unsafe = unsafeInput(program, config);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     // Ctrl-C: the chains stop and the best validated result goes through the final checks.
@@ -178,7 +182,7 @@ checks); a second Ctrl-C quits without writing.
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps, privilege,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -209,7 +213,7 @@ checks); a second Ctrl-C quits without writing.
         // write, read back, and check the object as written
         const candidate = writeOptimized(obj, program, r.slots, r.deleted);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, { target, privilege });
+        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, config);
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;

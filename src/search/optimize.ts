@@ -12,8 +12,8 @@ import { proveEquivalent, type Proof } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
-import type { Target } from '../isa/target.ts';
-import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
+import type { VerifierConfig } from '../verifier/config.ts';
+import { unprivilegedLoad, UNPRIV_CHECK } from './privilege.ts';
 
 export { KernelOracle };
 
@@ -32,12 +32,10 @@ export interface OptimizeOptions {
   costs?: CostTable;
   /** Shared flag: nonzero stops every chain (see ChainOptions.stop). */
   stop?: Int32Array;
-  /** What the result must run on (see ChainOptions.target). */
-  target?: Target;
   /** Allow rewrites valid only when no one else writes the maps (see ChainOptions.exclusiveMaps). */
   exclusiveMaps?: boolean;
-  /** The loader results are made for (default root); unpriv: the model and an unprivileged kernel load check them. */
-  privilege?: Privilege;
+  /** Kernel, loader and target (see ChainOptions.config); unprivileged: the model and an unprivileged kernel load check results. */
+  config?: VerifierConfig;
 }
 
 export interface OptimizeResult {
@@ -68,7 +66,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const k: Verdict = typeof oracle === 'string' ? { ok: true, how: `verifier model (kernel not used: ${oracle})` } : oracle.check(insns);
     if (!k.ok) return k;
     // unprivileged: the kernel's own word that an unprivileged loader takes it (not run: the model's, already given)
-    const u = opts.privilege === 'unpriv' ? unprivilegedLoad({ ...program, insns }) : undefined;
+    const u = opts.config?.privileged === false ? unprivilegedLoad({ ...program, insns }) : undefined;
     if (u?.ran && !u.ok) return { ok: false, stage: 'verifier', reason: `unprivileged: ${u.detail}` };
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
