@@ -7,7 +7,7 @@ import { tnumStep } from '../../src/domains/scalar-tnum.ts';
 import { concreteBits } from '../../src/bv/concrete.ts';
 import { d, arbTracked } from './arb-scalar.ts';
 import { arbBits, arbTnum, members } from './arb.ts';
-import { LINUX_6_18 } from '../../src/domains/scalar.ts';
+import { LINUX_6_18, type KernelFlavor } from '../../src/domains/scalar.ts';
 
 const t = suite('domains/sync');
 
@@ -36,7 +36,7 @@ t('each stage and the whole sync keep every member (arbitrary states)', () => {
     assert.ok(scalarContains(d, s, x));
     for (const [name, f] of [['update', updateRegBounds], ['deduce32', reg32DeduceBounds], ['deduce64', reg64DeduceBounds],
       ['mixed', regDeduceMixedBounds], ['deduce', regDeduceBounds], ['offset', regBoundOffset], ['sync', regBoundsSync]] as const) {
-      const r = (f as (dd: typeof d, ss: ScalarState<bigint>) => ScalarState<bigint>)(d, s);
+      const r = (f as (dd: typeof d, ss: ScalarState<bigint>, fl: KernelFlavor) => ScalarState<bigint>)(d, s, LINUX_6_18);
       if (!scalarContains(d, r, x)) assert.unreachable(`${name} lost 0x${x.toString(16)}: ${formatScalar(s)} → ${formatScalar(r)}`);
     }
   }), { numRuns: 1500 });
