@@ -9,6 +9,7 @@ import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
 import type { VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
 import { runningKernelFlavor } from '../kernel/flavor.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
@@ -179,10 +180,12 @@ checks); a second Ctrl-C quits without writing.
     process.once('SIGINT', onInterrupt);
     if (!flag(args, 'json')) process.stderr.write(`target: ${describeTarget(target)} (${target.origin})\n`);
     if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${chains} chain${chains > 1 ? 's' : ''}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
+    // one Z3 process for the search and the final check, closed when the command ends
+    const equiv = new EquivService();
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps, equiv,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -213,7 +216,7 @@ checks); a second Ctrl-C quits without writing.
         // write, read back, and check the object as written
         const candidate = writeOptimized(obj, program, r.slots, r.deleted);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, config);
+        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, config, equiv);
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -272,6 +275,7 @@ checks); a second Ctrl-C quits without writing.
       return 0;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
+      await equiv.close();
     }
   },
 };

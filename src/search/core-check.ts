@@ -17,6 +17,7 @@ import { CORE_KIND } from '../isa/core-spec.ts';
 import { coreSlots } from '../isa/core.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
 import type { Slot } from './proposals.ts';
+import type { EquivService } from '../smt/isolated.ts';
 
 function moved(kind: number, v: bigint): bigint {
   switch (kind) {
@@ -51,7 +52,7 @@ export function perturbCore(program: Program): Insn[] {
  * Prove the candidate (slots in place, `deleted` removed) equivalent to the program when the
  * relocations take other values. Undefined when the program has no CO-RE relocations.
  */
-export async function proveCoreIndependent(program: Program, slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof | undefined> {
+export async function proveCoreIndependent(equiv: EquivService, program: Program, slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof | undefined> {
   if (!program.core?.outcomes.length) return undefined;
   const other = perturbCore(program);
   const pinned = new Set(coreSlots(program));
@@ -69,7 +70,7 @@ export async function proveCoreIndependent(program: Program, slots: readonly Slo
     }
   }
   const { insns } = deleteSlots(full, new Set(deleted));
-  const proof = await proveEquivalent({ ...program, insns: other }, insns, movedSlots, new Set(deleted), timeoutMs);
+  const proof = await proveEquivalent(equiv, { ...program, insns: other }, insns, movedSlots, new Set(deleted), timeoutMs);
   if (proof.ok) return { ok: true, how: `${proof.how}, also with the CO-RE values moved` };
   return { ...proof, reason: `with the CO-RE values moved: ${proof.reason}` };
 }

@@ -4,6 +4,7 @@ import type { Insn } from '../isa/insn.ts';
 import type { Program } from '../isa/program.ts';
 import { verify } from '../verifier/analyze.ts';
 import { DEFAULT_CONFIG, type VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
 import { loadProgram } from '../kernel/load.ts';
 import { parseVerifierLog } from '../kernel/log.ts';
@@ -35,7 +36,8 @@ export interface FinalCheck {
 
 /** Check the program as written against the original: model, kernel verifier and test_run, Z3. */
 // `config`: the kernel the model verifies as, the loader and the target the program must run on.
-export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], config: VerifierConfig = DEFAULT_CONFIG): Promise<FinalCheck> {
+// `equiv`: the Z3 process to ask (default: one of its own, closed before returning).
+export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], config: VerifierConfig = DEFAULT_CONFIG, equiv?: EquivService): Promise<FinalCheck> {
   const { target, flavor } = config;
   const privilege: Privilege = config.privileged ? 'root' : 'unpriv';
   const checks: Check[] = [];
@@ -68,9 +70,15 @@ export async function checkWritten(original: Program, written: readonly Insn[], 
   if (failedSoFar) {
     checks.push({ check: 'Z3 equivalence', ran: false, detail: `not attempted after the ${failedSoFar.check} failure` });
   } else {
-    let proof = await proveEquivalent(original, [...written], slots, deleted, 60_000);
-    // CO-RE: also with every relocated value moved, so no result bakes in this kernel's layout
-    if (proof.ok) proof = (await proveCoreIndependent(original, slots, deleted, 60_000)) ?? proof;
+    const z3 = equiv ?? new EquivService();
+    let proof;
+    try {
+      proof = await proveEquivalent(z3, original, [...written], slots, deleted, 60_000);
+      // CO-RE: also with every relocated value moved, so no result bakes in this kernel's layout
+      if (proof.ok) proof = (await proveCoreIndependent(z3, original, slots, deleted, 60_000)) ?? proof;
+    } finally {
+      if (!equiv) await z3.close();
+    }
     checks.push({ check: 'Z3 equivalence', ran: true, ok: proof.ok, detail: proof.ok ? proof.how : proof.reason });
   }
   const bad = checks.find((c) => c.ran && !c.ok);

@@ -13,6 +13,7 @@ import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 import type { VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
 import { unprivilegedLoad, UNPRIV_CHECK } from './privilege.ts';
 
 export { KernelOracle };
@@ -36,6 +37,8 @@ export interface OptimizeOptions {
   exclusiveMaps?: boolean;
   /** Kernel, loader and target (see ChainOptions.config); unprivileged: the model and an unprivileged kernel load check results. */
   config?: VerifierConfig;
+  /** The Z3 process to prove candidates with (default: one of this run's own, closed when it ends). */
+  equiv?: EquivService;
 }
 
 export interface OptimizeResult {
@@ -59,6 +62,8 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   const oracles = new Map<number, KernelOracle | string>();
   const z3Times: number[] = [];
   const started = performance.now();
+  // the Z3 process of this run (the caller's, else one of its own, closed at the end)
+  const equiv = opts.equiv ?? new EquivService();
   const validate = async (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]): Promise<Verdict | Proof> => {
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
@@ -74,13 +79,13 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const t0 = performance.now();
     // Z3 gets what is left of the budget (at least 2 s, at most 20 s per query)
     const left = opts.budgetMs - (performance.now() - started);
-    const proof = await proveEquivalent(program, insns, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const proof = await proveEquivalent(equiv, program, insns, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
     if (!proof.ok) {
       z3Times.push(performance.now() - t0);
       return proof;
     }
     // CO-RE: the candidate must not depend on the values relocations have on this kernel
-    const moved = await proveCoreIndependent(program, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const moved = await proveCoreIndependent(equiv, program, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
     if (moved && !moved.ok) return moved;
     return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
@@ -95,5 +100,6 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
+    if (!opts.equiv) await equiv.close();
   }
 }

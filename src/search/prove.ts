@@ -16,7 +16,7 @@ import { jumpSlot, liveRegs } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import type { Program, ProgType } from '../isa/program.ts';
 import type { RegType } from '../smt/equiv.ts';
-import { programEquivIsolated, windowEquivIsolated } from '../smt/isolated.ts';
+import type { EquivService } from '../smt/isolated.ts';
 import { pointerKinds, CTX, PKT, STACK, MAP_VALUE } from './ptrkinds.ts';
 import type { Slot } from './proposals.ts';
 import type { MapPreset } from './tests.ts';
@@ -80,18 +80,18 @@ function originalAnalyses(program: Program): { orig: Slot[]; liveO: Uint16Array;
   return a;
 }
 
-/** Prove the candidate (slots over the original's, null = deleted where `deleted`) equivalent. */
-export async function proveEquivalent(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs = 20_000): Promise<Proof> {
+/** Prove the candidate (slots over the original's, null = deleted where `deleted`) equivalent, by `equiv`'s Z3 process. */
+export async function proveEquivalent(equiv: EquivService, program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs = 20_000): Promise<Proof> {
   try {
-    return await prove(program, insns, slots, deleted, timeoutMs);
+    return await prove(equiv, program, insns, slots, deleted, timeoutMs);
   } catch (e) {
     // the solver failing is no proof: the candidate is refused, the search goes on
     return { ok: false, stage: 'z3-unknown', reason: `Z3 failed: ${(e as Error).message}` };
   }
 }
 
-async function prove(program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof> {
-  const whole = await programEquivIsolated(program, insns, { timeoutMs });
+async function prove(equiv: EquivService, program: Program, insns: readonly Insn[], slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof> {
+  const whole = await equiv.programEquiv(program, insns, { timeoutMs });
   if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
   if (whole.equal === false) {
     // the input that tells them apart becomes a test: the packet, or the context bytes
@@ -113,7 +113,7 @@ async function prove(program: Program, insns: readonly Insn[], slots: readonly S
     const before = orig.slice(a, b).filter((o): o is Op => o !== null);
     const after = slots.slice(a, b).filter((o): o is Op => o !== null);
     const liveOut = (liveO[b] | liveC[b]) & 0x3ff;
-    const w = await windowEquivIsolated(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
+    const w = await equiv.windowEquiv(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
     if (w.equal === false) return { ok: false, stage: 'z3', reason: `window ${a}-${b - 1} not equivalent` };
     if (w.equal === null) return { ok: false, stage: 'z3-unknown', reason: `whole program: ${whole.unknown}; window ${a}-${b - 1}: ${w.unknown}` };
   }
