@@ -3,7 +3,7 @@
 // plain value passed in options, never a process-wide setting, so two configurations can run
 // side by side in one process. Defaults live here and are applied only at the API edge
 // (verify(), new Incremental(), the CLI).
-import { LINUX_6_18, flavorNamed, type KernelFlavor } from '../domains/scalar.ts';
+import { FLAVORS, LINUX_6_18, type KernelFlavor } from '../domains/scalar.ts';
 import type { Target } from '../isa/target.ts';
 import { DomainSession, defaultSession } from './memo.ts';
 
@@ -23,15 +23,17 @@ export const DEFAULT_CONFIG: VerifierConfig = { flavor: LINUX_6_18, privileged: 
 export const verifierConfig = (c: Partial<VerifierConfig> = {}): VerifierConfig => ({ ...DEFAULT_CONFIG, ...c });
 
 /**
- * The domain session a model run uses: the caller's, else the shared one of its flavor (the
- * flavor by name, since a configuration may have been copied to a worker thread).
+ * The domain session a model run uses: the caller's, else the shared one of its flavor (a known
+ * flavor by name, since a configuration may have been copied to a worker thread; a flavor of
+ * one's own, e.g. a proof's variant, gets a session of its name).
  */
 export function sessionFor(opts: { readonly flavor?: KernelFlavor; readonly session?: DomainSession }): DomainSession {
   if (opts.session) {
     if (opts.flavor && opts.flavor.name !== opts.session.flavor.name) throw new Error(`domain session is for kernel flavor ${opts.session.flavor.name}, options say ${opts.flavor.name}`);
     return opts.session;
   }
-  return defaultSession(opts.flavor ? flavorNamed(opts.flavor.name) : DEFAULT_CONFIG.flavor);
+  const fl = opts.flavor ?? DEFAULT_CONFIG.flavor;
+  return defaultSession(FLAVORS.find((f) => f.name === fl.name) ?? fl);
 }
 
 export { DomainSession };

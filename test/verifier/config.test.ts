@@ -71,6 +71,8 @@ t('a session of another flavor than the options name is refused; defaults are 6.
   assert.throws(() => sessionFor({ flavor: LINUX_6_12, session: new DomainSession(LINUX_6_18) }), /session is for kernel flavor 6.18, options say 6.12/);
   assert.is(sessionFor({}).flavor, LINUX_6_18);
   assert.is(sessionFor({ flavor: { ...LINUX_6_12 } }).flavor, LINUX_6_12, 'a copied flavor (from a worker) finds its session by name');
+  const own = { ...LINUX_6_18, name: 'test-variant', tnumStepBounds: false };
+  assert.is(sessionFor({ flavor: own }).flavor, own, 'a flavor of its own gets its own session');
   assert.equal(DEFAULT_CONFIG, { flavor: LINUX_6_18, privileged: true });
   assert.equal(verify(PROGRAMS[0], { states: true }), alone[0][0]);
 });
