@@ -8,6 +8,9 @@ import { optimize } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
+import type { VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
+import { runningKernelFlavor } from '../kernel/flavor.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
 import { selectMeasured, type Selection } from '../search/measured.ts';
@@ -120,6 +123,8 @@ checks); a second Ctrl-C quits without writing.
     }
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     const target = targetArg(str(args, 'target'));
+    // the model checks candidates as the kernel that validates them
+    const config: VerifierConfig = { flavor: runningKernelFlavor(), privileged: privilege === 'root', target };
     const exclusiveMaps = flag(args, 'assume-exclusive-maps');
     const mapsLabel = exclusiveMaps
       ? 'exclusive (--assume-exclusive-maps): valid only if nothing else writes the maps while the program runs'
@@ -161,7 +166,7 @@ checks); a second Ctrl-C quits without writing.
     const missing = firstMissing(target, Original.of(program).ops);
     if (missing) throw new InputError(`${path}: ${program.name}: instruction ${missing.pc} (${formatOp(missing.op)}): ${missing.reason} (--target)`);
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
-    const unsafe = unsafeInput(program, privilege);
+    const unsafe = unsafeInput(program, config);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     // Ctrl-C: the chains stop and the best validated result goes through the final checks.
@@ -177,10 +182,12 @@ checks); a second Ctrl-C quits without writing.
     process.once('SIGINT', onInterrupt);
     if (!flag(args, 'json')) process.stderr.write(`target: ${describeTarget(target)} (${target.origin})\n`);
     if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${chains} chain${chains > 1 ? 's' : ''}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
+    // one Z3 process for the search and the final check, closed when the command ends
+    const equiv = new EquivService();
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps, privilege,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps, equiv,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -211,7 +218,7 @@ checks); a second Ctrl-C quits without writing.
         // write, read back, and check the object as written
         const candidate = writeOptimized(obj, r.candidate);
         const again = reread(candidate);
-        final = await checkWritten(r.candidate, again.insns, r.tests, { target, privilege });
+        final = await checkWritten(r.candidate, again.insns, r.tests, config, equiv);
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -270,6 +277,7 @@ checks); a second Ctrl-C quits without writing.
       return 0;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
+      await equiv.close();
     }
   },
 };

@@ -14,9 +14,9 @@ import { materialize } from './materialize.ts';
 import { Candidate, Original, type Change } from './candidate.ts';
 import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
-import type { Privilege } from './privilege.ts';
+import { DEFAULT_CONFIG, type VerifierConfig } from '../verifier/config.ts';
 import { coreSlots } from '../isa/core.ts';
-import { allows, type Target } from '../isa/target.ts';
+import { allows } from '../isa/target.ts';
 import { sharedMapGuard } from './shared-maps.ts';
 
 export interface ChainOptions {
@@ -43,19 +43,19 @@ export interface ChainOptions {
   onTests?: (tests: readonly TestGroup[]) => void;
   /** Per-class latency costs (a calibration); default: the built-in table. */
   costs?: CostTable;
-  /** The loader the result is for: the verifier model checks candidates in it (default root). */
-  privilege?: Privilege;
+  /**
+   * The kernel, loader and target the result is for (default DEFAULT_CONFIG: 6.18, root, no
+   * target): the verifier model checks candidates as that kernel for that loader; the moves make
+   * only instructions of the target's ISA level and kernel (without one: base instructions only,
+   * as every kernel runs).
+   */
+  config?: VerifierConfig;
   /**
    * Stop early when element 0 becomes nonzero (Ctrl-C). Shared memory, so a chain on a worker
    * thread sees it without a message; with it set, the chain also yields to the event loop
    * every ~100 ms so a signal handler on its own thread can run.
    */
   stop?: Int32Array;
-  /**
-   * What the result must run on: the moves make only instructions of its ISA level and
-   * kernel (without it: base instructions only, as every kernel runs).
-   */
-  target?: Target;
   /**
    * No one else writes the maps while the program runs: rewrites that hold only then (see
    * shared-maps.ts) are allowed. Default: maps are shared, and the search leaves map state
@@ -135,8 +135,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(orig);
   if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
-  const ctx = { ...proposalContext(original, mutable, rand, opts.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
-  const target = opts.target;
+  const config = opts.config ?? DEFAULT_CONFIG;
+  const ctx = { ...proposalContext(original, mutable, rand, config.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
+  const target = config.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
@@ -150,7 +151,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let curCost = wp * originalPerf;
   let best = { cand: current, perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
-  const model = new Incremental(program, { privileged: opts.privilege !== 'unpriv' });
+  const model = new Incremental(program, { flavor: config.flavor, privileged: config.privileged });
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
   const validated: Variant[] = [];
@@ -179,7 +180,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       }
       const cand = current.with(changes);
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
-      if (firstRefusal(cand.ops, end, program.type, cand.isDeleted, opts.privilege === 'unpriv') >= 0) {
+      if (firstRefusal(cand.ops, end, program.type, cand.isDeleted, !config.privileged) >= 0) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }

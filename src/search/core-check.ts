@@ -18,6 +18,7 @@ import { proveEquivalent, type Proof } from './prove.ts';
 import type { Slot } from './proposals.ts';
 import { Candidate, Original } from './candidate.ts';
 import { materialize } from './materialize.ts';
+import type { EquivService } from '../smt/isolated.ts';
 
 function moved(kind: number, v: bigint): bigint {
   switch (kind) {
@@ -66,7 +67,7 @@ function perturbedOriginal(o: Original): Original {
  * Prove the candidate equivalent to its original when the relocations take other values.
  * Undefined when the program has no CO-RE relocations.
  */
-export async function proveCoreIndependent(cand: Candidate, timeoutMs: number): Promise<Proof | undefined> {
+export async function proveCoreIndependent(equiv: EquivService, cand: Candidate, timeoutMs: number): Promise<Proof | undefined> {
   const program = cand.original.program;
   if (!program.core?.outcomes.length) return undefined;
   const other = perturbedOriginal(cand.original);
@@ -75,7 +76,7 @@ export async function proveCoreIndependent(cand: Candidate, timeoutMs: number): 
   const movedSlots: Slot[] = cand.ops.map((s, pc) => (pinned.has(pc) ? other.ops[pc] : s));
   const moved = Candidate.of(other, movedSlots, cand.deletedSet());
   const { insns } = materialize(moved);
-  const proof = await proveEquivalent(moved, insns, timeoutMs);
+  const proof = await proveEquivalent(equiv, moved, insns, timeoutMs);
   if (proof.ok) return { ok: true, how: `${proof.how}, also with the CO-RE values moved` };
   return { ...proof, reason: `with the CO-RE values moved: ${proof.reason}` };
 }

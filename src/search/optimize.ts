@@ -12,8 +12,9 @@ import { proveEquivalent, type Proof } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
 import type { Candidate } from './candidate.ts';
-import type { Target } from '../isa/target.ts';
-import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
+import type { VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
+import { unprivilegedLoad, UNPRIV_CHECK } from './privilege.ts';
 
 export { KernelOracle };
 
@@ -32,12 +33,12 @@ export interface OptimizeOptions {
   costs?: CostTable;
   /** Shared flag: nonzero stops every chain (see ChainOptions.stop). */
   stop?: Int32Array;
-  /** What the result must run on (see ChainOptions.target). */
-  target?: Target;
   /** Allow rewrites valid only when no one else writes the maps (see ChainOptions.exclusiveMaps). */
   exclusiveMaps?: boolean;
-  /** The loader results are made for (default root); unpriv: the model and an unprivileged kernel load check them. */
-  privilege?: Privilege;
+  /** Kernel, loader and target (see ChainOptions.config); unprivileged: the model and an unprivileged kernel load check results. */
+  config?: VerifierConfig;
+  /** The Z3 process to prove candidates with (default: one of this run's own, closed when it ends). */
+  equiv?: EquivService;
 }
 
 export interface OptimizeResult {
@@ -60,6 +61,8 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   const oracles = new Map<number, KernelOracle | string>();
   const z3Times: number[] = [];
   const started = performance.now();
+  // the Z3 process of this run (the caller's, else one of its own, closed at the end)
+  const equiv = opts.equiv ?? new EquivService();
   const validate = async (chain: number, cand: Candidate, insns: Insn[], tests: readonly TestGroup[]): Promise<Verdict | Proof> => {
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
@@ -67,7 +70,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const k: Verdict = typeof oracle === 'string' ? { ok: true, how: `verifier model (kernel not used: ${oracle})` } : oracle.check(insns);
     if (!k.ok) return k;
     // unprivileged: the kernel's own word that an unprivileged loader takes it (not run: the model's, already given)
-    const u = opts.privilege === 'unpriv' ? unprivilegedLoad({ ...program, insns }) : undefined;
+    const u = opts.config?.privileged === false ? unprivilegedLoad({ ...program, insns }) : undefined;
     if (u?.ran && !u.ok) return { ok: false, stage: 'verifier', reason: `unprivileged: ${u.detail}` };
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
@@ -75,13 +78,13 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const t0 = performance.now();
     // Z3 gets what is left of the budget (at least 2 s, at most 20 s per query)
     const left = opts.budgetMs - (performance.now() - started);
-    const proof = await proveEquivalent(cand, insns, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const proof = await proveEquivalent(equiv, cand, insns, Math.round(Math.max(2_000, Math.min(20_000, left))));
     if (!proof.ok) {
       z3Times.push(performance.now() - t0);
       return proof;
     }
     // CO-RE: the candidate must not depend on the values relocations have on this kernel
-    const moved = await proveCoreIndependent(cand, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const moved = await proveCoreIndependent(equiv, cand, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
     if (moved && !moved.ok) return moved;
     return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
@@ -96,5 +99,6 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     return { program: { ...program, insns: r.best }, candidate: r.candidate, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
+    if (!opts.equiv) await equiv.close();
   }
 }

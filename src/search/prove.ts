@@ -16,7 +16,7 @@ import { jumpSlot, liveRegs } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import type { ProgType } from '../isa/program.ts';
 import type { WindowRegType } from '../smt/equiv.ts';
-import { programEquivIsolated, windowEquivIsolated } from '../smt/isolated.ts';
+import type { EquivService } from '../smt/isolated.ts';
 import { isMapValue, kindMap, kindType, type Kind } from './ptrkinds.ts';
 import type { Candidate, Original } from './candidate.ts';
 import type { Slot } from './proposals.ts';
@@ -66,19 +66,19 @@ function regTypeOf(kind: Kind): WindowRegType | undefined {
   return undefined; // scalar or unknown: scalar, and memory through it is refused
 }
 
-/** Prove the candidate (`insns`: it materialized) equivalent to its original. */
-export async function proveEquivalent(cand: Candidate, insns: readonly Insn[], timeoutMs = 20_000): Promise<Proof> {
+/** Prove the candidate (`insns`: it materialized) equivalent to its original, by `equiv`'s Z3 process. */
+export async function proveEquivalent(equiv: EquivService, cand: Candidate, insns: readonly Insn[], timeoutMs = 20_000): Promise<Proof> {
   try {
-    return await prove(cand, insns, timeoutMs);
+    return await prove(equiv, cand, insns, timeoutMs);
   } catch (e) {
     // the solver failing is no proof: the candidate is refused, the search goes on
     return { ok: false, stage: 'z3-unknown', reason: `Z3 failed: ${(e as Error).message}` };
   }
 }
 
-async function prove(cand: Candidate, insns: readonly Insn[], timeoutMs: number): Promise<Proof> {
+async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[], timeoutMs: number): Promise<Proof> {
   const program = cand.original.program;
-  const whole = await programEquivIsolated(program, insns, { timeoutMs });
+  const whole = await equiv.programEquiv(program, insns, { timeoutMs });
   if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
   if (whole.equal === false) {
     // the input that tells them apart becomes a test: the packet, or the context bytes
@@ -99,7 +99,7 @@ async function prove(cand: Candidate, insns: readonly Insn[], timeoutMs: number)
     const before = orig.slice(a, b).filter((o): o is Op => o !== null);
     const after = slots.slice(a, b).filter((o): o is Op => o !== null);
     const liveOut = (liveO[b] | liveC[b]) & 0x3ff;
-    const w = await windowEquivIsolated(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
+    const w = await equiv.windowEquiv(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
     if (w.equal === false) return { ok: false, stage: 'z3', reason: `window ${a}-${b - 1} not equivalent` };
     if (w.equal === null) return { ok: false, stage: 'z3-unknown', reason: `whole program: ${whole.unknown}; window ${a}-${b - 1}: ${w.unknown}` };
   }

@@ -4,10 +4,10 @@
 import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
 import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
-import { unbounded32, scalarConst, currentFlavor } from '../domains/scalar.ts';
+import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { tnumAdd, tnumSub } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
-import { aluMemo, coerceMemo, syncMemo } from './memo.ts';
+import type { DomainSession } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
@@ -150,7 +150,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
   saneOffset(pc, res, t);
-  const out = res.v === p && isConst(p) ? res : { ...res, v: syncMemo(res.v) };
+  const out = res.v === p && isConst(p) ? res : { ...res, v: env.dom.sync(res.v) };
   sanitizeCheckBounds(env, pc, dst, out);
   sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
   return out;
@@ -175,17 +175,17 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       } else if (src.type !== 'scalar') {
         // a pointer copied (root may): unknown, then zero-extended when 32-bit (fuzz verifier:
         // `w3 = (s8)w6` with r6 a packet pointer gives scalar(smin=0,smax=umax=0xffffffff,…))
-        regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v)) : SCALAR_UNKNOWN;
+        regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v, env.dom.flavor)) : SCALAR_UNKNOWN;
       } else if (op.op === 'mov') {
         const fits = width(src.v) <= 32;
         if (fits) src = linkId(env, st, s);
-        regs[d] = scalarReg(scalarMovReg(D, 32, src.v), fits ? src.id : 0);
+        regs[d] = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor), fits ? src.id : 0);
         if (fits) regs[d] = { ...regs[d], off: src.off };
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
         if (noSext) src = linkId(env, st, s);
-        regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v), noSext ? src.id : 0), off: noSext ? src.off : 0 };
+        regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v, env.dom.flavor), noSext ? src.id : 0), off: noSext ? src.off : 0 };
       }
     } else {
       checkDst(pc, d);
@@ -198,7 +198,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     const r = readReg(st, pc, d);
     if (!env.privileged && r.type !== 'scalar') fail(pc, `R${d} pointer arithmetic prohibited`);
     checkDst(pc, d);
-    regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v)) : SCALAR_UNKNOWN;
+    regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v, env.dom.flavor)) : SCALAR_UNKNOWN;
     return;
   }
   // binary ops
@@ -239,7 +239,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
   }
   const k = isConst(dv) && isConst(srcReg.v) ? constAlu(aop, op.width, dv.varOff.value, srcReg.v.varOff.value) : undefined;
-  const v = k !== undefined ? scalarConst(D, k) : aluMemo(aop, op.width, dv, srcReg.v);
+  const v = k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, op.width, dv, srcReg.v);
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
   // which only loses precision)
@@ -269,12 +269,12 @@ export function endInsn(env: Env, st: State, pc: number, op: Op & { kind: 'end' 
   const r = readReg(st, pc, op.dst);
   if (!env.privileged && r.type !== 'scalar') fail(pc, `R${op.dst} pointer arithmetic prohibited`);
   checkDst(pc, op.dst);
-  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(env.dom, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
 }
 
 /** scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once hot). */
-function endScalar(order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
-  if (!currentFlavor().endTracked) return scalarEnd(D, order, bits, v);
+function endScalar(dom: DomainSession, order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
+  if (!dom.flavor.endTracked) return scalarEnd(D, order, bits, v, dom.flavor);
   const s = scalarEndSwap(D, order, bits, v);
-  return syncMemo(bits === 64 ? s : coerceMemo(s, bits / 8, false));
+  return dom.sync(bits === 64 ? s : dom.coerce(s, bits / 8, false));
 }

@@ -10,6 +10,7 @@ import { calleeSlot } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
+import { sessionFor } from './config.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
@@ -194,7 +195,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
-    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
+    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
     precise(regs, slots) {
       if (regs < 0) allPrecise(c.path.parent);
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);

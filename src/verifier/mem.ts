@@ -1,6 +1,6 @@
 // Memory access checks (check_mem_access and what it calls): context, stack, packet, map
 // value / key and helper memory, with the kernel's messages.
-import { coerceMemo } from './memo.ts';
+import type { DomainSession } from './memo.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
@@ -83,9 +83,9 @@ export function stackBounds(pc: number, r: Reg, regno: number, off: number, size
 }
 
 /** Truncate or sign-extend a loaded scalar to the access size (the tail of check_mem_access). */
-function loaded(r: Reg, size: number, sx: boolean): Reg {
+function loaded(dom: DomainSession, r: Reg, size: number, sx: boolean): Reg {
   if (size >= 8 || r.type !== 'scalar') return r;
-  return scalarReg(coerceMemo(r.v, size, sx), 0);
+  return scalarReg(dom.coerce(r.v, size, sx), 0);
 }
 
 /** get_reg_width: bits needed for umax. */
@@ -215,7 +215,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     default:
       fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
   }
-  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
+  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(env.dom, out, size, sx);
 }
 
 /** The kernel struct behind a map pointer (map ops' map_btf_id), for the map types the model knows. */

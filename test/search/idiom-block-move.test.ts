@@ -9,10 +9,13 @@ import { bareProgram } from '../../src/isa/program.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { proveEquivalent } from '../../src/search/prove.ts';
 import { Candidate, Original } from '../../src/search/candidate.ts';
+import { EquivService } from '../../src/smt/isolated.ts';
 import { blockMove } from '../../src/search/idiom-block-move.ts';
 import type { Slot } from '../../src/search/proposals.ts';
 
 const t = suite('search/idiom-block-move');
+const equiv = new EquivService();
+t.after(() => equiv.close());
 
 // clang-19 -O2's swap_src_dst_mac (samples/bpf xdp2/xdp_redirect): twelve u16 accesses
 const SWAP = `r1 = *(u16 *)(r8 + 0)
@@ -96,13 +99,13 @@ function candidate(src: string) {
 t('Z3 proves the rewritten MAC swap of an XDP program equivalent', async () => {
   const c = candidate(PROGRAM(SWAP));
   assert.is(c.insns.length, c.program.insns.length - 4);
-  const p = await proveEquivalent(c.cand, c.insns);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.ok(p.ok, JSON.stringify(p));
 });
 
 t('Z3 refuses it when a register the run loaded is read afterwards', async () => {
   const c = candidate(PROGRAM(SWAP, 'r0 = r3'));
-  const p = await proveEquivalent(c.cand, c.insns);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.not.ok(p.ok);
 });
 

@@ -9,8 +9,12 @@ import { materialize } from '../../src/search/materialize.ts';
 import { liveness, changedWindows, proveEquivalent } from '../../src/search/prove.ts';
 import type { Slot } from '../../src/search/proposals.ts';
 import { Candidate, Original } from '../../src/search/candidate.ts';
+import { EquivService } from '../../src/smt/isolated.ts';
 
 const t = suite('search/prove');
+/** This file's Z3 process, closed when the suite ends. */
+const equiv = new EquivService();
+t.after(() => equiv.close());
 const bits = (m: number): number[] => [...Array(11).keys()].filter((r) => m & (1 << r));
 
 t('liveness: reads before writes, through branches, a helper reads its prototype\'s arguments and clobbers r0-r5', () => {
@@ -52,14 +56,14 @@ loop:
 
 t('a loop program: a dead copy deleted is proved by its window', async () => {
   const c = candidate(LOOP, { 2: null });
-  const p = await proveEquivalent(c.cand, c.insns);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.ok(p.ok, JSON.stringify(p));
   assert.match(p.ok ? p.how : '', /changed window/);
 });
 
 t('a loop program: a change to a live value is refused', async () => {
   const c = candidate(LOOP, { 1: { kind: 'alu', op: 'mov', width: 64, dst: 2, src: { imm: 4 } } });
-  const p = await proveEquivalent(c.cand, c.insns);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.is(p.ok, false);
   assert.is(!p.ok && p.stage, 'z3');
 });
@@ -78,7 +82,7 @@ loop:
   if r0 != 2 goto loop
   exit`;
   const c = candidate(src, { 5: null });
-  const p = await proveEquivalent(c.cand, c.insns);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.is(p.ok, false);
   assert.is(!p.ok && p.stage, 'z3-unknown');
 });
