@@ -33,7 +33,7 @@ export const optimizeCmd: Command = {
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
                          [--calibration FILE] [--btf FILE] [--target T]
-                         [--assume-exclusive-maps] [--privilege root|unpriv] [--json]
+                         [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
@@ -84,6 +84,14 @@ checks); a second Ctrl-C quits without writing.
                       changed map-helper arguments). The output is labelled with this
                       condition. Default: maps are shared; the search leaves map accesses and
                       the values flowing to and from map state unchanged
+  --windows W         auto (default), on or off: search windows instead of the whole program:
+                      short straight-line regions, heaviest first (test visits x cost), each
+                      run only on the machine states the tests reach it with, so a candidate
+                      costs the window, not the program; each window's replacement is proved
+                      alone in Z3 (live-out registers, stack, packet, maps) while the search
+                      goes on, verdicts cached; the assembled program is then validated whole
+                      as always. auto: for programs of 400 instructions or more; --chains is
+                      not used (one search)
   --privilege P       the loader the result is for: root (default) or unpriv (no CAP_BPF,
                       CAP_PERFMON, CAP_SYS_ADMIN): the verifier model checks every candidate
                       with the unprivileged rules, and as root the kernel also loads each
@@ -91,7 +99,7 @@ checks); a second Ctrl-C quits without writing.
                       'kernel verifier (unprivileged)'; not run without root). The input must
                       load unprivileged too, or it is an error (--allow-unsafe-input)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -120,6 +128,9 @@ checks); a second Ctrl-C quits without writing.
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     const target = targetArg(str(args, 'target'));
     const exclusiveMaps = flag(args, 'assume-exclusive-maps');
+    const windowsText = str(args, 'windows') ?? 'auto';
+    if (!['auto', 'on', 'off'].includes(windowsText)) throw new UsageError(`--windows: expected auto, on or off, got '${windowsText}'`);
+    const windows = windowsText === 'auto' ? 'auto' as const : windowsText === 'on';
     const mapsLabel = exclusiveMaps
       ? 'exclusive (--assume-exclusive-maps): valid only if nothing else writes the maps while the program runs'
       : 'shared: map accesses and the values flowing to and from map state left unchanged';
@@ -178,7 +189,7 @@ checks); a second Ctrl-C quits without writing.
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps, privilege,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps, privilege, windows,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -228,6 +239,7 @@ checks); a second Ctrl-C quits without writing.
         latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
         iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
+        ...(r.windows ? { windows: r.windows } : {}),
         chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
         z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
         checks: validationList(final, selection, unsafe),
@@ -256,6 +268,7 @@ checks); a second Ctrl-C quits without writing.
         if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
         console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
         console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
+        if (r.windows) console.log(`windows: ${r.windows.searched} of ${r.windows.windows} searched; window proofs ${r.windows.proofs.started} (${r.windows.proofs.proved} proved, ${r.windows.proofs.refuted} refuted, ${r.windows.proofs.unknown} undecided), ${r.windows.proofs.cacheHits} answered from the cache, ${r.windows.answeredWhileSearching} answered while the search went on`);
         console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
         console.log(`validated by: ${note}`);
         for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);

@@ -14,6 +14,7 @@ import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
 import type { Target } from '../isa/target.ts';
 import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
+import { runWindowSearch, type WindowSearchStats } from './window-search.ts';
 
 export { KernelOracle };
 
@@ -38,7 +39,15 @@ export interface OptimizeOptions {
   exclusiveMaps?: boolean;
   /** The loader results are made for (default root); unpriv: the model and an unprivileged kernel load check them. */
   privilege?: Privilege;
+  /**
+   * Search windows (window-search.ts) instead of whole-program chains: for large programs,
+   * where a whole-program run per test makes candidates slow. 'auto': from WINDOWS_FROM insns.
+   */
+  windows?: boolean | 'auto';
 }
+
+/** Program size from which 'auto' searches windows. */
+export const WINDOWS_FROM = 400;
 
 export interface OptimizeResult {
   program: Program;
@@ -54,6 +63,8 @@ export interface OptimizeResult {
   z3: { queries: number; medianMs: number };
   /** Distinct validated programs the chains stood on, best (by the search's cost) first. */
   variants: Variant[];
+  /** The window search's counts, when it ran. */
+  windows?: WindowSearchStats;
 }
 
 export async function optimize(program: Program, opts: OptimizeOptions): Promise<OptimizeResult & { tests: readonly TestGroup[] }> {
@@ -88,13 +99,16 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
   };
   try {
-    const r = await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
+    const useWindows = opts.windows === true || (opts.windows === 'auto' && program.insns.length >= WINDOWS_FROM);
+    const r = useWindows
+      ? await runWindowSearch(program, { ...opts, validate: (insns, deleted, tests, slots) => validate(0, insns, deleted, tests, slots) })
+      : await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
     const improved = r.stats.bestPerf < r.stats.originalPerf;
     const noKernel = [...oracles.values()].find((o): o is string => typeof o === 'string');
     const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
-    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
+    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [], windows: 'windowStats' in r ? (r.windowStats as WindowSearchStats) : undefined };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
   }

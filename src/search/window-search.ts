@@ -113,6 +113,8 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   let searching = true;
   const maxPending = opts.maxPending ?? 4;
   const prove = opts.proveWindow ?? ((b: Op[], a: Op[], w: Window, p: Program) => defaultProve(b, a, w, p, opts.rlimit));
+  // start Z3's child process now: loading Z3 takes seconds, and the first proofs should not wait for it
+  if (!opts.proveWindow) void windowEquivIsolated([], [], { liveOut: 0 }).catch(() => undefined);
 
   /** A proved replacement of window w: it counts if it still beats w's best and the model takes the program with it. */
   const adopt = (chain: WindowChain, slots: readonly Slot[], p: number): void => {
@@ -152,7 +154,8 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     pendingKeys.add(key);
     wstats.proofs.started++;
     const snapshot = slots.slice(w.start, w.end);
-    void prove(before, ops, w, program).then(({ verdict, counterexample }) => {
+    const asked = prove(before, ops, w, program).catch((e: Error) => ({ verdict: { kind: 'unknown', reason: `prover failed: ${e.message}` } as WindowVerdict, counterexample: undefined }));
+    void asked.then(({ verdict, counterexample }) => {
       pending--;
       pendingKeys.delete(key);
       cache.set(key, verdict);
