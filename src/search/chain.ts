@@ -59,6 +59,11 @@ export interface ChainOptions {
    * and the values flowing to and from it alone.
    */
   exclusiveMaps?: boolean;
+  /**
+   * Validate new bests in the background while the chain goes on (default: when no
+   * maxIterations is set; with it the chain waits, so a seed and a count repeat exactly).
+   */
+  nonBlocking?: boolean;
 }
 
 export interface ChainStats {
@@ -95,6 +100,9 @@ export interface Variant {
   oldToNew: Int32Array;
   perf: number;
 }
+
+/** Validations a chain has out at once (they queue for one kernel oracle and one Z3 anyway). */
+const MAX_IN_FLIGHT = 2;
 
 /** How many validated bests a chain keeps for measured selection. */
 const KEEP_VALIDATED = 6;
@@ -160,6 +168,11 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let testsAdded = false;
   const stopped = (): boolean => opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0;
   let lastYield = t0;
+  const nonBlocking = opts.nonBlocking ?? opts.maxIterations === undefined;
+  /** Validations out (by candidate), and answers not yet taken in. */
+  const inFlight = new Map<string, Promise<void>>();
+  type Answer = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
+  const answers: { cand: Slot[]; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
   while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime && !stopped()) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
@@ -195,7 +208,14 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (ev.error) stats.rejectedTests++;
       // a new best must be safe (verifier model) and validated before the chain may stand on it:
       // a refused one is a rejected move, so the chain does not wander among unsafe programs
-      if (ev.error === 0 && p < best.perf) {
+      if (ev.error === 0 && p < best.perf && nonBlocking) {
+        // the validation runs on while the chain goes on from where it was; a proved
+        // candidate becomes the best (and the chain's position) when its answer comes
+        if (!submit(cand, p)) {
+          revert(changes);
+          continue;
+        }
+      } else if (ev.error === 0 && p < best.perf) {
         const better = await consider(cand, p);
         // validation (Z3, the kernel) can take seconds: it counts against the budget too
         outOfTime = performance.now() - t0 >= opts.budgetMs;
@@ -222,12 +242,75 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       stats.elapsedMs = now - t0;
       opts.onProgress(stats);
     }
-    if (opts.stop && now - lastYield > 100) {
+    if ((opts.stop && now - lastYield > 100) || (inFlight.size && now - lastYield > 20)) {
       lastYield = now;
       await new Promise((r) => setImmediate(r));
     }
+    drain();
+  }
+  // answers still out count (each is bounded by its own time limit)
+  while (inFlight.size) {
+    await Promise.race(inFlight.values());
+    drain();
   }
   return finish();
+
+  /** Start validating a candidate that beats the best (checks that answer at once run here); false when it is refused already. */
+  function submit(cand: Slot[], p: number): boolean {
+    const m = materialize(cand, program.insns, mutableSet);
+    const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+    if (failed.has(key)) return false;
+    if (inFlight.has(key) || inFlight.size >= MAX_IN_FLIGHT) return true;
+    if (!model.check({ ...program, insns: m.insns }).ok) {
+      failed.add(key);
+      stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      return false;
+    }
+    if (!opts.validate) {
+      answers.push({ cand, p, m, v: { ok: true, how: '' } });
+      return true;
+    }
+    const job = opts.validate(m.insns, m.deleted, tests, cand).then(
+      (v) => void answers.push({ cand, p, m, v }),
+      (e: Error) => void answers.push({ cand, p, m, v: { ok: false, stage: 'validation', reason: e.message } }),
+    ).finally(() => inFlight.delete(key));
+    inFlight.set(key, job);
+    return true;
+  }
+
+  /** Take in the validations that answered: a proved one better than the best becomes the best and the chain's position. */
+  function drain(): void {
+    while (answers.length) {
+      const { cand, p, m, v } = answers.shift()!;
+      if (!v.ok) {
+        failed.add(m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';'));
+        stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
+        if (v.counterexample) {
+          addTest(ref, tests, v.counterexample, v.counterexampleMaps);
+          curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective, opts.costs);
+        }
+        continue;
+      }
+      if (p >= best.perf) continue;
+      if (v.how) stats.validatedBy.push(v.how);
+      adoptBest(cand, p, m);
+      for (let pc = 0; pc < end; pc++) {
+        if (current[pc] === cand[pc]) continue;
+        current[pc] = cand[pc];
+        vm.patch(pc, cand[pc]);
+      }
+      curCost = we * evaluate(vm, tests).error + wp * p;
+    }
+  }
+
+  function adoptBest(cand: Slot[], p: number, m: ReturnType<typeof materialize>): void {
+    best = { slots: cand, perf: p };
+    validated.push({ insns: m.insns, slots: cand, deleted: m.deleted, oldToNew: m.oldToNew, perf: p });
+    if (validated.length > KEEP_VALIDATED) validated.shift();
+    stats.bestPerf = p;
+    stats.bestAtMs = performance.now() - t0;
+    stats.bestAtIteration = stats.iterations;
+  }
 
   /** Check a candidate that beats the best: true when it is the new best. */
   async function consider(cand: Slot[], p: number): Promise<boolean> {
@@ -255,12 +338,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       }
       stats.validatedBy.push(v.how);
     }
-    best = { slots: cand, perf: p };
-    validated.push({ insns: m.insns, slots: cand, deleted: m.deleted, oldToNew: m.oldToNew, perf: p });
-    if (validated.length > KEEP_VALIDATED) validated.shift();
-    stats.bestPerf = p;
-    stats.bestAtMs = performance.now() - t0;
-    stats.bestAtIteration = stats.iterations;
+    adoptBest(cand, p, m);
     return true;
   }
 
