@@ -168,6 +168,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let testsAdded = false;
   const stopped = (): boolean => opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0;
   let lastYield = t0;
+  // the analysis is coarser than the verifier: it may flag the original itself (a pointer
+  // difference on xdp_scale_mix), and then only a refusal the original lacks refuses a candidate
+  // (the verifier model checks every new best anyway)
+  const originalRefusal = firstRefusal(original, end, program.type, () => false, opts.privilege === 'unpriv');
   const nonBlocking = opts.nonBlocking ?? opts.maxIterations === undefined;
   /** Validations out (by candidate), and answers not yet taken in. */
   const inFlight = new Map<string, Promise<void>>();
@@ -190,7 +194,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       for (const [pc, op] of changes) cand[pc] = op;
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
       const gone = isDeleted(cand);
-      if (firstRefusal(cand, end, program.type, gone, opts.privilege === 'unpriv') >= 0) {
+      const refusal = firstRefusal(cand, end, program.type, gone, opts.privilege === 'unpriv');
+      if (refusal >= 0 && refusal !== originalRefusal) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }
