@@ -4,7 +4,7 @@ import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { checkOutputPath, readInput, writeAtomic } from './io.ts';
 import { readBpfObject, progTypeArg } from './source.ts';
-import { optimize } from '../search/optimize.ts';
+import { optimize, WINDOWS_FROM } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
@@ -185,7 +185,8 @@ checks); a second Ctrl-C quits without writing.
     };
     process.once('SIGINT', onInterrupt);
     if (!flag(args, 'json')) process.stderr.write(`target: ${describeTarget(target)} (${target.origin})\n`);
-    if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${chains} chain${chains > 1 ? 's' : ''}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
+    const windowed = windows === true || (windows === 'auto' && program.insns.length >= WINDOWS_FROM);
+    if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${windowed ? `windows (${program.insns.length} insns${windows === 'auto' ? `, --windows auto: from ${WINDOWS_FROM}` : ''})` : `${chains} chain${chains > 1 ? 's' : ''}`}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
@@ -266,7 +267,7 @@ checks); a second Ctrl-C quits without writing.
         console.log(`  maps: ${mapsLabel}`);
         for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
         if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
-        console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
+        console.log(`search: ${summary.seconds}s, ${r.windows ? 'windows' : `${chains} chain${chains > 1 ? 's' : ''}`}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
         console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
         if (r.windows) console.log(`windows: ${r.windows.searched} of ${r.windows.windows} searched; window proofs ${r.windows.proofs.started} (${r.windows.proofs.proved} proved, ${r.windows.proofs.refuted} refuted, ${r.windows.proofs.unknown} undecided), ${r.windows.proofs.cacheHits} answered from the cache, ${r.windows.answeredWhileSearching} answered while the search went on`);
         console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);

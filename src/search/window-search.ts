@@ -111,6 +111,8 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   const pendingKeys = new Set<string>();
   let pending = 0;
   let searching = true;
+  /** The result is taken: late answers only fill the cache. */
+  let closed = false;
   const maxPending = opts.maxPending ?? 4;
   const prove = opts.proveWindow ?? ((b: Op[], a: Op[], w: Window, p: Program) => defaultProve(b, a, w, p, opts.rlimit));
   // start Z3's child process now: loading Z3 takes seconds, and the first proofs should not wait for it
@@ -159,6 +161,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
       pending--;
       pendingKeys.delete(key);
       cache.set(key, verdict);
+      if (closed) return;
       if (searching) wstats.answeredWhileSearching++;
       wstats.proofs[verdict.kind]++;
       const full = chain.current.slice();
@@ -231,8 +234,11 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     if (!progressed) break;
   }
   searching = false;
-  // proofs still out: wait for them (each is bounded by Z3's resource limit)
-  while (pending > 0) await new Promise((r) => setTimeout(r, 10));
+  // proofs still out: wait for them until the budget is spent (and 2 s more: they were
+  // started inside it); answers after that are cached but no longer change the result
+  const deadline = t0 + opts.budgetMs + 2_000;
+  while (pending > 0 && (performance.now() < deadline || opts.maxIterations !== undefined)) await new Promise((r) => setTimeout(r, 10));
+  closed = true;
   stats.rejectedTests = [...chains.values()].reduce((s, c) => s + c.stats.rejectedTests, 0);
   stats.rejectedValidation['prefilter'] = [...chains.values()].reduce((s, c) => s + c.stats.rejectedPrefilter, 0);
 
