@@ -234,9 +234,9 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     if (!progressed) break;
   }
   searching = false;
-  // proofs still out: wait for them until the budget is spent (and 2 s more: they were
-  // started inside it); answers after that are cached but no longer change the result
-  const deadline = t0 + opts.budgetMs + 2_000;
+  // proofs still out: wait for them until the budget is spent (and a quarter of it more, at
+  // least 2 s: they were started inside it); later answers only fill the cache
+  const deadline = t0 + opts.budgetMs + Math.max(2_000, opts.budgetMs / 4);
   while (pending > 0 && (performance.now() < deadline || opts.maxIterations !== undefined)) await new Promise((r) => setTimeout(r, 10));
   closed = true;
   stats.rejectedTests = [...chains.values()].reduce((s, c) => s + c.stats.rejectedTests, 0);
