@@ -105,7 +105,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
       : await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
     const improved = r.stats.bestPerf < r.stats.originalPerf;
     const noKernel = [...oracles.values()].find((o): o is string => typeof o === 'string');
-    const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : 'no improvement found';
+    const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : r.stats.validatedBy.find((v) => v.startsWith('rejected at the end')) ?? 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
     return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [], windows: 'windowStats' in r ? (r.windowStats as WindowSearchStats) : undefined };

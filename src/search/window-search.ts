@@ -196,7 +196,10 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   const maxIt = opts.maxIterations ?? Infinity;
   const total = windows.reduce((s, w) => s + w.weight, 0) || 1;
   let lastReport = t0, lastYield = t0;
-  const timeLeft = (): number => opts.budgetMs - (performance.now() - t0);
+  // with a validator, the budget's last third is kept for it (the assembled program's kernel
+  // checks and Z3 on it); without one the search and its proofs have all of it
+  const searchMs = opts.validate ? opts.budgetMs * 0.65 : opts.budgetMs;
+  const timeLeft = (): number => searchMs - (performance.now() - t0);
   // passes over the windows, heaviest first; each gets a share of the time by its weight
   // (at least 40 ms: a window's entry states and first candidates cost a little to set up)
   for (let pass = 0; timeLeft() > 0 && stats.iterations < maxIt && !stopped() && windows.length; pass++) {
@@ -206,7 +209,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
       const chain = open(w);
       if (!chain) continue;
       progressed = true;
-      const share = Math.max(40, (opts.budgetMs * 0.5 * w.weight) / total);
+      const share = Math.max(40, (searchMs * 0.5 * w.weight) / total);
       const until = performance.now() + Math.min(share, timeLeft());
       // the runner's machine is shared: reload it for this window and put its candidate in
       const runner = new WindowRunner(vm, program, w.start, w.end);
@@ -234,9 +237,9 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     if (!progressed) break;
   }
   searching = false;
-  // proofs still out: wait for them until the budget is spent (and a quarter of it more, at
-  // least 2 s: they were started inside it); later answers only fill the cache
-  const deadline = t0 + opts.budgetMs + Math.max(2_000, opts.budgetMs / 4);
+  // proofs still out: wait for them until three quarters of the budget (with a validator; else
+  // a quarter past it, at least 2 s: they were started inside it); later answers only fill the cache
+  const deadline = opts.validate ? t0 + opts.budgetMs * 0.75 : t0 + opts.budgetMs + Math.max(2_000, opts.budgetMs / 4);
   while (pending > 0 && (performance.now() < deadline || opts.maxIterations !== undefined)) await new Promise((r) => setTimeout(r, 10));
   closed = true;
   stats.rejectedTests = [...chains.values()].reduce((s, c) => s + c.stats.rejectedTests, 0);
@@ -250,7 +253,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     if (v.ok) stats.validatedBy.push(v.how);
     else {
       bump(v.stage);
-      stats.validatedBy.push(`rejected at the end: ${v.reason}`);
+      stats.validatedBy.push(`rejected at the end: the assembled windows failed validation (${v.stage}: ${v.reason}); the input is kept`);
       result = original.slice();
       stats.bestPerf = originalPerf;
     }
