@@ -24,6 +24,7 @@ import type { ScalarState } from '../src/domains/scalar.ts';
 import { regBoundsSync } from '../src/domains/sync.ts';
 import { arbTracked } from '../test/domains/arb-scalar.ts';
 import type { BenchRow } from './types.ts';
+import { LINUX_6_18 } from '../src/domains/scalar.ts';
 
 interface Pair { readonly hi: number; readonly lo: number }
 const pr = (): Pair => ({ hi: OUT[0], lo: OUT[1] });
@@ -139,10 +140,10 @@ export async function bench(): Promise<BenchRow[]> {
   const pool: ScalarState<bigint>[] = fc.sample(arbTracked(), { numRuns: 256, seed: 42 }).map((t) => t.s);
   const fixedPool = pool.map(scalarToFixed);
   const d = concrete64x32;
-  const s0 = row('reg_bounds_sync: bigint', (i) => regBoundsSync(d, pool[i & 255]));
-  const s1 = row('reg_bounds_sync: fixed arena', (i) => inRegion(() => regBoundsSync(F, fixedPool[i & 255])));
-  row('reg_bounds_sync: fixed arena, bigint state in/out', (i) => viaFixed1((s) => regBoundsSync(F, s), pool[i & 255]));
-  const syncFn = compileScalarOp(1, (dd, [s]) => ({ states: [regBoundsSync(dd, s)] }), 'sync');
+  const s0 = row('reg_bounds_sync: bigint', (i) => regBoundsSync(d, pool[i & 255], LINUX_6_18));
+  const s1 = row('reg_bounds_sync: fixed arena', (i) => inRegion(() => regBoundsSync(F, fixedPool[i & 255], LINUX_6_18)));
+  row('reg_bounds_sync: fixed arena, bigint state in/out', (i) => viaFixed1((s) => regBoundsSync(F, s, LINUX_6_18), pool[i & 255]));
+  const syncFn = compileScalarOp(1, (dd, [s]) => ({ states: [regBoundsSync(dd, s, LINUX_6_18)] }), 'sync');
   const sIn = pool.map((s) => halves([s.varOff.value, s.varOff.mask, s.umin, s.umax, s.smin, s.smax, s.u32min, s.u32max, s.s32min, s.s32max]));
   const sOut = new Int32Array(20), sOut64 = new BigUint64Array(sOut.buffer);
   const s3 = row('reg_bounds_sync: compiled', (i) => syncFn(sIn[i & 255], sOut));

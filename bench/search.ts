@@ -11,6 +11,7 @@ import { sharedFuncs } from '../src/search/output.ts';
 import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import type { BenchRow } from './types.ts';
+import { EquivService } from '../src/smt/isolated.ts';
 
 const K2: Record<string, string> = {
   xdp_pktcntr: 'K2 (-O2 build): 22→19 in 9.5 s',
@@ -49,11 +50,13 @@ export async function bench(): Promise<BenchRow[]> {
     });
   }
   const reductions: number[] = [];
+  // one Z3 process for every program, as one long-lived optimizer would have
+  const equiv = new EquivService();
   for (const f of readdirSync('corpus').filter((x) => x.endsWith('.o')).sort()) {
     const name = f.replace(/\.o$/, '');
     const p = load(name);
     process.stderr.write(`  optimize ${name}…\n`);
-    const r = await optimize(p, { budgetMs: BUDGET_S * 1000, seed: 1, objective: 'size', chains: 2, keepFuncs: sharedFuncs(object(name), p.name) });
+    const r = await optimize(p, { budgetMs: BUDGET_S * 1000, seed: 1, objective: 'size', chains: 2, keepFuncs: sharedFuncs(object(name), p.name), equiv });
     const s = r.stats;
     const before = p.insns.length, after = r.program.insns.length;
     const red = (100 * (before - after)) / before;
@@ -64,6 +67,7 @@ export async function bench(): Promise<BenchRow[]> {
       note: `${before}→${after}${r.improved ? `, best at ${(s.bestAtMs / 1000).toFixed(1)} s, ${r.validation.replace(/ \(whole program: .*?\)(?= \+)/g, '')}` : ''}; ${funnel}${K2[name] ? `; ${K2[name]}` : ''}`,
     });
   }
+  await equiv.close();
   reductions.sort((a, b) => a - b);
   const mid = reductions.length >> 1;
   const median = reductions.length % 2 ? reductions[mid] : (reductions[mid - 1] + reductions[mid]) / 2;

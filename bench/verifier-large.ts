@@ -9,12 +9,12 @@ import { readBpfObject } from '../src/cli/source.ts';
 import { relocateForTarget } from '../src/isa/core.ts';
 import { fromOp } from '../src/isa/op.ts';
 import type { Program } from '../src/isa/program.ts';
-import { useRunningKernelFlavor } from '../src/kernel/flavor.ts';
+import { runningKernelFlavor } from '../src/kernel/flavor.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { verify } from '../src/verifier/analyze.ts';
 import { Incremental } from '../src/verifier/incremental.ts';
-import { clearMemo, setDomainTier } from '../src/verifier/memo.ts';
+import { clearMemo, defaultSession } from '../src/verifier/memo.ts';
 import type { BenchRow } from './types.ts';
 
 const PROGRAMS: readonly [file: string, program: string][] = [
@@ -41,15 +41,15 @@ function mutant(p: Program): Program {
 export async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const kernel = kernelAvailable().ok;
-  useRunningKernelFlavor();
-  setDomainTier('compiled');
+  const flavor = runningKernelFlavor();
+  defaultSession(flavor).tier = 'compiled';
   const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   for (const [file, name] of PROGRAMS) {
     const obj = readBpfObject(readFileSync(new URL(`../corpus/realworld/objects/${file}`, import.meta.url)));
     const p = relocateForTarget(obj, obj.link(name));
-    const v = verify(p);
-    verify(p);
-    const inc = new Incremental(p);
+    const v = verify(p, { flavor });
+    verify(p, { flavor });
+    const inc = new Incremental(p, { flavor });
     const m = mutant(p);
     inc.check(m);
     let kProcessed: number | undefined;
@@ -60,7 +60,7 @@ export async function bench(): Promise<BenchRow[]> {
     }
     const model: number[] = [], incr: number[] = [], load: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      model.push(ms(() => { clearMemo(); verify(p); }));
+      model.push(ms(() => { clearMemo(); verify(p, { flavor }); }));
       incr.push(ms(() => inc.check(m)));
       if (kernel) load.push(ms(() => loadProgram(p, { info: false }).close()));
     }

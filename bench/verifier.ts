@@ -9,7 +9,13 @@ import { fromOp } from '../src/isa/op.ts';
 import type { Program } from '../src/isa/program.ts';
 import { verify } from '../src/verifier/analyze.ts';
 import { Incremental } from '../src/verifier/incremental.ts';
-import { clearMemo, setDomainTier } from '../src/verifier/memo.ts';
+import { clearMemo, defaultSession, type DomainTier } from '../src/verifier/memo.ts';
+import { LINUX_6_18 } from '../src/domains/scalar.ts';
+
+/** The tier of the session verify() uses by default (6.18). */
+const setDomainTier = (t: DomainTier): void => {
+  defaultSession(LINUX_6_18).tier = t;
+};
 import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import type { BenchRow } from './types.ts';

@@ -4,7 +4,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { writeAtomic } from '../src/cli/io.ts';
-import { currentFlavor, flavorNamed, selectFlavor } from '../src/domains/scalar.ts';
+import { LINUX_6_18, flavorNamed, type KernelFlavor } from '../src/domains/scalar.ts';
 import type { KernelMeta } from '../src/kernel/flavor.ts';
 
 export interface Recording<T> {
@@ -32,16 +32,8 @@ export function readRecordingFile<T>(path: string): Recording<T> {
 
 export const readRecording = <T>(path: string): T[] => readRecordingFile<T>(path).records;
 
-/** Run `f` modelling the flavor a recording names (the current one if it names none). */
-export function withRecordedFlavor<R>(meta: KernelMeta | undefined, f: () => R): R {
-  const before = currentFlavor();
-  if (meta) selectFlavor(flavorNamed(meta.flavor));
-  try {
-    return f();
-  } finally {
-    selectFlavor(before);
-  }
-}
+/** The flavor a recording names; LINUX_6_18 (the model's default) if it names none. */
+export const recordedFlavor = (meta: KernelMeta | undefined): KernelFlavor => (meta ? flavorNamed(meta.flavor) : LINUX_6_18);
 
 /** Collects records and writes them atomically at the end, after the meta line when given. */
 export class Recorder<T> {

@@ -55,8 +55,8 @@ export function concreteResult<V, B>(d: D<V, B>, op: AluOp, width: 32 | 64, x: V
 function inputs<V, B>(d: D<V, B>, get: Get<V>, pre: Pre): { a: ScalarState<V>; b: ScalarState<V>; wf: B } {
   let a = stateOf(get, 'a'), b = stateOf(get, 'b');
   if (pre === 'synced') {
-    a = regBoundsSync(d, a);
-    b = regBoundsSync(d, b);
+    a = regBoundsSync(d, a, LINUX_6_18);
+    b = regBoundsSync(d, b, LINUX_6_18);
   }
   return { a, b, wf: pre === 'wellFormed' ? d.u64.andB(scalarWellFormed(d, a), scalarWellFormed(d, b)) : d.u64.T };
 }

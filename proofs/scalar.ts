@@ -13,7 +13,7 @@ import { checkWithin, limitFor, undecided } from './budget.ts';
 import { scalarAlu, type ScalarAluOp } from '../src/domains/alu.ts';
 import * as S from '../src/domains/sync.ts';
 import { regBoundsSync } from '../src/domains/sync.ts';
-import { LINUX_6_12, scalarContains, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
+import { LINUX_6_12, LINUX_6_18, scalarContains, scalarWellFormed, type ScalarState } from '../src/domains/scalar.ts';
 import { tnumContains } from '../src/domains/tnum.ts';
 import { tagOf, type ProofResult, type ProveOptions } from './runner.ts';
 
@@ -54,12 +54,12 @@ export function aluSound(op: ScalarAluOp, width: 32 | 64, synced: boolean): Scal
       const q = d.u64;
       let a = stateOf(get, 'a'), b = stateOf(get, 'b');
       if (synced) {
-        a = regBoundsSync(d, a);
-        b = regBoundsSync(d, b);
+        a = regBoundsSync(d, a, LINUX_6_18);
+        b = regBoundsSync(d, b, LINUX_6_18);
       }
       const x = get('x', 64), y = get('y', 64);
       const pre = q.andB(scalarWellFormed(d, a), scalarWellFormed(d, b), scalarContains(d, a, x), scalarContains(d, b, y));
-      const post = scalarContains(d, scalarAlu(d, op, width, a, b), concreteOp(d, op, width, x, y));
+      const post = scalarContains(d, scalarAlu(d, op, width, a, b, LINUX_6_18), concreteOp(d, op, width, x, y));
       return q.implies(pre, post);
     },
   };

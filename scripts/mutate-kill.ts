@@ -6,8 +6,8 @@
 //      process, one after the other.
 // The proofs are not run here (minutes each on a loaded machine): a surviving mutant is checked
 // afterwards by hand with `bpfsynth prove NAME` on its operator (BENCHMARKS.md lists them).
-import { readRecordingFile, withRecordedFlavor } from '../fuzz/record.ts';
-import { compareObs, observeModel } from '../fuzz/domains/observe.ts';
+import { readRecordingFile, recordedFlavor } from '../fuzz/record.ts';
+import { compareObs, observeModel, bigintOps } from '../fuzz/domains/observe.ts';
 import type { Recorded } from '../fuzz/domains/run.ts';
 import { spawnSync } from 'node:child_process';
 
@@ -16,18 +16,19 @@ const TESTS = (process.env.KILL_TESTS ?? 'test/domains/tnum.test.ts test/domains
 
 function firstMismatch(path: string): string | undefined {
   const { meta, records } = readRecordingFile<Recorded>(path);
-  return withRecordedFlavor(meta, () => {
+  const ops = bigintOps(recordedFlavor(meta));
+  {
     for (const [i, rec] of records.entries()) {
       let diff: string[];
       try {
-        diff = compareObs(rec.case, rec.kernel, observeModel(rec.case));
+        diff = compareObs(rec.case, rec.kernel, observeModel(rec.case, ops));
       } catch (e) {
         return `${path} case ${i}: ${(e as Error).message}`;
       }
       if (diff.length) return `${path} case ${i}: ${diff[0]}`;
     }
     return undefined;
-  });
+  }
 }
 
 for (const path of TRACES) {

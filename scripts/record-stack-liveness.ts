@@ -13,7 +13,6 @@ import { relocateForTarget } from '../src/isa/core.ts';
 import { bareProgram, MODELLED_TYPES, type Program, type ProgType } from '../src/isa/program.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import { runningKernelExterns } from '../src/kernel/externs.ts';
-import { useRunningKernelFlavor } from '../src/kernel/flavor.ts';
 import { writeAtomic } from '../src/cli/io.ts';
 import { stackLiveLines } from '../src/verifier/stack-liveness.ts';
 
@@ -38,7 +37,6 @@ const STACK_LIVE_CASES: [string, string][] = [
   ['a dead slot at a prune point', 'call bpf_get_prandom_u32;r6 = r0;*(u64 *)(r10 - 8) = r6;*(u64 *)(r10 - 16) = 0;if r6 == 1 goto l;r0 = *(u64 *)(r10 - 16);l:;r0 = 0;exit'],
 ];
 
-useRunningKernelFlavor();
 
 /** The kernel's liveness lines for a program it accepts, or why there are none. */
 function kernelLines(p: Program): string[] | string {

@@ -11,7 +11,7 @@
 import { verifierCases, programOf } from '../fuzz/verifier/run.ts';
 import { UnprivilegedSession } from '../src/kernel/unpriv.ts';
 import { parseVerifierLog } from '../src/kernel/log.ts';
-import { useRunningKernelFlavor } from '../src/kernel/flavor.ts';
+import { runningKernelFlavor } from '../src/kernel/flavor.ts';
 import { verify } from '../src/verifier/analyze.ts';
 import type { Program } from '../src/isa/program.ts';
 
@@ -39,7 +39,7 @@ if (!(session instanceof UnprivilegedSession)) {
   console.log(`unpriv fuzz: not run (${session.reason})`);
   process.exit(0);
 }
-useRunningKernelFlavor();
+const flavor = runningKernelFlavor();
 let n = 0, accepted = 0, agree = 0, fa = 0, fr = 0;
 const reasons = new Map<string, number>();
 const examples: string[] = [];
@@ -54,7 +54,7 @@ try {
       const k = session.load(p, { logLevel: 1, logSize: 1 << 22 });
       k.close();
       const why = k.ok ? '' : (k.error ?? parseVerifierLog(k.log).error ?? String(k.errno)).split('\n').filter((l) => l.trim()).pop()!;
-      const v = verify(p, { privileged: false });
+      const v = verify(p, { flavor, privileged: false });
       n++;
       if (k.ok) accepted++;
       else {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { readObject } from '../src/isa/object.ts';
 import { optimize } from '../src/search/optimize.ts';
-import { windowEquivIsolated } from '../src/smt/isolated.ts';
+import { EquivService } from '../src/smt/isolated.ts';
 
 const args = process.argv.slice(2);
 const bi = args.indexOf('--budget');
@@ -17,13 +17,14 @@ const ex = args.indexOf('--assume-exclusive-maps');
 const exclusiveMaps = ex >= 0 && !!args.splice(ex, 1);
 console.log(JSON.stringify({ load: loadavg().map((x) => +x.toFixed(1)), cpus: cpus().length, budgetMs, exclusiveMaps }));
 // Z3's child process started before any timing (loading Z3 takes seconds, more under load)
-await windowEquivIsolated([], [], { liveOut: 0 });
+const equiv = new EquivService();
+await equiv.windowEquiv([], [], { liveOut: 0 });
 for (const file of args) {
   const p = readObject(new Uint8Array(readFileSync(file))).link();
   for (const windows of [false, true]) {
     const cpu0 = process.cpuUsage();
     const w0 = performance.now();
-    const r = await optimize(p, { budgetMs, seed: 1, objective: 'size', chains: 1, exclusiveMaps, windows });
+    const r = await optimize(p, { budgetMs, seed: 1, objective: 'size', chains: 1, exclusiveMaps, windows, equiv });
     const u = process.cpuUsage(cpu0);
     console.log(JSON.stringify({
       program: file.split('/').pop(), insns: p.insns.length, mode: windows ? 'windows' : 'chain',
@@ -36,4 +37,5 @@ for (const file of args) {
     }));
   }
 }
+await equiv.close();
 process.exit(0);

@@ -1,7 +1,7 @@
 // What a domain case did, step by step, as seen in the kernel's log or computed by our domain.
 // Both sides produce the same Observation, so a recording of the kernel's can be replayed.
 import { concrete64x32 } from '../../src/bv/concrete.ts';
-import { scalarUnknown, type ScalarState } from '../../src/domains/scalar.ts';
+import { scalarUnknown, type ScalarState, type KernelFlavor } from '../../src/domains/scalar.ts';
 import { type ScalarAluOp, forkScalars, immOperand, scalarAlu, scalarEnd, scalarMovReg, scalarMovsx, scalarMovImm, scalarNeg } from '../../src/domains/alu.ts';
 import { type Cond, branchTaken, refine } from '../../src/domains/branch.ts';
 import { parseVerifierLog } from '../../src/kernel/log.ts';
@@ -44,18 +44,22 @@ export function normalizeKernel(r: RegState | undefined): string {
  * recorded case.
  */
 export interface DomainOps {
+  /** The kernel flavor every operation models (the recording's). */
+  readonly flavor: KernelFlavor;
   alu(op: ScalarAluOp, width: 32 | 64, x: ScalarState<bigint>, y: ScalarState<bigint>): ScalarState<bigint>;
   refine(x: ScalarState<bigint>, y: ScalarState<bigint>, c: Cond, width: 32 | 64): { taken: readonly ScalarState<bigint>[]; fallthrough: readonly ScalarState<bigint>[] };
   taken(x: ScalarState<bigint>, y: ScalarState<bigint>, c: Cond, width: 32 | 64): 1 | 0 | -1;
 }
 
-export const bigintOps: DomainOps = {
-  alu: (op, w, x, y) => scalarAlu(d, op, w, x, y),
-  refine: (x, y, c, w) => refine(d, x, y, c, w),
+export const bigintOps = (flavor: KernelFlavor): DomainOps => ({
+  flavor,
+  alu: (op, w, x, y) => scalarAlu(d, op, w, x, y, flavor),
+  refine: (x, y, c, w) => refine(d, x, y, c, w, flavor),
   taken: (x, y, c, w) => branchTaken(d, x, y, c, w),
-};
+});
 
-export function observeModel(c: DomainCase, ops: DomainOps = bigintOps): Observation {
+export function observeModel(c: DomainCase, ops: DomainOps): Observation {
+  const fl = ops.flavor;
   const regs: Record<Reg, ScalarState<bigint>> = { 6: scalarUnknown(d), 7: scalarUnknown(d) };
   const steps: StepObs[] = [];
   for (const s of c.steps) {
@@ -64,10 +68,10 @@ export function observeModel(c: DomainCase, ops: DomainOps = bigintOps): Observa
       const x = regs[s.dst];
       let y: ScalarState<bigint>;
       switch (s.op) {
-        case 'neg': y = scalarNeg(d, s.width, x); break;
-        case 'mov': y = 'reg' in s.src ? scalarMovReg(d, s.width, src) : scalarMovImm(d, s.width, s.src.imm); break;
-        case 'movsx': y = scalarMovsx(d, s.width, s.ext!, src); break;
-        case 'end': y = scalarEnd(d, s.order!, s.bits!, x); break;
+        case 'neg': y = scalarNeg(d, s.width, x, fl); break;
+        case 'mov': y = 'reg' in s.src ? scalarMovReg(d, s.width, src, fl) : scalarMovImm(d, s.width, s.src.imm); break;
+        case 'movsx': y = scalarMovsx(d, s.width, s.ext!, src, fl); break;
+        case 'end': y = scalarEnd(d, s.order!, s.bits!, x, fl); break;
         default: {
           // maybe_fork_scalars: the main path goes on with dst = -1 (the 0 case is pushed)
           const f = forkScalars(d, s.op, x, src);

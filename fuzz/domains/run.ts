@@ -2,10 +2,11 @@
 // --record writes the kernel's observations as JSON lines; --replay checks the domain against
 // a recording without the kernel.
 import fc from 'fast-check';
-import { readRecordingFile, withRecordedFlavor } from '../record.ts';
+import { readRecordingFile, recordedFlavor } from '../record.ts';
 import { arbCase, caseProgram, type DomainCase } from './case.ts';
 import { arbCornerCase } from './corners.ts';
-import { compareObs, observeModel, type Observation } from './observe.ts';
+import { compareObs, observeModel, bigintOps, type Observation } from './observe.ts';
+import type { KernelFlavor } from '../../src/domains/scalar.ts';
 import { disasm, formatLine } from '../../src/isa/disasm.ts';
 
 export interface Recorded {
@@ -32,15 +33,16 @@ export function replayDomains(path: string, onProgress?: (done: number) => void)
   const { meta, records: lines } = readRecordingFile<Recorded>(path);
   let mismatches = 0;
   const examples: string[] = [];
-  withRecordedFlavor(meta, () => lines.forEach((rec, i) => {
-    const model = observeModel(rec.case);
+  const ops = bigintOps(recordedFlavor(meta));
+  lines.forEach((rec, i) => {
+    const model = observeModel(rec.case, ops);
     const diff = compareObs(rec.case, rec.kernel, model);
     if (diff.length) {
       mismatches++;
       if (examples.length < 3) examples.push(explain(rec.case, diff, rec.kernel, model));
     }
     if (onProgress && i % 1000 === 999) onProgress(i + 1);
-  }));
+  });
   return { cases: lines.length, mismatches, examples, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -69,13 +71,14 @@ export function shrinkCase(c: DomainCase, fails: (c: DomainCase) => boolean): Do
 }
 
 /** Live fuzzing against the kernel (`runKernel` is passed in so replay never loads the bridge). */
-export function fuzzDomains(opts: { count: number; seed: number; corners?: boolean; runKernel: (c: DomainCase) => Observation; record?: (r: Recorded) => void; onProgress?: (done: number, bad: number) => void }): FuzzReport {
+export function fuzzDomains(opts: { flavor: KernelFlavor; count: number; seed: number; corners?: boolean; runKernel: (c: DomainCase) => Observation; record?: (r: Recorded) => void; onProgress?: (done: number, bad: number) => void }): FuzzReport {
   const t0 = performance.now();
   let done = 0, mismatches = 0;
   const failing: DomainCase[] = [];
+  const ops = bigintOps(opts.flavor);
   for (const c of domainCases(opts.count, opts.seed, opts.corners)) {
     const kernel = opts.runKernel(c);
-    const diff = compareObs(c, kernel, observeModel(c));
+    const diff = compareObs(c, kernel, observeModel(c, ops));
     done++;
     if (diff.length) {
       mismatches++;
@@ -84,10 +87,10 @@ export function fuzzDomains(opts: { count: number; seed: number; corners?: boole
     opts.record?.({ case: c, kernel });
     if (opts.onProgress && done % 500 === 0) opts.onProgress(done, mismatches);
   }
-  const fails = (c: DomainCase): boolean => compareObs(c, opts.runKernel(c), observeModel(c)).length > 0;
+  const fails = (c: DomainCase): boolean => compareObs(c, opts.runKernel(c), observeModel(c, ops)).length > 0;
   const examples = failing.map((c) => {
     const small = shrinkCase(c, fails);
-    const kernel = opts.runKernel(small), model = observeModel(small);
+    const kernel = opts.runKernel(small), model = observeModel(small, ops);
     return explain(small, compareObs(small, kernel, model), kernel, model);
   });
   return { cases: done, mismatches, examples, seconds: (performance.now() - t0) / 1000 };

@@ -12,7 +12,8 @@ import type { MapDef, Program, ProgType } from '../../src/isa/program.ts';
 import { verify, type Verdict } from '../../src/verifier/analyze.ts';
 import { addTally, compareStates, decodePaths, emptyTally, type StateDiff, type StateTally } from './states.ts';
 import { arbInterpCase, FUZZ_MAPS } from '../interp/gen.ts';
-import { readRecordingFile, withRecordedFlavor } from '../record.ts';
+import type { KernelFlavor } from '../../src/domains/scalar.ts';
+import { readRecordingFile, recordedFlavor } from '../record.ts';
 
 export interface VerifierRecord {
   /** 'corpus:<file>' (its maps and type) or 'gen:<type>' (a generated program; maps below). */
@@ -48,6 +49,8 @@ export interface VerifierReport {
 }
 
 export interface CompareOptions {
+  /** The kernel flavor the recording was made on (replayVerifier sets it from the recording's meta). */
+  flavor?: KernelFlavor;
   /** How many state mismatches to keep for printing (default 3). */
   keepDiffs?: number;
   /**
@@ -126,7 +129,7 @@ const TOO_LARGE = /^BPF program is too large/;
 export function compareVerdict(rec: VerifierRecord, opts: CompareOptions = {}): Comparison {
   const prog = programOf(rec);
   const quick = opts.quickLimit !== undefined && !rec.kernel.ok && TOO_LARGE.test(rec.kernel.message ?? '');
-  const v: Verdict = verify(prog, { trace: rec.kernel.ok && rec.kernel.states !== undefined, ...(quick ? { limit: opts.quickLimit } : {}) });
+  const v: Verdict = verify(prog, { flavor: opts.flavor, trace: rec.kernel.ok && rec.kernel.states !== undefined, ...(quick ? { limit: opts.quickLimit } : {}) });
   if (v.ok && rec.kernel.ok) {
     const countDiff = v.processed !== rec.kernel.processed ? `processed: kernel ${rec.kernel.processed}, model ${v.processed}` : undefined;
     const states = rec.kernel.states !== undefined && !v.traceTruncated ? compareStates(prog, decodePaths(rec.kernel.states), v.trace!, opts.keepDiffs ?? 3) : undefined;
@@ -176,7 +179,7 @@ function tally(recs: Iterable<VerifierRecord>, t0: number, opts: CompareOptions,
 export function replayVerifier(path: string, opts: CompareOptions = {}, onProgress?: (r: VerifierReport) => void): VerifierReport {
   const t0 = performance.now();
   const { meta, records } = readRecordingFile<VerifierRecord>(path);
-  return withRecordedFlavor(meta, () => tally(records, t0, opts, onProgress));
+  return tally(records, t0, { ...opts, flavor: recordedFlavor(meta) }, onProgress);
 }
 
 /** Fraction of compared register states that are equal (1 when none were compared). */

@@ -6,17 +6,17 @@ import { join, relative } from 'node:path';
 import { release } from 'node:os';
 import { readBpfObject } from '../../src/cli/source.ts';
 import { checkObject, summarize, type CheckRow } from '../../src/cli/kernel-check-rows.ts';
-import { useRunningKernelFlavor } from '../../src/kernel/flavor.ts';
+import { runningKernelFlavor } from '../../src/kernel/flavor.ts';
 import { writeAtomic } from '../../src/cli/io.ts';
 
 const root = join(import.meta.dirname, '../..');
 const dir = join(root, 'corpus/realworld/objects');
-useRunningKernelFlavor();
+const flavor = runningKernelFlavor();
 const rows: CheckRow[] = [];
 for (const coll of readdirSync(dir).sort()) {
   for (const f of readdirSync(join(dir, coll)).filter((n) => n.endsWith('.o')).sort()) {
     const path = join(dir, coll, f);
-    rows.push(...checkObject(relative(root, path), readBpfObject(readFileSync(path)), {}));
+    rows.push(...checkObject(relative(root, path), readBpfObject(readFileSync(path)), { flavor }));
     process.stderr.write(`\r${rows.length} programs`);
   }
 }

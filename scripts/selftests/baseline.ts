@@ -7,15 +7,14 @@ import { DEFAULT_OBJ_DIR } from '../../src/selftest/objects.ts';
 import { answersByKey, readRecording } from '../../src/selftest/record.ts';
 import { runSuite } from '../../src/selftest/run.ts';
 import { summarize } from '../../src/selftest/classify.ts';
-import { flavorNamed, selectFlavor } from '../../src/domains/scalar.ts';
+import { flavorNamed } from '../../src/domains/scalar.ts';
 
 /** Rounded down, so the test's 'not below' holds for the run that wrote it. */
 const floor4 = (x: number): number => Math.floor(x * 1e4) / 1e4;
 export const BASELINE = 'corpus/selftests/baseline.json';
 const rec = readRecording();
 if (!rec) throw new Error('no recorded kernel answers (run bpfsynth selftest --record as root)');
-selectFlavor(flavorNamed(rec.flavor ?? '6.18'));
-const r = runSuite({ dir: DEFAULT_OBJ_DIR, kernel: answersByKey(rec) });
+const r = runSuite({ dir: DEFAULT_OBJ_DIR, kernel: answersByKey(rec), flavor: flavorNamed(rec.flavor ?? '6.18') });
 const s = summarize(r.judged);
 const baseline = {
   verdictAgreement: floor4(s.verdictAgreement),

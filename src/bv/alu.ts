@@ -29,12 +29,14 @@ export const sextFrom = <V, B>(R: Bits<V, B>, x: V, from: number): V =>
 /** The binary and unary ALU ops that need no source width (all but movsx). */
 export type RingAluName = Exclude<AluName, 'movsx'>;
 
+/** The shift amount masked to the ring's width − 1 (a function, not a closure per ALU op: the verifier folds constants through aluIn). */
+const shiftAmount = <V, B>(R: Bits<V, B>, b: V): V => R.and(b, R.c(R.width - 1));
+
 /**
  * dst OP src in one ring (R.width bits). Terms are built only for the op asked (no unused
  * comparison), so a Z3 query over one op is the same term whoever builds it.
  */
 export function aluIn<V, B>(R: Bits<V, B>, op: RingAluName, a: V, b: V): V {
-  const amt = (): V => R.and(b, R.c(R.width - 1));
   switch (op) {
     case 'add': return R.add(a, b);
     case 'sub': return R.sub(a, b);
@@ -44,9 +46,9 @@ export function aluIn<V, B>(R: Bits<V, B>, op: RingAluName, a: V, b: V): V {
     case 'xor': return R.xor(a, b);
     case 'neg': return R.neg(a);
     case 'mov': return b;
-    case 'lsh': return R.shl(a, amt());
-    case 'rsh': return R.lshr(a, amt());
-    case 'arsh': return R.ashr(a, amt());
+    case 'lsh': return R.shl(a, shiftAmount(R, b));
+    case 'rsh': return R.lshr(a, shiftAmount(R, b));
+    case 'arsh': return R.ashr(a, shiftAmount(R, b));
     case 'div': return R.ite(R.eq(b, R.zero), R.zero, R.udiv(a, b));
     case 'mod': return R.ite(R.eq(b, R.zero), a, R.urem(a, b));
     case 'sdiv': {

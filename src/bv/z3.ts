@@ -33,11 +33,23 @@ export function z3Context(): Promise<Z3Ctx> {
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 
-/** solver.check() with no term finaliser able to run during it (see above). */
-export async function z3Check(solver: Solver<'main'>): Promise<'sat' | 'unsat' | 'unknown'> {
+/**
+ * solver.check() with no term finaliser able to run during it (see above), and with the process
+ * kept alive until it answers. z3-solver runs the check on a worker thread that Emscripten marks
+ * unreferenced, and holds the event loop open only with a 600 s timer: a check that ran longer
+ * than 10 minutes of wall time (a 256 s query on a machine twice as busy) let Node exit with the
+ * promise pending, and uvu reported "Exiting early". Our own referenced interval lasts as long
+ * as the check does, however slow the machine.
+ */
+export async function z3Check(solver: Pick<Solver<'main'>, 'check'>): Promise<'sat' | 'unsat' | 'unknown'> {
   collect();
   await new Promise((r) => setImmediate(r)); // finalisation callbacks run as a task after the GC
-  return solver.check();
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    return await solver.check();
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 let tail: Promise<unknown> = Promise.resolve();

@@ -3,7 +3,7 @@ import type { Command } from './args.ts';
 import { flag, str } from './args.ts';
 import { loadSource, progTypeArg } from './source.ts';
 import { verify } from '../verifier/analyze.ts';
-import { flavorNamed, selectFlavor } from '../domains/scalar.ts';
+import { flavorNamed, type KernelFlavor } from '../domains/scalar.ts';
 import { InputError, UsageError } from './errors.ts';
 import { MODELLED_TYPES } from '../isa/program.ts';
 import { toReport, verdictLine } from '../verifier/report.ts';
@@ -36,14 +36,15 @@ when any is not safe.
   },
   positionals: [1, Infinity],
   async run(args) {
-    const flavor = str(args, 'flavor');
-    if (flavor !== undefined) {
+    const flavorName = str(args, 'flavor');
+    let flavor: KernelFlavor;
+    if (flavorName !== undefined) {
       try {
-        selectFlavor(flavorNamed(flavor));
+        flavor = flavorNamed(flavorName);
       } catch (e) {
         throw new UsageError(`--flavor: ${(e as Error).message}`);
       }
-    } else (await import('../kernel/flavor.ts')).useRunningKernelFlavor();
+    } else flavor = (await import('../kernel/flavor.ts')).runningKernelFlavor();
     const kind = flag(args, 'raw') ? 'raw' : flag(args, 'hex') ? 'hex' : 'auto';
     const type = progTypeArg(str(args, 'type'));
     const states = flag(args, 'states');
@@ -55,7 +56,7 @@ when any is not safe.
     for (const path of args.positionals) {
       const { where, program } = loadSource(path, { kind, section: str(args, 'section'), type, btf: str(args, 'btf') });
       if (!MODELLED_TYPES.has(program.type)) throw new InputError(`${where}: program type ${program.type} is not modelled by the verifier model (modelled: ${[...MODELLED_TYPES].join(', ')})`);
-      const v = verify(program, { states, privileged: privilege === 'root' });
+      const v = verify(program, { flavor, states, privileged: privilege === 'root' });
       allSafe &&= v.ok;
       if (flag(args, 'json')) reports.push({ file: where, program: program.name, type: program.type, ...toReport(v), ...(states ? { log: v.log } : {}) });
       else {

@@ -8,7 +8,7 @@ import { formatTnum, formatTnumBits, parseTnum } from '../domains/tnum-notation.
 import { immOperand, scalarAlu, scalarNeg, scalarMovsx, scalarEnd, type ScalarAluOp } from '../domains/alu.ts';
 import { branchTaken, refine, type Cond } from '../domains/branch.ts';
 import { regBoundsSync } from '../domains/sync.ts';
-import type { ScalarState } from '../domains/scalar.ts';
+import { FLAVORS, LINUX_6_18, flavorNamed, type KernelFlavor, type ScalarState } from '../domains/scalar.ts';
 import { parseRegState } from '../kernel/regstate.ts';
 import { fromLogScalar, printDomainScalar } from '../kernel/domain-state.ts';
 
@@ -71,32 +71,44 @@ value; mask), bit strings '0b10xx1' (x = unknown) or constants (5, 0x10, -1).
 };
 
 /** A scalar from 'umin=0,umax=255', a kernel state 'scalar(…)', a tnum '(0x0; 0xff)' or a constant. */
-function scalarArg(s: string, what: string): ScalarState<bigint> {
+function scalarArg(s: string, what: string, fl: KernelFlavor): ScalarState<bigint> {
   const d = concrete64x32;
   const text = s.trim();
   try {
     if (/^-?(0x[0-9a-f]+|\d+)$/i.test(text)) return fromLogScalar(parseRegState(text) as never);
     if (text.startsWith('(') || text.startsWith('0b')) {
       const t = parseTnum(text);
-      return regBoundsSync(d, { ...immOperand(d, 0), varOff: t, umin: 0n, umax: d.u64.ones, smin: 1n << 63n, smax: (1n << 63n) - 1n, u32min: 0n, u32max: 0xffffffffn, s32min: 0x80000000n, s32max: 0x7fffffffn });
+      return regBoundsSync(d, { ...immOperand(d, 0), varOff: t, umin: 0n, umax: d.u64.ones, smin: 1n << 63n, smax: (1n << 63n) - 1n, u32min: 0n, u32max: 0xffffffffn, s32min: 0x80000000n, s32max: 0x7fffffffn }, fl);
     }
     const inner = text.startsWith('scalar(') ? text.slice(7, -1) : text;
     const bad = inner.split(/,(?![^(]*\))/).find((f) => f && !/^[a-z0-9_=]+=[^=]+$/i.test(f));
     if (bad !== undefined) throw new Error(`'${bad}' is not a field=value pair (fields: umin umax smin smax umin32 umax32 smin32 smax32 var_off)`);
     const r = parseRegState(`scalar(${inner})`);
     if (r.kind !== 'scalar') throw new Error('not a scalar');
-    return regBoundsSync(d, fromLogScalar(r));
+    return regBoundsSync(d, fromLogScalar(r), fl);
   } catch (e) {
     throw new InputError(`${what} '${s}': ${(e as Error).message}`);
   }
 }
+
+/** --flavor: the kernel whose domains are computed (default 6.18, the model's default). */
+function flavorArg(args: Parsed): KernelFlavor {
+  const name = str(args, 'flavor');
+  if (name === undefined) return LINUX_6_18;
+  try {
+    return flavorNamed(name);
+  } catch (e) {
+    throw new UsageError(`--flavor: ${(e as Error).message}`);
+  }
+}
+const FLAVOR_USAGE = `  --flavor F   the kernel modelled: ${FLAVORS.map((f) => f.name).join(', ')} (default 6.18)`;
 
 const ALU_OPS: ScalarAluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'mod', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor'];
 
 export const scalarCmd: Command = {
   name: 'scalar',
   summary: 'scalar-bounds calculator: bpfsynth scalar add \'umin=0,umax=255\' 1',
-  usage: `usage: bpfsynth scalar OP A [B] [--width 32|64] [--json]
+  usage: `usage: bpfsynth scalar OP A [B] [--width 32|64] [--flavor F] [--json]
 
 The verifier's ALU transfer function on scalar states, printed in the verifier log's notation.
 A and B are constants, kernel states ('scalar(smin=0,umax=255)' or just 'umin=0,umax=255'),
@@ -105,28 +117,30 @@ or tnums ('(0x0; 0xff)'); states are synced (reg_bounds_sync) before use.
   OP: ${ALU_OPS.join(' ')} neg sync
       sx8 sx16 sx32  (r = (s8|s16|s32) r; with --width 32: w = (s8|s16) w)
       le16 le32 le64 be16 be32 be64 swap16 swap32 swap64  (byte swaps, BPF_END)
-  --width 32   the ALU32 form (result zero-extended)`,
-  options: { width: { type: 'string' }, json: { type: 'boolean' } },
+  --width 32   the ALU32 form (result zero-extended)
+${FLAVOR_USAGE}`,
+  options: { width: { type: 'string' }, json: { type: 'boolean' }, flavor: { type: 'string' } },
   positionals: [2, 3],
   run(args) {
     const [op, x, y] = args.positionals;
     const width = widthArg(args);
     const d = concrete64x32;
-    const a = scalarArg(x, 'A');
+    const fl = flavorArg(args);
+    const a = scalarArg(x, 'A', fl);
     let r: ScalarState<bigint>;
-    if (op === 'sync') r = regBoundsSync(d, a);
-    else if (op === 'neg') r = scalarNeg(d, width, a);
+    if (op === 'sync') r = regBoundsSync(d, a, fl);
+    else if (op === 'neg') r = scalarNeg(d, width, a, fl);
     else if (/^sx(8|16|32)$/.test(op)) {
       const ext = Number(op.slice(2)) as 8 | 16 | 32;
       if (width === 32 && ext === 32) throw new UsageError('scalar sx32: a 32-bit source has no 32-bit sign extension (use --width 64)');
-      r = scalarMovsx(d, width, ext, a);
+      r = scalarMovsx(d, width, ext, a, fl);
     } else if (/^(le|be|swap)(16|32|64)$/.test(op)) {
       const m = /^(le|be|swap)(16|32|64)$/.exec(op)!;
-      r = scalarEnd(d, m[1] as 'le' | 'be' | 'swap', Number(m[2]) as 16 | 32 | 64, a);
+      r = scalarEnd(d, m[1] as 'le' | 'be' | 'swap', Number(m[2]) as 16 | 32 | 64, a, fl);
     } else {
       if (!ALU_OPS.includes(op as ScalarAluOp)) throw new UsageError(`scalar: unknown operator '${op}'`);
       if (y === undefined) throw new UsageError(`scalar ${op}: needs a second operand`);
-      r = scalarAlu(d, op as ScalarAluOp, width, a, scalarArg(y, 'B'));
+      r = scalarAlu(d, op as ScalarAluOp, width, a, scalarArg(y, 'B', fl), fl);
     }
     console.log(flag(args, 'json') ? JSON.stringify({ op, width, result: printDomainScalar(r) }) : printDomainScalar(r));
     return 0;
@@ -144,22 +158,24 @@ const CONDS: Cond[] = ['jeq', 'jne', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge',
 export const branchCmd: Command = {
   name: 'branch',
   summary: 'branch refinement: bpfsynth branch jgt \'umax=100\' 10',
-  usage: `usage: bpfsynth branch COND A B [--width 32|64] [--json]
+  usage: `usage: bpfsynth branch COND A B [--width 32|64] [--flavor F] [--json]
 
 Whether 'if A COND B' must be taken (1), cannot be (0) or may go either way (-1), and the
 refined states of A and B on each edge, as the verifier computes them.
 
-  COND: ${CONDS.join(' ')}   (A and B as for 'bpfsynth scalar')`,
-  options: { width: { type: 'string' }, json: { type: 'boolean' } },
+  COND: ${CONDS.join(' ')}   (A and B as for 'bpfsynth scalar')
+${FLAVOR_USAGE}`,
+  options: { width: { type: 'string' }, json: { type: 'boolean' }, flavor: { type: 'string' } },
   positionals: [3, 3],
   run(args) {
     const [cond, x, y] = args.positionals;
     if (!CONDS.includes(cond as Cond)) throw new UsageError(`branch: unknown condition '${cond}'`);
     const width = widthArg(args);
     const d = concrete64x32;
-    const a = scalarArg(x, 'A'), b = scalarArg(y, 'B');
+    const fl = flavorArg(args);
+    const a = scalarArg(x, 'A', fl), b = scalarArg(y, 'B', fl);
     const taken = branchTaken(d, a, b, cond as Cond, width);
-    const r = refine(d, a, b, cond as Cond, width);
+    const r = refine(d, a, b, cond as Cond, width, fl);
     const edges = {
       taken: taken === 0 ? null : [printDomainScalar(r.taken[0]), printDomainScalar(r.taken[1])],
       fallthrough: taken === 1 ? null : [printDomainScalar(r.fallthrough[0]), printDomainScalar(r.fallthrough[1])],

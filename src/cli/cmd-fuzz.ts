@@ -3,6 +3,7 @@
 import type { Command } from './args.ts';
 import { flag, intOpt, str } from './args.ts';
 import { InputError, UsageError } from './errors.ts';
+import { flavorNamed } from '../domains/scalar.ts';
 
 const TARGETS = ['domains', 'interp', 'verifier'] as const;
 
@@ -79,7 +80,7 @@ syntax) with both answers; domain mismatches are shrunk first.`,
       const { Recorder } = await import('../../fuzz/record.ts');
       const meta = await needKernel();
       const rec = recordPath ? new Recorder(recordPath, meta) : undefined;
-      report = fuzzDomains({ count, seed, corners: flag(args, 'corners'), runKernel, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
+      report = fuzzDomains({ flavor: flavorNamed(meta.flavor), count, seed, corners: flag(args, 'corners'), runKernel, record: rec ? (r) => rec.add(r) : undefined, onProgress: progress });
       rec?.save();
     }
     if (tty) process.stderr.write('\n');
@@ -95,8 +96,8 @@ async function needKernel(): Promise<import('../kernel/flavor.ts').KernelMeta> {
   const { kernelAvailable } = await import('../kernel/syscall.ts');
   const k = kernelAvailable();
   if (!k.ok) throw new InputError(`the kernel is not available (${k.reason}); use --replay with a recording`);
-  const { kernelMeta, useRunningKernelFlavor } = await import('../kernel/flavor.ts');
-  return kernelMeta(useRunningKernelFlavor());
+  const { kernelMeta, runningKernelFlavor } = await import('../kernel/flavor.ts');
+  return kernelMeta(runningKernelFlavor());
 }
 
 async function fuzzInterpCmd(args: Parameters<Command['run']>[0], count: number, seed: number, replay: string | undefined, recordPath: string | undefined, progress: (d: number, b: number) => void, tty: boolean): Promise<number> {
@@ -150,7 +151,7 @@ async function fuzzVerifierCmd(args: Parameters<Command['run']>[0], count: numbe
     const { kernelVerdict } = await import('../../fuzz/verifier/kernel.ts');
     const { Recorder } = await import('../../fuzz/record.ts');
     const rec = recordPath ? new Recorder(recordPath, meta) : undefined;
-    r = fuzzVerifier({ count, seed, kernel: (p) => kernelVerdict(p), record: rec ? (x) => rec.add(x) : undefined, keepDiffs, onProgress: progress });
+    r = fuzzVerifier({ flavor: flavorNamed(meta.flavor), count, seed, kernel: (p) => kernelVerdict(p), record: rec ? (x) => rec.add(x) : undefined, keepDiffs, onProgress: progress });
     rec?.save();
   }
   if (tty) process.stderr.write('\n');

@@ -15,27 +15,30 @@ export const kernelBenchCmd: Command = {
   usage: `usage: bpfsynth kernel bench A.o [B.o] [options]
 
 Loads each program into the running kernel (root) and times it with BPF_PROG_TEST_RUN and a
-repeat count, under the JIT. Every round runs A and B on every input, in an order that
-alternates (AB, BA, …), so drift and other load hit both; a round's figure is the kernel's
-mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
+repeat count, under the JIT. Every round runs A and B on every input, alternating call by call
+(3 calls each per input, in an order that rotates: AB, BA, …), so drift and other load hit
+both; a round's figure is the kernel's mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
 95% distribution-free interval (the sign-test interval: order statistics from Binomial(n, ½)).
 When the interval contains 1 the difference is reported as within noise. Also printed: JIT
 code size (jited_prog_len), an empty program's ns/run (test_run's own share) and, with
---kernel-stats, the kernel's run-time statistics. Inputs: the optimizer's test inputs for A (frames, map states), or --packet.
+--kernel-stats, the kernel's run-time statistics. Inputs: the optimizer's test inputs for A
+(frames, map states) that follow A's long path (at least 60% of the most instructions any test
+runs in the interpreter: early drops time mostly test_run itself), or --packet.
 
   --section S        program or section in each object (default: the first program)
   --type T           program type for bare bytecode / assembly
   --packet HEX       time on this packet instead (repeatable); --packet-file F likewise
   --rounds N         alternating rounds (default 40; at least 6)
-  --repeat N         test_run repeat count (default: about 100 µs of runs per call)
+  --repeat N         test_run repeat count (default: about 40 µs of runs per call)
   --seed N           seed of the optimizer's test inputs (default 1)
+  --all-inputs       time on every optimizer test input, early drops included
   --kernel-stats     also turn on the kernel's run-time statistics (BPF_ENABLE_STATS) and
                      report them per round; they are machine-wide and add ~40 ns to every run
                      of every program, so ratios are diluted while they are on
   --json             machine-readable result`,
   options: {
     section: { type: 'string' }, type: { type: 'string' }, packet: { type: 'string', multiple: true }, 'packet-file': { type: 'string', multiple: true },
-    rounds: { type: 'string' }, repeat: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'kernel-stats': { type: 'boolean' },
+    rounds: { type: 'string' }, repeat: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, 'kernel-stats': { type: 'boolean' }, 'all-inputs': { type: 'boolean' },
   },
   positionals: [1, 2],
   async run(args) {
@@ -56,7 +59,7 @@ code size (jited_prog_len), an empty program's ns/run (test_run's own share) and
     if (!k.ok) throw new InputError(`the kernel is not available: ${k.reason} (nothing was measured)`);
     const { benchPrograms } = await import('../kernel/bench.ts');
     const { optimizerInputs } = await import('../search/bench-inputs.ts');
-    const groups: BenchGroup[] = packets.length ? [{ presets: [], inputs: packets }] : optimizerInputs(programs[0], seed);
+    const groups: BenchGroup[] = packets.length ? [{ presets: [], inputs: packets }] : optimizerInputs(programs[0], seed, flag(args, 'all-inputs') ? 'all' : 'long-path');
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const load0 = loadavg()[0];
     const r = benchPrograms(programs, groups, {
@@ -67,10 +70,10 @@ code size (jited_prog_len), an empty program's ns/run (test_run's own share) and
     if (!r.ok) throw new InputError(`${args.positionals.join(' vs ')}: ${r.reason} (nothing was measured)`);
     const load = { before: +load0.toFixed(2), after: +loadavg()[0].toFixed(2) };
     if (flag(args, 'json')) {
-      console.log(JSON.stringify(benchJson(r, args.positionals, packets.length ? 'given packets' : `optimizer tests (seed ${seed})`, load)));
+      console.log(JSON.stringify(benchJson(r, args.positionals, packets.length ? 'given packets' : `optimizer tests (seed ${seed}${flag(args, 'all-inputs') ? '' : ', long path'})`, load)));
       return 0;
     }
-    printBench(r, args.positionals, packets.length ? 'given packets' : `the optimizer's tests (seed ${seed})`, load, flag(args, 'kernel-stats'));
+    printBench(r, args.positionals, packets.length ? 'given packets' : `the optimizer's tests (seed ${seed}${flag(args, 'all-inputs') ? '' : ', long path'})`, load, flag(args, 'kernel-stats'));
     return 0;
   },
 };

@@ -39,7 +39,7 @@ Exit status 0 when every compared program agrees, 1 otherwise.`,
     const lvl = str(args, 'log-level') ?? '1';
     if (lvl !== '1' && lvl !== '2') throw new UsageError(`--log-level takes 1 or 2, not '${lvl}'`);
     if (flag(args, 'json') && flag(args, 'csv')) throw new UsageError('--json and --csv exclude each other');
-    (await import('../kernel/flavor.ts')).useRunningKernelFlavor();
+    const flavor = (await import('../kernel/flavor.ts')).runningKernelFlavor();
     const files = args.positionals;
     const table = flag(args, 'all') || files.length > 1;
     const rows: CheckRow[] = [];
@@ -49,7 +49,7 @@ Exit status 0 when every compared program agrees, 1 otherwise.`,
       if (tty) process.stderr.write(`\r[${i + 1}/${files.length}] ${file.slice(-60).padEnd(60)}`);
       try {
         const obj = readBpfObject(readInput(file));
-        const r = checkObject(file, obj, { logLevel: Number(lvl) as LogLevel, keepLog: !table, type: progTypeArg(str(args, 'type')), section: str(args, 'section'), btf: str(args, 'btf') });
+        const r = checkObject(file, obj, { logLevel: Number(lvl) as LogLevel, keepLog: !table, type: progTypeArg(str(args, 'type')), section: str(args, 'section'), btf: str(args, 'btf'), flavor });
         rows.push(...(table ? r : r.slice(0, 1)));
       } catch (e) {
         if (!table) throw located(file, e);

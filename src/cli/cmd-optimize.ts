@@ -8,13 +8,16 @@ import { optimize, WINDOWS_FROM } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
+import type { VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
+import { runningKernelFlavor } from '../kernel/flavor.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
 import { selectMeasured, type Selection } from '../search/measured.ts';
 import { describeRatio } from './cmd-kernel-bench.ts';
 import { writeOptimized, sharedFuncs } from '../search/output.ts';
 import { relocateForTarget } from '../isa/core.ts';
-import { toOps } from '../isa/op.ts';
+import { Original, undeleted } from '../search/candidate.ts';
 import { availableParallelism } from 'node:os';
 import { describeTarget, firstMissing, formatKernelVersion, parseTarget, TargetError, type Target } from '../isa/target.ts';
 import { formatOp } from '../isa/disasm.ts';
@@ -36,7 +39,8 @@ export const optimizeCmd: Command = {
                          [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
-with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads).
+with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads,
+wide block moves).
 Candidates pass two cheap pre-filters (registers read before any path defines them; ALU the
 kernel forbids on pointers), then run on ~60 test inputs in the interpreter (frames truncated
 on both sides of each bounds check among them). A new best must pass the verifier model, Z3
@@ -127,6 +131,8 @@ checks); a second Ctrl-C quits without writing.
     }
     const iterations = str(args, 'iterations') === undefined ? undefined : count('iterations', 0);
     const target = targetArg(str(args, 'target'));
+    // the model checks candidates as the kernel that validates them
+    const config: VerifierConfig = { flavor: runningKernelFlavor(), privileged: privilege === 'root', target };
     const exclusiveMaps = flag(args, 'assume-exclusive-maps');
     const windowsText = str(args, 'windows') ?? 'auto';
     if (!['auto', 'on', 'off'].includes(windowsText)) throw new UsageError(`--windows: expected auto, on or off, got '${windowsText}'`);
@@ -167,10 +173,11 @@ checks); a second Ctrl-C quits without writing.
       return relocateForTarget(o, o.link(program.name, { type: program.type }), str(args, 'btf'));
     };
     // an input the target lacks an instruction of: no output could run there either
-    const missing = firstMissing(target, toOps(program.insns));
+    // the search's slots of the input: decoded here once, the search and the writer reuse them
+    const missing = firstMissing(target, Original.of(program).ops);
     if (missing) throw new InputError(`${path}: ${program.name}: instruction ${missing.pc} (${formatOp(missing.op)}): ${missing.reason} (--target)`);
     // an input the kernel (or, without it, the model) rejects: nothing to validate against
-    const unsafe = unsafeInput(program, privilege);
+    const unsafe = unsafeInput(program, config);
     if (unsafe && !flag(args, 'allow-unsafe-input')) throw new InputError(`${path}: ${unsafe} (--allow-unsafe-input to optimize it anyway)`);
     const tty = process.stderr.isTTY && !flag(args, 'json');
     // Ctrl-C: the chains stop and the best validated result goes through the final checks.
@@ -187,10 +194,12 @@ checks); a second Ctrl-C quits without writing.
     if (!flag(args, 'json')) process.stderr.write(`target: ${describeTarget(target)} (${target.origin})\n`);
     const windowed = windows === true || (windows === 'auto' && program.insns.length >= WINDOWS_FROM);
     if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${windowed ? `windows (${program.insns.length} insns${windows === 'auto' ? `, --windows auto: from ${WINDOWS_FROM}` : ''})` : `${chains} chain${chains > 1 ? 's' : ''}`}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
+    // one Z3 process for the search and the final check, closed when the command ends
+    const equiv = new EquivService();
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, target, exclusiveMaps, privilege, windows,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps, equiv, windows,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -211,7 +220,7 @@ checks); a second Ctrl-C quits without writing.
         if (tty) process.stderr.write('\r\x1b[K');
         const v = selection.variant;
         if (!v) r.improved = false;
-        else Object.assign(r, { slots: v.slots, deleted: v.deleted, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
+        else Object.assign(r, { candidate: v.candidate, oldToNew: v.oldToNew, program: { ...program, insns: v.insns } });
       }
       let written = bytes;
       let note = r.validation;
@@ -219,9 +228,9 @@ checks); a second Ctrl-C quits without writing.
       let after = r.stats.originalPerf;
       if (r.improved) {
         // write, read back, and check the object as written
-        const candidate = writeOptimized(obj, program, r.slots, r.deleted);
+        const candidate = writeOptimized(obj, r.candidate);
         const again = reread(candidate);
-        final = await checkWritten(program, again.insns, r.slots, r.deleted, r.tests, { target, privilege });
+        final = await checkWritten(r.candidate, again.insns, r.tests, config, equiv);
         if (final.ok) {
           written = candidate;
           after = r.stats.bestPerf;
@@ -230,14 +239,14 @@ checks); a second Ctrl-C quits without writing.
         } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
       }
       writeAtomic(out, written);
-      const latencyOf = (insns: typeof program.insns): number => +perf(toOps(insns), toOps(insns), 'latency', model.table).toFixed(2);
+      const latencyOf = (p: typeof program): number => +perf(undeleted(Original.of(p).ops), 'latency', model.table).toFixed(2);
       const finalProgram = written === bytes ? program : reread(written);
       const summary = {
         input: path, output: shownOut, program: program.name, privilege,
         target: { isa: `v${target.isa}`, kernel: formatKernelVersion(target.kernel), origin: target.origin },
         maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
         insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
-        latencyBefore: latencyOf(program.insns), latencyAfter: latencyOf(finalProgram.insns),
+        latencyBefore: latencyOf(program), latencyAfter: latencyOf(finalProgram),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
         iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
         ...(r.windows ? { windows: r.windows } : {}),
@@ -282,6 +291,7 @@ checks); a second Ctrl-C quits without writing.
       return 0;
     } finally {
       process.removeListener('SIGINT', onInterrupt);
+      await equiv.close();
     }
   },
 };

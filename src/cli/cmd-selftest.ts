@@ -4,8 +4,8 @@ import { flag, str } from './args.ts';
 import { UsageError, InputError } from './errors.ts';
 import { writeAtomic } from './io.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
-import { useRunningKernelFlavor } from '../kernel/flavor.ts';
-import { LINUX_6_18, flavorNamed, selectFlavor } from '../domains/scalar.ts';
+import { runningKernelFlavor } from '../kernel/flavor.ts';
+import { LINUX_6_18, flavorNamed } from '../domains/scalar.ts';
 import { DEFAULT_OBJ_DIR } from '../selftest/objects.ts';
 import { answersByKey, DEFAULT_RECORD, readRecording, mergeRecording, UNPRIV_RECORD } from '../selftest/record.ts';
 import { runSuite } from '../selftest/run.ts';
@@ -68,12 +68,11 @@ Exit status 1 when the model accepts a program the kernel rejects.
       kernel = new Map([...answersByKey(rec), ...answersByKey(readRecording(UNPRIV_RECORD))]);
       source = `recorded answers of ${rec.kernel} (${DEFAULT_RECORD})`;
       if (rec.flavor) flavor = flavorNamed(rec.flavor);
-      selectFlavor(flavor);
-    } else flavor = useRunningKernelFlavor();
+    } else flavor = runningKernelFlavor();
     const dir = str(args, 'objects') ?? DEFAULT_OBJ_DIR;
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const r = runSuite({
-      dir, filter, unpriv: flag(args, 'unpriv'), kernel,
+      dir, filter, unpriv: flag(args, 'unpriv'), kernel, flavor,
       onProgress: tty ? (d, n) => { if (d % 50 === 0 || d === n) process.stderr.write(`\r${d}/${n} runs`); } : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');

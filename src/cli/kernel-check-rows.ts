@@ -7,6 +7,7 @@ import { MODELLED_TYPES, type Program, type ProgType } from '../isa/program.ts';
 import { loadProgram, type LogLevel } from '../kernel/load.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
 import { verify } from '../verifier/analyze.ts';
+import type { KernelFlavor } from '../domains/scalar.ts';
 
 /** accept / reject, or not run (with the reason in `why`). */
 export type Outcome = 'accept' | 'reject' | 'not run';
@@ -48,6 +49,8 @@ export interface CheckOptions {
   readonly btf?: string;
   /** Skip the kernel (e.g. replaying recorded answers). */
   readonly noKernel?: boolean;
+  /** The kernel the verifier model models (default: verify()'s, LINUX_6_18). */
+  readonly flavor?: KernelFlavor;
 }
 
 const STATS = /processed (\d+) insns \(limit \d+\) max_states_per_insn \d+ total_states (\d+) peak_states (\d+)/;
@@ -80,11 +83,11 @@ function kernelSide(p: Program, opts: CheckOptions): { side: Side; log?: string 
   }
 }
 
-function modelSide(p: Program): Side {
+function modelSide(p: Program, flavor: KernelFlavor | undefined): Side {
   if (!MODELLED_TYPES.has(p.type)) return { verdict: 'not run', why: `program type ${p.type} is not modelled` };
   const t0 = performance.now();
   try {
-    const v = verify(p, { privileged: true });
+    const v = verify(p, { flavor, privileged: true });
     const us = Math.round((performance.now() - t0) * 1000);
     return { verdict: v.ok ? 'accept' : 'reject', processed: v.processed, states: v.totalStates, peakStates: v.peakStates, us, why: v.ok ? undefined : `insn ${v.error!.index}: ${v.error!.message.split('\n')[0]}` };
   } catch (e) {
@@ -105,7 +108,7 @@ export function checkObject(file: string, obj: BpfObject, opts: CheckOptions): C
       return { ...base, type: opts.type ?? obj.kindOf(e).type ?? 'unknown', kernel: { verdict: 'not run', why }, model: { verdict: 'not run', why } };
     }
     const k = kernelSide(p, opts);
-    const model = modelSide(p);
+    const model = modelSide(p, opts.flavor);
     const both = k.side.verdict !== 'not run' && model.verdict !== 'not run';
     return {
       ...base, type: p.type, insns: p.insns.length, kernel: k.side, model,

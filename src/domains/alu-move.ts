@@ -1,6 +1,6 @@
 // Width changes of a scalar: coerce_reg_to_size (BPF_END truncation), coerce_reg_to_size_sx
 // (64-bit MOVSX) and coerce_subreg_to_size_sx (32-bit MOVSX), kernel/bpf/verifier.c.
-import { type ScalarState, type D, type KernelFlavor, currentFlavor, scalarConst, markUnbounded32, iteState, isConst64 } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, scalarConst, markUnbounded32, iteState, isConst64 } from './scalar.ts';
 import { tnumUnknown, tnumRange, tnumCast, tnumSubreg, tnumConst } from './tnum.ts';
 import { regBoundsSync } from './sync.ts';
 
@@ -24,7 +24,7 @@ const sameSign = <V, B>(r: import('../bv/bits.ts').Bits<V, B>, a: V, b: V): B =>
  * coerce_reg_to_size(size bytes, size < 8): var_off cast; u64 bounds masked when they agree
  * above the size, else [0, mask]; s64 = u64; 32-bit bounds forgotten when size < 4; sync.
  */
-export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
+export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: number, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
   const q = d.u64;
   const mask = q.c((1n << BigInt(size * 8)) - 1n);
   const hiMask = q.not(mask);
@@ -43,7 +43,7 @@ export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: numbe
  * extension (then synced). Otherwise, the older rule: the sign-extended smin/smax when they agree
  * above `bits` and have one sign, else the signed range of `bits` (no sync).
  */
-export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
+export function coerceRegToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 | 32, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
   const konst = scalarConst(d, sextN(d.u64, s.varOff.value, bits));
   const older = sxOlderRule(d, s, bits);
   if (!fl.sxFromSubreg) return iteState(d, isConst64(d, s), konst, older);

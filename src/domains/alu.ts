@@ -2,7 +2,7 @@
 // (dst, src, op, width) → new dst, including zero extension for ALU32, reg_bounds_sync, and the
 // cases the kernel sends to unknown (shift by a non-constant or ≥ width amount, div/mod).
 // Also NEG, MOV/MOVSX and END. Pointer cases and scalar ids are the verifier model's business.
-import { type ScalarState, type D, type KernelFlavor, currentFlavor, scalarUnknown, scalarConst, markKnown32, markUnbounded, selState, iteState, isConst32, isConst64 } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, scalarUnknown, scalarConst, markKnown32, markUnbounded, selState, iteState, isConst32, isConst64 } from './scalar.ts';
 import { tnumAdd, tnumSub, tnumMul, tnumMulCgo22, tnumNeg, tnumSubreg, tnumBswap16, tnumBswap32, tnumBswap64 } from './tnum.ts';
 import { bothHalves, addBounds, subBounds, mulBounds, mulBounds612 } from './alu-arith.ts';
 import { scalarBitwise } from './alu-bitwise.ts';
@@ -84,7 +84,7 @@ export function compute<V, B>(d: D<V, B>, op: ScalarAluOp, width: Width, dst: Sc
  * safe to compute; else the op's bounds and tnum, ALU32 zero extension, reg_bounds_sync.
  * maybe_fork_scalars (AND/OR) is separate: see `forkScalars`.
  */
-export function scalarAlu<V, B>(d: D<V, B>, op: ScalarAluOp, width: Width, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function scalarAlu<V, B>(d: D<V, B>, op: ScalarAluOp, width: Width, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const safe = safeToCompute(d, op, width, src);
   return selState(d, safe, () => finish(d, compute(d, op, width, dst, src, fl), width, fl), () => scalarUnknown(d));
 }
@@ -108,13 +108,13 @@ export function forkScalars<V, B>(d: D<V, B>, op: ScalarAluOp, dst: ScalarState<
 }
 
 /** BPF_NEG: 6.13+ computes 0 - dst with the sub bounds and tnum_neg; 6.12 gives unknown. */
-export function scalarNeg<V, B>(d: D<V, B>, width: Width, dst: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function scalarNeg<V, B>(d: D<V, B>, width: Width, dst: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   if (!fl.negTracked) return scalarUnknown(d); // 6.12
   return finish(d, computeNeg(d, dst, fl), width, fl);
 }
 
 /** The middle of BPF_NEG (6.13+): 0 - dst bounds and tnum_neg, before zext and sync (exported for proofs/). */
-export function computeNeg<V, B>(d: D<V, B>, dst: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function computeNeg<V, B>(d: D<V, B>, dst: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const zero = scalarConst(d, d.u64.zero);
   return { ...bothHalves(d, zero, dst, (r, a, b) => subBounds(r, a, b, fl)), varOff: tnumNeg(d.u64, dst.varOff) };
 }
@@ -129,12 +129,12 @@ export function scalarMovImm<V, B>(d: D<V, B>, width: Width, imm: number): Scala
 }
 
 /** r = r (copy) / w = w (copy, zext_32_to_64, reg_bounds_sync). */
-export function scalarMovReg<V, B>(d: D<V, B>, width: Width, src: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function scalarMovReg<V, B>(d: D<V, B>, width: Width, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   return width === 64 ? src : regBoundsSync(d, zext32To64(d, src), fl);
 }
 
 /** r = (s8|s16|s32) r: coerce_reg_to_size_sx, no sync. w = (s8|s16) w: coerce_subreg_to_size_sx, zext, sync. */
-export function scalarMovsx<V, B>(d: D<V, B>, width: Width, ext: 8 | 16 | 32, src: ScalarState<V>, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
+export function scalarMovsx<V, B>(d: D<V, B>, width: Width, ext: 8 | 16 | 32, src: ScalarState<V>, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
   if (width === 64) return coerceRegToSizeSx(d, src, ext, fl, sync);
   if (ext === 32) throw new RangeError('movsx32 with a 32-bit source is reserved');
   return sync(d, zext32To64(d, coerceSubregToSizeSx(d, src, ext)), fl);
@@ -150,7 +150,7 @@ export type EndOrder = 'le' | 'be' | 'swap';
  * var_off and forget the bounds; 16/32-bit forms then truncate (coerce_reg_to_size, which syncs);
  * no zero extension; reg_bounds_sync. le64 is the identity (then sync). 6.12: unknown.
  */
-export function scalarEnd<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, dst: ScalarState<V>, fl: KernelFlavor = currentFlavor(), sync: SyncFn = regBoundsSync): ScalarState<V> {
+export function scalarEnd<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 | 64, dst: ScalarState<V>, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
   if (!fl.endTracked) return scalarUnknown(d); // 6.12
   let s = scalarEndSwap(d, order, bits, dst);
   if (bits !== 64) s = coerceRegToSize(d, s, bits / 8, fl, sync);

@@ -4,7 +4,7 @@
 // sign-extended to 64 bits, also for JMP32). Both registers must be distinct registers: a
 // comparison of a register with itself is the verifier model's business.
 import type { Bits } from '../bv/bits.ts';
-import { type ScalarState, type D, type KernelFlavor, currentFlavor, uminOf, umaxOf, sminOf, smaxOf, markUnbounded, iteState, isConst32, isConst64, scalarSane } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, uminOf, umaxOf, sminOf, smaxOf, markUnbounded, iteState, isConst32, isConst64, scalarSane } from './scalar.ts';
 import { type Tnum, tnumSubreg, tnumOverlap, tnumIsConst, tnumIntersect, tnumWithSubreg, tnumOr, tnumAnd, tnumConst } from './tnum.ts';
 import { regBoundsSync } from './sync.ts';
 
@@ -205,7 +205,7 @@ export interface Refined<V, B> {
  * (done here) — 6.18 may instead report a verifier bug (-EFAULT): the `*Insane` flags let the
  * caller decide.
  */
-export function refine<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState<V>, cond: Cond, width: Width, fl: KernelFlavor = currentFlavor()): Refined<V, B> {
+export function refine<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState<V>, cond: Cond, width: Width, fl: KernelFlavor): Refined<V, B> {
   const q = d.u64;
   const edge = (c: RefineCond) => {
     const [x, y] = refineCondOp(d, a, b, c, width);

@@ -6,9 +6,9 @@
 // Bigints cross the boundary through a BigUint64Array that shares its memory with the
 // Int32Array the compiled code reads, so there is no conversion code, only the bigint loads.
 import { Trace, type NodeWidth, type NativeImpl } from '../bv/trace.ts';
-import { tnumMulStep, type TnumMulNative } from './tnum.ts';
+import { tnumMulStep, mulLoopDone, type TnumMulNative } from './tnum.ts';
 import { compileTrace, type CompiledFn, type OutPort } from '../bv/jit.ts';
-import { type ScalarState, type D, type KernelFlavor, currentFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
 import { regBoundsSync, type RegBoundsSyncNative } from './sync.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
@@ -58,59 +58,71 @@ function ports(s: TS): OutPort[] {
 type GenericOp = (d: D<number, number>, ins: TS[]) => { states: TS[]; flags?: number[] };
 
 /**
- * Native tnum_mul at a width: the compiled tnumMulStep, 8 steps per call, run until the
- * multiplier is 0. Up to 7 steps past the point where runMulLoop stops are harmless: with a
- * multiplier of 0 a step leaves the accumulator unchanged (its comment), and only the
- * accumulator is the result.
+ * Native code that recorded operators call instead of recording it again: tnum_mul's loop (the
+ * compiled tnumMulStep, MUL_BLOCK steps per call, driven with mulLoopDone compiled beside it) and
+ * reg_bounds_sync per flavor. Owned by a CompiledOps; nothing here is shared between owners.
  */
 const MUL_BLOCK = 8;
-const mulImpls = new Map<number, NativeImpl>();
-function mulImpl(w: 64 | 32): NativeImpl {
-  let impl = mulImpls.get(w);
-  if (impl) return impl;
-  const t = new Trace();
-  const r = w === 64 ? t.d.u64 : t.d.u32;
-  const tn = () => ({ value: t.input(w), mask: t.input(w) });
-  let s = { acc: tn(), a: tn(), b: tn() };
-  for (let k = 0; k < MUL_BLOCK; k++) s = tnumMulStep(r, s);
-  const step = compileTrace(t, [s.acc.value, s.acc.mask, s.a.value, s.a.mask, s.b.value, s.b.mask].map((id) => ({ id, w })), `tnum_mul_block${w}`);
-  // state slots: acc value, acc mask, a value, a mask, b value, b mask (two int32 each)
-  let cur = new Int32Array(12), nxt = new Int32Array(12);
-  impl = (inp, out) => {
-    cur.fill(0, 0, 4);
-    for (let k = 0; k < 8; k++) cur[4 + k] = inp[k];
-    for (let i = 0; i < w; i += MUL_BLOCK) {
-      if ((cur[4] | cur[5] | cur[6] | cur[7]) === 0) break;
-      step(cur, nxt);
-      const x = cur; cur = nxt; nxt = x;
-    }
-    for (let k = 0; k < 4; k++) out[k] = cur[k];
-  };
-  mulImpls.set(w, impl);
-  return impl;
-}
+export class NativeParts {
+  private readonly mul = new Map<number, NativeImpl>();
+  private readonly sync = new Map<string, NativeImpl>();
 
-/** Native reg_bounds_sync for a flavor: the compiled sync (10 slots in, 10 slots out). */
-const syncImpls = new Map<KernelFlavor, NativeImpl>();
-function syncImpl(fl: KernelFlavor): NativeImpl {
-  let impl = syncImpls.get(fl);
-  if (!impl) {
-    const f = compileScalarOp(1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), `sync_native_${fl.name}`, false);
-    impl = (inp, out) => f(inp, out);
-    syncImpls.set(fl, impl);
+  /**
+   * tnum_mul at a width. Up to MUL_BLOCK - 1 steps past the point where runMulLoop stops are
+   * harmless: once mulLoopDone holds, a step leaves the accumulator unchanged and the test true
+   * (the exit lemma of proofs/tnum-mul.ts), and only the accumulator is the result.
+   */
+  mulImpl(w: 64 | 32): NativeImpl {
+    let impl = this.mul.get(w);
+    if (impl) return impl;
+    const t = new Trace();
+    const r = w === 64 ? t.d.u64 : t.d.u32;
+    const tn = () => ({ value: t.input(w), mask: t.input(w) });
+    const first = { acc: tn(), a: tn(), b: tn() };
+    let s = first;
+    for (let k = 0; k < MUL_BLOCK; k++) s = tnumMulStep(r, s);
+    // outputs: the state after the block (6 ports), then the exit test before and after it
+    const ports = [s.acc.value, s.acc.mask, s.a.value, s.a.mask, s.b.value, s.b.mask].map((id): OutPort => ({ id, w }));
+    ports.push({ id: mulLoopDone(r, first.a), w: 0 }, { id: mulLoopDone(r, s.a), w: 0 });
+    const block = compileTrace(t, ports, `tnum_mul_block${w}`);
+    const DONE_BEFORE = 12, DONE_AFTER = 14;
+    let cur = new Int32Array(16), nxt = new Int32Array(16);
+    impl = (inp, out) => {
+      cur.fill(0, 0, 4);
+      for (let k = 0; k < 8; k++) cur[4 + k] = inp[k];
+      for (let i = 0; i < w; i += MUL_BLOCK) {
+        block(cur, nxt);
+        if (nxt[DONE_BEFORE]) break;
+        const x = cur; cur = nxt; nxt = x;
+        if (cur[DONE_AFTER]) break;
+      }
+      for (let k = 0; k < 4; k++) out[k] = cur[k];
+    };
+    this.mul.set(w, impl);
+    return impl;
   }
-  return impl;
+
+  /** reg_bounds_sync for a flavor: the compiled sync (10 slots in, 10 slots out). */
+  syncImpl(fl: KernelFlavor): NativeImpl {
+    let impl = this.sync.get(fl.name);
+    if (!impl) {
+      const f = compileScalarOp(1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), `sync_native_${fl.name}`, this, false);
+      impl = (inp, out) => f(inp, out);
+      this.sync.set(fl.name, impl);
+    }
+    return impl;
+  }
 }
 
 /**
  * Record op on n symbolic scalars and compile it. tnum_mul and (unless nativeSync is false, as
- * for the sync itself) reg_bounds_sync are recorded as calls of their own compiled code.
+ * for the sync itself) reg_bounds_sync are recorded as calls of `natives`' compiled code.
  */
-export function compileScalarOp(n: number, op: GenericOp, name: string, nativeSync = true): CompiledFn {
+export function compileScalarOp(n: number, op: GenericOp, name: string, natives: NativeParts = new NativeParts(), nativeSync = true): CompiledFn {
   const t = new Trace();
   if (nativeSync) {
     (t.d as RegBoundsSyncNative<number>).regBoundsSyncNative = (s, fl) => {
-      const outs = t.call(syncImpl(fl), ports(s).map((p) => p.id), [64, 64, 64, 64, 64, 64, 32, 32, 32, 32]);
+      const outs = t.call(natives.syncImpl(fl), ports(s).map((p) => p.id), [64, 64, 64, 64, 64, 64, 32, 32, 32, 32]);
       const [value, mask, umin, umax, smin, smax, u32min, u32max, s32min, s32max] = outs;
       return { varOff: { value, mask }, umin, umax, smin, smax, u32min, u32max, s32min, s32max };
     };
@@ -118,7 +130,7 @@ export function compileScalarOp(n: number, op: GenericOp, name: string, nativeSy
   for (const r of [t.d.u64, t.d.u32]) {
     const w = r.width as 64 | 32;
     (r as TnumMulNative<number>).tnumMulNative = (a, b) => {
-      const [value, mask] = t.call(mulImpl(w), [a.value, a.mask, b.value, b.mask], [w, w]);
+      const [value, mask] = t.call(natives.mulImpl(w), [a.value, a.mask, b.value, b.mask], [w, w]);
       return { value, mask };
     };
   }
@@ -129,8 +141,7 @@ export function compileScalarOp(n: number, op: GenericOp, name: string, nativeSy
 }
 
 // Entry indices: one small integer per operator and configuration, so the hot path looks up
-// arrays, not strings. Compiled functions and cached results belong to one kernel flavor and are
-// dropped when the flavor changes.
+// arrays, not strings.
 const ALU_OPS: readonly ScalarAluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'mod', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor'];
 const CONDS: readonly Cond[] = ['jeq', 'jne', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge', 'jslt', 'jsle', 'jset'];
 const ALU_IX = Object.fromEntries(ALU_OPS.map((o, i) => [o, i])) as Record<ScalarAluOp, number>;
@@ -147,47 +158,11 @@ export const ENTRY = {
   count: 101,
 } as const;
 
-let fns: (CompiledFn | undefined)[] = [];
-let fnFlavor: KernelFlavor | undefined;
-
-/** Compiled operators made so far (for tests and benchmarks). */
-export const compiledCount = (): number => fns.filter(Boolean).length;
-
-function get(ix: number, fl: KernelFlavor, n: number, op: GenericOp, name: string): CompiledFn {
-  if (fl !== fnFlavor) {
-    fns = [];
-    fnFlavor = fl;
-    clearResults();
-  }
-  let f = fns[ix];
-  if (!f) {
-    f = compileScalarOp(n, op, `${name}_${fl.name}`);
-    fns[ix] = f;
-  }
-  return f;
-}
-
 // Results cache: direct-mapped on the input words and the entry index. A hit returns the same
 // result object (so later identity checks succeed and no bigint is allocated); it costs a hash
 // and a compare of at most 40 int32 words, far less than the string key of the bigint memo.
 const CACHE_SIZE = 1 << 14;
 const KEY_WORDS = 4 * SLOTS + 1;
-const cacheKeys = new Int32Array(CACHE_SIZE * KEY_WORDS);
-/** Generation of each slot's entry: clearing bumps the generation instead of wiping 2.7 MB. */
-const cacheGen = new Int32Array(CACHE_SIZE);
-let gen = 1;
-const cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
-export const resultStats = { hits: 0, misses: 0 };
-
-/** Forget every cached result (the compiled functions stay). */
-export function clearCompiledResults(): void {
-  resultStats.hits = resultStats.misses = 0;
-  clearResults();
-}
-
-function clearResults(): void {
-  gen++;
-}
 
 /** Slot of the cache for the current inputs (words 0..nWords of I32) of entry ix. */
 function slotOf(ix: number, nWords: number): number {
@@ -197,40 +172,9 @@ function slotOf(ix: number, nWords: number): number {
   return h & (CACHE_SIZE - 1);
 }
 
-function cached(slot: number, ix: number, nWords: number): unknown {
-  const base = slot * KEY_WORDS;
-  if (cacheGen[slot] !== gen || cacheKeys[base] !== ix + 1) return undefined;
-  for (let j = 0; j < nWords; j++) if (cacheKeys[base + 1 + j] !== I32[j]) return undefined;
-  return cacheVals[slot];
-}
-
-function remember(slot: number, ix: number, nWords: number, v: unknown): void {
-  const base = slot * KEY_WORDS;
-  cacheGen[slot] = gen;
-  cacheKeys[base] = ix + 1;
-  for (let j = 0; j < nWords; j++) cacheKeys[base + 1 + j] = I32[j];
-  cacheVals[slot] = v;
-}
-
-/** Run entry ix on the stored inputs (n scalars), through the results cache. */
-function call<T>(ix: number, n: number, f: () => CompiledFn, read: () => T): T {
-  const nWords = 2 * SLOTS * n;
-  const slot = slotOf(ix, nWords);
-  const hit = cached(slot, ix, nWords);
-  if (hit !== undefined) {
-    resultStats.hits++;
-    return hit as T;
-  }
-  resultStats.misses++;
-  f()(I32, O32);
-  const v = read();
-  remember(slot, ix, nWords, v);
-  return v;
-}
-
 // -------------------------------------------------------------------------------------------
-// The operators. Each generic body below is what the bigint path computes (memo.ts), written
-// without native conditionals on values so that it can be recorded.
+// The operators. Each generic body below is what the bigint path computes (src/verifier/memo.ts),
+// written without native conditionals on values so that it can be recorded.
 
 /** One refined edge for an immediate operand: refine the register, sync, mark unbounded if insane. */
 export function refineFirstEdge<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState<V>, k: RefineCond, w: Width, fl: KernelFlavor): ScalarState<V> {
@@ -238,58 +182,118 @@ export function refineFirstEdge<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarSt
   return iteState(d, scalarSane(d, x), x, markUnbounded(d, x));
 }
 
-export function syncCompiled(a: S, fl: KernelFlavor = currentFlavor()): S {
-  store(a, 0);
-  return call(ENTRY.sync, 1, () => get(ENTRY.sync, fl, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'), () => load(0));
-}
-
-export function aluCompiled(op: ScalarAluOp, w: Width, a: S, b: S, fl: KernelFlavor = currentFlavor()): S {
-  const ix = ENTRY.alu(op, w);
-  store(a, 0);
-  store(b, SLOTS);
-  return call(ix, 2, () => get(ix, fl, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`), () => load(0));
-}
-
 type Edges = { taken: readonly S[]; fallthrough: readonly S[] };
 
-/** refine for two registers: [fallthrough a, b], [taken a, b] (as refineMemo). */
-export function refineCompiled(a: S, b: S, c: Cond, w: Width, fl: KernelFlavor = currentFlavor()): Edges {
-  const ix = ENTRY.refine(c, w);
-  store(a, 0);
-  store(b, SLOTS);
-  return call(ix, 2, () => get(ix, fl, 2, (d, [x, y]) => {
-    const r = refine(d, x, y, c, w, fl);
-    return { states: [...r.fallthrough, ...r.taken] };
-  }, `refine_${c}${w}`), (): Edges => ({ fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] }));
-}
+/**
+ * The compiled operators of one kernel flavor with their results cache: an object its owner
+ * (a DomainSession of src/verifier/memo.ts, a test) creates, clears and drops; two instances
+ * share nothing but the scratch buffers every call fills before it reads.
+ */
+export class CompiledOps {
+  private readonly fns: (CompiledFn | undefined)[] = [];
+  private readonly natives = new NativeParts();
+  private readonly cacheKeys = new Int32Array(CACHE_SIZE * KEY_WORDS);
+  /** Generation of each slot's entry: clearing bumps the generation instead of wiping 2.7 MB. */
+  private readonly cacheGen = new Int32Array(CACHE_SIZE);
+  private gen = 1;
+  private readonly cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
+  readonly stats = { hits: 0, misses: 0 };
 
-/** refine for an immediate operand (as refineFirstMemo). */
-export function refineFirstCompiled(a: S, b: S, c: Cond, w: Width, fl: KernelFlavor = currentFlavor()): Edges {
-  const ix = ENTRY.refine1(c, w);
-  store(a, 0);
-  store(b, SLOTS);
-  return call(ix, 2, () => get(ix, fl, 2, (d, [x, y]) => ({
-    states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
-  }), `refine1_${c}${w}`), (): Edges => ({ fallthrough: [load(0)], taken: [load(SLOTS)] }));
-}
+  constructor(readonly flavor: KernelFlavor) {}
 
-/** coerce_reg_to_size / coerce_reg_to_size_sx (as coerceMemo). */
-export function coerceCompiled(a: S, size: number, sx: boolean, fl: KernelFlavor = currentFlavor()): S {
-  const ix = ENTRY.coerce(size, sx);
-  store(a, 0);
-  return call(ix, 1, () => get(ix, fl, 1, (d, [s]) => ({
-    states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
-  }), `coerce_${size}${sx ? 's' : 'u'}`), () => load(0));
-}
+  /** Compiled operators made so far (for tests and benchmarks). */
+  get count(): number {
+    return this.fns.filter(Boolean).length;
+  }
 
-/** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
-export function branchTakenCompiled(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
-  const ix = ENTRY.taken(c, w);
-  store(a, 0);
-  store(b, SLOTS);
-  get(ix, currentFlavor(), 2, (d, [x, y]) => {
-    const t = branchTakenB(d, x, y, c, w);
-    return { states: [], flags: [t.always, t.never] };
-  }, `taken_${c}${w}`)(I32, O32);
-  return O32[0] ? 1 : O32[2] ? 0 : -1;
+  /** Forget every cached result (the compiled functions stay). */
+  clearResults(): void {
+    this.stats.hits = this.stats.misses = 0;
+    this.gen++;
+  }
+
+  private get(ix: number, n: number, op: GenericOp, name: string): CompiledFn {
+    let f = this.fns[ix];
+    if (!f) {
+      f = compileScalarOp(n, op, `${name}_${this.flavor.name}`, this.natives);
+      this.fns[ix] = f;
+    }
+    return f;
+  }
+
+  /** Run entry ix on the stored inputs (n scalars), through the results cache. */
+  private call<T>(ix: number, n: number, f: () => CompiledFn, read: () => T): T {
+    const nWords = 2 * SLOTS * n;
+    const slot = slotOf(ix, nWords);
+    const base = slot * KEY_WORDS, keys = this.cacheKeys;
+    let hit = this.cacheGen[slot] === this.gen && keys[base] === ix + 1;
+    for (let j = 0; hit && j < nWords; j++) hit = keys[base + 1 + j] === I32[j];
+    if (hit) {
+      this.stats.hits++;
+      return this.cacheVals[slot] as T;
+    }
+    this.stats.misses++;
+    f()(I32, O32);
+    const v = read();
+    this.cacheGen[slot] = this.gen;
+    keys[base] = ix + 1;
+    for (let j = 0; j < nWords; j++) keys[base + 1 + j] = I32[j];
+    this.cacheVals[slot] = v;
+    return v;
+  }
+
+  sync(a: S): S {
+    const fl = this.flavor;
+    store(a, 0);
+    return this.call(ENTRY.sync, 1, () => this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'), () => load(0));
+  }
+
+  alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
+    const ix = ENTRY.alu(op, w), fl = this.flavor;
+    store(a, 0);
+    store(b, SLOTS);
+    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`), () => load(0));
+  }
+
+  /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
+  refine(a: S, b: S, c: Cond, w: Width): Edges {
+    const ix = ENTRY.refine(c, w), fl = this.flavor;
+    store(a, 0);
+    store(b, SLOTS);
+    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => {
+      const r = refine(d, x, y, c, w, fl);
+      return { states: [...r.fallthrough, ...r.taken] };
+    }, `refine_${c}${w}`), (): Edges => ({ fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] }));
+  }
+
+  /** refine for an immediate operand (as DomainSession.refineFirst). */
+  refineFirst(a: S, b: S, c: Cond, w: Width): Edges {
+    const ix = ENTRY.refine1(c, w), fl = this.flavor;
+    store(a, 0);
+    store(b, SLOTS);
+    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => ({
+      states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
+    }), `refine1_${c}${w}`), (): Edges => ({ fallthrough: [load(0)], taken: [load(SLOTS)] }));
+  }
+
+  /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
+  coerce(a: S, size: number, sx: boolean): S {
+    const ix = ENTRY.coerce(size, sx), fl = this.flavor;
+    store(a, 0);
+    return this.call(ix, 1, () => this.get(ix, 1, (d, [s]) => ({
+      states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
+    }), `coerce_${size}${sx ? 's' : 'u'}`), () => load(0));
+  }
+
+  /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
+  branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
+    const ix = ENTRY.taken(c, w);
+    store(a, 0);
+    store(b, SLOTS);
+    this.get(ix, 2, (d, [x, y]) => {
+      const t = branchTakenB(d, x, y, c, w);
+      return { states: [], flags: [t.always, t.never] };
+    }, `taken_${c}${w}`)(I32, O32);
+    return O32[0] ? 1 : O32[2] ? 0 : -1;
+  }
 }

@@ -86,19 +86,6 @@ export function flavorNamed(name: string): KernelFlavor {
   return f;
 }
 
-let selected: KernelFlavor = LINUX_6_18;
-
-/**
- * The flavor operations use when none is passed: LINUX_6_18 unless a caller that knows which
- * kernel it models (a live run that probed it, a replay of a recording that names it) selected
- * another. Caches of domain results must key on it (src/verifier/memo.ts does).
- */
-export const currentFlavor = (): KernelFlavor => selected;
-
-export function selectFlavor(fl: KernelFlavor): void {
-  selected = fl;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Ring helpers (min/max as the kernel's max_t/min_t over a type).
 

@@ -1,7 +1,7 @@
 // reg_bounds_sync and its stages (kernel/bpf/verifier.c), one exported function per stage so
 // proofs can take them one at a time:
 //   __update_reg_bounds → __reg_deduce_bounds ×3 (32, 64, mixed) → __reg_bound_offset → __update_reg_bounds
-import { type ScalarState, type D, type KernelFlavor, currentFlavor, umaxOf, uminOf, smaxOf, sminOf, scalarConst, selState, sMin, sMax } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, umaxOf, uminOf, smaxOf, sminOf, scalarConst, selState, sMin, sMax } from './scalar.ts';
 import { tnumIntersect, tnumRange, tnumSubreg, tnumClearSubreg, tnumOr, tnumContains } from './tnum.ts';
 import { tnumStep } from './scalar-tnum.ts';
 
@@ -25,7 +25,7 @@ export function updateReg32Bounds<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarSt
  * __update_reg64_bounds: tighten the 64-bit bounds from the tnum. 6.18.y adds (tnum_step): when
  * the u64 range and the tnum share exactly one value, the register becomes that constant.
  */
-export function updateReg64Bounds<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function updateReg64Bounds<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const q = d.u64;
   const v = s.varOff.value, m = s.varOff.mask;
   const tmax = q.or(v, m);
@@ -56,7 +56,7 @@ export function collapseSingleValue<V, B>(d: D<V, B>, r: ScalarState<V>): Scalar
 }
 
 /** __update_reg_bounds: 32 then 64. */
-export function updateRegBounds<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function updateRegBounds<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   return updateReg64Bounds(d, updateReg32Bounds(d, s), fl);
 }
 
@@ -184,7 +184,7 @@ export interface RegBoundsSyncNative<V> {
 }
 
 /** reg_bounds_sync. */
-export function regBoundsSync<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor = currentFlavor()): ScalarState<V> {
+export function regBoundsSync<V, B>(d: D<V, B>, s: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const native = (d as RegBoundsSyncNative<V>).regBoundsSyncNative;
   if (native) return native(s, fl);
   let r = updateRegBounds(d, s, fl);

@@ -76,3 +76,25 @@ export const bswap16 = (x: number): number => ((x & 0xff) << 8) | ((x >>> 8) & 0
 export const u64 = toU64;
 /** (hi, lo) as a signed bigint. */
 export const s64 = toS64;
+
+/**
+ * The value a BPF_ATOMIC read-modify-write stores, from the old memory value and src (hi, lo
+ * halves; 32-bit forms pass hi = 0 and store only OUT[0]): add, or, and, xor as aluSem's ops
+ * of those names, xchg (code 4) as its mov. src/bv/alu.ts is the one definition;
+ * test/interp/atomic.test.ts checks this int32-halves form against it by fast-check.
+ * `op`: the low 3 bits of the atomic's sub-code (0 add, 1 or, 2 and, 3 xor, 4 xchg).
+ */
+export function atomicRmw(op: number, oldLo: number, oldHi: number, srcLo: number, srcHi: number): void {
+  switch (op) {
+    case 0: {
+      const lo = (oldLo + srcLo) | 0;
+      OUT[0] = lo;
+      OUT[1] = (oldHi + srcHi + ((lo >>> 0) < (oldLo >>> 0) ? 1 : 0)) | 0;
+      return;
+    }
+    case 1: OUT[0] = oldLo | srcLo; OUT[1] = oldHi | srcHi; return;
+    case 2: OUT[0] = oldLo & srcLo; OUT[1] = oldHi & srcHi; return;
+    case 3: OUT[0] = oldLo ^ srcLo; OUT[1] = oldHi ^ srcHi; return;
+    default: OUT[0] = srcLo; OUT[1] = srcHi;
+  }
+}

@@ -13,7 +13,7 @@
 // `case O.ADD64:` becomes a chain of comparisons.
 // The ALU, END and jump-condition cases are a specialisation of the one definition in
 // src/bv/alu.ts for these halves, checked against it op by op (test/interp/alu.test.ts).
-import { bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
+import { atomicRmw, bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
 import { ldAbs, tailCall, HELPERS } from './helpers.ts';
 import {
   F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, STACK_SIZE, TAG,
@@ -345,19 +345,16 @@ function atomic(m: Machine, d: number, s: number, off: number, sub: number): num
   const oldLo = dv.getInt32(at, true), oldHi = wide ? dv.getInt32(at + 4, true) : 0;
   let lo: number, hi: number;
   const sl = RL[s], sh = wide ? RH[s] : 0;
-  switch (op) {
-    case 0: lo = (oldLo + sl) | 0; hi = (oldHi + sh + ((lo >>> 0) < (oldLo >>> 0) ? 1 : 0)) | 0; break;
-    case 1: lo = oldLo | sl; hi = oldHi | sh; break;
-    case 2: lo = oldLo & sl; hi = oldHi & sh; break;
-    case 3: lo = oldLo ^ sl; hi = oldHi ^ sh; break;
-    case 4: lo = sl; hi = sh; break;
-    default: { // cmpxchg
-      const eq = wide ? RL[0] === oldLo && RH[0] === oldHi : RL[0] === oldLo;
-      lo = eq ? sl : oldLo;
-      hi = eq ? sh : oldHi;
-      RL[0] = oldLo;
-      RH[0] = oldHi;
-    }
+  if (op === 5) { // cmpxchg: store src where r0 equals the old value (jeq at the access width)
+    const eq = wide ? RL[0] === oldLo && RH[0] === oldHi : RL[0] === oldLo;
+    lo = eq ? sl : oldLo;
+    hi = eq ? sh : oldHi;
+    RL[0] = oldLo;
+    RH[0] = oldHi;
+  } else {
+    atomicRmw(op, oldLo, oldHi, sl, sh);
+    lo = OUT[0];
+    hi = OUT[1];
   }
   dv.setInt32(at, lo, true);
   if (wide) dv.setInt32(at + 4, hi, true);

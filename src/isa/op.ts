@@ -287,8 +287,13 @@ export function lddwParts(v: bigint): { lo: number; hi: number } {
   return { lo: Number(u & 0xffffffffn) | 0, hi: Number(u >> 32n) | 0 };
 }
 
+let programsDecoded = 0;
+/** How many times toOps has run in this process (a test checks that the search decodes a program once). */
+export const toOpsCalls = (): number => programsDecoded;
+
 /** Decode every instruction of a program; slot i of an lddw's second half maps to null. */
 export function toOps(insns: readonly Insn[]): (Op | null)[] {
+  programsDecoded++;
   const out: (Op | null)[] = [];
   for (let i = 0; i < insns.length; i++) {
     const op = toOp(insns, i);

@@ -1,7 +1,7 @@
 // Timing programs under the kernel's JIT with BPF_PROG_TEST_RUN and `repeat`: each program is
-// loaded several times (see copies), and every round times each program on every input, the programs in an order
-// that rotates from round to round (so drift, frequency steps and neighbours'
-// load hit all of them alike). A round's figure is the mean of the kernel's ns-per-run over the
+// loaded several times (see copies), and every round times each program on every input, the
+// programs alternating call by call on each input in an order that rotates from round to round
+// (so drift, frequency steps and neighbours' load hit all of them alike). A round's figure is the mean of the kernel's ns-per-run over the
 // inputs; ratios of paired rounds go to ratio.ts.
 import type { Program } from '../isa/program.ts';
 import { MAP_TYPE } from '../isa/program.ts';
@@ -32,7 +32,7 @@ export interface BenchOptions {
   readonly rounds?: number;
   /** test_run repeat count; default: chosen so one call runs about targetNs. */
   readonly repeat?: number;
-  /** Kernel time per test_run call when repeat is chosen (default 100 µs). */
+  /** Kernel time per test_run call when repeat is chosen (default 40 µs: short calls alternate closely). */
   readonly targetNs?: number;
   /**
    * Also time an empty program of the first one's type (`r0 = 1; exit`) in the same rounds:
@@ -45,6 +45,8 @@ export interface BenchOptions {
    * dilutes every ratio (and slows every BPF program on the machine while it is on).
    */
   readonly kernelStats?: boolean;
+  /** Calls per program and input in a round, alternating between the programs (default 3). */
+  readonly tries?: number;
   /** Loads of each program held at once, used in turn by the rounds (default 8). */
   readonly copies?: number;
   /** Called after each round (progress). */
@@ -178,30 +180,44 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
       if (!r.ok) throw new Error(`test_run of ${programs[i].name} failed mid-benchmark: ${r.errno}`);
       return r.duration;
     };
-    const repeat = opts.repeat ?? chooseRepeat(usable, (g, x, n) => run(0, g, x, n), opts.targetNs ?? 100_000);
+    const repeat = opts.repeat ?? chooseRepeat(usable, (g, x, n) => run(0, g, x, n), opts.targetNs ?? 40_000);
     // warm-up: caches, branch predictors, the JIT image's pages
     for (copy = 0; copy < copies; copy++) for (let i = 0; i < programs.length; i++) for (const g of usable) for (const x of g.inputs) run(i, g, x, Math.max(1, repeat >> 3));
     const statsFd = opts.kernelStats ? enableStats() : -1;
     const times = programs.map(() => [] as number[]);
     // the kernel's run-time statistics per round: the programs' own time, without test_run's loop
     const statTimes = programs.map(() => [] as number[]);
+    const statAcc = programs.map(() => ({ ns: 0n, runs: 0n }));
+    const tries = Math.max(1, opts.tries ?? 3);
     try {
       for (let r = 0; r < rounds; r++) {
         copy = r % copies;
-        for (const i of roundOrder(programs.length, r)) {
-          let sum = 0, statNs = 0n, statRuns = 0n;
-          for (const g of usable) {
-            prepareMaps(at(i).maps, g.presets);
-            const s0 = statsFd >= 0 ? progInfo(at(i).fd!) : undefined;
-            for (const x of g.inputs) sum += run(i, g, x, repeat);
-            const s1 = s0 && progInfo(at(i).fd!);
-            if (s0 && s1) {
-              statNs += s1.runTimeNs - s0.runTimeNs;
-              statRuns += s1.runCnt - s0.runCnt;
-            }
+        const order = roundOrder(programs.length, r);
+        const sums = programs.map(() => 0);
+        for (const g of usable) {
+          for (const i of order) prepareMaps(at(i).maps, g.presets);
+          const s0 = statsFd >= 0 ? programs.map((_, i) => progInfo(at(i).fd!)) : undefined;
+          // each input: the programs alternate `tries` short calls, so calls microseconds apart
+          // share the machine's other work (under load 22 this cut the interval of one pair from
+          // ±7% to ±2%). The mean, not the minimum: test_run reports whole ns per run, and a
+          // minimum of whole numbers hides sub-ns differences that a mean keeps.
+          for (const x of g.inputs) {
+            for (let k = 0; k < tries; k++) for (const i of order) sums[i] += run(i, g, x, repeat) / tries;
           }
-          times[i].push(sum / count);
-          if (statRuns > 0n) statTimes[i].push(Number(statNs) / Number(statRuns));
+          if (s0) {
+            programs.forEach((_, i) => {
+              const s1 = progInfo(at(i).fd!);
+              if (s0[i] && s1) {
+                statAcc[i].ns += s1.runTimeNs - s0[i]!.runTimeNs;
+                statAcc[i].runs += s1.runCnt - s0[i]!.runCnt;
+              }
+            });
+          }
+        }
+        for (let i = 0; i < programs.length; i++) {
+          times[i].push(sums[i] / count);
+          if (statAcc[i].runs > 0n) statTimes[i].push(Number(statAcc[i].ns) / Number(statAcc[i].runs));
+          statAcc[i] = { ns: 0n, runs: 0n };
         }
         opts.onRound?.(r + 1, rounds);
       }

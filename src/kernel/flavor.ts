@@ -2,7 +2,7 @@
 // the verifier (6.18.44-fc-v657 and -v1252 do), so this asks the verifier itself: one tiny
 // program per behaviour switch, loaded at log_level 2, its logged state read back.
 import { release } from 'node:os';
-import { LINUX_6_18, LINUX_6_18_SX64, currentFlavor, selectFlavor, type KernelFlavor } from '../domains/scalar.ts';
+import { LINUX_6_18, LINUX_6_18_SX64, type KernelFlavor } from '../domains/scalar.ts';
 import { encodeBytes, type Insn } from '../isa/insn.ts';
 import { fromOp, type Op } from '../isa/op.ts';
 import { loadRaw } from './load.ts';
@@ -49,9 +49,5 @@ export interface KernelMeta {
 
 export const kernelMeta = (fl: KernelFlavor): KernelMeta => ({ kernel: release(), flavor: fl.name });
 
-/** Model the running kernel from now on (when it can be probed); returns the flavor in use. */
-export function useRunningKernelFlavor(): KernelFlavor {
-  const fl = detectFlavor();
-  if (fl) selectFlavor(fl);
-  return currentFlavor();
-}
+/** The flavor that models the running kernel: probed when bpf() works, else LINUX_6_18. */
+export const runningKernelFlavor = (): KernelFlavor => detectFlavor() ?? LINUX_6_18;

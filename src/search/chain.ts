@@ -2,18 +2,21 @@
 // accept with probability min(1, 2^-(cost_new - cost_cur)). Candidates are patched into one
 // interpreter in place, so a step costs a few slot re-encodings plus the test runs.
 import { prepare } from '../interp/index.ts';
-import { toOps, type Op } from '../isa/op.ts';
+import type { Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
-import { perf, type CostTable, type Objective } from './cost.ts';
+import { BUILTIN_COSTS, perf, type CostTable, type Objective } from './cost.ts';
+import { latencyProfile } from './exec-profile.ts';
+import { executedCost } from './exec-cost.ts';
 import { propose, proposalContext, type Slot } from './proposals.ts';
 import { addTest, evaluate, makeTests, type MapPreset, type TestGroup } from './tests.ts';
 import { materialize } from './materialize.ts';
+import { Candidate, Original, type Change } from './candidate.ts';
 import { firstRefusal } from './ptrkinds.ts';
 import { Incremental } from '../verifier/incremental.ts';
-import type { Privilege } from './privilege.ts';
+import { DEFAULT_CONFIG, type VerifierConfig } from '../verifier/config.ts';
 import { coreSlots } from '../isa/core.ts';
-import { allows, type Target } from '../isa/target.ts';
+import { allows } from '../isa/target.ts';
 import { sharedMapGuard } from './shared-maps.ts';
 
 export interface ChainOptions {
@@ -29,7 +32,7 @@ export interface ChainOptions {
    * Validate an improvement (safety, equivalence): resolves ok, or a reason and maybe a
    * counterexample (a packet or context, and map entries present before the run).
    */
-  validate?: (insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] }>;
+  validate?: (cand: Candidate, insns: Insn[], tests: readonly TestGroup[]) => Promise<{ ok: true; how: string } | { ok: false; stage: string; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] }>;
   onProgress?: (s: ChainStats) => void;
   /**
    * Functions the search leaves as they are, by name: those another program of the object
@@ -40,19 +43,19 @@ export interface ChainOptions {
   onTests?: (tests: readonly TestGroup[]) => void;
   /** Per-class latency costs (a calibration); default: the built-in table. */
   costs?: CostTable;
-  /** The loader the result is for: the verifier model checks candidates in it (default root). */
-  privilege?: Privilege;
+  /**
+   * The kernel, loader and target the result is for (default DEFAULT_CONFIG: 6.18, root, no
+   * target): the verifier model checks candidates as that kernel for that loader; the moves make
+   * only instructions of the target's ISA level and kernel (without one: base instructions only,
+   * as every kernel runs).
+   */
+  config?: VerifierConfig;
   /**
    * Stop early when element 0 becomes nonzero (Ctrl-C). Shared memory, so a chain on a worker
    * thread sees it without a message; with it set, the chain also yields to the event loop
    * every ~100 ms so a signal handler on its own thread can run.
    */
   stop?: Int32Array;
-  /**
-   * What the result must run on: the moves make only instructions of its ISA level and
-   * kernel (without it: base instructions only, as every kernel runs).
-   */
-  target?: Target;
   /**
    * No one else writes the maps while the program runs: rewrites that hold only then (see
    * shared-maps.ts) are allowed. Default: maps are shared, and the search leaves map state
@@ -83,9 +86,8 @@ export interface ChainStats {
 
 export interface ChainResult {
   best: Insn[];
-  /** The best candidate in place (deleted slots null), for writing back into the object. */
-  bestSlots: Slot[];
-  deleted: Set<number>;
+  /** The best candidate, for writing back into the object. */
+  candidate: Candidate;
   oldToNew: Int32Array;
   stats: ChainStats;
   /** The last validated bests (best last, at most KEEP_VALIDATED): candidates for measured selection. */
@@ -95,8 +97,7 @@ export interface ChainResult {
 /** A validated program the chain stood on, ready to write. */
 export interface Variant {
   insns: Insn[];
-  slots: Slot[];
-  deleted: Set<number>;
+  candidate: Candidate;
   oldToNew: Int32Array;
   perf: number;
 }
@@ -135,31 +136,35 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const t0 = performance.now();
   const rand = rng(opts.seed);
   const we = opts.we ?? 0.5, wp = opts.wp ?? 2;
-  const original: Slot[] = toOps(program.insns);
+  const orig = Original.of(program);
+  const original = orig.ops;
   const end = program.insns.length;
   const kept = keptSlots(program, opts.keepFuncs ?? []);
-  const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(program, original);
+  const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(orig);
   if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
-  const mutableSet = new Set(mutable);
-  const ctx = proposalContext(original, mutable, rand, opts.target?.isa ?? 1);
-  const target = opts.target;
+  const config = opts.config ?? DEFAULT_CONFIG;
+  const ctx = { ...proposalContext(original, mutable, rand, config.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
+  const target = config.target;
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
   const vm = prepare(program);
-  const current = original.slice();
-  const originalPerf = perf(original, original, opts.objective, opts.costs);
+  let current = Candidate.initial(orig);
+  // latency is weighted by how often the tests run each slot (the original's counts)
+  const profile = latencyProfile(program, tests, original);
+  const executed = (slots: readonly Slot[]): number => executedCost(slots, profile, opts.costs ?? BUILTIN_COSTS);
+  const perfOf = (c: Candidate): number => perf(c, opts.objective, opts.costs, executed);
+  const originalPerf = perfOf(current);
   let curCost = wp * originalPerf;
-  let best = { slots: original.slice(), perf: originalPerf };
+  let best = { cand: current, perf: originalPerf };
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
-  const model = new Incremental(program, { privileged: opts.privilege !== 'unpriv' });
+  const model = new Incremental(program, { flavor: config.flavor, privileged: config.privileged });
   /** Materialized candidates that failed validation (not validated again). */
   const failed = new Set<string>();
   const validated: Variant[] = [];
-  const isDeleted = (cand: Slot[]) => (i: number): boolean => cand[i] === null && mutableSet.has(i);
-  const revert = (changes: [number, Slot][]): void => {
-    for (const [pc] of changes) vm.patch(pc, current[pc]);
+  const revert = (changes: readonly Change[]): void => {
+    for (const [pc] of changes) vm.patch(pc, current.ops[pc]);
   };
   if (!mutable.length) return finish();
   let lastReport = t0;
@@ -171,16 +176,16 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   // the analysis is coarser than the verifier: it may flag the original itself (a pointer
   // difference on xdp_scale_mix), and then only a refusal the original lacks refuses a candidate
   // (the verifier model checks every new best anyway)
-  const originalRefusal = firstRefusal(original, end, program.type, () => false, opts.privilege === 'unpriv');
+  const originalRefusal = firstRefusal(original, end, program.type, () => false, !config.privileged);
   const nonBlocking = opts.nonBlocking ?? opts.maxIterations === undefined;
   /** Validations out (by candidate), and answers not yet taken in. */
   const inFlight = new Map<string, Promise<void>>();
   type Answer = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
-  const answers: { cand: Slot[]; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
+  const answers: { cand: Candidate; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
   while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime && !stopped()) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
-      const changes = propose(ctx, current, original);
+      const changes = propose(ctx, current.ops, original);
       // the moves are built for the target (test/search/target.test.ts); this only makes sure
       if (target && !changes.every(([, op]) => !op || allows(target, op))) {
         stats.rejectedValidation['target'] = (stats.rejectedValidation['target'] ?? 0) + 1;
@@ -190,11 +195,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         stats.rejectedValidation['shared maps'] = (stats.rejectedValidation['shared maps'] ?? 0) + 1;
         continue;
       }
-      const cand = current.slice();
-      for (const [pc, op] of changes) cand[pc] = op;
+      const cand = current.with(changes);
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
-      const gone = isDeleted(cand);
-      const refusal = firstRefusal(cand, end, program.type, gone, opts.privilege === 'unpriv');
+      const refusal = firstRefusal(cand.ops, end, program.type, cand.isDeleted, !config.privileged);
       if (refusal >= 0 && refusal !== originalRefusal) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
@@ -205,7 +208,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         revert(changes);
         continue;
       }
-      const p = perf(cand, original, opts.objective, opts.costs);
+      const p = perfOf(cand);
       // the error we can afford: anything that makes acceptance hopeless stops evaluation early
       const limit = (curCost - wp * p + SLACK) / we;
       const ev = evaluate(vm, tests, limit);
@@ -230,13 +233,13 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
             // a counterexample became a test: the current program may fail it too (a change
             // the old tests could not see), so its cost is measured again
             testsAdded = false;
-            curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective, opts.costs);
+            curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
           }
           continue;
         }
       }
       if (cost <= curCost || rand() < Math.pow(2, -(cost - curCost))) {
-        for (const [pc, op] of changes) current[pc] = op;
+        current = cand;
         curCost = cost;
         stats.accepted++;
       } else revert(changes);
@@ -261,8 +264,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   return finish();
 
   /** Start validating a candidate that beats the best (checks that answer at once run here); false when it is refused already. */
-  function submit(cand: Slot[], p: number): boolean {
-    const m = materialize(cand, program.insns, mutableSet);
+  function submit(cand: Candidate, p: number): boolean {
+    const m = materialize(cand);
     const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
     if (failed.has(key)) return false;
     if (inFlight.has(key) || inFlight.size >= MAX_IN_FLIGHT) return true;
@@ -275,7 +278,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       answers.push({ cand, p, m, v: { ok: true, how: '' } });
       return true;
     }
-    const job = opts.validate(m.insns, m.deleted, tests, cand).then(
+    const job = opts.validate(cand, m.insns, tests).then(
       (v) => void answers.push({ cand, p, m, v }),
       (e: Error) => void answers.push({ cand, p, m, v: { ok: false, stage: 'validation', reason: e.message } }),
     ).finally(() => inFlight.delete(key));
@@ -292,7 +295,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
         if (v.counterexample) {
           addTest(ref, tests, v.counterexample, v.counterexampleMaps);
-          curCost = we * evaluate(vm, tests).error + wp * perf(current, original, opts.objective, opts.costs);
+          curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
         }
         continue;
       }
@@ -300,17 +303,17 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (v.how) stats.validatedBy.push(v.how);
       adoptBest(cand, p, m);
       for (let pc = 0; pc < end; pc++) {
-        if (current[pc] === cand[pc]) continue;
-        current[pc] = cand[pc];
-        vm.patch(pc, cand[pc]);
+        if (current.ops[pc] === cand.ops[pc]) continue;
+        vm.patch(pc, cand.ops[pc]);
       }
+      current = cand;
       curCost = we * evaluate(vm, tests).error + wp * p;
     }
   }
 
-  function adoptBest(cand: Slot[], p: number, m: ReturnType<typeof materialize>): void {
-    best = { slots: cand, perf: p };
-    validated.push({ insns: m.insns, slots: cand, deleted: m.deleted, oldToNew: m.oldToNew, perf: p });
+  function adoptBest(cand: Candidate, p: number, m: ReturnType<typeof materialize>): void {
+    best = { cand, perf: p };
+    validated.push({ insns: m.insns, candidate: cand, oldToNew: m.oldToNew, perf: p });
     if (validated.length > KEEP_VALIDATED) validated.shift();
     stats.bestPerf = p;
     stats.bestAtMs = performance.now() - t0;
@@ -318,9 +321,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   }
 
   /** Check a candidate that beats the best: true when it is the new best. */
-  async function consider(cand: Slot[], p: number): Promise<boolean> {
+  async function consider(cand: Candidate, p: number): Promise<boolean> {
     // (every candidate here already passed the definedness pre-filter in the loop)
-    const m = materialize(cand, program.insns, mutableSet);
+    const m = materialize(cand);
     const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
     if (failed.has(key)) return false;
     // the verifier model: a candidate the kernel would reject never costs a load or a proof
@@ -331,7 +334,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       return false;
     }
     if (opts.validate) {
-      const v = await opts.validate(m.insns, m.deleted, tests, cand);
+      const v = await opts.validate(cand, m.insns, tests);
       if (!v.ok) {
         failed.add(key);
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
@@ -349,8 +352,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
 
   function finish(): ChainResult {
     stats.elapsedMs = performance.now() - t0;
-    const m = materialize(best.slots, program.insns, mutableSet);
-    return { best: m.insns, bestSlots: best.slots, deleted: m.deleted, oldToNew: m.oldToNew, stats, validated };
+    const m = materialize(best.cand);
+    return { best: m.insns, candidate: best.cand, oldToNew: m.oldToNew, stats, validated };
   }
 }
 

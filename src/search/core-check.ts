@@ -10,13 +10,15 @@
 // they choose what memory is read, they are not values a candidate can fold.
 import type { Insn } from '../isa/insn.ts';
 import { CLASS, LDDW_CODE, cls } from '../isa/opcodes.ts';
-import { deleteSlots } from '../isa/edit.ts';
-import { fromOp, toOps } from '../isa/op.ts';
+import { toOp } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { CORE_KIND } from '../isa/core-spec.ts';
 import { coreSlots } from '../isa/core.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
 import type { Slot } from './proposals.ts';
+import { Candidate, Original } from './candidate.ts';
+import { materialize } from './materialize.ts';
+import type { EquivService } from '../smt/isolated.ts';
 
 function moved(kind: number, v: bigint): bigint {
   switch (kind) {
@@ -47,29 +49,34 @@ export function perturbCore(program: Program): Insn[] {
   return insns;
 }
 
-/**
- * Prove the candidate (slots in place, `deleted` removed) equivalent to the program when the
- * relocations take other values. Undefined when the program has no CO-RE relocations.
- */
-export async function proveCoreIndependent(program: Program, slots: readonly Slot[], deleted: ReadonlySet<number>, timeoutMs: number): Promise<Proof | undefined> {
-  if (!program.core?.outcomes.length) return undefined;
-  const other = perturbCore(program);
-  const pinned = new Set(coreSlots(program));
-  const otherOps = toOps(other);
-  const full: Insn[] = [];
-  const movedSlots: Slot[] = [];
-  for (let i = 0; i < other.length; i++) {
-    const s = slots[i];
-    if (pinned.has(i)) {
-      full.push(other[i]);
-      movedSlots.push(otherOps[i]);
-    } else {
-      full.push(s === null || s === undefined ? other[i] : fromOp(s)[0]);
-      movedSlots.push(s ?? null);
-    }
+/** The perturbed original of each original (its slots: the original's, relocated ones moved). */
+const perturbed = new WeakMap<Original, Original>();
+function perturbedOriginal(o: Original): Original {
+  let p = perturbed.get(o);
+  if (!p) {
+    const insns = perturbCore(o.program);
+    const ops = o.ops.slice();
+    // only the relocated slots differ from the original: decode just those
+    for (const pc of coreSlots(o.program)) if (ops[pc] !== null) ops[pc] = toOp(insns, pc);
+    perturbed.set(o, (p = Original.decoded({ ...o.program, insns }, ops)));
   }
-  const { insns } = deleteSlots(full, new Set(deleted));
-  const proof = await proveEquivalent({ ...program, insns: other }, insns, movedSlots, new Set(deleted), timeoutMs);
+  return p;
+}
+
+/**
+ * Prove the candidate equivalent to its original when the relocations take other values.
+ * Undefined when the program has no CO-RE relocations.
+ */
+export async function proveCoreIndependent(equiv: EquivService, cand: Candidate, timeoutMs: number): Promise<Proof | undefined> {
+  const program = cand.original.program;
+  if (!program.core?.outcomes.length) return undefined;
+  const other = perturbedOriginal(cand.original);
+  const pinned = new Set(coreSlots(program));
+  // the candidate's slots over the moved original: relocated slots (never changed) take the moved values
+  const movedSlots: Slot[] = cand.ops.map((s, pc) => (pinned.has(pc) ? other.ops[pc] : s));
+  const moved = Candidate.of(other, movedSlots, cand.deletedSet());
+  const { insns } = materialize(moved);
+  const proof = await proveEquivalent(equiv, moved, insns, timeoutMs);
   if (proof.ok) return { ok: true, how: `${proof.how}, also with the CO-RE values moved` };
   return { ...proof, reason: `with the CO-RE values moved: ${proof.reason}` };
 }

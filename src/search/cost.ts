@@ -2,6 +2,7 @@
 // from a per-class table: the built-in guesses, or one `bpfsynth calibrate` measured here.
 import type { Op } from '../isa/op.ts';
 import type { CostClass } from '../kernel/calibrate.ts';
+import type { SlotView } from './candidate.ts';
 import type { Slot } from './proposals.ts';
 
 export type Objective = 'size' | 'latency';
@@ -36,18 +37,19 @@ export function latency(op: Op, table: CostTable = BUILTIN_COSTS): number {
  * Performance of a candidate: slots kept (size) or summed latency. lddw's second half counts as a slot.
  * Under size, equal counts are ranked by latency: it adds a fraction far below one slot, so
  * it never outweighs an instruction but makes a cheaper equal-size variant an improvement.
+ * `executed`, when given, replaces the static latency sum (see exec-cost.ts).
  */
-export function perf(slots: readonly Slot[], original: readonly Slot[], objective: Objective, table: CostTable = BUILTIN_COSTS): number {
+export function perf(c: SlotView, objective: Objective, table: CostTable = BUILTIN_COSTS, executed?: (slots: readonly Slot[]) => number): number {
   let n = 0, lat = 0;
+  const slots = c.ops, deleted = c.deleted;
   for (let i = 0; i < slots.length; i++) {
-    const s = slots[i];
-    if (s === null) {
-      if (original[i] === null) n += 1; // lddw second half
-      continue;
-    }
+    if (deleted[i]) continue;
     n += 1;
-    lat += latency(s, table);
+    const s = slots[i];
+    if (s !== null) lat += latency(s, table); // null: an lddw's second half
   }
+  // with a profile (exec-cost.ts): the cost executed per test input instead of the static sum
+  if (executed) lat = executed(slots);
   return objective === 'size' ? n + lat * TIE_WEIGHT : lat;
 }
 

@@ -3,6 +3,8 @@
 import type { Insn } from '../isa/insn.ts';
 import type { Program } from '../isa/program.ts';
 import { verify } from '../verifier/analyze.ts';
+import { DEFAULT_CONFIG, type VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
 import { loadProgram } from '../kernel/load.ts';
 import { parseVerifierLog } from '../kernel/log.ts';
@@ -10,7 +12,7 @@ import { KernelOracle } from './validate.ts';
 import { proveEquivalent } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
-import type { Slot } from './proposals.ts';
+import type { Candidate } from './candidate.ts';
 import { toOps } from '../isa/op.ts';
 import { describeTarget, firstMissing, formatKernelVersion, kernelAtLeast, runningKernel, type Target } from '../isa/target.ts';
 import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
@@ -33,15 +35,16 @@ export interface FinalCheck {
 }
 
 /** Check the program as written against the original: model, kernel verifier and test_run, Z3. */
-/** What the written program is checked for: the target it must run on and the loader's privilege (default root). */
-export interface WrittenFor { readonly target?: Target; readonly privilege?: Privilege }
-
-export async function checkWritten(original: Program, written: readonly Insn[], slots: readonly Slot[], deleted: Set<number>, tests: readonly TestGroup[], forWhat: WrittenFor = {}): Promise<FinalCheck> {
-  const { target, privilege = 'root' } = forWhat;
+// `config`: the kernel the model verifies as, the loader and the target the program must run on.
+// `equiv`: the Z3 process to ask (default: one of its own, closed before returning).
+export async function checkWritten(cand: Candidate, written: readonly Insn[], tests: readonly TestGroup[], config: VerifierConfig = DEFAULT_CONFIG, equiv?: EquivService): Promise<FinalCheck> {
+  const { target, flavor } = config;
+  const privilege: Privilege = config.privileged ? 'root' : 'unpriv';
+  const original = cand.original.program;
   const checks: Check[] = [];
   if (target) checks.push(targetCheck(written, target));
   const program: Program = { ...original, insns: [...written] };
-  const mv = verify(program, { privileged: privilege === 'root' });
+  const mv = verify(program, { flavor, privileged: config.privileged });
   const why = mv.ok ? [] : [mv.error?.message ?? 'rejected'];
   checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: (privilege === 'unpriv' ? ['unprivileged', ...why] : why).join(': ') });
   if (privilege === 'unpriv') {
@@ -68,9 +71,15 @@ export async function checkWritten(original: Program, written: readonly Insn[], 
   if (failedSoFar) {
     checks.push({ check: 'Z3 equivalence', ran: false, detail: `not attempted after the ${failedSoFar.check} failure` });
   } else {
-    let proof = await proveEquivalent(original, [...written], slots, deleted, 60_000);
-    // CO-RE: also with every relocated value moved, so no result bakes in this kernel's layout
-    if (proof.ok) proof = (await proveCoreIndependent(original, slots, deleted, 60_000)) ?? proof;
+    const z3 = equiv ?? new EquivService();
+    let proof;
+    try {
+      proof = await proveEquivalent(z3, cand, [...written], 60_000);
+      // CO-RE: also with every relocated value moved, so no result bakes in this kernel's layout
+      if (proof.ok) proof = (await proveCoreIndependent(z3, cand, 60_000)) ?? proof;
+    } finally {
+      if (!equiv) await z3.close();
+    }
     checks.push({ check: 'Z3 equivalence', ran: true, ok: proof.ok, detail: proof.ok ? proof.how : proof.reason });
   }
   const bad = checks.find((c) => c.ran && !c.ok);
@@ -94,11 +103,11 @@ export function targetCheck(written: readonly Insn[], target: Target): Check {
  * Why the input itself is unsafe, if it is: the kernel rejects it, or (without the kernel) the
  * verifier model does. Optimizing such a program would "validate" candidates against nothing.
  */
-export function unsafeInput(program: Program, privilege: Privilege = 'root'): string | undefined {
-  if (privilege === 'unpriv') {
+export function unsafeInput(program: Program, config: VerifierConfig = DEFAULT_CONFIG): string | undefined {
+  if (!config.privileged) {
     const u = unprivilegedLoad(program);
     if (u.ran && !u.ok) return `an unprivileged loader is refused the input program: ${u.detail}`;
-    const mu = verify(program, { privileged: false });
+    const mu = verify(program, { flavor: config.flavor, privileged: false });
     if (!u.ran && !mu.ok) return `the verifier model rejects the input program unprivileged (the kernel's unprivileged load not run: ${u.reason}): ${mu.error?.message.replace(/\n/g, ': ') ?? 'rejected'}`;
   }
   const k = kernelAvailable();
@@ -108,6 +117,6 @@ export function unsafeInput(program: Program, privilege: Privilege = 'root'): st
     if (l.ok) return undefined;
     return `the kernel rejects the input program: ${parseVerifierLog(l.log).error?.split('\n').pop() ?? l.error ?? l.errno}`;
   }
-  const mv = verify(program);
+  const mv = verify(program, { flavor: config.flavor });
   return mv.ok ? undefined : `the verifier model rejects the input program (no kernel to ask: ${k.reason}): ${mv.error?.message.replace(/\n/g, ': ') ?? 'rejected'}`;
 }

@@ -14,6 +14,9 @@
 //   copy merge          wA = *(uS *)(rB + o); *(uS *)(rD + p) = wA;
 //                       wC = *(uS *)(rB + o ± S); *(uS *)(rD + p ± S) = wC
 //                     → wA = *(u2S *)(rB + min); *(u2S *)(rD + min') = wA
+//   block move        a run of narrow loads and stores through one base that moves bytes
+//                       (a MAC swap: 12 u16 accesses) → the widest accesses (2 u32 + 2 u16
+//                       swaps: 8); see idiom-block-move.ts
 //   sign extension    (cpu v4 targets only: the rewrites use its instructions)
 //                     rA = *(uS *)(rB + o); rA <<= 64-8S; rA s>>= 64-8S → rA = *(sS *)(rB + o)
 //                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
@@ -21,6 +24,7 @@ import type { Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
 import { clobbers, defs } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
+import { blockMove } from './idiom-block-move.ts';
 
 type Change = [number, Slot];
 type Mem = Extract<Op, { kind: 'ldx' | 'st' | 'stx' }>;
@@ -172,7 +176,7 @@ function signExtend(slots: readonly Slot[], straight: ReadonlySet<number>, pc: n
 /** movsx extends 8 or 16 bits, or 32 in a 64-bit register. */
 const extOk = (width: number, bits: number): boolean => bits === 8 || bits === 16 || (bits === 32 && width === 64);
 
-const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge];
+const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge, blockMove];
 const V4_IDIOMS = [...IDIOMS, signExtend];
 
 /**

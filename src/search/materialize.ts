@@ -1,20 +1,25 @@
-// From a candidate (slots in place, deleted ones null) to real instructions: deleted slots are
-// removed and jumps re-targeted (src/isa/edit.ts), never padded with `goto +0`.
+// From a candidate to real instructions: deleted slots are removed and jumps re-targeted
+// (src/isa/edit.ts), never padded with `goto +0`; unchanged slots keep the original's bytes.
 import { deleteSlots } from '../isa/edit.ts';
 import { fromOp } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
-import type { Slot } from './proposals.ts';
+import type { Candidate } from './candidate.ts';
 
-export function materialize(slots: readonly Slot[], original: readonly Insn[], mutable: ReadonlySet<number>): { insns: Insn[]; oldToNew: Int32Array; deleted: Set<number> } {
+export interface Materialized {
+  insns: Insn[];
+  oldToNew: Int32Array;
+  deleted: Set<number>;
+}
+
+export function materialize(c: Candidate): Materialized {
+  const original = c.original.program.insns, orig = c.original.ops;
   const full: Insn[] = [];
   const deleted = new Set<number>();
-  for (let i = 0; i < slots.length; i++) {
-    const s = slots[i];
-    if (s === null && mutable.has(i)) {
-      deleted.add(i);
-      full.push(original[i]);
-    } else if (s === null || !mutable.has(i)) full.push(original[i]);
-    else full.push(fromOp(s)[0]);
+  for (let i = 0; i < c.ops.length; i++) {
+    const s = c.ops[i];
+    if (c.deleted[i]) deleted.add(i);
+    // deleted slots stay in place until deleteSlots removes them; an lddw's second half is null
+    full.push(c.deleted[i] || s === null || s === orig[i] ? original[i] : fromOp(s)[0]);
   }
   const { insns, oldToNew } = deleteSlots(full, deleted);
   return { insns, oldToNew, deleted };

@@ -10,7 +10,7 @@ import { benchPrograms, benchUnsupported } from '../kernel/bench.ts';
 import { pct, type RatioEstimate } from '../kernel/ratio.ts';
 import type { Variant } from './chain.ts';
 import { sizeOfPerf, type Objective } from './cost.ts';
-import { benchGroupsOf } from './bench-inputs.ts';
+import { benchGroupsOf, longPathTests } from './bench-inputs.ts';
 import type { TestGroup } from './tests.ts';
 
 export interface TimedVariant {
@@ -58,7 +58,7 @@ export function selectMeasured(program: Program, variants: readonly Variant[], t
   });
   if (why) return unmeasured(why);
   const picked = variants.slice(0, opts.topK ?? 4);
-  const r = benchPrograms([program, ...picked.map((v) => ({ ...program, insns: v.insns }))], benchGroupsOf(tests), { rounds: opts.rounds ?? 30, onRound: opts.onRound });
+  const r = benchPrograms([program, ...picked.map((v) => ({ ...program, insns: v.insns }))], benchGroupsOf(longPathTests(program, tests)), { rounds: opts.rounds ?? 60, onRound: opts.onRound });
   if (!r.ok) return unmeasured(r.reason);
   const timed = picked.map((v, i) => ({ v, insns: v.insns.length, nsPerRun: r.programs[i + 1].medianNs, ratio: r.ratios[i + 1]! }));
   const byRatio = (a: (typeof timed)[number], b: (typeof timed)[number]) => a.ratio.median - b.ratio.median;

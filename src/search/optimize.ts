@@ -11,9 +11,10 @@ import { KernelOracle, type Verdict } from './validate.ts';
 import { proveEquivalent, type Proof } from './prove.ts';
 import { proveCoreIndependent } from './core-check.ts';
 import type { TestGroup } from './tests.ts';
-import type { Slot } from './proposals.ts';
-import type { Target } from '../isa/target.ts';
-import { unprivilegedLoad, UNPRIV_CHECK, type Privilege } from './privilege.ts';
+import type { Candidate } from './candidate.ts';
+import type { VerifierConfig } from '../verifier/config.ts';
+import { EquivService } from '../smt/isolated.ts';
+import { unprivilegedLoad, UNPRIV_CHECK } from './privilege.ts';
 import { runWindowSearch, type WindowSearchStats } from './window-search.ts';
 
 export { KernelOracle };
@@ -33,12 +34,12 @@ export interface OptimizeOptions {
   costs?: CostTable;
   /** Shared flag: nonzero stops every chain (see ChainOptions.stop). */
   stop?: Int32Array;
-  /** What the result must run on (see ChainOptions.target). */
-  target?: Target;
   /** Allow rewrites valid only when no one else writes the maps (see ChainOptions.exclusiveMaps). */
   exclusiveMaps?: boolean;
-  /** The loader results are made for (default root); unpriv: the model and an unprivileged kernel load check them. */
-  privilege?: Privilege;
+  /** Kernel, loader and target (see ChainOptions.config); unprivileged: the model and an unprivileged kernel load check results. */
+  config?: VerifierConfig;
+  /** The Z3 process to prove candidates with (default: one of this run's own, closed when it ends). */
+  equiv?: EquivService;
   /**
    * Search windows (window-search.ts) instead of whole-program chains: for large programs,
    * where a whole-program run per test makes candidates slow. 'auto': from WINDOWS_FROM insns.
@@ -51,9 +52,8 @@ export const WINDOWS_FROM = 400;
 
 export interface OptimizeResult {
   program: Program;
-  slots: Slot[];
-  /** Slots of the original that were deleted, and old → new slot map. */
-  deleted: Set<number>;
+  /** The result as a candidate over the original (its slots, the deleted ones), and old → new slot map. */
+  candidate: Candidate;
   oldToNew: Int32Array;
   stats: ChainStats;
   /** How the result was validated, or why no improvement could be validated. */
@@ -72,14 +72,16 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   const oracles = new Map<number, KernelOracle | string>();
   const z3Times: number[] = [];
   const started = performance.now();
-  const validate = async (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]): Promise<Verdict | Proof> => {
+  // the Z3 process of this run (the caller's, else one of its own, closed at the end)
+  const equiv = opts.equiv ?? new EquivService();
+  const validate = async (chain: number, cand: Candidate, insns: Insn[], tests: readonly TestGroup[]): Promise<Verdict | Proof> => {
     let oracle = oracles.get(chain);
     if (oracle === undefined) oracles.set(chain, (oracle = KernelOracle.open(program, tests)));
     // without the kernel, the verifier model (already passed in the chain) stands in for it
     const k: Verdict = typeof oracle === 'string' ? { ok: true, how: `verifier model (kernel not used: ${oracle})` } : oracle.check(insns);
     if (!k.ok) return k;
     // unprivileged: the kernel's own word that an unprivileged loader takes it (not run: the model's, already given)
-    const u = opts.privilege === 'unpriv' ? unprivilegedLoad({ ...program, insns }) : undefined;
+    const u = opts.config?.privileged === false ? unprivilegedLoad({ ...program, insns }) : undefined;
     if (u?.ran && !u.ok) return { ok: false, stage: 'verifier', reason: `unprivileged: ${u.detail}` };
     // Z3: the candidate computes the same r0, packet, maps and helper calls for every input
     // (the whole program, or else every changed window); tests, ours or the kernel's, cannot
@@ -87,13 +89,13 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const t0 = performance.now();
     // Z3 gets what is left of the budget (at least 2 s, at most 20 s per query)
     const left = opts.budgetMs - (performance.now() - started);
-    const proof = await proveEquivalent(program, insns, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const proof = await proveEquivalent(equiv, cand, insns, Math.round(Math.max(2_000, Math.min(20_000, left))));
     if (!proof.ok) {
       z3Times.push(performance.now() - t0);
       return proof;
     }
     // CO-RE: the candidate must not depend on the values relocations have on this kernel
-    const moved = await proveCoreIndependent(program, slots, deleted, Math.round(Math.max(2_000, Math.min(20_000, left))));
+    const moved = await proveCoreIndependent(equiv, cand, Math.round(Math.max(2_000, Math.min(20_000, left))));
     z3Times.push(performance.now() - t0);
     if (moved && !moved.ok) return moved;
     return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
@@ -101,15 +103,16 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
   try {
     const useWindows = opts.windows === true || (opts.windows === 'auto' && program.insns.length >= WINDOWS_FROM);
     const r = useWindows
-      ? await runWindowSearch(program, { ...opts, validate: (insns, deleted, tests, slots) => validate(0, insns, deleted, tests, slots) })
+      ? await runWindowSearch(program, { ...opts, equiv, validate: (cand, insns, tests) => validate(0, cand, insns, tests) })
       : await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
     const improved = r.stats.bestPerf < r.stats.originalPerf;
     const noKernel = [...oracles.values()].find((o): o is string => typeof o === 'string');
     const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : r.stats.validatedBy.find((v) => v.startsWith('rejected at the end')) ?? 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
-    return { program: { ...program, insns: r.best }, slots: r.bestSlots, deleted: r.deleted, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [], windows: 'windowStats' in r ? (r.windowStats as WindowSearchStats) : undefined };
+    return { program: { ...program, insns: r.best }, candidate: r.candidate, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [], windows: 'windowStats' in r ? (r.windowStats as WindowSearchStats) : undefined };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
+    if (!opts.equiv) await equiv.close();
   }
 }

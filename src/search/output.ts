@@ -9,8 +9,8 @@ import { STT } from '../isa/elf.ts';
 import { deleteSlots } from '../isa/edit.ts';
 import type { Insn } from '../isa/insn.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
-import type { Slot } from './proposals.ts';
-import { fromOp, toOps } from '../isa/op.ts';
+import { fromOp } from '../isa/op.ts';
+import type { Candidate } from './candidate.ts';
 
 const isLocalCall = (x: Insn): boolean => x.code === 0x85 && x.src === 1;
 
@@ -18,8 +18,8 @@ const isLocalCall = (x: Insn): boolean => x.code === 0x85 && x.src === 1;
  * Apply the candidate's edits (changed and deleted slots of the linked program; each linked
  * function maps 1:1 onto its symbol's range in its section) to the raw sections and serialize.
  */
-export function writeOptimized(obj: BpfObject, original: Program, optimizedSlots: readonly Slot[], deleted: ReadonlySet<number>): Uint8Array {
-  const origSlots = toOps(original.insns);
+export function writeOptimized(obj: BpfObject, cand: Candidate): Uint8Array {
+  const original = cand.original.program;
   const secs = new Map<string, { raw: Insn[]; del: Set<number> }>();
   for (const f of funcRanges(original)) {
     const sym = obj.funcs.find((g) => g.name === f.name);
@@ -28,9 +28,9 @@ export function writeOptimized(obj: BpfObject, original: Program, optimizedSlots
     if (!s) secs.set(sym.section, (s = { raw: [...obj.code.get(sym.section)!.insns], del: new Set() }));
     for (let pc = f.start; pc < f.end; pc++) {
       const at = sym.start + pc - f.start;
-      const o = optimizedSlots[pc];
-      if (deleted.has(pc)) s.del.add(at);
-      else if (o !== null && o !== origSlots[pc] && JSON.stringify(o) !== JSON.stringify(origSlots[pc])) s.raw[at] = fromOp(o)[0];
+      const o = cand.ops[pc];
+      if (cand.deleted[pc]) s.del.add(at);
+      else if (o !== null && cand.changed(pc)) s.raw[at] = fromOp(o)[0];
     }
   }
   // a call relocated against a section symbol names its target as a slot of that section

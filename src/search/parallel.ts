@@ -7,7 +7,7 @@ import type { Insn } from '../isa/insn.ts';
 import type { Program } from '../isa/program.ts';
 import { runChain, type ChainOptions, type ChainResult, type ChainStats, type Variant } from './chain.ts';
 import type { TestGroup } from './tests.ts';
-import type { Slot } from './proposals.ts';
+import { Candidate, Original, type CandidateWire } from './candidate.ts';
 
 type Verdict = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
 
@@ -15,13 +15,24 @@ export type ToWorker = { type: 'verdict'; id: number; verdict: Verdict };
 export type FromWorker =
   | { type: 'tests'; chain: number; tests: readonly TestGroup[] }
   | { type: 'progress'; chain: number; stats: ChainStats }
-  | { type: 'validate'; chain: number; id: number; insns: Insn[]; deleted: number[]; tests: readonly TestGroup[]; slots: readonly Slot[] }
-  | { type: 'done'; chain: number; result: ChainResult };
+  | { type: 'validate'; chain: number; id: number; insns: Insn[]; tests: readonly TestGroup[]; cand: CandidateWire }
+  | { type: 'done'; chain: number; result: WireResult };
+
+/** A chain's result as it crosses a thread: candidates as their wire form. */
+export type WireResult = Omit<ChainResult, 'candidate' | 'validated'> & { candidate: CandidateWire; validated: (Omit<Variant, 'candidate'> & { candidate: CandidateWire })[] };
+
+export function toWireResult(r: ChainResult): WireResult {
+  return { ...r, candidate: r.candidate.toWire(), validated: r.validated.map((v) => ({ ...v, candidate: v.candidate.toWire() })) };
+}
+
+function fromWireResult(o: Original, r: WireResult): ChainResult {
+  return { ...r, candidate: Candidate.fromWire(o, r.candidate), validated: r.validated.map((v) => ({ ...v, candidate: Candidate.fromWire(o, v.candidate) })) };
+}
 
 export interface ParallelOptions extends Omit<ChainOptions, 'validate' | 'onTests'> {
   chains: number;
   /** Validate chain `chain`'s candidate; calls are serialized. */
-  validate?: (chain: number, insns: Insn[], deleted: Set<number>, tests: readonly TestGroup[], slots: readonly Slot[]) => Promise<Verdict>;
+  validate?: (chain: number, cand: Candidate, insns: Insn[], tests: readonly TestGroup[]) => Promise<Verdict>;
 }
 
 /** Sum the counters of several chains; the best-related fields come from the best chain. */
@@ -77,7 +88,7 @@ export async function runChains(program: Program, opts: ParallelOptions): Promis
     const r = await runChain(program, {
       ...chainOpts, onProgress,
       onTests: (t) => (tests = t),
-      validate: validate && ((insns, deleted, t, slots) => validate(0, insns, deleted, t, slots)),
+      validate: validate && ((cand, insns, t) => validate(0, cand, insns, t)),
     });
     return { ...r, tests };
   }
@@ -85,8 +96,10 @@ export async function runChains(program: Program, opts: ParallelOptions): Promis
   const results: ChainResult[] = [];
   const tests: (readonly TestGroup[])[] = [];
   let queue: Promise<unknown> = Promise.resolve();
+  // the workers get the decoded slots too: the program is decoded once, here
+  const original = Original.of(program);
   const workers = Array.from({ length: chains }, (_, chain) => new Worker(WORKER, {
-    workerData: { program, opts: { ...chainOpts, seed: chainOpts.seed + chain }, chain },
+    workerData: { program, ops: original.ops, opts: { ...chainOpts, seed: chainOpts.seed + chain }, chain },
   }));
   try {
     await Promise.all(workers.map((w, chain) => new Promise<void>((resolve, reject) => {
@@ -102,13 +115,13 @@ export async function runChains(program: Program, opts: ParallelOptions): Promis
             if (onProgress && stats.filter(Boolean).length === chains) onProgress(mergeStats(stats));
             break;
           case 'validate': {
-            const job = queue.then(async () => (validate ? validate(chain, m.insns, new Set(m.deleted), m.tests, m.slots) : ({ ok: true, how: 'not validated' } as Verdict)));
+            const job = queue.then(async () => (validate ? validate(chain, Candidate.fromWire(original, m.cand), m.insns, m.tests) : ({ ok: true, how: 'not validated' } as Verdict)));
             queue = job.catch(() => undefined);
             job.then((verdict) => w.postMessage({ type: 'verdict', id: m.id, verdict } satisfies ToWorker), reject);
             break;
           }
           case 'done':
-            results[chain] = m.result;
+            results[chain] = fromWireResult(original, m.result);
             stats[chain] = m.result.stats;
             break;
         }

@@ -6,6 +6,7 @@
 import type { AluName, Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
 import { proposeIdiom } from './idioms.ts';
+import { proposeLatencyMove } from './latency-moves.ts';
 
 export type Slot = Op | null;
 
@@ -33,6 +34,8 @@ export interface ProposalContext {
    * moves; below it they make only base instructions (every kernel runs those).
    */
   isa?: IsaLevel;
+  /** Also propose the latency objective's moves (latency-moves.ts). */
+  latencyMoves?: boolean;
 }
 
 /** The moves' context for a program: its straight-line slots `mutable`, constants, registers and memory places. */
@@ -162,6 +165,10 @@ export function propose(c: ProposalContext, slots: readonly Slot[], original: re
   if (r < 0.1) {
     const idiom = proposeIdiom(slots, c.straight, c.mutable, c.rand, c.isa ?? 1);
     if (idiom) return idiom;
+  }
+  if (c.latencyMoves && r < 0.15) {
+    const move = proposeLatencyMove(slots, original, c.straight, c.mutable, c.rand);
+    if (move) return move;
   }
   const pc = pick(c, c.mutable);
   const cur = slots[pc];

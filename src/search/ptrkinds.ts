@@ -1,5 +1,6 @@
-// The search's cheap pre-filter: one forward pass over register types, in the verifier model's
-// vocabulary (not_init, scalar, ctx, pkt, pkt_end, fp, map_ptr, map_value) without values, that
+// The search's cheap pre-filter: one forward pass over register types, the verifier model's own
+// (src/isa/regtype.ts) projected onto not_init, scalar, ctx, pkt, pkt_end, fp, map_ptr, map_value
+// (see `project`) without values, that
 // refuses what the kernel refuses on every path reaching an instruction:
 //   a read of a register some path leaves not_init   "R%d !read_ok" (check_reg_arg)
 //   32-bit ALU with a pointer operand                 "R%d 32-bit pointer arithmetic prohibited"
@@ -28,41 +29,73 @@ import { solveForward, uses, type ForwardProblem, type HelperArgs } from '../isa
 import { helperArgsFor } from '../isa/protos.ts';
 import type { ProgType } from '../isa/program.ts';
 import { ctxAccess } from '../verifier/ctx.ts';
+import { typeCode, typeOfCode, type RegType } from '../isa/regtype.ts';
 
-export const U = 0; // initialised, type unknown (differs between paths, or unknown after a load)
-export const NOT_INIT = 1; // not initialised on some path to here
-export const SCALAR = 2;
-export const CTX = 3;
-export const PKT = 4; // packet or packet meta: + and - with scalars allowed
-export const PKT_END = 5;
-export const STACK = 6;
-/** MAP_PTR + m: map m itself (lddw of a map); MAP_VALUE + m: a value of map m (or null). */
-export const MAP_PTR = 16;
-export const MAP_VALUE = 128;
+/**
+ * A kind is the projection of a model register type (src/isa/regtype.ts) onto what this pass
+ * tracks: the type's code in the low 5 bits (0: initialised, type unknown) and, for map_ptr and
+ * map_value, the map's index above them. The projection keeps the types whose rules differ here
+ * and folds the rest: pkt_meta is pkt (the same arithmetic rules), map_value_or_null is
+ * map_value (the pass does not see null checks), and types the rules do not name are unknown.
+ */
+export type Kind = number;
+const TYPE_BITS = 5, TYPE_MASK = (1 << TYPE_BITS) - 1;
+/** Maps beyond this index project to unknown (rows are 16 bits). */
+const MAX_MAPS = 1 << (16 - TYPE_BITS);
+
+/** Initialised, type unknown (differs between paths, or unknown after a load). */
+export const U: Kind = 0;
+export const NOT_INIT: Kind = typeCode('not_init');
+export const SCALAR: Kind = typeCode('scalar');
+export const CTX: Kind = typeCode('ctx');
+/** Packet or packet meta: + and - with scalars allowed. */
+export const PKT: Kind = typeCode('pkt');
+export const PKT_END: Kind = typeCode('pkt_end');
+export const STACK: Kind = typeCode('fp');
+const MAP_PTR_CODE = typeCode('map_ptr'), MAP_VALUE_CODE = typeCode('map_value');
+
+/** The kind of a model register type (and its map, for map_ptr / map_value). */
+export function project(t: RegType, map = 0): Kind {
+  switch (t) {
+    case 'not_init': case 'scalar': case 'ctx': case 'fp': case 'pkt': case 'pkt_end':
+      return typeCode(t);
+    case 'pkt_meta':
+      return PKT;
+    case 'map_ptr':
+      return map >= 0 && map < MAX_MAPS ? MAP_PTR_CODE | (map << TYPE_BITS) : U;
+    case 'map_value': case 'map_value_or_null':
+      return map >= 0 && map < MAX_MAPS ? MAP_VALUE_CODE | (map << TYPE_BITS) : U;
+    default:
+      return U;
+  }
+}
+
+/** The model type a kind stands for (undefined: unknown), and its map index. */
+export const kindType = (k: Kind): RegType | undefined => typeOfCode(k & TYPE_MASK);
+export const kindMap = (k: Kind): number => k >> TYPE_BITS;
+export const isMapPtr = (k: Kind): boolean => (k & TYPE_MASK) === MAP_PTR_CODE;
+export const isMapValue = (k: Kind): boolean => (k & TYPE_MASK) === MAP_VALUE_CODE;
 const NREG = 11;
 
-const isPtr = (k: number): boolean => k >= CTX;
-const isMapPtr = (k: number): boolean => k >= MAP_PTR && k < MAP_VALUE;
+const isPtr = (k: Kind): boolean => k !== U && k !== NOT_INIT && k !== SCALAR;
 /** Kinds that allow no arithmetic at all. */
-const frozen = (k: number): boolean => k === PKT_END || isMapPtr(k);
+const frozen = (k: Kind): boolean => k === PKT_END || isMapPtr(k);
 /** Where a lookup's r0 points, when r1 names a map (helper 1: map_lookup_elem). */
 const LOOKUP = 1;
 
 /** Kind a load from ctx yields for this program type. */
-function ctxLoadKind(type: ProgType, off: number, size: number): number {
+function ctxLoadKind(type: ProgType, off: number, size: number): Kind {
   const r = ctxAccess(type, off, size, false);
-  if (r === 'pkt' || r === 'pkt_meta') return PKT;
-  if (r === 'pkt_end') return PKT_END;
-  return r === 'scalar' ? SCALAR : U;
+  return r === 'pkt' || r === 'pkt_meta' || r === 'pkt_end' || r === 'scalar' ? project(r) : U;
 }
 
 /** Unprivileged: a jump the kernel refuses as a pointer comparison on these kinds, whatever the values. */
-function unprivPtrCompare(op: Op, k: Uint8Array): boolean {
+function unprivPtrCompare(op: Op, k: Uint16Array): boolean {
   if (op.kind !== 'jcond') return false;
   const ptr = (r: number): boolean => isPtr(k[r]) && k[r] !== PKT && k[r] !== PKT_END;
   if ('reg' in op.src) return ptr(op.src.reg);
   // == / != 0 is decided (or a null check) only for map pointers and map values (reg_not_null)
-  return ptr(op.dst) && (op.src.imm !== 0 || op.width === 32 || (op.op !== 'jeq' && op.op !== 'jne') || k[op.dst] < MAP_PTR);
+  return ptr(op.dst) && (op.src.imm !== 0 || op.width === 32 || (op.op !== 'jeq' && op.op !== 'jne') || !(isMapPtr(k[op.dst]) || isMapValue(k[op.dst])));
 }
 
 /** What step() found: nothing, ALU the kernel refuses, or a pointer leaked as a number (see LEAKS). */
@@ -71,7 +104,7 @@ type Finding = typeof FINE | typeof MISUSE | typeof LEAK;
 const leakIf = (b: boolean): Finding => (b ? LEAK : FINE);
 
 /** Apply one instruction to the kinds row `k` (in place); what the kernel (or LEAKS) would say. */
-function step(op: Op, k: Uint8Array, type: ProgType): Finding {
+function step(op: Op, k: Uint16Array, type: ProgType): Finding {
   switch (op.kind) {
     case 'alu': {
       const d = k[op.dst];
@@ -121,14 +154,14 @@ function step(op: Op, k: Uint8Array, type: ProgType): Finding {
     case 'lddw': {
       // BPF_PSEUDO_MAP_FD / _IDX: the map; _VALUE / _IDX_VALUE: a pointer into its value
       const m = op.lo;
-      k[op.dst] = op.pseudo === 0 ? SCALAR : (op.pseudo === 1 || op.pseudo === 5) && m < 100 ? MAP_PTR + m : (op.pseudo === 2 || op.pseudo === 6) && m < 100 ? MAP_VALUE + m : U;
+      k[op.dst] = op.pseudo === 0 ? SCALAR : op.pseudo === 1 || op.pseudo === 5 ? project('map_ptr', m) : op.pseudo === 2 || op.pseudo === 6 ? project('map_value', m) : U;
       return FINE;
     }
     case 'atomic':
       if (op.fetch) k[op.op === 'cmpxchg' ? 0 : op.src] = U;
       return FINE;
     case 'call': {
-      const r0 = op.callKind === 'helper' && op.imm === LOOKUP && isMapPtr(k[1]) ? MAP_VALUE + (k[1] - MAP_PTR) : U;
+      const r0 = op.callKind === 'helper' && op.imm === LOOKUP && isMapPtr(k[1]) ? project('map_value_or_null', kindMap(k[1])) : U;
       for (let r = 1; r <= 5; r++) k[r] = NOT_INIT;
       k[0] = r0;
       return FINE;
@@ -144,8 +177,8 @@ function step(op: Op, k: Uint8Array, type: ProgType): Finding {
 
 /** What the pre-filter found: the first slot of each kind of refusal, -1 for none. */
 export interface PreFilterResult {
-  /** Types of the 11 registers before each reached slot (unreached: all U). */
-  readonly rows: Uint8Array;
+  /** Kinds of the 11 registers before each reached slot (unreached: all U). */
+  readonly rows: Uint16Array;
   /** A register read while not_init on some path ("R%d !read_ok"). */
   readonly undefinedRead: number;
   /** ALU the kernel forbids on a definite pointer. */
@@ -169,17 +202,17 @@ export function pointerKinds(ops: readonly (Op | null)[], end: number, type: Pro
 
 /** The forward problem: one types row per slot. */
 class Kinds implements ForwardProblem {
-  readonly rows: Uint8Array;
+  readonly rows: Uint16Array;
   undefinedRead = -1;
   misuse = -1;
   leak = -1;
   private readonly seen: Uint8Array;
-  private readonly cur = new Uint8Array(NREG);
-  private readonly callee = new Uint8Array(NREG);
+  private readonly cur = new Uint16Array(NREG);
+  private readonly callee = new Uint16Array(NREG);
   private readonly args: HelperArgs;
   constructor(end: number, private readonly type: ProgType, private readonly unpriv = false) {
     this.args = helperArgsFor(type);
-    this.rows = new Uint8Array(end * NREG);
+    this.rows = new Uint16Array(end * NREG);
     this.seen = new Uint8Array(end);
     this.seen[0] = 1;
     if (end > 0) {
@@ -210,7 +243,7 @@ class Kinds implements ForwardProblem {
     c[10] = STACK;
     return this.merge(to, c);
   }
-  private merge(n: number, row: Uint8Array): boolean {
+  private merge(n: number, row: Uint16Array): boolean {
     const rows = this.rows, at = n * NREG;
     if (!this.seen[n]) {
       this.seen[n] = 1;

@@ -21,10 +21,10 @@
 // reachable from a branch on a tainted register with two or more map events on some path
 // before it is kept too.
 import type { Op } from '../isa/op.ts';
-import type { Program } from '../isa/program.ts';
 import { calleeSlot, clobbers, defs, jumpSlot, nextSlot, solveForward, uses, type ForwardProblem, type HelperArgs, type RegSet } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { pointerKinds, MAP_PTR, MAP_VALUE, STACK, U } from './ptrkinds.ts';
+import { isMapPtr, isMapValue, STACK, U } from './ptrkinds.ts';
+import type { Original } from './candidate.ts';
 import type { Slot } from './proposals.ts';
 
 const NREG = 11;
@@ -42,10 +42,11 @@ const baseOf = (op: Op): number | undefined =>
   op.kind === 'ldx' ? op.src : op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic' ? op.dst : undefined;
 
 /** The guard for `program`, or undefined when it has no maps (nothing is shared). */
-export function sharedMapGuard(program: Program, original: readonly Slot[]): SharedMapGuard | undefined {
+export function sharedMapGuard(orig: Original): SharedMapGuard | undefined {
+  const program = orig.program, original = orig.ops;
   if (!program.maps.length) return undefined;
   const end = original.length;
-  const kinds = pointerKinds(original, end, program.type, () => false).rows;
+  const kinds = orig.kinds;
   const kind = (pc: number, r: number): number => kinds[pc * NREG + r];
   const args = helperArgsFor(program.type);
   /** Does `op` at `pc` access memory that may be a map value (by the original's register kinds)? */
@@ -53,14 +54,14 @@ export function sharedMapGuard(program: Program, original: readonly Slot[]): Sha
     const b = baseOf(op);
     if (b === undefined) return false;
     const k = kind(pc, b);
-    return k >= MAP_VALUE || k === U || (tainted & bit(b)) !== 0;
+    return isMapValue(k) || k === U || (tainted & bit(b)) !== 0;
   };
   const stackAccess = (pc: number, op: Op): boolean => {
     const b = baseOf(op);
     return b !== undefined && kind(pc, b) === STACK;
   };
   /** A helper given a map (r1 a map pointer): its result and its arguments belong to map state. */
-  const mapCall = (pc: number, op: Op): boolean => op.kind === 'call' && (op.callKind !== 'helper' || (kind(pc, 1) >= MAP_PTR && kind(pc, 1) < MAP_VALUE));
+  const mapCall = (pc: number, op: Op): boolean => op.kind === 'call' && (op.callKind !== 'helper' || isMapPtr(kind(pc, 1)));
 
   // a helper given a map that also gets a stack pointer reads keys or values from the stack
   const stackToMap = original.some((op, pc) => op !== null && mapCall(pc, op) && [1, 2, 3, 4, 5].some((r) => kind(pc, r) === STACK));

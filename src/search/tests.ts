@@ -4,7 +4,7 @@ import type { Vm } from '../interp/index.ts';
 import type { Program, ProgType } from '../isa/program.ts';
 import { corpusPackets, vlanPackets } from './packets.ts';
 import { ctxKind } from '../interp/context.ts';
-import { toOps } from '../isa/op.ts';
+import { Original } from './candidate.ts';
 
 export interface MapPreset {
   map: number;
@@ -279,7 +279,7 @@ const CTX_BYTES: Partial<Record<ProgType, number>> = { kprobe: 168, perf_event: 
  */
 function contexts(program: Program, rand: () => number, count: number): Uint8Array[] {
   const consts: bigint[] = [0n, 1n, -1n];
-  for (const o of toOps(program.insns)) {
+  for (const o of Original.of(program).ops) {
     if (o && (o.kind === 'alu' || o.kind === 'jcond') && 'imm' in o.src) consts.push(BigInt(o.src.imm));
     if (o && o.kind === 'lddw' && o.pseudo === 0) consts.push(BigInt.asIntN(64, (BigInt(o.hi >>> 0) << 32n) | BigInt(o.lo >>> 0)));
   }

@@ -9,7 +9,7 @@
 import { encodeBytes } from '../isa/insn.ts';
 import { fromOp, type Op } from '../isa/op.ts';
 import type { MapDef, ProgType } from '../isa/program.ts';
-import type { RegType } from '../smt/equiv.ts';
+import type { WindowRegType } from '../smt/equiv.ts';
 
 export type WindowVerdict =
   | { readonly kind: 'proved' }
@@ -19,7 +19,7 @@ export type WindowVerdict =
 
 export interface WindowContext {
   readonly liveOut: number;
-  readonly regTypes: Readonly<Record<number, RegType>>;
+  readonly regTypes: Readonly<Record<number, WindowRegType>>;
   readonly progType: ProgType;
   readonly maps: readonly MapDef[];
 }

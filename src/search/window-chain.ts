@@ -48,9 +48,13 @@ export class WindowChain {
     this.curCost = wp * this.bestPerf;
   }
 
+  /** Perf of the window's slots (a window holds no lddw: a null slot in it is a deleted one). */
   localPerf(slots: readonly Slot[]): number {
     const { start, end } = this.w;
-    return perf(slots.slice(start, end), this.original.slice(start, end), this.objective, this.costs);
+    const ops = slots.slice(start, end);
+    const deleted = new Uint8Array(ops.length);
+    for (let i = 0; i < ops.length; i++) if (ops[i] === null) deleted[i] = 1;
+    return perf({ ops, deleted }, this.objective, this.costs);
   }
 
   /** The window's ops of a candidate (deleted slots left out). */

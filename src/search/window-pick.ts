@@ -5,10 +5,10 @@
 import type { Vm } from '../interp/index.ts';
 import { defs, jumpSlot, uses } from '../isa/flow.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
-import type { RegType } from '../smt/equiv.ts';
+import type { WindowRegType } from '../smt/equiv.ts';
 import { latency, type CostTable } from './cost.ts';
 import type { Slot } from './proposals.ts';
-import { CTX, MAP_VALUE, NOT_INIT, PKT, STACK } from './ptrkinds.ts';
+import { isMapValue, kindMap, kindType, NOT_INIT, PKT, STACK, type Kind } from './ptrkinds.ts';
 import { testInput, type TestGroup } from './tests.ts';
 
 export interface Window {
@@ -20,7 +20,7 @@ export interface Window {
   /** Registers every path defines before the window (bit set): a candidate may read only these, or its own writes. */
   readonly defined: number;
   /** Live-in pointer types for the proof (what the pointer-kind analysis knows at start). */
-  readonly regTypes: Readonly<Record<number, RegType>>;
+  readonly regTypes: Readonly<Record<number, WindowRegType>>;
   /** Executions of the window's first slot over all tests, and tests whose runs reach it. */
   readonly visits: number;
   readonly reached: readonly (readonly [number, number])[];
@@ -33,11 +33,11 @@ export const MAX_WINDOW = 12;
 
 const WINDOW_KINDS = new Set(['alu', 'end', 'ldx', 'st', 'stx']);
 
-function regType(kind: number): RegType | undefined {
-  if (kind === CTX) return 'ctx';
-  if (kind === PKT) return 'pkt';
-  if (kind === STACK) return 'stack';
-  if (kind >= MAP_VALUE) return { map: kind - MAP_VALUE };
+/** The proof's type of a pre-filter kind where a window can take it (else scalar or unknown). */
+function regType(kind: Kind): WindowRegType | undefined {
+  const t = kindType(kind);
+  if (t === 'ctx' || t === 'pkt' || t === 'fp') return t;
+  if (isMapValue(kind)) return { type: 'map_value', map: kindMap(kind) };
   return undefined;
 }
 
@@ -45,7 +45,7 @@ function regType(kind: number): RegType | undefined {
  * Slots a window may hold: straight-line, not kept, and memory only through the stack or the
  * packet (what a window state holds, and what the proof types without guessing).
  */
-function windowSlot(op: Slot, pc: number, kinds: Uint8Array): boolean {
+function windowSlot(op: Slot, pc: number, kinds: Uint16Array): boolean {
   if (!op || !WINDOW_KINDS.has(op.kind)) return false;
   const base = op.kind === 'ldx' ? op.src : op.kind === 'st' || op.kind === 'stx' ? op.dst : -1;
   if (base < 0) return true;
@@ -85,7 +85,7 @@ export interface PickInput {
   /** Slots the search must leave alone (kept functions, CO-RE, shared-map guard). */
   kept: Uint8Array;
   /** Pointer kinds before each slot (11 per slot) and live registers before each slot. */
-  kinds: Uint8Array;
+  kinds: Uint16Array;
   live: Uint16Array;
   visits: Uint32Array;
   reached: Map<number, [number, number][]>;
@@ -120,7 +120,7 @@ export function pickWindows(w: PickInput): Window[] {
 
 function makeWindow(w: PickInput, start: number, end: number, reached: [number, number][]): Window {
   let defined = 0;
-  const regTypes: Record<number, RegType> = {};
+  const regTypes: Record<number, WindowRegType> = {};
   for (let r = 0; r <= 10; r++) {
     const k = w.kinds[start * 11 + r];
     if (k !== NOT_INIT) defined |= 1 << r;

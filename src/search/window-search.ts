@@ -8,10 +8,11 @@
 // the caller's full validation (the kernel, Z3 on the whole program or its changed windows),
 // as every chain result does; the CLI's final check then checks the written object again.
 import { prepare } from '../interp/index.ts';
-import { toOps, type Op } from '../isa/op.ts';
+import type { Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { Incremental } from '../verifier/incremental.ts';
-import { windowEquivIsolated } from '../smt/isolated.ts';
+import { EquivService } from '../smt/isolated.ts';
+import { DEFAULT_CONFIG } from '../verifier/config.ts';
 import type { WindowCounterexample } from '../smt/equiv.ts';
 import { allows as targetAllows } from '../isa/target.ts';
 import { coreSlots } from '../isa/core.ts';
@@ -20,8 +21,7 @@ import { rng, type ChainOptions, type ChainResult, type ChainStats } from './cha
 import { perf } from './cost.ts';
 import { materialize } from './materialize.ts';
 import { proposalContext, type Slot } from './proposals.ts';
-import { liveness } from './prove.ts';
-import { pointerKinds } from './ptrkinds.ts';
+import { Candidate, Original } from './candidate.ts';
 import { sharedMapGuard } from './shared-maps.ts';
 import { makeTests, type TestGroup } from './tests.ts';
 import { WindowCache, windowKey, type WindowVerdict } from './window-cache.ts';
@@ -36,6 +36,8 @@ export interface WindowSearchOptions extends ChainOptions {
   maxPending?: number;
   /** Z3 resource limit per window proof (deterministic on a busy machine). */
   rlimit?: number;
+  /** The Z3 process window proofs go to (default: one of this search's own, closed at its end). */
+  equiv?: EquivService;
   /** Proves a window pair (default: Z3 in its child process); tests replace it. */
   proveWindow?: (before: Op[], after: Op[], w: Window, program: Program) => Promise<{ verdict: WindowVerdict; counterexample?: WindowCounterexample }>;
 }
@@ -48,9 +50,9 @@ export interface WindowSearchStats {
   answeredWhileSearching: number;
 }
 
-const defaultProve = async (before: Op[], after: Op[], w: Window, program: Program, rlimit?: number): Promise<{ verdict: WindowVerdict; counterexample?: WindowCounterexample }> => {
+const defaultProve = async (equiv: EquivService, before: Op[], after: Op[], w: Window, program: Program, rlimit?: number): Promise<{ verdict: WindowVerdict; counterexample?: WindowCounterexample }> => {
   try {
-    const r = await windowEquivIsolated(before, after, { liveOut: w.liveOut, regTypes: w.regTypes, maps: program.maps, progType: program.type, untypedAsMem: false, rlimit });
+    const r = await equiv.windowEquiv(before, after, { liveOut: w.liveOut, regTypes: w.regTypes, maps: program.maps, progType: program.type, untypedAsMem: false, rlimit });
     if (r.equal === true) return { verdict: { kind: 'proved' } };
     if (r.equal === false) return { verdict: { kind: 'refuted' }, counterexample: r.counterexample };
     return { verdict: { kind: 'unknown', reason: r.unknown } };
@@ -81,26 +83,30 @@ function stateFrom(base: MachineState, cex: WindowCounterexample, w: Window): Ma
 export async function runWindowSearch(program: Program, opts: WindowSearchOptions): Promise<ChainResult & { tests: readonly TestGroup[]; windowStats: WindowSearchStats }> {
   const t0 = performance.now();
   const rand = rng(opts.seed);
-  const original: Slot[] = toOps(program.insns);
-  const end = program.insns.length;
+  const orig = Original.of(program);
+  const original: readonly Slot[] = orig.ops;
+  const end = orig.end;
+  const config = opts.config ?? DEFAULT_CONFIG;
   const kept = new Uint8Array(end);
   for (const f of funcRanges(program)) if ((opts.keepFuncs ?? []).includes(f.name)) kept.fill(1, f.start, f.end);
   for (const pc of coreSlots(program)) kept[pc] = 1;
-  const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(program, original);
+  const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(orig);
   if (guard) for (let pc = 0; pc < end; pc++) kept[pc] |= guard.kept[pc];
   const ref = prepare(program);
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
   const { visits, reached } = visitCounts(ref, tests, end);
-  const kinds = pointerKinds(original, end, program.type, () => false).rows;
-  const live = liveness(original, end, () => false, program.type);
+  const kinds = orig.kinds;
+  const live = orig.liveness;
   const windows = pickWindows({ program, original, kept, kinds, live, visits, reached, costs: opts.costs });
   const windowPcs = new Set<number>();
   for (const w of windows) for (let pc = w.start; pc < w.end; pc++) windowPcs.add(pc);
-  const baseCtx = proposalContext(original, [...windowPcs], rand, opts.target?.isa ?? 1);
+  const baseCtx = proposalContext(original, [...windowPcs], rand, config.target?.isa ?? 1);
   const cache = opts.cache ?? new WindowCache();
-  const model = new Incremental(program, { privileged: opts.privilege !== 'unpriv' });
-  const originalPerf = perf(original, original, opts.objective, opts.costs);
+  const model = new Incremental(program, { flavor: config.flavor, privileged: config.privileged });
+  /** Whole-program slots as a candidate: a null slot inside a window is a deleted one (windows hold no lddw). */
+  const asCandidate = (slots: readonly Slot[]): Candidate => Candidate.of(orig, slots, [...windowPcs].filter((pc) => slots[pc] === null));
+  const originalPerf = perf(Candidate.initial(orig), opts.objective, opts.costs);
   const stats: ChainStats = { iterations: 0, accepted: 0, rejectedTests: 0, rejectedValidation: {}, bestPerf: originalPerf, originalPerf, elapsedMs: 0, bestAtMs: 0, bestAtIteration: 0, validatedBy: [] };
   const wstats: WindowSearchStats = { windows: windows.length, searched: 0, proofs: { started: 0, proved: 0, refuted: 0, unknown: 0, cacheHits: 0 }, answeredWhileSearching: 0 };
   const bump = (k: string): void => void (stats.rejectedValidation[k] = (stats.rejectedValidation[k] ?? 0) + 1);
@@ -114,9 +120,12 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   /** The result is taken: late answers only fill the cache. */
   let closed = false;
   const maxPending = opts.maxPending ?? 4;
-  const prove = opts.proveWindow ?? ((b: Op[], a: Op[], w: Window, p: Program) => defaultProve(b, a, w, p, opts.rlimit));
+  // the caller's Z3 process, else one of this search's own (closed at the end)
+  const ownEquiv = !opts.proveWindow && !opts.equiv ? new EquivService() : undefined;
+  const equiv = opts.equiv ?? ownEquiv;
+  const prove = opts.proveWindow ?? ((b: Op[], a: Op[], w: Window, p: Program) => defaultProve(equiv!, b, a, w, p, opts.rlimit));
   // start Z3's child process now: loading Z3 takes seconds, and the first proofs should not wait for it
-  if (!opts.proveWindow) void windowEquivIsolated([], [], { liveOut: 0 }).catch(() => undefined);
+  if (!opts.proveWindow) void equiv!.windowEquiv([], [], { liveOut: 0 }).catch(() => undefined);
 
   /** A proved replacement of window w: it counts if it still beats w's best and the model takes the program with it. */
   const adopt = (chain: WindowChain, slots: readonly Slot[], p: number): void => {
@@ -124,7 +133,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     if (p >= chain.bestPerf - 1e-12) return;
     const trial = best.slice();
     for (let pc = w.start; pc < w.end; pc++) trial[pc] = slots[pc];
-    const m = materialize(trial, program.insns, windowPcs);
+    const m = materialize(asCandidate(trial));
     if (!model.check({ ...program, insns: m.insns }).ok) {
       bump('verifier-model');
       return;
@@ -132,7 +141,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     for (let pc = w.start; pc < w.end; pc++) best[pc] = slots[pc];
     chain.bestPerf = p;
     stats.accepted++;
-    stats.bestPerf = perf(best, original, opts.objective, opts.costs);
+    stats.bestPerf = perf(asCandidate(best), opts.objective, opts.costs);
     stats.bestAtMs = performance.now() - t0;
     stats.bestAtIteration = stats.iterations;
   };
@@ -185,7 +194,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
     const mutable = [];
     for (let pc = w.start; pc < w.end; pc++) mutable.push(pc);
     const ctx = { ...baseCtx, mutable, straight: new Set(mutable) };
-    const inside = (pc: number, op: Slot): boolean => pc >= w.start && pc < w.end && (!op || !opts.target || targetAllows(opts.target, op)) && (!guard || guard.allows(pc, op));
+    const inside = (pc: number, op: Slot): boolean => pc >= w.start && pc < w.end && (!op || !config.target || targetAllows(config.target, op)) && (!guard || guard.allows(pc, op));
     c = new WindowChain(w, runner, wtests, original, ctx, inside, opts.objective, opts.costs, rand, opts.we, opts.wp);
     chains.set(w, c);
     wstats.searched++;
@@ -246,23 +255,25 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   stats.rejectedValidation['prefilter'] = [...chains.values()].reduce((s, c) => s + c.stats.rejectedPrefilter, 0);
 
   // the assembled program: the caller's validation, as any chain's new best gets
-  let result = best.slice();
+  let result = asCandidate(best);
   if (stats.accepted && opts.validate) {
-    const m = materialize(result, program.insns, windowPcs);
-    const v = await opts.validate(m.insns, m.deleted, tests, result);
+    const m = materialize(result);
+    const v = await opts.validate(result, m.insns, tests);
     if (v.ok) stats.validatedBy.push(v.how);
     else {
       bump(v.stage);
       stats.validatedBy.push(`rejected at the end: the assembled windows failed validation (${v.stage}: ${v.reason}); the input is kept`);
-      result = original.slice();
+      result = Candidate.initial(orig);
       stats.bestPerf = originalPerf;
     }
   }
   stats.elapsedMs = performance.now() - t0;
-  const m = materialize(result, program.insns, windowPcs);
+  // late answers only fill the cache; this search's own Z3 process goes now
+  if (ownEquiv) await ownEquiv.close();
+  const m = materialize(result);
   const improved = stats.bestPerf < originalPerf;
-  const validated = improved ? [{ insns: m.insns, slots: result, deleted: m.deleted, oldToNew: m.oldToNew, perf: stats.bestPerf }] : [];
-  return { best: m.insns, bestSlots: result, deleted: m.deleted, oldToNew: m.oldToNew, stats, validated, tests, windowStats: wstats };
+  const validated = improved ? [{ insns: m.insns, candidate: result, oldToNew: m.oldToNew, perf: stats.bestPerf }] : [];
+  return { best: m.insns, candidate: result, oldToNew: m.oldToNew, stats, validated, tests, windowStats: wstats };
 
   /** Chains whose submitted candidate was refuted step back to their best; a counterexample becomes a test. */
   function fixRefuted(active: WindowChain): void {

@@ -8,6 +8,7 @@ import { firstUnmatched } from './pattern.ts';
 import type { Mode } from './objects.ts';
 import { PROG_FLAG_BITS, type TestSpec } from './spec.ts';
 import { TEST_DATA_LEN } from './kernel.ts';
+import type { KernelFlavor } from '../domains/scalar.ts';
 
 const MAY_GOTO_STEP_LIMIT = 400_000_000;
 
@@ -28,11 +29,11 @@ export interface ModelAnswer {
   readonly crashed?: string;
 }
 
-export function modelAnswer(program: Program, spec: TestSpec, mode: Mode): ModelAnswer | { skip: string } {
+export function modelAnswer(program: Program, spec: TestSpec, mode: Mode, flavor?: KernelFlavor): ModelAnswer | { skip: string } {
   // a type whose context, helpers and return rules the model lacks gets no verdict (not "accept")
   if (!MODELLED_TYPES.has(program.type)) return { skip: `program type ${program.type} is not modelled` };
   const exp = spec[mode]!;
-  const opts = { privileged: mode === 'priv', strictAlignment: (spec.progFlags & PROG_FLAG_BITS.BPF_F_STRICT_ALIGNMENT) !== 0 };
+  const opts = { flavor, privileged: mode === 'priv', strictAlignment: (spec.progFlags & PROG_FLAG_BITS.BPF_F_STRICT_ALIGNMENT) !== 0 };
   let v, msgMiss;
   try {
     // The error and the statistics line first; the per-instruction log only when a pattern needs

@@ -10,6 +10,7 @@ import { caseKey, casesOf, ObjectDir, type Case } from './objects.ts';
 import { judge, type Judged } from './classify.ts';
 import { programFacts } from './features.ts';
 import type { TestSpec } from './spec.ts';
+import type { KernelFlavor } from '../domains/scalar.ts';
 
 export interface SuiteOptions {
   readonly dir: string;
@@ -17,6 +18,8 @@ export interface SuiteOptions {
   readonly unpriv?: boolean;
   /** Ask the running kernel (root), or use these recorded answers. */
   readonly kernel: 'live' | Map<string, KernelAnswer>;
+  /** The kernel the model verifies as: the one that answers or answered (default: verify()'s, LINUX_6_18). */
+  readonly flavor?: KernelFlavor;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -60,7 +63,7 @@ export function runSuite(opts: SuiteOptions): SuiteResult {
       } else k = opts.kernel.get(caseKey(c));
       // the model is asked only about runs the kernel satisfies (the others are set apart)
       const ask = k !== undefined && kernelDeviation(k, c.spec) === '';
-      judged.push(judge(c, k, ask ? modelAnswer(program, c.spec, c.mode) : undefined, undefined, facts));
+      judged.push(judge(c, k, ask ? modelAnswer(program, c.spec, c.mode, opts.flavor) : undefined, undefined, facts));
     });
   } finally {
     if (session instanceof UnprivilegedSession) session.close();

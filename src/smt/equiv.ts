@@ -5,6 +5,7 @@ import type { Z3BV, Z3Bool, Z3Ctx } from '../bv/z3.ts';
 import { z3Check, z3Context, z3Exclusive } from '../bv/z3.ts';
 import { encodeBytes, type Insn } from '../isa/insn.ts';
 import { fromOp, type Op } from '../isa/op.ts';
+import type { RegType } from '../isa/regtype.ts';
 import type { MapDef, Program, ProgType } from '../isa/program.ts';
 import { Exec, Unsupported, type ExecOptions } from './exec.ts';
 import { isK, toZ3, toZ3B, type FB, type FV } from './fold.ts';
@@ -12,8 +13,11 @@ import { tablesEqual, type Table } from './mem.ts';
 import { execProgram, execWindow } from './run.ts';
 import { CTX_BASE, initialState, makeInputs, mapBase, mapHandle, PKT_BASE, STACK_BASE, STACK_SIZE, type Inputs, type SymState, type Val } from './state.ts';
 
-/** A live-in register's type for a window (what the verifier knows at the window's start). */
-export type RegType = 'scalar' | 'stack' | 'pkt' | 'ctx' | { map: number } | { mapHandle: number };
+/**
+ * A live-in register's type for a window (what the verifier knows at the window's start): the
+ * model's register types (src/isa/regtype.ts) a window can be given, map ones with their map.
+ */
+export type WindowRegType = Extract<RegType, 'scalar' | 'fp' | 'pkt' | 'ctx'> | { type: Extract<RegType, 'map_value' | 'map_ptr'>; map: number };
 
 export interface WindowCounterexample {
   /** r0..r9 at the window's start (pointer registers: their raw symbolic bits). */
@@ -48,7 +52,7 @@ export interface WindowOptions {
   /** Registers whose values must agree after the window (array of numbers or bit mask). */
   liveOut: readonly number[] | number;
   /** Live-in register types (default scalar; r10 is the frame pointer; 'ctx' is the unmodified context pointer). */
-  regTypes?: Readonly<Record<number, RegType>>;
+  regTypes?: Readonly<Record<number, WindowRegType>>;
   /** Is the stack live after the window (default true: every stack byte must agree). */
   stackLive?: boolean;
   maps?: readonly MapDef[];
@@ -133,7 +137,7 @@ export function pairKey(a: string, b: string, extra: string): string {
 
 const maskOf = (l: readonly number[] | number): number => (typeof l === 'number' ? l : l.reduce((m, r) => m | (1 << r), 0));
 
-function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, RegType>>): Val[] {
+function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, WindowRegType>>): Val[] {
   const regs: Val[] = [];
   for (let i = 0; i < 10; i++) {
     const t = types[i] ?? 'scalar';
@@ -141,9 +145,10 @@ function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, RegT
     if (t === 'scalar') regs.push({ v });
     // the verifier dereferences only an unmodified ctx pointer: a ctx-typed register is the ctx itself
     else if (t === 'ctx') regs.push({ v: CTX_BASE, t: { r: 'ctx' } });
-    else if (t === 'stack' || t === 'pkt') regs.push({ v, t: { r: t } });
-    else if ('map' in t) regs.push({ v, t: { r: 'map', m: t.map, key: ctx.BitVec.const(`r${i}_key`, inp.maps0[t.map].def.keySize * 8) } });
-    else regs.push({ v: mapHandle(t.mapHandle), t: { r: 'mapfd', m: t.mapHandle } });
+    else if (t === 'fp') regs.push({ v, t: { r: 'stack' } });
+    else if (t === 'pkt') regs.push({ v, t: { r: 'pkt' } });
+    else if (t.type === 'map_value') regs.push({ v, t: { r: 'map', m: t.map, key: ctx.BitVec.const(`r${i}_key`, inp.maps0[t.map].def.keySize * 8) } });
+    else regs.push({ v: mapHandle(t.map), t: { r: 'mapfd', m: t.map } });
   }
   regs.push({ v: STACK_BASE + BigInt(STACK_SIZE), t: { r: 'stack' } });
   return regs;

@@ -34,10 +34,6 @@ const GRACE_MS = 15_000;
 const LAST_RESORT_MS = 30 * 60_000;
 const WORKER = fileURLToPath(new URL('./equiv-worker.mjs', import.meta.url));
 
-let current: Solver | undefined;
-let nextId = 0;
-const pending = new Map<number, Pending>();
-
 /** Hold the process open only while s has a query in flight. */
 function hold(s: Solver, on: boolean): void {
   if (on) {
@@ -55,78 +51,110 @@ function lastLine(s: Solver): string | undefined {
   return ([...lines].reverse().find((l) => /Error|Abort/.test(l)) ?? lines.pop())?.slice(0, 160);
 }
 
-/** Child s is gone: every query in flight on it is undecided, with the reason. */
-function died(s: Solver, why: string): void {
-  if (current === s) current = undefined;
-  hold(s, false);
-  const said = lastLine(s);
-  const reason = `the Z3 process stopped (${why}${said ? `: ${said}` : ''}); the next query starts a new one`;
-  for (const [id, p] of pending) {
-    if (p.c !== s) continue;
-    clearTimeout(p.watchdog);
-    p.resolve({ equal: null, unknown: reason, ms: performance.now() - p.t0 });
-    pending.delete(id);
+/**
+ * A Z3 child process and its queue of queries: owned by whoever makes it (the search makes one
+ * per optimize() run, the final check one of its own) and closed by them. Two services share
+ * nothing: closing one leaves the other's child and queries alone.
+ */
+export class EquivService {
+  private current: Solver | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+  private closed = false;
+
+  /** programEquiv (src/smt/equiv.ts) in this service's Z3 process. */
+  programEquiv(a: Program, b: readonly Insn[], o: IsolatedProgramOptions = {}): Promise<EquivResult<ProgramCounterexample>> {
+    return this.ask({ kind: 'program', a, b, o });
   }
-  s.inFlight = 0;
-}
 
-function start(): Solver {
-  const debug = process.argv.includes('--debug');
-  const proc = fork(WORKER, [], {
-    serialization: 'advanced', // bigints and typed arrays cross intact
-    stdio: ['ignore', 'ignore', debug ? 'inherit' : 'pipe', 'ipc'],
-    execArgv: [],
-  });
-  const s: Solver = { proc, inFlight: 0, stderrTail: '' };
-  proc.stderr?.setEncoding('utf8');
-  proc.stderr?.on('data', (d: string) => { s.stderrTail = (s.stderrTail + d).slice(-4096); });
-  (proc.stderr as { unref?: () => void } | null)?.unref?.();
-  proc.on('message', (m: EquivReply) => {
-    const p = pending.get(m.id);
-    if (!p) return;
-    pending.delete(m.id);
-    clearTimeout(p.watchdog);
-    if (--s.inFlight === 0) hold(s, false);
-    if ('error' in m) p.reject(new Error(m.error));
-    else p.resolve(m.result);
-    if (m.leaving && current === s) current = undefined;
-  });
-  proc.on('error', (e) => died(s, e.message.split('\n')[0]));
-  proc.on('exit', (code, signal) => died(s, signal ? `signal ${signal}` : `exit ${code}`));
-  return s;
-}
+  /** windowEquiv (src/smt/equiv.ts) in this service's Z3 process. */
+  windowEquiv(a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: IsolatedWindowOptions): Promise<EquivResult<WindowCounterexample>> {
+    return this.ask({ kind: 'window', a, b, o });
+  }
 
-function ask<C>(req: Omit<EquivRequest, 'id'>): Promise<EquivResult<C>> {
-  const s = (current ??= start());
-  const id = nextId++;
-  if (s.inFlight++ === 0) hold(s, true);
-  // Z3 can also hang when it dies: past the query's time limit and a grace, kill the child.
-  // A query bounded by its resource limit alone (no timeoutMs: tests) gets a last-resort
-  // watchdog only, far beyond any busy machine's time for it.
-  const limit = req.o.timeoutMs === undefined ? LAST_RESORT_MS : req.o.timeoutMs + GRACE_MS;
-  return new Promise((resolve, reject) => {
-    const watchdog = setTimeout(() => {
-      died(s, `no answer ${Math.round(limit / 1000)} s after the query was sent`);
-      s.proc.kill('SIGKILL');
-    }, limit);
-    pending.set(id, { c: s, resolve: resolve as Pending['resolve'], reject, t0: performance.now(), watchdog });
-    s.proc.send({ ...req, id });
-  });
-}
+  /** Queries sent and not answered yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
 
-/** programEquiv (src/smt/equiv.ts) in the Z3 process. */
-export const programEquivIsolated = (a: Program, b: readonly Insn[], o: IsolatedProgramOptions = {}): Promise<EquivResult<ProgramCounterexample>> =>
-  ask({ kind: 'program', a, b, o });
+  /** The child's process id (undefined when none runs). */
+  get pid(): number | undefined {
+    return this.current?.proc.pid;
+  }
 
-/** windowEquiv (src/smt/equiv.ts) in the Z3 process. */
-export const windowEquivIsolated = (a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: IsolatedWindowOptions): Promise<EquivResult<WindowCounterexample>> =>
-  ask({ kind: 'window', a, b, o });
+  /** Stop the Z3 process (queries in flight come back undecided); the next query starts a new one. */
+  async stop(): Promise<void> {
+    const s = this.current;
+    if (!s) return;
+    const gone = new Promise<void>((resolve) => s.proc.once('exit', () => resolve()));
+    hold(s, true); // an idle child is unreferenced: without this nothing would wait for its exit
+    s.proc.kill('SIGKILL');
+    await gone;
+  }
 
-/** Stop the Z3 process (queries in flight come back undecided); the next query starts a new one. */
-export async function stopEquivWorker(): Promise<void> {
-  const s = current;
-  if (!s) return;
-  const gone = new Promise<void>((resolve) => s.proc.once('exit', () => resolve()));
-  s.proc.kill('SIGKILL');
-  await gone;
+  /** Stop the process for good: later queries are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stop();
+  }
+
+  /** Child s is gone: every query in flight on it is undecided, with the reason. */
+  private died(s: Solver, why: string): void {
+    if (this.current === s) this.current = undefined;
+    hold(s, false);
+    const said = lastLine(s);
+    const reason = `the Z3 process stopped (${why}${said ? `: ${said}` : ''}); the next query starts a new one`;
+    for (const [id, p] of this.pending) {
+      if (p.c !== s) continue;
+      clearTimeout(p.watchdog);
+      p.resolve({ equal: null, unknown: reason, ms: performance.now() - p.t0 });
+      this.pending.delete(id);
+    }
+    s.inFlight = 0;
+  }
+
+  private start(): Solver {
+    const debug = process.argv.includes('--debug');
+    const proc = fork(WORKER, [], {
+      serialization: 'advanced', // bigints and typed arrays cross intact
+      stdio: ['ignore', 'ignore', debug ? 'inherit' : 'pipe', 'ipc'],
+      execArgv: [],
+    });
+    const s: Solver = { proc, inFlight: 0, stderrTail: '' };
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (d: string) => { s.stderrTail = (s.stderrTail + d).slice(-4096); });
+    (proc.stderr as { unref?: () => void } | null)?.unref?.();
+    proc.on('message', (m: EquivReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.watchdog);
+      if (--s.inFlight === 0) hold(s, false);
+      if ('error' in m) p.reject(new Error(m.error));
+      else p.resolve(m.result);
+      if (m.leaving && this.current === s) this.current = undefined;
+    });
+    proc.on('error', (e) => this.died(s, e.message.split('\n')[0]));
+    proc.on('exit', (code, signal) => this.died(s, signal ? `signal ${signal}` : `exit ${code}`));
+    return s;
+  }
+
+  private ask<C>(req: Omit<EquivRequest, 'id'>): Promise<EquivResult<C>> {
+    if (this.closed) return Promise.reject(new Error('the Z3 service is closed'));
+    const s = (this.current ??= this.start());
+    const id = this.nextId++;
+    if (s.inFlight++ === 0) hold(s, true);
+    // Z3 can also hang when it dies: past the query's time limit and a grace, kill the child.
+    // A query bounded by its resource limit alone (no timeoutMs: tests) gets a last-resort
+    // watchdog only, far beyond any busy machine's time for it.
+    const limit = req.o.timeoutMs === undefined ? LAST_RESORT_MS : req.o.timeoutMs + GRACE_MS;
+    return new Promise((resolve, reject) => {
+      const watchdog = setTimeout(() => {
+        this.died(s, `no answer ${Math.round(limit / 1000)} s after the query was sent`);
+        s.proc.kill('SIGKILL');
+      }, limit);
+      this.pending.set(id, { c: s, resolve: resolve as Pending['resolve'], reject, t0: performance.now(), watchdog });
+      s.proc.send({ ...req, id });
+    });
+  }
 }

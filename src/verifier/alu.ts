@@ -3,12 +3,12 @@
 // (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
 import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
-import { scalarNeg, scalarMovImm, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, immOperand, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
-import { unbounded32, scalarConst, currentFlavor } from '../domains/scalar.ts';
+import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
+import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { tnumAdd, tnumSub } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
-import { aluMemo, coerceMemo, syncMemo } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import type { DomainSession } from './memo.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -21,6 +21,8 @@ const ALU_STR: Record<string, string> = {
 };
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
+/** -BPF_MAX_VAR_OFF as a u64 word: signed values above it (and below BPF_MAX_VAR_OFF) are in range. */
+const NEG_MAX_VAR_OFF = (1n << 64n) - BPF_MAX_VAR_OFF;
 const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n, U64_MAX = (1n << 64n) - 1n;
 
 /** check_reg_arg(SRC_OP). */
@@ -51,16 +53,26 @@ function linkId(env: Env, st: State, r: number): Reg {
 
 /** check_reg_sane_offset. */
 function saneOffset(pc: number, r: Reg, type: string): void {
+  // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
+  const v = r.v.varOff.value, sm = r.v.smin;
+  const offOk = r.off < Number(BPF_MAX_VAR_OFF) && r.off > -Number(BPF_MAX_VAR_OFF);
+  if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
   const known = isConst(r.v);
-  const val = s64(r.v.varOff.value);
-  const smin = s64(r.v.smin);
+  const val = s64(v);
+  const smin = s64(sm);
   if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) fail(pc, `math between ${type} pointer and ${val} is not allowed`);
-  if (r.off >= Number(BPF_MAX_VAR_OFF) || r.off <= -Number(BPF_MAX_VAR_OFF)) fail(pc, `${type} pointer offset ${r.off} is not allowed`);
+  if (!offOk) fail(pc, `${type} pointer offset ${r.off} is not allowed`);
   if (smin === S64_MIN) fail(pc, `math between ${type} pointer and register with unbounded min value is not allowed`);
   if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `value ${smin} makes ${type} pointer be out of bounds`);
 }
 
 const u = (x: bigint) => BigInt.asUintN(64, x);
+
+/**
+ * off ± a constant fits the pointer's s32 offset (computed on numbers: exact where it can fit, as
+ * |off| < 2^29 after saneOffset; a larger constant loses precision but is out of range either way).
+ */
+const fitsS32 = (x: number): boolean => x >= -0x80000000 && x <= 0x7fffffff;
 
 /**
  * A packet pointer moved by a constant keeps its range, but not mark_pkt_end's markers
@@ -101,7 +113,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   let res: Reg;
   switch (op.op) {
     case 'add': {
-      if (known && BigInt(ptr.off) + sminV === BigInt.asIntN(32, BigInt(ptr.off) + sminV)) {
+      if (known && fitsS32(ptr.off + Number(sminV))) {
         res = { ...ptr, off: ptr.off + Number(sminV), range: markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
@@ -118,7 +130,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     case 'sub': {
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
-      if (known && BigInt(ptr.off) - sminV === BigInt.asIntN(32, BigInt(ptr.off) - sminV)) {
+      if (known && fitsS32(ptr.off - Number(sminV))) {
         res = { ...ptr, off: ptr.off - Number(sminV), range: markerCleared(ptr) };
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
@@ -138,7 +150,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
   saneOffset(pc, res, t);
-  const out = res.v === p && isConst(p) ? res : { ...res, v: syncMemo(res.v) };
+  const out = res.v === p && isConst(p) ? res : { ...res, v: env.dom.sync(res.v) };
   sanitizeCheckBounds(env, pc, dst, out);
   sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
   return out;
@@ -163,21 +175,22 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       } else if (src.type !== 'scalar') {
         // a pointer copied (root may): unknown, then zero-extended when 32-bit (fuzz verifier:
         // `w3 = (s8)w6` with r6 a packet pointer gives scalar(smin=0,smax=umax=0xffffffff,…))
-        regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v)) : SCALAR_UNKNOWN;
+        regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v, env.dom.flavor)) : SCALAR_UNKNOWN;
       } else if (op.op === 'mov') {
         const fits = width(src.v) <= 32;
         if (fits) src = linkId(env, st, s);
-        regs[d] = scalarReg(scalarMovReg(D, 32, src.v), fits ? src.id : 0);
+        regs[d] = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor), fits ? src.id : 0);
         if (fits) regs[d] = { ...regs[d], off: src.off };
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
         if (noSext) src = linkId(env, st, s);
-        regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v), noSext ? src.id : 0), off: noSext ? src.off : 0 };
+        regs[d] = { ...scalarReg(scalarMovsx(D, op.width, op.ext!, src.v, env.dom.flavor), noSext ? src.id : 0), off: noSext ? src.off : 0 };
       }
     } else {
       checkDst(pc, d);
-      regs[d] = scalarReg(scalarMovImm(D, op.width, op.src.imm));
+      // scalarMovImm's value: the immediate sign-extended (64) or zero-extended (32), shared
+      regs[d] = immReg(op.width === 64 ? op.src.imm | 0 : (op.src.imm | 0) >>> 0);
     }
     return;
   }
@@ -185,13 +198,13 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     const r = readReg(st, pc, d);
     if (!env.privileged && r.type !== 'scalar') fail(pc, `R${d} pointer arithmetic prohibited`);
     checkDst(pc, d);
-    regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v)) : SCALAR_UNKNOWN;
+    regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v, env.dom.flavor)) : SCALAR_UNKNOWN;
     return;
   }
   // binary ops
   let srcReg: Reg;
   if ('reg' in op.src) srcReg = readReg(st, pc, op.src.reg);
-  else srcReg = scalarReg(immOperand(D, op.src.imm));
+  else srcReg = immReg(op.src.imm | 0); // immOperand's value, shared
   const dstReg = readReg(st, pc, d);
   if ((op.op === 'div' || op.op === 'mod' || op.op === 'sdiv' || op.op === 'smod') && 'imm' in op.src && op.src.imm === 0) fail(pc, 'div by zero');
   if ((op.op === 'lsh' || op.op === 'rsh' || op.op === 'arsh') && 'imm' in op.src && (op.src.imm < 0 || op.src.imm >= op.width)) fail(pc, `invalid shift ${op.src.imm}`);
@@ -226,7 +239,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
   }
   const k = isConst(dv) && isConst(srcReg.v) ? constAlu(aop, op.width, dv.varOff.value, srcReg.v.varOff.value) : undefined;
-  const v = k !== undefined ? scalarConst(D, k) : aluMemo(aop, op.width, dv, srcReg.v);
+  const v = k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, op.width, dv, srcReg.v);
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
   // which only loses precision)
@@ -256,12 +269,12 @@ export function endInsn(env: Env, st: State, pc: number, op: Op & { kind: 'end' 
   const r = readReg(st, pc, op.dst);
   if (!env.privileged && r.type !== 'scalar') fail(pc, `R${op.dst} pointer arithmetic prohibited`);
   checkDst(pc, op.dst);
-  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(env.dom, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
 }
 
 /** scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once hot). */
-function endScalar(order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
-  if (!currentFlavor().endTracked) return scalarEnd(D, order, bits, v);
+function endScalar(dom: DomainSession, order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
+  if (!dom.flavor.endTracked) return scalarEnd(D, order, bits, v, dom.flavor);
   const s = scalarEndSwap(D, order, bits, v);
-  return syncMemo(bits === 64 ? s : coerceMemo(s, bits / 8, false));
+  return dom.sync(bits === 64 ? s : dom.coerce(s, bits / 8, false));
 }

@@ -10,6 +10,7 @@ import { calleeSlot } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
+import { sessionFor } from './config.ts';
 import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
@@ -19,8 +20,17 @@ import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
 import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
 
-const sameCallsites = (a: State, b: State): boolean =>
-  a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+/** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
+const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
+
+/** Every register of every frame (the infinite-loop check compares them all). */
+const allLive = (): number => 0x7ff;
+
+function sameCallsites(a: State, b: State): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  for (let i = 0; i < a.frames.length; i++) if (a.frames[i].callsite !== b.frames[i].callsite) return false;
+  return true;
+}
 
 export const COMPLEXITY_LIMIT = 1_000_000;
 const JMP_SEQ_LIMIT = 8192;
@@ -158,7 +168,7 @@ export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>, priv
   }
   for (let i = 0; i < cfg.ops.length; i++) {
     const op = cfg.ops[i];
-    if (op?.kind === 'lddw' && [1, 2, 5, 6].includes(op.pseudo) && !prog.maps[op.lo]) {
+    if (op?.kind === 'lddw' && refersToMap(op.pseudo) && !prog.maps[op.lo]) {
       return cfgReject(new CfgError(`fd ${op.lo} is not pointing to valid bpf_map`, i));
     }
   }
@@ -185,9 +195,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
-    prog, cfg, privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
-    precise: (regs, slots) => regs < 0 ? allPrecise(c.path.parent) : markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true),
-    hist: (slot) => {
+    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
+    precise(regs, slots) {
+      if (regs < 0) allPrecise(c.path.parent);
+      else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
+    },
+    hist(slot) {
       if (slot) {
         const h = c.path.hist;
         h.aux[h.aux.length - 1] = slot.frame === c.path.state.frames.length - 1 ? slot.spi : OPAQUE;
@@ -196,139 +209,155 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
       histEntry = true;
       c.path.jh++;
     },
-    stackRead: (frame, spi) => live.read(c.path.state, frame, c.path.pc, spi),
-    stackWrite: (frame, spi) => live.write(frame, spi),
+    stackRead(frame, spi) {
+      return live.read(c.path.state, frame, c.path.pc, spi);
+    },
+    stackWrite(frame, spi) {
+      live.write(frame, spi);
+    },
   };
   const limit = opts.limit ?? COMPLEXITY_LIMIT;
   const log: string[] | undefined = opts.states ? [] : undefined;
-  const mapInfo = (i: number) => ({ name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 });
   const entry: (State | undefined)[] | undefined = opts.entries ? new Array(prog.insns.length) : undefined;
   const tracer = opts.trace && c.processed === 0 ? new Tracer() : undefined;
-
-  const push = (s: State, pc: number): void => {
-    if (cfg.ops[c.path.pc]?.kind === 'maygoto') widenFromPrev(s, c.path.pc);
-    if (c.path.parent) c.path.parent.branches++;
-    const [mine, theirs] = forkHist(c.path.hist);
-    c.path.hist = mine;
-    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
-    if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
-  };
-  /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
-  const bucket = (pc: number, st: State): number => ((pc ^ cur(st).callsite) >>> 0) % c.explored.length;
-  /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
-  const widenFromPrev = (s: State, at: number): void => {
-    const here = c.path.parent;
-    for (const sl of c.explored[bucket(at, c.path.state)] ?? []) {
-      if (sl.pc !== at || sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
-      widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
-      return;
-    }
-  };
-  const endPath = (): void => {
-    for (let k = c.path.parent; k; k = k.parent) if (--k.branches > 0) break;
-  };
-  const liveOf = (st: State, pc: number) => (f: number): number => {
-    if (f === st.frames.length - 1) return cfg.live[pc];
-    const callsite = st.frames[f + 1].callsite;
-    return (cfg.live[callsite + 1] ?? 0) & 0x7c0;
-  };
-  const all = () => 0x7ff;
-
-  /** propagate_precision: what the explored state relied on, the current path relies on too. */
-  const propagate = (sl: Checkpoint, st: State): void => {
-    const top = st.frames.length - 1;
-    const p = sl.precise;
-    let other = p.all;
-    for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
-    const slots: number[] = [];
-    for (const k of p.slots) {
-      if (k >> 6 !== top) other = true;
-      else slots.push(k & 63);
-    }
-    if (other) return allPrecise(c.path.parent);
-    if (p.regs[top] || slots.length) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
-  };
-
-  /** is_state_visited: true when the current state is covered by an explored one. */
-  const visited = (pc: number): boolean => {
-    const st = c.path.state;
-    // a long jump history forces a checkpoint (it would otherwise grow without bound)
-    const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
-    let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
-    const b = bucket(pc, st);
-    let list = c.explored[b];
-    if (!list) list = c.explored[b] = [];
-    // clean_live_states: finished explored states here, same call chain, lose their dead slots
-    for (const sl of list) {
-      if (sl.pc !== pc || sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
-      sl.state = cleanState(sl.state, pc, live);
-      sl.cleaned = true;
-    }
-    let cnt = 0;
-    const regsLive = liveOf(st, pc);
-    for (let i = 0; i < list.length;) {
-      const sl = list[i];
-      cnt++;
-      if (sl.pc !== pc) {
-        i++;
-        continue;
+  // the state and instruction whose live registers regsLive gives (set by visited before comparing)
+  let liveSt = c.path.state, livePc = 0;
+  let pendingFrom = '';
+  // the run's operations as methods of one object: under tsx (esbuild keepNames) every named
+  // closure costs an Object.defineProperty when made, methods cost nothing (see BENCHMARKS)
+  const ops = {
+    mapInfo(i: number) {
+      return { name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 };
+    },
+    push(s: State, pc: number): void {
+      if (cfg.ops[c.path.pc]?.kind === 'maygoto') widenFromPrev(s, c.path.pc);
+      if (c.path.parent) c.path.parent.branches++;
+      const [mine, theirs] = forkHist(c.path.hist);
+      c.path.hist = mine;
+      c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
+      if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
+    },
+    /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
+    bucket(pc: number, st: State): number {
+      return ((pc ^ cur(st).callsite) >>> 0) % c.explored.length;
+    },
+    /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
+    widenFromPrev(s: State, at: number): void {
+      const here = c.path.parent;
+      for (const sl of c.explored[bucket(at, c.path.state)] ?? []) {
+        if (sl.pc !== at || sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
+        widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
+        return;
       }
-      if (sl.branches > 0) {
-        const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
-        // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-        if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
+    },
+    endPath(): void {
+      for (let k = c.path.parent; k; k = k.parent) if (--k.branches > 0) break;
+    },
+    /** The live registers of frame f of liveSt at livePc (one function for the run, not a closure per comparison). */
+    regsLive(f: number): number {
+      if (f === liveSt.frames.length - 1) return cfg.live[livePc];
+      const callsite = liveSt.frames[f + 1].callsite;
+      return (cfg.live[callsite + 1] ?? 0) & 0x7c0;
+    },
+    /** propagate_precision: what the explored state relied on, the current path relies on too. */
+    propagate(sl: Checkpoint, st: State): void {
+      const top = st.frames.length - 1;
+      const p = sl.precise;
+      let other = p.all;
+      for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
+      const slots: number[] = [];
+      for (const k of p.slots) {
+        if (k >> 6 !== top) other = true;
+        else slots.push(k & 63);
+      }
+      if (other) return allPrecise(c.path.parent);
+      if (p.regs[top] || slots.length) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
+    },
+    /** is_state_visited: true when the current state is covered by an explored one. */
+    visited(pc: number): boolean {
+      const st = c.path.state;
+      // a long jump history forces a checkpoint (it would otherwise grow without bound)
+      const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
+      let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
+      const b = bucket(pc, st);
+      let list = c.explored[b];
+      if (!list) list = c.explored[b] = [];
+      // clean_live_states: finished explored states here, same call chain, lose their dead slots
+      for (const sl of list) {
+        if (sl.pc !== pc || sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
+        sl.state = cleanState(sl.state, pc, live);
+        sl.cleaned = true;
+      }
+      let cnt = 0;
+      liveSt = st;
+      livePc = pc;
+      for (let i = 0; i < list.length;) {
+        const sl = list[i];
+        cnt++;
+        if (sl.pc !== pc) {
+          i++;
+          continue;
+        }
+        if (sl.branches > 0) {
+          const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
+          // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
+          if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
+            sl.hit++;
+            propagate(sl, st);
+            return true;
+          }
+          if (depth === depthNow && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
+          if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
+        } else if (statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
           sl.hit++;
           propagate(sl, st);
           return true;
         }
-        if (depth === depthNow && statesEqual(sl.state, st, 'exact', all, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
-        if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-      } else if (statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
-        sl.hit++;
-        propagate(sl, st);
-        return true;
+        if (addNew) sl.miss++;
+        if (sl.miss > sl.hit * 3 + 3) {
+          list.splice(i, 1);
+          c.peakStates--;
+          continue;
+        }
+        i++;
       }
-      if (addNew) sl.miss++;
-      if (sl.miss > sl.hit * 3 + 3) {
-        list.splice(i, 1);
-        c.peakStates--;
-        continue;
+      if (cnt > c.maxPer) c.maxPer = cnt;
+      if (!addNew) return false;
+      const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+      c.path.hist = { pcs: [], aux: [] };
+      c.path.jh = 0;
+      c.totalStates++;
+      c.peakStates++;
+      c.prevJmps = c.jmps;
+      c.prevInsns = c.processed;
+      c.path.parent = cp;
+      list.unshift(cp);
+      return false;
+    },
+    pop(): boolean {
+      const next = c.stack.pop();
+      if (!next) return false;
+      c.path = next;
+      tracer?.start(c.path.prev, c.path.pc, cur(c.path.state));
+      if (log) {
+        pendingFrom = `from ${c.path.prev} to ${c.path.pc}:`;
+        log.push('');
       }
-      i++;
-    }
-    if (cnt > c.maxPer) c.maxPer = cnt;
-    if (!addNew) return false;
-    const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
-    c.path.hist = { pcs: [], aux: [] };
-    c.path.jh = 0;
-    c.totalStates++;
-    c.peakStates++;
-    c.prevJmps = c.jmps;
-    c.prevInsns = c.processed;
-    c.path.parent = cp;
-    list.unshift(cp);
-    return false;
+      return true;
+    },
+    stats() {
+      return `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
+    },
+    verdict(error?: { index: number; message: string }): Verdict {
+      return {
+        ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
+        stackDepths: cfg.subprogs.map((f) => c.stackDepth.get(f) ?? 0),
+        ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
+        ...(live.trace ? { stackLiveLog: live.trace } : {}),
+      };
+    },
   };
-
-  let pendingFrom = '';
-  const pop = (): boolean => {
-    const next = c.stack.pop();
-    if (!next) return false;
-    c.path = next;
-    tracer?.start(c.path.prev, c.path.pc, cur(c.path.state));
-    if (log) {
-      pendingFrom = `from ${c.path.prev} to ${c.path.pc}:`;
-      log.push('');
-    }
-    return true;
-  };
-  const stats = () => `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
-  const verdict = (error?: { index: number; message: string }): Verdict => ({
-    ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
-    stackDepths: cfg.subprogs.map((f) => c.stackDepth.get(f) ?? 0),
-    ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
-    ...(live.trace ? { stackLiveLog: live.trace } : {}),
-  });
+  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;
 
   try {
     if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo, undefined, undefined, c.path.state.refs)}`);

@@ -306,15 +306,15 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       regs[0] = SCALAR_UNKNOWN;
       if (p!.name === 'get_smp_processor_id') {
         const m = BigInt(env.nrCpus - 1);
-        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { umax: m, u32max: m, smax: m, s32max: m, smin: 0n, s32min: 0n })));
+        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { umax: m, u32max: m, smax: m, s32max: m, smin: 0n, s32min: 0n }), env.dom.flavor));
       } else if (SIZE_BOUNDED_RET.has(p!.name)) {
         const m = meta.msizeMax;
-        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -MAX_ERRNO, s32min: -MAX_ERRNO })));
+        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -MAX_ERRNO, s32min: -MAX_ERRNO }), env.dom.flavor));
       }
       if (p!.name === 'get_stack') {
         // do_refine_retval_range: at most the buffer's size, at least -MAX_ERRNO
         const m = meta.msizeMax;
-        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n })));
+        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n }), env.dom.flavor));
       }
       break;
     case 'map_value':

@@ -2,8 +2,14 @@
 import type { AluAux } from './spectre.ts';
 import type { Program } from '../isa/program.ts';
 import type { Cfg } from './cfg.ts';
+import type { KernelFlavor } from '../domains/scalar.ts';
+import type { DomainSession } from './memo.ts';
 
 export interface Options {
+  /** The kernel modelled (src/verifier/config.ts). Default: the session's, else LINUX_6_18. */
+  readonly flavor?: KernelFlavor;
+  /** The domain caches to use (one per flavor); default: the shared session of the flavor. */
+  readonly session?: DomainSession;
   /** Root (CAP_BPF + CAP_PERFMON + CAP_NET_ADMIN): uninitialised stack reads allowed, back-edges allowed. Default true. */
   readonly privileged?: boolean;
   /** nr_cpu_ids of the target machine (bpf_get_smp_processor_id's range). Default 2. */
@@ -31,6 +37,8 @@ export interface Options {
 export interface Env {
   readonly prog: Program;
   readonly cfg: Cfg;
+  /** The scalar domain operations of the configured flavor, with their caches. */
+  readonly dom: DomainSession;
   readonly privileged: boolean;
   readonly strictAlignment?: boolean;
   readonly nrCpus: number;

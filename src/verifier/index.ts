@@ -5,4 +5,5 @@ export { verify, type Verdict, COMPLEXITY_LIMIT } from './analyze.ts';
 export { Incremental, safetyDistance } from './incremental.ts';
 export { toReport, verdictLine, stateAt, type Report } from './report.ts';
 export type { Options } from './env.ts';
-export { clearMemo, memoStats } from './memo.ts';
+export { clearMemo, DomainSession, defaultSession } from './memo.ts';
+export { type VerifierConfig, DEFAULT_CONFIG, verifierConfig } from './config.ts';

@@ -5,15 +5,14 @@ import type { Op, JcondName } from '../isa/op.ts';
 import { jumpSlot } from '../isa/flow.ts';
 import type { MapDef } from '../isa/program.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
-import { refineMemo, refineFirstMemo, refineSameMemo, branchTakenFast } from './memo.ts';
-import { immOperand } from '../domains/alu.ts';
+import type { DomainSession } from './memo.ts';
 import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { regBoundsSync } from '../domains/sync.ts';
-import { scalarConst, currentFlavor } from '../domains/scalar.ts';
+import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
+import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, immReg, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -48,7 +47,7 @@ function pktTaken(a: Reg, b: Reg, c: JcondName): number {
 const isPktAny = (r: Reg) => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
 
 /** is_branch_taken: 1 taken, 0 not taken, -1 unknown. */
-function taken(a: Reg, b: Reg, c: JcondName, w: 32 | 64, same: boolean): number {
+function taken(dom: DomainSession, a: Reg, b: Reg, c: JcondName, w: 32 | 64, same: boolean): number {
   // `if rX op rX` on a scalar: Linux 6.18 does not decide it from the register being itself; it
   // compares the register's range with itself like two registers (fuzz verifier found this:
   // `call …; if r0 s>= r0 goto +1` explores the fall-through in the running kernel)
@@ -62,7 +61,7 @@ function taken(a: Reg, b: Reg, c: JcondName, w: 32 | 64, same: boolean): number 
     if (v !== 0n) return -1;
     return c === 'jeq' ? 0 : c === 'jne' ? 1 : -1;
   }
-  return branchTakenFast(a.v, b.v, c as Cond, w);
+  return dom.branchTaken(a.v, b.v, c as Cond, w);
 }
 
 const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.v.varOff.mask & 0xffffffffn) === 0n);
@@ -177,14 +176,14 @@ function linkedCount(st: State, id: number, live: Uint16Array, pc: number): numb
 const linkedTo = (r: Reg | undefined, base: number): boolean => r?.type === 'scalar' && !!r.id && baseId(r.id) === base;
 
 /** sync_linked_regs: the linked registers sharing the base id of `known` take its value (plus their delta). */
-function syncLinked(st: State, known: Reg, live: Uint16Array, pc: number): void {
+function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array, pc: number): void {
   const id = baseId(known.id);
   const sync = (r: Reg): Reg => {
     if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
     if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return { ...known, id: r.id, off: r.off };
     const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
-    const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, currentFlavor())), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
-    return { ...r, v: regBoundsSync(D, v) };
+    const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
+    return { ...r, v: regBoundsSync(D, v, dom.flavor) };
   };
   for (let f = 0; f < st.frames.length; f++) {
     const fr = st.frames[f];
@@ -212,7 +211,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const fr = cur(st);
   const a = readReg(st, pc, op.dst);
   const isX = 'reg' in op.src;
-  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : scalarReg(immOperand(D, (op.src as { imm: number }).imm));
+  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : immReg((op.src as { imm: number }).imm | 0);
   const same = isX && (op.src as { reg: number }).reg === op.dst;
   // unprivileged: a pointer compared with anything but another packet pointer (src: before the
   // branch is decided; dst: only when both edges remain and it is no null check, see below)
@@ -220,7 +219,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
   const target = jumpSlot(op, pc);
-  const pred = env.allBranches ? -1 : taken(a, b, op.op, op.width, same);
+  const pred = env.allBranches ? -1 : taken(env.dom, a, b, op.op, op.width, same);
   if (pred >= 0) {
     let m = a.type === 'scalar' ? 1 << op.dst : 0;
     if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
@@ -235,21 +234,21 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const tk = cloneState(st);
   const tfr = cur(tk);
   if (a.type === 'scalar' && b.type === 'scalar' && !same) {
-    const rf = isX ? refineMemo(a.v, b.v, op.op as Cond, op.width) : refineFirstMemo(a.v, b.v, op.op as Cond, op.width);
+    const rf = isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width);
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
     fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
     tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
     if (srcNo >= 0) {
       fr.regs[srcNo] = { ...b, v: rf.fallthrough[1] };
       tfr.regs[srcNo] = { ...b, v: rf.taken[1] };
-      if (b.id) { syncLinked(st, fr.regs[srcNo], live, pc); syncLinked(tk, tfr.regs[srcNo], live, pc); }
+      if (b.id) { syncLinked(env.dom, st, fr.regs[srcNo], live, pc); syncLinked(env.dom, tk, tfr.regs[srcNo], live, pc); }
     }
-    if (a.id) { syncLinked(st, fr.regs[op.dst], live, pc); syncLinked(tk, tfr.regs[op.dst], live, pc); }
+    if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
-    const rf = refineSameMemo(a.v, op.op as Cond, op.width);
+    const rf = env.dom.refineSame(a.v, op.op as Cond, op.width);
     fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
     tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
-    if (a.id) { syncLinked(st, fr.regs[op.dst], live, pc); syncLinked(tk, tfr.regs[op.dst], live, pc); }
+    if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   }
   // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
   if (op.width === 64 && isX && isPtr(a) && isPtr(b) && mayBeNull(a) !== mayBeNull(b) && (op.op === 'jeq' || op.op === 'jne')) {

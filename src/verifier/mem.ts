@@ -1,6 +1,6 @@
 // Memory access checks (check_mem_access and what it calls): context, stack, packet, map
 // value / key and helper memory, with the kernel's messages.
-import { coerceMemo } from './memo.ts';
+import type { DomainSession } from './memo.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
@@ -83,13 +83,18 @@ export function stackBounds(pc: number, r: Reg, regno: number, off: number, size
 }
 
 /** Truncate or sign-extend a loaded scalar to the access size (the tail of check_mem_access). */
-function loaded(r: Reg, size: number, sx: boolean): Reg {
+function loaded(dom: DomainSession, r: Reg, size: number, sx: boolean): Reg {
   if (size >= 8 || r.type !== 'scalar') return r;
-  return scalarReg(coerceMemo(r.v, size, sx), 0);
+  return scalarReg(dom.coerce(r.v, size, sx), 0);
 }
 
 /** get_reg_width: bits needed for umax. */
 const regWidth = (r: Reg): number => r.v.umax.toString(2).length - (r.v.umax === 0n ? 1 : 0);
+
+/** Unprivileged: a pointer may be spilled to the stack but written nowhere else (a function, not a closure per access: see BENCHMARKS, named closures under tsx). */
+function leakCheck(env: Env, pc: number, write: boolean, val: WriteVal | undefined, valReg: Reg | undefined, into: string): void {
+  if (!env.privileged && write && valReg && valReg.type !== 'scalar') fail(pc, `R${(val as { reg: number }).reg} leaks addr into ${into}`);
+}
 
 /**
  * check_mem_access for an instruction: `regno` + `off` accessed with `size` bytes.
@@ -101,14 +106,10 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
   const r = fr.regs[regno];
   const valReg = val && 'reg' in val ? fr.regs[val.reg] : undefined;
   let out: Reg | undefined;
-  // unprivileged: a pointer may be spilled to the stack but written nowhere else
-  const leak = (into: string): void => {
-    if (!env.privileged && write && valReg && valReg.type !== 'scalar') fail(pc, `R${(val as { reg: number }).reg} leaks addr into ${into}`);
-  };
   if (env.strictAlignment) strictAlign(pc, r, off, size);
   switch (r.type) {
     case 'ctx': {
-      leak('ctx');
+      leakCheck(env, pc, write, val, valReg, 'ctx');
       checkPtrOffReg(pc, r, regno, false);
       const t = unprivCtxRefused(env, off + r.off, write) ? undefined : ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
@@ -118,8 +119,10 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       break;
     }
     case 'fp': {
-      const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off))));
-      if (!tnumIsAligned(D.u64, at, size)) {
+      // the usual fp (no variable part) checked on numbers, without the bigint tnum temporaries
+      const aligned = r.v.varOff.value === 0n && r.v.varOff.mask === 0n ? ((r.off + off) & (size - 1)) === 0
+        : tnumIsAligned(D.u64, tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off)))), size);
+      if (!aligned) {
         fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
       }
       const o = off + r.off;
@@ -157,14 +160,14 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     }
     case 'pkt': case 'pkt_meta': {
       if (write && !pktAccess(env.prog.type, true)) fail(pc, 'cannot write into packet');
-      leak('packet');
+      leakCheck(env, pc, write, val, valReg, 'packet');
       checkPacket(pc, r, regno, off + r.off, size);
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
     case 'map_value': {
       const m = env.prog.maps[r.map];
-      leak('map');
+      leakCheck(env, pc, write, val, valReg, 'map');
       // BPF_F_WRONLY_PROG (0x100) / BPF_F_RDONLY_PROG (0x80): check_map_access_type
       if (!write && (m.flags & 0x100)) fail(pc, `read from map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
       if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
@@ -183,7 +186,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     }
     case 'mem': {
       if (write && r.rdonly) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
-      leak('mem');
+      leakCheck(env, pc, write, val, valReg, 'mem');
       checkRegion(pc, r, regno, off + r.off, size, r.range);
       if (!write) out = SCALAR_UNKNOWN;
       break;
@@ -212,7 +215,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     default:
       fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
   }
-  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(out, size, sx);
+  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(env.dom, out, size, sx);
 }
 
 /** The kernel struct behind a map pointer (map ops' map_btf_id), for the map types the model knows. */

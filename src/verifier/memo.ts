@@ -1,122 +1,153 @@
 // Domain operations of the verifier model, two tiers:
 // - cold: the generic operators on the bigint backend, memoised by the inputs' values (the same
 //   (operation, inputs) pairs recur within a run and across near-identical candidates);
-// - hot: once an operator kind has run HOT times in this process, its compiled form
+// - hot: once an operator kind has run HOT times in a session, its compiled form
 //   (src/domains/compiled.ts: the same generic code, recorded and compiled to int32 arithmetic),
 //   which costs less than building the memo's key, so it is called directly.
 // Compiling costs ~0.1 s per operator kind (recording, then V8's optimising compile of the
 // generated code, which runs interpreted until V8 has seen it often), which short runs (a test,
 // one check of a small program) would not earn back; hence the tiers. 2,000 calls of one kind is
 // about one check of a 10,000-instruction path; Cilium-sized programs make 100,000s. Scalars are immutable, so results can be shared.
+// Both tiers' caches belong to a DomainSession: one kernel flavor, its own memo, heat counts and
+// compiled operators. The model takes one in its options (src/verifier/config.ts); sessions
+// never share entries, so two configurations can run interleaved in one process.
 import { scalarAlu, type ScalarAluOp } from '../domains/alu.ts';
 import { refine, refineCondOp, revCond, branchTaken, type Cond, type RefineCond } from '../domains/branch.ts';
 import { regBoundsSync } from '../domains/sync.ts';
-import { currentFlavor, markUnbounded, scalarSane, type KernelFlavor } from '../domains/scalar.ts';
+import { markUnbounded, scalarSane, type KernelFlavor } from '../domains/scalar.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../domains/alu-move.ts';
-import { aluCompiled, syncCompiled, refineCompiled, refineFirstCompiled, coerceCompiled, branchTakenCompiled, clearCompiledResults, ENTRY } from '../domains/compiled.ts';
+import { CompiledOps, ENTRY } from '../domains/compiled.ts';
 import { D, type Scalar } from './regs.ts';
 
 /** 'tiered' (default): compiled once hot; 'bigint': never compiled (tests, before/after benchmarks); 'compiled': from the first call. */
 export type DomainTier = 'tiered' | 'bigint' | 'compiled';
 const envTier = process.env.BPFSYNTH_DOMAINS;
-let tier: DomainTier = envTier === 'bigint' || envTier === 'compiled' ? envTier : 'tiered';
-export const setDomainTier = (t: DomainTier): void => {
-  tier = t;
-};
+/** The tier new sessions start in: BPFSYNTH_DOMAINS, else 'tiered'. */
+export const defaultTier = (): DomainTier => (envTier === 'bigint' || envTier === 'compiled' ? envTier : 'tiered');
 
 const HOT = 2000;
-const heat = new Int32Array(ENTRY.count);
-/** Count one call of an operator kind (an ENTRY index); true when it should run compiled. */
-function hot(ix: number): boolean {
-  if (tier !== 'tiered') return tier === 'compiled';
-  return heat[ix] > HOT || ++heat[ix] > HOT;
-}
-
 const LIMIT = 1 << 16;
-let cache = new Map<string, unknown>();
-export const memoStats = { hits: 0, misses: 0 };
-
-/** Clear the cache (tests and benchmarks that want cold numbers). */
-export function clearMemo(): void {
-  cache = new Map();
-  clearCompiledResults();
-  memoStats.hits = memoStats.misses = 0;
-}
+const FIELDS = ['umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
 
 const keyOf = (s: Scalar): string =>
   `${s.varOff.value.toString(36)},${s.varOff.mask.toString(36)},${s.umin.toString(36)},${s.umax.toString(36)},${s.smin.toString(36)},${s.smax.toString(36)},${s.u32min.toString(36)},${s.u32max.toString(36)},${s.s32min.toString(36)},${s.s32max.toString(36)}`;
 
-let cachedFlavor: KernelFlavor | undefined;
+type Edges = { taken: readonly Scalar[]; fallthrough: readonly Scalar[] };
 
-function memo<T>(key: string, f: () => T): T {
-  if (cachedFlavor !== currentFlavor()) {
-    cache = new Map();
-    cachedFlavor = currentFlavor();
+/** The verifier model's scalar operations for one kernel flavor, with their caches. */
+export class DomainSession {
+  tier: DomainTier;
+  readonly compiled: CompiledOps;
+  readonly stats = { hits: 0, misses: 0 };
+  private cache = new Map<string, unknown>();
+  private readonly heat = new Int32Array(ENTRY.count);
+
+  constructor(readonly flavor: KernelFlavor, tier: DomainTier = defaultTier()) {
+    this.tier = tier;
+    this.compiled = new CompiledOps(flavor);
   }
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    memoStats.hits++;
-    return hit as T;
+
+  /** Forget cached results (compiled functions and heat stay): cold numbers for tests and benchmarks. */
+  clear(): void {
+    this.cache = new Map();
+    this.compiled.clearResults();
+    this.stats.hits = this.stats.misses = 0;
   }
-  memoStats.misses++;
-  const v = f();
-  if (cache.size >= LIMIT) cache = new Map();
-  cache.set(key, v);
-  return v;
+
+  /** Count one call of an operator kind (an ENTRY index); true when it should run compiled. */
+  private hot(ix: number): boolean {
+    if (this.tier !== 'tiered') return this.tier === 'compiled';
+    return this.heat[ix] > HOT || ++this.heat[ix] > HOT;
+  }
+
+  private memo<T>(key: string, f: () => T): T {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.stats.hits++;
+      return hit as T;
+    }
+    this.stats.misses++;
+    const v = f();
+    if (this.cache.size >= LIMIT) this.cache = new Map();
+    this.cache.set(key, v);
+    return v;
+  }
+
+  alu(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
+    return this.hot(ENTRY.alu(op, w)) ? this.compiled.alu(op, w, a, b) : this.memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b, this.flavor));
+  }
+
+  /** refine for two registers: [fallthrough a, b], [taken a, b]. */
+  refine(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
+    return this.hot(ENTRY.refine(c, w)) ? this.compiled.refine(a, b, c, w) : this.memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+      const r = refine(D, a, b, c, w, this.flavor);
+      return { taken: r.taken, fallthrough: r.fallthrough };
+    });
+  }
+
+  /** refine for an immediate operand: only the register is refined and synced. */
+  refineFirst(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
+    return this.hot(ENTRY.refine1(c, w)) ? this.compiled.refineFirst(a, b, c, w) : this.memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+      const edge = (k: RefineCond): Scalar => {
+        const x = regBoundsSync(D, refineCondOp(D, a, b, k, w)[0], this.flavor);
+        return scalarSane(D, x) ? x : markUnbounded(D, x);
+      };
+      return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
+    });
+  }
+
+  /**
+   * reg_set_min_max with the same register on both sides (`if r1 < r1`): regs_refine_cond_op's
+   * updates of reg1 and reg2 land on one register (reg2's are computed from fields reg1's update
+   * did not touch, so applying both is the sequential result), which is then synced twice, once as
+   * each operand. 6.18 refines these (fuzz verifier: `if w3 s>= w3` leaves w3 in [S32_MIN+1,
+   * S32_MAX-1] on the fall-through).
+   */
+  refineSame(a: Scalar, c: Cond, w: 32 | 64): Edges {
+    return this.memo(`=${c}${w}|${keyOf(a)}`, () => {
+      const edge = (k: RefineCond): Scalar => {
+        const [x, y] = refineCondOp(D, a, a, k, w);
+        const both = { ...a };
+        for (const f of FIELDS) {
+          if (x[f] !== a[f]) both[f] = x[f];
+          if (y[f] !== a[f]) both[f] = y[f];
+        }
+        if (x.varOff.value !== a.varOff.value || x.varOff.mask !== a.varOff.mask) both.varOff = x.varOff;
+        if (y.varOff.value !== a.varOff.value || y.varOff.mask !== a.varOff.mask) both.varOff = y.varOff;
+        const s = regBoundsSync(D, regBoundsSync(D, both, this.flavor), this.flavor);
+        return scalarSane(D, s) ? s : markUnbounded(D, s);
+      };
+      return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
+    });
+  }
+
+  sync(s: Scalar): Scalar {
+    return this.hot(ENTRY.sync) ? this.compiled.sync(s) : this.memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s, this.flavor));
+  }
+
+  /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
+  coerce(s: Scalar, size: number, sx: boolean): Scalar {
+    return this.hot(ENTRY.coerce(size, sx)) ? this.compiled.coerce(s, size, sx) : this.memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
+  }
+
+  /** is_branch_taken on two scalars (not memoised: it is cheap next to building a key). */
+  branchTaken(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): 1 | 0 | -1 {
+    return this.hot(ENTRY.taken(c, w)) ? this.compiled.branchTaken(a, b, c, w) : branchTaken(D, a, b, c, w);
+  }
 }
 
-export const aluMemo = (op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar =>
-  hot(ENTRY.alu(op, w)) ? aluCompiled(op, w, a, b) : memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b));
-
-/** refine for two registers: [fallthrough a, b], [taken a, b]. */
-export const refineMemo = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): { taken: readonly Scalar[]; fallthrough: readonly Scalar[] } =>
-  hot(ENTRY.refine(c, w)) ? refineCompiled(a, b, c, w) : memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
-    const r = refine(D, a, b, c, w);
-    return { taken: r.taken, fallthrough: r.fallthrough };
-  });
-
-/** refine for an immediate operand: only the register is refined and synced. */
-export const refineFirstMemo = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): { taken: readonly Scalar[]; fallthrough: readonly Scalar[] } =>
-  hot(ENTRY.refine1(c, w)) ? refineFirstCompiled(a, b, c, w) : memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
-    const edge = (k: RefineCond): Scalar => {
-      const x = regBoundsSync(D, refineCondOp(D, a, b, k, w)[0]);
-      return scalarSane(D, x) ? x : markUnbounded(D, x);
-    };
-    return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
-  });
-
 /**
- * reg_set_min_max with the same register on both sides (`if r1 < r1`): regs_refine_cond_op's
- * updates of reg1 and reg2 land on one register (reg2's are computed from fields reg1's update
- * did not touch, so applying both is the sequential result), which is then synced twice, once as
- * each operand. 6.18 refines these (fuzz verifier: `if w3 s>= w3` leaves w3 in [S32_MIN+1,
- * S32_MAX-1] on the fall-through).
+ * One session per flavor for callers that pass none (the CLI, verify() without a session), made
+ * on first use. Flavors are looked up by name: a flavor that crossed to a worker thread is a copy.
  */
-export const refineSameMemo = (a: Scalar, c: Cond, w: 32 | 64): { taken: readonly Scalar[]; fallthrough: readonly Scalar[] } =>
-  memo(`=${c}${w}|${keyOf(a)}`, () => {
-    const edge = (k: RefineCond): Scalar => {
-      const [x, y] = refineCondOp(D, a, a, k, w);
-      const both = { ...a };
-      for (const f of FIELDS) {
-        if (x[f] !== a[f]) both[f] = x[f];
-        if (y[f] !== a[f]) both[f] = y[f];
-      }
-      if (x.varOff.value !== a.varOff.value || x.varOff.mask !== a.varOff.mask) both.varOff = x.varOff;
-      if (y.varOff.value !== a.varOff.value || y.varOff.mask !== a.varOff.mask) both.varOff = y.varOff;
-      const s = regBoundsSync(D, regBoundsSync(D, both));
-      return scalarSane(D, s) ? s : markUnbounded(D, s);
-    };
-    return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
-  });
+const shared = new Map<string, DomainSession>();
+export function defaultSession(flavor: KernelFlavor): DomainSession {
+  let s = shared.get(flavor.name);
+  if (!s) shared.set(flavor.name, (s = new DomainSession(flavor)));
+  return s;
+}
 
-const FIELDS = ['umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
-
-export const syncMemo = (s: Scalar): Scalar => hot(ENTRY.sync) ? syncCompiled(s) : memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s));
-
-/** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
-export const coerceMemo = (s: Scalar, size: number, sx: boolean): Scalar =>
-  hot(ENTRY.coerce(size, sx)) ? coerceCompiled(s, size, sx) : memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32) : coerceRegToSize(D, s, size)));
-
-/** is_branch_taken on two scalars (not memoised: it is cheap next to building a key). */
-export const branchTakenFast = (a: Scalar, b: Scalar, c: Cond, w: 32 | 64): 1 | 0 | -1 =>
-  hot(ENTRY.taken(c, w)) ? branchTakenCompiled(a, b, c, w) : branchTaken(D, a, b, c, w);
+/** Clear every default session (tests and benchmarks that want cold numbers). */
+export function clearMemo(): void {
+  for (const s of shared.values()) s.clear();
+}

@@ -84,6 +84,13 @@ function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
     !!o.ringbuf === !!c.ringbuf && (o.dynptrId ?? 0) === (c.dynptrId ?? 0) && sameScalar(o.v, c.v) && ids.check(o.id, c.id) && ids.check(o.refObj ?? 0, c.refObj ?? 0);
 }
 
+/**
+ * A register shared by both states (checkpoints and their descendants share unchanged registers
+ * and slots) that holds no id is safe in either mode: every check on it compares it with itself,
+ * and only ids (recorded in the id map) could make the answer depend on other registers.
+ */
+const noIds = (r: Reg): boolean => r.id === 0 && !r.refObj;
+
 /** regsafe. */
 export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true): boolean {
   if (exact === 'exact') return regsExact(o, c, ids);
@@ -121,6 +128,7 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exact, unknown: Reg, p
       if (exact === 'exact' && c.stack[spi]) return false;
       continue;
     }
+    if (os === c.stack[spi] && !os.dynptr && (!os.spilled || noIds(os.spilled))) continue;
     const cs: Slot | undefined = c.stack[spi];
     const ct = cs?.types ?? '????????';
     // STACK_DYNPTR: the same kind and slot, the held references mapping one to one
@@ -172,7 +180,9 @@ export function statesEqual(o: State, c: State, exact: Exact, live: (f: number) 
     const pr = !precise || precise.all ? 0x7ff : precise.regs[f] ?? 0;
     for (let r = 0; r < 10; r++) {
       if (!(mask & (1 << r))) continue;
-      if (!regsafe(of.regs[r], cf.regs[r], ids, exact, (pr & (1 << r)) !== 0)) return false;
+      const o = of.regs[r], cr = cf.regs[r];
+      if (o === cr && noIds(o)) continue;
+      if (!regsafe(o, cr, ids, exact, (pr & (1 << r)) !== 0)) return false;
     }
     if (!stacksafe(of, cf, ids, exact, unknown, precise, f)) return false;
   }

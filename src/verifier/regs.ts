@@ -8,14 +8,12 @@
 // the size) and `map` (map index for map pointers/values/keys, frame number for stack pointers).
 import { concrete64x32 } from '../bv/concrete.ts';
 import { scalarConst, scalarUnknown, type ScalarState } from '../domains/scalar.ts';
+import { isNullableType, isPacketType, isPointerType, type RegType } from '../isa/regtype.ts';
 
 export const D = concrete64x32;
 export type Scalar = ScalarState<bigint>;
 
-export type RegType =
-  | 'not_init' | 'scalar' | 'ctx' | 'fp' | 'pkt' | 'pkt_meta' | 'pkt_end'
-  | 'map_ptr' | 'map_value' | 'map_value_or_null' | 'map_key' | 'mem' | 'mem_or_null'
-  | 'sock' | 'sock_or_null' | 'sock_common' | 'sock_common_or_null' | 'tcp_sock' | 'tcp_sock_or_null';
+export type { RegType };
 
 export interface Reg {
   readonly type: RegType;
@@ -47,13 +45,33 @@ export const SCALAR_ZERO: Reg = { type: 'scalar', v: ZERO, off: 0, id: 0, range:
 
 export const scalarReg = (v: Scalar, id = 0): Reg => ({ type: 'scalar', v, off: 0, id, range: 0, map: 0 });
 export const constReg = (x: bigint): Reg => scalarReg(scalarConst(D, BigInt.asUintN(64, x)));
+
+// Constant registers made from an instruction's immediate (an ALU or jump operand, a mov, a
+// stored immediate): the same few values recur at every visit of an instruction, and a register
+// is immutable, so one object per value is shared instead of ten bigints made per use.
+const CONST_CACHE_LIMIT = 1 << 12;
+let constCache = new Map<number, Reg>();
+
+/**
+ * The constant scalar register holding `x`, an integer in [-2^31, 2^32): negative values are
+ * sign-extended to 64 bits (an immediate operand), the others are the value itself (also a
+ * zero-extended 32-bit immediate). Shared: at most CONST_CACHE_LIMIT values are kept.
+ */
+export function immReg(x: number): Reg {
+  let r = constCache.get(x);
+  if (r === undefined) {
+    if (constCache.size >= CONST_CACHE_LIMIT) constCache = new Map();
+    r = scalarReg(scalarConst(D, BigInt.asUintN(64, BigInt(x))));
+    constCache.set(x, r);
+  }
+  return r;
+}
 /** A pointer with a zero variable part. */
 export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
 
-export const isPtr = (r: Reg): boolean => r.type !== 'scalar' && r.type !== 'not_init';
-export const isPkt = (r: Reg): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
-export const mayBeNull = (r: Reg): boolean =>
-  r.type === 'map_value_or_null' || r.type === 'mem_or_null' || r.type === 'sock_or_null' || r.type === 'sock_common_or_null' || r.type === 'tcp_sock_or_null';
+export const isPtr = (r: Reg): boolean => isPointerType(r.type);
+export const isPkt = (r: Reg): boolean => isPacketType(r.type);
+export const mayBeNull = (r: Reg): boolean => isNullableType(r.type);
 
 export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const isConst = (s: Scalar): boolean => s.varOff.mask === 0n;

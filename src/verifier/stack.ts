@@ -5,7 +5,7 @@
 // `spi` is the byte at fp - 8*spi - 1 - i (so index 0 is the highest address, and the string
 // prints as the kernel's `fp-8=mmmm????`). '?' invalid (never written), 'r' spill, 'm' misc,
 // '0' known zero. A slot that was never written is `undefined`.
-import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, scalarReg } from './regs.ts';
+import { type Reg, D, SCALAR_UNKNOWN, SCALAR_ZERO, immReg, scalarReg } from './regs.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import type { DynptrMeta } from './dynptr.ts';
 
@@ -110,7 +110,7 @@ export function readFixed(st: Stack, off: number, size: number, allowUninit: boo
 }
 
 /** An immediate stored with BPF_ST, as the kernel's fake register (imm sign-extended). */
-export const stImmReg = (imm: number): Reg => scalarReg(scalarConst(D, BigInt.asUintN(64, BigInt(imm | 0))));
+export const stImmReg = (imm: number): Reg => immReg(imm | 0);
 
 /** Clear every spill in slots touched by [lo, hi) (var-offset write) and mark the bytes misc/zero. */
 export function writeRange(st: Stack, lo: number, hi: number, zero: boolean): void {

@@ -8,6 +8,7 @@ import { type ScalarAluOp, type Width, type EndOrder, scalarAlu, immOperand, sca
 import { type Cond, refine, branchTaken } from '../../src/domains/branch.ts';
 import { aluRef, negRef, movsxRef, endRef, condRef, mov32Ref } from './scalar-ref.ts';
 import { arbBits } from './arb.ts';
+import { LINUX_6_18 } from '../../src/domains/scalar.ts';
 
 export const d = concrete64x32;
 
@@ -51,28 +52,28 @@ export function applyStep(t: Tracked, st: Step): Tracked {
     case 'alu': {
       const imm = fixImm(st.op, st.width, st.imm);
       const src = immOperand(d, imm);
-      return { s: scalarAlu(d, st.op, st.width, t.s, src), x: aluRef(st.op, st.width, t.x, BigInt.asUintN(64, BigInt(imm))) };
+      return { s: scalarAlu(d, st.op, st.width, t.s, src, LINUX_6_18), x: aluRef(st.op, st.width, t.x, BigInt.asUintN(64, BigInt(imm))) };
     }
     case 'aluReg':
-      return { s: scalarAlu(d, st.op, st.width, t.s, st.other.s), x: aluRef(st.op, st.width, t.x, st.other.x) };
+      return { s: scalarAlu(d, st.op, st.width, t.s, st.other.s, LINUX_6_18), x: aluRef(st.op, st.width, t.x, st.other.x) };
     case 'jmp': case 'jmpReg': {
       const o = st.k === 'jmp' ? { s: immOperand(d, st.imm), x: BigInt.asUintN(64, BigInt(st.imm)) } : st.other;
       // the kernel refines only when the outcome is not known
       if (branchTaken(d, t.s, o.s, st.cond, st.width) !== -1) return t;
-      const r = refine(d, t.s, o.s, st.cond, st.width);
+      const r = refine(d, t.s, o.s, st.cond, st.width, LINUX_6_18);
       const taken = condRef(st.cond, st.width, t.x, o.x);
       return { s: (taken ? r.taken : r.fallthrough)[0], x: t.x };
     }
     case 'neg':
-      return { s: scalarNeg(d, st.width, t.s), x: negRef(st.width, t.x) };
+      return { s: scalarNeg(d, st.width, t.s, LINUX_6_18), x: negRef(st.width, t.x) };
     case 'mov32':
-      return { s: scalarMovReg(d, 32, t.s), x: mov32Ref(t.x) };
+      return { s: scalarMovReg(d, 32, t.s, LINUX_6_18), x: mov32Ref(t.x) };
     case 'movsx': {
       const ext = st.width === 32 && st.ext === 32 ? 16 : st.ext;
-      return { s: scalarMovsx(d, st.width, ext, t.s), x: movsxRef(st.width, ext, t.x) };
+      return { s: scalarMovsx(d, st.width, ext, t.s, LINUX_6_18), x: movsxRef(st.width, ext, t.x) };
     }
     case 'end':
-      return { s: scalarEnd(d, st.order, st.bits, t.s), x: endRef(st.order, st.bits, t.x) };
+      return { s: scalarEnd(d, st.order, st.bits, t.s, LINUX_6_18), x: endRef(st.order, st.bits, t.x) };
   }
 }
 

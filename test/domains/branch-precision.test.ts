@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { scalarConstOf, scalarFrom, scalarUnknown } from '../../src/domains/scalar.ts';
 import { branchTaken, refine } from '../../src/domains/branch.ts';
 import { d } from './arb-scalar.ts';
+import { LINUX_6_18 } from '../../src/domains/scalar.ts';
 
 const t = suite('domains/branch-precision');
 
@@ -40,10 +41,10 @@ t('the same pairs at 64 bits with overlapping subregisters stay undecided', () =
 // sign-extended). The random traces only compare against immediates.
 t('64-bit jset taken on a single-bit constant above bit 31 knows that bit', () => {
   const bit = 1n << 40n;
-  const [r] = refine(d, scalarUnknown(d), scalarConstOf(d, bit), 'jset', 64).taken;
+  const [r] = refine(d, scalarUnknown(d), scalarConstOf(d, bit), 'jset', 64, LINUX_6_18).taken;
   assert.is(r.varOff.value & bit, bit);
   assert.is(r.varOff.mask & bit, 0n);
-  const [r32] = refine(d, scalarUnknown(d), scalarConstOf(d, 1n << 5n), 'jset', 32).taken;
+  const [r32] = refine(d, scalarUnknown(d), scalarConstOf(d, 1n << 5n), 'jset', 32, LINUX_6_18).taken;
   assert.is(r32.varOff.value, 1n << 5n);
   assert.is(r32.varOff.mask, ~(1n << 5n) & 0xffff_ffff_ffff_ffffn);
 });

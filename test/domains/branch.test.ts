@@ -8,6 +8,7 @@ import { regBoundsSync } from '../../src/domains/sync.ts';
 import { d, arbTracked, arbImm, CONDS, WIDTHS, extraMembers, type Tracked } from './arb-scalar.ts';
 import { arbBits } from './arb.ts';
 import { condRef } from './scalar-ref.ts';
+import { LINUX_6_18 } from '../../src/domains/scalar.ts';
 
 const t = suite('domains/branch');
 const show = formatScalar;
@@ -19,7 +20,7 @@ for (const cond of CONDS) {
     t(`${cond}${width}: branchTaken sound, refined edges keep the pair`, () => {
       fc.assert(fc.property(arbTracked(), arbOperand, fc.array(arbBits(64), { maxLength: 6 }), (a, b, fills) => {
         const bt = branchTaken(d, a.s, b.s, cond, width);
-        const r = refine(d, a.s, b.s, cond, width);
+        const r = refine(d, a.s, b.s, cond, width, LINUX_6_18);
         for (const x of extraMembers(a, fills)) {
           for (const y of extraMembers(b, fills)) {
             const c = condRef(cond, width, x, y);
@@ -50,7 +51,7 @@ t('revCond is an involution and negates the condition', () => {
 
 // Rows from the kernel's refinement logic.
 const U = scalarUnknown(d);
-const byte = scalarAlu(d, 'and', 64, U, immOperand(d, 0xff));
+const byte = scalarAlu(d, 'and', 64, U, immOperand(d, 0xff), LINUX_6_18);
 const rows: Array<{ name: string; a: ScalarState<bigint>; imm: number; cond: Cond; w: 32 | 64; taken: Partial<ScalarState<bigint>>; fall: Partial<ScalarState<bigint>> }> = [
   { name: 'if r < 10', a: U, imm: 10, cond: 'jlt', w: 64, taken: { umin: 0n, umax: 9n, smin: 0n, smax: 9n, varOff: { value: 0n, mask: 0xfn } }, fall: { umin: 10n } },
   { name: 'if r s> 5', a: U, imm: 5, cond: 'jsgt', w: 64, taken: { smin: 6n, umin: 6n, smax: (1n << 63n) - 1n }, fall: { smax: 5n } },
@@ -61,19 +62,19 @@ const rows: Array<{ name: string; a: ScalarState<bigint>; imm: number; cond: Con
 ];
 for (const row of rows) {
   t(`table: ${row.name}`, () => {
-    const r = refine(d, row.a, immOperand(d, row.imm), row.cond, row.w);
+    const r = refine(d, row.a, immOperand(d, row.imm), row.cond, row.w, LINUX_6_18);
     for (const [k, v] of Object.entries(row.taken)) assert.equal((r.taken[0] as unknown as Record<string, unknown>)[k], v, `taken ${k}: ${show(r.taken[0])}`);
     for (const [k, v] of Object.entries(row.fall)) assert.equal((r.fallthrough[0] as unknown as Record<string, unknown>)[k], v, `fall ${k}: ${show(r.fallthrough[0])}`);
   });
 }
 
 t('branchTaken on ranges: [0,9] < 10 always, ≥ 10 never; unknown otherwise', () => {
-  const small = regBoundsSync(d, scalarFrom(d, { umax: 9n }));
+  const small = regBoundsSync(d, scalarFrom(d, { umax: 9n }), LINUX_6_18);
   assert.is(branchTaken(d, small, immOperand(d, 10), 'jlt', 64), 1);
   assert.is(branchTaken(d, small, immOperand(d, 10), 'jge', 64), 0);
   assert.is(branchTaken(d, small, immOperand(d, 5), 'jlt', 64), -1);
   // tnums that disagree on a known bit cannot be equal (tnum_overlap)
-  const even = scalarAlu(d, 'and', 64, U, immOperand(d, -2));
+  const even = scalarAlu(d, 'and', 64, U, immOperand(d, -2), LINUX_6_18);
   assert.is(branchTaken(d, even, immOperand(d, 3), 'jeq', 64), 0);
   assert.is(branchTaken(d, even, immOperand(d, 3), 'jne', 64), 1);
 });

@@ -10,11 +10,11 @@ import { regBoundsSync } from '../../src/domains/sync.ts';
 import { scalarAlu } from '../../src/domains/alu.ts';
 import { refine, branchTaken, refineCondOp, revCond } from '../../src/domains/branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
-import { markUnbounded, scalarSane, LINUX_6_12 } from '../../src/domains/scalar.ts';
-import * as C from '../../src/domains/compiled.ts';
+import { markUnbounded, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18 } from '../../src/domains/scalar.ts';
+import { CompiledOps } from '../../src/domains/compiled.ts';
 import { observeModel, bigintOps } from '../../fuzz/domains/observe.ts';
 import { arenaOps, compiledOps } from '../../fuzz/domains/backends.ts';
-import { readRecordingFile, withRecordedFlavor } from '../../fuzz/record.ts';
+import { readRecordingFile, recordedFlavor } from '../../fuzz/record.ts';
 import type { Recorded } from '../../fuzz/domains/run.ts';
 import { arbTracked, ALU_OPS, CONDS, WIDTHS } from './arb-scalar.ts';
 
@@ -27,60 +27,88 @@ const rec = readRecordingFile<Recorded>(REC);
 
 t('every recorded domain case: compiled operators observe what bigints do', () => {
   let n = 0;
-  withRecordedFlavor(rec.meta, () => {
-    for (const r of rec.records) {
-      const want = observeModel(r.case, bigintOps);
-      assert.equal(observeModel(r.case, compiledOps), want, show(r.case));
-      n++;
-    }
-  });
+  const fl = recordedFlavor(rec.meta), compiled = compiledOps(fl), bigint = bigintOps(fl);
+  for (const r of rec.records) {
+    const want = observeModel(r.case, bigint);
+    assert.equal(observeModel(r.case, compiled), want, show(r.case));
+    n++;
+  }
   assert.ok(n >= 20000, `${n} cases`);
 });
 
 // The arena is the slow generic path (it backs constant folding): every 8th case here;
 // `node --import tsx fuzz/domains/backends.ts` replays all of them on both backends.
 t('recorded domain cases (every 8th): the arena backend observes what bigints do', () => {
-  withRecordedFlavor(rec.meta, () => {
-    for (const r of rec.records.filter((_, i) => i % 8 === 0)) assert.equal(observeModel(r.case, arenaOps), observeModel(r.case, bigintOps), show(r.case));
-  });
+  const fl = recordedFlavor(rec.meta), arena = arenaOps(fl), bigint = bigintOps(fl);
+  for (const r of rec.records.filter((_, i) => i % 8 === 0)) assert.equal(observeModel(r.case, arena), observeModel(r.case, bigint), show(r.case));
 });
 
 const arbPair = fc.tuple(arbTracked(), arbTracked()).map(([a, b]) => [a.s, b.s] as const);
 
 t('reachable states: sync, ALU, refine, branch_taken and loads compiled = bigint', () => {
+  const C = new CompiledOps(LINUX_6_18);
   fc.assert(fc.property(arbPair, fc.constantFrom(...ALU_OPS), fc.constantFrom(...CONDS), fc.constantFrom(...WIDTHS), fc.constantFrom(1, 2, 4, 8), fc.boolean(),
     ([a, b], op, c, w, size, sx) => {
-      assert.equal(C.syncCompiled(a), regBoundsSync(d, a), 'sync');
-      assert.equal(C.aluCompiled(op, w, a, b), scalarAlu(d, op, w, a, b), `alu ${op}${w}`);
-      const r = refine(d, a, b, c, w), rc = C.refineCompiled(a, b, c, w);
+      assert.equal(C.sync(a), regBoundsSync(d, a, LINUX_6_18), 'sync');
+      assert.equal(C.alu(op, w, a, b), scalarAlu(d, op, w, a, b, LINUX_6_18), `alu ${op}${w}`);
+      const r = refine(d, a, b, c, w, LINUX_6_18), rc = C.refine(a, b, c, w);
       assert.equal([rc.fallthrough, rc.taken], [r.fallthrough, r.taken], `refine ${c}${w}`);
-      assert.is(C.branchTakenCompiled(a, b, c, w), branchTaken(d, a, b, c, w), `taken ${c}${w}`);
+      assert.is(C.branchTaken(a, b, c, w), branchTaken(d, a, b, c, w), `taken ${c}${w}`);
       const edge = (k: typeof c | ReturnType<typeof revCond>) => {
-        const x = regBoundsSync(d, refineCondOp(d, a, b, k, w)[0]);
+        const x = regBoundsSync(d, refineCondOp(d, a, b, k, w)[0], LINUX_6_18);
         return scalarSane(d, x) ? x : markUnbounded(d, x);
       };
-      const r1 = C.refineFirstCompiled(a, b, c, w);
+      const r1 = C.refineFirst(a, b, c, w);
       assert.equal([r1.fallthrough[0], r1.taken[0]], [edge(revCond(c)), edge(c)], `refine1 ${c}${w}`);
-      const want = sx && size < 8 ? coerceRegToSizeSx(d, a, (size * 8) as 8 | 16 | 32) : coerceRegToSize(d, a, size);
-      assert.equal(C.coerceCompiled(a, size, sx && size < 8), want, `coerce ${size}${sx}`);
+      const want = sx && size < 8 ? coerceRegToSizeSx(d, a, (size * 8) as 8 | 16 | 32, LINUX_6_18) : coerceRegToSize(d, a, size, LINUX_6_18);
+      assert.equal(C.coerce(a, size, sx && size < 8), want, `coerce ${size}${sx}`);
     }), { numRuns: 300 });
 });
 
 t('the results cache returns the same object for the same inputs, and forgets on request', () => {
   const [a] = fc.sample(arbTracked(), { numRuns: 1, seed: 5 }).map((x) => x.s);
-  const r1 = C.syncCompiled(a), r2 = C.syncCompiled({ ...a, varOff: { ...a.varOff } });
+  const C = new CompiledOps(LINUX_6_18);
+  const r1 = C.sync(a), r2 = C.sync({ ...a, varOff: { ...a.varOff } });
   assert.ok(r1 === r2, 'equal inputs hit the cache');
-  C.clearCompiledResults();
-  const r3 = C.syncCompiled(a);
+  C.clearResults();
+  const r3 = C.sync(a);
   assert.ok(r3 !== r1, 'cleared');
   assert.equal(r3, r1);
 });
 
 t('operators are compiled per kernel flavor (6.12 tnum_mul differs from 6.18)', () => {
-  const a = { ...regBoundsSync(d, { varOff: { value: 0n, mask: 0xffn }, umin: 0n, umax: 0xffn, smin: 0n, smax: 0xffn, u32min: 0n, u32max: 0xffn, s32min: 0n, s32max: 0xffn }) };
+  const a = { ...regBoundsSync(d, { varOff: { value: 0n, mask: 0xffn }, umin: 0n, umax: 0xffn, smin: 0n, smax: 0xffn, u32min: 0n, u32max: 0xffn, s32min: 0n, s32max: 0xffn }, LINUX_6_18) };
   const b = a;
-  for (const fl of [LINUX_6_12]) assert.equal(C.aluCompiled('mul', 64, a, b, fl), scalarAlu(d, 'mul', 64, a, b, fl));
-  assert.equal(C.aluCompiled('mul', 64, a, b), scalarAlu(d, 'mul', 64, a, b));
+  const old = new CompiledOps(LINUX_6_12), now = new CompiledOps(LINUX_6_18);
+  assert.equal(old.alu('mul', 64, a, b), scalarAlu(d, 'mul', 64, a, b, LINUX_6_12));
+  assert.equal(now.alu('mul', 64, a, b), scalarAlu(d, 'mul', 64, a, b, LINUX_6_18));
+  assert.not.equal(scalarAlu(d, 'mul', 64, a, b, LINUX_6_12), scalarAlu(d, 'mul', 64, a, b, LINUX_6_18), 'the flavors differ here');
+});
+
+t('two CompiledOps share no results: clearing one leaves the other\'s cache', () => {
+  const [a] = fc.sample(arbTracked(), { numRuns: 1, seed: 9 }).map((x) => x.s);
+  const x = new CompiledOps(LINUX_6_18), y = new CompiledOps(LINUX_6_18);
+  const rx = x.sync(a), ry = y.sync(a);
+  assert.ok(rx !== ry, 'separate caches: separate result objects');
+  assert.equal(rx, ry);
+  x.clearResults();
+  assert.ok(y.sync(a) === ry, 'y still hits its own entry');
+  assert.is(y.stats.hits, 1);
+  assert.ok(x.sync(a) !== rx, 'x recomputed');
+});
+
+t('tnum_mul driven by the compiled exit test = the generic loop, at both widths (multipliers ending early and late)', () => {
+  const C = new CompiledOps(LINUX_6_18);
+  const tn = (value: bigint, mask: bigint) => ({ value, mask });
+  fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.nat(64), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    (v1, m1, bits, v2, m2) => {
+      // a multiplier of `bits` significant bits: the loop exits after `bits` steps
+      const keep = (1n << BigInt(bits)) - 1n;
+      const a = tn(v1 & ~m1 & keep, m1 & keep), b = tn(v2 & ~m2, m2);
+      const sa = { ...scalarUnknown(d), varOff: a }, sb = { ...scalarUnknown(d), varOff: b };
+      assert.equal(C.alu('mul', 64, sa, sb).varOff, scalarAlu(d, 'mul', 64, sa, sb, LINUX_6_18).varOff);
+      assert.equal(C.alu('mul', 32, sa, sb).varOff, scalarAlu(d, 'mul', 32, sa, sb, LINUX_6_18).varOff);
+    }), { numRuns: 300 });
 });
 
 t.run();

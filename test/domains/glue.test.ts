@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { immOperand, safeToCompute, scalarAlu } from '../../src/domains/alu.ts';
 import { scalarContains } from '../../src/domains/scalar.ts';
 import { ALU_OPS, arbTracked, d } from './arb-scalar.ts';
+import { LINUX_6_18 } from '../../src/domains/scalar.ts';
 
 const t = suite('domains/glue');
 const sext = (imm: number): bigint => BigInt.asUintN(64, BigInt(imm | 0));
@@ -28,7 +29,7 @@ t('32-bit ALU results are zero-extended: upper 32 bits known 0, u64 range within
   fc.assert(fc.property(arbTracked(4), arbTracked(4), fc.constantFrom(...ALU_OPS), (a, b, op) => {
     // an op the kernel cannot bound (div/mod, shift by a non-constant) returns unknown before zext
     if (!safeToCompute(d, op, 32, b.s)) return true;
-    const r = scalarAlu(d, op, 32, a.s, b.s);
+    const r = scalarAlu(d, op, 32, a.s, b.s, LINUX_6_18);
     const hi = 0xffffffff00000000n;
     return (r.varOff.value & hi) === 0n && (r.varOff.mask & hi) === 0n && r.umax <= 0xffffffffn && r.smax <= 0xffffffffn && r.smin <= r.smax; // (64-bit fields are unsigned bigints)
   }), { numRuns: 500 });

@@ -7,6 +7,7 @@ import { scalarMovsx } from '../../src/domains/alu.ts';
 import { LINUX_6_12 } from '../../src/domains/scalar.ts';
 import { parseRegState, type ScalarState as LogScalar } from '../../src/kernel/regstate.ts';
 import { fromLogScalar, printDomainScalar } from '../../src/kernel/domain-state.ts';
+import { LINUX_6_18 } from '../../src/domains/scalar.ts';
 
 const t = suite('domains/movsx');
 const parse = (s: string) => fromLogScalar(parseRegState(s) as LogScalar);
@@ -36,7 +37,7 @@ const CASES: [pre: string, ext: 8 | 16 | 32, post: string][] = [
 
 for (const [pre, ext, post] of CASES) {
   t(`(s${ext}) ${pre} → ${post}`, () => {
-    assert.is(printDomainScalar(scalarMovsx(d, 64, ext, parse(pre))), post);
+    assert.is(printDomainScalar(scalarMovsx(d, 64, ext, parse(pre), LINUX_6_18)), post);
   });
 }
 

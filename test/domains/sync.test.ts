@@ -7,6 +7,7 @@ import { tnumStep } from '../../src/domains/scalar-tnum.ts';
 import { concreteBits } from '../../src/bv/concrete.ts';
 import { d, arbTracked } from './arb-scalar.ts';
 import { arbBits, arbTnum, members } from './arb.ts';
+import { LINUX_6_18, type KernelFlavor } from '../../src/domains/scalar.ts';
 
 const t = suite('domains/sync');
 
@@ -35,7 +36,7 @@ t('each stage and the whole sync keep every member (arbitrary states)', () => {
     assert.ok(scalarContains(d, s, x));
     for (const [name, f] of [['update', updateRegBounds], ['deduce32', reg32DeduceBounds], ['deduce64', reg64DeduceBounds],
       ['mixed', regDeduceMixedBounds], ['deduce', regDeduceBounds], ['offset', regBoundOffset], ['sync', regBoundsSync]] as const) {
-      const r = (f as (dd: typeof d, ss: ScalarState<bigint>) => ScalarState<bigint>)(d, s);
+      const r = (f as (dd: typeof d, ss: ScalarState<bigint>, fl: KernelFlavor) => ScalarState<bigint>)(d, s, LINUX_6_18);
       if (!scalarContains(d, r, x)) assert.unreachable(`${name} lost 0x${x.toString(16)}: ${formatScalar(s)} → ${formatScalar(r)}`);
     }
   }), { numRuns: 1500 });
@@ -43,7 +44,7 @@ t('each stage and the whole sync keep every member (arbitrary states)', () => {
 
 t('sync of a non-empty state is well formed', () => {
   fc.assert(fc.property(arbAround, ({ s }) => {
-    const r = regBoundsSync(d, s);
+    const r = regBoundsSync(d, s, LINUX_6_18);
     if (!scalarWellFormed(d, r)) assert.unreachable(`ill-formed: ${formatScalar(s)} → ${formatScalar(r)}`);
   }), { numRuns: 1500 });
 });
@@ -51,8 +52,8 @@ t('sync of a non-empty state is well formed', () => {
 t('reachable states are synced: sync is the identity on them (idempotence after an ALU op or branch)', () => {
   let changed = 0;
   fc.assert(fc.property(arbTracked(), (a) => {
-    const once = regBoundsSync(d, a.s);
-    const twice = regBoundsSync(d, once);
+    const once = regBoundsSync(d, a.s, LINUX_6_18);
+    const twice = regBoundsSync(d, once, LINUX_6_18);
     assert.ok(scalarContains(d, twice, a.x));
     assert.ok(scalarWellFormed(d, twice));
     if (!scalarEq(d, once, twice)) changed++;
@@ -78,7 +79,7 @@ t('tnum_step is the next member (8-bit exhaustive over small tnums)', () => {
 });
 
 t('a range and tnum sharing one value collapse to that constant (6.18.y)', () => {
-  const s: ScalarState<bigint> = { ...regBoundsSync(d, { varOff: { value: 0n, mask: 0xf0n }, umin: 0x11n, umax: 0x2fn, smin: 0n, smax: 0xffn, u32min: 0n, u32max: 0xffn, s32min: 0n, s32max: 0xffn }) };
+  const s: ScalarState<bigint> = { ...regBoundsSync(d, { varOff: { value: 0n, mask: 0xf0n }, umin: 0x11n, umax: 0x2fn, smin: 0n, smax: 0xffn, u32min: 0n, u32max: 0xffn, s32min: 0n, s32max: 0xffn }, LINUX_6_18) };
   assert.equal(s.varOff, { value: 0x20n, mask: 0n });
   assert.is(s.umin, 0x20n);
   assert.is(s.umax, 0x20n);

@@ -9,7 +9,7 @@ import { release } from 'node:os';
 import { readObject } from '../../src/isa/object.ts';
 import { runningKernelExterns } from '../../src/kernel/externs.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
-import { useRunningKernelFlavor } from '../../src/kernel/flavor.ts';
+import { runningKernelFlavor } from '../../src/kernel/flavor.ts';
 import { checkObject, type CheckRow } from '../../src/cli/kernel-check-rows.ts';
 
 const t = suite('realworld/corpus');
@@ -19,7 +19,7 @@ const files = rec ? [...new Set(rec.rows.map((r) => r.file))] : [];
 const present = files.filter((f) => existsSync(f));
 if (!rec) console.log(`realworld/corpus: skipped: ${REC} not recorded (scripts/realworld/record.ts)`);
 else if (present.length < files.length) console.log(`realworld/corpus: ${files.length - present.length} recorded objects missing (run scripts/realworld/build.sh): checking the ${present.length} present`);
-useRunningKernelFlavor();
+const flavor = runningKernelFlavor();
 const read = (f: string) => readObject(new Uint8Array(readFileSync(f)), { externs: runningKernelExterns });
 
 t('every program of every object is listed (as recorded)', () => {
@@ -33,7 +33,7 @@ t('every program of every object is listed (as recorded)', () => {
 t('the model: recorded verdicts and processed counts; no false accept', () => {
   let n = 0;
   for (const f of present) {
-    const rows = checkObject(f, read(f), { noKernel: true });
+    const rows = checkObject(f, read(f), { noKernel: true, flavor });
     for (const r of rows) {
       const was = rec!.rows.find((x) => x.file === f && x.program === r.program)!;
       if (was.model.verdict === 'not run' && r.model.verdict === 'not run') continue;
@@ -54,7 +54,7 @@ t('the kernel: a sample reloaded gives the recorded verdict (same kernel only)',
   }
   const sample = rec.rows.filter((r) => r.kernel.verdict !== 'not run' && existsSync(r.file)).filter((_, i) => i % 15 === 0);
   for (const was of sample) {
-    const [now] = checkObject(was.file, read(was.file), { section: was.program });
+    const [now] = checkObject(was.file, read(was.file), { section: was.program, flavor });
     assert.is(now.kernel.verdict, was.kernel.verdict, `${was.file} ${was.program}`);
     assert.is(now.kernel.processed, was.kernel.processed, `${was.file} ${was.program} processed`);
   }

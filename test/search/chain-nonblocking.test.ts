@@ -12,7 +12,7 @@ const redundant = bareProgram(assemble('r0 = 0\nr2 = 5\nr2 = 5\nr0 += r2\nr0 += 
 
 /** A validator answering after `ms` with `ok`; it records the chain's iteration count when asked and when it answers. */
 function slowValidator(ms: number, ok: boolean, seen: { askedAt: number[]; answeredAt: number[] }, iterations: () => number): ChainOptions['validate'] {
-  return (insns) => {
+  return (_cand, insns) => {
     seen.askedAt.push(iterations());
     return new Promise((resolve) => setTimeout(() => {
       seen.answeredAt.push(iterations());

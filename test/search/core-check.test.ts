@@ -12,8 +12,13 @@ import { toOps } from '../../src/isa/op.ts';
 import { perturbCore, proveCoreIndependent } from '../../src/search/core-check.ts';
 import { proveEquivalent } from '../../src/search/prove.ts';
 import { BtfBuilder } from '../isa/btf-build.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
+import { EquivService } from '../../src/smt/isolated.ts';
 
 const t = suite('search/core-check');
+/** This file's Z3 process, closed when the suite ends. */
+const equiv = new EquivService();
+t.after(() => equiv.close());
 const obj = readObject(new Uint8Array(readFileSync('corpus/core_task.o')));
 
 function relocated() {
@@ -45,10 +50,10 @@ t('a candidate that stores sizeof(struct ethhdr) as a constant is refused', asyn
   const p = relocated();
   // slot 10: *(u8 *)(r1 +1) = w2, where r2 = sizeof(struct ethhdr) from slot 9; bake it
   const insns = p.insns.map((x, i) => (i === 10 ? insn(0x72, 1, 0, 1, 14) : x));
-  const slots = toOps(insns);
-  const here = await proveEquivalent(p, insns, slots, new Set(), 60_000);
+  const cand = Candidate.of(Original.of(p), toOps(insns));
+  const here = await proveEquivalent(equiv, cand, insns, 60_000);
   assert.ok(here.ok, 'equivalent with this target\'s values');
-  const moved = await proveCoreIndependent(p, slots, new Set(), 60_000);
+  const moved = await proveCoreIndependent(equiv, cand, 60_000);
   assert.ok(moved && !moved.ok, 'refused with the values moved');
   assert.match(moved!.ok ? '' : moved!.reason, /CO-RE values moved/);
 });
@@ -64,13 +69,13 @@ t('a candidate that leaves relocated values alone passes', async () => {
   slots[lowest] = { kind: 'st', size: 4, dst: 1, off: 4, imm: 0 };
   const deleted = new Set(zeroStores.filter((i) => i !== lowest));
   for (const d of deleted) slots[d] = null;
-  const moved = await proveCoreIndependent(p, slots, deleted, 60_000);
+  const moved = await proveCoreIndependent(equiv, Candidate.of(Original.of(p), slots, deleted), 60_000);
   assert.ok(moved?.ok, moved && !moved.ok ? moved.reason : '');
 });
 
 t('a program without CO-RE needs no second proof', async () => {
   const p = readObject(new Uint8Array(readFileSync('corpus/xdp_pktcntr.o'))).link();
-  assert.is(await proveCoreIndependent(p, toOps(p.insns), new Set(), 1000), undefined);
+  assert.is(await proveCoreIndependent(equiv, Candidate.initial(Original.of(p)), 1000), undefined);
 });
 
 t.run();

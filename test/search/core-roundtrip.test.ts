@@ -13,6 +13,7 @@ import { readObject } from '../../src/isa/object.ts';
 import { relocateForTarget, VMLINUX_BTF } from '../../src/isa/core.ts';
 import { toOps } from '../../src/isa/op.ts';
 import { writeOptimized } from '../../src/search/output.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 
 const t = suite('search/core-roundtrip');
 const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-core-'));
@@ -49,7 +50,7 @@ function handEdited(): Uint8Array {
   slots[keep] = { kind: 'st', size: 4, dst: 1, off: 4, imm: 0 };
   const deleted = new Set(zeroStores.filter((i) => i !== keep));
   for (const d of deleted) slots[d] = null;
-  return writeOptimized(obj, p, slots, deleted);
+  return writeOptimized(obj, Candidate.of(Original.of(p), slots, deleted));
 }
 
 if (noBtf) console.log(`skip: search/core-roundtrip relocation checks: ${noBtf}`);

@@ -15,8 +15,10 @@ import { verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { checkWritten, unsafeInput } from '../../src/search/final-check.ts';
 import { UNPRIV_CHECK } from '../../src/search/privilege.ts';
+import { verifierConfig } from '../../src/verifier/config.ts';
 import { firstRefusal } from '../../src/search/ptrkinds.ts';
 import { UnprivilegedSession } from '../../src/kernel/unpriv.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 
 const t = suite('search/optimize-unpriv');
 const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-unpriv-'));
@@ -61,8 +63,7 @@ t('the unprivileged pre-filter refuses the pointer comparisons the model refuses
 });
 
 t('the final check of a written candidate refuses it for unpriv, naming the check', async () => {
-  const slots = toOps(PTR_CMP.insns);
-  const un = await checkWritten(ORIGINAL, PTR_CMP.insns, slots, new Set(), [], { privilege: 'unpriv' });
+  const un = await checkWritten(Candidate.of(Original.of(ORIGINAL), toOps(PTR_CMP.insns)), PTR_CMP.insns, [], verifierConfig({ privileged: false }));
   assert.not.ok(un.ok);
   assert.match(un.failure!, /^verifier model: unprivileged: R1 pointer comparison prohibited/);
   const kernel = un.checks.find((c) => c.check === UNPRIV_CHECK)!;
@@ -73,8 +74,8 @@ t('the final check of a written candidate refuses it for unpriv, naming the chec
 });
 
 t('an input an unprivileged loader is refused is unsafe for unpriv, not for root', () => {
-  assert.match(unsafeInput(PTR_CMP, 'unpriv') ?? '', /pointer comparison prohibited/);
-  assert.is(unsafeInput(PTR_CMP, 'root'), undefined);
+  assert.match(unsafeInput(PTR_CMP, verifierConfig({ privileged: false })) ?? '', /pointer comparison prohibited/);
+  assert.is(unsafeInput(PTR_CMP, verifierConfig({ privileged: true })), undefined);
 });
 
 t('optimize --privilege unpriv writes an object that loads unprivileged', async () => {

@@ -13,6 +13,7 @@ import type { Slot } from '../../src/search/proposals.ts';
 import { runChain } from '../../src/search/chain.ts';
 import { funcRanges } from '../../src/isa/program.ts';
 import type { Insn } from '../../src/isa/insn.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 
 const t = suite('search/output');
 const withCallees = readdirSync('corpus').filter((f) => f.endsWith('.o'))
@@ -41,8 +42,9 @@ for (const f of withCallees) {
       const mid = cands[cands.length >> 1];
       slots[mid] = { kind: 'alu', op: 'mov', width: 64, dst: 0, src: { imm: 7 } } satisfies Op;
     });
-    const m = materialize(slots, p.insns, mutable);
-    const again = relink(writeOptimized(obj, p, slots, m.deleted), p.name);
+    const c = Candidate.of(Original.of(p), slots, [...mutable].filter((pc) => slots[pc] === null));
+    const m = materialize(c);
+    const again = relink(writeOptimized(obj, c), p.name);
     assert.equal(again.insns, m.insns);
     assert.is(again.insns.length, p.insns.length - starts.length);
   });
@@ -62,9 +64,9 @@ t('keepFuncs: the search leaves the named functions as they are', async () => {
     callees.some((f) => [...deleted].some((pc) => pc >= f.start && pc < f.end)) || best.length !== p.insns.length;
   const run = (keepFuncs?: string[]) => runChain(p, { budgetMs: 60_000, maxIterations: 20_000, seed: 1, objective: 'size', keepFuncs });
   const free = await run();
-  assert.ok(calleeChanged(free.best, free.deleted), 'without keepFuncs the callees shrink');
+  assert.ok(calleeChanged(free.best, free.candidate.deletedSet()), 'without keepFuncs the callees shrink');
   const kept = await run(callees.map((f) => f.name));
-  for (const f of callees) for (let pc = f.start; pc < f.end; pc++) assert.equal(kept.bestSlots[pc], toOps(p.insns)[pc], `slot ${pc} of ${f.name}`);
+  for (const f of callees) for (let pc = f.start; pc < f.end; pc++) assert.equal(kept.candidate.ops[pc], toOps(p.insns)[pc], `slot ${pc} of ${f.name}`);
 });
 
 t.run();

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
 import { runChains, mergeStats } from '../../src/search/parallel.ts';
 import type { ChainStats } from '../../src/search/chain.ts';
+import { Original } from '../../src/search/candidate.ts';
+import { materialize } from '../../src/search/materialize.ts';
 
 const t = suite('search/parallel');
 const program = readObject(new Uint8Array(readFileSync('corpus/xdp_pktcntr.o'))).link();
@@ -14,8 +16,11 @@ t('two chains: same result twice, counters summed, each new best validated here'
   const asked: number[] = [];
   const run = () => runChains(program, {
     chains: 2, budgetMs: 120_000, maxIterations: 4000, seed: 5, objective: 'size', exclusiveMaps: true,
-    validate: async (chain) => {
+    validate: async (chain, cand, insns) => {
       asked.push(chain);
+      // a worker's candidate arrives as a Candidate over this thread's original
+      assert.is(cand.original, Original.of(program));
+      assert.equal(materialize(cand).insns, insns);
       return { ok: true, how: 'test' };
     },
   });
@@ -27,6 +32,8 @@ t('two chains: same result twice, counters summed, each new best validated here'
   assert.ok(a.stats.bestPerf < a.stats.originalPerf);
   assert.ok(nAsked > 0 && asked.includes(0) && asked.includes(1), 'both chains asked for validation');
   assert.ok(a.tests.length > 0, 'the best chain\'s tests come back');
+  assert.equal(materialize(a.candidate).insns, a.best, 'the best candidate comes back from its worker');
+  for (const v of a.validated) assert.equal(materialize(v.candidate).insns, v.insns);
 });
 
 t('a chain whose bests are all refused leaves the original', async () => {

@@ -17,6 +17,7 @@ import { propose, type MemShape, type ProposalContext, type Slot } from '../../s
 import { materialize } from '../../src/search/materialize.ts';
 import { pointerKinds } from '../../src/search/ptrkinds.ts';
 import { verify } from '../../src/verifier/analyze.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 
 const t = suite('search/prefilter-sound');
 const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
@@ -61,7 +62,7 @@ t('pre-filter refuses ⇒ verifier model refuses (generated candidates)', () => 
     if (u < 0 && p < 0) return true;
     if (u >= 0) refused.undefinedRead++;
     if (p >= 0) refused.pointerMisuse++;
-    const m = materialize(cand, s.program.insns, c.straight);
+    const m = materialize(Candidate.of(Original.of(s.program), cand, [...c.straight].filter(gone)));
     const cp = { ...s.program, insns: m.insns };
     if (verify(cp).ok) refused.exactModelAccepts++;
     return !verify(cp, { allBranches: true }).ok;

@@ -15,6 +15,7 @@ import { makeTests, evaluate } from '../../src/search/tests.ts';
 import { rng } from '../../src/search/chain.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { verify } from '../../src/verifier/analyze.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 
 const t = suite('search/proposals');
 const slotsOf = (src: string) => toOps(assemble(src).insns);
@@ -99,7 +100,7 @@ t('tests: truncated frames on both sides of each bounds check catch a weakened c
   const slots = toOps(p.insns);
   const pc = slots.findIndex((o) => o?.kind === 'alu' && o.op === 'add' && 'imm' in o.src && o.src.imm === 14);
   slots[pc] = { ...(slots[pc] as Op & { kind: 'alu' }), src: { imm: 10 } };
-  const m = materialize(slots, p.insns, new Set([pc]));
+  const m = materialize(Candidate.of(Original.of(p), slots));
   assert.ok(evaluate(prepare({ ...p, insns: m.insns }), tests).error > 0);
   assert.is(evaluate(prepare(p), tests).error, 0, 'the original passes its own tests');
 });
@@ -119,7 +120,7 @@ t('tests: a map state holding the keys the inputs looked up, so a hit path is te
   const slots = toOps(p.insns);
   const inc = slots.findIndex((o) => o?.kind === 'alu' && o.op === 'add' && o.dst === 1 && 'imm' in o.src && o.src.imm === 1);
   slots[inc] = { ...(slots[inc] as Op & { kind: 'alu' }), src: { imm: 2 } };
-  const m = materialize(slots, p.insns, new Set([inc]));
+  const m = materialize(Candidate.of(Original.of(p), slots));
   assert.ok(evaluate(prepare({ ...p, insns: m.insns }), tests).error > 0);
 });
 

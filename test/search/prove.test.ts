@@ -8,8 +8,13 @@ import { bareProgram } from '../../src/isa/program.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { liveness, changedWindows, proveEquivalent } from '../../src/search/prove.ts';
 import type { Slot } from '../../src/search/proposals.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
+import { EquivService } from '../../src/smt/isolated.ts';
 
 const t = suite('search/prove');
+/** This file's Z3 process, closed when the suite ends. */
+const equiv = new EquivService();
+t.after(() => equiv.close());
 const bits = (m: number): number[] => [...Array(11).keys()].filter((r) => m & (1 << r));
 
 t('liveness: reads before writes, through branches, a helper reads its prototype\'s arguments and clobbers r0-r5', () => {
@@ -24,11 +29,9 @@ t('liveness: reads before writes, through branches, a helper reads its prototype
 });
 
 t('changed windows: straight-line runs, split at jump targets, only those with a change', () => {
-  const orig = toOps(assemble('r0 = 1\nr2 = 2\nif r1 == 0 goto +2\nr3 = 3\nr4 = 4\nr5 = 5\nexit').insns);
-  const cand: Slot[] = orig.slice();
-  cand[1] = null;
-  cand[5] = null;
-  assert.equal(changedWindows(orig, cand, orig.length), [[0, 2], [5, 6]], 'slot 5 is a jump target: its own window');
+  const orig = Original.of(bareProgram(assemble('r0 = 1\nr2 = 2\nif r1 == 0 goto +2\nr3 = 3\nr4 = 4\nr5 = 5\nexit').insns, 'xdp'));
+  const cand = Candidate.initial(orig).with([[1, null], [5, null]]);
+  assert.equal(changedWindows(cand), [[0, 2], [5, 6]], 'slot 5 is a jump target: its own window');
 });
 
 /** A candidate with some slots replaced (null = deleted). */
@@ -36,9 +39,8 @@ function candidate(src: string, changes: Record<number, Op | null>) {
   const program = bareProgram(assemble(src).insns, 'xdp');
   const slots: Slot[] = toOps(program.insns);
   for (const [pc, op] of Object.entries(changes)) slots[Number(pc)] = op;
-  const mutable = new Set(Object.keys(changes).map(Number));
-  const m = materialize(slots, program.insns, mutable);
-  return { program, insns: m.insns, slots, deleted: m.deleted };
+  const cand = Candidate.of(Original.of(program), slots, Object.keys(changes).map(Number).filter((pc) => changes[pc] === null));
+  return { cand, insns: materialize(cand).insns };
 }
 
 // a bounded loop: the whole-program encoder gives up (backward jump), the windows decide
@@ -54,14 +56,14 @@ loop:
 
 t('a loop program: a dead copy deleted is proved by its window', async () => {
   const c = candidate(LOOP, { 2: null });
-  const p = await proveEquivalent(c.program, c.insns, c.slots, c.deleted);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.ok(p.ok, JSON.stringify(p));
   assert.match(p.ok ? p.how : '', /changed window/);
 });
 
 t('a loop program: a change to a live value is refused', async () => {
   const c = candidate(LOOP, { 1: { kind: 'alu', op: 'mov', width: 64, dst: 2, src: { imm: 4 } } });
-  const p = await proveEquivalent(c.program, c.insns, c.slots, c.deleted);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.is(p.ok, false);
   assert.is(!p.ok && p.stage, 'z3');
 });
@@ -80,7 +82,7 @@ loop:
   if r0 != 2 goto loop
   exit`;
   const c = candidate(src, { 5: null });
-  const p = await proveEquivalent(c.program, c.insns, c.slots, c.deleted);
+  const p = await proveEquivalent(equiv, c.cand, c.insns);
   assert.is(p.ok, false);
   assert.is(!p.ok && p.stage, 'z3-unknown');
 });

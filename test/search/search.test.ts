@@ -11,6 +11,7 @@ import { runChain } from '../../src/search/chain.ts';
 import { toOps } from '../../src/isa/op.ts';
 import { readObject } from '../../src/isa/object.ts';
 import { bareProgram } from '../../src/isa/program.ts';
+import { Candidate, Original } from '../../src/search/candidate.ts';
 
 const t = suite('search');
 const asm = (s: string) => assemble(s).insns;
@@ -48,9 +49,7 @@ t('pointer kinds flow into callees: their r1-r5 as the callers pass them, r10 th
 
 t('materialize removes deleted slots and re-targets jumps', () => {
   const insns = asm('r0 = 1\nr2 = 2\nif r1 == 0 goto end\nr0 = 2\nend:\nexit');
-  const slots = toOps(insns);
-  slots[1] = null;
-  const m = materialize(slots, insns, new Set([0, 1, 3]));
+  const m = materialize(Candidate.initial(Original.of(bareProgram(insns, 'xdp'))).with([[1, null]]));
   assert.is(m.insns.length, 4);
   assert.equal([...m.oldToNew], [0, -1, 1, 2, 3]);
   assert.equal(toOps(m.insns)[1], { kind: 'jcond', op: 'jeq', width: 64, dst: 1, src: { imm: 0 }, off: 1 });
@@ -68,7 +67,7 @@ t('a chain finds deletions, and the same seed and iteration count give the same 
   const run = (seed: number) => runChain(redundant, { budgetMs: 60_000, maxIterations: 3000, seed, objective: 'size' });
   const a = await run(7);
   assert.ok(a.stats.bestPerf <= 4, `best ${a.stats.bestPerf}`);
-  assert.ok(a.deleted.size >= 2);
+  assert.ok(a.candidate.deletedSet().size >= 2);
   const b = await run(7);
   assert.equal(b.best, a.best);
   assert.equal(b.stats.accepted, a.stats.accepted);
@@ -77,7 +76,7 @@ t('a chain finds deletions, and the same seed and iteration count give the same 
 t('an improvement that fails validation is never the result', async () => {
   const r = await runChain(redundant, { budgetMs: 300, seed: 3, objective: 'size', validate: async () => ({ ok: false, stage: 'z3', reason: 'refused for the test' }) });
   assert.is(r.stats.bestPerf, r.stats.originalPerf);
-  assert.is(r.deleted.size, 0);
+  assert.is(r.candidate.deletedSet().size, 0);
   assert.ok((r.stats.rejectedValidation.z3 ?? 0) > 0);
 });
 

@@ -11,6 +11,7 @@ import { toOps } from '../../src/isa/op.ts';
 import { formatOp } from '../../src/isa/disasm.ts';
 import { sharedMapGuard } from '../../src/search/shared-maps.ts';
 import { runChain } from '../../src/search/chain.ts';
+import { Original } from '../../src/search/candidate.ts';
 
 const t = suite('search/shared-maps');
 const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-maps-'));
@@ -25,11 +26,11 @@ const lastAt = (text: string): number => {
 
 t('a program without maps has nothing shared', () => {
   const p = link('corpus/xdp_swap_tx.o');
-  assert.is(sharedMapGuard(p, toOps(p.insns)), undefined);
+  assert.is(sharedMapGuard(Original.of(p)), undefined);
 });
 
 t('kept: the map value read-modify-write, the lookup key on the stack, and what reads a map value', () => {
-  const g = sharedMapGuard(MAP_ACCESS, ops)!;
+  const g = sharedMapGuard(Original.of(MAP_ACCESS))!;
   for (const text of ['r2 = *(u64 *)(r1 + 0x0)', 'r2 += 0x1', '*(u64 *)(r1 + 0x0) = r2', '*(u32 *)(r10 - 0x4) = w1', 'w1 = *(u32 *)(r1 + 0x10)', 'r6 += r2']) {
     const pc = at(text);
     assert.ok(pc >= 0, text);
@@ -48,7 +49,7 @@ t('kept: the map value read-modify-write, the lookup key on the stack, and what 
 t('kept: the flags of a map update after a lookup that missed (BPF_ANY → BPF_NOEXIST only holds without writers)', () => {
   const p = link('test/search/fixtures/map_update.o');
   const o = toOps(p.insns);
-  const g = sharedMapGuard(p, o)!;
+  const g = sharedMapGuard(Original.of(p))!;
   const flags = o.findIndex((op) => op !== null && formatOp(op) === 'r4 = 0x0');
   assert.ok(flags > 0);
   assert.is(g.kept[flags], 1);
@@ -60,11 +61,11 @@ t('kept: the flags of a map update after a lookup that missed (BPF_ANY → BPF_N
 });
 
 const changedKept = async (exclusiveMaps: boolean): Promise<string[]> => {
-  const g = sharedMapGuard(MAP_ACCESS, ops)!;
+  const g = sharedMapGuard(Original.of(MAP_ACCESS))!;
   const r = await runChain(MAP_ACCESS, { budgetMs: 60_000, maxIterations: 4000, seed: 3, objective: 'size', exclusiveMaps });
   const out: string[] = [];
-  for (const v of r.validated) v.slots.forEach((op, pc) => {
-    if (g.kept[pc] && JSON.stringify(op) !== JSON.stringify(ops[pc])) out.push(`${pc}: ${op ? formatOp(op) : 'deleted'}`);
+  for (const v of r.validated) v.candidate.ops.forEach((op, pc) => {
+    if (g.kept[pc] && v.candidate.changed(pc)) out.push(`${pc}: ${v.candidate.deleted[pc] ? 'deleted' : formatOp(op!)}`);
   });
   return out;
 };

@@ -11,7 +11,7 @@ import { summarize } from '../../src/selftest/classify.ts';
 import { kernelAnswer } from '../../src/selftest/kernel.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { caseKey } from '../../src/selftest/objects.ts';
-import { currentFlavor, flavorNamed, selectFlavor } from '../../src/domains/scalar.ts';
+import { flavorNamed } from '../../src/domains/scalar.ts';
 
 const t = suite('selftest/suite');
 const baseline = JSON.parse(readFileSync('corpus/selftests/baseline.json', 'utf8')) as {
@@ -21,14 +21,7 @@ const rec = readRecording();
 
 t('the model on every recorded selftest: no new false accept, agreement not below the baseline', () => {
   assert.ok(rec, 'corpus/selftests/kernel.json is missing');
-  const before = currentFlavor();
-  selectFlavor(flavorNamed(rec.flavor ?? '6.18'));
-  let r;
-  try {
-    r = runSuite({ dir: DEFAULT_OBJ_DIR, kernel: answersByKey(rec) });
-  } finally {
-    selectFlavor(before);
-  }
+  const r = runSuite({ dir: DEFAULT_OBJ_DIR, kernel: answersByKey(rec), flavor: flavorNamed(rec.flavor ?? '6.18') });
   const s = summarize(r.judged);
   const fresh = r.judged.filter((j) => j.outcome === 'false-accept' && !baseline.knownFalseAccepts.includes(j.key));
   assert.equal(fresh.map((j) => `${j.key}: ${j.reason}`), [], 'new false accepts');

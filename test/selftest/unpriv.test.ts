@@ -10,7 +10,7 @@ import { runSuite } from '../../src/selftest/run.ts';
 import { summarize } from '../../src/selftest/classify.ts';
 import { kernelAnswer } from '../../src/selftest/kernel.ts';
 import { UnprivilegedSession } from '../../src/kernel/unpriv.ts';
-import { currentFlavor, flavorNamed, selectFlavor } from '../../src/domains/scalar.ts';
+import { flavorNamed } from '../../src/domains/scalar.ts';
 
 const t = suite('selftest/unpriv');
 const rec = readRecording(UNPRIV_RECORD);
@@ -22,14 +22,7 @@ const MIN_AGREEMENT = 0.97;
 
 t('the model on every recorded unprivileged run: no false accept, agreement not below the measured', () => {
   assert.ok(rec, `${UNPRIV_RECORD} is missing`);
-  const before = currentFlavor();
-  selectFlavor(flavorNamed(rec.flavor ?? '6.18'));
-  let r;
-  try {
-    r = runSuite({ dir: DEFAULT_OBJ_DIR, kernel: answersByKey(rec), unpriv: true, filter: / @unpriv$/ });
-  } finally {
-    selectFlavor(before);
-  }
+  const r = runSuite({ dir: DEFAULT_OBJ_DIR, kernel: answersByKey(rec), flavor: flavorNamed(rec.flavor ?? '6.18'), unpriv: true, filter: / @unpriv$/ });
   assert.ok(r.judged.every((j) => j.mode === 'unpriv'));
   const s = summarize(r.judged);
   assert.equal(r.judged.filter((j) => j.outcome === 'false-accept').map((j) => `${j.key}: ${j.reason}`), [], 'false accepts');

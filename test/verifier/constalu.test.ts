@@ -6,6 +6,7 @@ import { concrete64x32 as D } from '../../src/bv/concrete.ts';
 import { scalarAlu, type ScalarAluOp } from '../../src/domains/alu.ts';
 import { scalarConst, scalarEq } from '../../src/domains/scalar.ts';
 import { constAlu } from '../../src/verifier/alu.ts';
+import { LINUX_6_18 } from '../../src/domains/scalar.ts';
 
 const t = suite('verifier/constalu');
 const OPS: ScalarAluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'div', 'mod', 'sdiv', 'smod'];
@@ -14,7 +15,7 @@ const val = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ 
 t('constAlu = scalarAlu on constants (or undefined where the domain is not constant)', () => {
   fc.assert(fc.property(fc.constantFrom(...OPS), fc.constantFrom<32 | 64>(32, 64), val, val, (op, w, a, b) => {
     const got = constAlu(op, w, a, b);
-    const ref = scalarAlu(D, op, w, scalarConst(D, a), scalarConst(D, b));
+    const ref = scalarAlu(D, op, w, scalarConst(D, a), scalarConst(D, b), LINUX_6_18);
     if (got === undefined) return ref.varOff.mask !== 0n;
     return scalarEq(D, ref, scalarConst(D, got));
   }), { numRuns: 3000 });

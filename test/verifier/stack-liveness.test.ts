@@ -13,7 +13,7 @@ import { readObject } from '../../src/isa/object.ts';
 import { relocateForTarget } from '../../src/isa/core.ts';
 import { bareProgram, type ProgType } from '../../src/isa/program.ts';
 import { runningKernelExterns } from '../../src/kernel/externs.ts';
-import { useRunningKernelFlavor } from '../../src/kernel/flavor.ts';
+import { runningKernelFlavor } from '../../src/kernel/flavor.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { loadProgram } from '../../src/kernel/load.ts';
 import { verify } from '../../src/verifier/analyze.ts';
@@ -29,7 +29,7 @@ interface Rec {
 }
 const rec = JSON.parse(readFileSync('corpus/stack-liveness.json', 'utf8')) as Rec;
 const asm = (src: string, type: ProgType = 'xdp') => bareProgram(assemble(src.replace(/;/g, '\n')).insns, type);
-useRunningKernelFlavor();
+const flavor = runningKernelFlavor();
 
 t('the recording covers calls, branches, loops and the corpora', () => {
   assert.ok(rec.cases.some((c) => /callee/.test(c.name)), 'a call case');
@@ -39,7 +39,7 @@ t('the recording covers calls, branches, loops and the corpora', () => {
 
 for (const c of rec.cases) {
   t(`${c.name}: the kernel's liveness lines`, () => {
-    const v = verify(asm(c.source, c.type), { stackLiveLog: true });
+    const v = verify(asm(c.source, c.type), { flavor, stackLiveLog: true });
     assert.ok(v.ok, v.error?.message);
     assert.equal(v.stackLiveLog, c.lines);
   });
@@ -53,7 +53,7 @@ t('every recorded corpus program: the same lines (count and SHA-256)', () => {
     let obj = objs.get(r.object);
     if (!obj) objs.set(r.object, obj = readObject(new Uint8Array(readFileSync(r.object)), { externs: runningKernelExterns }));
     const p = relocateForTarget(obj, obj.link(r.program, {}), undefined);
-    const lines = verify(p, { privileged: true, stackLiveLog: true }).stackLiveLog ?? [];
+    const lines = verify(p, { flavor, privileged: true, stackLiveLog: true }).stackLiveLog ?? [];
     assert.is(lines.length, r.count, `${r.object} ${r.program}: line count`);
     assert.is(createHash('sha256').update(lines.join('\n')).digest('hex'), r.sha256, `${r.object} ${r.program}: lines`);
     n++;
