@@ -4,7 +4,7 @@ import { flag, str } from './args.ts';
 import { InputError, UsageError, located } from './errors.ts';
 import { checkOutputPath, readInput, writeAtomic } from './io.ts';
 import { readBpfObject, progTypeArg } from './source.ts';
-import { optimize } from '../search/optimize.ts';
+import { optimize, WINDOWS_FROM } from '../search/optimize.ts';
 import { optimizeAll } from './optimize-all.ts';
 import { checkWritten, formatCheck, unsafeInput, type Check, type FinalCheck } from '../search/final-check.ts';
 import { PRIVILEGES, type Privilege } from '../search/privilege.ts';
@@ -36,7 +36,7 @@ export const optimizeCmd: Command = {
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K]
                          [--calibration FILE] [--btf FILE] [--target T]
-                         [--assume-exclusive-maps] [--privilege root|unpriv] [--json]
+                         [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads,
@@ -88,6 +88,14 @@ checks); a second Ctrl-C quits without writing.
                       changed map-helper arguments). The output is labelled with this
                       condition. Default: maps are shared; the search leaves map accesses and
                       the values flowing to and from map state unchanged
+  --windows W         auto (default), on or off: search windows instead of the whole program:
+                      short straight-line regions, heaviest first (test visits x cost), each
+                      run only on the machine states the tests reach it with, so a candidate
+                      costs the window, not the program; each window's replacement is proved
+                      alone in Z3 (live-out registers, stack, packet, maps) while the search
+                      goes on, verdicts cached; the assembled program is then validated whole
+                      as always. auto: for programs of 400 instructions or more; --chains is
+                      not used (one search)
   --privilege P       the loader the result is for: root (default) or unpriv (no CAP_BPF,
                       CAP_PERFMON, CAP_SYS_ADMIN): the verifier model checks every candidate
                       with the unprivileged rules, and as root the kernel also loads each
@@ -95,7 +103,7 @@ checks); a second Ctrl-C quits without writing.
                       'kernel verifier (unprivileged)'; not run without root). The input must
                       load unprivileged too, or it is an error (--allow-unsafe-input)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -126,6 +134,9 @@ checks); a second Ctrl-C quits without writing.
     // the model checks candidates as the kernel that validates them
     const config: VerifierConfig = { flavor: runningKernelFlavor(), privileged: privilege === 'root', target };
     const exclusiveMaps = flag(args, 'assume-exclusive-maps');
+    const windowsText = str(args, 'windows') ?? 'auto';
+    if (!['auto', 'on', 'off'].includes(windowsText)) throw new UsageError(`--windows: expected auto, on or off, got '${windowsText}'`);
+    const windows = windowsText === 'auto' ? 'auto' as const : windowsText === 'on';
     const mapsLabel = exclusiveMaps
       ? 'exclusive (--assume-exclusive-maps): valid only if nothing else writes the maps while the program runs'
       : 'shared: map accesses and the values flowing to and from map state left unchanged';
@@ -181,13 +192,14 @@ checks); a second Ctrl-C quits without writing.
     };
     process.once('SIGINT', onInterrupt);
     if (!flag(args, 'json')) process.stderr.write(`target: ${describeTarget(target)} (${target.origin})\n`);
-    if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${chains} chain${chains > 1 ? 's' : ''}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
+    const windowed = windows === true || (windows === 'auto' && program.insns.length >= WINDOWS_FROM);
+    if (!flag(args, 'json')) process.stderr.write(`searching ${program.name}: ${budgetMs / 1000}s, ${windowed ? `windows (${program.insns.length} insns${windows === 'auto' ? `, --windows auto: from ${WINDOWS_FROM}` : ''})` : `${chains} chain${chains > 1 ? 's' : ''}`}${iterations ? `, at most ${iterations} candidates each` : ''} (Ctrl-C stops early and keeps the best validated result)\n`);
     // one Z3 process for the search and the final check, closed when the command ends
     const equiv = new EquivService();
     try {
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
-        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps, equiv,
+        keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps, equiv, windows,
         onProgress: (s) => {
           if (!tty) return;
           const rej = Object.entries(s.rejectedValidation).map(([k, v]) => `${k} ${v}`).join(', ');
@@ -237,6 +249,7 @@ checks); a second Ctrl-C quits without writing.
         latencyBefore: latencyOf(program), latencyAfter: latencyOf(finalProgram),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
         iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
+        ...(r.windows ? { windows: r.windows } : {}),
         chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
         z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
         checks: validationList(final, selection, unsafe),
@@ -263,8 +276,9 @@ checks); a second Ctrl-C quits without writing.
         console.log(`  maps: ${mapsLabel}`);
         for (const [a, b, c] of rows) console.log(`  ${a.padEnd(14)}${b.padStart(8)}${c.padStart(8)}`);
         if (stoppedEarly) console.log('search interrupted by Ctrl-C: the result is the best validated before it');
-        console.log(`search: ${summary.seconds}s, ${chains} chain${chains > 1 ? 's' : ''}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
+        console.log(`search: ${summary.seconds}s, ${r.windows ? 'windows' : `${chains} chain${chains > 1 ? 's' : ''}`}, ${summary.iterations} candidates (${summary.iterationsPerSecond}/s), best found at ${summary.bestAtSeconds}s`);
         console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
+        if (r.windows) console.log(`windows: ${r.windows.searched} of ${r.windows.windows} searched; window proofs ${r.windows.proofs.started} (${r.windows.proofs.proved} proved, ${r.windows.proofs.refuted} refuted, ${r.windows.proofs.unknown} undecided), ${r.windows.proofs.cacheHits} answered from the cache, ${r.windows.answeredWhileSearching} answered while the search went on`);
         console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
         console.log(`validated by: ${note}`);
         for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);

@@ -62,6 +62,11 @@ export interface ChainOptions {
    * and the values flowing to and from it alone.
    */
   exclusiveMaps?: boolean;
+  /**
+   * Validate new bests in the background while the chain goes on (default: when no
+   * maxIterations is set; with it the chain waits, so a seed and a count repeat exactly).
+   */
+  nonBlocking?: boolean;
 }
 
 export interface ChainStats {
@@ -96,6 +101,9 @@ export interface Variant {
   oldToNew: Int32Array;
   perf: number;
 }
+
+/** Validations a chain has out at once (they queue for one kernel oracle and one Z3 anyway). */
+const MAX_IN_FLIGHT = 2;
 
 /** How many validated bests a chain keeps for measured selection. */
 const KEEP_VALIDATED = 6;
@@ -165,6 +173,15 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   let testsAdded = false;
   const stopped = (): boolean => opts.stop !== undefined && Atomics.load(opts.stop, 0) !== 0;
   let lastYield = t0;
+  // the analysis is coarser than the verifier: it may flag the original itself (a pointer
+  // difference on xdp_scale_mix), and then only a refusal the original lacks refuses a candidate
+  // (the verifier model checks every new best anyway)
+  const originalRefusal = firstRefusal(original, end, program.type, () => false, !config.privileged);
+  const nonBlocking = opts.nonBlocking ?? opts.maxIterations === undefined;
+  /** Validations out (by candidate), and answers not yet taken in. */
+  const inFlight = new Map<string, Promise<void>>();
+  type Answer = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
+  const answers: { cand: Candidate; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
   while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime && !stopped()) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
@@ -180,7 +197,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       }
       const cand = current.with(changes);
       // unsafe before any test: reads of registers no path defines (the verifier's !read_ok)
-      if (firstRefusal(cand.ops, end, program.type, cand.isDeleted, !config.privileged) >= 0) {
+      const refusal = firstRefusal(cand.ops, end, program.type, cand.isDeleted, !config.privileged);
+      if (refusal >= 0 && refusal !== originalRefusal) {
         stats.rejectedValidation['prefilter'] = (stats.rejectedValidation['prefilter'] ?? 0) + 1;
         continue;
       }
@@ -198,7 +216,14 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (ev.error) stats.rejectedTests++;
       // a new best must be safe (verifier model) and validated before the chain may stand on it:
       // a refused one is a rejected move, so the chain does not wander among unsafe programs
-      if (ev.error === 0 && p < best.perf) {
+      if (ev.error === 0 && p < best.perf && nonBlocking) {
+        // the validation runs on while the chain goes on from where it was; a proved
+        // candidate becomes the best (and the chain's position) when its answer comes
+        if (!submit(cand, p)) {
+          revert(changes);
+          continue;
+        }
+      } else if (ev.error === 0 && p < best.perf) {
         const better = await consider(cand, p);
         // validation (Z3, the kernel) can take seconds: it counts against the budget too
         outOfTime = performance.now() - t0 >= opts.budgetMs;
@@ -225,12 +250,75 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       stats.elapsedMs = now - t0;
       opts.onProgress(stats);
     }
-    if (opts.stop && now - lastYield > 100) {
+    if ((opts.stop && now - lastYield > 100) || (inFlight.size && now - lastYield > 20)) {
       lastYield = now;
       await new Promise((r) => setImmediate(r));
     }
+    drain();
+  }
+  // answers still out count (each is bounded by its own time limit)
+  while (inFlight.size) {
+    await Promise.race(inFlight.values());
+    drain();
   }
   return finish();
+
+  /** Start validating a candidate that beats the best (checks that answer at once run here); false when it is refused already. */
+  function submit(cand: Candidate, p: number): boolean {
+    const m = materialize(cand);
+    const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+    if (failed.has(key)) return false;
+    if (inFlight.has(key) || inFlight.size >= MAX_IN_FLIGHT) return true;
+    if (!model.check({ ...program, insns: m.insns }).ok) {
+      failed.add(key);
+      stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      return false;
+    }
+    if (!opts.validate) {
+      answers.push({ cand, p, m, v: { ok: true, how: '' } });
+      return true;
+    }
+    const job = opts.validate(cand, m.insns, tests).then(
+      (v) => void answers.push({ cand, p, m, v }),
+      (e: Error) => void answers.push({ cand, p, m, v: { ok: false, stage: 'validation', reason: e.message } }),
+    ).finally(() => inFlight.delete(key));
+    inFlight.set(key, job);
+    return true;
+  }
+
+  /** Take in the validations that answered: a proved one better than the best becomes the best and the chain's position. */
+  function drain(): void {
+    while (answers.length) {
+      const { cand, p, m, v } = answers.shift()!;
+      if (!v.ok) {
+        failed.add(m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';'));
+        stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
+        if (v.counterexample) {
+          addTest(ref, tests, v.counterexample, v.counterexampleMaps);
+          curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
+        }
+        continue;
+      }
+      if (p >= best.perf) continue;
+      if (v.how) stats.validatedBy.push(v.how);
+      adoptBest(cand, p, m);
+      for (let pc = 0; pc < end; pc++) {
+        if (current.ops[pc] === cand.ops[pc]) continue;
+        vm.patch(pc, cand.ops[pc]);
+      }
+      current = cand;
+      curCost = we * evaluate(vm, tests).error + wp * p;
+    }
+  }
+
+  function adoptBest(cand: Candidate, p: number, m: ReturnType<typeof materialize>): void {
+    best = { cand, perf: p };
+    validated.push({ insns: m.insns, candidate: cand, oldToNew: m.oldToNew, perf: p });
+    if (validated.length > KEEP_VALIDATED) validated.shift();
+    stats.bestPerf = p;
+    stats.bestAtMs = performance.now() - t0;
+    stats.bestAtIteration = stats.iterations;
+  }
 
   /** Check a candidate that beats the best: true when it is the new best. */
   async function consider(cand: Candidate, p: number): Promise<boolean> {
@@ -258,12 +346,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       }
       stats.validatedBy.push(v.how);
     }
-    best = { cand, perf: p };
-    validated.push({ insns: m.insns, candidate: cand, oldToNew: m.oldToNew, perf: p });
-    if (validated.length > KEEP_VALIDATED) validated.shift();
-    stats.bestPerf = p;
-    stats.bestAtMs = performance.now() - t0;
-    stats.bestAtIteration = stats.iterations;
+    adoptBest(cand, p, m);
     return true;
   }
 

@@ -15,6 +15,7 @@ import type { Candidate } from './candidate.ts';
 import type { VerifierConfig } from '../verifier/config.ts';
 import { EquivService } from '../smt/isolated.ts';
 import { unprivilegedLoad, UNPRIV_CHECK } from './privilege.ts';
+import { runWindowSearch, type WindowSearchStats } from './window-search.ts';
 
 export { KernelOracle };
 
@@ -39,7 +40,15 @@ export interface OptimizeOptions {
   config?: VerifierConfig;
   /** The Z3 process to prove candidates with (default: one of this run's own, closed when it ends). */
   equiv?: EquivService;
+  /**
+   * Search windows (window-search.ts) instead of whole-program chains: for large programs,
+   * where a whole-program run per test makes candidates slow. 'auto': from WINDOWS_FROM insns.
+   */
+  windows?: boolean | 'auto';
 }
+
+/** Program size from which 'auto' searches windows. */
+export const WINDOWS_FROM = 400;
 
 export interface OptimizeResult {
   program: Program;
@@ -54,6 +63,8 @@ export interface OptimizeResult {
   z3: { queries: number; medianMs: number };
   /** Distinct validated programs the chains stood on, best (by the search's cost) first. */
   variants: Variant[];
+  /** The window search's counts, when it ran. */
+  windows?: WindowSearchStats;
 }
 
 export async function optimize(program: Program, opts: OptimizeOptions): Promise<OptimizeResult & { tests: readonly TestGroup[] }> {
@@ -90,13 +101,16 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     return { ok: true, how: `${(moved ?? proof).how} + ${k.how}${u?.ran ? ` + ${UNPRIV_CHECK}` : ''}` };
   };
   try {
-    const r = await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
+    const useWindows = opts.windows === true || (opts.windows === 'auto' && program.insns.length >= WINDOWS_FROM);
+    const r = useWindows
+      ? await runWindowSearch(program, { ...opts, equiv, validate: (cand, insns, tests) => validate(0, cand, insns, tests) })
+      : await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
     const improved = r.stats.bestPerf < r.stats.originalPerf;
     const noKernel = [...oracles.values()].find((o): o is string => typeof o === 'string');
-    const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : 'no improvement found';
+    const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : r.stats.validatedBy.find((v) => v.startsWith('rejected at the end')) ?? 'no improvement found';
     const sorted = z3Times.slice().sort((a, b) => a - b);
     const z3 = { queries: sorted.length, medianMs: sorted.length ? +sorted[sorted.length >> 1].toFixed(1) : 0 };
-    return { program: { ...program, insns: r.best }, candidate: r.candidate, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [] };
+    return { program: { ...program, insns: r.best }, candidate: r.candidate, oldToNew: r.oldToNew, stats: r.stats, validation, improved, tests: r.tests, z3, variants: r.validated ?? [], windows: 'windowStats' in r ? (r.windowStats as WindowSearchStats) : undefined };
   } finally {
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
     if (!opts.equiv) await equiv.close();

@@ -93,6 +93,9 @@ function prepareGroup(vm: Vm, g: TestGroup, force = false): void {
 // garbage in never-written registers and stack: reading it must show up as a difference
 const poisonOf = (i: number): number => 0x5bd1e995 ^ Math.imul(i, 0x9e3779b9);
 
+/** Test i of a group as evaluate runs it (its packet or context, and its poison pattern). */
+export const testInput = (g: TestGroup, i: number) => (g.asCtx ? { ctx: g.packets[i], poison: poisonOf(g.ids[i]) } : { packet: g.packets[i], poison: poisonOf(g.ids[i]) });
+
 /** The original's outcomes (computed once per test, so copying is fine here). */
 function outcomes(vm: Vm, g: TestGroup): Outcome[] {
   prepareGroup(vm, g, true);
