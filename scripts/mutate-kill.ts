@@ -17,7 +17,7 @@ import { readRecordingFile, withRecordedFlavor } from '../fuzz/record.ts';
 import { compareObs, observeModel } from '../fuzz/domains/observe.ts';
 import type { Recorded } from '../fuzz/domains/run.ts';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const TRACES = ['corpus/traces/domain-corners.jsonl.gz', 'corpus/traces/domains.jsonl.gz'];
@@ -55,8 +55,16 @@ function firstMismatch(path: string): string | undefined {
   });
 }
 
+/** One line per mutant run in scratch/ of the sandbox, to follow a long run. */
+function note(line: string): void {
+  if (active === undefined) return;
+  mkdirSync('scratch', { recursive: true });
+  appendFileSync('scratch/mutate-kill.log', `${active}\t${line}\n`);
+}
+
 function killed(why: string): never {
   console.log(`killed by ${why}`);
+  note(`killed\t${why}`);
   process.exit(1);
 }
 
@@ -84,4 +92,6 @@ if (recording) {
   mkdirSync(dirname(COVERAGE_FILE), { recursive: true });
   writeFileSync(COVERAGE_FILE, JSON.stringify(coverage));
 }
-console.log(known ? `survived (stages run: ${['traces', ...TESTS].filter(reaches).join(', ') || 'none'})` : 'survived');
+const ran = `stages run: ${['traces', ...TESTS].filter(reaches).join(', ') || 'none'}`;
+console.log(`survived (${ran})`);
+note(`survived\t${ran}`);
