@@ -21,7 +21,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { dirname } from 'node:path';
 
 const TRACES = ['corpus/traces/domain-corners.jsonl.gz', 'corpus/traces/domains.jsonl.gz'];
-const TESTS = (process.env.KILL_TESTS ?? 'test/domains/tnum.test.ts test/domains/glue.test.ts test/domains/branch.test.ts test/domains/sync.test.ts').split(/\s+/).filter(Boolean);
+/** Fast, directed files first; alu.test (the slowest) last. */
+const DEFAULT_TESTS = ['tnum', 'glue', 'scalar', 'sync', 'movsx', 'mul-overflow', 'sync-flavor', 'branch', 'branch-precision', 'tnum-kernel', 'alu']
+  .map((f) => `test/domains/${f}.test.ts`).join(' ');
+const TESTS = (process.env.KILL_TESTS ?? DEFAULT_TESTS).split(/\s+/).filter(Boolean);
 const COVERAGE_FILE = 'scratch/mutate-coverage.json';
 const HOOK = 'scripts/mutate-coverage-hook.js';
 
