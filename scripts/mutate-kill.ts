@@ -9,13 +9,12 @@
 //
 // Coverage skip: Stryker's instrumented code counts which mutants' code ran (with no mutant
 // active). The initial run (no __STRYKER_ACTIVE_MUTANT__) runs every stage and writes, per
-// stage, the mutants whose code it reached (COVERAGE_FILE, inside Stryker's sandbox). A later
-// run skips a stage that never reaches the active mutant: its code is not executed there, so the
-// stage would pass exactly as it did unmutated. Without the file (or outside Stryker) every
-// stage runs. This is what the command runner lacks (it has no per-test coverage).
-import { readRecordingFile, withRecordedFlavor } from '../fuzz/record.ts';
-import { compareObs, observeModel } from '../fuzz/domains/observe.ts';
-import type { Recorded } from '../fuzz/domains/run.ts';
+// stage and per trace case, the mutants whose code it reached (COVERAGE_FILE, inside Stryker's
+// sandbox). A later run skips the stages and trace cases that never reach the active mutant:
+// its code is not executed there, so they would pass exactly as they did unmutated. Without the
+// file (or outside Stryker) everything runs. This is what the command runner lacks (it has no
+// per-test coverage).
+import { replayTraces, toRanges, type Ranges } from './mutate-traces.ts';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -25,38 +24,44 @@ const TRACES = ['corpus/traces/domain-corners.jsonl.gz', 'corpus/traces/domains.
 const DEFAULT_TESTS = ['tnum', 'tnum-predicates', 'glue', 'scalar', 'sync', 'movsx', 'mul-overflow', 'sync-flavor', 'branch', 'branch-precision', 'tnum-kernel', 'alu']
   .map((f) => `test/domains/${f}.test.ts`).join(' ');
 const TESTS = (process.env.KILL_TESTS ?? DEFAULT_TESTS).split(/\s+/).filter(Boolean);
-const COVERAGE_FILE = 'scratch/mutate-coverage.json';
+const COVERAGE_FILE = process.env.MUTATE_COVERAGE_FILE || 'scratch/mutate-coverage.json';
 const HOOK = 'scripts/mutate-coverage-hook.js';
 
-/** Mutant ids whose code ran, per stage name ('traces' or a test file). */
-type Coverage = Record<string, string[]>;
+/** What the initial run saw: per stage ('traces' or a test file) the mutants whose code ran. */
+interface Coverage {
+  stages: Record<string, string[]>;
+  /** Reached while the modules loaded (module-level code): every case counts as reaching them. */
+  atLoad?: string[];
+  /** Per mutant, the trace cases (numbered file after file) during which its code ran. */
+  cases?: Record<string, Ranges>;
+  /** Cases per trace file. */
+  sizes?: number[];
+}
 
 interface StrykerGlobal { __stryker__?: { mutantCoverage?: { static: Record<string, number> } } }
-const coveredHere = (): string[] => Object.keys((globalThis as StrykerGlobal).__stryker__?.mutantCoverage?.static ?? {});
+const strykerNs = (): StrykerGlobal['__stryker__'] => (globalThis as StrykerGlobal).__stryker__;
+const coveredHere = (): string[] => Object.keys(strykerNs()?.mutantCoverage?.static ?? {});
 
 const active = process.env.__STRYKER_ACTIVE_MUTANT__;
-const instrumented = (globalThis as StrykerGlobal).__stryker__ !== undefined || active !== undefined;
+const instrumented = strykerNs() !== undefined || active !== undefined;
 const recording = active === undefined && instrumented;
 const known: Coverage | undefined = active !== undefined && existsSync(COVERAGE_FILE) ? JSON.parse(readFileSync(COVERAGE_FILE, 'utf8')) as Coverage : undefined;
 /** Whether a stage can tell this mutant from the original: unknown coverage → yes. */
-const reaches = (stage: string): boolean => !known || !known[stage] || known[stage].includes(active!);
-const coverage: Coverage = {};
+const reaches = (stage: string): boolean => !known || !known.stages[stage] || known.stages[stage].includes(active!);
+const coverage: Coverage = { stages: {} };
 
-function firstMismatch(path: string): string | undefined {
-  const { meta, records } = readRecordingFile<Recorded>(path);
-  return withRecordedFlavor(meta, () => {
-    for (const [i, rec] of records.entries()) {
-      let diff: string[];
-      try {
-        diff = compareObs(rec.case, rec.kernel, observeModel(rec.case));
-      } catch (e) {
-        return `${path} case ${i}: ${(e as Error).message}`;
-      }
-      if (diff.length) return `${path} case ${i}: ${diff[0]}`;
-    }
-    return undefined;
-  });
+/**
+ * The trace cases to replay for the active mutant: those its code ran in (undefined: all).
+ * A value cached across cases (scalar.ts ringLimits) is computed in the first case or two
+ * only, yet used by every later case: a mutant reached in at most 2 cases that survives them
+ * is replayed again on every case (FEW) before it counts as a survivor.
+ */
+const FEW = 2;
+function casesFor(): Ranges | undefined {
+  if (!known?.cases || active === undefined || known.atLoad?.includes(active)) return undefined;
+  return known.cases[active] ?? [];
 }
+const count = (r: Ranges): number => r.reduce((n, [a, b]) => n + b - a + 1, 0);
 
 /** One line per mutant run in scratch/ of the sandbox, to follow a long run. */
 function note(line: string): void {
@@ -72,12 +77,25 @@ function killed(why: string): never {
 }
 
 if (reaches('traces')) {
-  for (const path of TRACES) {
-    const bad = firstMismatch(path);
-    if (bad) killed(bad);
+  const only = casesFor();
+  if (recording) {
+    const ns = strykerNs()!;
+    coverage.atLoad = coveredHere();
+    const perCase = new Map<string, number[]>();
+    const r = replayTraces({
+      paths: TRACES,
+      before: () => { if (ns.mutantCoverage) ns.mutantCoverage.static = {}; },
+      after: (n) => { for (const id of coveredHere()) (perCase.get(id) ?? perCase.set(id, []).get(id)!).push(n); },
+    });
+    if (r.bad) killed(r.bad);
+    coverage.sizes = r.sizes;
+    coverage.cases = Object.fromEntries([...perCase].map(([id, ns_]) => [id, toRanges(ns_.sort((a, b) => a - b))]));
+    coverage.stages.traces = [...new Set([...coverage.atLoad, ...perCase.keys()])];
+  } else {
+    let r = replayTraces({ paths: TRACES, only, sizes: known?.sizes });
+    if (!r.bad && only && count(only) <= FEW) r = replayTraces({ paths: TRACES });
+    if (r.bad) killed(r.bad);
   }
-  // module-level (static) mutants are counted at import, so they are in this set too
-  if (recording) coverage.traces = coveredHere();
 }
 for (const [k, file] of TESTS.entries()) {
   if (!reaches(file)) continue;
@@ -87,7 +105,7 @@ for (const [k, file] of TESTS.entries()) {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, MUTATE_COVERAGE_OUT: recording ? out : '' } });
   if (r.status !== 0) killed(file);
   if (recording) {
-    coverage[file] = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) as string[] : [];
+    coverage.stages[file] = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) as string[] : [];
     rmSync(out, { force: true });
   }
 }
