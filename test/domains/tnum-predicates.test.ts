@@ -27,6 +27,8 @@ t('tnum_equals_const, tnum_is_const, tnum_is_unknown, tnumEq', () => {
     ['eq same', T.tnumEq(bv, K(8n, 3n), K(8n, 3n)), true],
     ['eq value differs', T.tnumEq(bv, K(8n, 3n), K(4n, 3n)), false],
     ['eq mask differs', T.tnumEq(bv, K(8n, 3n), K(8n, 1n)), false],
+    ['subreg_is_const (high half unknown)', T.tnumSubregIsConst(bv, K(0x1_00000004n, 0xf_00000000n)), true],
+    ['subreg_is_const (bit 31 unknown)', T.tnumSubregIsConst(bv, K(4n, 0x80000000n)), false],
   ];
   for (const [name, got, want] of rows) assert.is(got, want, name);
 });
@@ -58,6 +60,11 @@ t('tnum_arshift: at the ring width, at 32 bits inside 64 (zero-extended), and th
   assert.throws(() => T.tnumArshift(concreteBits(32), K(1n), 1, 64), (e: Error) => e instanceof RangeError && /bitness 64 > width 32/.test(e.message));
   // bitness equal to the width is allowed
   assert.equal(T.tnumArshift(concreteBits(32), K(0x80000000n), 1, 32), K(0xc0000000n));
+});
+
+t('byte swaps refuse a width narrower than the swap', () => {
+  assert.throws(() => T.tnumBswap64(concreteBits(32), K(1n)), (e: Error) => e instanceof RangeError && /bswap64 needs width ≥ 64/.test(e.message));
+  assert.equal(T.tnumBswap32(concreteBits(32), K(0x00223344n, 0xff000000n)), K(0x44332200n, 0xffn));
 });
 
 t('popcount, fls and smearRight on corners', () => {
