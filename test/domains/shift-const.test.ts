@@ -5,12 +5,13 @@
 // the width: umax < 64 puts the value in one 32-bit block, where sync makes the 64-bit range
 // follow the 32-bit one. This is why swapping or merging the two forms in safeToCompute
 // (mutation testing, third round, alu.ts) changes no result; if it ever failed, those mutants
-// would need a recorded kernel case.
+// would need a recorded kernel case. Likewise ALU32 LSH computed by the 64-bit path.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { safeToCompute } from '../../src/domains/alu.ts';
-import type { ScalarState } from '../../src/domains/scalar.ts';
+import { finish, immOperand, safeToCompute, scalarAlu } from '../../src/domains/alu.ts';
+import { scalarLsh64 } from '../../src/domains/alu-shift.ts';
+import { LINUX_6_18, type ScalarState } from '../../src/domains/scalar.ts';
 import { arbTracked, d } from './arb-scalar.ts';
 
 const t = suite('domains/shift-const');
@@ -30,6 +31,16 @@ t('safeToCompute for shifts is exactly "constant below the width" (either form)'
   fc.assert(fc.property(arbTracked(6), fc.constantFrom(32 as const, 64 as const), fc.constantFrom('lsh' as const, 'rsh' as const, 'arsh' as const), ({ s }, w, op) =>
     safeToCompute(d, op, w, s) === (const64(s) && s.umax < BigInt(w))), { numRuns: 2000 });
   assert.ok(true);
+});
+
+t('ALU32 LSH through the 64-bit path, then zero extension and sync, is the ALU32 result', () => {
+  // scalar_min_max_lsh computes the same 32-bit bounds and the same low 32 bits of var_off as
+  // scalar32_min_max_lsh; the zero extension then replaces everything above them
+  fc.assert(fc.property(arbTracked(6), fc.integer({ min: 0, max: 31 }), ({ s }, k) => {
+    const src = immOperand(d, k);
+    const viaLsh64 = finish(d, scalarLsh64(d, s, src, LINUX_6_18), 32, LINUX_6_18);
+    assert.equal(viaLsh64, scalarAlu(d, 'lsh', 32, s, src, LINUX_6_18));
+  }), { numRuns: 1000 });
 });
 
 t.run();
