@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 
 const TRACES = ['corpus/traces/domain-corners.jsonl.gz', 'corpus/traces/domains.jsonl.gz'];
 /** Fast, directed files first; alu.test (the slowest) last. */
-const DEFAULT_TESTS = ['tnum', 'tnum-predicates', 'glue', 'scalar', 'sync', 'movsx', 'mul-overflow', 'sync-flavor', 'branch', 'branch-precision', 'tnum-kernel', 'alu']
+const DEFAULT_TESTS = ['tnum', 'tnum-predicates', 'glue', 'scalar', 'sync', 'movsx', 'mul-overflow', 'sync-flavor', 'branch', 'branch-precision', 'tnum-kernel', 'alu-flavor', 'shift-const', 'alu']
   .map((f) => `test/domains/${f}.test.ts`).join(' ');
 const TESTS = (process.env.KILL_TESTS ?? DEFAULT_TESTS).split(/\s+/).filter(Boolean);
 const COVERAGE_FILE = process.env.MUTATE_COVERAGE_FILE || 'scratch/mutate-coverage.json';
