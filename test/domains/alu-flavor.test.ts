@@ -6,6 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scalarEnd, scalarMovsx, scalarNeg } from '../../src/domains/alu.ts';
 import { LINUX_6_12, LINUX_6_18, scalarConst, scalarUnknown } from '../../src/domains/scalar.ts';
+import { mulBounds612 } from '../../src/domains/alu-arith.ts';
 import { d } from './arb-scalar.ts';
 
 const t = suite('domains/alu-flavor');
@@ -25,6 +26,14 @@ t('BPF_END: 6.18 swaps the bytes, 6.12 gives unknown', () => {
 t('MOVSX32 from a 32-bit source is refused, naming the encoding', () => {
   assert.throws(() => scalarMovsx(d, 32, 32, five, LINUX_6_18), (e: Error) => e instanceof RangeError && /movsx32 with a 32-bit source is reserved/.test(e.message));
   assert.equal(scalarMovsx(d, 32, 8, scalarConst(d, 0x80n), LINUX_6_18), scalarConst(d, 0xffffff80n));
+});
+
+t('6.12 MUL bounds: an operand umax above 2^(w/2) - 1 gives unbounded (2^32 at 64 bits would wrap)', () => {
+  const r = d.u64, two32 = 1n << 32n;
+  const a = { umin: 0n, umax: two32, smin: 0n, smax: two32 };
+  assert.equal(mulBounds612(r, a, a), { umin: 0n, umax: r.ones, smin: 1n << 63n, smax: (1n << 63n) - 1n });
+  const b = { umin: 2n, umax: two32 - 1n, smin: 2n, smax: two32 - 1n };
+  assert.equal(mulBounds612(r, b, b), { umin: 4n, umax: (two32 - 1n) ** 2n, smin: 1n << 63n, smax: (1n << 63n) - 1n }); // above S64_MAX: signed lost
 });
 
 t.run();
