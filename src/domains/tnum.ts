@@ -14,11 +14,6 @@ export interface Tnum<V> {
   readonly mask: V;
 }
 
-/** Build a tnum without normalising (callers keep value & mask == 0). */
-export function tnum<V>(value: V, mask: V): Tnum<V> {
-  return { value, mask };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Constructors and membership
 
