@@ -132,7 +132,15 @@ function step(op: Op, k: Uint16Array, type: ProgType): Finding {
         k[op.dst] = SCALAR; // ptr - ptr, of any kinds
         return FINE;
       }
-      if (frozen(d) || frozen(s)) return MISUSE;
+      if (frozen(d) || frozen(s)) {
+        // pkt_end (or a map pointer) minus an operand of unknown type: the kernel allows ptr - ptr
+        // (root) and refuses ptr - scalar, so only a known other operand can be judged
+        if (op.op === 'sub' && (d === U || s === U)) {
+          k[op.dst] = U;
+          return FINE;
+        }
+        return MISUSE;
+      }
       if (isPtr(s)) {
         if (op.op === 'sub' && d === SCALAR) return MISUSE;
         k[op.dst] = d === SCALAR && s !== CTX ? s : U; // scalar + ptr

@@ -4,7 +4,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REG_TYPES, type RegType } from '../../src/isa/regtype.ts';
-import { isMapPtr, isMapValue, kindMap, kindType, project, U } from '../../src/search/ptrkinds.ts';
+import { firstRefusal, isMapPtr, isMapValue, kindMap, kindType, project, U } from '../../src/search/ptrkinds.ts';
+import { assemble } from '../../src/isa/asm.ts';
+import { toOps } from '../../src/isa/op.ts';
 
 const t = suite('search/ptrkinds');
 
@@ -31,6 +33,22 @@ t('map kinds keep their map index; the others carry none', () => {
   assert.is(project('map_ptr', -1), U, 'a negative index: unknown');
   assert.not.ok(isMapPtr(project('map_value', 5)) || isMapValue(project('map_ptr', 5)));
   assert.is(kindMap(project('pkt')), 0);
+});
+
+// xdp_scale_mix slot 52: pkt_end minus a register reloaded from the stack (the pass does not
+// track spills, so its type is unknown). The kernel allows pkt_end - pkt for root and refuses
+// pkt_end - scalar: with the operand unknown the pre-filter cannot judge and must not refuse.
+const refusal = (body: string): number => {
+  const ops = toOps(assemble(`r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\n*(u64 *)(r10 - 8) = r2\n${body}\nr0 = 2\nexit`).insns);
+  return firstRefusal(ops, ops.length, 'xdp', () => false);
+};
+
+t('pkt_end minus an operand of unknown type is not refused; minus a scalar, or plus anything, is', () => {
+  assert.is(refusal('r4 = *(u64 *)(r10 - 8)\nr3 -= r4'), -1, 'pkt_end - (unknown: the spilled pkt)');
+  assert.is(refusal('r4 = *(u64 *)(r10 - 8)\nr4 -= r3'), -1, '(unknown) - pkt_end');
+  assert.is(refusal('r3 -= r2'), -1, 'pkt_end - pkt: pointer minus pointer');
+  assert.is(refusal('r4 = 1\nr3 -= r4'), 4, 'pkt_end - scalar');
+  assert.is(refusal('r4 = *(u64 *)(r10 - 8)\nr3 += r4'), 4, 'pkt_end + anything');
 });
 
 t.run();

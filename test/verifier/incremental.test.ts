@@ -36,7 +36,8 @@ for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
     const inc = new Incremental(base);
     assert.is(inc.verdict.ok, true);
     const step = Math.max(1, Math.floor(base.insns.length / (inc.verdict.processed > 500 ? 3 : 8)));
-    for (let i = 0; i < base.insns.length; i += step) {
+    // from half a step in: slot 0 can never resume from a snapshot, and mid-program slots do
+    for (let i = step >> 1; i < base.insns.length; i += step) {
       for (const m of mutants(base, i)) {
         const a = inc.check(m), b = verify(m);
         assert.equal([a.ok, a.error, a.processed, a.totalStates], [b.ok, b.error, b.processed, b.totalStates], `slot ${i}`);
