@@ -59,11 +59,22 @@ export function objName(name: string): Uint8Array {
 // Shared native buffers for keys and values (one op at a time; JS is single-threaded).
 const keyBuf = new Scratch();
 const valBuf = new Scratch();
+// The batch commands' buffers: many keys, many values, and the position (in_batch @0, out_batch @8).
+const batchKeys = new Scratch();
+const batchVals = new Scratch();
+const batchPos = new Scratch();
+
+/** Errnos by which bpf() says a map type has no batch commands (ENOTSUPP: the op is missing; EINVAL: older checks). */
+const NO_BATCH = new Set<Errno>(['ENOTSUPP', 'EOPNOTSUPP', 'EINVAL']);
 
 const fail = <T>(errno: number): MapResult<T> => ({ ok: false, errno: errnoName(errno) });
 
 export class KernelMap {
   private closed = false;
+  /** Userspace writes through this object (update, delete, their batch forms), failed ones included. */
+  private writeCount = 0;
+  /** false once the kernel has refused a batch command for this map: the per-key commands from then on. */
+  private batchOk = true;
   private constructor(
     readonly fd: number,
     readonly spec: MapSpec,
@@ -118,6 +129,7 @@ export class KernelMap {
   /** BPF_MAP_UPDATE_ELEM with UPDATE.ANY / NOEXIST / EXIST. */
   update(key: Uint8Array, value: Uint8Array, flags: number = UPDATE.ANY): MapResult<void> {
     this.checkKey(key);
+    this.writeCount++;
     if (value.length !== this.userValueSize) throw new RangeError(`value is ${value.length} bytes, map wants ${this.userValueSize}`);
     const k = keyBuf.with(key);
     const v = valBuf.with(value);
@@ -137,6 +149,7 @@ export class KernelMap {
   /** BPF_MAP_DELETE_ELEM (arrays refuse with EINVAL). */
   delete(key: Uint8Array): MapResult<void> {
     this.checkKey(key);
+    this.writeCount++;
     const k = keyBuf.with(key);
     const r = bpf(CMD.MAP_DELETE_ELEM, this.elemAttr(k.addr, 0n, 0));
     return r.ret < 0 ? fail(r.errno) : { ok: true, value: undefined };
@@ -165,14 +178,137 @@ export class KernelMap {
     return out;
   }
 
-  /** Every (key, value) pair that can be read; keys whose lookup fails are left out. */
+  /**
+   * Every (key, value) pair that can be read, in the kernel's iteration order: by
+   * BPF_MAP_LOOKUP_BATCH where the map type has it, else nextKey + lookup per key (keys whose
+   * lookup fails are left out).
+   */
   entries(limit = 1 << 20): [Uint8Array, Uint8Array][] {
+    if (this.batchOk) {
+      const b = this.lookupBatch(limit);
+      if (b.ok) return b.value;
+    }
+    return this.entriesPerKey(limit);
+  }
+
+  /** entries() by nextKey + lookup, one key at a time (the path for maps without batch commands). */
+  entriesPerKey(limit = 1 << 20): [Uint8Array, Uint8Array][] {
     const out: [Uint8Array, Uint8Array][] = [];
     for (const k of this.keys(limit)) {
       const v = this.lookup(k);
       if (v.ok) out.push([k, v.value]);
     }
     return out;
+  }
+
+  /** How many writes userspace made through this object: unchanged means the map changed only by programs. */
+  get writes(): number {
+    return this.writeCount;
+  }
+
+  /** Whether the batch commands are still tried for this map (false after the kernel refused one). */
+  get usesBatch(): boolean {
+    return this.batchOk;
+  }
+
+  /** Turn the batch commands off for this map (tests of the per-key path). */
+  disableBatch(): void {
+    this.batchOk = false;
+  }
+
+  /** attr.batch: in_batch @0, out_batch @8, keys @16, values @24, count @32, map_fd @36, elem_flags @40, flags @48. */
+  private batchAttr(inBatch: bigint, outBatch: bigint, keys: bigint, values: bigint, count: number): Uint8Array {
+    const attr = newAttr();
+    const dv = new DataView(attr.buffer);
+    dv.setBigUint64(0, inBatch, true);
+    dv.setBigUint64(8, outBatch, true);
+    dv.setBigUint64(16, keys, true);
+    dv.setBigUint64(24, values, true);
+    dv.setUint32(32, count, true);
+    dv.setUint32(36, this.fd, true);
+    // elem_flags @40, flags @48: zero
+    return attr;
+  }
+
+  /** A refusal that means "no batch commands here": remember it, so the next call goes per key at once. */
+  private batchFailed<T>(errno: number): MapResult<T> {
+    const r = fail<T>(errno);
+    if (!r.ok && NO_BATCH.has(r.errno)) this.batchOk = false;
+    return r;
+  }
+
+  /**
+   * BPF_MAP_LOOKUP_BATCH from the start to the end (ENOENT ends it): the entries in the kernel's
+   * order, the same as nextKey's. The position token is a key for arrays, a bucket for hashes (4
+   * bytes; the buffer holds either). A hash bucket bigger than `count` is ENOSPC: retried larger.
+   * `chunk`: entries asked for per call (default all at once).
+   */
+  lookupBatch(limit = 1 << 20, chunk = this.spec.maxEntries): MapResult<[Uint8Array, Uint8Array][]> {
+    const ks = this.spec.keySize;
+    const vs = this.userValueSize;
+    let count = Math.max(1, Math.min(chunk, limit));
+    const pos = batchPos.get(2 * Math.max(8, ks), true);
+    const posIn = pos.addr, posOut = pos.addr + BigInt(Math.max(8, ks));
+    const out: [Uint8Array, Uint8Array][] = [];
+    let first = true;
+    while (out.length < limit) {
+      const kb = batchKeys.get(count * ks);
+      const vb = batchVals.get(count * vs);
+      const attr = this.batchAttr(first ? 0n : posIn, posOut, kb.addr, vb.addr, count);
+      const r = bpf(CMD.MAP_LOOKUP_BATCH, attr);
+      const errno = r.ret < 0 ? errnoName(r.errno) : '';
+      if (errno === 'ENOSPC' && count < (1 << 24)) {
+        count *= 2;
+        continue;
+      }
+      if (r.ret < 0 && errno !== 'ENOENT') return this.batchFailed(r.errno);
+      const got = new DataView(attr.buffer).getUint32(32, true);
+      if (got > 0) {
+        // one copy of each buffer, entries as views into it
+        const keys = kb.bytes.slice(0, got * ks);
+        const vals = vb.bytes.slice(0, got * vs);
+        for (let i = 0; i < got && out.length < limit; i++) out.push([keys.subarray(i * ks, (i + 1) * ks), vals.subarray(i * vs, (i + 1) * vs)]);
+      }
+      if (errno === 'ENOENT') break;
+      // next call starts where this one stopped
+      pos.bytes.copyWithin(0, Math.max(8, ks), 2 * Math.max(8, ks));
+      first = false;
+    }
+    return { ok: true, value: out };
+  }
+
+  /** BPF_MAP_UPDATE_BATCH of keys[i] → values[i] (UPDATE.ANY). On an error some may have been written. */
+  updateBatch(keys: readonly Uint8Array[], values: readonly Uint8Array[]): MapResult<void> {
+    if (keys.length !== values.length) throw new RangeError(`${keys.length} keys, ${values.length} values`);
+    this.writeCount++;
+    if (keys.length === 0) return { ok: true, value: undefined };
+    const ks = this.spec.keySize, vs = this.userValueSize;
+    const kb = batchKeys.get(keys.length * ks);
+    const vb = batchVals.get(keys.length * vs);
+    keys.forEach((k, i) => {
+      this.checkKey(k);
+      kb.bytes.set(k, i * ks);
+    });
+    values.forEach((v, i) => {
+      if (v.length !== vs) throw new RangeError(`value is ${v.length} bytes, map wants ${vs}`);
+      vb.bytes.set(v, i * vs);
+    });
+    const r = bpf(CMD.MAP_UPDATE_BATCH, this.batchAttr(0n, 0n, kb.addr, vb.addr, keys.length));
+    return r.ret < 0 ? this.batchFailed(r.errno) : { ok: true, value: undefined };
+  }
+
+  /** BPF_MAP_DELETE_BATCH of the keys (arrays refuse). On an error some may have been deleted. */
+  deleteBatch(keys: readonly Uint8Array[]): MapResult<void> {
+    this.writeCount++;
+    if (keys.length === 0) return { ok: true, value: undefined };
+    const ks = this.spec.keySize;
+    const kb = batchKeys.get(keys.length * ks);
+    keys.forEach((k, i) => {
+      this.checkKey(k);
+      kb.bytes.set(k, i * ks);
+    });
+    const r = bpf(CMD.MAP_DELETE_BATCH, this.batchAttr(0n, 0n, kb.addr, 0n, keys.length));
+    return r.ret < 0 ? this.batchFailed(r.errno) : { ok: true, value: undefined };
   }
 
   /** BPF_MAP_FREEZE: no more writes from userspace (programs still can unless RDONLY_PROG). */

@@ -14,6 +14,7 @@ export const SYS_BPF = 321;
 export const CMD = {
   MAP_CREATE: 0, MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
   PROG_LOAD: 5, PROG_TEST_RUN: 10, OBJ_GET_INFO_BY_FD: 15, MAP_LOOKUP_AND_DELETE_ELEM: 21, MAP_FREEZE: 22,
+  MAP_LOOKUP_BATCH: 24, MAP_UPDATE_BATCH: 26, MAP_DELETE_BATCH: 27,
 } as const;
 
 /** sizeof(union bpf_attr) as of 6.x is well under this; the kernel accepts a larger size if the tail is zero. */

@@ -180,6 +180,9 @@ export interface Full64Result extends TestRunResult {
 
 /** A program loaded once for many full-64 runs. Close it. */
 export class Full64Runner {
+  /** Per map: its contents as the last run read them back, and its write count then (see resetMaps). */
+  private readonly lastRead: ({ entries: MapSnapshot['entries']; writes: number } | undefined)[] = [];
+
   private constructor(
     readonly program: Program,
     private readonly loaded: LoadResult,
@@ -204,8 +207,15 @@ export class Full64Runner {
   }
 
   /** Put every writable map back to its initial state (arrays zeroed + initial contents; hashes emptied). */
+  // A map's read-back after the last run is its state now unless userspace wrote to it since
+  // (presets, another reset): its write count tells. Programs only run inside run(), which reads again.
   resetMaps(): void {
-    this.program.maps.forEach((def, i) => resetMap(this.loaded.maps[i], def));
+    this.program.maps.forEach((def, i) => {
+      const m = this.loaded.maps[i];
+      const last = this.lastRead[i];
+      resetMap(m, def, last && last.writes === m.writes ? last.entries : undefined);
+      this.lastRead[i] = undefined;
+    });
   }
 
   run(input: TestRunInput = {}): Full64Result {
@@ -216,6 +226,7 @@ export class Full64Runner {
     }
     const t = testRun(this.fd, { type: this.program.type, ...input });
     const maps = snapshotMaps(this.maps, this.program.maps.map((m) => m.name));
+    this.maps.forEach((m, i) => (this.lastRead[i] = READABLE.has(m.spec.type) ? { entries: maps[i].entries, writes: m.writes } : undefined));
     if (!t.ok) return { ...t, r0Bits: this.r0Bits, maps };
     let r0 = BigInt(t.retval);
     if (r0map) {
@@ -230,20 +241,48 @@ export class Full64Runner {
   }
 }
 
-function resetMap(m: KernelMap, def: MapDef): void {
+/**
+ * Put one map back to its initial state. `known`: its contents now, when the caller knows them
+ * (the read-back of the last run, nothing written since); else they are read. Arrays: only the indices whose value differs
+ * from the initial one are written, in one BPF_MAP_UPDATE_BATCH; hashes: every key deleted in
+ * one BPF_MAP_DELETE_BATCH, nothing done when already empty. The per-key commands where the
+ * kernel has no batch form (lpm_trie) or refuses it. The final state is the same either way.
+ */
+function resetMap(m: KernelMap, def: MapDef, known?: readonly (readonly [Uint8Array, Uint8Array])[]): void {
   if (def.readonly) return;
   const t = def.type;
   if (t === MAP_TYPE.array || t === MAP_TYPE.percpu_array) {
     const zero = new Uint8Array(m.userValueSize);
-    for (let i = 0; i < def.maxEntries; i++) m.update(u32Key(i), zero);
+    let first = zero;
     if (def.initial) {
-      const v = new Uint8Array(m.userValueSize);
-      v.set(def.initial.subarray(0, v.length));
-      m.update(u32Key(0), v);
+      first = new Uint8Array(m.userValueSize);
+      first.set(def.initial.subarray(0, first.length));
     }
+    const want = (i: number): Uint8Array => (i === 0 ? first : zero);
+    const current = known ?? (m.usesBatch ? m.entries() : undefined);
+    let indices: number[];
+    if (current && current.length === def.maxEntries) {
+      indices = [];
+      for (const [k, v] of current) {
+        const i = new DataView(k.buffer, k.byteOffset, 4).getUint32(0, true);
+        if (!sameBytes(v, want(i))) indices.push(i);
+      }
+    } else indices = Array.from({ length: def.maxEntries }, (_, i) => i);
+    if (indices.length === 0) return;
+    if (m.usesBatch && m.updateBatch(indices.map(u32Key), indices.map(want)).ok) return;
+    for (const i of indices) m.update(u32Key(i), want(i));
   } else if (READABLE.has(t)) {
+    const keys = known ? known.map(([k]) => k) : m.usesBatch ? m.entries().map(([k]) => k) : m.keys();
+    if (keys.length === 0) return;
+    if (m.usesBatch && m.deleteBatch(keys).ok) return;
     for (const k of m.keys()) m.delete(k);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Load, run once, read r0 (64 bits) and the maps, close. */
