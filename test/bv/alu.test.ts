@@ -8,7 +8,7 @@ import { concrete64x32 } from '../../src/bv/concrete.ts';
 import { z3Context, z3Pair } from '../../src/bv/z3.ts';
 import type { AluName, JcondName } from '../../src/isa/op.ts';
 import { refAlu, refEnd, refJcond } from '../oracle/reference.ts';
-import { aluSem, endSem, jcondSem } from '../../src/bv/alu.ts';
+import { aluSem, endSem, immOperand, jcondSem } from '../../src/bv/alu.ts';
 
 const t = suite('bv/alu');
 
@@ -52,6 +52,14 @@ t('ALU, END, JMP on Z3 terms = reference (simplified)', async () => {
       assert.ok(ctx.isBitVecVal(r) && r.value() === refEnd(order, bits, x), `${order}${bits}`);
     }
   }
+});
+
+t('immOperand: a 32-bit immediate sign-extended to 64 bits', () => {
+  const R = concrete64x32.u64;
+  assert.is(immOperand(R, -1), (1n << 64n) - 1n);
+  assert.is(immOperand(R, 0x7fffffff), 0x7fffffffn);
+  assert.is(immOperand(R, -0x80000000), 0xffffffff80000000n);
+  assert.is(immOperand(R, 0xffffffff), (1n << 64n) - 1n); // an unsigned 32-bit pattern is the same immediate
 });
 
 t.run();
