@@ -110,7 +110,12 @@ t('a refuted window is not proved again, and nothing refuted is adopted', async 
   assert.ok(asked.size > 0, 'candidates were submitted');
   for (const [k, n] of asked) assert.is(n, 1, `asked once: ${k.slice(0, 60)}`);
   assert.is(r.best.length, program.insns.length, 'nothing adopted');
-  assert.ok(r.windowStats.proofs.cacheHits > 0, 'repeats answered from the cache');
+  // a repeat that comes while its pair is still out is answered 'pending', after its answer from
+  // the cache: which of the two depends on how fast the machine runs the steps between yields
+  // (an idle machine ran all 20,000 before the first answer), so what is checked is that every
+  // distinct pair was started once and never again; answers from the cache across searches: the
+  // test above
+  assert.is(r.windowStats.proofs.started, asked.size, 'each distinct pair started once');
 });
 
 t('non-blocking: the search runs on while proofs are out, and a program the final validation refuses is never the result', async () => {
