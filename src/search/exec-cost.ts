@@ -3,6 +3,7 @@
 // earlier store without fitting inside it (the CPU cannot forward the stored bytes and waits
 // for the store to retire: ~12 cycles on current x86 cores, measured below in BENCHMARKS.md).
 import type { Op } from '../isa/op.ts';
+import { calleeSlot, jumpSlot } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 import { latency, type CostTable } from './cost.ts';
 
@@ -19,14 +20,8 @@ const COLD = 0.01;
 export function jumpTargets(original: readonly Slot[]): Uint8Array {
   const out = new Uint8Array(original.length + 1);
   original.forEach((o, pc) => {
-    if (o && (o.kind === 'ja' || o.kind === 'jcond' || o.kind === 'maygoto')) {
-      const t = pc + 1 + o.off;
-      if (t >= 0 && t < out.length) out[t] = 1;
-    }
-    if (o && o.kind === 'call' && o.callKind === 'local') {
-      const t = pc + 1 + o.imm;
-      if (t >= 0 && t < out.length) out[t] = 1;
-    }
+    if (!o) return;
+    for (const t of [jumpSlot(o, pc), calleeSlot(o, pc)]) if (t >= 0 && t < out.length) out[t] = 1;
   });
   return out;
 }
