@@ -29,8 +29,15 @@ t('program queries: a different return value gets a counterexample packet', asyn
   const same = await z3.programEquiv(p, p.insns);
   assert.is(same.equal, true);
   const other = A('r0 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr2 -= r0\nr0 = 2\nif r2 > 21 goto +1\nr0 = 1\nexit');
-  const r = await z3.programEquiv(p, other);
-  assert.is(r.equal, false);
+  let r = await z3.programEquiv(p, other);
+  // A child that died (killed for memory on a crowded machine) leaves its query undecided by
+  // design, with the reason; the fresh child must then answer. Any other undecided answer (the
+  // rlimit, Z3's own 'unknown') is a failure, and its reason is in the message.
+  if (r.equal === null && /Z3 process stopped/.test(r.unknown)) {
+    console.log(`  (the Z3 child died: ${r.unknown}; asking the fresh one)`);
+    r = await z3.programEquiv(p, other);
+  }
+  assert.is(r.equal, false, r.equal === null ? `undecided: ${r.unknown}` : 'proved equal');
   if (r.equal !== false) return;
   assert.instance(r.counterexample.packet, Uint8Array);
   assert.is(r.counterexample.packet.length, 21, 'only a 21-byte packet tells them apart');
