@@ -13,6 +13,7 @@ import { regBoundsSync, type RegBoundsSyncNative } from './sync.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './alu-move.ts';
+import { ptrVarMove, type PtrVarOp } from './alu-ptr.ts';
 
 type S = ScalarState<bigint>;
 type TS = ScalarState<number>;
@@ -155,7 +156,8 @@ export const ENTRY = {
   taken: (c: Cond, w: Width): number => 70 + 2 * COND_IX[c] + w1(w),
   sync: 92,
   coerce: (size: number, sx: boolean): number => 93 + 2 * (size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3) + (sx ? 1 : 0),
-  count: 101,
+  ptrVar: (op: PtrVarOp): number => (op === 'add' ? 101 : 102),
+  count: 103,
 } as const;
 
 // Results cache: direct-mapped on the input words and the entry index. A hit returns the same
@@ -283,6 +285,17 @@ export class CompiledOps {
     return this.call(ix, 1, () => this.get(ix, 1, (d, [s]) => ({
       states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
     }), `coerce_${size}${sx ? 's' : 'u'}`), () => load(0));
+  }
+
+  /** A pointer's variable part moved by a non-constant scalar: before and after the sync (as DomainSession.ptrVar). */
+  ptrVar(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
+    const ix = ENTRY.ptrVar(op), fl = this.flavor;
+    store(p, 0);
+    store(o, SLOTS);
+    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => {
+      const r = ptrVarMove(d, op, x, y, fl);
+      return { states: [r.raw, r.synced] };
+    }, `ptr_${op}`), () => ({ raw: load(0), synced: load(SLOTS) }));
   }
 
   /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */

@@ -5,7 +5,6 @@ import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
 import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
-import { tnumAdd, tnumSub } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
@@ -23,7 +22,7 @@ const ALU_STR: Record<string, string> = {
 const BPF_MAX_VAR_OFF = 1n << 29n;
 /** -BPF_MAX_VAR_OFF as a u64 word: signed values above it (and below BPF_MAX_VAR_OFF) are in range. */
 const NEG_MAX_VAR_OFF = (1n << 64n) - BPF_MAX_VAR_OFF;
-const S64_MIN = -(1n << 63n), S64_MAX = (1n << 63n) - 1n, U64_MAX = (1n << 64n) - 1n;
+const S64_MIN = -(1n << 63n), U64_MAX = (1n << 64n) - 1n;
 
 /** check_reg_arg(SRC_OP). */
 export function readReg(st: State, pc: number, r: number): Reg {
@@ -66,8 +65,6 @@ function saneOffset(pc: number, r: Reg, type: string): void {
   if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `value ${smin} makes ${type} pointer be out of bounds`);
 }
 
-const u = (x: bigint) => BigInt.asUintN(64, x);
-
 /**
  * off ± a constant fits the pointer's s32 offset (computed on numbers: exact where it can fit, as
  * |off| < 2^29 after saneOffset; a larger constant loses precision but is out of range either way).
@@ -109,8 +106,9 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   const info: SanitizeInfo = { maskToLeft: false };
   sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
-  const sminP = s64(p.smin), smaxP = s64(p.smax);
   let res: Reg;
+  /** The variable part after reg_bounds_sync, when the operator computed it with the move. */
+  let synced: Scalar | undefined;
   switch (op.op) {
     case 'add': {
       if (known && fitsS32(ptr.off + Number(sminV))) {
@@ -118,12 +116,9 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
       }
-      let smin = sminP + sminV, smax = smaxP + smaxV;
-      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
-      let umin = p.umin + o.umin, umax = p.umax + o.umax;
-      if (umin > U64_MAX || umax > U64_MAX) { umin = 0n; umax = U64_MAX; }
-      const v: Scalar = { varOff: tnumAdd(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...UNBOUNDED32 };
-      res = { ...ptr, v };
+      const m = env.dom.ptrVar('add', p, o);
+      res = { ...ptr, v: m.raw };
+      synced = m.synced;
       if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: 0 };
       break;
     }
@@ -135,12 +130,9 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
         if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
         break;
       }
-      let smin = sminP - smaxV, smax = smaxP - sminV;
-      if (smin < S64_MIN || smin > S64_MAX || smax < S64_MIN || smax > S64_MAX) { smin = S64_MIN; smax = S64_MAX; }
-      let umin: bigint, umax: bigint;
-      if (p.umin < o.umax) { umin = 0n; umax = U64_MAX; } else { umin = p.umin - o.umax; umax = p.umax - o.umin; }
-      const v: Scalar = { varOff: tnumSub(D.u64, p.varOff, o.varOff), smin: u(smin), smax: u(smax), umin, umax, ...UNBOUNDED32 };
-      res = { ...ptr, v };
+      const m = env.dom.ptrVar('sub', p, o);
+      res = { ...ptr, v: m.raw };
+      synced = m.synced;
       if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n || ptr.range < 0 ? 0 : ptr.range };
       break;
     }
@@ -150,7 +142,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
   saneOffset(pc, res, t);
-  const out = res.v === p && isConst(p) ? res : { ...res, v: env.dom.sync(res.v) };
+  const out = res.v === p && isConst(p) ? res : { ...res, v: synced ?? env.dom.sync(res.v) };
   sanitizeCheckBounds(env, pc, dst, out);
   sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
   return out;

@@ -17,6 +17,7 @@ import { regBoundsSync } from '../domains/sync.ts';
 import { markUnbounded, scalarSane, type KernelFlavor } from '../domains/scalar.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../domains/alu-move.ts';
 import { CompiledOps, ENTRY } from '../domains/compiled.ts';
+import { ptrVarOffset, type PtrVarOp } from '../domains/alu-ptr.ts';
 import { D, type Scalar } from './regs.ts';
 
 /** 'tiered' (default): compiled once hot; 'bigint': never compiled (tests, before/after benchmarks); 'compiled': from the first call. */
@@ -128,6 +129,17 @@ export class DomainSession {
   /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
   coerce(s: Scalar, size: number, sx: boolean): Scalar {
     return this.hot(ENTRY.coerce(size, sx)) ? this.compiled.coerce(s, size, sx) : this.memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
+  }
+
+  /**
+   * A pointer's variable part moved by a non-constant scalar (adjust_ptr_min_max_vals): the
+   * state check_reg_sane_offset sees and the synced one. Cold: the generic code on bigints, not
+   * memoised (the sync is).
+   */
+  ptrVar(op: PtrVarOp, p: Scalar, o: Scalar): { raw: Scalar; synced: Scalar } {
+    if (this.hot(ENTRY.ptrVar(op))) return this.compiled.ptrVar(op, p, o);
+    const raw = ptrVarOffset(D, op, p, o, this.flavor);
+    return { raw, synced: this.sync(raw) };
   }
 
   /** is_branch_taken on two scalars (not memoised: it is cheap next to building a key). */

@@ -23,6 +23,18 @@ export interface Hist {
    * that continue from it (never changed again): a push costs O(1), not a copy of the segment.
    */
   readonly prev?: Hist;
+  /** The last few walks of this segment once it stopped growing (see walkFrozen). */
+  walked?: Walked[];
+}
+
+/** What walking a whole frozen segment did to a set that entered it with registers `in` and no slots. */
+interface Walked {
+  readonly in: number;
+  readonly ops: (Op | null)[];
+  readonly len: number;
+  readonly w: Walk;
+  readonly regs: number;
+  readonly slots: readonly number[];
 }
 
 /** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
@@ -76,19 +88,51 @@ type Walk = typeof OK | typeof OPAQUE_WALK | typeof NOT_SUPPORTED;
  * frame. `skipLast`: the segment's last instruction is the one relying on the registers (the
  * kernel's skip_first).
  */
-function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }, skipLast = false): Walk {
+function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }, skipLast = false, topFrozen = false): Walk {
   for (let h: Hist | undefined = top; h; h = h.prev) {
-    for (let i = h.pcs.length - 1; i >= 0; i--) {
-      if (skipLast) {
-        skipLast = false;
-        continue;
-      }
-      if (!set.regs && !set.slots.size) return OK;
-      const w = backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set);
-      if (w !== OK) return w;
-    }
+    // skipLast is the first instruction met, in whichever segment holds it
+    if (skipLast && !h.pcs.length) continue;
+    const w = !skipLast && (h !== top || topFrozen) && !set.slots.size ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
+    skipLast = false;
+    if (w !== OK) return w;
+    if (!set.regs && !set.slots.size) return OK;
   }
   return OK;
+}
+
+/** backtrack_insn over one segment's own instructions, last first. */
+function walkSegment(ops: (Op | null)[], h: Hist, set: { regs: number; slots: Set<number> }, skipLast: boolean): Walk {
+  for (let i = h.pcs.length - (skipLast ? 2 : 1); i >= 0; i--) {
+    if (!set.regs && !set.slots.size) return OK;
+    const w = backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set);
+    if (w !== OK) return w;
+  }
+  return OK;
+}
+
+const NO_SLOTS: readonly number[] = [];
+/** Walks kept per segment: a segment is met with a handful of different register sets. */
+const WALKS_KEPT = 4;
+
+/**
+ * walkSegment over a segment that no longer grows (an older part of a path's history, or a
+ * checkpoint's): loop histories walk the same segments with the same registers again and again,
+ * so the last few outcomes are kept on the segment, for sets entering without stack slots (the common case).
+ */
+function walkFrozen(ops: (Op | null)[], h: Hist, set: { regs: number; slots: Set<number> }): Walk {
+  const regs = set.regs;
+  const kept = (h.walked ??= []);
+  for (let k = 0; k < kept.length; k++) {
+    const got = kept[k];
+    if (got.in !== regs || got.ops !== ops || got.len !== h.pcs.length) continue;
+    set.regs = got.regs;
+    for (const s of got.slots) set.slots.add(s);
+    return got.w;
+  }
+  const w = walkSegment(ops, h, set, false);
+  if (kept.length >= WALKS_KEPT) kept.shift();
+  kept.push({ in: regs, ops, len: h.pcs.length, w, regs: set.regs, slots: set.slots.size ? [...set.slots] : NO_SLOTS });
+  return w;
 }
 
 /** backtrack_insn for one instruction. */
@@ -170,8 +214,10 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
 export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: number[] = [], inInsn = false): void {
   const set = { regs, slots: new Set(slots) };
   let h = hist;
+  /** Only the current path's own segment (`hist`) still grows. */
+  let topFrozen = false;
   for (let cp = parent; cp; cp = cp.parent) {
-    const w = backtrack(ops, h, set, inInsn);
+    const w = backtrack(ops, h, set, inInsn, topFrozen);
     if (w === NOT_SUPPORTED) return allPrecise(parent);
     if (w === OPAQUE_WALK) return allPrecise(cp);
     inInsn = false;
@@ -193,8 +239,9 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
     }
     if (!fresh) return;
     h = cp.hist;
+    topFrozen = true;
     // the first segment has no checkpoint left to mark, but the kernel still walks it: an
     // instruction it cannot follow there makes the whole path precise
-    if (!cp.parent && backtrack(ops, h, set) === NOT_SUPPORTED) allPrecise(parent);
+    if (!cp.parent && backtrack(ops, h, set, false, true) === NOT_SUPPORTED) allPrecise(parent);
   }
 }
