@@ -19,10 +19,16 @@ const ALU_STR: Record<string, string> = {
   neg: 'neg', mod: '%=', smod: 's%=', xor: '^=', mov: '=', movsx: '=', arsh: 's>>=',
 };
 
-const BPF_MAX_VAR_OFF = 1n << 29n;
+const BPF_MAX_VAR_OFF = 1n << 29n, MAX_VAR_OFF = 1 << 29;
 /** -BPF_MAX_VAR_OFF as a u64 word: signed values above it (and below BPF_MAX_VAR_OFF) are in range. */
 const NEG_MAX_VAR_OFF = (1n << 64n) - BPF_MAX_VAR_OFF;
-const S64_MIN = -(1n << 63n), U64_MAX = (1n << 64n) - 1n;
+const S64_MIN = -(1n << 63n), U64_MAX = (1n << 64n) - 1n, S64_SIGN = 1n << 63n;
+
+/** Signed a > b on the u64 words the scalars hold (no BigInt.asIntN copies). */
+function sgt64(a: bigint, b: bigint): boolean {
+  const na = a >= S64_SIGN, nb = b >= S64_SIGN;
+  return na === nb ? a > b : nb;
+}
 
 /** check_reg_arg(SRC_OP). */
 export function readReg(st: State, pc: number, r: number): Reg {
@@ -51,16 +57,16 @@ function linkId(env: Env, st: State, r: number): Reg {
 }
 
 /** check_reg_sane_offset. */
-function saneOffset(pc: number, r: Reg, type: string): void {
+function saneOffset(pc: number, rv: Scalar, off: number, type: string): void {
   // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
-  const v = r.v.varOff.value, sm = r.v.smin;
-  const offOk = r.off < Number(BPF_MAX_VAR_OFF) && r.off > -Number(BPF_MAX_VAR_OFF);
+  const v = rv.varOff.value, sm = rv.smin;
+  const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
   if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
-  const known = isConst(r.v);
+  const known = isConst(rv);
   const val = s64(v);
   const smin = s64(sm);
   if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) fail(pc, `math between ${type} pointer and ${val} is not allowed`);
-  if (!offOk) fail(pc, `${type} pointer offset ${r.off} is not allowed`);
+  if (!offOk) fail(pc, `${type} pointer offset ${off} is not allowed`);
   if (smin === S64_MIN) fail(pc, `math between ${type} pointer and register with unbounded min value is not allowed`);
   if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `value ${smin} makes ${type} pointer be out of bounds`);
 }
@@ -78,16 +84,24 @@ const fitsS32 = (x: number): boolean => x >= -0x80000000 && x <= 0x7fffffff;
  */
 const markerCleared = (ptr: Reg): number => ((ptr.type === 'pkt' || ptr.type === 'pkt_meta') && ptr.range < 0 ? 0 : ptr.range);
 
-/** The 32-bit bounds __mark_reg32_unbounded sets (one shared object: spread into each new scalar). */
+/** The 32-bit bounds __mark_reg32_unbounded sets. */
 const UNBOUNDED32 = unbounded32(D);
+
+/**
+ * __mark_reg32_unbounded on a copy, field by field: V8 runs a second spread in one literal
+ * (`{ ...s, ...UNBOUNDED32 }`) through its runtime, which cost several % of a looping check.
+ */
+const unbounded32Of = (s: Scalar): Scalar => ({
+  varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax,
+  u32min: UNBOUNDED32.u32min, u32max: UNBOUNDED32.u32max, s32min: UNBOUNDED32.s32min, s32max: UNBOUNDED32.s32max,
+});
 
 /** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
   const dst = op.dst;
   const o = offReg.v;
   const known = isConst(o);
-  const sminV = s64(o.smin), smaxV = s64(o.smax);
-  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sminV > smaxV || o.umin > o.umax) return SCALAR_UNKNOWN;
+  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sgt64(o.smin, o.smax) || o.umin > o.umax) return SCALAR_UNKNOWN;
   if (op.width === 32) {
     if (op.op === 'sub' && env.privileged) return SCALAR_UNKNOWN;
     fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
@@ -98,42 +112,47 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem':
       break;
     default:
-      if (ptr.type === 'map_ptr' && known && sminV === 0n && op.op === 'add') break;
+      if (ptr.type === 'map_ptr' && known && o.smin === 0n && op.op === 'add') break;
       fail(pc, `R${dst} pointer arithmetic on ${t} prohibited`);
   }
-  saneOffset(pc, offReg, t);
-  saneOffset(pc, ptr, t);
+  saneOffset(pc, o, offReg.off, t);
+  saneOffset(pc, ptr.v, ptr.off, t);
   const info: SanitizeInfo = { maskToLeft: false };
   sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
-  let res: Reg;
-  /** The variable part after reg_bounds_sync, when the operator computed it with the move. */
-  let synced: Scalar | undefined;
+  /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
+  const k = known ? Number(s64(o.smin)) : 0;
+  const isPktPtr = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
+  // the new variable part before reg_bounds_sync (what check_reg_sane_offset sees), the synced
+  // one when the operator computed it, and the new fixed offset, id and range
+  let raw: Scalar, synced: Scalar | undefined, off = ptr.off, id = ptr.id, range = ptr.range;
   switch (op.op) {
     case 'add': {
-      if (known && fitsS32(ptr.off + Number(sminV))) {
-        res = { ...ptr, off: ptr.off + Number(sminV), range: markerCleared(ptr) };
-        if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
+      if (known && fitsS32(ptr.off + k)) {
+        off = ptr.off + k;
+        range = markerCleared(ptr);
+        raw = isConst(p) ? p : unbounded32Of(p);
         break;
       }
       const m = env.dom.ptrVar('add', p, o);
-      res = { ...ptr, v: m.raw };
+      raw = m.raw;
       synced = m.synced;
-      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: 0 };
+      if (isPktPtr) { id = ++env.idGen; range = 0; }
       break;
     }
     case 'sub': {
       if (!dstIsPtr) fail(pc, `R${dst} tried to subtract pointer from scalar`);
       if (ptr.type === 'fp') fail(pc, `R${dst} subtraction from stack pointer prohibited`);
-      if (known && fitsS32(ptr.off - Number(sminV))) {
-        res = { ...ptr, off: ptr.off - Number(sminV), range: markerCleared(ptr) };
-        if (!isConst(p)) res = { ...res, v: { ...p, ...UNBOUNDED32 } };
+      if (known && fitsS32(ptr.off - k)) {
+        off = ptr.off - k;
+        range = markerCleared(ptr);
+        raw = isConst(p) ? p : unbounded32Of(p);
         break;
       }
       const m = env.dom.ptrVar('sub', p, o);
-      res = { ...ptr, v: m.raw };
+      raw = m.raw;
       synced = m.synced;
-      if (ptr.type === 'pkt' || ptr.type === 'pkt_meta') res = { ...res, id: ++env.idGen, range: sminV < 0n || ptr.range < 0 ? 0 : ptr.range };
+      if (isPktPtr) { id = ++env.idGen; range = o.smin >= S64_SIGN || ptr.range < 0 ? 0 : ptr.range; }
       break;
     }
     case 'and': case 'or': case 'xor':
@@ -141,8 +160,9 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     default:
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
-  saneOffset(pc, res, t);
-  const out = res.v === p && isConst(p) ? res : { ...res, v: synced ?? env.dom.sync(res.v) };
+  saneOffset(pc, raw, off, t);
+  const v = raw === p && isConst(p) ? p : synced ?? env.dom.sync(raw);
+  const out: Reg = { ...ptr, v, off, id, range };
   sanitizeCheckBounds(env, pc, dst, out);
   sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
   return out;
