@@ -1,0 +1,89 @@
+// The precision walk's per-segment memory (src/verifier/precision.ts, walkFrozen): marking
+// precision with the outcomes kept on frozen history segments gives the same marks, call after
+// call, as walking every segment afresh. Random histories of moves, adds, spills, fills and
+// jumps (with linked-register notes and opaque accesses), split into checkpoints, with forks
+// sharing older segments, asked a random sequence of precision requests.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import type { Op } from '../../src/isa/op.ts';
+import { markPrecise, noPrecision, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+
+const t = suite('verifier/precision-walk');
+
+const reg = fc.integer({ min: 0, max: 9 });
+const arbOp: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ dst: reg, src: reg, op: fc.constantFrom('mov', 'add') }).map(({ dst, src, op }) => ({ kind: 'alu', op, width: 64, dst, src: { reg: src } }) as unknown as Op),
+  fc.record({ dst: reg, imm: fc.integer({ min: -4, max: 4 }) }).map(({ dst, imm }) => ({ kind: 'alu', op: 'mov', width: 64, dst, src: { imm } }) as unknown as Op),
+  fc.record({ dst: reg, src: fc.constant(10) }).map(({ dst, src }) => ({ kind: 'ldx', size: 8, signed: false, dst, src, off: -8 }) as Op),
+  fc.record({ src: reg }).map(({ src }) => ({ kind: 'stx', size: 8, dst: 10, src, off: -8 }) as Op),
+  fc.record({ dst: reg, src: reg }).map(({ dst, src }) => ({ kind: 'jcond', op: 'jgt', width: 64, dst, src: { reg: src }, off: 0 }) as Op),
+  fc.constant({ kind: 'ja', off: 0, long: false } as unknown as Op),
+);
+
+/** An entry's note as the exploration writes it: a slot or an opaque access for memory, linked registers for a jump. */
+const auxFor = (op: Op, x: number): number => {
+  if (op.kind === 'ldx' || op.kind === 'stx') return x % 7 === 6 ? OPAQUE : x % 7 === 5 ? -1 : x % 5;
+  if (op.kind === 'jcond') return x % 3 === 0 ? LINKED | (x & 0x3ff) : -1;
+  return -1;
+};
+
+interface Shape { ops: Op[]; segs: { pcs: number[]; aux: number[] }[]; fork: number; queries: { regs: number; slots: number[] }[] }
+
+const arbShape: fc.Arbitrary<Shape> = fc.array(arbOp, { minLength: 4, maxLength: 16 }).chain((ops) =>
+  fc.record({
+    ops: fc.constant(ops),
+    segs: fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: ops.length - 1 }), fc.nat(1000)), { maxLength: 12 }), { minLength: 2, maxLength: 6 })
+      .map((ss) => ss.map((s) => ({ pcs: s.map(([pc]) => pc), aux: s.map(([pc, x]) => auxFor(ops[pc], x)) }))),
+    fork: fc.nat(),
+    queries: fc.array(fc.record({ regs: fc.integer({ min: 1, max: 0x3ff }), slots: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 2 }) }), { minLength: 1, maxLength: 8 }),
+  }));
+
+/**
+ * A chain of checkpoints over all segments but the last two, and two current paths (a fork):
+ * each continues from the last checkpoint with its own segment on top of a shared older one.
+ */
+function build(s: Shape) {
+  const segs = s.segs.map((x): Hist => ({ pcs: x.pcs.slice(), aux: x.aux.slice() }));
+  let parent: CheckpointLike | null = null;
+  const cps: CheckpointLike[] = [];
+  for (let i = 0; i < segs.length - 1; i++) {
+    parent = { parent, hist: segs[i], frames: 1, precise: noPrecision() };
+    cps.push(parent);
+  }
+  const shared = segs[segs.length - 1];
+  const own = (k: number): Hist => ({ pcs: [k % s.ops.length], aux: [-1], prev: shared.pcs.length ? shared : undefined });
+  return { cps, parent, paths: [own(s.fork), own(s.fork + 1)], all: [...segs] };
+}
+
+const marks = (cps: CheckpointLike[]) => cps.map((c) => ({ regs: c.precise.regs.slice(), slots: [...c.precise.slots].sort(), all: c.precise.all }));
+
+t('kept walks give the marks of fresh walks, request after request', () => {
+  fc.assert(fc.property(arbShape, (s) => {
+    const kept = build(s), fresh = build(s);
+    s.queries.forEach((q, i) => {
+      const p = i % 2;
+      markPrecise(s.ops, kept.paths[p], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
+      for (const h of [...fresh.all, ...fresh.paths]) delete h.walked;
+      markPrecise(s.ops, fresh.paths[p], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
+      assert.equal(marks(kept.cps), marks(fresh.cps), `request ${i}`);
+    });
+  }), { numRuns: 3000 });
+});
+
+t('a kept walk is used: the second request over the same frozen segments walks none of them again', () => {
+  const ops: Op[] = [{ kind: 'alu', op: 'mov', width: 64, dst: 1, src: { reg: 2 } } as unknown as Op, { kind: 'ja', off: 0, long: false } as unknown as Op];
+  const seg: Hist = { pcs: [0, 1, 1], aux: [-1, -1, -1] };
+  const top: Hist = { pcs: [1], aux: [-1], prev: seg };
+  const cp: CheckpointLike = { parent: null, hist: { pcs: [], aux: [] }, frames: 1, precise: noPrecision() };
+  markPrecise(ops, top, cp, 0, 1 << 1);
+  assert.equal(cp.precise.regs[0], 1 << 2, 'r1 came from r2');
+  assert.is(seg.walked?.length, 1);
+  // a different instruction array (another candidate) does not reuse the walk
+  const ops2 = [{ kind: 'ja', off: 0, long: false } as unknown as Op, ops[1]];
+  const cp2: CheckpointLike = { parent: null, hist: { pcs: [], aux: [] }, frames: 1, precise: noPrecision() };
+  markPrecise(ops2, top, cp2, 0, 1 << 1);
+  assert.equal(cp2.precise.regs[0], 1 << 1, 'r1 kept under the other program');
+});
+
+t.run();
