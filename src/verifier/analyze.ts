@@ -186,10 +186,10 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
   ({ ok: false, error: { index: e.index, message: e.message }, processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 });
 
 /**
- * Explore from the context `c` (mutated). `onFrontier` is called with the context whenever the
- * exploration first reaches an instruction beyond every one processed so far (before processing it).
+ * Explore from the context `c` (mutated). `onStep` is called with the context before each
+ * instruction is processed (the incremental checker's snapshots and first-visit record).
  */
-export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
+export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c: Ctx, pc: number) => void): Verdict {
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const live = c.live ??= new StackLiveness(cfg);
@@ -364,13 +364,11 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     tracer?.start(-1, 0, cur(c.path.state));
     for (;;) {
       const pc = c.path.pc;
-      if (pc > c.frontier) {
-        if (onFrontier) {
-          c.idGen = env.idGen;
-          onFrontier(c);
-        }
-        c.frontier = pc;
+      if (onStep) {
+        c.idGen = env.idGen;
+        onStep(c, pc);
       }
+      if (pc > c.frontier) c.frontier = pc;
       if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
       histEntry = false;
       if (cfg.prune[pc] && visited(pc)) {

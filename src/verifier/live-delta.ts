@@ -1,0 +1,160 @@
+// Register liveness (compute_live_registers, as src/isa/flow.ts's liveRegs) of a candidate that
+// differs from its baseline in a few slots, derived from the baseline's answer instead of solved
+// again: only the slots that can reach a changed one can change. The per-slot equation inputs
+// (uses, kills, successors) and the predecessor lists are kept from the baseline, so a re-check
+// decodes nothing but the changed slots. Written here rather than in flow.ts because only the
+// verifier's incremental check needs it.
+import type { Op } from '../isa/op.ts';
+import { type HelperArgs, clobbers, defs, jumpSlot, liveUses, nextSlot } from '../isa/flow.ts';
+
+const R10 = 1 << 10;
+
+/** One slot's inputs to the liveness equation. */
+export interface SlotFlow {
+  readonly use: number;
+  readonly kill: number;
+  /** Fall-through and jump successors (-1: none). */
+  readonly s1: number;
+  readonly s2: number;
+}
+
+export function slotFlow(op: Op, pc: number, helperArgs: HelperArgs): SlotFlow {
+  return { use: liveUses(op, helperArgs), kill: defs(op) | clobbers(op), s1: nextSlot(op, pc), s2: jumpSlot(op, pc) };
+}
+
+/** The baseline's equations and answer. */
+export class LiveTables {
+  private readonly use: Uint16Array;
+  private readonly kill: Uint16Array;
+  private readonly s1: Int32Array;
+  private readonly s2: Int32Array;
+  /** Second halves of lddw: no equation, nothing live. */
+  private readonly skip: Uint8Array;
+  /** Predecessors of slot p: predList[predStart[p] .. predStart[p + 1]). */
+  private readonly predStart: Int32Array;
+  private readonly predList: Int32Array;
+  /** Every edge leads to a later slot: slot order reversed is a topological order. */
+  private readonly forward: boolean;
+
+  constructor(ops: readonly (Op | null)[], readonly live: Uint16Array, helperArgs: HelperArgs) {
+    const n = ops.length;
+    this.use = new Uint16Array(n);
+    this.kill = new Uint16Array(n);
+    this.s1 = new Int32Array(n).fill(-1);
+    this.s2 = new Int32Array(n).fill(-1);
+    this.skip = new Uint8Array(n);
+    const count = new Int32Array(n + 1);
+    let forward = true;
+    for (let pc = 0; pc < n; pc++) {
+      const op = ops[pc];
+      if (!op) {
+        this.skip[pc] = 1;
+        continue;
+      }
+      const f = slotFlow(op, pc, helperArgs);
+      this.use[pc] = f.use;
+      this.kill[pc] = f.kill;
+      this.s1[pc] = f.s1;
+      this.s2[pc] = f.s2;
+      for (const s of [f.s1, f.s2]) {
+        if (s < 0 || s >= n) continue;
+        count[s + 1]++;
+        if (s <= pc) forward = false;
+      }
+    }
+    this.forward = forward;
+    for (let p = 0; p < n; p++) count[p + 1] += count[p];
+    this.predStart = count.slice();
+    this.predList = new Int32Array(count[n]);
+    for (let pc = 0; pc < n; pc++) {
+      if (this.skip[pc]) continue;
+      for (const s of [this.s1[pc], this.s2[pc]]) if (s >= 0 && s < n) this.predList[count[s]++] = pc;
+    }
+  }
+
+  /**
+   * The liveness of the program whose slots `changed` (ascending) have the equations `flows`
+   * (null: now the second half of an lddw), every other slot as in the baseline. Returns the new
+   * table and the slots whose live set differs from the baseline's.
+   */
+  derive(changed: readonly number[], flows: readonly (SlotFlow | null)[]): { live: Uint16Array; differs: number[] } {
+    const n = this.live.length;
+    const use = this.use.slice(), kill = this.kill.slice(), s1 = this.s1.slice(), s2 = this.s2.slice(), skip = this.skip.slice();
+    let forward = this.forward;
+    changed.forEach((pc, k) => {
+      const f = flows[k];
+      skip[pc] = f ? 0 : 1;
+      use[pc] = f?.use ?? 0;
+      kill[pc] = f?.kill ?? 0;
+      s1[pc] = f?.s1 ?? -1;
+      s2[pc] = f?.s2 ?? -1;
+      if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
+    });
+    const live = this.live.slice();
+    const eq = (pc: number): number => {
+      if (skip[pc]) return 0;
+      let out = 0;
+      const a = s1[pc], b = s2[pc];
+      if (a >= 0 && a < n) out |= live[a];
+      if (b >= 0 && b < n) out |= live[b];
+      return (use[pc] | (out & ~kill[pc]) | R10) & 0x7ff;
+    };
+    // predecessors in the candidate: the baseline's, except edges out of changed slots, which are the new ones
+    const isChanged = (q: number): boolean => changed.includes(q);
+    const eachPred = (p: number, f: (q: number) => void): void => {
+      for (let i = this.predStart[p]; i < this.predStart[p + 1]; i++) if (!isChanged(this.predList[i])) f(this.predList[i]);
+      for (const q of changed) if (!skip[q] && (s1[q] === p || s2[q] === p)) f(q);
+    };
+    const differs: number[] = [];
+    if (forward) {
+      // acyclic: the fixpoint is unique, so a change spreads backwards only while it changes something
+      const dirty = new Uint8Array(n);
+      let pending = 0;
+      for (const pc of changed) {
+        dirty[pc] = 1;
+        pending++;
+      }
+      for (let pc = changed[changed.length - 1]; pc >= 0 && pending > 0; pc--) {
+        if (!dirty[pc]) continue;
+        dirty[pc] = 0;
+        pending--;
+        const v = eq(pc);
+        if (v === live[pc]) continue;
+        live[pc] = v;
+        eachPred(pc, (q) => {
+          if (!dirty[q]) {
+            dirty[q] = 1;
+            pending++;
+          }
+        });
+      }
+    } else {
+      // loops: the least fixpoint again over every slot that can reach a change (nothing else depends on it)
+      const up = new Uint8Array(n);
+      const work = [...changed];
+      for (const pc of changed) up[pc] = 1;
+      while (work.length) {
+        eachPred(work.pop()!, (q) => {
+          if (!up[q]) {
+            up[q] = 1;
+            work.push(q);
+          }
+        });
+      }
+      for (let pc = 0; pc < n; pc++) if (up[pc]) live[pc] = 0;
+      for (let again = true; again;) {
+        again = false;
+        for (let pc = n - 1; pc >= 0; pc--) {
+          if (!up[pc]) continue;
+          const v = eq(pc);
+          if (v !== live[pc]) {
+            live[pc] = v;
+            again = true;
+          }
+        }
+      }
+    }
+    for (let pc = 0; pc < n; pc++) if (live[pc] !== this.live[pc]) differs.push(pc);
+    return { live, differs };
+  }
+}
