@@ -130,22 +130,38 @@ export function freshCtx(n: number): Ctx {
 /** A deep copy of a context (checkpoint states are immutable and shared; counters and pending states are copied). */
 export function copyCtx(c: Ctx): Ctx {
   const map = new Map<Checkpoint, Checkpoint>();
-  const cp = (k: Checkpoint | null): Checkpoint | null => {
-    if (!k) return null;
-    let n = map.get(k);
-    if (!n) {
-      n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
-        precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
-      map.set(k, n);
-      (n as { parent: Checkpoint | null }).parent = cp(k.parent);
-    }
-    return n;
-  };
-  const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
+  const stack: Path[] = [];
+  for (const p of c.stack) stack.push(copyPath(p, map));
+  const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
+  for (let i = 0; i < explored.length; i++) {
+    const l = c.explored[i];
+    if (!l) continue;
+    const m: Checkpoint[] = [];
+    for (const k of l) m.push(copyCheckpoint(k, map)!);
+    explored[i] = m;
+  }
   return {
-    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(),
-    explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
+    ...c, path: copyPath(c.path, map), stack, stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(), explored,
   };
+}
+
+// copyCtx's helpers at module level (a closure per copy costs under tsx: see run's comment)
+
+/** The copy of checkpoint `k` in the copy that `map` records (made on first use, parents first). */
+function copyCheckpoint(k: Checkpoint | null, map: Map<Checkpoint, Checkpoint>): Checkpoint | null {
+  if (!k) return null;
+  let n = map.get(k);
+  if (!n) {
+    n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
+      precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
+    map.set(k, n);
+    (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, map);
+  }
+  return n;
+}
+
+function copyPath(p: Path, map: Map<Checkpoint, Checkpoint>): Path {
+  return { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, map), hist: copyHist(p.hist), jh: p.jh };
 }
 
 /**

@@ -107,13 +107,10 @@ export class CfgDelta {
     if (lost && !allReachable(ops)) return undefined;
     // marks of the slots the changed instructions point at, before and after
     const counts = new Map<number, number>();
-    const add = (t: number, d: number): void => {
-      counts.set(t, (counts.get(t) ?? this.jumpIns[t]) + d);
-    };
     for (const pc of slots) {
-      for (const t of jumpPointsOf(old.ops[pc], pc)) add(t, -1);
-      for (const t of jumpPointsOf(ops[pc], pc)) add(t, 1);
-      add(pc, 0);
+      for (const t of jumpPointsOf(old.ops[pc], pc)) counts.set(t, (counts.get(t) ?? this.jumpIns[t]) - 1);
+      for (const t of jumpPointsOf(ops[pc], pc)) counts.set(t, (counts.get(t) ?? this.jumpIns[t]) + 1);
+      if (!counts.has(pc)) counts.set(pc, this.jumpIns[pc]);
     }
     const prune = old.prune.slice(), jmp = old.jmp.slice();
     const touched = new Set<number>(slots);

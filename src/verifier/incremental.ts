@@ -29,8 +29,12 @@ interface Change {
   readonly cfg: Cfg;
   /** Slots whose instruction, marks or live registers differ. */
   readonly touched: readonly number[];
-  /** May a snapshot's stack liveness serve the candidate? */
-  readonly fits: (s: Snapshot) => boolean;
+  /**
+   * Functions whose control flow changed (a snapshot whose stack liveness solved one cannot
+   * serve), or, for a CFG built from scratch, whether the whole shape is the baseline's.
+   */
+  readonly flowFuncs?: readonly number[];
+  readonly shape?: boolean;
   /** The stack-liveness fixpoints must walk the candidate's control flow from now on. */
   readonly rebase: boolean;
 }
@@ -103,8 +107,9 @@ export class Incremental {
     if (d) {
       if (!d.slots.length) return this.verdict;
       this.stats.derived++;
-      const funcs = d.flow.map((pc) => old.funcOf[pc]);
-      return { cfg: d.cfg, touched: d.touched, rebase: d.flow.length > 0, fits: (s) => !funcs.some((f) => s.ctx.live?.solvedFunction(f)) };
+      const flowFuncs: number[] = [];
+      for (const pc of d.flow) flowFuncs.push(old.funcOf[pc]);
+      return { cfg: d.cfg, touched: d.touched, rebase: d.flow.length > 0, flowFuncs };
     }
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
@@ -114,7 +119,7 @@ export class Incremental {
       if (!sameInsn(a[i], b[i]) || old.prune[i] !== cfg.prune[i] || old.jmp[i] !== cfg.jmp[i] || old.live[i] !== cfg.live[i] || old.funcOf[i] !== cfg.funcOf[i] || old.bad[i] !== cfg.bad[i]) touched.push(i);
     }
     const shape = sameShape(old, cfg);
-    return { cfg, touched, rebase: !shape, fits: (s) => shape || !s.ctx.live || s.ctx.live.fits(cfg) };
+    return { cfg, touched, rebase: !shape, shape };
   }
 
   /** The last snapshot taken before the baseline's exploration first touched a changed slot, whose stack liveness fits. */
@@ -128,9 +133,20 @@ export class Incremental {
       if (this.snaps[mid].processed < first) lo = mid + 1;
       else hi = mid;
     }
-    for (let k = lo - 1; k >= 0; k--) if (change.fits(this.snaps[k])) return this.snaps[k];
+    for (let k = lo - 1; k >= 0; k--) if (fits(this.snaps[k], change)) return this.snaps[k];
     return undefined;
   }
+}
+
+/** May the snapshot's stack liveness serve the candidate (no fixpoint walked a changed control flow)? */
+function fits(s: Snapshot, change: Change): boolean {
+  const live = s.ctx.live;
+  if (!live) return true;
+  if (change.flowFuncs) {
+    for (const f of change.flowFuncs) if (live.solvedFunction(f)) return false;
+    return true;
+  }
+  return change.shape || live.fits(change.cfg);
 }
 
 /**

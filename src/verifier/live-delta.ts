@@ -79,32 +79,13 @@ export class LiveTables {
    */
   derive(changed: readonly number[], flows: readonly (SlotFlow | null)[]): { live: Uint16Array; differs: number[] } {
     const n = this.live.length;
-    const use = this.use.slice(), kill = this.kill.slice(), s1 = this.s1.slice(), s2 = this.s2.slice(), skip = this.skip.slice();
     let forward = this.forward;
-    changed.forEach((pc, k) => {
-      const f = flows[k];
-      skip[pc] = f ? 0 : 1;
-      use[pc] = f?.use ?? 0;
-      kill[pc] = f?.kill ?? 0;
-      s1[pc] = f?.s1 ?? -1;
-      s2[pc] = f?.s2 ?? -1;
-      if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
-    });
-    const live = this.live.slice();
-    const eq = (pc: number): number => {
-      if (skip[pc]) return 0;
-      let out = 0;
-      const a = s1[pc], b = s2[pc];
-      if (a >= 0 && a < n) out |= live[a];
-      if (b >= 0 && b < n) out |= live[b];
-      return (use[pc] | (out & ~kill[pc]) | R10) & 0x7ff;
-    };
-    // predecessors in the candidate: the baseline's, except edges out of changed slots, which are the new ones
-    const isChanged = (q: number): boolean => changed.includes(q);
-    const eachPred = (p: number, f: (q: number) => void): void => {
-      for (let i = this.predStart[p]; i < this.predStart[p + 1]; i++) if (!isChanged(this.predList[i])) f(this.predList[i]);
-      for (const q of changed) if (!skip[q] && (s1[q] === p || s2[q] === p)) f(q);
-    };
+    for (let k = 0; k < changed.length; k++) {
+      const f = flows[k], pc = changed[k];
+      if (f && ((f.s1 >= 0 && f.s1 <= pc) || (f.s2 >= 0 && f.s2 <= pc))) forward = false;
+    }
+    const e: Eqs = { t: this, changed, flows, live: this.live.slice() };
+    const live = e.live;
     const differs: number[] = [];
     if (forward) {
       // acyclic: the fixpoint is unique, so a change spreads backwards only while it changes something
@@ -118,43 +99,94 @@ export class LiveTables {
         if (!dirty[pc]) continue;
         dirty[pc] = 0;
         pending--;
-        const v = eq(pc);
+        const v = equation(e, pc);
         if (v === live[pc]) continue;
         live[pc] = v;
-        eachPred(pc, (q) => {
+        differs.push(pc);
+        for (const q of predecessors(e, pc)) {
           if (!dirty[q]) {
             dirty[q] = 1;
             pending++;
           }
-        });
+        }
       }
+      differs.reverse();
     } else {
       // loops: the least fixpoint again over every slot that can reach a change (nothing else depends on it)
       const up = new Uint8Array(n);
       const work = [...changed];
       for (const pc of changed) up[pc] = 1;
       while (work.length) {
-        eachPred(work.pop()!, (q) => {
+        for (const q of predecessors(e, work.pop()!)) {
           if (!up[q]) {
             up[q] = 1;
             work.push(q);
           }
-        });
+        }
       }
       for (let pc = 0; pc < n; pc++) if (up[pc]) live[pc] = 0;
       for (let again = true; again;) {
         again = false;
         for (let pc = n - 1; pc >= 0; pc--) {
           if (!up[pc]) continue;
-          const v = eq(pc);
+          const v = equation(e, pc);
           if (v !== live[pc]) {
             live[pc] = v;
             again = true;
           }
         }
       }
+      for (let pc = 0; pc < n; pc++) if (up[pc] && live[pc] !== this.live[pc]) differs.push(pc);
     }
-    for (let pc = 0; pc < n; pc++) if (live[pc] !== this.live[pc]) differs.push(pc);
     return { live, differs };
   }
+
+  /** The baseline's equation inputs of slot `pc` (for the module-level solver below). */
+  use_(pc: number): number { return this.use[pc]; }
+  kill_(pc: number): number { return this.kill[pc]; }
+  s1_(pc: number): number { return this.skip[pc] ? -1 : this.s1[pc]; }
+  s2_(pc: number): number { return this.skip[pc] ? -1 : this.s2[pc]; }
+  skip_(pc: number): boolean { return this.skip[pc] === 1; }
+  /** Baseline predecessors of `p`. */
+  preds(p: number): Int32Array { return this.predList.subarray(this.predStart[p], this.predStart[p + 1]); }
+}
+
+/** The candidate's equations: the baseline's, with the changed slots' own. */
+interface Eqs {
+  readonly t: LiveTables;
+  readonly changed: readonly number[];
+  readonly flows: readonly (SlotFlow | null)[];
+  readonly live: Uint16Array;
+}
+
+// module-level functions, not closures: under tsx (esbuild keepNames) a named closure costs a
+// defineProperty each time it is made, which a re-check of a small program notices
+
+function equation(e: Eqs, pc: number): number {
+  const k = e.changed.indexOf(pc);
+  let use: number, kill: number, a: number, b: number;
+  if (k >= 0) {
+    const f = e.flows[k];
+    if (!f) return 0;
+    use = f.use, kill = f.kill, a = f.s1, b = f.s2;
+  } else {
+    if (e.t.skip_(pc)) return 0;
+    use = e.t.use_(pc), kill = e.t.kill_(pc), a = e.t.s1_(pc), b = e.t.s2_(pc);
+  }
+  const n = e.live.length;
+  let out = 0;
+  if (a >= 0 && a < n) out |= e.live[a];
+  if (b >= 0 && b < n) out |= e.live[b];
+  return (use | (out & ~kill) | R10) & 0x7ff;
+}
+
+/** Predecessors of `p` in the candidate: the baseline's, except that edges out of changed slots are the new ones. */
+function predecessors(e: Eqs, p: number): number[] {
+  const out: number[] = [];
+  for (const q of e.t.preds(p)) if (!e.changed.includes(q)) out.push(q);
+  for (let k = 0; k < e.changed.length; k++) {
+    const f = e.flows[k];
+    if (f && (f.s1 === p || f.s2 === p)) out.push(e.changed[k]);
+  }
+  return out;
 }
