@@ -21,7 +21,7 @@ export interface CfgChange {
   readonly cfg: Cfg;
   /** Slots whose instruction differs (ascending). */
   readonly slots: readonly number[];
-  /** Every slot whose instruction, prune or jump point, or live registers differ. */
+  /** Every slot whose instruction or prune or jump point differs, or whose live registers differ where the exploration reads them (readsLive). */
   readonly touched: readonly number[];
   /** Slots whose successors (as the stack-liveness fixpoint walks them) differ. */
   readonly flow: readonly number[];
@@ -50,6 +50,16 @@ function flowKey(op: Op | null, pc: number): string {
   const n = nextSlot(op, pc), j = jumpSlot(op, pc);
   const list = [n, j].filter((s) => s >= 0);
   return `${list.join(',')}${op.kind === 'ldabs' || op.kind === 'ldind' ? ',x' : ''}`;
+}
+
+/**
+ * Does the exploration read the live registers of slot `pc`? Only when comparing states at a
+ * prune point, for the linked scalars of a conditional jump, and for a caller's frame while a
+ * callee runs (the call's slot and the one after it). A liveness change elsewhere changes nothing.
+ */
+export function readsLive(ops: readonly (Op | null)[], prune: Uint8Array, pc: number): boolean {
+  const op = ops[pc], before = pc > 0 ? ops[pc - 1] : null;
+  return prune[pc] === 1 || op?.kind === 'jcond' || op?.kind === 'call' || before?.kind === 'call';
 }
 
 export class CfgDelta {
@@ -120,7 +130,7 @@ export class CfgDelta {
       if (jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) touched.add(t);
     }
     const { live, differs } = this.liveTables.derive(slots, flows);
-    for (const pc of differs) touched.add(pc);
+    for (const pc of differs) if (readsLive(old.ops, old.prune, pc) || readsLive(ops, prune, pc)) touched.add(pc);
     const flow = slots.filter((pc) => flowKey(old.ops[pc], pc) !== flowKey(ops[pc], pc));
     const cfg: Cfg = { ops, funcOf: old.funcOf, subprogs: old.subprogs, prune, jmp, live, bad: old.bad };
     return { cfg, slots, touched: [...touched], flow };

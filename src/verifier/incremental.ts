@@ -16,7 +16,7 @@ import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { sameShape } from './stack-liveness.ts';
-import { CfgDelta } from './cfg-delta.ts';
+import { CfgDelta, readsLive } from './cfg-delta.ts';
 
 interface Snapshot {
   /** Instructions processed before it (the next one is the first visit of its instruction). */
@@ -116,7 +116,8 @@ export class Incremental {
     const a = this.base.insns, b = prog.insns;
     const touched: number[] = [];
     for (let i = 0; i < a.length; i++) {
-      if (!sameInsn(a[i], b[i]) || old.prune[i] !== cfg.prune[i] || old.jmp[i] !== cfg.jmp[i] || old.live[i] !== cfg.live[i] || old.funcOf[i] !== cfg.funcOf[i] || old.bad[i] !== cfg.bad[i]) touched.push(i);
+      const live = old.live[i] !== cfg.live[i] && (readsLive(old.ops, old.prune, i) || readsLive(cfg.ops, cfg.prune, i));
+      if (live || !sameInsn(a[i], b[i]) || old.prune[i] !== cfg.prune[i] || old.jmp[i] !== cfg.jmp[i] || old.funcOf[i] !== cfg.funcOf[i] || old.bad[i] !== cfg.bad[i]) touched.push(i);
     }
     const shape = sameShape(old, cfg);
     return { cfg, touched, rebase: !shape, shape };
