@@ -2,7 +2,8 @@
 // at 2/3 becomes `goto +0`) re-checked by a cached Incremental, a full check of the same mutant,
 // and BPF_PROG_LOAD of the original (root only, log off, maps created and closed). The three run
 // in interleaved rounds in this one process, so the shared machine's load drifts over all of
-// them alike; the minimum of each is reported. Usage: node --import tsx bench/verifier-incremental.ts [rounds] [name-filter]
+// them alike; the minimum of each is reported. Usage: node --import tsx bench/verifier-incremental.ts
+// [rounds] [name-filter] for a markdown table; `npm run bench -- verifier-incremental` for the rows.
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { readObject } from '../src/isa/object.ts';
@@ -12,6 +13,7 @@ import { verify } from '../src/verifier/analyze.ts';
 import { Incremental } from '../src/verifier/incremental.ts';
 import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { loadProgram } from '../src/kernel/load.ts';
+import type { BenchRow } from './types.ts';
 
 /** The bench's candidate: the instruction at 2/3 of the program becomes `goto +0`. */
 export function benchMutant(p: Program): Program {
@@ -34,26 +36,54 @@ function minUs(fs: (() => void)[], rounds: number): number[] {
   return best;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rounds = Number(process.argv[2] ?? 200);
-  const filter = process.argv[3] ?? '';
+/** One corpus program's figures (µs; NaN where the kernel could not be asked). */
+export interface IncrementalRow {
+  name: string;
+  insns: number;
+  processed: number;
+  full: number;
+  incremental: number;
+  load: number;
+}
+
+export function measure(rounds: number, filter = ''): IncrementalRow[] {
   const dir = new URL('../corpus/', import.meta.url);
   const kernel = kernelAvailable().ok;
-  const load0 = loadavg()[0];
-  console.log('| program | insns | processed | full check µs | incremental µs | kernel load µs | load / incremental |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const rows: IncrementalRow[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.o') && x.includes(filter)).sort()) {
     const p = readObject(readFileSync(new URL(f, dir))).link();
     const m = benchMutant(p);
     const inc = new Incremental(p);
     const full = verify(m), again = inc.check(m);
     if (full.processed !== again.processed || full.ok !== again.ok) throw new Error(`${f}: incremental and full checks differ`);
-    const big = full.processed > 5000 ? Math.max(7, rounds >> 4) : rounds;
     const fs = [() => void verify(m), () => void inc.check(m)];
     if (kernel) fs.push(() => void loadProgram(p, { info: false }).close());
-    const [c, i, k = NaN] = minUs(fs, big);
-    const fmt = (x: number) => (Number.isNaN(x) ? 'not run' : x.toFixed(0));
-    console.log(`| ${f.replace(/\.o$/, '')} | ${p.insns.length} | ${full.processed} | ${fmt(c)} | ${fmt(i)} | ${fmt(k)} | ${Number.isNaN(k) ? 'not run' : (k / i).toFixed(1)} |`);
+    const [c, i, k = NaN] = minUs(fs, full.processed > 2000 ? Math.max(7, rounds >> 4) : rounds);
+    rows.push({ name: f.replace(/\.o$/, ''), insns: p.insns.length, processed: full.processed, full: c, incremental: i, load: k });
   }
-  console.log(`load average ${load0.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after; kernel ${kernel ? 'timed' : `not run (${(kernelAvailable() as { reason?: string }).reason ?? 'no bpf()'})`}`);
+  return rows;
+}
+
+/** For `npm run bench -- verifier-incremental`. */
+export async function bench(): Promise<BenchRow[]> {
+  const rows = measure(100);
+  const out: BenchRow[] = rows.map((r) => ({
+    name: `incremental ${r.name}`, value: r.incremental, unit: 'µs',
+    note: `${r.processed} processed; full check ${r.full.toFixed(0)} µs${Number.isNaN(r.load) ? ', kernel not run' : `, kernel load ${r.load.toFixed(0)} µs, load / incremental ${(r.load / r.incremental).toFixed(1)}`}`,
+  }));
+  const timed = rows.filter((r) => !Number.isNaN(r.load));
+  if (timed.length) out.push({ name: 'programs whose re-check is >= 10x faster than the load', value: timed.filter((r) => r.load >= 10 * r.incremental).length, unit: `of ${timed.length}` });
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const load0 = loadavg()[0];
+  const fmt = (x: number) => (Number.isNaN(x) ? 'not run' : x.toFixed(0));
+  console.log('| program | insns | processed | full check µs | incremental µs | kernel load µs | load / incremental |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of measure(Number(process.argv[2] ?? 200), process.argv[3] ?? '')) {
+    console.log(`| ${r.name} | ${r.insns} | ${r.processed} | ${fmt(r.full)} | ${fmt(r.incremental)} | ${fmt(r.load)} | ${Number.isNaN(r.load) ? 'not run' : (r.load / r.incremental).toFixed(1)} |`);
+  }
+  const k = kernelAvailable();
+  console.log(`load average ${load0.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after; kernel ${k.ok ? 'timed' : `not run (${(k as { reason?: string }).reason ?? 'no bpf()'})`}`);
 }

@@ -28,4 +28,25 @@ for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
   });
 }
 
+t('with the log asked for, a re-check is a full check (same log lines)', () => {
+  const p = readObject(readFileSync(new URL('xdp_router.o', DIR))).link();
+  const inc = new Incremental(p, { states: true });
+  fc.assert(fc.property(oneSlotChange(p), ({ prog }) => {
+    const a = inc.check(prog), b = verify(prog, { states: true });
+    assert.equal([...answer(a), a.log], [...answer(b), b.log]);
+  }), { numRuns: 10, seed: 19 });
+});
+
+t('unprivileged: incremental = full (the CFG is built in full there)', () => {
+  for (const f of ['socket_filter.o', 'xdp_router.o']) {
+    const p = readObject(readFileSync(new URL(f, DIR))).link();
+    const opts = { privileged: false };
+    const inc = new Incremental(p, opts);
+    assert.equal(answer(inc.verdict), answer(verify(p, opts)));
+    fc.assert(fc.property(oneSlotChange(p), ({ prog }) => {
+      assert.equal(answer(inc.check(prog)), answer(verify(prog, opts)));
+    }), { numRuns: 20, seed: 19 });
+  }
+});
+
 t.run();
