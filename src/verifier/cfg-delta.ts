@@ -42,14 +42,24 @@ function jumpPointsOf(op: Op | null, pc: number): number[] {
 const prunesItself = (op: Op | null, pc: number): boolean => !!op && (op.kind === 'jcond' || op.kind === 'maygoto' || calleeSlot(op, pc) >= 0);
 
 /**
- * Successors as the stack-liveness fixpoint lists them (fall-through first, then the jump: `goto +0`
- * and a fall-through are alike); LD_ABS/LD_IND add an edge to the exit.
+ * The same successors as the stack-liveness fixpoint lists them (fall-through first, then the
+ * jump: `goto +0` and a fall-through are alike), LD_ABS/LD_IND's edge to the exit included.
  */
-function flowKey(op: Op | null, pc: number): string {
-  if (!op) return `${pc + 1}`;
-  const n = nextSlot(op, pc), j = jumpSlot(op, pc);
-  const list = [n, j].filter((s) => s >= 0);
-  return `${list.join(',')}${op.kind === 'ldabs' || op.kind === 'ldind' ? ',x' : ''}`;
+function sameFlow(x: Op | null, y: Op | null, pc: number): boolean {
+  if (!x || !y) return x === y;
+  if ((x.kind === 'ldabs' || x.kind === 'ldind') !== (y.kind === 'ldabs' || y.kind === 'ldind')) return false;
+  const xn = nextSlot(x, pc), xj = jumpSlot(x, pc), yn = nextSlot(y, pc), yj = jumpSlot(y, pc);
+  // as lists without the -1 entries
+  const x0 = xn >= 0 ? xn : xj, x1 = xn >= 0 ? xj : -1, y0 = yn >= 0 ? yn : yj, y1 = yn >= 0 ? yj : -1;
+  return x0 === y0 && x1 === y1;
+}
+
+/** The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live registers). */
+interface Scratch {
+  readonly cfg: Cfg;
+  ops: readonly number[];
+  marks: readonly number[];
+  live: readonly number[];
 }
 
 /**
@@ -69,6 +79,7 @@ export class CfgDelta {
   private readonly helperArgs: HelperArgs;
   /** The counts reproduce the baseline's marks (a safety net: if not, every candidate is built in full). */
   readonly usable: boolean;
+  private scratch?: Scratch;
 
   constructor(private readonly base: Program, private readonly cfg: Cfg) {
     const n = cfg.ops.length;
@@ -84,7 +95,12 @@ export class CfgDelta {
     this.usable = ok;
   }
 
-  /** The candidate's CFG, or undefined when it must be built from scratch. */
+  /**
+   * The candidate's CFG, or undefined when it must be built from scratch. The CFG's tables are
+   * this object's scratch copies of the baseline's, patched at the changed slots: valid until
+   * the next call (a re-check uses its CFG only while it runs), which spares every re-check an
+   * O(program) copy.
+   */
   derive(prog: Program): CfgChange | undefined {
     const a = this.base.insns, b = prog.insns, old = this.cfg, n = a.length;
     if (!this.usable || b.length !== n || prog.type !== this.base.type) return undefined;
@@ -95,7 +111,7 @@ export class CfgDelta {
       slots.push(i);
     }
     if (!slots.length) return { cfg: old, slots, touched: [], flow: [] };
-    const ops = old.ops.slice();
+    const newOps: Op[] = [];
     const flows: SlotFlow[] = [];
     let lost = false;
     for (const pc of slots) {
@@ -106,34 +122,55 @@ export class CfgDelta {
       // check_subprogs: a function's last instruction must stay an exit or a jump; jumps stay inside
       const fn = old.funcOf[pc], k = old.subprogs.indexOf(fn), end = old.subprogs[k + 1] ?? n;
       if (pc >= end - 2) return undefined;
-      const j = jumpSlot(op, pc);
+      const nx = nextSlot(op, pc), j = jumpSlot(op, pc);
       if (j >= 0 && (j < fn || j >= end || !old.ops[j])) return undefined;
       // a successor lost may leave an instruction unreachable
-      const now = [nextSlot(op, pc), j];
-      if ([nextSlot(before, pc), jumpSlot(before, pc)].some((s) => s >= 0 && !now.includes(s))) lost = true;
-      ops[pc] = op;
+      const bn = nextSlot(before, pc), bj = jumpSlot(before, pc);
+      if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;
+      newOps.push(op);
       flows.push(slotFlow(op, pc, this.helperArgs));
     }
-    if (lost && !allReachable(ops)) return undefined;
+    const s = this.restore();
+    for (let k = 0; k < slots.length; k++) s.cfg.ops[slots[k]] = newOps[k];
+    s.ops = slots;
+    if (lost && !allReachable(s.cfg.ops)) return undefined;
     // marks of the slots the changed instructions point at, before and after
-    const counts = new Map<number, number>();
-    for (const pc of slots) {
-      for (const t of jumpPointsOf(old.ops[pc], pc)) counts.set(t, (counts.get(t) ?? this.jumpIns[t]) - 1);
-      for (const t of jumpPointsOf(ops[pc], pc)) counts.set(t, (counts.get(t) ?? this.jumpIns[t]) + 1);
-      if (!counts.has(pc)) counts.set(pc, this.jumpIns[pc]);
+    const marks: number[] = [], counts: number[] = [];
+    for (let k = 0; k < slots.length; k++) {
+      const pc = slots[k];
+      for (const t of jumpPointsOf(old.ops[pc], pc)) countMark(marks, counts, this.jumpIns, t, -1);
+      for (const t of jumpPointsOf(newOps[k], pc)) countMark(marks, counts, this.jumpIns, t, 1);
+      countMark(marks, counts, this.jumpIns, pc, 0);
     }
-    const prune = old.prune.slice(), jmp = old.jmp.slice();
-    const touched = new Set<number>(slots);
-    for (const [t, cnt] of counts) {
-      jmp[t] = cnt > 0 ? 1 : 0;
-      prune[t] = cnt > 0 || prunesItself(ops[t], t) ? 1 : 0;
-      if (jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) touched.add(t);
+    const { prune, jmp } = s.cfg;
+    const touched = slots.slice();
+    for (let k = 0; k < marks.length; k++) {
+      const t = marks[k];
+      jmp[t] = counts[k] > 0 ? 1 : 0;
+      prune[t] = counts[k] > 0 || prunesItself(s.cfg.ops[t], t) ? 1 : 0;
+      if ((jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) && !touched.includes(t)) touched.push(t);
     }
-    const { live, differs } = this.liveTables.derive(slots, flows);
-    for (const pc of differs) if (readsLive(old.ops, old.prune, pc) || readsLive(ops, prune, pc)) touched.add(pc);
-    const flow = slots.filter((pc) => flowKey(old.ops[pc], pc) !== flowKey(ops[pc], pc));
-    const cfg: Cfg = { ops, funcOf: old.funcOf, subprogs: old.subprogs, prune, jmp, live, bad: old.bad };
-    return { cfg, slots, touched: [...touched], flow };
+    s.marks = marks;
+    s.live = this.liveTables.derive(slots, flows, s.cfg.live);
+    for (const pc of s.live) if (!touched.includes(pc) && (readsLive(old.ops, old.prune, pc) || readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+    const flow: number[] = [];
+    for (const pc of slots) if (!sameFlow(old.ops[pc], s.cfg.ops[pc], pc)) flow.push(pc);
+    return { cfg: s.cfg, slots, touched, flow };
+  }
+
+  /** The scratch CFG, put back to the baseline's tables (undoing the previous derive's patches). */
+  private restore(): Scratch {
+    const old = this.cfg;
+    if (!this.scratch) {
+      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad }, ops: [], marks: [], live: [] };
+      return this.scratch;
+    }
+    const s = this.scratch, c = s.cfg as { ops: (Op | null)[]; prune: Uint8Array; jmp: Uint8Array; live: Uint16Array };
+    for (const pc of s.ops) c.ops[pc] = old.ops[pc];
+    for (const pc of s.marks) c.prune[pc] = old.prune[pc], c.jmp[pc] = old.jmp[pc];
+    for (const pc of s.live) c.live[pc] = old.live[pc];
+    s.ops = s.marks = s.live = [];
+    return s;
   }
 
   /** The changed slot decoded, or undefined when buildCfg's own handling is needed (lddw, bad encodings). */
@@ -146,6 +183,13 @@ export class CfgDelta {
       return undefined;
     }
   }
+}
+
+/** Add `d` to slot t's count of jump-point reasons (starting from the baseline's count). */
+function countMark(marks: number[], counts: number[], base: Int32Array, t: number, d: number): void {
+  const k = marks.indexOf(t);
+  if (k >= 0) counts[k] += d;
+  else marks.push(t), counts.push(base[t] + d);
 }
 
 /** check_cfg's reachability: every slot reached from 0 (calls also into their callee; lddw halves skipped). */

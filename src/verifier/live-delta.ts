@@ -74,18 +74,18 @@ export class LiveTables {
 
   /**
    * The liveness of the program whose slots `changed` (ascending) have the equations `flows`
-   * (null: now the second half of an lddw), every other slot as in the baseline. Returns the new
-   * table and the slots whose live set differs from the baseline's.
+   * (null: now the second half of an lddw), every other slot as in the baseline, written into
+   * `live` (which holds the baseline's table on entry). Returns the slots whose live set differs
+   * from the baseline's (the only entries of `live` changed).
    */
-  derive(changed: readonly number[], flows: readonly (SlotFlow | null)[]): { live: Uint16Array; differs: number[] } {
+  derive(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
     const n = this.live.length;
     let forward = this.forward;
     for (let k = 0; k < changed.length; k++) {
       const f = flows[k], pc = changed[k];
       if (f && ((f.s1 >= 0 && f.s1 <= pc) || (f.s2 >= 0 && f.s2 <= pc))) forward = false;
     }
-    const e: Eqs = { t: this, changed, flows, live: this.live.slice() };
-    const live = e.live;
+    const e: Eqs = { t: this, changed, flows, live };
     const differs: number[] = [];
     if (forward) {
       // acyclic: the fixpoint is unique, so a change spreads backwards only while it changes something
@@ -138,7 +138,7 @@ export class LiveTables {
       }
       for (let pc = 0; pc < n; pc++) if (up[pc] && live[pc] !== this.live[pc]) differs.push(pc);
     }
-    return { live, differs };
+    return differs;
   }
 
   /** The baseline's equation inputs of slot `pc` (for the module-level solver below). */
