@@ -85,7 +85,7 @@ export class LiveTables {
       const f = flows[k], pc = changed[k];
       if (f && ((f.s1 >= 0 && f.s1 <= pc) || (f.s2 >= 0 && f.s2 <= pc))) forward = false;
     }
-    const e: Eqs = { t: this, changed, flows, live };
+    const e: Eqs = { t: this, changed, flows, live, preds: [] };
     const differs: number[] = [];
     if (forward) {
       // acyclic: the fixpoint is unique, so a change spreads backwards only while it changes something
@@ -147,8 +147,9 @@ export class LiveTables {
   s1_(pc: number): number { return this.skip[pc] ? -1 : this.s1[pc]; }
   s2_(pc: number): number { return this.skip[pc] ? -1 : this.s2[pc]; }
   skip_(pc: number): boolean { return this.skip[pc] === 1; }
-  /** Baseline predecessors of `p`. */
-  preds(p: number): Int32Array { return this.predList.subarray(this.predStart[p], this.predStart[p + 1]); }
+  /** Baseline predecessors of `p`: predList()[predFrom(p) .. predFrom(p + 1)). */
+  predFrom(p: number): number { return this.predStart[p]; }
+  predAt(i: number): number { return this.predList[i]; }
 }
 
 /** The candidate's equations: the baseline's, with the changed slots' own. */
@@ -157,6 +158,8 @@ interface Eqs {
   readonly changed: readonly number[];
   readonly flows: readonly (SlotFlow | null)[];
   readonly live: Uint16Array;
+  /** predecessors()' answer, reused (read before the next call). */
+  readonly preds: number[];
 }
 
 // module-level functions, not closures: under tsx (esbuild keepNames) a named closure costs a
@@ -182,8 +185,12 @@ function equation(e: Eqs, pc: number): number {
 
 /** Predecessors of `p` in the candidate: the baseline's, except that edges out of changed slots are the new ones. */
 function predecessors(e: Eqs, p: number): number[] {
-  const out: number[] = [];
-  for (const q of e.t.preds(p)) if (!e.changed.includes(q)) out.push(q);
+  const out = e.preds;
+  out.length = 0;
+  for (let i = e.t.predFrom(p), end = e.t.predFrom(p + 1); i < end; i++) {
+    const q = e.t.predAt(i);
+    if (!e.changed.includes(q)) out.push(q);
+  }
   for (let k = 0; k < e.changed.length; k++) {
     const f = e.flows[k];
     if (f && (f.s1 === p || f.s2 === p)) out.push(e.changed[k]);
