@@ -123,7 +123,9 @@ export class CfgDelta {
       const fn = old.funcOf[pc], k = old.subprogs.indexOf(fn), end = old.subprogs[k + 1] ?? n;
       if (pc >= end - 2) return undefined;
       const nx = nextSlot(op, pc), j = jumpSlot(op, pc);
-      if (j >= 0 && (j < fn || j >= end || !old.ops[j])) return undefined;
+      // (jumpSlot's -1 also means "no jump": a jump to -1 is told apart by its kind)
+      const jumps = op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto';
+      if (jumps && (j < fn || j >= end || !old.ops[j])) return undefined;
       // a successor lost may leave an instruction unreachable
       const bn = nextSlot(before, pc), bj = jumpSlot(before, pc);
       if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;

@@ -61,4 +61,13 @@ t('a change that removes an edge is derived only when everything stays reachable
   assert.is(d !== undefined, tryBuild(prog.insns, prog.type) !== undefined);
 });
 
+t('a jump to slot -1 is no delta (the full build rejects it: jump out of range)', () => {
+  const p = progs.find((x) => x.f === 'socket_filter.o')!.p;
+  const delta = new CfgDelta(p, buildCfg(p.insns, p.type));
+  // found by a random re-check: jgt r5, 1, -3 at slot 1 jumps to -1
+  const prog = { ...p, insns: p.insns.map((x, i) => (i === 1 ? { code: 0x25, dst: 5, src: 0, off: -3, imm: 1 } : x)) };
+  assert.is(delta.derive(prog), undefined);
+  assert.is(tryBuild(prog.insns, prog.type), undefined);
+});
+
 t.run();
