@@ -81,7 +81,12 @@ export class CfgDelta {
   readonly usable: boolean;
   private scratch?: Scratch;
 
-  constructor(private readonly base: Program, private readonly cfg: Cfg) {
+  /**
+   * `privileged: false`: candidates must also pass the checks only an unprivileged load has (no
+   * loop, no call needing CAP_BPF); derived only where that is evident: a baseline with one
+   * function whose edges all lead forward, and changes whose edges lead forward too.
+   */
+  constructor(private readonly base: Program, private readonly cfg: Cfg, private readonly privileged = true) {
     const n = cfg.ops.length;
     this.helperArgs = helperArgsFor(base.type);
     this.jumpIns = new Int32Array(n + 1);
@@ -92,7 +97,7 @@ export class CfgDelta {
       const jmp = this.jumpIns[pc] > 0;
       ok = +jmp === cfg.jmp[pc] && +(jmp || prunesItself(cfg.ops[pc], pc)) === cfg.prune[pc];
     }
-    this.usable = ok;
+    this.usable = ok && (privileged || (cfg.subprogs.length === 1 && this.liveTables.forward));
   }
 
   /**
@@ -126,6 +131,8 @@ export class CfgDelta {
       // (jumpSlot's -1 also means "no jump": a jump to -1 is told apart by its kind)
       const jumps = op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto';
       if (jumps && (j < fn || j >= end || !old.ops[j])) return undefined;
+      // unprivileged: a backward edge may close a loop; kfunc calls need CAP_BPF (local ones are excluded above)
+      if (!this.privileged && ((jumps && j <= pc) || (op.kind === 'call' && op.callKind !== 'helper'))) return undefined;
       // a successor lost may leave an instruction unreachable
       const bn = nextSlot(before, pc), bj = jumpSlot(before, pc);
       if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;

@@ -72,7 +72,7 @@ export class Incremental {
       this.verdict = cfgReject(e);
       return;
     }
-    if (opts.privileged !== false) this.delta = new CfgDelta(base, cfg);
+    this.delta = new CfgDelta(base, cfg, opts.privileged !== false);
     const every = Math.max(1, Math.ceil(n / MAX_SNAPSHOTS));
     let firsts = 0;
     const touch = this.firstTouch;

@@ -33,8 +33,8 @@ export class LiveTables {
   /** Predecessors of slot p: predList[predStart[p] .. predStart[p + 1]). */
   private readonly predStart: Int32Array;
   private readonly predList: Int32Array;
-  /** Every edge leads to a later slot: slot order reversed is a topological order. */
-  private readonly forward: boolean;
+  /** Every edge leads to a later slot: slot order reversed is a topological order (and there is no loop). */
+  readonly forward: boolean;
 
   constructor(ops: readonly (Op | null)[], readonly live: Uint16Array, helperArgs: HelperArgs) {
     const n = ops.length;

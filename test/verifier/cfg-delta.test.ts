@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
 import { fromOp } from '../../src/isa/op.ts';
-import { buildCfg } from '../../src/verifier/cfg.ts';
+import { buildCfg, type Cfg } from '../../src/verifier/cfg.ts';
+import { cfgOrReject } from '../../src/verifier/analyze.ts';
 import { CfgDelta, readsLive } from '../../src/verifier/cfg-delta.ts';
 import { oneSlotChange } from './mutants.ts';
 
@@ -59,6 +60,24 @@ t('a change that removes an edge is derived only when everything stays reachable
   const prog = { ...p, insns: p.insns.map((x, i) => (i === j ? fromOp({ kind: 'ja', off: 0, long: false })[0] : x)) };
   const d = delta.derive(prog);
   assert.is(d !== undefined, tryBuild(prog.insns, prog.type) !== undefined);
+});
+
+t('unprivileged: a derived CFG only where the unprivileged static checks pass, equal to theirs', () => {
+  let derived = 0;
+  for (const f of ['socket_filter.o', 'xdp_router.o', 'xdp1.o', 'xdp_lb_hash.o']) {
+    const p = progs.find((x) => x.f === f)!.p;
+    const delta = new CfgDelta(p, buildCfg(p.insns, p.type), false);
+    fc.assert(fc.property(oneSlotChange(p), ({ slot, prog }) => {
+      const d = delta.derive(prog);
+      if (!d || !d.slots.length) return;
+      derived++;
+      const full = cfgOrReject(prog, false);
+      assert.ok(!('ok' in full), `${f} slot ${slot}: derived a CFG for a program rejected unprivileged`);
+      const c = full as Cfg;
+      assert.equal([[...d.cfg.prune], [...d.cfg.jmp], [...d.cfg.live]], [[...c.prune], [...c.jmp], [...c.live]]);
+    }), { numRuns: 60, seed: 19 });
+  }
+  assert.ok(derived > 0);
 });
 
 t('a jump to slot -1 is no delta (the full build rejects it: jump out of range)', () => {
