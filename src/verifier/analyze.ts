@@ -130,22 +130,38 @@ export function freshCtx(n: number): Ctx {
 /** A deep copy of a context (checkpoint states are immutable and shared; counters and pending states are copied). */
 export function copyCtx(c: Ctx): Ctx {
   const map = new Map<Checkpoint, Checkpoint>();
-  const cp = (k: Checkpoint | null): Checkpoint | null => {
-    if (!k) return null;
-    let n = map.get(k);
-    if (!n) {
-      n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
-        precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
-      map.set(k, n);
-      (n as { parent: Checkpoint | null }).parent = cp(k.parent);
-    }
-    return n;
-  };
-  const path = (p: Path): Path => ({ state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: cp(p.parent), hist: copyHist(p.hist), jh: p.jh });
+  const stack: Path[] = [];
+  for (const p of c.stack) stack.push(copyPath(p, map));
+  const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
+  for (let i = 0; i < explored.length; i++) {
+    const l = c.explored[i];
+    if (!l) continue;
+    const m: Checkpoint[] = [];
+    for (const k of l) m.push(copyCheckpoint(k, map)!);
+    explored[i] = m;
+  }
   return {
-    ...c, path: path(c.path), stack: c.stack.map(path), stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(),
-    explored: c.explored.map((l) => l?.map((k) => cp(k)!)),
+    ...c, path: copyPath(c.path, map), stack, stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(), explored,
   };
+}
+
+// copyCtx's helpers at module level (a closure per copy costs under tsx: see run's comment)
+
+/** The copy of checkpoint `k` in the copy that `map` records (made on first use, parents first). */
+function copyCheckpoint(k: Checkpoint | null, map: Map<Checkpoint, Checkpoint>): Checkpoint | null {
+  if (!k) return null;
+  let n = map.get(k);
+  if (!n) {
+    n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
+      precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
+    map.set(k, n);
+    (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, map);
+  }
+  return n;
+}
+
+function copyPath(p: Path, map: Map<Checkpoint, Checkpoint>): Path {
+  return { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, map), hist: copyHist(p.hist), jh: p.jh };
 }
 
 /**
@@ -186,10 +202,10 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
   ({ ok: false, error: { index: e.index, message: e.message }, processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 });
 
 /**
- * Explore from the context `c` (mutated). `onFrontier` is called with the context whenever the
- * exploration first reaches an instruction beyond every one processed so far (before processing it).
+ * Explore from the context `c` (mutated). `onStep` is called with the context before each
+ * instruction is processed (the incremental checker's snapshots and first-visit record).
  */
-export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?: (c: Ctx) => void): Verdict {
+export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c: Ctx, pc: number) => void): Verdict {
   /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
   let histEntry = false;
   const live = c.live ??= new StackLiveness(cfg);
@@ -364,13 +380,11 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onFrontier?:
     tracer?.start(-1, 0, cur(c.path.state));
     for (;;) {
       const pc = c.path.pc;
-      if (pc > c.frontier) {
-        if (onFrontier) {
-          c.idGen = env.idGen;
-          onFrontier(c);
-        }
-        c.frontier = pc;
+      if (onStep) {
+        c.idGen = env.idGen;
+        onStep(c, pc);
       }
+      if (pc > c.frontier) c.frontier = pc;
       if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
       histEntry = false;
       if (cfg.prune[pc] && visited(pc)) {

@@ -157,6 +157,11 @@ export class StackLiveness {
     return true;
   }
 
+  /** Has a fixpoint walked the function starting at `start` (its control flow is then part of the answer)? */
+  solvedFunction(start: number): boolean {
+    return this.solved.has(start);
+  }
+
   /** Continue on program `cfg` (which `fits`): later fixpoints walk its control flow. */
   rebase(cfg: LivenessCfg): void {
     this.cfg = cfg;

@@ -1,0 +1,226 @@
+// A candidate's CFG (what buildCfg computes) derived from its baseline's when only a few slots
+// changed and the change keeps the program's structure: the same functions, every instruction
+// still reachable, no lddw or bpf-to-bpf call involved. Prune and jump points are counted per
+// slot in the baseline (in a valid program every slot is reached, so a slot's marks depend only
+// on the edges into it), register liveness is updated by live-delta.ts. Anything else returns
+// undefined and the caller builds the CFG from scratch, which also reports the errors.
+import type { Insn } from '../isa/insn.ts';
+import { sameInsn } from '../isa/insn.ts';
+import { type Op, toOp } from '../isa/op.ts';
+import type { Program } from '../isa/program.ts';
+import { helperArgsFor } from '../isa/protos.ts';
+import { type HelperArgs, calleeSlot, jumpSlot, nextSlot } from '../isa/flow.ts';
+import type { Cfg } from './cfg.ts';
+import { LiveTables, type SlotFlow, slotFlow } from './live-delta.ts';
+
+/** Changed slots a delta handles; more, and the whole CFG is built again. */
+const MAX_CHANGED = 8;
+
+/** A derived CFG and what differs from the baseline's. */
+export interface CfgChange {
+  readonly cfg: Cfg;
+  /** Slots whose instruction differs (ascending). */
+  readonly slots: readonly number[];
+  /** Every slot whose instruction or prune or jump point differs, or whose live registers differ where the exploration reads them (readsLive). */
+  readonly touched: readonly number[];
+  /** Slots whose successors (as the stack-liveness fixpoint walks them) differ. */
+  readonly flow: readonly number[];
+}
+
+/** The slots a jump point (mark_jmp_point) is set on because of the instruction at `pc`. */
+function jumpPointsOf(op: Op | null, pc: number): number[] {
+  if (!op) return [];
+  const out: number[] = [];
+  const j = jumpSlot(op, pc), c = calleeSlot(op, pc);
+  if (j >= 0) out.push(j);
+  if (c >= 0) out.push(c);
+  if (op.kind === 'call') out.push(pc + 1);
+  return out;
+}
+
+/** A conditional jump, may_goto and a bpf-to-bpf call are prune points themselves. */
+const prunesItself = (op: Op | null, pc: number): boolean => !!op && (op.kind === 'jcond' || op.kind === 'maygoto' || calleeSlot(op, pc) >= 0);
+
+/**
+ * The same successors as the stack-liveness fixpoint lists them (fall-through first, then the
+ * jump: `goto +0` and a fall-through are alike), LD_ABS/LD_IND's edge to the exit included.
+ */
+function sameFlow(x: Op | null, y: Op | null, pc: number): boolean {
+  if (!x || !y) return x === y;
+  if ((x.kind === 'ldabs' || x.kind === 'ldind') !== (y.kind === 'ldabs' || y.kind === 'ldind')) return false;
+  const xn = nextSlot(x, pc), xj = jumpSlot(x, pc), yn = nextSlot(y, pc), yj = jumpSlot(y, pc);
+  // as lists without the -1 entries
+  const x0 = xn >= 0 ? xn : xj, x1 = xn >= 0 ? xj : -1, y0 = yn >= 0 ? yn : yj, y1 = yn >= 0 ? yj : -1;
+  return x0 === y0 && x1 === y1;
+}
+
+/** The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live registers). */
+interface Scratch {
+  readonly cfg: Cfg;
+  ops: readonly number[];
+  marks: readonly number[];
+  live: readonly number[];
+}
+
+/**
+ * Does the exploration read the live registers of slot `pc`? Only when comparing states at a
+ * prune point, for the linked scalars of a conditional jump, and for a caller's frame while a
+ * callee runs (the call's slot and the one after it). A liveness change elsewhere changes nothing.
+ */
+export function readsLive(ops: readonly (Op | null)[], prune: Uint8Array, pc: number): boolean {
+  const op = ops[pc], before = pc > 0 ? ops[pc - 1] : null;
+  return prune[pc] === 1 || op?.kind === 'jcond' || op?.kind === 'call' || before?.kind === 'call';
+}
+
+export class CfgDelta {
+  /** Number of jump-point reasons per slot (edges from jumps and calls, slots after calls). */
+  private readonly jumpIns: Int32Array;
+  private readonly liveTables: LiveTables;
+  private readonly helperArgs: HelperArgs;
+  /** The counts reproduce the baseline's marks (a safety net: if not, every candidate is built in full). */
+  readonly usable: boolean;
+  private scratch?: Scratch;
+
+  /**
+   * `privileged: false`: candidates must also pass the checks only an unprivileged load has (no
+   * loop, no call needing CAP_BPF); derived only where that is evident: a baseline with one
+   * function whose edges all lead forward, and changes whose edges lead forward too.
+   */
+  constructor(private readonly base: Program, private readonly cfg: Cfg, private readonly privileged = true) {
+    const n = cfg.ops.length;
+    this.helperArgs = helperArgsFor(base.type);
+    this.jumpIns = new Int32Array(n + 1);
+    for (let pc = 0; pc < n; pc++) for (const t of jumpPointsOf(cfg.ops[pc], pc)) this.jumpIns[t]++;
+    this.liveTables = new LiveTables(cfg.ops, cfg.live, this.helperArgs);
+    let ok = true;
+    for (let pc = 0; pc < n && ok; pc++) {
+      const jmp = this.jumpIns[pc] > 0;
+      ok = +jmp === cfg.jmp[pc] && +(jmp || prunesItself(cfg.ops[pc], pc)) === cfg.prune[pc];
+    }
+    this.usable = ok && (privileged || (cfg.subprogs.length === 1 && this.liveTables.forward));
+  }
+
+  /**
+   * The candidate's CFG, or undefined when it must be built from scratch. The CFG's tables are
+   * this object's scratch copies of the baseline's, patched at the changed slots: valid until
+   * the next call (a re-check uses its CFG only while it runs), which spares every re-check an
+   * O(program) copy.
+   */
+  derive(prog: Program): CfgChange | undefined {
+    const a = this.base.insns, b = prog.insns, old = this.cfg, n = a.length;
+    if (!this.usable || b.length !== n || prog.type !== this.base.type) return undefined;
+    const slots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (a[i] === b[i] || sameInsn(a[i], b[i])) continue;
+      if (slots.length === MAX_CHANGED) return undefined;
+      slots.push(i);
+    }
+    if (!slots.length) return { cfg: old, slots, touched: [], flow: [] };
+    const newOps: Op[] = [];
+    const flows: SlotFlow[] = [];
+    let lost = false;
+    for (const pc of slots) {
+      const before = old.ops[pc];
+      const op = this.decode(b, pc);
+      if (!before || !op || before.kind === 'lddw' || old.bad[pc] !== undefined) return undefined;
+      if (calleeSlot(before, pc) >= 0 || calleeSlot(op, pc) >= 0) return undefined;
+      // check_subprogs: a function's last instruction must stay an exit or a jump; jumps stay inside
+      const fn = old.funcOf[pc], k = old.subprogs.indexOf(fn), end = old.subprogs[k + 1] ?? n;
+      if (pc >= end - 2) return undefined;
+      const nx = nextSlot(op, pc), j = jumpSlot(op, pc);
+      // (jumpSlot's -1 also means "no jump": a jump to -1 is told apart by its kind)
+      const jumps = op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto';
+      if (jumps && (j < fn || j >= end || !old.ops[j])) return undefined;
+      // unprivileged: a backward edge may close a loop; kfunc calls need CAP_BPF (local ones are excluded above)
+      if (!this.privileged && ((jumps && j <= pc) || (op.kind === 'call' && op.callKind !== 'helper'))) return undefined;
+      // a successor lost may leave an instruction unreachable
+      const bn = nextSlot(before, pc), bj = jumpSlot(before, pc);
+      if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;
+      newOps.push(op);
+      flows.push(slotFlow(op, pc, this.helperArgs));
+    }
+    const s = this.restore();
+    for (let k = 0; k < slots.length; k++) s.cfg.ops[slots[k]] = newOps[k];
+    s.ops = slots;
+    if (lost && !allReachable(s.cfg.ops)) return undefined;
+    // marks of the slots the changed instructions point at, before and after
+    const marks: number[] = [], counts: number[] = [];
+    for (let k = 0; k < slots.length; k++) {
+      const pc = slots[k];
+      for (const t of jumpPointsOf(old.ops[pc], pc)) countMark(marks, counts, this.jumpIns, t, -1);
+      for (const t of jumpPointsOf(newOps[k], pc)) countMark(marks, counts, this.jumpIns, t, 1);
+      countMark(marks, counts, this.jumpIns, pc, 0);
+    }
+    const { prune, jmp } = s.cfg;
+    const touched = slots.slice();
+    for (let k = 0; k < marks.length; k++) {
+      const t = marks[k];
+      jmp[t] = counts[k] > 0 ? 1 : 0;
+      prune[t] = counts[k] > 0 || prunesItself(s.cfg.ops[t], t) ? 1 : 0;
+      if ((jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) && !touched.includes(t)) touched.push(t);
+    }
+    s.marks = marks;
+    s.live = this.liveTables.derive(slots, flows, s.cfg.live);
+    for (const pc of s.live) if (!touched.includes(pc) && (readsLive(old.ops, old.prune, pc) || readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+    const flow: number[] = [];
+    for (const pc of slots) if (!sameFlow(old.ops[pc], s.cfg.ops[pc], pc)) flow.push(pc);
+    return { cfg: s.cfg, slots, touched, flow };
+  }
+
+  /** The scratch CFG, put back to the baseline's tables (undoing the previous derive's patches). */
+  private restore(): Scratch {
+    const old = this.cfg;
+    if (!this.scratch) {
+      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad }, ops: [], marks: [], live: [] };
+      return this.scratch;
+    }
+    const s = this.scratch, c = s.cfg as { ops: (Op | null)[]; prune: Uint8Array; jmp: Uint8Array; live: Uint16Array };
+    for (const pc of s.ops) c.ops[pc] = old.ops[pc];
+    for (const pc of s.marks) c.prune[pc] = old.prune[pc], c.jmp[pc] = old.jmp[pc];
+    for (const pc of s.live) c.live[pc] = old.live[pc];
+    s.ops = s.marks = s.live = [];
+    return s;
+  }
+
+  /** The changed slot decoded, or undefined when buildCfg's own handling is needed (lddw, bad encodings). */
+  private decode(insns: readonly Insn[], pc: number): Op | undefined {
+    if (insns[pc].code === 0x18) return undefined;
+    try {
+      const op = toOp(insns, pc);
+      return op.kind === 'lddw' ? undefined : op;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Add `d` to slot t's count of jump-point reasons (starting from the baseline's count). */
+function countMark(marks: number[], counts: number[], base: Int32Array, t: number, d: number): void {
+  const k = marks.indexOf(t);
+  if (k >= 0) counts[k] += d;
+  else marks.push(t), counts.push(base[t] + d);
+}
+
+/** check_cfg's reachability: every slot reached from 0 (calls also into their callee; lddw halves skipped). */
+function allReachable(ops: readonly (Op | null)[]): boolean {
+  const n = ops.length;
+  const seen = new Uint8Array(n);
+  const work = [0];
+  seen[0] = 1;
+  while (work.length) {
+    const t = work.pop()!;
+    const op = ops[t];
+    if (!op) return false; // an lddw half reached by a jump: buildCfg's error
+    for (const s of [nextSlot(op, t), jumpSlot(op, t), calleeSlot(op, t)]) {
+      if (s >= 0 && s < n && !seen[s]) {
+        seen[s] = 1;
+        work.push(s);
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (!seen[i]) return false;
+    if (ops[i]?.kind === 'lddw') i++;
+  }
+  return true;
+}
