@@ -16,7 +16,7 @@
 import { atomicRmw, bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
 import { ldAbs, tailCall, HELPERS } from './helpers.ts';
 import {
-  F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, STACK_SIZE, TAG,
+  F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
 } from './layout.ts';
 import type { Machine } from './machine.ts';
 
@@ -33,6 +33,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const limit = m.stepLimit;
+  const xdpCtx = m.ctxKind === 'xdp';
   let pc = entry, n = n0, depth = depth0, fault = F_OK;
   const loops = m.loops;
   if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
@@ -262,6 +263,13 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 112 /* LDXW */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { RL[d] = dv.getInt32(rBase[id] + a, true); RH[d] = 0; break; }
+        // xdp_md's data, data_end and data_meta: the loads every XDP program starts with
+        // (what ctxLoad gives them, without the slow path's call)
+        if (id === REGION_CTX && xdpCtx && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[id]) {
+          RL[d] = a === 0 ? m.pktData : a === 4 ? m.pktEnd : m.pktMeta;
+          RH[d] = TAG + REGION_PKT;
+          break;
+        }
         const f = m.loadSlow(h, a, 4, false, d);
         if (f !== F_OK) { fault = f; break loop; }
         break;
