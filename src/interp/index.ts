@@ -10,9 +10,9 @@
 //   if (vm.exec({ packet, borrow: true }))  // the hot path: no result object, no BigInt, no copy;
 //     use(vm.r0lo, vm.r0hi, vm.packetView());   // read the outcome before the next run
 //
-// An XDP packet is copied into the machine only when the run first touches it (the fixed cost
-// of a run is then the register setup alone): until the outcome has been read, do not change
-// the packet array passed in.
+// An XDP packet may be copied into the machine late (on first touch) or not at all (code with
+// no load, store or call): until the outcome has been read, do not change the packet array
+// passed in.
 //
 // Program faults never throw; only unusable inputs (a packet larger than the buffer) do.
 // The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is

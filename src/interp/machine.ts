@@ -3,7 +3,7 @@
 // addresses on the slow path and prepares each run.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, ctxLoad, ctxStore, fillSkb, fillXdp, isL2, SKB_SIZE, XDP_MD_SIZE, type CtxKind, type SkbFields, type XdpFields } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeStraight, mayWriteMemory, writesMemory, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeStraight, mayTouchMemory, mayWriteMemory, touchesMemory, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import {
   CTX_CAPACITY, F_BADADDR, F_CTX, F_NULL, F_OK, F_OOB, F_READONLY, FIRST_MAP_REGION, MAX_FRAMES,
@@ -101,6 +101,8 @@ export class Machine {
   // memory at all, and what the entry stack frame and the xdp_md fields hold now.
   /** The decoded code has a store, atomic or call (see mayWriteMemory). */
   private writes = true;
+  /** The decoded code has a load, store or call: copy the XDP packet in at setup (see pendingPkt). */
+  private touches = true;
   /** Frame 0 holds exactly the image of seed `stackSeed` (0: zeros), unless stackKnown is false. */
   private stackKnown = false;
   private stackSeed = 0;
@@ -111,8 +113,9 @@ export class Machine {
   /**
    * The XDP packet of this run while its copy into the arena is deferred (null: the arena holds
    * the packet). Setup only notes it and turns the packet region's fast paths off, so the first
-   * access goes to the slow path, which copies it in (materializePacket); a run that never
-   * touches the packet (and the fixed cost of every run) skips the copy.
+   * access goes to the slow path, which copies it in (materializePacket). The common XDP setup
+   * defers only for code with no load, store or call (its runs then skip the copy); the general
+   * path always defers.
    */
   private pendingPkt: Uint8Array | null = null;
   private pendingAt = 0;
@@ -132,6 +135,7 @@ export class Machine {
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);
+    this.touches = mayTouchMemory(this.dec.code);
   }
 
   /**
@@ -209,6 +213,7 @@ export class Machine {
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
     if (writesMemory(words[0] & 0xff)) this.writes = true;
+    if (touchesMemory(words[0] & 0xff)) this.touches = true;
     return true;
   }
 
@@ -227,6 +232,7 @@ export class Machine {
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);
+    this.touches = mayTouchMemory(this.dec.code);
 
     const maxPacket = opts.maxPacket ?? 4096;
     this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
@@ -492,10 +498,18 @@ export class Machine {
     this.pktEnd = end;
     this.rLo[REGION_PKT] = XDP_HEADROOM;
     this.rHi[REGION_PKT] = end;
-    const lazy = len !== 0 ? 0 : 1;
-    this.pendingPkt = len !== 0 ? pkt : null;
-    this.pendingAt = this.rBase[REGION_PKT] + XDP_HEADROOM;
-    this.rdFast[REGION_PKT] = this.wrFast[REGION_PKT] = lazy;
+    const at = this.rBase[REGION_PKT] + XDP_HEADROOM;
+    if (len === 0 || this.touches) {
+      // code that can reach memory mostly reads the packet: a copy now is cheaper than the
+      // slow path on first touch (~10 ns on the parser)
+      if (len !== 0) this.u8.set(pkt, at);
+      this.pendingPkt = null;
+      this.rdFast[REGION_PKT] = this.wrFast[REGION_PKT] = 1;
+    } else {
+      this.pendingPkt = pkt;
+      this.pendingAt = at;
+      this.rdFast[REGION_PKT] = this.wrFast[REGION_PKT] = 0;
+    }
     this.rHi[REGION_CTX] = XDP_MD_SIZE;
     this.rdFast[REGION_CTX] = 0;
   }
