@@ -8,7 +8,7 @@
 //   node --import tsx scripts/ubpf/side-by-side.ts --driver PATH [--rounds N] [--json] [--case NAME]...
 //   (normally through scripts/ubpf/bench.sh UBPF_DIR, which builds the driver)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBytes } from '../../src/isa/insn.ts';
@@ -138,7 +138,11 @@ function main(argv: string[]): void {
   if (!driver || !(rounds >= 1)) { process.stderr.write('side-by-side: --driver PATH is required (scripts/ubpf/bench.sh builds it)\n'); process.exit(2); }
   const dir = mkdtempSync(join(tmpdir(), 'ubpf-side-'));
   const rows: Row[] = [];
-  for (const c of CASES) if (only.length === 0 || only.some((s) => c.name.includes(s))) rows.push(compare(c, driver, rounds, dir));
+  try {
+    for (const c of CASES) if (only.length === 0 || only.some((s) => c.name.includes(s))) rows.push(compare(c, driver, rounds, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   if (json) { process.stdout.write(JSON.stringify(rows, null, 2) + '\n'); return; }
   const f = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(0));
   process.stdout.write('| program | insns/run | ubpf (min / median) | ours exec() | ours run() | ubpf ÷ exec (median) |\n|---|---:|---:|---:|---:|---:|\n');
