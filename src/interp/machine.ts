@@ -2,7 +2,7 @@
 // outputs. `execute` (vm.ts) runs the loop over it; this file lays memory out, resolves
 // addresses on the slow path and prepares each run.
 import type { Program } from '../isa/program.ts';
-import { ctxKind, ctxLoad, ctxStore, fillSkb, fillXdp, isL2, SKB_SIZE, XDP_MD_SIZE, type CtxKind, type SkbFields, type XdpFields } from './context.ts';
+import { ctxKind, ctxLoad, ctxStore, fillSkb, fillXdp, isL2, SKB_SIZE, XDP_MD_SIZE, type CtxKind } from './context.ts';
 import { CONST_BASE, decodePrograms, encodeStraight, mayTouchMemory, mayWriteMemory, touchesMemory, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import {
@@ -10,6 +10,8 @@ import {
   REGION_CTX, REGION_PKT, STACK_SIZE, TAG, carried,
 } from './layout.ts';
 import { BpfMap } from './maps.ts';
+import type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
+export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
 /** XDP under test_run: page-sized frame, 256 bytes headroom, 320 bytes skb_shared_info tailroom. */
 export const XDP_FRAME = 4096;
@@ -20,28 +22,6 @@ export const XDP_FRAME_STRUCT = 40;
 /** skb under test_run: NET_SKB_PAD headroom, then the frame, then shared-info tailroom. */
 export const SKB_HEADROOM = 64;
 export const ETH_HLEN = 14;
-
-export interface PrepareOptions {
-  /** Tail-call targets; a prog_array value i means tailTargets[i]. They share the entry's maps. */
-  tailTargets?: readonly Program[];
-  /** Largest packet a run may pass (skb types; XDP is limited to its linear frame). Default 4096. */
-  maxPacket?: number;
-  /** Default instruction limit per run (default 1,000,000, the verifier's complexity limit). */
-  stepLimit?: number;
-  /**
-   * The program never reads stack bytes it has not written in the same run, so frame 0 need not
-   * be zeroed between runs (poisoned runs still get their image). The kernel's verifier
-   * guarantees this for programs it accepted without CAP_PERFMON (allow_uninit_stack off); with
-   * CAP_PERFMON (root) it allows such reads, and they would then see the previous run's bytes.
-   */
-  noUninitStackReads?: boolean;
-}
-
-/** What a helper or the loop captured. */
-export type OutputRecord =
-  | { kind: 'printk'; text: string }
-  | { kind: 'ringbuf'; map: number; data: Uint8Array }
-  | { kind: 'perf'; map: number; index: number; data: Uint8Array };
 
 export class Machine {
   dec: Decoded;
@@ -585,25 +565,3 @@ export class Machine {
 
 const EMPTY = new Uint8Array(0);
 
-/** One run's input. */
-export interface RunInput {
-  /** Packet bytes (xdp and skb program types), starting at the Ethernet header. */
-  packet?: Uint8Array;
-  /** Context bytes for tracing program types (kprobe pt_regs, tracepoint record, raw_tp args). */
-  ctx?: Uint8Array;
-  /** bpf_conformance mode: r1 = pointer to a copy of this memory, r2 = its length. */
-  mem?: Uint8Array;
-  skb?: SkbFields;
-  xdp?: XdpFields;
-  /** Keep map contents from the previous run instead of restoring the baseline. */
-  keepMaps?: boolean;
-  /** Start of the virtual clock for ktime_get_ns (ns). */
-  clock?: bigint;
-  /** Fill r2..r9 and the stack with garbage from this seed (0: zeroed, the default). */
-  /** Return the XDP packet as a view into the machine, valid until the next run (no copy). */
-  borrow?: boolean;
-  poison?: number;
-  /** Seed of get_prandom_u32. */
-  seed?: number;
-  stepLimit?: number;
-}
