@@ -112,7 +112,7 @@ function runBigIntLoop(p: Program): { r0: bigint; n: number } {
   }
 }
 
-/** r0 = 0; exit: what a run costs besides its instructions (ubpf: ~71 ns here, BENCHMARKS.md). */
+/** r0 = 0; exit: what a run costs besides its instructions (ubpf: 24 ns here, BENCHMARKS.md "Interpreter side by side with ubpf"). */
 export const trivialProgram = (): Program => prog([alu('mov', 0, imm(0)), exit]);
 
 /**

@@ -10,6 +10,10 @@
 //   if (vm.exec({ packet, borrow: true }))  // the hot path: no result object, no BigInt, no copy;
 //     use(vm.r0lo, vm.r0hi, vm.packetView());   // read the outcome before the next run
 //
+// An XDP packet may be copied into the machine late (on first touch) or not at all (code with
+// no load, store or call): until the outcome has been read, do not change the packet array
+// passed in.
+//
 // Program faults never throw; only unusable inputs (a packet larger than the buffer) do.
 // The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is
 // checked on taken jumps and calls, so a run may overshoot it by at most the program length.
@@ -69,7 +73,8 @@ export interface Vm {
   /**
    * Run as run() does without building a result: true when the program exited, false on a
    * fault. The outcome stays in the machine until the next run: r0lo/r0hi, packetView(), and
-   * lastResult() for the whole RunResult.
+   * lastResult() for the whole RunResult (an XDP packet the run did not touch is read from the
+   * input then: leave it unchanged until the outcome has been read).
    */
   exec(input?: RunInput): boolean;
   /** r0's halves after the last exec/run that exited. */

@@ -16,7 +16,7 @@
 import { atomicRmw, bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
 import { ldAbs, tailCall, HELPERS } from './helpers.ts';
 import {
-  F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, STACK_SIZE, TAG,
+  F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
 } from './layout.ts';
 import type { Machine } from './machine.ts';
 
@@ -33,6 +33,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const limit = m.stepLimit;
+  const xdpCtx = m.ctxKind === 'xdp';
   let pc = entry, n = n0, depth = depth0, fault = F_OK;
   const loops = m.loops;
   if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
@@ -207,6 +208,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 93 /* CALLX: the helper id in register d */:
       case 90 /* CALL */: {
         const id = (w & 0xff) === 93 ? (RH[d] === 0 ? RL[d] : -1) : D[i + 3];
+        m.materializePacket(); // helpers address the packet in the arena directly
         if (id === 12) {
           const t = tailCall(m);
           if (t >= 0) { pc = t; break moved; }
@@ -242,44 +244,93 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         } else if (f !== F_OK) { fault = f; break loop; }
         break;
       }
-      case 110 /* LDXB */: case 111 /* LDXH */: case 112 /* LDXW */: case 113 /* LDXDW */:
+      // One case per width (no size computation or second switch on the hot path); the fast
+      // path needs the region readable (writable) without more than a bounds check.
+      case 110 /* LDXB */: {
+        const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { RL[d] = u8[rBase[id] + a]; RH[d] = 0; break; }
+        const f = m.loadSlow(h, a, 1, false, d);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 111 /* LDXH */: {
+        const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { RL[d] = dv.getUint16(rBase[id] + a, true); RH[d] = 0; break; }
+        const f = m.loadSlow(h, a, 2, false, d);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 112 /* LDXW */: {
+        const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { RL[d] = dv.getInt32(rBase[id] + a, true); RH[d] = 0; break; }
+        // xdp_md's data, data_end and data_meta: the loads every XDP program starts with
+        // (what ctxLoad gives them, without the slow path's call)
+        if (id === REGION_CTX && xdpCtx && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[id]) {
+          RL[d] = a === 0 ? m.pktData : a === 4 ? m.pktEnd : m.pktMeta;
+          RH[d] = TAG + REGION_PKT;
+          break;
+        }
+        const f = m.loadSlow(h, a, 4, false, d);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 113 /* LDXDW */: {
+        const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 8 <= rHi[id]) {
+          const at = rBase[id] + a;
+          RL[d] = dv.getInt32(at, true);
+          RH[d] = dv.getInt32(at + 4, true);
+          break;
+        }
+        const f = m.loadSlow(h, a, 8, false, d);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
       case 114 /* LDXSB */: case 115 /* LDXSH */: case 116 /* LDXSW */: {
-        const op = w & 0xff;
-        const size = op === 110 /* LDXB */ || op === 114 /* LDXSB */ ? 1 : op === 111 /* LDXH */ || op === 115 /* LDXSH */ ? 2 : op === 113 /* LDXDW */ ? 8 : 4;
+        const op = w & 0xff, size = op === 114 /* LDXSB */ ? 1 : op === 115 /* LDXSH */ ? 2 : 4;
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + size <= rHi[id]) {
           const at = rBase[id] + a;
-          switch (op) {
-            case 110 /* LDXB */: RL[d] = u8[at]; RH[d] = 0; break;
-            case 111 /* LDXH */: RL[d] = dv.getUint16(at, true); RH[d] = 0; break;
-            case 112 /* LDXW */: RL[d] = dv.getInt32(at, true); RH[d] = 0; break;
-            case 113 /* LDXDW */: RL[d] = dv.getInt32(at, true); RH[d] = dv.getInt32(at + 4, true); break;
-            case 114 /* LDXSB */: { const v = dv.getInt8(at); RL[d] = v; RH[d] = v >> 31; break; }
-            case 115 /* LDXSH */: { const v = dv.getInt16(at, true); RL[d] = v; RH[d] = v >> 31; break; }
-            default: { const v = dv.getInt32(at, true); RL[d] = v; RH[d] = v >> 31; }
-          }
-        } else {
-          const f = m.loadSlow(h, a, size, op >= 114 /* LDXSB */, d);
-          if (f !== F_OK) { fault = f; break loop; }
+          const v = size === 1 ? dv.getInt8(at) : size === 2 ? dv.getInt16(at, true) : dv.getInt32(at, true);
+          RL[d] = v;
+          RH[d] = v >> 31;
+          break;
         }
+        const f = m.loadSlow(h, a, size, true, d);
+        if (f !== F_OK) { fault = f; break loop; }
         break;
       }
-      case 120 /* STB */: case 121 /* STH */: case 122 /* STW */: case 123 /* STDW */: {
-        const op = w & 0xff;
-        const size = op === 120 /* STB */ ? 1 : op === 121 /* STH */ ? 2 : op === 122 /* STW */ ? 4 : 8;
+      case 120 /* STB */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + size <= rHi[id]) {
+        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { u8[rBase[id] + a] = RL[s]; break; }
+        const f = m.storeSlow(h, a, 1, s);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 121 /* STH */: {
+        const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { dv.setUint16(rBase[id] + a, RL[s] & 0xffff, true); break; }
+        const f = m.storeSlow(h, a, 2, s);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 122 /* STW */: {
+        const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { dv.setInt32(rBase[id] + a, RL[s], true); break; }
+        const f = m.storeSlow(h, a, 4, s);
+        if (f !== F_OK) { fault = f; break loop; }
+        break;
+      }
+      case 123 /* STDW */: {
+        const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
+        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 8 <= rHi[id]) {
           const at = rBase[id] + a;
-          switch (op) {
-            case 120 /* STB */: u8[at] = RL[s]; break;
-            case 121 /* STH */: dv.setUint16(at, RL[s] & 0xffff, true); break;
-            case 122 /* STW */: dv.setInt32(at, RL[s], true); break;
-            default: dv.setInt32(at, RL[s], true); dv.setInt32(at + 4, RH[s], true);
-          }
-        } else {
-          const f = m.storeSlow(h, a, size, s);
-          if (f !== F_OK) { fault = f; break loop; }
+          dv.setInt32(at, RL[s], true);
+          dv.setInt32(at + 4, RH[s], true);
+          break;
         }
+        const f = m.storeSlow(h, a, 8, s);
+        if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 130 /* ATOMIC */: {

@@ -53,6 +53,7 @@ function exitAt(insns: readonly Insn[], pc: number): Insn[] {
 
 function snapshot(vm: Vm): MachineState {
   const m = vm.machine;
+  m.materializePacket(); // an XDP packet no instruction touched may not be in the arena yet
   const pb = m.rBase[REGION_PKT];
   return {
     lo: m.RL.slice(0, 11), hi: m.RH.slice(0, 11),
