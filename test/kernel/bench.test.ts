@@ -47,7 +47,7 @@ t('types without test_run or without repeat are refused with the reason, before 
 
 live('64 divisions are measured slower than none, by far more than the noise; fds are all closed', () => {
   const before = fdCount();
-  const r = benchPrograms([classProgram('baseline', 0), classProgram('div', 64)], [{ presets: [], inputs: [packet] }], { rounds: 10, harness: true });
+  const r = benchPrograms([classProgram('baseline', 0), classProgram('div', 64)], [{ presets: [], inputs: [packet] }], { rounds: 10, harness: true, control: true });
   assert.ok(r.ok, !r.ok ? r.reason : '');
   if (!r.ok) return;
   const x = r.ratios[1]!;
@@ -55,7 +55,11 @@ live('64 divisions are measured slower than none, by far more than the noise; fd
   assert.ok(x.low > 1.2, `ratio ${x.low}…${x.high}`); // ~64 × 3 ns over a ~50 ns harness
   assert.ok(r.programs[1].jitedLen > r.programs[0].jitedLen);
   assert.ok(r.harnessNs! > 0);
-  assert.is(fdCount(), before);
+  // the A/A control: a second load set of the baseline, timed in the same 10 rounds; identical
+  // code cannot differ by the 64 divisions' margin
+  assert.is(r.control?.n, 10);
+  assert.ok(r.control!.median > 0.8 && r.control!.median < 1.25, `control ${r.control!.median}`);
+  assert.is(fdCount(), before); // one load per round: 10 copies of 4 programs, all closed
 });
 
 live('an input test_run refuses is left out and counted', () => {
