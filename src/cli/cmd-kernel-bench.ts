@@ -24,7 +24,7 @@ code size (jited_prog_len), an empty program's ns/run (test_run's own share) and
 --kernel-stats, the kernel's run-time statistics. Inputs: the optimizer's test inputs for A
 (frames, map states) that follow A's long path (at least 60% of the most instructions any test
 runs in the interpreter: early drops time mostly test_run itself), or --packet.
-Each round uses fresh loads of every program (a new JIT placement, up to 64), and a second
+The rounds use 24 loads of every program in turn (JIT placements sampled), and a second
 load set of A is timed in the same rounds as an A/A control: when A/A itself comes out
 faster or slower, a B/A verdict of that size is not evidence (reported as such).
 

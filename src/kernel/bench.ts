@@ -48,8 +48,8 @@ export interface BenchOptions {
   /** Calls per program and input in a round, alternating between the programs (default 3). */
   readonly tries?: number;
   /**
-   * Loads of each program held at once, used in turn by the rounds (default: one per round, up
-   * to 64, so every round samples a fresh placement of each JIT image).
+   * Loads of each program held at once, used in turn by the rounds (default 24: a JIT load and
+   * its release cost tens of ms of kernel time under load, one per round doubled a table run).
    */
   readonly copies?: number;
   /**
@@ -150,7 +150,7 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
   const rounds = opts.rounds ?? 40;
   // 8 copies were too few: an identical pair came out 'faster' (-0.9%, interval -1.9% … -0.4%),
   // since rounds sharing a placement are not independent
-  const copies = Math.max(1, Math.min(opts.copies ?? 64, rounds));
+  const copies = Math.max(1, Math.min(opts.copies ?? 24, rounds));
   /** loads[c][i]: copy c of program i. */
   const loads: LoadResult[][] = [];
   const all: LoadResult[] = [];
