@@ -5,7 +5,10 @@
 // same rounds). Prints both Spearman rank correlations with the measurement.
 // Usage: tsx scripts/latency-predict.ts [--rounds 20] [--objective O] [--with FILE.json]
 // (--with: also rank the rows of an earlier run's JSON; the rows measured are written to
-// corpus/latency/predict.json).
+// corpus/latency/predict.json). --calibration FILE: the model of that calibration (default: the
+// cache's). --from-table: no new timing; the measured change is each row's own time (minus an
+// empty program) from the table run's benches in results.json, so the correlation is over the
+// same run as the table.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { readObject } from '../src/isa/object.ts';
@@ -28,8 +31,10 @@ const rounds = ri >= 0 ? Number(args[ri + 1]) : 20;
 const oi = args.indexOf('--objective');
 const objective = oi >= 0 ? args[oi + 1] : undefined;
 const wi = args.indexOf('--with');
-const model = loadCostModel();
-const unitNs: number = model.calibrated ? JSON.parse(readFileSync(model.source.match(/\((\/[^)]+)\)$/)![1], 'utf8')).unitNs : 0.25;
+const ci = args.indexOf('--calibration');
+const model = loadCostModel(ci >= 0 ? args[ci + 1] : undefined);
+const unitNs: number = model.unitNs ?? 0.25;
+const fromTable = args.includes('--from-table');
 const link = (f: string): Program => readObject(new Uint8Array(readFileSync(f))).link();
 
 const staticCost = (p: Program) => toOps(p.insns).reduce((a, o) => a + (o ? latency(o, model.table) : 0), 0);
@@ -65,13 +70,17 @@ export function spearman(x: readonly number[], y: readonly number[]): number {
 
 const rows: { name: string; stat: number; exec: number; measured: number; low: number; high: number }[] = [];
 const load0 = loadavg()[0];
-const { rows: recorded } = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8')) as { rows: { program: string; objective: string }[] };
+const { rows: recorded } = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8')) as { rows: { program: string; objective: string; netBefore: number; netAfter: number; low: number; high: number }[] };
 for (const r of recorded) {
   if (objective && r.objective !== objective) continue;
   const out = `corpus/latency/${r.program}.${r.objective}.o`;
   if (!existsSync(out) || Buffer.compare(readFileSync(`corpus/${r.program}.o`), readFileSync(out)) === 0) continue;
   const a = link(`corpus/${r.program}.o`), b = link(out);
   const tests = longPathTests(a, makeTests(prepare(a), a, rng(1)));
+  if (fromTable) {
+    rows.push({ name: `${r.program} ${r.objective}`, stat: (staticCost(b) - staticCost(a)) * unitNs, exec: (execCost(b, tests) - execCost(a, tests)) * unitNs, measured: r.netAfter - r.netBefore, low: r.low, high: r.high });
+    continue;
+  }
   const m = benchPrograms([a, b], benchGroupsOf(tests), { rounds, harness: true });
   if (!m.ok) {
     console.error(`${out}: ${m.reason}`);
@@ -90,7 +99,7 @@ for (const r of recorded) {
   console.error(`${row.name}: static ${row.stat.toFixed(2)} ns, executed ${row.exec.toFixed(2)} ns, measured ${row.measured.toFixed(2)} ns`);
 }
 if (wi >= 0) rows.unshift(...JSON.parse(readFileSync(args[wi + 1], 'utf8')).rows);
-writeAtomic('corpus/latency/predict.json', JSON.stringify({ rounds, unitNs, load: [load0, loadavg()[0]], date: new Date().toISOString(), rows }, null, 1) + '\n');
+if (!fromTable) writeAtomic('corpus/latency/predict.json', JSON.stringify({ rounds, unitNs, load: [load0, loadavg()[0]], date: new Date().toISOString(), rows }, null, 1) + '\n');
 console.log('| output | static model Δ (ns) | executed model Δ (ns) | measured Δ (ns, median of rounds) |');
 console.log('|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${r.stat.toFixed(2)} | ${r.exec.toFixed(2)} | ${r.measured.toFixed(2)} |`);

@@ -37,6 +37,8 @@ interface Row {
   nsBefore: number; nsAfter: number; netBefore: number; netAfter: number; harness: number; ratio: number; low: number; high: number; verdict: string; load: number[]; selection: string; written: boolean;
   /** When the row was measured (rows kept from an earlier run keep theirs). */
   run?: string;
+  /** The A/A control timed in the same rounds (a second load set of the original). */
+  control?: { median: number; low: number; high: number; verdict: string };
   /** A second measurement of a row called slower (--recheck). */
   recheck?: { median: number; low: number; high: number; alpha: number; rounds: number; date: string; load: number };
 }
@@ -85,6 +87,7 @@ for (const name of tableOnly ? [] : names) {
     rows.push({
       program: name, objective, insnsBefore: opt.insnsBefore, insnsAfter: opt.insnsAfter, jitBefore: A.jitedBytes, jitAfter: B.jitedBytes,
       nsBefore: A.nsPerRun, nsAfter: B.nsPerRun, netBefore: A.netNsPerRun, netAfter: B.netNsPerRun, harness: b.harnessNsPerRun, ratio: b.ratio.median, low: b.ratio.low, high: b.ratio.high, verdict: b.ratio.verdict,
+      ...(b.control ? { control: { median: b.control.median, low: b.control.low, high: b.control.high, verdict: b.control.verdict } } : {}),
       load: [b.loadAverage.before, b.loadAverage.after], selection: opt.measurement, written: opt.insnsAfter !== opt.insnsBefore || opt.latencyAfter !== opt.latencyBefore, run: runDate,
     });
     process.stderr.write(`${opt.insnsBefore}→${opt.insnsAfter}, ${b.ratio.verdict} ${((b.ratio.median - 1) * 100).toFixed(1)}%\n`);
@@ -107,8 +110,8 @@ if (tableOnly) {
   writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: runDate, benchRounds: Number(benchRounds), loadAverages: loads, rows }, null, 1) + '\n');
 }
 const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
-console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | minus empty program (ns) |');
-console.log('|---|---|---:|---:|---:|---:|---|---:|');
+console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | A/A control (95% interval) | minus empty program (ns) |');
+console.log('|---|---|---:|---:|---:|---:|---|---:|---:|');
 // an output byte-identical to its input is no change: its timing is an A/A control (the same
 // program against a second load of itself), shown as such and counted as 0 in the median
 const unchanged = (r: Row): boolean => {
@@ -117,13 +120,15 @@ const unchanged = (r: Row): boolean => {
 };
 const verdictOf = (r: Row): string =>
   unchanged(r) ? `unchanged (A/A control: ${r.verdict})` : r.recheck ? `${r.verdict}; recheck ${p(r.recheck.median)} (${p(r.recheck.low)} … ${p(r.recheck.high)}, 99.9%)` : r.verdict;
-for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${verdictOf(r)} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
+for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${verdictOf(r)} | ${r.control ? `${p(r.control.median)} (${p(r.control.low)} … ${p(r.control.high)})` : 'not run'} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
 for (const objective of ['size', 'latency']) {
   const rs = rows.filter((r) => r.objective === objective);
   const changed = rs.filter((r) => !unchanged(r));
   const red = rs.map((r) => (unchanged(r) ? 0 : 1 - r.ratio)).sort((a, b) => a - b);
   const med = red.length ? (red.length % 2 ? red[red.length >> 1] : (red[red.length / 2 - 1] + red[red.length / 2]) / 2) : NaN;
   const aa = rs.filter(unchanged);
-  console.log(`\n${objective}: ${changed.filter((r) => r.verdict === 'faster').length} of ${rs.length} significantly faster, ${changed.filter((r) => r.verdict === 'slower' && !(r.recheck && r.recheck.low <= 1)).length} slower (${changed.filter((r) => r.recheck).length} called slower, cleared by a recheck), ${aa.length} unchanged; median reduction ${(med * 100).toFixed(2)}% (unchanged as 0); A/A controls: ${aa.map((r) => `${r.program} ${p(r.ratio)} ${r.verdict}`).join(', ') || 'none'}`);
+  // a 'faster' row counts only if its own A/A control (same rounds) stayed within noise
+  const clean = (r: Row): boolean => !r.control || r.control.verdict === 'within noise';
+  console.log(`\n${objective}: ${changed.filter((r) => r.verdict === 'faster').length} of ${rs.length} significantly faster (${changed.filter((r) => r.verdict === 'faster' && clean(r)).length} with the row's A/A control within noise), ${changed.filter((r) => r.verdict === 'slower' && !(r.recheck && r.recheck.low <= 1)).length} slower (${changed.filter((r) => r.recheck).length} called slower, cleared by a recheck), ${aa.length} unchanged; median reduction ${(med * 100).toFixed(2)}% (unchanged as 0); A/A controls: ${aa.map((r) => `${r.program} ${p(r.ratio)} ${r.verdict}`).join(', ') || 'none'}`);
 }
 console.log(`\n${machine}; load average during the run ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);

@@ -47,12 +47,16 @@ interval, and in units of one ALU instruction. The result is stored as JSON in t
     if (flag(args, 'json')) console.log(JSON.stringify({ ...c, file: out }));
     else {
       console.log(`${c.cpu}, kernel ${c.kernel}: ${c.rounds} rounds, ${c.copies} copies per class, timed by ${c.timing}`);
-      console.log(`${'class'.padEnd(8)}${'ns/insn'.padStart(9)}${'95% interval'.padStart(20)}${'cost'.padStart(8)}`);
+      console.log(`${'class'.padEnd(15)}${'ns/insn'.padStart(9)}${'95% interval'.padStart(20)}${'cost'.padStart(8)}`);
       for (const name of COST_CLASSES) {
         const x = c.classes[name];
-        console.log(`${name.padEnd(8)}${x.ns.toFixed(3).padStart(9)}${`${x.low.toFixed(3)} … ${x.high.toFixed(3)}`.padStart(20)}${x.cost.toFixed(2).padStart(8)}`);
+        console.log(`${name.padEnd(15)}${x.ns.toFixed(3).padStart(9)}${`${x.low.toFixed(3)} … ${x.high.toFixed(3)}`.padStart(20)}${x.cost.toFixed(2).padStart(8)}`);
       }
-      console.log(`cost unit: one ALU instruction = ${c.unitNs.toFixed(3)} ns`);
+      for (const [name, x] of Object.entries(c.units ?? {})) {
+        console.log(`${name.padEnd(15)}${x.ns.toFixed(3).padStart(9)}${`${x.low.toFixed(3)} … ${x.high.toFixed(3)}`.padStart(20)}${x.cost.toFixed(2).padStart(8)}`);
+      }
+      console.log(`cost unit: one dependent ALU instruction = ${c.unitNs.toFixed(3)} ns`);
+      if (c.units) console.log(`the search's model counts in independent ALU instructions (${c.units.aluIndependent.ns.toFixed(3)} ns): most of a parser runs beside its dependent chain`);
       console.log(`wrote ${out}`);
     }
     return 0;

@@ -24,6 +24,9 @@ code size (jited_prog_len), an empty program's ns/run (test_run's own share) and
 --kernel-stats, the kernel's run-time statistics. Inputs: the optimizer's test inputs for A
 (frames, map states) that follow A's long path (at least 60% of the most instructions any test
 runs in the interpreter: early drops time mostly test_run itself), or --packet.
+The rounds use 24 loads of every program in turn (JIT placements sampled), and a second
+load set of A is timed in the same rounds as an A/A control: when A/A itself comes out
+faster or slower, a B/A verdict of that size is not evidence (reported as such).
 
   --section S        program or section in each object (default: the first program)
   --type T           program type for bare bytecode / assembly
@@ -63,7 +66,7 @@ runs in the interpreter: early drops time mostly test_run itself), or --packet.
     const tty = process.stderr.isTTY && !flag(args, 'json');
     const load0 = loadavg()[0];
     const r = benchPrograms(programs, groups, {
-      rounds, repeat, harness: true, kernelStats: flag(args, 'kernel-stats'),
+      rounds, repeat, harness: true, control: true, kernelStats: flag(args, 'kernel-stats'),
       onRound: tty ? (d, n) => process.stderr.write(`\rround ${d}/${n}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
@@ -90,6 +93,7 @@ function benchJson(r: Ok, files: readonly string[], inputs: string, load: { befo
       kernelStatsNsPerRun: p.stats ? +p.stats.medianNs.toFixed(2) : null,
     })),
     ratio: r.ratios[1] ? ratioJson(r.ratios[1]) : null,
+    control: r.control ? ratioJson(r.control) : null,
     kernelStatsRatio: r.statRatios[1] ? ratioJson(r.statRatios[1]) : null,
     interval: 'sign-test (distribution-free) 95% interval of the median per-round ratio B/A',
     harnessNsPerRun: r.harnessNs !== undefined ? +r.harnessNs.toFixed(2) : null,
@@ -115,6 +119,7 @@ function printBench(r: Ok, files: readonly string[], inputs: string, load: { bef
   if (r.statsEnabled) row('bpf_stats ns/run', r.programs.map((p) => (p.stats ? p.stats.medianNs.toFixed(2) : 'n/a')));
   if (r.harnessNs !== undefined) console.log(`empty program: ${r.harnessNs.toFixed(2)} ns/run (test_run's own share of each figure above)`);
   if (r.ratios[1]) console.log(`B/A: ${describeRatio(r.ratios[1])}`);
+  if (r.control) console.log(`A/A control (a second load of A): ${describeRatio(r.control)}${r.control.verdict !== 'within noise' ? ' — the noise exceeds the interval: B/A of this size is not evidence' : ''}`);
   if (r.statRatios[1]) console.log(`B/A by bpf_stats (program alone): ${describeRatio(r.statRatios[1])}`);
   console.log(`${r.inputs} inputs (${inputs})${r.skippedInputs ? `, ${r.skippedInputs} refused by test_run and left out` : ''}; repeat ${r.repeat}; load average ${load.before} → ${load.after}`);
   if (askedStats && !r.statsEnabled) console.log('kernel run-time stats: not available (BPF_ENABLE_STATS refused)');

@@ -47,8 +47,16 @@ export interface BenchOptions {
   readonly kernelStats?: boolean;
   /** Calls per program and input in a round, alternating between the programs (default 3). */
   readonly tries?: number;
-  /** Loads of each program held at once, used in turn by the rounds (default 8). */
+  /**
+   * Loads of each program held at once, used in turn by the rounds (default 24: a JIT load and
+   * its release cost tens of ms of kernel time under load, one per round doubled a table run).
+   */
   readonly copies?: number;
+  /**
+   * Also time a second, separately loaded set of the first program in the same rounds (an A/A
+   * control): its ratio to the first shows how far placement and noise alone move a figure.
+   */
+  readonly control?: boolean;
   /** Called after each round (progress). */
   readonly onRound?: (done: number, of: number) => void;
 }
@@ -85,6 +93,8 @@ export type BenchResult =
       readonly skippedInputs: number;
       /** ns per run of the empty program (when asked for): the harness's share of every figure. */
       readonly harnessNs?: number;
+      /** The A/A control (with `control`): the first program's second load set against the first. */
+      readonly control?: RatioEstimate;
       readonly statsEnabled: boolean;
     }
   | { readonly ok: false; readonly reason: string };
@@ -138,11 +148,16 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
   const why = programs.map(benchUnsupported).find(Boolean);
   if (why) return { ok: false, reason: why };
   const rounds = opts.rounds ?? 40;
-  const copies = Math.max(1, Math.min(opts.copies ?? 8, rounds));
+  // 8 copies were too few: an identical pair came out 'faster' (-0.9%, interval -1.9% … -0.4%),
+  // since rounds sharing a placement are not independent
+  const copies = Math.max(1, Math.min(opts.copies ?? 24, rounds));
   /** loads[c][i]: copy c of program i. */
   const loads: LoadResult[][] = [];
   const all: LoadResult[] = [];
   const user = programs.length;
+  const controlAt = opts.control ? programs.length : -1;
+  if (opts.control) programs = [...programs, { ...programs[0], name: `${programs[0].name} (control)` }];
+  const harnessAt = opts.harness ? programs.length : -1;
   if (opts.harness) programs = [...programs, emptyProgram(programs[0])];
   // Where the JIT puts a program's image alone changes its speed (two loads of one program were
   // measured 4.6% apart, interval excluding 1: alignment, branch-predictor aliasing). So each
@@ -228,12 +243,13 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
     const out: BenchProgram[] = programs.slice(0, user).map((p, i) => ({
       name: p.name, insns: p.insns.length, jitedLen: at(i).info?.jitedLen ?? 0, xlatedLen: at(i).info?.xlatedLen ?? 0,
       rounds: times[i], medianNs: median(times[i]),
-      ...(opts.harness ? { netNs: median(times[i].map((t, k) => t - times[user][k])) } : {}),
+      ...(opts.harness ? { netNs: median(times[i].map((t, k) => t - times[harnessAt][k])) } : {}),
       ...(haveStats ? { stats: { rounds: statTimes[i], medianNs: median(statTimes[i]) } } : {}),
     }));
     const ratios = out.map((_, i) => (i === 0 ? undefined : compareRounds(times[0], times[i])));
     const statRatios = out.map((_, i) => (i === 0 || !haveStats ? undefined : compareRounds(statTimes[0], statTimes[i])));
-    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0, ...(opts.harness ? { harnessNs: median(times[user]) } : {}) };
+    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0,
+      ...(opts.harness ? { harnessNs: median(times[harnessAt]) } : {}), ...(opts.control ? { control: compareRounds(times[0], times[controlAt]) } : {}) };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   } finally {

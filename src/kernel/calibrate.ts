@@ -29,6 +29,21 @@ const BODY: Record<CostClass, string> = {
 };
 
 const PRELUDE = ['r6 = 1', 'r7 = 3', '*(u64 *)(r10 -8) = 0'];
+
+/**
+ * What a class costs *off* the critical path, where most instructions of real parsers sit (an
+ * out-of-order core runs them beside the dependent chain): independent ALU instructions (four
+ * chains), independent packet loads, and taken branches (a fetch redirect each; untaken ones
+ * are the `jmp` class). Measured like the classes, reported beside them.
+ */
+export const UNIT_BODIES = {
+  aluIndependent: ['r6 += 1', 'r7 += 1', 'r8 += 1', 'r9 += 1'],
+  ldxPacket: ['r5 = *(u8 *)(r2 +12)'],
+  jmpTaken: ['if r6 != 0x3039 goto +0'],
+} as const;
+export type UnitName = keyof typeof UNIT_BODIES;
+// packet loads need a bounds check first; the same prelude for every unit program and its baseline
+const UNIT_PRELUDE = ['r6 = 1', 'r7 = 3', 'r8 = 5', 'r9 = 7', 'r2 = *(u32 *)(r1 +0)', 'r3 = *(u32 *)(r1 +4)', 'r4 = r2', 'r4 += 64', 'r0 = 1', 'if r4 > r3 goto +N'];
 const EPILOGUE = ['r0 = 2', 'exit']; // XDP_PASS
 
 export interface ClassCost {
@@ -53,6 +68,16 @@ export interface Calibration {
   /** Which clock the differences come from (bpf_stats when the kernel keeps them). */
   readonly timing: 'bpf_stats' | 'test_run duration';
   readonly classes: Readonly<Record<CostClass, ClassCost>>;
+  /** Off-critical-path costs (UNIT_BODIES); `cost` in dependent ALU instructions like the classes. Absent in older files. */
+  readonly units?: Readonly<Record<UnitName, ClassCost>>;
+}
+
+/** A program of `copies` instructions of a unit (none: the units' baseline), behind a packet bounds check. */
+export function unitProgram(unit: UnitName | 'baseline', copies: number): Program {
+  const body = unit === 'baseline' ? [] : Array.from({ length: copies }, (_, i) => UNIT_BODIES[unit][i % UNIT_BODIES[unit].length]);
+  // the bounds check jumps over the body to the exit (XDP_DROP on a short packet)
+  const pre = UNIT_PRELUDE.map((l) => l.replace('+N', `+${body.length + 1}`));
+  return bareProgram(assemble([...pre, ...body, 'r0 = 2', 'exit'].join('\n')).insns, 'xdp', `unit-${unit}`);
 }
 
 /** The program of `copies` instructions of a class (or none: the baseline). */
@@ -70,7 +95,8 @@ export interface CalibrateOptions {
 export function calibrate(opts: CalibrateOptions = {}): { ok: true; calibration: Calibration } | { ok: false; reason: string } {
   const copies = opts.copies ?? 256;
   const rounds = opts.rounds ?? 20;
-  const programs = [classProgram('baseline', copies), ...COST_CLASSES.map((c) => classProgram(c, copies))];
+  const units = Object.keys(UNIT_BODIES) as UnitName[];
+  const programs = [classProgram('baseline', copies), ...COST_CLASSES.map((c) => classProgram(c, copies)), unitProgram('baseline', copies), ...units.map((u) => unitProgram(u, copies))];
   const packet = new Uint8Array(64);
   packet[12] = 0x08; // an IPv4 ethertype: content does not matter to these programs
   const r = benchPrograms(programs, [{ presets: [], inputs: [packet] }], { rounds, onRound: opts.onRound });
@@ -80,9 +106,9 @@ export function calibrate(opts: CalibrateOptions = {}): { ok: true; calibration:
   // kernel's run-time statistics are finer but add ~40 ns to every run, machine-wide.)
   const stats = r.programs.every((p) => p.stats);
   const series = (i: number): readonly number[] => (stats ? r.programs[i].stats!.rounds : r.programs[i].rounds);
-  const base = series(0);
-  const per = (i: number) => {
-    const diffs = series(i + 1).map((t, k) => (t - base[k]) / copies);
+  const per = (i: number, from = 0) => {
+    const b = series(from);
+    const diffs = series(from + i + 1).map((t, k) => (t - b[k]) / copies);
     return medianInterval(diffs)!;
   };
   const alu = per(COST_CLASSES.indexOf('alu'));
@@ -92,11 +118,16 @@ export function calibrate(opts: CalibrateOptions = {}): { ok: true; calibration:
     // a class measured at or below zero (the CPU hides it entirely) still costs a slot's worth
     return [c, { ns: +m.median.toFixed(4), low: +m.low.toFixed(4), high: +m.high.toFixed(4), cost: +Math.max(0.25, m.median / unit).toFixed(3) }];
   })) as Record<CostClass, ClassCost>;
+  const unitBase = 1 + COST_CLASSES.length;
+  const unitCosts = Object.fromEntries(units.map((u, i) => {
+    const m = per(i, unitBase);
+    return [u, { ns: +m.median.toFixed(4), low: +m.low.toFixed(4), high: +m.high.toFixed(4), cost: +Math.max(0.05, m.median / unit).toFixed(3) }];
+  })) as Record<UnitName, ClassCost>;
   return {
     ok: true,
     calibration: {
       version: 1, host: hostname(), cpu: cpus()[0]?.model ?? 'unknown', kernel: release(), date: new Date().toISOString(),
-      unitNs: +unit.toFixed(4), copies, rounds, timing: stats ? 'bpf_stats' : 'test_run duration', classes,
+      unitNs: +unit.toFixed(4), copies, rounds, timing: stats ? 'bpf_stats' : 'test_run duration', classes, units: unitCosts,
     },
   };
 }

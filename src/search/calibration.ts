@@ -17,6 +17,8 @@ export interface CostModel {
   /** What the table is, for the output: "built-in table" or "calibrated on HOST at DATE (FILE)". */
   readonly source: string;
   readonly calibrated: boolean;
+  /** ns of one cost unit on the calibrated machine (absent for the built-in table). */
+  readonly unitNs?: number;
 }
 
 export const BUILTIN_MODEL: CostModel = { table: BUILTIN_COSTS, source: 'built-in table', calibrated: false };
@@ -42,6 +44,15 @@ export function loadCostModel(path?: string): CostModel {
   const file = path ?? defaultCalibrationPath();
   if (!path && !existsSync(file)) return BUILTIN_MODEL;
   const c = parseCalibration(readFileSync(file, 'utf8'), file);
+  const src = `calibrated on ${c.host} (${c.kernel}) at ${c.date.slice(0, 16)}Z (${file})`;
+  const indep = c.units?.aluIndependent?.ns;
+  if (indep && indep > 0) {
+    // In units of an *independent* ALU instruction: a deleted instruction off the critical path
+    // (most of them) saves about that, not a dependent one's latency (the old unit over-predicted
+    // 4-5x). ALU stays 1; every other class is its measured ns over the independent unit's.
+    const table = Object.fromEntries(COST_CLASSES.map((k) => [k, k === 'alu' ? 1 : +Math.max(0.25, c.classes[k].ns / indep).toFixed(3)])) as CostTable;
+    return { table, source: `${src}, unit: one independent ALU instruction`, calibrated: true, unitNs: indep };
+  }
   const table = Object.fromEntries(COST_CLASSES.map((k) => [k, c.classes[k].cost])) as CostTable;
-  return { table, source: `calibrated on ${c.host} (${c.kernel}) at ${c.date.slice(0, 16)}Z (${file})`, calibrated: true };
+  return { table, source: src, calibrated: true, unitNs: c.unitNs };
 }

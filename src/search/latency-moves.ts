@@ -4,12 +4,15 @@
 //                      rB and rZ not redefined: the value is already in a register)
 //   strength reduction rX *= 2^k → rX <<= k;  rX /= 2^k → rX >>= k;  rX %= 2^k → rX &= 2^k-1
 //                      (BPF div/mod are unsigned, so these are exact for both widths)
+//   split-store merge  byte stores of one value (shifted copies) → one u16/u32 store
+//                      (latency-store-merge.ts)
 // Like every move they are only proposals: the tests, the verifier model, Z3 and the kernel
 // still decide.
 import type { Op } from '../isa/op.ts';
 import { defs } from '../isa/flow.ts';
 import { jumpTargets } from './exec-cost.ts';
 import type { Slot } from './proposals.ts';
+import { mergeSplitStores } from './latency-store-merge.ts';
 
 type Change = [number, Slot];
 
@@ -66,6 +69,8 @@ export function proposeLatencyMove(slots: readonly Slot[], original: readonly Sl
     if (reduced) return [[pc, reduced]];
     const reuse = reuseLoad(slots, original, straight, pc);
     if (reuse) return [reuse];
+    const merged = mergeSplitStores(slots, straight, targets(original), pc);
+    if (merged) return merged;
   }
   return undefined;
 }

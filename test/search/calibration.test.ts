@@ -40,6 +40,27 @@ t('a calibration file becomes the cost table, named in the source', () => {
   assert.is(latency(atomic, BUILTIN_COSTS), 8);
 });
 
+t('a calibration with the off-path units counts in independent ALU instructions', () => {
+  const f = join(dir, 'u.json');
+  const c = cal(() => 1);
+  // dependent ALU 0.16 ns, independent 0.05, stack load 0.07, atomic 6.0, call 3.0
+  const ns: Record<string, number> = { alu: 0.16, ldx: 0.07, atomic: 6, call: 3, lddw: 0.001 };
+  for (const k of COST_CLASSES) c.classes[k] = { ns: ns[k] ?? 0.1, low: 0, high: 1, cost: (ns[k] ?? 0.1) / 0.16 };
+  writeFileSync(f, JSON.stringify({ ...c, unitNs: 0.16, units: { aluIndependent: { ns: 0.05, low: 0.04, high: 0.06, cost: 0.3 }, ldxPacket: { ns: 0.06, low: 0, high: 1, cost: 0.4 }, jmpTaken: { ns: 0.18, low: 0, high: 1, cost: 1.1 } } }));
+  const m = loadCostModel(f);
+  assert.is(m.unitNs, 0.05);
+  assert.match(m.source, /unit: one independent ALU instruction/);
+  assert.is(m.table.alu, 1);
+  assert.is(m.table.ldx, 1.4);
+  assert.is(m.table.atomic, 120);
+  assert.is(m.table.call, 60);
+  assert.is(m.table.lddw, 0.25); // floored: a slot is never free
+  // without units (older files): the dependent unit, the file's costs as written
+  writeFileSync(f, JSON.stringify(cal((k) => (k === 'atomic' ? 25 : 1))));
+  assert.is(loadCostModel(f).table.atomic, 25);
+  assert.is(loadCostModel(f).unitNs, 0.25);
+});
+
 t('bad files: one-line errors naming the file', () => {
   assert.throws(() => parseCalibration('{', 'f.json'), /^f\.json: not JSON/);
   assert.throws(() => parseCalibration('{"version":2}', 'f.json'), /f\.json: not a bpfsynth calibration/);

@@ -17,6 +17,7 @@ const RESULTS = 'corpus/latency/results.json';
 interface Row {
   program: string; objective: string; insnsBefore: number; insnsAfter: number; ratio: number; low: number; high: number; verdict: string;
   recheck?: { median: number; low: number; high: number; alpha: number; rounds: number };
+  control?: { median: number; low: number; high: number; verdict: string };
 }
 const recorded: { rows: Row[] } = JSON.parse(readFileSync(RESULTS, 'utf8'));
 
@@ -37,6 +38,15 @@ t('recorded: every recheck is a second, stricter measurement', () => {
   for (const r of recorded.rows.filter((x) => x.recheck)) {
     assert.ok(r.recheck!.alpha <= 0.001 && r.recheck!.rounds >= 16, `${r.program} ${r.objective}`);
     assert.ok(r.recheck!.low <= r.recheck!.median && r.recheck!.median <= r.recheck!.high);
+  }
+});
+
+t('recorded: every row carries an A/A control from its own rounds (a second load set of the original)', () => {
+  // without one, a 'faster' row cannot be told from placement noise (8 loads per program once
+  // called an identical pair 0.9% faster)
+  for (const r of recorded.rows) {
+    assert.ok(r.control, `${r.program} ${r.objective}: no control`);
+    assert.ok(r.control!.low <= r.control!.median && r.control!.median <= r.control!.high, `${r.program} ${r.objective}`);
   }
 });
 
