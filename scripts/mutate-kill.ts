@@ -84,51 +84,67 @@ function killed(why: string): never {
   process.exit(1);
 }
 
-if (BACKEND_LIST.includes('bigint') && reaches('traces')) {
-  const only = casesFor();
-  if (recording) {
-    const ns = strykerNs()!;
-    coverage.atLoad = loaded;
-    const perCase = new Map<string, number[]>();
-    const r = replayTraces({
-      paths: TRACES,
-      before: () => { if (ns.mutantCoverage) ns.mutantCoverage.static = {}; },
-      after: (n) => { for (const id of coveredHere()) (perCase.get(id) ?? perCase.set(id, []).get(id)!).push(n); },
-    });
-    if (r.bad) killed(r.bad);
-    coverage.sizes = r.sizes;
-    coverage.cases = Object.fromEntries([...perCase].map(([id, ns_]) => [id, toRanges(ns_.sort((a, b) => a - b))]));
-    coverage.stages.traces = [...new Set([...coverage.atLoad, ...perCase.keys()])];
-  } else {
-    let r = replayTraces({ paths: TRACES, only, sizes: known?.sizes });
-    if (!r.bad && only && count(only) <= FEW) r = replayTraces({ paths: TRACES });
-    if (r.bad) killed(r.bad);
+/** Stage 1: the recorded kernel answers, on each backend of KILL_BACKENDS. */
+function traceStages(): void {
+  if (BACKEND_LIST.includes('bigint') && reaches('traces')) {
+    const only = casesFor();
+    if (recording) {
+      const ns = strykerNs()!;
+      coverage.atLoad = loaded;
+      const perCase = new Map<string, number[]>();
+      const r = replayTraces({
+        paths: TRACES,
+        before: () => { if (ns.mutantCoverage) ns.mutantCoverage.static = {}; },
+        after: (n) => { for (const id of coveredHere()) (perCase.get(id) ?? perCase.set(id, []).get(id)!).push(n); },
+      });
+      if (r.bad) killed(r.bad);
+      coverage.sizes = r.sizes;
+      coverage.cases = Object.fromEntries([...perCase].map(([id, ns_]) => [id, toRanges(ns_.sort((a, b) => a - b))]));
+      coverage.stages.traces = [...new Set([...coverage.atLoad, ...perCase.keys()])];
+    } else {
+      let r = replayTraces({ paths: TRACES, only, sizes: known?.sizes });
+      if (!r.bad && only && count(only) <= FEW) r = replayTraces({ paths: TRACES });
+      if (r.bad) killed(r.bad);
+    }
+  }
+  // The run-time backends keep state across cases (compiled functions made on first use, the
+  // results cache, the arena's cached ring limits), so a mutant's code run in one case changes
+  // later ones: per-case skipping would not be exact here. A backend stage that reaches the
+  // mutant replays every case.
+  for (const b of BACKEND_LIST.filter((x) => x !== 'bigint')) {
+    const stage = `traces:${b}`;
+    if (!reaches(stage)) continue;
+    const ns = strykerNs();
+    if (recording && ns?.mutantCoverage) ns.mutantCoverage.static = {};
+    const r = replayTraces({ paths: TRACES, backend: b });
+    if (r.bad) killed(`${stage}: ${r.bad}`);
+    if (recording) coverage.stages[stage] = [...new Set([...loaded, ...coveredHere()])];
   }
 }
-// The run-time backends keep state across cases (compiled functions made on first use, the
-// results cache, the arena's cached ring limits), so a mutant's code run in one case changes
-// later ones: per-case skipping would not be exact here. A backend stage that reaches the
-// mutant replays every case.
-for (const b of BACKEND_LIST.filter((x) => x !== 'bigint')) {
-  const stage = `traces:${b}`;
-  if (!reaches(stage)) continue;
-  const ns = strykerNs();
-  if (recording && ns?.mutantCoverage) ns.mutantCoverage.static = {};
-  const r = replayTraces({ paths: TRACES, backend: b });
-  if (r.bad) killed(`${stage}: ${r.bad}`);
-  if (recording) coverage.stages[stage] = [...new Set([...loaded, ...coveredHere()])];
-}
-for (const [k, file] of TESTS.entries()) {
-  if (!reaches(file)) continue;
-  const out = `scratch/mutate-coverage-${k}.json`;
-  const args = recording ? ['--import', 'tsx', '--import', `./${HOOK}`, 'scripts/uvu-file.js', file] : ['--import', 'tsx', 'scripts/uvu-file.js', file];
-  if (recording) mkdirSync(dirname(out), { recursive: true });
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, MUTATE_COVERAGE_OUT: recording ? out : '' } });
-  if (r.status !== 0) killed(file);
-  if (recording) {
-    coverage.stages[file] = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) as string[] : [];
-    rmSync(out, { force: true });
+
+/** Stage 2: the test files of KILL_TESTS, each in a child process. */
+function testStages(): void {
+  for (const [k, file] of TESTS.entries()) {
+    if (!reaches(file)) continue;
+    const out = `scratch/mutate-coverage-${k}.json`;
+    const args = recording ? ['--import', 'tsx', '--import', `./${HOOK}`, 'scripts/uvu-file.js', file] : ['--import', 'tsx', 'scripts/uvu-file.js', file];
+    if (recording) mkdirSync(dirname(out), { recursive: true });
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, MUTATE_COVERAGE_OUT: recording ? out : '' } });
+    if (r.status !== 0) killed(file);
+    if (recording) {
+      coverage.stages[file] = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) as string[] : [];
+      rmSync(out, { force: true });
+    }
   }
+}
+
+// KILL_TESTS_FIRST=1: for files whose directed tests are much faster than a replay (src/bv).
+if (process.env.KILL_TESTS_FIRST) {
+  testStages();
+  traceStages();
+} else {
+  traceStages();
+  testStages();
 }
 if (recording) {
   mkdirSync(dirname(COVERAGE_FILE), { recursive: true });
