@@ -87,4 +87,16 @@ t('tnum_mul driven by the compiled exit test = the generic loop, at both widths 
     }), { numRuns: 300 });
 });
 
+t('count is the number of operators compiled, and a one-input entry hits after a two-input call left words beyond its inputs', () => {
+  const [a, b] = fc.sample(arbTracked(), { numRuns: 2, seed: 13 }).map((x) => x.s);
+  const C = new CompiledOps(LINUX_6_18);
+  assert.is(C.count, 0);
+  const r1 = C.sync(a);
+  assert.is(C.count, 1, 'sync only (its entry index is 92: count is not the table length)');
+  // a 2-input call writes words 20..39 of the scratch buffer; sync's key is words 0..19 only
+  C.alu('add', 64, a, { ...b, umax: b.umax | 0x123456789n });
+  assert.ok(C.sync(a) === r1, 'the same sync inputs hit');
+  assert.is(C.count, 2);
+});
+
 t.run();
