@@ -32,4 +32,11 @@ t('an error quotes the number trimmed, and is a TnumParseError by name', () => {
   assert.throws(() => parseTnum('  12z  '), (e: unknown) => (e as Error).message === "constant: not a number: '12z'");
 });
 
+t('a negative constant down to the signed minimum of the width, and no further', () => {
+  assert.equal(parseTnum('-128', 8), { value: 0x80n, mask: 0n });
+  assert.equal(parseTnum('-1', 64), { value: (1n << 64n) - 1n, mask: 0n });
+  assert.throws(() => parseTnum('-129', 8), (e: unknown) => (e as Error).message === 'constant: -129 is below the signed 8-bit range');
+  assert.throws(() => parseTnum('-200', 8), /below the signed 8-bit range/);
+});
+
 t.run();
