@@ -39,4 +39,11 @@ t('a negative constant down to the signed minimum of the width, and no further',
   assert.throws(() => parseTnum('-200', 8), /below the signed 8-bit range/);
 });
 
+t('the pair form: surrounding blanks allowed, nothing before or after the parentheses, errors name the part', () => {
+  assert.equal(parseTnum('  (0x0; 0xff) '), { value: 0n, mask: 0xffn });
+  assert.throws(() => parseTnum('((0x1; 0x2)'), /expected '\(value; mask\)'/);
+  assert.throws(() => parseTnum('(0x1; 0x2)junk'), /expected '\(value; mask\)'/);
+  assert.throws(() => parseTnum('(0x1; zz)'), (e: unknown) => (e as Error).message === "mask: not a number: 'zz'");
+});
+
 t.run();
