@@ -46,4 +46,9 @@ t('the pair form: surrounding blanks allowed, nothing before or after the parent
   assert.throws(() => parseTnum('(0x1; zz)'), (e: unknown) => (e as Error).message === "mask: not a number: 'zz'");
 });
 
+t('the bit form: only from its start, with separators', () => {
+  assert.equal(parseTnum('0b1_x'), { value: 2n, mask: 1n });
+  assert.throws(() => parseTnum('10b1x'), /not a number/);
+});
+
 t.run();
