@@ -99,4 +99,48 @@ t('count is the number of operators compiled, and a one-input entry hits after a
   assert.is(C.count, 2);
 });
 
+// The results cache keys a two-scalar entry by 41 words (tag + 40) per slot. A shorter stride
+// would let a key spill into the next slot's tag and first word, and a later lookup there could
+// hit with another input's result. Directed case: the hash is reproduced here (as slotOf in
+// compiled.ts) to place two keys in adjacent slots, the first one's spill shaped as the tag of
+// add64 and word 0 of the second lookup's input.
+const hashSlot = (ix: number, words: Int32Array): number => {
+  let h = ix + 1;
+  for (const w of words) h = Math.imul(h ^ w, 0x9e3779b1);
+  h ^= h >>> 15;
+  return h & ((1 << 14) - 1);
+};
+const keyWords = (a: S, b: S): Int32Array => {
+  const q = new BigUint64Array(20);
+  [a, b].forEach((s, k) => q.set([s.varOff.value, s.varOff.mask, s.umin, s.umax, s.smin, s.smax, s.u32min, s.u32max, s.s32min, s.s32max], 10 * k));
+  return new Int32Array(q.buffer);
+};
+type S = ReturnType<typeof scalarUnknown<bigint>>;
+const withWord = (s: S, umaxLow: number): S => ({ ...s, umax: (s.umax & ~0xffffffffn) | BigInt(umaxLow >>> 0) });
+
+t('results cache: keys in adjacent slots do not overlap (no hit for inputs differing from a neighbour\'s spill)', () => {
+  const ADD64 = 1; // ENTRY.alu('add', 64)
+  const base = scalarUnknown(d);
+  // E and E' (E with word 0 = 0) in the same slot
+  let e: [S, S] | undefined, e2: [S, S] | undefined, slot = -1;
+  for (let i = 1; !e; i++) {
+    const a = { ...base, varOff: { value: 0x1234n, mask: 0n } }, b = { ...withWord(base, i), varOff: { value: 1n, mask: 0n } };
+    const a2 = { ...a, varOff: { value: 0n, mask: 0n } };
+    const s1 = hashSlot(ADD64, keyWords(a, b));
+    if (s1 === hashSlot(ADD64, keyWords(a2, b))) [e, e2, slot] = [[a, b], [a2, b], s1];
+  }
+  // X one slot before, its second operand's s32max = 2 (the tag of add64), high word 0
+  let x: [S, S] | undefined;
+  for (let i = 1; !x; i++) {
+    const a = withWord(base, i), b = { ...base, s32max: 2n };
+    if (hashSlot(ADD64, keyWords(a, b)) === ((slot - 1) & 16383)) x = [a, b];
+  }
+  const C = new CompiledOps(LINUX_6_18);
+  assert.equal(C.alu('add', 64, ...e), scalarAlu(d, 'add', 64, ...e, LINUX_6_18));
+  assert.equal(C.alu('add', 64, ...x), scalarAlu(d, 'add', 64, ...x, LINUX_6_18));
+  const want = scalarAlu(d, 'add', 64, ...e2!, LINUX_6_18);
+  assert.not.equal(want, scalarAlu(d, 'add', 64, ...e, LINUX_6_18), 'the two inputs have different results');
+  assert.equal(C.alu('add', 64, ...e2!), want, 'no false hit');
+});
+
 t.run();
