@@ -10,7 +10,7 @@ import { regBoundsSync } from '../../src/domains/sync.ts';
 import { scalarAlu } from '../../src/domains/alu.ts';
 import { refine, branchTaken, refineCondOp, revCond } from '../../src/domains/branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
-import { markUnbounded, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18 } from '../../src/domains/scalar.ts';
+import { markUnbounded, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18, type ScalarState } from '../../src/domains/scalar.ts';
 import { CompiledOps } from '../../src/domains/compiled.ts';
 import { arbTracked, ALU_OPS, CONDS, WIDTHS } from './arb-scalar.ts';
 
@@ -115,7 +115,7 @@ const keyWords = (a: S, b: S): Int32Array => {
   [a, b].forEach((s, k) => q.set([s.varOff.value, s.varOff.mask, s.umin, s.umax, s.smin, s.smax, s.u32min, s.u32max, s.s32min, s.s32max], 10 * k));
   return new Int32Array(q.buffer);
 };
-type S = ReturnType<typeof scalarUnknown<bigint>>;
+type S = ScalarState<bigint>;
 const withWord = (s: S, umaxLow: number): S => ({ ...s, umax: (s.umax & ~0xffffffffn) | BigInt(umaxLow >>> 0) });
 
 t('results cache: keys in adjacent slots do not overlap (no hit for inputs differing from a neighbour\'s spill)', () => {
