@@ -9,8 +9,18 @@
 import { readRecordingFile, recordedFlavor } from '../fuzz/record.ts';
 import { bigintOps, compareObs, observeModel } from '../fuzz/domains/observe.ts';
 import type { Recorded } from '../fuzz/domains/run.ts';
+import { arenaOps, compiledOps } from '../fuzz/domains/backends.ts';
 import type { DomainOps } from '../fuzz/domains/observe.ts';
+import type { KernelFlavor } from '../src/domains/scalar.ts';
 import type { KernelMeta } from '../src/kernel/flavor.ts';
+
+/**
+ * The backend a replay runs the domain on: the generic operators on bigints (what the domain
+ * tests use), the compiled operators (src/domains/compiled.ts) or the generic operators on the
+ * fixed-width arena (src/domains/fixed-scalar.ts), the verifier's two run-time paths.
+ */
+export type Backend = 'bigint' | 'compiled' | 'fixed';
+export const BACKENDS: Record<Backend, (fl: KernelFlavor) => DomainOps> = { bigint: bigintOps, compiled: (fl) => compiledOps(fl), fixed: arenaOps };
 
 /** Sorted, disjoint, inclusive ranges of case numbers. */
 export type Ranges = [number, number][];
@@ -50,6 +60,8 @@ export interface TraceOptions {
   before?: (n: number) => void;
   /** Number of cases in each file, as recorded by the initial run (needed to skip a file unread). */
   sizes?: number[];
+  /** The domain backend (default bigint). */
+  backend?: Backend;
 }
 
 /** The first disagreement, as one line, or undefined; also the case count of each file read. */
@@ -62,7 +74,7 @@ export function replayTraces(o: TraceOptions): { bad?: string; sizes: number[] }
     const wanted = !o.only || size === undefined || o.only.some(([a, b]) => b >= base && a < base + size);
     if (wanted) {
       const { meta, records } = readRecordingFile<Recorded>(path);
-      files.push({ path, meta, records, base, ops: bigintOps(recordedFlavor(meta)) });
+      files.push({ path, meta, records, base, ops: BACKENDS[o.backend ?? 'bigint'](recordedFlavor(meta)) });
       sizes.push(records.length);
     } else sizes.push(size!);
     base += sizes[k];

@@ -1,7 +1,7 @@
-// The run-time forms of the scalar domain agree with the bigint oracle: the arena backend
-// (generic code on src/bv/fixed.ts) and the compiled operators (src/domains/compiled.ts) give the
-// same observation as bigints on every recorded kernel case (corpus/traces/domains.jsonl.gz), and
-// the same states on reachable states drawn by fast-check.
+// The compiled operators (src/domains/compiled.ts) give the same states as the generic code on
+// bigints, on reachable states drawn by fast-check, for every entry (sync, ALU, both refine
+// forms, branch_taken, loads), and their results cache and native tnum_mul driver behave.
+// The recorded kernel cases through the run-time backends: compiled-replay.test.ts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -10,38 +10,12 @@ import { regBoundsSync } from '../../src/domains/sync.ts';
 import { scalarAlu } from '../../src/domains/alu.ts';
 import { refine, branchTaken, refineCondOp, revCond } from '../../src/domains/branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
-import { markUnbounded, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18 } from '../../src/domains/scalar.ts';
+import { markUnbounded, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18, type ScalarState } from '../../src/domains/scalar.ts';
 import { CompiledOps } from '../../src/domains/compiled.ts';
-import { observeModel, bigintOps } from '../../fuzz/domains/observe.ts';
-import { arenaOps, compiledOps } from '../../fuzz/domains/backends.ts';
-import { readRecordingFile, recordedFlavor } from '../../fuzz/record.ts';
-import type { Recorded } from '../../fuzz/domains/run.ts';
 import { arbTracked, ALU_OPS, CONDS, WIDTHS } from './arb-scalar.ts';
 
 const t = suite('domains/compiled');
 const d = concrete64x32;
-const show = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
-
-const REC = 'corpus/traces/domains.jsonl.gz';
-const rec = readRecordingFile<Recorded>(REC);
-
-t('every recorded domain case: compiled operators observe what bigints do', () => {
-  let n = 0;
-  const fl = recordedFlavor(rec.meta), compiled = compiledOps(fl), bigint = bigintOps(fl);
-  for (const r of rec.records) {
-    const want = observeModel(r.case, bigint);
-    assert.equal(observeModel(r.case, compiled), want, show(r.case));
-    n++;
-  }
-  assert.ok(n >= 20000, `${n} cases`);
-});
-
-// The arena is the slow generic path (it backs constant folding): every 8th case here;
-// `node --import tsx fuzz/domains/backends.ts` replays all of them on both backends.
-t('recorded domain cases (every 8th): the arena backend observes what bigints do', () => {
-  const fl = recordedFlavor(rec.meta), arena = arenaOps(fl), bigint = bigintOps(fl);
-  for (const r of rec.records.filter((_, i) => i % 8 === 0)) assert.equal(observeModel(r.case, arena), observeModel(r.case, bigint), show(r.case));
-});
 
 const arbPair = fc.tuple(arbTracked(), arbTracked()).map(([a, b]) => [a.s, b.s] as const);
 
@@ -111,6 +85,62 @@ t('tnum_mul driven by the compiled exit test = the generic loop, at both widths 
       assert.equal(C.alu('mul', 64, sa, sb).varOff, scalarAlu(d, 'mul', 64, sa, sb, LINUX_6_18).varOff);
       assert.equal(C.alu('mul', 32, sa, sb).varOff, scalarAlu(d, 'mul', 32, sa, sb, LINUX_6_18).varOff);
     }), { numRuns: 300 });
+});
+
+t('count is the number of operators compiled, and a one-input entry hits after a two-input call left words beyond its inputs', () => {
+  const [a, b] = fc.sample(arbTracked(), { numRuns: 2, seed: 13 }).map((x) => x.s);
+  const C = new CompiledOps(LINUX_6_18);
+  assert.is(C.count, 0);
+  const r1 = C.sync(a);
+  assert.is(C.count, 1, 'sync only (its entry index is 92: count is not the table length)');
+  // a 2-input call writes words 20..39 of the scratch buffer; sync's key is words 0..19 only
+  C.alu('add', 64, a, { ...b, umax: b.umax | 0x123456789n });
+  assert.ok(C.sync(a) === r1, 'the same sync inputs hit');
+  assert.is(C.count, 2);
+});
+
+// The results cache keys a two-scalar entry by 41 words (tag + 40) per slot. A shorter stride
+// would let a key spill into the next slot's tag and first word, and a later lookup there could
+// hit with another input's result. Directed case: the hash is reproduced here (as slotOf in
+// compiled.ts) to place two keys in adjacent slots, the first one's spill shaped as the tag of
+// add64 and word 0 of the second lookup's input.
+const hashSlot = (ix: number, words: Int32Array): number => {
+  let h = ix + 1;
+  for (const w of words) h = Math.imul(h ^ w, 0x9e3779b1);
+  h ^= h >>> 15;
+  return h & ((1 << 14) - 1);
+};
+const keyWords = (a: S, b: S): Int32Array => {
+  const q = new BigUint64Array(20);
+  [a, b].forEach((s, k) => q.set([s.varOff.value, s.varOff.mask, s.umin, s.umax, s.smin, s.smax, s.u32min, s.u32max, s.s32min, s.s32max], 10 * k));
+  return new Int32Array(q.buffer);
+};
+type S = ScalarState<bigint>;
+const withWord = (s: S, umaxLow: number): S => ({ ...s, umax: (s.umax & ~0xffffffffn) | BigInt(umaxLow >>> 0) });
+
+t('results cache: keys in adjacent slots do not overlap (no hit for inputs differing from a neighbour\'s spill)', () => {
+  const ADD64 = 1; // ENTRY.alu('add', 64)
+  const base = scalarUnknown(d);
+  // E and E' (E with word 0 = 0) in the same slot
+  let e: [S, S] | undefined, e2: [S, S] | undefined, slot = -1;
+  for (let i = 1; !e; i++) {
+    const a = { ...base, varOff: { value: 0x1234n, mask: 0n } }, b = { ...withWord(base, i), varOff: { value: 1n, mask: 0n } };
+    const a2 = { ...a, varOff: { value: 0n, mask: 0n } };
+    const s1 = hashSlot(ADD64, keyWords(a, b));
+    if (s1 === hashSlot(ADD64, keyWords(a2, b))) [e, e2, slot] = [[a, b], [a2, b], s1];
+  }
+  // X one slot before, its second operand's s32max = 2 (the tag of add64), high word 0
+  let x: [S, S] | undefined;
+  for (let i = 1; !x; i++) {
+    const a = withWord(base, i), b = { ...base, s32max: 2n };
+    if (hashSlot(ADD64, keyWords(a, b)) === ((slot - 1) & 16383)) x = [a, b];
+  }
+  const C = new CompiledOps(LINUX_6_18);
+  assert.equal(C.alu('add', 64, ...e), scalarAlu(d, 'add', 64, ...e, LINUX_6_18));
+  assert.equal(C.alu('add', 64, ...x), scalarAlu(d, 'add', 64, ...x, LINUX_6_18));
+  const want = scalarAlu(d, 'add', 64, ...e2!, LINUX_6_18);
+  assert.not.equal(want, scalarAlu(d, 'add', 64, ...e, LINUX_6_18), 'the two inputs have different results');
+  assert.equal(C.alu('add', 64, ...e2!), want, 'no false hit');
 });
 
 t.run();
