@@ -35,6 +35,11 @@ export interface PrepareOptions {
    * CAP_PERFMON (root) it allows such reads, and they would then see the previous run's bytes.
    */
   noUninitStackReads?: boolean;
+  /**
+   * Helpers the interpreter has no model of, by number, as stand-ins a caller supplies (the
+   * optimizer's tests: src/search/standins.ts). Never consulted for a helper it does model.
+   */
+  standIns?: Readonly<Record<number, (m: Machine) => number>>;
 }
 
 /** What a helper or the loop captured. */
@@ -49,6 +54,8 @@ export class Machine {
   readonly ctxKind: CtxKind;
   readonly l2: boolean;
   readonly maps: BpfMap[];
+  /** PrepareOptions.standIns. */
+  readonly standIns?: Readonly<Record<number, (m: Machine) => number>>;
   /** Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates. */
   RL: Int32Array;
   RH: Int32Array;
@@ -212,6 +219,7 @@ export class Machine {
     this.l2 = isL2(prog.type);
     this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
     this.stackReadsInit = opts.noUninitStackReads ?? false;
+    this.standIns = opts.standIns;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
     this.RL = new Int32Array(CONST_BASE + nc);

@@ -2,6 +2,7 @@
 // accept with probability min(1, 2^-(cost_new - cost_cur)). Candidates are patched into one
 // interpreter in place, so a step costs a few slot re-encodings plus the test runs.
 import { prepare } from '../interp/index.ts';
+import { STAND_INS } from './standins.ts';
 import type { Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
@@ -146,10 +147,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const config = opts.config ?? DEFAULT_CONFIG;
   const ctx = { ...proposalContext(original, mutable, rand, config.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
   const target = config.target;
-  const ref = prepare(program);
+  const ref = prepare(program, { standIns: STAND_INS });
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
-  const vm = prepare(program);
+  const vm = prepare(program, { standIns: STAND_INS });
   let current = Candidate.initial(orig);
   // latency is weighted by how often the tests run each slot (the original's counts)
   const profile = latencyProfile(program, tests, original);
@@ -272,6 +273,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     if (!model.check({ ...program, insns: m.insns }).ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      leaveUnsafePosition();
       return false;
     }
     if (!opts.validate) {
@@ -311,6 +313,20 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     }
   }
 
+  /**
+   * After the model refused a new best: if the chain's own position is one the kernel refuses
+   * too (the tests cannot see a misaligned fill or a write into ctx), every improvement found
+   * from there will be refused as well, so the chain goes back to the best validated program.
+   * (xdp_fwd: 1,800 refusals in a row at one slot the chain had broken, issue 20.)
+   */
+  function leaveUnsafePosition(): void {
+    if (current === best.cand || model.check({ ...program, insns: materialize(current).insns }).ok) return;
+    stats.rejectedValidation['unsafe position left'] = (stats.rejectedValidation['unsafe position left'] ?? 0) + 1;
+    for (let pc = 0; pc < end; pc++) if (current.ops[pc] !== best.cand.ops[pc]) vm.patch(pc, best.cand.ops[pc]);
+    current = best.cand;
+    curCost = we * evaluate(vm, tests).error + wp * best.perf;
+  }
+
   function adoptBest(cand: Candidate, p: number, m: ReturnType<typeof materialize>): void {
     best = { cand, perf: p };
     validated.push({ insns: m.insns, candidate: cand, oldToNew: m.oldToNew, perf: p });
@@ -331,6 +347,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     if (!vm2.ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      leaveUnsafePosition();
       return false;
     }
     if (opts.validate) {

@@ -8,6 +8,8 @@
 //   pointer + pointer                                  "R%d pointer += pointer prohibited"
 //   scalar - pointer                                   "R%d tried to subtract pointer from scalar"
 //   any arithmetic on pkt_end or a map pointer         "pointer arithmetic on pkt_end / map_ptr prohibited"
+//   an access through r10 not aligned to its size       "misaligned stack access off ..."
+//   a pointer stored to the stack in < 8 bytes          "invalid size of register spill"
 //
 // LEAKS: the kernel lets root turn a pointer into a number (w0 = w1, a pointer returned or stored
 // into a packet or map). Its bits are an address that differs from run to run, and the
@@ -98,6 +100,13 @@ function unprivPtrCompare(op: Op, k: Uint16Array): boolean {
   return ptr(op.dst) && (op.src.imm !== 0 || op.width === 32 || (op.op !== 'jeq' && op.op !== 'jne') || !(isMapPtr(k[op.dst]) || isMapValue(k[op.dst])));
 }
 
+/**
+ * An access through r10 itself that is not naturally aligned: the kernel checks stack accesses
+ * strictly ("misaligned stack access", check_ptr_alignment), and r10's offset is 0. (Through
+ * a copy of r10 the offset is not tracked here.)
+ */
+const misalignedFp = (base: number, off: number, size: number): boolean => base === 10 && off % size !== 0;
+
 /** What step() found: nothing, ALU the kernel refuses, or a pointer leaked as a number (see LEAKS). */
 const FINE = 0, MISUSE = 1, LEAK = 2;
 type Finding = typeof FINE | typeof MISUSE | typeof LEAK;
@@ -153,10 +162,16 @@ function step(op: Op, k: Uint16Array, type: ProgType): Finding {
       k[op.dst] = k[op.dst] === SCALAR ? SCALAR : U;
       return FINE;
     case 'stx':
+      if (misalignedFp(op.dst, op.off, op.size)) return MISUSE;
+      // a pointer spilled to the stack in fewer than 8 bytes
+      if (isPtr(k[op.src]) && k[op.dst] === STACK && op.size !== 8) return MISUSE;
       return leakIf(isPtr(k[op.src]) && k[op.dst] !== STACK);
+    case 'st':
+      return misalignedFp(op.dst, op.off, op.size) ? MISUSE : FINE;
     case 'exit':
       return leakIf(isPtr(k[0]));
     case 'ldx':
+      if (misalignedFp(op.src, op.off, op.size)) return MISUSE;
       k[op.dst] = k[op.src] === CTX ? ctxLoadKind(type, op.off, op.size) : k[op.src] === PKT ? SCALAR : U;
       return FINE;
     case 'lddw': {
@@ -166,6 +181,7 @@ function step(op: Op, k: Uint16Array, type: ProgType): Finding {
       return FINE;
     }
     case 'atomic':
+      if (misalignedFp(op.dst, op.off, op.size)) return MISUSE;
       if (op.fetch) k[op.op === 'cmpxchg' ? 0 : op.src] = U;
       return FINE;
     case 'call': {
