@@ -23,7 +23,8 @@
 // decided for a pointer that cannot be null).
 //
 // Types are joined at merges: not_init on any path stays not_init (the kernel explores that
-// path), other differing types become "unknown"; only a definite pointer is held against a
+// path), values of different maps become MAP_VALUE_SOME, other differing types "unknown";
+// only a definite pointer is held against a
 // candidate. Being path-insensitive, this is the projection of the model exploring both edges of
 // every branch (test/search/prefilter-sound.test.ts); the model still runs on every improvement.
 import type { Op } from '../isa/op.ts';
@@ -42,8 +43,8 @@ import { typeCode, typeOfCode, type RegType } from '../isa/regtype.ts';
  */
 export type Kind = number;
 const TYPE_BITS = 5, TYPE_MASK = (1 << TYPE_BITS) - 1;
-/** Maps beyond this index project to unknown (rows are 16 bits). */
-const MAX_MAPS = 1 << (16 - TYPE_BITS);
+/** Maps from this index on project to unknown (rows are 16 bits; the last index is MAP_VALUE_SOME's). */
+const MAX_MAPS = (1 << (16 - TYPE_BITS)) - 1;
 
 /** Initialised, type unknown (differs between paths, or unknown after a load). */
 export const U: Kind = 0;
@@ -55,6 +56,12 @@ export const PKT: Kind = typeCode('pkt');
 export const PKT_END: Kind = typeCode('pkt_end');
 export const STACK: Kind = typeCode('fp');
 const MAP_PTR_CODE = typeCode('map_ptr'), MAP_VALUE_CODE = typeCode('map_value');
+/**
+ * A value of one of several maps (paths that looked up different maps meet): a map value for
+ * every rule here, but of no one map. A window proof may still type it (prove.ts) when no other
+ * register can reach map memory: the region is then arbitrary and aliases nothing it holds.
+ */
+export const MAP_VALUE_SOME: Kind = MAP_VALUE_CODE | (MAX_MAPS << TYPE_BITS);
 
 /** The kind of a model register type (and its map, for map_ptr / map_value). */
 export function project(t: RegType, map = 0): Kind {
@@ -278,7 +285,7 @@ class Kinds implements ForwardProblem {
     for (let r = 0; r < NREG; r++) {
       const o = rows[at + r], x = row[r];
       if (o === x || o === NOT_INIT) continue;
-      const v = x === NOT_INIT ? NOT_INIT : U;
+      const v = x === NOT_INIT ? NOT_INIT : isMapValue(o) && isMapValue(x) ? MAP_VALUE_SOME : U;
       if (v !== o) {
         rows[at + r] = v;
         changed = true;
