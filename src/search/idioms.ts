@@ -17,6 +17,8 @@
 //   block move        a run of narrow loads and stores through one base that moves bytes
 //                       (a MAC swap: 12 u16 accesses) → the widest accesses (2 u32 + 2 u16
 //                       swaps: 8); see idiom-block-move.ts
+//   byte copy         loads through one base cut by shifts into byte stores through another
+//                       (xdp_fwd's MAC copies: 26) → the widest pieces (8); idiom-byte-copy.ts
 //   sign extension    (cpu v4 targets only: the rewrites use its instructions)
 //                     rA = *(uS *)(rB + o); rA <<= 64-8S; rA s>>= 64-8S → rA = *(sS *)(rB + o)
 //                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
@@ -25,6 +27,7 @@ import type { IsaLevel } from '../isa/target.ts';
 import { clobbers, defs } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 import { blockMove } from './idiom-block-move.ts';
+import { byteCopy } from './idiom-byte-copy.ts';
 
 type Change = [number, Slot];
 type Mem = Extract<Op, { kind: 'ldx' | 'st' | 'stx' }>;
@@ -176,7 +179,7 @@ function signExtend(slots: readonly Slot[], straight: ReadonlySet<number>, pc: n
 /** movsx extends 8 or 16 bits, or 32 in a 64-bit register. */
 const extOk = (width: number, bits: number): boolean => bits === 8 || bits === 16 || (bits === 32 && width === 64);
 
-const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge, blockMove];
+const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge, blockMove, byteCopy];
 const V4_IDIOMS = [...IDIOMS, signExtend];
 
 /**
