@@ -170,8 +170,9 @@ function step(op: Op, k: Uint16Array, type: ProgType): Finding {
       return FINE;
     case 'stx':
       if (misalignedFp(op.dst, op.off, op.size)) return MISUSE;
-      // a pointer spilled to the stack in fewer than 8 bytes
-      if (isPtr(k[op.src]) && k[op.dst] === STACK && op.size !== 8) return MISUSE;
+      // a pointer spilled to the stack in fewer than 8 bytes (not a map value: it may be the
+      // null of map_value_or_null, a scalar after its null check)
+      if (isPtr(k[op.src]) && !isMapValue(k[op.src]) && k[op.dst] === STACK && op.size !== 8) return MISUSE;
       return leakIf(isPtr(k[op.src]) && k[op.dst] !== STACK);
     case 'st':
       return misalignedFp(op.dst, op.off, op.size) ? MISUSE : FINE;
