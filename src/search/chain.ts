@@ -3,6 +3,7 @@
 // interpreter in place, so a step costs a few slot re-encodings plus the test runs.
 import { prepare } from '../interp/index.ts';
 import { STAND_INS } from './standins.ts';
+import { idiomSeed } from './idiom-seed.ts';
 import type { Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
@@ -183,6 +184,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const inFlight = new Map<string, Promise<void>>();
   type Answer = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
   const answers: { cand: Candidate; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
+  /** The idiom seed the chain stood on first (idiom-seed.ts), while its validation is out. */
+  let seeded: Candidate | undefined;
+  await startFromIdioms();
   while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime && !stopped()) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
@@ -264,6 +268,32 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   }
   return finish();
 
+  /** Stand on the greedy idiom seed (idiom-seed.ts) when it is smaller; validated as any new best. */
+  async function startFromIdioms(): Promise<void> {
+    let shown = current;
+    const show = (c: Candidate): boolean => {
+      let ok = true;
+      for (let pc = 0; pc < end; pc++) if (shown.ops[pc] !== c.ops[pc] && !vm.patch(pc, c.ops[pc])) ok = false;
+      shown = c;
+      return ok;
+    };
+    const passes = (c: Candidate): boolean => {
+      const refusal = firstRefusal(c.ops, end, program.type, c.isDeleted, !config.privileged);
+      if (refusal >= 0 && refusal !== originalRefusal) return false;
+      if (!show(c) || evaluate(vm, tests).error !== 0) return false;
+      return model.check({ ...program, insns: materialize(c).insns }).ok;
+    };
+    const seed = idiomSeed(current, ctx.straight, mutable, config.target?.isa ?? 1, perfOf, passes);
+    show(current);
+    if (seed === current) return;
+    const p = perfOf(seed);
+    if (nonBlocking ? !submit(seed, p) : !(await consider(seed, p))) return;
+    seeded = seed;
+    show(seed);
+    current = seed;
+    curCost = wp * p;
+  }
+
   /** Start validating a candidate that beats the best (checks that answer at once run here); false when it is refused already. */
   function submit(cand: Candidate, p: number): boolean {
     const m = materialize(cand);
@@ -299,6 +329,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
           addTest(ref, tests, v.counterexample, v.counterexampleMaps);
           curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
         }
+        // a refused idiom seed: every window it changed would be carried into what the chain
+        // finds from there (an undecided one refuses them all), so start over from the best
+        if (cand === seeded) backToBest();
         continue;
       }
       if (p >= best.perf) continue;
@@ -322,6 +355,11 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   function leaveUnsafePosition(): void {
     if (current === best.cand || model.check({ ...program, insns: materialize(current).insns }).ok) return;
     stats.rejectedValidation['unsafe position left'] = (stats.rejectedValidation['unsafe position left'] ?? 0) + 1;
+    backToBest();
+  }
+
+  /** Make the best validated program the chain's position again. */
+  function backToBest(): void {
     for (let pc = 0; pc < end; pc++) if (current.ops[pc] !== best.cand.ops[pc]) vm.patch(pc, best.cand.ops[pc]);
     current = best.cand;
     curCost = we * evaluate(vm, tests).error + wp * best.perf;

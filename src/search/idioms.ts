@@ -187,6 +187,12 @@ const V4_IDIOMS = [...IDIOMS, signExtend];
  * or null when none does. `straight` holds the slots the search may change.
  */
 export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, isa: IsaLevel = 1): Change[] | null {
+  const found = allIdioms(slots, straight, mutable, isa);
+  return found.length ? found[Math.floor(rand() * found.length)] : null;
+}
+
+/** Every idiom rewrite that applies somewhere in the candidate, in slot order. */
+export function allIdioms(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], isa: IsaLevel = 1): Change[][] {
   const found: Change[][] = [];
   for (const pc of mutable) {
     for (const idiom of isa >= 4 ? V4_IDIOMS : IDIOMS) {
@@ -194,5 +200,5 @@ export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<numbe
       if (c) found.push(c);
     }
   }
-  return found.length ? found[Math.floor(rand() * found.length)] : null;
+  return found;
 }
