@@ -31,6 +31,10 @@ function simulate(slots: readonly Slot[], straight: ReadonlySet<number>, pc: num
   const at: number[] = [];
   let lastStore = -1, stores = 0;
   const touched = new Set<number>();
+  // the load each register's bytes came from; a load none of whose bytes is stored is not part
+  // of a copy (its register is likely read after the run, which the rewrite would clobber)
+  const loadOf = new Map<number, number>();
+  const loads: number[] = [], used = new Set<number>();
   for (let i = pc; straight.has(i); i++) {
     const o: Op | null = slots[i];
     if (!o) continue;
@@ -39,11 +43,14 @@ function simulate(slots: readonly Slot[], straight: ReadonlySet<number>, pc: num
       for (let k = 0; k < o.size; k++) b[k] = o.off + k;
       regs.set(o.dst, b);
       touched.add(o.dst);
+      loadOf.set(o.dst, i);
+      loads.push(i);
     } else if (o.kind === 'alu' && o.op === 'mov' && 'reg' in o.src && regs.has(o.src.reg) && o.dst !== from && o.dst !== to) {
       const b = regs.get(o.src.reg)!.slice();
       if (o.width === 32) b.fill(NaN, 4);
       regs.set(o.dst, b);
       touched.add(o.dst);
+      loadOf.set(o.dst, loadOf.get(o.src.reg)!);
     } else if (o.kind === 'alu' && o.op === 'rsh' && 'imm' in o.src && o.src.imm % 8 === 0 && regs.has(o.dst)) {
       const b = regs.get(o.dst)!, n = o.width / 8, k = o.src.imm / 8;
       const out = none();
@@ -58,10 +65,11 @@ function simulate(slots: readonly Slot[], straight: ReadonlySet<number>, pc: num
       }
       lastStore = at.length;
       stores++;
+      used.add(loadOf.get(o.src)!);
     } else break;
     at.push(i);
   }
-  if (stores < 2 || to < 0) return null;
+  if (stores < 2 || to < 0 || loads.some((i) => i <= at[lastStore] && !used.has(i))) return null;
   return { at: at.slice(0, lastStore + 1), from, to, moves, touched };
 }
 

@@ -66,10 +66,13 @@ t("xdp_fwd's two MAC copies: 26 instructions become 8, stack reads aligned, a lo
   ]);
 });
 
-t('no rewrite: a stored byte no load supplied (shifted out), one store, or one base', () => {
+t('no rewrite: a stored byte no load supplied (shifted out), one store, one base, or a load not stored', () => {
   assert.is(apply('r1 = *(u16 *)(r10 - 2)\nr1 >>= 16\n*(u8 *)(r6 + 0) = r1\n*(u8 *)(r6 + 1) = r1\nexit', 0).change, null);
   assert.is(apply('r1 = *(u16 *)(r10 - 2)\n*(u8 *)(r6 + 4) = r1\nr1 >>= 8\nexit', 0).change, null);
   assert.is(apply('r1 = *(u16 *)(r6 + 2)\n*(u8 *)(r6 + 4) = r1\nr1 >>= 8\n*(u8 *)(r6 + 5) = r1\nexit', 0).change, null);
+  // a load whose register is stored nowhere in the run (read after it): not part of the copy
+  assert.is(apply('r4 = *(u16 *)(r10 - 16)\nr1 = *(u16 *)(r10 - 2)\n*(u8 *)(r6 + 4) = r1\nr1 >>= 8\n*(u8 *)(r6 + 5) = r1\nr0 = r4\nexit', 0).change, null);
+  assert.ok(apply('r4 = *(u16 *)(r10 - 16)\nr1 = *(u16 *)(r10 - 2)\n*(u8 *)(r6 + 4) = r1\nr1 >>= 8\n*(u8 *)(r6 + 5) = r1\nr0 = r4\nexit', 1).change, 'from the copy\'s own load');
 });
 
 const PROGRAM = (tail: string) => `r2 = *(u32 *)(r1 + 4)
