@@ -1,5 +1,5 @@
 // A greedy start for the chain: every idiom rewrite that applies to the original, taken one
-// after another while each makes the program smaller and still passes the tests (and whatever
+// after another while each makes the program no larger and still passes the tests (and whatever
 // else `ok` checks). On mid-size programs the random walk reaches the large idioms late: on
 // xdp_fwd the byte-copy and two block moves (-26 slots) took the chain 7 minutes, under load,
 // to combine. The seed is only a proposal: the chain validates it like any new best (verifier
@@ -27,7 +27,8 @@ export function idiomSeed(
       tried.add(key);
       const next = cur.with(change);
       const q = perf(next);
-      if (q >= p || !ok(next)) continue;
+      // an equal size is taken too: a constant store frees a move another idiom then drops
+      if (q > p || !ok(next)) continue;
       cur = next;
       p = q;
       progress = true;

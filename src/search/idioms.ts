@@ -24,7 +24,7 @@
 //                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
 import type { Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
-import { clobbers, defs } from '../isa/flow.ts';
+import { clobbers, defs, uses } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 import { blockMove } from './idiom-block-move.ts';
 import { byteCopy } from './idiom-byte-copy.ts';
@@ -68,14 +68,34 @@ function loadModifyStore(slots: readonly Slot[], straight: ReadonlySet<number>, 
 function constantStore(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
   const st = slots[pc];
   if (!st || st.kind !== 'stx') return null;
+  let reads = 0;
   for (const q of preceding(slots, straight, pc)) {
     const o = slots[q]!;
     if (o.kind === 'alu' && o.op === 'mov' && o.dst === st.src && 'imm' in o.src) {
-      return [[pc, { kind: 'st', size: st.size, dst: st.dst, off: st.off, imm: o.src.imm }]];
+      const store: Change = [pc, { kind: 'st', size: st.size, dst: st.dst, off: st.off, imm: o.src.imm }];
+      // the move goes too when the store was its last reader: xdp_fw's `r1 = 6; *(u8 *)(r10 - 4)
+      // = r1; r1 = 7` (the walk would need two steps, the first of them no smaller)
+      return reads === 0 && overwrittenAfter(slots, straight, pc, st.src) ? [store, [q, null]] : [store];
     }
     if (writesReg(o, st.src)) return null;
+    if (uses(o) & (1 << st.src)) reads++;
   }
   return null;
+}
+
+/**
+ * Is register r written before any read after slot pc, in the same straight run (an lddw, which
+ * only writes, does not end it)? False when the run ends first: r may be read after a jump.
+ */
+function overwrittenAfter(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number, r: number): boolean {
+  for (let i = pc + 1; i < slots.length; i++) {
+    const o = slots[i];
+    if (!o) continue;
+    if (!straight.has(i) && o.kind !== 'lddw') return false;
+    if (uses(o) & (1 << r)) return false;
+    if (writesReg(o, r)) return true;
+  }
+  return false;
 }
 
 /** The stored constant of a store, when it is one (an `st`, or an `stx` of a register set by `mov imm` just before). */
