@@ -29,6 +29,8 @@ export class Machine {
   readonly ctxKind: CtxKind;
   readonly l2: boolean;
   readonly maps: BpfMap[];
+  /** PrepareOptions.standIns. */
+  readonly standIns?: Readonly<Record<number, (m: Machine) => number>>;
   /** Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates. */
   RL: Int32Array;
   RH: Int32Array;
@@ -205,6 +207,7 @@ export class Machine {
     this.l2 = isL2(prog.type);
     this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
     this.stackReadsInit = opts.noUninitStackReads ?? false;
+    this.standIns = opts.standIns;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
     this.RL = new Int32Array(CONST_BASE + nc);

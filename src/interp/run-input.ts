@@ -1,6 +1,7 @@
 // What a prepared machine is given: options at prepare time and one run's input, and what a
 // run can capture. Kept apart from machine.ts (the machine itself) for size.
 import type { Program } from '../isa/program.ts';
+import type { Machine } from './machine.ts';
 import type { SkbFields, XdpFields } from './context.ts';
 
 export interface PrepareOptions {
@@ -17,6 +18,11 @@ export interface PrepareOptions {
    * CAP_PERFMON (root) it allows such reads, and they would then see the previous run's bytes.
    */
   noUninitStackReads?: boolean;
+  /**
+   * Helpers the interpreter has no model of, by number, as stand-ins a caller supplies (the
+   * optimizer's tests: src/search/standins.ts). Never consulted for a helper it does model.
+   */
+  standIns?: Readonly<Record<number, (m: Machine) => number>>;
 }
 
 /** What a helper or the loop captured. */

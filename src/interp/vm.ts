@@ -215,7 +215,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
           if (t !== -1) { fault = -t - 1000; break loop; }
           break;
         }
-        const h = id >= 0 && id < HELPERS.length ? HELPERS[id] : undefined;
+        const h = (id >= 0 && id < HELPERS.length ? HELPERS[id] : undefined) ?? m.standIns?.[id];
         if (h === undefined) { fault = F_HELPER; m.faultMsg = `unknown helper ${id}`; break loop; }
         const f = h(m);
         if (f !== F_OK) { fault = f; break loop; }

@@ -2,6 +2,8 @@
 // accept with probability min(1, 2^-(cost_new - cost_cur)). Candidates are patched into one
 // interpreter in place, so a step costs a few slot re-encodings plus the test runs.
 import { prepare } from '../interp/index.ts';
+import { STAND_INS } from './standins.ts';
+import { idiomSeed } from './idiom-seed.ts';
 import type { Op } from '../isa/op.ts';
 import { funcRanges, type Program } from '../isa/program.ts';
 import type { Insn } from '../isa/insn.ts';
@@ -146,10 +148,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const config = opts.config ?? DEFAULT_CONFIG;
   const ctx = { ...proposalContext(original, mutable, rand, config.target?.isa ?? 1), latencyMoves: opts.objective === 'latency' };
   const target = config.target;
-  const ref = prepare(program);
+  const ref = prepare(program, { standIns: STAND_INS });
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
-  const vm = prepare(program);
+  const vm = prepare(program, { standIns: STAND_INS });
   let current = Candidate.initial(orig);
   // latency is weighted by how often the tests run each slot (the original's counts)
   const profile = latencyProfile(program, tests, original);
@@ -182,6 +184,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   const inFlight = new Map<string, Promise<void>>();
   type Answer = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
   const answers: { cand: Candidate; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
+  /** The idiom seed the chain stood on first (idiom-seed.ts), while its validation is out. */
+  let seeded: Candidate | undefined;
+  await startFromIdioms();
   while (performance.now() - t0 < opts.budgetMs && stats.iterations < maxIt && !outOfTime && !stopped()) {
     for (let k = 0; k < 64 && stats.iterations < maxIt && !outOfTime; k++) {
       stats.iterations++;
@@ -263,6 +268,32 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   }
   return finish();
 
+  /** Stand on the greedy idiom seed (idiom-seed.ts) when it is smaller; validated as any new best. */
+  async function startFromIdioms(): Promise<void> {
+    let shown = current;
+    const show = (c: Candidate): boolean => {
+      let ok = true;
+      for (let pc = 0; pc < end; pc++) if (shown.ops[pc] !== c.ops[pc] && !vm.patch(pc, c.ops[pc])) ok = false;
+      shown = c;
+      return ok;
+    };
+    const passes = (c: Candidate): boolean => {
+      const refusal = firstRefusal(c.ops, end, program.type, c.isDeleted, !config.privileged);
+      if (refusal >= 0 && refusal !== originalRefusal) return false;
+      if (!show(c) || evaluate(vm, tests).error !== 0) return false;
+      return model.check({ ...program, insns: materialize(c).insns }).ok;
+    };
+    const seed = idiomSeed(current, ctx.straight, mutable, config.target?.isa ?? 1, perfOf, passes);
+    show(current);
+    if (seed === current) return;
+    const p = perfOf(seed);
+    if (nonBlocking ? !submit(seed, p) : !(await consider(seed, p))) return;
+    seeded = seed;
+    show(seed);
+    current = seed;
+    curCost = wp * p;
+  }
+
   /** Start validating a candidate that beats the best (checks that answer at once run here); false when it is refused already. */
   function submit(cand: Candidate, p: number): boolean {
     const m = materialize(cand);
@@ -272,6 +303,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     if (!model.check({ ...program, insns: m.insns }).ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      leaveUnsafePosition();
       return false;
     }
     if (!opts.validate) {
@@ -297,6 +329,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
           addTest(ref, tests, v.counterexample, v.counterexampleMaps);
           curCost = we * evaluate(vm, tests).error + wp * perfOf(current);
         }
+        // a refused idiom seed: every window it changed would be carried into what the chain
+        // finds from there (an undecided one refuses them all), so start over from the best
+        if (cand === seeded) backToBest();
         continue;
       }
       if (p >= best.perf) continue;
@@ -309,6 +344,25 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       current = cand;
       curCost = we * evaluate(vm, tests).error + wp * p;
     }
+  }
+
+  /**
+   * After the model refused a new best: if the chain's own position is one the kernel refuses
+   * too (the tests cannot see a misaligned fill or a write into ctx), every improvement found
+   * from there will be refused as well, so the chain goes back to the best validated program.
+   * (xdp_fwd: 1,800 refusals in a row at one slot the chain had broken, issue 20.)
+   */
+  function leaveUnsafePosition(): void {
+    if (current === best.cand || model.check({ ...program, insns: materialize(current).insns }).ok) return;
+    stats.rejectedValidation['unsafe position left'] = (stats.rejectedValidation['unsafe position left'] ?? 0) + 1;
+    backToBest();
+  }
+
+  /** Make the best validated program the chain's position again. */
+  function backToBest(): void {
+    for (let pc = 0; pc < end; pc++) if (current.ops[pc] !== best.cand.ops[pc]) vm.patch(pc, best.cand.ops[pc]);
+    current = best.cand;
+    curCost = we * evaluate(vm, tests).error + wp * best.perf;
   }
 
   function adoptBest(cand: Candidate, p: number, m: ReturnType<typeof materialize>): void {
@@ -331,6 +385,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     if (!vm2.ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
+      leaveUnsafePosition();
       return false;
     }
     if (opts.validate) {

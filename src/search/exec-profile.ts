@@ -4,6 +4,7 @@
 // original, with the interpreter's tracer (slow, but a few hundred runs): a candidate rewrites
 // straight-line slots in place and keeps every jump, so the original's counts stand for it.
 import { prepare, type Vm } from '../interp/index.ts';
+import { STAND_INS } from './standins.ts';
 import type { Program } from '../isa/program.ts';
 import type { TestGroup } from './tests.ts';
 import type { Slot } from './proposals.ts';
@@ -28,7 +29,7 @@ function setMaps(vm: Vm, g: TestGroup): void {
 
 /** Count the original's executions per slot over every test input. */
 export function execProfile(program: Program, tests: readonly TestGroup[]): ExecProfile {
-  const vm = prepare(program);
+  const vm = prepare(program, { standIns: STAND_INS });
   const counts = new Float64Array(program.insns.length);
   const perInput: number[][] = [];
   let inputs = 0;

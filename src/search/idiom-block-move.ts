@@ -15,7 +15,7 @@ import type { Slot } from './proposals.ts';
 type Change = [number, Slot];
 
 /** One move of the rewrite: `size` bytes from from+src to to+dst (original contents). */
-interface Chunk { dst: number; src: number; size: Size }
+export interface Chunk { dst: number; src: number; size: Size }
 
 /** A run: its slots, the base loads read through, the base stores write through, the access size. */
 interface Run { at: number[]; from: number; to: number; size: Size }
@@ -70,10 +70,10 @@ function finalSources(slots: readonly Slot[], run: Run): Map<number, number> | n
 
 /**
  * The moved cells as maximal contiguous ranges, each cut into the widest pieces that fit. On
- * the stack (r10) pieces are naturally aligned: the kernel refuses misaligned stack accesses;
- * elsewhere (packet, map values) x86 kernels accept them.
+ * the stack (r10: alignDst / alignSrc) pieces are naturally aligned: the kernel refuses
+ * misaligned stack accesses; elsewhere (packet, map values) x86 kernels accept them.
  */
-function chunks(moves: Map<number, number>, cell: Size, aligned: boolean): Chunk[] {
+export function chunks(moves: Map<number, number>, cell: Size, alignDst: boolean, alignSrc = alignDst): Chunk[] {
   const dsts = [...moves.keys()].sort((a, b) => a - b);
   const out: Chunk[] = [];
   for (let k = 0; k < dsts.length;) {
@@ -81,7 +81,7 @@ function chunks(moves: Map<number, number>, cell: Size, aligned: boolean): Chunk
     while (k + len / cell < dsts.length && dsts[k + len / cell] === dsts[k] + len && moves.get(dsts[k] + len) === moves.get(dsts[k])! + len) len += cell;
     let d = dsts[k], s = moves.get(d)!, left = len;
     while (left > 0) {
-      const size = ([8, 4, 2, 1] as Size[]).find((w) => w <= left && (!aligned || (d % w === 0 && s % w === 0)))!;
+      const size = ([8, 4, 2, 1] as Size[]).find((w) => w <= left && (!alignDst || d % w === 0) && (!alignSrc || s % w === 0))!;
       out.push({ dst: d, src: s, size });
       d += size; s += size; left -= size;
     }
@@ -94,7 +94,7 @@ const ld = (size: Size, dst: number, src: number, off: number): Op => ({ kind: '
 const st = (size: Size, dst: number, src: number, off: number): Op => ({ kind: 'stx', size, dst, src, off });
 
 /** The rewrite's instructions with the run's own registers, or null if they do not suffice. */
-function schedule(parts: Chunk[], from: number, to: number, regs: number[]): Op[] | null {
+export function schedule(parts: Chunk[], from: number, to: number, regs: number[]): Op[] | null {
   if (regs.length === 0) return null;
   // every load reads the original memory when all loads come first
   if (parts.length <= regs.length) {
@@ -127,7 +127,7 @@ export function blockMove(slots: readonly Slot[], straight: ReadonlySet<number>,
   if (!run) return null;
   const moves = finalSources(slots, run);
   if (!moves || moves.size === 0) return null;
-  const parts = chunks(moves, run.size, run.from === 10 || run.to === 10);
+  const parts = chunks(moves, run.size, run.to === 10, run.from === 10);
   // the pieces' registers: those the run loaded, except the bases (still needed while it runs)
   const regs: number[] = [];
   for (const i of run.at) {

@@ -17,14 +17,17 @@
 //   block move        a run of narrow loads and stores through one base that moves bytes
 //                       (a MAC swap: 12 u16 accesses) → the widest accesses (2 u32 + 2 u16
 //                       swaps: 8); see idiom-block-move.ts
+//   byte copy         loads through one base cut by shifts into byte stores through another
+//                       (xdp_fwd's MAC copies: 26) → the widest pieces (8); idiom-byte-copy.ts
 //   sign extension    (cpu v4 targets only: the rewrites use its instructions)
 //                     rA = *(uS *)(rB + o); rA <<= 64-8S; rA s>>= 64-8S → rA = *(sS *)(rB + o)
 //                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
 import type { Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
-import { clobbers, defs } from '../isa/flow.ts';
+import { clobbers, defs, uses } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 import { blockMove } from './idiom-block-move.ts';
+import { byteCopy } from './idiom-byte-copy.ts';
 
 type Change = [number, Slot];
 type Mem = Extract<Op, { kind: 'ldx' | 'st' | 'stx' }>;
@@ -65,14 +68,34 @@ function loadModifyStore(slots: readonly Slot[], straight: ReadonlySet<number>, 
 function constantStore(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number): Change[] | null {
   const st = slots[pc];
   if (!st || st.kind !== 'stx') return null;
+  let reads = 0;
   for (const q of preceding(slots, straight, pc)) {
     const o = slots[q]!;
     if (o.kind === 'alu' && o.op === 'mov' && o.dst === st.src && 'imm' in o.src) {
-      return [[pc, { kind: 'st', size: st.size, dst: st.dst, off: st.off, imm: o.src.imm }]];
+      const store: Change = [pc, { kind: 'st', size: st.size, dst: st.dst, off: st.off, imm: o.src.imm }];
+      // the move goes too when the store was its last reader: xdp_fw's `r1 = 6; *(u8 *)(r10 - 4)
+      // = r1; r1 = 7` (the walk would need two steps, the first of them no smaller)
+      return reads === 0 && overwrittenAfter(slots, straight, pc, st.src) ? [store, [q, null]] : [store];
     }
     if (writesReg(o, st.src)) return null;
+    if (uses(o) & (1 << st.src)) reads++;
   }
   return null;
+}
+
+/**
+ * Is register r written before any read after slot pc, in the same straight run (an lddw, which
+ * only writes, does not end it)? False when the run ends first: r may be read after a jump.
+ */
+function overwrittenAfter(slots: readonly Slot[], straight: ReadonlySet<number>, pc: number, r: number): boolean {
+  for (let i = pc + 1; i < slots.length; i++) {
+    const o = slots[i];
+    if (!o) continue;
+    if (!straight.has(i) && o.kind !== 'lddw') return false;
+    if (uses(o) & (1 << r)) return false;
+    if (writesReg(o, r)) return true;
+  }
+  return false;
 }
 
 /** The stored constant of a store, when it is one (an `st`, or an `stx` of a register set by `mov imm` just before). */
@@ -176,7 +199,7 @@ function signExtend(slots: readonly Slot[], straight: ReadonlySet<number>, pc: n
 /** movsx extends 8 or 16 bits, or 32 in a 64-bit register. */
 const extOk = (width: number, bits: number): boolean => bits === 8 || bits === 16 || (bits === 32 && width === 64);
 
-const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge, blockMove];
+const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge, blockMove, byteCopy];
 const V4_IDIOMS = [...IDIOMS, signExtend];
 
 /**
@@ -184,6 +207,12 @@ const V4_IDIOMS = [...IDIOMS, signExtend];
  * or null when none does. `straight` holds the slots the search may change.
  */
 export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, isa: IsaLevel = 1): Change[] | null {
+  const found = allIdioms(slots, straight, mutable, isa);
+  return found.length ? found[Math.floor(rand() * found.length)] : null;
+}
+
+/** Every idiom rewrite that applies somewhere in the candidate, in slot order. */
+export function allIdioms(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], isa: IsaLevel = 1): Change[][] {
   const found: Change[][] = [];
   for (const pc of mutable) {
     for (const idiom of isa >= 4 ? V4_IDIOMS : IDIOMS) {
@@ -191,5 +220,5 @@ export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<numbe
       if (c) found.push(c);
     }
   }
-  return found.length ? found[Math.floor(rand() * found.length)] : null;
+  return found;
 }

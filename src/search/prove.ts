@@ -14,10 +14,10 @@ import type { Insn } from '../isa/insn.ts';
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, liveRegs } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import type { ProgType } from '../isa/program.ts';
+import type { Program, ProgType } from '../isa/program.ts';
 import type { WindowRegType } from '../smt/equiv.ts';
 import type { EquivService } from '../smt/isolated.ts';
-import { isMapValue, kindMap, kindType, type Kind } from './ptrkinds.ts';
+import { isMapValue, kindMap, kindType, MAP_VALUE_SOME, type Kind } from './ptrkinds.ts';
 import type { Candidate, Original } from './candidate.ts';
 import type { Slot } from './proposals.ts';
 import type { MapPreset } from './tests.ts';
@@ -70,8 +70,31 @@ function changedSpan(cand: Candidate, a: number, b: number): [number, number] {
 function regTypeOf(kind: Kind): WindowRegType | undefined {
   const t = kindType(kind);
   if (t === 'ctx' || t === 'pkt' || t === 'fp') return t;
-  if (isMapValue(kind)) return { type: 'map_value', map: kindMap(kind) };
+  if (isMapValue(kind) && kind !== MAP_VALUE_SOME) return { type: 'map_value', map: kindMap(kind) };
   return undefined; // scalar or unknown: scalar, and memory through it is refused
+}
+
+/**
+ * Window types of the registers at a window's start. A value of one of several maps
+ * (MAP_VALUE_SOME: xdp_router_ipv4's MAC source, from either of two lookups) is typed as a value
+ * of a writable map when it is the only register that can reach map memory: the proof then holds
+ * for arbitrary contents of a region nothing else in the window aliases, whichever map it is.
+ * Otherwise it stays untyped, and memory through it leaves the window undecided.
+ */
+export function windowRegTypes(kinds: Uint16Array, at: number, maps: Program['maps']): Record<number, WindowRegType> {
+  const out: Record<number, WindowRegType> = {};
+  const some: number[] = [];
+  let mapRegs = 0;
+  for (let r = 0; r < 10; r++) {
+    const k = kinds[at * 11 + r];
+    if (isMapValue(k)) mapRegs++;
+    if (k === MAP_VALUE_SOME) some.push(r);
+    const t = regTypeOf(k);
+    if (t) out[r] = t;
+  }
+  const writable = maps.findIndex((m) => !m.readonly);
+  if (some.length === 1 && mapRegs === 1 && writable >= 0) out[some[0]] = { type: 'map_value', map: writable };
+  return out;
 }
 
 /** Prove the candidate (`insns`: it materialized) equivalent to its original, by `equiv`'s Z3 process. */
@@ -99,11 +122,7 @@ async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[
   const liveC = liveness(slots, o.end, cand.isDeleted, program.type);
   const windows = changedWindows(cand);
   const windowQuery = (a: number, b: number) => {
-    const regTypes: Record<number, WindowRegType> = {};
-    for (let r = 0; r < 10; r++) {
-      const t = regTypeOf(kinds[a * 11 + r]);
-      if (t) regTypes[r] = t;
-    }
+    const regTypes = windowRegTypes(kinds, a, program.maps);
     const before = orig.slice(a, b).filter((o): o is Op => o !== null);
     const after = slots.slice(a, b).filter((o): o is Op => o !== null);
     const liveOut = (liveO[b] | liveC[b]) & 0x3ff;

@@ -8,6 +8,8 @@
 //   pointer + pointer                                  "R%d pointer += pointer prohibited"
 //   scalar - pointer                                   "R%d tried to subtract pointer from scalar"
 //   any arithmetic on pkt_end or a map pointer         "pointer arithmetic on pkt_end / map_ptr prohibited"
+//   an access through r10 not aligned to its size       "misaligned stack access off ..."
+//   a pointer stored to the stack in < 8 bytes          "invalid size of register spill"
 //
 // LEAKS: the kernel lets root turn a pointer into a number (w0 = w1, a pointer returned or stored
 // into a packet or map). Its bits are an address that differs from run to run, and the
@@ -21,7 +23,8 @@
 // decided for a pointer that cannot be null).
 //
 // Types are joined at merges: not_init on any path stays not_init (the kernel explores that
-// path), other differing types become "unknown"; only a definite pointer is held against a
+// path), values of different maps become MAP_VALUE_SOME, other differing types "unknown";
+// only a definite pointer is held against a
 // candidate. Being path-insensitive, this is the projection of the model exploring both edges of
 // every branch (test/search/prefilter-sound.test.ts); the model still runs on every improvement.
 import type { Op } from '../isa/op.ts';
@@ -40,8 +43,8 @@ import { typeCode, typeOfCode, type RegType } from '../isa/regtype.ts';
  */
 export type Kind = number;
 const TYPE_BITS = 5, TYPE_MASK = (1 << TYPE_BITS) - 1;
-/** Maps beyond this index project to unknown (rows are 16 bits). */
-const MAX_MAPS = 1 << (16 - TYPE_BITS);
+/** Maps from this index on project to unknown (rows are 16 bits; the last index is MAP_VALUE_SOME's). */
+const MAX_MAPS = (1 << (16 - TYPE_BITS)) - 1;
 
 /** Initialised, type unknown (differs between paths, or unknown after a load). */
 export const U: Kind = 0;
@@ -53,6 +56,12 @@ export const PKT: Kind = typeCode('pkt');
 export const PKT_END: Kind = typeCode('pkt_end');
 export const STACK: Kind = typeCode('fp');
 const MAP_PTR_CODE = typeCode('map_ptr'), MAP_VALUE_CODE = typeCode('map_value');
+/**
+ * A value of one of several maps (paths that looked up different maps meet): a map value for
+ * every rule here, but of no one map. A window proof may still type it (prove.ts) when no other
+ * register can reach map memory: the region is then arbitrary and aliases nothing it holds.
+ */
+export const MAP_VALUE_SOME: Kind = MAP_VALUE_CODE | (MAX_MAPS << TYPE_BITS);
 
 /** The kind of a model register type (and its map, for map_ptr / map_value). */
 export function project(t: RegType, map = 0): Kind {
@@ -97,6 +106,13 @@ function unprivPtrCompare(op: Op, k: Uint16Array): boolean {
   // == / != 0 is decided (or a null check) only for map pointers and map values (reg_not_null)
   return ptr(op.dst) && (op.src.imm !== 0 || op.width === 32 || (op.op !== 'jeq' && op.op !== 'jne') || !(isMapPtr(k[op.dst]) || isMapValue(k[op.dst])));
 }
+
+/**
+ * An access through r10 itself that is not naturally aligned: the kernel checks stack accesses
+ * strictly ("misaligned stack access", check_ptr_alignment), and r10's offset is 0. (Through
+ * a copy of r10 the offset is not tracked here.)
+ */
+const misalignedFp = (base: number, off: number, size: number): boolean => base === 10 && off % size !== 0;
 
 /** What step() found: nothing, ALU the kernel refuses, or a pointer leaked as a number (see LEAKS). */
 const FINE = 0, MISUSE = 1, LEAK = 2;
@@ -153,10 +169,17 @@ function step(op: Op, k: Uint16Array, type: ProgType): Finding {
       k[op.dst] = k[op.dst] === SCALAR ? SCALAR : U;
       return FINE;
     case 'stx':
+      if (misalignedFp(op.dst, op.off, op.size)) return MISUSE;
+      // a pointer spilled to the stack in fewer than 8 bytes (not a map value: it may be the
+      // null of map_value_or_null, a scalar after its null check)
+      if (isPtr(k[op.src]) && !isMapValue(k[op.src]) && k[op.dst] === STACK && op.size !== 8) return MISUSE;
       return leakIf(isPtr(k[op.src]) && k[op.dst] !== STACK);
+    case 'st':
+      return misalignedFp(op.dst, op.off, op.size) ? MISUSE : FINE;
     case 'exit':
       return leakIf(isPtr(k[0]));
     case 'ldx':
+      if (misalignedFp(op.src, op.off, op.size)) return MISUSE;
       k[op.dst] = k[op.src] === CTX ? ctxLoadKind(type, op.off, op.size) : k[op.src] === PKT ? SCALAR : U;
       return FINE;
     case 'lddw': {
@@ -166,6 +189,7 @@ function step(op: Op, k: Uint16Array, type: ProgType): Finding {
       return FINE;
     }
     case 'atomic':
+      if (misalignedFp(op.dst, op.off, op.size)) return MISUSE;
       if (op.fetch) k[op.op === 'cmpxchg' ? 0 : op.src] = U;
       return FINE;
     case 'call': {
@@ -262,7 +286,7 @@ class Kinds implements ForwardProblem {
     for (let r = 0; r < NREG; r++) {
       const o = rows[at + r], x = row[r];
       if (o === x || o === NOT_INIT) continue;
-      const v = x === NOT_INIT ? NOT_INIT : U;
+      const v = x === NOT_INIT ? NOT_INIT : isMapValue(o) && isMapValue(x) ? MAP_VALUE_SOME : U;
       if (v !== o) {
         rows[at + r] = v;
         changed = true;

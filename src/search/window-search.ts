@@ -8,6 +8,7 @@
 // the caller's full validation (the kernel, Z3 on the whole program or its changed windows),
 // as every chain result does; the CLI's final check then checks the written object again.
 import { prepare } from '../interp/index.ts';
+import { STAND_INS } from './standins.ts';
 import type { Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { Incremental } from '../verifier/incremental.ts';
@@ -92,7 +93,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   for (const pc of coreSlots(program)) kept[pc] = 1;
   const guard = opts.exclusiveMaps ? undefined : sharedMapGuard(orig);
   if (guard) for (let pc = 0; pc < end; pc++) kept[pc] |= guard.kept[pc];
-  const ref = prepare(program);
+  const ref = prepare(program, { standIns: STAND_INS });
   const tests: TestGroup[] = makeTests(ref, program, rand);
   opts.onTests?.(tests);
   const { visits, reached } = visitCounts(ref, tests, end);
@@ -112,7 +113,7 @@ export async function runWindowSearch(program: Program, opts: WindowSearchOption
   const bump = (k: string): void => void (stats.rejectedValidation[k] = (stats.rejectedValidation[k] ?? 0) + 1);
   /** The assembled best: every window's best proved replacement in place. */
   const best: Slot[] = original.slice();
-  const vm = prepare(program);
+  const vm = prepare(program, { standIns: STAND_INS });
   const chains = new Map<Window, WindowChain>();
   const pendingKeys = new Set<string>();
   let pending = 0;
