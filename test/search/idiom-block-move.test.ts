@@ -12,6 +12,7 @@ import { Candidate, Original } from '../../src/search/candidate.ts';
 import { EquivService } from '../../src/smt/isolated.ts';
 import { blockMove } from '../../src/search/idiom-block-move.ts';
 import type { Slot } from '../../src/search/proposals.ts';
+import { guardedXdp } from './fixtures/guarded-xdp.ts';
 
 const t = suite('search/idiom-block-move');
 const equiv = new EquivService();
@@ -31,15 +32,7 @@ r3 = *(u16 *)(r8 + 4)
 *(u16 *)(r8 + 6) = r1
 *(u16 *)(r8 + 4) = r2`;
 
-const PROGRAM = (body: string, tail = 'r0 = 3') => `r2 = *(u32 *)(r1 + 4)
-r8 = *(u32 *)(r1 + 0)
-r3 = r8
-r3 += 14
-r0 = 1
-if r3 > r2 goto +${body.split('\n').length + 1}
-${body}
-${tail}
-exit`;
+const PROGRAM = guardedXdp;
 
 function apply(src: string, at: number): { slots: Slot[]; change: ReturnType<typeof blockMove> } {
   const slots: Slot[] = toOps(assemble(src).insns);

@@ -15,6 +15,7 @@ import { EquivService } from '../../src/smt/isolated.ts';
 import { jumpTargets } from '../../src/search/exec-cost.ts';
 import { mergeSplitStores } from '../../src/search/latency-store-merge.ts';
 import type { Slot } from '../../src/search/proposals.ts';
+import { guardedXdp } from './fixtures/guarded-xdp.ts';
 
 const t = suite('search/latency-store-merge');
 const equiv = new EquivService();
@@ -32,15 +33,7 @@ r5 >>= 16
 r4 >>= 24
 *(u8 *)(r8 + 3) = r4`;
 
-const PROGRAM = (body: string, tail = 'r0 = 3') => `r2 = *(u32 *)(r1 + 4)
-r8 = *(u32 *)(r1 + 0)
-r3 = r8
-r3 += 14
-r0 = 1
-if r3 > r2 goto +${body.split('\n').length + 1}
-${body}
-${tail}
-exit`;
+const PROGRAM = guardedXdp;
 
 const straightOf = (s: readonly Slot[]) => new Set(s.map((o, i) => (o && ['alu', 'ldx', 'st', 'stx', 'end', 'atomic'].includes(o.kind) ? i : -1)).filter((i) => i >= 0));
 const firstByteStore = (s: readonly Slot[]) => s.findIndex((o) => o?.kind === 'stx' && o.size === 1);
