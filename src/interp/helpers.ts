@@ -6,7 +6,8 @@ import { csumDiff, csumReplace2, csumReplace4, csumReplaceByDiff } from './csum.
 import {
   E2BIG, EACCES, EAGAIN, EFAULT, EINVAL, ENOENT, F_EXIT_FN, F_HELPERARG, F_INVALID, F_OK, MAP_TAG, REGION_PKT, TAG,
 } from './layout.ts';
-import { ETH_HLEN, XDP_FRAME, XDP_FRAME_STRUCT, XDP_TAILROOM, type Machine } from './machine.ts';
+import type { Machine } from './machine.ts';
+import { ETH_HLEN, XDP_FRAME, XDP_FRAME_STRUCT, XDP_TAILROOM } from './packet.ts';
 import type { BpfMap } from './maps.ts';
 import { MAP_TYPE } from '../isa/program.ts';
 import { formatPrintk } from './printk.ts';
