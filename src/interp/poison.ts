@@ -24,7 +24,7 @@ export function poisonImage(seed: number): PoisonImage {
   let img = cache.get(seed);
   if (!img) {
     let s = seed;
-    const regs = new Int32Array(16);
+    const regs = new Int32Array(20); // r0..r9, two halves each (r0, r1 unused)
     for (let r = 2; r <= 9; r++) {
       regs[2 * r] = s = nextPoison(s);
       regs[2 * r + 1] = s = nextPoison(s);

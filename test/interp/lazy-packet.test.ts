@@ -1,5 +1,5 @@
 // An XDP packet may be copied into the machine only when a run first touches it
-// (src/interp/machine.ts, pendingPkt): a reused machine must give what a fresh one gives, through
+// (src/interp/packet.ts, Machine.pendingPkt): a reused machine must give what a fresh one gives, through
 // run(), exec() + packetView(), helpers that move the packet, and a window run that places packet
 // bytes itself.
 import { suite } from 'uvu';

@@ -1,5 +1,6 @@
 // A machine is reused across runs and setup rewrites only what a run could have changed
-// (src/interp/machine.ts): these runs would see a previous run's bytes if it skipped too much.
+// (Machine.setup in src/interp/machine.ts, the packet region in src/interp/packet.ts): these
+// runs would see a previous run's bytes if it skipped too much.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { prepare } from '../../src/interp/index.ts';
