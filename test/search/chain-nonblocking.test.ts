@@ -22,18 +22,34 @@ function slowValidator(ms: number, ok: boolean, seen: { askedAt: number[]; answe
 }
 
 t('the chain goes on while a validation is out, and takes the proved candidate when it answers', async () => {
-  const seen = { askedAt: [] as number[], answeredAt: [] as number[] };
+  // The validator answers only once a progress report shows the chain has run more candidates
+  // than when it asked (or, failing that, after 5 s): an answer that came that way could not
+  // have come if the chain waited for it. No claim on how many candidates a second: that is the
+  // machine's speed, not the chain's behaviour.
   let its = 0;
+  const waiting: { at: number; answer: (byAdvance: boolean) => void }[] = [];
+  let byAdvance = 0;
   const r = await runChain(redundant, {
-    budgetMs: 1_500, seed: 3, objective: 'size', nonBlocking: true,
-    onProgress: (s) => void (its = s.iterations),
-    validate: slowValidator(100, true, seen, () => its),
+    budgetMs: 3_000, seed: 3, objective: 'size', nonBlocking: true,
+    onProgress: (s) => {
+      its = s.iterations;
+      for (const w of waiting.splice(0)) if (its > w.at) w.answer(true); else waiting.push(w);
+    },
+    validate: (_cand, insns) => new Promise((resolve) => {
+      let done = false;
+      const answer = (advanced: boolean) => {
+        if (done) return;
+        done = true;
+        if (advanced) byAdvance++;
+        resolve({ ok: true, how: `test validator (${insns.length} insns)` });
+      };
+      waiting.push({ at: its, answer });
+      setTimeout(() => answer(false), 5_000);
+    }),
   });
-  assert.ok(seen.askedAt.length > 0, 'validations were asked for');
+  assert.ok(byAdvance > 0, 'a validation was answered because the chain had moved on while it was out');
   assert.ok(r.best.length < redundant.insns.length, `${r.best.length} < ${redundant.insns.length}`);
   assert.ok(r.stats.validatedBy.length > 0 && r.stats.validatedBy.every((h) => h.startsWith('test validator')));
-  // progress is reported every 250 ms: over 100 ms answers, some report shows the chain moved on
-  assert.ok(r.stats.iterations > 1_000, `${r.stats.iterations} candidates in 1.5 s while validations were out`);
 });
 
 t('a candidate whose validation is refused is never the result, even answered late', async () => {
