@@ -20,6 +20,7 @@ import type { WindowRegType } from '../smt/equiv.ts';
 import type { EquivService } from '../smt/isolated.ts';
 import { isMapValue, kindMap, kindType, MAP_VALUE_SOME, type Kind } from './ptrkinds.ts';
 import type { Candidate, Original } from './candidate.ts';
+import { equalRegs } from './reg-equal.ts';
 import type { Slot } from './proposals.ts';
 import type { MapPreset } from './tests.ts';
 import { ctxKind } from '../interp/context.ts';
@@ -108,6 +109,14 @@ export function loadsMapValue(code: readonly (Op | null)[]): boolean {
   return code.some((o) => o?.kind === 'lddw' && (o.pseudo === PSEUDO.MAP_VALUE || o.pseudo === PSEUDO.MAP_IDX_VALUE));
 }
 
+const equalCache = new WeakMap<Original, Uint8Array>();
+/** Register equalities before each slot of the original (computed once per original). */
+function equalAt(o: Original): Uint8Array {
+  let e = equalCache.get(o);
+  if (!e) equalCache.set(o, (e = equalRegs({ ops: o.ops, end: o.end })));
+  return e;
+}
+
 /** Prove the candidate (`insns`: it materialized) equivalent to its original, by `equiv`'s Z3 process. */
 export async function proveEquivalent(equiv: EquivService, cand: Candidate, insns: readonly Insn[], timeoutMs = 20_000): Promise<Proof> {
   try {
@@ -137,7 +146,8 @@ async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[
     const after = slots.slice(a, b).filter((o): o is Op => o !== null);
     const regTypes = windowRegTypes(kinds, a, program.maps, loadsMapValue(before) || loadsMapValue(after));
     const liveOut = (liveO[b] | liveC[b]) & 0x3ff;
-    return equiv.windowEquiv(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
+    const regEqual = Array.from(equalAt(o).subarray(a * 11, a * 11 + 11));
+    return equiv.windowEquiv(before, after, { liveOut, regTypes, regEqual, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
   };
   for (const [a, b] of windows) {
     let w = await windowQuery(a, b);
