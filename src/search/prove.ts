@@ -14,11 +14,13 @@ import type { Insn } from '../isa/insn.ts';
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, liveRegs } from '../isa/flow.ts';
 import { helperArgsFor } from '../isa/protos.ts';
+import { PSEUDO } from '../isa/opcodes.ts';
 import type { Program, ProgType } from '../isa/program.ts';
 import type { WindowRegType } from '../smt/equiv.ts';
 import type { EquivService } from '../smt/isolated.ts';
 import { isMapValue, kindMap, kindType, MAP_VALUE_SOME, type Kind } from './ptrkinds.ts';
 import type { Candidate, Original } from './candidate.ts';
+import { equalRegs } from './reg-equal.ts';
 import type { Slot } from './proposals.ts';
 import type { MapPreset } from './tests.ts';
 import { ctxKind } from '../interp/context.ts';
@@ -76,25 +78,43 @@ function regTypeOf(kind: Kind): WindowRegType | undefined {
 
 /**
  * Window types of the registers at a window's start. A value of one of several maps
- * (MAP_VALUE_SOME: xdp_router_ipv4's MAC source, from either of two lookups) is typed as a value
- * of a writable map when it is the only register that can reach map memory: the proof then holds
- * for arbitrary contents of a region nothing else in the window aliases, whichever map it is.
- * Otherwise it stays untyped, and memory through it leaves the window undecided.
+ * (MAP_VALUE_SOME: xdp_router_ipv4's MAC source, from either of two lookups) has no map of its
+ * own, so when one is present every map-value register at the start is typed as a value of one
+ * shared region: the first writable map's table, each register with its own free key and offset
+ * into it. Z3 then proves the window for every way the registers may overlap (same key, any
+ * distance) as well as for disjoint values; every real state embeds in that model (distinct maps
+ * as distinct keys), so a proof there holds whichever maps they are. `mapValueLddw`: the window
+ * loads a map value's address itself (lddw); that value lives in its own map's table, which the
+ * shared region would wrongly keep apart from it, so the SOME registers then stay untyped and
+ * memory through them leaves the window undecided.
  */
-export function windowRegTypes(kinds: Uint16Array, at: number, maps: Program['maps']): Record<number, WindowRegType> {
+export function windowRegTypes(kinds: Uint16Array, at: number, maps: Program['maps'], mapValueLddw = false): Record<number, WindowRegType> {
   const out: Record<number, WindowRegType> = {};
-  const some: number[] = [];
-  let mapRegs = 0;
+  const mapRegs: number[] = [];
+  let some = false;
   for (let r = 0; r < 10; r++) {
     const k = kinds[at * 11 + r];
-    if (isMapValue(k)) mapRegs++;
-    if (k === MAP_VALUE_SOME) some.push(r);
+    if (isMapValue(k)) mapRegs.push(r);
+    if (k === MAP_VALUE_SOME) some = true;
     const t = regTypeOf(k);
     if (t) out[r] = t;
   }
-  const writable = maps.findIndex((m) => !m.readonly);
-  if (some.length === 1 && mapRegs === 1 && writable >= 0) out[some[0]] = { type: 'map_value', map: writable };
+  const shared = maps.findIndex((m) => !m.readonly);
+  if (some && shared >= 0 && !mapValueLddw) for (const r of mapRegs) out[r] = { type: 'map_value', map: shared };
   return out;
+}
+
+/** Does the code load a map value's address (lddw of a map value)? */
+export function loadsMapValue(code: readonly (Op | null)[]): boolean {
+  return code.some((o) => o?.kind === 'lddw' && (o.pseudo === PSEUDO.MAP_VALUE || o.pseudo === PSEUDO.MAP_IDX_VALUE));
+}
+
+const equalCache = new WeakMap<Original, Uint8Array>();
+/** Register equalities before each slot of the original (computed once per original). */
+function equalAt(o: Original): Uint8Array {
+  let e = equalCache.get(o);
+  if (!e) equalCache.set(o, (e = equalRegs({ ops: o.ops, end: o.end })));
+  return e;
 }
 
 /** Prove the candidate (`insns`: it materialized) equivalent to its original, by `equiv`'s Z3 process. */
@@ -122,11 +142,12 @@ async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[
   const liveC = liveness(slots, o.end, cand.isDeleted, program.type);
   const windows = changedWindows(cand);
   const windowQuery = (a: number, b: number) => {
-    const regTypes = windowRegTypes(kinds, a, program.maps);
     const before = orig.slice(a, b).filter((o): o is Op => o !== null);
     const after = slots.slice(a, b).filter((o): o is Op => o !== null);
+    const regTypes = windowRegTypes(kinds, a, program.maps, loadsMapValue(before) || loadsMapValue(after));
     const liveOut = (liveO[b] | liveC[b]) & 0x3ff;
-    return equiv.windowEquiv(before, after, { liveOut, regTypes, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
+    const regEqual = Array.from(equalAt(o).subarray(a * 11, a * 11 + 11));
+    return equiv.windowEquiv(before, after, { liveOut, regTypes, regEqual, maps: program.maps, progType: program.type, timeoutMs, untypedAsMem: false });
   };
   for (const [a, b] of windows) {
     let w = await windowQuery(a, b);

@@ -68,6 +68,12 @@ export interface WindowOptions {
    * false when such a register might alias the stack or packet: the query is then undecided.
    */
   untypedAsMem?: boolean;
+  /**
+   * Registers known equal at the window's start: for r0-r10, the lowest register holding the same
+   * value (default: all distinct). Equal registers start from one value (and the type of a
+   * typed member).
+   */
+  regEqual?: ArrayLike<number>;
 }
 
 export interface ProgramOptions {
@@ -137,7 +143,7 @@ export function pairKey(a: string, b: string, extra: string): string {
 
 const maskOf = (l: readonly number[] | number): number => (typeof l === 'number' ? l : l.reduce((m, r) => m | (1 << r), 0));
 
-function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, WindowRegType>>): Val[] {
+function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, WindowRegType>>, equal?: ArrayLike<number>): Val[] {
   const regs: Val[] = [];
   for (let i = 0; i < 10; i++) {
     const t = types[i] ?? 'scalar';
@@ -151,6 +157,15 @@ function liveInRegs(ctx: Z3Ctx, inp: Inputs, types: Readonly<Record<number, Wind
     else regs.push({ v: mapHandle(t.map), t: { r: 'mapfd', m: t.map } });
   }
   regs.push({ v: STACK_BASE + BigInt(STACK_SIZE), t: { r: 'stack' } });
+  if (equal) {
+    // each class starts from one value: its typed member's if any (r10 first: the frame pointer)
+    for (let r = 0; r <= 10; r++) {
+      if (equal[r] === r) continue;
+      const members = [...Array(11).keys()].filter((q) => equal[q] === equal[r]);
+      const src = members.includes(10) ? 10 : members.find((q) => regs[q].t) ?? equal[r];
+      for (const q of members) regs[q] = regs[src];
+    }
+  }
   return regs;
 }
 
@@ -217,7 +232,7 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
   const t0 = now();
   const live = maskOf(o.liveOut);
   const cache = o.cache === undefined ? defaultCache : o.cache;
-  const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${o.untypedAsMem === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.progType ?? ''}`) : '';
+  const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${o.untypedAsMem === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.regEqual ? Array.from(o.regEqual).join(',') : ''}:${o.progType ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<WindowCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
   const result = await z3Exclusive(() => windowQuery(a, b, o, live, t0));
@@ -231,7 +246,7 @@ async function windowQuery(a: readonly Insn[] | readonly Op[], b: readonly Insn[
   const inp = makeInputs(ctx, o.maps ?? []);
   const opts: ExecOptions = { progType: o.progType, argCount: o.argCount, untypedAsMem: o.untypedAsMem !== false };
   const ex = new Exec(ctx, inp, opts);
-  const regs = liveInRegs(ctx, inp, o.regTypes ?? {});
+  const regs = liveInRegs(ctx, inp, o.regTypes ?? {}, o.regEqual);
   let result: EquivResult<WindowCounterexample>;
   try {
     const sa = execWindow(ex, initialState(inp, regs.slice()), a);
