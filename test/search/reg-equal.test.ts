@@ -11,6 +11,7 @@ import { materialize } from '../../src/search/materialize.ts';
 import { proveEquivalent } from '../../src/search/prove.ts';
 import { Candidate, Original } from '../../src/search/candidate.ts';
 import { EquivService } from '../../src/smt/isolated.ts';
+import fc from 'fast-check';
 
 const t = suite('search/reg-equal');
 const equiv = new EquivService();
@@ -52,6 +53,58 @@ t('a copy already made on every path is deleted with a proof; one new on a path 
   const needed = Candidate.initial(orig).with([[3, null]]);
   const refused = await proveEquivalent(equiv, needed, materialize(needed).insns);
   assert.not.ok(refused.ok, 'r6 = r0 at slot 3 changes r6 on its path');
+});
+
+// The analysis against executions: random straight-line-and-forward-branch programs over r0–r9
+// (64-bit and 32-bit moves, adds, conditional jumps), registers starting from distinct random
+// values, run by a small evaluator here; before every executed slot, each pair of registers the
+// analysis calls equal must hold the same value.
+type GenOp =
+  | { k: 'mov'; d: number; s: number } | { k: 'mov32'; d: number; s: number } | { k: 'movi'; d: number; v: number }
+  | { k: 'addi'; d: number; v: number } | { k: 'add'; d: number; s: number } | { k: 'jgt'; d: number; v: number; off: number };
+const reg = fc.integer({ min: 0, max: 9 });
+const genOp: fc.Arbitrary<GenOp> = fc.oneof(
+  fc.record({ k: fc.constant('mov' as const), d: reg, s: reg }),
+  fc.record({ k: fc.constant('mov' as const), d: reg, s: reg }),
+  fc.record({ k: fc.constant('mov32' as const), d: reg, s: reg }),
+  fc.record({ k: fc.constant('movi' as const), d: reg, v: fc.integer({ min: -3, max: 3 }) }),
+  fc.record({ k: fc.constant('addi' as const), d: reg, v: fc.integer({ min: -2, max: 2 }) }),
+  fc.record({ k: fc.constant('add' as const), d: reg, s: reg }),
+  fc.record({ k: fc.constant('jgt' as const), d: reg, v: fc.integer({ min: -2, max: 2 }), off: fc.integer({ min: 0, max: 6 }) }),
+);
+const M64 = (1n << 64n) - 1n;
+const textOf = (o: GenOp, i: number, n: number): string => {
+  switch (o.k) {
+    case 'mov': return `r${o.d} = r${o.s}`;
+    case 'mov32': return `w${o.d} = w${o.s}`;
+    case 'movi': return `r${o.d} = ${o.v}`;
+    case 'addi': return `r${o.d} += ${o.v}`;
+    case 'add': return `r${o.d} += r${o.s}`;
+    case 'jgt': return `if r${o.d} > ${o.v} goto +${Math.min(o.off, n - i - 1)}`;
+  }
+};
+
+t('property: registers called equal before a slot hold equal values whenever it runs', () => {
+  fc.assert(fc.property(fc.array(genOp, { minLength: 1, maxLength: 24 }), fc.array(fc.bigInt({ min: 0n, max: M64 }), { minLength: 10, maxLength: 10 }), (gen, init) => {
+    const n = gen.length;
+    const ops = toOps(assemble([...gen.map((o, i) => textOf(o, i, n)), 'exit'].join('\n')).insns);
+    const e = equalRegs({ ops, end: ops.length });
+    const r = [...init, 0n]; // r10 unused
+    for (let pc = 0; pc < n;) {
+      for (let a = 0; a < 10; a++) for (let b = a + 1; b < 10; b++) {
+        if (eqBefore(e, pc, a, b) && r[a] !== r[b]) throw new Error(`slot ${pc}: r${a} and r${b} called equal, but ${r[a]} ≠ ${r[b]}`);
+      }
+      const o = gen[pc];
+      let next = pc + 1;
+      if (o.k === 'mov') r[o.d] = r[o.s];
+      else if (o.k === 'mov32') r[o.d] = r[o.s] & 0xffffffffn;
+      else if (o.k === 'movi') r[o.d] = BigInt.asUintN(64, BigInt(o.v));
+      else if (o.k === 'addi') r[o.d] = BigInt.asUintN(64, r[o.d] + BigInt(o.v));
+      else if (o.k === 'add') r[o.d] = BigInt.asUintN(64, r[o.d] + r[o.s]);
+      else if (r[o.d] > BigInt.asUintN(64, BigInt(o.v))) next = pc + 1 + Math.min(o.off, n - pc - 1);
+      pc = next;
+    }
+  }), { numRuns: 2_000, seed: 20261205 });
 });
 
 t.run();
