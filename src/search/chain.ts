@@ -272,8 +272,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   async function startFromIdioms(): Promise<void> {
     let shown = current;
     const show = (c: Candidate): boolean => {
-      let ok = true;
-      for (let pc = 0; pc < end; pc++) if (shown.ops[pc] !== c.ops[pc] && !vm.patch(pc, c.ops[pc])) ok = false;
+      const ok = repatch(shown, c);
       shown = c;
       return ok;
     };
@@ -337,10 +336,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       if (p >= best.perf) continue;
       if (v.how) stats.validatedBy.push(v.how);
       adoptBest(cand, p, m);
-      for (let pc = 0; pc < end; pc++) {
-        if (current.ops[pc] === cand.ops[pc]) continue;
-        vm.patch(pc, cand.ops[pc]);
-      }
+      repatch(current, cand);
       current = cand;
       curCost = we * evaluate(vm, tests).error + wp * p;
     }
@@ -358,9 +354,16 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     backToBest();
   }
 
+  /** Patch the interpreter from showing `from` to showing `to` (the slots that differ); false if a slot could not be encoded. */
+  function repatch(from: Candidate, to: Candidate): boolean {
+    let ok = true;
+    for (let pc = 0; pc < end; pc++) if (from.ops[pc] !== to.ops[pc] && !vm.patch(pc, to.ops[pc])) ok = false;
+    return ok;
+  }
+
   /** Make the best validated program the chain's position again. */
   function backToBest(): void {
-    for (let pc = 0; pc < end; pc++) if (current.ops[pc] !== best.cand.ops[pc]) vm.patch(pc, best.cand.ops[pc]);
+    repatch(current, best.cand);
     current = best.cand;
     curCost = we * evaluate(vm, tests).error + wp * best.perf;
   }
