@@ -10,7 +10,7 @@ import { type Op, toOp } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import { type HelperArgs, calleeSlot, jumpSlot, nextSlot } from '../isa/flow.ts';
-import type { Cfg } from './cfg.ts';
+import { type Cfg, jumpPointsOf, prunesItself } from './cfg.ts';
 import { LiveTables, type SlotFlow, slotFlow } from './live-delta.ts';
 
 /** Changed slots a delta handles; more, and the whole CFG is built again. */
@@ -26,20 +26,6 @@ export interface CfgChange {
   /** Slots whose successors (as the stack-liveness fixpoint walks them) differ. */
   readonly flow: readonly number[];
 }
-
-/** The slots a jump point (mark_jmp_point) is set on because of the instruction at `pc`. */
-function jumpPointsOf(op: Op | null, pc: number): number[] {
-  if (!op) return [];
-  const out: number[] = [];
-  const j = jumpSlot(op, pc), c = calleeSlot(op, pc);
-  if (j >= 0) out.push(j);
-  if (c >= 0) out.push(c);
-  if (op.kind === 'call') out.push(pc + 1);
-  return out;
-}
-
-/** A conditional jump, may_goto and a bpf-to-bpf call are prune points themselves. */
-const prunesItself = (op: Op | null, pc: number): boolean => !!op && (op.kind === 'jcond' || op.kind === 'maygoto' || calleeSlot(op, pc) >= 0);
 
 /**
  * The same successors as the stack-liveness fixpoint lists them (fall-through first, then the

@@ -124,8 +124,8 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     const next = nextSlot(op, t), jump = jumpSlot(op, t), callee = calleeSlot(op, t);
     if (next >= 0) visit(w, t, next, false);
     if (jump >= 0) visit(w, t, jump, true);
-    if (op.kind === 'jcond' || op.kind === 'maygoto' || callee >= 0) prune[t] = 1;
-    if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1;
+    if (prunesItself(op, t)) prune[t] = 1;
+    if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1; // jumpPointsOf's third kind
     if (callee >= 0) visit(w, t, callee, true);
   }
   // without CAP_BPF a loop is refused during the walk, before unreachable code is looked for
@@ -143,6 +143,21 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
 
   return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).subarray(0, n), bad };
 }
+
+// The marking rules, also used by cfg-delta.ts to keep per-slot counts of them.
+/** The slots a jump point (mark_jmp_point) is set on because of the instruction at `pc`. */
+export function jumpPointsOf(op: Op | null, pc: number): number[] {
+  if (!op) return [];
+  const out: number[] = [];
+  const j = jumpSlot(op, pc), c = calleeSlot(op, pc);
+  if (j >= 0) out.push(j);
+  if (c >= 0) out.push(c);
+  if (op.kind === 'call') out.push(pc + 1);
+  return out;
+}
+
+/** A conditional jump, may_goto and a bpf-to-bpf call are prune points themselves (jump points are prune points too). */
+export const prunesItself = (op: Op | null, pc: number): boolean => !!op && (op.kind === 'jcond' || op.kind === 'maygoto' || calleeSlot(op, pc) >= 0);
 
 /** The check_cfg walk's marks and pending instructions. */
 interface Walk {
