@@ -110,8 +110,6 @@ export interface Ctx {
    * kernel hashes them; a list can hold other instructions' and other call chains' states.
    */
   explored: (Checkpoint[] | undefined)[];
-  /** Highest instruction processed so far. */
-  frontier: number;
   stackDepth: Map<number, number>;
   ptrTypes: Map<number, string>;
   aluAux: Map<number, AluAux>;
@@ -123,7 +121,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), frontier: -1, stackDepth: new Map(), ptrTypes: new Map(), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), stackDepth: new Map(), ptrTypes: new Map(), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -384,7 +382,6 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         c.idGen = env.idGen;
         onStep(c, pc);
       }
-      if (pc > c.frontier) c.frontier = pc;
       if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
       histEntry = false;
       if (cfg.prune[pc] && visited(pc)) {
