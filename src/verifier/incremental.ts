@@ -13,15 +13,18 @@ import type { Program } from '../isa/program.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
+import { type Changed, type Future, sameExploration } from './rejoin.ts';
 
 interface Snapshot {
   /** Instructions processed before it (the next one is the first visit of its instruction). */
   readonly processed: number;
   readonly ctx: Ctx;
+  /** Per pending path of ctx.stack: the key of its pop in `popAt` (-1: none recorded). */
+  readonly borns: readonly number[];
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -29,6 +32,8 @@ interface Change {
   readonly cfg: Cfg;
   /** Slots whose instruction, marks or live registers differ. */
   readonly touched: readonly number[];
+  /** Slots whose instruction differs, when the CFG was derived and its control flow kept (a rejoin is then possible). */
+  readonly ops?: readonly number[];
   /**
    * Functions whose control flow changed (a snapshot whose stack liveness solved one cannot
    * serve), or, for a CFG built from scratch, whether the whole shape is the baseline's.
@@ -41,6 +46,13 @@ interface Change {
 
 /** Most snapshots a baseline keeps (each costs a copy of the exploration when taken). */
 const MAX_SNAPSHOTS = 128;
+/** Most baseline states at pops kept for rejoin comparisons (each a copy of the exploration). */
+const MAX_POP_STATES = 256;
+
+/** Thrown out of a run by its step hook: stop here (a resumed candidate rejoined, or the baseline reached the step asked for). */
+class Stop {
+  constructor(readonly c: Ctx, readonly k = 0, readonly base?: Ctx) {}
+}
 
 export class Incremental {
   readonly verdict: Verdict;
@@ -51,12 +63,27 @@ export class Incremental {
   private readonly firstTouch: Int32Array;
   /** Options that record the whole exploration (log, trace): every candidate gets a full check. */
   private readonly full: boolean;
-  /** Candidates checked, and how many instructions the resumed runs skipped in total. */
-  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0 };
+  /** Per slot: 1 + instructions processed before the baseline's exploration last touched it (0: never). */
+  private readonly lastTouch: Int32Array;
+  /** Per explored list: 1 + instructions processed before the baseline's last visit to it (0: never). */
+  private readonly lastBucket: Int32Array;
+  /** The baseline's visits to prune points: step, jump count then, and whether it added a checkpoint. */
+  private readonly visits: { step: number[]; jmps: number[]; made: number[] } = { step: [], jmps: [], made: [] };
+  /** When each pending path was popped: instructions processed then, by the step it was pushed at. */
+  private readonly popAt = new Map<number, number>();
+  /** The baseline's exploration as it was at some pops (made when first compared against). */
+  private readonly popStates = new Map<number, Ctx>();
+  /** Scratch masks of a candidate's changes (cleared after each check). */
+  private readonly changed: Changed;
+  /** Candidates checked, how many instructions the resumed runs skipped, how many rejoined the baseline and the instructions that spared. */
+  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0, rejoined: 0, joinedInsns: 0 };
 
   constructor(readonly base: Program, readonly opts: Options = {}) {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
+    this.lastTouch = new Int32Array(n + 1);
+    this.lastBucket = new Int32Array(n);
+    this.changed = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
     this.full = !!(opts.states || opts.trace || opts.entries || opts.stackLiveLog);
     let cfg: Cfg;
     try {
@@ -75,13 +102,38 @@ export class Incremental {
     this.delta = new CfgDelta(base, cfg, opts.privileged !== false);
     const every = Math.max(1, Math.ceil(n / MAX_SNAPSHOTS));
     let firsts = 0;
-    const touch = this.firstTouch;
+    const touch = this.firstTouch, last = this.lastTouch, popAt = this.popAt, bucket = this.lastBucket, visits = this.visits;
+    let prevInsns = 0;
+    // pending paths by the step that pushed them (a step pushes at most one), until popped
+    const born = new Map<Path, number>();
+    let path: Path | undefined, pending = 0;
     this.verdict = run(base, cfg, opts, freshCtx(n), (c, pc) => {
+      if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
+      pending = c.stack.length;
+      if (c.path !== path) {
+        path = c.path;
+        const b = born.get(path);
+        if (b !== undefined) popAt.set(b, c.processed), born.delete(path);
+      }
+      last[pc] = c.processed + 1;
+      if (c.prevInsns !== prevInsns) {
+        prevInsns = c.prevInsns;
+        visits.made[visits.made.length - 1] = 1;
+      }
+      if (cfg.prune[pc]) {
+        const st = c.path.state;
+        bucket[((pc ^ st.frames[st.frames.length - 1].callsite) >>> 0) % n] = c.processed + 1;
+        visits.step.push(c.processed);
+        visits.jmps.push(c.jmps);
+        visits.made.push(0);
+      }
+      // a call's next slot is read (its live registers) while the callee runs
+      const call = cfg.ops[pc]?.kind === 'call';
+      if (call) last[pc + 1] = c.processed + 1;
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
-      // a call's next slot is read (its live registers) while the callee runs
-      if (cfg.ops[pc]?.kind === 'call' && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c) });
+      if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
+      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1) });
     });
   }
 
@@ -97,7 +149,119 @@ export class Incremental {
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx);
     if (change.rebase) c.live?.rebase(change.cfg);
-    return run(prog, change.cfg, this.opts, c);
+    if (!change.ops || !snap.borns.length) return run(prog, change.cfg, this.opts, c);
+    const mark = this.mark(change, 1);
+    try {
+      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+      return this.joined(e);
+    } finally {
+      if (mark) this.mark(change, 0);
+    }
+  }
+
+  /** Set (or clear) the candidate's changed slots in the scratch masks. */
+  private mark(change: Change, v: number): boolean {
+    for (const pc of change.ops!) this.changed.ops[pc] = v;
+    for (const pc of change.touched) this.changed.live[pc] = v;
+    return true;
+  }
+
+  /**
+   * A step hook for a resumed candidate: at each pop of a path that was pending when it resumed,
+   * if the baseline popped that path after its last touch of every changed slot and the two
+   * explorations are the same there, stop (the rest is the baseline's).
+   */
+  private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
+    const v = this.verdict;
+    const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
+    // a baseline stopped by the instruction limit counted instructions the candidate may not
+    if (v.error?.message.startsWith('BPF program is too large')) return () => {};
+    let after = 0;
+    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    const pre = new Map<Path, number>();
+    for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
+    let path = c.path;
+    return (cc) => {
+      if (cc.path === path) return;
+      path = cc.path;
+      const b = pre.get(path);
+      if (b === undefined) return;
+      const k = this.popAt.get(b);
+      if (k === undefined || k < after || cc.processed + v.processed - k > limit) return;
+      const base = this.baseAt(k);
+      if (!base) return;
+      // the most states per instruction after k is known only if it grew after k
+      if (v.maxStatesPerInsn === base.maxPer && cc.maxPer < base.maxPer) return;
+      if (!this.sameCounters(cc, base, k)) return;
+      const future: Future = { bucket: (i) => this.lastBucket[i] > k, slot: (pc) => this.lastTouch[pc] > k };
+      if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
+    };
+  }
+
+  /**
+   * Will the candidate's checkpoint-creation counters (instructions and jumps since the last
+   * checkpoint) steer the baseline's rest as the baseline's own do? They are read at prune
+   * points, against thresholds: compare what each visit after k decides, up to the first visit
+   * that adds a checkpoint (both counters restart there).
+   */
+  private sameCounters(a: Ctx, b: Ctx, k: number): boolean {
+    const da = a.processed - a.prevInsns, db = b.processed - b.prevInsns, ja = a.jmps - a.prevJmps, jb = b.jmps - b.prevJmps;
+    if (da === db && ja === jb) return true;
+    const { step, jmps, made } = this.visits;
+    let lo = 0, hi = step.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (step[mid] < k) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let v = lo; v < step.length; v++) {
+      // at the visit: processed has grown by t + 1, jumps by dj (same steps on both sides)
+      const t = step[v] - k + 1, dj = jmps[v] - b.jmps;
+      // analyze.ts visited(): a checkpoint is wanted after 2 jumps and 8 instructions, and a
+      // pending state there stops it only within 20 jumps and 100 instructions
+      if ((ja + dj >= 2 && da + t >= 8) !== (jb + dj >= 2 && db + t >= 8)) return false;
+      if ((ja + dj < 20 && da + t < 100) !== (jb + dj < 20 && db + t < 100)) return false;
+      if (made[v]) return true;
+    }
+    return true;
+  }
+
+  /** The candidate's verdict once it rejoined the baseline at the baseline's step k: the baseline's rest added. */
+  private joined(s: Stop): Verdict {
+    const v = this.verdict, c = s.c, b = s.base!;
+    this.stats.rejoined++;
+    this.stats.joinedInsns += v.processed - s.k;
+    return {
+      ...v,
+      processed: c.processed + v.processed - s.k,
+      totalStates: c.totalStates + v.totalStates - b.totalStates,
+      peakStates: c.peakStates + v.peakStates - b.peakStates,
+      maxStatesPerInsn: v.maxStatesPerInsn > b.maxPer ? Math.max(c.maxPer, v.maxStatesPerInsn) : c.maxPer,
+    };
+  }
+
+  /** The baseline's exploration at the moment it had processed k instructions (re-run from the last snapshot before). */
+  private baseAt(k: number): Ctx | undefined {
+    const kept = this.popStates.get(k);
+    if (kept) return kept;
+    let snap: Snapshot | undefined;
+    for (const s of this.snaps) {
+      if (s.processed > k) break;
+      snap = s;
+    }
+    const c = snap ? copyCtx(snap.ctx) : freshCtx(this.base.insns.length);
+    try {
+      run(this.base, this.cfg!, this.opts, c, (cc) => {
+        if (cc.processed === k) throw new Stop(cc);
+      });
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+    if (this.popStates.size < MAX_POP_STATES) this.popStates.set(k, c);
+    return c;
   }
 
   /** The candidate's CFG and what it changes; a rejection by the static checks; the baseline's verdict for the same program. */
@@ -109,7 +273,7 @@ export class Incremental {
       this.stats.derived++;
       const flowFuncs: number[] = [];
       for (const pc of d.flow) flowFuncs.push(old.funcOf[pc]);
-      return { cfg: d.cfg, touched: d.touched, rebase: d.flow.length > 0, flowFuncs };
+      return { cfg: d.cfg, touched: d.touched, rebase: d.flow.length > 0, flowFuncs, ops: d.flow.length ? undefined : d.slots };
     }
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;

@@ -184,6 +184,30 @@ export class StackLiveness {
     return c;
   }
 
+  /**
+   * Does this copy hold the same answers and marks as `o` (same program), so that both answer
+   * and update alike from now on? For the incremental checker's rejoin test, between instructions.
+   */
+  sameAs(o: StackLiveness): boolean {
+    if (this.cfg !== o.cfg || this.instances.size !== o.instances.size || this.solved.size !== o.solved.size) return false;
+    if ((this.cur?.key ?? null) !== (o.cur?.key ?? null) || this.writeInsn !== o.writeInsn) return false;
+    for (const s of this.solved) if (!o.solved.has(s)) return false;
+    for (const [key, x] of this.instances) {
+      const y = o.instances.get(key);
+      if (!y) return false;
+      if (x === y) continue;
+      if (x.updated !== y.updated || x.mwDropped !== y.mwDropped || x.frames.length !== y.frames.length) return false;
+      for (let i = 0; i < x.mwSet.length; i++) if (x.mwSet[i] !== y.mwSet[i]) return false;
+      for (let f = 0; f < x.frames.length; f++) {
+        const a = x.frames[f], b = y.frames[f];
+        if (a === b) continue;
+        if (!a || !b) return false;
+        for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+      }
+    }
+    return true;
+  }
+
   /** The instance, made this copy's own (cloned if shared) before it is changed. */
   private own(x: Instance): Instance {
     if (x.owner === this.token) return x;

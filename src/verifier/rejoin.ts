@@ -1,0 +1,163 @@
+// The incremental checker's rejoin test: is a candidate's exploration, between two instructions,
+// in exactly the state the baseline's was at some step, so that the rest of the candidate's run
+// would be the baseline's rest? Everything the run reads from then on is compared: the current
+// path and the pending ones (states, histories, jump-history counts), the explored checkpoints
+// (states, branch counts, hit/miss counts, precision marks, cleaning, parent links), the counters
+// that steer checkpoint creation (as differences), the per-instruction tables and the stack
+// liveness. Histories that precision backtracking may still walk must not hold a changed slot
+// (the walk reads the instruction there), and no frame may return to a slot whose live registers
+// changed. Counters the outcome only adds up (processed, states) are the caller's to offset.
+import type { Ctx, Checkpoint, Path } from './analyze.ts';
+import type { Hist } from './precision.ts';
+
+/**
+ * What a candidate changes: `ops[pc]` set where the instruction differs (backtracking reads it),
+ * `live[pc]` where a frame returning to pc would read other live registers.
+ */
+export interface Changed {
+  readonly ops: Uint8Array;
+  readonly live: Uint8Array;
+}
+
+/** What the baseline's run still reads after the step compared: what it never reads again cannot steer it. */
+export interface Future {
+  /** Explored list i is visited again. */
+  bucket(i: number): boolean;
+  /** The instruction at pc is processed again (its per-instruction records are read). */
+  slot(pc: number): boolean;
+}
+
+/**
+ * Is candidate context `a` the same exploration as baseline context `b` (same program position),
+ * as far as the baseline's `future` reads? The counters that steer checkpoint creation are the
+ * caller's to compare.
+ */
+export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future): boolean {
+  if (a.idGen !== b.idGen || a.stack.length !== b.stack.length || a.explored.length !== b.explored.length) return false;
+  if (!sameMap(a.stackDepth, b.stackDepth) || !sameMap(a.tailMaps, b.tailMaps)) return false;
+  if (!sameWhere(a.ptrTypes, b.ptrTypes, future) || !sameWhere(a.aluAux, b.aluAux, future)) return false;
+  const pairs: Pairs = { fwd: new Map(), back: new Set(), walked: new Set() };
+  // the live paths first: their checkpoint chains are the ones backtracking still walks
+  if (!samePath(a.path, b.path, pairs, changed)) return false;
+  for (let i = 0; i < a.stack.length; i++) if (!samePath(a.stack[i], b.stack[i], pairs, changed)) return false;
+  for (let i = 0; i < a.explored.length; i++) {
+    if (!future.bucket(i)) continue;
+    const x = a.explored[i], y = b.explored[i];
+    if (!x || !y) {
+      if ((x?.length ?? 0) !== (y?.length ?? 0)) return false;
+      continue;
+    }
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (!sameCheckpoint(x[k], y[k], pairs, null)) return false;
+  }
+  if (!a.live || !b.live) return a.live === b.live;
+  return a.live.sameAs(b.live);
+}
+
+/** Candidate checkpoints matched to the baseline's (one to one), and those whose chain history was checked. */
+interface Pairs {
+  readonly fwd: Map<Checkpoint, Checkpoint>;
+  readonly back: Set<Checkpoint>;
+  readonly walked: Set<Checkpoint>;
+}
+
+function samePath(a: Path, b: Path, pairs: Pairs, changed: Changed): boolean {
+  if (a.pc !== b.pc || a.prev !== b.prev || a.jh !== b.jh) return false;
+  if (!sameHist(a.hist, b.hist, changed.ops) || !deepSame(a.state, b.state)) return false;
+  for (const f of a.state.frames) if (f.callsite >= 0 && changed.live[f.callsite + 1]) return false;
+  return sameCheckpoint(a.parent, b.parent, pairs, changed.ops);
+}
+
+/** `chainOps`: the checkpoint is on a live path's chain (its history must match and be free of changed slots). */
+function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null, pairs: Pairs, chainOps: Uint8Array | null): boolean {
+  for (;;) {
+    if (!a || !b) return a === b;
+    const seen = pairs.fwd.get(a);
+    if (seen) {
+      if (seen !== b) return false;
+      // met again: done, unless now from a live path whose chain was not walked yet
+      if (!chainOps || pairs.walked.has(a)) return true;
+    } else {
+      if (a.pc !== b.pc || a.branches !== b.branches || a.hit !== b.hit || a.miss !== b.miss || a.frames !== b.frames || !!a.cleaned !== !!b.cleaned) return false;
+      if (!samePrecise(a, b) || !deepSame(a.state, b.state) || pairs.back.has(b)) return false;
+      pairs.fwd.set(a, b);
+      pairs.back.add(b);
+    }
+    if (chainOps) {
+      if (!sameHist(a.hist, b.hist, chainOps)) return false;
+      pairs.walked.add(a);
+    }
+    a = a.parent;
+    b = b.parent;
+  }
+}
+
+function samePrecise(a: Checkpoint, b: Checkpoint): boolean {
+  const p = a.precise, q = b.precise;
+  if (p.all !== q.all || p.slots.size !== q.slots.size) return false;
+  for (const s of p.slots) if (!q.slots.has(s)) return false;
+  const n = Math.max(p.regs.length, q.regs.length);
+  for (let f = 0; f < n; f++) if ((p.regs[f] ?? 0) !== (q.regs[f] ?? 0)) return false;
+  return true;
+}
+
+/** The same recorded instructions (this segment and the shared older ones), none of them changed. */
+function sameHist(a: Hist | undefined, b: Hist | undefined, ops: Uint8Array): boolean {
+  for (;;) {
+    if (!a || !b) return a === b;
+    if (a.pcs.length !== b.pcs.length) return false;
+    for (let i = 0; i < a.pcs.length; i++) if (a.pcs[i] !== b.pcs[i] || a.aux[i] !== b.aux[i] || ops[a.pcs[i]]) return false;
+    a = a.prev;
+    b = b.prev;
+  }
+}
+
+/** Per-instruction records alike wherever the instruction is processed again. */
+function sameWhere<V>(a: Map<number, V>, b: Map<number, V>, future: Future): boolean {
+  for (const [pc, v] of a) if (future.slot(pc) && !deepSame(v, b.get(pc))) return false;
+  for (const pc of b.keys()) if (future.slot(pc) && !a.has(pc)) return false;
+  return true;
+}
+
+function sameMap<K, V>(a: Map<K, V>, b: Map<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  // in order: the unprivileged tail-call check reports the first entry it meets
+  const it = b.entries();
+  for (const [k, v] of a) {
+    const [k2, v2] = it.next().value as [K, V];
+    if (k !== k2 || !deepSame(v, v2)) return false;
+  }
+  return true;
+}
+
+/**
+ * Structural equality of verifier values (states, registers, slots): arrays element-wise, typed
+ * arrays, plain objects by their defined fields (an optional field left out and one set to
+ * undefined are alike), identical objects at once (states share immutable registers).
+ * Written here rather than taken from a library for that last two rules and bigint leaves.
+ */
+export function deepSame(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepSame(a[i], b[i])) return false;
+    return true;
+  }
+  if (ArrayBuffer.isView(a)) {
+    if (!ArrayBuffer.isView(b) || a.constructor !== b.constructor) return false;
+    const x = a as unknown as ArrayLike<unknown>, y = b as unknown as ArrayLike<unknown>;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
+  if (a instanceof Map || a instanceof Set || b instanceof Map || b instanceof Set) {
+    if (!(a instanceof Map && b instanceof Map)) return a instanceof Set && b instanceof Set && a.size === b.size && [...a].every((x) => b.has(x));
+    return sameMap(a, b);
+  }
+  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+  for (const k in x) if (x[k] !== undefined && !deepSame(x[k], y[k])) return false;
+  for (const k in y) if (y[k] !== undefined && x[k] === undefined) return false;
+  return true;
+}
