@@ -49,6 +49,19 @@ const MAX_SNAPSHOTS = 128;
 /** Most baseline states at pops kept for rejoin comparisons (each a copy of the exploration). */
 const MAX_POP_STATES = 256;
 
+/** The baseline at a pop, as far as the cheap rejoin tests need it (the full state is re-run on demand). */
+interface Pop {
+  readonly k: number;
+  readonly idGen: number;
+  readonly prevInsns: number;
+  readonly jmps: number;
+  readonly prevJmps: number;
+  readonly maxPer: number;
+}
+
+/** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
+const MAX_FAILED_JOINS = 2;
+
 /** Thrown out of a run by its step hook: stop here (a resumed candidate rejoined, or the baseline reached the step asked for). */
 class Stop {
   constructor(readonly c: Ctx, readonly k = 0, readonly base?: Ctx) {}
@@ -70,7 +83,7 @@ export class Incremental {
   /** The baseline's visits to prune points: step, jump count then, and whether it added a checkpoint. */
   private readonly visits: { step: number[]; jmps: number[]; made: number[] } = { step: [], jmps: [], made: [] };
   /** When each pending path was popped: instructions processed then, by the step it was pushed at. */
-  private readonly popAt = new Map<number, number>();
+  private readonly popAt = new Map<number, Pop>();
   /** The baseline's exploration as it was at some pops (made when first compared against). */
   private readonly popStates = new Map<number, Ctx>();
   /** Scratch masks of a candidate's changes (cleared after each check). */
@@ -113,7 +126,10 @@ export class Incremental {
       if (c.path !== path) {
         path = c.path;
         const b = born.get(path);
-        if (b !== undefined) popAt.set(b, c.processed), born.delete(path);
+        if (b !== undefined) {
+          popAt.set(b, { k: c.processed, idGen: c.idGen, prevInsns: c.prevInsns, jmps: c.jmps, prevJmps: c.prevJmps, maxPer: c.maxPer });
+          born.delete(path);
+        }
       }
       last[pc] = c.processed + 1;
       if (c.prevInsns !== prevInsns) {
@@ -182,21 +198,22 @@ export class Incremental {
     for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
     const pre = new Map<Path, number>();
     for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
-    let path = c.path;
+    let path = c.path, failed = 0;
     return (cc) => {
       if (cc.path === path) return;
       path = cc.path;
       const b = pre.get(path);
-      if (b === undefined) return;
-      const k = this.popAt.get(b);
-      if (k === undefined || k < after || cc.processed + v.processed - k > limit) return;
-      const base = this.baseAt(k);
-      if (!base) return;
+      if (b === undefined || failed >= MAX_FAILED_JOINS) return;
+      const pop = this.popAt.get(b);
+      if (!pop || pop.k < after || cc.processed + v.processed - pop.k > limit || cc.idGen !== pop.idGen) return;
       // the most states per instruction after k is known only if it grew after k
-      if (v.maxStatesPerInsn === base.maxPer && cc.maxPer < base.maxPer) return;
-      if (!this.sameCounters(cc, base, k)) return;
-      const future: Future = { bucket: (i) => this.lastBucket[i] > k, slot: (pc) => this.lastTouch[pc] > k };
+      if (v.maxStatesPerInsn === pop.maxPer && cc.maxPer < pop.maxPer) return;
+      if (!this.sameCounters(cc, pop)) return;
+      const k = pop.k, base = this.baseAt(k);
+      if (!base) return;
+      const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch };
       if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
+      failed++;
     };
   }
 
@@ -206,8 +223,9 @@ export class Incremental {
    * points, against thresholds: compare what each visit after k decides, up to the first visit
    * that adds a checkpoint (both counters restart there).
    */
-  private sameCounters(a: Ctx, b: Ctx, k: number): boolean {
-    const da = a.processed - a.prevInsns, db = b.processed - b.prevInsns, ja = a.jmps - a.prevJmps, jb = b.jmps - b.prevJmps;
+  private sameCounters(a: Ctx, b: Pop): boolean {
+    const k = b.k;
+    const da = a.processed - a.prevInsns, db = k - b.prevInsns, ja = a.jmps - a.prevJmps, jb = b.jmps - b.prevJmps;
     if (da === db && ja === jb) return true;
     const { step, jmps, made } = this.visits;
     let lo = 0, hi = step.length;

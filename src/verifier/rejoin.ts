@@ -19,12 +19,13 @@ export interface Changed {
   readonly live: Uint8Array;
 }
 
-/** What the baseline's run still reads after the step compared: what it never reads again cannot steer it. */
+/** What the baseline's run still reads after step k: what it never reads again cannot steer it. */
 export interface Future {
-  /** Explored list i is visited again. */
-  bucket(i: number): boolean;
-  /** The instruction at pc is processed again (its per-instruction records are read). */
-  slot(pc: number): boolean;
+  readonly k: number;
+  /** Per explored list: 1 + the step of the baseline's last visit to it (0: never); visited again if > k. */
+  readonly buckets: Int32Array;
+  /** Per slot: 1 + the step the baseline last processed it at; processed again (its per-instruction records read) if > k. */
+  readonly slots: Int32Array;
 }
 
 /**
@@ -36,12 +37,13 @@ export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future
   if (a.idGen !== b.idGen || a.stack.length !== b.stack.length || a.explored.length !== b.explored.length) return false;
   if (!sameMap(a.stackDepth, b.stackDepth) || !sameMap(a.tailMaps, b.tailMaps)) return false;
   if (!sameWhere(a.ptrTypes, b.ptrTypes, future) || !sameWhere(a.aluAux, b.aluAux, future)) return false;
+  if (!sameShallow(a, b, future)) return false;
   const pairs: Pairs = { fwd: new Map(), back: new Set(), walked: new Set() };
   // the live paths first: their checkpoint chains are the ones backtracking still walks
   if (!samePath(a.path, b.path, pairs, changed)) return false;
   for (let i = 0; i < a.stack.length; i++) if (!samePath(a.stack[i], b.stack[i], pairs, changed)) return false;
   for (let i = 0; i < a.explored.length; i++) {
-    if (!future.bucket(i)) continue;
+    if (future.buckets[i] <= future.k) continue;
     const x = a.explored[i], y = b.explored[i];
     if (!x || !y) {
       if ((x?.length ?? 0) !== (y?.length ?? 0)) return false;
@@ -52,6 +54,21 @@ export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future
   }
   if (!a.live || !b.live) return a.live === b.live;
   return a.live.sameAs(b.live);
+}
+
+/** The explored lists the baseline visits again, field by field without states and links: most differences show here. */
+function sameShallow(a: Ctx, b: Ctx, future: Future): boolean {
+  for (let i = 0; i < a.explored.length; i++) {
+    if (future.buckets[i] <= future.k) continue;
+    const x = a.explored[i], y = b.explored[i];
+    if ((x?.length ?? 0) !== (y?.length ?? 0)) return false;
+    if (!x || !y) continue;
+    for (let j = 0; j < x.length; j++) {
+      const p = x[j], q = y[j];
+      if (p.pc !== q.pc || p.branches !== q.branches || p.hit !== q.hit || p.miss !== q.miss || !!p.cleaned !== !!q.cleaned || !samePrecise(p, q)) return false;
+    }
+  }
+  return true;
 }
 
 /** Candidate checkpoints matched to the baseline's (one to one), and those whose chain history was checked. */
@@ -114,8 +131,8 @@ function sameHist(a: Hist | undefined, b: Hist | undefined, ops: Uint8Array): bo
 
 /** Per-instruction records alike wherever the instruction is processed again. */
 function sameWhere<V>(a: Map<number, V>, b: Map<number, V>, future: Future): boolean {
-  for (const [pc, v] of a) if (future.slot(pc) && !deepSame(v, b.get(pc))) return false;
-  for (const pc of b.keys()) if (future.slot(pc) && !a.has(pc)) return false;
+  for (const [pc, v] of a) if (future.slots[pc] > future.k && !deepSame(v, b.get(pc))) return false;
+  for (const pc of b.keys()) if (future.slots[pc] > future.k && !a.has(pc)) return false;
   return true;
 }
 
