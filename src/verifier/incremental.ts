@@ -219,7 +219,7 @@ export class Incremental {
       if (!this.sameCounters(cc, pop)) return;
       const k = pop.k, base = this.baseAt(k);
       if (!base) return;
-      const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch };
+      const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
       if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
       failed++;
     };

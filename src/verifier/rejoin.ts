@@ -9,6 +9,7 @@
 // changed. Counters the outcome only adds up (processed, states) are the caller's to offset.
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
 import type { Hist } from './precision.ts';
+import type { State } from './state.ts';
 
 /**
  * What a candidate changes: `ops[pc]` set where the instruction differs (backtracking reads it),
@@ -26,6 +27,8 @@ export interface Future {
   readonly buckets: Int32Array;
   /** Per slot: 1 + the step the baseline last processed it at; processed again (its per-instruction records read) if > k. */
   readonly slots: Int32Array;
+  /** The baseline's live registers per slot (the candidate's are the same wherever the baseline still reads them). */
+  readonly live: Uint16Array;
 }
 
 /**
@@ -50,10 +53,49 @@ export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future
       continue;
     }
     if (x.length !== y.length) return false;
-    for (let k = 0; k < x.length; k++) if (!sameCheckpoint(x[k], y[k], pairs, null)) return false;
+    for (let k = 0; k < x.length; k++) {
+      const p = x[k], q = y[k], seen = pairs.fwd.get(p);
+      if (seen) {
+        if (seen !== q) return false;
+        continue;
+      }
+      if (p.branches > 0 || q.branches > 0) {
+        if (!sameCheckpoint(p, q, pairs, null)) return false;
+        continue;
+      }
+      if (pairs.back.has(q)) return false;
+      // finished and off every live path: pruning reads only its live registers, stack, references
+      // and marks, and only at its own instruction (elsewhere it just takes a place in the list)
+      if (deadPlace(p, q, future)) continue;
+      if (!sameFinished(p, q) || !sameLiveState(p.state, q.state, p.pc, future.live)) return false;
+      pairs.fwd.set(p, q);
+      pairs.back.add(q);
+    }
   }
   if (!a.live || !b.live) return a.live === b.live;
   return a.live.sameAs(b.live);
+}
+
+/** Both finished checkpoints are of instructions the baseline never processes again. */
+const deadPlace = (p: Checkpoint, q: Checkpoint, future: Future): boolean =>
+  p.branches === 0 && q.branches === 0 && future.slots[p.pc] <= future.k && future.slots[q.pc] <= future.k;
+
+function sameFinished(p: Checkpoint, q: Checkpoint): boolean {
+  return p.pc === q.pc && p.branches === q.branches && p.hit === q.hit && p.miss === q.miss && p.frames === q.frames && !!p.cleaned === !!q.cleaned && samePrecise(p, q);
+}
+
+/** What states_equal (not exact) reads of an explored state at `pc`: live registers of each frame, stacks, references. */
+function sameLiveState(a: State, b: State, pc: number, live: Uint16Array): boolean {
+  if (a.frames.length !== b.frames.length || (a.mayGotoDepth ?? 0) !== (b.mayGotoDepth ?? 0) || !deepSame(a.refs, b.refs)) return false;
+  const top = a.frames.length - 1;
+  for (let f = 0; f <= top; f++) {
+    const x = a.frames[f], y = b.frames[f];
+    if (x.callsite !== y.callsite || x.subprog !== y.subprog || x.frameno !== y.frameno || !deepSame(x.stack, y.stack)) return false;
+    // analyze.ts regsLive: the caller frames' callee-saved registers live after their call
+    const mask = f === top ? live[pc] : (live[a.frames[f + 1].callsite + 1] ?? 0) & 0x7c0;
+    for (let r = 0; r < 10; r++) if (mask & (1 << r) && !deepSame(x.regs[r], y.regs[r])) return false;
+  }
+  return true;
 }
 
 /** The explored lists the baseline visits again, field by field without states and links: most differences show here. */
@@ -65,6 +107,7 @@ function sameShallow(a: Ctx, b: Ctx, future: Future): boolean {
     if (!x || !y) continue;
     for (let j = 0; j < x.length; j++) {
       const p = x[j], q = y[j];
+      if (deadPlace(p, q, future)) continue;
       if (p.pc !== q.pc || p.branches !== q.branches || p.hit !== q.hit || p.miss !== q.miss || !!p.cleaned !== !!q.cleaned || !samePrecise(p, q)) return false;
     }
   }
