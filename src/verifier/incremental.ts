@@ -97,8 +97,11 @@ export class Incremental {
   /** Candidates checked, how many instructions the resumed runs skipped, how many rejoined the baseline and the instructions that spared. */
   readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0, rejoined: 0, joinedInsns: 0 };
 
-  /** `tuning.minRejoinGain`: fewest instructions a rejoin must spare to be tried (tests set 0 to try every one). */
-  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number } = {}) {
+  /**
+   * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
+   * fail before it stops trying (tests set 0 and Infinity to try every one).
+   */
+  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number } = {}) {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
@@ -206,12 +209,12 @@ export class Incremental {
     const pre = new Map<Path, number>();
     for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
     let path = c.path, failed = 0;
-    const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN;
+    const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
     return (cc) => {
       if (cc.path === path) return;
       path = cc.path;
       const b = pre.get(path);
-      if (b === undefined || failed >= MAX_FAILED_JOINS) return;
+      if (b === undefined || failed >= maxFailed) return;
       const pop = this.popAt.get(b);
       if (!pop || pop.k < after || v.processed - pop.k < gain || cc.processed + v.processed - pop.k > limit || cc.idGen !== pop.idGen) return;
       // the most states per instruction after k is known only if it grew after k
