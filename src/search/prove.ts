@@ -29,7 +29,11 @@ export type Proof =
   | { ok: true; how: string }
   | { ok: false; stage: 'z3' | 'z3-unknown'; reason: string; counterexample?: Uint8Array; counterexampleMaps?: MapPreset[] };
 
-const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
+// lddw is straight-line too (a constant or a map's address, no effect): a window may run through
+// it, so a change on one side of `r1 = map ll` can be proved together with one on the other
+// (xdp_router_ipv4: `r6 = (s32)r6; r1 = tx_port ll; r2 = r6` → `r1 = tx_port ll; r2 = (s32)r6`).
+// The search never changes an lddw, so both sides run the same one.
+const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic', 'lddw']);
 /**
  * Registers live before each slot (bit sets, end + 1 entries), with deleted (null, non-lddw) slots
  * as no-ops: the flow core's liveness, helpers reading their prototype's arguments.
@@ -42,7 +46,8 @@ export function liveness(ops: readonly Slot[], end: number, isDeleted: (pc: numb
 export function changedWindows(cand: Candidate): [number, number][] {
   const orig = cand.original.ops, end = cand.original.end;
   const targets = cand.original.jumpTargets;
-  const straight = (pc: number): boolean => !!orig[pc] && STRAIGHT.has(orig[pc]!.kind);
+  // an lddw's second slot (null in the ops) belongs to the lddw before it
+  const straight = (pc: number): boolean => (orig[pc] ? STRAIGHT.has(orig[pc]!.kind) : pc > 0 && orig[pc - 1]?.kind === 'lddw');
   const same = (pc: number): boolean => !cand.changed(pc);
   const out: [number, number][] = [];
   for (let pc = 0; pc < end;) {
