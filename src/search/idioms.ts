@@ -22,12 +22,15 @@
 //   sign extension    (cpu v4 targets only: the rewrites use its instructions)
 //                     rA = *(uS *)(rB + o); rA <<= 64-8S; rA s>>= 64-8S → rA = *(sS *)(rB + o)
 //                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
+//                     rA = (sN) rA [lddw] rB = rA                  → [lddw] rB = (sN) rA
+//                       (idiom-ext-copy.ts)
 import type { Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
 import { clobbers, defs, uses } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 import { blockMove } from './idiom-block-move.ts';
 import { byteCopy } from './idiom-byte-copy.ts';
+import { extendThenCopy } from './idiom-ext-copy.ts';
 
 type Change = [number, Slot];
 type Mem = Extract<Op, { kind: 'ldx' | 'st' | 'stx' }>;
@@ -200,7 +203,7 @@ function signExtend(slots: readonly Slot[], straight: ReadonlySet<number>, pc: n
 const extOk = (width: number, bits: number): boolean => bits === 8 || bits === 16 || (bits === 32 && width === 64);
 
 const IDIOMS = [loadModifyStore, constantStore, storeMerge, loadMerge, copyMerge, blockMove, byteCopy];
-const V4_IDIOMS = [...IDIOMS, signExtend];
+const V4_IDIOMS = [...IDIOMS, signExtend, extendThenCopy];
 
 /**
  * An idiom rewrite at a place of the candidate chosen uniformly among those where one applies,

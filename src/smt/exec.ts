@@ -12,7 +12,8 @@ import { PSEUDO } from '../isa/opcodes.ts';
 import { foldBits, foldPair, isK, toZ3, type FB, type FV } from './fold.ts';
 import type { Cell, Table } from './mem.ts';
 import { aluSem, endSem, immOperand, jcondSem, sextFrom } from '../bv/alu.ts';
-import { CTX_BASE, mapBase, mapHandle, PKT_BASE, regionBase, type Inputs, type Ptr, type SymState, type Val } from './state.ts';
+import { lpmEntry, lpmReadOnly } from './lpm.ts';
+import { CTX_BASE, mapBase, mapHandle, PKT_BASE, regionBase, type Inputs, type MapAlt, type Ptr, type SymState, type Val } from './state.ts';
 
 /** An instruction or situation the encoder does not model: the query answers "unknown". */
 export class Unsupported extends Error {
@@ -113,15 +114,32 @@ function place(ex: Exec, st: SymState, base: Val, off: number, write: boolean): 
 
 /** Load `size` bytes at base+off, zero-extended to 64 bits. */
 export function load(ex: Exec, st: SymState, base: Val, off: number, size: number): FV {
+  if (base.t?.r === 'maps') {
+    // a value of one of several maps: the load from the alternative that holds
+    const [last, ...rest] = base.t.alts.slice().reverse();
+    return rest.reduce((acc, a) => ex.R.ite(a.c, load(ex, st, altVal(base, a), off, size), acc), load(ex, st, altVal(base, last), off, size));
+  }
   const p = place(ex, st, base, off, false);
   const bytes = Array.from({ length: size }, (_, i) => p.table.read(p.at(i)) as FV);
   return widen(ex.ctx, joinBytes(ex.ctx, bytes), size * 8);
 }
 
 export function store(ex: Exec, st: SymState, base: Val, off: number, size: number, v: FV): void {
+  if (base.t?.r === 'maps') {
+    // into each alternative's map where its condition holds; elsewhere the byte stays
+    const B8 = foldBits(ex.ctx, 8);
+    for (const a of base.t.alts) {
+      const p = place(ex, st, altVal(base, a), off, true);
+      splitBytes(v, size).forEach((b, i) => p.table.write(p.at(i), B8.ite(a.c, b, p.table.read(p.at(i)) as FV)));
+    }
+    return;
+  }
   const p = place(ex, st, base, off, true);
   splitBytes(v, size).forEach((b, i) => p.table.write(p.at(i), b));
 }
+
+/** The pointer as a value of one alternative's map. */
+const altVal = (base: Val, a: MapAlt): Val => ({ v: base.v, t: { r: 'map', m: a.m, key: a.key } });
 
 /** Context loads: packet pointers for xdp/skb, skb->len for L2 skb types, other fields from the ctx table. */
 function ctxLoad(ex: Exec, st: SymState, base: Val, off: number, size: number): Val {
@@ -249,6 +267,7 @@ function readKey(ex: Exec, st: SymState, m: number, ptr: Val): FV {
   const ks = st.maps[m].def.keySize;
   const p = place(ex, st, ptr, 0, false);
   const key = joinBytes(ex.ctx, Array.from({ length: ks }, (_, i) => p.table.read(p.at(i)) as FV));
+  if (st.maps[m].model === 'lpm') return lpmEntry(ex, m, key); // no test preset can name a trie entry
   ex.keysSeen.push({ m, key });
   return key;
 }
@@ -257,7 +276,7 @@ function readKey(ex: Exec, st: SymState, m: number, ptr: Val): FV {
 function presentAt(ex: Exec, st: SymState, m: number, key: FV): FB {
   const ms = st.maps[m];
   if (ms.model === 'array') return foldUlt(ex, key, BigInt(ms.def.maxEntries), ms.def.keySize * 8);
-  if (ms.model === 'hash') return ms.present!.read(key) as FB;
+  if (ms.model === 'hash' || ms.model === 'lpm') return ms.present!.read(key) as FB;
   throw new Unsupported(`map type ${ms.def.type} has no model`);
 }
 
@@ -279,6 +298,7 @@ function helper(ex: Exec, st: SymState, id: number): void {
   } else if (id === 2) {
     const m = mapArg(st, regs[1]);
     const ms = st.maps[m];
+    if (ms.model === 'lpm') lpmReadOnly(m, 'map_update_elem');
     const key = readKey(ex, st, m, regs[2]);
     const flags = R.known(regs[4].v);
     if (flags === undefined) throw new Unsupported('map_update_elem with variable flags');
@@ -306,6 +326,7 @@ function helper(ex: Exec, st: SymState, id: number): void {
   } else if (id === 3) {
     const m = mapArg(st, regs[1]);
     const ms = st.maps[m];
+    if (ms.model === 'lpm') lpmReadOnly(m, 'map_delete_elem');
     const key = readKey(ex, st, m, regs[2]);
     if (ms.model === 'array') r0 = scalar(errno(EINVAL));
     else {

@@ -19,7 +19,20 @@ export type Ptr =
   | { readonly r: 'mem' }
   | { readonly r: 'map'; readonly m: number; readonly key: FV }
   | { readonly r: 'mapfd'; readonly m: number }
+  /**
+   * A value of one of several map lookups, after paths with lookups in different maps met
+   * (xdp_router_ipv4's MAC source: an exact_match or an lpm_map value): alternative i holds
+   * where its condition does; the conditions exclude one another.
+   */
+  | { readonly r: 'maps'; readonly alts: readonly MapAlt[] }
   | { readonly r: 'mixed' };
+
+/** One alternative of a 'maps' pointer: under `c`, a value of map `m` looked up with `key`. */
+export interface MapAlt {
+  readonly c: FB;
+  readonly m: number;
+  readonly key: FV;
+}
 
 export interface Val {
   readonly v: FV;
@@ -44,12 +57,17 @@ export function regionBase(t: Ptr): bigint {
   }
 }
 
-export type MapModel = 'array' | 'hash' | 'other';
+/**
+ * 'lpm': an LPM trie the program only reads (src/smt/lpm.ts): a lookup finds the entry an
+ * uninterpreted function of the key's bytes names, then reads presence and value as a hash map's.
+ */
+export type MapModel = 'array' | 'hash' | 'lpm' | 'other';
 
 export function mapModel(d: MapDef): MapModel {
   switch (d.type) {
     case MAP_TYPE.array: case MAP_TYPE.percpu_array: return 'array';
     case MAP_TYPE.hash: case MAP_TYPE.percpu_hash: case MAP_TYPE.lru_hash: case MAP_TYPE.lru_percpu_hash: return 'hash';
+    case MAP_TYPE.lpm_trie: return 'lpm';
     default: return 'other';
   }
 }
@@ -95,7 +113,7 @@ export function makeInputs(ctx: Z3Ctx, maps: readonly MapDef[], prefix = ''): In
       def,
       model,
       vals: Table.fresh(ctx, `${prefix}map${i}_vals`, kb + 32, 'byte'),
-      present: model === 'hash' ? Table.fresh(ctx, `${prefix}map${i}_present`, kb, 'bool') : undefined,
+      present: model === 'hash' || model === 'lpm' ? Table.fresh(ctx, `${prefix}map${i}_present`, kb, 'bool') : undefined,
     };
   });
   return {
@@ -144,13 +162,23 @@ function iteV(ctx: Z3Ctx, c: Z3Bool, a: FV, b: FV, w: number): FV {
 function mergePtr(ctx: Z3Ctx, c: Z3Bool, a: Ptr | undefined, b: Ptr | undefined, kw: (m: number) => number): Ptr | undefined {
   if (!a) return b;
   if (!b) return a;
-  if (a.r !== b.r) return { r: 'mixed' };
-  if (a.r === 'map' && b.r === 'map') {
-    if (a.m !== b.m) return { r: 'mixed' };
-    return { r: 'map', m: a.m, key: iteV(ctx, c, a.key, b.key, kw(a.m)) };
+  if (a.r === 'map' && b.r === 'map' && a.m === b.m) return { r: 'map', m: a.m, key: iteV(ctx, c, a.key, b.key, kw(a.m)) };
+  const aa = mapAlts(a), ba = mapAlts(b);
+  if (aa && ba) {
+    // values of different maps: each side's alternatives under its side of the condition
+    const and = (x: Z3Bool, y: FB): FB => (y === true ? x : y === false ? false : ctx.And(x, toZ3B(ctx, y)));
+    const alts = [...aa.map((x) => ({ ...x, c: and(c, x.c) })), ...ba.map((x) => ({ ...x, c: and(ctx.Not(c), x.c) }))];
+    return { r: 'maps', alts: alts.filter((x) => x.c !== false) };
   }
+  if (a.r !== b.r) return { r: 'mixed' };
   if (a.r === 'mapfd' && b.r === 'mapfd' && a.m !== b.m) return { r: 'mixed' };
   return a;
+}
+
+/** A map-value pointer as alternatives (undefined: not a map value). */
+function mapAlts(p: Ptr): readonly MapAlt[] | undefined {
+  if (p.r === 'map') return [{ c: true, m: p.m, key: p.key }];
+  return p.r === 'maps' ? p.alts : undefined;
 }
 
 /** ite(c, a, b) of two states. */
