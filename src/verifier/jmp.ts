@@ -198,16 +198,12 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
   }
 }
 
-export interface Edge {
-  state: State;
-  pc: number;
-}
-
 /**
- * Execute a conditional jump. Returns the edges to explore: `next` continues the current path
- * (the current state object, possibly refined), `other` is a new state to push (or null).
+ * Execute a conditional jump. Returns the instruction the current path continues at (with the
+ * current state object, possibly refined); when both edges remain, the other edge's new state
+ * is handed to `push` (no edge objects: this runs at every branch).
  */
-export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }): { next: Edge | null; other: Edge | null } {
+export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }, push: (s: State, pc: number) => void): number {
   const fr = cur(st);
   const a = readReg(st, pc, op.dst);
   const isX = 'reg' in op.src;
@@ -225,8 +221,8 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
     if (m) env.precise(m);
   }
-  if (pred === 1) return { next: { state: st, pc: target }, other: null };
-  if (pred === 0) return { next: { state: st, pc: pc + 1 }, other: null };
+  if (pred === 1) return target;
+  if (pred === 0) return pc + 1;
 
   const live = env.cfg.live;
   // both edges possible: the linked scalars go into the jump history before the branch is pushed
@@ -264,5 +260,6 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     fail(pc, `R${op.dst} pointer comparison prohibited`);
   }
   void isPkt;
-  return { next: { state: st, pc: pc + 1 }, other: { state: tk, pc: target } };
+  push(tk, target);
+  return pc + 1;
 }

@@ -124,11 +124,8 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
       push(q, pc + 1);
       return jumpSlot(op, pc);
     }
-    case 'jcond': {
-      const r = condJump(env, st, pc, op);
-      if (r.other) push(r.other.state, r.other.pc);
-      return r.next!.pc;
-    }
+    case 'jcond':
+      return condJump(env, st, pc, op, push);
     case 'call':
       if (op.callKind === 'helper') {
         helperCall(env, st, pc, op.imm);
