@@ -191,8 +191,8 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       } else if (op.op === 'mov') {
         const fits = width(src.v) <= 32;
         if (fits) src = linkId(env, st, s);
-        regs[d] = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor), fits ? src.id : 0);
-        if (fits) regs[d] = { ...regs[d], off: src.off };
+        const r = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor), fits ? src.id : 0);
+        regs[d] = fits ? regWith(r, r.v, src.off, r.id, r.range) : r;
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
