@@ -32,11 +32,33 @@ function store(s: S, k: number): void {
   I64[k + 6] = s.u32min; I64[k + 7] = s.u32max; I64[k + 8] = s.s32min; I64[k + 9] = s.s32max;
 }
 
+const U64_MAX = (1n << 64n) - 1n, S64_MAX = (1n << 63n) - 1n, S64_MIN_U = 1n << 63n;
+const U32_MAX = (1n << 32n) - 1n, S32_MAX = (1n << 31n) - 1n, S32_MIN_U = 1n << 31n;
+
+/**
+ * Output word k as a bigint. Reading a BigUint64Array makes a new heap bigint each time; the
+ * bounds of a result are mostly 0 and the ends of the u64/s64/u32/s32 ranges, so those come from
+ * constants (a bigint's identity is never observable) and only other values are read.
+ */
+function word(k: number): bigint {
+  const lo = O32[2 * k], hi = O32[2 * k + 1];
+  if (hi === 0) {
+    if (lo === 0) return 0n;
+    if (lo === -1) return U32_MAX;
+    if (lo === 0x7fffffff) return S32_MAX;
+    if (lo === -0x80000000) return S32_MIN_U;
+  } else if (lo === -1) {
+    if (hi === -1) return U64_MAX;
+    if (hi === 0x7fffffff) return S64_MAX;
+  } else if (lo === 0 && hi === -0x80000000) return S64_MIN_U;
+  return O64[k];
+}
+
 function load(k: number): S {
   return {
-    varOff: { value: O64[k], mask: O64[k + 1] },
-    umin: O64[k + 2], umax: O64[k + 3], smin: O64[k + 4], smax: O64[k + 5],
-    u32min: O64[k + 6], u32max: O64[k + 7], s32min: O64[k + 8], s32max: O64[k + 9],
+    varOff: { value: word(k), mask: word(k + 1) },
+    umin: word(k + 2), umax: word(k + 3), smin: word(k + 4), smax: word(k + 5),
+    u32min: word(k + 6), u32max: word(k + 7), s32min: word(k + 8), s32max: word(k + 9),
   };
 }
 
