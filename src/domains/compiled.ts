@@ -32,11 +32,33 @@ function store(s: S, k: number): void {
   I64[k + 6] = s.u32min; I64[k + 7] = s.u32max; I64[k + 8] = s.s32min; I64[k + 9] = s.s32max;
 }
 
+const U64_MAX = (1n << 64n) - 1n, S64_MAX = (1n << 63n) - 1n, S64_MIN_U = 1n << 63n;
+const U32_MAX = (1n << 32n) - 1n, S32_MAX = (1n << 31n) - 1n, S32_MIN_U = 1n << 31n;
+
+/**
+ * Output word k as a bigint. Reading a BigUint64Array makes a new heap bigint each time; the
+ * bounds of a result are mostly 0 and the ends of the u64/s64/u32/s32 ranges, so those come from
+ * constants (a bigint's identity is never observable) and only other values are read.
+ */
+function word(k: number): bigint {
+  const lo = O32[2 * k], hi = O32[2 * k + 1];
+  if (hi === 0) {
+    if (lo === 0) return 0n;
+    if (lo === -1) return U32_MAX;
+    if (lo === 0x7fffffff) return S32_MAX;
+    if (lo === -0x80000000) return S32_MIN_U;
+  } else if (lo === -1) {
+    if (hi === -1) return U64_MAX;
+    if (hi === 0x7fffffff) return S64_MAX;
+  } else if (lo === 0 && hi === -0x80000000) return S64_MIN_U;
+  return O64[k];
+}
+
 function load(k: number): S {
   return {
-    varOff: { value: O64[k], mask: O64[k + 1] },
-    umin: O64[k + 2], umax: O64[k + 3], smin: O64[k + 4], smax: O64[k + 5],
-    u32min: O64[k + 6], u32max: O64[k + 7], s32min: O64[k + 8], s32max: O64[k + 9],
+    varOff: { value: word(k), mask: word(k + 1) },
+    umin: word(k + 2), umax: word(k + 3), smin: word(k + 4), smax: word(k + 5),
+    u32min: word(k + 6), u32max: word(k + 7), s32min: word(k + 8), s32max: word(k + 9),
   };
 }
 
@@ -199,6 +221,15 @@ export class CompiledOps {
   private readonly cacheGen = new Int32Array(CACHE_SIZE);
   private gen = 1;
   private readonly cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
+  /**
+   * The last call of each entry, by input objects (scalar states are never changed once made):
+   * a call with the same objects as the previous one of its kind (a quarter of a check's calls)
+   * returns its result without storing the inputs and hashing them. Valid for generation lastGen.
+   */
+  private readonly lastA: (S | undefined)[] = new Array(ENTRY.count).fill(undefined);
+  private readonly lastB: (S | undefined)[] = new Array(ENTRY.count).fill(undefined);
+  private readonly lastV: unknown[] = new Array(ENTRY.count).fill(undefined);
+  private readonly lastGen = new Int32Array(ENTRY.count);
   readonly stats = { hits: 0, misses: 0 };
 
   constructor(readonly flavor: KernelFlavor) {}
@@ -223,8 +254,31 @@ export class CompiledOps {
     return f;
   }
 
-  /** Run entry ix on the stored inputs (n scalars), through the results cache. */
-  private call<T>(ix: number, n: number, f: () => CompiledFn, read: () => T): T {
+  /**
+   * The results cache for entry ix on the stored inputs (n scalars): the slot of a hit (its
+   * value in cacheVals), else the complement of the slot a miss is to fill (see `keep`). The
+   * operators below build their generic body's closures only on a miss: a hit allocates nothing.
+   */
+  /** The previous call of entry ix had inputs a and b (b undefined for one input): its result is lastV[ix]. */
+  private again(ix: number, a: S, b: S | undefined): boolean {
+    return this.lastA[ix] === a && this.lastB[ix] === b && this.lastGen[ix] === this.gen;
+  }
+
+  /** lastV[ix], counted as a cache hit. */
+  private hit(ix: number): unknown {
+    this.stats.hits++;
+    return this.lastV[ix];
+  }
+
+  private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
+    this.lastA[ix] = a;
+    this.lastB[ix] = b;
+    this.lastV[ix] = v;
+    this.lastGen[ix] = this.gen;
+    return v;
+  }
+
+  private probe(ix: number, n: number): number {
     const nWords = 2 * SLOTS * n;
     const slot = slotOf(ix, nWords);
     const base = slot * KEY_WORDS, keys = this.cacheKeys;
@@ -232,11 +286,16 @@ export class CompiledOps {
     for (let j = 0; hit && j < nWords; j++) hit = keys[base + 1 + j] === I32[j];
     if (hit) {
       this.stats.hits++;
-      return this.cacheVals[slot] as T;
+      return slot;
     }
     this.stats.misses++;
-    f()(I32, O32);
-    const v = read();
+    return ~slot;
+  }
+
+  /** Record the result `v` of a miss (probe's complemented slot) for the stored inputs. */
+  private keep<T>(ix: number, n: number, miss: number, v: T): T {
+    const nWords = 2 * SLOTS * n, slot = ~miss;
+    const base = slot * KEY_WORDS, keys = this.cacheKeys;
     this.cacheGen[slot] = this.gen;
     keys[base] = ix + 1;
     for (let j = 0; j < nWords; j++) keys[base + 1 + j] = I32[j];
@@ -245,68 +304,130 @@ export class CompiledOps {
   }
 
   sync(a: S): S {
+    const ix = ENTRY.sync;
+    if (this.again(ix, a, undefined)) return this.hit(ix) as S;
+    return this.remember(ix, a, undefined, this.syncUncached(a));
+  }
+
+  private syncUncached(a: S): S {
     const fl = this.flavor;
     store(a, 0);
-    return this.call(ENTRY.sync, 1, () => this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'), () => load(0));
+    const k = this.probe(ENTRY.sync, 1);
+    if (k >= 0) return this.cacheVals[k] as S;
+    this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync')(I32, O32);
+    return this.keep(ENTRY.sync, 1, k, load(0));
   }
 
   alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
+    const ix = ENTRY.alu(op, w);
+    if (this.again(ix, a, b)) return this.hit(ix) as S;
+    return this.remember(ix, a, b, this.aluUncached(op, w, a, b));
+  }
+
+  private aluUncached(op: ScalarAluOp, w: Width, a: S, b: S): S {
     const ix = ENTRY.alu(op, w), fl = this.flavor;
     store(a, 0);
     store(b, SLOTS);
-    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`), () => load(0));
+    const k = this.probe(ix, 2);
+    if (k >= 0) return this.cacheVals[k] as S;
+    this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`)(I32, O32);
+    return this.keep(ix, 2, k, load(0));
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
   refine(a: S, b: S, c: Cond, w: Width): Edges {
+    const ix = ENTRY.refine(c, w);
+    if (this.again(ix, a, b)) return this.hit(ix) as Edges;
+    return this.remember(ix, a, b, this.refineUncached(a, b, c, w));
+  }
+
+  private refineUncached(a: S, b: S, c: Cond, w: Width): Edges {
     const ix = ENTRY.refine(c, w), fl = this.flavor;
     store(a, 0);
     store(b, SLOTS);
-    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => {
+    const k = this.probe(ix, 2);
+    if (k >= 0) return this.cacheVals[k] as Edges;
+    this.get(ix, 2, (d, [x, y]) => {
       const r = refine(d, x, y, c, w, fl);
       return { states: [...r.fallthrough, ...r.taken] };
-    }, `refine_${c}${w}`), (): Edges => ({ fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] }));
+    }, `refine_${c}${w}`)(I32, O32);
+    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
   }
 
   /** refine for an immediate operand (as DomainSession.refineFirst). */
   refineFirst(a: S, b: S, c: Cond, w: Width): Edges {
+    const ix = ENTRY.refine1(c, w);
+    if (this.again(ix, a, b)) return this.hit(ix) as Edges;
+    return this.remember(ix, a, b, this.refineFirstUncached(a, b, c, w));
+  }
+
+  private refineFirstUncached(a: S, b: S, c: Cond, w: Width): Edges {
     const ix = ENTRY.refine1(c, w), fl = this.flavor;
     store(a, 0);
     store(b, SLOTS);
-    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => ({
+    const k = this.probe(ix, 2);
+    if (k >= 0) return this.cacheVals[k] as Edges;
+    this.get(ix, 2, (d, [x, y]) => ({
       states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
-    }), `refine1_${c}${w}`), (): Edges => ({ fallthrough: [load(0)], taken: [load(SLOTS)] }));
+    }), `refine1_${c}${w}`)(I32, O32);
+    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0)], taken: [load(SLOTS)] });
   }
 
   /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
   coerce(a: S, size: number, sx: boolean): S {
+    const ix = ENTRY.coerce(size, sx);
+    if (this.again(ix, a, undefined)) return this.hit(ix) as S;
+    return this.remember(ix, a, undefined, this.coerceUncached(a, size, sx));
+  }
+
+  private coerceUncached(a: S, size: number, sx: boolean): S {
     const ix = ENTRY.coerce(size, sx), fl = this.flavor;
     store(a, 0);
-    return this.call(ix, 1, () => this.get(ix, 1, (d, [s]) => ({
+    const k = this.probe(ix, 1);
+    if (k >= 0) return this.cacheVals[k] as S;
+    this.get(ix, 1, (d, [s]) => ({
       states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
-    }), `coerce_${size}${sx ? 's' : 'u'}`), () => load(0));
+    }), `coerce_${size}${sx ? 's' : 'u'}`)(I32, O32);
+    return this.keep(ix, 1, k, load(0));
   }
 
   /** A pointer's variable part moved by a non-constant scalar: before and after the sync (as DomainSession.ptrVar). */
   ptrVar(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
+    const ix = ENTRY.ptrVar(op);
+    if (this.again(ix, p, o)) return this.hit(ix) as { raw: S; synced: S };
+    return this.remember(ix, p, o, this.ptrVarUncached(op, p, o));
+  }
+
+  private ptrVarUncached(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
     const ix = ENTRY.ptrVar(op), fl = this.flavor;
     store(p, 0);
     store(o, SLOTS);
-    return this.call(ix, 2, () => this.get(ix, 2, (d, [x, y]) => {
+    const k = this.probe(ix, 2);
+    if (k >= 0) return this.cacheVals[k] as { raw: S; synced: S };
+    this.get(ix, 2, (d, [x, y]) => {
       const r = ptrVarMove(d, op, x, y, fl);
       return { states: [r.raw, r.synced] };
-    }, `ptr_${op}`), () => ({ raw: load(0), synced: load(SLOTS) }));
+    }, `ptr_${op}`)(I32, O32);
+    return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
   }
 
   /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
   branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
     const ix = ENTRY.taken(c, w);
+    if (this.again(ix, a, b)) return this.lastV[ix] as 1 | 0 | -1;
+    return this.remember(ix, a, b, this.branchTakenUncached(a, b, c, w));
+  }
+
+  private branchTakenUncached(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
+    const ix = ENTRY.taken(c, w);
     store(a, 0);
     store(b, SLOTS);
-    this.get(ix, 2, (d, [x, y]) => {
+    // the generic body's closure is made once, when the operator is compiled
+    const f = this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
       const t = branchTakenB(d, x, y, c, w);
       return { states: [], flags: [t.always, t.never] };
-    }, `taken_${c}${w}`)(I32, O32);
+    }, `taken_${c}${w}`);
+    f(I32, O32);
     return O32[0] ? 1 : O32[2] ? 0 : -1;
   }
 }

@@ -7,7 +7,7 @@ import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkSca
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -50,8 +50,8 @@ function linkId(env: Env, st: State, r: number): Reg {
   const fr = cur(st);
   let reg = fr.regs[r];
   if (reg.type !== 'scalar') return reg;
-  if (reg.id >= ADD_CONST) reg = { ...reg, id: 0, off: 0 };
-  if (reg.id === 0 && !isConst(reg.v)) reg = { ...reg, id: ++env.idGen, off: 0 };
+  if (reg.id >= ADD_CONST) reg = regWith(reg, reg.v, 0, 0, reg.range);
+  if (reg.id === 0 && !isConst(reg.v)) reg = regWith(reg, reg.v, 0, ++env.idGen, reg.range);
   fr.regs[r] = reg;
   return reg;
 }
@@ -162,7 +162,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   }
   saneOffset(pc, raw, off, t);
   const v = raw === p && isConst(p) ? p : synced ?? env.dom.sync(raw);
-  const out: Reg = { ...ptr, v, off, id, range };
+  const out: Reg = regWith(ptr, v, off, id, range);
   sanitizeCheckBounds(env, pc, dst, out);
   sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
   return out;
@@ -191,8 +191,8 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       } else if (op.op === 'mov') {
         const fits = width(src.v) <= 32;
         if (fits) src = linkId(env, st, s);
-        regs[d] = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor), fits ? src.id : 0);
-        if (fits) regs[d] = { ...regs[d], off: src.off };
+        const r = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor), fits ? src.id : 0);
+        regs[d] = fits ? regWith(r, r.v, src.off, r.id, r.range) : r;
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);

@@ -12,7 +12,7 @@ import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, D, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, immReg, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
+import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, immReg, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -102,12 +102,12 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   for (const fr of st.frames) {
     for (let i = 0; i < 11; i++) {
       const r = fr.regs[i];
-      if (r.type === dst.type && r.id === dst.id && r.range < newRange) fr.regs[i] = { ...r, range: newRange };
+      if (r.type === dst.type && r.id === dst.id && r.range < newRange) fr.regs[i] = regWith(r, r.v, r.off, r.id, newRange);
     }
     for (let i = 0; i < fr.stack.length; i++) {
       const sl = fr.stack[i];
       const r = sl?.spilled;
-      if (r && r.type === dst.type && r.id === dst.id && r.range < newRange) fr.stack[i] = { types: sl.types, spilled: { ...r, range: newRange } };
+      if (r && r.type === dst.type && r.id === dst.id && r.range < newRange) fr.stack[i] = { types: sl.types, spilled: regWith(r, r.v, r.off, r.id, newRange) };
     }
   }
 }
@@ -180,10 +180,10 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
   const id = baseId(known.id);
   const sync = (r: Reg): Reg => {
     if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
-    if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return { ...known, id: r.id, off: r.off };
+    if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
     const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
     const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
-    return { ...r, v: regBoundsSync(D, v, dom.flavor) };
+    return regWith(r, regBoundsSync(D, v, dom.flavor), r.off, r.id, r.range);
   };
   for (let f = 0; f < st.frames.length; f++) {
     const fr = st.frames[f];
@@ -198,16 +198,12 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
   }
 }
 
-export interface Edge {
-  state: State;
-  pc: number;
-}
-
 /**
- * Execute a conditional jump. Returns the edges to explore: `next` continues the current path
- * (the current state object, possibly refined), `other` is a new state to push (or null).
+ * Execute a conditional jump. Returns the instruction the current path continues at (with the
+ * current state object, possibly refined); when both edges remain, the other edge's new state
+ * is handed to `push` (no edge objects: this runs at every branch).
  */
-export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }): { next: Edge | null; other: Edge | null } {
+export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }, push: (s: State, pc: number) => void): number {
   const fr = cur(st);
   const a = readReg(st, pc, op.dst);
   const isX = 'reg' in op.src;
@@ -225,8 +221,8 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
     if (m) env.precise(m);
   }
-  if (pred === 1) return { next: { state: st, pc: target }, other: null };
-  if (pred === 0) return { next: { state: st, pc: pc + 1 }, other: null };
+  if (pred === 1) return target;
+  if (pred === 0) return pc + 1;
 
   const live = env.cfg.live;
   // both edges possible: the linked scalars go into the jump history before the branch is pushed
@@ -236,18 +232,18 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (a.type === 'scalar' && b.type === 'scalar' && !same) {
     const rf = isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width);
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
-    fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
-    tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
+    fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
+    tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
     if (srcNo >= 0) {
-      fr.regs[srcNo] = { ...b, v: rf.fallthrough[1] };
-      tfr.regs[srcNo] = { ...b, v: rf.taken[1] };
+      fr.regs[srcNo] = regWith(b, rf.fallthrough[1], b.off, b.id, b.range);
+      tfr.regs[srcNo] = regWith(b, rf.taken[1], b.off, b.id, b.range);
       if (b.id) { syncLinked(env.dom, st, fr.regs[srcNo], live, pc); syncLinked(env.dom, tk, tfr.regs[srcNo], live, pc); }
     }
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
     const rf = env.dom.refineSame(a.v, op.op as Cond, op.width);
-    fr.regs[op.dst] = { ...a, v: rf.fallthrough[0] };
-    tfr.regs[op.dst] = { ...a, v: rf.taken[0] };
+    fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
+    tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   }
   // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
@@ -264,5 +260,6 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     fail(pc, `R${op.dst} pointer comparison prohibited`);
   }
   void isPkt;
-  return { next: { state: st, pc: pc + 1 }, other: { state: tk, pc: target } };
+  push(tk, target);
+  return pc + 1;
 }

@@ -66,6 +66,16 @@ export function immReg(x: number): Reg {
   }
   return r;
 }
+/**
+ * `{ ...r, v, off, id, range }` without the spread: V8 runs a spread that overrides fields
+ * through its runtime (ptrArith's result and the refined registers of every branch cost several
+ * % of a check). Only for the common register without optional fields; others are spread.
+ */
+export function regWith(r: Reg, v: Scalar, off: number, id: number, range: number): Reg {
+  if (r.rdonly === undefined && r.refObj === undefined && r.ringbuf === undefined && r.dynptrId === undefined) return { type: r.type, v, off, id, range, map: r.map };
+  return { ...r, v, off, id, range };
+}
+
 /** A pointer with a zero variable part. */
 export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
 

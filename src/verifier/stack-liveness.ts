@@ -228,9 +228,13 @@ export class StackLiveness {
   }
 
   private instanceOf(st: State, f: number): Instance {
+    const key = chainKey(st, f);
+    // the call-site list is made only for a new instance (this runs at every path's end)
+    const x = this.instances.get(key);
+    if (x) return x;
     const callsites: number[] = [];
     for (let i = 1; i <= f; i++) callsites.push(st.frames[i].callsite);
-    return this.lookup(chainKey(st, f), callsites, st.frames[f].subprog);
+    return this.lookup(key, callsites, st.frames[f].subprog);
   }
 
   private masks(x: Instance, frame: number): Uint32Array {
@@ -250,8 +254,14 @@ export class StackLiveness {
   begin(st: State, pc: number): void {
     this.ensure(st);
     this.writeInsn = pc;
-    this.writes.fill(0);
+    // most instructions write no slot: clear only after one did
+    if (this.written) {
+      this.writes.fill(0);
+      this.written = false;
+    }
   }
+  /** `writes` may hold marks (set by write and toCaller, cleared by begin). */
+  private written = false;
 
   /** bpf_mark_stack_read: instruction `pc` reads slot `spi` of frame `frame`. */
   read(st: State, frame: number, pc: number, spi: number): void {
@@ -262,6 +272,7 @@ export class StackLiveness {
   /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of `frame`. */
   write(frame: number, spi: number): void {
     this.writes[frame * 2 + (spi >= 32 ? 1 : 0)] |= 1 << (spi & 31);
+    this.written = true;
   }
 
   /** bpf_commit_stack_write_marks (nothing when the instruction changed the call chain). */
@@ -364,6 +375,7 @@ export class StackLiveness {
     const callsite = x.callsites[x.depth - 1];
     this.writeInsn = callsite;
     this.writes.fill(0);
+    this.written = true;
     for (let frame = 0; frame < x.depth; frame++) {
       const m = x.frames[frame];
       if (!m) continue;
@@ -381,15 +393,24 @@ export class StackLiveness {
    * `pc` or later in the innermost function, or after the call site in some caller on the way.
    */
   alive(st: State, pc: number, frame: number, spi: number): boolean {
-    const depth = st.frames.length - 1;
-    const inner = this.instanceOf(st, depth);
-    if (liveAt(inner, pc, frame, spi)) return true;
-    for (let i = frame; i < depth; i++) {
-      const callsite = st.frames[i + 1].callsite;
-      if (liveAt(this.instanceOf(st, i), callsite + 1, frame, spi)) return true;
-    }
-    return false;
+    const m = this.aliveSlots(st, pc, frame);
+    return (m[spi >= 32 ? 1 : 0] & (1 << (spi & 31))) !== 0;
   }
+
+  /**
+   * `alive` for every slot of frame `frame` at once, as a 64-bit mask (lo, hi) in a scratch
+   * array overwritten by the next call: the instances of the chain are looked up once per
+   * frame instead of once per slot (cleanState asks for every slot of every explored state).
+   */
+  aliveSlots(st: State, pc: number, frame: number): Uint32Array {
+    const out = this.aliveScratch;
+    const depth = st.frames.length - 1;
+    out[0] = out[1] = 0;
+    liveInto(out, this.instanceOf(st, depth), pc, frame);
+    for (let i = frame; i < depth; i++) liveInto(out, this.instanceOf(st, i), st.frames[i + 1].callsite + 1, frame);
+    return out;
+  }
+  private readonly aliveScratch = new Uint32Array(2);
 }
 
 /** fmt_callchain: `(call sites..., function start)`. */
@@ -422,10 +443,13 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
   m[at + MAY_READ + half] = now;
 }
 
-function liveAt(x: Instance, pc: number, frame: number, spi: number): boolean {
+/** The live mask of instance `x` at `pc` for `frame`, or-ed into out (lo, hi). */
+function liveInto(out: Uint32Array, x: Instance, pc: number, frame: number): void {
   const m = x.frames[frame];
-  if (!m) return false;
-  return (m[(pc - x.start) * STRIDE + LIVE + (spi >= 32 ? 1 : 0)] & (1 << (spi & 31))) !== 0;
+  if (!m) return;
+  const at = (pc - x.start) * STRIDE + LIVE;
+  out[0] |= m[at];
+  out[1] |= m[at + 1];
 }
 
 /**
@@ -438,8 +462,11 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
   let out: State | undefined;
   for (let f = 0; f < st.frames.length; f++) {
     const stack = st.frames[f].stack;
+    if (!stack.length) continue;
+    const m = live.aliveSlots(st, pc, f);
+    const lo = m[0], hi = m[1];
     for (let spi = 0; spi < stack.length; spi++) {
-      if (!stack[spi] || live.alive(st, pc, f, spi)) continue;
+      if (!stack[spi] || ((spi >= 32 ? hi : lo) & (1 << (spi & 31))) !== 0) continue;
       out ??= { ...st, frames: st.frames.slice() };
       if (out.frames[f] === st.frames[f]) out.frames[f] = { ...st.frames[f], stack: stack.slice() };
       out.frames[f].stack[spi] = undefined;

@@ -70,8 +70,12 @@ export function touched(op: Op): number {
 const REWRITTEN_ACCESS = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock']);
 
 /** save_aux_ptr_type: an instruction that accessed memory through one of these types may not access any other. */
-function saveAuxPtrType(env: Env, pc: number, type: string): void {
+function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
   const prev = env.ptrTypes.get(pc);
+  // the common revisit: the same type tag (the rewritten types' names are their tags, so a
+  // variant name of the same tag, e.g. rdonly_map_value, could not fail either)
+  if (prev === r.type) return;
+  const type = typeStr(r);
   if (prev === undefined) env.ptrTypes.set(pc, type);
   else if (prev !== type && (REWRITTEN_ACCESS.has(prev) || REWRITTEN_ACCESS.has(type))) fail(pc, 'same insn cannot be used with different pointers');
 }
@@ -86,7 +90,7 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
       endInsn(env, st, pc, op);
       return pc + 1;
     case 'ldx': {
-      const t = typeStr(readReg(st, pc, op.src));
+      const t = readReg(st, pc, op.src);
       checkDst(pc, op.dst);
       memAccess(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
       saveAuxPtrType(env, pc, t);
@@ -94,13 +98,13 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
     }
     case 'stx': {
       readReg(st, pc, op.src);
-      const t = typeStr(readReg(st, pc, op.dst));
+      const t = readReg(st, pc, op.dst);
       memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { reg: op.src });
       saveAuxPtrType(env, pc, t);
       return pc + 1;
     }
     case 'st': {
-      const t = typeStr(readReg(st, pc, op.dst));
+      const t = readReg(st, pc, op.dst);
       memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
       saveAuxPtrType(env, pc, t);
       return pc + 1;
@@ -124,11 +128,8 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
       push(q, pc + 1);
       return jumpSlot(op, pc);
     }
-    case 'jcond': {
-      const r = condJump(env, st, pc, op);
-      if (r.other) push(r.other.state, r.other.pc);
-      return r.next!.pc;
-    }
+    case 'jcond':
+      return condJump(env, st, pc, op, push);
     case 'call':
       if (op.callKind === 'helper') {
         helperCall(env, st, pc, op.imm);
