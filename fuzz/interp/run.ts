@@ -2,7 +2,7 @@
 // in our interpreter on the same inputs; r0, the packet, every map, the bpf_ringbuf_output
 // records and (when the kernel's were read from tracefs) the bpf_trace_printk messages must agree.
 import fc from 'fast-check';
-import { prepare } from '../../src/interp/index.ts';
+import { prepare, type PrepareOptions } from '../../src/interp/index.ts';
 import { ctxKind, skbTestRunRefuses } from '../../src/interp/context.ts';
 import { disasm, formatLine } from '../../src/isa/disasm.ts';
 import { decodeBytes, encodeBytes } from '../../src/isa/insn.ts';
@@ -48,8 +48,8 @@ export function programOf(code: string, type: FuzzType = 'xdp'): Program {
 }
 
 /** The interpreter's observations of a case (raw tracepoints take each input as their ctx). */
-export function interpRuns(program: Program, packets: readonly Uint8Array[]): RunObs[] {
-  const vm = prepare(program);
+export function interpRuns(program: Program, packets: readonly Uint8Array[], opts: PrepareOptions = {}): RunObs[] {
+  const vm = prepare(program, opts);
   const names = program.maps.map((m) => m.name);
   const ctx = program.type === 'raw_tracepoint', skb = ctxKind(program.type) === 'skb';
   return packets.map((p) => {
@@ -72,11 +72,12 @@ export interface RecordCheck {
   diffs: string[];
 }
 
-export function checkRecord(rec: InterpRecord): RecordCheck {
+/** `opts`: how to prepare our side (the compiled tier's replay passes { tier: 'compiled' }). */
+export function checkRecord(rec: InterpRecord, opts: PrepareOptions = {}): RecordCheck {
   if (!rec.loaded) return { runs: 0, printkRuns: 0, ringbufRuns: 0, ringbufRecords: 0, diffs: [] };
   const program = programOf(rec.code, rec.type);
   const packets = rec.packets.map(unhex);
-  const ours = interpRuns(program, packets);
+  const ours = interpRuns(program, packets, opts);
   const diffs: string[] = [];
   rec.runs.forEach((k, i) => {
     const d = compareRun(k, ours[i]);

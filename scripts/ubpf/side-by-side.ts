@@ -1,6 +1,7 @@
 // Our interpreter beside ubpf's, on the same bytecode and the same four 64-byte packets as
 // bench/interp.ts. Each measurement is its own process (ubpf's C driver, ours through exec()
-// and through run()), the processes alternating round by round so that load drifts hit both;
+// and through run(), and our compiled tier through exec(): a JS function per program, not an
+// interpreter, reported in its own column), the processes alternating round by round so that load drifts hit all;
 // every process reports process-CPU ns per run for a few batches and we keep its best batch.
 // Before timing, both sides report executed instructions and r0 per packet: the rows compare
 // only when those agree (same instructions executed), otherwise the row says so.
@@ -39,8 +40,11 @@ const BATCHES = 3;
 interface Report { readonly insns: number[]; readonly r0: string[]; readonly ns: number[] }
 
 /** The child side: time our interpreter on one case through one API, print a Report. */
-function measureOurs(c: Case, api: 'exec' | 'run'): Report {
-  const vm = prepare(c.program(), { stepLimit: 1e9 });
+type Side = 'ubpf' | 'exec' | 'run' | 'compiled';
+
+function measureOurs(c: Case, api: 'exec' | 'run' | 'compiled'): Report {
+  const vm = prepare(c.program(), { stepLimit: 1e9, tier: api === 'compiled' ? 'compiled' : 'interpreter' });
+  if (api === 'compiled' && vm.tier !== 'compiled') throw new Error(`${c.name}: the compiled tier does not cover this program`);
   const inputs = PACKETS.map((packet) => ({ packet }));
   const insns: number[] = [], r0: string[] = [];
   for (const input of inputs) {
@@ -50,7 +54,7 @@ function measureOurs(c: Case, api: 'exec' | 'run'): Report {
     r0.push(r.r0.toString());
   }
   const n = c.runs;
-  const once = api === 'exec'
+  const once = api !== 'run'
     ? () => { for (let k = 0; k < n; k++) vm.exec(inputs[k & 3]); }
     : () => { for (let k = 0; k < n; k++) vm.run(inputs[k & 3]); };
   for (let w = 0; w < 4; w++) once(); // past the optimizing compiler's tiers
@@ -75,6 +79,7 @@ interface Row {
   readonly ubpf: { min: number; median: number };
   readonly exec: { min: number; median: number };
   readonly run: { min: number; median: number };
+  readonly compiled: { min: number; median: number };
 }
 
 function compare(c: Case, driver: string, rounds: number, dir: string): Row {
@@ -90,36 +95,38 @@ function compare(c: Case, driver: string, rounds: number, dir: string): Row {
     const j = JSON.parse(r.stdout) as { insns: number[]; r0: number[]; ns: number[] };
     return { insns: j.insns, r0: j.r0.map(String), ns: j.ns };
   };
-  const runOurs = (api: 'exec' | 'run'): Report => {
+  const runOurs = (api: 'exec' | 'run' | 'compiled'): Report => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', c.name, api], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${c.name}: our side: ${(r.stderr || '').trim().split('\n')[0]}`);
     return JSON.parse(r.stdout) as Report;
   };
-  const best = { ubpf: [] as number[], exec: [] as number[], run: [] as number[] };
-  let u: Report | undefined, o: Report | undefined;
+  const best = { ubpf: [] as number[], exec: [] as number[], run: [] as number[], compiled: [] as number[] };
+  let u: Report | undefined, o: Report | undefined, cr: Report | undefined;
   for (let k = 0; k < rounds; k++) {
-    const order: ('ubpf' | 'exec' | 'run')[] = k % 2 === 0 ? ['ubpf', 'exec', 'run'] : ['run', 'exec', 'ubpf'];
+    const order: Side[] = k % 2 === 0 ? ['ubpf', 'exec', 'run', 'compiled'] : ['compiled', 'run', 'exec', 'ubpf'];
     for (const side of order) {
-      const rep = side === 'ubpf' ? (u = runUbpf()) : side === 'exec' ? (o = runOurs('exec')) : runOurs('run');
+      const rep = side === 'ubpf' ? (u = runUbpf()) : side === 'exec' ? (o = runOurs('exec')) : side === 'compiled' ? (cr = runOurs('compiled')) : runOurs('run');
       best[side].push(Math.min(...rep.ns));
     }
     process.stderr.write(`\r${c.name}: round ${k + 1}/${rounds}   `);
   }
   process.stderr.write('\n');
   const ub = u!, ou = o!;
-  const agree = ub.insns.every((x, i) => x === ou.insns[i]) && ub.r0.every((x, i) => x === ou.r0[i]);
-  const note = agree ? '' : `DIFFERENT RUNS: ubpf insns ${ub.insns} r0 ${ub.r0}; ours insns ${ou.insns} r0 ${ou.r0}`;
+  // the compiled tier must have run the same instructions to the same r0 as both interpreters
+  const agree = ub.insns.every((x, i) => x === ou.insns[i] && x === cr!.insns[i]) && ub.r0.every((x, i) => x === ou.r0[i] && x === cr!.r0[i]);
+  const note = agree ? '' : `DIFFERENT RUNS: ubpf insns ${ub.insns} r0 ${ub.r0}; ours insns ${ou.insns} r0 ${ou.r0}; compiled insns ${cr!.insns} r0 ${cr!.r0}`;
   const insnsPerRun = ou.insns.reduce((a, b) => a + b, 0) / ou.insns.length;
   const scale = c.perInsn ? 1 / insnsPerRun : 1;
   const stat = (xs: number[]) => ({ min: Math.min(...xs) * scale, median: median(xs) * scale });
-  return { name: c.name, insnsPerRun, agree, note, unit: c.perInsn ? 'ns/insn' : 'ns/run', ubpf: stat(best.ubpf), exec: stat(best.exec), run: stat(best.run) };
+  return { name: c.name, insnsPerRun, agree, note, unit: c.perInsn ? 'ns/insn' : 'ns/run', ubpf: stat(best.ubpf), exec: stat(best.exec), run: stat(best.run), compiled: stat(best.compiled) };
 }
 
 function main(argv: string[]): void {
   if (argv[0] === '--child') {
     const c = CASES.find((x) => x.name === argv[1]);
     if (!c) { process.stderr.write(`side-by-side: no case ${argv[1]}\n`); process.exit(2); }
-    process.stdout.write(JSON.stringify(measureOurs(c, argv[2] === 'run' ? 'run' : 'exec')) + '\n');
+    const api = argv[2] === 'run' ? 'run' : argv[2] === 'compiled' ? 'compiled' : 'exec';
+    process.stdout.write(JSON.stringify(measureOurs(c, api)) + '\n');
     return;
   }
   let driver = '', rounds = 7, json = false;
@@ -145,10 +152,10 @@ function main(argv: string[]): void {
   }
   if (json) { process.stdout.write(JSON.stringify(rows, null, 2) + '\n'); return; }
   const f = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(0));
-  process.stdout.write('| program | insns/run | ubpf (min / median) | ours exec() | ours run() | ubpf ÷ exec (median) |\n|---|---:|---:|---:|---:|---:|\n');
+  process.stdout.write('| program | insns/run | ubpf interpreter (min / median) | our interpreter exec() | our interpreter run() | our compiled tier exec() | ubpf ÷ our interpreter (median) | ubpf ÷ our compiled tier (median) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n');
   for (const r of rows) {
-    const ratio = r.agree ? (r.ubpf.median / r.exec.median).toFixed(2) + '×' : 'n/a';
-    process.stdout.write(`| ${r.name} | ${r.insnsPerRun.toFixed(1)} | ${f(r.ubpf.min)} / ${f(r.ubpf.median)} ${r.unit} | ${f(r.exec.min)} / ${f(r.exec.median)} | ${f(r.run.min)} / ${f(r.run.median)} | ${ratio} |\n`);
+    const ratio = (x: number) => (r.agree ? (r.ubpf.median / x).toFixed(2) + '×' : 'n/a');
+    process.stdout.write(`| ${r.name} | ${r.insnsPerRun.toFixed(1)} | ${f(r.ubpf.min)} / ${f(r.ubpf.median)} ${r.unit} | ${f(r.exec.min)} / ${f(r.exec.median)} | ${f(r.run.min)} / ${f(r.run.median)} | ${f(r.compiled.min)} / ${f(r.compiled.median)} | ${ratio(r.exec.median)} | ${ratio(r.compiled.median)} |\n`);
     if (r.note) process.stdout.write(`  ${r.note}\n`);
   }
 }

@@ -23,6 +23,7 @@ import { FAULT_NAMES, type FaultReason } from './layout.ts';
 import { Machine, type OutputRecord, type PrepareOptions, type RunInput } from './machine.ts';
 import type { BpfMap } from './maps.ts';
 import { execute } from './vm.ts';
+import { compile, type CompiledRun } from './compile.ts';
 import { traceExecute, type Trace, type TraceOptions } from './trace.ts';
 
 export type { RunInput, PrepareOptions, OutputRecord } from './machine.ts';
@@ -69,6 +70,8 @@ export interface Vm {
   readonly maps: readonly BpfMap[];
   /** The machine (registers, arena) for tools that need to look inside. */
   readonly machine: Machine;
+  /** Which tier run() and exec() use for the present code (see PrepareOptions.tier). */
+  readonly tier: 'interpreter' | 'compiled';
   run(input?: RunInput): RunResult;
   /**
    * Run as run() does without building a result: true when the program exited, false on a
@@ -139,27 +142,38 @@ export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
   let entry = m.dec.entries[0];
   // the last run: its fault code and input (exec's outcome is read from the machine later)
   let fault = 0, last = NO_INPUT;
+  // the compiled tier for the present code, when asked for and it covers the program
+  const wantCompiled = opts.tier === 'compiled';
+  let compiled: CompiledRun | undefined = wantCompiled ? compile(m) : undefined;
   return {
     get program() {
       return m.prog;
     },
-    patch: (pc, op) => m.patch(pc, op),
+    get tier() {
+      return compiled !== undefined ? 'compiled' : 'interpreter';
+    },
+    patch(pc, op) {
+      const ok = m.patch(pc, op);
+      if (ok && wantCompiled) compiled = compile(m);
+      return ok;
+    },
     reload(insns) {
       m.reload({ ...m.prog, insns });
       tailTargets = undefined;
       entry = m.dec.entries[0];
+      if (wantCompiled) compiled = compile(m);
     },
     maps: m.maps,
     machine: m,
     run(input: RunInput = {}): RunResult {
       m.setup(input);
-      fault = execute(m, entry);
+      fault = compiled !== undefined ? compiled(m) : execute(m, entry);
       last = input;
       return outcome(m, fault, input);
     },
     exec(input: RunInput = NO_INPUT): boolean {
       m.setup(input);
-      fault = execute(m, entry);
+      fault = compiled !== undefined ? compiled(m) : execute(m, entry);
       last = input;
       return fault === 0;
     },

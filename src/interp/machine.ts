@@ -84,6 +84,13 @@ export class Machine {
   private stackSeed = 0;
   /** The ctx region holds the default xdp_md fields. */
   xdpDefault = false;
+  /**
+   * The last setup took the common XDP path (no poison, default xdp_md, zeroed frame that no
+   * run of this code can dirty) and nothing has moved the packet bounds, changed the code or
+   * written the frame from outside since: the next such setup with a packet of the same length
+   * need only place the bytes (see packet.refillXdp). Cleared by setPacket, reload and patch.
+   */
+  steady = false;
   /** PrepareOptions.noUninitStackReads. */
   private readonly stackReadsInit: boolean;
   /**
@@ -114,6 +121,7 @@ export class Machine {
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);
     this.touches = mayTouchMemory(this.dec.code);
+    this.steady = false;
   }
 
   /** Register-file slot reserved for slot pc's immediate when it is patched. */
@@ -145,6 +153,7 @@ export class Machine {
     });
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
+    this.steady = false;
     if (writesMemory(words[0] & 0xff)) this.writes = true;
     if (touchesMemory(words[0] & 0xff)) this.touches = true;
     return true;
@@ -229,6 +238,15 @@ export class Machine {
     RH[10] = TAG;
     RL[1] = 0;
     RH[1] = TAG + REGION_CTX;
+    // the common case again (same packet length): only the packet bytes change
+    if (this.steady && input.poison === undefined && input.mem === undefined && input.xdp === undefined) {
+      const pkt = input.packet ?? EMPTY;
+      if (packet.refillXdp(this, pkt)) {
+        this.resetRun(input);
+        return;
+      }
+    }
+    this.steady = false;
     const seed = input.poison ?? 0;
     if (seed !== 0 || !this.stackKnown || this.stackSeed !== 0) this.setupFrame(seed);
     else this.poisonSeed = 0;
@@ -238,6 +256,8 @@ export class Machine {
     if (this.ctxKind === 'xdp' && input.mem === undefined && input.xdp === undefined && this.xdpDefault) {
       packet.placeXdpPacket(this, input.packet ?? EMPTY);
       this.resetRun(input);
+      // a frame that stays zeroed run after run, and bounds placeXdpPacket set
+      this.steady = seed === 0 && this.stackKnown;
       return;
     }
     packet.placeInput(this, input);

@@ -33,6 +33,7 @@ export function materializePacket(m: Machine): void {
 
 /** Set the packet bounds (region offsets) and the region's valid range [meta, end). */
 export function setPacket(m: Machine, meta: number, data: number, end: number): void {
+  m.steady = false; // bounds from a helper or a caller: the next setup places them again
   // a caller placing packet bytes itself (window states) replaces any deferred packet
   if (m.pendingPkt !== null) {
     m.pendingPkt = null;
@@ -117,6 +118,7 @@ export function placeXdpPacket(m: Machine, pkt: Uint8Array): void {
   m.rLo[REGION_PKT] = XDP_HEADROOM;
   m.rHi[REGION_PKT] = end;
   const at = m.rBase[REGION_PKT] + XDP_HEADROOM;
+  m.pendingAt = at;
   if (len === 0 || m.touches) {
     // code that can reach memory mostly reads the packet: a copy now is cheaper than the
     // slow path on first touch (~10 ns on the parser)
@@ -125,11 +127,27 @@ export function placeXdpPacket(m: Machine, pkt: Uint8Array): void {
     m.rdFast[REGION_PKT] = m.wrFast[REGION_PKT] = 1;
   } else {
     m.pendingPkt = pkt;
-    m.pendingAt = at;
     m.rdFast[REGION_PKT] = m.wrFast[REGION_PKT] = 0;
   }
   m.rHi[REGION_CTX] = XDP_MD_SIZE;
   m.rdFast[REGION_CTX] = 0;
+}
+
+/**
+ * setup's common XDP case once more, on a machine in the state placeXdpPacket left it
+ * (Machine.steady): with a packet of the same length the bounds, the ctx region and the
+ * dirty range are already right, and only the bytes change. False when the length differs.
+ */
+export function refillXdp(m: Machine, pkt: Uint8Array): boolean {
+  const len = pkt.length;
+  if (XDP_HEADROOM + len !== m.pktEnd) return false;
+  if (len === 0) return true;
+  if (m.touches) m.u8.set(pkt, m.pendingAt);
+  else {
+    m.pendingPkt = pkt;
+    m.rdFast[REGION_PKT] = m.wrFast[REGION_PKT] = 0;
+  }
+  return true;
 }
 
 /**

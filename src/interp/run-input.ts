@@ -23,6 +23,13 @@ export interface PrepareOptions {
    * optimizer's tests: src/search/standins.ts). Never consulted for a helper it does model.
    */
   standIns?: Readonly<Record<number, (m: Machine) => number>>;
+  /**
+   * 'compiled': run() and exec() use the compiled tier (src/interp/compile.ts: the program as
+   * one JavaScript function) where it covers the program, recompiling after patch and reload;
+   * 'interpreter' (default): the interpreter loop. trace() always interprets. Compiling costs
+   * much more than a run: for a program run many times unchanged. Vm.tier says which runs.
+   */
+  tier?: 'interpreter' | 'compiled';
 }
 
 /** What a helper or the loop captured. */

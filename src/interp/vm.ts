@@ -34,14 +34,15 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const limit = m.stepLimit;
   const xdpCtx = m.ctxKind === 'xdp';
-  let pc = entry, n = n0, depth = depth0, fault = F_OK;
+  // Instructions are counted per straight-line stretch, not one by one: n holds the count up
+  // to slot bs, where the current stretch began; every non-sequential move of pc adds pc - bs.
+  let pc = entry, n = n0, depth = depth0, fault = F_OK, bs = entry;
   const loops = m.loops;
   if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
   loop: for (;;) {
     const i = pc << 2;
     const w = D[i];
     const d = w >>> 8, s = D[i + 1];
-    n++;
     pc++;
     // Control leaves the switch in one of three ways: `break` goes on with the next slot;
     // `break taken` transfers to the slot's target (D[i + 2]); `break moved` means pc is already
@@ -211,7 +212,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         m.materializePacket(); // helpers address the packet in the arena directly
         if (id === 12) {
           const t = tailCall(m);
-          if (t >= 0) { pc = t; break moved; }
+          if (t >= 0) { n += pc - bs; pc = t; break moved; }
           if (t !== -1) { fault = -t - 1000; break loop; }
           break;
         }
@@ -230,17 +231,19 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         break taken;
       case 92 /* EXIT */:
         if (depth === 0) break loop;
-        pc = popFrame(m, --depth);
+        n += pc - bs;
+        pc = bs = popFrame(m, --depth);
         break;
       // ---- loads and stores ----
-      case 100 /* LDDW */: RL[d] = D[i + 2]; RH[d] = D[i + 3]; pc++; break; // skips its second slot
+      case 100 /* LDDW */: RL[d] = D[i + 2]; RH[d] = D[i + 3]; pc++; bs++; break; // skips its second slot (one instruction)
       case 101 /* LDABS */: case 102 /* LDIND */: {
         const off = (w & 0xff) === 101 /* LDABS */ ? D[i + 3] : (RL[s] + D[i + 3]) | 0;
         const f = ldAbs(m, off, D[i + 2]);
         if (f === F_EXIT_FN) { // out of bounds: r0 = 0 and return from this function
           RL[0] = RH[0] = 0;
           if (depth === 0) break loop;
-          pc = popFrame(m, --depth);
+          n += pc - bs;
+          pc = bs = popFrame(m, --depth);
         } else if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -347,12 +350,15 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
     }
     continue;
     } // taken
+    n += pc - bs;
     pc = D[i + 2];
     } // moved
+    bs = pc;
     // the step limit: checked on every taken jump, call and tail call (straight-line code is
     // bounded by the program's length, so a run overshoots it by at most that)
     if (n > limit) { fault = F_STEP; break; }
   }
+  n += pc - bs; // the last stretch, up to and including the instruction that stopped the loop
   m.insnCount = n;
   m.faultPc = pc - 1;
   m.depth = depth;
