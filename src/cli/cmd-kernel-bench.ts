@@ -16,8 +16,8 @@ export const kernelBenchCmd: Command = {
 
 Loads each program into the running kernel (root) and times it with BPF_PROG_TEST_RUN and a
 repeat count, under the JIT. Every round runs A and B on every input, alternating call by call
-(3 calls each per input, in an order that rotates: AB, BA, …), so drift and other load hit
-both; a round's figure is the kernel's mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
+(3 calls each per input, in a balanced order: every program runs after every other about
+equally often), so drift and other load hit both; a round's figure is the kernel's mean ns per run over the inputs. The ratio B/A is the median of the per-round ratios, with a
 95% distribution-free interval (the sign-test interval: order statistics from Binomial(n, ½)).
 When the interval contains 1 the difference is reported as within noise. Also printed: JIT
 code size (jited_prog_len), an empty program's ns/run (test_run's own share) and, with

@@ -1,7 +1,8 @@
 // Timing programs under the kernel's JIT with BPF_PROG_TEST_RUN and `repeat`: each program is
 // loaded several times (see copies), and every round times each program on every input, the
-// programs alternating call by call on each input in an order that rotates from round to round
-// (so drift, frequency steps and neighbours' load hit all of them alike). A round's figure is the mean of the kernel's ns-per-run over the
+// programs alternating call by call on each input (so drift, frequency steps and neighbours'
+// load hit all of them alike) in a balanced order (bench-order.ts: every program runs after
+// every other equally often). A round's figure is the mean of the kernel's ns-per-run over the
 // inputs; ratios of paired rounds go to ratio.ts.
 import type { Program } from '../isa/program.ts';
 import { MAP_TYPE } from '../isa/program.ts';
@@ -11,6 +12,7 @@ import { testRun } from './testrun.ts';
 import { bpf, closeFd, newAttr } from './syscall.ts';
 import { parseVerifierLog } from './log.ts';
 import { compareRounds, median, type RatioEstimate } from './ratio.ts';
+import { orderStream, roundOrder } from './bench-order.ts';
 
 /** A map entry put in place before a group's inputs run. */
 export interface BenchPreset {
@@ -57,6 +59,12 @@ export interface BenchOptions {
    * control): its ratio to the first shows how far placement and noise alone move a figure.
    */
   readonly control?: boolean;
+  /**
+   * Call order: 'balanced' (default; a Williams design, every program after every other equally
+   * often, bench-order.ts) or 'rotate' (the old AB, BA, … which gave each program one fixed
+   * predecessor and biased the baseline slow).
+   */
+  readonly order?: 'balanced' | 'rotate';
   /** Called after each round (progress). */
   readonly onRound?: (done: number, of: number) => void;
 }
@@ -138,10 +146,7 @@ function prepareMaps(maps: readonly KernelMap[], presets: readonly BenchPreset[]
   }
 }
 
-/** The order programs run in during round r: rotated by r (AB, BA, …), so over n rounds each program takes each place once. */
-export function roundOrder(n: number, r: number): number[] {
-  return Array.from({ length: n }, (_, i) => (i + r) % n);
-}
+export { roundOrder };
 
 /** Time programs (the first is the baseline of every ratio) on the same inputs. */
 export function benchPrograms(programs: readonly Program[], groups: readonly BenchGroup[], opts: BenchOptions = {}): BenchResult {
@@ -166,11 +171,13 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
   let copy = 0;
   try {
     for (let c = 0; c < copies; c++) {
-      loads.push([]);
-      for (const p of programs) {
+      loads.push(new Array<LoadResult>(programs.length));
+      // loaded in an order rotated by copy, so no program always sits first in memory
+      for (const i of roundOrder(programs.length, c)) {
+        const p = programs[i];
         const l = loadProgram(p, { logOnFailure: c === 0 });
         if (!l.ok) return { ok: false, reason: `the kernel rejects ${p.name}: ${parseVerifierLog(l.log).error?.split('\n').pop() ?? l.error ?? l.errno}` };
-        loads[c].push(l);
+        loads[c][i] = l;
         all.push(l);
       }
     }
@@ -204,20 +211,20 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
     const statTimes = programs.map(() => [] as number[]);
     const statAcc = programs.map(() => ({ ns: 0n, runs: 0n }));
     const tries = Math.max(1, opts.tries ?? 3);
+    const nextOrder = orderStream(programs.length);
     try {
       for (let r = 0; r < rounds; r++) {
         copy = r % copies;
-        const order = roundOrder(programs.length, r);
         const sums = programs.map(() => 0);
         for (const g of usable) {
-          for (const i of order) prepareMaps(at(i).maps, g.presets);
+          for (let i = 0; i < programs.length; i++) prepareMaps(at(i).maps, g.presets);
           const s0 = statsFd >= 0 ? programs.map((_, i) => progInfo(at(i).fd!)) : undefined;
           // each input: the programs alternate `tries` short calls, so calls microseconds apart
           // share the machine's other work (under load 22 this cut the interval of one pair from
           // ±7% to ±2%). The mean, not the minimum: test_run reports whole ns per run, and a
           // minimum of whole numbers hides sub-ns differences that a mean keeps.
           for (const x of g.inputs) {
-            for (let k = 0; k < tries; k++) for (const i of order) sums[i] += run(i, g, x, repeat) / tries;
+            for (let k = 0; k < tries; k++) for (const i of opts.order === 'rotate' ? roundOrder(programs.length, r) : nextOrder()) sums[i] += run(i, g, x, repeat) / tries;
           }
           if (s0) {
             programs.forEach((_, i) => {

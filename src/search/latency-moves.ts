@@ -6,6 +6,10 @@
 //                      (BPF div/mod are unsigned, so these are exact for both widths)
 //   split-store merge  byte stores of one value (shifted copies) → one u16/u32 store
 //                      (latency-store-merge.ts)
+//   byte-load gather   two u8 loads + shift + or → one u16 load (+ be16 for network order)
+//                      (latency-byte-loads.ts)
+// The last two also make the program smaller, so the chain proposes them under
+// --objective size too (sizeOnly).
 // Like every move they are only proposals: the tests, the verifier model, Z3 and the kernel
 // still decide.
 import type { Op } from '../isa/op.ts';
@@ -13,6 +17,7 @@ import { defs } from '../isa/flow.ts';
 import { jumpTargets } from './exec-cost.ts';
 import type { Slot } from './proposals.ts';
 import { mergeSplitStores } from './latency-store-merge.ts';
+import { gatherByteLoads } from './latency-byte-loads.ts';
 
 type Change = [number, Slot];
 
@@ -57,20 +62,25 @@ export function strengthReduce(op: Op): Op | undefined {
   return undefined;
 }
 
-/** One latency move somewhere in the candidate, tried from a random mutable slot onward; undefined when none applies. */
-export function proposeLatencyMove(slots: readonly Slot[], original: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number): Change[] | undefined {
+/**
+ * One latency move somewhere in the candidate, tried from a random mutable slot onward; undefined
+ * when none applies. sizeOnly: only the moves that also shrink the program (store merge, byte-load gather).
+ */
+export function proposeLatencyMove(slots: readonly Slot[], original: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, sizeOnly = false): Change[] | undefined {
   if (!mutable.length) return undefined;
   const start = Math.floor(rand() * mutable.length);
   for (let n = 0; n < mutable.length; n++) {
     const pc = mutable[(start + n) % mutable.length];
     const o = slots[pc];
     if (!o) continue;
-    const reduced = strengthReduce(o);
+    const reduced = !sizeOnly && strengthReduce(o);
     if (reduced) return [[pc, reduced]];
-    const reuse = reuseLoad(slots, original, straight, pc);
+    const reuse = !sizeOnly && reuseLoad(slots, original, straight, pc);
     if (reuse) return [reuse];
     const merged = mergeSplitStores(slots, straight, targets(original), pc);
     if (merged) return merged;
+    const gathered = gatherByteLoads(slots, straight, targets(original), pc, rand);
+    if (gathered) return gathered;
   }
   return undefined;
 }

@@ -36,6 +36,8 @@ export interface ProposalContext {
   isa?: IsaLevel;
   /** Also propose the latency objective's moves (latency-moves.ts). */
   latencyMoves?: boolean;
+  /** Under the size objective: the latency moves that also shrink the program (latency-moves.ts, sizeOnly). */
+  shrinkingLatencyMoves?: boolean;
 }
 
 /** The moves' context for a program: its straight-line slots `mutable`, constants, registers and memory places. */
@@ -166,8 +168,8 @@ export function propose(c: ProposalContext, slots: readonly Slot[], original: re
     const idiom = proposeIdiom(slots, c.straight, c.mutable, c.rand, c.isa ?? 1);
     if (idiom) return idiom;
   }
-  if (c.latencyMoves && r < 0.15) {
-    const move = proposeLatencyMove(slots, original, c.straight, c.mutable, c.rand);
+  if ((c.latencyMoves || c.shrinkingLatencyMoves) && r < 0.15) {
+    const move = proposeLatencyMove(slots, original, c.straight, c.mutable, c.rand, !c.latencyMoves);
     if (move) return move;
   }
   const pc = pick(c, c.mutable);

@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { benchPrograms, benchUnsupported, roundOrder } from '../../src/kernel/bench.ts';
+import { neighbourCounts, orderStream, williamsRows } from '../../src/kernel/bench-order.ts';
 import { classProgram, unitProgram } from '../../src/kernel/calibrate.ts';
 import { bareProgram } from '../../src/isa/program.ts';
 import { assemble } from '../../src/isa/asm.ts';
@@ -34,6 +35,29 @@ t('round order: every program once per round, each first equally often (AB, BA, 
     }
     assert.ok(firsts.every((f) => f === 2));
   }
+});
+
+t('balanced order: every program after every other equally often; the rotation gave each one fixed predecessor', () => {
+  for (let n = 2; n <= 6; n++) {
+    const rows = williamsRows(n);
+    for (const row of rows) assert.equal([...row].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+    // within the rows, each ordered pair of distinct programs is adjacent equally often
+    const pairs = new Map<string, number>();
+    for (const row of rows) for (let i = 1; i < n; i++) pairs.set(`${row[i - 1]}>${row[i]}`, (pairs.get(`${row[i - 1]}>${row[i]}`) ?? 0) + 1);
+    assert.is(pairs.size, n * (n - 1), `n=${n}`);
+    assert.is(new Set(pairs.values()).size, 1, `n=${n}`);
+  }
+  // a bench's call groups (40 rounds × 2 inputs × 3 tries, A, B, control, harness) back to back,
+  // rows joined: each program's three possible predecessors within 25% of each other
+  const next = orderStream(4, 1);
+  const bal = neighbourCounts(4, 240, () => next());
+  for (let j = 0; j < 4; j++) {
+    const before = bal.map((row, i) => (i === j ? -1 : row[j])).filter((c) => c >= 0);
+    assert.ok(Math.min(...before) >= 0.75 * Math.max(...before), `program ${j}: ${before}`);
+  }
+  // the old rotation: program 0 ran after program 3 (the harness) in nearly every call
+  const rot = neighbourCounts(4, 240, (g) => roundOrder(4, Math.floor(g / 6)));
+  assert.ok(rot[3][0] > 3 * (rot[1][0] + rot[2][0]), `${rot.map((r) => r[0])}`);
 });
 
 t('types without test_run or without repeat are refused with the reason, before loading anything', () => {
