@@ -80,12 +80,12 @@ export function withUsage(old: RlimitTable, z3: string, results: readonly Measur
 
 export interface Checked {
   sat: 'sat' | 'unsat' | 'unknown';
-  /** Z3's work on this query (the solver's context must be fresh: the count is per context). */
+  /** Z3's work in the solver's context so far (the count is per context, so a fresh one counts this query alone). */
   used: number;
   limit: number;
 }
 
-/** check() under `limit` resource units; the solver must be the only one of a fresh context. */
+/** check() under `limit` more resource units; `used` is the count of the solver's context so far (all its checks). */
 export async function checkWithin(solver: Solver<'main'>, limit: number): Promise<Checked> {
   solver.set('rlimit', limit);
   const sat = await z3Check(solver);

@@ -9,7 +9,8 @@ import { aluSem } from '../src/bv/alu.ts';
 import { concrete64x32 } from '../src/bv/concrete.ts';
 import { z3Pair, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
 import { withFreshZ3 } from '../src/bv/z3-instance.ts';
-import { checkWithin, limitFor, undecided } from './budget.ts';
+import { checkClaim } from './goals.ts';
+import { limitFor, undecided } from './budget.ts';
 import { scalarAlu, type ScalarAluOp } from '../src/domains/alu.ts';
 import * as S from '../src/domains/sync.ts';
 import { regBoundsSync } from '../src/domains/sync.ts';
@@ -81,9 +82,7 @@ async function proveScalarIn(ctx: Z3Ctx, p: ScalarProperty, o: ProveOptions): Pr
     return v;
   };
   const t0 = performance.now();
-  const solver = new ctx.Solver('QF_BV');
-  solver.add(p.claim(d, get).not());
-  const { sat, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(p.name, 64));
+  const { sat, used, limit, solver } = await checkClaim(ctx, p.claim(d, get), o.rlimit ?? limitFor(p.name, 64), o.split);
   const ms = Math.round(performance.now() - t0);
   const base = { name: p.name, width: 64, ms, rlimit: used, limit };
   try {
