@@ -5,7 +5,7 @@
 import type { Bits } from '../src/bv/bits.ts';
 import { concreteBits } from '../src/bv/concrete.ts';
 import { z3Bits, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
-import { withFreshZ3 } from '../src/bv/z3-instance.ts';
+import { withFreshZ3, type FreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkClaim } from './goals.ts';
 import { limitFor, undecided } from './budget.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
@@ -83,15 +83,15 @@ export function replay(p: Property, width: number, values: Record<string, bigint
 
 /** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
 export function prove(p: Property, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  return withFreshZ3((ctx) => proveIn(ctx, p, width, o));
+  return withFreshZ3((ctx, z3) => proveIn(ctx, z3, p, width, o));
 }
 
-async function proveIn(ctx: Z3Ctx, p: Property, width: number, o: ProveOptions): Promise<ProofResult> {
+async function proveIn(ctx: Z3Ctx, z3: FreshZ3, p: Property, width: number, o: ProveOptions): Promise<ProofResult> {
   const bv = z3Bits(ctx, width);
   const { vars, inputs } = symbolicInputs(ctx, width, o.prefix ?? tagOf(p.name));
   const t0 = performance.now();
   const claim = p.claim(bv, inputs);
-  const { sat, used, limit, solver } = await checkClaim(ctx, claim, o.rlimit ?? limitFor(p.name, width), o.split);
+  const { sat, used, limit, solver } = await checkClaim(ctx, claim, o.rlimit ?? limitFor(p.name, width), z3.checkHere, o.split);
   const ms = Math.round(performance.now() - t0);
   const base = { name: p.name, width, ms, rlimit: used, limit };
   try {

@@ -8,7 +8,7 @@ import type { Bits64x32 } from '../src/bv/bits.ts';
 import { aluSem } from '../src/bv/alu.ts';
 import { concrete64x32 } from '../src/bv/concrete.ts';
 import { z3Pair, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
-import { withFreshZ3 } from '../src/bv/z3-instance.ts';
+import { withFreshZ3, type FreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkClaim } from './goals.ts';
 import { limitFor, undecided } from './budget.ts';
 import { scalarAlu, type ScalarAluOp } from '../src/domains/alu.ts';
@@ -68,10 +68,10 @@ export function aluSound(op: ScalarAluOp, width: 32 | 64, synced: boolean): Scal
 
 /** Prove a scalar property with Z3; a counterexample is replayed concretely. */
 export function proveScalar(p: ScalarProperty, o: ProveOptions = {}): Promise<ProofResult> {
-  return withFreshZ3((ctx) => proveScalarIn(ctx, p, o));
+  return withFreshZ3((ctx, z3) => proveScalarIn(ctx, z3, p, o));
 }
 
-async function proveScalarIn(ctx: Z3Ctx, p: ScalarProperty, o: ProveOptions): Promise<ProofResult> {
+async function proveScalarIn(ctx: Z3Ctx, z3: FreshZ3, p: ScalarProperty, o: ProveOptions): Promise<ProofResult> {
   const d = z3Pair(ctx);
   const vars = new Map<string, Z3BV>();
   // deterministic names: Z3's search depends on them, and proofs should be repeatable
@@ -82,7 +82,7 @@ async function proveScalarIn(ctx: Z3Ctx, p: ScalarProperty, o: ProveOptions): Pr
     return v;
   };
   const t0 = performance.now();
-  const { sat, used, limit, solver } = await checkClaim(ctx, p.claim(d, get), o.rlimit ?? limitFor(p.name, 64), o.split);
+  const { sat, used, limit, solver } = await checkClaim(ctx, p.claim(d, get), o.rlimit ?? limitFor(p.name, 64), z3.checkHere, o.split);
   const ms = Math.round(performance.now() - t0);
   const base = { name: p.name, width: 64, ms, rlimit: used, limit };
   try {
