@@ -62,6 +62,8 @@ export async function checkClaim(ctx: Z3Ctx, claim: B, limit: number, check: Sol
   let solver = new ctx.Solver('QF_BV');
   let last: Checked = { sat: 'unsat', used: 0, limit };
   for (const g of goals) {
+    // Z3 reads an rlimit of 0 as no limit at all: a budget used up stops here
+    if (last.used >= limit) return { sat: 'unknown', used: last.used, limit, solver, goals: goals.length };
     solver = new ctx.Solver('QF_BV');
     solver.add(...g.hyps, g.goal.not());
     last = await checkWithin(solver, limit - last.used, check);

@@ -36,6 +36,8 @@ export interface ProofResult {
    * check; every thread): unlike `ms`, it hardly moves with the machine's load.
    */
   cpuMs?: number;
+  /** How many questions the claim was checked as (proofs/goals.ts; absent: one query). */
+  goals?: number;
   /** Input values of a counterexample (tnum inputs as NAME.value / NAME.mask). */
   counterexample?: Record<string, bigint>;
   /** The claim evaluated concretely on the counterexample (false = the failure is real). */
@@ -91,9 +93,9 @@ async function proveIn(ctx: Z3Ctx, z3: FreshZ3, p: Property, width: number, o: P
   const { vars, inputs } = symbolicInputs(ctx, width, o.prefix ?? tagOf(p.name));
   const t0 = performance.now();
   const claim = p.claim(bv, inputs);
-  const { sat, used, limit, solver } = await checkClaim(ctx, claim, o.rlimit ?? limitFor(p.name, width), z3.checkHere, o.split);
+  const { sat, used, limit, solver, goals } = await checkClaim(ctx, claim, o.rlimit ?? limitFor(p.name, width), z3.checkHere, o.split);
   const ms = Math.round(performance.now() - t0);
-  const base = { name: p.name, width, ms, rlimit: used, limit };
+  const base = { name: p.name, width, ms, rlimit: used, limit, goals };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
     if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), used, limit) };

@@ -82,9 +82,9 @@ async function proveScalarIn(ctx: Z3Ctx, z3: FreshZ3, p: ScalarProperty, o: Prov
     return v;
   };
   const t0 = performance.now();
-  const { sat, used, limit, solver } = await checkClaim(ctx, p.claim(d, get), o.rlimit ?? limitFor(p.name, 64), z3.checkHere, o.split);
+  const { sat, used, limit, solver, goals } = await checkClaim(ctx, p.claim(d, get), o.rlimit ?? limitFor(p.name, 64), z3.checkHere, o.split);
   const ms = Math.round(performance.now() - t0);
-  const base = { name: p.name, width: 64, ms, rlimit: used, limit };
+  const base = { name: p.name, width: 64, ms, rlimit: used, limit, goals };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
     if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), used, limit) };
