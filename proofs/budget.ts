@@ -78,17 +78,20 @@ export function withUsage(old: RlimitTable, z3: string, results: readonly Measur
   return { z3, properties: sorted };
 }
 
+/** How a check is run: z3Check (on Z3's own thread) or a fresh instance's checkHere. */
+export type SolverCheck = (solver: Solver<'main'>) => Promise<Checked['sat']> | Checked['sat'];
+
 export interface Checked {
   sat: 'sat' | 'unsat' | 'unknown';
-  /** Z3's work on this query (the solver's context must be fresh: the count is per context). */
+  /** Z3's work in the solver's context so far (the count is per context, so a fresh one counts this query alone). */
   used: number;
   limit: number;
 }
 
-/** check() under `limit` resource units; the solver must be the only one of a fresh context. */
-export async function checkWithin(solver: Solver<'main'>, limit: number): Promise<Checked> {
+/** check() under `limit` more resource units; `used` is the count of the solver's context so far (all its checks). */
+export async function checkWithin(solver: Solver<'main'>, limit: number, check: SolverCheck = z3Check): Promise<Checked> {
   solver.set('rlimit', limit);
-  const sat = await z3Check(solver);
+  const sat = await check(solver);
   const stats = solver.statistics();
   const used = stats.keys().includes('rlimit count') ? stats.get('rlimit count') : 0;
   stats.release();

@@ -4,7 +4,7 @@
 // concrete form is evaluated on it (bigints, concrete backend) to show that it really fails.
 import type { Bits } from '../src/bv/bits.ts';
 import type { Z3Ctx } from '../src/bv/z3.ts';
-import { withFreshZ3 } from '../src/bv/z3-instance.ts';
+import { withFreshZ3, type FreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkWithin, limitFor, undecided } from './budget.ts';
 import { z3IntBits, z3IntRange, z3IntSigned, type Z3Int, type Z3IntBool } from '../src/bv/z3int.ts';
 import { tagOf, type ProofResult, type ProveOptions } from './runner.ts';
@@ -30,10 +30,10 @@ export interface IntProperty {
 
 /** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
 export function proveInt(p: IntProperty, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  return withFreshZ3((ctx) => proveIntIn(ctx, p, width, o));
+  return withFreshZ3((ctx, z3) => proveIntIn(ctx, z3, p, width, o));
 }
 
-async function proveIntIn(ctx: Z3Ctx, p: IntProperty, width: number, o: ProveOptions): Promise<ProofResult> {
+async function proveIntIn(ctx: Z3Ctx, z3: FreshZ3, p: IntProperty, width: number, o: ProveOptions): Promise<ProofResult> {
   const prefix = o.prefix ?? tagOf(p.name);
   const m: IntModel = { ctx, width, r: z3IntBits(ctx, width), sg: (v) => z3IntSigned(ctx, width, v) };
   const vars = new Map<string, Z3Int>();
@@ -47,7 +47,7 @@ async function proveIntIn(ctx: Z3Ctx, p: IntProperty, width: number, o: ProveOpt
   const solver = new ctx.Solver();
   if (p.inputs === 'ring') for (const v of vars.values()) solver.add(z3IntRange(ctx, width, v));
   solver.add(claim.not());
-  const { sat, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(p.name, width));
+  const { sat, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(p.name, width), z3.checkHere);
   const ms = Math.round(performance.now() - t0);
   const base = { name: p.name, width, ms, rlimit: used, limit };
   try {

@@ -5,8 +5,9 @@
 import type { Bits } from '../src/bv/bits.ts';
 import { concreteBits } from '../src/bv/concrete.ts';
 import { z3Bits, type Z3BV, type Z3Ctx } from '../src/bv/z3.ts';
-import { withFreshZ3 } from '../src/bv/z3-instance.ts';
-import { checkWithin, limitFor, undecided } from './budget.ts';
+import { withFreshZ3, type FreshZ3 } from '../src/bv/z3-instance.ts';
+import { checkClaim } from './goals.ts';
+import { limitFor, undecided } from './budget.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
 import { formatTnum } from '../src/domains/tnum-notation.ts';
 
@@ -30,6 +31,13 @@ export interface ProofResult {
   width: number;
   result: Verdict;
   ms: number;
+  /**
+   * CPU time of the process over the whole property (its Z3 instance's start, the terms, the
+   * check; every thread): unlike `ms`, it hardly moves with the machine's load.
+   */
+  cpuMs?: number;
+  /** How many questions the claim was checked as (proofs/goals.ts; absent: one query). */
+  goals?: number;
   /** Input values of a counterexample (tnum inputs as NAME.value / NAME.mask). */
   counterexample?: Record<string, bigint>;
   /** The claim evaluated concretely on the counterexample (false = the failure is real). */
@@ -45,6 +53,8 @@ export interface ProofResult {
 export interface ProveOptions {
   rlimit?: number;
   prefix?: string;
+  /** Check the claim goal by goal (proofs/goals.ts; the default) or as one query (false). */
+  split?: boolean;
 }
 
 /** Deterministic variable names from a property's name: Z3's search depends on them. */
@@ -75,19 +85,17 @@ export function replay(p: Property, width: number, values: Record<string, bigint
 
 /** Prove `p` at `width` in a Z3 context of its own, within its resource limit. */
 export function prove(p: Property, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  return withFreshZ3((ctx) => proveIn(ctx, p, width, o));
+  return withFreshZ3((ctx, z3) => proveIn(ctx, z3, p, width, o));
 }
 
-async function proveIn(ctx: Z3Ctx, p: Property, width: number, o: ProveOptions): Promise<ProofResult> {
+async function proveIn(ctx: Z3Ctx, z3: FreshZ3, p: Property, width: number, o: ProveOptions): Promise<ProofResult> {
   const bv = z3Bits(ctx, width);
   const { vars, inputs } = symbolicInputs(ctx, width, o.prefix ?? tagOf(p.name));
   const t0 = performance.now();
   const claim = p.claim(bv, inputs);
-  const solver = new ctx.Solver('QF_BV');
-  solver.add(claim.not());
-  const { sat, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(p.name, width));
+  const { sat, used, limit, solver, goals } = await checkClaim(ctx, claim, o.rlimit ?? limitFor(p.name, width), z3.checkHere, o.split);
   const ms = Math.round(performance.now() - t0);
-  const base = { name: p.name, width, ms, rlimit: used, limit };
+  const base = { name: p.name, width, ms, rlimit: used, limit, goals };
   try {
     if (sat === 'unsat') return { ...base, result: 'proved' };
     if (sat === 'unknown') return { ...base, ...undecided(solver.reasonUnknown(), used, limit) };
@@ -115,8 +123,16 @@ export function formatCounterexample(cex: Record<string, bigint>): string {
   return parts.join(' ');
 }
 
+/** Run a proof and record the CPU time the process spent on it (ProofResult.cpuMs). */
+export async function withCpuTime<R extends { cpuMs?: number }>(run: () => Promise<R>): Promise<R> {
+  const c0 = process.cpuUsage();
+  const r = await run();
+  const c = process.cpuUsage(c0);
+  return { ...r, cpuMs: Math.round((c.user + c.system) / 1000) };
+}
+
 /** One line per result, for reports. */
 export function formatResult(r: ProofResult): string {
   const cex = r.counterexample ? `  ${formatCounterexample(r.counterexample)}${r.replayed === false ? ' (replayed: fails concretely)' : r.replayed ? ' (replay did NOT fail!)' : ''}` : '';
-  return `${r.result.padEnd(14)} ${String(r.ms).padStart(7)} ms  ${r.width}-bit  ${r.name}${cex}${r.reason ? `  [${r.reason}]` : ''}`;
+  return `${r.result.padEnd(14)} ${String(r.ms).padStart(7)} ms${r.cpuMs === undefined ? '' : ` (cpu ${String(r.cpuMs).padStart(6)} ms)`}  ${r.width}-bit  ${r.name}${cex}${r.reason ? `  [${r.reason}]` : ''}`;
 }

@@ -118,6 +118,7 @@ export function unknownLemmas(): ScalarProperty[] {
 export function mulVarOffIsTnumMul(): ScalarProperty {
   return {
     name: 'scalar mul/mul32 raw var_off = tnum_mul(a.var_off, b.var_off)',
+    split: false,
     claim<V, B>(d: D<V, B>, get: Get<V>): B {
       const q = d.u64, a = stateOf(get, 'a'), b = stateOf(get, 'b');
       const m = tnumMul(q, a.varOff, b.varOff);

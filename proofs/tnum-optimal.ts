@@ -13,7 +13,7 @@
 // Run: npx tsx proofs/tnum-optimal.ts [widths] [rlimit]
 import type { Bits } from '../src/bv/bits.ts';
 import { z3Bits, type Z3Ctx } from '../src/bv/z3.ts';
-import { withFreshZ3 } from '../src/bv/z3-instance.ts';
+import { withFreshZ3, type FreshZ3 } from '../src/bv/z3-instance.ts';
 import { checkWithin, limitFor, undecided } from './budget.ts';
 import * as T from '../src/domains/tnum.ts';
 import type { Tnum } from '../src/domains/tnum.ts';
@@ -52,10 +52,10 @@ export function optimalByWitness(name: string, op: BinOp, conc: Concrete2, witne
 }
 
 export function proveOptimal(name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions = {}): Promise<ProofResult> {
-  return withFreshZ3((ctx) => proveOptimalIn(ctx, name, op, conc, width, o));
+  return withFreshZ3((ctx, z3) => proveOptimalIn(ctx, z3, name, op, conc, width, o));
 }
 
-async function proveOptimalIn(ctx: Z3Ctx, name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions): Promise<ProofResult> {
+async function proveOptimalIn(ctx: Z3Ctx, z3: FreshZ3, name: string, op: BinOp, conc: Concrete2, width: number, o: ProveOptions): Promise<ProofResult> {
   const bv = z3Bits(ctx, width);
   const v = (n: string) => ctx.BitVec.const(`opt${width}_${n}`, width);
   const a = { value: v('a.value'), mask: v('a.mask') }, b = { value: v('b.value'), mask: v('b.mask') };
@@ -72,7 +72,7 @@ async function proveOptimalIn(ctx: Z3Ctx, name: string, op: BinOp, conc: Concret
   const solver = new ctx.Solver();
   solver.add(query);
   const t0 = performance.now();
-  const { sat: res, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(`${name} is optimal`, width));
+  const { sat: res, used, limit } = await checkWithin(solver, o.rlimit ?? limitFor(`${name} is optimal`, width), z3.checkHere);
   const ms = Math.round(performance.now() - t0);
   const base = { name: `${name} is optimal`, width, ms, rlimit: used, limit };
   try {

@@ -4,6 +4,7 @@ import { flag, intOpt, str } from './args.ts';
 import { UsageError } from './errors.ts';
 import { writeAtomic } from './io.ts';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { ProofResult } from '../../proofs/runner.ts';
 
@@ -23,7 +24,8 @@ soundness of the scalar ALU transfer functions. NAME selects properties whose na
   --list        list the properties instead of proving them
   --json        one JSON object per result
   --write       write proofs/REPORT.md and proofs/report.json, and record each proved
-                property's resource use in proofs/rlimits.json
+                property's resource use in proofs/rlimits.json (with NAME: only the
+                selected properties' rows and limits change)
 
   --jobs N      solver processes at once (default: min(2, CPUs)); each runs a batch of
                 properties in a fresh Z3, and a batch whose process dies is run again
@@ -71,8 +73,11 @@ concrete backend. Exit code 1 when any property is not proved.`,
     const bad = results.filter((r) => r.result !== 'proved').length;
     if (flag(args, 'write')) {
       const z3 = (await import('z3-solver/package.json', { with: { type: 'json' } })).default.version as string;
-      writeAtomic('proofs/REPORT.md', reportMarkdown(results, z3, seconds));
-      writeAtomic('proofs/report.json', JSON.stringify({ z3, seconds, results: results.map(toJson) }, null, 1) + '\n');
+      // a selection updates its own rows of the report and keeps the others
+      const all = names.length ? mergedReport(results) : results;
+      const total = names.length ? all.reduce((x, r) => x + r.ms, 0) / 1000 : seconds;
+      writeAtomic('proofs/REPORT.md', reportMarkdown(all, z3, total));
+      writeAtomic('proofs/report.json', JSON.stringify({ z3, seconds: total, results: all.map(toJson) }, null, 1) + '\n');
       const { loadRlimits, withUsage } = await import('../../proofs/budget.ts');
       writeAtomic('proofs/rlimits.json', JSON.stringify(withUsage(loadRlimits(), z3, results), null, 1) + '\n');
     }
@@ -86,6 +91,21 @@ type Result = ProofResult & { group: string };
 /** A result as JSON (bigints of a counterexample as hex strings), and back. */
 const toJson = (r: Result) => ({ ...r, counterexample: r.counterexample && Object.fromEntries(Object.entries(r.counterexample).map(([k, v]) => [k, `0x${v.toString(16)}`])) });
 const fromJson = (x: ReturnType<typeof toJson>): Result => ({ ...x, counterexample: x.counterexample && Object.fromEntries(Object.entries(x.counterexample).map(([k, v]) => [k, BigInt(v)])) });
+
+/** proofs/report.json's results with those of `fresh` put in place of the same property's. */
+function mergedReport(fresh: Result[]): Result[] {
+  let old: Result[] = [];
+  try {
+    old = (JSON.parse(readFileSync('proofs/report.json', 'utf8')) as { results: ReturnType<typeof toJson>[] }).results.map(fromJson);
+  } catch {
+    return fresh;
+  }
+  const key = (r: Result): string => `${r.width}-bit ${r.name}`;
+  const byKey = new Map(fresh.map((r) => [key(r), r]));
+  const merged = old.map((r) => byKey.get(key(r)) ?? r);
+  const seen = new Set(old.map(key));
+  return [...merged, ...fresh.filter((r) => !seen.has(key(r)))];
+}
 
 const BATCH = 24;
 
