@@ -124,6 +124,15 @@ export class Machine {
     this.steady = false;
   }
 
+  /**
+   * A caller wrote the entry frame itself (a window run places a saved frame): the next setup
+   * must zero or poison the frame again instead of trusting what the last setup left there.
+   */
+  frameWritten(): void {
+    this.stackKnown = false;
+    this.steady = false;
+  }
+
   /** Register-file slot reserved for slot pc's immediate when it is patched. */
   private patchConst(pc: number): number {
     const base = CONST_BASE + this.dec.constLo.length;

@@ -115,6 +115,7 @@ export class WindowRunner {
     m.RL.set(s.lo);
     m.RH.set(s.hi);
     this.stackView.set(s.stack);
+    m.frameWritten();
     m.u8.set(s.pkt, m.rBase[REGION_PKT] + s.meta);
     m.setPacket(s.meta, s.data, s.end);
     m.stepLimit = 1_000_000;
