@@ -2,7 +2,8 @@
 // one (make it a no-op), replace two consecutive instructions, swap a memory access's width
 // or kind — plus idiom rewrites (idioms.ts) that a random walk rarely reaches. Only
 // straight-line instructions (ALU, END, loads, stores, atomics) are touched; jumps, calls,
-// exits and lddw stay where they are, so control flow is preserved.
+// exits and lddw stay where they are, so control flow is preserved — except by the tail merge
+// (idiom-tail-merge.ts, only with `jumps`), which retargets a jump.
 import type { AluName, Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
 import { proposeIdiom } from './idioms.ts';
