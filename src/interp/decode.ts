@@ -261,6 +261,21 @@ export function encodeStraight(op: Op | null, constSlot: (lo: number, hi: number
 }
 
 /**
+ * The four words of a jump (ja or jcond) at slot `pc` of a program of `n` slots that starts at
+ * word index `entry`, its target resolved to an absolute index as the decoder does; undefined
+ * for other instructions and for a target outside the program (that needs a full decode, to
+ * place its BAD_JUMP sentinel). Lets the search retarget a jump in place (tail merging).
+ */
+export function encodeJump(op: Op, pc: number, entry: number, n: number, constSlot: (lo: number, hi: number) => number): [number, number, number, number] | undefined {
+  if (op.kind !== 'ja' && op.kind !== 'jcond') return undefined;
+  const to = pc + 1 + op.off;
+  if (to < 0 || to >= n) return undefined;
+  if (op.kind === 'ja') return [O.JA, 0, entry + to, 0];
+  const src = 'reg' in op.src ? op.src.reg : constSlot(op.src.imm, op.src.imm >> 31);
+  return [(JCOND_BASE[op.op] + (op.width === 32 ? 20 : 0)) | (op.dst << 8), src, entry + to, 0];
+}
+
+/**
  * Can running `code` write memory the run started from (the entry stack frame, the packet)?
  * Only stores, atomics and calls can (a helper writes through its pointer arguments; a local
  * call's frame is zeroed when it opens). Machine.setup uses it to skip re-zeroing a stack no

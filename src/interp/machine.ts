@@ -5,7 +5,7 @@
 // what the kernel leaves undefined). The methods delegating to them keep the loop's call shapes.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, isL2, type CtxKind } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeStraight, mayTouchMemory, mayWriteMemory, touchesMemory, writesMemory, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayTouchMemory, mayWriteMemory, touchesMemory, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import { CTX_CAPACITY, FIRST_MAP_REGION, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG } from './layout.ts';
 import { BpfMap } from './maps.ts';
@@ -150,16 +150,18 @@ export class Machine {
 
   /**
    * Replace the instruction at slot pc of the entry program with a straight-line instruction
-   * (ALU, END, load, store) or a no-op (null), without re-decoding the program. Returns false
-   * for instructions that need a full decode. Jumps are unaffected: every slot stays in place.
+   * (ALU, END, load, store), a no-op (null) or a jump (ja, jcond) to a slot of the program,
+   * without re-decoding it. Returns false for instructions that need a full decode.
    */
   patch(pc: number, op: Op | null): boolean {
-    const words = encodeStraight(op, (lo, hi) => {
+    const constSlot = (lo: number, hi: number): number => {
       const k = this.patchConst(pc);
       this.RL[k] = lo;
       this.RH[k] = hi;
       return k;
-    });
+    };
+    // a jump whose target stays inside the program is patched in place too (a retarget)
+    const words = encodeStraight(op, constSlot) ?? (op ? encodeJump(op, pc, this.dec.entries[0], this.prog.insns.length, constSlot) : undefined);
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
     this.steady = false;

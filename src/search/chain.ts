@@ -146,7 +146,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   if (guard) for (let pc = 0; pc < kept.length; pc++) kept[pc] |= guard.kept[pc];
   const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) && !kept[i] ? i : -1)).filter((i) => i >= 0);
   const config = opts.config ?? DEFAULT_CONFIG;
-  const ctx = { ...proposalContext(original, mutable, rand, config.target?.isa ?? 1), latencyMoves: opts.objective === 'latency', shrinkingLatencyMoves: opts.objective === 'size' };
+  const ctx = { ...proposalContext(original, mutable, rand, config.target?.isa ?? 1), latencyMoves: opts.objective === 'latency', shrinkingLatencyMoves: opts.objective === 'size', jumps: true };
   const target = config.target;
   const ref = prepare(program, { standIns: STAND_INS });
   const tests: TestGroup[] = makeTests(ref, program, rand);

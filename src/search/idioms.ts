@@ -24,6 +24,9 @@
 //                     [rA = rC;] rA <<= 64-N; rA s>>= 64-N        → rA = (sN) rC   (also w-registers)
 //                     rA = (sN) rA [lddw] rB = rA                  → [lddw] rB = (sN) rA
 //                       (idiom-ext-copy.ts)
+//   tail merge        rA = K; if … goto X   where T: rA = K; goto X elsewhere
+//                     → if … goto T        (changes a jump: only with `jumps`, and proved only
+//                       by the whole program; idiom-tail-merge.ts)
 import type { Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
 import { clobbers, defs, uses } from '../isa/flow.ts';
@@ -31,6 +34,7 @@ import type { Slot } from './proposals.ts';
 import { blockMove } from './idiom-block-move.ts';
 import { byteCopy } from './idiom-byte-copy.ts';
 import { extendThenCopy } from './idiom-ext-copy.ts';
+import { tailMerges } from './idiom-tail-merge.ts';
 
 type Change = [number, Slot];
 type Mem = Extract<Op, { kind: 'ldx' | 'st' | 'stx' }>;
@@ -207,10 +211,13 @@ const V4_IDIOMS = [...IDIOMS, signExtend, extendThenCopy];
 
 /**
  * An idiom rewrite at a place of the candidate chosen uniformly among those where one applies,
- * or null when none does. `straight` holds the slots the search may change.
+ * or null when none does. `straight` holds the slots the search may change. `jumps`: tail
+ * merges too, which retarget a jump (only where the whole program is proved, not a window
+ * alone; not in the idiom seed either, whose proof would then need the whole program).
  */
-export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, isa: IsaLevel = 1): Change[] | null {
+export function proposeIdiom(slots: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, isa: IsaLevel = 1, jumps = false): Change[] | null {
   const found = allIdioms(slots, straight, mutable, isa);
+  if (jumps) found.push(...tailMerges(slots, straight));
   return found.length ? found[Math.floor(rand() * found.length)] : null;
 }
 

@@ -2,7 +2,8 @@
 // one (make it a no-op), replace two consecutive instructions, swap a memory access's width
 // or kind — plus idiom rewrites (idioms.ts) that a random walk rarely reaches. Only
 // straight-line instructions (ALU, END, loads, stores, atomics) are touched; jumps, calls,
-// exits and lddw stay where they are, so control flow is preserved.
+// exits and lddw stay where they are, so control flow is preserved — except by the tail merge
+// (idiom-tail-merge.ts, only with `jumps`), which retargets a jump.
 import type { AluName, Op, Size } from '../isa/op.ts';
 import type { IsaLevel } from '../isa/target.ts';
 import { proposeIdiom } from './idioms.ts';
@@ -34,6 +35,11 @@ export interface ProposalContext {
    * moves; below it they make only base instructions (every kernel runs those).
    */
   isa?: IsaLevel;
+  /**
+   * Also propose tail merges, which retarget a jump (idiom-tail-merge.ts): only where every
+   * candidate is proved as a whole program, never by windows alone.
+   */
+  jumps?: boolean;
   /** Also propose the latency objective's moves (latency-moves.ts). */
   latencyMoves?: boolean;
   /** Under the size objective: the latency moves that also shrink the program (latency-moves.ts, sizeOnly). */
@@ -165,7 +171,7 @@ function mutateOperand(c: ProposalContext, op: Op): Op {
 export function propose(c: ProposalContext, slots: readonly Slot[], original: readonly Slot[]): [number, Slot][] {
   const r = c.rand();
   if (r < 0.1) {
-    const idiom = proposeIdiom(slots, c.straight, c.mutable, c.rand, c.isa ?? 1);
+    const idiom = proposeIdiom(slots, c.straight, c.mutable, c.rand, c.isa ?? 1, c.jumps ?? false);
     if (idiom) return idiom;
   }
   if ((c.latencyMoves || c.shrinkingLatencyMoves) && r < 0.15) {

@@ -5,7 +5,8 @@
 // changed window, started from the same state, leaves the same values in every register live
 // after it (in the original or in the candidate) and the same memory and helper effects, the
 // two programs agree at every point on the registers either can still read — by induction
-// along any execution — hence on everything observable.
+// along any execution — hence on everything observable. A candidate that changes a jump (a
+// tail merge) breaks that premise and is proved by the whole program only.
 //
 // Window typing: a register's type at a window's start comes from the pointer-kind analysis
 // (ctx, packet, stack, map value); memory through a register of unknown kind makes the window
@@ -132,8 +133,23 @@ export async function proveEquivalent(equiv: EquivService, cand: Candidate, insn
   }
 }
 
+/**
+ * Does the candidate change a slot other than a straight-line one (a jump retargeted by a tail
+ * merge)? Then the window argument fails: control may reach a window from elsewhere, or leave
+ * it for elsewhere, so equal windows prove nothing, and only the whole program can.
+ */
+export function changesControl(cand: Candidate): boolean {
+  const orig = cand.original.ops;
+  for (let pc = 0; pc < orig.length; pc++) {
+    const o = orig[pc];
+    if (o && !STRAIGHT.has(o.kind) && cand.changed(pc)) return true;
+  }
+  return false;
+}
+
 async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[], timeoutMs: number): Promise<Proof> {
   const program = cand.original.program;
+  if (changesControl(cand)) return proveWhole(equiv, program, insns, timeoutMs, 'the control flow changed: no window proof applies');
   // The changed windows first: cheap, and enough for most changes. The whole program only when
   // they do not prove it: a change across windows, or a refutation with a counterexample. (Once
   // LPM tries and values of either of two maps had a model, xdp_router_ipv4's whole-program
@@ -141,6 +157,15 @@ async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[
   const windows = changedWindows(cand);
   const byWindows = await proveWindows(equiv, cand, windows, timeoutMs);
   if (byWindows.equal === true) return { ok: true, how: `Z3 equivalence of ${windows.length} changed window${windows.length === 1 ? '' : 's'}` };
+  const [a, b] = byWindows.at;
+  const whole = await proveWhole(equiv, program, insns, timeoutMs, `window ${a}-${b - 1}: ${byWindows.unknown}`);
+  if (whole.ok || whole.stage === 'z3') return whole;
+  if (byWindows.equal === false) return { ok: false, stage: 'z3', reason: `window ${a}-${b - 1} not equivalent` };
+  return whole;
+}
+
+/** The whole-program query; `besides`: why nothing else decided it, for an unknown answer. */
+async function proveWhole(equiv: EquivService, program: Program, insns: readonly Insn[], timeoutMs: number, besides: string): Promise<Proof> {
   const whole = await equiv.programEquiv(program, insns, { timeoutMs });
   if (whole.equal === true) return { ok: true, how: 'Z3 equivalence' };
   if (whole.equal === false) {
@@ -149,9 +174,7 @@ async function prove(equiv: EquivService, cand: Candidate, insns: readonly Insn[
     const counterexampleMaps = cex.maps.filter((e) => e.present).map((e) => ({ map: e.map, key: e.key, value: e.value }));
     return { ok: false, stage: 'z3', reason: 'not equivalent', counterexample: ctxKind(program.type) === 'raw' ? cex.ctx : cex.packet, counterexampleMaps };
   }
-  const [a, b] = byWindows.at;
-  if (byWindows.equal === false) return { ok: false, stage: 'z3', reason: `window ${a}-${b - 1} not equivalent` };
-  return { ok: false, stage: 'z3-unknown', reason: `whole program: ${whole.unknown}; window ${a}-${b - 1}: ${byWindows.unknown}` };
+  return { ok: false, stage: 'z3-unknown', reason: `whole program: ${whole.unknown}; ${besides}` };
 }
 
 /** The changed windows, each proved alone: equal when every one is; else the first that is not. */

@@ -1,4 +1,5 @@
-// Drivers of the symbolic executor: a straight-line window, and a whole acyclic program with
+// Drivers of the symbolic executor: a straight-line window, and a whole acyclic program (backward
+// jumps too, when they close no cycle) with
 // path merging (every instruction's incoming states are joined with ite on their path
 // conditions, so the formula grows with the program, not with the number of paths).
 import type { Insn } from '../isa/insn.ts';
@@ -35,10 +36,53 @@ function join(ex: Exec, edges: Edge[]): Edge {
   return { c: ex.R.orB(...edges.map((e) => e.c)), st };
 }
 
-/** Run an acyclic program (forward jumps only) from `st`; the state at exit, joined over all exits. */
+/** The slots a slot may go to next (ignoring its condition); out-of-range targets left out. */
+function successors(ops: readonly (Op | null)[], pc: number): number[] {
+  const op = ops[pc];
+  if (!op || op.kind === 'exit') return [];
+  const out: number[] = [];
+  const j = jumpSlot(op, pc);
+  if (j >= 0) out.push(j);
+  if (op.kind !== 'ja') out.push(nextSlot(op, pc));
+  return out.filter((t) => t >= 0 && t < ops.length);
+}
+
+/**
+ * The order to run the slots in: every slot after all slots that can reach it. Slot order when
+ * every jump is forward (the formula then has the shape it always had); otherwise a topological
+ * order of the slots reachable from 0 (a tail merge sends a jump back to an earlier sequence
+ * without making a loop), and a cycle is refused.
+ */
+function runOrder(ops: readonly (Op | null)[]): number[] {
+  const n = ops.length;
+  const backward = ops.some((o, pc) => o !== null && (o.kind === 'ja' || o.kind === 'jcond') && o.off < 0);
+  if (!backward) return Array.from({ length: n }, (_, i) => i);
+  // iterative depth-first search; reverse postorder is topological when no edge closes a cycle
+  const state = new Uint8Array(n); // 0 unseen, 1 on the stack, 2 done
+  const post: number[] = [];
+  const stack: [number, number[]][] = [[0, successors(ops, 0)]];
+  state[0] = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const next = top[1].pop();
+    if (next === undefined) {
+      state[top[0]] = 2;
+      post.push(top[0]);
+      stack.pop();
+    } else if (state[next] === 1) throw new Unsupported('loop (a cycle in the control flow)');
+    else if (state[next] === 0) {
+      state[next] = 1;
+      stack.push([next, successors(ops, next)]);
+    }
+  }
+  return post.reverse();
+}
+
+/** Run an acyclic program from `st`; the state at exit, joined over all exits. */
 export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): SymState {
   const ops = toOps(insns);
   const n = ops.length;
+  const order = runOrder(ops);
   const pending: (Edge[] | undefined)[] = new Array(n + 1);
   pending[0] = [{ c: true, st }];
   const exits: Edge[] = [];
@@ -48,7 +92,7 @@ export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): Sym
     if (pc > n || pc < 0) throw new Unsupported(`jump out of the program to ${pc}`);
     (pending[pc] ??= []).push(e);
   };
-  for (let pc = 0; pc < n; pc++) {
+  for (const pc of order) {
     const inc = pending[pc];
     if (!inc) continue;
     pending[pc] = undefined;
@@ -60,11 +104,9 @@ export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): Sym
         exits.push({ c, st: s });
         break;
       case 'ja':
-        if (op.off < 0) throw new Unsupported('loop (backward jump)');
         go(jumpSlot(op, pc), { c, st: s });
         break;
       case 'jcond': {
-        if (op.off < 0) throw new Unsupported('loop (backward jump)');
         const t = branchCond(ex, s, op);
         if (t === true) go(jumpSlot(op, pc), { c, st: s });
         else if (t === false) go(nextSlot(op, pc), { c, st: s });

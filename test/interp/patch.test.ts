@@ -40,9 +40,18 @@ t('patching slots equals preparing the patched program', () => {
   }), { numRuns: 500 });
 });
 
-t('jumps and calls are not patchable in place', () => {
+t('a jump inside the program is patched in place (a retarget); out of it, or a call, is not', () => {
   const vm = prepare(bareProgram(base, 'socket_filter'));
-  assert.not.ok(vm.patch(0, toOp([insn(0x05, 0, 0, 1, 0)], 0)));
+  // `goto +1` in place of `r0 += r1` skips `r0 *= r2`: 1 ^ 1 + 7, as the program decoded afresh
+  assert.ok(vm.patch(3, toOp([insn(0x05, 0, 0, 1, 0)], 0)));
+  const insns = [...base];
+  insns[3] = insn(0x05, 0, 0, 1, 0);
+  const fresh = prepare(bareProgram(insns, 'socket_filter')).run({ packet: new Uint8Array(20) });
+  const patched = vm.run({ packet: new Uint8Array(20) });
+  assert.is(patched.kind === 'exit' && patched.r0, 7n);
+  assert.is(fresh.kind === 'exit' && fresh.r0, 7n);
+  assert.not.ok(vm.patch(3, toOp([insn(0x05, 0, 0, 40, 0)], 0)), 'out of the program');
+  assert.not.ok(vm.patch(3, toOp([insn(0x85, 0, 0, 0, 5)], 0)), 'a helper call');
 });
 
 t.run();
