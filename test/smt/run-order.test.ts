@@ -31,7 +31,7 @@ r3 -= r2
 if r3 > 100 goto -6
 r0 = 2
 exit`);
-  const same = await equiv.programEquiv(forward, back.insns, { timeoutMs: 60_000 });
+  const same = await equiv.programEquiv(forward, back.insns);
   assert.is(same.equal, true, JSON.stringify(same));
   const wrong = xdp(`goto +2
 r0 = 3
@@ -42,7 +42,7 @@ r3 -= r2
 if r3 > 100 goto -6
 r0 = 2
 exit`);
-  assert.is((await equiv.programEquiv(forward, wrong.insns, { timeoutMs: 60_000 })).equal, false);
+  assert.is((await equiv.programEquiv(forward, wrong.insns)).equal, false);
 });
 
 t('a cycle is refused as a loop, not run', async () => {
@@ -50,7 +50,7 @@ t('a cycle is refused as a loop, not run', async () => {
 r0 += 1
 if r0 < 4 goto -2
 exit`);
-  const r = await equiv.programEquiv(p, p.insns, { timeoutMs: 60_000 });
+  const r = await equiv.programEquiv(p, p.insns);
   assert.is(r.equal, null);
   assert.match(r.equal === null ? r.unknown : '', 'loop');
 });
