@@ -6,21 +6,18 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble } from '../../src/isa/asm.ts';
 import { toOps, type Op } from '../../src/isa/op.ts';
-import { bareProgram, type MapDef, type Program } from '../../src/isa/program.ts';
+import { bareProgram, type Program } from '../../src/isa/program.ts';
 import { materialize } from '../../src/search/materialize.ts';
 import { proveEquivalent, windowRegTypes } from '../../src/search/prove.ts';
 import { MAP_VALUE_SOME, pointerKinds } from '../../src/search/ptrkinds.ts';
 import { Candidate, Original } from '../../src/search/candidate.ts';
 import { EquivService } from '../../src/smt/isolated.ts';
+import { HASH, OTHER } from './fixtures/two-maps.ts';
 
 const t = suite('search/prove-some-map');
 const equiv = new EquivService();
 t.after(() => equiv.close());
 
-const HASH: MapDef = { name: 'exact', type: 1, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
-// a map type without a whole-program proof model (a devmap hash), so the windows decide, as
-// they did for xdp_router_ipv4 before LPM tries had a model (test/smt/lpm.test.ts)
-const OTHER: MapDef = { name: 'other', type: 25, keySize: 8, valueSize: 8, maxEntries: 4, flags: 0 };
 
 /** Look up HASH or OTHER (by the packet's first byte), then copy 4 bytes of the value into the packet (two u16 copies at slot COPY). */
 function program(): Program {
