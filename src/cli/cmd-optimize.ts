@@ -47,7 +47,8 @@ on both sides of each bounds check among them). A new best must pass the verifie
 equivalence and, when the kernel is there, the kernel verifier and BPF_PROG_TEST_RUN on every
 test. Deleted instructions are really removed (jumps, relocations, symbols and .BTF.ext fixed),
 never padded with 'goto +0'. The written object is read back and checked again; a result that
-fails any check is not written (OUT.o then gets the unchanged input, and the reason is printed).
+fails any check is not written (OUT.o then gets the unchanged input, and the reason is printed;
+the refused result goes to OUT.refused.o, its candidate to OUT.refused.json, to reproduce).
 OUT's directory must exist and be writable, and OUT must not be IN: checked before the search.
 Ctrl-C stops the search and writes the best result validated so far (after the same final
 checks); a second Ctrl-C quits without writing.
@@ -225,6 +226,8 @@ checks); a second Ctrl-C quits without writing.
       let written = bytes;
       let note = r.validation;
       let final: FinalCheck | undefined;
+      /** Where the refused candidate was written, when the final check refused it. */
+      let refused: string | undefined;
       let after = r.stats.originalPerf;
       if (r.improved) {
         // write, read back, and check the object as written
@@ -236,7 +239,14 @@ checks); a second Ctrl-C quits without writing.
           after = r.stats.bestPerf;
           const z3 = final.checks.find((c) => c.check === 'Z3 equivalence')!;
           note = `${r.validation}; object re-read and re-checked (${final.checks.filter((c) => c.ran && c !== z3).map((c) => c.check).join(', ')}; ${z3.detail} of the written program)`;
-        } else note = `the written object failed the final check (${final.failure}): the input is written unchanged`;
+        } else {
+          // kept so the refusal can be reproduced (scripts/reprove-refused.ts): which proof path
+          // accepted it during the search, and which refused it here
+          refused = `${out}.refused`;
+          writeAtomic(`${refused}.o`, candidate);
+          writeAtomic(`${refused}.json`, JSON.stringify({ input: path, program: program.name, type: program.type, failure: final.failure, validatedBy: r.stats.validatedBy.at(-1), checks: final.checks, candidate: r.candidate.toWire() }));
+          note = `the written object failed the final check (${final.failure}): the input is written unchanged; the refused candidate is in ${refused}.o and ${refused}.json`;
+        }
       }
       writeAtomic(out, written);
       const latencyOf = (p: typeof program): number => +perf(undeleted(Original.of(p).ops), 'latency', model.table).toFixed(2);
@@ -252,6 +262,7 @@ checks); a second Ctrl-C quits without writing.
         ...(r.windows ? { windows: r.windows } : {}),
         chains, rejectedByTests: r.stats.rejectedTests, rejected: r.stats.rejectedValidation,
         z3Queries: r.z3.queries, z3MedianMs: r.z3.medianMs, validation: note,
+        ...(refused ? { refusedCandidate: { object: `${refused}.o`, candidate: `${refused}.json` } } : {}),
         checks: validationList(final, selection, unsafe),
         latencyModel: model.source,
         measured: selection?.measured ?? false,

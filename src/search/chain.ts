@@ -20,6 +20,7 @@ import { DEFAULT_CONFIG, type VerifierConfig } from '../verifier/config.ts';
 import { coreSlots } from '../isa/core.ts';
 import { allows } from '../isa/target.ts';
 import { sharedMapGuard } from './shared-maps.ts';
+import { ValidationSlots, type Offer } from './validation-slots.ts';
 
 export interface ChainOptions {
   budgetMs: number;
@@ -121,6 +122,11 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** A materialized program as a key (candidates that failed, validations out). */
+function keyOf(insns: readonly Insn[]): string {
+  return insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+}
+
 /** Slots of the functions named in `keep`, and CO-RE-relocated slots (1 = leave alone). */
 function keptSlots(program: Program, keep: readonly string[]): Uint8Array {
   const out = new Uint8Array(program.insns.length);
@@ -180,9 +186,10 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   // (the verifier model checks every new best anyway)
   const originalRefusal = firstRefusal(original, end, program.type, () => false, !config.privileged);
   const nonBlocking = opts.nonBlocking ?? opts.maxIterations === undefined;
-  /** Validations out (by candidate), and answers not yet taken in. */
-  const inFlight = new Map<string, Promise<void>>();
   type Answer = Awaited<ReturnType<NonNullable<ChainOptions['validate']>>>;
+  type Submitted = { cand: Candidate; m: ReturnType<typeof materialize> };
+  /** Validations out (by candidate) and the best one waiting for a slot; answers not yet taken in. */
+  const slots = new ValidationSlots<Submitted>(MAX_IN_FLIGHT, startValidation);
   const answers: { cand: Candidate; p: number; m: ReturnType<typeof materialize>; v: Answer }[] = [];
   /** The idiom seed the chain stood on first (idiom-seed.ts), while its validation is out. */
   let seeded: Candidate | undefined;
@@ -255,15 +262,15 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       stats.elapsedMs = now - t0;
       opts.onProgress(stats);
     }
-    if ((opts.stop && now - lastYield > 100) || (inFlight.size && now - lastYield > 20)) {
+    if ((opts.stop && now - lastYield > 100) || (slots.busy && now - lastYield > 20)) {
       lastYield = now;
       await new Promise((r) => setImmediate(r));
     }
     drain();
   }
   // answers still out count (each is bounded by its own time limit)
-  while (inFlight.size) {
-    await Promise.race(inFlight.values());
+  while (slots.busy) {
+    await slots.settled();
     drain();
   }
   return finish();
@@ -293,28 +300,34 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     curCost = wp * p;
   }
 
-  /** Start validating a candidate that beats the best (checks that answer at once run here); false when it is refused already. */
+  /**
+   * Offer a candidate that beats the best for validation (it waits for a slot when both are out);
+   * false when it is refused already.
+   */
   function submit(cand: Candidate, p: number): boolean {
     const m = materialize(cand);
-    const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+    const key = keyOf(m.insns);
     if (failed.has(key)) return false;
-    if (inFlight.has(key) || inFlight.size >= MAX_IN_FLIGHT) return true;
+    return slots.offer({ key, item: { cand, m }, perf: p }) !== 'refused';
+  }
+
+  /** Begin one validation (checks that answer at once run here): its promise, or undefined when refused at once. */
+  function startValidation({ key, item: { cand, m }, perf: p }: Offer<Submitted>): Promise<unknown> | undefined {
+    if (failed.has(key)) return undefined;
     if (!model.check({ ...program, insns: m.insns }).ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
       leaveUnsafePosition();
-      return false;
+      return undefined;
     }
     if (!opts.validate) {
       answers.push({ cand, p, m, v: { ok: true, how: '' } });
-      return true;
+      return Promise.resolve();
     }
-    const job = opts.validate(cand, m.insns, tests).then(
+    return opts.validate(cand, m.insns, tests).then(
       (v) => void answers.push({ cand, p, m, v }),
       (e: Error) => void answers.push({ cand, p, m, v: { ok: false, stage: 'validation', reason: e.message } }),
-    ).finally(() => inFlight.delete(key));
-    inFlight.set(key, job);
-    return true;
+    );
   }
 
   /** Take in the validations that answered: a proved one better than the best becomes the best and the chain's position. */
@@ -322,7 +335,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     while (answers.length) {
       const { cand, p, m, v } = answers.shift()!;
       if (!v.ok) {
-        failed.add(m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';'));
+        failed.add(keyOf(m.insns));
         stats.rejectedValidation[v.stage] = (stats.rejectedValidation[v.stage] ?? 0) + 1;
         if (v.counterexample) {
           addTest(ref, tests, v.counterexample, v.counterexampleMaps);
@@ -340,6 +353,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       current = cand;
       curCost = we * evaluate(vm, tests).error + wp * p;
     }
+    // a slot may have freed: the best candidate found while both were out goes now (not after Ctrl-C)
+    slots.refill((p) => p < best.perf && !stopped());
   }
 
   /**
@@ -381,7 +396,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   async function consider(cand: Candidate, p: number): Promise<boolean> {
     // (every candidate here already passed the definedness pre-filter in the loop)
     const m = materialize(cand);
-    const key = m.insns.map((x) => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`).join(';');
+    const key = keyOf(m.insns);
     if (failed.has(key)) return false;
     // the verifier model: a candidate the kernel would reject never costs a load or a proof
     const vm2 = model.check({ ...program, insns: m.insns });
