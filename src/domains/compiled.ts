@@ -26,7 +26,21 @@ const inBuf = new ArrayBuffer(MAX_SLOTS * 8), outBuf = new ArrayBuffer(MAX_SLOTS
 const I32 = new Int32Array(inBuf), I64 = new BigUint64Array(inBuf);
 const O32 = new Int32Array(outBuf), O64 = new BigUint64Array(outBuf);
 
+/**
+ * The state whose words are in input position 0 and SLOTS. States are never changed once made,
+ * so storing the same object again (a loop's constant, the register an operator just produced)
+ * is skipped: ten bigint conversions saved. Only store writes the input buffer.
+ */
+let at0: S | undefined, at1: S | undefined;
+
 function store(s: S, k: number): void {
+  if (k === 0) {
+    if (s === at0) return;
+    at0 = s;
+  } else {
+    if (s === at1) return;
+    at1 = s;
+  }
   I64[k] = s.varOff.value; I64[k + 1] = s.varOff.mask;
   I64[k + 2] = s.umin; I64[k + 3] = s.umax; I64[k + 4] = s.smin; I64[k + 5] = s.smax;
   I64[k + 6] = s.u32min; I64[k + 7] = s.u32max; I64[k + 8] = s.s32min; I64[k + 9] = s.s32max;
