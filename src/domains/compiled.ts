@@ -26,7 +26,21 @@ const inBuf = new ArrayBuffer(MAX_SLOTS * 8), outBuf = new ArrayBuffer(MAX_SLOTS
 const I32 = new Int32Array(inBuf), I64 = new BigUint64Array(inBuf);
 const O32 = new Int32Array(outBuf), O64 = new BigUint64Array(outBuf);
 
+/**
+ * The state whose words are in input position 0 and SLOTS. States are never changed once made,
+ * so storing the same object again (a loop's constant, the register an operator just produced)
+ * is skipped: ten bigint conversions saved. Only store writes the input buffer.
+ */
+let at0: S | undefined, at1: S | undefined;
+
 function store(s: S, k: number): void {
+  if (k === 0) {
+    if (s === at0) return;
+    at0 = s;
+  } else {
+    if (s === at1) return;
+    at1 = s;
+  }
   I64[k] = s.varOff.value; I64[k + 1] = s.varOff.mask;
   I64[k + 2] = s.umin; I64[k + 3] = s.umax; I64[k + 4] = s.smin; I64[k + 5] = s.smax;
   I64[k + 6] = s.u32min; I64[k + 7] = s.u32max; I64[k + 8] = s.s32min; I64[k + 9] = s.s32max;
@@ -257,7 +271,7 @@ export class CompiledOps {
   /**
    * The results cache for entry ix on the stored inputs (n scalars): the slot of a hit (its
    * value in cacheVals), else the complement of the slot a miss is to fill (see `keep`). The
-   * operators below build their generic body's closures only on a miss: a hit allocates nothing.
+   * operators below build their generic body's closure and name only when the operator is first compiled.
    */
   /** The previous call of entry ix had inputs a and b (b undefined for one input): its result is lastV[ix]. */
   private again(ix: number, a: S, b: S | undefined): boolean {
@@ -314,23 +328,23 @@ export class CompiledOps {
     store(a, 0);
     const k = this.probe(ENTRY.sync, 1);
     if (k >= 0) return this.cacheVals[k] as S;
-    this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync')(I32, O32);
+    (this.fns[ENTRY.sync] ?? this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'))(I32, O32);
     return this.keep(ENTRY.sync, 1, k, load(0));
   }
 
   alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
     const ix = ENTRY.alu(op, w);
     if (this.again(ix, a, b)) return this.hit(ix) as S;
-    return this.remember(ix, a, b, this.aluUncached(op, w, a, b));
+    return this.remember(ix, a, b, this.aluUncached(ix, op, w, a, b));
   }
 
-  private aluUncached(op: ScalarAluOp, w: Width, a: S, b: S): S {
-    const ix = ENTRY.alu(op, w), fl = this.flavor;
+  private aluUncached(ix: number, op: ScalarAluOp, w: Width, a: S, b: S): S {
+    const fl = this.flavor;
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as S;
-    this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`)(I32, O32);
+    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`))(I32, O32);
     return this.keep(ix, 2, k, load(0));
   }
 
@@ -347,10 +361,10 @@ export class CompiledOps {
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as Edges;
-    this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
       const r = refine(d, x, y, c, w, fl);
       return { states: [...r.fallthrough, ...r.taken] };
-    }, `refine_${c}${w}`)(I32, O32);
+    }, `refine_${c}${w}`))(I32, O32);
     return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
   }
 
@@ -367,9 +381,9 @@ export class CompiledOps {
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as Edges;
-    this.get(ix, 2, (d, [x, y]) => ({
+    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => ({
       states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
-    }), `refine1_${c}${w}`)(I32, O32);
+    }), `refine1_${c}${w}`))(I32, O32);
     return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0)], taken: [load(SLOTS)] });
   }
 
@@ -385,9 +399,9 @@ export class CompiledOps {
     store(a, 0);
     const k = this.probe(ix, 1);
     if (k >= 0) return this.cacheVals[k] as S;
-    this.get(ix, 1, (d, [s]) => ({
+    (this.fns[ix] ?? this.get(ix, 1, (d, [s]) => ({
       states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
-    }), `coerce_${size}${sx ? 's' : 'u'}`)(I32, O32);
+    }), `coerce_${size}${sx ? 's' : 'u'}`))(I32, O32);
     return this.keep(ix, 1, k, load(0));
   }
 
@@ -404,10 +418,10 @@ export class CompiledOps {
     store(o, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as { raw: S; synced: S };
-    this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
       const r = ptrVarMove(d, op, x, y, fl);
       return { states: [r.raw, r.synced] };
-    }, `ptr_${op}`)(I32, O32);
+    }, `ptr_${op}`))(I32, O32);
     return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
   }
 

@@ -110,6 +110,11 @@ export interface Ctx {
    * kernel hashes them; a list can hold other instructions' and other call chains' states.
    */
   explored: (Checkpoint[] | undefined)[];
+  /**
+   * Per explored list: at least the number of its checkpoints that are finished (branches 0)
+   * and not yet cleaned, so is_state_visited skips the clean_live_states pass when it is 0.
+   */
+  toClean: Int32Array;
   stackDepth: Map<number, number>;
   ptrTypes: Map<number, string>;
   aluAux: Map<number, AluAux>;
@@ -121,7 +126,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), stackDepth: new Map(), ptrTypes: new Map(), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Int32Array(n), stackDepth: new Map(), ptrTypes: new Map(), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -139,7 +144,7 @@ export function copyCtx(c: Ctx): Ctx {
     explored[i] = m;
   }
   return {
-    ...c, path: copyPath(c.path, map), stack, stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(), explored,
+    ...c, path: copyPath(c.path, map), stack, stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(), explored, toClean: c.toClean.slice(),
   };
 }
 
@@ -265,7 +270,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       }
     },
     endPath(): void {
-      for (let k = c.path.parent; k; k = k.parent) if (--k.branches > 0) break;
+      for (let k = c.path.parent; k; k = k.parent) {
+        if (--k.branches > 0) break;
+        c.toClean[bucket(k.pc, k.state)]++;
+      }
     },
     /** The live registers of frame f of liveSt at livePc (one function for the run, not a closure per comparison). */
     regsLive(f: number): number {
@@ -297,10 +305,19 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let list = c.explored[b];
       if (!list) list = c.explored[b] = [];
       // clean_live_states: finished explored states here, same call chain, lose their dead slots
-      for (const sl of list) {
-        if (sl.pc !== pc || sl.branches > 0 || sl.cleaned || !sameCallsites(sl.state, st)) continue;
-        sl.state = cleanState(sl.state, pc, live);
-        sl.cleaned = true;
+      // (the pass recounts the list's finished, uncleaned checkpoints: the count only grows in endPath)
+      if (c.toClean[b] > 0) {
+        let left = 0;
+        for (const sl of list) {
+          if (sl.branches > 0 || sl.cleaned) continue;
+          if (sl.pc !== pc || !sameCallsites(sl.state, st)) {
+            left++;
+            continue;
+          }
+          sl.state = cleanState(sl.state, pc, live);
+          sl.cleaned = true;
+        }
+        c.toClean[b] = left;
       }
       let cnt = 0;
       liveSt = st;

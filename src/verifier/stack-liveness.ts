@@ -74,16 +74,35 @@ interface Shape {
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
-  const n = cfg.ops.length;
-  const s1 = new Int32Array(n).fill(-1), s2 = new Int32Array(n).fill(-1);
-  for (let pc = 0; pc < n; pc++) {
-    const s = successors(cfg.ops, pc);
-    if (s.length > 0) s1[pc] = s[0];
-    if (s.length > 1) s2[pc] = s[1];
+  const { s1, s2 } = successorPairs(cfg.ops);
+  const order = postorderOf(cfg.subprogs, s1, s2);
+  for (let pc = 0; pc < s2.length; pc++) {
     const op = cfg.ops[pc];
     if (op?.kind === 'ldabs' || op?.kind === 'ldind') s2[pc] = EXIT_EDGE;
   }
-  return { order: postorder(cfg), s1, s2 };
+  return { order, s1, s2 };
+}
+
+/**
+ * `successors` of every slot as two arrays (-1: none), filled without a list per slot (the
+ * shape is built once per check, and small checks spent 5% of their time here).
+ */
+function successorPairs(ops: LivenessCfg['ops']): { s1: Int32Array; s2: Int32Array } {
+  const n = ops.length;
+  const s1 = new Int32Array(n).fill(-1), s2 = new Int32Array(n).fill(-1);
+  for (let pc = 0; pc < n; pc++) {
+    const op = ops[pc];
+    if (!op) {
+      s1[pc] = pc + 1;
+      continue;
+    }
+    const a = nextSlot(op, pc), b = jumpSlot(op, pc);
+    if (a >= 0) {
+      s1[pc] = a;
+      if (b >= 0) s2[pc] = b;
+    } else if (b >= 0) s1[pc] = b;
+  }
+  return { s1, s2 };
 }
 
 /**
@@ -92,29 +111,40 @@ function shapeOf(cfg: LivenessCfg): Shape {
  * when it is on top of the stack the second time.
  */
 export function postorder(cfg: LivenessCfg): Map<number, Int32Array> {
-  const n = cfg.ops.length;
+  const { s1, s2 } = successorPairs(cfg.ops);
+  return postorderOf(cfg.subprogs, s1, s2);
+}
+
+/** postorder on successor pairs (negative: none). */
+function postorderOf(subprogs: readonly number[], s1: Int32Array, s2: Int32Array): Map<number, Int32Array> {
+  const n = s1.length;
   const state = new Uint8Array(n);
   const out = new Map<number, Int32Array>();
-  for (const start of cfg.subprogs) {
-    const order: number[] = [];
-    const stack = [start];
+  const order = new Int32Array(n);
+  const stack: number[] = [];
+  for (const start of subprogs) {
+    let len = 0;
+    stack.push(start);
     while (stack.length) {
       const top = stack[stack.length - 1];
       state[top] |= 1;
       if (state[top] & 2) {
-        order.push(top);
+        order[len++] = top;
         stack.pop();
         continue;
       }
-      for (const s of successors(cfg.ops, top)) {
-        if (s < n && !state[s]) {
-          stack.push(s);
-          state[s] |= 1;
-        }
+      const a = s1[top], b = s2[top];
+      if (a >= 0 && a < n && !state[a]) {
+        stack.push(a);
+        state[a] |= 1;
+      }
+      if (b >= 0 && b < n && !state[b]) {
+        stack.push(b);
+        state[b] |= 1;
       }
       state[top] |= 2;
     }
-    out.set(start, Int32Array.from(order));
+    out.set(start, order.slice(0, len));
   }
   return out;
 }

@@ -21,14 +21,15 @@ export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number 
   const fr = cur(st);
   switch (op.kind) {
     case 'jcond': {
-      const ids: number[] = [];
+      // the (at most two) ids of the compared registers, -1 for none: no list per jump
       const a = fr.regs[op.dst];
-      if (a.type === 'scalar' && a.id) ids.push(baseId(a.id));
+      const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
+      let idB = -1;
       if ('reg' in op.src) {
         const b = fr.regs[op.src.reg];
-        if (b.type === 'scalar' && b.id) ids.push(baseId(b.id));
+        if (b.type === 'scalar' && b.id) idB = baseId(b.id);
       }
-      if (!ids.length) return -1;
+      if (idA === -1 && idB === -1) return -1;
       let mask = 0;
       for (let f = 0; f < st.frames.length; f++) {
         const F = st.frames[f];
@@ -36,17 +37,23 @@ export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number 
         for (let r = 0; r < 10; r++) {
           if (!(lv & (1 << r))) continue;
           const x = F.regs[r];
-          if (x.type === 'scalar' && x.id && ids.includes(baseId(x.id))) {
+          if (x.type === 'scalar' && x.id && linkedTo(x.id, idA, idB)) {
             if (f !== st.frames.length - 1) return OPAQUE;
             mask |= 1 << r;
           }
         }
-        for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && ids.includes(baseId(sl.spilled.id))) return OPAQUE;
+        for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && linkedTo(sl.spilled.id, idA, idB)) return OPAQUE;
       }
       return LINKED | mask;
     }
     default: return -1;
   }
+}
+
+/** Whether a register with `id` shares its base id with one of the compared registers' (-1: none). */
+function linkedTo(id: number, idA: number, idB: number): boolean {
+  const b = baseId(id);
+  return b === idA || b === idB;
 }
 
 /** Registers an instruction touches (for the log's scratched-register list). */
