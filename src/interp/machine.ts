@@ -14,6 +14,7 @@ import { EMPTY, SKB_HEADROOM, XDP_FRAME, XDP_TAILROOM } from './packet.ts';
 import { poisonImage, scramble } from './poison.ts';
 import type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 import * as slow from './slow-memory.ts';
+import { allocWindow, freeWindow, reclaimWith, windowViews, type RegWindow } from './regfile.ts';
 export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
 export class Machine {
@@ -24,9 +25,17 @@ export class Machine {
   readonly maps: BpfMap[];
   /** PrepareOptions.standIns. */
   readonly standIns?: Readonly<Record<number, (m: Machine) => number>>;
-  /** Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates. */
+  /**
+   * Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates.
+   * Views of this machine's window of the shared register file (regfile.ts), which the loop
+   * indexes directly at rb + index; private arrays when rb is -1.
+   */
   RL: Int32Array;
   RH: Int32Array;
+  /** The window's base in the shared register file, or -1 (see regfile.ts). */
+  rb: number;
+  /** The window itself (updated in place when it grows; returned when the machine is collected). */
+  readonly win: RegWindow;
   // Arena and region table.
   readonly buf: ArrayBuffer;
   readonly u8: Uint8Array;
@@ -113,10 +122,7 @@ export class Machine {
     this.prog = prog;
     this.dec = decodePrograms([prog], this.maps.length);
     const nc = this.dec.constLo.length;
-    if (this.RL.length < CONST_BASE + nc) {
-      this.RL = new Int32Array(CONST_BASE + nc);
-      this.RH = new Int32Array(CONST_BASE + nc);
-    }
+    if (this.RL.length < CONST_BASE + nc) this.growRegs(CONST_BASE + nc);
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);
@@ -136,16 +142,22 @@ export class Machine {
   /** Register-file slot reserved for slot pc's immediate when it is patched. */
   private patchConst(pc: number): number {
     const base = CONST_BASE + this.dec.constLo.length;
-    if (this.RL.length < base + this.prog.insns.length) {
-      const grow = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(base + this.prog.insns.length);
-        b.set(a);
-        return b;
-      };
-      this.RL = grow(this.RL);
-      this.RH = grow(this.RH);
-    }
+    if (this.RL.length < base + this.prog.insns.length) this.growRegs(base + this.prog.insns.length);
     return base + pc;
+  }
+
+  /** Move the registers to a window of at least `slots` slots, keeping their contents. */
+  private growRegs(slots: number): void {
+    const next = allocWindow(slots);
+    const [lo, hi] = windowViews(next);
+    lo.set(this.RL);
+    hi.set(this.RH);
+    freeWindow(this.win);
+    this.win.base = next.base;
+    this.win.size = next.size;
+    this.RL = lo;
+    this.RH = hi;
+    this.rb = next.base;
   }
 
   /**
@@ -181,8 +193,10 @@ export class Machine {
     this.standIns = opts.standIns;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
-    this.RL = new Int32Array(CONST_BASE + nc);
-    this.RH = new Int32Array(CONST_BASE + nc);
+    this.win = allocWindow(CONST_BASE + nc);
+    reclaimWith(this, this.win);
+    [this.RL, this.RH] = windowViews(this.win);
+    this.rb = this.win.base;
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);

@@ -19,6 +19,13 @@ import {
   F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
 } from './layout.ts';
 import type { Machine } from './machine.ts';
+import { REG_HI as SHARED_HI, REG_LO as SHARED_LO } from './regfile.ts';
+
+// Module-level constants of this module (an imported binding is read through a cell that
+// TurboFan does not fold): the loop's register accesses then compile to a bounds compare and a
+// load from a fixed address (see regfile.ts).
+const REG_LO = SHARED_LO;
+const REG_HI = SHARED_HI;
 
 /** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
@@ -30,7 +37,10 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
  * counted and the call depth whose frames are in m.frames.
  */
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
-  const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
+  // registers in the shared file (regfile.ts): this machine's start at rb
+  const rb = m.rb;
+  if (rb < 0) return executeSwapped(m, entry, n0, depth0);
+  const RL = REG_LO, RH = REG_HI, D = m.dec.code, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const limit = m.stepLimit;
   const xdpCtx = m.ctxKind === 'xdp';
@@ -42,7 +52,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   loop: for (;;) {
     const i = pc << 2;
     const w = D[i];
-    const d = w >>> 8, s = D[i + 1];
+    const d = rb + (w >>> 8), s = rb + D[i + 1];
     pc++;
     // Control leaves the switch in one of three ways: `break` goes on with the next slot;
     // `break taken` transfers to the slot's target (D[i + 2]); `break moved` means pc is already
@@ -240,7 +250,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         const off = (w & 0xff) === 101 /* LDABS */ ? D[i + 3] : (RL[s] + D[i + 3]) | 0;
         const f = ldAbs(m, off, D[i + 2]);
         if (f === F_EXIT_FN) { // out of bounds: r0 = 0 and return from this function
-          RL[0] = RH[0] = 0;
+          RL[rb] = RH[rb] = 0;
           if (depth === 0) break loop;
           n += pc - bs;
           pc = bs = popFrame(m, --depth);
@@ -252,14 +262,14 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 110 /* LDXB */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { RL[d] = u8[rBase[id] + a]; RH[d] = 0; break; }
-        const f = m.loadSlow(h, a, 1, false, d);
+        const f = m.loadSlow(h, a, 1, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 111 /* LDXH */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { RL[d] = dv.getUint16(rBase[id] + a, true); RH[d] = 0; break; }
-        const f = m.loadSlow(h, a, 2, false, d);
+        const f = m.loadSlow(h, a, 2, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -273,7 +283,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
           RH[d] = TAG + REGION_PKT;
           break;
         }
-        const f = m.loadSlow(h, a, 4, false, d);
+        const f = m.loadSlow(h, a, 4, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -285,7 +295,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
           RH[d] = dv.getInt32(at + 4, true);
           break;
         }
-        const f = m.loadSlow(h, a, 8, false, d);
+        const f = m.loadSlow(h, a, 8, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -299,28 +309,28 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
           RH[d] = v >> 31;
           break;
         }
-        const f = m.loadSlow(h, a, size, true, d);
+        const f = m.loadSlow(h, a, size, true, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 120 /* STB */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { u8[rBase[id] + a] = RL[s]; break; }
-        const f = m.storeSlow(h, a, 1, s);
+        const f = m.storeSlow(h, a, 1, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 121 /* STH */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { dv.setUint16(rBase[id] + a, RL[s] & 0xffff, true); break; }
-        const f = m.storeSlow(h, a, 2, s);
+        const f = m.storeSlow(h, a, 2, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 122 /* STW */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { dv.setInt32(rBase[id] + a, RL[s], true); break; }
-        const f = m.storeSlow(h, a, 4, s);
+        const f = m.storeSlow(h, a, 4, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -332,12 +342,12 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
           dv.setInt32(at + 4, RH[s], true);
           break;
         }
-        const f = m.storeSlow(h, a, 8, s);
+        const f = m.storeSlow(h, a, 8, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 130 /* ATOMIC */: {
-        const f = atomic(m, d, s, D[i + 2], D[i + 3]);
+        const f = atomic(m, d - rb, s - rb, D[i + 2], D[i + 3]);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -363,6 +373,28 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   m.faultPc = pc - 1;
   m.depth = depth;
   return fault;
+}
+
+/**
+ * execute() for a machine whose registers live in private arrays (the shared file had no room):
+ * they are copied into the swap window for the run and back after it.
+ */
+function executeSwapped(m: Machine, entry: number, n0: number, depth0: number): number {
+  const own = m.win, RL = m.RL, RH = m.RH, size = own.size;
+  REG_LO.set(RL);
+  REG_HI.set(RH);
+  m.RL = REG_LO.subarray(0, size);
+  m.RH = REG_HI.subarray(0, size);
+  m.rb = 0;
+  try {
+    return execute(m, entry, n0, depth0);
+  } finally {
+    RL.set(m.RL);
+    RH.set(m.RH);
+    m.RL = RL;
+    m.RH = RH;
+    m.rb = -1;
+  }
 }
 
 /** A BPF-to-BPF call from frame `depth`: save the return slot and r6-r9, open a zeroed frame. */
