@@ -14,7 +14,7 @@ import { EMPTY, SKB_HEADROOM, XDP_FRAME, XDP_TAILROOM } from './packet.ts';
 import { poisonImage, scramble } from './poison.ts';
 import type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 import * as slow from './slow-memory.ts';
-import { allocWindow, freeWindow, reclaimWith, windowViews, type RegWindow } from './regfile.ts';
+import { CODES, reclaimWith, REGS, type RegWindow } from './regfile.ts';
 export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
 export class Machine {
@@ -36,6 +36,9 @@ export class Machine {
   rb: number;
   /** The window itself (updated in place when it grows; returned when the machine is collected). */
   readonly win: RegWindow;
+  /** The code's window in the shared code area (regfile.ts); m.dec.code is a view of it. cb: its base, or -1. */
+  readonly cwin: RegWindow;
+  cb: number;
   // Arena and region table.
   readonly buf: ArrayBuffer;
   readonly u8: Uint8Array;
@@ -120,7 +123,7 @@ export class Machine {
    */
   reload(prog: Program): void {
     this.prog = prog;
-    this.dec = decodePrograms([prog], this.maps.length);
+    this.dec = this.placeCode(decodePrograms([prog], this.maps.length));
     const nc = this.dec.constLo.length;
     if (this.RL.length < CONST_BASE + nc) this.growRegs(CONST_BASE + nc);
     this.RL.set(this.dec.constLo, CONST_BASE);
@@ -148,16 +151,31 @@ export class Machine {
 
   /** Move the registers to a window of at least `slots` slots, keeping their contents. */
   private growRegs(slots: number): void {
-    const next = allocWindow(slots);
-    const [lo, hi] = windowViews(next);
+    const next = REGS.alloc(slots);
+    const [lo, hi] = REGS.views(next);
     lo.set(this.RL);
     hi.set(this.RH);
-    freeWindow(this.win);
+    REGS.release(this.win);
     this.win.base = next.base;
     this.win.size = next.size;
     this.RL = lo;
     this.RH = hi;
     this.rb = next.base;
+  }
+
+  /** `dec` with its code moved into this machine's code window (grown if needed). */
+  private placeCode(dec: Decoded): Decoded {
+    const words = dec.code.length;
+    if (this.cwin.size < words || (this.cwin.base < 0 && this.cwin.size === 0)) {
+      const next = CODES.alloc(words);
+      CODES.release(this.cwin);
+      this.cwin.base = next.base;
+      this.cwin.size = next.size;
+      this.cb = next.base;
+    }
+    const view = this.cwin.base >= 0 ? CODES.arenas[0].subarray(this.cwin.base, this.cwin.base + words) : new Int32Array(words);
+    view.set(dec.code);
+    return { ...dec, code: view };
   }
 
   /**
@@ -185,7 +203,10 @@ export class Machine {
   constructor(prog: Program, opts: PrepareOptions = {}) {
     this.prog = prog;
     const targets = opts.tailTargets ?? [];
-    this.dec = decodePrograms([prog, ...targets], prog.maps.length);
+    this.cwin = { base: -1, size: 0 };
+    this.cb = -1;
+    reclaimWith(this, CODES, this.cwin);
+    this.dec = this.placeCode(decodePrograms([prog, ...targets], prog.maps.length));
     this.ctxKind = ctxKind(prog.type);
     this.l2 = isL2(prog.type);
     this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
@@ -193,9 +214,9 @@ export class Machine {
     this.standIns = opts.standIns;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
-    this.win = allocWindow(CONST_BASE + nc);
-    reclaimWith(this, this.win);
-    [this.RL, this.RH] = windowViews(this.win);
+    this.win = REGS.alloc(CONST_BASE + nc);
+    reclaimWith(this, REGS, this.win);
+    [this.RL, this.RH] = REGS.views(this.win);
     this.rb = this.win.base;
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);

@@ -19,13 +19,14 @@ import {
   F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
 } from './layout.ts';
 import type { Machine } from './machine.ts';
-import { REG_HI as SHARED_HI, REG_LO as SHARED_LO } from './regfile.ts';
+import { CODE as SHARED_CODE, REG_HI as SHARED_HI, REG_LO as SHARED_LO } from './regfile.ts';
 
 // Module-level constants of this module (an imported binding is read through a cell that
 // TurboFan does not fold): the loop's register accesses then compile to a bounds compare and a
 // load from a fixed address (see regfile.ts).
 const REG_LO = SHARED_LO;
 const REG_HI = SHARED_HI;
+const CODE = SHARED_CODE;
 
 /** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
@@ -38,9 +39,10 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
  */
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   // registers in the shared file (regfile.ts): this machine's start at rb
-  const rb = m.rb;
-  if (rb < 0) return executeSwapped(m, entry, n0, depth0);
-  const RL = REG_LO, RH = REG_HI, D = m.dec.code, dv = m.dv, u8 = m.u8;
+  // and its code in the shared code area, from word cb
+  const rb = m.rb, cb = m.cb;
+  if ((rb | cb) < 0) return executeSwapped(m, entry, n0, depth0);
+  const RL = REG_LO, RH = REG_HI, D = CODE, dv = m.dv, u8 = m.u8;
   const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
   const limit = m.stepLimit;
   const xdpCtx = m.ctxKind === 'xdp';
@@ -50,7 +52,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const loops = m.loops;
   if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
   loop: for (;;) {
-    const i = pc << 2;
+    const i = cb + (pc << 2);
     const w = D[i];
     const d = rb + (w >>> 8), s = rb + D[i + 1];
     pc++;
@@ -376,24 +378,31 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
 }
 
 /**
- * execute() for a machine whose registers live in private arrays (the shared file had no room):
- * they are copied into the swap window for the run and back after it.
+ * execute() for a machine whose registers or code live in private arrays (the shared area had
+ * no room): they are copied into the swap windows for the run (the registers back after it).
  */
 function executeSwapped(m: Machine, entry: number, n0: number, depth0: number): number {
-  const own = m.win, RL = m.RL, RH = m.RH, size = own.size;
-  REG_LO.set(RL);
-  REG_HI.set(RH);
-  m.RL = REG_LO.subarray(0, size);
-  m.RH = REG_HI.subarray(0, size);
-  m.rb = 0;
+  const RL = m.RL, RH = m.RH, size = m.win.size, ownRegs = m.rb < 0, ownCode = m.cb < 0;
+  if (ownCode) CODE.set(m.dec.code);
+  if (ownRegs) {
+    REG_LO.set(RL);
+    REG_HI.set(RH);
+    m.RL = REG_LO.subarray(0, size);
+    m.RH = REG_HI.subarray(0, size);
+    m.rb = 0;
+  }
+  if (ownCode) m.cb = 0;
   try {
     return execute(m, entry, n0, depth0);
   } finally {
-    RL.set(m.RL);
-    RH.set(m.RH);
-    m.RL = RL;
-    m.RH = RH;
-    m.rb = -1;
+    if (ownRegs) {
+      RL.set(m.RL);
+      RH.set(m.RH);
+      m.RL = RL;
+      m.RH = RH;
+      m.rb = -1;
+    }
+    if (ownCode) m.cb = -1;
   }
 }
 

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { prepare, type RunInput, type Vm } from '../../src/interp/index.ts';
-import { allocWindow, freeWindow, REGFILE_SLOTS, SWAP_SLOTS, type RegWindow } from '../../src/interp/regfile.ts';
+import { allocWindow, CODES, freeWindow, REGS, SWAP_SLOTS, type RegWindow, type WindowPool } from '../../src/interp/regfile.ts';
 import { fromOp, type AluName, type JcondName, type Op } from '../../src/isa/op.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { call, exit, K, mov, program, R, alu } from './util.ts';
@@ -24,19 +24,12 @@ function observe(vm: Vm, input: RunInput) {
   };
 }
 
-/** Fill the arena so that the next machines get no window; returns what to give back. */
-function exhaust(): RegWindow[] {
+/** Fill `pool`'s arena so that the next machines get no window there; returns what to give back. */
+function exhaust(pool: WindowPool = REGS): RegWindow[] {
   const held: RegWindow[] = [];
-  for (let k = 0; k < REGFILE_SLOTS / SWAP_SLOTS + 2; k++) {
-    for (let size = SWAP_SLOTS; size >= 32; size >>= 1) {
-      const w = allocWindow(size);
-      if (w.base >= 0) { held.push(w); break; }
-    }
-  }
-  // and every smaller size class, so that no free list can serve a small machine either
-  for (let size = SWAP_SLOTS >> 1; size >= 32; size >>= 1) {
+  for (let size = pool.swap; size >= 1; size >>= 1) {
     for (;;) {
-      const w = allocWindow(size);
+      const w = pool.alloc(size);
       if (w.base < 0) break;
       held.push(w);
     }
@@ -77,7 +70,7 @@ t('a full arena: the machine runs through the swap window, with the same results
     assert.is(swapped.machine.rb, -1, 'no window left');
     const other = prepare(program([mov(0, K(3)), exit]));
     assert.is(other.machine.rb, -1);
-    for (const f of held.splice(0)) freeWindow(f);
+    for (const f of held.splice(0)) REGS.release(f);
     const windowed = prepare(program(ops));
     assert.ok(windowed.machine.rb >= SWAP_SLOTS);
     assert.ok(swapped.exec());
@@ -88,7 +81,7 @@ t('a full arena: the machine runs through the swap window, with the same results
     assert.is(swapped.r0lo, windowed.r0lo);
     assert.is(other.r0lo, 3);
   } finally {
-    for (const f of held) freeWindow(f);
+    for (const f of held) REGS.release(f);
   }
 });
 
@@ -104,18 +97,25 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 const arbProgram: fc.Arbitrary<Program> = fc.array(op, { minLength: 1, maxLength: 25 }).map((ops) => ({ ...program([]), insns: ops.flatMap(fromOp) }));
 
-t('property: through the swap window and through a window, the same outcome and registers', () => {
+t('property: through the swap windows (registers, code, both) and through windows, the same outcome and registers', () => {
+  const pools: WindowPool[][] = [[REGS], [CODES], [REGS, CODES]];
   fc.assert(
-    fc.property(arbProgram, (p) => {
-      const held = exhaust();
+    fc.property(arbProgram, fc.constantFrom(0, 1, 2), (p, which) => {
+      const full = pools[which];
+      const held = full.map((pool) => exhaust(pool));
       let swapped: Vm;
       try {
         swapped = prepare(p, { stepLimit: 200 });
       } finally {
-        for (const f of held) freeWindow(f);
+        full.forEach((pool, k) => held[k].forEach((w) => pool.release(w)));
       }
       const windowed = prepare(p, { stepLimit: 200 });
-      assert.is(swapped.machine.rb, -1);
+      assert.is(swapped.machine.rb < 0, full.includes(REGS));
+      assert.is(swapped.machine.cb < 0, full.includes(CODES));
+      assert.ok(windowed.machine.rb >= 0 && windowed.machine.cb >= 0);
+      assert.equal(observe(swapped, {}), observe(windowed, {}));
+      // and traced: the trace traps the private code in place and restores it
+      assert.equal(swapped.trace({}).result, windowed.trace({}).result);
       assert.equal(observe(swapped, {}), observe(windowed, {}));
     }),
     { numRuns: 150, seed: 20 },
