@@ -14,7 +14,7 @@ import { EMPTY, SKB_HEADROOM, XDP_FRAME, XDP_TAILROOM } from './packet.ts';
 import { poisonImage, scramble } from './poison.ts';
 import type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 import * as slow from './slow-memory.ts';
-import { CODES, reclaimWith, REGS, type RegWindow } from './regfile.ts';
+import { CODES, reclaimWith, REGIONS, REGS, type RegWindow } from './regfile.ts';
 export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
 export class Machine {
@@ -44,13 +44,18 @@ export class Machine {
   readonly u8: Uint8Array;
   readonly dv: DataView;
   readonly nreg: number;
-  readonly rBase: Int32Array;
+  // The region table: views of this machine's window of the shared table (regfile.ts), which the
+  // loop indexes at gb + region; private arrays when gb is -1. Replaced by swap views during a
+  // run of such a machine (vm.ts executeSwapped), hence not readonly.
+  rBase: Int32Array;
+  gb: number;
+  readonly gwin: RegWindow;
   /** Valid offsets of region i: [rLo[i], rHi[i]). */
-  readonly rLo: Int32Array;
-  readonly rHi: Int32Array;
+  rLo: Int32Array;
+  rHi: Int32Array;
   /** 1 when a load / store of region i needs no more than the bounds check. */
-  readonly rdFast: Uint8Array;
-  readonly wrFast: Uint8Array;
+  rdFast: Int32Array;
+  wrFast: Int32Array;
   readonly writable: Uint8Array;
   /** Map slabs: value stride and value size (an access must stay inside one value). */
   readonly rStride: Int32Array;
@@ -232,7 +237,10 @@ export class Machine {
     const sizes: number[] = [];
     for (let i = 0; i < MAX_FRAMES; i++) sizes.push(STACK_SIZE);
     sizes.push(CTX_CAPACITY, this.pktCap, ...this.maps.map((m) => m.slabSize));
-    this.rBase = new Int32Array(this.nreg);
+    this.gwin = REGIONS.alloc(this.nreg);
+    reclaimWith(this, REGIONS, this.gwin);
+    this.gb = this.gwin.base;
+    [this.rBase, this.rLo, this.rHi, this.rdFast, this.wrFast] = REGIONS.views(this.gwin, this.nreg);
     let at = align(scratch);
     sizes.forEach((s, i) => {
       this.rBase[i] = at;
@@ -241,10 +249,6 @@ export class Machine {
     this.buf = new ArrayBuffer(at);
     this.u8 = new Uint8Array(this.buf);
     this.dv = new DataView(this.buf);
-    this.rLo = new Int32Array(this.nreg);
-    this.rHi = new Int32Array(this.nreg);
-    this.rdFast = new Uint8Array(this.nreg);
-    this.wrFast = new Uint8Array(this.nreg);
     this.writable = new Uint8Array(this.nreg);
     this.rStride = new Int32Array(this.nreg);
     this.rVsize = new Int32Array(this.nreg);

@@ -1,4 +1,4 @@
-// One register file and one code area shared by every machine of this process: each machine
+// One register file, one code area and one region table shared by every machine of this process: each machine
 // owns a window of each.
 //
 // Why: the loop (vm.ts) indexes module-level constant Int32Arrays. TurboFan folds a constant
@@ -69,10 +69,10 @@ export class WindowPool {
     w.base = -1;
   }
 
-  /** Views of window w in each arena, or private arrays of its size when it has no base. */
-  views(w: RegWindow): Int32Array[] {
-    if (w.base < 0) return this.arenas.map(() => new Int32Array(w.size));
-    return this.arenas.map((a) => a.subarray(w.base, w.base + w.size));
+  /** Views of the first `len` slots of window w in each arena, or private arrays when it has no base. */
+  views(w: RegWindow, len = w.size): Int32Array[] {
+    if (w.base < 0) return this.arenas.map(() => new Int32Array(len));
+    return this.arenas.map((a) => a.subarray(w.base, w.base + len));
   }
 }
 
@@ -89,6 +89,17 @@ export const REG_LO = new Int32Array(REGFILE_SLOTS);
 export const REG_HI = new Int32Array(REGFILE_SLOTS);
 export const CODE = new Int32Array(CODE_WORDS);
 
+/** The region table (base, lo, hi, read-fast, write-fast per region; see Machine), 1 MiB each. */
+export const REGION_SLOTS = 1 << 18;
+/** Region swap window: also the most regions one machine may have (frames, ctx, packet, maps). */
+export const REGION_SWAP = 1 << 8;
+export const RG_BASE = new Int32Array(REGION_SLOTS);
+export const RG_LO = new Int32Array(REGION_SLOTS);
+export const RG_HI = new Int32Array(REGION_SLOTS);
+export const RG_RD = new Int32Array(REGION_SLOTS);
+export const RG_WR = new Int32Array(REGION_SLOTS);
+
+export const REGIONS = new WindowPool([RG_BASE, RG_LO, RG_HI, RG_RD, RG_WR], REGION_SWAP, 4);
 export const REGS = new WindowPool([REG_LO, REG_HI], SWAP_SLOTS, 5);
 export const CODES = new WindowPool([CODE], CODE_SWAP, 7);
 

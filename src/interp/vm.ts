@@ -19,14 +19,19 @@ import {
   F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
 } from './layout.ts';
 import type { Machine } from './machine.ts';
-import { CODE as SHARED_CODE, REG_HI as SHARED_HI, REG_LO as SHARED_LO } from './regfile.ts';
+import * as shared from './regfile.ts';
 
 // Module-level constants of this module (an imported binding is read through a cell that
 // TurboFan does not fold): the loop's register accesses then compile to a bounds compare and a
 // load from a fixed address (see regfile.ts).
-const REG_LO = SHARED_LO;
-const REG_HI = SHARED_HI;
-const CODE = SHARED_CODE;
+const REG_LO = shared.REG_LO;
+const REG_HI = shared.REG_HI;
+const CODE = shared.CODE;
+const RG_BASE = shared.RG_BASE;
+const RG_LO = shared.RG_LO;
+const RG_HI = shared.RG_HI;
+const RG_RD = shared.RG_RD;
+const RG_WR = shared.RG_WR;
 
 /** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
@@ -40,10 +45,10 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   // registers in the shared file (regfile.ts): this machine's start at rb
   // and its code in the shared code area, from word cb
-  const rb = m.rb, cb = m.cb;
-  if ((rb | cb) < 0) return executeSwapped(m, entry, n0, depth0);
+  const rb = m.rb, cb = m.cb, gb0 = m.gb;
+  if ((rb | cb | gb0) < 0) return executeSwapped(m, entry, n0, depth0);
   const RL = REG_LO, RH = REG_HI, D = CODE, dv = m.dv, u8 = m.u8;
-  const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
+  const nreg = m.nreg, gb = m.gb, rBase = RG_BASE, rLo = RG_LO, rHi = RG_HI, rdFast = RG_RD, wrFast = RG_WR;
   const limit = m.stepLimit;
   const xdpCtx = m.ctxKind === 'xdp';
   // Instructions are counted per straight-line stretch, not one by one: n holds the count up
@@ -263,24 +268,24 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       // path needs the region readable (writable) without more than a bounds check.
       case 110 /* LDXB */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { RL[d] = u8[rBase[id] + a]; RH[d] = 0; break; }
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 1 <= rHi[gb + id]) { RL[d] = u8[rBase[gb + id] + a]; RH[d] = 0; break; }
         const f = m.loadSlow(h, a, 1, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 111 /* LDXH */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { RL[d] = dv.getUint16(rBase[id] + a, true); RH[d] = 0; break; }
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 2 <= rHi[gb + id]) { RL[d] = dv.getUint16(rBase[gb + id] + a, true); RH[d] = 0; break; }
         const f = m.loadSlow(h, a, 2, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 112 /* LDXW */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { RL[d] = dv.getInt32(rBase[id] + a, true); RH[d] = 0; break; }
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 4 <= rHi[gb + id]) { RL[d] = dv.getInt32(rBase[gb + id] + a, true); RH[d] = 0; break; }
         // xdp_md's data, data_end and data_meta: the loads every XDP program starts with
         // (what ctxLoad gives them, without the slow path's call)
-        if (id === REGION_CTX && xdpCtx && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[id]) {
+        if (id === REGION_CTX && xdpCtx && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[gb + id]) {
           RL[d] = a === 0 ? m.pktData : a === 4 ? m.pktEnd : m.pktMeta;
           RH[d] = TAG + REGION_PKT;
           break;
@@ -291,8 +296,8 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       }
       case 113 /* LDXDW */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 8 <= rHi[id]) {
-          const at = rBase[id] + a;
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 8 <= rHi[gb + id]) {
+          const at = rBase[gb + id] + a;
           RL[d] = dv.getInt32(at, true);
           RH[d] = dv.getInt32(at + 4, true);
           break;
@@ -304,8 +309,8 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 114 /* LDXSB */: case 115 /* LDXSH */: case 116 /* LDXSW */: {
         const op = w & 0xff, size = op === 114 /* LDXSB */ ? 1 : op === 115 /* LDXSH */ ? 2 : 4;
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + size <= rHi[id]) {
-          const at = rBase[id] + a;
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + size <= rHi[gb + id]) {
+          const at = rBase[gb + id] + a;
           const v = size === 1 ? dv.getInt8(at) : size === 2 ? dv.getInt16(at, true) : dv.getInt32(at, true);
           RL[d] = v;
           RH[d] = v >> 31;
@@ -317,29 +322,29 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       }
       case 120 /* STB */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { u8[rBase[id] + a] = RL[s]; break; }
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 1 <= rHi[gb + id]) { u8[rBase[gb + id] + a] = RL[s]; break; }
         const f = m.storeSlow(h, a, 1, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 121 /* STH */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { dv.setUint16(rBase[id] + a, RL[s] & 0xffff, true); break; }
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 2 <= rHi[gb + id]) { dv.setUint16(rBase[gb + id] + a, RL[s] & 0xffff, true); break; }
         const f = m.storeSlow(h, a, 2, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 122 /* STW */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { dv.setInt32(rBase[id] + a, RL[s], true); break; }
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 4 <= rHi[gb + id]) { dv.setInt32(rBase[gb + id] + a, RL[s], true); break; }
         const f = m.storeSlow(h, a, 4, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 123 /* STDW */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 8 <= rHi[id]) {
-          const at = rBase[id] + a;
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 8 <= rHi[gb + id]) {
+          const at = rBase[gb + id] + a;
           dv.setInt32(at, RL[s], true);
           dv.setInt32(at + 4, RH[s], true);
           break;
@@ -378,11 +383,13 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
 }
 
 /**
- * execute() for a machine whose registers or code live in private arrays (the shared area had
- * no room): they are copied into the swap windows for the run (the registers back after it).
+ * execute() for a machine whose registers, code or region table live in private arrays (the
+ * shared area had no room): they are copied into the swap windows for the run (registers and
+ * region table back after it).
  */
 function executeSwapped(m: Machine, entry: number, n0: number, depth0: number): number {
-  const RL = m.RL, RH = m.RH, size = m.win.size, ownRegs = m.rb < 0, ownCode = m.cb < 0;
+  const RL = m.RL, RH = m.RH, size = m.win.size, ownRegs = m.rb < 0, ownCode = m.cb < 0, ownRegions = m.gb < 0;
+  const table = [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast], swapTable = [RG_BASE, RG_LO, RG_HI, RG_RD, RG_WR];
   if (ownCode) CODE.set(m.dec.code);
   if (ownRegs) {
     REG_LO.set(RL);
@@ -390,6 +397,11 @@ function executeSwapped(m: Machine, entry: number, n0: number, depth0: number): 
     m.RL = REG_LO.subarray(0, size);
     m.RH = REG_HI.subarray(0, size);
     m.rb = 0;
+  }
+  if (ownRegions) {
+    const views = table.map((a, k) => { swapTable[k].set(a); return swapTable[k].subarray(0, a.length); });
+    [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast] = views;
+    m.gb = 0;
   }
   if (ownCode) m.cb = 0;
   try {
@@ -401,6 +413,13 @@ function executeSwapped(m: Machine, entry: number, n0: number, depth0: number): 
       m.RL = RL;
       m.RH = RH;
       m.rb = -1;
+    }
+    if (ownRegions) {
+      // helpers and slow paths may have moved the packet bounds or turned fast paths on or off
+      const views = [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast];
+      table.forEach((a, k) => a.set(views[k]));
+      [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast] = table;
+      m.gb = -1;
     }
     if (ownCode) m.cb = -1;
   }

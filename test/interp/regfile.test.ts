@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { prepare, type RunInput, type Vm } from '../../src/interp/index.ts';
-import { allocWindow, CODES, freeWindow, REGS, SWAP_SLOTS, type RegWindow, type WindowPool } from '../../src/interp/regfile.ts';
+import { allocWindow, CODES, freeWindow, REGIONS, REGS, SWAP_SLOTS, type RegWindow, type WindowPool } from '../../src/interp/regfile.ts';
 import { fromOp, type AluName, type JcondName, type Op } from '../../src/isa/op.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { call, exit, K, mov, program, R, alu } from './util.ts';
@@ -94,13 +94,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...ALU), fc.constantFrom(32 as const, 64 as const), reg, src).map(([o, width, dst, s]): Op => ({ kind: 'alu', op: o, width, dst, src: s })) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...JC), fc.constantFrom(32 as const, 64 as const), reg, src, fc.integer({ min: -4, max: 5 })).map(([o, width, dst, s, d]): Op => ({ kind: 'jcond', op: o, width, dst, src: s, off: d })) },
   { weight: 1, arbitrary: fc.constant<Op>(exit) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const), reg, fc.integer({ min: -16, max: 0 })).map(([size, s, off]): Op => ({ kind: 'stx', size, dst: 10, src: s, off: off - 8 })) },
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const), reg, fc.integer({ min: -16, max: 0 })).map(([size, d, off]): Op => ({ kind: 'ldx', size, signed: false, dst: d, src: 10, off: off - 8 })) },
 );
 const arbProgram: fc.Arbitrary<Program> = fc.array(op, { minLength: 1, maxLength: 25 }).map((ops) => ({ ...program([]), insns: ops.flatMap(fromOp) }));
 
-t('property: through the swap windows (registers, code, both) and through windows, the same outcome and registers', () => {
-  const pools: WindowPool[][] = [[REGS], [CODES], [REGS, CODES]];
+t('property: through the swap windows (registers, code, region table, all) and through windows, the same outcome and registers', () => {
+  const pools: WindowPool[][] = [[REGS], [CODES], [REGIONS], [REGS, CODES, REGIONS]];
   fc.assert(
-    fc.property(arbProgram, fc.constantFrom(0, 1, 2), (p, which) => {
+    fc.property(arbProgram, fc.constantFrom(0, 1, 2, 3), (p, which) => {
       const full = pools[which];
       const held = full.map((pool) => exhaust(pool));
       let swapped: Vm;
@@ -112,7 +114,8 @@ t('property: through the swap windows (registers, code, both) and through window
       const windowed = prepare(p, { stepLimit: 200 });
       assert.is(swapped.machine.rb < 0, full.includes(REGS));
       assert.is(swapped.machine.cb < 0, full.includes(CODES));
-      assert.ok(windowed.machine.rb >= 0 && windowed.machine.cb >= 0);
+      assert.is(swapped.machine.gb < 0, full.includes(REGIONS));
+      assert.ok(windowed.machine.rb >= 0 && windowed.machine.cb >= 0 && windowed.machine.gb >= 0);
       assert.equal(observe(swapped, {}), observe(windowed, {}));
       // and traced: the trace traps the private code in place and restores it
       assert.equal(swapped.trace({}).result, windowed.trace({}).result);
