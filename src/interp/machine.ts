@@ -14,6 +14,7 @@ import { EMPTY, SKB_HEADROOM, XDP_FRAME, XDP_TAILROOM } from './packet.ts';
 import { poisonImage, scramble } from './poison.ts';
 import type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 import * as slow from './slow-memory.ts';
+import { CODES, reclaimWith, REGIONS, REGS, type RegWindow } from './regfile.ts';
 export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
 export class Machine {
@@ -24,21 +25,37 @@ export class Machine {
   readonly maps: BpfMap[];
   /** PrepareOptions.standIns. */
   readonly standIns?: Readonly<Record<number, (m: Machine) => number>>;
-  /** Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates. */
+  /**
+   * Register file: lo and hi halves; indices 0..10 are r0..r10, CONST_BASE.. hold immediates.
+   * Views of this machine's window of the shared register file (regfile.ts), which the loop
+   * indexes directly at rb + index; private arrays when rb is -1.
+   */
   RL: Int32Array;
   RH: Int32Array;
+  /** The window's base in the shared register file, or -1 (see regfile.ts). */
+  rb: number;
+  /** The window itself (updated in place when it grows; returned when the machine is collected). */
+  readonly win: RegWindow;
+  /** The code's window in the shared code area (regfile.ts); m.dec.code is a view of it. cb: its base, or -1. */
+  readonly cwin: RegWindow;
+  cb: number;
   // Arena and region table.
   readonly buf: ArrayBuffer;
   readonly u8: Uint8Array;
   readonly dv: DataView;
   readonly nreg: number;
-  readonly rBase: Int32Array;
+  // The region table: views of this machine's window of the shared table (regfile.ts), which the
+  // loop indexes at gb + region; private arrays when gb is -1. Replaced by swap views during a
+  // run of such a machine (vm.ts executeSwapped), hence not readonly.
+  rBase: Int32Array;
+  gb: number;
+  readonly gwin: RegWindow;
   /** Valid offsets of region i: [rLo[i], rHi[i]). */
-  readonly rLo: Int32Array;
-  readonly rHi: Int32Array;
+  rLo: Int32Array;
+  rHi: Int32Array;
   /** 1 when a load / store of region i needs no more than the bounds check. */
-  readonly rdFast: Uint8Array;
-  readonly wrFast: Uint8Array;
+  rdFast: Int32Array;
+  wrFast: Int32Array;
   readonly writable: Uint8Array;
   /** Map slabs: value stride and value size (an access must stay inside one value). */
   readonly rStride: Int32Array;
@@ -111,12 +128,9 @@ export class Machine {
    */
   reload(prog: Program): void {
     this.prog = prog;
-    this.dec = decodePrograms([prog], this.maps.length);
+    this.dec = this.placeCode(decodePrograms([prog], this.maps.length));
     const nc = this.dec.constLo.length;
-    if (this.RL.length < CONST_BASE + nc) {
-      this.RL = new Int32Array(CONST_BASE + nc);
-      this.RH = new Int32Array(CONST_BASE + nc);
-    }
+    if (this.RL.length < CONST_BASE + nc) this.growRegs(CONST_BASE + nc);
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);
@@ -136,16 +150,37 @@ export class Machine {
   /** Register-file slot reserved for slot pc's immediate when it is patched. */
   private patchConst(pc: number): number {
     const base = CONST_BASE + this.dec.constLo.length;
-    if (this.RL.length < base + this.prog.insns.length) {
-      const grow = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(base + this.prog.insns.length);
-        b.set(a);
-        return b;
-      };
-      this.RL = grow(this.RL);
-      this.RH = grow(this.RH);
-    }
+    if (this.RL.length < base + this.prog.insns.length) this.growRegs(base + this.prog.insns.length);
     return base + pc;
+  }
+
+  /** Move the registers to a window of at least `slots` slots, keeping their contents. */
+  private growRegs(slots: number): void {
+    const next = REGS.alloc(slots);
+    const [lo, hi] = REGS.views(next);
+    lo.set(this.RL);
+    hi.set(this.RH);
+    REGS.release(this.win);
+    this.win.base = next.base;
+    this.win.size = next.size;
+    this.RL = lo;
+    this.RH = hi;
+    this.rb = next.base;
+  }
+
+  /** `dec` with its code moved into this machine's code window (grown if needed). */
+  private placeCode(dec: Decoded): Decoded {
+    const words = dec.code.length;
+    if (this.cwin.size < words || (this.cwin.base < 0 && this.cwin.size === 0)) {
+      const next = CODES.alloc(words);
+      CODES.release(this.cwin);
+      this.cwin.base = next.base;
+      this.cwin.size = next.size;
+      this.cb = next.base;
+    }
+    const view = this.cwin.base >= 0 ? CODES.arenas[0].subarray(this.cwin.base, this.cwin.base + words) : new Int32Array(words);
+    view.set(dec.code);
+    return { ...dec, code: view };
   }
 
   /**
@@ -173,7 +208,10 @@ export class Machine {
   constructor(prog: Program, opts: PrepareOptions = {}) {
     this.prog = prog;
     const targets = opts.tailTargets ?? [];
-    this.dec = decodePrograms([prog, ...targets], prog.maps.length);
+    this.cwin = { base: -1, size: 0 };
+    this.cb = -1;
+    reclaimWith(this, CODES, this.cwin);
+    this.dec = this.placeCode(decodePrograms([prog, ...targets], prog.maps.length));
     this.ctxKind = ctxKind(prog.type);
     this.l2 = isL2(prog.type);
     this.stepLimitDefault = opts.stepLimit ?? 1_000_000;
@@ -181,8 +219,10 @@ export class Machine {
     this.standIns = opts.standIns;
     this.maps = prog.maps.map((d, i) => new BpfMap(d, i));
     const nc = this.dec.constLo.length;
-    this.RL = new Int32Array(CONST_BASE + nc);
-    this.RH = new Int32Array(CONST_BASE + nc);
+    this.win = REGS.alloc(CONST_BASE + nc);
+    reclaimWith(this, REGS, this.win);
+    [this.RL, this.RH] = REGS.views(this.win);
+    this.rb = this.win.base;
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.writes = mayWriteMemory(this.dec.code);
@@ -197,7 +237,10 @@ export class Machine {
     const sizes: number[] = [];
     for (let i = 0; i < MAX_FRAMES; i++) sizes.push(STACK_SIZE);
     sizes.push(CTX_CAPACITY, this.pktCap, ...this.maps.map((m) => m.slabSize));
-    this.rBase = new Int32Array(this.nreg);
+    this.gwin = REGIONS.alloc(this.nreg);
+    reclaimWith(this, REGIONS, this.gwin);
+    this.gb = this.gwin.base;
+    [this.rBase, this.rLo, this.rHi, this.rdFast, this.wrFast] = REGIONS.views(this.gwin, this.nreg);
     let at = align(scratch);
     sizes.forEach((s, i) => {
       this.rBase[i] = at;
@@ -206,10 +249,6 @@ export class Machine {
     this.buf = new ArrayBuffer(at);
     this.u8 = new Uint8Array(this.buf);
     this.dv = new DataView(this.buf);
-    this.rLo = new Int32Array(this.nreg);
-    this.rHi = new Int32Array(this.nreg);
-    this.rdFast = new Uint8Array(this.nreg);
-    this.wrFast = new Uint8Array(this.nreg);
     this.writable = new Uint8Array(this.nreg);
     this.rStride = new Int32Array(this.nreg);
     this.rVsize = new Int32Array(this.nreg);

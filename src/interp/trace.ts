@@ -77,8 +77,10 @@ export function describeValue(m: Machine, lo: number, hi: number): string {
 export function traceExecute(m: Machine, entry: number, programs: readonly { insns: readonly Insn[] }[], opts: TraceOptions = {}): { fault: number; trace: Trace } {
   const limit = opts.limit ?? DEFAULT_TRACE_LIMIT;
   const texts = slotTexts(m, programs, opts.syntax ?? 'kernel');
-  const real = m.dec, code = real.code;
-  const traps = new Int32Array(code.length);
+  // The code is trapped in place (the loop reads the machine's window of the shared code area,
+  // regfile.ts): every slot faults but the one about to run; `saved` holds the real code.
+  const code = m.dec.code, saved = code.slice(), traps = code;
+  traps.fill(0);
   for (let i = 0; i < traps.length; i += 4) traps[i] = O.FELL_OFF;
   const realLimit = m.stepLimit;
   const RL = m.RL, RH = m.RH;
@@ -90,20 +92,19 @@ export function traceExecute(m: Machine, entry: number, programs: readonly { ins
     for (let r = 0; r <= 10; r++) {
       if (RL[r] !== beforeLo[r] || RH[r] !== beforeHi[r]) changed.push({ reg: r, value: describeValue(m, RL[r], RH[r]) });
     }
-    steps.push({ pc: real.localPc[g], prog: real.progOf[g], text: texts[g], changed });
+    steps.push({ pc: m.dec.localPc[g], prog: m.dec.progOf[g], text: texts[g], changed });
   };
   let pc = entry, n = 0, depth = 0;
-  m.dec = { ...real, code: traps };
   try {
     for (;;) {
       if (steps.length >= limit && texts[pc] !== '') {
-        m.dec = real;
+        code.set(saved);
         m.stepLimit = realLimit;
         const f = execute(m, pc, n, depth);
         return { fault: f, trace: { steps, truncated: m.insnCount > n } };
       }
       const i = pc << 2;
-      traps.set(code.subarray(i, i + 4), i);
+      traps.set(saved.subarray(i, i + 4), i);
       beforeLo.set(RL.subarray(0, 11));
       beforeHi.set(RH.subarray(0, 11));
       m.stepLimit = n; // any taken jump or call stops after this one instruction
@@ -128,7 +129,7 @@ export function traceExecute(m: Machine, entry: number, programs: readonly { ins
       return { fault: f, trace: { steps, truncated: false } };
     }
   } finally {
-    m.dec = real;
+    code.set(saved);
     m.stepLimit = realLimit;
   }
 }

@@ -19,6 +19,19 @@ import {
   F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
 } from './layout.ts';
 import type { Machine } from './machine.ts';
+import * as shared from './regfile.ts';
+
+// Module-level constants of this module (an imported binding is read through a cell that
+// TurboFan does not fold): the loop's register accesses then compile to a bounds compare and a
+// load from a fixed address (see regfile.ts).
+const REG_LO = shared.REG_LO;
+const REG_HI = shared.REG_HI;
+const CODE = shared.CODE;
+const RG_BASE = shared.RG_BASE;
+const RG_LO = shared.RG_LO;
+const RG_HI = shared.RG_HI;
+const RG_RD = shared.RG_RD;
+const RG_WR = shared.RG_WR;
 
 /** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
 export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
@@ -30,8 +43,12 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
  * counted and the call depth whose frames are in m.frames.
  */
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
-  const RL = m.RL, RH = m.RH, D = m.dec.code, dv = m.dv, u8 = m.u8;
-  const nreg = m.nreg, rBase = m.rBase, rLo = m.rLo, rHi = m.rHi, rdFast = m.rdFast, wrFast = m.wrFast;
+  // registers in the shared file (regfile.ts): this machine's start at rb
+  // and its code in the shared code area, from word cb
+  const rb = m.rb, cb = m.cb, gb0 = m.gb;
+  if ((rb | cb | gb0) < 0) return executeSwapped(m, entry, n0, depth0);
+  const RL = REG_LO, RH = REG_HI, D = CODE, dv = m.dv, u8 = m.u8;
+  const nreg = m.nreg, gb = m.gb, rBase = RG_BASE, rLo = RG_LO, rHi = RG_HI, rdFast = RG_RD, wrFast = RG_WR;
   const limit = m.stepLimit;
   const xdpCtx = m.ctxKind === 'xdp';
   // Instructions are counted per straight-line stretch, not one by one: n holds the count up
@@ -40,9 +57,9 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   const loops = m.loops;
   if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
   loop: for (;;) {
-    const i = pc << 2;
+    const i = cb + (pc << 2);
     const w = D[i];
-    const d = w >>> 8, s = D[i + 1];
+    const d = rb + (w >>> 8), s = rb + D[i + 1];
     pc++;
     // Control leaves the switch in one of three ways: `break` goes on with the next slot;
     // `break taken` transfers to the slot's target (D[i + 2]); `break moved` means pc is already
@@ -240,7 +257,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
         const off = (w & 0xff) === 101 /* LDABS */ ? D[i + 3] : (RL[s] + D[i + 3]) | 0;
         const f = ldAbs(m, off, D[i + 2]);
         if (f === F_EXIT_FN) { // out of bounds: r0 = 0 and return from this function
-          RL[0] = RH[0] = 0;
+          RL[rb] = RH[rb] = 0;
           if (depth === 0) break loop;
           n += pc - bs;
           pc = bs = popFrame(m, --depth);
@@ -251,93 +268,93 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       // path needs the region readable (writable) without more than a bounds check.
       case 110 /* LDXB */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { RL[d] = u8[rBase[id] + a]; RH[d] = 0; break; }
-        const f = m.loadSlow(h, a, 1, false, d);
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 1 <= rHi[gb + id]) { RL[d] = u8[rBase[gb + id] + a]; RH[d] = 0; break; }
+        const f = m.loadSlow(h, a, 1, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 111 /* LDXH */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { RL[d] = dv.getUint16(rBase[id] + a, true); RH[d] = 0; break; }
-        const f = m.loadSlow(h, a, 2, false, d);
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 2 <= rHi[gb + id]) { RL[d] = dv.getUint16(rBase[gb + id] + a, true); RH[d] = 0; break; }
+        const f = m.loadSlow(h, a, 2, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 112 /* LDXW */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { RL[d] = dv.getInt32(rBase[id] + a, true); RH[d] = 0; break; }
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 4 <= rHi[gb + id]) { RL[d] = dv.getInt32(rBase[gb + id] + a, true); RH[d] = 0; break; }
         // xdp_md's data, data_end and data_meta: the loads every XDP program starts with
         // (what ctxLoad gives them, without the slow path's call)
-        if (id === REGION_CTX && xdpCtx && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[id]) {
+        if (id === REGION_CTX && xdpCtx && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[gb + id]) {
           RL[d] = a === 0 ? m.pktData : a === 4 ? m.pktEnd : m.pktMeta;
           RH[d] = TAG + REGION_PKT;
           break;
         }
-        const f = m.loadSlow(h, a, 4, false, d);
+        const f = m.loadSlow(h, a, 4, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 113 /* LDXDW */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + 8 <= rHi[id]) {
-          const at = rBase[id] + a;
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 8 <= rHi[gb + id]) {
+          const at = rBase[gb + id] + a;
           RL[d] = dv.getInt32(at, true);
           RH[d] = dv.getInt32(at + 4, true);
           break;
         }
-        const f = m.loadSlow(h, a, 8, false, d);
+        const f = m.loadSlow(h, a, 8, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 114 /* LDXSB */: case 115 /* LDXSH */: case 116 /* LDXSW */: {
         const op = w & 0xff, size = op === 114 /* LDXSB */ ? 1 : op === 115 /* LDXSH */ ? 2 : 4;
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + size <= rHi[id]) {
-          const at = rBase[id] + a;
+        if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + size <= rHi[gb + id]) {
+          const at = rBase[gb + id] + a;
           const v = size === 1 ? dv.getInt8(at) : size === 2 ? dv.getInt16(at, true) : dv.getInt32(at, true);
           RL[d] = v;
           RH[d] = v >> 31;
           break;
         }
-        const f = m.loadSlow(h, a, size, true, d);
+        const f = m.loadSlow(h, a, size, true, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 120 /* STB */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 1 <= rHi[id]) { u8[rBase[id] + a] = RL[s]; break; }
-        const f = m.storeSlow(h, a, 1, s);
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 1 <= rHi[gb + id]) { u8[rBase[gb + id] + a] = RL[s]; break; }
+        const f = m.storeSlow(h, a, 1, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 121 /* STH */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 2 <= rHi[id]) { dv.setUint16(rBase[id] + a, RL[s] & 0xffff, true); break; }
-        const f = m.storeSlow(h, a, 2, s);
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 2 <= rHi[gb + id]) { dv.setUint16(rBase[gb + id] + a, RL[s] & 0xffff, true); break; }
+        const f = m.storeSlow(h, a, 2, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 122 /* STW */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 4 <= rHi[id]) { dv.setInt32(rBase[id] + a, RL[s], true); break; }
-        const f = m.storeSlow(h, a, 4, s);
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 4 <= rHi[gb + id]) { dv.setInt32(rBase[gb + id] + a, RL[s], true); break; }
+        const f = m.storeSlow(h, a, 4, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 123 /* STDW */: {
         const h = RH[d], a = (RL[d] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
-        if (id < nreg && wrFast[id] !== 0 && a >= rLo[id] && a + 8 <= rHi[id]) {
-          const at = rBase[id] + a;
+        if (id < nreg && wrFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 8 <= rHi[gb + id]) {
+          const at = rBase[gb + id] + a;
           dv.setInt32(at, RL[s], true);
           dv.setInt32(at + 4, RH[s], true);
           break;
         }
-        const f = m.storeSlow(h, a, 8, s);
+        const f = m.storeSlow(h, a, 8, s - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
       case 130 /* ATOMIC */: {
-        const f = atomic(m, d, s, D[i + 2], D[i + 3]);
+        const f = atomic(m, d - rb, s - rb, D[i + 2], D[i + 3]);
         if (f !== F_OK) { fault = f; break loop; }
         break;
       }
@@ -363,6 +380,49 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   m.faultPc = pc - 1;
   m.depth = depth;
   return fault;
+}
+
+/**
+ * execute() for a machine whose registers, code or region table live in private arrays (the
+ * shared area had no room): they are copied into the swap windows for the run (registers and
+ * region table back after it).
+ */
+function executeSwapped(m: Machine, entry: number, n0: number, depth0: number): number {
+  const RL = m.RL, RH = m.RH, size = m.win.size, ownRegs = m.rb < 0, ownCode = m.cb < 0, ownRegions = m.gb < 0;
+  const table = [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast], swapTable = [RG_BASE, RG_LO, RG_HI, RG_RD, RG_WR];
+  if (ownCode) CODE.set(m.dec.code);
+  if (ownRegs) {
+    REG_LO.set(RL);
+    REG_HI.set(RH);
+    m.RL = REG_LO.subarray(0, size);
+    m.RH = REG_HI.subarray(0, size);
+    m.rb = 0;
+  }
+  if (ownRegions) {
+    const views = table.map((a, k) => { swapTable[k].set(a); return swapTable[k].subarray(0, a.length); });
+    [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast] = views;
+    m.gb = 0;
+  }
+  if (ownCode) m.cb = 0;
+  try {
+    return execute(m, entry, n0, depth0);
+  } finally {
+    if (ownRegs) {
+      RL.set(m.RL);
+      RH.set(m.RH);
+      m.RL = RL;
+      m.RH = RH;
+      m.rb = -1;
+    }
+    if (ownRegions) {
+      // helpers and slow paths may have moved the packet bounds or turned fast paths on or off
+      const views = [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast];
+      table.forEach((a, k) => a.set(views[k]));
+      [m.rBase, m.rLo, m.rHi, m.rdFast, m.wrFast] = table;
+      m.gb = -1;
+    }
+    if (ownCode) m.cb = -1;
+  }
 }
 
 /** A BPF-to-BPF call from frame `depth`: save the return slot and r6-r9, open a zeroed frame. */
