@@ -14,7 +14,8 @@ import { EMPTY, SKB_HEADROOM, XDP_FRAME, XDP_TAILROOM } from './packet.ts';
 import { poisonImage, scramble } from './poison.ts';
 import type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 import * as slow from './slow-memory.ts';
-import { CODES, reclaimWith, REGIONS, REGS, type RegWindow } from './regfile.ts';
+import { CODES, MAX_PROGRAM_SLOTS, reclaimWith, REGIONS, REGS, type RegWindow } from './regfile.ts';
+import { DecodeError } from '../isa/insn.ts';
 export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
 export class Machine {
@@ -208,6 +209,9 @@ export class Machine {
   constructor(prog: Program, opts: PrepareOptions = {}) {
     this.prog = prog;
     const targets = opts.tailTargets ?? [];
+    // the kernel loads at most BPF_COMPLEXITY_LIMIT_INSNS slots (E2BIG beyond); the shared code
+    // and register windows (regfile.ts) are sized for that, with its tail-call targets beside it
+    for (const p of [prog, ...targets]) if (p.insns.length > MAX_PROGRAM_SLOTS) throw new DecodeError(`program of ${p.insns.length} instruction slots is larger than the kernel loads (${MAX_PROGRAM_SLOTS}, E2BIG)`, MAX_PROGRAM_SLOTS * 8);
     this.cwin = { base: -1, size: 0 };
     this.cb = -1;
     reclaimWith(this, CODES, this.cwin);

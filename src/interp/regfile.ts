@@ -76,14 +76,20 @@ export class WindowPool {
   }
 }
 
-/** Register slots per half: 8 MiB for both halves. */
-export const REGFILE_SLOTS = 1 << 20;
+/** The most instruction slots a program may have: the kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
+export const MAX_PROGRAM_SLOTS = 1_000_000;
+// The arenas are sized so that the largest program the kernel loads fits a swap window, with
+// room for its tail-call targets (code) and a patched immediate per slot (registers). The
+// memory is virtual until a window is used: zeroed pages are not resident before they are
+// touched, and a window is zeroed only when it is handed out.
+/** Register slots per half: 32 MiB for both halves. */
+export const REGFILE_SLOTS = 1 << 22;
 /** Register swap window: also the most register slots one machine may have. */
-export const SWAP_SLOTS = 1 << 17;
-/** Code words (4 per instruction slot): 16 MiB. */
-export const CODE_WORDS = 1 << 22;
-/** Code swap window: also the most code words one machine may have (128 Ki slots). */
-export const CODE_SWAP = 1 << 19;
+export const SWAP_SLOTS = 1 << 21;
+/** Code words (4 per instruction slot): 64 MiB. */
+export const CODE_WORDS = 1 << 24;
+/** Code swap window: also the most code words one machine may have (2 Mi slots). */
+export const CODE_SWAP = 1 << 23;
 
 export const REG_LO = new Int32Array(REGFILE_SLOTS);
 export const REG_HI = new Int32Array(REGFILE_SLOTS);

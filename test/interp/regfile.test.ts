@@ -6,7 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { prepare, type RunInput, type Vm } from '../../src/interp/index.ts';
-import { allocWindow, CODES, freeWindow, REGIONS, REGS, SWAP_SLOTS, type RegWindow, type WindowPool } from '../../src/interp/regfile.ts';
+import { allocWindow, CODES, freeWindow, MAX_PROGRAM_SLOTS, REGIONS, REGS, SWAP_SLOTS, type RegWindow, type WindowPool } from '../../src/interp/regfile.ts';
+import { DecodeError } from '../../src/isa/insn.ts';
 import { fromOp, type AluName, type JcondName, type Op } from '../../src/isa/op.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { call, exit, K, mov, program, R, alu } from './util.ts';
@@ -123,6 +124,15 @@ t('property: through the swap windows (registers, code, region table, all) and t
     }),
     { numRuns: 150, seed: 20 },
   );
+});
+
+
+t('the largest program the kernel loads runs; a larger one is refused as input, naming its size', () => {
+  const big = (n: number): Program => program([...Array.from({ length: n - 1 }, (_, i) => mov(0, K(i & 0xffff))), exit]);
+  const vm = prepare(big(MAX_PROGRAM_SLOTS));
+  assert.ok(vm.exec({ packet: new Uint8Array(64) }));
+  assert.is(vm.lastResult().kind === 'exit' && vm.lastResult().insnCount, MAX_PROGRAM_SLOTS);
+  assert.throws(() => prepare(big(MAX_PROGRAM_SLOTS + 1)), (e: Error) => e instanceof DecodeError && e.message.includes(`${MAX_PROGRAM_SLOTS + 1} instruction slots`));
 });
 
 t.run();
