@@ -6,6 +6,7 @@ import type { Op } from '../isa/op.ts';
 import { calleeSlot, jumpSlot } from '../isa/flow.ts';
 import type { Slot } from './proposals.ts';
 import { latency, type CostTable } from './cost.ts';
+import { threadSavings } from './latency-jump-thread.ts';
 
 /** Cost of a failed store-to-load forward, in ALU instructions (one dependent add ≈ one cycle). */
 export const FORWARD_FAIL = 12;
@@ -74,6 +75,8 @@ export function forwardFailures(slots: readonly Slot[], targets: Uint8Array): nu
 export interface LatencyProfile {
   readonly weights: Float64Array;
   readonly targets: Uint8Array;
+  /** The original's slots: what a retargeted jump now skips is priced against them. */
+  readonly original?: readonly Slot[];
 }
 
 /** Estimated executed cost per test input of a candidate, in ALU instructions. */
@@ -84,5 +87,6 @@ export function executedCost(slots: readonly Slot[], profile: LatencyProfile, ta
     if (s) cost += (profile.weights[i] + COLD) * latency(s, table);
   }
   for (const pc of forwardFailures(slots, profile.targets)) cost += (profile.weights[pc] + COLD) * FORWARD_FAIL;
+  if (profile.original) cost -= threadSavings(slots, profile.original, profile.weights, (o) => latency(o, table));
   return cost;
 }

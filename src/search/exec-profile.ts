@@ -2,7 +2,8 @@
 // objective (an instruction on the hot path costs per run, one on an error path almost never)
 // and the way to tell a program's long-path inputs from its early drops. Counted once, on the
 // original, with the interpreter's tracer (slow, but a few hundred runs): a candidate rewrites
-// straight-line slots in place and keeps every jump, so the original's counts stand for it.
+// straight-line slots in place and keeps every jump (a threaded jump is priced apart:
+// latency-jump-thread.ts), so the original's counts stand for it.
 import { prepare, type Vm } from '../interp/index.ts';
 import { STAND_INS } from './standins.ts';
 import type { Program } from '../isa/program.ts';
@@ -71,5 +72,5 @@ export function longPathGroups(tests: readonly TestGroup[], profile: ExecProfile
 
 /** The latency objective's view of the original: how often each slot runs, and where jumps land. */
 export function latencyProfile(program: Program, tests: readonly TestGroup[], original: readonly Slot[]): LatencyProfile {
-  return { weights: execProfile(program, tests).perSlot, targets: jumpTargets(original) };
+  return { weights: execProfile(program, tests).perSlot, targets: jumpTargets(original), original };
 }

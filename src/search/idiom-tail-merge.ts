@@ -30,7 +30,7 @@ const sameOp = (a: Op, b: Op): boolean => a === b || JSON.stringify(a) === JSON.
  * Where control that reaches slot `pc` really goes on: past deleted slots (null, not an lddw's
  * second half) and through unconditional jumps. -1 when it leaves the program or loops.
  */
-function landing(slots: readonly Slot[], pc: number): number {
+export function landing(slots: readonly Slot[], pc: number): number {
   for (let hops = 0; hops < 64; hops++) {
     while (pc < slots.length && slots[pc] === null && !(pc > 0 && slots[pc - 1]?.kind === 'lddw')) pc++;
     if (pc < 0 || pc >= slots.length) return -1;

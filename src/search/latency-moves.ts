@@ -8,6 +8,9 @@
 //                      (latency-store-merge.ts)
 //   byte-load gather   two u8 loads + shift + or → one u16 load (+ be16 for network order)
 //                      (latency-byte-loads.ts)
+//   jump threading     a jump past a `goto` or a test its own condition decides
+//                      (latency-jump-thread.ts; changes control, so only the whole-program
+//                      proof accepts it; latency objective only)
 // The last two also make the program smaller, so the chain proposes them under
 // --objective size too (sizeOnly).
 // Like every move they are only proposals: the tests, the verifier model, Z3 and the kernel
@@ -18,6 +21,7 @@ import { jumpTargets } from './exec-cost.ts';
 import type { Slot } from './proposals.ts';
 import { mergeSplitStores } from './latency-store-merge.ts';
 import { gatherByteLoads } from './latency-byte-loads.ts';
+import { threadJumps } from './latency-jump-thread.ts';
 
 type Change = [number, Slot];
 
@@ -67,6 +71,10 @@ export function strengthReduce(op: Op): Op | undefined {
  * when none applies. sizeOnly: only the moves that also shrink the program (store merge, byte-load gather).
  */
 export function proposeLatencyMove(slots: readonly Slot[], original: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, sizeOnly = false): Change[] | undefined {
+  if (!sizeOnly && rand() < 0.5) {
+    const threads = threadJumps(slots);
+    if (threads.length) return threads[Math.floor(rand() * threads.length)];
+  }
   if (!mutable.length) return undefined;
   const start = Math.floor(rand() * mutable.length);
   for (let n = 0; n < mutable.length; n++) {
