@@ -45,10 +45,10 @@ export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   // registers in the shared file (regfile.ts): this machine's start at rb
   // and its code in the shared code area, from word cb
-  const rb = m.rb, cb = m.cb, gb0 = m.gb;
-  if ((rb | cb | gb0) < 0) return executeSwapped(m, entry, n0, depth0);
+  const rb = m.rb, cb = m.cb, gb = m.gb;
+  if ((rb | cb | gb) < 0) return executeSwapped(m, entry, n0, depth0);
   const RL = REG_LO, RH = REG_HI, D = CODE, dv = m.dv, u8 = m.u8;
-  const nreg = m.nreg, gb = m.gb, rBase = RG_BASE, rLo = RG_LO, rHi = RG_HI, rdFast = RG_RD, wrFast = RG_WR;
+  const nreg = m.nreg, rBase = RG_BASE, rLo = RG_LO, rHi = RG_HI, rdFast = RG_RD, wrFast = RG_WR;
   const limit = m.stepLimit;
   const xdpCtx = m.ctxKind === 'xdp';
   // Instructions are counted per straight-line stretch, not one by one: n holds the count up

@@ -17,6 +17,8 @@
 // constants is all this needs, and the move is only a proposal (Z3 decides).
 import type { JcondName, Op, Width } from '../isa/op.ts';
 import { jumpSlot } from '../isa/flow.ts';
+import { jcondIn } from '../bv/alu.ts';
+import { concrete64x32 } from '../bv/concrete.ts';
 import { landing } from './idiom-tail-merge.ts';
 import type { Slot } from './proposals.ts';
 
@@ -36,23 +38,9 @@ const smax = (w: Width): bigint => (1n << BigInt(w - 1)) - 1n;
 const uimm = (imm: number, w: Width): bigint => BigInt.asUintN(w, BigInt(imm));
 const SIGNED = new Set<JcondName>(['jsgt', 'jsge', 'jslt', 'jsle']);
 
-/** The jump's condition on an unsigned value v of its width. */
-export function holds(op: JcondName, v: bigint, k: bigint, w: Width): boolean {
-  const s = BigInt.asIntN(w, v), t = BigInt.asIntN(w, k);
-  switch (op) {
-    case 'jeq': return v === k;
-    case 'jne': return v !== k;
-    case 'jgt': return v > k;
-    case 'jge': return v >= k;
-    case 'jlt': return v < k;
-    case 'jle': return v <= k;
-    case 'jsgt': return s > t;
-    case 'jsge': return s >= t;
-    case 'jslt': return s < t;
-    case 'jsle': return s <= t;
-    case 'jset': return (v & k) !== 0n;
-  }
-}
+/** The jump's condition on an unsigned value v of its width (the ISA's semantics, concrete ring). */
+export const holds = (op: JcondName, v: bigint, k: bigint, w: Width): boolean =>
+  jcondIn(w === 64 ? concrete64x32.u64 : concrete64x32.u32, op, v, k);
 
 /** The fact J's condition gives when it holds; undefined for jset or an empty range. */
 function factOf(op: JcondName, k: bigint, w: Width): Fact | undefined {
