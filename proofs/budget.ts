@@ -1,7 +1,8 @@
 // Deterministic limits for proofs: every query is bounded by Z3's resource limit (rlimit), a
 // count of Z3's own steps, never by wall-clock time, so a proof's verdict is the same on an idle
 // and on a loaded machine. Each property runs in a Z3 instance of its own
-// (src/bv/z3-instance.ts): its use ("rlimit count") is then the same on every run, in any order.
+// (src/bv/z3-instance.ts): its use ("rlimit count") is then the same on every run, in any order,
+// on one machine (another machine may differ by a few units: 18 583 on CI for one claim we count 18 578).
 // proofs/rlimits.json records per property its use and a limit of about HEADROOM × that use;
 // `bpfsynth prove --write` measures both.
 import { readFileSync } from 'node:fs';

@@ -62,7 +62,8 @@ branch lemmas compose into soundness of the ALU transfer functions and of branch
 in SCALAR.md.
 
 Every query runs in a Z3 context of its own under a resource limit (Z3's rlimit: a count of its
-own steps, the same on every run of the same Z3), never a wall-clock limit: "rlimit used" is
+own steps, the same on every run of the same Z3 on one machine; another machine may count a
+few units more or less), never a wall-clock limit: "rlimit used" is
 the count this run took, "limit" what it was allowed (4 × the use recorded in
 proofs/rlimits.json). Seconds are for information only: wall seconds grow with the machine's
 load; CPU seconds (the process's, all threads, from starting the property's Z3 to its answer)

@@ -3,7 +3,9 @@
 // line "N passed, N failed[, N skipped]" that CI reads.
 // Optional arguments narrow the run: `npm test -- isa` runs files whose path contains "isa".
 // Files run two at a time; each file's output (stdout and stderr) is held back and printed
-// whole when the file ends, so the output of parallel files does not interleave.
+// whole when the file ends, so the output of parallel files does not interleave. Each file's
+// header gives its wall time; every 5 minutes a line on stderr names the files still running
+// (a file that hangs is named while it hangs), and the run ends with the slowest files.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,11 +30,16 @@ mkdirSync(covDir, { recursive: true });
 
 const files = walk(join(root, 'test')).sort().filter((f) => filters.every((x) => f.includes(x)));
 let passed = 0, failed = 0, skipped = 0;
+const started = Date.now();
+const running = new Map(); // file -> start time (ms)
+const times = []; // [seconds, file]
+const secs = (ms) => (ms / 1000).toFixed(1);
 
 function runFile(file) {
   // One process per file: a failing or hanging file cannot take the others with it, and
   // files that start Z3's worker threads end cleanly.
   return new Promise((resolve) => {
+    running.set(file, Date.now());
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/uvu-file.js'), file], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +49,10 @@ function runFile(file) {
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
     child.on('close', (code) => {
-      process.stdout.write(`── ${file}\n${out}`);
+      const ms = Date.now() - running.get(file);
+      running.delete(file);
+      times.push([ms / 1000, file]);
+      process.stdout.write(`── ${file}  (${secs(ms)} s)\n${out}`);
       if (err) process.stderr.write(err);
       const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) || [])[1] || 0);
       const total = num('Total'), ok = num('Passed'), skip = num('Skipped');
@@ -57,11 +67,22 @@ function runFile(file) {
   });
 }
 
+const HEARTBEAT_MS = 5 * 60 * 1000;
+const heartbeat = setInterval(() => {
+  const now = Date.now();
+  const list = [...running].map(([f, t0]) => `${f} (${secs(now - t0)} s)`).join(', ');
+  process.stderr.write(`[${secs(now - started)} s] still running: ${list || 'nothing'}\n`);
+}, HEARTBEAT_MS);
+heartbeat.unref();
+
 const jobs = Number(process.env.TEST_JOBS || 2);
 const queue = [...files];
 await Promise.all(Array.from({ length: jobs }, async () => {
   while (queue.length) await runFile(queue.shift());
 }));
+clearInterval(heartbeat);
+times.sort((a, b) => b[0] - a[0]);
+console.log(`\nslowest files: ${times.slice(0, 5).map(([t, f]) => `${f} ${t.toFixed(1)} s`).join(', ')}; all ${secs(Date.now() - started)} s`);
 // Coverage of src/ by the whole run (c8 reads the V8 profiles the children wrote).
 await new Promise((done) => {
   const c8 = spawn(process.execPath, [join(root, 'node_modules/c8/bin/c8.js'), 'report', '--temp-directory', covDir,
