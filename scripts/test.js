@@ -4,10 +4,14 @@
 // Optional arguments narrow the run: `npm test -- isa` runs files whose path contains "isa".
 // Files run two at a time; each file's output (stdout and stderr) is held back and printed
 // whole when the file ends, so the output of parallel files does not interleave. Each file's
-// header gives its wall time; every 5 minutes a line on stderr names the files still running
-// (a file that hangs is named while it hangs), and the run ends with the slowest files.
+// header gives its wall time; every 5 minutes a line on stderr names the files still running,
+// and the run ends with the slowest files. A file whose processes use no CPU at all for
+// IDLE_LIMIT_S (a hang: e.g. a promise waiting on a Z3 thread that died) is killed and counted
+// as failed with that reason, so a hang ends as a named failure, not as a CI time-out. CPU time
+// is read from /proc (Linux); elsewhere there is no such guard. A busy machine slows a file but
+// does not stop it from using CPU, so load alone cannot trigger it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -35,6 +39,30 @@ const running = new Map(); // file -> start time (ms)
 const times = []; // [seconds, file]
 const secs = (ms) => (ms / 1000).toFixed(1);
 
+const IDLE_LIMIT_S = Number(process.env.TEST_IDLE_LIMIT_S || 300);
+const hasProc = (() => { try { readFileSync('/proc/self/stat'); return true; } catch { return false; } })();
+
+/** Every process's parent and CPU ticks (its own and its reaped children's), from /proc. */
+function processTable() {
+  const table = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the state on
+      table.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) });
+    } catch { /* gone meanwhile */ }
+  }
+  return table;
+}
+
+/** The pids of root's process tree. */
+function treeOf(table, root) {
+  const pids = [root];
+  for (let i = 0; i < pids.length; i++) for (const [pid, p] of table) if (p.ppid === pids[i]) pids.push(pid);
+  return pids.filter((pid) => table.has(pid));
+}
+
 function runFile(file) {
   // One process per file: a failing or hanging file cannot take the others with it, and
   // files that start Z3's worker threads end cleanly.
@@ -45,10 +73,23 @@ function runFile(file) {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_V8_COVERAGE: covDir },
     });
-    let out = '', err = '';
+    let out = '', err = '', hung = '';
+    // the idle guard: the file's process tree's CPU ticks, sampled every 10 s
+    let lastTicks = -1, idleSince = Date.now();
+    const guard = hasProc && setInterval(() => {
+      const table = processTable();
+      const pids = treeOf(table, child.pid);
+      const ticks = pids.reduce((n, pid) => n + table.get(pid).ticks, 0);
+      if (ticks !== lastTicks) { lastTicks = ticks; idleSince = Date.now(); return; }
+      if (Date.now() - idleSince < IDLE_LIMIT_S * 1000) return;
+      hung = `no CPU used for ${IDLE_LIMIT_S} s by its ${pids.length} process(es): killed as hung`;
+      for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }, 10_000);
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
     child.on('close', (code) => {
+      if (guard) clearInterval(guard);
+      if (hung) out += `\n  HUNG: ${file}: ${hung}\n`;
       const ms = Date.now() - running.get(file);
       running.delete(file);
       times.push([ms / 1000, file]);
@@ -59,7 +100,7 @@ function runFile(file) {
       passed += ok;
       skipped += skip;
       let bad = total - ok - skip;
-      if (code !== 0 && bad === 0) bad = 1; // crashed before reporting
+      if ((code !== 0 || hung) && bad === 0) bad = 1; // crashed or hung before reporting
       failed += bad;
       if (bad) console.log(`FAILED: ${file}`);
       resolve();

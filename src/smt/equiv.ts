@@ -3,6 +3,7 @@
 // input where an observable differs. UNSAT = equal; a model becomes a concrete counterexample.
 import type { Z3BV, Z3Bool, Z3Ctx } from '../bv/z3.ts';
 import { z3Check, z3Context, z3Exclusive } from '../bv/z3.ts';
+import { withFreshZ3 } from '../bv/z3-instance.ts';
 import { encodeBytes, type Insn } from '../isa/insn.ts';
 import { fromOp, type Op } from '../isa/op.ts';
 import type { RegType } from '../isa/regtype.ts';
@@ -184,23 +185,27 @@ function sameEffects(ex: Exec, a: SymState, b: SymState, stack: boolean): FB[] {
 
 const now = (): number => performance.now();
 
+type Solver = InstanceType<Z3Ctx['Solver']>;
+/** How a query's solver is checked: z3Check on the shared context, or a fresh instance's checkHere. */
+type Check = (s: Solver) => Promise<'sat' | 'unsat' | 'unknown'>;
+
 /** Ask Z3 whether `same` can be false under `pre`; returns the model on SAT. */
-async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small?: Z3Bool) {
+async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small?: Z3Bool, check: Check = z3Check) {
   if (same === true) return { sat: 'unsat' as const, folded: true };
   const s = new ctx.Solver();
   applyLimits(s, limits);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
-  const r = await z3Check(s);
+  const r = await check(s);
   if (r === 'unsat') return { sat: 'unsat' as const, folded: false };
   if (r === 'unknown') return { sat: 'unknown' as const, reason: s.reasonUnknown() };
   if (small) {
     // prefer a short packet: a counterexample is easier to run and to read
     s.add(small);
-    if ((await z3Check(s)) !== 'sat') {
+    if ((await check(s)) !== 'sat') {
       // the narrowed query failed: ask again without it (under the same time limit, the
       // first answer may not come back; then the query is undecided)
-      const model = await retry(ctx, same, pre, limits);
+      const model = await retry(ctx, same, pre, limits, check);
       return model ? { sat: 'sat' as const, model } : { sat: 'unknown' as const, reason: 'no model on the second try' };
     }
   }
@@ -208,15 +213,15 @@ async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small?
 }
 
 /** The plain query again (after a failed narrowing); undefined when it is not SAT this time. */
-async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits): Promise<Model | undefined> {
+async function retry(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, check: Check): Promise<Model | undefined> {
   const s = new ctx.Solver();
   applyLimits(s, limits);
   for (const p of pre) s.add(p);
   s.add(toZ3B(ctx, same).not());
-  return (await z3Check(s)) === 'sat' ? s.model() : undefined;
+  return (await check(s)) === 'sat' ? s.model() : undefined;
 }
 
-type Model = ReturnType<InstanceType<Z3Ctx['Solver']>['model']>;
+type Model = ReturnType<Solver['model']>;
 
 const evalNum = (ctx: Z3Ctx, model: Model, x: FV | Z3BV, width: number): bigint => {
   if (isK(x as FV)) return x as bigint;
@@ -287,14 +292,22 @@ export async function programEquiv(a: Program, b: Program | readonly Insn[], o: 
   const key = cache ? pairKey(hex(a.insns), hex(bi), `p${o.r0Bits ?? 64}:${a.type}:${mapSig}:${o.minPacket ?? ''}:${o.maxPacket ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<ProgramCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
-  const result = await z3Exclusive(() => programQuery(a, bi, o, t0));
+  // Bounded by the resource limit alone (tests, benchmarks, the CLI without --timeout): a Z3
+  // instance of its own, as every proof has, so the query's work and memory do not depend on
+  // the queries before it (a test file's 22nd query once aborted the shared instance at its
+  // 2 GB heap) and the answer is the same in any order. Checked on this thread: a fresh
+  // instance's first solver thread would cost more than most queries. With a wall-clock cap (the
+  // search) the shared context's thread keeps the event loop free while Z3 works.
+  const limits = limitsOf(o, PROGRAM_RLIMIT);
+  const result = limits.timeoutMs === undefined
+    ? await z3Exclusive(() => withFreshZ3((ctx, z3) => programQuery(ctx, a, bi, o, limits, t0, async (s) => z3.checkHere(s))))
+    : await z3Exclusive(async () => programQuery(await z3Context(), a, bi, o, limits, t0, z3Check));
   cache?.set(key, result);
   return result;
 }
 
-/** programEquiv's query (with the Z3 context to itself). */
-async function programQuery(a: Program, bi: readonly Insn[], o: ProgramOptions, t0: number): Promise<EquivResult<ProgramCounterexample>> {
-  const ctx = await z3Context();
+/** programEquiv's query (with the Z3 context `ctx` to itself). */
+async function programQuery(ctx: Z3Ctx, a: Program, bi: readonly Insn[], o: ProgramOptions, limits: Limits, t0: number, check: Check): Promise<EquivResult<ProgramCounterexample>> {
   const inp = makeInputs(ctx, a.maps);
   const ex = new Exec(ctx, inp, { progType: a.type, argCount: o.argCount });
   const regs = (): Val[] => Array.from({ length: 11 }, (_, i): Val =>
@@ -310,7 +323,7 @@ async function programQuery(a: Program, bi: readonly Insn[], o: ProgramOptions, 
     const packetTypes = a.type === 'xdp' || a.type === 'sched_cls' || a.type === 'sched_act' || a.type === 'socket_filter' || a.type === 'cgroup_skb';
     const lo = o.minPacket ?? (packetTypes ? 14 : 0), hi = o.maxPacket ?? (packetTypes ? 3520 : 0);
     const pre = [inp.pktLen.uge(ctx.BitVec.val(lo, 64)), inp.pktLen.ule(ctx.BitVec.val(hi, 64))];
-    const r = await solve(ctx, same, pre, limitsOf(o, PROGRAM_RLIMIT), inp.pktLen.ule(ctx.BitVec.val(Math.max(lo, 64), 64)));
+    const r = await solve(ctx, same, pre, limits, inp.pktLen.ule(ctx.BitVec.val(Math.max(lo, 64), 64)), check);
     const ms = now() - t0;
     if (r.sat === 'unsat') result = { equal: true, ms, folded: r.folded };
     else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };

@@ -9,6 +9,7 @@
 // a fresh child. The child keeps us alive only while a query is in flight; Z3's own crash report
 // (its stderr) shows under --debug, otherwise its last line becomes the reason.
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Insn } from '../isa/insn.ts';
 import type { Op } from '../isa/op.ts';
@@ -26,19 +27,53 @@ export type EquivRequest =
 export type EquivReply = ({ id: number; result: EquivResult<unknown> } | { id: number; error: string }) & { leaving?: boolean };
 
 type Pending = { c: Solver; resolve: (r: EquivResult<unknown>) => void; reject: (e: Error) => void; t0: number; watchdog: NodeJS.Timeout };
-/** A child process and the tail of what it printed to stderr. */
-type Solver = { proc: ChildProcess; inFlight: number; stderrTail: string };
+/** A child process, the tail of what it printed to stderr, and its idle guard while busy. */
+type Solver = { proc: ChildProcess; inFlight: number; stderrTail: string; idle?: NodeJS.Timeout };
 
 /** How long past its own time limit a query may run before its child is presumed stuck and killed. */
 const GRACE_MS = 15_000;
 const LAST_RESORT_MS = 30 * 60_000;
+/**
+ * A child with a query in flight that uses no CPU at all for this long has hung (a Z3 thread died
+ * and the check waits on it forever): it is killed then, not after LAST_RESORT_MS. Read from
+ * /proc (Linux; elsewhere only the timers apply). Load slows a working Z3 but cannot stop it from
+ * using CPU, so this does not fire on a busy machine.
+ */
+const IDLE_MS = 120_000;
+const IDLE_SAMPLE_MS = 10_000;
+
+/** A process's CPU ticks (all its threads, user and system), or undefined without /proc. */
+function cpuTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return undefined;
+  }
+}
 const WORKER = fileURLToPath(new URL('./equiv-worker.mjs', import.meta.url));
 
-/** Hold the process open only while s has a query in flight. */
-function hold(s: Solver, on: boolean): void {
+/** Hold the process open only while s has a query in flight (and guard it against hanging then). */
+function hold(s: Solver, on: boolean, hung?: () => void, idleMs = IDLE_MS): void {
+  clearInterval(s.idle);
+  s.idle = undefined;
   if (on) {
     s.proc.ref();
     s.proc.channel?.ref();
+    if (hung) {
+      let last = cpuTicks(s.proc.pid), since = performance.now();
+      if (last === undefined) return;
+      s.idle = setInterval(() => {
+        const now = cpuTicks(s.proc.pid);
+        if (now !== last) {
+          last = now;
+          since = performance.now();
+        } else if (performance.now() - since >= idleMs) hung();
+      }, Math.min(IDLE_SAMPLE_MS, idleMs / 4));
+      s.idle.unref();
+    }
   } else {
     s.proc.unref();
     s.proc.channel?.unref();
@@ -57,6 +92,12 @@ function lastLine(s: Solver): string | undefined {
  * nothing: closing one leaves the other's child and queries alone.
  */
 export class EquivService {
+  /**
+   * `idleMs` and `worker` are for tests: a shorter idle limit than IDLE_MS, and another child
+   * script (one that hangs, say) in place of equiv-worker.
+   */
+  constructor(private readonly opts: { idleMs?: number; worker?: string } = {}) {}
+
   private current: Solver | undefined;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
@@ -115,7 +156,7 @@ export class EquivService {
 
   private start(): Solver {
     const debug = process.argv.includes('--debug');
-    const proc = fork(WORKER, [], {
+    const proc = fork(this.opts.worker ?? WORKER, [], {
       serialization: 'advanced', // bigints and typed arrays cross intact
       stdio: ['ignore', 'ignore', debug ? 'inherit' : 'pipe', 'ipc'],
       execArgv: [],
@@ -143,7 +184,13 @@ export class EquivService {
     if (this.closed) return Promise.reject(new Error('the Z3 service is closed'));
     const s = (this.current ??= this.start());
     const id = this.nextId++;
-    if (s.inFlight++ === 0) hold(s, true);
+    if (s.inFlight++ === 0) {
+      const idleMs = this.opts.idleMs ?? IDLE_MS;
+      hold(s, true, () => {
+        this.died(s, `no CPU used for ${idleMs / 1000} s with a query in flight: hung`);
+        s.proc.kill('SIGKILL');
+      }, idleMs);
+    }
     // Z3 can also hang when it dies: past the query's time limit and a grace, kill the child.
     // A query bounded by its resource limit alone (no timeoutMs: tests) gets a last-resort
     // watchdog only, far beyond any busy machine's time for it.

@@ -53,6 +53,17 @@ t('the Z3 process killed mid-query: that query is undecided, the next one gets a
   assert.is(again.equal, true);
 });
 
+t('a child that takes a query and then uses no CPU is killed as hung: the query is undecided, with why', async () => {
+  const hung = new EquivService({ idleMs: 1_500, worker: new URL('./fixtures/hung-worker.mjs', import.meta.url).pathname });
+  try {
+    const r = await hung.windowEquiv(A('r0 = r1\nr0 += 2'), A('r0 = r1\nr0 -= -2'), { liveOut: [0] });
+    assert.is(r.equal, null);
+    if (r.equal === null) assert.match(r.unknown, /no CPU used for 1\.5 s with a query in flight: hung/);
+  } finally {
+    await hung.close();
+  }
+});
+
 t('a query that throws in the child: the caller gets the error, the next query a fresh child', async () => {
   const err = await z3.programEquiv({} as Program, []).then(() => undefined, (e: Error) => e);
   assert.instance(err, Error);
