@@ -9,7 +9,9 @@
 // IDLE_LIMIT_S (a hang: e.g. a promise waiting on a Z3 thread that died) is killed and counted
 // as failed with that reason, so a hang ends as a named failure, not as a CI time-out. CPU time
 // is read from /proc (Linux); elsewhere there is no such guard. A busy machine slows a file but
-// does not stop it from using CPU, so load alone cannot trigger it.
+// does not stop it from using CPU, so load alone cannot trigger it. Likewise a file whose
+// processes have used more than CPU_LIMIT_S of CPU (a runaway loop; the costliest file uses about
+// 3 CPU-minutes) is killed and counted as failed.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -40,6 +42,8 @@ const times = []; // [seconds, file]
 const secs = (ms) => (ms / 1000).toFixed(1);
 
 const IDLE_LIMIT_S = Number(process.env.TEST_IDLE_LIMIT_S || 300);
+const CPU_LIMIT_S = Number(process.env.TEST_CPU_LIMIT_S || 1200);
+const TICKS_PER_S = 100; // USER_HZ: /proc's unit of CPU time on Linux
 const hasProc = (() => { try { readFileSync('/proc/self/stat'); return true; } catch { return false; } })();
 
 /** Every process's parent and CPU ticks (its own and its reaped children's), from /proc. */
@@ -80,16 +84,21 @@ function runFile(file) {
       const table = processTable();
       const pids = treeOf(table, child.pid);
       const ticks = pids.reduce((n, pid) => n + table.get(pid).ticks, 0);
-      if (ticks !== lastTicks) { lastTicks = ticks; idleSince = Date.now(); return; }
-      if (Date.now() - idleSince < IDLE_LIMIT_S * 1000) return;
-      hung = `no CPU used for ${IDLE_LIMIT_S} s by its ${pids.length} process(es): killed as hung`;
+      if (ticks > CPU_LIMIT_S * TICKS_PER_S) {
+        hung = `${pids.length} process(es) used ${Math.round(ticks / TICKS_PER_S)} s of CPU, over the ${CPU_LIMIT_S} s limit: killed as runaway`;
+      } else if (ticks !== lastTicks) {
+        lastTicks = ticks;
+        idleSince = Date.now();
+        return;
+      } else if (Date.now() - idleSince < IDLE_LIMIT_S * 1000) return;
+      else hung = `no CPU used for ${IDLE_LIMIT_S} s by its ${pids.length} process(es): killed as hung`;
       for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
     }, 10_000);
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; });
     child.on('close', (code) => {
       if (guard) clearInterval(guard);
-      if (hung) out += `\n  HUNG: ${file}: ${hung}\n`;
+      if (hung) out += `\n  KILLED: ${file}: ${hung}\n`;
       const ms = Date.now() - running.get(file);
       running.delete(file);
       times.push([ms / 1000, file]);
