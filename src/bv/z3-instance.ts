@@ -11,7 +11,7 @@
 import { init, killThreads } from 'z3-solver';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Z3Ctx } from './z3.ts';
+import { withoutFrees, type Z3Ctx } from './z3.ts';
 
 type Api = Awaited<ReturnType<typeof init>>;
 
@@ -56,8 +56,7 @@ async function freshApi(): Promise<Api> {
   // in which V8 runs finalisers depends on the JS heap, so frees (and so the addresses Z3 gets
   // next) would differ between runs. Measured: regs_refine_cond_op jne properties took different
   // counts in two concurrent runs (799 074 and 669 877) until frees were left to the end.
-  const low = api.Z3 as unknown as Record<string, unknown>;
-  for (const name of Object.keys(low)) if (name === 'del_context' || name === 'dec_ref' || name.endsWith('_dec_ref')) low[name] = () => {};
+  withoutFrees(api.Z3 as unknown as Record<string, unknown>);
   return api;
 }
 

@@ -21,21 +21,35 @@ let z3Api: ReturnType<typeof init> | undefined;
 
 /** The process-wide Z3 context (initialised on first use). */
 export function z3Context(): Promise<Z3Ctx> {
-  shared ??= (z3Api ??= init()).then(({ Context }) => new Context('main'));
+  shared ??= (z3Api ??= init()).then((api) => {
+    withoutFrees(api.Z3 as unknown as Record<string, unknown>);
+    return new api.Context('main');
+  });
   return shared;
 }
 
-// z3-solver frees a term from a FinalizationRegistry callback (Z3_dec_ref on the main thread)
-// while check() runs Z3 on a worker thread over the same context: a data race that corrupted the
-// heap ('memory access out of bounds', garbage terms, OOM) once a process had run ~10 bitwise
-// proofs. So collect and finalise every dead term before each check; while it runs, our code
-// makes no new garbage terms. A full GC costs a few ms.
+/**
+ * Turn z3-solver's frees into no-ops: Z3_dec_ref and the other *_dec_ref calls, and
+ * Z3_del_context. z3-solver calls them from FinalizationRegistry callbacks on the main thread,
+ * whenever V8 runs them, while check() may be running Z3 on a worker thread over the same
+ * context: a data race. Collecting garbage before each check (below) made it rare, not
+ * impossible: test/smt/exec read r0 = 13 from a model that had r0 = 0x80000000 asserted, once
+ * in 12 runs of one seeded sample. Without frees there is no race; the memory of dead terms is
+ * kept until the instance goes (a fresh instance per query, src/bv/z3-instance.ts) or the
+ * process does (the search's Z3 child leaves at 1.5 GB, src/smt/equiv-worker.ts).
+ */
+export function withoutFrees(low: Record<string, unknown>): void {
+  for (const name of Object.keys(low)) if (name === 'del_context' || name === 'dec_ref' || name.endsWith('_dec_ref')) low[name] = () => {};
+}
+
+// Before frees were turned off, a full GC before each check finalised dead terms while no check
+// ran. Kept: finalisers no longer free, but collecting first keeps a check from pausing for a
+// collection of the query's own garbage. A full GC costs a few ms.
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 
 /**
- * solver.check() with no term finaliser able to run during it (see above), and with the process
- * kept alive until it answers. z3-solver runs the check on a worker thread that Emscripten marks
+ * solver.check() after a collection (see above), and with the process kept alive until it answers. z3-solver runs the check on a worker thread that Emscripten marks
  * unreferenced, and holds the event loop open only with a 600 s timer: a check that ran longer
  * than 10 minutes of wall time (a 256 s query on a machine twice as busy) let Node exit with the
  * promise pending, and uvu reported "Exiting early". Our own referenced interval lasts as long

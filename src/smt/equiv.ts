@@ -190,7 +190,7 @@ type Solver = InstanceType<Z3Ctx['Solver']>;
 type Check = (s: Solver) => Promise<'sat' | 'unsat' | 'unknown'>;
 
 /** Ask Z3 whether `same` can be false under `pre`; returns the model on SAT. */
-async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small?: Z3Bool, check: Check = z3Check) {
+async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small: Z3Bool | undefined, check: Check) {
   if (same === true) return { sat: 'unsat' as const, folded: true };
   const s = new ctx.Solver();
   applyLimits(s, limits);
@@ -240,14 +240,17 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
   const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${o.untypedAsMem === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.regEqual ? Array.from(o.regEqual).join(',') : ''}:${o.progType ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<WindowCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
-  const result = await z3Exclusive(() => windowQuery(a, b, o, live, t0));
+  // as for whole programs (programEquiv): bounded by the resource limit alone, a Z3 of its own
+  const limits = limitsOf(o, WINDOW_RLIMIT);
+  const result = limits.timeoutMs === undefined
+    ? await z3Exclusive(() => withFreshZ3((ctx, z3) => windowQuery(ctx, a, b, o, live, limits, t0, async (s) => z3.checkHere(s))))
+    : await z3Exclusive(async () => windowQuery(await z3Context(), a, b, o, live, limits, t0, z3Check));
   cache?.set(key, result);
   return result;
 }
 
-/** windowEquiv's query (with the Z3 context to itself). */
-async function windowQuery(a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: WindowOptions, live: number, t0: number): Promise<EquivResult<WindowCounterexample>> {
-  const ctx = await z3Context();
+/** windowEquiv's query (with the Z3 context `ctx` to itself). */
+async function windowQuery(ctx: Z3Ctx, a: readonly Insn[] | readonly Op[], b: readonly Insn[] | readonly Op[], o: WindowOptions, live: number, limits: Limits, t0: number, check: Check): Promise<EquivResult<WindowCounterexample>> {
   const inp = makeInputs(ctx, o.maps ?? []);
   const opts: ExecOptions = { progType: o.progType, argCount: o.argCount, untypedAsMem: o.untypedAsMem !== false };
   const ex = new Exec(ctx, inp, opts);
@@ -261,7 +264,7 @@ async function windowQuery(a: readonly Insn[] | readonly Op[], b: readonly Insn[
     parts.push(...sameEffects(ex, sa, sb, o.stackLive !== false));
     const same = ex.R.andB(...parts);
     const pre = [inp.pktLen.ule(ctx.BitVec.val(0xffff, 64))];
-    const r = await solve(ctx, same, pre, limitsOf(o, WINDOW_RLIMIT));
+    const r = await solve(ctx, same, pre, limits, undefined, check);
     const ms = now() - t0;
     if (r.sat === 'unsat') result = { equal: true, ms, folded: r.folded };
     else if (r.sat === 'unknown') result = { equal: null, unknown: r.reason, ms };
