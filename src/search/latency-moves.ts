@@ -8,11 +8,13 @@
 //                      (latency-store-merge.ts)
 //   byte-load gather   two u8 loads + shift + or → one u16 load (+ be16 for network order)
 //                      (latency-byte-loads.ts)
+//   zext narrowing     rX op= S; rX <<= 32; rX >>= 32 → wX op= S, or the pair alone → wX = wX
+//                      (latency-zext.ts)
 //   jump threading     a jump past a `goto` or a test its own condition decides
 //                      (latency-jump-thread.ts; changes control, so only the whole-program
 //                      proof accepts it; latency objective only)
-// The last two also make the program smaller, so the chain proposes them under
-// --objective size too (sizeOnly).
+// The merge, the gather and the narrowing also make the program smaller, so the chain proposes
+// them under --objective size too (sizeOnly).
 // Like every move they are only proposals: the tests, the verifier model, Z3 and the kernel
 // still decide.
 import type { Op } from '../isa/op.ts';
@@ -22,6 +24,7 @@ import type { Slot } from './proposals.ts';
 import { mergeSplitStores } from './latency-store-merge.ts';
 import { gatherByteLoads } from './latency-byte-loads.ts';
 import { threadJumps } from './latency-jump-thread.ts';
+import { narrowZext } from './latency-zext.ts';
 
 type Change = [number, Slot];
 
@@ -68,7 +71,8 @@ export function strengthReduce(op: Op): Op | undefined {
 
 /**
  * One latency move somewhere in the candidate, tried from a random mutable slot onward; undefined
- * when none applies. sizeOnly: only the moves that also shrink the program (store merge, byte-load gather).
+ * when none applies. sizeOnly: only the moves that also shrink the program (store merge, byte-load
+ * gather, zext narrowing).
  */
 export function proposeLatencyMove(slots: readonly Slot[], original: readonly Slot[], straight: ReadonlySet<number>, mutable: readonly number[], rand: () => number, sizeOnly = false): Change[] | undefined {
   if (!sizeOnly && rand() < 0.5) {
@@ -89,6 +93,8 @@ export function proposeLatencyMove(slots: readonly Slot[], original: readonly Sl
     if (merged) return merged;
     const gathered = gatherByteLoads(slots, straight, targets(original), pc, rand);
     if (gathered) return gathered;
+    const zext = narrowZext(slots, straight, targets(original), pc);
+    if (zext) return zext;
   }
   return undefined;
 }
