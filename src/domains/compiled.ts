@@ -10,6 +10,7 @@ import { tnumMulStep, mulLoopDone, type TnumMulNative } from './tnum.ts';
 import { compileTrace, type CompiledFn, type OutPort } from '../bv/jit.ts';
 import { type ScalarState, type D, type KernelFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
 import { regBoundsSync, type RegBoundsSyncNative } from './sync.ts';
+import { boundsFromTnum } from './sync-fixed.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './alu-move.ts';
@@ -139,12 +140,30 @@ export class NativeParts {
     return impl;
   }
 
-  /** reg_bounds_sync for a flavor: the compiled sync (10 slots in, 10 slots out). */
+  /**
+   * reg_bounds_sync for a flavor: the compiled sync (10 slots in, 10 slots out), run only when
+   * the compiled boundsFromTnum test (src/domains/sync-fixed.ts, ~40 operations) rejects the
+   * input; an accepted input is a fixed point of the sync (proofs/sync-fixed.ts) and is copied.
+   */
   syncImpl(fl: KernelFlavor): NativeImpl {
     let impl = this.sync.get(fl.name);
     if (!impl) {
       const f = compileScalarOp(1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), `sync_native_${fl.name}`, this, false);
-      impl = (inp, out) => f(inp, out);
+      const fixed = compileScalarOp(1, (d, [s]) => ({ states: [], flags: [boundsFromTnum(d, s)] }), `sync_fixed_${fl.name}`, this, false);
+      const flag = new Int32Array(2);
+      impl = (inp, out) => {
+        fixed(inp, flag);
+        if (flag[0] === 0) {
+          f(inp, out);
+          return;
+        }
+        // the 64-bit slots whole, the 32-bit ones' low words (their high words read as 0)
+        for (let k = 0; k < 12; k++) out[k] = inp[k];
+        for (let k = 12; k < 20; k += 2) {
+          out[k] = inp[k];
+          out[k + 1] = 0;
+        }
+      };
       this.sync.set(fl.name, impl);
     }
     return impl;
