@@ -9,7 +9,8 @@ import { Trace, type NodeWidth, type NativeImpl } from '../bv/trace.ts';
 import { tnumMulStep, mulLoopDone, type TnumMulNative } from './tnum.ts';
 import { compileTrace, type CompiledFn, type OutPort } from '../bv/jit.ts';
 import { type ScalarState, type D, type KernelFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
-import { regBoundsSync, type RegBoundsSyncNative } from './sync.ts';
+import { regBoundsSync, regBoundOffset, regDeduceBounds, updateRegBounds, type RegBoundsSyncNative } from './sync.ts';
+import { boundsFromTnum } from './sync-fixed.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './alu-move.ts';
@@ -139,16 +140,52 @@ export class NativeParts {
     return impl;
   }
 
-  /** reg_bounds_sync for a flavor: the compiled sync (10 slots in, 10 slots out). */
+  /**
+   * reg_bounds_sync for a flavor (10 slots in, 10 slots out), in compiled stages driven here:
+   * the compiled boundsFromTnum test (src/domains/sync-fixed.ts, ~40 operations) first, and an
+   * input it accepts, a fixed point of the sync (proofs/sync-fixed.ts), is copied; else
+   * __update_reg_bounds, then __reg_deduce_bounds up to three times, stopping after a round that
+   * changed nothing (the rounds after it would change nothing either: deduceRoundSkip in
+   * proofs/sync-fixed.ts), then __reg_bound_offset and __update_reg_bounds as one function.
+   */
   syncImpl(fl: KernelFlavor): NativeImpl {
     let impl = this.sync.get(fl.name);
     if (!impl) {
-      const f = compileScalarOp(1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), `sync_native_${fl.name}`, this, false);
-      impl = (inp, out) => f(inp, out);
+      const stage = (name: string, f: (d: D<number, number>, s: TS) => TS) => compileScalarOp(1, (d, [s]) => ({ states: [f(d, s)] }), `sync_${name}_${fl.name}`, this, false);
+      const fixed = compileScalarOp(1, (d, [s]) => ({ states: [], flags: [boundsFromTnum(d, s)] }), `sync_fixed_${fl.name}`, this, false);
+      const update = stage('update', (d, s) => updateRegBounds(d, s, fl));
+      const deduce = stage('deduce', regDeduceBounds);
+      const tail = stage('tail', (d, s) => updateRegBounds(d, regBoundOffset(d, s), fl));
+      const flag = new Int32Array(2), a = new Int32Array(2 * SLOTS), b = new Int32Array(2 * SLOTS);
+      impl = (inp, out) => {
+        fixed(inp, flag);
+        if (flag[0] !== 0) {
+          // the 64-bit slots whole, the 32-bit ones' low words (their high words read as 0)
+          for (let k = 0; k < 12; k++) out[k] = inp[k];
+          for (let k = 12; k < 20; k += 2) {
+            out[k] = inp[k];
+            out[k + 1] = 0;
+          }
+          return;
+        }
+        update(inp, a);
+        deduce(a, b);
+        if (sameWords(a, b)) return tail(b, out);
+        deduce(b, a);
+        if (sameWords(b, a)) return tail(a, out);
+        deduce(a, b);
+        tail(b, out);
+      };
       this.sync.set(fl.name, impl);
     }
     return impl;
   }
+}
+
+/** Two compiled outputs of one scalar hold the same state (every word: 32-bit slots' high words are 0). */
+function sameWords(x: Int32Array, y: Int32Array): boolean {
+  for (let k = 0; k < 2 * SLOTS; k++) if (x[k] !== y[k]) return false;
+  return true;
 }
 
 /**
