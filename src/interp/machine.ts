@@ -18,6 +18,13 @@ import { CODES, MAX_PROGRAM_SLOTS, reclaimWith, REGIONS, REGS, type RegWindow } 
 import { DecodeError } from '../isa/insn.ts';
 export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 
+// setup's numbers as module-private literals, which TurboFan folds into the code (an imported
+// binding costs a cell load, a hole check and a number check per use; see vm.ts).
+const FRAME_BYTES = 512; // STACK_SIZE
+const HI_FRAME0 = -30592; // TAG: r10's high half
+const HI_CTX = -30584; // TAG + REGION_CTX: r1's high half
+if (FRAME_BYTES !== STACK_SIZE || HI_FRAME0 !== TAG || HI_CTX !== TAG + REGION_CTX) throw new Error('machine.ts: its literal constants differ from layout.ts');
+
 export class Machine {
   dec: Decoded;
   prog: Program;
@@ -293,10 +300,10 @@ export class Machine {
     // r0-r10 (the slots after them are never read); unrolled: a loop costs ~2.5x as much here
     RL[0] = RH[0] = 0; RL[2] = RH[2] = 0; RL[3] = RH[3] = 0; RL[4] = RH[4] = 0; RL[5] = RH[5] = 0;
     RL[6] = RH[6] = 0; RL[7] = RH[7] = 0; RL[8] = RH[8] = 0; RL[9] = RH[9] = 0;
-    RL[10] = STACK_SIZE;
-    RH[10] = TAG;
+    RL[10] = FRAME_BYTES;
+    RH[10] = HI_FRAME0;
     RL[1] = 0;
-    RH[1] = TAG + REGION_CTX;
+    RH[1] = HI_CTX;
     // the common case again (same packet length): only the packet bytes change
     if (this.steady && input.poison === undefined && input.mem === undefined && input.xdp === undefined) {
       const pkt = input.packet ?? EMPTY;
@@ -344,16 +351,16 @@ export class Machine {
   /** Zero what runs wrote of the entry frame since it was last whole: [stackMark, STACK_SIZE). */
   private cleanFrame(): void {
     const mark = this.stackMark;
-    if (mark >= STACK_SIZE) return;
-    const end = this.rBase[0] + STACK_SIZE;
+    if (mark >= FRAME_BYTES) return;
+    const end = this.rBase[0] + FRAME_BYTES;
     // a few words by hand: TypedArray.fill is a builtin call that costs more than 8 stores
-    if (mark >= STACK_SIZE - 32) {
+    if (mark >= FRAME_BYTES - 32) {
       const dv = this.dv;
-      for (let k = end - STACK_SIZE + mark; k < end; k += 8) {
+      for (let k = end - FRAME_BYTES + mark; k < end; k += 8) {
         dv.setInt32(k, 0);
         dv.setInt32(k + 4, 0);
       }
-    } else this.u8.fill(0, end - STACK_SIZE + mark, end);
+    } else this.u8.fill(0, end - FRAME_BYTES + mark, end);
   }
 
   /** A write into the entry frame at offset a (>= 0) below stackMark: the mark goes down to it. */
