@@ -3,7 +3,8 @@
 // the registers and packet bytes a run can change. A program that reads stack it (or an
 // earlier run) wrote before writing it must see what a fresh machine gives it, every run,
 // however the write got there: r10 with a constant offset, a copy of r10 moved by a packet
-// byte, a pointer made from a constant, an atomic, a helper.
+// byte, a pointer made from a constant, an atomic, a helper. Registers it never writes read
+// zero again after a poisoned run, a mem-mode run (r2) or a caller writing them.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -42,6 +43,8 @@ const PROGRAMS: Record<string, Op[]> = {
   atomic: readThenWrite([{ kind: 'atomic', size: 8, op: 'add', fetch: false, dst: 5, src: 2, off: 0 }]),
   // a helper writing 8 bytes (the task's name) into the stack at r5
   helper: readThenWrite([mov(1, R(5)), mov(2, K(8)), call(BPF_FUNC_get_current_comm)]),
+  // reads r2..r9 and writes only r0: zero unless poisoned
+  regs: [mov(0, R(2)), ...[3, 4, 5, 6, 7, 8, 9].map((r) => alu('xor', 0, R(r))), exit],
 };
 
 t('a run reads what a fresh machine gives: zero, whatever the last run wrote there', () => {
@@ -81,6 +84,18 @@ t('a frame a caller wrote (window states) is whole again at the next setup', () 
   assert.ok(vm.exec({ packet: new Uint8Array(64) }));
   assert.is(vm.r0lo, 0);
   assert.is(vm.r0hi, 0);
+});
+
+t('registers the code never writes are zero again after poison, mem mode and a caller writing them', () => {
+  const ops = PROGRAMS.regs;
+  const vm = prepare(program(ops));
+  const plain: RunInput = { packet: new Uint8Array(64) };
+  const fresh = (input: RunInput) => view(prepare(program(ops)).run(input));
+  const inputs: RunInput[] = [plain, { packet: new Uint8Array(64), poison: 5 }, plain, { mem: new Uint8Array(24) }, plain, plain];
+  for (const input of inputs) assert.equal(view(vm.run(input)), fresh(input), JSON.stringify(input));
+  vm.machine.RL[7] = 99; // a window state's registers
+  vm.machine.frameWritten();
+  assert.equal(view(vm.run(plain)), fresh(plain));
 });
 
 const step = fc.record({
