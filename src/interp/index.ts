@@ -167,13 +167,13 @@ export function prepare(program: Program, opts: PrepareOptions = {}): Vm {
     machine: m,
     run(input: RunInput = {}): RunResult {
       m.setup(input);
-      fault = compiled !== undefined ? compiled(m) : execute(m, entry);
+      fault = compiled !== undefined ? compiled(m) : execute(m, entry, 0, 0);
       last = input;
       return outcome(m, fault, input);
     },
     exec(input: RunInput = NO_INPUT): boolean {
       m.setup(input);
-      fault = compiled !== undefined ? compiled(m) : execute(m, entry);
+      fault = compiled !== undefined ? compiled(m) : execute(m, entry, 0, 0);
       last = input;
       return fault === 0;
     },

@@ -10,6 +10,10 @@ import type { RunInput } from './run-input.ts';
 /** XDP under test_run: page-sized frame, 256 bytes headroom, 320 bytes skb_shared_info tailroom. */
 export const XDP_FRAME = 4096;
 export const XDP_HEADROOM = 256;
+/** XDP_HEADROOM and REGION_PKT for refillXdp: module-private literals fold into the code, imports and exports do not (see vm.ts). */
+const HEADROOM = 256;
+const PKT = 9;
+if (PKT !== REGION_PKT || HEADROOM !== XDP_HEADROOM) throw new Error('packet.ts: its literal constants differ from layout.ts');
 export const XDP_TAILROOM = 320;
 /** sizeof(struct xdp_frame): adjust_head/meta may not move data below it. */
 export const XDP_FRAME_STRUCT = 40;
@@ -140,12 +144,12 @@ export function placeXdpPacket(m: Machine, pkt: Uint8Array): void {
  */
 export function refillXdp(m: Machine, pkt: Uint8Array): boolean {
   const len = pkt.length;
-  if (XDP_HEADROOM + len !== m.pktEnd) return false;
+  if (HEADROOM + len !== m.pktEnd) return false;
   if (len === 0) return true;
   if (m.touches) m.u8.set(pkt, m.pendingAt);
   else {
     m.pendingPkt = pkt;
-    m.rdFast[REGION_PKT] = m.wrFast[REGION_PKT] = 0;
+    m.rdFast[PKT] = m.wrFast[PKT] = 0;
   }
   return true;
 }

@@ -25,8 +25,10 @@ export function resolve(m: Machine, h: number, a: number, size: number, write: b
     m.faultMsg = `access to unmapped address 0x${(h >>> 0).toString(16)}${(a >>> 0).toString(16).padStart(8, '0')}`;
     return -F_BADADDR;
   }
-  if (a < m.rLo[id] || a + size > m.rHi[id]) {
-    m.faultMsg = `${regionName(m, id)} access out of bounds: off=${a} size=${size} valid=[${m.rLo[id]},${m.rHi[id]})`;
+  // a stack frame's rLo is its dirty mark (Machine.stackMark), not its bound: frames start at 0
+  const lo = id < MAX_FRAMES ? 0 : m.rLo[id];
+  if (a < lo || a + size > m.rHi[id]) {
+    m.faultMsg = `${regionName(m, id)} access out of bounds: off=${a} size=${size} valid=[${lo},${m.rHi[id]})`;
     return -F_OOB;
   }
   const stride = m.rStride[id];
@@ -42,7 +44,7 @@ export function resolve(m: Machine, h: number, a: number, size: number, write: b
     if (id >= FIRST_MAP_REGION) {
       const map = m.maps[id - FIRST_MAP_REGION];
       map.touch(m.rBase[id] + a - map.base, size);
-    }
+    } else if (id === 0 && a < m.stackMark) m.lowerStackMark(a);
   }
   return m.rBase[id] + a;
 }

@@ -15,9 +15,7 @@
 // src/bv/alu.ts for these halves, checked against it op by op (test/interp/alu.test.ts).
 import { atomicRmw, bswap16, bswap32, mulhiu, OUT, sdiv64, smod64, udiv64, umod64 } from './arith.ts';
 import { ldAbs, tailCall, HELPERS } from './helpers.ts';
-import {
-  F_DEPTH, F_EXIT_FN, F_FALLOFF, F_HELPER, F_INVALID, F_JUMP, F_OK, F_STEP, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG,
-} from './layout.ts';
+import * as layout from './layout.ts';
 import type { Machine } from './machine.ts';
 import * as shared from './regfile.ts';
 
@@ -33,8 +31,23 @@ const RG_HI = shared.RG_HI;
 const RG_RD = shared.RG_RD;
 const RG_WR = shared.RG_WR;
 
+// The same for numbers: an imported binding, or a const this module exports, is read through a
+// module cell with a hole check and a number check on every use (the LDX cases' TAG, the
+// prologue's BPF_MAX_LOOPS and F_OK), while a module-private const with a literal initializer
+// folds into the code as an immediate. These are layout.ts's values (checked at load, below).
+const TAG = -30592;
+const MAX_FRAMES = 8, STACK_SIZE = 512, REGION_CTX = 8, REGION_PKT = 9;
+const F_OK = 0, F_STEP = 6, F_HELPER = 7, F_DEPTH = 8, F_INVALID = 9, F_JUMP = 10, F_FALLOFF = 11, F_EXIT_FN = 100;
+const MAX_LOOPS = 8388608; // 8 * 1024 * 1024
+if (
+  TAG !== layout.TAG || MAX_FRAMES !== layout.MAX_FRAMES || STACK_SIZE !== layout.STACK_SIZE || REGION_CTX !== layout.REGION_CTX
+  || REGION_PKT !== layout.REGION_PKT || F_OK !== layout.F_OK || F_STEP !== layout.F_STEP || F_HELPER !== layout.F_HELPER
+  || F_DEPTH !== layout.F_DEPTH || F_INVALID !== layout.F_INVALID || F_JUMP !== layout.F_JUMP || F_FALLOFF !== layout.F_FALLOFF
+  || F_EXIT_FN !== layout.F_EXIT_FN
+) throw new Error('vm.ts: its literal constants differ from layout.ts');
+
 /** BPF_MAX_LOOPS: the may_goto budget each frame starts with (the non-timed rewrite). */
-export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+export const BPF_MAX_LOOPS = MAX_LOOPS;
 
 /**
  * Run from global slot `entry` until the outermost exit or a fault. Returns F_OK or a fault
@@ -55,7 +68,7 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
   // to slot bs, where the current stretch began; every non-sequential move of pc adds pc - bs.
   let pc = entry, n = n0, depth = depth0, fault = F_OK, bs = entry;
   const loops = m.loops;
-  if (n0 === 0) loops[0] = BPF_MAX_LOOPS;
+  if (n0 === 0) loops[0] = MAX_LOOPS;
   loop: for (;;) {
     const i = cb + (pc << 2);
     const w = D[i];
@@ -431,7 +444,7 @@ function pushFrame(m: Machine, depth: number, ret: number): void {
   frames[fb] = ret;
   frames[fb + 1] = RL[6]; frames[fb + 2] = RL[7]; frames[fb + 3] = RL[8]; frames[fb + 4] = RL[9];
   frames[fb + 5] = RH[6]; frames[fb + 6] = RH[7]; frames[fb + 7] = RH[8]; frames[fb + 8] = RH[9];
-  m.loops[callee] = BPF_MAX_LOOPS;
+  m.loops[callee] = MAX_LOOPS;
   m.u8.fill(0, m.rBase[callee], m.rBase[callee] + STACK_SIZE);
   RL[10] = STACK_SIZE;
   RH[10] = TAG + callee;
