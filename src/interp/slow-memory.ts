@@ -25,7 +25,7 @@ export function resolve(m: Machine, h: number, a: number, size: number, write: b
     m.faultMsg = `access to unmapped address 0x${(h >>> 0).toString(16)}${(a >>> 0).toString(16).padStart(8, '0')}`;
     return -F_BADADDR;
   }
-  // a stack frame's rLo is its dirty mark (Machine.stackMark), not its bound: frames start at 0
+  // a stack frame's rLo is its dirty mark (Machine.stackMark, cleanCallee), not its bound: frames start at 0
   const lo = id < MAX_FRAMES ? 0 : m.rLo[id];
   if (a < lo || a + size > m.rHi[id]) {
     m.faultMsg = `${regionName(m, id)} access out of bounds: off=${a} size=${size} valid=[${lo},${m.rHi[id]})`;
@@ -44,7 +44,9 @@ export function resolve(m: Machine, h: number, a: number, size: number, write: b
     if (id >= FIRST_MAP_REGION) {
       const map = m.maps[id - FIRST_MAP_REGION];
       map.touch(m.rBase[id] + a - map.base, size);
-    } else if (id === 0 && a < m.stackMark) m.lowerStackMark(a);
+    } else if (id === 0) {
+      if (a < m.stackMark) m.lowerStackMark(a);
+    } else if (id < MAX_FRAMES && a < m.rLo[id]) m.rLo[id] = a & ~7; // a callee frame's mark (Machine.cleanCallee)
   }
   return m.rBase[id] + a;
 }

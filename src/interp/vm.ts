@@ -445,7 +445,9 @@ function pushFrame(m: Machine, depth: number, ret: number): void {
   frames[fb + 1] = RL[6]; frames[fb + 2] = RL[7]; frames[fb + 3] = RL[8]; frames[fb + 4] = RL[9];
   frames[fb + 5] = RH[6]; frames[fb + 6] = RH[7]; frames[fb + 7] = RH[8]; frames[fb + 8] = RH[9];
   m.loops[callee] = MAX_LOOPS;
-  m.u8.fill(0, m.rBase[callee], m.rBase[callee] + STACK_SIZE);
+  // only what earlier calls wrote: the frame's region lower bound is its dirty mark (see
+  // Machine.cleanCallee); below it the frame already holds zeros
+  if (m.rLo[callee] < STACK_SIZE) m.cleanCallee(callee);
   RL[10] = STACK_SIZE;
   RH[10] = TAG + callee;
 }

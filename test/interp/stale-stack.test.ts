@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { prepare, type RunInput, type RunResult, type Vm } from '../../src/interp/index.ts';
 import { TAG } from '../../src/interp/layout.ts';
 import type { Op } from '../../src/isa/op.ts';
-import { alu, call, exit, jc, K, lddw, ldx, mov, program, R, st, stx } from './util.ts';
+import { alu, call, callLocal, exit, jc, K, lddw, ldx, mov, program, R, st, stx } from './util.ts';
 
 const t = suite('interp/stale-stack');
 const view = (r: RunResult) => (r.kind === 'exit' ? { r0: r.r0, n: r.insnCount, pkt: Array.from(r.packet) } : { fault: r.reason, n: r.insnCount });
@@ -123,6 +123,103 @@ t('property: a reused machine agrees with a fresh one run after run (stack, regi
       }
     }),
     { numRuns: 300, seed: 20 },
+  );
+});
+
+// Callee frames (BPF-to-BPF calls) keep a dirty mark of their own (the frame's region lower
+// bound, Machine.cleanCallee): a call clears only what earlier calls wrote. The entry function
+// calls `sub` twice per run (with packet bytes b0, b1 then b1, b2), directly or through a
+// wrapper one frame deeper; sub returns the u64 at fp - 8 - 8 * (r1 & 63), read before it
+// writes fp - 8 - 8 * (r2 & 63) by `how`. The kernel gives every call a zeroed frame (its
+// verifier refuses a read of stack the call did not write; we run such code and give zeros),
+// so r0 is 0 whatever earlier calls and runs wrote.
+const frameOf = (depth: number, off: number): Op => lddw(3, (BigInt((TAG + depth) >>> 0) << 32n) | BigInt(off));
+type How = 'copy' | 'fixed' | 'forged' | 'helper' | 'atomic';
+function calleeProgram(how: How, wrapped: boolean): Op[] {
+  const writes: Record<How, Op[]> = {
+    copy: [st(8, 5, 0, 0x5a5a), stx(1, 5, 4, 2)],
+    fixed: [st(2, 10, -6, 0x1234), st(4, 10, -300, -1), st(8, 10, -512, 7)],
+    forged: [frameOf(wrapped ? 2 : 1, 96), st(8, 3, 0, 0x33), frameOf(1, 200), st(1, 3, 0, 0x44)],
+    helper: [mov(1, R(5)), mov(2, K(8)), call(16 /* get_current_comm */)],
+    atomic: [mov(4, K(0x66)), { kind: 'atomic', size: 8, op: 'add', fetch: false, dst: 5, src: 4, off: 0 }],
+  };
+  // sub: r9 = read, then the write, r0 = r9
+  const sub: Op[] = [
+    alu('and', 1, K(63)), alu('lsh', 1, K(3)), alu('and', 2, K(63)), alu('lsh', 2, K(3)),
+    mov(5, R(10)), alu('add', 5, K(-8)), alu('sub', 5, R(1)), ldx(8, 9, 5, 0),
+    mov(5, R(10)), alu('add', 5, K(-8)), alu('sub', 5, R(2)), mov(4, K(0x77)),
+    ...writes[how],
+    mov(0, R(9)), exit,
+  ];
+  // the wrapper (one frame deeper for the first call) writes its own frame too, then calls sub
+  const wrapper: Op[] = [st(8, 10, -16, 0x99), callLocal(1), exit];
+  const first = wrapped ? 15 : 15 + wrapper.length; // the wrapper sits at 15 when present
+  const main: Op[] = [
+    ldx(4, 6, 1, 0), ldx(4, 7, 1, 4), mov(0, K(0)), mov(2, R(6)), alu('add', 2, K(3)),
+    jc('jgt', 2, R(7), 8), // → exit with r0 = 0
+    ldx(1, 1, 6, 0), ldx(1, 2, 6, 1),
+    callLocal(first - 9), // slot 8
+    mov(8, R(0)),
+    ldx(1, 1, 6, 1), ldx(1, 2, 6, 2),
+    callLocal(15 + wrapper.length - 13), // slot 12 → sub
+    alu('or', 0, R(8)),
+    exit,
+  ];
+  return [...main, ...wrapper, ...sub];
+}
+
+t('a callee reads what a fresh frame gives: zero, whatever an earlier call or run wrote there', () => {
+  for (const how of ['copy', 'fixed', 'forged', 'helper', 'atomic'] as const) {
+    for (const wrapped of [false, true]) {
+      const ops = calleeProgram(how, wrapped);
+      const vm = prepare(program(ops));
+      // b1 of run k is b0 of run k+1: each call reads the slot the call before wrote
+      const slots = [0, 5, 63, 11, 0, 50, 62, 1, 36, 36];
+      for (let k = 0; k + 2 < slots.length; k++) {
+        const packet = new Uint8Array(64).fill(0xab);
+        packet.set(slots.slice(k, k + 3));
+        for (const poison of [undefined, 7]) {
+          const r = vm.run({ packet, poison });
+          assert.is(r.kind, 'exit', `${how}${wrapped ? ' wrapped' : ''} run ${k}: ${r.kind === 'fault' ? r.reason : ''}`);
+          if (r.kind === 'exit') assert.is(r.r0, 0n, `${how}${wrapped ? ' wrapped' : ''} run ${k}: read a stale callee frame`);
+        }
+      }
+    }
+  }
+});
+
+t("a callee frame's mark: lowered by its writes, kept across calls, and only frame 1 and 2 move", () => {
+  const vm = prepare(program(calleeProgram('fixed', true)));
+  const packet = new Uint8Array(64);
+  assert.ok(vm.exec({ packet }));
+  const rLo = vm.machine.rLo;
+  assert.is(rLo[1], 0); // sub at depth 1 wrote fp - 512
+  assert.is(rLo[2], 0); // and at depth 2 (through the wrapper)
+  for (let f = 3; f < 8; f++) assert.is(rLo[f], 512, `frame ${f}`);
+  assert.ok(vm.exec({ packet }));
+  assert.is(vm.r0lo, 0);
+  const only = prepare(program(calleeProgram('copy', false)));
+  only.exec({ packet }); // b0 = b1 = b2 = 0: sub writes fp - 8 through a copy of r10
+  assert.is(only.machine.rLo[1], 504);
+});
+
+t('property: with calls, a reused machine agrees with a fresh one run after run', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom('copy' as const, 'fixed' as const, 'forged' as const, 'helper' as const, 'atomic' as const), fc.boolean(),
+      fc.array(fc.record({ b: fc.array(fc.integer({ min: 0, max: 63 }), { minLength: 3, maxLength: 3 }), poison: fc.constantFrom(0, 0, 5) }), { minLength: 1, maxLength: 8 }),
+      (how, wrapped, steps) => {
+        const ops = calleeProgram(how, wrapped);
+        const reused = prepare(program(ops));
+        for (const s of steps) {
+          const packet = new Uint8Array(64).fill(0x5c);
+          packet.set(s.b);
+          const input: RunInput = s.poison ? { packet, poison: s.poison } : { packet };
+          assert.equal(view(reused.run(input)), view(prepare(program(ops)).run({ ...input, packet: packet.slice() })), `${how} ${wrapped}: ${JSON.stringify(s)}`);
+        }
+      },
+    ),
+    { numRuns: 150, seed: 21 },
   );
 });
 
