@@ -127,7 +127,9 @@ const unchanged = (r: Row): boolean => {
 const verdictOf = (r: Row): string =>
   unchanged(r) ? `unchanged (A/A control: ${r.verdict})` : r.recheck ? `${r.verdict}; recheck ${p(r.recheck.median)} (${p(r.recheck.low)} … ${p(r.recheck.high)}, 99.9%)` : r.verdict;
 for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${verdictOf(r)} | ${r.control ? `${p(r.control.median)} (${p(r.control.low)} … ${p(r.control.high)})` : 'not run'} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
-for (const objective of ['size', 'latency']) {
+// only the objectives this table has rows for (an --exclusive-maps run may hold one)
+const present = ['size', 'latency'].filter((o) => rows.some((r) => r.objective === o));
+for (const objective of present) {
   const rs = rows.filter((r) => r.objective === objective);
   const changed = rs.filter((r) => !unchanged(r));
   const red = rs.map((r) => (unchanged(r) ? 0 : 1 - r.ratio)).sort((a, b) => a - b);
@@ -150,4 +152,5 @@ for (const objective of ['size', 'latency']) {
   const runs = [...new Set(rs.map((r) => r.run ?? '?'))].join(', ');
   console.log(`\n${objective} A/A controls (run ${runs}): ${controls.filter((c) => c.median < 1).length} of ${controls.length} below 1, median ${p(mid)}, ${controls.filter((c) => c.verdict !== 'within noise').length} significant at 95%; |control − 1| median ${(spread[spread.length >> 1] * 100).toFixed(2)}%, largest ${(spread[spread.length - 1] * 100).toFixed(2)}%`);
 }
+if (exclusive) console.log('\noptimized with --assume-exclusive-maps: these figures hold only when no other program writes these maps');
 console.log(`\n${machine}; load average during the run ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);
