@@ -8,6 +8,9 @@
 // the run it came from). --recheck times every recorded row called slower again (40 rounds,
 // 99.9% interval: among 28 comparisons at 95% one is flagged by chance about half the time) and
 // records the result beside the row; the regression test accepts a slower row only if cleared so.
+// --exclusive-maps optimizes with --assume-exclusive-maps (valid only when no other program writes
+// the maps) and keeps everything it writes apart, under corpus/latency/exclusive/ (objects and
+// results.json), so the default table's files stay as they are.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
@@ -22,10 +25,13 @@ const objectives = oi >= 0 ? [args[oi + 1]] : ['size', 'latency'];
 const rdi = args.indexOf('--rounds');
 const benchRounds = rdi >= 0 ? args[rdi + 1] : '100';
 const only = args.filter((a, i) => !a.startsWith('--') && !['--budget', '--objective', '--rounds'].includes(args[i - 1]));
+const exclusive = args.includes('--exclusive-maps');
+const DIR = exclusive ? 'corpus/latency/exclusive' : 'corpus/latency';
+const RESULTS = `${DIR}/results.json`;
 const runDate = new Date().toISOString();
 const XDP_TC = ['xdp1', 'xdp_csum_loop', 'xdp_firewall', 'xdp_global_func', 'xdp_lb_hash', 'xdp_loop', 'xdp_map_access', 'xdp_parse_drop', 'xdp_pktcntr', 'xdp_router', 'xdp_subprog', 'xdp_subprogs', 'xdp_swap_tx', 'tc_edit'];
 const names = XDP_TC.filter((n) => readdirSync('corpus').includes(`${n}.o`) && (!only.length || only.includes(n)));
-mkdirSync('corpus/latency', { recursive: true });
+mkdirSync(DIR, { recursive: true });
 
 const cli = (argv: string[]): any => {
   const out = execFileSync(process.execPath, ['bin/bpfsynth.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,18 +52,18 @@ if (args.includes('--recheck')) {
   const { benchPrograms } = await import('../src/kernel/bench.ts');
   const { compareRounds } = await import('../src/kernel/ratio.ts');
   const { optimizerInputs } = await import('../src/search/bench-inputs.ts');
-  const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+  const rec = JSON.parse(readFileSync(RESULTS, 'utf8'));
   for (const r of rec.rows as Row[]) {
     if (r.verdict !== 'slower') continue;
     const a = readObject(new Uint8Array(readFileSync(`corpus/${r.program}.o`))).link();
-    const b = readObject(new Uint8Array(readFileSync(`corpus/latency/${r.program}.${r.objective}.o`))).link();
+    const b = readObject(new Uint8Array(readFileSync(`${DIR}/${r.program}.${r.objective}.o`))).link();
     const m = benchPrograms([a, b], optimizerInputs(a), { rounds: 40 });
     if (!m.ok) throw new Error(`${r.program}: ${m.reason}`);
     const x = compareRounds(m.programs[0].rounds, m.programs[1].rounds, 0.001);
     r.recheck = { median: x.median, low: x.low, high: x.high, alpha: 0.001, rounds: x.n, date: new Date().toISOString(), load: loadavg()[0] };
     console.log(`${r.program} ${r.objective}: recorded ${r.verdict}; recheck ${x.verdict} (${x.low.toFixed(4)} … ${x.high.toFixed(4)}, 99.9%)`);
   }
-  writeAtomic('corpus/latency/results.json', JSON.stringify(rec, null, 1) + '\n');
+  writeAtomic(RESULTS, JSON.stringify(rec, null, 1) + '\n');
   process.exit(0);
 }
 const tableOnly = args.includes('--table-only');
@@ -71,13 +77,13 @@ const rows: Row[] = [];
 const loads: number[] = [];
 for (const name of tableOnly ? [] : names) {
   for (const objective of objectives) {
-    const out = `corpus/latency/${name}.${objective}.o`;
+    const out = `${DIR}/${name}.${objective}.o`;
     loads.push(loadavg()[0]);
     process.stderr.write(`${name} ${objective}… `);
     let opt: any;
     try {
       // --measure-only: the outputs of an earlier run, measured again (the optimizer not re-run)
-      opt = measureOnly && existsSync(out) ? recount(`corpus/${name}.o`, out) : cli(['optimize', `corpus/${name}.o`, '-o', out, '--objective', objective, '--budget', budget, '--seed', '1', '--json']);
+      opt = measureOnly && existsSync(out) ? recount(`corpus/${name}.o`, out) : cli(['optimize', `corpus/${name}.o`, '-o', out, '--objective', objective, '--budget', budget, '--seed', '1', ...(exclusive ? ['--assume-exclusive-maps'] : []), '--json']);
     } catch (e) {
       process.stderr.write(`optimize failed: ${(e as Error).message.split('\n')[0]}\n`);
       continue;
@@ -95,19 +101,19 @@ for (const name of tableOnly ? [] : names) {
 }
 let machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Linux ${release()}, Node ${process.version}`;
 if (tableOnly) {
-  const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+  const rec = JSON.parse(readFileSync(RESULTS, 'utf8'));
   rows.push(...rec.rows);
   loads.push(...rec.loadAverages);
   machine = rec.machine;
 } else {
   // one objective re-run: the other's rows stay as recorded (their run date says which run)
-  if (objectives.length === 1 && existsSync('corpus/latency/results.json')) {
-    const rec = JSON.parse(readFileSync('corpus/latency/results.json', 'utf8'));
+  if (objectives.length === 1 && existsSync(RESULTS)) {
+    const rec = JSON.parse(readFileSync(RESULTS, 'utf8'));
     const kept = (rec.rows as Row[]).filter((r) => r.objective !== objectives[0] || !names.includes(r.program)).map((r) => ({ ...r, run: r.run ?? rec.date }));
     rows.unshift(...kept.filter((r) => r.objective !== objectives[0]));
     rows.push(...kept.filter((r) => r.objective === objectives[0]));
   }
-  writeAtomic('corpus/latency/results.json', JSON.stringify({ machine, budget, date: runDate, benchRounds: Number(benchRounds), loadAverages: loads, rows }, null, 1) + '\n');
+  writeAtomic(RESULTS, JSON.stringify({ machine, budget, date: runDate, exclusiveMaps: exclusive, benchRounds: Number(benchRounds), loadAverages: loads, rows }, null, 1) + '\n');
 }
 const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | A/A control (95% interval) | minus empty program (ns) |');
@@ -115,13 +121,15 @@ console.log('|---|---|---:|---:|---:|---:|---|---:|---:|');
 // an output byte-identical to its input is no change: its timing is an A/A control (the same
 // program against a second load of itself), shown as such and counted as 0 in the median
 const unchanged = (r: Row): boolean => {
-  const out = `corpus/latency/${r.program}.${r.objective}.o`;
+  const out = `${DIR}/${r.program}.${r.objective}.o`;
   return existsSync(out) && Buffer.compare(readFileSync(`corpus/${r.program}.o`), readFileSync(out)) === 0;
 };
 const verdictOf = (r: Row): string =>
   unchanged(r) ? `unchanged (A/A control: ${r.verdict})` : r.recheck ? `${r.verdict}; recheck ${p(r.recheck.median)} (${p(r.recheck.low)} … ${p(r.recheck.high)}, 99.9%)` : r.verdict;
 for (const r of rows) console.log(`| ${r.program} | ${r.objective} | ${r.insnsBefore} → ${r.insnsAfter} | ${r.jitBefore} → ${r.jitAfter} | ${r.nsBefore.toFixed(2)} → ${r.nsAfter.toFixed(2)} | ${p(r.ratio)} (${p(r.low)} … ${p(r.high)}) | ${verdictOf(r)} | ${r.control ? `${p(r.control.median)} (${p(r.control.low)} … ${p(r.control.high)})` : 'not run'} | ${r.netBefore.toFixed(2)} → ${r.netAfter.toFixed(2)} |`);
-for (const objective of ['size', 'latency']) {
+// only the objectives this table has rows for (an --exclusive-maps run may hold one)
+const present = ['size', 'latency'].filter((o) => rows.some((r) => r.objective === o));
+for (const objective of present) {
   const rs = rows.filter((r) => r.objective === objective);
   const changed = rs.filter((r) => !unchanged(r));
   const red = rs.map((r) => (unchanged(r) ? 0 : 1 - r.ratio)).sort((a, b) => a - b);
@@ -144,4 +152,5 @@ for (const objective of ['size', 'latency']) {
   const runs = [...new Set(rs.map((r) => r.run ?? '?'))].join(', ');
   console.log(`\n${objective} A/A controls (run ${runs}): ${controls.filter((c) => c.median < 1).length} of ${controls.length} below 1, median ${p(mid)}, ${controls.filter((c) => c.verdict !== 'within noise').length} significant at 95%; |control − 1| median ${(spread[spread.length >> 1] * 100).toFixed(2)}%, largest ${(spread[spread.length - 1] * 100).toFixed(2)}%`);
 }
+if (exclusive) console.log('\noptimized with --assume-exclusive-maps: these figures hold only when no other program writes these maps');
 console.log(`\n${machine}; load average during the run ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);

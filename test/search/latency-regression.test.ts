@@ -19,7 +19,15 @@ interface Row {
   recheck?: { median: number; low: number; high: number; alpha: number; rounds: number };
   control?: { median: number; low: number; high: number; verdict: string };
 }
-const recorded: { rows: Row[] } = JSON.parse(readFileSync(RESULTS, 'utf8'));
+const recorded: { rows: Row[]; exclusiveMaps?: boolean } = JSON.parse(readFileSync(RESULTS, 'utf8'));
+// the --exclusive-maps table (latency-table.ts --exclusive-maps): its own directory and results,
+// valid only when no other program writes the maps; the default table above stays the shared one
+const EXCL_DIR = 'corpus/latency/exclusive';
+const exclusive: { rows: Row[]; exclusiveMaps?: boolean } | undefined = existsSync(`${EXCL_DIR}/results.json`)
+  ? JSON.parse(readFileSync(`${EXCL_DIR}/results.json`, 'utf8'))
+  : undefined;
+const slowerRows = (rows: Row[]): string[] =>
+  rows.filter((r) => r.low > 1 && !(r.recheck && r.recheck.alpha <= 0.001 && r.recheck.low <= 1)).map((r) => `${r.program} ${r.objective} +${((r.ratio - 1) * 100).toFixed(1)}%`);
 
 t('the recorded run covers the XDP/tc corpus for both objectives', () => {
   assert.ok(recorded.rows.length >= 20, `${recorded.rows.length} rows`);
@@ -30,8 +38,22 @@ t('recorded: no written program was measured slower beyond the noise', () => {
   // a row the table run called slower (95%) stands only if a second measurement at 99.9%
   // (latency-table.ts --recheck) failed to clear it: at 95% over 28 rows one is flagged by
   // chance about half the time, so the recheck is the verdict; a row without one fails
-  const slower = recorded.rows.filter((r) => r.low > 1 && !(r.recheck && r.recheck.alpha <= 0.001 && r.recheck.low <= 1));
-  assert.equal(slower.map((r) => `${r.program} ${r.objective} +${((r.ratio - 1) * 100).toFixed(1)}%`), []);
+  assert.equal(slowerRows(recorded.rows), []);
+});
+
+t('the default table is the shared-map one (not an --exclusive-maps run)', () => {
+  assert.not.ok(recorded.exclusiveMaps);
+});
+
+t('exclusive maps, recorded: a run with --assume-exclusive-maps, none slower beyond the noise, none larger', () => {
+  assert.ok(exclusive, `${EXCL_DIR}/results.json missing`);
+  assert.ok(exclusive!.exclusiveMaps === true);
+  assert.ok(exclusive!.rows.filter((r) => r.objective === 'latency').length >= 10, `${exclusive!.rows.length} rows`);
+  assert.equal(slowerRows(exclusive!.rows), []);
+  for (const r of exclusive!.rows) {
+    assert.ok(r.insnsAfter <= r.insnsBefore, `${r.program} ${r.objective}`);
+    assert.ok(r.control && r.control.low <= r.control.median && r.control.median <= r.control.high, `${r.program} ${r.objective}: control`);
+  }
 });
 
 t('recorded: every recheck is a second, stricter measurement', () => {
@@ -55,24 +77,29 @@ t('recorded: every output is no larger than its input', () => {
 });
 
 const avail = kernelAvailable();
-t('live: each recorded output against its original (99.9% interval), none slower', () => {
+t('live: each recorded output (default and exclusive-maps tables) against its original (99.9% interval), none slower', () => {
   if (!avail.ok) {
     console.log(`  skipped (live re-measure): ${avail.reason}`);
     return;
   }
   const slower: string[] = [];
-  for (const r of recorded.rows) {
-    const out = `corpus/latency/${r.program}.${r.objective}.o`;
+  // the exclusive-maps outputs too, except those byte-equal to the default table's (timed already)
+  const outputs = [
+    ...recorded.rows.map((r) => ({ r, out: `corpus/latency/${r.program}.${r.objective}.o`, same: '' })),
+    ...(exclusive?.rows ?? []).map((r) => ({ r, out: `${EXCL_DIR}/${r.program}.${r.objective}.o`, same: `corpus/latency/${r.program}.${r.objective}.o` })),
+  ];
+  for (const { r, out, same } of outputs) {
     if (!existsSync(out)) continue;
     const aBytes = readFileSync(`corpus/${r.program}.o`), bBytes = readFileSync(out);
     if (Buffer.compare(aBytes, bBytes) === 0) continue; // unchanged: nothing to compare
+    if (same && existsSync(same) && Buffer.compare(readFileSync(same), bBytes) === 0) continue;
     const a = readObject(new Uint8Array(aBytes)).link();
     const b = readObject(new Uint8Array(bBytes)).link();
     const m = benchPrograms([a, b], optimizerInputs(a), { rounds: 16 });
     assert.ok(m.ok, !m.ok ? m.reason : '');
     if (!m.ok) continue;
     const x = compareRounds(m.programs[0].rounds, m.programs[1].rounds, 0.001);
-    if (x.low > 1) slower.push(`${r.program} ${r.objective}: ${x.low.toFixed(4)}…${x.high.toFixed(4)}`);
+    if (x.low > 1) slower.push(`${out}: ${x.low.toFixed(4)}…${x.high.toFixed(4)}`);
   }
   assert.equal(slower, []);
 });
