@@ -253,12 +253,14 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
       cp.precise.regs[frame] = cur | set.regs;
       fresh = true;
     }
-    for (let s = 0; s < 64; s++) {
-      if (!hasSlot(set, s)) continue;
-      const k = frame * 64 + s;
-      if (!cp.precise.slots.has(k)) {
-        cp.precise.slots.add(k);
-        fresh = true;
+    // the set bits only, lowest first (most walks reach a checkpoint with no slot at all)
+    for (let w = 0; w < 2; w++) {
+      for (let m = w ? set.hi : set.lo; m; m &= m - 1) {
+        const k = frame * 64 + w * 32 + (31 - Math.clz32(m & -m));
+        if (!cp.precise.slots.has(k)) {
+          cp.precise.slots.add(k);
+          fresh = true;
+        }
       }
     }
     if (!fresh) return;
