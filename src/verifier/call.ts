@@ -16,7 +16,7 @@ import { checkDst, readReg } from './alu.ts';
 import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { alignedArg, checkPacket, checkPtrOffReg, checkRegion, memAccess, noteDepth, stackBounds } from './mem.ts';
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
-import { type State, cur, mapAllRegs, newFrame } from './state.ts';
+import { type State, cur, mapAllRegs, newFrame, ownStack } from './state.ts';
 import { acquireRef, checkLeak, releaseRef } from './refs.ts';
 import { type DynptrMeta, initDynptrArg, releaseDynptr, releasedDynptrArg, usedDynptrArg } from './dynptr.ts';
 import { helperNeedsCap } from './privilege.ts';
@@ -103,7 +103,7 @@ function helperMem(env: Env, st: State, pc: number, regno: number, size: number,
         if (isConst(r.v)) fail(pc, `invalid${write ? '' : ' indirect'} read from stack R${regno} off ${lo}+${b - lo} size ${size}`);
         fail(pc, `invalid${write ? '' : ' indirect'} read from stack R${regno} var_off ${formatTnumPair(r.v.varOff)}+${b - lo} size ${size}`);
       }
-      if (write) writeRange(target.stack, lo, hi, false);
+      if (write) writeRange(ownStack(target), lo, hi, false);
       return;
     }
     default:
@@ -294,7 +294,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
     env.tailMaps.set(pc, seen === undefined || seen === meta.map ? meta.map : -1);
   }
   if (p!.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
-  for (const [f, lo, hi] of meta.rawWrites) writeRange(st.frames[f].stack, lo, hi, false);
+  for (const [f, lo, hi] of meta.rawWrites) writeRange(ownStack(st.frames[f]), lo, hi, false);
   const regs = cur(st).regs;
   // get_local_storage() cannot fail, so it takes no flags
   if (p!.name === 'get_local_storage' && !isNull(regs[2])) fail(pc, "get_local_storage() doesn't support non-zero flags");

@@ -5,7 +5,7 @@
 // become unknown scalars with it.
 import { type Env, fail } from './env.ts';
 import { type Reg, NOT_INIT, SCALAR_UNKNOWN, isConst, s64 } from './regs.ts';
-import { type Frame, type State, mapAllRegs } from './state.ts';
+import { type Frame, type State, mapAllRegs, ownStack } from './state.ts';
 import { acquireRef, releaseRef } from './refs.ts';
 
 export type DynptrKind = 'local' | 'ringbuf';
@@ -43,8 +43,8 @@ function invalidateSlices(env: Env, st: State, id: number): void {
 }
 
 function clearPair(f: Frame, spi: number): void {
-  f.stack[spi] = { types: INVALID };
-  f.stack[spi - 1] = { types: INVALID };
+  ownStack(f)[spi] = { types: INVALID };
+  ownStack(f)[spi - 1] = { types: INVALID };
 }
 
 /** destroy_if_dynptr_stack_slot: a write into slot `spi` of `f`. */
@@ -81,8 +81,8 @@ export function initDynptrArg(env: Env, st: State, pc: number, regno: number, ki
   destroyIfDynptr(env, st, pc, f, spi - 1);
   const id = ++env.idGen;
   const ref = kind === 'ringbuf' ? acquireRef(env, st, pc) : 0;
-  f.stack[spi] = { types: DYNPTR, dynptr: { kind, first: true, id, ref } };
-  f.stack[spi - 1] = { types: DYNPTR, dynptr: { kind, first: false, id, ref } };
+  ownStack(f)[spi] = { types: DYNPTR, dynptr: { kind, first: true, id, ref } };
+  ownStack(f)[spi - 1] = { types: DYNPTR, dynptr: { kind, first: false, id, ref } };
 }
 
 /** is_dynptr_reg_valid_init and is_dynptr_type_expected: the initialised dynptr an argument points to. */

@@ -14,7 +14,7 @@ import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, immReg, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
-import { type State, cur, mapAllRegs, cloneState } from './state.ts';
+import { type State, cur, mapAllRegs, cloneState, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
@@ -107,7 +107,7 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
     for (let i = 0; i < fr.stack.length; i++) {
       const sl = fr.stack[i];
       const r = sl?.spilled;
-      if (r && r.type === dst.type && r.id === dst.id && r.range < newRange) fr.stack[i] = { types: sl.types, spilled: regWith(r, r.v, r.off, r.id, newRange) };
+      if (r && r.type === dst.type && r.id === dst.id && r.range < newRange) ownStack(fr)[i] = { types: sl.types, spilled: regWith(r, r.v, r.off, r.id, newRange) };
     }
   }
 }
@@ -193,7 +193,7 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
       const sl = fr.stack[i];
       if (!sl?.spilled) continue;
       const n = sync(sl.spilled);
-      if (n !== sl.spilled) fr.stack[i] = { types: sl.types, spilled: n };
+      if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
     }
   }
 }

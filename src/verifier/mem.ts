@@ -7,7 +7,7 @@ import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAcc
 import { type Env, fail } from './env.ts';
 import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
-import { type State, cur } from './state.ts';
+import { type State, cur, ownStack } from './state.ts';
 import { destroyIfDynptr } from './dynptr.ts';
 import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
 
@@ -134,7 +134,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
         else {
           for (let b = lo; b < hi; b++) destroyIfDynptr(env, st, pc, target, spiOf(b));
           const zero = !!valReg && isNull(valReg) || (!!val && 'imm' in val && val.imm === 0);
-          writeRange(target.stack, lo, hi, zero);
+          writeRange(ownStack(target), lo, hi, zero);
         }
       } else if (isConst(r.v)) {
         env.stackRead(r.map, spiOf(lo));
@@ -298,29 +298,29 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
         reg = { ...reg, id: ++env.idGen };
         fr.regs[val.reg] = reg;
       }
-      spill(target.stack, spi, fits ? reg : { ...reg, id: 0 }, size);
+      spill(ownStack(target), spi, fits ? reg : { ...reg, id: 0 }, size);
       env.hist({ frame: target.frameno, spi });
       return;
     }
     if (reg.type !== 'scalar' && reg.type !== 'not_init') {
       if (size !== 8) fail(pc, 'invalid size of register spill');
       if (target !== fr && reg.type === 'fp') fail(pc, 'cannot spill pointers to stack into stack frame of the caller');
-      spill(target.stack, spi, reg, size);
+      spill(ownStack(target), spi, reg, size);
       env.hist({ frame: target.frameno, spi });
       return;
     }
     if (isNull(reg)) env.precise(1 << val.reg);
-    writeBytes(target.stack, lo, size, isNull(reg) ? '0' : 'm');
+    writeBytes(ownStack(target), lo, size, isNull(reg) ? '0' : 'm');
     return;
   }
   if ('imm' in val) {
     if (aligned) {
-      spill(target.stack, spi, stImmReg(val.imm), size);
+      spill(ownStack(target), spi, stImmReg(val.imm), size);
       env.hist({ frame: target.frameno, spi });
       return;
     }
-    writeBytes(target.stack, lo, size, val.imm === 0 ? '0' : 'm');
+    writeBytes(ownStack(target), lo, size, val.imm === 0 ? '0' : 'm');
     return;
   }
-  writeBytes(target.stack, lo, size, 'm');
+  writeBytes(ownStack(target), lo, size, 'm');
 }

@@ -34,7 +34,8 @@ interface Walked {
   readonly len: number;
   readonly w: Walk;
   readonly regs: number;
-  readonly slots: readonly number[];
+  readonly lo: number;
+  readonly hi: number;
 }
 
 /** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
@@ -76,6 +77,27 @@ export function allPrecise(cp: CheckpointLike | null): void {
 const b = (r: number): number => 1 << r;
 
 /**
+ * What a backward walk still looks for: registers (bit r) and stack slots of the top frame as a
+ * 64-bit mask in two words (spi 0-31 in `lo`, 32-63 in `hi`; a frame holds at most 64 slots), so
+ * that a walk allocates no Set and a slot test is a bit test.
+ */
+interface Want {
+  regs: number;
+  lo: number;
+  hi: number;
+}
+
+const hasSlot = (set: Want, spi: number): boolean => ((spi < 32 ? set.lo : set.hi) & (1 << (spi & 31))) !== 0;
+function addSlot(set: Want, spi: number): void {
+  if (spi < 32) set.lo |= 1 << spi;
+  else set.hi |= 1 << (spi & 31);
+}
+function dropSlot(set: Want, spi: number): void {
+  if (spi < 32) set.lo &= ~(1 << spi);
+  else set.hi &= ~(1 << (spi & 31));
+}
+
+/**
  * How a backward walk ended early: the model does not follow the instruction (OPAQUE_WALK: the
  * checkpoints from the one walked up become all precise), or the kernel does not (NOT_SUPPORTED,
  * its -ENOTSUPP: every checkpoint of the current path becomes all precise).
@@ -88,29 +110,28 @@ type Walk = typeof OK | typeof OPAQUE_WALK | typeof NOT_SUPPORTED;
  * frame. `skipLast`: the segment's last instruction is the one relying on the registers (the
  * kernel's skip_first).
  */
-function backtrack(ops: (Op | null)[], top: Hist, set: { regs: number; slots: Set<number> }, skipLast = false, topFrozen = false): Walk {
+function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, topFrozen = false): Walk {
   for (let h: Hist | undefined = top; h; h = h.prev) {
     // skipLast is the first instruction met, in whichever segment holds it
     if (skipLast && !h.pcs.length) continue;
-    const w = !skipLast && (h !== top || topFrozen) && !set.slots.size ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
+    const w = !skipLast && (h !== top || topFrozen) && !(set.lo | set.hi) ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
     skipLast = false;
     if (w !== OK) return w;
-    if (!set.regs && !set.slots.size) return OK;
+    if (!set.regs && !(set.lo | set.hi)) return OK;
   }
   return OK;
 }
 
 /** backtrack_insn over one segment's own instructions, last first. */
-function walkSegment(ops: (Op | null)[], h: Hist, set: { regs: number; slots: Set<number> }, skipLast: boolean): Walk {
+function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
   for (let i = h.pcs.length - (skipLast ? 2 : 1); i >= 0; i--) {
-    if (!set.regs && !set.slots.size) return OK;
+    if (!set.regs && !(set.lo | set.hi)) return OK;
     const w = backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set);
     if (w !== OK) return w;
   }
   return OK;
 }
 
-const NO_SLOTS: readonly number[] = [];
 /** Walks kept per segment: a segment is met with a handful of different register sets. */
 const WALKS_KEPT = 4;
 
@@ -119,24 +140,25 @@ const WALKS_KEPT = 4;
  * checkpoint's): loop histories walk the same segments with the same registers again and again,
  * so the last few outcomes are kept on the segment, for sets entering without stack slots (the common case).
  */
-function walkFrozen(ops: (Op | null)[], h: Hist, set: { regs: number; slots: Set<number> }): Walk {
+function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
   const regs = set.regs;
   const kept = (h.walked ??= []);
   for (let k = 0; k < kept.length; k++) {
     const got = kept[k];
     if (got.in !== regs || got.ops !== ops || got.len !== h.pcs.length) continue;
     set.regs = got.regs;
-    for (const s of got.slots) set.slots.add(s);
+    set.lo = got.lo;
+    set.hi = got.hi;
     return got.w;
   }
   const w = walkSegment(ops, h, set, false);
   if (kept.length >= WALKS_KEPT) kept.shift();
-  kept.push({ in: regs, ops, len: h.pcs.length, w, regs: set.regs, slots: set.slots.size ? [...set.slots] : NO_SLOTS });
+  kept.push({ in: regs, ops, len: h.pcs.length, w, regs: set.regs, lo: set.lo, hi: set.hi });
   return w;
 }
 
 /** backtrack_insn for one instruction. */
-function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<number> }): Walk {
+function backtrackInsn(insn: Op, aux: number, set: Want): Walk {
   let op = insn;
   // load-acquire and store-release backtrack as the load and store they are; a fetching atomic
   // as the load of its old value into src (r0 for cmpxchg); other atomics as stores
@@ -161,21 +183,21 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
       if (!(set.regs & b(op.dst))) break;
       set.regs &= ~b(op.dst);
       if (aux === OPAQUE) return OPAQUE_WALK;
-      if (aux >= 0) set.slots.add(aux);
+      if (aux >= 0) addSlot(set, aux);
       break;
     case 'stx': case 'atomic':
       // a scalar used as the address (pointer subtraction): not followed (-ENOTSUPP)
       if (set.regs & b(op.dst)) return NOT_SUPPORTED;
       if (aux === OPAQUE) return OPAQUE_WALK;
-      if (aux >= 0 && set.slots.has(aux)) {
-        set.slots.delete(aux);
+      if (aux >= 0 && hasSlot(set, aux)) {
+        dropSlot(set, aux);
         set.regs |= b(op.src);
       }
       break;
     case 'st':
       if (set.regs & b(op.dst)) return NOT_SUPPORTED;
       if (aux === OPAQUE) return OPAQUE_WALK;
-      if (aux >= 0 && set.slots.has(aux)) set.slots.delete(aux);
+      if (aux >= 0 && hasSlot(set, aux)) dropSlot(set, aux);
       break;
     case 'ldabs': case 'ldind':
       // the kernel does not follow r0 into the packet ("to be analyzed": -ENOTSUPP, every
@@ -212,7 +234,8 @@ function backtrackInsn(insn: Op, aux: number, set: { regs: number; slots: Set<nu
  * the instruction that relies on the values: a helper's size argument is not "defined" by the call).
  */
 export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: number[] = [], inInsn = false): void {
-  const set = { regs, slots: new Set(slots) };
+  const set: Want = { regs, lo: 0, hi: 0 };
+  for (const s of slots) addSlot(set, s);
   let h = hist;
   /** Only the current path's own segment (`hist`) still grows. */
   let topFrozen = false;
@@ -221,7 +244,7 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
     if (w === NOT_SUPPORTED) return allPrecise(parent);
     if (w === OPAQUE_WALK) return allPrecise(cp);
     inInsn = false;
-    if (!set.regs && !set.slots.size) return;
+    if (!set.regs && !(set.lo | set.hi)) return;
     if (cp.frames !== frame + 1) return allPrecise(cp);
     if (cp.precise.all) return;
     let fresh = false;
@@ -230,11 +253,14 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
       cp.precise.regs[frame] = cur | set.regs;
       fresh = true;
     }
-    for (const s of set.slots) {
-      const k = frame * 64 + s;
-      if (!cp.precise.slots.has(k)) {
-        cp.precise.slots.add(k);
-        fresh = true;
+    // the set bits only, lowest first (most walks reach a checkpoint with no slot at all)
+    for (let w = 0; w < 2; w++) {
+      for (let m = w ? set.hi : set.lo; m; m &= m - 1) {
+        const k = frame * 64 + w * 32 + (31 - Math.clz32(m & -m));
+        if (!cp.precise.slots.has(k)) {
+          cp.precise.slots.add(k);
+          fresh = true;
+        }
       }
     }
     if (!fresh) return;

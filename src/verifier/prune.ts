@@ -4,7 +4,7 @@
 // every scalar as precise, which prunes less than the kernel but never unsoundly). EXACT is the
 // infinite-loop check's identity.
 import type { Scalar, Reg } from './regs.ts';
-import type { State, Frame } from './state.ts';
+import { type State, type Frame, ownStack } from './state.ts';
 import type { Slot } from './stack.ts';
 import { isSpill } from './stack.ts';
 import type { Precise } from './precision.ts';
@@ -207,7 +207,7 @@ export function widenImprecise(old: State, c: State, precise: Precise, unknown: 
       const os = of.stack[spi], cs = cf.stack[spi];
       if (!os || !cs || !isSpill(os) || !isSpill(cs)) continue;
       const w = widen(os.spilled, cs.spilled, precise.all || precise.slots.has(f * 64 + spi));
-      if (w !== cs.spilled) cf.stack[spi] = { ...cs, spilled: w };
+      if (w !== cs.spilled) ownStack(cf)[spi] = { ...cs, spilled: w };
     }
   }
 }

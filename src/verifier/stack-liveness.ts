@@ -498,7 +498,7 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
     for (let spi = 0; spi < stack.length; spi++) {
       if (!stack[spi] || ((spi >= 32 ? hi : lo) & (1 << (spi & 31))) !== 0) continue;
       out ??= { ...st, frames: st.frames.slice() };
-      if (out.frames[f] === st.frames[f]) out.frames[f] = { ...st.frames[f], stack: stack.slice() };
+      if (out.frames[f] === st.frames[f]) out.frames[f] = { ...st.frames[f], stack: stack.slice(), shared: false };
       out.frames[f].stack[spi] = undefined;
     }
   }

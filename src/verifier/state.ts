@@ -7,7 +7,10 @@ import type { Stack } from './stack.ts';
 
 export interface Frame {
   regs: Reg[];
+  /** Copy on write: written only through ownStack (the array may be shared with a copy of the frame). */
   stack: Stack;
+  /** The stack array may be shared with another frame (a copy made by cloneFrame): copy it before writing. */
+  shared: boolean;
   /** Instruction index of the call that created this frame (-1 for frame 0). */
   readonly callsite: number;
   /** First instruction of the function. */
@@ -31,8 +34,23 @@ export interface State {
 
 export const cur = (s: State): Frame => s.frames[s.frames.length - 1];
 
+/**
+ * A copy of a frame: its own registers, the stack array shared until either frame writes to it
+ * (a checkpoint's copy is never written, and many branch copies are dropped or pruned before a
+ * stack write: most copies of a large stack were never needed).
+ */
 export function cloneFrame(f: Frame): Frame {
-  return { regs: f.regs.slice(), stack: f.stack.slice(), callsite: f.callsite, subprog: f.subprog, frameno: f.frameno };
+  f.shared = true;
+  return { regs: f.regs.slice(), stack: f.stack, shared: true, callsite: f.callsite, subprog: f.subprog, frameno: f.frameno };
+}
+
+/** The frame's stack for writing: its own copy first when the array may be shared. */
+export function ownStack(f: Frame): Stack {
+  if (f.shared) {
+    f.stack = f.stack.slice();
+    f.shared = false;
+  }
+  return f.stack;
 }
 
 export function cloneState(s: State): State {
@@ -45,7 +63,7 @@ export function cloneState(s: State): State {
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
   const regs: Reg[] = new Array(11).fill(NOT_INIT);
   regs[10] = ptrReg('fp', { map: frameno });
-  return { regs, stack: [], callsite, subprog, frameno };
+  return { regs, stack: [], shared: false, callsite, subprog, frameno };
 }
 
 /** Apply f to every register of every frame, including spilled ones (bpf_for_each_reg_in_vstate). */
@@ -60,7 +78,7 @@ export function mapAllRegs(s: State, f: (r: Reg) => Reg): void {
       const sl = fr.stack[i];
       if (sl?.spilled) {
         const n = f(sl.spilled);
-        if (n !== sl.spilled) fr.stack[i] = { types: sl.types, spilled: n };
+        if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
       }
     }
   }
