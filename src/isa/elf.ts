@@ -4,6 +4,7 @@
 //
 // Written by hand rather than with an npm ELF library: the ones available are read-only or
 // unmaintained, and the optimizer needs a writer that re-lays out sections (see elf-write.ts).
+import { oneLine } from './one-line.ts';
 
 export const EM_BPF = 247;
 export const SHT = { NULL: 0, PROGBITS: 1, SYMTAB: 2, STRTAB: 3, RELA: 4, NOBITS: 8, REL: 9 } as const;
@@ -13,10 +14,11 @@ export const R_BPF = { NONE: 0, R64_64: 1, ABS64: 2, ABS32: 3, NODYLD32: 4, R64_
 
 export class ElfError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'ElfError';
   }
 }
+
 
 export interface Section {
   readonly index: number;

@@ -1,6 +1,7 @@
 // An instruction slot as the kernel sees it: 8 bytes, code/dst/src/off/imm.
 // A Program's instructions are slots, so indices and jump offsets agree with the kernel
 // and llvm-objdump; lddw takes two slots, the second with code 0 holding the high imm.
+import { oneLine } from './one-line.ts';
 
 export interface Insn {
   /** Opcode byte. */
@@ -27,7 +28,7 @@ export class DecodeError extends Error {
     /** Byte offset in the input where the problem is. */
     readonly byteOffset: number,
   ) {
-    super(message);
+    super(oneLine(message));
     this.name = 'DecodeError';
   }
 }

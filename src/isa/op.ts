@@ -4,6 +4,7 @@
 // instruction `checkInsn` accepts.
 import { ALU, ATOMIC, CLASS, JMP, LDDW_CODE, MODE, SIZE_BYTES, BYTES_SIZE, SRC, aluOp, cls, modeOf, sizeOf, srcBit } from './opcodes.ts';
 import { insn, type Insn } from './insn.ts';
+import { oneLine } from './one-line.ts';
 
 export type Width = 32 | 64;
 export type Size = 1 | 2 | 4 | 8;
@@ -70,7 +71,7 @@ const ATOMIC_IMM: Record<AtomicName, number> = {
 /** Why an instruction is not valid: the kernel's own wording where it has one. */
 export class InsnError extends Error {
   constructor(message: string, readonly index: number) {
-    super(message);
+    super(oneLine(message));
     this.name = 'InsnError';
   }
 }

@@ -50,6 +50,17 @@ t('mutated corpus objects never throw untyped errors', () => {
   }), { numRuns: 1500 });
 });
 
+t('a name with a control character in a damaged object is shown escaped, on one line', () => {
+  // fast-check's find in a clean-clone run: xdp1.o with the map name "rxcnt" in .BTF's strings
+  // made "\nxcnt" (and one byte of .BTF's types zeroed); the error named the map with a raw newline
+  const x = new Uint8Array(readFileSync('corpus/xdp1.o'));
+  assert.is(new TextDecoder().decode(x.subarray(3820, 3825)), 'rxcnt');
+  x[3820] = 10;
+  x[3689] = 0;
+  const msg = readAll(x) ?? '';
+  assert.match(msg, /map \\nxcnt is described in \.BTF but has no symbol in \.maps/);
+});
+
 t('header fields that matter are checked', () => {
   const x = corpus[0].slice();
   x[18] = 62; // e_machine = x86-64
