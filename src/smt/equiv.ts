@@ -189,6 +189,20 @@ type Solver = InstanceType<Z3Ctx['Solver']>;
 /** How a query's solver is checked: z3Check on the shared context, or a fresh instance's checkHere. */
 type Check = (s: Solver) => Promise<'sat' | 'unsat' | 'unknown'>;
 
+/**
+ * Run one query with the Z3 context to itself. Bounded by the resource limit alone (tests,
+ * benchmarks, the CLI without --timeout): a Z3 instance of its own, as every proof has, so the
+ * query's work and memory do not depend on the queries before it (a test file's 22nd query once
+ * aborted the shared instance at its 2 GB heap) and the answer is the same in any order; checked
+ * on this thread, since a fresh instance's first solver thread would cost more than most queries.
+ * With a wall-clock cap (the search): the shared context, whose solver thread keeps the event
+ * loop free while Z3 works.
+ */
+function inZ3<T>(limits: Limits, query: (ctx: Z3Ctx, check: Check) => Promise<T>): Promise<T> {
+  if (limits.timeoutMs === undefined) return z3Exclusive(() => withFreshZ3((ctx, z3) => query(ctx, async (s) => z3.checkHere(s))));
+  return z3Exclusive(async () => query(await z3Context(), z3Check));
+}
+
 /** Ask Z3 whether `same` can be false under `pre`; returns the model on SAT. */
 async function solve(ctx: Z3Ctx, same: FB, pre: Z3Bool[], limits: Limits, small: Z3Bool | undefined, check: Check) {
   if (same === true) return { sat: 'unsat' as const, folded: true };
@@ -240,11 +254,8 @@ export async function windowEquiv(a: readonly Insn[] | readonly Op[], b: readonl
   const key = cache ? pairKey(hex(a), hex(b), `w${live}:${o.stackLive === false ? 0 : 1}:${o.untypedAsMem === false ? 0 : 1}:${JSON.stringify(o.regTypes ?? {})}:${o.regEqual ? Array.from(o.regEqual).join(',') : ''}:${o.progType ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<WindowCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
-  // as for whole programs (programEquiv): bounded by the resource limit alone, a Z3 of its own
   const limits = limitsOf(o, WINDOW_RLIMIT);
-  const result = limits.timeoutMs === undefined
-    ? await z3Exclusive(() => withFreshZ3((ctx, z3) => windowQuery(ctx, a, b, o, live, limits, t0, async (s) => z3.checkHere(s))))
-    : await z3Exclusive(async () => windowQuery(await z3Context(), a, b, o, live, limits, t0, z3Check));
+  const result = await inZ3(limits, (ctx, check) => windowQuery(ctx, a, b, o, live, limits, t0, check));
   cache?.set(key, result);
   return result;
 }
@@ -295,16 +306,8 @@ export async function programEquiv(a: Program, b: Program | readonly Insn[], o: 
   const key = cache ? pairKey(hex(a.insns), hex(bi), `p${o.r0Bits ?? 64}:${a.type}:${mapSig}:${o.minPacket ?? ''}:${o.maxPacket ?? ''}`) : '';
   const hit = cache?.get(key) as EquivResult<ProgramCounterexample> | undefined;
   if (hit) return { ...hit, cached: true, ms: now() - t0 };
-  // Bounded by the resource limit alone (tests, benchmarks, the CLI without --timeout): a Z3
-  // instance of its own, as every proof has, so the query's work and memory do not depend on
-  // the queries before it (a test file's 22nd query once aborted the shared instance at its
-  // 2 GB heap) and the answer is the same in any order. Checked on this thread: a fresh
-  // instance's first solver thread would cost more than most queries. With a wall-clock cap (the
-  // search) the shared context's thread keeps the event loop free while Z3 works.
   const limits = limitsOf(o, PROGRAM_RLIMIT);
-  const result = limits.timeoutMs === undefined
-    ? await z3Exclusive(() => withFreshZ3((ctx, z3) => programQuery(ctx, a, bi, o, limits, t0, async (s) => z3.checkHere(s))))
-    : await z3Exclusive(async () => programQuery(await z3Context(), a, bi, o, limits, t0, z3Check));
+  const result = await inZ3(limits, (ctx, check) => programQuery(ctx, a, bi, o, limits, t0, check));
   cache?.set(key, result);
   return result;
 }
