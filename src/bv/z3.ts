@@ -8,8 +8,6 @@
 // it explicitly (process.exit) when done.
 import { init } from 'z3-solver';
 import type { BitVec, Bool, Context, Solver } from 'z3-solver';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { Bits, Bits64x32 } from './bits.ts';
 
 export type Z3Ctx = Context<'main'>;
@@ -32,32 +30,24 @@ export function z3Context(): Promise<Z3Ctx> {
  * Turn z3-solver's frees into no-ops: Z3_dec_ref and the other *_dec_ref calls, and
  * Z3_del_context. z3-solver calls them from FinalizationRegistry callbacks on the main thread,
  * whenever V8 runs them, while check() may be running Z3 on a worker thread over the same
- * context: a data race. Collecting garbage before each check (below) made it rare, not
- * impossible: test/smt/exec read r0 = 13 from a model that had r0 = 0x80000000 asserted, once
- * in 12 runs of one seeded sample. Without frees there is no race; the memory of dead terms is
- * kept until the instance goes (a fresh instance per query, src/bv/z3-instance.ts) or the
- * process does (the search's Z3 child leaves at 1.5 GB, src/smt/equiv-worker.ts).
+ * context: a data race. A full GC before each check made it rare, not impossible (test/smt/exec
+ * read r0 = 13 from a model that had r0 = 0x80000000 asserted, once in 12 runs of one seeded
+ * sample), and cost 16 ms per query; it is gone. Without frees there is no race; the memory of
+ * dead terms is kept until the instance goes (a fresh instance per query, src/bv/z3-instance.ts)
+ * or the process does (the search's Z3 child leaves at 1.5 GB, src/smt/equiv-worker.ts).
  */
 export function withoutFrees(low: Record<string, unknown>): void {
   for (const name of Object.keys(low)) if (name === 'del_context' || name === 'dec_ref' || name.endsWith('_dec_ref')) low[name] = () => {};
 }
 
-// Before frees were turned off, a full GC before each check finalised dead terms while no check
-// ran. Kept: finalisers no longer free, but collecting first keeps a check from pausing for a
-// collection of the query's own garbage. A full GC costs a few ms.
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as () => void;
-
 /**
- * solver.check() after a collection (see above), and with the process kept alive until it answers. z3-solver runs the check on a worker thread that Emscripten marks
- * unreferenced, and holds the event loop open only with a 600 s timer: a check that ran longer
- * than 10 minutes of wall time (a 256 s query on a machine twice as busy) let Node exit with the
- * promise pending, and uvu reported "Exiting early". Our own referenced interval lasts as long
- * as the check does, however slow the machine.
+ * solver.check(), with the process kept alive until it answers. z3-solver runs the check on a
+ * worker thread that Emscripten marks unreferenced, and holds the event loop open only with a
+ * 600 s timer: a check that ran longer than 10 minutes of wall time (a 256 s query on a machine
+ * twice as busy) let Node exit with the promise pending, and uvu reported "Exiting early". Our
+ * own referenced interval lasts as long as the check does, however slow the machine.
  */
 export async function z3Check(solver: Pick<Solver<'main'>, 'check'>): Promise<'sat' | 'unsat' | 'unknown'> {
-  collect();
-  await new Promise((r) => setImmediate(r)); // finalisation callbacks run as a task after the GC
   const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     return await solver.check();
