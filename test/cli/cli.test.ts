@@ -3,13 +3,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMain } from './run-main.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('cli');
-const tmp = mkdtempSync(join(tmpdir(), 'bpfsynth-cli-'));
+const tmp = tempDir('bpfsynth-cli-');
 
 /** Run main() in-process, capturing output. */
 async function run(args: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {

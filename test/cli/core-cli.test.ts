@@ -4,14 +4,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BtfBuilder } from '../isa/btf-build.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('cli/core');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-core-cli-'));
+const dir = tempDir('bpfsynth-core-cli-');
 
 function cli(args: string[]): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, ['bin/bpfsynth.js', ...args], { encoding: 'utf8' });

@@ -2,14 +2,14 @@
 // with their reason), the table and its JSON/CSV forms, bad input as one line with exit 1.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMain } from './run-main.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('cli/kernel-check');
-const tmp = mkdtempSync(join(tmpdir(), 'bpfsynth-kc-'));
+const tmp = tempDir('bpfsynth-kc-');
 
 const run = runMain;
 

@@ -2,13 +2,13 @@
 // same result as an untraced run, a bounded trace, and the JSON form.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMain } from './run-main.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('cli/run-trace');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-trace-'));
+const dir = tempDir('bpfsynth-trace-');
 
 /** main() with console output captured; lines joined without a trailing newline. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -3,12 +3,12 @@
 import { suite } from 'uvu';
 import { libbpfLoadUnavailable } from './libbpf-load.ts';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readObject } from '../../src/isa/object.ts';
 import { writeElf } from '../../src/isa/elf-write.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('isa/elf-load');
 
@@ -18,7 +18,7 @@ if (reason) {
   console.log(`skip: isa/elf-load: ${reason}`);
 } else {
   t('every corpus object, rewritten (DWARF dropped, BTF.ext rebuilt), loads with bpftool', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-rw-'));
+    const dir = tempDir('bpfsynth-rw-');
     const files: string[] = [];
     for (const f of readdirSync('corpus').filter((x) => x.endsWith('.o'))) {
       const obj = readObject(new Uint8Array(readFileSync(`corpus/${f}`)));

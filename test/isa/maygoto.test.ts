@@ -4,13 +4,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBytes, insn } from '../../src/isa/insn.ts';
 import { fromOp, toOp, InsnError } from '../../src/isa/op.ts';
 import { formatKernel, formatLlvm } from '../../src/isa/disasm.ts';
 import { assemble } from '../../src/isa/asm.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('isa/maygoto');
 
@@ -69,7 +69,7 @@ try {
 }
 if (llvmMc) {
   t('llvm-mc-19 encodes and llvm-objdump-19 prints as we do', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maygoto-'));
+    const dir = tempDir('maygoto-');
     try {
       const src = FORMS.map(([off]) => `may_goto ${off < 0 ? off : `+${off}`}`).join('\n');
       writeFileSync(join(dir, 'a.s'), `.text\n${src}\nexit\n`);

@@ -2,13 +2,13 @@
 // replay models it (the flavor is a value the replay passes on, nothing process-wide changes).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { flavorNamed, LINUX_6_18, LINUX_6_18_SX64, LINUX_6_12 } from '../../src/domains/scalar.ts';
 import { detectFlavor, kernelMeta } from '../../src/kernel/flavor.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { Recorder, readRecordingFile, recordedFlavor } from '../../fuzz/record.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('kernel/flavor');
 
@@ -20,7 +20,7 @@ t('flavors by name; an unknown name says which exist', () => {
 });
 
 t('a recording keeps its meta line apart from the records, and a replay models its flavor', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-rec-'));
+  const dir = tempDir('bpfsynth-rec-');
   try {
     const path = join(dir, 'r.jsonl.gz');
     const rec = new Recorder<{ n: number }>(path, { kernel: 'test', flavor: '6.18-sx64' });

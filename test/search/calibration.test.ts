@@ -2,17 +2,17 @@
 // takes it when present and says which table it uses.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILTIN_MODEL, defaultCalibrationPath, loadCostModel, parseCalibration } from '../../src/search/calibration.ts';
 import { COST_CLASSES } from '../../src/kernel/calibrate.ts';
 import { latency, BUILTIN_COSTS } from '../../src/search/cost.ts';
 import { toOps } from '../../src/isa/op.ts';
 import { assemble } from '../../src/isa/asm.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/calibration');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-cal-'));
+const dir = tempDir('bpfsynth-cal-');
 const cal = (cost: (c: string) => number) => ({
   version: 1, host: 'h', cpu: 'c', kernel: '6.18', date: '2026-12-04T20:00:00.000Z', unitNs: 0.25, copies: 256, rounds: 20, timing: 'bpf_stats',
   classes: Object.fromEntries(COST_CLASSES.map((k) => [k, { ns: 1, low: 1, high: 1, cost: cost(k) }])),

@@ -6,17 +6,17 @@ import { suite } from 'uvu';
 import { libbpfLoadUnavailable } from '../isa/libbpf-load.ts';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readObject } from '../../src/isa/object.ts';
 import { relocateForTarget, VMLINUX_BTF } from '../../src/isa/core.ts';
 import { toOps } from '../../src/isa/op.ts';
 import { writeOptimized } from '../../src/search/output.ts';
 import { Candidate, Original } from '../../src/search/candidate.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/core-roundtrip');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-core-'));
+const dir = tempDir('bpfsynth-core-');
 const input = 'corpus/core_task.o';
 const obj = readObject(new Uint8Array(readFileSync(input)));
 

@@ -3,15 +3,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readObject } from '../../src/isa/object.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/optimize-cli');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-opt-'));
+const dir = tempDir('bpfsynth-opt-');
 
 function optimize(extraEnv: Record<string, string>, out: string): { code: number; summary: Record<string, unknown>; err: string } {
   const r = spawnSync(process.execPath, ['bin/bpfsynth.js', 'optimize', 'corpus/xdp_swap_tx.o', '-o', out, '--budget', '6s', '--json'], { encoding: 'utf8', env: { ...process.env, ...extraEnv } });

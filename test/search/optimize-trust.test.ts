@@ -4,14 +4,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { readObject } from '../../src/isa/object.ts';
 import { verify } from '../../src/verifier/analyze.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/optimize-trust');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-trust-'));
+const dir = tempDir('bpfsynth-trust-');
 const IN = 'corpus/xdp_swap_tx.o';
 const env = { ...process.env, BPFSYNTH_NO_KERNEL: '1' };
 

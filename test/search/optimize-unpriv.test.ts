@@ -4,8 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemble } from '../../src/isa/asm.ts';
 import { readObject } from '../../src/isa/object.ts';
@@ -19,9 +18,10 @@ import { verifierConfig } from '../../src/verifier/config.ts';
 import { firstRefusal } from '../../src/search/ptrkinds.ts';
 import { UnprivilegedSession } from '../../src/kernel/unpriv.ts';
 import { Candidate, Original } from '../../src/search/candidate.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/optimize-unpriv');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-unpriv-'));
+const dir = tempDir('bpfsynth-unpriv-');
 const FIXTURE = 'test/search/fixtures/unpriv_sock.o';
 
 const sock = (src: string): Program => ({ name: 'f', section: 'socket', type: 'socket_filter', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'f', start: 0 }] });

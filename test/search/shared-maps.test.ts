@@ -3,8 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readObject } from '../../src/isa/object.ts';
 import { toOps } from '../../src/isa/op.ts';
@@ -12,9 +11,10 @@ import { formatOp } from '../../src/isa/disasm.ts';
 import { sharedMapGuard } from '../../src/search/shared-maps.ts';
 import { runChain } from '../../src/search/chain.ts';
 import { Original } from '../../src/search/candidate.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/shared-maps');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-maps-'));
+const dir = tempDir('bpfsynth-maps-');
 const link = (path: string) => readObject(new Uint8Array(readFileSync(path))).link();
 const MAP_ACCESS = link('corpus/xdp_map_access.o');
 const ops = toOps(MAP_ACCESS.insns);

@@ -5,8 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readObject } from '../../src/isa/object.ts';
 import { toOps } from '../../src/isa/op.ts';
@@ -16,9 +15,10 @@ import { propose, proposalContext, type Slot } from '../../src/search/proposals.
 import { rng } from '../../src/search/chain.ts';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { targetCheck } from '../../src/search/final-check.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/target');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-target-'));
+const dir = tempDir('bpfsynth-target-');
 const k618 = { major: 6, minor: 18 };
 const TARGETS: Target[] = ['v1', 'v2', 'v3', 'v4', 'kernel=4.9', 'kernel=5.15'].map((s) => parseTarget(s, k618));
 const FIXTURE = 'test/search/fixtures/signed_xdp.o';

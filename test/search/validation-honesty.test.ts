@@ -4,13 +4,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('search/validation-honesty');
-const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-honest-'));
+const dir = tempDir('bpfsynth-honest-');
 const k = kernelAvailable();
 
 function optimize(file: string, extra: string[], env: Record<string, string> = {}) {

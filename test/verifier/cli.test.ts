@@ -1,10 +1,10 @@
 // `bpfsynth check` (src/cli/cmd-check.ts): verdict line, exit status, --json and --states.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMain } from '../cli/run-main.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const t = suite('verifier/cli');
 const corpus = new URL('../../corpus/', import.meta.url).pathname;
@@ -21,7 +21,7 @@ t('a corpus object is safe: exit 0', async () => {
 });
 
 t('an unsafe program: exit 1 and FILE: insn N: message', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bpfsynth-check-'));
+  const dir = tempDir('bpfsynth-check-');
   const f = join(dir, 'bad.s');
   writeFileSync(f, 'r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit\n');
   const r = await run([f]);
