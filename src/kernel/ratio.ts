@@ -70,5 +70,14 @@ export function compareRounds(a: readonly number[], b: readonly number[], alpha 
   return { n, median: median(ratios), low, high, coverage: ci.coverage, verdict };
 }
 
+/**
+ * Slower beyond what the original shows against itself: B/A's whole interval above 1 and
+ * above the A/A control's interval (a second load set of A timed in the same rounds). Under load
+ * an identical pair can itself be called slower; an output stands as slower only past that.
+ */
+export function slowerThanControl(x: RatioEstimate, control: RatioEstimate): boolean {
+  return x.low > 1 && x.low > control.high;
+}
+
 /** A ratio as a signed percentage change: 0.97 → "-3.0%". */
 export const pct = (r: number, digits = 1): string => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(digits)}%`;

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { binomHalfCdf, compareRounds, median, signInterval } from '../../src/kernel/ratio.ts';
+import { binomHalfCdf, compareRounds, median, signInterval, slowerThanControl } from '../../src/kernel/ratio.ts';
 
 const t = suite('kernel/ratio');
 
@@ -57,6 +57,19 @@ t('property: two draws from one distribution are "within noise" at most rarely, 
     return r.low < 1.01 && r.high > 0.99;
   }), { numRuns: 100, seed: 42 });
   assert.ok(flagged <= 12, `${flagged} of 100 flagged`); // ≈5% expected
+});
+
+t('slower than the control: only past the A/A interval, and only above 1', () => {
+  const est = (low: number, high: number) => ({ n: 40, median: (low + high) / 2, low, high, coverage: 0.95, verdict: 'within noise' as const });
+  const quiet = est(0.99, 1.01), loaded = est(1.01, 1.06);
+  assert.ok(slowerThanControl(est(1.02, 1.05), quiet)); // a 3% slow-down beside a quiet control
+  assert.not.ok(slowerThanControl(est(1.02, 1.05), loaded)); // as slow as A against itself
+  assert.ok(slowerThanControl(est(1.07, 1.1), loaded));
+  assert.not.ok(slowerThanControl(est(0.98, 1.05), est(0.9, 0.95))); // not above 1: never slower
+  // on timings: a known 5% slow-down stands beside a control drawn from A's own distribution
+  const a = noisy(11, 40, 100, 1), b = noisy(12, 40, 100, 1.05), a2 = noisy(13, 40, 100, 1);
+  assert.ok(slowerThanControl(compareRounds(a, b, 0.001), compareRounds(a, a2)));
+  assert.not.ok(slowerThanControl(compareRounds(a, a2, 0.001), compareRounds(a, noisy(14, 40, 100, 1))));
 });
 
 t('median and errors', () => {
