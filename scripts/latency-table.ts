@@ -10,7 +10,9 @@
 // records the result beside the row; the regression test accepts a slower row only if cleared so.
 // --exclusive-maps optimizes with --assume-exclusive-maps (valid only when no other program writes
 // the maps) and keeps everything it writes apart, under corpus/latency/exclusive/ (objects and
-// results.json), so the default table's files stay as they are.
+// results.json), so the default table's files stay as they are. --dir D writes (and reads) the
+// objects and results.json under D instead (a longer run kept apart from the default table);
+// --measure-rounds N passes the rounds of the optimizer's measured selection (its default: 60).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
@@ -24,9 +26,12 @@ const oi = args.indexOf('--objective');
 const objectives = oi >= 0 ? [args[oi + 1]] : ['size', 'latency'];
 const rdi = args.indexOf('--rounds');
 const benchRounds = rdi >= 0 ? args[rdi + 1] : '100';
-const only = args.filter((a, i) => !a.startsWith('--') && !['--budget', '--objective', '--rounds'].includes(args[i - 1]));
+const mri = args.indexOf('--measure-rounds');
+const measureRounds = mri >= 0 ? ['--measure-rounds', args[mri + 1]] : [];
+const di = args.indexOf('--dir');
+const only = args.filter((a, i) => !a.startsWith('--') && !['--budget', '--objective', '--rounds', '--measure-rounds', '--dir'].includes(args[i - 1]));
 const exclusive = args.includes('--exclusive-maps');
-const DIR = exclusive ? 'corpus/latency/exclusive' : 'corpus/latency';
+const DIR = di >= 0 ? args[di + 1] : exclusive ? 'corpus/latency/exclusive' : 'corpus/latency';
 const RESULTS = `${DIR}/results.json`;
 const runDate = new Date().toISOString();
 const XDP_TC = ['xdp1', 'xdp_csum_loop', 'xdp_firewall', 'xdp_global_func', 'xdp_lb_hash', 'xdp_loop', 'xdp_map_access', 'xdp_parse_drop', 'xdp_pktcntr', 'xdp_router', 'xdp_subprog', 'xdp_subprogs', 'xdp_swap_tx', 'tc_edit'];
@@ -83,7 +88,7 @@ for (const name of tableOnly ? [] : names) {
     let opt: any;
     try {
       // --measure-only: the outputs of an earlier run, measured again (the optimizer not re-run)
-      opt = measureOnly && existsSync(out) ? recount(`corpus/${name}.o`, out) : cli(['optimize', `corpus/${name}.o`, '-o', out, '--objective', objective, '--budget', budget, '--seed', '1', ...(exclusive ? ['--assume-exclusive-maps'] : []), '--json']);
+      opt = measureOnly && existsSync(out) ? recount(`corpus/${name}.o`, out) : cli(['optimize', `corpus/${name}.o`, '-o', out, '--objective', objective, '--budget', budget, '--seed', '1', ...measureRounds, ...(exclusive ? ['--assume-exclusive-maps'] : []), '--json']);
     } catch (e) {
       process.stderr.write(`optimize failed: ${(e as Error).message.split('\n')[0]}\n`);
       continue;
@@ -113,7 +118,7 @@ if (tableOnly) {
     rows.unshift(...kept.filter((r) => r.objective !== objectives[0]));
     rows.push(...kept.filter((r) => r.objective === objectives[0]));
   }
-  writeAtomic(RESULTS, JSON.stringify({ machine, budget, date: runDate, exclusiveMaps: exclusive, benchRounds: Number(benchRounds), loadAverages: loads, rows }, null, 1) + '\n');
+  writeAtomic(RESULTS, JSON.stringify({ machine, budget, date: runDate, exclusiveMaps: exclusive, benchRounds: Number(benchRounds), ...(mri >= 0 ? { measureRounds: Number(args[mri + 1]) } : {}), loadAverages: loads, rows }, null, 1) + '\n');
 }
 const p = (r: number) => `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(1)}%`;
 console.log('| program | objective | insns | JIT bytes | ns/run before → after | change (95% interval) | verdict | A/A control (95% interval) | minus empty program (ns) |');

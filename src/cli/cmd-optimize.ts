@@ -34,7 +34,7 @@ export const optimizeCmd: Command = {
   name: 'optimize',
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
-                         [--iterations N] [--objective size|latency] [--measure-top K]
+                         [--iterations N] [--objective size|latency] [--measure-top K] [--measure-rounds N]
                          [--calibration FILE] [--btf FILE] [--target T]
                          [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--json]
 
@@ -70,6 +70,7 @@ checks); a second Ctrl-C quits without writing.
                       the kernel (default 4; 0: do not time). latency: the fastest whose gain
                       is significant (95% interval below 1), else the smallest not slower;
                       size: the smallest not measured slower beyond the noise
+  --measure-rounds N  interleaved rounds of that timing (default 60; at least 6)
   --calibration FILE  a calibration to use instead of the cache's
   --allow-unsafe-input  optimize a program the kernel (without root: the verifier model)
                       rejects; otherwise that is an error (exit 1)
@@ -104,7 +105,7 @@ checks); a second Ctrl-C quits without writing.
                       'kernel verifier (unprivileged)'; not run without root). The input must
                       load unprivileged too, or it is an error (--allow-unsafe-input)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, 'measure-rounds': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -144,6 +145,9 @@ checks); a second Ctrl-C quits without writing.
     const topText = str(args, 'measure-top');
     if (topText !== undefined && !/^\d+$/.test(topText)) throw new UsageError(`--measure-top takes a non-negative integer, not '${topText}'`);
     const measureTop = topText === undefined ? 4 : Number(topText);
+    const roundsText = str(args, 'measure-rounds');
+    if (roundsText !== undefined && !(/^\d+$/.test(roundsText) && Number(roundsText) >= 6)) throw new UsageError(`--measure-rounds takes an integer of at least 6, not '${roundsText}'`);
+    const measureRounds = roundsText === undefined ? 60 : Number(roundsText);
     let model = BUILTIN_MODEL;
     if (objective === 'latency' || str(args, 'calibration')) {
       try {
@@ -216,6 +220,7 @@ checks); a second Ctrl-C quits without writing.
       if (r.improved && measureTop > 0) {
         selection = selectMeasured(program, r.variants, r.tests, objective, {
           topK: measureTop,
+          rounds: measureRounds,
           onRound: tty ? (d, n) => process.stderr.write(`\rtiming variants: round ${d}/${n}`) : undefined,
         });
         if (tty) process.stderr.write('\r\x1b[K');

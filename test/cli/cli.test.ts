@@ -51,6 +51,15 @@ t('usage errors exit 2', async () => {
   assert.is((await run(['disasm', '--syntax', 'intel', 'x'])).code, 2);
 });
 
+t('optimize --measure-rounds: fewer than 6 or not a number is a usage error', async () => {
+  for (const bad of ['5', 'x', '6.5']) {
+    const r = await run(['optimize', 'corpus/xdp1.o', '-o', join(tmp, 'mr.o'), '--measure-rounds', bad]);
+    assert.is(r.code, 2, bad);
+    assert.is(r.err, `bpfsynth: --measure-rounds takes an integer of at least 6, not '${bad}'\n`);
+  }
+  assert.not.ok(existsSync(join(tmp, 'mr.o')));
+});
+
 t('missing file: one line naming it, exit 1', async () => {
   const r = await run(['info', 'nope.o']);
   assert.is(r.code, 1);
