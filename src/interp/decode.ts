@@ -286,16 +286,6 @@ export function mayWriteMemory(code: Int32Array): boolean {
   return false;
 }
 
-/** Can the decoded code reach memory at all (a load, a store, or a call)? */
-export function mayTouchMemory(code: Int32Array): boolean {
-  for (let i = 0; i < code.length; i += 4) if (touchesMemory(code[i] & 0xff)) return true;
-  return false;
-}
-
-/** Does one internal opcode load, store or call out? */
-export const touchesMemory = (op: number): boolean =>
-  writesMemory(op) || (op >= O.LDXB && op <= O.LDXSW) || op === O.LDABS || op === O.LDIND;
-
 /** Does one internal opcode store to memory or call out (helpers, local calls)? */
 export const writesMemory = (op: number): boolean =>
   (op >= O.STB && op <= O.STDW) || op === O.ATOMIC || op === O.CALL || op === O.CALLX || op === O.CALL_LOCAL;

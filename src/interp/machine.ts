@@ -5,7 +5,7 @@
 // what the kernel leaves undefined). The methods delegating to them keep the loop's call shapes.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, isL2, type CtxKind } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayTouchMemory, touchesMemory, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import { CTX_CAPACITY, FIRST_MAP_REGION, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG } from './layout.ts';
 import { BpfMap } from './maps.ts';
@@ -100,8 +100,12 @@ export class Machine {
   // What setup need not redo (the fixed cost of a run): what the entry stack frame and the
   // xdp_md fields hold now. Fields without `private` below are read by packet.ts /
   // slow-memory.ts, not by callers.
-  /** The decoded code has a load, store or call: copy the XDP packet in at setup (see pendingPkt). */
-  touches = true;
+  /**
+   * A run of this code copied a deferred packet in (a store, an atomic, a helper call, a load the
+   * loop does not serve from the caller's array): the common XDP setup then copies at once,
+   * which costs less than the slow path on first touch. False again after reload.
+   */
+  copyAtSetup = false;
   /**
    * Frame 0 holds the image of seed `stackSeed` (0: zeros) below offset `stackMark`, unless
    * stackKnown is false; [stackMark, STACK_SIZE) is what runs may have written since.
@@ -129,9 +133,10 @@ export class Machine {
   /**
    * The XDP packet of this run while its copy into the arena is deferred (null: the arena holds
    * the packet). Setup only notes it and turns the packet region's fast paths off, so the first
-   * access goes to the slow path, which copies it in (materializePacket). The common XDP setup
-   * defers only for code with no load, store or call (its runs then skip the copy); the general
-   * path always defers.
+   * access goes off the fast paths: the loop's byte and half-word loads read the caller's array
+   * in place (vm.ts), anything else goes to the slow path, which copies it in (materializePacket)
+   * first. The common XDP setup defers until a run of the code has copied (copyAtSetup); the
+   * general path always defers. The caller's array is never written.
    */
   pendingPkt: Uint8Array | null = null;
   pendingAt = 0;
@@ -149,7 +154,7 @@ export class Machine {
     if (this.RL.length < CONST_BASE + nc) this.growRegs(CONST_BASE + nc);
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
-    this.touches = mayTouchMemory(this.dec.code);
+    this.copyAtSetup = false;
     this.steady = false;
   }
 
@@ -215,7 +220,6 @@ export class Machine {
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
     this.steady = false;
-    if (touchesMemory(words[0] & 0xff)) this.touches = true;
     return true;
   }
 
@@ -242,7 +246,6 @@ export class Machine {
     this.rb = this.win.base;
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
-    this.touches = mayTouchMemory(this.dec.code);
 
     const maxPacket = opts.maxPacket ?? 4096;
     this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
@@ -443,9 +446,15 @@ export class Machine {
     scramble(this);
   }
 
-  /** Copy a deferred packet into the arena (see pendingPkt); anything touching the packet region off the fast paths calls this first. */
+  /**
+   * Copy a deferred packet into the arena (see pendingPkt); anything touching the packet region
+   * off the fast paths calls this first. From then on setup copies at once (copyAtSetup).
+   */
   materializePacket(): void {
-    if (this.pendingPkt !== null) packet.materializePacket(this);
+    if (this.pendingPkt !== null) {
+      packet.materializePacket(this);
+      this.copyAtSetup = true;
+    }
   }
 
   /** Set the packet bounds (region offsets) and the region's valid range [meta, end). */
