@@ -5,7 +5,7 @@
 // what the kernel leaves undefined). The methods delegating to them keep the loop's call shapes.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, isL2, type CtxKind } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, regsTouched, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import { CTX_CAPACITY, FIRST_MAP_REGION, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG } from './layout.ts';
 import { BpfMap } from './maps.ts';
@@ -101,6 +101,11 @@ export class Machine {
   // xdp_md fields hold now. Fields without `private` below are read by packet.ts /
   // slow-memory.ts, not by callers.
   /**
+   * Registers the code may read or write (decode.ts regsTouched; bit r for r0..r10). The others
+   * keep the zeros the last full setup gave them, so the steady setup need not zero them again.
+   */
+  private zeroRegs = 0x7ff;
+  /**
    * A run of this code copied a deferred packet in (a store, an atomic, a helper call, a load the
    * loop does not serve from the caller's array): the common XDP setup then copies at once,
    * which costs less than the slow path on first touch. False again after reload.
@@ -155,12 +160,13 @@ export class Machine {
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.copyAtSetup = false;
+    this.zeroRegs = regsTouched(this.dec.code);
     this.steady = false;
   }
 
   /**
-   * A caller wrote the entry frame itself (a window run places a saved frame): the next setup
-   * must zero or poison the frame again instead of trusting what the last setup left there.
+   * A caller wrote the entry frame or registers itself (a window run places a saved state): the
+   * next setup must zero or poison them all again instead of trusting what the last setup left.
    */
   frameWritten(): void {
     this.stackKnown = false;
@@ -219,6 +225,7 @@ export class Machine {
     const words = encodeStraight(op, constSlot) ?? (op ? encodeJump(op, pc, this.dec.entries[0], this.prog.insns.length, constSlot) : undefined);
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
+    this.zeroRegs |= regsTouched(words);
     this.steady = false;
     return true;
   }
@@ -246,6 +253,7 @@ export class Machine {
     this.rb = this.win.base;
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
+    this.zeroRegs = regsTouched(this.dec.code);
 
     const maxPacket = opts.maxPacket ?? 4096;
     this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
@@ -302,9 +310,8 @@ export class Machine {
    */
   setup(input: RunInput): void {
     const RL = this.RL, RH = this.RH;
-    // r0-r10 (the slots after them are never read); unrolled: a loop costs ~2.5x as much here
-    RL[0] = RH[0] = 0; RL[2] = RH[2] = 0; RL[3] = RH[3] = 0; RL[4] = RH[4] = 0; RL[5] = RH[5] = 0;
-    RL[6] = RH[6] = 0; RL[7] = RH[7] = 0; RL[8] = RH[8] = 0; RL[9] = RH[9] = 0;
+    // r1 and r10; then r0, r2-r9 (the slots after r10 are never read), unrolled: a loop costs
+    // ~2.5x as much here
     RL[10] = FRAME_BYTES;
     RH[10] = HI_FRAME0;
     RL[1] = 0;
@@ -313,11 +320,28 @@ export class Machine {
     if (this.steady && input.poison === undefined && input.mem === undefined && input.xdp === undefined) {
       const pkt = input.packet ?? EMPTY;
       if (packet.refillXdp(this, pkt)) {
+        // only what runs of this code can have changed (the last full setup zeroed the rest)
+        const z = this.zeroRegs;
+        if (z === 0x7ff) this.zeroRegisters();
+        else {
+          RL[0] = RH[0] = 0;
+          if ((z & 0x3fc) !== 0) {
+            if ((z & 4) !== 0) RL[2] = RH[2] = 0;
+            if ((z & 8) !== 0) RL[3] = RH[3] = 0;
+            if ((z & 16) !== 0) RL[4] = RH[4] = 0;
+            if ((z & 32) !== 0) RL[5] = RH[5] = 0;
+            if ((z & 64) !== 0) RL[6] = RH[6] = 0;
+            if ((z & 128) !== 0) RL[7] = RH[7] = 0;
+            if ((z & 256) !== 0) RL[8] = RH[8] = 0;
+            if ((z & 512) !== 0) RL[9] = RH[9] = 0;
+          }
+        }
         if (!this.stackReadsInit) this.cleanFrame();
         this.resetRun(input);
         return;
       }
     }
+    this.zeroRegisters();
     this.steady = false;
     const seed = input.poison ?? 0;
     if (seed !== 0 || !this.stackKnown || this.stackSeed !== 0) this.setupFrame(seed);
@@ -337,6 +361,13 @@ export class Machine {
     }
     packet.placeInput(this, input);
     this.resetRun(input);
+  }
+
+  /** r0 and r2-r9 to zero. */
+  private zeroRegisters(): void {
+    const RL = this.RL, RH = this.RH;
+    RL[0] = RH[0] = 0; RL[2] = RH[2] = 0; RL[3] = RH[3] = 0; RL[4] = RH[4] = 0; RL[5] = RH[5] = 0;
+    RL[6] = RH[6] = 0; RL[7] = RH[7] = 0; RL[8] = RH[8] = 0; RL[9] = RH[9] = 0;
   }
 
   /** Per-run state other than memory and registers. */
