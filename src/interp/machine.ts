@@ -5,7 +5,7 @@
 // what the kernel leaves undefined). The methods delegating to them keep the loop's call shapes.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, isL2, type CtxKind } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, regsTouched, type Decoded } from './decode.ts';
+import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayWriteMemory, regsTouched, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import { CTX_CAPACITY, FIRST_MAP_REGION, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG } from './layout.ts';
 import { BpfMap } from './maps.ts';
@@ -106,6 +106,11 @@ export class Machine {
    */
   private zeroRegs = 0x7ff;
   /**
+   * The code has a store, an atomic or a call (decode.ts mayWriteMemory): only then can its runs
+   * dirty the entry frame, which the steady setup then cleans (the full setup always does).
+   */
+  private writes = true;
+  /**
    * A run of this code copied a deferred packet in (a store, an atomic, a helper call, a load the
    * loop does not serve from the caller's array): the common XDP setup then copies at once,
    * which costs less than the slow path on first touch. False again after reload.
@@ -117,13 +122,6 @@ export class Machine {
    */
   private stackKnown = false;
   private stackSeed = 0;
-  /**
-   * The frame's dirty high-water mark (a multiple of 8). rLo[0] mirrors it, so a load or store
-   * below it leaves the loop's fast paths; the slow path (slow-memory.ts resolve) checks the
-   * frame's true bounds and, for a write, lowers the mark (lowerStackMark). Setup then restores
-   * only [stackMark, STACK_SIZE): a program that writes 8 bytes of stack costs 8, not 512.
-   */
-  stackMark = STACK_SIZE;
   /** The ctx region holds the default xdp_md fields. */
   xdpDefault = false;
   /**
@@ -161,6 +159,7 @@ export class Machine {
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.copyAtSetup = false;
     this.zeroRegs = regsTouched(this.dec.code);
+    this.writes = mayWriteMemory(this.dec.code);
     this.steady = false;
   }
 
@@ -226,6 +225,7 @@ export class Machine {
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
     this.zeroRegs |= regsTouched(words);
+    if (writesMemory(words[0] & 0xff)) this.writes = true;
     this.steady = false;
     return true;
   }
@@ -254,6 +254,7 @@ export class Machine {
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
     this.zeroRegs = regsTouched(this.dec.code);
+    this.writes = mayWriteMemory(this.dec.code);
 
     const maxPacket = opts.maxPacket ?? 4096;
     this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
@@ -283,8 +284,8 @@ export class Machine {
       this.rHi[i] = STACK_SIZE;
       this.rdFast[i] = this.wrFast[i] = this.writable[i] = 1;
     }
-    // callee frames start whole (the arena is zeros): nothing to clear at their first call
-    for (let i = 1; i < MAX_FRAMES; i++) this.rLo[i] = STACK_SIZE;
+    // frames start whole (the arena is zeros): nothing to clear at a callee's first call
+    for (let i = 0; i < MAX_FRAMES; i++) this.rLo[i] = STACK_SIZE;
     this.rdFast[REGION_PKT] = this.wrFast[REGION_PKT] = this.writable[REGION_PKT] = 1;
     this.maps.forEach((m, i) => {
       const r = FIRST_MAP_REGION + i;
@@ -336,7 +337,7 @@ export class Machine {
             if ((z & 512) !== 0) RL[9] = RH[9] = 0;
           }
         }
-        if (!this.stackReadsInit) this.cleanFrame();
+        if (this.writes && !this.stackReadsInit) this.cleanFrame();
         this.resetRun(input);
         return;
       }
@@ -384,9 +385,20 @@ export class Machine {
     this.faultMsg = '';
   }
 
+  /**
+   * The entry frame's dirty high-water mark (a multiple of 8), kept as its region lower bound
+   * rLo[0] like a callee frame's (cleanCallee): a load or store below it leaves the loop's fast
+   * paths; the slow path (slow-memory.ts resolve) checks the frame's true bounds and, for a
+   * write, lowers the mark. Setup then restores only [stackMark, STACK_SIZE): a program that
+   * writes 8 bytes of stack costs 8, not 512.
+   */
+  get stackMark(): number {
+    return this.rLo[0];
+  }
+
   /** Zero what runs wrote of the entry frame since it was last whole: [stackMark, STACK_SIZE). */
   private cleanFrame(): void {
-    const mark = this.stackMark;
+    const mark = this.rLo[0];
     if (mark >= FRAME_BYTES) return;
     this.zeroFrameFrom(0, mark);
   }
@@ -417,13 +429,6 @@ export class Machine {
     this.zeroFrameFrom(f, this.rLo[f]);
   }
 
-  /** A write into the entry frame at offset a (>= 0) below stackMark: the mark goes down to it. */
-  lowerStackMark(a: number): void {
-    const mark = a & ~7;
-    this.stackMark = mark;
-    this.rLo[0] = mark;
-  }
-
   /** The entry frame and r2..r9 for poison seed `seed` (0: a zeroed frame), and the generator's state. */
   private setupFrame(seed: number): void {
     this.poisonSeed = seed;
@@ -433,10 +438,10 @@ export class Machine {
       if (img) this.u8.set(img.stack, b);
       else this.u8.fill(0, b, b + STACK_SIZE);
       // the whole frame is the image again: the next write below the top is noted afresh
-      this.stackMark = STACK_SIZE;
       this.rLo[0] = STACK_SIZE;
     } else if (img) {
-      if (this.stackMark < STACK_SIZE) this.u8.set(img.stack.subarray(this.stackMark), b + this.stackMark);
+      const mark = this.rLo[0];
+      if (mark < STACK_SIZE) this.u8.set(img.stack.subarray(mark), b + mark);
     } else this.cleanFrame();
     if (img) {
       const RL = this.RL, RH = this.RH;
