@@ -5,7 +5,7 @@
 // what the kernel leaves undefined). The methods delegating to them keep the loop's call shapes.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, isL2, type CtxKind } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayWriteMemory, regsTouched, writesMemory, type Decoded } from './decode.ts';
+import { ALL_REGS, CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayWriteMemory, regsTouched, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import { CTX_CAPACITY, FIRST_MAP_REGION, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG } from './layout.ts';
 import { BpfMap } from './maps.ts';
@@ -23,7 +23,8 @@ export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 const FRAME_BYTES = 512; // STACK_SIZE
 const HI_FRAME0 = -30592; // TAG: r10's high half
 const HI_CTX = -30584; // TAG + REGION_CTX: r1's high half
-if (FRAME_BYTES !== STACK_SIZE || HI_FRAME0 !== TAG || HI_CTX !== TAG + REGION_CTX) throw new Error('machine.ts: its literal constants differ from layout.ts');
+const ALL = 0x7ff; // decode.ts ALL_REGS: r0..r10
+if (FRAME_BYTES !== STACK_SIZE || HI_FRAME0 !== TAG || HI_CTX !== TAG + REGION_CTX || ALL !== ALL_REGS) throw new Error('machine.ts: its literal constants differ from layout.ts and decode.ts');
 
 export class Machine {
   dec: Decoded;
@@ -104,7 +105,7 @@ export class Machine {
    * Registers the code may read or write (decode.ts regsTouched; bit r for r0..r10). The others
    * keep the zeros the last full setup gave them, so the steady setup need not zero them again.
    */
-  private zeroRegs = 0x7ff;
+  private zeroRegs = ALL;
   /**
    * The code has a store, an atomic or a call (decode.ts mayWriteMemory): only then can its runs
    * dirty the entry frame, which the steady setup then cleans (the full setup always does).
@@ -323,7 +324,7 @@ export class Machine {
       if (packet.refillXdp(this, pkt)) {
         // only what runs of this code can have changed (the last full setup zeroed the rest)
         const z = this.zeroRegs;
-        if (z === 0x7ff) this.zeroRegisters();
+        if (z === ALL) this.zeroRegisters();
         else {
           RL[0] = RH[0] = 0;
           if ((z & 0x3fc) !== 0) {
