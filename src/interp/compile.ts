@@ -186,11 +186,16 @@ export function compileSource(m: Machine): string | undefined {
     } else if (op in LOADS) {
       const ld = LOADS[op];
       const { L: AL, H: AH } = reg(s);
-      const ctx = op === O.LDXW && m.ctxKind === 'xdp'
+      const xdp = m.ctxKind === 'xdp';
+      const ctx = op === O.LDXW && xdp
         ? ` else if (id === ${REGION_CTX} && a <= 8 && (a & 3) === 0 && a + 4 <= rHi[id]) { ${L} = a === 0 ? m.pktData : a === 4 ? m.pktEnd : m.pktMeta; ${H} = ${TAG + REGION_PKT}; }`
         : '';
+      // a deferred packet's bytes and half-words are read in the caller's array, as in vm.ts
+      const pending = (op === O.LDXB || op === O.LDXH) && xdp
+        ? ` else if (id === ${REGION_PKT} && m.pendingPkt !== null && a >= rLo[id] && a + ${ld.size} <= rHi[id]) { const p = m.pendingPkt, k = a - rLo[id]; ${L} = ${op === O.LDXB ? 'p[k]' : 'p[k] | (p[k + 1] << 8)'}; ${H} = 0; }`
+        : '';
       out.push(`{ const h = ${AH}, a = (${AL} >>> 0) + ${w2}, id = (h - ${TAG}) >>> 0;`,
-        `if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + ${ld.size} <= rHi[id]) { const at = rBase[id] + a, v = ${ld.lo('at')}; ${L} = v; ${H} = ${ld.hi('v', 'at')}; }${ctx}`,
+        `if (id < nreg && rdFast[id] !== 0 && a >= rLo[id] && a + ${ld.size} <= rHi[id]) { const at = rBase[id] + a, v = ${ld.lo('at')}; ${L} = v; ${H} = ${ld.hi('v', 'at')}; }${ctx}${pending}`,
         `else { const f = m.loadSlow(h, a, ${ld.size}, ${ld.signed}, ${d}); if (f !== 0) ${stop(g, 'f')} ${L} = RL[${d}]; ${H} = RH[${d}]; } }`);
     } else if (op in STORES) {
       const st = STORES[op];

@@ -286,15 +286,24 @@ export function mayWriteMemory(code: Int32Array): boolean {
   return false;
 }
 
-/** Can the decoded code reach memory at all (a load, a store, or a call)? */
-export function mayTouchMemory(code: Int32Array): boolean {
-  for (let i = 0; i < code.length; i += 4) if (touchesMemory(code[i] & 0xff)) return true;
-  return false;
+/**
+ * Registers r0..r10 the decoded code (or one patched slot's words) may read or write, as a bit
+ * mask: every register operand, r0 (exit reads it), and all of them for calls and LD_ABS/LD_IND,
+ * which reach registers no operand names (helpers and stand-ins r0-r5, local calls r6-r10).
+ */
+export function regsTouched(code: ArrayLike<number>): number {
+  let mask = 1;
+  for (let i = 0; i < code.length; i += 4) {
+    const w = code[i], op = w & 0xff, d = w >>> 8, s = code[i + 1];
+    if (op === O.CALL || op === O.CALLX || op === O.CALL_LOCAL || op === O.LDABS || op === O.LDIND) return ALL_REGS;
+    if (d <= 10) mask |= 1 << d;
+    if (s >= 0 && s <= 10) mask |= 1 << s;
+  }
+  return mask;
 }
 
-/** Does one internal opcode load, store or call out? */
-export const touchesMemory = (op: number): boolean =>
-  writesMemory(op) || (op >= O.LDXB && op <= O.LDXSW) || op === O.LDABS || op === O.LDIND;
+/** regsTouched's answer for code that may reach any register. */
+export const ALL_REGS = 0x7ff;
 
 /** Does one internal opcode store to memory or call out (helpers, local calls)? */
 export const writesMemory = (op: number): boolean =>

@@ -10,9 +10,9 @@
 //   if (vm.exec({ packet, borrow: true }))  // the hot path: no result object, no BigInt, no copy;
 //     use(vm.r0lo, vm.r0hi, vm.packetView());   // read the outcome before the next run
 //
-// An XDP packet may be copied into the machine late (on first touch) or not at all (code with
-// no load, store or call): until the outcome has been read, do not change the packet array
-// passed in.
+// An XDP packet may be copied into the machine late (on the first write, or the first access
+// other than a byte or half-word load) or not at all (its bytes are then read in the array
+// passed in, which is never written): until the outcome has been read, do not change it.
 //
 // Program faults never throw; only unusable inputs (a packet larger than the buffer) do.
 // The step limit defaults to 1,000,000 instructions (the verifier's complexity limit); it is

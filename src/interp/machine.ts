@@ -5,7 +5,7 @@
 // what the kernel leaves undefined). The methods delegating to them keep the loop's call shapes.
 import type { Program } from '../isa/program.ts';
 import { ctxKind, isL2, type CtxKind } from './context.ts';
-import { CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayTouchMemory, touchesMemory, type Decoded } from './decode.ts';
+import { ALL_REGS, CONST_BASE, decodePrograms, encodeJump, encodeStraight, mayWriteMemory, regsTouched, writesMemory, type Decoded } from './decode.ts';
 import type { Op } from '../isa/op.ts';
 import { CTX_CAPACITY, FIRST_MAP_REGION, MAX_FRAMES, REGION_CTX, REGION_PKT, STACK_SIZE, TAG } from './layout.ts';
 import { BpfMap } from './maps.ts';
@@ -23,7 +23,8 @@ export type { OutputRecord, PrepareOptions, RunInput } from './run-input.ts';
 const FRAME_BYTES = 512; // STACK_SIZE
 const HI_FRAME0 = -30592; // TAG: r10's high half
 const HI_CTX = -30584; // TAG + REGION_CTX: r1's high half
-if (FRAME_BYTES !== STACK_SIZE || HI_FRAME0 !== TAG || HI_CTX !== TAG + REGION_CTX) throw new Error('machine.ts: its literal constants differ from layout.ts');
+const ALL = 0x7ff; // decode.ts ALL_REGS: r0..r10
+if (FRAME_BYTES !== STACK_SIZE || HI_FRAME0 !== TAG || HI_CTX !== TAG + REGION_CTX || ALL !== ALL_REGS) throw new Error('machine.ts: its literal constants differ from layout.ts and decode.ts');
 
 export class Machine {
   dec: Decoded;
@@ -100,21 +101,28 @@ export class Machine {
   // What setup need not redo (the fixed cost of a run): what the entry stack frame and the
   // xdp_md fields hold now. Fields without `private` below are read by packet.ts /
   // slow-memory.ts, not by callers.
-  /** The decoded code has a load, store or call: copy the XDP packet in at setup (see pendingPkt). */
-  touches = true;
+  /**
+   * Registers the code may read or write (decode.ts regsTouched; bit r for r0..r10). The others
+   * keep the zeros the last full setup gave them, so the steady setup need not zero them again.
+   */
+  private zeroRegs = ALL;
+  /**
+   * The code has a store, an atomic or a call (decode.ts mayWriteMemory): only then can its runs
+   * dirty the entry frame, which the steady setup then cleans (the full setup always does).
+   */
+  private writes = true;
+  /**
+   * A run of this code copied a deferred packet in (a store, an atomic, a helper call, a load the
+   * loop does not serve from the caller's array): the common XDP setup then copies at once,
+   * which costs less than the slow path on first touch. False again after reload.
+   */
+  copyAtSetup = false;
   /**
    * Frame 0 holds the image of seed `stackSeed` (0: zeros) below offset `stackMark`, unless
    * stackKnown is false; [stackMark, STACK_SIZE) is what runs may have written since.
    */
   private stackKnown = false;
   private stackSeed = 0;
-  /**
-   * The frame's dirty high-water mark (a multiple of 8). rLo[0] mirrors it, so a load or store
-   * below it leaves the loop's fast paths; the slow path (slow-memory.ts resolve) checks the
-   * frame's true bounds and, for a write, lowers the mark (lowerStackMark). Setup then restores
-   * only [stackMark, STACK_SIZE): a program that writes 8 bytes of stack costs 8, not 512.
-   */
-  stackMark = STACK_SIZE;
   /** The ctx region holds the default xdp_md fields. */
   xdpDefault = false;
   /**
@@ -129,9 +137,10 @@ export class Machine {
   /**
    * The XDP packet of this run while its copy into the arena is deferred (null: the arena holds
    * the packet). Setup only notes it and turns the packet region's fast paths off, so the first
-   * access goes to the slow path, which copies it in (materializePacket). The common XDP setup
-   * defers only for code with no load, store or call (its runs then skip the copy); the general
-   * path always defers.
+   * access goes off the fast paths: the loop's byte and half-word loads read the caller's array
+   * in place (vm.ts), anything else goes to the slow path, which copies it in (materializePacket)
+   * first. The common XDP setup defers until a run of the code has copied (copyAtSetup); the
+   * general path always defers. The caller's array is never written.
    */
   pendingPkt: Uint8Array | null = null;
   pendingAt = 0;
@@ -149,13 +158,15 @@ export class Machine {
     if (this.RL.length < CONST_BASE + nc) this.growRegs(CONST_BASE + nc);
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
-    this.touches = mayTouchMemory(this.dec.code);
+    this.copyAtSetup = false;
+    this.zeroRegs = regsTouched(this.dec.code);
+    this.writes = mayWriteMemory(this.dec.code);
     this.steady = false;
   }
 
   /**
-   * A caller wrote the entry frame itself (a window run places a saved frame): the next setup
-   * must zero or poison the frame again instead of trusting what the last setup left there.
+   * A caller wrote the entry frame or registers itself (a window run places a saved state): the
+   * next setup must zero or poison them all again instead of trusting what the last setup left.
    */
   frameWritten(): void {
     this.stackKnown = false;
@@ -214,8 +225,9 @@ export class Machine {
     const words = encodeStraight(op, constSlot) ?? (op ? encodeJump(op, pc, this.dec.entries[0], this.prog.insns.length, constSlot) : undefined);
     if (!words) return false;
     this.dec.code.set(words, (this.dec.entries[0] + pc) * 4);
+    this.zeroRegs |= regsTouched(words);
+    if (writesMemory(words[0] & 0xff)) this.writes = true;
     this.steady = false;
-    if (touchesMemory(words[0] & 0xff)) this.touches = true;
     return true;
   }
 
@@ -242,7 +254,8 @@ export class Machine {
     this.rb = this.win.base;
     this.RL.set(this.dec.constLo, CONST_BASE);
     this.RH.set(this.dec.constHi, CONST_BASE);
-    this.touches = mayTouchMemory(this.dec.code);
+    this.zeroRegs = regsTouched(this.dec.code);
+    this.writes = mayWriteMemory(this.dec.code);
 
     const maxPacket = opts.maxPacket ?? 4096;
     this.pktCap = this.ctxKind === 'xdp' ? XDP_FRAME : SKB_HEADROOM + maxPacket + XDP_TAILROOM;
@@ -272,8 +285,8 @@ export class Machine {
       this.rHi[i] = STACK_SIZE;
       this.rdFast[i] = this.wrFast[i] = this.writable[i] = 1;
     }
-    // callee frames start whole (the arena is zeros): nothing to clear at their first call
-    for (let i = 1; i < MAX_FRAMES; i++) this.rLo[i] = STACK_SIZE;
+    // frames start whole (the arena is zeros): nothing to clear at a callee's first call
+    for (let i = 0; i < MAX_FRAMES; i++) this.rLo[i] = STACK_SIZE;
     this.rdFast[REGION_PKT] = this.wrFast[REGION_PKT] = this.writable[REGION_PKT] = 1;
     this.maps.forEach((m, i) => {
       const r = FIRST_MAP_REGION + i;
@@ -299,9 +312,8 @@ export class Machine {
    */
   setup(input: RunInput): void {
     const RL = this.RL, RH = this.RH;
-    // r0-r10 (the slots after them are never read); unrolled: a loop costs ~2.5x as much here
-    RL[0] = RH[0] = 0; RL[2] = RH[2] = 0; RL[3] = RH[3] = 0; RL[4] = RH[4] = 0; RL[5] = RH[5] = 0;
-    RL[6] = RH[6] = 0; RL[7] = RH[7] = 0; RL[8] = RH[8] = 0; RL[9] = RH[9] = 0;
+    // r1 and r10; then r0, r2-r9 (the slots after r10 are never read), unrolled: a loop costs
+    // ~2.5x as much here
     RL[10] = FRAME_BYTES;
     RH[10] = HI_FRAME0;
     RL[1] = 0;
@@ -310,11 +322,28 @@ export class Machine {
     if (this.steady && input.poison === undefined && input.mem === undefined && input.xdp === undefined) {
       const pkt = input.packet ?? EMPTY;
       if (packet.refillXdp(this, pkt)) {
-        if (!this.stackReadsInit) this.cleanFrame();
+        // only what runs of this code can have changed (the last full setup zeroed the rest)
+        const z = this.zeroRegs;
+        if (z === ALL) this.zeroRegisters();
+        else {
+          RL[0] = RH[0] = 0;
+          if ((z & 0x3fc) !== 0) {
+            if ((z & 4) !== 0) RL[2] = RH[2] = 0;
+            if ((z & 8) !== 0) RL[3] = RH[3] = 0;
+            if ((z & 16) !== 0) RL[4] = RH[4] = 0;
+            if ((z & 32) !== 0) RL[5] = RH[5] = 0;
+            if ((z & 64) !== 0) RL[6] = RH[6] = 0;
+            if ((z & 128) !== 0) RL[7] = RH[7] = 0;
+            if ((z & 256) !== 0) RL[8] = RH[8] = 0;
+            if ((z & 512) !== 0) RL[9] = RH[9] = 0;
+          }
+        }
+        if (this.writes && !this.stackReadsInit) this.cleanFrame();
         this.resetRun(input);
         return;
       }
     }
+    this.zeroRegisters();
     this.steady = false;
     const seed = input.poison ?? 0;
     if (seed !== 0 || !this.stackKnown || this.stackSeed !== 0) this.setupFrame(seed);
@@ -336,6 +365,13 @@ export class Machine {
     this.resetRun(input);
   }
 
+  /** r0 and r2-r9 to zero. */
+  private zeroRegisters(): void {
+    const RL = this.RL, RH = this.RH;
+    RL[0] = RH[0] = 0; RL[2] = RH[2] = 0; RL[3] = RH[3] = 0; RL[4] = RH[4] = 0; RL[5] = RH[5] = 0;
+    RL[6] = RH[6] = 0; RL[7] = RH[7] = 0; RL[8] = RH[8] = 0; RL[9] = RH[9] = 0;
+  }
+
   /** Per-run state other than memory and registers. */
   private resetRun(input: RunInput): void {
     const maps = this.maps;
@@ -350,9 +386,20 @@ export class Machine {
     this.faultMsg = '';
   }
 
+  /**
+   * The entry frame's dirty high-water mark (a multiple of 8), kept as its region lower bound
+   * rLo[0] like a callee frame's (cleanCallee): a load or store below it leaves the loop's fast
+   * paths; the slow path (slow-memory.ts resolve) checks the frame's true bounds and, for a
+   * write, lowers the mark. Setup then restores only [stackMark, STACK_SIZE): a program that
+   * writes 8 bytes of stack costs 8, not 512.
+   */
+  get stackMark(): number {
+    return this.rLo[0];
+  }
+
   /** Zero what runs wrote of the entry frame since it was last whole: [stackMark, STACK_SIZE). */
   private cleanFrame(): void {
-    const mark = this.stackMark;
+    const mark = this.rLo[0];
     if (mark >= FRAME_BYTES) return;
     this.zeroFrameFrom(0, mark);
   }
@@ -383,13 +430,6 @@ export class Machine {
     this.zeroFrameFrom(f, this.rLo[f]);
   }
 
-  /** A write into the entry frame at offset a (>= 0) below stackMark: the mark goes down to it. */
-  lowerStackMark(a: number): void {
-    const mark = a & ~7;
-    this.stackMark = mark;
-    this.rLo[0] = mark;
-  }
-
   /** The entry frame and r2..r9 for poison seed `seed` (0: a zeroed frame), and the generator's state. */
   private setupFrame(seed: number): void {
     this.poisonSeed = seed;
@@ -399,10 +439,10 @@ export class Machine {
       if (img) this.u8.set(img.stack, b);
       else this.u8.fill(0, b, b + STACK_SIZE);
       // the whole frame is the image again: the next write below the top is noted afresh
-      this.stackMark = STACK_SIZE;
       this.rLo[0] = STACK_SIZE;
     } else if (img) {
-      if (this.stackMark < STACK_SIZE) this.u8.set(img.stack.subarray(this.stackMark), b + this.stackMark);
+      const mark = this.rLo[0];
+      if (mark < STACK_SIZE) this.u8.set(img.stack.subarray(mark), b + mark);
     } else this.cleanFrame();
     if (img) {
       const RL = this.RL, RH = this.RH;
@@ -443,9 +483,15 @@ export class Machine {
     scramble(this);
   }
 
-  /** Copy a deferred packet into the arena (see pendingPkt); anything touching the packet region off the fast paths calls this first. */
+  /**
+   * Copy a deferred packet into the arena (see pendingPkt); anything touching the packet region
+   * off the fast paths calls this first. From then on setup copies at once (copyAtSetup).
+   */
   materializePacket(): void {
-    if (this.pendingPkt !== null) packet.materializePacket(this);
+    if (this.pendingPkt !== null) {
+      packet.materializePacket(this);
+      this.copyAtSetup = true;
+    }
   }
 
   /** Set the packet bounds (region offsets) and the region's valid range [meta, end). */

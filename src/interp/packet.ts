@@ -1,7 +1,8 @@
 // The packet region of a run: where test_run puts the frame (XDP: a page with headroom and
 // tailroom; skb: NET_SKB_PAD headroom), placing this run's packet (or raw ctx / mem) while
-// clearing only what the last runs left, deferring the XDP copy until something touches it
-// (pendingPkt), and the packet as test_run's data_out returns it.
+// clearing only what the last runs left, deferring the XDP copy until a run writes it or
+// accesses it other than by the loop's byte and half-word loads (pendingPkt, copyAtSetup), and
+// the packet as test_run's data_out returns it.
 import { fillSkb, fillXdp, SKB_SIZE, XDP_MD_SIZE } from './context.ts';
 import { CTX_CAPACITY, REGION_CTX, REGION_PKT, TAG } from './layout.ts';
 import type { Machine } from './machine.ts';
@@ -76,7 +77,8 @@ export function placeInput(m: Machine, input: RunInput): void {
     if (pkt.length > max) throw new RangeError(`XDP packet of ${pkt.length} bytes exceeds the linear frame (${max})`);
     m.pktFrame = XDP_HEADROOM;
     setPacket(m, XDP_HEADROOM, XDP_HEADROOM, XDP_HEADROOM + pkt.length);
-    if (pkt.length !== 0) {
+    if (pkt.length !== 0 && m.copyAtSetup) u8.set(pkt, pb + XDP_HEADROOM);
+    else if (pkt.length !== 0) {
       m.pendingPkt = pkt;
       m.pendingAt = pb + XDP_HEADROOM;
       m.rdFast[REGION_PKT] = m.wrFast[REGION_PKT] = 0;
@@ -123,9 +125,9 @@ export function placeXdpPacket(m: Machine, pkt: Uint8Array): void {
   m.rHi[REGION_PKT] = end;
   const at = m.rBase[REGION_PKT] + XDP_HEADROOM;
   m.pendingAt = at;
-  if (len === 0 || m.touches) {
-    // code that can reach memory mostly reads the packet: a copy now is cheaper than the
-    // slow path on first touch (~10 ns on the parser)
+  if (len === 0 || m.copyAtSetup) {
+    // code that copied the packet in before will most likely do so again: a copy now is
+    // cheaper than the slow path on first touch
     if (len !== 0) m.u8.set(pkt, at);
     m.pendingPkt = null;
     m.rdFast[REGION_PKT] = m.wrFast[REGION_PKT] = 1;
@@ -146,7 +148,7 @@ export function refillXdp(m: Machine, pkt: Uint8Array): boolean {
   const len = pkt.length;
   if (HEADROOM + len !== m.pktEnd) return false;
   if (len === 0) return true;
-  if (m.touches) m.u8.set(pkt, m.pendingAt);
+  if (m.copyAtSetup) m.u8.set(pkt, m.pendingAt);
   else {
     m.pendingPkt = pkt;
     m.rdFast[PKT] = m.wrFast[PKT] = 0;

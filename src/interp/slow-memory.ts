@@ -44,9 +44,7 @@ export function resolve(m: Machine, h: number, a: number, size: number, write: b
     if (id >= FIRST_MAP_REGION) {
       const map = m.maps[id - FIRST_MAP_REGION];
       map.touch(m.rBase[id] + a - map.base, size);
-    } else if (id === 0) {
-      if (a < m.stackMark) m.lowerStackMark(a);
-    } else if (id < MAX_FRAMES && a < m.rLo[id]) m.rLo[id] = a & ~7; // a callee frame's mark (Machine.cleanCallee)
+    } else if (id < MAX_FRAMES && a < m.rLo[id]) m.rLo[id] = a & ~7; // a frame's dirty mark (Machine.stackMark, cleanCallee)
   }
   return m.rBase[id] + a;
 }

@@ -282,6 +282,11 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 110 /* LDXB */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 1 <= rHi[gb + id]) { RL[d] = u8[rBase[gb + id] + a]; RH[d] = 0; break; }
+        // a deferred packet (Machine.pendingPkt): read in the caller's array, whose byte 0 is at the region's lower bound
+        if (id === REGION_PKT) {
+          const p = m.pendingPkt;
+          if (p !== null && a >= rLo[gb + id] && a + 1 <= rHi[gb + id]) { RL[d] = p[a - rLo[gb + id]]; RH[d] = 0; break; }
+        }
         const f = m.loadSlow(h, a, 1, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;
@@ -289,6 +294,10 @@ export function execute(m: Machine, entry: number, n0 = 0, depth0 = 0): number {
       case 111 /* LDXH */: {
         const h = RH[s], a = (RL[s] >>> 0) + D[i + 2], id = (h - TAG) >>> 0;
         if (id < nreg && rdFast[gb + id] !== 0 && a >= rLo[gb + id] && a + 2 <= rHi[gb + id]) { RL[d] = dv.getUint16(rBase[gb + id] + a, true); RH[d] = 0; break; }
+        if (id === REGION_PKT) {
+          const p = m.pendingPkt;
+          if (p !== null && a >= rLo[gb + id] && a + 2 <= rHi[gb + id]) { const k = a - rLo[gb + id]; RL[d] = p[k] | (p[k + 1] << 8); RH[d] = 0; break; }
+        }
         const f = m.loadSlow(h, a, 2, false, d - rb);
         if (f !== F_OK) { fault = f; break loop; }
         break;

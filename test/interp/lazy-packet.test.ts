@@ -72,8 +72,8 @@ t('property: a reused machine agrees with a fresh one on any sequence of packets
       fc.boolean(),
       fc.boolean(),
       (name, packets, viaExec, withFields) => {
-        // xdp_md fields send setup down its general path, where the copy is always deferred;
-        // without them, code that can touch memory gets the packet copied at setup
+        // xdp_md fields send setup down its general path, without them the common one; both
+        // defer the copy until a run of the code has copied the packet in (copyAtSetup)
         const input = (p: Uint8Array) => (withFields ? { packet: p, xdp: { rx_queue_index: 0 } } : { packet: p });
         const reused = prepare(program(PROGRAMS[name]));
         for (const p of packets) {
