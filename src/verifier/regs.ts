@@ -74,10 +74,11 @@ export function immReg(x: number): Reg {
  */
 export class ImmRegs {
   private readonly regs: (Reg | undefined)[];
-  private readonly vals: Float64Array;
+  /** The value each register was made for (plain arrays: made once per check, a typed array costs ~1 µs). */
+  private readonly vals: number[];
   constructor(n: number) {
     this.regs = new Array(n).fill(undefined);
-    this.vals = new Float64Array(n);
+    this.vals = new Array(n).fill(0);
   }
 
   /** immReg(x), for the immediate of instruction `pc`. */
