@@ -7,7 +7,7 @@ import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkSca
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, immReg, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -202,7 +202,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     } else {
       checkDst(pc, d);
       // scalarMovImm's value: the immediate sign-extended (64) or zero-extended (32), shared
-      regs[d] = immReg(op.width === 64 ? op.src.imm | 0 : (op.src.imm | 0) >>> 0);
+      regs[d] = env.imms.at(pc, op.width === 64 ? op.src.imm | 0 : (op.src.imm | 0) >>> 0);
     }
     return;
   }
@@ -216,7 +216,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   // binary ops
   let srcReg: Reg;
   if ('reg' in op.src) srcReg = readReg(st, pc, op.src.reg);
-  else srcReg = immReg(op.src.imm | 0); // immOperand's value, shared
+  else srcReg = env.imms.at(pc, op.src.imm | 0); // immOperand's value, shared
   const dstReg = readReg(st, pc, d);
   if ((op.op === 'div' || op.op === 'mod' || op.op === 'sdiv' || op.op === 'smod') && 'imm' in op.src && op.src.imm === 0) fail(pc, 'div by zero');
   if ((op.op === 'lsh' || op.op === 'rsh' || op.op === 'arsh') && 'imm' in op.src && (op.src.imm < 0 || op.src.imm >= op.width)) fail(pc, `invalid shift ${op.src.imm}`);

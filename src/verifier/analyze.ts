@@ -11,7 +11,7 @@ import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { sessionFor } from './config.ts';
-import { SCALAR_UNKNOWN, ptrReg } from './regs.ts';
+import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
 import { statesEqual, widenImprecise } from './prune.ts';
@@ -214,7 +214,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
-    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
+    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, imms: new ImmRegs(prog.insns.length), stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
     precise(regs, slots) {
       if (regs < 0) allPrecise(c.path.parent);
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
@@ -242,6 +242,11 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   // the state and instruction whose live registers regsLive gives (set by visited before comparing)
   let liveSt = c.path.state, livePc = 0;
   let pendingFrom = '';
+  /**
+   * bucket's answers for the main function (callsite -1) by instruction, -1 until computed (a
+   * plain array: a typed array costs ~0.9 µs to make, a few % of a small program's check).
+   */
+  const mainBucket: number[] = new Array(c.explored.length).fill(-1);
   // the run's operations as methods of one object: under tsx (esbuild keepNames) every named
   // closure costs an Object.defineProperty when made, methods cost nothing (see BENCHMARKS)
   const ops = {
@@ -258,7 +263,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     },
     /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
     bucket(pc: number, st: State): number {
-      return ((pc ^ cur(st).callsite) >>> 0) % c.explored.length;
+      const callsite = cur(st).callsite;
+      if (callsite !== -1 || pc >= mainBucket.length) return ((pc ^ callsite) >>> 0) % c.explored.length;
+      // the main function's buckets, one division per instruction for the run
+      let b = mainBucket[pc];
+      if (b < 0) b = mainBucket[pc] = ((pc ^ -1) >>> 0) % c.explored.length;
+      return b;
     },
     /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
     widenFromPrev(s: State, at: number): void {

@@ -12,7 +12,7 @@ import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, immReg, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
+import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, mapAllRegs, cloneState, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -207,7 +207,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const fr = cur(st);
   const a = readReg(st, pc, op.dst);
   const isX = 'reg' in op.src;
-  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : immReg((op.src as { imm: number }).imm | 0);
+  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : env.imms.at(pc, (op.src as { imm: number }).imm | 0);
   const same = isX && (op.src as { reg: number }).reg === op.dst;
   // unprivileged: a pointer compared with anything but another packet pointer (src: before the
   // branch is decided; dst: only when both edges remain and it is no null check, see below)

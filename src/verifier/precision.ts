@@ -142,18 +142,26 @@ const WALKS_KEPT = 4;
  */
 function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
   const regs = set.regs;
-  const kept = (h.walked ??= []);
-  for (let k = 0; k < kept.length; k++) {
-    const got = kept[k];
-    if (got.in !== regs || got.ops !== ops || got.len !== h.pcs.length) continue;
-    set.regs = got.regs;
-    set.lo = got.lo;
-    set.hi = got.hi;
-    return got.w;
+  const kept = h.walked;
+  if (kept) {
+    for (let k = 0; k < kept.length; k++) {
+      const got = kept[k];
+      if (got.in !== regs || got.ops !== ops || got.len !== h.pcs.length) continue;
+      set.regs = got.regs;
+      set.lo = got.lo;
+      set.hi = got.hi;
+      return got.w;
+    }
   }
   const w = walkSegment(ops, h, set, false);
-  if (kept.length >= WALKS_KEPT) kept.shift();
-  kept.push({ in: regs, ops, len: h.pcs.length, w, regs: set.regs, lo: set.lo, hi: set.hi });
+  const rec: Walked = { in: regs, ops, len: h.pcs.length, w, regs: set.regs, lo: set.lo, hi: set.hi };
+  // most segments are walked once (xdp_loop: ~600 of ~770 records per check are a segment's
+  // first): a one-element literal, where `[]` then push allocates room for 16
+  if (!kept) h.walked = [rec];
+  else {
+    if (kept.length >= WALKS_KEPT) kept.shift();
+    kept.push(rec);
+  }
   return w;
 }
 
@@ -227,13 +235,16 @@ function backtrackInsn(insn: Op, aux: number, set: Want): Walk {
   return OK;
 }
 
+/** No stack slot (markPrecise's default, shared: most calls name registers only). */
+const NO_SLOTS: readonly number[] = [];
+
 /**
  * mark_chain_precision: registers `regs` and slots `slots` of the top frame (frame index
  * `frame`) are relied on now; `hist` is the current segment since `parent`. `inInsn`: called
  * while executing the last instruction of `hist`, which is not walked (the walk starts before
  * the instruction that relies on the values: a helper's size argument is not "defined" by the call).
  */
-export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: number[] = [], inInsn = false): void {
+export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: readonly number[] = NO_SLOTS, inInsn = false): void {
   const set: Want = { regs, lo: 0, hi: 0 };
   for (const s of slots) addSlot(set, s);
   let h = hist;

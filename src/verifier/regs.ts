@@ -67,6 +67,32 @@ export function immReg(x: number): Reg {
   return r;
 }
 /**
+ * The immediate operands of one exploration by instruction: an instruction's immediate is the
+ * same at every visit, so immReg's Map lookup (~1% of a looping check's CPU) is made once per
+ * instruction and then read from an array. The value is kept beside its register and compared,
+ * so a caller passing another value for the same instruction still gets the right register.
+ */
+export class ImmRegs {
+  private readonly regs: (Reg | undefined)[];
+  /** The value each register was made for (plain arrays: made once per check, a typed array costs ~1 µs). */
+  private readonly vals: number[];
+  constructor(n: number) {
+    this.regs = new Array(n).fill(undefined);
+    this.vals = new Array(n).fill(0);
+  }
+
+  /** immReg(x), for the immediate of instruction `pc`. */
+  at(pc: number, x: number): Reg {
+    const r = this.regs[pc];
+    if (r !== undefined && this.vals[pc] === x) return r;
+    const m = immReg(x);
+    this.regs[pc] = m;
+    this.vals[pc] = x;
+    return m;
+  }
+}
+
+/**
  * `{ ...r, v, off, id, range }` without the spread: V8 runs a spread that overrides fields
  * through its runtime (ptrArith's result and the refined registers of every branch cost several
  * % of a check). Only for the common register without optional fields; others are spread.

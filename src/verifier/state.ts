@@ -41,8 +41,14 @@ export const cur = (s: State): Frame => s.frames[s.frames.length - 1];
  */
 export function cloneFrame(f: Frame): Frame {
   f.shared = true;
-  return { regs: f.regs.slice(), stack: f.stack, shared: true, callsite: f.callsite, subprog: f.subprog, frameno: f.frameno };
+  return { regs: copyRegs(f.regs), stack: f.stack, shared: true, callsite: f.callsite, subprog: f.subprog, frameno: f.frameno };
 }
+
+/**
+ * A frame's 11 registers copied as one literal: allocated inline by optimized code, where
+ * `slice()` is a builtin call per frame copy (every branch and checkpoint copies each frame).
+ */
+const copyRegs = (r: Reg[]): Reg[] => [r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10]];
 
 /** The frame's stack for writing: its own copy first when the array may be shared. */
 export function ownStack(f: Frame): Stack {
@@ -61,8 +67,8 @@ export function cloneState(s: State): State {
 
 /** A fresh frame: all registers not_init except r10 = fp of this frame. */
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
-  const regs: Reg[] = new Array(11).fill(NOT_INIT);
-  regs[10] = ptrReg('fp', { map: frameno });
+  // a literal, like copyRegs' copies (one elements kind for every frame's registers)
+  const regs: Reg[] = [NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, NOT_INIT, ptrReg('fp', { map: frameno })];
   return { regs, stack: [], shared: false, callsite, subprog, frameno };
 }
 

@@ -18,9 +18,9 @@ import { LINKED, OPAQUE } from './precision.ts';
  * fill) is set while it runs (Env.hist).
  */
 export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number {
-  const fr = cur(st);
   switch (op.kind) {
     case 'jcond': {
+      const fr = cur(st);
       // the (at most two) ids of the compared registers, -1 for none: no list per jump
       const a = fr.regs[op.dst];
       const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
