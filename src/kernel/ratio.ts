@@ -75,8 +75,17 @@ export function compareRounds(a: readonly number[], b: readonly number[], alpha 
  * above the A/A control's interval (a second load set of A timed in the same rounds). Under load
  * an identical pair can itself be called slower; an output stands as slower only past that.
  */
-export function slowerThanControl(x: RatioEstimate, control: RatioEstimate): boolean {
+export function slowerThanControl(x: Pick<RatioEstimate, 'low'>, control: Pick<RatioEstimate, 'high'>): boolean {
   return x.low > 1 && x.low > control.high;
+}
+
+/**
+ * A recorded recheck of a row called slower (99.9%, latency-table.ts --recheck) clears it when its
+ * interval reaches 1 or, with an A/A control of its own rounds, does not clear the control's.
+ */
+export function recheckClears(recheck: { alpha: number; low: number; control?: { high: number } } | undefined): boolean {
+  if (!recheck || recheck.alpha > 0.001) return false;
+  return recheck.control ? !slowerThanControl(recheck, recheck.control) : recheck.low <= 1;
 }
 
 /** A ratio as a signed percentage change: 0.97 → "-3.0%". */

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBytes, insn } from '../../src/isa/insn.ts';
 import { fromOp, toOp, InsnError } from '../../src/isa/op.ts';
@@ -70,20 +70,16 @@ try {
 if (llvmMc) {
   t('llvm-mc-19 encodes and llvm-objdump-19 prints as we do', () => {
     const dir = tempDir('maygoto-');
-    try {
-      const src = FORMS.map(([off]) => `may_goto ${off < 0 ? off : `+${off}`}`).join('\n');
-      writeFileSync(join(dir, 'a.s'), `.text\n${src}\nexit\n`);
-      execFileSync('llvm-mc-19', ['-triple', 'bpfel', '-filetype=obj', join(dir, 'a.s'), '-o', join(dir, 'a.o')]);
-      const out = execFileSync('llvm-objdump-19', ['-d', '--no-show-raw-insn', join(dir, 'a.o')], { encoding: 'utf8' });
-      const texts = out.split('\n').filter((l) => l.includes('may_goto')).map((l) => l.split('\t').pop()!.replace(/ <.*$/, '').trim());
-      assert.equal(texts, FORMS.map(([, llvm]) => llvm));
-      const ours = encodeBytes(assemble(`${src}\nexit`).insns);
-      execFileSync('llvm-objcopy-19', ['-O', 'binary', '--only-section=.text', join(dir, 'a.o'), join(dir, 'a.bin')]);
-      const theirs = readFileSync(join(dir, 'a.bin'));
-      assert.equal([...ours], [...theirs]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const src = FORMS.map(([off]) => `may_goto ${off < 0 ? off : `+${off}`}`).join('\n');
+    writeFileSync(join(dir, 'a.s'), `.text\n${src}\nexit\n`);
+    execFileSync('llvm-mc-19', ['-triple', 'bpfel', '-filetype=obj', join(dir, 'a.s'), '-o', join(dir, 'a.o')]);
+    const out = execFileSync('llvm-objdump-19', ['-d', '--no-show-raw-insn', join(dir, 'a.o')], { encoding: 'utf8' });
+    const texts = out.split('\n').filter((l) => l.includes('may_goto')).map((l) => l.split('\t').pop()!.replace(/ <.*$/, '').trim());
+    assert.equal(texts, FORMS.map(([, llvm]) => llvm));
+    const ours = encodeBytes(assemble(`${src}\nexit`).insns);
+    execFileSync('llvm-objcopy-19', ['-O', 'binary', '--only-section=.text', join(dir, 'a.o'), join(dir, 'a.bin')]);
+    const theirs = readFileSync(join(dir, 'a.bin'));
+    assert.equal([...ours], [...theirs]);
   });
 }
 

@@ -2,7 +2,6 @@
 // replay models it (the flavor is a value the replay passes on, nothing process-wide changes).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { flavorNamed, LINUX_6_18, LINUX_6_18_SX64, LINUX_6_12 } from '../../src/domains/scalar.ts';
 import { detectFlavor, kernelMeta } from '../../src/kernel/flavor.ts';
@@ -21,21 +20,17 @@ t('flavors by name; an unknown name says which exist', () => {
 
 t('a recording keeps its meta line apart from the records, and a replay models its flavor', () => {
   const dir = tempDir('bpfsynth-rec-');
-  try {
-    const path = join(dir, 'r.jsonl.gz');
-    const rec = new Recorder<{ n: number }>(path, { kernel: 'test', flavor: '6.18-sx64' });
-    rec.add({ n: 1 });
-    rec.add({ n: 2 });
-    assert.is(rec.count, 2);
-    rec.save();
-    const { meta, records } = readRecordingFile<{ n: number }>(path);
-    assert.equal(meta, { kernel: 'test', flavor: '6.18-sx64' });
-    assert.equal(records, [{ n: 1 }, { n: 2 }]);
-    assert.is(recordedFlavor(meta), LINUX_6_18_SX64);
-    assert.is(recordedFlavor(undefined), LINUX_6_18, 'a recording without meta: the model default');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const path = join(dir, 'r.jsonl.gz');
+  const rec = new Recorder<{ n: number }>(path, { kernel: 'test', flavor: '6.18-sx64' });
+  rec.add({ n: 1 });
+  rec.add({ n: 2 });
+  assert.is(rec.count, 2);
+  rec.save();
+  const { meta, records } = readRecordingFile<{ n: number }>(path);
+  assert.equal(meta, { kernel: 'test', flavor: '6.18-sx64' });
+  assert.equal(records, [{ n: 1 }, { n: 2 }]);
+  assert.is(recordedFlavor(meta), LINUX_6_18_SX64);
+  assert.is(recordedFlavor(undefined), LINUX_6_18, 'a recording without meta: the model default');
 });
 
 const k = kernelAvailable();

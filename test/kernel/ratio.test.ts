@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { binomHalfCdf, compareRounds, median, signInterval, slowerThanControl } from '../../src/kernel/ratio.ts';
+import { binomHalfCdf, compareRounds, median, recheckClears, signInterval, slowerThanControl } from '../../src/kernel/ratio.ts';
 
 const t = suite('kernel/ratio');
 
@@ -70,6 +70,16 @@ t('slower than the control: only past the A/A interval, and only above 1', () =>
   const a = noisy(11, 40, 100, 1), b = noisy(12, 40, 100, 1.05), a2 = noisy(13, 40, 100, 1);
   assert.ok(slowerThanControl(compareRounds(a, b, 0.001), compareRounds(a, a2)));
   assert.not.ok(slowerThanControl(compareRounds(a, a2, 0.001), compareRounds(a, noisy(14, 40, 100, 1))));
+});
+
+t('a recorded recheck clears a slower row: 99.9% only, past its own A/A control', () => {
+  assert.not.ok(recheckClears(undefined)); // no recheck: the row stands
+  assert.not.ok(recheckClears({ alpha: 0.05, low: 0.99 })); // a 95% recheck is no verdict
+  assert.ok(recheckClears({ alpha: 0.001, low: 0.99 })); // older rechecks without a control
+  assert.not.ok(recheckClears({ alpha: 0.001, low: 1.01 }));
+  assert.ok(recheckClears({ alpha: 0.001, low: 1.01, control: { high: 1.03 } })); // A as slow against itself
+  assert.not.ok(recheckClears({ alpha: 0.001, low: 1.04, control: { high: 1.03 } }));
+  assert.ok(recheckClears({ alpha: 0.001, low: 0.98, control: { high: 0.97 } })); // reaches 1
 });
 
 t('median and errors', () => {
