@@ -51,7 +51,7 @@ export interface Env {
   /** Deepest stack byte used per function (by first instruction), for check_max_stack_depth. */
   readonly stackDepth: Map<number, number>;
   /** insn_aux_data[].ptr_type: the pointer type a load or store instruction first went through, by instruction. */
-  readonly ptrTypes: Map<number, string>;
+  readonly ptrTypes: (string | undefined)[];
   /** Unprivileged: the Spectre masking each add/sub instruction was given (src/verifier/spectre.ts). */
   readonly aluAux: Map<number, AluAux>;
   /** The prog array map index each tail call used on the paths seen so far (-1: several, "poisoned"). */
