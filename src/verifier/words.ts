@@ -10,7 +10,7 @@
 
 const CHUNK = 1 << 16;
 /** Bytes above which an array gets a buffer of its own. */
-const OWN = 1 << 12;
+const OWN = 1 << 13;
 
 let chunk = new ArrayBuffer(CHUNK);
 let used = 0;
