@@ -113,7 +113,7 @@ export interface Ctx {
   /**
    * Per explored list: at least the number of its checkpoints that are finished (branches 0)
    * and not yet cleaned, so is_state_visited skips the clean_live_states pass when it is 0.
-   * (A plain array: copying a typed array of this size costs ~0.9 µs, a plain one ~0.05 µs.)
+   * (A plain array: copying an Int32Array of 31 entries cost ~0.9 µs, a plain array ~0.05 µs.)
    */
   toClean: number[];
   stackDepth: Map<number, number>;
