@@ -113,20 +113,29 @@ export interface Ctx {
   /**
    * Per explored list: at least the number of its checkpoints that are finished (branches 0)
    * and not yet cleaned, so is_state_visited skips the clean_live_states pass when it is 0.
+   * (A plain array: copying an Int32Array of 31 entries cost ~0.9 µs, a plain array ~0.05 µs.)
    */
-  toClean: Int32Array;
+  toClean: number[];
   stackDepth: Map<number, number>;
-  ptrTypes: Map<number, string>;
+  /** Per instruction (a plain array, not a Map: a Map of 20 entries costs ~1 µs to copy, the array ~0.03). */
+  ptrTypes: (string | undefined)[];
   aluAux: Map<number, AluAux>;
   tailMaps: Map<number, number>;
   /** The stack-slot liveness gathered so far (created by the first run). */
   live?: StackLiveness;
+  /**
+   * Caches that depend only on the program's length and the instructions' values, so copies share
+   * them (made by the first run; a resumed run would otherwise make them again): the immediate
+   * operand registers, and the main function's explored list of each instruction (-1: not yet).
+   */
+  imms?: ImmRegs;
+  mainBucket?: number[];
 }
 
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Int32Array(n), stackDepth: new Map(), ptrTypes: new Map(), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -144,11 +153,14 @@ export function copyCtx(c: Ctx): Ctx {
     explored[i] = m;
   }
   return {
-    ...c, path: copyPath(c.path, map), stack, stackDepth: new Map(c.stackDepth), ptrTypes: new Map(c.ptrTypes), aluAux: new Map(c.aluAux), tailMaps: new Map(c.tailMaps), live: c.live?.copy(), explored, toClean: c.toClean.slice(),
+    ...c, path: copyPath(c.path, map), stack, stackDepth: copyMap(c.stackDepth), ptrTypes: c.ptrTypes.slice(), aluAux: copyMap(c.aluAux), tailMaps: copyMap(c.tailMaps), live: c.live?.copy(), explored, toClean: c.toClean.slice(),
   };
 }
 
 // copyCtx's helpers at module level (a closure per copy costs under tsx: see run's comment)
+
+/** A copy of a map (the constructor's iteration costs ~50 ns even for an empty one; so does a set's). */
+const copyMap = <K, V>(m: Map<K, V>): Map<K, V> => (m.size ? new Map(m) : new Map());
 
 /** The copy of checkpoint `k` in the copy that `map` records (made on first use, parents first). */
 function copyCheckpoint(k: Checkpoint | null, map: Map<Checkpoint, Checkpoint>): Checkpoint | null {
@@ -156,7 +168,7 @@ function copyCheckpoint(k: Checkpoint | null, map: Map<Checkpoint, Checkpoint>):
   let n = map.get(k);
   if (!n) {
     n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
-      precise: { regs: k.precise.regs.slice(), slots: new Set(k.precise.slots), all: k.precise.all } };
+      precise: { regs: k.precise.regs.slice(), slots: k.precise.slots.size ? new Set(k.precise.slots) : new Set(), all: k.precise.all } };
     map.set(k, n);
     (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, map);
   }
@@ -214,7 +226,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
-    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, imms: new ImmRegs(prog.insns.length), stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
+    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, imms: c.imms ??= new ImmRegs(prog.insns.length), stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
     precise(regs, slots) {
       if (regs < 0) allPrecise(c.path.parent);
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
@@ -246,7 +258,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
    * bucket's answers for the main function (callsite -1) by instruction, -1 until computed (a
    * plain array: a typed array costs ~0.9 µs to make, a few % of a small program's check).
    */
-  const mainBucket: number[] = new Array(c.explored.length).fill(-1);
+  const mainBucket = c.mainBucket ??= new Array(c.explored.length).fill(-1);
   // the run's operations as methods of one object: under tsx (esbuild keepNames) every named
   // closure costs an Object.defineProperty when made, methods cost nothing (see BENCHMARKS)
   const ops = {
@@ -493,23 +505,26 @@ const BPF_MAXINSNS = 4096;
  */
 function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string | undefined {
   const privStack = prog.type === 'kprobe' || prog.type === 'tracepoint' || prog.type === 'raw_tracepoint' || prog.type === 'perf_event';
-  return stackWalk(cfg, depth, privStack, 0, 0, 1);
+  return stackWalk(prog.insns, cfg, depth, privStack, 0, 0, 1);
 }
 
 const round16 = (d: number): number => Math.ceil(d / 16) * 16;
 
 /** One function of check_max_stack_depth's walk (module level: a closure per check costs under tsx). */
-function stackWalk(cfg: Cfg, depth: Map<number, number>, privStack: boolean, f: number, total: number, frames: number): string | undefined {
+function stackWalk(insns: Program['insns'], cfg: Cfg, depth: Map<number, number>, privStack: boolean, f: number, total: number, frames: number): string | undefined {
   if (!privStack) {
     total += round16(depth.get(f) ?? 0);
     if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
   }
   const end = cfg.subprogs[cfg.subprogs.indexOf(f) + 1] ?? cfg.ops.length;
   for (let i = f; i < end; i++) {
+    // a bpf-to-bpf call is encoded BPF_JMP|BPF_CALL (0x85) with src_reg 1: the raw fields are read
+    // first (one object shape), the decoded op's kind (an op has many shapes) only on a call
+    if (insns[i].code !== 0x85 || insns[i].src !== 1) continue;
     const op = cfg.ops[i];
     if (op?.kind === 'call' && op.callKind === 'local') {
       if (frames >= 8) return `the call stack of ${frames} frames is too deep !`;
-      const r = stackWalk(cfg, depth, privStack, calleeSlot(op, i), total, frames + 1);
+      const r = stackWalk(insns, cfg, depth, privStack, calleeSlot(op, i), total, frames + 1);
       if (r) return r;
     }
   }

@@ -66,6 +66,8 @@ export class CfgDelta {
   /** The counts reproduce the baseline's marks (a safety net: if not, every candidate is built in full). */
   readonly usable: boolean;
   private scratch?: Scratch;
+  /** allReachable's marks, all 0 between calls (made once: a typed array costs ~0.5 µs to make). */
+  private readonly seen: Uint8Array;
 
   /**
    * `privileged: false`: candidates must also pass the checks only an unprivileged load has (no
@@ -76,6 +78,7 @@ export class CfgDelta {
     const n = cfg.ops.length;
     this.helperArgs = helperArgsFor(base.type);
     this.jumpIns = new Int32Array(n + 1);
+    this.seen = new Uint8Array(n);
     for (let pc = 0; pc < n; pc++) for (const t of jumpPointsOf(cfg.ops[pc], pc)) this.jumpIns[t]++;
     this.liveTables = new LiveTables(cfg.ops, cfg.live, this.helperArgs);
     let ok = true;
@@ -128,7 +131,7 @@ export class CfgDelta {
     const s = this.restore();
     for (let k = 0; k < slots.length; k++) s.cfg.ops[slots[k]] = newOps[k];
     s.ops = slots;
-    if (lost && !allReachable(s.cfg.ops)) return undefined;
+    if (lost && !allReachable(s.cfg.ops, this.seen)) return undefined;
     // marks of the slots the changed instructions point at, before and after
     const marks: number[] = [], counts: number[] = [];
     for (let k = 0; k < slots.length; k++) {
@@ -187,26 +190,39 @@ function countMark(marks: number[], counts: number[], base: Int32Array, t: numbe
   else marks.push(t), counts.push(base[t] + d);
 }
 
-/** check_cfg's reachability: every slot reached from 0 (calls also into their callee; lddw halves skipped). */
-function allReachable(ops: readonly (Op | null)[]): boolean {
+/**
+ * check_cfg's reachability: every slot reached from 0 (calls also into their callee; lddw halves
+ * skipped). `seen` (one flag per slot, all 0) is left all 0.
+ */
+function allReachable(ops: readonly (Op | null)[], seen: Uint8Array): boolean {
+  const ok = reachAll(ops, seen);
+  seen.fill(0);
+  return ok;
+}
+
+function reachAll(ops: readonly (Op | null)[], seen: Uint8Array): boolean {
   const n = ops.length;
-  const seen = new Uint8Array(n);
   const work = [0];
   seen[0] = 1;
   while (work.length) {
     const t = work.pop()!;
     const op = ops[t];
     if (!op) return false; // an lddw half reached by a jump: buildCfg's error
-    for (const s of [nextSlot(op, t), jumpSlot(op, t), calleeSlot(op, t)]) {
-      if (s >= 0 && s < n && !seen[s]) {
-        seen[s] = 1;
-        work.push(s);
-      }
-    }
+    reach(nextSlot(op, t), n, seen, work);
+    reach(jumpSlot(op, t), n, seen, work);
+    reach(calleeSlot(op, t), n, seen, work);
   }
   for (let i = 0; i < n; i++) {
     if (!seen[i]) return false;
     if (ops[i]?.kind === 'lddw') i++;
   }
   return true;
+}
+
+/** Mark slot s (negative: none) reached and queue it, if it is new. */
+function reach(s: number, n: number, seen: Uint8Array, work: number[]): void {
+  if (s >= 0 && s < n && !seen[s]) {
+    seen[s] = 1;
+    work.push(s);
+  }
 }

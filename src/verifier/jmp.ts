@@ -178,24 +178,29 @@ const linkedTo = (r: Reg | undefined, base: number): boolean => r?.type === 'sca
 /** sync_linked_regs: the linked registers sharing the base id of `known` take its value (plus their delta). */
 function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array, pc: number): void {
   const id = baseId(known.id);
-  const sync = (r: Reg): Reg => {
-    if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
-    if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
-    const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
-    const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
-    return regWith(r, regBoundsSync(D, v, dom.flavor), r.off, r.id, r.range);
-  };
   for (let f = 0; f < st.frames.length; f++) {
     const fr = st.frames[f];
     const mask = linkedLive(live, st, pc, f);
-    for (let i = 0; i < 10; i++) if (mask & (1 << i)) fr.regs[i] = sync(fr.regs[i]);
+    for (let i = 0; i < 10; i++) if (mask & (1 << i)) fr.regs[i] = syncOne(dom, known, id, fr.regs[i]);
     for (let i = 0; i < fr.stack.length; i++) {
       const sl = fr.stack[i];
       if (!sl?.spilled) continue;
-      const n = sync(sl.spilled);
+      const n = syncOne(dom, known, id, sl.spilled);
       if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
     }
   }
+}
+
+/**
+ * syncLinked for one register: `r` as linked to `known` (whose base id is `id`), or `r` itself.
+ * At module level: a named closure per call costs an Object.defineProperty under tsx (keepNames).
+ */
+function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
+  if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
+  if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
+  const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
+  const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
+  return regWith(r, regBoundsSync(D, v, dom.flavor), r.off, r.id, r.range);
 }
 
 /**

@@ -39,7 +39,7 @@ export interface Future {
 export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future): boolean {
   if (a.idGen !== b.idGen || a.stack.length !== b.stack.length || a.explored.length !== b.explored.length) return false;
   if (!sameMap(a.stackDepth, b.stackDepth) || !sameMap(a.tailMaps, b.tailMaps)) return false;
-  if (!sameWhere(a.ptrTypes, b.ptrTypes, future) || !sameWhere(a.aluAux, b.aluAux, future)) return false;
+  if (!sameAt(a.ptrTypes, b.ptrTypes, future) || !sameWhere(a.aluAux, b.aluAux, future)) return false;
   if (!sameShallow(a, b, future)) return false;
   const pairs: Pairs = { fwd: new Map(), back: new Set(), walked: new Set() };
   // the live paths first: their checkpoint chains are the ones backtracking still walks
@@ -177,6 +177,12 @@ function sameWhere<V>(a: Map<number, V>, b: Map<number, V>, future: Future): boo
   for (const [pc, v] of a) if (future.slots[pc] > future.k && !deepSame(v, b.get(pc))) return false;
   for (const pc of b.keys()) if (future.slots[pc] > future.k && !a.has(pc)) return false;
   return true;
+}
+
+/** Per-instruction strings equal wherever the baseline processes the instruction again. */
+function sameAt(a: readonly (string | undefined)[], b: readonly (string | undefined)[], future: Future): boolean {
+  for (let pc = 0; pc < a.length; pc++) if (a[pc] !== b[pc] && future.slots[pc] > future.k) return false;
+  return a.length === b.length;
 }
 
 function sameMap<K, V>(a: Map<K, V>, b: Map<K, V>): boolean {

@@ -15,6 +15,7 @@
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, nextSlot } from '../isa/flow.ts';
 import type { State } from './state.ts';
+import { copyU32, copyU8, u32, u8 } from './words.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
 const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
@@ -241,7 +242,10 @@ export class StackLiveness {
   /** The instance, made this copy's own (cloned if shared) before it is changed. */
   private own(x: Instance): Instance {
     if (x.owner === this.token) return x;
-    const c: Instance = { ...x, owner: this.token, frames: x.frames.map((f) => f?.slice()), mwSet: x.mwSet.slice() };
+    const frames: (Uint32Array | undefined)[] = [];
+    for (const f of x.frames) frames.push(f && copyU32(f));
+    // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped };
     this.instances.set(x.key, c);
     return c;
   }
@@ -251,7 +255,7 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: new Uint8Array(end - start), updated: false, mwDropped: false };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false };
       this.instances.set(key, x);
     }
     return x;
@@ -268,7 +272,7 @@ export class StackLiveness {
   }
 
   private masks(x: Instance, frame: number): Uint32Array {
-    return x.frames[frame] ??= new Uint32Array(x.len * STRIDE);
+    return x.frames[frame] ??= u32(x.len * STRIDE);
   }
 
   /** bpf_reset_live_stack_callchain: the state entered or left a function. */

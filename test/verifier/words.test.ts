@@ -1,0 +1,45 @@
+// Typed arrays cut out of shared chunks (src/verifier/words.ts): each one handed out is zero,
+// has its own bytes (writing one changes no other, across chunk boundaries too), and a copy holds
+// the source's values without sharing them.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { copyU32, copyU8, u32, u8 } from '../../src/verifier/words.ts';
+
+const t = suite('verifier/words');
+
+t('arrays are zero, disjoint and of the asked length', () => {
+  fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 5000 })), { minLength: 1, maxLength: 60 }), (asks) => {
+    const made: (Uint32Array | Uint8Array)[] = [];
+    for (const [wide, n] of asks) {
+      const a = wide ? u32(n) : u8(n);
+      assert.is(a.length, n);
+      assert.ok(a.every((x) => x === 0), 'handed out non-zero');
+      made.push(a);
+      // fill it with a value only this array holds, then check no earlier array was touched
+      a.fill(made.length);
+    }
+    made.forEach((a, i) => assert.ok(a.every((x) => x === ((i + 1) & (a instanceof Uint8Array ? 0xff : 0xffffffff))), `array ${i} overwritten`));
+  }), { numRuns: 60 });
+});
+
+t('copies equal their source and do not share it', () => {
+  fc.assert(fc.property(fc.uint32Array({ maxLength: 3000 }), fc.uint8Array({ maxLength: 3000 }), (w, b) => {
+    const src32 = u32(w.length), src8 = u8(b.length);
+    src32.set(w);
+    src8.set(b);
+    const c32 = copyU32(src32), c8 = copyU8(src8);
+    assert.equal([...c32], [...w]);
+    assert.equal([...c8], [...b]);
+    if (w.length) {
+      c32[0] = (c32[0] + 1) >>> 0;
+      assert.is(src32[0], w[0]);
+    }
+    if (b.length) {
+      c8[0] = (c8[0] + 1) & 0xff;
+      assert.is(src8[0], b[0]);
+    }
+  }), { numRuns: 100 });
+});
+
+t.run();
