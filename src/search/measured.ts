@@ -13,7 +13,7 @@
 import type { Program } from '../isa/program.ts';
 import { kernelAvailable } from '../kernel/syscall.ts';
 import { benchPrograms, benchUnsupported, type BenchGroup, type BenchOptions, type BenchResult } from '../kernel/bench.ts';
-import { fasterThanControl, pct, type RatioEstimate } from '../kernel/ratio.ts';
+import { fasterThanControl, pct, slowerThanControl, type RatioEstimate } from '../kernel/ratio.ts';
 import type { Variant } from './chain.ts';
 import { sizeOfPerf, type Objective } from './cost.ts';
 import { benchGroupsOf, longPathTests } from './bench-inputs.ts';
@@ -132,7 +132,9 @@ export function selectMeasured(program: Program, variants: readonly Variant[], t
       }
     }
     if (!choice) {
-      choice = notSlower.sort((a, b) => a.insns - b.insns || byRatio(a, b))[0];
+      // a winner its fresh rounds found slower beyond the A/A control is no fallback either
+      const slowAgain = confirmation?.ran && slowerThanControl(confirmation.ratio!, confirmation.control!) ? best : undefined;
+      choice = notSlower.filter((t) => t !== slowAgain).sort((a, b) => a.insns - b.insns || byRatio(a, b))[0];
       const none = best ? 'its gain not confirmed' : 'no significant gain';
       why2 = choice ? `${none}: the smallest not measured slower` : 'every variant measured slower beyond the noise: the original is kept';
     }
