@@ -13,8 +13,9 @@ import { EquivService } from '../smt/isolated.ts';
 import { runningKernelFlavor } from '../kernel/flavor.ts';
 import { perf, sizeOfPerf } from '../search/cost.ts';
 import { BUILTIN_MODEL, loadCostModel } from '../search/calibration.ts';
-import { selectMeasured, type Selection } from '../search/measured.ts';
+import { describeConfirmation, selectMeasured, type Confirmation, type Selection } from '../search/measured.ts';
 import { describeRatio } from './cmd-kernel-bench.ts';
+import type { RatioEstimate } from '../kernel/ratio.ts';
 import { writeOptimized, sharedFuncs } from '../search/output.ts';
 import { relocateForTarget } from '../isa/core.ts';
 import { Original, undeleted } from '../search/candidate.ts';
@@ -35,6 +36,7 @@ export const optimizeCmd: Command = {
   summary: 'make a program smaller or faster, validated, as a new object',
   usage: `usage: bpfsynth optimize IN.o -o OUT.o [--section S | --all] [--type T] [--budget 60s] [--seed N] [--chains N]
                          [--iterations N] [--objective size|latency] [--measure-top K] [--measure-rounds N]
+                         [--confirm-rounds N]
                          [--calibration FILE] [--btf FILE] [--target T]
                          [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--json]
 
@@ -68,9 +70,15 @@ checks); a second Ctrl-C quits without writing.
                       'bpfsynth calibrate' when one is in the cache, else the built-in table)
   --measure-top K     time the K best distinct validated variants against the original in
                       the kernel (default 4; 0: do not time). latency: the fastest whose gain
-                      is significant (95% interval below 1), else the smallest not slower;
-                      size: the smallest not measured slower beyond the noise
+                      is significant (95% interval below 1) if fresh rounds confirm it (below),
+                      else the smallest not slower; size: the smallest not measured slower
+                      beyond the noise
   --measure-rounds N  interleaved rounds of that timing (default 60; at least 6)
+  --confirm-rounds N  latency: the winner timed again against the original in N new rounds
+                      with an A/A control, and written only if its interval there is below 1
+                      and below the control's (the best of K timed at 95% is often a chance
+                      winner). Default: as --measure-rounds; 0: no confirmation (the winner of
+                      the first timing is written unconfirmed); else at least 6
   --calibration FILE  a calibration to use instead of the cache's
   --allow-unsafe-input  optimize a program the kernel (without root: the verifier model)
                       rejects; otherwise that is an error (exit 1)
@@ -105,7 +113,7 @@ checks); a second Ctrl-C quits without writing.
                       'kernel verifier (unprivileged)'; not run without root). The input must
                       load unprivileged too, or it is an error (--allow-unsafe-input)
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, 'measure-rounds': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, 'measure-rounds': { type: 'string' }, 'confirm-rounds': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -148,6 +156,9 @@ checks); a second Ctrl-C quits without writing.
     const roundsText = str(args, 'measure-rounds');
     if (roundsText !== undefined && !(/^\d+$/.test(roundsText) && Number(roundsText) >= 6)) throw new UsageError(`--measure-rounds takes an integer of at least 6, not '${roundsText}'`);
     const measureRounds = roundsText === undefined ? 60 : Number(roundsText);
+    const confirmText = str(args, 'confirm-rounds');
+    if (confirmText !== undefined && !(/^\d+$/.test(confirmText) && (Number(confirmText) === 0 || Number(confirmText) >= 6))) throw new UsageError(`--confirm-rounds takes 0 or an integer of at least 6, not '${confirmText}'`);
+    const confirmRounds = confirmText === undefined ? measureRounds : Number(confirmText);
     let model = BUILTIN_MODEL;
     if (objective === 'latency' || str(args, 'calibration')) {
       try {
@@ -221,7 +232,8 @@ checks); a second Ctrl-C quits without writing.
         selection = selectMeasured(program, r.variants, r.tests, objective, {
           topK: measureTop,
           rounds: measureRounds,
-          onRound: tty ? (d, n) => process.stderr.write(`\rtiming variants: round ${d}/${n}`) : undefined,
+          confirmRounds,
+          onRound: tty ? (d, n, phase) => process.stderr.write(`\r${phase === 'selection' ? 'timing variants' : 'confirming the fastest'}: round ${d}/${n}`) : undefined,
         });
         if (tty) process.stderr.write('\r\x1b[K');
         const v = selection.variant;
@@ -275,6 +287,7 @@ checks); a second Ctrl-C quits without writing.
         ...(selection?.measured ? {
           nsPerRunBefore: +selection.originalNs!.toFixed(2),
           timedVariants: selection.timed.map((t) => ({ insns: t.insns, nsPerRun: +t.nsPerRun.toFixed(2), ratio: +t.ratio.median.toFixed(5), low: +t.ratio.low.toFixed(5), high: +t.ratio.high.toFixed(5), verdict: t.ratio.verdict, chosen: t.chosen })),
+          confirmation: confirmationJson(selection.confirmation, objective, confirmRounds),
         } : {}),
       };
       void after;
@@ -285,8 +298,9 @@ checks); a second Ctrl-C quits without writing.
           ['instructions', String(summary.insnsBefore), String(summary.insnsAfter)],
           ['est. latency', String(summary.latencyBefore), String(summary.latencyAfter)],
         ];
-        const chosen = selection?.timed.find((t) => t.chosen);
-        if (selection?.measured && chosen && written !== bytes) rows.push(['ns/run', selection.originalNs!.toFixed(2), chosen.nsPerRun.toFixed(2)]);
+        // the confirming rounds' figures when they confirmed the choice (the first timing's favour a winner)
+        const ns = selection?.chosenNs;
+        if (selection?.measured && ns && written !== bytes) rows.push(['ns/run', ns.before.toFixed(2), ns.after.toFixed(2)]);
         console.log(`${program.name} (${program.section})${privilege === 'unpriv' ? ', for an unprivileged loader' : ''}`);
         console.log(`  target: ${describeTarget(target)}`);
         console.log(`  maps: ${mapsLabel}`);
@@ -301,6 +315,7 @@ checks); a second Ctrl-C quits without writing.
         console.log(`latency model: ${model.source}`);
         if (selection?.measured && selection.ratio && written !== bytes) console.log(`measured: ${describeRatio(selection.ratio)}`);
         console.log(`measurement: ${summary.measurement}`);
+        if (selection?.measured && objective === 'latency') console.log(`confirmation: ${selection.confirmation ? describeConfirmation(selection.confirmation) : 'not run (no variant significantly faster in the first timing)'}`);
         console.log(shownOut === out ? `wrote ${out}` : `kept for ${shownOut}`);
       }
       if (written === bytes && r.improved) throw new InputError(note);
@@ -320,6 +335,17 @@ function targetArg(text: string | undefined): Target {
     if (e instanceof TargetError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** The confirmation in the JSON summary: what ran (rounds, inputs, intervals) or why nothing did. */
+function confirmationJson(c: Confirmation | undefined, objective: string, rounds: number): Record<string, unknown> {
+  if (objective !== 'latency') return { ran: false, reason: 'size objective: no confirmation' };
+  if (!c) return { ran: false, reason: 'no variant significantly faster in the first timing', roundsAsked: rounds };
+  const est = (r: RatioEstimate) => ({ ratio: +r.median.toFixed(5), low: +r.low.toFixed(5), high: +r.high.toFixed(5), verdict: r.verdict });
+  return {
+    ran: c.ran, insns: c.insns, confirmed: c.confirmed, ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.ran ? { rounds: c.rounds, inputs: c.inputs, nsPerRunBefore: +c.originalNs!.toFixed(2), nsPerRunAfter: +c.nsPerRun!.toFixed(2), ...est(c.ratio!), control: est(c.control!) } : {}),
+  };
 }
 
 /** The validation list: each check of the written program, run or not, and the timing. */

@@ -80,6 +80,15 @@ export function slowerThanControl(x: Pick<RatioEstimate, 'low'>, control: Pick<R
 }
 
 /**
+ * Faster beyond what the original shows against itself: B/A's whole interval below 1 and below
+ * the A/A control's interval (timed in the same rounds), the mirror of slowerThanControl. Used
+ * on fresh rounds, it confirms a gain that a pick among several variants may owe to chance.
+ */
+export function fasterThanControl(x: Pick<RatioEstimate, 'high'>, control: Pick<RatioEstimate, 'low'>): boolean {
+  return x.high < 1 && x.high < control.low;
+}
+
+/**
  * A recorded recheck of a row called slower (99.9%, latency-table.ts --recheck) clears it when its
  * interval reaches 1 or, with an A/A control of its own rounds, does not clear the control's.
  */

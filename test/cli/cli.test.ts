@@ -60,6 +60,15 @@ t('optimize --measure-rounds: fewer than 6 or not a number is a usage error', as
   assert.not.ok(existsSync(join(tmp, 'mr.o')));
 });
 
+t('optimize --confirm-rounds: 1 to 5 or not a number is a usage error (0 is allowed: no confirmation)', async () => {
+  for (const bad of ['5', '1', 'x', '6.5']) {
+    const r = await run(['optimize', 'corpus/xdp1.o', '-o', join(tmp, 'cr.o'), '--confirm-rounds', bad]);
+    assert.is(r.code, 2, bad);
+    assert.is(r.err, `bpfsynth: --confirm-rounds takes 0 or an integer of at least 6, not '${bad}'\n`);
+  }
+  assert.not.ok(existsSync(join(tmp, 'cr.o')));
+});
+
 t('missing file: one line naming it, exit 1', async () => {
   const r = await run(['info', 'nope.o']);
   assert.is(r.code, 1);

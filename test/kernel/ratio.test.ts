@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { binomHalfCdf, compareRounds, median, recheckClears, signInterval, slowerThanControl } from '../../src/kernel/ratio.ts';
+import { binomHalfCdf, compareRounds, fasterThanControl, median, recheckClears, signInterval, slowerThanControl } from '../../src/kernel/ratio.ts';
 
 const t = suite('kernel/ratio');
 
@@ -70,6 +70,32 @@ t('slower than the control: only past the A/A interval, and only above 1', () =>
   const a = noisy(11, 40, 100, 1), b = noisy(12, 40, 100, 1.05), a2 = noisy(13, 40, 100, 1);
   assert.ok(slowerThanControl(compareRounds(a, b, 0.001), compareRounds(a, a2)));
   assert.not.ok(slowerThanControl(compareRounds(a, a2, 0.001), compareRounds(a, noisy(14, 40, 100, 1))));
+});
+
+t('faster than the control: only below the A/A interval, and only below 1', () => {
+  const est = (low: number, high: number) => ({ n: 40, median: (low + high) / 2, low, high, coverage: 0.95, verdict: 'within noise' as const });
+  const quiet = est(0.99, 1.01), loaded = est(0.94, 0.99);
+  assert.ok(fasterThanControl(est(0.95, 0.98), quiet)); // a 3% gain beside a quiet control
+  assert.not.ok(fasterThanControl(est(0.95, 0.98), loaded)); // as fast as A against itself
+  assert.ok(fasterThanControl(est(0.9, 0.93), loaded));
+  assert.not.ok(fasterThanControl(est(0.95, 1.02), est(1.05, 1.1))); // not below 1: never faster
+  assert.not.ok(fasterThanControl(est(0.985, 0.995), quiet)); // below 1 but inside the control's interval
+  // on timings: a known 5% gain stands beside a control drawn from A's own distribution
+  const a = noisy(21, 60, 100, 1), b = noisy(22, 60, 100, 0.95), a2 = noisy(23, 60, 100, 1);
+  assert.ok(fasterThanControl(compareRounds(a, b), compareRounds(a, a2)));
+  assert.not.ok(fasterThanControl(compareRounds(a, a2), compareRounds(a, noisy(24, 60, 100, 1))));
+  // mirror images: B faster than A is A slower than B
+  assert.is(fasterThanControl(compareRounds(a, b), compareRounds(a, a2)), slowerThanControl(compareRounds(b, a), compareRounds(a2, a)));
+});
+
+t('property: draws from one distribution are confirmed faster at most rarely', () => {
+  let confirmed = 0;
+  fc.assert(fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+    const a = noisy(seed, 60, 100, 1);
+    if (fasterThanControl(compareRounds(a, noisy(seed ^ 0x2545f491, 60, 100, 1)), compareRounds(a, noisy(seed ^ 0x9e3779b9, 60, 100, 1)))) confirmed++;
+    return true;
+  }), { numRuns: 200, seed: 7 });
+  assert.ok(confirmed <= 5, `${confirmed} of 200 confirmed`); // one-sided 2.5% at most, less beside the control
 });
 
 t('a recorded recheck clears a slower row: 99.9% only, past its own A/A control', () => {

@@ -1,5 +1,6 @@
 // Measured selection: without a kernel (or without test_run) nothing is timed and the note says
-// so; with root, a smaller but far slower variant is passed over for a faster one.
+// so; with root, a smaller but far slower variant is passed over for a faster one, and the
+// latency winner is confirmed in fresh rounds before it is chosen.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
@@ -56,7 +57,10 @@ t('with root: size passes over the smaller, slower variant; latency takes the si
   assert.match(s.note, /a smaller one was slower beyond the noise/);
   const l = selectMeasured(original, [smallSlow, fast], tests, 'latency', { rounds: 12 });
   assert.is(l.variant, fast, l.note);
-  assert.match(l.note, /fastest significant gain/);
+  assert.match(l.note, /fastest significant gain, confirmed in fresh rounds/);
+  // the confirmation: the winner alone against the original again, with an A/A control
+  assert.equal([l.confirmation?.ran, l.confirmation?.confirmed, l.confirmation?.rounds, l.confirmation?.insns], [true, true, 12, 26], l.note);
+  assert.is(l.ratio, l.confirmation!.ratio);
   const none = selectMeasured(original, [smallSlow], tests, 'size', { rounds: 12 });
   assert.is(none.variant, undefined, none.note);
   assert.match(none.note, /original is kept/);
