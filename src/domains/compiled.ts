@@ -238,6 +238,8 @@ export const ENTRY = {
 // and a compare of at most 40 int32 words, far less than the string key of the bigint memo.
 const CACHE_SIZE = 1 << 14;
 const KEY_WORDS = 4 * SLOTS + 1;
+/** Calls remembered per entry by input objects (CompiledOps.again), a power of two. */
+const WAYS = 8;
 
 /** Slot of the cache for the current inputs (words 0..nWords of I32) of entry ix. */
 function slotOf(ix: number, nWords: number): number {
@@ -273,14 +275,18 @@ export class CompiledOps {
   private gen = 1;
   private readonly cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
   /**
-   * The last call of each entry, by input objects (scalar states are never changed once made):
-   * a call with the same objects as the previous one of its kind (a quarter of a check's calls)
-   * returns its result without storing the inputs and hashing them. Valid for generation lastGen.
+   * The last WAYS calls of each entry, by input objects (scalar states are never changed once
+   * made), filled round robin: a call with the same objects as one of these (a result the cache
+   * returned, a shared immediate: most of the calls it answers) returns its result without
+   * storing the inputs and hashing them. An entry's ways hold calls of generation wayGen[ix].
    */
-  private readonly lastA: (S | undefined)[] = new Array(ENTRY.count).fill(undefined);
-  private readonly lastB: (S | undefined)[] = new Array(ENTRY.count).fill(undefined);
-  private readonly lastV: unknown[] = new Array(ENTRY.count).fill(undefined);
-  private readonly lastGen = new Int32Array(ENTRY.count);
+  private readonly wayA: (S | undefined)[] = new Array(ENTRY.count * WAYS).fill(undefined);
+  private readonly wayB: (S | undefined)[] = new Array(ENTRY.count * WAYS).fill(undefined);
+  private readonly wayV: unknown[] = new Array(ENTRY.count * WAYS).fill(undefined);
+  private readonly wayGen = new Int32Array(ENTRY.count);
+  private readonly wayNext = new Int32Array(ENTRY.count);
+  /** The result `again` found. */
+  private found: unknown;
   readonly stats = { hits: 0, misses: 0 };
 
   constructor(readonly flavor: KernelFlavor) {}
@@ -305,30 +311,46 @@ export class CompiledOps {
     return f;
   }
 
+  /** Entry ix has a way holding inputs a and b (b undefined for one input): its result is now `found`. */
+  private again(ix: number, a: S, b: S | undefined): boolean {
+    if (this.wayGen[ix] !== this.gen) return false;
+    const wa = this.wayA, wb = this.wayB;
+    for (let k = ix * WAYS, end = k + WAYS; k < end; k++) {
+      if (wa[k] === a && wb[k] === b) {
+        this.found = this.wayV[k];
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** `found`, counted as a cache hit. */
+  private hit(): unknown {
+    this.stats.hits++;
+    return this.found;
+  }
+
+  /** Keep the call (a, b) → v of entry ix in its next way (all of them emptied first after a clear). */
+  private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
+    const base = ix * WAYS;
+    if (this.wayGen[ix] !== this.gen) {
+      this.wayGen[ix] = this.gen;
+      this.wayA.fill(undefined, base, base + WAYS);
+      this.wayNext[ix] = 0;
+    }
+    const k = base + this.wayNext[ix];
+    this.wayNext[ix] = (this.wayNext[ix] + 1) & (WAYS - 1);
+    this.wayA[k] = a;
+    this.wayB[k] = b;
+    this.wayV[k] = v;
+    return v;
+  }
+
   /**
    * The results cache for entry ix on the stored inputs (n scalars): the slot of a hit (its
    * value in cacheVals), else the complement of the slot a miss is to fill (see `keep`). The
    * operators below build their generic body's closure and name only when the operator is first compiled.
    */
-  /** The previous call of entry ix had inputs a and b (b undefined for one input): its result is lastV[ix]. */
-  private again(ix: number, a: S, b: S | undefined): boolean {
-    return this.lastA[ix] === a && this.lastB[ix] === b && this.lastGen[ix] === this.gen;
-  }
-
-  /** lastV[ix], counted as a cache hit. */
-  private hit(ix: number): unknown {
-    this.stats.hits++;
-    return this.lastV[ix];
-  }
-
-  private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
-    this.lastA[ix] = a;
-    this.lastB[ix] = b;
-    this.lastV[ix] = v;
-    this.lastGen[ix] = this.gen;
-    return v;
-  }
-
   private probe(ix: number, n: number): number {
     const nWords = 2 * SLOTS * n;
     const slot = slotOf(ix, nWords);
@@ -356,7 +378,7 @@ export class CompiledOps {
 
   sync(a: S): S {
     const ix = ENTRY.sync;
-    if (this.again(ix, a, undefined)) return this.hit(ix) as S;
+    if (this.again(ix, a, undefined)) return this.hit() as S;
     return this.remember(ix, a, undefined, this.syncUncached(a));
   }
 
@@ -371,7 +393,7 @@ export class CompiledOps {
 
   alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
     const ix = ENTRY.alu(op, w);
-    if (this.again(ix, a, b)) return this.hit(ix) as S;
+    if (this.again(ix, a, b)) return this.hit() as S;
     return this.remember(ix, a, b, this.aluUncached(ix, op, w, a, b));
   }
 
@@ -388,7 +410,7 @@ export class CompiledOps {
   /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
   refine(a: S, b: S, c: Cond, w: Width): Edges {
     const ix = ENTRY.refine(c, w);
-    if (this.again(ix, a, b)) return this.hit(ix) as Edges;
+    if (this.again(ix, a, b)) return this.hit() as Edges;
     return this.remember(ix, a, b, this.refineUncached(a, b, c, w));
   }
 
@@ -408,7 +430,7 @@ export class CompiledOps {
   /** refine for an immediate operand (as DomainSession.refineFirst). */
   refineFirst(a: S, b: S, c: Cond, w: Width): Edges {
     const ix = ENTRY.refine1(c, w);
-    if (this.again(ix, a, b)) return this.hit(ix) as Edges;
+    if (this.again(ix, a, b)) return this.hit() as Edges;
     return this.remember(ix, a, b, this.refineFirstUncached(a, b, c, w));
   }
 
@@ -427,7 +449,7 @@ export class CompiledOps {
   /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
   coerce(a: S, size: number, sx: boolean): S {
     const ix = ENTRY.coerce(size, sx);
-    if (this.again(ix, a, undefined)) return this.hit(ix) as S;
+    if (this.again(ix, a, undefined)) return this.hit() as S;
     return this.remember(ix, a, undefined, this.coerceUncached(a, size, sx));
   }
 
@@ -445,7 +467,7 @@ export class CompiledOps {
   /** A pointer's variable part moved by a non-constant scalar: before and after the sync (as DomainSession.ptrVar). */
   ptrVar(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
     const ix = ENTRY.ptrVar(op);
-    if (this.again(ix, p, o)) return this.hit(ix) as { raw: S; synced: S };
+    if (this.again(ix, p, o)) return this.hit() as { raw: S; synced: S };
     return this.remember(ix, p, o, this.ptrVarUncached(op, p, o));
   }
 
@@ -465,7 +487,7 @@ export class CompiledOps {
   /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
   branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
     const ix = ENTRY.taken(c, w);
-    if (this.again(ix, a, b)) return this.lastV[ix] as 1 | 0 | -1;
+    if (this.again(ix, a, b)) return this.found as 1 | 0 | -1;
     return this.remember(ix, a, b, this.branchTakenUncached(a, b, c, w));
   }
 
