@@ -383,12 +383,19 @@ export class CompiledOps {
   }
 
   private syncUncached(a: S): S {
-    const fl = this.flavor;
     store(a, 0);
     const k = this.probe(ENTRY.sync, 1);
     if (k >= 0) return this.cacheVals[k] as S;
-    (this.fns[ENTRY.sync] ?? this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'))(I32, O32);
+    (this.fns[ENTRY.sync] ?? this.syncFn())(I32, O32);
     return this.keep(ENTRY.sync, 1, k, load(0));
+  }
+
+  // The *Fn methods compile an entry on its first miss. The generic body's closure is made there,
+  // not in the caller: a function with a closure capturing its arguments allocates a context on
+  // every call, whether or not the closure is made (~45 bytes per results-cache lookup).
+  private syncFn(): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync');
   }
 
   alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
@@ -398,13 +405,17 @@ export class CompiledOps {
   }
 
   private aluUncached(ix: number, op: ScalarAluOp, w: Width, a: S, b: S): S {
-    const fl = this.flavor;
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as S;
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`))(I32, O32);
+    (this.fns[ix] ?? this.aluFn(ix, op, w))(I32, O32);
     return this.keep(ix, 2, k, load(0));
+  }
+
+  private aluFn(ix: number, op: ScalarAluOp, w: Width): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`);
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
@@ -415,16 +426,21 @@ export class CompiledOps {
   }
 
   private refineUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine(c, w), fl = this.flavor;
+    const ix = ENTRY.refine(c, w);
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as Edges;
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.refineFn(ix, c, w))(I32, O32);
+    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
+  }
+
+  private refineFn(ix: number, c: Cond, w: Width): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => {
       const r = refine(d, x, y, c, w, fl);
       return { states: [...r.fallthrough, ...r.taken] };
-    }, `refine_${c}${w}`))(I32, O32);
-    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
+    }, `refine_${c}${w}`);
   }
 
   /** refine for an immediate operand (as DomainSession.refineFirst). */
@@ -435,15 +451,20 @@ export class CompiledOps {
   }
 
   private refineFirstUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine1(c, w), fl = this.flavor;
+    const ix = ENTRY.refine1(c, w);
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as Edges;
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => ({
-      states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
-    }), `refine1_${c}${w}`))(I32, O32);
+    (this.fns[ix] ?? this.refineFirstFn(ix, c, w))(I32, O32);
     return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0)], taken: [load(SLOTS)] });
+  }
+
+  private refineFirstFn(ix: number, c: Cond, w: Width): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => ({
+      states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
+    }), `refine1_${c}${w}`);
   }
 
   /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
@@ -454,14 +475,19 @@ export class CompiledOps {
   }
 
   private coerceUncached(a: S, size: number, sx: boolean): S {
-    const ix = ENTRY.coerce(size, sx), fl = this.flavor;
+    const ix = ENTRY.coerce(size, sx);
     store(a, 0);
     const k = this.probe(ix, 1);
     if (k >= 0) return this.cacheVals[k] as S;
-    (this.fns[ix] ?? this.get(ix, 1, (d, [s]) => ({
-      states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
-    }), `coerce_${size}${sx ? 's' : 'u'}`))(I32, O32);
+    (this.fns[ix] ?? this.coerceFn(ix, size, sx))(I32, O32);
     return this.keep(ix, 1, k, load(0));
+  }
+
+  private coerceFn(ix: number, size: number, sx: boolean): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 1, (d, [s]) => ({
+      states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
+    }), `coerce_${size}${sx ? 's' : 'u'}`);
   }
 
   /** A pointer's variable part moved by a non-constant scalar: before and after the sync (as DomainSession.ptrVar). */
@@ -472,16 +498,21 @@ export class CompiledOps {
   }
 
   private ptrVarUncached(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
-    const ix = ENTRY.ptrVar(op), fl = this.flavor;
+    const ix = ENTRY.ptrVar(op);
     store(p, 0);
     store(o, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as { raw: S; synced: S };
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.ptrVarFn(ix, op))(I32, O32);
+    return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
+  }
+
+  private ptrVarFn(ix: number, op: PtrVarOp): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => {
       const r = ptrVarMove(d, op, x, y, fl);
       return { states: [r.raw, r.synced] };
-    }, `ptr_${op}`))(I32, O32);
-    return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
+    }, `ptr_${op}`);
   }
 
   /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
@@ -495,12 +526,14 @@ export class CompiledOps {
     const ix = ENTRY.taken(c, w);
     store(a, 0);
     store(b, SLOTS);
-    // the generic body's closure is made once, when the operator is compiled
-    const f = this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.branchTakenFn(ix, c, w))(I32, O32);
+    return O32[0] ? 1 : O32[2] ? 0 : -1;
+  }
+
+  private branchTakenFn(ix: number, c: Cond, w: Width): CompiledFn {
+    return this.get(ix, 2, (d, [x, y]) => {
       const t = branchTakenB(d, x, y, c, w);
       return { states: [], flags: [t.always, t.never] };
     }, `taken_${c}${w}`);
-    f(I32, O32);
-    return O32[0] ? 1 : O32[2] ? 0 : -1;
   }
 }
