@@ -238,6 +238,8 @@ export const ENTRY = {
 // and a compare of at most 40 int32 words, far less than the string key of the bigint memo.
 const CACHE_SIZE = 1 << 14;
 const KEY_WORDS = 4 * SLOTS + 1;
+/** Calls remembered per entry by input objects (CompiledOps.again), a power of two. */
+const WAYS = 8;
 
 /** Slot of the cache for the current inputs (words 0..nWords of I32) of entry ix. */
 function slotOf(ix: number, nWords: number): number {
@@ -273,14 +275,18 @@ export class CompiledOps {
   private gen = 1;
   private readonly cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
   /**
-   * The last call of each entry, by input objects (scalar states are never changed once made):
-   * a call with the same objects as the previous one of its kind (a quarter of a check's calls)
-   * returns its result without storing the inputs and hashing them. Valid for generation lastGen.
+   * The last WAYS calls of each entry, by input objects (scalar states are never changed once
+   * made), filled round robin: a call with the same objects as one of these (a result the cache
+   * returned, a shared immediate: most of the calls it answers) returns its result without
+   * storing the inputs and hashing them. An entry's ways hold calls of generation wayGen[ix].
    */
-  private readonly lastA: (S | undefined)[] = new Array(ENTRY.count).fill(undefined);
-  private readonly lastB: (S | undefined)[] = new Array(ENTRY.count).fill(undefined);
-  private readonly lastV: unknown[] = new Array(ENTRY.count).fill(undefined);
-  private readonly lastGen = new Int32Array(ENTRY.count);
+  private readonly wayA: (S | undefined)[] = new Array(ENTRY.count * WAYS).fill(undefined);
+  private readonly wayB: (S | undefined)[] = new Array(ENTRY.count * WAYS).fill(undefined);
+  private readonly wayV: unknown[] = new Array(ENTRY.count * WAYS).fill(undefined);
+  private readonly wayGen = new Int32Array(ENTRY.count);
+  private readonly wayNext = new Int32Array(ENTRY.count);
+  /** The result `again` found. */
+  private found: unknown;
   readonly stats = { hits: 0, misses: 0 };
 
   constructor(readonly flavor: KernelFlavor) {}
@@ -305,30 +311,46 @@ export class CompiledOps {
     return f;
   }
 
+  /** Entry ix has a way holding inputs a and b (b undefined for one input): its result is now `found`. */
+  private again(ix: number, a: S, b: S | undefined): boolean {
+    if (this.wayGen[ix] !== this.gen) return false;
+    const wa = this.wayA, wb = this.wayB;
+    for (let k = ix * WAYS, end = k + WAYS; k < end; k++) {
+      if (wa[k] === a && wb[k] === b) {
+        this.found = this.wayV[k];
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** `found`, counted as a cache hit. */
+  private hit(): unknown {
+    this.stats.hits++;
+    return this.found;
+  }
+
+  /** Keep the call (a, b) → v of entry ix in its next way (all of them emptied first after a clear). */
+  private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
+    const base = ix * WAYS;
+    if (this.wayGen[ix] !== this.gen) {
+      this.wayGen[ix] = this.gen;
+      this.wayA.fill(undefined, base, base + WAYS);
+      this.wayNext[ix] = 0;
+    }
+    const k = base + this.wayNext[ix];
+    this.wayNext[ix] = (this.wayNext[ix] + 1) & (WAYS - 1);
+    this.wayA[k] = a;
+    this.wayB[k] = b;
+    this.wayV[k] = v;
+    return v;
+  }
+
   /**
    * The results cache for entry ix on the stored inputs (n scalars): the slot of a hit (its
    * value in cacheVals), else the complement of the slot a miss is to fill (see `keep`). The
    * operators below build their generic body's closure and name only when the operator is first compiled.
    */
-  /** The previous call of entry ix had inputs a and b (b undefined for one input): its result is lastV[ix]. */
-  private again(ix: number, a: S, b: S | undefined): boolean {
-    return this.lastA[ix] === a && this.lastB[ix] === b && this.lastGen[ix] === this.gen;
-  }
-
-  /** lastV[ix], counted as a cache hit. */
-  private hit(ix: number): unknown {
-    this.stats.hits++;
-    return this.lastV[ix];
-  }
-
-  private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
-    this.lastA[ix] = a;
-    this.lastB[ix] = b;
-    this.lastV[ix] = v;
-    this.lastGen[ix] = this.gen;
-    return v;
-  }
-
   private probe(ix: number, n: number): number {
     const nWords = 2 * SLOTS * n;
     const slot = slotOf(ix, nWords);
@@ -356,116 +378,147 @@ export class CompiledOps {
 
   sync(a: S): S {
     const ix = ENTRY.sync;
-    if (this.again(ix, a, undefined)) return this.hit(ix) as S;
+    if (this.again(ix, a, undefined)) return this.hit() as S;
     return this.remember(ix, a, undefined, this.syncUncached(a));
   }
 
   private syncUncached(a: S): S {
-    const fl = this.flavor;
     store(a, 0);
     const k = this.probe(ENTRY.sync, 1);
     if (k >= 0) return this.cacheVals[k] as S;
-    (this.fns[ENTRY.sync] ?? this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync'))(I32, O32);
+    (this.fns[ENTRY.sync] ?? this.syncFn())(I32, O32);
     return this.keep(ENTRY.sync, 1, k, load(0));
+  }
+
+  // The *Fn methods compile an entry on its first miss. The generic body's closure is made there,
+  // not in the caller: a function with a closure capturing its arguments allocates a context on
+  // every call, whether or not the closure is made (~45 bytes per results-cache lookup).
+  private syncFn(): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync');
   }
 
   alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
     const ix = ENTRY.alu(op, w);
-    if (this.again(ix, a, b)) return this.hit(ix) as S;
+    if (this.again(ix, a, b)) return this.hit() as S;
     return this.remember(ix, a, b, this.aluUncached(ix, op, w, a, b));
   }
 
   private aluUncached(ix: number, op: ScalarAluOp, w: Width, a: S, b: S): S {
-    const fl = this.flavor;
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as S;
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`))(I32, O32);
+    (this.fns[ix] ?? this.aluFn(ix, op, w))(I32, O32);
     return this.keep(ix, 2, k, load(0));
+  }
+
+  private aluFn(ix: number, op: ScalarAluOp, w: Width): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => ({ states: [scalarAlu(d, op, w, x, y, fl)] }), `alu_${op}${w}`);
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
   refine(a: S, b: S, c: Cond, w: Width): Edges {
     const ix = ENTRY.refine(c, w);
-    if (this.again(ix, a, b)) return this.hit(ix) as Edges;
+    if (this.again(ix, a, b)) return this.hit() as Edges;
     return this.remember(ix, a, b, this.refineUncached(a, b, c, w));
   }
 
   private refineUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine(c, w), fl = this.flavor;
+    const ix = ENTRY.refine(c, w);
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as Edges;
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.refineFn(ix, c, w))(I32, O32);
+    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
+  }
+
+  private refineFn(ix: number, c: Cond, w: Width): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => {
       const r = refine(d, x, y, c, w, fl);
       return { states: [...r.fallthrough, ...r.taken] };
-    }, `refine_${c}${w}`))(I32, O32);
-    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
+    }, `refine_${c}${w}`);
   }
 
   /** refine for an immediate operand (as DomainSession.refineFirst). */
   refineFirst(a: S, b: S, c: Cond, w: Width): Edges {
     const ix = ENTRY.refine1(c, w);
-    if (this.again(ix, a, b)) return this.hit(ix) as Edges;
+    if (this.again(ix, a, b)) return this.hit() as Edges;
     return this.remember(ix, a, b, this.refineFirstUncached(a, b, c, w));
   }
 
   private refineFirstUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine1(c, w), fl = this.flavor;
+    const ix = ENTRY.refine1(c, w);
     store(a, 0);
     store(b, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as Edges;
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => ({
-      states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
-    }), `refine1_${c}${w}`))(I32, O32);
+    (this.fns[ix] ?? this.refineFirstFn(ix, c, w))(I32, O32);
     return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0)], taken: [load(SLOTS)] });
+  }
+
+  private refineFirstFn(ix: number, c: Cond, w: Width): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => ({
+      states: [refineFirstEdge(d, x, y, revCond(c), w, fl), refineFirstEdge(d, x, y, c, w, fl)],
+    }), `refine1_${c}${w}`);
   }
 
   /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
   coerce(a: S, size: number, sx: boolean): S {
     const ix = ENTRY.coerce(size, sx);
-    if (this.again(ix, a, undefined)) return this.hit(ix) as S;
+    if (this.again(ix, a, undefined)) return this.hit() as S;
     return this.remember(ix, a, undefined, this.coerceUncached(a, size, sx));
   }
 
   private coerceUncached(a: S, size: number, sx: boolean): S {
-    const ix = ENTRY.coerce(size, sx), fl = this.flavor;
+    const ix = ENTRY.coerce(size, sx);
     store(a, 0);
     const k = this.probe(ix, 1);
     if (k >= 0) return this.cacheVals[k] as S;
-    (this.fns[ix] ?? this.get(ix, 1, (d, [s]) => ({
-      states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
-    }), `coerce_${size}${sx ? 's' : 'u'}`))(I32, O32);
+    (this.fns[ix] ?? this.coerceFn(ix, size, sx))(I32, O32);
     return this.keep(ix, 1, k, load(0));
+  }
+
+  private coerceFn(ix: number, size: number, sx: boolean): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 1, (d, [s]) => ({
+      states: [sx ? coerceRegToSizeSx(d, s, (size * 8) as 8 | 16 | 32, fl) : coerceRegToSize(d, s, size, fl)],
+    }), `coerce_${size}${sx ? 's' : 'u'}`);
   }
 
   /** A pointer's variable part moved by a non-constant scalar: before and after the sync (as DomainSession.ptrVar). */
   ptrVar(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
     const ix = ENTRY.ptrVar(op);
-    if (this.again(ix, p, o)) return this.hit(ix) as { raw: S; synced: S };
+    if (this.again(ix, p, o)) return this.hit() as { raw: S; synced: S };
     return this.remember(ix, p, o, this.ptrVarUncached(op, p, o));
   }
 
   private ptrVarUncached(op: PtrVarOp, p: S, o: S): { raw: S; synced: S } {
-    const ix = ENTRY.ptrVar(op), fl = this.flavor;
+    const ix = ENTRY.ptrVar(op);
     store(p, 0);
     store(o, SLOTS);
     const k = this.probe(ix, 2);
     if (k >= 0) return this.cacheVals[k] as { raw: S; synced: S };
-    (this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.ptrVarFn(ix, op))(I32, O32);
+    return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
+  }
+
+  private ptrVarFn(ix: number, op: PtrVarOp): CompiledFn {
+    const fl = this.flavor;
+    return this.get(ix, 2, (d, [x, y]) => {
       const r = ptrVarMove(d, op, x, y, fl);
       return { states: [r.raw, r.synced] };
-    }, `ptr_${op}`))(I32, O32);
-    return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
+    }, `ptr_${op}`);
   }
 
   /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
   branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
     const ix = ENTRY.taken(c, w);
-    if (this.again(ix, a, b)) return this.lastV[ix] as 1 | 0 | -1;
+    if (this.again(ix, a, b)) return this.found as 1 | 0 | -1;
     return this.remember(ix, a, b, this.branchTakenUncached(a, b, c, w));
   }
 
@@ -473,12 +526,14 @@ export class CompiledOps {
     const ix = ENTRY.taken(c, w);
     store(a, 0);
     store(b, SLOTS);
-    // the generic body's closure is made once, when the operator is compiled
-    const f = this.fns[ix] ?? this.get(ix, 2, (d, [x, y]) => {
+    (this.fns[ix] ?? this.branchTakenFn(ix, c, w))(I32, O32);
+    return O32[0] ? 1 : O32[2] ? 0 : -1;
+  }
+
+  private branchTakenFn(ix: number, c: Cond, w: Width): CompiledFn {
+    return this.get(ix, 2, (d, [x, y]) => {
       const t = branchTakenB(d, x, y, c, w);
       return { states: [], flags: [t.always, t.never] };
     }, `taken_${c}${w}`);
-    f(I32, O32);
-    return O32[0] ? 1 : O32[2] ? 0 : -1;
   }
 }

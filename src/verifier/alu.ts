@@ -250,8 +250,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       dv = f.minusOne;
     }
   }
-  const k = isConst(dv) && isConst(srcReg.v) ? constAlu(aop, op.width, dv.varOff.value, srcReg.v.varOff.value) : undefined;
-  const v = k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, op.width, dv, srcReg.v);
+  const v = env.aluMemo.get(pc, dv, srcReg.v) ?? env.aluMemo.set(pc, dv, srcReg.v, scalarAluOf(env, aop, op.width, dv, srcReg.v));
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
   // which only loses precision)
@@ -263,6 +262,12 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
     else regs[d] = { ...scalarReg(v, dstReg.id + ADD_CONST), off };
   } else regs[d] = scalarReg(v);
+}
+
+/** scalarAlu through the domain session, or on the constants themselves when both are known. */
+function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar): Scalar {
+  const k = isConst(dv) && isConst(sv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
+  return k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, width, dv, sv);
 }
 
 /**

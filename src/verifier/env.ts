@@ -5,6 +5,7 @@ import type { Cfg } from './cfg.ts';
 import type { KernelFlavor } from '../domains/scalar.ts';
 import type { DomainSession } from './memo.ts';
 import type { ImmRegs } from './regs.ts';
+import type { PcMemo } from './pc-memo.ts';
 
 export interface Options {
   /** The kernel modelled (src/verifier/config.ts). Default: the session's, else LINUX_6_18. */
@@ -48,6 +49,8 @@ export interface Env {
   idGen: number;
   /** The immediate operand registers, by instruction (shared objects, as immReg's). */
   readonly imms: ImmRegs;
+  /** The last binary scalar ALU operation of each instruction (its inputs and result). */
+  readonly aluMemo: PcMemo;
   /** Deepest stack byte used per function (by first instruction), for check_max_stack_depth. */
   readonly stackDepth: Map<number, number>;
   /** insn_aux_data[].ptr_type: the pointer type a load or store instruction first went through, by instruction. */

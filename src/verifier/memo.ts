@@ -74,13 +74,23 @@ export class DomainSession {
     return v;
   }
 
+  // Each operation's cold path is a method of its own: a closure capturing the arguments makes
+  // its function allocate a context on every call, the compiled tier's calls included.
   alu(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
-    return this.hot(ENTRY.alu(op, w)) ? this.compiled.alu(op, w, a, b) : this.memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b, this.flavor));
+    return this.hot(ENTRY.alu(op, w)) ? this.compiled.alu(op, w, a, b) : this.aluCold(op, w, a, b);
+  }
+
+  private aluCold(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
+    return this.memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b, this.flavor));
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b]. */
   refine(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.hot(ENTRY.refine(c, w)) ? this.compiled.refine(a, b, c, w) : this.memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+    return this.hot(ENTRY.refine(c, w)) ? this.compiled.refine(a, b, c, w) : this.refineCold(a, b, c, w);
+  }
+
+  private refineCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
+    return this.memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
       const r = refine(D, a, b, c, w, this.flavor);
       return { taken: r.taken, fallthrough: r.fallthrough };
     });
@@ -88,7 +98,11 @@ export class DomainSession {
 
   /** refine for an immediate operand: only the register is refined and synced. */
   refineFirst(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.hot(ENTRY.refine1(c, w)) ? this.compiled.refineFirst(a, b, c, w) : this.memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+    return this.hot(ENTRY.refine1(c, w)) ? this.compiled.refineFirst(a, b, c, w) : this.refineFirstCold(a, b, c, w);
+  }
+
+  private refineFirstCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
+    return this.memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
       const edge = (k: RefineCond): Scalar => {
         const x = regBoundsSync(D, refineCondOp(D, a, b, k, w)[0], this.flavor);
         return scalarSane(D, x) ? x : markUnbounded(D, x);
@@ -123,12 +137,20 @@ export class DomainSession {
   }
 
   sync(s: Scalar): Scalar {
-    return this.hot(ENTRY.sync) ? this.compiled.sync(s) : this.memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s, this.flavor));
+    return this.hot(ENTRY.sync) ? this.compiled.sync(s) : this.syncCold(s);
+  }
+
+  private syncCold(s: Scalar): Scalar {
+    return this.memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s, this.flavor));
   }
 
   /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
   coerce(s: Scalar, size: number, sx: boolean): Scalar {
-    return this.hot(ENTRY.coerce(size, sx)) ? this.compiled.coerce(s, size, sx) : this.memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
+    return this.hot(ENTRY.coerce(size, sx)) ? this.compiled.coerce(s, size, sx) : this.coerceCold(s, size, sx);
+  }
+
+  private coerceCold(s: Scalar, size: number, sx: boolean): Scalar {
+    return this.memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
   }
 
   /**

@@ -39,6 +39,22 @@ t('reachable states: sync, ALU, refine, branch_taken and loads compiled = bigint
     }), { numRuns: 300 });
 });
 
+t('calls answered by input objects (the ways of each entry): right result for every op, order and repeat', () => {
+  // a small pool of objects drawn from, so that pairs recur in and beyond the eight ways, in both
+  // operand orders, across entries that share objects (add/sub, 64/32) and across clears
+  const pool = fc.sample(arbTracked(), { numRuns: 6, seed: 21 }).map((x) => x.s);
+  const C = new CompiledOps(LINUX_6_18);
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat(5), fc.nat(5), fc.constantFrom('add', 'sub', 'xor', 'lsh') as fc.Arbitrary<'add' | 'sub' | 'xor' | 'lsh'>, fc.constantFrom(...WIDTHS), fc.nat(19)), { minLength: 20, maxLength: 60 }),
+    (calls) => {
+      for (const [i, j, op, w, k] of calls) {
+        if (k === 0) C.clearResults();
+        const a = pool[i], b = pool[j];
+        assert.equal(C.alu(op, w, a, b), scalarAlu(d, op, w, a, b, LINUX_6_18), `alu ${op}${w} ${i},${j}`);
+        assert.equal(C.sync(a), regBoundsSync(d, a, LINUX_6_18), `sync ${i}`);
+      }
+    }), { numRuns: 40 });
+});
+
 t('the results cache returns the same object for the same inputs, and forgets on request', () => {
   const [a] = fc.sample(arbTracked(), { numRuns: 1, seed: 5 }).map((x) => x.s);
   const C = new CompiledOps(LINUX_6_18);
