@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
 import { cpus, loadavg, release } from 'node:os';
 import { writeAtomic } from '../src/cli/io.ts';
-import { recheckClears } from '../src/kernel/ratio.ts';
+import { compareRounds, recheckClears, slowerThanControl } from '../src/kernel/ratio.ts';
 
 const args = process.argv.slice(2);
 const bi = args.indexOf('--budget');
@@ -56,7 +56,6 @@ interface Row {
 }
 if (args.includes('--recheck')) {
   const { benchPrograms } = await import('../src/kernel/bench.ts');
-  const { compareRounds, slowerThanControl } = await import('../src/kernel/ratio.ts');
   const { optimizerInputs } = await import('../src/search/bench-inputs.ts');
   const rec = JSON.parse(readFileSync(RESULTS, 'utf8'));
   for (const r of rec.rows as Row[]) {
