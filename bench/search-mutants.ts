@@ -1,0 +1,45 @@
+// Candidates of one program as the optimizer proposes them (src/search/proposals.ts's moves off
+// the original: one operand changed, an instruction replaced or deleted, two neighbours replaced,
+// an idiom), for timing re-checks the way a search makes them. Two differences from a chain,
+// both stated where the figures are reported: every proposal starts from the original (a chain
+// walks away from it), and a deleted slot becomes `goto +0` in place so the length stays (the
+// chain removes the slot, and a candidate of another length gets a full check).
+import type { Insn } from '../src/isa/insn.ts';
+import { fromOp } from '../src/isa/op.ts';
+import type { Program } from '../src/isa/program.ts';
+import { Original } from '../src/search/candidate.ts';
+import { rng } from '../src/search/chain.ts';
+import { proposalContext, propose } from '../src/search/proposals.ts';
+
+/** The kinds of instruction a chain may change (chain.ts's STRAIGHT). */
+const STRAIGHT = new Set(['alu', 'end', 'ldx', 'st', 'stx', 'atomic']);
+
+const keyOf = (x: Insn): string => `${x.code},${x.dst},${x.src},${x.off},${x.imm}`;
+
+/**
+ * Up to `count` distinct candidates of `p` (each differs from `p` and from the others), drawn
+ * with a fixed seed; fewer when the program has no straight-line slot or the draws repeat.
+ */
+export function searchMutants(p: Program, count: number, seed = 1): Program[] {
+  const original = Original.of(p).ops;
+  const mutable = original.map((o, i) => (o && STRAIGHT.has(o.kind) ? i : -1)).filter((i) => i >= 0);
+  if (!mutable.length) return [];
+  const ctx = proposalContext(original, mutable, rng(seed));
+  const nop = fromOp({ kind: 'ja', off: 0, long: false })[0];
+  const seen = new Set<string>();
+  const out: Program[] = [];
+  for (let tries = 0; out.length < count && tries < count * 20; tries++) {
+    const insns = p.insns.slice();
+    for (const [pc, op] of propose(ctx, original, original)) {
+      const enc = op ? fromOp(op) : [nop];
+      // a move that would change the length (an lddw in or out) is not taken
+      if (enc.length !== 1 || (original[pc] && original[pc]!.kind === 'lddw')) continue;
+      insns[pc] = enc[0];
+    }
+    const key = insns.map(keyOf).join(';');
+    if (seen.has(key) || insns.every((x, i) => keyOf(x) === keyOf(p.insns[i]))) continue;
+    seen.add(key);
+    out.push({ ...p, insns });
+  }
+  return out;
+}
