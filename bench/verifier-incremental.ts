@@ -4,10 +4,11 @@
 //   log off, maps created and closed), in interleaved rounds; the minimum of each. Each re-check
 //   follows a load and a full check, which evict the caches.
 // - back to back, as a search re-checks: a batch of distinct candidates (search-mutants.ts)
-//   re-checked one after the other by one Incremental, and a batch of loads of the original one
-//   after the other, the two batches alternating (which goes first alternates too); per re-check
-//   and per load, the median over the rounds of each batch's mean, with the lowest and highest
-//   (on a loaded machine the lowest is the steadier figure: a batch is often preempted).
+//   re-checked one after the other by one Incremental, and the same candidates loaded one after
+//   the other (what a search asking the kernel would do), the two batches alternating (which goes first alternates too); per re-check
+//   and per load, the median over the rounds of each batch's mean, with the lowest and highest,
+//   in CPU time of this process (user + system, which the load's syscall is) and wall clock: on
+//   the shared machine a batch is often preempted, which the CPU time leaves out.
 // All in this one process, so the shared machine's load drifts over both sides alike.
 // Usage: node --import tsx bench/verifier-incremental.ts [rounds] [name-filter] for a markdown
 // table; `npm run bench -- verifier-incremental` for the rows.
@@ -67,22 +68,37 @@ function spread(xs: number[]): Spread {
   return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, lo: s[0], hi: s[s.length - 1] };
 }
 
-/** One corpus program's back-to-back figures (µs per re-check and per load; load undefined where the kernel could not be asked). */
+/** Per item of a batch: wall-clock µs, and CPU µs of this process (user + system; preemption by other processes not counted). */
+export interface Timed {
+  wall: Spread;
+  cpu: Spread;
+}
+
+/** One corpus program's back-to-back figures (per re-check and per load; load undefined where the kernel could not be asked). */
 export interface BatchRow {
   name: string;
-  /** Candidates in the batch, and how many of them the model accepts. */
+  /** Candidates in the batch, and how many of them the model and the kernel accept. */
   mutants: number;
   accepted: number;
+  kernelAccepted?: number;
   /** Mean instructions processed per candidate (a full check's count). */
   processed: number;
-  recheck: Spread;
-  load?: Spread;
+  recheck: Timed;
+  load?: Timed;
+}
+
+/** Run `f` once over a batch of `n` items: [wall µs, CPU µs] per item. */
+function batch(f: () => void, n: number): [number, number] {
+  const c = process.cpuUsage(), t = performance.now();
+  f();
+  const wall = performance.now() - t, cpu = process.cpuUsage(c);
+  return [(wall * 1000) / n, (cpu.user + cpu.system) / n];
 }
 
 /**
- * Per program: `rounds` rounds (fewer above 2,000 processed), each a batch of re-checks of every
- * candidate by one Incremental and a batch of loads, after two warm-up rounds. Every re-check's
- * answer is first checked against a full check.
+ * Per program: up to `rounds` rounds (as many as fit in ~2 s, at least 5), each a batch of
+ * re-checks of every candidate by one Incremental and a batch of loads of the same candidates,
+ * after two warm-up rounds. Every re-check's answer is first checked against a full check.
  */
 export function measureBatches(rounds: number, filter = '', size = 256): BatchRow[] {
   const dir = new URL('../corpus/', import.meta.url);
@@ -90,39 +106,47 @@ export function measureBatches(rounds: number, filter = '', size = 256): BatchRo
   const rows: BatchRow[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.o') && x.includes(filter)).sort()) {
     const p = readObject(readFileSync(new URL(f, dir))).link();
-    const big = verify(p).processed > 2000;
-    const ms = searchMutants(p, big ? size >> 3 : size);
+    // fewer candidates where a check is long (their candidates' may be much longer: loops)
+    const ms = searchMutants(p, verify(p).processed > 500 ? size >> 3 : size);
     if (!ms.length) continue;
     const inc = new Incremental(p);
-    let processed = 0, accepted = 0;
+    let processed = 0, accepted = 0, kernelAccepted = 0;
     for (const m of ms) {
       const full = verify(m), again = inc.check(m);
       if (full.processed !== again.processed || full.ok !== again.ok) throw new Error(`${f}: incremental and full checks differ on a candidate`);
       processed += full.processed;
       if (full.ok) accepted++;
+      if (kernel) {
+        const r = loadProgram(m, { info: false });
+        if (r.ok) kernelAccepted++;
+        r.close();
+      }
     }
-    const loads = big ? 8 : 32;
-    const recheck = (): number => {
-      const t = performance.now();
+    const recheck = (): [number, number] => batch(() => {
       for (const m of ms) inc.check(m);
-      return ((performance.now() - t) * 1000) / ms.length;
-    };
-    const load = (): number => {
-      const t = performance.now();
-      for (let i = 0; i < loads; i++) loadProgram(p, { info: false }).close();
-      return ((performance.now() - t) * 1000) / loads;
-    };
-    const rs: number[] = [], ls: number[] = [];
-    const n = big ? Math.max(5, rounds >> 3) : rounds;
+    }, ms.length);
+    const load = (): [number, number] => batch(() => {
+      for (const m of ms) loadProgram(m, { info: false }).close();
+    }, ms.length);
+    const rs: [number, number][] = [], ls: [number, number][] = [];
+    // two warm-up rounds, which also size the run: at most ~2 s of rounds per program
+    let n = 2, spent = 0;
     for (let r = -2; r < n; r++) {
-      const first = r & 1 ? 'load' : 'recheck';
-      const a = first === 'recheck' ? recheck() : kernel ? load() : NaN;
-      const b = first === 'recheck' ? (kernel ? load() : NaN) : recheck();
-      if (r < 0) continue;
-      rs.push(first === 'recheck' ? a : b);
-      if (kernel) ls.push(first === 'recheck' ? b : a);
+      const t = performance.now();
+      // which batch goes first alternates
+      const x = r & 1 ? (kernel ? load() : undefined) : recheck();
+      const y = r & 1 ? recheck() : kernel ? load() : undefined;
+      if (r < 0) {
+        spent += performance.now() - t;
+        if (r === -1) n = Math.max(5, Math.min(rounds, Math.floor(2000 / (spent / 2))));
+        continue;
+      }
+      rs.push(r & 1 ? y! : x!);
+      const l = r & 1 ? x : y;
+      if (l) ls.push(l);
     }
-    rows.push({ name: f.replace(/\.o$/, ''), mutants: ms.length, accepted, processed: processed / ms.length, recheck: spread(rs), load: kernel ? spread(ls) : undefined });
+    const timed = (xs: [number, number][]): Timed => ({ wall: spread(xs.map((v) => v[0])), cpu: spread(xs.map((v) => v[1])) });
+    rows.push({ name: f.replace(/\.o$/, ''), mutants: ms.length, accepted, kernelAccepted: kernel ? kernelAccepted : undefined, processed: processed / ms.length, recheck: timed(rs), load: kernel ? timed(ls) : undefined });
   }
   return rows;
 }
@@ -157,12 +181,12 @@ export async function bench(): Promise<BenchRow[]> {
   const batches = measureBatches(30);
   for (const r of batches) {
     out.push({
-      name: `incremental ${r.name} (back to back)`, value: r.recheck.median, unit: 'µs',
-      note: `${r.mutants} candidates, ${r.accepted} accepted, ${r.processed.toFixed(0)} processed on average${r.load ? `; kernel load ${r.load.median.toFixed(0)} µs, load / re-check ${(r.load.median / r.recheck.median).toFixed(1)}` : ', kernel not run'}`,
+      name: `incremental ${r.name} (back to back, CPU time)`, value: r.recheck.cpu.median, unit: 'µs',
+      note: `${r.mutants} candidates, ${r.accepted} accepted, ${r.processed.toFixed(0)} processed on average${r.load ? `; kernel load of each ${r.load.cpu.median.toFixed(0)} µs, load / re-check ${(r.load.cpu.median / r.recheck.cpu.median).toFixed(1)}` : ', kernel not run'}`,
     });
   }
   const both = batches.filter((r) => r.load);
-  if (both.length) out.push({ name: 'programs whose re-check is >= 10x faster than the load (back to back)', value: both.filter((r) => r.load!.median >= 10 * r.recheck.median).length, unit: `of ${both.length}` });
+  if (both.length) out.push({ name: 'programs whose re-check is >= 10x faster than the load (back to back, CPU time)', value: both.filter((r) => r.load!.cpu.median >= 10 * r.recheck.cpu.median).length, unit: `of ${both.length}` });
   return out;
 }
 
@@ -177,11 +201,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cold = measure(rounds, filter);
   const batches = new Map(measureBatches(Math.max(10, rounds >> 2), filter).map((r) => [r.name, r]));
   const sp = (s: Spread) => `${fmt(s.median)} (${fmt(s.lo)}-${fmt(s.hi)})`;
-  console.log('| program | insns | processed | full check µs | cold: re-check µs (min) | load µs (min) | load / re-check | candidates (accepted) | processed, mean | back to back: re-check µs, median (range) | load µs, median (range) | load / re-check, medians | lowest |');
+  const ratio = (l: Spread | undefined, r: Spread) => (l ? (l.median / r.median).toFixed(1) : 'not run');
+  console.log('| program | insns | processed | full check µs | cold: re-check µs (min) | load µs (min) | load / re-check | candidates (accepted: model; kernel) | processed, mean | back to back, CPU: re-check µs, median (range) | load µs, median (range) | load / re-check | wall clock: load / re-check |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of cold) {
     const b = batches.get(r.name);
-    const back = !b ? '– | – | – | – | – | –' : `${b.mutants} (${b.accepted}) | ${b.processed.toFixed(0)} | ${sp(b.recheck)} | ${b.load ? sp(b.load) : 'not run'} | ${b.load ? (b.load.median / b.recheck.median).toFixed(1) : 'not run'} | ${b.load ? (b.load.lo / b.recheck.lo).toFixed(1) : 'not run'}`;
+    const back = !b ? '– | – | – | – | – | –' : `${b.mutants} (${b.accepted}${b.kernelAccepted === undefined ? '' : `; ${b.kernelAccepted}`}) | ${b.processed.toFixed(0)} | ${sp(b.recheck.cpu)} | ${b.load ? sp(b.load.cpu) : 'not run'} | ${ratio(b.load?.cpu, b.recheck.cpu)} | ${ratio(b.load?.wall, b.recheck.wall)}`;
     console.log(`| ${r.name} | ${r.insns} | ${r.processed} | ${fmt(r.full)} | ${fmt(r.incremental)} | ${fmt(r.load)} | ${Number.isNaN(r.load) ? 'not run' : (r.load / r.incremental).toFixed(1)} | ${back} |`);
   }
   const k = kernelAvailable();
