@@ -113,9 +113,11 @@ export class CfgDelta {
       const op = this.decode(b, pc);
       if (!before || !op || before.kind === 'lddw' || old.bad[pc] !== undefined) return undefined;
       if (calleeSlot(before, pc) >= 0 || calleeSlot(op, pc) >= 0) return undefined;
-      // check_subprogs: a function's last instruction must stay an exit or a jump; jumps stay inside
+      // check_subprogs: a function's last instruction must stay an exit or a jump (buildCfg reads
+      // the one before it only when the last is an lddw's second half: an lddw is excluded here);
+      // jumps stay inside
       const fn = old.funcOf[pc], k = old.subprogs.indexOf(fn), end = old.subprogs[k + 1] ?? n;
-      if (pc >= end - 2) return undefined;
+      if (pc >= end - 1) return undefined;
       const nx = nextSlot(op, pc), j = jumpSlot(op, pc);
       // (jumpSlot's -1 also means "no jump": a jump to -1 is told apart by its kind)
       const jumps = op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto';
