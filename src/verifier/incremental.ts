@@ -175,7 +175,7 @@ export class Incremental {
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx);
     if (change.rebase) c.live?.rebase(change.cfg);
-    if (!change.ops || !snap.borns.length) return run(prog, change.cfg, this.opts, c);
+    if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
     const mark = this.mark(change, 1);
     try {
       return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
@@ -185,6 +185,27 @@ export class Incremental {
     } finally {
       if (mark) this.mark(change, 0);
     }
+  }
+
+  /**
+   * Can a resumed candidate rejoin the baseline at all? Only at the pop of a branch pending at the
+   * snapshot that the baseline popped after its last touch of every changed slot, sparing enough
+   * of its instructions: the tests of rejoinHook that depend on the snapshot and the change
+   * alone. When none passes, the run needs no step hook (nor its per-check setup).
+   */
+  private mayRejoin(snap: Snapshot, change: Change): boolean {
+    if (!snap.borns.length) return false;
+    const v = this.verdict;
+    if (v.error?.message.startsWith('BPF program is too large')) return false;
+    let after = 0;
+    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN;
+    for (const b of snap.borns) {
+      if (b < 0) continue;
+      const pop = this.popAt.get(b);
+      if (pop && pop.k >= after && v.processed - pop.k >= gain) return true;
+    }
+    return false;
   }
 
   /** Set (or clear) the candidate's changed slots in the scratch masks. */
