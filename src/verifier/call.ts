@@ -8,7 +8,6 @@ import { mapTypeName } from '../isa/program.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { tnumAdd, tnumConst, tnumIsAligned } from '../domains/tnum.ts';
 import { scalarFrom } from '../domains/scalar.ts';
-import { regBoundsSync } from '../domains/sync.ts';
 import { type Env, fail } from './env.ts';
 import { protoOf, type ArgKind } from '../isa/protos.ts';
 import { retRange, skbLoads } from './ctx.ts';
@@ -306,15 +305,15 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
       regs[0] = SCALAR_UNKNOWN;
       if (p!.name === 'get_smp_processor_id') {
         const m = BigInt(env.nrCpus - 1);
-        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { umax: m, u32max: m, smax: m, s32max: m, smin: 0n, s32min: 0n }), env.dom.flavor));
+        regs[0] = scalarReg(env.dom.sync(scalarFrom(D, { umax: m, u32max: m, smax: m, s32max: m, smin: 0n, s32min: 0n })));
       } else if (SIZE_BOUNDED_RET.has(p!.name)) {
         const m = meta.msizeMax;
-        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -MAX_ERRNO, s32min: -MAX_ERRNO }), env.dom.flavor));
+        regs[0] = scalarReg(env.dom.sync(scalarFrom(D, { smax: m, s32max: m, smin: -MAX_ERRNO, s32min: -MAX_ERRNO })));
       }
       if (p!.name === 'get_stack') {
         // do_refine_retval_range: at most the buffer's size, at least -MAX_ERRNO
         const m = meta.msizeMax;
-        regs[0] = scalarReg(regBoundsSync(D, scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n }), env.dom.flavor));
+        regs[0] = scalarReg(env.dom.sync(scalarFrom(D, { smax: m, s32max: m, smin: -4095n, s32min: -4095n })));
       }
       break;
     case 'map_value':

@@ -7,7 +7,6 @@ import type { MapDef } from '../isa/program.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
 import type { DomainSession } from './memo.ts';
 import { addBounds, bothHalves } from '../domains/alu-arith.ts';
-import { regBoundsSync } from '../domains/sync.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
@@ -200,7 +199,7 @@ function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
   if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
   const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
   const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
-  return regWith(r, regBoundsSync(D, v, dom.flavor), r.off, r.id, r.range);
+  return regWith(r, dom.sync(v), r.off, r.id, r.range);
 }
 
 /**
