@@ -157,18 +157,24 @@ export function freshCtx(n: number): Ctx {
   };
 }
 
-/** A deep copy of a context (checkpoint states are immutable and shared; counters and pending states are copied). */
-export function copyCtx(c: Ctx): Ctx {
+/**
+ * A deep copy of a context (checkpoint states are immutable and shared; counters and pending
+ * states are copied). `lists`: the indices of c's explored lists that exist, when the caller
+ * knows them (a context copied many times: the incremental checker's snapshots), so that the
+ * copy does not walk every instruction's entry.
+ */
+export function copyCtx(c: Ctx, lists?: readonly number[]): Ctx {
   const map = new Map<Checkpoint, Checkpoint>();
   const stack: Path[] = [];
   for (const p of c.stack) stack.push(copyPath(p, map));
   const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
-  for (let i = 0; i < explored.length; i++) {
-    const l = c.explored[i];
-    if (!l) continue;
-    const m: Checkpoint[] = [];
-    for (const k of l) m.push(copyCheckpoint(k, map)!);
-    explored[i] = m;
+  if (lists) {
+    for (const i of lists) explored[i] = copyList(c.explored[i]!, map);
+  } else {
+    for (let i = 0; i < explored.length; i++) {
+      const l = c.explored[i];
+      if (l) explored[i] = copyList(l, map);
+    }
   }
   return {
     ...c, path: copyPath(c.path, map), stack, stackDepth: copyMap(c.stackDepth), ptrTypes: c.ptrTypes.slice(), aluAux: copyMap(c.aluAux), tailMaps: copyMap(c.tailMaps), live: c.live?.copy(), explored, toClean: c.toClean.slice(),
@@ -179,6 +185,19 @@ export function copyCtx(c: Ctx): Ctx {
 
 /** A copy of a map (the constructor's iteration costs ~50 ns even for an empty one; so does a set's). */
 const copyMap = <K, V>(m: Map<K, V>): Map<K, V> => (m.size ? new Map(m) : new Map());
+
+/** The indices of c's explored lists that exist (for copyCtx). */
+export function listsOf(c: Ctx): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < c.explored.length; i++) if (c.explored[i]) out.push(i);
+  return out;
+}
+
+function copyList(l: readonly Checkpoint[], map: Map<Checkpoint, Checkpoint>): Checkpoint[] {
+  const m: Checkpoint[] = [];
+  for (const k of l) m.push(copyCheckpoint(k, map)!);
+  return m;
+}
 
 /** The copy of checkpoint `k` in the copy that `map` records (made on first use, parents first). */
 function copyCheckpoint(k: Checkpoint | null, map: Map<Checkpoint, Checkpoint>): Checkpoint | null {

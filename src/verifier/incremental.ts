@@ -13,7 +13,7 @@ import type { Program } from '../isa/program.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -25,6 +25,8 @@ interface Snapshot {
   readonly ctx: Ctx;
   /** Per pending path of ctx.stack: the key of its pop in `popAt` (-1: none recorded). */
   readonly borns: readonly number[];
+  /** The explored lists ctx has (copyCtx's `lists`). */
+  readonly lists: readonly number[];
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -159,7 +161,7 @@ export class Incremental {
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1) });
+      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c) });
     });
   }
 
@@ -173,7 +175,7 @@ export class Incremental {
     if (!snap) return run(prog, change.cfg, this.opts, freshCtx(prog.insns.length));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
-    const c = copyCtx(snap.ctx);
+    const c = copyCtx(snap.ctx, snap.lists);
     if (change.rebase) c.live?.rebase(change.cfg);
     if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
     const mark = this.mark(change, 1);
@@ -301,7 +303,7 @@ export class Incremental {
       if (s.processed > k) break;
       snap = s;
     }
-    const c = snap ? copyCtx(snap.ctx) : freshCtx(this.base.insns.length);
+    const c = snap ? copyCtx(snap.ctx, snap.lists) : freshCtx(this.base.insns.length);
     try {
       run(this.base, this.cfg!, this.opts, c, (cc) => {
         if (cc.processed === k) throw new Stop(cc);
