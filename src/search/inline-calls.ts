@@ -18,6 +18,10 @@ import { funcRanges, type Program } from '../isa/program.ts';
 /** One instruction of a function being rearranged: its op and, for jumps and calls, the node it goes to. */
 interface Node {
   op: Op;
+  /** The slot of the input program this instruction comes from (-1: made here, an exit turned jump). */
+  readonly origin: number;
+  /** Input slots of the calls this node's body copy took the place of (it is the body's first node). */
+  replaces?: number[];
   to?: Node;
   /** The function a local call or pseudo-func ld_imm64 names. */
   fn?: Fn;
@@ -40,6 +44,15 @@ export interface InlineResult {
   readonly inlined: readonly string[];
   /** Callees left as functions, and why. */
   readonly refused: readonly Refusal[];
+  /** Per slot of the result: the input's slot it was copied from, -1 for a jump made here (absent when nothing was inlined). */
+  readonly origins?: Int32Array;
+  /** Calls inlined: the input's slot of the call and the result's slot of the body that took its place. */
+  readonly replaced?: readonly Replaced[];
+}
+
+export interface Replaced {
+  readonly call: number;
+  readonly at: number;
 }
 
 const STACK_LIMIT = 512;
@@ -63,7 +76,7 @@ function decode(p: Program): Fn[] {
     for (let pc = r.start; pc < r.end; pc++) {
       const op = ops[pc];
       if (!op) continue;
-      const node: Node = { op };
+      const node: Node = { op, origin: pc };
       at.set(pc, node);
       fns[i].nodes.push(node);
     }
@@ -91,7 +104,7 @@ function decode(p: Program): Fn[] {
 
 /** Lay the functions out again (entry first), re-encoding jump and call offsets. */
 // `callsAsNext`: local calls encoded as calls of the next slot (a function laid out alone, for liveness).
-function encode(fns: readonly Fn[], callsAsNext = false): { insns: Insn[]; funcs: { name: string; start: number }[] } {
+function encode(fns: readonly Fn[], callsAsNext = false): { insns: Insn[]; funcs: { name: string; start: number }[]; origins: Int32Array; replaced: Replaced[] } {
   const pos = new Map<Node, number>();
   const starts = new Map<Fn, number>();
   let pc = 0;
@@ -103,9 +116,16 @@ function encode(fns: readonly Fn[], callsAsNext = false): { insns: Insn[]; funcs
     }
   }
   const insns: Insn[] = [];
+  const origins = new Int32Array(pc).fill(-1);
+  const replaced: Replaced[] = [];
   for (const f of fns) {
     for (const n of f.nodes) {
       const here = pos.get(n)!;
+      for (const call of n.replaces ?? []) replaced.push({ call, at: here });
+      if (n.origin >= 0) {
+        origins[here] = n.origin;
+        if (n.op.kind === 'lddw') origins[here + 1] = n.origin + 1;
+      }
       let op = n.op;
       if (n.to) {
         const off = pos.get(n.to)! - here - 1;
@@ -121,7 +141,7 @@ function encode(fns: readonly Fn[], callsAsNext = false): { insns: Insn[]; funcs
       insns.push(...fromOp(op));
     }
   }
-  return { insns, funcs: fns.map((f) => ({ name: f.name, start: starts.get(f)! })) };
+  return { insns, funcs: fns.map((f) => ({ name: f.name, start: starts.get(f)! })), origins, replaced };
 }
 
 const isFp = (r: number): boolean => r === 10;
@@ -220,7 +240,7 @@ function liveAfter(f: Fn): Map<Node, number> {
 }
 
 /** A copy of g's body for a call site: frame shifted down by `shift`, exits jumping to `cont`. */
-function copyBody(g: Fn, shift: number, cont: Node): Node[] {
+function copyBody(g: Fn, shift: number, call: Node, cont: Node): Node[] {
   const targets = jumpTargets(g);
   const copy = new Map<Node, Node>();
   const out: Node[] = [];
@@ -230,11 +250,12 @@ function copyBody(g: Fn, shift: number, cont: Node): Node[] {
     const a = access(op);
     if (a && isFp(a.base)) op = { ...op, off: a.off - shift } as Op;
     else if (i > 0 && fpPointer(g.nodes, i - 1, targets) !== undefined && op.kind === 'alu' && 'imm' in op.src) op = { ...op, src: { imm: op.src.imm - shift } };
-    const c: Node = op.kind === 'exit' ? { op: { kind: 'ja', off: 0, long: false }, to: cont } : { op, fn: n.fn };
+    const c: Node = op.kind === 'exit' ? { op: { kind: 'ja', off: 0, long: false }, to: cont, origin: -1 } : { op, fn: n.fn, origin: n.origin };
     copy.set(n, c);
     out.push(c);
   }
   for (const n of g.nodes) if (n.to) copy.get(n)!.to = copy.get(n.to);
+  out[0].replaces = [...(g.nodes[0].replaces ?? []), ...(call.replaces ?? []), call.origin];
   // an exit that was the body's last instruction now jumps to the next one: drop it
   while (out.length > 1 && out[out.length - 1].op.kind === 'ja' && out[out.length - 1].to === cont) {
     const last = out.pop()!;
@@ -259,7 +280,7 @@ function inlineAt(f: Fn, i: number, g: Fn): string | undefined {
   if (typeof gd === 'string') return gd;
   const shift = Math.ceil(fd / 8) * 8;
   if (shift + gd > STACK_LIMIT) return `combined stack ${shift + gd} bytes > ${STACK_LIMIT}`;
-  const body = copyBody(g, shift, cont);
+  const body = copyBody(g, shift, call, cont);
   for (const n of f.nodes) if (n.to === call) n.to = body[0];
   f.nodes.splice(i, 1, ...body);
   return undefined;
@@ -315,5 +336,5 @@ export function inlineCalls(p: Program): InlineResult {
   } catch (e) {
     return { program: p, inlined: [], refused: [{ func: fns[0].name, reason: (e as Error).message }] };
   }
-  return { program: { ...p, insns: enc.insns, funcs: enc.funcs }, inlined, refused: refusals };
+  return { program: { ...p, insns: enc.insns, funcs: enc.funcs }, inlined, refused: refusals, origins: enc.origins, replaced: enc.replaced };
 }
