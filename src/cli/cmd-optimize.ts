@@ -287,6 +287,12 @@ checks); a second Ctrl-C quits without writing.
           note = `the written object failed the final check (${final.failure}): the ${start?.taken ? 'inlined program (checked on its own)' : 'input'} is written unchanged; the refused candidate is in ${refused}.o and ${refused}.json`;
         }
       }
+      // what was proved against the search's start holds against the input through the inlining's own checks
+      if (start?.taken) {
+        note = r.improved
+          ? `${note}; the search started from the inlined program, checked against the input: ${start.note}`
+          : `the inlined program (the search found nothing better from it): ${start.note}`;
+      }
       writeAtomic(out, written);
       const latencyOf = (p: typeof program): number => +perf(undeleted(Original.of(p).ops), 'latency', model.table).toFixed(2);
       const finalProgram = written === bytes ? program : reread(written);
