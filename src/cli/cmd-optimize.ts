@@ -302,7 +302,7 @@ checks); a second Ctrl-C quits without writing.
         maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
         insnsBefore: input.insns.length, insnsAfter: finalProgram.insns.length,
         latencyBefore: latencyOf(input), latencyAfter: latencyOf(finalProgram),
-        ...(start ? { inlining: { taken: start.taken, note: start.note, inlined: start.inlined, refused: start.refused, checks: start.checks } } : {}),
+        ...(start && input.funcs.length > 1 ? { inlining: { taken: start.taken, note: start.note, inlined: start.inlined, refused: start.refused, checks: start.checks } } : {}),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
         iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
         ...(r.windows ? { windows: r.windows } : {}),
