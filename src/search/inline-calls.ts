@@ -286,6 +286,25 @@ function inlineAt(f: Fn, i: number, g: Fn): string | undefined {
   return undefined;
 }
 
+/**
+ * The deepest stack of any call chain from f, as the kernel adds frames up (check_max_stack_depth:
+ * each frame's depth rounded up to 32 bytes, at least 32); undefined when a depth cannot be told.
+ */
+function chainDepth(f: Fn, seen: Set<Fn> = new Set()): number | undefined {
+  const d = frameDepth(f);
+  if (typeof d === 'string' || seen.has(f)) return undefined;
+  seen.add(f);
+  let below = 0;
+  for (const n of f.nodes) {
+    if (n.op.kind !== 'call' || !n.fn) continue;
+    const c = chainDepth(n.fn, seen);
+    if (c === undefined) return undefined;
+    below = Math.max(below, c);
+  }
+  seen.delete(f);
+  return Math.ceil(Math.max(d, 1) / 32) * 32 + below;
+}
+
 const regList = (m: number): string => [...Array(11).keys()].filter((r) => m & (1 << r)).map((r) => `r${r}`).join(', ');
 
 /** Inline every call whose callee can be inlined (leaves first, so chains collapse). */
@@ -330,6 +349,12 @@ export function inlineCalls(p: Program): InlineResult {
   const out = fns.filter((f) => used.has(f));
   const refusals = [...refused].filter(([f]) => used.has(f)).map(([f, reason]) => ({ func: f.name, reason }));
   if (!inlined.length) return { program: p, inlined, refused: refusals };
+  // a caller that grew may still be called, or still call others: the chain must fit as a whole
+  const chain = chainDepth(fns[0]);
+  if (chain !== undefined && chain > STACK_LIMIT) {
+    const reason = `the call chains left would need ${chain} bytes of stack > ${STACK_LIMIT}`;
+    return { program: p, inlined: [], refused: names.map((func) => ({ func, reason })) };
+  }
   let enc;
   try {
     enc = encode(out);

@@ -187,6 +187,14 @@ const REFUSED: Refused[] = [
   { name: 'r10 stored to memory', input: 'r1 = 1\ncall f\nexit\nf:\n*(u64 *)(r10 - 8) = r10\nr0 = 0\nexit', func: 'f', reason: /r10 escapes/ },
   { name: 'frames deeper than 512 bytes together', input: 'r1 = 1\n*(u64 *)(r10 - 400) = r1\ncall f\nexit\nf:\n*(u64 *)(r10 - 200) = r1\nr0 = 0\nexit', func: 'f', reason: /combined stack 600 bytes > 512/ },
   {
+    // f alone fits below the caller, but the caller then also calls h (kept: a tail call) with
+    // both frames on the stack: 320 + 320 bytes as the kernel counts frames
+    name: 'a call chain left too deep once a caller grew',
+    input: 'r1 = 1\n*(u64 *)(r10 - 8) = r1\ncall f\ncall h\nexit\nf:\n*(u64 *)(r10 - 300) = r1\nr0 = 0\nexit\nh:\n*(u64 *)(r10 - 300) = r1\nr2 = 0\nr3 = 0\ncall 12\nr0 = 0\nexit',
+    func: 'f',
+    reason: /call chains left would need 640 bytes of stack > 512/,
+  },
+  {
     name: 'a callback (named by an ld_imm64 pseudo-func)',
     // r2 = cb (src 4); call cb directly too; cb: r0 = 0; exit
     input: [insn(0x18, 2, 4, 0, 3), insn(0, 0, 0, 0, 0), insn(0x85, 0, 1, 0, 1), insn(0x95), insn(0xb7, 0, 0, 0, 0), insn(0x95)],
