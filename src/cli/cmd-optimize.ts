@@ -22,6 +22,9 @@ import { Original, undeleted } from '../search/candidate.ts';
 import { availableParallelism } from 'node:os';
 import { describeTarget, firstMissing, formatKernelVersion, parseTarget, TargetError, type Target } from '../isa/target.ts';
 import { formatOp } from '../isa/disasm.ts';
+import { inlineStart } from '../search/inline-start.ts';
+import type { BpfObject } from '../isa/object.ts';
+import type { Program } from '../isa/program.ts';
 
 function duration(s: string | undefined): number {
   if (s === undefined) return 60_000;
@@ -38,7 +41,7 @@ export const optimizeCmd: Command = {
                          [--iterations N] [--objective size|latency] [--measure-top K] [--measure-rounds N]
                          [--confirm-rounds N]
                          [--calibration FILE] [--btf FILE] [--target T]
-                         [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--json]
+                         [--assume-exclusive-maps] [--privilege root|unpriv] [--windows auto|on|off] [--no-inline] [--json]
 
 Stochastic search (K2's Metropolis-Hastings) over the program's straight-line instructions,
 with K2's moves plus idiom rewrites (atomic add, constant and merged stores, merged loads,
@@ -112,8 +115,18 @@ checks); a second Ctrl-C quits without writing.
                       validated candidate and the written result unprivileged (the check
                       'kernel verifier (unprivileged)'; not run without root). The input must
                       load unprivileged too, or it is an error (--allow-unsafe-input)
+  --no-inline         do not start from the program with its bpf-to-bpf calls inlined. By
+                      default each call of a callee that can be inlined safely (a leaf with no
+                      tail call or callback, writing no r6-r9 the caller reads after the call,
+                      r10 used only as a base or in 'rX = r10; rX += K', the frames together
+                      within 512 bytes) is replaced by the callee's body, its stack moved below
+                      the caller's; the result is checked against the input (verifier model,
+                      interpreter and kernel test_run on tests, kernel verifier, Z3 with calls
+                      run in frames of their own) and, when all passed (size objective: and it
+                      is smaller), the search starts from it and it is written if the search
+                      finds nothing better
   --json              machine-readable summary`,
-  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, 'measure-rounds': { type: 'string' }, 'confirm-rounds': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' } },
+  options: { output: { type: 'string', short: 'o' }, section: { type: 'string' }, budget: { type: 'string' }, seed: { type: 'string' }, chains: { type: 'string' }, iterations: { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, 'measure-top': { type: 'string' }, 'measure-rounds': { type: 'string' }, 'confirm-rounds': { type: 'string' }, calibration: { type: 'string' }, 'allow-unsafe-input': { type: 'boolean' }, all: { type: 'boolean' }, type: { type: 'string' }, btf: { type: 'string' }, target: { type: 'string' }, 'assume-exclusive-maps': { type: 'boolean' }, privilege: { type: 'string' }, windows: { type: 'string' }, 'no-inline': { type: 'boolean' } },
   positionals: [1, 1],
   async run(args) {
     const path = args.positionals[0];
@@ -174,8 +187,8 @@ checks); a second Ctrl-C quits without writing.
     // a bad output path fails now, not after the search
     checkOutputPath(out, path);
     let bytes: Uint8Array;
-    let obj;
-    let program;
+    let obj: BpfObject;
+    let program: Program;
     try {
       bytes = readInput(path);
       obj = readBpfObject(bytes);
@@ -213,6 +226,15 @@ checks); a second Ctrl-C quits without writing.
     // one Z3 process for the search and the final check, closed when the command ends
     const equiv = new EquivService();
     try {
+      // the calls inlined, checked: the start of the search when every check passed
+      const input = program;
+      const start = flag(args, 'no-inline') ? undefined : await inlineStart(obj, program, objective, equiv, config);
+      if (start?.taken) {
+        program = start.program!;
+        obj = start.obj!;
+        bytes = start.bytes!;
+      }
+      if (start && !flag(args, 'json') && start.note !== 'no bpf-to-bpf calls') process.stderr.write(`inlining: ${start.note}\n`);
       const r = await optimize(program, {
         budgetMs, seed: Number(seedText), objective, chains, maxIterations: iterations,
         keepFuncs: sharedFuncs(obj, program.name), costs: model.table, stop, config, exclusiveMaps, equiv, windows,
@@ -262,8 +284,14 @@ checks); a second Ctrl-C quits without writing.
           refused = `${out}.refused`;
           writeAtomic(`${refused}.o`, candidate);
           writeAtomic(`${refused}.json`, JSON.stringify({ input: path, program: program.name, type: program.type, failure: final.failure, validatedBy: r.stats.validatedBy.at(-1), checks: final.checks, candidate: r.candidate.toWire() }));
-          note = `the written object failed the final check (${final.failure}): the input is written unchanged; the refused candidate is in ${refused}.o and ${refused}.json`;
+          note = `the written object failed the final check (${final.failure}): the ${start?.taken ? 'inlined program (checked on its own)' : 'input'} is written unchanged; the refused candidate is in ${refused}.o and ${refused}.json`;
         }
+      }
+      // what was proved against the search's start holds against the input through the inlining's own checks
+      if (start?.taken) {
+        note = r.improved
+          ? `${note}; the search started from the inlined program, checked against the input: ${start.note}`
+          : `the inlined program (the search found nothing better from it): ${start.note}`;
       }
       writeAtomic(out, written);
       const latencyOf = (p: typeof program): number => +perf(undeleted(Original.of(p).ops), 'latency', model.table).toFixed(2);
@@ -272,8 +300,9 @@ checks); a second Ctrl-C quits without writing.
         input: path, output: shownOut, program: program.name, privilege,
         target: { isa: `v${target.isa}`, kernel: formatKernelVersion(target.kernel), origin: target.origin },
         maps: { assumption: exclusiveMaps ? 'exclusive' : 'shared', detail: mapsLabel },
-        insnsBefore: program.insns.length, insnsAfter: finalProgram.insns.length,
-        latencyBefore: latencyOf(program), latencyAfter: latencyOf(finalProgram),
+        insnsBefore: input.insns.length, insnsAfter: finalProgram.insns.length,
+        latencyBefore: latencyOf(input), latencyAfter: latencyOf(finalProgram),
+        ...(start && input.funcs.length > 1 ? { inlining: { taken: start.taken, note: start.note, inlined: start.inlined, refused: start.refused, checks: start.checks } } : {}),
         interrupted: stoppedEarly, seconds: +(r.stats.elapsedMs / 1000).toFixed(2), bestAtSeconds: +(r.stats.bestAtMs / 1000).toFixed(2),
         iterations: r.stats.iterations, iterationsPerSecond: Math.round(r.stats.iterations / (r.stats.elapsedMs / 1000)),
         ...(r.windows ? { windows: r.windows } : {}),
@@ -310,6 +339,10 @@ checks); a second Ctrl-C quits without writing.
         console.log(`rejected: ${summary.rejectedByTests} by tests, ${Object.entries(summary.rejected).map(([k, v]) => `${v} by ${k}`).join(', ') || 'none otherwise'}`);
         if (r.windows) console.log(`windows: ${r.windows.searched} of ${r.windows.windows} searched; window proofs ${r.windows.proofs.started} (${r.windows.proofs.proved} proved, ${r.windows.proofs.refuted} refuted, ${r.windows.proofs.unknown} undecided), ${r.windows.proofs.cacheHits} answered from the cache, ${r.windows.answeredWhileSearching} answered while the search went on`);
         console.log(`Z3: ${summary.z3Queries} equivalence queries, median ${summary.z3MedianMs} ms`);
+        if (start?.taken) {
+          console.log(`inlining: ${start.note}`);
+          for (const c of start.checks) console.log(`  ${formatCheck(c)}`);
+        }
         console.log(`validated by: ${note}`);
         for (const c of summary.checks) console.log(`  ${formatCheck(c)}`);
         console.log(`latency model: ${model.source}`);

@@ -17,6 +17,10 @@ export interface SectionEdit {
   insns: readonly Insn[];
   /** oldToNew[oldSlot] = new slot, or -1 when the old slot was deleted. */
   oldToNew: Int32Array;
+  /** Relocations of new slots (copies of relocated instructions): symbol index in the input file, type. */
+  added?: readonly { slot: number; sym: number; type: number }[];
+  /** Old slots kept (mapped) whose relocations go: an instruction replaced by code that refers to nothing. */
+  dropped?: readonly number[];
 }
 
 interface OutSection {
@@ -35,6 +39,7 @@ export function writeElf(file: ElfFile, edits: readonly SectionEdit[] = []): Uin
     const s = byName.get(e.section);
     if (!s) throw new Error(`no section ${e.section} to rewrite`);
     if (e.oldToNew.length !== s.size / 8) throw new Error(`slot map for ${e.section} has ${e.oldToNew.length} entries, section has ${s.size / 8} slots`);
+    if (e.added?.length && !file.relocs.has(s.index)) throw new Error(`${e.section} has no relocation section to add relocations to`);
     editOf.set(s.index, e);
   }
   // Which sections survive: drop DWARF and its relocations.
@@ -84,10 +89,14 @@ function writeRelocs(list: readonly Reloc[], edit: SectionEdit | undefined, symM
     let off = r.offset;
     if (edit) {
       const n = edit.oldToNew[r.offset / 8];
-      if (n < 0) continue;
+      if (n < 0 || edit.dropped?.includes(r.offset / 8)) continue;
       off = n * 8;
     }
     rows.push([off, symMap[r.sym], r.type]);
+  }
+  if (edit?.added?.length) {
+    for (const a of edit.added) rows.push([a.slot * 8, symMap[a.sym], a.type]);
+    rows.sort((x, y) => x[0] - y[0]);
   }
   const b = new Uint8Array(rows.length * 16);
   const dv = new DataView(b.buffer);

@@ -2,12 +2,14 @@
 // jumps too, when they close no cycle) with
 // path merging (every instruction's incoming states are joined with ite on their path
 // conditions, so the formula grows with the program, not with the number of paths).
+// A bpf-to-bpf call runs its callee in a frame of its own (see callLocal): one more copy of the
+// callee's formula per call site, as the kernel's verifier walks it once per call site.
 import type { Insn } from '../isa/insn.ts';
 import { toOps, type Op } from '../isa/op.ts';
-import { jumpSlot, nextSlot } from '../isa/flow.ts';
+import { calleeSlot, jumpSlot, nextSlot } from '../isa/flow.ts';
 import type { FB } from './fold.ts';
 import { branchCond, step, Unsupported, type Exec } from './exec.ts';
-import { cloneState, mergeStates, type SymState } from './state.ts';
+import { cloneState, mergeStates, STACK_SIZE, type SymState, type Val } from './state.ts';
 
 /** Ops of a slot sequence (an lddw's second slot dropped). */
 export function opsOf(code: readonly Insn[] | readonly Op[]): Op[] {
@@ -53,15 +55,19 @@ function successors(ops: readonly (Op | null)[], pc: number): number[] {
  * order of the slots reachable from 0 (a tail merge sends a jump back to an earlier sequence
  * without making a loop), and a cycle is refused.
  */
-function runOrder(ops: readonly (Op | null)[]): number[] {
+function runOrder(ops: readonly (Op | null)[], start: number, end: number): number[] {
   const n = ops.length;
-  const backward = ops.some((o, pc) => o !== null && (o.kind === 'ja' || o.kind === 'jcond') && o.off < 0);
-  if (!backward) return Array.from({ length: n }, (_, i) => i);
+  let backward = false;
+  for (let pc = start; pc < end; pc++) {
+    const o = ops[pc];
+    if (o !== null && (o.kind === 'ja' || o.kind === 'jcond') && o.off < 0) backward = true;
+  }
+  if (!backward) return Array.from({ length: end - start }, (_, i) => start + i);
   // iterative depth-first search; reverse postorder is topological when no edge closes a cycle
   const state = new Uint8Array(n); // 0 unseen, 1 on the stack, 2 done
   const post: number[] = [];
-  const stack: [number, number[]][] = [[0, successors(ops, 0)]];
-  state[0] = 1;
+  const stack: [number, number[]][] = [[start, successors(ops, start)]];
+  state[start] = 1;
   while (stack.length) {
     const top = stack[stack.length - 1];
     const next = top[1].pop();
@@ -78,18 +84,62 @@ function runOrder(ops: readonly (Op | null)[]): number[] {
   return post.reverse();
 }
 
+/** Deepest call chain the kernel allows (MAX_CALL_FRAMES): deeper means recursion. */
+const MAX_FRAMES = 8;
+
+/** Where each function starts: slot 0 and every local call's target, in slot order. */
+function functionStarts(ops: readonly (Op | null)[]): number[] {
+  const starts = new Set<number>([0]);
+  ops.forEach((o, pc) => {
+    if (o) {
+      const t = calleeSlot(o, pc);
+      if (t >= 0) starts.add(t);
+    }
+  });
+  return [...starts].sort((a, b) => a - b);
+}
+
+interface Code {
+  readonly ops: readonly (Op | null)[];
+  readonly starts: readonly number[];
+}
+
 /** Run an acyclic program from `st`; the state at exit, joined over all exits. */
 export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): SymState {
   const ops = toOps(insns);
+  return execFunction(ex, st, { ops, starts: functionStarts(ops) }, 0, 1);
+}
+
+/**
+ * A bpf-to-bpf call from state `s`: the callee runs with r1-r5 as they are, its own frame (r10 one
+ * frame below the caller's: a stack region no caller slot overlaps) and r0, r6-r9 unset (the
+ * verifier rejects reading them there); back in the caller, r0 is the callee's, r1-r5 are
+ * clobbered and r6-r10 are the caller's again. Memory, maps and the helper history carry over.
+ */
+function callLocal(ex: Exec, s: SymState, code: Code, target: number, depth: number): SymState {
+  if (depth >= MAX_FRAMES) throw new Unsupported(`calls nested deeper than ${MAX_FRAMES} frames (recursion?)`);
+  if (!code.starts.includes(target)) throw new Unsupported(`call to ${target}, not a function start`);
+  const zero: Val = { v: 0n };
+  const fp = s.regs[10];
+  const regs: Val[] = [zero, ...s.regs.slice(1, 6), zero, zero, zero, zero, { v: ex.R.sub(fp.v, ex.R.c(STACK_SIZE)), t: fp.t }];
+  const out = execFunction(ex, { ...s, regs }, code, target, depth + 1);
+  out.regs = [out.regs[0], zero, zero, zero, zero, zero, ...s.regs.slice(6, 11)];
+  return out;
+}
+
+/** Run the function starting at `start` (its slots up to the next function's start). */
+function execFunction(ex: Exec, st: SymState, code: Code, start: number, depth: number): SymState {
+  const { ops, starts } = code;
   const n = ops.length;
-  const order = runOrder(ops);
+  const end = starts.find((x) => x > start) ?? n;
+  const order = runOrder(ops, start, end);
   const pending: (Edge[] | undefined)[] = new Array(n + 1);
-  pending[0] = [{ c: true, st }];
+  pending[start] = [{ c: true, st }];
   const exits: Edge[] = [];
   const R = ex.R;
   const go = (pc: number, e: Edge): void => {
     if (e.c === false) return;
-    if (pc > n || pc < 0) throw new Unsupported(`jump out of the program to ${pc}`);
+    if (pc > end || pc < start) throw new Unsupported(`jump out of the function to ${pc}`);
     (pending[pc] ??= []).push(e);
   };
   for (const pc of order) {
@@ -117,16 +167,19 @@ export function execProgram(ex: Exec, st: SymState, insns: readonly Insn[]): Sym
         break;
       }
       case 'call':
-        if (op.callKind !== 'helper') throw new Unsupported(`${op.callKind} call`);
-        step(ex, s, op);
-        go(nextSlot(op, pc), { c, st: s });
+        if (op.callKind === 'local') go(nextSlot(op, pc), { c, st: callLocal(ex, s, code, calleeSlot(op, pc), depth) });
+        else {
+          if (op.callKind !== 'helper') throw new Unsupported(`${op.callKind} call`);
+          step(ex, s, op);
+          go(nextSlot(op, pc), { c, st: s });
+        }
         break;
       default:
         step(ex, s, op);
         go(nextSlot(op, pc), { c, st: s });
     }
   }
-  if (pending[n]) throw new Unsupported('execution falls off the end');
+  if (pending[end]) throw new Unsupported(end === n ? 'execution falls off the end' : `execution falls off the function at ${start} into the next`);
   if (exits.length === 0) throw new Unsupported('no reachable exit');
   return join(ex, exits).st;
 }
