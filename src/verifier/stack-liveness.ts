@@ -13,7 +13,7 @@
 // - `alive` (bpf_stack_slot_alive) answers for an explored state.
 // Masks are 64-bit, kept as two 32-bit halves (slots 0-31, 32-63) so nothing allocates.
 import type { Op } from '../isa/op.ts';
-import { jumpSlot, nextSlot } from '../isa/flow.ts';
+import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
 import { copyU32, copyU8, u32, u8 } from './words.ts';
 
@@ -47,17 +47,27 @@ export interface LivenessCfg {
   readonly funcOf: Int32Array;
   /** Prune points (the kernel logs mask changes at these, at function starts and at accesses). */
   readonly prune?: Uint8Array;
+  /** Each slot's kind and successors (buildCfg's table, in step with `ops`). */
+  readonly slots: SlotTable;
 }
 
-/** Successors as bpf_insn_successors lists them: fall-through first, then the jump target. */
-function successors(ops: LivenessCfg['ops'], pc: number): number[] {
-  const op = ops[pc];
-  if (!op) return [pc + 1];
-  const out: number[] = [];
-  const n = nextSlot(op, pc), j = jumpSlot(op, pc);
-  if (n >= 0) out.push(n);
-  if (j >= 0) out.push(j);
-  return out;
+/**
+ * Slot pc's successors as bpf_insn_successors lists them (fall-through first, then the jump
+ * target), the first as the result and the second in `second[0]` (-1: none); an lddw half
+ * falls through.
+ */
+function successorsOf(t: SlotTable, pc: number, second: Int32Array): number {
+  if (t.kind[pc] === SK_NONE) {
+    second[0] = -1;
+    return pc + 1;
+  }
+  const a = t.next[pc], b = t.jump[pc];
+  if (a >= 0) {
+    second[0] = b >= 0 ? b : -1;
+    return a;
+  }
+  second[0] = -1;
+  return b >= 0 ? b : -1;
 }
 
 /**
@@ -75,33 +85,32 @@ interface Shape {
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
-  const { s1, s2 } = successorPairs(cfg.ops);
+  const { s1, s2 } = successorPairs(cfg.slots);
   const order = postorderOf(cfg.subprogs, s1, s2);
-  for (let pc = 0; pc < s2.length; pc++) {
-    const op = cfg.ops[pc];
-    if (op?.kind === 'ldabs' || op?.kind === 'ldind') s2[pc] = EXIT_EDGE;
-  }
+  const kind = cfg.slots.kind;
+  for (let pc = 0; pc < s2.length; pc++) if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
   return { order, s1, s2 };
 }
 
 /**
- * `successors` of every slot as two arrays (-1: none), filled without a list per slot (the
- * shape is built once per check, and small checks spent 5% of their time here).
+ * The successors of every slot as two arrays (-1: none), from the CFG's slot table (the shape
+ * is built once per check: small checks spent 5% of their time here when it decoded the ops).
  */
-function successorPairs(ops: LivenessCfg['ops']): { s1: Int32Array; s2: Int32Array } {
-  const n = ops.length;
-  const s1 = new Int32Array(n).fill(-1), s2 = new Int32Array(n).fill(-1);
+function successorPairs(t: SlotTable): { s1: Int32Array; s2: Int32Array } {
+  const n = t.kind.length;
+  const buf = new ArrayBuffer(8 * n);
+  const s1 = new Int32Array(buf, 0, n), s2 = new Int32Array(buf, 4 * n, n);
+  const { kind, next, jump } = t;
   for (let pc = 0; pc < n; pc++) {
-    const op = ops[pc];
-    if (!op) {
-      s1[pc] = pc + 1;
-      continue;
-    }
-    const a = nextSlot(op, pc), b = jumpSlot(op, pc);
+    // successorsOf, inline
+    const a = kind[pc] === SK_NONE ? pc + 1 : next[pc], b = kind[pc] === SK_NONE ? -1 : jump[pc];
     if (a >= 0) {
       s1[pc] = a;
-      if (b >= 0) s2[pc] = b;
-    } else if (b >= 0) s1[pc] = b;
+      s2[pc] = b >= 0 ? b : -1;
+    } else {
+      s1[pc] = b >= 0 ? b : -1;
+      s2[pc] = -1;
+    }
   }
   return { s1, s2 };
 }
@@ -112,7 +121,7 @@ function successorPairs(ops: LivenessCfg['ops']): { s1: Int32Array; s2: Int32Arr
  * when it is on top of the stack the second time.
  */
 export function postorder(cfg: LivenessCfg): Map<number, Int32Array> {
-  const { s1, s2 } = successorPairs(cfg.ops);
+  const { s1, s2 } = successorPairs(cfg.slots);
   return postorderOf(cfg.subprogs, s1, s2);
 }
 
@@ -519,14 +528,16 @@ export function sameShape(a: LivenessCfg, b: LivenessCfg): boolean {
   return a.subprogs.every((start) => sameFlow(a, b, start));
 }
 
+const pairScratch = new Int32Array(1), pairScratch2 = new Int32Array(1);
+
 /** The same successors at every instruction of the function starting at `start` (same function starts). */
 function sameFlow(a: LivenessCfg, b: LivenessCfg, start: number): boolean {
   const k = a.subprogs.indexOf(start);
   const end = a.subprogs[k + 1] ?? a.ops.length;
+  const x = pairScratch, y = pairScratch2;
   for (let pc = start; pc < end; pc++) {
     // as the kernel lists them: `goto +0` and a fall-through both lead to pc + 1 only
-    const x = successors(a.ops, pc), y = successors(b.ops, pc);
-    if (x.length !== y.length || x.some((t, i) => t !== y[i])) return false;
+    if (successorsOf(a.slots, pc, x) !== successorsOf(b.slots, pc, y) || x[0] !== y[0]) return false;
   }
   return true;
 }
