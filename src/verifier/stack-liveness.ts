@@ -82,14 +82,24 @@ interface Shape {
   readonly order: Map<number, Int32Array>;
   readonly s1: Int32Array;
   readonly s2: Int32Array;
+  /**
+   * Every edge leads to a later slot. Then a function's postorder lists every slot after its
+   * successors, so one round of the fixpoint already gives each slot its final masks (they depend
+   * only on the successors' and the slot's own marks): a second round would change nothing.
+   */
+  readonly forward: boolean;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
   const { s1, s2 } = successorPairs(cfg.slots);
   const order = postorderOf(cfg.subprogs, s1, s2);
   const kind = cfg.slots.kind;
-  for (let pc = 0; pc < s2.length; pc++) if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
-  return { order, s1, s2 };
+  let forward = true;
+  for (let pc = 0; pc < s2.length; pc++) {
+    if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
+    if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
+  }
+  return { order, s1, s2, forward };
 }
 
 /**
@@ -127,29 +137,31 @@ export function postorder(cfg: LivenessCfg): Map<number, Int32Array> {
 
 /** postorder on successor pairs (negative: none). */
 function postorderOf(subprogs: readonly number[], s1: Int32Array, s2: Int32Array): Map<number, Int32Array> {
-  const n = s1.length;
-  const state = new Uint8Array(n);
+  const n = s1.length, room = n + subprogs.length;
+  // one buffer: the order, the walk's stack (a slot is pushed once, a start maybe again) and the marks
+  const buf = new ArrayBuffer(4 * n + 4 * room + n);
+  const order = new Int32Array(buf, 0, n);
+  const stack = new Int32Array(buf, 4 * n, room);
+  const state = new Uint8Array(buf, 4 * n + 4 * room, n);
   const out = new Map<number, Int32Array>();
-  const order = new Int32Array(n);
-  const stack: number[] = [];
   for (const start of subprogs) {
-    let len = 0;
-    stack.push(start);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
+    let len = 0, sp = 0;
+    stack[sp++] = start;
+    while (sp) {
+      const top = stack[sp - 1];
       state[top] |= 1;
       if (state[top] & 2) {
         order[len++] = top;
-        stack.pop();
+        sp--;
         continue;
       }
       const a = s1[top], b = s2[top];
       if (a >= 0 && a < n && !state[a]) {
-        stack.push(a);
+        stack[sp++] = a;
         state[a] |= 1;
       }
       if (b >= 0 && b < n && !state[b]) {
-        stack.push(b);
+        stack[sp++] = b;
         state[b] |= 1;
       }
       state[top] |= 2;
@@ -365,9 +377,11 @@ export class StackLiveness {
   private fixpoint(x: Instance): void {
     this.solved.add(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
-    const { s1, s2 } = this.shape;
-    const order = this.shape.order.get(x.start)!;
+    const shape = this.shape, { s1, s2 } = shape;
+    const order = shape.order.get(x.start)!;
     const trace = this.trace;
+    // acyclic: the second round is only the kernel's check that nothing changed (the log counts it)
+    const once = shape.forward && !trace;
     let rounds = 0;
     for (let changed = true; changed;) {
       changed = false;
@@ -405,6 +419,7 @@ export class StackLiveness {
           m[at + WRITE_ACC + 1] = accHi;
         }
       }
+      if (once) break;
     }
     trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
     if (x.depth > 0) this.toCaller(x);
