@@ -71,7 +71,8 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
       }
     }
     ops[i] = op;
-    if (op.kind === 'lddw') i++;
+    // a decoded lddw is exactly code 0x18 (one object shape: no megamorphic `op.kind` load)
+    if (insns[i].code === 0x18) i++;
   }
   // one buffer for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
   // array of its own costs a malloc each
