@@ -77,29 +77,48 @@ function successorsOf(t: SlotTable, pc: number, second: Int32Array): number {
  */
 const EXIT_EDGE = -2;
 
-/** The program's shape as the fixpoint walks it: each function's postorder and every slot's successors (-1: none). */
+/** The program's shape as the fixpoint walks it: every slot's successors (-1: none) and the walk's order. */
 interface Shape {
-  readonly order: Map<number, Int32Array>;
   readonly s1: Int32Array;
   readonly s2: Int32Array;
+  readonly subprogs: readonly number[];
+  /** Each function's postorder (the kernel's walk, made when first needed). */
+  postorder?: Map<number, Int32Array>;
   /**
-   * Every edge leads to a later slot. Then a function's postorder lists every slot after its
-   * successors, so one round of the fixpoint already gives each slot its final masks (they depend
-   * only on the successors' and the slot's own marks): a second round would change nothing.
+   * Only when every edge leads to a later slot: each function's instructions from its last to its
+   * first. Like the postorder, this lists every slot after its successors, so one round of the
+   * fixpoint already gives each slot its final masks (they depend only on the successors' and
+   * the slot's own marks), whichever of the two orders walks them: a second round would change
+   * nothing. (Every instruction of a function is reached from its start, so both orders list the
+   * same slots.)
    */
-  readonly forward: boolean;
+  readonly down?: Map<number, Int32Array>;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
   const { s1, s2 } = successorPairs(cfg.slots);
-  const order = postorderOf(cfg.subprogs, s1, s2);
-  const kind = cfg.slots.kind;
+  const kind = cfg.slots.kind, n = kind.length;
   let forward = true;
-  for (let pc = 0; pc < s2.length; pc++) {
+  for (let pc = 0; pc < n; pc++) {
     if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
     if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
   }
-  return { order, s1, s2, forward };
+  if (!forward) return { s1, s2, subprogs: cfg.subprogs };
+  const down = new Map<number, Int32Array>();
+  const all = new Int32Array(n);
+  let len = 0;
+  for (let k = 0; k < cfg.subprogs.length; k++) {
+    const lo = cfg.subprogs[k], hi = cfg.subprogs[k + 1] ?? n, from = len;
+    // an lddw's second half is no instruction (the postorder never reaches it)
+    for (let pc = hi - 1; pc >= lo; pc--) if (kind[pc] !== SK_NONE) all[len++] = pc;
+    down.set(lo, all.subarray(from, len));
+  }
+  return { s1, s2, subprogs: cfg.subprogs, down };
+}
+
+/** The kernel's postorder of the function starting at `start` (computed for every function at the first call). */
+function postorderIn(shape: Shape, start: number): Int32Array {
+  return (shape.postorder ??= postorderOf(shape.subprogs, shape.s1, shape.s2)).get(start)!;
 }
 
 /**
@@ -378,10 +397,11 @@ export class StackLiveness {
     this.solved.add(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const shape = this.shape, { s1, s2 } = shape;
-    const order = shape.order.get(x.start)!;
     const trace = this.trace;
-    // acyclic: the second round is only the kernel's check that nothing changed (the log counts it)
-    const once = shape.forward && !trace;
+    // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
+    // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
+    const once = shape.down !== undefined && !trace;
+    const order = once ? shape.down!.get(x.start)! : postorderIn(shape, x.start);
     let rounds = 0;
     for (let changed = true; changed;) {
       changed = false;
