@@ -107,6 +107,129 @@ export function liveUses(op: Op, helperArgs: HelperArgs = allArgs): RegSet {
   return uses(op, helperArgs);
 }
 
+// ---- per-slot tables -------------------------------------------------------------------------
+
+// What the analyses over a program ask of each slot, read from the decoded op once: `op.kind` is
+// a load from objects of a dozen shapes (megamorphic, ~8 ns each), and the CFG walks, liveness
+// and the exploration used to ask it again and again per slot.
+
+/** Slot kinds (SlotTable.kind). SK_NONE: the second half of an lddw; SK_NOP: a deleted slot. */
+export const SK_NONE = 0, SK_OTHER = 1, SK_EXIT = 2, SK_JCOND = 3, SK_JA = 4, SK_MAYGOTO = 5;
+/** A helper or kfunc call; SK_LOCAL_CALL: a bpf-to-bpf call. */
+export const SK_CALL = 6, SK_LOCAL_CALL = 7;
+/** lddw (its first half); SK_LDABS: LD_ABS and LD_IND. */
+export const SK_LDDW = 8, SK_LDABS = 9, SK_NOP = 10;
+
+/** Per slot: its kind, successors and register effects, as nextSlot, jumpSlot, liveUses, defs | clobbers give them. */
+export interface SlotTable {
+  readonly kind: Uint8Array;
+  /** nextSlot; -1 for none and for an lddw half; pc + 1 for a deleted slot. */
+  readonly next: Int32Array;
+  /** jumpSlot (-1 for none: a jump's -1 is told apart by its kind). */
+  readonly jump: Int32Array;
+  /** liveUses. */
+  readonly use: Uint16Array;
+  /** defs | clobbers. */
+  readonly kill: Uint16Array;
+}
+
+/** Bytes a table of n slots takes in a buffer (a multiple of 4). */
+export const slotTableBytes = (n: number): number => 13 * n + ((4 - ((13 * n) & 3)) & 3);
+
+/** The views of a table of n slots at byte `at` (a multiple of 4) of `buf`. */
+export function slotTableAt(buf: ArrayBuffer, at: number, n: number): SlotTable {
+  return {
+    next: new Int32Array(buf, at, n),
+    jump: new Int32Array(buf, at + 4 * n, n),
+    use: new Uint16Array(buf, at + 8 * n, n),
+    kill: new Uint16Array(buf, at + 10 * n, n),
+    kind: new Uint8Array(buf, at + 12 * n, n),
+  };
+}
+
+/** A copy of a table of n slots (its own buffer). */
+export function copySlotTable(t: SlotTable): SlotTable {
+  const n = t.kind.length, c = slotTableAt(new ArrayBuffer(slotTableBytes(n)), 0, n);
+  c.next.set(t.next);
+  c.jump.set(t.jump);
+  c.use.set(t.use);
+  c.kill.set(t.kill);
+  c.kind.set(t.kind);
+  return c;
+}
+
+/** Fill the table's entries for slots [0, end) (`deleted` null slots are no-ops falling through). */
+export function fillSlots(t: SlotTable, s: Slots, helperArgs: HelperArgs = allArgs): void {
+  const { ops, end } = s;
+  for (let pc = 0; pc < end; pc++) {
+    const op = ops[pc];
+    setSlot(t, pc, op, helperArgs, !op && s.deleted !== undefined && s.deleted(pc));
+  }
+}
+
+/** Write slot pc's entry for `op` (one read of its kind). */
+export function setSlot(t: SlotTable, pc: number, op: Op | null, helperArgs: HelperArgs = allArgs, deleted = false): void {
+  let kind = SK_OTHER, next = pc + 1, jump = -1, use = 0, kill = 0;
+  if (!op) {
+    kind = deleted ? SK_NOP : SK_NONE;
+    if (!deleted) next = -1;
+  } else {
+    switch (op.kind) {
+      case 'alu':
+        use = op.op === 'mov' || op.op === 'movsx' ? srcOf(op.src) : b(op.dst) | srcOf(op.src);
+        kill = b(op.dst);
+        break;
+      case 'end': use = kill = b(op.dst); break;
+      case 'jcond':
+        kind = SK_JCOND;
+        use = b(op.dst) | srcOf(op.src);
+        jump = pc + 1 + op.off;
+        break;
+      case 'ja':
+        kind = SK_JA;
+        next = -1;
+        jump = pc + 1 + op.off;
+        break;
+      case 'maygoto':
+        kind = SK_MAYGOTO;
+        jump = pc + 1 + op.off;
+        break;
+      case 'exit':
+        kind = SK_EXIT;
+        next = -1;
+        use = b(0);
+        break;
+      case 'call':
+        kind = op.callKind === 'local' ? SK_LOCAL_CALL : SK_CALL;
+        use = op.callKind === 'helper' ? helperArgs(op.imm) : ARG_REGS;
+        kill = b(0) | ARG_REGS;
+        break;
+      case 'lddw':
+        kind = SK_LDDW;
+        next = pc + 2;
+        kill = b(op.dst);
+        break;
+      case 'ldabs': case 'ldind':
+        kind = SK_LDABS;
+        use = ALL_REGS;
+        kill = b(0) | ARG_REGS;
+        break;
+      case 'ldx': use = b(op.src); kill = b(op.dst); break;
+      case 'st': use = b(op.dst); break;
+      case 'stx': use = b(op.dst) | b(op.src); break;
+      case 'atomic':
+        use = b(op.dst) | b(op.src) | (op.op === 'cmpxchg' ? b(0) : 0);
+        kill = op.op === 'cmpxchg' ? b(0) : op.fetch ? b(op.src) : 0;
+        break;
+    }
+  }
+  t.kind[pc] = kind;
+  t.next[pc] = next;
+  t.jump[pc] = jump;
+  t.use[pc] = use;
+  t.kill[pc] = kill;
+}
+
 // ---- analyses ---------------------------------------------------------------------------------
 
 /**
@@ -115,42 +238,43 @@ export function liveUses(op: Op, helperArgs: HelperArgs = allArgs): RegSet {
  * The result has end + 1 entries (nothing is live past the end); the second half of an lddw has 0.
  */
 export function liveRegs(s: Slots, helperArgs: HelperArgs = allArgs): Uint16Array {
-  const { ops, end } = s;
-  // one buffer for every table: a typed array of its own costs a malloc (~1 µs) each, which was
-  // a good part of building a small candidate's CFG in the verifier model's incremental check
-  const buf = new ArrayBuffer(8 * end + 2 * (end + 1) + 4 * end + end);
-  const s1 = new Int32Array(buf, 0, end), s2 = new Int32Array(buf, 4 * end, end);
-  const live = new Uint16Array(buf, 8 * end, end + 1);
-  const use = new Uint16Array(buf, 8 * end + 2 * (end + 1), end), kill = new Uint16Array(buf, 12 * end + 2, end);
-  const skip = new Uint8Array(buf, 14 * end + 2, end);
-  for (let pc = 0; pc < end; pc++) {
-    const op = ops[pc];
-    if (!op) {
-      // a deleted slot passes liveness through; the half of an lddw is no instruction
-      if (s.deleted?.(pc)) s1[pc] = pc + 1, s2[pc] = -1;
-      else skip[pc] = 1;
-      continue;
-    }
-    use[pc] = liveUses(op, helperArgs);
-    kill[pc] = defs(op) | clobbers(op);
-    s1[pc] = nextSlot(op, pc);
-    s2[pc] = jumpSlot(op, pc);
+  const end = s.end, at = slotTableBytes(end);
+  // one buffer for the table and the answer: a typed array of its own costs a malloc (~1 µs)
+  const buf = new ArrayBuffer(at + 2 * (end + 1));
+  const t = slotTableAt(buf, 0, end);
+  fillSlots(t, s, helperArgs);
+  const live = new Uint16Array(buf, at, end + 1);
+  solveLive(t, end, live);
+  return live;
+}
+
+/**
+ * liveRegs on a filled table, into `live` (end + 1 entries, all 0 on entry). When every edge
+ * leads to a later slot one backward sweep is the fixpoint; otherwise sweeps repeat until
+ * nothing changes.
+ */
+export function solveLive(t: SlotTable, end: number, live: Uint16Array): void {
+  const { kind, next, jump, use, kill } = t;
+  let forward = true;
+  for (let pc = 0; pc < end && forward; pc++) {
+    if ((next[pc] >= 0 && next[pc] <= pc) || (jump[pc] >= 0 && jump[pc] <= pc)) forward = false;
   }
   for (let changed = true; changed;) {
     changed = false;
     for (let pc = end - 1; pc >= 0; pc--) {
-      if (skip[pc]) continue;
+      if (kind[pc] === SK_NONE) continue;
+      const s1 = next[pc], s2 = jump[pc];
       let out = 0;
-      if (s1[pc] >= 0 && s1[pc] < end) out |= live[s1[pc]];
-      if (s2[pc] >= 0 && s2[pc] < end) out |= live[s2[pc]];
+      if (s1 >= 0 && s1 < end) out |= live[s1];
+      if (s2 >= 0 && s2 < end) out |= live[s2];
       const v = (use[pc] | (out & ~kill[pc]) | R10) & 0x7ff;
       if (v !== live[pc]) {
         live[pc] = v;
         changed = true;
       }
     }
+    if (forward) break;
   }
-  return live;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Program } from '../isa/program.ts';
 import type { Op } from '../isa/op.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
-import { calleeSlot } from '../isa/flow.ts';
+import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
@@ -24,22 +24,6 @@ import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPr
 
 /** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
 const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
-
-// What run() asks of an instruction's kind at every visit, as small codes kept per instruction:
-// `op.kind` is read from objects of a dozen shapes (a megamorphic load, ~8 ns), once per
-// instruction of the run instead of three times per visit. 0: not looked up yet.
-const K_OTHER = 1, K_EXIT = 2, K_JCOND = 3;
-/** ja, may_goto and calls: counted as jumps like exit and conditional jumps. */
-const K_JUMP = 4;
-
-function kindCode(op: Op): number {
-  switch (op.kind) {
-    case 'exit': return K_EXIT;
-    case 'jcond': return K_JCOND;
-    case 'ja': case 'maygoto': case 'call': return K_JUMP;
-    default: return K_OTHER;
-  }
-}
 
 /** Every register of every frame (the infinite-loop check compares them all). */
 const allLive = (): number => 0x7ff;
@@ -234,7 +218,9 @@ export function cfgOrReject(prog: Pick<Program, 'insns' | 'maps' | 'type'>, priv
     if (e instanceof CfgError || e instanceof InsnError) return cfgReject(e);
     throw e;
   }
-  for (let i = 0; i < cfg.ops.length; i++) {
+  const kind = cfg.slots.kind;
+  for (let i = 0; i < kind.length; i++) {
+    if (kind[i] !== SK_LDDW) continue;
     const op = cfg.ops[i];
     if (op?.kind === 'lddw' && refersToMap(op.pseudo) && !prog.maps[op.lo]) {
       return cfgReject(new CfgError(`fd ${op.lo} is not pointing to valid bpf_map`, i));
@@ -296,8 +282,9 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
    * plain array: a typed array costs ~0.9 µs to make, a few % of a small program's check).
    */
   const mainBucket = c.mainBucket ??= new Array(c.explored.length).fill(-1);
-  /** kindCode of each instruction, filled at its first visit. */
-  const kinds: number[] = new Array(prog.insns.length).fill(0);
+  // what run() asks of an instruction's kind at every visit, from the CFG's slot table: `op.kind`
+  // is a megamorphic load (a decoded op has one of a dozen shapes, ~8 ns)
+  const kinds = cfg.slots.kind;
   // the run's operations as methods of one object: under tsx (esbuild keepNames) every named
   // closure costs an Object.defineProperty when made, methods cost nothing (see BENCHMARKS)
   const ops = {
@@ -305,7 +292,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       return { name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 };
     },
     push(s: State, pc: number): void {
-      if (cfg.ops[c.path.pc]?.kind === 'maygoto') widenFromPrev(s, c.path.pc);
+      if (kinds[c.path.pc] === SK_MAYGOTO) widenFromPrev(s, c.path.pc);
       if (c.path.parent) c.path.parent.branches++;
       const [mine, theirs] = forkHist(c.path.hist);
       c.path.hist = mine;
@@ -360,7 +347,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     visited(pc: number): boolean {
       const st = c.path.state;
       // a long jump history forces a checkpoint (it would otherwise grow without bound)
-      const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
+      const force = c.path.jh > 40 || kinds[pc] === SK_MAYGOTO;
       let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
       const b = bucket(pc, st);
       let list = c.explored[b];
@@ -393,7 +380,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         if (sl.branches > 0) {
           const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
           // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-          if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
+          if (kinds[pc] === SK_MAYGOTO && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
             sl.hit++;
             propagate(sl, st);
             return true;
@@ -475,8 +462,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (entry && !entry[pc]) entry[pc] = cloneState(c.path.state);
       if (cfg.bad[pc]) fail(pc, cfg.bad[pc]!);
       const op = cfg.ops[pc]!;
-      let kind = kinds[pc];
-      if (kind === 0) kind = kinds[pc] = kindCode(op);
+      const kind = kinds[pc];
       const st = c.path.state;
       let before: State['frames'][number]['stack'] | undefined;
       if (log) {
@@ -487,14 +473,14 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       }
       const depth = st.frames.length;
       c.path.hist.pcs.push(pc);
-      c.path.hist.aux.push(kind === K_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
+      c.path.hist.aux.push(kind === SK_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
       live.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
-      if (kind === K_EXIT && depth > 1) live.update(st);
+      if (kind === SK_EXIT && depth > 1) live.update(st);
       const next = step(env, st, pc, op, push);
       if (st.frames.length !== depth) live.resetChain();
       else live.commit();
-      if (log && st.frames.length === depth && kind !== K_EXIT) {
+      if (log && st.frames.length === depth && kind !== SK_EXIT) {
         const f = cur(st);
         const slots = new Set<number>();
         for (let i = 0; i < Math.max(f.stack.length, before!.length); i++) if (f.stack[i] !== before![i]) slots.add(i);
@@ -502,7 +488,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
       }
       tracer?.step(pc, next < 0 ? undefined : cur(st));
-      if (kind !== K_OTHER) c.jmps++;
+      // exit, conditional jumps, ja, may_goto and calls count as jumps
+      if (kind >= SK_EXIT && kind <= SK_LOCAL_CALL) c.jmps++;
       if (next < 0) {
         endPath();
         live.update(c.path.state);

@@ -9,7 +9,7 @@ import { sameInsn } from '../isa/insn.ts';
 import { type Op, toOp } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { type HelperArgs, calleeSlot, jumpSlot, nextSlot } from '../isa/flow.ts';
+import { type HelperArgs, calleeSlot, copySlotTable, jumpSlot, nextSlot, setSlot } from '../isa/flow.ts';
 import { type Cfg, jumpPointsOf, prunesItself } from './cfg.ts';
 import { LiveTables, type SlotFlow, slotFlow } from './live-delta.ts';
 
@@ -131,7 +131,10 @@ export class CfgDelta {
       flows.push(slotFlow(op, pc, this.helperArgs));
     }
     const s = this.restore();
-    for (let k = 0; k < slots.length; k++) s.cfg.ops[slots[k]] = newOps[k];
+    for (let k = 0; k < slots.length; k++) {
+      s.cfg.ops[slots[k]] = newOps[k];
+      setSlot(s.cfg.slots, slots[k], newOps[k], this.helperArgs);
+    }
     s.ops = slots;
     if (lost && !allReachable(s.cfg.ops, this.seen)) return undefined;
     // marks of the slots the changed instructions point at, before and after
@@ -162,11 +165,15 @@ export class CfgDelta {
   private restore(): Scratch {
     const old = this.cfg;
     if (!this.scratch) {
-      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad }, ops: [], marks: [], live: [] };
+      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad, slots: copySlotTable(old.slots) }, ops: [], marks: [], live: [] };
       return this.scratch;
     }
     const s = this.scratch, c = s.cfg as { ops: (Op | null)[]; prune: Uint8Array; jmp: Uint8Array; live: Uint16Array };
-    for (const pc of s.ops) c.ops[pc] = old.ops[pc];
+    const t = s.cfg.slots, o = old.slots;
+    for (const pc of s.ops) {
+      c.ops[pc] = old.ops[pc];
+      t.kind[pc] = o.kind[pc], t.next[pc] = o.next[pc], t.jump[pc] = o.jump[pc], t.use[pc] = o.use[pc], t.kill[pc] = o.kill[pc];
+    }
     for (const pc of s.marks) c.prune[pc] = old.prune[pc], c.jmp[pc] = old.jmp[pc];
     for (const pc of s.live) c.live[pc] = old.live[pc];
     s.ops = s.marks = s.live = [];

@@ -6,7 +6,7 @@ import { toOp, InsnError, type Op } from '../isa/op.ts';
 import type { Insn } from '../isa/insn.ts';
 import type { ProgType } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { calleeSlot, jumpSlot, liveRegs, nextSlot } from '../isa/flow.ts';
+import { calleeSlot, fillSlots, jumpSlot, nextSlot, slotTableAt, slotTableBytes, solveLive, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, type SlotTable } from '../isa/flow.ts';
 
 export interface Cfg {
   readonly ops: (Op | null)[];
@@ -24,6 +24,8 @@ export interface Cfg {
   readonly live: Uint16Array;
   /** Instructions the kernel rejects when it reaches them (reserved fields, bad opcodes): the message. */
   readonly bad: (string | undefined)[];
+  /** Each slot's kind, successors and register effects, read from `ops` once (cfg-delta.ts keeps them in step). */
+  readonly slots: SlotTable;
 }
 
 export class CfgError extends Error {
@@ -69,64 +71,79 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
       }
     }
     ops[i] = op;
-    if (op.kind === 'lddw') i++;
+    // a decoded lddw is exactly code 0x18 (one object shape: no megamorphic `op.kind` load)
+    if (insns[i].code === 0x18) i++;
   }
+  // one buffer for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
+  // array of its own costs a malloc each
+  const atTable = 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
+  const tables = new ArrayBuffer(atMarks + 3 * n);
+  const slots = slotTableAt(tables, atTable, n);
+  fillSlots(slots, { ops, end: n }, helperArgsFor(type));
+  const { kind, next, jump } = slots;
   // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken)
   const starts = new Set<number>([0]);
   for (let i = 0; i < n; i++) {
-    const op = ops[i];
-    const ce = callErr.get(i);
-    if (ce) throw ce;
-    if (!op) continue;
+    const k = kind[i];
+    if (k !== SK_LOCAL_CALL && k !== SK_LDDW) {
+      if (callErr.size) {
+        const ce = callErr.get(i);
+        if (ce) throw ce;
+      }
+      continue;
+    }
+    const op = ops[i]!;
     let t = -1;
-    if (op.kind === 'call' && op.callKind === 'local') t = i + op.imm + 1;
+    if (op.kind === 'call') t = i + op.imm + 1;
     else if (op.kind === 'lddw' && op.pseudo === 4) t = i + op.lo + 1;
     else continue;
     if (t < 0 || t >= n) throw new CfgError('call to invalid destination', i);
     starts.add(t);
   }
   const subprogs = [...starts].sort((a, b) => a - b);
-  // one buffer for the per-instruction tables (funcOf, prune, jmp, seen): see liveRegs
-  const tables = new ArrayBuffer(7 * n);
   const funcOf = new Int32Array(tables, 0, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
     for (let i = lo; i < hi; i++) funcOf[i] = lo;
     // check_subprogs: jumps stay inside, the last instruction is exit or ja
     for (let i = lo; i < hi; i++) {
-      const op = ops[i];
-      if (!op || (op.kind !== 'ja' && op.kind !== 'jcond' && op.kind !== 'maygoto')) continue;
-      const t = jumpSlot(op, i);
+      const k = kind[i];
+      if (k !== SK_JA && k !== SK_JCOND && k !== SK_MAYGOTO) continue;
+      const t = jump[i];
       if (t < lo || t >= hi) throw new CfgError(`jump out of range from insn ${i} to ${t}`, i);
     }
-    const last = ops[hi - 1] ?? (hi >= 2 ? ops[hi - 2] : null);
-    if (!last || (last.kind !== 'exit' && last.kind !== 'ja')) throw new CfgError('last insn is not an exit or jmp', hi - 1);
+    // (an lddw half is no instruction: the one before it counts)
+    const last = ops[hi - 1] ? kind[hi - 1] : hi >= 2 ? kind[hi - 2] : SK_NONE_LAST;
+    if (last !== SK_EXIT && last !== SK_JA) throw new CfgError('last insn is not an exit or jmp', hi - 1);
   }
 
   if (resolveErr) throw resolveErr;
 
   // check_cfg: depth-first walk from 0 (calls also lead into their callee)
-  const prune = new Uint8Array(tables, 4 * n, n);
-  const jmp = new Uint8Array(tables, 5 * n, n);
-  const seen = new Uint8Array(tables, 6 * n, n);
+  const prune = new Uint8Array(tables, atMarks, n);
+  const jmp = new Uint8Array(tables, atMarks + n, n);
+  const seen = new Uint8Array(tables, atMarks + 2 * n, n);
   const work: number[] = [0];
   seen[0] = 1;
   const w: Walk = { prune, jmp, seen, work };
   while (work.length) {
     const t = work.pop()!;
-    const op = ops[t];
-    if (!op) {
+    const k = kind[t];
+    if (!ops[t]) {
       // the second half of an lddw, reached by a jump: walked as an ordinary instruction
       if (t + 1 < n) visit(w, t, t + 1, false);
       continue;
     }
     // a jump target is a prune and jump point; so are a callee's entry and the slot after a call
-    const next = nextSlot(op, t), jump = jumpSlot(op, t), callee = calleeSlot(op, t);
-    if (next >= 0) visit(w, t, next, false);
-    if (jump >= 0) visit(w, t, jump, true);
-    if (prunesItself(op, t)) prune[t] = 1;
-    if (op.kind === 'call') prune[t + 1] = jmp[t + 1] = 1; // jumpPointsOf's third kind
-    if (callee >= 0) visit(w, t, callee, true);
+    if (next[t] >= 0) visit(w, t, next[t], false);
+    if (jump[t] >= 0) visit(w, t, jump[t], true);
+    if (k === SK_JCOND || k === SK_MAYGOTO) prune[t] = 1;
+    if (k === SK_CALL || k === SK_LOCAL_CALL) prune[t + 1] = jmp[t + 1] = 1; // jumpPointsOf's third kind
+    if (k === SK_LOCAL_CALL) {
+      const callee = calleeSlot(ops[t]!, t);
+      if (callee >= 0) prune[t] = 1;
+      if (callee >= 0) visit(w, t, callee, true);
+    }
   }
   // without CAP_BPF a loop is refused during the walk, before unreachable code is looked for
   if (opts.loops === false) {
@@ -135,14 +152,19 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   }
   for (let i = 0; i < n; i++) {
     if (!seen[i]) throw new CfgError(`unreachable insn ${i}`, i);
-    if (ops[i]?.kind === 'lddw') {
+    if (kind[i] === SK_LDDW) {
       if (seen[i + 1]) throw new CfgError(`jump into the middle of ldimm64 insn ${i}`, i);
       i++;
     }
   }
 
-  return { ops, funcOf, subprogs, prune, jmp, live: liveRegs({ ops, end: n }, helperArgsFor(type)).subarray(0, n), bad };
+  const live = new Uint16Array(tables, atLive, n + 1);
+  solveLive(slots, n, live);
+  return { ops, funcOf, subprogs, prune, jmp, live: live.subarray(0, n), bad, slots };
 }
+
+/** No kind at all (a function of one lddw half): never an exit or a jump. */
+const SK_NONE_LAST = -1;
 
 // The marking rules, also used by cfg-delta.ts to keep per-slot counts of them.
 /** The slots a jump point (mark_jmp_point) is set on because of the instruction at `pc`. */

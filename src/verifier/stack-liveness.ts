@@ -13,7 +13,7 @@
 // - `alive` (bpf_stack_slot_alive) answers for an explored state.
 // Masks are 64-bit, kept as two 32-bit halves (slots 0-31, 32-63) so nothing allocates.
 import type { Op } from '../isa/op.ts';
-import { jumpSlot, nextSlot } from '../isa/flow.ts';
+import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
 import { copyU32, copyU8, u32, u8 } from './words.ts';
 
@@ -47,17 +47,27 @@ export interface LivenessCfg {
   readonly funcOf: Int32Array;
   /** Prune points (the kernel logs mask changes at these, at function starts and at accesses). */
   readonly prune?: Uint8Array;
+  /** Each slot's kind and successors (buildCfg's table, in step with `ops`). */
+  readonly slots: SlotTable;
 }
 
-/** Successors as bpf_insn_successors lists them: fall-through first, then the jump target. */
-function successors(ops: LivenessCfg['ops'], pc: number): number[] {
-  const op = ops[pc];
-  if (!op) return [pc + 1];
-  const out: number[] = [];
-  const n = nextSlot(op, pc), j = jumpSlot(op, pc);
-  if (n >= 0) out.push(n);
-  if (j >= 0) out.push(j);
-  return out;
+/**
+ * Slot pc's successors as bpf_insn_successors lists them (fall-through first, then the jump
+ * target), the first as the result and the second in `second[0]` (-1: none); an lddw half
+ * falls through.
+ */
+function successorsOf(t: SlotTable, pc: number, second: Int32Array): number {
+  if (t.kind[pc] === SK_NONE) {
+    second[0] = -1;
+    return pc + 1;
+  }
+  const a = t.next[pc], b = t.jump[pc];
+  if (a >= 0) {
+    second[0] = b >= 0 ? b : -1;
+    return a;
+  }
+  second[0] = -1;
+  return b >= 0 ? b : -1;
 }
 
 /**
@@ -67,41 +77,69 @@ function successors(ops: LivenessCfg['ops'], pc: number): number[] {
  */
 const EXIT_EDGE = -2;
 
-/** The program's shape as the fixpoint walks it: each function's postorder and every slot's successors (-1: none). */
+/** The program's shape as the fixpoint walks it: every slot's successors (-1: none) and the walk's order. */
 interface Shape {
-  readonly order: Map<number, Int32Array>;
   readonly s1: Int32Array;
   readonly s2: Int32Array;
+  readonly subprogs: readonly number[];
+  /** Each function's postorder (the kernel's walk, made when first needed). */
+  postorder?: Map<number, Int32Array>;
+  /**
+   * Only when every edge leads to a later slot: each function's instructions from its last to its
+   * first. Like the postorder, this lists every slot after its successors, so one round of the
+   * fixpoint already gives each slot its final masks (they depend only on the successors' and
+   * the slot's own marks), whichever of the two orders walks them: a second round would change
+   * nothing. (Every instruction of a function is reached from its start, so both orders list the
+   * same slots.)
+   */
+  readonly down?: Map<number, Int32Array>;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
-  const { s1, s2 } = successorPairs(cfg.ops);
-  const order = postorderOf(cfg.subprogs, s1, s2);
-  for (let pc = 0; pc < s2.length; pc++) {
-    const op = cfg.ops[pc];
-    if (op?.kind === 'ldabs' || op?.kind === 'ldind') s2[pc] = EXIT_EDGE;
+  const { s1, s2 } = successorPairs(cfg.slots);
+  const kind = cfg.slots.kind, n = kind.length;
+  let forward = true;
+  for (let pc = 0; pc < n; pc++) {
+    if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
+    if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
   }
-  return { order, s1, s2 };
+  if (!forward) return { s1, s2, subprogs: cfg.subprogs };
+  const down = new Map<number, Int32Array>();
+  const all = new Int32Array(n);
+  let len = 0;
+  for (let k = 0; k < cfg.subprogs.length; k++) {
+    const lo = cfg.subprogs[k], hi = cfg.subprogs[k + 1] ?? n, from = len;
+    // an lddw's second half is no instruction (the postorder never reaches it)
+    for (let pc = hi - 1; pc >= lo; pc--) if (kind[pc] !== SK_NONE) all[len++] = pc;
+    down.set(lo, all.subarray(from, len));
+  }
+  return { s1, s2, subprogs: cfg.subprogs, down };
+}
+
+/** The kernel's postorder of the function starting at `start` (computed for every function at the first call). */
+function postorderIn(shape: Shape, start: number): Int32Array {
+  return (shape.postorder ??= postorderOf(shape.subprogs, shape.s1, shape.s2)).get(start)!;
 }
 
 /**
- * `successors` of every slot as two arrays (-1: none), filled without a list per slot (the
- * shape is built once per check, and small checks spent 5% of their time here).
+ * The successors of every slot as two arrays (-1: none), from the CFG's slot table (the shape
+ * is built once per check: small checks spent 5% of their time here when it decoded the ops).
  */
-function successorPairs(ops: LivenessCfg['ops']): { s1: Int32Array; s2: Int32Array } {
-  const n = ops.length;
-  const s1 = new Int32Array(n).fill(-1), s2 = new Int32Array(n).fill(-1);
+function successorPairs(t: SlotTable): { s1: Int32Array; s2: Int32Array } {
+  const n = t.kind.length;
+  const buf = new ArrayBuffer(8 * n);
+  const s1 = new Int32Array(buf, 0, n), s2 = new Int32Array(buf, 4 * n, n);
+  const { kind, next, jump } = t;
   for (let pc = 0; pc < n; pc++) {
-    const op = ops[pc];
-    if (!op) {
-      s1[pc] = pc + 1;
-      continue;
-    }
-    const a = nextSlot(op, pc), b = jumpSlot(op, pc);
+    // successorsOf, inline
+    const a = kind[pc] === SK_NONE ? pc + 1 : next[pc], b = kind[pc] === SK_NONE ? -1 : jump[pc];
     if (a >= 0) {
       s1[pc] = a;
-      if (b >= 0) s2[pc] = b;
-    } else if (b >= 0) s1[pc] = b;
+      s2[pc] = b >= 0 ? b : -1;
+    } else {
+      s1[pc] = b >= 0 ? b : -1;
+      s2[pc] = -1;
+    }
   }
   return { s1, s2 };
 }
@@ -112,35 +150,37 @@ function successorPairs(ops: LivenessCfg['ops']): { s1: Int32Array; s2: Int32Arr
  * when it is on top of the stack the second time.
  */
 export function postorder(cfg: LivenessCfg): Map<number, Int32Array> {
-  const { s1, s2 } = successorPairs(cfg.ops);
+  const { s1, s2 } = successorPairs(cfg.slots);
   return postorderOf(cfg.subprogs, s1, s2);
 }
 
 /** postorder on successor pairs (negative: none). */
 function postorderOf(subprogs: readonly number[], s1: Int32Array, s2: Int32Array): Map<number, Int32Array> {
-  const n = s1.length;
-  const state = new Uint8Array(n);
+  const n = s1.length, room = n + subprogs.length;
+  // one buffer: the order, the walk's stack (a slot is pushed once, a start maybe again) and the marks
+  const buf = new ArrayBuffer(4 * n + 4 * room + n);
+  const order = new Int32Array(buf, 0, n);
+  const stack = new Int32Array(buf, 4 * n, room);
+  const state = new Uint8Array(buf, 4 * n + 4 * room, n);
   const out = new Map<number, Int32Array>();
-  const order = new Int32Array(n);
-  const stack: number[] = [];
   for (const start of subprogs) {
-    let len = 0;
-    stack.push(start);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
+    let len = 0, sp = 0;
+    stack[sp++] = start;
+    while (sp) {
+      const top = stack[sp - 1];
       state[top] |= 1;
       if (state[top] & 2) {
         order[len++] = top;
-        stack.pop();
+        sp--;
         continue;
       }
       const a = s1[top], b = s2[top];
       if (a >= 0 && a < n && !state[a]) {
-        stack.push(a);
+        stack[sp++] = a;
         state[a] |= 1;
       }
       if (b >= 0 && b < n && !state[b]) {
-        stack.push(b);
+        stack[sp++] = b;
         state[b] |= 1;
       }
       state[top] |= 2;
@@ -356,9 +396,12 @@ export class StackLiveness {
   private fixpoint(x: Instance): void {
     this.solved.add(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
-    const { s1, s2 } = this.shape;
-    const order = this.shape.order.get(x.start)!;
+    const shape = this.shape, { s1, s2 } = shape;
     const trace = this.trace;
+    // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
+    // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
+    const once = shape.down !== undefined && !trace;
+    const order = once ? shape.down!.get(x.start)! : postorderIn(shape, x.start);
     let rounds = 0;
     for (let changed = true; changed;) {
       changed = false;
@@ -396,6 +439,7 @@ export class StackLiveness {
           m[at + WRITE_ACC + 1] = accHi;
         }
       }
+      if (once) break;
     }
     trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
     if (x.depth > 0) this.toCaller(x);
@@ -519,14 +563,16 @@ export function sameShape(a: LivenessCfg, b: LivenessCfg): boolean {
   return a.subprogs.every((start) => sameFlow(a, b, start));
 }
 
+const pairScratch = new Int32Array(1), pairScratch2 = new Int32Array(1);
+
 /** The same successors at every instruction of the function starting at `start` (same function starts). */
 function sameFlow(a: LivenessCfg, b: LivenessCfg, start: number): boolean {
   const k = a.subprogs.indexOf(start);
   const end = a.subprogs[k + 1] ?? a.ops.length;
+  const x = pairScratch, y = pairScratch2;
   for (let pc = start; pc < end; pc++) {
     // as the kernel lists them: `goto +0` and a fall-through both lead to pc + 1 only
-    const x = successors(a.ops, pc), y = successors(b.ops, pc);
-    if (x.length !== y.length || x.some((t, i) => t !== y[i])) return false;
+    if (successorsOf(a.slots, pc, x) !== successorsOf(b.slots, pc, y) || x[0] !== y[0]) return false;
   }
   return true;
 }

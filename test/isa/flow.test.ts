@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { assemble } from '../../src/isa/asm.ts';
 import { toOps, type Op } from '../../src/isa/op.ts';
-import { calleeSlot, clobbers, defs, jumpSlot, liveRegs, liveUses, nextSlot, solveForward, uses, type ForwardProblem, type Slot } from '../../src/isa/flow.ts';
+import { calleeSlot, clobbers, defs, fillSlots, jumpSlot, liveRegs, liveUses, nextSlot, slotTableAt, slotTableBytes, solveForward, uses, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, SK_NOP, SK_OTHER, type ForwardProblem, type Slot } from '../../src/isa/flow.ts';
 
 const t = suite('isa/flow');
 const ops = (src: string): Slot[] => toOps(assemble(src).insns);
@@ -91,6 +91,77 @@ t('property: liveness is a fixpoint of live[pc] = liveUses | (live[succ] & ~(def
     }
     return true;
   }));
+});
+
+/** The kind code a slot table gives an op, from its kind as the decoder names it. */
+const kindCode = (o: Op | null, deleted: boolean): number => {
+  if (!o) return deleted ? SK_NOP : SK_NONE;
+  switch (o.kind) {
+    case 'exit': return SK_EXIT;
+    case 'jcond': return SK_JCOND;
+    case 'ja': return SK_JA;
+    case 'maygoto': return SK_MAYGOTO;
+    case 'call': return o.callKind === 'local' ? SK_LOCAL_CALL : SK_CALL;
+    case 'lddw': return SK_LDDW;
+    case 'ldabs': case 'ldind': return SK_LDABS;
+    default: return SK_OTHER;
+  }
+};
+
+const SOME_OPS = [
+  'r1 = r2', 'r3 += r1', 'w0 = 0', 'r1 = (s8)r2', 'r1 = -r1', 'r1 = be16 r1', 'r2 = *(u32 *)(r1 + 0)', 'r2 = *(s16 *)(r1 + 2)',
+  '*(u32 *)(r2 + 0) = r3', '*(u64 *)(r10 - 8) = 1', 'lock *(u64 *)(r2 + 0) += r3', 'r3 = atomic_fetch_add((u64 *)(r2 + 0), r3)',
+  'r0 = cmpxchg_64(r2 + 0, r0, r3)', 'r0 = *(u8 *)skb[4]', 'r0 = *(u16 *)skb[r3 + 4]', 'call 5', 'call 23', 'call pc+0',
+  'if r1 > r3 goto +1', 'if w1 == 5 goto -2', 'goto +0', 'goto -3', 'may_goto +1', 'exit', 'r1 = 7 ll',
+];
+
+t('property: the slot table gives every op its kind, nextSlot, jumpSlot, liveUses and defs | clobbers', () => {
+  const args = (id: number) => (id === 23 ? 0b110 : id === 5 ? 0b111110 : 0);
+  fc.assert(fc.property(fc.array(fc.constantFrom(...SOME_OPS), { minLength: 1, maxLength: 16 }), fc.array(fc.nat(40), { maxLength: 4 }), (lines, gone) => {
+    const p = ops(lines.join('\n'));
+    // some slots deleted (the search's no-ops), never an lddw half
+    const deleted = new Set(gone.filter((i) => i < p.length && p[i] && p[i]!.kind !== 'lddw'));
+    for (const i of deleted) p[i] = null;
+    const tb = slotTableAt(new ArrayBuffer(slotTableBytes(p.length)), 0, p.length);
+    fillSlots(tb, { ops: p, end: p.length, deleted: (pc) => deleted.has(pc) }, args);
+    for (let pc = 0; pc < p.length; pc++) {
+      const o = p[pc];
+      assert.is(tb.kind[pc], kindCode(o, deleted.has(pc)), `kind of ${pc}`);
+      if (!o) {
+        assert.equal([tb.next[pc], tb.jump[pc], tb.use[pc], tb.kill[pc]], [deleted.has(pc) ? pc + 1 : -1, -1, 0, 0], `null slot ${pc}`);
+        continue;
+      }
+      assert.equal([tb.next[pc], tb.jump[pc], tb.use[pc], tb.kill[pc]], [nextSlot(o, pc), jumpSlot(o, pc), liveUses(o, args), defs(o) | clobbers(o)], `slot ${pc}`);
+    }
+  }), { numRuns: 300, seed: 12 });
+});
+
+t('property: liveRegs with loops and deleted slots is the least fixpoint of the per-slot equations', () => {
+  const lines = ['r1 = r2', 'r3 += r1', 'r0 = 0', 'r2 = *(u32 *)(r1 + 0)', 'if r1 > r3 goto -3', 'if r4 == 0 goto +2', 'call 5', 'r4 = r0', 'r0 = r4', 'goto -2', 'r5 = 1 ll'];
+  fc.assert(fc.property(fc.array(fc.constantFrom(...lines), { minLength: 1, maxLength: 14 }), fc.array(fc.nat(20), { maxLength: 3 }), (body, gone) => {
+    const p = ops([...body, 'exit'].join('\n'));
+    const deleted = new Set(gone.filter((i) => i < p.length - 1 && p[i] && p[i]!.kind !== 'lddw'));
+    for (const i of deleted) p[i] = null;
+    const isDel = (pc: number) => deleted.has(pc);
+    // the reference: sweeps in slot order from all-empty until nothing changes, every equation read from the op
+    const want = new Array(p.length + 1).fill(0);
+    for (let again = true; again;) {
+      again = false;
+      for (let pc = 0; pc < p.length; pc++) {
+        const o = p[pc];
+        if (!o && !isDel(pc)) continue;
+        const succ = o ? [nextSlot(o, pc), jumpSlot(o, pc)] : [pc + 1];
+        let out = 0;
+        for (const s of succ) if (s >= 0 && s < p.length) out |= want[s];
+        const v = o ? (liveUses(o) | (out & ~(defs(o) | clobbers(o))) | 1024) & 0x7ff : (out | 1024) & 0x7ff;
+        if (v !== want[pc]) {
+          want[pc] = v;
+          again = true;
+        }
+      }
+    }
+    assert.equal([...liveRegs({ ops: p, end: p.length, deleted: isDel })], want);
+  }), { numRuns: 300, seed: 12 });
 });
 
 t.run();

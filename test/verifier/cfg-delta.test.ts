@@ -22,6 +22,9 @@ const tryBuild = (p: Parameters<typeof buildCfg>[0], type: Parameters<typeof bui
   }
 };
 
+/** A CFG's slot table as plain rows (kind, next, jump, use, kill), for deep equality. */
+const tableRows = (c: Cfg): number[][] => [[...c.slots.kind], [...c.slots.next], [...c.slots.jump], [...c.slots.use], [...c.slots.kill]];
+
 for (const { f, p } of progs) {
   t(`${f}: derived CFG = built CFG on random one-slot changes`, () => {
     const base = buildCfg(p.insns, p.type);
@@ -41,6 +44,8 @@ for (const { f, p } of progs) {
       assert.equal([...d.cfg.live], [...full!.live], `slot ${slot}: live`);
       assert.equal(d.cfg.subprogs, full!.subprogs);
       assert.equal([...d.cfg.funcOf], [...full!.funcOf]);
+      // the per-check slot table, patched at the changed slots and put back before the next derive
+      assert.equal(tableRows(d.cfg), tableRows(full!), `slot ${slot}: slot table`);
       const touched = new Set(d.touched);
       for (let i = 0; i < p.insns.length; i++) {
         const live = base.live[i] !== full!.live[i] && (readsLive(base.ops, base.prune, i) || readsLive(full!.ops, full!.prune, i));
