@@ -12,6 +12,8 @@ import { destroyIfDynptr } from './dynptr.ts';
 import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
+/** 2^63: a u64 at or above it is negative as an s64. */
+const S64_SIGN = 1n << 63n;
 const S32 = (x: bigint): boolean => x === BigInt.asIntN(32, x);
 
 /** What is written: a register, or (BPF_ST) an immediate, or an unknown value (helper). */
@@ -49,6 +51,9 @@ export function checkRegion(pc: number, r: Reg, regno: number, off: number, size
 
 /** check_packet_access (off includes reg.off). */
 export function checkPacket(pc: number, r: Reg, regno: number, off: number, size: number, zeroOk = false): void {
+  // the usual access (smin not negative, inside the known range) decided on numbers: off, size
+  // and range are small integers, so no bigint temporaries are made for a packet access that passes
+  if (r.v.smin < S64_SIGN && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return;
   if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   if (r.range < 0 || !inRegion(BigInt(off), size, r.range, zeroOk)) {
     const m = r.range < 0 ? '' : `${regionMsg(r, regno, BigInt(off), size, r.range)}\n`;
@@ -65,6 +70,12 @@ export function checkPtrOffReg(pc: number, r: Reg, regno: number, fixedOffOk: bo
 
 /** check_stack_access_within_bounds; returns [min, max) byte offsets of the access. */
 export function stackBounds(pc: number, r: Reg, regno: number, off: number, size: number, what: string): [number, number] {
+  // a constant zero variable part (every fp that only had constants added): the bounds are off
+  // and off + size as numbers, without the bigint temporaries of the general case
+  if (r.v.varOff.mask === 0n && r.v.varOff.value === 0n) {
+    if (off < -MAX_STACK || off > -1 || off + size > 0) fail(pc, `invalid${what} stack R${regno} off=${off} size=${size}`);
+    return [off, off + size];
+  }
   let lo: bigint, hi: bigint;
   if (isConst(r.v)) {
     lo = s64(r.v.varOff.value) + BigInt(off);
@@ -89,7 +100,13 @@ function loaded(dom: DomainSession, r: Reg, size: number, sx: boolean): Reg {
 }
 
 /** get_reg_width: bits needed for umax. */
-const regWidth = (r: Reg): number => r.v.umax.toString(2).length - (r.v.umax === 0n ? 1 : 0);
+function regWidth(r: Reg): number {
+  // the bit length without the binary string (a string of up to 64 characters per call)
+  const u = r.v.umax;
+  if (u <= 0xffffffffn) return 32 - Math.clz32(Number(u));
+  if (u >= S64_SIGN) return 64;
+  return 64 - Math.clz32(Number(u >> 32n));
+}
 
 /** Unprivileged: a pointer may be spilled to the stack but written nowhere else (a function, not a closure per access: see BENCHMARKS, named closures under tsx). */
 function leakCheck(env: Env, pc: number, write: boolean, val: WriteVal | undefined, valReg: Reg | undefined, into: string): void {
