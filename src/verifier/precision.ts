@@ -67,7 +67,14 @@ export interface CheckpointLike {
   precise: Precise;
 }
 
-export const noPrecision = (): Precise => ({ regs: [], slots: new Set(), all: false });
+/**
+ * The slot set of a checkpoint nothing has marked yet, shared by all of them: most checkpoints never
+ * get a precise slot, and an empty Set costs ~100 bytes. Never written: markPrecise gives a
+ * checkpoint its own Set before its first slot.
+ */
+const NO_PRECISE_SLOTS: Set<number> = new Set();
+
+export const noPrecision = (): Precise => ({ regs: [], slots: NO_PRECISE_SLOTS, all: false });
 
 /** Mark every scalar precise in `cp` and its ancestors. */
 export function allPrecise(cp: CheckpointLike | null): void {
@@ -235,6 +242,9 @@ function backtrackInsn(insn: Op, aux: number, set: Want): Walk {
   return OK;
 }
 
+/** markPrecise's set, one for the module (a walk calls nothing that marks again): no object per call. */
+const WANT: Want = { regs: 0, lo: 0, hi: 0 };
+
 /** No stack slot (markPrecise's default, shared: most calls name registers only). */
 const NO_SLOTS: readonly number[] = [];
 
@@ -245,7 +255,9 @@ const NO_SLOTS: readonly number[] = [];
  * the instruction that relies on the values: a helper's size argument is not "defined" by the call).
  */
 export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: readonly number[] = NO_SLOTS, inInsn = false): void {
-  const set: Want = { regs, lo: 0, hi: 0 };
+  const set = WANT;
+  set.regs = regs;
+  set.lo = set.hi = 0;
   for (const s of slots) addSlot(set, s);
   let h = hist;
   /** Only the current path's own segment (`hist`) still grows. */
@@ -269,6 +281,7 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
       for (let m = w ? set.hi : set.lo; m; m &= m - 1) {
         const k = frame * 64 + w * 32 + (31 - Math.clz32(m & -m));
         if (!cp.precise.slots.has(k)) {
+          if (cp.precise.slots === NO_PRECISE_SLOTS) cp.precise.slots = new Set();
           cp.precise.slots.add(k);
           fresh = true;
         }
