@@ -153,7 +153,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { steps: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -251,8 +251,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     },
     hist(slot) {
       if (slot) {
-        const h = c.path.hist;
-        h.aux[h.aux.length - 1] = slot.frame === c.path.state.frames.length - 1 ? slot.spi : OPAQUE;
+        const steps = c.path.hist.steps;
+        steps[steps.length - 1] = slot.frame === c.path.state.frames.length - 1 ? slot.spi : OPAQUE;
       }
       if (histEntry) return;
       histEntry = true;
@@ -397,7 +397,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
       const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
-      c.path.hist = { pcs: [], aux: [] };
+      c.path.hist = { steps: [] };
       c.path.jh = 0;
       c.totalStates++;
       c.peakStates++;
@@ -467,8 +467,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         before = cur(st).stack.slice();
       }
       const depth = st.frames.length;
-      c.path.hist.pcs.push(pc);
-      c.path.hist.aux.push(kind === K_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
+      c.path.hist.steps.push(pc, kind === K_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
       live.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === K_EXIT && depth > 1) live.update(st);

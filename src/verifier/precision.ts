@@ -14,10 +14,14 @@
 // of the affected checkpoints precise, which is always sound.
 import type { Op } from '../isa/op.ts';
 
-/** One executed instruction of a path segment. `aux`: stack slot (spi) of a spill or fill in the current frame (OPAQUE: another frame's), else -1; cond jumps: linked-register mask | LINKED. */
+/**
+ * The executed instructions of a path segment, as pairs in one array (one backing store per
+ * segment instead of two): `steps[2i]` the instruction, `steps[2i + 1]` its note, the stack slot
+ * (spi) of a spill or fill in the current frame (OPAQUE: another frame's), else -1; cond jumps:
+ * linked-register mask | LINKED.
+ */
 export interface Hist {
-  pcs: number[];
-  aux: number[];
+  steps: number[];
   /**
    * Older instructions of the same segment, recorded before a branch and shared by both paths
    * that continue from it (never changed again): a push costs O(1), not a copy of the segment.
@@ -40,12 +44,12 @@ interface Walked {
 
 /** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
 export function forkHist(h: Hist): [Hist, Hist] {
-  const base = h.pcs.length ? h : h.prev;
-  return [{ pcs: [], aux: [], prev: base }, { pcs: [], aux: [], prev: base }];
+  const base = h.steps.length ? h : h.prev;
+  return [{ steps: [], prev: base }, { steps: [], prev: base }];
 }
 
 /** A copy whose own entries can grow independently (the shared older part is immutable). */
-export const copyHist = (h: Hist): Hist => ({ pcs: h.pcs.slice(), aux: h.aux.slice(), prev: h.prev });
+export const copyHist = (h: Hist): Hist => ({ steps: h.steps.slice(), prev: h.prev });
 
 export const LINKED = 1 << 20;
 /** aux for an access we cannot follow. */
@@ -120,7 +124,7 @@ type Walk = typeof OK | typeof OPAQUE_WALK | typeof NOT_SUPPORTED;
 function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, topFrozen = false): Walk {
   for (let h: Hist | undefined = top; h; h = h.prev) {
     // skipLast is the first instruction met, in whichever segment holds it
-    if (skipLast && !h.pcs.length) continue;
+    if (skipLast && !h.steps.length) continue;
     const w = !skipLast && (h !== top || topFrozen) && !(set.lo | set.hi) ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
     skipLast = false;
     if (w !== OK) return w;
@@ -131,9 +135,10 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
 
 /** backtrack_insn over one segment's own instructions, last first. */
 function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
-  for (let i = h.pcs.length - (skipLast ? 2 : 1); i >= 0; i--) {
+  const steps = h.steps;
+  for (let i = steps.length - (skipLast ? 4 : 2); i >= 0; i -= 2) {
     if (!set.regs && !(set.lo | set.hi)) return OK;
-    const w = backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set);
+    const w = backtrackInsn(ops[steps[i]]!, steps[i + 1], set);
     if (w !== OK) return w;
   }
   return OK;
@@ -153,7 +158,7 @@ function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
   if (kept) {
     for (let k = 0; k < kept.length; k++) {
       const got = kept[k];
-      if (got.in !== regs || got.ops !== ops || got.len !== h.pcs.length) continue;
+      if (got.in !== regs || got.ops !== ops || got.len !== h.steps.length) continue;
       set.regs = got.regs;
       set.lo = got.lo;
       set.hi = got.hi;
@@ -161,7 +166,7 @@ function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
     }
   }
   const w = walkSegment(ops, h, set, false);
-  const rec: Walked = { in: regs, ops, len: h.pcs.length, w, regs: set.regs, lo: set.lo, hi: set.hi };
+  const rec: Walked = { in: regs, ops, len: h.steps.length, w, regs: set.regs, lo: set.lo, hi: set.hi };
   // most segments are walked once (xdp_loop: ~600 of ~770 records per check are a segment's
   // first): a one-element literal, where `[]` then push allocates room for 16
   if (!kept) h.walked = [rec];
