@@ -249,10 +249,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (regs < 0) allPrecise(c.path.parent);
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
     },
-    hist(slot) {
-      if (slot) {
+    hist(frame = -1, spi = 0) {
+      if (frame >= 0) {
         const steps = c.path.hist.steps;
-        steps[steps.length - 1] = slot.frame === c.path.state.frames.length - 1 ? slot.spi : OPAQUE;
+        steps[steps.length - 1] = frame === c.path.state.frames.length - 1 ? spi : OPAQUE;
       }
       if (histEntry) return;
       histEntry = true;

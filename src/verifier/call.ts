@@ -86,7 +86,7 @@ function helperMem(env: Env, st: State, pc: number, regno: number, size: number,
       return;
     case 'fp': {
       if (size === 0 && !zeroOk) fail(pc, 'invalid zero-sized read');
-      const [lo, hi] = stackBounds(pc, r, regno, r.off, size, write ? ' write to' : ' read from');
+      const { lo, hi } = stackBounds(pc, r, regno, r.off, size, write ? ' write to' : ' read from');
       const target = st.frames[r.map];
       noteDepth(env, target.subprog, -lo);
       if (raw && isConst(r.v)) {
