@@ -89,4 +89,17 @@ t('a kept walk is used: the second request over the same frozen segments walks n
   assert.equal(cp2.precise.regs[0], 1 << 1, 'r1 kept under the other program');
 });
 
+t('an instruction array patched in place (a scratch CFG of a candidate) is walked with its new op', () => {
+  const mov = (src: number): Op => ({ kind: 'alu', op: 'mov', width: 64, dst: 1, src: { reg: src } }) as unknown as Op;
+  const ops: Op[] = [mov(2), { kind: 'ja', off: 0, long: false } as unknown as Op];
+  const walk = (): number => {
+    const cp: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: noPrecision() };
+    markPrecise(ops, hist([1], [-1], hist([0, 1], [-1, -1])), cp, 0, 1 << 1);
+    return cp.precise.regs[0];
+  };
+  assert.is(walk(), 1 << 2, 'r1 came from r2');
+  ops[0] = mov(3);
+  assert.is(walk(), 1 << 3, 'after the patch, r1 came from r3');
+});
+
 t.run();
