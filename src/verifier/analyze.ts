@@ -29,14 +29,17 @@ const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 ||
 // `op.kind` is read from objects of a dozen shapes (a megamorphic load, ~8 ns), once per
 // instruction of the run instead of three times per visit. 0: not looked up yet.
 const K_OTHER = 1, K_EXIT = 2, K_JCOND = 3;
-/** ja, may_goto and calls: counted as jumps like exit and conditional jumps. */
+/** ja and calls: counted as jumps like exit and conditional jumps. */
 const K_JUMP = 4;
+/** may_goto: a jump too, and a forced checkpoint (is_state_visited asks at every prune point). */
+const K_MAYGOTO = 5;
 
-function kindCode(op: Op): number {
-  switch (op.kind) {
+function kindCode(op: Op | null): number {
+  switch (op?.kind) {
     case 'exit': return K_EXIT;
     case 'jcond': return K_JCOND;
-    case 'ja': case 'maygoto': case 'call': return K_JUMP;
+    case 'ja': case 'call': return K_JUMP;
+    case 'maygoto': return K_MAYGOTO;
     default: return K_OTHER;
   }
 }
@@ -282,11 +285,16 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   // the run's operations as methods of one object: under tsx (esbuild keepNames) every named
   // closure costs an Object.defineProperty when made, methods cost nothing (see BENCHMARKS)
   const ops = {
+    /** kindCode of instruction pc, kept for the run. */
+    kindAt(pc: number): number {
+      const k = kinds[pc];
+      return k !== 0 ? k : (kinds[pc] = kindCode(cfg.ops[pc] ?? null));
+    },
     mapInfo(i: number) {
       return { name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 };
     },
     push(s: State, pc: number): void {
-      if (cfg.ops[c.path.pc]?.kind === 'maygoto') widenFromPrev(s, c.path.pc);
+      if (kindAt(c.path.pc) === K_MAYGOTO) widenFromPrev(s, c.path.pc);
       if (c.path.parent) c.path.parent.branches++;
       const [mine, theirs] = forkHist(c.path.hist);
       c.path.hist = mine;
@@ -341,7 +349,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     visited(pc: number): boolean {
       const st = c.path.state;
       // a long jump history forces a checkpoint (it would otherwise grow without bound)
-      const force = c.path.jh > 40 || cfg.ops[pc]?.kind === 'maygoto';
+      const mayGoto = kindAt(pc) === K_MAYGOTO;
+      const force = c.path.jh > 40 || mayGoto;
       let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
       const b = bucket(pc, st);
       let list = c.explored[b];
@@ -374,7 +383,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         if (sl.branches > 0) {
           const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
           // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-          if (cfg.ops[pc]?.kind === 'maygoto' && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
+          if (mayGoto && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
             sl.hit++;
             propagate(sl, st);
             return true;
@@ -430,7 +439,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       };
     },
   };
-  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;
+  const { kindAt, mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;
 
   try {
     if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo, undefined, undefined, c.path.state.refs)}`);
@@ -456,8 +465,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (entry && !entry[pc]) entry[pc] = cloneState(c.path.state);
       if (cfg.bad[pc]) fail(pc, cfg.bad[pc]!);
       const op = cfg.ops[pc]!;
-      let kind = kinds[pc];
-      if (kind === 0) kind = kinds[pc] = kindCode(op);
+      const kind = kindAt(pc);
       const st = c.path.state;
       let before: State['frames'][number]['stack'] | undefined;
       if (log) {
