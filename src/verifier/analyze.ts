@@ -137,7 +137,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { pcs: [], aux: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { steps: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -254,10 +254,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (regs < 0) allPrecise(c.path.parent);
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
     },
-    hist(slot) {
-      if (slot) {
-        const h = c.path.hist;
-        h.aux[h.aux.length - 1] = slot.frame === c.path.state.frames.length - 1 ? slot.spi : OPAQUE;
+    hist(frame = -1, spi = 0) {
+      if (frame >= 0) {
+        const steps = c.path.hist.steps;
+        steps[steps.length - 1] = frame === c.path.state.frames.length - 1 ? spi : OPAQUE;
       }
       if (histEntry) return;
       histEntry = true;
@@ -347,7 +347,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     visited(pc: number): boolean {
       const st = c.path.state;
       // a long jump history forces a checkpoint (it would otherwise grow without bound)
-      const force = c.path.jh > 40 || kinds[pc] === SK_MAYGOTO;
+      const mayGoto = kinds[pc] === SK_MAYGOTO;
+      const force = c.path.jh > 40 || mayGoto;
       let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
       const b = bucket(pc, st);
       let list = c.explored[b];
@@ -380,7 +381,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         if (sl.branches > 0) {
           const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
           // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-          if (kinds[pc] === SK_MAYGOTO && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
+          if (mayGoto && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
             sl.hit++;
             propagate(sl, st);
             return true;
@@ -403,7 +404,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
       const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
-      c.path.hist = { pcs: [], aux: [] };
+      c.path.hist = { steps: [] };
       c.path.jh = 0;
       c.totalStates++;
       c.peakStates++;
@@ -472,8 +473,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         before = cur(st).stack.slice();
       }
       const depth = st.frames.length;
-      c.path.hist.pcs.push(pc);
-      c.path.hist.aux.push(kind === SK_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
+      c.path.hist.steps.push(pc, kind === SK_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
       live.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) live.update(st);

@@ -85,7 +85,7 @@ function helperMem(env: Env, st: State, pc: number, regno: number, size: number,
       return;
     case 'fp': {
       if (size === 0 && !zeroOk) fail(pc, 'invalid zero-sized read');
-      const [lo, hi] = stackBounds(pc, r, regno, r.off, size, write ? ' write to' : ' read from');
+      const { lo, hi } = stackBounds(pc, r, regno, r.off, size, write ? ' write to' : ' read from');
       const target = st.frames[r.map];
       noteDepth(env, target.subprog, -lo);
       if (raw && isConst(r.v)) {
@@ -279,7 +279,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): void {
   if (!env.privileged && helperNeedsCap(p!.name)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
   const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
   if (!env.privileged && CAP_BPF_HELPERS.has(p!.name)) fail(pc, `program of this type cannot use helper ${helperStr(id)}`);
-  p!.args.forEach((k, i) => checkArg(env, st, pc, id, i, k, p!.args, meta));
+  for (let i = 0; i < p!.args.length; i++) checkArg(env, st, pc, id, i, p!.args[i], p!.args, meta);
   if (meta.dynptrRelease) releaseDynptr(env, st, meta.releaseRegno);
   else if (meta.releaseRegno && !(meta.refObj && releaseRef(env, st, meta.refObj))) {
     fail(pc, `func ${helperStr(id)} reference has not been acquired before`);

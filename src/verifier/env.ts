@@ -64,10 +64,11 @@ export interface Env {
   /**
    * push_jmp_history: the current instruction adds an entry to the path's jump history (a jump
    * point reached, a register spilled to or filled from a fixed stack slot, a branch on linked
-   * scalars); one entry per instruction however many times it is called. `slot`: the spill or
-   * fill's stack slot (INSN_F_STACK_ACCESS, what the precision walk follows).
+   * scalars); one entry per instruction however many times it is called. `frame` and `spi`: the
+   * spill or fill's stack slot (INSN_F_STACK_ACCESS, what the precision walk follows; numbers,
+   * not an object per spill), frame -1 (the default) for none.
    */
-  hist(slot?: { frame: number; spi: number }): void;
+  hist(frame?: number, spi?: number): void;
   /** bpf_mark_stack_read: the current instruction reads stack slot `spi` of frame `frame`. */
   stackRead(frame: number, spi: number): void;
   /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of frame `frame`. */

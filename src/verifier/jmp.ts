@@ -13,7 +13,7 @@ import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
-import { type State, cur, mapAllRegs, cloneState, ownStack } from './state.ts';
+import { type State, cur, cloneState, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
@@ -69,27 +69,41 @@ const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.
 function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly MapDef[]): void {
   // the == NULL branch holds nothing: an acquired object that was never handed out needs no release
   if (isNull) dropRef(st, id);
-  mapAllRegs(st, (r) => {
-    if (!mayBeNull(r) || r.id !== id) return r;
-    if (isNull) return SCALAR_ZERO;
-    return { ...nonNull(r, maps), id: 0 };
-  });
+  // mapAllRegs spelled out, as in goodPkt: no closure per null check
+  for (const fr of st.frames) {
+    for (let i = 0; i < 11; i++) {
+      const r = fr.regs[i], n = ptrOrNull(r, id, isNull, maps);
+      if (n !== r) fr.regs[i] = n;
+    }
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      if (!sl?.spilled) continue;
+      const n = ptrOrNull(sl.spilled, id, isNull, maps);
+      if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
+    }
+  }
+}
+
+/** mark_ptr_or_null_reg for one register: a copy of nullable pointer `id` as scalar 0 or the pointer without its id. */
+function ptrOrNull(r: Reg, id: number, isNull: boolean, maps: readonly MapDef[]): Reg {
+  if (!mayBeNull(r) || r.id !== id) return r;
+  return isNull ? SCALAR_ZERO : nonNull(r, maps, 0);
 }
 
 /**
- * The pointer once known non-null. A lookup in a map-in-map yields the inner map itself
- * (mark_ptr_or_null_reg: CONST_PTR_TO_MAP of the outer map's inner_map_meta).
+ * The pointer once known non-null, with id `id` (its own by default). A lookup in a map-in-map
+ * yields the inner map itself (mark_ptr_or_null_reg: CONST_PTR_TO_MAP of the outer map's inner_map_meta).
  */
-function nonNull(r: Reg, maps: readonly MapDef[]): Reg {
-  if (r.type === 'sock_or_null') return { ...r, type: 'sock' };
-  if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common' };
-  if (r.type === 'tcp_sock_or_null') return { ...r, type: 'tcp_sock' };
-  if (r.type !== 'map_value_or_null') return { ...r, type: 'mem' };
+function nonNull(r: Reg, maps: readonly MapDef[], id = r.id): Reg {
+  if (r.type === 'sock_or_null') return { ...r, type: 'sock', id };
+  if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common', id };
+  if (r.type === 'tcp_sock_or_null') return { ...r, type: 'tcp_sock', id };
+  if (r.type !== 'map_value_or_null') return { ...r, type: 'mem', id };
   const mt = maps[r.map]?.type;
-  if (mt === 15 || mt === 18) return { ...r, type: 'sock' }; // mark_ptr_not_null_reg: sockmap values are sockets
+  if (mt === 15 || mt === 18) return { ...r, type: 'sock', id }; // mark_ptr_not_null_reg: sockmap values are sockets
   const inner = maps[r.map]?.inner;
   const at = inner ? maps.indexOf(inner) : -1;
-  return at >= 0 ? { ...r, type: 'map_ptr', map: at } : { ...r, type: 'map_value' };
+  return at >= 0 ? { ...r, type: 'map_ptr', map: at, id } : { ...r, type: 'map_value', id };
 }
 
 /** find_good_pkt_pointers. */

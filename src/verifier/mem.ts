@@ -12,6 +12,8 @@ import { destroyIfDynptr } from './dynptr.ts';
 import { tnumIsAligned, tnumAdd, tnumConst } from '../domains/tnum.ts';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
+/** 2^63: a u64 at or above it is negative as an s64. */
+const S64_SIGN = 1n << 63n;
 const S32 = (x: bigint): boolean => x === BigInt.asIntN(32, x);
 
 /** What is written: a register, or (BPF_ST) an immediate, or an unknown value (helper). */
@@ -49,6 +51,9 @@ export function checkRegion(pc: number, r: Reg, regno: number, off: number, size
 
 /** check_packet_access (off includes reg.off). */
 export function checkPacket(pc: number, r: Reg, regno: number, off: number, size: number, zeroOk = false): void {
+  // the usual access (smin not negative, inside the known range) decided on numbers: off, size
+  // and range are small integers, so no bigint temporaries are made for a packet access that passes
+  if (r.v.smin < S64_SIGN && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return;
   if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   if (r.range < 0 || !inRegion(BigInt(off), size, r.range, zeroOk)) {
     const m = r.range < 0 ? '' : `${regionMsg(r, regno, BigInt(off), size, r.range)}\n`;
@@ -63,8 +68,22 @@ export function checkPtrOffReg(pc: number, r: Reg, regno: number, fixedOffOk: bo
   if (!isConst(r.v) || r.v.varOff.value !== 0n) fail(pc, `variable ${typeStr(r)} access var_off=${formatTnumPair(r.v.varOff)} disallowed`);
 }
 
-/** check_stack_access_within_bounds; returns [min, max) byte offsets of the access. */
-export function stackBounds(pc: number, r: Reg, regno: number, off: number, size: number, what: string): [number, number] {
+/**
+ * stackBounds' answer, one object for the module (a stack access is checked at most instructions
+ * of some programs, a tuple per check was ~2% of a large program's allocation): read it at once.
+ */
+const BOUNDS = { lo: 0, hi: 0 };
+
+/** check_stack_access_within_bounds; returns [lo, hi) byte offsets of the access (a shared object: read it before the next call). */
+export function stackBounds(pc: number, r: Reg, regno: number, off: number, size: number, what: string): { readonly lo: number; readonly hi: number } {
+  // a constant zero variable part (every fp that only had constants added): the bounds are off
+  // and off + size as numbers, without the bigint temporaries of the general case
+  if (r.v.varOff.mask === 0n && r.v.varOff.value === 0n) {
+    if (off < -MAX_STACK || off > -1 || off + size > 0) fail(pc, `invalid${what} stack R${regno} off=${off} size=${size}`);
+    BOUNDS.lo = off;
+    BOUNDS.hi = off + size;
+    return BOUNDS;
+  }
   let lo: bigint, hi: bigint;
   if (isConst(r.v)) {
     lo = s64(r.v.varOff.value) + BigInt(off);
@@ -79,7 +98,9 @@ export function stackBounds(pc: number, r: Reg, regno: number, off: number, size
     if (isConst(r.v)) fail(pc, `invalid${what} stack R${regno} off=${off} size=${size}`);
     fail(pc, `invalid variable-offset${what} stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${off} size=${size}`);
   }
-  return [Number(lo), Number(hi)];
+  BOUNDS.lo = Number(lo);
+  BOUNDS.hi = Number(hi);
+  return BOUNDS;
 }
 
 /** Truncate or sign-extend a loaded scalar to the access size (the tail of check_mem_access). */
@@ -89,7 +110,13 @@ function loaded(dom: DomainSession, r: Reg, size: number, sx: boolean): Reg {
 }
 
 /** get_reg_width: bits needed for umax. */
-const regWidth = (r: Reg): number => r.v.umax.toString(2).length - (r.v.umax === 0n ? 1 : 0);
+function regWidth(r: Reg): number {
+  // the bit length without the binary string (a string of up to 64 characters per call)
+  const u = r.v.umax;
+  if (u <= 0xffffffffn) return 32 - Math.clz32(Number(u));
+  if (u >= S64_SIGN) return 64;
+  return 64 - Math.clz32(Number(u >> 32n));
+}
 
 /** Unprivileged: a pointer may be spilled to the stack but written nowhere else (a function, not a closure per access: see BENCHMARKS, named closures under tsx). */
 function leakCheck(env: Env, pc: number, write: boolean, val: WriteVal | undefined, valReg: Reg | undefined, into: string): void {
@@ -126,7 +153,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
         fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
       }
       const o = off + r.off;
-      const [lo, hi] = stackBounds(pc, r, regno, o, size, write ? ' write to' : ' read from');
+      const { lo, hi } = stackBounds(pc, r, regno, o, size, write ? ' write to' : ' read from');
       const target = st.frames[r.map];
       noteDepth(env, target.subprog, -lo);
       if (write) {
@@ -142,7 +169,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
         if (typeof got === 'string') fail(pc, got);
         // a spilled pointer read as a number (an atomic's operand) by an unprivileged program
         if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) fail(pc, `leaking pointer from stack off ${lo}`);
-        if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist({ frame: r.map, spi: spiOf(lo) });
+        if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist(r.map, spiOf(lo));
         let g = got as Reg;
         if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
         out = g;
@@ -299,14 +326,14 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
         fr.regs[val.reg] = reg;
       }
       spill(ownStack(target), spi, fits ? reg : { ...reg, id: 0 }, size);
-      env.hist({ frame: target.frameno, spi });
+      env.hist(target.frameno, spi);
       return;
     }
     if (reg.type !== 'scalar' && reg.type !== 'not_init') {
       if (size !== 8) fail(pc, 'invalid size of register spill');
       if (target !== fr && reg.type === 'fp') fail(pc, 'cannot spill pointers to stack into stack frame of the caller');
       spill(ownStack(target), spi, reg, size);
-      env.hist({ frame: target.frameno, spi });
+      env.hist(target.frameno, spi);
       return;
     }
     if (isNull(reg)) env.precise(1 << val.reg);
@@ -316,7 +343,7 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
   if ('imm' in val) {
     if (aligned) {
       spill(ownStack(target), spi, stImmReg(val.imm), size);
-      env.hist({ frame: target.frameno, spi });
+      env.hist(target.frameno, spi);
       return;
     }
     writeBytes(ownStack(target), lo, size, val.imm === 0 ? '0' : 'm');

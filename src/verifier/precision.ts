@@ -14,10 +14,14 @@
 // of the affected checkpoints precise, which is always sound.
 import type { Op } from '../isa/op.ts';
 
-/** One executed instruction of a path segment. `aux`: stack slot (spi) of a spill or fill in the current frame (OPAQUE: another frame's), else -1; cond jumps: linked-register mask | LINKED. */
+/**
+ * The executed instructions of a path segment, as pairs in one array (one backing store per
+ * segment instead of two): `steps[2i]` the instruction, `steps[2i + 1]` its note, the stack slot
+ * (spi) of a spill or fill in the current frame (OPAQUE: another frame's), else -1; cond jumps:
+ * linked-register mask | LINKED.
+ */
 export interface Hist {
-  pcs: number[];
-  aux: number[];
+  steps: number[];
   /**
    * Older instructions of the same segment, recorded before a branch and shared by both paths
    * that continue from it (never changed again): a push costs O(1), not a copy of the segment.
@@ -40,12 +44,12 @@ interface Walked {
 
 /** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
 export function forkHist(h: Hist): [Hist, Hist] {
-  const base = h.pcs.length ? h : h.prev;
-  return [{ pcs: [], aux: [], prev: base }, { pcs: [], aux: [], prev: base }];
+  const base = h.steps.length ? h : h.prev;
+  return [{ steps: [], prev: base }, { steps: [], prev: base }];
 }
 
 /** A copy whose own entries can grow independently (the shared older part is immutable). */
-export const copyHist = (h: Hist): Hist => ({ pcs: h.pcs.slice(), aux: h.aux.slice(), prev: h.prev });
+export const copyHist = (h: Hist): Hist => ({ steps: h.steps.slice(), prev: h.prev });
 
 export const LINKED = 1 << 20;
 /** aux for an access we cannot follow. */
@@ -67,7 +71,14 @@ export interface CheckpointLike {
   precise: Precise;
 }
 
-export const noPrecision = (): Precise => ({ regs: [], slots: new Set(), all: false });
+/**
+ * The slot set of a checkpoint nothing has marked yet, shared by all of them: most checkpoints never
+ * get a precise slot, and an empty Set costs ~100 bytes. Never written: markPrecise gives a
+ * checkpoint its own Set before its first slot.
+ */
+const NO_PRECISE_SLOTS: Set<number> = new Set();
+
+export const noPrecision = (): Precise => ({ regs: [], slots: NO_PRECISE_SLOTS, all: false });
 
 /** Mark every scalar precise in `cp` and its ancestors. */
 export function allPrecise(cp: CheckpointLike | null): void {
@@ -113,7 +124,7 @@ type Walk = typeof OK | typeof OPAQUE_WALK | typeof NOT_SUPPORTED;
 function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, topFrozen = false): Walk {
   for (let h: Hist | undefined = top; h; h = h.prev) {
     // skipLast is the first instruction met, in whichever segment holds it
-    if (skipLast && !h.pcs.length) continue;
+    if (skipLast && !h.steps.length) continue;
     const w = !skipLast && (h !== top || topFrozen) && !(set.lo | set.hi) ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
     skipLast = false;
     if (w !== OK) return w;
@@ -124,9 +135,11 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
 
 /** backtrack_insn over one segment's own instructions, last first. */
 function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
-  for (let i = h.pcs.length - (skipLast ? 2 : 1); i >= 0; i--) {
+  const steps = h.steps, codes = codesOf(ops);
+  for (let i = steps.length - (skipLast ? 4 : 2); i >= 0; i -= 2) {
     if (!set.regs && !(set.lo | set.hi)) return OK;
-    const w = backtrackInsn(ops[h.pcs[i]]!, h.aux[i], set);
+    const pc = steps[i];
+    const w = backtrackInsn(codeAt(codes, ops, pc), steps[i + 1], set);
     if (w !== OK) return w;
   }
   return OK;
@@ -146,7 +159,7 @@ function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
   if (kept) {
     for (let k = 0; k < kept.length; k++) {
       const got = kept[k];
-      if (got.in !== regs || got.ops !== ops || got.len !== h.pcs.length) continue;
+      if (got.in !== regs || got.ops !== ops || got.len !== h.steps.length) continue;
       set.regs = got.regs;
       set.lo = got.lo;
       set.hi = got.hi;
@@ -154,7 +167,7 @@ function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
     }
   }
   const w = walkSegment(ops, h, set, false);
-  const rec: Walked = { in: regs, ops, len: h.pcs.length, w, regs: set.regs, lo: set.lo, hi: set.hi };
+  const rec: Walked = { in: regs, ops, len: h.steps.length, w, regs: set.regs, lo: set.lo, hi: set.hi };
   // most segments are walked once (xdp_loop: ~600 of ~770 records per check are a segment's
   // first): a one-element literal, where `[]` then push allocates room for 16
   if (!kept) h.walked = [rec];
@@ -165,75 +178,138 @@ function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
   return w;
 }
 
-/** backtrack_insn for one instruction. */
-function backtrackInsn(insn: Op, aux: number, set: Want): Walk {
-  let op = insn;
-  // load-acquire and store-release backtrack as the load and store they are; a fetching atomic
-  // as the load of its old value into src (r0 for cmpxchg); other atomics as stores
-  if (op.kind === 'atomic' && op.op === 'load_acq') op = { kind: 'ldx', size: op.size, signed: false, dst: op.dst, src: op.src, off: op.off };
-  else if (op.kind === 'atomic' && op.op === 'store_rel') op = { kind: 'stx', size: op.size, dst: op.dst, src: op.src, off: op.off };
-  else if (op.kind === 'atomic' && op.fetch) op = { kind: 'ldx', size: op.size, signed: false, dst: op.op === 'cmpxchg' ? 0 : op.src, src: op.dst, off: op.off };
+// What backtrack_insn needs of an instruction, as one number per instruction (kept per
+// instruction array): the walk reads it at every instruction it goes back over, where the
+// decoded op's fields are loads from objects of a dozen shapes. Bits 0-3: the class (B_*),
+// 4-7: dst, 8-11: src, bit 12: src is a register the walk follows.
+const B_NOP = 1, B_MOV = 2, B_ALU = 3, B_LDDW = 4, B_LDX = 5, B_STX = 6, B_ST = 7, B_LDABS = 8, B_HELPER = 9, B_OPAQUE = 10, B_JCOND = 11;
+const SRC_REG = 1 << 12;
+const code = (cls: number, dst = 0, src = 0, srcReg = false): number => cls | (dst << 4) | (src << 8) | (srcReg ? SRC_REG : 0);
+
+/** The class and registers of one instruction as backtrack_insn sees it. */
+function backtrackCode(op: Op): number {
   switch (op.kind) {
-    case 'alu':
-      if (!(set.regs & b(op.dst))) break;
+    case 'alu': {
       // the frame pointer is never tracked (sreg != BPF_REG_FP)
-      if (op.op === 'mov' || op.op === 'movsx') {
-        set.regs &= ~b(op.dst);
-        if ('reg' in op.src && op.src.reg !== 10) set.regs |= b(op.src.reg);
-      } else if ('reg' in op.src && op.src.reg !== 10) set.regs |= b(op.src.reg);
+      const src = 'reg' in op.src ? op.src.reg : 0;
+      return code(op.op === 'mov' || op.op === 'movsx' ? B_MOV : B_ALU, op.dst, src, 'reg' in op.src && src !== 10);
+    }
+    case 'lddw': return code(B_LDDW, op.dst);
+    case 'ldx': return code(B_LDX, op.dst);
+    // load-acquire and store-release backtrack as the load and store they are; a fetching atomic
+    // as the load of its old value into src (r0 for cmpxchg); other atomics as stores
+    case 'atomic':
+      if (op.op === 'load_acq') return code(B_LDX, op.dst);
+      if (op.op === 'store_rel' || !op.fetch) return code(B_STX, op.dst, op.src);
+      return code(B_LDX, op.op === 'cmpxchg' ? 0 : op.src);
+    case 'stx': return code(B_STX, op.dst, op.src);
+    case 'st': return code(B_ST, op.dst);
+    case 'ldabs': case 'ldind': return code(B_LDABS);
+    case 'call': return code(op.callKind === 'helper' ? B_HELPER : B_OPAQUE);
+    case 'exit': return code(B_OPAQUE);
+    case 'jcond': {
+      const src = 'reg' in op.src ? op.src.reg : 0;
+      return code(B_JCOND, op.dst, src, 'reg' in op.src);
+    }
+    default: return code(B_NOP);
+  }
+}
+
+/**
+ * The codes of an instruction array, each with the op it was computed from: an array can be
+ * reused with other ops in some slots (an incremental check's candidate CFG is a scratch copy
+ * patched per candidate), so a code counts only while its slot still holds the same op object.
+ */
+interface Codes { readonly code: number[]; readonly of: (Op | null | undefined)[] }
+
+/** Codes per instruction array; the last one looked up first. */
+const CODES = new WeakMap<(Op | null)[], Codes>();
+let lastOps: (Op | null)[] | undefined, lastCodes: Codes = { code: [], of: [] };
+
+function codesOf(ops: (Op | null)[]): Codes {
+  if (ops === lastOps) return lastCodes;
+  let c = CODES.get(ops);
+  if (!c) {
+    c = { code: new Array(ops.length).fill(0), of: new Array(ops.length).fill(undefined) };
+    CODES.set(ops, c);
+  }
+  lastOps = ops;
+  lastCodes = c;
+  return c;
+}
+
+/** The code of instruction pc (computed again when its slot holds another op than last time). */
+function codeAt(codes: Codes, ops: (Op | null)[], pc: number): number {
+  const op = ops[pc]!;
+  if (codes.of[pc] === op) return codes.code[pc];
+  codes.of[pc] = op;
+  return (codes.code[pc] = backtrackCode(op));
+}
+
+/** backtrack_insn for one instruction, given its code. */
+function backtrackInsn(c: number, aux: number, set: Want): Walk {
+  const dst = (c >> 4) & 15, src = (c >> 8) & 15;
+  switch (c & 15) {
+    case B_MOV:
+      if (!(set.regs & b(dst))) break;
+      set.regs &= ~b(dst);
+      if (c & SRC_REG) set.regs |= b(src);
       break;
-    case 'end':
+    case B_ALU:
+      if (!(set.regs & b(dst))) break;
+      if (c & SRC_REG) set.regs |= b(src);
       break;
-    case 'lddw':
-      set.regs &= ~b(op.dst);
+    case B_LDDW:
+      set.regs &= ~b(dst);
       break;
-    case 'ldx':
-      if (!(set.regs & b(op.dst))) break;
-      set.regs &= ~b(op.dst);
+    case B_LDX:
+      if (!(set.regs & b(dst))) break;
+      set.regs &= ~b(dst);
       if (aux === OPAQUE) return OPAQUE_WALK;
       if (aux >= 0) addSlot(set, aux);
       break;
-    case 'stx': case 'atomic':
+    case B_STX:
       // a scalar used as the address (pointer subtraction): not followed (-ENOTSUPP)
-      if (set.regs & b(op.dst)) return NOT_SUPPORTED;
+      if (set.regs & b(dst)) return NOT_SUPPORTED;
       if (aux === OPAQUE) return OPAQUE_WALK;
       if (aux >= 0 && hasSlot(set, aux)) {
         dropSlot(set, aux);
-        set.regs |= b(op.src);
+        set.regs |= b(src);
       }
       break;
-    case 'st':
-      if (set.regs & b(op.dst)) return NOT_SUPPORTED;
+    case B_ST:
+      if (set.regs & b(dst)) return NOT_SUPPORTED;
       if (aux === OPAQUE) return OPAQUE_WALK;
       if (aux >= 0 && hasSlot(set, aux)) dropSlot(set, aux);
       break;
-    case 'ldabs': case 'ldind':
+    case B_LDABS:
       // the kernel does not follow r0 into the packet ("to be analyzed": -ENOTSUPP, every
       // scalar precise) and lets r1-r5 pass, although the instruction clobbers them
       if (!(set.regs & 1)) break;
       set.regs &= ~1;
       return NOT_SUPPORTED;
-    case 'call':
-      if (op.callKind !== 'helper') return OPAQUE_WALK;
+    case B_HELPER:
       if (set.regs & 0b111110) return OPAQUE_WALK;
       set.regs &= ~1;
       break;
-    case 'exit':
+    case B_OPAQUE:
       return OPAQUE_WALK;
-    case 'jcond': {
-      if (aux === OPAQUE && (set.regs & (b(op.dst) | ('reg' in op.src ? b(op.src.reg) : 0)))) return OPAQUE_WALK;
+    case B_JCOND: {
+      const both = b(dst) | (c & SRC_REG ? b(src) : 0);
+      if (aux === OPAQUE && (set.regs & both)) return OPAQUE_WALK;
       if (aux > 0 && (aux & LINKED)) {
         const linked = aux & 0x7ff;
         if (set.regs & linked) set.regs |= linked;
       }
-      if ('reg' in op.src && (set.regs & (b(op.dst) | b(op.src.reg)))) set.regs |= b(op.dst) | b(op.src.reg);
+      if ((c & SRC_REG) && (set.regs & both)) set.regs |= both;
       break;
     }
-    case 'ja':
-      break;
   }
   return OK;
 }
+
+/** markPrecise's set, one for the module (a walk calls nothing that marks again): no object per call. */
+const WANT: Want = { regs: 0, lo: 0, hi: 0 };
 
 /** No stack slot (markPrecise's default, shared: most calls name registers only). */
 const NO_SLOTS: readonly number[] = [];
@@ -245,7 +321,9 @@ const NO_SLOTS: readonly number[] = [];
  * the instruction that relies on the values: a helper's size argument is not "defined" by the call).
  */
 export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: readonly number[] = NO_SLOTS, inInsn = false): void {
-  const set: Want = { regs, lo: 0, hi: 0 };
+  const set = WANT;
+  set.regs = regs;
+  set.lo = set.hi = 0;
   for (const s of slots) addSlot(set, s);
   let h = hist;
   /** Only the current path's own segment (`hist`) still grows. */
@@ -269,6 +347,7 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
       for (let m = w ? set.hi : set.lo; m; m &= m - 1) {
         const k = frame * 64 + w * 32 + (31 - Math.clz32(m & -m));
         if (!cp.precise.slots.has(k)) {
+          if (cp.precise.slots === NO_PRECISE_SLOTS) cp.precise.slots = new Set();
           cp.precise.slots.add(k);
           fresh = true;
         }

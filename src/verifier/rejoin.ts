@@ -165,8 +165,9 @@ function samePrecise(a: Checkpoint, b: Checkpoint): boolean {
 function sameHist(a: Hist | undefined, b: Hist | undefined, ops: Uint8Array): boolean {
   for (;;) {
     if (!a || !b) return a === b;
-    if (a.pcs.length !== b.pcs.length) return false;
-    for (let i = 0; i < a.pcs.length; i++) if (a.pcs[i] !== b.pcs[i] || a.aux[i] !== b.aux[i] || ops[a.pcs[i]]) return false;
+    const x = a.steps, y = b.steps;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i += 2) if (x[i] !== y[i] || x[i + 1] !== y[i + 1] || ops[x[i]]) return false;
     a = a.prev;
     b = b.prev;
   }

@@ -21,6 +21,9 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.constant({ kind: 'ja', off: 0, long: false } as unknown as Op),
 );
 
+/** A segment of instructions `pcs` with notes `aux` (a Hist keeps them as pairs in one array). */
+const hist = (pcs: number[], aux: number[], prev?: Hist): Hist => ({ steps: pcs.flatMap((pc, i) => [pc, aux[i]]), prev });
+
 /** An entry's note as the exploration writes it: a slot or an opaque access for memory, linked registers for a jump. */
 const auxFor = (op: Op, x: number): number => {
   if (op.kind === 'ldx' || op.kind === 'stx') return x % 7 === 6 ? OPAQUE : x % 7 === 5 ? -1 : x % 5;
@@ -44,7 +47,7 @@ const arbShape: fc.Arbitrary<Shape> = fc.array(arbOp, { minLength: 4, maxLength:
  * each continues from the last checkpoint with its own segment on top of a shared older one.
  */
 function build(s: Shape) {
-  const segs = s.segs.map((x): Hist => ({ pcs: x.pcs.slice(), aux: x.aux.slice() }));
+  const segs = s.segs.map((x): Hist => hist(x.pcs, x.aux));
   let parent: CheckpointLike | null = null;
   const cps: CheckpointLike[] = [];
   for (let i = 0; i < segs.length - 1; i++) {
@@ -52,7 +55,7 @@ function build(s: Shape) {
     cps.push(parent);
   }
   const shared = segs[segs.length - 1];
-  const own = (k: number): Hist => ({ pcs: [k % s.ops.length], aux: [-1], prev: shared.pcs.length ? shared : undefined });
+  const own = (k: number): Hist => hist([k % s.ops.length], [-1], shared.steps.length ? shared : undefined);
   return { cps, parent, paths: [own(s.fork), own(s.fork + 1)], all: [...segs] };
 }
 
@@ -73,17 +76,30 @@ t('kept walks give the marks of fresh walks, request after request', () => {
 
 t('a kept walk is used: the second request over the same frozen segments walks none of them again', () => {
   const ops: Op[] = [{ kind: 'alu', op: 'mov', width: 64, dst: 1, src: { reg: 2 } } as unknown as Op, { kind: 'ja', off: 0, long: false } as unknown as Op];
-  const seg: Hist = { pcs: [0, 1, 1], aux: [-1, -1, -1] };
-  const top: Hist = { pcs: [1], aux: [-1], prev: seg };
-  const cp: CheckpointLike = { parent: null, hist: { pcs: [], aux: [] }, frames: 1, precise: noPrecision() };
+  const seg = hist([0, 1, 1], [-1, -1, -1]);
+  const top = hist([1], [-1], seg);
+  const cp: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: noPrecision() };
   markPrecise(ops, top, cp, 0, 1 << 1);
   assert.equal(cp.precise.regs[0], 1 << 2, 'r1 came from r2');
   assert.is(seg.walked?.length, 1);
   // a different instruction array (another candidate) does not reuse the walk
   const ops2 = [{ kind: 'ja', off: 0, long: false } as unknown as Op, ops[1]];
-  const cp2: CheckpointLike = { parent: null, hist: { pcs: [], aux: [] }, frames: 1, precise: noPrecision() };
+  const cp2: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: noPrecision() };
   markPrecise(ops2, top, cp2, 0, 1 << 1);
   assert.equal(cp2.precise.regs[0], 1 << 1, 'r1 kept under the other program');
+});
+
+t('an instruction array patched in place (a scratch CFG of a candidate) is walked with its new op', () => {
+  const mov = (src: number): Op => ({ kind: 'alu', op: 'mov', width: 64, dst: 1, src: { reg: src } }) as unknown as Op;
+  const ops: Op[] = [mov(2), { kind: 'ja', off: 0, long: false } as unknown as Op];
+  const walk = (): number => {
+    const cp: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: noPrecision() };
+    markPrecise(ops, hist([1], [-1], hist([0, 1], [-1, -1])), cp, 0, 1 << 1);
+    return cp.precise.regs[0];
+  };
+  assert.is(walk(), 1 << 2, 'r1 came from r2');
+  ops[0] = mov(3);
+  assert.is(walk(), 1 << 3, 'after the patch, r1 came from r3');
 });
 
 t.run();
