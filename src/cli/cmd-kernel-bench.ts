@@ -106,7 +106,7 @@ function benchJson(r: Ok, files: readonly string[], inputs: string, load: { befo
 
 /** "B/A -2.4% (95% interval -3.1% … -1.0%): faster". */
 export function describeRatio(x: RatioEstimate): string {
-  return `${pct(x.median)} (${Math.round(x.coverage * 1000) / 10}% interval ${pct(x.low)} … ${pct(x.high)}, ${x.n} rounds): ${x.verdict}`;
+  return `${pct(x.median)} (${Math.round(x.coverage * 1000) / 10}% interval ${pct(x.low)} … ${pct(x.high)}, ${x.rounds !== undefined && x.rounds !== x.n ? `${x.rounds} rounds on ${x.n} load sets` : `${x.n} rounds`}): ${x.verdict}`;
 }
 
 function printBench(r: Ok, files: readonly string[], inputs: string, load: { before: number; after: number }, askedStats: boolean): void {
