@@ -18,7 +18,7 @@ const val = (k: string): string | undefined => (args.includes(k) ? args[args.ind
 const CORPUS = ['xdp1', 'xdp_csum_loop', 'xdp_firewall', 'xdp_global_func', 'xdp_lb_hash', 'xdp_loop', 'xdp_map_access', 'xdp_parse_drop', 'xdp_pktcntr', 'xdp_router', 'xdp_subprog', 'xdp_subprogs', 'xdp_swap_tx', 'tc_edit'];
 
 interface Line {
-  program: string; code: 'r8' | 'new'; copies: number; rounds: number; repeat: number; inputs: number; loadMs: number; benchMs: number; cpuMs?: number;
+  program: string; code: 'r8' | 'new'; commit?: string; copies: number; rounds: number; repeat: number; inputs: number; loadMs: number; benchMs: number; cpuMs?: number;
   load: [number, number]; date: string; copyOfRound: number[]; a: number[]; b: number[]; c: number[];
 }
 
@@ -68,6 +68,8 @@ async function measure(): Promise<void> {
   const legacy = args.includes('--with-r8') ? (await import(`../src/kernel/bench-${'r8'}.ts`)).benchPrograms as typeof benchPrograms : undefined;
   const { optimizerInputs } = await import('../src/search/bench-inputs.ts');
   const rounds = Number(val('--rounds') ?? 120), reps = Number(val('--reps') ?? 1);
+  const { execFileSync } = await import('node:child_process');
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   const settings = (val('--copies') ?? '24,120').split(',');
   const skip = new Set(['--out', '--rounds', '--copies', '--reps']);
   const names = args.filter((x, i) => !x.startsWith('--') && !skip.has(args[i - 1]));
@@ -88,7 +90,7 @@ async function measure(): Promise<void> {
         const r = old ? legacy!([p, p, p], inputs, { rounds, copies, harness: true }) : benchPrograms([p, p, p], inputs, { rounds, copies, harness: true });
         if (!r.ok) throw new Error(`${name}: ${r.reason}`);
         const line: Line = {
-          program: name, code: old ? 'r8' : 'new', copies, rounds, repeat: r.repeat, inputs: r.inputs, loadMs: old ? -1 : Math.round(r.loadMs), benchMs: Math.round(performance.now() - t0),
+          program: name, code: old ? 'r8' : 'new', commit: head, copies, rounds, repeat: r.repeat, inputs: r.inputs, loadMs: old ? -1 : Math.round(r.loadMs), benchMs: Math.round(performance.now() - t0),
           cpuMs: Math.round(cpuMs(process.cpuUsage(c0))), load: [+l0.toFixed(2), +loadavg()[0].toFixed(2)], date: new Date().toISOString(), copyOfRound: old ? Array.from({ length: rounds }, (_, k) => k % copies) : [...r.copyOfRound],
           a: r.programs[0].rounds.map((x) => +x.toFixed(4)), b: r.programs[1].rounds.map((x) => +x.toFixed(4)), c: r.programs[2].rounds.map((x) => +x.toFixed(4)),
         };
@@ -111,6 +113,7 @@ function pct(x: { median: number; low: number; high: number; verdict: string }):
 
 function analyze(file: string): void {
   const lines: Line[] = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  costs(lines);
   const key = (l: Line) => `${l.code ?? 'new'} ${l.rounds} ${l.copies}`;
   const settings = [...new Set(lines.map(key))].sort();
   for (const setting of settings) {
@@ -147,6 +150,30 @@ function analyze(file: string): void {
     const cpu = ls.filter((l) => l.cpuMs !== undefined);
     console.log(`  load ${median(ls.map((l) => l.loadMs))} ms, bench ${median(ls.map((l) => l.benchMs))} ms wall, ${cpu.length ? median(cpu.map((l) => l.cpuMs!)) : 'n/a'} ms CPU (medians; load -1: not recorded)`);
   }
+}
+
+/**
+ * The cost of a load set per round against the old scheme: per program and round count, the
+ * medians of CPU time (this process: user + system, so the kernel's test_run and load work)
+ * and of the time spent loading, old code beside new, and their difference per bench.
+ */
+function costs(lines: Line[]): void {
+  const cpuOf = (ls: Line[]) => median(ls.map((l) => l.cpuMs!));
+  const rows: string[] = [];
+  const extra: number[] = [];
+  for (const rounds of [...new Set(lines.map((l) => l.rounds))]) {
+    for (const prog of [...new Set(lines.map((l) => l.program))]) {
+      const mine = lines.filter((l) => l.program === prog && l.rounds === rounds && l.cpuMs !== undefined);
+      const old = mine.filter((l) => l.code === 'r8'), now = mine.filter((l) => l.code !== 'r8' && l.copies === rounds);
+      if (!old.length || !now.length) continue;
+      extra.push(cpuOf(now) - cpuOf(old));
+      rows.push(`  ${prog} (${rounds} rounds, ${old.length}+${now.length} benches): CPU ${(cpuOf(old) / 1000).toFixed(1)} s → ${(cpuOf(now) / 1000).toFixed(1)} s, loading ${(median(now.map((l) => l.loadMs)) / 1000).toFixed(2)} s of it`);
+    }
+  }
+  if (!rows.length) return;
+  console.log(`CPU per bench, old scheme → a load set per round (4 loads per set, as kernel bench A B):`);
+  for (const r of rows) console.log(r);
+  console.log(`  median difference ${(median(extra) / 1000).toFixed(1)} s per bench`);
 }
 
 /** The standard normal CDF (Abramowitz–Stegun 7.1.26 for erf, |error| < 1.5e-7). */
