@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { readObject } from '../src/isa/object.ts';
 import { cpus, loadavg, release } from 'node:os';
 import { writeAtomic } from '../src/cli/io.ts';
-import { compareRounds, recheckClears, slowerThanControl } from '../src/kernel/ratio.ts';
+import { compareCopies, recheckClears, slowerThanControl } from '../src/kernel/ratio.ts';
 
 const args = process.argv.slice(2);
 const bi = args.indexOf('--budget');
@@ -66,7 +66,7 @@ if (args.includes('--recheck')) {
     // identical pair can itself come out 'slower', so the output stands as slower only past it
     const m = benchPrograms([a, b], optimizerInputs(a), { rounds: 40, control: true });
     if (!m.ok) throw new Error(`${r.program}: ${m.reason}`);
-    const x = compareRounds(m.programs[0].rounds, m.programs[1].rounds, 0.001);
+    const x = compareCopies(m.programs[0].rounds, m.programs[1].rounds, m.copyOfRound, 0.001);
     const c = m.control!;
     r.recheck = { median: x.median, low: x.low, high: x.high, alpha: 0.001, rounds: x.n, date: new Date().toISOString(), load: loadavg()[0], control: { median: c.median, low: c.low, high: c.high } };
     const stands = slowerThanControl(x, c);

@@ -24,8 +24,9 @@ code size (jited_prog_len), an empty program's ns/run (test_run's own share) and
 --kernel-stats, the kernel's run-time statistics. Inputs: the optimizer's test inputs for A
 (frames, map states) that follow A's long path (at least 60% of the most instructions any test
 runs in the interpreter: early drops time mostly test_run itself), or --packet.
-The rounds use 24 loads of every program in turn (JIT placements sampled), and a second
-load set of A is timed in the same rounds as an A/A control: when A/A itself comes out
+Every round runs on its own load of every program (a fresh JIT placement: where the image
+lands moves its speed by up to a few %, so rounds sharing a load would not be independent), and
+a second load set of A is timed in the same rounds as an A/A control: when A/A itself comes out
 faster or slower, a B/A verdict of that size is not evidence (reported as such).
 
   --section S        program or section in each object (default: the first program)
@@ -95,7 +96,8 @@ function benchJson(r: Ok, files: readonly string[], inputs: string, load: { befo
     ratio: r.ratios[1] ? ratioJson(r.ratios[1]) : null,
     control: r.control ? ratioJson(r.control) : null,
     kernelStatsRatio: r.statRatios[1] ? ratioJson(r.statRatios[1]) : null,
-    interval: 'sign-test (distribution-free) 95% interval of the median per-round ratio B/A',
+    interval: 'sign-test (distribution-free) 95% interval of the median per-round ratio B/A, a fresh load set per round',
+    loadSets: r.ratios[1]?.n ?? r.control?.n ?? null, loadMs: Math.round(r.loadMs),
     harnessNsPerRun: r.harnessNs !== undefined ? +r.harnessNs.toFixed(2) : null,
     rounds: r.programs[0].rounds.length, repeat: r.repeat, inputs: r.inputs, inputSource: inputs, skippedInputs: r.skippedInputs,
     jit: r.programs.every((p) => p.jitedLen > 0), loadAverage: load,
@@ -104,7 +106,7 @@ function benchJson(r: Ok, files: readonly string[], inputs: string, load: { befo
 
 /** "B/A -2.4% (95% interval -3.1% … -1.0%): faster". */
 export function describeRatio(x: RatioEstimate): string {
-  return `${pct(x.median)} (${Math.round(x.coverage * 1000) / 10}% interval ${pct(x.low)} … ${pct(x.high)}, ${x.n} rounds): ${x.verdict}`;
+  return `${pct(x.median)} (${Math.round(x.coverage * 1000) / 10}% interval ${pct(x.low)} … ${pct(x.high)}, ${x.rounds !== undefined && x.rounds !== x.n ? `${x.rounds} rounds on ${x.n} load sets` : `${x.n} rounds`}): ${x.verdict}`;
 }
 
 function printBench(r: Ok, files: readonly string[], inputs: string, load: { before: number; after: number }, askedStats: boolean): void {

@@ -11,7 +11,7 @@ import { isPerCpu, u32Key, type KernelMap } from './maps.ts';
 import { testRun } from './testrun.ts';
 import { bpf, closeFd, newAttr } from './syscall.ts';
 import { parseVerifierLog } from './log.ts';
-import { compareRounds, median, type RatioEstimate } from './ratio.ts';
+import { compareCopies, median, type RatioEstimate } from './ratio.ts';
 import { orderStream, roundOrder } from './bench-order.ts';
 
 /** A map entry put in place before a group's inputs run. */
@@ -50,8 +50,10 @@ export interface BenchOptions {
   /** Calls per program and input in a round, alternating between the programs (default 3). */
   readonly tries?: number;
   /**
-   * Loads of each program held at once, used in turn by the rounds (default 24: a JIT load and
-   * its release cost tens of ms of kernel time under load, one per round doubled a table run).
+   * Loads of each program held at once, used in turn by the rounds (default: one per round, so
+   * every round runs on a fresh JIT placement). Rounds sharing a copy share its placement, so
+   * the ratios' intervals take the copy as their unit (compareCopies): fewer copies than rounds
+   * stay sound but give wider intervals (at least 6 are needed for a 95% one).
    */
   readonly copies?: number;
   /**
@@ -103,6 +105,10 @@ export type BenchResult =
       readonly harnessNs?: number;
       /** The A/A control (with `control`): the first program's second load set against the first. */
       readonly control?: RatioEstimate;
+      /** The copy (load set) each round ran on: the unit of every interval above (compareCopies). */
+      readonly copyOfRound: readonly number[];
+      /** Wall-clock ms spent loading the copies (verifier, JIT, maps), each just before its first round. */
+      readonly loadMs: number;
       readonly statsEnabled: boolean;
     }
   | { readonly ok: false; readonly reason: string };
@@ -153,12 +159,10 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
   const why = programs.map(benchUnsupported).find(Boolean);
   if (why) return { ok: false, reason: why };
   const rounds = opts.rounds ?? 40;
-  // 8 copies were too few: an identical pair came out 'faster' (-0.9%, interval -1.9% … -0.4%),
-  // since rounds sharing a placement are not independent
-  const copies = Math.max(1, Math.min(opts.copies ?? 24, rounds));
-  /** loads[c][i]: copy c of program i. */
-  const loads: LoadResult[][] = [];
-  const all: LoadResult[] = [];
+  // 8 copies once called an identical pair 'faster' (-0.9%, interval -1.9% … -0.4%), 24 over 120
+  // rounds 4 of 14 A/A controls at 95%: rounds sharing a placement are not independent
+  const copies = Math.max(1, Math.min(opts.copies ?? rounds, rounds));
+  const copyOfRound = Array.from({ length: rounds }, (_, r) => r % copies);
   const user = programs.length;
   const controlAt = opts.control ? programs.length : -1;
   if (opts.control) programs = [...programs, { ...programs[0], name: `${programs[0].name} (control)` }];
@@ -166,22 +170,41 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
   if (opts.harness) programs = [...programs, emptyProgram(programs[0])];
   // Where the JIT puts a program's image alone changes its speed (two loads of one program were
   // measured 4.6% apart, interval excluding 1: alignment, branch-predictor aliasing). So each
-  // program is loaded several times, held open at once at different addresses, and round r
-  // runs copy r mod copies: placement becomes part of the round-to-round noise, not a bias.
-  let copy = 0;
-  try {
-    for (let c = 0; c < copies; c++) {
-      loads.push(new Array<LoadResult>(programs.length));
-      // loaded in an order rotated by copy, so no program always sits first in memory
+  // program is loaded several times at different addresses, and round r runs copy r mod copies:
+  // placement becomes part of the round-to-round noise, not a bias, and the intervals count each
+  // copy once (compareCopies). A copy is loaded just before its first round and closed after its
+  // last, so with one per round (the default) a single load set is held at a time: a program
+  // with large maps (xdp_subprog's 16k-entry LRU hash: 4.6 MiB per set) would otherwise hold
+  // hundreds of MiB of kernel memory.
+  /** loads[c][i]: copy c of program i, while held. */
+  const loads: (LoadResult[] | undefined)[] = new Array(copies);
+  const all: LoadResult[] = [];
+  let loadMs = 0;
+  /** Load copy c of every program (in an order rotated by c, so none always sits first in memory); a rejection's reason. */
+  const loadSet = (c: number): string | undefined => {
+    const t0 = performance.now();
+    const set = new Array<LoadResult>(programs.length);
+    try {
       for (const i of roundOrder(programs.length, c)) {
         const p = programs[i];
         const l = loadProgram(p, { logOnFailure: c === 0 });
-        if (!l.ok) return { ok: false, reason: `the kernel rejects ${p.name}: ${parseVerifierLog(l.log).error?.split('\n').pop() ?? l.error ?? l.errno}` };
-        loads[c][i] = l;
+        if (!l.ok) return `the kernel rejects ${p.name}: ${parseVerifierLog(l.log).error?.split('\n').pop() ?? l.error ?? l.errno}`;
+        set[i] = l;
         all.push(l);
       }
+      loads[c] = set;
+      return undefined;
+    } finally {
+      loadMs += performance.now() - t0;
     }
-    const at = (i: number): LoadResult => loads[copy][i];
+  };
+  const lastRoundOf = (c: number): number => c + copies * Math.floor((rounds - 1 - c) / copies);
+  let copy = 0;
+  try {
+    const rejected = loadSet(0);
+    if (rejected) return { ok: false, reason: rejected };
+    const first = loads[0]!;
+    const at = (i: number): LoadResult => loads[copy]![i];
     // inputs test_run refuses (a frame too short for the type, …) are left out for every program
     let skipped = 0;
     let firstError = '';
@@ -203,8 +226,13 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
       return r.duration;
     };
     const repeat = opts.repeat ?? chooseRepeat(usable, (g, x, n) => run(0, g, x, n), opts.targetNs ?? 40_000);
-    // warm-up: caches, branch predictors, the JIT image's pages
-    for (copy = 0; copy < copies; copy++) for (let i = 0; i < programs.length; i++) for (const g of usable) for (const x of g.inputs) run(i, g, x, Math.max(1, repeat >> 3));
+    // a copy's first touch before its first round (the JIT image's pages, its maps): one short
+    // call per program. Each input's first calls in a round warm the rest, alike for all programs.
+    // (Every input of every copy, as with 24 held copies, cost a third of a round per copy: a
+    // test_run call's fixed cost, ~1 ms under load, dwarfs its 40 µs of runs.)
+    const warm = (): void => {
+      for (let i = 0; i < programs.length; i++) run(i, usable[0], usable[0].inputs[0], Math.max(1, repeat >> 3));
+    };
     const statsFd = opts.kernelStats ? enableStats() : -1;
     const times = programs.map(() => [] as number[]);
     // the kernel's run-time statistics per round: the programs' own time, without test_run's loop
@@ -214,7 +242,12 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
     const nextOrder = orderStream(programs.length);
     try {
       for (let r = 0; r < rounds; r++) {
-        copy = r % copies;
+        copy = copyOfRound[r];
+        if (r < copies) {
+          const rejected = loads[copy] ? undefined : loadSet(copy);
+          if (rejected) return { ok: false, reason: rejected };
+          warm();
+        }
         const sums = programs.map(() => 0);
         for (const g of usable) {
           for (let i = 0; i < programs.length; i++) prepareMaps(at(i).maps, g.presets);
@@ -241,6 +274,10 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
           if (statAcc[i].runs > 0n) statTimes[i].push(Number(statAcc[i].ns) / Number(statAcc[i].runs));
           statAcc[i] = { ns: 0n, runs: 0n };
         }
+        if (r === lastRoundOf(copy)) {
+          for (const l of loads[copy]!) l.close();
+          loads[copy] = undefined;
+        }
         opts.onRound?.(r + 1, rounds);
       }
     } finally {
@@ -248,15 +285,16 @@ export function benchPrograms(programs: readonly Program[], groups: readonly Ben
     }
     const haveStats = statTimes.every((t) => t.length === rounds);
     const out: BenchProgram[] = programs.slice(0, user).map((p, i) => ({
-      name: p.name, insns: p.insns.length, jitedLen: at(i).info?.jitedLen ?? 0, xlatedLen: at(i).info?.xlatedLen ?? 0,
+      name: p.name, insns: p.insns.length, jitedLen: first[i].info?.jitedLen ?? 0, xlatedLen: first[i].info?.xlatedLen ?? 0,
       rounds: times[i], medianNs: median(times[i]),
       ...(opts.harness ? { netNs: median(times[i].map((t, k) => t - times[harnessAt][k])) } : {}),
       ...(haveStats ? { stats: { rounds: statTimes[i], medianNs: median(statTimes[i]) } } : {}),
     }));
-    const ratios = out.map((_, i) => (i === 0 ? undefined : compareRounds(times[0], times[i])));
-    const statRatios = out.map((_, i) => (i === 0 || !haveStats ? undefined : compareRounds(statTimes[0], statTimes[i])));
-    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0,
-      ...(opts.harness ? { harnessNs: median(times[harnessAt]) } : {}), ...(opts.control ? { control: compareRounds(times[0], times[controlAt]) } : {}) };
+    const ratio = (a: readonly number[], b: readonly number[]) => compareCopies(a, b, copyOfRound);
+    const ratios = out.map((_, i) => (i === 0 ? undefined : ratio(times[0], times[i])));
+    const statRatios = out.map((_, i) => (i === 0 || !haveStats ? undefined : ratio(statTimes[0], statTimes[i])));
+    return { ok: true, programs: out, ratios, statRatios, repeat, inputs: count, skippedInputs: skipped, statsEnabled: statsFd >= 0, copyOfRound, loadMs,
+      ...(opts.harness ? { harnessNs: median(times[harnessAt]) } : {}), ...(opts.control ? { control: ratio(times[0], times[controlAt]) } : {}) };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   } finally {

@@ -5,8 +5,13 @@
 // from Binomial(n, 1/2). Pairing by round cancels drift that hits both programs alike.
 
 export interface RatioEstimate {
-  /** Rounds compared. */
+  /**
+   * Independent units the interval is over: rounds, or (compareCopies) the load sets the rounds
+   * ran on, when several rounds shared one.
+   */
   readonly n: number;
+  /** Rounds compared (when not n: compareCopies over fewer load sets than rounds). */
+  readonly rounds?: number;
   /** Median of B/A over the rounds. */
   readonly median: number;
   /** 95% interval for the median ratio (exact coverage ≥ 95% for any continuous distribution). */
@@ -68,6 +73,36 @@ export function compareRounds(a: readonly number[], b: readonly number[], alpha 
   const low = ratios[ci.k - 1], high = ratios[n - ci.k];
   const verdict = high < 1 ? 'faster' : low > 1 ? 'slower' : 'within noise';
   return { n, median: median(ratios), low, high, coverage: ci.coverage, verdict };
+}
+
+/**
+ * The same ratio with the load set (the JIT placement) as the unit: rounds that ran on one copy
+ * share its placement, and a placement moves a program's speed by up to a few % for every round
+ * it serves, so such rounds are not independent and a sign test over them is too narrow (24 copies
+ * over 120 rounds called 4 of 14 A/A controls significant where 0.7 were expected). Each copy's
+ * ratio is the median of its rounds' ratios; the median and the sign-test interval are then over
+ * the copies. copyOf[r] is the copy round r ran on; with a fresh copy for every round this is
+ * compareRounds exactly.
+ */
+export function compareCopies(a: readonly number[], b: readonly number[], copyOf: readonly number[], alpha = 0.05): RatioEstimate {
+  if (a.length !== b.length || copyOf.length !== a.length) throw new RangeError(`paired series differ in length: ${a.length}, ${b.length}, ${copyOf.length} copy indices`);
+  const byCopy = new Map<number, number[]>();
+  let rounds = 0;
+  a.forEach((x, r) => {
+    const q = b[r] / x;
+    if (!Number.isFinite(q)) return;
+    rounds++;
+    const list = byCopy.get(copyOf[r]);
+    if (list) list.push(q);
+    else byCopy.set(copyOf[r], [q]);
+  });
+  const perCopy = [...byCopy.values()].map(median).sort((x, y) => x - y);
+  const n = perCopy.length;
+  const ci = signInterval(n, alpha);
+  if (!ci) throw new RangeError(`${n} load sets are too few for a ${Math.round((1 - alpha) * 100)}% interval (need at least 6)`);
+  const low = perCopy[ci.k - 1], high = perCopy[n - ci.k];
+  const verdict = high < 1 ? 'faster' : low > 1 ? 'slower' : 'within noise';
+  return { n, rounds, median: median(perCopy), low, high, coverage: ci.coverage, verdict };
 }
 
 /**

@@ -83,6 +83,9 @@ live('64 divisions are measured slower than none, by far more than the noise; fd
   // code cannot differ by the 64 divisions' margin
   assert.is(r.control?.n, 10);
   assert.ok(r.control!.median > 0.8 && r.control!.median < 1.25, `control ${r.control!.median}`);
+  // a fresh load set per round by default: the intervals' unit is the round
+  assert.equal(r.copyOfRound, Array.from({ length: 10 }, (_, k) => k));
+  assert.is(x.n, 10);
   assert.is(fdCount(), before); // one load per round: 10 copies of 4 programs, all closed
 });
 
@@ -95,6 +98,21 @@ live('the off-path unit programs load; taken branches cost more than untaken one
   // 128 taken branches against 128 untaken: a fetch redirect each (measured 0.18 vs 0.07 ns)
   assert.ok(net(1, 0) > net(3, 2), `taken ${net(1, 0)} ns, untaken ${net(3, 2)} ns`);
   assert.ok(net(4, 0) < net(5, 2), `independent ${net(4, 0)} ns, dependent ${net(5, 2)} ns`);
+});
+
+live('fewer copies than rounds: each reused in turn, the interval over the copies; fds all closed', () => {
+  const before = fdCount();
+  const r = benchPrograms([classProgram('baseline', 0), classProgram('div', 64)], [{ presets: [], inputs: [packet] }], { rounds: 14, copies: 7, control: true });
+  assert.ok(r.ok, !r.ok ? r.reason : '');
+  if (!r.ok) return;
+  assert.equal(r.copyOfRound, [0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6]);
+  assert.equal([r.ratios[1]!.n, r.ratios[1]!.rounds, r.control!.n], [7, 14, 7]);
+  assert.is(r.ratios[1]!.verdict, 'slower');
+  assert.is(fdCount(), before);
+  // fewer than 6 copies cannot give a 95% interval: refused with the reason, nothing left open
+  const few = benchPrograms([classProgram('baseline', 0)], [{ presets: [], inputs: [packet] }], { rounds: 10, copies: 5, control: true });
+  assert.equal(few, { ok: false, reason: '5 load sets are too few for a 95% interval (need at least 6)' });
+  assert.is(fdCount(), before);
 });
 
 live('an input test_run refuses is left out and counted', () => {

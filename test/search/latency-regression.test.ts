@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { kernelAvailable } from '../../src/kernel/syscall.ts';
 import { benchPrograms } from '../../src/kernel/bench.ts';
-import { compareRounds, recheckClears, slowerThanControl } from '../../src/kernel/ratio.ts';
+import { compareCopies, recheckClears, slowerThanControl } from '../../src/kernel/ratio.ts';
 import { readObject } from '../../src/isa/object.ts';
 import { optimizerInputs } from '../../src/search/bench-inputs.ts';
 
@@ -99,7 +99,7 @@ t('live: each recorded output (default and exclusive-maps tables) against its or
     const m = benchPrograms([a, b], optimizerInputs(a), { rounds: 16 });
     assert.ok(m.ok, !m.ok ? m.reason : '');
     if (!m.ok) continue;
-    const x = compareRounds(m.programs[0].rounds, m.programs[1].rounds, 0.001);
+    const x = compareCopies(m.programs[0].rounds, m.programs[1].rounds, m.copyOfRound, 0.001);
     if (x.low <= 1) continue;
     // Called slower in 16 rounds: measure again, longer, with an A/A control (a second load set
     // of the original in the same rounds). It stands only if the output is slower than the
@@ -109,7 +109,7 @@ t('live: each recorded output (default and exclusive-maps tables) against its or
     const again = benchPrograms([a, b], optimizerInputs(a), { rounds: 40, control: true });
     assert.ok(again.ok, !again.ok ? again.reason : '');
     if (!again.ok) continue;
-    const y = compareRounds(again.programs[0].rounds, again.programs[1].rounds, 0.001);
+    const y = compareCopies(again.programs[0].rounds, again.programs[1].rounds, again.copyOfRound, 0.001);
     const c = again.control!;
     const line = `${out}: ${x.low.toFixed(4)}…${x.high.toFixed(4)} in 16 rounds; again ${y.low.toFixed(4)}…${y.high.toFixed(4)} in 40, A/A control ${c.low.toFixed(4)}…${c.high.toFixed(4)}`;
     console.log(`  recheck ${line}`);

@@ -66,6 +66,7 @@ function synth(seed: number, effect: (p: Program, call: number) => number): Synt
     const mid = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
     return {
       ok: true, repeat: 1000, inputs: 1, skippedInputs: 0, statsEnabled: false, statRatios: programs.map(() => undefined),
+      copyOfRound: times[0].map((_, r) => r), loadMs: 0,
       programs: programs.map((p, i) => ({ name: p.name, insns: p.insns.length, jitedLen: 0, xlatedLen: 0, rounds: times[i], medianNs: mid(times[i]) })),
       ratios: programs.map((_, i) => (i === 0 ? undefined : compareRounds(times[0], times[i]))),
       ...(opts.control ? { control: compareRounds(times[0], times[programs.length]) } : {}),
