@@ -106,7 +106,7 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     const useWindows = opts.windows === true || (opts.windows === 'auto' && program.insns.length >= WINDOWS_FROM);
     const r = useWindows
       ? await runWindowSearch(program, { ...opts, equiv, validate: (cand, insns, tests) => validate(0, cand, insns, tests) })
-      : await runChains(program, { ...opts, chains: opts.chains ?? 1, validate });
+      : await runChains(program, { ...chainOpts(opts), chains: opts.chains ?? 1, validate });
     const improved = r.stats.bestPerf < r.stats.originalPerf;
     const noKernel = [...oracles.values()].find((o): o is string => typeof o === 'string');
     const validation = improved ? r.stats.validatedBy[r.stats.validatedBy.length - 1] ?? '' : noKernel ? `no validator available (${noKernel}): nothing is claimed` : r.stats.validatedBy.find((v) => v.startsWith('rejected at the end')) ?? 'no improvement found';
@@ -117,4 +117,13 @@ export async function optimize(program: Program, opts: OptimizeOptions): Promise
     for (const o of oracles.values()) if (typeof o !== 'string') o.close();
     if (!opts.equiv) await equiv.close();
   }
+}
+
+/**
+ * The options the chains get: without the Z3 service (validate closes over it), whose child
+ * process cannot be cloned into the chains' workers once it has started (inlining's proof does).
+ */
+function chainOpts(opts: OptimizeOptions): Omit<OptimizeOptions, 'equiv'> {
+  const { equiv: _service, ...rest } = opts;
+  return rest;
 }

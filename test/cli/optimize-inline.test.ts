@@ -48,4 +48,15 @@ t('optimize inlines both callees, and the output is proved against the input', a
   assert.ok(l.ok, l.ok ? '' : l.error);
 });
 
+t('with two chains (workers), the inlined start searches and is written', async () => {
+  // the inlining's proof starts the Z3 service; the workers must not be handed it (it held a
+  // child process that cannot be cloned, and optimize failed with DataCloneError)
+  const out = join(tmp, 'inl2.o');
+  const r = await runMain(['optimize', IN, '-o', out, ...common.map((a) => (a === '1' ? '2' : a))]);
+  assert.is(r.code, 0, r.err);
+  const s = JSON.parse(r.out);
+  assert.is(s.inlining.taken, true, s.inlining.note);
+  assert.is(link(out).funcs.length, 1);
+});
+
 t.run();
