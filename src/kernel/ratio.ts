@@ -67,12 +67,17 @@ export function medianInterval(xs: readonly number[], alpha = 0.05): { median: n
 export function compareRounds(a: readonly number[], b: readonly number[], alpha = 0.05): RatioEstimate {
   if (a.length !== b.length) throw new RangeError(`paired series differ in length: ${a.length} vs ${b.length}`);
   const ratios = a.map((x, i) => b[i] / x).filter((r) => Number.isFinite(r)).sort((x, y) => x - y);
-  const n = ratios.length;
+  return signEstimate(ratios, alpha, 'rounds');
+}
+
+/** Median, sign-test interval and verdict of sorted independent ratios (`unit`: what they are, for the error). */
+function signEstimate(sorted: readonly number[], alpha: number, unit: string): RatioEstimate {
+  const n = sorted.length;
   const ci = signInterval(n, alpha);
-  if (!ci) throw new RangeError(`${n} rounds are too few for a ${Math.round((1 - alpha) * 100)}% interval (need at least 6)`);
-  const low = ratios[ci.k - 1], high = ratios[n - ci.k];
+  if (!ci) throw new RangeError(`${n} ${unit} are too few for a ${Math.round((1 - alpha) * 100)}% interval (need at least 6)`);
+  const low = sorted[ci.k - 1], high = sorted[n - ci.k];
   const verdict = high < 1 ? 'faster' : low > 1 ? 'slower' : 'within noise';
-  return { n, median: median(ratios), low, high, coverage: ci.coverage, verdict };
+  return { n, median: median(sorted), low, high, coverage: ci.coverage, verdict };
 }
 
 /**
@@ -97,12 +102,7 @@ export function compareCopies(a: readonly number[], b: readonly number[], copyOf
     else byCopy.set(copyOf[r], [q]);
   });
   const perCopy = [...byCopy.values()].map(median).sort((x, y) => x - y);
-  const n = perCopy.length;
-  const ci = signInterval(n, alpha);
-  if (!ci) throw new RangeError(`${n} load sets are too few for a ${Math.round((1 - alpha) * 100)}% interval (need at least 6)`);
-  const low = perCopy[ci.k - 1], high = perCopy[n - ci.k];
-  const verdict = high < 1 ? 'faster' : low > 1 ? 'slower' : 'within noise';
-  return { n, rounds, median: median(perCopy), low, high, coverage: ci.coverage, verdict };
+  return { ...signEstimate(perCopy, alpha, 'load sets'), rounds };
 }
 
 /**
