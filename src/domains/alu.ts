@@ -50,8 +50,8 @@ export function zext32To64<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> 
 }
 
 /** The ALU32 zero extension (if any) and reg_bounds_sync that end adjust_scalar_min_max_vals (exported for proofs/). */
-export function finish<V, B>(d: D<V, B>, s: ScalarState<V>, width: Width, fl: KernelFlavor): ScalarState<V> {
-  return regBoundsSync(d, width === 32 ? zext32To64(d, s) : s, fl);
+export function finish<V, B>(d: D<V, B>, s: ScalarState<V>, width: Width, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
+  return sync(d, width === 32 ? zext32To64(d, s) : s, fl);
 }
 
 /** The op-specific middle of adjust_scalar_min_max_vals (no zext, no sync; exported for proofs/). */
@@ -108,9 +108,9 @@ export function forkScalars<V, B>(d: D<V, B>, op: ScalarAluOp, dst: ScalarState<
 }
 
 /** BPF_NEG: 6.13+ computes 0 - dst with the sub bounds and tnum_neg; 6.12 gives unknown. */
-export function scalarNeg<V, B>(d: D<V, B>, width: Width, dst: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
+export function scalarNeg<V, B>(d: D<V, B>, width: Width, dst: ScalarState<V>, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
   if (!fl.negTracked) return scalarUnknown(d); // 6.12
-  return finish(d, computeNeg(d, dst, fl), width, fl);
+  return finish(d, computeNeg(d, dst, fl), width, fl, sync);
 }
 
 /** The middle of BPF_NEG (6.13+): 0 - dst bounds and tnum_neg, before zext and sync (exported for proofs/). */
@@ -129,8 +129,8 @@ export function scalarMovImm<V, B>(d: D<V, B>, width: Width, imm: number): Scala
 }
 
 /** r = r (copy) / w = w (copy, zext_32_to_64, reg_bounds_sync). */
-export function scalarMovReg<V, B>(d: D<V, B>, width: Width, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
-  return width === 64 ? src : regBoundsSync(d, zext32To64(d, src), fl);
+export function scalarMovReg<V, B>(d: D<V, B>, width: Width, src: ScalarState<V>, fl: KernelFlavor, sync: SyncFn = regBoundsSync): ScalarState<V> {
+  return width === 64 ? src : sync(d, zext32To64(d, src), fl);
 }
 
 /** r = (s8|s16|s32) r: coerce_reg_to_size_sx, no sync. w = (s8|s16) w: coerce_subreg_to_size_sx, zext, sync. */

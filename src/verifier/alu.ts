@@ -3,9 +3,8 @@
 // (mov copies an id; `rX += K` keeps a link with a constant delta, BPF_ADD_CONST).
 import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
-import { scalarNeg, computeNeg, scalarMovsx, zext32To64, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
+import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
-import { coerceSubregToSizeSx } from '../domains/alu-move.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
@@ -188,13 +187,13 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       } else if (src.type !== 'scalar') {
         // a pointer copied (root may): unknown, then zero-extended when 32-bit (fuzz verifier:
         // `w3 = (s8)w6` with r6 a packet pointer gives scalar(smin=0,smax=umax=0xffffffff,…))
-        regs[d] = op.width === 32 ? scalarReg(env.dom.sync(zext32To64(D, SCALAR_UNKNOWN.v))) : SCALAR_UNKNOWN;
+        regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v, env.dom.flavor, env.dom.syncFn)) : SCALAR_UNKNOWN;
       } else if (op.op === 'mov') {
         const fits = width(src.v) <= 32;
         if (fits) src = linkId(env, st, s);
-        // scalarMovReg's 32-bit form (zext, then reg_bounds_sync), the sync through the session's
-        // tiers: the generic sync on bigints costs ~20 µs, more than the rest of a small re-check
-        const r = scalarReg(env.dom.sync(zext32To64(D, src.v)), fits ? src.id : 0);
+        // the sync through the session's tiers: the generic sync on bigints costs ~20 µs, more
+        // than the rest of a small re-check
+        const r = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor, env.dom.syncFn), fits ? src.id : 0);
         regs[d] = fits ? regWith(r, r.v, src.off, r.id, r.range) : r;
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
@@ -213,7 +212,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     const r = readReg(st, pc, d);
     if (!env.privileged && r.type !== 'scalar') fail(pc, `R${d} pointer arithmetic prohibited`);
     checkDst(pc, d);
-    regs[d] = r.type === 'scalar' ? scalarReg(negScalar(env.dom, op.width, r.v)) : SCALAR_UNKNOWN;
+    regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v, env.dom.flavor, env.dom.syncFn)) : SCALAR_UNKNOWN;
     return;
   }
   // binary ops
@@ -292,18 +291,9 @@ export function endInsn(env: Env, st: State, pc: number, op: Op & { kind: 'end' 
   cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(env.dom, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
 }
 
-/** scalarNeg with its sync through the memo tiers. */
-function negScalar(dom: DomainSession, width: 32 | 64, v: Scalar): Scalar {
-  if (!dom.flavor.negTracked) return scalarNeg(D, width, v, dom.flavor);
-  const s = computeNeg(D, v, dom.flavor);
-  return dom.sync(width === 32 ? zext32To64(D, s) : s);
-}
-
 /** scalarMovsx with its sign extension and sync through the memo tiers. */
 function movsxScalar(dom: DomainSession, width: 32 | 64, ext: 8 | 16 | 32, v: Scalar): Scalar {
-  if (width === 64) return dom.coerce(v, ext / 8, true);
-  if (ext === 32) return scalarMovsx(D, width, ext, v, dom.flavor);
-  return dom.sync(zext32To64(D, coerceSubregToSizeSx(D, v, ext)));
+  return width === 64 ? dom.coerce(v, ext / 8, true) : scalarMovsx(D, width, ext, v, dom.flavor, dom.syncFn);
 }
 
 /** scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once hot). */

@@ -15,7 +15,7 @@ import { scalarAlu, type ScalarAluOp } from '../domains/alu.ts';
 import { refine, refineCondOp, revCond, branchTaken, type Cond, type RefineCond } from '../domains/branch.ts';
 import { regBoundsSync } from '../domains/sync.ts';
 import { markUnbounded, scalarSane, type KernelFlavor } from '../domains/scalar.ts';
-import { coerceRegToSize, coerceRegToSizeSx } from '../domains/alu-move.ts';
+import { coerceRegToSize, coerceRegToSizeSx, type SyncFn } from '../domains/alu-move.ts';
 import { CompiledOps, ENTRY } from '../domains/compiled.ts';
 import { ptrVarOffset, type PtrVarOp } from '../domains/alu-ptr.ts';
 import { D, type Scalar } from './regs.ts';
@@ -135,6 +135,9 @@ export class DomainSession {
       return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
     });
   }
+
+  /** sync in the domain's SyncFn shape (scalarNeg, scalarMovReg, scalarMovsx take one): its tiers, not the generic sync on bigints. */
+  readonly syncFn: SyncFn = ((_d: unknown, s: Scalar) => this.sync(s)) as SyncFn;
 
   sync(s: Scalar): Scalar {
     return this.hot(ENTRY.sync) ? this.compiled.sync(s) : this.syncCold(s);
