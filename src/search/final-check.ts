@@ -38,35 +38,18 @@ export interface FinalCheck {
 // `config`: the kernel the model verifies as, the loader and the target the program must run on.
 // `equiv`: the Z3 process to ask (default: one of its own, closed before returning).
 export async function checkWritten(cand: Candidate, written: readonly Insn[], tests: readonly TestGroup[], config: VerifierConfig = DEFAULT_CONFIG, equiv?: EquivService): Promise<FinalCheck> {
-  const { target, flavor } = config;
+  const { target } = config;
   const privilege: Privilege = config.privileged ? 'root' : 'unpriv';
   const original = cand.original.program;
   const checks: Check[] = [];
   if (target) checks.push(targetCheck(written, target));
   const program: Program = { ...original, insns: [...written] };
-  const mv = verify(program, { flavor, privileged: config.privileged });
-  const why = mv.ok ? [] : [mv.error?.message ?? 'rejected'];
-  checks.push({ check: 'verifier model', ran: true, ok: mv.ok, detail: (privilege === 'unpriv' ? ['unprivileged', ...why] : why).join(': ') });
+  checks.push(modelCheck(program, config));
   if (privilege === 'unpriv') {
     const u = unprivilegedLoad(program);
     checks.push(u.ran ? { check: UNPRIV_CHECK, ran: true, ok: u.ok, detail: u.detail } : { check: UNPRIV_CHECK, ran: false, detail: u.reason });
   }
-  const oracle = KernelOracle.open(original, tests);
-  if (typeof oracle === 'string') {
-    checks.push({ check: 'kernel verifier', ran: false, detail: oracle });
-    checks.push({ check: 'kernel test_run', ran: false, detail: oracle });
-  } else {
-    try {
-      const v = oracle.check([...written]);
-      const loaded = v.ok || v.stage !== 'verifier';
-      checks.push({ check: 'kernel verifier', ran: true, ok: loaded, detail: loaded ? '' : v.reason });
-      const t = oracle.testRun;
-      if (loaded) checks.push(t.ran ? { check: 'kernel test_run', ran: true, ok: v.ok, detail: v.ok ? t.detail : v.reason } : { check: 'kernel test_run', ran: false, detail: t.detail });
-      else checks.push({ check: 'kernel test_run', ran: false, detail: 'the kernel verifier rejected the program' });
-    } finally {
-      oracle.close();
-    }
-  }
+  checks.push(...kernelChecks(original, written, tests));
   const failedSoFar = checks.find((c) => c.ran && !c.ok);
   if (failedSoFar) {
     checks.push({ check: 'Z3 equivalence', ran: false, detail: `not attempted after the ${failedSoFar.check} failure` });
@@ -84,6 +67,34 @@ export async function checkWritten(cand: Candidate, written: readonly Insn[], te
   }
   const bad = checks.find((c) => c.ran && !c.ok);
   return { ok: !bad, failure: bad && `${bad.check}: ${bad.detail}`, checks };
+}
+
+/** The verifier model on `program` under `config` (one line; an unprivileged check says so). */
+export function modelCheck(program: Program, config: VerifierConfig = DEFAULT_CONFIG): Check {
+  const mv = verify(program, { flavor: config.flavor, privileged: config.privileged });
+  const why = mv.ok ? [] : [mv.error?.message.replace(/\n/g, ': ') ?? 'rejected'];
+  return { check: 'verifier model', ran: true, ok: mv.ok, detail: (config.privileged ? why : ['unprivileged', ...why]).join(': ') };
+}
+
+/**
+ * The kernel verifier and test_run on `insns` against `original` on `tests` (two lines, each not
+ * run when the kernel cannot be asked; test_run not run when the verifier rejected the program).
+ */
+export function kernelChecks(original: Program, insns: readonly Insn[], tests: readonly TestGroup[]): Check[] {
+  const oracle = KernelOracle.open(original, tests);
+  if (typeof oracle === 'string') return [{ check: 'kernel verifier', ran: false, detail: oracle }, { check: 'kernel test_run', ran: false, detail: oracle }];
+  try {
+    const v = oracle.check([...insns]);
+    const loaded = v.ok || v.stage !== 'verifier';
+    const t = oracle.testRun;
+    return [
+      { check: 'kernel verifier', ran: true, ok: loaded, detail: loaded ? '' : v.reason },
+      !loaded ? { check: 'kernel test_run', ran: false, detail: 'the kernel verifier rejected the program' }
+        : t.ran ? { check: 'kernel test_run', ran: true, ok: v.ok, detail: v.ok ? t.detail : v.reason } : { check: 'kernel test_run', ran: false, detail: t.detail },
+    ];
+  } finally {
+    oracle.close();
+  }
 }
 
 /**
