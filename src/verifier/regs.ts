@@ -102,8 +102,18 @@ export function regWith(r: Reg, v: Scalar, off: number, id: number, range: numbe
   return { ...r, v, off, id, range };
 }
 
-/** A pointer with a zero variable part. */
-export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
+/**
+ * A pointer with a zero variable part. Its fields in scalarReg's order (type, v, off, id, range,
+ * map), as one literal when `f` names none of the optional fields: every register then shares
+ * one hidden class, and the `type` load of readReg and isPtr at every instruction stays
+ * monomorphic (a register made as `{ v, ..., type }` was a second class, a spread a third).
+ */
+export function ptrReg(type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg {
+  if (!('rdonly' in f) && !('refObj' in f) && !('ringbuf' in f) && !('dynptrId' in f)) {
+    return { type, v: 'v' in f ? f.v! : ZERO, off: 'off' in f ? f.off! : 0, id: 'id' in f ? f.id! : 0, range: 'range' in f ? f.range! : 0, map: 'map' in f ? f.map! : 0 };
+  }
+  return { type, v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f };
+}
 
 export const isPtr = (r: Reg): boolean => isPointerType(r.type);
 export const isPkt = (r: Reg): boolean => isPacketType(r.type);
