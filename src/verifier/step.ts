@@ -1,7 +1,7 @@
 // One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
 // lddw), the history note the precision walk needs, and the registers the log prints.
 import { lddwValue, type Op } from '../isa/op.ts';
-import { jumpSlot, SK_ALU } from '../isa/flow.ts';
+import { jumpSlot, SK_ALU, SK_JCOND } from '../isa/flow.ts';
 import { type Env, fail } from './env.ts';
 import { type Reg, constReg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
@@ -90,13 +90,15 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
 /**
  * Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path.
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
- * is told by it, as `op.kind` is a megamorphic load (a decoded op has one of a dozen shapes).
+ * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
+ * one of a dozen shapes).
  */
 export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
   if (kind === SK_ALU) {
     aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
     return pc + 1;
   }
+  if (kind === SK_JCOND) return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
   switch (op.kind) {
     case 'alu':
       aluInsn(env, st, pc, op, push, cloneState);
