@@ -263,7 +263,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     if (op.op === 'sub') off = -off;
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
     else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
-  } else regs[d] = scalarReg(v);
+  } else regs[d] = env.aluMemo.reg(pc, v);
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */
