@@ -90,6 +90,28 @@ export class ImmRegs {
     this.vals[pc] = x;
     return m;
   }
+
+  /**
+   * lddw constants (made at an lddw's first visit, when the program has one): per instruction,
+   * the register and the two immediates it was made for.
+   */
+  private wide: { regs: (Reg | undefined)[]; lo: number[]; hi: number[] } | undefined;
+
+  /**
+   * The constant register of the 64-bit immediate `hi:lo` loaded by the lddw at `pc` (a plain
+   * lddw, pseudo 0): one shared object per instruction instead of ten bigints per visit, and a
+   * later ALU instruction meets the same input object at every visit (its memo answers).
+   */
+  wideAt(pc: number, lo: number, hi: number): Reg {
+    const w = (this.wide ??= { regs: new Array(this.vals.length).fill(undefined), lo: new Array(this.vals.length).fill(0), hi: new Array(this.vals.length).fill(0) });
+    const r = w.regs[pc];
+    if (r !== undefined && w.lo[pc] === lo && w.hi[pc] === hi) return r;
+    const m = scalarReg(scalarConst(D, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
+    w.regs[pc] = m;
+    w.lo[pc] = lo;
+    w.hi[pc] = hi;
+    return m;
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
 // One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
 // lddw), the history note the precision walk needs, and the registers the log prints.
-import { lddwValue, type Op } from '../isa/op.ts';
+import type { Op } from '../isa/op.ts';
 import { jumpSlot, SK_ALU, SK_JCOND } from '../isa/flow.ts';
 import { type Env, fail } from './env.ts';
-import { type Reg, constReg, ptrReg, typeStr } from './regs.ts';
+import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
 import { memAccess } from './mem.ts';
@@ -162,7 +162,7 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
 /** check_ld_imm. */
 function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg {
   switch (op.pseudo) {
-    case 0: return constReg(lddwValue(op));
+    case 0: return env.imms.wideAt(pc, op.lo, op.hi);
     // A Program names its maps by index (MAP_IDX / MAP_IDX_VALUE); MAP_FD / MAP_VALUE can only be
     // a raw fd left in an object without a relocation, which the model has no fd table to
     // resolve: refused as the kernel refuses an fd that is not a map.
