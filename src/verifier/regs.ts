@@ -74,11 +74,15 @@ export function immReg(x: number): Reg {
  */
 export class ImmRegs {
   private readonly regs: (Reg | undefined)[];
-  /** The value each register was made for (plain arrays: made once per check, a typed array costs ~1 µs). */
+  /**
+   * The value each register was made for (plain arrays: made once per check, a typed array costs
+   * ~1 µs; left holey, not filled: an entry is read only after its register, which is undefined
+   * until both are stored).
+   */
   private readonly vals: number[];
   constructor(n: number) {
-    this.regs = new Array(n).fill(undefined);
-    this.vals = new Array(n).fill(0);
+    this.regs = new Array(n);
+    this.vals = new Array(n);
   }
 
   /** immReg(x), for the immediate of instruction `pc`. */
@@ -95,7 +99,7 @@ export class ImmRegs {
    * lddw constants (made at an lddw's first visit, when the program has one): per instruction,
    * the register and the two immediates it was made for.
    */
-  private wide: { regs: (Reg | undefined)[]; lo: number[]; hi: number[] } | undefined;
+  private wide: (Reg | number | undefined)[] | undefined;
 
   /**
    * The constant register of the 64-bit immediate `hi:lo` loaded by the lddw at `pc` (a plain
@@ -103,13 +107,15 @@ export class ImmRegs {
    * later ALU instruction meets the same input object at every visit (its memo answers).
    */
   wideAt(pc: number, lo: number, hi: number): Reg {
-    const w = (this.wide ??= { regs: new Array(this.vals.length).fill(undefined), lo: new Array(this.vals.length).fill(0), hi: new Array(this.vals.length).fill(0) });
-    const r = w.regs[pc];
-    if (r !== undefined && w.lo[pc] === lo && w.hi[pc] === hi) return r;
+    // register, lo, hi per instruction in one holey array (made once, at the first lddw)
+    const w = (this.wide ??= new Array(3 * this.vals.length));
+    const k = 3 * pc;
+    const r = w[k] as Reg | undefined;
+    if (r !== undefined && w[k + 1] === lo && w[k + 2] === hi) return r;
     const m = scalarReg(scalarConst(D, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
-    w.regs[pc] = m;
-    w.lo[pc] = lo;
-    w.hi[pc] = hi;
+    w[k] = m;
+    w[k + 1] = lo;
+    w[k + 2] = hi;
     return m;
   }
 }
