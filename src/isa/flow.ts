@@ -119,6 +119,11 @@ export const SK_NONE = 0, SK_OTHER = 1, SK_EXIT = 2, SK_JCOND = 3, SK_JA = 4, SK
 export const SK_CALL = 6, SK_LOCAL_CALL = 7;
 /** lddw (its first half); SK_LDABS: LD_ABS and LD_IND. */
 export const SK_LDDW = 8, SK_LDABS = 9, SK_NOP = 10;
+/**
+ * An ALU instruction (alu kind: mov, neg and the binary operations; BPF_END is SK_OTHER): the
+ * verifier's main loop hands these to the ALU code by this code, without reading `op.kind`.
+ */
+export const SK_ALU = 11;
 
 /** Per slot: its kind, successors and register effects, as nextSlot, jumpSlot, liveUses, defs | clobbers give them. */
 export interface SlotTable {
@@ -176,6 +181,7 @@ export function setSlot(t: SlotTable, pc: number, op: Op | null, helperArgs: Hel
   } else {
     switch (op.kind) {
       case 'alu':
+        kind = SK_ALU;
         use = op.op === 'mov' || op.op === 'movsx' ? srcOf(op.src) : b(op.dst) | srcOf(op.src);
         kill = b(op.dst);
         break;

@@ -199,7 +199,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
         if (noSext) src = linkId(env, st, s);
-        regs[d] = { ...scalarReg(movsxScalar(env.dom, op.width, op.ext!, src.v), noSext ? src.id : 0), off: noSext ? src.off : 0 };
+        regs[d] = linkedScalar(movsxScalar(env.dom, op.width, op.ext!, src.v), noSext ? src.id : 0, noSext ? src.off : 0);
       }
     } else {
       checkDst(pc, d);
@@ -262,9 +262,12 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     const fits = val >= -0x80000000n && val <= 0x7fffffffn && !(op.op === 'sub' && val === -0x80000000n);
     if (op.op === 'sub') off = -off;
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
-    else regs[d] = { ...scalarReg(v, dstReg.id + ADD_CONST), off };
-  } else regs[d] = scalarReg(v);
+    else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
+  } else regs[d] = env.aluMemo.reg(pc, v);
 }
+
+/** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */
+const linkedScalar = (v: Scalar, id: number, off: number): Reg => ({ type: 'scalar', v, off, id, range: 0, map: 0 });
 
 /** scalarAlu through the domain session, or on the constants themselves when both are known. */
 function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar): Scalar {

@@ -477,7 +477,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       live.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) live.update(st);
-      const next = step(env, st, pc, op, push);
+      const next = step(env, st, pc, op, push, kind);
       if (st.frames.length !== depth) live.resetChain();
       else live.commit();
       if (log && st.frames.length === depth && kind !== SK_EXIT) {

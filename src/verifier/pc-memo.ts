@@ -1,12 +1,13 @@
 // The last scalar operation of each instruction in one exploration, by input objects. Scalars
 // are immutable and shared, so when a later visit of an instruction (another path through
 // straight-line code, the next iteration of a loop) meets the very objects of the previous one,
-// the result is that visit's result: no domain call, no cache key.
-import type { Scalar } from './regs.ts';
+// the result is that visit's result: no domain call, no cache key. The register holding the
+// result (no link id) is kept beside it, so such a visit allocates nothing.
+import { type Reg, type Scalar, scalarReg } from './regs.ts';
 
 export class PcMemo {
-  /** Per instruction: first input, second input, result (made at the first store). */
-  private slots: (Scalar | undefined)[] | undefined;
+  /** Per instruction: first input, second input, result, and result's register (made at the first store). */
+  private slots: (Scalar | Reg | undefined)[] | undefined;
 
   constructor(private readonly n: number) {}
 
@@ -14,17 +15,32 @@ export class PcMemo {
   get(pc: number, a: Scalar, b: Scalar): Scalar | undefined {
     const s = this.slots;
     if (s === undefined) return undefined;
-    const k = 3 * pc;
-    return s[k] === a && s[k + 1] === b ? s[k + 2] : undefined;
+    const k = 4 * pc;
+    return s[k] === a && s[k + 1] === b ? (s[k + 2] as Scalar) : undefined;
   }
 
   /** Store `v` as instruction `pc`'s result on `a` and `b`; returns `v`. */
   set(pc: number, a: Scalar, b: Scalar, v: Scalar): Scalar {
-    const s = (this.slots ??= new Array(3 * this.n).fill(undefined));
-    const k = 3 * pc;
+    const s = (this.slots ??= new Array(4 * this.n).fill(undefined));
+    const k = 4 * pc;
     s[k] = a;
     s[k + 1] = b;
     s[k + 2] = v;
     return v;
+  }
+
+  /**
+   * scalarReg(v) for instruction `pc`'s result `v`: the register kept for that instruction when it
+   * holds this very object (registers are immutable, so one may be shared), else a new one, kept.
+   */
+  reg(pc: number, v: Scalar): Reg {
+    const s = this.slots;
+    if (s === undefined) return scalarReg(v);
+    const k = 4 * pc + 3;
+    const r = s[k] as Reg | undefined;
+    if (r !== undefined && r.v === v) return r;
+    const n = scalarReg(v);
+    s[k] = n;
+    return n;
   }
 }

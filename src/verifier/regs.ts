@@ -74,11 +74,15 @@ export function immReg(x: number): Reg {
  */
 export class ImmRegs {
   private readonly regs: (Reg | undefined)[];
-  /** The value each register was made for (plain arrays: made once per check, a typed array costs ~1 µs). */
+  /**
+   * The value each register was made for (plain arrays: made once per check, a typed array costs
+   * ~1 µs; left holey, not filled: an entry is read only after its register, which is undefined
+   * until both are stored).
+   */
   private readonly vals: number[];
   constructor(n: number) {
-    this.regs = new Array(n).fill(undefined);
-    this.vals = new Array(n).fill(0);
+    this.regs = new Array(n);
+    this.vals = new Array(n);
   }
 
   /** immReg(x), for the immediate of instruction `pc`. */
@@ -88,6 +92,30 @@ export class ImmRegs {
     const m = immReg(x);
     this.regs[pc] = m;
     this.vals[pc] = x;
+    return m;
+  }
+
+  /**
+   * lddw constants (made at an lddw's first visit, when the program has one): per instruction,
+   * the register and the two immediates it was made for.
+   */
+  private wide: (Reg | number | undefined)[] | undefined;
+
+  /**
+   * The constant register of the 64-bit immediate `hi:lo` loaded by the lddw at `pc` (a plain
+   * lddw, pseudo 0): one shared object per instruction instead of ten bigints per visit, and a
+   * later ALU instruction meets the same input object at every visit (its memo answers).
+   */
+  wideAt(pc: number, lo: number, hi: number): Reg {
+    // register, lo, hi per instruction in one holey array (made once, at the first lddw)
+    const w = (this.wide ??= new Array(3 * this.vals.length));
+    const k = 3 * pc;
+    const r = w[k] as Reg | undefined;
+    if (r !== undefined && w[k + 1] === lo && w[k + 2] === hi) return r;
+    const m = scalarReg(scalarConst(D, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)));
+    w[k] = m;
+    w[k + 1] = lo;
+    w[k + 2] = hi;
     return m;
   }
 }
@@ -102,8 +130,18 @@ export function regWith(r: Reg, v: Scalar, off: number, id: number, range: numbe
   return { ...r, v, off, id, range };
 }
 
-/** A pointer with a zero variable part. */
-export const ptrReg = (type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg => ({ v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f, type });
+/**
+ * A pointer with a zero variable part. Its fields in scalarReg's order (type, v, off, id, range,
+ * map), as one literal when `f` names none of the optional fields: every register then shares
+ * one hidden class, and the `type` load of readReg and isPtr at every instruction stays
+ * monomorphic (a register made as `{ v, ..., type }` was a second class, a spread a third).
+ */
+export function ptrReg(type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg {
+  if (!('rdonly' in f) && !('refObj' in f) && !('ringbuf' in f) && !('dynptrId' in f)) {
+    return { type, v: 'v' in f ? f.v! : ZERO, off: 'off' in f ? f.off! : 0, id: 'id' in f ? f.id! : 0, range: 'range' in f ? f.range! : 0, map: 'map' in f ? f.map! : 0 };
+  }
+  return { type, v: ZERO, off: 0, id: 0, range: 0, map: 0, ...f };
+}
 
 export const isPtr = (r: Reg): boolean => isPointerType(r.type);
 export const isPkt = (r: Reg): boolean => isPacketType(r.type);

@@ -351,7 +351,23 @@ export class StackLiveness {
 
   /** bpf_commit_stack_write_marks (nothing when the instruction changed the call chain). */
   commit(): void {
-    if (this.cur) this.commitTo(this.cur);
+    const x = this.cur;
+    if (!x) return;
+    if (this.written) return this.commitTo(x);
+    // the common instruction, which wrote no slot (`writes` is all zero): commitTo's result
+    // without reading the marks, the first visit only records the visit, a later one empties
+    // the must-write masks of every frame
+    const idx = this.writeInsn - x.start;
+    if (x.mwSet[idx]) {
+      const at = idx * STRIDE + MUST_WRITE;
+      for (let frame = 0; frame <= x.depth; frame++) {
+        const m = this.masks(x, frame);
+        if (m[at] === 0 && m[at + 1] === 0) continue;
+        m[at] = m[at + 1] = 0;
+        x.updated = x.mwDropped = true;
+      }
+    } else x.mwSet[idx] = 1;
+    this.writeInsn = 0;
   }
 
   private commitTo(x: Instance): void {

@@ -1,9 +1,9 @@
 // One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
 // lddw), the history note the precision walk needs, and the registers the log prints.
-import { lddwValue, type Op } from '../isa/op.ts';
-import { jumpSlot } from '../isa/flow.ts';
+import type { Op } from '../isa/op.ts';
+import { jumpSlot, SK_ALU, SK_JCOND } from '../isa/flow.ts';
 import { type Env, fail } from './env.ts';
-import { type Reg, constReg, ptrReg, typeStr } from './regs.ts';
+import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
 import { memAccess } from './mem.ts';
@@ -87,8 +87,18 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
   else if (prev !== type && (REWRITTEN_ACCESS.has(prev) || REWRITTEN_ACCESS.has(type))) fail(pc, 'same insn cannot be used with different pointers');
 }
 
-/** Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path. */
-export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void): number {
+/**
+ * Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path.
+ * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
+ * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
+ * one of a dozen shapes).
+ */
+export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
+  if (kind === SK_ALU) {
+    aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
+    return pc + 1;
+  }
+  if (kind === SK_JCOND) return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
   switch (op.kind) {
     case 'alu':
       aluInsn(env, st, pc, op, push, cloneState);
@@ -152,7 +162,7 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
 /** check_ld_imm. */
 function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg {
   switch (op.pseudo) {
-    case 0: return constReg(lddwValue(op));
+    case 0: return env.imms.wideAt(pc, op.lo, op.hi);
     // A Program names its maps by index (MAP_IDX / MAP_IDX_VALUE); MAP_FD / MAP_VALUE can only be
     // a raw fd left in an object without a relocation, which the model has no fd table to
     // resolve: refused as the kernel refuses an fd that is not a map.

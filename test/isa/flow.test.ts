@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { assemble } from '../../src/isa/asm.ts';
 import { toOps, type Op } from '../../src/isa/op.ts';
-import { calleeSlot, clobbers, defs, fillSlots, jumpSlot, liveRegs, liveUses, nextSlot, slotTableAt, slotTableBytes, solveForward, uses, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, SK_NOP, SK_OTHER, type ForwardProblem, type Slot } from '../../src/isa/flow.ts';
+import { calleeSlot, clobbers, defs, fillSlots, jumpSlot, liveRegs, liveUses, nextSlot, slotTableAt, slotTableBytes, solveForward, uses, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, SK_NOP, SK_OTHER, SK_ALU, type ForwardProblem, type Slot } from '../../src/isa/flow.ts';
 
 const t = suite('isa/flow');
 const ops = (src: string): Slot[] => toOps(assemble(src).insns);
@@ -104,6 +104,7 @@ const kindCode = (o: Op | null, deleted: boolean): number => {
     case 'call': return o.callKind === 'local' ? SK_LOCAL_CALL : SK_CALL;
     case 'lddw': return SK_LDDW;
     case 'ldabs': case 'ldind': return SK_LDABS;
+    case 'alu': return SK_ALU;
     default: return SK_OTHER;
   }
 };

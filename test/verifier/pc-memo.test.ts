@@ -23,4 +23,22 @@ t('a stored result comes back only for the same objects at the same instruction'
   assert.is(m.get(2, b, b), w);
 });
 
+t('the result register is shared only while it holds the same result object', () => {
+  const m = new PcMemo(3);
+  const a = scalarUnknown(D), b = scalarConst(D, 8n), v = scalarConst(D, 1n), w = scalarConst(D, 1n);
+  const r0 = m.reg(1, v);
+  assert.is(r0.type, 'scalar');
+  assert.is(r0.v, v);
+  assert.is(r0.id, 0);
+  m.set(1, a, b, v);
+  const r1 = m.reg(1, v);
+  assert.is(r1.v, v);
+  assert.is(m.reg(1, v), r1, 'the same result object: the kept register');
+  assert.is.not(m.reg(2, v), r1, 'another instruction keeps its own');
+  const r2 = m.reg(1, w);
+  assert.is(r2.v, w, 'an equal value in another object gets a register of its own');
+  assert.is.not(r2, r1);
+  assert.is(m.reg(1, w), r2);
+});
+
 t.run();
