@@ -20,7 +20,7 @@ import { statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
-import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
+import { type Hist, type Precise, LINKED, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
 
 /** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
 const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
@@ -137,7 +137,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { steps: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -255,10 +255,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
     },
     hist(frame = -1, spi = 0) {
-      if (frame >= 0) {
-        const steps = c.path.hist.steps;
-        steps[steps.length - 1] = frame === c.path.state.frames.length - 1 ? spi : OPAQUE;
-      }
+      if (frame >= 0) noteStep(c.path.hist, frame === c.path.state.frames.length - 1 ? spi : OPAQUE);
       if (histEntry) return;
       histEntry = true;
       c.path.jh++;
@@ -404,7 +401,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
       const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
-      c.path.hist = { steps: [] };
+      c.path.hist = newHist();
       c.path.jh = 0;
       c.totalStates++;
       c.peakStates++;
@@ -473,7 +470,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         before = cur(st).stack.slice();
       }
       const depth = st.frames.length;
-      c.path.hist.steps.push(pc, kind === SK_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
+      // the history records the step, and an entry only where the walk cannot infer it (see Hist)
+      recordStep(c.path.hist, pc);
+      if (kind === SK_JCOND) {
+        // a note of linked registers without any (LINKED alone) changes nothing the walk does
+        const note = auxOf(st, op, pc, cfg.live);
+        if (note !== -1 && note !== LINKED) noteStep(c.path.hist, note);
+      }
       live.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) live.update(st);
