@@ -42,14 +42,15 @@ export interface Hist {
    */
   readonly prev?: Hist;
   /**
-   * The last few walks of this piece once it stopped growing (see walkFrozen), flat: WALK_REC
-   * values per record (entering registers, instruction array, n, outcome, registers, slots lo, hi).
+   * The last few walks of this piece once it stopped growing (see walkFrozen): where they are in
+   * the module's table of kept walks (-1: none), valid while the table's generation is `wg`.
    */
-  walked?: (number | (Op | null)[])[];
+  wi: number;
+  wg: number;
 }
 
 /** An empty piece on top of `prev`. */
-export const newHist = (prev?: Hist): Hist => ({ n: 0, last: -1, e: null, prev });
+export const newHist = (prev?: Hist): Hist => ({ n: 0, last: -1, e: null, prev, wi: -1, wg: 0 });
 
 /**
  * Instruction `pc` executes on the piece `h` (the run's per-instruction record): an entry only
@@ -85,7 +86,7 @@ export function forkHist(h: Hist): [Hist, Hist] {
 }
 
 /** A copy whose own entries can grow independently (the shared older part is immutable). */
-export const copyHist = (h: Hist): Hist => ({ n: h.n, last: h.last, e: h.e && h.e.slice(), prev: h.prev });
+export const copyHist = (h: Hist): Hist => ({ n: h.n, last: h.last, e: h.e && h.e.slice(), prev: h.prev, wi: -1, wg: 0 });
 
 /**
  * The instructions piece `h` executed with their notes, oldest first, as pairs (instruction, note):
@@ -242,37 +243,84 @@ function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean):
 
 /** Walks kept per piece: a piece is met with a handful of different register sets. */
 const WALKS_KEPT = 4;
-/** Values per kept walk in Hist.walked: in, ops, n, outcome, regs, lo, hi. */
-const WALK_REC = 7;
+
+// The kept walks of every piece, in one table of int32s instead of an array per piece (an array
+// per walked piece, and its growth at the second walk, was ~9% of what a check of ksnoop
+// allocated). A piece's place holds how many walks are kept, the piece's length when they were
+// made, then WALKS_KEPT records of one number each: the registers the walk entered with (bits
+// 0-11), those it left with (12-23) and its outcome (24-25). Walks that leave with stack slots
+// (~0.2% of them) are not kept. The table holds walks of one instruction array (`tableOps`): a
+// walk over another array, or a full table, starts it afresh under a new generation, and a
+// piece's place counts only in the generation it was given in.
+const PLACE = 2 + WALKS_KEPT;
+let table = new Int32Array(PLACE * 1024);
+let used = 0;
+let generation = 1;
+let tableOps: (Op | null)[] | undefined;
+/** Most int32s the table grows to before it starts afresh (4 MiB). */
+const TABLE_MAX = 1 << 20;
+
+/** Forget every kept walk (the tests compare walks with and without them). */
+export function forgetWalks(): void {
+  generation++;
+  used = 0;
+  tableOps = undefined;
+}
+
+/** How many walks are kept for piece `h` (for tests). */
+export const walksKept = (h: Hist): number => (h.wg === generation && h.wi >= 0 ? table[h.wi] : 0);
 
 /**
  * walkSegment over a piece that no longer grows (an older part of a path's history, or a
  * checkpoint's): loop histories walk the same pieces with the same registers again and again,
- * so the last few outcomes are kept on the piece, for sets entering without stack slots (the
- * common case), as one flat array (an object and an array per record cost twice the memory).
+ * so the last few outcomes are kept for the piece, for sets entering without stack slots (the
+ * common case).
  */
 function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
+  if (ops !== tableOps) {
+    forgetWalks();
+    tableOps = ops;
+  }
   const regs = set.regs;
-  const kept = h.walked;
-  if (kept) {
-    for (let k = 0; k < kept.length; k += WALK_REC) {
-      if (kept[k] !== regs || kept[k + 1] !== ops || kept[k + 2] !== h.n) continue;
-      set.regs = kept[k + 4] as number;
-      set.lo = kept[k + 5] as number;
-      set.hi = kept[k + 6] as number;
-      return kept[k + 3] as Walk;
+  let at = h.wg === generation ? h.wi : -1;
+  if (at >= 0 && table[at + 1] === h.n) {
+    for (let k = at + 2, end = k + table[at]; k < end; k++) {
+      const r = table[k];
+      if ((r & 0xfff) !== regs) continue;
+      set.regs = (r >> 12) & 0xfff;
+      set.lo = set.hi = 0;
+      return (r >> 24) as Walk;
     }
   }
   const w = walkSegment(ops, h, set, false);
-  // most pieces are walked once (xdp_loop: ~600 of ~770 records per check are a piece's
-  // first): a literal of one record's size, where `[]` then push allocates room for 16
-  if (!kept) h.walked = [regs, ops, h.n, w, set.regs, set.lo, set.hi];
-  else {
-    if (kept.length >= WALKS_KEPT * WALK_REC) {
-      kept.copyWithin(0, WALK_REC);
-      kept.length -= WALK_REC;
+  if ((set.lo | set.hi) || (regs | set.regs) >>> 12) return w;
+  if (at < 0 || table[at + 1] !== h.n) {
+    if (used + PLACE > table.length) {
+      if (table.length >= TABLE_MAX) {
+        forgetWalks();
+        tableOps = ops;
+      } else {
+        const bigger = new Int32Array(table.length * 2);
+        bigger.set(table.subarray(0, used));
+        table = bigger;
+      }
     }
-    kept.push(regs, ops, h.n, w, set.regs, set.lo, set.hi);
+    at = used;
+    used += PLACE;
+    h.wi = at;
+    h.wg = generation;
+    table[at] = 0;
+    table[at + 1] = h.n;
+  }
+  const rec = regs | (set.regs << 12) | (w << 24);
+  const cnt = table[at];
+  if (cnt < WALKS_KEPT) {
+    table[at + 2 + cnt] = rec;
+    table[at] = cnt + 1;
+  } else {
+    // the oldest walk makes room
+    table.copyWithin(at + 2, at + 3, at + PLACE);
+    table[at + PLACE - 1] = rec;
   }
   return w;
 }
