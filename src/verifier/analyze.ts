@@ -20,7 +20,7 @@ import { statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
-import { type Hist, type Precise, LINKED, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
+import { type Hist, type Precise, LINKED, OPAQUE, allPrecise, copyHist, forkBase, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
 
 /** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
 const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
@@ -291,9 +291,9 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     push(s: State, pc: number): void {
       if (kinds[c.path.pc] === SK_MAYGOTO) widenFromPrev(s, c.path.pc);
       if (c.path.parent) c.path.parent.branches++;
-      const [mine, theirs] = forkHist(c.path.hist);
-      c.path.hist = mine;
-      c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
+      const base = forkBase(c.path.hist);
+      c.path.hist = newHist(base);
+      c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: newHist(base), jh: c.path.jh });
       if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
     },
     /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */

@@ -79,11 +79,11 @@ function addEntry(h: Hist, pc: number, before: number, note: number): void {
   else h.e = [pc, before, note];
 }
 
-/** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
-export function forkHist(h: Hist): [Hist, Hist] {
-  const base = h.n ? h : h.prev;
-  return [newHist(base), newHist(base)];
-}
+/**
+ * At a branch: what the continuing path and the pushed one share, each going on with its own
+ * `newHist(forkBase(h))` (two pieces, no pair made to hand them over).
+ */
+export const forkBase = (h: Hist): Hist | undefined => (h.n ? h : h.prev);
 
 /** A copy whose own entries can grow independently (the shared older part is immutable). */
 export const copyHist = (h: Hist): Hist => ({ n: h.n, last: h.last, e: h.e && h.e.slice(), prev: h.prev, wi: -1, wg: 0 });
