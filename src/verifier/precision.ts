@@ -484,9 +484,12 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
     if (cp.frames !== frame + 1) return allPrecise(cp);
     if (cp.precise.all) return;
     let fresh = false;
-    const cur = cp.precise.regs[frame] ?? 0;
+    const have = cp.precise.regs, cur = have[frame] ?? 0;
     if ((cur | set.regs) !== cur) {
-      cp.precise.regs[frame] = cur | set.regs;
+      // a checkpoint's first mark in the main function: an array of one, where a store into the
+      // empty one grows it to room for 16
+      if (frame === 0 && have.length === 0) cp.precise.regs = [set.regs];
+      else have[frame] = cur | set.regs;
       fresh = true;
     }
     // the set bits only, lowest first (most walks reach a checkpoint with no slot at all)
