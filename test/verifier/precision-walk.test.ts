@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Op } from '../../src/isa/op.ts';
-import { forgetWalks, markPrecise, newHist, noPrecision, noteStep, pieceSteps, recordStep, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { forgetWalks, markPrecise, newHist, noPrecision, noteStep, pieceSteps, pieceTouches, recordStep, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
 
 const t = suite('verifier/precision-walk');
 
@@ -113,6 +113,18 @@ t('a recorded piece gives back every instruction and note it executed, in order'
     // only jumps and notes take an entry
     const need = pcs.filter((p, i) => aux[i] !== -1 || (i > 0 && p !== pcs[i - 1] + 1)).length;
     assert.is((h.e?.length ?? 0) / 3, need);
+  }), { numRuns: 3000 });
+});
+
+t('pieces compare alike exactly when they executed the same steps, and find a marked instruction wherever it is', () => {
+  // two short sequences over few instructions, so that equal ones are common; a mark on one instruction
+  const seq = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom(-1, -1, 3, OPAQUE)), { maxLength: 8 });
+  fc.assert(fc.property(seq, seq, fc.integer({ min: 0, max: 5 }), (a, b, m) => {
+    const x = hist(a.map(([pc]) => pc), a.map(([, n]) => n)), y = hist(b.map(([pc]) => pc), b.map(([, n]) => n));
+    assert.is(samePiece(x, y), JSON.stringify(a) === JSON.stringify(b));
+    const marked = new Uint8Array(6);
+    marked[m] = 1;
+    assert.is(pieceTouches(x, marked), a.some(([pc]) => pc === m));
   }), { numRuns: 3000 });
 });
 
