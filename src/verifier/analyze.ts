@@ -332,13 +332,14 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       const p = sl.precise;
       let other = p.all;
       for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
-      const slots: number[] = [];
+      // made only for a checkpoint with precise slots (most have none: no array per pruned path)
+      let slots: number[] | undefined;
       for (const k of p.slots) {
         if (k >> 6 !== top) other = true;
-        else slots.push(k & 63);
+        else (slots ??= []).push(k & 63);
       }
       if (other) return allPrecise(c.path.parent);
-      if (p.regs[top] || slots.length) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
+      if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
     },
     /** is_state_visited: true when the current state is covered by an explored one. */
     visited(pc: number): boolean {
