@@ -20,7 +20,7 @@ import { statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
-import { type Hist, type Precise, OPAQUE, allPrecise, copyHist, forkHist, markPrecise, noPrecision } from './precision.ts';
+import { type Hist, type Precise, LINKED, OPAQUE, allPrecise, copyHist, forkBase, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
 
 /** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
 const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
@@ -137,7 +137,7 @@ export interface Ctx {
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: { steps: [] }, jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
   };
 }
 
@@ -255,10 +255,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
     },
     hist(frame = -1, spi = 0) {
-      if (frame >= 0) {
-        const steps = c.path.hist.steps;
-        steps[steps.length - 1] = frame === c.path.state.frames.length - 1 ? spi : OPAQUE;
-      }
+      if (frame >= 0) noteStep(c.path.hist, frame === c.path.state.frames.length - 1 ? spi : OPAQUE);
       if (histEntry) return;
       histEntry = true;
       c.path.jh++;
@@ -294,9 +291,9 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     push(s: State, pc: number): void {
       if (kinds[c.path.pc] === SK_MAYGOTO) widenFromPrev(s, c.path.pc);
       if (c.path.parent) c.path.parent.branches++;
-      const [mine, theirs] = forkHist(c.path.hist);
-      c.path.hist = mine;
-      c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: theirs, jh: c.path.jh });
+      const base = forkBase(c.path.hist);
+      c.path.hist = newHist(base);
+      c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: newHist(base), jh: c.path.jh });
       if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
     },
     /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
@@ -335,13 +332,14 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       const p = sl.precise;
       let other = p.all;
       for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
-      const slots: number[] = [];
+      // made only for a checkpoint with precise slots (most have none: no array per pruned path)
+      let slots: number[] | undefined;
       for (const k of p.slots) {
         if (k >> 6 !== top) other = true;
-        else slots.push(k & 63);
+        else (slots ??= []).push(k & 63);
       }
       if (other) return allPrecise(c.path.parent);
-      if (p.regs[top] || slots.length) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
+      if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
     },
     /** is_state_visited: true when the current state is covered by an explored one. */
     visited(pc: number): boolean {
@@ -404,7 +402,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
       const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
-      c.path.hist = { steps: [] };
+      c.path.hist = newHist();
       c.path.jh = 0;
       c.totalStates++;
       c.peakStates++;
@@ -473,7 +471,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         before = cur(st).stack.slice();
       }
       const depth = st.frames.length;
-      c.path.hist.steps.push(pc, kind === SK_JCOND ? auxOf(st, op, pc, cfg.live) : -1);
+      // the history records the step, and an entry only where the walk cannot infer it (see Hist)
+      recordStep(c.path.hist, pc);
+      if (kind === SK_JCOND) {
+        // a note of linked registers without any (LINKED alone) changes nothing the walk does
+        const note = auxOf(st, op, pc, cfg.live);
+        if (note !== -1 && note !== LINKED) noteStep(c.path.hist, note);
+      }
       live.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) live.update(st);

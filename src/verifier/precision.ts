@@ -15,41 +15,124 @@
 import type { Op } from '../isa/op.ts';
 
 /**
- * The executed instructions of a path segment, as pairs in one array (one backing store per
- * segment instead of two): `steps[2i]` the instruction, `steps[2i + 1]` its note, the stack slot
- * (spi) of a spill or fill in the current frame (OPAQUE: another frame's), else -1; cond jumps:
- * linked-register mask | LINKED.
+ * One piece of a path's history: the instructions it executed, kept the way the kernel keeps its
+ * jump history (push_jmp_history, get_prev_insn_idx). Only `n` (how many) and `last` (the latest)
+ * are updated per instruction; an entry is recorded only where a backward walk could not infer
+ * the step: an instruction whose predecessor in the piece is not the instruction before it (a
+ * taken jump, a call, a return, the step over an lddw's second half), and an instruction with a
+ * note (a spill or fill's stack slot, spi in the current frame or OPAQUE for another frame's; a
+ * conditional jump's linked registers, mask | LINKED). Entries are triples in `e`: the
+ * instruction, its predecessor (pc - 1 where it is only a note), its note (-1 for none).
+ * Walking back from `last`, an instruction whose entry is next is left for the entry's
+ * predecessor, any other for the one before it. The piece's first instruction needs no jump entry:
+ * the walk stops after `n` instructions and goes on with the older piece's `last`.
+ *
+ * Why the next entry can be trusted to belong to the instruction walked: if it named an earlier
+ * visit of the same instruction, everything executed since then would have stepped forward by
+ * one without an entry, and a path that only steps forward never comes back.
  */
 export interface Hist {
-  steps: number[];
+  n: number;
+  last: number;
+  /** The entries (null until the first: most pieces of straight code have none). */
+  e: number[] | null;
   /**
    * Older instructions of the same segment, recorded before a branch and shared by both paths
    * that continue from it (never changed again): a push costs O(1), not a copy of the segment.
    */
   readonly prev?: Hist;
-  /** The last few walks of this segment once it stopped growing (see walkFrozen). */
-  walked?: Walked[];
+  /**
+   * The last few walks of this piece once it stopped growing (see walkFrozen): where they are in
+   * the module's table of kept walks (-1: none), valid while the table's generation is `wg`.
+   */
+  wi: number;
+  wg: number;
 }
 
-/** What walking a whole frozen segment did to a set that entered it with registers `in` and no slots. */
-interface Walked {
-  readonly in: number;
-  readonly ops: (Op | null)[];
-  readonly len: number;
-  readonly w: Walk;
-  readonly regs: number;
-  readonly lo: number;
-  readonly hi: number;
+/** An empty piece on top of `prev`. */
+export const newHist = (prev?: Hist): Hist => ({ n: 0, last: -1, e: null, prev, wi: -1, wg: 0 });
+
+/**
+ * Instruction `pc` executes on the piece `h` (the run's per-instruction record): an entry only
+ * when its predecessor in the piece is not pc - 1.
+ */
+export function recordStep(h: Hist, pc: number): void {
+  if (h.n !== 0 && pc !== h.last + 1) addEntry(h, pc, h.last, -1);
+  h.n++;
+  h.last = pc;
 }
 
-/** At a branch: the histories of the continuing path and of the pushed one, sharing what `h` recorded. */
-export function forkHist(h: Hist): [Hist, Hist] {
-  const base = h.steps.length ? h : h.prev;
-  return [{ steps: [], prev: base }, { steps: [], prev: base }];
+/**
+ * The note of the piece's last instruction (a spill or fill's slot, a jump's linked registers):
+ * its entry gets it, made if it has none. Nothing on an empty piece (a branch has just forked it:
+ * the instruction belongs to the older piece, whose walk never read a note written this late).
+ */
+export function noteStep(h: Hist, note: number): void {
+  if (h.n === 0) return;
+  const e = h.e, pc = h.last;
+  if (e && e[e.length - 3] === pc) e[e.length - 1] = note;
+  else addEntry(h, pc, pc - 1, note);
 }
+
+function addEntry(h: Hist, pc: number, before: number, note: number): void {
+  if (h.e) h.e.push(pc, before, note);
+  else h.e = [pc, before, note];
+}
+
+/**
+ * At a branch: what the continuing path and the pushed one share, each going on with its own
+ * `newHist(forkBase(h))` (two pieces, no pair made to hand them over).
+ */
+export const forkBase = (h: Hist): Hist | undefined => (h.n ? h : h.prev);
 
 /** A copy whose own entries can grow independently (the shared older part is immutable). */
-export const copyHist = (h: Hist): Hist => ({ steps: h.steps.slice(), prev: h.prev });
+export const copyHist = (h: Hist): Hist => ({ n: h.n, last: h.last, e: h.e && h.e.slice(), prev: h.prev, wi: -1, wg: 0 });
+
+/**
+ * The instructions piece `h` executed with their notes, oldest first, as pairs (instruction, note):
+ * what the walk reads, for tests and comparisons.
+ */
+export function pieceSteps(h: Hist): number[] {
+  const out: number[] = new Array(2 * h.n);
+  const e = h.e;
+  let k = e ? e.length : 0, i = h.last;
+  for (let j = h.n - 1; j >= 0; j--) {
+    out[2 * j] = i;
+    if (k > 0 && e![k - 3] === i) {
+      out[2 * j + 1] = e![k - 1];
+      i = e![k - 2];
+      k -= 3;
+    } else {
+      out[2 * j + 1] = -1;
+      i--;
+    }
+  }
+  return out;
+}
+
+/** Do two pieces hold the same instructions and notes (their older pieces aside)? */
+export function samePiece(a: Hist, b: Hist): boolean {
+  if (a.n !== b.n || a.last !== b.last) return false;
+  const x = a.e, y = b.e;
+  if (!x || !y) return x === y || (x ?? y)!.length === 0;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Does piece `h` hold an instruction marked in `marked`? */
+export function pieceTouches(h: Hist, marked: Uint8Array): boolean {
+  const e = h.e;
+  let k = e ? e.length : 0, i = h.last;
+  for (let j = h.n; j > 0; j--) {
+    if (marked[i]) return true;
+    if (k > 0 && e![k - 3] === i) {
+      i = e![k - 2];
+      k -= 3;
+    } else i--;
+  }
+  return false;
+}
 
 export const LINKED = 1 << 20;
 /** aux for an access we cannot follow. */
@@ -123,8 +206,8 @@ type Walk = typeof OK | typeof OPAQUE_WALK | typeof NOT_SUPPORTED;
  */
 function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, topFrozen = false): Walk {
   for (let h: Hist | undefined = top; h; h = h.prev) {
-    // skipLast is the first instruction met, in whichever segment holds it
-    if (skipLast && !h.steps.length) continue;
+    // skipLast is the first instruction met, in whichever piece holds it
+    if (skipLast && !h.n) continue;
     const w = !skipLast && (h !== top || topFrozen) && !(set.lo | set.hi) ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
     skipLast = false;
     if (w !== OK) return w;
@@ -133,47 +216,111 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
   return OK;
 }
 
-/** backtrack_insn over one segment's own instructions, last first. */
+/**
+ * backtrack_insn over one piece's own instructions, last first (get_prev_insn_idx: the entry's
+ * predecessor where the next entry is the instruction's, else the instruction before it).
+ */
 function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
-  const steps = h.steps, codes = codesOf(ops);
-  for (let i = steps.length - (skipLast ? 4 : 2); i >= 0; i -= 2) {
-    if (!set.regs && !(set.lo | set.hi)) return OK;
-    const pc = steps[i];
-    const w = backtrackInsn(codeAt(codes, ops, pc), steps[i + 1], set);
-    if (w !== OK) return w;
+  const e = h.e, codes = codesOf(ops);
+  let k = e ? e.length : 0, i = h.last;
+  for (let j = h.n; j > 0; j--) {
+    let note = -1, before = i - 1;
+    if (k > 0 && e![k - 3] === i) {
+      before = e![k - 2];
+      note = e![k - 1];
+      k -= 3;
+    }
+    if (skipLast) skipLast = false;
+    else {
+      if (!set.regs && !(set.lo | set.hi)) return OK;
+      const w = backtrackInsn(codeAt(codes, ops, i), note, set);
+      if (w !== OK) return w;
+    }
+    i = before;
   }
   return OK;
 }
 
-/** Walks kept per segment: a segment is met with a handful of different register sets. */
+/** Walks kept per piece: a piece is met with a handful of different register sets. */
 const WALKS_KEPT = 4;
 
+// The kept walks of every piece, in one table of int32s instead of an array per piece (an array
+// per walked piece, and its growth at the second walk, was ~9% of what a check of ksnoop
+// allocated). A piece's place holds how many walks are kept, the piece's length when they were
+// made, then WALKS_KEPT records of one number each: the registers the walk entered with (bits
+// 0-11), those it left with (12-23) and its outcome (24-25). Walks that leave with stack slots
+// (~0.2% of them) are not kept. The table holds walks of one instruction array (`tableOps`): a
+// walk over another array, or a full table, starts it afresh under a new generation, and a
+// piece's place counts only in the generation it was given in.
+const PLACE = 2 + WALKS_KEPT;
+let table = new Int32Array(PLACE * 1024);
+let used = 0;
+let generation = 1;
+let tableOps: (Op | null)[] | undefined;
+/** Most int32s the table grows to before it starts afresh (4 MiB). */
+const TABLE_MAX = 1 << 20;
+
+/** Forget every kept walk (the tests compare walks with and without them). */
+export function forgetWalks(): void {
+  generation++;
+  used = 0;
+  tableOps = undefined;
+}
+
+/** How many walks are kept for piece `h` (for tests). */
+export const walksKept = (h: Hist): number => (h.wg === generation && h.wi >= 0 ? table[h.wi] : 0);
+
 /**
- * walkSegment over a segment that no longer grows (an older part of a path's history, or a
- * checkpoint's): loop histories walk the same segments with the same registers again and again,
- * so the last few outcomes are kept on the segment, for sets entering without stack slots (the common case).
+ * walkSegment over a piece that no longer grows (an older part of a path's history, or a
+ * checkpoint's): loop histories walk the same pieces with the same registers again and again,
+ * so the last few outcomes are kept for the piece, for sets entering without stack slots (the
+ * common case).
  */
 function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
+  if (ops !== tableOps) {
+    forgetWalks();
+    tableOps = ops;
+  }
   const regs = set.regs;
-  const kept = h.walked;
-  if (kept) {
-    for (let k = 0; k < kept.length; k++) {
-      const got = kept[k];
-      if (got.in !== regs || got.ops !== ops || got.len !== h.steps.length) continue;
-      set.regs = got.regs;
-      set.lo = got.lo;
-      set.hi = got.hi;
-      return got.w;
+  let at = h.wg === generation ? h.wi : -1;
+  if (at >= 0 && table[at + 1] === h.n) {
+    for (let k = at + 2, end = k + table[at]; k < end; k++) {
+      const r = table[k];
+      if ((r & 0xfff) !== regs) continue;
+      set.regs = (r >> 12) & 0xfff;
+      set.lo = set.hi = 0;
+      return (r >> 24) as Walk;
     }
   }
   const w = walkSegment(ops, h, set, false);
-  const rec: Walked = { in: regs, ops, len: h.steps.length, w, regs: set.regs, lo: set.lo, hi: set.hi };
-  // most segments are walked once (xdp_loop: ~600 of ~770 records per check are a segment's
-  // first): a one-element literal, where `[]` then push allocates room for 16
-  if (!kept) h.walked = [rec];
-  else {
-    if (kept.length >= WALKS_KEPT) kept.shift();
-    kept.push(rec);
+  if ((set.lo | set.hi) || (regs | set.regs) >>> 12) return w;
+  if (at < 0 || table[at + 1] !== h.n) {
+    if (used + PLACE > table.length) {
+      if (table.length >= TABLE_MAX) {
+        forgetWalks();
+        tableOps = ops;
+      } else {
+        const bigger = new Int32Array(table.length * 2);
+        bigger.set(table.subarray(0, used));
+        table = bigger;
+      }
+    }
+    at = used;
+    used += PLACE;
+    h.wi = at;
+    h.wg = generation;
+    table[at] = 0;
+    table[at + 1] = h.n;
+  }
+  const rec = regs | (set.regs << 12) | (w << 24);
+  const cnt = table[at];
+  if (cnt < WALKS_KEPT) {
+    table[at + 2 + cnt] = rec;
+    table[at] = cnt + 1;
+  } else {
+    // the oldest walk makes room
+    table.copyWithin(at + 2, at + 3, at + PLACE);
+    table[at + PLACE - 1] = rec;
   }
   return w;
 }
@@ -337,9 +484,12 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
     if (cp.frames !== frame + 1) return allPrecise(cp);
     if (cp.precise.all) return;
     let fresh = false;
-    const cur = cp.precise.regs[frame] ?? 0;
+    const have = cp.precise.regs, cur = have[frame] ?? 0;
     if ((cur | set.regs) !== cur) {
-      cp.precise.regs[frame] = cur | set.regs;
+      // a checkpoint's first mark in the main function: an array of one, where a store into the
+      // empty one grows it to room for 16
+      if (frame === 0 && have.length === 0) cp.precise.regs = [set.regs];
+      else have[frame] = cur | set.regs;
       fresh = true;
     }
     // the set bits only, lowest first (most walks reach a checkpoint with no slot at all)

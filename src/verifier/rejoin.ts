@@ -8,7 +8,7 @@
 // (the walk reads the instruction there), and no frame may return to a slot whose live registers
 // changed. Counters the outcome only adds up (processed, states) are the caller's to offset.
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
-import type { Hist } from './precision.ts';
+import { type Hist, pieceTouches, samePiece } from './precision.ts';
 import type { State } from './state.ts';
 
 /**
@@ -161,13 +161,15 @@ function samePrecise(a: Checkpoint, b: Checkpoint): boolean {
   return true;
 }
 
-/** The same recorded instructions (this segment and the shared older ones), none of them changed. */
+/**
+ * The same recorded instructions (this piece and the shared older ones), none of them changed.
+ * Pieces alike in count, last instruction and entries executed the same instructions: a piece's
+ * walk back is a function of those (see Hist).
+ */
 function sameHist(a: Hist | undefined, b: Hist | undefined, ops: Uint8Array): boolean {
   for (;;) {
     if (!a || !b) return a === b;
-    const x = a.steps, y = b.steps;
-    if (x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i += 2) if (x[i] !== y[i] || x[i + 1] !== y[i + 1] || ops[x[i]]) return false;
+    if (!samePiece(a, b) || pieceTouches(a, ops)) return false;
     a = a.prev;
     b = b.prev;
   }

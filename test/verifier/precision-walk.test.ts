@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Op } from '../../src/isa/op.ts';
-import { markPrecise, noPrecision, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { forgetWalks, markPrecise, newHist, noPrecision, noteStep, pieceSteps, pieceTouches, recordStep, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
 
 const t = suite('verifier/precision-walk');
 
@@ -21,8 +21,25 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.constant({ kind: 'ja', off: 0, long: false } as unknown as Op),
 );
 
-/** A segment of instructions `pcs` with notes `aux` (a Hist keeps them as pairs in one array). */
-const hist = (pcs: number[], aux: number[], prev?: Hist): Hist => ({ steps: pcs.flatMap((pc, i) => [pc, aux[i]]), prev });
+/** A piece of history that executed instructions `pcs` with notes `aux`, recorded as the exploration records it. */
+function hist(pcs: number[], aux: number[], prev?: Hist): Hist {
+  const h = newHist(prev);
+  pcs.forEach((pc, i) => {
+    recordStep(h, pc);
+    if (aux[i] !== -1) noteStep(h, aux[i]);
+  });
+  return h;
+}
+
+/**
+ * The same piece with an entry for every instruction (its true predecessor and its note): the
+ * old history, which kept every step, in the new shape. A walk over it infers nothing.
+ */
+function fullHist(pcs: number[], aux: number[], prev?: Hist): Hist {
+  const e: number[] = [];
+  pcs.forEach((pc, i) => e.push(pc, i ? pcs[i - 1] : pc - 1, aux[i]));
+  return { n: pcs.length, last: pcs.length ? pcs[pcs.length - 1] : -1, e: e.length ? e : null, prev, wi: -1, wg: 0 };
+}
 
 /** An entry's note as the exploration writes it: a slot or an opaque access for memory, linked registers for a jump. */
 const auxFor = (op: Op, x: number): number => {
@@ -31,6 +48,7 @@ const auxFor = (op: Op, x: number): number => {
   return -1;
 };
 
+// a few register sets come back often, so that kept walks are met again (as in loops)
 interface Shape { ops: Op[]; segs: { pcs: number[]; aux: number[] }[]; fork: number; queries: { regs: number; slots: number[] }[] }
 
 const arbShape: fc.Arbitrary<Shape> = fc.array(arbOp, { minLength: 4, maxLength: 16 }).chain((ops) =>
@@ -39,15 +57,15 @@ const arbShape: fc.Arbitrary<Shape> = fc.array(arbOp, { minLength: 4, maxLength:
     segs: fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: ops.length - 1 }), fc.nat(1000)), { maxLength: 12 }), { minLength: 2, maxLength: 6 })
       .map((ss) => ss.map((s) => ({ pcs: s.map(([pc]) => pc), aux: s.map(([pc, x]) => auxFor(ops[pc], x)) }))),
     fork: fc.nat(),
-    queries: fc.array(fc.record({ regs: fc.integer({ min: 1, max: 0x3ff }), slots: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 2 }) }), { minLength: 1, maxLength: 8 }),
+    queries: fc.array(fc.record({ regs: fc.oneof(fc.constantFrom(1, 2, 6), fc.integer({ min: 1, max: 0x3ff })), slots: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 2 }) }), { minLength: 1, maxLength: 8 }),
   }));
 
 /**
  * A chain of checkpoints over all segments but the last two, and two current paths (a fork):
  * each continues from the last checkpoint with its own segment on top of a shared older one.
  */
-function build(s: Shape) {
-  const segs = s.segs.map((x): Hist => hist(x.pcs, x.aux));
+function build(s: Shape, make = hist) {
+  const segs = s.segs.map((x): Hist => make(x.pcs, x.aux));
   let parent: CheckpointLike | null = null;
   const cps: CheckpointLike[] = [];
   for (let i = 0; i < segs.length - 1; i++) {
@@ -55,7 +73,7 @@ function build(s: Shape) {
     cps.push(parent);
   }
   const shared = segs[segs.length - 1];
-  const own = (k: number): Hist => hist([k % s.ops.length], [-1], shared.steps.length ? shared : undefined);
+  const own = (k: number): Hist => make([k % s.ops.length], [-1], shared.n ? shared : undefined);
   return { cps, parent, paths: [own(s.fork), own(s.fork + 1)], all: [...segs] };
 }
 
@@ -63,13 +81,61 @@ const marks = (cps: CheckpointLike[]) => cps.map((c) => ({ regs: c.precise.regs.
 
 t('kept walks give the marks of fresh walks, request after request', () => {
   fc.assert(fc.property(arbShape, (s) => {
+    // one sequence of requests keeping walks, then the same sequence forgetting them before each
     const kept = build(s), fresh = build(s);
+    forgetWalks();
+    const keptMarks = s.queries.map((q, i) => {
+      markPrecise(s.ops, kept.paths[i % 2], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
+      return marks(kept.cps);
+    });
+    s.queries.forEach((q, i) => {
+      forgetWalks();
+      markPrecise(s.ops, fresh.paths[i % 2], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
+      assert.equal(keptMarks[i], marks(fresh.cps), `request ${i}`);
+    });
+  }), { numRuns: 3000 });
+});
+
+t('a recorded piece gives back every instruction and note it executed, in order', () => {
+  // jumps anywhere (back into a loop body, to the piece's first instruction, to the same one),
+  // steps over an lddw's second half, notes on any of them
+  const step = fc.tuple(fc.oneof(fc.constant(1), fc.constant(2), fc.integer({ min: -6, max: 6 })), fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 63 }), fc.constant(OPAQUE), fc.constant(LINKED | 6)));
+  fc.assert(fc.property(fc.nat(20), fc.array(step, { maxLength: 40 }), (start, moves) => {
+    const pcs: number[] = [], aux: number[] = [];
+    let pc = start;
+    for (const [d, note] of moves) {
+      pcs.push(pc);
+      aux.push(note);
+      pc = Math.max(0, pc + d);
+    }
+    const h = hist(pcs, aux);
+    assert.equal(pieceSteps(h), pcs.flatMap((p, i) => [p, aux[i]]));
+    // only jumps and notes take an entry
+    const need = pcs.filter((p, i) => aux[i] !== -1 || (i > 0 && p !== pcs[i - 1] + 1)).length;
+    assert.is((h.e?.length ?? 0) / 3, need);
+  }), { numRuns: 3000 });
+});
+
+t('pieces compare alike exactly when they executed the same steps, and find a marked instruction wherever it is', () => {
+  // two short sequences over few instructions, so that equal ones are common; a mark on one instruction
+  const seq = fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.constantFrom(-1, -1, 3, OPAQUE)), { maxLength: 8 });
+  fc.assert(fc.property(seq, seq, fc.integer({ min: 0, max: 5 }), (a, b, m) => {
+    const x = hist(a.map(([pc]) => pc), a.map(([, n]) => n)), y = hist(b.map(([pc]) => pc), b.map(([, n]) => n));
+    assert.is(samePiece(x, y), JSON.stringify(a) === JSON.stringify(b));
+    const marked = new Uint8Array(6);
+    marked[m] = 1;
+    assert.is(pieceTouches(x, marked), a.some(([pc]) => pc === m));
+  }), { numRuns: 3000 });
+});
+
+t('walks over recorded pieces mark what walks over pieces with every step as an entry mark', () => {
+  fc.assert(fc.property(arbShape, (s) => {
+    const sparse = build(s), full = build(s, fullHist);
     s.queries.forEach((q, i) => {
       const p = i % 2;
-      markPrecise(s.ops, kept.paths[p], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
-      for (const h of [...fresh.all, ...fresh.paths]) delete h.walked;
-      markPrecise(s.ops, fresh.paths[p], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
-      assert.equal(marks(kept.cps), marks(fresh.cps), `request ${i}`);
+      markPrecise(s.ops, sparse.paths[p], sparse.parent, 0, q.regs, q.slots, i % 3 === 0);
+      markPrecise(s.ops, full.paths[p], full.parent, 0, q.regs, q.slots, i % 3 === 0);
+      assert.equal(marks(sparse.cps), marks(full.cps), `request ${i}`);
     });
   }), { numRuns: 3000 });
 });
@@ -81,7 +147,7 @@ t('a kept walk is used: the second request over the same frozen segments walks n
   const cp: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: noPrecision() };
   markPrecise(ops, top, cp, 0, 1 << 1);
   assert.equal(cp.precise.regs[0], 1 << 2, 'r1 came from r2');
-  assert.is(seg.walked?.length, 1);
+  assert.is(walksKept(seg), 1);
   // a different instruction array (another candidate) does not reuse the walk
   const ops2 = [{ kind: 'ja', off: 0, long: false } as unknown as Op, ops[1]];
   const cp2: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: noPrecision() };
