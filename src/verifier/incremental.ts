@@ -19,7 +19,7 @@ import type { Options } from './env.ts';
 import { sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
-import { type Renumbering, firstChangeBefore, keysApart, renumberable, renumberCtx, renumbering } from './renumber.ts';
+import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
   /** Instructions processed before it (the next one is the first visit of its instruction). */
@@ -233,8 +233,8 @@ export class Incremental {
 
   /**
    * A candidate of another length: resumed from the last snapshot taken before the baseline's
-   * exploration touched the first deleted slot or anything after it, or a slot before it that
-   * differs once renumbered (renumber.ts); no rejoin (the baseline's rest is numbered otherwise).
+   * exploration touched a deleted slot or one that differs once renumbered (renumber.ts); no
+   * rejoin (the baseline's rest is numbered otherwise).
    */
   private shifted(prog: Program, oldToNew: Int32Array | undefined): Verdict {
     if (!oldToNew) return this.fullCheck(prog, 'other length, no renumbering given');
@@ -242,11 +242,9 @@ export class Incremental {
     if (typeof r === 'string') return this.fullCheck(prog, `other length, ${r}`);
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
-    const old = this.cfg!, d = r.first;
     const reads = (c: Cfg, pc: number): boolean => readsLive(c.ops, c.prune, pc);
-    let first = this.firstFrom[d] || Infinity;
-    first = firstChangeBefore(this.base.insns, prog.insns, old, cfg, r, this.firstTouch, first, reads);
-    const snap = this.shiftPoint(first, r, cfg);
+    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, reads);
+    const snap = this.shiftPoint(change, r, cfg);
     if (!snap) {
       this.stats.full['other length, no snapshot fits'] = (this.stats.full['other length, no snapshot fits'] ?? 0) + 1;
       return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
@@ -254,36 +252,42 @@ export class Incremental {
     this.stats.shifted++;
     this.stats.shiftedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists);
-    renumberCtx(c, snap.lists, r);
-    c.live?.rebase(cfg);
+    renumberCtx(c, snap.lists, r, cfg);
     return run(prog, cfg, this.opts, c);
   }
 
   /**
-   * The last snapshot taken before step `first` that a candidate renumbered by r can resume
-   * from: the stack liveness has not solved the function of the first deleted slot, its paths'
-   * frames are all below that slot, and its subprogram keys have lists of their own under both
-   * lengths.
+   * The last snapshot taken before the change's first step that a candidate renumbered by r can
+   * resume from: its stack liveness has solved no function whose flow changed, nor one that
+   * loses slots unless its edges all lead forward (a solved function's answers at the slots not
+   * yet touched are then all 0, and a deleted slot with one successor held its successor's: the
+   * rows need only moving), and its subprogram keys have lists of their own under both lengths.
    */
-  private shiftPoint(first: number, r: Renumbering, cfg: Cfg): Snapshot | undefined {
-    const old = this.cfg!, d = r.first, n = this.base.insns.length, fn = old.funcOf[d], touch = this.firstTouch;
+  private shiftPoint(change: ShiftChange, r: Renumbering, cfg: Cfg): Snapshot | undefined {
+    const old = this.cfg!, n = this.base.insns.length, touch = this.firstTouch;
     let lo = 0, hi = this.snaps.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.snaps[mid].processed < first) lo = mid + 1;
+      if (this.snaps[mid].processed < change.first) lo = mid + 1;
       else hi = mid;
     }
-    for (let k = lo - 1; k >= 0; k--) {
-      const s = this.snaps[k];
-      // a solved function's answers at the slots not yet touched are all 0 when its edges all
-      // lead forward (the slots after them, untouched too, read nothing), so its rows need no
-      // renumbering and the candidate's fixpoints find the same answers
-      if ((s.ctx.live?.solvedFunction(fn) && !this.forward(fn)) || !renumberable(s.ctx, d)) continue;
+    let back: Int32Array | undefined;
+    next: for (let k = lo - 1; k >= 0; k--) {
+      const s = this.snaps[k], live = s.ctx.live;
+      if (!renumberable(s.ctx)) continue;
+      if (live) {
+        for (const f of change.flow) if (live.solvedFunction(f)) continue next;
+        for (const f of change.deleted) if (live.solvedFunction(f) && !this.forward(f)) continue next;
+      }
       if (s.keys) {
-        // a main-function slot was visited (as a prune point) before the snapshot
-        const visited = (p: number, prune: Uint8Array, funcOf: Int32Array): boolean => p < d && prune[p] === 1 && funcOf[p] === 0 && touch[p] > 0 && touch[p] <= s.processed;
-        s.apart ??= keysApart(this.keys, s.keys, n, (p) => visited(p, old.prune, old.funcOf));
-        if (!s.apart || !keysApart(this.keys, s.keys, r.n, (p) => visited(p, cfg.prune, cfg.funcOf))) continue;
+        // main-function slots visited (as prune points) before the snapshot, by baseline slot
+        const visited = (p: number): boolean => p >= 0 && old.prune[p] === 1 && old.funcOf[p] === 0 && touch[p] > 0 && touch[p] <= s.processed;
+        s.apart ??= keysApart(this.keys, s.keys, n, visited);
+        if (!s.apart) continue;
+        back ??= inverse(r);
+        const moved: number[] = [];
+        for (let i = 0; i < 2 * s.keys; i++) moved.push(r.map[this.keys[i]] ?? -1);
+        if (moved.includes(-1) || !keysApart(moved, s.keys, r.n, (p) => visited(back![p]))) continue;
       }
       return s;
     }

@@ -119,10 +119,43 @@ exit
 t('cases: deletion in the main function and inside a subprogram', () => {
   const p = xdp(SUB);
   everyDeletion(p);
-  // deleting `r7 = r0` (after the first call returned): a resume from before it
+  // deleting `r0 &= 3` (after both calls returned): resumed past the subprogram's runs, whose
+  // function start, call chain and stack depth are renumbered
+  const inc = new Incremental(p);
+  const d = without(p, [7])!;
+  assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog)));
+  assert.is(inc.stats.shifted, 1);
+  assert.ok(inc.stats.shiftedInsns > 6, `skipped ${inc.stats.shiftedInsns}`);
+});
+
+// the exploration runs the slots after `one` before it: a resume at `r0 += 1` names them
+const AROUND = `
+r2 = 1
+goto two
+one:
+r0 = r2
+r0 += 1
+r0 &= 7
+exit
+two:
+r2 += 3
+if r2 > 9 goto out
+r2 += 4
+goto one
+out:
+r0 = 2
+exit
+`;
+
+t('cases: slots after the deletion explored before it (their numbers in the snapshot move)', () => {
+  const p = xdp(AROUND);
   const inc = new Incremental(p);
   const d = without(p, [3])!;
   assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog)));
+  assert.is(inc.stats.shifted, 1);
+  // slots 0, 1, 6-9 and 2 ran before slot 3 is first reached
+  assert.ok(inc.stats.shiftedInsns >= 6, `skipped ${inc.stats.shiftedInsns}`);
+  everyDeletion(p);
 });
 
 t('a deleted jump target: the pending path goes to the next surviving slot', () => {
@@ -154,10 +187,10 @@ t('renumbering: jumps across a deletion keep their targets', () => {
   assert.ok(typeof r !== 'string');
   if (typeof r === 'string') return;
   assert.is(r.first, 12);
-  for (let i = 0; i < r.first; i++) assert.ok(sameRenumbered(p.insns[i], d.prog.insns[i], i, r), `slot ${i}`);
+  for (let i = 0; i < r.first; i++) assert.ok(sameRenumbered(p.insns[i], d.prog.insns[i], i, i, r), `slot ${i}`);
   // the bounds check's jump (slot 4) crosses the deletion: a different offset, the same target
   assert.is.not(p.insns[4].off, d.prog.insns[4].off);
-  assert.not.ok(sameRenumbered(p.insns[4], { ...d.prog.insns[4], off: p.insns[4].off }, 4, r));
+  assert.not.ok(sameRenumbered(p.insns[4], { ...d.prog.insns[4], off: p.insns[4].off }, 4, 4, r));
 });
 
 t.run();
