@@ -554,9 +554,16 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
 /** Rows of `stride` entries for slots from..from+len, moved to slots at..at+n by `to` (a deleted slot's row dropped). */
 function moveRows<T extends Uint32Array | Uint8Array>(m: T, stride: number, from: number, len: number, at: number, n: number, to: Int32Array): T {
   const out = new (m.constructor as new (k: number) => T)(n * stride);
-  for (let r = 0; r < len; r++) {
-    const j = to[from + r];
-    if (j >= 0) out.set(m.subarray(r * stride, (r + 1) * stride), (j - at) * stride);
+  // runs of surviving slots move together (one copy per run, not per row)
+  for (let r = 0; r < len;) {
+    if (to[from + r] < 0) {
+      r++;
+      continue;
+    }
+    let e = r + 1;
+    while (e < len && to[from + e] === to[from + r] + (e - r)) e++;
+    out.set(m.subarray(r * stride, e * stride), (to[from + r] - at) * stride);
+    r = e;
   }
   return out;
 }
