@@ -73,6 +73,14 @@ interface Pop {
  */
 const MIN_REJOIN_GAIN = 32;
 
+/**
+ * Fewest instructions a renumbered resume must skip (fewer: the candidate runs from the start,
+ * its CFG already built): copying and renumbering a snapshot costs about what running a dozen
+ * instructions does, and the optimizer's new bests, which keep the deletions of the bests before
+ * them, mostly resume within their first few instructions (3 on average on core_task's chain).
+ */
+const MIN_SHIFT_SKIP = 16;
+
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
 
@@ -117,9 +125,10 @@ export class Incremental {
 
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
-   * fail before it stops trying (tests set 0 and Infinity to try every one).
+   * fail before it stops trying (tests set 0 and Infinity to try every one), fewest instructions a
+   * renumbered resume must skip (tests set 0).
    */
-  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number } = {}) {
+  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number; minShiftSkip?: number } = {}) {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
@@ -245,8 +254,9 @@ export class Incremental {
     const reads = (c: Cfg, pc: number): boolean => readsLive(c.ops, c.prune, pc);
     const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, reads);
     const snap = this.shiftPoint(change, r, cfg);
-    if (!snap) {
-      this.stats.full['other length, no snapshot fits'] = (this.stats.full['other length, no snapshot fits'] ?? 0) + 1;
+    if (!snap || snap.processed < (this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP)) {
+      const why = snap ? 'other length, resumes too early' : 'other length, no snapshot fits';
+      this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
       return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     }
     this.stats.shifted++;

@@ -41,7 +41,7 @@ function without(p: Program, del: readonly number[]): { prog: Program; oldToNew:
 for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
   t(`${f}: incremental = full on random deletions`, () => {
     const p = readObject(readFileSync(new URL(f, DIR))).link();
-    const inc = new Incremental(p);
+    const inc = new Incremental(p, {}, { minShiftSkip: 0 });
     const n = p.insns.length;
     const runs = inc.verdict.processed > 2000 ? 5 : 16;
     const del = fc.array(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 3 });
@@ -59,7 +59,7 @@ const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xd
 
 /** Delete each slot of `p` in turn: incremental = full, and return how many resumed. */
 function everyDeletion(p: Program): number {
-  const inc = new Incremental(p);
+  const inc = new Incremental(p, {}, { minShiftSkip: 0 });
   for (let s = 0; s < p.insns.length - 1; s++) {
     const d = without(p, [s]);
     if (!d) continue;
@@ -121,7 +121,7 @@ t('cases: deletion in the main function and inside a subprogram', () => {
   everyDeletion(p);
   // deleting `r0 &= 3` (after both calls returned): resumed past the subprogram's runs, whose
   // function start, call chain and stack depth are renumbered
-  const inc = new Incremental(p);
+  const inc = new Incremental(p, {}, { minShiftSkip: 0 });
   const d = without(p, [7])!;
   assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog)));
   assert.is(inc.stats.shifted, 1);
@@ -149,7 +149,7 @@ exit
 
 t('cases: slots after the deletion explored before it (their numbers in the snapshot move)', () => {
   const p = xdp(AROUND);
-  const inc = new Incremental(p);
+  const inc = new Incremental(p, {}, { minShiftSkip: 0 });
   const d = without(p, [3])!;
   assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog)));
   assert.is(inc.stats.shifted, 1);
@@ -160,7 +160,7 @@ t('cases: slots after the deletion explored before it (their numbers in the snap
 
 t('a deleted jump target: the pending path goes to the next surviving slot', () => {
   const p = xdp(LOOP);
-  const inc = new Incremental(p);
+  const inc = new Incremental(p, {}, { minShiftSkip: 0 });
   // `drop: r0 = 1` is a pending branch's target from slot 4 on
   const target = p.insns.length - 2;
   const d = without(p, [target])!;
@@ -170,7 +170,7 @@ t('a deleted jump target: the pending path goes to the next surviving slot', () 
 
 t('no renumbering or slots inserted: a full check, counted', () => {
   const p = xdp(LOOP);
-  const inc = new Incremental(p);
+  const inc = new Incremental(p, {}, { minShiftSkip: 0 });
   const d = without(p, [12])!;
   assert.equal(answer(inc.check(d.prog)), answer(verify(d.prog)));
   assert.is(inc.stats.full['other length, no renumbering given'], 1);
@@ -178,6 +178,15 @@ t('no renumbering or slots inserted: a full check, counted', () => {
   const map = Int32Array.from(p.insns, (_, i) => i + 1);
   assert.equal(answer(inc.check(longer, map)), answer(verify(longer)));
   assert.is(inc.stats.full['other length, slots inserted'], 1);
+});
+
+t('by default a resume that would skip under 16 instructions runs from the start instead (counted)', () => {
+  const p = xdp(LOOP);
+  const inc = new Incremental(p);
+  const d = without(p, [5])!;
+  assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog)));
+  assert.is(inc.stats.shifted, 0);
+  assert.is(inc.stats.full['other length, resumes too early'], 1);
 });
 
 t('renumbering: jumps across a deletion keep their targets', () => {
