@@ -28,14 +28,14 @@ const { readObject } = await import(src('isa/object.ts'));
 const { runChain } = await import(src('search/chain.ts'));
 const { Incremental } = await import(src('verifier/incremental.ts'));
 
-interface Kind { n: number; ms: number }
+interface Kind { n: number; ms: number; skipped: number }
 type Split = Map<string, Kind>;
 
 /** Wrap Incremental.prototype.check: each call counted and timed under the kind it turned out to be. */
 function instrument(split: Split): void {
   const check = Incremental.prototype.check;
   Incremental.prototype.check = function (this: any, prog: any, ...rest: unknown[]) {
-    const s = this.stats, resumed = s.resumed, shifted = s.shifted ?? 0;
+    const s = this.stats, resumed = s.resumed, shifted = s.shifted ?? 0, skipped = (s.skippedInsns ?? 0) + (s.shiftedInsns ?? 0);
     const reasons = s.full ? { ...s.full } : undefined;
     const t = performance.now();
     const v = check.call(this, prog, ...rest);
@@ -49,9 +49,10 @@ function instrument(split: Split): void {
       if (reasons) for (const [k, x] of Object.entries(s.full as Record<string, number>)) if (x !== (reasons[k] ?? 0)) why = k;
       kind = `${other ? 'other length' : 'same length'}, full${why ? ` (${why})` : ''}`;
     }
-    const k = split.get(kind) ?? { n: 0, ms: 0 };
+    const k = split.get(kind) ?? { n: 0, ms: 0, skipped: 0 };
     k.n++;
     k.ms += ms;
+    k.skipped += (s.skippedInsns ?? 0) + (s.shiftedInsns ?? 0) - skipped;
     split.set(kind, k);
     return v;
   };
@@ -60,8 +61,8 @@ function instrument(split: Split): void {
 const split: Split = new Map();
 instrument(split);
 console.log(`root ${root}, ${iterations} iterations, seed ${seed}, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}`);
-console.log('| program | proposals | checks | kind | count | model ms | µs per check |');
-console.log('|---|---:|---:|---|---:|---:|---:|');
+console.log('| program | proposals | checks | kind | count | model ms | µs per check | instructions skipped, mean |');
+console.log('|---|---:|---:|---|---:|---:|---:|---:|');
 for (const name of names) {
   const p = readObject(readFileSync(`${root}/corpus/${name}.o`)).link();
   split.clear();
@@ -71,6 +72,6 @@ for (const name of names) {
   let checks = 0, model = 0;
   for (const k of split.values()) checks += k.n, model += k.ms;
   const rows = [...split.entries()].sort((a, b) => b[1].ms - a[1].ms);
-  for (const [kind, k] of rows) console.log(`| ${name} | ${r.stats.iterations} | ${checks} | ${kind} | ${k.n} | ${k.ms.toFixed(1)} | ${(1000 * k.ms / k.n).toFixed(0)} |`);
-  console.log(`| ${name} | ${r.stats.iterations} | ${checks} | **all** (chain ${wall.toFixed(0)} ms, ${(r.stats.iterations / wall * 1000).toFixed(0)} it/s) | ${checks} | ${model.toFixed(1)} | ${checks ? (1000 * model / checks).toFixed(0) : '-'} |`);
+  for (const [kind, k] of rows) console.log(`| ${name} | ${r.stats.iterations} | ${checks} | ${kind} | ${k.n} | ${k.ms.toFixed(1)} | ${(1000 * k.ms / k.n).toFixed(0)} | ${(k.skipped / k.n).toFixed(1)} |`);
+  console.log(`| ${name} | ${r.stats.iterations} | ${checks} | **all** (chain ${wall.toFixed(0)} ms, ${(r.stats.iterations / wall * 1000).toFixed(0)} it/s) | ${checks} | ${model.toFixed(1)} | ${checks ? (1000 * model / checks).toFixed(0) : '-'} | |`);
 }
