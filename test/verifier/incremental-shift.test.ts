@@ -54,6 +54,21 @@ for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
   });
 }
 
+t('unprivileged: incremental = full on random deletions', () => {
+  for (const f of ['socket_filter.o', 'xdp_router.o']) {
+    const p = readObject(readFileSync(new URL(f, DIR))).link();
+    const opts = { privileged: false };
+    const inc = new Incremental(p, opts, { minShiftSkip: 0 });
+    const del = fc.array(fc.integer({ min: 0, max: p.insns.length - 1 }), { minLength: 1, maxLength: 2 });
+    fc.assert(fc.property(del, (slots) => {
+      const d = without(p, slots);
+      if (!d) return;
+      assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog, opts)), `deleted ${slots}`);
+    }), { numRuns: 12, seed: 13 });
+    assert.ok(inc.stats.shifted > 0);
+  }
+});
+
 /** A program of xdp type from assembly. */
 const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
 
