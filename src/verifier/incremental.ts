@@ -253,9 +253,10 @@ export class Incremental {
     if ('ok' in cfg) return cfg;
     const reads = (c: Cfg, pc: number): boolean => readsLive(c.ops, c.prune, pc);
     const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, reads);
-    const snap = this.shiftPoint(change, r, cfg);
-    if (!snap || snap.processed < (this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP)) {
-      const why = snap ? 'other length, resumes too early' : 'other length, no snapshot fits';
+    const min = this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP;
+    const snap = change.first > min ? this.shiftPoint(change, r, cfg, min) : undefined;
+    if (!snap) {
+      const why = change.first > min ? 'other length, no snapshot fits' : 'other length, resumes too early';
       this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
       return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     }
@@ -267,13 +268,13 @@ export class Incremental {
   }
 
   /**
-   * The last snapshot taken before the change's first step that a candidate renumbered by r can
-   * resume from: its stack liveness has solved no function whose flow changed, nor one that
+   * The last snapshot taken before the change's first step, and after `min` instructions, that a
+   * candidate renumbered by r can resume from: its stack liveness has solved no function whose flow changed, nor one that
    * loses slots unless its edges all lead forward (a solved function's answers at the slots not
    * yet touched are then all 0, and a deleted slot with one successor held its successor's: the
    * rows need only moving), and its subprogram keys have lists of their own under both lengths.
    */
-  private shiftPoint(change: ShiftChange, r: Renumbering, cfg: Cfg): Snapshot | undefined {
+  private shiftPoint(change: ShiftChange, r: Renumbering, cfg: Cfg, min: number): Snapshot | undefined {
     const old = this.cfg!, n = this.base.insns.length, touch = this.firstTouch;
     let lo = 0, hi = this.snaps.length;
     while (lo < hi) {
@@ -282,7 +283,7 @@ export class Incremental {
       else hi = mid;
     }
     let back: Int32Array | undefined;
-    next: for (let k = lo - 1; k >= 0; k--) {
+    next: for (let k = lo - 1; k >= 0 && this.snaps[k].processed >= min; k--) {
       const s = this.snaps[k], live = s.ctx.live;
       if (!renumberable(s.ctx)) continue;
       if (live) {
