@@ -75,11 +75,13 @@ const MIN_REJOIN_GAIN = 32;
 
 /**
  * Fewest instructions a renumbered resume must skip (fewer: the candidate runs from the start,
- * its CFG already built): copying and renumbering a snapshot costs about what running a dozen
- * instructions does, and the optimizer's new bests, which keep the deletions of the bests before
- * them, mostly resume within their first few instructions (3 on average on core_task's chain).
+ * its CFG already built). Copying and renumbering a snapshot costs about what running a few
+ * dozen instructions does: with 16, the deletions of the small corpus programs (resumes skipping
+ * 20-40 instructions) were re-checked 4-18% slower than full checks (medians of four one-process
+ * runs, BENCHMARKS.md "Incremental re-check, fifth pass"). The optimizer's new bests, which keep
+ * the deletions of the bests before them, resume after 3 instructions on average (core_task).
  */
-const MIN_SHIFT_SKIP = 16;
+const MIN_SHIFT_SKIP = 48;
 
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;

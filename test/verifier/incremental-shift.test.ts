@@ -195,7 +195,7 @@ t('no renumbering or slots inserted: a full check, counted', () => {
   assert.is(inc.stats.full['other length, slots inserted'], 1);
 });
 
-t('by default a resume that would skip under 16 instructions runs from the start instead (counted)', () => {
+t('by default a resume that would skip under 48 instructions runs from the start instead (counted)', () => {
   const p = xdp(LOOP);
   const inc = new Incremental(p);
   const d = without(p, [5])!;
