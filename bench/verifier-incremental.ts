@@ -10,7 +10,7 @@
 //   in CPU time of this process (user + system, which the load's syscall is) and wall clock: on
 //   the shared machine a batch is often preempted, which the CPU time leaves out.
 // All in this one process, so the shared machine's load drifts over both sides alike.
-// Usage: node --import tsx bench/verifier-incremental.ts [rounds] [name-filter] for a markdown
+// Usage: node --import tsx bench/verifier-incremental.ts [rounds] [name-filter] [--deletions] for a markdown
 // table; `npm run bench -- verifier-incremental` for the rows.
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -22,7 +22,7 @@ import { Incremental } from '../src/verifier/incremental.ts';
 import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import type { BenchRow } from './types.ts';
-import { searchMutants } from './search-mutants.ts';
+import { searchCandidates } from './search-mutants.ts';
 
 /** The bench's candidate: the instruction at 2/3 of the program becomes `goto +0`. */
 export function benchMutant(p: Program): Program {
@@ -99,20 +99,21 @@ function batch(f: () => void, n: number): [number, number] {
  * Per program: up to `rounds` rounds (as many as fit in ~2 s, at least 5), each a batch of
  * re-checks of every candidate by one Incremental and a batch of loads of the same candidates,
  * after two warm-up rounds. Every re-check's answer is first checked against a full check.
+ * `deletions`: the candidates' deleted slots are removed, as the chain removes them.
  */
-export function measureBatches(rounds: number, filter = '', size = 256): BatchRow[] {
+export function measureBatches(rounds: number, filter = '', size = 256, deletions = false): BatchRow[] {
   const dir = new URL('../corpus/', import.meta.url);
   const kernel = kernelAvailable().ok;
   const rows: BatchRow[] = [];
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.o') && x.includes(filter)).sort()) {
     const p = readObject(readFileSync(new URL(f, dir))).link();
     // fewer candidates where a check is long (their candidates' may be much longer: loops)
-    const ms = searchMutants(p, verify(p).processed > 500 ? size >> 3 : size);
+    const ms = searchCandidates(p, verify(p).processed > 500 ? size >> 3 : size, 1, deletions);
     if (!ms.length) continue;
     const inc = new Incremental(p);
     let processed = 0, accepted = 0, kernelAccepted = 0;
-    for (const m of ms) {
-      const full = verify(m), again = inc.check(m);
+    for (const { prog: m, oldToNew } of ms) {
+      const full = verify(m), again = inc.check(m, oldToNew);
       if (full.processed !== again.processed || full.ok !== again.ok) throw new Error(`${f}: incremental and full checks differ on a candidate`);
       processed += full.processed;
       if (full.ok) accepted++;
@@ -123,10 +124,10 @@ export function measureBatches(rounds: number, filter = '', size = 256): BatchRo
       }
     }
     const recheck = (): [number, number] => batch(() => {
-      for (const m of ms) inc.check(m);
+      for (const m of ms) inc.check(m.prog, m.oldToNew);
     }, ms.length);
     const load = (): [number, number] => batch(() => {
-      for (const m of ms) loadProgram(m, { info: false }).close();
+      for (const m of ms) loadProgram(m.prog, { info: false }).close();
     }, ms.length);
     const rs: [number, number][] = [], ls: [number, number][] = [];
     // two warm-up rounds, which also size the run: at most ~2 s of rounds per program
@@ -191,15 +192,19 @@ export async function bench(): Promise<BenchRow[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const rounds = Number(process.argv[2] ?? 200), filter = process.argv[3] ?? '';
+  const args = process.argv.slice(2);
+  // --deletions: the back-to-back candidates' deleted slots are removed (as the chain does), not `goto +0`
+  const deletions = args.includes('--deletions');
+  const [a0, a1] = args.filter((x) => x !== '--deletions');
+  const rounds = Number(a0 ?? 200), filter = a1 ?? '';
   if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error(`verifier-incremental: rounds must be a positive integer, not ${process.argv[2]}`);
+    console.error(`verifier-incremental: rounds must be a positive integer, not ${a0}`);
     process.exit(2);
   }
   const load0 = loadavg()[0], t0 = new Date().toISOString();
   const fmt = (x: number) => (Number.isNaN(x) ? 'not run' : x.toFixed(0));
   const cold = measure(rounds, filter);
-  const batches = new Map(measureBatches(Math.max(10, rounds >> 2), filter).map((r) => [r.name, r]));
+  const batches = new Map(measureBatches(Math.max(10, rounds >> 2), filter, 256, deletions).map((r) => [r.name, r]));
   const sp = (s: Spread) => `${fmt(s.median)} (${fmt(s.lo)}-${fmt(s.hi)})`;
   const ratio = (l: Spread | undefined, r: Spread) => (l ? (l.median / r.median).toFixed(1) : 'not run');
   console.log('| program | insns | processed | full check µs | cold: re-check µs (min) | load µs (min) | load / re-check | candidates (accepted: model; kernel) | processed, mean | back to back, CPU: re-check µs, median (range) | load µs, median (range) | load / re-check | wall clock: load / re-check |');

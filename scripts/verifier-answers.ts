@@ -4,9 +4,11 @@
 // as test/realworld/corpus.test.ts reads them). Per program: verdict, message, processed,
 // total/peak states, max states per insn, stack depths, and hashes of the level-2-like state log
 // and of the stack-liveness log (a second check with those options on); with --incremental, also
-// three mutants (slot at 1/3, 2/3, 9/10 → `goto +0`) checked by the incremental API.
+// three mutants (slot at 1/3, 2/3, 9/10 → `goto +0`) checked by the incremental API; with
+// --deletions, also those three slots deleted (jumps re-targeted, as the optimizer deletes) and
+// checked by the incremental API with their renumbering.
 //
-//   node --import tsx scripts/verifier-answers.ts [--tier compiled|default] [--incremental] [--only SUBSTR] > answers.txt
+//   node --import tsx scripts/verifier-answers.ts [--tier compiled|default] [--incremental] [--deletions] [--only SUBSTR] > answers.txt
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,10 +21,11 @@ import { runningKernelFlavor } from '../src/kernel/flavor.ts';
 import { LINUX_6_18, type KernelFlavor } from '../src/domains/scalar.ts';
 import { verify, type Verdict } from '../src/verifier/analyze.ts';
 import { Incremental } from '../src/verifier/incremental.ts';
+import { deleteSlots } from '../src/isa/edit.ts';
 import { defaultSession } from '../src/verifier/memo.ts';
 
 const { values: args } = parseArgs({
-  options: { tier: { type: 'string', default: 'default' }, incremental: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: { tier: { type: 'string', default: 'default' }, incremental: { type: 'boolean', default: false }, deletions: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 if (args.tier !== 'default' && args.tier !== 'compiled') {
   console.error(`verifier-answers: --tier must be compiled or default, not ${args.tier}`);
@@ -44,6 +47,16 @@ function mutant(p: Program, frac: number): Program {
   return { ...p, insns: p.insns.map((x, j) => (j === i ? fromOp({ kind: 'ja', off: 0, long: false })[0] : x)) };
 }
 
+/** The slot at `frac` of the program (both halves of an lddw) deleted, as deleteSlots deletes. */
+function deletion(p: Program, frac: number): { prog: Program; oldToNew: Int32Array } {
+  let i = Math.floor(p.insns.length * frac);
+  while (i > 0 && i < p.insns.length && p.insns[i - 1].code === 0x18) i--;
+  const del = new Set([i]);
+  if (p.insns[i].code === 0x18) del.add(i + 1);
+  const { insns, oldToNew } = deleteSlots(p.insns, del);
+  return { prog: { ...p, insns }, oldToNew };
+}
+
 function line(name: string, p: Program, flavor: KernelFlavor): string {
   const opts = { flavor, privileged: true };
   let out: string;
@@ -57,6 +70,20 @@ function line(name: string, p: Program, flavor: KernelFlavor): string {
         const m = mutant(p, f);
         const a = answer(inc.check(m)), b = answer(verify(m, opts));
         out += ` | ${a}${a === b ? '' : ` FULL-DIFFERS ${b}`}`;
+      }
+    }
+    if (args.deletions) {
+      const inc = new Incremental(p, opts);
+      for (const f of [1 / 3, 2 / 3, 9 / 10]) {
+        let d: ReturnType<typeof deletion>;
+        try {
+          d = deletion(p, f);
+        } catch (e) {
+          out += ` || not deleted ${JSON.stringify((e as Error).message)}`;
+          continue;
+        }
+        const a = answer(inc.check(d.prog, d.oldToNew)), b = answer(verify(d.prog, opts));
+        out += ` || ${a}${a === b ? '' : ` FULL-DIFFERS ${b}`}`;
       }
     }
   } catch (e) {

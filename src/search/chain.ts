@@ -287,7 +287,8 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
       const refusal = firstRefusal(c.ops, end, program.type, c.isDeleted, !config.privileged);
       if (refusal >= 0 && refusal !== originalRefusal) return false;
       if (!show(c) || evaluate(vm, tests).error !== 0) return false;
-      return model.check({ ...program, insns: materialize(c).insns }).ok;
+      const m = materialize(c);
+      return model.check({ ...program, insns: m.insns }, m.oldToNew).ok;
     };
     const seed = idiomSeed(current, ctx.straight, mutable, config.target?.isa ?? 1, perfOf, passes);
     show(current);
@@ -314,7 +315,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
   /** Begin one validation (checks that answer at once run here): its promise, or undefined when refused at once. */
   function startValidation({ key, item: { cand, m }, perf: p }: Offer<Submitted>): Promise<unknown> | undefined {
     if (failed.has(key)) return undefined;
-    if (!model.check({ ...program, insns: m.insns }).ok) {
+    if (!model.check({ ...program, insns: m.insns }, m.oldToNew).ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;
       leaveUnsafePosition();
@@ -364,7 +365,9 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
    * (xdp_fwd: 1,800 refusals in a row at one slot the chain had broken, issue 20.)
    */
   function leaveUnsafePosition(): void {
-    if (current === best.cand || model.check({ ...program, insns: materialize(current).insns }).ok) return;
+    if (current === best.cand) return;
+    const m = materialize(current);
+    if (model.check({ ...program, insns: m.insns }, m.oldToNew).ok) return;
     stats.rejectedValidation['unsafe position left'] = (stats.rejectedValidation['unsafe position left'] ?? 0) + 1;
     backToBest();
   }
@@ -399,7 +402,7 @@ export async function runChain(program: Program, opts: ChainOptions): Promise<Ch
     const key = keyOf(m.insns);
     if (failed.has(key)) return false;
     // the verifier model: a candidate the kernel would reject never costs a load or a proof
-    const vm2 = model.check({ ...program, insns: m.insns });
+    const vm2 = model.check({ ...program, insns: m.insns }, m.oldToNew);
     if (!vm2.ok) {
       failed.add(key);
       stats.rejectedValidation['verifier-model'] = (stats.rejectedValidation['verifier-model'] ?? 0) + 1;

@@ -10,6 +10,7 @@
 // The candidate's CFG is derived from the baseline's (cfg-delta.ts) when the change keeps the
 // program's structure, so a re-check decodes and solves only around the changed slots.
 import type { Program } from '../isa/program.ts';
+import { SK_NONE } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
@@ -18,6 +19,7 @@ import type { Options } from './env.ts';
 import { sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
+import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
   /** Instructions processed before it (the next one is the first visit of its instruction). */
@@ -27,6 +29,10 @@ interface Snapshot {
   readonly borns: readonly number[];
   /** The explored lists ctx has (copyCtx's `lists`). */
   readonly lists: readonly number[];
+  /** Subprogram-frame keys (Incremental.keys) visited at prune points before it. */
+  readonly keys: number;
+  /** Whether those keys had lists of their own under the baseline's length (computed when first asked). */
+  apart?: boolean;
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -67,6 +73,16 @@ interface Pop {
  */
 const MIN_REJOIN_GAIN = 32;
 
+/**
+ * Fewest instructions a renumbered resume must skip (fewer: the candidate runs from the start,
+ * its CFG already built). Copying and renumbering a snapshot costs about what running a few
+ * dozen instructions does: with 16, the deletions of the small corpus programs (resumes skipping
+ * 20-40 instructions) were re-checked 4-18% slower than full checks (medians of four one-process
+ * runs, BENCHMARKS.md "Incremental re-check, fifth pass"). The optimizer's new bests, which keep
+ * the deletions of the bests before them, resume after 3 instructions on average (core_task).
+ */
+const MIN_SHIFT_SKIP = 48;
+
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
 
@@ -97,17 +113,29 @@ export class Incremental {
   /** Scratch masks of a candidate's changes (cleared after each check). */
   private readonly changed: Changed;
   /** Candidates checked, how many instructions the resumed runs skipped, how many rejoined the baseline and the instructions that spared. */
-  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0, rejoined: 0, joinedInsns: 0 };
+  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0, rejoined: 0, joinedInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
+  /**
+   * The subprogram frames' keys (instruction, call site) visited at prune points, in the order
+   * first visited, as pairs; `keySet` the same as numbers. A candidate of another length rehashes
+   * the explored lists, which is exact only while no two keys share a list (renumber.ts).
+   */
+  private readonly keys: number[] = [];
+  /** Functions (by first slot) whose edges all lead forward, as far as asked. */
+  private readonly forwardFns = new Map<number, boolean>();
+  /** Per slot: the earliest first touch of it or any later slot (0: none touched). */
+  private readonly firstFrom: Int32Array;
 
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
-   * fail before it stops trying (tests set 0 and Infinity to try every one).
+   * fail before it stops trying (tests set 0 and Infinity to try every one), fewest instructions a
+   * renumbered resume must skip (tests set 0).
    */
-  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number } = {}) {
+  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number; minShiftSkip?: number } = {}) {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
     this.lastBucket = new Int32Array(n);
+    this.firstFrom = new Int32Array(n + 1);
     this.changed = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
     this.full = !!(opts.states || opts.trace || opts.entries || opts.stackLiveLog);
     let cfg: Cfg;
@@ -132,6 +160,7 @@ export class Incremental {
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
     let path: Path | undefined, pending = 0;
+    const keys = this.keys, keySet = new Set<number>();
     this.verdict = run(base, cfg, opts, freshCtx(n), (c, pc) => {
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
@@ -154,6 +183,11 @@ export class Incremental {
         visits.step.push(c.processed);
         visits.jmps.push(c.jmps);
         visits.made.push(0);
+        const cs = st.frames[st.frames.length - 1].callsite;
+        if (cs !== -1 && !keySet.has(cs * (n + 1) + pc)) {
+          keySet.add(cs * (n + 1) + pc);
+          keys.push(pc, cs);
+        }
       }
       // a call's next slot is read (its live registers) while the callee runs
       const call = cfg.ops[pc]?.kind === 'call';
@@ -161,14 +195,27 @@ export class Incremental {
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c) });
+      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
+    let from = 0;
+    for (let pc = n - 1; pc >= 0; pc--) {
+      if (touch[pc] && (!from || touch[pc] < from)) from = touch[pc];
+      this.firstFrom[pc] = from;
+    }
   }
 
-  /** Check a candidate (same maps and type as the baseline; any instructions). */
-  check(prog: Program): Verdict {
+  /**
+   * Check a candidate (same maps and type as the baseline; any instructions). `oldToNew`: for a
+   * candidate of another length made by deleting baseline slots, each baseline slot's slot in the
+   * candidate (-1: deleted), as src/isa/edit.ts deleteSlots returns it; without it such a
+   * candidate is checked in full.
+   */
+  check(prog: Program, oldToNew?: Int32Array): Verdict {
     this.stats.checks++;
-    if (this.full || !this.cfg || prog.maps !== this.base.maps || prog.type !== this.base.type || prog.insns.length !== this.base.insns.length) return verify(prog, this.opts);
+    if (this.full) return this.fullCheck(prog, 'options record the exploration');
+    if (!this.cfg) return this.fullCheck(prog, 'baseline rejected statically');
+    if (prog.maps !== this.base.maps || prog.type !== this.base.type) return this.fullCheck(prog, 'other maps or type');
+    if (prog.insns.length !== this.base.insns.length) return this.shifted(prog, oldToNew);
     const change = this.change(prog);
     if ('ok' in change) return change;
     const snap = this.resumePoint(change);
@@ -187,6 +234,93 @@ export class Incremental {
     } finally {
       if (mark) this.mark(change, 0);
     }
+  }
+
+  /** A full check, counted under why it was one. */
+  private fullCheck(prog: Program, why: string): Verdict {
+    this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
+    return verify(prog, this.opts);
+  }
+
+  /**
+   * A candidate of another length: resumed from the last snapshot taken before the baseline's
+   * exploration touched a deleted slot or one that differs once renumbered (renumber.ts); no
+   * rejoin (the baseline's rest is numbered otherwise).
+   */
+  private shifted(prog: Program, oldToNew: Int32Array | undefined): Verdict {
+    if (!oldToNew) return this.fullCheck(prog, 'other length, no renumbering given');
+    const r = renumbering(oldToNew, this.base.insns.length, prog.insns.length);
+    if (typeof r === 'string') return this.fullCheck(prog, `other length, ${r}`);
+    const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
+    if ('ok' in cfg) return cfg;
+    const reads = (c: Cfg, pc: number): boolean => readsLive(c.ops, c.prune, pc);
+    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, reads);
+    const min = this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP;
+    const snap = change.first > min ? this.shiftPoint(change, r, cfg, min) : undefined;
+    if (!snap) {
+      const why = change.first > min ? 'other length, no snapshot fits' : 'other length, resumes too early';
+      this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
+      return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
+    }
+    this.stats.shifted++;
+    this.stats.shiftedInsns += snap.processed;
+    const c = copyCtx(snap.ctx, snap.lists);
+    renumberCtx(c, snap.lists, r, cfg);
+    return run(prog, cfg, this.opts, c);
+  }
+
+  /**
+   * The last snapshot taken before the change's first step, and after `min` instructions, that a
+   * candidate renumbered by r can resume from: its stack liveness has solved no function whose flow changed, nor one that
+   * loses slots unless its edges all lead forward (a solved function's answers at the slots not
+   * yet touched are then all 0, and a deleted slot with one successor held its successor's: the
+   * rows need only moving), and its subprogram keys have lists of their own under both lengths.
+   */
+  private shiftPoint(change: ShiftChange, r: Renumbering, cfg: Cfg, min: number): Snapshot | undefined {
+    const old = this.cfg!, n = this.base.insns.length, touch = this.firstTouch;
+    let lo = 0, hi = this.snaps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.snaps[mid].processed < change.first) lo = mid + 1;
+      else hi = mid;
+    }
+    let back: Int32Array | undefined;
+    next: for (let k = lo - 1; k >= 0 && this.snaps[k].processed >= min; k--) {
+      const s = this.snaps[k], live = s.ctx.live;
+      if (!renumberable(s.ctx)) continue;
+      if (live) {
+        for (const f of change.flow) if (live.solvedFunction(f)) continue next;
+        for (const f of change.deleted) if (live.solvedFunction(f) && !this.forward(f)) continue next;
+      }
+      if (s.keys) {
+        // main-function slots visited (as prune points) before the snapshot, by baseline slot
+        const visited = (p: number): boolean => p >= 0 && old.prune[p] === 1 && old.funcOf[p] === 0 && touch[p] > 0 && touch[p] <= s.processed;
+        s.apart ??= keysApart(this.keys, s.keys, n, visited);
+        if (!s.apart) continue;
+        back ??= inverse(r);
+        const moved: number[] = [];
+        for (let i = 0; i < 2 * s.keys; i++) moved.push(r.map[this.keys[i]] ?? -1);
+        if (moved.includes(-1) || !keysApart(moved, s.keys, r.n, (p) => visited(back![p]))) continue;
+      }
+      return s;
+    }
+    return undefined;
+  }
+
+  /** Does every edge of the baseline's function starting at `fn` lead to a later slot? */
+  private forward(fn: number): boolean {
+    const known = this.forwardFns.get(fn);
+    if (known !== undefined) return known;
+    const { subprogs, slots } = this.cfg!;
+    const end = subprogs[subprogs.indexOf(fn) + 1] ?? slots.kind.length;
+    let ok = true;
+    for (let pc = fn; pc < end && ok; pc++) {
+      if (slots.kind[pc] === SK_NONE) continue;
+      const a = slots.next[pc], b = slots.jump[pc];
+      ok = !((a >= 0 && a <= pc) || (b >= 0 && b <= pc));
+    }
+    this.forwardFns.set(fn, ok);
+    return ok;
   }
 
   /**

@@ -228,6 +228,36 @@ export class StackLiveness {
     return true;
   }
 
+  /**
+   * Continue on `cfg`, a program made from this one by deleting slots (`to`: each old slot's new
+   * slot, -1 when deleted): instances, call sites and solved functions renumbered, each
+   * function's rows moved to its slots' new numbers. For the incremental checker, which asks it
+   * only when every slot an instance or a call chain names survives and the deleted slots hold
+   * no marks, nor answers a fixpoint could have made differ (renumber.ts).
+   */
+  renumber(cfg: LivenessCfg, to: Int32Array): void {
+    const instances = new Map<string, Instance>();
+    // a fresh owner: the arrays may be shared with other copies, own() copies them before a write
+    const owner = {};
+    for (const x of this.instances.values()) {
+      const start = to[x.start], callsites = x.callsites.map((c) => to[c]);
+      const k = cfg.subprogs.indexOf(start);
+      const len = (cfg.subprogs[k + 1] ?? cfg.ops.length) - start;
+      let frames = x.frames, mwSet = x.mwSet;
+      if (len !== x.len) {
+        frames = x.frames.map((m) => m && moveRows(m, STRIDE, x.start, x.len, start, len, to));
+        mwSet = moveRows(x.mwSet, 1, x.start, x.len, start, len, to);
+      }
+      const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped });
+    }
+    this.instances = instances;
+    this.solved = new Set([...this.solved].map((f) => to[f]));
+    this.cur = null;
+    if (this.writeInsn > 0) this.writeInsn = to[this.writeInsn];
+    this.rebase(cfg);
+  }
+
   /** Has a fixpoint walked the function starting at `start` (its control flow is then part of the answer)? */
   solvedFunction(start: number): boolean {
     return this.solved.has(start);
@@ -535,6 +565,23 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
   const now = (old | bits) >>> 0;
   if (now !== old && ((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
   m[at + MAY_READ + half] = now;
+}
+
+/** Rows of `stride` entries for slots from..from+len, moved to slots at..at+n by `to` (a deleted slot's row dropped). */
+function moveRows<T extends Uint32Array | Uint8Array>(m: T, stride: number, from: number, len: number, at: number, n: number, to: Int32Array): T {
+  const out = new (m.constructor as new (k: number) => T)(n * stride);
+  // runs of surviving slots move together (one copy per run, not per row)
+  for (let r = 0; r < len;) {
+    if (to[from + r] < 0) {
+      r++;
+      continue;
+    }
+    let e = r + 1;
+    while (e < len && to[from + e] === to[from + r] + (e - r)) e++;
+    out.set(m.subarray(r * stride, e * stride), (to[from + r] - at) * stride);
+    r = e;
+  }
+  return out;
 }
 
 /** The live mask of instance `x` at `pc` for `frame`, or-ed into out (lo, hi). */
