@@ -121,21 +121,27 @@ export function inverse(r: Renumbering): Int32Array {
 const to = (r: Renumbering, pc: number): number => (pc < 0 ? pc : r.map[pc]);
 
 /**
- * A jump history with its instructions renumbered (its segments shared as before: `seen` maps
- * each segment to its copy). The one place that knows which of a history's entries are
- * instructions: the even ones of each segment's steps (instruction, aux).
+ * A jump history with its instructions renumbered (its pieces shared as before: `seen` maps each
+ * piece to its copy). The one place that knows which of a history's fields are instructions: a
+ * piece's `last` and its entries' instruction and predecessor (precision.ts' Hist). The steps a
+ * walk infers (pc - 1) stay right: two executed instructions in a row are both kept, so nothing
+ * deleted lies between them. A copy starts with no kept walks (they were of the old slots).
  */
 function renumberHist(h: Hist, r: Renumbering, seen: Map<Hist, Hist>): Hist {
   const done = seen.get(h);
   if (done) return done;
   const prev = h.prev && renumberHist(h.prev, r, seen);
-  let moved = prev !== h.prev;
-  for (let i = 0; i < h.steps.length && !moved; i += 2) moved = to(r, h.steps[i]) !== h.steps[i];
+  const e = h.e;
+  let moved = prev !== h.prev || to(r, h.last) !== h.last;
+  for (let i = 0; e && i < e.length && !moved; i += 3) moved = to(r, e[i]) !== e[i] || to(r, e[i + 1]) !== e[i + 1];
   let c = h;
   if (moved) {
-    const steps = h.steps.slice();
-    for (let i = 0; i < steps.length; i += 2) steps[i] = to(r, steps[i]);
-    c = prev ? { steps, prev } : { steps };
+    const e2 = e && e.slice();
+    for (let i = 0; e2 && i < e2.length; i += 3) {
+      e2[i] = to(r, e2[i]);
+      e2[i + 1] = to(r, e2[i + 1]);
+    }
+    c = { n: h.n, last: to(r, h.last), e: e2, prev, wi: -1, wg: 0 };
   }
   seen.set(h, c);
   return c;

@@ -14,6 +14,9 @@ import { type Verdict, verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { renumbering, sameRenumbered } from '../../src/verifier/renumber.ts';
 import { oneSlotChange } from './mutants.ts';
+import { relocateForTarget } from '../../src/isa/core.ts';
+import { runningKernelExterns } from '../../src/kernel/externs.ts';
+import { runningKernelFlavor } from '../../src/kernel/flavor.ts';
 
 const t = suite('verifier/incremental-shift');
 const DIR = new URL('../../corpus/', import.meta.url);
@@ -216,5 +219,25 @@ t('renumbering: jumps across a deletion keep their targets', () => {
   assert.is.not(p.insns[4].off, d.prog.insns[4].off);
   assert.not.ok(sameRenumbered(p.insns[4], { ...d.prog.insns[4], off: p.insns[4].off }, 4, 4, r));
 });
+
+// real-world programs whose precision walks reach back into the snapshot's jump history after the
+// deletion: a history whose instructions were not renumbered gives other processed counts here
+// (ksnoop's kprobe_entry, tcptracer's entry_trace_close, the slot at 2/3 deleted)
+const RW = new URL('../../corpus/realworld/objects/libbpf-tools/', import.meta.url);
+for (const [file, entry] of [['ksnoop.bpf.o', 'kprobe_entry'], ['tcptracer.bpf.o', 'entry_trace_close']]) {
+  t(`${file} ${entry}: a deletion at 2/3 re-checked from a renumbered snapshot = full`, () => {
+    const obj = readObject(new Uint8Array(readFileSync(new URL(file, RW))), { externs: runningKernelExterns });
+    const p = relocateForTarget(obj, obj.link(entry));
+    const opts = { flavor: runningKernelFlavor(), privileged: true };
+    let i = Math.floor(p.insns.length * 2 / 3);
+    while (i > 0 && p.insns[i - 1].code === 0x18) i--;
+    const d = without(p, [i])!;
+    const inc = new Incremental(p, opts);
+    inc.check(p);
+    const before = inc.stats.shifted;
+    assert.equal(answer(inc.check(d.prog, d.oldToNew)), answer(verify(d.prog, opts)));
+    assert.ok(inc.stats.shifted > before, `resumed from a renumbered snapshot (${JSON.stringify(inc.stats.full)})`);
+  });
+}
 
 t.run();
