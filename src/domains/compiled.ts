@@ -75,7 +75,25 @@ function word(k: number): bigint {
     if (hi === -1) return U64_MAX;
     if (hi === 0x7fffffff) return S64_MAX;
   } else if (lo === 0 && hi === -0x80000000) return S64_MIN_U;
-  return O64[k];
+  return recentWord(k, lo, hi);
+}
+
+/**
+ * Other words through a small direct-mapped table of the bigints read most recently: a result
+ * repeats a value across its bounds (a checksum's sum is umax, smax, u32max and s32max at once)
+ * and the next operators' results repeat it again; reading the BigUint64Array would make a heap
+ * bigint each time (355 per xdp_csum_loop check, 220 distinct). Every slot starts as 0 ↔ 0n.
+ */
+const RECENT_BITS = 8;
+const recentLo = new Int32Array(1 << RECENT_BITS), recentHi = new Int32Array(1 << RECENT_BITS);
+const recentVal: bigint[] = new Array<bigint>(1 << RECENT_BITS).fill(0n);
+
+function recentWord(k: number, lo: number, hi: number): bigint {
+  const i = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> (32 - RECENT_BITS);
+  if (recentLo[i] === lo && recentHi[i] === hi) return recentVal[i];
+  recentLo[i] = lo;
+  recentHi[i] = hi;
+  return (recentVal[i] = O64[k]);
 }
 
 function load(k: number): S {
