@@ -277,12 +277,6 @@ const WAYS = 8;
 const WINDOW = 64;
 const SKIP = 448;
 const MIN_HIT_SHARE = 8;
-/**
- * The ways of an entry (calls answered by input objects) are switched the same way, per window of
- * WINDOW calls, kept while at least 1 in WAYS_MIN_HIT_SHARE calls hits: a way costs a scan of
- * eight pairs and three stores into old arrays, a hit saves the whole call.
- */
-const WAYS_MIN_HIT_SHARE = 16;
 /** What an operator has instead of probe's answer when it skipped the lookup: no slot's complement. */
 const NO_LOOKUP = ~CACHE_SIZE;
 
@@ -336,10 +330,6 @@ export class CompiledOps {
   private readonly cacheOn = new Uint8Array(ENTRY.count).fill(1);
   private readonly left = new Int32Array(ENTRY.count).fill(WINDOW);
   private readonly windowHits = new Int32Array(ENTRY.count);
-  /** The same for the ways. */
-  private readonly waysOn = new Uint8Array(ENTRY.count).fill(1);
-  private readonly waysLeft = new Int32Array(ENTRY.count).fill(WINDOW);
-  private readonly waysHits = new Int32Array(ENTRY.count);
   /** Results-cache lookups that hit and that missed (a call computed without lookup counts as a miss), calls skipping the lookup. */
   readonly stats = { hits: 0, misses: 0, skipped: 0 };
 
@@ -368,9 +358,7 @@ export class CompiledOps {
       this.left[ix] = SKIP;
       return this.skip();
     }
-    this.cacheOn[ix] = 1;
-    this.left[ix] = WINDOW;
-    this.windowHits[ix] = 0;
+    this.resume(ix);
     return true;
   }
 
@@ -386,21 +374,6 @@ export class CompiledOps {
     return this.cacheOn[ix] === 1;
   }
 
-  /** Whether entry ix uses its ways now (tests and benchmarks). */
-  usingWays(ix: number): boolean {
-    return this.waysOn[ix] === 1;
-  }
-
-  /** Whether this call of entry ix uses its ways (counting the call in the ways' window or skip). */
-  private ways(ix: number): boolean {
-    if (--this.waysLeft[ix] > 0) return this.waysOn[ix] === 1;
-    const on = this.waysOn[ix] === 0 || this.waysHits[ix] * WAYS_MIN_HIT_SHARE >= WINDOW;
-    this.waysOn[ix] = on ? 1 : 0;
-    this.waysLeft[ix] = on ? WINDOW : SKIP;
-    this.waysHits[ix] = 0;
-    return on;
-  }
-
   private get(ix: number, n: number, op: GenericOp, name: string): CompiledFn {
     let f = this.fns[ix];
     if (!f) {
@@ -412,20 +385,28 @@ export class CompiledOps {
 
   /**
    * Entry ix has a way holding inputs a and b (b undefined for one input): its result is now
-   * `found`. Called once per call of the entry: it is where the call is counted in the ways'
-   * window, and where a call skips the ways (then `remember` keeps nothing).
+   * `found`. A way hit while the entry skips its results-cache lookups ends the skip: calls that
+   * repeat their objects come with calls that repeat their values (another program's checks in
+   * the same session, after one whose calls never repeat), and a skip would lose those hits.
    */
   private again(ix: number, a: S, b: S | undefined): boolean {
-    if (!this.ways(ix) || this.wayGen[ix] !== this.gen) return false;
+    if (this.wayGen[ix] !== this.gen) return false;
     const wa = this.wayA, wb = this.wayB;
     for (let k = ix * WAYS, end = k + WAYS; k < end; k++) {
       if (wa[k] === a && wb[k] === b) {
         this.found = this.wayV[k];
-        this.waysHits[ix]++;
+        if (this.cacheOn[ix] === 0) this.resume(ix);
         return true;
       }
     }
     return false;
+  }
+
+  /** Entry ix looks its results cache up again, from a new window. */
+  private resume(ix: number): void {
+    this.cacheOn[ix] = 1;
+    this.left[ix] = WINDOW;
+    this.windowHits[ix] = 0;
   }
 
   /** `found`, counted as a cache hit. */
@@ -436,7 +417,6 @@ export class CompiledOps {
 
   /** Keep the call (a, b) → v of entry ix in its next way (all of them emptied first after a clear). */
   private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
-    if (this.waysOn[ix] === 0) return v;
     const base = ix * WAYS;
     if (this.wayGen[ix] !== this.gen) {
       this.wayGen[ix] = this.gen;
