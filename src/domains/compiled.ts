@@ -75,7 +75,25 @@ function word(k: number): bigint {
     if (hi === -1) return U64_MAX;
     if (hi === 0x7fffffff) return S64_MAX;
   } else if (lo === 0 && hi === -0x80000000) return S64_MIN_U;
-  return O64[k];
+  return recentWord(k, lo, hi);
+}
+
+/**
+ * Other words through a small direct-mapped table of the bigints read most recently: a result
+ * repeats a value across its bounds (a checksum's sum is umax, smax, u32max and s32max at once)
+ * and the next operators' results repeat it again; reading the BigUint64Array would make a heap
+ * bigint each time (355 per xdp_csum_loop check, 220 distinct). Every slot starts as 0 ↔ 0n.
+ */
+const RECENT_BITS = 8;
+const recentLo = new Int32Array(1 << RECENT_BITS), recentHi = new Int32Array(1 << RECENT_BITS);
+const recentVal: bigint[] = new Array<bigint>(1 << RECENT_BITS).fill(0n);
+
+function recentWord(k: number, lo: number, hi: number): bigint {
+  const i = (Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> (32 - RECENT_BITS);
+  if (recentLo[i] === lo && recentHi[i] === hi) return recentVal[i];
+  recentLo[i] = lo;
+  recentHi[i] = hi;
+  return (recentVal[i] = O64[k]);
 }
 
 function load(k: number): S {
@@ -250,6 +268,18 @@ const KEY_WORDS = 4 * SLOTS + 1;
 /** Calls remembered per entry by input objects (CompiledOps.again), a power of two. */
 const WAYS = 8;
 
+// An entry whose lookups seldom hit stops using the results cache for a while: a miss's hash and
+// key copy cost about a quarter of the compiled body and its sync (the copy writes three cache
+// lines of a 2.7 MB table, rarely still in the core's cache), which a hit saves about four times
+// over. Windows of WINDOW lookups; one with fewer than WINDOW / MIN_HIT_SHARE hits is followed by
+// SKIP calls computed without lookup or copy, then a new window. A skipped call's result is the
+// same as a looked-up one's (the cache only remembers), only not kept.
+const WINDOW = 64;
+const SKIP = 448;
+const MIN_HIT_SHARE = 8;
+/** What an operator has instead of probe's answer when it skipped the lookup: no slot's complement. */
+const NO_LOOKUP = ~CACHE_SIZE;
+
 /** Slot of the cache for the current inputs (words 0..nWords of I32) of entry ix. */
 function slotOf(ix: number, nWords: number): number {
   let h = ix + 1;
@@ -296,7 +326,12 @@ export class CompiledOps {
   private readonly wayNext = new Int32Array(ENTRY.count);
   /** The result `again` found. */
   private found: unknown;
-  readonly stats = { hits: 0, misses: 0 };
+  /** Per entry: whether its calls use the results cache now, calls left in this window or skip, hits in this window. */
+  private readonly cacheOn = new Uint8Array(ENTRY.count).fill(1);
+  private readonly left = new Int32Array(ENTRY.count).fill(WINDOW);
+  private readonly windowHits = new Int32Array(ENTRY.count);
+  /** Results-cache lookups that hit and that missed (a call computed without lookup counts as a miss), calls skipping the lookup. */
+  readonly stats = { hits: 0, misses: 0, skipped: 0 };
 
   constructor(readonly flavor: KernelFlavor) {}
 
@@ -307,8 +342,36 @@ export class CompiledOps {
 
   /** Forget every cached result (the compiled functions stay). */
   clearResults(): void {
-    this.stats.hits = this.stats.misses = 0;
+    this.stats.hits = this.stats.misses = this.stats.skipped = 0;
     this.gen++;
+  }
+
+  /**
+   * Whether this call of entry ix looks up the results cache (counting the call in the entry's
+   * window or skip); when it does not, the caller computes and keeps nothing. Windows and skips
+   * outlive clearResults: they measure the workload, not one generation.
+   */
+  private lookup(ix: number): boolean {
+    if (--this.left[ix] > 0) return this.cacheOn[ix] === 1 || this.skip();
+    if (this.cacheOn[ix] === 1 && this.windowHits[ix] * MIN_HIT_SHARE < WINDOW) {
+      this.cacheOn[ix] = 0;
+      this.left[ix] = SKIP;
+      return this.skip();
+    }
+    this.resume(ix);
+    return true;
+  }
+
+  /** A call that skips the lookup: counted, and false for lookup's caller. */
+  private skip(): false {
+    this.stats.misses++;
+    this.stats.skipped++;
+    return false;
+  }
+
+  /** Whether entry ix uses the results cache now (tests and benchmarks). */
+  caching(ix: number): boolean {
+    return this.cacheOn[ix] === 1;
   }
 
   private get(ix: number, n: number, op: GenericOp, name: string): CompiledFn {
@@ -320,17 +383,30 @@ export class CompiledOps {
     return f;
   }
 
-  /** Entry ix has a way holding inputs a and b (b undefined for one input): its result is now `found`. */
+  /**
+   * Entry ix has a way holding inputs a and b (b undefined for one input): its result is now
+   * `found`. A way hit while the entry skips its results-cache lookups ends the skip: calls that
+   * repeat their objects come with calls that repeat their values (another program's checks in
+   * the same session, after one whose calls never repeat), and a skip would lose those hits.
+   */
   private again(ix: number, a: S, b: S | undefined): boolean {
     if (this.wayGen[ix] !== this.gen) return false;
     const wa = this.wayA, wb = this.wayB;
     for (let k = ix * WAYS, end = k + WAYS; k < end; k++) {
       if (wa[k] === a && wb[k] === b) {
         this.found = this.wayV[k];
+        if (this.cacheOn[ix] === 0) this.resume(ix);
         return true;
       }
     }
     return false;
+  }
+
+  /** Entry ix looks its results cache up again, from a new window. */
+  private resume(ix: number): void {
+    this.cacheOn[ix] = 1;
+    this.left[ix] = WINDOW;
+    this.windowHits[ix] = 0;
   }
 
   /** `found`, counted as a cache hit. */
@@ -368,6 +444,7 @@ export class CompiledOps {
     for (let j = 0; hit && j < nWords; j++) hit = keys[base + 1 + j] === I32[j];
     if (hit) {
       this.stats.hits++;
+      this.windowHits[ix]++;
       return slot;
     }
     this.stats.misses++;
@@ -376,6 +453,7 @@ export class CompiledOps {
 
   /** Record the result `v` of a miss (probe's complemented slot) for the stored inputs. */
   private keep<T>(ix: number, n: number, miss: number, v: T): T {
+    if (miss === NO_LOOKUP) return v;
     const nWords = 2 * SLOTS * n, slot = ~miss;
     const base = slot * KEY_WORDS, keys = this.cacheKeys;
     this.cacheGen[slot] = this.gen;
@@ -393,7 +471,7 @@ export class CompiledOps {
 
   private syncUncached(a: S): S {
     store(a, 0);
-    const k = this.probe(ENTRY.sync, 1);
+    const k = this.lookup(ENTRY.sync) ? this.probe(ENTRY.sync, 1) : NO_LOOKUP;
     if (k >= 0) return this.cacheVals[k] as S;
     (this.fns[ENTRY.sync] ?? this.syncFn())(I32, O32);
     return this.keep(ENTRY.sync, 1, k, load(0));
@@ -416,7 +494,7 @@ export class CompiledOps {
   private aluUncached(ix: number, op: ScalarAluOp, w: Width, a: S, b: S): S {
     store(a, 0);
     store(b, SLOTS);
-    const k = this.probe(ix, 2);
+    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
     if (k >= 0) return this.cacheVals[k] as S;
     (this.fns[ix] ?? this.aluFn(ix, op, w))(I32, O32);
     return this.keep(ix, 2, k, load(0));
@@ -438,7 +516,7 @@ export class CompiledOps {
     const ix = ENTRY.refine(c, w);
     store(a, 0);
     store(b, SLOTS);
-    const k = this.probe(ix, 2);
+    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
     if (k >= 0) return this.cacheVals[k] as Edges;
     (this.fns[ix] ?? this.refineFn(ix, c, w))(I32, O32);
     return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
@@ -463,7 +541,7 @@ export class CompiledOps {
     const ix = ENTRY.refine1(c, w);
     store(a, 0);
     store(b, SLOTS);
-    const k = this.probe(ix, 2);
+    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
     if (k >= 0) return this.cacheVals[k] as Edges;
     (this.fns[ix] ?? this.refineFirstFn(ix, c, w))(I32, O32);
     return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0)], taken: [load(SLOTS)] });
@@ -486,7 +564,7 @@ export class CompiledOps {
   private coerceUncached(a: S, size: number, sx: boolean): S {
     const ix = ENTRY.coerce(size, sx);
     store(a, 0);
-    const k = this.probe(ix, 1);
+    const k = this.lookup(ix) ? this.probe(ix, 1) : NO_LOOKUP;
     if (k >= 0) return this.cacheVals[k] as S;
     (this.fns[ix] ?? this.coerceFn(ix, size, sx))(I32, O32);
     return this.keep(ix, 1, k, load(0));
@@ -510,7 +588,7 @@ export class CompiledOps {
     const ix = ENTRY.ptrVar(op);
     store(p, 0);
     store(o, SLOTS);
-    const k = this.probe(ix, 2);
+    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
     if (k >= 0) return this.cacheVals[k] as { raw: S; synced: S };
     (this.fns[ix] ?? this.ptrVarFn(ix, op))(I32, O32);
     return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
@@ -524,7 +602,11 @@ export class CompiledOps {
     }, `ptr_${op}`);
   }
 
-  /** is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken; not cached, it allocates nothing). */
+  /**
+   * is_branch_taken: 1 always, 0 never, -1 unknown (as branchTaken). Answered by the ways but not
+   * looked up in the results cache: its body has no sync, and a hit (hash and compare of 40 words
+   * in the 2.7 MB table) cost ~2x computing it (215 against 110 ns of CPU per call, jgt64).
+   */
   branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
     const ix = ENTRY.taken(c, w);
     if (this.again(ix, a, b)) return this.found as 1 | 0 | -1;

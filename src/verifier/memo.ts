@@ -167,7 +167,7 @@ export class DomainSession {
     return { raw, synced: this.sync(raw) };
   }
 
-  /** is_branch_taken on two scalars (not memoised: it is cheap next to building a key). */
+  /** is_branch_taken on two scalars (not memoised: it is cheap next to building a key, or, compiled, next to a results-cache lookup). */
   branchTaken(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): 1 | 0 | -1 {
     return this.hot(ENTRY.taken(c, w)) ? this.compiled.branchTaken(a, b, c, w) : branchTaken(D, a, b, c, w);
   }
