@@ -243,17 +243,53 @@ export function compileScalarOp(n: number, op: GenericOp, name: string, natives:
 
 // Entry indices: one small integer per operator and configuration, so the hot path looks up
 // arrays, not strings.
-const ALU_OPS: readonly ScalarAluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'mod', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor'];
-const CONDS: readonly Cond[] = ['jeq', 'jne', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge', 'jslt', 'jsle', 'jset'];
-const ALU_IX = Object.fromEntries(ALU_OPS.map((o, i) => [o, i])) as Record<ScalarAluOp, number>;
-const COND_IX = Object.fromEntries(CONDS.map((c, i) => [c, i])) as Record<Cond, number>;
+// The operator's position is a switch, not a table keyed by the operator's name: a keyed load
+// that sees a dozen names goes megamorphic (a stub-cache probe per lookup, up to three lookups per
+// operation: the tier's heat, the public method, the uncached body). Unknown names give NaN, as
+// the table's missing key did.
+/** Position of an ALU operator: add sub mul div sdiv mod smod or and lsh rsh arsh xor. */
+function aluIx(op: ScalarAluOp): number {
+  switch (op) {
+    case 'add': return 0;
+    case 'sub': return 1;
+    case 'mul': return 2;
+    case 'div': return 3;
+    case 'sdiv': return 4;
+    case 'mod': return 5;
+    case 'smod': return 6;
+    case 'or': return 7;
+    case 'and': return 8;
+    case 'lsh': return 9;
+    case 'rsh': return 10;
+    case 'arsh': return 11;
+    case 'xor': return 12;
+    default: return NaN;
+  }
+}
+/** Position of a condition: jeq jne jgt jge jlt jle jsgt jsge jslt jsle jset. */
+function condIx(c: Cond): number {
+  switch (c) {
+    case 'jeq': return 0;
+    case 'jne': return 1;
+    case 'jgt': return 2;
+    case 'jge': return 3;
+    case 'jlt': return 4;
+    case 'jle': return 5;
+    case 'jsgt': return 6;
+    case 'jsge': return 7;
+    case 'jslt': return 8;
+    case 'jsle': return 9;
+    case 'jset': return 10;
+    default: return NaN;
+  }
+}
 const w1 = (w: Width): number => (w === 64 ? 1 : 0);
 /** Entry index of each operator family (a family's configurations follow its base). */
 export const ENTRY = {
-  alu: (op: ScalarAluOp, w: Width): number => 2 * ALU_IX[op] + w1(w),
-  refine: (c: Cond, w: Width): number => 26 + 2 * COND_IX[c] + w1(w),
-  refine1: (c: Cond, w: Width): number => 48 + 2 * COND_IX[c] + w1(w),
-  taken: (c: Cond, w: Width): number => 70 + 2 * COND_IX[c] + w1(w),
+  alu: (op: ScalarAluOp, w: Width): number => 2 * aluIx(op) + w1(w),
+  refine: (c: Cond, w: Width): number => 26 + 2 * condIx(c) + w1(w),
+  refine1: (c: Cond, w: Width): number => 48 + 2 * condIx(c) + w1(w),
+  taken: (c: Cond, w: Width): number => 70 + 2 * condIx(c) + w1(w),
   sync: 92,
   coerce: (size: number, sx: boolean): number => 93 + 2 * (size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3) + (sx ? 1 : 0),
   ptrVar: (op: PtrVarOp): number => (op === 'add' ? 101 : 102),

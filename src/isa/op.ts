@@ -135,6 +135,18 @@ function checkReg(r: number, i: number): void {
 
 const hex2 = (n: number): string => (n >>> 0).toString(16).padStart(2, '0');
 
+// Operands are never mutated once decoded, so decoding shares them: one object per register and
+// one per small immediate, made here once (a check decodes every instruction; an operand object
+// per ALU or conditional jump was a third of the decoder's allocation).
+const REG_OPERANDS: readonly Operand[] = Array.from({ length: 11 }, (_, r) => ({ reg: r }));
+const SMALL_IMM_LO = -256, SMALL_IMM_HI = 256;
+const IMM_OPERANDS: readonly Operand[] = Array.from({ length: SMALL_IMM_HI - SMALL_IMM_LO }, (_, k) => ({ imm: k + SMALL_IMM_LO }));
+/** The operand for register `r` (0..10, checked by the caller). */
+const regOperand = (r: number): Operand => REG_OPERANDS[r];
+/** The operand for immediate `imm` (a hand-made slot's non-integer one gets an object of its own). */
+const immOperand = (imm: number): Operand =>
+  (imm >= SMALL_IMM_LO && imm < SMALL_IMM_HI ? IMM_OPERANDS[imm - SMALL_IMM_LO] : undefined) ?? { imm };
+
 function aluOpOf(x: Insn, i: number): Op {
   const width: Width = cls(x.code) === CLASS.ALU64 ? 64 : 32;
   const o = aluOp(x.code);
@@ -148,19 +160,20 @@ function aluOpOf(x: Insn, i: number): Op {
   }
   if (o === ALU.NEG) {
     if (isX || x.src !== 0 || x.off !== 0 || x.imm !== 0) fail(i, 'BPF_NEG uses reserved fields');
-    return { kind: 'alu', op: 'neg', width, dst: x.dst, src: { imm: 0 } };
+    return { kind: 'alu', op: 'neg', width, dst: x.dst, src: immOperand(0) };
   }
   if (o > ALU.END) fail(i, `invalid BPF_ALU opcode ${(o >> 4).toString(16)}0`);
   if (o === ALU.MOV) {
     if (isX) {
-      const okOff = width === 32 ? [0, 8, 16] : [0, 8, 16, 32];
-      if (!okOff.includes(x.off) || x.imm !== 0) fail(i, 'BPF_MOV uses reserved fields');
+      // movsx's extension widths: 8 and 16, and 32 for ALU64 only
+      const offOk = x.off === 0 || x.off === 8 || x.off === 16 || (x.off === 32 && width === 64);
+      if (!offOk || x.imm !== 0) fail(i, 'BPF_MOV uses reserved fields');
       checkReg(x.src, i);
-      if (x.off === 0) return { kind: 'alu', op: 'mov', width, dst: x.dst, src: { reg: x.src } };
-      return { kind: 'alu', op: 'movsx', width, dst: x.dst, src: { reg: x.src }, ext: x.off as 8 | 16 | 32 };
+      if (x.off === 0) return { kind: 'alu', op: 'mov', width, dst: x.dst, src: regOperand(x.src) };
+      return { kind: 'alu', op: 'movsx', width, dst: x.dst, src: regOperand(x.src), ext: x.off as 8 | 16 | 32 };
     }
     if (x.src !== 0 || x.off !== 0) fail(i, 'BPF_MOV uses reserved fields');
-    return { kind: 'alu', op: 'mov', width, dst: x.dst, src: { imm: x.imm } };
+    return { kind: 'alu', op: 'mov', width, dst: x.dst, src: immOperand(x.imm) };
   }
   const signedOk = o === ALU.DIV || o === ALU.MOD;
   if (isX) {
@@ -171,7 +184,7 @@ function aluOpOf(x: Insn, i: number): Op {
   }
   let op = ALU_BY_CODE[o];
   if (x.off === 1) op = o === ALU.DIV ? 'sdiv' : 'smod';
-  return { kind: 'alu', op, width, dst: x.dst, src: isX ? { reg: x.src } : { imm: x.imm } };
+  return { kind: 'alu', op, width, dst: x.dst, src: isX ? regOperand(x.src) : immOperand(x.imm) };
 }
 
 function jmpOpOf(x: Insn, i: number): Op {
@@ -203,7 +216,7 @@ function jmpOpOf(x: Insn, i: number): Op {
     if (x.imm !== 0) fail(i, 'BPF_JMP/JMP32 uses reserved fields');
     checkReg(x.src, i);
   } else if (x.src !== 0) fail(i, 'BPF_JMP/JMP32 uses reserved fields');
-  return { kind: 'jcond', op, width: jmp32 ? 32 : 64, dst: x.dst, src: isX ? { reg: x.src } : { imm: x.imm }, off: x.off };
+  return { kind: 'jcond', op, width: jmp32 ? 32 : 64, dst: x.dst, src: isX ? regOperand(x.src) : immOperand(x.imm), off: x.off };
 }
 
 function ldOpOf(insns: readonly Insn[], i: number): Op {

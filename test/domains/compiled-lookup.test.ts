@@ -110,4 +110,18 @@ t('a copy of a compiled result with one bound replaced is an input of its own (s
   }
 });
 
+t('every operator and width has an entry index of its own, below ENTRY.count', () => {
+  const alus = ['add', 'sub', 'mul', 'div', 'sdiv', 'mod', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor'] as const;
+  const conds = ['jeq', 'jne', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge', 'jslt', 'jsle', 'jset'] as const;
+  const all: number[] = [ENTRY.sync, ENTRY.ptrVar('add'), ENTRY.ptrVar('sub')];
+  for (const w of [32, 64] as const) {
+    for (const op of alus) all.push(ENTRY.alu(op, w));
+    for (const c of conds) all.push(ENTRY.refine(c, w), ENTRY.refine1(c, w), ENTRY.taken(c, w));
+  }
+  for (const size of [1, 2, 4, 8]) for (const sx of [false, true]) all.push(ENTRY.coerce(size, sx));
+  assert.is(new Set(all).size, all.length, 'no two share an index');
+  assert.ok(all.every((ix) => Number.isInteger(ix) && ix >= 0 && ix < ENTRY.count), 'all within the tables');
+  assert.is(all.length, ENTRY.count, 'and every index is used');
+});
+
 t.run();
