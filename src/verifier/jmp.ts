@@ -13,7 +13,7 @@ import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
-import { type State, cur, cloneState, ownStack } from './state.ts';
+import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
@@ -69,19 +69,7 @@ const isConstW = (r: Reg, w: 32 | 64): boolean => (w === 64 ? isConst(r.v) : (r.
 function markPtrOrNull(st: State, id: number, isNull: boolean, maps: readonly MapDef[]): void {
   // the == NULL branch holds nothing: an acquired object that was never handed out needs no release
   if (isNull) dropRef(st, id);
-  // mapAllRegs spelled out, as in goodPkt: no closure per null check
-  for (const fr of st.frames) {
-    for (let i = 0; i < 11; i++) {
-      const r = fr.regs[i], n = ptrOrNull(r, id, isNull, maps);
-      if (n !== r) fr.regs[i] = n;
-    }
-    for (let i = 0; i < fr.stack.length; i++) {
-      const sl = fr.stack[i];
-      if (!sl?.spilled) continue;
-      const n = ptrOrNull(sl.spilled, id, isNull, maps);
-      if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
-    }
-  }
+  mapAllRegsBy(st, ptrOrNull, id, isNull, maps);
 }
 
 /** mark_ptr_or_null_reg for one register: a copy of nullable pointer `id` as scalar 0 or the pointer without its id. */
@@ -111,19 +99,12 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
   if (dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
-  // mapAllRegs spelled out: this runs on every packet bounds check, and a closure per call costs
-  for (const fr of st.frames) {
-    for (let i = 0; i < 11; i++) {
-      const r = fr.regs[i];
-      if (r.type === dst.type && r.id === dst.id && r.range < newRange) fr.regs[i] = regWith(r, r.v, r.off, r.id, newRange);
-    }
-    for (let i = 0; i < fr.stack.length; i++) {
-      const sl = fr.stack[i];
-      const r = sl?.spilled;
-      if (r && r.type === dst.type && r.id === dst.id && r.range < newRange) ownStack(fr)[i] = { types: sl.types, spilled: regWith(r, r.v, r.off, r.id, newRange) };
-    }
-  }
+  mapAllRegsBy(st, widenPkt, dst, newRange, undefined);
 }
+
+/** One register of find_good_pkt_pointers: a copy of packet pointer `dst` gets range `newRange` if that is more. */
+const widenPkt = (r: Reg, dst: Reg, newRange: number): Reg =>
+  r.type === dst.type && r.id === dst.id && r.range < newRange ? regWith(r, r.v, r.off, r.id, newRange) : r;
 
 /** mark_pkt_end on one register of the current frame. */
 function markPktEnd(st: State, regno: number, open: boolean): void {

@@ -74,16 +74,27 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
 
 /** Apply f to every register of every frame, including spilled ones (bpf_for_each_reg_in_vstate). */
 export function mapAllRegs(s: State, f: (r: Reg) => Reg): void {
+  mapAllRegsBy(s, applyTo, f, undefined, undefined);
+}
+
+const applyTo = (r: Reg, f: (r: Reg) => Reg): Reg => f(r);
+
+/**
+ * mapAllRegs without a closure per call: `f(r, a, b, c)` replaces every register and spilled
+ * register of every frame (the per-branch walks, mark_ptr_or_null_regs and find_good_pkt_pointers,
+ * pass a module-level `f` and their values as arguments).
+ */
+export function mapAllRegsBy<A, B, C>(s: State, f: (r: Reg, a: A, b: B, c: C) => Reg, a: A, b: B, c: C): void {
   for (const fr of s.frames) {
     for (let i = 0; i < 11; i++) {
       const r = fr.regs[i];
-      const n = f(r);
+      const n = f(r, a, b, c);
       if (n !== r) fr.regs[i] = n;
     }
     for (let i = 0; i < fr.stack.length; i++) {
       const sl = fr.stack[i];
       if (sl?.spilled) {
-        const n = f(sl.spilled);
+        const n = f(sl.spilled, a, b, c);
         if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
       }
     }
