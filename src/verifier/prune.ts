@@ -166,6 +166,24 @@ function refsafe(o: State, c: State, ids: IdMap): boolean {
 const scratchIds = new IdMap();
 
 /**
+ * states_maybe_looping, loosened to a necessary condition of the exact comparison: the same
+ * number of frames and, in the current frame, registers r0-r9 alike in type, offset and values
+ * (ids are left to statesEqual). The infinite-loop check runs it first: most ancestors on the
+ * path differ in r0 or r1, and rejecting them here skips the id map's reset and the reference
+ * and frame walk of a full comparison.
+ */
+export function mayLoop(o: State, c: State): boolean {
+  const n = o.frames.length;
+  if (n !== c.frames.length) return false;
+  const or = o.frames[n - 1].regs, cr = c.frames[n - 1].regs;
+  for (let r = 0; r < 10; r++) {
+    const a = or[r], b = cr[r];
+    if (a !== b && (a.type !== b.type || a.off !== b.off || !sameScalar(a.v, b.v))) return false;
+  }
+  return true;
+}
+
+/**
  * states_equal: same call chain, and each frame's live registers and stack are covered.
  * `live(frameIndex)` gives the bit mask of registers to compare in that frame.
  */

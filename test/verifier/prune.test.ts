@@ -4,7 +4,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { IdMap, regsafe } from '../../src/verifier/prune.ts';
+import { IdMap, mayLoop, regsafe, statesEqual } from '../../src/verifier/prune.ts';
+import { type State, cloneState, newFrame } from '../../src/verifier/state.ts';
 import { type Reg, type RegType, SCALAR_UNKNOWN, ZERO, immReg } from '../../src/verifier/regs.ts';
 import { VerifierError, fail } from '../../src/verifier/env.ts';
 
@@ -97,6 +98,51 @@ t('regsafe(r, r) for a register without an id: safe, and the id map unchanged', 
     for (const [, x, y] of after) if (a.check(x, y) !== b.check(x, y)) return false;
     return true;
   }), { numRuns: 2000 });
+});
+
+// the infinite-loop check's first filter must never reject a pair the exact comparison accepts:
+// states of one or two frames over a small pool of registers (ids included, values rebuilt as
+// new objects so that equal registers are not always the same object), the second state a copy
+// of the first with a few registers replaced
+const poolReg: fc.Arbitrary<() => Reg> = fc.tuple(noIdReg, fc.integer({ min: 0, max: 2 }), fc.integer({ min: -3, max: 3 }))
+  .map(([r, id, k]) => () => (k === 0 ? { ...r, id } : { ...immReg(k), id }));
+const frameRegs = fc.array(poolReg, { minLength: 10, maxLength: 10 });
+const loopPair = fc.record({
+  frames: fc.array(frameRegs, { minLength: 1, maxLength: 2 }),
+  edits: fc.array(fc.tuple(fc.nat(1), fc.nat(9), poolReg), { maxLength: 3 }),
+  // registers of the copy given new ids (the exact comparison maps ids one to one, not by value)
+  renumber: fc.array(fc.tuple(fc.nat(1), fc.nat(9)), { maxLength: 2 }),
+  callerDiffers: fc.boolean(),
+});
+
+t('mayLoop holds whenever the exact comparison does, and rejects a changed register of the current frame', () => {
+  let accepted = 0;
+  fc.assert(fc.property(loopPair, ({ frames, edits, renumber, callerDiffers }) => {
+    const o: State = { frames: frames.map((regs, i) => {
+      const f = newFrame(i, i ? 5 : -1, i ? 6 : 0);
+      regs.forEach((mk, r) => { f.regs[r] = mk(); });
+      return f;
+    }), refs: [] };
+    const c = cloneState(o);
+    for (const [f, r, mk] of edits) c.frames[Math.min(f, c.frames.length - 1)].regs[r] = mk();
+    for (const [f, r] of renumber) {
+      const fr = c.frames[Math.min(f, c.frames.length - 1)];
+      if (fr.regs[r].id) fr.regs[r] = { ...fr.regs[r], id: fr.regs[r].id + 10 };
+    }
+    if (callerDiffers && c.frames.length > 1) c.frames[0].regs[0] = immReg(99);
+    const exact = statesEqual(o, c, 'exact', () => 0x7ff, SCALAR_UNKNOWN);
+    if (exact) accepted++;
+    return !exact || mayLoop(o, c);
+  }), { numRuns: 3000 });
+  assert.ok(accepted > 100, `only ${accepted} exact pairs drawn`);
+  const a: State = { frames: [newFrame(0, -1, 0)], refs: [] };
+  a.frames[0].regs[1] = immReg(1);
+  const b = cloneState(a);
+  assert.ok(mayLoop(a, b));
+  b.frames[0].regs[1] = immReg(2);
+  assert.not.ok(mayLoop(a, b));
+  b.frames[0].regs[1] = immReg(1);
+  assert.ok(mayLoop(a, b));
 });
 
 t.run();
