@@ -254,6 +254,15 @@ export function liveRegs(s: Slots, helperArgs: HelperArgs = allArgs): Uint16Arra
   return live;
 }
 
+/** Does every edge out of slots [from, to) lead to a later slot (no loop can close there)? */
+export function leadsForward(t: Pick<SlotTable, 'next' | 'jump'>, from: number, to: number): boolean {
+  const { next, jump } = t;
+  for (let pc = from; pc < to; pc++) {
+    if ((next[pc] >= 0 && next[pc] <= pc) || (jump[pc] >= 0 && jump[pc] <= pc)) return false;
+  }
+  return true;
+}
+
 /**
  * liveRegs on a filled table, into `live` (end + 1 entries, all 0 on entry). When every edge
  * leads to a later slot one backward sweep is the fixpoint; otherwise sweeps repeat until
@@ -261,10 +270,7 @@ export function liveRegs(s: Slots, helperArgs: HelperArgs = allArgs): Uint16Arra
  */
 export function solveLive(t: SlotTable, end: number, live: Uint16Array): void {
   const { kind, next, jump, use, kill } = t;
-  let forward = true;
-  for (let pc = 0; pc < end && forward; pc++) {
-    if ((next[pc] >= 0 && next[pc] <= pc) || (jump[pc] >= 0 && jump[pc] <= pc)) forward = false;
-  }
+  const forward = leadsForward(t, 0, end);
   for (let changed = true; changed;) {
     changed = false;
     for (let pc = end - 1; pc >= 0; pc--) {

@@ -10,7 +10,7 @@
 // The candidate's CFG is derived from the baseline's (cfg-delta.ts) when the change keeps the
 // program's structure, so a re-check decodes and solves only around the changed slots.
 import type { Program } from '../isa/program.ts';
-import { SK_NONE } from '../isa/flow.ts';
+import { leadsForward } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
@@ -238,8 +238,12 @@ export class Incremental {
 
   /** A full check, counted under why it was one. */
   private fullCheck(prog: Program, why: string): Verdict {
-    this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
+    this.countFull(why);
     return verify(prog, this.opts);
+  }
+
+  private countFull(why: string): void {
+    this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
   }
 
   /**
@@ -259,7 +263,7 @@ export class Incremental {
     const snap = change.first > min ? this.shiftPoint(change, r, cfg, min) : undefined;
     if (!snap) {
       const why = change.first > min ? 'other length, no snapshot fits' : 'other length, resumes too early';
-      this.stats.full[why] = (this.stats.full[why] ?? 0) + 1;
+      this.countFull(why);
       return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     }
     this.stats.shifted++;
@@ -312,13 +316,7 @@ export class Incremental {
     const known = this.forwardFns.get(fn);
     if (known !== undefined) return known;
     const { subprogs, slots } = this.cfg!;
-    const end = subprogs[subprogs.indexOf(fn) + 1] ?? slots.kind.length;
-    let ok = true;
-    for (let pc = fn; pc < end && ok; pc++) {
-      if (slots.kind[pc] === SK_NONE) continue;
-      const a = slots.next[pc], b = slots.jump[pc];
-      ok = !((a >= 0 && a <= pc) || (b >= 0 && b <= pc));
-    }
+    const ok = leadsForward(slots, fn, subprogs[subprogs.indexOf(fn) + 1] ?? slots.kind.length);
     this.forwardFns.set(fn, ok);
     return ok;
   }
