@@ -239,6 +239,9 @@ export function verify(prog: Program, opts: Options = {}): Verdict {
 export const cfgReject = (e: CfgError | InsnError): Verdict =>
   ({ ok: false, error: { index: e.index, message: e.message }, processed: 0, totalStates: 0, peakStates: 0, maxStatesPerInsn: 0 });
 
+/** explored_state's list for instruction pc with call site cs in a program of n slots. */
+export const bucketOf = (pc: number, cs: number, n: number): number => ((pc ^ cs) >>> 0) % n;
+
 /**
  * Explore from the context `c` (mutated). `onStep` is called with the context before each
  * instruction is processed (the incremental checker's snapshots and first-visit record).
@@ -299,10 +302,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
     bucket(pc: number, st: State): number {
       const callsite = cur(st).callsite;
-      if (callsite !== -1 || pc >= mainBucket.length) return ((pc ^ callsite) >>> 0) % c.explored.length;
+      if (callsite !== -1 || pc >= mainBucket.length) return bucketOf(pc, callsite, c.explored.length);
       // the main function's buckets, one division per instruction for the run
       let b = mainBucket[pc];
-      if (b < 0) b = mainBucket[pc] = ((pc ^ -1) >>> 0) % c.explored.length;
+      if (b < 0) b = mainBucket[pc] = bucketOf(pc, -1, c.explored.length);
       return b;
     },
     /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */

@@ -14,7 +14,7 @@ import { leadsForward } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -179,7 +179,7 @@ export class Incremental {
       }
       if (cfg.prune[pc]) {
         const st = c.path.state;
-        bucket[((pc ^ st.frames[st.frames.length - 1].callsite) >>> 0) % n] = c.processed + 1;
+        bucket[bucketOf(pc, st.frames[st.frames.length - 1].callsite, n)] = c.processed + 1;
         visits.step.push(c.processed);
         visits.jmps.push(c.jmps);
         visits.made.push(0);

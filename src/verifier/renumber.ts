@@ -12,7 +12,7 @@
 import type { Insn } from '../isa/insn.ts';
 import { SK_OTHER } from '../isa/flow.ts';
 import type { Cfg } from './cfg.ts';
-import type { Checkpoint, Ctx } from './analyze.ts';
+import { bucketOf, type Checkpoint, type Ctx } from './analyze.ts';
 import type { Hist } from './precision.ts';
 import type { Frame, State } from './state.ts';
 
@@ -75,9 +75,6 @@ function jumpsFrom(x: Insn): boolean {
   if ((cls !== 5 && cls !== 6) || op === 0x90) return false;
   return op !== 0x80 || x.src === 1;
 }
-
-/** explored_state's list for instruction pc with call site cs in a program of n slots. */
-export const bucketOf = (pc: number, cs: number, n: number): number => ((pc ^ cs) >>> 0) % n;
 
 /** The slot of the main function (call site -1) whose list is bucket b in a program of n slots. */
 const mainSlotOf = (b: number, n: number): number => (0xffffffff - b) % n;
