@@ -21,8 +21,12 @@ export interface CfgChange {
   readonly cfg: Cfg;
   /** Slots whose instruction differs (ascending). */
   readonly slots: readonly number[];
-  /** Every slot whose instruction or prune or jump point differs, or whose live registers differ where the exploration reads them (readsLive). */
+  /**
+   * Every slot whose instruction or prune or jump point differs, then (from index `liveFrom` on)
+   * every other slot whose live registers differ where the exploration reads them (readsLive).
+   */
   readonly touched: readonly number[];
+  readonly liveFrom: number;
   /** Slots whose successors (as the stack-liveness fixpoint walks them) differ. */
   readonly flow: readonly number[];
 }
@@ -104,7 +108,7 @@ export class CfgDelta {
       if (slots.length === MAX_CHANGED) return undefined;
       slots.push(i);
     }
-    if (!slots.length) return { cfg: old, slots, touched: [], flow: [] };
+    if (!slots.length) return { cfg: old, slots, touched: [], liveFrom: 0, flow: [] };
     const newOps: Op[] = [];
     const flows: SlotFlow[] = [];
     let lost = false;
@@ -154,11 +158,12 @@ export class CfgDelta {
       if ((jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) && !touched.includes(t)) touched.push(t);
     }
     s.marks = marks;
+    const liveFrom = touched.length;
     s.live = this.liveTables.derive(slots, flows, s.cfg.live);
     for (const pc of s.live) if (!touched.includes(pc) && (readsLive(old.ops, old.prune, pc) || readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
     const flow: number[] = [];
     for (const pc of slots) if (!sameFlow(old.ops[pc], s.cfg.ops[pc], pc)) flow.push(pc);
-    return { cfg: s.cfg, slots, touched, flow };
+    return { cfg: s.cfg, slots, touched, liveFrom, flow };
   }
 
   /** The scratch CFG, put back to the baseline's tables (undoing the previous derive's patches). */
