@@ -33,6 +33,11 @@ interface Snapshot {
   readonly keys: number;
   /** Whether those keys had lists of their own under the baseline's length (computed when first asked). */
   apart?: boolean;
+  /**
+   * The latest baseline step at which a path pending here was popped with enough of the baseline
+   * left to spare (mayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
+   */
+  lastPop?: number;
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -344,18 +349,24 @@ export class Incremental {
    * alone. When none passes, the run needs no step hook (nor its per-check setup).
    */
   private mayRejoin(snap: Snapshot, change: Change): boolean {
-    if (!snap.borns.length) return false;
+    const last = snap.lastPop ??= this.lastPop(snap);
+    if (last < 0) return false;
+    for (const pc of change.touched) if (this.lastTouch[pc] > last) return false;
+    return true;
+  }
+
+  /** Snapshot.lastPop. */
+  private lastPop(snap: Snapshot): number {
     const v = this.verdict;
-    if (v.error?.message.startsWith('BPF program is too large')) return false;
-    let after = 0;
-    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    if (v.error?.message.startsWith('BPF program is too large')) return -1;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN;
+    let last = -1;
     for (const b of snap.borns) {
       if (b < 0) continue;
       const pop = this.popAt.get(b);
-      if (pop && pop.k >= after && v.processed - pop.k >= gain) return true;
+      if (pop && v.processed - pop.k >= gain && pop.k > last) last = pop.k;
     }
-    return false;
+    return last;
   }
 
   /** Set (or clear) the candidate's changed slots in the scratch masks. */
