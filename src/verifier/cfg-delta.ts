@@ -72,6 +72,8 @@ export class CfgDelta {
   private scratch?: Scratch;
   /** allReachable's marks, all 0 between calls (made once: a typed array costs ~0.5 µs to make). */
   private readonly seen: Uint8Array;
+  /** readsLive of the baseline per slot (an op's kind is a megamorphic load: asked per slot whose liveness changed). */
+  private readonly reads: Uint8Array;
 
   /**
    * `privileged: false`: candidates must also pass the checks only an unprivileged load has (no
@@ -83,6 +85,8 @@ export class CfgDelta {
     this.helperArgs = helperArgsFor(base.type);
     this.jumpIns = new Int32Array(n + 1);
     this.seen = new Uint8Array(n);
+    this.reads = new Uint8Array(n);
+    for (let pc = 0; pc < n; pc++) this.reads[pc] = +readsLive(cfg.ops, cfg.prune, pc);
     for (let pc = 0; pc < n; pc++) for (const t of jumpPointsOf(cfg.ops[pc], pc)) this.jumpIns[t]++;
     this.liveTables = new LiveTables(cfg.ops, cfg.live, this.helperArgs);
     let ok = true;
@@ -160,7 +164,11 @@ export class CfgDelta {
     s.marks = marks;
     const liveFrom = touched.length;
     s.live = this.liveTables.derive(slots, flows, s.cfg.live);
-    for (const pc of s.live) if (!touched.includes(pc) && (readsLive(old.ops, old.prune, pc) || readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+    // the candidate's ops differ from the baseline's only at the changed slots (readsLive looks at pc and pc - 1)
+    for (const pc of s.live) {
+      if (touched.includes(pc)) continue;
+      if (this.reads[pc] === 1 || prune[pc] === 1 || ((slots.includes(pc) || slots.includes(pc - 1)) && readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+    }
     const flow: number[] = [];
     for (const pc of slots) if (!sameFlow(old.ops[pc], s.cfg.ops[pc], pc)) flow.push(pc);
     return { cfg: s.cfg, slots, touched, liveFrom, flow };
