@@ -21,8 +21,12 @@ export interface CfgChange {
   readonly cfg: Cfg;
   /** Slots whose instruction differs (ascending). */
   readonly slots: readonly number[];
-  /** Every slot whose instruction or prune or jump point differs, or whose live registers differ where the exploration reads them (readsLive). */
+  /**
+   * Every slot whose instruction or prune or jump point differs, then (from index `liveFrom` on)
+   * every other slot whose live registers differ where the exploration reads them (readsLive).
+   */
   readonly touched: readonly number[];
+  readonly liveFrom: number;
   /** Slots whose successors (as the stack-liveness fixpoint walks them) differ. */
   readonly flow: readonly number[];
 }
@@ -68,6 +72,8 @@ export class CfgDelta {
   private scratch?: Scratch;
   /** allReachable's marks, all 0 between calls (made once: a typed array costs ~0.5 µs to make). */
   private readonly seen: Uint8Array;
+  /** readsLive of the baseline per slot (an op's kind is a megamorphic load: asked per slot whose liveness changed). */
+  private readonly reads: Uint8Array;
 
   /**
    * `privileged: false`: candidates must also pass the checks only an unprivileged load has (no
@@ -79,6 +85,8 @@ export class CfgDelta {
     this.helperArgs = helperArgsFor(base.type);
     this.jumpIns = new Int32Array(n + 1);
     this.seen = new Uint8Array(n);
+    this.reads = new Uint8Array(n);
+    for (let pc = 0; pc < n; pc++) this.reads[pc] = +readsLive(cfg.ops, cfg.prune, pc);
     for (let pc = 0; pc < n; pc++) for (const t of jumpPointsOf(cfg.ops[pc], pc)) this.jumpIns[t]++;
     this.liveTables = new LiveTables(cfg.ops, cfg.live, this.helperArgs);
     let ok = true;
@@ -104,7 +112,7 @@ export class CfgDelta {
       if (slots.length === MAX_CHANGED) return undefined;
       slots.push(i);
     }
-    if (!slots.length) return { cfg: old, slots, touched: [], flow: [] };
+    if (!slots.length) return { cfg: old, slots, touched: [], liveFrom: 0, flow: [] };
     const newOps: Op[] = [];
     const flows: SlotFlow[] = [];
     let lost = false;
@@ -154,11 +162,16 @@ export class CfgDelta {
       if ((jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) && !touched.includes(t)) touched.push(t);
     }
     s.marks = marks;
+    const liveFrom = touched.length;
     s.live = this.liveTables.derive(slots, flows, s.cfg.live);
-    for (const pc of s.live) if (!touched.includes(pc) && (readsLive(old.ops, old.prune, pc) || readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+    // the candidate's ops differ from the baseline's only at the changed slots (readsLive looks at pc and pc - 1)
+    for (const pc of s.live) {
+      if (touched.includes(pc)) continue;
+      if (this.reads[pc] === 1 || prune[pc] === 1 || ((slots.includes(pc) || slots.includes(pc - 1)) && readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+    }
     const flow: number[] = [];
     for (const pc of slots) if (!sameFlow(old.ops[pc], s.cfg.ops[pc], pc)) flow.push(pc);
-    return { cfg: s.cfg, slots, touched, flow };
+    return { cfg: s.cfg, slots, touched, liveFrom, flow };
   }
 
   /** The scratch CFG, put back to the baseline's tables (undoing the previous derive's patches). */

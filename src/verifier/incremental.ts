@@ -33,6 +33,11 @@ interface Snapshot {
   readonly keys: number;
   /** Whether those keys had lists of their own under the baseline's length (computed when first asked). */
   apart?: boolean;
+  /**
+   * The latest baseline step at which a path pending here was popped with enough of the baseline
+   * left to spare (mayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
+   */
+  lastPop?: number;
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -40,6 +45,8 @@ interface Change {
   readonly cfg: Cfg;
   /** Slots whose instruction, marks or live registers differ. */
   readonly touched: readonly number[];
+  /** touched[liveFrom..]: the slots whose live registers alone differ (reached at their first read, not visit). */
+  readonly liveFrom: number;
   /** Slots whose instruction differs, when the CFG was derived and its control flow kept (a rejoin is then possible). */
   readonly ops?: readonly number[];
   /**
@@ -102,6 +109,13 @@ export class Incremental {
   private readonly full: boolean;
   /** Per slot: 1 + instructions processed before the baseline's exploration last touched it (0: never). */
   private readonly lastTouch: Int32Array;
+  /**
+   * Per slot: 1 + instructions processed before the baseline's exploration first read the slot's
+   * live registers (0: never), which is often well after its first visit: a prune point's are read
+   * only when a state of the same instruction is already explored, a jump's only when it compares
+   * a linked scalar. A candidate whose other liveness is all it changes up to then resumes later.
+   */
+  private readonly liveRead: Int32Array;
   /** Per explored list: 1 + instructions processed before the baseline's last visit to it (0: never). */
   private readonly lastBucket: Int32Array;
   /** The baseline's visits to prune points: step, jump count then, and whether it added a checkpoint. */
@@ -134,6 +148,7 @@ export class Incremental {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
+    this.liveRead = new Int32Array(n + 1);
     this.lastBucket = new Int32Array(n);
     this.firstFrom = new Int32Array(n + 1);
     this.changed = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
@@ -155,7 +170,7 @@ export class Incremental {
     this.delta = new CfgDelta(base, cfg, opts.privileged !== false);
     const every = Math.max(1, Math.ceil(n / MAX_SNAPSHOTS));
     let firsts = 0;
-    const touch = this.firstTouch, last = this.lastTouch, popAt = this.popAt, bucket = this.lastBucket, visits = this.visits;
+    const touch = this.firstTouch, last = this.lastTouch, liveRead = this.liveRead, popAt = this.popAt, bucket = this.lastBucket, visits = this.visits;
     let prevInsns = 0;
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
@@ -192,9 +207,15 @@ export class Incremental {
       // a call's next slot is read (its live registers) while the callee runs
       const call = cfg.ops[pc]?.kind === 'call';
       if (call) last[pc + 1] = c.processed + 1;
+      if (!liveRead[pc] && readsLiveNow(c, cfg, pc)) liveRead[pc] = c.processed + 1;
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
-      if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
+      // the callee reads the call's live registers (linked scalars) and the next slot's (comparisons)
+      if (call) {
+        if (!touch[pc + 1]) touch[pc + 1] = c.processed + 1;
+        liveRead[pc] ||= c.processed + 1;
+        liveRead[pc + 1] ||= c.processed + 1;
+      }
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     let from = 0;
@@ -328,18 +349,24 @@ export class Incremental {
    * alone. When none passes, the run needs no step hook (nor its per-check setup).
    */
   private mayRejoin(snap: Snapshot, change: Change): boolean {
-    if (!snap.borns.length) return false;
+    const last = snap.lastPop ??= this.lastPop(snap);
+    if (last < 0) return false;
+    for (const pc of change.touched) if (this.lastTouch[pc] > last) return false;
+    return true;
+  }
+
+  /** Snapshot.lastPop. */
+  private lastPop(snap: Snapshot): number {
     const v = this.verdict;
-    if (v.error?.message.startsWith('BPF program is too large')) return false;
-    let after = 0;
-    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    if (v.error?.message.startsWith('BPF program is too large')) return -1;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN;
+    let last = -1;
     for (const b of snap.borns) {
       if (b < 0) continue;
       const pop = this.popAt.get(b);
-      if (pop && pop.k >= after && v.processed - pop.k >= gain) return true;
+      if (pop && v.processed - pop.k >= gain && pop.k > last) last = pop.k;
     }
-    return false;
+    return last;
   }
 
   /** Set (or clear) the candidate's changed slots in the scratch masks. */
@@ -457,24 +484,30 @@ export class Incremental {
       this.stats.derived++;
       const flowFuncs: number[] = [];
       for (const pc of d.flow) flowFuncs.push(old.funcOf[pc]);
-      return { cfg: d.cfg, touched: d.touched, rebase: d.flow.length > 0, flowFuncs, ops: d.flow.length ? undefined : d.slots };
+      return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: d.flow.length > 0, flowFuncs, ops: d.flow.length ? undefined : d.slots };
     }
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
     const a = this.base.insns, b = prog.insns;
-    const touched: number[] = [];
+    const touched: number[] = [], liveOnly: number[] = [];
     for (let i = 0; i < a.length; i++) {
-      const live = old.live[i] !== cfg.live[i] && (readsLive(old.ops, old.prune, i) || readsLive(cfg.ops, cfg.prune, i));
-      if (live || !sameInsn(a[i], b[i]) || old.prune[i] !== cfg.prune[i] || old.jmp[i] !== cfg.jmp[i] || old.funcOf[i] !== cfg.funcOf[i] || old.bad[i] !== cfg.bad[i]) touched.push(i);
+      if (!sameInsn(a[i], b[i]) || old.prune[i] !== cfg.prune[i] || old.jmp[i] !== cfg.jmp[i] || old.funcOf[i] !== cfg.funcOf[i] || old.bad[i] !== cfg.bad[i]) touched.push(i);
+      else if (old.live[i] !== cfg.live[i] && (readsLive(old.ops, old.prune, i) || readsLive(cfg.ops, cfg.prune, i))) liveOnly.push(i);
     }
     const shape = sameShape(old, cfg);
-    return { cfg, touched, rebase: !shape, shape };
+    const liveFrom = touched.length;
+    for (const pc of liveOnly) touched.push(pc);
+    return { cfg, touched, liveFrom, rebase: !shape, shape };
   }
 
   /** The last snapshot taken before the baseline's exploration first touched a changed slot, whose stack liveness fits. */
   private resumePoint(change: Change): Snapshot | undefined {
     let first = Infinity;
-    for (const pc of change.touched) if (this.firstTouch[pc] && this.firstTouch[pc] < first) first = this.firstTouch[pc];
+    const { touched, liveFrom } = change;
+    for (let i = 0; i < touched.length; i++) {
+      const at = i < liveFrom ? this.firstTouch[touched[i]] : this.liveRead[touched[i]];
+      if (at && at < first) first = at;
+    }
     // snapshots are in exploration order: the last one before `first`
     let lo = 0, hi = this.snaps.length;
     while (lo < hi) {
@@ -485,6 +518,28 @@ export class Incremental {
     for (let k = lo - 1; k >= 0; k--) if (fits(this.snaps[k], change)) return this.snaps[k];
     return undefined;
   }
+}
+
+/**
+ * Will the run read the live registers of slot pc at this step (the state before it)? At a prune
+ * point, when its explored list holds a state of pc (analyze.ts visited compares with those
+ * only); at a conditional jump, when a compared register is a scalar with a link id (the linked
+ * scalars are collected only then: step.ts auxOf, jmp.ts condJump). A call's are marked at its
+ * first visit by the caller.
+ */
+function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): boolean {
+  const st = c.path.state, fr = st.frames[st.frames.length - 1];
+  if (cfg.prune[pc]) {
+    const list = c.explored[bucketOf(pc, fr.callsite, c.explored.length)];
+    if (list) for (const k of list) if (k.pc === pc) return true;
+  }
+  const op = cfg.ops[pc];
+  if (op?.kind !== 'jcond') return false;
+  const a = fr.regs[op.dst];
+  if (a.type === 'scalar' && a.id) return true;
+  if (!('reg' in op.src)) return false;
+  const b = fr.regs[op.src.reg];
+  return b.type === 'scalar' && !!b.id;
 }
 
 /** May the snapshot's stack liveness serve the candidate (no fixpoint walked a changed control flow)? */

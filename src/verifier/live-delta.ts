@@ -106,7 +106,8 @@ export class LiveTables {
         if (v === live[pc]) continue;
         live[pc] = v;
         differs.push(pc);
-        for (const q of predecessors(e, pc)) {
+        for (let i = 0, m = predecessors(e, pc); i < m; i++) {
+          const q = e.preds[i];
           if (!dirty[q]) {
             dirty[q] = 1;
             pending++;
@@ -121,7 +122,8 @@ export class LiveTables {
       const work = [...changed];
       for (const pc of changed) up[pc] = 1;
       while (work.length) {
-        for (const q of predecessors(e, work.pop()!)) {
+        for (let i = 0, m = predecessors(e, work.pop()!); i < m; i++) {
+          const q = e.preds[i];
           if (!up[q]) {
             up[q] = 1;
             work.push(q);
@@ -166,7 +168,7 @@ interface Eqs {
   readonly changed: readonly number[];
   readonly flows: readonly (SlotFlow | null)[];
   readonly live: Uint16Array;
-  /** predecessors()' answer, reused (read before the next call). */
+  /** predecessors()' answer in its first entries, reused (read before the next call). */
   readonly preds: number[];
 }
 
@@ -191,17 +193,18 @@ function equation(e: Eqs, pc: number): number {
   return (use | (out & ~kill) | R10) & 0x7ff;
 }
 
-/** Predecessors of `p` in the candidate: the baseline's, except that edges out of changed slots are the new ones. */
-function predecessors(e: Eqs, p: number): number[] {
+/** Predecessors of `p` in the candidate (the baseline's, except that edges out of changed slots are the new ones): how many, written to e.preds' first entries. */
+function predecessors(e: Eqs, p: number): number {
+  // written over, not emptied first (setting an array's length costs a runtime call)
   const out = e.preds;
-  out.length = 0;
+  let m = 0;
   for (let i = e.t.predFrom(p), end = e.t.predFrom(p + 1); i < end; i++) {
     const q = e.t.predAt(i);
-    if (!e.changed.includes(q)) out.push(q);
+    if (!e.changed.includes(q)) out[m++] = q;
   }
   for (let k = 0; k < e.changed.length; k++) {
     const f = e.flows[k];
-    if (f && (f.s1 === p || f.s2 === p)) out.push(e.changed[k]);
+    if (f && (f.s1 === p || f.s2 === p)) out[m++] = e.changed[k];
   }
-  return out;
+  return m;
 }

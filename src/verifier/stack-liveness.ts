@@ -277,9 +277,10 @@ export class StackLiveness {
   copy(): StackLiveness {
     const c = new StackLiveness(this.cfg, this.shapeRef);
     if (this.trace) c.trace = this.trace.slice();
-    c.solved = new Set(this.solved);
+    // (the copy's own empty set and map kept when these are empty: an early snapshot's are)
+    if (this.solved.size) c.solved = new Set(this.solved);
     // copy on write: both sides now share every instance, and neither owns one
-    c.instances = new Map(this.instances);
+    if (this.instances.size) c.instances = new Map(this.instances);
     this.token = {};
     this.cur = null;
     return c;

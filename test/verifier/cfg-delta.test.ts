@@ -52,6 +52,11 @@ for (const { f, p } of progs) {
         const differs = base.prune[i] !== full!.prune[i] || base.jmp[i] !== full!.jmp[i] || live || i === slot;
         assert.is(touched.has(i), differs && (i !== slot || d.slots.length > 0), `slot ${slot}: touched ${i}`);
       }
+      // the slots touched for their live registers alone come last (the re-check reaches them at their first read)
+      d.touched.forEach((i, k) => {
+        const own = i === slot || base.prune[i] !== full!.prune[i] || base.jmp[i] !== full!.jmp[i];
+        assert.is(own, k < d.liveFrom, `slot ${slot}: touched ${i} at ${k}, live-only from ${d.liveFrom}`);
+      });
     }), { numRuns: 60, seed: 19 });
     assert.ok(derived > 0, 'some changes are derived');
   });

@@ -8,6 +8,7 @@ import type { Insn } from '../../src/isa/insn.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { Incremental, safetyDistance } from '../../src/verifier/incremental.ts';
+import { assemble } from '../../src/isa/asm.ts';
 
 const t = suite('verifier/incremental');
 const DIR = new URL('../../corpus/', import.meta.url);
@@ -67,6 +68,42 @@ t('a re-check after a changed jump, and the re-check after it, agree with full c
     derived += inc.stats.derived;
   }
   assert.ok(derived > 0, 'some CFGs were derived');
+});
+
+// r7 differs at `join` (a pointer on the first path, 0 on the second) and is read only at the
+// never-reached slot C: the baseline compares the second path's state at `join` with the first's
+// and finds them apart; once C stops reading r7 the second path is pruned there. The comparison
+// happens before C is ever visited (the pending path `far` is explored after it), so a re-check
+// must resume before that comparison, not merely before the first visit of C.
+const liveReadLate = (c: string): string => `call get_prandom_u32
+if r0 > 100 goto far
+r7 = 0
+r8 = 0
+if r0 > 10 goto join
+r7 = r10
+${'r9 = 0\n'.repeat(7)}join:
+r0 = 0
+if r8 == 0 goto out
+${c}
+exit
+out:
+exit
+far:
+r0 = 0
+exit`;
+
+t('a slot whose live registers alone change is reached when the baseline first reads them: a prune point at its first comparison', () => {
+  const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
+  const base = xdp(liveReadLate('r0 = r7'));
+  const cand: Program = { ...base, insns: assemble(liveReadLate('r0 = 0')).insns };
+  const inc = new Incremental(base);
+  const a = inc.check(cand), b = verify(cand);
+  // the candidate is pruned at `join` where the baseline was not
+  assert.is(b.processed, inc.verdict.processed - 2);
+  assert.equal([a.ok, a.error, a.processed, a.totalStates, a.peakStates, a.maxStatesPerInsn], [b.ok, b.error, b.processed, b.totalStates, b.peakStates, b.maxStatesPerInsn]);
+  // resumed after the first path's end (the snapshot before the comparison), not from the start
+  assert.is(inc.stats.resumed, 1);
+  assert.ok(inc.stats.skippedInsns > 10, `skipped ${inc.stats.skippedInsns}`);
 });
 
 t.run();
