@@ -16,7 +16,7 @@ import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
-import { mayLoop, statesEqual, widenImprecise } from './prune.ts';
+import { mayCover, mayLoop, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
@@ -372,6 +372,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let cnt = 0;
       liveSt = st;
       livePc = pc;
+      // the current frame's live registers (regsLive's answer for it), for mayCover
+      const liveTop = cfg.live[pc];
       for (let i = 0; i < list.length;) {
         const sl = list[i];
         cnt++;
@@ -389,7 +391,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
           }
           if (depth === depthNow && mayLoop(sl.state, st) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
           if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-        } else if (statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
+        } else if (mayCover(sl.state, st, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
           sl.hit++;
           propagate(sl, st);
           return true;
