@@ -337,9 +337,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
       // made only for a checkpoint with precise slots (most have none: no array per pruned path)
       let slots: number[] | undefined;
-      for (const k of p.slots) {
-        if (k >> 6 !== top) other = true;
-        else (slots ??= []).push(k & 63);
+      // (most checkpoints have no precise slot: no iterator over an empty set)
+      if (p.slots.size) {
+        for (const k of p.slots) {
+          if (k >> 6 !== top) other = true;
+          else (slots ??= []).push(k & 63);
+        }
       }
       if (other) return allPrecise(c.path.parent);
       if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
@@ -406,7 +409,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       }
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
-      const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+      // `cleaned` from the start, in copyCheckpoint's order: one hidden class for every checkpoint
+      const cp: Checkpoint = { pc, state: cloneState(st), cleaned: false, branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
       c.path.hist = newHist();
       c.path.jh = 0;
       c.totalStates++;

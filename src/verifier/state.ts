@@ -60,7 +60,9 @@ export function ownStack(f: Frame): Stack {
 }
 
 export function cloneState(s: State): State {
-  const c: State = { frames: s.frames.map(cloneFrame), refs: s.refs.slice() };
+  // one frame (most states) as a literal, not a builtin map with a callback
+  const fr = s.frames;
+  const c: State = { frames: fr.length === 1 ? [cloneFrame(fr[0])] : fr.map(cloneFrame), refs: s.refs.slice() };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   return c;
 }
