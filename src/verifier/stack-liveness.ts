@@ -204,6 +204,8 @@ const chainKey = (st: State, f: number): string => {
 
 export class StackLiveness {
   private instances = new Map<string, Instance>();
+  /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
+  private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
   private token: object = {};
   /** Shared by every copy (same program): computed once, at the first fixpoint of any of them. */
@@ -257,6 +259,7 @@ export class StackLiveness {
       instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny });
     }
     this.instances = instances;
+    this.root = null;
     this.solved = new Set([...this.solved].map((f) => to[f]));
     this.cur = null;
     if (this.writeInsn > 0) this.writeInsn = to[this.writeInsn];
@@ -326,6 +329,7 @@ export class StackLiveness {
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
     const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny };
     this.instances.set(x.key, c);
+    this.root = null;
     return c;
   }
 
@@ -336,15 +340,23 @@ export class StackLiveness {
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
       x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false };
       this.instances.set(key, x);
+      this.root = null;
     }
     return x;
   }
 
   private instanceOf(st: State, f: number): Instance {
+    // the main function's instance (frame 0: every path's end and the start of the next path
+    // ask for it) without building its key and hashing it
+    const root = this.root;
+    if (f === 0 && root && root.start === st.frames[0].subprog) return root;
     const key = chainKey(st, f);
     // the call-site list is made only for a new instance (this runs at every path's end)
     const x = this.instances.get(key);
-    if (x) return x;
+    if (x) {
+      if (f === 0) this.root = x;
+      return x;
+    }
     const callsites: number[] = [];
     for (let i = 1; i <= f; i++) callsites.push(st.frames[i].callsite);
     return this.lookup(key, callsites, st.frames[f].subprog);

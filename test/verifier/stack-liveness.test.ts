@@ -139,6 +139,31 @@ t('a slot written at an instruction on one visit and not on a later one is no lo
   assert.ok(copy.alive(st, 0, 0, 0));
 });
 
+t('a copy keeps its answers while the original goes on marking (the instances are copied before a write)', () => {
+  const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
+  const st = initialState();
+  const live = new StackLiveness(cfg);
+  live.begin(st, 1);
+  live.read(st, 0, 1, 0);
+  live.commit();
+  live.update(st);
+  const copy = live.copy();
+  // the original: insn 0 now writes the slot, so it is dead before insn 0 there
+  live.begin(st, 0);
+  live.write(0, 0);
+  live.commit();
+  live.update(st);
+  assert.not.ok(live.alive(st, 0, 0, 0));
+  assert.ok(copy.alive(st, 0, 0, 0), 'the copy never saw the write');
+  // and the other way round
+  copy.begin(st, 1);
+  copy.read(st, 0, 1, 1);
+  copy.commit();
+  copy.update(st);
+  assert.ok(copy.alive(st, 0, 0, 1));
+  assert.not.ok(live.alive(st, 0, 0, 1));
+});
+
 t('shape: a changed jump target is a different shape, a changed operand is not', () => {
   const a = buildCfg(asm('if r1 == 0 goto l;r0 = 1;l:;r0 = 0;exit').insns);
   const b = buildCfg(asm('if r1 == 0 goto l;r0 = 2;l:;r0 = 0;exit').insns);
