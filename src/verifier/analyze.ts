@@ -401,7 +401,9 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         }
         if (addNew) sl.miss++;
         if (sl.miss > sl.hit * 3 + 3) {
-          list.splice(i, 1);
+          // (the later entries moved down by hand: splice makes an array of the removed one)
+          for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j];
+          list.pop();
           c.peakStates--;
           continue;
         }
