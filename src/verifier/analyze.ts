@@ -16,7 +16,7 @@ import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
-import { mayLoop, statesEqual, widenImprecise } from './prune.ts';
+import { mayCover, mayLoop, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
@@ -337,9 +337,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
       // made only for a checkpoint with precise slots (most have none: no array per pruned path)
       let slots: number[] | undefined;
-      for (const k of p.slots) {
-        if (k >> 6 !== top) other = true;
-        else (slots ??= []).push(k & 63);
+      // (most checkpoints have no precise slot: no iterator over an empty set)
+      if (p.slots.size) {
+        for (const k of p.slots) {
+          if (k >> 6 !== top) other = true;
+          else (slots ??= []).push(k & 63);
+        }
       }
       if (other) return allPrecise(c.path.parent);
       if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
@@ -372,6 +375,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let cnt = 0;
       liveSt = st;
       livePc = pc;
+      // the current frame's live registers (regsLive's answer for it), for mayCover
+      const liveTop = cfg.live[pc];
       for (let i = 0; i < list.length;) {
         const sl = list[i];
         cnt++;
@@ -389,14 +394,16 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
           }
           if (depth === depthNow && mayLoop(sl.state, st) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
           if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-        } else if (statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
+        } else if (mayCover(sl.state, st, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
           sl.hit++;
           propagate(sl, st);
           return true;
         }
         if (addNew) sl.miss++;
         if (sl.miss > sl.hit * 3 + 3) {
-          list.splice(i, 1);
+          // (the later entries moved down by hand: splice makes an array of the removed one)
+          for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j];
+          list.pop();
           c.peakStates--;
           continue;
         }
@@ -404,7 +411,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       }
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
-      const cp: Checkpoint = { pc, state: cloneState(st), branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+      // `cleaned` from the start, in copyCheckpoint's order: one hidden class for every checkpoint
+      const cp: Checkpoint = { pc, state: cloneState(st), cleaned: false, branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
       c.path.hist = newHist();
       c.path.jh = 0;
       c.totalStates++;

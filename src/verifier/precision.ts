@@ -208,7 +208,9 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
   for (let h: Hist | undefined = top; h; h = h.prev) {
     // skipLast is the first instruction met, in whichever piece holds it
     if (skipLast && !h.n) continue;
-    const w = !skipLast && (h !== top || topFrozen) && !(set.lo | set.hi) ? walkFrozen(ops, h, set) : walkSegment(ops, h, set, skipLast);
+    // a frozen piece entered without slots: its walk and the older pieces' in one (kept) answer
+    if (!skipLast && (h !== top || topFrozen) && !(set.lo | set.hi)) return walkFrozen(ops, h, set);
+    const w = walkSegment(ops, h, set, skipLast);
     skipLast = false;
     if (w !== OK) return w;
     if (!set.regs && !(set.lo | set.hi)) return OK;
@@ -246,7 +248,9 @@ const WALKS_KEPT = 4;
 
 // The kept walks of every piece, in one table of int32s instead of an array per piece (an array
 // per walked piece, and its growth at the second walk, was ~9% of what a check of ksnoop
-// allocated). A piece's place holds how many walks are kept, the piece's length when they were
+// allocated). A kept walk is the walk of the piece and of every older piece of its segment
+// (`prev`, all frozen too), so that a segment of many pieces (one per branch) is answered by one
+// lookup. A piece's place holds how many walks are kept, the piece's length when they were
 // made, then WALKS_KEPT records of one number each: the registers the walk entered with (bits
 // 0-11), those it left with (12-23) and its outcome (24-25). Walks that leave with stack slots
 // (~0.2% of them) are not kept. The table holds walks of one instruction array (`tableOps`): a
@@ -271,10 +275,10 @@ export function forgetWalks(): void {
 export const walksKept = (h: Hist): number => (h.wg === generation && h.wi >= 0 ? table[h.wi] : 0);
 
 /**
- * walkSegment over a piece that no longer grows (an older part of a path's history, or a
- * checkpoint's): loop histories walk the same pieces with the same registers again and again,
- * so the last few outcomes are kept for the piece, for sets entering without stack slots (the
- * common case).
+ * The walk of a piece that no longer grows (an older part of a path's history, or a
+ * checkpoint's) and of the older pieces below it: loop histories walk the same pieces with the
+ * same registers again and again, so the last few outcomes are kept for the piece, for sets
+ * entering without stack slots (the common case).
  */
 function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
   if (ops !== tableOps) {
@@ -292,8 +296,12 @@ function walkFrozen(ops: (Op | null)[], h: Hist, set: Want): Walk {
       return (r >> 24) as Walk;
     }
   }
-  const w = walkSegment(ops, h, set, false);
+  let w = walkSegment(ops, h, set, false);
+  // the older pieces (their own kept walks answer when the set holds no slot)
+  if (w === OK && h.prev && (set.regs || (set.lo | set.hi))) w = backtrack(ops, h.prev, set, false, true);
   if ((set.lo | set.hi) || (regs | set.regs) >>> 12) return w;
+  // (the older pieces' walks may have started the table afresh)
+  at = h.wg === generation ? h.wi : -1;
   if (at < 0 || table[at + 1] !== h.n) {
     if (used + PLACE > table.length) {
       if (table.length >= TABLE_MAX) {

@@ -9,7 +9,8 @@ import { type State, mapAllRegs } from './state.ts';
 /** acquire_reference: a fresh id, held from instruction `insn`. */
 export function acquireRef(env: Env, st: State, insn: number): number {
   const id = ++env.idGen;
-  st.refs.push({ id, insn });
+  // a new list, never a push: state copies share the list (see State.refs)
+  st.refs = [...st.refs, { id, insn }];
   return id;
 }
 
@@ -17,7 +18,7 @@ export function acquireRef(env: Env, st: State, insn: number): number {
 export function dropRef(st: State, id: number): boolean {
   const i = st.refs.findIndex((r) => r.id === id);
   if (i < 0) return false;
-  st.refs.splice(i, 1);
+  st.refs = st.refs.filter((_, j) => j !== i);
   return true;
 }
 

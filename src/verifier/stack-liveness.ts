@@ -38,6 +38,11 @@ interface Instance {
   readonly mwSet: Uint8Array;
   updated: boolean;
   mwDropped: boolean;
+  /**
+   * A must-write mask of some frame may be non-zero (set when commitTo stores a non-zero one,
+   * never cleared): while false, a revisit's emptying of the must-write masks has nothing to do.
+   */
+  mwAny: boolean;
 }
 
 /** What the analysis needs of the program: decoded slots and function starts. */
@@ -199,6 +204,8 @@ const chainKey = (st: State, f: number): string => {
 
 export class StackLiveness {
   private instances = new Map<string, Instance>();
+  /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
+  private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
   private token: object = {};
   /** Shared by every copy (same program): computed once, at the first fixpoint of any of them. */
@@ -249,9 +256,10 @@ export class StackLiveness {
         mwSet = moveRows(x.mwSet, 1, x.start, x.len, start, len, to);
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped });
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny });
     }
     this.instances = instances;
+    this.root = null;
     this.solved = new Set([...this.solved].map((f) => to[f]));
     this.cur = null;
     if (this.writeInsn > 0) this.writeInsn = to[this.writeInsn];
@@ -298,12 +306,16 @@ export class StackLiveness {
       const y = o.instances.get(key);
       if (!y) return false;
       if (x === y) continue;
-      if (x.updated !== y.updated || x.mwDropped !== y.mwDropped || x.frames.length !== y.frames.length) return false;
+      if (x.updated !== y.updated || x.mwDropped !== y.mwDropped) return false;
       for (let i = 0; i < x.mwSet.length; i++) if (x.mwSet[i] !== y.mwSet[i]) return false;
-      for (let f = 0; f < x.frames.length; f++) {
+      // a frame without masks is one whose masks are all zero (they are made when first needed)
+      for (let f = 0; f < Math.max(x.frames.length, y.frames.length); f++) {
         const a = x.frames[f], b = y.frames[f];
         if (a === b) continue;
-        if (!a || !b) return false;
+        if (!a || !b) {
+          if ((a ?? b)!.some((v) => v !== 0)) return false;
+          continue;
+        }
         for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
       }
     }
@@ -316,8 +328,9 @@ export class StackLiveness {
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped };
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny };
     this.instances.set(x.key, c);
+    this.root = null;
     return c;
   }
 
@@ -326,17 +339,25 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false };
       this.instances.set(key, x);
+      this.root = null;
     }
     return x;
   }
 
   private instanceOf(st: State, f: number): Instance {
+    // the main function's instance (frame 0: every path's end and the start of the next path
+    // ask for it) without building its key and hashing it
+    const root = this.root;
+    if (f === 0 && root && root.start === st.frames[0].subprog) return root;
     const key = chainKey(st, f);
     // the call-site list is made only for a new instance (this runs at every path's end)
     const x = this.instances.get(key);
-    if (x) return x;
+    if (x) {
+      if (f === 0) this.root = x;
+      return x;
+    }
     const callsites: number[] = [];
     for (let i = 1; i <= f; i++) callsites.push(st.frames[i].callsite);
     return this.lookup(key, callsites, st.frames[f].subprog);
@@ -387,18 +408,25 @@ export class StackLiveness {
     if (this.written) return this.commitTo(x);
     // the common instruction, which wrote no slot (`writes` is all zero): commitTo's result
     // without reading the marks, the first visit only records the visit, a later one empties
-    // the must-write masks of every frame
+    // the must-write masks of every frame (none to empty while no write was committed: a
+    // program or function that writes no stack slot, like xdp_loop, skips the frames' masks)
     const idx = this.writeInsn - x.start;
     if (x.mwSet[idx]) {
-      const at = idx * STRIDE + MUST_WRITE;
-      for (let frame = 0; frame <= x.depth; frame++) {
-        const m = this.masks(x, frame);
-        if (m[at] === 0 && m[at + 1] === 0) continue;
-        m[at] = m[at + 1] = 0;
-        x.updated = x.mwDropped = true;
-      }
+      if (x.mwAny) this.emptyMustWrite(x, idx);
     } else x.mwSet[idx] = 1;
     this.writeInsn = 0;
+  }
+
+  /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
+  private emptyMustWrite(x: Instance, idx: number): void {
+    const at = idx * STRIDE + MUST_WRITE;
+    for (let frame = 0; frame <= x.depth; frame++) {
+      // a frame without masks has none to empty
+      const m = x.frames[frame];
+      if (!m || (m[at] === 0 && m[at + 1] === 0)) continue;
+      m[at] = m[at + 1] = 0;
+      x.updated = x.mwDropped = true;
+    }
   }
 
   private commitTo(x: Instance): void {
@@ -416,6 +444,7 @@ export class StackLiveness {
         m[at] = lo;
         m[at + 1] = hi;
         x.updated = true;
+        if (lo | hi) x.mwAny = true;
       }
       if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
     }

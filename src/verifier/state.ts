@@ -26,7 +26,11 @@ export interface RefState {
 
 export interface State {
   frames: Frame[];
-  /** Acquired references not yet released, in acquisition order (shared by every frame, as in 6.18). */
+  /**
+   * Acquired references not yet released, in acquisition order (shared by every frame, as in
+   * 6.18). Never changed in place: acquiring or releasing one gives the state a new list, so
+   * copies of a state share the list.
+   */
   refs: RefState[];
   /** may_goto_depth: how many may_goto fall-throughs this path took (absent: 0). */
   mayGotoDepth?: number;
@@ -60,7 +64,9 @@ export function ownStack(f: Frame): Stack {
 }
 
 export function cloneState(s: State): State {
-  const c: State = { frames: s.frames.map(cloneFrame), refs: s.refs.slice() };
+  // one frame (most states) as a literal, not a builtin map with a callback
+  const fr = s.frames;
+  const c: State = { frames: fr.length === 1 ? [cloneFrame(fr[0])] : fr.map(cloneFrame), refs: s.refs };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   return c;
 }

@@ -96,6 +96,35 @@ t('kept walks give the marks of fresh walks, request after request', () => {
   }), { numRuns: 3000 });
 });
 
+/**
+ * The shape's segments each as a chain of pieces of at most `cut` instructions (a segment the
+ * exploration forked at several branches: older pieces shared, each frozen once forked).
+ */
+function buildSplit(s: Shape, cut: number) {
+  return build(s, (pcs, aux, prev) => {
+    let h = prev;
+    for (let i = 0; i < pcs.length || (i === 0 && !h); i += cut) h = hist(pcs.slice(i, i + cut), aux.slice(i, i + cut), h);
+    return h!;
+  });
+}
+
+t('kept walks over segments of several pieces give the marks of fresh walks over whole segments', () => {
+  fc.assert(fc.property(arbShape, fc.integer({ min: 1, max: 4 }), (s, cut) => {
+    // the requests keeping walks first (the table is one for the module), then afresh each
+    const kept = buildSplit(s, cut), fresh = build(s);
+    forgetWalks();
+    const keptMarks = s.queries.map((q, i) => {
+      markPrecise(s.ops, kept.paths[i % 2], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
+      return marks(kept.cps);
+    });
+    s.queries.forEach((q, i) => {
+      forgetWalks();
+      markPrecise(s.ops, fresh.paths[i % 2], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
+      assert.equal(keptMarks[i], marks(fresh.cps), `request ${i}`);
+    });
+  }), { numRuns: 3000 });
+});
+
 t('a recorded piece gives back every instruction and note it executed, in order', () => {
   // jumps anywhere (back into a loop body, to the piece's first instruction, to the same one),
   // steps over an lddw's second half, notes on any of them

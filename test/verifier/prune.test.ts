@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { IdMap, mayLoop, regsafe, statesEqual } from '../../src/verifier/prune.ts';
+import { IdMap, mayCover, mayLoop, regsafe, statesEqual } from '../../src/verifier/prune.ts';
 import { type State, cloneState, newFrame } from '../../src/verifier/state.ts';
 import { type Reg, type RegType, SCALAR_UNKNOWN, ZERO, immReg } from '../../src/verifier/regs.ts';
 import { VerifierError, fail } from '../../src/verifier/env.ts';
@@ -143,6 +143,58 @@ t('mayLoop holds whenever the exact comparison does, and rejects a changed regis
   assert.not.ok(mayLoop(a, b));
   b.frames[0].regs[1] = immReg(1);
   assert.ok(mayLoop(a, b));
+});
+
+// is_state_visited's filter before a not_exact comparison must never reject a pair the comparison
+// accepts: the copy's registers replaced, or moved by a little in offset or range (a packet
+// pointer's larger range is still covered), under random liveness and precision
+const nudge: fc.Arbitrary<(r: Reg) => Reg> = fc.oneof(
+  poolReg.map((mk) => () => mk()),
+  fc.integer({ min: -2, max: 2 }).map((d) => (r: Reg) => ({ ...r, off: r.off + d })),
+  fc.integer({ min: -2, max: 2 }).map((d) => (r: Reg) => ({ ...r, range: r.range + d })),
+  fc.constantFrom<RegType>('scalar', 'not_init', 'pkt').map((type) => (r: Reg) => ({ ...r, type })),
+  // another id (the comparison maps ids one to one, not by value)
+  fc.constant((r: Reg) => ({ ...r, id: r.id ? r.id + 10 : 0 })),
+);
+const coverPair = fc.record({
+  frames: fc.array(frameRegs, { minLength: 1, maxLength: 2 }),
+  edits: fc.array(fc.tuple(fc.nat(1), fc.nat(9), nudge), { maxLength: 3 }),
+  live: fc.integer({ min: 0, max: 0x3ff }),
+  precise: fc.tuple(fc.integer({ min: 0, max: 0x3ff }), fc.integer({ min: 0, max: 0x3ff }), fc.boolean()),
+});
+
+t('mayCover holds whenever the not_exact comparison does, and rejects a moved pointer', () => {
+  let accepted = 0, rejected = 0;
+  fc.assert(fc.property(coverPair, ({ frames, edits, live, precise: [p0, p1, all] }) => {
+    const o: State = { frames: frames.map((regs, i) => {
+      const f = newFrame(i, i ? 5 : -1, i ? 6 : 0);
+      regs.forEach((mk, r) => { f.regs[r] = mk(); });
+      return f;
+    }), refs: [] };
+    const c = cloneState(o);
+    for (const [f, r, ed] of edits) {
+      const fr = c.frames[Math.min(f, c.frames.length - 1)];
+      fr.regs[r] = ed(fr.regs[r]);
+    }
+    const full = statesEqual(o, c, 'not_exact', () => live, SCALAR_UNKNOWN, { regs: [p0, p1], slots: new Set(), all });
+    const filter = mayCover(o, c, live);
+    if (full) accepted++;
+    if (!filter) rejected++;
+    return !full || filter;
+  }), { numRuns: 4000 });
+  assert.ok(accepted > 300, `only ${accepted} covered pairs drawn`);
+  assert.ok(rejected > 300, `only ${rejected} pairs rejected by the filter`);
+  // a packet pointer: a larger range is covered, a smaller one or another offset is not
+  const a: State = { frames: [newFrame(0, -1, 0)], refs: [] };
+  a.frames[0].regs[1] = { ...immReg(0), type: 'pkt', off: 14, range: 20 };
+  const b = cloneState(a);
+  b.frames[0].regs[1] = { ...a.frames[0].regs[1], range: 40 };
+  assert.ok(mayCover(a, b, 1 << 1));
+  b.frames[0].regs[1] = { ...a.frames[0].regs[1], range: 10 };
+  assert.not.ok(mayCover(a, b, 1 << 1));
+  assert.ok(mayCover(a, b, 1 << 2), 'a dead register is not looked at');
+  b.frames[0].regs[1] = { ...a.frames[0].regs[1], off: 16 };
+  assert.not.ok(mayCover(a, b, 1 << 1));
 });
 
 t.run();

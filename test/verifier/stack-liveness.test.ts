@@ -112,6 +112,58 @@ t('cleaning drops dead slots from a copy and leaves the explored state alone', (
   assert.is(cleanState(c, 0, live), c, 'nothing left to clean: the same object');
 });
 
+t('a slot written at an instruction on one visit and not on a later one is no longer killed there', () => {
+  // insn 0 writes slot 0 (fp-8) on its first visit, nothing on the second; insn 1 reads it
+  const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
+  const visit = (live: StackLiveness, pc: number, writes: boolean, reads: boolean): void => {
+    live.begin(st, pc);
+    if (writes) live.write(0, 0);
+    if (reads) live.read(st, 0, pc, 0);
+    live.commit();
+  };
+  const st = initialState();
+  const once = new StackLiveness(cfg), twice = new StackLiveness(cfg);
+  for (const live of [once, twice]) {
+    visit(live, 0, true, false);
+    if (live === twice) visit(live, 0, false, false);
+    visit(live, 1, false, true);
+    live.update(st);
+    assert.ok(live.alive(st, 1, 0, 0), 'read at insn 1');
+  }
+  assert.not.ok(once.alive(st, 0, 0, 0), 'must-written at insn 0: dead before it');
+  assert.ok(twice.alive(st, 0, 0, 0), 'the second visit wrote nothing: live before insn 0');
+  // a copy and a later revisit keep the answer
+  const copy = twice.copy();
+  visit(copy, 0, false, false);
+  copy.update(st);
+  assert.ok(copy.alive(st, 0, 0, 0));
+});
+
+t('a copy keeps its answers while the original goes on marking (the instances are copied before a write)', () => {
+  const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
+  const st = initialState();
+  const live = new StackLiveness(cfg);
+  live.begin(st, 1);
+  live.read(st, 0, 1, 0);
+  live.commit();
+  live.update(st);
+  const copy = live.copy();
+  // the original: insn 0 now writes the slot, so it is dead before insn 0 there
+  live.begin(st, 0);
+  live.write(0, 0);
+  live.commit();
+  live.update(st);
+  assert.not.ok(live.alive(st, 0, 0, 0));
+  assert.ok(copy.alive(st, 0, 0, 0), 'the copy never saw the write');
+  // and the other way round
+  copy.begin(st, 1);
+  copy.read(st, 0, 1, 1);
+  copy.commit();
+  copy.update(st);
+  assert.ok(copy.alive(st, 0, 0, 1));
+  assert.not.ok(live.alive(st, 0, 0, 1));
+});
+
 t('shape: a changed jump target is a different shape, a changed operand is not', () => {
   const a = buildCfg(asm('if r1 == 0 goto l;r0 = 1;l:;r0 = 0;exit').insns);
   const b = buildCfg(asm('if r1 == 0 goto l;r0 = 2;l:;r0 = 0;exit').insns);

@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { type Frame, cloneFrame, cloneState, newFrame, ownStack } from '../../src/verifier/state.ts';
 import { type Stack, spill, writeBytes, writeRange } from '../../src/verifier/stack.ts';
 import { immReg } from '../../src/verifier/regs.ts';
+import { acquireRef, dropRef } from '../../src/verifier/refs.ts';
+import type { Env } from '../../src/verifier/env.ts';
 
 const t = suite('verifier/state-cow');
 
@@ -66,6 +68,31 @@ t('a state copy shares each stack until the first write, then owns a copy', () =
   assert.is(f.stack[1], undefined);
   assert.is(c.frames[0].stack[0], f.stack[0]);
   assert.ok(c.frames[0].stack[1]?.spilled);
+});
+
+t('state copies share the reference list; acquiring or releasing in one never shows in another', () => {
+  // random acquires and releases on random copies, against eagerly copied model lists
+  const step = fc.tuple(fc.constantFrom('copy', 'acquire', 'release'), fc.nat(20), fc.nat(5));
+  fc.assert(fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+    const env = { idGen: 0 } as Env;
+    const states = [{ frames: [newFrame(0, -1, 0)], refs: [] as { id: number; insn: number }[] }];
+    const models: number[][] = [[]];
+    for (const [k, at, which] of steps) {
+      const i = at % states.length;
+      if (k === 'copy') {
+        states.push(cloneState(states[i]));
+        models.push(models[i].slice());
+      } else if (k === 'acquire') {
+        models[i].push(acquireRef(env, states[i], at));
+      } else if (models[i].length) {
+        const id = models[i][which % models[i].length];
+        assert.ok(dropRef(states[i], id));
+        models[i] = models[i].filter((x) => x !== id);
+      }
+    }
+    states.forEach((s, i) => assert.equal(s.refs.map((r) => r.id), models[i]));
+    return true;
+  }), { numRuns: 300 });
 });
 
 t.run();
