@@ -21,7 +21,7 @@ export interface OutPort {
   readonly w: NodeWidth;
 }
 
-/** Operations compiled as calls (rare in the domains): evaluated on the fixed-width backend. */
+/** Operations compiled as calls (division, rare in the domains): evaluated on the fixed-width backend. */
 const slow = {
   bin(op: string, w: number, ah: number, al: number, bh: number, bl: number): void {
     const m = arenaMark();
@@ -137,7 +137,19 @@ export function emitSource(t: Trace, outs: readonly OutPort[], name: string): st
         else if (n >= 32) v64(`${H(a)} >> 31`, `${H(a)} >> ${n - 32}`);
         else v64(`${H(a)} >> ${n}`, `(${L(a)} >>> ${n}) | (${H(a)} << ${32 - n})`);
         break;
-      case 'shl': case 'lshr': case 'ashr': case 'udiv': case 'urem':
+      case 'shl': case 'lshr': case 'ashr': {
+        // a shift by a value: amounts of the width or more (any high half set) are the width,
+        // as the backends' `amount`; the 64-bit shift by a plain count is u64.ts', through OUT
+        if (x.w === 64) {
+          emit(`const n${i} = ((${H(b)} !== 0) | ((${L(b)} >>> 0) >= 64)) ? 64 : ${L(b)};`);
+          viaOut(`${x.op === 'shl' ? 'SHL' : x.op === 'lshr' ? 'LSHR' : 'ASHR'}(${H(a)}, ${L(a)}, n${i})`);
+        } else {
+          emit(`const n${i} = (${L(b)} >>> 0) >= 32 ? 32 : ${L(b)};`);
+          v32(x.op === 'shl' ? `n${i} >= 32 ? 0 : ${L(a)} << n${i}` : x.op === 'lshr' ? `n${i} >= 32 ? 0 : (${L(a)} >>> n${i}) | 0` : `${L(a)} >> (n${i} >= 32 ? 31 : n${i})`);
+        }
+        break;
+      }
+      case 'udiv': case 'urem':
         viaOut(`S.bin('${x.op}', ${x.w}, ${H(a)}, ${L(a)}, ${H(b)}, ${L(b)})`);
         break;
       case 'call':
@@ -242,9 +254,10 @@ export function emitSource(t: Trace, outs: readonly OutPort[], name: string): st
 
 /** Compile the recording into a function (V8 compiles the source once; it is then cached here). */
 export function compileTrace(t: Trace, outs: readonly OutPort[], name = 'compiled'): CompiledFn {
-  const factory = new Function('S', 'OUT', 'mulhi', 'umulOv', 'N', 'CI', 'CO', emitSource(t, outs, name)) as (
-    s: typeof slow, out: Int32Array, mh: typeof mulhi32, uo: typeof umulOverflows64, n: NativeImpl[], ci: Int32Array, co: Int32Array) => CompiledFn;
-  return factory(slow, OUT, mulhi32, umulOverflows64, t.natives, new Int32Array(32), new Int32Array(32));
+  const factory = new Function('S', 'OUT', 'mulhi', 'umulOv', 'N', 'CI', 'CO', 'SHL', 'LSHR', 'ASHR', emitSource(t, outs, name)) as (
+    s: typeof slow, out: Int32Array, mh: typeof mulhi32, uo: typeof umulOverflows64, n: NativeImpl[], ci: Int32Array, co: Int32Array,
+    sh: typeof shl64, lsh: typeof lshr64, ash: typeof ashr64) => CompiledFn;
+  return factory(slow, OUT, mulhi32, umulOverflows64, t.natives, new Int32Array(32), new Int32Array(32), shl64, lshr64, ashr64);
 }
 
 // Re-exported for tests that check the halves arithmetic the emitted code mirrors.

@@ -11,6 +11,7 @@ import { compileTrace, type CompiledFn, type OutPort } from '../bv/jit.ts';
 import { type ScalarState, type D, type KernelFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
 import { regBoundsSync, regBoundOffset, regDeduceBounds, updateRegBounds, type RegBoundsSyncNative } from './sync.ts';
 import { boundsFromTnum } from './sync-fixed.ts';
+import { mergeSmall } from './sync-small.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './alu-move.ts';
@@ -171,9 +172,12 @@ export class NativeParts {
    * reg_bounds_sync for a flavor (10 slots in, 10 slots out), in compiled stages driven here:
    * the compiled boundsFromTnum test (src/domains/sync-fixed.ts, ~40 operations) first, and an
    * input it accepts, a fixed point of the sync (proofs/sync-fixed.ts), is copied; else
-   * __update_reg_bounds, then __reg_deduce_bounds up to three times, stopping after a round that
-   * changed nothing (the rounds after it would change nothing either: deduceRoundSkip in
-   * proofs/sync-fixed.ts), then __reg_bound_offset and __update_reg_bounds as one function.
+   * __update_reg_bounds, then, when that state's words are all below 2^31 and its ranges meet,
+   * the 32-bit merge that equals all three __reg_deduce_bounds rounds there (src/domains/sync-small.ts,
+   * proofs/sync-small.ts), which __reg_bound_offset leaves unchanged, and __update_reg_bounds;
+   * else __reg_deduce_bounds up to three times, stopping after a round that changed nothing (the
+   * rounds after it would change nothing either: deduceRoundSkip in proofs/sync-fixed.ts), then
+   * __reg_bound_offset and __update_reg_bounds as one function.
    */
   syncImpl(fl: KernelFlavor): NativeImpl {
     let impl = this.sync.get(fl.name);
@@ -183,7 +187,11 @@ export class NativeParts {
       const update = stage('update', (d, s) => updateRegBounds(d, s, fl));
       const deduce = stage('deduce', regDeduceBounds);
       const tail = stage('tail', (d, s) => updateRegBounds(d, regBoundOffset(d, s), fl));
-      const flag = new Int32Array(2), a = new Int32Array(2 * SLOTS), b = new Int32Array(2 * SLOTS);
+      const merge = compileScalarOp(1, (d, [s]) => {
+        const r = mergeSmall(d, s);
+        return { states: [r.s], flags: [r.ok] };
+      }, `sync_merge_${fl.name}`, this, false);
+      const flag = new Int32Array(2), a = new Int32Array(2 * SLOTS), b = new Int32Array(2 * SLOTS), c = new Int32Array(2 * SLOTS + 2);
       impl = (inp, out) => {
         fixed(inp, flag);
         if (flag[0] !== 0) {
@@ -196,6 +204,9 @@ export class NativeParts {
           return;
         }
         update(inp, a);
+        merge(a, c);
+        // merged: __reg_bound_offset would leave it unchanged (proofs/sync-small.ts)
+        if (c[2 * SLOTS] !== 0) return update(c, out);
         deduce(a, b);
         if (sameWords(a, b)) return tail(b, out);
         deduce(b, a);

@@ -73,6 +73,24 @@ for (const w of [64, 32]) {
   }
 }
 
+t('compiled shifts by a value: every amount below the width and just above it, and huge ones, = bigint', () => {
+  for (const w of [64, 32] as const) {
+    const big = concreteBits(w);
+    for (const op of ['shl', 'lshr', 'ashr'] as const) {
+      const tr = new Trace();
+      const ring = w === 64 ? tr.d.u64 : tr.d.u32;
+      const f = compileTrace(tr, [{ id: ring[op](tr.input(w), tr.input(w)), w }]);
+      const buf = new ArrayBuffer(16), I64 = new BigUint64Array(buf), ob = new ArrayBuffer(16), O64 = new BigUint64Array(ob);
+      const amounts = [...Array.from({ length: w + 3 }, (_, k) => BigInt(k)), 1n << 31n, (1n << 32n) + 3n, (1n << BigInt(w)) - 1n].filter((n) => n < 1n << BigInt(w));
+      fc.assert(fc.property(arbBits(w), fc.constantFrom(...amounts), (x, n) => {
+        I64[0] = x; I64[1] = n;
+        f(new Int32Array(buf), new Int32Array(ob));
+        assert.is(O64[0], big[op](x, n), `${op}${w} by ${n}`);
+      }), { numRuns: 400 });
+    }
+  }
+});
+
 t('arena regions free their handles; values made before a region survive it', () => {
   const keep = fromBigint(0x1234_5678_9abc_def0n);
   const m = arenaMark();
