@@ -55,12 +55,13 @@ function linkId(env: Env, regs: Reg[], r: number): Reg {
   return reg;
 }
 
-/** check_reg_sane_offset. */
-function saneOffset(pc: number, rv: Scalar, off: number, type: string): void {
+/** check_reg_sane_offset (its messages name `ptr`'s type, computed only for a message). */
+function saneOffset(pc: number, rv: Scalar, off: number, ptr: Reg): void {
   // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
   const v = rv.varOff.value, sm = rv.smin;
   const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
   if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
+  const type = typeStr(ptr);
   const known = isConst(rv);
   const val = s64(v);
   const smin = s64(sm);
@@ -95,6 +96,18 @@ const unbounded32Of = (s: Scalar): Scalar => ({
   u32min: UNBOUNDED32.u32min, u32max: UNBOUNDED32.u32max, s32min: UNBOUNDED32.s32min, s32max: UNBOUNDED32.s32max,
 });
 
+/**
+ * The key (with the variable part) of a pointer's variable part moved by a constant at an
+ * instruction, in the memo's side table: reg_bounds_sync after __mark_reg32_unbounded, a function
+ * of the variable part alone (the constant moves the fixed offset).
+ */
+const MOVED = { moved: true };
+
+/** The session's ptrVar for instruction `pc`, or the last answer there on these very objects (immutable, shared). */
+function ptrVarAt(env: Env, pc: number, op: 'add' | 'sub', p: Scalar, o: Scalar): { raw: Scalar; synced: Scalar } {
+  return (env.aluMemo.sideGet(pc, p, o) as { raw: Scalar; synced: Scalar } | undefined) ?? env.aluMemo.sideSet(pc, p, o, env.dom.ptrVar(op, p, o));
+}
+
 /** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
   const dst = op.dst;
@@ -106,18 +119,18 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
   }
   if (mayBeNull(ptr)) fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited, null-check it first`);
-  const t = typeStr(ptr);
   switch (ptr.type) {
     case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem':
       break;
     default:
       if (ptr.type === 'map_ptr' && known && o.smin === 0n && op.op === 'add') break;
-      fail(pc, `R${dst} pointer arithmetic on ${t} prohibited`);
+      fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited`);
   }
-  saneOffset(pc, o, offReg.off, t);
-  saneOffset(pc, ptr.v, ptr.off, t);
-  const info: SanitizeInfo = { maskToLeft: false };
-  sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
+  saneOffset(pc, o, offReg.off, ptr);
+  saneOffset(pc, ptr.v, ptr.off, ptr);
+  // sanitize_ptr_alu's state (the root skips it: no object then)
+  const info: SanitizeInfo | undefined = env.privileged ? undefined : { maskToLeft: false };
+  if (info) sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
   /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
   const k = known ? Number(s64(o.smin)) : 0;
@@ -130,10 +143,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (known && fitsS32(ptr.off + k)) {
         off = ptr.off + k;
         range = markerCleared(ptr);
-        raw = isConst(p) ? p : unbounded32Of(p);
+        raw = p;
         break;
       }
-      const m = env.dom.ptrVar('add', p, o);
+      const m = ptrVarAt(env, pc, 'add', p, o);
       raw = m.raw;
       synced = m.synced;
       if (isPktPtr) { id = ++env.idGen; range = 0; }
@@ -145,10 +158,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (known && fitsS32(ptr.off - k)) {
         off = ptr.off - k;
         range = markerCleared(ptr);
-        raw = isConst(p) ? p : unbounded32Of(p);
+        raw = p;
         break;
       }
-      const m = env.dom.ptrVar('sub', p, o);
+      const m = ptrVarAt(env, pc, 'sub', p, o);
       raw = m.raw;
       synced = m.synced;
       if (isPktPtr) { id = ++env.idGen; range = o.smin >= S64_SIGN || ptr.range < 0 ? 0 : ptr.range; }
@@ -159,11 +172,18 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     default:
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
-  saneOffset(pc, raw, off, t);
-  const v = raw === p && isConst(p) ? p : synced ?? env.dom.sync(raw);
+  // a constant move leaves `raw` = p: the variable part after __mark_reg32_unbounded has p's
+  // varOff and smin, all check_reg_sane_offset reads, so p is checked in its place
+  saneOffset(pc, raw, off, ptr);
+  let v: Scalar;
+  if (synced !== undefined) v = synced;
+  else if (isConst(p)) v = p;
+  else v = (env.aluMemo.sideGet(pc, p, MOVED) as Scalar | undefined) ?? env.aluMemo.sideSet(pc, p, MOVED, env.dom.sync(unbounded32Of(p)));
   const out: Reg = regWith(ptr, v, off, id, range);
-  sanitizeCheckBounds(env, pc, dst, out);
-  sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+  if (info) {
+    sanitizeCheckBounds(env, pc, dst, out);
+    sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+  }
   return out;
 }
 

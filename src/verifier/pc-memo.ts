@@ -9,7 +9,32 @@ export class PcMemo {
   /** Per instruction: first input, second input, result, and result's register (made at the first store). */
   private slots: (Scalar | Reg | undefined)[] | undefined;
 
+  /**
+   * Per instruction: two inputs and the result of another operation an instruction may make
+   * (a pointer's variable part after `ptr += K`, a loaded register): first input, second input
+   * (an object naming the operation where there is one input), result.
+   */
+  private side: unknown[] | undefined;
+
   constructor(private readonly n: number) {}
+
+  /** The result stored by setSide for instruction `pc` on `a` and `b` (these objects), else undefined. */
+  sideGet(pc: number, a: object, b: object): unknown {
+    const s = this.side;
+    if (s === undefined) return undefined;
+    const k = 3 * pc;
+    return s[k] === a && s[k + 1] === b ? s[k + 2] : undefined;
+  }
+
+  /** Store `v` (not undefined) as instruction `pc`'s result of the operation on `a` and `b`; returns `v`. */
+  sideSet<T>(pc: number, a: object, b: object, v: T): T {
+    const s = (this.side ??= new Array(3 * this.n).fill(undefined));
+    const k = 3 * pc;
+    s[k] = a;
+    s[k + 1] = b;
+    s[k + 2] = v;
+    return v;
+  }
 
   /** The result stored for instruction `pc` on inputs `a` and `b` (these objects), else undefined. */
   get(pc: number, a: Scalar, b: Scalar): Scalar | undefined {
