@@ -51,6 +51,8 @@ function taken(dom: DomainSession, a: Reg, b: Reg, c: JcondName, w: 32 | 64, sam
   // compares the register's range with itself like two registers (fuzz verifier found this:
   // `call …; if r0 s>= r0 goto +1` explores the fall-through in the running kernel)
   void same;
+  // two scalars (most jumps): the domain decides, no pointer case applies
+  if (a.type === 'scalar' && b.type === 'scalar') return dom.branchTaken(a.v, b.v, c as Cond, w);
   if (isPktAny(a) && isPktAny(b) && w === 64) return pktTaken(a, b, c);
   if (isPtr(a) || isPtr(b)) {
     if (!(b.type === 'scalar' && isConstW(b, w))) { c = flip(c); [a, b] = [b, a]; }
@@ -111,7 +113,7 @@ function markPktEnd(st: State, regno: number, open: boolean): void {
   const fr = cur(st);
   const r = fr.regs[regno];
   if (r.type !== 'pkt') return;
-  fr.regs[regno] = { ...r, range: open ? BEYOND_PKT_END : AT_PKT_END };
+  fr.regs[regno] = regWith(r, r.v, r.off, r.id, open ? BEYOND_PKT_END : AT_PKT_END);
 }
 
 const initPkt = (r: Reg): boolean => r.type === 'pkt' && r.off === 0 && isConst(r.v) && r.v.varOff.value === 0n;
@@ -204,9 +206,16 @@ function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
  */
 export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }, push: (s: State, pc: number) => void): number {
   const fr = cur(st);
-  const a = readReg(st, pc, op.dst);
+  const regs = fr.regs;
+  // readReg's checks on the frame's array (the destination read first, as check_cond_jmp_op)
+  const a = regs[op.dst];
+  if (a.type === 'not_init') readReg(st, pc, op.dst);
   const isX = 'reg' in op.src;
-  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : env.imms.at(pc, (op.src as { imm: number }).imm | 0);
+  let b: Reg;
+  if (isX) {
+    b = regs[(op.src as { reg: number }).reg];
+    if (b.type === 'not_init') readReg(st, pc, (op.src as { reg: number }).reg);
+  } else b = env.imms.at(pc, (op.src as { imm: number }).imm | 0);
   const same = isX && (op.src as { reg: number }).reg === op.dst;
   // unprivileged: a pointer compared with anything but another packet pointer (src: before the
   // branch is decided; dst: only when both edges remain and it is no null check, see below)
@@ -244,6 +253,12 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
+  }
+  // a scalar compared (with anything): no null check, packet range or pointer comparison below
+  // applies (each needs a pointer, a nullable one or a packet pointer, in dst)
+  if (a.type === 'scalar') {
+    push(tk, target);
+    return pc + 1;
   }
   // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
   if (op.width === 64 && isX && isPtr(a) && isPtr(b) && mayBeNull(a) !== mayBeNull(b) && (op.op === 'jeq' || op.op === 'jne')) {
