@@ -16,6 +16,9 @@ import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
 
+/** The session's refined edges (immutable: kept and handed out again). */
+type Edges = ReturnType<DomainSession['refine']>;
+
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
 
@@ -223,7 +226,14 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
   const target = jumpSlot(op, pc);
-  const pred = env.allBranches ? -1 : taken(env.dom, a, b, op.op, op.width, same);
+  // two scalars: the decision and the refined edges are kept per instruction by input objects
+  // (an exploration meets the same values at a jump again and again: a loop's later paths)
+  const scalars = a.type === 'scalar' && b.type === 'scalar';
+  const memo = env.aluMemo;
+  let pred: number;
+  if (env.allBranches) pred = -1;
+  else if (scalars) pred = (memo.sideGet(pc, a.v, b.v) as number | undefined) ?? memo.sideSet(pc, a.v, b.v, env.dom.branchTaken(a.v, b.v, op.op as Cond, op.width));
+  else pred = taken(env.dom, a, b, op.op, op.width, same);
   if (pred >= 0) {
     let m = a.type === 'scalar' ? 1 << op.dst : 0;
     if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
@@ -237,8 +247,9 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (linkedCount(st, isX && b.type === 'scalar' ? b.id : 0, live, pc) + linkedCount(st, a.type === 'scalar' ? a.id : 0, live, pc) > 1) env.hist();
   const tk = cloneState(st);
   const tfr = cur(tk);
-  if (a.type === 'scalar' && b.type === 'scalar' && !same) {
-    const rf = isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width);
+  if (scalars && !same) {
+    const rf = (memo.sideGet2(pc, a.v, b.v) as Edges | undefined) ??
+      memo.sideSet2(pc, a.v, b.v, isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width));
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
@@ -249,7 +260,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     }
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
-    const rf = env.dom.refineSame(a.v, op.op as Cond, op.width);
+    const rf = (memo.sideGet2(pc, a.v, a.v) as Edges | undefined) ?? memo.sideSet2(pc, a.v, a.v, env.dom.refineSame(a.v, op.op as Cond, op.width));
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }

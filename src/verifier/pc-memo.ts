@@ -10,29 +10,55 @@ export class PcMemo {
   private slots: (Scalar | Reg | undefined)[] | undefined;
 
   /**
-   * Per instruction: two inputs and the result of another operation an instruction may make
-   * (a pointer's variable part after `ptr += K`, a loaded register): first input, second input
-   * (an object naming the operation where there is one input), result.
+   * Per instruction: two inputs and up to two results of the other operations an instruction may
+   * make on them (a pointer's variable part after `ptr += K`, a loaded register, a jump's decision
+   * and its refined edges): first input, second input (an object naming the operation where there
+   * is one input), first result, second result.
    */
   private side: unknown[] | undefined;
 
   constructor(private readonly n: number) {}
 
-  /** The result stored by setSide for instruction `pc` on `a` and `b` (these objects), else undefined. */
+  /** The first result stored for instruction `pc` on `a` and `b` (these objects), else undefined. */
   sideGet(pc: number, a: object, b: object): unknown {
     const s = this.side;
     if (s === undefined) return undefined;
-    const k = 3 * pc;
+    const k = 4 * pc;
     return s[k] === a && s[k + 1] === b ? s[k + 2] : undefined;
   }
 
-  /** Store `v` (not undefined) as instruction `pc`'s result of the operation on `a` and `b`; returns `v`. */
+  /** Store `v` (not undefined) as instruction `pc`'s first result on `a` and `b` (its second is dropped); returns `v`. */
   sideSet<T>(pc: number, a: object, b: object, v: T): T {
-    const s = (this.side ??= new Array(3 * this.n).fill(undefined));
-    const k = 3 * pc;
+    const s = (this.side ??= new Array(4 * this.n).fill(undefined));
+    const k = 4 * pc;
     s[k] = a;
     s[k + 1] = b;
     s[k + 2] = v;
+    s[k + 3] = undefined;
+    return v;
+  }
+
+  /** The second result stored for instruction `pc` on `a` and `b` (these objects), else undefined. */
+  sideGet2(pc: number, a: object, b: object): unknown {
+    const s = this.side;
+    if (s === undefined) return undefined;
+    const k = 4 * pc;
+    return s[k] === a && s[k + 1] === b ? s[k + 3] : undefined;
+  }
+
+  /**
+   * Store `v` (not undefined) as instruction `pc`'s second result on `a` and `b`, keeping the first
+   * when it was stored for these inputs (dropped otherwise); returns `v`.
+   */
+  sideSet2<T>(pc: number, a: object, b: object, v: T): T {
+    const s = (this.side ??= new Array(4 * this.n).fill(undefined));
+    const k = 4 * pc;
+    if (s[k] !== a || s[k + 1] !== b) {
+      s[k] = a;
+      s[k + 1] = b;
+      s[k + 2] = undefined;
+    }
+    s[k + 3] = v;
     return v;
   }
 
