@@ -133,7 +133,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   if (info) sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
   /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
-  const k = known ? Number(s64(o.smin)) : 0;
+  const k = !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
   const isPktPtr = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
   // the new variable part before reg_bounds_sync (what check_reg_sane_offset sees), the synced
   // one when the operator computed it, and the new fixed offset, id and range

@@ -2,7 +2,6 @@
 // linked scalars, null checks of map_value_or_null, packet ranges learned from comparisons with
 // pkt_end (find_good_pkt_pointers / mark_pkt_end).
 import type { Op, JcondName } from '../isa/op.ts';
-import { jumpSlot } from '../isa/flow.ts';
 import type { MapDef } from '../isa/program.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
 import type { DomainSession } from './memo.ts';
@@ -225,7 +224,8 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (!env.privileged && isX && isPtr(b) && !(isPktAny(a) && isPktAny(b))) fail(pc, `R${(op.src as { reg: number }).reg} pointer comparison prohibited`);
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
-  const target = jumpSlot(op, pc);
+  // jumpSlot for a conditional jump (its `op.kind` test is a megamorphic load)
+  const target = pc + 1 + op.off;
   // two scalars: the decision and the refined edges are kept per instruction by input objects
   // (an exploration meets the same values at a jump again and again: a loop's later paths)
   const scalars = a.type === 'scalar' && b.type === 'scalar';
