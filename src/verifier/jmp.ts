@@ -232,7 +232,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const memo = env.aluMemo;
   let pred: number;
   if (env.allBranches) pred = -1;
-  else if (scalars) pred = (memo.sideGet(pc, a.v, b.v) as number | undefined) ?? memo.sideSet(pc, a.v, b.v, env.dom.branchTaken(a.v, b.v, op.op as Cond, op.width));
+  else if (scalars) pred = (memo.pairGet(pc, a.v, b.v) as number | undefined) ?? memo.pairSet(pc, a.v, b.v, env.dom.branchTaken(a.v, b.v, op.op as Cond, op.width));
   else pred = taken(env.dom, a, b, op.op, op.width, same);
   if (pred >= 0) {
     let m = a.type === 'scalar' ? 1 << op.dst : 0;
@@ -248,8 +248,8 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   const tk = cloneState(st);
   const tfr = cur(tk);
   if (scalars && !same) {
-    const rf = (memo.sideGet2(pc, a.v, b.v) as Edges | undefined) ??
-      memo.sideSet2(pc, a.v, b.v, isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width));
+    const rf = (memo.pairGet2(pc, a.v, b.v) as Edges | undefined) ??
+      memo.pairSet2(pc, a.v, b.v, isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width));
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
@@ -260,7 +260,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     }
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
-    const rf = (memo.sideGet2(pc, a.v, a.v) as Edges | undefined) ?? memo.sideSet2(pc, a.v, a.v, env.dom.refineSame(a.v, op.op as Cond, op.width));
+    const rf = (memo.pairGet2(pc, a.v, a.v) as Edges | undefined) ?? memo.pairSet2(pc, a.v, a.v, env.dom.refineSame(a.v, op.op as Cond, op.width));
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }

@@ -113,7 +113,7 @@ const LOAD_KEYS: readonly object[] = Array.from({ length: 10 }, (_, k) => ({ siz
 function loaded(env: Env, pc: number, r: Reg, size: number, sx: boolean): Reg {
   if (size >= 8 || r.type !== 'scalar') return r;
   const key = LOAD_KEYS[2 * size + (sx ? 1 : 0)];
-  return (env.aluMemo.sideGet(pc, r.v, key) as Reg | undefined) ?? env.aluMemo.sideSet(pc, r.v, key, scalarReg(env.dom.coerce(r.v, size, sx), 0));
+  return (env.aluMemo.pairGet(pc, r.v, key) as Reg | undefined) ?? env.aluMemo.pairSet(pc, r.v, key, scalarReg(env.dom.coerce(r.v, size, sx), 0));
 }
 
 /** get_reg_width: bits needed for umax. */

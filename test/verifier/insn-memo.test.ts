@@ -15,28 +15,40 @@ import { assertVerdict } from './verdict.ts';
 
 const t = suite('verifier/insn-memo');
 
-t('the side table answers for the same objects at the same instruction; a new store drops the second result', () => {
+t('pairGet / pairGet2 answer for the same objects at the same instruction; a new store drops the other result', () => {
   const m = new PcMemo(4);
   const a = scalarUnknown(D), b = scalarConst(D, 4n), c = scalarConst(D, 4n);
-  assert.is(m.sideGet(1, a, b), undefined, 'nothing stored yet');
-  assert.is(m.sideGet2(1, a, b), undefined);
-  assert.is(m.sideSet(1, a, b, -1), -1);
-  assert.is(m.sideGet(1, a, b), -1);
-  assert.is(m.sideGet2(1, a, b), undefined, 'no second result yet');
-  assert.is(m.sideGet(1, a, c), undefined, 'an equal value in another object');
-  assert.is(m.sideGet(1, b, a), undefined, 'inputs swapped');
-  assert.is(m.sideGet(2, a, b), undefined, 'another instruction');
+  assert.is(m.pairGet(1, a, b), undefined, 'nothing stored yet');
+  assert.is(m.pairGet2(1, a, b), undefined);
+  assert.is(m.pairSet(1, a, b, -1), -1);
+  assert.is(m.pairGet(1, a, b), -1);
+  assert.is(m.pairGet2(1, a, b), undefined, 'no second result yet');
+  assert.is(m.pairGet(1, a, c), undefined, 'an equal value in another object');
+  assert.is(m.pairGet(1, b, a), undefined, 'inputs swapped');
+  assert.is(m.pairGet(2, a, b), undefined, 'another instruction');
   const edges = { taken: [a, b], fallthrough: [a, b] };
-  assert.is(m.sideSet2(1, a, b, edges), edges);
-  assert.is(m.sideGet(1, a, b), -1, 'the first result stays for the same inputs');
-  assert.is(m.sideGet2(1, a, b), edges);
-  m.sideSet2(1, a, c, edges);
-  assert.is(m.sideGet(1, a, c), undefined, 'a second result for other inputs drops the first');
-  assert.is(m.sideGet2(1, a, c), edges);
-  assert.is(m.sideGet2(1, a, b), undefined);
-  m.sideSet(1, a, c, 0);
-  assert.is(m.sideGet2(1, a, c), undefined, 'a new first result drops the second');
-  assert.is(m.sideGet(1, a, c), 0);
+  assert.is(m.pairSet2(1, a, b, edges), edges);
+  assert.is(m.pairGet(1, a, b), -1, 'the first result stays for the same inputs');
+  assert.is(m.pairGet2(1, a, b), edges);
+  m.pairSet2(1, a, c, edges);
+  assert.is(m.pairGet(1, a, c), undefined, 'a second result for other inputs drops the first');
+  assert.is(m.pairGet2(1, a, c), edges);
+  assert.is(m.pairGet2(1, a, b), undefined);
+  m.pairSet(1, a, c, 0);
+  assert.is(m.pairGet2(1, a, c), undefined, 'a new first result drops the second');
+  assert.is(m.pairGet(1, a, c), 0);
+});
+
+t('the pointer-arithmetic table is kept apart from the instruction\'s scalar result', () => {
+  const m = new PcMemo(4);
+  const p = scalarUnknown(D), o = scalarConst(D, 2n), v = scalarConst(D, 3n), key = { moved: true };
+  assert.is(m.sideGet(2, p, key), undefined, 'nothing stored yet');
+  m.set(2, p, o, v);
+  assert.is(m.sideGet(2, p, o), undefined, 'a scalar result of the same objects is not a pointer result');
+  assert.is(m.sideSet(2, p, key, o), o);
+  assert.is(m.sideGet(2, p, key), o);
+  assert.is(m.sideGet(2, p, o), undefined, 'another second input');
+  assert.is(m.get(2, p, o), v, 'the scalar result stays');
 });
 
 t('regOf: the kept register only for the stored inputs and while it holds the stored result', () => {
