@@ -331,7 +331,7 @@ function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv:
  */
 export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
   if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return undefined;
-  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= BigInt(width)) return undefined;
+  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= (width === 64 ? 64n : 32n)) return undefined;
   return aluSem(D, op, width, a, b);
 }
 
