@@ -102,7 +102,7 @@ export function stackBounds(pc: number, r: Reg, regno: number, off: number, size
   return BOUNDS;
 }
 
-/** The memo's side-table keys of a load's truncation, by 2 * size + sign extension (sizes 1, 2, 4). */
+/** The memo's second keys of a load's truncation (the value is the first), by 2 * size + sign extension (sizes 1, 2, 4). */
 const LOAD_KEYS: readonly object[] = Array.from({ length: 10 }, (_, k) => ({ size: k >> 1, sx: (k & 1) === 1 }));
 
 /**
