@@ -46,22 +46,22 @@ export function checkDst(pc: number, r: number): void {
 const width = (s: Scalar): number => (s.umax === 0n ? 0 : s.umax.toString(2).length);
 
 /** assign_scalar_id_before_mov: a non-constant scalar without an id gets one (in place). */
-function linkId(env: Env, st: State, r: number): Reg {
-  const fr = cur(st);
-  let reg = fr.regs[r];
+function linkId(env: Env, regs: Reg[], r: number): Reg {
+  let reg = regs[r];
   if (reg.type !== 'scalar') return reg;
   if (reg.id >= ADD_CONST) reg = regWith(reg, reg.v, 0, 0, reg.range);
   if (reg.id === 0 && !isConst(reg.v)) reg = regWith(reg, reg.v, 0, ++env.idGen, reg.range);
-  fr.regs[r] = reg;
+  regs[r] = reg;
   return reg;
 }
 
-/** check_reg_sane_offset. */
-function saneOffset(pc: number, rv: Scalar, off: number, type: string): void {
+/** check_reg_sane_offset (its messages name `ptr`'s type, computed only for a message). */
+function saneOffset(pc: number, rv: Scalar, off: number, ptr: Reg): void {
   // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
   const v = rv.varOff.value, sm = rv.smin;
   const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
   if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
+  const type = typeStr(ptr);
   const known = isConst(rv);
   const val = s64(v);
   const smin = s64(sm);
@@ -96,6 +96,18 @@ const unbounded32Of = (s: Scalar): Scalar => ({
   u32min: UNBOUNDED32.u32min, u32max: UNBOUNDED32.u32max, s32min: UNBOUNDED32.s32min, s32max: UNBOUNDED32.s32max,
 });
 
+/**
+ * The key (with the variable part) of a pointer's variable part moved by a constant at an
+ * instruction, in the memo's side table: reg_bounds_sync after __mark_reg32_unbounded, a function
+ * of the variable part alone (the constant moves the fixed offset).
+ */
+const MOVED = { moved: true };
+
+/** The session's ptrVar for instruction `pc`, or the last answer there on these very objects (immutable, shared). */
+function ptrVarAt(env: Env, pc: number, op: 'add' | 'sub', p: Scalar, o: Scalar): { raw: Scalar; synced: Scalar } {
+  return (env.aluMemo.sideGet(pc, p, o) as { raw: Scalar; synced: Scalar } | undefined) ?? env.aluMemo.sideSet(pc, p, o, env.dom.ptrVar(op, p, o));
+}
+
 /** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
 function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
   const dst = op.dst;
@@ -107,21 +119,21 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
   }
   if (mayBeNull(ptr)) fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited, null-check it first`);
-  const t = typeStr(ptr);
   switch (ptr.type) {
     case 'ctx': case 'map_value': case 'map_key': case 'fp': case 'pkt_meta': case 'pkt': case 'mem':
       break;
     default:
       if (ptr.type === 'map_ptr' && known && o.smin === 0n && op.op === 'add') break;
-      fail(pc, `R${dst} pointer arithmetic on ${t} prohibited`);
+      fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited`);
   }
-  saneOffset(pc, o, offReg.off, t);
-  saneOffset(pc, ptr.v, ptr.off, t);
-  const info: SanitizeInfo = { maskToLeft: false };
-  sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
+  saneOffset(pc, o, offReg.off, ptr);
+  saneOffset(pc, ptr.v, ptr.off, ptr);
+  // sanitize_ptr_alu's state (the root skips it: no object then)
+  const info: SanitizeInfo | undefined = env.privileged ? undefined : { maskToLeft: false };
+  if (info) sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
   /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
-  const k = known ? Number(s64(o.smin)) : 0;
+  const k = !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
   const isPktPtr = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
   // the new variable part before reg_bounds_sync (what check_reg_sane_offset sees), the synced
   // one when the operator computed it, and the new fixed offset, id and range
@@ -131,10 +143,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (known && fitsS32(ptr.off + k)) {
         off = ptr.off + k;
         range = markerCleared(ptr);
-        raw = isConst(p) ? p : unbounded32Of(p);
+        raw = p;
         break;
       }
-      const m = env.dom.ptrVar('add', p, o);
+      const m = ptrVarAt(env, pc, 'add', p, o);
       raw = m.raw;
       synced = m.synced;
       if (isPktPtr) { id = ++env.idGen; range = 0; }
@@ -146,10 +158,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (known && fitsS32(ptr.off - k)) {
         off = ptr.off - k;
         range = markerCleared(ptr);
-        raw = isConst(p) ? p : unbounded32Of(p);
+        raw = p;
         break;
       }
-      const m = env.dom.ptrVar('sub', p, o);
+      const m = ptrVarAt(env, pc, 'sub', p, o);
       raw = m.raw;
       synced = m.synced;
       if (isPktPtr) { id = ++env.idGen; range = o.smin >= S64_SIGN || ptr.range < 0 ? 0 : ptr.range; }
@@ -160,37 +172,52 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
     default:
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
-  saneOffset(pc, raw, off, t);
-  const v = raw === p && isConst(p) ? p : synced ?? env.dom.sync(raw);
+  // a constant move leaves `raw` = p: the variable part after __mark_reg32_unbounded has p's
+  // varOff and smin, all check_reg_sane_offset reads, so p is checked in its place
+  saneOffset(pc, raw, off, ptr);
+  let v: Scalar;
+  if (synced !== undefined) v = synced;
+  else if (isConst(p)) v = p;
+  else v = (env.aluMemo.sideGet(pc, p, MOVED) as Scalar | undefined) ?? env.aluMemo.sideSet(pc, p, MOVED, env.dom.sync(unbounded32Of(p)));
   const out: Reg = regWith(ptr, v, off, id, range);
-  sanitizeCheckBounds(env, pc, dst, out);
-  sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+  if (info) {
+    sanitizeCheckBounds(env, pc, dst, out);
+    sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+  }
   return out;
 }
 
-/** Execute an ALU instruction on the current frame. May push a forked state (maybe_fork_scalars). */
+/** check_reg_arg(SRC_OP)'s failure. */
+const notInit = (pc: number, r: number): never => fail(pc, `R${r} !read_ok`);
+
+/**
+ * Execute an ALU instruction on the current frame. May push a forked state (maybe_fork_scalars).
+ * The registers are read from the frame's array once (readReg's checks inline: no second `cur`
+ * per operand), and a read register's type is known not to be not_init, so isPtr is `!== 'scalar'`.
+ */
 export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): void {
-  const fr = cur(st);
-  const regs = fr.regs;
+  const regs = cur(st).regs;
   const d = op.dst;
-  if (op.op === 'mov' || op.op === 'movsx') {
-    if ('reg' in op.src) {
-      const s = op.src.reg;
-      readReg(st, pc, s);
-      checkDst(pc, d);
+  const o = op.op;
+  const operand = op.src;
+  if (o === 'mov' || o === 'movsx') {
+    if ('reg' in operand) {
+      const s = operand.reg;
       let src = regs[s];
-      if (!env.privileged && src.type !== 'scalar' && (op.width === 32 || op.op === 'movsx'))
+      if (src.type === 'not_init') notInit(pc, s);
+      checkDst(pc, d);
+      if (!env.privileged && src.type !== 'scalar' && (op.width === 32 || o === 'movsx'))
         fail(pc, op.width === 32 ? `R${s} partial copy of pointer` : `R${s} sign-extension part of pointer`);
-      if (op.op === 'mov' && op.width === 64) {
-        if (src.type === 'scalar') src = linkId(env, st, s);
+      if (o === 'mov' && op.width === 64) {
+        if (src.type === 'scalar') src = linkId(env, regs, s);
         regs[d] = src;
       } else if (src.type !== 'scalar') {
         // a pointer copied (root may): unknown, then zero-extended when 32-bit (fuzz verifier:
         // `w3 = (s8)w6` with r6 a packet pointer gives scalar(smin=0,smax=umax=0xffffffff,…))
         regs[d] = op.width === 32 ? scalarReg(scalarMovReg(D, 32, SCALAR_UNKNOWN.v, env.dom.flavor, env.dom.syncFn)) : SCALAR_UNKNOWN;
-      } else if (op.op === 'mov') {
+      } else if (o === 'mov') {
         const fits = width(src.v) <= 32;
-        if (fits) src = linkId(env, st, s);
+        if (fits) src = linkId(env, regs, s);
         // the sync through the session's tiers: the generic sync on bigints costs ~20 µs, more
         // than the rest of a small re-check
         const r = scalarReg(scalarMovReg(D, 32, src.v, env.dom.flavor, env.dom.syncFn), fits ? src.id : 0);
@@ -198,39 +225,49 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       } else {
         // movsx: the link survives when no sign extension can happen (umax < 2^(ext-1))
         const noSext = src.v.umax < 1n << BigInt(op.ext! - 1);
-        if (noSext) src = linkId(env, st, s);
+        if (noSext) src = linkId(env, regs, s);
         regs[d] = linkedScalar(movsxScalar(env.dom, op.width, op.ext!, src.v), noSext ? src.id : 0, noSext ? src.off : 0);
       }
     } else {
       checkDst(pc, d);
       // scalarMovImm's value: the immediate sign-extended (64) or zero-extended (32), shared
-      regs[d] = env.imms.at(pc, op.width === 64 ? op.src.imm | 0 : (op.src.imm | 0) >>> 0);
+      regs[d] = env.imms.at(pc, op.width === 64 ? operand.imm | 0 : (operand.imm | 0) >>> 0);
     }
     return;
   }
-  if (op.op === 'neg') {
-    const r = readReg(st, pc, d);
+  if (o === 'neg') {
+    const r = regs[d];
+    if (r.type === 'not_init') notInit(pc, d);
     if (!env.privileged && r.type !== 'scalar') fail(pc, `R${d} pointer arithmetic prohibited`);
     checkDst(pc, d);
     regs[d] = r.type === 'scalar' ? scalarReg(scalarNeg(D, op.width, r.v, env.dom.flavor, env.dom.syncFn)) : SCALAR_UNKNOWN;
     return;
   }
-  // binary ops
+  // binary ops: the source read first, then the destination (check_reg_arg's order)
+  const isX = 'reg' in operand;
   let srcReg: Reg;
-  if ('reg' in op.src) srcReg = readReg(st, pc, op.src.reg);
-  else srcReg = env.imms.at(pc, op.src.imm | 0); // immOperand's value, shared
-  const dstReg = readReg(st, pc, d);
-  if ((op.op === 'div' || op.op === 'mod' || op.op === 'sdiv' || op.op === 'smod') && 'imm' in op.src && op.src.imm === 0) fail(pc, 'div by zero');
-  if ((op.op === 'lsh' || op.op === 'rsh' || op.op === 'arsh') && 'imm' in op.src && (op.src.imm < 0 || op.src.imm >= op.width)) fail(pc, `invalid shift ${op.src.imm}`);
+  if (isX) {
+    srcReg = regs[operand.reg];
+    if (srcReg.type === 'not_init') notInit(pc, operand.reg);
+  } else srcReg = env.imms.at(pc, operand.imm | 0); // immOperand's value, shared
+  const dstReg = regs[d];
+  if (dstReg.type === 'not_init') notInit(pc, d);
+  if (!isX) {
+    const imm = operand.imm;
+    if ((o === 'div' || o === 'mod' || o === 'sdiv' || o === 'smod') && imm === 0) fail(pc, 'div by zero');
+    if ((o === 'lsh' || o === 'rsh' || o === 'arsh') && (imm < 0 || imm >= op.width)) fail(pc, `invalid shift ${imm}`);
+  }
   checkDst(pc, d);
 
-  if (isPtr(dstReg) || isPtr(srcReg)) {
-    if (isPtr(dstReg) && isPtr(srcReg)) {
-      if (op.op === 'sub' && env.privileged) { regs[d] = SCALAR_UNKNOWN; return; }
-      fail(pc, `R${d} pointer ${ALU_STR[op.op]} pointer prohibited`);
+  // both are read (not not_init): a pointer is anything but a scalar
+  const dstPtr = dstReg.type !== 'scalar', srcPtr = srcReg.type !== 'scalar';
+  if (dstPtr || srcPtr) {
+    if (dstPtr && srcPtr) {
+      if (o === 'sub' && env.privileged) { regs[d] = SCALAR_UNKNOWN; return; }
+      fail(pc, `R${d} pointer ${ALU_STR[o]} pointer prohibited`);
     }
-    if (isPtr(dstReg)) {
-      if ('reg' in op.src) env.precise(1 << op.src.reg);
+    if (dstPtr) {
+      if (isX) env.precise(1 << operand.reg);
       regs[d] = ptrArith(env, pc, op, dstReg, srcReg, true);
     } else {
       env.precise(1 << d);
@@ -238,13 +275,28 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
     return;
   }
-  sanitizeValAlu(env, pc, op);
-  const aop = op.op as ScalarAluOp;
+  if (!env.privileged) sanitizeValAlu(env, pc, op);
+  const aop = o as ScalarAluOp;
   let dv = dstReg.v;
+  const sv = srcReg.v;
+  // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
+  // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
+  // which only loses precision)
+  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && isConst(sv);
+  // the common revisit: the memo's register for these very inputs. No fork is skipped: the memo
+  // is keyed by the inputs after a fork, and those are either inputs that did not fork (the
+  // test is a function of the objects) or the fork's constant -1 side, which cannot fork
+  if (!linked) {
+    const r = env.aluMemo.regOf(pc, dv, sv);
+    if (r !== undefined) {
+      regs[d] = r;
+      return;
+    }
+  }
   // forkScalars only forks for a constant source and a dst in [-1, 0] (s64 or s32): checked here
   // first, as the generic code on bigints is slow for the common case of no fork
-  if ((aop === 'and' || aop === 'or') && isConst(srcReg.v) && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
-    const f = forkScalars(D, aop, dv, srcReg.v);
+  if ((aop === 'and' || aop === 'or') && isConst(sv) && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
+    const f = forkScalars(D, aop, dv, sv);
     if (f.fork) {
       const other = clone(st);
       cur(other).regs[d] = scalarReg(f.zero);
@@ -252,15 +304,12 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       dv = f.minusOne;
     }
   }
-  const v = env.aluMemo.get(pc, dv, srcReg.v) ?? env.aluMemo.set(pc, dv, srcReg.v, scalarAluOf(env, aop, op.width, dv, srcReg.v));
-  // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
-  // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
-  // which only loses precision)
-  if ((op.op === 'add' || op.op === 'sub') && op.width === 64 && dstReg.id && isConst(srcReg.v)) {
-    const val = BigInt.asIntN(64, srcReg.v.varOff.value);
+  const v = env.aluMemo.get(pc, dv, sv) ?? env.aluMemo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv));
+  if (linked) {
+    const val = BigInt.asIntN(64, sv.varOff.value);
     let off = Number(val);
-    const fits = val >= -0x80000000n && val <= 0x7fffffffn && !(op.op === 'sub' && val === -0x80000000n);
-    if (op.op === 'sub') off = -off;
+    const fits = val >= -0x80000000n && val <= 0x7fffffffn && !(aop === 'sub' && val === -0x80000000n);
+    if (aop === 'sub') off = -off;
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
     else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
   } else regs[d] = env.aluMemo.reg(pc, v);
@@ -282,7 +331,7 @@ function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv:
  */
 export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
   if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return undefined;
-  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= BigInt(width)) return undefined;
+  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= (width === 64 ? 64n : 32n)) return undefined;
   return aluSem(D, op, width, a, b);
 }
 

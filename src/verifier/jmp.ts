@@ -2,7 +2,6 @@
 // linked scalars, null checks of map_value_or_null, packet ranges learned from comparisons with
 // pkt_end (find_good_pkt_pointers / mark_pkt_end).
 import type { Op, JcondName } from '../isa/op.ts';
-import { jumpSlot } from '../isa/flow.ts';
 import type { MapDef } from '../isa/program.ts';
 import { branchTaken, type Cond } from '../domains/branch.ts';
 import type { DomainSession } from './memo.ts';
@@ -15,6 +14,9 @@ import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst,
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
+
+/** The session's refined edges (immutable: kept and handed out again). */
+type Edges = ReturnType<DomainSession['refine']>;
 
 const FLIP: Partial<Record<JcondName, JcondName>> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge' };
 const flip = (c: JcondName): JcondName => FLIP[c] ?? c;
@@ -51,6 +53,8 @@ function taken(dom: DomainSession, a: Reg, b: Reg, c: JcondName, w: 32 | 64, sam
   // compares the register's range with itself like two registers (fuzz verifier found this:
   // `call …; if r0 s>= r0 goto +1` explores the fall-through in the running kernel)
   void same;
+  // two scalars (most jumps): the domain decides, no pointer case applies
+  if (a.type === 'scalar' && b.type === 'scalar') return dom.branchTaken(a.v, b.v, c as Cond, w);
   if (isPktAny(a) && isPktAny(b) && w === 64) return pktTaken(a, b, c);
   if (isPtr(a) || isPtr(b)) {
     if (!(b.type === 'scalar' && isConstW(b, w))) { c = flip(c); [a, b] = [b, a]; }
@@ -99,19 +103,29 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
   if (dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
-  mapAllRegsBy(st, widenPkt, dst, newRange, undefined);
+  // mapAllRegsBy's walk written out for this one test (its callback call site sees every walk's
+  // function): a copy of packet pointer `dst` gets range `newRange` if that is more
+  const type = dst.type, id = dst.id;
+  for (const fr of st.frames) {
+    const regs = fr.regs;
+    for (let i = 0; i < 11; i++) {
+      const r = regs[i];
+      if (r.type === type && r.id === id && r.range < newRange) regs[i] = regWith(r, r.v, r.off, id, newRange);
+    }
+    for (let i = 0; i < fr.stack.length; i++) {
+      const sl = fr.stack[i];
+      const r = sl?.spilled;
+      if (r && r.type === type && r.id === id && r.range < newRange) ownStack(fr)[i] = { types: sl!.types, spilled: regWith(r, r.v, r.off, id, newRange) };
+    }
+  }
 }
-
-/** One register of find_good_pkt_pointers: a copy of packet pointer `dst` gets range `newRange` if that is more. */
-const widenPkt = (r: Reg, dst: Reg, newRange: number): Reg =>
-  r.type === dst.type && r.id === dst.id && r.range < newRange ? regWith(r, r.v, r.off, r.id, newRange) : r;
 
 /** mark_pkt_end on one register of the current frame. */
 function markPktEnd(st: State, regno: number, open: boolean): void {
   const fr = cur(st);
   const r = fr.regs[regno];
   if (r.type !== 'pkt') return;
-  fr.regs[regno] = { ...r, range: open ? BEYOND_PKT_END : AT_PKT_END };
+  fr.regs[regno] = regWith(r, r.v, r.off, r.id, open ? BEYOND_PKT_END : AT_PKT_END);
 }
 
 const initPkt = (r: Reg): boolean => r.type === 'pkt' && r.off === 0 && isConst(r.v) && r.v.varOff.value === 0n;
@@ -204,17 +218,32 @@ function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
  */
 export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }, push: (s: State, pc: number) => void): number {
   const fr = cur(st);
-  const a = readReg(st, pc, op.dst);
+  const regs = fr.regs;
+  // readReg's checks on the frame's array (the destination read first, as check_cond_jmp_op)
+  const a = regs[op.dst];
+  if (a.type === 'not_init') readReg(st, pc, op.dst);
   const isX = 'reg' in op.src;
-  const b = isX ? readReg(st, pc, (op.src as { reg: number }).reg) : env.imms.at(pc, (op.src as { imm: number }).imm | 0);
+  let b: Reg;
+  if (isX) {
+    b = regs[(op.src as { reg: number }).reg];
+    if (b.type === 'not_init') readReg(st, pc, (op.src as { reg: number }).reg);
+  } else b = env.imms.at(pc, (op.src as { imm: number }).imm | 0);
   const same = isX && (op.src as { reg: number }).reg === op.dst;
   // unprivileged: a pointer compared with anything but another packet pointer (src: before the
   // branch is decided; dst: only when both edges remain and it is no null check, see below)
   if (!env.privileged && isX && isPtr(b) && !(isPktAny(a) && isPktAny(b))) fail(pc, `R${(op.src as { reg: number }).reg} pointer comparison prohibited`);
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
-  const target = jumpSlot(op, pc);
-  const pred = env.allBranches ? -1 : taken(env.dom, a, b, op.op, op.width, same);
+  // jumpSlot for a conditional jump (its `op.kind` test is a megamorphic load)
+  const target = pc + 1 + op.off;
+  // two scalars: the decision and the refined edges are kept per instruction by input objects
+  // (an exploration meets the same values at a jump again and again: a loop's later paths)
+  const scalars = a.type === 'scalar' && b.type === 'scalar';
+  const memo = env.aluMemo;
+  let pred: number;
+  if (env.allBranches) pred = -1;
+  else if (scalars) pred = (memo.pairGet(pc, a.v, b.v) as number | undefined) ?? memo.pairSet(pc, a.v, b.v, env.dom.branchTaken(a.v, b.v, op.op as Cond, op.width));
+  else pred = taken(env.dom, a, b, op.op, op.width, same);
   if (pred >= 0) {
     let m = a.type === 'scalar' ? 1 << op.dst : 0;
     if (isX && b.type === 'scalar') m |= 1 << (op.src as { reg: number }).reg;
@@ -228,8 +257,9 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
   if (linkedCount(st, isX && b.type === 'scalar' ? b.id : 0, live, pc) + linkedCount(st, a.type === 'scalar' ? a.id : 0, live, pc) > 1) env.hist();
   const tk = cloneState(st);
   const tfr = cur(tk);
-  if (a.type === 'scalar' && b.type === 'scalar' && !same) {
-    const rf = isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width);
+  if (scalars && !same) {
+    const rf = (memo.pairGet2(pc, a.v, b.v) as Edges | undefined) ??
+      memo.pairSet2(pc, a.v, b.v, isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width));
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
@@ -240,10 +270,16 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     }
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
-    const rf = env.dom.refineSame(a.v, op.op as Cond, op.width);
+    const rf = (memo.pairGet2(pc, a.v, a.v) as Edges | undefined) ?? memo.pairSet2(pc, a.v, a.v, env.dom.refineSame(a.v, op.op as Cond, op.width));
     fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
     tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
+  }
+  // a scalar compared (with anything): no null check, packet range or pointer comparison below
+  // applies (each needs a pointer, a nullable one or a packet pointer, in dst)
+  if (a.type === 'scalar') {
+    push(tk, target);
+    return pc + 1;
   }
   // pointer compared with a non-null pointer: JEQ taken / JNE fallthrough proves it non-null
   if (op.width === 64 && isX && isPtr(a) && isPtr(b) && mayBeNull(a) !== mayBeNull(b) && (op.op === 'jeq' || op.op === 'jne')) {

@@ -1,6 +1,5 @@
 // Memory access checks (check_mem_access and what it calls): context, stack, packet, map
 // value / key and helper memory, with the kernel's messages.
-import type { DomainSession } from './memo.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
@@ -103,10 +102,18 @@ export function stackBounds(pc: number, r: Reg, regno: number, off: number, size
   return BOUNDS;
 }
 
-/** Truncate or sign-extend a loaded scalar to the access size (the tail of check_mem_access). */
-function loaded(dom: DomainSession, r: Reg, size: number, sx: boolean): Reg {
+/** The memo's second keys of a load's truncation (the value is the first), by 2 * size + sign extension (sizes 1, 2, 4). */
+const LOAD_KEYS: readonly object[] = Array.from({ length: 10 }, (_, k) => ({ size: k >> 1, sx: (k & 1) === 1 }));
+
+/**
+ * Truncate or sign-extend a loaded scalar to the access size (the tail of check_mem_access). The
+ * register made for a value is kept for instruction `pc` and handed out again while the same
+ * value object is loaded there (a packet or context read loads the one unknown scalar at every visit).
+ */
+function loaded(env: Env, pc: number, r: Reg, size: number, sx: boolean): Reg {
   if (size >= 8 || r.type !== 'scalar') return r;
-  return scalarReg(dom.coerce(r.v, size, sx), 0);
+  const key = LOAD_KEYS[2 * size + (sx ? 1 : 0)];
+  return (env.aluMemo.pairGet(pc, r.v, key) as Reg | undefined) ?? env.aluMemo.pairSet(pc, r.v, key, scalarReg(env.dom.coerce(r.v, size, sx), 0));
 }
 
 /** get_reg_width: bits needed for umax. */
@@ -242,7 +249,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     default:
       fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
   }
-  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(env.dom, out, size, sx);
+  if (!write && dst >= 0 && out) fr.regs[dst] = loaded(env, pc, out, size, sx);
 }
 
 /** The kernel struct behind a map pointer (map ops' map_btf_id), for the map types the model knows. */

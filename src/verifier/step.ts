@@ -6,7 +6,7 @@ import { type Env, fail } from './env.ts';
 import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
-import { memAccess } from './mem.ts';
+import { memAccess, type WriteVal } from './mem.ts';
 import { condJump, linkedLive } from './jmp.ts';
 import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
 import { LINKED, OPAQUE } from './precision.ts';
@@ -73,6 +73,9 @@ export function touched(op: Op): number {
   }
 }
 
+/** What a BPF_STX stores, one object per source register (memAccess only reads it). */
+const STORED_REG: readonly WriteVal[] = Array.from({ length: 11 }, (_, r) => ({ reg: r }));
+
 /** Pointer types whose loads and stores are rewritten per type (convert_ctx_accesses), so one instruction may not serve two (reg_type_mismatch_ok). */
 const REWRITTEN_ACCESS = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock']);
 
@@ -116,7 +119,7 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
     case 'stx': {
       readReg(st, pc, op.src);
       const t = readReg(st, pc, op.dst);
-      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { reg: op.src });
+      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, STORED_REG[op.src]);
       saveAuxPtrType(env, pc, t);
       return pc + 1;
     }

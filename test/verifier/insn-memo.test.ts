@@ -1,0 +1,163 @@
+// The per-instruction shortcuts of the ALU and jump handling (src/verifier/alu.ts, jmp.ts, mem.ts
+// through src/verifier/pc-memo.ts): each answers only for the very input objects it was stored
+// with, and a program where taking it for other inputs (or for a linked add) would change the
+// verdict gets the verdict of the full computation.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PcMemo } from '../../src/verifier/pc-memo.ts';
+import { D } from '../../src/verifier/regs.ts';
+import { scalarConst, scalarUnknown } from '../../src/domains/scalar.ts';
+import { assemble } from '../../src/isa/asm.ts';
+import { bareProgram } from '../../src/isa/program.ts';
+import { verify } from '../../src/verifier/analyze.ts';
+import { ARRAY } from './cases.ts';
+import { assertVerdict } from './verdict.ts';
+
+const t = suite('verifier/insn-memo');
+
+t('pairGet / pairGet2 answer for the same objects at the same instruction; a new store drops the other result', () => {
+  const m = new PcMemo(4);
+  const a = scalarUnknown(D), b = scalarConst(D, 4n), c = scalarConst(D, 4n);
+  assert.is(m.pairGet(1, a, b), undefined, 'nothing stored yet');
+  assert.is(m.pairGet2(1, a, b), undefined);
+  assert.is(m.pairSet(1, a, b, -1), -1);
+  assert.is(m.pairGet(1, a, b), -1);
+  assert.is(m.pairGet2(1, a, b), undefined, 'no second result yet');
+  assert.is(m.pairGet(1, a, c), undefined, 'an equal value in another object');
+  assert.is(m.pairGet(1, b, a), undefined, 'inputs swapped');
+  assert.is(m.pairGet(2, a, b), undefined, 'another instruction');
+  const edges = { taken: [a, b], fallthrough: [a, b] };
+  assert.is(m.pairSet2(1, a, b, edges), edges);
+  assert.is(m.pairGet(1, a, b), -1, 'the first result stays for the same inputs');
+  assert.is(m.pairGet2(1, a, b), edges);
+  m.pairSet2(1, a, c, edges);
+  assert.is(m.pairGet(1, a, c), undefined, 'a second result for other inputs drops the first');
+  assert.is(m.pairGet2(1, a, c), edges);
+  assert.is(m.pairGet2(1, a, b), undefined);
+  m.pairSet(1, a, c, 0);
+  assert.is(m.pairGet2(1, a, c), undefined, 'a new first result drops the second');
+  assert.is(m.pairGet(1, a, c), 0);
+});
+
+t('the pointer-arithmetic table is kept apart from the instruction\'s scalar result', () => {
+  const m = new PcMemo(4);
+  const p = scalarUnknown(D), o = scalarConst(D, 2n), v = scalarConst(D, 3n), key = { moved: true };
+  assert.is(m.sideGet(2, p, key), undefined, 'nothing stored yet');
+  m.set(2, p, o, v);
+  assert.is(m.sideGet(2, p, o), undefined, 'a scalar result of the same objects is not a pointer result');
+  assert.is(m.sideSet(2, p, key, o), o);
+  assert.is(m.sideGet(2, p, key), o);
+  assert.is(m.sideGet(2, p, o), undefined, 'another second input');
+  assert.is(m.get(2, p, o), v, 'the scalar result stays');
+});
+
+t('regOf: the kept register only for the stored inputs and while it holds the stored result', () => {
+  const m = new PcMemo(3);
+  const a = scalarUnknown(D), b = scalarConst(D, 8n), v = scalarConst(D, 1n), w = scalarConst(D, 2n);
+  assert.is(m.regOf(1, a, b), undefined, 'nothing stored yet');
+  m.set(1, a, b, v);
+  assert.is(m.regOf(1, a, b), undefined, 'no register kept yet');
+  const r = m.reg(1, v);
+  assert.is(m.regOf(1, a, b), r);
+  assert.is(m.regOf(1, b, a), undefined, 'inputs swapped');
+  assert.is(m.regOf(1, a, scalarConst(D, 8n)), undefined, 'an equal value in another object');
+  m.set(1, a, b, w);
+  assert.is(m.regOf(1, a, b), undefined, 'the kept register holds an earlier result');
+});
+
+const run = (asm: string, maps = [ARRAY]) => verify({ ...bareProgram(assemble(asm).insns, 'xdp'), maps });
+
+// r5 (one loaded object on both paths) is compared at one jump with r6 = 4 (first path) and then
+// r6 = 0x20000 (second path): the second comparison refines nothing, so the packet read after
+// r2 += r5 has no range there. Refined edges reused by the first operand alone would accept.
+t('a jump with the same first operand and another second one is refined again', () => {
+  const v = run(`r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r0 = 0
+r4 = r2
+r4 += 8
+if r4 > r3 goto end
+r5 = *(u16 *)(r2 + 0)
+r7 = *(u8 *)(r2 + 2)
+r6 = 4
+if r7 == 1 goto far
+goto cmp
+far:
+r6 = 0x20000
+cmp:
+if r5 > r6 goto end
+r2 += r5
+r8 = r2
+r8 += 1
+if r8 > r3 goto end
+r0 = *(u8 *)(r2 + 0)
+end:
+exit`);
+  assertVerdict(v, [17, 'invalid access to packet']);
+});
+
+// The same, decided: r5 (u8) > 1000 never holds on the first path, r5 > 4 may on the second,
+// whose taken edge reads an uninitialised register. A decision reused by the first operand alone
+// would skip that edge and accept.
+t('a jump decided for one second operand is decided again for another', () => {
+  const v = run(`r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r0 = 0
+r4 = r2
+r4 += 8
+if r4 > r3 goto end
+r5 = *(u8 *)(r2 + 0)
+r7 = *(u8 *)(r2 + 2)
+r6 = 1000
+if r7 == 1 goto far
+goto cmp
+far:
+r6 = 4
+cmp:
+if r5 > r6 goto bad
+goto end
+bad:
+r0 = r9
+end:
+exit`);
+  assertVerdict(v, [14, 'R9 !read_ok']);
+});
+
+// `r1 += 1` meets the same objects on both paths (r1 loaded before they split, the immediate
+// shared): on the first path r1 has no id (a plain add: the memo keeps its register), on the
+// second `r2 = r1` links them first, so the add keeps r1 linked to r2 with a delta and
+// `if r2 > 10` bounds r1 to 11: the map value read at r0 + r1 stays within its 16 bytes. The
+// memo's register (no link) taken for the second visit would leave r1 up to 256 and reject.
+t('a linked add keeps its link when its inputs are those of an unlinked visit', () => {
+  const v = run(`r6 = *(u32 *)(r1 + 0)
+r7 = *(u32 *)(r1 + 4)
+r0 = 0
+r1 = r6
+r1 += 8
+if r1 > r7 goto end
+r1 = 0
+*(u32 *)(r10 - 8) = r1
+r2 = r10
+r2 += -8
+ld_pseudo r1, 5, 0
+call map_lookup_elem
+if r0 == 0 goto end
+r1 = *(u8 *)(r6 + 0)
+r9 = *(u8 *)(r6 + 1)
+r2 = 0x100
+if r9 == 1 goto other
+goto join
+other:
+r2 = r1
+join:
+r1 += 1
+if r2 > 10 goto end
+r0 += r1
+r1 = *(u8 *)(r0 + 0)
+end:
+r0 = 0
+exit`);
+  assertVerdict(v, undefined);
+});
+
+t.run();
