@@ -29,6 +29,7 @@ import { kernelAvailable } from '../src/kernel/syscall.ts';
 import { loadProgram } from '../src/kernel/load.ts';
 import type { BenchRow } from './types.ts';
 import { searchCandidates } from './search-mutants.ts';
+import { Settling } from './settle.ts';
 
 /** The bench's candidate: the instruction at 2/3 of the program becomes `goto +0`. */
 export function benchMutant(p: Program): Program {
@@ -170,7 +171,7 @@ const CAP_RECHECKS = 60_000, CAP_MS = 10_000;
  * Re-check the batch over and over until its process CPU time per re-check stops falling:
  * windows of batches (WINDOW_RECHECKS re-checks or WINDOW_MS, whichever comes first, so a long
  * program's window stays short), stopped once SETTLE_PATIENCE windows in a row come no lower
- * than SETTLE_GAIN of the lowest window before them, or at the cap. Windows, not single batches:
+ * than SETTLE_GAIN of the lowest window before them (settle.ts), or at the cap. Windows, not single batches:
  * a batch of 256 short re-checks lasts a few ms, and the background compiler's bursts and the
  * shared machine's other processes move single batches by more than 5%. A window higher than the
  * best (a neighbour's burst) does not restart the wait, and a lower one does: "three windows in
@@ -179,9 +180,9 @@ const CAP_RECHECKS = 60_000, CAP_MS = 10_000;
  * reached 11 µs).
  */
 function settle(recheck: () => Sample, size: number): Omit<Settled, 'before'> {
-  const windows: number[] = [];
+  const rule = new Settling(SETTLE_GAIN, SETTLE_PATIENCE);
   const t0 = performance.now();
-  let made = 0, best = Infinity, since = 0;
+  let made = 0;
   for (;;) {
     const tw = performance.now();
     let cpu = 0, k = 0;
@@ -190,13 +191,8 @@ function settle(recheck: () => Sample, size: number): Omit<Settled, 'before'> {
       k += size;
     } while (k < WINDOW_RECHECKS && performance.now() - tw < WINDOW_MS);
     made += k;
-    const w = cpu / k;
-    windows.push(w);
-    if (w < SETTLE_GAIN * best) since = 0;
-    else since++;
-    best = Math.min(best, w);
-    if (since >= SETTLE_PATIENCE) return { settling: made, capped: false, windows };
-    if (made >= CAP_RECHECKS || performance.now() - t0 >= CAP_MS) return { settling: made, capped: true, windows };
+    if (rule.add(cpu / k)) return { settling: made, capped: false, windows: rule.windows };
+    if (made >= CAP_RECHECKS || performance.now() - t0 >= CAP_MS) return { settling: made, capped: true, windows: rule.windows };
   }
 }
 
