@@ -33,9 +33,12 @@ function sgt64(a: bigint, b: bigint): boolean {
 /** check_reg_arg(SRC_OP). */
 export function readReg(st: State, pc: number, r: number): Reg {
   const reg = cur(st).regs[r];
-  if (reg.type === 'not_init') fail(pc, `R${r} !read_ok`);
+  if (reg.type === 'not_init') notInit(pc, r);
   return reg;
 }
+
+/** check_reg_arg(SRC_OP)'s failure. */
+const notInit = (pc: number, r: number): never => fail(pc, `R${r} !read_ok`);
 
 /** check_reg_arg(DST_OP): r10 cannot be written. */
 export function checkDst(pc: number, r: number): void {
@@ -186,9 +189,6 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   }
   return out;
 }
-
-/** check_reg_arg(SRC_OP)'s failure. */
-const notInit = (pc: number, r: number): never => fail(pc, `R${r} !read_ok`);
 
 /**
  * Execute an ALU instruction on the current frame. May push a forked state (maybe_fork_scalars).
