@@ -103,22 +103,12 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
   if (dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
-  // mapAllRegsBy's walk written out for this one test (its callback call site sees every walk's
-  // function): a copy of packet pointer `dst` gets range `newRange` if that is more
-  const type = dst.type, id = dst.id;
-  for (const fr of st.frames) {
-    const regs = fr.regs;
-    for (let i = 0; i < 11; i++) {
-      const r = regs[i];
-      if (r.type === type && r.id === id && r.range < newRange) regs[i] = regWith(r, r.v, r.off, id, newRange);
-    }
-    for (let i = 0; i < fr.stack.length; i++) {
-      const sl = fr.stack[i];
-      const r = sl?.spilled;
-      if (r && r.type === type && r.id === id && r.range < newRange) ownStack(fr)[i] = { types: sl!.types, spilled: regWith(r, r.v, r.off, id, newRange) };
-    }
-  }
+  mapAllRegsBy(st, widenPkt, dst, newRange, undefined);
 }
+
+/** One register of find_good_pkt_pointers: a copy of packet pointer `dst` gets range `newRange` if that is more. */
+const widenPkt = (r: Reg, dst: Reg, newRange: number): Reg =>
+  r.type === dst.type && r.id === dst.id && r.range < newRange ? regWith(r, r.v, r.off, r.id, newRange) : r;
 
 /** mark_pkt_end on one register of the current frame. */
 function markPktEnd(st: State, regno: number, open: boolean): void {
