@@ -9,9 +9,9 @@ import { sameInsn } from '../isa/insn.ts';
 import { type Op, toOp } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { type HelperArgs, calleeSlot, copySlotTable, jumpSlot, nextSlot, setSlot } from '../isa/flow.ts';
+import { type HelperArgs, type SlotTable, SK_CALL, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, calleeSlot, copySlotTable, jumpSlot, nextSlot, setSlot } from '../isa/flow.ts';
 import { type Cfg, jumpPointsOf, prunesItself } from './cfg.ts';
-import { LiveTables, type SlotFlow, slotFlow } from './live-delta.ts';
+import { LiveTables, type SlotFlow } from './live-delta.ts';
 
 /** Changed slots a delta handles; more, and the whole CFG is built again. */
 const MAX_CHANGED = 8;
@@ -32,16 +32,22 @@ export interface CfgChange {
 }
 
 /**
- * The same successors as the stack-liveness fixpoint lists them (fall-through first, then the
- * jump: `goto +0` and a fall-through are alike), LD_ABS/LD_IND's edge to the exit included.
+ * Slot pc has the same successors in tables x and y as the stack-liveness fixpoint lists them
+ * (fall-through first, then the jump: `goto +0` and a fall-through are alike), LD_ABS/LD_IND's
+ * edge to the exit included.
  */
-function sameFlow(x: Op | null, y: Op | null, pc: number): boolean {
-  if (!x || !y) return x === y;
-  if ((x.kind === 'ldabs' || x.kind === 'ldind') !== (y.kind === 'ldabs' || y.kind === 'ldind')) return false;
-  const xn = nextSlot(x, pc), xj = jumpSlot(x, pc), yn = nextSlot(y, pc), yj = jumpSlot(y, pc);
+function sameFlowAt(x: SlotTable, y: SlotTable, pc: number): boolean {
+  if ((x.kind[pc] === SK_LDABS) !== (y.kind[pc] === SK_LDABS)) return false;
+  const xn = x.next[pc], xj = x.jump[pc], yn = y.next[pc], yj = y.jump[pc];
   // as lists without the -1 entries
   const x0 = xn >= 0 ? xn : xj, x1 = xn >= 0 ? xj : -1, y0 = yn >= 0 ? yn : yj, y1 = yn >= 0 ? yj : -1;
   return x0 === y0 && x1 === y1;
+}
+
+/** readsLive from a slot table's kinds. */
+function readsLiveAt(kind: Uint8Array, prune: Uint8Array, pc: number): boolean {
+  const k = kind[pc], before = pc > 0 ? kind[pc - 1] : SK_NONE;
+  return prune[pc] === 1 || k === SK_JCOND || k === SK_CALL || k === SK_LOCAL_CALL || before === SK_CALL || before === SK_LOCAL_CALL;
 }
 
 /** The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live registers). */
@@ -113,64 +119,77 @@ export class CfgDelta {
       slots.push(i);
     }
     if (!slots.length) return { cfg: old, slots, touched: [], liveFrom: 0, flow: [] };
+    // what each slot was and is read from the slot tables (kinds, successors, uses, kills), not
+    // from the decoded ops: an op's fields are megamorphic loads (a dozen shapes), ~8 ns each
+    const ot = old.slots;
     const newOps: Op[] = [];
+    for (const pc of slots) {
+      const bk = ot.kind[pc];
+      // an lddw half or an lddw, a bpf-to-bpf call, a slot the baseline's CFG marks bad
+      if (bk === SK_NONE || bk === SK_LDDW || bk === SK_LOCAL_CALL || old.bad[pc] !== undefined) return undefined;
+      const op = this.decode(b, pc);
+      if (!op) return undefined;
+      newOps.push(op);
+    }
+    const s = this.restore();
+    const t = s.cfg.slots;
+    // (restore undoes these patches at the next call, whether or not this one derives)
+    s.ops = slots;
+    for (let k = 0; k < slots.length; k++) {
+      s.cfg.ops[slots[k]] = newOps[k];
+      setSlot(t, slots[k], newOps[k], this.helperArgs);
+    }
     const flows: SlotFlow[] = [];
     let lost = false;
-    for (const pc of slots) {
-      const before = old.ops[pc];
-      const op = this.decode(b, pc);
-      if (!before || !op || before.kind === 'lddw' || old.bad[pc] !== undefined) return undefined;
-      if (calleeSlot(before, pc) >= 0 || calleeSlot(op, pc) >= 0) return undefined;
+    for (let k = 0; k < slots.length; k++) {
+      const pc = slots[k], nk = t.kind[pc];
+      if (nk === SK_LOCAL_CALL) return undefined;
       // check_subprogs: a function's last instruction must stay an exit or a jump (buildCfg reads
       // the one before it only when the last is an lddw's second half: an lddw is excluded here);
       // jumps stay inside
-      const fn = old.funcOf[pc], k = old.subprogs.indexOf(fn), end = old.subprogs[k + 1] ?? n;
+      const fn = old.funcOf[pc], f = old.subprogs.indexOf(fn), end = old.subprogs[f + 1] ?? n;
       if (pc >= end - 1) return undefined;
-      const nx = nextSlot(op, pc), j = jumpSlot(op, pc);
-      // (jumpSlot's -1 also means "no jump": a jump to -1 is told apart by its kind)
-      const jumps = op.kind === 'ja' || op.kind === 'jcond' || op.kind === 'maygoto';
+      const nx = t.next[pc], j = t.jump[pc];
+      // (the table's -1 also means "no jump": a jump to -1 is told apart by its kind)
+      const jumps = nk === SK_JA || nk === SK_JCOND || nk === SK_MAYGOTO;
       if (jumps && (j < fn || j >= end || !old.ops[j])) return undefined;
       // unprivileged: a backward edge may close a loop; kfunc calls need CAP_BPF (local ones are excluded above)
-      if (!this.privileged && ((jumps && j <= pc) || (op.kind === 'call' && op.callKind !== 'helper'))) return undefined;
+      if (!this.privileged && ((jumps && j <= pc) || (nk === SK_CALL && (newOps[k] as { callKind?: string }).callKind !== 'helper'))) return undefined;
       // a successor lost may leave an instruction unreachable
-      const bn = nextSlot(before, pc), bj = jumpSlot(before, pc);
+      const bn = ot.next[pc], bj = ot.jump[pc];
       if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;
-      newOps.push(op);
-      flows.push(slotFlow(op, pc, this.helperArgs));
+      flows.push({ use: t.use[pc], kill: t.kill[pc], s1: nx, s2: j });
     }
-    const s = this.restore();
-    for (let k = 0; k < slots.length; k++) {
-      s.cfg.ops[slots[k]] = newOps[k];
-      setSlot(s.cfg.slots, slots[k], newOps[k], this.helperArgs);
-    }
-    s.ops = slots;
     if (lost && !allReachable(s.cfg.ops, this.seen)) return undefined;
-    // marks of the slots the changed instructions point at, before and after
+    // marks of the slots the changed instructions point at (jumpPointsOf: a jump's target, the
+    // slot after a helper or kfunc call; local calls are excluded above), before and after
     const marks: number[] = [], counts: number[] = [];
-    for (let k = 0; k < slots.length; k++) {
-      const pc = slots[k];
-      for (const t of jumpPointsOf(old.ops[pc], pc)) countMark(marks, counts, this.jumpIns, t, -1);
-      for (const t of jumpPointsOf(newOps[k], pc)) countMark(marks, counts, this.jumpIns, t, 1);
+    for (const pc of slots) {
+      if (ot.jump[pc] >= 0) countMark(marks, counts, this.jumpIns, ot.jump[pc], -1);
+      if (ot.kind[pc] === SK_CALL) countMark(marks, counts, this.jumpIns, pc + 1, -1);
+      if (t.jump[pc] >= 0) countMark(marks, counts, this.jumpIns, t.jump[pc], 1);
+      if (t.kind[pc] === SK_CALL) countMark(marks, counts, this.jumpIns, pc + 1, 1);
       countMark(marks, counts, this.jumpIns, pc, 0);
     }
     const { prune, jmp } = s.cfg;
     const touched = slots.slice();
     for (let k = 0; k < marks.length; k++) {
-      const t = marks[k];
-      jmp[t] = counts[k] > 0 ? 1 : 0;
-      prune[t] = counts[k] > 0 || prunesItself(s.cfg.ops[t], t) ? 1 : 0;
-      if ((jmp[t] !== old.jmp[t] || prune[t] !== old.prune[t]) && !touched.includes(t)) touched.push(t);
+      const m = marks[k], tk = t.kind[m];
+      jmp[m] = counts[k] > 0 ? 1 : 0;
+      // prunesItself: a conditional jump, may_goto, a bpf-to-bpf call (the target's, unchanged)
+      prune[m] = counts[k] > 0 || tk === SK_JCOND || tk === SK_MAYGOTO || tk === SK_LOCAL_CALL ? 1 : 0;
+      if ((jmp[m] !== old.jmp[m] || prune[m] !== old.prune[m]) && !touched.includes(m)) touched.push(m);
     }
     s.marks = marks;
     const liveFrom = touched.length;
     s.live = this.liveTables.derive(slots, flows, s.cfg.live);
-    // the candidate's ops differ from the baseline's only at the changed slots (readsLive looks at pc and pc - 1)
+    // the candidate's kinds differ from the baseline's only at the changed slots (readsLive looks at pc and pc - 1)
     for (const pc of s.live) {
       if (touched.includes(pc)) continue;
-      if (this.reads[pc] === 1 || prune[pc] === 1 || ((slots.includes(pc) || slots.includes(pc - 1)) && readsLive(s.cfg.ops, prune, pc))) touched.push(pc);
+      if (this.reads[pc] === 1 || prune[pc] === 1 || ((slots.includes(pc) || slots.includes(pc - 1)) && readsLiveAt(t.kind, prune, pc))) touched.push(pc);
     }
     const flow: number[] = [];
-    for (const pc of slots) if (!sameFlow(old.ops[pc], s.cfg.ops[pc], pc)) flow.push(pc);
+    for (const pc of slots) if (!sameFlowAt(ot, t, pc)) flow.push(pc);
     return { cfg: s.cfg, slots, touched, liveFrom, flow };
   }
 
