@@ -61,6 +61,27 @@ t('an eager copy of a lazy copy owns every pending state', () => {
   again.stack.forEach((q, i) => assert.ok(q.state !== c.stack[i].state, `path ${i} copied`));
 });
 
+t('copies of an exploration without checkpoints yet (no explored list) run as the original would, one after another', () => {
+  const p = load('xdp1');
+  const cfg = buildCfg(p.insns, p.type);
+  const c = freshCtx(p.insns.length);
+  try {
+    run(p, cfg, {}, c, (cc) => {
+      if (cc.processed === 3) throw cc;
+    });
+  } catch (e) {
+    if (e !== c) throw e;
+  }
+  assert.ok(c.explored.every((l) => l === undefined) && c.path.parent === null, 'no checkpoint yet');
+  const want = counts(verify(p));
+  for (let k = 0; k < 3; k++) {
+    const copy = copyCtx(c, [], true);
+    assert.equal(counts(run(p, cfg, {}, copy)), want, `copy ${k}`);
+    assert.ok(copy.totalStates > 0, 'the copy made checkpoints of its own');
+  }
+  assert.ok(c.explored.every((l) => l === undefined) && c.totalStates === 0, 'the original still has none');
+});
+
 t('re-checks that pop shared paths, interleaved across programs and baselines, equal full runs', () => {
   // xdp1 and tc_edit resume with 4-6 paths pending on average; the same candidates twice over, so
   // a snapshot written by an earlier re-check would answer the later ones wrongly
