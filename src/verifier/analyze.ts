@@ -132,12 +132,19 @@ export interface Ctx {
    */
   imms?: ImmRegs;
   mainBucket?: number[];
+  /**
+   * Pending paths stack[0 .. lazy) still share their state and jump-history piece with the
+   * context this one was copied from (copyCtx's `lazy`): each gets its own copies when popped, so
+   * a re-check that ends before popping them never copies them.
+   */
+  lazy: number;
 }
 
 export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
     path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    live: undefined, imms: undefined, mainBucket: undefined, lazy: 0,
   };
 }
 
@@ -145,14 +152,21 @@ export function freshCtx(n: number): Ctx {
  * A deep copy of a context (checkpoint states are immutable and shared; counters and pending
  * states are copied). `lists`: the indices of c's explored lists that exist, when the caller
  * knows them (a context copied many times: the incremental checker's snapshots), so that the
- * copy does not walk every instruction's entry.
+ * copy does not walk every instruction's entry. `lazy`: the pending paths keep sharing their
+ * states and jump-history pieces with c until run() pops them (Ctx.lazy); c must then stay as
+ * it is (a snapshot) while the copy runs.
  */
-export function copyCtx(c: Ctx, lists?: readonly number[]): Ctx {
+export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
   // no explored list yet: no checkpoint was ever made (one evicted from its list leaves the list),
   // so nothing is looked up in the map (an early snapshot's case; a map costs ~0.1 µs to make)
   const map = lists && !lists.length && !c.path.parent ? NO_CHECKPOINTS : new Map<Checkpoint, Checkpoint>();
   const stack: Path[] = [];
-  for (const p of c.stack) stack.push(copyPath(p, map));
+  if (lazy) {
+    // (a path's own fields: its state and piece are copied by run()'s pop, below c.lazy)
+    for (const p of c.stack) stack.push({ state: p.state, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, map), hist: p.hist, jh: p.jh });
+  } else {
+    for (const p of c.stack) stack.push(copyPath(p, map));
+  }
   const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
   if (lists) {
     for (const i of lists) explored[i] = copyList(c.explored[i]!, map);
@@ -162,8 +176,11 @@ export function copyCtx(c: Ctx, lists?: readonly number[]): Ctx {
       if (l) explored[i] = copyList(l, map);
     }
   }
+  // (written out in freshCtx's order: a spread of c costs more and may give another shape)
   return {
-    ...c, path: copyPath(c.path, map), stack, stackDepth: copyMap(c.stackDepth), ptrTypes: c.ptrTypes.slice(), aluAux: copyMap(c.aluAux), tailMaps: copyMap(c.tailMaps), live: c.live?.copy(), explored, toClean: c.toClean.slice(),
+    processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
+    path: copyPath(c.path, map), stack, explored, toClean: c.toClean.slice(), stackDepth: copyMap(c.stackDepth), ptrTypes: c.ptrTypes.slice(), aluAux: copyMap(c.aluAux), tailMaps: copyMap(c.tailMaps),
+    live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0,
   };
 }
 
@@ -431,6 +448,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     pop(): boolean {
       const next = c.stack.pop();
       if (!next) return false;
+      // a lazy copy's pending path gets its own state and piece now (copyCtx)
+      if (c.stack.length < c.lazy) {
+        c.lazy = c.stack.length;
+        next.state = cloneState(next.state);
+        next.hist = copyHist(next.hist);
+      }
       c.path = next;
       tracer?.start(c.path.prev, c.path.pc, cur(c.path.state));
       if (log) {

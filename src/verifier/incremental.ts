@@ -243,7 +243,7 @@ export class Incremental {
     if (!snap) return run(prog, change.cfg, this.opts, freshCtx(prog.insns.length));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
-    const c = copyCtx(snap.ctx, snap.lists);
+    const c = copyCtx(snap.ctx, snap.lists, true);
     if (change.rebase) c.live?.rebase(change.cfg);
     if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
     const mark = this.mark(change, 1);
