@@ -16,7 +16,7 @@ import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
-import { mayCover, mayLoop, statesEqual, widenImprecise } from './prune.ts';
+import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
@@ -375,8 +375,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let cnt = 0;
       liveSt = st;
       livePc = pc;
-      // the current frame's live registers (regsLive's answer for it), for mayCover
+      // the current frame's live registers (regsLive's answer for it), for mayCover, and what
+      // mayLoop and mayCover read of the current state (once for the list)
       const liveTop = cfg.live[pc];
+      const nFrames = st.frames.length, topRegs = st.frames[nFrames - 1].regs, depthNow = st.mayGotoDepth ?? 0;
       for (let i = 0; i < list.length;) {
         const sl = list[i];
         cnt++;
@@ -385,16 +387,16 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
           continue;
         }
         if (sl.branches > 0) {
-          const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
+          const depth = sl.state.mayGotoDepth ?? 0;
           // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
           if (mayGoto && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
             sl.hit++;
             propagate(sl, st);
             return true;
           }
-          if (depth === depthNow && mayLoop(sl.state, st) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
+          if (depth === depthNow && mayLoopIn(sl.state, nFrames, topRegs) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
           if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-        } else if (mayCover(sl.state, st, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
+        } else if (mayCoverIn(sl.state, nFrames, topRegs, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
           sl.hit++;
           propagate(sl, st);
           return true;
