@@ -220,15 +220,11 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
 
 /**
  * backtrack_insn over one piece's own instructions, last first (get_prev_insn_idx: the entry's
- * predecessor where the next entry is the instruction's, else the instruction before it). The
- * registers sought are kept in a local while the walk meets moves, ALU operations, lddw, jumps
- * without a note and instructions that touch no register (most of a walk): only the others
- * go through backtrackInsn and the shared set.
+ * predecessor where the next entry is the instruction's, else the instruction before it).
  */
 function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
-  const e = h.e, codes = codesOf(ops), known = codes.of, code = codes.code;
+  const e = h.e, codes = codesOf(ops);
   let k = e ? e.length : 0, i = h.last;
-  let regs = set.regs, slots = set.lo | set.hi;
   for (let j = h.n; j > 0; j--) {
     let note = -1, before = i - 1;
     if (k > 0 && e![k - 3] === i) {
@@ -238,36 +234,12 @@ function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean):
     }
     if (skipLast) skipLast = false;
     else {
-      if (!regs && !slots) break;
-      const op = ops[i]!;
-      const c = known[i] === op ? code[i] : codeAt(codes, ops, i);
-      const cls = c & 15;
-      if (cls === B_NOP) {
-        // nothing read or written that the walk follows
-      } else if (cls === B_MOV || cls === B_ALU) {
-        const d = 1 << ((c >> 4) & 15);
-        if (regs & d) {
-          if (cls === B_MOV) regs &= ~d;
-          if (c & SRC_REG) regs |= 1 << ((c >> 8) & 15);
-        }
-      } else if (cls === B_LDDW) {
-        regs &= ~(1 << ((c >> 4) & 15));
-      } else if (cls === B_JCOND && note === -1) {
-        if (c & SRC_REG) {
-          const both = (1 << ((c >> 4) & 15)) | (1 << ((c >> 8) & 15));
-          if (regs & both) regs |= both;
-        }
-      } else {
-        set.regs = regs;
-        const w = backtrackInsn(c, note, set);
-        if (w !== OK) return w;
-        regs = set.regs;
-        slots = set.lo | set.hi;
-      }
+      if (!set.regs && !(set.lo | set.hi)) return OK;
+      const w = backtrackInsn(codeAt(codes, ops, i), note, set);
+      if (w !== OK) return w;
     }
     i = before;
   }
-  set.regs = regs;
   return OK;
 }
 
