@@ -16,7 +16,7 @@ import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched } from './step.ts';
-import { mayCover, mayLoop, statesEqual, widenImprecise } from './prune.ts';
+import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
@@ -269,8 +269,8 @@ export const bucketOf = (pc: number, cs: number, n: number): number => ((pc ^ cs
  * instruction is processed (the incremental checker's snapshots and first-visit record).
  */
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c: Ctx, pc: number) => void): Verdict {
-  /** The current instruction has its jump-history entry (push_jmp_history merges a second one). */
-  let histEntry = false;
+  /** The processed count of the instruction that has its jump-history entry (push_jmp_history merges a second one). */
+  let histAt = -1;
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
@@ -281,8 +281,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     },
     hist(frame = -1, spi = 0) {
       if (frame >= 0) noteStep(c.path.hist, frame === c.path.state.frames.length - 1 ? spi : OPAQUE);
-      if (histEntry) return;
-      histEntry = true;
+      if (histAt === c.processed) return;
+      histAt = c.processed;
       c.path.jh++;
     },
     stackRead(frame, spi) {
@@ -397,8 +397,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let cnt = 0;
       liveSt = st;
       livePc = pc;
-      // the current frame's live registers (regsLive's answer for it), for mayCover
+      // the current frame's live registers (regsLive's answer for it), for mayCover, and what
+      // mayLoop and mayCover read of the current state (once for the list)
       const liveTop = cfg.live[pc];
+      const nFrames = st.frames.length, topRegs = st.frames[nFrames - 1].regs, depthNow = st.mayGotoDepth ?? 0;
       for (let i = 0; i < list.length;) {
         const sl = list[i];
         cnt++;
@@ -407,16 +409,16 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
           continue;
         }
         if (sl.branches > 0) {
-          const depth = sl.state.mayGotoDepth ?? 0, depthNow = st.mayGotoDepth ?? 0;
+          const depth = sl.state.mayGotoDepth ?? 0;
           // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
           if (mayGoto && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
             sl.hit++;
             propagate(sl, st);
             return true;
           }
-          if (depth === depthNow && mayLoop(sl.state, st) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
+          if (depth === depthNow && mayLoopIn(sl.state, nFrames, topRegs) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
           if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-        } else if (mayCover(sl.state, st, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
+        } else if (mayCoverIn(sl.state, nFrames, topRegs, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
           sl.hit++;
           propagate(sl, st);
           return true;
@@ -476,70 +478,74 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   };
   const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;
 
+  // what the loop reads at every instruction, in bindings no closure captures: a captured one
+  // lives in the function's context and is loaded again after every call the loop makes
+  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds;
+  const hook = onStep, lim = limit, logs = log, firsts = entry, tr = tracer;
   try {
-    if (log && c.processed === 0) log.push(`0: ${printFrame(cur(c.path.state), mapInfo, undefined, undefined, c.path.state.refs)}`);
-    tracer?.start(-1, 0, cur(c.path.state));
+    if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo, undefined, undefined, cx.path.state.refs)}`);
+    tr?.start(-1, 0, cur(cx.path.state));
     for (;;) {
-      const pc = c.path.pc;
-      if (onStep) {
-        c.idGen = env.idGen;
-        onStep(c, pc);
+      const pc = cx.path.pc;
+      if (hook) {
+        cx.idGen = en.idGen;
+        hook(cx, pc);
       }
-      if (++c.processed > limit) fail(pc, `BPF program is too large. Processed ${c.processed} insn`);
-      histEntry = false;
-      if (cfg.prune[pc] && visited(pc)) {
-        tracer?.safe(pc);
-        if (log) log.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
+      if (++cx.processed > lim) fail(pc, `BPF program is too large. Processed ${cx.processed} insn`);
+      if (pruneAt[pc] && visited(pc)) {
+        tr?.safe(pc);
+        if (logs) logs.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
         pendingFrom = '';
         endPath();
-        live.update(c.path.state);
+        lv.update(cx.path.state);
         if (!pop()) break;
         continue;
       }
-      if (cfg.jmp[pc]) env.hist();
-      if (entry && !entry[pc]) entry[pc] = cloneState(c.path.state);
-      if (cfg.bad[pc]) fail(pc, cfg.bad[pc]!);
-      const op = cfg.ops[pc]!;
-      const kind = kinds[pc];
-      const st = c.path.state;
+      const path = cx.path;
+      if (jmpAt[pc]) en.hist();
+      if (firsts && !firsts[pc]) firsts[pc] = cloneState(path.state);
+      if (badAt[pc]) fail(pc, badAt[pc]!);
+      const op = opsAt[pc]!;
+      const kind = kindAt[pc];
+      const st = path.state;
       let before: State['frames'][number]['stack'] | undefined;
-      if (log) {
-        if (pendingFrom) log.push(`${pendingFrom} ${printFrame(cur(st), mapInfo, undefined, undefined, st.refs)}`);
+      if (logs) {
+        if (pendingFrom) logs.push(`${pendingFrom} ${printFrame(cur(st), mapInfo, undefined, undefined, st.refs)}`);
         pendingFrom = '';
-        log.push(`${pc}: (${prog.insns[pc].code.toString(16).padStart(2, '0')}) ${formatKernel(op)}`);
+        logs.push(`${pc}: (${prog.insns[pc].code.toString(16).padStart(2, '0')}) ${formatKernel(op)}`);
         before = cur(st).stack.slice();
       }
       const depth = st.frames.length;
       // the history records the step, and an entry only where the walk cannot infer it (see Hist)
-      recordStep(c.path.hist, pc);
+      recordStep(path.hist, pc);
       if (kind === SK_JCOND) {
         // a note of linked registers without any (LINKED alone) changes nothing the walk does
         const note = auxOf(st, op, pc, cfg.live);
-        if (note !== -1 && note !== LINKED) noteStep(c.path.hist, note);
+        if (note !== -1 && note !== LINKED) noteStep(path.hist, note);
       }
-      live.begin(st, pc);
+      lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
-      if (kind === SK_EXIT && depth > 1) live.update(st);
-      const next = step(env, st, pc, op, push, kind);
-      if (st.frames.length !== depth) live.resetChain();
-      else live.commit();
-      if (log && st.frames.length === depth && kind !== SK_EXIT) {
+      if (kind === SK_EXIT && depth > 1) lv.update(st);
+      const next = step(en, st, pc, op, push, kind);
+      if (st.frames.length !== depth) lv.resetChain();
+      else lv.commit();
+      if (logs && st.frames.length === depth && kind !== SK_EXIT) {
         const f = cur(st);
         const slots = new Set<number>();
         for (let i = 0; i < Math.max(f.stack.length, before!.length); i++) if (f.stack[i] !== before![i]) slots.add(i);
         const text = printFrame(f, mapInfo, touched(op), slots, st.refs);
-        if (text) log[log.length - 1] = `${log[log.length - 1].padEnd(38)}; ${text}`;
+        if (text) logs[logs.length - 1] = `${logs[logs.length - 1].padEnd(38)}; ${text}`;
       }
-      tracer?.step(pc, next < 0 ? undefined : cur(st));
+      tr?.step(pc, next < 0 ? undefined : cur(st));
       // exit, conditional jumps, ja, may_goto and calls count as jumps
-      if (kind >= SK_EXIT && kind <= SK_LOCAL_CALL) c.jmps++;
+      if (kind >= SK_EXIT && kind <= SK_LOCAL_CALL) cx.jmps++;
       if (next < 0) {
         endPath();
-        live.update(c.path.state);
+        lv.update(cx.path.state);
         if (!pop()) break;
         continue;
       }
-      c.path.pc = next;
+      path.pc = next;
     }
   } catch (e) {
     if (e instanceof VerifierError) {

@@ -173,9 +173,17 @@ const scratchIds = new IdMap();
  * and frame walk of a full comparison.
  */
 export function mayLoop(o: State, c: State): boolean {
-  const n = o.frames.length;
-  if (n !== c.frames.length) return false;
-  const or = o.frames[n - 1].regs, cr = c.frames[n - 1].regs;
+  return mayLoopIn(o, c.frames.length, c.frames[c.frames.length - 1].regs);
+}
+
+/**
+ * mayLoop against a current state given by its number of frames `n` and its current frame's
+ * registers `cr` (is_state_visited reads them once for its whole list).
+ */
+export function mayLoopIn(o: State, n: number, cr: readonly Reg[]): boolean {
+  const of = o.frames;
+  if (of.length !== n) return false;
+  const or = of[n - 1].regs;
   for (let r = 0; r < 10; r++) {
     const a = or[r], b = cr[r];
     if (a !== b && (a.type !== b.type || a.off !== b.off || !sameScalar(a.v, b.v))) return false;
@@ -194,11 +202,16 @@ export function mayLoop(o: State, c: State): boolean {
  * id map's reset, the reference check and the bigint comparisons of the scalars before it.
  */
 export function mayCover(o: State, c: State, live: number): boolean {
-  const n = o.frames.length;
-  if (n !== c.frames.length) return false;
-  const or = o.frames[n - 1].regs, cr = c.frames[n - 1].regs;
-  for (let r = 0; r < 10; r++) {
-    if (!(live & (1 << r))) continue;
+  return mayCoverIn(o, c.frames.length, c.frames[c.frames.length - 1].regs, live);
+}
+
+/** mayCover against a current state given as mayLoopIn's is; only the live registers are visited. */
+export function mayCoverIn(o: State, n: number, cr: readonly Reg[], live: number): boolean {
+  const of = o.frames;
+  if (of.length !== n) return false;
+  const or = of[n - 1].regs;
+  for (let m = live & 0x3ff; m; m &= m - 1) {
+    const r = 31 - Math.clz32(m & -m);
     const a = or[r], b = cr[r];
     if (a === b || a.type === 'not_init' || a.type === 'scalar') {
       if (a !== b && a.type === 'scalar' && b.type !== 'scalar') return false;
