@@ -370,8 +370,8 @@ export const ENTRY = {
 
 // Results cache: direct-mapped on a hash of the entry index and the input words. A slot holds the
 // hash (a 32-bit tag), the entry index with the generation, the input objects and the result; a
-// lookup whose tag and entry match compares the stored inputs' words with the current ones (the
-// stored objects written to a scratch buffer), so a hit needs equal inputs, not an equal hash. A
+// lookup whose tag and entry match compares the stored inputs' fields with the current ones'
+// (sameState), so a hit needs equal inputs, not an equal hash. A
 // hit returns the same result object (so later identity checks succeed and no bigint is
 // allocated). The slot's metadata is two int32 words and its objects three references, ~0.6 MB
 // for the whole table: a miss writes two cache lines of it, not a copy of 40 key words.
@@ -407,14 +407,13 @@ export function hashOf(ix: number, w: Int32Array, nWords: number): number {
   return h ^ (h >>> 15);
 }
 
-/** A stored key's words, for the exact compare of a lookup whose tag matched. */
-const keyBuf = new ArrayBuffer(2 * SLOTS * 8);
-const K32 = new Int32Array(keyBuf), K64 = new BigUint64Array(keyBuf);
-
-function putKey(s: S, k: number): void {
-  K64[k] = s.varOff.value; K64[k + 1] = s.varOff.mask;
-  K64[k + 2] = s.umin; K64[k + 3] = s.umax; K64[k + 4] = s.smin; K64[k + 5] = s.smax;
-  K64[k + 6] = s.u32min; K64[k + 7] = s.u32max; K64[k + 8] = s.s32min; K64[k + 9] = s.s32max;
+/**
+ * Two scalar states with the same ten words. Equal small words are mostly the same bigint (the
+ * word tables below hand out one per value), so the compare seldom reads a bigint's digits.
+ */
+function sameState(x: S, y: S): boolean {
+  return x === y || (x.varOff.value === y.varOff.value && x.varOff.mask === y.varOff.mask && x.umin === y.umin && x.umax === y.umax &&
+    x.smin === y.smin && x.smax === y.smax && x.u32min === y.u32min && x.u32max === y.u32max && x.s32min === y.s32min && x.s32max === y.s32max);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -579,7 +578,7 @@ export class CompiledOps {
     const slot = tag & (CACHE_SIZE - 1);
     this.tag = tag;
     const meta = this.cacheMeta;
-    if (meta[2 * slot] === tag && meta[2 * slot + 1] === ((this.gen << ENTRY_BITS) | ix) && this.sameKey(slot, a, b, nWords)) {
+    if (meta[2 * slot] === tag && meta[2 * slot + 1] === ((this.gen << ENTRY_BITS) | ix) && this.sameKey(slot, a, b)) {
       this.stats.hits++;
       this.windowHits[ix]++;
       return slot;
@@ -589,13 +588,9 @@ export class CompiledOps {
   }
 
   /** Whether the inputs kept in slot have the words of the current ones (the same objects, or equal values). */
-  private sameKey(slot: number, a: S, b: S | undefined, nWords: number): boolean {
+  private sameKey(slot: number, a: S, b: S | undefined): boolean {
     const ka = this.cacheObjs[3 * slot] as S, kb = this.cacheObjs[3 * slot + 1] as S | undefined;
-    if (ka === a && kb === b) return true;
-    putKey(ka, 0);
-    if (kb !== undefined) putKey(kb, SLOTS);
-    for (let j = 0; j < nWords; j++) if (K32[j] !== I32[j]) return false;
-    return true;
+    return sameState(ka, a) && (kb === b || (kb !== undefined && b !== undefined && sameState(kb, b)));
   }
 
   /** Record the result `v` of a miss (probe's complemented slot) for the inputs a and b. */
