@@ -11,7 +11,7 @@ import { compileTrace, type CompiledFn, type OutPort } from '../bv/jit.ts';
 import { type ScalarState, type D, type KernelFlavor, iteState, markUnbounded, scalarSane } from './scalar.ts';
 import { regBoundsSync, regBoundOffset, regDeduceBounds, updateRegBounds, type RegBoundsSyncNative } from './sync.ts';
 import { boundsFromTnum } from './sync-fixed.ts';
-import { mergeSmall } from './sync-small.ts';
+import { mergeSmall, updateSmall } from './sync-small.ts';
 import { scalarAlu, type ScalarAluOp } from './alu.ts';
 import { refine, refineCondOp, revCond, branchTakenB, type Cond, type RefineCond, type Width } from './branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from './alu-move.ts';
@@ -97,12 +97,41 @@ function recentWord(k: number, lo: number, hi: number): bigint {
   return (recentVal[i] = O64[k]);
 }
 
+/** Output slots j and k hold the same word. */
+const sameOut = (j: number, k: number): boolean => O32[2 * j] === O32[2 * k] && O32[2 * j + 1] === O32[2 * k + 1];
+
+/**
+ * Output state k as bigints. A bound equal to another bound already read (a small state's
+ * u64, s64, u32 and s32 ends are mostly the same words) reuses that bigint.
+ */
 function load(k: number): S {
+  const umin = word(k + 2), umax = word(k + 3);
+  const u32min = sameOut(k + 6, k + 2) ? umin : word(k + 6), u32max = sameOut(k + 7, k + 3) ? umax : word(k + 7);
   return {
     varOff: { value: word(k), mask: word(k + 1) },
-    umin: word(k + 2), umax: word(k + 3), smin: word(k + 4), smax: word(k + 5),
-    u32min: word(k + 6), u32max: word(k + 7), s32min: word(k + 8), s32max: word(k + 9),
+    umin, umax,
+    smin: sameOut(k + 4, k + 2) ? umin : word(k + 4), smax: sameOut(k + 5, k + 3) ? umax : word(k + 5),
+    u32min, u32max,
+    s32min: sameOut(k + 8, k + 6) ? u32min : word(k + 8), s32max: sameOut(k + 9, k + 7) ? u32max : word(k + 9),
   };
+}
+
+/** Output state k holds the words of the input state stored at input slot j. */
+function outIsIn(k: number, j: number): boolean {
+  for (let w = 0; w < 2 * SLOTS; w++) if (O32[2 * k + w] !== I32[2 * j + w]) return false;
+  return true;
+}
+
+/**
+ * Output state k, or the input a (stored at slot 0) or b (at SLOTS; undefined for one input)
+ * itself when the output's words are that input's: states are never changed once made, so
+ * the result can be the input object (no allocation, and later calls on it find it stored
+ * already or answered by their ways).
+ */
+function loadOr(k: number, a: S, b: S | undefined): S {
+  if (outIsIn(k, 0)) return a;
+  if (b !== undefined && outIsIn(k, SLOTS)) return b;
+  return load(k);
 }
 
 function traceIn(t: Trace): TS {
@@ -171,27 +200,36 @@ export class NativeParts {
   /**
    * reg_bounds_sync for a flavor (10 slots in, 10 slots out), in compiled stages driven here:
    * the compiled boundsFromTnum test (src/domains/sync-fixed.ts, ~40 operations) first, and an
-   * input it accepts, a fixed point of the sync (proofs/sync-fixed.ts), is copied; else
-   * __update_reg_bounds, then, when that state's words are all below 2^31 and its ranges meet,
-   * the 32-bit merge that equals all three __reg_deduce_bounds rounds there (src/domains/sync-small.ts,
-   * proofs/sync-small.ts), which __reg_bound_offset leaves unchanged, and __update_reg_bounds;
-   * else __reg_deduce_bounds up to three times, stopping after a round that changed nothing (the
-   * rounds after it would change nothing either: deduceRoundSkip in proofs/sync-fixed.ts), then
-   * __reg_bound_offset and __update_reg_bounds as one function.
+   * input it accepts, a fixed point of the sync (proofs/sync-fixed.ts), is copied. Else, for a
+   * small input (every word below 2^31), one compiled function: __update_reg_bounds in 32-bit
+   * operations, the 32-bit merge that equals all three __reg_deduce_bounds rounds and
+   * __reg_bound_offset where its `ok` holds, and the 32-bit update again on the merged state,
+   * which is small (src/domains/sync-small.ts; proofs/sync-small.ts). Where `ok` fails, or for
+   * other inputs, __update_reg_bounds, then the merge and the 32-bit update when `ok` holds
+   * there; else __reg_deduce_bounds up to three times, stopping after a round that changed
+   * nothing (the rounds after it would change nothing either: deduceRoundSkip in
+   * proofs/sync-fixed.ts), then __reg_bound_offset and __update_reg_bounds as one function.
    */
   syncImpl(fl: KernelFlavor): NativeImpl {
     let impl = this.sync.get(fl.name);
     if (!impl) {
       const stage = (name: string, f: (d: D<number, number>, s: TS) => TS) => compileScalarOp(1, (d, [s]) => ({ states: [f(d, s)] }), `sync_${name}_${fl.name}`, this, false);
+      const flagged = (name: string, f: (d: D<number, number>, s: TS) => { ok: number; s: TS }) => compileScalarOp(1, (d, [s]) => {
+        const r = f(d, s);
+        return { states: [r.s], flags: [r.ok] };
+      }, `sync_${name}_${fl.name}`, this, false);
       const fixed = compileScalarOp(1, (d, [s]) => ({ states: [], flags: [boundsFromTnum(d, s)] }), `sync_fixed_${fl.name}`, this, false);
       const update = stage('update', (d, s) => updateRegBounds(d, s, fl));
       const deduce = stage('deduce', regDeduceBounds);
       const tail = stage('tail', (d, s) => updateRegBounds(d, regBoundOffset(d, s), fl));
-      const merge = compileScalarOp(1, (d, [s]) => {
-        const r = mergeSmall(d, s);
-        return { states: [r.s], flags: [r.ok] };
-      }, `sync_merge_${fl.name}`, this, false);
+      const mergeUpdate = (d: D<number, number>, s: TS) => {
+        const m = mergeSmall(d, s);
+        return { ok: m.ok, s: updateSmall(d, m.s, fl) };
+      };
+      const merged = flagged('merge', mergeUpdate);
+      const small = flagged('small', (d, s) => mergeUpdate(d, updateSmall(d, s, fl)));
       const flag = new Int32Array(2), a = new Int32Array(2 * SLOTS), b = new Int32Array(2 * SLOTS), c = new Int32Array(2 * SLOTS + 2);
+      const OK = 2 * SLOTS;
       impl = (inp, out) => {
         fixed(inp, flag);
         if (flag[0] !== 0) {
@@ -203,10 +241,23 @@ export class NativeParts {
           }
           return;
         }
-        update(inp, a);
-        merge(a, c);
-        // merged: __reg_bound_offset would leave it unchanged (proofs/sync-small.ts)
-        if (c[2 * SLOTS] !== 0) return update(c, out);
+        if (smallWords(inp)) {
+          // straight into out when it has room for the flag after the state (the compiled
+          // operators' call buffers do), else through c
+          if (out.length >= OK + 2) {
+            small(inp, out);
+            if (out[OK] !== 0) return;
+          } else {
+            small(inp, c);
+            if (c[OK] !== 0) return copyState(c, out);
+          }
+          // the same ok on the same state (U(inp) = the 32-bit update of it) fails in `merged`
+          update(inp, a);
+        } else {
+          update(inp, a);
+          merged(a, c);
+          if (c[OK] !== 0) return copyState(c, out);
+        }
         deduce(a, b);
         if (sameWords(a, b)) return tail(b, out);
         deduce(b, a);
@@ -218,6 +269,16 @@ export class NativeParts {
     }
     return impl;
   }
+}
+
+/** Every word of a scalar in compiled slots below 2^31: high words 0, low words non-negative (isSmall of sync-small.ts). */
+function smallWords(x: Int32Array): boolean {
+  for (let k = 0; k < 2 * SLOTS; k += 2) if (x[k + 1] !== 0 || x[k] < 0) return false;
+  return true;
+}
+
+function copyState(from: Int32Array, to: Int32Array): void {
+  for (let k = 0; k < 2 * SLOTS; k++) to[k] = from[k];
 }
 
 /** Two compiled outputs of one scalar hold the same state (every word: 32-bit slots' high words are 0). */
@@ -307,11 +368,16 @@ export const ENTRY = {
   count: 103,
 } as const;
 
-// Results cache: direct-mapped on the input words and the entry index. A hit returns the same
-// result object (so later identity checks succeed and no bigint is allocated); it costs a hash
-// and a compare of at most 40 int32 words, far less than the string key of the bigint memo.
+// Results cache: direct-mapped on a hash of the entry index and the input words. A slot holds the
+// hash (a 32-bit tag), the entry index with the generation, the input objects and the result; a
+// lookup whose tag and entry match compares the stored inputs' fields with the current ones'
+// (sameState), so a hit needs equal inputs, not an equal hash. A
+// hit returns the same result object (so later identity checks succeed and no bigint is
+// allocated). The slot's metadata is two int32 words and its objects three references, ~0.6 MB
+// for the whole table: a miss writes two cache lines of it, not a copy of 40 key words.
 const CACHE_SIZE = 1 << 14;
-const KEY_WORDS = 4 * SLOTS + 1;
+/** Entry indices fit in ENTRY_BITS bits; the generation sits above them in a slot's second word. */
+const ENTRY_BITS = 7;
 /** Calls remembered per entry by input objects (CompiledOps.again), a power of two. */
 const WAYS = 8;
 
@@ -327,12 +393,27 @@ const MIN_HIT_SHARE = 8;
 /** What an operator has instead of probe's answer when it skipped the lookup: no slot's complement. */
 const NO_LOOKUP = ~CACHE_SIZE;
 
-/** Slot of the cache for the current inputs (words 0..nWords of I32) of entry ix. */
-function slotOf(ix: number, nWords: number): number {
-  let h = ix + 1;
-  for (let j = 0; j < nWords; j++) h = Math.imul(h ^ I32[j], 0x9e3779b1);
-  h ^= h >>> 15;
-  return h & (CACHE_SIZE - 1);
+/**
+ * Hash of entry ix and input words 0..nWords of w (the results cache's tag; exported for tests),
+ * in two independent lanes (even and odd words) so that the multiplications overlap.
+ */
+export function hashOf(ix: number, w: Int32Array, nWords: number): number {
+  let h = ix + 1, g = 0x27d4eb2f;
+  for (let j = 0; j < nWords; j += 2) {
+    h = Math.imul(h ^ w[j], 0x9e3779b1);
+    g = Math.imul(g ^ w[j + 1], 0x85ebca6b);
+  }
+  h ^= Math.imul(g ^ (g >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 15);
+}
+
+/**
+ * Two scalar states with the same ten words. Equal small words are mostly the same bigint (the
+ * word tables below hand out one per value), so the compare seldom reads a bigint's digits.
+ */
+function sameState(x: S, y: S): boolean {
+  return x === y || (x.varOff.value === y.varOff.value && x.varOff.mask === y.varOff.mask && x.umin === y.umin && x.umax === y.umax &&
+    x.smin === y.smin && x.smax === y.smax && x.u32min === y.u32min && x.u32max === y.u32max && x.s32min === y.s32min && x.s32max === y.s32max);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -355,11 +436,16 @@ type Edges = { taken: readonly S[]; fallthrough: readonly S[] };
 export class CompiledOps {
   private readonly fns: (CompiledFn | undefined)[] = [];
   private readonly natives = new NativeParts();
-  private readonly cacheKeys = new Int32Array(CACHE_SIZE * KEY_WORDS);
-  /** Generation of each slot's entry: clearing bumps the generation instead of wiping 2.7 MB. */
-  private readonly cacheGen = new Int32Array(CACHE_SIZE);
+  /**
+   * Per slot: the tag, then the entry index with the generation above it (0 when empty; the
+   * generation is never 0). Clearing bumps the generation instead of wiping the table.
+   */
+  private readonly cacheMeta = new Int32Array(2 * CACHE_SIZE);
   private gen = 1;
-  private readonly cacheVals: unknown[] = new Array(CACHE_SIZE).fill(undefined);
+  /** Per slot: the first input, the second (undefined for one-input entries), the result. */
+  private readonly cacheObjs: unknown[] = new Array(3 * CACHE_SIZE).fill(undefined);
+  /** The tag of the last lookup (probe), for the keep of its miss. */
+  private tag = 0;
   /**
    * The last WAYS calls of each entry, by input objects (scalar states are never changed once
    * made), filled round robin: a call with the same objects as one of these (a result the cache
@@ -390,7 +476,9 @@ export class CompiledOps {
   /** Forget every cached result (the compiled functions stay). */
   clearResults(): void {
     this.stats.hits = this.stats.misses = this.stats.skipped = 0;
-    this.gen++;
+    // a generation that wrapped would only let old results (still this operator's on those
+    // inputs) answer again; it stays below 2^24 so that gen << ENTRY_BITS stays positive
+    this.gen = this.gen === (1 << 24) - 1 ? 1 : this.gen + 1;
   }
 
   /**
@@ -479,17 +567,18 @@ export class CompiledOps {
   }
 
   /**
-   * The results cache for entry ix on the stored inputs (n scalars): the slot of a hit (its
-   * value in cacheVals), else the complement of the slot a miss is to fill (see `keep`). The
-   * operators below build their generic body's closure and name only when the operator is first compiled.
+   * The results cache for entry ix on the stored inputs a and b (b undefined for one input):
+   * the slot of a hit (its result in cacheObjs), else the complement of the slot a miss is to
+   * fill (see `keep`). The operators below build their generic body's closure and name only when
+   * the operator is first compiled.
    */
-  private probe(ix: number, n: number): number {
-    const nWords = 2 * SLOTS * n;
-    const slot = slotOf(ix, nWords);
-    const base = slot * KEY_WORDS, keys = this.cacheKeys;
-    let hit = this.cacheGen[slot] === this.gen && keys[base] === ix + 1;
-    for (let j = 0; hit && j < nWords; j++) hit = keys[base + 1 + j] === I32[j];
-    if (hit) {
+  private probe(ix: number, a: S, b: S | undefined): number {
+    const nWords = b === undefined ? 2 * SLOTS : 4 * SLOTS;
+    const tag = hashOf(ix, I32, nWords);
+    const slot = tag & (CACHE_SIZE - 1);
+    this.tag = tag;
+    const meta = this.cacheMeta;
+    if (meta[2 * slot] === tag && meta[2 * slot + 1] === ((this.gen << ENTRY_BITS) | ix) && this.sameKey(slot, a, b)) {
       this.stats.hits++;
       this.windowHits[ix]++;
       return slot;
@@ -498,15 +587,22 @@ export class CompiledOps {
     return ~slot;
   }
 
-  /** Record the result `v` of a miss (probe's complemented slot) for the stored inputs. */
-  private keep<T>(ix: number, n: number, miss: number, v: T): T {
+  /** Whether the inputs kept in slot have the words of the current ones (the same objects, or equal values). */
+  private sameKey(slot: number, a: S, b: S | undefined): boolean {
+    const ka = this.cacheObjs[3 * slot] as S, kb = this.cacheObjs[3 * slot + 1] as S | undefined;
+    return sameState(ka, a) && (kb === b || (kb !== undefined && b !== undefined && sameState(kb, b)));
+  }
+
+  /** Record the result `v` of a miss (probe's complemented slot) for the inputs a and b. */
+  private keep<T>(ix: number, miss: number, a: S, b: S | undefined, v: T): T {
     if (miss === NO_LOOKUP) return v;
-    const nWords = 2 * SLOTS * n, slot = ~miss;
-    const base = slot * KEY_WORDS, keys = this.cacheKeys;
-    this.cacheGen[slot] = this.gen;
-    keys[base] = ix + 1;
-    for (let j = 0; j < nWords; j++) keys[base + 1 + j] = I32[j];
-    this.cacheVals[slot] = v;
+    const slot = ~miss;
+    this.cacheMeta[2 * slot] = this.tag;
+    this.cacheMeta[2 * slot + 1] = (this.gen << ENTRY_BITS) | ix;
+    const objs = this.cacheObjs;
+    objs[3 * slot] = a;
+    objs[3 * slot + 1] = b;
+    objs[3 * slot + 2] = v;
     return v;
   }
 
@@ -518,10 +614,10 @@ export class CompiledOps {
 
   private syncUncached(a: S): S {
     store(a, 0);
-    const k = this.lookup(ENTRY.sync) ? this.probe(ENTRY.sync, 1) : NO_LOOKUP;
-    if (k >= 0) return this.cacheVals[k] as S;
+    const k = this.lookup(ENTRY.sync) ? this.probe(ENTRY.sync, a, undefined) : NO_LOOKUP;
+    if (k >= 0) return this.cacheObjs[3 * k + 2] as S;
     (this.fns[ENTRY.sync] ?? this.syncFn())(I32, O32);
-    return this.keep(ENTRY.sync, 1, k, load(0));
+    return this.keep(ENTRY.sync, k, a, undefined, loadOr(0, a, undefined));
   }
 
   // The *Fn methods compile an entry on its first miss. The generic body's closure is made there,
@@ -541,10 +637,10 @@ export class CompiledOps {
   private aluUncached(ix: number, op: ScalarAluOp, w: Width, a: S, b: S): S {
     store(a, 0);
     store(b, SLOTS);
-    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
-    if (k >= 0) return this.cacheVals[k] as S;
+    const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
+    if (k >= 0) return this.cacheObjs[3 * k + 2] as S;
     (this.fns[ix] ?? this.aluFn(ix, op, w))(I32, O32);
-    return this.keep(ix, 2, k, load(0));
+    return this.keep(ix, k, a, b, loadOr(0, a, b));
   }
 
   private aluFn(ix: number, op: ScalarAluOp, w: Width): CompiledFn {
@@ -563,10 +659,10 @@ export class CompiledOps {
     const ix = ENTRY.refine(c, w);
     store(a, 0);
     store(b, SLOTS);
-    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
-    if (k >= 0) return this.cacheVals[k] as Edges;
+    const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
+    if (k >= 0) return this.cacheObjs[3 * k + 2] as Edges;
     (this.fns[ix] ?? this.refineFn(ix, c, w))(I32, O32);
-    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0), load(SLOTS)], taken: [load(2 * SLOTS), load(3 * SLOTS)] });
+    return this.keep<Edges>(ix, k, a, b, { fallthrough: [loadOr(0, a, b), loadOr(SLOTS, a, b)], taken: [loadOr(2 * SLOTS, a, b), loadOr(3 * SLOTS, a, b)] });
   }
 
   private refineFn(ix: number, c: Cond, w: Width): CompiledFn {
@@ -588,10 +684,10 @@ export class CompiledOps {
     const ix = ENTRY.refine1(c, w);
     store(a, 0);
     store(b, SLOTS);
-    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
-    if (k >= 0) return this.cacheVals[k] as Edges;
+    const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
+    if (k >= 0) return this.cacheObjs[3 * k + 2] as Edges;
     (this.fns[ix] ?? this.refineFirstFn(ix, c, w))(I32, O32);
-    return this.keep<Edges>(ix, 2, k, { fallthrough: [load(0)], taken: [load(SLOTS)] });
+    return this.keep<Edges>(ix, k, a, b, { fallthrough: [loadOr(0, a, b)], taken: [loadOr(SLOTS, a, b)] });
   }
 
   private refineFirstFn(ix: number, c: Cond, w: Width): CompiledFn {
@@ -611,10 +707,10 @@ export class CompiledOps {
   private coerceUncached(a: S, size: number, sx: boolean): S {
     const ix = ENTRY.coerce(size, sx);
     store(a, 0);
-    const k = this.lookup(ix) ? this.probe(ix, 1) : NO_LOOKUP;
-    if (k >= 0) return this.cacheVals[k] as S;
+    const k = this.lookup(ix) ? this.probe(ix, a, undefined) : NO_LOOKUP;
+    if (k >= 0) return this.cacheObjs[3 * k + 2] as S;
     (this.fns[ix] ?? this.coerceFn(ix, size, sx))(I32, O32);
-    return this.keep(ix, 1, k, load(0));
+    return this.keep(ix, k, a, undefined, loadOr(0, a, undefined));
   }
 
   private coerceFn(ix: number, size: number, sx: boolean): CompiledFn {
@@ -635,10 +731,10 @@ export class CompiledOps {
     const ix = ENTRY.ptrVar(op);
     store(p, 0);
     store(o, SLOTS);
-    const k = this.lookup(ix) ? this.probe(ix, 2) : NO_LOOKUP;
-    if (k >= 0) return this.cacheVals[k] as { raw: S; synced: S };
+    const k = this.lookup(ix) ? this.probe(ix, p, o) : NO_LOOKUP;
+    if (k >= 0) return this.cacheObjs[3 * k + 2] as { raw: S; synced: S };
     (this.fns[ix] ?? this.ptrVarFn(ix, op))(I32, O32);
-    return this.keep(ix, 2, k, { raw: load(0), synced: load(SLOTS) });
+    return this.keep(ix, k, p, o, { raw: loadOr(0, p, o), synced: loadOr(SLOTS, p, o) });
   }
 
   private ptrVarFn(ix: number, op: PtrVarOp): CompiledFn {

@@ -7,8 +7,9 @@
 // holds (the three deduce rounds otherwise), then __reg_bound_offset and __update_reg_bounds:
 // proofs/sync-small.ts proves ∀ x: ok(x) ⇒ __reg_deduce_bounds(x) = merged(x), and that
 // merged(x) is again such a state with merged(merged(x)) = merged(x), so all three rounds give it.
-import { type ScalarState, type D, umaxOf, uminOf } from './scalar.ts';
-import { tnumIntersect, tnumRange } from './tnum.ts';
+import { type ScalarState, type D, type KernelFlavor, umaxOf, uminOf, scalarConst, selState } from './scalar.ts';
+import { tnumIntersect, tnumRange, tnumContains } from './tnum.ts';
+import { tnumStep } from './scalar-tnum.ts';
 
 /** Every word of x below 2^31. */
 export function isSmall<V, B>(d: D<V, B>, x: ScalarState<V>): B {
@@ -43,4 +44,34 @@ export function mergeSmall<V, B>(d: D<V, B>, x: ScalarState<V>): { ok: B; s: Sca
       umin: lo64, umax: hi64, smin: lo64, smax: hi64, u32min: lo, u32max: hi, s32min: lo, s32max: hi,
     },
   };
+}
+
+/**
+ * __update_reg_bounds of a small state in 32-bit operations. Below 2^31 the signed and unsigned
+ * orders agree and the tnum's signed bounds are its unsigned ones, so every lower bound becomes
+ * max(bound, value) and every upper one min(bound, value | mask), at 64 bits as at 32; and 6.18's
+ * collapse to a single value (tnum_step) gives the same at 32 bits, the tnum's members all
+ * being below 2^31. proofs/sync-small.ts proves ∀ x: isSmall(x) ⇒ updateRegBounds(x) =
+ * updateSmall(x) per flavor; for other states the result is meaningless.
+ */
+export function updateSmall<V, B>(d: D<V, B>, x: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
+  const h = d.u32, z = d.zext32, lo = d.lo32;
+  const t = { value: lo(x.varOff.value), mask: lo(x.varOff.mask) };
+  const tmax = h.or(t.value, t.mask);
+  const up = (b: V): V => umaxOf(h, b, t.value), down = (b: V): V => uminOf(h, b, tmax);
+  const umin = up(lo(x.umin)), umax = down(lo(x.umax));
+  const r: ScalarState<V> = {
+    varOff: x.varOff,
+    umin: z(umin), umax: z(umax), smin: z(up(lo(x.smin))), smax: z(down(lo(x.smax))),
+    u32min: up(x.u32min), u32max: down(x.u32max), s32min: up(x.s32min), s32max: down(x.s32max),
+  };
+  if (!fl.tnumStepBounds) return r;
+  // collapseSingleValue (src/domains/sync.ts) on the 32-bit words
+  const next = tnumStep(h, t, umin);
+  const uminIn = tnumContains(h, t, umin);
+  const onlyUmin = h.andB(uminIn, h.ugt(next, umax));
+  const onlyTmax = h.andB(h.notB(uminIn), h.eq(next, tmax));
+  const onlyNext = h.andB(h.notB(uminIn), h.ule(next, umax), h.ugt(tnumStep(h, t, next), umax));
+  const k = h.ite(onlyUmin, umin, h.ite(onlyTmax, tmax, next));
+  return selState(d, h.orB(onlyUmin, onlyTmax, onlyNext), () => scalarConst(d, z(k)), () => r);
 }

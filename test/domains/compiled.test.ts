@@ -10,8 +10,8 @@ import { regBoundsSync } from '../../src/domains/sync.ts';
 import { scalarAlu } from '../../src/domains/alu.ts';
 import { refine, branchTaken, refineCondOp, revCond } from '../../src/domains/branch.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
-import { markUnbounded, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18, type ScalarState } from '../../src/domains/scalar.ts';
-import { CompiledOps } from '../../src/domains/compiled.ts';
+import { markUnbounded, scalarConstOf, scalarEq, scalarSane, scalarUnknown, LINUX_6_12, LINUX_6_18, type ScalarState } from '../../src/domains/scalar.ts';
+import { CompiledOps, ENTRY, hashOf } from '../../src/domains/compiled.ts';
 import { arbTracked, ALU_OPS, CONDS, WIDTHS } from './arb-scalar.ts';
 
 const t = suite('domains/compiled');
@@ -55,8 +55,15 @@ t('calls answered by input objects (the ways of each entry): right result for ev
     }), { numRuns: 40 });
 });
 
+/** A state that reg_bounds_sync changes (its result is a new object, not the input itself): a byte whose bounds are wider than its tnum's. */
+const unsynced = (k: number): ScalarState<bigint> => {
+  const s = { ...scalarUnknown(d), varOff: { value: BigInt(k), mask: 0xf0n }, umax: 0x1000n };
+  assert.not.ok(scalarEq(d, regBoundsSync(d, s, LINUX_6_18), s));
+  return s;
+};
+
 t('the results cache returns the same object for the same inputs, and forgets on request', () => {
-  const [a] = fc.sample(arbTracked(), { numRuns: 1, seed: 5 }).map((x) => x.s);
+  const a = unsynced(5);
   const C = new CompiledOps(LINUX_6_18);
   const r1 = C.sync(a), r2 = C.sync({ ...a, varOff: { ...a.varOff } });
   assert.ok(r1 === r2, 'equal inputs hit the cache');
@@ -64,6 +71,25 @@ t('the results cache returns the same object for the same inputs, and forgets on
   const r3 = C.sync(a);
   assert.ok(r3 !== r1, 'cleared');
   assert.equal(r3, r1);
+});
+
+t('a result with the words of an input is that input object; one word apart, or a bound equal to another only in its low half, is read as its own', () => {
+  const C = new CompiledOps(LINUX_6_18);
+  const range = { ...scalarUnknown(d), umin: 0n, umax: 100n, smin: 0n, smax: 100n }, k = scalarConstOf(d, 50n);
+  const r = C.refine(range, k, 'jgt', 64);
+  assert.equal([r.fallthrough, r.taken], [refine(d, range, k, 'jgt', 64, LINUX_6_18).fallthrough, refine(d, range, k, 'jgt', 64, LINUX_6_18).taken]);
+  assert.ok(r.fallthrough[1] === k && r.taken[1] === k, 'the constant comes back as itself');
+  // the sync changes s32max only (the last word of the state)
+  const wide = { varOff: { value: 0n, mask: 0xffn }, umin: 0n, umax: 0xffn, smin: 0n, smax: 0xffn, u32min: 0n, u32max: 0xffn, s32min: 0n, s32max: 0x1ffn };
+  const synced = C.sync(wide);
+  assert.ok(synced !== wide);
+  assert.equal(synced, regBoundsSync(d, wide, LINUX_6_18));
+  assert.is(synced.s32max, 0xffn);
+  // umax 0x1_0000_00ff and u32max 0xff share their low half only
+  const m = scalarConstOf(d, 0x1_0000_00ffn), x = scalarUnknown(d);
+  const and = C.alu('and', 64, x, m);
+  assert.equal(and, scalarAlu(d, 'and', 64, x, m, LINUX_6_18));
+  assert.equal([and.umax, and.u32max], [0x1_0000_00ffn, 0xffn]);
 });
 
 t('operators are compiled per kernel flavor (6.12 tnum_mul differs from 6.18)', () => {
@@ -78,7 +104,7 @@ t('operators are compiled per kernel flavor (6.12 tnum_mul differs from 6.18)', 
 });
 
 t('two CompiledOps share no results: clearing one leaves the other\'s cache', () => {
-  const [a] = fc.sample(arbTracked(), { numRuns: 1, seed: 9 }).map((x) => x.s);
+  const a = unsynced(9);
   const x = new CompiledOps(LINUX_6_18), y = new CompiledOps(LINUX_6_18);
   const rx = x.sync(a), ry = y.sync(a);
   assert.ok(rx !== ry, 'separate caches: separate result objects');
@@ -115,48 +141,38 @@ t('count is the number of operators compiled, and a one-input entry hits after a
   assert.is(C.count, 2);
 });
 
-// The results cache keys a two-scalar entry by 41 words (tag + 40) per slot. A shorter stride
-// would let a key spill into the next slot's tag and first word, and a later lookup there could
-// hit with another input's result. Directed case: the hash is reproduced here (as slotOf in
-// compiled.ts) to place two keys in adjacent slots, the first one's spill shaped as the tag of
-// add64 and word 0 of the second lookup's input.
-const hashSlot = (ix: number, words: Int32Array): number => {
-  let h = ix + 1;
-  for (const w of words) h = Math.imul(h ^ w, 0x9e3779b1);
-  h ^= h >>> 15;
-  return h & ((1 << 14) - 1);
-};
+// The results cache keeps a 32-bit tag (hashOf) per slot and, on a tag match, compares the
+// stored inputs' words with the current ones. Directed case: two add64 inputs with the same
+// tag (word 0 changed, the last low word chosen to bring the even lane back to the same value;
+// the odd lane sees the same words), so only the compare tells them apart.
 const keyWords = (a: S, b: S): Int32Array => {
   const q = new BigUint64Array(20);
   [a, b].forEach((s, k) => q.set([s.varOff.value, s.varOff.mask, s.umin, s.umax, s.smin, s.smax, s.u32min, s.u32max, s.s32min, s.s32max], 10 * k));
   return new Int32Array(q.buffer);
 };
 type S = ScalarState<bigint>;
-const withWord = (s: S, umaxLow: number): S => ({ ...s, umax: (s.umax & ~0xffffffffn) | BigInt(umaxLow >>> 0) });
 
-t('results cache: keys in adjacent slots do not overlap (no hit for inputs differing from a neighbour\'s spill)', () => {
-  const ADD64 = 1; // ENTRY.alu('add', 64)
-  const base = scalarUnknown(d);
-  // E and E' (E with word 0 = 0) in the same slot
-  let e: [S, S] | undefined, e2: [S, S] | undefined, slot = -1;
-  for (let i = 1; !e; i++) {
-    const a = { ...base, varOff: { value: 0x1234n, mask: 0n } }, b = { ...withWord(base, i), varOff: { value: 1n, mask: 0n } };
-    const a2 = { ...a, varOff: { value: 0n, mask: 0n } };
-    const s1 = hashSlot(ADD64, keyWords(a, b));
-    if (s1 === hashSlot(ADD64, keyWords(a2, b))) [e, e2, slot] = [[a, b], [a2, b], s1];
-  }
-  // X one slot before, its second operand's s32max = 2 (the tag of add64), high word 0
-  let x: [S, S] | undefined;
-  for (let i = 1; !x; i++) {
-    const a = withWord(base, i), b = { ...base, s32max: 2n };
-    if (hashSlot(ADD64, keyWords(a, b)) === ((slot - 1) & 16383)) x = [a, b];
-  }
+t('results cache: inputs with the same tag and entry but other words do not hit', () => {
+  const ADD64 = ENTRY.alu('add', 64);
+  const a: S = scalarConstOf(d, 0x1234n), b: S = { ...scalarUnknown(d), umax: 0x10000n, smax: 0x10000n, umin: 0n, smin: 0n, s32max: 7n };
+  const a2: S = { ...a, varOff: { value: 0x5678n, mask: 0n } };
+  // the even lane before its last word (word 38, b.s32max's low half), for each input
+  const lane = (w: Int32Array): number => {
+    let h = ADD64 + 1;
+    for (let j = 0; j < 38; j += 2) h = Math.imul(h ^ w[j], 0x9e3779b1);
+    return h;
+  };
+  const w1 = keyWords(a, b), w2 = keyWords(a2, b);
+  const b2 = { ...b, s32max: BigInt(((lane(w1) ^ lane(w2) ^ 7) >>> 0)) };
+  assert.is(hashOf(ADD64, keyWords(a2, b2), 40), hashOf(ADD64, w1, 40), 'the same tag');
   const C = new CompiledOps(LINUX_6_18);
-  assert.equal(C.alu('add', 64, ...e), scalarAlu(d, 'add', 64, ...e, LINUX_6_18));
-  assert.equal(C.alu('add', 64, ...x), scalarAlu(d, 'add', 64, ...x, LINUX_6_18));
-  const want = scalarAlu(d, 'add', 64, ...e2!, LINUX_6_18);
-  assert.not.equal(want, scalarAlu(d, 'add', 64, ...e, LINUX_6_18), 'the two inputs have different results');
-  assert.equal(C.alu('add', 64, ...e2!), want, 'no false hit');
+  assert.equal(C.alu('add', 64, a, b), scalarAlu(d, 'add', 64, a, b, LINUX_6_18));
+  const want = scalarAlu(d, 'add', 64, a2, b2, LINUX_6_18);
+  assert.not.equal(want, scalarAlu(d, 'add', 64, a, b, LINUX_6_18), 'the two inputs have different results');
+  assert.equal(C.alu('add', 64, a2, b2), want, 'no false hit');
+  assert.is(C.stats.hits, 0);
+  assert.equal(C.alu('add', 64, { ...a2 }, { ...b2 }), want);
+  assert.is(C.stats.hits, 1, 'the slot now holds the second inputs: equal ones in other objects hit');
 });
 
 t.run();

@@ -11,7 +11,7 @@ import { concrete64x32 } from '../../src/bv/concrete.ts';
 import { CompiledOps } from '../../src/domains/compiled.ts';
 import { FLAVORS, type ScalarState } from '../../src/domains/scalar.ts';
 import { regBoundsSync, regDeduceBounds, updateRegBounds } from '../../src/domains/sync.ts';
-import { mergeSmall } from '../../src/domains/sync-small.ts';
+import { isSmall, mergeSmall, updateSmall } from '../../src/domains/sync-small.ts';
 import { boundsFromTnum } from '../../src/domains/sync-fixed.ts';
 import { arbBits } from './arb.ts';
 
@@ -74,22 +74,43 @@ t('one word at or above 2^31, or ranges that do not meet: not merged', () => {
   assert.not.ok(mergeSmall(d, apart).ok);
 });
 
-t('compiled sync on small, fixed-point and other states interleaved: each call its own bigint result', () => {
+t('on small states the 32-bit update equals __update_reg_bounds, in every flavor (and after a merge)', () => {
+  fc.assert(fc.property(arbSmall, (s) => {
+    for (const fl of FLAVORS) {
+      assert.equal(updateSmall(d, s, fl), updateRegBounds(d, s, fl), fl.name);
+      const m = mergeSmall(d, updateRegBounds(d, s, fl));
+      if (m.ok) assert.equal(updateSmall(d, m.s, fl), updateRegBounds(d, m.s, fl), `${fl.name} merged`);
+    }
+  }), { numRuns: 500 });
+});
+
+/** A small state with one 64-bit upper bound far above 2^31: not small, but small after the first update (the merge may then apply). */
+const arbWide: fc.Arbitrary<ScalarState<bigint>> = fc.tuple(arbSmall, fc.constantFrom('umax', 'smax'), fc.bigInt(1n << 31n, (1n << 62n) - 1n))
+  .map(([s, f, big]) => ({ ...s, [f]: big }));
+
+/** A small state but for one word in [2^31, 2^32): not small, though every high half is 0. */
+const arbNearly: fc.Arbitrary<ScalarState<bigint>> = fc.tuple(arbSmall, fc.constantFrom(...FIELDS, 'value' as const, 'mask' as const), fc.bigInt(0n, (1n << 31n) - 1n))
+  .map(([s, f, x]): ScalarState<bigint> => (f === 'value' || f === 'mask' ? { ...s, varOff: { ...s.varOff, [f]: TOP | x } } : { ...s, [f]: TOP | x }))
+  .map((s) => ({ ...s, varOff: { value: s.varOff.value & ~s.varOff.mask, mask: s.varOff.mask } }));
+
+t('compiled sync on small, wide, nearly small, fixed-point and other states interleaved: each call its own bigint result, every path taken', () => {
   const ops = FLAVORS.map((fl) => new CompiledOps(fl));
   const arb64 = arbBits(64), arb32 = arbBits(32);
   const arbAny = fc.record({ value: arb64, mask: arb64, umin: arb64, umax: arb64, smin: arb64, smax: arb64, u32min: arb32, u32max: arb32, s32min: arb32, s32max: arb32 })
     .map(({ value, mask, ...b }): ScalarState<bigint> => ({ varOff: { value: value & ~mask, mask }, ...b }));
   const paths = new Set<string>();
-  fc.assert(fc.property(fc.array(fc.oneof(arbSmall, arbFixed, arbAny), { minLength: 2, maxLength: 8 }), (states) => {
+  fc.assert(fc.property(fc.array(fc.oneof(arbSmall, arbWide, arbNearly, arbFixed, arbAny), { minLength: 2, maxLength: 8 }), (states) => {
     FLAVORS.forEach((fl, i) => {
       ops[i].clearResults();
       for (const s of states) {
-        paths.add(boundsFromTnum(d, s) ? 'fixed' : mergeSmall(d, updateRegBounds(d, s, fl)).ok ? 'merged' : 'full');
+        // the driver's paths (compiled.ts NativeParts.syncImpl)
+        const merged = mergeSmall(d, updateRegBounds(d, s, fl)).ok;
+        paths.add(boundsFromTnum(d, s) ? 'fixed' : isSmall(d, s) ? (merged ? 'small merged' : 'small, then deduce') : merged ? 'merged' : 'deduce');
         assert.equal(ops[i].sync(s), regBoundsSync(d, s, fl), fl.name);
       }
     });
   }), { numRuns: 250 });
-  assert.equal([...paths].sort(), ['fixed', 'full', 'merged']);
+  assert.equal([...paths].sort(), ['deduce', 'fixed', 'merged', 'small merged', 'small, then deduce']);
 });
 
 t.run();
