@@ -107,6 +107,15 @@ t('regsafe(r, r) for a register without an id: safe, and the id map unchanged', 
 const poolReg: fc.Arbitrary<() => Reg> = fc.tuple(noIdReg, fc.integer({ min: 0, max: 2 }), fc.integer({ min: -3, max: 3 }))
   .map(([r, id, k]) => () => (k === 0 ? { ...r, id } : { ...immReg(k), id }));
 const frameRegs = fc.array(poolReg, { minLength: 10, maxLength: 10 });
+/** A state of the drawn frames (the caller's first), each register made by its drawn maker. */
+function stateOf(frames: (() => Reg)[][]): State {
+  return { frames: frames.map((regs, i) => {
+    const f = newFrame(i, i ? 5 : -1, i ? 6 : 0);
+    regs.forEach((mk, r) => { f.regs[r] = mk(); });
+    return f;
+  }), refs: [] };
+}
+
 const loopPair = fc.record({
   frames: fc.array(frameRegs, { minLength: 1, maxLength: 2 }),
   edits: fc.array(fc.tuple(fc.nat(1), fc.nat(9), poolReg), { maxLength: 3 }),
@@ -118,11 +127,7 @@ const loopPair = fc.record({
 t('mayLoop holds whenever the exact comparison does, and rejects a changed register of the current frame', () => {
   let accepted = 0;
   fc.assert(fc.property(loopPair, ({ frames, edits, renumber, callerDiffers }) => {
-    const o: State = { frames: frames.map((regs, i) => {
-      const f = newFrame(i, i ? 5 : -1, i ? 6 : 0);
-      regs.forEach((mk, r) => { f.regs[r] = mk(); });
-      return f;
-    }), refs: [] };
+    const o = stateOf(frames);
     const c = cloneState(o);
     for (const [f, r, mk] of edits) c.frames[Math.min(f, c.frames.length - 1)].regs[r] = mk();
     for (const [f, r] of renumber) {
@@ -163,19 +168,21 @@ const coverPair = fc.record({
   precise: fc.tuple(fc.integer({ min: 0, max: 0x3ff }), fc.integer({ min: 0, max: 0x3ff }), fc.boolean()),
 });
 
+/** coverPair's explored state and the current state made from it by the drawn edits. */
+function coverStates(frames: (() => Reg)[][], edits: [number, number, (r: Reg) => Reg][]): [State, State] {
+  const o = stateOf(frames);
+  const c = cloneState(o);
+  for (const [f, r, ed] of edits) {
+    const fr = c.frames[Math.min(f, c.frames.length - 1)];
+    fr.regs[r] = ed(fr.regs[r]);
+  }
+  return [o, c];
+}
+
 t('mayCover holds whenever the not_exact comparison does, and rejects a moved pointer', () => {
   let accepted = 0, rejected = 0;
   fc.assert(fc.property(coverPair, ({ frames, edits, live, precise: [p0, p1, all] }) => {
-    const o: State = { frames: frames.map((regs, i) => {
-      const f = newFrame(i, i ? 5 : -1, i ? 6 : 0);
-      regs.forEach((mk, r) => { f.regs[r] = mk(); });
-      return f;
-    }), refs: [] };
-    const c = cloneState(o);
-    for (const [f, r, ed] of edits) {
-      const fr = c.frames[Math.min(f, c.frames.length - 1)];
-      fr.regs[r] = ed(fr.regs[r]);
-    }
+    const [o, c] = coverStates(frames, edits);
     const full = statesEqual(o, c, 'not_exact', () => live, SCALAR_UNKNOWN, { regs: [p0, p1], slots: new Set(), all });
     const filter = mayCover(o, c, live);
     if (full) accepted++;
@@ -221,16 +228,7 @@ function mayCoverByRegister(o: State, c: State, live: number): boolean {
 t('mayCover gives the per-register answer for every live mask, r10 and higher bits included', () => {
   let differ = 0;
   fc.assert(fc.property(coverPair, fc.integer({ min: 0, max: 0xffff }), ({ frames, edits }, live) => {
-    const o: State = { frames: frames.map((regs, i) => {
-      const f = newFrame(i, i ? 5 : -1, i ? 6 : 0);
-      regs.forEach((mk, r) => { f.regs[r] = mk(); });
-      return f;
-    }), refs: [] };
-    const c = cloneState(o);
-    for (const [f, r, ed] of edits) {
-      const fr = c.frames[Math.min(f, c.frames.length - 1)];
-      fr.regs[r] = ed(fr.regs[r]);
-    }
+    const [o, c] = coverStates(frames, edits);
     const want = mayCoverByRegister(o, c, live);
     // the answer must depend on the live registers: the same pair under every register live
     if (want !== mayCoverByRegister(o, c, 0x3ff)) differ++;
