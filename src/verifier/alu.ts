@@ -279,32 +279,35 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   const aop = o as ScalarAluOp;
   let dv = dstReg.v;
   const sv = srcReg.v;
+  // an immediate is a constant (its register is immReg's): one bigint test less per instruction
+  const srcConst = !isX || isConst(sv);
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
   // which only loses precision)
-  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && isConst(sv);
-  // the common revisit: the memo's register for these very inputs. No fork is skipped: the memo
-  // is keyed by the inputs after a fork, and those are either inputs that did not fork (the
-  // test is a function of the objects) or the fork's constant -1 side, which cannot fork
-  if (!linked) {
-    const r = env.aluMemo.regOf(pc, dv, sv);
-    if (r !== undefined) {
-      regs[d] = r;
-      return;
-    }
+  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && srcConst;
+  const memo = env.aluMemo;
+  // the common revisit: the memo's result for these very inputs, in the register kept with it.
+  // No fork is skipped: the memo is keyed by the inputs after a fork, and those are either
+  // inputs that did not fork (the test is a function of the objects) or the fork's constant -1
+  // side, which cannot fork
+  let v = memo.get(pc, dv, sv);
+  if (v !== undefined && !linked) {
+    regs[d] = memo.reg(pc, v);
+    return;
   }
   // forkScalars only forks for a constant source and a dst in [-1, 0] (s64 or s32): checked here
   // first, as the generic code on bigints is slow for the common case of no fork
-  if ((aop === 'and' || aop === 'or') && isConst(sv) && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
+  if (v === undefined && (aop === 'and' || aop === 'or') && srcConst && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
     const f = forkScalars(D, aop, dv, sv);
     if (f.fork) {
       const other = clone(st);
       cur(other).regs[d] = scalarReg(f.zero);
       push(other, pc);
       dv = f.minusOne;
+      v = memo.get(pc, dv, sv);
     }
   }
-  const v = env.aluMemo.get(pc, dv, sv) ?? env.aluMemo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv));
+  v ??= memo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv, srcConst));
   if (linked) {
     const val = BigInt.asIntN(64, sv.varOff.value);
     let off = Number(val);
@@ -312,15 +315,15 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     if (aop === 'sub') off = -off;
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
     else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
-  } else regs[d] = env.aluMemo.reg(pc, v);
+  } else regs[d] = memo.reg(pc, v);
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */
 const linkedScalar = (v: Scalar, id: number, off: number): Reg => ({ type: 'scalar', v, off, id, range: 0, map: 0 });
 
-/** scalarAlu through the domain session, or on the constants themselves when both are known. */
-function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar): Scalar {
-  const k = isConst(dv) && isConst(sv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
+/** scalarAlu through the domain session, or on the constants themselves when both are known (`srcConst`: sv is). */
+function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar, srcConst: boolean): Scalar {
+  const k = srcConst && isConst(dv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
   return k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, width, dv, sv);
 }
 
@@ -332,6 +335,40 @@ function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv:
 export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
   if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return undefined;
   if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= (width === 64 ? 64n : 32n)) return undefined;
+  return foldConst(op, width, a, b);
+}
+
+const M32 = 0xffffffffn;
+
+/**
+ * aluSem(D, op, width, a, b) for constAlu's operations, the frequent ones written on the u64
+ * words directly (aluSem goes through the bit-vector interface: a closure call and a bigint per
+ * step, and a `BigInt(width - 1)` per shift). A shift amount is below the width here (constAlu
+ * refuses the rest), so no masking is needed. test/verifier/constalu.test.ts checks it against
+ * aluSem op by op.
+ */
+export function foldConst(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint {
+  if (width === 64) {
+    switch (op) {
+      case 'add': return (a + b) & U64_MAX;
+      case 'sub': return (a - b) & U64_MAX;
+      case 'and': return a & b;
+      case 'or': return a | b;
+      case 'xor': return a ^ b;
+      case 'lsh': return (a << b) & U64_MAX;
+      case 'rsh': return a >> b;
+    }
+  } else {
+    switch (op) {
+      case 'add': return (a + b) & M32;
+      case 'sub': return (a - b) & M32;
+      case 'and': return a & b & M32;
+      case 'or': return (a | b) & M32;
+      case 'xor': return (a ^ b) & M32;
+      case 'lsh': return (a << b) & M32;
+      case 'rsh': return (a & M32) >> b;
+    }
+  }
   return aluSem(D, op, width, a, b);
 }
 
