@@ -7,7 +7,7 @@ import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkSca
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -60,9 +60,12 @@ function linkId(env: Env, regs: Reg[], r: number): Reg {
 
 /** check_reg_sane_offset (its messages name `ptr`'s type, computed only for a message). */
 function saneOffset(pc: number, rv: Scalar, off: number, ptr: Reg): void {
+  const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
+  // a pointer without a variable part (the shared zero: constants only were added to it) passes
+  // on its offset alone; a relational test of bigints costs ~10 ns
+  if (offOk && rv === ZERO) return;
   // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
   const v = rv.varOff.value, sm = rv.smin;
-  const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
   if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
   const type = typeStr(ptr);
   const known = isConst(rv);
@@ -111,12 +114,18 @@ function ptrVarAt(env: Env, pc: number, op: 'add' | 'sub', p: Scalar, o: Scalar)
   return (env.aluMemo.sideGet(pc, p, o) as { raw: Scalar; synced: Scalar } | undefined) ?? env.aluMemo.sideSet(pc, p, o, env.dom.ptrVar(op, p, o));
 }
 
-/** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
-function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
+/**
+ * adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths).
+ * Returns the new dst. `imm`: the instruction's immediate when it is the offset (`ptr += K`, the
+ * common case): the offset is then a well-formed constant whose value is known as a number, so
+ * its bounds need no bigint tests and no BigInt-to-number conversion.
+ */
+function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean, imm?: number): Reg {
   const dst = op.dst;
   const o = offReg.v;
-  const known = isConst(o);
-  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sgt64(o.smin, o.smax) || o.umin > o.umax) return SCALAR_UNKNOWN;
+  const immOff = imm !== undefined;
+  const known = immOff || isConst(o);
+  if (!immOff && ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sgt64(o.smin, o.smax) || o.umin > o.umax)) return SCALAR_UNKNOWN;
   if (op.width === 32) {
     if (op.op === 'sub' && env.privileged) return SCALAR_UNKNOWN;
     fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
@@ -129,14 +138,15 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (ptr.type === 'map_ptr' && known && o.smin === 0n && op.op === 'add') break;
       fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited`);
   }
-  saneOffset(pc, o, offReg.off, ptr);
+  // an immediate's register has offset 0: only its value can fail check_reg_sane_offset
+  if (!immOff || imm >= MAX_VAR_OFF || imm <= -MAX_VAR_OFF) saneOffset(pc, o, offReg.off, ptr);
   saneOffset(pc, ptr.v, ptr.off, ptr);
   // sanitize_ptr_alu's state (the root skips it: no object then)
   const info: SanitizeInfo | undefined = env.privileged ? undefined : { maskToLeft: false };
   if (info) sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
   /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
-  const k = !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
+  const k = immOff ? imm : !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
   const isPktPtr = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
   // the new variable part before reg_bounds_sync (what check_reg_sane_offset sees), the synced
   // one when the operator computed it, and the new fixed offset, id and range
@@ -176,8 +186,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
   // a constant move leaves `raw` = p: the variable part after __mark_reg32_unbounded has p's
-  // varOff and smin, all check_reg_sane_offset reads, so p is checked in its place
-  saneOffset(pc, raw, off, ptr);
+  // varOff and smin, all check_reg_sane_offset reads, so p is checked in its place. p passed
+  // that check above with the old offset, so only the new offset can fail it now (and then with
+  // the offset's message, the first test being p's and passed): no bigint tests again
+  if (raw !== p || off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) saneOffset(pc, raw, off, ptr);
   let v: Scalar;
   if (synced !== undefined) v = synced;
   else if (isConst(p)) v = p;
@@ -268,7 +280,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
     if (dstPtr) {
       if (isX) env.precise(1 << operand.reg);
-      regs[d] = ptrArith(env, pc, op, dstReg, srcReg, true);
+      regs[d] = ptrArith(env, pc, op, dstReg, srcReg, true, isX ? undefined : operand.imm | 0);
     } else {
       env.precise(1 << d);
       regs[d] = ptrArith(env, pc, op, srcReg, dstReg, false);

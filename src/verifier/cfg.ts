@@ -42,7 +42,8 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   const bad: (string | undefined)[] = [];
   // errors of the checks that run before exploration, by phase: add_subprog_and_kfunc (calls),
   // resolve_pseudo_ldimm64 (lddw, LDX); the rest is reported when the instruction is reached
-  const callErr = new Map<number, InsnError>();
+  // (made at the first such error: a Map per check costs more than the rest of a small program's decoding)
+  let callErr: Map<number, InsnError> | undefined;
   let resolveErr: InsnError | undefined;
   for (let i = 0; i < n; i++) {
     let op: Op;
@@ -56,7 +57,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
         ops[i] = acqRel;
         continue;
       }
-      if ((x.code & 0xf7) === 0x85 && (x.src === 1 || x.src === 2)) callErr.set(i, e);
+      if ((x.code & 0xf7) === 0x85 && (x.src === 1 || x.src === 2)) (callErr ??= new Map()).set(i, e);
       else if (x.code === 0x18 || (x.code & 7) === 1) resolveErr ??= e;
       else {
         bad[i] = x.code === 0xbf && x.off === 1
@@ -81,12 +82,12 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   const slots = slotTableAt(tables, atTable, n);
   fillSlots(slots, { ops, end: n }, helperArgsFor(type));
   const { kind, next, jump } = slots;
-  // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken)
-  const starts = new Set<number>([0]);
+  // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken), besides 0
+  let callees: number[] | undefined;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k !== SK_LOCAL_CALL && k !== SK_LDDW) {
-      if (callErr.size) {
+      if (callErr) {
         const ce = callErr.get(i);
         if (ce) throw ce;
       }
@@ -98,9 +99,9 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     else if (op.kind === 'lddw' && op.pseudo === 4) t = i + op.lo + 1;
     else continue;
     if (t < 0 || t >= n) throw new CfgError('call to invalid destination', i);
-    starts.add(t);
+    (callees ??= []).push(t);
   }
-  const subprogs = [...starts].sort((a, b) => a - b);
+  const subprogs = callees ? [...new Set([0, ...callees])].sort((a, b) => a - b) : [0];
   const funcOf = new Int32Array(tables, 0, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
@@ -158,9 +159,10 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     }
   }
 
-  const live = new Uint16Array(tables, atLive, n + 1);
+  // (solveLive reads no entry past the last slot: the view is the table itself, no subarray)
+  const live = new Uint16Array(tables, atLive, n);
   solveLive(slots, n, live);
-  return { ops, funcOf, subprogs, prune, jmp, live: live.subarray(0, n), bad, slots };
+  return { ops, funcOf, subprogs, prune, jmp, live, bad, slots };
 }
 
 /** No kind at all (a function of one lddw half): never an exit or a jump. */
