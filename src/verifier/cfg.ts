@@ -75,10 +75,11 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     // a decoded lddw is exactly code 0x18 (one object shape: no megamorphic `op.kind` load)
     if (insns[i].code === 0x18) i++;
   }
-  // one buffer for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
-  // array of its own costs a malloc each
-  const atTable = 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
-  const tables = new ArrayBuffer(atMarks + 3 * n);
+  // one region for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
+  // array of its own costs a malloc each; the region is carved from a shared chunk (see carve)
+  const base = carve(4 * n + slotTableBytes(n) + 2 * (n + 1) + 3 * n);
+  const tables = carved;
+  const atTable = base + 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
   const slots = slotTableAt(tables, atTable, n);
   fillSlots(slots, { ops, end: n }, helperArgsFor(type));
   const { kind, next, jump } = slots;
@@ -102,7 +103,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     (callees ??= []).push(t);
   }
   const subprogs = callees ? [...new Set([0, ...callees])].sort((a, b) => a - b) : [0];
-  const funcOf = new Int32Array(tables, 0, n);
+  const funcOf = new Int32Array(tables, base, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
     for (let i = lo; i < hi; i++) funcOf[i] = lo;
@@ -163,6 +164,37 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   const live = new Uint16Array(tables, atLive, n);
   solveLive(slots, n, live);
   return { ops, funcOf, subprogs, prune, jmp, live, bad, slots };
+}
+
+/**
+ * The per-slot tables of a CFG are carved from chunks of CHUNK bytes, each region once: a
+ * region is never handed out again, so it is zero as a fresh buffer is, and a CFG owns its
+ * region for as long as it lives (a chunk is freed when no CFG carved from it is left). An
+ * ArrayBuffer per build was ~1% of a small program's cold check (its backing store is a malloc
+ * and an external-memory account), most of buildCfg's own time. Nothing is shared between
+ * builds but untouched zero bytes: a cold check stays cold. A table over a quarter of a chunk
+ * gets a buffer of its own.
+ */
+const CHUNK = 1 << 16;
+let chunk = new ArrayBuffer(0), chunkUsed = 0;
+/** The buffer of carve's last region. */
+let carved = chunk;
+
+/** A region of `bytes` zero bytes at the returned offset of `carved` (a multiple of 8). */
+function carve(bytes: number): number {
+  const size = (bytes + 7) & ~7;
+  if (size > CHUNK >> 2) {
+    carved = new ArrayBuffer(size);
+    return 0;
+  }
+  if (chunkUsed + size > chunk.byteLength) {
+    chunk = new ArrayBuffer(CHUNK);
+    chunkUsed = 0;
+  }
+  const at = chunkUsed;
+  chunkUsed += size;
+  carved = chunk;
+  return at;
 }
 
 /** No kind at all (a function of one lddw half): never an exit or a jump. */
