@@ -97,11 +97,18 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
  * one of a dozen shapes).
  */
 export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
+  // small enough for the optimising compiler to inline into the exploration loop (one call less
+  // per instruction); the other kinds are stepOther's
   if (kind === SK_ALU) {
     aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
     return pc + 1;
   }
   if (kind === SK_JCOND) return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
+  return stepOther(env, st, pc, op, push);
+}
+
+/** step for the instructions that are neither ALU instructions nor conditional jumps by their slot kind. */
+function stepOther(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void): number {
   switch (op.kind) {
     case 'alu':
       aluInsn(env, st, pc, op, push, cloneState);
