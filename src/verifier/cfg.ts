@@ -167,15 +167,15 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
 }
 
 /**
- * The per-slot tables of a CFG are carved from chunks of CHUNK bytes, each region once: a
- * region is never handed out again, so it is zero as a fresh buffer is, and a CFG owns its
- * region for as long as it lives (a chunk is freed when no CFG carved from it is left). An
- * ArrayBuffer per build was ~1% of a small program's cold check (its backing store is a malloc
- * and an external-memory account), most of buildCfg's own time. Nothing is shared between
- * builds but untouched zero bytes: a cold check stays cold. A table over a quarter of a chunk
- * gets a buffer of its own.
+ * The per-slot tables of a CFG (25 bytes a slot) are carved from chunks of CHUNK bytes, each
+ * region once: a region is never handed out again, so it is zero as a fresh buffer is, and a CFG
+ * owns its region for as long as it lives (a chunk is freed when no CFG carved from it is left).
+ * An ArrayBuffer per build was ~1% of a small program's cold check (its backing store is a malloc
+ * and an external-memory account), most of buildCfg's own time. Nothing is shared between builds
+ * but untouched zero bytes: a cold check stays cold. Tables over a quarter of a chunk (over ~2,600
+ * slots) get a buffer of their own.
  */
-const CHUNK = 1 << 16;
+const CHUNK = 1 << 18;
 let chunk = new ArrayBuffer(0), chunkUsed = 0;
 /** The buffer of carve's last region. */
 let carved = chunk;

@@ -23,13 +23,13 @@ function scribble(c: Cfg): void {
   for (const a of [c.funcOf, c.prune, c.jmp, c.live, c.slots.kind, c.slots.next, c.slots.jump, c.slots.use, c.slots.kill]) a.fill(-1);
 }
 
-t('successive builds get equal, separate tables (over several chunks)', () => {
+t('successive builds get equal, separate tables (over more than one chunk)', () => {
   const want = tablesOf(buildCfg(csum.insns, csum.type));
   assert.equal(want.live.length, csum.insns.length);
   assert.ok(want.prune.some((x) => x === 1) && want.live.some((x) => x !== 0), 'the tables hold something');
-  // ~1 KiB a build: 300 builds cross several 64 KiB chunks
+  // ~1.2 KiB a build: 500 builds cross two 256 KiB chunks
   const cfgs: Cfg[] = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 500; i++) {
     const c = buildCfg(csum.insns, csum.type);
     assert.equal(tablesOf(c), want, `build ${i}`);
     cfgs.push(c);
@@ -40,14 +40,22 @@ t('successive builds get equal, separate tables (over several chunks)', () => {
 });
 
 t('a program too large for a chunk, and builds after a failed one', () => {
-  // ~2000 instructions: its tables exceed a quarter chunk (a buffer of its own)
-  const body = Array.from({ length: 2000 }, (_, i) => `r${1 + (i % 5)} += ${i}`).join('\n');
+  // ~3000 instructions: its tables exceed a quarter chunk (a buffer of its own)
+  const body = Array.from({ length: 3000 }, (_, i) => `r${1 + (i % 5)} += ${i}`).join('\n');
   const big = assemble(`r1 = 0\nr2 = 0\nr3 = 0\nr4 = 0\nr5 = 0\n${body}\nr0 = 0\nexit`).insns;
   const a = buildCfg(big), b = buildCfg(big);
   assert.equal(tablesOf(a), tablesOf(b));
   assert.is(a.live.length, big.length);
   scribble(a);
   assert.equal(tablesOf(b), tablesOf(buildCfg(big)));
+  // ~2000 instructions: carved, a large region next to small ones
+  const mid = assemble(`r1 = 0\nr2 = 0\nr3 = 0\nr4 = 0\nr5 = 0\n${body.split('\n').slice(0, 2000).join('\n')}\nr0 = 0\nexit`).insns;
+  const m = buildCfg(mid), small = buildCfg(csum.insns, csum.type), m2 = buildCfg(mid);
+  const wantSmall = tablesOf(small), wantMid = tablesOf(m2);
+  assert.equal(tablesOf(m), wantMid);
+  scribble(m);
+  assert.equal(tablesOf(small), wantSmall);
+  assert.equal(tablesOf(m2), wantMid);
   // a build that throws after carving its region (unreachable code) leaves nothing behind
   const bad = assemble('r0 = 0\nexit\nr0 = 1\nexit').insns;
   assert.throws(() => buildCfg(bad), (e: unknown) => e instanceof CfgError && /unreachable insn 2/.test(e.message));
