@@ -7,7 +7,7 @@ import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkSca
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -60,9 +60,12 @@ function linkId(env: Env, regs: Reg[], r: number): Reg {
 
 /** check_reg_sane_offset (its messages name `ptr`'s type, computed only for a message). */
 function saneOffset(pc: number, rv: Scalar, off: number, ptr: Reg): void {
+  const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
+  // a pointer without a variable part (the shared zero: constants only were added to it) passes
+  // on its offset alone; a relational test of bigints costs ~10 ns
+  if (offOk && rv === ZERO) return;
   // the common case (every value in (-2^29, 2^29)) tested on the u64 words, without signed copies
   const v = rv.varOff.value, sm = rv.smin;
-  const offOk = off < MAX_VAR_OFF && off > -MAX_VAR_OFF;
   if (offOk && (v < BPF_MAX_VAR_OFF || v > NEG_MAX_VAR_OFF) && (sm < BPF_MAX_VAR_OFF || sm > NEG_MAX_VAR_OFF)) return;
   const type = typeStr(ptr);
   const known = isConst(rv);
@@ -111,12 +114,18 @@ function ptrVarAt(env: Env, pc: number, op: 'add' | 'sub', p: Scalar, o: Scalar)
   return (env.aluMemo.sideGet(pc, p, o) as { raw: Scalar; synced: Scalar } | undefined) ?? env.aluMemo.sideSet(pc, p, o, env.dom.ptrVar(op, p, o));
 }
 
-/** adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths). Returns the new dst. */
-function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean): Reg {
+/**
+ * adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths).
+ * Returns the new dst. `imm`: the instruction's immediate when it is the offset (`ptr += K`, the
+ * common case): the offset is then a well-formed constant whose value is known as a number, so
+ * its bounds need no bigint tests and no BigInt-to-number conversion.
+ */
+function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offReg: Reg, dstIsPtr: boolean, imm?: number): Reg {
   const dst = op.dst;
   const o = offReg.v;
-  const known = isConst(o);
-  if ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sgt64(o.smin, o.smax) || o.umin > o.umax) return SCALAR_UNKNOWN;
+  const immOff = imm !== undefined;
+  const known = immOff || isConst(o);
+  if (!immOff && ((known && (o.smin !== o.smax || o.umin !== o.umax)) || sgt64(o.smin, o.smax) || o.umin > o.umax)) return SCALAR_UNKNOWN;
   if (op.width === 32) {
     if (op.op === 'sub' && env.privileged) return SCALAR_UNKNOWN;
     fail(pc, `R${dst} 32-bit pointer arithmetic prohibited`);
@@ -129,14 +138,15 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       if (ptr.type === 'map_ptr' && known && o.smin === 0n && op.op === 'add') break;
       fail(pc, `R${dst} pointer arithmetic on ${typeStr(ptr)} prohibited`);
   }
-  saneOffset(pc, o, offReg.off, ptr);
+  // an immediate's register has offset 0: only its value can fail check_reg_sane_offset
+  if (!immOff || imm >= MAX_VAR_OFF || imm <= -MAX_VAR_OFF) saneOffset(pc, o, offReg.off, ptr);
   saneOffset(pc, ptr.v, ptr.off, ptr);
   // sanitize_ptr_alu's state (the root skips it: no object then)
   const info: SanitizeInfo | undefined = env.privileged ? undefined : { maskToLeft: false };
   if (info) sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
   const p = ptr.v;
   /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
-  const k = !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
+  const k = immOff ? imm : !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
   const isPktPtr = ptr.type === 'pkt' || ptr.type === 'pkt_meta';
   // the new variable part before reg_bounds_sync (what check_reg_sane_offset sees), the synced
   // one when the operator computed it, and the new fixed offset, id and range
@@ -176,8 +186,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
       return fail(pc, `R${dst} pointer arithmetic with ${ALU_STR[op.op]} operator prohibited`);
   }
   // a constant move leaves `raw` = p: the variable part after __mark_reg32_unbounded has p's
-  // varOff and smin, all check_reg_sane_offset reads, so p is checked in its place
-  saneOffset(pc, raw, off, ptr);
+  // varOff and smin, all check_reg_sane_offset reads, so p is checked in its place. p passed
+  // that check above with the old offset, so only the new offset can fail it now (and then with
+  // the offset's message, the first test being p's and passed): no bigint tests again
+  if (raw !== p || off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF) saneOffset(pc, raw, off, ptr);
   let v: Scalar;
   if (synced !== undefined) v = synced;
   else if (isConst(p)) v = p;
@@ -268,7 +280,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
     if (dstPtr) {
       if (isX) env.precise(1 << operand.reg);
-      regs[d] = ptrArith(env, pc, op, dstReg, srcReg, true);
+      regs[d] = ptrArith(env, pc, op, dstReg, srcReg, true, isX ? undefined : operand.imm | 0);
     } else {
       env.precise(1 << d);
       regs[d] = ptrArith(env, pc, op, srcReg, dstReg, false);
@@ -279,32 +291,35 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   const aop = o as ScalarAluOp;
   let dv = dstReg.v;
   const sv = srcReg.v;
+  // an immediate is a constant (its register is immReg's): one bigint test less per instruction
+  const srcConst = !isX || isConst(sv);
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
   // which only loses precision)
-  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && isConst(sv);
-  // the common revisit: the memo's register for these very inputs. No fork is skipped: the memo
-  // is keyed by the inputs after a fork, and those are either inputs that did not fork (the
-  // test is a function of the objects) or the fork's constant -1 side, which cannot fork
-  if (!linked) {
-    const r = env.aluMemo.regOf(pc, dv, sv);
-    if (r !== undefined) {
-      regs[d] = r;
-      return;
-    }
+  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && srcConst;
+  const memo = env.aluMemo;
+  // the common revisit: the memo's result for these very inputs, in the register kept with it.
+  // No fork is skipped: the memo is keyed by the inputs after a fork, and those are either
+  // inputs that did not fork (the test is a function of the objects) or the fork's constant -1
+  // side, which cannot fork
+  let v = memo.get(pc, dv, sv);
+  if (v !== undefined && !linked) {
+    regs[d] = memo.reg(pc, v);
+    return;
   }
   // forkScalars only forks for a constant source and a dst in [-1, 0] (s64 or s32): checked here
   // first, as the generic code on bigints is slow for the common case of no fork
-  if ((aop === 'and' || aop === 'or') && isConst(sv) && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
+  if (v === undefined && (aop === 'and' || aop === 'or') && srcConst && ((dv.smin === U64_MAX && dv.smax === 0n) || (dv.s32min === 0xffffffffn && dv.s32max === 0n))) {
     const f = forkScalars(D, aop, dv, sv);
     if (f.fork) {
       const other = clone(st);
       cur(other).regs[d] = scalarReg(f.zero);
       push(other, pc);
       dv = f.minusOne;
+      v = memo.get(pc, dv, sv);
     }
   }
-  const v = env.aluMemo.get(pc, dv, sv) ?? env.aluMemo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv));
+  v ??= memo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv, srcConst));
   if (linked) {
     const val = BigInt.asIntN(64, sv.varOff.value);
     let off = Number(val);
@@ -312,15 +327,15 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     if (aop === 'sub') off = -off;
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
     else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
-  } else regs[d] = env.aluMemo.reg(pc, v);
+  } else regs[d] = memo.reg(pc, v);
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */
 const linkedScalar = (v: Scalar, id: number, off: number): Reg => ({ type: 'scalar', v, off, id, range: 0, map: 0 });
 
-/** scalarAlu through the domain session, or on the constants themselves when both are known. */
-function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar): Scalar {
-  const k = isConst(dv) && isConst(sv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
+/** scalarAlu through the domain session, or on the constants themselves when both are known (`srcConst`: sv is). */
+function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar, srcConst: boolean): Scalar {
+  const k = srcConst && isConst(dv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
   return k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, width, dv, sv);
 }
 
@@ -332,6 +347,40 @@ function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv:
 export function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
   if (op === 'div' || op === 'mod' || op === 'sdiv' || op === 'smod') return undefined;
   if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && b >= (width === 64 ? 64n : 32n)) return undefined;
+  return foldConst(op, width, a, b);
+}
+
+const M32 = 0xffffffffn;
+
+/**
+ * aluSem(D, op, width, a, b) for constAlu's operations, the frequent ones written on the u64
+ * words directly (aluSem goes through the bit-vector interface: a closure call and a bigint per
+ * step, and a `BigInt(width - 1)` per shift). A shift amount is below the width here (constAlu
+ * refuses the rest), so no masking is needed. test/verifier/constalu.test.ts checks it against
+ * aluSem op by op.
+ */
+export function foldConst(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint {
+  if (width === 64) {
+    switch (op) {
+      case 'add': return (a + b) & U64_MAX;
+      case 'sub': return (a - b) & U64_MAX;
+      case 'and': return a & b;
+      case 'or': return a | b;
+      case 'xor': return a ^ b;
+      case 'lsh': return (a << b) & U64_MAX;
+      case 'rsh': return a >> b;
+    }
+  } else {
+    switch (op) {
+      case 'add': return (a + b) & M32;
+      case 'sub': return (a - b) & M32;
+      case 'and': return a & b & M32;
+      case 'or': return (a | b) & M32;
+      case 'xor': return (a ^ b) & M32;
+      case 'lsh': return (a << b) & M32;
+      case 'rsh': return (a & M32) >> b;
+    }
+  }
   return aluSem(D, op, width, a, b);
 }
 

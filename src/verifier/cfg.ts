@@ -42,7 +42,8 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   const bad: (string | undefined)[] = [];
   // errors of the checks that run before exploration, by phase: add_subprog_and_kfunc (calls),
   // resolve_pseudo_ldimm64 (lddw, LDX); the rest is reported when the instruction is reached
-  const callErr = new Map<number, InsnError>();
+  // (made at the first such error: a Map per check costs more than the rest of a small program's decoding)
+  let callErr: Map<number, InsnError> | undefined;
   let resolveErr: InsnError | undefined;
   for (let i = 0; i < n; i++) {
     let op: Op;
@@ -56,7 +57,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
         ops[i] = acqRel;
         continue;
       }
-      if ((x.code & 0xf7) === 0x85 && (x.src === 1 || x.src === 2)) callErr.set(i, e);
+      if ((x.code & 0xf7) === 0x85 && (x.src === 1 || x.src === 2)) (callErr ??= new Map()).set(i, e);
       else if (x.code === 0x18 || (x.code & 7) === 1) resolveErr ??= e;
       else {
         bad[i] = x.code === 0xbf && x.off === 1
@@ -74,19 +75,20 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     // a decoded lddw is exactly code 0x18 (one object shape: no megamorphic `op.kind` load)
     if (insns[i].code === 0x18) i++;
   }
-  // one buffer for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
-  // array of its own costs a malloc each
-  const atTable = 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
-  const tables = new ArrayBuffer(atMarks + 3 * n);
+  // one region for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
+  // array of its own costs a malloc each; the region is carved from a shared chunk (see carve)
+  const base = carve(4 * n + slotTableBytes(n) + 2 * (n + 1) + 3 * n);
+  const tables = carved;
+  const atTable = base + 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
   const slots = slotTableAt(tables, atTable, n);
   fillSlots(slots, { ops, end: n }, helperArgsFor(type));
   const { kind, next, jump } = slots;
-  // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken)
-  const starts = new Set<number>([0]);
+  // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken), besides 0
+  let callees: number[] | undefined;
   for (let i = 0; i < n; i++) {
     const k = kind[i];
     if (k !== SK_LOCAL_CALL && k !== SK_LDDW) {
-      if (callErr.size) {
+      if (callErr) {
         const ce = callErr.get(i);
         if (ce) throw ce;
       }
@@ -98,10 +100,10 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     else if (op.kind === 'lddw' && op.pseudo === 4) t = i + op.lo + 1;
     else continue;
     if (t < 0 || t >= n) throw new CfgError('call to invalid destination', i);
-    starts.add(t);
+    (callees ??= []).push(t);
   }
-  const subprogs = [...starts].sort((a, b) => a - b);
-  const funcOf = new Int32Array(tables, 0, n);
+  const subprogs = callees ? [...new Set([0, ...callees])].sort((a, b) => a - b) : [0];
+  const funcOf = new Int32Array(tables, base, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
     for (let i = lo; i < hi; i++) funcOf[i] = lo;
@@ -158,9 +160,41 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     }
   }
 
-  const live = new Uint16Array(tables, atLive, n + 1);
+  // (solveLive reads no entry past the last slot: the view is the table itself, no subarray)
+  const live = new Uint16Array(tables, atLive, n);
   solveLive(slots, n, live);
-  return { ops, funcOf, subprogs, prune, jmp, live: live.subarray(0, n), bad, slots };
+  return { ops, funcOf, subprogs, prune, jmp, live, bad, slots };
+}
+
+/**
+ * The per-slot tables of a CFG (25 bytes a slot) are carved from chunks of CHUNK bytes, each
+ * region once: a region is never handed out again, so it is zero as a fresh buffer is, and a CFG
+ * owns its region for as long as it lives (a chunk is freed when no CFG carved from it is left).
+ * An ArrayBuffer per build was ~1% of a small program's cold check (its backing store is a malloc
+ * and an external-memory account), most of buildCfg's own time. Nothing is shared between builds
+ * but untouched zero bytes: a cold check stays cold. Tables over a quarter of a chunk (over ~2,600
+ * slots) get a buffer of their own.
+ */
+const CHUNK = 1 << 18;
+let chunk = new ArrayBuffer(0), chunkUsed = 0;
+/** The buffer of carve's last region. */
+let carved = chunk;
+
+/** A region of `bytes` zero bytes at the returned offset of `carved` (a multiple of 8). */
+function carve(bytes: number): number {
+  const size = (bytes + 7) & ~7;
+  if (size > CHUNK >> 2) {
+    carved = new ArrayBuffer(size);
+    return 0;
+  }
+  if (chunkUsed + size > chunk.byteLength) {
+    chunk = new ArrayBuffer(CHUNK);
+    chunkUsed = 0;
+  }
+  const at = chunkUsed;
+  chunkUsed += size;
+  carved = chunk;
+  return at;
 }
 
 /** No kind at all (a function of one lddw half): never an exit or a jump. */

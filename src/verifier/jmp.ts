@@ -10,7 +10,7 @@ import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
+import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -101,7 +101,8 @@ function nonNull(r: Reg, maps: readonly MapDef[], id = r.id): Reg {
 /** find_good_pkt_pointers. */
 function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   if (dst.off < 0 || (dst.off === 0 && rightOpen)) return;
-  if (dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
+  // (a pointer without a variable part, the shared zero, on its offset alone: no bigint temporaries)
+  if (dst.v === ZERO ? dst.off > 0xffff : dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
   mapAllRegsBy(st, widenPkt, dst, newRange, undefined);
 }

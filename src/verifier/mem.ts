@@ -4,7 +4,7 @@ import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
 import { type Env, fail } from './env.ts';
-import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
+import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur, ownStack } from './state.ts';
 import { destroyIfDynptr } from './dynptr.ts';
@@ -52,7 +52,7 @@ export function checkRegion(pc: number, r: Reg, regno: number, off: number, size
 export function checkPacket(pc: number, r: Reg, regno: number, off: number, size: number, zeroOk = false): void {
   // the usual access (smin not negative, inside the known range) decided on numbers: off, size
   // and range are small integers, so no bigint temporaries are made for a packet access that passes
-  if (r.v.smin < S64_SIGN && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return;
+  if ((r.v === ZERO || r.v.smin < S64_SIGN) && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return;
   if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   if (r.range < 0 || !inRegion(BigInt(off), size, r.range, zeroOk)) {
     const m = r.range < 0 ? '' : `${regionMsg(r, regno, BigInt(off), size, r.range)}\n`;

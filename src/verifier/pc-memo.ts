@@ -31,19 +31,6 @@ export class PcMemo {
     return s[k] === a && s[k + 1] === b ? (s[k + 2] as Scalar) : undefined;
   }
 
-  /**
-   * The register kept for instruction `pc` when its stored inputs are `a` and `b` (these objects)
-   * and the register holds the stored result: get and reg of a revisit in one step.
-   */
-  regOf(pc: number, a: Scalar, b: Scalar): Reg | undefined {
-    const s = this.slots;
-    if (s === undefined) return undefined;
-    const k = 4 * pc;
-    if (s[k] !== a || s[k + 1] !== b) return undefined;
-    const r = s[k + 3] as Reg | undefined;
-    return r !== undefined && r.v === s[k + 2] ? r : undefined;
-  }
-
   /** Store `v` as instruction `pc`'s result on `a` and `b`; returns `v`. */
   set(pc: number, a: Scalar, b: Scalar, v: Scalar): Scalar {
     const s = (this.slots ??= new Array(4 * this.n).fill(undefined));

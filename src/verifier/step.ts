@@ -1,7 +1,7 @@
 // One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
 // lddw), the history note the precision walk needs, and the registers the log prints.
 import type { Op } from '../isa/op.ts';
-import { jumpSlot, SK_ALU, SK_JCOND } from '../isa/flow.ts';
+import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
 import { type Env, fail } from './env.ts';
 import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
@@ -97,11 +97,26 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
  * one of a dozen shapes).
  */
 export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
+  // small enough for the optimising compiler to inline into the exploration loop (one call less
+  // per instruction); the other kinds are stepOther's
   if (kind === SK_ALU) {
     aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
     return pc + 1;
   }
   if (kind === SK_JCOND) return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
+  return stepOther(env, st, pc, op, push, kind);
+}
+
+/** step for the instructions that are neither ALU instructions nor conditional jumps by their slot kind. */
+function stepOther(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
+  // an exit (every path's last instruction) and an lddw told by the slot kind as well
+  if (kind === SK_EXIT) return exitInsn(env, st, pc);
+  if (kind === SK_LDDW) {
+    const ld = op as Op & { kind: 'lddw' };
+    checkDst(pc, ld.dst);
+    cur(st).regs[ld.dst] = lddwReg(env, pc, ld);
+    return pc + 2;
+  }
   switch (op.kind) {
     case 'alu':
       aluInsn(env, st, pc, op, push, cloneState);

@@ -51,18 +51,22 @@ t('the pointer-arithmetic table is kept apart from the instruction\'s scalar res
   assert.is(m.get(2, p, o), v, 'the scalar result stays');
 });
 
-t('regOf: the kept register only for the stored inputs and while it holds the stored result', () => {
+t('reg: the kept register while it holds the result asked for, a new one (then kept) otherwise', () => {
   const m = new PcMemo(3);
   const a = scalarUnknown(D), b = scalarConst(D, 8n), v = scalarConst(D, 1n), w = scalarConst(D, 2n);
-  assert.is(m.regOf(1, a, b), undefined, 'nothing stored yet');
+  assert.is(m.get(1, a, b), undefined, 'nothing stored yet');
   m.set(1, a, b, v);
-  assert.is(m.regOf(1, a, b), undefined, 'no register kept yet');
+  assert.is(m.get(1, a, b), v);
+  assert.is(m.get(1, b, a), undefined, 'inputs swapped');
+  assert.is(m.get(1, a, scalarConst(D, 8n)), undefined, 'an equal value in another object');
   const r = m.reg(1, v);
-  assert.is(m.regOf(1, a, b), r);
-  assert.is(m.regOf(1, b, a), undefined, 'inputs swapped');
-  assert.is(m.regOf(1, a, scalarConst(D, 8n)), undefined, 'an equal value in another object');
+  assert.is(r.v, v);
+  assert.is(m.reg(1, v), r, 'kept');
+  assert.is(m.reg(2, v) === r, false, 'another instruction');
   m.set(1, a, b, w);
-  assert.is(m.regOf(1, a, b), undefined, 'the kept register holds an earlier result');
+  const r2 = m.reg(1, w);
+  assert.is(r2.v, w, 'the kept register held an earlier result: a new one');
+  assert.is(m.reg(1, v) === r, false);
 });
 
 const run = (asm: string, maps = [ARRAY]) => verify({ ...bareProgram(assemble(asm).insns, 'xdp'), maps });
@@ -158,6 +162,38 @@ end:
 r0 = 0
 exit`);
   assertVerdict(v, undefined);
+});
+
+// ptrArith's immediate offset (`ptr += K`, no bigint tests) and its constant move (the variable
+// part checked once, the new offset alone after the move): the kernel's messages and instructions
+// (the same verdicts as before these shortcuts, at 6ce94e6).
+t('a pointer moved by immediates: check_reg_sane_offset on the constant, then on the new offset', () => {
+  const xdp = (asm: string) => verify(bareProgram(assemble(asm).insns, 'xdp'));
+  assertVerdict(xdp('r1 = r10\nr1 += 0x20000000\nr0 = 0\nexit'), [1, 'math between fp pointer and 536870912 is not allowed']);
+  assertVerdict(xdp('r1 = r10\nr1 += -0x20000000\nr0 = 0\nexit'), [1, 'math between fp pointer and -536870912 is not allowed']);
+  assertVerdict(xdp('r1 = r10\nr1 += -0x1fffffff\nr0 = 0\nexit'), undefined);
+  assertVerdict(xdp('r1 = r10\nr1 += 0x1fffffff\nr1 += 0x1fffffff\nr0 = 0\nexit'), [2, 'fp pointer offset 1073741822 is not allowed']);
+  assertVerdict(xdp('r1 = r10\nr1 += -0x1fffffff\nr1 += -0x1fffffff\nr0 = 0\nexit'), [2, 'fp pointer offset -1073741822 is not allowed']);
+  assertVerdict(xdp('r2 = *(u32 *)(r1 + 0)\nr2 -= 0x1fffffff\nr2 -= 0x1fffffff\nr0 = 0\nexit'), [2, 'pkt pointer offset -1073741822 is not allowed']);
+});
+
+// find_good_pkt_pointers and check_packet_access on a packet pointer without a variable part
+// (decided on its offset alone): the range stops at 0xffff, and a read past it is refused.
+t('packet ranges from a pointer without a variable part: up to 0xffff, checked on the offset', () => {
+  const xdp = (asm: string) => verify(bareProgram(assemble(asm).insns, 'xdp'));
+  const ranged = (k: string, read: number) => `r2 = *(u32 *)(r1 + 0)
+r3 = *(u32 *)(r1 + 4)
+r4 = r2
+r4 += ${k}
+if r4 > r3 goto end
+r0 = *(u8 *)(r2 + ${read})
+end:
+r0 = 0
+exit`;
+  assertVerdict(xdp(ranged('8', 7)), undefined);
+  assertVerdict(xdp(ranged('8', 8)), [5, 'invalid access to packet, off=8 size=1, R2(id=0,off=8,r=8)']);
+  assertVerdict(xdp(ranged('0xffff', 0)), undefined);
+  assertVerdict(xdp(ranged('0x10000', 0)), [5, 'invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)']);
 });
 
 t.run();
