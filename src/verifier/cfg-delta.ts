@@ -44,12 +44,6 @@ function sameFlowAt(x: SlotTable, y: SlotTable, pc: number): boolean {
   return x0 === y0 && x1 === y1;
 }
 
-/** readsLive from a slot table's kinds. */
-function readsLiveAt(kind: Uint8Array, prune: Uint8Array, pc: number): boolean {
-  const k = kind[pc], before = pc > 0 ? kind[pc - 1] : SK_NONE;
-  return prune[pc] === 1 || k === SK_JCOND || k === SK_CALL || k === SK_LOCAL_CALL || before === SK_CALL || before === SK_LOCAL_CALL;
-}
-
 /** The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live registers). */
 interface Scratch {
   readonly cfg: Cfg;
@@ -63,9 +57,14 @@ interface Scratch {
  * prune point, for the linked scalars of a conditional jump, and for a caller's frame while a
  * callee runs (the call's slot and the one after it). A liveness change elsewhere changes nothing.
  */
-export function readsLive(ops: readonly (Op | null)[], prune: Uint8Array, pc: number): boolean {
-  const op = ops[pc], before = pc > 0 ? ops[pc - 1] : null;
-  return prune[pc] === 1 || op?.kind === 'jcond' || op?.kind === 'call' || before?.kind === 'call';
+export function readsLive(cfg: Cfg, pc: number): boolean {
+  return readsLiveAt(cfg.slots.kind, cfg.prune, pc);
+}
+
+/** readsLive on a slot table's kinds (any call, helper, kfunc or bpf-to-bpf, is SK_CALL or SK_LOCAL_CALL). */
+function readsLiveAt(kind: Uint8Array, prune: Uint8Array, pc: number): boolean {
+  const k = kind[pc], before = pc > 0 ? kind[pc - 1] : SK_NONE;
+  return prune[pc] === 1 || k === SK_JCOND || k === SK_CALL || k === SK_LOCAL_CALL || before === SK_CALL || before === SK_LOCAL_CALL;
 }
 
 export class CfgDelta {
@@ -92,13 +91,13 @@ export class CfgDelta {
     this.jumpIns = new Int32Array(n + 1);
     this.seen = new Uint8Array(n);
     this.reads = new Uint8Array(n);
-    for (let pc = 0; pc < n; pc++) this.reads[pc] = +readsLive(cfg.ops, cfg.prune, pc);
+    for (let pc = 0; pc < n; pc++) this.reads[pc] = +readsLive(cfg, pc);
     for (let pc = 0; pc < n; pc++) for (const t of jumpPointsOf(cfg.ops[pc], pc)) this.jumpIns[t]++;
     this.liveTables = new LiveTables(cfg.ops, cfg.live, this.helperArgs);
     let ok = true;
     for (let pc = 0; pc < n && ok; pc++) {
       const jmp = this.jumpIns[pc] > 0;
-      ok = +jmp === cfg.jmp[pc] && +(jmp || prunesItself(cfg.ops[pc], pc)) === cfg.prune[pc];
+      ok = +jmp === cfg.jmp[pc] && +(jmp || prunesItself(cfg.slots.kind[pc])) === cfg.prune[pc];
     }
     this.usable = ok && (privileged || (cfg.subprogs.length === 1 && this.liveTables.forward));
   }
@@ -176,8 +175,7 @@ export class CfgDelta {
     for (let k = 0; k < marks.length; k++) {
       const m = marks[k], tk = t.kind[m];
       jmp[m] = counts[k] > 0 ? 1 : 0;
-      // prunesItself: a conditional jump, may_goto, a bpf-to-bpf call (the target's, unchanged)
-      prune[m] = counts[k] > 0 || tk === SK_JCOND || tk === SK_MAYGOTO || tk === SK_LOCAL_CALL ? 1 : 0;
+      prune[m] = counts[k] > 0 || prunesItself(tk) ? 1 : 0;
       if ((jmp[m] !== old.jmp[m] || prune[m] !== old.prune[m]) && !touched.includes(m)) touched.push(m);
     }
     s.marks = marks;

@@ -139,11 +139,11 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     // a jump target is a prune and jump point; so are a callee's entry and the slot after a call
     if (next[t] >= 0) visit(w, t, next[t], false);
     if (jump[t] >= 0) visit(w, t, jump[t], true);
-    if (k === SK_JCOND || k === SK_MAYGOTO) prune[t] = 1;
+    if (prunesItself(k)) prune[t] = 1;
     if (k === SK_CALL || k === SK_LOCAL_CALL) prune[t + 1] = jmp[t + 1] = 1; // jumpPointsOf's third kind
     if (k === SK_LOCAL_CALL) {
+      // (in the program: 'call to invalid destination' above)
       const callee = calleeSlot(ops[t]!, t);
-      if (callee >= 0) prune[t] = 1;
       if (callee >= 0) visit(w, t, callee, true);
     }
   }
@@ -212,8 +212,11 @@ export function jumpPointsOf(op: Op | null, pc: number): number[] {
   return out;
 }
 
-/** A conditional jump, may_goto and a bpf-to-bpf call are prune points themselves (jump points are prune points too). */
-export const prunesItself = (op: Op | null, pc: number): boolean => !!op && (op.kind === 'jcond' || op.kind === 'maygoto' || calleeSlot(op, pc) >= 0);
+/**
+ * A slot of this kind is a prune point itself (jump points are prune points too): a conditional
+ * jump, may_goto, a bpf-to-bpf call (whose callee buildCfg has checked).
+ */
+export const prunesItself = (kind: number): boolean => kind === SK_JCOND || kind === SK_MAYGOTO || kind === SK_LOCAL_CALL;
 
 /** The check_cfg walk's marks and pending instructions. */
 interface Walk {

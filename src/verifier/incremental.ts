@@ -278,8 +278,7 @@ export class Incremental {
     if (typeof r === 'string') return this.fullCheck(prog, `other length, ${r}`);
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
-    const reads = (c: Cfg, pc: number): boolean => readsLive(c.ops, c.prune, pc);
-    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, reads);
+    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, readsLive);
     const min = this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP;
     const snap = change.first > min ? this.shiftPoint(change, r, cfg, min) : undefined;
     if (!snap) {
@@ -492,7 +491,7 @@ export class Incremental {
     const touched: number[] = [], liveOnly: number[] = [];
     for (let i = 0; i < a.length; i++) {
       if (!sameInsn(a[i], b[i]) || old.prune[i] !== cfg.prune[i] || old.jmp[i] !== cfg.jmp[i] || old.funcOf[i] !== cfg.funcOf[i] || old.bad[i] !== cfg.bad[i]) touched.push(i);
-      else if (old.live[i] !== cfg.live[i] && (readsLive(old.ops, old.prune, i) || readsLive(cfg.ops, cfg.prune, i))) liveOnly.push(i);
+      else if (old.live[i] !== cfg.live[i] && (readsLive(old, i) || readsLive(cfg, i))) liveOnly.push(i);
     }
     const shape = sameShape(old, cfg);
     const liveFrom = touched.length;

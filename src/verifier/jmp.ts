@@ -53,8 +53,6 @@ function taken(dom: DomainSession, a: Reg, b: Reg, c: JcondName, w: 32 | 64, sam
   // compares the register's range with itself like two registers (fuzz verifier found this:
   // `call …; if r0 s>= r0 goto +1` explores the fall-through in the running kernel)
   void same;
-  // two scalars (most jumps): the domain decides, no pointer case applies
-  if (a.type === 'scalar' && b.type === 'scalar') return dom.branchTaken(a.v, b.v, c as Cond, w);
   if (isPktAny(a) && isPktAny(b) && w === 64) return pktTaken(a, b, c);
   if (isPtr(a) || isPtr(b)) {
     if (!(b.type === 'scalar' && isConstW(b, w))) { c = flip(c); [a, b] = [b, a]; }

@@ -107,20 +107,22 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
   return stepOther(env, st, pc, op, push, kind);
 }
 
-/** step for the instructions that are neither ALU instructions nor conditional jumps by their slot kind. */
-function stepOther(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
+/**
+ * step for the instructions that are neither ALU instructions nor conditional jumps. The slot
+ * kind is setSlot's for this very op (one kind per op kind: SK_ALU, SK_JCOND, SK_EXIT and SK_LDDW
+ * for those four alone), so the switch is left with the rest.
+ */
+function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, pc: number) => void, kind: number): number {
   // an exit (every path's last instruction) and an lddw told by the slot kind as well
   if (kind === SK_EXIT) return exitInsn(env, st, pc);
   if (kind === SK_LDDW) {
-    const ld = op as Op & { kind: 'lddw' };
+    const ld = insn as Op & { kind: 'lddw' };
     checkDst(pc, ld.dst);
     cur(st).regs[ld.dst] = lddwReg(env, pc, ld);
     return pc + 2;
   }
+  const op = insn as Exclude<Op, { kind: 'alu' | 'jcond' | 'exit' | 'lddw' }>;
   switch (op.kind) {
-    case 'alu':
-      aluInsn(env, st, pc, op, push, cloneState);
-      return pc + 1;
     case 'end':
       endInsn(env, st, pc, op);
       return pc + 1;
@@ -147,10 +149,6 @@ function stepOther(env: Env, st: State, pc: number, op: Op, push: (s: State, pc:
     case 'atomic':
       atomicInsn(env, st, pc, op);
       return pc + 1;
-    case 'lddw':
-      checkDst(pc, op.dst);
-      cur(st).regs[op.dst] = lddwReg(env, pc, op);
-      return pc + 2;
     case 'ldabs': case 'ldind':
       ldAbs(env, st, pc, op);
       return pc + 1;
@@ -163,8 +161,6 @@ function stepOther(env: Env, st: State, pc: number, op: Op, push: (s: State, pc:
       push(q, pc + 1);
       return jumpSlot(op, pc);
     }
-    case 'jcond':
-      return condJump(env, st, pc, op, push);
     case 'call':
       if (op.callKind === 'helper') {
         helperCall(env, st, pc, op.imm);
@@ -172,8 +168,6 @@ function stepOther(env: Env, st: State, pc: number, op: Op, push: (s: State, pc:
       }
       if (op.callKind === 'local') return localCall(st, pc, op);
       return fail(pc, 'kfunc calls are not modelled');
-    case 'exit':
-      return exitInsn(env, st, pc);
   }
 }
 
