@@ -79,20 +79,28 @@ function build(s: Shape, make = hist) {
 
 const marks = (cps: CheckpointLike[]) => cps.map((c) => ({ regs: c.precise.regs.slice(), slots: [...c.precise.slots].sort(), all: c.precise.all }));
 
+/**
+ * The shape's requests on `kept` one after another, keeping walks, give the marks the same
+ * requests give on `fresh` with the walks forgotten before each.
+ */
+function sameMarks(s: Shape, kept: ReturnType<typeof build>, fresh: ReturnType<typeof build>): void {
+  forgetWalks();
+  const keptMarks = s.queries.map((q, i) => {
+    markPrecise(s.ops, kept.paths[i % 2], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
+    return marks(kept.cps);
+  });
+  s.queries.forEach((q, i) => {
+    forgetWalks();
+    markPrecise(s.ops, fresh.paths[i % 2], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
+    assert.equal(keptMarks[i], marks(fresh.cps), `request ${i}`);
+  });
+}
+
 t('kept walks give the marks of fresh walks, request after request', () => {
   fc.assert(fc.property(arbShape, (s) => {
     // one sequence of requests keeping walks, then the same sequence forgetting them before each
     const kept = build(s), fresh = build(s);
-    forgetWalks();
-    const keptMarks = s.queries.map((q, i) => {
-      markPrecise(s.ops, kept.paths[i % 2], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
-      return marks(kept.cps);
-    });
-    s.queries.forEach((q, i) => {
-      forgetWalks();
-      markPrecise(s.ops, fresh.paths[i % 2], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
-      assert.equal(keptMarks[i], marks(fresh.cps), `request ${i}`);
-    });
+    sameMarks(s, kept, fresh);
   }), { numRuns: 3000 });
 });
 
@@ -112,16 +120,7 @@ t('kept walks over segments of several pieces give the marks of fresh walks over
   fc.assert(fc.property(arbShape, fc.integer({ min: 1, max: 4 }), (s, cut) => {
     // the requests keeping walks first (the table is one for the module), then afresh each
     const kept = buildSplit(s, cut), fresh = build(s);
-    forgetWalks();
-    const keptMarks = s.queries.map((q, i) => {
-      markPrecise(s.ops, kept.paths[i % 2], kept.parent, 0, q.regs, q.slots, i % 3 === 0);
-      return marks(kept.cps);
-    });
-    s.queries.forEach((q, i) => {
-      forgetWalks();
-      markPrecise(s.ops, fresh.paths[i % 2], fresh.parent, 0, q.regs, q.slots, i % 3 === 0);
-      assert.equal(keptMarks[i], marks(fresh.cps), `request ${i}`);
-    });
+    sameMarks(s, kept, fresh);
   }), { numRuns: 3000 });
 });
 
