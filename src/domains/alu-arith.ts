@@ -13,8 +13,11 @@ export interface Bounds<V> {
 
 export const bounds64 = <V>(s: ScalarState<V>): Bounds<V> => ({ umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax });
 export const bounds32 = <V>(s: ScalarState<V>): Bounds<V> => ({ umin: s.u32min, umax: s.u32max, smin: s.s32min, smax: s.s32max });
-export const with64 = <V>(s: ScalarState<V>, b: Bounds<V>): ScalarState<V> => ({ ...s, umin: b.umin, umax: b.umax, smin: b.smin, smax: b.smax });
-export const with32 = <V>(s: ScalarState<V>, b: Bounds<V>): ScalarState<V> => ({ ...s, u32min: b.umin, u32max: b.umax, s32min: b.smin, s32max: b.smax });
+// (field by field, not `{ ...s, umin: ... }`: one V8 map for every scalar, see markUnbounded)
+export const with64 = <V>(s: ScalarState<V>, b: Bounds<V>): ScalarState<V> =>
+  ({ varOff: s.varOff, umin: b.umin, umax: b.umax, smin: b.smin, smax: b.smax, u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max });
+export const with32 = <V>(s: ScalarState<V>, b: Bounds<V>): ScalarState<V> =>
+  ({ varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: b.umin, u32max: b.umax, s32min: b.smin, s32max: b.smax });
 
 /** Apply a per-ring bounds function to the 32-bit half, then the 64-bit half (kernel order). */
 export function bothHalves<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarState<V>, f: <W>(r: Bits<W, B>, a: Bounds<W>, b: Bounds<W>) => Bounds<W>): ScalarState<V> {

@@ -143,7 +143,7 @@ export function iteState<V, B>(d: D<V, B>, c: B, a: ScalarState<V>, b: ScalarSta
 
 /** __mark_reg_unknown: tnum unknown, every bound unbounded. */
 export function scalarUnknown<V, B>(d: D<V, B>): ScalarState<V> {
-  return { varOff: tnumUnknown(d.u64), ...unbounded64(d), ...unbounded32(d) };
+  return { varOff: tnumUnknown(d.u64), umin: d.u64.zero, umax: d.u64.ones, smin: sMin(d.u64), smax: sMax(d.u64), u32min: d.u32.zero, u32max: d.u32.ones, s32min: sMin(d.u32), s32max: sMax(d.u32) };
 }
 
 /** ___mark_reg_known(imm): the constant at 64 bits, and its low half at 32. */
@@ -165,12 +165,19 @@ export function markKnown32<V, B>(d: D<V, B>, s: ScalarState<V>, imm32: V): Scal
 export const unbounded64 = <V, B>(d: D<V, B>) => ({ umin: d.u64.zero, umax: d.u64.ones, smin: sMin(d.u64), smax: sMax(d.u64) });
 export const unbounded32 = <V, B>(d: D<V, B>) => ({ u32min: d.u32.zero, u32max: d.u32.ones, s32min: sMin(d.u32), s32max: sMax(d.u32) });
 
+// The scalars these return are written out field by field in one order, as scalarConst's and
+// the compiled tier's are: a spread (`{ ...s, ...unbounded64(d) }`) gives V8 a copy map of each
+// source's map, and once more than four maps reach one property load in the compiled tier (its
+// operand store) that load goes megamorphic for the rest of the process (BENCHMARKS, eighteenth pass).
 /** __mark_reg64_unbounded. */
-export const markUnbounded64 = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> => ({ ...s, ...unbounded64(d) });
+export const markUnbounded64 = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> =>
+  ({ varOff: s.varOff, umin: d.u64.zero, umax: d.u64.ones, smin: sMin(d.u64), smax: sMax(d.u64), u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max });
 /** __mark_reg32_unbounded. */
-export const markUnbounded32 = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> => ({ ...s, ...unbounded32(d) });
+export const markUnbounded32 = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> =>
+  ({ varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: d.u32.zero, u32max: d.u32.ones, s32min: sMin(d.u32), s32max: sMax(d.u32) });
 /** __mark_reg_unbounded: all eight bounds, var_off kept. */
-export const markUnbounded = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> => ({ ...s, ...unbounded64(d), ...unbounded32(d) });
+export const markUnbounded = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> =>
+  ({ varOff: s.varOff, umin: d.u64.zero, umax: d.u64.ones, smin: sMin(d.u64), smax: sMax(d.u64), u32min: d.u32.zero, u32max: d.u32.ones, s32min: sMin(d.u32), s32max: sMax(d.u32) });
 
 /**
  * A state from explicit fields (concrete convenience for tests and tables). Missing bounds

@@ -196,7 +196,9 @@ function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
   if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
   if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
   const delta = scalarConst(D, BigInt.asUintN(64, BigInt(r.off - known.off)));
-  const v = { ...bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor)), varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff) };
+  const b = bothHalves(D, known.v, delta, (ring, x, y) => addBounds(ring, x, y, dom.flavor));
+  // field by field (not a spread): one V8 map for every scalar, see markUnbounded
+  const v = { varOff: tnumAdd(D.u64, known.v.varOff, delta.varOff), umin: b.umin, umax: b.umax, smin: b.smin, smax: b.smax, u32min: b.u32min, u32max: b.u32max, s32min: b.s32min, s32max: b.s32max };
   return regWith(r, dom.sync(v), r.off, r.id, r.range);
 }
 
