@@ -64,9 +64,17 @@ export function ownStack(f: Frame): Stack {
 }
 
 export function cloneState(s: State): State {
-  // one frame (most states) as a literal, not a builtin map with a callback
+  // one frame (most states) as a literal, not a builtin map with a callback; more by push, not
+  // map: map's result is a holey array, and states with packed and holey frame lists make every
+  // `s.frames` site polymorphic (cur() deopted ten times over the corpus for it)
   const fr = s.frames;
-  const c: State = { frames: fr.length === 1 ? [cloneFrame(fr[0])] : fr.map(cloneFrame), refs: s.refs };
+  let frames: Frame[];
+  if (fr.length === 1) frames = [cloneFrame(fr[0])];
+  else {
+    frames = [];
+    for (let i = 0; i < fr.length; i++) frames.push(cloneFrame(fr[i]));
+  }
+  const c: State = { frames, refs: s.refs };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   return c;
 }
