@@ -463,12 +463,16 @@ export class StackLiveness {
       if (!x.updated) continue;
       x = this.own(x);
       this.fixpoint(x);
+      // here, not at fixpoint's end: V8 compiles fixpoint's long loop on the stack (OSR) before
+      // a first call has returned, and code after the loop without feedback then deopted the
+      // cached OSR code on every call for a while (21 of xdp_balancer's first 30 deopts)
+      if (x.depth > 0) this.toCaller(x);
       x.updated = false;
       x.mwDropped = false;
     }
   }
 
-  /** update_instance: the backward fixpoint, then the entry's sets to the caller's call site. */
+  /** update_instance's backward fixpoint (update() then passes the entry's sets to the caller's call site). */
   private fixpoint(x: Instance): void {
     this.solved.add(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
@@ -518,7 +522,6 @@ export class StackLiveness {
       if (once) break;
     }
     trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
-    if (x.depth > 0) this.toCaller(x);
   }
 
   /** propagate_to_outer_instance: the callee's entry is what its call instruction reads and writes. */
