@@ -133,14 +133,6 @@ export interface Ctx {
   imms?: ImmRegs;
   mainBucket?: number[];
   /**
-   * The ALU, jump and load results by instruction and input objects (pc-memo.ts), made by the
-   * first run and shared by copies: a result is a function of the instruction and the inputs, so
-   * a resumed run meets the baseline's answers wherever its inputs are the baseline's objects. A
-   * copy that runs another program must not leave its changed slots' entries behind
-   * (incremental.ts forgets them after each candidate), nor run with other slot numbers.
-   */
-  memo?: PcMemo;
-  /**
    * Pending paths stack[0 .. lazy) still share their state and jump-history piece with the
    * context this one was copied from (copyCtx's `lazy`): each gets its own copies when popped, so
    * a re-check that ends before popping them never copies them.
@@ -152,7 +144,7 @@ export function freshCtx(n: number): Ctx {
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
     path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
-    live: undefined, imms: undefined, mainBucket: undefined, memo: undefined, lazy: 0,
+    live: undefined, imms: undefined, mainBucket: undefined, lazy: 0,
   };
 }
 
@@ -188,7 +180,7 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
   return {
     processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
     path: copyPath(c.path, map), stack, explored, toClean: c.toClean.slice(), stackDepth: copyMap(c.stackDepth), ptrTypes: c.ptrTypes.slice(), aluAux: copyMap(c.aluAux), tailMaps: copyMap(c.tailMaps),
-    live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, memo: c.memo, lazy: lazy ? stack.length : 0,
+    live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0,
   };
 }
 
@@ -282,7 +274,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
   const env: Env = {
-    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, imms: c.imms ??= new ImmRegs(prog.insns.length), aluMemo: c.memo ??= new PcMemo(prog.insns.length), stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
+    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, imms: c.imms ??= new ImmRegs(prog.insns.length), aluMemo: new PcMemo(prog.insns.length), stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
     precise(regs, slots) {
       if (regs < 0) allPrecise(c.path.parent);
       else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);

@@ -251,20 +251,7 @@ export class Incremental {
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists, true);
     if (change.rebase) c.live?.rebase(change.cfg);
-    // the memo is the baseline's (copyCtx shares it): what it holds for the changed slots is the
-    // baseline's instructions' (gone before the run), and what the candidate's store there goes after
-    const memo = c.memo!;
-    for (const pc of change.touched) memo.forget(pc);
-    try {
-      if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
-      return this.rejoining(prog, c, snap, change);
-    } finally {
-      for (const pc of change.touched) memo.forget(pc);
-    }
-  }
-
-  /** A resumed run that may rejoin the baseline (rejoinHook). */
-  private rejoining(prog: Program, c: Ctx, snap: Snapshot, change: Change): Verdict {
+    if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
     const mark = this.mark(change, 1);
     try {
       return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
@@ -481,8 +468,6 @@ export class Incremental {
       snap = s;
     }
     const c = snap ? copyCtx(snap.ctx, snap.lists) : freshCtx(this.base.insns.length);
-    // (its own memo: the shared one holds the running candidate's results at its changed slots)
-    c.memo = undefined;
     try {
       run(this.base, this.cfg!, this.opts, c, (cc) => {
         if (cc.processed === k) throw new Stop(cc);

@@ -116,18 +116,4 @@ export class PcMemo {
     s[k + 2] = v;
     return v;
   }
-
-  /** Drop what is stored for instruction `pc` (its operation is about to change, or has). */
-  forget(pc: number): void {
-    const s = this.slots;
-    if (s !== undefined) {
-      const k = 4 * pc;
-      s[k] = s[k + 1] = s[k + 2] = s[k + 3] = undefined;
-    }
-    const t = this.side;
-    if (t !== undefined) {
-      const k = 3 * pc;
-      t[k] = t[k + 1] = t[k + 2] = undefined;
-    }
-  }
 }
