@@ -468,12 +468,19 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       return `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
     },
     verdict(error?: { index: number; message: string }): Verdict {
-      return {
-        ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen,
-        stackDepths: cfg.subprogs.map((f) => c.stackDepth.get(f) ?? 0),
-        ...(tracer ? { trace: tracer.paths, traceTruncated: tracer.truncated } : {}),
-        ...(live.trace ? { stackLiveLog: live.trace } : {}),
+      // (a loop, not a map with a closure; the optional fields added after, not spread in: a
+      // spread literal is built by the slow generic copy, at every check's end)
+      const stackDepths: number[] = [];
+      for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
+      const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
+        ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen, stackDepths,
       };
+      if (tracer) {
+        v.trace = tracer.paths;
+        v.traceTruncated = tracer.truncated;
+      }
+      if (live.trace) v.stackLiveLog = live.trace;
+      return v;
     },
   };
   const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;

@@ -103,6 +103,11 @@ export class Incremental {
   private readonly cfg?: Cfg;
   private readonly delta?: CfgDelta;
   private readonly snaps: Snapshot[] = [];
+  /**
+   * The snapshots' `processed`, in order (resumePoint's binary search reads these instead of each
+   * snapshot object, which a re-check otherwise loads from memory only to compare a number).
+   */
+  private snapSteps = new Int32Array(0);
   /** Per slot: 1 + instructions processed before the baseline's exploration first touched it (0: never). */
   private readonly firstTouch: Int32Array;
   /** Options that record the whole exploration (log, trace): every candidate gets a full check. */
@@ -218,6 +223,7 @@ export class Incremental {
       }
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
+    this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
     let from = 0;
     for (let pc = n - 1; pc >= 0; pc--) {
       if (touch[pc] && (!from || touch[pc] < from)) from = touch[pc];
@@ -508,12 +514,15 @@ export class Incremental {
       if (at && at < first) first = at;
     }
     // snapshots are in exploration order: the last one before `first`
-    let lo = 0, hi = this.snaps.length;
+    const steps = this.snapSteps;
+    let lo = 0, hi = steps.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.snaps[mid].processed < first) lo = mid + 1;
+      if (steps[mid] < first) lo = mid + 1;
       else hi = mid;
     }
+    // a change that keeps every function's control flow fits any snapshot (fits' first answer)
+    if (change.flowFuncs && !change.flowFuncs.length) return lo > 0 ? this.snaps[lo - 1] : undefined;
     for (let k = lo - 1; k >= 0; k--) if (fits(this.snaps[k], change)) return this.snaps[k];
     return undefined;
   }

@@ -203,7 +203,7 @@ const chainKey = (st: State, f: number): string => {
 };
 
 export class StackLiveness {
-  private instances = new Map<string, Instance>();
+  private instances: Map<string, Instance>;
   /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
   private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
@@ -212,17 +212,24 @@ export class StackLiveness {
   private shapeRef: { shape?: Shape };
   /** The instance of the current state's innermost frame (null after the call chain changed). */
   private cur: Instance | null = null;
-  /** Slots written by the instruction being processed, per frame (lo, hi halves). */
-  private readonly writes = new Uint32Array(16);
+  /**
+   * Slots written by the instruction being processed, per frame (lo, hi halves); made at the
+   * first write (a typed array costs ~0.3 µs to make, and a re-check's copy may never write).
+   */
+  private writes: Uint32Array | undefined = undefined;
   private writeInsn = 0;
   /** When set, the level-2 log lines the kernel prints for the fixpoints (`(0) frame 0 insn 3 +live -8 `). */
   trace?: string[];
 
   /** Functions (by first instruction) whose answers a fixpoint has computed. */
-  private solved = new Set<number>();
+  private solved: Set<number>;
 
-  constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}) {
+  /** `from`: copy()'s original, whose instances and solved functions the new one starts with. */
+  constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
+    // (a copy makes no empty map or set only to replace them)
+    this.instances = from?.instances.size ? new Map(from.instances) : new Map();
+    this.solved = from?.solved.size ? new Set(from.solved) : new Set();
   }
 
   /**
@@ -283,12 +290,9 @@ export class StackLiveness {
 
   /** A deep copy (the incremental checker resumes explorations from copies). */
   copy(): StackLiveness {
-    const c = new StackLiveness(this.cfg, this.shapeRef);
+    // copy on write: both sides now share every instance (the constructor copies the map), and neither owns one
+    const c = new StackLiveness(this.cfg, this.shapeRef, this);
     if (this.trace) c.trace = this.trace.slice();
-    // (the copy's own empty set and map kept when these are empty: an early snapshot's are)
-    if (this.solved.size) c.solved = new Set(this.solved);
-    // copy on write: both sides now share every instance, and neither owns one
-    if (this.instances.size) c.instances = new Map(this.instances);
     this.token = {};
     this.cur = null;
     return c;
@@ -382,7 +386,7 @@ export class StackLiveness {
     this.writeInsn = pc;
     // most instructions write no slot: clear only after one did
     if (this.written) {
-      this.writes.fill(0);
+      this.writes!.fill(0);
       this.written = false;
     }
   }
@@ -397,7 +401,7 @@ export class StackLiveness {
 
   /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of `frame`. */
   write(frame: number, spi: number): void {
-    this.writes[frame * 2 + (spi >= 32 ? 1 : 0)] |= 1 << (spi & 31);
+    (this.writes ??= new Uint32Array(16))[frame * 2 + (spi >= 32 ? 1 : 0)] |= 1 << (spi & 31);
     this.written = true;
   }
 
@@ -431,8 +435,10 @@ export class StackLiveness {
 
   private commitTo(x: Instance): void {
     const idx = this.writeInsn - x.start;
+    // (only after write or toCaller, which made it)
+    const w = this.writes!;
     for (let frame = 0; frame <= x.depth; frame++) {
-      let lo = this.writes[frame * 2], hi = this.writes[frame * 2 + 1];
+      let lo = w[frame * 2], hi = w[frame * 2 + 1];
       if (!lo && !hi && !x.mwSet[idx]) continue;
       const m = this.masks(x, frame), at = idx * STRIDE + MUST_WRITE;
       const oldLo = m[at], oldHi = m[at + 1];
@@ -531,13 +537,14 @@ export class StackLiveness {
     const outer = this.own(this.lookup(`${callsites.map((c) => `${c},`).join('')}${callerStart}`, callsites, callerStart));
     const callsite = x.callsites[x.depth - 1];
     this.writeInsn = callsite;
-    this.writes.fill(0);
+    const w = (this.writes ??= new Uint32Array(16));
+    w.fill(0);
     this.written = true;
     for (let frame = 0; frame < x.depth; frame++) {
       const m = x.frames[frame];
       if (!m) continue;
-      this.writes[frame * 2] = m[WRITE_ACC];
-      this.writes[frame * 2 + 1] = m[WRITE_ACC + 1];
+      w[frame * 2] = m[WRITE_ACC];
+      w[frame * 2 + 1] = m[WRITE_ACC + 1];
       const om = this.masks(outer, frame), idx = callsite - outer.start;
       markRead(outer, om, idx, 0, m[LIVE]);
       markRead(outer, om, idx, 1, m[LIVE + 1]);
@@ -560,14 +567,15 @@ export class StackLiveness {
    * frame instead of once per slot (cleanState asks for every slot of every explored state).
    */
   aliveSlots(st: State, pc: number, frame: number): Uint32Array {
-    const out = this.aliveScratch;
+    const out = (this.aliveScratch ??= new Uint32Array(2));
     const depth = st.frames.length - 1;
     out[0] = out[1] = 0;
     liveInto(out, this.instanceOf(st, depth), pc, frame);
     for (let i = frame; i < depth; i++) liveInto(out, this.instanceOf(st, i), st.frames[i + 1].callsite + 1, frame);
     return out;
   }
-  private readonly aliveScratch = new Uint32Array(2);
+  /** aliveSlots' answer (made at its first call: most copies are never asked). */
+  private aliveScratch: Uint32Array | undefined = undefined;
 }
 
 /** fmt_callchain: `(call sites..., function start)`. */
