@@ -7,7 +7,7 @@ import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkSca
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, immReg, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -319,7 +319,21 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       v = memo.get(pc, dv, sv);
     }
   }
-  v ??= memo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv, srcConst));
+  if (v === undefined) {
+    // two constants: the result's register is the shared one of its value when it has one
+    // (immReg's: a loop counter's values recur in every check), else a new constant
+    const k = srcConst && isConst(dv) ? constAlu(aop, op.width, dv.varOff.value, sv.varOff.value) : undefined;
+    if (k !== undefined && !linked) {
+      const x = Number(k);
+      if (x < 0x100000000) {
+        const r = immReg(x);
+        regs[d] = r;
+        memo.setReg(pc, dv, sv, r);
+        return;
+      }
+    }
+    v = memo.set(pc, dv, sv, k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, op.width, dv, sv));
+  }
   if (linked) {
     const val = BigInt.asIntN(64, sv.varOff.value);
     let off = Number(val);
@@ -332,12 +346,6 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */
 const linkedScalar = (v: Scalar, id: number, off: number): Reg => ({ type: 'scalar', v, off, id, range: 0, map: 0 });
-
-/** scalarAlu through the domain session, or on the constants themselves when both are known (`srcConst`: sv is). */
-function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar, srcConst: boolean): Scalar {
-  const k = srcConst && isConst(dv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
-  return k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, width, dv, sv);
-}
 
 /**
  * The result of scalarAlu on two constants, computed by the one ALU definition (src/bv/alu.ts;
