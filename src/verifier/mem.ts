@@ -123,12 +123,13 @@ function loaded(env: Env, pc: number, r: Reg, size: number, sx: boolean): Reg {
  * The registers of an unknown value loaded with each size and extension (by LOAD_KEYS' index), per
  * kernel flavor: a packet, context or map read loads the one unknown scalar, so its truncation is a
  * constant of the model, like the unknown scalar itself (made by the session's coerce at the first
- * such load of a flavor, then shared by every check: no domain call at each instruction's first visit).
+ * such load of a flavor, then shared by every check: no domain call at each instruction's first visit;
+ * test/verifier/insn-shortcuts.test.ts compares it with the generic coerce).
  */
 const UNKNOWN_LOADS = new WeakMap<KernelFlavor, (Reg | undefined)[]>();
 let loadsFlavor: KernelFlavor | undefined, loads: (Reg | undefined)[] = [];
 
-function unknownLoaded(dom: DomainSession, size: number, sx: boolean): Reg {
+export function unknownLoaded(dom: DomainSession, size: number, sx: boolean): Reg {
   if (dom.flavor !== loadsFlavor) {
     let t = UNKNOWN_LOADS.get(dom.flavor);
     if (t === undefined) UNKNOWN_LOADS.set(dom.flavor, (t = new Array(LOAD_KEYS.length).fill(undefined)));
