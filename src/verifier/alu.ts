@@ -319,6 +319,15 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       v = memo.get(pc, dv, sv);
     }
   }
+  if (v === undefined && aop === 'and' && op.width === 64 && srcConst) {
+    // `rX &= 2^n - 1` keeping the low bits of a value whose low n bits are all unknown
+    const r = lowMaskAnd(dv, sv.varOff.value);
+    if (r !== undefined) {
+      regs[d] = r;
+      memo.setReg(pc, dv, sv, r);
+      return;
+    }
+  }
   if (v === undefined) {
     // two constants: the result's register is the shared one of its value when it has one
     // (immReg's: a loop counter's values recur in every check), else a new constant
@@ -342,6 +351,34 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
     else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
   } else regs[d] = memo.reg(pc, v);
+}
+
+/** The registers of [0, 2^n - 1] with var_off (0; 2^n - 1), by n (1 .. 31): lowMaskAnd's results, shared. */
+const LOW_MASKS: (Reg | undefined)[] = new Array(32).fill(undefined);
+
+/**
+ * The register of `dst & k` (64-bit, k a constant) when k = 2^n - 1 (0 < n < 32) and dst's low n
+ * bits are all unknown, its umax and u32max at least k: then, whatever else dst holds (not a
+ * constant: its mask has k's bits), the kernel's result is the canonical [0, k] with var_off (0; k)
+ * in every flavor: tnum_and gives (0; k) (dst's value has no bit where its mask has one), the
+ * unsigned bounds [var_off.value, min(umax, k)] = [0, k] at both widths, signed ones the same (no
+ * sign crossing below 2^31; 6.12's loss of them on a negative smin is restored by
+ * __update_reg_bounds from the tnum), and reg_bounds_sync leaves that fixed point as it is. A
+ * checksum's or a header field's `&= 0xffff`, `&= 0xf`: no domain call.
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu in every flavor. Else undefined.
+ */
+export function lowMaskAnd(dst: Scalar, k: bigint): Reg | undefined {
+  if (k >= 0x80000000n || k === 0n) return undefined;
+  const x = Number(k);
+  // k + 1 a power of two (x < 2^31: bit operations on the number are exact)
+  if ((x & (x + 1)) !== 0) return undefined;
+  if ((dst.varOff.mask & k) !== k || dst.umax < k || dst.u32max < k) return undefined;
+  const n = 32 - Math.clz32(x);
+  let r = LOW_MASKS[n];
+  if (r === undefined) {
+    r = LOW_MASKS[n] = scalarReg({ varOff: { value: 0n, mask: k }, umin: 0n, umax: k, smin: 0n, smax: k, u32min: 0n, u32max: k, s32min: 0n, s32max: k });
+  }
+  return r;
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */

@@ -2,7 +2,7 @@
 // an unknown value loaded by size (mem.ts' per-flavor table, not a coerce per load), a constant
 // fold's register (alu.ts: immReg's shared register below 2^32), a compared register kept on an
 // edge where its value is its own (jmp.ts), find_good_pkt_pointers on a spilled copy (jmp.ts'
-// own register walk). Each test fails if the shortcut gives another state than the slow path.
+// own register walk), `rX &= 2^n - 1` on unknown low bits (alu.ts' lowMaskAnd). Each test fails if the shortcut gives another state than the slow path.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -11,10 +11,13 @@ import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { D, SCALAR_UNKNOWN, scalarReg } from '../../src/verifier/regs.ts';
 import { unknownLoaded } from '../../src/verifier/mem.ts';
+import { lowMaskAnd } from '../../src/verifier/alu.ts';
+import { arbTracked } from '../domains/arb-scalar.ts';
 import { DomainSession } from '../../src/verifier/memo.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
 import { scalarAlu, type ScalarAluOp } from '../../src/domains/alu.ts';
-import { LINUX_6_12, LINUX_6_18, LINUX_6_18_SX64, scalarConst } from '../../src/domains/scalar.ts';
+import { refine } from '../../src/domains/branch.ts';
+import { LINUX_6_12, LINUX_6_18, LINUX_6_18_SX64, scalarConst, scalarUnknown, type ScalarState } from '../../src/domains/scalar.ts';
 import type { State } from '../../src/verifier/state.ts';
 
 const t = suite('verifier/insn-shortcuts');
@@ -61,6 +64,56 @@ t('a constant fold\'s register is the scalar the domain computes on the two cons
     const want = scalarAlu(D, op, w as 32 | 64, scalarConst(D, a), scalarConst(D, k), LINUX_6_18);
     assert.equal(st.frames[0].regs[1], scalarReg(want), `${a} ${op}${w} ${k}`);
   }), { numRuns: 300 });
+});
+
+const LOW_MASKS = [1n, 3n, 0xfn, 0xffn, 0xfffn, 0xffffn, 0x7fffffn, 0x7fffffffn];
+
+/** lowMaskAnd's register, when it answers, is scalarAlu's `and` in every flavor; returns whether it answered. */
+function sameAsAnd(s: ScalarState<bigint>, k: bigint): boolean {
+  const r = lowMaskAnd(s, k);
+  if (r === undefined) return false;
+  for (const fl of FLAVORS) assert.equal(r, scalarReg(scalarAlu(D, 'and', 64, s, scalarConst(D, k), fl)), `${fl.name}: ${k}`);
+  return true;
+}
+
+t('`rX &= 2^n - 1` on a value with unknown low bits: the canonical [0, 2^n - 1] is scalarAlu\'s and (reachable states, every flavor)', () => {
+  let answered = 0, runs = 0;
+  fc.assert(fc.property(arbTracked(6), fc.constantFrom(...LOW_MASKS, 2n, 0x80000000n, 0xffffffffn, 0n, 0x10n), (t, k) => {
+    runs++;
+    if (sameAsAnd(t.s, k)) answered++;
+  }), { numRuns: 3000 });
+  // (enough of the random states meet the condition for the comparison to mean something)
+  assert.ok(answered > runs / 20, `answered ${answered} of ${runs}`);
+});
+
+t('`rX &= 2^n - 1` after sums of unknown u16 words (a checksum) and on unknown, loaded and wide values', () => {
+  const u16 = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, 0xffffn), LINUX_6_18);
+  let sum = scalarConst(D, 0n), answered = 0;
+  for (let i = 0; i < 40; i++) {
+    sum = scalarAlu(D, 'add', 64, sum, u16, LINUX_6_18);
+    for (const k of LOW_MASKS) if (sameAsAnd(sum, k)) answered++;
+  }
+  for (const s of [scalarUnknown(D), u16, unknownLoaded(new DomainSession(LINUX_6_18), 1, false).v, unknownLoaded(new DomainSession(LINUX_6_18), 4, true).v]) {
+    for (const k of LOW_MASKS) if (sameAsAnd(s, k)) answered++;
+  }
+  assert.ok(answered > 200, `answered ${answered}`);
+  // low bits unknown but a bound below the mask (64-bit, then 32-bit only): `and` keeps the bound
+  for (const k of LOW_MASKS.slice(1)) {
+    const masked = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, k), LINUX_6_18);
+    const below = refine(D, masked, scalarConst(D, k - 1n), 'jgt', 64, LINUX_6_18).fallthrough[0];
+    const wide = scalarAlu(D, 'add', 64, masked, scalarConst(D, 1n << 32n), LINUX_6_18);
+    const below32 = refine(D, wide, scalarConst(D, k - 1n), 'jgt', 32, LINUX_6_18).fallthrough[0];
+    for (const x of [below, below32]) {
+      assert.is((x.varOff.mask & k) === k, true, 'the low bits stay unknown');
+      assert.is(sameAsAnd(x, k), false, `refused: umax ${x.umax}, u32max ${x.u32max}`);
+    }
+  }
+  // refused: a constant, known low bits, an umax below the mask, a mask that is no 2^n - 1
+  assert.is(lowMaskAnd(scalarConst(D, 0x1234n), 0xffn), undefined);
+  assert.is(lowMaskAnd(scalarAlu(D, 'lsh', 64, u16, scalarConst(D, 1n), LINUX_6_18), 0xffn), undefined);
+  assert.is(lowMaskAnd(u16, 0x1ffffn), undefined);
+  assert.is(lowMaskAnd(scalarUnknown(D), 0xff00n), undefined);
+  assert.is(lowMaskAnd(scalarUnknown(D), 0xffffffffn), undefined);
 });
 
 t('a loop counter folded at every visit: the register at each iteration is the constant of its value', () => {
