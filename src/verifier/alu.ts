@@ -319,6 +319,14 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       v = memo.get(pc, dv, sv);
     }
   }
+  if (v === undefined && aop === 'add' && op.width === 64 && !srcConst && !linked) {
+    // the sum of two values in [0, a] and [0, b] whose tnums are (0; 2^n - 1) (a checksum's words)
+    const r = zeroBasedAdd(dv, sv);
+    if (r !== undefined) {
+      regs[d] = memo.reg(pc, memo.set(pc, dv, sv, r));
+      return;
+    }
+  }
   if (v === undefined && aop === 'and' && op.width === 64 && srcConst) {
     // `rX &= 2^n - 1` keeping the low bits of a value whose low n bits are all unknown
     const r = lowMaskAnd(dv, sv.varOff.value);
@@ -379,6 +387,38 @@ export function lowMaskAnd(dst: Scalar, k: bigint): Reg | undefined {
     r = LOW_MASKS[n] = scalarReg({ varOff: { value: 0n, mask: k }, umin: 0n, umax: k, smin: 0n, smax: k, u32min: 0n, u32max: k, s32min: 0n, s32max: k });
   }
   return r;
+}
+
+/** 2^n - 1 by n (0 .. 31), as bigints. */
+const FULL_MASKS: readonly bigint[] = Array.from({ length: 32 }, (_, n) => (1n << BigInt(n)) - 1n);
+
+/**
+ * n when `s` is [0, a] at both widths, signed and unsigned, with var_off (0; 2^n - 1) where n is
+ * a's bit length and 0 < a < 2^31 (a zero-based range whose tnum is the range's own); else 0.
+ */
+function zeroBasedBits(s: Scalar): number {
+  const a = s.umax;
+  if (s.varOff.value !== 0n || s.umin !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return 0;
+  if (a >= 0x80000000n || a === 0n || s.smax !== a || s.u32max !== a || s.s32max !== a) return 0;
+  const n = 32 - Math.clz32(Number(a));
+  return s.varOff.mask === FULL_MASKS[n] ? n : 0;
+}
+
+/**
+ * The state of `dst + src` (64-bit) when both are zero-based (zeroBasedBits) and a + b < 2^31: the
+ * kernel's result is zero-based again, [0, a + b] with var_off (0; 2^m - 1), m the bit length of
+ * a + b. scalar(32)_min_max_add give [0, a + b] at both widths (nothing wraps); tnum_add of (0;
+ * 2^n1 - 1) and (0; 2^n2 - 1), n1 >= n2 >= 1, is (0; 2^(n1 + 1) - 1), which holds a + b <
+ * 2^(n1 + 1); reg_bounds_sync's __reg_bound_offset intersects it with tnum_range(0, a + b) = (0;
+ * 2^m - 1), and the bounds are then the tnum's own. test/verifier/insn-shortcuts.test.ts compares it
+ * with scalarAlu's add in every flavor. Else undefined.
+ */
+export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
+  if (zeroBasedBits(dst) === 0 || zeroBasedBits(src) === 0) return undefined;
+  const sum = dst.umax + src.umax;
+  if (sum >= 0x80000000n) return undefined;
+  const mask = FULL_MASKS[32 - Math.clz32(Number(sum))];
+  return { varOff: { value: 0n, mask }, umin: 0n, umax: sum, smin: 0n, smax: sum, u32min: 0n, u32max: sum, s32min: 0n, s32max: sum };
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */

@@ -2,7 +2,8 @@
 // an unknown value loaded by size (mem.ts' per-flavor table, not a coerce per load), a constant
 // fold's register (alu.ts: immReg's shared register below 2^32), a compared register kept on an
 // edge where its value is its own (jmp.ts), find_good_pkt_pointers on a spilled copy (jmp.ts'
-// own register walk), `rX &= 2^n - 1` on unknown low bits (alu.ts' lowMaskAnd). Each test fails if the shortcut gives another state than the slow path.
+// own register walk), `rX &= 2^n - 1` on unknown low bits (alu.ts' lowMaskAnd), the sum of two
+// zero-based ranges (alu.ts' zeroBasedAdd). Each test fails if the shortcut gives another state than the slow path.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -11,7 +12,7 @@ import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { D, SCALAR_UNKNOWN, scalarReg } from '../../src/verifier/regs.ts';
 import { unknownLoaded } from '../../src/verifier/mem.ts';
-import { lowMaskAnd } from '../../src/verifier/alu.ts';
+import { lowMaskAnd, zeroBasedAdd } from '../../src/verifier/alu.ts';
 import { arbTracked } from '../domains/arb-scalar.ts';
 import { DomainSession } from '../../src/verifier/memo.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
@@ -114,6 +115,54 @@ t('`rX &= 2^n - 1` after sums of unknown u16 words (a checksum) and on unknown, 
   assert.is(lowMaskAnd(u16, 0x1ffffn), undefined);
   assert.is(lowMaskAnd(scalarUnknown(D), 0xff00n), undefined);
   assert.is(lowMaskAnd(scalarUnknown(D), 0xffffffffn), undefined);
+});
+
+/** zeroBasedAdd's state, when it answers, is scalarAlu's 64-bit add in every flavor; returns whether it answered. */
+function sameAsAdd(x: ScalarState<bigint>, y: ScalarState<bigint>): boolean {
+  const r = zeroBasedAdd(x, y);
+  if (r === undefined) return false;
+  for (const fl of FLAVORS) assert.equal(r, scalarAlu(D, 'add', 64, x, y, fl), `${fl.name}: [${x.umin}, ${x.umax}] + [${y.umin}, ${y.umax}]`);
+  return true;
+}
+
+/** [0, a] as a program gets it: an unknown value masked to a's bit length, then `if r > a` not taken. */
+function zeroBased(a: bigint): ScalarState<bigint> {
+  const n = a.toString(2).length;
+  const masked = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, (1n << BigInt(n)) - 1n), LINUX_6_18);
+  return refine(D, masked, scalarConst(D, a), 'jgt', 64, LINUX_6_18).fallthrough[0];
+}
+
+t('the sum of two zero-based ranges is scalarAlu\'s add in every flavor (random bounds, sums past 2^31 refused)', () => {
+  let answered = 0;
+  fc.assert(fc.property(fc.bigInt({ min: 1n, max: (1n << 31n) - 1n }), fc.bigInt({ min: 1n, max: (1n << 31n) - 1n }), fc.integer({ min: 0, max: 30 }), (a, b, shift) => {
+    // small and large operands alike (b scaled down by a random power of two)
+    const x = zeroBased(a), y = zeroBased((b >> BigInt(shift)) || 1n);
+    if (sameAsAdd(x, y)) answered++;
+    else assert.ok(x.umax + y.umax >= 1n << 31n, 'refused only past 2^31');
+  }), { numRuns: 800 });
+  assert.ok(answered > 200, `answered ${answered}`);
+});
+
+t('zero-based sums: a checksum of 40 words, reachable states, and the states it refuses', () => {
+  const u16 = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, 0xffffn), LINUX_6_18);
+  let sum = zeroBased(1n), answered = 0;
+  for (let i = 0; i < 40; i++) {
+    const next = zeroBasedAdd(sum, u16);
+    assert.ok(sameAsAdd(sum, u16), `word ${i}`);
+    sum = next!;
+    answered++;
+  }
+  // random reachable states: where it answers, the same state as the domain
+  fc.assert(fc.property(arbTracked(6), arbTracked(6), (x, y) => {
+    if (sameAsAdd(x.s, y.s)) answered++;
+  }), { numRuns: 500 });
+  // refused: a constant, a range not starting at 0, a tnum narrower than the range's own, a sign crossing
+  assert.is(zeroBasedAdd(scalarConst(D, 5n), u16), undefined);
+  assert.is(zeroBasedAdd(scalarAlu(D, 'add', 64, u16, scalarConst(D, 1n), LINUX_6_18), u16), undefined);
+  assert.is(zeroBasedAdd(scalarAlu(D, 'lsh', 64, u16, scalarConst(D, 1n), LINUX_6_18), u16), undefined);
+  assert.is(zeroBasedAdd(scalarUnknown(D), u16), undefined);
+  assert.is(zeroBasedAdd(zeroBased(0x7fff0001n), u16), undefined, 'the sum reaches 2^31');
+  assert.ok(answered >= 40);
 });
 
 t('a loop counter folded at every visit: the register at each iteration is the constant of its value', () => {
