@@ -327,6 +327,14 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       return;
     }
   }
+  if (v === undefined && aop === 'rsh' && op.width === 64 && srcConst) {
+    // a zero-based range shifted right (a checksum's carry: `r1 >>= 16`)
+    const r = zeroBasedRsh(dv, sv.varOff.value);
+    if (r !== undefined) {
+      regs[d] = memo.reg(pc, memo.set(pc, dv, sv, r));
+      return;
+    }
+  }
   if (v === undefined && aop === 'and' && op.width === 64 && srcConst) {
     // `rX &= 2^n - 1` keeping the low bits of a value whose low n bits are all unknown
     const r = lowMaskAnd(dv, sv.varOff.value);
@@ -397,9 +405,10 @@ const FULL_MASKS: readonly bigint[] = Array.from({ length: 32 }, (_, n) => (1n <
  * a's bit length and 0 < a < 2^31 (a zero-based range whose tnum is the range's own); else 0.
  */
 function zeroBasedBits(s: Scalar): number {
+  // (the bound first: most other states fail on it, an unknown or wide value at once)
   const a = s.umax;
-  if (s.varOff.value !== 0n || s.umin !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return 0;
-  if (a >= 0x80000000n || a === 0n || s.smax !== a || s.u32max !== a || s.s32max !== a) return 0;
+  if (a >= 0x80000000n || s.umin !== 0n || a === 0n || s.varOff.value !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return 0;
+  if (s.smax !== a || s.u32max !== a || s.s32max !== a) return 0;
   const n = 32 - Math.clz32(Number(a));
   return s.varOff.mask === FULL_MASKS[n] ? n : 0;
 }
@@ -419,6 +428,22 @@ export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
   if (sum >= 0x80000000n) return undefined;
   const mask = FULL_MASKS[32 - Math.clz32(Number(sum))];
   return { varOff: { value: 0n, mask }, umin: 0n, umax: sum, smin: 0n, smax: sum, u32min: 0n, u32max: sum, s32min: 0n, s32max: sum };
+}
+
+/**
+ * The state of `dst >> c` (64-bit, c a constant) when dst is zero-based (zeroBasedBits: [0, a],
+ * var_off (0; 2^n - 1)) and 0 < c < n: zero-based again, [0, a >> c] with var_off (0; 2^(n - c) -
+ * 1). scalar_min_max_rsh shifts the tnum and the unsigned bounds and leaves the signed and 32-bit
+ * ones unbounded; __update_reg_bounds takes them from the tnum (the sign bits are known 0), and
+ * reg_bounds_sync's deductions bring each down to a >> c, whose bit length is n - c, so the
+ * intersection with tnum_range(0, a >> c) keeps the tnum. test/verifier/insn-shortcuts.test.ts
+ * compares it with scalarAlu's rsh in every flavor. Else undefined.
+ */
+export function zeroBasedRsh(dst: Scalar, c: bigint): Scalar | undefined {
+  const n = zeroBasedBits(dst);
+  if (n === 0 || c === 0n || c >= BigInt(n)) return undefined;
+  const k = Number(c), x = dst.umax >> c;
+  return { varOff: { value: 0n, mask: FULL_MASKS[n - k] }, umin: 0n, umax: x, smin: 0n, smax: x, u32min: 0n, u32max: x, s32min: 0n, s32max: x };
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */

@@ -3,7 +3,7 @@
 // fold's register (alu.ts: immReg's shared register below 2^32), a compared register kept on an
 // edge where its value is its own (jmp.ts), find_good_pkt_pointers on a spilled copy (jmp.ts'
 // own register walk), `rX &= 2^n - 1` on unknown low bits (alu.ts' lowMaskAnd), the sum of two
-// zero-based ranges (alu.ts' zeroBasedAdd). Each test fails if the shortcut gives another state than the slow path.
+// zero-based ranges and one shifted right (alu.ts' zeroBasedAdd, zeroBasedRsh). Each test fails if the shortcut gives another state than the slow path.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -12,7 +12,7 @@ import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { D, SCALAR_UNKNOWN, scalarReg } from '../../src/verifier/regs.ts';
 import { unknownLoaded } from '../../src/verifier/mem.ts';
-import { lowMaskAnd, zeroBasedAdd } from '../../src/verifier/alu.ts';
+import { lowMaskAnd, zeroBasedAdd, zeroBasedRsh } from '../../src/verifier/alu.ts';
 import { arbTracked } from '../domains/arb-scalar.ts';
 import { DomainSession } from '../../src/verifier/memo.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
@@ -163,6 +163,29 @@ t('zero-based sums: a checksum of 40 words, reachable states, and the states it 
   assert.is(zeroBasedAdd(scalarUnknown(D), u16), undefined);
   assert.is(zeroBasedAdd(zeroBased(0x7fff0001n), u16), undefined, 'the sum reaches 2^31');
   assert.ok(answered >= 40);
+});
+
+t('a zero-based range shifted right is scalarAlu\'s rsh in every flavor; shifts by 0 or past its bits refused', () => {
+  let answered = 0;
+  fc.assert(fc.property(fc.bigInt({ min: 1n, max: (1n << 31n) - 1n }), fc.integer({ min: 0, max: 40 }), (a, c) => {
+    const x = zeroBased(a), k = BigInt(c);
+    const r = zeroBasedRsh(x, k);
+    if (r === undefined) {
+      assert.ok(c === 0 || k >= BigInt(a.toString(2).length), `refused [0, ${a}] >> ${c}`);
+      return;
+    }
+    answered++;
+    for (const fl of FLAVORS) assert.equal(r, scalarAlu(D, 'rsh', 64, x, scalarConst(D, k), fl), `${fl.name}: [0, ${a}] >> ${c}`);
+  }), { numRuns: 800 });
+  assert.ok(answered > 200, `answered ${answered}`);
+  // random reachable states: where it answers, the same state as the domain
+  fc.assert(fc.property(arbTracked(6), fc.integer({ min: 1, max: 63 }), (t, c) => {
+    const r = zeroBasedRsh(t.s, BigInt(c));
+    if (r !== undefined) for (const fl of FLAVORS) assert.equal(r, scalarAlu(D, 'rsh', 64, t.s, scalarConst(D, BigInt(c)), fl));
+  }), { numRuns: 500 });
+  const u16 = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, 0xffffn), LINUX_6_18);
+  assert.is(zeroBasedRsh(scalarAlu(D, 'and', 64, u16, scalarConst(D, 0xff00n), LINUX_6_18), 8n), undefined, 'a tnum with known low bits');
+  assert.is(zeroBasedRsh(scalarUnknown(D), 8n), undefined);
 });
 
 t('a loop counter folded at every visit: the register at each iteration is the constant of its value', () => {
