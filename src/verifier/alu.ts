@@ -423,10 +423,13 @@ function zeroBasedBits(s: Scalar): number {
  * with scalarAlu's add in every flavor. Else undefined.
  */
 export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
-  if (zeroBasedBits(dst) === 0 || zeroBasedBits(src) === 0) return undefined;
+  const n1 = zeroBasedBits(dst), n2 = zeroBasedBits(src);
+  if (n1 === 0 || n2 === 0) return undefined;
   const sum = dst.umax + src.umax;
   if (sum >= 0x80000000n) return undefined;
-  const mask = FULL_MASKS[32 - Math.clz32(Number(sum))];
+  // the sum's bit length is the longer operand's or one more (no BigInt-to-number conversion)
+  const n = n1 > n2 ? n1 : n2;
+  const mask = sum > FULL_MASKS[n] ? FULL_MASKS[n + 1] : FULL_MASKS[n];
   return { varOff: { value: 0n, mask }, umin: 0n, umax: sum, smin: 0n, smax: sum, u32min: 0n, u32max: sum, s32min: 0n, s32max: sum };
 }
 
