@@ -343,6 +343,12 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       memo.setReg(pc, dv, sv, r);
       return;
     }
+    // any other mask on a value with a zero floor
+    const f = floorAnd(dv, sv.varOff.value);
+    if (f !== undefined) {
+      regs[d] = memo.reg(pc, memo.set(pc, dv, sv, f));
+      return;
+    }
   }
   if (v === undefined) {
     // two constants: the result's register is the shared one of its value when it has one
@@ -434,19 +440,62 @@ export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
 }
 
 /**
- * The state of `dst >> c` (64-bit, c a constant) when dst is zero-based (zeroBasedBits: [0, a],
- * var_off (0; 2^n - 1)) and 0 < c < n: zero-based again, [0, a >> c] with var_off (0; 2^(n - c) -
- * 1). scalar_min_max_rsh shifts the tnum and the unsigned bounds and leaves the signed and 32-bit
- * ones unbounded; __update_reg_bounds takes them from the tnum (the sign bits are known 0), and
- * reg_bounds_sync's deductions bring each down to a >> c, whose bit length is n - c, so the
- * intersection with tnum_range(0, a >> c) keeps the tnum. test/verifier/insn-shortcuts.test.ts
- * compares it with scalarAlu's rsh in every flavor. Else undefined.
+ * U when `s` is [0, U] at both widths, signed and unsigned, 0 < U < 2^31, with var_off (0; X),
+ * X < 2^31 (a value with a zero floor: every zero-based one, and what `and` and `>>` make of them);
+ * else undefined.
+ */
+function floorOf(s: Scalar): bigint | undefined {
+  const u = s.umax;
+  if (u >= 0x80000000n || s.umin !== 0n || u === 0n || s.varOff.value !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return undefined;
+  if (s.smax !== u || s.u32max !== u || s.s32max !== u || s.varOff.mask >= 0x80000000n) return undefined;
+  return u;
+}
+
+/**
+ * The end of reg_bounds_sync for a value known to be [0, v] at both widths, signed and unsigned,
+ * with var_off (0; t) (v, t < 2^31): __reg_bound_offset intersects the tnum with tnum_range(0, v) =
+ * (0; 2^len(v) - 1), __update_reg_bounds brings every upper bound to w = min(v, that mask), and
+ * 6.18's collapse to a constant (tnum_step) happens when 0 is the only member left, which is
+ * left to the domain (undefined then, as for v = 0).
+ */
+function floorTail(t: bigint, v: bigint): Scalar | undefined {
+  if (v === 0n) return undefined;
+  const y = t & FULL_MASKS[32 - Math.clz32(Number(v))];
+  if (y === 0n) return undefined;
+  const w = v < y ? v : y;
+  // the smallest member above 0 is y's lowest bit
+  if ((y & -y) > w) return undefined;
+  return { varOff: { value: 0n, mask: y }, umin: 0n, umax: w, smin: 0n, smax: w, u32min: 0n, u32max: w, s32min: 0n, s32max: w };
+}
+
+/**
+ * The state of `dst >> c` (64-bit, c a constant) when dst has a zero floor (floorOf: [0, U], var_off
+ * (0; X)) and 0 < c < 64: scalar_min_max_rsh shifts the tnum and the unsigned bounds, leaving the
+ * signed and 32-bit ones unbounded; __update_reg_bounds takes those from the tnum (0; X >> c), whose
+ * sign bits are 0, and __reg_deduce_bounds brings all four to v = min(U >> c, X >> c); then
+ * floorTail. A zero-based value stays zero-based (a checksum's carry, `r1 >>= 16`).
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's rsh in every flavor. Else undefined.
  */
 export function zeroBasedRsh(dst: Scalar, c: bigint): Scalar | undefined {
-  const n = zeroBasedBits(dst);
-  if (n === 0 || c === 0n || c >= BigInt(n)) return undefined;
-  const k = Number(c), x = dst.umax >> c;
-  return { varOff: { value: 0n, mask: FULL_MASKS[n - k] }, umin: 0n, umax: x, smin: 0n, smax: x, u32min: 0n, u32max: x, s32min: 0n, s32max: x };
+  const u = floorOf(dst);
+  if (u === undefined || c === 0n || c >= 64n) return undefined;
+  const x = dst.varOff.mask >> c, v = u >> c;
+  return floorTail(x, v < x ? v : x);
+}
+
+/**
+ * The state of `dst & k` (64-bit, k a constant) when dst has a zero floor ([0, U], var_off (0; X)):
+ * tnum_and gives (0; X & k); scalar(32)_min_max_and take the lower bounds from it (0) and the upper
+ * ones as min(U, k) (min(U, (u32)k) at 32 bits), signed alike (no sign crossing below 2^31), and
+ * __update_reg_bounds brings all four to v = min(U, X & k) (X & k is at most (u32)k, as X < 2^31);
+ * then floorTail. (A checksum's `r2 &= 0xffff0000` with r2 a zero-based sum.)
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's and in every flavor. Else undefined.
+ */
+export function floorAnd(dst: Scalar, k: bigint): Scalar | undefined {
+  const u = floorOf(dst);
+  if (u === undefined) return undefined;
+  const x = dst.varOff.mask & k;
+  return floorTail(x, u < x ? u : x);
 }
 
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */

@@ -3,7 +3,8 @@
 // fold's register (alu.ts: immReg's shared register below 2^32), a compared register kept on an
 // edge where its value is its own (jmp.ts), find_good_pkt_pointers on a spilled copy (jmp.ts'
 // own register walk), `rX &= 2^n - 1` on unknown low bits (alu.ts' lowMaskAnd), the sum of two
-// zero-based ranges and one shifted right (alu.ts' zeroBasedAdd, zeroBasedRsh). Each test fails if the shortcut gives another state than the slow path.
+// zero-based ranges, `>>` and `&` on values with a zero floor (alu.ts' zeroBasedAdd, zeroBasedRsh,
+// floorAnd). Each test fails if the shortcut gives another state than the slow path.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -12,7 +13,7 @@ import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { D, SCALAR_UNKNOWN, scalarReg } from '../../src/verifier/regs.ts';
 import { unknownLoaded } from '../../src/verifier/mem.ts';
-import { lowMaskAnd, zeroBasedAdd, zeroBasedRsh } from '../../src/verifier/alu.ts';
+import { floorAnd, lowMaskAnd, zeroBasedAdd, zeroBasedRsh } from '../../src/verifier/alu.ts';
 import { arbTracked } from '../domains/arb-scalar.ts';
 import { DomainSession } from '../../src/verifier/memo.ts';
 import { coerceRegToSize, coerceRegToSizeSx } from '../../src/domains/alu-move.ts';
@@ -184,8 +185,55 @@ t('a zero-based range shifted right is scalarAlu\'s rsh in every flavor; shifts 
     if (r !== undefined) for (const fl of FLAVORS) assert.equal(r, scalarAlu(D, 'rsh', 64, t.s, scalarConst(D, BigInt(c)), fl));
   }), { numRuns: 500 });
   const u16 = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, 0xffffn), LINUX_6_18);
-  assert.is(zeroBasedRsh(scalarAlu(D, 'and', 64, u16, scalarConst(D, 0xff00n), LINUX_6_18), 8n), undefined, 'a tnum with known low bits');
+  const high = scalarAlu(D, 'and', 64, u16, scalarConst(D, 0xff00n), LINUX_6_18);
+  assert.equal(zeroBasedRsh(high, 8n), scalarAlu(D, 'rsh', 64, high, scalarConst(D, 8n), LINUX_6_18), 'a tnum with known low bits');
   assert.is(zeroBasedRsh(scalarUnknown(D), 8n), undefined);
+});
+
+/** Masks the way programs use them: high halves, bytes, holes, anything 64-bit. */
+const arbMask = fc.oneof(
+  fc.constantFrom(0xffff0000n, 0xff00n, 0xff000000n, 0xf0f0n, 0x80n, 0x1_0000_ffffn, (1n << 64n) - 1n, 0xfffffffffffff000n, 0n),
+  fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: (1n << 24n) - 1n }),
+);
+
+/** floorAnd / zeroBasedRsh, when they answer, are scalarAlu's and / rsh in every flavor. */
+function sameAsFloor(s: ScalarState<bigint>, op: 'and' | 'rsh', k: bigint): ScalarState<bigint> | undefined {
+  const r = op === 'and' ? floorAnd(s, k) : zeroBasedRsh(s, k);
+  if (r !== undefined) for (const fl of FLAVORS) assert.equal(r, scalarAlu(D, op, 64, s, scalarConst(D, k), fl), `${fl.name}: [${s.umin}, ${s.umax}] (${s.varOff.mask}) ${op} ${k}`);
+  return r;
+}
+
+t('`&` and `>>` on values with a zero floor are scalarAlu\'s in every flavor (chains of both, any mask)', () => {
+  let answered = 0;
+  fc.assert(fc.property(fc.bigInt({ min: 1n, max: (1n << 31n) - 1n }), fc.array(fc.tuple(fc.boolean(), arbMask, fc.integer({ min: 1, max: 40 })), { minLength: 1, maxLength: 4 }), (a, steps) => {
+    // the domain's own results carry on, so later steps see masks with holes and bounds below them
+    let s = zeroBased(a);
+    for (const [isAnd, k, c] of steps) {
+      const op = isAnd ? 'and' : 'rsh', kk = isAnd ? k : BigInt(c);
+      if (sameAsFloor(s, op, kk) !== undefined) answered++;
+      s = scalarAlu(D, op, 64, s, scalarConst(D, kk), LINUX_6_18);
+    }
+  }), { numRuns: 1500 });
+  assert.ok(answered > 500, `answered ${answered}`);
+  fc.assert(fc.property(arbTracked(6), arbMask, fc.integer({ min: 1, max: 63 }), (t, k, c) => {
+    sameAsFloor(t.s, 'and', k);
+    sameAsFloor(t.s, 'rsh', BigInt(c));
+  }), { numRuns: 500 });
+  // a checksum's fold: r2 = sum & 0xffff0000; r2 >>= 16, for sums of 1 .. 40 words
+  const u16 = scalarAlu(D, 'and', 64, scalarUnknown(D), scalarConst(D, 0xffffn), LINUX_6_18);
+  let sum = u16;
+  for (let i = 0; i < 40; i++) {
+    const hi = sameAsFloor(sum, 'and', 0xffff0000n);
+    if (i > 0) assert.ok(hi, `high half of ${i + 1} words`);
+    if (hi) assert.ok(sameAsFloor(hi, 'rsh', 16n), `carry of ${i + 1} words`);
+    sum = scalarAlu(D, 'add', 64, sum, u16, LINUX_6_18);
+  }
+  // refused: nothing left (a zero mask, a constant result), a sign crossing, an unknown value
+  assert.is(floorAnd(u16, 0xf0000n), undefined, 'no bit of the mask can be set');
+  assert.ok(sameAsFloor(u16, 'and', 0x8000n), 'the result is 0 or 0x8000');
+  assert.is(floorAnd(zeroBased(0x7fffn), 0x8000n), undefined, 'a constant 0: left to the domain');
+  assert.is(floorAnd(scalarUnknown(D), 0xff00n), undefined);
+  assert.is(zeroBasedRsh(u16, 16n), undefined, 'shifted to 0');
 });
 
 t('a loop counter folded at every visit: the register at each iteration is the constant of its value', () => {
