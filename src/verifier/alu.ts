@@ -319,34 +319,13 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       v = memo.get(pc, dv, sv);
     }
   }
-  if (v === undefined && aop === 'add' && op.width === 64 && !srcConst && !linked) {
-    // the sum of two values in [0, a] and [0, b] whose tnums are (0; 2^n - 1) (a checksum's words)
-    const r = zeroBasedAdd(dv, sv);
+  if (v === undefined && op.width === 64 && (aop === 'and' || aop === 'add' || aop === 'rsh')) {
+    // the closed forms (a function of its own: aluInsn's body stays as small as before them)
+    const r = closedForm(aop, dv, sv, srcConst);
     if (r !== undefined) {
-      regs[d] = memo.reg(pc, memo.set(pc, dv, sv, r));
-      return;
-    }
-  }
-  if (v === undefined && aop === 'rsh' && op.width === 64 && srcConst) {
-    // a zero-based range shifted right (a checksum's carry: `r1 >>= 16`)
-    const r = zeroBasedRsh(dv, sv.varOff.value);
-    if (r !== undefined) {
-      regs[d] = memo.reg(pc, memo.set(pc, dv, sv, r));
-      return;
-    }
-  }
-  if (v === undefined && aop === 'and' && op.width === 64 && srcConst) {
-    // `rX &= 2^n - 1` keeping the low bits of a value whose low n bits are all unknown
-    const r = lowMaskAnd(dv, sv.varOff.value);
-    if (r !== undefined) {
-      regs[d] = r;
-      memo.setReg(pc, dv, sv, r);
-      return;
-    }
-    // any other mask on a value with a zero floor
-    const f = floorAnd(dv, sv.varOff.value);
-    if (f !== undefined) {
-      regs[d] = memo.reg(pc, memo.set(pc, dv, sv, f));
+      const reg = 'type' in r ? r : memo.reg(pc, r);
+      regs[d] = reg;
+      memo.setReg(pc, dv, sv, reg);
       return;
     }
   }
@@ -401,6 +380,20 @@ export function lowMaskAnd(dst: Scalar, k: bigint): Reg | undefined {
     r = LOW_MASKS[n] = scalarReg({ varOff: { value: 0n, mask: k }, umin: 0n, umax: k, smin: 0n, smax: k, u32min: 0n, u32max: k, s32min: 0n, s32max: k });
   }
   return r;
+}
+
+/**
+ * The 64-bit `and`, `add` or `rsh` of dst and src computed in closed form, when one applies (src a
+ * constant for `and` and `rsh`, a register for `add`): the shared register of lowMaskAnd, or the
+ * state of floorAnd, zeroBasedAdd, zeroBasedRsh; else undefined (the domain's call).
+ */
+function closedForm(aop: 'and' | 'add' | 'rsh', dv: Scalar, sv: Scalar, srcConst: boolean): Reg | Scalar | undefined {
+  if (aop === 'add') return srcConst ? undefined : zeroBasedAdd(dv, sv);
+  if (!srcConst) return undefined;
+  if (aop === 'rsh') return zeroBasedRsh(dv, sv.varOff.value);
+  // `rX &= 2^n - 1` keeping the low bits of a value whose low n bits are all unknown, then any
+  // other mask on a value with a zero floor
+  return lowMaskAnd(dv, sv.varOff.value) ?? floorAnd(dv, sv.varOff.value);
 }
 
 /** 2^n - 1 by n (0 .. 31), as bigints. */
