@@ -422,8 +422,10 @@ function zeroBasedBits(s: Scalar): number {
  * with scalarAlu's add in every flavor. Else undefined.
  */
 export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
-  const n1 = zeroBasedBits(dst), n2 = zeroBasedBits(src);
-  if (n1 === 0 || n2 === 0) return undefined;
+  const n1 = zeroBasedBits(dst);
+  if (n1 === 0) return undefined;
+  const n2 = zeroBasedBits(src);
+  if (n2 === 0) return undefined;
   const sum = dst.umax + src.umax;
   if (sum >= 0x80000000n) return undefined;
   // the sum's bit length is the longer operand's or one more (no BigInt-to-number conversion)
