@@ -7,7 +7,7 @@ import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkSca
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
 import { type Env, fail } from './env.ts';
 import type { DomainSession } from './memo.ts';
-import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
+import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, immReg, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 
@@ -319,7 +319,31 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
       v = memo.get(pc, dv, sv);
     }
   }
-  v ??= memo.set(pc, dv, sv, scalarAluOf(env, aop, op.width, dv, sv, srcConst));
+  if (v === undefined && op.width === 64 && (aop === 'and' || aop === 'add' || aop === 'rsh')) {
+    // the closed forms (a function of its own: aluInsn's body stays as small as before them)
+    const r = closedForm(aop, dv, sv, srcConst);
+    if (r !== undefined) {
+      const reg = 'type' in r ? r : memo.reg(pc, r);
+      regs[d] = reg;
+      memo.setReg(pc, dv, sv, reg);
+      return;
+    }
+  }
+  if (v === undefined) {
+    // two constants: the result's register is the shared one of its value when it has one
+    // (immReg's: a loop counter's values recur in every check), else a new constant
+    const k = srcConst && isConst(dv) ? constAlu(aop, op.width, dv.varOff.value, sv.varOff.value) : undefined;
+    if (k !== undefined && !linked) {
+      const x = Number(k);
+      if (x < 0x100000000) {
+        const r = immReg(x);
+        regs[d] = r;
+        memo.setReg(pc, dv, sv, r);
+        return;
+      }
+    }
+    v = memo.set(pc, dv, sv, k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, op.width, dv, sv));
+  }
   if (linked) {
     const val = BigInt.asIntN(64, sv.varOff.value);
     let off = Number(val);
@@ -330,14 +354,147 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   } else regs[d] = memo.reg(pc, v);
 }
 
+/** The registers of [0, 2^n - 1] with var_off (0; 2^n - 1), by n (1 .. 31): lowMaskAnd's results, shared. */
+const LOW_MASKS: (Reg | undefined)[] = new Array(32).fill(undefined);
+
+/**
+ * The register of `dst & k` (64-bit, k a constant) when k = 2^n - 1 (0 < n < 32) and dst's low n
+ * bits are all unknown, its umax and u32max at least k: then, whatever else dst holds (not a
+ * constant: its mask has k's bits), the kernel's result is the canonical [0, k] with var_off (0; k)
+ * in every flavor: tnum_and gives (0; k) (dst's value has no bit where its mask has one), the
+ * unsigned bounds [var_off.value, min(umax, k)] = [0, k] at both widths, signed ones the same (no
+ * sign crossing below 2^31; 6.12's loss of them on a negative smin is restored by
+ * __update_reg_bounds from the tnum), and reg_bounds_sync leaves that fixed point as it is. A
+ * checksum's or a header field's `&= 0xffff`, `&= 0xf`: no domain call.
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu in every flavor. Else undefined.
+ */
+export function lowMaskAnd(dst: Scalar, k: bigint): Reg | undefined {
+  if (k >= 0x80000000n || k === 0n) return undefined;
+  const x = Number(k);
+  // k + 1 a power of two (x < 2^31: bit operations on the number are exact)
+  if ((x & (x + 1)) !== 0) return undefined;
+  if ((dst.varOff.mask & k) !== k || dst.umax < k || dst.u32max < k) return undefined;
+  const n = 32 - Math.clz32(x);
+  let r = LOW_MASKS[n];
+  if (r === undefined) {
+    r = LOW_MASKS[n] = scalarReg({ varOff: { value: 0n, mask: k }, umin: 0n, umax: k, smin: 0n, smax: k, u32min: 0n, u32max: k, s32min: 0n, s32max: k });
+  }
+  return r;
+}
+
+/**
+ * The 64-bit `and`, `add` or `rsh` of dst and src computed in closed form, when one applies (src a
+ * constant for `and` and `rsh`, a register for `add`): the shared register of lowMaskAnd, or the
+ * state of floorAnd, zeroBasedAdd, zeroBasedRsh; else undefined (the domain's call).
+ */
+function closedForm(aop: 'and' | 'add' | 'rsh', dv: Scalar, sv: Scalar, srcConst: boolean): Reg | Scalar | undefined {
+  if (aop === 'add') return srcConst ? undefined : zeroBasedAdd(dv, sv);
+  if (!srcConst) return undefined;
+  if (aop === 'rsh') return zeroBasedRsh(dv, sv.varOff.value);
+  // `rX &= 2^n - 1` keeping the low bits of a value whose low n bits are all unknown, then any
+  // other mask on a value with a zero floor
+  return lowMaskAnd(dv, sv.varOff.value) ?? floorAnd(dv, sv.varOff.value);
+}
+
+/** 2^n - 1 by n (0 .. 31), as bigints. */
+const FULL_MASKS: readonly bigint[] = Array.from({ length: 32 }, (_, n) => (1n << BigInt(n)) - 1n);
+
+/**
+ * n when `s` is [0, a] at both widths, signed and unsigned, with var_off (0; 2^n - 1) where n is
+ * a's bit length and 0 < a < 2^31 (a zero-based range whose tnum is the range's own); else 0.
+ */
+function zeroBasedBits(s: Scalar): number {
+  // (the bound first: most other states fail on it, an unknown or wide value at once)
+  const a = s.umax;
+  if (a >= 0x80000000n || s.umin !== 0n || a === 0n || s.varOff.value !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return 0;
+  if (s.smax !== a || s.u32max !== a || s.s32max !== a) return 0;
+  const n = 32 - Math.clz32(Number(a));
+  return s.varOff.mask === FULL_MASKS[n] ? n : 0;
+}
+
+/**
+ * The state of `dst + src` (64-bit) when both are zero-based (zeroBasedBits) and a + b < 2^31: the
+ * kernel's result is zero-based again, [0, a + b] with var_off (0; 2^m - 1), m the bit length of
+ * a + b. scalar(32)_min_max_add give [0, a + b] at both widths (nothing wraps); tnum_add of (0;
+ * 2^n1 - 1) and (0; 2^n2 - 1), n1 >= n2 >= 1, is (0; 2^(n1 + 1) - 1), which holds a + b <
+ * 2^(n1 + 1); reg_bounds_sync's __reg_bound_offset intersects it with tnum_range(0, a + b) = (0;
+ * 2^m - 1), and the bounds are then the tnum's own. test/verifier/insn-shortcuts.test.ts compares it
+ * with scalarAlu's add in every flavor. Else undefined.
+ */
+export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
+  const n1 = zeroBasedBits(dst);
+  if (n1 === 0) return undefined;
+  const n2 = zeroBasedBits(src);
+  if (n2 === 0) return undefined;
+  const sum = dst.umax + src.umax;
+  if (sum >= 0x80000000n) return undefined;
+  // the sum's bit length is the longer operand's or one more (no BigInt-to-number conversion)
+  const n = n1 > n2 ? n1 : n2;
+  const mask = sum > FULL_MASKS[n] ? FULL_MASKS[n + 1] : FULL_MASKS[n];
+  return { varOff: { value: 0n, mask }, umin: 0n, umax: sum, smin: 0n, smax: sum, u32min: 0n, u32max: sum, s32min: 0n, s32max: sum };
+}
+
+/**
+ * U when `s` is [0, U] at both widths, signed and unsigned, 0 < U < 2^31, with var_off (0; X),
+ * X < 2^31 (a value with a zero floor: every zero-based one, and what `and` and `>>` make of them);
+ * else undefined.
+ */
+function floorOf(s: Scalar): bigint | undefined {
+  const u = s.umax;
+  if (u >= 0x80000000n || s.umin !== 0n || u === 0n || s.varOff.value !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return undefined;
+  if (s.smax !== u || s.u32max !== u || s.s32max !== u || s.varOff.mask >= 0x80000000n) return undefined;
+  return u;
+}
+
+/**
+ * The end of reg_bounds_sync for a value known to be [0, v] at both widths, signed and unsigned,
+ * with var_off (0; t) (v, t < 2^31): __reg_bound_offset intersects the tnum with tnum_range(0, v) =
+ * (0; 2^len(v) - 1), __update_reg_bounds brings every upper bound to w = min(v, that mask), and
+ * 6.18's collapse to a constant (tnum_step) happens when 0 is the only member left, which is
+ * left to the domain (undefined then, as for v = 0).
+ */
+function floorTail(t: bigint, v: bigint): Scalar | undefined {
+  if (v === 0n) return undefined;
+  const y = t & FULL_MASKS[32 - Math.clz32(Number(v))];
+  if (y === 0n) return undefined;
+  const w = v < y ? v : y;
+  // the smallest member above 0 is y's lowest bit
+  if ((y & -y) > w) return undefined;
+  return { varOff: { value: 0n, mask: y }, umin: 0n, umax: w, smin: 0n, smax: w, u32min: 0n, u32max: w, s32min: 0n, s32max: w };
+}
+
+/**
+ * The state of `dst >> c` (64-bit, c a constant) when dst has a zero floor (floorOf: [0, U], var_off
+ * (0; X)) and 0 < c < 64: scalar_min_max_rsh shifts the tnum and the unsigned bounds, leaving the
+ * signed and 32-bit ones unbounded; __update_reg_bounds takes those from the tnum (0; X >> c), whose
+ * sign bits are 0, and __reg_deduce_bounds brings all four to v = min(U >> c, X >> c); then
+ * floorTail. A zero-based value stays zero-based (a checksum's carry, `r1 >>= 16`).
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's rsh in every flavor. Else undefined.
+ */
+export function zeroBasedRsh(dst: Scalar, c: bigint): Scalar | undefined {
+  const u = floorOf(dst);
+  if (u === undefined || c === 0n || c >= 64n) return undefined;
+  const x = dst.varOff.mask >> c, v = u >> c;
+  return floorTail(x, v < x ? v : x);
+}
+
+/**
+ * The state of `dst & k` (64-bit, k a constant) when dst has a zero floor ([0, U], var_off (0; X)):
+ * tnum_and gives (0; X & k); scalar(32)_min_max_and take the lower bounds from it (0) and the upper
+ * ones as min(U, k) (min(U, (u32)k) at 32 bits), signed alike (no sign crossing below 2^31), and
+ * __update_reg_bounds brings all four to v = min(U, X & k) (X & k is at most (u32)k, as X < 2^31);
+ * then floorTail. (A checksum's `r2 &= 0xffff0000` with r2 a zero-based sum.)
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's and in every flavor. Else undefined.
+ */
+export function floorAnd(dst: Scalar, k: bigint): Scalar | undefined {
+  const u = floorOf(dst);
+  if (u === undefined) return undefined;
+  const x = dst.varOff.mask & k;
+  return floorTail(x, u < x ? u : x);
+}
+
 /** scalarReg with a link offset, as one literal in scalarReg's field order (a spread makes another hidden class). */
 const linkedScalar = (v: Scalar, id: number, off: number): Reg => ({ type: 'scalar', v, off, id, range: 0, map: 0 });
-
-/** scalarAlu through the domain session, or on the constants themselves when both are known (`srcConst`: sv is). */
-function scalarAluOf(env: Env, aop: ScalarAluOp, width: 32 | 64, dv: Scalar, sv: Scalar, srcConst: boolean): Scalar {
-  const k = srcConst && isConst(dv) ? constAlu(aop, width, dv.varOff.value, sv.varOff.value) : undefined;
-  return k !== undefined ? scalarConst(D, k) : env.dom.alu(aop, width, dv, sv);
-}
 
 /**
  * The result of scalarAlu on two constants, computed by the one ALU definition (src/bv/alu.ts;

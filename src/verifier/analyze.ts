@@ -444,7 +444,9 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       c.prevJmps = c.jmps;
       c.prevInsns = c.processed;
       c.path.parent = cp;
-      list.unshift(cp);
+      // list.unshift(cp) by hand: the builtin is a runtime call (the lists are short)
+      for (let j = list.length; j > 0; j--) list[j] = list[j - 1];
+      list[0] = cp;
       return false;
     },
     pop(): boolean {

@@ -10,7 +10,7 @@ import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, fail } from './env.ts';
 import { readReg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
+import { type Reg, type Scalar, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -102,12 +102,22 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
   // (a pointer without a variable part, the shared zero, on its offset alone: no bigint temporaries)
   if (dst.v === ZERO ? dst.off > 0xffff : dst.v.umax > 0xffffn || dst.v.umax + BigInt(dst.off) > 0xffffn) return;
   const newRange = dst.off + (rightOpen ? 1 : 0);
-  mapAllRegsBy(st, widenPkt, dst, newRange, undefined);
+  // mapAllRegsBy written out for this one test (its callback is a call per register that the
+  // compiler cannot inline there: the function serves several callers)
+  const type = dst.type, id = dst.id;
+  for (const fr of st.frames) {
+    const regs = fr.regs;
+    for (let i = 0; i < 11; i++) {
+      const r = regs[i];
+      if (r.type === type && r.id === id && r.range < newRange) regs[i] = regWith(r, r.v, r.off, id, newRange);
+    }
+    const stack = fr.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const r = stack[i]?.spilled;
+      if (r !== undefined && r.type === type && r.id === id && r.range < newRange) ownStack(fr)[i] = { types: stack[i]!.types, spilled: regWith(r, r.v, r.off, id, newRange) };
+    }
+  }
 }
-
-/** One register of find_good_pkt_pointers: a copy of packet pointer `dst` gets range `newRange` if that is more. */
-const widenPkt = (r: Reg, dst: Reg, newRange: number): Reg =>
-  r.type === dst.type && r.id === dst.id && r.range < newRange ? regWith(r, r.v, r.off, r.id, newRange) : r;
 
 /** mark_pkt_end on one register of the current frame. */
 function markPktEnd(st: State, regno: number, open: boolean): void {
@@ -203,6 +213,15 @@ function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
 }
 
 /**
+ * A compared register with its refined value on one edge: the register itself when the value is
+ * its own (a constant operand keeps its object; the session returns an unchanged input as that
+ * input) and it has no id, as `regWith(r, v, r.off, r.id, r.range)` would hold the same fields.
+ * (A linked register is always new: syncLinked then gives its copies new objects, and the log
+ * prints a stack slot whose object changed.)
+ */
+const edgeReg = (r: Reg, v: Scalar): Reg => (v === r.v && r.id === 0 ? r : regWith(r, v, r.off, r.id, r.range));
+
+/**
  * Execute a conditional jump. Returns the instruction the current path continues at (with the
  * current state object, possibly refined); when both edges remain, the other edge's new state
  * is handed to `push` (no edge objects: this runs at every branch).
@@ -252,18 +271,18 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     const rf = (memo.pairGet2(pc, a.v, b.v) as Edges | undefined) ??
       memo.pairSet2(pc, a.v, b.v, isX ? env.dom.refine(a.v, b.v, op.op as Cond, op.width) : env.dom.refineFirst(a.v, b.v, op.op as Cond, op.width));
     const srcNo = isX ? (op.src as { reg: number }).reg : -1;
-    fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
-    tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
+    fr.regs[op.dst] = edgeReg(a, rf.fallthrough[0]);
+    tfr.regs[op.dst] = edgeReg(a, rf.taken[0]);
     if (srcNo >= 0) {
-      fr.regs[srcNo] = regWith(b, rf.fallthrough[1], b.off, b.id, b.range);
-      tfr.regs[srcNo] = regWith(b, rf.taken[1], b.off, b.id, b.range);
+      fr.regs[srcNo] = edgeReg(b, rf.fallthrough[1]);
+      tfr.regs[srcNo] = edgeReg(b, rf.taken[1]);
       if (b.id) { syncLinked(env.dom, st, fr.regs[srcNo], live, pc); syncLinked(env.dom, tk, tfr.regs[srcNo], live, pc); }
     }
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   } else if (a.type === 'scalar' && same) {
     const rf = (memo.pairGet2(pc, a.v, a.v) as Edges | undefined) ?? memo.pairSet2(pc, a.v, a.v, env.dom.refineSame(a.v, op.op as Cond, op.width));
-    fr.regs[op.dst] = regWith(a, rf.fallthrough[0], a.off, a.id, a.range);
-    tfr.regs[op.dst] = regWith(a, rf.taken[0], a.off, a.id, a.range);
+    fr.regs[op.dst] = edgeReg(a, rf.fallthrough[0]);
+    tfr.regs[op.dst] = edgeReg(a, rf.taken[0]);
     if (a.id) { syncLinked(env.dom, st, fr.regs[op.dst], live, pc); syncLinked(env.dom, tk, tfr.regs[op.dst], live, pc); }
   }
   // a scalar compared (with anything): no null check, packet range or pointer comparison below

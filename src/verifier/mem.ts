@@ -4,6 +4,8 @@ import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
 import { type Env, fail } from './env.ts';
+import type { DomainSession } from './memo.ts';
+import type { KernelFlavor } from '../domains/scalar.ts';
 import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur, ownStack } from './state.ts';
@@ -112,8 +114,30 @@ const LOAD_KEYS: readonly object[] = Array.from({ length: 10 }, (_, k) => ({ siz
  */
 function loaded(env: Env, pc: number, r: Reg, size: number, sx: boolean): Reg {
   if (size >= 8 || r.type !== 'scalar') return r;
+  if (r === SCALAR_UNKNOWN) return unknownLoaded(env.dom, size, sx);
   const key = LOAD_KEYS[2 * size + (sx ? 1 : 0)];
   return (env.aluMemo.pairGet(pc, r.v, key) as Reg | undefined) ?? env.aluMemo.pairSet(pc, r.v, key, scalarReg(env.dom.coerce(r.v, size, sx), 0));
+}
+
+/**
+ * The registers of an unknown value loaded with each size and extension (by LOAD_KEYS' index), per
+ * kernel flavor: a packet, context or map read loads the one unknown scalar, so its truncation is a
+ * constant of the model, like the unknown scalar itself (made by the session's coerce at the first
+ * such load of a flavor, then shared by every check: no domain call at each instruction's first visit;
+ * test/verifier/insn-shortcuts.test.ts compares it with the generic coerce).
+ */
+const UNKNOWN_LOADS = new WeakMap<KernelFlavor, (Reg | undefined)[]>();
+let loadsFlavor: KernelFlavor | undefined, loads: (Reg | undefined)[] = [];
+
+export function unknownLoaded(dom: DomainSession, size: number, sx: boolean): Reg {
+  if (dom.flavor !== loadsFlavor) {
+    let t = UNKNOWN_LOADS.get(dom.flavor);
+    if (t === undefined) UNKNOWN_LOADS.set(dom.flavor, (t = new Array(LOAD_KEYS.length).fill(undefined)));
+    loadsFlavor = dom.flavor;
+    loads = t;
+  }
+  const k = 2 * size + (sx ? 1 : 0);
+  return (loads[k] ??= scalarReg(dom.coerce(SCALAR_UNKNOWN.v, size, sx), 0));
 }
 
 /** get_reg_width: bits needed for umax. */

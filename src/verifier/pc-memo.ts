@@ -41,6 +41,16 @@ export class PcMemo {
     return v;
   }
 
+  /** Store register `r` as instruction `pc`'s result on `a` and `b` (its value as the result, `r` as the register kept with it). */
+  setReg(pc: number, a: Scalar, b: Scalar, r: Reg): void {
+    const s = (this.slots ??= new Array(4 * this.n).fill(undefined));
+    const k = 4 * pc;
+    s[k] = a;
+    s[k + 1] = b;
+    s[k + 2] = r.v;
+    s[k + 3] = r;
+  }
+
   /**
    * scalarReg(v) for instruction `pc`'s result `v`: the register kept for that instruction when it
    * holds this very object (registers are immutable, so one may be shared), else a new one, kept.

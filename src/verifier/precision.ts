@@ -223,7 +223,8 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
  * predecessor where the next entry is the instruction's, else the instruction before it).
  */
 function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
-  const e = h.e, codes = codesOf(ops);
+  const e = h.e;
+  if (ops.length > opTab.length) coverCodes(ops.length);
   let k = e ? e.length : 0, i = h.last;
   for (let j = h.n; j > 0; j--) {
     let note = -1, before = i - 1;
@@ -235,7 +236,7 @@ function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean):
     if (skipLast) skipLast = false;
     else {
       if (!set.regs && !(set.lo | set.hi)) return OK;
-      const w = backtrackInsn(codeAt(codes, ops, i), note, set);
+      const w = backtrackInsn(codeAt(ops, i), note, set);
       if (w !== OK) return w;
     }
     i = before;
@@ -370,35 +371,29 @@ function backtrackCode(op: Op): number {
   }
 }
 
-/**
- * The codes of an instruction array, each with the op it was computed from: an array can be
- * reused with other ops in some slots (an incremental check's candidate CFG is a scratch copy
- * patched per candidate), so a code counts only while its slot still holds the same op object.
- */
-interface Codes { readonly code: number[]; readonly of: (Op | null | undefined)[] }
+// The codes by instruction index, each with the op object it was computed from, in one table for
+// every instruction array: a code is a function of its op alone, so it counts wherever the same
+// op object sits at that index (an incremental check's candidate CFG is a scratch copy patched
+// per candidate; a new check decodes new op objects, whose codes are computed again as walked).
+// No table per instruction array: each cold check has a new one, and a WeakMap entry plus two
+// arrays per check cost ~1% of a small looping check.
+const codeTab: number[] = [];
+const opTab: (Op | null | undefined)[] = [];
 
-/** Codes per instruction array; the last one looked up first. */
-const CODES = new WeakMap<(Op | null)[], Codes>();
-let lastOps: (Op | null)[] | undefined, lastCodes: Codes = { code: [], of: [] };
-
-function codesOf(ops: (Op | null)[]): Codes {
-  if (ops === lastOps) return lastCodes;
-  let c = CODES.get(ops);
-  if (!c) {
-    c = { code: new Array(ops.length).fill(0), of: new Array(ops.length).fill(undefined) };
-    CODES.set(ops, c);
+/** The table covers instructions 0 .. n - 1 (grown without holes). */
+function coverCodes(n: number): void {
+  for (let i = opTab.length; i < n; i++) {
+    opTab.push(undefined);
+    codeTab.push(0);
   }
-  lastOps = ops;
-  lastCodes = c;
-  return c;
 }
 
-/** The code of instruction pc (computed again when its slot holds another op than last time). */
-function codeAt(codes: Codes, ops: (Op | null)[], pc: number): number {
+/** The code of instruction pc (computed again when its index held another op than `ops[pc]` last time). */
+function codeAt(ops: (Op | null)[], pc: number): number {
   const op = ops[pc]!;
-  if (codes.of[pc] === op) return codes.code[pc];
-  codes.of[pc] = op;
-  return (codes.code[pc] = backtrackCode(op));
+  if (opTab[pc] === op) return codeTab[pc];
+  opTab[pc] = op;
+  return (codeTab[pc] = backtrackCode(op));
 }
 
 /** backtrack_insn for one instruction, given its code. */
