@@ -61,12 +61,12 @@ const SMALL: (bigint | undefined)[] = new Array(SMALL_WORDS).fill(undefined);
 SMALL[0] = 0n;
 
 /**
- * Output word k as a bigint. Reading a BigUint64Array makes a new heap bigint each time; the
- * bounds of a result are mostly 0 and the ends of the u64/s64/u32/s32 ranges, so those come from
- * constants (a bigint's identity is never observable) and only other values are read.
+ * The bigint of output word k, whose halves the caller has read (lo, hi). Reading a
+ * BigUint64Array makes a new heap bigint each time; the bounds of a result are mostly 0 and the
+ * ends of the u64/s64/u32/s32 ranges, so those come from constants (a bigint's identity is never
+ * observable) and only other values are read.
  */
-function word(k: number): bigint {
-  const lo = O32[2 * k], hi = O32[2 * k + 1];
+function word(k: number, lo: number, hi: number): bigint {
   if (hi === 0) {
     if (lo >= 0 && lo < SMALL_WORDS) return SMALL[lo] ?? (SMALL[lo] = BigInt(lo));
     if (lo === -1) return U32_MAX;
@@ -97,28 +97,37 @@ function recentWord(k: number, lo: number, hi: number): bigint {
   return (recentVal[i] = O64[k]);
 }
 
-/** Output slots j and k hold the same word. */
-const sameOut = (j: number, k: number): boolean => O32[2 * j] === O32[2 * k] && O32[2 * j + 1] === O32[2 * k + 1];
-
 /**
- * Output state k as bigints. A bound equal to another bound already read (a small state's
- * u64, s64, u32 and s32 ends are mostly the same words) reuses that bigint.
+ * Output state k as bigints. Each of its 20 words is read once; a bound whose words equal
+ * another bound's already made (a small state's u64, s64, u32 and s32 ends are mostly the same
+ * words) reuses that bigint.
  */
 function load(k: number): S {
-  const umin = word(k + 2), umax = word(k + 3);
-  const u32min = sameOut(k + 6, k + 2) ? umin : word(k + 6), u32max = sameOut(k + 7, k + 3) ? umax : word(k + 7);
+  const o = 2 * k;
+  const uminL = O32[o + 4], uminH = O32[o + 5], umaxL = O32[o + 6], umaxH = O32[o + 7];
+  const sminL = O32[o + 8], sminH = O32[o + 9], smaxL = O32[o + 10], smaxH = O32[o + 11];
+  const u32minL = O32[o + 12], u32minH = O32[o + 13], u32maxL = O32[o + 14], u32maxH = O32[o + 15];
+  const s32minL = O32[o + 16], s32minH = O32[o + 17], s32maxL = O32[o + 18], s32maxH = O32[o + 19];
+  const umin = word(k + 2, uminL, uminH), umax = word(k + 3, umaxL, umaxH);
+  const u32min = u32minL === uminL && u32minH === uminH ? umin : word(k + 6, u32minL, u32minH);
+  const u32max = u32maxL === umaxL && u32maxH === umaxH ? umax : word(k + 7, u32maxL, u32maxH);
   return {
-    varOff: { value: word(k), mask: word(k + 1) },
+    varOff: { value: word(k, O32[o], O32[o + 1]), mask: word(k + 1, O32[o + 2], O32[o + 3]) },
     umin, umax,
-    smin: sameOut(k + 4, k + 2) ? umin : word(k + 4), smax: sameOut(k + 5, k + 3) ? umax : word(k + 5),
+    smin: sminL === uminL && sminH === uminH ? umin : word(k + 4, sminL, sminH),
+    smax: smaxL === umaxL && smaxH === umaxH ? umax : word(k + 5, smaxL, smaxH),
     u32min, u32max,
-    s32min: sameOut(k + 8, k + 6) ? u32min : word(k + 8), s32max: sameOut(k + 9, k + 7) ? u32max : word(k + 9),
+    s32min: s32minL === u32minL && s32minH === u32minH ? u32min : word(k + 8, s32minL, s32minH),
+    s32max: s32maxL === u32maxL && s32maxH === u32maxH ? u32max : word(k + 9, s32maxL, s32maxH),
   };
 }
 
 /** Output state k holds the words of the input state stored at input slot j. */
 function outIsIn(k: number, j: number): boolean {
-  for (let w = 0; w < 2 * SLOTS; w++) if (O32[2 * k + w] !== I32[2 * j + w]) return false;
+  const o = 2 * k, i = 2 * j;
+  // umax and the tnum's mask first: the words a new result most often differs in
+  if (O32[o + 6] !== I32[i + 6] || O32[o + 2] !== I32[i + 2]) return false;
+  for (let w = 0; w < 2 * SLOTS; w++) if (O32[o + w] !== I32[i + w]) return false;
   return true;
 }
 
