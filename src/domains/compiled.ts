@@ -683,8 +683,12 @@ export class CompiledOps {
     return this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync');
   }
 
-  alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
-    const ix = ENTRY.alu(op, w);
+  /**
+   * scalarAlu (as DomainSession.alu). This and the operators below take their entry index last
+   * when the caller has it already (DomainSession computes it for its heat count: the names'
+   * switch is then evaluated once per call, not two or three times); else it is computed here.
+   */
+  alu(op: ScalarAluOp, w: Width, a: S, b: S, ix: number = ENTRY.alu(op, w)): S {
     if (this.again(ix, a, b)) return this.hit() as S;
     return this.remember(ix, a, b, this.aluUncached(ix, op, w, a, b));
   }
@@ -704,14 +708,12 @@ export class CompiledOps {
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
-  refine(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine(c, w);
+  refine(a: S, b: S, c: Cond, w: Width, ix: number = ENTRY.refine(c, w)): Edges {
     if (this.again(ix, a, b)) return this.hit() as Edges;
-    return this.remember(ix, a, b, this.refineUncached(a, b, c, w));
+    return this.remember(ix, a, b, this.refineUncached(ix, a, b, c, w));
   }
 
-  private refineUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine(c, w);
+  private refineUncached(ix: number, a: S, b: S, c: Cond, w: Width): Edges {
     store(a, 0);
     store(b, SLOTS);
     const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
@@ -729,14 +731,12 @@ export class CompiledOps {
   }
 
   /** refine for an immediate operand (as DomainSession.refineFirst). */
-  refineFirst(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine1(c, w);
+  refineFirst(a: S, b: S, c: Cond, w: Width, ix: number = ENTRY.refine1(c, w)): Edges {
     if (this.again(ix, a, b)) return this.hit() as Edges;
-    return this.remember(ix, a, b, this.refineFirstUncached(a, b, c, w));
+    return this.remember(ix, a, b, this.refineFirstUncached(ix, a, b, c, w));
   }
 
-  private refineFirstUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine1(c, w);
+  private refineFirstUncached(ix: number, a: S, b: S, c: Cond, w: Width): Edges {
     store(a, 0);
     store(b, SLOTS);
     const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
@@ -753,14 +753,12 @@ export class CompiledOps {
   }
 
   /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
-  coerce(a: S, size: number, sx: boolean): S {
-    const ix = ENTRY.coerce(size, sx);
+  coerce(a: S, size: number, sx: boolean, ix: number = ENTRY.coerce(size, sx)): S {
     if (this.again(ix, a, undefined)) return this.hit() as S;
-    return this.remember(ix, a, undefined, this.coerceUncached(a, size, sx));
+    return this.remember(ix, a, undefined, this.coerceUncached(ix, a, size, sx));
   }
 
-  private coerceUncached(a: S, size: number, sx: boolean): S {
-    const ix = ENTRY.coerce(size, sx);
+  private coerceUncached(ix: number, a: S, size: number, sx: boolean): S {
     store(a, 0);
     const k = this.lookup(ix) ? this.probe(ix, a, undefined) : NO_LOOKUP;
     if (k >= 0) return this.cacheObjs[3 * k + 2] as S;
@@ -805,14 +803,12 @@ export class CompiledOps {
    * looked up in the results cache: its body has no sync, and a hit (hash and compare of 40 words
    * in the 2.7 MB table) cost ~2x computing it (215 against 110 ns of CPU per call, jgt64).
    */
-  branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
-    const ix = ENTRY.taken(c, w);
+  branchTaken(a: S, b: S, c: Cond, w: Width, ix: number = ENTRY.taken(c, w)): 1 | 0 | -1 {
     if (this.again(ix, a, b)) return this.found as 1 | 0 | -1;
-    return this.remember(ix, a, b, this.branchTakenUncached(a, b, c, w));
+    return this.remember(ix, a, b, this.branchTakenUncached(ix, a, b, c, w));
   }
 
-  private branchTakenUncached(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
-    const ix = ENTRY.taken(c, w);
+  private branchTakenUncached(ix: number, a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
     store(a, 0);
     store(b, SLOTS);
     (this.fns[ix] ?? this.branchTakenFn(ix, c, w))(I32, O32);
