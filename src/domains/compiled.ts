@@ -399,7 +399,7 @@ const WAYS = 8;
 const WINDOW = 64;
 const SKIP = 448;
 // (Per call, a cheap ALU entry's lookup pays only above ~1/2 hits: and64 computed 203 ns, a miss
-// 240, a hit 160. A share of 1/2 for those entries was tried: xdp_csum_loop's check got ~7%
+// 240, a hit 160 at load ~8. A share of 1/2 for those entries was tried: xdp_csum_loop's check got ~7%
 // cheaper, xdp_scale_mix's ~9% dearer, because a hit hands back the result object of the earlier
 // call, and the verifier's own memos and the next calls' ways answer by object: scale_mix made 11
 // more add64 calls per check through the compiled tier without those hits.)
@@ -407,17 +407,12 @@ const MIN_HIT_SHARE = 8;
 /** What an operator has instead of probe's answer when it skipped the lookup: no slot's complement. */
 const NO_LOOKUP = ~CACHE_SIZE;
 
-// The ways likewise: an entry whose calls seldom repeat their input objects (xdp_csum_loop's
-// and64, rsh64 and add64, whose inputs are each time the previous operator's new result; xdp_loop's
-// is_branch_taken on jge64) pays the scan of its ways and the writes of `remember` (three young
-// objects into a long-lived array: the write barrier's remembered set) on every call for nothing.
-// A window of WAY_WINDOW calls with fewer than WAY_WINDOW / MIN_WAY_SHARE way hits is followed by
-// WAY_SKIP calls that neither scan nor fill the ways, then a new window. A way hit saves the whole
-// call (~300 ns) against ~25 ns for a scan and its remember, hence the lower share than the
-// results cache's.
-const WAY_WINDOW = 64;
-const WAY_SKIP = 448;
-const MIN_WAY_SHARE = 16;
+// (The ways were tried with windows like the lookups': an entry whose calls seldom repeat their
+// objects stops scanning and filling its ways for a while. Alone, xdp_csum_loop's checks then
+// scan 90 instead of 233 times; in one session with the other programs, as verifier-cpu.ts runs
+// them, a rest begun on xdp_csum_loop's and64 and rsh64 carries into xdp_scale_mix's checks,
+// which lost 92 of their 469 way hits per check (74 more lookups, 14 more results made), for
+// ~25 ns per scan saved. Not kept.)
 
 /**
  * Hash of entry ix and input words 0..nWords of w (the results cache's tag; exported for tests),
@@ -483,10 +478,6 @@ export class CompiledOps {
   private readonly wayV: unknown[] = new Array(ENTRY.count * WAYS).fill(undefined);
   private readonly wayGen = new Int32Array(ENTRY.count);
   private readonly wayNext = new Int32Array(ENTRY.count);
-  /** Per entry: whether its calls scan and fill the ways now, calls left in this window or skip, way hits in this window. */
-  private readonly wayOn = new Uint8Array(ENTRY.count).fill(1);
-  private readonly wayLeft = new Int32Array(ENTRY.count).fill(WAY_WINDOW);
-  private readonly wayHits = new Int32Array(ENTRY.count);
   /** The result `again` found. */
   private found: unknown;
   /** Per entry: whether its calls use the results cache now, calls left in this window or skip, hits in this window. */
@@ -555,40 +546,16 @@ export class CompiledOps {
    * the same session, after one whose calls never repeat), and a skip would lose those hits.
    */
   private again(ix: number, a: S, b: S | undefined): boolean {
-    if (--this.wayLeft[ix] <= 0) this.wayTurn(ix);
-    if (this.wayOn[ix] === 0 || this.wayGen[ix] !== this.gen) return false;
+    if (this.wayGen[ix] !== this.gen) return false;
     const wa = this.wayA, wb = this.wayB;
     for (let k = ix * WAYS, end = k + WAYS; k < end; k++) {
       if (wa[k] === a && wb[k] === b) {
         this.found = this.wayV[k];
-        this.wayHits[ix]++;
         if (this.cacheOn[ix] === 0) this.resume(ix);
         return true;
       }
     }
     return false;
-  }
-
-  /**
-   * The end of entry ix's way window or skip: after a window with too few way hits the ways rest
-   * (calls neither scan nor fill them), else a new window starts. Ways kept before a rest are
-   * still valid after it (inputs and results are never changed; a clear in between empties them
-   * by generation).
-   */
-  private wayTurn(ix: number): void {
-    if (this.wayOn[ix] === 1 && this.wayHits[ix] * MIN_WAY_SHARE < WAY_WINDOW) {
-      this.wayOn[ix] = 0;
-      this.wayLeft[ix] = WAY_SKIP;
-    } else {
-      this.wayOn[ix] = 1;
-      this.wayLeft[ix] = WAY_WINDOW;
-      this.wayHits[ix] = 0;
-    }
-  }
-
-  /** Whether entry ix scans and fills its ways now (tests and benchmarks). */
-  waysOn(ix: number): boolean {
-    return this.wayOn[ix] === 1;
   }
 
   /** Entry ix looks its results cache up again, from a new window. */
@@ -606,7 +573,6 @@ export class CompiledOps {
 
   /** Keep the call (a, b) → v of entry ix in its next way (all of them emptied first after a clear). */
   private remember<T>(ix: number, a: S, b: S | undefined, v: T): T {
-    if (this.wayOn[ix] === 0) return v;
     const base = ix * WAYS;
     if (this.wayGen[ix] !== this.gen) {
       this.wayGen[ix] = this.gen;

@@ -124,46 +124,4 @@ t('every operator and width has an entry index of its own, below ENTRY.count', (
   assert.is(all.length, ENTRY.count, 'and every index is used');
 });
 
-t('an entry whose calls never repeat their objects rests its ways, gives the same results, and fills them again later', () => {
-  const C = new CompiledOps(LINUX_6_18), ix = ENTRY.alu('and', 64);
-  const mask = scalarConstOf(d, 0xfff0n);
-  const on: boolean[] = [];
-  for (let i = 0; i < 1200; i++) {
-    const a = fresh(i);
-    assert.equal(C.alu('and', 64, a, mask), scalarAlu(d, 'and', 64, a, mask, LINUX_6_18), `and64 #${i}`);
-    on.push(C.waysOn(ix));
-  }
-  const off = on.indexOf(false);
-  assert.ok(off > 0 && off <= 64, `ways rested after the first window (call ${off})`);
-  const back = on.indexOf(true, off);
-  assert.ok(back > off + 400, `and were filled again after the rest (call ${back})`);
-  assert.ok(C.waysOn(ENTRY.alu('and', 32)), 'other entries keep their own ways');
-  // while filled again, the same objects twice: the second call is answered by a way
-  let i = 1200;
-  while (!C.waysOn(ix)) C.alu('and', 64, fresh(i++), mask);
-  const a = fresh(i), hits = C.stats.hits;
-  const r = C.alu('and', 64, a, mask);
-  assert.is(C.alu('and', 64, a, mask), r, 'the same result object for the same input objects');
-  assert.is(C.stats.hits, hits + 1, 'counted as a hit');
-});
-
-t('an entry whose calls repeat their objects keeps its ways', () => {
-  const C = new CompiledOps(LINUX_6_18), ix = ENTRY.alu('add', 64);
-  const one = scalarConstOf(d, 1n);
-  const pool = [fresh(1), fresh(2)];
-  let hits = 0;
-  for (let i = 0; i < 2000; i++) {
-    // every second call repeats an object of the pool (within the eight ways), the others are new
-    const a = i % 2 === 0 ? pool[(i / 2) % 2] : fresh(100 + i);
-    const before = C.stats.hits;
-    const r = C.alu('add', 64, a, one);
-    if (i % 61 === 0) assert.equal(r, scalarAlu(d, 'add', 64, a, one, LINUX_6_18), `add64 #${i}`);
-    assert.ok(C.waysOn(ix), `ways on at call ${i}`);
-    hits += C.stats.hits - before;
-  }
-  // (ways are refilled round robin: a repeat whose way was overwritten is found by the results
-  // cache, or computed while the entry skips its lookups)
-  assert.ok(hits >= 900, `the repeats are answered (${hits} of 1000)`);
-});
-
 t.run();
