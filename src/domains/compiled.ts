@@ -61,12 +61,12 @@ const SMALL: (bigint | undefined)[] = new Array(SMALL_WORDS).fill(undefined);
 SMALL[0] = 0n;
 
 /**
- * Output word k as a bigint. Reading a BigUint64Array makes a new heap bigint each time; the
- * bounds of a result are mostly 0 and the ends of the u64/s64/u32/s32 ranges, so those come from
- * constants (a bigint's identity is never observable) and only other values are read.
+ * The bigint of output word k, whose halves the caller has read (lo, hi). Reading a
+ * BigUint64Array makes a new heap bigint each time; the bounds of a result are mostly 0 and the
+ * ends of the u64/s64/u32/s32 ranges, so those come from constants (a bigint's identity is never
+ * observable) and only other values are read.
  */
-function word(k: number): bigint {
-  const lo = O32[2 * k], hi = O32[2 * k + 1];
+function word(k: number, lo: number, hi: number): bigint {
   if (hi === 0) {
     if (lo >= 0 && lo < SMALL_WORDS) return SMALL[lo] ?? (SMALL[lo] = BigInt(lo));
     if (lo === -1) return U32_MAX;
@@ -97,28 +97,37 @@ function recentWord(k: number, lo: number, hi: number): bigint {
   return (recentVal[i] = O64[k]);
 }
 
-/** Output slots j and k hold the same word. */
-const sameOut = (j: number, k: number): boolean => O32[2 * j] === O32[2 * k] && O32[2 * j + 1] === O32[2 * k + 1];
-
 /**
- * Output state k as bigints. A bound equal to another bound already read (a small state's
- * u64, s64, u32 and s32 ends are mostly the same words) reuses that bigint.
+ * Output state k as bigints. Each of its 20 words is read once; a bound whose words equal
+ * another bound's already made (a small state's u64, s64, u32 and s32 ends are mostly the same
+ * words) reuses that bigint.
  */
 function load(k: number): S {
-  const umin = word(k + 2), umax = word(k + 3);
-  const u32min = sameOut(k + 6, k + 2) ? umin : word(k + 6), u32max = sameOut(k + 7, k + 3) ? umax : word(k + 7);
+  const o = 2 * k;
+  const uminL = O32[o + 4], uminH = O32[o + 5], umaxL = O32[o + 6], umaxH = O32[o + 7];
+  const sminL = O32[o + 8], sminH = O32[o + 9], smaxL = O32[o + 10], smaxH = O32[o + 11];
+  const u32minL = O32[o + 12], u32minH = O32[o + 13], u32maxL = O32[o + 14], u32maxH = O32[o + 15];
+  const s32minL = O32[o + 16], s32minH = O32[o + 17], s32maxL = O32[o + 18], s32maxH = O32[o + 19];
+  const umin = word(k + 2, uminL, uminH), umax = word(k + 3, umaxL, umaxH);
+  const u32min = u32minL === uminL && u32minH === uminH ? umin : word(k + 6, u32minL, u32minH);
+  const u32max = u32maxL === umaxL && u32maxH === umaxH ? umax : word(k + 7, u32maxL, u32maxH);
   return {
-    varOff: { value: word(k), mask: word(k + 1) },
+    varOff: { value: word(k, O32[o], O32[o + 1]), mask: word(k + 1, O32[o + 2], O32[o + 3]) },
     umin, umax,
-    smin: sameOut(k + 4, k + 2) ? umin : word(k + 4), smax: sameOut(k + 5, k + 3) ? umax : word(k + 5),
+    smin: sminL === uminL && sminH === uminH ? umin : word(k + 4, sminL, sminH),
+    smax: smaxL === umaxL && smaxH === umaxH ? umax : word(k + 5, smaxL, smaxH),
     u32min, u32max,
-    s32min: sameOut(k + 8, k + 6) ? u32min : word(k + 8), s32max: sameOut(k + 9, k + 7) ? u32max : word(k + 9),
+    s32min: s32minL === u32minL && s32minH === u32minH ? u32min : word(k + 8, s32minL, s32minH),
+    s32max: s32maxL === u32maxL && s32maxH === u32maxH ? u32max : word(k + 9, s32maxL, s32maxH),
   };
 }
 
 /** Output state k holds the words of the input state stored at input slot j. */
 function outIsIn(k: number, j: number): boolean {
-  for (let w = 0; w < 2 * SLOTS; w++) if (O32[2 * k + w] !== I32[2 * j + w]) return false;
+  const o = 2 * k, i = 2 * j;
+  // umax and the tnum's mask first: the words a new result most often differs in
+  if (O32[o + 6] !== I32[i + 6] || O32[o + 2] !== I32[i + 2]) return false;
+  for (let w = 0; w < 2 * SLOTS; w++) if (O32[o + w] !== I32[i + w]) return false;
   return true;
 }
 
@@ -389,9 +398,21 @@ const WAYS = 8;
 // same as a looked-up one's (the cache only remembers), only not kept.
 const WINDOW = 64;
 const SKIP = 448;
+// (Per call, a cheap ALU entry's lookup pays only above ~1/2 hits: and64 computed 203 ns, a miss
+// 240, a hit 160 at load ~8. A share of 1/2 for those entries was tried: xdp_csum_loop's check got ~7%
+// cheaper, xdp_scale_mix's ~9% dearer, because a hit hands back the result object of the earlier
+// call, and the verifier's own memos and the next calls' ways answer by object: scale_mix made 11
+// more add64 calls per check through the compiled tier without those hits.)
 const MIN_HIT_SHARE = 8;
 /** What an operator has instead of probe's answer when it skipped the lookup: no slot's complement. */
 const NO_LOOKUP = ~CACHE_SIZE;
+
+// (The ways were tried with windows like the lookups': an entry whose calls seldom repeat their
+// objects stops scanning and filling its ways for a while. Alone, xdp_csum_loop's checks then
+// scan 90 instead of 233 times; in one session with the other programs, as verifier-cpu.ts runs
+// them, a rest begun on xdp_csum_loop's and64 and rsh64 carries into xdp_scale_mix's checks,
+// which lost 92 of their 469 way hits per check (74 more lookups, 14 more results made), for
+// ~25 ns per scan saved. Not kept.)
 
 /**
  * Hash of entry ix and input words 0..nWords of w (the results cache's tag; exported for tests),
@@ -628,8 +649,12 @@ export class CompiledOps {
     return this.get(ENTRY.sync, 1, (d, [s]) => ({ states: [regBoundsSync(d, s, fl)] }), 'sync');
   }
 
-  alu(op: ScalarAluOp, w: Width, a: S, b: S): S {
-    const ix = ENTRY.alu(op, w);
+  /**
+   * scalarAlu (as DomainSession.alu). This and the operators below take their entry index last
+   * when the caller has it already (DomainSession computes it for its heat count: the names'
+   * switch is then evaluated once per call, not two or three times); else it is computed here.
+   */
+  alu(op: ScalarAluOp, w: Width, a: S, b: S, ix: number = ENTRY.alu(op, w)): S {
     if (this.again(ix, a, b)) return this.hit() as S;
     return this.remember(ix, a, b, this.aluUncached(ix, op, w, a, b));
   }
@@ -649,14 +674,12 @@ export class CompiledOps {
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b] (as DomainSession.refine). */
-  refine(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine(c, w);
+  refine(a: S, b: S, c: Cond, w: Width, ix: number = ENTRY.refine(c, w)): Edges {
     if (this.again(ix, a, b)) return this.hit() as Edges;
-    return this.remember(ix, a, b, this.refineUncached(a, b, c, w));
+    return this.remember(ix, a, b, this.refineUncached(ix, a, b, c, w));
   }
 
-  private refineUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine(c, w);
+  private refineUncached(ix: number, a: S, b: S, c: Cond, w: Width): Edges {
     store(a, 0);
     store(b, SLOTS);
     const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
@@ -674,14 +697,12 @@ export class CompiledOps {
   }
 
   /** refine for an immediate operand (as DomainSession.refineFirst). */
-  refineFirst(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine1(c, w);
+  refineFirst(a: S, b: S, c: Cond, w: Width, ix: number = ENTRY.refine1(c, w)): Edges {
     if (this.again(ix, a, b)) return this.hit() as Edges;
-    return this.remember(ix, a, b, this.refineFirstUncached(a, b, c, w));
+    return this.remember(ix, a, b, this.refineFirstUncached(ix, a, b, c, w));
   }
 
-  private refineFirstUncached(a: S, b: S, c: Cond, w: Width): Edges {
-    const ix = ENTRY.refine1(c, w);
+  private refineFirstUncached(ix: number, a: S, b: S, c: Cond, w: Width): Edges {
     store(a, 0);
     store(b, SLOTS);
     const k = this.lookup(ix) ? this.probe(ix, a, b) : NO_LOOKUP;
@@ -698,14 +719,12 @@ export class CompiledOps {
   }
 
   /** coerce_reg_to_size / coerce_reg_to_size_sx (as DomainSession.coerce). */
-  coerce(a: S, size: number, sx: boolean): S {
-    const ix = ENTRY.coerce(size, sx);
+  coerce(a: S, size: number, sx: boolean, ix: number = ENTRY.coerce(size, sx)): S {
     if (this.again(ix, a, undefined)) return this.hit() as S;
-    return this.remember(ix, a, undefined, this.coerceUncached(a, size, sx));
+    return this.remember(ix, a, undefined, this.coerceUncached(ix, a, size, sx));
   }
 
-  private coerceUncached(a: S, size: number, sx: boolean): S {
-    const ix = ENTRY.coerce(size, sx);
+  private coerceUncached(ix: number, a: S, size: number, sx: boolean): S {
     store(a, 0);
     const k = this.lookup(ix) ? this.probe(ix, a, undefined) : NO_LOOKUP;
     if (k >= 0) return this.cacheObjs[3 * k + 2] as S;
@@ -750,14 +769,12 @@ export class CompiledOps {
    * looked up in the results cache: its body has no sync, and a hit (hash and compare of 40 words
    * in the 2.7 MB table) cost ~2x computing it (215 against 110 ns of CPU per call, jgt64).
    */
-  branchTaken(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
-    const ix = ENTRY.taken(c, w);
+  branchTaken(a: S, b: S, c: Cond, w: Width, ix: number = ENTRY.taken(c, w)): 1 | 0 | -1 {
     if (this.again(ix, a, b)) return this.found as 1 | 0 | -1;
-    return this.remember(ix, a, b, this.branchTakenUncached(a, b, c, w));
+    return this.remember(ix, a, b, this.branchTakenUncached(ix, a, b, c, w));
   }
 
-  private branchTakenUncached(a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
-    const ix = ENTRY.taken(c, w);
+  private branchTakenUncached(ix: number, a: S, b: S, c: Cond, w: Width): 1 | 0 | -1 {
     store(a, 0);
     store(b, SLOTS);
     (this.fns[ix] ?? this.branchTakenFn(ix, c, w))(I32, O32);

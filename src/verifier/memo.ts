@@ -77,7 +77,8 @@ export class DomainSession {
   // Each operation's cold path is a method of its own: a closure capturing the arguments makes
   // its function allocate a context on every call, the compiled tier's calls included.
   alu(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
-    return this.hot(ENTRY.alu(op, w)) ? this.compiled.alu(op, w, a, b) : this.aluCold(op, w, a, b);
+    const ix = ENTRY.alu(op, w);
+    return this.hot(ix) ? this.compiled.alu(op, w, a, b, ix) : this.aluCold(op, w, a, b);
   }
 
   private aluCold(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
@@ -86,7 +87,8 @@ export class DomainSession {
 
   /** refine for two registers: [fallthrough a, b], [taken a, b]. */
   refine(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.hot(ENTRY.refine(c, w)) ? this.compiled.refine(a, b, c, w) : this.refineCold(a, b, c, w);
+    const ix = ENTRY.refine(c, w);
+    return this.hot(ix) ? this.compiled.refine(a, b, c, w, ix) : this.refineCold(a, b, c, w);
   }
 
   private refineCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
@@ -98,7 +100,8 @@ export class DomainSession {
 
   /** refine for an immediate operand: only the register is refined and synced. */
   refineFirst(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.hot(ENTRY.refine1(c, w)) ? this.compiled.refineFirst(a, b, c, w) : this.refineFirstCold(a, b, c, w);
+    const ix = ENTRY.refine1(c, w);
+    return this.hot(ix) ? this.compiled.refineFirst(a, b, c, w, ix) : this.refineFirstCold(a, b, c, w);
   }
 
   private refineFirstCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
@@ -149,7 +152,8 @@ export class DomainSession {
 
   /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
   coerce(s: Scalar, size: number, sx: boolean): Scalar {
-    return this.hot(ENTRY.coerce(size, sx)) ? this.compiled.coerce(s, size, sx) : this.coerceCold(s, size, sx);
+    const ix = ENTRY.coerce(size, sx);
+    return this.hot(ix) ? this.compiled.coerce(s, size, sx, ix) : this.coerceCold(s, size, sx);
   }
 
   private coerceCold(s: Scalar, size: number, sx: boolean): Scalar {
@@ -169,7 +173,8 @@ export class DomainSession {
 
   /** is_branch_taken on two scalars (not memoised: it is cheap next to building a key, or, compiled, next to a results-cache lookup). */
   branchTaken(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): 1 | 0 | -1 {
-    return this.hot(ENTRY.taken(c, w)) ? this.compiled.branchTaken(a, b, c, w) : branchTaken(D, a, b, c, w);
+    const ix = ENTRY.taken(c, w);
+    return this.hot(ix) ? this.compiled.branchTaken(a, b, c, w, ix) : branchTaken(D, a, b, c, w);
   }
 }
 
