@@ -2,14 +2,15 @@
 // src/domains/closed-forms.ts) are scalarAlu's result where their precondition holds, in every
 // kernel flavor:
 //   ∀ x, k: ok(x, k) ⇒ scalarAlu(op, 64, x, const k or register, fl) = form(x, k)
-// lowMaskAnd is asked over any well-formed dst (its precondition constrains only the mask's low
-// bits and two upper bounds) and a 31-bit k. The other three take states with a zero floor, which
+// lowMaskAnd is asked over any dst whose tnum is well formed (its precondition constrains only
+// the mask's low bits and two upper bounds) and a 31-bit k. The other three take states with a zero floor, which
 // are floorState(U, X) for U, X below 2^31 (the `shape` claim: the precondition's field tests
 // leave no other state), so they are asked over states built from 31-bit variables, as
 // proofs/sync-small.ts does: zero-based ones from their bound alone (X = 2^len(U) - 1).
 import { floorAndForm, floorState, fillBelow, hasZeroFloor, lowMaskAndForm, zeroBasedAddForm, zeroBasedRshForm, type ClosedForm } from '../src/domains/closed-forms.ts';
 import { scalarAlu } from '../src/domains/alu.ts';
-import { FLAVORS, scalarConst, scalarEq, scalarWellFormed, type KernelFlavor, type ScalarState } from '../src/domains/scalar.ts';
+import { FLAVORS, scalarConst, scalarEq, type KernelFlavor, type ScalarState } from '../src/domains/scalar.ts';
+import { tnumWellFormed } from '../src/domains/tnum.ts';
 import { stateOf, type D, type Get, type ScalarProperty } from './scalar.ts';
 
 /** A closed form with a constant operand (lowMaskAnd, floorAnd, zeroBasedRsh), or a broken one in a test. */
@@ -31,13 +32,16 @@ function zeroBasedOfVars<V, B>(d: D<V, B>, get: Get<V>, p: string): ScalarState<
   return floorState(d, a, fillBelow(d, a));
 }
 
-/** `rX &= k`: where lowMaskAnd's precondition holds on a well-formed dst, scalarAlu gives its state. */
+/**
+ * `rX &= k`: where lowMaskAnd's precondition holds on a dst whose tnum is well formed (value & mask
+ * = 0, its only hypothesis: without it Z3 finds a counterexample), scalarAlu gives its state.
+ */
 export function lowMaskAndIsAlu(fl: KernelFlavor, form: ConstForm = lowMaskAndForm, label = 'lowMaskAnd'): ScalarProperty {
   return {
     name: `closed form ${label}: where it applies, 64-bit and is its state (${fl.name})`,
     claim<V, B>(d: D<V, B>, get: Get<V>): B {
       const x = stateOf(get, 'x'), k = var31(d, get, 'k'), r = form(d, x, k);
-      return d.u64.implies(d.u64.andB(scalarWellFormed(d, x), r.ok), scalarEq(d, scalarAlu(d, 'and', 64, x, scalarConst(d, k), fl), r.s));
+      return d.u64.implies(d.u64.andB(tnumWellFormed(d.u64, x.varOff), r.ok), scalarEq(d, scalarAlu(d, 'and', 64, x, scalarConst(d, k), fl), r.s));
     },
   };
 }
