@@ -12,6 +12,7 @@ import { proveInt } from './int-runner.ts';
 import { branchProperties } from './branch.ts';
 import { syncFixedProperties } from './sync-fixed.ts';
 import { syncSmallProperties } from './sync-small.ts';
+import { closedFormProperties } from './closed-forms.ts';
 
 export interface ProofJob {
   group: 'tnum' | 'tnum mul' | 'tnum optimality' | 'scalar' | 'branch';
@@ -38,7 +39,7 @@ export function catalogue(width = 64): ProofJob[] {
   for (const p of mulProperties().filter((m) => !m.name.includes('Legacy'))) jobs.push(tnumJob('tnum mul', p, 8));
   jobs.push(tnumJob('tnum optimality', optimalByWitness('add', T.tnumAdd, (bv, x, y) => bv.add(x, y), carryWitnesses), 64));
   jobs.push(tnumJob('tnum optimality', optimalByWitness('sub', T.tnumSub, (bv, x, y) => bv.sub(x, y), carryWitnesses), 64));
-  for (const p of [...scalarProperties(), ...syncFixedProperties(), ...syncSmallProperties(), ...aluProperties(), ...moveProperties()]) jobs.push({ group: 'scalar', name: p.name, width: 64, run: (rlimit) => proveScalar(p, { rlimit }) });
+  for (const p of [...scalarProperties(), ...syncFixedProperties(), ...syncSmallProperties(), ...closedFormProperties(), ...aluProperties(), ...moveProperties()]) jobs.push({ group: 'scalar', name: p.name, width: 64, run: (rlimit) => proveScalar(p, { rlimit }) });
   const glue = mulBoundsAreMulBounds();
   jobs.push({ group: 'scalar', name: glue.name, width: 64, run: (rlimit) => proveScalar(glue, { rlimit }) });
   for (const [kind, w] of MUL_BOUNDS_WIDTHS) {

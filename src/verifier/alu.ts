@@ -366,7 +366,8 @@ const LOW_MASKS: (Reg | undefined)[] = new Array(32).fill(undefined);
  * sign crossing below 2^31; 6.12's loss of them on a negative smin is restored by
  * __update_reg_bounds from the tnum), and reg_bounds_sync leaves that fixed point as it is. A
  * checksum's or a header field's `&= 0xffff`, `&= 0xf`: no domain call.
- * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu in every flavor. Else undefined.
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu in every flavor; Z3 proves its
+ * generic form (src/domains/closed-forms.ts; proofs/closed-forms.ts). Else undefined.
  */
 export function lowMaskAnd(dst: Scalar, k: bigint): Reg | undefined {
   if (k >= 0x80000000n || k === 0n) return undefined;
@@ -419,7 +420,8 @@ function zeroBasedBits(s: Scalar): number {
  * 2^n1 - 1) and (0; 2^n2 - 1), n1 >= n2 >= 1, is (0; 2^(n1 + 1) - 1), which holds a + b <
  * 2^(n1 + 1); reg_bounds_sync's __reg_bound_offset intersects it with tnum_range(0, a + b) = (0;
  * 2^m - 1), and the bounds are then the tnum's own. test/verifier/insn-shortcuts.test.ts compares it
- * with scalarAlu's add in every flavor. Else undefined.
+ * with scalarAlu's add in every flavor; Z3 proves its generic form (src/domains/closed-forms.ts;
+ * proofs/closed-forms.ts). Else undefined.
  */
 export function zeroBasedAdd(dst: Scalar, src: Scalar): Scalar | undefined {
   const n1 = zeroBasedBits(dst);
@@ -469,7 +471,8 @@ function floorTail(t: bigint, v: bigint): Scalar | undefined {
  * signed and 32-bit ones unbounded; __update_reg_bounds takes those from the tnum (0; X >> c), whose
  * sign bits are 0, and __reg_deduce_bounds brings all four to v = min(U >> c, X >> c); then
  * floorTail. A zero-based value stays zero-based (a checksum's carry, `r1 >>= 16`).
- * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's rsh in every flavor. Else undefined.
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's rsh in every flavor; Z3 proves
+ * its generic form (src/domains/closed-forms.ts; proofs/closed-forms.ts). Else undefined.
  */
 export function zeroBasedRsh(dst: Scalar, c: bigint): Scalar | undefined {
   const u = floorOf(dst);
@@ -484,7 +487,8 @@ export function zeroBasedRsh(dst: Scalar, c: bigint): Scalar | undefined {
  * ones as min(U, k) (min(U, (u32)k) at 32 bits), signed alike (no sign crossing below 2^31), and
  * __update_reg_bounds brings all four to v = min(U, X & k) (X & k is at most (u32)k, as X < 2^31);
  * then floorTail. (A checksum's `r2 &= 0xffff0000` with r2 a zero-based sum.)
- * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's and in every flavor. Else undefined.
+ * test/verifier/insn-shortcuts.test.ts compares it with scalarAlu's and in every flavor; Z3 proves
+ * its generic form (src/domains/closed-forms.ts; proofs/closed-forms.ts). Else undefined.
  */
 export function floorAnd(dst: Scalar, k: bigint): Scalar | undefined {
   const u = floorOf(dst);
