@@ -66,7 +66,9 @@ t('whole checks with every compiled result frozen: the verifier model changes no
       };
     }
     const r = verify(p, { flavor: LINUX_6_18, session: dom });
-    assert.ok(frozen > 100, `${name}: ${frozen} compiled results frozen`);
+    // (xdp_csum_loop's checksum ALU goes mostly through the verifier's Z3-proved closed forms, src/verifier/alu.ts,
+    // and reaches the compiled tier ~26 times per check; xdp_scale_mix500 hundreds of times)
+    assert.ok(frozen > 20, `${name}: ${frozen} compiled results frozen`);
     assert.is(r.ok, plain.ok, `${name}: verdict`);
     assert.is(r.processed, plain.processed, `${name}: processed`);
   }
