@@ -405,10 +405,9 @@ const FULL_MASKS: readonly bigint[] = Array.from({ length: 32 }, (_, n) => (1n <
  * a's bit length and 0 < a < 2^31 (a zero-based range whose tnum is the range's own); else 0.
  */
 function zeroBasedBits(s: Scalar): number {
-  // (the bound first: most other states fail on it, an unknown or wide value at once)
-  const a = s.umax;
-  if (a >= 0x80000000n || s.umin !== 0n || a === 0n || s.varOff.value !== 0n || s.smin !== 0n || s.u32min !== 0n || s.s32min !== 0n) return 0;
-  if (s.smax !== a || s.u32max !== a || s.s32max !== a) return 0;
+  // a zero floor whose tnum is the range's own (as isZeroBased is hasZeroFloor and that mask)
+  const a = floorOf(s);
+  if (a === undefined) return 0;
   const n = 32 - Math.clz32(Number(a));
   return s.varOff.mask === FULL_MASKS[n] ? n : 0;
 }
