@@ -1,0 +1,74 @@
+// Is every re-check of the incremental API the full check's answer? Every corpus program's bench
+// candidates (bench/search-mutants.ts, seeds 1 and 2, with and without real deletions; 256 each,
+// 24 for a program whose check processes over 500 instructions) are re-checked by one Incremental
+// per program and configuration, twice over (the second pass meets whatever the first left in
+// the caches), and each answer is compared with a full check of the same candidate: verdict,
+// error (slot and message), processed, total/peak/max states, stack depths. A speed change to
+// the incremental path must leave this at 0 differ (the answers of scripts/verifier-answers.ts
+// cover three mutants per program; this covers ~17,000).
+//
+//   node --import tsx scripts/incremental-exact.ts [--tier compiled|default] [--only SUBSTR]
+// Prints one line per difference and a summary; exit status 1 when any differ.
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { readObject } from '../src/isa/object.ts';
+import { LINUX_6_18 } from '../src/domains/scalar.ts';
+import { verify } from '../src/verifier/analyze.ts';
+import { defaultSession } from '../src/verifier/memo.ts';
+import { Incremental } from '../src/verifier/incremental.ts';
+import { runningKernelFlavor } from '../src/kernel/flavor.ts';
+import type { Verdict } from '../src/verifier/analyze.ts';
+import { searchCandidates } from '../bench/search-mutants.ts';
+
+/** Bench candidates per program, and for a program whose check processes more than BIG. */
+const SMALL_COUNT = 256, BIG_COUNT = 24, BIG = 500;
+
+/** What a re-check must reproduce of a full check, as one comparable string. */
+export const answerKey = (v: Verdict): string =>
+  JSON.stringify([v.ok, v.error?.index ?? null, v.error?.message ?? null, v.processed, v.totalStates, v.peakStates, v.maxStatesPerInsn, v.stackDepths]);
+
+function main(): number {
+  let args;
+  try {
+    args = parseArgs({ options: { tier: { type: 'string', default: 'default' }, only: { type: 'string' } } }).values;
+  } catch (e) {
+    console.error(`incremental-exact: ${(e as Error).message}`);
+    return 2;
+  }
+  if (args.tier !== 'default' && args.tier !== 'compiled') {
+    console.error(`incremental-exact: --tier must be compiled or default, not ${args.tier}`);
+    return 2;
+  }
+  if (args.tier === 'compiled') {
+    defaultSession(LINUX_6_18).tier = 'compiled';
+    defaultSession(runningKernelFlavor()).tier = 'compiled';
+  }
+  const dir = new URL('../corpus/', import.meta.url);
+  let n = 0, bad = 0, resumed = 0, rejoined = 0;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.o') && (!args.only || x.includes(args.only))).sort()) {
+    const p = readObject(readFileSync(new URL(f, dir))).link();
+    const size = verify(p).processed > BIG ? BIG_COUNT : SMALL_COUNT;
+    for (const seed of [1, 2]) {
+      for (const deletions of [false, true]) {
+        const cs = searchCandidates(p, size, seed, deletions);
+        const want = cs.map((c) => answerKey(verify(c.prog)));
+        const inc = new Incremental(p);
+        for (let pass = 0; pass < 2; pass++) {
+          cs.forEach((c, i) => {
+            const got = answerKey(inc.check(c.prog, c.oldToNew));
+            if (pass === 0) n++;
+            if (got === want[i]) return;
+            bad++;
+            console.log(`DIFF ${f} seed ${seed}${deletions ? ' deletions' : ''} candidate ${i} pass ${pass + 1}: re-check ${got}, full check ${want[i]}`);
+          });
+        }
+        resumed += inc.stats.resumed;
+        rejoined += inc.stats.rejoined;
+      }
+    }
+  }
+  console.log(`${n} candidates, each re-checked twice: ${bad} differ from the full check; resumed ${resumed}, rejoined ${rejoined} (both passes; tier ${args.tier})`);
+  return bad ? 1 : 0;
+}
+
+process.exitCode = main();
