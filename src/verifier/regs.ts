@@ -9,7 +9,6 @@
 import { concrete64x32 } from '../bv/concrete.ts';
 import { scalarConst, scalarUnknown, type ScalarState } from '../domains/scalar.ts';
 import { isNullableType, isPacketType, isPointerType, type RegType } from '../isa/regtype.ts';
-import type { PcMemo } from './pc-memo.ts';
 
 export const D = concrete64x32;
 export type Scalar = ScalarState<bigint>;
@@ -81,10 +80,6 @@ export class ImmRegs {
    * until both are stored).
    */
   private readonly vals: number[];
-
-  /** The instructions' last operations (src/verifier/pc-memo.ts), shared like the registers by the runs that share these: made by the first. */
-  memo: PcMemo | undefined = undefined;
-
   constructor(n: number) {
     this.regs = new Array(n);
     this.vals = new Array(n);
