@@ -30,7 +30,8 @@ const HOT = 2000;
 const LIMIT = 1 << 16;
 const FIELDS = ['umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
 
-const keyOf = (s: Scalar): string =>
+/** A scalar's value written out: the cold tier's key of it (DomainSession.idOf numbers these). */
+const keyText = (s: Scalar): string =>
   `${s.varOff.value.toString(36)},${s.varOff.mask.toString(36)},${s.umin.toString(36)},${s.umax.toString(36)},${s.smin.toString(36)},${s.smax.toString(36)},${s.u32min.toString(36)},${s.u32max.toString(36)},${s.s32min.toString(36)},${s.s32max.toString(36)}`;
 
 type Edges = { taken: readonly Scalar[]; fallthrough: readonly Scalar[] };
@@ -43,6 +44,19 @@ export class DomainSession {
   private cache = new Map<string, unknown>();
   private readonly heat = new Int32Array(ENTRY.count);
 
+  /**
+   * The cold tier's keys name scalars by number: each value's key text gets the next number the
+   * first time it is met, and each scalar object (immutable) keeps its number, so a key is a few
+   * digits. Written out, the two inputs' texts (ten bigints each in base 36) and the hashing of the
+   * long key made a cold call cost ~2.5 µs; a steady incremental check of a small program makes
+   * 0.03-0.17 of them per re-check (operator kinds too rare there to reach the compiled tier, on
+   * objects met before at 60-95%). A number is never given to another value (the tables are
+   * dropped when large, the count goes on), so a key names the same inputs for the session's life.
+   */
+  private ids = new Map<string, number>();
+  private objIds = new WeakMap<Scalar, number>();
+  private nextId = 0;
+
   constructor(readonly flavor: KernelFlavor, tier: DomainTier = defaultTier()) {
     this.tier = tier;
     this.compiled = new CompiledOps(flavor);
@@ -51,6 +65,8 @@ export class DomainSession {
   /** Forget cached results (compiled functions and heat stay): cold numbers for tests and benchmarks. */
   clear(): void {
     this.cache = new Map();
+    this.ids = new Map();
+    this.objIds = new WeakMap();
     this.compiled.clearResults();
     this.stats.hits = this.stats.misses = 0;
   }
@@ -59,6 +75,24 @@ export class DomainSession {
   private hot(ix: number): boolean {
     if (this.tier !== 'tiered') return this.tier === 'compiled';
     return this.heat[ix] > HOT || ++this.heat[ix] > HOT;
+  }
+
+  /** The number naming `s`'s value in the cold tier's keys. */
+  private idOf(s: Scalar): number {
+    let id = this.objIds.get(s);
+    if (id !== undefined) return id;
+    const text = keyText(s);
+    id = this.ids.get(text);
+    if (id === undefined) {
+      if (this.ids.size >= LIMIT) {
+        this.ids = new Map();
+        this.objIds = new WeakMap();
+      }
+      id = this.nextId++;
+      this.ids.set(text, id);
+    }
+    this.objIds.set(s, id);
+    return id;
   }
 
   private memo<T>(key: string, f: () => T): T {
@@ -82,7 +116,7 @@ export class DomainSession {
   }
 
   private aluCold(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
-    return this.memo(`a${op}${w}|${keyOf(a)}|${keyOf(b)}`, () => scalarAlu(D, op, w, a, b, this.flavor));
+    return this.memo(`a${op}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => scalarAlu(D, op, w, a, b, this.flavor));
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b]. */
@@ -92,7 +126,7 @@ export class DomainSession {
   }
 
   private refineCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.memo(`r${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+    return this.memo(`r${c}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => {
       const r = refine(D, a, b, c, w, this.flavor);
       return { taken: r.taken, fallthrough: r.fallthrough };
     });
@@ -105,7 +139,7 @@ export class DomainSession {
   }
 
   private refineFirstCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.memo(`k${c}${w}|${keyOf(a)}|${keyOf(b)}`, () => {
+    return this.memo(`k${c}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => {
       const edge = (k: RefineCond): Scalar => {
         const x = regBoundsSync(D, refineCondOp(D, a, b, k, w)[0], this.flavor);
         return scalarSane(D, x) ? x : markUnbounded(D, x);
@@ -122,7 +156,7 @@ export class DomainSession {
    * S32_MAX-1] on the fall-through).
    */
   refineSame(a: Scalar, c: Cond, w: 32 | 64): Edges {
-    return this.memo(`=${c}${w}|${keyOf(a)}`, () => {
+    return this.memo(`=${c}${w}|${this.idOf(a)}`, () => {
       const edge = (k: RefineCond): Scalar => {
         const [x, y] = refineCondOp(D, a, a, k, w);
         const both = { ...a };
@@ -147,7 +181,7 @@ export class DomainSession {
   }
 
   private syncCold(s: Scalar): Scalar {
-    return this.memo(`s|${keyOf(s)}`, () => regBoundsSync(D, s, this.flavor));
+    return this.memo(`s|${this.idOf(s)}`, () => regBoundsSync(D, s, this.flavor));
   }
 
   /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
@@ -157,7 +191,7 @@ export class DomainSession {
   }
 
   private coerceCold(s: Scalar, size: number, sx: boolean): Scalar {
-    return this.memo(`c${size}${sx ? 's' : 'u'}|${keyOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
+    return this.memo(`c${size}${sx ? 's' : 'u'}|${this.idOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
   }
 
   /**

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { concrete64x32 } from '../../src/bv/concrete.ts';
 import { regBoundsSync } from '../../src/domains/sync.ts';
-import { LINUX_6_18 } from '../../src/domains/scalar.ts';
+import { LINUX_6_18, scalarConst } from '../../src/domains/scalar.ts';
 import { DomainSession } from '../../src/verifier/memo.ts';
 import { arbTracked } from '../domains/arb-scalar.ts';
 
@@ -39,6 +39,23 @@ t('two sessions share no entries; clearing one leaves the other', () => {
   assert.ok(y.sync(pool[0]) === ry, 'y keeps its entry after x is cleared');
   assert.equal(y.stats, { hits: 1, misses: 1 });
   assert.ok(x.sync(pool[0]) !== rx, 'x recomputes');
+});
+
+t('cold keys name values: an equal copy hits, other values never share an entry, even after the number tables are dropped', () => {
+  const dom = new DomainSession(LINUX_6_18, 'bigint');
+  const r0 = dom.sync(pool[0]);
+  assert.ok(dom.sync({ ...pool[0], varOff: { ...pool[0].varOff } }) === r0, 'an equal value in another object: the same entry');
+  assert.equal(dom.stats, { hits: 1, misses: 1 });
+  for (let i = 1; i < 300; i++) assert.equal(dom.sync(pool[i]), want(pool[i]));
+  // fill the value-number table to its limit: the next new value drops it (the count goes on)
+  const ids = (dom as unknown as { ids: Map<string, number> }).ids;
+  for (let i = ids.size; i < 1 << 16; i++) ids.set(`filler ${i}`, -1 - i);
+  const fresh = (k: number) => ({ ...pool[k], varOff: { ...pool[k].varOff } });
+  assert.equal(dom.sync(fresh(1)), want(pool[1]), 'a value met before, in a new object');
+  const k = scalarConst(concrete64x32, 0x123456789n);
+  assert.equal(dom.sync(k), want(k), 'a new value');
+  assert.ok((dom as unknown as { ids: Map<string, number> }).ids.size < 10, 'the table was dropped');
+  for (let i = 0; i < 300; i++) assert.equal(dom.sync(fresh(i)), want(pool[i]), `value ${i} after the drop`);
 });
 
 t.run();
