@@ -12,6 +12,7 @@ import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
 import { type DomainSession, sessionFor } from './config.ts';
+import { copyMap, copySet } from './copies.ts';
 import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
@@ -246,9 +247,6 @@ function recordCopy(s: Copies, k: Checkpoint, n: Checkpoint): void {
 
 // copyCtx's helpers at module level (a closure per copy costs under tsx: see run's comment)
 
-/** A copy of a map (the constructor's iteration costs ~50 ns even for an empty one; so does a set's). */
-const copyMap = <K, V>(m: Map<K, V>): Map<K, V> => (m.size ? new Map(m) : new Map());
-
 /** The indices of c's explored lists that exist (for copyCtx). */
 export function listsOf(c: Ctx): number[] {
   const out: number[] = [];
@@ -275,7 +273,7 @@ function copyCheckpoint(k: Checkpoint | null, seen: Copies): Checkpoint | null {
   if (!n) {
     const pr = k.precise;
     n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
-      precise: { regs: pr.regs.length ? pr.regs.slice() : [], slots: pr.slots.size ? new Set(pr.slots) : NO_SLOTS, all: pr.all } };
+      precise: { regs: pr.regs.length ? pr.regs.slice() : [], slots: pr.slots.size ? copySet(pr.slots) : NO_SLOTS, all: pr.all } };
     recordCopy(seen, k, n);
     (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, seen);
   }
@@ -334,18 +332,26 @@ export const bucketOf = (pc: number, cs: number, n: number): number => ((pc ^ cs
  * closures were made at every run, and a literal with getters is made by the runtime, slowly).
  */
 class RunEnv implements Env {
-  readonly dom: DomainSession;
-  readonly privileged: boolean;
-  readonly strictAlignment: boolean;
-  readonly nrCpus: number;
-  readonly allBranches: boolean;
-  idGen: number;
-  readonly imms: ImmRegs;
-  readonly aluMemo: PcMemo;
+  // (fields declared, not defined: a defined class field is set to undefined before the
+  // constructor runs, one property definition each, at every run)
+  declare readonly prog: Program;
+  declare readonly cfg: Cfg;
+  declare readonly dom: DomainSession;
+  declare readonly privileged: boolean;
+  declare readonly strictAlignment: boolean;
+  declare readonly nrCpus: number;
+  declare readonly allBranches: boolean;
+  declare idGen: number;
+  declare readonly imms: ImmRegs;
+  declare readonly aluMemo: PcMemo;
+  declare private readonly c: Ctx;
+  declare private readonly live: StackLiveness;
   /** The processed count of the instruction that has its jump-history entry (push_jmp_history merges a second one). */
-  private histAt = -1;
+  declare private histAt: number;
 
-  constructor(readonly prog: Program, readonly cfg: Cfg, opts: Options, private readonly c: Ctx, private readonly live: StackLiveness) {
+  constructor(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness) {
+    this.prog = prog;
+    this.cfg = cfg;
     this.dom = sessionFor(opts);
     this.privileged = opts.privileged ?? true;
     this.strictAlignment = opts.strictAlignment ?? false;
@@ -354,6 +360,9 @@ class RunEnv implements Env {
     this.idGen = c.idGen;
     this.imms = c.imms ??= new ImmRegs(prog.insns.length);
     this.aluMemo = new PcMemo(prog.insns.length);
+    this.c = c;
+    this.live = live;
+    this.histAt = -1;
   }
 
   // the per-instruction records, the context's own from their first use (Ctx.shared)

@@ -16,6 +16,7 @@ import type { Op } from '../isa/op.ts';
 import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
 import { copyU32, copyU8, u32, u8 } from './words.ts';
+import { copyMap, copySet } from './copies.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
 const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
@@ -228,8 +229,8 @@ export class StackLiveness {
   constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
     // (a copy makes no empty map or set only to replace them)
-    this.instances = from?.instances.size ? new Map(from.instances) : new Map();
-    this.solved = from?.solved.size ? new Set(from.solved) : new Set();
+    this.instances = from?.instances.size ? copyMap(from.instances) : new Map();
+    this.solved = from?.solved.size ? copySet(from.solved) : new Set();
   }
 
   /**
