@@ -181,7 +181,12 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
   }
   const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
   if (lists) {
-    for (const i of lists) explored[i] = copyList(c.explored[i]!, seen);
+    // a lazy copy leaves out the empty lists (visited makes a missing one; nothing else tells
+    // them apart), so a list named may be missing in a lazy copy copied again
+    for (const i of lists) {
+      const l = c.explored[i];
+      if (l && (l.length || !lazy)) explored[i] = copyList(l, seen);
+    }
   } else {
     for (let i = 0; i < explored.length; i++) {
       const l = c.explored[i];
