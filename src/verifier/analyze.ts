@@ -177,9 +177,10 @@ export function freshCtx(n: number): Ctx {
  * snapshot) while the copy runs.
  */
 export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
-  // no explored list yet: no checkpoint was ever made (one evicted from its list leaves the list),
-  // so nothing is looked up (an early snapshot's case)
-  const seen: Copies = lists && !lists.length && !c.path.parent ? NO_COPIES : { pairs: [], map: undefined };
+  // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
+  const seen = COPIES;
+  seen.pairs.length = 0;
+  seen.map = undefined;
   const stack: Path[] = [];
   if (lazy) {
     // (a path's own fields: its state and piece are copied by run()'s pop, below c.lazy)
@@ -201,10 +202,13 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
       if (l) explored[i] = copyList(l, seen);
     }
   }
+  const path = copyPath(c.path, seen);
+  seen.pairs.length = 0;
+  seen.map = undefined;
   // (written out in freshCtx's order: a spread of c costs more and may give another shape)
   return {
     processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
-    path: copyPath(c.path, seen), stack, explored, toClean: c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
+    path, stack, explored, toClean: c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
     aluAux: lazy ? c.aluAux : copyMap(c.aluAux), tailMaps: lazy ? c.tailMaps : copyMap(c.tailMaps),
     live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0, shared: lazy ? SHARED_DEPTH | SHARED_TYPES | SHARED_AUX | SHARED_TAILS : 0,
   };
@@ -231,8 +235,8 @@ interface Copies {
 
 const MAX_PAIRS = 16;
 
-/** copyCtx's record for a context without checkpoints: never written (copyCheckpoint(null) returns at once). */
-const NO_COPIES: Copies = { pairs: [], map: undefined };
+/** copyCtx's record, empty between copies (so that it holds no checkpoint alive). */
+const COPIES: Copies = { pairs: [], map: undefined };
 
 /** The copy of checkpoint k already made, else undefined. */
 function copied(s: Copies, k: Checkpoint): Checkpoint | undefined {
@@ -610,8 +614,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     verdict(error?: { index: number; message: string }): Verdict {
       // (a loop, not a map with a closure; the optional fields added after, not spread in: a
       // spread literal is built by the slow generic copy, at every check's end)
-      const stackDepths: number[] = [];
-      for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
+      // (one function, most programs: a literal, not a push into an empty array)
+      let stackDepths: number[];
+      if (cfg.subprogs.length === 1) stackDepths = [c.stackDepth.get(cfg.subprogs[0]) ?? 0];
+      else {
+        stackDepths = [];
+        for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
+      }
       const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
         ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen, stackDepths,
       };

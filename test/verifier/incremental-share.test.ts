@@ -79,4 +79,45 @@ t('an eager copy of a lazy copy owns its records', () => {
   assert.is(lazy.stackDepth, snap.stackDepth, 'the lazy copy still shares');
 });
 
+/** Every checkpoint reachable from c's lists and paths, each once. */
+function checkpointsOf(c: Ctx): Set<unknown> {
+  const out = new Set<unknown>();
+  const walk = (k: { parent: unknown } | null): void => {
+    for (; k && !out.has(k); k = k.parent as { parent: unknown } | null) out.add(k);
+  };
+  for (const l of c.explored) for (const k of l ?? []) walk(k);
+  walk(c.path.parent);
+  for (const q of c.stack) walk(q.parent);
+  return out;
+}
+
+t('a copy of many checkpoints (past the pairs, into a map) makes one copy of each, linked as the originals', () => {
+  const p = load('xdp_balancer');
+  const c = freshCtx(p.insns.length);
+  try {
+    run(p, buildCfg(p.insns, p.type), {}, c, (cc) => {
+      if (cc.processed === 1000) throw cc;
+    });
+  } catch (e) {
+    if (e !== c) throw e;
+  }
+  const originals = checkpointsOf(c);
+  assert.ok(originals.size > 40, `enough checkpoints (${originals.size})`);
+  for (const lazy of [false, true]) {
+    const copy = copyCtx(c, listsOf(c), lazy);
+    const copies = checkpointsOf(copy);
+    assert.is(copies.size, originals.size, 'one copy per checkpoint');
+    for (const k of copies) assert.not.ok(originals.has(k), 'no original in the copy');
+    // the same shape: list by list, position by position, parents by depth
+    const depth = (k: { parent: unknown } | null): number => (k ? 1 + depth(k.parent as { parent: unknown } | null) : 0);
+    c.explored.forEach((l, i) => (l ?? []).forEach((k, j) => {
+      const n = copy.explored[i]![j];
+      assert.is(n.pc, k.pc);
+      assert.is(depth(n), depth(k));
+      assert.is(n.parent === null, k.parent === null);
+    }));
+    assert.equal(counts(run(p, buildCfg(p.insns, p.type), {}, copy)), counts(verify(p)));
+  }
+});
+
 t.run();
