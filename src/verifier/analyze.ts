@@ -11,7 +11,8 @@ import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } fro
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, VerifierError, fail } from './env.ts';
-import { sessionFor } from './config.ts';
+import { type DomainSession, sessionFor } from './config.ts';
+import { copyMap, copySet } from './copies.ts';
 import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
@@ -138,13 +139,31 @@ export interface Ctx {
    * a re-check that ends before popping them never copies them.
    */
   lazy: number;
+  /**
+   * Which of stackDepth, ptrTypes, aluAux and tailMaps (the SHARED_* bits) are still those of
+   * the context this one was copied from (copyCtx's `lazy`): run() gives the context its own copy
+   * of one at its first use through the Env, so a re-check that never reaches a memory access, a
+   * tail call or a masked ALU operation copies none. Read through the context (the verdict, a
+   * rejoin's comparison), a shared one needs no copy.
+   */
+  shared: number;
 }
 
+const SHARED_DEPTH = 1, SHARED_TYPES = 2, SHARED_AUX = 4, SHARED_TAILS = 8;
+
+/**
+ * The caches of Ctx.imms and Ctx.mainBucket for the last program length a fresh context was made
+ * for (they depend only on the length and on the values they are checked against): a re-check
+ * that no snapshot serves, run from the start, makes them again otherwise (~0.3 µs).
+ */
+let byLength: { readonly n: number; readonly imms: ImmRegs; readonly mainBucket: number[] } | undefined;
+
 export function freshCtx(n: number): Ctx {
+  const k = byLength?.n === n ? byLength : (byLength = { n, imms: new ImmRegs(n), mainBucket: new Array(n).fill(-1) });
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
     path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
-    live: undefined, imms: undefined, mainBucket: undefined, lazy: 0,
+    live: undefined, imms: k.imms, mainBucket: k.mainBucket, lazy: 0, shared: 0,
   };
 }
 
@@ -153,44 +172,97 @@ export function freshCtx(n: number): Ctx {
  * states are copied). `lists`: the indices of c's explored lists that exist, when the caller
  * knows them (a context copied many times: the incremental checker's snapshots), so that the
  * copy does not walk every instruction's entry. `lazy`: the pending paths keep sharing their
- * states and jump-history pieces with c until run() pops them (Ctx.lazy); c must then stay as
- * it is (a snapshot) while the copy runs.
+ * states and jump-history pieces with c until run() pops them (Ctx.lazy), and the per-instruction
+ * records are shared until run() first hands them out (Ctx.shared); c must then stay as it is (a
+ * snapshot) while the copy runs.
  */
 export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
-  // no explored list yet: no checkpoint was ever made (one evicted from its list leaves the list),
-  // so nothing is looked up in the map (an early snapshot's case; a map costs ~0.1 µs to make)
-  const map = lists && !lists.length && !c.path.parent ? NO_CHECKPOINTS : new Map<Checkpoint, Checkpoint>();
+  // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
+  const seen = COPIES;
+  seen.pairs.length = 0;
+  seen.map = undefined;
   const stack: Path[] = [];
   if (lazy) {
     // (a path's own fields: its state and piece are copied by run()'s pop, below c.lazy)
-    for (const p of c.stack) stack.push({ state: p.state, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, map), hist: p.hist, jh: p.jh });
+    for (const p of c.stack) stack.push({ state: p.state, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: p.hist, jh: p.jh });
   } else {
-    for (const p of c.stack) stack.push(copyPath(p, map));
+    for (const p of c.stack) stack.push(copyPath(p, seen));
   }
   const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
   if (lists) {
-    for (const i of lists) explored[i] = copyList(c.explored[i]!, map);
+    // a lazy copy leaves out the empty lists (visited makes a missing one; nothing else tells
+    // them apart), so a list named may be missing in a lazy copy copied again
+    for (const i of lists) {
+      const l = c.explored[i];
+      if (l && (l.length || !lazy)) explored[i] = copyList(l, seen);
+    }
   } else {
     for (let i = 0; i < explored.length; i++) {
       const l = c.explored[i];
-      if (l) explored[i] = copyList(l, map);
+      if (l) explored[i] = copyList(l, seen);
     }
   }
+  const path = copyPath(c.path, seen);
+  seen.pairs.length = 0;
+  seen.map = undefined;
   // (written out in freshCtx's order: a spread of c costs more and may give another shape)
   return {
     processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
-    path: copyPath(c.path, map), stack, explored, toClean: c.toClean.slice(), stackDepth: copyMap(c.stackDepth), ptrTypes: c.ptrTypes.slice(), aluAux: copyMap(c.aluAux), tailMaps: copyMap(c.tailMaps),
-    live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0,
+    path, stack, explored, toClean: c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
+    aluAux: lazy ? c.aluAux : copyMap(c.aluAux), tailMaps: lazy ? c.tailMaps : copyMap(c.tailMaps),
+    live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0, shared: lazy ? SHARED_DEPTH | SHARED_TYPES | SHARED_AUX | SHARED_TAILS : 0,
   };
 }
 
-/** copyCtx's map for a context without checkpoints: never written (copyCheckpoint(null) returns at once). */
-const NO_CHECKPOINTS: Map<Checkpoint, Checkpoint> = new Map();
+/** Ctx.shared: c's own copy of the records `bit` names, made at run()'s first use of them. */
+function ownRecord(c: Ctx, bit: number): void {
+  if (bit === SHARED_DEPTH) c.stackDepth = copyMap(c.stackDepth);
+  else if (bit === SHARED_TYPES) c.ptrTypes = c.ptrTypes.slice();
+  else if (bit === SHARED_AUX) c.aluAux = copyMap(c.aluAux);
+  else c.tailMaps = copyMap(c.tailMaps);
+  c.shared &= ~bit;
+}
+
+/**
+ * The checkpoints one copyCtx has copied, with their copies: pairs (original, copy) while few
+ * (a re-check's snapshot holds a handful, and a Map costs ~0.1 µs to make), a Map past MAX_PAIRS
+ * (a large exploration's copy stays linear).
+ */
+interface Copies {
+  readonly pairs: Checkpoint[];
+  map: Map<Checkpoint, Checkpoint> | undefined;
+}
+
+const MAX_PAIRS = 16;
+
+/** copyCtx's record, empty between copies (so that it holds no checkpoint alive). */
+const COPIES: Copies = { pairs: [], map: undefined };
+
+/** The copy of checkpoint k already made, else undefined. */
+function copied(s: Copies, k: Checkpoint): Checkpoint | undefined {
+  if (s.map) return s.map.get(k);
+  const p = s.pairs;
+  for (let i = 0; i < p.length; i += 2) if (p[i] === k) return p[i + 1];
+  return undefined;
+}
+
+function recordCopy(s: Copies, k: Checkpoint, n: Checkpoint): void {
+  if (s.map) {
+    s.map.set(k, n);
+    return;
+  }
+  const p = s.pairs;
+  if (p.length < 2 * MAX_PAIRS) {
+    p.push(k, n);
+    return;
+  }
+  const m = new Map<Checkpoint, Checkpoint>();
+  for (let i = 0; i < p.length; i += 2) m.set(p[i], p[i + 1]);
+  m.set(k, n);
+  s.map = m;
+}
 
 // copyCtx's helpers at module level (a closure per copy costs under tsx: see run's comment)
-
-/** A copy of a map (the constructor's iteration costs ~50 ns even for an empty one; so does a set's). */
-const copyMap = <K, V>(m: Map<K, V>): Map<K, V> => (m.size ? new Map(m) : new Map());
 
 /** The indices of c's explored lists that exist (for copyCtx). */
 export function listsOf(c: Ctx): number[] {
@@ -199,27 +271,34 @@ export function listsOf(c: Ctx): number[] {
   return out;
 }
 
-function copyList(l: readonly Checkpoint[], map: Map<Checkpoint, Checkpoint>): Checkpoint[] {
+function copyList(l: readonly Checkpoint[], seen: Copies): Checkpoint[] {
   const m: Checkpoint[] = [];
-  for (const k of l) m.push(copyCheckpoint(k, map)!);
+  for (const k of l) m.push(copyCheckpoint(k, seen)!);
   return m;
 }
 
-/** The copy of checkpoint `k` in the copy that `map` records (made on first use, parents first). */
-function copyCheckpoint(k: Checkpoint | null, map: Map<Checkpoint, Checkpoint>): Checkpoint | null {
+/**
+ * The slot set of a checkpoint without precise slots (precision.ts's: markPrecise gives a
+ * checkpoint its own set before adding to this one), shared by copies as by new checkpoints.
+ */
+const NO_SLOTS = noPrecision().slots;
+
+/** The copy of checkpoint `k` in the copy that `seen` records (made on first use, parents first). */
+function copyCheckpoint(k: Checkpoint | null, seen: Copies): Checkpoint | null {
   if (!k) return null;
-  let n = map.get(k);
+  let n = copied(seen, k);
   if (!n) {
+    const pr = k.precise;
     n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
-      precise: { regs: k.precise.regs.slice(), slots: k.precise.slots.size ? new Set(k.precise.slots) : new Set(), all: k.precise.all } };
-    map.set(k, n);
-    (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, map);
+      precise: { regs: pr.regs.length ? pr.regs.slice() : [], slots: pr.slots.size ? copySet(pr.slots) : NO_SLOTS, all: pr.all } };
+    recordCopy(seen, k, n);
+    (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, seen);
   }
   return n;
 }
 
-function copyPath(p: Path, map: Map<Checkpoint, Checkpoint>): Path {
-  return { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, map), hist: copyHist(p.hist), jh: p.jh };
+function copyPath(p: Path, seen: Copies): Path {
+  return { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: copyHist(p.hist), jh: p.jh };
 }
 
 /**
@@ -265,33 +344,96 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
 export const bucketOf = (pc: number, cs: number, n: number): number => ((pc ^ cs) >>> 0) % n;
 
 /**
+ * The Env of one run(): the options' settings, the context's records, and what the steps call
+ * back into the exploration, as prototype methods and getters on the context (a literal's
+ * closures were made at every run, and a literal with getters is made by the runtime, slowly).
+ */
+class RunEnv implements Env {
+  // (fields declared, not defined: a defined class field is set to undefined before the
+  // constructor runs, one property definition each, at every run)
+  declare readonly prog: Program;
+  declare readonly cfg: Cfg;
+  declare readonly dom: DomainSession;
+  declare readonly privileged: boolean;
+  declare readonly strictAlignment: boolean;
+  declare readonly nrCpus: number;
+  declare readonly allBranches: boolean;
+  declare idGen: number;
+  declare readonly imms: ImmRegs;
+  declare readonly aluMemo: PcMemo;
+  declare private readonly c: Ctx;
+  declare private readonly live: StackLiveness;
+  /** The processed count of the instruction that has its jump-history entry (push_jmp_history merges a second one). */
+  declare private histAt: number;
+
+  constructor(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness) {
+    this.prog = prog;
+    this.cfg = cfg;
+    this.dom = sessionFor(opts);
+    this.privileged = opts.privileged ?? true;
+    this.strictAlignment = opts.strictAlignment ?? false;
+    this.nrCpus = opts.nrCpus ?? 2;
+    this.allBranches = opts.allBranches ?? false;
+    this.idGen = c.idGen;
+    this.imms = c.imms ??= new ImmRegs(prog.insns.length);
+    this.aluMemo = new PcMemo(prog.insns.length);
+    this.c = c;
+    this.live = live;
+    this.histAt = -1;
+  }
+
+  // the per-instruction records, the context's own from their first use (Ctx.shared)
+  get stackDepth(): Map<number, number> {
+    if (this.c.shared & SHARED_DEPTH) ownRecord(this.c, SHARED_DEPTH);
+    return this.c.stackDepth;
+  }
+
+  get ptrTypes(): (string | undefined)[] {
+    if (this.c.shared & SHARED_TYPES) ownRecord(this.c, SHARED_TYPES);
+    return this.c.ptrTypes;
+  }
+
+  get aluAux(): Map<number, AluAux> {
+    if (this.c.shared & SHARED_AUX) ownRecord(this.c, SHARED_AUX);
+    return this.c.aluAux;
+  }
+
+  get tailMaps(): Map<number, number> {
+    if (this.c.shared & SHARED_TAILS) ownRecord(this.c, SHARED_TAILS);
+    return this.c.tailMaps;
+  }
+
+  precise(regs: number, slots?: number[]): void {
+    const path = this.c.path;
+    if (regs < 0) allPrecise(path.parent);
+    else markPrecise(this.cfg.ops, path.hist, path.parent, path.state.frames.length - 1, regs, slots, true);
+  }
+
+  hist(frame = -1, spi = 0): void {
+    const c = this.c;
+    if (frame >= 0) noteStep(c.path.hist, frame === c.path.state.frames.length - 1 ? spi : OPAQUE);
+    if (this.histAt === c.processed) return;
+    this.histAt = c.processed;
+    c.path.jh++;
+  }
+
+  stackRead(frame: number, spi: number): void {
+    this.live.read(this.c.path.state, frame, this.c.path.pc, spi);
+  }
+
+  stackWrite(frame: number, spi: number): void {
+    this.live.write(frame, spi);
+  }
+}
+
+/**
  * Explore from the context `c` (mutated). `onStep` is called with the context before each
  * instruction is processed (the incremental checker's snapshots and first-visit record).
  */
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c: Ctx, pc: number) => void): Verdict {
-  /** The processed count of the instruction that has its jump-history entry (push_jmp_history merges a second one). */
-  let histAt = -1;
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
-  const env: Env = {
-    prog, cfg, dom: sessionFor(opts), privileged: opts.privileged ?? true, strictAlignment: opts.strictAlignment ?? false, nrCpus: opts.nrCpus ?? 2, allBranches: opts.allBranches ?? false, idGen: c.idGen, imms: c.imms ??= new ImmRegs(prog.insns.length), aluMemo: new PcMemo(prog.insns.length), stackDepth: c.stackDepth, ptrTypes: c.ptrTypes, aluAux: c.aluAux, tailMaps: c.tailMaps,
-    precise(regs, slots) {
-      if (regs < 0) allPrecise(c.path.parent);
-      else markPrecise(cfg.ops, c.path.hist, c.path.parent, c.path.state.frames.length - 1, regs, slots, true);
-    },
-    hist(frame = -1, spi = 0) {
-      if (frame >= 0) noteStep(c.path.hist, frame === c.path.state.frames.length - 1 ? spi : OPAQUE);
-      if (histAt === c.processed) return;
-      histAt = c.processed;
-      c.path.jh++;
-    },
-    stackRead(frame, spi) {
-      return live.read(c.path.state, frame, c.path.pc, spi);
-    },
-    stackWrite(frame, spi) {
-      live.write(frame, spi);
-    },
-  };
+  const env = new RunEnv(prog, cfg, opts, c, live);
   const limit = opts.limit ?? COMPLEXITY_LIMIT;
   const log: string[] | undefined = opts.states ? [] : undefined;
   const entry: (State | undefined)[] | undefined = opts.entries ? new Array(prog.insns.length) : undefined;
@@ -472,8 +614,13 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     verdict(error?: { index: number; message: string }): Verdict {
       // (a loop, not a map with a closure; the optional fields added after, not spread in: a
       // spread literal is built by the slow generic copy, at every check's end)
-      const stackDepths: number[] = [];
-      for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
+      // (one function, most programs: a literal, not a push into an empty array)
+      let stackDepths: number[];
+      if (cfg.subprogs.length === 1) stackDepths = [c.stackDepth.get(cfg.subprogs[0]) ?? 0];
+      else {
+        stackDepths = [];
+        for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
+      }
       const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
         ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen, stackDepths,
       };

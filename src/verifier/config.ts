@@ -33,7 +33,16 @@ export function sessionFor(opts: { readonly flavor?: KernelFlavor; readonly sess
     return opts.session;
   }
   const fl = opts.flavor ?? DEFAULT_CONFIG.flavor;
-  return defaultSession(FLAVORS.find((f) => f.name === fl.name) ?? fl);
+  // the last flavor's session again (every check asks, almost always for the same flavor; the
+  // session of a name never changes once made)
+  if (fl === lastFlavor && fl.name === lastName) return lastSession!;
+  const s = defaultSession(FLAVORS.find((f) => f.name === fl.name) ?? fl);
+  lastFlavor = fl;
+  lastName = fl.name;
+  lastSession = s;
+  return s;
 }
+
+let lastFlavor: KernelFlavor | undefined, lastName = '', lastSession: DomainSession | undefined;
 
 export { DomainSession };

@@ -99,7 +99,7 @@ export function keysApart(keys: readonly number[], count: number, n: number, mai
 }
 
 /** The context fields `renumberCtx` knows (a field added later may name slots: such a context is not renumbered). */
-const KNOWN = new Set(['processed', 'jmps', 'prevJmps', 'prevInsns', 'totalStates', 'peakStates', 'maxPer', 'idGen', 'path', 'stack', 'explored', 'toClean', 'stackDepth', 'ptrTypes', 'aluAux', 'tailMaps', 'live', 'imms', 'mainBucket', 'lazy']);
+const KNOWN = new Set(['processed', 'jmps', 'prevJmps', 'prevInsns', 'totalStates', 'peakStates', 'maxPer', 'idGen', 'path', 'stack', 'explored', 'toClean', 'stackDepth', 'ptrTypes', 'aluAux', 'tailMaps', 'live', 'imms', 'mainBucket', 'lazy', 'shared']);
 
 /** Can a copy of snapshot context c be renumbered (its fields all known)? */
 export function renumberable(c: Ctx): boolean {

@@ -16,6 +16,7 @@ import type { Op } from '../isa/op.ts';
 import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
 import { copyU32, copyU8, u32, u8 } from './words.ts';
+import { copyMap, copySet } from './copies.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
 const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
@@ -202,6 +203,9 @@ const chainKey = (st: State, f: number): string => {
   return k + st.frames[f].subprog;
 };
 
+/** The solved functions of a liveness nothing has solved yet, shared (never written: `solved` is replaced before the first add). */
+const NO_SOLVED: Set<number> = new Set();
+
 export class StackLiveness {
   private instances: Map<string, Instance>;
   /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
@@ -228,8 +232,8 @@ export class StackLiveness {
   constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
     // (a copy makes no empty map or set only to replace them)
-    this.instances = from?.instances.size ? new Map(from.instances) : new Map();
-    this.solved = from?.solved.size ? new Set(from.solved) : new Set();
+    this.instances = from?.instances.size ? copyMap(from.instances) : new Map();
+    this.solved = from?.solved.size ? copySet(from.solved) : NO_SOLVED;
   }
 
   /**
@@ -480,6 +484,7 @@ export class StackLiveness {
 
   /** update_instance's backward fixpoint (update() then passes the entry's sets to the caller's call site). */
   private fixpoint(x: Instance): void {
+    if (this.solved === NO_SOLVED) this.solved = new Set();
     this.solved.add(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const shape = this.shape, { s1, s2 } = shape;

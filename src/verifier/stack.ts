@@ -28,8 +28,6 @@ const INVALID = '????????';
 export const spiOf = (off: number): number => (-off - 1) >> 3;
 export const byteOf = (off: number): number => (-off - 1) & 7;
 
-const setChar = (s: string, i: number, c: string): string => s.slice(0, i) + c + s.slice(i + 1);
-
 /** is_spilled_reg. */
 export const isSpill = (s: Slot | undefined): s is Slot & { spilled: Reg } => !!s && s.types[7] === 'r' && !!s.spilled;
 
@@ -42,24 +40,45 @@ export function spillSize(s: Slot): number {
 
 /** save_register_state: spill `reg` as `size` bytes at the bottom of slot spi. */
 export function spill(st: Stack, spi: number, reg: Reg, size: number): void {
-  const old = st[spi]?.types ?? INVALID;
-  let t = '';
-  for (let i = 0; i < 8; i++) {
-    if (i >= 8 - size) t += 'r';
-    else t += old[i] === 'r' ? 'm' : old[i];
+  // a full spill's kinds are a constant (most spills); a narrower one keeps the bytes above it,
+  // an older spill's bytes among them becoming misc
+  let t = RUNS.r[8];
+  if (size !== 8) {
+    const old = st[spi]?.types ?? INVALID;
+    t = '';
+    for (let i = 0; i < 8 - size; i++) t += old[i] === 'r' ? 'm' : old[i];
+    t += RUNS.r[size];
   }
   st[spi] = { types: t, spilled: reg };
 }
 
+/** Each byte kind repeated 0-8 times (a write's bytes within one slot). */
+const RUNS = { r: runsOf('r'), m: runsOf('m'), '0': runsOf('0') };
+
+function runsOf(c: string): string[] {
+  const out = [''];
+  for (let n = 1; n <= 8; n++) out.push(out[n - 1] + c);
+  return out;
+}
+
+/** The offset just above slot spi (its bytes are [-8 * spi - 8, -8 * spi)). */
+const slotTop = (spi: number): number => -8 * spi;
+
 /** Write non-spill data (misc or zero) to bytes [off, off+size) of the stack. */
 export function writeBytes(st: Stack, off: number, size: number, kind: 'm' | '0'): void {
-  for (let b = off; b < off + size; b++) {
+  // slot by slot, one new slot each (the kernel goes byte by byte, scrubbing a spill at a slot's
+  // first byte, the same result): a slot's bytes [b, e) are its kinds' indices byteOf(e - 1) to byteOf(b)
+  const end = off + size;
+  for (let b = off; b < end;) {
     const spi = spiOf(b);
+    const e = Math.min(end, slotTop(spi));
     const s = st[spi];
     let t = s?.types ?? INVALID;
     // scrub_special_slot: a regular write destroys a spilled register
     if (s && isSpill(s)) t = t.replace(/r/g, 'm');
-    st[spi] = { types: setChar(t, byteOf(b), kind) };
+    const first = byteOf(e - 1), last = byteOf(b);
+    st[spi] = { types: t.slice(0, first) + RUNS[kind][last - first + 1] + t.slice(last + 1) };
+    b = e;
   }
 }
 
@@ -114,12 +133,20 @@ export const stImmReg = (imm: number): Reg => immReg(imm | 0);
 
 /** Clear every spill in slots touched by [lo, hi) (var-offset write) and mark the bytes misc/zero. */
 export function writeRange(st: Stack, lo: number, hi: number, zero: boolean): void {
-  for (let b = lo; b < hi; b++) {
+  // slot by slot as writeBytes: a zero byte stays zero when the write may be zero, any other becomes misc
+  for (let b = lo; b < hi;) {
     const spi = spiOf(b);
+    const e = Math.min(hi, slotTop(spi));
     const s = st[spi];
     let t = s?.types ?? INVALID;
     if (s && isSpill(s)) t = t.replace(/r/g, 'm');
-    const cur = t[byteOf(b)];
-    st[spi] = { types: setChar(t, byteOf(b), zero && cur === '0' ? '0' : 'm') };
+    const first = byteOf(e - 1), last = byteOf(b);
+    let mid = RUNS.m[last - first + 1];
+    if (zero) {
+      mid = '';
+      for (let i = first; i <= last; i++) mid += t[i] === '0' ? '0' : 'm';
+    }
+    st[spi] = { types: t.slice(0, first) + mid + t.slice(last + 1) };
+    b = e;
   }
 }
