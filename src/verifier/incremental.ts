@@ -16,7 +16,7 @@ import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
-import { sameShape } from './stack-liveness.ts';
+import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
@@ -141,6 +141,8 @@ export class Incremental {
   private readonly keys: number[] = [];
   /** Functions (by first slot) whose edges all lead forward, as far as asked. */
   private readonly forwardFns = new Map<number, boolean>();
+  /** An empty stack liveness of the baseline (blank() of it serves a candidate of the same control flow). */
+  private blankLive?: StackLiveness;
   /** Per slot: the earliest first touch of it or any later slot (0: none touched). */
   private readonly firstFrom: Int32Array;
 
@@ -181,7 +183,8 @@ export class Incremental {
     const born = new Map<Path, number>();
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
-    this.verdict = run(base, cfg, opts, freshCtx(n), (c, pc) => {
+    const c0 = freshCtx(n);
+    this.verdict = run(base, cfg, opts, c0, (c, pc) => {
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
       if (c.path !== path) {
@@ -224,6 +227,7 @@ export class Incremental {
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
+    this.blankLive = c0.live?.blank(cfg);
     let from = 0;
     for (let pc = n - 1; pc >= 0; pc--) {
       if (touch[pc] && (!from || touch[pc] < from)) from = touch[pc];
@@ -246,7 +250,7 @@ export class Incremental {
     const change = this.change(prog);
     if ('ok' in change) return change;
     const snap = this.resumePoint(change);
-    if (!snap) return run(prog, change.cfg, this.opts, freshCtx(prog.insns.length));
+    if (!snap) return run(prog, change.cfg, this.opts, this.freshFor(change));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists, true);
@@ -261,6 +265,17 @@ export class Incremental {
     } finally {
       if (mark) this.mark(change, 0);
     }
+  }
+
+  /**
+   * A context to run a candidate from the start: when its control flow is the baseline's, with
+   * a stack liveness that shares the baseline's shape (successors, postorders) instead of
+   * working it out again.
+   */
+  private freshFor(change: Change): Ctx {
+    const c = freshCtx(change.cfg.ops.length);
+    if (!change.rebase && this.blankLive) c.live = this.blankLive.blank(change.cfg);
+    return c;
   }
 
   /** A full check, counted under why it was one. */

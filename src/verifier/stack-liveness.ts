@@ -278,6 +278,16 @@ export class StackLiveness {
     return this.solved.has(start);
   }
 
+  /**
+   * A new, empty analysis of `cfg`, a program whose control flow is this one's at every slot
+   * (as the fixpoint walks it): it shares this one's shape, so a run of a candidate that keeps
+   * the baseline's flow but resumes from no snapshot does not work out the successors and
+   * postorders again.
+   */
+  blank(cfg: LivenessCfg): StackLiveness {
+    return new StackLiveness(cfg, this.shapeRef);
+  }
+
   /** Continue on program `cfg` (which `fits`): later fixpoints walk its control flow. */
   rebase(cfg: LivenessCfg): void {
     this.cfg = cfg;
