@@ -43,6 +43,13 @@ interface Instance {
    * never cleared): while false, a revisit's emptying of the must-write masks has nothing to do.
    */
   mwAny: boolean;
+  /**
+   * The highest instruction index whose marks (may-read, must-write) changed since the last
+   * fixpoint (-1: none). In a function whose edges all lead forward, the slots above it still
+   * hold what a fixpoint would give them (their marks and their successors' answers are as the
+   * last one left them), so the next fixpoint walks only the slots from it down.
+   */
+  dirty: number;
 }
 
 /** What the analysis needs of the program: decoded slots and function starts. */
@@ -90,31 +97,30 @@ interface Shape {
   /** Each function's postorder (the kernel's walk, made when first needed). */
   postorder?: Map<number, Int32Array>;
   /**
-   * Only when every edge leads to a later slot: each function's instructions from its last to its
+   * For each function whose edges all lead to later slots: its instructions from its last to its
    * first. Like the postorder, this lists every slot after its successors, so one round of the
    * fixpoint already gives each slot its final masks (they depend only on the successors' and
    * the slot's own marks), whichever of the two orders walks them: a second round would change
    * nothing. (Every instruction of a function is reached from its start, so both orders list the
    * same slots.)
    */
-  readonly down?: Map<number, Int32Array>;
+  readonly down: Map<number, Int32Array>;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
   const { s1, s2 } = successorPairs(cfg.slots);
   const kind = cfg.slots.kind, n = kind.length;
-  let forward = true;
-  for (let pc = 0; pc < n; pc++) {
-    if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
-    if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
-  }
-  if (!forward) return { s1, s2, subprogs: cfg.subprogs };
+  for (let pc = 0; pc < n; pc++) if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
   const down = new Map<number, Int32Array>();
   const all = new Int32Array(n);
   let len = 0;
   for (let k = 0; k < cfg.subprogs.length; k++) {
-    const lo = cfg.subprogs[k], hi = cfg.subprogs[k + 1] ?? n, from = len;
+    const lo = cfg.subprogs[k], hi = cfg.subprogs[k + 1] ?? n;
+    let forward = true;
+    for (let pc = lo; pc < hi && forward; pc++) if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
+    if (!forward) continue;
     // an lddw's second half is no instruction (the postorder never reaches it)
+    const from = len;
     for (let pc = hi - 1; pc >= lo; pc--) if (kind[pc] !== SK_NONE) all[len++] = pc;
     down.set(lo, all.subarray(from, len));
   }
@@ -223,13 +229,17 @@ export class StackLiveness {
 
   /** Functions (by first instruction) whose answers a fixpoint has computed. */
   private solved: Set<number>;
+  /** `solved` is another copy's too: copied before an addition. */
+  private solvedShared = false;
 
   /** `from`: copy()'s original, whose instances and solved functions the new one starts with. */
   constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
     // (a copy makes no empty map or set only to replace them)
     this.instances = from?.instances.size ? new Map(from.instances) : new Map();
-    this.solved = from?.solved.size ? new Set(from.solved) : new Set();
+    // the solved set is shared with the original until one of them adds to it
+    this.solved = from?.solved.size ? from.solved : new Set();
+    this.solvedShared = this.solved.size > 0;
   }
 
   /**
@@ -263,11 +273,13 @@ export class StackLiveness {
         mwSet = moveRows(x.mwSet, 1, x.start, x.len, start, len, to);
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny });
+      // (dirty: the whole function, as nothing is known of the moved rows)
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1 });
     }
     this.instances = instances;
     this.root = null;
     this.solved = new Set([...this.solved].map((f) => to[f]));
+    this.solvedShared = false;
     this.cur = null;
     if (this.writeInsn > 0) this.writeInsn = to[this.writeInsn];
     this.rebase(cfg);
@@ -304,6 +316,7 @@ export class StackLiveness {
     const c = new StackLiveness(this.cfg, this.shapeRef, this);
     if (this.trace) c.trace = this.trace.slice();
     this.token = {};
+    if (this.solved.size) this.solvedShared = true;
     this.cur = null;
     return c;
   }
@@ -342,7 +355,7 @@ export class StackLiveness {
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny };
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty };
     this.instances.set(x.key, c);
     this.root = null;
     return c;
@@ -353,7 +366,7 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1 };
       this.instances.set(key, x);
       this.root = null;
     }
@@ -440,6 +453,7 @@ export class StackLiveness {
       if (!m || (m[at] === 0 && m[at + 1] === 0)) continue;
       m[at] = m[at + 1] = 0;
       x.updated = x.mwDropped = true;
+      if (idx > x.dirty) x.dirty = idx;
     }
   }
 
@@ -460,6 +474,7 @@ export class StackLiveness {
         m[at] = lo;
         m[at + 1] = hi;
         x.updated = true;
+        if (idx > x.dirty) x.dirty = idx;
         if (lo | hi) x.mwAny = true;
       }
       if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
@@ -490,14 +505,25 @@ export class StackLiveness {
 
   /** update_instance's backward fixpoint (update() then passes the entry's sets to the caller's call site). */
   private fixpoint(x: Instance): void {
-    this.solved.add(x.start);
+    if (!this.solved.has(x.start)) {
+      if (this.solvedShared) {
+        this.solved = new Set(this.solved);
+        this.solvedShared = false;
+      }
+      this.solved.add(x.start);
+    }
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const shape = this.shape, { s1, s2 } = shape;
     const trace = this.trace;
     // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
     // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
-    const once = shape.down !== undefined && !trace;
-    const order = once ? shape.down!.get(x.start)! : postorderIn(shape, x.start);
+    const down = trace ? undefined : shape.down.get(x.start), once = down !== undefined;
+    const order = down ?? postorderIn(shape, x.start);
+    // one pass over a forward function starts at its highest slot whose marks changed (unless the
+    // write accumulators were all reset above: then every slot is worked out again)
+    let first = 0;
+    if (down && !x.mwDropped) first = firstAtOrBelow(down, x.start + x.dirty);
+    x.dirty = -1;
     let rounds = 0;
     for (let changed = true; changed;) {
       changed = false;
@@ -505,7 +531,7 @@ export class StackLiveness {
       for (let frame = 0; frame <= x.depth; frame++) {
         const m = x.frames[frame];
         if (!m) continue;
-        for (let k = 0; k < order.length; k++) {
+        for (let k = first; k < order.length; k++) {
           const pc = order[k];
           if (s1[pc] < 0) continue;
           const at = (pc - x.start) * STRIDE;
@@ -614,8 +640,10 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
   const at = idx * STRIDE;
   const old = m[at + MAY_READ + half];
   const now = (old | bits) >>> 0;
-  if (now !== old && ((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
+  if (now === old) return;
+  if (((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
   m[at + MAY_READ + half] = now;
+  if (idx > x.dirty) x.dirty = idx;
 }
 
 /** Rows of `stride` entries for slots from..from+len, moved to slots at..at+n by `to` (a deleted slot's row dropped). */
@@ -633,6 +661,17 @@ function moveRows<T extends Uint32Array | Uint8Array>(m: T, stride: number, from
     r = e;
   }
   return out;
+}
+
+/** The first index of `order` (slots from the highest down) whose slot is at most `pc` (order.length: none). */
+function firstAtOrBelow(order: Int32Array, pc: number): number {
+  let lo = 0, hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order[mid] > pc) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The live mask of instance `x` at `pc` for `frame`, or-ed into out (lo, hi). */
