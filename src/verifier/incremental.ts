@@ -59,6 +59,9 @@ interface Change {
   readonly rebase: boolean;
 }
 
+/** No functions (a change that keeps every function's control flow). */
+const NO_SLOTS: readonly number[] = [];
+
 /** Most snapshots a baseline keeps (each costs a copy of the exploration when taken). */
 const MAX_SNAPSHOTS = 128;
 /** Most baseline states at pops kept for rejoin comparisons (each a copy of the exploration). */
@@ -502,9 +505,10 @@ export class Incremental {
     if (d) {
       if (!d.slots.length) return this.verdict;
       this.stats.derived++;
+      if (!d.flow.length) return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: false, flowFuncs: NO_SLOTS, ops: d.slots };
       const flowFuncs: number[] = [];
       for (const pc of d.flow) flowFuncs.push(old.funcOf[pc]);
-      return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: d.flow.length > 0, flowFuncs, ops: d.flow.length ? undefined : d.slots };
+      return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: true, flowFuncs, ops: undefined };
     }
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;

@@ -87,7 +87,7 @@ export class LiveTables {
    * The liveness of the program whose slots `changed` (ascending) have the equations `flows`
    * (null: now the second half of an lddw), every other slot as in the baseline, written into
    * `live` (which holds the baseline's table on entry). Returns the slots whose live set differs
-   * from the baseline's (the only entries of `live` changed).
+   * from the baseline's (the only entries of `live` changed), in no particular order.
    */
   derive(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
     const n = this.live.length;
@@ -127,7 +127,6 @@ export class LiveTables {
         }
       }
       if (pending > 0) dirty.fill(0);
-      differs.reverse();
     } else {
       // loops: the least fixpoint again over every slot that can reach a change (nothing else depends on it)
       const up = this.flags;
