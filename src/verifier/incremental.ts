@@ -12,7 +12,7 @@
 import type { Program } from '../isa/program.ts';
 import { leadsForward } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
-import { InsnError } from '../isa/op.ts';
+import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
@@ -121,7 +121,9 @@ export class Incremental {
    * Per slot: 1 + instructions processed before the baseline's exploration first read the slot's
    * live registers (0: never), which is often well after its first visit: a prune point's are read
    * only when a state of the same instruction is already explored, a jump's only when it compares
-   * a linked scalar. A candidate whose other liveness is all it changes up to then resumes later.
+   * a linked scalar, a bpf-to-bpf call's and the next slot's once the call runs (a helper call's
+   * are never read, the next slot's as a prune point's). A candidate whose other liveness is all
+   * it changes up to then resumes later.
    */
   private readonly liveRead: Int32Array;
   /** Per explored list: 1 + instructions processed before the baseline's last visit to it (0: never). */
@@ -221,11 +223,15 @@ export class Incremental {
       if (!liveRead[pc] && readsLiveNow(c, cfg, pc)) liveRead[pc] = c.processed + 1;
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
-      // the callee reads the call's live registers (linked scalars) and the next slot's (comparisons)
+      // a bpf-to-bpf callee reads the call's live registers (linked scalars) and the next slot's
+      // (comparisons) for the caller's frame; a helper or kfunc call pushes no frame (the next
+      // slot's are read there as at any prune point, when a state of it is explored: readsLiveNow)
       if (call) {
         if (!touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-        liveRead[pc] ||= c.processed + 1;
-        liveRead[pc + 1] ||= c.processed + 1;
+        if ((cfg.ops[pc] as Op & { kind: 'call' }).callKind === 'local') {
+          liveRead[pc] ||= c.processed + 1;
+          liveRead[pc + 1] ||= c.processed + 1;
+        }
       }
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
@@ -551,8 +557,10 @@ export class Incremental {
  * Will the run read the live registers of slot pc at this step (the state before it)? At a prune
  * point, when its explored list holds a state of pc (analyze.ts visited compares with those
  * only); at a conditional jump, when a compared register is a scalar with a link id (the linked
- * scalars are collected only then: step.ts auxOf, jmp.ts condJump). A call's are marked at its
- * first visit by the caller.
+ * scalars are collected only then: step.ts auxOf, jmp.ts condJump). A bpf-to-bpf call's (and
+ * the next slot's) are marked at its first visit by the caller: only such a call pushes a frame
+ * (call.ts localCall), whose callee reads them for the caller's frame (analyze.ts regsLive, jmp.ts
+ * linkedLive).
  */
 function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): boolean {
   const st = c.path.state, fr = st.frames[st.frames.length - 1];
