@@ -12,7 +12,7 @@
 import type { Program } from '../isa/program.ts';
 import { leadsForward } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
-import { InsnError, type Op } from '../isa/op.ts';
+import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
@@ -121,9 +121,9 @@ export class Incremental {
    * Per slot: 1 + instructions processed before the baseline's exploration first read the slot's
    * live registers (0: never), which is often well after its first visit: a prune point's are read
    * only when a state of the same instruction is already explored, a jump's only when it compares
-   * a linked scalar, a bpf-to-bpf call's and the next slot's once the call runs (a helper call's
-   * are never read, the next slot's as a prune point's). A candidate whose other liveness is all
-   * it changes up to then resumes later.
+   * a linked scalar, a bpf-to-bpf call's and its next slot's when the callee does either for the
+   * caller's frame (a helper call's are never read, its next slot's as a prune point's). A
+   * candidate whose other liveness is all it changes up to then resumes later.
    */
   private readonly liveRead: Int32Array;
   /** Per explored list: 1 + instructions processed before the baseline's last visit to it (0: never). */
@@ -220,19 +220,23 @@ export class Incremental {
       // a call's next slot is read (its live registers) while the callee runs
       const call = cfg.ops[pc]?.kind === 'call';
       if (call) last[pc + 1] = c.processed + 1;
-      if (!liveRead[pc] && readsLiveNow(c, cfg, pc)) liveRead[pc] = c.processed + 1;
-      if (touch[pc]) return;
-      touch[pc] = c.processed + 1;
-      // a bpf-to-bpf callee reads the call's live registers (linked scalars) and the next slot's
-      // (comparisons) for the caller's frame; a helper or kfunc call pushes no frame (the next
-      // slot's are read there as at any prune point, when a state of it is explored: readsLiveNow)
-      if (call) {
-        if (!touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-        if ((cfg.ops[pc] as Op & { kind: 'call' }).callKind === 'local') {
-          liveRead[pc] ||= c.processed + 1;
-          liveRead[pc + 1] ||= c.processed + 1;
+      // (in a callee, the reads also reach the callers' call slots: evaluated until those are marked)
+      const frames = c.path.state.frames;
+      if (!liveRead[pc] || (frames.length > 1 && callersUnread(frames, liveRead))) {
+        const r = readsLiveNow(c, cfg, pc);
+        if (r) liveRead[pc] ||= c.processed + 1;
+        // a comparison reads each caller frame's live registers after its call, a jump's linked
+        // scalars those at its call (analyze.ts regsLive, jmp.ts linkedLive)
+        for (let f = 1; f < frames.length && r; f++) {
+          const cs = frames[f].callsite;
+          if (r & READ_COMPARED) liveRead[cs + 1] ||= c.processed + 1;
+          if (r & READ_LINKED) liveRead[cs] ||= c.processed + 1;
         }
       }
+      if (touch[pc]) return;
+      touch[pc] = c.processed + 1;
+      // (a call's live registers and its next slot's are read by what runs in the callee: above)
+      if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
@@ -553,28 +557,43 @@ export class Incremental {
   }
 }
 
+/** readsLiveNow's answers: a comparison with explored states, linked scalars collected (either or both). */
+const READ_COMPARED = 1, READ_LINKED = 2;
+
 /**
  * Will the run read the live registers of slot pc at this step (the state before it)? At a prune
  * point, when its explored list holds a state of pc (analyze.ts visited compares with those
- * only); at a conditional jump, when a compared register is a scalar with a link id (the linked
- * scalars are collected only then: step.ts auxOf, jmp.ts condJump). A bpf-to-bpf call's (and
- * the next slot's) are marked at its first visit by the caller: only such a call pushes a frame
- * (call.ts localCall), whose callee reads them for the caller's frame (analyze.ts regsLive, jmp.ts
- * linkedLive).
+ * only): READ_COMPARED; at a conditional jump, when a compared register is a scalar with a link
+ * id (the linked scalars are collected only then: step.ts auxOf, jmp.ts condJump): READ_LINKED.
+ * Either also reads every caller frame's (the slot after its call, the call's). Only a
+ * bpf-to-bpf call pushes a frame (call.ts localCall): a helper call's are never read.
  */
-function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): boolean {
+function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): number {
   const st = c.path.state, fr = st.frames[st.frames.length - 1];
+  let r = 0;
   if (cfg.prune[pc]) {
     const list = c.explored[bucketOf(pc, fr.callsite, c.explored.length)];
-    if (list) for (const k of list) if (k.pc === pc) return true;
+    if (list) for (const k of list) if (k.pc === pc) {
+      r = READ_COMPARED;
+      break;
+    }
   }
   const op = cfg.ops[pc];
-  if (op?.kind !== 'jcond') return false;
+  if (op?.kind !== 'jcond') return r;
   const a = fr.regs[op.dst];
-  if (a.type === 'scalar' && a.id) return true;
-  if (!('reg' in op.src)) return false;
+  if (a.type === 'scalar' && a.id) return r | READ_LINKED;
+  if (!('reg' in op.src)) return r;
   const b = fr.regs[op.src.reg];
-  return b.type === 'scalar' && !!b.id;
+  return b.type === 'scalar' && b.id ? r | READ_LINKED : r;
+}
+
+/** Is a caller frame's call slot, or the slot after it, not yet marked read? */
+function callersUnread(frames: readonly { callsite: number }[], liveRead: Int32Array): boolean {
+  for (let f = 1; f < frames.length; f++) {
+    const cs = frames[f].callsite;
+    if (!liveRead[cs] || !liveRead[cs + 1]) return true;
+  }
+  return false;
 }
 
 /** May the snapshot's stack liveness serve the candidate (no fixpoint walked a changed control flow)? */
