@@ -210,6 +210,8 @@ const chainKey = (st: State, f: number): string => {
 
 export class StackLiveness {
   private instances: Map<string, Instance>;
+  /** `instances` is another copy's too: copied before a change (instancesToChange). */
+  private instancesShared = false;
   /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
   private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
@@ -236,7 +238,10 @@ export class StackLiveness {
   constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
     // (a copy makes no empty map or set only to replace them)
-    this.instances = from?.instances.size ? new Map(from.instances) : new Map();
+    // the instances map is shared with the original until one of them adds to it (a resumed
+    // re-check whose first instruction is rejected never does)
+    this.instances = from?.instances.size ? from.instances : new Map();
+    this.instancesShared = this.instances.size > 0;
     // the solved set is shared with the original until one of them adds to it
     this.solved = from?.solved.size ? from.solved : new Set();
     this.solvedShared = this.solved.size > 0;
@@ -277,6 +282,7 @@ export class StackLiveness {
       instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1 });
     }
     this.instances = instances;
+    this.instancesShared = false;
     this.root = null;
     this.solved = new Set([...this.solved].map((f) => to[f]));
     this.solvedShared = false;
@@ -316,6 +322,7 @@ export class StackLiveness {
     const c = new StackLiveness(this.cfg, this.shapeRef, this);
     if (this.trace) c.trace = this.trace.slice();
     this.token = {};
+    if (this.instances.size) this.instancesShared = true;
     if (this.solved.size) this.solvedShared = true;
     this.cur = null;
     return c;
@@ -349,6 +356,15 @@ export class StackLiveness {
     return true;
   }
 
+  /** The instances map, made this copy's own (copied if shared) before it is changed. */
+  private instancesToChange(): Map<string, Instance> {
+    if (this.instancesShared) {
+      this.instances = new Map(this.instances);
+      this.instancesShared = false;
+    }
+    return this.instances;
+  }
+
   /** The instance, made this copy's own (cloned if shared) before it is changed. */
   private own(x: Instance): Instance {
     if (x.owner === this.token) return x;
@@ -356,7 +372,7 @@ export class StackLiveness {
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
     const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty };
-    this.instances.set(x.key, c);
+    this.instancesToChange().set(x.key, c);
     this.root = null;
     return c;
   }
@@ -367,7 +383,7 @@ export class StackLiveness {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
       x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1 };
-      this.instances.set(key, x);
+      this.instancesToChange().set(key, x);
       this.root = null;
     }
     return x;
@@ -405,7 +421,9 @@ export class StackLiveness {
 
   /** bpf_reset_stack_write_marks, before instruction `pc` of state `st` runs. */
   begin(st: State, pc: number): void {
-    this.ensure(st);
+    // the instance is found (and made this copy's own) when the instruction first marks or
+    // commits: one rejected before its end (most candidates, at their changed slot) needs none
+    this.began = st;
     this.writeInsn = pc;
     // most instructions write no slot: clear only after one did
     if (this.written) {
@@ -415,6 +433,8 @@ export class StackLiveness {
   }
   /** `writes` may hold marks (set by write and toCaller, cleared by begin). */
   private written = false;
+  /** The state whose instruction begin() was last told of. */
+  private began: State | undefined = undefined;
 
   /** bpf_mark_stack_read: instruction `pc` reads slot `spi` of frame `frame`. */
   read(st: State, frame: number, pc: number, spi: number): void {
@@ -430,7 +450,8 @@ export class StackLiveness {
 
   /** bpf_commit_stack_write_marks (nothing when the instruction changed the call chain). */
   commit(): void {
-    const x = this.cur;
+    // (the caller commits only when the call chain stayed: began's innermost frame is the instruction's)
+    const x = this.cur ?? (this.began ? this.ensure(this.began) : null);
     if (!x) return;
     if (this.written) return this.commitTo(x);
     // the common instruction, which wrote no slot (`writes` is all zero): commitTo's result
