@@ -139,6 +139,8 @@ export class CfgDelta {
       setSlot(t, slots[k], newOps[k], this.helperArgs);
     }
     const flows: SlotFlow[] = [];
+    // flow: the changed slots whose successors differ as the stack-liveness fixpoint lists them (sameFlowAt)
+    const flow: number[] = [];
     let lost = false;
     for (let k = 0; k < slots.length; k++) {
       const pc = slots[k], nk = t.kind[pc];
@@ -157,6 +159,7 @@ export class CfgDelta {
       // a successor lost may leave an instruction unreachable
       const bn = ot.next[pc], bj = ot.jump[pc];
       if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;
+      if (!sameFlowAt(ot, t, pc)) flow.push(pc);
       flows.push({ use: t.use[pc], kill: t.kill[pc], s1: nx, s2: j });
     }
     if (lost && !allReachable(s.cfg.ops, this.seen)) return undefined;
@@ -186,8 +189,6 @@ export class CfgDelta {
       if (touched.includes(pc)) continue;
       if (this.reads[pc] === 1 || prune[pc] === 1 || ((slots.includes(pc) || slots.includes(pc - 1)) && readsLiveAt(t.kind, prune, pc))) touched.push(pc);
     }
-    const flow: number[] = [];
-    for (const pc of slots) if (!sameFlowAt(ot, t, pc)) flow.push(pc);
     return { cfg: s.cfg, slots, touched, liveFrom, flow };
   }
 

@@ -16,7 +16,7 @@ import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
-import { sameShape } from './stack-liveness.ts';
+import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
@@ -58,6 +58,9 @@ interface Change {
   /** The stack-liveness fixpoints must walk the candidate's control flow from now on. */
   readonly rebase: boolean;
 }
+
+/** No functions (a change that keeps every function's control flow). */
+const NO_SLOTS: readonly number[] = [];
 
 /** Most snapshots a baseline keeps (each costs a copy of the exploration when taken). */
 const MAX_SNAPSHOTS = 128;
@@ -118,7 +121,9 @@ export class Incremental {
    * Per slot: 1 + instructions processed before the baseline's exploration first read the slot's
    * live registers (0: never), which is often well after its first visit: a prune point's are read
    * only when a state of the same instruction is already explored, a jump's only when it compares
-   * a linked scalar. A candidate whose other liveness is all it changes up to then resumes later.
+   * a linked scalar, a bpf-to-bpf call's and its next slot's when the callee does either for the
+   * caller's frame (a helper call's are never read, its next slot's as a prune point's). A
+   * candidate whose other liveness is all it changes up to then resumes later.
    */
   private readonly liveRead: Int32Array;
   /** Per explored list: 1 + instructions processed before the baseline's last visit to it (0: never). */
@@ -141,6 +146,8 @@ export class Incremental {
   private readonly keys: number[] = [];
   /** Functions (by first slot) whose edges all lead forward, as far as asked. */
   private readonly forwardFns = new Map<number, boolean>();
+  /** An empty stack liveness of the baseline (blank() of it serves a candidate of the same control flow). */
+  private blankLive?: StackLiveness;
   /** Per slot: the earliest first touch of it or any later slot (0: none touched). */
   private readonly firstFrom: Int32Array;
 
@@ -181,7 +188,8 @@ export class Incremental {
     const born = new Map<Path, number>();
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
-    this.verdict = run(base, cfg, opts, freshCtx(n), (c, pc) => {
+    const c0 = freshCtx(n);
+    this.verdict = run(base, cfg, opts, c0, (c, pc) => {
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
       if (c.path !== path) {
@@ -212,18 +220,27 @@ export class Incremental {
       // a call's next slot is read (its live registers) while the callee runs
       const call = cfg.ops[pc]?.kind === 'call';
       if (call) last[pc + 1] = c.processed + 1;
-      if (!liveRead[pc] && readsLiveNow(c, cfg, pc)) liveRead[pc] = c.processed + 1;
+      // (in a callee, the reads also reach the callers' call slots: evaluated until those are marked)
+      const frames = c.path.state.frames;
+      if (!liveRead[pc] || (frames.length > 1 && callersUnread(frames, liveRead))) {
+        const r = readsLiveNow(c, cfg, pc);
+        if (r) liveRead[pc] ||= c.processed + 1;
+        // a comparison reads each caller frame's live registers after its call, a jump's linked
+        // scalars those at its call (analyze.ts regsLive, jmp.ts linkedLive)
+        for (let f = 1; f < frames.length && r; f++) {
+          const cs = frames[f].callsite;
+          if (r & READ_COMPARED) liveRead[cs + 1] ||= c.processed + 1;
+          if (r & READ_LINKED) liveRead[cs] ||= c.processed + 1;
+        }
+      }
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
-      // the callee reads the call's live registers (linked scalars) and the next slot's (comparisons)
-      if (call) {
-        if (!touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-        liveRead[pc] ||= c.processed + 1;
-        liveRead[pc + 1] ||= c.processed + 1;
-      }
+      // (a call's live registers and its next slot's are read by what runs in the callee: above)
+      if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
+    this.blankLive = c0.live?.blank(cfg);
     let from = 0;
     for (let pc = n - 1; pc >= 0; pc--) {
       if (touch[pc] && (!from || touch[pc] < from)) from = touch[pc];
@@ -246,7 +263,7 @@ export class Incremental {
     const change = this.change(prog);
     if ('ok' in change) return change;
     const snap = this.resumePoint(change);
-    if (!snap) return run(prog, change.cfg, this.opts, freshCtx(prog.insns.length));
+    if (!snap) return run(prog, change.cfg, this.opts, this.freshFor(change));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists, true);
@@ -261,6 +278,17 @@ export class Incremental {
     } finally {
       if (mark) this.mark(change, 0);
     }
+  }
+
+  /**
+   * A context to run a candidate from the start: when its control flow is the baseline's, with
+   * a stack liveness that shares the baseline's shape (successors, postorders) instead of
+   * working it out again.
+   */
+  private freshFor(change: Change): Ctx {
+    const c = freshCtx(change.cfg.ops.length);
+    if (!change.rebase && this.blankLive) c.live = this.blankLive.blank(change.cfg);
+    return c;
   }
 
   /** A full check, counted under why it was one. */
@@ -487,9 +515,10 @@ export class Incremental {
     if (d) {
       if (!d.slots.length) return this.verdict;
       this.stats.derived++;
+      if (!d.flow.length) return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: false, flowFuncs: NO_SLOTS, ops: d.slots };
       const flowFuncs: number[] = [];
       for (const pc of d.flow) flowFuncs.push(old.funcOf[pc]);
-      return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: d.flow.length > 0, flowFuncs, ops: d.flow.length ? undefined : d.slots };
+      return { cfg: d.cfg, touched: d.touched, liveFrom: d.liveFrom, rebase: true, flowFuncs, ops: undefined };
     }
     const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
     if ('ok' in cfg) return cfg;
@@ -528,26 +557,43 @@ export class Incremental {
   }
 }
 
+/** readsLiveNow's answers: a comparison with explored states, linked scalars collected (either or both). */
+const READ_COMPARED = 1, READ_LINKED = 2;
+
 /**
  * Will the run read the live registers of slot pc at this step (the state before it)? At a prune
  * point, when its explored list holds a state of pc (analyze.ts visited compares with those
- * only); at a conditional jump, when a compared register is a scalar with a link id (the linked
- * scalars are collected only then: step.ts auxOf, jmp.ts condJump). A call's are marked at its
- * first visit by the caller.
+ * only): READ_COMPARED; at a conditional jump, when a compared register is a scalar with a link
+ * id (the linked scalars are collected only then: step.ts auxOf, jmp.ts condJump): READ_LINKED.
+ * Either also reads every caller frame's (the slot after its call, the call's). Only a
+ * bpf-to-bpf call pushes a frame (call.ts localCall): a helper call's are never read.
  */
-function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): boolean {
+function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): number {
   const st = c.path.state, fr = st.frames[st.frames.length - 1];
+  let r = 0;
   if (cfg.prune[pc]) {
     const list = c.explored[bucketOf(pc, fr.callsite, c.explored.length)];
-    if (list) for (const k of list) if (k.pc === pc) return true;
+    if (list) for (const k of list) if (k.pc === pc) {
+      r = READ_COMPARED;
+      break;
+    }
   }
   const op = cfg.ops[pc];
-  if (op?.kind !== 'jcond') return false;
+  if (op?.kind !== 'jcond') return r;
   const a = fr.regs[op.dst];
-  if (a.type === 'scalar' && a.id) return true;
-  if (!('reg' in op.src)) return false;
+  if (a.type === 'scalar' && a.id) return r | READ_LINKED;
+  if (!('reg' in op.src)) return r;
   const b = fr.regs[op.src.reg];
-  return b.type === 'scalar' && !!b.id;
+  return b.type === 'scalar' && b.id ? r | READ_LINKED : r;
+}
+
+/** Is a caller frame's call slot, or the slot after it, not yet marked read? */
+function callersUnread(frames: readonly { callsite: number }[], liveRead: Int32Array): boolean {
+  for (let f = 1; f < frames.length; f++) {
+    const cs = frames[f].callsite;
+    if (!liveRead[cs] || !liveRead[cs + 1]) return true;
+  }
+  return false;
 }
 
 /** May the snapshot's stack liveness serve the candidate (no fixpoint walked a changed control flow)? */

@@ -37,6 +37,13 @@ export class LiveTables {
   readonly forward: boolean;
   /** derive's per-slot flags, all 0 between calls (made once: a typed array costs ~0.5 µs to make). */
   private readonly flags: Uint8Array;
+  /**
+   * With loops only: the strongly connected components of the baseline's flow graph, numbered so
+   * that every edge between two of them leads to a lower number (sinks first, as Tarjan's walk
+   * completes them); each one's slots (sccList[sccStart[c] .. sccStart[c + 1]), from the last
+   * slot to the first), whether it has a cycle, and derive's flags per component (all 0 between calls).
+   */
+  private readonly scc?: { of: Int32Array; start: Int32Array; list: Int32Array; cyclic: Uint8Array; dirty: Uint8Array };
 
   constructor(ops: readonly (Op | null)[], readonly live: Uint16Array, helperArgs: HelperArgs) {
     const n = ops.length;
@@ -73,13 +80,14 @@ export class LiveTables {
       if (this.skip[pc]) continue;
       for (const s of [this.s1[pc], this.s2[pc]]) if (s >= 0 && s < n) this.predList[count[s]++] = pc;
     }
+    if (!forward) this.scc = components(this.s1, this.s2, this.skip);
   }
 
   /**
    * The liveness of the program whose slots `changed` (ascending) have the equations `flows`
    * (null: now the second half of an lddw), every other slot as in the baseline, written into
    * `live` (which holds the baseline's table on entry). Returns the slots whose live set differs
-   * from the baseline's (the only entries of `live` changed).
+   * from the baseline's (the only entries of `live` changed), in no particular order.
    */
   derive(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
     const n = this.live.length;
@@ -90,6 +98,10 @@ export class LiveTables {
     }
     const e: Eqs = { t: this, changed, flows, live, preds: [] };
     const differs: number[] = [];
+    if (!forward && this.scc && this.sameEdges(changed, flows)) {
+      this.byComponent(e, differs);
+      return differs;
+    }
     if (forward) {
       // acyclic: the fixpoint is unique, so a change spreads backwards only while it changes something
       const dirty = this.flags;
@@ -115,7 +127,6 @@ export class LiveTables {
         }
       }
       if (pending > 0) dirty.fill(0);
-      differs.reverse();
     } else {
       // loops: the least fixpoint again over every slot that can reach a change (nothing else depends on it)
       const up = this.flags;
@@ -149,6 +160,79 @@ export class LiveTables {
       }
     }
     return differs;
+  }
+
+  /** Do the changed slots (none now an lddw half) have the baseline's successors, so that the components still hold? */
+  private sameEdges(changed: readonly number[], flows: readonly (SlotFlow | null)[]): boolean {
+    for (let k = 0; k < changed.length; k++) {
+      const f = flows[k], pc = changed[k];
+      if (!f || this.skip[pc]) return false;
+      const a = this.s1[pc], b = this.s2[pc];
+      if (!((f.s1 === a && f.s2 === b) || (f.s1 === b && f.s2 === a))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * derive for a graph with loops whose edges the change keeps: the components in order, sinks
+   * first, each solved again only if one of its slots changed or a slot it leads to got another
+   * answer (otherwise its least fixpoint, which depends on nothing else, is the baseline's): a
+   * component without a cycle by its one equation, one with a cycle from 0 until nothing changes.
+   */
+  private byComponent(e: Eqs, differs: number[]): void {
+    const { of, start, list, cyclic, dirty } = this.scc!, live = e.live, base = this.live;
+    const count = cyclic.length;
+    let pending = 0, lo = count;
+    for (const pc of e.changed) {
+      const c = of[pc];
+      if (dirty[c]) continue;
+      dirty[c] = 1;
+      pending++;
+      if (c < lo) lo = c;
+    }
+    for (let c = lo; c < count && pending > 0; c++) {
+      if (!dirty[c]) continue;
+      dirty[c] = 0;
+      pending--;
+      const from = start[c], to = start[c + 1];
+      if (!cyclic[c]) {
+        const pc = list[from], v = equation(e, pc);
+        if (v === live[pc]) continue;
+        live[pc] = v;
+        differs.push(pc);
+        pending += this.markPreds(e, pc, c, of, dirty);
+        continue;
+      }
+      for (let i = from; i < to; i++) live[list[i]] = 0;
+      for (let again = true; again;) {
+        again = false;
+        for (let i = from; i < to; i++) {
+          const pc = list[i], v = equation(e, pc);
+          if (v !== live[pc]) {
+            live[pc] = v;
+            again = true;
+          }
+        }
+      }
+      for (let i = from; i < to; i++) {
+        const pc = list[i];
+        if (live[pc] === base[pc]) continue;
+        differs.push(pc);
+        pending += this.markPreds(e, pc, c, of, dirty);
+      }
+    }
+  }
+
+  /** Flag the components (other than c, all later) of pc's predecessors; how many were not flagged yet. */
+  private markPreds(e: Eqs, pc: number, c: number, of: Int32Array, dirty: Uint8Array): number {
+    let added = 0;
+    for (let i = 0, m = predecessors(e, pc); i < m; i++) {
+      const d = of[e.preds[i]];
+      if (d === c || dirty[d]) continue;
+      dirty[d] = 1;
+      added++;
+    }
+    return added;
   }
 
   /** The baseline's equation inputs of slot `pc` (for the module-level solver below). */
@@ -207,4 +291,68 @@ function predecessors(e: Eqs, p: number): number {
     if (f && (f.s1 === p || f.s2 === p)) out[m++] = e.changed[k];
   }
   return m;
+}
+
+/**
+ * The strongly connected components of the flow graph (successors s1, s2; negative or out of
+ * range: none; `skip` slots have no edges), by Tarjan's algorithm without recursion: numbered in
+ * the order the walk completes them, so an edge between two components leads to a lower number.
+ */
+function components(s1: Int32Array, s2: Int32Array, skip: Uint8Array): { of: Int32Array; start: Int32Array; list: Int32Array; cyclic: Uint8Array; dirty: Uint8Array } {
+  const n = s1.length;
+  const index = new Int32Array(n).fill(-1), low = new Int32Array(n), of = new Int32Array(n);
+  const onStack = new Uint8Array(n), stack = new Int32Array(n), walk = new Int32Array(n), edge = new Uint8Array(n);
+  const succ = (pc: number, k: number): number => {
+    if (skip[pc]) return -1;
+    const s = k === 0 ? s1[pc] : s2[pc];
+    return s >= 0 && s < n ? s : -1;
+  };
+  let next = 0, sp = 0, count = 0;
+  const sizes: number[] = [], selfLoop: number[] = [];
+  for (let root = 0; root < n; root++) {
+    if (index[root] >= 0) continue;
+    let wp = 0;
+    walk[wp++] = root;
+    index[root] = low[root] = next++;
+    stack[sp++] = root;
+    onStack[root] = 1;
+    while (wp > 0) {
+      const v = walk[wp - 1];
+      if (edge[v] < 2) {
+        const w = succ(v, edge[v]++);
+        if (w < 0) continue;
+        if (index[w] < 0) {
+          index[w] = low[w] = next++;
+          stack[sp++] = w;
+          onStack[w] = 1;
+          walk[wp++] = w;
+        } else if (onStack[w] && index[w] < low[v]) low[v] = index[w];
+        continue;
+      }
+      wp--;
+      if (wp > 0) {
+        const u = walk[wp - 1];
+        if (low[v] < low[u]) low[u] = low[v];
+      }
+      if (low[v] !== index[v]) continue;
+      let size = 0, w: number;
+      do {
+        w = stack[--sp];
+        onStack[w] = 0;
+        of[w] = count;
+        size++;
+      } while (w !== v);
+      sizes.push(size);
+      selfLoop.push(succ(v, 0) === v || succ(v, 1) === v ? 1 : 0);
+      count++;
+    }
+  }
+  const start = new Int32Array(count + 1);
+  for (let c = 0; c < count; c++) start[c + 1] = start[c] + sizes[c];
+  const fill = start.slice(0, count), list = new Int32Array(n);
+  // from the last slot to the first within each component (a loop's body is then solved in the order its answers flow)
+  for (let pc = n - 1; pc >= 0; pc--) list[fill[of[pc]]++] = pc;
+  const cyclic = new Uint8Array(count);
+  for (let c = 0; c < count; c++) cyclic[c] = sizes[c] > 1 || selfLoop[c] ? 1 : 0;
+  return { of, start, list, cyclic, dirty: new Uint8Array(count) };
 }

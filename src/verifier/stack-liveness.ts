@@ -44,6 +44,13 @@ interface Instance {
    * never cleared): while false, a revisit's emptying of the must-write masks has nothing to do.
    */
   mwAny: boolean;
+  /**
+   * The highest instruction index whose marks (may-read, must-write) changed since the last
+   * fixpoint (-1: none). In a function whose edges all lead forward, the slots above it still
+   * hold what a fixpoint would give them (their marks and their successors' answers are as the
+   * last one left them), so the next fixpoint walks only the slots from it down.
+   */
+  dirty: number;
 }
 
 /** What the analysis needs of the program: decoded slots and function starts. */
@@ -91,31 +98,30 @@ interface Shape {
   /** Each function's postorder (the kernel's walk, made when first needed). */
   postorder?: Map<number, Int32Array>;
   /**
-   * Only when every edge leads to a later slot: each function's instructions from its last to its
+   * For each function whose edges all lead to later slots: its instructions from its last to its
    * first. Like the postorder, this lists every slot after its successors, so one round of the
    * fixpoint already gives each slot its final masks (they depend only on the successors' and
    * the slot's own marks), whichever of the two orders walks them: a second round would change
    * nothing. (Every instruction of a function is reached from its start, so both orders list the
    * same slots.)
    */
-  readonly down?: Map<number, Int32Array>;
+  readonly down: Map<number, Int32Array>;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
   const { s1, s2 } = successorPairs(cfg.slots);
   const kind = cfg.slots.kind, n = kind.length;
-  let forward = true;
-  for (let pc = 0; pc < n; pc++) {
-    if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
-    if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
-  }
-  if (!forward) return { s1, s2, subprogs: cfg.subprogs };
+  for (let pc = 0; pc < n; pc++) if (kind[pc] === SK_LDABS) s2[pc] = EXIT_EDGE;
   const down = new Map<number, Int32Array>();
   const all = new Int32Array(n);
   let len = 0;
   for (let k = 0; k < cfg.subprogs.length; k++) {
-    const lo = cfg.subprogs[k], hi = cfg.subprogs[k + 1] ?? n, from = len;
+    const lo = cfg.subprogs[k], hi = cfg.subprogs[k + 1] ?? n;
+    let forward = true;
+    for (let pc = lo; pc < hi && forward; pc++) if ((s1[pc] >= 0 && s1[pc] <= pc) || (s2[pc] >= 0 && s2[pc] <= pc)) forward = false;
+    if (!forward) continue;
     // an lddw's second half is no instruction (the postorder never reaches it)
+    const from = len;
     for (let pc = hi - 1; pc >= lo; pc--) if (kind[pc] !== SK_NONE) all[len++] = pc;
     down.set(lo, all.subarray(from, len));
   }
@@ -203,11 +209,13 @@ const chainKey = (st: State, f: number): string => {
   return k + st.frames[f].subprog;
 };
 
-/** The solved functions of a liveness nothing has solved yet, shared (never written: `solved` is replaced before the first add). */
+/** The solved functions of a liveness nothing has solved yet, shared (never written: a liveness holding it has solvedShared set, so it copies before adding). */
 const NO_SOLVED: Set<number> = new Set();
 
 export class StackLiveness {
   private instances: Map<string, Instance>;
+  /** `instances` is another copy's too: copied before a change (instancesToChange). */
+  private instancesShared = false;
   /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
   private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
@@ -227,13 +235,20 @@ export class StackLiveness {
 
   /** Functions (by first instruction) whose answers a fixpoint has computed. */
   private solved: Set<number>;
+  /** `solved` is another copy's too: copied before an addition. */
+  private solvedShared = false;
 
   /** `from`: copy()'s original, whose instances and solved functions the new one starts with. */
   constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
     // (a copy makes no empty map or set only to replace them)
-    this.instances = from?.instances.size ? copyMap(from.instances) : new Map();
-    this.solved = from?.solved.size ? copySet(from.solved) : NO_SOLVED;
+    // the instances map is shared with the original until one of them adds to it (a resumed
+    // re-check whose first instruction is rejected never does)
+    this.instances = from?.instances.size ? from.instances : new Map();
+    this.instancesShared = this.instances.size > 0;
+    // the solved set is shared with the original (or is the shared empty one) until one of them adds to it
+    this.solved = from?.solved.size ? from.solved : NO_SOLVED;
+    this.solvedShared = true;
   }
 
   /**
@@ -267,11 +282,14 @@ export class StackLiveness {
         mwSet = moveRows(x.mwSet, 1, x.start, x.len, start, len, to);
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny });
+      // (dirty: the whole function, as nothing is known of the moved rows)
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1 });
     }
     this.instances = instances;
+    this.instancesShared = false;
     this.root = null;
     this.solved = new Set([...this.solved].map((f) => to[f]));
+    this.solvedShared = false;
     this.cur = null;
     if (this.writeInsn > 0) this.writeInsn = to[this.writeInsn];
     this.rebase(cfg);
@@ -280,6 +298,16 @@ export class StackLiveness {
   /** Has a fixpoint walked the function starting at `start` (its control flow is then part of the answer)? */
   solvedFunction(start: number): boolean {
     return this.solved.has(start);
+  }
+
+  /**
+   * A new, empty analysis of `cfg`, a program whose control flow is this one's at every slot
+   * (as the fixpoint walks it): it shares this one's shape, so a run of a candidate that keeps
+   * the baseline's flow but resumes from no snapshot does not work out the successors and
+   * postorders again.
+   */
+  blank(cfg: LivenessCfg): StackLiveness {
+    return new StackLiveness(cfg, this.shapeRef);
   }
 
   /** Continue on program `cfg` (which `fits`): later fixpoints walk its control flow. */
@@ -298,6 +326,8 @@ export class StackLiveness {
     const c = new StackLiveness(this.cfg, this.shapeRef, this);
     if (this.trace) c.trace = this.trace.slice();
     this.token = {};
+    if (this.instances.size) this.instancesShared = true;
+    if (this.solved.size) this.solvedShared = true;
     this.cur = null;
     return c;
   }
@@ -330,14 +360,23 @@ export class StackLiveness {
     return true;
   }
 
+  /** The instances map, made this copy's own (copied if shared) before it is changed. */
+  private instancesToChange(): Map<string, Instance> {
+    if (this.instancesShared) {
+      this.instances = copyMap(this.instances);
+      this.instancesShared = false;
+    }
+    return this.instances;
+  }
+
   /** The instance, made this copy's own (cloned if shared) before it is changed. */
   private own(x: Instance): Instance {
     if (x.owner === this.token) return x;
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny };
-    this.instances.set(x.key, c);
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty };
+    this.instancesToChange().set(x.key, c);
     this.root = null;
     return c;
   }
@@ -347,8 +386,8 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false };
-      this.instances.set(key, x);
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1 };
+      this.instancesToChange().set(key, x);
       this.root = null;
     }
     return x;
@@ -386,7 +425,9 @@ export class StackLiveness {
 
   /** bpf_reset_stack_write_marks, before instruction `pc` of state `st` runs. */
   begin(st: State, pc: number): void {
-    this.ensure(st);
+    // the instance is found (and made this copy's own) when the instruction first marks or
+    // commits: one rejected before its end (most candidates, at their changed slot) needs none
+    this.began = st;
     this.writeInsn = pc;
     // most instructions write no slot: clear only after one did
     if (this.written) {
@@ -396,6 +437,8 @@ export class StackLiveness {
   }
   /** `writes` may hold marks (set by write and toCaller, cleared by begin). */
   private written = false;
+  /** The state whose instruction begin() was last told of. */
+  private began: State | undefined = undefined;
 
   /** bpf_mark_stack_read: instruction `pc` reads slot `spi` of frame `frame`. */
   read(st: State, frame: number, pc: number, spi: number): void {
@@ -411,7 +454,8 @@ export class StackLiveness {
 
   /** bpf_commit_stack_write_marks (nothing when the instruction changed the call chain). */
   commit(): void {
-    const x = this.cur;
+    // (the caller commits only when the call chain stayed: began's innermost frame is the instruction's)
+    const x = this.cur ?? (this.began ? this.ensure(this.began) : null);
     if (!x) return;
     if (this.written) return this.commitTo(x);
     // the common instruction, which wrote no slot (`writes` is all zero): commitTo's result
@@ -434,6 +478,7 @@ export class StackLiveness {
       if (!m || (m[at] === 0 && m[at + 1] === 0)) continue;
       m[at] = m[at + 1] = 0;
       x.updated = x.mwDropped = true;
+      if (idx > x.dirty) x.dirty = idx;
     }
   }
 
@@ -454,6 +499,7 @@ export class StackLiveness {
         m[at] = lo;
         m[at + 1] = hi;
         x.updated = true;
+        if (idx > x.dirty) x.dirty = idx;
         if (lo | hi) x.mwAny = true;
       }
       if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
@@ -484,15 +530,25 @@ export class StackLiveness {
 
   /** update_instance's backward fixpoint (update() then passes the entry's sets to the caller's call site). */
   private fixpoint(x: Instance): void {
-    if (this.solved === NO_SOLVED) this.solved = new Set();
-    this.solved.add(x.start);
+    if (!this.solved.has(x.start)) {
+      if (this.solvedShared) {
+        this.solved = copySet(this.solved);
+        this.solvedShared = false;
+      }
+      this.solved.add(x.start);
+    }
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const shape = this.shape, { s1, s2 } = shape;
     const trace = this.trace;
     // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
     // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
-    const once = shape.down !== undefined && !trace;
-    const order = once ? shape.down!.get(x.start)! : postorderIn(shape, x.start);
+    const down = trace ? undefined : shape.down.get(x.start), once = down !== undefined;
+    const order = down ?? postorderIn(shape, x.start);
+    // one pass over a forward function starts at its highest slot whose marks changed (unless the
+    // write accumulators were all reset above: then every slot is worked out again)
+    let first = 0;
+    if (down && !x.mwDropped) first = firstAtOrBelow(down, x.start + x.dirty);
+    x.dirty = -1;
     let rounds = 0;
     for (let changed = true; changed;) {
       changed = false;
@@ -500,7 +556,7 @@ export class StackLiveness {
       for (let frame = 0; frame <= x.depth; frame++) {
         const m = x.frames[frame];
         if (!m) continue;
-        for (let k = 0; k < order.length; k++) {
+        for (let k = first; k < order.length; k++) {
           const pc = order[k];
           if (s1[pc] < 0) continue;
           const at = (pc - x.start) * STRIDE;
@@ -609,8 +665,10 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
   const at = idx * STRIDE;
   const old = m[at + MAY_READ + half];
   const now = (old | bits) >>> 0;
-  if (now !== old && ((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
+  if (now === old) return;
+  if (((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
   m[at + MAY_READ + half] = now;
+  if (idx > x.dirty) x.dirty = idx;
 }
 
 /** Rows of `stride` entries for slots from..from+len, moved to slots at..at+n by `to` (a deleted slot's row dropped). */
@@ -628,6 +686,17 @@ function moveRows<T extends Uint32Array | Uint8Array>(m: T, stride: number, from
     r = e;
   }
   return out;
+}
+
+/** The first index of `order` (slots from the highest down) whose slot is at most `pc` (order.length: none). */
+function firstAtOrBelow(order: Int32Array, pc: number): number {
+  let lo = 0, hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (order[mid] > pc) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The live mask of instance `x` at `pc` for `frame`, or-ed into out (lo, hi). */

@@ -106,4 +106,33 @@ t('a slot whose live registers alone change is reached when the baseline first r
   assert.ok(inc.stats.skippedInsns > 10, `skipped ${inc.stats.skippedInsns}`);
 });
 
+t('a helper call\'s live registers are never read (no frame is pushed): a candidate whose liveness alone changes there resumes at its changed slot', () => {
+  const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
+  // r6 is live across the call in the baseline, dead everywhere in the candidate
+  const src = (last: string): string => `r6 = 1\nr7 = 2\ncall get_prandom_u32\nr1 = 3\nr2 = 4\nr3 = 5\n${last}\nexit`;
+  const base = xdp(src('r0 = r6'));
+  const cand: Program = { ...base, insns: assemble(src('r0 = 0')).insns };
+  const inc = new Incremental(base);
+  const a = inc.check(cand), b = verify(cand);
+  assert.equal([a.ok, a.error, a.processed, a.totalStates, a.peakStates, a.maxStatesPerInsn], [b.ok, b.error, b.processed, b.totalStates, b.peakStates, b.maxStatesPerInsn]);
+  // resumed from the snapshot at the changed slot's first visit (6 instructions in), not before the call
+  assert.is(inc.stats.resumed, 1);
+  assert.is(inc.stats.skippedInsns, 6);
+});
+
+t('a bpf-to-bpf call\'s live registers are read only by what the callee compares or links: a candidate whose liveness alone changes across a call resumes at its changed slot', () => {
+  const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
+  // r6 is live across the call (and at the slot after it) in the baseline; the callee neither
+  // compares states nor links scalars, so nothing reads that liveness
+  const src = (last: string): string => `r6 = 1\nr1 = 5\ncall f\nr1 = 3\nr2 = 4\n${last}\nexit\nf:\nr0 = r1\nr0 += 1\nexit`;
+  const base = xdp(src('r0 = r6'));
+  const cand: Program = { ...base, insns: assemble(src('r0 = 0')).insns };
+  const inc = new Incremental(base);
+  const a = inc.check(cand), b = verify(cand);
+  assert.equal([a.ok, a.error, a.processed, a.totalStates, a.peakStates, a.maxStatesPerInsn], [b.ok, b.error, b.processed, b.totalStates, b.peakStates, b.maxStatesPerInsn]);
+  // slots 0-2, the callee's 7-9, then 3 and 4: the changed slot 5 is first visited 8 instructions in
+  assert.is(inc.stats.resumed, 1);
+  assert.is(inc.stats.skippedInsns, 8);
+});
+
 t.run();

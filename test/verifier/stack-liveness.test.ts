@@ -5,6 +5,7 @@
 // kernel ran, in order, with what changed, so equal lines mean the same answers at the same times.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -85,6 +86,73 @@ t('an acyclic function gets the same masks from one fixpoint round as from round
     }
   }
   assert.ok(acyclic >= 10, `${acyclic} acyclic programs`);
+});
+
+t('a forward function\'s fixpoint from its highest changed slot down = rounds over every slot (random visits, copies)', () => {
+  // 0-9 straight code and branches, every edge forward; slots 0-3 of the stack
+  const cfg = buildCfg(asm('if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit').insns);
+  const n = cfg.ops.length, st = initialState();
+  const visit = fc.record({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean(), copy: fc.boolean() });
+  fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
+    // the log forces rounds over every slot until nothing changes
+    let part = new StackLiveness(cfg), full = new StackLiveness(cfg);
+    full.trace = [];
+    for (const v of vs) {
+      for (const live of [part, full]) {
+        live.begin(st, v.pc);
+        for (let spi = 0; spi < 4; spi++) {
+          if (v.writes & (1 << spi)) live.write(0, spi);
+          if (v.reads & (1 << spi)) live.read(st, 0, v.pc, spi);
+        }
+        live.commit();
+        if (v.update) live.update(st);
+      }
+      if (v.copy) {
+        part = part.copy();
+        full = full.copy();
+      }
+      for (let pc = 0; pc < n; pc++) if (v.update) assert.equal([...part.aliveSlots(st, pc, 0)], [...full.aliveSlots(st, pc, 0)], `slot ${pc}`);
+    }
+  }), { numRuns: 80, seed: 17 });
+});
+
+t('copies that begin an instruction and never commit it (a rejected re-check) change nothing, and copies share nothing they write (random visits)', () => {
+  const cfg = buildCfg(asm('if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit').insns);
+  const n = cfg.ops.length, st = initialState();
+  type V = { pc: number; reads: number; writes: number; update: boolean };
+  const visit = fc.record({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean() });
+  const apply = (live: StackLiveness, v: V): void => {
+    live.begin(st, v.pc);
+    for (let spi = 0; spi < 4; spi++) {
+      if (v.writes & (1 << spi)) live.write(0, spi);
+      if (v.reads & (1 << spi)) live.read(st, 0, v.pc, spi);
+    }
+    live.commit();
+    if (v.update) live.update(st);
+  };
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  fc.assert(fc.property(fc.array(visit, { maxLength: 8 }), fc.array(visit, { maxLength: 8 }), fc.array(visit, { maxLength: 8 }), (before, after, own) => {
+    const orig = new StackLiveness(cfg);
+    before.forEach((v) => apply(orig, v));
+    // a copy rejected at its first instruction, then the original goes on
+    const rejected = orig.copy();
+    rejected.begin(st, own[0]?.pc ?? 0);
+    after.forEach((v) => apply(orig, v));
+    orig.update(st);
+    const replay = new StackLiveness(cfg);
+    [...before, ...after].forEach((v) => apply(replay, v));
+    replay.update(st);
+    assert.equal(answers(orig), answers(replay), 'the original');
+    // a copy that runs: its own answers, the original's unchanged
+    const snap = answers(orig);
+    const copy = orig.copy();
+    own.forEach((v) => apply(copy, v));
+    copy.update(st);
+    [...own].forEach((v) => apply(replay, v));
+    replay.update(st);
+    assert.equal(answers(copy), answers(replay), 'the copy');
+    assert.equal(answers(orig), snap, 'the original after the copy ran');
+  }), { numRuns: 40, seed: 17 });
 });
 
 t('postorder: each function from its start, successors fall-through first (compute_postorder)', () => {
