@@ -10,7 +10,7 @@ import { InsnError } from '../isa/op.ts';
 import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
-import { type Env, type Options, VerifierError, fail } from './env.ts';
+import { type Env, type Options, REJECTED, VerifierError, fail } from './env.ts';
 import { sessionFor } from './config.ts';
 import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
@@ -291,6 +291,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     stackWrite(frame, spi) {
       live.write(frame, spi);
     },
+    rejected: undefined,
   };
   const limit = opts.limit ?? COMPLEXITY_LIMIT;
   const log: string[] | undefined = opts.states ? [] : undefined;
@@ -469,6 +470,11 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     stats() {
       return `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
     },
+    /** The verdict of a rejection, thrown (fail) or returned (reject). */
+    rejection(e: VerifierError): Verdict {
+      if (log) log.push(e.message, stats());
+      return verdict({ index: e.index, message: e.message });
+    },
     verdict(error?: { index: number; message: string }): Verdict {
       // (a loop, not a map with a closure; the optional fields added after, not spread in: a
       // spread literal is built by the slow generic copy, at every check's end)
@@ -485,7 +491,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       return v;
     },
   };
-  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;
+  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, rejection, verdict } = ops;
 
   // what the loop reads at every instruction, in bindings no closure captures: a captured one
   // lives in the function's context and is loaded again after every call the loop makes
@@ -536,6 +542,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
       const next = step(en, st, pc, op, push, kind);
+      // (the instruction stopped as a throw would have: nothing after it is recorded)
+      if (next === REJECTED) return rejection(en.rejected!);
       if (st.frames.length !== depth) lv.resetChain();
       else lv.commit();
       if (logs && st.frames.length === depth && kind !== SK_EXIT) {
@@ -557,10 +565,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       path.pc = next;
     }
   } catch (e) {
-    if (e instanceof VerifierError) {
-      if (log) log.push(e.message, stats());
-      return verdict({ index: e.index, message: e.message });
-    }
+    if (e instanceof VerifierError) return rejection(e);
     throw e;
   }
   const deep = stackCheck(prog, cfg, c.stackDepth);
