@@ -495,7 +495,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
 
   // what the loop reads at every instruction, in bindings no closure captures: a captured one
   // lives in the function's context and is loaded again after every call the loop makes
-  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds;
+  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds, useAt = cfg.slots.use;
   const hook = onStep, lim = limit, logs = log, firsts = entry, tr = tracer;
   try {
     if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo, undefined, undefined, cx.path.state.refs)}`);
@@ -541,7 +541,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
-      const next = step(en, st, pc, op, push, kind);
+      const next = step(en, st, pc, op, push, kind, useAt[pc]);
       // (the instruction stopped as a throw would have: nothing after it is recorded)
       if (next === REJECTED) return rejection(en.rejected!);
       if (st.frames.length !== depth) lv.resetChain();

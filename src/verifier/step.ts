@@ -3,7 +3,7 @@
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
 import { type Env, fail, reject } from './env.ts';
-import { type Reg, ptrReg, typeStr } from './regs.ts';
+import { type Reg, NOT_INIT, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, checkDst, baseId } from './alu.ts';
 import { memFault, type WriteVal } from './mem.ts';
@@ -98,6 +98,18 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
 const unread = (env: Env, pc: number, r: number): number => reject(env, pc, `R${r} !read_ok`);
 
 /**
+ * Does an instruction that reads the registers in `use` (its slot's use mask) find one of them
+ * uninitialised? Told by identity with NOT_INIT, which every frame starts with and every call
+ * leaves in r1-r5, so that an instruction that passes pays no megamorphic `type` load; a
+ * not_init register of another object would be missed here and found by the instruction's own
+ * check, which throws the same rejection.
+ */
+function readsUnset(regs: readonly Reg[], use: number): boolean {
+  for (let m = use; m; m &= m - 1) if (regs[31 - Math.clz32(m & -m)] === NOT_INIT) return true;
+  return false;
+}
+
+/**
  * The register an ALU instruction's first reads find uninitialised, -1 for none: aluInsn's
  * check_reg_arg order (the source register first, then the destination unless the instruction
  * is a move; a neg's operand is an immediate), before it changes anything. The same for a
@@ -122,20 +134,25 @@ function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
  * REJECTED (env.ts reject) when it rejects the program without a throw.
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
- * one of a dozen shapes).
+ * one of a dozen shapes). `use`: the slot table's use mask (the registers an ALU instruction or
+ * a jump reads).
  */
-export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
+export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number, use: number): number {
   // small enough for the optimising compiler to inline into the exploration loop (one call less
   // per instruction); the other kinds are stepOther's
   if (kind === SK_ALU) {
-    const r = aluUnread(cur(st).regs, op as Op & { kind: 'alu' });
-    if (r >= 0) return unread(env, pc, r);
+    if (readsUnset(cur(st).regs, use)) {
+      const r = aluUnread(cur(st).regs, op as Op & { kind: 'alu' });
+      if (r >= 0) return unread(env, pc, r);
+    }
     aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
     return pc + 1;
   }
   if (kind === SK_JCOND) {
-    const r = jumpUnread(cur(st).regs, op as Op & { kind: 'jcond' });
-    if (r >= 0) return unread(env, pc, r);
+    if (readsUnset(cur(st).regs, use)) {
+      const r = jumpUnread(cur(st).regs, op as Op & { kind: 'jcond' });
+      if (r >= 0) return unread(env, pc, r);
+    }
     return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
   }
   return stepOther(env, st, pc, op, push, kind);
