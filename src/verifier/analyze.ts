@@ -379,7 +379,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
       const b = bucket(pc, st);
       let list = c.explored[b];
-      if (!list) list = c.explored[b] = [];
+      if (!list) {
+        // nothing explored in this list (so nothing to clean either): a list is made only for
+        // a checkpoint, not at every prune point met (a copied context copies every list it has)
+        if (!addNew) return false;
+        list = c.explored[b] = [];
+      }
       // clean_live_states: finished explored states here, same call chain, lose their dead slots
       // (the pass recounts the list's finished, uncleaned checkpoints: the count only grows in endPath)
       if (c.toClean[b] > 0) {
