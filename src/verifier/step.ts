@@ -3,7 +3,7 @@
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
 import { type Env, fail, reject } from './env.ts';
-import { type Reg, NOT_INIT, ptrReg, typeStr } from './regs.ts';
+import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
 import { aluInsn, endInsn, checkDst, baseId } from './alu.ts';
 import { memFault, type WriteVal } from './mem.ts';
@@ -98,23 +98,20 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
 const unread = (env: Env, pc: number, r: number): number => reject(env, pc, `R${r} !read_ok`);
 
 /**
- * Does an instruction that reads the registers in `use` (its slot's use mask) find one of them
- * uninitialised? Told by identity with NOT_INIT, which every frame starts with and every call
- * leaves in r1-r5, so that an instruction that passes pays no megamorphic `type` load; a
- * not_init register of another object would be missed here and found by the instruction's own
- * check, which throws the same rejection.
+ * The register an ALU instruction (kind SK_ALU) or a conditional jump (SK_JCOND) finds
+ * uninitialised at its first reads, -1 for none, in the order of the instruction's own checks,
+ * which come before it changes anything: run() reports it by return (check_reg_arg's
+ * `R%d !read_ok`, the most frequent rejection of a search's candidates) after an identity test
+ * against NOT_INIT on the slot's use mask. aluInsn: the source register first, then the
+ * destination unless the instruction is a move (a neg's operand is an immediate); condJump: the
+ * destination first, then a source register.
  */
-function readsUnset(regs: readonly Reg[], use: number): boolean {
-  for (let m = use; m; m &= m - 1) if (regs[31 - Math.clz32(m & -m)] === NOT_INIT) return true;
-  return false;
+export function unsetRead(regs: readonly Reg[], op: Op, kind: number): number {
+  if (kind === SK_ALU) return aluUnread(regs, op as Op & { kind: 'alu' });
+  if (kind === SK_JCOND) return jumpUnread(regs, op as Op & { kind: 'jcond' });
+  return -1;
 }
 
-/**
- * The register an ALU instruction's first reads find uninitialised, -1 for none: aluInsn's
- * check_reg_arg order (the source register first, then the destination unless the instruction
- * is a move; a neg's operand is an immediate), before it changes anything. The same for a
- * conditional jump (condJump: the destination first, then a source register).
- */
 function aluUnread(regs: readonly Reg[], op: Op & { kind: 'alu' }): number {
   const src = op.src;
   if ('reg' in src && regs[src.reg].type === 'not_init') return src.reg;
@@ -131,30 +128,20 @@ function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
 
 /**
  * Execute one instruction on `st` (in place). Returns the next pc, -1 at the end of a path, or
- * REJECTED (env.ts reject) when it rejects the program without a throw.
+ * REJECTED (env.ts reject) when it rejects the program without a throw (a memory or atomic
+ * instruction; an ALU instruction's and a jump's `!read_ok` are run()'s, see unsetRead).
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
- * one of a dozen shapes). `use`: the slot table's use mask (the registers an ALU instruction or
- * a jump reads).
+ * one of a dozen shapes).
  */
-export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number, use: number): number {
+export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, pc: number) => void, kind: number): number {
   // small enough for the optimising compiler to inline into the exploration loop (one call less
   // per instruction); the other kinds are stepOther's
   if (kind === SK_ALU) {
-    if (readsUnset(cur(st).regs, use)) {
-      const r = aluUnread(cur(st).regs, op as Op & { kind: 'alu' });
-      if (r >= 0) return unread(env, pc, r);
-    }
     aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
     return pc + 1;
   }
-  if (kind === SK_JCOND) {
-    if (readsUnset(cur(st).regs, use)) {
-      const r = jumpUnread(cur(st).regs, op as Op & { kind: 'jcond' });
-      if (r >= 0) return unread(env, pc, r);
-    }
-    return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
-  }
+  if (kind === SK_JCOND) return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
   return stepOther(env, st, pc, op, push, kind);
 }
 
