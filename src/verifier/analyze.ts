@@ -7,16 +7,16 @@ import type { Program } from '../isa/program.ts';
 import type { Op } from '../isa/op.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
-import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
+import { calleeSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
-import { type Env, type Options, VerifierError, fail } from './env.ts';
+import { type Env, type Options, REJECTED, VerifierError, fail } from './env.ts';
 import { type DomainSession, sessionFor } from './config.ts';
 import { copyMap, copySet } from './copies.ts';
-import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
+import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
-import { step, auxOf, touched } from './step.ts';
+import { step, auxOf, touched, unsetRead } from './step.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -365,6 +365,8 @@ class RunEnv implements Env {
   declare private readonly live: StackLiveness;
   /** The processed count of the instruction that has its jump-history entry (push_jmp_history merges a second one). */
   declare private histAt: number;
+  /** A rejection reported by return (env.ts reject), until run() turns it into the verdict. */
+  declare rejected: VerifierError | undefined;
 
   constructor(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness) {
     this.prog = prog;
@@ -380,6 +382,7 @@ class RunEnv implements Env {
     this.c = c;
     this.live = live;
     this.histAt = -1;
+    this.rejected = undefined;
   }
 
   // the per-instruction records, the context's own from their first use (Ctx.shared)
@@ -520,7 +523,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
       const b = bucket(pc, st);
       let list = c.explored[b];
-      if (!list) list = c.explored[b] = [];
+      if (!list) {
+        // nothing explored in this list (so nothing to clean either): a list is made only for
+        // a checkpoint, not at every prune point met (a copied context copies every list it has)
+        if (!addNew) return false;
+        list = c.explored[b] = [];
+      }
       // clean_live_states: finished explored states here, same call chain, lose their dead slots
       // (the pass recounts the list's finished, uncleaned checkpoints: the count only grows in endPath)
       if (c.toClean[b] > 0) {
@@ -611,6 +619,11 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
     stats() {
       return `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
     },
+    /** The verdict of a rejection, thrown (fail) or returned (reject). */
+    rejection(e: VerifierError): Verdict {
+      if (log) log.push(e.message, stats());
+      return verdict({ index: e.index, message: e.message });
+    },
     verdict(error?: { index: number; message: string }): Verdict {
       // (a loop, not a map with a closure; the optional fields added after, not spread in: a
       // spread literal is built by the slow generic copy, at every check's end)
@@ -632,11 +645,11 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       return v;
     },
   };
-  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, verdict } = ops;
+  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, rejection, verdict } = ops;
 
   // what the loop reads at every instruction, in bindings no closure captures: a captured one
   // lives in the function's context and is loaded again after every call the loop makes
-  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds;
+  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds, useAt = cfg.slots.use;
   const hook = onStep, lim = limit, logs = log, firsts = entry, tr = tracer;
   try {
     if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo, undefined, undefined, cx.path.state.refs)}`);
@@ -682,7 +695,25 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
+      // check_reg_arg's `!read_ok` at an ALU instruction or a jump (most instructions), reported
+      // without a throw: first an identity test against NOT_INIT (every frame starts with it,
+      // every call leaves it in r1-r5) on the registers the slot's use mask names, so that an
+      // instruction that passes pays no megamorphic `type` load; a not_init register of another
+      // object would be missed here and found by the instruction's own check, which throws the
+      // same rejection. (In this loop's own code, not in step(): the test's two copies inlined
+      // with step took the room in the loop's inlining budget that pop had.)
+      if (kind === SK_ALU || kind === SK_JCOND) {
+        const regs = st.frames[depth - 1].regs;
+        let m = useAt[pc];
+        while (m !== 0 && regs[31 - Math.clz32(m & -m)] !== NOT_INIT) m &= m - 1;
+        if (m !== 0) {
+          const r = unsetRead(regs, op, kind);
+          if (r >= 0) return rejection(new VerifierError(`R${r} !read_ok`, pc));
+        }
+      }
       const next = step(en, st, pc, op, push, kind);
+      // (the instruction stopped as a throw would have: nothing after it is recorded)
+      if (next === REJECTED) return rejection(en.rejected!);
       if (st.frames.length !== depth) lv.resetChain();
       else lv.commit();
       if (logs && st.frames.length === depth && kind !== SK_EXIT) {
@@ -704,10 +735,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       path.pc = next;
     }
   } catch (e) {
-    if (e instanceof VerifierError) {
-      if (log) log.push(e.message, stats());
-      return verdict({ index: e.index, message: e.message });
-    }
+    if (e instanceof VerifierError) return rejection(e);
     throw e;
   }
   const deep = stackCheck(prog, cfg, c.stackDepth);

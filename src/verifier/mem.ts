@@ -36,30 +36,44 @@ const inRegion = (off: bigint, size: number, memSize: number, zeroOk: boolean): 
 
 /** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
 export function checkRegion(pc: number, r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): void {
+  const m = regionFault(r, regno, off, size, memSize, zeroOk);
+  if (m !== undefined) fail(pc, m);
+}
+
+/** checkRegion's rejection message, or undefined when the access is in the region. */
+function regionFault(r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): string | undefined {
   const smin = s64(r.v.smin);
   const o = BigInt(off);
   if (smin < 0n && (smin === -(1n << 63n) || !S32(o + smin) || smin + o < 0n)) {
-    fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+    return `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`;
   }
   if (!inRegion(smin + o, size, memSize, zeroOk)) {
-    fail(pc, `${regionMsg(r, regno, smin + o, size, memSize)}\nR${regno} min value is outside of the allowed memory range`);
+    return `${regionMsg(r, regno, smin + o, size, memSize)}\nR${regno} min value is outside of the allowed memory range`;
   }
-  if (r.v.umax >= BPF_MAX_VAR_OFF) fail(pc, `R${regno} unbounded memory access, make sure to bounds check any such access`);
+  if (r.v.umax >= BPF_MAX_VAR_OFF) return `R${regno} unbounded memory access, make sure to bounds check any such access`;
   if (!inRegion(r.v.umax + o, size, memSize, zeroOk)) {
-    fail(pc, `${regionMsg(r, regno, r.v.umax + o, size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
+    return `${regionMsg(r, regno, r.v.umax + o, size, memSize)}\nR${regno} max value is outside of the allowed memory range`;
   }
+  return undefined;
 }
 
 /** check_packet_access (off includes reg.off). */
 export function checkPacket(pc: number, r: Reg, regno: number, off: number, size: number, zeroOk = false): void {
+  const m = packetFault(r, regno, off, size, zeroOk);
+  if (m !== undefined) fail(pc, m);
+}
+
+/** checkPacket's rejection message, or undefined when the access is inside the checked range. */
+function packetFault(r: Reg, regno: number, off: number, size: number, zeroOk = false): string | undefined {
   // the usual access (smin not negative, inside the known range) decided on numbers: off, size
   // and range are small integers, so no bigint temporaries are made for a packet access that passes
-  if ((r.v === ZERO || r.v.smin < S64_SIGN) && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return;
-  if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if ((r.v === ZERO || r.v.smin < S64_SIGN) && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return undefined;
+  if (s64(r.v.smin) < 0n) return `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`;
   if (r.range < 0 || !inRegion(BigInt(off), size, r.range, zeroOk)) {
     const m = r.range < 0 ? '' : `${regionMsg(r, regno, BigInt(off), size, r.range)}\n`;
-    fail(pc, `${m}R${regno} offset is outside of the packet`);
+    return `${m}R${regno} offset is outside of the packet`;
   }
+  return undefined;
 }
 
 /** __check_ptr_off_reg for ctx and helper arguments that must be unmodified. */
@@ -77,13 +91,20 @@ const BOUNDS = { lo: 0, hi: 0 };
 
 /** check_stack_access_within_bounds; returns [lo, hi) byte offsets of the access (a shared object: read it before the next call). */
 export function stackBounds(pc: number, r: Reg, regno: number, off: number, size: number, what: string): { readonly lo: number; readonly hi: number } {
+  const m = stackFault(r, regno, off, size, what);
+  if (m !== undefined) fail(pc, m);
+  return BOUNDS;
+}
+
+/** stackBounds' rejection message, or undefined with the access's bounds in BOUNDS. */
+function stackFault(r: Reg, regno: number, off: number, size: number, what: string): string | undefined {
   // a constant zero variable part (every fp that only had constants added): the bounds are off
   // and off + size as numbers, without the bigint temporaries of the general case
   if (r.v.varOff.mask === 0n && r.v.varOff.value === 0n) {
-    if (off < -MAX_STACK || off > -1 || off + size > 0) fail(pc, `invalid${what} stack R${regno} off=${off} size=${size}`);
+    if (off < -MAX_STACK || off > -1 || off + size > 0) return `invalid${what} stack R${regno} off=${off} size=${size}`;
     BOUNDS.lo = off;
     BOUNDS.hi = off + size;
-    return BOUNDS;
+    return undefined;
   }
   let lo: bigint, hi: bigint;
   if (isConst(r.v)) {
@@ -91,17 +112,17 @@ export function stackBounds(pc: number, r: Reg, regno: number, off: number, size
     hi = lo + BigInt(size);
   } else {
     const smin = s64(r.v.smin), smax = s64(r.v.smax);
-    if (smax >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) fail(pc, `invalid unbounded variable-offset${what} stack R${regno}`);
+    if (smax >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) return `invalid unbounded variable-offset${what} stack R${regno}`;
     lo = smin + BigInt(off);
     hi = smax + BigInt(off) + BigInt(size);
   }
   if (lo < -BigInt(MAX_STACK) || lo > -1n || hi > 0n) {
-    if (isConst(r.v)) fail(pc, `invalid${what} stack R${regno} off=${off} size=${size}`);
-    fail(pc, `invalid variable-offset${what} stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${off} size=${size}`);
+    if (isConst(r.v)) return `invalid${what} stack R${regno} off=${off} size=${size}`;
+    return `invalid variable-offset${what} stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${off} size=${size}`;
   }
   BOUNDS.lo = Number(lo);
   BOUNDS.hi = Number(hi);
-  return BOUNDS;
+  return undefined;
 }
 
 /** The memo's second keys of a load's truncation (the value is the first), by 2 * size + sign extension (sizes 1, 2, 4). */
@@ -160,6 +181,17 @@ function leakCheck(env: Env, pc: number, write: boolean, val: WriteVal | undefin
  */
 export function memAccess(env: Env, st: State, pc: number, regno: number, off: number, size: number,
   write: boolean, dst: number, val: WriteVal | undefined, sx = false): void {
+  const m = memFault(env, st, pc, regno, off, size, write, dst, val, sx);
+  if (m !== undefined) fail(pc, m);
+}
+
+/**
+ * memAccess that returns its most frequent rejections' messages instead of throwing them (the
+ * memory instructions' step reports them by return: env.ts reject); undefined when the access
+ * passes. The rarer ones still throw.
+ */
+export function memFault(env: Env, st: State, pc: number, regno: number, off: number, size: number,
+  write: boolean, dst: number, val: WriteVal | undefined, sx = false): string | undefined {
   const fr = cur(st);
   const r = fr.regs[regno];
   const valReg = val && 'reg' in val ? fr.regs[val.reg] : undefined;
@@ -171,7 +203,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       checkPtrOffReg(pc, r, regno, false);
       const t = unprivCtxRefused(env, off + r.off, write) ? undefined : ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
-      if (!t || (sx && t !== 'scalar')) fail(pc, `invalid bpf_context access off=${off + r.off} size=${size}`);
+      if (!t || (sx && t !== 'scalar')) return `invalid bpf_context access off=${off + r.off} size=${size}`;
       // a field that may hold NULL gets an id for its NULL check (check_mem_access)
       if (!write) out = t === 'scalar' ? SCALAR_UNKNOWN : ptrReg(t as RegType, t === 'sock_common_or_null' || t === 'sock_or_null' ? { id: ++env.idGen } : {});
       break;
@@ -180,16 +212,18 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       // the usual fp (no variable part) checked on numbers, without the bigint tnum temporaries
       const aligned = r.v.varOff.value === 0n && r.v.varOff.mask === 0n ? ((r.off + off) & (size - 1)) === 0
         : tnumIsAligned(D.u64, tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off)))), size);
-      if (!aligned) {
-        fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
-      }
+      if (!aligned) return `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`;
       const o = off + r.off;
-      const { lo, hi } = stackBounds(pc, r, regno, o, size, write ? ' write to' : ' read from');
+      const bad = stackFault(r, regno, o, size, write ? ' write to' : ' read from');
+      if (bad !== undefined) return bad;
+      const { lo, hi } = BOUNDS;
       const target = st.frames[r.map];
       noteDepth(env, target.subprog, -lo);
       if (write) {
-        if (isConst(r.v)) stackWriteFixed(env, st, pc, target, lo, size, val!);
-        else {
+        if (isConst(r.v)) {
+          const m = stackWriteFixed(env, st, pc, target, lo, size, val!);
+          if (m !== undefined) return m;
+        } else {
           for (let b = lo; b < hi; b++) destroyIfDynptr(env, st, pc, target, spiOf(b));
           const zero = !!valReg && isNull(valReg) || (!!val && 'imm' in val && val.imm === 0);
           writeRange(ownStack(target), lo, hi, zero);
@@ -197,7 +231,7 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       } else if (isConst(r.v)) {
         env.stackRead(r.map, spiOf(lo));
         const got = readFixed(target.stack, lo, size, env.privileged);
-        if (typeof got === 'string') fail(pc, got);
+        if (typeof got === 'string') return got;
         // a spilled pointer read as a number (an atomic's operand) by an unprivileged program
         if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) fail(pc, `leaking pointer from stack off ${lo}`);
         if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist(r.map, spiOf(lo));
@@ -219,7 +253,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
     case 'pkt': case 'pkt_meta': {
       if (write && !pktAccess(env.prog.type, true)) fail(pc, 'cannot write into packet');
       leakCheck(env, pc, write, val, valReg, 'packet');
-      checkPacket(pc, r, regno, off + r.off, size);
+      const bad = packetFault(r, regno, off + r.off, size);
+      if (bad !== undefined) return bad;
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
@@ -229,7 +264,8 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
       // BPF_F_WRONLY_PROG (0x100) / BPF_F_RDONLY_PROG (0x80): check_map_access_type
       if (!write && (m.flags & 0x100)) fail(pc, `read from map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
       if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
-      checkRegion(pc, r, regno, off + r.off, size, m.valueSize);
+      const bad = regionFault(r, regno, off + r.off, size, m.valueSize);
+      if (bad !== undefined) return bad;
       if (!write) {
         out = SCALAR_UNKNOWN;
         if (isConst(r.v) && (m.flags & 0x80) && m.initial) out = rodataRead(m.initial, Number(r.v.varOff.value) + off + r.off, size, sx);
@@ -267,13 +303,13 @@ export function memAccess(env: Env, st: State, pc: number, regno: number, off: n
         if (off + r.off < 0) fail(pc, `R${regno} is ${tname} invalid negative access: off=${off + r.off}`);
         if (write) fail(pc, `only read from ${tname} is supported`);
       }
-      fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
-      break;
+      return `R${regno} invalid mem access '${typeStr(r)}'`;
     }
     default:
-      fail(pc, `R${regno} invalid mem access '${typeStr(r)}'`);
+      return `R${regno} invalid mem access '${typeStr(r)}'`;
   }
   if (!write && dst >= 0 && out) fr.regs[dst] = loaded(env, pc, out, size, sx);
+  return undefined;
 }
 
 /** The kernel struct behind a map pointer (map ops' map_btf_id), for the map types the model knows. */
@@ -338,8 +374,8 @@ function rodataRead(data: Uint8Array, at: number, size: number, sx: boolean): Re
   return scalarReg(scalarConst(D, v));
 }
 
-/** check_stack_write_fixed_off (privileged rules): `lo` is the byte offset. */
-function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'][number], lo: number, size: number, val: WriteVal): void {
+/** check_stack_write_fixed_off (privileged rules): `lo` is the byte offset. Returns the rejection message of a spill of a pointer's part (fail for the rarer ones), else undefined. */
+function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'][number], lo: number, size: number, val: WriteVal): string | undefined {
   const fr = cur(st);
   const spi = spiOf(lo);
   const aligned = lo % 8 === 0;
@@ -358,27 +394,28 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
       }
       spill(ownStack(target), spi, fits ? reg : { ...reg, id: 0 }, size);
       env.hist(target.frameno, spi);
-      return;
+      return undefined;
     }
     if (reg.type !== 'scalar' && reg.type !== 'not_init') {
-      if (size !== 8) fail(pc, 'invalid size of register spill');
+      if (size !== 8) return 'invalid size of register spill';
       if (target !== fr && reg.type === 'fp') fail(pc, 'cannot spill pointers to stack into stack frame of the caller');
       spill(ownStack(target), spi, reg, size);
       env.hist(target.frameno, spi);
-      return;
+      return undefined;
     }
     if (isNull(reg)) env.precise(1 << val.reg);
     writeBytes(ownStack(target), lo, size, isNull(reg) ? '0' : 'm');
-    return;
+    return undefined;
   }
   if ('imm' in val) {
     if (aligned) {
       spill(ownStack(target), spi, stImmReg(val.imm), size);
       env.hist(target.frameno, spi);
-      return;
+      return undefined;
     }
     writeBytes(ownStack(target), lo, size, val.imm === 0 ? '0' : 'm');
-    return;
+    return undefined;
   }
   writeBytes(ownStack(target), lo, size, 'm');
+  return undefined;
 }

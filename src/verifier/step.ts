@@ -2,11 +2,11 @@
 // lddw), the history note the precision walk needs, and the registers the log prints.
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
-import { type Env, fail } from './env.ts';
+import { type Env, fail, reject } from './env.ts';
 import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
-import { aluInsn, endInsn, readReg, checkDst, baseId } from './alu.ts';
-import { memAccess, type WriteVal } from './mem.ts';
+import { aluInsn, endInsn, checkDst, baseId } from './alu.ts';
+import { memFault, type WriteVal } from './mem.ts';
 import { condJump, linkedLive } from './jmp.ts';
 import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
 import { LINKED, OPAQUE } from './precision.ts';
@@ -91,7 +91,45 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
 }
 
 /**
- * Execute one instruction on `st` (in place). Returns the next pc, or -1 at the end of a path.
+ * check_reg_arg(SRC_OP)'s rejection of an uninitialised register, reported by return (env.ts
+ * reject): the most frequent rejection of a search's candidates (a move or a deletion leaves a
+ * later read without its write), about half of them in the corpus programs' bench candidates.
+ */
+const unread = (env: Env, pc: number, r: number): number => reject(env, pc, `R${r} !read_ok`);
+
+/**
+ * The register an ALU instruction (kind SK_ALU) or a conditional jump (SK_JCOND) finds
+ * uninitialised at its first reads, -1 for none, in the order of the instruction's own checks,
+ * which come before it changes anything: run() reports it by return (check_reg_arg's
+ * `R%d !read_ok`, the most frequent rejection of a search's candidates) after an identity test
+ * against NOT_INIT on the slot's use mask. aluInsn: the source register first, then the
+ * destination unless the instruction is a move (a neg's operand is an immediate); condJump: the
+ * destination first, then a source register.
+ */
+export function unsetRead(regs: readonly Reg[], op: Op, kind: number): number {
+  if (kind === SK_ALU) return aluUnread(regs, op as Op & { kind: 'alu' });
+  if (kind === SK_JCOND) return jumpUnread(regs, op as Op & { kind: 'jcond' });
+  return -1;
+}
+
+function aluUnread(regs: readonly Reg[], op: Op & { kind: 'alu' }): number {
+  const src = op.src;
+  if ('reg' in src && regs[src.reg].type === 'not_init') return src.reg;
+  if (op.op !== 'mov' && op.op !== 'movsx' && regs[op.dst].type === 'not_init') return op.dst;
+  return -1;
+}
+
+function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
+  if (regs[op.dst].type === 'not_init') return op.dst;
+  const src = op.src;
+  if ('reg' in src && regs[src.reg].type === 'not_init') return src.reg;
+  return -1;
+}
+
+/**
+ * Execute one instruction on `st` (in place). Returns the next pc, -1 at the end of a path, or
+ * REJECTED (env.ts reject) when it rejects the program without a throw (a memory or atomic
+ * instruction; an ALU instruction's and a jump's `!read_ok` are run()'s, see unsetRead).
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
  * one of a dozen shapes).
@@ -126,29 +164,41 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
     case 'end':
       endInsn(env, st, pc, op);
       return pc + 1;
+    // the memory instructions report check_reg_arg's and memFault's rejections by return
     case 'ldx': {
-      const t = readReg(st, pc, op.src);
+      const t = cur(st).regs[op.src];
+      if (t.type === 'not_init') return unread(env, pc, op.src);
       checkDst(pc, op.dst);
-      memAccess(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
+      const bad = memFault(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
+      if (bad !== undefined) return reject(env, pc, bad);
       saveAuxPtrType(env, pc, t);
       return pc + 1;
     }
     case 'stx': {
-      readReg(st, pc, op.src);
-      const t = readReg(st, pc, op.dst);
-      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, STORED_REG[op.src]);
+      const regs = cur(st).regs, t = regs[op.dst];
+      if (regs[op.src].type === 'not_init') return unread(env, pc, op.src);
+      if (t.type === 'not_init') return unread(env, pc, op.dst);
+      const bad = memFault(env, st, pc, op.dst, op.off, op.size, true, -1, STORED_REG[op.src]);
+      if (bad !== undefined) return reject(env, pc, bad);
       saveAuxPtrType(env, pc, t);
       return pc + 1;
     }
     case 'st': {
-      const t = readReg(st, pc, op.dst);
-      memAccess(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
+      const t = cur(st).regs[op.dst];
+      if (t.type === 'not_init') return unread(env, pc, op.dst);
+      const bad = memFault(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
+      if (bad !== undefined) return reject(env, pc, bad);
       saveAuxPtrType(env, pc, t);
       return pc + 1;
     }
-    case 'atomic':
+    case 'atomic': {
+      // atomicInsn reads the source register first, then the destination (a load-acquire only writes it)
+      const regs = cur(st).regs;
+      if (regs[op.src].type === 'not_init') return unread(env, pc, op.src);
+      if (op.op !== 'load_acq' && regs[op.dst].type === 'not_init') return unread(env, pc, op.dst);
       atomicInsn(env, st, pc, op);
       return pc + 1;
+    }
     case 'ldabs': case 'ldind':
       ldAbs(env, st, pc, op);
       return pc + 1;

@@ -8,6 +8,10 @@ import { IdMap, mayCover, mayLoop, regsafe, statesEqual } from '../../src/verifi
 import { type State, cloneState, newFrame } from '../../src/verifier/state.ts';
 import { type Reg, type RegType, SCALAR_UNKNOWN, ZERO, immReg } from '../../src/verifier/regs.ts';
 import { VerifierError, fail } from '../../src/verifier/env.ts';
+import { readFileSync } from 'node:fs';
+import { readObject } from '../../src/isa/object.ts';
+import { buildCfg } from '../../src/verifier/cfg.ts';
+import { freshCtx, run, verify } from '../../src/verifier/analyze.ts';
 
 const t = suite('verifier/prune');
 
@@ -235,6 +239,23 @@ t('mayCover gives the per-register answer for every live mask, r10 and higher bi
     return mayCover(o, c, live) === want;
   }), { numRuns: 4000 });
   assert.ok(differ > 100, `only ${differ} pairs whose answer the mask changes`);
+});
+
+t('an explored list is made only for a checkpoint: the prune points met without one leave none', () => {
+  let lists = 0, made = 0;
+  for (const name of ['xdp1', 'xdp_parse_drop', 'core_task', 'xdp_lb_hash', 'xdp_loop']) {
+    const p = readObject(readFileSync(`corpus/${name}.o`)).link();
+    const c = freshCtx(p.insns.length);
+    const v = run(p, buildCfg(p.insns, p.type), {}, c);
+    assert.equal(v, verify(p), name);
+    const held = c.explored.filter((l) => l !== undefined);
+    // each list got a checkpoint when made; one evicted since may leave it empty
+    for (const l of held) assert.ok(l!.length > 0 || c.peakStates < c.totalStates, `${name}: an empty list with nothing evicted`);
+    assert.ok(held.length <= c.totalStates, name);
+    lists += held.length;
+    made += c.totalStates;
+  }
+  assert.ok(lists > 0 && made > 0);
 });
 
 t.run();
