@@ -218,8 +218,8 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
 }
 
 /**
- * Execute an ALU instruction on the current frame (aluStep), throwing its rejection. May push a
- * forked state (maybe_fork_scalars).
+ * Execute an ALU instruction on the current frame (aluStep), throwing its rejection (step() itself
+ * calls aluStep and reports the rejection by return). May push a forked state (maybe_fork_scalars).
  */
 export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): void {
   const e = aluStep(env, st, pc, op, push, clone);
@@ -227,8 +227,8 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
 }
 
 /**
- * aluInsn's work: undefined when the instruction was executed, else the message of its rejection,
- * thrown by aluInsn. A rejection is returned, not thrown here, because V8 counts a function's
+ * aluInsn's work: undefined when the instruction was executed, else the message of its rejection
+ * (step() reports it by return: env.ts reject). A rejection is returned, not thrown, because V8 counts a function's
  * calls towards its optimisation only when they return: a small program's candidates are mostly
  * rejected, many at their first ALU instruction, and an aluInsn whose calls ended in a throw stayed
  * in the interpreter without even inline caches (%GetOptimizationStatus after 25,000 re-checks of
@@ -238,7 +238,7 @@ export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
  * The registers are read from the frame's array once (readReg's checks inline: no second `cur`
  * per operand), and a read register's type is known not to be not_init, so isPtr is `!== 'scalar'`.
  */
-function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): string | undefined {
+export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): string | undefined {
   const regs = cur(st).regs;
   const d = op.dst;
   const o = op.op;

@@ -5,7 +5,7 @@ import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
 import { type Env, fail, reject } from './env.ts';
 import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
-import { aluInsn, endInsn, checkDst, baseId } from './alu.ts';
+import { aluStep, endInsn, checkDst, baseId } from './alu.ts';
 import { memFault, type WriteVal } from './mem.ts';
 import { condJump, linkedLive } from './jmp.ts';
 import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
@@ -128,8 +128,9 @@ function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
 
 /**
  * Execute one instruction on `st` (in place). Returns the next pc, -1 at the end of a path, or
- * REJECTED (env.ts reject) when it rejects the program without a throw (a memory or atomic
- * instruction; an ALU instruction's and a jump's `!read_ok` are run()'s, see unsetRead).
+ * REJECTED (env.ts reject) when it rejects the program without a throw (an ALU instruction's
+ * checks, a memory or atomic instruction's; an ALU instruction's and a jump's `!read_ok` are
+ * run()'s, see unsetRead).
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
  * one of a dozen shapes).
@@ -138,8 +139,8 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
   // small enough for the optimising compiler to inline into the exploration loop (one call less
   // per instruction); the other kinds are stepOther's
   if (kind === SK_ALU) {
-    aluInsn(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
-    return pc + 1;
+    const e = aluStep(env, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
+    return e === undefined ? pc + 1 : reject(env, pc, e);
   }
   if (kind === SK_JCOND) return condJump(env, st, pc, op as Op & { kind: 'jcond' }, push);
   return stepOther(env, st, pc, op, push, kind);

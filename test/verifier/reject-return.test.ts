@@ -1,7 +1,7 @@
 // Rejections reported by return instead of a throw (env.ts reject): an uninitialised register read
 // by an ALU instruction or a jump (run() checks check_reg_arg's reads before the instruction runs,
-// step.ts unsetRead), a load, a store or an atomic (step.ts), and the memory checks' common
-// rejections (mem.ts memFault). Each carries the instruction and the kernel's message, and the
+// step.ts unsetRead), a load, a store or an atomic (step.ts), an ALU instruction's own checks
+// (alu.ts aluStep, reported by step.ts), and the memory checks' common rejections (mem.ts memFault). Each carries the instruction and the kernel's message, and the
 // ALU and jump checks name the register the instruction's own check (which throws) names.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -51,6 +51,11 @@ const CASES: Case[] = [
   { name: 'store of an immediate through an unset register', asm: '*(u64 *)(r4 - 8) = 1\nr0 = 0\nexit', reject: [0, 'R4 !read_ok'] },
   { name: 'atomic, both unset: the source first', asm: 'lock *(u64 *)(r2 + 0) += r3\nr0 = 0\nexit', reject: [0, 'R3 !read_ok'] },
   { name: 'atomic through an unset register', asm: 'r3 = 1\nlock *(u64 *)(r2 + 0) += r3\nr0 = 0\nexit', reject: [1, 'R2 !read_ok'] },
+  { name: '32-bit pointer arithmetic', asm: 'w1 += 1\nr0 = 0\nexit', reject: [0, 'R1 32-bit pointer arithmetic prohibited'] },
+  { name: 'a bitwise operator on a pointer', asm: 'r1 &= 1\nr0 = 0\nexit', reject: [0, 'R1 bitwise operator &= on pointer prohibited'] },
+  { name: 'a pointer added to a pointer', asm: 'r2 = r10\nr1 += r2\nr0 = 0\nexit', reject: [1, 'R1 pointer += pointer prohibited'] },
+  { name: 'a pointer multiplied', asm: 'r2 = r10\nr2 *= 3\nr0 = 0\nexit', reject: [1, 'R2 pointer arithmetic with *= operator prohibited'] },
+  { name: 'a shift by more than the width', asm: 'r0 = 0\nr1 <<= 70\nexit', reject: [1, 'invalid shift 70'] },
   { name: 'packet read past the checked range', type: 'xdp', asm: 'r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nr0 = 0\nexit',
     reject: [1, 'invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)\nR2 offset is outside of the packet'] },
   { name: 'context read out of the context', type: 'xdp', asm: 'r0 = *(u32 *)(r1 + 200)\nr0 = 0\nexit', reject: [0, 'invalid bpf_context access off=200 size=4'] },
