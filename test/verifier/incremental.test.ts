@@ -49,6 +49,14 @@ for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
   });
 }
 
+const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
+
+/** inc's re-check of cand answers what a full check does (verdict, error, counts). */
+function sameAsFull(inc: Incremental, cand: Program): void {
+  const a = inc.check(cand), b = verify(cand);
+  assert.equal([a.ok, a.error, a.processed, a.totalStates, a.peakStates, a.maxStatesPerInsn], [b.ok, b.error, b.processed, b.totalStates, b.peakStates, b.maxStatesPerInsn]);
+}
+
 t('a re-check after a changed jump, and the re-check after it, agree with full checks (the per-check slot table is put back between them)', () => {
   let derived = 0;
   for (const f of ['xdp_lb_hash.o', 'xdp_scale_mix500.o', 'xdp_router.o', 'xdp_loop.o']) {
@@ -93,7 +101,6 @@ r0 = 0
 exit`;
 
 t('a slot whose live registers alone change is reached when the baseline first reads them: a prune point at its first comparison', () => {
-  const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
   const base = xdp(liveReadLate('r0 = r7'));
   const cand: Program = { ...base, insns: assemble(liveReadLate('r0 = 0')).insns };
   const inc = new Incremental(base);
@@ -107,29 +114,25 @@ t('a slot whose live registers alone change is reached when the baseline first r
 });
 
 t('a helper call\'s live registers are never read (no frame is pushed): a candidate whose liveness alone changes there resumes at its changed slot', () => {
-  const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
   // r6 is live across the call in the baseline, dead everywhere in the candidate
   const src = (last: string): string => `r6 = 1\nr7 = 2\ncall get_prandom_u32\nr1 = 3\nr2 = 4\nr3 = 5\n${last}\nexit`;
   const base = xdp(src('r0 = r6'));
   const cand: Program = { ...base, insns: assemble(src('r0 = 0')).insns };
   const inc = new Incremental(base);
-  const a = inc.check(cand), b = verify(cand);
-  assert.equal([a.ok, a.error, a.processed, a.totalStates, a.peakStates, a.maxStatesPerInsn], [b.ok, b.error, b.processed, b.totalStates, b.peakStates, b.maxStatesPerInsn]);
+  sameAsFull(inc, cand);
   // resumed from the snapshot at the changed slot's first visit (6 instructions in), not before the call
   assert.is(inc.stats.resumed, 1);
   assert.is(inc.stats.skippedInsns, 6);
 });
 
 t('a bpf-to-bpf call\'s live registers are read only by what the callee compares or links: a candidate whose liveness alone changes across a call resumes at its changed slot', () => {
-  const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
   // r6 is live across the call (and at the slot after it) in the baseline; the callee neither
   // compares states nor links scalars, so nothing reads that liveness
   const src = (last: string): string => `r6 = 1\nr1 = 5\ncall f\nr1 = 3\nr2 = 4\n${last}\nexit\nf:\nr0 = r1\nr0 += 1\nexit`;
   const base = xdp(src('r0 = r6'));
   const cand: Program = { ...base, insns: assemble(src('r0 = 0')).insns };
   const inc = new Incremental(base);
-  const a = inc.check(cand), b = verify(cand);
-  assert.equal([a.ok, a.error, a.processed, a.totalStates, a.peakStates, a.maxStatesPerInsn], [b.ok, b.error, b.processed, b.totalStates, b.peakStates, b.maxStatesPerInsn]);
+  sameAsFull(inc, cand);
   // slots 0-2, the callee's 7-9, then 3 and 4: the changed slot 5 is first visited 8 instructions in
   assert.is(inc.stats.resumed, 1);
   assert.is(inc.stats.skippedInsns, 8);

@@ -88,25 +88,31 @@ t('an acyclic function gets the same masks from one fixpoint round as from round
   assert.ok(acyclic >= 10, `${acyclic} acyclic programs`);
 });
 
+// 0-9 straight code and branches, every edge forward; slots 0-3 of the stack
+const FORWARD = 'if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit';
+/** A visit of a random instruction: the stack slots (bits 0-3) it writes, then reads, and whether the fixpoint runs after it. */
+type Visit = { pc: number; reads: number; writes: number; update: boolean };
+const visitOf = (n: number) => ({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean() });
+function applyVisit(live: StackLiveness, st: ReturnType<typeof initialState>, v: Visit): void {
+  live.begin(st, v.pc);
+  for (let spi = 0; spi < 4; spi++) {
+    if (v.writes & (1 << spi)) live.write(0, spi);
+    if (v.reads & (1 << spi)) live.read(st, 0, v.pc, spi);
+  }
+  live.commit();
+  if (v.update) live.update(st);
+}
+
 t('a forward function\'s fixpoint from its highest changed slot down = rounds over every slot (random visits, copies)', () => {
-  // 0-9 straight code and branches, every edge forward; slots 0-3 of the stack
-  const cfg = buildCfg(asm('if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit').insns);
+  const cfg = buildCfg(asm(FORWARD).insns);
   const n = cfg.ops.length, st = initialState();
-  const visit = fc.record({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean(), copy: fc.boolean() });
+  const visit = fc.record({ ...visitOf(n), copy: fc.boolean() });
   fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
     // the log forces rounds over every slot until nothing changes
     let part = new StackLiveness(cfg), full = new StackLiveness(cfg);
     full.trace = [];
     for (const v of vs) {
-      for (const live of [part, full]) {
-        live.begin(st, v.pc);
-        for (let spi = 0; spi < 4; spi++) {
-          if (v.writes & (1 << spi)) live.write(0, spi);
-          if (v.reads & (1 << spi)) live.read(st, 0, v.pc, spi);
-        }
-        live.commit();
-        if (v.update) live.update(st);
-      }
+      for (const live of [part, full]) applyVisit(live, st, v);
       if (v.copy) {
         part = part.copy();
         full = full.copy();
@@ -117,19 +123,10 @@ t('a forward function\'s fixpoint from its highest changed slot down = rounds ov
 });
 
 t('copies that begin an instruction and never commit it (a rejected re-check) change nothing, and copies share nothing they write (random visits)', () => {
-  const cfg = buildCfg(asm('if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit').insns);
+  const cfg = buildCfg(asm(FORWARD).insns);
   const n = cfg.ops.length, st = initialState();
-  type V = { pc: number; reads: number; writes: number; update: boolean };
-  const visit = fc.record({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean() });
-  const apply = (live: StackLiveness, v: V): void => {
-    live.begin(st, v.pc);
-    for (let spi = 0; spi < 4; spi++) {
-      if (v.writes & (1 << spi)) live.write(0, spi);
-      if (v.reads & (1 << spi)) live.read(st, 0, v.pc, spi);
-    }
-    live.commit();
-    if (v.update) live.update(st);
-  };
+  const visit = fc.record(visitOf(n));
+  const apply = (live: StackLiveness, v: Visit): void => applyVisit(live, st, v);
   const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
   fc.assert(fc.property(fc.array(visit, { maxLength: 8 }), fc.array(visit, { maxLength: 8 }), fc.array(visit, { maxLength: 8 }), (before, after, own) => {
     const orig = new StackLiveness(cfg);
