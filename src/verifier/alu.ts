@@ -218,19 +218,11 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
 }
 
 /**
- * Execute an ALU instruction on the current frame (aluStep), throwing its rejection (step() itself
- * calls aluStep and reports the rejection by return). May push a forked state (maybe_fork_scalars).
- */
-export function aluInsn(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): void {
-  const e = aluStep(env, st, pc, op, push, clone);
-  if (e !== undefined) fail(pc, e);
-}
-
-/**
- * aluInsn's work: undefined when the instruction was executed, else the message of its rejection
+ * Execute an ALU instruction on the current frame (may push a forked state: maybe_fork_scalars):
+ * undefined when the instruction was executed, else the message of its rejection
  * (step() reports it by return: env.ts reject). A rejection is returned, not thrown, because V8 counts a function's
  * calls towards its optimisation only when they return: a small program's candidates are mostly
- * rejected, many at their first ALU instruction, and an aluInsn whose calls ended in a throw stayed
+ * rejected, many at their first ALU instruction, and a function whose calls ended in a throw stayed
  * in the interpreter without even inline caches (%GetOptimizationStatus after 25,000 re-checks of
  * xdp_pktcntr or xdp_map_access), ~0.5 µs per call. The spectre checks of unprivileged runs still
  * throw from here.
@@ -354,7 +346,7 @@ export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     }
   }
   if (v === undefined && op.width === 64 && (aop === 'and' || aop === 'add' || aop === 'rsh')) {
-    // the closed forms (a function of its own: aluInsn's body stays as small as before them)
+    // the closed forms (a function of its own: aluStep's body stays as small as before them)
     const r = closedForm(aop, dv, sv, srcConst);
     if (r !== undefined) {
       const reg = 'type' in r ? r : memo.reg(pc, r);

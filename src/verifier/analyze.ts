@@ -7,7 +7,7 @@ import type { Program } from '../isa/program.ts';
 import type { Op } from '../isa/op.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
-import { calleeSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
+import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, REJECTED, VerifierError, fail } from './env.ts';
@@ -16,7 +16,7 @@ import { copyMap, copySet } from './copies.ts';
 import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
-import { step, auxOf, touched, unsetRead } from './step.ts';
+import { step, auxOf, touched, jumpUnread } from './step.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -695,19 +695,19 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
-      // check_reg_arg's `!read_ok` at an ALU instruction or a jump (most instructions), reported
-      // without a throw: first an identity test against NOT_INIT (every frame starts with it,
-      // every call leaves it in r1-r5) on the registers the slot's use mask names, so that an
-      // instruction that passes pays no megamorphic `type` load; a not_init register of another
-      // object would be missed here and found by the instruction's own check, which throws the
-      // same rejection. (In this loop's own code, not in step(): the test's two copies inlined
-      // with step took the room in the loop's inlining budget that pop had.)
-      if (kind === SK_ALU || kind === SK_JCOND) {
+      // check_reg_arg's `!read_ok` at a conditional jump, reported without a throw (condJump's
+      // own check throws; an ALU instruction's is returned by aluStep): first an identity test
+      // against NOT_INIT (every frame starts with it, every call leaves it in r1-r5) on the
+      // registers the slot's use mask names, so that a jump that passes pays no megamorphic
+      // `type` load; a not_init register of another object would be missed here and found by
+      // condJump's check, which throws the same rejection. (In this loop's own code, not in
+      // step(): there it took the room in the loop's inlining budget that pop had.)
+      if (kind === SK_JCOND) {
         const regs = st.frames[depth - 1].regs;
         let m = useAt[pc];
         while (m !== 0 && regs[31 - Math.clz32(m & -m)] !== NOT_INIT) m &= m - 1;
         if (m !== 0) {
-          const r = unsetRead(regs, op, kind);
+          const r = jumpUnread(regs, op as Op & { kind: 'jcond' });
           if (r >= 0) return rejection(new VerifierError(`R${r} !read_ok`, pc));
         }
       }

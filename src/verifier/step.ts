@@ -98,28 +98,13 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
 const unread = (env: Env, pc: number, r: number): number => reject(env, pc, `R${r} !read_ok`);
 
 /**
- * The register an ALU instruction (kind SK_ALU) or a conditional jump (SK_JCOND) finds
- * uninitialised at its first reads, -1 for none, in the order of the instruction's own checks,
- * which come before it changes anything: run() reports it by return (check_reg_arg's
- * `R%d !read_ok`, the most frequent rejection of a search's candidates) after an identity test
- * against NOT_INIT on the slot's use mask. aluInsn: the source register first, then the
- * destination unless the instruction is a move (a neg's operand is an immediate); condJump: the
- * destination first, then a source register.
+ * The register a conditional jump finds uninitialised at its first reads, -1 for none, in the
+ * order of condJump's own checks (the destination first, then a source register), which come
+ * before it changes anything: run() reports it by return (check_reg_arg's `R%d !read_ok`, the
+ * most frequent rejection of a search's candidates) after an identity test against NOT_INIT on
+ * the slot's use mask.
  */
-export function unsetRead(regs: readonly Reg[], op: Op, kind: number): number {
-  if (kind === SK_ALU) return aluUnread(regs, op as Op & { kind: 'alu' });
-  if (kind === SK_JCOND) return jumpUnread(regs, op as Op & { kind: 'jcond' });
-  return -1;
-}
-
-function aluUnread(regs: readonly Reg[], op: Op & { kind: 'alu' }): number {
-  const src = op.src;
-  if ('reg' in src && regs[src.reg].type === 'not_init') return src.reg;
-  if (op.op !== 'mov' && op.op !== 'movsx' && regs[op.dst].type === 'not_init') return op.dst;
-  return -1;
-}
-
-function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
+export function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
   if (regs[op.dst].type === 'not_init') return op.dst;
   const src = op.src;
   if ('reg' in src && regs[src.reg].type === 'not_init') return src.reg;
@@ -129,8 +114,7 @@ function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
 /**
  * Execute one instruction on `st` (in place). Returns the next pc, -1 at the end of a path, or
  * REJECTED (env.ts reject) when it rejects the program without a throw (an ALU instruction's
- * checks, a memory or atomic instruction's; an ALU instruction's and a jump's `!read_ok` are
- * run()'s, see unsetRead).
+ * checks, a memory or atomic instruction's; a jump's `!read_ok` is run()'s, see jumpUnread).
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
  * one of a dozen shapes).
