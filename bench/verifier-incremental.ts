@@ -5,7 +5,8 @@
 //   follows a load and a full check, which evict the caches.
 // - back to back, as a search re-checks: a batch of distinct candidates (search-mutants.ts)
 //   re-checked one after the other by one Incremental, and the same candidates loaded one after
-//   the other (what a search asking the kernel would do), the two batches alternating (which goes first alternates too); per re-check
+//   the other (what a search asking the kernel would do), the two batches alternating (which goes first alternates too),
+//   each timed batch run right after an untimed run of the same batch (--no-warm-in: not; timedRounds); per re-check
 //   and per load, the median over the rounds of each batch's mean, with the lowest and highest,
 //   in CPU time of this process (user + system, which the load's syscall is) and wall clock: on
 //   the shared machine a batch is often preempted, which the CPU time leaves out.
@@ -16,7 +17,7 @@
 //   of candidates in one process pays. Also the main thread's own CPU time (from
 //   /proc/thread-self/schedstat; Node 20 has no per-thread CPU clock), for both figures.
 // All in this one process, so the shared machine's load drifts over both sides alike.
-// Usage: node --import tsx bench/verifier-incremental.ts [rounds] [name-filter] [--deletions] [--steady]
+// Usage: node --import tsx bench/verifier-incremental.ts [rounds] [name-filter] [--deletions] [--steady] [--no-warm-in]
 // for a markdown table; `npm run bench -- verifier-incremental` for the rows.
 import { openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -140,14 +141,21 @@ type Sample = [number, number, number];
 /**
  * `rounds` rounds (as many as fit in ~2 s, at least 5), each a batch of re-checks and a batch of
  * loads, which goes first alternating, after two warm-up rounds that also size the run.
+ * `warmIn`: each timed batch is the second of two identical batches in a row, the first untimed.
+ * Without it a timed batch is the first after the other side's: the first re-check batch after a
+ * batch of loads ran 1.5-3x slower than the next (the kernel's load and its deferred freeing had
+ * evicted the caches), and the first loads after re-checks ~2x slower than later ones, which
+ * weighs on the short re-check batch (1-5 ms) far more than on the load batch (20-40 ms).
  */
-function timedRounds(recheck: () => Sample, load: (() => Sample) | undefined, rounds: number): { rs: Sample[]; ls: Sample[]; made: number } {
+export function timedRounds(recheck: () => Sample, load: (() => Sample) | undefined, rounds: number, warmIn: boolean): { rs: Sample[]; ls: Sample[]; made: number } {
   const rs: Sample[] = [], ls: Sample[] = [];
+  const twice = (f: (() => Sample) | undefined) => (f && warmIn ? () => (f(), f()) : f);
+  const re = twice(recheck)!, lo = twice(load);
   let n = 2, spent = 0;
   for (let r = -2; r < n; r++) {
     const t = performance.now();
-    const x = r & 1 ? load?.() : recheck();
-    const y = r & 1 ? recheck() : load?.();
+    const x = r & 1 ? lo?.() : re();
+    const y = r & 1 ? re() : lo?.();
     if (r < 0) {
       spent += performance.now() - t;
       if (r === -1) n = Math.max(5, Math.min(rounds, Math.floor(2000 / (spent / 2))));
@@ -203,7 +211,7 @@ function settle(recheck: () => Sample, size: number): Omit<Settled, 'before'> {
  * `deletions`: the candidates' deleted slots are removed, as the chain removes them.
  * `steady`: then settle (see `settle`) and time the same rounds again (`BatchRow.steady`).
  */
-export function measureBatches(rounds: number, filter = '', size = 256, deletions = false, steady = false): BatchRow[] {
+export function measureBatches(rounds: number, filter = '', size = 256, deletions = false, steady = false, warmIn = true): BatchRow[] {
   const dir = new URL('../corpus/', import.meta.url);
   const kernel = kernelAvailable().ok;
   const rows: BatchRow[] = [];
@@ -235,13 +243,15 @@ export function measureBatches(rounds: number, filter = '', size = 256, deletion
       const th = xs.map((v) => v[2]);
       return { wall: spread(xs.map((v) => v[0])), cpu: spread(xs.map((v) => v[1])), thread: th.some(Number.isNaN) ? undefined : spread(th) };
     };
-    const first = timedRounds(recheck, load, rounds);
+    const first = timedRounds(recheck, load, rounds, warmIn);
     const row: BatchRow = { name: f.replace(/\.o$/, ''), mutants: ms.length, accepted, kernelAccepted: kernel ? kernelAccepted : undefined, processed: processed / ms.length, recheck: timed(first.rs), load: kernel ? timed(first.ls) : undefined };
     if (steady) {
       const s = settle(recheck, ms.length);
-      const again = timedRounds(recheck, load, rounds);
-      // the answer check above, the first timed rounds with their warm-up, the settling, and this warm-up
-      const before = ms.length * (1 + first.made + 2) + s.settling;
+      const again = timedRounds(recheck, load, rounds, warmIn);
+      // the answer check above, the first timed rounds with their warm-up, the settling, and this
+      // warm-up (every round's batch twice with the warm-in)
+      const per = warmIn ? 2 : 1;
+      const before = ms.length * (1 + per * (first.made + 2)) + s.settling;
       row.steady = { recheck: timed(again.rs), load: kernel ? timed(again.ls) : undefined, settled: { before, ...s } };
     }
     rows.push(row);
@@ -302,11 +312,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   // --deletions: the back-to-back candidates' deleted slots are removed (as the chain does), not `goto +0`
   // --steady: also the back-to-back figures once the re-checks' CPU time has levelled off
-  const flags = new Set(['--deletions', '--steady']);
-  const deletions = args.includes('--deletions'), steady = args.includes('--steady');
+  // --no-warm-in: time each batch right after the other side's (as before 2026-12-06; timedRounds)
+  const flags = new Set(['--deletions', '--steady', '--no-warm-in']);
+  const deletions = args.includes('--deletions'), steady = args.includes('--steady'), warmIn = !args.includes('--no-warm-in');
   const bad = args.find((x) => x.startsWith('--') && !flags.has(x));
   if (bad) {
-    console.error(`verifier-incremental: unknown option ${bad} (known: --deletions, --steady)`);
+    console.error(`verifier-incremental: unknown option ${bad} (known: --deletions, --steady, --no-warm-in)`);
     process.exit(2);
   }
   const [a0, a1] = args.filter((x) => !flags.has(x));
@@ -318,7 +329,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const load0 = loadavg()[0], t0 = new Date().toISOString();
   const fmt = (x: number) => (Number.isNaN(x) ? 'not run' : x.toFixed(0));
   const cold = measure(rounds, filter);
-  const batches = new Map(measureBatches(Math.max(10, rounds >> 2), filter, 256, deletions, steady).map((r) => [r.name, r]));
+  const batches = new Map(measureBatches(Math.max(10, rounds >> 2), filter, 256, deletions, steady, warmIn).map((r) => [r.name, r]));
   const sp = (s: Spread) => `${fmt(s.median)} (${fmt(s.lo)}-${fmt(s.hi)})`;
   const ratio = (l: Spread | undefined, r: Spread | undefined) => (l && r ? (l.median / r.median).toFixed(1) : 'not run');
   // main thread: the re-check's and the load's own CPU time, without V8's background threads
