@@ -12,7 +12,7 @@ import { uses } from '../../src/isa/flow.ts';
 import type { MapDef, Program, ProgType } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
-import { type Env, VerifierError } from '../../src/verifier/env.ts';
+import { type Env, REJECTED, VerifierError } from '../../src/verifier/env.ts';
 import { jumpUnread } from '../../src/verifier/step.ts';
 import { aluStep } from '../../src/verifier/alu.ts';
 import { condJump } from '../../src/verifier/jmp.ts';
@@ -120,21 +120,22 @@ function stateWith(unset: number): State {
   return { frames: [f], refs: [] };
 }
 
-/** What the instruction's own check throws first, if it is a !read_ok (other failures of the bare env aside). */
-function thrownUnread(run: () => unknown): VerifierError | undefined {
+/** What the instruction's own check returns first, if it is a !read_ok (other failures of the bare env aside). */
+function returnedUnread(env: Env, run: () => number): VerifierError | undefined {
+  let next: number;
   try {
-    run();
-  } catch (e) {
-    if (e instanceof VerifierError && e.message.endsWith('!read_ok')) return e;
+    next = run();
+  } catch {
+    return undefined;
   }
-  return undefined;
+  return next === REJECTED && env.rejected!.message.endsWith('!read_ok') ? env.rejected : undefined;
 }
 
-t('jumpUnread names exactly the !read_ok that condJump throws, and the use mask holds it', () => {
+t('jumpUnread names exactly the !read_ok that condJump returns, and the use mask holds it', () => {
   fc.assert(fc.property(jmpOp, fc.integer({ min: 0, max: 0x3ff }), (op, unset) => {
     const env = { imms: new ImmRegs(4), privileged: true, rejected: undefined } as unknown as Env;
     const st = stateWith(unset);
-    const thrown = thrownUnread(() => condJump(env, cloneState(st), 2, op as Op & { kind: 'jcond' }, () => {}));
+    const thrown = returnedUnread(env, () => condJump(env, cloneState(st), 2, op as Op & { kind: 'jcond' }, () => {}));
     const r = jumpUnread(st.frames[0].regs, op as Op & { kind: 'jcond' });
     if (thrown) {
       assert.is(`R${r} !read_ok`, thrown.message);
