@@ -212,10 +212,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
  * calls towards its optimisation only when they return: a small program's candidates are mostly
  * rejected, many at their first ALU instruction, and a function whose calls ended in a throw stayed
  * in the interpreter without even inline caches (%GetOptimizationStatus after 25,000 re-checks of
- * xdp_pktcntr or xdp_map_access), ~0.5 µs per call. The spectre checks of unprivileged runs still
- * throw from here.
+ * xdp_pktcntr or xdp_map_access), ~0.5 µs per call. The Spectre checks of unprivileged runs
+ * (spectre.ts) return theirs the same way.
  *
- * The registers are read from the frame's array once (readReg's checks inline: no second `cur`
+ * The registers are read from the frame's array once (check_reg_arg's checks inline: no second `cur`
  * per operand), and a read register's type is known not to be not_init, so isPtr is `!== 'scalar'`.
  */
 export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): string | undefined {

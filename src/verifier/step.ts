@@ -73,7 +73,7 @@ export function touched(op: Op): number {
   }
 }
 
-/** What a BPF_STX stores, one object per source register (memAccess only reads it). */
+/** What a BPF_STX stores, one object per source register (memFault only reads it). */
 const STORED_REG: readonly WriteVal[] = Array.from({ length: 11 }, (_, r) => ({ reg: r }));
 
 /** Pointer types whose loads and stores are rewritten per type (convert_ctx_accesses), so one instruction may not serve two (reg_type_mismatch_ok). */
