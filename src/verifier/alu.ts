@@ -5,7 +5,7 @@ import type { Op } from '../isa/op.ts';
 import { aluSem } from '../bv/alu.ts';
 import { scalarNeg, scalarMovReg, scalarMovsx, scalarEnd, scalarEndSwap, forkScalars, type EndOrder, type ScalarAluOp } from '../domains/alu.ts';
 import { unbounded32, scalarConst } from '../domains/scalar.ts';
-import { type Env, fail } from './env.ts';
+import type { Env } from './env.ts';
 import type { DomainSession } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, immReg, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
@@ -30,26 +30,11 @@ function sgt64(a: bigint, b: bigint): boolean {
   return na === nb ? a > b : nb;
 }
 
-/** check_reg_arg(SRC_OP). */
-export function readReg(st: State, pc: number, r: number): Reg {
-  const reg = cur(st).regs[r];
-  if (reg.type === 'not_init') notInit(pc, r);
-  return reg;
-}
+/** check_reg_arg(SRC_OP)'s message: register `r` is not_init. */
+export const notInitMsg = (r: number): string => `R${r} !read_ok`;
 
-/** check_reg_arg(SRC_OP)'s failure. */
-const notInit = (pc: number, r: number): never => fail(pc, notInitMsg(r));
-
-/** check_reg_arg(SRC_OP)'s message. */
-const notInitMsg = (r: number): string => `R${r} !read_ok`;
-
-/** check_reg_arg(DST_OP)'s message. */
-const FP_READ_ONLY = 'frame pointer is read only';
-
-/** check_reg_arg(DST_OP): r10 cannot be written. */
-export function checkDst(pc: number, r: number): void {
-  if (r === 10) fail(pc, FP_READ_ONLY);
-}
+/** check_reg_arg(DST_OP)'s message: r10 cannot be written. */
+export const FP_READ_ONLY = 'frame pointer is read only';
 
 /** get_reg_width. */
 const width = (s: Scalar): number => (s.umax === 0n ? 0 : s.umax.toString(2).length);
@@ -155,7 +140,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   if (bad !== undefined) return bad;
   // sanitize_ptr_alu's state (the root skips it: no object then)
   const info: SanitizeInfo | undefined = env.privileged ? undefined : { maskToLeft: false };
-  if (info) sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
+  if (info) {
+    const e = sanitizePtrAlu(env, pc, op, ptr, offReg, dstIsPtr, info, false);
+    if (e !== undefined) return e;
+  }
   const p = ptr.v;
   /** A constant offset as a number (inexact only where it cannot fit the s32 offset anyway). */
   const k = immOff ? imm : !known ? 0 : o.smin < S64_SIGN ? Number(o.smin) : Number(s64(o.smin));
@@ -211,8 +199,8 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   else v = (env.aluMemo.sideGet(pc, p, MOVED) as Scalar | undefined) ?? env.aluMemo.sideSet(pc, p, MOVED, env.dom.sync(unbounded32Of(p)));
   const out: Reg = regWith(ptr, v, off, id, range);
   if (info) {
-    sanitizeCheckBounds(env, pc, dst, out);
-    sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+    const e = sanitizeCheckBounds(env, dst, out) ?? sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);
+    if (e !== undefined) return e;
   }
   return out;
 }
@@ -224,10 +212,10 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
  * calls towards its optimisation only when they return: a small program's candidates are mostly
  * rejected, many at their first ALU instruction, and a function whose calls ended in a throw stayed
  * in the interpreter without even inline caches (%GetOptimizationStatus after 25,000 re-checks of
- * xdp_pktcntr or xdp_map_access), ~0.5 µs per call. The spectre checks of unprivileged runs still
- * throw from here.
+ * xdp_pktcntr or xdp_map_access), ~0.5 µs per call. The Spectre checks of unprivileged runs
+ * (spectre.ts) return theirs the same way.
  *
- * The registers are read from the frame's array once (readReg's checks inline: no second `cur`
+ * The registers are read from the frame's array once (check_reg_arg's checks inline: no second `cur`
  * per operand), and a read register's type is known not to be not_init, so isPtr is `!== 'scalar'`.
  */
 export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }, push: (s: State, pc: number) => void, clone: (s: State) => State): string | undefined {
@@ -313,7 +301,10 @@ export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     regs[d] = r;
     return undefined;
   }
-  if (!env.privileged) sanitizeValAlu(env, pc, op);
+  if (!env.privileged) {
+    const e = sanitizeValAlu(env, pc, op);
+    if (e !== undefined) return e;
+  }
   const aop = o as ScalarAluOp;
   let dv = dstReg.v;
   const sv = srcReg.v;
@@ -571,12 +562,15 @@ export function foldConst(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint)
   return aluSem(D, op, width, a, b);
 }
 
-/** BPF_END. */
-export function endInsn(env: Env, st: State, pc: number, op: Op & { kind: 'end' }): void {
-  const r = readReg(st, pc, op.dst);
-  if (!env.privileged && r.type !== 'scalar') fail(pc, `R${op.dst} pointer arithmetic prohibited`);
-  checkDst(pc, op.dst);
-  cur(st).regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(env.dom, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+/** BPF_END: the rejection's message, or undefined when the instruction was executed. */
+export function endInsn(env: Env, st: State, op: Op & { kind: 'end' }): string | undefined {
+  const regs = cur(st).regs;
+  const r = regs[op.dst];
+  if (r.type === 'not_init') return notInitMsg(op.dst);
+  if (!env.privileged && r.type !== 'scalar') return `R${op.dst} pointer arithmetic prohibited`;
+  if (op.dst === 10) return FP_READ_ONLY;
+  regs[op.dst] = r.type === 'scalar' ? scalarReg(endScalar(env.dom, op.order, op.bits, r.v)) : SCALAR_UNKNOWN;
+  return undefined;
 }
 
 /** scalarMovsx with its sign extension and sync through the memo tiers. */

@@ -695,12 +695,12 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
-      // check_reg_arg's `!read_ok` at a conditional jump, reported without a throw (condJump's
-      // own check throws; an ALU instruction's is returned by aluStep): first an identity test
+      // check_reg_arg's `!read_ok` at a conditional jump, reported before the step (condJump's
+      // own check returns it too; an ALU instruction's is returned by aluStep): first an identity test
       // against NOT_INIT (every frame starts with it, every call leaves it in r1-r5) on the
       // registers the slot's use mask names, so that a jump that passes pays no megamorphic
       // `type` load; a not_init register of another object would be missed here and found by
-      // condJump's check, which throws the same rejection. (In this loop's own code, not in
+      // condJump's check, which returns the same rejection. (In this loop's own code, not in
       // step(): there it took the room in the loop's inlining budget that pop had.)
       if (kind === SK_JCOND) {
         const regs = st.frames[depth - 1].regs;

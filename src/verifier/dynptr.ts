@@ -3,7 +3,7 @@
 // dynptr's id and, for a ring-buffer dynptr, the reference it holds. Writing over a dynptr
 // destroys it (refused for a referenced one), and the slices bpf_dynptr_data handed out from it
 // become unknown scalars with it.
-import { type Env, fail } from './env.ts';
+import type { Env } from './env.ts';
 import { type Reg, NOT_INIT, SCALAR_UNKNOWN, isConst, s64 } from './regs.ts';
 import { type Frame, type State, mapAllRegs, ownStack } from './state.ts';
 import { acquireRef, releaseRef } from './refs.ts';
@@ -47,66 +47,73 @@ function clearPair(f: Frame, spi: number): void {
   ownStack(f)[spi - 1] = { types: INVALID };
 }
 
-/** destroy_if_dynptr_stack_slot: a write into slot `spi` of `f`. */
-export function destroyIfDynptr(env: Env, st: State, pc: number, f: Frame, spi: number): void {
-  if (!isDynptrSlot(f, spi)) return;
+/** destroy_if_dynptr_stack_slot: a write into slot `spi` of `f`. The rejection's message, or undefined. */
+export function destroyIfDynptr(env: Env, st: State, f: Frame, spi: number): string | undefined {
+  if (!isDynptrSlot(f, spi)) return undefined;
   let first = spi;
   if (!f.stack[spi]!.dynptr?.first) first = spi + 1;
   const meta = f.stack[first]?.dynptr;
-  if (meta?.kind === 'ringbuf') fail(pc, 'cannot overwrite referenced dynptr');
+  if (meta?.kind === 'ringbuf') return 'cannot overwrite referenced dynptr';
   clearPair(f, first);
   if (meta) invalidateSlices(env, st, meta.id);
+  return undefined;
 }
 
-/** An argument that must be a stack pointer (check_reg_type for ARG_PTR_TO_DYNPTR). */
-function stackArg(pc: number, r: Reg, regno: number): void {
-  if (r.type !== 'fp') fail(pc, `R${regno} type=${r.type === 'not_init' ? '?' : r.type} expected=fp, dynptr_ptr`);
+/** An argument that must be a stack pointer (check_reg_type for ARG_PTR_TO_DYNPTR): the rejection's message, or undefined. */
+function stackArgFault(r: Reg, regno: number): string | undefined {
+  return r.type !== 'fp' ? `R${regno} type=${r.type === 'not_init' ? '?' : r.type} expected=fp, dynptr_ptr` : undefined;
 }
 
 /**
  * A dynptr argument the helper initialises (MEM_UNINIT): the 16 bytes are written (through
- * `write`, which destroys unreferenced dynptrs there), then marked as a new dynptr; a ring-buffer
- * one acquires a reference.
+ * `write`, which destroys unreferenced dynptrs there and returns its rejection's message), then
+ * marked as a new dynptr; a ring-buffer one acquires a reference. The rejection's message, or undefined.
  */
-export function initDynptrArg(env: Env, st: State, pc: number, regno: number, kind: DynptrKind, write: (off: number) => void): void {
+export function initDynptrArg(env: Env, st: State, pc: number, regno: number, kind: DynptrKind, write: (off: number) => string | undefined): string | undefined {
   const r = st.frames[st.frames.length - 1].regs[regno];
-  stackArg(pc, r, regno);
+  let bad = stackArgFault(r, regno);
+  if (bad !== undefined) return bad;
   const f = st.frames[r.map];
   const spi0 = dynptrSpi(f, r);
-  if (typeof spi0 === 'string') fail(pc, `${spi0}\nDynptr has to be an uninitialized dynptr`);
-  write(0);
-  write(8);
+  if (typeof spi0 === 'string') return `${spi0}\nDynptr has to be an uninitialized dynptr`;
+  if ((bad = write(0) ?? write(8)) !== undefined) return bad;
   const spi = dynptrSpi(f, r) as number;
-  destroyIfDynptr(env, st, pc, f, spi);
-  destroyIfDynptr(env, st, pc, f, spi - 1);
+  if ((bad = destroyIfDynptr(env, st, f, spi) ?? destroyIfDynptr(env, st, f, spi - 1)) !== undefined) return bad;
   const id = ++env.idGen;
   const ref = kind === 'ringbuf' ? acquireRef(env, st, pc) : 0;
   ownStack(f)[spi] = { types: DYNPTR, dynptr: { kind, first: true, id, ref } };
   ownStack(f)[spi - 1] = { types: DYNPTR, dynptr: { kind, first: false, id, ref } };
+  return undefined;
 }
 
-/** is_dynptr_reg_valid_init and is_dynptr_type_expected: the initialised dynptr an argument points to. */
-export function usedDynptrArg(pc: number, st: State, regno: number, kind?: DynptrKind): DynptrMeta {
+/**
+ * is_dynptr_reg_valid_init and is_dynptr_type_expected: the initialised dynptr an argument
+ * points to, or the rejection's message.
+ */
+export function usedDynptrArg(st: State, regno: number, kind?: DynptrKind): DynptrMeta | string {
   const r = st.frames[st.frames.length - 1].regs[regno];
-  stackArg(pc, r, regno);
+  const bad = stackArgFault(r, regno);
+  if (bad !== undefined) return bad;
   const f = st.frames[r.map];
   const spi = dynptrSpi(f, r);
-  if (typeof spi === 'string') fail(pc, `${spi}\nExpected an initialized dynptr as arg #${regno - 1}`);
+  if (typeof spi === 'string') return `${spi}\nExpected an initialized dynptr as arg #${regno - 1}`;
   const meta = typeof spi === 'number' ? f.stack[spi]?.dynptr : undefined;
   const ok = typeof spi === 'number' && meta?.first && isDynptrSlot(f, spi) && isDynptrSlot(f, spi - 1) && f.stack[spi]!.types === DYNPTR && f.stack[spi - 1]!.types === DYNPTR;
-  if (!ok || !meta) fail(pc, `Expected an initialized dynptr as arg #${regno - 1}`);
-  if (kind && meta!.kind !== kind) fail(pc, `Expected a dynptr of type ${kind} as arg #${regno - 1}`);
-  return meta!;
+  if (!ok || !meta) return `Expected an initialized dynptr as arg #${regno - 1}`;
+  if (kind && meta.kind !== kind) return `Expected a dynptr of type ${kind} as arg #${regno - 1}`;
+  return meta;
 }
 
-/** The release checks of an OBJ_RELEASE dynptr argument (check_func_arg), before it is checked as initialised. */
-export function releasedDynptrArg(pc: number, st: State, regno: number): void {
+/** The release checks of an OBJ_RELEASE dynptr argument (check_func_arg), before it is checked as initialised: the rejection's message, or undefined. */
+export function releasedDynptrArg(st: State, regno: number): string | undefined {
   const r = st.frames[st.frames.length - 1].regs[regno];
-  stackArg(pc, r, regno);
+  const bad = stackArgFault(r, regno);
+  if (bad !== undefined) return bad;
   const f = st.frames[r.map];
   const spi = dynptrSpi(f, r);
-  if (typeof spi === 'string') fail(pc, `${spi}\narg ${regno} is an unacquired reference`);
-  if (typeof spi !== 'number' || !f.stack[spi]?.dynptr?.ref) fail(pc, `arg ${regno} is an unacquired reference`);
+  if (typeof spi === 'string') return `${spi}\narg ${regno} is an unacquired reference`;
+  if (typeof spi !== 'number' || !f.stack[spi]?.dynptr?.ref) return `arg ${regno} is an unacquired reference`;
+  return undefined;
 }
 
 /** unmark_stack_slots_dynptr: the helper released the dynptr; its reference, slices and clones go with it. */

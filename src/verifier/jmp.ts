@@ -8,8 +8,8 @@ import type { DomainSession } from './memo.ts';
 import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
-import { type Env, fail } from './env.ts';
-import { readReg, baseId, ADD_CONST } from './alu.ts';
+import { type Env, reject } from './env.ts';
+import { notInitMsg, baseId, ADD_CONST } from './alu.ts';
 import { type Reg, type Scalar, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
@@ -223,25 +223,26 @@ const edgeReg = (r: Reg, v: Scalar): Reg => (v === r.v && r.id === 0 ? r : regWi
 
 /**
  * Execute a conditional jump. Returns the instruction the current path continues at (with the
- * current state object, possibly refined); when both edges remain, the other edge's new state
- * is handed to `push` (no edge objects: this runs at every branch).
+ * current state object, possibly refined), or REJECTED (env.ts reject) when it rejects the
+ * program; when both edges remain, the other edge's new state is handed to `push` (no edge
+ * objects: this runs at every branch).
  */
 export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcond' }, push: (s: State, pc: number) => void): number {
   const fr = cur(st);
   const regs = fr.regs;
-  // readReg's checks on the frame's array (the destination read first, as check_cond_jmp_op)
+  // check_reg_arg's checks on the frame's array (the destination read first, as check_cond_jmp_op)
   const a = regs[op.dst];
-  if (a.type === 'not_init') readReg(st, pc, op.dst);
+  if (a.type === 'not_init') return reject(env, pc, notInitMsg(op.dst));
   const isX = 'reg' in op.src;
   let b: Reg;
   if (isX) {
     b = regs[(op.src as { reg: number }).reg];
-    if (b.type === 'not_init') readReg(st, pc, (op.src as { reg: number }).reg);
+    if (b.type === 'not_init') return reject(env, pc, notInitMsg((op.src as { reg: number }).reg));
   } else b = env.imms.at(pc, (op.src as { imm: number }).imm | 0);
   const same = isX && (op.src as { reg: number }).reg === op.dst;
   // unprivileged: a pointer compared with anything but another packet pointer (src: before the
   // branch is decided; dst: only when both edges remain and it is no null check, see below)
-  if (!env.privileged && isX && isPtr(b) && !(isPktAny(a) && isPktAny(b))) fail(pc, `R${(op.src as { reg: number }).reg} pointer comparison prohibited`);
+  if (!env.privileged && isX && isPtr(b) && !(isPktAny(a) && isPktAny(b))) return reject(env, pc, `R${(op.src as { reg: number }).reg} pointer comparison prohibited`);
   // INSN_F_DST_REG_STACK / INSN_F_SRC_REG_STACK: a comparison with a stack pointer is noted in the jump history
   if (a.type === 'fp' || b.type === 'fp') env.hist();
   // jumpSlot for a conditional jump (its `op.kind` test is a megamorphic load)
@@ -302,7 +303,7 @@ export function condJump(env: Env, st: State, pc: number, op: Op & { kind: 'jcon
     markPtrOrNull(st, a.id, op.op === 'jne', env.prog.maps);
     markPtrOrNull(tk, a.id, op.op === 'jeq', env.prog.maps);
   } else if (!matchPkt(op, a, isX ? b : a, st, tk) && !env.privileged && isPtr(a)) {
-    fail(pc, `R${op.dst} pointer comparison prohibited`);
+    return reject(env, pc, `R${op.dst} pointer comparison prohibited`);
   }
   void isPkt;
   push(tk, target);

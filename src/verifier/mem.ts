@@ -3,7 +3,7 @@
 import { scalarConst } from '../domains/scalar.ts';
 import { formatTnum, formatTnumPair } from '../domains/tnum-notation.ts';
 import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAccess } from './ctx.ts';
-import { type Env, fail } from './env.ts';
+import type { Env } from './env.ts';
 import type { DomainSession } from './memo.ts';
 import type { KernelFlavor } from '../domains/scalar.ts';
 import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
@@ -34,14 +34,11 @@ function regionMsg(r: Reg, regno: number, off: bigint, size: number, memSize: nu
 const inRegion = (off: bigint, size: number, memSize: number, zeroOk: boolean): boolean =>
   off >= 0n && (size > 0 || (size === 0 && zeroOk)) && off + BigInt(size) <= BigInt(memSize);
 
-/** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
-export function checkRegion(pc: number, r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): void {
-  const m = regionFault(r, regno, off, size, memSize, zeroOk);
-  if (m !== undefined) fail(pc, m);
-}
-
-/** checkRegion's rejection message, or undefined when the access is in the region. */
-function regionFault(r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): string | undefined {
+/**
+ * check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize).
+ * The rejection's message, or undefined when the access is in the region.
+ */
+export function regionFault(r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): string | undefined {
   const smin = s64(r.v.smin);
   const o = BigInt(off);
   if (smin < 0n && (smin === -(1n << 63n) || !S32(o + smin) || smin + o < 0n)) {
@@ -57,14 +54,8 @@ function regionFault(r: Reg, regno: number, off: number, size: number, memSize: 
   return undefined;
 }
 
-/** check_packet_access (off includes reg.off). */
-export function checkPacket(pc: number, r: Reg, regno: number, off: number, size: number, zeroOk = false): void {
-  const m = packetFault(r, regno, off, size, zeroOk);
-  if (m !== undefined) fail(pc, m);
-}
-
-/** checkPacket's rejection message, or undefined when the access is inside the checked range. */
-function packetFault(r: Reg, regno: number, off: number, size: number, zeroOk = false): string | undefined {
+/** check_packet_access (off includes reg.off): the rejection's message, or undefined when the access is inside the checked range. */
+export function packetFault(r: Reg, regno: number, off: number, size: number, zeroOk = false): string | undefined {
   // the usual access (smin not negative, inside the known range) decided on numbers: off, size
   // and range are small integers, so no bigint temporaries are made for a packet access that passes
   if ((r.v === ZERO || r.v.smin < S64_SIGN) && r.range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= r.range) return undefined;
@@ -76,34 +67,32 @@ function packetFault(r: Reg, regno: number, off: number, size: number, zeroOk = 
   return undefined;
 }
 
-/** __check_ptr_off_reg for ctx and helper arguments that must be unmodified. */
-export function checkPtrOffReg(pc: number, r: Reg, regno: number, fixedOffOk: boolean): void {
-  if (r.off < 0) fail(pc, `negative offset ${typeStr(r)} ptr R${regno} off=${r.off} disallowed`);
-  if (!fixedOffOk && r.off) fail(pc, `dereference of modified ${typeStr(r)} ptr R${regno} off=${r.off} disallowed`);
-  if (!isConst(r.v) || r.v.varOff.value !== 0n) fail(pc, `variable ${typeStr(r)} access var_off=${formatTnumPair(r.v.varOff)} disallowed`);
+/** __check_ptr_off_reg for ctx and helper arguments that must be unmodified: the rejection's message, or undefined. */
+export function ptrOffFault(r: Reg, regno: number, fixedOffOk: boolean): string | undefined {
+  if (r.off < 0) return `negative offset ${typeStr(r)} ptr R${regno} off=${r.off} disallowed`;
+  if (!fixedOffOk && r.off) return `dereference of modified ${typeStr(r)} ptr R${regno} off=${r.off} disallowed`;
+  if (!isConst(r.v) || r.v.varOff.value !== 0n) return `variable ${typeStr(r)} access var_off=${formatTnumPair(r.v.varOff)} disallowed`;
+  return undefined;
 }
 
 /**
- * stackBounds' answer, one object for the module (a stack access is checked at most instructions
+ * stackFault's answer, one object for the module (a stack access is checked at most instructions
  * of some programs, a tuple per check was ~2% of a large program's allocation): read it at once.
  */
-const BOUNDS = { lo: 0, hi: 0 };
+export const BOUNDS: { readonly lo: number; readonly hi: number } = { lo: 0, hi: 0 };
+const bounds = BOUNDS as { lo: number; hi: number };
 
-/** check_stack_access_within_bounds; returns [lo, hi) byte offsets of the access (a shared object: read it before the next call). */
-export function stackBounds(pc: number, r: Reg, regno: number, off: number, size: number, what: string): { readonly lo: number; readonly hi: number } {
-  const m = stackFault(r, regno, off, size, what);
-  if (m !== undefined) fail(pc, m);
-  return BOUNDS;
-}
-
-/** stackBounds' rejection message, or undefined with the access's bounds in BOUNDS. */
-function stackFault(r: Reg, regno: number, off: number, size: number, what: string): string | undefined {
+/**
+ * check_stack_access_within_bounds: the rejection's message, or undefined with the access's
+ * [lo, hi) byte offsets in BOUNDS (a shared object: read it before the next call).
+ */
+export function stackFault(r: Reg, regno: number, off: number, size: number, what: string): string | undefined {
   // a constant zero variable part (every fp that only had constants added): the bounds are off
   // and off + size as numbers, without the bigint temporaries of the general case
   if (r.v.varOff.mask === 0n && r.v.varOff.value === 0n) {
     if (off < -MAX_STACK || off > -1 || off + size > 0) return `invalid${what} stack R${regno} off=${off} size=${size}`;
-    BOUNDS.lo = off;
-    BOUNDS.hi = off + size;
+    bounds.lo = off;
+    bounds.hi = off + size;
     return undefined;
   }
   let lo: bigint, hi: bigint;
@@ -120,8 +109,8 @@ function stackFault(r: Reg, regno: number, off: number, size: number, what: stri
     if (isConst(r.v)) return `invalid${what} stack R${regno} off=${off} size=${size}`;
     return `invalid variable-offset${what} stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${off} size=${size}`;
   }
-  BOUNDS.lo = Number(lo);
-  BOUNDS.hi = Number(hi);
+  bounds.lo = Number(lo);
+  bounds.hi = Number(hi);
   return undefined;
 }
 
@@ -170,25 +159,19 @@ function regWidth(r: Reg): number {
   return 64 - Math.clz32(Number(u >> 32n));
 }
 
-/** Unprivileged: a pointer may be spilled to the stack but written nowhere else (a function, not a closure per access: see BENCHMARKS, named closures under tsx). */
-function leakCheck(env: Env, pc: number, write: boolean, val: WriteVal | undefined, valReg: Reg | undefined, into: string): void {
-  if (!env.privileged && write && valReg && valReg.type !== 'scalar') fail(pc, `R${(val as { reg: number }).reg} leaks addr into ${into}`);
-}
-
 /**
- * check_mem_access for an instruction: `regno` + `off` accessed with `size` bytes.
- * For a read, the loaded register goes to `dst`; for a write, `val` says what is stored.
+ * Unprivileged: a pointer may be spilled to the stack but written nowhere else (a function, not a
+ * closure per access: see BENCHMARKS, named closures under tsx). The rejection's message, or undefined.
  */
-export function memAccess(env: Env, st: State, pc: number, regno: number, off: number, size: number,
-  write: boolean, dst: number, val: WriteVal | undefined, sx = false): void {
-  const m = memFault(env, st, pc, regno, off, size, write, dst, val, sx);
-  if (m !== undefined) fail(pc, m);
+function leakFault(env: Env, write: boolean, val: WriteVal | undefined, valReg: Reg | undefined, into: string): string | undefined {
+  if (!env.privileged && write && valReg && valReg.type !== 'scalar') return `R${(val as { reg: number }).reg} leaks addr into ${into}`;
+  return undefined;
 }
 
 /**
- * memAccess that returns its most frequent rejections' messages instead of throwing them (the
- * memory instructions' step reports them by return: env.ts reject); undefined when the access
- * passes. The rarer ones still throw.
+ * check_mem_access for an instruction: `regno` + `off` accessed with `size` bytes. For a read,
+ * the loaded register goes to `dst`; for a write, `val` says what is stored. Returns the
+ * rejection's message (step reports it by return: env.ts reject), or undefined when the access passes.
  */
 export function memFault(env: Env, st: State, pc: number, regno: number, off: number, size: number,
   write: boolean, dst: number, val: WriteVal | undefined, sx = false): string | undefined {
@@ -196,11 +179,11 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
   const r = fr.regs[regno];
   const valReg = val && 'reg' in val ? fr.regs[val.reg] : undefined;
   let out: Reg | undefined;
-  if (env.strictAlignment) strictAlign(pc, r, off, size);
+  let bad: string | undefined;
+  if (env.strictAlignment && (bad = alignFault(r, off, size)) !== undefined) return bad;
   switch (r.type) {
     case 'ctx': {
-      leakCheck(env, pc, write, val, valReg, 'ctx');
-      checkPtrOffReg(pc, r, regno, false);
+      if ((bad = leakFault(env, write, val, valReg, 'ctx') ?? ptrOffFault(r, regno, false)) !== undefined) return bad;
       const t = unprivCtxRefused(env, off + r.off, write) ? undefined : ctxAccess(env.prog.type, off + r.off, size, write, env.prog.load?.expectedAttachType);
       // a sign-extending load of data/data_end/data_meta is refused (is_valid_access's is_ldsx)
       if (!t || (sx && t !== 'scalar')) return `invalid bpf_context access off=${off + r.off} size=${size}`;
@@ -214,17 +197,16 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
         : tnumIsAligned(D.u64, tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off)))), size);
       if (!aligned) return `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`;
       const o = off + r.off;
-      const bad = stackFault(r, regno, o, size, write ? ' write to' : ' read from');
-      if (bad !== undefined) return bad;
+      if ((bad = stackFault(r, regno, o, size, write ? ' write to' : ' read from')) !== undefined) return bad;
       const { lo, hi } = BOUNDS;
       const target = st.frames[r.map];
       noteDepth(env, target.subprog, -lo);
       if (write) {
         if (isConst(r.v)) {
-          const m = stackWriteFixed(env, st, pc, target, lo, size, val!);
+          const m = stackWriteFixed(env, st, target, lo, size, val!);
           if (m !== undefined) return m;
         } else {
-          for (let b = lo; b < hi; b++) destroyIfDynptr(env, st, pc, target, spiOf(b));
+          for (let b = lo; b < hi; b++) if ((bad = destroyIfDynptr(env, st, target, spiOf(b))) !== undefined) return bad;
           const zero = !!valReg && isNull(valReg) || (!!val && 'imm' in val && val.imm === 0);
           writeRange(ownStack(target), lo, hi, zero);
         }
@@ -233,7 +215,7 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
         const got = readFixed(target.stack, lo, size, env.privileged);
         if (typeof got === 'string') return got;
         // a spilled pointer read as a number (an atomic's operand) by an unprivileged program
-        if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) fail(pc, `leaking pointer from stack off ${lo}`);
+        if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) return `leaking pointer from stack off ${lo}`;
         if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist(r.map, spiOf(lo));
         let g = got as Reg;
         if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
@@ -242,7 +224,7 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
         for (let b = lo; b < hi; b++) {
           const c = target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?';
           env.stackRead(r.map, spiOf(b));
-          if ((c === '?' && !env.privileged) || c === 'd') fail(pc, `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`);
+          if ((c === '?' && !env.privileged) || c === 'd') return `invalid variable-offset read from stack R${regno} var_off=${formatTnumPair(r.v.varOff)} off=${o} size=${size}`;
         }
         let zeros = true;
         for (let b = lo; b < hi; b++) if ((target.stack[spiOf(b)]?.types[byteOf(b)] ?? '?') !== '0') zeros = false;
@@ -251,21 +233,18 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
       break;
     }
     case 'pkt': case 'pkt_meta': {
-      if (write && !pktAccess(env.prog.type, true)) fail(pc, 'cannot write into packet');
-      leakCheck(env, pc, write, val, valReg, 'packet');
-      const bad = packetFault(r, regno, off + r.off, size);
-      if (bad !== undefined) return bad;
+      if (write && !pktAccess(env.prog.type, true)) return 'cannot write into packet';
+      if ((bad = leakFault(env, write, val, valReg, 'packet') ?? packetFault(r, regno, off + r.off, size)) !== undefined) return bad;
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
     case 'map_value': {
       const m = env.prog.maps[r.map];
-      leakCheck(env, pc, write, val, valReg, 'map');
+      if ((bad = leakFault(env, write, val, valReg, 'map')) !== undefined) return bad;
       // BPF_F_WRONLY_PROG (0x100) / BPF_F_RDONLY_PROG (0x80): check_map_access_type
-      if (!write && (m.flags & 0x100)) fail(pc, `read from map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
-      if (write && (m.flags & 0x80)) fail(pc, `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`);
-      const bad = regionFault(r, regno, off + r.off, size, m.valueSize);
-      if (bad !== undefined) return bad;
+      if (!write && (m.flags & 0x100)) return `read from map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`;
+      if (write && (m.flags & 0x80)) return `write into map forbidden, value_size=${m.valueSize} off=${off + r.off} size=${size}`;
+      if ((bad = regionFault(r, regno, off + r.off, size, m.valueSize)) !== undefined) return bad;
       if (!write) {
         out = SCALAR_UNKNOWN;
         if (isConst(r.v) && (m.flags & 0x80) && m.initial) out = rodataRead(m.initial, Number(r.v.varOff.value) + off + r.off, size, sx);
@@ -273,24 +252,23 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
       break;
     }
     case 'map_key': {
-      if (write) fail(pc, `write to change key R${regno} not allowed`);
-      checkRegion(pc, r, regno, off + r.off, size, env.prog.maps[r.map].keySize);
+      if (write) return `write to change key R${regno} not allowed`;
+      if ((bad = regionFault(r, regno, off + r.off, size, env.prog.maps[r.map].keySize)) !== undefined) return bad;
       out = SCALAR_UNKNOWN;
       break;
     }
     case 'mem': {
-      if (write && r.rdonly) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
-      leakCheck(env, pc, write, val, valReg, 'mem');
-      checkRegion(pc, r, regno, off + r.off, size, r.range);
+      if (write && r.rdonly) return `R${regno} cannot write into ${typeStr(r)}`;
+      if ((bad = leakFault(env, write, val, valReg, 'mem') ?? regionFault(r, regno, off + r.off, size, r.range)) !== undefined) return bad;
       if (!write) out = SCALAR_UNKNOWN;
       break;
     }
     case 'sock': case 'sock_common': case 'tcp_sock': {
       // check_sock_access (no pointer arithmetic is allowed on these, so the offset is the insn's)
-      if (write) fail(pc, `R${regno} cannot write into ${typeStr(r)}`);
-      if (s64(r.v.smin) < 0n) fail(pc, `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      if (write) return `R${regno} cannot write into ${typeStr(r)}`;
+      if (s64(r.v.smin) < 0n) return `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`;
       const ok = r.type === 'sock' ? bpfSockAccess(off + r.off, size) : r.type === 'tcp_sock' ? bpfTcpSockAccess(off + r.off, size) : bpfSockCommonAccess(off + r.off, size);
-      if (!ok) fail(pc, `R${regno} invalid ${typeStr(r)} access off=${off + r.off} size=${size}`);
+      if (!ok) return `R${regno} invalid ${typeStr(r)} access off=${off + r.off} size=${size}`;
       out = SCALAR_UNKNOWN;
       break;
     }
@@ -299,9 +277,9 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
       // model lacks: such reads stay rejected below), never written or read below its start
       const tname = MAP_STRUCT[env.prog.maps[r.map]?.type ?? -1];
       if (tname) {
-        if (!env.privileged) fail(pc, `'struct ${tname}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
-        if (off + r.off < 0) fail(pc, `R${regno} is ${tname} invalid negative access: off=${off + r.off}`);
-        if (write) fail(pc, `only read from ${tname} is supported`);
+        if (!env.privileged) return `'struct ${tname}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`;
+        if (off + r.off < 0) return `R${regno} is ${tname} invalid negative access: off=${off + r.off}`;
+        if (write) return `only read from ${tname} is supported`;
       }
       return `R${regno} invalid mem access '${typeStr(r)}'`;
     }
@@ -327,23 +305,26 @@ const ALIGN_DESC: Partial<Record<Reg['type'], string>> = { map_value: 'value ', 
 /** NET_IP_ALIGN: packet data starts 2 bytes past a 4-aligned address (check_pkt_ptr_alignment). */
 const NET_IP_ALIGN = 2;
 
-/** check_ptr_alignment with strict = true (MEM_ALIGNED helper arguments): the stack too. */
-export function alignedArg(pc: number, r: Reg, size: number): void {
-  if (r.type !== 'fp') return strictAlign(pc, r, 0, size);
+/** check_ptr_alignment with strict = true (MEM_ALIGNED helper arguments), the stack too: the rejection's message, or undefined. */
+export function alignedArgFault(r: Reg, size: number): string | undefined {
+  if (r.type !== 'fp') return alignFault(r, 0, size);
   const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off))));
-  if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+0 size ${size}`);
+  if (!tnumIsAligned(D.u64, at, size)) return `misaligned stack access off ${formatTnum(r.v.varOff)}+${r.off}+0 size ${size}`;
+  return undefined;
 }
 
-function strictAlign(pc: number, r: Reg, off: number, size: number): void {
+/** check_ptr_alignment with strict = true for the types other than the stack: the rejection's message, or undefined. */
+function alignFault(r: Reg, off: number, size: number): string | undefined {
   if (r.type === 'pkt' || r.type === 'pkt_meta') {
     const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(NET_IP_ALIGN + r.off + off))));
-    if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned packet access off ${NET_IP_ALIGN}+${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
-    return;
+    if (!tnumIsAligned(D.u64, at, size)) return `misaligned packet access off ${NET_IP_ALIGN}+${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`;
+    return undefined;
   }
   const desc = ALIGN_DESC[r.type];
-  if (desc === undefined) return;
+  if (desc === undefined) return undefined;
   const at = tnumAdd(D.u64, r.v.varOff, tnumConst(D.u64, BigInt.asUintN(64, BigInt(r.off + off))));
-  if (!tnumIsAligned(D.u64, at, size)) fail(pc, `misaligned ${desc}access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`);
+  if (!tnumIsAligned(D.u64, at, size)) return `misaligned ${desc}access off ${formatTnum(r.v.varOff)}+${r.off}+${off} size ${size}`;
+  return undefined;
 }
 
 /**
@@ -374,16 +355,17 @@ function rodataRead(data: Uint8Array, at: number, size: number, sx: boolean): Re
   return scalarReg(scalarConst(D, v));
 }
 
-/** check_stack_write_fixed_off (privileged rules): `lo` is the byte offset. Returns the rejection message of a spill of a pointer's part (fail for the rarer ones), else undefined. */
-function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'][number], lo: number, size: number, val: WriteVal): string | undefined {
+/** check_stack_write_fixed_off (privileged rules): `lo` is the byte offset. Returns the rejection's message, else undefined. */
+function stackWriteFixed(env: Env, st: State, target: State['frames'][number], lo: number, size: number, val: WriteVal): string | undefined {
   const fr = cur(st);
   const spi = spiOf(lo);
   const aligned = lo % 8 === 0;
   const old = target.stack[spi];
   // only a full aligned slot write kills the slot for the liveness analysis
   if (aligned && size === 8) env.stackWrite(target.frameno, spi);
-  if (!env.privileged && isSpill(old) && old.spilled.type !== 'scalar' && size !== 8) fail(pc, 'attempt to corrupt spilled pointer on stack');
-  destroyIfDynptr(env, st, pc, target, spi);
+  if (!env.privileged && isSpill(old) && old.spilled.type !== 'scalar' && size !== 8) return 'attempt to corrupt spilled pointer on stack';
+  const bad = destroyIfDynptr(env, st, target, spi);
+  if (bad !== undefined) return bad;
   if ('reg' in val) {
     let reg = fr.regs[val.reg];
     if (aligned && reg.type === 'scalar') {
@@ -398,7 +380,7 @@ function stackWriteFixed(env: Env, st: State, pc: number, target: State['frames'
     }
     if (reg.type !== 'scalar' && reg.type !== 'not_init') {
       if (size !== 8) return 'invalid size of register spill';
-      if (target !== fr && reg.type === 'fp') fail(pc, 'cannot spill pointers to stack into stack frame of the caller');
+      if (target !== fr && reg.type === 'fp') return 'cannot spill pointers to stack into stack frame of the caller';
       spill(ownStack(target), spi, reg, size);
       env.hist(target.frameno, spi);
       return undefined;

@@ -2,7 +2,7 @@
 // a helper such as bpf_ringbuf_reserve hands out an object the program must give back on every
 // path; the state lists the references held, and every register or spilled copy of the object
 // carries its ref_obj_id so that releasing it invalidates them all.
-import { type Env, fail } from './env.ts';
+import type { Env } from './env.ts';
 import { NOT_INIT, SCALAR_UNKNOWN } from './regs.ts';
 import { type State, mapAllRegs } from './state.ts';
 
@@ -33,9 +33,12 @@ export function releaseRef(env: Env, st: State, id: number): boolean {
   return true;
 }
 
-/** check_resource_leak at a point the program leaves through (exit of the main frame, tail call, LD_ABS). */
-export function checkLeak(pc: number, st: State, where: string): void {
-  if (!st.refs.length) return;
+/**
+ * check_resource_leak at a point the program leaves through (exit of the main frame, tail call,
+ * LD_ABS): the rejection's message, or undefined when no reference is held.
+ */
+export function leakFault(st: State, where: string): string | undefined {
+  if (!st.refs.length) return undefined;
   const lines = st.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
-  fail(pc, `${lines.join('\n')}\n${where} would lead to reference leak`);
+  return `${lines.join('\n')}\n${where} would lead to reference leak`;
 }

@@ -133,7 +133,7 @@ export function regWith(r: Reg, v: Scalar, off: number, id: number, range: numbe
 /**
  * A pointer with a zero variable part. Its fields in scalarReg's order (type, v, off, id, range,
  * map), as one literal when `f` names none of the optional fields: every register then shares
- * one hidden class, and the `type` load of readReg and isPtr at every instruction stays
+ * one hidden class, and the `type` load of a register read and isPtr at every instruction stays
  * monomorphic (a register made as `{ v, ..., type }` was a second class, a spread a third).
  */
 export function ptrReg(type: RegType, f: Partial<Omit<Reg, 'type'>> = {}): Reg {

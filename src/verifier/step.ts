@@ -2,10 +2,10 @@
 // lddw), the history note the precision walk needs, and the registers the log prints.
 import type { Op } from '../isa/op.ts';
 import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
-import { type Env, fail, reject } from './env.ts';
+import { type Env, reject } from './env.ts';
 import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
-import { aluStep, endInsn, checkDst, baseId } from './alu.ts';
+import { aluStep, endInsn, baseId, FP_READ_ONLY } from './alu.ts';
 import { memFault, type WriteVal } from './mem.ts';
 import { condJump, linkedLive } from './jmp.ts';
 import { atomicInsn, exitInsn, helperCall, ldAbs, localCall } from './call.ts';
@@ -73,21 +73,25 @@ export function touched(op: Op): number {
   }
 }
 
-/** What a BPF_STX stores, one object per source register (memAccess only reads it). */
+/** What a BPF_STX stores, one object per source register (memFault only reads it). */
 const STORED_REG: readonly WriteVal[] = Array.from({ length: 11 }, (_, r) => ({ reg: r }));
 
 /** Pointer types whose loads and stores are rewritten per type (convert_ctx_accesses), so one instruction may not serve two (reg_type_mismatch_ok). */
 const REWRITTEN_ACCESS = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock']);
 
-/** save_aux_ptr_type: an instruction that accessed memory through one of these types may not access any other. */
-function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
+/**
+ * save_aux_ptr_type: an instruction that accessed memory through one of these types may not
+ * access any other. The next pc, or REJECTED (env.ts reject).
+ */
+function saveAuxPtrType(env: Env, pc: number, r: Reg): number {
   const prev = env.ptrTypes[pc];
   // the common revisit: the same type tag (the rewritten types' names are their tags, so a
   // variant name of the same tag, e.g. rdonly_map_value, could not fail either)
-  if (prev === r.type) return;
+  if (prev === r.type) return pc + 1;
   const type = typeStr(r);
   if (prev === undefined) env.ptrTypes[pc] = type;
-  else if (prev !== type && (REWRITTEN_ACCESS.has(prev) || REWRITTEN_ACCESS.has(type))) fail(pc, 'same insn cannot be used with different pointers');
+  else if (prev !== type && (REWRITTEN_ACCESS.has(prev) || REWRITTEN_ACCESS.has(type))) return reject(env, pc, 'same insn cannot be used with different pointers');
+  return pc + 1;
 }
 
 /**
@@ -113,8 +117,8 @@ export function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): nu
 
 /**
  * Execute one instruction on `st` (in place). Returns the next pc, -1 at the end of a path, or
- * REJECTED (env.ts reject) when it rejects the program without a throw (an ALU instruction's
- * checks, a memory or atomic instruction's; a jump's `!read_ok` is run()'s, see jumpUnread).
+ * REJECTED (env.ts reject) when it rejects the program: every instruction's rejections are
+ * returned, none thrown (run() also checks a jump's `!read_ok` first, see jumpUnread).
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
  * one of a dozen shapes).
@@ -140,24 +144,26 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
   if (kind === SK_EXIT) return exitInsn(env, st, pc);
   if (kind === SK_LDDW) {
     const ld = insn as Op & { kind: 'lddw' };
-    checkDst(pc, ld.dst);
-    cur(st).regs[ld.dst] = lddwReg(env, pc, ld);
+    if (ld.dst === 10) return reject(env, pc, FP_READ_ONLY);
+    const r = lddwReg(env, pc, ld);
+    if (typeof r === 'string') return reject(env, pc, r);
+    cur(st).regs[ld.dst] = r;
     return pc + 2;
   }
   const op = insn as Exclude<Op, { kind: 'alu' | 'jcond' | 'exit' | 'lddw' }>;
   switch (op.kind) {
-    case 'end':
-      endInsn(env, st, pc, op);
-      return pc + 1;
+    case 'end': {
+      const bad = endInsn(env, st, op);
+      return bad === undefined ? pc + 1 : reject(env, pc, bad);
+    }
     // the memory instructions report check_reg_arg's and memFault's rejections by return
     case 'ldx': {
       const t = cur(st).regs[op.src];
       if (t.type === 'not_init') return unread(env, pc, op.src);
-      checkDst(pc, op.dst);
+      if (op.dst === 10) return reject(env, pc, FP_READ_ONLY);
       const bad = memFault(env, st, pc, op.src, op.off, op.size, false, op.dst, undefined, op.signed);
       if (bad !== undefined) return reject(env, pc, bad);
-      saveAuxPtrType(env, pc, t);
-      return pc + 1;
+      return saveAuxPtrType(env, pc, t);
     }
     case 'stx': {
       const regs = cur(st).regs, t = regs[op.dst];
@@ -165,28 +171,27 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
       if (t.type === 'not_init') return unread(env, pc, op.dst);
       const bad = memFault(env, st, pc, op.dst, op.off, op.size, true, -1, STORED_REG[op.src]);
       if (bad !== undefined) return reject(env, pc, bad);
-      saveAuxPtrType(env, pc, t);
-      return pc + 1;
+      return saveAuxPtrType(env, pc, t);
     }
     case 'st': {
       const t = cur(st).regs[op.dst];
       if (t.type === 'not_init') return unread(env, pc, op.dst);
       const bad = memFault(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
       if (bad !== undefined) return reject(env, pc, bad);
-      saveAuxPtrType(env, pc, t);
-      return pc + 1;
+      return saveAuxPtrType(env, pc, t);
     }
     case 'atomic': {
       // atomicInsn reads the source register first, then the destination (a load-acquire only writes it)
       const regs = cur(st).regs;
       if (regs[op.src].type === 'not_init') return unread(env, pc, op.src);
       if (op.op !== 'load_acq' && regs[op.dst].type === 'not_init') return unread(env, pc, op.dst);
-      atomicInsn(env, st, pc, op);
-      return pc + 1;
+      const bad = atomicInsn(env, st, pc, op);
+      return bad === undefined ? pc + 1 : reject(env, pc, bad);
     }
-    case 'ldabs': case 'ldind':
-      ldAbs(env, st, pc, op);
-      return pc + 1;
+    case 'ldabs': case 'ldind': {
+      const bad = ldAbs(env, st, op);
+      return bad === undefined ? pc + 1 : reject(env, pc, bad);
+    }
     case 'ja':
       return jumpSlot(op, pc);
     case 'maygoto': {
@@ -198,35 +203,35 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
     }
     case 'call':
       if (op.callKind === 'helper') {
-        helperCall(env, st, pc, op.imm);
-        return pc + 1;
+        const bad = helperCall(env, st, pc, op.imm);
+        return bad === undefined ? pc + 1 : reject(env, pc, bad);
       }
-      if (op.callKind === 'local') return localCall(st, pc, op);
-      return fail(pc, 'kfunc calls are not modelled');
+      if (op.callKind === 'local') return localCall(env, st, pc, op);
+      return reject(env, pc, 'kfunc calls are not modelled');
   }
 }
 
-/** check_ld_imm. */
-function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg {
+/** check_ld_imm: the register loaded, or the rejection's message. */
+function lddwReg(env: Env, pc: number, op: Op & { kind: 'lddw' }): Reg | string {
   switch (op.pseudo) {
     case 0: return env.imms.wideAt(pc, op.lo, op.hi);
     // A Program names its maps by index (MAP_IDX / MAP_IDX_VALUE); MAP_FD / MAP_VALUE can only be
     // a raw fd left in an object without a relocation, which the model has no fd table to
     // resolve: refused as the kernel refuses an fd that is not a map.
     case 1: case 2:
-      return fail(pc, `fd ${op.lo | 0} is not pointing to valid bpf_map`);
+      return `fd ${op.lo | 0} is not pointing to valid bpf_map`;
     case 5: {
-      if (!env.prog.maps[op.lo]) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
+      if (!env.prog.maps[op.lo]) return `fd ${op.lo} is not pointing to valid bpf_map`;
       return ptrReg('map_ptr', { map: op.lo });
     }
     case 6: {
       const m = env.prog.maps[op.lo];
-      if (!m) fail(pc, `fd ${op.lo} is not pointing to valid bpf_map`);
+      if (!m) return `fd ${op.lo} is not pointing to valid bpf_map`;
       const off = op.hi >>> 0;
-      if (off >= m.valueSize) fail(pc, `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`);
+      if (off >= m.valueSize) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
       return ptrReg('map_value', { map: op.lo, off, rdonly: (m.flags & 0x80) !== 0 || undefined });
     }
     default:
-      return fail(pc, `ld_imm64 pseudo ${op.pseudo} is not modelled`);
+      return `ld_imm64 pseudo ${op.pseudo} is not modelled`;
   }
 }

@@ -1,8 +1,12 @@
 // Rejections reported by return instead of a throw (env.ts reject): an uninitialised register read
-// by an ALU instruction or a jump (run() checks check_reg_arg's reads before the instruction runs,
-// step.ts unsetRead), a load, a store or an atomic (step.ts), an ALU instruction's own checks
-// (alu.ts aluStep, reported by step.ts), and the memory checks' common rejections (mem.ts memFault). Each carries the instruction and the kernel's message, and the
-// ALU and jump checks name the register the instruction's own check (which throws) names.
+// by an ALU instruction or a jump (run() checks a jump's reads before the instruction runs,
+// step.ts jumpUnread), a load, a store or an atomic (step.ts), an ALU instruction's own checks
+// (alu.ts aluStep, reported by step.ts), the memory checks (mem.ts memFault), a helper call's
+// argument checks and the other calls, exits, atomics, LD_ABS / LD_IND, BPF_END, lddw and
+// conditional jumps (call.ts, jmp.ts, step.ts), and the unprivileged Spectre checks (spectre.ts).
+// Each carries the instruction and the kernel's message; jumpUnread names the register condJump's
+// own check names. call-rejects.json holds random programs ending in such instructions with the
+// verdicts recorded when these rejections were thrown (scripts/record-call-rejects.ts at 3f4d175).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -12,17 +16,20 @@ import { uses } from '../../src/isa/flow.ts';
 import type { MapDef, Program, ProgType } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
-import { type Env, VerifierError } from '../../src/verifier/env.ts';
+import { type Env, REJECTED, VerifierError } from '../../src/verifier/env.ts';
 import { jumpUnread } from '../../src/verifier/step.ts';
 import { aluStep } from '../../src/verifier/alu.ts';
 import { condJump } from '../../src/verifier/jmp.ts';
 import { ImmRegs, NOT_INIT, constReg } from '../../src/verifier/regs.ts';
 import { type State, cloneState, newFrame } from '../../src/verifier/state.ts';
 import { assertVerdict } from './verdict.ts';
+import { readFileSync } from 'node:fs';
+import { type CallCase, callCase, callProgram } from './call-programs.ts';
 
 const t = suite('verifier/reject-return');
 
 const ARRAY: MapDef = { name: 'arr', type: 2, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 };
+const RINGBUF: MapDef = { name: 'rb', type: 27, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 };
 
 interface Case {
   name: string;
@@ -67,6 +74,42 @@ const CASES: Case[] = [
   { name: 'map value read past its end', maps: [ARRAY],
     asm: 'r1 = 0\n*(u32 *)(r10 - 8) = r1\nr2 = r10\nr2 += -8\nld_pseudo r1, 5, 0\ncall map_lookup_elem\nif r0 == 0 goto +1\nr0 = *(u64 *)(r0 + 16)\nr0 = 0\nexit',
     reject: [8, 'invalid access to map value, value_size=16 off=16 size=8\nR0 min value is outside of the allowed memory range'] },
+  // helper calls (call.ts helperCall and checkArg, in check_func_arg's order)
+  { name: 'a helper argument unset', asm: 'r6 = r1\ncall ktime_get_ns\ncall map_lookup_elem\nr0 = 0\nexit', reject: [2, 'R1 !read_ok'] },
+  { name: 'a scalar for a map pointer', asm: 'r1 = 0\ncall map_lookup_elem\nr0 = 0\nexit', reject: [1, 'R1 type=scalar expected=map_ptr'] },
+  { name: 'a scalar for a key pointer', maps: [ARRAY], asm: 'ld_pseudo r1, 5, 0\nr2 = 0\ncall map_lookup_elem\nr0 = 0\nexit',
+    reject: [3, 'R2 type=scalar expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_'] },
+  { name: 'a key read from unwritten stack (unprivileged)', privileged: false, maps: [ARRAY], asm: 'ld_pseudo r1, 5, 0\nr2 = r10\nr2 += -8\ncall map_lookup_elem\nr0 = 0\nexit',
+    reject: [4, 'invalid indirect read from stack R2 off -8+0 size 4'] },
+  { name: 'a helper writing above the frame', asm: 'r1 = r10\nr1 += -8\nr2 = 16\ncall get_current_comm\nr0 = 0\nexit', reject: [3, 'invalid write to stack R1 off=-8 size=16'] },
+  { name: 'a scalar for the context', asm: 'r1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall skb_load_bytes\nr0 = 0\nexit', reject: [5, 'R1 type=scalar expected=ctx'] },
+  { name: 'a negative size', asm: 'r1 = r10\nr1 += -8\nr2 = -1\ncall get_current_comm\nr0 = 0\nexit', reject: [3, "R2 min value is negative, either use unsigned or 'var &= const'"] },
+  { name: 'a zero size', asm: 'r1 = r10\nr1 += -8\nr2 = 0\ncall get_current_comm\nr0 = 0\nexit', reject: [3, 'R2 invalid zero-sized read: u64=[0,0]'] },
+  { name: 'a fixed-size argument past the frame', asm: 'r1 = r10\nr1 += -12\nr2 = 4\nr3 = 0\nr4 = r10\nr4 += -4\ncall strtol\nr0 = 0\nexit',
+    reject: [6, 'invalid write to stack R4 off=-4 size=8'] },
+  { name: 'a dynptr argument not initialised', asm: 'r1 = r10\nr1 += -8\nr2 = 8\nr3 = r10\nr3 += -32\nr4 = 0\nr5 = 0\ncall dynptr_read\nr0 = 0\nexit',
+    reject: [7, 'Expected an initialized dynptr as arg #2'] },
+  { name: 'a helper the program type may not call', type: 'xdp', asm: 'r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall skb_load_bytes\nr0 = 0\nexit',
+    reject: [4, 'program of this type cannot use helper bpf_skb_load_bytes#26'] },
+  { name: 'a kfunc', asm: 'call kfunc 5\nr0 = 0\nexit', reject: [0, 'kfunc calls are not modelled'] },
+  // exits (call.ts exitInsn)
+  { name: 'exit with r0 unset', asm: 'exit', reject: [0, 'R0 !read_ok'] },
+  { name: 'exit holding a reference', maps: [RINGBUF], asm: 'ld_pseudo r1, 5, 0\nr2 = 8\nr3 = 0\ncall ringbuf_reserve\nr0 = 0\nexit',
+    reject: [6, 'Unreleased reference id=2 alloc_insn=4\nBPF_EXIT instruction in main prog would lead to reference leak'] },
+  { name: 'exit with a pointer (unprivileged)', privileged: false, asm: 'r0 = r10\nexit', reject: [1, 'R0 leaks addr as return value'] },
+  { name: 'exit with a pointer where the return value is ranged', type: 'cgroup_skb', asm: 'r0 = r1\nexit', reject: [1, 'At program exit the register R0 is not a known value (ctx)'] },
+  // atomics, LD_ABS, BPF_END, lddw, jumps
+  { name: 'an atomic on the packet', type: 'xdp', asm: 'r2 = *(u32 *)(r1 + 0)\nr3 = 1\nlock *(u32 *)(r2 + 0) += r3\nr0 = 0\nexit', reject: [2, 'BPF_ATOMIC stores into R2 pkt is not allowed'] },
+  { name: 'a misaligned atomic', asm: '*(u64 *)(r10 - 8) = 0\nr1 = 1\nlock *(u64 *)(r10 - 4) += r1\nr0 = 0\nexit', reject: [2, 'misaligned stack access off 0+0+-4 size 8'] },
+  { name: 'LD_ABS in a program type without it', type: 'xdp', asm: 'r6 = r1\nr0 = *(u8 *)skb[0]\nr0 = 0\nexit', reject: [1, 'BPF_LD_[ABS|IND] instructions not allowed for this program type'] },
+  { name: 'LD_ABS with r6 unset', asm: 'r0 = *(u8 *)skb[0]\nr0 = 0\nexit', reject: [0, 'R6 !read_ok'] },
+  { name: 'LD_ABS with r6 not the context', asm: 'r6 = 0\nr0 = *(u8 *)skb[0]\nr0 = 0\nexit', reject: [1, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb'] },
+  { name: 'a byte swap of a pointer (unprivileged)', privileged: false, asm: 'r1 = be16 r1\nr0 = 0\nexit', reject: [0, 'R1 pointer arithmetic prohibited'] },
+  { name: 'a map value address past the value', maps: [ARRAY], asm: 'ld_pseudo r1, 6, 0, 16\nr0 = 0\nexit', reject: [0, 'invalid access to map value pointer, value_size=16 off=16'] },
+  { name: 'a pointer comparison (unprivileged)', privileged: false, asm: 'r2 = r10\nif r1 > r2 goto +0\nr0 = 0\nexit', reject: [1, 'R2 pointer comparison prohibited'] },
+  // the Spectre masking (spectre.ts)
+  { name: 'a stack pointer moved by a scalar of mixed sign (unprivileged)', privileged: false, asm: 'r2 = *(u32 *)(r1 + 0)\nr2 += -8\nr3 = r10\nr3 += r2\nr0 = 0\nexit',
+    reject: [3, 'R2 has unknown scalar with mixed signed bounds, pointer arithmetic with it prohibited for !root'] },
 ];
 
 const program = (c: Case): Program => ({
@@ -99,8 +142,28 @@ t('an incremental re-check reports the same rejection as a full check', () => {
     assert.equal(inc.check(cand), verify(cand, opts), c.name);
     resumed += inc.stats.resumed;
   }
-  // every one whose change is not the first instruction resumed from a snapshot before it
-  assert.is(resumed, CASES.filter((c) => c.reject[0] > 0).length);
+  // every one whose change is not the first instruction resumed from a snapshot before it (but a
+  // program's last exit: made a `goto +0`, the baseline falls off its end and is rejected whole)
+  assert.is(resumed, CASES.filter((c) => c.reject[0] > 0 && c.reject[0] < program(c).insns.length - 1).length);
+});
+
+t('random programs ending in a call, an exit, an atomic, LD_ABS, BPF_END or a jump: the verdicts recorded when their rejections were thrown', () => {
+  const cases = JSON.parse(readFileSync(new URL('./call-rejects.json', import.meta.url), 'utf8')) as CallCase[];
+  assert.ok(cases.length >= 400);
+  let rejected = 0;
+  for (const c of cases) {
+    const v = verify(callProgram(c), { privileged: c.privileged });
+    assert.equal(v.error ? [v.error.index, v.error.message] : null, c.reject, c.asm);
+    if (c.reject) rejected++;
+  }
+  // mostly rejections, of many kinds
+  assert.ok(rejected > cases.length / 2);
+  assert.ok(new Set(cases.map((c) => c.reject?.[1].replace(/\d+/g, '#'))).size > 60);
+});
+
+t('the recorded random programs are the generator\'s (scripts/record-call-rejects.ts)', () => {
+  const cases = JSON.parse(readFileSync(new URL('./call-rejects.json', import.meta.url), 'utf8')) as CallCase[];
+  cases.slice(0, 50).forEach((c, i) => assert.equal({ ...callCase(i + 1), reject: c.reject }, c));
 });
 
 // the `!read_ok` checks of ALU instructions and jumps, on random operands
@@ -120,21 +183,22 @@ function stateWith(unset: number): State {
   return { frames: [f], refs: [] };
 }
 
-/** What the instruction's own check throws first, if it is a !read_ok (other failures of the bare env aside). */
-function thrownUnread(run: () => unknown): VerifierError | undefined {
+/** What the instruction's own check returns first, if it is a !read_ok (other failures of the bare env aside). */
+function returnedUnread(env: Env, run: () => number): VerifierError | undefined {
+  let next: number;
   try {
-    run();
-  } catch (e) {
-    if (e instanceof VerifierError && e.message.endsWith('!read_ok')) return e;
+    next = run();
+  } catch {
+    return undefined;
   }
-  return undefined;
+  return next === REJECTED && env.rejected!.message.endsWith('!read_ok') ? env.rejected : undefined;
 }
 
-t('jumpUnread names exactly the !read_ok that condJump throws, and the use mask holds it', () => {
+t('jumpUnread names exactly the !read_ok that condJump returns, and the use mask holds it', () => {
   fc.assert(fc.property(jmpOp, fc.integer({ min: 0, max: 0x3ff }), (op, unset) => {
     const env = { imms: new ImmRegs(4), privileged: true, rejected: undefined } as unknown as Env;
     const st = stateWith(unset);
-    const thrown = thrownUnread(() => condJump(env, cloneState(st), 2, op as Op & { kind: 'jcond' }, () => {}));
+    const thrown = returnedUnread(env, () => condJump(env, cloneState(st), 2, op as Op & { kind: 'jcond' }, () => {}));
     const r = jumpUnread(st.frames[0].regs, op as Op & { kind: 'jcond' });
     if (thrown) {
       assert.is(`R${r} !read_ok`, thrown.message);
