@@ -44,6 +44,8 @@ export class LiveTables {
    * slot to the first), whether it has a cycle, and derive's flags per component (all 0 between calls).
    */
   private readonly scc?: { of: Int32Array; start: Int32Array; list: Int32Array; cyclic: Uint8Array; dirty: Uint8Array };
+  /** derive's equations, one object for every call (its fields set by each). */
+  private readonly eqs: Eqs;
 
   constructor(ops: readonly (Op | null)[], readonly live: Uint16Array, helperArgs: HelperArgs) {
     const n = ops.length;
@@ -53,6 +55,7 @@ export class LiveTables {
     this.s2 = new Int32Array(n).fill(-1);
     this.skip = new Uint8Array(n);
     this.flags = new Uint8Array(n);
+    this.eqs = { t: this, changed: [], flows: [], live, preds: [] };
     const count = new Int32Array(n + 1);
     let forward = true;
     for (let pc = 0; pc < n; pc++) {
@@ -96,7 +99,8 @@ export class LiveTables {
       const f = flows[k], pc = changed[k];
       if (f && ((f.s1 >= 0 && f.s1 <= pc) || (f.s2 >= 0 && f.s2 <= pc))) forward = false;
     }
-    const e: Eqs = { t: this, changed, flows, live, preds: [] };
+    const e = this.eqs;
+    e.changed = changed, e.flows = flows, e.live = live;
     const differs: number[] = [];
     if (!forward && this.scc && this.sameEdges(changed, flows)) {
       this.byComponent(e, differs);
@@ -249,9 +253,9 @@ export class LiveTables {
 /** The candidate's equations: the baseline's, with the changed slots' own. */
 interface Eqs {
   readonly t: LiveTables;
-  readonly changed: readonly number[];
-  readonly flows: readonly (SlotFlow | null)[];
-  readonly live: Uint16Array;
+  changed: readonly number[];
+  flows: readonly (SlotFlow | null)[];
+  live: Uint16Array;
   /** predecessors()' answer in its first entries, reused (read before the next call). */
   readonly preds: number[];
 }
