@@ -176,10 +176,11 @@ export function freshCtx(n: number): Ctx {
  * records are shared until run() first hands them out (Ctx.shared); c must then stay as it is (a
  * snapshot) while the copy runs.
  */
-export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
+export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays): Ctx {
   // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
   const seen = COPIES;
-  seen.pairs.length = 0;
+  // (emptied by a new list, and only when not empty: setting an array's length is a runtime call)
+  if (seen.pairs.length) seen.pairs = [];
   seen.map = undefined;
   const stack: Path[] = [];
   if (lazy) {
@@ -188,7 +189,7 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
   } else {
     for (const p of c.stack) stack.push(copyPath(p, seen));
   }
-  const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
+  const explored = into ? emptied(into.explored) : new Array<Checkpoint[] | undefined>(c.explored.length);
   if (lists) {
     // a lazy copy leaves out the empty lists (visited makes a missing one; nothing else tells
     // them apart), so a list named may be missing in a lazy copy copied again
@@ -203,15 +204,40 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
     }
   }
   const path = copyPath(c.path, seen);
-  seen.pairs.length = 0;
+  if (seen.pairs.length) seen.pairs = [];
   seen.map = undefined;
   // (written out in freshCtx's order: a spread of c costs more and may give another shape)
   return {
     processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
-    path, stack, explored, toClean: c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
+    path, stack, explored, toClean: into ? copiedInto(into.toClean, c.toClean) : c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
     aluAux: lazy ? c.aluAux : copyMap(c.aluAux), tailMaps: lazy ? c.tailMaps : copyMap(c.tailMaps),
     live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0, shared: lazy ? SHARED_DEPTH | SHARED_TYPES | SHARED_AUX | SHARED_TAILS : 0,
   };
+}
+
+/**
+ * Arrays of a context's length that copyCtx fills instead of making new ones (the caller's, for
+ * copies of which only the last is in use: the incremental checker's re-checks; a copy of n
+ * slots makes two arrays of n otherwise, garbage after the re-check).
+ */
+export interface CtxArrays {
+  readonly explored: (Checkpoint[] | undefined)[];
+  readonly toClean: number[];
+}
+
+/** The arrays a context of n slots copied into `into` uses. */
+export const ctxArrays = (n: number): CtxArrays => ({ explored: new Array(n).fill(undefined), toClean: new Array(n).fill(0) });
+
+/** `xs` with no entry set (every one undefined). */
+function emptied<T>(xs: (T | undefined)[]): (T | undefined)[] {
+  xs.fill(undefined);
+  return xs;
+}
+
+/** `to` (of from's length) holding from's entries. */
+function copiedInto(to: number[], from: readonly number[]): number[] {
+  for (let i = 0; i < from.length; i++) to[i] = from[i];
+  return to;
 }
 
 /** Ctx.shared: c's own copy of the records `bit` names, made at run()'s first use of them. */
@@ -229,7 +255,7 @@ function ownRecord(c: Ctx, bit: number): void {
  * (a large exploration's copy stays linear).
  */
 interface Copies {
-  readonly pairs: Checkpoint[];
+  pairs: Checkpoint[];
   map: Map<Checkpoint, Checkpoint> | undefined;
 }
 

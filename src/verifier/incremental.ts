@@ -14,7 +14,7 @@ import { leadsForward } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -150,6 +150,11 @@ export class Incremental {
   private blankLive?: StackLiveness;
   /** Per slot: the earliest first touch of it or any later slot (0: none touched). */
   private readonly firstFrom: Int32Array;
+  /**
+   * The explored lists and clean counts of the context a resumed re-check runs (copyCtx fills
+   * them at each: the context is the re-check's alone, and nothing keeps it after).
+   */
+  private arrays?: CtxArrays;
 
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
@@ -266,7 +271,7 @@ export class Incremental {
     if (!snap) return run(prog, change.cfg, this.opts, this.freshFor(change));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
-    const c = copyCtx(snap.ctx, snap.lists, true);
+    const c = copyCtx(snap.ctx, snap.lists, true, this.arrays ??= ctxArrays(this.base.insns.length));
     if (change.rebase) c.live?.rebase(change.cfg);
     if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
     const mark = this.mark(change, 1);
