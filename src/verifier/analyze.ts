@@ -228,9 +228,9 @@ export interface CtxArrays {
 /** The arrays a context of n slots copied into `into` uses. */
 export const ctxArrays = (n: number): CtxArrays => ({ explored: new Array(n).fill(undefined), toClean: new Array(n).fill(0) });
 
-/** `xs` with no entry set (every one undefined). */
+/** `xs` with no entry set (every one undefined; by a loop: `fill` is a call into the runtime's C++, ~0.1 µs). */
 function emptied<T>(xs: (T | undefined)[]): (T | undefined)[] {
-  xs.fill(undefined);
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== undefined) xs[i] = undefined;
   return xs;
 }
 
