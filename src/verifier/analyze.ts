@@ -176,12 +176,10 @@ export function freshCtx(n: number): Ctx {
  * records are shared until run() first hands them out (Ctx.shared); c must then stay as it is (a
  * snapshot) while the copy runs.
  */
-export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays): Ctx {
+export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[]): Ctx {
   // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
   const seen = COPIES;
-  // (emptied by a new list, and only when not empty: setting an array's length is a runtime call)
-  if (seen.pairs.length) seen.pairs = [];
-  seen.map = undefined;
+  forget(seen);
   const stack: Path[] = [];
   if (lazy) {
     // (a path's own fields: its state and piece are copied by run()'s pop, below c.lazy)
@@ -204,12 +202,11 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: 
     }
   }
   const path = copyPath(c.path, seen);
-  if (seen.pairs.length) seen.pairs = [];
-  seen.map = undefined;
+  forget(seen);
   // (written out in freshCtx's order: a spread of c costs more and may give another shape)
   return {
     processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
-    path, stack, explored, toClean: into ? copiedInto(into.toClean, c.toClean) : c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
+    path, stack, explored, toClean: into ? (cleans ? countsInto(into.toClean, cleans) : copiedInto(into.toClean, c.toClean)) : c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
     aluAux: lazy ? c.aluAux : copyMap(c.aluAux), tailMaps: lazy ? c.tailMaps : copyMap(c.tailMaps),
     live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0, shared: lazy ? SHARED_DEPTH | SHARED_TYPES | SHARED_AUX | SHARED_TAILS : 0,
   };
@@ -218,7 +215,9 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: 
 /**
  * Arrays of a context's length that copyCtx fills instead of making new ones (the caller's, for
  * copies of which only the last is in use: the incremental checker's re-checks; a copy of n
- * slots makes two arrays of n otherwise, garbage after the re-check).
+ * slots makes two arrays of n otherwise, garbage after the re-check). With them, copyCtx's
+ * `cleans` may give c's clean counts as nonZero's pairs (a copy made often then reads those,
+ * not all n of c's).
  */
 export interface CtxArrays {
   readonly explored: (Checkpoint[] | undefined)[];
@@ -232,6 +231,20 @@ export const ctxArrays = (n: number): CtxArrays => ({ explored: new Array(n).fil
 function emptied<T>(xs: (T | undefined)[]): (T | undefined)[] {
   for (let i = 0; i < xs.length; i++) if (xs[i] !== undefined) xs[i] = undefined;
   return xs;
+}
+
+/** The nonzero entries of xs, as (index, value) pairs. */
+export function nonZero(xs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== 0) out.push(i, xs[i]);
+  return out;
+}
+
+/** `to` holding 0 but at the (index, value) pairs of `pairs`. */
+function countsInto(to: number[], pairs: readonly number[]): number[] {
+  for (let i = 0; i < to.length; i++) if (to[i] !== 0) to[i] = 0;
+  for (let k = 0; k < pairs.length; k += 2) to[pairs[k]] = pairs[k + 1];
+  return to;
 }
 
 /** `to` (of from's length) holding from's entries. */
@@ -255,20 +268,29 @@ function ownRecord(c: Ctx, bit: number): void {
  * (a large exploration's copy stays linear).
  */
 interface Copies {
-  pairs: Checkpoint[];
+  /** pairs[0 .. 2 * n): the entries after are undefined (the list is kept: setting an array's length is a runtime call). */
+  readonly pairs: (Checkpoint | undefined)[];
+  n: number;
   map: Map<Checkpoint, Checkpoint> | undefined;
 }
 
 const MAX_PAIRS = 16;
 
 /** copyCtx's record, empty between copies (so that it holds no checkpoint alive). */
-const COPIES: Copies = { pairs: [], map: undefined };
+const COPIES: Copies = { pairs: [], n: 0, map: undefined };
+
+/** Empty the record (its pairs overwritten with undefined, so that it keeps no checkpoint alive). */
+function forget(s: Copies): void {
+  for (let i = 0; i < 2 * s.n; i++) s.pairs[i] = undefined;
+  s.n = 0;
+  s.map = undefined;
+}
 
 /** The copy of checkpoint k already made, else undefined. */
 function copied(s: Copies, k: Checkpoint): Checkpoint | undefined {
   if (s.map) return s.map.get(k);
   const p = s.pairs;
-  for (let i = 0; i < p.length; i += 2) if (p[i] === k) return p[i + 1];
+  for (let i = 0; i < 2 * s.n; i += 2) if (p[i] === k) return p[i + 1];
   return undefined;
 }
 
@@ -278,12 +300,14 @@ function recordCopy(s: Copies, k: Checkpoint, n: Checkpoint): void {
     return;
   }
   const p = s.pairs;
-  if (p.length < 2 * MAX_PAIRS) {
-    p.push(k, n);
+  if (s.n < MAX_PAIRS) {
+    p[2 * s.n] = k;
+    p[2 * s.n + 1] = n;
+    s.n++;
     return;
   }
   const m = new Map<Checkpoint, Checkpoint>();
-  for (let i = 0; i < p.length; i += 2) m.set(p[i], p[i + 1]);
+  for (let i = 0; i < 2 * s.n; i += 2) m.set(p[i]!, p[i + 1]!);
   m.set(k, n);
   s.map = m;
 }
