@@ -322,6 +322,8 @@ export function listsOf(c: Ctx): number[] {
 }
 
 function copyList(l: readonly Checkpoint[], seen: Copies): Checkpoint[] {
+  // (most lists hold one checkpoint: a literal of one, where a pushed list reserves 17)
+  if (l.length === 1) return [copyCheckpoint(l[0], seen)!];
   const m: Checkpoint[] = [];
   for (const k of l) m.push(copyCheckpoint(k, seen)!);
   return m;
