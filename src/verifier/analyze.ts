@@ -158,11 +158,12 @@ const SHARED_DEPTH = 1, SHARED_TYPES = 2, SHARED_AUX = 4, SHARED_TAILS = 8;
  */
 let byLength: { readonly n: number; readonly imms: ImmRegs; readonly mainBucket: number[] } | undefined;
 
-export function freshCtx(n: number): Ctx {
+/** A context at the program's start (`into`: its explored lists and clean counts in these arrays, emptied; see CtxArrays). */
+export function freshCtx(n: number, into?: CtxArrays): Ctx {
   const k = byLength?.n === n ? byLength : (byLength = { n, imms: new ImmRegs(n), mainBucket: new Array(n).fill(-1) });
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: into ? emptied(into.explored) : new Array(n), toClean: into ? countsInto(into.toClean, NO_COUNTS) : new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
     live: undefined, imms: k.imms, mainBucket: k.mainBucket, lazy: 0, shared: 0,
   };
 }
@@ -213,11 +214,11 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: 
 }
 
 /**
- * Arrays of a context's length that copyCtx fills instead of making new ones (the caller's, for
- * copies of which only the last is in use: the incremental checker's re-checks; a copy of n
- * slots makes two arrays of n otherwise, garbage after the re-check). With them, copyCtx's
- * `cleans` may give c's clean counts as nonZero's pairs (a copy made often then reads those,
- * not all n of c's).
+ * Arrays of a context's length that copyCtx and freshCtx fill instead of making new ones (the
+ * caller's, for contexts of which only the last is in use: the incremental checker's re-checks;
+ * a context of n slots makes two arrays of n otherwise, garbage after the re-check). With them,
+ * copyCtx's `cleans` may give c's clean counts as nonZero's pairs (a copy made often then reads
+ * those, not all n of c's).
  */
 export interface CtxArrays {
   readonly explored: (Checkpoint[] | undefined)[];
@@ -232,6 +233,9 @@ function emptied<T>(xs: (T | undefined)[]): (T | undefined)[] {
   for (let i = 0; i < xs.length; i++) if (xs[i] !== undefined) xs[i] = undefined;
   return xs;
 }
+
+/** No (index, value) pairs. */
+const NO_COUNTS: readonly number[] = [];
 
 /** The nonzero entries of xs, as (index, value) pairs. */
 export function nonZero(xs: readonly number[]): number[] {

@@ -297,7 +297,7 @@ export class Incremental {
    * working it out again.
    */
   private freshFor(change: Change): Ctx {
-    const c = freshCtx(change.cfg.ops.length);
+    const c = freshCtx(change.cfg.ops.length, this.arrays ??= ctxArrays(this.base.insns.length));
     if (!change.rebase && this.blankLive) c.live = this.blankLive.blank(change.cfg);
     return c;
   }

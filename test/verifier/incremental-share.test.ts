@@ -99,6 +99,17 @@ t('lazy copies into one set of arrays, one after another: each holds only its sn
   assert.ok(CASES.some(([name, opts]) => [20, 40].some((k) => snapshot(load(name), opts, k)?.toClean.some((x) => x > 0))), 'some clean counts');
 });
 
+t('a fresh context in arrays a previous run filled starts empty and runs as a full check', () => {
+  const p = load('tc_edit'), cfg = buildCfg(p.insns, p.type);
+  const into = ctxArrays(p.insns.length);
+  for (let round = 0; round < 3; round++) {
+    const c = freshCtx(p.insns.length, into);
+    assert.ok(c.explored.every((l) => l === undefined) && c.toClean.every((x) => x === 0), `round ${round}: empty`);
+    assert.equal(counts(run(p, cfg, {}, c)), counts(verify(p)));
+    assert.ok(into.explored.some((l) => l !== undefined), 'the run left lists in the arrays');
+  }
+});
+
 t('an eager copy of a lazy copy owns its records', () => {
   const p = load('xdp1');
   const snap = snapshot(p, {}, 5)!;
