@@ -172,10 +172,11 @@ export function freshCtx(n: number, into?: CtxArrays): Ctx {
  * A deep copy of a context (checkpoint states are immutable and shared; counters and pending
  * states are copied). `lists`: the indices of c's explored lists that exist, when the caller
  * knows them (a context copied many times: the incremental checker's snapshots), so that the
- * copy does not walk every instruction's entry. `lazy`: the pending paths keep sharing their
- * states and jump-history pieces with c until run() pops them (Ctx.lazy), and the per-instruction
- * records are shared until run() first hands them out (Ctx.shared); c must then stay as it is (a
- * snapshot) while the copy runs.
+ * copy does not walk every instruction's entry (a lazy copy needs only those not empty). `lazy`:
+ * the pending paths keep sharing their states and jump-history pieces with c until run() pops
+ * them (Ctx.lazy), and the per-instruction records are shared until run() first hands them out
+ * (Ctx.shared); c must then stay as it is (a snapshot) while the copy runs. `into`, `cleans`:
+ * see CtxArrays.
  */
 export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[]): Ctx {
   // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
