@@ -158,11 +158,12 @@ const SHARED_DEPTH = 1, SHARED_TYPES = 2, SHARED_AUX = 4, SHARED_TAILS = 8;
  */
 let byLength: { readonly n: number; readonly imms: ImmRegs; readonly mainBucket: number[] } | undefined;
 
-export function freshCtx(n: number): Ctx {
+/** A context at the program's start (`into`: its explored lists and clean counts in these arrays, emptied; see CtxArrays). */
+export function freshCtx(n: number, into?: CtxArrays): Ctx {
   const k = byLength?.n === n ? byLength : (byLength = { n, imms: new ImmRegs(n), mainBucket: new Array(n).fill(-1) });
   return {
     processed: 0, jmps: 0, prevJmps: 0, prevInsns: 0, totalStates: 0, peakStates: 0, maxPer: 0, idGen: 0,
-    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: new Array(n), toClean: new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
+    path: { state: initialState(), pc: 0, prev: -1, parent: null, hist: newHist(), jh: 0 }, stack: [], explored: into ? emptied(into.explored) : new Array(n), toClean: into ? countsInto(into.toClean, NO_COUNTS) : new Array(n).fill(0), stackDepth: new Map(), ptrTypes: new Array(n).fill(undefined), aluAux: new Map(), tailMaps: new Map(),
     live: undefined, imms: k.imms, mainBucket: k.mainBucket, lazy: 0, shared: 0,
   };
 }
@@ -171,16 +172,16 @@ export function freshCtx(n: number): Ctx {
  * A deep copy of a context (checkpoint states are immutable and shared; counters and pending
  * states are copied). `lists`: the indices of c's explored lists that exist, when the caller
  * knows them (a context copied many times: the incremental checker's snapshots), so that the
- * copy does not walk every instruction's entry. `lazy`: the pending paths keep sharing their
- * states and jump-history pieces with c until run() pops them (Ctx.lazy), and the per-instruction
- * records are shared until run() first hands them out (Ctx.shared); c must then stay as it is (a
- * snapshot) while the copy runs.
+ * copy does not walk every instruction's entry (a lazy copy needs only those not empty). `lazy`:
+ * the pending paths keep sharing their states and jump-history pieces with c until run() pops
+ * them (Ctx.lazy), and the per-instruction records are shared until run() first hands them out
+ * (Ctx.shared); c must then stay as it is (a snapshot) while the copy runs. `into`, `cleans`:
+ * see CtxArrays.
  */
-export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
+export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[]): Ctx {
   // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
   const seen = COPIES;
-  seen.pairs.length = 0;
-  seen.map = undefined;
+  forget(seen);
   const stack: Path[] = [];
   if (lazy) {
     // (a path's own fields: its state and piece are copied by run()'s pop, below c.lazy)
@@ -188,7 +189,7 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
   } else {
     for (const p of c.stack) stack.push(copyPath(p, seen));
   }
-  const explored: (Checkpoint[] | undefined)[] = new Array(c.explored.length);
+  const explored = into ? emptied(into.explored) : new Array<Checkpoint[] | undefined>(c.explored.length);
   if (lists) {
     // a lazy copy leaves out the empty lists (visited makes a missing one; nothing else tells
     // them apart), so a list named may be missing in a lazy copy copied again
@@ -203,15 +204,58 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false): Ctx {
     }
   }
   const path = copyPath(c.path, seen);
-  seen.pairs.length = 0;
-  seen.map = undefined;
+  forget(seen);
   // (written out in freshCtx's order: a spread of c costs more and may give another shape)
   return {
     processed: c.processed, jmps: c.jmps, prevJmps: c.prevJmps, prevInsns: c.prevInsns, totalStates: c.totalStates, peakStates: c.peakStates, maxPer: c.maxPer, idGen: c.idGen,
-    path, stack, explored, toClean: c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
+    path, stack, explored, toClean: into ? (cleans ? countsInto(into.toClean, cleans) : copiedInto(into.toClean, c.toClean)) : c.toClean.slice(), stackDepth: lazy ? c.stackDepth : copyMap(c.stackDepth), ptrTypes: lazy ? c.ptrTypes : c.ptrTypes.slice(),
     aluAux: lazy ? c.aluAux : copyMap(c.aluAux), tailMaps: lazy ? c.tailMaps : copyMap(c.tailMaps),
     live: c.live?.copy(), imms: c.imms, mainBucket: c.mainBucket, lazy: lazy ? stack.length : 0, shared: lazy ? SHARED_DEPTH | SHARED_TYPES | SHARED_AUX | SHARED_TAILS : 0,
   };
+}
+
+/**
+ * Arrays of a context's length that copyCtx and freshCtx fill instead of making new ones (the
+ * caller's, for contexts of which only the last is in use: the incremental checker's re-checks;
+ * a context of n slots makes two arrays of n otherwise, garbage after the re-check). With them,
+ * copyCtx's `cleans` may give c's clean counts as nonZero's pairs (a copy made often then reads
+ * those, not all n of c's).
+ */
+export interface CtxArrays {
+  readonly explored: (Checkpoint[] | undefined)[];
+  readonly toClean: number[];
+}
+
+/** The arrays a context of n slots copied into `into` uses. */
+export const ctxArrays = (n: number): CtxArrays => ({ explored: new Array(n).fill(undefined), toClean: new Array(n).fill(0) });
+
+/** `xs` with no entry set (every one undefined; by a loop: `fill` is a call into the runtime's C++, ~0.1 µs). */
+function emptied<T>(xs: (T | undefined)[]): (T | undefined)[] {
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== undefined) xs[i] = undefined;
+  return xs;
+}
+
+/** No (index, value) pairs. */
+const NO_COUNTS: readonly number[] = [];
+
+/** The nonzero entries of xs, as (index, value) pairs. */
+export function nonZero(xs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== 0) out.push(i, xs[i]);
+  return out;
+}
+
+/** `to` holding 0 but at the (index, value) pairs of `pairs`. */
+function countsInto(to: number[], pairs: readonly number[]): number[] {
+  for (let i = 0; i < to.length; i++) if (to[i] !== 0) to[i] = 0;
+  for (let k = 0; k < pairs.length; k += 2) to[pairs[k]] = pairs[k + 1];
+  return to;
+}
+
+/** `to` (of from's length) holding from's entries. */
+function copiedInto(to: number[], from: readonly number[]): number[] {
+  for (let i = 0; i < from.length; i++) to[i] = from[i];
+  return to;
 }
 
 /** Ctx.shared: c's own copy of the records `bit` names, made at run()'s first use of them. */
@@ -229,20 +273,29 @@ function ownRecord(c: Ctx, bit: number): void {
  * (a large exploration's copy stays linear).
  */
 interface Copies {
-  readonly pairs: Checkpoint[];
+  /** pairs[0 .. 2 * n): the entries after are undefined (the list is kept: setting an array's length is a runtime call). */
+  readonly pairs: (Checkpoint | undefined)[];
+  n: number;
   map: Map<Checkpoint, Checkpoint> | undefined;
 }
 
 const MAX_PAIRS = 16;
 
 /** copyCtx's record, empty between copies (so that it holds no checkpoint alive). */
-const COPIES: Copies = { pairs: [], map: undefined };
+const COPIES: Copies = { pairs: [], n: 0, map: undefined };
+
+/** Empty the record (its pairs overwritten with undefined, so that it keeps no checkpoint alive). */
+function forget(s: Copies): void {
+  for (let i = 0; i < 2 * s.n; i++) s.pairs[i] = undefined;
+  s.n = 0;
+  s.map = undefined;
+}
 
 /** The copy of checkpoint k already made, else undefined. */
 function copied(s: Copies, k: Checkpoint): Checkpoint | undefined {
   if (s.map) return s.map.get(k);
   const p = s.pairs;
-  for (let i = 0; i < p.length; i += 2) if (p[i] === k) return p[i + 1];
+  for (let i = 0; i < 2 * s.n; i += 2) if (p[i] === k) return p[i + 1];
   return undefined;
 }
 
@@ -252,12 +305,14 @@ function recordCopy(s: Copies, k: Checkpoint, n: Checkpoint): void {
     return;
   }
   const p = s.pairs;
-  if (p.length < 2 * MAX_PAIRS) {
-    p.push(k, n);
+  if (s.n < MAX_PAIRS) {
+    p[2 * s.n] = k;
+    p[2 * s.n + 1] = n;
+    s.n++;
     return;
   }
   const m = new Map<Checkpoint, Checkpoint>();
-  for (let i = 0; i < p.length; i += 2) m.set(p[i], p[i + 1]);
+  for (let i = 0; i < 2 * s.n; i += 2) m.set(p[i]!, p[i + 1]!);
   m.set(k, n);
   s.map = m;
 }
@@ -272,6 +327,8 @@ export function listsOf(c: Ctx): number[] {
 }
 
 function copyList(l: readonly Checkpoint[], seen: Copies): Checkpoint[] {
+  // (most lists hold one checkpoint: a literal of one, where a pushed list reserves 17)
+  if (l.length === 1) return [copyCheckpoint(l[0], seen)!];
   const m: Checkpoint[] = [];
   for (const k of l) m.push(copyCheckpoint(k, seen)!);
   return m;

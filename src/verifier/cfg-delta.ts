@@ -44,7 +44,10 @@ function sameFlowAt(x: SlotTable, y: SlotTable, pc: number): boolean {
   return x0 === y0 && x1 === y1;
 }
 
-/** The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live registers). */
+/**
+ * The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live
+ * registers; those of marks may include slots whose marks are the baseline's).
+ */
 interface Scratch {
   readonly cfg: Cfg;
   ops: readonly number[];
@@ -79,6 +82,21 @@ export class CfgDelta {
   private readonly seen: Uint8Array;
   /** readsLive of the baseline per slot (an op's kind is a megamorphic load: asked per slot whose liveness changed). */
   private readonly reads: Uint8Array;
+  /** Per slot: where its function ends (the next function's first slot, or the program's length). */
+  private readonly fnEnd: Int32Array;
+  /**
+   * derive's scratch, made once: the changed slots found, the touched slots listed and a flag
+   * per slot while listed (all 0 between calls), the changed slots' equations.
+   */
+  private readonly found = new Int32Array(MAX_CHANGED);
+  private readonly list: Int32Array;
+  private readonly listed: Uint8Array;
+  private readonly flows: { use: number; kill: number; s1: number; s2: number }[] = [];
+  /** The slots whose marks the changed slots count in or out (five at most each), and their counts. */
+  private readonly marks = new Int32Array(5 * MAX_CHANGED);
+  private readonly counts = new Int32Array(5 * MAX_CHANGED);
+  /** derive's answer for a candidate with the baseline's instructions (made when first asked). */
+  private same?: CfgChange;
 
   /**
    * `privileged: false`: candidates must also pass the checks only an unprivileged load has (no
@@ -91,6 +109,11 @@ export class CfgDelta {
     this.jumpIns = new Int32Array(n + 1);
     this.seen = new Uint8Array(n);
     this.reads = new Uint8Array(n);
+    this.fnEnd = new Int32Array(n);
+    for (let pc = 0; pc < n; pc++) this.fnEnd[pc] = cfg.subprogs[cfg.subprogs.indexOf(cfg.funcOf[pc]) + 1] ?? n;
+    this.list = new Int32Array(n + 1);
+    this.listed = new Uint8Array(n + 1);
+    for (let i = 0; i < MAX_CHANGED; i++) this.flows.push({ use: 0, kill: 0, s1: -1, s2: -1 });
     for (let pc = 0; pc < n; pc++) this.reads[pc] = +readsLive(cfg, pc);
     for (let pc = 0; pc < n; pc++) for (const t of jumpPointsOf(cfg.ops[pc], pc)) this.jumpIns[t]++;
     this.liveTables = new LiveTables(cfg.ops, cfg.live, this.helperArgs);
@@ -111,92 +134,119 @@ export class CfgDelta {
   derive(prog: Program): CfgChange | undefined {
     const a = this.base.insns, b = prog.insns, old = this.cfg, n = a.length;
     if (!this.usable || b.length !== n || prog.type !== this.base.type) return undefined;
-    const slots: number[] = [];
+    const found = this.found;
+    let k = 0;
     for (let i = 0; i < n; i++) {
       if (a[i] === b[i] || sameInsn(a[i], b[i])) continue;
-      if (slots.length === MAX_CHANGED) return undefined;
-      slots.push(i);
+      if (k === MAX_CHANGED) return undefined;
+      found[k++] = i;
     }
-    if (!slots.length) return { cfg: old, slots, touched: [], liveFrom: 0, flow: [] };
+    if (!k) return (this.same ??= { cfg: old, slots: NO_SLOTS, touched: NO_SLOTS, liveFrom: 0, flow: NO_SLOTS });
+    const slots = listOf(found, k);
     // what each slot was and is read from the slot tables (kinds, successors, uses, kills), not
     // from the decoded ops: an op's fields are megamorphic loads (a dozen shapes), ~8 ns each
     const ot = old.slots;
-    const newOps: Op[] = [];
+    let newOps: Op[] | undefined;
     for (const pc of slots) {
       const bk = ot.kind[pc];
       // an lddw half or an lddw, a bpf-to-bpf call, a slot the baseline's CFG marks bad
       if (bk === SK_NONE || bk === SK_LDDW || bk === SK_LOCAL_CALL || old.bad[pc] !== undefined) return undefined;
       const op = this.decode(b, pc);
       if (!op) return undefined;
-      newOps.push(op);
+      if (newOps) newOps.push(op);
+      else newOps = [op];
     }
+    if (!newOps) return undefined;
     const s = this.restore();
     const t = s.cfg.slots;
     // (restore undoes these patches at the next call, whether or not this one derives)
     s.ops = slots;
-    for (let k = 0; k < slots.length; k++) {
-      s.cfg.ops[slots[k]] = newOps[k];
-      setSlot(t, slots[k], newOps[k], this.helperArgs);
+    for (let i = 0; i < k; i++) {
+      s.cfg.ops[slots[i]] = newOps[i];
+      setSlot(t, slots[i], newOps[i], this.helperArgs);
     }
-    const flows: SlotFlow[] = [];
+    const flows = this.flows;
     // flow: the changed slots whose successors differ as the stack-liveness fixpoint lists them (sameFlowAt)
-    const flow: number[] = [];
-    let lost = false;
-    for (let k = 0; k < slots.length; k++) {
-      const pc = slots[k], nk = t.kind[pc];
+    let flow: number[] | undefined;
+    // lost: a successor lost; moved: a changed slot adds or drops a reason for a prune or jump mark (its own included)
+    let lost = false, moved = false;
+    for (let i = 0; i < k; i++) {
+      const pc = slots[i], nk = t.kind[pc], bk = ot.kind[pc];
       if (nk === SK_LOCAL_CALL) return undefined;
       // check_subprogs: a function's last instruction must stay an exit or a jump (buildCfg reads
       // the one before it only when the last is an lddw's second half: an lddw is excluded here);
       // jumps stay inside
-      const fn = old.funcOf[pc], f = old.subprogs.indexOf(fn), end = old.subprogs[f + 1] ?? n;
+      const fn = old.funcOf[pc], end = this.fnEnd[pc];
       if (pc >= end - 1) return undefined;
       const nx = t.next[pc], j = t.jump[pc];
       // (the table's -1 also means "no jump": a jump to -1 is told apart by its kind)
       const jumps = nk === SK_JA || nk === SK_JCOND || nk === SK_MAYGOTO;
       if (jumps && (j < fn || j >= end || !old.ops[j])) return undefined;
       // unprivileged: a backward edge may close a loop; kfunc calls need CAP_BPF (local ones are excluded above)
-      if (!this.privileged && ((jumps && j <= pc) || (nk === SK_CALL && (newOps[k] as { callKind?: string }).callKind !== 'helper'))) return undefined;
+      if (!this.privileged && ((jumps && j <= pc) || (nk === SK_CALL && (newOps[i] as { callKind?: string }).callKind !== 'helper'))) return undefined;
       // a successor lost may leave an instruction unreachable
       const bn = ot.next[pc], bj = ot.jump[pc];
       if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;
-      if (!sameFlowAt(ot, t, pc)) flow.push(pc);
-      flows.push({ use: t.use[pc], kill: t.kill[pc], s1: nx, s2: j });
+      if (!sameFlowAt(ot, t, pc)) (flow ??= []).push(pc);
+      // (countMark's terms below, which cancel when the jump and the call are kept)
+      if (bj !== j || (bk === SK_CALL) !== (nk === SK_CALL) || prunesItself(bk) !== prunesItself(nk)) moved = true;
+      const f = flows[i];
+      f.use = t.use[pc], f.kill = t.kill[pc], f.s1 = nx, f.s2 = j;
     }
     if (lost && !allReachable(s.cfg.ops, this.seen)) return undefined;
-    // marks of the slots the changed instructions point at (jumpPointsOf: a jump's target, the
-    // slot after a helper or kfunc call; local calls are excluded above), before and after
-    const marks: number[] = [], counts: number[] = [];
-    for (const pc of slots) {
-      if (ot.jump[pc] >= 0) countMark(marks, counts, this.jumpIns, ot.jump[pc], -1);
-      if (ot.kind[pc] === SK_CALL) countMark(marks, counts, this.jumpIns, pc + 1, -1);
-      if (t.jump[pc] >= 0) countMark(marks, counts, this.jumpIns, t.jump[pc], 1);
-      if (t.kind[pc] === SK_CALL) countMark(marks, counts, this.jumpIns, pc + 1, 1);
-      countMark(marks, counts, this.jumpIns, pc, 0);
-    }
     const { prune, jmp } = s.cfg;
-    const touched = slots.slice();
-    for (let k = 0; k < marks.length; k++) {
-      const m = marks[k], tk = t.kind[m];
-      jmp[m] = counts[k] > 0 ? 1 : 0;
-      prune[m] = counts[k] > 0 || prunesItself(tk) ? 1 : 0;
-      if ((jmp[m] !== old.jmp[m] || prune[m] !== old.prune[m]) && !touched.includes(m)) touched.push(m);
+    // touched, listed once each (a flag per slot while listed)
+    const list = this.list, listed = this.listed;
+    let count = 0;
+    for (const pc of slots) {
+      list[count++] = pc;
+      listed[pc] = 1;
     }
-    s.marks = marks;
-    const liveFrom = touched.length;
+    if (moved) {
+      // marks of the slots the changed instructions point at (jumpPointsOf: a jump's target, the
+      // slot after a helper or kfunc call; local calls are excluded above), before and after
+      const marks = this.marks, counts = this.counts, ins = this.jumpIns;
+      let m = 0;
+      for (const pc of slots) {
+        if (ot.jump[pc] >= 0) m = countMark(marks, counts, m, ins, ot.jump[pc], -1);
+        if (ot.kind[pc] === SK_CALL) m = countMark(marks, counts, m, ins, pc + 1, -1);
+        if (t.jump[pc] >= 0) m = countMark(marks, counts, m, ins, t.jump[pc], 1);
+        if (t.kind[pc] === SK_CALL) m = countMark(marks, counts, m, ins, pc + 1, 1);
+        m = countMark(marks, counts, m, ins, pc, 0);
+      }
+      // (a mark that differs is listed, and restore puts back those of the listed slots)
+      for (let i = 0; i < m; i++) {
+        const at = marks[i], tk = t.kind[at];
+        jmp[at] = counts[i] > 0 ? 1 : 0;
+        prune[at] = counts[i] > 0 || prunesItself(tk) ? 1 : 0;
+        if ((jmp[at] !== old.jmp[at] || prune[at] !== old.prune[at]) && !listed[at]) {
+          listed[at] = 1;
+          list[count++] = at;
+        }
+      }
+    }
+    const liveFrom = count;
     s.live = this.liveTables.derive(slots, flows, s.cfg.live);
-    // the candidate's kinds differ from the baseline's only at the changed slots (readsLive looks at pc and pc - 1)
+    // the candidate's kinds differ from the baseline's only at the changed slots (readsLive looks
+    // at pc and pc - 1; pc is not one of them here: they are listed)
     for (const pc of s.live) {
-      if (touched.includes(pc)) continue;
-      if (this.reads[pc] === 1 || prune[pc] === 1 || ((slots.includes(pc) || slots.includes(pc - 1)) && readsLiveAt(t.kind, prune, pc))) touched.push(pc);
+      if (listed[pc]) continue;
+      if (this.reads[pc] === 1 || prune[pc] === 1 || (slots.includes(pc - 1) && readsLiveAt(t.kind, prune, pc))) {
+        listed[pc] = 1;
+        list[count++] = pc;
+      }
     }
-    return { cfg: s.cfg, slots, touched, liveFrom, flow };
+    for (let i = 0; i < count; i++) listed[list[i]] = 0;
+    const touched = listOf(list, count);
+    if (moved) s.marks = touched;
+    return { cfg: s.cfg, slots, touched, liveFrom, flow: flow ?? NO_SLOTS };
   }
 
   /** The scratch CFG, put back to the baseline's tables (undoing the previous derive's patches). */
   private restore(): Scratch {
     const old = this.cfg;
     if (!this.scratch) {
-      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad, slots: copySlotTable(old.slots) }, ops: [], marks: [], live: [] };
+      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad, slots: copySlotTable(old.slots) }, ops: NO_SLOTS, marks: NO_SLOTS, live: NO_SLOTS };
       return this.scratch;
     }
     const s = this.scratch, c = s.cfg as { ops: (Op | null)[]; prune: Uint8Array; jmp: Uint8Array; live: Uint16Array };
@@ -207,7 +257,7 @@ export class CfgDelta {
     }
     for (const pc of s.marks) c.prune[pc] = old.prune[pc], c.jmp[pc] = old.jmp[pc];
     for (const pc of s.live) c.live[pc] = old.live[pc];
-    s.ops = s.marks = s.live = [];
+    s.ops = s.marks = s.live = NO_SLOTS;
     return s;
   }
 
@@ -223,11 +273,30 @@ export class CfgDelta {
   }
 }
 
-/** Add `d` to slot t's count of jump-point reasons (starting from the baseline's count). */
-function countMark(marks: number[], counts: number[], base: Int32Array, t: number, d: number): void {
-  const k = marks.indexOf(t);
-  if (k >= 0) counts[k] += d;
-  else marks.push(t), counts.push(base[t] + d);
+/** No slots (an answer's empty lists, shared). */
+const NO_SLOTS: readonly number[] = [];
+
+/** xs[0 .. k) as a list (one of one entry made as a literal: a pushed list reserves 17). */
+function listOf(xs: Int32Array, k: number): number[] {
+  if (k === 1) return [xs[0]];
+  const out: number[] = [];
+  for (let i = 0; i < k; i++) out.push(xs[i]);
+  return out;
+}
+
+/**
+ * Add `d` to slot t's count of jump-point reasons (starting from the baseline's count), the
+ * slots counted so far being marks[0 .. m) with their counts; returns how many are counted now.
+ */
+function countMark(marks: Int32Array, counts: Int32Array, m: number, base: Int32Array, t: number, d: number): number {
+  for (let k = 0; k < m; k++) {
+    if (marks[k] !== t) continue;
+    counts[k] += d;
+    return m;
+  }
+  marks[m] = t;
+  counts[m] = base[t] + d;
+  return m + 1;
 }
 
 /**

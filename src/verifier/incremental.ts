@@ -14,7 +14,7 @@ import { leadsForward } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { bucketOf, type Ctx, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, listsOf, freshCtx, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -29,6 +29,11 @@ interface Snapshot {
   readonly borns: readonly number[];
   /** The explored lists ctx has (copyCtx's `lists`). */
   readonly lists: readonly number[];
+  /**
+   * What a re-check's lazy copy reads (made when first asked): the lists not empty (a lazy copy
+   * leaves out the others), the clean counts not zero (copyCtx's `cleans`).
+   */
+  resume?: { readonly lists: readonly number[]; readonly cleans: readonly number[] };
   /** Subprogram-frame keys (Incremental.keys) visited at prune points before it. */
   readonly keys: number;
   /** Whether those keys had lists of their own under the baseline's length (computed when first asked). */
@@ -150,6 +155,11 @@ export class Incremental {
   private blankLive?: StackLiveness;
   /** Per slot: the earliest first touch of it or any later slot (0: none touched). */
   private readonly firstFrom: Int32Array;
+  /**
+   * The explored lists and clean counts of the context a resumed re-check runs (copyCtx fills
+   * them at each: the context is the re-check's alone, and nothing keeps it after).
+   */
+  private arrays?: CtxArrays;
 
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
@@ -266,7 +276,8 @@ export class Incremental {
     if (!snap) return run(prog, change.cfg, this.opts, this.freshFor(change));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
-    const c = copyCtx(snap.ctx, snap.lists, true);
+    const r = snap.resume ??= { lists: snap.lists.filter((i) => snap.ctx.explored[i]!.length > 0), cleans: nonZero(snap.ctx.toClean) };
+    const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
     if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
     const mark = this.mark(change, 1);
@@ -286,7 +297,7 @@ export class Incremental {
    * working it out again.
    */
   private freshFor(change: Change): Ctx {
-    const c = freshCtx(change.cfg.ops.length);
+    const c = freshCtx(change.cfg.ops.length, this.arrays ??= ctxArrays(this.base.insns.length));
     if (!change.rebase && this.blankLive) c.live = this.blankLive.blank(change.cfg);
     return c;
   }

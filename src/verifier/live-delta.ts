@@ -44,6 +44,8 @@ export class LiveTables {
    * slot to the first), whether it has a cycle, and derive's flags per component (all 0 between calls).
    */
   private readonly scc?: { of: Int32Array; start: Int32Array; list: Int32Array; cyclic: Uint8Array; dirty: Uint8Array };
+  /** derive's equations, one object for every call (its fields set by each). */
+  private readonly eqs: Eqs;
 
   constructor(ops: readonly (Op | null)[], readonly live: Uint16Array, helperArgs: HelperArgs) {
     const n = ops.length;
@@ -53,6 +55,7 @@ export class LiveTables {
     this.s2 = new Int32Array(n).fill(-1);
     this.skip = new Uint8Array(n);
     this.flags = new Uint8Array(n);
+    this.eqs = { t: this, changed: [], flows: [], live, preds: [], at: new Int32Array(n) };
     const count = new Int32Array(n + 1);
     let forward = true;
     for (let pc = 0; pc < n; pc++) {
@@ -90,13 +93,27 @@ export class LiveTables {
    * from the baseline's (the only entries of `live` changed), in no particular order.
    */
   derive(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
+    // each changed slot's place in `changed`, plus 1, for equation and predecessors (an array
+    // search per equation and per predecessor cost more than the rest of a small delta)
+    const at = this.eqs.at;
+    for (let k = 0; k < changed.length; k++) if (at[changed[k]] === 0) at[changed[k]] = k + 1;
+    try {
+      return this.solve(changed, flows, live);
+    } finally {
+      for (const pc of changed) at[pc] = 0;
+    }
+  }
+
+  /** derive, with the changed slots' places set in the equations' `at`. */
+  private solve(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
     const n = this.live.length;
     let forward = this.forward;
     for (let k = 0; k < changed.length; k++) {
       const f = flows[k], pc = changed[k];
       if (f && ((f.s1 >= 0 && f.s1 <= pc) || (f.s2 >= 0 && f.s2 <= pc))) forward = false;
     }
-    const e: Eqs = { t: this, changed, flows, live, preds: [] };
+    const e = this.eqs;
+    e.changed = changed, e.flows = flows, e.live = live;
     const differs: number[] = [];
     if (!forward && this.scc && this.sameEdges(changed, flows)) {
       this.byComponent(e, differs);
@@ -249,18 +266,20 @@ export class LiveTables {
 /** The candidate's equations: the baseline's, with the changed slots' own. */
 interface Eqs {
   readonly t: LiveTables;
-  readonly changed: readonly number[];
-  readonly flows: readonly (SlotFlow | null)[];
-  readonly live: Uint16Array;
+  changed: readonly number[];
+  flows: readonly (SlotFlow | null)[];
+  live: Uint16Array;
   /** predecessors()' answer in its first entries, reused (read before the next call). */
   readonly preds: number[];
+  /** Per slot: 1 + its first place in `changed`, 0 for a slot not changed (set for one derive). */
+  readonly at: Int32Array;
 }
 
 // module-level functions, not closures: under tsx (esbuild keepNames) a named closure costs a
 // defineProperty each time it is made, which a re-check of a small program notices
 
 function equation(e: Eqs, pc: number): number {
-  const k = e.changed.indexOf(pc);
+  const k = e.at[pc] - 1;
   let use: number, kill: number, a: number, b: number;
   if (k >= 0) {
     const f = e.flows[k];
@@ -284,7 +303,7 @@ function predecessors(e: Eqs, p: number): number {
   let m = 0;
   for (let i = e.t.predFrom(p), end = e.t.predFrom(p + 1); i < end; i++) {
     const q = e.t.predAt(i);
-    if (!e.changed.includes(q)) out[m++] = q;
+    if (e.at[q] === 0) out[m++] = q;
   }
   for (let k = 0; k < e.changed.length; k++) {
     const f = e.flows[k];

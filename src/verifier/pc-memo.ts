@@ -14,7 +14,8 @@ export class PcMemo {
   /**
    * Per instruction: first input, second input, and two results: the scalar result and its
    * register (made at the first store) of an ALU instruction, or the two results of pairSet and
-   * pairSet2 (a jump's decision and edges, a load's register).
+   * pairSet2 (a jump's decision and edges, a load's register). Made with holes, which read as
+   * undefined (a `fill` is a call into C++: it doubled the cost of making the table, a run's).
    */
   private slots: unknown[] | undefined;
 
@@ -33,7 +34,7 @@ export class PcMemo {
 
   /** Store `v` as instruction `pc`'s result on `a` and `b`; returns `v`. */
   set(pc: number, a: Scalar, b: Scalar, v: Scalar): Scalar {
-    const s = (this.slots ??= new Array(4 * this.n).fill(undefined));
+    const s = (this.slots ??= new Array(4 * this.n));
     const k = 4 * pc;
     s[k] = a;
     s[k + 1] = b;
@@ -43,7 +44,7 @@ export class PcMemo {
 
   /** Store register `r` as instruction `pc`'s result on `a` and `b` (its value as the result, `r` as the register kept with it). */
   setReg(pc: number, a: Scalar, b: Scalar, r: Reg): void {
-    const s = (this.slots ??= new Array(4 * this.n).fill(undefined));
+    const s = (this.slots ??= new Array(4 * this.n));
     const k = 4 * pc;
     s[k] = a;
     s[k + 1] = b;
@@ -76,7 +77,7 @@ export class PcMemo {
 
   /** Store `v` (not undefined) as instruction `pc`'s first result on `a` and `b` (its second is dropped); returns `v`. */
   pairSet<T>(pc: number, a: object, b: object, v: T): T {
-    const s = (this.slots ??= new Array(4 * this.n).fill(undefined));
+    const s = (this.slots ??= new Array(4 * this.n));
     const k = 4 * pc;
     s[k] = a;
     s[k + 1] = b;
@@ -98,7 +99,7 @@ export class PcMemo {
    * when it was stored for these inputs (dropped otherwise); returns `v`.
    */
   pairSet2<T>(pc: number, a: object, b: object, v: T): T {
-    const s = (this.slots ??= new Array(4 * this.n).fill(undefined));
+    const s = (this.slots ??= new Array(4 * this.n));
     const k = 4 * pc;
     if (s[k] !== a || s[k + 1] !== b) {
       s[k] = a;
@@ -119,7 +120,7 @@ export class PcMemo {
 
   /** Store `v` (not undefined) as ALU instruction `pc`'s pointer-arithmetic result on `a` and `b`; returns `v`. */
   sideSet<T>(pc: number, a: object, b: object, v: T): T {
-    const s = (this.side ??= new Array(3 * this.n).fill(undefined));
+    const s = (this.side ??= new Array(3 * this.n));
     const k = 3 * pc;
     s[k] = a;
     s[k + 1] = b;

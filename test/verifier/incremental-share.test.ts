@@ -9,7 +9,7 @@ import { readObject } from '../../src/isa/object.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { buildCfg } from '../../src/verifier/cfg.ts';
 import type { Options } from '../../src/verifier/env.ts';
-import { type Ctx, type Verdict, copyCtx, freshCtx, listsOf, run, verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Verdict, copyCtx, ctxArrays, freshCtx, listsOf, nonZero, run, verify } from '../../src/verifier/analyze.ts';
 
 const t = suite('verifier/incremental-share');
 const load = (name: string): Program => readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
@@ -66,6 +66,48 @@ t('running lazy copies leaves the snapshot records as they were; each copy explo
   assert.ok(owned > 0, 'some copies made their records their own');
   assert.ok(ownedAux > 0, 'an unprivileged copy recorded Spectre masks of its own');
   assert.ok(owned + kept > 20);
+});
+
+t('lazy copies into one set of arrays, one after another: each holds only its snapshot\'s lists and counts, and runs as a full check', () => {
+  let dirtied = 0, n = 0;
+  for (const [name, opts] of CASES) {
+    const p = load(name);
+    const cfg = buildCfg(p.insns, p.type, { loops: opts.privileged !== false });
+    const full = counts(verify(p, opts));
+    const snaps = [40, 3, 20, 1, 8, 40, 1].map((k) => snapshot(p, opts, k)).filter((s): s is Ctx => s !== undefined);
+    const into = ctxArrays(p.insns.length);
+    for (const snap of snaps) {
+      const before = JSON.stringify(snap.explored.map((l) => l?.length ?? 0)), clean = JSON.stringify(snap.toClean);
+      // what the previous copy's run left in the arrays
+      if (into.explored.some((l, i) => l && !snap.explored[i]?.length) || into.toClean.some((x, i) => x !== snap.toClean[i])) dirtied++;
+      // every other copy given the counts as pairs, and only the lists not empty (as the incremental checker does)
+      const pairs = n++ % 2 === 1;
+      const lists = pairs ? listsOf(snap).filter((i) => snap.explored[i]!.length) : listsOf(snap);
+      const c = copyCtx(snap, lists, true, into, pairs ? nonZero(snap.toClean) : undefined);
+      assert.ok(c.explored === into.explored && c.toClean === into.toClean, 'the arrays given are filled');
+      c.explored.forEach((l, i) => assert.is(l?.length ?? 0, snap.explored[i]?.length ?? 0, `${name}: list ${i}`));
+      for (let i = 0; i < p.insns.length; i++) if (c.explored[i]) assert.ok(c.explored[i] !== snap.explored[i], 'a list of its own');
+      assert.equal(c.toClean, snap.toClean);
+      assert.equal(counts(run(p, cfg, opts, c)), full, `${name} from step ${snap.processed}`);
+      assert.is(JSON.stringify(snap.explored.map((l) => l?.length ?? 0)), before, 'the snapshot\'s lists are unchanged');
+      assert.is(JSON.stringify(snap.toClean), clean);
+    }
+  }
+  // (the arrays were reused after runs that added lists or counts: the test can fail)
+  assert.ok(dirtied > 5, `${dirtied}`);
+  // (and some snapshots had clean counts to copy)
+  assert.ok(CASES.some(([name, opts]) => [20, 40].some((k) => snapshot(load(name), opts, k)?.toClean.some((x) => x > 0))), 'some clean counts');
+});
+
+t('a fresh context in arrays a previous run filled starts empty and runs as a full check', () => {
+  const p = load('tc_edit'), cfg = buildCfg(p.insns, p.type);
+  const into = ctxArrays(p.insns.length);
+  for (let round = 0; round < 3; round++) {
+    const c = freshCtx(p.insns.length, into);
+    assert.ok(c.explored.every((l) => l === undefined) && c.toClean.every((x) => x === 0), `round ${round}: empty`);
+    assert.equal(counts(run(p, cfg, {}, c)), counts(verify(p)));
+    assert.ok(into.explored.some((l) => l !== undefined), 'the run left lists in the arrays');
+  }
 });
 
 t('an eager copy of a lazy copy owns its records', () => {
