@@ -19,7 +19,8 @@ import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { baseId } from './alu.ts';
-import { type Changed, type Future, sameExploration } from './rejoin.ts';
+import { type Changed, type Future, deepSame, sameExploration } from './rejoin.ts';
+import { sameBacktrack } from './precision.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -39,6 +40,8 @@ interface Snapshot {
    * left to spare (mayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
    */
   lastPop?: number;
+  /** The baseline here, as the rejoin tests read a pop (made when first asked). */
+  pop?: Pop;
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -93,6 +96,14 @@ const MIN_REJOIN_GAIN = 32;
  * the deletions of the bests before them, resume after 3 instructions on average (core_task).
  */
 const MIN_SHIFT_SKIP = 48;
+
+/**
+ * Fewest baseline instructions a rejoin at a snapshot must spare to be tried. Its first test, of
+ * the current path's state, costs little, and a candidate that rejoins there is most often a
+ * small straight-line program's whose change left no trace (a store to the packet moved, a load
+ * of the same width from elsewhere): its rest is all there is to spare.
+ */
+const MIN_SNAP_REJOIN_GAIN = 8;
 
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
@@ -383,16 +394,39 @@ export class Incremental {
   }
 
   /**
-   * Can a resumed candidate rejoin the baseline at all? Only at the pop of a branch pending at the
-   * snapshot that the baseline popped after its last touch of every changed slot, sparing enough
-   * of its instructions: the tests of rejoinHook that depend on the snapshot and the change
+   * Can a resumed candidate rejoin the baseline at all? Only after the baseline's last touch of
+   * every changed slot, sparing enough of its instructions: at the pop of a branch pending at the
+   * snapshot, or at a later snapshot (the baseline's first visit of a slot, where the candidate
+   * may be at the same step): the tests of rejoinHook that depend on the snapshot and the change
    * alone. When none passes, the run needs no step hook (nor its per-check setup).
    */
   private mayRejoin(snap: Snapshot, change: Change): boolean {
     const last = snap.lastPop ??= this.lastPop(snap);
-    if (last < 0) return false;
-    for (const pc of change.touched) if (this.lastTouch[pc] > last) return false;
-    return true;
+    const after = this.lastTouchOf(change);
+    return (last >= 0 && after <= last) || this.snapFrom(after) >= 0;
+  }
+
+  /** 1 + the baseline's step at its last touch of a slot the change touches. */
+  private lastTouchOf(change: Change): number {
+    let after = 0;
+    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    return after;
+  }
+
+  /**
+   * The first snapshot taken at or after step `after` that spares enough of the baseline to try a
+   * rejoin at (-1: none, or no rejoin can happen).
+   */
+  private snapFrom(after: number): number {
+    const v = this.verdict, steps = this.snapSteps;
+    if (v.error?.message.startsWith('BPF program is too large')) return -1;
+    let lo = 0, hi = steps.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (steps[mid] < after) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < steps.length && v.processed - steps[lo] >= (this.tuning.minRejoinGain ?? MIN_SNAP_REJOIN_GAIN) ? lo : -1;
   }
 
   /** Snapshot.lastPop. */
@@ -409,9 +443,13 @@ export class Incremental {
     return last;
   }
 
-  /** Set (or clear) the candidate's changed slots in the scratch masks. */
+  /**
+   * Set (or clear) the candidate's changed slots in the scratch masks: as instructions, those a
+   * walk back reads otherwise than the baseline's (precision.ts sameBacktrack).
+   */
   private mark(change: Change, v: number): boolean {
-    for (const pc of change.ops!) this.changed.ops[pc] = v;
+    const old = this.cfg!.ops, now = change.cfg.ops;
+    for (const pc of change.ops!) this.changed.ops[pc] = v && (!old[pc] || !now[pc] || !sameBacktrack(old[pc]!, now[pc]!)) ? 1 : 0;
     for (const pc of change.touched) this.changed.live[pc] = v;
     return true;
   }
@@ -419,20 +457,43 @@ export class Incremental {
   /**
    * A step hook for a resumed candidate: at each pop of a path that was pending when it resumed,
    * if the baseline popped that path after its last touch of every changed slot and the two
-   * explorations are the same there, stop (the rest is the baseline's).
+   * explorations are the same there, stop (the rest is the baseline's); the same at each step
+   * where the baseline took a snapshot after that last touch, if the candidate has processed as
+   * many instructions and stands at the same one.
    */
   private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
     const v = this.verdict;
     const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
     // a baseline stopped by the instruction limit counted instructions the candidate may not
     if (v.error?.message.startsWith('BPF program is too large')) return () => {};
-    let after = 0;
-    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    const after = this.lastTouchOf(change);
     const pre = new Map<Path, number>();
     for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
     let path = c.path, failed = 0;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
+    const steps = this.snapSteps;
+    let j = this.snapFrom(after);
     return (cc) => {
+      if (j >= 0 && failed < maxFailed) {
+        while (j < steps.length && steps[j] < cc.processed) j++;
+        if (j < steps.length && steps[j] === cc.processed) {
+          const s = this.snaps[j], b = s.ctx, k = s.processed;
+          if (cc.path.pc === b.path.pc && cc.processed + v.processed - k <= limit && cc.idGen === b.idGen && !(v.maxStatesPerInsn === b.maxPer && cc.maxPer < b.maxPer)) {
+            const pop = s.pop ??= { k, idGen: b.idGen, prevInsns: b.prevInsns, jmps: b.jmps, prevJmps: b.prevJmps, maxPer: b.maxPer };
+            if (this.sameCounters(cc, pop)) {
+              // the current path's state first: where the change left a trace, it is most often there
+              const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
+              // (a snapshot's stack liveness holds no current instance: the candidate's is forgotten
+              // too, which only makes its next mark look it up again)
+              if (deepSame(cc.path.state, b.path.state)) {
+                cc.live?.resetChain();
+                if (sameExploration(cc, b, this.changed, future)) throw new Stop(cc, k, b);
+              }
+              failed++;
+            }
+          }
+        }
+      }
       if (cc.path === path) return;
       path = cc.path;
       const b = pre.get(path);

@@ -187,4 +187,39 @@ for (const c of LINKED_LIVENESS) {
   });
 }
 
+// A straight-line packet rewrite: the changed store (`at`) moves a byte elsewhere in the packet,
+// which leaves no trace in the state; whether the rest may be the baseline's is decided at the
+// baseline's next first visit (a snapshot), where the candidate has processed as many instructions.
+const rewrite = (at: string, then = 'r6 = 1', loads = 'r4 = *(u8 *)(r1 +0)\nr5 = *(u8 *)(r1 +1)'): string => `r2 = *(u32 *)(r1 +4)
+r1 = *(u32 *)(r1 +0)
+r3 = r1
+r3 += 16
+if r3 > r2 goto out
+${loads}
+${at}
+${then}
+${'*(u8 *)(r1 +4) = r5\n*(u8 *)(r1 +5) = r4\n'.repeat(5)}if r6 > 0 goto out
+out:
+r0 = 2
+exit`;
+const REWRITES: { what: string; base: string; cand: string; then?: string; loads?: string; rejoined: number }[] = [
+  // the same walk back over both stores (class, registers): the rest is the baseline's
+  { what: 'a store moved within the packet rejoins at the next slot', base: '*(u8 *)(r1 +2) = r4', cand: '*(u8 *)(r1 +3) = r4', rejoined: 1 },
+  // the next slot's state differs (r6), and stays so until the end
+  { what: 'a change that leaves a trace in the state does not', base: 'r6 = 1', cand: 'r6 = 2', then: 'r7 = 1', rejoined: 0 },
+  // the state is the same after it (r6 = 7 either way), but a walk back over `r6 = r4` follows r4
+  // (r5 in the baseline): the jump on r6 at the end marks it precise, so the histories are not shared
+  { what: 'a copy of the same value from another register does not', base: 'r6 = r5', cand: 'r6 = r4', then: 'r7 = 1', loads: 'r4 = 7\nr5 = 7', rejoined: 0 },
+];
+for (const c of REWRITES) {
+  t(`a resumed candidate rejoins the baseline at a snapshot: ${c.what}`, () => {
+    const base = xdp(rewrite(c.base, c.then, c.loads));
+    const cand: Program = { ...base, insns: assemble(rewrite(c.cand, c.then, c.loads)).insns };
+    const inc = new Incremental(base);
+    sameAsFull(inc, cand);
+    assert.is(inc.stats.resumed, 1);
+    assert.is(inc.stats.rejoined, c.rejoined);
+  });
+}
+
 t.run();
