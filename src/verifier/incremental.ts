@@ -469,12 +469,13 @@ export class Incremental {
     const after = this.lastTouchOf(change);
     const pre = new Map<Path, number>();
     for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
-    let path = c.path, failed = 0;
+    // (failures counted apart: a snapshot's comparison failing does not use up the pops')
+    let path = c.path, failed = 0, snapFailed = 0;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
     const steps = this.snapSteps;
     let j = this.snapFrom(after);
     return (cc) => {
-      if (j >= 0 && failed < maxFailed) {
+      if (j >= 0 && snapFailed < maxFailed) {
         while (j < steps.length && steps[j] < cc.processed) j++;
         if (j < steps.length && steps[j] === cc.processed) {
           const s = this.snaps[j], b = s.ctx, k = s.processed;
@@ -489,7 +490,7 @@ export class Incremental {
                 cc.live?.resetChain();
                 if (sameExploration(cc, b, this.changed, future)) throw new Stop(cc, k, b);
               }
-              failed++;
+              snapFailed++;
             }
           }
         }

@@ -222,4 +222,16 @@ for (const c of REWRITES) {
   });
 }
 
+t('failed comparisons at snapshots leave the pops\' own budget: a change that stays in the state rejoins at the pop of a pending path', () => {
+  // r6 (never read) differs in every state after the change, so each snapshot's comparison fails;
+  // the path to `far`, pending at the change, is popped after it and explores what the baseline did
+  const src = (r6: string): string => `call get_prandom_u32\nif r0 > 100 goto far\n${r6}\nr7 = 1\nr8 = 1\nr9 = 1\nr0 = 0\nexit\nfar:\nr0 = 0\nexit`;
+  const base = xdp(src('r6 = 1'));
+  const cand: Program = { ...base, insns: assemble(src('r6 = 2')).insns };
+  const inc = new Incremental(base, {}, { minRejoinGain: 0, maxFailedJoins: 2 });
+  sameAsFull(inc, cand);
+  assert.is(inc.stats.resumed, 1);
+  assert.is(inc.stats.rejoined, 1);
+});
+
 t.run();
