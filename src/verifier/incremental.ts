@@ -19,7 +19,7 @@ import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { baseId } from './alu.ts';
-import { type Changed, type Future, deepSame, sameExploration } from './rejoin.ts';
+import { type Changed, type Future, sameExploration, sameState } from './rejoin.ts';
 import { sameBacktrack } from './precision.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
@@ -287,14 +287,16 @@ export class Incremental {
     const c = copyCtx(snap.ctx, snap.lists, true);
     if (change.rebase) c.live?.rebase(change.cfg);
     if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
-    const mark = this.mark(change, 1);
     try {
       return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
     } finally {
-      if (mark) this.mark(change, 0);
+      if (this.marked) {
+        this.mark(this.marked, 0);
+        this.marked = undefined;
+      }
     }
   }
 
@@ -443,6 +445,18 @@ export class Incremental {
     return last;
   }
 
+  /** The change whose slots the scratch masks hold (set before a re-check's first comparison, cleared after the re-check). */
+  private marked: Change | undefined = undefined;
+
+  /** The scratch masks of `change`, set before the comparisons read them. */
+  private markFor(change: Change): Changed {
+    if (this.marked !== change) {
+      this.mark(change, 1);
+      this.marked = change;
+    }
+    return this.changed;
+  }
+
   /**
    * Set (or clear) the candidate's changed slots in the scratch masks: as instructions, those a
    * walk back reads otherwise than the baseline's (precision.ts sameBacktrack).
@@ -477,21 +491,20 @@ export class Incremental {
     return (cc) => {
       if (j >= 0 && snapFailed < maxFailed) {
         while (j < steps.length && steps[j] < cc.processed) j++;
+        // (every snapshot met at the same step counts as a try: a candidate apart from the
+        // baseline at one, in its instruction, counters or state, is most often so at the next)
         if (j < steps.length && steps[j] === cc.processed) {
           const s = this.snaps[j], b = s.ctx, k = s.processed;
-          if (cc.path.pc === b.path.pc && cc.processed + v.processed - k <= limit && cc.idGen === b.idGen && !(v.maxStatesPerInsn === b.maxPer && cc.maxPer < b.maxPer)) {
-            const pop = s.pop ??= { k, idGen: b.idGen, prevInsns: b.prevInsns, jmps: b.jmps, prevJmps: b.prevJmps, maxPer: b.maxPer };
-            if (this.sameCounters(cc, pop)) {
-              // the current path's state first: where the change left a trace, it is most often there
-              const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
-              // (a snapshot's stack liveness holds no current instance: the candidate's is forgotten
-              // too, which only makes its next mark look it up again)
-              if (deepSame(cc.path.state, b.path.state)) {
-                cc.live?.resetChain();
-                if (sameExploration(cc, b, this.changed, future)) throw new Stop(cc, k, b);
-              }
-              snapFailed++;
-            }
+          snapFailed++;
+          if (cc.path.pc === b.path.pc && cc.processed + v.processed - k <= limit && cc.idGen === b.idGen && !(v.maxStatesPerInsn === b.maxPer && cc.maxPer < b.maxPer) &&
+            this.sameCounters(cc, s.pop ??= { k, idGen: b.idGen, prevInsns: b.prevInsns, jmps: b.jmps, prevJmps: b.prevJmps, maxPer: b.maxPer }) &&
+            // the current path's state first: where the change left a trace, it is most often there
+            sameState(cc.path.state, b.path.state)) {
+            // (a snapshot's stack liveness holds no current instance: the candidate's is forgotten
+            // too, which only makes its next mark look it up again)
+            cc.live?.resetChain();
+            const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
+            if (sameExploration(cc, b, this.markFor(change), future)) throw new Stop(cc, k, b);
           }
         }
       }
@@ -507,7 +520,7 @@ export class Incremental {
       const k = pop.k, base = this.baseAt(k);
       if (!base) return;
       const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
-      if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
+      if (sameExploration(cc, base, this.markFor(change), future)) throw new Stop(cc, k, base);
       failed++;
     };
   }
