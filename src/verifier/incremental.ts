@@ -37,7 +37,7 @@ interface Snapshot {
   apart?: boolean;
   /**
    * The latest baseline step at which a path pending here was popped with enough of the baseline
-   * left to spare (mayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
+   * left to spare (popsMayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
    */
   lastPop?: number;
   /** The baseline here, as the rejoin tests read a pop (made when first asked). */
@@ -286,9 +286,11 @@ export class Incremental {
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists, true);
     if (change.rebase) c.live?.rebase(change.cfg);
-    if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
+    if (!change.ops) return run(prog, change.cfg, this.opts, c);
+    const after = this.lastTouchOf(change), pops = this.popsMayRejoin(snap, after), first = this.snapFrom(after);
+    if (!pops && first < 0) return run(prog, change.cfg, this.opts, c);
     try {
-      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
+      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change, after, pops, first));
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
@@ -396,16 +398,15 @@ export class Incremental {
   }
 
   /**
-   * Can a resumed candidate rejoin the baseline at all? Only after the baseline's last touch of
-   * every changed slot, sparing enough of its instructions: at the pop of a branch pending at the
-   * snapshot, or at a later snapshot (the baseline's first visit of a slot, where the candidate
-   * may be at the same step): the tests of rejoinHook that depend on the snapshot and the change
-   * alone. When none passes, the run needs no step hook (nor its per-check setup).
+   * Can a resumed candidate rejoin the baseline at the pop of a branch pending at the snapshot?
+   * Only at one the baseline popped after its last touch of every changed slot (step `after`),
+   * sparing enough of its instructions: the tests of rejoinHook that depend on the snapshot and
+   * the change alone. (Or at a later snapshot: snapFrom. When neither can, the run needs no step
+   * hook, nor its per-check setup.)
    */
-  private mayRejoin(snap: Snapshot, change: Change): boolean {
+  private popsMayRejoin(snap: Snapshot, after: number): boolean {
     const last = snap.lastPop ??= this.lastPop(snap);
-    const after = this.lastTouchOf(change);
-    return (last >= 0 && after <= last) || this.snapFrom(after) >= 0;
+    return last >= 0 && after <= last;
   }
 
   /** 1 + the baseline's step at its last touch of a slot the change touches. */
@@ -475,19 +476,18 @@ export class Incremental {
    * where the baseline took a snapshot after that last touch, if the candidate has processed as
    * many instructions and stands at the same one.
    */
-  private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
+  private rejoinHook(c: Ctx, snap: Snapshot, change: Change, after: number, pops: boolean, first: number): (c: Ctx) => void {
     const v = this.verdict;
     const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
     // a baseline stopped by the instruction limit counted instructions the candidate may not
     if (v.error?.message.startsWith('BPF program is too large')) return () => {};
-    const after = this.lastTouchOf(change);
+    // (the pending paths' pops are looked at only when one of them may serve)
     const pre = new Map<Path, number>();
-    for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
+    if (pops) for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
     // (failures counted apart: a snapshot's comparison failing does not use up the pops')
-    let path = c.path, failed = 0, snapFailed = 0;
+    let path = c.path, failed = pops ? 0 : Infinity, snapFailed = 0, j = first;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
     const steps = this.snapSteps;
-    let j = this.snapFrom(after);
     return (cc) => {
       if (j >= 0 && snapFailed < maxFailed) {
         while (j < steps.length && steps[j] < cc.processed) j++;
