@@ -19,8 +19,7 @@ import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { baseId } from './alu.ts';
-import { type Changed, type Future, sameExploration, sameState } from './rejoin.ts';
-import { sameBacktrack } from './precision.ts';
+import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -37,11 +36,9 @@ interface Snapshot {
   apart?: boolean;
   /**
    * The latest baseline step at which a path pending here was popped with enough of the baseline
-   * left to spare (popsMayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
+   * left to spare (mayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
    */
   lastPop?: number;
-  /** The baseline here, as the rejoin tests read a pop (made when first asked). */
-  pop?: Pop;
 }
 
 /** What a candidate changes, as far as resuming is concerned. */
@@ -96,14 +93,6 @@ const MIN_REJOIN_GAIN = 32;
  * the deletions of the bests before them, resume after 3 instructions on average (core_task).
  */
 const MIN_SHIFT_SKIP = 48;
-
-/**
- * Fewest baseline instructions a rejoin at a snapshot must spare to be tried. Its first test, of
- * the current path's state, costs little, and a candidate that rejoins there is most often a
- * small straight-line program's whose change left no trace (a store to the packet moved, a load
- * of the same width from elsewhere): its rest is all there is to spare.
- */
-const MIN_SNAP_REJOIN_GAIN = 8;
 
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
@@ -286,19 +275,15 @@ export class Incremental {
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists, true);
     if (change.rebase) c.live?.rebase(change.cfg);
-    if (!change.ops) return run(prog, change.cfg, this.opts, c);
-    const after = this.lastTouchOf(change), pops = this.popsMayRejoin(snap, after), first = this.snapFrom(after);
-    if (!pops && first < 0) return run(prog, change.cfg, this.opts, c);
+    if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
+    const mark = this.mark(change, 1);
     try {
-      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change, after, pops, first));
+      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
     } finally {
-      if (this.marked) {
-        this.mark(this.marked, 0);
-        this.marked = undefined;
-      }
+      if (mark) this.mark(change, 0);
     }
   }
 
@@ -398,38 +383,16 @@ export class Incremental {
   }
 
   /**
-   * Can a resumed candidate rejoin the baseline at the pop of a branch pending at the snapshot?
-   * Only at one the baseline popped after its last touch of every changed slot (step `after`),
-   * sparing enough of its instructions: the tests of rejoinHook that depend on the snapshot and
-   * the change alone. (Or at a later snapshot: snapFrom. When neither can, the run needs no step
-   * hook, nor its per-check setup.)
+   * Can a resumed candidate rejoin the baseline at all? Only at the pop of a branch pending at the
+   * snapshot that the baseline popped after its last touch of every changed slot, sparing enough
+   * of its instructions: the tests of rejoinHook that depend on the snapshot and the change
+   * alone. When none passes, the run needs no step hook (nor its per-check setup).
    */
-  private popsMayRejoin(snap: Snapshot, after: number): boolean {
+  private mayRejoin(snap: Snapshot, change: Change): boolean {
     const last = snap.lastPop ??= this.lastPop(snap);
-    return last >= 0 && after <= last;
-  }
-
-  /** 1 + the baseline's step at its last touch of a slot the change touches. */
-  private lastTouchOf(change: Change): number {
-    let after = 0;
-    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
-    return after;
-  }
-
-  /**
-   * The first snapshot taken at or after step `after` that spares enough of the baseline to try a
-   * rejoin at (-1: none, or no rejoin can happen).
-   */
-  private snapFrom(after: number): number {
-    const v = this.verdict, steps = this.snapSteps;
-    if (v.error?.message.startsWith('BPF program is too large')) return -1;
-    let lo = 0, hi = steps.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (steps[mid] < after) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < steps.length && v.processed - steps[lo] >= (this.tuning.minRejoinGain ?? MIN_SNAP_REJOIN_GAIN) ? lo : -1;
+    if (last < 0) return false;
+    for (const pc of change.touched) if (this.lastTouch[pc] > last) return false;
+    return true;
   }
 
   /** Snapshot.lastPop. */
@@ -446,25 +409,9 @@ export class Incremental {
     return last;
   }
 
-  /** The change whose slots the scratch masks hold (set before a re-check's first comparison, cleared after the re-check). */
-  private marked: Change | undefined = undefined;
-
-  /** The scratch masks of `change`, set before the comparisons read them. */
-  private markFor(change: Change): Changed {
-    if (this.marked !== change) {
-      this.mark(change, 1);
-      this.marked = change;
-    }
-    return this.changed;
-  }
-
-  /**
-   * Set (or clear) the candidate's changed slots in the scratch masks: as instructions, those a
-   * walk back reads otherwise than the baseline's (precision.ts sameBacktrack).
-   */
+  /** Set (or clear) the candidate's changed slots in the scratch masks. */
   private mark(change: Change, v: number): boolean {
-    const old = this.cfg!.ops, now = change.cfg.ops;
-    for (const pc of change.ops!) this.changed.ops[pc] = v && (!old[pc] || !now[pc] || !sameBacktrack(old[pc]!, now[pc]!)) ? 1 : 0;
+    for (const pc of change.ops!) this.changed.ops[pc] = v;
     for (const pc of change.touched) this.changed.live[pc] = v;
     return true;
   }
@@ -472,42 +419,20 @@ export class Incremental {
   /**
    * A step hook for a resumed candidate: at each pop of a path that was pending when it resumed,
    * if the baseline popped that path after its last touch of every changed slot and the two
-   * explorations are the same there, stop (the rest is the baseline's); the same at each step
-   * where the baseline took a snapshot after that last touch, if the candidate has processed as
-   * many instructions and stands at the same one.
+   * explorations are the same there, stop (the rest is the baseline's).
    */
-  private rejoinHook(c: Ctx, snap: Snapshot, change: Change, after: number, pops: boolean, first: number): (c: Ctx) => void {
+  private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
     const v = this.verdict;
     const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
     // a baseline stopped by the instruction limit counted instructions the candidate may not
     if (v.error?.message.startsWith('BPF program is too large')) return () => {};
-    // (the pending paths' pops are looked at only when one of them may serve)
+    let after = 0;
+    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
     const pre = new Map<Path, number>();
-    if (pops) for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
-    // (failures counted apart: a snapshot's comparison failing does not use up the pops')
-    let path = c.path, failed = pops ? 0 : Infinity, snapFailed = 0, j = first;
+    for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
+    let path = c.path, failed = 0;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
-    const steps = this.snapSteps;
     return (cc) => {
-      if (j >= 0 && snapFailed < maxFailed) {
-        while (j < steps.length && steps[j] < cc.processed) j++;
-        // (every snapshot met at the same step counts as a try: a candidate apart from the
-        // baseline at one, in its instruction, counters or state, is most often so at the next)
-        if (j < steps.length && steps[j] === cc.processed) {
-          const s = this.snaps[j], b = s.ctx, k = s.processed;
-          snapFailed++;
-          if (cc.path.pc === b.path.pc && cc.processed + v.processed - k <= limit && cc.idGen === b.idGen && !(v.maxStatesPerInsn === b.maxPer && cc.maxPer < b.maxPer) &&
-            this.sameCounters(cc, s.pop ??= { k, idGen: b.idGen, prevInsns: b.prevInsns, jmps: b.jmps, prevJmps: b.prevJmps, maxPer: b.maxPer }) &&
-            // the current path's state first: where the change left a trace, it is most often there
-            sameState(cc.path.state, b.path.state)) {
-            // (a snapshot's stack liveness holds no current instance: the candidate's is forgotten
-            // too, which only makes its next mark look it up again)
-            cc.live?.resetChain();
-            const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
-            if (sameExploration(cc, b, this.markFor(change), future)) throw new Stop(cc, k, b);
-          }
-        }
-      }
       if (cc.path === path) return;
       path = cc.path;
       const b = pre.get(path);
@@ -520,7 +445,7 @@ export class Incremental {
       const k = pop.k, base = this.baseAt(k);
       if (!base) return;
       const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
-      if (sameExploration(cc, base, this.markFor(change), future)) throw new Stop(cc, k, base);
+      if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
       failed++;
     };
   }

@@ -371,12 +371,6 @@ function backtrackCode(op: Op): number {
   }
 }
 
-/**
- * Does backtrack_insn treat the two instructions alike (one code: class and registers)? Then a
- * walk back over either, with the same history entries, gives the same answer.
- */
-export const sameBacktrack = (a: Op, b: Op): boolean => backtrackCode(a) === backtrackCode(b);
-
 // The codes by instruction index, each with the op object it was computed from, in one table for
 // every instruction array: a code is a function of its op alone, so it counts wherever the same
 // op object sits at that index (an incremental check's candidate CFG is a scratch copy patched

@@ -10,7 +10,6 @@
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
 import { type Hist, pieceTouches, samePiece } from './precision.ts';
 import type { State } from './state.ts';
-import type { Scalar } from './regs.ts';
 
 /**
  * What a candidate changes: `ops[pc]` set where the instruction differs (backtracking reads it),
@@ -124,7 +123,7 @@ interface Pairs {
 
 function samePath(a: Path, b: Path, pairs: Pairs, changed: Changed): boolean {
   if (a.pc !== b.pc || a.prev !== b.prev || a.jh !== b.jh) return false;
-  if (!sameHist(a.hist, b.hist, changed.ops) || !sameState(a.state, b.state)) return false;
+  if (!sameHist(a.hist, b.hist, changed.ops) || !deepSame(a.state, b.state)) return false;
   for (const f of a.state.frames) if (f.callsite >= 0 && changed.live[f.callsite + 1]) return false;
   return sameCheckpoint(a.parent, b.parent, pairs, changed.ops);
 }
@@ -140,7 +139,7 @@ function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null, pairs: Pairs
       if (!chainOps || pairs.walked.has(a)) return true;
     } else {
       if (a.pc !== b.pc || a.branches !== b.branches || a.hit !== b.hit || a.miss !== b.miss || a.frames !== b.frames || !!a.cleaned !== !!b.cleaned) return false;
-      if (!samePrecise(a, b) || !sameState(a.state, b.state) || pairs.back.has(b)) return false;
+      if (!samePrecise(a, b) || !deepSame(a.state, b.state) || pairs.back.has(b)) return false;
       pairs.fwd.set(a, b);
       pairs.back.add(b);
     }
@@ -199,34 +198,6 @@ function sameMap<K, V>(a: Map<K, V>, b: Map<K, V>): boolean {
   }
   return true;
 }
-
-/**
- * Two states alike as the exploration reads them: deepSame's answer, except that a frame's
- * `shared` (a copy-on-write mark: whether its stack array is copied before the next write) is
- * not compared, nor a may_goto depth of 0 with an absent one. Registers first, each told apart
- * by its type, offset and id before its value: the commonest difference, found without walking
- * the rest.
- */
-export function sameState(a: State, b: State): boolean {
-  if (a === b) return true;
-  const fa = a.frames, fb = b.frames;
-  if (fa.length !== fb.length || (a.mayGotoDepth ?? 0) !== (b.mayGotoDepth ?? 0)) return false;
-  for (let f = 0; f < fa.length; f++) {
-    const x = fa[f], y = fb[f], rx = x.regs, ry = y.regs;
-    if (x.callsite !== y.callsite || x.subprog !== y.subprog || x.frameno !== y.frameno || rx.length !== ry.length) return false;
-    for (let r = 0; r < rx.length; r++) {
-      const p = rx[r], q = ry[r];
-      if (p !== q && (p.type !== q.type || p.off !== q.off || p.id !== q.id || (p.v !== q.v && !sameBounds(p.v, q.v)) || !deepSame(p, q))) return false;
-    }
-  }
-  for (let f = 0; f < fa.length; f++) if (fa[f].stack !== fb[f].stack && !deepSame(fa[f].stack, fb[f].stack)) return false;
-  return a.refs === b.refs || deepSame(a.refs, b.refs);
-}
-
-/** A scalar's known bits and bounds alike (what deepSame compares of it, field by field). */
-const sameBounds = (a: Scalar, b: Scalar): boolean =>
-  a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
-  a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
 
 /**
  * Structural equality of verifier values (states, registers, slots): arrays element-wise, typed
