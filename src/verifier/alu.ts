@@ -578,9 +578,18 @@ function movsxScalar(dom: DomainSession, width: 32 | 64, ext: 8 | 16 | 32, v: Sc
   return width === 64 ? dom.coerce(v, ext / 8, true) : scalarMovsx(D, width, ext, v, dom.flavor, dom.syncFn);
 }
 
-/** scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once hot). */
+/**
+ * scalarEnd with its truncation and sync through the memo tiers (the same operators, compiled once
+ * hot); the session keeps each form's last input and answer (DomainSession.endLast: scalars are
+ * immutable, so the same object swaps to the same value).
+ */
 function endScalar(dom: DomainSession, order: EndOrder, bits: 16 | 32 | 64, v: Scalar): Scalar {
   if (!dom.flavor.endTracked) return scalarEnd(D, order, bits, v, dom.flavor);
+  const last = dom.endLast, k = 2 * ((order === 'le' ? 0 : order === 'be' ? 3 : 6) + (bits === 16 ? 0 : bits === 32 ? 1 : 2));
+  if (last[k] === v) return last[k + 1]!;
   const s = scalarEndSwap(D, order, bits, v);
-  return dom.sync(bits === 64 ? s : dom.coerce(s, bits / 8, false));
+  const r = dom.sync(bits === 64 ? s : dom.coerce(s, bits / 8, false));
+  last[k] = v;
+  last[k + 1] = r;
+  return r;
 }

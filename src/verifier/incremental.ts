@@ -10,14 +10,15 @@
 // The candidate's CFG is derived from the baseline's (cfg-delta.ts) when the change keeps the
 // program's structure, so a re-check decodes and solves only around the changed slots.
 import type { Program } from '../isa/program.ts';
-import { leadsForward } from '../isa/flow.ts';
+import { leadsForward, SK_JCOND } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
-import { InsnError } from '../isa/op.ts';
+import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
+import { baseId } from './alu.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
@@ -123,14 +124,24 @@ export class Incremental {
   /** Per slot: 1 + instructions processed before the baseline's exploration last touched it (0: never). */
   private readonly lastTouch: Int32Array;
   /**
-   * Per slot: 1 + instructions processed before the baseline's exploration first read the slot's
-   * live registers (0: never), which is often well after its first visit: a prune point's are read
-   * only when a state of the same instruction is already explored, a jump's only when it compares
-   * a linked scalar, a bpf-to-bpf call's and its next slot's when the callee does either for the
-   * caller's frame (a helper call's are never read, its next slot's as a prune point's). A
-   * candidate whose other liveness is all it changes up to then resumes later.
+   * Per slot: 1 + instructions processed before the baseline's exploration first read all of the
+   * slot's live registers (0: never), which is often well after its first visit: a prune point's
+   * are read only when a state of the same instruction is already explored, a bpf-to-bpf call's
+   * next slot's when the callee does so for the caller's frame (a helper call's are never read,
+   * its next slot's as a prune point's). A candidate whose other liveness is all it changes up to
+   * then resumes later. A jump's (and a bpf-to-bpf call's, for its callee's jumps) are read one
+   * register at a time: `linkRead`.
    */
   private readonly liveRead: Int32Array;
+  /**
+   * Per slot and register (10 * slot + r): 1 + instructions processed before a conditional jump
+   * first collected linked scalars while register r of the frame whose live registers are the
+   * slot's held one linked to a compared register (0: never). Only then does that register's
+   * liveness bit change what the jump does (step.ts auxOf, jmp.ts linkedCount and syncLinked skip
+   * a live register that is not linked): a candidate whose liveness differs there in other
+   * registers alone reads the same.
+   */
+  private readonly linkRead: Int32Array;
   /** Per explored list: 1 + instructions processed before the baseline's last visit to it (0: never). */
   private readonly lastBucket: Int32Array;
   /** The baseline's visits to prune points: step, jump count then, and whether it added a checkpoint. */
@@ -171,6 +182,7 @@ export class Incremental {
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
     this.liveRead = new Int32Array(n + 1);
+    this.linkRead = new Int32Array(10 * (n + 1));
     this.lastBucket = new Int32Array(n);
     this.firstFrom = new Int32Array(n + 1);
     this.changed = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
@@ -192,7 +204,7 @@ export class Incremental {
     this.delta = new CfgDelta(base, cfg, opts.privileged !== false);
     const every = Math.max(1, Math.ceil(n / MAX_SNAPSHOTS));
     let firsts = 0;
-    const touch = this.firstTouch, last = this.lastTouch, liveRead = this.liveRead, popAt = this.popAt, bucket = this.lastBucket, visits = this.visits;
+    const touch = this.firstTouch, last = this.lastTouch, liveRead = this.liveRead, linkRead = this.linkRead, popAt = this.popAt, bucket = this.lastBucket, visits = this.visits;
     let prevInsns = 0;
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
@@ -232,17 +244,12 @@ export class Incremental {
       if (call) last[pc + 1] = c.processed + 1;
       // (in a callee, the reads also reach the callers' call slots: evaluated until those are marked)
       const frames = c.path.state.frames;
-      if (!liveRead[pc] || (frames.length > 1 && callersUnread(frames, liveRead))) {
-        const r = readsLiveNow(c, cfg, pc);
-        if (r) liveRead[pc] ||= c.processed + 1;
-        // a comparison reads each caller frame's live registers after its call, a jump's linked
-        // scalars those at its call (analyze.ts regsLive, jmp.ts linkedLive)
-        for (let f = 1; f < frames.length && r; f++) {
-          const cs = frames[f].callsite;
-          if (r & READ_COMPARED) liveRead[cs + 1] ||= c.processed + 1;
-          if (r & READ_LINKED) liveRead[cs] ||= c.processed + 1;
-        }
+      if ((!liveRead[pc] || (frames.length > 1 && callersUnread(frames, liveRead))) && comparesNow(c, cfg, pc)) {
+        liveRead[pc] ||= c.processed + 1;
+        // a comparison reads each caller frame's live registers after its call (analyze.ts regsLive)
+        for (let f = 1; f < frames.length; f++) liveRead[frames[f].callsite + 1] ||= c.processed + 1;
       }
+      if (cfg.slots.kind[pc] === SK_JCOND) linkedNow(c, cfg, pc, linkRead);
       if (touch[pc]) return;
       touch[pc] = c.processed + 1;
       // (a call's live registers and its next slot's are read by what runs in the callee: above)
@@ -545,12 +552,26 @@ export class Incremental {
     return { cfg, touched, liveFrom, rebase: !shape, shape };
   }
 
+  /**
+   * 1 + instructions processed before the baseline first read what differs between its live
+   * registers at slot pc and `now` (0: never): all of them (liveRead) or a differing register
+   * linked at a jump (linkRead).
+   */
+  private liveReadOf(pc: number, now: number): number {
+    let at = this.liveRead[pc];
+    for (let d = (this.cfg!.live[pc] ^ now) & 0x3ff; d !== 0; d &= d - 1) {
+      const x = this.linkRead[10 * pc + 31 - Math.clz32(d & -d)];
+      if (x && (!at || x < at)) at = x;
+    }
+    return at;
+  }
+
   /** The last snapshot taken before the baseline's exploration first touched a changed slot, whose stack liveness fits. */
   private resumePoint(change: Change): Snapshot | undefined {
     let first = Infinity;
     const { touched, liveFrom } = change;
     for (let i = 0; i < touched.length; i++) {
-      const at = i < liveFrom ? this.firstTouch[touched[i]] : this.liveRead[touched[i]];
+      const at = i < liveFrom ? this.firstTouch[touched[i]] : this.liveReadOf(touched[i], change.cfg.live[touched[i]]);
       if (at && at < first) first = at;
     }
     // snapshots are in exploration order: the last one before `first`
@@ -568,42 +589,52 @@ export class Incremental {
   }
 }
 
-/** readsLiveNow's answers: a comparison with explored states, linked scalars collected (either or both). */
-const READ_COMPARED = 1, READ_LINKED = 2;
-
 /**
- * Will the run read the live registers of slot pc at this step (the state before it)? At a prune
- * point, when its explored list holds a state of pc (analyze.ts visited compares with those
- * only): READ_COMPARED; at a conditional jump, when a compared register is a scalar with a link
- * id (the linked scalars are collected only then: step.ts auxOf, jmp.ts condJump): READ_LINKED.
- * Either also reads every caller frame's (the slot after its call, the call's). Only a
+ * Will the run compare the state before slot pc with explored ones, reading the slot's live
+ * registers and every caller frame's (the slot after its call)? At a prune point, when its
+ * explored list holds a state of pc (analyze.ts visited compares with those only). Only a
  * bpf-to-bpf call pushes a frame (call.ts localCall): a helper call's are never read.
  */
-function readsLiveNow(c: Ctx, cfg: Cfg, pc: number): number {
-  const st = c.path.state, fr = st.frames[st.frames.length - 1];
-  let r = 0;
-  if (cfg.prune[pc]) {
-    const list = c.explored[bucketOf(pc, fr.callsite, c.explored.length)];
-    if (list) for (const k of list) if (k.pc === pc) {
-      r = READ_COMPARED;
-      break;
-    }
-  }
-  const op = cfg.ops[pc];
-  if (op?.kind !== 'jcond') return r;
-  const a = fr.regs[op.dst];
-  if (a.type === 'scalar' && a.id) return r | READ_LINKED;
-  if (!('reg' in op.src)) return r;
-  const b = fr.regs[op.src.reg];
-  return b.type === 'scalar' && b.id ? r | READ_LINKED : r;
+function comparesNow(c: Ctx, cfg: Cfg, pc: number): boolean {
+  if (!cfg.prune[pc]) return false;
+  const st = c.path.state;
+  const list = c.explored[bucketOf(pc, st.frames[st.frames.length - 1].callsite, c.explored.length)];
+  if (list) for (const k of list) if (k.pc === pc) return true;
+  return false;
 }
 
-/** Is a caller frame's call slot, or the slot after it, not yet marked read? */
-function callersUnread(frames: readonly { callsite: number }[], liveRead: Int32Array): boolean {
-  for (let f = 1; f < frames.length; f++) {
-    const cs = frames[f].callsite;
-    if (!liveRead[cs] || !liveRead[cs + 1]) return true;
+/**
+ * At conditional jump pc, when a compared register is a scalar with a link id (the linked
+ * scalars are collected only then: step.ts auxOf, jmp.ts condJump), mark in `linkRead` (see
+ * Incremental.linkRead) the registers of each frame linked to a compared one: their liveness
+ * bits are read, at pc for the current frame and at the call a caller frame waits in (jmp.ts
+ * linkedLive).
+ */
+function linkedNow(c: Ctx, cfg: Cfg, pc: number, linkRead: Int32Array): void {
+  const frames = c.path.state.frames, top = frames.length - 1;
+  const op = cfg.ops[pc] as Op & { kind: 'jcond' };
+  const a = frames[top].regs[op.dst];
+  const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
+  let idB = -1;
+  if ('reg' in op.src) {
+    const b = frames[top].regs[op.src.reg];
+    if (b.type === 'scalar' && b.id) idB = baseId(b.id);
   }
+  if (idA === -1 && idB === -1) return;
+  for (let f = 0; f <= top; f++) {
+    const slot = f === top ? pc : frames[f + 1].callsite, regs = frames[f].regs;
+    for (let r = 0; r < 10; r++) {
+      const x = regs[r];
+      if (x.type !== 'scalar' || !x.id) continue;
+      const id = baseId(x.id);
+      if (id === idA || id === idB) linkRead[10 * slot + r] ||= c.processed + 1;
+    }
+  }
+}
+
+/** Is the slot after a caller frame's call not yet marked read? */
+function callersUnread(frames: readonly { callsite: number }[], liveRead: Int32Array): boolean {
+  for (let f = 1; f < frames.length; f++) if (!liveRead[frames[f].callsite + 1]) return true;
   return false;
 }
 

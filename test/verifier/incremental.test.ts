@@ -138,4 +138,53 @@ t('a bpf-to-bpf call\'s live registers are read only by what the callee compares
   assert.is(inc.stats.skippedInsns, 8);
 });
 
+// A conditional jump on a linked scalar reads the liveness of each frame's registers linked to
+// the compared ones (collect_linked_regs looks at live registers only), at the jump for the
+// current frame and at the call a caller frame waits in: a candidate whose liveness differs
+// there in another register alone resumes at its changed slot, in a linked one before the jump.
+const linkedJump = (pre: string, last: string): string => `call get_prandom_u32
+r1 = r0
+${pre}
+if r1 > 10 goto out
+r2 = 4
+r3 = 5
+${last}
+exit
+out:
+r0 = 0
+exit`;
+const linkedInCallee = (pre: string, last: string): string => `call get_prandom_u32
+r1 = r0
+${pre}
+call f
+r2 = 4
+${last}
+exit
+f:
+if r1 > 10 goto o
+r0 = 0
+exit
+o:
+r0 = 1
+exit`;
+const LINKED_LIVENESS: { what: string; src: (pre: string, last: string) => string; pre: string; last: string; skipped: number }[] = [
+  // r6 (live up to `last` in the baseline, dead in the candidate) holds a constant at the jump
+  { what: 'at the jump, a register not linked', src: linkedJump, pre: 'r6 = 1', last: 'r0 = r6', skipped: 6 },
+  // r6 is a copy of r0, linked to the compared r1: its liveness decides whether the jump refines it
+  { what: 'at the jump, a linked register', src: linkedJump, pre: 'r6 = r0', last: 'r0 = r6', skipped: 3 },
+  // the caller's r6 across the call, read at the call by the callee's jump on its r1
+  { what: 'at a call, a caller register not linked', src: linkedInCallee, pre: 'r6 = 1', last: 'r0 = r6', skipped: 8 },
+  { what: 'at a call, a caller register linked', src: linkedInCallee, pre: 'r6 = r0', last: 'r0 = r6', skipped: 4 },
+];
+for (const c of LINKED_LIVENESS) {
+  t(`a linked jump reads the liveness of linked registers alone: ${c.what}`, () => {
+    const base = xdp(c.src(c.pre, c.last));
+    const cand: Program = { ...base, insns: assemble(c.src(c.pre, 'r0 = 0')).insns };
+    const inc = new Incremental(base);
+    sameAsFull(inc, cand);
+    assert.is(inc.stats.resumed, 1);
+    assert.is(inc.stats.skippedInsns, c.skipped);
+  });
+}
+
 t.run();

@@ -196,4 +196,31 @@ exit`;
   assertVerdict(xdp(ranged('0x10000', 0)), [5, 'invalid access to packet, off=0 size=1, R2(id=0,off=0,r=0)']);
 });
 
+// The session's last byte swap per form (alu.ts endScalar, DomainSession.endLast): one immediate
+// object (the same slot and value in programs of one length) swapped by every form in turn, and
+// by one form again after another value: each answer is checked by a decided jump, a wrong one
+// reaching a read of the uninitialised r0.
+const SWAPS: [form: string, input: string, expected: string][] = [
+  ['be16', '0x11223344aabbccdd', '0xddcc'],
+  ['be32', '0x11223344aabbccdd', '0xddccbbaa'],
+  ['be64', '0x11223344aabbccdd', '0xddccbbaa44332211'],
+  ['le16', '0x11223344aabbccdd', '0xccdd'],
+  ['le32', '0x11223344aabbccdd', '0xaabbccdd'],
+  ['le64', '0x11223344aabbccdd', '0x11223344aabbccdd'],
+  ['bswap16', '0x11223344aabbccdd', '0xddcc'],
+  ['bswap32', '0x11223344aabbccdd', '0xddccbbaa'],
+  ['bswap64', '0x11223344aabbccdd', '0xddccbbaa44332211'],
+  ['be16', '0x11223344aabbccdd', '0xddcc'],
+  ['be16', '0x1234', '0x3412'],
+  ['be16', '0x11223344aabbccdd', '0xddcc'],
+  ['be32', '0x1234', '0x34120000'],
+];
+t('a byte swap answers for its form and input object alone (the session keeps each form\'s last)', () => {
+  for (const [form, input, expected] of SWAPS) {
+    const v = verify(bareProgram(assemble(`r1 = ${input} ll\nr1 = ${form} r1\nr2 = ${expected} ll\nif r1 == r2 goto ok\nr0 = *(u64 *)(r0 +0)\nok:\nr0 = 0\nexit`).insns, 'xdp'));
+    assert.is(v.ok, true, `${form} ${input}: ${v.error?.message}`);
+    assert.is(v.processed, 6, `${form} ${input}: the jump decided`);
+  }
+});
+
 t.run();
