@@ -51,6 +51,27 @@ interface Instance {
    * last one left them), so the next fixpoint walks only the slots from it down.
    */
   dirty: number;
+  /**
+   * The instruction indices whose marks changed since the last fixpoint (repeats allowed), or
+   * null when not known (after a renumbering, or past MAX_MARKED of them). A fixpoint then works
+   * out only these slots and the predecessors of each slot whose masks it changes, in the order
+   * and rounds of the kernel's walk (fixpoint's `spread`): every other slot would be given the
+   * masks it holds again, as its marks and its successors' masks are those it was last worked
+   * out from. The array is this instance's own (own() copies it).
+   */
+  marked: number[] | null;
+}
+
+/** Most changed slots an instance lists (more: the fixpoint walks every slot from `dirty` down). */
+const MAX_MARKED = 64;
+
+/** A change of the marks at instruction index `idx` of instance `x` (dirty and marked). */
+function changedAt(x: Instance, idx: number): void {
+  if (idx > x.dirty) x.dirty = idx;
+  const l = x.marked;
+  if (l === null) return;
+  if (l.length < MAX_MARKED) l.push(idx);
+  else x.marked = null;
 }
 
 /** What the analysis needs of the program: decoded slots and function starts. */
@@ -106,6 +127,22 @@ interface Shape {
    * same slots.)
    */
   readonly down: Map<number, Int32Array>;
+  /** What spread walks (made at its first use). */
+  spread?: Spread;
+}
+
+/**
+ * The kernel's walk as spread follows it: each slot's position in its function's postorder (-1:
+ * not in it), and the positions of the slots whose successor it is there, as lists (CSR: slot
+ * pc's are preds[predStart[pc] .. predStart[pc + 1])); two bit sets of positions, this round's
+ * and the next one's (clear between fixpoints).
+ */
+interface Spread {
+  readonly pos: Int32Array;
+  readonly predStart: Int32Array;
+  readonly preds: Int32Array;
+  now: Uint32Array;
+  next: Uint32Array;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
@@ -126,6 +163,32 @@ function shapeOf(cfg: LivenessCfg): Shape {
     down.set(lo, all.subarray(from, len));
   }
   return { s1, s2, subprogs: cfg.subprogs, down };
+}
+
+/** spread's tables for `shape`: every function's postorder positions and the predecessors within it. */
+function spreadOf(shape: Shape): Spread {
+  const { s1, s2, subprogs } = shape, n = s1.length;
+  const pos = new Int32Array(n).fill(-1);
+  for (const start of subprogs) {
+    const order = postorderIn(shape, start);
+    for (let k = 0; k < order.length; k++) pos[order[k]] = k;
+  }
+  // the edges the walk follows: from a slot of a postorder (other than an exit) to its successors
+  const predStart = new Int32Array(n + 1);
+  for (let pc = 0; pc < n; pc++) {
+    if (pos[pc] < 0 || s1[pc] < 0) continue;
+    predStart[s1[pc] + 1]++;
+    if (s2[pc] >= 0) predStart[s2[pc] + 1]++;
+  }
+  for (let i = 0; i < n; i++) predStart[i + 1] += predStart[i];
+  const preds = new Int32Array(predStart[n]), fill = predStart.slice(0, n);
+  for (let pc = 0; pc < n; pc++) {
+    if (pos[pc] < 0 || s1[pc] < 0) continue;
+    preds[fill[s1[pc]]++] = pos[pc];
+    if (s2[pc] >= 0) preds[fill[s2[pc]]++] = pos[pc];
+  }
+  const words = (n >> 5) + 1;
+  return { pos, predStart, preds, now: new Uint32Array(words), next: new Uint32Array(words) };
 }
 
 /** The kernel's postorder of the function starting at `start` (computed for every function at the first call). */
@@ -283,7 +346,7 @@ export class StackLiveness {
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
       // (dirty: the whole function, as nothing is known of the moved rows)
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1 });
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1, marked: null });
     }
     this.instances = instances;
     this.instancesShared = false;
@@ -375,7 +438,7 @@ export class StackLiveness {
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty };
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty, marked: x.marked && x.marked.slice() };
     this.instancesToChange().set(x.key, c);
     this.root = null;
     return c;
@@ -386,7 +449,7 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1 };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1, marked: [] };
       this.instancesToChange().set(key, x);
       this.root = null;
     }
@@ -478,7 +541,7 @@ export class StackLiveness {
       if (!m || (m[at] === 0 && m[at + 1] === 0)) continue;
       m[at] = m[at + 1] = 0;
       x.updated = x.mwDropped = true;
-      if (idx > x.dirty) x.dirty = idx;
+      changedAt(x, idx);
     }
   }
 
@@ -499,7 +562,7 @@ export class StackLiveness {
         m[at] = lo;
         m[at + 1] = hi;
         x.updated = true;
-        if (idx > x.dirty) x.dirty = idx;
+        changedAt(x, idx);
         if (lo | hi) x.mwAny = true;
       }
       if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
@@ -543,6 +606,15 @@ export class StackLiveness {
     // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
     // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
     const down = trace ? undefined : shape.down.get(x.start), once = down !== undefined;
+    const marked = x.marked;
+    if (marked === null) x.marked = [];
+    else if (!trace && !x.mwDropped) {
+      // the changed slots and those their changes reach (marked's comment)
+      x.dirty = -1;
+      if (marked.length) this.spread(x, marked, shape.spread ??= spreadOf(shape));
+      marked.length = 0;
+      return;
+    } else marked.length = 0;
     const order = down ?? postorderIn(shape, x.start);
     // one pass over a forward function starts at its highest slot whose marks changed (unless the
     // write accumulators were all reset above: then every slot is worked out again)
@@ -589,6 +661,73 @@ export class StackLiveness {
       if (once) break;
     }
     trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
+  }
+
+  /**
+   * The fixpoint of instance `x` (no log, no write accumulator reset) whose marks changed at
+   * instruction indices `marked` alone, frame by frame: the kernel's rounds over the function's
+   * postorder, each slot worked out only when its marks or a successor's masks changed since it
+   * last was (the kernel's walk would give the others what they hold). A changed slot's
+   * predecessor later in the postorder is worked out in the same round, one earlier (a jump
+   * back) in the next, as in the kernel's walk; the rounds end when one leaves nothing for the
+   * next.
+   */
+  private spread(x: Instance, marked: readonly number[], sp: Spread): void {
+    const { s1, s2 } = this.shape, { pos, predStart, preds } = sp;
+    const order = postorderIn(this.shape, x.start);
+    for (let frame = 0; frame <= x.depth; frame++) {
+      const m = x.frames[frame];
+      if (!m) continue;
+      let now = sp.now, pending = false;
+      for (let i = 0; i < marked.length; i++) {
+        const k = pos[x.start + marked[i]];
+        if (k < 0) continue;
+        now[k >> 5] |= 1 << (k & 31);
+        pending = true;
+      }
+      while (pending) {
+        pending = false;
+        const next = now === sp.now ? sp.next : sp.now;
+        for (let w = 0; w < now.length; w++) {
+          for (let word = now[w]; word !== 0; word = now[w]) {
+            const b = 31 - Math.clz32(word & -word);
+            now[w] = word & ~(1 << b);
+            const k = (w << 5) | b, pc = order[k];
+            if (s1[pc] < 0) continue;
+            // fixpoint's step for slot pc
+            const at = (pc - x.start) * STRIDE;
+            let t = (s1[pc] - x.start) * STRIDE;
+            let afterLo = m[t + LIVE], afterHi = m[t + LIVE + 1], accLo = m[t + WRITE_ACC], accHi = m[t + WRITE_ACC + 1];
+            if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
+            else if (s2[pc] >= 0) {
+              t = (s2[pc] - x.start) * STRIDE;
+              afterLo |= m[t + LIVE];
+              afterHi |= m[t + LIVE + 1];
+              accLo &= m[t + WRITE_ACC];
+              accHi &= m[t + WRITE_ACC + 1];
+            }
+            accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
+            accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
+            const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
+            const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
+            if (liveLo === m[at + LIVE] && liveHi === m[at + LIVE + 1] && accLo === m[at + WRITE_ACC] && accHi === m[at + WRITE_ACC + 1]) continue;
+            m[at + LIVE] = liveLo;
+            m[at + LIVE + 1] = liveHi;
+            m[at + WRITE_ACC] = accLo;
+            m[at + WRITE_ACC + 1] = accHi;
+            for (let i = predStart[pc], e = predStart[pc + 1]; i < e; i++) {
+              const q = preds[i];
+              if (q > k) now[q >> 5] |= 1 << (q & 31);
+              else {
+                next[q >> 5] |= 1 << (q & 31);
+                pending = true;
+              }
+            }
+          }
+        }
+        now = next;
+      }
+    }
   }
 
   /** propagate_to_outer_instance: the callee's entry is what its call instruction reads and writes. */
@@ -668,7 +807,7 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
   if (now === old) return;
   if (((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
   m[at + MAY_READ + half] = now;
-  if (idx > x.dirty) x.dirty = idx;
+  changedAt(x, idx);
 }
 
 /** Rows of `stride` entries for slots from..from+len, moved to slots at..at+n by `to` (a deleted slot's row dropped). */

@@ -90,6 +90,8 @@ t('an acyclic function gets the same masks from one fixpoint round as from round
 
 // 0-9 straight code and branches, every edge forward; slots 0-3 of the stack
 const FORWARD = 'if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit';
+// 0-11 two loops, one inside the other (jumps back over one slot and over several)
+const LOOPS = 'r1 = 0;l:;r2 = 0;m:;r2 += 1;if r2 == 7 goto m;if r2 < 4 goto m;r1 += 1;if r3 == 0 goto n;r4 = 1;n:;if r1 < 3 goto l;r0 = 0;exit';
 /** A visit of a random instruction: the stack slots (bits 0-3) it writes, then reads, and whether the fixpoint runs after it. */
 type Visit = { pc: number; reads: number; writes: number; update: boolean };
 const visitOf = (n: number) => ({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean() });
@@ -103,8 +105,8 @@ function applyVisit(live: StackLiveness, st: ReturnType<typeof initialState>, v:
   if (v.update) live.update(st);
 }
 
-t('a forward function\'s fixpoint from its highest changed slot down = rounds over every slot (random visits, copies)', () => {
-  const cfg = buildCfg(asm(FORWARD).insns);
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: the fixpoint over the changed slots = rounds over every slot (random visits, copies)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
   const n = cfg.ops.length, st = initialState();
   const visit = fc.record({ ...visitOf(n), copy: fc.boolean() });
   fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
