@@ -129,6 +129,11 @@ interface Shape {
   readonly down: Map<number, Int32Array>;
   /** What spread walks (made at its first use). */
   spread?: Spread;
+  /**
+   * For a forward function's slots: the lowest of the slot and the slots whose successor it is
+   * (the walk of the slots below the changed ones ends below it), made at its first use.
+   */
+  minPred?: Int32Array;
 }
 
 /**
@@ -163,6 +168,21 @@ function shapeOf(cfg: LivenessCfg): Shape {
     down.set(lo, all.subarray(from, len));
   }
   return { s1, s2, subprogs: cfg.subprogs, down };
+}
+
+/** Shape.minPred for the forward functions of `shape` (every other slot: itself). */
+function minPredOf(shape: Shape): Int32Array {
+  const { s1, s2 } = shape, n = s1.length;
+  const out = new Int32Array(n);
+  for (let pc = 0; pc < n; pc++) out[pc] = pc;
+  for (const order of shape.down.values()) {
+    for (const pc of order) {
+      if (s1[pc] < 0) continue;
+      if (pc < out[s1[pc]]) out[s1[pc]] = pc;
+      if (s2[pc] >= 0 && pc < out[s2[pc]]) out[s2[pc]] = pc;
+    }
+  }
+  return out;
 }
 
 /** spread's tables for `shape`: every function's postorder positions and the predecessors within it. */
@@ -606,15 +626,26 @@ export class StackLiveness {
     // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
     // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
     const down = trace ? undefined : shape.down.get(x.start), once = down !== undefined;
+    // the walk of a forward function ends below this slot, and below the predecessors of every
+    // slot it changes, when the changed slots are known (-1: it goes on to the function's start)
+    let stop = -1;
     const marked = x.marked;
     if (marked === null) x.marked = [];
-    else if (!trace && !x.mwDropped) {
-      // the changed slots and those their changes reach (marked's comment)
-      x.dirty = -1;
-      if (marked.length) this.spread(x, marked, shape.spread ??= spreadOf(shape));
+    else {
+      if (!trace && !x.mwDropped) {
+        if (!down) {
+          // the changed slots and those their changes reach (marked's comment)
+          x.dirty = -1;
+          if (marked.length) this.spread(x, marked, shape.spread ??= spreadOf(shape));
+          marked.length = 0;
+          return;
+        }
+        stop = x.start + x.dirty;
+        for (let i = 0; i < marked.length; i++) if (x.start + marked[i] < stop) stop = x.start + marked[i];
+      }
       marked.length = 0;
-      return;
-    } else marked.length = 0;
+    }
+    const minPred = stop >= 0 ? (shape.minPred ??= minPredOf(shape)) : undefined;
     const order = down ?? postorderIn(shape, x.start);
     // one pass over a forward function starts at its highest slot whose marks changed (unless the
     // write accumulators were all reset above: then every slot is worked out again)
@@ -628,8 +659,11 @@ export class StackLiveness {
       for (let frame = 0; frame <= x.depth; frame++) {
         const m = x.frames[frame];
         if (!m) continue;
+        let low = stop;
         for (let k = first; k < order.length; k++) {
           const pc = order[k];
+          // no slot below has changed marks or a changed successor: the walk would give each what it holds
+          if (pc < low) break;
           if (s1[pc] < 0) continue;
           const at = (pc - x.start) * STRIDE;
           let b = (s1[pc] - x.start) * STRIDE;
@@ -646,7 +680,10 @@ export class StackLiveness {
           accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
           const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
           const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
-          if (liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1]) changed = true;
+          if (liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1]) {
+            changed = true;
+            if (minPred && minPred[pc] < low) low = minPred[pc];
+          }
           if (trace && (m[at + MAY_READ] || m[at + MAY_READ + 1] || m[at + MUST_WRITE] || m[at + MUST_WRITE + 1] || pc === x.start || this.cfg.prune?.[pc])) {
             const head = `${chainName(x)} frame ${frame} insn ${pc} `;
             maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], liveLo, liveHi);
