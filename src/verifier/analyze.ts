@@ -378,7 +378,8 @@ class RunEnv implements Env {
     this.allBranches = opts.allBranches ?? false;
     this.idGen = c.idGen;
     this.imms = c.imms ??= new ImmRegs(prog.insns.length);
-    this.aluMemo = new PcMemo(prog.insns.length);
+    // (the tables of the runs before, of the same length and session: entries name their instruction)
+    this.aluMemo = new PcMemo(prog.insns.length, { ops: cfg.ops, owner: this.dom });
     this.c = c;
     this.live = live;
     this.histAt = -1;
