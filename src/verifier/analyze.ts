@@ -667,7 +667,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         if (logs) logs.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
         pendingFrom = '';
         endPath();
-        lv.update(cx.path.state);
+        // (after the last path nothing asks the liveness again: its update is only logged)
+        if (cx.stack.length || lv.trace) lv.update(cx.path.state);
         if (!pop()) break;
         continue;
       }
@@ -729,7 +730,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (kind >= SK_EXIT && kind <= SK_LOCAL_CALL) cx.jmps++;
       if (next < 0) {
         endPath();
-        lv.update(cx.path.state);
+        if (cx.stack.length || lv.trace) lv.update(cx.path.state);
         if (!pop()) break;
         continue;
       }

@@ -76,6 +76,8 @@ t('an acyclic function gets the same masks from one fixpoint round as from round
     const once = freshCtx(p.insns.length), full = freshCtx(p.insns.length);
     run(p, cfg, { flavor }, once);
     run(p, cfg, { flavor, stackLiveLog: true }, full);
+    // the update at the last path's end runs only for the log (nothing asks the liveness after it)
+    once.live!.update(once.path.state);
     const st = initialState();
     const end = cfg.subprogs[1] ?? p.insns.length;
     let forward = true;
@@ -152,6 +154,19 @@ t('copies that begin an instruction and never commit it (a rejected re-check) ch
     assert.equal(answers(copy), answers(replay), 'the copy');
     assert.equal(answers(orig), snap, 'the original after the copy ran');
   }), { numRuns: 40, seed: 17 });
+});
+
+t('the last path\'s end updates the liveness only when it is logged (nothing asks it afterwards)', () => {
+  // one path: a write, a read, the end; the read makes fp-8 live from insn 1 on
+  const p = asm('*(u64 *)(r10 - 8) = 0;r0 = *(u64 *)(r10 - 8);r0 = 0;exit');
+  const cfg = cfgOrReject(p) as Cfg, st = initialState();
+  const quiet = freshCtx(p.insns.length), logged = freshCtx(p.insns.length);
+  assert.ok(run(p, cfg, { flavor }, quiet).ok);
+  assert.ok(run(p, cfg, { flavor, stackLiveLog: true }, logged).ok);
+  assert.ok(logged.live!.alive(st, 1, 0, 0), 'logged: updated at the end');
+  assert.not.ok(quiet.live!.alive(st, 1, 0, 0), 'not logged: no update after the last path');
+  quiet.live!.update(quiet.path.state);
+  assert.ok(quiet.live!.alive(st, 1, 0, 0), 'the same answer once updated');
 });
 
 t('postorder: each function from its start, successors fall-through first (compute_postorder)', () => {
