@@ -899,8 +899,15 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
     const lo = m[0], hi = m[1];
     for (let spi = 0; spi < stack.length; spi++) {
       if (!stack[spi] || ((spi >= 32 ? hi : lo) & (1 << (spi & 31))) !== 0) continue;
-      out ??= { ...st, frames: st.frames.slice() };
-      if (out.frames[f] === st.frames[f]) out.frames[f] = { ...st.frames[f], stack: stack.slice(), shared: false };
+      // literals in cloneState's and cloneFrame's order, not spreads with overrides (which V8 runs in its runtime)
+      if (out === undefined) {
+        out = { frames: st.frames.slice(), refs: st.refs };
+        if (st.mayGotoDepth !== undefined) out.mayGotoDepth = st.mayGotoDepth;
+      }
+      if (out.frames[f] === st.frames[f]) {
+        const fr = st.frames[f];
+        out.frames[f] = { regs: fr.regs, stack: stack.slice(), shared: false, callsite: fr.callsite, subprog: fr.subprog, frameno: fr.frameno };
+      }
       out.frames[f].stack[spi] = undefined;
     }
   }
