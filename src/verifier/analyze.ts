@@ -407,6 +407,14 @@ class RunEnv implements Env {
     return this.c.tailMaps;
   }
 
+  ptrTypeAt(pc: number): string | undefined {
+    return this.c.ptrTypes[pc];
+  }
+
+  depthOf(f: number): number {
+    return this.c.stackDepth.get(f) ?? 0;
+  }
+
   precise(regs: number, slots?: number[]): void {
     const path = this.c.path;
     if (regs < 0) allPrecise(path.parent);

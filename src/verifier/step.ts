@@ -81,7 +81,8 @@ const REWRITTEN_ACCESS = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp
 
 /** save_aux_ptr_type: an instruction that accessed memory through one of these types may not access any other. */
 function saveAuxPtrType(env: Env, pc: number, r: Reg): void {
-  const prev = env.ptrTypes[pc];
+  // (read without a copy: most visits write nothing)
+  const prev = env.ptrTypeAt(pc);
   // the common revisit: the same type tag (the rewritten types' names are their tags, so a
   // variant name of the same tag, e.g. rdonly_map_value, could not fail either)
   if (prev === r.type) return;
