@@ -910,6 +910,14 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
       }
       out.frames[f].stack[spi] = undefined;
     }
+    // the dead slots on top dropped (states_equal walks the explored state's slots, and one
+    // that is not there is one it skips)
+    if (out !== undefined && out.frames[f] !== st.frames[f]) {
+      const s = out.frames[f].stack;
+      let n = s.length;
+      while (n > 0 && s[n - 1] === undefined) n--;
+      s.length = n;
+    }
   }
   return out ?? st;
 }

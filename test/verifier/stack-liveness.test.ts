@@ -190,6 +190,7 @@ t('cleaning drops dead slots from a copy and leaves the explored state alone', (
   assert.not.ok(live.alive(st, 1, 0, 0), 'nothing is read after insn 0');
   const c = cleanState(st, 0, live);
   assert.ok(c.frames[0].stack[0] && !c.frames[0].stack[1]);
+  assert.is(c.frames[0].stack.length, 1, 'the dead slot on top is dropped');
   assert.ok(st.frames[0].stack[1], 'the original keeps its slot');
   assert.is(cleanState(c, 0, live), c, 'nothing left to clean: the same object');
 });
