@@ -666,33 +666,16 @@ export class StackLiveness {
           if (pc < low) break;
           if (s1[pc] < 0) continue;
           const at = (pc - x.start) * STRIDE;
-          let b = (s1[pc] - x.start) * STRIDE;
-          let afterLo = m[b + LIVE], afterHi = m[b + LIVE + 1], accLo = m[b + WRITE_ACC], accHi = m[b + WRITE_ACC + 1];
-          if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
-          else if (s2[pc] >= 0) {
-            b = (s2[pc] - x.start) * STRIDE;
-            afterLo |= m[b + LIVE];
-            afterHi |= m[b + LIVE + 1];
-            accLo &= m[b + WRITE_ACC];
-            accHi &= m[b + WRITE_ACC + 1];
-          }
-          accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
-          accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
-          const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
-          const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
-          if (liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1]) {
+          if (workOut(m, pc, x.start, s1, s2)) {
             changed = true;
             if (minPred && minPred[pc] < low) low = minPred[pc];
           }
           if (trace && (m[at + MAY_READ] || m[at + MAY_READ + 1] || m[at + MUST_WRITE] || m[at + MUST_WRITE + 1] || pc === x.start || this.cfg.prune?.[pc])) {
             const head = `${chainName(x)} frame ${frame} insn ${pc} `;
-            maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], liveLo, liveHi);
-            maskChange(trace, head, 'written', m[at + WRITE_ACC], m[at + WRITE_ACC + 1], accLo, accHi);
+            maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], NEXT[0], NEXT[1]);
+            maskChange(trace, head, 'written', m[at + WRITE_ACC], m[at + WRITE_ACC + 1], NEXT[2], NEXT[3]);
           }
-          m[at + LIVE] = liveLo;
-          m[at + LIVE + 1] = liveHi;
-          m[at + WRITE_ACC] = accLo;
-          m[at + WRITE_ACC + 1] = accHi;
+          storeNext(m, at);
         }
       }
       if (once) break;
@@ -730,28 +713,8 @@ export class StackLiveness {
             const b = 31 - Math.clz32(word & -word);
             now[w] = word & ~(1 << b);
             const k = (w << 5) | b, pc = order[k];
-            if (s1[pc] < 0) continue;
-            // fixpoint's step for slot pc
-            const at = (pc - x.start) * STRIDE;
-            let t = (s1[pc] - x.start) * STRIDE;
-            let afterLo = m[t + LIVE], afterHi = m[t + LIVE + 1], accLo = m[t + WRITE_ACC], accHi = m[t + WRITE_ACC + 1];
-            if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
-            else if (s2[pc] >= 0) {
-              t = (s2[pc] - x.start) * STRIDE;
-              afterLo |= m[t + LIVE];
-              afterHi |= m[t + LIVE + 1];
-              accLo &= m[t + WRITE_ACC];
-              accHi &= m[t + WRITE_ACC + 1];
-            }
-            accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
-            accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
-            const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
-            const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
-            if (liveLo === m[at + LIVE] && liveHi === m[at + LIVE + 1] && accLo === m[at + WRITE_ACC] && accHi === m[at + WRITE_ACC + 1]) continue;
-            m[at + LIVE] = liveLo;
-            m[at + LIVE + 1] = liveHi;
-            m[at + WRITE_ACC] = accLo;
-            m[at + WRITE_ACC + 1] = accHi;
+            if (s1[pc] < 0 || !workOut(m, pc, x.start, s1, s2)) continue;
+            storeNext(m, (pc - x.start) * STRIDE);
             for (let i = predStart[pc], e = predStart[pc + 1]; i < e; i++) {
               const q = preds[i];
               if (q > k) now[q >> 5] |= 1 << (q & 31);
@@ -813,6 +776,45 @@ export class StackLiveness {
   }
   /** aliveSlots' answer (made at its first call: most copies are never asked). */
   private aliveScratch: Uint32Array | undefined = undefined;
+}
+
+/** workOut's answer: a slot's live mask (lo, hi) and written mask (lo, hi); one for the module (fixpoints do not nest). */
+const NEXT = new Uint32Array(4);
+
+/**
+ * One step of the kernel's walk: the live and written masks of slot pc (of the instance starting
+ * at `start`, in one frame's masks `m`) from its successors' and its own marks, into NEXT;
+ * whether they differ from the slot's.
+ */
+function workOut(m: Uint32Array, pc: number, start: number, s1: Int32Array, s2: Int32Array): boolean {
+  const at = (pc - start) * STRIDE;
+  let b = (s1[pc] - start) * STRIDE;
+  let afterLo = m[b + LIVE], afterHi = m[b + LIVE + 1], accLo = m[b + WRITE_ACC], accHi = m[b + WRITE_ACC + 1];
+  if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
+  else if (s2[pc] >= 0) {
+    b = (s2[pc] - start) * STRIDE;
+    afterLo |= m[b + LIVE];
+    afterHi |= m[b + LIVE + 1];
+    accLo &= m[b + WRITE_ACC];
+    accHi &= m[b + WRITE_ACC + 1];
+  }
+  accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
+  accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
+  const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
+  const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
+  NEXT[0] = liveLo;
+  NEXT[1] = liveHi;
+  NEXT[2] = accLo;
+  NEXT[3] = accHi;
+  return liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1];
+}
+
+/** NEXT stored as the masks of the slot whose row starts at `at`. */
+function storeNext(m: Uint32Array, at: number): void {
+  m[at + LIVE] = NEXT[0];
+  m[at + LIVE + 1] = NEXT[1];
+  m[at + WRITE_ACC] = NEXT[2];
+  m[at + WRITE_ACC + 1] = NEXT[3];
 }
 
 /** fmt_callchain: `(call sites..., function start)`. */
