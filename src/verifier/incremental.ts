@@ -268,7 +268,7 @@ export class Incremental {
     this.stats.skippedInsns += snap.processed;
     const c = copyCtx(snap.ctx, snap.lists, true);
     if (change.rebase) c.live?.rebase(change.cfg);
-    if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
+    if (!change.ops || !this.mayRejoin(snap, change)) return released(c, run(prog, change.cfg, this.opts, c));
     const mark = this.mark(change, 1);
     try {
       return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
@@ -277,6 +277,7 @@ export class Incremental {
       return this.joined(e);
     } finally {
       if (mark) this.mark(change, 0);
+      c.live?.release();
     }
   }
 
@@ -555,6 +556,12 @@ export class Incremental {
     for (let k = lo - 1; k >= 0; k--) if (fits(this.snaps[k], change)) return this.snaps[k];
     return undefined;
   }
+}
+
+/** v, once c's stack liveness (a snapshot's copy, read no more) has given its masks back. */
+function released(c: Ctx, v: Verdict): Verdict {
+  c.live?.release();
+  return v;
 }
 
 /** readsLiveNow's answers: a comparison with explored states, linked scalars collected (either or both). */

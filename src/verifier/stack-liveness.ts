@@ -15,7 +15,7 @@
 import type { Op } from '../isa/op.ts';
 import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
-import { copyU32, copyU8, u32, u8 } from './words.ts';
+import { copyU32, copyU8, releaseU32, releaseU8, u32, u8 } from './words.ts';
 import { copyMap, copySet } from './copies.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
@@ -292,6 +292,9 @@ const chainKey = (st: State, f: number): string => {
   return k + st.frames[f].subprog;
 };
 
+/** The instances of a released liveness (never written: instancesShared is set with it). */
+const NO_INSTANCES: Map<string, Instance> = new Map();
+
 /** The solved functions of a liveness nothing has solved yet, shared (never written: a liveness holding it has solvedShared set, so it copies before adding). */
 const NO_SOLVED: Set<number> = new Set();
 
@@ -441,6 +444,24 @@ export class StackLiveness {
       }
     }
     return true;
+  }
+
+  /**
+   * The run of this copy is over and nothing reads it again (the incremental checker's copy of a
+   * snapshot, once its verdict is known): the masks only it holds go back to words.ts for later
+   * copies. An instance it owns was made or copied by it after its last copy(), so no other copy
+   * holds it. The copy is left empty.
+   */
+  release(): void {
+    for (const x of this.instances.values()) {
+      if (x.owner !== this.token) continue;
+      for (const m of x.frames) if (m) releaseU32(m);
+      releaseU8(x.mwSet);
+    }
+    this.instances = NO_INSTANCES;
+    this.instancesShared = true;
+    this.root = this.cur = null;
+    this.token = {};
   }
 
   /** The instances map, made this copy's own (copied if shared) before it is changed. */

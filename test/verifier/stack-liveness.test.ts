@@ -169,6 +169,39 @@ t('the last path\'s end updates the liveness only when it is logged (nothing ask
   assert.ok(quiet.live!.alive(st, 1, 0, 0), 'the same answer once updated');
 });
 
+t('a released copy gives its masks to later copies: their answers and the original\'s are unchanged (random visits)', () => {
+  const cfg = buildCfg(asm(FORWARD).insns);
+  const n = cfg.ops.length, st = initialState();
+  const visit = fc.record(visitOf(n));
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  fc.assert(fc.property(fc.array(visit, { maxLength: 8 }), fc.array(visit, { minLength: 1, maxLength: 8 }), fc.array(visit, { minLength: 1, maxLength: 8 }), (before, first, second) => {
+    const orig = new StackLiveness(cfg);
+    before.forEach((v) => applyVisit(orig, st, v));
+    orig.update(st);
+    const snap = answers(orig);
+    // a copy that never ran gives nothing back (it holds the original's masks only)
+    orig.copy().release();
+    // a first copy runs, then is released; a second one reuses what it gave back
+    const a = orig.copy();
+    first.forEach((v) => applyVisit(a, st, v));
+    a.update(st);
+    a.release();
+    const b = orig.copy();
+    second.forEach((v) => applyVisit(b, st, v));
+    b.update(st);
+    const replay = new StackLiveness(cfg);
+    [...before, ...second].forEach((v) => applyVisit(replay, st, v));
+    replay.update(st);
+    assert.equal(answers(b), answers(replay), 'the second copy');
+    assert.equal(answers(orig), snap, 'the original');
+    // and a third copy after the second's release, the original's marks unchanged
+    b.release();
+    const c = orig.copy();
+    c.update(st);
+    assert.equal(answers(c), snap, 'a copy after both releases');
+  }), { numRuns: 60, seed: 17 });
+});
+
 t('postorder: each function from its start, successors fall-through first (compute_postorder)', () => {
   // 0: if r1 == 0 goto 2; 1: r0 = 1; 2: exit  — the jump target is walked first, so it ends first
   const cfg = buildCfg(asm('if r1 == 0 goto l;r0 = 1;l:;exit').insns);
