@@ -12,9 +12,14 @@
 // Every entry also names the decoded instruction it was stored for, and answers only while the
 // memo's instruction at that index is that very object (decoded instructions are immutable, and
 // a result is a function of the instruction, the input objects and the domain session alone). So
-// the tables can outlive a run: the runs of one program length and session share them (`shared`),
-// and a re-check meets the previous re-checks' results wherever its instructions and inputs are
-// theirs (a resumed run starts from the baseline's own register objects), with no tables made per run.
+// the tables can outlive a run: the runs over one instruction array (and session) share them
+// (`shared`). The incremental checker's derived candidates all run over one array, patched in
+// place at their changed slots (cfg-delta.ts), so a re-check meets the previous re-checks' results
+// wherever its instructions and inputs are theirs (a resumed run starts from the baseline's own
+// register objects), with no tables made per run. A full check decodes a new array, whose
+// instructions no other run's entries name: its tables are its own, young objects that die with
+// the run, as before (tables kept in the old generation make each store of a new result a
+// remembered-set entry, which a loop like xdp_loop's makes by the thousand).
 import type { Op } from '../isa/op.ts';
 import { type Reg, type Scalar, scalarReg } from './regs.ts';
 
@@ -37,8 +42,8 @@ interface Tables {
   side: unknown[] | undefined;
 }
 
-/** The tables the last memo made with `shared` uses (one program length and owner at a time). */
-let sharedTables: Tables | undefined;
+/** The tables of the memos made with `shared`, by instruction array. */
+const sharedTables = new WeakMap<readonly (Op | null)[], Tables>();
 
 export class PcMemo {
   private readonly t: Tables;
@@ -47,14 +52,16 @@ export class PcMemo {
 
   /**
    * A memo for a program of `n` slots. `shared`: the run's decoded instructions and the owner of
-   * what the results are computed with (the domain session): the tables of the last memo made for
-   * the same length and owner are used again. Without it the memo has tables of its own.
+   * what the results are computed with (the domain session): the tables of the last memo made over
+   * the same array (of the same length) and owner are used again. Without it the memo has tables
+   * of its own.
    */
   constructor(private readonly n: number, shared?: { readonly ops: readonly (Op | null)[]; readonly owner: object }) {
     if (shared) {
       this.ops = shared.ops;
-      const t = sharedTables;
-      this.t = t !== undefined && t.n === n && t.owner === shared.owner ? t : (sharedTables = { n, owner: shared.owner, slots: undefined, side: undefined });
+      let t = sharedTables.get(shared.ops);
+      if (t === undefined || t.n !== n || t.owner !== shared.owner) sharedTables.set(shared.ops, (t = { n, owner: shared.owner, slots: undefined, side: undefined }));
+      this.t = t;
     } else {
       this.ops = new Array(n).fill(null);
       this.t = { n, owner: undefined, slots: undefined, side: undefined };

@@ -42,35 +42,36 @@ t('the result register is shared only while it holds the same result object', ()
   assert.is(m.reg(1, w), r2);
 });
 
-t('memos made with `shared` (same length, same owner) share their entries, each answering only for its own instruction at the index', () => {
+t('memos made with `shared` over one instruction array (and owner) share their entries, each answering only for its own instruction at the index', () => {
   const op = (imm: number): Op => ({ kind: 'alu', op: 'add', width: 64, dst: 1, src: { imm } }) as Op;
   const x = op(1), y = op(2), z = op(3);
   const owner = {};
   const a = scalarUnknown(D), b = scalarConst(D, 8n), v = scalarConst(D, 1n), e = scalarConst(D, 5n);
-  // two runs' instructions: the same object at index 0, another one at index 1 (a candidate's change)
-  const base = [x, y], cand = [x, z];
-  const m1 = new PcMemo(2, { ops: base, owner });
+  // one array patched in place between runs, as cfg-delta.ts patches a candidate's: index 1 changes
+  const ops = [x, y];
+  const m1 = new PcMemo(2, { ops, owner });
   m1.set(0, a, b, v);
   m1.set(1, a, b, v);
   m1.sideSet(1, a, b, e);
   m1.pairSet(0, a, b, e);
   m1.set(0, a, b, v);
-  const m2 = new PcMemo(2, { ops: cand, owner });
+  ops[1] = z;
+  const m2 = new PcMemo(2, { ops, owner });
   assert.is(m2.get(0, a, b), v, 'the same instruction object: the entry of the run before');
   assert.is(m2.get(1, a, b), undefined, 'another instruction at the index');
   assert.is(m2.sideGet(1, a, b), undefined, 'nor its pointer arithmetic');
   assert.is(m2.pairGet(0, a, b), v, 'pairSet and set share the entry');
-  // a run inside another (a rejoin's run of the baseline): the inner store does not answer for the outer's instruction
+  // the patch undone: the entry made for z does not answer for y
   m2.set(1, a, b, e);
-  assert.is(m1.get(1, a, b), undefined, 'the candidate\'s entry, for the baseline');
-  assert.is(m2.get(1, a, b), e);
-  m1.pairSet2(1, a, b, v);
-  assert.is(m1.pairGet2(1, a, b), v);
-  assert.is(m1.pairGet(1, a, b), undefined, 'a second result on an entry of another instruction drops the first');
-  assert.is(m2.get(1, a, b), undefined);
-  // another owner (another domain session) or length: tables of its own
-  assert.is(new PcMemo(2, { ops: base, owner: {} }).get(0, a, b), undefined, 'another owner');
-  assert.is(new PcMemo(3, { ops: [x, y, z], owner }).get(0, a, b), undefined, 'another length');
+  ops[1] = y;
+  const m3 = new PcMemo(2, { ops, owner });
+  assert.is(m3.get(1, a, b), undefined, 'an entry made for another instruction');
+  m3.pairSet2(1, a, b, v);
+  assert.is(m3.pairGet2(1, a, b), v);
+  assert.is(m3.pairGet(1, a, b), undefined, 'a second result on an entry of another instruction drops the first');
+  // another array (a full check's own, the baseline's run inside a re-check) or owner: tables of their own
+  assert.is(new PcMemo(2, { ops: [x, y], owner }).get(0, a, b), undefined, 'another array');
+  assert.is(new PcMemo(2, { ops, owner: {} }).get(0, a, b), undefined, 'another owner');
   assert.is(new PcMemo(2).get(0, a, b), undefined, 'no sharing asked');
 });
 
