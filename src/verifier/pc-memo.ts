@@ -42,8 +42,9 @@ interface Tables {
   side: unknown[] | undefined;
 }
 
-/** The tables of the memos made with `shared`, by instruction array. */
-const sharedTables = new WeakMap<readonly (Op | null)[], Tables>();
+/** The tables of the last memo made with `shared`, and its instruction array. */
+let sharedTables: Tables | undefined;
+let sharedOps: readonly (Op | null)[] | undefined;
 
 export class PcMemo {
   private readonly t: Tables;
@@ -52,15 +53,19 @@ export class PcMemo {
 
   /**
    * A memo for a program of `n` slots. `shared`: the run's decoded instructions and the owner of
-   * what the results are computed with (the domain session): the tables of the last memo made over
-   * the same array (of the same length) and owner are used again. Without it the memo has tables
-   * of its own.
+   * what the results are computed with (the domain session): the tables of the last memo made, if
+   * it was made over the same array (of the same length) and owner, are used again. Without it the
+   * memo has tables of its own.
    */
   constructor(private readonly n: number, shared?: { readonly ops: readonly (Op | null)[]; readonly owner: object }) {
     if (shared) {
       this.ops = shared.ops;
-      let t = sharedTables.get(shared.ops);
-      if (t === undefined || t.n !== n || t.owner !== shared.owner) sharedTables.set(shared.ops, (t = { n, owner: shared.owner, slots: undefined, side: undefined }));
+      // (one array at a time: a map by array made each full check's run a weak entry, ~2x its time on xdp_lb_hash)
+      let t = sharedTables;
+      if (t === undefined || sharedOps !== shared.ops || t.n !== n || t.owner !== shared.owner) {
+        t = sharedTables = { n, owner: shared.owner, slots: undefined, side: undefined };
+        sharedOps = shared.ops;
+      }
       this.t = t;
     } else {
       this.ops = new Array(n).fill(null);
