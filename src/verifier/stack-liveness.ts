@@ -129,6 +129,8 @@ interface Shape {
   readonly down: Map<number, Int32Array>;
   /** What spread walks (made at its first use). */
   spread?: Spread;
+  /** Fixpoints run over this shape (with the log off and the write accumulators kept), by every copy. */
+  fixpoints: number;
   /**
    * For a forward function's slots: the lowest of the slot and the slots whose successor it is
    * (the walk of the slots below the changed ones ends below it), made at its first use.
@@ -167,7 +169,7 @@ function shapeOf(cfg: LivenessCfg): Shape {
     for (let pc = hi - 1; pc >= lo; pc--) if (kind[pc] !== SK_NONE) all[len++] = pc;
     down.set(lo, all.subarray(from, len));
   }
-  return { s1, s2, subprogs: cfg.subprogs, down };
+  return { s1, s2, subprogs: cfg.subprogs, down, fixpoints: 0 };
 }
 
 /** Shape.minPred for the forward functions of `shape` (every other slot: itself). */
@@ -653,7 +655,9 @@ export class StackLiveness {
     const marked = x.marked;
     if (marked === null) x.marked = [];
     else {
-      if (!trace && !x.mwDropped) {
+      // (not at the shape's first fixpoint: the tables cost a pass over the program, which a full
+      // check's one fixpoint, xdp_lb_hash's, would not earn back; that walk is the same)
+      if (!trace && !x.mwDropped && shape.fixpoints++ > 0) {
         if (!down) {
           // the changed slots and those their changes reach (marked's comment)
           x.dirty = -1;
