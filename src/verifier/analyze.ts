@@ -21,7 +21,7 @@ import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
-import { type Hist, type Precise, LINKED, OPAQUE, allPrecise, copyHist, forkBase, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
+import { type Hist, type Precise, LINKED, NO_PRECISION, OPAQUE, allPrecise, copyHist, forkBase, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
 
 /** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
 const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
@@ -347,7 +347,7 @@ function copyCheckpoint(k: Checkpoint | null, seen: Copies): Checkpoint | null {
   if (!n) {
     const pr = k.precise;
     n = { pc: k.pc, state: k.state, cleaned: k.cleaned, branches: k.branches, parent: null, hit: k.hit, miss: k.miss, hist: k.hist, frames: k.frames,
-      precise: { regs: pr.regs.length ? pr.regs.slice() : [], slots: pr.slots.size ? copySet(pr.slots) : NO_SLOTS, all: pr.all } };
+      precise: pr === NO_PRECISION ? pr : { regs: pr.regs.length ? pr.regs.slice() : [], slots: pr.slots.size ? copySet(pr.slots) : NO_SLOTS, all: pr.all } };
     recordCopy(seen, k, n);
     (n as { parent: Checkpoint | null }).parent = copyCheckpoint(k.parent, seen);
   }
@@ -435,7 +435,8 @@ class RunEnv implements Env {
     this.allBranches = opts.allBranches ?? false;
     this.idGen = c.idGen;
     this.imms = c.imms ??= new ImmRegs(prog.insns.length);
-    this.aluMemo = new PcMemo(prog.insns.length);
+    // (the tables of the runs before, of the same length and session: entries name their instruction)
+    this.aluMemo = new PcMemo(prog.insns.length, { ops: cfg.ops, owner: this.dom });
     this.c = c;
     this.live = live;
     this.histAt = -1;
@@ -461,6 +462,14 @@ class RunEnv implements Env {
   get tailMaps(): Map<number, number> {
     if (this.c.shared & SHARED_TAILS) ownRecord(this.c, SHARED_TAILS);
     return this.c.tailMaps;
+  }
+
+  ptrTypeAt(pc: number): string | undefined {
+    return this.c.ptrTypes[pc];
+  }
+
+  depthOf(f: number): number {
+    return this.c.stackDepth.get(f) ?? 0;
   }
 
   precise(regs: number, slots?: number[]): void {
@@ -643,7 +652,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (cnt > c.maxPer) c.maxPer = cnt;
       if (!addNew) return false;
       // `cleaned` from the start, in copyCheckpoint's order: one hidden class for every checkpoint
-      const cp: Checkpoint = { pc, state: cloneState(st), cleaned: false, branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: noPrecision() };
+      const cp: Checkpoint = { pc, state: cloneState(st), cleaned: false, branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: NO_PRECISION };
       c.path.hist = newHist();
       c.path.jh = 0;
       c.totalStates++;
@@ -723,7 +732,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         if (logs) logs.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
         pendingFrom = '';
         endPath();
-        lv.update(cx.path.state);
+        // (after the last path nothing asks the liveness again: its update is only logged)
+        if (cx.stack.length || lv.trace) lv.update(cx.path.state);
         if (!pop()) break;
         continue;
       }
@@ -785,7 +795,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       if (kind >= SK_EXIT && kind <= SK_LOCAL_CALL) cx.jmps++;
       if (next < 0) {
         endPath();
-        lv.update(cx.path.state);
+        if (cx.stack.length || lv.trace) lv.update(cx.path.state);
         if (!pop()) break;
         continue;
       }

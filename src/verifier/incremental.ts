@@ -286,7 +286,7 @@ export class Incremental {
     const r = snap.resume ??= { lists: snap.lists.filter((i) => snap.ctx.explored[i]!.length > 0), cleans: nonZero(snap.ctx.toClean) };
     const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
-    if (!change.ops || !this.mayRejoin(snap, change)) return run(prog, change.cfg, this.opts, c);
+    if (!change.ops || !this.mayRejoin(snap, change)) return released(c, run(prog, change.cfg, this.opts, c));
     const mark = this.mark(change, 1);
     try {
       return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
@@ -295,6 +295,7 @@ export class Incremental {
       return this.joined(e);
     } finally {
       if (mark) this.mark(change, 0);
+      c.live?.release();
     }
   }
 
@@ -587,6 +588,12 @@ export class Incremental {
     for (let k = lo - 1; k >= 0; k--) if (fits(this.snaps[k], change)) return this.snaps[k];
     return undefined;
   }
+}
+
+/** v, once c's stack liveness (a snapshot's copy, read no more) has given its masks back. */
+function released(c: Ctx, v: Verdict): Verdict {
+  c.live?.release();
+  return v;
 }
 
 /**

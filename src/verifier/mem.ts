@@ -344,7 +344,7 @@ function isFill(s: Slot | undefined, lo: number, size: number, toReg: boolean): 
 
 /** update_stack_depth. */
 export function noteDepth(env: Env, subprog: number, depth: number): void {
-  if ((env.stackDepth.get(subprog) ?? 0) < depth) env.stackDepth.set(subprog, depth);
+  if (env.depthOf(subprog) < depth) env.stackDepth.set(subprog, depth);
 }
 
 /** A constant read from frozen read-only map data (bpf_map_direct_read). */

@@ -163,9 +163,23 @@ const NO_PRECISE_SLOTS: Set<number> = new Set();
 
 export const noPrecision = (): Precise => ({ regs: [], slots: NO_PRECISE_SLOTS, all: false });
 
+/**
+ * The precision of a checkpoint nothing has marked, shared by all of them (and their copies): most
+ * checkpoints are never marked, and each made its own object and register array. Never written:
+ * a mark gives the checkpoint its own first (ownPrecise).
+ */
+export const NO_PRECISION: Precise = noPrecision();
+
+/** cp's precision, made its own (not NO_PRECISION's) before a mark. */
+function ownPrecise(cp: CheckpointLike): Precise {
+  let p = cp.precise;
+  if (p === NO_PRECISION) p = cp.precise = noPrecision();
+  return p;
+}
+
 /** Mark every scalar precise in `cp` and its ancestors. */
 export function allPrecise(cp: CheckpointLike | null): void {
-  for (let k = cp; k && !k.precise.all; k = k.parent) k.precise.all = true;
+  for (let k = cp; k && !k.precise.all; k = k.parent) ownPrecise(k).all = true;
 }
 
 const b = (r: number): number => 1 << r;
@@ -489,10 +503,11 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
     let fresh = false;
     const have = cp.precise.regs, cur = have[frame] ?? 0;
     if ((cur | set.regs) !== cur) {
+      const p = ownPrecise(cp);
       // a checkpoint's first mark in the main function: an array of one, where a store into the
       // empty one grows it to room for 16
-      if (frame === 0 && have.length === 0) cp.precise.regs = [set.regs];
-      else have[frame] = cur | set.regs;
+      if (frame === 0 && have.length === 0) p.regs = [set.regs];
+      else p.regs[frame] = cur | set.regs;
       fresh = true;
     }
     // the set bits only, lowest first (most walks reach a checkpoint with no slot at all)
@@ -500,7 +515,7 @@ export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLi
       for (let m = w ? set.hi : set.lo; m; m &= m - 1) {
         const k = frame * 64 + w * 32 + (31 - Math.clz32(m & -m));
         if (!cp.precise.slots.has(k)) {
-          if (cp.precise.slots === NO_PRECISE_SLOTS) cp.precise.slots = new Set();
+          if (cp.precise.slots === NO_PRECISE_SLOTS) ownPrecise(cp).slots = new Set();
           cp.precise.slots.add(k);
           fresh = true;
         }

@@ -15,7 +15,7 @@
 import type { Op } from '../isa/op.ts';
 import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
-import { copyU32, copyU8, u32, u8 } from './words.ts';
+import { copyU32, copyU8, releaseU32, releaseU8, u32, u8 } from './words.ts';
 import { copyMap, copySet } from './copies.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
@@ -51,6 +51,27 @@ interface Instance {
    * last one left them), so the next fixpoint walks only the slots from it down.
    */
   dirty: number;
+  /**
+   * The instruction indices whose marks changed since the last fixpoint (repeats allowed), or
+   * null when not known (after a renumbering, or past MAX_MARKED of them). A fixpoint then works
+   * out only these slots and the predecessors of each slot whose masks it changes, in the order
+   * and rounds of the kernel's walk (fixpoint's `spread`): every other slot would be given the
+   * masks it holds again, as its marks and its successors' masks are those it was last worked
+   * out from. The array is this instance's own (own() copies it).
+   */
+  marked: number[] | null;
+}
+
+/** Most changed slots an instance lists (more: the fixpoint walks every slot from `dirty` down). */
+const MAX_MARKED = 64;
+
+/** A change of the marks at instruction index `idx` of instance `x` (dirty and marked). */
+function changedAt(x: Instance, idx: number): void {
+  if (idx > x.dirty) x.dirty = idx;
+  const l = x.marked;
+  if (l === null) return;
+  if (l.length < MAX_MARKED) l.push(idx);
+  else x.marked = null;
 }
 
 /** What the analysis needs of the program: decoded slots and function starts. */
@@ -106,6 +127,29 @@ interface Shape {
    * same slots.)
    */
   readonly down: Map<number, Int32Array>;
+  /** What spread walks (made at its first use). */
+  spread?: Spread;
+  /** Fixpoints run over this shape (with the log off and the write accumulators kept), by every copy. */
+  fixpoints: number;
+  /**
+   * For a forward function's slots: the lowest of the slot and the slots whose successor it is
+   * (the walk of the slots below the changed ones ends below it), made at its first use.
+   */
+  minPred?: Int32Array;
+}
+
+/**
+ * The kernel's walk as spread follows it: each slot's position in its function's postorder (-1:
+ * not in it), and the positions of the slots whose successor it is there, as lists (CSR: slot
+ * pc's are preds[predStart[pc] .. predStart[pc + 1])); two bit sets of positions, this round's
+ * and the next one's (clear between fixpoints).
+ */
+interface Spread {
+  readonly pos: Int32Array;
+  readonly predStart: Int32Array;
+  readonly preds: Int32Array;
+  now: Uint32Array;
+  next: Uint32Array;
 }
 
 function shapeOf(cfg: LivenessCfg): Shape {
@@ -125,7 +169,48 @@ function shapeOf(cfg: LivenessCfg): Shape {
     for (let pc = hi - 1; pc >= lo; pc--) if (kind[pc] !== SK_NONE) all[len++] = pc;
     down.set(lo, all.subarray(from, len));
   }
-  return { s1, s2, subprogs: cfg.subprogs, down };
+  return { s1, s2, subprogs: cfg.subprogs, down, fixpoints: 0 };
+}
+
+/** Shape.minPred for the forward functions of `shape` (every other slot: itself). */
+function minPredOf(shape: Shape): Int32Array {
+  const { s1, s2 } = shape, n = s1.length;
+  const out = new Int32Array(n);
+  for (let pc = 0; pc < n; pc++) out[pc] = pc;
+  for (const order of shape.down.values()) {
+    for (const pc of order) {
+      if (s1[pc] < 0) continue;
+      if (pc < out[s1[pc]]) out[s1[pc]] = pc;
+      if (s2[pc] >= 0 && pc < out[s2[pc]]) out[s2[pc]] = pc;
+    }
+  }
+  return out;
+}
+
+/** spread's tables for `shape`: every function's postorder positions and the predecessors within it. */
+function spreadOf(shape: Shape): Spread {
+  const { s1, s2, subprogs } = shape, n = s1.length;
+  const pos = new Int32Array(n).fill(-1);
+  for (const start of subprogs) {
+    const order = postorderIn(shape, start);
+    for (let k = 0; k < order.length; k++) pos[order[k]] = k;
+  }
+  // the edges the walk follows: from a slot of a postorder (other than an exit) to its successors
+  const predStart = new Int32Array(n + 1);
+  for (let pc = 0; pc < n; pc++) {
+    if (pos[pc] < 0 || s1[pc] < 0) continue;
+    predStart[s1[pc] + 1]++;
+    if (s2[pc] >= 0) predStart[s2[pc] + 1]++;
+  }
+  for (let i = 0; i < n; i++) predStart[i + 1] += predStart[i];
+  const preds = new Int32Array(predStart[n]), fill = predStart.slice(0, n);
+  for (let pc = 0; pc < n; pc++) {
+    if (pos[pc] < 0 || s1[pc] < 0) continue;
+    preds[fill[s1[pc]]++] = pos[pc];
+    if (s2[pc] >= 0) preds[fill[s2[pc]]++] = pos[pc];
+  }
+  const words = (n >> 5) + 1;
+  return { pos, predStart, preds, now: new Uint32Array(words), next: new Uint32Array(words) };
 }
 
 /** The kernel's postorder of the function starting at `start` (computed for every function at the first call). */
@@ -209,6 +294,9 @@ const chainKey = (st: State, f: number): string => {
   return k + st.frames[f].subprog;
 };
 
+/** The instances of a released liveness (never written: instancesShared is set with it). */
+const NO_INSTANCES: Map<string, Instance> = new Map();
+
 /** The solved functions of a liveness nothing has solved yet, shared (never written: a liveness holding it has solvedShared set, so it copies before adding). */
 const NO_SOLVED: Set<number> = new Set();
 
@@ -283,7 +371,7 @@ export class StackLiveness {
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
       // (dirty: the whole function, as nothing is known of the moved rows)
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1 });
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1, marked: null });
     }
     this.instances = instances;
     this.instancesShared = false;
@@ -360,6 +448,24 @@ export class StackLiveness {
     return true;
   }
 
+  /**
+   * The run of this copy is over and nothing reads it again (the incremental checker's copy of a
+   * snapshot, once its verdict is known): the masks only it holds go back to words.ts for later
+   * copies. An instance it owns was made or copied by it after its last copy(), so no other copy
+   * holds it. The copy is left empty.
+   */
+  release(): void {
+    for (const x of this.instances.values()) {
+      if (x.owner !== this.token) continue;
+      for (const m of x.frames) if (m) releaseU32(m);
+      releaseU8(x.mwSet);
+    }
+    this.instances = NO_INSTANCES;
+    this.instancesShared = true;
+    this.root = this.cur = null;
+    this.token = {};
+  }
+
   /** The instances map, made this copy's own (copied if shared) before it is changed. */
   private instancesToChange(): Map<string, Instance> {
     if (this.instancesShared) {
@@ -375,7 +481,7 @@ export class StackLiveness {
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty };
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty, marked: x.marked && x.marked.slice() };
     this.instancesToChange().set(x.key, c);
     this.root = null;
     return c;
@@ -386,7 +492,7 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1 };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1, marked: [] };
       this.instancesToChange().set(key, x);
       this.root = null;
     }
@@ -478,7 +584,7 @@ export class StackLiveness {
       if (!m || (m[at] === 0 && m[at + 1] === 0)) continue;
       m[at] = m[at + 1] = 0;
       x.updated = x.mwDropped = true;
-      if (idx > x.dirty) x.dirty = idx;
+      changedAt(x, idx);
     }
   }
 
@@ -499,7 +605,7 @@ export class StackLiveness {
         m[at] = lo;
         m[at + 1] = hi;
         x.updated = true;
-        if (idx > x.dirty) x.dirty = idx;
+        changedAt(x, idx);
         if (lo | hi) x.mwAny = true;
       }
       if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
@@ -543,6 +649,28 @@ export class StackLiveness {
     // acyclic: the second round is only the kernel's check that nothing changed, and the kernel's
     // walk order makes no difference (the log shows both: it counts rounds, lists lines in order)
     const down = trace ? undefined : shape.down.get(x.start), once = down !== undefined;
+    // the walk of a forward function ends below this slot, and below the predecessors of every
+    // slot it changes, when the changed slots are known (-1: it goes on to the function's start)
+    let stop = -1;
+    const marked = x.marked;
+    if (marked === null) x.marked = [];
+    else {
+      // (not at the shape's first fixpoint: the tables cost a pass over the program, which a full
+      // check's one fixpoint, xdp_lb_hash's, would not earn back; that walk is the same)
+      if (!trace && !x.mwDropped && shape.fixpoints++ > 0) {
+        if (!down) {
+          // the changed slots and those their changes reach (marked's comment)
+          x.dirty = -1;
+          if (marked.length) this.spread(x, marked, shape.spread ??= spreadOf(shape));
+          marked.length = 0;
+          return;
+        }
+        stop = x.start + x.dirty;
+        for (let i = 0; i < marked.length; i++) if (x.start + marked[i] < stop) stop = x.start + marked[i];
+      }
+      marked.length = 0;
+    }
+    const minPred = stop >= 0 ? (shape.minPred ??= minPredOf(shape)) : undefined;
     const order = down ?? postorderIn(shape, x.start);
     // one pass over a forward function starts at its highest slot whose marks changed (unless the
     // write accumulators were all reset above: then every slot is worked out again)
@@ -556,39 +684,75 @@ export class StackLiveness {
       for (let frame = 0; frame <= x.depth; frame++) {
         const m = x.frames[frame];
         if (!m) continue;
+        let low = stop;
         for (let k = first; k < order.length; k++) {
           const pc = order[k];
+          // no slot below has changed marks or a changed successor: the walk would give each what it holds
+          if (pc < low) break;
           if (s1[pc] < 0) continue;
           const at = (pc - x.start) * STRIDE;
-          let b = (s1[pc] - x.start) * STRIDE;
-          let afterLo = m[b + LIVE], afterHi = m[b + LIVE + 1], accLo = m[b + WRITE_ACC], accHi = m[b + WRITE_ACC + 1];
-          if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
-          else if (s2[pc] >= 0) {
-            b = (s2[pc] - x.start) * STRIDE;
-            afterLo |= m[b + LIVE];
-            afterHi |= m[b + LIVE + 1];
-            accLo &= m[b + WRITE_ACC];
-            accHi &= m[b + WRITE_ACC + 1];
+          if (workOut(m, pc, x.start, s1, s2)) {
+            changed = true;
+            if (minPred && minPred[pc] < low) low = minPred[pc];
           }
-          accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
-          accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
-          const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
-          const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
-          if (liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1]) changed = true;
           if (trace && (m[at + MAY_READ] || m[at + MAY_READ + 1] || m[at + MUST_WRITE] || m[at + MUST_WRITE + 1] || pc === x.start || this.cfg.prune?.[pc])) {
             const head = `${chainName(x)} frame ${frame} insn ${pc} `;
-            maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], liveLo, liveHi);
-            maskChange(trace, head, 'written', m[at + WRITE_ACC], m[at + WRITE_ACC + 1], accLo, accHi);
+            maskChange(trace, head, 'live', m[at + LIVE], m[at + LIVE + 1], NEXT[0], NEXT[1]);
+            maskChange(trace, head, 'written', m[at + WRITE_ACC], m[at + WRITE_ACC + 1], NEXT[2], NEXT[3]);
           }
-          m[at + LIVE] = liveLo;
-          m[at + LIVE + 1] = liveHi;
-          m[at + WRITE_ACC] = accLo;
-          m[at + WRITE_ACC + 1] = accHi;
+          storeNext(m, at);
         }
       }
       if (once) break;
     }
     trace?.push(`${chainName(x)} live stack update done in ${rounds} iterations`);
+  }
+
+  /**
+   * The fixpoint of instance `x` (no log, no write accumulator reset) whose marks changed at
+   * instruction indices `marked` alone, frame by frame: the kernel's rounds over the function's
+   * postorder, each slot worked out only when its marks or a successor's masks changed since it
+   * last was (the kernel's walk would give the others what they hold). A changed slot's
+   * predecessor later in the postorder is worked out in the same round, one earlier (a jump
+   * back) in the next, as in the kernel's walk; the rounds end when one leaves nothing for the
+   * next.
+   */
+  private spread(x: Instance, marked: readonly number[], sp: Spread): void {
+    const { s1, s2 } = this.shape, { pos, predStart, preds } = sp;
+    const order = postorderIn(this.shape, x.start);
+    for (let frame = 0; frame <= x.depth; frame++) {
+      const m = x.frames[frame];
+      if (!m) continue;
+      let now = sp.now, pending = false;
+      for (let i = 0; i < marked.length; i++) {
+        const k = pos[x.start + marked[i]];
+        if (k < 0) continue;
+        now[k >> 5] |= 1 << (k & 31);
+        pending = true;
+      }
+      while (pending) {
+        pending = false;
+        const next = now === sp.now ? sp.next : sp.now;
+        for (let w = 0; w < now.length; w++) {
+          for (let word = now[w]; word !== 0; word = now[w]) {
+            const b = 31 - Math.clz32(word & -word);
+            now[w] = word & ~(1 << b);
+            const k = (w << 5) | b, pc = order[k];
+            if (s1[pc] < 0 || !workOut(m, pc, x.start, s1, s2)) continue;
+            storeNext(m, (pc - x.start) * STRIDE);
+            for (let i = predStart[pc], e = predStart[pc + 1]; i < e; i++) {
+              const q = preds[i];
+              if (q > k) now[q >> 5] |= 1 << (q & 31);
+              else {
+                next[q >> 5] |= 1 << (q & 31);
+                pending = true;
+              }
+            }
+          }
+        }
+        now = next;
+      }
+    }
   }
 
   /** propagate_to_outer_instance: the callee's entry is what its call instruction reads and writes. */
@@ -639,6 +803,45 @@ export class StackLiveness {
   private aliveScratch: Uint32Array | undefined = undefined;
 }
 
+/** workOut's answer: a slot's live mask (lo, hi) and written mask (lo, hi); one for the module (fixpoints do not nest). */
+const NEXT = new Uint32Array(4);
+
+/**
+ * One step of the kernel's walk: the live and written masks of slot pc (of the instance starting
+ * at `start`, in one frame's masks `m`) from its successors' and its own marks, into NEXT;
+ * whether they differ from the slot's.
+ */
+function workOut(m: Uint32Array, pc: number, start: number, s1: Int32Array, s2: Int32Array): boolean {
+  const at = (pc - start) * STRIDE;
+  let b = (s1[pc] - start) * STRIDE;
+  let afterLo = m[b + LIVE], afterHi = m[b + LIVE + 1], accLo = m[b + WRITE_ACC], accHi = m[b + WRITE_ACC + 1];
+  if (s2[pc] === EXIT_EDGE) accLo = accHi = 0;
+  else if (s2[pc] >= 0) {
+    b = (s2[pc] - start) * STRIDE;
+    afterLo |= m[b + LIVE];
+    afterHi |= m[b + LIVE + 1];
+    accLo &= m[b + WRITE_ACC];
+    accHi &= m[b + WRITE_ACC + 1];
+  }
+  accLo = (accLo | m[at + MUST_WRITE]) >>> 0;
+  accHi = (accHi | m[at + MUST_WRITE + 1]) >>> 0;
+  const liveLo = ((afterLo & ~m[at + MUST_WRITE]) | m[at + MAY_READ]) >>> 0;
+  const liveHi = ((afterHi & ~m[at + MUST_WRITE + 1]) | m[at + MAY_READ + 1]) >>> 0;
+  NEXT[0] = liveLo;
+  NEXT[1] = liveHi;
+  NEXT[2] = accLo;
+  NEXT[3] = accHi;
+  return liveLo !== m[at + LIVE] || liveHi !== m[at + LIVE + 1] || accLo !== m[at + WRITE_ACC] || accHi !== m[at + WRITE_ACC + 1];
+}
+
+/** NEXT stored as the masks of the slot whose row starts at `at`. */
+function storeNext(m: Uint32Array, at: number): void {
+  m[at + LIVE] = NEXT[0];
+  m[at + LIVE + 1] = NEXT[1];
+  m[at + WRITE_ACC] = NEXT[2];
+  m[at + WRITE_ACC + 1] = NEXT[3];
+}
+
 /** fmt_callchain: `(call sites..., function start)`. */
 const chainName = (x: Instance): string => `(${[...x.callsites, x.start].join(',')})`;
 
@@ -668,7 +871,7 @@ function markRead(x: Instance, m: Uint32Array, idx: number, half: number, bits: 
   if (now === old) return;
   if (((now | m[at + LIVE + half]) >>> 0) !== m[at + LIVE + half]) x.updated = true;
   m[at + MAY_READ + half] = now;
-  if (idx > x.dirty) x.dirty = idx;
+  changedAt(x, idx);
 }
 
 /** Rows of `stride` entries for slots from..from+len, moved to slots at..at+n by `to` (a deleted slot's row dropped). */
@@ -723,9 +926,24 @@ export function cleanState(st: State, pc: number, live: StackLiveness): State {
     const lo = m[0], hi = m[1];
     for (let spi = 0; spi < stack.length; spi++) {
       if (!stack[spi] || ((spi >= 32 ? hi : lo) & (1 << (spi & 31))) !== 0) continue;
-      out ??= { ...st, frames: st.frames.slice() };
-      if (out.frames[f] === st.frames[f]) out.frames[f] = { ...st.frames[f], stack: stack.slice(), shared: false };
+      // literals in cloneState's and cloneFrame's order, not spreads with overrides (which V8 runs in its runtime)
+      if (out === undefined) {
+        out = { frames: st.frames.slice(), refs: st.refs };
+        if (st.mayGotoDepth !== undefined) out.mayGotoDepth = st.mayGotoDepth;
+      }
+      if (out.frames[f] === st.frames[f]) {
+        const fr = st.frames[f];
+        out.frames[f] = { regs: fr.regs, stack: stack.slice(), shared: false, callsite: fr.callsite, subprog: fr.subprog, frameno: fr.frameno };
+      }
       out.frames[f].stack[spi] = undefined;
+    }
+    // the dead slots on top dropped (states_equal walks the explored state's slots, and one
+    // that is not there is one it skips)
+    if (out !== undefined && out.frames[f] !== st.frames[f]) {
+      const s = out.frames[f].stack;
+      let n = s.length;
+      while (n > 0 && s[n - 1] === undefined) n--;
+      s.length = n;
     }
   }
   return out ?? st;

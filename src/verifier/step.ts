@@ -84,7 +84,8 @@ const REWRITTEN_ACCESS = new Set(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp
  * access any other. The next pc, or REJECTED (env.ts reject).
  */
 function saveAuxPtrType(env: Env, pc: number, r: Reg): number {
-  const prev = env.ptrTypes[pc];
+  // (read without a copy: most visits write nothing)
+  const prev = env.ptrTypeAt(pc);
   // the common revisit: the same type tag (the rewritten types' names are their tags, so a
   // variant name of the same tag, e.g. rdonly_map_value, could not fail either)
   if (prev === r.type) return pc + 1;

@@ -110,6 +110,27 @@ t('a fresh context in arrays a previous run filled starts empty and runs as a fu
   }
 });
 
+t('a copy that only revisits memory instructions with their recorded pointer type and depth keeps sharing the records', () => {
+  let readKept = 0;
+  for (const [name, opts] of CASES) {
+    const p = load(name);
+    const cfg = buildCfg(p.insns, p.type, { loops: opts.privileged !== false });
+    for (const k of [1, 3, 8, 20, 40, 80]) {
+      const snap = snapshot(p, opts, k);
+      if (!snap) continue;
+      const c = copyCtx(snap, listsOf(snap), true);
+      // loads and stores (BPF_LDX, BPF_ST, BPF_STX) at instructions the snapshot has a type for
+      let revisits = 0;
+      run(p, cfg, opts, c, (_cc, pc) => {
+        const cls = p.insns[pc].code & 7;
+        if (cls >= 1 && cls <= 3 && snap.ptrTypes[pc] !== undefined) revisits++;
+      });
+      if (revisits > 0 && c.ptrTypes === snap.ptrTypes && c.stackDepth === snap.stackDepth) readKept++;
+    }
+  }
+  assert.ok(readKept > 0, 'some copy read the records at its memory instructions and wrote nothing');
+});
+
 t('an eager copy of a lazy copy owns its records', () => {
   const p = load('xdp1');
   const snap = snapshot(p, {}, 5)!;

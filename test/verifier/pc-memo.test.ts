@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { PcMemo } from '../../src/verifier/pc-memo.ts';
 import { D } from '../../src/verifier/regs.ts';
 import { scalarConst, scalarUnknown } from '../../src/domains/scalar.ts';
+import type { Op } from '../../src/isa/op.ts';
 
 const t = suite('verifier/pc-memo');
 
@@ -39,6 +40,39 @@ t('the result register is shared only while it holds the same result object', ()
   assert.is(r2.v, w, 'an equal value in another object gets a register of its own');
   assert.is.not(r2, r1);
   assert.is(m.reg(1, w), r2);
+});
+
+t('memos made with `shared` over one instruction array (and owner) share their entries, each answering only for its own instruction at the index', () => {
+  const op = (imm: number): Op => ({ kind: 'alu', op: 'add', width: 64, dst: 1, src: { imm } }) as Op;
+  const x = op(1), y = op(2), z = op(3);
+  const owner = {};
+  const a = scalarUnknown(D), b = scalarConst(D, 8n), v = scalarConst(D, 1n), e = scalarConst(D, 5n);
+  // one array patched in place between runs, as cfg-delta.ts patches a candidate's: index 1 changes
+  const ops = [x, y];
+  const m1 = new PcMemo(2, { ops, owner });
+  m1.set(0, a, b, v);
+  m1.set(1, a, b, v);
+  m1.sideSet(1, a, b, e);
+  m1.pairSet(0, a, b, e);
+  m1.set(0, a, b, v);
+  ops[1] = z;
+  const m2 = new PcMemo(2, { ops, owner });
+  assert.is(m2.get(0, a, b), v, 'the same instruction object: the entry of the run before');
+  assert.is(m2.get(1, a, b), undefined, 'another instruction at the index');
+  assert.is(m2.sideGet(1, a, b), undefined, 'nor its pointer arithmetic');
+  assert.is(m2.pairGet(0, a, b), v, 'pairSet and set share the entry');
+  // the patch undone: the entry made for z does not answer for y
+  m2.set(1, a, b, e);
+  ops[1] = y;
+  const m3 = new PcMemo(2, { ops, owner });
+  assert.is(m3.get(1, a, b), undefined, 'an entry made for another instruction');
+  m3.pairSet2(1, a, b, v);
+  assert.is(m3.pairGet2(1, a, b), v);
+  assert.is(m3.pairGet(1, a, b), undefined, 'a second result on an entry of another instruction drops the first');
+  // another array (a full check's own, the baseline's run inside a re-check) or owner: tables of their own
+  assert.is(new PcMemo(2, { ops: [x, y], owner }).get(0, a, b), undefined, 'another array');
+  assert.is(new PcMemo(2, { ops, owner: {} }).get(0, a, b), undefined, 'another owner');
+  assert.is(new PcMemo(2).get(0, a, b), undefined, 'no sharing asked');
 });
 
 t.run();

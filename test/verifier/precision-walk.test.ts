@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Op } from '../../src/isa/op.ts';
-import { forgetWalks, markPrecise, newHist, noPrecision, noteStep, pieceSteps, pieceTouches, recordStep, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { allPrecise, forgetWalks, markPrecise, newHist, noPrecision, NO_PRECISION, noteStep, pieceSteps, pieceTouches, recordStep, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
 
 const t = suite('verifier/precision-walk');
 
@@ -194,6 +194,29 @@ t('an instruction array patched in place (a scratch CFG of a candidate) is walke
   assert.is(walk(), 1 << 2, 'r1 came from r2');
   ops[0] = mov(3);
   assert.is(walk(), 1 << 3, 'after the patch, r1 came from r3');
+});
+
+t('checkpoints share NO_PRECISION until marked: a mark, a slot or allPrecise gives one its own, the shared one stays empty', () => {
+  const ops: Op[] = [{ kind: 'alu', op: 'mov', width: 64, dst: 1, src: { reg: 2 } } as unknown as Op, { kind: 'ja', off: 0, long: false } as unknown as Op];
+  const empty = (): void => assert.equal([NO_PRECISION.regs, [...NO_PRECISION.slots], NO_PRECISION.all], [[], [], false], 'the shared precision');
+  const root: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: NO_PRECISION };
+  const a: CheckpointLike = { parent: root, hist: hist([0], [-1]), frames: 1, precise: NO_PRECISION };
+  // r1 relied on after insn 0 (r1 = r2): a's segment makes r2 precise in root, a is not walked into
+  markPrecise(ops, hist([1], [-1]), a, 0, 1 << 1);
+  assert.equal(a.precise.regs, [1 << 1]);
+  assert.is.not(a.precise, NO_PRECISION);
+  assert.equal(root.precise.regs, [1 << 2]);
+  empty();
+  // a spill slot (fp-8 read back at insn 1, noted as spi 0) in a checkpoint of its own
+  const b: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: NO_PRECISION };
+  markPrecise(ops, hist([1], [-1]), b, 0, 0, [0]);
+  assert.equal([...b.precise.slots], [0]);
+  empty();
+  const c: CheckpointLike = { parent: null, hist: hist([], []), frames: 1, precise: NO_PRECISION };
+  const d: CheckpointLike = { parent: c, hist: hist([], []), frames: 1, precise: NO_PRECISION };
+  allPrecise(d);
+  assert.ok(c.precise.all && d.precise.all);
+  empty();
 });
 
 t.run();

@@ -76,6 +76,8 @@ t('an acyclic function gets the same masks from one fixpoint round as from round
     const once = freshCtx(p.insns.length), full = freshCtx(p.insns.length);
     run(p, cfg, { flavor }, once);
     run(p, cfg, { flavor, stackLiveLog: true }, full);
+    // the update at the last path's end runs only for the log (nothing asks the liveness after it)
+    once.live!.update(once.path.state);
     const st = initialState();
     const end = cfg.subprogs[1] ?? p.insns.length;
     let forward = true;
@@ -90,6 +92,8 @@ t('an acyclic function gets the same masks from one fixpoint round as from round
 
 // 0-9 straight code and branches, every edge forward; slots 0-3 of the stack
 const FORWARD = 'if r1 == 0 goto a;r0 = 1;if r2 > 3 goto b;a:;r0 = 2;r3 = 4;b:;if r3 == 1 goto c;r4 = 5;r5 = 6;c:;r0 = 0;exit';
+// 0-11 two loops, one inside the other (jumps back over one slot and over several)
+const LOOPS = 'r1 = 0;l:;r2 = 0;m:;r2 += 1;if r2 == 7 goto m;if r2 < 4 goto m;r1 += 1;if r3 == 0 goto n;r4 = 1;n:;if r1 < 3 goto l;r0 = 0;exit';
 /** A visit of a random instruction: the stack slots (bits 0-3) it writes, then reads, and whether the fixpoint runs after it. */
 type Visit = { pc: number; reads: number; writes: number; update: boolean };
 const visitOf = (n: number) => ({ pc: fc.integer({ min: 0, max: n - 1 }), reads: fc.integer({ min: 0, max: 15 }), writes: fc.integer({ min: 0, max: 15 }), update: fc.boolean() });
@@ -103,8 +107,8 @@ function applyVisit(live: StackLiveness, st: ReturnType<typeof initialState>, v:
   if (v.update) live.update(st);
 }
 
-t('a forward function\'s fixpoint from its highest changed slot down = rounds over every slot (random visits, copies)', () => {
-  const cfg = buildCfg(asm(FORWARD).insns);
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: the fixpoint over the changed slots = rounds over every slot (random visits, copies)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
   const n = cfg.ops.length, st = initialState();
   const visit = fc.record({ ...visitOf(n), copy: fc.boolean() });
   fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
@@ -152,6 +156,52 @@ t('copies that begin an instruction and never commit it (a rejected re-check) ch
   }), { numRuns: 40, seed: 17 });
 });
 
+t('the last path\'s end updates the liveness only when it is logged (nothing asks it afterwards)', () => {
+  // one path: a write, a read, the end; the read makes fp-8 live from insn 1 on
+  const p = asm('*(u64 *)(r10 - 8) = 0;r0 = *(u64 *)(r10 - 8);r0 = 0;exit');
+  const cfg = cfgOrReject(p) as Cfg, st = initialState();
+  const quiet = freshCtx(p.insns.length), logged = freshCtx(p.insns.length);
+  assert.ok(run(p, cfg, { flavor }, quiet).ok);
+  assert.ok(run(p, cfg, { flavor, stackLiveLog: true }, logged).ok);
+  assert.ok(logged.live!.alive(st, 1, 0, 0), 'logged: updated at the end');
+  assert.not.ok(quiet.live!.alive(st, 1, 0, 0), 'not logged: no update after the last path');
+  quiet.live!.update(quiet.path.state);
+  assert.ok(quiet.live!.alive(st, 1, 0, 0), 'the same answer once updated');
+});
+
+t('a released copy gives its masks to later copies: their answers and the original\'s are unchanged (random visits)', () => {
+  const cfg = buildCfg(asm(FORWARD).insns);
+  const n = cfg.ops.length, st = initialState();
+  const visit = fc.record(visitOf(n));
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  fc.assert(fc.property(fc.array(visit, { maxLength: 8 }), fc.array(visit, { minLength: 1, maxLength: 8 }), fc.array(visit, { minLength: 1, maxLength: 8 }), (before, first, second) => {
+    const orig = new StackLiveness(cfg);
+    before.forEach((v) => applyVisit(orig, st, v));
+    orig.update(st);
+    const snap = answers(orig);
+    // a copy that never ran gives nothing back (it holds the original's masks only)
+    orig.copy().release();
+    // a first copy runs, then is released; a second one reuses what it gave back
+    const a = orig.copy();
+    first.forEach((v) => applyVisit(a, st, v));
+    a.update(st);
+    a.release();
+    const b = orig.copy();
+    second.forEach((v) => applyVisit(b, st, v));
+    b.update(st);
+    const replay = new StackLiveness(cfg);
+    [...before, ...second].forEach((v) => applyVisit(replay, st, v));
+    replay.update(st);
+    assert.equal(answers(b), answers(replay), 'the second copy');
+    assert.equal(answers(orig), snap, 'the original');
+    // and a third copy after the second's release, the original's marks unchanged
+    b.release();
+    const c = orig.copy();
+    c.update(st);
+    assert.equal(answers(c), snap, 'a copy after both releases');
+  }), { numRuns: 60, seed: 17 });
+});
+
 t('postorder: each function from its start, successors fall-through first (compute_postorder)', () => {
   // 0: if r1 == 0 goto 2; 1: r0 = 1; 2: exit  — the jump target is walked first, so it ends first
   const cfg = buildCfg(asm('if r1 == 0 goto l;r0 = 1;l:;exit').insns);
@@ -173,6 +223,7 @@ t('cleaning drops dead slots from a copy and leaves the explored state alone', (
   assert.not.ok(live.alive(st, 1, 0, 0), 'nothing is read after insn 0');
   const c = cleanState(st, 0, live);
   assert.ok(c.frames[0].stack[0] && !c.frames[0].stack[1]);
+  assert.is(c.frames[0].stack.length, 1, 'the dead slot on top is dropped');
   assert.ok(st.frames[0].stack[1], 'the original keeps its slot');
   assert.is(cleanState(c, 0, live), c, 'nothing left to clean: the same object');
 });

@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { copyU32, copyU8, u32, u8 } from '../../src/verifier/words.ts';
+import { copyU32, copyU8, releaseU32, releaseU8, u32, u8 } from '../../src/verifier/words.ts';
 
 const t = suite('verifier/words');
 
@@ -40,6 +40,20 @@ t('copies equal their source and do not share it', () => {
       assert.is(src8[0], b[0]);
     }
   }), { numRuns: 100 });
+});
+
+t('a released array serves the next copy of its length (with the copy\'s values), no other length', () => {
+  const a = u32(37), b = u8(41);
+  releaseU32(a);
+  releaseU8(b);
+  const other = copyU32(u32(38));
+  assert.is.not(other, a, 'another length');
+  const src = u32(37).fill(7), src8 = u8(41).fill(9);
+  const c = copyU32(src), d = copyU8(src8);
+  assert.is(c, a, 'the released one');
+  assert.is(d, b);
+  assert.ok(c.every((x) => x === 7) && d.every((x) => x === 9), 'the copy\'s values');
+  assert.is.not(copyU32(src), a, 'handed out once');
 });
 
 t.run();
