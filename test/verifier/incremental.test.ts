@@ -113,30 +113,31 @@ t('a slot whose live registers alone change is reached when the baseline first r
   assert.ok(inc.stats.skippedInsns > 10, `skipped ${inc.stats.skippedInsns}`);
 });
 
-t('a helper call\'s live registers are never read (no frame is pushed): a candidate whose liveness alone changes there resumes at its changed slot', () => {
-  // r6 is live across the call in the baseline, dead everywhere in the candidate
-  const src = (last: string): string => `r6 = 1\nr7 = 2\ncall get_prandom_u32\nr1 = 3\nr2 = 4\nr3 = 5\n${last}\nexit`;
-  const base = xdp(src('r0 = r6'));
-  const cand: Program = { ...base, insns: assemble(src('r0 = 0')).insns };
-  const inc = new Incremental(base);
-  sameAsFull(inc, cand);
-  // resumed from the snapshot at the changed slot's first visit (6 instructions in), not before the call
-  assert.is(inc.stats.resumed, 1);
-  assert.is(inc.stats.skippedInsns, 6);
-});
-
-t('a bpf-to-bpf call\'s live registers are read only by what the callee compares or links: a candidate whose liveness alone changes across a call resumes at its changed slot', () => {
+// Candidates whose liveness alone changes across a call, as data: the program with its last
+// instruction before the exit left open, the baseline's and the candidate's, and the
+// instructions the resume skips (the changed slot's first visit).
+const LIVE_ACROSS_CALLS: readonly [string, (last: string) => string, string, string, number][] = [
+  // r6 is live across the call in the baseline, dead everywhere in the candidate; skipped: from
+  // the snapshot at the changed slot's first visit (6 instructions in), not before the call
+  ['a helper call\'s live registers are never read (no frame is pushed)',
+    (last) => `r6 = 1\nr7 = 2\ncall get_prandom_u32\nr1 = 3\nr2 = 4\nr3 = 5\n${last}\nexit`, 'r0 = r6', 'r0 = 0', 6],
   // r6 is live across the call (and at the slot after it) in the baseline; the callee neither
-  // compares states nor links scalars, so nothing reads that liveness
-  const src = (last: string): string => `r6 = 1\nr1 = 5\ncall f\nr1 = 3\nr2 = 4\n${last}\nexit\nf:\nr0 = r1\nr0 += 1\nexit`;
-  const base = xdp(src('r0 = r6'));
-  const cand: Program = { ...base, insns: assemble(src('r0 = 0')).insns };
-  const inc = new Incremental(base);
-  sameAsFull(inc, cand);
-  // slots 0-2, the callee's 7-9, then 3 and 4: the changed slot 5 is first visited 8 instructions in
-  assert.is(inc.stats.resumed, 1);
-  assert.is(inc.stats.skippedInsns, 8);
-});
+  // compares states nor links scalars, so nothing reads that liveness; skipped: slots 0-2, the
+  // callee's 7-9, then 3 and 4
+  ['a bpf-to-bpf call\'s live registers are read only by what the callee compares or links',
+    (last) => `r6 = 1\nr1 = 5\ncall f\nr1 = 3\nr2 = 4\n${last}\nexit\nf:\nr0 = r1\nr0 += 1\nexit`, 'r0 = r6', 'r0 = 0', 8],
+];
+
+for (const [label, src, was, now, skipped] of LIVE_ACROSS_CALLS) {
+  t(`${label}: a candidate whose liveness alone changes across the call resumes at its changed slot`, () => {
+    const base = xdp(src(was));
+    const cand: Program = { ...base, insns: assemble(src(now)).insns };
+    const inc = new Incremental(base);
+    sameAsFull(inc, cand);
+    assert.is(inc.stats.resumed, 1);
+    assert.is(inc.stats.skippedInsns, skipped);
+  });
+}
 
 // A conditional jump on a linked scalar reads the liveness of each frame's registers linked to
 // the compared ones (collect_linked_regs looks at live registers only), at the jump for the
