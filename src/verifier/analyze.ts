@@ -4,7 +4,6 @@
 // the 1,000,000 processed-instruction limit.
 import type { AluAux } from './spectre.ts';
 import type { Program } from '../isa/program.ts';
-import type { Op } from '../isa/op.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
 import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
@@ -13,10 +12,10 @@ import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, REJECTED, VerifierError, fail } from './env.ts';
 import { type DomainSession, sessionFor } from './config.ts';
 import { copyMap, copySet } from './copies.ts';
-import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
+import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
-import { step, auxOf, touched, jumpUnread } from './step.ts';
+import { step, auxOf, touched } from './step.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -715,7 +714,7 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
 
   // what the loop reads at every instruction, in bindings no closure captures: a captured one
   // lives in the function's context and is loaded again after every call the loop makes
-  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds, useAt = cfg.slots.use;
+  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds;
   const hook = onStep, lim = limit, logs = log, firsts = entry, tr = tracer;
   try {
     if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo, undefined, undefined, cx.path.state.refs)}`);
@@ -762,22 +761,6 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
-      // check_reg_arg's `!read_ok` at a conditional jump, reported before the step (condJump's
-      // own check returns it too; an ALU instruction's is returned by aluStep): first an identity test
-      // against NOT_INIT (every frame starts with it, every call leaves it in r1-r5) on the
-      // registers the slot's use mask names, so that a jump that passes pays no megamorphic
-      // `type` load; a not_init register of another object would be missed here and found by
-      // condJump's check, which returns the same rejection. (In this loop's own code, not in
-      // step(): there it took the room in the loop's inlining budget that pop had.)
-      if (kind === SK_JCOND) {
-        const regs = st.frames[depth - 1].regs;
-        let m = useAt[pc];
-        while (m !== 0 && regs[31 - Math.clz32(m & -m)] !== NOT_INIT) m &= m - 1;
-        if (m !== 0) {
-          const r = jumpUnread(regs, op as Op & { kind: 'jcond' });
-          if (r >= 0) return rejection(new VerifierError(`R${r} !read_ok`, pc));
-        }
-      }
       const next = step(en, st, pc, op, push, kind);
       // (the instruction stopped as a throw would have: nothing after it is recorded)
       if (next === REJECTED) return rejection(en.rejected!);
