@@ -12,10 +12,10 @@ import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
 import { type Env, type Options, REJECTED, VerifierError, fail } from './env.ts';
 import { type DomainSession, sessionFor } from './config.ts';
 import { copyMap, copySet } from './copies.ts';
-import { ImmRegs, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
+import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
-import { step, auxOf, touched } from './step.ts';
+import { step, auxOf, touched, firstUnread } from './step.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -690,17 +690,10 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       return verdict({ index: e.index, message: e.message });
     },
     verdict(error?: { index: number; message: string }): Verdict {
-      // (a loop, not a map with a closure; the optional fields added after, not spread in: a
-      // spread literal is built by the slow generic copy, at every check's end)
-      // (one function, most programs: a literal, not a push into an empty array)
-      let stackDepths: number[];
-      if (cfg.subprogs.length === 1) stackDepths = [c.stackDepth.get(cfg.subprogs[0]) ?? 0];
-      else {
-        stackDepths = [];
-        for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
-      }
+      // (the optional fields added after, not spread in: a spread literal is built by the slow
+      // generic copy, at every check's end)
       const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
-        ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen, stackDepths,
+        ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen, stackDepths: stackDepthsOf(cfg, c.stackDepth),
       };
       if (tracer) {
         v.trace = tracer.paths;
@@ -805,6 +798,46 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
   return verdict();
 }
 
+
+/** Verdict.stackDepths: each function's deepest stack byte, in subprogram order. */
+function stackDepthsOf(cfg: Cfg, depth: Map<number, number>): number[] {
+  // (a loop, not a map with a closure; one function, most programs: a literal, not a push into an empty array)
+  if (cfg.subprogs.length === 1) return [depth.get(cfg.subprogs[0]) ?? 0];
+  const out: number[] = [];
+  for (const f of cfg.subprogs) out.push(depth.get(f) ?? 0);
+  return out;
+}
+
+/**
+ * The verdict run(prog, cfg, opts, c) gives when the first instruction it processes is rejected
+ * with check_reg_arg's `R%d !read_ok` (step.ts firstUnread), worked out without running, so
+ * without copying c (a snapshot the incremental checker resumes from: left as it is). Up to that
+ * read nothing else can answer: no hook, no log, the instruction within the limit, no static
+ * rejection at it, and at a prune point no explored state of its list (nothing to prune against:
+ * visited() only adds a checkpoint when it wants one). Undefined when run() must tell.
+ */
+export function unreadAtResume(cfg: Cfg, opts: Options, c: Ctx): Verdict | undefined {
+  if (opts.states || opts.trace || opts.entries || opts.stackLiveLog) return undefined;
+  const pc = c.path.pc, st = c.path.state, regs = st.frames[st.frames.length - 1].regs;
+  // an identity test on the registers the slot reads first (every unset register of a run is NOT_INIT but rare ones: run() finds those)
+  let m = cfg.slots.use[pc];
+  while (m !== 0 && regs[31 - Math.clz32(m & -m)] !== NOT_INIT) m &= m - 1;
+  if (m === 0 || cfg.bad[pc] || c.processed + 1 > (opts.limit ?? COMPLEXITY_LIMIT)) return undefined;
+  const kind = cfg.slots.kind[pc];
+  const r = firstUnread(regs, cfg.ops[pc]!, kind);
+  if (r < 0) return undefined;
+  let added = 0;
+  if (cfg.prune[pc]) {
+    if (kind === SK_MAYGOTO) return undefined;
+    if (c.explored[bucketOf(pc, st.frames[st.frames.length - 1].callsite, c.explored.length)]?.length) return undefined;
+    // visited()'s checkpoint, made when wanted (an empty list has no state to stop it)
+    if (c.path.jh > 40 || (c.jmps - c.prevJmps >= 2 && c.processed + 1 - c.prevInsns >= 8)) added = 1;
+  }
+  return {
+    ok: false, error: { index: pc, message: `R${r} !read_ok` }, processed: c.processed + 1, totalStates: c.totalStates + added, peakStates: c.peakStates + added, maxStatesPerInsn: c.maxPer,
+    log: undefined, entry: undefined, idGen: c.idGen, stackDepths: stackDepthsOf(cfg, c.stackDepth),
+  };
+}
 
 /** Most instructions an unprivileged program may have (include/uapi/linux/bpf_common.h). */
 const BPF_MAXINSNS = 4096;
