@@ -541,8 +541,7 @@ class RunEnv implements Env {
   }
 
   pushPath(s: State, pc: number): void {
-    const c = this.c;
-    const kinds = this.kinds;
+    const c = this.c, kinds = this.kinds;
     if (kinds[c.path.pc] === SK_MAYGOTO) this.widenFromPrev(s, c.path.pc);
     if (c.path.parent) c.path.parent.branches++;
     const base = forkBase(c.path.hist);
@@ -553,8 +552,7 @@ class RunEnv implements Env {
 
   /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
   bucket(pc: number, st: State): number {
-    const c = this.c;
-    const mainBucket = this.mainBucket;
+    const c = this.c, mainBucket = this.mainBucket;
     const callsite = cur(st).callsite;
     if (callsite !== -1 || pc >= mainBucket.length) return bucketOf(pc, callsite, c.explored.length);
     // the main function's buckets, one division per instruction for the run
@@ -592,8 +590,7 @@ class RunEnv implements Env {
 
   /** propagate_precision: what the explored state relied on, the current path relies on too. */
   propagate(sl: Checkpoint, st: State): void {
-    const c = this.c;
-    const cfg = this.cfg;
+    const c = this.c, cfg = this.cfg;
     const top = st.frames.length - 1;
     const p = sl.precise;
     let other = p.all;
@@ -613,10 +610,7 @@ class RunEnv implements Env {
 
   /** is_state_visited: true when the current state is covered by an explored one. */
   visited(pc: number): boolean {
-    const c = this.c;
-    const cfg = this.cfg;
-    const live = this.live;
-    const kinds = this.kinds;
+    const c = this.c, cfg = this.cfg, live = this.live, kinds = this.kinds;
     const st = c.path.state;
     // a long jump history forces a checkpoint (it would otherwise grow without bound)
     const mayGoto = kinds[pc] === SK_MAYGOTO;
@@ -702,9 +696,7 @@ class RunEnv implements Env {
   }
 
   pop(): boolean {
-    const c = this.c;
-    const log = this.log;
-    const tracer = this.tracer;
+    const c = this.c, log = this.log, tracer = this.tracer;
     const next = c.stack.pop();
     if (!next) return false;
     // a lazy copy's pending path gets its own state and piece now (copyCtx)
@@ -724,8 +716,7 @@ class RunEnv implements Env {
 
   stats() {
     const c = this.c;
-    const limit = this.limit;
-    return `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
+    return `processed ${c.processed} insns (limit ${this.limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
   }
 
   /** The verdict of a rejection, thrown (fail) or returned (reject). */
@@ -736,22 +727,17 @@ class RunEnv implements Env {
   }
 
   verdict(error?: { index: number; message: string }): Verdict {
-    const c = this.c;
-    const cfg = this.cfg;
-    const live = this.live;
-    const log = this.log;
-    const entry = this.entry;
-    const tracer = this.tracer;
+    const c = this.c, tracer = this.tracer;
     // (the optional fields added after, not spread in: a spread literal is built by the slow
     // generic copy, at every check's end)
     const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
-      ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: this.idGen, stackDepths: stackDepthsOf(cfg, c.stackDepth),
+      ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log: this.log, entry: this.entry, idGen: this.idGen, stackDepths: stackDepthsOf(this.cfg, c.stackDepth),
     };
     if (tracer) {
       v.trace = tracer.paths;
       v.traceTruncated = tracer.truncated;
     }
-    if (live.trace) v.stackLiveLog = live.trace;
+    if (this.live.trace) v.stackLiveLog = this.live.trace;
     return v;
   }
 }
