@@ -484,9 +484,13 @@ class RunEnv implements Env {
     return this;
   }
 
-  /** Let go of the run's objects (the object waits in `free` for the next run, which sets them again). */
+  /**
+   * Let go of the run's objects (the object waits in `free` for the next run, which sets them
+   * again): kept, a full check's own memo table would outlive its run into the old generation.
+   */
   end(): void {
     this.c = this.live = this.prog = this.cfg = this.liveSt = this.log = this.entry = this.tracer = this.rejected = undefined!;
+    this.aluMemo = this.kinds = this.mainBucket = undefined!;
   }
 
   // the per-instruction records, the context's own from their first use (Ctx.shared)
