@@ -4,7 +4,6 @@
 // the 1,000,000 processed-instruction limit.
 import type { AluAux } from './spectre.ts';
 import type { Program } from '../isa/program.ts';
-import type { Op } from '../isa/op.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError } from '../isa/op.ts';
 import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
@@ -16,7 +15,7 @@ import { copyMap, copySet } from './copies.ts';
 import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
-import { step, auxOf, touched, jumpUnread } from './step.ts';
+import { step, auxOf, touched, firstUnread } from './step.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -401,31 +400,63 @@ export const cfgReject = (e: CfgError | InsnError): Verdict =>
 export const bucketOf = (pc: number, cs: number, n: number): number => ((pc ^ cs) >>> 0) % n;
 
 /**
- * The Env of one run(): the options' settings, the context's records, and what the steps call
- * back into the exploration, as prototype methods and getters on the context (a literal's
- * closures were made at every run, and a literal with getters is made by the runtime, slowly).
+ * The Env of a run(): the options' settings, the context's records, and what the steps call
+ * back into the exploration, as prototype methods and getters, and the exploration's own
+ * operations (is_state_visited, the pending paths) as methods. One object serves run after run
+ * (`free`, set up by `start`): a run made a literal of a dozen closures before (~0.9 KB, at every
+ * re-check), and a literal with getters is made by the runtime, slowly. The two functions handed
+ * out as values (`push`, `regsLive`) are made once per object.
  */
 class RunEnv implements Env {
   // (fields declared, not defined: a defined class field is set to undefined before the
-  // constructor runs, one property definition each, at every run)
-  declare readonly prog: Program;
-  declare readonly cfg: Cfg;
-  declare readonly dom: DomainSession;
-  declare readonly privileged: boolean;
-  declare readonly strictAlignment: boolean;
-  declare readonly nrCpus: number;
-  declare readonly allBranches: boolean;
+  // constructor runs, one property definition each)
+  declare prog: Program;
+  declare cfg: Cfg;
+  declare dom: DomainSession;
+  declare privileged: boolean;
+  declare strictAlignment: boolean;
+  declare nrCpus: number;
+  declare allBranches: boolean;
   declare idGen: number;
-  declare readonly imms: ImmRegs;
-  declare readonly aluMemo: PcMemo;
-  declare private readonly c: Ctx;
-  declare private readonly live: StackLiveness;
+  declare imms: ImmRegs;
+  declare aluMemo: PcMemo;
+  declare c: Ctx;
+  declare live: StackLiveness;
   /** The processed count of the instruction that has its jump-history entry (push_jmp_history merges a second one). */
   declare private histAt: number;
   /** A rejection reported by return (env.ts reject), until run() turns it into the verdict. */
   declare rejected: VerifierError | undefined;
+  declare limit: number;
+  declare log: string[] | undefined;
+  declare entry: (State | undefined)[] | undefined;
+  declare tracer: Tracer | undefined;
+  /** The state and instruction whose live registers regsLive gives (set by visited before comparing). */
+  declare private liveSt: State;
+  declare private livePc: number;
+  /** The log's "from A to B:" line of a popped path, until its first instruction is logged. */
+  declare pendingFrom: string;
+  /**
+   * bucket's answers for the main function (callsite -1) by instruction, -1 until computed (a
+   * plain array: a typed array costs ~0.9 µs to make, a few % of a small program's check).
+   */
+  declare private mainBucket: number[];
+  /**
+   * What the run asks of an instruction's kind at every visit, from the CFG's slot table: `op.kind`
+   * is a megamorphic load (a decoded op has one of a dozen shapes, ~8 ns).
+   */
+  declare kinds: Uint8Array;
+  /** pushPath, as the function step() is handed. */
+  declare readonly push: (s: State, pc: number) => void;
+  /** liveOf, as the function statesEqual is handed. */
+  declare private readonly regsLive: (f: number) => number;
 
-  constructor(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness) {
+  constructor() {
+    this.push = (s, pc) => this.pushPath(s, pc);
+    this.regsLive = (f) => this.liveOf(f);
+  }
+
+  /** Set up for a run of prog (its CFG cfg) from context c. */
+  start(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness): this {
     this.prog = prog;
     this.cfg = cfg;
     this.dom = sessionFor(opts);
@@ -441,6 +472,25 @@ class RunEnv implements Env {
     this.live = live;
     this.histAt = -1;
     this.rejected = undefined;
+    this.limit = opts.limit ?? COMPLEXITY_LIMIT;
+    this.log = opts.states ? [] : undefined;
+    this.entry = opts.entries ? new Array(prog.insns.length) : undefined;
+    this.tracer = opts.trace && c.processed === 0 ? new Tracer() : undefined;
+    this.liveSt = c.path.state;
+    this.livePc = 0;
+    this.pendingFrom = '';
+    this.mainBucket = c.mainBucket ??= new Array(c.explored.length).fill(-1);
+    this.kinds = cfg.slots.kind;
+    return this;
+  }
+
+  /**
+   * Let go of the run's objects (the object waits in `free` for the next run, which sets them
+   * again): kept, a full check's own memo table would outlive its run into the old generation.
+   */
+  end(): void {
+    this.c = this.live = this.prog = this.cfg = this.liveSt = this.log = this.entry = this.tracer = this.rejected = undefined!;
+    this.aluMemo = this.kinds = this.mainBucket = undefined!;
   }
 
   // the per-instruction records, the context's own from their first use (Ctx.shared)
@@ -493,7 +543,211 @@ class RunEnv implements Env {
   stackWrite(frame: number, spi: number): void {
     this.live.write(frame, spi);
   }
+
+  pushPath(s: State, pc: number): void {
+    const c = this.c, kinds = this.kinds;
+    if (kinds[c.path.pc] === SK_MAYGOTO) this.widenFromPrev(s, c.path.pc);
+    if (c.path.parent) c.path.parent.branches++;
+    const base = forkBase(c.path.hist);
+    c.path.hist = newHist(base);
+    c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: newHist(base), jh: c.path.jh });
+    if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
+  }
+
+  /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
+  bucket(pc: number, st: State): number {
+    const c = this.c, mainBucket = this.mainBucket;
+    const callsite = cur(st).callsite;
+    if (callsite !== -1 || pc >= mainBucket.length) return bucketOf(pc, callsite, c.explored.length);
+    // the main function's buckets, one division per instruction for the run
+    let b = mainBucket[pc];
+    if (b < 0) b = mainBucket[pc] = bucketOf(pc, -1, c.explored.length);
+    return b;
+  }
+
+  /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
+  widenFromPrev(s: State, at: number): void {
+    const c = this.c;
+    const here = c.path.parent;
+    for (const sl of c.explored[this.bucket(at, c.path.state)] ?? []) {
+      if (sl.pc !== at || sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
+      widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
+      return;
+    }
+  }
+
+  endPath(): void {
+    const c = this.c;
+    for (let k = c.path.parent; k; k = k.parent) {
+      if (--k.branches > 0) break;
+      c.toClean[this.bucket(k.pc, k.state)]++;
+    }
+  }
+
+  /** The live registers of frame f of liveSt at livePc (statesEqual's `regsLive`). */
+  liveOf(f: number): number {
+    const cfg = this.cfg;
+    if (f === this.liveSt.frames.length - 1) return cfg.live[this.livePc];
+    const callsite = this.liveSt.frames[f + 1].callsite;
+    return (cfg.live[callsite + 1] ?? 0) & 0x7c0;
+  }
+
+  /** propagate_precision: what the explored state relied on, the current path relies on too. */
+  propagate(sl: Checkpoint, st: State): void {
+    const c = this.c, cfg = this.cfg;
+    const top = st.frames.length - 1;
+    const p = sl.precise;
+    let other = p.all;
+    for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
+    // made only for a checkpoint with precise slots (most have none: no array per pruned path)
+    let slots: number[] | undefined;
+    // (most checkpoints have no precise slot: no iterator over an empty set)
+    if (p.slots.size) {
+      for (const k of p.slots) {
+        if (k >> 6 !== top) other = true;
+        else (slots ??= []).push(k & 63);
+      }
+    }
+    if (other) return allPrecise(c.path.parent);
+    if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
+  }
+
+  /** is_state_visited: true when the current state is covered by an explored one. */
+  visited(pc: number): boolean {
+    const c = this.c, cfg = this.cfg, live = this.live, kinds = this.kinds;
+    const st = c.path.state;
+    // a long jump history forces a checkpoint (it would otherwise grow without bound)
+    const mayGoto = kinds[pc] === SK_MAYGOTO;
+    const force = c.path.jh > 40 || mayGoto;
+    let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
+    const b = this.bucket(pc, st);
+    let list = c.explored[b];
+    if (!list) {
+      // nothing explored in this list (so nothing to clean either): a list is made only for
+      // a checkpoint, not at every prune point met (a copied context copies every list it has)
+      if (!addNew) return false;
+      list = c.explored[b] = [];
+    }
+    // clean_live_states: finished explored states here, same call chain, lose their dead slots
+    // (the pass recounts the list's finished, uncleaned checkpoints: the count only grows in endPath)
+    if (c.toClean[b] > 0) {
+      let left = 0;
+      for (const sl of list) {
+        if (sl.branches > 0 || sl.cleaned) continue;
+        if (sl.pc !== pc || !sameCallsites(sl.state, st)) {
+          left++;
+          continue;
+        }
+        sl.state = cleanState(sl.state, pc, live);
+        sl.cleaned = true;
+      }
+      c.toClean[b] = left;
+    }
+    let cnt = 0;
+    this.liveSt = st;
+    this.livePc = pc;
+    // the current frame's live registers (regsLive's answer for it), for mayCover, and what
+    // mayLoop and mayCover read of the current state (once for the list)
+    const liveTop = cfg.live[pc];
+    const nFrames = st.frames.length, topRegs = st.frames[nFrames - 1].regs, depthNow = st.mayGotoDepth ?? 0;
+    for (let i = 0; i < list.length;) {
+      const sl = list[i];
+      cnt++;
+      if (sl.pc !== pc) {
+        i++;
+        continue;
+      }
+      if (sl.branches > 0) {
+        const depth = sl.state.mayGotoDepth ?? 0;
+        // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
+        if (mayGoto && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', this.regsLive, SCALAR_UNKNOWN)) {
+          sl.hit++;
+          this.propagate(sl, st);
+          return true;
+        }
+        if (depth === depthNow && mayLoopIn(sl.state, nFrames, topRegs) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
+        if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
+      } else if (mayCoverIn(sl.state, nFrames, topRegs, liveTop) && statesEqual(sl.state, st, 'not_exact', this.regsLive, SCALAR_UNKNOWN, sl.precise)) {
+        sl.hit++;
+        this.propagate(sl, st);
+        return true;
+      }
+      if (addNew) sl.miss++;
+      if (sl.miss > sl.hit * 3 + 3) {
+        // (the later entries moved down by hand: splice makes an array of the removed one)
+        for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j];
+        list.pop();
+        c.peakStates--;
+        continue;
+      }
+      i++;
+    }
+    if (cnt > c.maxPer) c.maxPer = cnt;
+    if (!addNew) return false;
+    // `cleaned` from the start, in copyCheckpoint's order: one hidden class for every checkpoint
+    const cp: Checkpoint = { pc, state: cloneState(st), cleaned: false, branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: NO_PRECISION };
+    c.path.hist = newHist();
+    c.path.jh = 0;
+    c.totalStates++;
+    c.peakStates++;
+    c.prevJmps = c.jmps;
+    c.prevInsns = c.processed;
+    c.path.parent = cp;
+    // list.unshift(cp) by hand: the builtin is a runtime call (the lists are short)
+    for (let j = list.length; j > 0; j--) list[j] = list[j - 1];
+    list[0] = cp;
+    return false;
+  }
+
+  pop(): boolean {
+    const c = this.c, log = this.log, tracer = this.tracer;
+    const next = c.stack.pop();
+    if (!next) return false;
+    // a lazy copy's pending path gets its own state and piece now (copyCtx)
+    if (c.stack.length < c.lazy) {
+      c.lazy = c.stack.length;
+      next.state = cloneState(next.state);
+      next.hist = copyHist(next.hist);
+    }
+    c.path = next;
+    tracer?.start(c.path.prev, c.path.pc, cur(c.path.state));
+    if (log) {
+      this.pendingFrom = `from ${c.path.prev} to ${c.path.pc}:`;
+      log.push('');
+    }
+    return true;
+  }
+
+  stats() {
+    const c = this.c;
+    return `processed ${c.processed} insns (limit ${this.limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
+  }
+
+  /** The verdict of a rejection, thrown (fail) or returned (reject). */
+  rejection(e: VerifierError): Verdict {
+    const log = this.log;
+    if (log) log.push(e.message, this.stats());
+    return this.verdict({ index: e.index, message: e.message });
+  }
+
+  verdict(error?: { index: number; message: string }): Verdict {
+    const c = this.c, tracer = this.tracer;
+    // (the optional fields added after, not spread in: a spread literal is built by the slow
+    // generic copy, at every check's end)
+    const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
+      ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log: this.log, entry: this.entry, idGen: this.idGen, stackDepths: stackDepthsOf(this.cfg, c.stackDepth),
+    };
+    if (tracer) {
+      v.trace = tracer.paths;
+      v.traceTruncated = tracer.truncated;
+    }
+    if (this.live.trace) v.stackLiveLog = this.live.trace;
+    return v;
+  }
 }
+
+/** RunEnv objects no run is using (a run inside a run, the incremental checker's baseAt from a step hook, takes another). */
+const free: RunEnv[] = [];
 
 /**
  * Explore from the context `c` (mutated). `onStep` is called with the context before each
@@ -502,223 +756,28 @@ class RunEnv implements Env {
 export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c: Ctx, pc: number) => void): Verdict {
   const live = c.live ??= new StackLiveness(cfg);
   if (opts.stackLiveLog) live.trace ??= [];
-  const env = new RunEnv(prog, cfg, opts, c, live);
-  const limit = opts.limit ?? COMPLEXITY_LIMIT;
-  const log: string[] | undefined = opts.states ? [] : undefined;
-  const entry: (State | undefined)[] | undefined = opts.entries ? new Array(prog.insns.length) : undefined;
-  const tracer = opts.trace && c.processed === 0 ? new Tracer() : undefined;
-  // the state and instruction whose live registers regsLive gives (set by visited before comparing)
-  let liveSt = c.path.state, livePc = 0;
-  let pendingFrom = '';
-  /**
-   * bucket's answers for the main function (callsite -1) by instruction, -1 until computed (a
-   * plain array: a typed array costs ~0.9 µs to make, a few % of a small program's check).
-   */
-  const mainBucket = c.mainBucket ??= new Array(c.explored.length).fill(-1);
-  // what run() asks of an instruction's kind at every visit, from the CFG's slot table: `op.kind`
-  // is a megamorphic load (a decoded op has one of a dozen shapes, ~8 ns)
-  const kinds = cfg.slots.kind;
-  // the run's operations as methods of one object: under tsx (esbuild keepNames) every named
-  // closure costs an Object.defineProperty when made, methods cost nothing (see BENCHMARKS)
-  const ops = {
-    mapInfo(i: number) {
-      return { name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 };
-    },
-    push(s: State, pc: number): void {
-      if (kinds[c.path.pc] === SK_MAYGOTO) widenFromPrev(s, c.path.pc);
-      if (c.path.parent) c.path.parent.branches++;
-      const base = forkBase(c.path.hist);
-      c.path.hist = newHist(base);
-      c.stack.push({ state: s, pc, prev: c.path.pc, parent: c.path.parent, hist: newHist(base), jh: c.path.jh });
-      if (c.stack.length > JMP_SEQ_LIMIT) fail(c.path.pc, `The sequence of ${c.stack.length} jumps is too complex.`);
-    },
-    /** explored_state: the list instruction `pc` of a state in `st`'s function hashes to. */
-    bucket(pc: number, st: State): number {
-      const callsite = cur(st).callsite;
-      if (callsite !== -1 || pc >= mainBucket.length) return bucketOf(pc, callsite, c.explored.length);
-      // the main function's buckets, one division per instruction for the run
-      let b = mainBucket[pc];
-      if (b < 0) b = mainBucket[pc] = bucketOf(pc, -1, c.explored.length);
-      return b;
-    },
-    /** find_prev_entry + widen_imprecise_scalars for the state a may_goto at `at` queues. */
-    widenFromPrev(s: State, at: number): void {
-      const here = c.path.parent;
-      for (const sl of c.explored[bucket(at, c.path.state)] ?? []) {
-        if (sl.pc !== at || sl === here || sl.branches <= 0 || !sameCallsites(sl.state, s)) continue;
-        widenImprecise(sl.state, s, sl.precise, SCALAR_UNKNOWN);
-        return;
-      }
-    },
-    endPath(): void {
-      for (let k = c.path.parent; k; k = k.parent) {
-        if (--k.branches > 0) break;
-        c.toClean[bucket(k.pc, k.state)]++;
-      }
-    },
-    /** The live registers of frame f of liveSt at livePc (one function for the run, not a closure per comparison). */
-    regsLive(f: number): number {
-      if (f === liveSt.frames.length - 1) return cfg.live[livePc];
-      const callsite = liveSt.frames[f + 1].callsite;
-      return (cfg.live[callsite + 1] ?? 0) & 0x7c0;
-    },
-    /** propagate_precision: what the explored state relied on, the current path relies on too. */
-    propagate(sl: Checkpoint, st: State): void {
-      const top = st.frames.length - 1;
-      const p = sl.precise;
-      let other = p.all;
-      for (let f = 0; f < p.regs.length; f++) if (f !== top && p.regs[f]) other = true;
-      // made only for a checkpoint with precise slots (most have none: no array per pruned path)
-      let slots: number[] | undefined;
-      // (most checkpoints have no precise slot: no iterator over an empty set)
-      if (p.slots.size) {
-        for (const k of p.slots) {
-          if (k >> 6 !== top) other = true;
-          else (slots ??= []).push(k & 63);
-        }
-      }
-      if (other) return allPrecise(c.path.parent);
-      if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
-    },
-    /** is_state_visited: true when the current state is covered by an explored one. */
-    visited(pc: number): boolean {
-      const st = c.path.state;
-      // a long jump history forces a checkpoint (it would otherwise grow without bound)
-      const mayGoto = kinds[pc] === SK_MAYGOTO;
-      const force = c.path.jh > 40 || mayGoto;
-      let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
-      const b = bucket(pc, st);
-      let list = c.explored[b];
-      if (!list) {
-        // nothing explored in this list (so nothing to clean either): a list is made only for
-        // a checkpoint, not at every prune point met (a copied context copies every list it has)
-        if (!addNew) return false;
-        list = c.explored[b] = [];
-      }
-      // clean_live_states: finished explored states here, same call chain, lose their dead slots
-      // (the pass recounts the list's finished, uncleaned checkpoints: the count only grows in endPath)
-      if (c.toClean[b] > 0) {
-        let left = 0;
-        for (const sl of list) {
-          if (sl.branches > 0 || sl.cleaned) continue;
-          if (sl.pc !== pc || !sameCallsites(sl.state, st)) {
-            left++;
-            continue;
-          }
-          sl.state = cleanState(sl.state, pc, live);
-          sl.cleaned = true;
-        }
-        c.toClean[b] = left;
-      }
-      let cnt = 0;
-      liveSt = st;
-      livePc = pc;
-      // the current frame's live registers (regsLive's answer for it), for mayCover, and what
-      // mayLoop and mayCover read of the current state (once for the list)
-      const liveTop = cfg.live[pc];
-      const nFrames = st.frames.length, topRegs = st.frames[nFrames - 1].regs, depthNow = st.mayGotoDepth ?? 0;
-      for (let i = 0; i < list.length;) {
-        const sl = list[i];
-        cnt++;
-        if (sl.pc !== pc) {
-          i++;
-          continue;
-        }
-        if (sl.branches > 0) {
-          const depth = sl.state.mayGotoDepth ?? 0;
-          // a may_goto loop is covered once a deeper visit stays within the ranges (RANGE_WITHIN: all precise)
-          if (mayGoto && depth !== depthNow && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN)) {
-            sl.hit++;
-            propagate(sl, st);
-            return true;
-          }
-          if (depth === depthNow && mayLoopIn(sl.state, nFrames, topRegs) && statesEqual(sl.state, st, 'exact', allLive, SCALAR_UNKNOWN)) fail(pc, `infinite loop detected at insn ${pc}`);
-          if (!force && c.jmps - c.prevJmps < 20 && c.processed - c.prevInsns < 100) addNew = false;
-        } else if (mayCoverIn(sl.state, nFrames, topRegs, liveTop) && statesEqual(sl.state, st, 'not_exact', regsLive, SCALAR_UNKNOWN, sl.precise)) {
-          sl.hit++;
-          propagate(sl, st);
-          return true;
-        }
-        if (addNew) sl.miss++;
-        if (sl.miss > sl.hit * 3 + 3) {
-          // (the later entries moved down by hand: splice makes an array of the removed one)
-          for (let j = i + 1; j < list.length; j++) list[j - 1] = list[j];
-          list.pop();
-          c.peakStates--;
-          continue;
-        }
-        i++;
-      }
-      if (cnt > c.maxPer) c.maxPer = cnt;
-      if (!addNew) return false;
-      // `cleaned` from the start, in copyCheckpoint's order: one hidden class for every checkpoint
-      const cp: Checkpoint = { pc, state: cloneState(st), cleaned: false, branches: 1, parent: c.path.parent, hit: 0, miss: 0, hist: c.path.hist, frames: st.frames.length, precise: NO_PRECISION };
-      c.path.hist = newHist();
-      c.path.jh = 0;
-      c.totalStates++;
-      c.peakStates++;
-      c.prevJmps = c.jmps;
-      c.prevInsns = c.processed;
-      c.path.parent = cp;
-      // list.unshift(cp) by hand: the builtin is a runtime call (the lists are short)
-      for (let j = list.length; j > 0; j--) list[j] = list[j - 1];
-      list[0] = cp;
-      return false;
-    },
-    pop(): boolean {
-      const next = c.stack.pop();
-      if (!next) return false;
-      // a lazy copy's pending path gets its own state and piece now (copyCtx)
-      if (c.stack.length < c.lazy) {
-        c.lazy = c.stack.length;
-        next.state = cloneState(next.state);
-        next.hist = copyHist(next.hist);
-      }
-      c.path = next;
-      tracer?.start(c.path.prev, c.path.pc, cur(c.path.state));
-      if (log) {
-        pendingFrom = `from ${c.path.prev} to ${c.path.pc}:`;
-        log.push('');
-      }
-      return true;
-    },
-    stats() {
-      return `processed ${c.processed} insns (limit ${limit}) max_states_per_insn ${c.maxPer} total_states ${c.totalStates} peak_states ${c.peakStates} mark_read 0`;
-    },
-    /** The verdict of a rejection, thrown (fail) or returned (reject). */
-    rejection(e: VerifierError): Verdict {
-      if (log) log.push(e.message, stats());
-      return verdict({ index: e.index, message: e.message });
-    },
-    verdict(error?: { index: number; message: string }): Verdict {
-      // (a loop, not a map with a closure; the optional fields added after, not spread in: a
-      // spread literal is built by the slow generic copy, at every check's end)
-      // (one function, most programs: a literal, not a push into an empty array)
-      let stackDepths: number[];
-      if (cfg.subprogs.length === 1) stackDepths = [c.stackDepth.get(cfg.subprogs[0]) ?? 0];
-      else {
-        stackDepths = [];
-        for (const f of cfg.subprogs) stackDepths.push(c.stackDepth.get(f) ?? 0);
-      }
-      const v: { -readonly [K in keyof Verdict]: Verdict[K] } = {
-        ok: !error, error, processed: c.processed, totalStates: c.totalStates, peakStates: c.peakStates, maxStatesPerInsn: c.maxPer, log, entry, idGen: env.idGen, stackDepths,
-      };
-      if (tracer) {
-        v.trace = tracer.paths;
-        v.traceTruncated = tracer.truncated;
-      }
-      if (live.trace) v.stackLiveLog = live.trace;
-      return v;
-    },
-  };
-  const { mapInfo, push, bucket, widenFromPrev, endPath, regsLive, propagate, visited, pop, stats, rejection, verdict } = ops;
-
-  // what the loop reads at every instruction, in bindings no closure captures: a captured one
-  // lives in the function's context and is loaded again after every call the loop makes
-  const cx = c, lv = live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = kinds, useAt = cfg.slots.use;
-  const hook = onStep, lim = limit, logs = log, firsts = entry, tr = tracer;
+  const env = free.pop() ?? new RunEnv();
   try {
-    if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo, undefined, undefined, cx.path.state.refs)}`);
+    return explore(env.start(prog, cfg, opts, c, live), prog, cfg, opts, c, onStep);
+  } finally {
+    env.end();
+    free.push(env);
+  }
+}
+
+/** The log's names and sizes of the program's maps (made for a log only, outside explore: a closure there would give every run a context). */
+function mapNames(prog: Program): (i: number) => { name: string; ks: number; vs: number } {
+  return (i) => ({ name: prog.maps[i]?.name ?? `map${i}`, ks: prog.maps[i]?.keySize ?? 0, vs: prog.maps[i]?.valueSize ?? 0 });
+}
+
+/** run()'s exploration, with its env set up. */
+function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c: Ctx, pc: number) => void): Verdict {
+  const mapInfo = env.log ? mapNames(prog) : undefined;
+  // what the loop reads at every instruction, in local bindings
+  const cx = c, lv = env.live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = env.kinds, push = env.push;
+  const hook = onStep, lim = env.limit, logs = env.log, firsts = env.entry, tr = env.tracer;
+  try {
+    if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo!, undefined, undefined, cx.path.state.refs)}`);
     tr?.start(-1, 0, cur(cx.path.state));
     for (;;) {
       const pc = cx.path.pc;
@@ -727,14 +786,14 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
         hook(cx, pc);
       }
       if (++cx.processed > lim) fail(pc, `BPF program is too large. Processed ${cx.processed} insn`);
-      if (pruneAt[pc] && visited(pc)) {
+      if (pruneAt[pc] && en.visited(pc)) {
         tr?.safe(pc);
-        if (logs) logs.push(pendingFrom ? `${pendingFrom} safe` : `${pc}: safe`);
-        pendingFrom = '';
-        endPath();
+        if (logs) logs.push(en.pendingFrom ? `${en.pendingFrom} safe` : `${pc}: safe`);
+        en.pendingFrom = '';
+        en.endPath();
         // (after the last path nothing asks the liveness again: its update is only logged)
         if (cx.stack.length || lv.trace) lv.update(cx.path.state);
-        if (!pop()) break;
+        if (!en.pop()) break;
         continue;
       }
       const path = cx.path;
@@ -746,8 +805,8 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       const st = path.state;
       let before: State['frames'][number]['stack'] | undefined;
       if (logs) {
-        if (pendingFrom) logs.push(`${pendingFrom} ${printFrame(cur(st), mapInfo, undefined, undefined, st.refs)}`);
-        pendingFrom = '';
+        if (en.pendingFrom) logs.push(`${en.pendingFrom} ${printFrame(cur(st), mapInfo!, undefined, undefined, st.refs)}`);
+        en.pendingFrom = '';
         logs.push(`${pc}: (${prog.insns[pc].code.toString(16).padStart(2, '0')}) ${formatKernel(op)}`);
         before = cur(st).stack.slice();
       }
@@ -762,66 +821,90 @@ export function run(prog: Program, cfg: Cfg, opts: Options, c: Ctx, onStep?: (c:
       lv.begin(st, pc);
       // a function's exit brings its liveness up to date while the state is still inside it
       if (kind === SK_EXIT && depth > 1) lv.update(st);
-      // check_reg_arg's `!read_ok` at a conditional jump, reported before the step (condJump's
-      // own check returns it too; an ALU instruction's is returned by aluStep): first an identity test
-      // against NOT_INIT (every frame starts with it, every call leaves it in r1-r5) on the
-      // registers the slot's use mask names, so that a jump that passes pays no megamorphic
-      // `type` load; a not_init register of another object would be missed here and found by
-      // condJump's check, which returns the same rejection. (In this loop's own code, not in
-      // step(): there it took the room in the loop's inlining budget that pop had.)
-      if (kind === SK_JCOND) {
-        const regs = st.frames[depth - 1].regs;
-        let m = useAt[pc];
-        while (m !== 0 && regs[31 - Math.clz32(m & -m)] !== NOT_INIT) m &= m - 1;
-        if (m !== 0) {
-          const r = jumpUnread(regs, op as Op & { kind: 'jcond' });
-          if (r >= 0) return rejection(new VerifierError(`R${r} !read_ok`, pc));
-        }
-      }
       const next = step(en, st, pc, op, push, kind);
       // (the instruction stopped as a throw would have: nothing after it is recorded)
-      if (next === REJECTED) return rejection(en.rejected!);
+      if (next === REJECTED) return en.rejection(en.rejected!);
       if (st.frames.length !== depth) lv.resetChain();
       else lv.commit();
       if (logs && st.frames.length === depth && kind !== SK_EXIT) {
         const f = cur(st);
         const slots = new Set<number>();
         for (let i = 0; i < Math.max(f.stack.length, before!.length); i++) if (f.stack[i] !== before![i]) slots.add(i);
-        const text = printFrame(f, mapInfo, touched(op), slots, st.refs);
+        const text = printFrame(f, mapInfo!, touched(op), slots, st.refs);
         if (text) logs[logs.length - 1] = `${logs[logs.length - 1].padEnd(38)}; ${text}`;
       }
       tr?.step(pc, next < 0 ? undefined : cur(st));
       // exit, conditional jumps, ja, may_goto and calls count as jumps
       if (kind >= SK_EXIT && kind <= SK_LOCAL_CALL) cx.jmps++;
       if (next < 0) {
-        endPath();
+        en.endPath();
         if (cx.stack.length || lv.trace) lv.update(cx.path.state);
-        if (!pop()) break;
+        if (!en.pop()) break;
         continue;
       }
       path.pc = next;
     }
   } catch (e) {
-    if (e instanceof VerifierError) return rejection(e);
+    if (e instanceof VerifierError) return en.rejection(e);
     throw e;
   }
   const deep = stackCheck(prog, cfg, c.stackDepth);
   if (deep) {
-    if (log) log.push(deep, stats());
-    return verdict({ index: 0, message: deep });
+    if (logs) logs.push(deep, en.stats());
+    return en.verdict({ index: 0, message: deep });
   }
   // do_misc_fixups: an unprivileged tail call must use one prog array on every path (its index is masked against it)
   if (opts.privileged === false) {
     for (const [pc, m] of c.tailMaps) {
       if (m >= 0) continue;
-      if (log) log.push('tail_call abusing map_ptr');
-      return verdict({ index: pc, message: 'tail_call abusing map_ptr' });
+      if (logs) logs.push('tail_call abusing map_ptr');
+      return en.verdict({ index: pc, message: 'tail_call abusing map_ptr' });
     }
   }
-  if (log) log.push(stats());
-  return verdict();
+  if (logs) logs.push(en.stats());
+  return en.verdict();
 }
 
+
+/** Verdict.stackDepths: each function's deepest stack byte, in subprogram order. */
+function stackDepthsOf(cfg: Cfg, depth: Map<number, number>): number[] {
+  // (a loop, not a map with a closure; one function, most programs: a literal, not a push into an empty array)
+  if (cfg.subprogs.length === 1) return [depth.get(cfg.subprogs[0]) ?? 0];
+  const out: number[] = [];
+  for (const f of cfg.subprogs) out.push(depth.get(f) ?? 0);
+  return out;
+}
+
+/**
+ * The verdict run(prog, cfg, opts, c) gives when the first instruction it processes is rejected
+ * with check_reg_arg's `R%d !read_ok` (step.ts firstUnread), worked out without running, so
+ * without copying c (a snapshot the incremental checker resumes from: left as it is). Up to that
+ * read nothing else can answer: no hook, no log, the instruction within the limit, no static
+ * rejection at it, and at a prune point no explored state of its list (nothing to prune against:
+ * visited() only adds a checkpoint when it wants one). Undefined when run() must tell.
+ */
+export function unreadAtResume(cfg: Cfg, opts: Options, c: Ctx): Verdict | undefined {
+  if (opts.states || opts.trace || opts.entries || opts.stackLiveLog) return undefined;
+  const pc = c.path.pc, st = c.path.state, regs = st.frames[st.frames.length - 1].regs;
+  // an identity test on the registers the slot reads first (every unset register of a run is NOT_INIT but rare ones: run() finds those)
+  let m = cfg.slots.use[pc];
+  while (m !== 0 && regs[31 - Math.clz32(m & -m)] !== NOT_INIT) m &= m - 1;
+  if (m === 0 || cfg.bad[pc] || c.processed + 1 > (opts.limit ?? COMPLEXITY_LIMIT)) return undefined;
+  const kind = cfg.slots.kind[pc];
+  const r = firstUnread(regs, cfg.ops[pc]!, kind);
+  if (r < 0) return undefined;
+  let added = 0;
+  if (cfg.prune[pc]) {
+    if (kind === SK_MAYGOTO) return undefined;
+    if (c.explored[bucketOf(pc, st.frames[st.frames.length - 1].callsite, c.explored.length)]?.length) return undefined;
+    // visited()'s checkpoint, made when wanted (an empty list has no state to stop it)
+    if (c.path.jh > 40 || (c.jmps - c.prevJmps >= 2 && c.processed + 1 - c.prevInsns >= 8)) added = 1;
+  }
+  return {
+    ok: false, error: { index: pc, message: `R${r} !read_ok` }, processed: c.processed + 1, totalStates: c.totalStates + added, peakStates: c.peakStates + added, maxStatesPerInsn: c.maxPer,
+    log: undefined, entry: undefined, idGen: c.idGen, stackDepths: stackDepthsOf(cfg, c.stackDepth),
+  };
+}
 
 /** Most instructions an unprivileged program may have (include/uapi/linux/bpf_common.h). */
 const BPF_MAXINSNS = 4096;

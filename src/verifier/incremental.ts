@@ -14,7 +14,7 @@ import { leadsForward, SK_JCOND } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, unreadAtResume, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -152,8 +152,12 @@ export class Incremental {
   private readonly popStates = new Map<number, Ctx>();
   /** Scratch masks of a candidate's changes (cleared after each check). */
   private readonly changed: Changed;
-  /** Candidates checked, how many instructions the resumed runs skipped, how many rejoined the baseline and the instructions that spared. */
-  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0, rejoined: 0, joinedInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
+  /**
+   * Candidates checked, how many instructions the resumed runs skipped, how many of those runs
+   * were answered at their first instruction without one (unreadAtResume), how many rejoined the
+   * baseline and the instructions that spared.
+   */
+  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
   /**
    * The subprogram frames' keys (instruction, call site) visited at prune points, in the order
    * first visited, as pairs; `keySet` the same as numbers. A candidate of another length rehashes
@@ -283,6 +287,12 @@ export class Incremental {
     if (!snap) return run(prog, change.cfg, this.opts, this.freshFor(change));
     this.stats.resumed++;
     this.stats.skippedInsns += snap.processed;
+    // a first instruction that reads an unset register is answered from the snapshot (no copy)
+    const unread = unreadAtResume(change.cfg, this.opts, snap.ctx);
+    if (unread) {
+      this.stats.unread++;
+      return unread;
+    }
     const r = snap.resume ??= { lists: snap.lists.filter((i) => snap.ctx.explored[i]!.length > 0), cleans: nonZero(snap.ctx.toClean) };
     const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);

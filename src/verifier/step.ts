@@ -103,23 +103,47 @@ function saveAuxPtrType(env: Env, pc: number, r: Reg): number {
 const unread = (env: Env, pc: number, r: number): number => reject(env, pc, `R${r} !read_ok`);
 
 /**
- * The register a conditional jump finds uninitialised at its first reads, -1 for none, in the
- * order of condJump's own checks (the destination first, then a source register), which come
- * before it changes anything: run() reports it by return (check_reg_arg's `R%d !read_ok`, the
- * most frequent rejection of a search's candidates) after an identity test against NOT_INIT on
- * the slot's use mask.
+ * The register whose `R%d !read_ok` (check_reg_arg's) is the first thing step() returns for
+ * `op` (of slot kind `kind`) on a frame holding `regs`, -1 for none: an ALU instruction, BPF_END,
+ * a conditional jump, a load, a store or an atomic check their registers before anything else,
+ * in the order of their own checks (a jump's destination first, the others' source first, a
+ * move's destination not read). Any other instruction gives -1 (its first check may be another).
+ * The incremental checker answers a resumed candidate's first instruction with it, before it
+ * copies the snapshot (analyze.ts unreadAtResume).
  */
-export function jumpUnread(regs: readonly Reg[], op: Op & { kind: 'jcond' }): number {
-  if (regs[op.dst].type === 'not_init') return op.dst;
-  const src = op.src;
-  if ('reg' in src && regs[src.reg].type === 'not_init') return src.reg;
-  return -1;
+export function firstUnread(regs: readonly Reg[], op: Op, kind: number): number {
+  if (kind === SK_JCOND) {
+    const j = op as Op & { kind: 'jcond' };
+    if (regs[j.dst].type === 'not_init') return j.dst;
+    return 'reg' in j.src && regs[j.src.reg].type === 'not_init' ? j.src.reg : -1;
+  }
+  if (kind === SK_ALU) {
+    const a = op as Op & { kind: 'alu' };
+    if (a.op === 'neg') return regs[a.dst].type === 'not_init' ? a.dst : -1;
+    if ('reg' in a.src && regs[a.src.reg].type === 'not_init') return a.src.reg;
+    return a.op !== 'mov' && a.op !== 'movsx' && regs[a.dst].type === 'not_init' ? a.dst : -1;
+  }
+  if (kind === SK_EXIT || kind === SK_LDDW) return -1;
+  switch (op.kind) {
+    case 'end': case 'st':
+      return regs[op.dst].type === 'not_init' ? op.dst : -1;
+    case 'ldx':
+      return regs[op.src].type === 'not_init' ? op.src : -1;
+    case 'stx':
+      if (regs[op.src].type === 'not_init') return op.src;
+      return regs[op.dst].type === 'not_init' ? op.dst : -1;
+    case 'atomic':
+      if (regs[op.src].type === 'not_init') return op.src;
+      return op.op !== 'load_acq' && regs[op.dst].type === 'not_init' ? op.dst : -1;
+    default:
+      return -1;
+  }
 }
 
 /**
  * Execute one instruction on `st` (in place). Returns the next pc, -1 at the end of a path, or
  * REJECTED (env.ts reject) when it rejects the program: every instruction's rejections are
- * returned, none thrown (run() also checks a jump's `!read_ok` first, see jumpUnread).
+ * returned, none thrown.
  * `kind`: the slot table's code for `op`; an ALU instruction (most of a straight-line program's)
  * and a conditional jump are told by it, as `op.kind` is a megamorphic load (a decoded op has
  * one of a dozen shapes).

@@ -1,23 +1,25 @@
 // Rejections reported by return instead of a throw (env.ts reject): an uninitialised register read
-// by an ALU instruction or a jump (run() checks a jump's reads before the instruction runs,
-// step.ts jumpUnread), a load, a store or an atomic (step.ts), an ALU instruction's own checks
+// by an ALU instruction or a jump, a load, a store or an atomic (step.ts), an ALU instruction's own checks
 // (alu.ts aluStep, reported by step.ts), the memory checks (mem.ts memFault), a helper call's
 // argument checks and the other calls, exits, atomics, LD_ABS / LD_IND, BPF_END, lddw and
 // conditional jumps (call.ts, jmp.ts, step.ts), and the unprivileged Spectre checks (spectre.ts).
-// Each carries the instruction and the kernel's message; jumpUnread names the register condJump's
-// own check names. call-rejects.json holds random programs ending in such instructions with the
-// verdicts recorded when these rejections were thrown (scripts/record-call-rejects.ts at 3f4d175).
+// Each carries the instruction and the kernel's message; step.ts firstUnread names the register
+// of the !read_ok an instruction's own checks return first, and analyze.ts unreadAtResume answers
+// a resumed run whose first instruction returns one as the run does. call-rejects.json holds
+// random programs ending in such instructions with the verdicts recorded when these rejections
+// were thrown (scripts/record-call-rejects.ts at 3f4d175).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { assemble } from '../../src/isa/asm.ts';
 import { type AluName, type JcondName, type Op, fromOp } from '../../src/isa/op.ts';
-import { uses } from '../../src/isa/flow.ts';
+import { SK_ALU, SK_JCOND, SK_OTHER, uses } from '../../src/isa/flow.ts';
 import type { MapDef, Program, ProgType } from '../../src/isa/program.ts';
-import { verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Verdict, cfgOrReject, copyCtx, freshCtx, run, unreadAtResume, verify } from '../../src/verifier/analyze.ts';
+import type { Cfg } from '../../src/verifier/cfg.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { type Env, REJECTED, VerifierError } from '../../src/verifier/env.ts';
-import { jumpUnread } from '../../src/verifier/step.ts';
+import { firstUnread, step } from '../../src/verifier/step.ts';
 import { aluStep } from '../../src/verifier/alu.ts';
 import { condJump } from '../../src/verifier/jmp.ts';
 import { ImmRegs, NOT_INIT, constReg } from '../../src/verifier/regs.ts';
@@ -194,20 +196,74 @@ function returnedUnread(env: Env, run: () => number): VerifierError | undefined 
   return next === REJECTED && env.rejected!.message.endsWith('!read_ok') ? env.rejected : undefined;
 }
 
-t('jumpUnread names exactly the !read_ok that condJump returns, and the use mask holds it', () => {
-  fc.assert(fc.property(jmpOp, fc.integer({ min: 0, max: 0x3ff }), (op, unset) => {
-    const env = { imms: new ImmRegs(4), privileged: true, rejected: undefined } as unknown as Env;
+// loads, stores, atomics and BPF_END on random registers (their other fields as the decoder gives them)
+const size = fc.constantFrom(1 as const, 2 as const, 4 as const, 8 as const);
+const memOp = fc.oneof(
+  fc.record({ dst: reg, src: reg, off: fc.integer({ min: -16, max: 16 }), size }).map((o): Op => ({ kind: 'ldx', ...o, signed: false })),
+  fc.record({ dst: reg, src: reg, off: fc.integer({ min: -16, max: 16 }), size }).map((o): Op => ({ kind: 'stx', ...o })),
+  fc.record({ dst: reg, off: fc.integer({ min: -16, max: 16 }), size, imm: fc.integer({ min: -5, max: 5 }) }).map((o): Op => ({ kind: 'st', ...o })),
+  fc.record({ dst: reg, src: reg, off: fc.integer({ min: -16, max: 16 }), size: fc.constantFrom(4 as const, 8 as const), op: fc.constantFrom('add' as const, 'or' as const, 'xchg' as const, 'cmpxchg' as const, 'load_acq' as const, 'store_rel' as const), fetch: fc.boolean() })
+    .map((o): Op => ({ kind: 'atomic', ...o })),
+  fc.record({ dst: reg, order: fc.constantFrom('le' as const, 'be' as const, 'swap' as const), bits: fc.constantFrom(16 as const, 32 as const, 64 as const) }).map((o): Op => ({ kind: 'end', ...o })),
+);
+
+/** The slot table's kind of these ops (flow.ts setSlot). */
+const slotKind = (op: Op): number => (op.kind === 'alu' ? SK_ALU : op.kind === 'jcond' ? SK_JCOND : SK_OTHER);
+
+t('firstUnread names exactly the !read_ok that step returns first; for an ALU op, a jump, a load, a store or BPF_END none is left for step to find', () => {
+  let named = 0;
+  fc.assert(fc.property(fc.oneof(aluOp, jmpOp, memOp), fc.integer({ min: 0, max: 0x3ff }), (op, unset) => {
+    const env = { imms: new ImmRegs(4), privileged: true, rejected: undefined, ptrTypes: [], hist() {}, stackRead() {}, stackWrite() {} } as unknown as Env;
     const st = stateWith(unset);
-    const thrown = returnedUnread(env, () => condJump(env, cloneState(st), 2, op as Op & { kind: 'jcond' }, () => {}));
-    const r = jumpUnread(st.frames[0].regs, op as Op & { kind: 'jcond' });
-    if (thrown) {
-      assert.is(`R${r} !read_ok`, thrown.message);
-      // run()'s identity test on the slot's use mask finds an unset register first
+    const kind = slotKind(op);
+    const r = firstUnread(st.frames[0].regs, op, kind);
+    const returned = returnedUnread(env, () => step(env, cloneState(st), 2, op, () => {}, kind));
+    if (r >= 0) {
+      named++;
+      assert.is(returned?.message, `R${r} !read_ok`);
+      assert.is(returned?.index, 2);
+      // the use mask names it (unreadAtResume's identity test)
       assert.ok(uses(op) & unset & (1 << r));
-    } else {
-      assert.is(r, -1);
+    } else if (op.kind !== 'atomic') {
+      assert.is(returned, undefined);
     }
-  }), { numRuns: 2000 });
+  }), { numRuns: 3000 });
+  assert.ok(named > 500, `${named}`);
+});
+
+/** Programs whose !read_ok comes at a prune point: one that adds a checkpoint there first (two jumps and 8 instructions since the last), one whose list there holds the other path's (unreadAtResume leaves that to run()). */
+const PRUNE_READS = [
+  'r2 = *(u32 *)(r1 + 0)\nif r2 > 5 goto +0\nr3 = 1\nr3 += 1\nr3 += 1\nr3 += 1\nr3 += 1\nr3 += 1\nif r2 > 7 goto +0\nr0 = r5\nexit',
+  'r2 = *(u32 *)(r1 + 0)\nr0 = 0\nif r2 > 5 goto +8\nr5 = 1\nr3 = 1\nr3 += 1\nr3 += 1\nr3 += 1\nr3 += 1\nr3 += 1\nif r2 > 7 goto +0\nr0 = r5\nexit',
+];
+
+t('unreadAtResume, from the context before any step of a run, answers as run() from a copy of it, or leaves it to run()', () => {
+  const seen = { answered: 0, checkpoint: 0, declinedAtList: 0 };
+  const programs = [...CASES.map((c) => ({ p: program(c), privileged: c.privileged ?? true })), ...PRUNE_READS.map((asm) => ({ p: program({ name: '', asm, reject: [0, ''] }), privileged: true }))];
+  for (const { p, privileged } of programs) {
+    const opts = { privileged };
+    const cfg = cfgOrReject(p, privileged) as Cfg;
+    // the context before each step (as the incremental checker's snapshots are taken)
+    const before: Ctx[] = [];
+    run(p, cfg, opts, freshCtx(p.insns.length), (c) => {
+      before.push(copyCtx(c));
+    });
+    for (const c of before) {
+      const u = unreadAtResume(cfg, opts, c);
+      const v: Verdict = run(p, cfg, opts, copyCtx(c));
+      if (u) {
+        assert.equal(u, v);
+        seen.answered++;
+        if (u.totalStates > c.totalStates) seen.checkpoint++;
+      } else if (!v.ok && v.processed === c.processed + 1 && v.error!.message.endsWith('!read_ok') && cfg.prune[c.path.pc] && c.explored.some((l) => l?.some((k) => k.pc === c.path.pc))) {
+        seen.declinedAtList++;
+      }
+    }
+  }
+  // every kind of !read_ok of the table answered, a checkpoint counted, a list left to run()
+  assert.ok(seen.answered >= CASES.filter((c) => c.reject[1].endsWith('!read_ok')).length - 3, JSON.stringify(seen));
+  assert.ok(seen.checkpoint >= 1, JSON.stringify(seen));
+  assert.ok(seen.declinedAtList >= 1, JSON.stringify(seen));
 });
 
 t('aluStep returns check_reg_arg\'s !read_ok for the source register first, then the destination unless a move', () => {
