@@ -8,6 +8,7 @@ import { PcMemo } from '../../src/verifier/pc-memo.ts';
 import { D, type Scalar } from '../../src/verifier/regs.ts';
 import { LINUX_6_18, scalarConst, scalarUnknown } from '../../src/domains/scalar.ts';
 import { movedVar } from '../../src/verifier/alu.ts';
+import { linkedValue } from '../../src/verifier/jmp.ts';
 import { type DomainSession, defaultSession } from '../../src/verifier/memo.ts';
 import { assemble } from '../../src/isa/asm.ts';
 import { bareProgram } from '../../src/isa/program.ts';
@@ -107,6 +108,32 @@ t('movedVar: the sync of the 32-bit-unbounded part, kept by object and session f
   const p = scalarConst(D, 5n);
   const q = { ...p, u32min: 0n, u32max: 0xffffffffn, s32min: 0x80000000n, s32max: 0x7fffffffn };
   assert.equal(movedVar(real, p), real.sync(q));
+});
+
+// jmp.ts linkedValue: a linked register's value from the known one and its constant delta, kept by
+// the very known object, delta and session.
+t('linkedValue: the known value plus the delta, kept by object, delta and session for the last four', () => {
+  const real = defaultSession(LINUX_6_18);
+  const known = { ...scalarUnknown(D), umin: 0n, umax: 10n, smin: 0n, smax: 10n, u32min: 0n, u32max: 10n, s32min: 0n, s32max: 10n, varOff: { value: 0n, mask: 15n } };
+  const up = linkedValue(real, known, 5);
+  assert.equal([up.umin, up.umax, up.smin, up.smax], [5n, 15n, 5n, 15n]);
+  assert.equal([up.u32min, up.u32max, up.s32min, up.s32max], [5n, 15n, 5n, 15n]);
+  const down = linkedValue(real, known, -3);
+  assert.equal([down.umin, down.umax, down.smin, down.smax], [0n, 0xffffffffffffffffn, (1n << 64n) - 3n, 7n], 'below zero: the unsigned range wraps');
+  assert.is(linkedValue(real, known, 5), up, 'kept');
+  assert.equal(linkedValue(real, { ...known }, 5), up, 'an equal value in another object: the same value');
+  let syncs = 0;
+  const counting = { flavor: real.flavor, sync: (x: Scalar) => (syncs++, real.sync(x)) } as unknown as DomainSession;
+  assert.equal(linkedValue(counting, known, 5), up, 'another session computes its own');
+  assert.is(syncs, 1);
+  linkedValue(counting, { ...known }, 5);
+  assert.is(syncs, 2, 'an equal value in another object is computed again');
+  linkedValue(counting, known, 5);
+  assert.is(syncs, 2);
+  for (let d = 1; d <= 4; d++) linkedValue(counting, known, 100 + d);
+  assert.is(syncs, 6);
+  linkedValue(counting, known, 5);
+  assert.is(syncs, 7, 'four newer answers pushed it out');
 });
 
 const run = (asm: string, maps = [ARRAY]) => verify({ ...bareProgram(assemble(asm).insns, 'xdp'), maps });
