@@ -109,6 +109,34 @@ function ptrVarAt(env: Env, pc: number, op: 'add' | 'sub', p: Scalar, o: Scalar)
   return (env.aluMemo.sideGet(pc, p, o) as { raw: Scalar; synced: Scalar } | undefined) ?? env.aluMemo.sideSet(pc, p, o, env.dom.ptrVar(op, p, o));
 }
 
+/** How many variable parts movedVar keeps (a loop's pointer is moved at a few instructions per path). */
+const MOVED_KEPT = 4;
+// movedVar's last answers, round robin: the variable parts, their sessions, the results
+const movedIn: (Scalar | undefined)[] = new Array(MOVED_KEPT).fill(undefined);
+const movedBy: (DomainSession | undefined)[] = new Array(MOVED_KEPT).fill(undefined);
+const movedOut: (Scalar | undefined)[] = new Array(MOVED_KEPT).fill(undefined);
+let movedNext = 0;
+
+/**
+ * A pointer's variable part `p` after a move by a constant: reg_bounds_sync after
+ * __mark_reg32_unbounded, a function of `p` and the session alone, so the last few answers are
+ * kept by the object `p` whatever the instruction. The memo's side table keeps one per
+ * instruction, and a loop moves each new packet pointer at several instructions (xdp_loop:
+ * `r6 = r1; r6 += 2` and `r3 = r1; r3 += 8` on the r1 of `r1 += r0`): 376 of the 388 moves
+ * of a check missed it, and each computed a new 32-bit-unbounded copy the session's own cache
+ * keyed by object cannot meet again. Exported for tests.
+ */
+export function movedVar(dom: DomainSession, p: Scalar): Scalar {
+  for (let k = 0; k < MOVED_KEPT; k++) if (movedIn[k] === p && movedBy[k] === dom) return movedOut[k]!;
+  const v = dom.sync(unbounded32Of(p));
+  const k = movedNext;
+  movedNext = (k + 1) & (MOVED_KEPT - 1);
+  movedIn[k] = p;
+  movedBy[k] = dom;
+  movedOut[k] = v;
+  return v;
+}
+
 /**
  * adjust_ptr_min_max_vals (unprivileged: the Spectre masking's bounds, not its speculative paths).
  * Returns the new dst, or the rejection's message (aluStep's convention). `imm`: the instruction's
@@ -196,7 +224,7 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
   let v: Scalar;
   if (synced !== undefined) v = synced;
   else if (isConst(p)) v = p;
-  else v = (env.aluMemo.sideGet(pc, p, MOVED) as Scalar | undefined) ?? env.aluMemo.sideSet(pc, p, MOVED, env.dom.sync(unbounded32Of(p)));
+  else v = (env.aluMemo.sideGet(pc, p, MOVED) as Scalar | undefined) ?? env.aluMemo.sideSet(pc, p, MOVED, movedVar(env.dom, p));
   const out: Reg = regWith(ptr, v, off, id, range);
   if (info) {
     const e = sanitizeCheckBounds(env, dst, out) ?? sanitizePtrAlu(env, pc, op, out, offReg, true, info, true);

@@ -5,8 +5,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PcMemo } from '../../src/verifier/pc-memo.ts';
-import { D } from '../../src/verifier/regs.ts';
-import { scalarConst, scalarUnknown } from '../../src/domains/scalar.ts';
+import { D, type Scalar } from '../../src/verifier/regs.ts';
+import { LINUX_6_18, scalarConst, scalarUnknown } from '../../src/domains/scalar.ts';
+import { movedVar } from '../../src/verifier/alu.ts';
+import { linkedValue } from '../../src/verifier/jmp.ts';
+import { type DomainSession, defaultSession } from '../../src/verifier/memo.ts';
 import { assemble } from '../../src/isa/asm.ts';
 import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
@@ -67,6 +70,70 @@ t('reg: the kept register while it holds the result asked for, a new one (then k
   const r2 = m.reg(1, w);
   assert.is(r2.v, w, 'the kept register held an earlier result: a new one');
   assert.is(m.reg(1, v) === r, false);
+});
+
+// alu.ts movedVar: a pointer's variable part after a move by a constant, kept by the very object
+// (and session) whatever the instruction; the value is the session's sync of the part with its
+// 32-bit bounds unbounded.
+t('movedVar: the sync of the 32-bit-unbounded part, kept by object and session for the last four parts', () => {
+  const calls: Scalar[] = [];
+  const marks = new Map<Scalar, Scalar>();
+  const session = (tag: bigint) => ({ sync: (s: Scalar) => {
+    calls.push(s);
+    const m = scalarConst(D, tag + BigInt(calls.length));
+    marks.set(m, s);
+    return m;
+  } }) as unknown as DomainSession;
+  const one = session(100n), two = session(200n);
+  const ps = [0, 1, 2, 3, 4].map(() => scalarUnknown(D));
+  const a = movedVar(one, ps[0]);
+  assert.is(calls.length, 1);
+  const asked = marks.get(a)!;
+  assert.is(asked.umax, ps[0].umax, 'the 64-bit bounds are the part\'s');
+  assert.is(asked.varOff, ps[0].varOff);
+  assert.equal([asked.u32min, asked.u32max, asked.s32min, asked.s32max], [0n, 0xffffffffn, 0x80000000n, 0x7fffffffn], '__mark_reg32_unbounded');
+  assert.is(movedVar(one, ps[0]), a, 'kept for the same object');
+  assert.is(calls.length, 1);
+  assert.is.not(movedVar(one, scalarUnknown(D)), a, 'an equal value in another object is computed');
+  assert.is(calls.length, 2);
+  const b = movedVar(two, ps[0]);
+  assert.is.not(b, a, 'another session computes its own');
+  assert.is(calls.length, 3);
+  for (const p of ps.slice(1)) movedVar(one, p);
+  assert.is(calls.length, 7);
+  movedVar(one, ps[0]);
+  assert.is(calls.length, 8, 'four newer parts pushed the first one out');
+  // a real session: the same answer as its sync of the unbounded copy
+  const real = defaultSession(LINUX_6_18);
+  const p = scalarConst(D, 5n);
+  const q = { ...p, u32min: 0n, u32max: 0xffffffffn, s32min: 0x80000000n, s32max: 0x7fffffffn };
+  assert.equal(movedVar(real, p), real.sync(q));
+});
+
+// jmp.ts linkedValue: a linked register's value from the known one and its constant delta, kept by
+// the very known object, delta and session.
+t('linkedValue: the known value plus the delta, kept by object, delta and session for the last four', () => {
+  const real = defaultSession(LINUX_6_18);
+  const known = { ...scalarUnknown(D), umin: 0n, umax: 10n, smin: 0n, smax: 10n, u32min: 0n, u32max: 10n, s32min: 0n, s32max: 10n, varOff: { value: 0n, mask: 15n } };
+  const up = linkedValue(real, known, 5);
+  assert.equal([up.umin, up.umax, up.smin, up.smax], [5n, 15n, 5n, 15n]);
+  assert.equal([up.u32min, up.u32max, up.s32min, up.s32max], [5n, 15n, 5n, 15n]);
+  const down = linkedValue(real, known, -3);
+  assert.equal([down.umin, down.umax, down.smin, down.smax], [0n, 0xffffffffffffffffn, (1n << 64n) - 3n, 7n], 'below zero: the unsigned range wraps');
+  assert.is(linkedValue(real, known, 5), up, 'kept');
+  assert.equal(linkedValue(real, { ...known }, 5), up, 'an equal value in another object: the same value');
+  let syncs = 0;
+  const counting = { flavor: real.flavor, sync: (x: Scalar) => (syncs++, real.sync(x)) } as unknown as DomainSession;
+  assert.equal(linkedValue(counting, known, 5), up, 'another session computes its own');
+  assert.is(syncs, 1);
+  linkedValue(counting, { ...known }, 5);
+  assert.is(syncs, 2, 'an equal value in another object is computed again');
+  linkedValue(counting, known, 5);
+  assert.is(syncs, 2);
+  for (let d = 1; d <= 4; d++) linkedValue(counting, known, 100 + d);
+  assert.is(syncs, 6);
+  linkedValue(counting, known, 5);
+  assert.is(syncs, 7, 'four newer answers pushed it out');
 });
 
 const run = (asm: string, maps = [ARRAY]) => verify({ ...bareProgram(assemble(asm).insns, 'xdp'), maps });
