@@ -19,7 +19,9 @@ import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { baseId } from './alu.ts';
-import { type Changed, type Future, sameExploration } from './rejoin.ts';
+import { type Changed, type Differ, type Future, differ, sameExploration, sameState } from './rejoin.ts';
+import { walkDiffers } from './precision.ts';
+import { type State, cloneState } from './state.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -102,6 +104,18 @@ const MIN_SHIFT_SKIP = 48;
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
 
+/**
+ * Fewest baseline instructions a rejoin on the way (not at a pop) must spare. It is compared in
+ * full only where the current state is already the baseline's, so most comparisons succeed.
+ */
+const MIN_MID_GAIN = 8;
+
+/** The baseline's first steps whose instruction and current state are kept for rejoins on the way. */
+const MAX_STEP_STATES = 4096;
+
+/** The baseline's counters before its next step (c: its exploration then). */
+const popOf = (c: Ctx): Pop => ({ k: c.processed, idGen: c.idGen, prevInsns: c.prevInsns, jmps: c.jmps, prevJmps: c.prevJmps, maxPer: c.maxPer });
+
 /** Thrown out of a run by its step hook: stop here (a resumed candidate rejoined, or the baseline reached the step asked for). */
 class Stop {
   constructor(readonly c: Ctx, readonly k = 0, readonly base?: Ctx) {}
@@ -150,6 +164,16 @@ export class Incremental {
   private readonly popAt = new Map<number, Pop>();
   /** The baseline's exploration as it was at some pops (made when first compared against). */
   private readonly popStates = new Map<number, Ctx>();
+  /**
+   * The baseline's current instruction and a copy of its current state before each of its
+   * first steps (stepPc[k], stepState[k]: after k instructions), for rejoins on the way.
+   */
+  private readonly stepPc: number[] = [];
+  private readonly stepState: State[] = [];
+  /** The baseline's counters before each of those steps. */
+  private readonly stepPop: Pop[] = [];
+  /** Steps k below which a rejoin on the way may be tried (with enough of the baseline left to spare). */
+  private midEnd = 0;
   /** Scratch masks of a candidate's changes (cleared after each check). */
   private readonly changed: Changed;
   /** Candidates checked, how many instructions the resumed runs skipped, how many rejoined the baseline and the instructions that spared. */
@@ -211,14 +235,20 @@ export class Incremental {
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
+    const stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop;
     this.verdict = run(base, cfg, opts, c0, (c, pc) => {
+      if (c.processed < MAX_STEP_STATES) {
+        stepPc.push(pc);
+        stepState.push(cloneState(c.path.state));
+        stepPop.push(popOf(c));
+      }
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
       if (c.path !== path) {
         path = c.path;
         const b = born.get(path);
         if (b !== undefined) {
-          popAt.set(b, { k: c.processed, idGen: c.idGen, prevInsns: c.prevInsns, jmps: c.jmps, prevJmps: c.prevJmps, maxPer: c.maxPer });
+          popAt.set(b, popOf(c));
           born.delete(path);
         }
       }
@@ -257,6 +287,8 @@ export class Incremental {
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
+    // a baseline stopped by the instruction limit counted instructions a candidate may not
+    if (!this.verdict.error?.message.startsWith('BPF program is too large')) this.midEnd = Math.min(stepPc.length, this.verdict.processed - (tuning.minRejoinGain ?? MIN_MID_GAIN) + 1);
     this.blankLive = c0.live?.blank(cfg);
     let from = 0;
     for (let pc = n - 1; pc >= 0; pc--) {
@@ -395,16 +427,24 @@ export class Incremental {
   }
 
   /**
-   * Can a resumed candidate rejoin the baseline at all? Only at the pop of a branch pending at the
-   * snapshot that the baseline popped after its last touch of every changed slot, sparing enough
-   * of its instructions: the tests of rejoinHook that depend on the snapshot and the change
-   * alone. When none passes, the run needs no step hook (nor its per-check setup).
+   * Can a resumed candidate rejoin the baseline at all? Only after the baseline's last touch of
+   * every changed slot, sparing enough of its instructions: on the way, at a step whose state
+   * is kept, or at the pop of a branch pending at the snapshot: the tests of rejoinHook that
+   * depend on the snapshot and the change alone. When none passes, the run needs no step hook
+   * (nor its per-check setup).
    */
   private mayRejoin(snap: Snapshot, change: Change): boolean {
+    const after = this.lastTouchOf(change);
+    if (after < this.midEnd) return true;
     const last = snap.lastPop ??= this.lastPop(snap);
-    if (last < 0) return false;
-    for (const pc of change.touched) if (this.lastTouch[pc] > last) return false;
-    return true;
+    return last >= 0 && after <= last;
+  }
+
+  /** 1 + the step of the baseline's last touch of any of the change's slots. */
+  private lastTouchOf(change: Change): number {
+    let after = 0;
+    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
+    return after;
   }
 
   /** Snapshot.lastPop. */
@@ -421,45 +461,72 @@ export class Incremental {
     return last;
   }
 
-  /** Set (or clear) the candidate's changed slots in the scratch masks. */
+  /** Set (or clear) the candidate's changed slots in the scratch masks (an instruction as walkDiffers tells). */
   private mark(change: Change, v: number): boolean {
-    for (const pc of change.ops!) this.changed.ops[pc] = v;
+    const old = this.cfg!.ops, ops = change.cfg.ops;
+    for (const pc of change.ops!) this.changed.ops[pc] = v && walkDiffers(old[pc], ops[pc]);
     for (const pc of change.touched) this.changed.live[pc] = v;
     return true;
   }
 
   /**
-   * A step hook for a resumed candidate: at each pop of a path that was pending when it resumed,
-   * if the baseline popped that path after its last touch of every changed slot and the two
-   * explorations are the same there, stop (the rest is the baseline's).
+   * A step hook for a resumed candidate: after the baseline's last touch of every changed slot,
+   * if the two explorations are the same, stop (the rest is the baseline's). Tried on the way,
+   * at a step of the baseline's whose instruction and current state the candidate has at the
+   * same step (the states compared first where they differed at the step before), and at each
+   * pop of a path that was pending when the candidate resumed (where the baseline popped that
+   * path, whatever its step).
    */
   private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
     const v = this.verdict;
     const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
     // a baseline stopped by the instruction limit counted instructions the candidate may not
     if (v.error?.message.startsWith('BPF program is too large')) return () => {};
-    let after = 0;
-    for (const pc of change.touched) if (this.lastTouch[pc] > after) after = this.lastTouch[pc];
-    const pre = new Map<Path, number>();
-    for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
-    let path = c.path, failed = 0;
+    const after = this.lastTouchOf(change);
+    // the pending paths whose pops may rejoin (none when the last such pop comes before `after`)
+    const last = snap.lastPop ??= this.lastPop(snap);
+    let pre: Map<Path, number> | undefined;
+    if (last >= 0 && after <= last) {
+      pre = new Map();
+      for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
+    }
+    let path = c.path, failed = 0, d: Differ | undefined;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
+    const midEnd = this.midEnd, stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop;
     return (cc) => {
-      if (cc.path === path) return;
-      path = cc.path;
-      const b = pre.get(path);
-      if (b === undefined || failed >= maxFailed) return;
-      const pop = this.popAt.get(b);
-      if (!pop || pop.k < after || v.processed - pop.k < gain || cc.processed + v.processed - pop.k > limit || cc.idGen !== pop.idGen) return;
-      // the most states per instruction after k is known only if it grew after k
-      if (v.maxStatesPerInsn === pop.maxPer && cc.maxPer < pop.maxPer) return;
-      if (!this.sameCounters(cc, pop)) return;
-      const k = pop.k, base = this.baseAt(k);
-      if (!base) return;
-      const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
-      if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
-      failed++;
+      if (pre && cc.path !== path) {
+        path = cc.path;
+        const b = pre.get(path);
+        const pop = b === undefined ? undefined : this.popAt.get(b);
+        if (pop && failed < maxFailed && pop.k >= after && v.processed - pop.k >= gain && cc.processed + v.processed - pop.k <= limit && this.mayJoin(cc, pop)) {
+          failed++;
+          return;
+        }
+      }
+      const k = cc.processed;
+      if (k < after || k >= midEnd || failed >= maxFailed || stepPc[k] !== cc.path.pc) return;
+      // (mayJoin's cheap tests first: a candidate whose counters differ keeps its state alike for long)
+      const pop = stepPop[k];
+      if (cc.idGen !== pop.idGen || !this.sameCounters(cc, pop) || !sameState(cc.path.state, stepState[k], d ??= differ())) return;
+      if (this.mayJoin(cc, pop)) failed++;
     };
+  }
+
+  /**
+   * rejoinHook's test at the baseline's step pop.k: stop the candidate (a Stop thrown) when its
+   * exploration is the baseline's there; true when a full comparison failed (counted).
+   */
+  private mayJoin(cc: Ctx, pop: Pop): boolean {
+    const v = this.verdict;
+    if (cc.idGen !== pop.idGen) return false;
+    // the most states per instruction after k is known only if it grew after k
+    if (v.maxStatesPerInsn === pop.maxPer && cc.maxPer < pop.maxPer) return false;
+    if (!this.sameCounters(cc, pop)) return false;
+    const k = pop.k, base = this.baseAt(k);
+    if (!base) return false;
+    const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
+    if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
+    return true;
   }
 
   /**
