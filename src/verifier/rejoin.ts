@@ -11,6 +11,7 @@
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
 import { type Hist, pieceTouches, samePiece } from './precision.ts';
 import type { State } from './state.ts';
+import type { Reg } from './regs.ts';
 
 /**
  * What a candidate changes: `ops[pc]` set where the instruction differs and precision
@@ -189,7 +190,7 @@ export function sameState(a: State, b: State, d: Differ): boolean {
     if (x && y) {
       const p = d.kind === 1 ? x.regs[d.index] : x.stack[d.index], q = d.kind === 1 ? y.regs[d.index] : y.stack[d.index];
       if (p === d.a && q === d.b) return false;
-      if (p !== q && !sameBefore(d, d.kind === 1 ? 11 * d.frame + d.index : SLOTS_AT + 64 * d.frame + d.index, p, q) && !deepSame(p, q)) return found(d, d.kind, d.frame, d.index, p, q);
+      if (p !== q && !sameBefore(d, d.kind === 1 ? 11 * d.frame + d.index : SLOTS_AT + 64 * d.frame + d.index, p, q) && ((d.kind === 1 && regsDiffer(p as Reg, q as Reg)) || !deepSame(p, q))) return found(d, d.kind, d.frame, d.index, p, q);
     }
   }
   d.kind = 0;
@@ -205,7 +206,7 @@ export function sameState(a: State, b: State, d: Differ): boolean {
     for (let r = 0; r < xr.length; r++) {
       const p = xr[r], q = yr[r];
       if (p === q || sameBefore(d, 11 * f + r, p, q)) continue;
-      if (!deepSame(p, q)) return found(d, 1, f, r, p, q);
+      if (regsDiffer(p, q) || !deepSame(p, q)) return found(d, 1, f, r, p, q);
       d.sameA[11 * f + r] = p;
       d.sameB[11 * f + r] = q;
     }
@@ -221,6 +222,16 @@ export function sameState(a: State, b: State, d: Differ): boolean {
     }
   }
   return true;
+}
+
+/**
+ * Registers that differ in a field compared first, its type, offsets, id, map and bounds (a cheap
+ * answer for most unequal pairs: the others are then compared in full by deepSame).
+ */
+function regsDiffer(p: Reg, q: Reg): boolean {
+  if (p.type !== q.type || p.off !== q.off || p.id !== q.id || p.range !== q.range || p.map !== q.map) return true;
+  const a = p.v, b = q.v;
+  return a !== b && (a.umin !== b.umin || a.umax !== b.umax || a.smin !== b.smin || a.smax !== b.smax || a.u32min !== b.u32min || a.u32max !== b.u32max || a.s32min !== b.s32min || a.s32max !== b.s32max);
 }
 
 /** Differ's places of stack slots: SLOTS_AT + 64 * frame + slot (after the registers' 11 * frame + register). */
