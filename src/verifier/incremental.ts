@@ -508,15 +508,17 @@ export class Incremental {
       // (mayJoin's cheap tests first: a candidate whose counters differ keeps its state alike for long)
       const pop = stepPop[k];
       if (cc.idGen !== pop.idGen || !this.sameCounters(cc, pop) || !sameState(cc.path.state, stepState[k], d ??= differ())) return;
-      if (this.mayJoin(cc, pop)) failed++;
+      // (the current states just found alike: stepState[k] is the state baseAt(k)'s re-run reaches)
+      if (this.mayJoin(cc, pop, true)) failed++;
     };
   }
 
   /**
    * rejoinHook's test at the baseline's step pop.k: stop the candidate (a Stop thrown) when its
    * exploration is the baseline's there; true when a full comparison failed (counted).
+   * `statesAlike`: the current paths' states are known alike.
    */
-  private mayJoin(cc: Ctx, pop: Pop): boolean {
+  private mayJoin(cc: Ctx, pop: Pop, statesAlike = false): boolean {
     const v = this.verdict;
     if (cc.idGen !== pop.idGen) return false;
     // the most states per instruction after k is known only if it grew after k
@@ -525,7 +527,7 @@ export class Incremental {
     const k = pop.k, base = this.baseAt(k);
     if (!base) return false;
     const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
-    if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
+    if (sameExploration(cc, base, this.changed, future, statesAlike)) throw new Stop(cc, k, base);
     return true;
   }
 

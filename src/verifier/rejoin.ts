@@ -38,17 +38,18 @@ export interface Future {
 /**
  * Is candidate context `a` the same exploration as baseline context `b` (same program position),
  * as far as the baseline's `future` reads? The counters that steer checkpoint creation are the
- * caller's to compare.
+ * caller's to compare, and so are the current paths' states when `statesAlike` (the caller has
+ * found them alike).
  */
-export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future): boolean {
+export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future, statesAlike = false): boolean {
   if (a.idGen !== b.idGen || a.stack.length !== b.stack.length || a.explored.length !== b.explored.length) return false;
   if (!sameMap(a.stackDepth, b.stackDepth) || !sameMap(a.tailMaps, b.tailMaps)) return false;
   if (!sameAt(a.ptrTypes, b.ptrTypes, future) || !sameWhere(a.aluAux, b.aluAux, future)) return false;
   if (!sameShallow(a, b, future)) return false;
   const pairs: Pairs = { fwd: new Map(), back: new Set(), walked: new Set() };
   // the live paths first: their checkpoint chains are the ones backtracking still walks
-  if (!samePath(a.path, b.path, pairs, changed)) return false;
-  for (let i = 0; i < a.stack.length; i++) if (!samePath(a.stack[i], b.stack[i], pairs, changed)) return false;
+  if (!samePath(a.path, b.path, pairs, changed, statesAlike)) return false;
+  for (let i = 0; i < a.stack.length; i++) if (!samePath(a.stack[i], b.stack[i], pairs, changed, false)) return false;
   for (let i = 0; i < a.explored.length; i++) {
     if (future.buckets[i] <= future.k) continue;
     const x = a.explored[i], y = b.explored[i];
@@ -125,9 +126,9 @@ interface Pairs {
   readonly walked: Set<Checkpoint>;
 }
 
-function samePath(a: Path, b: Path, pairs: Pairs, changed: Changed): boolean {
+function samePath(a: Path, b: Path, pairs: Pairs, changed: Changed, stateAlike: boolean): boolean {
   if (a.pc !== b.pc || a.prev !== b.prev || a.jh !== b.jh) return false;
-  if (!sameHist(a.hist, b.hist, changed.ops) || !sameState(a.state, b.state, SCRATCH)) return false;
+  if (!sameHist(a.hist, b.hist, changed.ops) || (!stateAlike && !sameState(a.state, b.state, SCRATCH))) return false;
   for (const f of a.state.frames) if (f.callsite >= 0 && changed.live[f.callsite + 1]) return false;
   return sameCheckpoint(a.parent, b.parent, pairs, changed.ops);
 }

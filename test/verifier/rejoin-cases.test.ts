@@ -58,6 +58,15 @@ for (const c of CASES) {
   });
 }
 
+t('the baseline state kept for each step is the one baseAt re-runs to (rejoins on the way compare with the first, then the second)', () => {
+  for (const name of ['xdp_swap_tx', 'xdp_lb_hash', 'xdp_subprogs']) {
+    const inc = new Incremental(load(name));
+    const states = inc['stepState'];
+    assert.is(states.length, inc.verdict.processed);
+    for (let k = 1; k < states.length; k++) assert.ok(sameState(states[k], inc['baseAt'](k)!.path.state, differ()), `${name} step ${k}`);
+  }
+});
+
 const op = (asm: string) => toOp(assemble(asm).insns, 0);
 
 // 0: alike on any step; 2: alike on a step without a note only; 1: otherwise
