@@ -19,7 +19,7 @@ import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { baseId } from './alu.ts';
-import { type Changed, type Differ, type Future, differ, sameExploration, sameState } from './rejoin.ts';
+import { type Changed, type Future, differ, sameExploration, sameState } from './rejoin.ts';
 import { walkDiffers } from './precision.ts';
 import { type State, cloneState } from './state.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
@@ -174,8 +174,12 @@ export class Incremental {
   private readonly stepPop: Pop[] = [];
   /** Steps k below which a rejoin on the way may be tried (with enough of the baseline left to spare). */
   private midEnd = 0;
+  /** What comparisons with stepState found (kept from check to check: what it records holds for good). */
+  private readonly differ = differ();
   /** Scratch masks of a candidate's changes (cleared after each check). */
   private readonly changed: Changed;
+  /** The change whose slots `changed` holds (undefined: none). */
+  private marked?: Change;
   /** Candidates checked, how many instructions the resumed runs skipped, how many rejoined the baseline and the instructions that spared. */
   readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, derived: 0, rejoined: 0, joinedInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
   /**
@@ -319,14 +323,13 @@ export class Incremental {
     const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
     if (!change.ops || !this.mayRejoin(snap, change)) return released(c, run(prog, change.cfg, this.opts, c));
-    const mark = this.mark(change, 1);
     try {
       return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
     } finally {
-      if (mark) this.mark(change, 0);
+      if (this.marked) this.mark(this.marked, 0);
       c.live?.release();
     }
   }
@@ -461,12 +464,15 @@ export class Incremental {
     return last;
   }
 
-  /** Set (or clear) the candidate's changed slots in the scratch masks (an instruction as walkDiffers tells). */
-  private mark(change: Change, v: number): boolean {
+  /**
+   * Set (or clear) the candidate's changed slots in the scratch masks (an instruction as
+   * walkDiffers tells), `marked` the change they hold (set before the first full comparison).
+   */
+  private mark(change: Change, v: number): void {
     const old = this.cfg!.ops, ops = change.cfg.ops;
     for (const pc of change.ops!) this.changed.ops[pc] = v && walkDiffers(old[pc], ops[pc]);
     for (const pc of change.touched) this.changed.live[pc] = v;
-    return true;
+    this.marked = v ? change : undefined;
   }
 
   /**
@@ -490,26 +496,31 @@ export class Incremental {
       pre = new Map();
       for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
     }
-    let path = c.path, failed = 0, d: Differ | undefined;
-    const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
     const midEnd = this.midEnd, stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop;
+    let path = c.path, failed = 0, tried = after >= midEnd;
+    const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
     return (cc) => {
       if (pre && cc.path !== path) {
         path = cc.path;
         const b = pre.get(path);
         const pop = b === undefined ? undefined : this.popAt.get(b);
-        if (pop && failed < maxFailed && pop.k >= after && v.processed - pop.k >= gain && cc.processed + v.processed - pop.k <= limit && this.mayJoin(cc, pop)) {
+        if (pop && failed < maxFailed && pop.k >= after && v.processed - pop.k >= gain && cc.processed + v.processed - pop.k <= limit && this.mayJoin(cc, pop, change)) {
           failed++;
           return;
         }
       }
       const k = cc.processed;
-      if (k < after || k >= midEnd || failed >= maxFailed || stepPc[k] !== cc.path.pc) return;
-      // (mayJoin's cheap tests first: a candidate whose counters differ keeps its state alike for long)
+      if (tried || k < after) return;
+      // one try on the way, at the first step after the baseline's last touch of the changed slots
+      // (tried at every step after it, or at each prune point, the comparisons cost more than
+      // the rejoins spared: BENCHMARKS, eleventh pass)
+      tried = true;
+      if (k >= midEnd || stepPc[k] !== cc.path.pc) return;
       const pop = stepPop[k];
-      if (cc.idGen !== pop.idGen || !this.sameCounters(cc, pop) || !sameState(cc.path.state, stepState[k], d ??= differ())) return;
+      // (mayJoin's cheap tests first)
+      if (cc.idGen !== pop.idGen || !this.sameCounters(cc, pop) || !sameState(cc.path.state, stepState[k], this.differ)) return;
       // (the current states just found alike: stepState[k] is the state baseAt(k)'s re-run reaches)
-      if (this.mayJoin(cc, pop, true)) failed++;
+      this.mayJoin(cc, pop, change, true);
     };
   }
 
@@ -518,7 +529,7 @@ export class Incremental {
    * exploration is the baseline's there; true when a full comparison failed (counted).
    * `statesAlike`: the current paths' states are known alike.
    */
-  private mayJoin(cc: Ctx, pop: Pop, statesAlike = false): boolean {
+  private mayJoin(cc: Ctx, pop: Pop, change: Change, statesAlike = false): boolean {
     const v = this.verdict;
     if (cc.idGen !== pop.idGen) return false;
     // the most states per instruction after k is known only if it grew after k
@@ -527,6 +538,7 @@ export class Incremental {
     const k = pop.k, base = this.baseAt(k);
     if (!base) return false;
     const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
+    if (this.marked !== change) this.mark(change, 1);
     if (sameExploration(cc, base, this.changed, future, statesAlike)) throw new Stop(cc, k, base);
     return true;
   }

@@ -173,8 +173,13 @@ export interface Differ {
   readonly sameB: unknown[];
 }
 
+/** Differ's places of stack slots: SLOTS_AT + 64 * frame + slot (after the registers' 11 * frame + register). */
+const SLOTS_AT = 11 * 8;
+/** Differ's places in all (8 frames). */
+const PLACES = SLOTS_AT + 64 * 8;
+
 /** A Differ recording nothing yet. */
-export const differ = (): Differ => ({ kind: 0, frame: 0, index: 0, a: undefined, b: undefined, sameA: [], sameB: [] });
+export const differ = (): Differ => ({ kind: 0, frame: 0, index: 0, a: undefined, b: undefined, sameA: new Array(PLACES).fill(undefined), sameB: new Array(PLACES).fill(undefined) });
 
 /** samePath's (its answer alone is read). */
 const SCRATCH = differ();
@@ -234,9 +239,6 @@ function regsDiffer(p: Reg, q: Reg): boolean {
   const a = p.v, b = q.v;
   return a !== b && (a.umin !== b.umin || a.umax !== b.umax || a.smin !== b.smin || a.smax !== b.smax || a.u32min !== b.u32min || a.u32max !== b.u32max || a.s32min !== b.s32min || a.s32max !== b.s32max);
 }
-
-/** Differ's places of stack slots: SLOTS_AT + 64 * frame + slot (after the registers' 11 * frame + register). */
-const SLOTS_AT = 11 * 8;
 
 /** Were objects p and q found alike at place `at` last time? */
 const sameBefore = (d: Differ, at: number, p: unknown, q: unknown): boolean => d.sameA[at] === p && d.sameB[at] === q;
