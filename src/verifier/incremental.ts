@@ -477,11 +477,10 @@ export class Incremental {
 
   /**
    * A step hook for a resumed candidate: after the baseline's last touch of every changed slot,
-   * if the two explorations are the same, stop (the rest is the baseline's). Tried on the way,
-   * at a step of the baseline's whose instruction and current state the candidate has at the
-   * same step (the states compared first where they differed at the step before), and at each
-   * pop of a path that was pending when the candidate resumed (where the baseline popped that
-   * path, whatever its step).
+   * if the two explorations are the same, stop (the rest is the baseline's). Tried on the way
+   * once, at the first step after that (if the baseline's instruction and current state at that
+   * step are the candidate's), and at each pop of a path that was pending when the candidate
+   * resumed (where the baseline popped that path, whatever its step).
    */
   private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
     const v = this.verdict;

@@ -187,8 +187,9 @@ const SCRATCH = differ();
 /**
  * Are states a and b alike as the rest of a run reads them (deepSame's, without the frames'
  * copy-on-write flag, and with an absent may_goto depth as 0)? Compared where `d` last found
- * them to differ first (a rejoin tried at every step meets the same difference again and again),
- * then everywhere, the top frame first; `d` records the first register or slot found unequal.
+ * them to differ first (the same differences recur: the incremental checker keeps one Differ for
+ * all its re-checks), then everywhere, the top frame first; `d` records the first register or
+ * slot found unequal.
  */
 export function sameState(a: State, b: State, d: Differ): boolean {
   if (d.kind !== 0) {
