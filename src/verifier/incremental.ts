@@ -110,8 +110,12 @@ const MAX_FAILED_JOINS = 2;
  */
 const MIN_MID_GAIN = 8;
 
-/** The baseline's first steps whose instruction and current state are kept for rejoins on the way. */
-const MAX_STEP_STATES = 4096;
+/**
+ * The baseline's first steps whose instruction and current state are kept for rejoins on the way:
+ * none by default (rejoins on the way, exact and 8x as many, measured 0-10% slower on the small
+ * programs even at one try per re-check: BENCHMARKS, eleventh pass); `tuning.stepStates` sets it.
+ */
+const STEP_STATES = 0;
 
 /** The baseline's counters before its next step (c: its exploration then). */
 const popOf = (c: Ctx): Pop => ({ k: c.processed, idGen: c.idGen, prevInsns: c.prevInsns, jmps: c.jmps, prevJmps: c.prevJmps, maxPer: c.maxPer });
@@ -203,9 +207,10 @@ export class Incremental {
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
    * fail before it stops trying (tests set 0 and Infinity to try every one), fewest instructions a
-   * renumbered resume must skip (tests set 0).
+   * renumbered resume must skip (tests set 0), the baseline's first steps kept for rejoins on the
+   * way (STEP_STATES; tests set 4096).
    */
-  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number; minShiftSkip?: number } = {}) {
+  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number; minShiftSkip?: number; stepStates?: number } = {}) {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
@@ -239,9 +244,9 @@ export class Incremental {
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
-    const stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop;
+    const stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop, keep = tuning.stepStates ?? STEP_STATES;
     this.verdict = run(base, cfg, opts, c0, (c, pc) => {
-      if (c.processed < MAX_STEP_STATES) {
+      if (c.processed < keep) {
         stepPc.push(pc);
         stepState.push(cloneState(c.path.state));
         stepPop.push(popOf(c));

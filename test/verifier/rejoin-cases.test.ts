@@ -1,6 +1,6 @@
 // Rejoining the baseline on the way (src/verifier/incremental.ts rejoinHook, rejoin.ts): cases as
 // data, each a one-slot change of a corpus program re-checked by a fresh Incremental with its
-// default tuning, whether it rejoins and the full check's answer either way; then the parts the
+// default tuning but rejoins on the way turned on, whether it rejoins and the full check's answer either way; then the parts the
 // test rests on: how alike precision backtracking reads two instructions (precision.ts
 // walkDiffers), a history holding a changed slot (refused only where the walk reads it
 // otherwise), and the state comparison that is tried at every step (rejoin.ts sameState).
@@ -20,6 +20,9 @@ import { cloneState } from '../../src/verifier/state.ts';
 import { constReg } from '../../src/verifier/regs.ts';
 
 const t = suite('verifier/rejoin-cases');
+
+/** Rejoins on the way turned on (incremental.ts STEP_STATES: off by default). */
+const ON_THE_WAY = { stepStates: 4096 };
 
 const load = (name: string): Program => readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
 const answer = (v: Verdict) => [v.ok, v.error, v.processed, v.totalStates, v.peakStates, v.maxStatesPerInsn, v.stackDepths];
@@ -51,7 +54,7 @@ for (const c of CASES) {
     const insns = p.insns.slice();
     insns[c.slot] = assemble(c.insn).insns[0];
     const prog = { ...p, insns };
-    const inc = new Incremental(p);
+    const inc = new Incremental(p, {}, ON_THE_WAY);
     assert.equal(answer(inc.check(prog)), answer(verify(prog)));
     assert.is(inc.stats.rejoined, c.spared ? 1 : 0);
     assert.is(inc.stats.joinedInsns, c.spared);
@@ -60,7 +63,7 @@ for (const c of CASES) {
 
 t('the baseline state kept for each step is the one baseAt re-runs to (rejoins on the way compare with the first, then the second)', () => {
   for (const name of ['xdp_swap_tx', 'xdp_lb_hash', 'xdp_subprogs']) {
-    const inc = new Incremental(load(name));
+    const inc = new Incremental(load(name), {}, ON_THE_WAY);
     const states = inc['stepState'];
     assert.is(states.length, inc.verdict.processed);
     for (let k = 1; k < states.length; k++) assert.ok(sameState(states[k], inc['baseAt'](k)!.path.state, differ()), `${name} step ${k}`);
