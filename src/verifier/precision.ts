@@ -120,16 +120,23 @@ export function samePiece(a: Hist, b: Hist): boolean {
   return true;
 }
 
-/** Does piece `h` hold an instruction marked in `marked`? */
+/**
+ * Does piece `h` hold an instruction marked in `marked` (1: on any step, 2: on a step with a
+ * note; walkDiffers's answers)?
+ */
 export function pieceTouches(h: Hist, marked: Uint8Array): boolean {
   const e = h.e;
   let k = e ? e.length : 0, i = h.last;
   for (let j = h.n; j > 0; j--) {
-    if (marked[i]) return true;
+    let note = -1, before = i - 1;
     if (k > 0 && e![k - 3] === i) {
-      i = e![k - 2];
+      before = e![k - 2];
+      note = e![k - 1];
       k -= 3;
-    } else i--;
+    }
+    const m = marked[i];
+    if (m === 1 || (m === 2 && note !== -1)) return true;
+    i = before;
   }
   return false;
 }
@@ -408,6 +415,35 @@ function codeAt(ops: (Op | null)[], pc: number): number {
   if (opTab[pc] === op) return codeTab[pc];
   opTab[pc] = op;
   return (codeTab[pc] = backtrackCode(op));
+}
+
+/**
+ * How differently backtrack_insn reads instructions a and b: 0 alike on any step (the same class
+ * and registers, so that a walk over either, with the same note, leaves the same registers and
+ * slots to look for), 2 alike on a step without a note only (unnoted's), 1 otherwise.
+ */
+export function walkDiffers(a: Op | null, b: Op | null): number {
+  if (!a || !b) return 1;
+  const x = backtrackCode(a), y = backtrackCode(b);
+  if (x === y) return 0;
+  return unnoted(x) === unnoted(y) ? 2 : 1;
+}
+
+/**
+ * What an instruction's code does to a walk on a step without a note, as the code of one that
+ * does the same: a load from memory, a constant's move and an lddw only drop their destination
+ * (B_LDDW's), a store fails only on a wanted address register (B_ST's), an ALU operation or a
+ * jump with an immediate changes nothing (B_NOP's).
+ */
+function unnoted(c: number): number {
+  const dst = (c >> 4) & 15, reg = (c & SRC_REG) !== 0;
+  switch (c & 15) {
+    case B_MOV: return reg ? c : code(B_LDDW, dst);
+    case B_LDX: case B_LDDW: return code(B_LDDW, dst);
+    case B_STX: case B_ST: return code(B_ST, dst);
+    case B_ALU: case B_JCOND: return reg ? c : code(B_NOP);
+    default: return c;
+  }
 }
 
 /** backtrack_insn for one instruction, given its code. */

@@ -426,7 +426,10 @@ export class StackLiveness {
    */
   sameAs(o: StackLiveness): boolean {
     if (this.cfg !== o.cfg || this.instances.size !== o.instances.size || this.solved.size !== o.solved.size) return false;
-    if ((this.cur?.key ?? null) !== (o.cur?.key ?? null) || this.writeInsn !== o.writeInsn) return false;
+    // (between instructions `cur` is a cache of the current state's instance, found again from
+    // the state when null, and `writeInsn` is set by begin() before commit reads it: one copy
+    // that has run an instruction since it was made and one that has not differ only there)
+    if (this.cur && o.cur && this.cur.key !== o.cur.key) return false;
     for (const s of this.solved) if (!o.solved.has(s)) return false;
     for (const [key, x] of this.instances) {
       const y = o.instances.get(key);
