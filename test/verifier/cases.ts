@@ -417,6 +417,21 @@ r1 = *(u16 *)(r0 + 0)
 out:
 r0 = 0
 exit`, reject: [11, 'invalid access to map value, value_size=16 off=15 size=2'] },
+  // call.ts helperMem, slot by slot: a value argument over a spilled pointer (privileged: passes),
+  // bytes never written and zeroed bytes
+  { name: 'map update whose value spans a spilled pointer, unwritten and zeroed bytes', maps: [HASH], processed: 13, asm: `r1 = 0
+*(u32 *)(r10 - 4) = r1
+*(u64 *)(r10 - 24) = r10
+*(u32 *)(r10 - 12) = r1
+ld_pseudo r1, 5, 0
+r2 = r10
+r2 += -4
+r3 = r10
+r3 += -24
+r4 = 0
+call map_update_elem
+r0 = 0
+exit` },
   { name: 'unbounded scalar added to a packet pointer', asm: `
 r6 = *(u32 *)(r1 + 0)
 call get_prandom_u32
