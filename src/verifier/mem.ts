@@ -39,6 +39,13 @@ const inRegion = (off: bigint, size: number, memSize: number, zeroOk: boolean): 
  * The rejection's message, or undefined when the access is in the region.
  */
 export function regionFault(r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): string | undefined {
+  // the usual access (smin not negative, umax bounded) decided on numbers, as packetFault's: both
+  // bounds are then below 2^29, so off plus either is exact as a number, and no bigint is made
+  const v = r.v;
+  if (v.smin < S64_SIGN && v.umax < BPF_MAX_VAR_OFF) {
+    const lo = Number(v.smin) + off, hi = Number(v.umax) + off;
+    if (lo >= 0 && hi >= 0 && (size > 0 || (size === 0 && zeroOk)) && lo + size <= memSize && hi + size <= memSize) return undefined;
+  }
   const smin = s64(r.v.smin);
   const o = BigInt(off);
   if (smin < 0n && (smin === -(1n << 63n) || !S32(o + smin) || smin + o < 0n)) {

@@ -417,6 +417,23 @@ r1 = *(u16 *)(r0 + 0)
 out:
 r0 = 0
 exit`, reject: [11, 'invalid access to map value, value_size=16 off=15 size=2'] },
+  // mem.ts regionFault: a variable offset whose largest access ends at the value's last byte (decided
+  // on numbers), and a negative fixed offset (left to the bigint path for its message)
+  { name: 'map value with a variable offset ending at its last byte', maps: [HASH], processed: 14, asm: `${lookup()}
+if r0 == 0 goto out
+r1 = *(u32 *)(r0 + 0)
+r1 &= 14
+r0 += r1
+r1 = *(u16 *)(r0 + 0)
+out:
+r0 = 0
+exit` },
+  { name: 'map value read before its start', maps: [HASH], asm: `${lookup()}
+if r0 == 0 goto out
+r1 = *(u8 *)(r0 - 1)
+out:
+r0 = 0
+exit`, reject: [8, 'invalid access to map value, value_size=16 off=-1 size=1'] },
   // call.ts helperMem, slot by slot: a value argument over a spilled pointer (privileged: passes),
   // bytes never written and zeroed bytes
   { name: 'map update whose value spans a spilled pointer, unwritten and zeroed bytes', maps: [HASH], processed: 13, asm: `r1 = 0
