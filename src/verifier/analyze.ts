@@ -424,6 +424,9 @@ class RunEnv implements Env {
   declare private histAt: number;
   /** A rejection reported by return (env.ts reject), until run() turns it into the verdict. */
   declare rejected: VerifierError | undefined;
+  /** noteDepth's last function (-1: none yet) and its depth then. */
+  declare private depthF: number;
+  declare private depthV: number;
 
   constructor(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness) {
     this.prog = prog;
@@ -441,6 +444,8 @@ class RunEnv implements Env {
     this.live = live;
     this.histAt = -1;
     this.rejected = undefined;
+    this.depthF = -1;
+    this.depthV = 0;
   }
 
   // the per-instruction records, the context's own from their first use (Ctx.shared)
@@ -468,8 +473,19 @@ class RunEnv implements Env {
     return this.c.ptrTypes[pc];
   }
 
-  depthOf(f: number): number {
-    return this.c.stackDepth.get(f) ?? 0;
+  /** update_stack_depth, the last function's depth kept (only this writes stackDepth in a run: no Map lookup per stack access). */
+  noteDepth(f: number, depth: number): void {
+    let d = this.depthV;
+    if (f !== this.depthF) {
+      d = this.c.stackDepth.get(f) ?? 0;
+      this.depthF = f;
+    }
+    if (depth <= d) {
+      this.depthV = d;
+      return;
+    }
+    this.depthV = depth;
+    this.stackDepth.set(f, depth);
   }
 
   precise(regs: number, slots?: number[]): void {

@@ -13,7 +13,7 @@ import { protoOf, type ArgKind } from '../isa/protos.ts';
 import { retRange, skbLoads } from './ctx.ts';
 import { FP_READ_ONLY, notInitMsg } from './alu.ts';
 import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
-import { BOUNDS, type WriteVal, alignedArgFault, memFault, noteDepth, packetFault, ptrOffFault, regionFault, stackFault } from './mem.ts';
+import { BOUNDS, type WriteVal, alignedArgFault, memFault, packetFault, ptrOffFault, regionFault, stackFault } from './mem.ts';
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
 import { type State, cur, mapAllRegs, newFrame, ownStack } from './state.ts';
 import { acquireRef, leakFault, releaseRef } from './refs.ts';
@@ -92,7 +92,7 @@ function helperMem(env: Env, st: State, regno: number, size: number, write: bool
       if (bad !== undefined) return bad;
       const { lo, hi } = BOUNDS;
       const target = st.frames[r.map];
-      noteDepth(env, target.subprog, -lo);
+      env.noteDepth(target.subprog, -lo);
       if (raw && isConst(r.v)) {
         // slot by slot: only a slot holding a dynptr byte is looked at byte by byte
         for (let b = lo; b < hi;) {

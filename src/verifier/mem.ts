@@ -207,7 +207,7 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
       if ((bad = stackFault(r, regno, o, size, write ? ' write to' : ' read from')) !== undefined) return bad;
       const { lo, hi } = BOUNDS;
       const target = st.frames[r.map];
-      noteDepth(env, target.subprog, -lo);
+      env.noteDepth(target.subprog, -lo);
       if (write) {
         if (isConst(r.v)) {
           const m = stackWriteFixed(env, st, target, lo, size, val!);
@@ -347,11 +347,6 @@ function isFill(s: Slot | undefined, lo: number, size: number, toReg: boolean): 
   if (size <= n && byteOf(lo) === 7) return true;
   for (let b = lo; b < lo + size; b++) if (s.types[byteOf(b)] !== 'r') return false;
   return s.spilled.v.varOff.mask === 0n && s.spilled.v.varOff.value === 0n;
-}
-
-/** update_stack_depth. */
-export function noteDepth(env: Env, subprog: number, depth: number): void {
-  if (env.depthOf(subprog) < depth) env.stackDepth.set(subprog, depth);
 }
 
 /** A constant read from frozen read-only map data (bpf_map_direct_read). */

@@ -611,6 +611,21 @@ r1 = 0
 *(u64 *)(r10 - 512) = r1
 r0 = 0
 exit`, reject: [0, 'combined stack size of 2 calls is 528. Too large'] },
+  // each function's depth is its own deepest access, whichever function touched the stack last
+  // (RunEnv.noteDepth keeps the last one's): main's 256, noted after f's 264, still counts
+  { name: 'combined stack too large by a caller access after the call', asm: `
+r1 = 0
+*(u64 *)(r10 - 8) = r1
+call f
+r1 = 0
+*(u64 *)(r10 - 256) = r1
+r0 = 0
+exit
+f:
+r1 = 0
+*(u64 *)(r10 - 264) = r1
+r0 = 0
+exit`, reject: [0, 'combined stack size of 2 calls is 528. Too large'] },
   { name: 'call stack too deep', asm: `
 call f1
 exit
