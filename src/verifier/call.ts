@@ -22,8 +22,12 @@ import { helperNeedsCap } from './privilege.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
-/** The register types a memory argument may point into (a set made once, not an array literal per argument). */
-const MEM_ARG_TYPES: ReadonlySet<string> = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem']);
+/**
+ * Is `t` a register type a memory argument may point into (fp, pkt, pkt_meta, map_key, map_value,
+ * mem)? Compared one by one (the types are literals: each test is an identity test), not an array
+ * literal searched per argument.
+ */
+const memArgType = (t: string): boolean => t === 'fp' || t === 'map_value' || t === 'map_key' || t === 'pkt' || t === 'pkt_meta' || t === 'mem';
 const BPF_MAX_VAR_SIZ = 1n << 29n;
 const MAX_CALL_FRAMES = 8;
 
@@ -206,7 +210,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       // a fixed-size argument: its bytes checked as the helper writes them, then strictly aligned
       const size = kind === 'uninit_aligned8' ? 8 : 4;
       const raw = kind === 'uninit_aligned8';
-      if (!MEM_ARG_TYPES.has(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
+      if (!memArgType(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
       if ((r.type === 'pkt' || r.type === 'pkt_meta') && !PKT_ACCESS.has(protoOf(id, env.prog.type)!.name)) return 'helper access to the packet is not allowed';
       return helperMem(env, st, regno, size, true, false, meta, raw && isConst(r.v)) ?? alignedArgFault(r, size);
     }
@@ -256,7 +260,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
         env.precise(1 << regno);
         return undefined;
       }
-      if (!MEM_ARG_TYPES.has(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
+      if (!memArgType(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
       if ((r.type === 'pkt' || r.type === 'pkt_meta') && !PKT_ACCESS.has(protoOf(id, env.prog.type)!.name)) return 'helper access to the packet is not allowed';
       if (kind === 'key' || kind === 'value') {
         const m = env.prog.maps[meta.map];
