@@ -138,10 +138,16 @@ function helperMem(env: Env, st: State, regno: number, size: number, write: bool
   }
 }
 
+/** A constant stack pointer's offset from its frame's top (its variable part, almost always 0, without a bigint made for it). */
+function constOff(r: Reg): number {
+  const x = r.v.varOff.value;
+  return r.off + (x === 0n ? 0 : Number(s64(x)));
+}
+
 /** get_constant_map_key: the constant spilled at the key pointer, or -1. */
 function constantKey(st: State, r: Reg, keySize: number): bigint {
   if (r.type !== 'fp' || !isConst(r.v)) return -1n;
-  const off = r.off + Number(s64(r.v.varOff.value));
+  const off = constOff(r);
   const slot = -off - 1;
   const spi = slot >> 3, o = slot & 7;
   const s = st.frames[r.map].stack[spi];
@@ -270,7 +276,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
         if (kind === 'key') {
           meta.constKey = constantKey(st, r, size);
           if (meta.constKey >= 0n) {
-            const at = r.off + Number(s64(r.v.varOff.value));
+            const at = constOff(r);
             if (r.map === st.frames.length - 1) env.precise(0, [(-at - 1) >> 3]);
             else env.precise(-1);
           }
