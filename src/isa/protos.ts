@@ -159,6 +159,9 @@ for (const p of LIST) {
 export function protoOf(id: number, type?: ProgType): Proto | undefined {
   const ps = BY_ID.get(id);
   if (!ps) return undefined;
+  // one variant (most helpers): it is the answer whether or not it allows the type (no search,
+  // no closure: the verifier asks at every helper call)
+  if (ps.length === 1) return ps[0];
   return (type && ps.find((p) => !p.types || p.types.includes(type))) || ps[0];
 }
 

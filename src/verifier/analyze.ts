@@ -5,7 +5,7 @@
 import type { AluAux } from './spectre.ts';
 import type { Program } from '../isa/program.ts';
 import { formatKernel } from '../isa/disasm.ts';
-import { InsnError } from '../isa/op.ts';
+import { InsnError, type Op } from '../isa/op.ts';
 import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
@@ -449,6 +449,9 @@ class RunEnv implements Env {
   declare readonly push: (s: State, pc: number) => void;
   /** liveOf, as the function statesEqual is handed. */
   declare private readonly regsLive: (f: number) => number;
+  /** noteDepth's last function (-1: none yet) and its depth then. */
+  declare private depthF: number;
+  declare private depthV: number;
 
   constructor() {
     this.push = (s, pc) => this.pushPath(s, pc);
@@ -481,6 +484,8 @@ class RunEnv implements Env {
     this.pendingFrom = '';
     this.mainBucket = c.mainBucket ??= new Array(c.explored.length).fill(-1);
     this.kinds = cfg.slots.kind;
+    this.depthF = -1;
+    this.depthV = 0;
     return this;
   }
 
@@ -518,8 +523,19 @@ class RunEnv implements Env {
     return this.c.ptrTypes[pc];
   }
 
-  depthOf(f: number): number {
-    return this.c.stackDepth.get(f) ?? 0;
+  /** update_stack_depth, the last function's depth kept (only this writes stackDepth in a run: no Map lookup per stack access). */
+  noteDepth(f: number, depth: number): void {
+    let d = this.depthV;
+    if (f !== this.depthF) {
+      d = this.c.stackDepth.get(f) ?? 0;
+      this.depthF = f;
+    }
+    if (depth <= d) {
+      this.depthV = d;
+      return;
+    }
+    this.depthV = depth;
+    this.stackDepth.set(f, depth);
   }
 
   precise(regs: number, slots?: number[]): void {
@@ -916,28 +932,26 @@ const BPF_MAXINSNS = 4096;
  */
 function stackCheck(prog: Program, cfg: Cfg, depth: Map<number, number>): string | undefined {
   const privStack = prog.type === 'kprobe' || prog.type === 'tracepoint' || prog.type === 'raw_tracepoint' || prog.type === 'perf_event';
-  return stackWalk(prog.insns, cfg, depth, privStack, 0, 0, 1);
+  return stackWalk(cfg, depth, privStack, 0, 0, 1);
 }
 
 const round16 = (d: number): number => Math.ceil(d / 16) * 16;
 
 /** One function of check_max_stack_depth's walk (module level: a closure per check costs under tsx). */
-function stackWalk(insns: Program['insns'], cfg: Cfg, depth: Map<number, number>, privStack: boolean, f: number, total: number, frames: number): string | undefined {
+function stackWalk(cfg: Cfg, depth: Map<number, number>, privStack: boolean, f: number, total: number, frames: number): string | undefined {
   if (!privStack) {
     total += round16(depth.get(f) ?? 0);
     if (total > 512) return `combined stack size of ${frames} calls is ${total}. Too large`;
   }
   const end = cfg.subprogs[cfg.subprogs.indexOf(f) + 1] ?? cfg.ops.length;
+  // the bpf-to-bpf calls found by the slot table's kinds (a byte per slot: reading each raw
+  // instruction's code and source register was ~1.5% of a small program's re-check)
+  const kind = cfg.slots.kind;
   for (let i = f; i < end; i++) {
-    // a bpf-to-bpf call is encoded BPF_JMP|BPF_CALL (0x85) with src_reg 1: the raw fields are read
-    // first (one object shape), the decoded op's kind (an op has many shapes) only on a call
-    if (insns[i].code !== 0x85 || insns[i].src !== 1) continue;
-    const op = cfg.ops[i];
-    if (op?.kind === 'call' && op.callKind === 'local') {
-      if (frames >= 8) return `the call stack of ${frames} frames is too deep !`;
-      const r = stackWalk(insns, cfg, depth, privStack, calleeSlot(op, i), total, frames + 1);
-      if (r) return r;
-    }
+    if (kind[i] !== SK_LOCAL_CALL) continue;
+    if (frames >= 8) return `the call stack of ${frames} frames is too deep !`;
+    const r = stackWalk(cfg, depth, privStack, calleeSlot(cfg.ops[i] as Op & { kind: 'call' }, i), total, frames + 1);
+    if (r) return r;
   }
   return undefined;
 }

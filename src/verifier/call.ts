@@ -13,7 +13,7 @@ import { protoOf, type ArgKind } from '../isa/protos.ts';
 import { retRange, skbLoads } from './ctx.ts';
 import { FP_READ_ONLY, notInitMsg } from './alu.ts';
 import { type Reg, D, NOT_INIT, SCALAR_UNKNOWN, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
-import { BOUNDS, type WriteVal, alignedArgFault, memFault, noteDepth, packetFault, ptrOffFault, regionFault, stackFault } from './mem.ts';
+import { BOUNDS, type WriteVal, alignedArgFault, memFault, packetFault, ptrOffFault, regionFault, stackFault } from './mem.ts';
 import { byteOf, isSpill, spillSize, spiOf, writeRange } from './stack.ts';
 import { type State, cur, mapAllRegs, newFrame, ownStack } from './state.ts';
 import { acquireRef, leakFault, releaseRef } from './refs.ts';
@@ -22,6 +22,12 @@ import { helperNeedsCap } from './privilege.ts';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const SOCK_COMMON_TYPES = 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_';
+/**
+ * Is `t` a register type a memory argument may point into (fp, pkt, pkt_meta, map_key, map_value,
+ * mem)? Compared one by one (the types are literals: each test is an identity test), not an array
+ * literal searched per argument.
+ */
+const memArgType = (t: string): boolean => t === 'fp' || t === 'map_value' || t === 'map_key' || t === 'pkt' || t === 'pkt_meta' || t === 'mem';
 const BPF_MAX_VAR_SIZ = 1n << 29n;
 const MAX_CALL_FRAMES = 8;
 
@@ -29,8 +35,8 @@ interface Meta {
   map: number;
   /** Constant key of a lookup (get_constant_map_key), or -1. */
   constKey: bigint;
-  /** Raw-mode (uninit) stack write to apply after the call: [frame, lo, hi). */
-  rawWrites: [number, number, number][];
+  /** Raw-mode (uninit) stack writes to apply after the call: [frame, lo, hi) (made at the first). */
+  rawWrites?: [number, number, number][];
   /** umax of the last size argument (meta->msize_max_value). */
   msizeMax: bigint;
   /** meta->mem_size: the constant of an ARG_CONST_ALLOC_SIZE_OR_ZERO argument. */
@@ -90,20 +96,38 @@ function helperMem(env: Env, st: State, regno: number, size: number, write: bool
       if (bad !== undefined) return bad;
       const { lo, hi } = BOUNDS;
       const target = st.frames[r.map];
-      noteDepth(env, target.subprog, -lo);
+      env.noteDepth(target.subprog, -lo);
       if (raw && isConst(r.v)) {
-        for (let b = lo; b < hi; b++) if (target.stack[spiOf(b)]?.types[byteOf(b)] === 'd') return `potential write to dynptr at off=${b} disallowed`;
-        meta.rawWrites.push([r.map, lo, hi]);
+        // slot by slot: only a slot holding a dynptr byte is looked at byte by byte
+        for (let b = lo; b < hi;) {
+          const spi = spiOf(b), e = Math.min(hi, -8 * spi), t = target.stack[spi]?.types;
+          if (t === undefined || !t.includes('d')) {
+            b = e;
+            continue;
+          }
+          for (; b < e; b++) if (t[byteOf(b)] === 'd') return `potential write to dynptr at off=${b} disallowed`;
+        }
+        (meta.rawWrites ??= []).push([r.map, lo, hi]);
         return undefined;
       }
-      for (let b = lo; b < hi; b++) {
-        const slot = target.stack[spiOf(b)];
-        const c = slot?.types[byteOf(b)] ?? '?';
-        env.stackRead(r.map, spiOf(b));
-        if (c === 'm' || c === '0' || (c === '?' && env.privileged)) continue;
-        if (isSpill(slot) && (slot.spilled.type === 'scalar' || env.privileged)) continue;
-        if (isConst(r.v)) return `invalid${write ? '' : ' indirect'} read from stack R${regno} off ${lo}+${b - lo} size ${size}`;
-        return `invalid${write ? '' : ' indirect'} read from stack R${regno} var_off ${formatTnumPair(r.v.varOff)}+${b - lo} size ${size}`;
+      // slot by slot (bytes [b, e) of slot spi): the slot is marked read once, before its first
+      // byte is checked (marking is idempotent: the same marks as byte by byte up to a rejection),
+      // and a spilled register that passes passes for all of its slot's bytes
+      for (let b = lo; b < hi;) {
+        const spi = spiOf(b), e = Math.min(hi, -8 * spi);
+        const slot = target.stack[spi];
+        env.stackRead(r.map, spi);
+        if (isSpill(slot) && (slot.spilled.type === 'scalar' || env.privileged)) {
+          b = e;
+          continue;
+        }
+        const t = slot?.types;
+        for (; b < e; b++) {
+          const c = t === undefined ? '?' : t[byteOf(b)];
+          if (c === 'm' || c === '0' || (c === '?' && env.privileged)) continue;
+          if (isConst(r.v)) return `invalid${write ? '' : ' indirect'} read from stack R${regno} off ${lo}+${b - lo} size ${size}`;
+          return `invalid${write ? '' : ' indirect'} read from stack R${regno} var_off ${formatTnumPair(r.v.varOff)}+${b - lo} size ${size}`;
+        }
       }
       if (write) writeRange(ownStack(target), lo, hi, false);
       return undefined;
@@ -114,10 +138,16 @@ function helperMem(env: Env, st: State, regno: number, size: number, write: bool
   }
 }
 
+/** A constant stack pointer's offset from its frame's top (its variable part, almost always 0, without a bigint made for it). */
+function constOff(r: Reg): number {
+  const x = r.v.varOff.value;
+  return r.off + (x === 0n ? 0 : Number(s64(x)));
+}
+
 /** get_constant_map_key: the constant spilled at the key pointer, or -1. */
 function constantKey(st: State, r: Reg, keySize: number): bigint {
   if (r.type !== 'fp' || !isConst(r.v)) return -1n;
-  const off = r.off + Number(s64(r.v.varOff.value));
+  const off = constOff(r);
   const slot = -off - 1;
   const spi = slot >> 3, o = slot & 7;
   const s = st.frames[r.map].stack[spi];
@@ -186,7 +216,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
       // a fixed-size argument: its bytes checked as the helper writes them, then strictly aligned
       const size = kind === 'uninit_aligned8' ? 8 : 4;
       const raw = kind === 'uninit_aligned8';
-      if (!['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'].includes(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
+      if (!memArgType(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
       if ((r.type === 'pkt' || r.type === 'pkt_meta') && !PKT_ACCESS.has(protoOf(id, env.prog.type)!.name)) return 'helper access to the packet is not allowed';
       return helperMem(env, st, regno, size, true, false, meta, raw && isConst(r.v)) ?? alignedArgFault(r, size);
     }
@@ -236,7 +266,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
         env.precise(1 << regno);
         return undefined;
       }
-      if (!['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem'].includes(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
+      if (!memArgType(r.type)) return `R${regno} type=${typeStr(r)} expected=${MEM_TYPES}`;
       if ((r.type === 'pkt' || r.type === 'pkt_meta') && !PKT_ACCESS.has(protoOf(id, env.prog.type)!.name)) return 'helper access to the packet is not allowed';
       if (kind === 'key' || kind === 'value') {
         const m = env.prog.maps[meta.map];
@@ -246,7 +276,7 @@ function checkArg(env: Env, st: State, pc: number, id: number, i: number, kind: 
         if (kind === 'key') {
           meta.constKey = constantKey(st, r, size);
           if (meta.constKey >= 0n) {
-            const at = r.off + Number(s64(r.v.varOff.value));
+            const at = constOff(r);
             if (r.map === st.frames.length - 1) env.precise(0, [(-at - 1) >> 3]);
             else env.precise(-1);
           }
@@ -292,7 +322,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): string 
   }
   if (p.types && !p.types.includes(env.prog.type)) return `program of this type cannot use helper ${helperStr(id)}`;
   if (!env.privileged && helperNeedsCap(p.name)) return `program of this type cannot use helper ${helperStr(id)}`;
-  const meta: Meta = { map: -1, constKey: -1n, rawWrites: [], msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
+  const meta: Meta = { map: -1, constKey: -1n, rawWrites: undefined, msizeMax: 0n, memSize: 0, releaseRegno: 0, refObj: 0 };
   if (!env.privileged && CAP_BPF_HELPERS.has(p.name)) return `program of this type cannot use helper ${helperStr(id)}`;
   for (let i = 0; i < p.args.length; i++) {
     const bad = checkArg(env, st, pc, id, i, p.args[i], p.args, meta);
@@ -312,7 +342,7 @@ export function helperCall(env: Env, st: State, pc: number, id: number): string 
     env.tailMaps.set(pc, seen === undefined || seen === meta.map ? meta.map : -1);
   }
   if (p.name === 'tail_call' && cur(st).regs[3].type === 'scalar' && isConst(cur(st).regs[3].v)) env.precise(1 << 3);
-  for (const [f, lo, hi] of meta.rawWrites) writeRange(ownStack(st.frames[f]), lo, hi, false);
+  if (meta.rawWrites) for (const [f, lo, hi] of meta.rawWrites) writeRange(ownStack(st.frames[f]), lo, hi, false);
   const regs = cur(st).regs;
   // get_local_storage() cannot fail, so it takes no flags
   if (p.name === 'get_local_storage' && !isNull(regs[2])) return "get_local_storage() doesn't support non-zero flags";

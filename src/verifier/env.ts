@@ -56,11 +56,12 @@ export interface Env {
   /** insn_aux_data[].ptr_type: the pointer type a load or store instruction first went through, by instruction. */
   readonly ptrTypes: (string | undefined)[];
   /**
-   * ptrTypes[pc] and stackDepth.get(f) ?? 0, read without making the records the run's own (a
-   * re-check's copy shares them with its snapshot until it first writes one: analyze.ts Ctx.shared).
+   * ptrTypes[pc], read without making the records the run's own (a re-check's copy shares them
+   * with its snapshot until it first writes one: analyze.ts Ctx.shared).
    */
   ptrTypeAt(pc: number): string | undefined;
-  depthOf(f: number): number;
+  /** update_stack_depth: function f (by first instruction) uses `depth` bytes of stack (stackDepth raised to it, made the run's own only then). */
+  noteDepth(f: number, depth: number): void;
   /** Unprivileged: the Spectre masking each add/sub instruction was given (src/verifier/spectre.ts). */
   readonly aluAux: Map<number, AluAux>;
   /** The prog array map index each tail call used on the paths seen so far (-1: several, "poisoned"). */

@@ -39,6 +39,13 @@ const inRegion = (off: bigint, size: number, memSize: number, zeroOk: boolean): 
  * The rejection's message, or undefined when the access is in the region.
  */
 export function regionFault(r: Reg, regno: number, off: number, size: number, memSize: number, zeroOk = false): string | undefined {
+  // the usual access (smin not negative, umax bounded) decided on numbers, as packetFault's: both
+  // bounds are then below 2^29, so off plus either is exact as a number, and no bigint is made
+  const v = r.v;
+  if (v.smin < S64_SIGN && v.umax < BPF_MAX_VAR_OFF) {
+    const lo = Number(v.smin) + off, hi = Number(v.umax) + off;
+    if (lo >= 0 && hi >= 0 && (size > 0 || (size === 0 && zeroOk)) && lo + size <= memSize && hi + size <= memSize) return undefined;
+  }
   const smin = s64(r.v.smin);
   const o = BigInt(off);
   if (smin < 0n && (smin === -(1n << 63n) || !S32(o + smin) || smin + o < 0n)) {
@@ -200,7 +207,7 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
       if ((bad = stackFault(r, regno, o, size, write ? ' write to' : ' read from')) !== undefined) return bad;
       const { lo, hi } = BOUNDS;
       const target = st.frames[r.map];
-      noteDepth(env, target.subprog, -lo);
+      env.noteDepth(target.subprog, -lo);
       if (write) {
         if (isConst(r.v)) {
           const m = stackWriteFixed(env, st, target, lo, size, val!);
@@ -340,11 +347,6 @@ function isFill(s: Slot | undefined, lo: number, size: number, toReg: boolean): 
   if (size <= n && byteOf(lo) === 7) return true;
   for (let b = lo; b < lo + size; b++) if (s.types[byteOf(b)] !== 'r') return false;
   return s.spilled.v.varOff.mask === 0n && s.spilled.v.varOff.value === 0n;
-}
-
-/** update_stack_depth. */
-export function noteDepth(env: Env, subprog: number, depth: number): void {
-  if (env.depthOf(subprog) < depth) env.stackDepth.set(subprog, depth);
 }
 
 /** A constant read from frozen read-only map data (bpf_map_direct_read). */

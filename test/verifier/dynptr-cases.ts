@@ -44,6 +44,16 @@ exit`, reject: [3, 'arg 1 is an unacquired reference'] },
   { ...T, name: 'dynptr: at an offset that is not a slot', asm: `${reserve(-12)}
 r0 = 0
 exit`, reject: [6, 'cannot pass in dynptr at an offset=-12'] },
+  // a helper's raw write (probe_read_kernel's destination) over two slots, the second the dynptr's:
+  // the first byte of the dynptr is named, not the write's first (call.ts helperMem, slot by slot)
+  { ...T, name: 'dynptr: a helper writes across it', asm: `${reserve()}
+r1 = r10
+r1 += -24
+r2 = 16
+r3 = 0
+call probe_read_kernel
+r0 = 0
+exit`, reject: [11, 'potential write to dynptr at off=-16 disallowed'] },
   { ...T, name: 'dynptr: a slice used after the submit', asm: `${reserve()}
 r1 = r10
 r1 += -16
