@@ -635,7 +635,7 @@ class RunEnv implements Env {
     // a long jump history forces a checkpoint (it would otherwise grow without bound)
     const mayGoto = kinds[pc] === SK_MAYGOTO;
     const force = c.path.jh > 40 || mayGoto;
-    let addNew = force || (c.jmps - c.prevJmps >= 2 && c.processed - c.prevInsns >= 8);
+    let addNew = force || manyJumpsSince(c, c.processed);
     const b = this.bucket(pc, st);
     let list = c.explored[b];
     if (!list) {
@@ -914,12 +914,17 @@ export function unreadAtResume(cfg: Cfg, opts: Options, c: Ctx): Verdict | undef
     if (kind === SK_MAYGOTO) return undefined;
     if (c.explored[bucketOf(pc, st.frames[st.frames.length - 1].callsite, c.explored.length)]?.length) return undefined;
     // visited()'s checkpoint, made when wanted (an empty list has no state to stop it)
-    if (c.path.jh > 40 || (c.jmps - c.prevJmps >= 2 && c.processed + 1 - c.prevInsns >= 8)) added = 1;
+    if (c.path.jh > 40 || manyJumpsSince(c, c.processed + 1)) added = 1;
   }
   return {
     ok: false, error: { index: pc, message: `R${r} !read_ok` }, processed: c.processed + 1, totalStates: c.totalStates + added, peakStates: c.peakStates + added, maxStatesPerInsn: c.maxPer,
     log: undefined, entry: undefined, idGen: c.idGen, stackDepths: stackDepthsOf(cfg, c.stackDepth),
   };
+}
+
+/** is_state_visited's own reason for a checkpoint: 2+ jumps and 8+ instructions since the last one (`processed`: the count at the visit). */
+function manyJumpsSince(c: Ctx, processed: number): boolean {
+  return c.jmps - c.prevJmps >= 2 && processed - c.prevInsns >= 8;
 }
 
 /** Most instructions an unprivileged program may have (include/uapi/linux/bpf_common.h). */
