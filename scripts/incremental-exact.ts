@@ -5,9 +5,12 @@
 // the caches), and each answer is compared with a full check of the same candidate: verdict,
 // error (slot and message), processed, total/peak/max states, stack depths. A speed change to
 // the incremental path must leave this at 0 differ (the answers of scripts/verifier-answers.ts
-// cover three mutants per program; this covers ~17,000).
+// cover three mutants per program; this covers ~17,000). `--realworld`: the large real-world
+// programs of bench/verifier-large.ts instead (ksnoop's kprobe_entry, xdpfilt_alw_all), with 24
+// bench candidates per configuration and up to 64 candidates with one ALU instruction's
+// immediate changed.
 //
-//   node --import tsx scripts/incremental-exact.ts [--tier compiled|default] [--only SUBSTR]
+//   node --import tsx scripts/incremental-exact.ts [--tier compiled|default] [--only SUBSTR] [--realworld]
 // Prints one line per difference and a summary; exit status 1 when any differ.
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -19,9 +22,29 @@ import { Incremental } from '../src/verifier/incremental.ts';
 import { runningKernelFlavor } from '../src/kernel/flavor.ts';
 import type { Verdict } from '../src/verifier/analyze.ts';
 import { searchCandidates } from '../bench/search-mutants.ts';
+import { readBpfObject } from '../src/cli/source.ts';
+import { relocateForTarget } from '../src/isa/core.ts';
+import type { Program } from '../src/isa/program.ts';
 
 /** Bench candidates per program, and for a program whose check processes more than BIG. */
 const SMALL_COUNT = 256, BIG_COUNT = 24, BIG = 500;
+
+/** --realworld's programs (object under corpus/realworld/objects, program name). */
+const REALWORLD: readonly [string, string][] = [['libbpf-tools/ksnoop.bpf.o', 'kprobe_entry'], ['xdp-tools/xdpfilt_alw_all.o', 'xdpfilt_alw_all']];
+
+/** Most candidates with an ALU immediate changed, per real-world program. */
+const IMM_COUNT = 64;
+
+/** Candidates of p with one ALU instruction's immediate (BPF_K source) flipped in its lowest bit, at up to `count` slots spread over the program. */
+function immCandidates(p: Program, count: number): { prog: Program; oldToNew?: Int32Array }[] {
+  const slots: number[] = [];
+  p.insns.forEach((x, i) => {
+    const cls = x.code & 7;
+    if ((cls === 4 || cls === 7) && !(x.code & 8)) slots.push(i);
+  });
+  const every = Math.max(1, Math.ceil(slots.length / count));
+  return slots.filter((_, k) => k % every === 0).map((i) => ({ prog: { ...p, insns: p.insns.map((x, j) => (j === i ? { ...x, imm: x.imm ^ 1 } : x)) } }));
+}
 
 /** What a re-check must reproduce of a full check, as one comparable string. */
 export const answerKey = (v: Verdict): string =>
@@ -30,7 +53,7 @@ export const answerKey = (v: Verdict): string =>
 function main(): number {
   let args;
   try {
-    args = parseArgs({ options: { tier: { type: 'string', default: 'default' }, only: { type: 'string' } } }).values;
+    args = parseArgs({ options: { tier: { type: 'string', default: 'default' }, only: { type: 'string' }, realworld: { type: 'boolean', default: false } } }).values;
   } catch (e) {
     console.error(`incremental-exact: ${(e as Error).message}`);
     return 2;
@@ -45,12 +68,19 @@ function main(): number {
   }
   const dir = new URL('../corpus/', import.meta.url);
   let n = 0, bad = 0, resumed = 0, rejoined = 0;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.o') && (!args.only || x.includes(args.only))).sort()) {
-    const p = readObject(readFileSync(new URL(f, dir))).link();
-    const size = verify(p).processed > BIG ? BIG_COUNT : SMALL_COUNT;
-    for (const seed of [1, 2]) {
-      for (const deletions of [false, true]) {
-        const cs = searchCandidates(p, size, seed, deletions);
+  const programs: [string, () => Program][] = args.realworld
+    ? REALWORLD.map(([file, name]) => [`${file}#${name}`, () => {
+      const obj = readBpfObject(readFileSync(new URL(`realworld/objects/${file}`, dir)));
+      return relocateForTarget(obj, obj.link(name));
+    }])
+    : readdirSync(dir).filter((x) => x.endsWith('.o')).sort().map((f) => [f, () => readObject(readFileSync(new URL(f, dir))).link()]);
+  for (const [f, load] of programs.filter(([x]) => !args.only || x.includes(args.only))) {
+    const p = load();
+    const size = args.realworld || verify(p).processed > BIG ? BIG_COUNT : SMALL_COUNT;
+    // (the immediates' candidates once, as a third seed)
+    for (const seed of args.realworld ? [1, 2, 0] : [1, 2]) {
+      for (const deletions of seed ? [false, true] : [false]) {
+        const cs = seed ? searchCandidates(p, size, seed, deletions) : immCandidates(p, IMM_COUNT);
         const want = cs.map((c) => answerKey(verify(c.prog)));
         const inc = new Incremental(p);
         for (let pass = 0; pass < 2; pass++) {
