@@ -19,9 +19,8 @@ import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { baseId } from './alu.ts';
-import { type Changed, type Future, differ, sameExploration, sameState } from './rejoin.ts';
+import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { walkDiffers } from './precision.ts';
-import { type State, cloneState } from './state.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -104,19 +103,6 @@ const MIN_SHIFT_SKIP = 48;
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
 
-/**
- * Fewest baseline instructions a rejoin on the way (not at a pop) must spare. It is compared in
- * full only where the current state is already the baseline's, so most comparisons succeed.
- */
-const MIN_MID_GAIN = 8;
-
-/**
- * The baseline's first steps whose instruction and current state are kept for rejoins on the way:
- * none by default (rejoins on the way, exact and 8x as many, measured 0-10% slower on the small
- * programs even at one try per re-check: BENCHMARKS, eleventh pass); `tuning.stepStates` sets it.
- */
-const STEP_STATES = 0;
-
 /** The baseline's counters before its next step (c: its exploration then). */
 const popOf = (c: Ctx): Pop => ({ k: c.processed, idGen: c.idGen, prevInsns: c.prevInsns, jmps: c.jmps, prevJmps: c.prevJmps, maxPer: c.maxPer });
 
@@ -168,18 +154,6 @@ export class Incremental {
   private readonly popAt = new Map<number, Pop>();
   /** The baseline's exploration as it was at some pops (made when first compared against). */
   private readonly popStates = new Map<number, Ctx>();
-  /**
-   * The baseline's current instruction and a copy of its current state before each of its
-   * first steps (stepPc[k], stepState[k]: after k instructions), for rejoins on the way.
-   */
-  private readonly stepPc: number[] = [];
-  private readonly stepState: State[] = [];
-  /** The baseline's counters before each of those steps. */
-  private readonly stepPop: Pop[] = [];
-  /** Steps k below which a rejoin on the way may be tried (with enough of the baseline left to spare). */
-  private midEnd = 0;
-  /** What comparisons with stepState found (kept from check to check: what it records holds for good). */
-  private readonly differ = differ();
   /** Scratch masks of a candidate's changes (cleared after each check). */
   private readonly changed: Changed;
   /** The change whose slots `changed` holds (undefined: none). */
@@ -211,10 +185,9 @@ export class Incremental {
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
    * fail before it stops trying (tests set 0 and Infinity to try every one), fewest instructions a
-   * renumbered resume must skip (tests set 0), the baseline's first steps kept for rejoins on the
-   * way (STEP_STATES; tests set 4096).
+   * renumbered resume must skip (tests set 0).
    */
-  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number; minShiftSkip?: number; stepStates?: number } = {}) {
+  constructor(readonly base: Program, readonly opts: Options = {}, private readonly tuning: { minRejoinGain?: number; maxFailedJoins?: number; minShiftSkip?: number } = {}) {
     const n = base.insns.length;
     this.firstTouch = new Int32Array(n + 1);
     this.lastTouch = new Int32Array(n + 1);
@@ -248,13 +221,7 @@ export class Incremental {
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
-    const stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop, keep = tuning.stepStates ?? STEP_STATES;
     this.verdict = run(base, cfg, opts, c0, (c, pc) => {
-      if (c.processed < keep) {
-        stepPc.push(pc);
-        stepState.push(cloneState(c.path.state));
-        stepPop.push(popOf(c));
-      }
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
       if (c.path !== path) {
@@ -300,8 +267,6 @@ export class Incremental {
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
-    // a baseline stopped by the instruction limit counted instructions a candidate may not
-    if (!this.verdict.error?.message.startsWith('BPF program is too large')) this.midEnd = Math.min(stepPc.length, this.verdict.processed - (tuning.minRejoinGain ?? MIN_MID_GAIN) + 1);
     this.blankLive = c0.live?.blank(cfg);
     let from = 0;
     for (let pc = n - 1; pc >= 0; pc--) {
@@ -445,17 +410,14 @@ export class Incremental {
   }
 
   /**
-   * Can a resumed candidate rejoin the baseline at all? Only after the baseline's last touch of
-   * every changed slot, sparing enough of its instructions: on the way, at a step whose state
-   * is kept, or at the pop of a branch pending at the snapshot: the tests of rejoinHook that
-   * depend on the snapshot and the change alone. When none passes, the run needs no step hook
-   * (nor its per-check setup).
+   * Can a resumed candidate rejoin the baseline at all? Only at the pop of a branch pending at the
+   * snapshot, after the baseline's last touch of every changed slot, sparing enough of its
+   * instructions: the tests of rejoinHook that depend on the snapshot and the change alone. When
+   * none passes, the run needs no step hook (nor its per-check setup).
    */
   private mayRejoin(snap: Snapshot, change: Change): boolean {
-    const after = this.lastTouchOf(change);
-    if (after < this.midEnd) return true;
     const last = snap.lastPop ??= this.lastPop(snap);
-    return last >= 0 && after <= last;
+    return last >= 0 && this.lastTouchOf(change) <= last;
   }
 
   /** 1 + the step of the baseline's last touch of any of the change's slots. */
@@ -491,59 +453,34 @@ export class Incremental {
   }
 
   /**
-   * A step hook for a resumed candidate: after the baseline's last touch of every changed slot,
-   * if the two explorations are the same, stop (the rest is the baseline's). Tried on the way
-   * once, at the first step after that (if the baseline's instruction and current state at that
-   * step are the candidate's), and at each pop of a path that was pending when the candidate
-   * resumed (where the baseline popped that path, whatever its step).
+   * A step hook for a resumed candidate that mayRejoin lets through: at each pop of a path that
+   * was pending when the candidate resumed (where the baseline popped that path, whatever its
+   * step), after the baseline's last touch of every changed slot, if the two explorations are the
+   * same, stop (the rest is the baseline's).
    */
   private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
     const v = this.verdict;
     const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
-    // a baseline stopped by the instruction limit counted instructions the candidate may not
-    if (v.error?.message.startsWith('BPF program is too large')) return () => {};
     const after = this.lastTouchOf(change);
-    // the pending paths whose pops may rejoin (none when the last such pop comes before `after`)
-    const last = snap.lastPop ??= this.lastPop(snap);
-    let pre: Map<Path, number> | undefined;
-    if (last >= 0 && after <= last) {
-      pre = new Map();
-      for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
-    }
-    const midEnd = this.midEnd, stepPc = this.stepPc, stepState = this.stepState, stepPop = this.stepPop;
-    let path = c.path, failed = 0, tried = after >= midEnd;
+    // the pending paths whose pops may rejoin
+    const pre = new Map<Path, number>();
+    for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
+    let path = c.path, failed = 0;
     const gain = this.tuning.minRejoinGain ?? MIN_REJOIN_GAIN, maxFailed = this.tuning.maxFailedJoins ?? MAX_FAILED_JOINS;
     return (cc) => {
-      if (pre && cc.path !== path) {
-        path = cc.path;
-        const b = pre.get(path);
-        const pop = b === undefined ? undefined : this.popAt.get(b);
-        if (pop && failed < maxFailed && pop.k >= after && v.processed - pop.k >= gain && cc.processed + v.processed - pop.k <= limit && this.mayJoin(cc, pop, change)) {
-          failed++;
-          return;
-        }
-      }
-      const k = cc.processed;
-      if (tried || k < after) return;
-      // one try on the way, at the first step after the baseline's last touch of the changed slots
-      // (tried at every step after it, or at each prune point, the comparisons cost more than
-      // the rejoins spared: BENCHMARKS, eleventh pass)
-      tried = true;
-      if (k >= midEnd || stepPc[k] !== cc.path.pc) return;
-      const pop = stepPop[k];
-      // (mayJoin's cheap tests first)
-      if (cc.idGen !== pop.idGen || !this.sameCounters(cc, pop) || !sameState(cc.path.state, stepState[k], this.differ)) return;
-      // (the current states just found alike: stepState[k] is the state baseAt(k)'s re-run reaches)
-      this.mayJoin(cc, pop, change, true);
+      if (cc.path === path) return;
+      path = cc.path;
+      const b = pre.get(path);
+      const pop = b === undefined ? undefined : this.popAt.get(b);
+      if (pop && failed < maxFailed && pop.k >= after && v.processed - pop.k >= gain && cc.processed + v.processed - pop.k <= limit && this.mayJoin(cc, pop, change)) failed++;
     };
   }
 
   /**
    * rejoinHook's test at the baseline's step pop.k: stop the candidate (a Stop thrown) when its
    * exploration is the baseline's there; true when a full comparison failed (counted).
-   * `statesAlike`: the current paths' states are known alike.
    */
-  private mayJoin(cc: Ctx, pop: Pop, change: Change, statesAlike = false): boolean {
+  private mayJoin(cc: Ctx, pop: Pop, change: Change): boolean {
     const v = this.verdict;
     if (cc.idGen !== pop.idGen) return false;
     // the most states per instruction after k is known only if it grew after k
@@ -553,7 +490,7 @@ export class Incremental {
     if (!base) return false;
     const future: Future = { k, buckets: this.lastBucket, slots: this.lastTouch, live: this.cfg!.live };
     if (this.marked !== change) this.mark(change, 1);
-    if (sameExploration(cc, base, this.changed, future, statesAlike)) throw new Stop(cc, k, base);
+    if (sameExploration(cc, base, this.changed, future)) throw new Stop(cc, k, base);
     return true;
   }
 

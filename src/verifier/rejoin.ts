@@ -11,7 +11,6 @@
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
 import { type Hist, pieceTouches, samePiece } from './precision.ts';
 import type { State } from './state.ts';
-import type { Reg } from './regs.ts';
 
 /**
  * What a candidate changes: `ops[pc]` set where the instruction differs and precision
@@ -38,18 +37,17 @@ export interface Future {
 /**
  * Is candidate context `a` the same exploration as baseline context `b` (same program position),
  * as far as the baseline's `future` reads? The counters that steer checkpoint creation are the
- * caller's to compare, and so are the current paths' states when `statesAlike` (the caller has
- * found them alike).
+ * caller's to compare.
  */
-export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future, statesAlike = false): boolean {
+export function sameExploration(a: Ctx, b: Ctx, changed: Changed, future: Future): boolean {
   if (a.idGen !== b.idGen || a.stack.length !== b.stack.length || a.explored.length !== b.explored.length) return false;
   if (!sameMap(a.stackDepth, b.stackDepth) || !sameMap(a.tailMaps, b.tailMaps)) return false;
   if (!sameAt(a.ptrTypes, b.ptrTypes, future) || !sameWhere(a.aluAux, b.aluAux, future)) return false;
   if (!sameShallow(a, b, future)) return false;
   const pairs: Pairs = { fwd: new Map(), back: new Set(), walked: new Set() };
   // the live paths first: their checkpoint chains are the ones backtracking still walks
-  if (!samePath(a.path, b.path, pairs, changed, statesAlike)) return false;
-  for (let i = 0; i < a.stack.length; i++) if (!samePath(a.stack[i], b.stack[i], pairs, changed, false)) return false;
+  if (!samePath(a.path, b.path, pairs, changed)) return false;
+  for (let i = 0; i < a.stack.length; i++) if (!samePath(a.stack[i], b.stack[i], pairs, changed)) return false;
   for (let i = 0; i < a.explored.length; i++) {
     if (future.buckets[i] <= future.k) continue;
     const x = a.explored[i], y = b.explored[i];
@@ -126,9 +124,9 @@ interface Pairs {
   readonly walked: Set<Checkpoint>;
 }
 
-function samePath(a: Path, b: Path, pairs: Pairs, changed: Changed, stateAlike: boolean): boolean {
+function samePath(a: Path, b: Path, pairs: Pairs, changed: Changed): boolean {
   if (a.pc !== b.pc || a.prev !== b.prev || a.jh !== b.jh) return false;
-  if (!sameHist(a.hist, b.hist, changed.ops) || (!stateAlike && !sameState(a.state, b.state, SCRATCH))) return false;
+  if (!sameHist(a.hist, b.hist, changed.ops) || !sameState(a.state, b.state)) return false;
   for (const f of a.state.frames) if (f.callsite >= 0 && changed.live[f.callsite + 1]) return false;
   return sameCheckpoint(a.parent, b.parent, pairs, changed.ops);
 }
@@ -158,49 +156,10 @@ function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null, pairs: Pairs
 }
 
 /**
- * What comparisons of states have found (registers and slots are immutable, so two objects once
- * found alike, or unequal, stay so): the first register (kind 1) or stack slot (kind 2) found
- * unequal, as the two objects there (kind 0: none recorded, or the states differ elsewhere), and
- * per place (a register or slot of a frame: SLOTS_AT) the last two objects found alike there.
- */
-export interface Differ {
-  kind: number;
-  frame: number;
-  index: number;
-  a: unknown;
-  b: unknown;
-  readonly sameA: unknown[];
-  readonly sameB: unknown[];
-}
-
-/** Differ's places of stack slots: SLOTS_AT + 64 * frame + slot (after the registers' 11 * frame + register). */
-const SLOTS_AT = 11 * 8;
-/** Differ's places in all (8 frames). */
-const PLACES = SLOTS_AT + 64 * 8;
-
-/** A Differ recording nothing yet. */
-export const differ = (): Differ => ({ kind: 0, frame: 0, index: 0, a: undefined, b: undefined, sameA: new Array(PLACES).fill(undefined), sameB: new Array(PLACES).fill(undefined) });
-
-/** samePath's (its answer alone is read). */
-const SCRATCH = differ();
-
-/**
  * Are states a and b alike as the rest of a run reads them (deepSame's, without the frames'
- * copy-on-write flag, and with an absent may_goto depth as 0)? Compared where `d` last found
- * them to differ first (the same differences recur: the incremental checker keeps one Differ for
- * all its re-checks), then everywhere, the top frame first; `d` records the first register or
- * slot found unequal.
+ * copy-on-write flag, and with an absent may_goto depth as 0)?
  */
-export function sameState(a: State, b: State, d: Differ): boolean {
-  if (d.kind !== 0) {
-    const x = a.frames[d.frame], y = b.frames[d.frame];
-    if (x && y) {
-      const p = d.kind === 1 ? x.regs[d.index] : x.stack[d.index], q = d.kind === 1 ? y.regs[d.index] : y.stack[d.index];
-      if (p === d.a && q === d.b) return false;
-      if (p !== q && !sameBefore(d, d.kind === 1 ? 11 * d.frame + d.index : SLOTS_AT + 64 * d.frame + d.index, p, q) && ((d.kind === 1 && regsDiffer(p as Reg, q as Reg)) || !deepSame(p, q))) return found(d, d.kind, d.frame, d.index, p, q);
-    }
-  }
-  d.kind = 0;
+export function sameState(a: State, b: State): boolean {
   if (a === b) return true;
   const n = a.frames.length;
   if (n !== b.frames.length || (a.mayGotoDepth ?? 0) !== (b.mayGotoDepth ?? 0)) return false;
@@ -208,50 +167,10 @@ export function sameState(a: State, b: State, d: Differ): boolean {
   for (let f = n - 1; f >= 0; f--) {
     const x = a.frames[f], y = b.frames[f];
     if (x.callsite !== y.callsite || x.subprog !== y.subprog || x.frameno !== y.frameno) return false;
-    const xr = x.regs, yr = y.regs;
-    if (xr.length !== yr.length) return false;
-    for (let r = 0; r < xr.length; r++) {
-      const p = xr[r], q = yr[r];
-      if (p === q || sameBefore(d, 11 * f + r, p, q)) continue;
-      if (regsDiffer(p, q) || !deepSame(p, q)) return found(d, 1, f, r, p, q);
-      d.sameA[11 * f + r] = p;
-      d.sameB[11 * f + r] = q;
-    }
-    const xs = x.stack, ys = y.stack;
-    if (xs === ys) continue;
-    if (xs.length !== ys.length) return false;
-    for (let i = 0; i < xs.length; i++) {
-      const p = xs[i], q = ys[i], at = SLOTS_AT + 64 * f + i;
-      if (p === q || sameBefore(d, at, p, q)) continue;
-      if (!deepSame(p, q)) return found(d, 2, f, i, p, q);
-      d.sameA[at] = p;
-      d.sameB[at] = q;
-    }
+    if (x.regs !== y.regs && !deepSame(x.regs, y.regs)) return false;
+    if (x.stack !== y.stack && !deepSame(x.stack, y.stack)) return false;
   }
   return true;
-}
-
-/**
- * Registers that differ in a field compared first, its type, offsets, id, map and bounds (a cheap
- * answer for most unequal pairs: the others are then compared in full by deepSame).
- */
-function regsDiffer(p: Reg, q: Reg): boolean {
-  if (p.type !== q.type || p.off !== q.off || p.id !== q.id || p.range !== q.range || p.map !== q.map) return true;
-  const a = p.v, b = q.v;
-  return a !== b && (a.umin !== b.umin || a.umax !== b.umax || a.smin !== b.smin || a.smax !== b.smax || a.u32min !== b.u32min || a.u32max !== b.u32max || a.s32min !== b.s32min || a.s32max !== b.s32max);
-}
-
-/** Were objects p and q found alike at place `at` last time? */
-const sameBefore = (d: Differ, at: number, p: unknown, q: unknown): boolean => d.sameA[at] === p && d.sameB[at] === q;
-
-/** Record in d where two states differ; false. */
-function found(d: Differ, kind: number, frame: number, index: number, a: unknown, b: unknown): boolean {
-  d.kind = kind;
-  d.frame = frame;
-  d.index = index;
-  d.a = a;
-  d.b = b;
-  return false;
 }
 
 function samePrecise(a: Checkpoint, b: Checkpoint): boolean {
