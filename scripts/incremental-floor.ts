@@ -1,7 +1,8 @@
 // How close the incremental re-check is to the least an exact resume must run. For each corpus
 // program's bench candidates (bench/search-mutants.ts seed 1: 256, or 32 where a check processes
 // over 500 instructions), the candidate's and the baseline's full explorations are recorded step
-// by step (the instruction and the whole state before each step, as text) and compared:
+// by step (the instruction and a copy of the whole state before each step) and compared as the
+// incremental checker's rejoin test compares states (rejoin.ts sameState):
 // - run: instructions the resumed re-check runs (processed, less those skipped by resuming and
 //   those spared by a rejoin);
 // - least: instructions from the step before the first one whose state differs (0 when the
@@ -17,18 +18,30 @@ import { readObject } from '../src/isa/object.ts';
 import type { Program } from '../src/isa/program.ts';
 import { verify, run, freshCtx, cfgOrReject } from '../src/verifier/analyze.ts';
 import { Incremental } from '../src/verifier/incremental.ts';
+import { sameState } from '../src/verifier/rejoin.ts';
+import { type State, cloneState } from '../src/verifier/state.ts';
 import { searchCandidates } from '../bench/search-mutants.ts';
 
-/** A state as text: bigints as decimals, without the frames' copy-on-write flag (how a copy was made, not what it holds). */
-const asText = (k: string, v: unknown): unknown => (k === 'shared' ? undefined : typeof v === 'bigint' ? v.toString() : v);
+/** One step of an exploration: the instruction and a copy of the state before it. */
+export interface Step {
+  pc: number;
+  state: State;
+}
 
-/** The exploration of p step by step ("pc:state" before each step); empty when the static checks reject it. */
-export function steps(p: Program): string[] {
+/** The exploration of p step by step; empty when the static checks reject it. */
+export function steps(p: Program): Step[] {
   const cfg = cfgOrReject(p, true);
   if ('ok' in cfg) return [];
-  const out: string[] = [];
-  run(p, cfg, {}, freshCtx(p.insns.length), (c, pc) => void out.push(`${pc}:${JSON.stringify(c.path.state, asText)}`));
+  const out: Step[] = [];
+  run(p, cfg, {}, freshCtx(p.insns.length), (c, pc) => void out.push({ pc, state: cloneState(c.path.state) }));
   return out;
+}
+
+/** How many steps the two explorations share from the start. */
+export function sharedSteps(a: readonly Step[], b: readonly Step[]): number {
+  let d = 0;
+  while (d < a.length && d < b.length && a[d].pc === b[d].pc && sameState(a[d].state, b[d].state)) d++;
+  return d;
 }
 
 /** Per candidate means: instructions processed, run by the re-check, the least an exact resume runs; candidates identical throughout. */
@@ -52,8 +65,7 @@ export function floorOf(p: Program): Floor | undefined {
     processed += v.processed;
     ran += v.processed - (inc.stats.skippedInsns - skipped) - (inc.stats.joinedInsns - joined);
     const mine = steps(m.prog);
-    let d = 0;
-    while (d < mine.length && d < base.length && mine[d] === base[d]) d++;
+    const d = sharedSteps(mine, base);
     if (mine.length && d === mine.length && d === base.length) {
       identical++;
       continue;
