@@ -72,12 +72,13 @@ export function zeroBasedAddForm<V, B>(d: D<V, B>, dst: ScalarState<V>, src: Sca
 
 /**
  * floorTail: a value known to be [0, v] with var_off (0; t) after reg_bounds_sync: the tnum is
- * y = t & (2^len(v) - 1), every upper bound w = min(v, y); valid when v and y are not 0 and y's
- * lowest bit is at most w (else 6.18's collapse or a constant 0: left to the domain).
+ * y = t & (2^len(v) - 1), every upper bound w = min(v, y); valid when v and y are not 0 (else a
+ * constant 0: left to the domain). y's lowest bit is then at most w (it is at most y, and below
+ * 2^len(v) it is at most 2^(len(v) - 1) <= v), so 6.18's collapse to a constant never applies.
  */
 export function floorTailForm<V, B>(d: D<V, B>, t: V, v: V): ClosedForm<V, B> {
   const q = d.u64, y = q.and(t, fillBelow(d, v)), w = umin(d, v, y);
-  const ok = q.andB(q.ne(v, q.zero), q.ne(y, q.zero), q.ule(q.and(y, q.neg(y)), w));
+  const ok = q.andB(q.ne(v, q.zero), q.ne(y, q.zero));
   return { ok, s: floorState(d, w, y) };
 }
 

@@ -497,16 +497,15 @@ function floorOf(s: Scalar): bigint | undefined {
  * The end of reg_bounds_sync for a value known to be [0, v] at both widths, signed and unsigned,
  * with var_off (0; t) (v, t < 2^31): __reg_bound_offset intersects the tnum with tnum_range(0, v) =
  * (0; 2^len(v) - 1), __update_reg_bounds brings every upper bound to w = min(v, that mask), and
- * 6.18's collapse to a constant (tnum_step) happens when 0 is the only member left, which is
- * left to the domain (undefined then, as for v = 0).
+ * 6.18's collapse to a constant (tnum_step) would need 0 to be the only member left: with y not 0
+ * its lowest bit is a member at most w (at most y, and at most 2^(len(v) - 1) <= v). y = 0 (and
+ * v = 0) is left to the domain (undefined).
  */
 function floorTail(t: bigint, v: bigint): Scalar | undefined {
   if (v === 0n) return undefined;
   const y = t & FULL_MASKS[32 - Math.clz32(Number(v))];
   if (y === 0n) return undefined;
   const w = v < y ? v : y;
-  // the smallest member above 0 is y's lowest bit
-  if ((y & -y) > w) return undefined;
   return { varOff: { value: 0n, mask: y }, umin: 0n, umax: w, smin: 0n, smax: w, u32min: 0n, u32max: w, s32min: 0n, s32max: w };
 }
 
