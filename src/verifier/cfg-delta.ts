@@ -13,8 +13,12 @@ import { type HelperArgs, type SlotTable, SK_CALL, SK_JA, SK_JCOND, SK_LDABS, SK
 import { type Cfg, jumpPointsOf, prunesItself } from './cfg.ts';
 import { LiveTables, type SlotFlow } from './live-delta.ts';
 
-/** Changed slots a delta handles; more, and the whole CFG is built again. */
-const MAX_CHANGED = 8;
+/**
+ * Changed slots a delta handles; more, and the whole CFG is built again. The search's moves
+ * change up to two dozen slots at once (xdp_router's bench candidates: 10-22 in 7 of 256); with
+ * 8 those were built in full, at 2-20x a derived change's cost and without a rejoin.
+ */
+const MAX_CHANGED = 32;
 
 /** A derived CFG and what differs from the baseline's. */
 export interface CfgChange {
@@ -46,13 +50,14 @@ function sameFlowAt(x: SlotTable, y: SlotTable, pc: number): boolean {
 
 /**
  * The CFG the deltas patch, and what the last one patched (slots of ops, of marks, of live
- * registers; those of marks may include slots whose marks are the baseline's).
+ * registers: `live` of them, the first entries of the live tables' `differs`; those of marks
+ * may include slots whose marks are the baseline's).
  */
 interface Scratch {
   readonly cfg: Cfg;
   ops: readonly number[];
   marks: readonly number[];
-  live: readonly number[];
+  live: number;
 }
 
 /**
@@ -92,6 +97,8 @@ export class CfgDelta {
   private readonly list: Int32Array;
   private readonly listed: Uint8Array;
   private readonly flows: { use: number; kill: number; s1: number; s2: number }[] = [];
+  /** The changed slots' new ops, decoded (entries past the changed slots' count are stale). */
+  private readonly newOps: Op[] = [];
   /** The slots whose marks the changed slots count in or out (five at most each), and their counts. */
   private readonly marks = new Int32Array(5 * MAX_CHANGED);
   private readonly counts = new Int32Array(5 * MAX_CHANGED);
@@ -145,18 +152,15 @@ export class CfgDelta {
     const slots = listOf(found, k);
     // what each slot was and is read from the slot tables (kinds, successors, uses, kills), not
     // from the decoded ops: an op's fields are megamorphic loads (a dozen shapes), ~8 ns each
-    const ot = old.slots;
-    let newOps: Op[] | undefined;
-    for (const pc of slots) {
-      const bk = ot.kind[pc];
+    const ot = old.slots, newOps = this.newOps;
+    for (let i = 0; i < k; i++) {
+      const pc = slots[i], bk = ot.kind[pc];
       // an lddw half or an lddw, a bpf-to-bpf call, a slot the baseline's CFG marks bad
       if (bk === SK_NONE || bk === SK_LDDW || bk === SK_LOCAL_CALL || old.bad[pc] !== undefined) return undefined;
       const op = this.decode(b, pc);
       if (!op) return undefined;
-      if (newOps) newOps.push(op);
-      else newOps = [op];
+      newOps[i] = op;
     }
-    if (!newOps) return undefined;
     const s = this.restore();
     const t = s.cfg.slots;
     // (restore undoes these patches at the next call, whether or not this one derives)
@@ -226,10 +230,12 @@ export class CfgDelta {
       }
     }
     const liveFrom = count;
+    const differs = this.liveTables.differs;
     s.live = this.liveTables.derive(slots, flows, s.cfg.live);
     // the candidate's kinds differ from the baseline's only at the changed slots (readsLive looks
     // at pc and pc - 1; pc is not one of them here: they are listed)
-    for (const pc of s.live) {
+    for (let i = 0; i < s.live; i++) {
+      const pc = differs[i];
       if (listed[pc]) continue;
       if (this.reads[pc] === 1 || prune[pc] === 1 || (slots.includes(pc - 1) && readsLiveAt(t.kind, prune, pc))) {
         listed[pc] = 1;
@@ -237,7 +243,8 @@ export class CfgDelta {
       }
     }
     for (let i = 0; i < count; i++) listed[list[i]] = 0;
-    const touched = listOf(list, count);
+    // (the changed slots alone, listed first: the list is `slots`)
+    const touched = count === k ? slots : listOf(list, count);
     if (moved) s.marks = touched;
     return { cfg: s.cfg, slots, touched, liveFrom, flow: flow ?? NO_SLOTS };
   }
@@ -246,7 +253,7 @@ export class CfgDelta {
   private restore(): Scratch {
     const old = this.cfg;
     if (!this.scratch) {
-      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad, slots: copySlotTable(old.slots) }, ops: NO_SLOTS, marks: NO_SLOTS, live: NO_SLOTS };
+      this.scratch = { cfg: { ops: old.ops.slice(), funcOf: old.funcOf, subprogs: old.subprogs, prune: old.prune.slice(), jmp: old.jmp.slice(), live: old.live.slice(), bad: old.bad, slots: copySlotTable(old.slots) }, ops: NO_SLOTS, marks: NO_SLOTS, live: 0 };
       return this.scratch;
     }
     const s = this.scratch, c = s.cfg as { ops: (Op | null)[]; prune: Uint8Array; jmp: Uint8Array; live: Uint16Array };
@@ -256,8 +263,10 @@ export class CfgDelta {
       t.kind[pc] = o.kind[pc], t.next[pc] = o.next[pc], t.jump[pc] = o.jump[pc], t.use[pc] = o.use[pc], t.kill[pc] = o.kill[pc];
     }
     for (const pc of s.marks) c.prune[pc] = old.prune[pc], c.jmp[pc] = old.jmp[pc];
-    for (const pc of s.live) c.live[pc] = old.live[pc];
-    s.ops = s.marks = s.live = NO_SLOTS;
+    const differs = this.liveTables.differs;
+    for (let i = 0; i < s.live; i++) c.live[differs[i]] = old.live[differs[i]];
+    s.ops = s.marks = NO_SLOTS;
+    s.live = 0;
     return s;
   }
 
@@ -276,11 +285,14 @@ export class CfgDelta {
 /** No slots (an answer's empty lists, shared). */
 const NO_SLOTS: readonly number[] = [];
 
-/** xs[0 .. k) as a list (one of one entry made as a literal: a pushed list reserves 17). */
+/**
+ * xs[0 .. k) as a list, made at its length (one of one entry as a literal; a list grown by push
+ * reserves 17 entries at the first, and growing it was ~1.5% of a rejected re-check's time).
+ */
 function listOf(xs: Int32Array, k: number): number[] {
   if (k === 1) return [xs[0]];
-  const out: number[] = [];
-  for (let i = 0; i < k; i++) out.push(xs[i]);
+  const out = new Array<number>(k);
+  for (let i = 0; i < k; i++) out[i] = xs[i];
   return out;
 }
 

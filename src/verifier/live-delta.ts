@@ -46,6 +46,11 @@ export class LiveTables {
   private readonly scc?: { of: Int32Array; start: Int32Array; list: Int32Array; cyclic: Uint8Array; dirty: Uint8Array };
   /** derive's equations, one object for every call (its fields set by each). */
   private readonly eqs: Eqs;
+  /**
+   * derive's answer: the slots whose live set differs, in its first entries (overwritten by the
+   * next call; made once, as a list made per call cost a re-check an allocation of ~150 bytes).
+   */
+  readonly differs: Int32Array;
 
   constructor(ops: readonly (Op | null)[], readonly live: Uint16Array, helperArgs: HelperArgs) {
     const n = ops.length;
@@ -55,6 +60,7 @@ export class LiveTables {
     this.s2 = new Int32Array(n).fill(-1);
     this.skip = new Uint8Array(n);
     this.flags = new Uint8Array(n);
+    this.differs = new Int32Array(n);
     this.eqs = { t: this, changed: [], flows: [], live, preds: [], at: new Int32Array(n) };
     const count = new Int32Array(n + 1);
     let forward = true;
@@ -89,10 +95,11 @@ export class LiveTables {
   /**
    * The liveness of the program whose slots `changed` (ascending) have the equations `flows`
    * (null: now the second half of an lddw), every other slot as in the baseline, written into
-   * `live` (which holds the baseline's table on entry). Returns the slots whose live set differs
-   * from the baseline's (the only entries of `live` changed), in no particular order.
+   * `live` (which holds the baseline's table on entry). Returns how many slots' live sets differ
+   * from the baseline's (the only entries of `live` changed): they are `differs`' first entries,
+   * in no particular order, each once.
    */
-  derive(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
+  derive(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number {
     // each changed slot's place in `changed`, plus 1, for equation and predecessors (an array
     // search per equation and per predecessor cost more than the rest of a small delta)
     const at = this.eqs.at;
@@ -105,7 +112,7 @@ export class LiveTables {
   }
 
   /** derive, with the changed slots' places set in the equations' `at`. */
-  private solve(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number[] {
+  private solve(changed: readonly number[], flows: readonly (SlotFlow | null)[], live: Uint16Array): number {
     const n = this.live.length;
     let forward = this.forward;
     for (let k = 0; k < changed.length; k++) {
@@ -114,11 +121,9 @@ export class LiveTables {
     }
     const e = this.eqs;
     e.changed = changed, e.flows = flows, e.live = live;
-    const differs: number[] = [];
-    if (!forward && this.scc && this.sameEdges(changed, flows)) {
-      this.byComponent(e, differs);
-      return differs;
-    }
+    const differs = this.differs;
+    let count = 0;
+    if (!forward && this.scc && this.sameEdges(changed, flows)) return this.byComponent(e, differs);
     if (forward) {
       // acyclic: the fixpoint is unique, so a change spreads backwards only while it changes something
       const dirty = this.flags;
@@ -134,7 +139,7 @@ export class LiveTables {
         const v = equation(e, pc);
         if (v === live[pc]) continue;
         live[pc] = v;
-        differs.push(pc);
+        differs[count++] = pc;
         for (let i = 0, m = predecessors(e, pc); i < m; i++) {
           const q = e.preds[i];
           if (!dirty[q]) {
@@ -173,10 +178,10 @@ export class LiveTables {
       for (let pc = 0; pc < n; pc++) {
         if (!up[pc]) continue;
         up[pc] = 0;
-        if (live[pc] !== this.live[pc]) differs.push(pc);
+        if (live[pc] !== this.live[pc]) differs[count++] = pc;
       }
     }
-    return differs;
+    return count;
   }
 
   /** Do the changed slots (none now an lddw half) have the baseline's successors, so that the components still hold? */
@@ -196,10 +201,10 @@ export class LiveTables {
    * answer (otherwise its least fixpoint, which depends on nothing else, is the baseline's): a
    * component without a cycle by its one equation, one with a cycle from 0 until nothing changes.
    */
-  private byComponent(e: Eqs, differs: number[]): void {
+  private byComponent(e: Eqs, differs: Int32Array): number {
     const { of, start, list, cyclic, dirty } = this.scc!, live = e.live, base = this.live;
     const count = cyclic.length;
-    let pending = 0, lo = count;
+    let pending = 0, lo = count, m = 0;
     for (const pc of e.changed) {
       const c = of[pc];
       if (dirty[c]) continue;
@@ -216,7 +221,7 @@ export class LiveTables {
         const pc = list[from], v = equation(e, pc);
         if (v === live[pc]) continue;
         live[pc] = v;
-        differs.push(pc);
+        differs[m++] = pc;
         pending += this.markPreds(e, pc, c, of, dirty);
         continue;
       }
@@ -234,10 +239,11 @@ export class LiveTables {
       for (let i = from; i < to; i++) {
         const pc = list[i];
         if (live[pc] === base[pc]) continue;
-        differs.push(pc);
+        differs[m++] = pc;
         pending += this.markPreds(e, pc, c, of, dirty);
       }
     }
+    return m;
   }
 
   /** Flag the components (other than c, all later) of pc's predecessors; how many were not flagged yet. */

@@ -8,7 +8,7 @@ import { fromOp } from '../../src/isa/op.ts';
 import { buildCfg, type Cfg } from '../../src/verifier/cfg.ts';
 import { cfgOrReject } from '../../src/verifier/analyze.ts';
 import { CfgDelta } from '../../src/verifier/cfg-delta.ts';
-import { oneSlotChange } from './mutants.ts';
+import { oneSlotChange, slotsChange } from './mutants.ts';
 
 /**
  * readsLive's rule written on the decoded ops (the checker reads it from the slot table's kinds):
@@ -70,6 +70,38 @@ for (const { f, p } of progs) {
     assert.ok(derived > 0, 'some changes are derived');
   });
 }
+
+// the search's moves change up to two dozen slots at once (xdp_router's bench candidates: 10-22)
+t('changes of 9-32 slots at once: derived CFG = built CFG, and derived where the slots keep the structure', () => {
+  let many = 0;
+  for (const f of ['xdp_swap_tx.o', 'xdp_router.o', 'xdp_lb_hash.o', 'xdp_loop.o', 'xdp_subprogs.o']) {
+    const p = progs.find((x) => x.f === f)!.p;
+    const base = buildCfg(p.insns, p.type);
+    const delta = new CfgDelta(p, base);
+    // mostly tweaks of the slots' own fields: a change of many slots with no new jump or call
+    const kept = fc.property(slotsChange(p, 9, 32), ({ slots, prog }) => {
+      const d = delta.derive(prog);
+      const full = tryBuild(prog.insns, prog.type);
+      if (!d) return;
+      const changed = slots.filter((i) => JSON.stringify(prog.insns[i]) !== JSON.stringify(p.insns[i]));
+      if (changed.length > 8) many++;
+      assert.ok(full, `${f}: derived a CFG for a rejected program`);
+      assert.equal(d.slots, changed, `${f}: the changed slots`);
+      assert.equal(d.cfg.ops, full!.ops);
+      assert.equal([[...d.cfg.prune], [...d.cfg.jmp], [...d.cfg.live]], [[...full!.prune], [...full!.jmp], [...full!.live]], `${f} slots ${changed}`);
+      assert.equal(tableRows(d.cfg), tableRows(full!), `${f} slots ${changed}: slot table`);
+      const touched = new Set(d.touched);
+      for (let i = 0; i < p.insns.length; i++) {
+        const live = base.live[i] !== full!.live[i] && (readsOps(base, i) || readsOps(full!, i));
+        const own = changed.includes(i) || base.prune[i] !== full!.prune[i] || base.jmp[i] !== full!.jmp[i];
+        assert.is(touched.has(i), own || live, `${f} slots ${changed}: touched ${i}`);
+        if (own) assert.ok(d.touched.indexOf(i) < d.liveFrom, `${f}: slot ${i} listed before the live-only ones`);
+      }
+    });
+    fc.assert(kept, { numRuns: 40, seed: 23 });
+  }
+  assert.ok(many > 0, 'some changes of more than 8 slots are derived');
+});
 
 t('a change that removes an edge is derived only when everything stays reachable', () => {
   const p = progs.find((x) => x.f === 'xdp_lb_hash.o')!.p;

@@ -57,10 +57,11 @@ for (const name of ['xdp_global_func', 'xdp_loop', 'xdp_csum_loop', 'xdp_balance
       cs.forEach((c, k) => (want[c.pc] = flows[k]));
       const expected = solve(want);
       const live = cfg.live.slice();
-      const differs = tables.derive(cs.map((c) => c.pc), flows, live);
+      const m = tables.derive(cs.map((c) => c.pc), flows, live);
       assert.equal([...live], expected);
       const diff = expected.map((v, pc) => (v !== cfg.live[pc] ? pc : -1)).filter((pc) => pc >= 0);
-      assert.equal(differs.slice().sort((a, b) => a - b), diff, 'the slots said to differ');
+      // each once: the scratch's first m entries, whatever the calls before left after them
+      assert.equal([...tables.differs.subarray(0, m)].sort((a, b) => a - b), diff, 'the slots said to differ');
     }), { numRuns: 150, seed: 17 });
   });
 }

@@ -44,3 +44,23 @@ export function oneSlotChange(p: Program): fc.Arbitrary<{ slot: number; prog: Pr
   return fc.constantFrom(...slots).chain((slot) =>
     changeOf(p.insns[slot]).map((ins) => ({ slot, prog: { ...p, insns: p.insns.map((y, j) => (j === slot ? ins : y)) } })));
 }
+
+/**
+ * A program with `min` to `max` distinct ALU slots changed at once, as the search's moves change
+ * straight-line slots: mostly a tweak of the immediate or a register, now and then any change
+ * of changeOf's (which may break the structure: the delta then declines).
+ */
+export function slotsChange(p: Program, min: number, max: number): fc.Arbitrary<{ slots: number[]; prog: Program }> {
+  const alu = p.insns.map((_, i) => i).filter((i) => (p.insns[i].code & 7) === 4 || (p.insns[i].code & 7) === 7);
+  const mild = (x: Insn): fc.Arbitrary<Insn> => fc.oneof(
+    { arbitrary: small.map((d) => ({ ...x, imm: x.imm + d })), weight: 6 },
+    { arbitrary: reg.map((dst) => ({ ...x, dst })), weight: 2 },
+    { arbitrary: changeOf(x), weight: 1 },
+  );
+  return fc.uniqueArray(fc.constantFrom(...alu), { minLength: min, maxLength: Math.min(max, alu.length) }).chain((chosen) =>
+    fc.tuple(...chosen.map((slot) => mild(p.insns[slot]))).map((ins) => {
+      const insns = p.insns.slice();
+      chosen.forEach((slot, k) => (insns[slot] = ins[k]));
+      return { slots: chosen.slice().sort((a, b) => a - b), prog: { ...p, insns } };
+    }));
+}
