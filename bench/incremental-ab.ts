@@ -3,11 +3,12 @@
 // change of code, BENCHMARKS "Incremental re-check, seventh pass"), an interleaved one is.
 // Each tree (a directory holding src/, bench/ and corpus/, e.g. a `git archive` with node_modules
 // linked) is imported whole; per program every tree's own Incremental re-checks the same bench
-// candidates (search-mutants.ts, 256, seed 1), each first checked against that tree's full check;
-// batches rotate through the trees (which goes first rotates too); after the warm-up rounds, the
-// median of the timed rounds' CPU time per re-check. Give the first tree twice (two paths) for an
-// A/A control. Usage:
-//   node --import tsx bench/incremental-ab.ts [--warm N] [--rounds N] TREE_A TREE_B [TREE...] [-- PROGRAM...]
+// candidates (search-mutants.ts, seed 1; 256, or --candidates N: a loop program's batch of 256
+// takes seconds, and verifier-incremental.ts asks 32 where a check processes over 500), each
+// first checked against that tree's full check; batches rotate through the trees (which goes
+// first rotates too); after the warm-up rounds, the median of the timed rounds' CPU time per
+// re-check. Give the first tree twice (two paths) for an A/A control. Usage:
+//   node --import tsx bench/incremental-ab.ts [--warm N] [--rounds N] [--candidates N] TREE_A TREE_B [TREE...] [-- PROGRAM...]
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +19,8 @@ export interface AbArgs {
   programs: string[];
   warm: number;
   rounds: number;
+  /** Candidates asked of searchCandidates per program. */
+  candidates: number;
 }
 
 /** The programs compared when none are named: the corpus programs whose re-checks are short. */
@@ -28,16 +31,17 @@ const NEEDED = ['src/isa/object.ts', 'src/verifier/analyze.ts', 'src/verifier/in
 
 /** Parse the arguments; `exists` tells whether a path exists (the file system, or a test's). */
 export function parseAbArgs(argv: readonly string[], exists: (p: string) => boolean = existsSync): AbArgs | string {
-  const out: AbArgs = { trees: [], programs: [], warm: 150, rounds: 30 };
+  const out: AbArgs = { trees: [], programs: [], warm: 150, rounds: 30, candidates: 256 };
   let i = 0;
   for (; i < argv.length && argv[i] !== '--'; i++) {
     const a = argv[i];
-    if (a === '--warm' || a === '--rounds') {
+    if (a === '--warm' || a === '--rounds' || a === '--candidates') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < (a === '--warm' ? 0 : 1)) return `${a} needs a ${a === '--warm' ? 'non-negative' : 'positive'} integer, not ${argv[i] ?? 'nothing'}`;
       if (a === '--warm') out.warm = v;
-      else out.rounds = v;
-    } else if (a.startsWith('--')) return `unknown option ${a} (known: --warm, --rounds, --)`;
+      else if (a === '--rounds') out.rounds = v;
+      else out.candidates = v;
+    } else if (a.startsWith('--')) return `unknown option ${a} (known: --warm, --rounds, --candidates, --)`;
     else out.trees.push(a);
   }
   out.programs = argv.slice(i + 1);
@@ -73,7 +77,7 @@ async function main(a: AbArgs): Promise<void> {
   for (const name of a.programs) {
     const sets = mods.map((m) => {
       const p = m.obj.readObject(readFileSync(resolve(a.trees[0], 'corpus', `${name}.o`))).link();
-      const ms = m.sm.searchCandidates(p, 256, 1).map((c: { prog: unknown }) => c.prog);
+      const ms = m.sm.searchCandidates(p, a.candidates, 1).map((c: { prog: unknown }) => c.prog);
       const inc = new m.inc.Incremental(p);
       for (const x of ms) if (answer(inc.check(x)) !== answer(m.an.verify(x))) throw new Error(`${name}: a re-check differs from the full check`);
       return { inc, ms };
@@ -92,7 +96,7 @@ async function main(a: AbArgs): Promise<void> {
     console.log(`| ${name} | ${m.map((x) => x.toFixed(2)).join(' | ')} | ${m.slice(1).map((x) => (x / m[0]).toFixed(2)).join(' | ')} |`);
   }
   a.trees.forEach((t, k) => console.log(`tree ${k}: ${t}`));
-  console.log(`${a.warm} warm-up rounds, medians of ${a.rounds}`);
+  console.log(`${a.candidates} candidates asked per program, ${a.warm} warm-up rounds, medians of ${a.rounds}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

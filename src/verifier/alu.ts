@@ -10,6 +10,7 @@ import type { DomainSession } from './memo.ts';
 import { type Reg, type Scalar, D, SCALAR_UNKNOWN, ZERO, immReg, regWith, isConst, isPtr, s64, scalarReg, typeStr, mayBeNull } from './regs.ts';
 import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
+import { Recent } from './recent.ts';
 
 export const ADD_CONST = 0x80000000;
 export const baseId = (id: number): number => id & 0x7fffffff;
@@ -109,13 +110,8 @@ function ptrVarAt(env: Env, pc: number, op: 'add' | 'sub', p: Scalar, o: Scalar)
   return (env.aluMemo.sideGet(pc, p, o) as { raw: Scalar; synced: Scalar } | undefined) ?? env.aluMemo.sideSet(pc, p, o, env.dom.ptrVar(op, p, o));
 }
 
-/** How many variable parts movedVar keeps (a loop's pointer is moved at a few instructions per path). */
-const MOVED_KEPT = 4;
-// movedVar's last answers, round robin: the variable parts, their sessions, the results
-const movedIn: (Scalar | undefined)[] = new Array(MOVED_KEPT).fill(undefined);
-const movedBy: (DomainSession | undefined)[] = new Array(MOVED_KEPT).fill(undefined);
-const movedOut: (Scalar | undefined)[] = new Array(MOVED_KEPT).fill(undefined);
-let movedNext = 0;
+/** movedVar's last four answers by variable part and session (a loop's pointer is moved at a few instructions per path). */
+const moved = new Recent<Scalar, DomainSession, Scalar>(4);
 
 /**
  * A pointer's variable part `p` after a move by a constant: reg_bounds_sync after
@@ -127,14 +123,7 @@ let movedNext = 0;
  * keyed by object cannot meet again. Exported for tests.
  */
 export function movedVar(dom: DomainSession, p: Scalar): Scalar {
-  for (let k = 0; k < MOVED_KEPT; k++) if (movedIn[k] === p && movedBy[k] === dom) return movedOut[k]!;
-  const v = dom.sync(unbounded32Of(p));
-  const k = movedNext;
-  movedNext = (k + 1) & (MOVED_KEPT - 1);
-  movedIn[k] = p;
-  movedBy[k] = dom;
-  movedOut[k] = v;
-  return v;
+  return moved.get(p, dom, 0) ?? moved.set(p, dom, 0, dom.sync(unbounded32Of(p)));
 }
 
 /**

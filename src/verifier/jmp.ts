@@ -14,6 +14,7 @@ import { type Reg, type Scalar, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_Z
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
+import { Recent } from './recent.ts';
 
 /** The session's refined edges (immutable: kept and handed out again). */
 type Edges = ReturnType<DomainSession['refine']>;
@@ -208,14 +209,8 @@ function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
   return regWith(r, linkedValue(dom, known.v, r.off - known.off), r.off, r.id, r.range);
 }
 
-/** How many answers linkedValue keeps. */
-const LINKED_KEPT = 4;
-// linkedValue's last answers, round robin: the known values, deltas and sessions, the results
-const linkedIn: (Scalar | undefined)[] = new Array(LINKED_KEPT).fill(undefined);
-const linkedDelta: number[] = new Array(LINKED_KEPT).fill(0);
-const linkedBy: (DomainSession | undefined)[] = new Array(LINKED_KEPT).fill(undefined);
-const linkedOut: (Scalar | undefined)[] = new Array(LINKED_KEPT).fill(undefined);
-let linkedNext = 0;
+/** linkedValue's last four answers by known value, session and delta. */
+const linked = new Recent<Scalar, DomainSession, Scalar>(4);
 
 /**
  * The value of a register linked to a known one with a constant delta (sync_linked_regs: the
@@ -227,18 +222,13 @@ let linkedNext = 0;
  * Exported for tests.
  */
 export function linkedValue(dom: DomainSession, known: Scalar, delta: number): Scalar {
-  for (let k = 0; k < LINKED_KEPT; k++) if (linkedIn[k] === known && linkedDelta[k] === delta && linkedBy[k] === dom) return linkedOut[k]!;
+  const kept = linked.get(known, dom, delta);
+  if (kept) return kept;
   const d = scalarConst(D, BigInt.asUintN(64, BigInt(delta)));
   const b = bothHalves(D, known, d, (ring, x, y) => addBounds(ring, x, y, dom.flavor));
   // field by field (not a spread): one V8 map for every scalar, see markUnbounded
   const v = dom.sync({ varOff: tnumAdd(D.u64, known.varOff, d.varOff), umin: b.umin, umax: b.umax, smin: b.smin, smax: b.smax, u32min: b.u32min, u32max: b.u32max, s32min: b.s32min, s32max: b.s32max });
-  const k = linkedNext;
-  linkedNext = (k + 1) & (LINKED_KEPT - 1);
-  linkedIn[k] = known;
-  linkedDelta[k] = delta;
-  linkedBy[k] = dom;
-  linkedOut[k] = v;
-  return v;
+  return linked.set(known, dom, delta, v);
 }
 
 /**
