@@ -30,25 +30,6 @@ const HOT = 2000;
 const LIMIT = 1 << 16;
 const FIELDS = ['umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
 
-/**
- * A cold result as a literal in scalarConst's field order, unless it is one of the inputs `a`, `b`
- * handed back. The generic code on bigints builds scalars by spreads, which V8 gives a copy map of
- * each source's map; kept in the caches, the per-instruction memo and the shared constants (an
- * unknown byte loaded), such objects brought three more maps than the compiled tier's literal to
- * every scalar load of a loop's re-checks (xdp_loop, xdp_csum_loop: four, the most a polymorphic
- * load keeps).
- */
-function shaped(s: Scalar, a?: Scalar, b?: Scalar): Scalar {
-  if (s === a || s === b) return s;
-  return { varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max };
-}
-
-/** Edges with each scalar shaped (refine's: [a, b] per edge; refineFirst's and refineSame's: [a]). */
-const shapedEdges = (e: Edges, a: Scalar, b?: Scalar): Edges => ({
-  taken: e.taken.map((x) => shaped(x, a, b)),
-  fallthrough: e.fallthrough.map((x) => shaped(x, a, b)),
-});
-
 /** A scalar's value written out: the cold tier's key of it (DomainSession.idOf numbers these). */
 const keyText = (s: Scalar): string =>
   `${s.varOff.value.toString(36)},${s.varOff.mask.toString(36)},${s.umin.toString(36)},${s.umax.toString(36)},${s.smin.toString(36)},${s.smax.toString(36)},${s.u32min.toString(36)},${s.u32max.toString(36)},${s.s32min.toString(36)},${s.s32max.toString(36)}`;
@@ -145,7 +126,7 @@ export class DomainSession {
   }
 
   private aluCold(op: ScalarAluOp, w: 32 | 64, a: Scalar, b: Scalar): Scalar {
-    return this.memo(`a${op}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => shaped(scalarAlu(D, op, w, a, b, this.flavor), a, b));
+    return this.memo(`a${op}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => scalarAlu(D, op, w, a, b, this.flavor));
   }
 
   /** refine for two registers: [fallthrough a, b], [taken a, b]. */
@@ -157,7 +138,7 @@ export class DomainSession {
   private refineCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
     return this.memo(`r${c}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => {
       const r = refine(D, a, b, c, w, this.flavor);
-      return shapedEdges(r, a, b);
+      return { taken: r.taken, fallthrough: r.fallthrough };
     });
   }
 
@@ -171,7 +152,7 @@ export class DomainSession {
     return this.memo(`k${c}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => {
       const edge = (k: RefineCond): Scalar => {
         const x = regBoundsSync(D, refineCondOp(D, a, b, k, w)[0], this.flavor);
-        return shaped(scalarSane(D, x) ? x : markUnbounded(D, x), a, b);
+        return scalarSane(D, x) ? x : markUnbounded(D, x);
       };
       return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
     });
@@ -196,7 +177,7 @@ export class DomainSession {
         if (x.varOff.value !== a.varOff.value || x.varOff.mask !== a.varOff.mask) both.varOff = x.varOff;
         if (y.varOff.value !== a.varOff.value || y.varOff.mask !== a.varOff.mask) both.varOff = y.varOff;
         const s = regBoundsSync(D, regBoundsSync(D, both, this.flavor), this.flavor);
-        return shaped(scalarSane(D, s) ? s : markUnbounded(D, s), a);
+        return scalarSane(D, s) ? s : markUnbounded(D, s);
       };
       return { fallthrough: [edge(revCond(c))], taken: [edge(c)] };
     });
@@ -210,7 +191,7 @@ export class DomainSession {
   }
 
   private syncCold(s: Scalar): Scalar {
-    return this.memo(`s|${this.idOf(s)}`, () => shaped(regBoundsSync(D, s, this.flavor), s));
+    return this.memo(`s|${this.idOf(s)}`, () => regBoundsSync(D, s, this.flavor));
   }
 
   /** A loaded value truncated (coerce_reg_to_size) or sign-extended (coerce_reg_to_size_sx) to `size` bytes. */
@@ -220,7 +201,7 @@ export class DomainSession {
   }
 
   private coerceCold(s: Scalar, size: number, sx: boolean): Scalar {
-    return this.memo(`c${size}${sx ? 's' : 'u'}|${this.idOf(s)}`, () => shaped(sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor), s));
+    return this.memo(`c${size}${sx ? 's' : 'u'}|${this.idOf(s)}`, () => (sx ? coerceRegToSizeSx(D, s, (size * 8) as 8 | 16 | 32, this.flavor) : coerceRegToSize(D, s, size, this.flavor)));
   }
 
   /**
@@ -230,7 +211,7 @@ export class DomainSession {
    */
   ptrVar(op: PtrVarOp, p: Scalar, o: Scalar): { raw: Scalar; synced: Scalar } {
     if (this.hot(ENTRY.ptrVar(op))) return this.compiled.ptrVar(op, p, o);
-    const raw = shaped(ptrVarOffset(D, op, p, o, this.flavor), p, o);
+    const raw = ptrVarOffset(D, op, p, o, this.flavor);
     return { raw, synced: this.sync(raw) };
   }
 
