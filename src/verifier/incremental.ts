@@ -42,7 +42,7 @@ interface Snapshot {
   apart?: boolean;
   /**
    * The latest baseline step at which a path pending here was popped with enough of the baseline
-   * left to spare (mayRejoin's test; -1: none, or no rejoin can happen), computed when first asked.
+   * left to spare (rejoinAfter's test; -1: none, or no rejoin can happen), computed when first asked.
    */
   lastPop?: number;
 }
@@ -302,9 +302,10 @@ export class Incremental {
     const r = snap.resume ??= { lists: snap.lists.filter((i) => snap.ctx.explored[i]!.length > 0), cleans: nonZero(snap.ctx.toClean) };
     const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
-    if (!change.ops || !this.mayRejoin(snap, change)) return released(c, run(prog, change.cfg, this.opts, c));
+    const after = change.ops ? this.rejoinAfter(snap, change) : -1;
+    if (after < 0) return released(c, run(prog, change.cfg, this.opts, c));
     try {
-      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change));
+      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change, after));
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
@@ -412,12 +413,15 @@ export class Incremental {
   /**
    * Can a resumed candidate rejoin the baseline at all? Only at the pop of a branch pending at the
    * snapshot, after the baseline's last touch of every changed slot, sparing enough of its
-   * instructions: the tests of rejoinHook that depend on the snapshot and the change alone. When
-   * none passes, the run needs no step hook (nor its per-check setup).
+   * instructions: the tests of rejoinHook that depend on the snapshot and the change alone. The
+   * step a rejoin may come at the earliest (lastTouchOf), or -1 when none can: the run then needs
+   * no step hook (nor its per-check setup).
    */
-  private mayRejoin(snap: Snapshot, change: Change): boolean {
+  private rejoinAfter(snap: Snapshot, change: Change): number {
     const last = snap.lastPop ??= this.lastPop(snap);
-    return last >= 0 && this.lastTouchOf(change) <= last;
+    if (last < 0) return -1;
+    const after = this.lastTouchOf(change);
+    return after <= last ? after : -1;
   }
 
   /** 1 + the step of the baseline's last touch of any of the change's slots. */
@@ -453,15 +457,14 @@ export class Incremental {
   }
 
   /**
-   * A step hook for a resumed candidate that mayRejoin lets through: at each pop of a path that
+   * A step hook for a resumed candidate that rejoinAfter lets through: at each pop of a path that
    * was pending when the candidate resumed (where the baseline popped that path, whatever its
-   * step), after the baseline's last touch of every changed slot, if the two explorations are the
-   * same, stop (the rest is the baseline's).
+   * step), at or after `after` (the baseline's last touch of every changed slot), if the two
+   * explorations are the same, stop (the rest is the baseline's).
    */
-  private rejoinHook(c: Ctx, snap: Snapshot, change: Change): (c: Ctx) => void {
+  private rejoinHook(c: Ctx, snap: Snapshot, change: Change, after: number): (c: Ctx) => void {
     const v = this.verdict;
     const limit = this.opts.limit ?? COMPLEXITY_LIMIT;
-    const after = this.lastTouchOf(change);
     // the pending paths whose pops may rejoin
     const pre = new Map<Path, number>();
     for (let i = 0; i < c.stack.length; i++) if (snap.borns[i] >= 0) pre.set(c.stack[i], snap.borns[i]);
