@@ -7,7 +7,11 @@
 // takes seconds, and verifier-incremental.ts asks 32 where a check processes over 500), each
 // first checked against that tree's full check; batches rotate through the trees (which goes
 // first rotates too); after the warm-up rounds, the median of the timed rounds' CPU time per
-// re-check. Give the first tree twice (two paths) for an A/A control. Usage:
+// re-check. Give the first tree twice (two paths) for an A/A control. A tree's place in the list
+// skews its reading whatever its code, and rotating the order does not remove it (2026-12-07, three
+// copies of one tree: the first read 1.05–2.6x slow on the loop programs, the last up to 1.65x
+// slow on small ones; cause not found): give a throwaway tree first, two copies of the base, and
+// trust only a difference beyond the copies' own. Usage:
 //   node --import tsx bench/incremental-ab.ts [--warm N] [--rounds N] [--candidates N] TREE_A TREE_B [TREE...] [-- PROGRAM...]
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
