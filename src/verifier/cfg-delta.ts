@@ -77,7 +77,7 @@ function readsLiveAt(kind: Uint8Array, prune: Uint8Array, pc: number): boolean {
 
 export class CfgDelta {
   /** Number of jump-point reasons per slot (edges from jumps and calls, slots after calls). */
-  private readonly jumpIns: Int32Array;
+  readonly jumpIns: Int32Array;
   private readonly liveTables: LiveTables;
   private readonly helperArgs: HelperArgs;
   /** The counts reproduce the baseline's marks (a safety net: if not, every candidate is built in full). */
@@ -313,9 +313,9 @@ function countMark(marks: Int32Array, counts: Int32Array, m: number, base: Int32
 
 /**
  * check_cfg's reachability: every slot reached from 0 (calls also into their callee; lddw halves
- * skipped). `seen` (one flag per slot, all 0) is left all 0.
+ * skipped). `seen` (one flag per slot, all 0; longer will do) is left all 0.
  */
-function allReachable(ops: readonly (Op | null)[], seen: Uint8Array): boolean {
+export function allReachable(ops: readonly (Op | null)[], seen: Uint8Array): boolean {
   const ok = reachAll(ops, seen);
   seen.fill(0);
   return ok;

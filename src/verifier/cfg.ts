@@ -75,12 +75,7 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     // a decoded lddw is exactly code 0x18 (one object shape: no megamorphic `op.kind` load)
     if (insns[i].code === 0x18) i++;
   }
-  // one region for the per-slot tables (funcOf, the slot table, live, prune, jmp, seen): a typed
-  // array of its own costs a malloc each; the region is carved from a shared chunk (see carve)
-  const base = carve(4 * n + slotTableBytes(n) + 2 * (n + 1) + 3 * n);
-  const tables = carved;
-  const atTable = base + 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
-  const slots = slotTableAt(tables, atTable, n);
+  const { funcOf, slots, live, prune, jmp, seen } = cfgTables(n);
   fillSlots(slots, { ops, end: n }, helperArgsFor(type));
   const { kind, next, jump } = slots;
   // add_subprog: starts of bpf-to-bpf callees (and of functions whose address is taken), besides 0
@@ -103,7 +98,6 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     (callees ??= []).push(t);
   }
   const subprogs = callees ? [...new Set([0, ...callees])].sort((a, b) => a - b) : [0];
-  const funcOf = new Int32Array(tables, base, n);
   for (let k = 0; k < subprogs.length; k++) {
     const lo = subprogs[k], hi = k + 1 < subprogs.length ? subprogs[k + 1] : n;
     for (let i = lo; i < hi; i++) funcOf[i] = lo;
@@ -122,9 +116,6 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
   if (resolveErr) throw resolveErr;
 
   // check_cfg: depth-first walk from 0 (calls also lead into their callee)
-  const prune = new Uint8Array(tables, atMarks, n);
-  const jmp = new Uint8Array(tables, atMarks + n, n);
-  const seen = new Uint8Array(tables, atMarks + 2 * n, n);
   const work: number[] = [0];
   seen[0] = 1;
   const w: Walk = { prune, jmp, seen, work };
@@ -160,10 +151,37 @@ export function buildCfg(insns: readonly Insn[], type?: ProgType, opts: { loops?
     }
   }
 
-  // (solveLive reads no entry past the last slot: the view is the table itself, no subarray)
-  const live = new Uint16Array(tables, atLive, n);
   solveLive(slots, n, live);
   return { ops, funcOf, subprogs, prune, jmp, live, bad, slots };
+}
+
+/** A CFG's per-slot tables, all zero, and check_cfg's marks of slots walked. */
+export interface CfgTables {
+  readonly funcOf: Int32Array;
+  readonly slots: SlotTable;
+  readonly live: Uint16Array;
+  readonly prune: Uint8Array;
+  readonly jmp: Uint8Array;
+  readonly seen: Uint8Array;
+}
+
+/**
+ * The per-slot tables of a CFG of n slots in one region (a typed array of its own costs a malloc
+ * each; the region is carved from a shared chunk, see carve). `live` has n entries (solveLive
+ * reads none past the last slot), though the region keeps n + 1.
+ */
+export function cfgTables(n: number): CfgTables {
+  const base = carve(4 * n + slotTableBytes(n) + 2 * (n + 1) + 3 * n);
+  const tables = carved;
+  const atTable = base + 4 * n, atLive = atTable + slotTableBytes(n), atMarks = atLive + 2 * (n + 1);
+  return {
+    funcOf: new Int32Array(tables, base, n),
+    slots: slotTableAt(tables, atTable, n),
+    live: new Uint16Array(tables, atLive, n),
+    prune: new Uint8Array(tables, atMarks, n),
+    jmp: new Uint8Array(tables, atMarks + n, n),
+    seen: new Uint8Array(tables, atMarks + 2 * n, n),
+  };
 }
 
 /**

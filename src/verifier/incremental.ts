@@ -8,7 +8,8 @@
 // here, falling back to an earlier snapshot (or a full run) when one has.
 //
 // The candidate's CFG is derived from the baseline's (cfg-delta.ts) when the change keeps the
-// program's structure, so a re-check decodes and solves only around the changed slots.
+// program's structure, so a re-check decodes and solves only around the changed slots; a
+// candidate that deletes straight-line slots gets the baseline's renumbered (cfg-shift.ts).
 import type { Program } from '../isa/program.ts';
 import { leadsForward, SK_JCOND } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
@@ -18,6 +19,7 @@ import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY
 import type { Options } from './env.ts';
 import { type StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
+import { CfgShift } from './cfg-shift.ts';
 import { baseId } from './alu.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { walkDiffers } from './precision.ts';
@@ -115,6 +117,8 @@ export class Incremental {
   readonly verdict: Verdict;
   private readonly cfg?: Cfg;
   private readonly delta?: CfgDelta;
+  /** Derives a candidate's CFG when slots are deleted (made at the first such candidate). */
+  private shift?: CfgShift;
   private readonly snaps: Snapshot[] = [];
   /**
    * The snapshots' `processed`, in order (resumePoint's binary search reads these instead of each
@@ -339,13 +343,16 @@ export class Incremental {
   /**
    * A candidate of another length: resumed from the last snapshot taken before the baseline's
    * exploration touched a deleted slot or one that differs once renumbered (renumber.ts); no
-   * rejoin (the baseline's rest is numbered otherwise).
+   * rejoin (the baseline's rest is numbered otherwise). Its CFG is the baseline's renumbered
+   * where cfg-shift.ts can derive it, else built.
    */
   private shifted(prog: Program, oldToNew: Int32Array | undefined): Verdict {
     if (!oldToNew) return this.fullCheck(prog, 'other length, no renumbering given');
     const r = renumbering(oldToNew, this.base.insns.length, prog.insns.length);
     if (typeof r === 'string') return this.fullCheck(prog, `other length, ${r}`);
-    const cfg = cfgOrReject(prog, this.opts.privileged ?? true);
+    const privileged = this.opts.privileged ?? true;
+    const d = (this.shift ??= new CfgShift(this.base, this.cfg!, this.delta!, privileged)).derive(prog, r);
+    const cfg = d?.cfg ?? cfgOrReject(prog, privileged);
     if ('ok' in cfg) return cfg;
     const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, readsLive);
     const min = this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP;

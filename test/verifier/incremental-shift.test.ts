@@ -8,12 +8,11 @@ import fc from 'fast-check';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
 import { assemble } from '../../src/isa/asm.ts';
-import { deleteSlots, EditError } from '../../src/isa/edit.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { type Verdict, verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { renumbering, sameRenumbered } from '../../src/verifier/renumber.ts';
-import { oneSlotChange } from './mutants.ts';
+import { oneSlotChange, without } from './mutants.ts';
 import { relocateForTarget } from '../../src/isa/core.ts';
 import { runningKernelExterns } from '../../src/kernel/externs.ts';
 import { runningKernelFlavor } from '../../src/kernel/flavor.ts';
@@ -22,24 +21,6 @@ const t = suite('verifier/incremental-shift');
 const DIR = new URL('../../corpus/', import.meta.url);
 
 const answer = (v: Verdict) => [v.ok, v.error, v.processed, v.totalStates, v.peakStates, v.maxStatesPerInsn, v.stackDepths];
-
-/** `p` with slots `del` removed (an lddw's halves go together), or undefined when deleteSlots refuses. */
-function without(p: Program, del: readonly number[]): { prog: Program; oldToNew: Int32Array } | undefined {
-  const set = new Set<number>();
-  for (const s of del) {
-    set.add(s);
-    if (p.insns[s].code === 0x18) set.add(s + 1);
-    if (s > 0 && p.insns[s - 1].code === 0x18) set.add(s - 1);
-  }
-  if (set.size >= p.insns.length) return undefined;
-  try {
-    const { insns, oldToNew } = deleteSlots(p.insns, set);
-    return { prog: { ...p, insns }, oldToNew };
-  } catch (e) {
-    if (e instanceof EditError) return undefined;
-    throw e;
-  }
-}
 
 for (const f of readdirSync(DIR).filter((x) => x.endsWith('.o')).sort()) {
   t(`${f}: incremental = full on random deletions`, () => {

@@ -1,10 +1,12 @@
 // Random one-slot changes of a program, for the incremental checker's and the CFG delta's
 // properties: a decoded instruction of a common kind, a tweak of the slot's own fields, or raw
-// bytes of a common opcode (which may not decode: the full CFG build then has to answer).
+// bytes of a common opcode (which may not decode: the full CFG build then has to answer); and
+// a program with slots deleted as the optimizer deletes them.
 import fc from 'fast-check';
 import { fromOp } from '../../src/isa/op.ts';
 import type { Insn } from '../../src/isa/insn.ts';
 import type { Program } from '../../src/isa/program.ts';
+import { deleteSlots, EditError } from '../../src/isa/edit.ts';
 
 const reg = fc.integer({ min: 0, max: 10 });
 const small = fc.integer({ min: -4, max: 6 });
@@ -63,4 +65,22 @@ export function slotsChange(p: Program, min: number, max: number): fc.Arbitrary<
       chosen.forEach((slot, k) => (insns[slot] = ins[k]));
       return { slots: chosen.slice().sort((a, b) => a - b), prog: { ...p, insns } };
     }));
+}
+
+/** `p` with slots `del` removed (an lddw's halves go together), or undefined when deleteSlots refuses. */
+export function without(p: Program, del: readonly number[]): { prog: Program; oldToNew: Int32Array } | undefined {
+  const set = new Set<number>();
+  for (const s of del) {
+    set.add(s);
+    if (p.insns[s].code === 0x18) set.add(s + 1);
+    if (s > 0 && p.insns[s - 1].code === 0x18) set.add(s - 1);
+  }
+  if (set.size >= p.insns.length) return undefined;
+  try {
+    const { insns, oldToNew } = deleteSlots(p.insns, set);
+    return { prog: { ...p, insns }, oldToNew };
+  } catch (e) {
+    if (e instanceof EditError) return undefined;
+    throw e;
+  }
 }
