@@ -354,7 +354,7 @@ export class Incremental {
     const d = (this.shift ??= new CfgShift(this.base, this.cfg!, this.delta!, privileged)).derive(prog, r);
     const cfg = d?.cfg ?? cfgOrReject(prog, privileged);
     if ('ok' in cfg) return cfg;
-    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, readsLive);
+    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, readsLive, d?.differs);
     const min = this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP;
     const snap = change.first > min ? this.shiftPoint(change, r, cfg, min) : undefined;
     if (!snap) {

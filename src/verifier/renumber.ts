@@ -233,7 +233,11 @@ export interface ShiftChange {
   readonly deleted: Set<number>;
 }
 
-export function shiftChange(a: readonly Insn[], b: readonly Insn[], old: Cfg, cfg: Cfg, r: Renumbering, firstTouch: Int32Array, readsLive: (c: Cfg, pc: number) => boolean): ShiftChange {
+/**
+ * `differs`: per baseline slot, 1 when kept with another instruction than its own renumbered,
+ * when the caller knows (cfg-shift.ts derived the CFG); else each kept slot is compared.
+ */
+export function shiftChange(a: readonly Insn[], b: readonly Insn[], old: Cfg, cfg: Cfg, r: Renumbering, firstTouch: Int32Array, readsLive: (c: Cfg, pc: number) => boolean, differs?: Uint8Array): ShiftChange {
   const out: ShiftChange = { first: Infinity, flow: new Set(), deleted: new Set() };
   const kind = old.slots.kind, nkind = cfg.slots.kind;
   for (let i = 0; i < a.length; i++) {
@@ -245,7 +249,7 @@ export function shiftChange(a: readonly Insn[], b: readonly Insn[], old: Cfg, cf
       if (t && t < out.first) out.first = t;
       continue;
     }
-    const same = sameRenumbered(a[i], b[j], i, j, r) && (a[i].code !== 0x18 || sameRenumbered(a[i + 1], b[j + 1], i + 1, j + 1, r));
+    const same = differs ? differs[i] === 0 : sameRenumbered(a[i], b[j], i, j, r) && (a[i].code !== 0x18 || sameRenumbered(a[i + 1], b[j + 1], i + 1, j + 1, r));
     if (!same && !(kind[i] === SK_OTHER && nkind[j] === SK_OTHER)) out.flow.add(old.funcOf[i]);
     if (!t || t >= out.first) continue;
     const live = old.live[i] !== cfg.live[j] && (readsLive(old, i) || readsLive(cfg, j));
