@@ -11,8 +11,10 @@
 // skews its reading whatever its code, and rotating the order does not remove it (2026-12-07, three
 // copies of one tree: the first read 1.05–2.6x slow on the loop programs, the last up to 1.65x
 // slow on small ones; cause not found): give a throwaway tree first, two copies of the base, and
-// trust only a difference beyond the copies' own. Usage:
-//   node --import tsx bench/incremental-ab.ts [--warm N] [--rounds N] [--candidates N] TREE_A TREE_B [TREE...] [-- PROGRAM...]
+// trust only a difference beyond the copies' own. `--deletions`: only the bench candidates that
+// delete a slot, removed as the chain removes it (searchCandidates' `deletions`: a candidate of
+// another length, re-checked with its renumbering). Usage:
+//   node --import tsx bench/incremental-ab.ts [--warm N] [--rounds N] [--candidates N] [--deletions] TREE_A TREE_B [TREE...] [-- PROGRAM...]
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +27,8 @@ export interface AbArgs {
   rounds: number;
   /** Candidates asked of searchCandidates per program. */
   candidates: number;
+  /** Only the candidates that delete slots, removed (`--deletions`). */
+  deletions: boolean;
 }
 
 /** The programs compared when none are named: the corpus programs whose re-checks are short. */
@@ -35,7 +39,7 @@ const NEEDED = ['src/isa/object.ts', 'src/verifier/analyze.ts', 'src/verifier/in
 
 /** Parse the arguments; `exists` tells whether a path exists (the file system, or a test's). */
 export function parseAbArgs(argv: readonly string[], exists: (p: string) => boolean = existsSync): AbArgs | string {
-  const out: AbArgs = { trees: [], programs: [], warm: 150, rounds: 30, candidates: 256 };
+  const out: AbArgs = { trees: [], programs: [], warm: 150, rounds: 30, candidates: 256, deletions: false };
   let i = 0;
   for (; i < argv.length && argv[i] !== '--'; i++) {
     const a = argv[i];
@@ -45,7 +49,8 @@ export function parseAbArgs(argv: readonly string[], exists: (p: string) => bool
       if (a === '--warm') out.warm = v;
       else if (a === '--rounds') out.rounds = v;
       else out.candidates = v;
-    } else if (a.startsWith('--')) return `unknown option ${a} (known: --warm, --rounds, --candidates, --)`;
+    } else if (a === '--deletions') out.deletions = true;
+    else if (a.startsWith('--')) return `unknown option ${a} (known: --warm, --rounds, --candidates, --deletions, --)`;
     else out.trees.push(a);
   }
   out.programs = argv.slice(i + 1);
@@ -81,9 +86,9 @@ async function main(a: AbArgs): Promise<void> {
   for (const name of a.programs) {
     const sets = mods.map((m) => {
       const p = m.obj.readObject(readFileSync(resolve(a.trees[0], 'corpus', `${name}.o`))).link();
-      const ms = m.sm.searchCandidates(p, a.candidates, 1).map((c: { prog: unknown }) => c.prog);
+      const ms = (m.sm.searchCandidates(p, a.candidates, 1, a.deletions) as { prog: unknown; oldToNew?: Int32Array }[]).filter((c) => !a.deletions || c.oldToNew);
       const inc = new m.inc.Incremental(p);
-      for (const x of ms) if (answer(inc.check(x)) !== answer(m.an.verify(x))) throw new Error(`${name}: a re-check differs from the full check`);
+      for (const x of ms) if (answer(inc.check(x.prog, x.oldToNew)) !== answer(m.an.verify(x.prog))) throw new Error(`${name}: a re-check differs from the full check`);
       return { inc, ms };
     });
     const times: number[][] = sets.map(() => []);
@@ -91,7 +96,7 @@ async function main(a: AbArgs): Promise<void> {
       for (let k = 0; k < sets.length; k++) {
         const j = (k + r) % sets.length, s = sets[j];
         const c = process.cpuUsage();
-        for (const x of s.ms) s.inc.check(x);
+        for (const x of s.ms) s.inc.check(x.prog, x.oldToNew);
         const d = process.cpuUsage(c);
         if (r >= a.warm) times[j].push((d.user + d.system) / s.ms.length);
       }
@@ -100,7 +105,7 @@ async function main(a: AbArgs): Promise<void> {
     console.log(`| ${name} | ${m.map((x) => x.toFixed(2)).join(' | ')} | ${m.slice(1).map((x) => (x / m[0]).toFixed(2)).join(' | ')} |`);
   }
   a.trees.forEach((t, k) => console.log(`tree ${k}: ${t}`));
-  console.log(`${a.candidates} candidates asked per program, ${a.warm} warm-up rounds, medians of ${a.rounds}`);
+  console.log(`${a.candidates} candidates asked per program${a.deletions ? ' (only those deleting slots kept)' : ''}, ${a.warm} warm-up rounds, medians of ${a.rounds}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -13,11 +13,12 @@ for (const p of ['x', 'y', ...SMALL_PROGRAMS]) if (p !== 'xdp1') files.add(resol
 const exists = (p: string) => files.has(p);
 
 t('trees, programs after --, and the defaults', () => {
-  assert.equal(parseAbArgs(['/a', '/b', '--', 'x', 'y'], exists), { trees: ['/a', '/b'], programs: ['x', 'y'], warm: 150, rounds: 30, candidates: 256 });
+  assert.equal(parseAbArgs(['/a', '/b', '--', 'x', 'y'], exists), { trees: ['/a', '/b'], programs: ['x', 'y'], warm: 150, rounds: 30, candidates: 256, deletions: false });
   assert.equal(parseAbArgs(['--warm', '0', '/a', '--rounds', '7', '/b', '/a'], exists), 'no corpus program xdp1 in /a/corpus');
   files.add(resolve('/a/corpus', 'xdp1.o'));
-  assert.equal(parseAbArgs(['--warm', '0', '/a', '--rounds', '7', '/b', '/a'], exists), { trees: ['/a', '/b', '/a'], programs: SMALL_PROGRAMS, warm: 0, rounds: 7, candidates: 256 });
-  assert.equal(parseAbArgs(['/a', '--candidates', '32', '/b', '--', 'x'], exists), { trees: ['/a', '/b'], programs: ['x'], warm: 150, rounds: 30, candidates: 32 });
+  assert.equal(parseAbArgs(['--warm', '0', '/a', '--rounds', '7', '/b', '/a'], exists), { trees: ['/a', '/b', '/a'], programs: SMALL_PROGRAMS, warm: 0, rounds: 7, candidates: 256, deletions: false });
+  assert.equal(parseAbArgs(['/a', '--candidates', '32', '/b', '--', 'x'], exists), { trees: ['/a', '/b'], programs: ['x'], warm: 150, rounds: 30, candidates: 32, deletions: false });
+  assert.equal(parseAbArgs(['--deletions', '/a', '/b', '--', 'x'], exists), { trees: ['/a', '/b'], programs: ['x'], warm: 150, rounds: 30, candidates: 256, deletions: true });
 });
 
 t('refusals name what is wrong', () => {
@@ -27,7 +28,7 @@ t('refusals name what is wrong', () => {
   assert.is(parseAbArgs(['/a', '/b', '--warm'], exists), '--warm needs a non-negative integer, not nothing');
   assert.is(parseAbArgs(['/a', '/b', '--candidates', '0'], exists), '--candidates needs a positive integer, not 0');
   assert.is(parseAbArgs(['/a', '/b', '--candidates', '2.5'], exists), '--candidates needs a positive integer, not 2.5');
-  assert.is(parseAbArgs(['/a', '/b', '--fast'], exists), 'unknown option --fast (known: --warm, --rounds, --candidates, --)');
+  assert.is(parseAbArgs(['/a', '/b', '--fast'], exists), 'unknown option --fast (known: --warm, --rounds, --candidates, --deletions, --)');
   assert.is(parseAbArgs(['/a', '/b', '--', 'z'], exists), 'no corpus program z in /a/corpus');
 });
 
