@@ -81,6 +81,20 @@ for (const { f, p } of progs) {
   });
 }
 
+t('unprivileged: derived CFG = built CFG (no loop, no kfunc call) on random deletions on top of a one-slot change', () => {
+  let derived = 0;
+  for (const f of ['socket_filter.o', 'xdp_router.o']) {
+    const p = progs.find((x) => x.f === f)!.p;
+    const shift = shiftOf(p, false);
+    const del = fc.array(fc.integer({ min: 0, max: p.insns.length - 1 }), { minLength: 1, maxLength: 3 });
+    fc.assert(fc.property(del, fc.option(oneSlotChange(p), { freq: 2 }), (slots, changed) => {
+      const d = without(changed ? changed.prog : p, slots);
+      if (d && check(shift, p, d, `deleted ${slots}${changed ? `, slot ${changed.slot} changed` : ''}`, false)) derived++;
+    }), { numRuns: 60, seed: 25 });
+  }
+  assert.ok(derived > 0);
+});
+
 /** A program of xdp type from assembly. */
 const xdp = (src: string): Program => ({ name: 'prog', section: 'xdp', type: 'xdp', insns: assemble(src).insns, maps: [], license: 'GPL', funcs: [{ name: 'prog', start: 0 }] });
 
