@@ -354,11 +354,14 @@ export class Incremental {
     const d = (this.shift ??= new CfgShift(this.base, this.cfg!, this.delta!, privileged)).derive(prog, r);
     const cfg = d?.cfg ?? cfgOrReject(prog, privileged);
     if ('ok' in cfg) return cfg;
-    const change = shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, readsLive, d?.differs);
     const min = this.tuning.minShiftSkip ?? MIN_SHIFT_SKIP;
-    const snap = change.first > min ? this.shiftPoint(change, r, cfg, min) : undefined;
+    // (a deleted slot first touched within `min` instructions: shiftChange's first is no later)
+    const early = deletedBy(r, this.firstTouch, min);
+    const change = early ? undefined : shiftChange(this.base.insns, prog.insns, this.cfg!, cfg, r, this.firstTouch, readsLive, d?.differs);
+    const late = change !== undefined && change.first > min;
+    const snap = late ? this.shiftPoint(change, r, cfg, min) : undefined;
     if (!snap) {
-      const why = change.first > min ? 'other length, no snapshot fits' : 'other length, resumes too early';
+      const why = late ? 'other length, no snapshot fits' : 'other length, resumes too early';
       this.countFull(why);
       return run(prog, cfg, this.opts, freshCtx(prog.insns.length));
     }
@@ -630,6 +633,13 @@ export class Incremental {
     for (let k = lo - 1; k >= 0; k--) if (fits(this.snaps[k], change)) return this.snaps[k];
     return undefined;
   }
+}
+
+/** Did the baseline's exploration touch a slot r deletes within its first `min` instructions (`touch`: Incremental.firstTouch)? */
+function deletedBy(r: Renumbering, touch: Int32Array, min: number): boolean {
+  const map = r.map;
+  for (let i = r.first; i < map.length; i++) if (map[i] < 0 && touch[i] > 0 && touch[i] <= min) return true;
+  return false;
 }
 
 /** v, once c's stack liveness (a snapshot's copy, read no more) has given its masks back. */
