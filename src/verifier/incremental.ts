@@ -367,9 +367,7 @@ export class Incremental {
     }
     this.stats.shifted++;
     this.stats.shiftedInsns += snap.processed;
-    // (lazy: the pending paths' states and the per-instruction records are renumbered into new
-    // objects or copied when first used, not copied first only to be replaced)
-    const c = copyCtx(snap.ctx, snap.lists, true);
+    const c = copyCtx(snap.ctx, snap.lists);
     renumberCtx(c, snap.lists, r, cfg);
     return run(prog, cfg, this.opts, c);
   }

@@ -191,9 +191,8 @@ export function renumberCtx(c: Ctx, lists: readonly number[], r: Renumbering, cf
   const explored: Ctx['explored'] = new Array(n);
   const toClean: number[] = new Array(n).fill(0);
   for (const i of lists) {
-    // (a lazy copy leaves out the empty lists)
-    const l = c.explored[i];
-    if (!l?.length) continue;
+    const l = c.explored[i]!;
+    if (!l.length) continue;
     for (const k of l) checkpoint(k);
     const k = l[0], fr = k.state.frames;
     const b = bucketOf(k.pc, fr[fr.length - 1].callsite, n);
@@ -216,8 +215,6 @@ export function renumberCtx(c: Ctx, lists: readonly number[], r: Renumbering, cf
   c.stackDepth = renumberKeys(c.stackDepth, r);
   c.aluAux = renumberKeys(c.aluAux, r);
   c.tailMaps = renumberKeys(c.tailMaps, r);
-  // (the per-instruction records are the context's own now, a lazy copy's too: their copies are as shallow as copyCtx's)
-  c.shared = 0;
   c.imms = undefined;
   c.mainBucket = undefined;
   c.live?.renumber(cfg, r.map);
