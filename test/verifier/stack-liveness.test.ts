@@ -126,6 +126,57 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   }), { numRuns: 80, seed: 17 });
 });
 
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: a copy of a recording baseline takes the baseline's fixpoint only when the walk gives the same (random visits, the baseline's rest with visits changed, added, dropped)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
+  const n = cfg.ops.length, st = initialState();
+  const visit = fc.record(visitOf(n));
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  let replayed = 0, walked = 0;
+  fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 16 }), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.option(visit)), { maxLength: 2 }), fc.boolean(), (vs, cut, edits, fresh) => {
+    const base = new StackLiveness(cfg);
+    base.recordFixpoints();
+    const k = fresh ? 0 : cut % (vs.length + 1);
+    vs.slice(0, k).forEach((v) => applyVisit(base, st, v));
+    // a snapshot (or, for a re-check from the start, an empty liveness of the same shape)
+    const copy = fresh ? base.blank(cfg) : base.copy();
+    vs.slice(k).forEach((v) => applyVisit(base, st, v));
+    base.update(st);
+    // the copy runs the baseline's rest, with a visit replaced or dropped at a few places
+    const rest = vs.slice(k);
+    for (const [at, v] of edits) {
+      if (!rest.length) break;
+      if (v === null) rest.splice(at % rest.length, 1);
+      else rest[at % rest.length] = v;
+    }
+    rest.forEach((v) => applyVisit(copy, st, v));
+    copy.update(st);
+    const plain = new StackLiveness(cfg);
+    [...vs.slice(0, k), ...rest].forEach((v) => applyVisit(plain, st, v));
+    plain.update(st);
+    assert.equal(answers(copy), answers(plain), 'the copy');
+    replayed += copy.replayed;
+    if (copy.replayed === 0) walked++;
+  }), { numRuns: 300, seed: 17 });
+  assert.ok(replayed >= 100 && walked >= 30, `taken ${replayed}, copies that walked every fixpoint ${walked}`);
+});
+
+t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control flow)', () => {
+  // the same marks on a program whose jump at 1 leads elsewhere: slot 2's read reaches insn 1 only through the fall-through
+  const a = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);l:;r0 = 0;exit').insns);
+  const b = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);r0 = 0;l:;exit').insns);
+  const st = initialState();
+  const visits = [{ pc: 2, reads: 1, writes: 0, update: false }, { pc: 1, reads: 0, writes: 0, update: true }];
+  const base = new StackLiveness(a);
+  base.recordFixpoints();
+  const same = base.copy(), moved = base.copy();
+  visits.forEach((v) => applyVisit(base, st, v));
+  moved.rebase(b);
+  for (const live of [same, moved]) visits.forEach((v) => applyVisit(live, st, v));
+  assert.is(same.replayed, 1, 'the same marks on the same flow: the baseline\'s answer');
+  assert.is(moved.replayed, 0);
+  assert.equal([...same.aliveSlots(st, 1, 0)], [...base.aliveSlots(st, 1, 0)]);
+});
+
 t('copies that begin an instruction and never commit it (a rejected re-check) change nothing, and copies share nothing they write (random visits)', () => {
   const cfg = buildCfg(asm(FORWARD).insns);
   const n = cfg.ops.length, st = initialState();
