@@ -15,7 +15,7 @@
 import type { Op } from '../isa/op.ts';
 import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
-import { copyU32, copyU8, releaseU32, releaseU8, u32, u8 } from './words.ts';
+import { copyU32, copyU8, releaseU32, releaseU8, u8, zeroU32 } from './words.ts';
 import { copyMap, copySet } from './copies.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
@@ -83,6 +83,13 @@ interface FixRecord {
   readonly marked: readonly number[] | null;
   readonly mwDropped: boolean;
   readonly after: readonly (Uint32Array | undefined)[];
+  /**
+   * The last solved set a copy held, shared, when it took this answer, and that set with the
+   * function added, shared too: the copies that resume from one snapshot start with its set and
+   * add the same function (a copy of the set per re-check was a third of taking the answer).
+   */
+  solvedFrom?: Set<number>;
+  solvedTo?: Set<number>;
 }
 
 /** A baseline's fixpoints, per instance key in the order they ran (undefined: not kept, past FIX_MEMO_WORDS). */
@@ -578,7 +585,7 @@ export class StackLiveness {
   }
 
   private masks(x: Instance, frame: number): Uint32Array {
-    return x.frames[frame] ??= u32(x.len * STRIDE);
+    return x.frames[frame] ??= zeroU32(x.len * STRIDE);
   }
 
   /** bpf_reset_live_stack_callchain: the state entered or left a function. */
@@ -726,7 +733,18 @@ export class StackLiveness {
       x.asBase = false;
       return;
     }
-    this.markSolved(x.start);
+    if (!this.solved.has(x.start)) {
+      if (this.solvedShared && rec.solvedFrom === this.solved) this.solved = rec.solvedTo!;
+      else {
+        const from = this.solved, shared = this.solvedShared;
+        this.markSolved(x.start);
+        if (shared) {
+          rec.solvedFrom = from;
+          rec.solvedTo = this.solved;
+          this.solvedShared = true;
+        }
+      }
+    }
     this.replayed++;
     for (let f = 0; f < rec.after.length; f++) {
       const b = rec.after[f];
@@ -736,7 +754,9 @@ export class StackLiveness {
       else x.frames[f] = copyU32(b);
     }
     x.dirty = -1;
-    x.marked!.length = 0;
+    // (popped: setting an array's length is a runtime call, and the list is short)
+    const marked = x.marked!;
+    while (marked.length > 0) marked.pop();
   }
 
   /** The function starting at `start` is one a fixpoint has solved (solved is copied first if shared). */

@@ -177,6 +177,25 @@ t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control
   assert.equal([...same.aliveSlots(st, 1, 0)], [...base.aliveSlots(st, 1, 0)]);
 });
 
+t('copies that take a recorded answer count its function solved, the snapshot and each other not changed', () => {
+  const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
+  const st = initialState();
+  const visits = [{ pc: 1, reads: 1, writes: 0, update: true }];
+  const base = new StackLiveness(cfg);
+  base.recordFixpoints();
+  const snap = base.copy();
+  visits.forEach((v) => applyVisit(base, st, v));
+  const copies = [snap.copy(), snap.copy(), snap.copy()];
+  for (const c of copies) {
+    visits.forEach((v) => applyVisit(c, st, v));
+    assert.is(c.replayed, 1);
+    assert.ok(c.solvedFunction(0), 'solved in the copy');
+    assert.ok(c.alive(st, 0, 0, 0));
+  }
+  assert.not.ok(snap.solvedFunction(0), 'the snapshot solved nothing');
+  assert.not.ok(snap.alive(st, 0, 0, 0), 'nor answers for the read');
+});
+
 t('copies that begin an instruction and never commit it (a rejected re-check) change nothing, and copies share nothing they write (random visits)', () => {
   const cfg = buildCfg(asm(FORWARD).insns);
   const n = cfg.ops.length, st = initialState();
