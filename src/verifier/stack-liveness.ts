@@ -84,6 +84,12 @@ interface FixRecord {
   readonly mwDropped: boolean;
   readonly after: readonly (Uint32Array | undefined)[];
   /**
+   * Per frame, the slots whose answers the fixpoint changed, when they are few (a quarter of the
+   * function's or fewer: xdp_balancer's ~200 of 1553), so that a copy writes those rows only
+   * (undefined: it copies every row, as the small programs' first fixpoint changes most).
+   */
+  readonly rows: readonly (Int32Array | undefined)[];
+  /**
    * The last solved set a copy held, shared, when it took this answer, and that set with the
    * function added, shared too: the copies that resume from one snapshot start with its set and
    * add the same function (a copy of the set per re-check was a third of taking the answer).
@@ -714,6 +720,7 @@ export class StackLiveness {
   private solveOrReplay(x: Instance, memo: FixMemo): void {
     if (this.recording) {
       const marked = x.marked && x.marked.slice(), mwDropped = x.mwDropped;
+      const before = x.frames.map((m) => m && m.slice());
       this.fixpoint(x);
       let list = memo.byKey.get(x.key);
       if (list === undefined) memo.byKey.set(x.key, (list = []));
@@ -722,7 +729,7 @@ export class StackLiveness {
       if (memo.words + words > FIX_MEMO_WORDS) list.push(undefined);
       else {
         memo.words += words;
-        list.push({ marked, mwDropped, after: x.frames.map((m) => m && m.slice()) });
+        list.push({ marked, mwDropped, after: x.frames.map((m) => m && m.slice()), rows: x.frames.map((m, f) => m && fewRowsChanged(before[f], m, x.len)) });
       }
       return;
     }
@@ -749,9 +756,19 @@ export class StackLiveness {
     for (let f = 0; f < rec.after.length; f++) {
       const b = rec.after[f];
       if (b === undefined) continue;
-      const m = x.frames[f];
-      if (m) m.set(b);
-      else x.frames[f] = copyU32(b);
+      const m = x.frames[f], rows = rec.rows[f];
+      if (m === undefined) x.frames[f] = copyU32(b);
+      else if (rows === undefined) m.set(b);
+      else {
+        // (the marks are the same everywhere, the answers everywhere else)
+        for (let i = 0; i < rows.length; i++) {
+          const at = rows[i] * STRIDE;
+          m[at + LIVE] = b[at + LIVE];
+          m[at + LIVE + 1] = b[at + LIVE + 1];
+          m[at + WRITE_ACC] = b[at + WRITE_ACC];
+          m[at + WRITE_ACC + 1] = b[at + WRITE_ACC + 1];
+        }
+      }
     }
     x.dirty = -1;
     // (popped: setting an array's length is a runtime call, and the list is short)
@@ -944,6 +961,24 @@ function sameMarks(x: Instance, rec: FixRecord): boolean {
     if (!marksAgree(a, b, x.marked) || !marksAgree(a, b, rec.marked)) return false;
   }
   return true;
+}
+
+/**
+ * The slots (of `len`) whose live or written masks differ between one frame's masks `before`
+ * (undefined: all 0) and `after` a fixpoint, if a quarter of them or fewer (else undefined).
+ */
+function fewRowsChanged(before: Uint32Array | undefined, after: Uint32Array, len: number): Int32Array | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < len; i++) {
+    const at = i * STRIDE;
+    for (const w of [LIVE, LIVE + 1, WRITE_ACC, WRITE_ACC + 1]) {
+      if ((before === undefined ? 0 : before[at + w]) === after[at + w]) continue;
+      out.push(i);
+      if (4 * out.length > len) return undefined;
+      break;
+    }
+  }
+  return Int32Array.from(out);
 }
 
 /** The same may-read and must-write masks at every slot of `rows` (a frame without masks: all 0). */
