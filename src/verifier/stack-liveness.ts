@@ -102,10 +102,12 @@ interface FixRecord {
 interface FixMemo {
   readonly byKey: Map<string, (FixRecord | undefined)[]>;
   words: number;
+  /** Most words it keeps (FIX_MEMO_WORDS unless a test asks fewer). */
+  readonly most: number;
 }
 
-/** Most mask words a baseline keeps in its records (4 bytes each). */
-const FIX_MEMO_WORDS = 1 << 21;
+/** Most mask words a baseline keeps in its records (4 bytes each): 4 MB. */
+const FIX_MEMO_WORDS = 1 << 20;
 
 /** Most changed slots an instance lists (more: the fixpoint walks every slot from `dirty` down). */
 const MAX_MARKED = 64;
@@ -468,10 +470,10 @@ export class StackLiveness {
    * From now on, keep each fixpoint's answer (FixRecord) for the copies of this liveness and of
    * its blank(): one of theirs whose marks are this one's at the same fixpoint takes the answer
    * instead of walking the function (the incremental checker's baseline, whose re-checks mostly
-   * reach the same path ends with the same marks).
+   * reach the same path ends with the same marks). `most`: words of masks it may keep.
    */
-  recordFixpoints(): void {
-    this.memo = { byKey: new Map(), words: 0 };
+  recordFixpoints(most = FIX_MEMO_WORDS): void {
+    this.memo = { byKey: new Map(), words: 0, most };
     this.recording = true;
   }
 
@@ -726,7 +728,7 @@ export class StackLiveness {
       if (list === undefined) memo.byKey.set(x.key, (list = []));
       let words = 0;
       for (const m of x.frames) if (m) words += m.length;
-      if (memo.words + words > FIX_MEMO_WORDS) list.push(undefined);
+      if (memo.words + words > memo.most) list.push(undefined);
       else {
         memo.words += words;
         list.push({ marked, mwDropped, after: x.frames.map((m) => m && m.slice()), rows: x.frames.map((m, f) => m && fewRowsChanged(before[f], m, x.len)) });

@@ -190,6 +190,23 @@ t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control
   assert.equal([...same.aliveSlots(st, 1, 0)], [...base.aliveSlots(st, 1, 0)]);
 });
 
+t('past its budget a baseline keeps no more answers: copies walk those fixpoints, and take the ones kept', () => {
+  const cfg = buildCfg(asm(FORWARD).insns);
+  const st = initialState();
+  const n = cfg.ops.length;
+  // two fixpoints; the first one's masks (one frame, n slots) fit a budget of n * 8 words, not both
+  const first = [{ pc: 9, reads: 1, writes: 0, update: true }], second = [{ pc: 4, reads: 2, writes: 0, update: true }];
+  for (const [most, taken] of [[0, 0], [8 * n, 1], [16 * n, 2]]) {
+    const base = new StackLiveness(cfg);
+    base.recordFixpoints(most);
+    const copy = base.copy();
+    [...first, ...second].forEach((v) => applyVisit(base, st, v));
+    [...first, ...second].forEach((v) => applyVisit(copy, st, v));
+    assert.is(copy.replayed, taken, `budget ${most}`);
+    assert.ok(copy.sameAs(base), `budget ${most}: the baseline's masks`);
+  }
+});
+
 t('copies that take a recorded answer count its function solved, the snapshot and each other not changed', () => {
   const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
   const st = initialState();
