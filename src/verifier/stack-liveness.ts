@@ -351,7 +351,7 @@ export class StackLiveness {
   private instances: Map<string, Instance>;
   /** `instances` is another copy's too: copied before a change (instancesToChange). */
   private instancesShared = false;
-  /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
+  /** The frame-0 instance of `instances` last found or made (null: look it up; cleared when `instances` is replaced). */
   private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
   private token: object = {};
@@ -559,7 +559,8 @@ export class StackLiveness {
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
     const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty, marked: x.marked && x.marked.slice(), fixes: x.fixes, asBase: x.asBase };
     this.instancesToChange().set(x.key, c);
-    this.root = null;
+    // (the map's other entries stay: a root of another key is still its entry)
+    if (c.depth === 0) this.root = c;
     return c;
   }
 
@@ -570,7 +571,7 @@ export class StackLiveness {
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
       x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1, marked: [], fixes: 0, asBase: true };
       this.instancesToChange().set(key, x);
-      this.root = null;
+      if (x.depth === 0) this.root = x;
     }
     return x;
   }
