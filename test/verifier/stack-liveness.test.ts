@@ -173,6 +173,36 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   assert.ok(replayed >= 100 && walked >= 30, `taken ${replayed}, copies that walked every fixpoint ${walked}`);
 });
 
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: copies of one snapshot run one after another, each released, each as a fresh liveness would (every mask, first-visit byte and flag; random visits)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
+  const n = cfg.ops.length, st = initialState();
+  // (a fixpoint at a visit now and then: each makes release copy every row back, the rest only the slots
+  // marked; visits that mark nothing set only the first-visit byte)
+  const slots = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 15 }));
+  const visit = fc.record({ ...visitOf(n), reads: slots, writes: slots, update: fc.integer({ min: 0, max: 7 }).map((k) => k === 0) });
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  fc.assert(fc.property(fc.array(visit, { maxLength: 10 }), fc.array(fc.tuple(fc.array(visit, { maxLength: 10 }), fc.boolean()), { minLength: 2, maxLength: 4 }), fc.boolean(), (before, runs, record) => {
+    const base = new StackLiveness(cfg);
+    if (record) base.recordFixpoints();
+    before.forEach((v) => applyVisit(base, st, v));
+    const snap = base.copy();
+    // the baseline goes on as the first copy will (which then takes its recorded answers, when it keeps them)
+    runs[0][0].forEach((v) => applyVisit(base, st, v));
+    base.update(st);
+    // (a copy may end without a last fixpoint: then only the slots it marked differ from the snapshot's)
+    for (const [own, end] of runs) {
+      const c = snap.copy();
+      own.forEach((v) => applyVisit(c, st, v));
+      const plain = new StackLiveness(cfg);
+      [...before, ...own].forEach((v) => applyVisit(plain, st, v));
+      for (const live of end ? [c, plain] : []) live.update(st);
+      assert.equal(answers(c), answers(plain), 'answers');
+      assert.ok(c.sameAs(plain), 'every mask, first-visit byte and flag');
+      c.release();
+    }
+  }), { numRuns: 150, seed: 17 });
+});
+
 t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control flow)', () => {
   // the same marks on a program whose jump at 1 leads elsewhere: slot 2's read reaches insn 1 only through the fall-through
   const a = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);l:;r0 = 0;exit').insns);
