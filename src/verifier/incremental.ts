@@ -17,7 +17,7 @@ import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, unreadAtResume, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
-import { type StackLiveness, sameShape } from './stack-liveness.ts';
+import { StackLiveness, sameShape } from './stack-liveness.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
 import { CfgShift } from './cfg-shift.ts';
 import { baseId } from './alu.ts';
@@ -225,6 +225,8 @@ export class Incremental {
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
+    // the baseline keeps its fixpoints' answers: a re-check reaching one with the same marks takes it
+    if (!this.full) (c0.live = new StackLiveness(cfg)).recordFixpoints();
     this.verdict = run(base, cfg, opts, c0, (c, pc) => {
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;

@@ -15,7 +15,7 @@
 import type { Op } from '../isa/op.ts';
 import { SK_LDABS, SK_NONE, type SlotTable } from '../isa/flow.ts';
 import type { State } from './state.ts';
-import { copyU32, copyU8, releaseU32, releaseU8, u32, u8 } from './words.ts';
+import { copyU32, copyU8, releaseU32, releaseU8, u8, zeroU32 } from './words.ts';
 import { copyMap, copySet } from './copies.ts';
 
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
@@ -60,7 +60,54 @@ interface Instance {
    * out from. The array is this instance's own (own() copies it).
    */
   marked: number[] | null;
+  /** Fixpoints run on it so far (by it and the copies it came from): its next is the baseline's record of that number. */
+  fixes: number;
+  /**
+   * Outside the slots in `marked`, its masks are those the recording baseline's instance of the
+   * same key held after its `fixes`-th fixpoint (all 0 for none): true for the baseline's own
+   * and their copies, false once a copy has run a fixpoint the baseline did not (FixRecord).
+   */
+  asBase: boolean;
 }
+
+/**
+ * One fixpoint of a baseline that records them (recordFixpoints), for the copies that resume
+ * from its snapshots: the slots whose marks had changed since its previous fixpoint (null: not
+ * known), whether a must-write mark was dropped, and every frame's masks after it. A copy's
+ * instance at the same fixpoint that is `asBase` can differ from the baseline's only at the
+ * slots of both lists: with the same may-read and must-write marks there (the fixpoint changes
+ * neither) and the same flag, its masks before the fixpoint are the baseline's, so its masks
+ * after it are these.
+ */
+interface FixRecord {
+  readonly marked: readonly number[] | null;
+  readonly mwDropped: boolean;
+  readonly after: readonly (Uint32Array | undefined)[];
+  /**
+   * Per frame, the slots whose answers the fixpoint changed, when they are few (a quarter of the
+   * function's or fewer: xdp_balancer's ~200 of 1553), so that a copy writes those rows only
+   * (undefined: it copies every row, as the small programs' first fixpoint changes most).
+   */
+  readonly rows: readonly (Int32Array | undefined)[];
+  /**
+   * The last solved set a copy held, shared, when it took this answer, and that set with the
+   * function added, shared too: the copies that resume from one snapshot start with its set and
+   * add the same function (a copy of the set per re-check was a third of taking the answer).
+   */
+  solvedFrom?: Set<number>;
+  solvedTo?: Set<number>;
+}
+
+/** A baseline's fixpoints, per instance key in the order they ran (undefined: not kept, past FIX_MEMO_WORDS). */
+interface FixMemo {
+  readonly byKey: Map<string, (FixRecord | undefined)[]>;
+  words: number;
+  /** Most words it keeps (FIX_MEMO_WORDS unless a test asks fewer). */
+  readonly most: number;
+}
+
+/** Most mask words a baseline keeps in its records (4 bytes each): 4 MB. */
+const FIX_MEMO_WORDS = 1 << 20;
 
 /** Most changed slots an instance lists (more: the fixpoint walks every slot from `dirty` down). */
 const MAX_MARKED = 64;
@@ -304,7 +351,7 @@ export class StackLiveness {
   private instances: Map<string, Instance>;
   /** `instances` is another copy's too: copied before a change (instancesToChange). */
   private instancesShared = false;
-  /** The last frame-0 instance instanceOf found in `instances` (null whenever `instances` changes). */
+  /** The frame-0 instance of `instances` last found or made (null: look it up; cleared when `instances` is replaced). */
   private root: Instance | null = null;
   /** Ownership token of this copy's instances. */
   private token: object = {};
@@ -326,9 +373,20 @@ export class StackLiveness {
   /** `solved` is another copy's too: copied before an addition. */
   private solvedShared = false;
 
-  /** `from`: copy()'s original, whose instances and solved functions the new one starts with. */
+  /**
+   * The fixpoints of the baseline this copy descends from (shared by every copy: only the
+   * baseline writes it, while `recording`); none after a rebase, since later fixpoints walk
+   * another control flow.
+   */
+  private memo: FixMemo | undefined;
+  private recording = false;
+  /** Fixpoints this copy took from the baseline's records instead of walking (counts, tests). */
+  replayed = 0;
+
+  /** `from`: copy()'s original, whose instances and solved functions the new one starts with (and whose fixpoints' records). */
   constructor(private cfg: LivenessCfg, shapeRef: { shape?: Shape } = {}, from?: StackLiveness) {
     this.shapeRef = shapeRef;
+    this.memo = from?.memo;
     // (a copy makes no empty map or set only to replace them)
     // the instances map is shared with the original until one of them adds to it (a resumed
     // re-check whose first instruction is rejected never does)
@@ -371,7 +429,7 @@ export class StackLiveness {
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
       // (dirty: the whole function, as nothing is known of the moved rows)
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1, marked: null });
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1, marked: null, fixes: x.fixes, asBase: false });
     }
     this.instances = instances;
     this.instancesShared = false;
@@ -395,13 +453,28 @@ export class StackLiveness {
    * postorders again.
    */
   blank(cfg: LivenessCfg): StackLiveness {
-    return new StackLiveness(cfg, this.shapeRef);
+    const b = new StackLiveness(cfg, this.shapeRef);
+    // (its instances start as the baseline's did: empty)
+    b.memo = this.memo;
+    return b;
   }
 
   /** Continue on program `cfg` (which `fits`): later fixpoints walk its control flow. */
   rebase(cfg: LivenessCfg): void {
     this.cfg = cfg;
     this.shapeRef = {};
+    this.memo = undefined;
+  }
+
+  /**
+   * From now on, keep each fixpoint's answer (FixRecord) for the copies of this liveness and of
+   * its blank(): one of theirs whose marks are this one's at the same fixpoint takes the answer
+   * instead of walking the function (the incremental checker's baseline, whose re-checks mostly
+   * reach the same path ends with the same marks). `most`: words of masks it may keep.
+   */
+  recordFixpoints(most = FIX_MEMO_WORDS): void {
+    this.memo = { byKey: new Map(), words: 0, most };
+    this.recording = true;
   }
 
   private get shape(): Shape {
@@ -484,9 +557,10 @@ export class StackLiveness {
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty, marked: x.marked && x.marked.slice() };
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty, marked: x.marked && x.marked.slice(), fixes: x.fixes, asBase: x.asBase };
     this.instancesToChange().set(x.key, c);
-    this.root = null;
+    // (the map's other entries stay: a root of another key is still its entry)
+    if (c.depth === 0) this.root = c;
     return c;
   }
 
@@ -495,9 +569,9 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1, marked: [] };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1, marked: [], fixes: 0, asBase: true };
       this.instancesToChange().set(key, x);
-      this.root = null;
+      if (x.depth === 0) this.root = x;
     }
     return x;
   }
@@ -520,7 +594,7 @@ export class StackLiveness {
   }
 
   private masks(x: Instance, frame: number): Uint32Array {
-    return x.frames[frame] ??= u32(x.len * STRIDE);
+    return x.frames[frame] ??= zeroU32(x.len * STRIDE);
   }
 
   /** bpf_reset_live_stack_callchain: the state entered or left a function. */
@@ -629,7 +703,9 @@ export class StackLiveness {
       let x = this.instanceOf(st, f);
       if (!x.updated) continue;
       x = this.own(x);
-      this.fixpoint(x);
+      if (this.memo === undefined) this.fixpoint(x);
+      else this.solveOrReplay(x, this.memo);
+      x.fixes++;
       // here, not at fixpoint's end: V8 compiles fixpoint's long loop on the stack (OSR) before
       // a first call has returned, and code after the loop without feedback then deopted the
       // cached OSR code on every call for a while (21 of xdp_balancer's first 30 deopts)
@@ -639,15 +715,83 @@ export class StackLiveness {
     }
   }
 
+  /**
+   * fixpoint, with the baseline's records: the baseline records its answer; a copy
+   * whose instance holds the marks the baseline's held at the same fixpoint takes the
+   * baseline's answer (FixRecord), and one that walks the function is the baseline's no more.
+   */
+  private solveOrReplay(x: Instance, memo: FixMemo): void {
+    if (this.recording) {
+      const marked = x.marked && x.marked.slice(), mwDropped = x.mwDropped;
+      const before = x.frames.map((m) => m && m.slice());
+      this.fixpoint(x);
+      let list = memo.byKey.get(x.key);
+      if (list === undefined) memo.byKey.set(x.key, (list = []));
+      let words = 0;
+      for (const m of x.frames) if (m) words += m.length;
+      if (memo.words + words > memo.most) list.push(undefined);
+      else {
+        memo.words += words;
+        list.push({ marked, mwDropped, after: x.frames.map((m) => m && m.slice()), rows: x.frames.map((m, f) => m && fewRowsChanged(before[f], m, x.len)) });
+      }
+      return;
+    }
+    // (with the log on, the walk prints its lines)
+    const rec = x.asBase && !this.trace ? memo.byKey.get(x.key)?.[x.fixes] : undefined;
+    if (rec === undefined || !sameMarks(x, rec)) {
+      this.fixpoint(x);
+      x.asBase = false;
+      return;
+    }
+    if (!this.solved.has(x.start)) {
+      if (this.solvedShared && rec.solvedFrom === this.solved) this.solved = rec.solvedTo!;
+      else {
+        const from = this.solved, shared = this.solvedShared;
+        this.markSolved(x.start);
+        if (shared) {
+          rec.solvedFrom = from;
+          rec.solvedTo = this.solved;
+          this.solvedShared = true;
+        }
+      }
+    }
+    this.replayed++;
+    for (let f = 0; f < rec.after.length; f++) {
+      const b = rec.after[f];
+      if (b === undefined) continue;
+      const m = x.frames[f], rows = rec.rows[f];
+      if (m === undefined) x.frames[f] = copyU32(b);
+      else if (rows === undefined) m.set(b);
+      else {
+        // (the marks are the same everywhere, the answers everywhere else)
+        for (let i = 0; i < rows.length; i++) {
+          const at = rows[i] * STRIDE;
+          m[at + LIVE] = b[at + LIVE];
+          m[at + LIVE + 1] = b[at + LIVE + 1];
+          m[at + WRITE_ACC] = b[at + WRITE_ACC];
+          m[at + WRITE_ACC + 1] = b[at + WRITE_ACC + 1];
+        }
+      }
+    }
+    x.dirty = -1;
+    // (popped: setting an array's length is a runtime call, and the list is short)
+    const marked = x.marked!;
+    while (marked.length > 0) marked.pop();
+  }
+
+  /** The function starting at `start` is one a fixpoint has solved (solved is copied first if shared). */
+  private markSolved(start: number): void {
+    if (this.solved.has(start)) return;
+    if (this.solvedShared) {
+      this.solved = copySet(this.solved);
+      this.solvedShared = false;
+    }
+    this.solved.add(start);
+  }
+
   /** update_instance's backward fixpoint (update() then passes the entry's sets to the caller's call site). */
   private fixpoint(x: Instance): void {
-    if (!this.solved.has(x.start)) {
-      if (this.solvedShared) {
-        this.solved = copySet(this.solved);
-        this.solvedShared = false;
-      }
-      this.solved.add(x.start);
-    }
+    this.markSolved(x.start);
     if (x.mwDropped) for (const m of x.frames) if (m) for (let i = 0; i < x.len; i++) m[i * STRIDE + WRITE_ACC] = m[i * STRIDE + WRITE_ACC + 1] = 0;
     const shape = this.shape, { s1, s2 } = shape;
     const trace = this.trace;
@@ -806,6 +950,47 @@ export class StackLiveness {
   }
   /** aliveSlots' answer (made at its first call: most copies are never asked). */
   private aliveScratch: Uint32Array | undefined = undefined;
+}
+
+/**
+ * Does instance `x` (asBase, at the fixpoint `rec` records) hold the marks the baseline's held
+ * there? It can differ only at the slots either side changed since the previous fixpoint.
+ */
+function sameMarks(x: Instance, rec: FixRecord): boolean {
+  if (rec.marked === null || x.marked === null || rec.mwDropped !== x.mwDropped) return false;
+  for (let f = 0; f <= x.depth; f++) {
+    const a = x.frames[f], b = rec.after[f];
+    if (a === undefined && b === undefined) continue;
+    if (!marksAgree(a, b, x.marked) || !marksAgree(a, b, rec.marked)) return false;
+  }
+  return true;
+}
+
+/**
+ * The slots (of `len`) whose live or written masks differ between one frame's masks `before`
+ * (undefined: all 0) and `after` a fixpoint, if a quarter of them or fewer (else undefined).
+ */
+function fewRowsChanged(before: Uint32Array | undefined, after: Uint32Array, len: number): Int32Array | undefined {
+  const out: number[] = [];
+  for (let i = 0; i < len; i++) {
+    const at = i * STRIDE;
+    for (const w of [LIVE, LIVE + 1, WRITE_ACC, WRITE_ACC + 1]) {
+      if ((before === undefined ? 0 : before[at + w]) === after[at + w]) continue;
+      out.push(i);
+      if (4 * out.length > len) return undefined;
+      break;
+    }
+  }
+  return Int32Array.from(out);
+}
+
+/** The same may-read and must-write masks at every slot of `rows` (a frame without masks: all 0). */
+function marksAgree(a: Uint32Array | undefined, b: Uint32Array | undefined, rows: readonly number[]): boolean {
+  for (let i = 0; i < rows.length; i++) {
+    const at = rows[i] * STRIDE;
+    for (let w = at + MAY_READ; w < at + MUST_WRITE + 2; w++) if ((a === undefined ? 0 : a[w]) !== (b === undefined ? 0 : b[w])) return false;
+  }
+  return true;
 }
 
 /** workOut's answer: a slot's live mask (lo, hi) and written mask (lo, hi); one for the module (fixpoints do not nest). */

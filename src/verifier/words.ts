@@ -63,6 +63,18 @@ export function releaseU8(a: Uint8Array): void {
   if (l.length < SPARE) l.push(a);
 }
 
+/**
+ * A zeroed Uint32Array of n elements, made in one given back if there is one (a re-check's
+ * first stack access makes its instance's masks: carved, they took a new chunk every few dozen
+ * re-checks, while the ones it gave back waited for copies).
+ */
+export function zeroU32(n: number): Uint32Array {
+  const c = spare32.get(n)?.pop();
+  if (c === undefined) return u32(n);
+  c.fill(0);
+  return c;
+}
+
 /** A copy of a. */
 export function copyU32(a: Uint32Array): Uint32Array {
   const c = spare32.get(a.length)?.pop() ?? u32(a.length);

@@ -126,6 +126,136 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   }), { numRuns: 80, seed: 17 });
 });
 
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: a copy of a recording baseline takes the baseline's fixpoint only when the walk gives the same (random visits, the baseline's rest with visits changed, added, dropped)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
+  const n = cfg.ops.length, st = initialState();
+  const visit = fc.record(visitOf(n));
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  // slots in both halves of the masks (bits 0-3 of a visit: fp-8, fp-16, fp-272, fp-328)
+  const spis = [0, 1, 33, 40];
+  const visitWide = (live: StackLiveness, v: Visit): void => {
+    live.begin(st, v.pc);
+    for (let b = 0; b < 4; b++) {
+      if (v.writes & (1 << b)) live.write(0, spis[b]);
+      if (v.reads & (1 << b)) live.read(st, 0, v.pc, spis[b]);
+    }
+    live.commit();
+    if (v.update) live.update(st);
+  };
+  let replayed = 0, walked = 0;
+  fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 16 }), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.option(visit)), { maxLength: 2 }), fc.boolean(), (vs, cut, edits, fresh) => {
+    const base = new StackLiveness(cfg);
+    base.recordFixpoints();
+    const k = fresh ? 0 : cut % (vs.length + 1);
+    vs.slice(0, k).forEach((v) => visitWide(base, v));
+    // a snapshot (or, for a re-check from the start, an empty liveness of the same shape)
+    const copy = fresh ? base.blank(cfg) : base.copy();
+    vs.slice(k).forEach((v) => visitWide(base, v));
+    base.update(st);
+    // the copy runs the baseline's rest, with a visit replaced or dropped at a few places
+    const rest = vs.slice(k);
+    for (const [at, v] of edits) {
+      if (!rest.length) break;
+      if (v === null) rest.splice(at % rest.length, 1);
+      else rest[at % rest.length] = v;
+    }
+    rest.forEach((v) => visitWide(copy, v));
+    copy.update(st);
+    const plain = new StackLiveness(cfg);
+    [...vs.slice(0, k), ...rest].forEach((v) => visitWide(plain, v));
+    plain.update(st);
+    assert.equal(answers(copy), answers(plain), 'the copy');
+    // and every mask, the written ones too (later fixpoints start from them)
+    assert.ok(copy.sameAs(plain), 'the same masks');
+    replayed += copy.replayed;
+    if (copy.replayed === 0) walked++;
+  }), { numRuns: 300, seed: 17 });
+  assert.ok(replayed >= 100 && walked >= 30, `taken ${replayed}, copies that walked every fixpoint ${walked}`);
+});
+
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: copies of one snapshot run one after another, each released, each as a fresh liveness would (every mask, first-visit byte and flag; random visits)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
+  const n = cfg.ops.length, st = initialState();
+  // (a fixpoint at a visit now and then: each makes release copy every row back, the rest only the slots
+  // marked; visits that mark nothing set only the first-visit byte)
+  const slots = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 15 }));
+  const visit = fc.record({ ...visitOf(n), reads: slots, writes: slots, update: fc.integer({ min: 0, max: 7 }).map((k) => k === 0) });
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  fc.assert(fc.property(fc.array(visit, { maxLength: 10 }), fc.array(fc.tuple(fc.array(visit, { maxLength: 10 }), fc.boolean()), { minLength: 2, maxLength: 4 }), fc.boolean(), (before, runs, record) => {
+    const base = new StackLiveness(cfg);
+    if (record) base.recordFixpoints();
+    before.forEach((v) => applyVisit(base, st, v));
+    const snap = base.copy();
+    // the baseline goes on as the first copy will (which then takes its recorded answers, when it keeps them)
+    runs[0][0].forEach((v) => applyVisit(base, st, v));
+    base.update(st);
+    // (a copy may end without a last fixpoint: then only the slots it marked differ from the snapshot's)
+    for (const [own, end] of runs) {
+      const c = snap.copy();
+      own.forEach((v) => applyVisit(c, st, v));
+      const plain = new StackLiveness(cfg);
+      [...before, ...own].forEach((v) => applyVisit(plain, st, v));
+      for (const live of end ? [c, plain] : []) live.update(st);
+      assert.equal(answers(c), answers(plain), 'answers');
+      assert.ok(c.sameAs(plain), 'every mask, first-visit byte and flag');
+      c.release();
+    }
+  }), { numRuns: 150, seed: 17 });
+});
+
+t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control flow)', () => {
+  // the same marks on a program whose jump at 1 leads elsewhere: slot 2's read reaches insn 1 only through the fall-through
+  const a = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);l:;r0 = 0;exit').insns);
+  const b = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);r0 = 0;l:;exit').insns);
+  const st = initialState();
+  const visits = [{ pc: 2, reads: 1, writes: 0, update: false }, { pc: 1, reads: 0, writes: 0, update: true }];
+  const base = new StackLiveness(a);
+  base.recordFixpoints();
+  const same = base.copy(), moved = base.copy();
+  visits.forEach((v) => applyVisit(base, st, v));
+  moved.rebase(b);
+  for (const live of [same, moved]) visits.forEach((v) => applyVisit(live, st, v));
+  assert.is(same.replayed, 1, 'the same marks on the same flow: the baseline\'s answer');
+  assert.is(moved.replayed, 0);
+  assert.equal([...same.aliveSlots(st, 1, 0)], [...base.aliveSlots(st, 1, 0)]);
+});
+
+t('past its budget a baseline keeps no more answers: copies walk those fixpoints, and take the ones kept', () => {
+  const cfg = buildCfg(asm(FORWARD).insns);
+  const st = initialState();
+  const n = cfg.ops.length;
+  // two fixpoints; the first one's masks (one frame, n slots) fit a budget of n * 8 words, not both
+  const first = [{ pc: 9, reads: 1, writes: 0, update: true }], second = [{ pc: 4, reads: 2, writes: 0, update: true }];
+  for (const [most, taken] of [[0, 0], [8 * n, 1], [16 * n, 2]]) {
+    const base = new StackLiveness(cfg);
+    base.recordFixpoints(most);
+    const copy = base.copy();
+    [...first, ...second].forEach((v) => applyVisit(base, st, v));
+    [...first, ...second].forEach((v) => applyVisit(copy, st, v));
+    assert.is(copy.replayed, taken, `budget ${most}`);
+    assert.ok(copy.sameAs(base), `budget ${most}: the baseline's masks`);
+  }
+});
+
+t('copies that take a recorded answer count its function solved, the snapshot and each other not changed', () => {
+  const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
+  const st = initialState();
+  const visits = [{ pc: 1, reads: 1, writes: 0, update: true }];
+  const base = new StackLiveness(cfg);
+  base.recordFixpoints();
+  const snap = base.copy();
+  visits.forEach((v) => applyVisit(base, st, v));
+  const copies = [snap.copy(), snap.copy(), snap.copy()];
+  for (const c of copies) {
+    visits.forEach((v) => applyVisit(c, st, v));
+    assert.is(c.replayed, 1);
+    assert.ok(c.solvedFunction(0), 'solved in the copy');
+    assert.ok(c.alive(st, 0, 0, 0));
+  }
+  assert.not.ok(snap.solvedFunction(0), 'the snapshot solved nothing');
+  assert.not.ok(snap.alive(st, 0, 0, 0), 'nor answers for the read');
+});
+
 t('copies that begin an instruction and never commit it (a rejected re-check) change nothing, and copies share nothing they write (random visits)', () => {
   const cfg = buildCfg(asm(FORWARD).insns);
   const n = cfg.ops.length, st = initialState();

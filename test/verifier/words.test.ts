@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { copyU32, copyU8, releaseU32, releaseU8, u32, u8 } from '../../src/verifier/words.ts';
+import { copyU32, copyU8, releaseU32, releaseU8, u32, u8, zeroU32 } from '../../src/verifier/words.ts';
 
 const t = suite('verifier/words');
 
@@ -54,6 +54,17 @@ t('a released array serves the next copy of its length (with the copy\'s values)
   assert.is(d, b);
   assert.ok(c.every((x) => x === 7) && d.every((x) => x === 9), 'the copy\'s values');
   assert.is.not(copyU32(src), a, 'handed out once');
+});
+
+t('zeroU32 hands out a released array of its length emptied, else a new zero one', () => {
+  const a = u32(43).fill(5);
+  releaseU32(a);
+  const z = zeroU32(43);
+  assert.is(z, a, 'the released one');
+  assert.ok(z.every((x) => x === 0), 'emptied');
+  const y = zeroU32(43);
+  assert.is.not(y, a, 'handed out once');
+  assert.ok(y.length === 43 && y.every((x) => x === 0));
 });
 
 t.run();
