@@ -9,7 +9,7 @@ import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, reject } from './env.ts';
-import { notInitMsg, baseId, ADD_CONST } from './alu.ts';
+import { notInitMsg, baseId, addConst } from './alu.ts';
 import { type Reg, type Scalar, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
@@ -205,7 +205,7 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
  */
 function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
   if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
-  if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
+  if ((!addConst(r.id) && !addConst(known.id)) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
   return regWith(r, linkedValue(dom, known.v, r.off - known.off), r.off, r.id, r.range);
 }
 
