@@ -1,8 +1,9 @@
-// A register's number fields (off, id, range, map) stay int32 values and never -0: V8 keeps such
+// A register's number fields (off, id, range, map) stay int32 values, never -0, unboxed: V8 keeps such
 // a field as a small integer, and one register holding 2^31 + id (BPF_ADD_CONST as it was) or -0
 // (`rX -= 0` on a linked scalar) gave every register's map a double field, deprecated the
 // shared map and kept the ALU step's code from being optimized (alu.ts ADD_CONST). The log's
 // `id=N+K` of a linked scalar is the kernel's.
+import { serialize } from 'node:v8';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble } from '../../src/isa/asm.ts';
@@ -53,7 +54,8 @@ exit`,
   },
 ];
 
-const fits = (x: number): boolean => (x | 0) === x && !Object.is(x, -0);
+/** V8's serializer writes a small integer as int32 (tag 0x49, 'I'), a boxed number (a double field's) as a double. */
+const fits = (x: number): boolean => (x | 0) === x && !Object.is(x, -0) && serialize(x)[2] === 0x49;
 
 function checkReg(r: Reg, where: string): void {
   for (const k of ['off', 'id', 'range', 'map'] as const) assert.ok(fits(r[k]), `${where}: ${k} = ${Object.is(r[k], -0) ? '-0' : r[k]}`);
