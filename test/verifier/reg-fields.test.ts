@@ -3,13 +3,15 @@
 // (`rX -= 0` on a linked scalar) gave every register's map a double field, deprecated the
 // shared map and kept the ALU step's code from being optimized (alu.ts ADD_CONST). The log's
 // `id=N+K` of a linked scalar is the kernel's.
-import { serialize } from 'node:v8';
+import { serialize, setFlagsFromString } from 'node:v8';
+import { readFileSync } from 'node:fs';
+import { readObject } from '../../src/isa/object.ts';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble } from '../../src/isa/asm.ts';
 import { bareProgram } from '../../src/isa/program.ts';
 import { verify } from '../../src/verifier/analyze.ts';
-import type { Reg } from '../../src/verifier/regs.ts';
+import { type Reg, SCALAR_UNKNOWN, regAs } from '../../src/verifier/regs.ts';
 
 const t = suite('verifier/reg-fields');
 
@@ -87,6 +89,32 @@ t('the last state of each case holds a linked register (the cases test what they
   assert.is(r7.off, 4);
   const r8 = v.entry![10]!.frames[0].regs[8];
   assert.ok(r8.id < 0 && Object.is(r8.off, 0));
+});
+
+// V8's own test of two objects' maps (natives syntax, allowed for the functions made after the flag)
+setFlagsFromString('--allow-natives-syntax');
+const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+
+t('the registers of corpus programs (null checks, spills, narrow fills among them) are all of one V8 map', () => {
+  for (const name of ['core_task', 'xdp_map_access', 'xdp_lb_hash', 'xdp_router', 'tc_edit']) {
+    const v = verify(readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link(), { entries: true });
+    v.entry!.forEach((st, pc) => {
+      for (const fr of st?.frames ?? []) {
+        fr.regs.forEach((r, i) => assert.ok(sameMap(r, SCALAR_UNKNOWN), `${name} insn ${pc} R${i} (${r.type}): a map of its own`));
+        fr.stack.forEach((sl, i) => sl?.spilled && assert.ok(sameMap(sl.spilled, SCALAR_UNKNOWN), `${name} insn ${pc} slot ${i} (${sl.spilled.type})`));
+      }
+    });
+  }
+});
+
+t('regAs is the spread it replaces, optional fields and all', () => {
+  const base: Reg = { type: 'map_value_or_null', v: SCALAR_UNKNOWN.v, off: 4, id: 7, range: 0, map: 2 };
+  const cases: [Reg, Reg['type'], number, number | undefined][] = [
+    [base, 'map_value', 0, undefined], [base, 'map_ptr', 0, 5], [{ ...base, type: 'sock_or_null', refObj: 3 }, 'sock', 7, undefined],
+    [{ ...base, type: 'mem_or_null', ringbuf: true, refObj: 2 }, 'mem', 0, undefined], [{ ...base, rdonly: true }, 'map_value', 7, undefined],
+    [{ ...base, type: 'mem_or_null', dynptrId: 4 }, 'mem', 0, undefined],
+  ];
+  for (const [r, type, id, map] of cases) assert.equal(regAs(r, type, id, map), map === undefined ? { ...r, type, id } : { ...r, type, id, map });
 });
 
 t.run();
