@@ -1,7 +1,7 @@
 // BPF_AND / BPF_OR / BPF_XOR on scalars: the kernel's switch case in adjust_scalar_min_max_vals
 // (var_off first) followed by scalar32_min_max_<op> and scalar_min_max_<op>. Zero extension and
 // reg_bounds_sync are left to the caller (alu.ts).
-import { type ScalarState, type D, type KernelFlavor, uminOf, umaxOf, markKnown32, scalarConst, selState, isConst32, isConst64, sMin, sMax } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, uminOf, umaxOf, markKnown32, scalarConst, selState, isConst32, isConst64, sMin, sMax, withVarOff } from './scalar.ts';
 import { type Tnum, tnumAnd, tnumOr, tnumXor } from './tnum.ts';
 import { updateRegBounds } from './sync.ts';
 
@@ -27,7 +27,7 @@ function tnumOp<V, B>(d: D<V, B>, op: BitwiseOp, a: Tnum<V>, b: Tnum<V>): Tnum<V
 export function scalarBitwise<V, B>(d: D<V, B>, op: BitwiseOp, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const q = d.u64, h = d.u32;
   const varOff = tnumOp(d, op, dst.varOff, src.varOff);
-  let s: ScalarState<V> = { ...dst, varOff };
+  let s: ScalarState<V> = withVarOff(dst, varOff);
 
   // scalar32_min_max_<op>: dst_known is tested on the already-combined var_off.
   const v32 = d.lo32(varOff.value), m32 = d.lo32(varOff.mask);
@@ -36,8 +36,8 @@ export function scalarBitwise<V, B>(d: D<V, B>, op: BitwiseOp, dst: ScalarState<
   const s32ok = h.sle(u32min, u32max);
   const k32 = markKnown32(d, s, v32);
   s = {
-    ...s,
     varOff: { value: q.ite(known32, k32.varOff.value, varOff.value), mask: q.ite(known32, k32.varOff.mask, varOff.mask) },
+    umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax,
     u32min: h.ite(known32, v32, u32min),
     u32max: h.ite(known32, v32, u32max),
     s32min: h.ite(known32, v32, h.ite(s32ok, u32min, sMin(h))),
@@ -49,6 +49,6 @@ export function scalarBitwise<V, B>(d: D<V, B>, op: BitwiseOp, dst: ScalarState<
   const [umin, umax] = range(q, op, s.varOff.value, s.varOff.mask, dst.umin, dst.umax, src.umin, src.umax);
   const sok = q.sle(umin, umax);
   const general = (): ScalarState<V> =>
-    updateRegBounds(d, { ...s, umin, umax, smin: q.ite(sok, umin, sMin(q)), smax: q.ite(sok, umax, sMax(q)) }, fl);
+    updateRegBounds(d, { varOff: s.varOff, umin, umax, smin: q.ite(sok, umin, sMin(q)), smax: q.ite(sok, umax, sMax(q)), u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max }, fl);
   return selState(d, known64, () => scalarConst(d, s.varOff.value), general);
 }

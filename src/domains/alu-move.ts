@@ -31,7 +31,7 @@ export function coerceRegToSize<V, B>(d: D<V, B>, s: ScalarState<V>, size: numbe
   const same = q.eq(q.and(s.umin, hiMask), q.and(s.umax, hiMask));
   const umin = q.ite(same, q.and(s.umin, mask), q.zero);
   const umax = q.ite(same, q.and(s.umax, mask), mask);
-  let r: ScalarState<V> = { ...s, varOff: tnumCast(q, s.varOff, size), umin, umax, smin: umin, smax: umax };
+  let r: ScalarState<V> = { varOff: tnumCast(q, s.varOff, size), umin, umax, smin: umin, smax: umax, u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max };
   if (size < 4) r = markUnbounded32(d, r);
   return sync(d, r, fl);
 }
@@ -80,7 +80,7 @@ export function sxFitsSubreg<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 8 | 16 |
 /** 6.18.y, when the s32 range fits: 32-bit bounds kept, 64-bit signed bounds their sign extension, the rest unknown (before sync). */
 export function sxFromSubreg<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> {
   const q = d.u64;
-  return { ...s, varOff: tnumUnknown(q), smin: d.sext32(s.s32min), smax: d.sext32(s.s32max), umin: q.zero, umax: q.ones };
+  return { varOff: tnumUnknown(q), umin: q.zero, umax: q.ones, smin: d.sext32(s.s32min), smax: d.sext32(s.s32max), u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max };
 }
 
 /** coerce_subreg_to_size_sx (w = (s8|s16) w): only var_off and the 32-bit bounds change. */
@@ -89,20 +89,20 @@ export function coerceSubregToSizeSx<V, B>(d: D<V, B>, s: ScalarState<V>, bits: 
   // constant (64-bit tnum): var_off = the sign-extended low part as a 64-bit constant
   const cv = sextN(q, s.varOff.value, bits);
   const c32 = d.lo32(cv);
-  const konst: ScalarState<V> = { ...s, varOff: tnumConst(q, cv), s32min: c32, s32max: c32, u32min: c32, u32max: c32 };
+  const konst: ScalarState<V> = { varOff: tnumConst(q, cv), umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: c32, u32max: c32, s32min: c32, s32max: c32 };
   const topEq = h.eq(h.lshrN(s.s32max, bits), h.lshrN(s.s32min, bits));
   const a = sextN(h, s.s32max, bits), b = sextN(h, s.s32min, bits);
   const hi = h.ite(h.sgt(a, b), a, b), lo = h.ite(h.slt(a, b), a, b);
   const ranged: ScalarState<V> = {
-    ...s,
-    s32min: lo, s32max: hi, u32min: lo, u32max: hi,
     varOff: tnumSubreg(q, tnumRange(q, d.sext32(lo), d.sext32(hi))),
+    umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax,
+    u32min: lo, u32max: hi, s32min: lo, s32max: hi,
   };
   const half = 1n << BigInt(bits - 1);
   const def: ScalarState<V> = {
-    ...s,
-    s32min: h.c(-half), s32max: h.c(half - 1n), u32min: h.zero, u32max: h.ones,
     varOff: tnumSubreg(q, tnumUnknown(q)),
+    umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax,
+    u32min: h.zero, u32max: h.ones, s32min: h.c(-half), s32max: h.c(half - 1n),
   };
   return iteState(d, isConst64(d, s), konst, iteState(d, h.andB(topEq, sameSign(h, lo, hi)), ranged, def));
 }

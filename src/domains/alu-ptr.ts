@@ -3,8 +3,8 @@
 // do, but any unsigned wrap gives unbounded whatever the kernel version (the pointer path kept
 // the pre-6.17 rule), the tnum adds or subtracts, and the 32-bit bounds become unbounded.
 // Written generically so that the verifier model runs it compiled (src/domains/compiled.ts).
-import { type ScalarState, type D, type KernelFlavor, unbounded32 } from './scalar.ts';
-import { addBounds, subBounds, bounds64, with64 } from './alu-arith.ts';
+import { type ScalarState, type D, type KernelFlavor, sMin, sMax } from './scalar.ts';
+import { addBounds, subBounds, bounds64 } from './alu-arith.ts';
 import { tnumAdd, tnumSub } from './tnum.ts';
 import { regBoundsSync } from './sync.ts';
 
@@ -16,7 +16,8 @@ export function ptrVarOffset<V, B>(d: D<V, B>, op: PtrVarOp, p: ScalarState<V>, 
   const rule: KernelFlavor = { ...fl, addSubWrap: false };
   const b = op === 'add' ? addBounds(d.u64, bounds64(p), bounds64(o), rule) : subBounds(d.u64, bounds64(p), bounds64(o), rule);
   const varOff = op === 'add' ? tnumAdd(d.u64, p.varOff, o.varOff) : tnumSub(d.u64, p.varOff, o.varOff);
-  return with64({ ...p, ...unbounded32(d), varOff }, b);
+  const h = d.u32;
+  return { varOff, umin: b.umin, umax: b.umax, smin: b.smin, smax: b.smax, u32min: h.zero, u32max: h.ones, s32min: sMin(h), s32max: sMax(h) };
 }
 
 /** The unsynced variable part and the synced one (the register's new state). */

@@ -1,7 +1,7 @@
 // BPF_LSH / BPF_RSH / BPF_ARSH on scalars with a constant in-range shift amount (the caller,
 // alu.ts, has already sent non-constant or ≥ width amounts to unknown): the kernel's
 // scalar{32,}_min_max_{lsh,rsh,arsh}. Zero extension and reg_bounds_sync are left to the caller.
-import { type ScalarState, type D, type KernelFlavor, markUnbounded32, markUnbounded64, sMin, sMax } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, markUnbounded32, markUnbounded64, sMin, sMax, withVarOff } from './scalar.ts';
 import { tnumSubreg } from './tnum.ts';
 import { tnumShlV, tnumLshrV, tnumAshrV } from './scalar-tnum.ts';
 import { updateRegBounds, updateReg32Bounds } from './sync.ts';
@@ -14,10 +14,10 @@ function lsh32Bounds<V, B>(d: D<V, B>, s: ScalarState<V>, uminVal: V, umaxVal: V
   const q = d.u64, h = d.u32;
   const lost = q.orB(q.ugt(umaxVal, q.c(31)), q.ugt(d.zext32(s.u32max), q.shl(q.one, q.sub(q.c(31), umaxVal))));
   return {
-    ...s,
-    s32min: sMin(h), s32max: sMax(h),
+    varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax,
     u32min: h.ite(lost, h.zero, h.shl(s.u32min, d.lo32(uminVal))),
     u32max: h.ite(lost, h.ones, h.shl(s.u32max, d.lo32(umaxVal))),
+    s32min: sMin(h), s32max: sMax(h),
   };
 }
 
@@ -27,11 +27,12 @@ function lsh64Bounds<V, B>(d: D<V, B>, s: ScalarState<V>, uminVal: V, umaxVal: V
   const by32 = q.andB(q.eq(uminVal, q.c(32)), q.eq(umaxVal, q.c(32)));
   const lost = q.ugt(s.umax, q.shl(q.one, q.sub(q.c(63), umaxVal)));
   return {
-    ...s,
-    smax: q.ite(by32, q.shlN(d.sext32(s.s32max), 32), sMax(q)),
-    smin: q.ite(by32, q.shlN(d.sext32(s.s32min), 32), sMin(q)),
+    varOff: s.varOff,
     umin: q.ite(lost, q.zero, q.shl(s.umin, uminVal)),
     umax: q.ite(lost, q.ones, q.shl(s.umax, umaxVal)),
+    smin: q.ite(by32, q.shlN(d.sext32(s.s32min), 32), sMin(q)),
+    smax: q.ite(by32, q.shlN(d.sext32(s.s32max), 32), sMax(q)),
+    u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max,
   };
 }
 
@@ -39,7 +40,7 @@ function lsh64Bounds<V, B>(d: D<V, B>, s: ScalarState<V>, uminVal: V, umaxVal: V
 export function scalarLsh64<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   let s = lsh64Bounds(d, dst, src.umin, src.umax);
   s = lsh32Bounds(d, s, src.umin, src.umax);
-  s = { ...s, varOff: tnumShlV(d.u64, s.varOff, src.umin) };
+  s = withVarOff(s, tnumShlV(d.u64, s.varOff, src.umin));
   return updateRegBounds(d, s, fl);
 }
 
@@ -49,7 +50,7 @@ export function scalarLsh32<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarSt
   const uminVal = d.zext32(src.u32min), umaxVal = d.zext32(src.u32max);
   const sub = tnumSubreg(q, dst.varOff);
   let s = lsh32Bounds(d, dst, uminVal, umaxVal);
-  s = markUnbounded64(d, { ...s, varOff: tnumSubreg(q, tnumShlV(q, sub, uminVal)) });
+  s = markUnbounded64(d, withVarOff(s, tnumSubreg(q, tnumShlV(q, sub, uminVal))));
   return updateReg32Bounds(d, s);
 }
 
@@ -57,11 +58,11 @@ export function scalarLsh32<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarSt
 export function scalarRsh64<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const q = d.u64;
   const s: ScalarState<V> = {
-    ...dst,
-    smin: sMin(q), smax: sMax(q),
     varOff: tnumLshrV(q, dst.varOff, src.umin),
     umin: q.lshr(dst.umin, src.umax),
     umax: q.lshr(dst.umax, src.umin),
+    smin: sMin(q), smax: sMax(q),
+    u32min: dst.u32min, u32max: dst.u32max, s32min: dst.s32min, s32max: dst.s32max,
   };
   return updateRegBounds(d, markUnbounded32(d, s), fl);
 }
@@ -70,11 +71,11 @@ export function scalarRsh64<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarSt
 export function scalarRsh32<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarState<V>): ScalarState<V> {
   const q = d.u64, h = d.u32;
   const s: ScalarState<V> = {
-    ...dst,
-    s32min: sMin(h), s32max: sMax(h),
     varOff: tnumLshrV(q, tnumSubreg(q, dst.varOff), d.zext32(src.u32min)),
+    umin: dst.umin, umax: dst.umax, smin: dst.smin, smax: dst.smax,
     u32min: h.lshr(dst.u32min, src.u32max),
     u32max: h.lshr(dst.u32max, src.u32min),
+    s32min: sMin(h), s32max: sMax(h),
   };
   return updateReg32Bounds(d, markUnbounded64(d, s));
 }
@@ -83,11 +84,11 @@ export function scalarRsh32<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarSt
 export function scalarArsh64<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const q = d.u64;
   const s: ScalarState<V> = {
-    ...dst,
-    smin: q.ashr(dst.smin, src.umin),
-    smax: q.ashr(dst.smax, src.umin),
     varOff: tnumAshrV(q, dst.varOff, src.umin),
     umin: q.zero, umax: q.ones,
+    smin: q.ashr(dst.smin, src.umin),
+    smax: q.ashr(dst.smax, src.umin),
+    u32min: dst.u32min, u32max: dst.u32max, s32min: dst.s32min, s32max: dst.s32max,
   };
   return updateRegBounds(d, markUnbounded32(d, s), fl);
 }
@@ -99,11 +100,11 @@ export function scalarArsh32<V, B>(d: D<V, B>, dst: ScalarState<V>, src: ScalarS
   const sub = { value: d.lo32(dst.varOff.value), mask: d.lo32(dst.varOff.mask) };
   const t = tnumAshrV(h, sub, n);
   const s: ScalarState<V> = {
-    ...dst,
+    varOff: { value: d.zext32(t.value), mask: d.zext32(t.mask) },
+    umin: dst.umin, umax: dst.umax, smin: dst.smin, smax: dst.smax,
+    u32min: h.zero, u32max: h.ones,
     s32min: h.ashr(dst.s32min, n),
     s32max: h.ashr(dst.s32max, n),
-    varOff: { value: d.zext32(t.value), mask: d.zext32(t.mask) },
-    u32min: h.zero, u32max: h.ones,
   };
   return updateReg32Bounds(d, markUnbounded64(d, s));
 }

@@ -2,7 +2,7 @@
 // (dst, src, op, width) → new dst, including zero extension for ALU32, reg_bounds_sync, and the
 // cases the kernel sends to unknown (shift by a non-constant or ≥ width amount, div/mod).
 // Also NEG, MOV/MOVSX and END. Pointer cases and scalar ids are the verifier model's business.
-import { type ScalarState, type D, type KernelFlavor, scalarUnknown, scalarConst, markKnown32, markUnbounded, selState, iteState, isConst32, isConst64 } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, scalarUnknown, scalarConst, markKnown32, markUnbounded, selState, iteState, isConst32, isConst64, withVarOff } from './scalar.ts';
 import { tnumAdd, tnumSub, tnumMul, tnumMulCgo22, tnumNeg, tnumSubreg, tnumBswap16, tnumBswap32, tnumBswap64 } from './tnum.ts';
 import { bothHalves, addBounds, subBounds, mulBounds, mulBounds612 } from './alu-arith.ts';
 import { scalarBitwise } from './alu-bitwise.ts';
@@ -40,12 +40,12 @@ export function zext32To64<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> 
   const q = d.u64, h = d.u32;
   const posS32 = h.andB(h.sge(s.s32min, h.zero), h.sge(s.s32max, h.zero));
   return {
-    ...s,
     varOff: tnumSubreg(q, s.varOff),
     umin: d.zext32(s.u32min),
     umax: d.zext32(s.u32max),
     smin: q.ite(posS32, d.zext32(s.s32min), q.zero),
     smax: q.ite(posS32, d.zext32(s.s32max), d.zext32(h.ones)),
+    u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max,
   };
 }
 
@@ -59,12 +59,12 @@ export function compute<V, B>(d: D<V, B>, op: ScalarAluOp, width: Width, dst: Sc
   const q = d.u64;
   switch (op) {
     case 'add':
-      return { ...bothHalves(d, dst, src, (r, a, b) => addBounds(r, a, b, fl)), varOff: tnumAdd(q, dst.varOff, src.varOff) };
+      return withVarOff(bothHalves(d, dst, src, (r, a, b) => addBounds(r, a, b, fl)), tnumAdd(q, dst.varOff, src.varOff));
     case 'sub':
-      return { ...bothHalves(d, dst, src, (r, a, b) => subBounds(r, a, b, fl)), varOff: tnumSub(q, dst.varOff, src.varOff) };
+      return withVarOff(bothHalves(d, dst, src, (r, a, b) => subBounds(r, a, b, fl)), tnumSub(q, dst.varOff, src.varOff));
     case 'mul': {
       const varOff = fl.tnumMul618 ? tnumMul(q, dst.varOff, src.varOff) : tnumMulCgo22(q, dst.varOff, src.varOff);
-      return bothHalves(d, { ...dst, varOff }, src, fl.mulProducts ? mulBounds : mulBounds612);
+      return bothHalves(d, withVarOff(dst, varOff), src, fl.mulProducts ? mulBounds : mulBounds612);
     }
     case 'and': case 'or': case 'xor':
       return scalarBitwise(d, op, dst, src, fl);
@@ -116,7 +116,7 @@ export function scalarNeg<V, B>(d: D<V, B>, width: Width, dst: ScalarState<V>, f
 /** The middle of BPF_NEG (6.13+): 0 - dst bounds and tnum_neg, before zext and sync (exported for proofs/). */
 export function computeNeg<V, B>(d: D<V, B>, dst: ScalarState<V>, fl: KernelFlavor): ScalarState<V> {
   const zero = scalarConst(d, d.u64.zero);
-  return { ...bothHalves(d, zero, dst, (r, a, b) => subBounds(r, a, b, fl)), varOff: tnumNeg(d.u64, dst.varOff) };
+  return withVarOff(bothHalves(d, zero, dst, (r, a, b) => subBounds(r, a, b, fl)), tnumNeg(d.u64, dst.varOff));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,5 +162,5 @@ export function scalarEndSwap<V, B>(d: D<V, B>, order: EndOrder, bits: 16 | 32 |
   if (order === 'le') return dst;
   const q = d.u64;
   const t = bits === 16 ? tnumBswap16(q, dst.varOff) : bits === 32 ? tnumBswap32(q, dst.varOff) : tnumBswap64(q, dst.varOff);
-  return markUnbounded(d, { ...dst, varOff: t });
+  return markUnbounded(d, withVarOff(dst, t));
 }

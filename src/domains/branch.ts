@@ -4,7 +4,7 @@
 // sign-extended to 64 bits, also for JMP32). Both registers must be distinct registers: a
 // comparison of a register with itself is the verifier model's business.
 import type { Bits } from '../bv/bits.ts';
-import { type ScalarState, type D, type KernelFlavor, uminOf, umaxOf, sminOf, smaxOf, markUnbounded, iteState, isConst32, isConst64, scalarSane } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, uminOf, umaxOf, sminOf, smaxOf, markUnbounded, iteState, isConst32, isConst64, scalarSane, withVarOff } from './scalar.ts';
 import { type Tnum, tnumSubreg, tnumOverlap, tnumIsConst, tnumIntersect, tnumWithSubreg, tnumOr, tnumAnd, tnumConst } from './tnum.ts';
 import { regBoundsSync } from './sync.ts';
 
@@ -106,6 +106,19 @@ export function revCond(c: RefineCond): RefineCond {
 /** flip_opcode for the GE/GT family: a > b ⇔ b < a. */
 const FLIP: Partial<Record<RefineCond, RefineCond>> = { jge: 'jle', jgt: 'jlt', jsge: 'jsle', jsgt: 'jslt' };
 
+type BoundName = 'umin' | 'umax' | 'smin' | 'smax' | 'u32min' | 'u32max' | 's32min' | 's32max';
+
+/**
+ * `{ ...s, [k]: x }` written out (the scalars here field by field in one order, not spread: one V8
+ * map for every scalar, see scalar.ts markUnbounded).
+ */
+function withBound<V>(s: ScalarState<V>, k: BoundName, x: V): ScalarState<V> {
+  return {
+    varOff: s.varOff, umin: k === 'umin' ? x : s.umin, umax: k === 'umax' ? x : s.umax, smin: k === 'smin' ? x : s.smin, smax: k === 'smax' ? x : s.smax,
+    u32min: k === 'u32min' ? x : s.u32min, u32max: k === 'u32max' ? x : s.u32max, s32min: k === 's32min' ? x : s.s32min, s32max: k === 's32max' ? x : s.s32max,
+  };
+}
+
 /**
  * For JNE/JSET/JSET_not: the kernel makes reg2 the constant one (swapping if only reg1 is),
  * applies f to (non-constant, constant) when one is constant, and swaps back.
@@ -135,14 +148,17 @@ export function refineCondOp<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState
         const s32min = smaxOf(h, a.s32min, b.s32min), s32max = sminOf(h, a.s32max, b.s32max);
         const t = tnumIntersect(q, tnumSubreg(q, a.varOff), tnumSubreg(q, b.varOff));
         return [
-          { ...a, u32min, u32max, s32min, s32max, varOff: tnumWithSubreg(q, a.varOff, t) },
-          { ...b, u32min, u32max, s32min, s32max, varOff: tnumWithSubreg(q, b.varOff, t) },
+          { varOff: tnumWithSubreg(q, a.varOff, t), umin: a.umin, umax: a.umax, smin: a.smin, smax: a.smax, u32min, u32max, s32min, s32max },
+          { varOff: tnumWithSubreg(q, b.varOff, t), umin: b.umin, umax: b.umax, smin: b.smin, smax: b.smax, u32min, u32max, s32min, s32max },
         ];
       }
       const umin = umaxOf(q, a.umin, b.umin), umax = uminOf(q, a.umax, b.umax);
       const smin = smaxOf(q, a.smin, b.smin), smax = sminOf(q, a.smax, b.smax);
       const varOff = tnumIntersect(q, a.varOff, b.varOff);
-      return [{ ...a, umin, umax, smin, smax, varOff }, { ...b, umin, umax, smin, smax, varOff }];
+      return [
+        { varOff, umin, umax, smin, smax, u32min: a.u32min, u32max: a.u32max, s32min: a.s32min, s32max: a.s32max },
+        { varOff, umin, umax, smin, smax, u32min: b.u32min, u32max: b.u32max, s32min: b.s32min, s32max: b.s32max },
+      ];
     }
     case 'jne':
       // a bound equal to the constant moves one step inward
@@ -150,10 +166,10 @@ export function refineCondOp<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState
         if (width === 32) {
           const v = d.lo32(val);
           const step = (m: V, up: boolean) => h.ite(h.eq(m, v), up ? h.add(m, h.one) : h.sub(m, h.one), m);
-          return { ...x, u32min: step(x.u32min, true), u32max: step(x.u32max, false), s32min: step(x.s32min, true), s32max: step(x.s32max, false) };
+          return { varOff: x.varOff, umin: x.umin, umax: x.umax, smin: x.smin, smax: x.smax, u32min: step(x.u32min, true), u32max: step(x.u32max, false), s32min: step(x.s32min, true), s32max: step(x.s32max, false) };
         }
         const step = (m: V, up: boolean) => q.ite(q.eq(m, val), up ? q.add(m, q.one) : q.sub(m, q.one), m);
-        return { ...x, umin: step(x.umin, true), umax: step(x.umax, false), smin: step(x.smin, true), smax: step(x.smax, false) };
+        return { varOff: x.varOff, umin: step(x.umin, true), umax: step(x.umax, false), smin: step(x.smin, true), smax: step(x.smax, false), u32min: x.u32min, u32max: x.u32max, s32min: x.s32min, s32max: x.s32max };
       });
     case 'jset':
       // a single-bit constant: that bit is known 1
@@ -162,7 +178,7 @@ export function refineCondOp<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState
         const t = width === 32
           ? tnumWithSubreg(q, x.varOff, tnumOr(q, tnumSubreg(q, x.varOff), tnumConst(q, val)))
           : tnumOr(q, x.varOff, tnumConst(q, val));
-        return { ...x, varOff: tnumIteV(q, pow2, t, x.varOff) };
+        return withVarOff(x, tnumIteV(q, pow2, t, x.varOff));
       });
     case 'jset_not':
       // no bit of the constant is set: forget the ranges, clear the bits in the tnum
@@ -171,7 +187,7 @@ export function refineCondOp<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState
         const t = width === 32
           ? tnumWithSubreg(q, x.varOff, tnumAnd(q, tnumSubreg(q, x.varOff), tnumConst(q, q.not(val))))
           : tnumAnd(q, x.varOff, tnumConst(q, q.not(val)));
-        return { ...u, varOff: t };
+        return withVarOff(u, t);
       });
     case 'jle': case 'jlt': case 'jsle': case 'jslt': {
       const strict = cond === 'jlt' || cond === 'jslt';
@@ -183,7 +199,7 @@ export function refineCondOp<V, B>(d: D<V, B>, a: ScalarState<V>, b: ScalarState
       // a ≤ b: a.max ≤ b.max, b.min ≥ a.min (strict: by one more, in the ring)
       const aMax = mx(r, a[hi], strict ? r.sub(b[hi], r.one) : b[hi]);
       const bMin = mn(r, strict ? r.add(a[lo], r.one) : a[lo], b[lo]);
-      return [{ ...a, [hi]: aMax }, { ...b, [lo]: bMin }];
+      return [withBound(a, hi, aMax), withBound(b, lo, bMin)];
     }
     default:
       return [a, b];

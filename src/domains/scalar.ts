@@ -159,7 +159,7 @@ export function scalarConstOf<V, B>(d: D<V, B>, x: bigint | number): ScalarState
 
 /** __mark_reg32_known(imm): the low subregister becomes the constant (u32)imm; 64-bit bounds untouched. */
 export function markKnown32<V, B>(d: D<V, B>, s: ScalarState<V>, imm32: V): ScalarState<V> {
-  return { ...s, varOff: tnumConstSubreg(d.u64, s.varOff, d.zext32(imm32)), u32min: imm32, u32max: imm32, s32min: imm32, s32max: imm32 };
+  return { varOff: tnumConstSubreg(d.u64, s.varOff, d.zext32(imm32)), umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: imm32, u32max: imm32, s32min: imm32, s32max: imm32 };
 }
 
 export const unbounded64 = <V, B>(d: D<V, B>) => ({ umin: d.u64.zero, umax: d.u64.ones, smin: sMin(d.u64), smax: sMax(d.u64) });
@@ -169,6 +169,9 @@ export const unbounded32 = <V, B>(d: D<V, B>) => ({ u32min: d.u32.zero, u32max: 
 // the compiled tier's are: a spread (`{ ...s, ...unbounded64(d) }`) gives V8 a copy map of each
 // source's map, and once more than four maps reach one property load in the compiled tier (its
 // operand store) that load goes megamorphic for the rest of the process (BENCHMARKS, eighteenth pass).
+/** `s` with var_off `varOff` (a spread, `{ ...s, varOff }`, would give its result a copy map of s's). */
+export const withVarOff = <V>(s: ScalarState<V>, varOff: Tnum<V>): ScalarState<V> =>
+  ({ varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max });
 /** __mark_reg64_unbounded. */
 export const markUnbounded64 = <V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> =>
   ({ varOff: s.varOff, umin: d.u64.zero, umax: d.u64.ones, smin: sMin(d.u64), smax: sMax(d.u64), u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max });

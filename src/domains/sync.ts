@@ -1,10 +1,12 @@
 // reg_bounds_sync and its stages (kernel/bpf/verifier.c), one exported function per stage so
 // proofs can take them one at a time:
 //   __update_reg_bounds → __reg_deduce_bounds ×3 (32, 64, mixed) → __reg_bound_offset → __update_reg_bounds
-import { type ScalarState, type D, type KernelFlavor, umaxOf, uminOf, smaxOf, sminOf, scalarConst, selState, sMin, sMax } from './scalar.ts';
+import { type ScalarState, type D, type KernelFlavor, umaxOf, uminOf, smaxOf, sminOf, scalarConst, selState, sMin, sMax, withVarOff } from './scalar.ts';
 import { tnumIntersect, tnumRange, tnumSubreg, tnumClearSubreg, tnumOr, tnumContains } from './tnum.ts';
 import { tnumStep } from './scalar-tnum.ts';
 
+// (the scalars below written out field by field in one order, not spread: one V8 map for every
+// scalar, see scalar.ts markUnbounded)
 /** __update_reg32_bounds: tighten the 32-bit bounds from the subregister tnum. */
 export function updateReg32Bounds<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState<V> {
   const h = d.u32;
@@ -13,11 +15,11 @@ export function updateReg32Bounds<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarSt
   const sminT = h.or(v, h.and(m, sMin(h)));
   const smaxT = h.or(v, h.and(m, sMax(h)));
   return {
-    ...s,
-    s32min: smaxOf(h, s.s32min, sminT),
-    s32max: sminOf(h, s.s32max, smaxT),
+    varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax,
     u32min: umaxOf(h, s.u32min, v),
     u32max: uminOf(h, s.u32max, h.or(v, m)),
+    s32min: smaxOf(h, s.s32min, sminT),
+    s32max: sminOf(h, s.s32max, smaxT),
   };
 }
 
@@ -30,11 +32,12 @@ export function updateReg64Bounds<V, B>(d: D<V, B>, s: ScalarState<V>, fl: Kerne
   const v = s.varOff.value, m = s.varOff.mask;
   const tmax = q.or(v, m);
   const r: ScalarState<V> = {
-    ...s,
-    smin: smaxOf(q, s.smin, q.or(v, q.and(m, sMin(q)))),
-    smax: sminOf(q, s.smax, q.or(v, q.and(m, sMax(q)))),
+    varOff: s.varOff,
     umin: umaxOf(q, s.umin, v),
     umax: uminOf(q, s.umax, tmax),
+    smin: smaxOf(q, s.smin, q.or(v, q.and(m, sMin(q)))),
+    smax: sminOf(q, s.smax, q.or(v, q.and(m, sMax(q)))),
+    u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max,
   };
   if (!fl.tnumStepBounds) return r;
   return collapseSingleValue(d, r);
@@ -108,7 +111,7 @@ export function reg32DeduceBounds<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarSt
   const nU32max = h.ite(sAsU, uminOf(h, s32max, u32max), h.ite(cutLow, uminOf(h, u32max, s32max), u32max));
   const nS32min = h.ite(cutLow, u32min, s32min);
   const nS32max = h.ite(cutHigh, u32max, s32max);
-  return { ...s, u32min: nU32min, u32max: nU32max, s32min: nS32min, s32max: nS32max };
+  return { varOff: s.varOff, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, u32min: nU32min, u32max: nU32max, s32min: nS32min, s32max: nS32max };
 }
 
 /** __reg64_deduce_bounds: u64 ↔ s64. */
@@ -125,7 +128,7 @@ export function reg64DeduceBounds<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarSt
   const nUmax = q.ite(sAsU, uminOf(q, smax, umax), q.ite(cutLow, uminOf(q, umax, smax), umax));
   const nSmin = q.ite(cutLow, umin, smin);
   const nSmax = q.ite(cutHigh, umax, smax);
-  return { ...s, umin: nUmin, umax: nUmax, smin: nSmin, smax: nSmax };
+  return { varOff: s.varOff, umin: nUmin, umax: nUmax, smin: nSmin, smax: nSmax, u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max };
 }
 
 /** __reg_deduce_mixed_bounds: 64-bit bounds from the 32-bit ones. */
@@ -154,10 +157,10 @@ export function regDeduceMixedBounds<V, B>(d: D<V, B>, s: ScalarState<V>): Scala
   const lo = d.sext32(s.s32min), hi = d.sext32(s.s32max);
   const t = tnumIntersect(q, varOff, tnumRange(q, lo, hi));
   return {
-    ...s,
-    smin: q.ite(c, lo, smin), smax: q.ite(c, hi, smax),
-    umin: q.ite(c, lo, umin), umax: q.ite(c, hi, umax),
     varOff: { value: q.ite(c, t.value, varOff.value), mask: q.ite(c, t.mask, varOff.mask) },
+    umin: q.ite(c, lo, umin), umax: q.ite(c, hi, umax),
+    smin: q.ite(c, lo, smin), smax: q.ite(c, hi, smax),
+    u32min: s.u32min, u32max: s.u32max, s32min: s.s32min, s32max: s.s32max,
   };
 }
 
@@ -171,7 +174,7 @@ export function regBoundOffset<V, B>(d: D<V, B>, s: ScalarState<V>): ScalarState
   const q = d.u64;
   const var64 = tnumIntersect(q, s.varOff, tnumRange(q, s.umin, s.umax));
   const var32 = tnumIntersect(q, tnumSubreg(q, var64), tnumRange(q, d.zext32(s.u32min), d.zext32(s.u32max)));
-  return { ...s, varOff: tnumOr(q, tnumClearSubreg(q, var64), var32) };
+  return withVarOff(s, tnumOr(q, tnumClearSubreg(q, var64), var32));
 }
 
 /**

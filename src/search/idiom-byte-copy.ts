@@ -61,7 +61,11 @@ function simulate(slots: readonly Slot[], straight: ReadonlySet<number>, pc: num
       const b = regs.get(o.src)!;
       for (let k = 0; k < o.size; k++) {
         if (Number.isNaN(b[k])) return null;
-        moves.set(o.off + k, b[k]);
+        // `| 0`: an offset read from a NaN-holding (double) array is a boxed double, and the ops
+        // made from it (ld/st's `off`) would give every load's and store's op map a double field,
+        // the verifier's decoded ops included (one map per shape): op.off loads and stack bounds
+        // as boxed doubles at every memory access of every later check in the process
+        moves.set(o.off + k, b[k] | 0);
       }
       lastStore = at.length;
       stores++;

@@ -12,7 +12,15 @@ import { type State, cur } from './state.ts';
 import { sanitizeCheckBounds, sanitizePtrAlu, sanitizeValAlu, type SanitizeInfo } from './spectre.ts';
 import { Recent } from './recent.ts';
 
-export const ADD_CONST = 0x80000000;
+/**
+ * BPF_ADD_CONST, the id's bit 31, kept in an int32: a linked id is `id | ADD_CONST`, a negative
+ * number. As 2^31 + id it was no small integer to V8, and the register holding it gave the
+ * registers' shared map a double field (a map deprecated, every register reader deoptimized or
+ * kept unoptimized while its feedback kept changing).
+ */
+export const ADD_CONST = -0x80000000;
+/** Whether an id carries BPF_ADD_CONST. */
+export const addConst = (id: number): boolean => id < 0;
 export const baseId = (id: number): number => id & 0x7fffffff;
 
 const ALU_STR: Record<string, string> = {
@@ -44,7 +52,7 @@ const width = (s: Scalar): number => (s.umax === 0n ? 0 : s.umax.toString(2).len
 function linkId(env: Env, regs: Reg[], r: number): Reg {
   let reg = regs[r];
   if (reg.type !== 'scalar') return reg;
-  if (reg.id >= ADD_CONST) reg = regWith(reg, reg.v, 0, 0, reg.range);
+  if (addConst(reg.id)) reg = regWith(reg, reg.v, 0, 0, reg.range);
   if (reg.id === 0 && !isConst(reg.v)) reg = regWith(reg, reg.v, 0, ++env.idGen, reg.range);
   regs[r] = reg;
   return reg;
@@ -382,9 +390,10 @@ export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
     const val = BigInt.asIntN(64, sv.varOff.value);
     let off = Number(val);
     const fits = val >= -0x80000000n && val <= 0x7fffffffn && !(aop === 'sub' && val === -0x80000000n);
-    if (aop === 'sub') off = -off;
-    if (!fits || dstReg.id >= ADD_CONST) regs[d] = scalarReg(v);
-    else regs[d] = linkedScalar(v, dstReg.id + ADD_CONST, off);
+    // (0 - off, not -off: a sub of 0 would store -0, a double to V8, as above)
+    if (aop === 'sub') off = 0 - off;
+    if (!fits || addConst(dstReg.id)) regs[d] = scalarReg(v);
+    else regs[d] = linkedScalar(v, dstReg.id | ADD_CONST, off);
   } else regs[d] = memo.reg(pc, v);
   return undefined;
 }

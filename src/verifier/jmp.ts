@@ -9,8 +9,8 @@ import { addBounds, bothHalves } from '../domains/alu-arith.ts';
 import { scalarConst } from '../domains/scalar.ts';
 import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, reject } from './env.ts';
-import { notInitMsg, baseId, ADD_CONST } from './alu.ts';
-import { type Reg, type Scalar, D, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
+import { notInitMsg, baseId, addConst } from './alu.ts';
+import { type Reg, type Scalar, D, regAs, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
 import { isSpill } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
@@ -86,15 +86,15 @@ function ptrOrNull(r: Reg, id: number, isNull: boolean, maps: readonly MapDef[])
  * yields the inner map itself (mark_ptr_or_null_reg: CONST_PTR_TO_MAP of the outer map's inner_map_meta).
  */
 function nonNull(r: Reg, maps: readonly MapDef[], id = r.id): Reg {
-  if (r.type === 'sock_or_null') return { ...r, type: 'sock', id };
-  if (r.type === 'sock_common_or_null') return { ...r, type: 'sock_common', id };
-  if (r.type === 'tcp_sock_or_null') return { ...r, type: 'tcp_sock', id };
-  if (r.type !== 'map_value_or_null') return { ...r, type: 'mem', id };
+  if (r.type === 'sock_or_null') return regAs(r, 'sock', id);
+  if (r.type === 'sock_common_or_null') return regAs(r, 'sock_common', id);
+  if (r.type === 'tcp_sock_or_null') return regAs(r, 'tcp_sock', id);
+  if (r.type !== 'map_value_or_null') return regAs(r, 'mem', id);
   const mt = maps[r.map]?.type;
-  if (mt === 15 || mt === 18) return { ...r, type: 'sock', id }; // mark_ptr_not_null_reg: sockmap values are sockets
+  if (mt === 15 || mt === 18) return regAs(r, 'sock', id); // mark_ptr_not_null_reg: sockmap values are sockets
   const inner = maps[r.map]?.inner;
   const at = inner ? maps.indexOf(inner) : -1;
-  return at >= 0 ? { ...r, type: 'map_ptr', map: at, id } : { ...r, type: 'map_value', id };
+  return at >= 0 ? regAs(r, 'map_ptr', id, at) : regAs(r, 'map_value', id);
 }
 
 /** find_good_pkt_pointers. */
@@ -205,7 +205,7 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
  */
 function syncOne(dom: DomainSession, known: Reg, id: number, r: Reg): Reg {
   if (r.type !== 'scalar' || r === known || baseId(r.id) !== id) return r;
-  if ((r.id < ADD_CONST && known.id < ADD_CONST) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
+  if ((!addConst(r.id) && !addConst(known.id)) || r.off === known.off) return regWith(known, known.v, r.off, r.id, known.range);
   return regWith(r, linkedValue(dom, known.v, r.off - known.off), r.off, r.id, r.range);
 }
 

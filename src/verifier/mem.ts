@@ -6,7 +6,7 @@ import { bpfSockAccess, bpfSockCommonAccess, bpfTcpSockAccess, ctxAccess, pktAcc
 import type { Env } from './env.ts';
 import type { DomainSession } from './memo.ts';
 import type { KernelFlavor } from '../domains/scalar.ts';
-import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, ZERO, isConst, isNull, ptrReg, s64, scalarReg, typeStr } from './regs.ts';
+import { type Reg, type RegType, D, SCALAR_UNKNOWN, SCALAR_ZERO, ZERO, isConst, isNull, ptrReg, regWith, s64, scalarReg, typeStr } from './regs.ts';
 import { MAX_STACK, type Slot, isSpill, readFixed, spill, spillSize, spiOf, stImmReg, writeBytes, writeRange, byteOf } from './stack.ts';
 import { type State, cur, ownStack } from './state.ts';
 import { destroyIfDynptr } from './dynptr.ts';
@@ -225,7 +225,7 @@ export function memFault(env: Env, st: State, pc: number, regno: number, off: nu
         if (dst < 0 && !env.privileged && size === 8 && (got as Reg).type !== 'scalar' && isSpill(target.stack[spiOf(lo)])) return `leaking pointer from stack off ${lo}`;
         if (isFill(target.stack[spiOf(lo)], lo, size, dst >= 0)) env.hist(r.map, spiOf(lo));
         let g = got as Reg;
-        if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = { ...g, id: 0 };
+        if (size < 8 && g.type === 'scalar' && g.id && regWidth(g) > size * 8) g = regWith(g, g.v, g.off, 0, g.range);
         out = g;
       } else {
         for (let b = lo; b < hi; b++) {
@@ -373,10 +373,10 @@ function stackWriteFixed(env: Env, st: State, target: State['frames'][number], l
     if (aligned && reg.type === 'scalar') {
       const fits = regWidth(reg) <= size * 8;
       if (fits && reg.id === 0 && !isConst(reg.v)) {
-        reg = { ...reg, id: ++env.idGen };
+        reg = regWith(reg, reg.v, reg.off, ++env.idGen, reg.range);
         fr.regs[val.reg] = reg;
       }
-      spill(ownStack(target), spi, fits ? reg : { ...reg, id: 0 }, size);
+      spill(ownStack(target), spi, fits ? reg : regWith(reg, reg.v, reg.off, 0, reg.range), size);
       env.hist(target.frameno, spi);
       return undefined;
     }

@@ -4,7 +4,7 @@
 import { type Reg, isConst, typeStr } from './regs.ts';
 import type { Frame, RefState } from './state.ts';
 import { isSpill } from './stack.ts';
-import { ADD_CONST, baseId } from './alu.ts';
+import { addConst, baseId } from './alu.ts';
 import { formatBoundsItems, snum, unum } from '../domains/format.ts';
 
 const s64 = (v: bigint) => BigInt.asIntN(64, v);
@@ -14,7 +14,7 @@ export function printReg(r: Reg, mapName: (i: number) => { name: string; ks: num
   if (r.type === 'scalar') {
     if (isConst(r.v)) return snum(r.v.varOff.value);
     const items: string[] = [];
-    if (r.id) items.push(`id=${baseId(r.id)}${r.id >= ADD_CONST ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ''}`);
+    if (r.id) items.push(`id=${baseId(r.id)}${addConst(r.id) ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ''}`);
     items.push(...formatBoundsItems(r.v, r.v.varOff));
     return `scalar(${items.join(',')})`;
   }

@@ -99,8 +99,9 @@ export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true
   switch (o.type) {
     case 'scalar':
       if (!precise) return true;
-      if ((o.id >= 0x80000000) !== (c.id >= 0x80000000)) return false;
-      if (o.id >= 0x80000000 && o.off !== c.off) return false;
+      // (BPF_ADD_CONST: alu.ts's sign bit)
+      if ((o.id < 0) !== (c.id < 0)) return false;
+      if (o.id < 0 && o.off !== c.off) return false;
       return ids.checkScalar(o.id, c.id) && within(o.v, c.v);
     case 'map_key': case 'map_value': case 'mem':
       return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && !!o.ringbuf === !!c.ringbuf && (o.dynptrId ?? 0) === (c.dynptrId ?? 0) &&

@@ -131,6 +131,16 @@ export function regWith(r: Reg, v: Scalar, off: number, id: number, range: numbe
 }
 
 /**
+ * `{ ...r, type, id, map }` without the spread, as regWith: a spread's copy gets a map of its own
+ * (no transition from the literal's), so registers came in several V8 maps and every register
+ * read that met them all went megamorphic.
+ */
+export function regAs(r: Reg, type: RegType, id: number, map = r.map): Reg {
+  if (r.rdonly === undefined && r.refObj === undefined && r.ringbuf === undefined && r.dynptrId === undefined) return { type, v: r.v, off: r.off, id, range: r.range, map };
+  return { ...r, type, id, map };
+}
+
+/**
  * A pointer with a zero variable part. Its fields in scalarReg's order (type, v, off, id, range,
  * map), as one literal when `f` names none of the optional fields: every register then shares
  * one hidden class, and the `type` load of a register read and isPtr at every instruction stays

@@ -1,5 +1,6 @@
 // The byte-copy idiom: loads cut by shifts into narrower stores (xdp_fwd's MAC copies from the
 // fib_lookup result on the stack into the packet) redone as the widest pieces, and Z3 on it.
+import { serialize } from 'node:v8';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble } from '../../src/isa/asm.ts';
@@ -64,6 +65,17 @@ t("xdp_fwd's two MAC copies: 26 instructions become 8, stack reads aligned, a lo
     'w1 = *(u32 *)(r10 - 0xc)', '*(u32 *)(r6 + 0x6) = w1', 'w1 = *(u16 *)(r10 - 0x8)', '*(u16 *)(r6 + 0xa) = w1',
     'w2 = *(u32 *)(r10 - 0x38)', 'exit',
   ]);
+});
+
+/** V8's serializer writes a small integer as int32 (tag 0x49, 'I') and a boxed number as a double ('N'). */
+const smallInt = (x: number): boolean => serialize(x)[2] === 0x49;
+
+t('the rewritten loads and stores hold offsets as small integers, and so do the decoded ops after them', () => {
+  const { slots, change } = apply(`${MACS}\nexit`, 0);
+  assert.ok(change);
+  for (const o of slots) if (o && 'off' in o) assert.ok(smallInt(o.off), `${formatOp(o)}: off ${o.off} boxed`);
+  // (an op of each memory shape decoded afterwards: one boxed offset above gave the shape's map a double field)
+  for (const o of toOps(assemble('r1 = *(u16 *)(r10 - 2)\n*(u8 *)(r6 + 4) = r1\n*(u8 *)(r6 + 5) = 3\nexit').insns)) if (o && 'off' in o) assert.ok(smallInt(o.off), formatOp(o));
 });
 
 t('no rewrite: a stored byte no load supplied (shifted out), one store, one base, or a load not stored', () => {
