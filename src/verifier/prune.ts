@@ -29,12 +29,14 @@ export class IdMap {
   check(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return false;
-    let x = -1, y = -1;
+    // 0 marks "not paired": no pair holds a zero id (a linked id is negative, alu.ts ADD_CONST,
+    // so -1 could be one)
+    let x = 0, y = 0;
     for (let i = 0; i < this.n; i++) {
       if (this.olds[i] === a) x = this.curs[i];
       if (this.curs[i] === b) y = this.olds[i];
     }
-    if (x === -1 && y === -1) {
+    if (x === 0 && y === 0) {
       this.olds[this.n] = a;
       this.curs[this.n++] = b;
       return true;
