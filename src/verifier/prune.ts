@@ -8,6 +8,7 @@ import { type State, type Frame, ownStack } from './state.ts';
 import type { Slot } from './stack.ts';
 import { isSpill } from './stack.ts';
 import type { Precise } from './precision.ts';
+import { addConst } from './alu.ts';
 
 export type Exact = 'not_exact' | 'exact';
 
@@ -101,9 +102,8 @@ export function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exact, precise = true
   switch (o.type) {
     case 'scalar':
       if (!precise) return true;
-      // (BPF_ADD_CONST: alu.ts's sign bit)
-      if ((o.id < 0) !== (c.id < 0)) return false;
-      if (o.id < 0 && o.off !== c.off) return false;
+      if (addConst(o.id) !== addConst(c.id)) return false;
+      if (addConst(o.id) && o.off !== c.off) return false;
       return ids.checkScalar(o.id, c.id) && within(o.v, c.v);
     case 'map_key': case 'map_value': case 'mem':
       return o.off === c.off && o.map === c.map && o.range === c.range && !!o.rdonly === !!c.rdonly && !!o.ringbuf === !!c.ringbuf && (o.dynptrId ?? 0) === (c.dynptrId ?? 0) &&

@@ -966,6 +966,9 @@ function sameMarks(x: Instance, rec: FixRecord): boolean {
   return true;
 }
 
+/** A slot's answer words: its live and written masks (two 32-bit halves each). */
+const ANSWER_WORDS: readonly number[] = [LIVE, LIVE + 1, WRITE_ACC, WRITE_ACC + 1];
+
 /**
  * The slots (of `len`) whose live or written masks differ between one frame's masks `before`
  * (undefined: all 0) and `after` a fixpoint, if a quarter of them or fewer (else undefined).
@@ -974,7 +977,7 @@ function fewRowsChanged(before: Uint32Array | undefined, after: Uint32Array, len
   const out: number[] = [];
   for (let i = 0; i < len; i++) {
     const at = i * STRIDE;
-    for (const w of [LIVE, LIVE + 1, WRITE_ACC, WRITE_ACC + 1]) {
+    for (const w of ANSWER_WORDS) {
       if ((before === undefined ? 0 : before[at + w]) === after[at + w]) continue;
       out.push(i);
       if (4 * out.length > len) return undefined;
