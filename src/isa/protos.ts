@@ -53,7 +53,7 @@ const SK_LOOKUP: ProgType[] = ['sched_cls', 'sched_act', 'xdp'];
 const TRACING: ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'];
 
 // every field present (undefined when not given), in one order: one V8 map for every proto (a
-// spread of the extras gave them six, and the verifier reads them at every helper call)
+// spread of the extras gave them five, and the verifier reads them at every helper call)
 const P = (name: string, args: ArgKind[], ret: RetKind, extra: Partial<Proto> = {}): Proto =>
   ({ name, args, ret, changesPkt: extra.changesPkt, types: extra.types, mapTypes: extra.mapTypes });
 
