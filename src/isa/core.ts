@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseBtf, type Btf } from './btf.ts';
 import { ElfError, parseElf } from './elf.ts';
 import type { BpfObject } from './object.ts';
-import type { Insn } from './insn.ts';
+import { type Insn, insnWith } from './insn.ts';
 import { BYTES_SIZE, CLASS, LDDW_CODE, SIZE_BYTES, cls, sizeOf as sizeField, srcBit } from './opcodes.ts';
 import type { Program } from './program.ts';
 import { CoreError, coreKindName } from './core-spec.ts';
@@ -105,7 +105,7 @@ export function patchInsn(insns: Insn[], pc: number, r: CoreResult): void {
       if (srcBit(x.code)) throw new CoreError('relocated ALU instruction has a register source');
       if (r.poison) return poison(insns, pc);
       if (r.validate && u64(x.imm) !== r.orig) throw new CoreError(`instruction has imm ${x.imm}, expected ${r.orig}`);
-      insns[pc] = { ...x, imm: Number(BigInt.asIntN(32, r.value)) };
+      insns[pc] = insnWith(x, { imm: Number(BigInt.asIntN(32, r.value)) });
       return;
     }
     case CLASS.LDX: case CLASS.ST: case CLASS.STX: {
@@ -120,7 +120,7 @@ export function patchInsn(insns: Insn[], pc: number, r: CoreResult): void {
         if (size === undefined) throw new CoreError(`field of ${r.newSize} bytes cannot be loaded`);
         code = (x.code & ~0x18) | size;
       }
-      insns[pc] = { ...x, code, off: Number(r.value) };
+      insns[pc] = insnWith(x, { code, off: Number(r.value) });
       return;
     }
     case CLASS.LD: {
@@ -131,8 +131,8 @@ export function patchInsn(insns: Insn[], pc: number, r: CoreResult): void {
       if (r.poison) return poison(insns, pc);
       const imm = (BigInt(hi.imm >>> 0) << 32n) | BigInt(x.imm >>> 0);
       if (r.validate && imm !== r.orig) throw new CoreError(`lddw has ${imm}, expected ${r.orig}`);
-      insns[pc] = { ...x, imm: Number(BigInt.asIntN(32, r.value)) };
-      insns[pc + 1] = { ...hi, imm: Number(BigInt.asIntN(32, r.value >> 32n)) };
+      insns[pc] = insnWith(x, { imm: Number(BigInt.asIntN(32, r.value)) });
+      insns[pc + 1] = insnWith(hi, { imm: Number(BigInt.asIntN(32, r.value >> 32n)) });
       return;
     }
     default:

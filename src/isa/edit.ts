@@ -1,5 +1,5 @@
 // Deleting instruction slots while keeping every jump and bpf-to-bpf call pointing where it did.
-import type { Insn } from './insn.ts';
+import { type Insn, insnWith } from './insn.ts';
 import { toOp } from './op.ts';
 
 export class EditError extends Error {}
@@ -41,16 +41,16 @@ export function deleteSlots(insns: readonly Insn[], del: ReadonlySet<number>, ab
         // local call
         const target = absoluteCalls.has(i) ? x.imm + 1 : i + 1 + x.imm;
         if (target < 0 || target > n) throw new EditError(`call at slot ${i} targets slot ${target}, outside 0..${n}`);
-        y = { ...x, imm: absoluteCalls.has(i) ? next[target] - 1 : next[target] - self - 1 };
+        y = insnWith(x, { imm: absoluteCalls.has(i) ? next[target] - 1 : next[target] - self - 1 });
       } else if (c === 0x06) {
         const target = i + 1 + x.imm;
-        y = { ...x, imm: next[Math.min(Math.max(target, 0), n)] - self - 1 };
+        y = insnWith(x, { imm: next[Math.min(Math.max(target, 0), n)] - self - 1 });
       } else {
         const target = i + 1 + x.off;
         if (target < 0 || target > n) throw new EditError(`jump at slot ${i} targets slot ${target}, outside 0..${n}`);
         const off = next[target] - self - 1;
         if (off < -32768 || off > 32767) throw new EditError(`jump at slot ${i} no longer fits a 16-bit offset`);
-        y = { ...x, off };
+        y = insnWith(x, { off });
       }
     }
     out.push(y);

@@ -22,6 +22,15 @@ export function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): Insn {
   return { code: code & 0xff, dst: dst & 0xf, src: src & 0xf, off: (off << 16) >> 16, imm: imm | 0 };
 }
 
+/**
+ * x with the fields of `f` replaced, built in decodeBytes' field order. A spread (`{ ...x, imm }`)
+ * gives its result a V8 map of its own: the linker's relocated slots made a program's instructions
+ * come in five maps, so a read of their fields was megamorphic wherever all met.
+ */
+export function insnWith(x: Insn, f: Partial<Insn>): Insn {
+  return { code: f.code ?? x.code, dst: f.dst ?? x.dst, src: f.src ?? x.src, off: f.off ?? x.off, imm: f.imm ?? x.imm };
+}
+
 export class DecodeError extends Error {
   constructor(
     message: string,

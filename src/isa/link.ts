@@ -4,7 +4,7 @@
 // read from one read-only map; `.ksyms` externs made kfunc calls, BTF ids or addresses.
 import { ElfError, R_BPF, type Symbol } from './elf.ts';
 import { BTF_KIND } from './btf.ts';
-import type { Insn } from './insn.ts';
+import { type Insn, insnWith } from './insn.ts';
 import { CALL_CODE, CALL_KIND, LDDW_CODE, PSEUDO } from './opcodes.ts';
 import type { LoadNeeds, MapDef, Program, ProgType } from './program.ts';
 import type { SectionDef } from './sections.ts';
@@ -99,20 +99,20 @@ export function linkProgram(inp: LinkInput): Program {
         }
         const g = funcAt(tSec, tSlot, where);
         const at = place(g);
-        out[pc] = { ...x, imm: at + (tSlot - g.start) - pc - 1 };
+        out[pc] = insnWith(x, { imm: at + (tSlot - g.start) - pc - 1 });
       } else if (r && x.code === LDDW_CODE) {
         const sym = r.sym;
         const sec = obj.file.sections[sym.shndx];
         if (sym.shndx === 0) {
           const v = kcfg.vars.find((k) => k.name === sym.name);
-          if (v) out.splice(pc, 2, { ...x, src: PSEUDO.MAP_IDX_VALUE, imm: kconfigIndex() }, { ...out[pc + 1], imm: v.offset + x.imm });
+          if (v) out.splice(pc, 2, insnWith(x, { src: PSEUDO.MAP_IDX_VALUE, imm: kconfigIndex() }), insnWith(out[pc + 1], { imm: v.offset + x.imm }));
           else out.splice(pc, 2, ...ksymLoad(x, out[pc + 1], sym, ksymIsTyped(obj.btf, sym.name), inp.externs, where, notes));
         } else if (sec && obj.code.has(sec.name)) {
           // lddw of a function: a callback (bpf_loop, for_each_map_elem, timers).
           const tSlot = (sym.value + x.imm) / 8;
           const g = funcAt(sec.name, tSlot, where);
           const at = place(g);
-          out.splice(pc, 2, { ...x, src: PSEUDO.FUNC, imm: at + (tSlot - g.start) - pc - 1 }, { ...out[pc + 1], imm: 0 });
+          out.splice(pc, 2, insnWith(x, { src: PSEUDO.FUNC, imm: at + (tSlot - g.start) - pc - 1 }), insnWith(out[pc + 1], { imm: 0 }));
         } else {
           out.splice(pc, 2, ...mapRef(obj, inp.maps, sym, x, out[pc + 1], where));
         }
@@ -145,9 +145,9 @@ function kfuncCall(x: Insn, sym: Symbol, isKfunc: boolean, ext: ExternResolver, 
   if (id === undefined) {
     if (sym.bind !== STB_WEAK) throw new ElfError(`${where}: kfunc '${sym.name}' is not in the kernel's BTF`);
     notes.push(`weak kfunc ${sym.name} not found: call left unresolved (imm 0), as libbpf does`);
-    return { ...x, src: CALL_KIND.KFUNC, imm: 0, off: 0 };
+    return insnWith(x, { src: CALL_KIND.KFUNC, imm: 0, off: 0 });
   }
-  return { ...x, src: CALL_KIND.KFUNC, imm: id, off: 0 };
+  return insnWith(x, { src: CALL_KIND.KFUNC, imm: id, off: 0 });
 }
 
 function ksymLoad(lo: Insn, hi: Insn, sym: Symbol, typed: boolean, ext: ExternResolver, where: string, notes: string[]): Insn[] {
@@ -156,12 +156,12 @@ function ksymLoad(lo: Insn, hi: Insn, sym: Symbol, typed: boolean, ext: ExternRe
     const id = ext.btfId(sym.name, 'var');
     if (id === undefined && !weak) throw new ElfError(`${where}: extern variable '${sym.name}' (__ksym) is not in the kernel's BTF`);
     if (id === undefined) notes.push(`weak __ksym ${sym.name} not found: reads as 0`);
-    return id === undefined ? [{ ...lo, src: PSEUDO.NONE, imm: 0 }, { ...hi, imm: 0 }] : [{ ...lo, src: PSEUDO.BTF_ID, imm: id }, { ...hi, imm: 0 }];
+    return id === undefined ? [insnWith(lo, { src: PSEUDO.NONE, imm: 0 }), insnWith(hi, { imm: 0 })] : [insnWith(lo, { src: PSEUDO.BTF_ID, imm: id }), insnWith(hi, { imm: 0 })];
   }
   const addr = ext.address(sym.name);
   if (addr === undefined && !weak) throw new ElfError(`${where}: extern '${sym.name}' is undefined (not a .kconfig or .ksyms symbol known to this kernel)`);
   const a = addr ?? 0n;
-  return [{ ...lo, src: PSEUDO.NONE, imm: Number(BigInt.asIntN(32, a)) }, { ...hi, imm: Number(BigInt.asIntN(32, a >> 32n)) }];
+  return [insnWith(lo, { src: PSEUDO.NONE, imm: Number(BigInt.asIntN(32, a)) }), insnWith(hi, { imm: Number(BigInt.asIntN(32, a >> 32n)) })];
 }
 
 function mapRef(obj: BpfObject, maps: readonly MapSlot[], sym: Symbol, lo: Insn, hi: Insn, where: string): Insn[] {
@@ -172,7 +172,7 @@ function mapRef(obj: BpfObject, maps: readonly MapSlot[], sym: Symbol, lo: Insn,
   if (maps[idx].global) {
     // global data: value pointer at (symbol value + the addend clang left in imm)
     const off = sym.value + lo.imm;
-    return [{ ...lo, src: PSEUDO.MAP_IDX_VALUE, imm: idx }, { ...hi, imm: off }];
+    return [insnWith(lo, { src: PSEUDO.MAP_IDX_VALUE, imm: idx }), insnWith(hi, { imm: off })];
   }
-  return [{ ...lo, src: PSEUDO.MAP_IDX, imm: idx }, { ...hi, imm: 0 }];
+  return [insnWith(lo, { src: PSEUDO.MAP_IDX, imm: idx }), insnWith(hi, { imm: 0 })];
 }

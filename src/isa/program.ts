@@ -100,6 +100,17 @@ export function funcRanges(p: Program): { name: string; start: number; end: numb
   return fs.map((f, i) => ({ name: f.name, start: f.start, end: fs[i + 1]?.start ?? p.insns.length }));
 }
 
+/**
+ * p's fields in the interface's order, the optional ones present (undefined when p has none): one
+ * V8 map for every program whatever made it. A reader's program comes with or without `notes`, and
+ * `{ ...p, insns }` (the search's candidates, the benches') gets a map of its own, so a process
+ * checking several programs met five and the verifier's reads of its program's type and maps
+ * (every helper call, map access and null check) went megamorphic.
+ */
+export function oneLayout(p: Program): Program {
+  return { name: p.name, section: p.section, type: p.type, insns: p.insns, maps: p.maps, license: p.license, funcs: p.funcs, core: p.core, load: p.load, notes: p.notes };
+}
+
 /** Build a Program from bare instructions (assembled text or raw bytecode). */
 export function bareProgram(insns: readonly Insn[], type: ProgType = 'xdp', name = 'prog'): Program {
   return { name, section: type, type, insns, maps: [], license: 'GPL', funcs: [{ name, start: 0 }] };

@@ -3,7 +3,7 @@
 // states whose subtrees are finished, infinite-loop detection against unfinished ancestors, and
 // the 1,000,000 processed-instruction limit.
 import type { AluAux } from './spectre.ts';
-import type { Program } from '../isa/program.ts';
+import { type Program, oneLayout } from '../isa/program.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError, type Op } from '../isa/op.ts';
 import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
@@ -460,7 +460,7 @@ class RunEnv implements Env {
 
   /** Set up for a run of prog (its CFG cfg) from context c. */
   start(prog: Program, cfg: Cfg, opts: Options, c: Ctx, live: StackLiveness): this {
-    this.prog = prog;
+    this.prog = oneLayout(prog);
     this.cfg = cfg;
     this.dom = sessionFor(opts);
     this.privileged = opts.privileged ?? true;

@@ -7,6 +7,7 @@ import type { Env } from './env.ts';
 import { type Reg, NOT_INIT, SCALAR_UNKNOWN, isConst, s64 } from './regs.ts';
 import { type Frame, type State, mapAllRegs, ownStack } from './state.ts';
 import { acquireRef, releaseRef } from './refs.ts';
+import { slotOf } from './stack.ts';
 
 export type DynptrKind = 'local' | 'ringbuf';
 
@@ -43,8 +44,8 @@ function invalidateSlices(env: Env, st: State, id: number): void {
 }
 
 function clearPair(f: Frame, spi: number): void {
-  ownStack(f)[spi] = { types: INVALID };
-  ownStack(f)[spi - 1] = { types: INVALID };
+  ownStack(f)[spi] = slotOf(INVALID);
+  ownStack(f)[spi - 1] = slotOf(INVALID);
 }
 
 /** destroy_if_dynptr_stack_slot: a write into slot `spi` of `f`. The rejection's message, or undefined. */
@@ -81,8 +82,8 @@ export function initDynptrArg(env: Env, st: State, pc: number, regno: number, ki
   if ((bad = destroyIfDynptr(env, st, f, spi) ?? destroyIfDynptr(env, st, f, spi - 1)) !== undefined) return bad;
   const id = ++env.idGen;
   const ref = kind === 'ringbuf' ? acquireRef(env, st, pc) : 0;
-  ownStack(f)[spi] = { types: DYNPTR, dynptr: { kind, first: true, id, ref } };
-  ownStack(f)[spi - 1] = { types: DYNPTR, dynptr: { kind, first: false, id, ref } };
+  ownStack(f)[spi] = slotOf(DYNPTR, undefined, { kind, first: true, id, ref });
+  ownStack(f)[spi - 1] = slotOf(DYNPTR, undefined, { kind, first: false, id, ref });
   return undefined;
 }
 

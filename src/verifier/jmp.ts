@@ -11,7 +11,7 @@ import { tnumAdd } from '../domains/tnum.ts';
 import { type Env, reject } from './env.ts';
 import { notInitMsg, baseId, addConst } from './alu.ts';
 import { type Reg, type Scalar, D, regAs, regWith, AT_PKT_END, BEYOND_PKT_END, SCALAR_ZERO, ZERO, isConst, isPtr, isPkt, mayBeNull, scalarReg, s64 } from './regs.ts';
-import { isSpill } from './stack.ts';
+import { isSpill, slotOf } from './stack.ts';
 import { type State, cur, cloneState, mapAllRegsBy, ownStack } from './state.ts';
 import { dropRef } from './refs.ts';
 import { Recent } from './recent.ts';
@@ -115,7 +115,7 @@ function goodPkt(st: State, dst: Reg, rightOpen: boolean): void {
     const stack = fr.stack;
     for (let i = 0; i < stack.length; i++) {
       const r = stack[i]?.spilled;
-      if (r !== undefined && r.type === type && r.id === id && r.range < newRange) ownStack(fr)[i] = { types: stack[i]!.types, spilled: regWith(r, r.v, r.off, id, newRange) };
+      if (r !== undefined && r.type === type && r.id === id && r.range < newRange) ownStack(fr)[i] = slotOf(stack[i]!.types, regWith(r, r.v, r.off, id, newRange));
     }
   }
 }
@@ -194,7 +194,7 @@ function syncLinked(dom: DomainSession, st: State, known: Reg, live: Uint16Array
       const sl = fr.stack[i];
       if (!sl?.spilled) continue;
       const n = syncOne(dom, known, id, sl.spilled);
-      if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
+      if (n !== sl.spilled) ownStack(fr)[i] = slotOf(sl.types, n);
     }
   }
 }

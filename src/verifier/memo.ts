@@ -138,7 +138,7 @@ export class DomainSession {
   private refineCold(a: Scalar, b: Scalar, c: Cond, w: 32 | 64): Edges {
     return this.memo(`r${c}${w}|${this.idOf(a)}|${this.idOf(b)}`, () => {
       const r = refine(D, a, b, c, w, this.flavor);
-      return { taken: r.taken, fallthrough: r.fallthrough };
+      return { fallthrough: r.fallthrough, taken: r.taken }; // the other edges' field order: one V8 map
     });
   }
 

@@ -6,7 +6,7 @@
 import type { Scalar, Reg } from './regs.ts';
 import { type State, type Frame, ownStack } from './state.ts';
 import type { Slot } from './stack.ts';
-import { isSpill } from './stack.ts';
+import { isSpill, slotOf } from './stack.ts';
 import type { Precise } from './precision.ts';
 import { addConst } from './alu.ts';
 
@@ -268,7 +268,7 @@ export function widenImprecise(old: State, c: State, precise: Precise, unknown: 
       const os = of.stack[spi], cs = cf.stack[spi];
       if (!os || !cs || !isSpill(os) || !isSpill(cs)) continue;
       const w = widen(os.spilled, cs.spilled, precise.all || precise.slots.has(f * 64 + spi));
-      if (w !== cs.spilled) ownStack(cf)[spi] = { ...cs, spilled: w };
+      if (w !== cs.spilled) ownStack(cf)[spi] = slotOf(cs.types, w, cs.dynptr);
     }
   }
 }

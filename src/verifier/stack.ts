@@ -22,6 +22,16 @@ export interface Slot {
 
 export type Stack = (Slot | undefined)[];
 
+/**
+ * A slot made with its three fields in this order, whatever it holds (spilled and dynptr
+ * undefined when absent): one V8 map for every slot. Literals of one or two fields gave slots
+ * three maps (and a spread a fourth), so every slot read of the prune, the packet-range and the
+ * ALU sanitation code was polymorphic.
+ */
+export function slotOf(types: string, spilled?: Reg, dynptr?: DynptrMeta): Slot {
+  return { types, spilled, dynptr };
+}
+
 const INVALID = '????????';
 
 /** Byte position of stack offset `off` (< 0): slot index and index in slot_type. */
@@ -49,7 +59,7 @@ export function spill(st: Stack, spi: number, reg: Reg, size: number): void {
     for (let i = 0; i < 8 - size; i++) t += old[i] === 'r' ? 'm' : old[i];
     t += RUNS.r[size];
   }
-  st[spi] = { types: t, spilled: reg };
+  st[spi] = slotOf(t, reg);
 }
 
 /** Each byte kind repeated 0-8 times (a write's bytes within one slot). */
@@ -88,7 +98,7 @@ export function writeBytes(st: Stack, off: number, size: number, kind: 'm' | '0'
     // scrub_special_slot: a regular write destroys a spilled register
     if (s && isSpill(s)) t = scrubbed(t);
     const first = byteOf(e - 1), last = byteOf(b);
-    st[spi] = { types: t.slice(0, first) + RUNS[kind][last - first + 1] + t.slice(last + 1) };
+    st[spi] = slotOf(t.slice(0, first) + RUNS[kind][last - first + 1] + t.slice(last + 1));
     b = e;
   }
 }
@@ -157,7 +167,7 @@ export function writeRange(st: Stack, lo: number, hi: number, zero: boolean): vo
       mid = '';
       for (let i = first; i <= last; i++) mid += t[i] === '0' ? '0' : 'm';
     }
-    st[spi] = { types: t.slice(0, first) + mid + t.slice(last + 1) };
+    st[spi] = slotOf(t.slice(0, first) + mid + t.slice(last + 1));
     b = e;
   }
 }

@@ -3,7 +3,7 @@
 // states and checkpoints are copies. Registers and slots are immutable, so a copy is two short
 // arrays per frame.
 import { type Reg, NOT_INIT, ptrReg } from './regs.ts';
-import type { Stack } from './stack.ts';
+import { type Stack, slotOf } from './stack.ts';
 
 export interface Frame {
   regs: Reg[];
@@ -109,7 +109,7 @@ export function mapAllRegsBy<A, B, C>(s: State, f: (r: Reg, a: A, b: B, c: C) =>
       const sl = fr.stack[i];
       if (sl?.spilled) {
         const n = f(sl.spilled, a, b, c);
-        if (n !== sl.spilled) ownStack(fr)[i] = { types: sl.types, spilled: n };
+        if (n !== sl.spilled) ownStack(fr)[i] = slotOf(sl.types, n);
       }
     }
   }
