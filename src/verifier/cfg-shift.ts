@@ -11,12 +11,15 @@ import { toOp, type Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
 import { type HelperArgs, SK_ALU, SK_CALL, SK_EXIT, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_NONE, SK_OTHER, setSlot, solveLive } from '../isa/flow.ts';
-import { type Cfg, cfgTables, jumpPointsOf, prunesItself } from './cfg.ts';
+import { type Cfg, type CfgTables, cfgTables, jumpPointsOf, prunesItself } from './cfg.ts';
 import { type CfgDelta, BREAKS, LOSES, allReachable, keepsStructure } from './cfg-delta.ts';
 import { type Renumbering, sameRenumbered } from './renumber.ts';
 
 /** Kept slots with another instruction a derivation handles (as cfg-delta.ts's MAX_CHANGED). */
 const MAX_CHANGED = 32;
+
+/** Candidate lengths whose scratch tables a CfgShift keeps (the search's deletions take one to a few slots). */
+const MAX_LENGTHS = 8;
 
 /**
  * Slot kinds whose op a kept slot with the baseline's very instruction keeps as it is (not a
@@ -45,6 +48,12 @@ export class CfgShift {
   private readonly reasons: Int32Array;
   /** allReachable's marks (all 0 between calls). */
   private readonly seen: Uint8Array;
+  /**
+   * Per candidate length: the tables and op list a derivation fills (each entry written anew),
+   * so that a derived CFG's seven table views and op list are made once per length, not per
+   * candidate. A derived CFG is valid until the next derive (a re-check uses it only while it runs).
+   */
+  private readonly scratch = new Map<number, { readonly tables: CfgTables; readonly ops: (Op | null)[] }>();
 
   /**
    * `delta`: the baseline's same-length deriver, whose per-slot counts of jump-point reasons
@@ -78,8 +87,7 @@ export class CfgShift {
     }
     const a = this.base.insns, b = prog.insns, ot = old.slots;
     // (every entry is set below: map is onto the candidate's slots)
-    const ops: (Op | null)[] = new Array(m);
-    const { funcOf, slots: t, live, prune, jmp } = cfgTables(m);
+    const { ops, tables: { funcOf, slots: t, live, prune, jmp } } = this.scratchFor(m);
     const ins = this.delta.jumpIns, reasons = this.reasons;
     reasons.fill(0, 0, m);
     const ofn = old.funcOf, oops = old.ops, onx = ot.next, ojp = ot.jump, ouse = ot.use, okill = ot.kill;
@@ -112,8 +120,22 @@ export class CfgShift {
       jmp[j] = c;
       prune[j] = c || prunesItself(tk[j]) ? 1 : 0;
     }
+    // (solveLive works up from all 0, and leaves an lddw half's entry as it is)
+    live.fill(0);
     solveLive(t, m, live);
     return { cfg: { ops, funcOf, subprogs, prune, jmp, live, bad: old.bad, slots: t }, differs: this.differs };
+  }
+
+  /** The scratch tables for candidates of m slots (made at the first; a few lengths kept). */
+  private scratchFor(m: number): { readonly tables: CfgTables; readonly ops: (Op | null)[] } {
+    let s = this.scratch.get(m);
+    if (!s) {
+      if (this.scratch.size === MAX_LENGTHS) this.scratch.clear();
+      // (every entry is set by derive: map is onto the candidate's slots)
+      s = { tables: cfgTables(m), ops: new Array<Op | null>(m).fill(null) };
+      this.scratch.set(m, s);
+    }
+    return s;
   }
 
   /**
