@@ -75,6 +75,31 @@ function readsLiveAt(kind: Uint8Array, prune: Uint8Array, pc: number): boolean {
   return prune[pc] === 1 || k === SK_JCOND || k === SK_CALL || k === SK_LOCAL_CALL || before === SK_CALL || before === SK_LOCAL_CALL;
 }
 
+/** keepsStructure's answers: the CFG must be built; derived, every successor kept; derived once every slot is found reachable. */
+export const BREAKS = 0, KEEPS = 1, LOSES = 2;
+
+/**
+ * The structure rules a changed slot must keep for its CFG to be derived (this file's and
+ * cfg-shift.ts's), read from the candidate's slot table `t` at slot pc of the function [fn, end)
+ * (`ops`: the candidate's, complete; `op`: the slot's): not a bpf-to-bpf call; not the
+ * function's last slot (check_subprogs: the last must stay an exit or a jump; buildCfg reads the
+ * one before it only when the last is an lddw's second half, and no changed slot is an lddw);
+ * a jump stays inside its function and lands on no lddw's second half; unprivileged, no backward
+ * jump (it may close a loop) nor kfunc call (CAP_BPF). `bn`, `bj`: the slot's successors in the
+ * baseline, in the candidate's numbering (-1: none); one of them that is no successor now may
+ * leave a slot unreachable (LOSES: reachability must be walked).
+ */
+export function keepsStructure(t: SlotTable, pc: number, fn: number, end: number, ops: readonly (Op | null)[], op: Op, privileged: boolean, bn: number, bj: number): number {
+  const nk = t.kind[pc];
+  if (nk === SK_LOCAL_CALL || pc >= end - 1) return BREAKS;
+  const nx = t.next[pc], j = t.jump[pc];
+  // (the table's -1 also means "no jump": a jump to -1 is told apart by its kind)
+  const jumps = nk === SK_JA || nk === SK_JCOND || nk === SK_MAYGOTO;
+  if (jumps && (j < fn || j >= end || !ops[j])) return BREAKS;
+  if (!privileged && ((jumps && j <= pc) || (nk === SK_CALL && (op as { callKind?: string }).callKind !== 'helper'))) return BREAKS;
+  return (bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j) ? LOSES : KEEPS;
+}
+
 export class CfgDelta {
   /** Number of jump-point reasons per slot (edges from jumps and calls, slots after calls). */
   readonly jumpIns: Int32Array;
@@ -88,7 +113,7 @@ export class CfgDelta {
   /** readsLive of the baseline per slot (an op's kind is a megamorphic load: asked per slot whose liveness changed). */
   private readonly reads: Uint8Array;
   /** Per slot: where its function ends (the next function's first slot, or the program's length). */
-  private readonly fnEnd: Int32Array;
+  readonly fnEnd: Int32Array;
   /**
    * derive's scratch, made once: the changed slots found, the touched slots listed and a flag
    * per slot while listed (all 0 between calls), the changed slots' equations.
@@ -176,21 +201,10 @@ export class CfgDelta {
     let lost = false, moved = false;
     for (let i = 0; i < k; i++) {
       const pc = slots[i], nk = t.kind[pc], bk = ot.kind[pc];
-      if (nk === SK_LOCAL_CALL) return undefined;
-      // check_subprogs: a function's last instruction must stay an exit or a jump (buildCfg reads
-      // the one before it only when the last is an lddw's second half: an lddw is excluded here);
-      // jumps stay inside
-      const fn = old.funcOf[pc], end = this.fnEnd[pc];
-      if (pc >= end - 1) return undefined;
-      const nx = t.next[pc], j = t.jump[pc];
-      // (the table's -1 also means "no jump": a jump to -1 is told apart by its kind)
-      const jumps = nk === SK_JA || nk === SK_JCOND || nk === SK_MAYGOTO;
-      if (jumps && (j < fn || j >= end || !old.ops[j])) return undefined;
-      // unprivileged: a backward edge may close a loop; kfunc calls need CAP_BPF (local ones are excluded above)
-      if (!this.privileged && ((jumps && j <= pc) || (nk === SK_CALL && (newOps[i] as { callKind?: string }).callKind !== 'helper'))) return undefined;
-      // a successor lost may leave an instruction unreachable
-      const bn = ot.next[pc], bj = ot.jump[pc];
-      if ((bn >= 0 && bn !== nx && bn !== j) || (bj >= 0 && bj !== nx && bj !== j)) lost = true;
+      const bn = ot.next[pc], bj = ot.jump[pc], nx = t.next[pc], j = t.jump[pc];
+      const kept = keepsStructure(t, pc, old.funcOf[pc], this.fnEnd[pc], s.cfg.ops, newOps[i], this.privileged, bn, bj);
+      if (kept === BREAKS) return undefined;
+      if (kept === LOSES) lost = true;
       if (!sameFlowAt(ot, t, pc)) (flow ??= []).push(pc);
       // (countMark's terms below, which cancel when the jump and the call are kept)
       if (bj !== j || (bk === SK_CALL) !== (nk === SK_CALL) || prunesItself(bk) !== prunesItself(nk)) moved = true;

@@ -10,13 +10,16 @@
 import { toOp, type Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { type HelperArgs, SK_ALU, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, SK_OTHER, setSlot, solveLive } from '../isa/flow.ts';
-import { type Cfg, cfgTables, jumpPointsOf, prunesItself } from './cfg.ts';
-import { type CfgDelta, allReachable } from './cfg-delta.ts';
+import { type HelperArgs, SK_ALU, SK_CALL, SK_EXIT, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_NONE, SK_OTHER, setSlot, solveLive } from '../isa/flow.ts';
+import { type Cfg, type CfgTables, cfgTables, jumpPointsOf, prunesItself } from './cfg.ts';
+import { type CfgDelta, BREAKS, LOSES, allReachable, keepsStructure } from './cfg-delta.ts';
 import { type Renumbering, sameRenumbered } from './renumber.ts';
 
 /** Kept slots with another instruction a derivation handles (as cfg-delta.ts's MAX_CHANGED). */
 const MAX_CHANGED = 32;
+
+/** Candidate lengths whose scratch tables a CfgShift keeps (the search's deletions take one to a few slots). */
+const MAX_LENGTHS = 8;
 
 /**
  * Slot kinds whose op a kept slot with the baseline's very instruction keeps as it is (not a
@@ -45,6 +48,12 @@ export class CfgShift {
   private readonly reasons: Int32Array;
   /** allReachable's marks (all 0 between calls). */
   private readonly seen: Uint8Array;
+  /**
+   * Per candidate length: the tables and op list a derivation fills (each entry written anew),
+   * so that a derived CFG's seven table views and op list are made once per length, not per
+   * candidate. A derived CFG is valid until the next derive (a re-check uses it only while it runs).
+   */
+  private readonly scratch = new Map<number, { readonly tables: CfgTables; readonly ops: (Op | null)[] }>();
 
   /**
    * `delta`: the baseline's same-length deriver, whose per-slot counts of jump-point reasons
@@ -78,8 +87,7 @@ export class CfgShift {
     }
     const a = this.base.insns, b = prog.insns, ot = old.slots;
     // (every entry is set below: map is onto the candidate's slots)
-    const ops: (Op | null)[] = new Array(m);
-    const { funcOf, slots: t, live, prune, jmp } = cfgTables(m);
+    const { ops, tables: { funcOf, slots: t, live, prune, jmp } } = this.scratchFor(m);
     const ins = this.delta.jumpIns, reasons = this.reasons;
     reasons.fill(0, 0, m);
     const ofn = old.funcOf, oops = old.ops, onx = ot.next, ojp = ot.jump, ouse = ot.use, okill = ot.kill;
@@ -106,14 +114,28 @@ export class CfgShift {
       ops[j] = op;
     }
     const subprogs = old.subprogs.map((s) => map[s]);
-    if (this.count && !this.checkChanged(ops, t, funcOf, subprogs, reasons)) return undefined;
+    if (this.count && !this.checkChanged(ops, t, funcOf, reasons)) return undefined;
     for (let j = 0; j < m; j++) {
       const c = reasons[j] > 0 ? 1 : 0;
       jmp[j] = c;
       prune[j] = c || prunesItself(tk[j]) ? 1 : 0;
     }
+    // (solveLive works up from all 0, and leaves an lddw half's entry as it is)
+    live.fill(0);
     solveLive(t, m, live);
     return { cfg: { ops, funcOf, subprogs, prune, jmp, live, bad: old.bad, slots: t }, differs: this.differs };
+  }
+
+  /** The scratch tables for candidates of m slots (made at the first; a few lengths kept). */
+  private scratchFor(m: number): { readonly tables: CfgTables; readonly ops: (Op | null)[] } {
+    let s = this.scratch.get(m);
+    if (!s) {
+      if (this.scratch.size === MAX_LENGTHS) this.scratch.clear();
+      // (every entry is set by derive: map is onto the candidate's slots)
+      s = { tables: cfgTables(m), ops: new Array<Op | null>(m).fill(null) };
+      this.scratch.set(m, s);
+    }
+    return s;
   }
 
   /**
@@ -140,23 +162,19 @@ export class CfgShift {
   }
 
   /**
-   * The changed slots keep the structure (as cfg-delta.ts requires: not a function's last, jumps
-   * inside their function and not into an lddw's half, every slot still reachable; unprivileged,
-   * no backward jump nor kfunc call); their jump-point reasons moved in `reasons`.
+   * The changed slots keep the structure (cfg-delta.ts keepsStructure, every slot still
+   * reachable); their jump-point reasons moved in `reasons`.
    */
-  private checkChanged(ops: (Op | null)[], t: Cfg['slots'], funcOf: Int32Array, subprogs: readonly number[], reasons: Int32Array): boolean {
-    const old = this.cfg, ot = old.slots, to = this.to, m = ops.length;
+  private checkChanged(ops: (Op | null)[], t: Cfg['slots'], funcOf: Int32Array, reasons: Int32Array): boolean {
+    const old = this.cfg, ot = old.slots, to = this.to, fnEnd = this.delta.fnEnd;
     let lost = false;
     for (let c = 0; c < this.count; c++) {
-      const i = this.changed[c], j = this.to[i], op = this.newOps[c], nk = t.kind[j];
-      const fn = funcOf[j], end = subprogs.find((s) => s > fn) ?? m;
-      if (j >= end - 1) return false;
-      const nx = t.next[j], jt = t.jump[j];
-      const jumps = nk === SK_JA || nk === SK_JCOND || nk === SK_MAYGOTO;
-      if (jumps && (jt < fn || jt >= end || !ops[jt])) return false;
-      if (!this.privileged && ((jumps && jt <= j) || (nk === SK_CALL && (op as { callKind?: string }).callKind !== 'helper'))) return false;
+      const i = this.changed[c], j = to[i], op = this.newOps[c];
       const bn = ot.next[i] >= 0 ? to[ot.next[i]] : -1, bj = ot.jump[i] >= 0 ? to[ot.jump[i]] : -1;
-      if ((bn >= 0 && bn !== nx && bn !== jt) || (bj >= 0 && bj !== nx && bj !== jt)) lost = true;
+      // (a function's first slot is kept, so its function ends where the baseline's next one, moved, starts)
+      const kept = keepsStructure(t, j, funcOf[j], to[fnEnd[i]], ops, op, this.privileged, bn, bj);
+      if (kept === BREAKS) return false;
+      if (kept === LOSES) lost = true;
       for (const s of jumpPointsOf(old.ops[i], i)) reasons[to[s]]--;
       for (const s of jumpPointsOf(op, j)) reasons[s]++;
     }

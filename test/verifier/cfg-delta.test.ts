@@ -7,7 +7,12 @@ import { readObject } from '../../src/isa/object.ts';
 import { fromOp } from '../../src/isa/op.ts';
 import { buildCfg, type Cfg } from '../../src/verifier/cfg.ts';
 import { cfgOrReject } from '../../src/verifier/analyze.ts';
-import { CfgDelta } from '../../src/verifier/cfg-delta.ts';
+import { BREAKS, CfgDelta, KEEPS, LOSES, keepsStructure } from '../../src/verifier/cfg-delta.ts';
+import { assemble } from '../../src/isa/asm.ts';
+import { toOps } from '../../src/isa/op.ts';
+import { fillSlots } from '../../src/isa/flow.ts';
+import { helperArgsFor } from '../../src/isa/protos.ts';
+import { cfgTables } from '../../src/verifier/cfg.ts';
 import { oneSlotChange, slotsChange } from './mutants.ts';
 
 /**
@@ -139,5 +144,48 @@ t('a jump to slot -1 is no delta (the full build rejects it: jump out of range)'
   assert.is(delta.derive(prog), undefined);
   assert.is(tryBuild(prog.insns, prog.type), undefined);
 });
+
+/**
+ * The structure rules of a changed slot (keepsStructure, shared with cfg-shift.ts), as data: a
+ * candidate (its main function ends at the line `sub:`), the changed slot, the baseline's
+ * successors there (bn, bj), privileged or not, and the answer.
+ */
+const MAIN = ['r6 = r1', 'r0 = 0', 'if r6 == 0 goto +1', 'r0 = 1', 'r0 += 2', 'call 5', 'r0 &= 3', 'r1 = 5', 'call sub', 'r0 += 1', 'exit'];
+const SUB = ['sub:', 'r0 = r1', 'r0 += 1', 'exit'];
+/** The candidate: MAIN then SUB, a line replaced where `edits` gives one (by slot; '' drops the line: an lddw takes two). */
+const candidate = (edits: Record<number, string> = {}): string => {
+  const lines = [...MAIN, ...SUB.slice(1)].map((x, i) => edits[i] ?? x);
+  return [...lines.slice(0, MAIN.length), SUB[0], ...lines.slice(MAIN.length)].filter((x) => x !== '').join('\n');
+};
+const STRUCTURE: { name: string; edits?: Record<number, string>; pc: number; bn: number; bj: number; privileged?: boolean; want: number }[] = [
+  { name: 'an ALU slot, its successor kept', pc: 3, bn: 4, bj: -1, want: KEEPS },
+  { name: 'an ALU slot where a jump was (the jump target lost)', pc: 3, bn: 4, bj: 6, want: LOSES },
+  { name: 'a conditional jump, its successors kept', pc: 2, bn: 3, bj: 4, want: KEEPS },
+  { name: 'a conditional jump, retargeted', edits: { 2: 'if r6 == 0 goto +2' }, pc: 2, bn: 3, bj: 4, want: LOSES },
+  { name: "the main function's last slot", pc: 10, bn: -1, bj: -1, want: BREAKS },
+  { name: "the callee's last slot", pc: 13, bn: -1, bj: -1, want: BREAKS },
+  { name: 'a jump out of its function', edits: { 3: 'goto +9' }, pc: 3, bn: 4, bj: -1, want: BREAKS },
+  { name: 'a jump back before its function', edits: { 12: 'goto -3' }, pc: 12, bn: 13, bj: -1, want: BREAKS },
+  { name: 'a jump to its function\'s last slot', edits: { 3: 'goto +6' }, pc: 3, bn: 4, bj: -1, want: LOSES },
+  { name: 'a jump onto the second half of an lddw', edits: { 6: 'r2 = 0x100000000 ll', 7: '', 3: 'goto +3' }, pc: 3, bn: 4, bj: -1, want: BREAKS },
+  { name: 'a bpf-to-bpf call', pc: 8, bn: 9, bj: 11, want: BREAKS },
+  { name: 'a backward jump, privileged', edits: { 4: 'goto -3' }, pc: 4, bn: 5, bj: -1, want: LOSES },
+  { name: 'a backward jump, unprivileged', edits: { 4: 'goto -3' }, pc: 4, bn: 5, bj: -1, privileged: false, want: BREAKS },
+  { name: 'a jump to itself, unprivileged', edits: { 4: 'goto -1' }, pc: 4, bn: 5, bj: -1, privileged: false, want: BREAKS },
+  { name: 'a helper call, unprivileged', pc: 5, bn: 6, bj: -1, privileged: false, want: KEEPS },
+  { name: 'a forward jump, unprivileged', pc: 2, bn: 3, bj: 4, privileged: false, want: KEEPS },
+];
+
+for (const c of STRUCTURE) {
+  t(`structure rules: ${c.name}`, () => {
+    const insns = assemble(candidate(c.edits)).insns;
+    const ops = toOps(insns), n = insns.length, { slots } = cfgTables(n);
+    fillSlots(slots, { ops, end: n }, helperArgsFor('xdp'));
+    assert.is(n, MAIN.length + SUB.length - 1);
+    // the main function is MAIN's slots
+    const sub = MAIN.length, [fn, end] = c.pc < sub ? [0, sub] : [sub, n];
+    assert.is(keepsStructure(slots, c.pc, fn, end, ops, ops[c.pc]!, c.privileged ?? true, c.bn, c.bj), c.want);
+  });
+}
 
 t.run();

@@ -145,4 +145,23 @@ for (const c of CASES) {
   });
 }
 
+t('derivations of one candidate length share their tables, each equal to the build (a loop program: liveness starts from 0 each time)', () => {
+  const p = progs.find((x) => x.f === 'xdp_loop.o')!.p;
+  const shift = shiftOf(p);
+  // one-slot deletions (all of one length) interleaved with two-slot ones, then the first again
+  const ones = [...Array(p.insns.length).keys()].map((s) => without(p, [s])).filter((d) => d !== undefined);
+  const twos = [...Array(p.insns.length - 1).keys()].map((s) => without(p, [s, s + 1])).filter((d) => d !== undefined);
+  const lives = new Set<Uint16Array>();
+  let derived = 0;
+  for (let i = 0; i < ones.length; i++) {
+    for (const d of [ones[i], twos[i % twos.length], ones[0]]) {
+      if (!d || !check(shift, p, d, `deleted to ${d.prog.insns.length} slots`)) continue;
+      derived++;
+      lives.add(shift.derive(d.prog, renumbering(d.oldToNew, p.insns.length, d.prog.insns.length) as Renumbering)!.cfg.live);
+    }
+  }
+  assert.ok(derived > 10, `derived ${derived}`);
+  assert.is(lives.size, 2, 'one table per length');
+});
+
 t.run();
