@@ -301,8 +301,15 @@ const PW_REC = 16, PW_BITS = 10;
  * record per hash slot, the newest kept; a walk that enters with stack slots is not kept.
  */
 export class PieceWalks {
-  private readonly t = new Int32Array(PW_REC << PW_BITS);
+  private readonly t: Int32Array;
+  private readonly mask: number;
   private gen = 1;
+
+  /** A table of 2^bits records (tests give 0: one record, every walk in the same place). */
+  constructor(bits = PW_BITS) {
+    this.t = new Int32Array(PW_REC << bits);
+    this.mask = (1 << bits) - 1;
+  }
 
   /** Forget every kept walk (a new run). */
   reset(): void {
@@ -319,7 +326,7 @@ export class PieceWalks {
     const key = regs | (skipLast ? 0x1000 : 0) | (ne << 13);
     let x = Math.imul(h.last ^ (h.n << 16), 0x9e3779b1) ^ Math.imul(key, 0x85ebca77);
     for (let i = 0; i < ne; i++) x = Math.imul(x ^ e![i], 0xc2b2ae3d);
-    const at = (x >>> (32 - PW_BITS)) * PW_REC, t = this.t;
+    const at = ((x ^ (x >>> 15)) & this.mask) * PW_REC, t = this.t;
     if (t[at] !== this.gen || t[at + 1] !== h.last || t[at + 2] !== h.n || t[at + 3] !== key) return ~at;
     for (let i = 0; i < ne; i++) if (t[at + 4 + i] !== e![i]) return ~at;
     return at;
