@@ -6,7 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Op } from '../../src/isa/op.ts';
-import { forgetWalks, markPrecise, newHist, noPrecision, noteStep, recordStep, PieceWalks, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { forgetWalks, markPrecise, newHist, noPrecision, PieceWalks, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { auxFor, hist } from './hists.ts';
 
 const t = suite('verifier/piece-walks');
 
@@ -17,16 +18,6 @@ const stx = (src: number): Op => ({ kind: 'stx', size: 8, dst: 10, src, off: -8 
 const jgt = (dst: number, src: number): Op => ({ kind: 'jcond', op: 'jgt', width: 64, dst, src: { reg: src }, off: 0 }) as Op;
 const ja = (): Op => ({ kind: 'ja', off: 0, long: false }) as unknown as Op;
 
-/** A piece that executed `pcs` with notes `aux` (-1: none), recorded as the exploration records it. */
-function hist(pcs: number[], aux: number[], prev?: Hist): Hist {
-  const h = newHist(prev);
-  pcs.forEach((pc, i) => {
-    recordStep(h, pc);
-    if (aux[i] !== -1) noteStep(h, aux[i]);
-  });
-  return h;
-}
-
 const reg = fc.integer({ min: 0, max: 9 });
 const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(fc.constantFrom('mov', 'add'), reg, reg).map(([op, d, s]) => alu(op, d, s)),
@@ -36,12 +27,6 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.tuple(reg, reg).map(([d, s]) => jgt(d, s)),
   fc.constant(ja()),
 );
-
-const auxFor = (op: Op, x: number): number => {
-  if (op.kind === 'ldx' || op.kind === 'stx') return x % 7 === 6 ? OPAQUE : x % 7 === 5 ? -1 : x % 5;
-  if (op.kind === 'jcond') return x % 3 === 0 ? LINKED | (x & 0x3ff) : -1;
-  return -1;
-};
 
 /**
  * A loop's history: a few bodies (instruction runs with their notes), and the order the
