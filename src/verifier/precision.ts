@@ -246,12 +246,12 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
  */
 function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
   const m = runWalks;
-  if (m === undefined || h.n < PIECE_MIN || (set.lo | set.hi) !== 0 || (h.e !== null && h.e.length > PIECE_ENTRIES)) return walkPiece(ops, h, set, skipLast);
-  const at = m.find(h, set.regs, skipLast);
+  if (m === undefined || h.n < PIECE_MIN || (h.e !== null && h.e.length > PIECE_ENTRIES)) return walkPiece(ops, h, set, skipLast);
+  const at = m.find(h, set, skipLast);
   if (at >= 0) return m.replay(at, set);
-  const regs = set.regs;
+  const regs = set.regs, lo = set.lo, hi = set.hi;
   const w = walkPiece(ops, h, set, skipLast);
-  m.keep(~at, h, regs, skipLast, set, w);
+  m.keep(~at, h, regs, lo, hi, skipLast, set, w);
   return w;
 }
 
@@ -287,7 +287,8 @@ const PIECE_MIN = 3;
 const PIECE_ENTRIES = 6;
 // A kept piece walk: generation, last instruction, count, the registers asked (bits 0-11) with
 // skipLast (bit 12) and the number of entry numbers (13-15), the entry numbers (6), then what the
-// walk left: registers (0-11) and outcome (12-13), slots lo, hi. 16 int32s a record.
+// walk left: registers (0-11) and outcome (12-13), slots lo, hi; then the slots asked, lo, hi.
+// 16 int32s a record.
 const PW_REC = 16, PW_BITS = 10;
 
 /**
@@ -298,7 +299,7 @@ const PW_REC = 16, PW_BITS = 10;
  * (xdp_loop's check walks 1,294 pieces, 39 of them with steps and registers not walked before).
  * A walk's answer also depends on the instructions' ops, fixed for a run but not across runs (a
  * candidate's CFG is a scratch copy patched in place): the run starts each with reset(). One
- * record per hash slot, the newest kept; a walk that enters with stack slots is not kept.
+ * record per hash slot, the newest kept.
  */
 export class PieceWalks {
   private readonly t: Int32Array;
@@ -320,14 +321,14 @@ export class PieceWalks {
     this.gen++;
   }
 
-  /** The record of h's walk asked for `regs` (an index), else the complement of the index to keep it at. */
-  find(h: Hist, regs: number, skipLast: boolean): number {
-    const e = h.e, ne = e === null ? 0 : e.length;
-    const key = regs | (skipLast ? 0x1000 : 0) | (ne << 13);
-    let x = Math.imul(h.last ^ (h.n << 16), 0x9e3779b1) ^ Math.imul(key, 0x85ebca77);
+  /** The record of h's walk asked for `set` (an index), else the complement of the index to keep it at. */
+  find(h: Hist, set: Want, skipLast: boolean): number {
+    const e = h.e, ne = e === null ? 0 : e.length, lo = set.lo, hi = set.hi;
+    const key = set.regs | (skipLast ? 0x1000 : 0) | (ne << 13);
+    let x = Math.imul(h.last ^ (h.n << 16), 0x9e3779b1) ^ Math.imul(key, 0x85ebca77) ^ Math.imul(lo ^ hi, 0x27d4eb2f);
     for (let i = 0; i < ne; i++) x = Math.imul(x ^ e![i], 0xc2b2ae3d);
     const at = ((x ^ (x >>> 15)) & this.mask) * PW_REC, t = this.t;
-    if (t[at] !== this.gen || t[at + 1] !== h.last || t[at + 2] !== h.n || t[at + 3] !== key) return ~at;
+    if (t[at] !== this.gen || t[at + 1] !== h.last || t[at + 2] !== h.n || t[at + 3] !== key || t[at + 13] !== lo || t[at + 14] !== hi) return ~at;
     for (let i = 0; i < ne; i++) if (t[at + 4 + i] !== e![i]) return ~at;
     return at;
   }
@@ -341,8 +342,8 @@ export class PieceWalks {
     return (out >> 12) as Walk;
   }
 
-  /** Keep at `at` h's walk, asked for `regs`, which left `set` with outcome w. */
-  keep(at: number, h: Hist, regs: number, skipLast: boolean, set: Want, w: Walk): void {
+  /** Keep at `at` h's walk, asked for registers `regs` and slots `lo`, `hi`, which left `set` with outcome w. */
+  keep(at: number, h: Hist, regs: number, lo: number, hi: number, skipLast: boolean, set: Want, w: Walk): void {
     const e = h.e, ne = e === null ? 0 : e.length, t = this.t;
     t[at] = this.gen;
     t[at + 1] = h.last;
@@ -352,6 +353,8 @@ export class PieceWalks {
     t[at + 10] = set.regs | (w << 12);
     t[at + 11] = set.lo;
     t[at + 12] = set.hi;
+    t[at + 13] = lo;
+    t[at + 14] = hi;
   }
 }
 

@@ -85,11 +85,13 @@ t('marks made with kept piece walks are the marks of walks made afresh, request 
   }), { numRuns: 4000 });
 });
 
-// what is kept: a walk of the piece [0, 1, 2, 3] (r1 asked) answers only the same steps and registers
-const KEPT_PLAIN = { pcs: [0, 1, 2, 3], aux: [-1, -1, -1, -1], regs: 1 << 1, skipLast: false }, KEPT = KEPT_PLAIN;
-const asks: { what: string; pcs: number[]; aux: number[]; regs: number; skipLast: boolean; found: boolean }[] = [
+// what is kept: a walk of the piece [0, 1, 2, 3] (r1 and a high slot asked) answers only the same steps, registers and slots
+const KEPT_PLAIN = { pcs: [0, 1, 2, 3], aux: [-1, -1, -1, -1], regs: 1 << 1, lo: 0, hi: 1 << 31, skipLast: false }, KEPT = KEPT_PLAIN;
+const asks: { what: string; pcs: number[]; aux: number[]; regs: number; lo: number; hi: number; skipLast: boolean; found: boolean }[] = [
   { what: 'the same steps, a new piece', ...KEPT, found: true },
   { what: 'other registers', ...KEPT, regs: 1 << 2, found: false },
+  { what: 'a stack slot more (fp-8)', ...KEPT, lo: 1, found: false },
+  { what: 'another high slot', ...KEPT, hi: 1 << 30, found: false },
   { what: 'the last instruction skipped', ...KEPT, skipLast: true, found: false },
   { what: 'one step fewer', ...KEPT, pcs: [1, 2, 3], aux: [-1, -1, -1], found: false },
   { what: 'another last instruction', ...KEPT, pcs: [1, 2, 3, 4], found: false },
@@ -97,7 +99,7 @@ const asks: { what: string; pcs: number[]; aux: number[]; regs: number; skipLast
   { what: 'a note on a step', ...KEPT, aux: [-1, 2, -1, -1], found: false },
 ];
 // and of a piece with an entry (a note on its second step): the same entry count, other entries
-const NOTED = { pcs: [0, 1, 2, 3], aux: [-1, 2, -1, -1], regs: 1 << 1, skipLast: false };
+const NOTED = { pcs: [0, 1, 2, 3], aux: [-1, 2, -1, -1], regs: 1 << 1, lo: 0, hi: 0, skipLast: false };
 const notedAsks: typeof asks = [
   { what: 'the same steps and note', ...NOTED, found: true },
   { what: 'another note', ...NOTED, aux: [-1, 3, -1, -1], found: false },
@@ -110,10 +112,11 @@ for (const [KEPT, a] of [...asks.map((a) => [KEPT_PLAIN, a] as const), ...notedA
     // (a table of one record: whatever is asked is looked for where the kept walk is)
     const walks = new PieceWalks(0);
     const k = hist(KEPT.pcs, KEPT.aux);
-    const at = walks.find(k, KEPT.regs, KEPT.skipLast);
+    const asked = { regs: KEPT.regs, lo: KEPT.lo, hi: KEPT.hi };
+    const at = walks.find(k, asked, KEPT.skipLast);
     assert.ok(at < 0, 'nothing kept yet');
-    walks.keep(~at, k, KEPT.regs, KEPT.skipLast, { regs: 1 << 5, lo: 3, hi: 0 }, 0);
-    const got = walks.find(hist(a.pcs, a.aux), a.regs, a.skipLast);
+    walks.keep(~at, k, KEPT.regs, KEPT.lo, KEPT.hi, KEPT.skipLast, { regs: 1 << 5, lo: 3, hi: 0 }, 0);
+    const got = walks.find(hist(a.pcs, a.aux), { regs: a.regs, lo: a.lo, hi: a.hi }, a.skipLast);
     assert.is(got >= 0, a.found);
     if (a.found) {
       const set = { regs: 0, lo: 0, hi: 0 };
@@ -121,7 +124,7 @@ for (const [KEPT, a] of [...asks.map((a) => [KEPT_PLAIN, a] as const), ...notedA
       assert.equal(set, { regs: 1 << 5, lo: 3, hi: 0 });
     }
     walks.reset();
-    assert.ok(walks.find(hist(KEPT.pcs, KEPT.aux), KEPT.regs, KEPT.skipLast) < 0, 'forgotten by reset');
+    assert.ok(walks.find(hist(KEPT.pcs, KEPT.aux), asked, KEPT.skipLast) < 0, 'forgotten by reset');
   });
 }
 
