@@ -20,7 +20,7 @@ import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
 import { Tracer, type TracePath } from './trace.ts';
-import { type Hist, type Precise, LINKED, NO_PRECISION, OPAQUE, allPrecise, copyHist, forkBase, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
+import { type Hist, type Precise, LINKED, NO_PRECISION, OPAQUE, PieceWalks, allPrecise, copyHist, forkBase, markPrecise, newHist, noPrecision, noteStep, recordStep } from './precision.ts';
 
 /** BPF_PSEUDO_MAP_FD, _MAP_VALUE, _MAP_IDX, _MAP_IDX_VALUE: an lddw naming one of the program's maps. */
 const refersToMap = (pseudo: number): boolean => pseudo === 1 || pseudo === 2 || pseudo === 5 || pseudo === 6;
@@ -452,10 +452,13 @@ class RunEnv implements Env {
   /** noteDepth's last function (-1: none yet) and its depth then. */
   declare private depthF: number;
   declare private depthV: number;
+  /** The run's precision walks of single pieces (markPrecise's `walks`), forgotten at each start. */
+  declare private readonly walks: PieceWalks;
 
   constructor() {
     this.push = (s, pc) => this.pushPath(s, pc);
     this.regsLive = (f) => this.liveOf(f);
+    this.walks = new PieceWalks();
   }
 
   /** Set up for a run of prog (its CFG cfg) from context c. */
@@ -486,6 +489,7 @@ class RunEnv implements Env {
     this.kinds = cfg.slots.kind;
     this.depthF = -1;
     this.depthV = 0;
+    this.walks.reset();
     return this;
   }
 
@@ -541,7 +545,7 @@ class RunEnv implements Env {
   precise(regs: number, slots?: number[]): void {
     const path = this.c.path;
     if (regs < 0) allPrecise(path.parent);
-    else markPrecise(this.cfg.ops, path.hist, path.parent, path.state.frames.length - 1, regs, slots, true);
+    else markPrecise(this.cfg.ops, path.hist, path.parent, path.state.frames.length - 1, regs, slots, true, this.walks);
   }
 
   hist(frame = -1, spi = 0): void {
@@ -625,7 +629,7 @@ class RunEnv implements Env {
       }
     }
     if (other) return allPrecise(c.path.parent);
-    if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots);
+    if (p.regs[top] || slots) markPrecise(cfg.ops, c.path.hist, c.path.parent, top, p.regs[top] ?? 0, slots, false, this.walks);
   }
 
   /** is_state_visited: true when the current state is covered by an explored one. */

@@ -240,10 +240,26 @@ function backtrack(ops: (Op | null)[], top: Hist, set: Want, skipLast = false, t
 }
 
 /**
+ * backtrack_insn over one piece's own instructions: from the run's PieceWalks (markPrecise's
+ * `walks`) when it holds a walk of the same steps with the same registers, else walked (and kept
+ * there when it may be asked again).
+ */
+function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
+  const m = runWalks;
+  if (m === undefined || h.n < PIECE_MIN || (h.e !== null && h.e.length > PIECE_ENTRIES)) return walkPiece(ops, h, set, skipLast);
+  const at = m.find(h, set, skipLast);
+  if (at >= 0) return m.replay(at, set);
+  const regs = set.regs, lo = set.lo, hi = set.hi;
+  const w = walkPiece(ops, h, set, skipLast);
+  m.keep(~at, h, regs, lo, hi, skipLast, set, w);
+  return w;
+}
+
+/**
  * backtrack_insn over one piece's own instructions, last first (get_prev_insn_idx: the entry's
  * predecessor where the next entry is the instruction's, else the instruction before it).
  */
-function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
+function walkPiece(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean): Walk {
   const e = h.e;
   if (ops.length > opTab.length) coverCodes(ops.length);
   let k = e ? e.length : 0, i = h.last;
@@ -264,6 +280,86 @@ function walkSegment(ops: (Op | null)[], h: Hist, set: Want, skipLast: boolean):
   }
   return OK;
 }
+
+/** Pieces shorter than this are walked, not looked up (a lookup costs about two instructions' walk). */
+const PIECE_MIN = 3;
+/** The most entry numbers (two entries) a piece's walk is kept for by its steps. */
+const PIECE_ENTRIES = 6;
+// A kept piece walk: generation, last instruction, count, the registers asked (bits 0-11) with
+// skipLast (bit 12) and the number of entry numbers (13-15), the entry numbers (6), then what the
+// walk left: registers (0-11) and outcome (12-13), slots lo, hi; then the slots asked, lo, hi.
+// 16 int32s a record.
+const PW_REC = 16, PW_BITS = 10;
+
+/**
+ * The walks of single pieces one run made, by the steps they walked (a piece's last instruction,
+ * count and entries, which fix the instructions and notes met) and the registers asked: a loop's
+ * histories are new objects every iteration (walkFrozen's kept walks name pieces by object, and
+ * a piece is mostly walked once or twice), but they execute the same steps again and again
+ * (xdp_loop's check walks 1,294 pieces, 39 of them with steps and registers not walked before).
+ * A walk's answer also depends on the instructions' ops, fixed for a run but not across runs (a
+ * candidate's CFG is a scratch copy patched in place): the run starts each with reset(). One
+ * record per hash slot, the newest kept.
+ */
+export class PieceWalks {
+  private readonly t: Int32Array;
+  private readonly mask: number;
+  private gen = 1;
+
+  /** A table of 2^bits records (tests give 0: one record, every walk in the same place). */
+  constructor(bits = PW_BITS) {
+    this.t = new Int32Array(PW_REC << bits);
+    this.mask = (1 << bits) - 1;
+  }
+
+  /** Forget every kept walk (a new run). */
+  reset(): void {
+    if (this.gen === 0x7fffffff) {
+      this.t.fill(0);
+      this.gen = 0;
+    }
+    this.gen++;
+  }
+
+  /** The record of h's walk asked for `set` (an index), else the complement of the index to keep it at. */
+  find(h: Hist, set: Want, skipLast: boolean): number {
+    const e = h.e, ne = e === null ? 0 : e.length, lo = set.lo, hi = set.hi;
+    const key = set.regs | (skipLast ? 0x1000 : 0) | (ne << 13);
+    let x = Math.imul(h.last ^ (h.n << 16), 0x9e3779b1) ^ Math.imul(key, 0x85ebca77) ^ Math.imul(lo ^ hi, 0x27d4eb2f);
+    for (let i = 0; i < ne; i++) x = Math.imul(x ^ e![i], 0xc2b2ae3d);
+    const at = ((x ^ (x >>> 15)) & this.mask) * PW_REC, t = this.t;
+    if (t[at] !== this.gen || t[at + 1] !== h.last || t[at + 2] !== h.n || t[at + 3] !== key || t[at + 13] !== lo || t[at + 14] !== hi) return ~at;
+    for (let i = 0; i < ne; i++) if (t[at + 4 + i] !== e![i]) return ~at;
+    return at;
+  }
+
+  /** What the walk kept at `at` left in `set`, and its outcome. */
+  replay(at: number, set: Want): Walk {
+    const t = this.t, out = t[at + 10];
+    set.regs = out & 0xfff;
+    set.lo = t[at + 11];
+    set.hi = t[at + 12];
+    return (out >> 12) as Walk;
+  }
+
+  /** Keep at `at` h's walk, asked for registers `regs` and slots `lo`, `hi`, which left `set` with outcome w. */
+  keep(at: number, h: Hist, regs: number, lo: number, hi: number, skipLast: boolean, set: Want, w: Walk): void {
+    const e = h.e, ne = e === null ? 0 : e.length, t = this.t;
+    t[at] = this.gen;
+    t[at + 1] = h.last;
+    t[at + 2] = h.n;
+    t[at + 3] = regs | (skipLast ? 0x1000 : 0) | (ne << 13);
+    for (let i = 0; i < ne; i++) t[at + 4 + i] = e![i];
+    t[at + 10] = set.regs | (w << 12);
+    t[at + 11] = set.lo;
+    t[at + 12] = set.hi;
+    t[at + 13] = lo;
+    t[at + 14] = hi;
+  }
+}
+
+/** The current markPrecise call's PieceWalks (a walk calls nothing that marks again). */
+let runWalks: PieceWalks | undefined;
 
 /** Walks kept per piece: a piece is met with a handful of different register sets. */
 const WALKS_KEPT = 4;
@@ -519,8 +615,10 @@ const NO_SLOTS: readonly number[] = [];
  * `frame`) are relied on now; `hist` is the current segment since `parent`. `inInsn`: called
  * while executing the last instruction of `hist`, which is not walked (the walk starts before
  * the instruction that relies on the values: a helper's size argument is not "defined" by the call).
+ * `walks`: the run's kept piece walks (their ops are `ops` as they are now).
  */
-export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: readonly number[] = NO_SLOTS, inInsn = false): void {
+export function markPrecise(ops: (Op | null)[], hist: Hist, parent: CheckpointLike | null, frame: number, regs: number, slots: readonly number[] = NO_SLOTS, inInsn = false, walks?: PieceWalks): void {
+  runWalks = walks;
   const set = WANT;
   set.regs = regs;
   set.lo = set.hi = 0;

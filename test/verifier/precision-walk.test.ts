@@ -7,7 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Op } from '../../src/isa/op.ts';
-import { allPrecise, forgetWalks, markPrecise, newHist, noPrecision, NO_PRECISION, noteStep, pieceSteps, pieceTouches, recordStep, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { allPrecise, forgetWalks, markPrecise, noPrecision, NO_PRECISION, pieceSteps, pieceTouches, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { auxFor, hist } from './hists.ts';
 
 const t = suite('verifier/precision-walk');
 
@@ -21,16 +22,6 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
   fc.constant({ kind: 'ja', off: 0, long: false } as unknown as Op),
 );
 
-/** A piece of history that executed instructions `pcs` with notes `aux`, recorded as the exploration records it. */
-function hist(pcs: number[], aux: number[], prev?: Hist): Hist {
-  const h = newHist(prev);
-  pcs.forEach((pc, i) => {
-    recordStep(h, pc);
-    if (aux[i] !== -1) noteStep(h, aux[i]);
-  });
-  return h;
-}
-
 /**
  * The same piece with an entry for every instruction (its true predecessor and its note): the
  * old history, which kept every step, in the new shape. A walk over it infers nothing.
@@ -40,13 +31,6 @@ function fullHist(pcs: number[], aux: number[], prev?: Hist): Hist {
   pcs.forEach((pc, i) => e.push(pc, i ? pcs[i - 1] : pc - 1, aux[i]));
   return { n: pcs.length, last: pcs.length ? pcs[pcs.length - 1] : -1, e: e.length ? e : null, prev, wi: -1, wg: 0 };
 }
-
-/** An entry's note as the exploration writes it: a slot or an opaque access for memory, linked registers for a jump. */
-const auxFor = (op: Op, x: number): number => {
-  if (op.kind === 'ldx' || op.kind === 'stx') return x % 7 === 6 ? OPAQUE : x % 7 === 5 ? -1 : x % 5;
-  if (op.kind === 'jcond') return x % 3 === 0 ? LINKED | (x & 0x3ff) : -1;
-  return -1;
-};
 
 // a few register sets come back often, so that kept walks are met again (as in loops)
 interface Shape { ops: Op[]; segs: { pcs: number[]; aux: number[] }[]; fork: number; queries: { regs: number; slots: number[] }[] }
