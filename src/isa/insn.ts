@@ -28,7 +28,7 @@ export function insn(code: number, dst = 0, src = 0, off = 0, imm = 0): Insn {
  * come in five maps, so a read of their fields was megamorphic wherever all met.
  */
 export function insnWith(x: Insn, f: Partial<Insn>): Insn {
-  return { code: f.code ?? x.code, dst: f.dst ?? x.dst, src: f.src ?? x.src, off: f.off ?? x.off, imm: f.imm ?? x.imm };
+  return { code: f.code ?? x.code, dst: f.dst ?? x.dst, src: f.src ?? x.src, off: f.off ?? x.off, imm: f.imm ?? x.imm } satisfies Record<keyof Insn, unknown>;
 }
 
 export class DecodeError extends Error {

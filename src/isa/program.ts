@@ -108,7 +108,10 @@ export function funcRanges(p: Program): { name: string; start: number; end: numb
  * (every helper call, map access and null check) went megamorphic.
  */
 export function oneLayout(p: Program): Program {
-  return { name: p.name, section: p.section, type: p.type, insns: p.insns, maps: p.maps, license: p.license, funcs: p.funcs, core: p.core, load: p.load, notes: p.notes };
+  // every key of Program required here, so that a field added to Program cannot be left out
+  return {
+    name: p.name, section: p.section, type: p.type, insns: p.insns, maps: p.maps, license: p.license, funcs: p.funcs, core: p.core, load: p.load, notes: p.notes,
+  } satisfies Record<keyof Program, unknown>;
 }
 
 /** Build a Program from bare instructions (assembled text or raw bytecode). */

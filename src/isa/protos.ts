@@ -55,7 +55,7 @@ const TRACING: ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_eve
 // every field present (undefined when not given), in one order: one V8 map for every proto (a
 // spread of the extras gave them five, and the verifier reads them at every helper call)
 const P = (name: string, args: ArgKind[], ret: RetKind, extra: Partial<Proto> = {}): Proto =>
-  ({ name, args, ret, changesPkt: extra.changesPkt, types: extra.types, mapTypes: extra.mapTypes });
+  ({ name, args, ret, changesPkt: extra.changesPkt, types: extra.types, mapTypes: extra.mapTypes }) satisfies Record<keyof Proto, unknown>;
 
 const LIST: Proto[] = [
   P('map_lookup_elem', ['map', 'key'], 'map_value_or_null'),

@@ -7,7 +7,7 @@
 // (c) there is one native buffer fewer per load. The verifier log prints these lddw as
 // `r1 = map[id:N]` / `r1 = map[id:N][0]+off` either way.
 import { LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
-import { encodeBytes, type Insn } from '../isa/insn.ts';
+import { encodeBytes, insnWith, type Insn } from '../isa/insn.ts';
 import { MAP_TYPE, PROG_TYPE_ID, type MapDef, type Program, type ProgType } from '../isa/program.ts';
 import { KernelMap, possibleCpuCount, specOfDef, u32Key, objName, type MapSpec } from './maps.ts';
 import { vmlinuxTypeId } from './externs.ts';
@@ -145,7 +145,7 @@ export function resolveMapRefs(insns: readonly Insn[], fds: readonly number[]): 
     if (x.code !== LDDW_CODE) continue;
     if (x.src === PSEUDO.MAP_IDX || x.src === PSEUDO.MAP_IDX_VALUE) {
       if (x.imm < 0 || x.imm >= fds.length) throw new RangeError(`insn ${i}: map index ${x.imm} out of range (program has ${fds.length} maps)`);
-      out[i] = { ...x, src: x.src === PSEUDO.MAP_IDX ? PSEUDO.MAP_FD : PSEUDO.MAP_VALUE, imm: fds[x.imm] };
+      out[i] = insnWith(x, { src: x.src === PSEUDO.MAP_IDX ? PSEUDO.MAP_FD : PSEUDO.MAP_VALUE, imm: fds[x.imm] });
     }
     i++; // the second slot of an lddw is not an instruction
   }

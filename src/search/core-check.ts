@@ -8,7 +8,7 @@
 // relies on a relocated value's high bytes being 0, does not survive that. One other value is a
 // strong test, not a proof for all values. LDX/ST/STX offsets are not moved:
 // they choose what memory is read, they are not values a candidate can fold.
-import type { Insn } from '../isa/insn.ts';
+import { type Insn, insnWith } from '../isa/insn.ts';
 import { CLASS, LDDW_CODE, cls } from '../isa/opcodes.ts';
 import { toOp } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
@@ -40,10 +40,10 @@ export function perturbCore(program: Program): Insn[] {
     const x = insns[relo.pc];
     const v = moved(relo.kind, result.value);
     if (cls(x.code) === CLASS.ALU || cls(x.code) === CLASS.ALU64) {
-      insns[relo.pc] = { ...x, imm: Number(BigInt.asIntN(32, v)) };
+      insns[relo.pc] = insnWith(x, { imm: Number(BigInt.asIntN(32, v)) });
     } else if (x.code === LDDW_CODE) {
-      insns[relo.pc] = { ...x, imm: Number(BigInt.asIntN(32, v)) };
-      insns[relo.pc + 1] = { ...insns[relo.pc + 1], imm: Number(BigInt.asIntN(32, v >> 32n)) };
+      insns[relo.pc] = insnWith(x, { imm: Number(BigInt.asIntN(32, v)) });
+      insns[relo.pc + 1] = insnWith(insns[relo.pc + 1], { imm: Number(BigInt.asIntN(32, v >> 32n)) });
     }
   }
   return insns;

@@ -3,7 +3,7 @@
 // such a map into an invalid helper call (poison_map_ldimm64), refused only where it is reached.
 // The kernel and the model are both given this program.
 import { CALL_CODE, LDDW_CODE, PSEUDO } from '../isa/opcodes.ts';
-import type { Insn } from '../isa/insn.ts';
+import { type Insn, insnWith } from '../isa/insn.ts';
 import { MAP_TYPE, type MapDef, type Program } from '../isa/program.ts';
 
 /** libbpf's POISON_LDIMM64_MAP_BASE: the helper id a poisoned map reference calls (plus the map's index). */
@@ -36,7 +36,7 @@ export function unprivilegedView(p: Program): Program {
     if (x.code !== LDDW_CODE) continue;
     if (x.src === PSEUDO.MAP_IDX || x.src === PSEUDO.MAP_IDX_VALUE) {
       const to = newIdx.get(x.imm);
-      if (to !== undefined) insns[i] = { ...x, imm: to };
+      if (to !== undefined) insns[i] = insnWith(x, { imm: to });
       else {
         const poison: Insn = { code: CALL_CODE, dst: 0, src: 0, off: 0, imm: POISON_LDIMM64_MAP_BASE + x.imm };
         insns[i] = poison;

@@ -29,7 +29,7 @@ export type Stack = (Slot | undefined)[];
  * ALU sanitation code was polymorphic.
  */
 export function slotOf(types: string, spilled?: Reg, dynptr?: DynptrMeta): Slot {
-  return { types, spilled, dynptr };
+  return { types, spilled, dynptr } satisfies Record<keyof Slot, unknown>;
 }
 
 const INVALID = '????????';

@@ -21,6 +21,11 @@ import { verify } from '../../src/verifier/analyze.ts';
 import { DomainSession } from '../../src/verifier/memo.ts';
 import { slotOf } from '../../src/verifier/stack.ts';
 import { DYNPTR_CASES } from './dynptr-cases.ts';
+import { perturbCore } from '../../src/search/core-check.ts';
+import type { CoreOutcome } from '../../src/isa/core.ts';
+import { CORE_KIND } from '../../src/isa/core-spec.ts';
+import { unprivilegedView } from '../../src/selftest/unpriv-maps.ts';
+import { resolveMapRefs } from '../../src/kernel/load.ts';
 
 setFlagsFromString('--allow-natives-syntax');
 const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
@@ -60,6 +65,26 @@ t('a linked program\'s instructions have insn()\'s map; insnWith replaces only t
   assert.equal(insnWith(x, { src: 0, off: -1 }), { code: 0x18, dst: 1, src: 0, off: -1, imm: 4 });
   assert.equal(insnWith(x, { code: 0x61, imm: 0 }), { code: 0x61, dst: 1, src: 2, off: 3, imm: 0 });
   assert.ok(sameMap(insnWith(x, { imm: 9 }), ref));
+});
+
+t('instructions the CO-RE perturbation, the unprivileged view and the kernel loader rewrite keep insn()\'s map', () => {
+  const ref = insn(0xb7);
+  // two relocated slots, an ALU immediate and an lddw (only pc, kind, value and poison are read)
+  const base = bareProgram(assemble('r0 = 1\nr1 = 0x100000000 ll\nexit').insns);
+  const outcome = (pc: number): CoreOutcome => ({ relo: { pc, kind: CORE_KIND.FIELD_BYTE_OFFSET }, result: { value: 8n, poison: false } }) as unknown as CoreOutcome;
+  const core: Program = { ...base, core: { target: 'test', compiled: base.insns, outcomes: [outcome(0), outcome(1)] } };
+  const perturbed = perturbCore(core);
+  assert.ok(perturbed.some((x, i) => x !== core.insns[i]), 'perturbCore rewrote some slot');
+  perturbed.forEach((x, i) => assert.ok(sameMap(x, ref), `perturbCore slot ${i}: a map of its own`));
+  for (const name of ['xdp_map_access', 'xdp_lb_hash', 'xdp_router']) {
+    const p = corpus(name);
+    const views = [unprivilegedView(p).insns, resolveMapRefs(p.insns, p.maps.map((_, k) => 100 + k))];
+    views.forEach((v, k) => {
+      // (the unprivileged view rewrites only when it drops a map ahead of another; the loader always)
+      if (k === 1) assert.ok(v.some((x, i) => x !== p.insns[i]), `${name} view ${k} rewrote some slot`);
+      v.forEach((x, i) => assert.ok(sameMap(x, ref), `${name} view ${k} slot ${i}: a map of its own`));
+    });
+  }
 });
 
 t('every helper prototype has one map', () => {
