@@ -238,6 +238,32 @@ t('past its budget a baseline keeps no more answers: copies walk those fixpoints
   }
 });
 
+t('a copy that dropped a must-write takes no recorded fixpoint, though its marks are the baseline\'s', () => {
+  // FORWARD's slot 3 (`r0 = 2`) writes fp-8 once in the copy, then not: the second visit empties the
+  // must-write mark (dropped), leaving the marks the baseline has, whose one visit wrote nothing. Only
+  // the flag tells them apart; the fixpoint of a dropped mark works out the write masks anew.
+  const cfg = buildCfg(asm(FORWARD).insns);
+  const st = initialState();
+  const n = cfg.ops.length;
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  const read = { pc: 9, reads: 1, writes: 0, update: false }, fix = { pc: 10, reads: 0, writes: 0, update: true };
+  const kept = [{ pc: 3, reads: 0, writes: 0, update: false }, read, fix];
+  const dropped = [{ pc: 3, reads: 0, writes: 1, update: false }, { pc: 3, reads: 0, writes: 0, update: false }, read, fix];
+  const base = new StackLiveness(cfg);
+  base.recordFixpoints();
+  const snap = base.copy();
+  kept.forEach((v) => applyVisit(base, st, v));
+  const same = snap.copy(), drop = snap.copy();
+  kept.forEach((v) => applyVisit(same, st, v));
+  dropped.forEach((v) => applyVisit(drop, st, v));
+  assert.is(same.replayed, 1, 'the same visits: the baseline\'s answer');
+  assert.is(drop.replayed, 0, 'a dropped must-write: its own fixpoint');
+  const plain = new StackLiveness(cfg);
+  dropped.forEach((v) => applyVisit(plain, st, v));
+  assert.equal(answers(drop), answers(plain));
+  assert.ok(drop.sameAs(plain), 'every mask and flag as a plain walk\'s');
+});
+
 t('copies that take a recorded answer count its function solved, the snapshot and each other not changed', () => {
   const cfg = buildCfg(asm('r0 = 0;r0 = *(u64 *)(r10 - 8);exit').insns);
   const st = initialState();
