@@ -333,18 +333,28 @@ export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   const aop = o as ScalarAluOp;
   let dv = dstReg.v;
   const sv = srcReg.v;
-  // an immediate is a constant (its register is immReg's): one bigint test less per instruction
-  const srcConst = !isX || isConst(sv);
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
-  // which only loses precision)
-  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && srcConst;
+  // which only loses precision). Told apart from the operator, width and id first: the source's
+  // constness (a bigint test through two objects) only where those allow a link
+  const mayLink = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0;
   const memo = env.aluMemo;
   // the common revisit: the memo's result for these very inputs, in the register kept with it.
   // No fork is skipped: the memo is keyed by the inputs after a fork, and those are either
   // inputs that did not fork (the test is a function of the objects) or the fork's constant -1
   // side, which cannot fork
-  let v = memo.get(pc, dv, sv);
+  if (!mayLink) {
+    const r = memo.hitReg(pc, dv, sv);
+    if (r !== undefined) {
+      regs[d] = r;
+      return undefined;
+    }
+  }
+  // an immediate is a constant (its register is immReg's): one bigint test less per instruction
+  const srcConst = !isX || isConst(sv);
+  const linked = mayLink && srcConst;
+  // (hitReg has answered a revisit that cannot link: get would give its undefined)
+  let v = mayLink ? memo.get(pc, dv, sv) : undefined;
   if (v !== undefined && !linked) {
     regs[d] = memo.reg(pc, v);
     return undefined;
