@@ -400,6 +400,11 @@ export class StackLiveness {
     // commits: one rejected before its end (most candidates, at their changed slot) needs none
     this.began = st;
     this.writeInsn = pc;
+    this.clearWrites();
+  }
+
+  /** `writes` all zero again. */
+  private clearWrites(): void {
     // most instructions write no slot: clear only after one did (by a loop over the 16 words:
     // `fill` is a builtin call, ~1% of a re-check that stores to the stack at most instructions)
     if (this.written) {
@@ -431,15 +436,32 @@ export class StackLiveness {
     const x = this.cur ?? (this.began ? this.ensure(this.began) : null);
     if (!x) return;
     if (this.written) return this.commitTo(x);
-    // the common instruction, which wrote no slot (`writes` is all zero): commitTo's result
-    // without reading the marks, the first visit only records the visit, a later one empties
-    // the must-write masks of every frame (none to empty while no write was committed: a
-    // program or function that writes no stack slot, like xdp_loop, skips the frames' masks)
-    const idx = this.writeInsn - x.start;
+    this.commitNone(x, this.writeInsn - x.start);
+  }
+
+  /**
+   * commit of the common instruction, which wrote no slot (`writes` is all zero), at index `idx`
+   * of `x`: commitTo's result without reading the marks, the first visit only records the visit,
+   * a later one empties the must-write masks of every frame (none to empty while no write was
+   * committed: a program or function that writes no stack slot, like xdp_loop, skips the frames'
+   * masks).
+   */
+  private commitNone(x: Instance, idx: number): void {
     if (x.mwSet[idx]) {
       if (x.mwAny) this.emptyMustWrite(x, idx);
     } else x.mwSet[idx] = 1;
     this.writeInsn = 0;
+  }
+
+  /**
+   * begin(st, pc) then commit(), for an instruction that cannot write a stack slot (an ALU
+   * instruction: nothing between the two marks a write), in one call.
+   */
+  visitWithoutWrites(st: State, pc: number): void {
+    this.began = st;
+    this.clearWrites();
+    const x = this.cur ?? this.ensure(st);
+    this.commitNone(x, pc - x.start);
   }
 
   /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
