@@ -853,7 +853,7 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
       recordStep(path.hist, pc);
       if (kind === SK_JCOND) {
         // a note of linked registers without any (LINKED alone) changes nothing the walk does
-        const note = auxOf(st, op, pc, cfg.live);
+        const note = auxOf(st, op as Op & { kind: 'jcond' }, pc, cfg.live);
         if (note !== -1 && note !== LINKED) noteStep(path.hist, note);
       }
       lv.begin(st, pc);

@@ -13,41 +13,37 @@ import { LINKED, OPAQUE } from './precision.ts';
 
 
 /**
- * The history note of instruction `pc` (see Hist) known before it runs: the linked registers of
- * a jump (live ones, as collect_linked_regs). A stack access's note (the slot of a spill or
- * fill) is set while it runs (Env.hist).
+ * The history note of conditional jump `pc` (see Hist) known before it runs: its linked registers
+ * (live ones, as collect_linked_regs). A stack access's note (the slot of a spill or fill) is set
+ * while it runs (Env.hist). Only a conditional jump has one: the caller tells it by its slot kind
+ * (SK_JCOND), as `op.kind` is a megamorphic load.
  */
-export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number {
-  switch (op.kind) {
-    case 'jcond': {
-      const fr = cur(st);
-      // the (at most two) ids of the compared registers, -1 for none: no list per jump
-      const a = fr.regs[op.dst];
-      const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
-      let idB = -1;
-      if ('reg' in op.src) {
-        const b = fr.regs[op.src.reg];
-        if (b.type === 'scalar' && b.id) idB = baseId(b.id);
-      }
-      if (idA === -1 && idB === -1) return -1;
-      let mask = 0;
-      for (let f = 0; f < st.frames.length; f++) {
-        const F = st.frames[f];
-        const lv = linkedLive(live, st, pc, f);
-        for (let r = 0; r < 10; r++) {
-          if (!(lv & (1 << r))) continue;
-          const x = F.regs[r];
-          if (x.type === 'scalar' && x.id && linkedTo(x.id, idA, idB)) {
-            if (f !== st.frames.length - 1) return OPAQUE;
-            mask |= 1 << r;
-          }
-        }
-        for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && linkedTo(sl.spilled.id, idA, idB)) return OPAQUE;
-      }
-      return LINKED | mask;
-    }
-    default: return -1;
+export function auxOf(st: State, op: Op & { kind: 'jcond' }, pc: number, live: Uint16Array): number {
+  const fr = cur(st);
+  // the (at most two) ids of the compared registers, -1 for none: no list per jump
+  const a = fr.regs[op.dst];
+  const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
+  let idB = -1;
+  if ('reg' in op.src) {
+    const b = fr.regs[op.src.reg];
+    if (b.type === 'scalar' && b.id) idB = baseId(b.id);
   }
+  if (idA === -1 && idB === -1) return -1;
+  let mask = 0;
+  for (let f = 0; f < st.frames.length; f++) {
+    const F = st.frames[f];
+    const lv = linkedLive(live, st, pc, f);
+    for (let r = 0; r < 10; r++) {
+      if (!(lv & (1 << r))) continue;
+      const x = F.regs[r];
+      if (x.type === 'scalar' && x.id && linkedTo(x.id, idA, idB)) {
+        if (f !== st.frames.length - 1) return OPAQUE;
+        mask |= 1 << r;
+      }
+    }
+    for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && linkedTo(sl.spilled.id, idA, idB)) return OPAQUE;
+  }
+  return LINKED | mask;
 }
 
 /** Whether a register with `id` shares its base id with one of the compared registers' (-1: none). */
