@@ -16,7 +16,7 @@ import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched, firstUnread } from './step.ts';
-import { aluStep } from './alu.ts';
+import { aluRevisit, aluStep } from './alu.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -830,7 +830,8 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
         // next instruction is the next slot; and no stack slot written: the stack liveness has
         // only the visit to record)
         recordStep(path.hist, pc);
-        const e = aluStep(en, st, pc, op as Op & { kind: 'alu' }, push, cloneState);
+        const alu = op as Op & { kind: 'alu' };
+        const e = aluRevisit(en, st, pc, alu) ? undefined : aluStep(en, st, pc, alu, push, cloneState);
         if (e !== undefined) {
           // (the liveness as begin leaves it for a rejected instruction)
           lv.begin(st, pc);
