@@ -124,6 +124,18 @@ export const SK_LDDW = 8, SK_LDABS = 9, SK_NOP = 10;
  * verifier's main loop hands these to the ALU code by this code, without reading `op.kind`.
  */
 export const SK_ALU = 11;
+/**
+ * A load (BPF_LDX), a store of a register (BPF_STX) or of an immediate (BPF_ST), an atomic
+ * operation: the verifier's main loop hands each to its own code by these, as for SK_ALU.
+ * SK_OTHER is left with BPF_END.
+ */
+export const SK_LDX = 12, SK_STX = 13, SK_ST = 14, SK_ATOMIC = 15;
+
+/**
+ * A slot of SK_OTHER or a memory kind: an instruction whose only successor is the next slot and
+ * that is no ALU instruction, call or LD_ABS (what SK_OTHER alone was before the memory kinds).
+ */
+export const isOtherKind = (k: number): boolean => k === SK_OTHER || (k >= SK_LDX && k <= SK_ATOMIC);
 
 /** Per slot: its kind, successors and register effects, as nextSlot, jumpSlot, liveUses, defs | clobbers give them. */
 export interface SlotTable {
@@ -220,10 +232,11 @@ export function setSlot(t: SlotTable, pc: number, op: Op | null, helperArgs: Hel
         use = ALL_REGS;
         kill = b(0) | ARG_REGS;
         break;
-      case 'ldx': use = b(op.src); kill = b(op.dst); break;
-      case 'st': use = b(op.dst); break;
-      case 'stx': use = b(op.dst) | b(op.src); break;
+      case 'ldx': kind = SK_LDX; use = b(op.src); kill = b(op.dst); break;
+      case 'st': kind = SK_ST; use = b(op.dst); break;
+      case 'stx': kind = SK_STX; use = b(op.dst) | b(op.src); break;
       case 'atomic':
+        kind = SK_ATOMIC;
         use = b(op.dst) | b(op.src) | (op.op === 'cmpxchg' ? b(0) : 0);
         kill = op.op === 'cmpxchg' ? b(0) : op.fetch ? b(op.src) : 0;
         break;

@@ -231,6 +231,29 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
 }
 
 /**
+ * aluStep's own answer, without calling it, for the revisit it answers most (a straight-line
+ * program's re-check: ~80% of xdp_scale_mix's steps): a binary operation of a privileged run on
+ * two scalars, not a 64-bit add or sub of a linked register, whose memo entry holds these very
+ * inputs. Then aluStep's checks all pass (the registers are read and scalars, r10 is not written,
+ * and the entry exists only if a visit of this very instruction passed its immediate's checks
+ * and stored a result), and it stores hitReg's register. Small enough to be inlined into the
+ * exploration loop: true when answered (the register stored), false for aluStep to run.
+ */
+export function aluRevisit(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }): boolean {
+  const o = op.op;
+  if (o === 'mov' || o === 'movsx' || o === 'neg' || !env.privileged) return false;
+  const d = op.dst, operand = op.src, regs = cur(st).regs;
+  const srcReg = 'reg' in operand ? regs[operand.reg] : env.imms.at(pc, operand.imm | 0);
+  const dstReg = regs[d];
+  if (srcReg.type !== 'scalar' || dstReg.type !== 'scalar' || d === 10) return false;
+  if ((o === 'add' || o === 'sub') && op.width === 64 && dstReg.id !== 0) return false;
+  const r = env.aluMemo.hitReg(pc, dstReg.v, srcReg.v);
+  if (r === undefined) return false;
+  regs[d] = r;
+  return true;
+}
+
+/**
  * Execute an ALU instruction on the current frame (may push a forked state: maybe_fork_scalars):
  * undefined when the instruction was executed, else the message of its rejection
  * (step() reports it by return: env.ts reject). A rejection is returned, not thrown, because V8 counts a function's
@@ -333,18 +356,28 @@ export function aluStep(env: Env, st: State, pc: number, op: Op & { kind: 'alu' 
   const aop = o as ScalarAluOp;
   let dv = dstReg.v;
   const sv = srcReg.v;
-  // an immediate is a constant (its register is immReg's): one bigint test less per instruction
-  const srcConst = !isX || isConst(sv);
   // linked ids (6.18): 64-bit rX += K / rX -= K with K in s32 keeps the link with a delta;
   // anything else breaks it (the kernel also links 32-bit forms; the model drops those links,
-  // which only loses precision)
-  const linked = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0 && srcConst;
+  // which only loses precision). Told apart from the operator, width and id first: the source's
+  // constness (a bigint test through two objects) only where those allow a link
+  const mayLink = (aop === 'add' || aop === 'sub') && op.width === 64 && dstReg.id !== 0;
   const memo = env.aluMemo;
   // the common revisit: the memo's result for these very inputs, in the register kept with it.
   // No fork is skipped: the memo is keyed by the inputs after a fork, and those are either
   // inputs that did not fork (the test is a function of the objects) or the fork's constant -1
   // side, which cannot fork
-  let v = memo.get(pc, dv, sv);
+  if (!mayLink) {
+    const r = memo.hitReg(pc, dv, sv);
+    if (r !== undefined) {
+      regs[d] = r;
+      return undefined;
+    }
+  }
+  // an immediate is a constant (its register is immReg's): one bigint test less per instruction
+  const srcConst = !isX || isConst(sv);
+  const linked = mayLink && srcConst;
+  // (hitReg has answered a revisit that cannot link: get would give its undefined)
+  let v = mayLink ? memo.get(pc, dv, sv) : undefined;
   if (v !== undefined && !linked) {
     regs[d] = memo.reg(pc, v);
     return undefined;

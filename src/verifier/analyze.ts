@@ -6,16 +6,17 @@ import type { AluAux } from './spectre.ts';
 import { type Program, oneLayout } from '../isa/program.ts';
 import { formatKernel } from '../isa/disasm.ts';
 import { InsnError, type Op } from '../isa/op.ts';
-import { calleeSlot, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
+import { calleeSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO } from '../isa/flow.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { firstCallNeedingCap, SUBPROG_NEEDS_CAP } from './privilege.ts';
-import { type Env, type Options, REJECTED, VerifierError, fail } from './env.ts';
+import { type Env, type Options, REJECTED, VerifierError, fail, reject } from './env.ts';
 import { type DomainSession, sessionFor } from './config.ts';
 import { copyMap, copySet } from './copies.ts';
 import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched, firstUnread } from './step.ts';
+import { aluRevisit, aluStep } from './alu.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -795,7 +796,7 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
   const mapInfo = env.log ? mapNames(prog) : undefined;
   // what the loop reads at every instruction, in local bindings
   const cx = c, lv = env.live, en = env, pruneAt = cfg.prune, jmpAt = cfg.jmp, badAt = cfg.bad, opsAt = cfg.ops, kindAt = env.kinds, push = env.push;
-  const hook = onStep, lim = env.limit, logs = env.log, firsts = env.entry, tr = env.tracer;
+  const hook = onStep, lim = env.limit, logs = env.log, firsts = env.entry, tr = env.tracer, plain = !logs && !tr;
   try {
     if (logs && cx.processed === 0) logs.push(`0: ${printFrame(cur(cx.path.state), mapInfo!, undefined, undefined, cx.path.state.refs)}`);
     tr?.start(-1, 0, cur(cx.path.state));
@@ -823,6 +824,24 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
       const op = opsAt[pc]!;
       const kind = kindAt[pc];
       const st = path.state;
+      if (kind === SK_ALU && plain) {
+        // an ALU instruction without a log or trace: what the general body below does for it,
+        // told by its kind (no jump, exit or call: the call chain stays, no jump is counted, the
+        // next instruction is the next slot; and no stack slot written: the stack liveness has
+        // only the visit to record)
+        recordStep(path.hist, pc);
+        const alu = op as Op & { kind: 'alu' };
+        const e = aluRevisit(en, st, pc, alu) ? undefined : aluStep(en, st, pc, alu, push, cloneState);
+        if (e !== undefined) {
+          // (the liveness as begin leaves it for a rejected instruction)
+          lv.begin(st, pc);
+          reject(en, pc, e);
+          return en.rejection(en.rejected!);
+        }
+        lv.visitWithoutWrites(st, pc);
+        path.pc = pc + 1;
+        continue;
+      }
       let before: State['frames'][number]['stack'] | undefined;
       if (logs) {
         if (en.pendingFrom) logs.push(`${en.pendingFrom} ${printFrame(cur(st), mapInfo!, undefined, undefined, st.refs)}`);
@@ -835,7 +854,7 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
       recordStep(path.hist, pc);
       if (kind === SK_JCOND) {
         // a note of linked registers without any (LINKED alone) changes nothing the walk does
-        const note = auxOf(st, op, pc, cfg.live);
+        const note = auxOf(st, op as Op & { kind: 'jcond' }, pc, cfg.live);
         if (note !== -1 && note !== LINKED) noteStep(path.hist, note);
       }
       lv.begin(st, pc);

@@ -10,7 +10,7 @@
 import { toOp, type Op } from '../isa/op.ts';
 import type { Program } from '../isa/program.ts';
 import { helperArgsFor } from '../isa/protos.ts';
-import { type HelperArgs, SK_ALU, SK_CALL, SK_EXIT, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_NONE, SK_OTHER, setSlot, solveLive } from '../isa/flow.ts';
+import { type HelperArgs, SK_ALU, SK_ATOMIC, SK_CALL, SK_EXIT, SK_LDABS, SK_LDDW, SK_LDX, SK_LOCAL_CALL, SK_NONE, SK_OTHER, SK_ST, SK_STX, isOtherKind, setSlot, solveLive } from '../isa/flow.ts';
 import { type Cfg, type CfgTables, cfgTables, jumpPointsOf, prunesItself } from './cfg.ts';
 import { type CfgDelta, BREAKS, LOSES, allReachable, keepsStructure } from './cfg-delta.ts';
 import { type Renumbering, sameRenumbered } from './renumber.ts';
@@ -25,7 +25,7 @@ const MAX_LENGTHS = 8;
  * Slot kinds whose op a kept slot with the baseline's very instruction keeps as it is (not a
  * jump, a local call or an lddw, whose targets or second half may differ): a bit per kind.
  */
-const KEPT = (1 << SK_OTHER) | (1 << SK_ALU) | (1 << SK_EXIT) | (1 << SK_CALL) | (1 << SK_LDABS);
+const KEPT = (1 << SK_OTHER) | (1 << SK_LDX) | (1 << SK_STX) | (1 << SK_ST) | (1 << SK_ATOMIC) | (1 << SK_ALU) | (1 << SK_EXIT) | (1 << SK_CALL) | (1 << SK_LDABS);
 
 /** A derived CFG, and the baseline's kept slots whose instruction is not the baseline's renumbered. */
 export interface ShiftedCfg {
@@ -82,7 +82,7 @@ export class CfgShift {
         continue;
       }
       // a deleted slot: straight-line, not a function's first
-      if ((ok[i] !== SK_ALU && ok[i] !== SK_OTHER) || old.funcOf[i] === i) return undefined;
+      if ((ok[i] !== SK_ALU && !isOtherKind(ok[i])) || old.funcOf[i] === i) return undefined;
       to[i] = to[i + 1];
     }
     const a = this.base.insns, b = prog.insns, ot = old.slots;

@@ -86,6 +86,26 @@ export class PcMemo {
     return s[k] === a && s[k + 1] === b && s[k + 4] === this.ops[pc] ? (s[k + 2] as Scalar) : undefined;
   }
 
+  /**
+   * reg(pc, get(pc, a, b)) when get has a result, else undefined: the register of the result
+   * stored for instruction `pc` on `a` and `b` (these objects), the one kept with it when it holds
+   * that very result (else a new one, kept). One lookup of the entry for an ALU instruction's
+   * common revisit.
+   */
+  hitReg(pc: number, a: Scalar, b: Scalar): Reg | undefined {
+    const s = this.t.slots;
+    if (s === undefined) return undefined;
+    const k = W * pc;
+    if (s[k] !== a || s[k + 1] !== b || s[k + 4] !== this.ops[pc]) return undefined;
+    const v = s[k + 2] as Scalar | undefined;
+    if (v === undefined) return undefined;
+    const r = s[k + 3] as Reg | undefined;
+    if (r !== undefined && r.v === v) return r;
+    const n = scalarReg(v);
+    s[k + 3] = n;
+    return n;
+  }
+
   /** Store `v` as instruction `pc`'s result on `a` and `b`; returns `v`. */
   set(pc: number, a: Scalar, b: Scalar, v: Scalar): Scalar {
     const s = this.slotsToWrite();

@@ -10,7 +10,7 @@
 // list moves to its key's bucket under the new length, valid only when no list mixes two keys
 // under either length (`keysApart`; otherwise the counts of states per list would differ).
 import type { Insn } from '../isa/insn.ts';
-import { SK_OTHER } from '../isa/flow.ts';
+import { isOtherKind } from '../isa/flow.ts';
 import type { Cfg } from './cfg.ts';
 import { bucketOf, type Checkpoint, type Ctx } from './analyze.ts';
 import type { Hist } from './precision.ts';
@@ -245,12 +245,12 @@ export function shiftChange(a: readonly Insn[], b: readonly Insn[], old: Cfg, cf
     if (j < 0) {
       out.deleted.add(old.funcOf[i]);
       // a deleted slot with one successor, the next, holds the answers of that next slot
-      if (kind[i] !== SK_OTHER) out.flow.add(old.funcOf[i]);
+      if (!isOtherKind(kind[i])) out.flow.add(old.funcOf[i]);
       if (t && t < out.first) out.first = t;
       continue;
     }
     const same = differs ? differs[i] === 0 : sameRenumbered(a[i], b[j], i, j, r) && (a[i].code !== 0x18 || sameRenumbered(a[i + 1], b[j + 1], i + 1, j + 1, r));
-    if (!same && !(kind[i] === SK_OTHER && nkind[j] === SK_OTHER)) out.flow.add(old.funcOf[i]);
+    if (!same && !(isOtherKind(kind[i]) && isOtherKind(nkind[j]))) out.flow.add(old.funcOf[i]);
     if (!t || t >= out.first) continue;
     const live = old.live[i] !== cfg.live[j] && (readsLive(old, i) || readsLive(cfg, j));
     if (!same || live || old.prune[i] !== cfg.prune[j] || old.jmp[i] !== cfg.jmp[j] || to(r, old.funcOf[i]) !== cfg.funcOf[j] || old.bad[i] !== cfg.bad[j]) out.first = t;

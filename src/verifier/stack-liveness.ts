@@ -21,6 +21,14 @@ import { copyMap, copySet } from './copies.ts';
 /** Per instruction of a function instance, for one frame: four 64-bit masks as 8 uint32. */
 const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
 
+/**
+ * Instance.mwSet per instruction: not visited (every must-write mask there empty), visited with
+ * every frame's must-write mask there empty, visited with one of them not empty. A revisit that
+ * writes nothing (most instructions: any ALU one) then has masks to empty only at MW_SOME, told
+ * by the byte alone.
+ */
+const MW_UNSET = 0, MW_EMPTY = 1, MW_SOME = 2;
+
 /** A function instance: one function reached through one call chain (struct func_instance). */
 interface Instance {
   readonly key: string;
@@ -35,15 +43,13 @@ interface Instance {
   readonly len: number;
   /** Masks of each frame 0..depth, allocated when first marked. */
   readonly frames: (Uint32Array | undefined)[];
-  /** must_write has been set once for the instruction (later visits intersect). */
+  /**
+   * must_write has been set once for the instruction (later visits intersect), and whether one
+   * of the frames' must-write masks there is not empty: MW_UNSET, MW_EMPTY or MW_SOME.
+   */
   readonly mwSet: Uint8Array;
   updated: boolean;
   mwDropped: boolean;
-  /**
-   * A must-write mask of some frame may be non-zero (set when commitTo stores a non-zero one,
-   * never cleared): while false, a revisit's emptying of the must-write masks has nothing to do.
-   */
-  mwAny: boolean;
   /**
    * The highest instruction index whose marks (may-read, must-write) changed since the last
    * fixpoint (-1: none). In a function whose edges all lead forward, the slots above it still
@@ -217,7 +223,7 @@ export class StackLiveness {
       }
       const key = `${callsites.map((c) => `${c},`).join('')}${start}`;
       // (dirty: the whole function, as nothing is known of the moved rows)
-      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: len - 1, marked: null, fixes: x.fixes, asBase: false });
+      instances.set(key, { key, owner, callsites, start, depth: x.depth, len, frames, mwSet, updated: x.updated, mwDropped: x.mwDropped, dirty: len - 1, marked: null, fixes: x.fixes, asBase: false });
     }
     this.instances = instances;
     this.instancesShared = false;
@@ -345,7 +351,7 @@ export class StackLiveness {
     const frames: (Uint32Array | undefined)[] = [];
     for (const f of x.frames) frames.push(f && copyU32(f));
     // a literal, not `{ ...x, owner, frames, mwSet }` (V8 runs a spread with overrides in its runtime)
-    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, mwAny: x.mwAny, dirty: x.dirty, marked: x.marked && x.marked.slice(), fixes: x.fixes, asBase: x.asBase };
+    const c: Instance = { key: x.key, owner: this.token, callsites: x.callsites, start: x.start, depth: x.depth, len: x.len, frames, mwSet: copyU8(x.mwSet), updated: x.updated, mwDropped: x.mwDropped, dirty: x.dirty, marked: x.marked && x.marked.slice(), fixes: x.fixes, asBase: x.asBase };
     this.instancesToChange().set(x.key, c);
     // (the map's other entries stay: a root of another key is still its entry)
     if (c.depth === 0) this.root = c;
@@ -357,7 +363,7 @@ export class StackLiveness {
     if (!x) {
       const k = this.cfg.subprogs.indexOf(start);
       const end = this.cfg.subprogs[k + 1] ?? this.cfg.ops.length;
-      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, mwAny: false, dirty: -1, marked: [], fixes: 0, asBase: true };
+      x = { key, owner: this.token, callsites, start, depth: callsites.length, len: end - start, frames: [], mwSet: u8(end - start), updated: false, mwDropped: false, dirty: -1, marked: [], fixes: 0, asBase: true };
       this.instancesToChange().set(key, x);
       if (x.depth === 0) this.root = x;
     }
@@ -400,6 +406,11 @@ export class StackLiveness {
     // commits: one rejected before its end (most candidates, at their changed slot) needs none
     this.began = st;
     this.writeInsn = pc;
+    this.clearWrites();
+  }
+
+  /** `writes` all zero again. */
+  private clearWrites(): void {
     // most instructions write no slot: clear only after one did (by a loop over the 16 words:
     // `fill` is a builtin call, ~1% of a re-check that stores to the stack at most instructions)
     if (this.written) {
@@ -431,15 +442,31 @@ export class StackLiveness {
     const x = this.cur ?? (this.began ? this.ensure(this.began) : null);
     if (!x) return;
     if (this.written) return this.commitTo(x);
-    // the common instruction, which wrote no slot (`writes` is all zero): commitTo's result
-    // without reading the marks, the first visit only records the visit, a later one empties
-    // the must-write masks of every frame (none to empty while no write was committed: a
-    // program or function that writes no stack slot, like xdp_loop, skips the frames' masks)
-    const idx = this.writeInsn - x.start;
-    if (x.mwSet[idx]) {
-      if (x.mwAny) this.emptyMustWrite(x, idx);
-    } else x.mwSet[idx] = 1;
+    this.commitNone(x, this.writeInsn - x.start);
+  }
+
+  /**
+   * commit of the common instruction, which wrote no slot (`writes` is all zero), at index `idx`
+   * of `x`: commitTo's result without reading the marks, the first visit only records the visit,
+   * a later one empties the must-write masks of every frame (none to empty unless the byte says
+   * one is not empty: an instruction that never writes a slot never reads the frames' masks).
+   */
+  private commitNone(x: Instance, idx: number): void {
+    const set = x.mwSet[idx];
+    if (set === MW_SOME) this.emptyMustWrite(x, idx);
+    else if (set === MW_UNSET) x.mwSet[idx] = MW_EMPTY;
     this.writeInsn = 0;
+  }
+
+  /**
+   * begin(st, pc) then commit(), for an instruction that cannot write a stack slot (an ALU
+   * instruction: nothing between the two marks a write), in one call.
+   */
+  visitWithoutWrites(st: State, pc: number): void {
+    this.began = st;
+    this.clearWrites();
+    const x = this.cur ?? this.ensure(st);
+    this.commitNone(x, pc - x.start);
   }
 
   /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
@@ -453,12 +480,15 @@ export class StackLiveness {
       x.updated = x.mwDropped = true;
       changedAt(x, idx);
     }
+    x.mwSet[idx] = MW_EMPTY;
   }
 
   private commitTo(x: Instance): void {
     const idx = this.writeInsn - x.start;
     // (only after write or toCaller, which made it)
     const w = this.writes!;
+    // (the frames' new must-write masks here: one not empty makes the byte MW_SOME)
+    let some = 0;
     for (let frame = 0; frame <= x.depth; frame++) {
       let lo = w[frame * 2], hi = w[frame * 2 + 1];
       if (!lo && !hi && !x.mwSet[idx]) continue;
@@ -468,16 +498,16 @@ export class StackLiveness {
         lo &= oldLo;
         hi &= oldHi;
       }
+      some |= lo | hi;
       if (oldLo !== lo >>> 0 || oldHi !== hi >>> 0) {
         m[at] = lo;
         m[at + 1] = hi;
         x.updated = true;
         changedAt(x, idx);
-        if (lo | hi) x.mwAny = true;
       }
       if ((oldLo & ~lo) || (oldHi & ~hi)) x.mwDropped = true;
     }
-    x.mwSet[idx] = 1;
+    x.mwSet[idx] = some !== 0 ? MW_SOME : MW_EMPTY;
     this.writeInsn = 0;
   }
 

@@ -1,7 +1,7 @@
 // One instruction at a time: the dispatch of do_check's loop body (ALU, memory, jumps, calls,
 // lddw), the history note the precision walk needs, and the registers the log prints.
 import type { Op } from '../isa/op.ts';
-import { jumpSlot, SK_ALU, SK_EXIT, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
+import { SK_ALU, SK_ATOMIC, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LDX, SK_LOCAL_CALL, SK_MAYGOTO, SK_OTHER, SK_ST, SK_STX } from '../isa/flow.ts';
 import { type Env, reject } from './env.ts';
 import { type Reg, ptrReg, typeStr } from './regs.ts';
 import { type State, cloneState, cur } from './state.ts';
@@ -13,41 +13,37 @@ import { LINKED, OPAQUE } from './precision.ts';
 
 
 /**
- * The history note of instruction `pc` (see Hist) known before it runs: the linked registers of
- * a jump (live ones, as collect_linked_regs). A stack access's note (the slot of a spill or
- * fill) is set while it runs (Env.hist).
+ * The history note of conditional jump `pc` (see Hist) known before it runs: its linked registers
+ * (live ones, as collect_linked_regs). A stack access's note (the slot of a spill or fill) is set
+ * while it runs (Env.hist). Only a conditional jump has one: the caller tells it by its slot kind
+ * (SK_JCOND), as `op.kind` is a megamorphic load.
  */
-export function auxOf(st: State, op: Op, pc: number, live: Uint16Array): number {
-  switch (op.kind) {
-    case 'jcond': {
-      const fr = cur(st);
-      // the (at most two) ids of the compared registers, -1 for none: no list per jump
-      const a = fr.regs[op.dst];
-      const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
-      let idB = -1;
-      if ('reg' in op.src) {
-        const b = fr.regs[op.src.reg];
-        if (b.type === 'scalar' && b.id) idB = baseId(b.id);
-      }
-      if (idA === -1 && idB === -1) return -1;
-      let mask = 0;
-      for (let f = 0; f < st.frames.length; f++) {
-        const F = st.frames[f];
-        const lv = linkedLive(live, st, pc, f);
-        for (let r = 0; r < 10; r++) {
-          if (!(lv & (1 << r))) continue;
-          const x = F.regs[r];
-          if (x.type === 'scalar' && x.id && linkedTo(x.id, idA, idB)) {
-            if (f !== st.frames.length - 1) return OPAQUE;
-            mask |= 1 << r;
-          }
-        }
-        for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && linkedTo(sl.spilled.id, idA, idB)) return OPAQUE;
-      }
-      return LINKED | mask;
-    }
-    default: return -1;
+export function auxOf(st: State, op: Op & { kind: 'jcond' }, pc: number, live: Uint16Array): number {
+  const fr = cur(st);
+  // the (at most two) ids of the compared registers, -1 for none: no list per jump
+  const a = fr.regs[op.dst];
+  const idA = a.type === 'scalar' && a.id ? baseId(a.id) : -1;
+  let idB = -1;
+  if ('reg' in op.src) {
+    const b = fr.regs[op.src.reg];
+    if (b.type === 'scalar' && b.id) idB = baseId(b.id);
   }
+  if (idA === -1 && idB === -1) return -1;
+  let mask = 0;
+  for (let f = 0; f < st.frames.length; f++) {
+    const F = st.frames[f];
+    const lv = linkedLive(live, st, pc, f);
+    for (let r = 0; r < 10; r++) {
+      if (!(lv & (1 << r))) continue;
+      const x = F.regs[r];
+      if (x.type === 'scalar' && x.id && linkedTo(x.id, idA, idB)) {
+        if (f !== st.frames.length - 1) return OPAQUE;
+        mask |= 1 << r;
+      }
+    }
+    for (const sl of F.stack) if (sl?.spilled?.type === 'scalar' && sl.spilled.id && linkedTo(sl.spilled.id, idA, idB)) return OPAQUE;
+  }
+  return LINKED | mask;
 }
 
 /** Whether a register with `id` shares its base id with one of the compared registers' (-1: none). */
@@ -123,18 +119,27 @@ export function firstUnread(regs: readonly Reg[], op: Op, kind: number): number 
     if ('reg' in a.src && regs[a.src.reg].type === 'not_init') return a.src.reg;
     return a.op !== 'mov' && a.op !== 'movsx' && regs[a.dst].type === 'not_init' ? a.dst : -1;
   }
-  if (kind === SK_EXIT || kind === SK_LDDW) return -1;
-  switch (op.kind) {
-    case 'end': case 'st':
-      return regs[op.dst].type === 'not_init' ? op.dst : -1;
-    case 'ldx':
-      return regs[op.src].type === 'not_init' ? op.src : -1;
-    case 'stx':
-      if (regs[op.src].type === 'not_init') return op.src;
-      return regs[op.dst].type === 'not_init' ? op.dst : -1;
-    case 'atomic':
-      if (regs[op.src].type === 'not_init') return op.src;
-      return op.op !== 'load_acq' && regs[op.dst].type === 'not_init' ? op.dst : -1;
+  // (the other kinds by the slot kind too: `op.kind` is a megamorphic load)
+  switch (kind) {
+    case SK_OTHER: case SK_ST: {
+      // BPF_END (SK_OTHER's one instruction) and BPF_ST read their destination
+      const x = op as Op & { kind: 'end' | 'st' };
+      return regs[x.dst].type === 'not_init' ? x.dst : -1;
+    }
+    case SK_LDX: {
+      const x = op as Op & { kind: 'ldx' };
+      return regs[x.src].type === 'not_init' ? x.src : -1;
+    }
+    case SK_STX: {
+      const x = op as Op & { kind: 'stx' };
+      if (regs[x.src].type === 'not_init') return x.src;
+      return regs[x.dst].type === 'not_init' ? x.dst : -1;
+    }
+    case SK_ATOMIC: {
+      const x = op as Op & { kind: 'atomic' };
+      if (regs[x.src].type === 'not_init') return x.src;
+      return x.op !== 'load_acq' && regs[x.dst].type === 'not_init' ? x.dst : -1;
+    }
     default:
       return -1;
   }
@@ -161,8 +166,9 @@ export function step(env: Env, st: State, pc: number, op: Op, push: (s: State, p
 
 /**
  * step for the instructions that are neither ALU instructions nor conditional jumps. The slot
- * kind is setSlot's for this very op (one kind per op kind: SK_ALU, SK_JCOND, SK_EXIT and SK_LDDW
- * for those four alone), so the switch is left with the rest.
+ * kind is setSlot's for this very op (flow.ts: one kind per op kind but the calls, SK_CALL for a
+ * helper or kfunc, and SK_LDABS for LD_ABS and LD_IND), so the dispatch is on it, not on `op.kind`
+ * (a megamorphic load, ~8 ns).
  */
 function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, pc: number) => void, kind: number): number {
   // an exit (every path's last instruction) and an lddw told by the slot kind as well
@@ -175,14 +181,14 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
     cur(st).regs[ld.dst] = r;
     return pc + 2;
   }
-  const op = insn as Exclude<Op, { kind: 'alu' | 'jcond' | 'exit' | 'lddw' }>;
-  switch (op.kind) {
-    case 'end': {
-      const bad = endInsn(env, st, op);
+  switch (kind) {
+    case SK_OTHER: {
+      const bad = endInsn(env, st, insn as Op & { kind: 'end' });
       return bad === undefined ? pc + 1 : reject(env, pc, bad);
     }
     // the memory instructions report check_reg_arg's and memFault's rejections by return
-    case 'ldx': {
+    case SK_LDX: {
+      const op = insn as Op & { kind: 'ldx' };
       const t = cur(st).regs[op.src];
       if (t.type === 'not_init') return unread(env, pc, op.src);
       if (op.dst === 10) return reject(env, pc, FP_READ_ONLY);
@@ -190,7 +196,8 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
       if (bad !== undefined) return reject(env, pc, bad);
       return saveAuxPtrType(env, pc, t);
     }
-    case 'stx': {
+    case SK_STX: {
+      const op = insn as Op & { kind: 'stx' };
       const regs = cur(st).regs, t = regs[op.dst];
       if (regs[op.src].type === 'not_init') return unread(env, pc, op.src);
       if (t.type === 'not_init') return unread(env, pc, op.dst);
@@ -198,14 +205,16 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
       if (bad !== undefined) return reject(env, pc, bad);
       return saveAuxPtrType(env, pc, t);
     }
-    case 'st': {
+    case SK_ST: {
+      const op = insn as Op & { kind: 'st' };
       const t = cur(st).regs[op.dst];
       if (t.type === 'not_init') return unread(env, pc, op.dst);
       const bad = memFault(env, st, pc, op.dst, op.off, op.size, true, -1, { imm: op.imm });
       if (bad !== undefined) return reject(env, pc, bad);
       return saveAuxPtrType(env, pc, t);
     }
-    case 'atomic': {
+    case SK_ATOMIC: {
+      const op = insn as Op & { kind: 'atomic' };
       // atomicInsn reads the source register first, then the destination (a load-acquire only writes it)
       const regs = cur(st).regs;
       if (regs[op.src].type === 'not_init') return unread(env, pc, op.src);
@@ -213,27 +222,32 @@ function stepOther(env: Env, st: State, pc: number, insn: Op, push: (s: State, p
       const bad = atomicInsn(env, st, pc, op);
       return bad === undefined ? pc + 1 : reject(env, pc, bad);
     }
-    case 'ldabs': case 'ldind': {
-      const bad = ldAbs(env, st, op);
+    case SK_LDABS: {
+      const bad = ldAbs(env, st, insn as Op & { kind: 'ldabs' | 'ldind' });
       return bad === undefined ? pc + 1 : reject(env, pc, bad);
     }
-    case 'ja':
-      return jumpSlot(op, pc);
-    case 'maygoto': {
+    // (jumpSlot's answers without its reads of `op.kind`)
+    case SK_JA:
+      return pc + 1 + (insn as Op & { kind: 'ja' }).off;
+    case SK_MAYGOTO: {
       // check_cond_jmp_op: the taken edge goes on, the fall-through is queued one level deeper
       const q = cloneState(st);
       q.mayGotoDepth = (st.mayGotoDepth ?? 0) + 1;
       push(q, pc + 1);
-      return jumpSlot(op, pc);
+      return pc + 1 + (insn as Op & { kind: 'maygoto' }).off;
     }
-    case 'call':
+    case SK_LOCAL_CALL:
+      return localCall(env, st, pc, insn as Op & { kind: 'call' });
+    case SK_CALL: {
+      const op = insn as Op & { kind: 'call' };
       if (op.callKind === 'helper') {
         const bad = helperCall(env, st, pc, op.imm);
         return bad === undefined ? pc + 1 : reject(env, pc, bad);
       }
-      if (op.callKind === 'local') return localCall(env, st, pc, op);
       return reject(env, pc, 'kfunc calls are not modelled');
+    }
   }
+  throw new Error(`slot ${pc}: no step for slot kind ${kind}`);
 }
 
 /** check_ld_imm: the register loaded, or the rejection's message. */

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { assemble } from '../../src/isa/asm.ts';
 import { toOps, type Op } from '../../src/isa/op.ts';
-import { calleeSlot, clobbers, defs, fillSlots, jumpSlot, liveRegs, liveUses, nextSlot, slotTableAt, slotTableBytes, solveForward, uses, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, SK_NOP, SK_OTHER, SK_ALU, type ForwardProblem, type Slot } from '../../src/isa/flow.ts';
+import { calleeSlot, clobbers, defs, fillSlots, jumpSlot, liveRegs, liveUses, nextSlot, slotTableAt, slotTableBytes, solveForward, uses, SK_CALL, SK_EXIT, SK_JA, SK_JCOND, SK_LDABS, SK_LDDW, SK_LOCAL_CALL, SK_MAYGOTO, SK_NONE, SK_NOP, SK_OTHER, SK_ALU, SK_LDX, SK_STX, SK_ST, SK_ATOMIC, type ForwardProblem, type Slot } from '../../src/isa/flow.ts';
 
 const t = suite('isa/flow');
 const ops = (src: string): Slot[] => toOps(assemble(src).insns);
@@ -105,6 +105,10 @@ const kindCode = (o: Op | null, deleted: boolean): number => {
     case 'lddw': return SK_LDDW;
     case 'ldabs': case 'ldind': return SK_LDABS;
     case 'alu': return SK_ALU;
+    case 'ldx': return SK_LDX;
+    case 'stx': return SK_STX;
+    case 'st': return SK_ST;
+    case 'atomic': return SK_ATOMIC;
     default: return SK_OTHER;
   }
 };

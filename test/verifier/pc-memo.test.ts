@@ -42,6 +42,44 @@ t('the result register is shared only while it holds the same result object', ()
   assert.is(m.reg(1, w), r2);
 });
 
+t('hitReg is reg of get when get answers, else undefined (stores of every kind, another instruction, another instruction object)', () => {
+  const op = (imm: number): Op => ({ kind: 'alu', op: 'add', width: 64, dst: 1, src: { imm } }) as Op;
+  const ops = [op(1), op(2), op(3)];
+  const owner = {};
+  const a = scalarUnknown(D), b = scalarConst(D, 8n), v = scalarConst(D, 1n);
+  const two = new PcMemo(3, { ops, owner }), one = new PcMemo(3, { ops, owner: {} });
+  const same = (pc: number, x: typeof a, y: typeof a, what: string): void => {
+    const g = two.get(pc, x, y), r = one.hitReg(pc, x, y);
+    if (g === undefined) assert.is(r, undefined, what);
+    else {
+      assert.ok(r !== undefined, what);
+      assert.is(r!.v, g, what);
+      assert.is(r!.type, 'scalar', what);
+      assert.is(one.hitReg(pc, x, y), r, `${what}: the register kept`);
+    }
+  };
+  const both = (f: (m: PcMemo) => void): void => {
+    f(two);
+    f(one);
+  };
+  same(0, a, b, 'no table yet');
+  both((m) => m.set(0, a, b, v));
+  same(0, a, b, 'set');
+  same(0, b, a, 'operands swapped');
+  same(1, a, b, 'another instruction');
+  both((m) => m.setReg(1, a, b, m.reg(1, v)));
+  same(1, a, b, 'setReg');
+  // a jump's second result alone leaves the first undefined
+  both((m) => m.pairSet2(2, a, b, { taken: 1 }));
+  same(2, a, b, 'pairSet2 alone');
+  both((m) => m.pairSet(2, a, b, v));
+  same(2, a, b, 'pairSet');
+  // the array patched in place, as cfg-delta.ts patches a candidate's
+  ops[0] = op(9);
+  assert.is(one.hitReg(0, a, b), undefined, 'another instruction object at the index');
+  same(0, a, b, 'another instruction object at the index');
+});
+
 t('memos made with `shared` over one instruction array (and owner) share their entries, each answering only for its own instruction at the index', () => {
   const op = (imm: number): Op => ({ kind: 'alu', op: 'add', width: 64, dst: 1, src: { imm } }) as Op;
   const x = op(1), y = op(2), z = op(3);

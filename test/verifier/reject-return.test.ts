@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { assemble } from '../../src/isa/asm.ts';
 import { type AluName, type JcondName, type Op, fromOp } from '../../src/isa/op.ts';
-import { SK_ALU, SK_JCOND, SK_OTHER, uses } from '../../src/isa/flow.ts';
+import { setSlot, slotTableAt, slotTableBytes, uses } from '../../src/isa/flow.ts';
 import type { MapDef, Program, ProgType } from '../../src/isa/program.ts';
 import { type Ctx, type Verdict, cfgOrReject, copyCtx, freshCtx, run, unreadAtResume, verify } from '../../src/verifier/analyze.ts';
 import type { Cfg } from '../../src/verifier/cfg.ts';
@@ -207,8 +207,12 @@ const memOp = fc.oneof(
   fc.record({ dst: reg, order: fc.constantFrom('le' as const, 'be' as const, 'swap' as const), bits: fc.constantFrom(16 as const, 32 as const, 64 as const) }).map((o): Op => ({ kind: 'end', ...o })),
 );
 
-/** The slot table's kind of these ops (flow.ts setSlot). */
-const slotKind = (op: Op): number => (op.kind === 'alu' ? SK_ALU : op.kind === 'jcond' ? SK_JCOND : SK_OTHER);
+/** The slot table's kind of these ops (flow.ts setSlot's). */
+function slotKind(op: Op): number {
+  const t = slotTableAt(new ArrayBuffer(slotTableBytes(1)), 0, 1);
+  setSlot(t, 0, op);
+  return t.kind[0];
+}
 
 t('firstUnread names exactly the !read_ok that step returns first; for an ALU op, a jump, a load, a store or BPF_END none is left for step to find', () => {
   let named = 0;

@@ -204,6 +204,32 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   }), { numRuns: 150, seed: 17 });
 });
 
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: visitWithoutWrites is begin then commit of an instruction that marks nothing (random visits among others that mark, copies)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
+  const n = cfg.ops.length, st = initialState();
+  const visit = fc.record({ ...visitOf(n), copy: fc.boolean(), bare: fc.boolean() });
+  const answers = (live: StackLiveness): number[][] => [...Array(n).keys()].map((pc) => [...live.aliveSlots(st, pc, 0)]);
+  fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
+    let two = new StackLiveness(cfg), one = new StackLiveness(cfg);
+    for (const v of vs) {
+      if (v.bare) {
+        // a visit without marks, after others that wrote (the scratch marks still set) or not
+        two.begin(st, v.pc);
+        two.commit();
+        one.visitWithoutWrites(st, v.pc);
+        if (v.update) for (const live of [two, one]) live.update(st);
+      } else for (const live of [two, one]) applyVisit(live, st, v);
+      if (v.copy) {
+        two = two.copy();
+        one = one.copy();
+      }
+      assert.ok(one.sameAs(two), 'every mask, first-visit byte and flag');
+    }
+    for (const live of [two, one]) live.update(st);
+    assert.equal(answers(one), answers(two));
+  }), { numRuns: 150, seed: 27 });
+});
+
 t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control flow)', () => {
   // the same marks on a program whose jump at 1 leads elsewhere: slot 2's read reaches insn 1 only through the fall-through
   const a = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);l:;r0 = 0;exit').insns);
