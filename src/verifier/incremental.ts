@@ -11,7 +11,7 @@
 // program's structure, so a re-check decodes and solves only around the changed slots; a
 // candidate that deletes straight-line slots gets the baseline's renumbered (cfg-shift.ts).
 import type { Program } from '../isa/program.ts';
-import { leadsForward, SK_JCOND } from '../isa/flow.ts';
+import { leadsForward, SK_ALU, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
@@ -24,6 +24,7 @@ import { CfgShift } from './cfg-shift.ts';
 import { baseId } from './alu.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { walkDiffers } from './precision.ts';
+import { MIN_TAKE, StepLog } from './replay.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -168,7 +169,7 @@ export class Incremental {
    * were answered at their first instruction without one (unreadAtResume), how many rejoined the
    * baseline and the instructions that spared.
    */
-  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
+  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, taken: 0, takenInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
   /**
    * The subprogram frames' keys (instruction, call site) visited at prune points, in the order
    * first visited, as pairs; `keySet` the same as numbers. A candidate of another length rehashes
@@ -186,6 +187,10 @@ export class Incremental {
    * them at each: the context is the re-check's alone, and nothing keeps it after).
    */
   private arrays?: CtxArrays;
+  /** The baseline's register steps, for a resumed run to take over (replay.ts; privileged only: unprivileged ALU steps record their sanitation). */
+  private readonly steps?: StepLog;
+  /** Scratch mask of a candidate's changed slots, where no take-over may go (cleared after each check). */
+  private readonly stops: Uint8Array;
 
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
@@ -201,6 +206,7 @@ export class Incremental {
     this.lastBucket = new Int32Array(n);
     this.firstFrom = new Int32Array(n + 1);
     this.changed = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
+    this.stops = new Uint8Array(n + 1);
     this.full = !!(opts.states || opts.trace || opts.entries || opts.stackLiveLog);
     let cfg: Cfg;
     try {
@@ -226,9 +232,11 @@ export class Incremental {
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
+    const steps = this.steps = !this.full && opts.privileged !== false ? new StepLog(cfg) : undefined;
     // the baseline keeps its fixpoints' answers: a re-check reaching one with the same marks takes it
     if (!this.full) (c0.live = new StackLiveness(cfg)).recordFixpoints();
     this.verdict = run(base, cfg, opts, c0, (c, pc) => {
+      steps?.note(c, pc);
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
       if (c.path !== path) {
@@ -310,14 +318,21 @@ export class Incremental {
     const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
     const after = change.ops ? this.rejoinAfter(snap, change) : -1;
-    if (after < 0) return released(c, run(prog, change.cfg, this.opts, c));
+    const take = this.takeHook(change);
+    if (after < 0 && !take) return released(c, run(prog, change.cfg, this.opts, c));
+    const pops = after < 0 ? undefined : this.rejoinHook(c, snap, change, after);
+    const hook = !take ? pops! : !pops ? take : (cc: Ctx, pc: number) => {
+      pops(cc);
+      take(cc, pc);
+    };
     try {
-      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change, after));
+      return run(prog, change.cfg, this.opts, c, hook);
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
     } finally {
       if (this.marked) this.mark(this.marked, 0);
+      if (take) for (const pc of change.touched) this.stops[pc] = 0;
       c.live?.release();
     }
   }
@@ -421,6 +436,39 @@ export class Incremental {
     const ok = leadsForward(slots, fn, subprogs[subprogs.indexOf(fn) + 1] ?? slots.kind.length);
     this.forwardFns.set(fn, ok);
     return ok;
+  }
+
+  /**
+   * A step hook that takes the baseline's register steps over where the candidate enters them in
+   * the baseline's state (replay.ts): tried at the first register step after any other step, a
+   * changed slot or a path's start. Sets `stops` (check clears it).
+   */
+  private takeHook(change: Change): ((c: Ctx, pc: number) => void) | undefined {
+    const log = this.steps;
+    if (!log || log.longest < MIN_TAKE) return undefined;
+    const stops = this.stops, limit = this.opts.limit ?? COMPLEXITY_LIMIT;
+    for (const pc of change.touched) stops[pc] = 1;
+    const kind = change.cfg.slots.kind, prune = change.cfg.prune;
+    let path: Path | undefined, armed = true;
+    return (c, pc) => {
+      if (c.path !== path) {
+        path = c.path;
+        armed = true;
+      }
+      const k = kind[pc];
+      if ((k !== SK_ALU && k !== SK_LDDW) || stops[pc] || prune[pc]) {
+        armed = true;
+        return;
+      }
+      if (!armed) return;
+      armed = false;
+      const n = log.take(c, pc, stops, limit);
+      if (n) {
+        armed = true;
+        this.stats.taken++;
+        this.stats.takenInsns += n;
+      }
+    };
   }
 
   /**
