@@ -19,6 +19,12 @@ import { cloneState, type State } from './state.ts';
 export const MIN_TAKE = 4;
 /** Most baseline visits of one instruction compared at an entry. */
 const MAX_VISITS = 4;
+/**
+ * Most baseline steps recorded (the later ones are never taken over): a step costs ~30 bytes and
+ * a register step its registers' copy besides, so a log stays within a few MB (xdpfilt_alw_all
+ * runs 81,905 steps).
+ */
+const MAX_LOGGED = 1 << 15;
 
 /** The register steps of the baseline's run, as replay needs them (recorded by the constructor's step hook). */
 export class StepLog {
@@ -48,6 +54,7 @@ export class StepLog {
   /** Record the step about to run (the constructor's hook, before each instruction). */
   note(c: Ctx, pc: number): void {
     const k = this.pcs.length, st = c.path.state;
+    if (k === MAX_LOGGED) return;
     const prevGoes = this.lastMay && c.path === this.lastPath && c.stack.length === this.lastStack;
     if (k > 0 && prevGoes) {
       this.ok[k - 1] = 1;
