@@ -13,7 +13,7 @@ import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../sr
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { StepLog } from '../../src/verifier/replay.ts';
 import { sameExploration } from '../../src/verifier/rejoin.ts';
-import { constReg } from '../../src/verifier/regs.ts';
+import { constReg, regWith } from '../../src/verifier/regs.ts';
 
 const t = suite('verifier/replay');
 
@@ -58,6 +58,8 @@ const ASKS: Ask[] = [
   { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
   { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
   { k: 40, change: (c) => (c.path.state.frames[0].regs[9] = constReg(7n)), taken: 0, why: 'any other register unlike the baseline\'s (r9) refuses as well' },
+  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = { ...c.path.state.frames[0].regs[1] }), taken: 6, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
+  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = regWith(c.path.state.frames[0].regs[1], c.path.state.frames[0].regs[1].v, 0, 9, 0)), taken: 0, why: 'r1 the same value with an id' },
   { k: 40, change: (c) => c.idGen++, taken: 0, why: 'another id counter: the moves would link other ids' },
   { k: 33, taken: 0, why: 'slot 37: two register steps before the packet load at 39' },
 ];
