@@ -88,7 +88,7 @@ export class StepLog {
     if (!ks) return 0;
     const st = c.path.state, top = st.frames[st.frames.length - 1].regs;
     for (const k of ks) {
-      if (this.gens[k] !== c.idGen || !sameRegs(top, this.regs[k]!) || !sameState(st, this.runs[this.run[k]], top)) continue;
+      if (this.gens[k] !== c.idGen || !sameState(st, this.runs[this.run[k]], this.regs[k]!)) continue;
       let n = 0;
       while (this.ok[k + n] && !stop[this.pcs[k + n]]) n++;
       if (n < MIN_TAKE || c.processed + n > limit) return 0;
@@ -119,22 +119,4 @@ function mayTake(cfg: Cfg, st: State, pc: number): boolean {
   const regs = st.frames[st.frames.length - 1].regs;
   if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') return false;
   return op.op === 'mov' || op.op === 'movsx' || regs[op.dst].type === 'scalar';
-}
-
-/**
- * The registers alike, field by field (deepSame's answer on registers, without its walk over
- * keys: the candidate's registers are mostly other objects than the baseline's, equal or not).
- */
-function sameRegs(a: readonly Reg[], b: readonly Reg[]): boolean {
-  for (let r = 0; r < a.length; r++) {
-    const x = a[r], y = b[r];
-    if (x === y) continue;
-    if (x.type !== y.type || x.off !== y.off || x.id !== y.id || x.range !== y.range || x.map !== y.map) return false;
-    if (x.rdonly !== y.rdonly || x.refObj !== y.refObj || x.ringbuf !== y.ringbuf || x.dynptrId !== y.dynptrId) return false;
-    const u = x.v, w = y.v;
-    if (u === w) continue;
-    if (u.varOff.value !== w.varOff.value || u.varOff.mask !== w.varOff.mask || u.umin !== w.umin || u.umax !== w.umax || u.smin !== w.smin || u.smax !== w.smax) return false;
-    if (u.u32min !== w.u32min || u.u32max !== w.u32max || u.s32min !== w.s32min || u.s32max !== w.s32max) return false;
-  }
-  return a.length === b.length;
 }

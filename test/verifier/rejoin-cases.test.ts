@@ -18,6 +18,7 @@ import { pieceSteps, walkDiffers } from '../../src/verifier/precision.ts';
 import { type Future, sameExploration, sameState } from '../../src/verifier/rejoin.ts';
 import { cloneState } from '../../src/verifier/state.ts';
 import { constReg } from '../../src/verifier/regs.ts';
+import { slotOf } from '../../src/verifier/stack.ts';
 
 const t = suite('verifier/rejoin-cases');
 
@@ -145,6 +146,17 @@ t('sameState: alike without the copy-on-write flag and with an absent may_goto d
   assert.ok(sameState(a, d, top));
   top[3] = constReg(3n);
   assert.not.ok(sameState(a, a, top));
+  // a spilled register compared by value: alike in another object, unlike with another value
+  const i = a.frames[0].stack.findIndex((x) => x?.spilled);
+  assert.ok(i >= 0, 'slot 21 spilled r4');
+  const was = a.frames[0].stack[i]!, e = cloneState(a);
+  e.frames[0].stack = e.frames[0].stack.slice();
+  e.frames[0].stack[i] = slotOf(was.types, { ...was.spilled! });
+  assert.ok(sameState(a, e));
+  e.frames[0].stack[i] = slotOf(was.types, { ...was.spilled!, id: was.spilled!.id + 1 });
+  assert.not.ok(sameState(a, e));
+  e.frames[0].stack[i] = slotOf(was.types, constReg(5n));
+  assert.not.ok(sameState(a, e));
 });
 
 t.run();
