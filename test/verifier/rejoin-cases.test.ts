@@ -12,13 +12,14 @@ import { assemble } from '../../src/isa/asm.ts';
 import { toOp } from '../../src/isa/op.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { buildCfg } from '../../src/verifier/cfg.ts';
-import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Verdict, copyCtx, verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { pieceSteps, walkDiffers } from '../../src/verifier/precision.ts';
 import { type Future, sameExploration, sameState } from '../../src/verifier/rejoin.ts';
 import { cloneState } from '../../src/verifier/state.ts';
 import { constReg } from '../../src/verifier/regs.ts';
 import { slotOf } from '../../src/verifier/stack.ts';
+import { readsAll, stoppedAt } from './stopped.ts';
 
 const t = suite('verifier/rejoin-cases');
 
@@ -89,16 +90,7 @@ t('walkDiffers: a table of instruction pairs', () => {
 function atStep(k: number): { c: Ctx; future: Future } {
   const p = load('xdp_swap_tx');
   const cfg = buildCfg(p.insns, p.type);
-  const c = freshCtx(p.insns.length);
-  try {
-    run(p, cfg, {}, c, (cc) => {
-      if (cc.processed === k) throw cc;
-    });
-  } catch (e) {
-    if (e !== c) throw e;
-  }
-  const n = p.insns.length;
-  return { c, future: { k: 0, buckets: new Int32Array(n).fill(1), slots: new Int32Array(n).fill(1), live: cfg.live } };
+  return { c: stoppedAt(p, cfg, k), future: readsAll(p.insns.length, cfg) };
 }
 
 t('a changed slot on the current path: refused where the walk reads it otherwise, on that step', () => {

@@ -13,6 +13,7 @@ import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../sr
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { StepLog } from '../../src/verifier/replay.ts';
 import { sameExploration } from '../../src/verifier/rejoin.ts';
+import { readsAll, stoppedAt } from './stopped.ts';
 import { constReg, regWith } from '../../src/verifier/regs.ts';
 
 const t = suite('verifier/replay');
@@ -25,21 +26,8 @@ const full = verify(p);
 const log = new StepLog(cfg);
 run(p, cfg, {}, freshCtx(n), (c, pc) => log.note(c, pc));
 
-/** The exploration of q before its step k (0-based). */
-function stopped(q: Program, qc: typeof cfg, k: number): Ctx {
-  const c = freshCtx(q.insns.length);
-  try {
-    run(q, qc, {}, c, (cc) => {
-      if (cc.processed === k) throw cc;
-    });
-  } catch (e) {
-    if (e !== c) throw e;
-  }
-  return c;
-}
-
 /** The full check's exploration before its step k, copied. */
-const before = (k: number): Ctx => copyCtx(stopped(p, cfg, k));
+const before = (k: number): Ctx => copyCtx(stoppedAt(p, cfg, k));
 
 interface Ask {
   k: number;
@@ -80,9 +68,8 @@ for (const a of ASKS) {
     assert.is(c.processed, a.k + a.taken);
     // the exploration is the full check's after as many steps (paths, histories, checkpoints,
     // stack liveness, id counter: every record compared), and the rest of the run is the full check's
-    const all = { k: 0, buckets: new Int32Array(n).fill(1), slots: new Int32Array(n).fill(1), live: cfg.live };
     const none = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
-    assert.ok(sameExploration(c, before(a.k + a.taken), none, all));
+    assert.ok(sameExploration(c, before(a.k + a.taken), none, readsAll(n, cfg)));
     assert.equal(answer(run(p, cfg, {}, c)), answer(full));
   });
 }
@@ -92,7 +79,7 @@ t('pointers are never taken: a copy of the frame pointer and an offset added to 
   const qc = buildCfg(q.insns, q.type), ql = new StepLog(qc);
   run(q, qc, {}, freshCtx(q.insns.length), (c, pc) => ql.note(c, pc));
   const at = (k: number): number => {
-    const c = stopped(q, qc, k);
+    const c = stoppedAt(q, qc, k);
     return ql.take(c, c.path.pc, new Uint8Array(9), 100);
   };
   assert.is(at(0), 0);
