@@ -24,7 +24,7 @@ import { CfgShift } from './cfg-shift.ts';
 import { baseId } from './alu.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { walkDiffers } from './precision.ts';
-import { MIN_TAKE, StepLog } from './replay.ts';
+import { StepLog } from './replay.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -103,6 +103,15 @@ const MIN_REJOIN_GAIN = 32;
  * the deletions of the bests before them, resume after 3 instructions on average (core_task).
  */
 const MIN_SHIFT_SKIP = 48;
+
+/**
+ * Fewest register steps in a row the baseline must have run for its re-checks to get the
+ * take-over hook (replay.ts; the hook costs a call per step and a try per run entered): with
+ * any run of 4 (the fewest a take spares), xdp_csum_loop (runs of 11 at most, 1.2% of its steps taken) re-checked ~10%
+ * slower in one process and 13% in a second (window 11:15-11:25 UTC). xdp_scale_mix's longest run
+ * is 908, xdp_balancer's 55, xdp_lb_hash's 16.
+ */
+const MIN_TAKE_RUN = 16;
 
 /**
  * Register steps a resumed run goes on before it asks the baseline's log again after a refusal
@@ -454,7 +463,7 @@ export class Incremental {
    */
   private takeHook(change: Change): ((c: Ctx, pc: number) => void) | undefined {
     const log = this.steps;
-    if (!log || log.longest < MIN_TAKE) return undefined;
+    if (!log || log.longest < MIN_TAKE_RUN) return undefined;
     const stops = this.stops, limit = this.opts.limit ?? COMPLEXITY_LIMIT;
     for (const pc of change.touched) stops[pc] = 1;
     const kind = change.cfg.slots.kind, prune = change.cfg.prune;

@@ -16,7 +16,7 @@ import { sameState } from './rejoin.ts';
 import { cloneState, type State } from './state.ts';
 
 /** Fewest steps a take-over must spare (a state comparison costs about a few steps). */
-export const MIN_TAKE = 4;
+const MIN_TAKE = 4;
 /** Most baseline visits of one instruction compared at an entry. */
 const MAX_VISITS = 4;
 /**
