@@ -106,10 +106,11 @@ const MIN_SHIFT_SKIP = 48;
 
 /**
  * Fewest register steps in a row the baseline must have run for its re-checks to get the
- * take-over hook (replay.ts; the hook costs a call per step and a try per run entered): with
- * any run of 4 (the fewest a take spares), xdp_csum_loop (runs of 11 at most, 1.2% of its steps taken) re-checked ~10%
- * slower in one process and 13% in a second (window 11:15-11:25 UTC). xdp_scale_mix's longest run
- * is 908, xdp_balancer's 55, xdp_lb_hash's 16.
+ * take-over hook (replay.ts; the hook costs a call per step and a try per run entered): with any
+ * run of 4 (the fewest a take spares), xdp_csum_loop (runs of 11 at most, 1.2% of its steps
+ * taken) re-checked 1.07-1.11x the base's time in one process and 1.13x in a separate settled
+ * one (BENCHMARKS, sixteenth pass). xdp_scale_mix's longest run is 908, xdp_balancer's 55,
+ * xdp_lb_hash's 16.
  */
 const MIN_TAKE_RUN = 16;
 
