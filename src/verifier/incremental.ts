@@ -106,13 +106,14 @@ const MIN_SHIFT_SKIP = 48;
 
 /**
  * Fewest register steps in a row the baseline must have run for its re-checks to get the
- * take-over hook (replay.ts; the hook costs a call per step and a try per run entered): with any
- * run of 4 (the fewest a take spares), xdp_csum_loop (runs of 11 at most, 1.2% of its steps
- * taken) re-checked 1.07-1.11x the base's time in one process and 1.13x in a separate settled
- * one (BENCHMARKS, sixteenth pass). xdp_scale_mix's longest run is 908, xdp_balancer's 55,
- * xdp_lb_hash's 16.
+ * take-over hook (replay.ts; the hook costs a call per step and a try per run entered). Measured
+ * (BENCHMARKS, sixteenth pass): with any run of 4 (the fewest a take spares), xdp_csum_loop (runs
+ * of 11 at most, 1.2% of its steps taken) re-checked 1.07-1.11x the base's time in one process
+ * and 1.13x settled; xdp_balancer (runs of 55, 6.2% taken) level in one process but 2.1-2.4x
+ * settled in separate processes, which took it below 10x the load. The scale_mix programs' runs
+ * reach 280 (xdp_scale_mix500), 908 and 1,362, 60-75% of their steps taken.
  */
-const MIN_TAKE_RUN = 16;
+const MIN_TAKE_RUN = 128;
 
 /**
  * Register steps a resumed run goes on before it asks the baseline's log again after a refusal
