@@ -109,7 +109,7 @@ const MIN_SHIFT_SKIP = 48;
  * take-over hook (replay.ts; the hook costs a call per step and a try per run entered). Measured
  * (BENCHMARKS, sixteenth pass): with any run of 4 (the fewest a take spares), xdp_csum_loop (runs
  * of 11 at most, 1.2% of its steps taken) re-checked 1.07-1.11x the base's time in one process
- * and 1.13x settled; xdp_balancer (runs of 55, 6.2% taken) level in one process but 2.1-2.4x
+ * and 1.13x settled; xdp_balancer (runs of 55, 6.2% taken) level in one process but 2.1-3.9x
  * settled in separate processes, which took it below 10x the load. The scale_mix programs' runs
  * reach 280 (xdp_scale_mix500), 908 and 1,362, 60-75% of their steps taken.
  */
