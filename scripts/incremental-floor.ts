@@ -3,11 +3,11 @@
 // over 500 instructions), the candidate's and the baseline's full explorations are recorded step
 // by step (the instruction and a copy of the whole state before each step) and compared as the
 // incremental checker's rejoin test compares states (rejoin.ts sameState):
-// - run: instructions the resumed re-check runs (processed, less those skipped by resuming and
-//   those spared by a rejoin);
+// - run: instructions the resumed re-check runs (processed, less those skipped by resuming,
+//   those spared by a rejoin and the baseline's register steps taken over, replay.ts);
 // - least: instructions from the step before the first one whose state differs (0 when the
 //   exploration is the baseline's at every step): what a re-check that resumes from the baseline,
-//   even with a snapshot before every step, and never rejoins must still run;
+//   even with a snapshot before every step, and neither rejoins nor takes steps over must still run;
 // - identical: candidates whose exploration is the baseline's at every step.
 // Counts only (no timing), so it may run beside other work.
 //
@@ -60,10 +60,10 @@ export function floorOf(p: Program): Floor | undefined {
   const inc = new Incremental(p);
   let processed = 0, ran = 0, least = 0, identical = 0;
   for (const m of ms) {
-    const skipped = inc.stats.skippedInsns, joined = inc.stats.joinedInsns;
+    const skipped = inc.stats.skippedInsns, joined = inc.stats.joinedInsns, taken = inc.stats.takenInsns;
     const v = inc.check(m.prog, m.oldToNew);
     processed += v.processed;
-    ran += v.processed - (inc.stats.skippedInsns - skipped) - (inc.stats.joinedInsns - joined);
+    ran += v.processed - (inc.stats.skippedInsns - skipped) - (inc.stats.joinedInsns - joined) - (inc.stats.takenInsns - taken);
     const mine = steps(m.prog);
     const d = sharedSteps(mine, base);
     if (mine.length && d === mine.length && d === base.length) {

@@ -805,6 +805,11 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
       if (hook) {
         cx.idGen = en.idGen;
         hook(cx, pc);
+        // the hook took steps over (replay.ts): go on from where they leave the path
+        if (cx.path.pc !== pc) {
+          en.idGen = cx.idGen;
+          continue;
+        }
       }
       if (++cx.processed > lim) fail(pc, `BPF program is too large. Processed ${cx.processed} insn`);
       if (pruneAt[pc] && en.visited(pc)) {

@@ -11,7 +11,7 @@
 // program's structure, so a re-check decodes and solves only around the changed slots; a
 // candidate that deletes straight-line slots gets the baseline's renumbered (cfg-shift.ts).
 import type { Program } from '../isa/program.ts';
-import { leadsForward, SK_JCOND } from '../isa/flow.ts';
+import { leadsForward, SK_ALU, SK_JCOND, SK_LDDW } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
@@ -24,6 +24,7 @@ import { CfgShift } from './cfg-shift.ts';
 import { baseId } from './alu.ts';
 import { type Changed, type Future, sameExploration } from './rejoin.ts';
 import { walkDiffers } from './precision.ts';
+import { StepLog } from './replay.ts';
 import { type Renumbering, type ShiftChange, inverse, keysApart, renumberable, renumberCtx, renumbering, shiftChange } from './renumber.ts';
 
 interface Snapshot {
@@ -103,6 +104,24 @@ const MIN_REJOIN_GAIN = 32;
  */
 const MIN_SHIFT_SKIP = 48;
 
+/**
+ * Fewest register steps in a row the baseline must have run for its re-checks to get the
+ * take-over hook (replay.ts; the hook costs a call per step and a try per run entered). Measured
+ * (BENCHMARKS, sixteenth pass): with any run of 4 (the fewest a take spares), xdp_csum_loop (runs
+ * of 11 at most, 1.2% of its steps taken) re-checked 1.07-1.11x the base's time in one process
+ * and 1.13x settled; xdp_balancer (runs of 55, 6.2% taken) level in one process but 2.1-3.9x
+ * settled in separate processes, which took it below 10x the load. The scale_mix programs' runs
+ * reach 280 (xdp_scale_mix500), 908 and 1,362, 60-75% of their steps taken.
+ */
+const MIN_TAKE_RUN = 128;
+
+/**
+ * Register steps a resumed run goes on before it asks the baseline's log again after a refusal
+ * (replay.ts): on the bench candidates of xdp_scale_mix and xdp_scale_mix2k, asking only after
+ * other steps took 54% of the steps run after the resume, every 16 steps 75%, every step 76%.
+ */
+const RETRY_TAKE = 15;
+
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
 
@@ -168,7 +187,7 @@ export class Incremental {
    * were answered at their first instruction without one (unreadAtResume), how many rejoined the
    * baseline and the instructions that spared.
    */
-  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
+  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, taken: 0, takenInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
   /**
    * The subprogram frames' keys (instruction, call site) visited at prune points, in the order
    * first visited, as pairs; `keySet` the same as numbers. A candidate of another length rehashes
@@ -186,6 +205,10 @@ export class Incremental {
    * them at each: the context is the re-check's alone, and nothing keeps it after).
    */
   private arrays?: CtxArrays;
+  /** The baseline's register steps, for a resumed run to take over (replay.ts; privileged only: unprivileged ALU steps record their sanitation). */
+  private readonly steps?: StepLog;
+  /** Scratch mask of a candidate's changed slots, where no take-over may go (cleared after each check). */
+  private readonly stops: Uint8Array;
 
   /**
    * `tuning`: fewest instructions a rejoin must spare to be tried, full comparisons a re-check may
@@ -201,6 +224,7 @@ export class Incremental {
     this.lastBucket = new Int32Array(n);
     this.firstFrom = new Int32Array(n + 1);
     this.changed = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
+    this.stops = new Uint8Array(n + 1);
     this.full = !!(opts.states || opts.trace || opts.entries || opts.stackLiveLog);
     let cfg: Cfg;
     try {
@@ -226,9 +250,11 @@ export class Incremental {
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
+    const steps = this.steps = !this.full && opts.privileged !== false ? new StepLog(cfg) : undefined;
     // the baseline keeps its fixpoints' answers: a re-check reaching one with the same marks takes it
     if (!this.full) (c0.live = new StackLiveness(cfg)).recordFixpoints();
     this.verdict = run(base, cfg, opts, c0, (c, pc) => {
+      steps?.note(c, pc);
       if (c.stack.length > pending) born.set(c.stack[c.stack.length - 1], c.processed);
       pending = c.stack.length;
       if (c.path !== path) {
@@ -310,14 +336,21 @@ export class Incremental {
     const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
     const after = change.ops ? this.rejoinAfter(snap, change) : -1;
-    if (after < 0) return released(c, run(prog, change.cfg, this.opts, c));
+    const take = this.takeHook(change);
+    if (after < 0 && !take) return released(c, run(prog, change.cfg, this.opts, c));
+    const pops = after < 0 ? undefined : this.rejoinHook(c, snap, change, after);
+    const hook = !take ? pops! : !pops ? take : (cc: Ctx, pc: number) => {
+      pops(cc);
+      take(cc, pc);
+    };
     try {
-      return run(prog, change.cfg, this.opts, c, this.rejoinHook(c, snap, change, after));
+      return run(prog, change.cfg, this.opts, c, hook);
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
       return this.joined(e);
     } finally {
       if (this.marked) this.mark(this.marked, 0);
+      if (take) for (const pc of change.touched) this.stops[pc] = 0;
       c.live?.release();
     }
   }
@@ -421,6 +454,45 @@ export class Incremental {
     const ok = leadsForward(slots, fn, subprogs[subprogs.indexOf(fn) + 1] ?? slots.kind.length);
     this.forwardFns.set(fn, ok);
     return ok;
+  }
+
+  /**
+   * A step hook that takes the baseline's register steps over where the candidate enters them in
+   * the baseline's state (replay.ts): tried at the first register step after any other step, a
+   * changed slot or a path's start, and again every RETRY_TAKE register steps after a refusal (a
+   * register unlike the baseline's is often overwritten a few steps on). Sets `stops` (check
+   * clears it).
+   */
+  private takeHook(change: Change): ((c: Ctx, pc: number) => void) | undefined {
+    const log = this.steps;
+    if (!log || log.longest < MIN_TAKE_RUN) return undefined;
+    const stops = this.stops, limit = this.opts.limit ?? COMPLEXITY_LIMIT;
+    for (const pc of change.touched) stops[pc] = 1;
+    const kind = change.cfg.slots.kind, prune = change.cfg.prune;
+    // register steps to run before the next try
+    let path: Path | undefined, wait = 0;
+    return (c, pc) => {
+      if (c.path !== path) {
+        path = c.path;
+        wait = 0;
+      }
+      const k = kind[pc];
+      if ((k !== SK_ALU && k !== SK_LDDW) || stops[pc] || prune[pc]) {
+        wait = 0;
+        return;
+      }
+      if (wait > 0) {
+        wait--;
+        return;
+      }
+      const n = log.take(c, pc, stops, limit);
+      if (!n) {
+        wait = RETRY_TAKE;
+        return;
+      }
+      this.stats.taken++;
+      this.stats.takenInsns += n;
+    };
   }
 
   /**

@@ -10,6 +10,8 @@
 // caller's to offset.
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
 import { type Hist, pieceTouches, samePiece } from './precision.ts';
+import type { Reg } from './regs.ts';
+import type { Stack } from './stack.ts';
 import type { State } from './state.ts';
 
 /**
@@ -157,18 +159,52 @@ function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null, pairs: Pairs
 
 /**
  * Are states a and b alike as the rest of a run reads them (deepSame's, without the frames'
- * copy-on-write flag, and with an absent may_goto depth as 0)?
+ * copy-on-write flag, and with an absent may_goto depth as 0)? `top`: registers compared with a's
+ * current frame's instead of b's (replay.ts keeps a run's first state and each step's registers).
  */
-export function sameState(a: State, b: State): boolean {
-  if (a === b) return true;
+export function sameState(a: State, b: State, top?: Reg[]): boolean {
+  if (a === b && !top) return true;
   const n = a.frames.length;
   if (n !== b.frames.length || (a.mayGotoDepth ?? 0) !== (b.mayGotoDepth ?? 0)) return false;
   if (a.refs !== b.refs && !deepSame(a.refs, b.refs)) return false;
   for (let f = n - 1; f >= 0; f--) {
     const x = a.frames[f], y = b.frames[f];
     if (x.callsite !== y.callsite || x.subprog !== y.subprog || x.frameno !== y.frameno) return false;
-    if (x.regs !== y.regs && !deepSame(x.regs, y.regs)) return false;
-    if (x.stack !== y.stack && !deepSame(x.stack, y.stack)) return false;
+    const regs = top && f === n - 1 ? top : y.regs;
+    if (x.regs !== regs && !sameRegs(x.regs, regs)) return false;
+    if (x.stack !== y.stack && !sameSlots(x.stack, y.stack)) return false;
+  }
+  return true;
+}
+
+/**
+ * Registers alike as deepSame tells, field by field without its walk over keys (two states'
+ * registers are often other objects of equal value: a re-check computes its own).
+ */
+function sameRegs(a: readonly Reg[], b: readonly Reg[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let r = 0; r < a.length; r++) if (a[r] !== b[r] && !sameReg(a[r], b[r])) return false;
+  return true;
+}
+
+function sameReg(x: Reg, y: Reg): boolean {
+  if (x.type !== y.type || x.off !== y.off || x.id !== y.id || x.range !== y.range || x.map !== y.map) return false;
+  if (x.rdonly !== y.rdonly || x.refObj !== y.refObj || x.ringbuf !== y.ringbuf || x.dynptrId !== y.dynptrId) return false;
+  const u = x.v, w = y.v;
+  if (u === w) return true;
+  if (u.varOff.value !== w.varOff.value || u.varOff.mask !== w.varOff.mask || u.umin !== w.umin || u.umax !== w.umax || u.smin !== w.smin || u.smax !== w.smax) return false;
+  return u.u32min === w.u32min && u.u32max === w.u32max && u.s32min === w.s32min && u.s32max === w.s32max;
+}
+
+/** Stack slots alike as deepSame tells (a spilled register as sameReg does). */
+function sameSlots(a: Stack, b: Stack): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (x === y) continue;
+    if (!x || !y || x.types !== y.types) return false;
+    if (x.spilled !== y.spilled && (!x.spilled || !y.spilled || !sameReg(x.spilled, y.spilled))) return false;
+    if (x.dynptr !== y.dynptr && !deepSame(x.dynptr, y.dynptr)) return false;
   }
   return true;
 }

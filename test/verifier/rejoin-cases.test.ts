@@ -12,12 +12,14 @@ import { assemble } from '../../src/isa/asm.ts';
 import { toOp } from '../../src/isa/op.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { buildCfg } from '../../src/verifier/cfg.ts';
-import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Verdict, copyCtx, verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { pieceSteps, walkDiffers } from '../../src/verifier/precision.ts';
 import { type Future, sameExploration, sameState } from '../../src/verifier/rejoin.ts';
 import { cloneState } from '../../src/verifier/state.ts';
 import { constReg } from '../../src/verifier/regs.ts';
+import { slotOf } from '../../src/verifier/stack.ts';
+import { readsAll, stoppedAt } from './stopped.ts';
 
 const t = suite('verifier/rejoin-cases');
 
@@ -88,16 +90,7 @@ t('walkDiffers: a table of instruction pairs', () => {
 function atStep(k: number): { c: Ctx; future: Future } {
   const p = load('xdp_swap_tx');
   const cfg = buildCfg(p.insns, p.type);
-  const c = freshCtx(p.insns.length);
-  try {
-    run(p, cfg, {}, c, (cc) => {
-      if (cc.processed === k) throw cc;
-    });
-  } catch (e) {
-    if (e !== c) throw e;
-  }
-  const n = p.insns.length;
-  return { c, future: { k: 0, buckets: new Int32Array(n).fill(1), slots: new Int32Array(n).fill(1), live: cfg.live } };
+  return { c: stoppedAt(p, cfg, k), future: readsAll(p.insns.length, cfg) };
 }
 
 t('a changed slot on the current path: refused where the walk reads it otherwise, on that step', () => {
@@ -119,7 +112,7 @@ t('a changed slot on the current path: refused where the walk reads it otherwise
   }
 });
 
-t('sameState: alike without the copy-on-write flag and with an absent may_goto depth as 0; a register or slot unequal', () => {
+t('sameState: alike without the copy-on-write flag and with an absent may_goto depth as 0; a register or slot unequal; the current frame\'s registers given apart', () => {
   const { c } = atStep(30);
   const a = c.path.state, b = cloneState(a);
   assert.ok(sameState(a, b));
@@ -138,6 +131,24 @@ t('sameState: alike without the copy-on-write flag and with an absent may_goto d
   assert.ok(sameState(a, b));
   b.mayGotoDepth = 1;
   assert.not.ok(sameState(a, b));
+  // `top`: the current frame's registers compared with these instead of b's
+  const d = cloneState(a), top = a.frames[0].regs.slice();
+  d.frames[0].regs[7] = constReg(7n);
+  assert.not.ok(sameState(a, d));
+  assert.ok(sameState(a, d, top));
+  top[3] = constReg(3n);
+  assert.not.ok(sameState(a, a, top));
+  // a spilled register compared by value: alike in another object, unlike with another value
+  const i = a.frames[0].stack.findIndex((x) => x?.spilled);
+  assert.ok(i >= 0, 'slot 21 spilled r4');
+  const was = a.frames[0].stack[i]!, e = cloneState(a);
+  e.frames[0].stack = e.frames[0].stack.slice();
+  e.frames[0].stack[i] = slotOf(was.types, { ...was.spilled! });
+  assert.ok(sameState(a, e));
+  e.frames[0].stack[i] = slotOf(was.types, { ...was.spilled!, id: was.spilled!.id + 1 });
+  assert.not.ok(sameState(a, e));
+  e.frames[0].stack[i] = slotOf(was.types, constReg(5n));
+  assert.not.ok(sameState(a, e));
 });
 
 t.run();

@@ -1,0 +1,118 @@
+// Taking the baseline's register steps over (src/verifier/replay.ts): a StepLog of
+// xdp_scale_mix500's full check asked at steps of the same run, as data (what it takes, where it
+// refuses), each take continued to the end and compared with the full check; then candidates
+// re-checked by an Incremental, their answers the full check's, with the steps taken asserted.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { readObject } from '../../src/isa/object.ts';
+import { assemble } from '../../src/isa/asm.ts';
+import { type Program, bareProgram } from '../../src/isa/program.ts';
+import { buildCfg } from '../../src/verifier/cfg.ts';
+import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../src/verifier/analyze.ts';
+import { Incremental } from '../../src/verifier/incremental.ts';
+import { StepLog } from '../../src/verifier/replay.ts';
+import { sameExploration } from '../../src/verifier/rejoin.ts';
+import { readsAll, stoppedAt } from './stopped.ts';
+import { constReg, regWith } from '../../src/verifier/regs.ts';
+
+const t = suite('verifier/replay');
+
+const p: Program = readObject(readFileSync(new URL('../../corpus/xdp_scale_mix500.o', import.meta.url))).link();
+const cfg = buildCfg(p.insns, p.type);
+const n = p.insns.length;
+const answer = (v: Verdict) => [v.ok, v.error, v.processed, v.totalStates, v.peakStates, v.maxStatesPerInsn, v.stackDepths, v.idGen];
+const full = verify(p);
+const log = new StepLog(cfg);
+run(p, cfg, {}, freshCtx(n), (c, pc) => log.note(c, pc));
+
+/** The full check's exploration before its step k, copied. */
+const before = (k: number): Ctx => copyCtx(stoppedAt(p, cfg, k));
+
+interface Ask {
+  k: number;
+  /** What is done to the exploration before asking. */
+  change?: (c: Ctx) => void;
+  stop?: number;
+  limit?: number;
+  taken: number;
+  why: string;
+}
+
+const ASKS: Ask[] = [
+  { k: 40, taken: 6, why: 'slots 45-50 (moves, masks, shifts of scalars), up to the stack load at 51' },
+  { k: 40, stop: 50, taken: 5, why: 'a changed slot ends the steps taken before it' },
+  { k: 40, stop: 48, taken: 0, why: 'three steps are fewer than a take must spare' },
+  { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
+  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
+  { k: 40, change: (c) => (c.path.state.frames[0].regs[9] = constReg(7n)), taken: 0, why: 'any other register unlike the baseline\'s (r9) refuses as well' },
+  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = { ...c.path.state.frames[0].regs[1] }), taken: 6, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
+  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = regWith(c.path.state.frames[0].regs[1], c.path.state.frames[0].regs[1].v, 0, 9, 0)), taken: 0, why: 'r1 the same value with an id' },
+  { k: 40, change: (c) => c.idGen++, taken: 0, why: 'another id counter: the moves would link other ids' },
+  { k: 33, taken: 0, why: 'slot 37: two register steps before the packet load at 39' },
+];
+
+for (const a of ASKS) {
+  t(`step ${a.k}${a.stop ? `, slot ${a.stop} changed` : ''}${a.limit ? `, limit ${a.limit}` : ''}: ${a.taken ? `${a.taken} taken` : 'refused'} (${a.why})`, () => {
+    const c = before(a.k);
+    a.change?.(c);
+    const pc = c.path.pc, stops = new Uint8Array(n + 1);
+    if (a.stop) stops[a.stop] = 1;
+    const got = log.take(c, pc, stops, a.limit ?? 1_000_000);
+    assert.is(got, a.taken);
+    if (!a.taken) {
+      assert.is(c.path.pc, pc);
+      assert.is(c.processed, a.k);
+      return;
+    }
+    assert.is(c.processed, a.k + a.taken);
+    // the exploration is the full check's after as many steps (paths, histories, checkpoints,
+    // stack liveness, id counter: every record compared), and the rest of the run is the full check's
+    const none = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
+    assert.ok(sameExploration(c, before(a.k + a.taken), none, readsAll(n, cfg)));
+    assert.equal(answer(run(p, cfg, {}, c)), answer(full));
+  });
+}
+
+t('pointers are never taken: a copy of the frame pointer and an offset added to it, then five constants', () => {
+  const q = bareProgram(assemble('r1 = r10\nr1 += -8\nr2 = 1\nr3 = 2\nr4 = 3\nr5 = 4\nr0 = 0\nexit').insns);
+  const qc = buildCfg(q.insns, q.type), ql = new StepLog(qc);
+  run(q, qc, {}, freshCtx(q.insns.length), (c, pc) => ql.note(c, pc));
+  const at = (k: number): number => {
+    const c = stoppedAt(q, qc, k);
+    return ql.take(c, c.path.pc, new Uint8Array(9), 100);
+  };
+  assert.is(at(0), 0);
+  assert.is(at(1), 0);
+  assert.is(at(2), 5);
+});
+
+interface Candidate {
+  slot: number;
+  insn: string;
+  /** Take-overs and the steps they spared in one re-check. */
+  taken: number;
+  steps: number;
+  why: string;
+}
+
+const CANDIDATES: Candidate[] = [
+  { slot: 200, insn: 'r7 |= r9', taken: 20, steps: 806, why: 'the mix entered again in the baseline\'s states on the second and third passes, up to slot 200' },
+  { slot: 87, insn: 'r0 -= r5', taken: 20, steps: 866, why: 'r1 left as it was and r0 changed: unlike the baseline\'s until both are written again, found by the tries every 16 register steps (asking only after other steps: 17 take-overs, 152 steps)' },
+  { slot: 433, insn: 'r8 <<= 8', taken: 8, steps: 328, why: 'taken on the second pass, then rejoined at the third pass\'s pop' },
+  { slot: 433, insn: 'r1 <<= 9', taken: 0, steps: 0, why: 'two ids fewer from the first pass on (140 against the baseline\'s 142): every later entry has another id counter' },
+];
+
+for (const c of CANDIDATES) {
+  t(`re-check of slot ${c.slot}: ${c.insn} — ${c.taken} take-overs, ${c.steps} steps, the full check's answer (${c.why})`, () => {
+    const insns = p.insns.slice();
+    insns[c.slot] = assemble(c.insn).insns[0];
+    const prog = { ...p, insns };
+    const inc = new Incremental(p);
+    assert.equal(answer(inc.check(prog)), answer(verify(prog)));
+    assert.is(inc.stats.taken, c.taken);
+    assert.is(inc.stats.takenInsns, c.steps);
+  });
+}
+
+t.run();
