@@ -206,7 +206,7 @@ export class Incremental {
    */
   private arrays?: CtxArrays;
   /** The baseline's register steps, for a resumed run to take over (replay.ts; privileged only: unprivileged ALU steps record their sanitation). */
-  private readonly steps?: StepLog;
+  private steps?: StepLog;
   /** Scratch mask of a candidate's changed slots, where no take-over may go (cleared after each check). */
   private readonly stops: Uint8Array;
 
@@ -299,6 +299,8 @@ export class Incremental {
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
+    // a log no re-check will take from (no run long enough: takeHook's rule) is let go
+    if (steps && steps.longest < MIN_TAKE_RUN) this.steps = undefined;
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
     this.blankLive = c0.live?.blank(cfg);
     let from = 0;
@@ -464,8 +466,9 @@ export class Incremental {
    * clears it).
    */
   private takeHook(change: Change): ((c: Ctx, pc: number) => void) | undefined {
+    // (the constructor keeps a log only with a run of MIN_TAKE_RUN steps or more)
     const log = this.steps;
-    if (!log || log.longest < MIN_TAKE_RUN) return undefined;
+    if (!log) return undefined;
     const stops = this.stops, limit = this.opts.limit ?? COMPLEXITY_LIMIT;
     for (const pc of change.touched) stops[pc] = 1;
     const kind = change.cfg.slots.kind, prune = change.cfg.prune;
