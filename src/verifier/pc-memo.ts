@@ -98,12 +98,7 @@ export class PcMemo {
     const k = W * pc;
     if (s[k] !== a || s[k + 1] !== b || s[k + 4] !== this.ops[pc]) return undefined;
     const v = s[k + 2] as Scalar | undefined;
-    if (v === undefined) return undefined;
-    const r = s[k + 3] as Reg | undefined;
-    if (r !== undefined && r.v === v) return r;
-    const n = scalarReg(v);
-    s[k + 3] = n;
-    return n;
+    return v === undefined ? undefined : this.reg(pc, v);
   }
 
   /** Store `v` as instruction `pc`'s result on `a` and `b`; returns `v`. */

@@ -3,7 +3,7 @@
 // state admits at least the values of the new one (RANGE_WITHIN for scalars: the model treats
 // every scalar as precise, which prunes less than the kernel but never unsoundly). EXACT is the
 // infinite-loop check's identity.
-import type { Scalar, Reg } from './regs.ts';
+import { type Scalar, type Reg, sameScalar } from './regs.ts';
 import { type State, type Frame, ownStack } from './state.ts';
 import type { Slot } from './stack.ts';
 import { isSpill, slotOf } from './stack.ts';
@@ -76,10 +76,6 @@ function tnumIn(o: Scalar['varOff'], c: Scalar['varOff']): boolean {
   if (o.mask === c.mask) return (c.value & ~o.mask) === o.value;
   return (c.mask & ~o.mask) === 0n && (c.value & ~o.mask) === o.value;
 }
-
-const sameScalar = (a: Scalar, b: Scalar): boolean =>
-  a === b || (a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax &&
-    a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max);
 
 /** regs_exact. */
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {

@@ -159,6 +159,11 @@ export const mayBeNull = (r: Reg): boolean => isNullableType(r.type);
 
 export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const isConst = (s: Scalar): boolean => s.varOff.mask === 0n;
+
+/** Scalars of equal fields (these objects, or others of the same value). */
+export const sameScalar = (a: Scalar, b: Scalar): boolean =>
+  a === b || (a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax &&
+    a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max);
 /** A constant scalar's value as a signed 64-bit number. */
 export const constVal = (s: Scalar): bigint => s64(s.varOff.value);
 export const isConstReg = (r: Reg, x?: bigint): boolean =>

@@ -10,7 +10,7 @@
 // caller's to offset.
 import type { Ctx, Checkpoint, Path } from './analyze.ts';
 import { type Hist, pieceTouches, samePiece } from './precision.ts';
-import type { Reg } from './regs.ts';
+import { type Reg, sameScalar } from './regs.ts';
 import type { Stack } from './stack.ts';
 import type { State } from './state.ts';
 
@@ -190,11 +190,15 @@ function sameRegs(a: readonly Reg[], b: readonly Reg[]): boolean {
 function sameReg(x: Reg, y: Reg): boolean {
   if (x.type !== y.type || x.off !== y.off || x.id !== y.id || x.range !== y.range || x.map !== y.map) return false;
   if (x.rdonly !== y.rdonly || x.refObj !== y.refObj || x.ringbuf !== y.ringbuf || x.dynptrId !== y.dynptrId) return false;
-  const u = x.v, w = y.v;
-  if (u === w) return true;
-  if (u.varOff.value !== w.varOff.value || u.varOff.mask !== w.varOff.mask || u.umin !== w.umin || u.umax !== w.umax || u.smin !== w.smin || u.smax !== w.smax) return false;
-  return u.u32min === w.u32min && u.u32max === w.u32max && u.s32min === w.s32min && u.s32max === w.s32max;
+  return sameScalar(x.v, y.v);
 }
+
+/**
+ * The fields sameReg compares, every one of Reg's (a field added to Reg fails tsc here until
+ * sameReg compares it: deepSame, which it replaced, compared every field by construction).
+ */
+const SAME_REG_FIELDS = { type: 1, v: 1, off: 1, id: 1, range: 1, map: 1, rdonly: 1, refObj: 1, ringbuf: 1, dynptrId: 1 } satisfies Record<keyof Reg, 1>;
+void SAME_REG_FIELDS;
 
 /** Stack slots alike as deepSame tells (a spilled register as sameReg does). */
 function sameSlots(a: Stack, b: Stack): boolean {
