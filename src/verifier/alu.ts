@@ -231,29 +231,6 @@ function ptrArith(env: Env, pc: number, op: Op & { kind: 'alu' }, ptr: Reg, offR
 }
 
 /**
- * aluStep's own answer, without calling it, for the revisit it answers most (a straight-line
- * program's re-check: ~80% of xdp_scale_mix's steps): a binary operation of a privileged run on
- * two scalars, not a 64-bit add or sub of a linked register, whose memo entry holds these very
- * inputs. Then aluStep's checks all pass (the registers are read and scalars, r10 is not written,
- * and the entry exists only if a visit of this very instruction passed its immediate's checks
- * and stored a result), and it stores hitReg's register. Small enough to be inlined into the
- * exploration loop: true when answered (the register stored), false for aluStep to run.
- */
-export function aluRevisit(env: Env, st: State, pc: number, op: Op & { kind: 'alu' }): boolean {
-  const o = op.op;
-  if (o === 'mov' || o === 'movsx' || o === 'neg' || !env.privileged) return false;
-  const d = op.dst, operand = op.src, regs = cur(st).regs;
-  const srcReg = 'reg' in operand ? regs[operand.reg] : env.imms.at(pc, operand.imm | 0);
-  const dstReg = regs[d];
-  if (srcReg.type !== 'scalar' || dstReg.type !== 'scalar' || d === 10) return false;
-  if ((o === 'add' || o === 'sub') && op.width === 64 && dstReg.id !== 0) return false;
-  const r = env.aluMemo.hitReg(pc, dstReg.v, srcReg.v);
-  if (r === undefined) return false;
-  regs[d] = r;
-  return true;
-}
-
-/**
  * Execute an ALU instruction on the current frame (may push a forked state: maybe_fork_scalars):
  * undefined when the instruction was executed, else the message of its rejection
  * (step() reports it by return: env.ts reject). A rejection is returned, not thrown, because V8 counts a function's

@@ -16,7 +16,7 @@ import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, ptrReg } from './regs.ts';
 import { PcMemo } from './pc-memo.ts';
 import { type State, cloneState, cur, newFrame } from './state.ts';
 import { step, auxOf, touched, firstUnread } from './step.ts';
-import { aluRevisit, aluStep } from './alu.ts';
+import { aluStep } from './alu.ts';
 import { mayCoverIn, mayLoopIn, statesEqual, widenImprecise } from './prune.ts';
 import { StackLiveness, cleanState } from './stack-liveness.ts';
 import { printFrame } from './print.ts';
@@ -836,7 +836,7 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
         // only the visit to record)
         recordStep(path.hist, pc);
         const alu = op as Op & { kind: 'alu' };
-        const e = aluRevisit(en, st, pc, alu) ? undefined : aluStep(en, st, pc, alu, push, cloneState);
+        const e = aluStep(en, st, pc, alu, push, cloneState);
         if (e !== undefined) {
           // (the liveness as begin leaves it for a rejected instruction)
           lv.begin(st, pc);

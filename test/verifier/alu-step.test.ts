@@ -11,15 +11,6 @@ import { insnWith } from '../../src/isa/insn.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { type Verdict, verify } from '../../src/verifier/analyze.ts';
 import { oneSlotChange } from './mutants.ts';
-import type { AluName, Op } from '../../src/isa/op.ts';
-import type { Env } from '../../src/verifier/env.ts';
-import { sessionFor } from '../../src/verifier/config.ts';
-import { PcMemo } from '../../src/verifier/pc-memo.ts';
-import { ImmRegs, NOT_INIT, SCALAR_UNKNOWN, constReg, ptrReg, scalarReg } from '../../src/verifier/regs.ts';
-import { type State, cloneState, newFrame } from '../../src/verifier/state.ts';
-import { aluRevisit, aluStep } from '../../src/verifier/alu.ts';
-import { scalarConst } from '../../src/domains/scalar.ts';
-import { D } from '../../src/verifier/regs.ts';
 
 const t = suite('verifier/alu-step');
 const load = (name: string): Program => readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
@@ -59,48 +50,6 @@ t('an ALU instruction rejected on the short way: the same message and instructio
   assert.is(a.ok, false);
   assert.equal(a.error, { index: at, message: 'R9 !read_ok' });
   assert.equal(counts(a), counts(b));
-});
-
-const ALU_OPS: AluName[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'neg', 'mod', 'smod', 'xor', 'mov', 'movsx', 'arsh'];
-const reg = fc.integer({ min: 0, max: 10 });
-const aluOp = fc.record({
-  op: fc.constantFrom(...ALU_OPS), width: fc.constantFrom(32 as const, 64 as const), dst: reg,
-  src: fc.oneof(reg.map((r) => ({ reg: r })), fc.integer({ min: -2, max: 70 }).map((imm) => ({ imm }))),
-}).map((o): Op & { kind: 'alu' } => ({ kind: 'alu', ...o, src: o.op === 'neg' ? { imm: 0 } : o.src, ...(o.op === 'movsx' ? { ext: 8 as const } : {}) }) as Op & { kind: 'alu' });
-/** A register of each sort aluStep tells apart: unset, constants, an unknown scalar (linked or not), pointers. */
-const regOf = fc.constantFrom(NOT_INIT, constReg(0n), constReg(3n), constReg(-1n), SCALAR_UNKNOWN, scalarReg(SCALAR_UNKNOWN.v, 5), scalarReg(scalarConst(D, 7n), 6), ptrReg('ctx'), ptrReg('pkt'));
-
-t('aluRevisit answers only where aluStep would store the memo\'s register, and stores that very register, with the same records (random ops, registers, privilege; the memo\'s entry from earlier visits, of a privileged run or not)', () => {
-  let answered = 0, declined = 0;
-  fc.assert(fc.property(aluOp, fc.array(regOf, { minLength: 10, maxLength: 10 }), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 2 }), (op, regs, privileged, before, visits) => {
-    const f = newFrame(0, -1, 0);
-    for (let r = 0; r < 10; r++) f.regs[r] = regs[r];
-    const st: State = { frames: [f], refs: [] };
-    const ops = [op, op, op];
-    // (the memo's tables outlive a run: the earlier visits' run may be privileged when this one is not)
-    const e = { imms: new ImmRegs(3), privileged: before, idGen: 10, aluMemo: new PcMemo(3, { ops, owner: {} }), dom: sessionFor({}), precise() {}, aluAux: new Map(), ptrTypes: [] };
-    const env = e as unknown as Env;
-    for (let i = 0; i < visits; i++) aluStep(env, cloneState(st), 1, op, () => {}, cloneState);
-    e.privileged = privileged;
-    const a = cloneState(st), b = cloneState(st);
-    const idGen = env.idGen;
-    // each way its own records (an unprivileged ALU instruction records its Spectre masking's)
-    const auxA = new Map(e.aluAux), auxB = new Map(e.aluAux);
-    e.aluAux = auxA;
-    if (!aluRevisit(env, a, 1, op)) {
-      declined++;
-      assert.equal(a.frames[0].regs, st.frames[0].regs, 'declined: nothing stored');
-      assert.is(env.idGen, idGen);
-      return;
-    }
-    answered++;
-    e.aluAux = auxB;
-    assert.is(aluStep(env, b, 1, op, () => {}, cloneState), undefined, 'aluStep accepts it');
-    assert.equal([...auxA], [...auxB], 'the same records');
-    for (let r = 0; r <= 10; r++) assert.is(a.frames[0].regs[r], b.frames[0].regs[r], `r${r}: the very register`);
-    assert.is(env.idGen, idGen, 'no id made');
-  }), { numRuns: 3000, seed: 27 });
-  assert.ok(answered > 100 && declined > 100, `${answered} answered, ${declined} declined`);
 });
 
 t.run();
