@@ -1,19 +1,29 @@
 // Straight-line register steps a resumed re-check takes over from the baseline instead of running
 // them: where the candidate enters a run of the baseline's ALU and lddw steps (scalars only, no
-// prune or jump point, no fork, no changed slot) in the very state and id counter the baseline
-// had there, those steps compute what the baseline's did (the instructions, their slot tables and
-// the inputs are the same, and such a step reads nothing else), so the candidate takes the
-// baseline's registers after them and does the bookkeeping each step does besides computing:
-// the instruction count, the history piece and the stack liveness's begin / commit (no slot is
-// read or written). Nothing else of the exploration is touched by such a step.
+// prune or jump point, no fork, no changed slot) with the registers the run reads alike to the
+// baseline's there, up to a renaming of ids, those steps compute what the baseline's did, renamed
+// (the instructions, their slot tables and the inputs are the same, and such a step reads nothing
+// else), so the candidate takes the baseline's results and does the bookkeeping each step does
+// besides computing: the instruction count, the history piece and the stack liveness's visit (no
+// slot is read or written). Nothing else of the exploration is touched by such a step.
+//
+// Why a renaming is exact: such a step reads only the current frame's registers it uses before
+// writing them (SlotTable.use, the liveness's own) and the id counter, and writes only the
+// registers it defines and, for a move, its source (assign_scalar_id_before_mov) and the counter.
+// What it does with an id is a function of the id's being zero and carrying ADD_CONST (it copies
+// an id, keeps it with ADD_CONST, drops it, or takes the counter's next): never of its number. So
+// with the read registers equal field by field but for ids, the ids paired one to one (zero with
+// zero, ADD_CONST with ADD_CONST), the candidate's results are the baseline's with each id of a
+// read register renamed to its pair and each id the run allocated (above the baseline's counter
+// at the entry: every id in use is at most the counter) moved by the difference of the counters.
 import { SK_ALU, SK_LDDW } from '../isa/flow.ts';
 import type { Op } from '../isa/op.ts';
+import { ADD_CONST } from './alu.ts';
 import type { Cfg } from './cfg.ts';
 import type { Ctx, Path } from './analyze.ts';
 import { recordStep } from './precision.ts';
-import type { Reg } from './regs.ts';
-import { sameState } from './rejoin.ts';
-import { cloneState, type State } from './state.ts';
+import { regWith, sameScalar, type Reg } from './regs.ts';
+import type { State } from './state.ts';
 
 /** Fewest steps a take-over must spare (a state comparison costs about a few steps). */
 const MIN_TAKE = 4;
@@ -36,9 +46,8 @@ export class StepLog {
   private readonly ok: number[] = [];
   /** Per step: the current frame's registers before it (register steps and the step after one; else undefined). */
   private readonly regs: (Reg[] | undefined)[] = [];
-  /** Per step: its run's first state (index into runs; -1: none). */
-  private readonly run: number[] = [];
-  private readonly runs: State[] = [];
+  /** Per step: the registers its run (from it on) reads before writing them, as a mask (-1: not yet worked out). */
+  private readonly reads: number[] = [];
   /** Per instruction: its register steps that may start a take-over (at most MAX_VISITS). */
   private readonly at = new Map<number, number[]>();
   private lastPath: Path | undefined;
@@ -66,10 +75,9 @@ export class StepLog {
     this.pcs.push(pc);
     this.gens.push(c.idGen);
     this.ok.push(0);
+    this.reads.push(-1);
     const top = st.frames[st.frames.length - 1].regs;
     this.regs.push(may || prevGoes ? top.slice() : undefined);
-    if (may) this.run.push(prevGoes ? this.run[k - 1] : this.runs.push(cloneState(st)) - 1);
-    else this.run.push(-1);
     this.runLength = prevGoes ? this.runLength + 1 : 0;
     if (this.runLength > this.longest) this.longest = this.runLength;
     this.lastPath = c.path;
@@ -79,35 +87,115 @@ export class StepLog {
 
   /**
    * Take over the baseline's steps from the candidate's step at pc (c: its exploration before it)
-   * when one of the baseline's visits of pc had the same state and id counter, up to the first
-   * step that is not a register step or whose slot `stop` marks: the steps taken over (c's
-   * current path then stands before the first step not taken), or 0 (c left as it was).
+   * when one of the baseline's visits of pc had the registers its run reads alike up to a renaming
+   * of ids (the module's comment), up to the first step that is not a register step or whose slot
+   * `stop` marks: the steps taken over (c's current path then stands before the first step not
+   * taken, its registers and id counter the baseline's after them, renamed), or 0 (c left as it was).
    */
   take(c: Ctx, pc: number, stop: Uint8Array, limit: number): number {
     const ks = this.at.get(pc);
     if (!ks) return 0;
     const st = c.path.state, top = st.frames[st.frames.length - 1].regs;
     for (const k of ks) {
-      if (this.gens[k] !== c.idGen || !sameState(st, this.runs[this.run[k]], this.regs[k]!)) continue;
+      const before = this.regs[k]!;
+      let pairs = readsAlike(top, before, this.readsOf(k));
+      if (pairs < 0) continue;
       let n = 0;
       while (this.ok[k + n] && !stop[this.pcs[k + n]]) n++;
-      if (n < MIN_TAKE || c.processed + n > limit) return 0;
-      const live = c.live!, hist = c.path.hist;
-      for (let i = 0; i < n; i++) {
-        const p = this.pcs[k + i];
-        recordStep(hist, p);
-        live.begin(st, p);
-        live.commit();
+      if (n < MIN_TAKE || c.processed + n > limit) continue;
+      // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
+      const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;
+      let changed = 0;
+      for (let r = 0; r < RUN_REGS; r++) {
+        const x = after[r];
+        if (x === before[r]) continue;
+        const id = renamed(x.id, pairs, from, shift);
+        if (id === undefined) {
+          pairs = -1;
+          break;
+        }
+        out[r] = id === x.id ? x : regWith(x, x.v, x.off, id, x.range);
+        changed |= 1 << r;
       }
-      const from = this.regs[k + n]!;
-      for (let r = 0; r < top.length; r++) top[r] = from[r];
+      if (pairs < 0) continue;
+      const live = c.live!, hist = c.path.hist;
+      for (let i = 0; i < n; i++) recordStep(hist, this.pcs[k + i]);
+      live.visitAllWithoutWrites(st, this.pcs, k, n);
+      for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
       c.processed += n;
-      c.idGen = this.gens[k + n];
+      c.idGen = this.gens[k + n] + shift;
       c.path.pc = this.pcs[k + n];
       return n;
     }
     return 0;
   }
+
+  /** The registers step k's run reads before writing them (as far as the run goes, or until every one is read or written). */
+  private readsOf(k: number): number {
+    const known = this.reads[k];
+    if (known >= 0) return known;
+    const { use, kill } = this.cfg.slots;
+    let reads = 0, written = 0;
+    for (let i = k; this.ok[i] && (reads | written) !== ALL_RUN_REGS; i++) {
+      const p = this.pcs[i];
+      reads |= use[p] & ~written;
+      written |= kill[p];
+    }
+    return (this.reads[k] = reads);
+  }
+}
+
+/** The registers a run can read or write: r0-r9 (r10 is a pointer, which ends a run). */
+const RUN_REGS = 10;
+const ALL_RUN_REGS = (1 << RUN_REGS) - 1;
+
+/**
+ * take's id pairs, baseline id then candidate id (without ADD_CONST) at [2i] and [2i + 1], and
+ * its renamed results (one take at a time: module scratch, no allocation per take).
+ */
+const idPairs = new Int32Array(2 * RUN_REGS);
+const out: Reg[] = [];
+
+/**
+ * Are the candidate's registers `a` alike to the baseline's `b` on `mask`, field by field but for
+ * ids, which must pair one to one (zero with zero, ADD_CONST with ADD_CONST)? The pairs made in
+ * idPairs (their count), or -1.
+ */
+function readsAlike(a: readonly Reg[], b: readonly Reg[], mask: number): number {
+  let pairs = 0;
+  for (let m = mask; m !== 0; m &= m - 1) {
+    const r = 31 - Math.clz32(m & -m), x = a[r], y = b[r];
+    if (x !== y) {
+      if (x.type !== y.type || x.off !== y.off || x.range !== y.range || x.map !== y.map) return -1;
+      if (x.rdonly !== y.rdonly || x.refObj !== y.refObj || x.ringbuf !== y.ringbuf || x.dynptrId !== y.dynptrId) return -1;
+      if (!sameScalar(x.v, y.v)) return -1;
+    }
+    const p = y.id, q = x.id;
+    if (p === 0 && q === 0) continue;
+    if (p === 0 || q === 0 || (p < 0) !== (q < 0)) return -1;
+    const bp = p & 0x7fffffff, bq = q & 0x7fffffff;
+    let i = 0;
+    while (i < pairs && idPairs[2 * i] !== bp && idPairs[2 * i + 1] !== bq) i++;
+    if (i === pairs) {
+      idPairs[2 * pairs] = bp;
+      idPairs[2 * pairs + 1] = bq;
+      pairs++;
+    } else if (idPairs[2 * i] !== bp || idPairs[2 * i + 1] !== bq) return -1;
+  }
+  return pairs;
+}
+
+/**
+ * The candidate's id for a baseline result's id: its pair's (with the result's ADD_CONST), or one
+ * the run allocated (above `from`, the baseline's counter at the entry) moved by `shift`;
+ * undefined for any other (a result of the run has no such id).
+ */
+function renamed(id: number, pairs: number, from: number, shift: number): number | undefined {
+  if (id === 0) return 0;
+  const base = id & 0x7fffffff, flag = id < 0 ? ADD_CONST : 0;
+  if (base > from) return (base + shift) | flag;
+  for (let i = 0; i < pairs; i++) if (idPairs[2 * i] === base) return idPairs[2 * i + 1] | flag;
+  return undefined;
 }
 
 /** Is the step at pc a register step that reads and writes scalars alone, outside prune and jump points? */

@@ -469,6 +469,18 @@ export class StackLiveness {
     this.commitNone(x, pc - x.start);
   }
 
+  /**
+   * visitWithoutWrites(st, pcs[from + i]) for i < n: a run of such instructions of one function
+   * and call chain (replay.ts's take-over), with the instance found once.
+   */
+  visitAllWithoutWrites(st: State, pcs: readonly number[], from: number, n: number): void {
+    if (n === 0) return;
+    this.began = st;
+    this.clearWrites();
+    const x = this.cur ?? this.ensure(st);
+    for (let i = from; i < from + n; i++) this.commitNone(x, pcs[i] - x.start);
+  }
+
   /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
   private emptyMustWrite(x: Instance, idx: number): void {
     const at = idx * STRIDE + MUST_WRITE;
