@@ -21,7 +21,7 @@ import type { Op } from '../isa/op.ts';
 import { ADD_CONST } from './alu.ts';
 import type { Cfg } from './cfg.ts';
 import type { Ctx, Path } from './analyze.ts';
-import { recordStep } from './precision.ts';
+import { recordSteps } from './precision.ts';
 import { regWith, sameScalar, type Reg } from './regs.ts';
 import type { State } from './state.ts';
 
@@ -48,8 +48,10 @@ export class StepLog {
   private readonly regs: (Reg[] | undefined)[] = [];
   /** Per step: the registers its run (from it on) reads before writing them, as a mask (-1: not yet worked out). */
   private readonly reads: number[] = [];
+  /** Per step: how many ok steps start at it (-1: not yet worked out). */
+  private readonly lens: number[] = [];
   /** Per instruction: its register steps that may start a take-over (at most MAX_VISITS). */
-  private readonly at = new Map<number, number[]>();
+  private readonly at: (number[] | undefined)[];
   private lastPath: Path | undefined;
   private lastStack = 0;
   /** The last step may be taken over (its kind, scalars, marks), pending its follower's check. */
@@ -58,7 +60,9 @@ export class StepLog {
   private runLength = 0;
   longest = 0;
 
-  constructor(private readonly cfg: Cfg) {}
+  constructor(private readonly cfg: Cfg) {
+    this.at = new Array<number[] | undefined>(cfg.ops.length).fill(undefined);
+  }
 
   /** Record the step about to run (the constructor's hook, before each instruction). */
   note(c: Ctx, pc: number): void {
@@ -67,15 +71,15 @@ export class StepLog {
     const prevGoes = this.lastMay && c.path === this.lastPath && c.stack.length === this.lastStack;
     if (k > 0 && prevGoes) {
       this.ok[k - 1] = 1;
-      const l = this.at.get(this.pcs[k - 1]) ?? [];
+      const l = (this.at[this.pcs[k - 1]] ??= []);
       if (l.length < MAX_VISITS) l.push(k - 1);
-      this.at.set(this.pcs[k - 1], l);
     }
     const may = mayTake(this.cfg, st, pc);
     this.pcs.push(pc);
     this.gens.push(c.idGen);
     this.ok.push(0);
     this.reads.push(-1);
+    this.lens.push(-1);
     const top = st.frames[st.frames.length - 1].regs;
     this.regs.push(may || prevGoes ? top.slice() : undefined);
     this.runLength = prevGoes ? this.runLength + 1 : 0;
@@ -93,15 +97,16 @@ export class StepLog {
    * taken, its registers and id counter the baseline's after them, renamed), or 0 (c left as it was).
    */
   take(c: Ctx, pc: number, stop: Uint8Array, limit: number): number {
-    const ks = this.at.get(pc);
-    if (!ks) return 0;
+    const ks = this.at[pc];
+    if (ks === undefined) return 0;
     const st = c.path.state, top = st.frames[st.frames.length - 1].regs;
     for (const k of ks) {
       const before = this.regs[k]!;
       let pairs = readsAlike(top, before, this.readsOf(k));
       if (pairs < 0) continue;
+      const pcs = this.pcs, len = this.lengthOf(k);
       let n = 0;
-      while (this.ok[k + n] && !stop[this.pcs[k + n]]) n++;
+      while (n < len && !stop[pcs[k + n]]) n++;
       if (n < MIN_TAKE || c.processed + n > limit) continue;
       // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
       const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;
@@ -119,15 +124,25 @@ export class StepLog {
       }
       if (pairs < 0) continue;
       const live = c.live!, hist = c.path.hist;
-      for (let i = 0; i < n; i++) recordStep(hist, this.pcs[k + i]);
-      live.visitAllWithoutWrites(st, this.pcs, k, n);
+      recordSteps(hist, pcs, k, n);
+      live.visitAllWithoutWrites(st, pcs, k, n);
       for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
       c.processed += n;
       c.idGen = this.gens[k + n] + shift;
-      c.path.pc = this.pcs[k + n];
+      c.path.pc = pcs[k + n];
       return n;
     }
     return 0;
+  }
+
+  /** How many ok steps start at step k (worked out once for every step of its run). */
+  private lengthOf(k: number): number {
+    const known = this.lens[k];
+    if (known >= 0) return known;
+    let end = k;
+    while (this.ok[end]) end++;
+    for (let i = k; i <= end; i++) this.lens[i] = end - i;
+    return end - k;
   }
 
   /** The registers step k's run reads before writing them (as far as the run goes, or until every one is read or written). */
