@@ -145,6 +145,26 @@ for (const x of RENAMINGS) {
   });
 }
 
+t('comparisons thinned out where they seldom take: after 16 refusals at slot 45, a state that would be taken is compared (and taken) only at every 16th ask, then again at every ask once takes are 1 in 4', () => {
+  const own = new StepLog(cfg);
+  run(p, cfg, {}, freshCtx(n), (c, pc) => own.note(c, pc));
+  const ask = (alike: boolean): number => {
+    const c = before(40);
+    if (!alike) c.path.state.frames[0].regs[1] = constReg(7n);
+    return own.take(c, 45, new Uint8Array(n + 1), 1_000_000);
+  };
+  for (let i = 0; i < 16; i++) assert.is(ask(false), 0);
+  const asks: number[] = [];
+  for (let i = 0; i < 32; i++) asks.push(ask(true));
+  assert.equal(asks, [...Array(15).fill(0), 6, ...Array(15).fill(0), 6]);
+  // 18 compared, 2 taken: each probe that takes counts, and at 6 takes in 22 comparisons every ask compares again
+  const probes: number[] = [];
+  for (let i = 0; i < 4 * 16; i++) probes.push(ask(true));
+  assert.equal(probes, [...Array(4)].flatMap(() => [...Array(15).fill(0), 6]));
+  assert.is(ask(true), 6);
+  assert.is(ask(true), 6);
+});
+
 t('pointers are never taken: a copy of the frame pointer and an offset added to it, then five constants', () => {
   const q = bareProgram(assemble('r1 = r10\nr1 += -8\nr2 = 1\nr3 = 2\nr4 = 3\nr5 = 4\nr0 = 0\nexit').insns);
   const qc = buildCfg(q.insns, q.type), ql = new StepLog(qc);
