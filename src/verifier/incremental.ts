@@ -470,7 +470,13 @@ export class Incremental {
     const log = this.steps;
     if (!log) return undefined;
     const stops = this.stops, limit = this.opts.limit ?? COMPLEXITY_LIMIT;
-    for (const pc of change.touched) stops[pc] = 1;
+    // (and the changed slots' span: a run outside it needs no look at `stops`)
+    let lo = stops.length, hi = -1;
+    for (const pc of change.touched) {
+      stops[pc] = 1;
+      if (pc < lo) lo = pc;
+      if (pc > hi) hi = pc;
+    }
     const kind = change.cfg.slots.kind, prune = change.cfg.prune;
     // register steps to run before the next try
     let path: Path | undefined, wait = 0;
@@ -488,7 +494,7 @@ export class Incremental {
         wait--;
         return;
       }
-      const n = log.take(c, pc, stops, limit);
+      const n = log.take(c, pc, stops, limit, lo, hi);
       if (!n) {
         wait = RETRY_TAKE;
         return;

@@ -119,10 +119,10 @@ export class StepLog {
    * Take over the baseline's steps from the candidate's step at pc (c: its exploration before it)
    * when one of the baseline's visits of pc had the registers its run reads alike up to a renaming
    * of ids (the module's comment), up to the first step that is not a register step or whose slot
-   * `stop` marks: the steps taken over (c's current path then stands before the first step not
+   * `stop` marks (all of them within slots [stopLo, stopHi]): the steps taken over (c's current path then stands before the first step not
    * taken, its registers and id counter the baseline's after them, renamed), or 0 (c left as it was).
    */
-  take(c: Ctx, pc: number, stop: Uint8Array, limit: number): number {
+  take(c: Ctx, pc: number, stop: Uint8Array, limit: number, stopLo = 0, stopHi = stop.length - 1): number {
     const ks = this.long[pc] ? this.at[pc] : this.longVisits(pc);
     if (ks === undefined) return 0;
     const tried = this.compared[pc];
@@ -139,8 +139,8 @@ export class StepLog {
       let pairs = readsAlike(top, before, this.readsOf(k));
       if (pairs < 0) continue;
       const pcs = this.pcs, len = this.lengthOf(k);
-      let n = 0;
-      while (n < len && !stop[pcs[k + n]]) n++;
+      let n = len;
+      if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) for (n = 0; n < len && !stop[pcs[k + n]]; ) n++;
       if (n < MIN_TAKE || c.processed + n > limit) continue;
       // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
       const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;

@@ -58,6 +58,8 @@ const ASKS: Ask[] = [
   { k: 40, taken: 6, why: 'slots 45-50 (moves, masks, shifts of scalars), up to the stack load at 51' },
   { k: 40, stop: 50, taken: 5, why: 'a changed slot ends the steps taken before it' },
   { k: 40, stop: 48, taken: 0, why: 'three steps are fewer than a take must spare' },
+  { k: 40, stop: 44, taken: 6, why: 'a changed slot before the run (the stack store at 44) does not end it' },
+  { k: 40, stop: 51, taken: 6, why: 'nor one just after it' },
   { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
   { k: 40, change: (c) => (regs(c)[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
   { k: 40, change: (c) => (regs(c)[2] = constReg(7n)), taken: 0, why: 'r2, which slot 46 reads, is another scalar' },
@@ -75,7 +77,8 @@ for (const a of ASKS) {
     a.change?.(c);
     const pc = c.path.pc, stops = new Uint8Array(n + 1);
     if (a.stop) stops[a.stop] = 1;
-    const got = log.take(c, pc, stops, a.limit ?? 1_000_000);
+    // (the changed slots' span given as the incremental checker gives it)
+    const got = a.stop ? log.take(c, pc, stops, a.limit ?? 1_000_000, a.stop, a.stop) : log.take(c, pc, stops, a.limit ?? 1_000_000);
     assert.is(got, a.taken);
     if (!a.taken) {
       assert.is(c.path.pc, pc);
