@@ -13,7 +13,7 @@ import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../sr
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { StepLog } from '../../src/verifier/replay.ts';
 import { sameExploration } from '../../src/verifier/rejoin.ts';
-import { readsAll, stoppedAt } from './stopped.ts';
+import { readsAll, runTo, stoppedAt } from './stopped.ts';
 import { constReg, regWith } from '../../src/verifier/regs.ts';
 import { ADD_CONST } from '../../src/verifier/alu.ts';
 
@@ -29,18 +29,6 @@ run(p, cfg, {}, freshCtx(n), (c, pc) => log.note(c, pc));
 
 /** The full check's exploration before its step k, copied. */
 const before = (k: number): Ctx => copyCtx(stoppedAt(p, cfg, k));
-
-/** c's exploration run on until it has processed `k` instructions (c: mutated; a stopped run's context). */
-function runTo(q: Program, qc: typeof cfg, c: Ctx, k: number): Ctx {
-  try {
-    run(q, qc, {}, c, (cc) => {
-      if (cc.processed === k) throw cc;
-    });
-  } catch (e) {
-    if (e !== c) throw e;
-  }
-  return c;
-}
 
 interface Ask {
   k: number;
