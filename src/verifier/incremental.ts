@@ -459,8 +459,8 @@ export class Incremental {
   }
 
   /**
-   * A step hook that takes the baseline's register steps over where the candidate enters them in
-   * the baseline's state (replay.ts): tried at the first register step after any other step, a
+   * A step hook that takes the baseline's register steps over where the candidate enters them
+   * with the registers they read alike to the baseline's, ids renamed (replay.ts): tried at the first register step after any other step, a
    * changed slot or a path's start, and again every RETRY_TAKE register steps after a refusal (a
    * register unlike the baseline's is often overwritten a few steps on). Sets `stops` (check
    * clears it).
