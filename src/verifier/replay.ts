@@ -80,7 +80,7 @@ export class StepLog {
   private lastMay = false;
   /** The steps taken over are ok steps in a row: how many end just before the current one, and the most that ever did. */
   private runLength = 0;
-  longest = 0;
+  private longest = 0;
 
   constructor(private readonly cfg: Cfg) {
     this.at = new Array<number[] | undefined>(cfg.ops.length).fill(undefined);
@@ -88,6 +88,11 @@ export class StepLog {
     this.compared = new Int32Array(cfg.ops.length);
     this.took = new Int32Array(cfg.ops.length);
     this.asked = new Int32Array(cfg.ops.length);
+  }
+
+  /** Can any take come from this log (a run of MIN_TAKE ok steps)? */
+  get takesAny(): boolean {
+    return this.longest >= MIN_TAKE;
   }
 
   /** Record the step about to run (the constructor's hook, before each instruction). */

@@ -13,6 +13,7 @@ import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../sr
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { StepLog } from '../../src/verifier/replay.ts';
 import { sameExploration } from '../../src/verifier/rejoin.ts';
+import { searchCandidates } from '../../bench/search-mutants.ts';
 import { readsAll, runTo, stoppedAt } from './stopped.ts';
 import { constReg, regWith } from '../../src/verifier/regs.ts';
 import { ADD_CONST } from '../../src/verifier/alu.ts';
@@ -196,5 +197,18 @@ for (const c of CANDIDATES) {
     assert.is(inc.stats.takenInsns, c.steps);
   });
 }
+
+t('the take-over hook rests where it does not pay: xdp_loop\'s re-checks (nothing taken) go without it after 32, xdp_scale_mix500\'s keep it; every answer the full check\'s', () => {
+  for (const [name, rests] of [['xdp_loop', true], ['xdp_scale_mix500', false]] as const) {
+    const b = readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
+    const ms = searchCandidates(b, 32, 1, false), inc = new Incremental(b);
+    // 32 re-checks with the hook, then the look at its record
+    for (let r = 0; r < 3; r++) for (const m of ms) assert.equal(answer(inc.check(m.prog, m.oldToNew)), answer(verify(m.prog)), name);
+    // (each resumed re-check past its first row asks for the hook; all but the first 32 went without it)
+    const asked = inc.stats.resumed - inc.stats.unread;
+    if (rests) assert.ok(inc.stats.takeRested === asked - 32 && inc.stats.taken < 32, `${name}: ${inc.stats.takeRested} rested of ${asked}, ${inc.stats.taken} taken`);
+    else assert.ok(inc.stats.takeRested === 0 && inc.stats.taken > 3 * 32, `${name}: ${inc.stats.takeRested} rested, ${inc.stats.taken} taken`);
+  }
+});
 
 t.run();
