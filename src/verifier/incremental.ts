@@ -105,15 +105,18 @@ const MIN_REJOIN_GAIN = 32;
 const MIN_SHIFT_SKIP = 48;
 
 /**
- * Fewest register steps in a row the baseline must have run for its re-checks to get the
- * take-over hook (replay.ts; the hook costs a call per step and a try per run entered). Measured
- * (BENCHMARKS, sixteenth pass): with any run of 4 (the fewest a take spares), xdp_csum_loop (runs
- * of 11 at most, 1.2% of its steps taken) re-checked 1.07-1.11x the base's time in one process
- * and 1.13x settled; xdp_balancer (runs of 55, 6.2% taken) level in one process but 2.1-3.9x
- * settled in separate processes, which took it below 10x the load. The scale_mix programs' runs
- * reach 280 (xdp_scale_mix500), 908 and 1,362, 60-75% of their steps taken.
+ * The take-over hook (replay.ts) is kept while it pays: every TAKE_PERIOD re-checks that have it,
+ * the steps it took are compared with those it saw run, and with fewer than one in TAKE_SHARE
+ * taken the next TAKE_REST re-checks go without it (then it is tried again). The hook costs a
+ * call at each step run; a step taken spares ~20-30 ns. Measured (BENCHMARKS, seventeenth pass):
+ * xdp_loop, whose candidates take 0.04% of their steps (the baseline's first visits of a loop body
+ * are not the candidates' later iterations), re-checked ~1.12x the base's time with the hook in
+ * separate processes; the scale_mix programs take 67-88%. (It replaces a gate on the baseline's
+ * longest run of register steps, 128, set from the corpus.)
  */
-const MIN_TAKE_RUN = 128;
+const TAKE_PERIOD = 32;
+const TAKE_SHARE = 8;
+const TAKE_REST = 1024;
 
 /**
  * Register steps a resumed run goes on before it asks the baseline's log again after a refusal
@@ -187,7 +190,7 @@ export class Incremental {
    * were answered at their first instruction without one (unreadAtResume), how many rejoined the
    * baseline and the instructions that spared.
    */
-  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, taken: 0, takenInsns: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
+  readonly stats = { checks: 0, resumed: 0, skippedInsns: 0, unread: 0, derived: 0, rejoined: 0, joinedInsns: 0, taken: 0, takenInsns: 0, takeRested: 0, shifted: 0, shiftedInsns: 0, full: {} as Record<string, number> };
   /**
    * The subprogram frames' keys (instruction, call site) visited at prune points, in the order
    * first visited, as pairs; `keySet` the same as numbers. A candidate of another length rehashes
@@ -207,6 +210,14 @@ export class Incremental {
   private arrays?: CtxArrays;
   /** The baseline's register steps, for a resumed run to take over (replay.ts; privileged only: unprivileged ALU steps record their sanitation). */
   private steps?: StepLog;
+  /**
+   * The take-over hook's record since its last look (TAKE_PERIOD): re-checks given it, the steps
+   * it saw run and those it took; and the re-checks still to go without it.
+   */
+  private takeChecks = 0;
+  private takeRun = 0;
+  private takeTaken = 0;
+  private takeRest = 0;
   /** Scratch mask of a candidate's changed slots, where no take-over may go (cleared after each check). */
   private readonly stops: Uint8Array;
 
@@ -299,8 +310,8 @@ export class Incremental {
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
       if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
-    // a log no re-check will take from (no run long enough: takeHook's rule) is let go
-    if (steps && steps.longest < MIN_TAKE_RUN) this.steps = undefined;
+    // a log no re-check can take from (no run of replay.ts's MIN_TAKE register steps) is let go
+    if (steps && !steps.takesAny) this.steps = undefined;
     this.snapSteps = Int32Array.from(this.snaps, (x) => x.processed);
     this.blankLive = c0.live?.blank(cfg);
     let from = 0;
@@ -459,22 +470,28 @@ export class Incremental {
   }
 
   /**
-   * A step hook that takes the baseline's register steps over where the candidate enters them in
-   * the baseline's state (replay.ts): tried at the first register step after any other step, a
+   * A step hook that takes the baseline's register steps over where the candidate enters them
+   * with the registers they read alike to the baseline's, ids renamed (replay.ts): tried at the first register step after any other step, a
    * changed slot or a path's start, and again every RETRY_TAKE register steps after a refusal (a
    * register unlike the baseline's is often overwritten a few steps on). Sets `stops` (check
    * clears it).
    */
   private takeHook(change: Change): ((c: Ctx, pc: number) => void) | undefined {
-    // (the constructor keeps a log only with a run of MIN_TAKE_RUN steps or more)
     const log = this.steps;
-    if (!log) return undefined;
+    if (!log || !this.takePays()) return undefined;
     const stops = this.stops, limit = this.opts.limit ?? COMPLEXITY_LIMIT;
-    for (const pc of change.touched) stops[pc] = 1;
+    // (and the changed slots' span: a run outside it needs no look at `stops`)
+    let lo = stops.length, hi = -1;
+    for (const pc of change.touched) {
+      stops[pc] = 1;
+      if (pc < lo) lo = pc;
+      if (pc > hi) hi = pc;
+    }
     const kind = change.cfg.slots.kind, prune = change.cfg.prune;
     // register steps to run before the next try
     let path: Path | undefined, wait = 0;
     return (c, pc) => {
+      this.takeRun++;
       if (c.path !== path) {
         path = c.path;
         wait = 0;
@@ -488,14 +505,35 @@ export class Incremental {
         wait--;
         return;
       }
-      const n = log.take(c, pc, stops, limit);
+      const n = log.take(c, pc, stops, limit, lo, hi);
       if (!n) {
         wait = RETRY_TAKE;
         return;
       }
       this.stats.taken++;
       this.stats.takenInsns += n;
+      this.takeTaken += n;
     };
+  }
+
+  /** Is the take-over hook to be given to this re-check (TAKE_PERIOD's rule; counted in stats.takeRested when not)? */
+  private takePays(): boolean {
+    if (this.takeRest > 0) {
+      this.takeRest--;
+      this.stats.takeRested++;
+      return false;
+    }
+    if (++this.takeChecks > TAKE_PERIOD) {
+      const rest = this.takeTaken * TAKE_SHARE < this.takeRun + this.takeTaken;
+      this.takeChecks = this.takeRun = this.takeTaken = 0;
+      if (rest) {
+        this.takeRest = TAKE_REST - 1;
+        this.stats.takeRested++;
+        return false;
+      }
+      this.takeChecks = 1;
+    }
+    return true;
   }
 
   /**

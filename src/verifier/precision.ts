@@ -62,6 +62,19 @@ export function recordStep(h: Hist, pc: number): void {
   h.last = pc;
 }
 
+/** recordStep(h, pcs[i]) for i in [from, from + n), in one call (replay.ts's take-over of a run of steps). */
+export function recordSteps(h: Hist, pcs: readonly number[], from: number, n: number): void {
+  let count = h.n, last = h.last;
+  for (let i = from; i < from + n; i++) {
+    const pc = pcs[i];
+    if (count !== 0 && pc !== last + 1) addEntry(h, pc, last, -1);
+    count++;
+    last = pc;
+  }
+  h.n = count;
+  h.last = last;
+}
+
 /**
  * The note of the piece's last instruction (a spill or fill's slot, a jump's linked registers):
  * its entry gets it, made if it has none. Nothing on an empty piece (a branch has just forked it:

@@ -159,19 +159,17 @@ function sameCheckpoint(a: Checkpoint | null, b: Checkpoint | null, pairs: Pairs
 
 /**
  * Are states a and b alike as the rest of a run reads them (deepSame's, without the frames'
- * copy-on-write flag, and with an absent may_goto depth as 0)? `top`: registers compared with a's
- * current frame's instead of b's (replay.ts keeps a run's first state and each step's registers).
+ * copy-on-write flag, and with an absent may_goto depth as 0)?
  */
-export function sameState(a: State, b: State, top?: Reg[]): boolean {
-  if (a === b && !top) return true;
+export function sameState(a: State, b: State): boolean {
+  if (a === b) return true;
   const n = a.frames.length;
   if (n !== b.frames.length || (a.mayGotoDepth ?? 0) !== (b.mayGotoDepth ?? 0)) return false;
   if (a.refs !== b.refs && !deepSame(a.refs, b.refs)) return false;
   for (let f = n - 1; f >= 0; f--) {
     const x = a.frames[f], y = b.frames[f];
     if (x.callsite !== y.callsite || x.subprog !== y.subprog || x.frameno !== y.frameno) return false;
-    const regs = top && f === n - 1 ? top : y.regs;
-    if (x.regs !== regs && !sameRegs(x.regs, regs)) return false;
+    if (x.regs !== y.regs && !sameRegs(x.regs, y.regs)) return false;
     if (x.stack !== y.stack && !sameSlots(x.stack, y.stack)) return false;
   }
   return true;

@@ -469,6 +469,24 @@ export class StackLiveness {
     this.commitNone(x, pc - x.start);
   }
 
+  /**
+   * visitWithoutWrites(st, pcs[from + i]) for i < n: a run of such instructions of one function
+   * and call chain (replay.ts's take-over), with the instance found once.
+   */
+  visitAllWithoutWrites(st: State, pcs: readonly number[], from: number, n: number): void {
+    if (n === 0) return;
+    this.began = st;
+    this.clearWrites();
+    const x = this.cur ?? this.ensure(st), set = x.mwSet, start = x.start;
+    // commitNone's tests per instruction, the instance's fields read once
+    for (let i = from; i < from + n; i++) {
+      const idx = pcs[i] - start, s = set[idx];
+      if (s === MW_SOME) this.emptyMustWrite(x, idx);
+      else if (s === MW_UNSET) set[idx] = MW_EMPTY;
+    }
+    this.writeInsn = 0;
+  }
+
   /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
   private emptyMustWrite(x: Instance, idx: number): void {
     const at = idx * STRIDE + MUST_WRITE;

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import type { Op } from '../../src/isa/op.ts';
-import { allPrecise, forgetWalks, markPrecise, noPrecision, NO_PRECISION, pieceSteps, pieceTouches, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
+import { allPrecise, forgetWalks, markPrecise, newHist, noPrecision, NO_PRECISION, pieceSteps, pieceTouches, recordStep, recordSteps, samePiece, walksKept, LINKED, OPAQUE, type CheckpointLike, type Hist } from '../../src/verifier/precision.ts';
 import { auxFor, hist } from './hists.ts';
 
 const t = suite('verifier/precision-walk');
@@ -201,6 +201,19 @@ t('checkpoints share NO_PRECISION until marked: a mark, a slot or allPrecise giv
   allPrecise(d);
   assert.ok(c.precise.all && d.precise.all);
   empty();
+});
+
+t('recordSteps is recordStep of each instruction of the run (random pieces, then runs with gaps: lddw\'s pc + 2, a path\'s jump)', () => {
+  const pc = fc.integer({ min: 0, max: 40 });
+  fc.assert(fc.property(fc.array(pc, { maxLength: 6 }), fc.array(fc.tuple(fc.array(pc, { maxLength: 8 }), fc.nat(3)), { maxLength: 4 }), (first, runs) => {
+    const each = newHist(), all = newHist();
+    for (const p of first) for (const h of [each, all]) recordStep(h, p);
+    for (const [pcs, at] of runs) {
+      for (const p of pcs) recordStep(each, p);
+      recordSteps(all, [...Array(at).fill(99), ...pcs, 99], at, pcs.length);
+      assert.equal(all, each);
+    }
+  }), { numRuns: 300, seed: 28 });
 });
 
 t.run();

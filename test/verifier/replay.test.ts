@@ -13,8 +13,10 @@ import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../sr
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { StepLog } from '../../src/verifier/replay.ts';
 import { sameExploration } from '../../src/verifier/rejoin.ts';
-import { readsAll, stoppedAt } from './stopped.ts';
+import { searchCandidates } from '../../bench/search-mutants.ts';
+import { readsAll, runTo, stoppedAt } from './stopped.ts';
 import { constReg, regWith } from '../../src/verifier/regs.ts';
+import { ADD_CONST } from '../../src/verifier/alu.ts';
 
 const t = suite('verifier/replay');
 
@@ -39,16 +41,22 @@ interface Ask {
   why: string;
 }
 
+const regs = (c: Ctx) => c.path.state.frames[0].regs;
+
 const ASKS: Ask[] = [
   { k: 40, taken: 6, why: 'slots 45-50 (moves, masks, shifts of scalars), up to the stack load at 51' },
   { k: 40, stop: 50, taken: 5, why: 'a changed slot ends the steps taken before it' },
   { k: 40, stop: 48, taken: 0, why: 'three steps are fewer than a take must spare' },
+  { k: 40, stop: 44, taken: 6, why: 'a changed slot before the run (the stack store at 44) does not end it' },
+  { k: 40, stop: 51, taken: 6, why: 'nor one just after it' },
   { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
-  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
-  { k: 40, change: (c) => (c.path.state.frames[0].regs[9] = constReg(7n)), taken: 0, why: 'any other register unlike the baseline\'s (r9) refuses as well' },
-  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = { ...c.path.state.frames[0].regs[1] }), taken: 6, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
-  { k: 40, change: (c) => (c.path.state.frames[0].regs[1] = regWith(c.path.state.frames[0].regs[1], c.path.state.frames[0].regs[1].v, 0, 9, 0)), taken: 0, why: 'r1 the same value with an id' },
-  { k: 40, change: (c) => c.idGen++, taken: 0, why: 'another id counter: the moves would link other ids' },
+  { k: 40, change: (c) => (regs(c)[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
+  { k: 40, change: (c) => (regs(c)[2] = constReg(7n)), taken: 0, why: 'r2, which slot 46 reads, is another scalar' },
+  { k: 40, change: (c) => (regs(c)[9] = constReg(7n)), taken: 6, why: 'r9, which the run does not read, may differ (kept: the run does not write it either)' },
+  { k: 40, change: (c) => (regs(c)[5] = constReg(7n)), taken: 6, why: 'r5, which slot 45 writes before any read, may differ' },
+  { k: 40, change: (c) => (regs(c)[1] = { ...regs(c)[1] }), taken: 6, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
+  { k: 40, change: (c) => (regs(c)[1] = regWith(regs(c)[1], regs(c)[1].v, 0, 9, 0)), taken: 0, why: 'r1 the same value with an id where the baseline\'s has none' },
+  { k: 40, change: (c) => (c.idGen += 3), taken: 6, why: 'another id counter: the id slot 45\'s move gives r1 and r5 is the candidate\'s next' },
   { k: 33, taken: 0, why: 'slot 37: two register steps before the packet load at 39' },
 ];
 
@@ -58,7 +66,8 @@ for (const a of ASKS) {
     a.change?.(c);
     const pc = c.path.pc, stops = new Uint8Array(n + 1);
     if (a.stop) stops[a.stop] = 1;
-    const got = log.take(c, pc, stops, a.limit ?? 1_000_000);
+    // (the changed slots' span given as the incremental checker gives it)
+    const got = a.stop ? log.take(c, pc, stops, a.limit ?? 1_000_000, a.stop, a.stop) : log.take(c, pc, stops, a.limit ?? 1_000_000);
     assert.is(got, a.taken);
     if (!a.taken) {
       assert.is(c.path.pc, pc);
@@ -66,13 +75,87 @@ for (const a of ASKS) {
       return;
     }
     assert.is(c.processed, a.k + a.taken);
-    // the exploration is the full check's after as many steps (paths, histories, checkpoints,
-    // stack liveness, id counter: every record compared), and the rest of the run is the full check's
+    // the exploration is the one the same start runs to after as many steps (paths, histories,
+    // checkpoints, stack liveness, id counter: every record compared), and so is the rest of the run
+    const ran = before(a.k);
+    a.change?.(ran);
+    runTo(p, cfg, ran, a.k + a.taken);
     const none = { ops: new Uint8Array(n + 1), live: new Uint8Array(n + 1) };
-    assert.ok(sameExploration(c, before(a.k + a.taken), none, readsAll(n, cfg)));
-    assert.equal(answer(run(p, cfg, {}, c)), answer(full));
+    assert.ok(sameExploration(c, ran, none, readsAll(n, cfg)));
+    const end = answer(run(p, cfg, {}, c));
+    assert.equal(end, answer(run(p, cfg, {}, ran)));
+    if (!a.change) assert.equal(end, answer(full));
   });
 }
+
+/**
+ * Ids renamed: two unknown scalars linked by moves (r6 with id 1, r7 with id 2), then a run of
+ * register steps from slot 4 that reads both, breaks a link and allocates an id (r8 = r1, r1
+ * having lost its id to the add).
+ */
+const q = bareProgram(assemble('call bpf_get_prandom_u32\nr6 = r0\ncall bpf_get_prandom_u32\nr7 = r0\nr1 = r6\nr1 += r7\nr8 = r1\nr2 = r6\nr3 = r7\nr4 = r6\nr4 += 1\nr0 = 0\nexit').insns);
+const qc = buildCfg(q.insns, q.type), ql = new StepLog(qc);
+run(q, qc, {}, freshCtx(q.insns.length), (c, pc) => ql.note(c, pc));
+const qEnd = answer(verify(q));
+
+interface Renaming {
+  /** Ids given r6 and r7 (with or without ADD_CONST) and the id counter before slot 4. */
+  r6: number;
+  r7: number;
+  gen: number;
+  taken: number;
+  why: string;
+}
+
+const RENAMINGS: Renaming[] = [
+  { r6: 1, r7: 2, gen: 2, taken: 8, why: 'the baseline\'s own ids' },
+  { r6: 2, r7: 1, gen: 2, taken: 8, why: 'the two ids swapped: paired one to one' },
+  { r6: 5, r7: 9, gen: 9, taken: 8, why: 'other ids and counter: r8\'s new id is 10, r2-r4 keep r6\'s and r7\'s' },
+  { r6: 5, r7: 5, gen: 9, taken: 0, why: 'r6 and r7 one id where the baseline has two' },
+  { r6: 1, r7: 0, gen: 2, taken: 0, why: 'r7 without an id' },
+  { r6: 1 | ADD_CONST, r7: 2, gen: 2, taken: 0, why: 'r6\'s id with ADD_CONST where the baseline\'s has none' },
+];
+
+for (const x of RENAMINGS) {
+  t(`ids r6 ${x.r6 & 0x7fffffff}${x.r6 < 0 ? '+' : ''} and r7 ${x.r7}, counter ${x.gen}: ${x.taken ? `${x.taken} taken` : 'refused'} (${x.why})`, () => {
+    const at = (): Ctx => {
+      const c = copyCtx(stoppedAt(q, qc, 4));
+      const r = c.path.state.frames[0].regs;
+      r[6] = regWith(r[6], r[6].v, 0, x.r6, 0);
+      r[7] = regWith(r[7], r[7].v, 0, x.r7, 0);
+      c.idGen = x.gen;
+      return c;
+    };
+    const c = at();
+    assert.is(c.path.pc, 4);
+    assert.is(ql.take(c, 4, new Uint8Array(q.insns.length + 1), 100), x.taken);
+    if (!x.taken) return;
+    const ran = runTo(q, qc, at(), 4 + x.taken), none = { ops: new Uint8Array(14), live: new Uint8Array(14) };
+    assert.ok(sameExploration(c, ran, none, readsAll(q.insns.length, qc)));
+    assert.equal(answer(run(q, qc, {}, c)), answer(run(q, qc, {}, ran)));
+    if (x.r6 === 1 && x.r7 === 2) assert.equal(answer(run(q, qc, {}, at())), qEnd);
+  });
+}
+
+t('comparisons thinned out where they seldom take: after 16 refusals at slot 45, a state that would be taken is compared (and taken) only at every 16th ask, then again at every ask once takes are 1 in 4', () => {
+  const own = new StepLog(cfg);
+  run(p, cfg, {}, freshCtx(n), (c, pc) => own.note(c, pc));
+  const ask = (alike: boolean): number => {
+    const c = before(40);
+    if (!alike) c.path.state.frames[0].regs[1] = constReg(7n);
+    return own.take(c, 45, new Uint8Array(n + 1), 1_000_000);
+  };
+  for (let i = 0; i < 16; i++) assert.is(ask(false), 0);
+  const asks: number[] = [];
+  for (let i = 0; i < 32; i++) asks.push(ask(true));
+  assert.equal(asks, [...Array(15).fill(0), 6, ...Array(15).fill(0), 6]);
+  // 18 compared, 2 taken: each probe that takes counts, and at 6 takes in 22 comparisons every ask compares again
+  const probes: number[] = [];
+  for (let i = 0; i < 4 * 16; i++) probes.push(ask(true));
+  assert.equal(probes, [...Array(4)].flatMap(() => [...Array(15).fill(0), 6]));
+  assert.is(ask(true), 6);
+  assert.is(ask(true), 6);
+});
 
 t('pointers are never taken: a copy of the frame pointer and an offset added to it, then five constants', () => {
   const q = bareProgram(assemble('r1 = r10\nr1 += -8\nr2 = 1\nr3 = 2\nr4 = 3\nr5 = 4\nr0 = 0\nexit').insns);
@@ -100,7 +183,7 @@ const CANDIDATES: Candidate[] = [
   { slot: 200, insn: 'r7 |= r9', taken: 20, steps: 806, why: 'the mix entered again in the baseline\'s states on the second and third passes, up to slot 200' },
   { slot: 87, insn: 'r0 -= r5', taken: 20, steps: 866, why: 'r1 left as it was and r0 changed: unlike the baseline\'s until both are written again, found by the tries every 16 register steps (asking only after other steps: 17 take-overs, 152 steps)' },
   { slot: 433, insn: 'r8 <<= 8', taken: 8, steps: 328, why: 'taken on the second pass, then rejoined at the third pass\'s pop' },
-  { slot: 433, insn: 'r1 <<= 9', taken: 0, steps: 0, why: 'two ids fewer from the first pass on (140 against the baseline\'s 142): every later entry has another id counter' },
+  { slot: 433, insn: 'r1 <<= 9', taken: 12, steps: 626, why: 'two ids fewer from the first pass on (140 against the baseline\'s 142): every later entry has another id counter, the ids the runs allocate moved by it' },
 ];
 
 for (const c of CANDIDATES) {
@@ -114,5 +197,18 @@ for (const c of CANDIDATES) {
     assert.is(inc.stats.takenInsns, c.steps);
   });
 }
+
+t('the take-over hook rests where it does not pay: xdp_loop\'s re-checks (nothing taken) go without it after 32, xdp_scale_mix500\'s keep it; every answer the full check\'s', () => {
+  for (const [name, rests] of [['xdp_loop', true], ['xdp_scale_mix500', false]] as const) {
+    const b = readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
+    const ms = searchCandidates(b, 32, 1, false), inc = new Incremental(b);
+    // 32 re-checks with the hook, then the look at its record
+    for (let r = 0; r < 3; r++) for (const m of ms) assert.equal(answer(inc.check(m.prog, m.oldToNew)), answer(verify(m.prog)), name);
+    // (each resumed re-check past its first row asks for the hook; all but the first 32 went without it)
+    const asked = inc.stats.resumed - inc.stats.unread;
+    if (rests) assert.ok(inc.stats.takeRested === asked - 32 && inc.stats.taken < 32, `${name}: ${inc.stats.takeRested} rested of ${asked}, ${inc.stats.taken} taken`);
+    else assert.ok(inc.stats.takeRested === 0 && inc.stats.taken > 3 * 32, `${name}: ${inc.stats.takeRested} rested, ${inc.stats.taken} taken`);
+  }
+});
 
 t.run();

@@ -230,6 +230,29 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   }), { numRuns: 150, seed: 27 });
 });
 
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: visitAllWithoutWrites is visitWithoutWrites of each instruction of the run (random runs among visits that mark, copies)`, () => {
+  const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
+  const n = cfg.ops.length, st = initialState();
+  const pc = fc.integer({ min: 0, max: n - 1 });
+  const visit = fc.record({ ...visitOf(n), copy: fc.boolean(), run: fc.option(fc.tuple(fc.array(pc, { maxLength: 6 }), fc.nat(3))) });
+  fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
+    let each = new StackLiveness(cfg), all = new StackLiveness(cfg);
+    for (const v of vs) {
+      if (v.run) {
+        // the run at an offset in a longer list (take-overs pass the log's own array)
+        const [pcs, at] = v.run, list = [...Array(at).fill(0), ...pcs, 0];
+        for (const p of pcs) each.visitWithoutWrites(st, p);
+        all.visitAllWithoutWrites(st, list, at, pcs.length);
+      } else for (const live of [each, all]) applyVisit(live, st, v);
+      if (v.copy) {
+        each = each.copy();
+        all = all.copy();
+      }
+      assert.ok(all.sameAs(each), 'every mask, first-visit byte and flag');
+    }
+  }), { numRuns: 150, seed: 28 });
+});
+
 t('a rebased copy takes no recorded fixpoint (its fixpoints walk another control flow)', () => {
   // the same marks on a program whose jump at 1 leads elsewhere: slot 2's read reaches insn 1 only through the fall-through
   const a = buildCfg(asm('r0 = 0;if r1 == 0 goto l;r0 = *(u64 *)(r10 - 8);l:;r0 = 0;exit').insns);

@@ -6,8 +6,10 @@ import { type Ctx, freshCtx, run } from '../../src/verifier/analyze.ts';
 import type { Future } from '../../src/verifier/rejoin.ts';
 
 /** p's exploration stopped before its step k (k instructions processed). */
-export function stoppedAt(p: Program, cfg: Cfg, k: number): Ctx {
-  const c = freshCtx(p.insns.length);
+export const stoppedAt = (p: Program, cfg: Cfg, k: number): Ctx => runTo(p, cfg, freshCtx(p.insns.length), k);
+
+/** The exploration c (stopped between two steps: mutated) run on until it has processed k instructions. */
+export function runTo(p: Program, cfg: Cfg, c: Ctx, k: number): Ctx {
   try {
     run(p, cfg, {}, c, (cc) => {
       if (cc.processed === k) throw cc;
