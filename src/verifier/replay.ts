@@ -61,6 +61,8 @@ export class StepLog {
   private readonly reads: number[] = [];
   /** Per step: how many ok steps start at it (-1: not yet worked out). */
   private readonly lens: number[] = [];
+  /** Per step: the registers its whole run (lens ok steps from it on) writes, as a mask (-1: not yet worked out). */
+  private readonly writes: number[] = [];
   /**
    * Per instruction: its register steps that may start a take-over (at most MAX_VISITS), then,
    * from the first take asked there (the log complete), only those starting MIN_TAKE ok steps or
@@ -111,6 +113,7 @@ export class StepLog {
     this.ok.push(0);
     this.reads.push(-1);
     this.lens.push(-1);
+    this.writes.push(-1);
     const top = st.frames[st.frames.length - 1].regs;
     this.regs.push(may || prevGoes ? top.slice() : undefined);
     this.runLength = prevGoes ? this.runLength + 1 : 0;
@@ -149,10 +152,14 @@ export class StepLog {
       if (n < MIN_TAKE || c.processed + n > limit) continue;
       // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
       const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;
+      // (a register the run writes is its result even where the baseline's object before the run
+      // was that very result, as a loop's second pass finds the one its first pass made: the
+      // candidate's own, which the run need not read, may be another)
+      const written = this.writesOf(k, n);
       let changed = 0;
       for (let r = 0; r < RUN_REGS; r++) {
         const x = after[r];
-        if (x === before[r]) continue;
+        if (x === before[r] && !(written & (1 << r))) continue;
         const id = renamed(x.id, pairs, from, shift);
         if (id === undefined) {
           pairs = -1;
@@ -190,6 +197,17 @@ export class StepLog {
     while (this.ok[end]) end++;
     for (let i = k; i <= end; i++) this.lens[i] = end - i;
     return end - k;
+  }
+
+  /** The registers steps k .. k + n - 1 write (their destinations; kept per step for a whole run). */
+  private writesOf(k: number, n: number): number {
+    const whole = n === this.lens[k];
+    if (whole && this.writes[k] >= 0) return this.writes[k];
+    const kill = this.cfg.slots.kill;
+    let w = 0;
+    for (let i = k; i < k + n; i++) w |= kill[this.pcs[i]];
+    if (whole) this.writes[k] = w;
+    return w;
   }
 
   /** The registers step k's run reads before writing them (as far as the run goes, or until every one is read or written). */

@@ -137,6 +137,31 @@ for (const x of RENAMINGS) {
   });
 }
 
+/**
+ * A register the run writes before reading it, whose baseline value before the run is the very
+ * object the run stores (a loop's second pass: `r5 = 0` made the same register object for its slot
+ * the first time round): the candidate's own r5, which the run does not read, must still become
+ * the run's result.
+ */
+t('a register written first whose baseline object is unchanged by the run is still written: a loop\'s second pass taken from a state with another r5', () => {
+  const l = bareProgram(assemble('call bpf_get_prandom_u32\nr6 = r0\nr7 = 0\nr8 = r6\nr1 = r6\nr1 += 1\nr2 = r6\nr5 = 0\nr3 = r6\nr2 += 2\nr7 += 1\nif r7 < 2 goto -9\nr0 = 0\nexit').insns);
+  const lc = buildCfg(l.insns, l.type), ll = new StepLog(lc);
+  run(l, lc, {}, freshCtx(l.insns.length), (c, pc) => ll.note(c, pc));
+  // step 13: the second pass's `r1 = r6` at slot 4 (steps 0-11 the first pass, 12 the loop head)
+  const at = (): Ctx => {
+    const c = copyCtx(stoppedAt(l, lc, 13));
+    c.path.state.frames[0].regs[5] = constReg(7n);
+    return c;
+  };
+  const c = at();
+  assert.is(c.path.pc, 4);
+  assert.is(ll.take(c, 4, new Uint8Array(l.insns.length + 1), 100), 7);
+  const ran = runTo(l, lc, at(), 13 + 7), none = { ops: new Uint8Array(15), live: new Uint8Array(15) };
+  assert.equal(c.path.state.frames[0].regs[5], ran.path.state.frames[0].regs[5], 'r5 the run\'s zero');
+  assert.ok(sameExploration(c, ran, none, readsAll(l.insns.length, lc)));
+  assert.equal(answer(run(l, lc, {}, c)), answer(run(l, lc, {}, ran)));
+});
+
 t('comparisons thinned out where they seldom take: after 16 refusals at slot 45, a state that would be taken is compared (and taken) only at every 16th ask, then again at every ask once takes are 1 in 4', () => {
   const own = new StepLog(cfg);
   run(p, cfg, {}, freshCtx(n), (c, pc) => own.note(c, pc));
