@@ -17,6 +17,7 @@ import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, unreadAtResume, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
+import type { State } from './state.ts';
 import { StackLiveness } from './stack-liveness.ts';
 import { sameShape } from './stack-liveness-shape.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -247,6 +248,9 @@ export class Incremental {
     let prevInsns = 0;
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
+    // the snapshots' one copy of each pending state (copyCtx's `kept`): read by every re-check
+    // that pops it, so a few objects, not one per snapshot, stay in the cache
+    const pendingCopies = new Map<State, State>();
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
@@ -297,7 +301,7 @@ export class Incremental {
       touch[pc] = c.processed + 1;
       // (a call's live registers and its next slot's are read by what runs in the callee: above)
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
+      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c, undefined, false, undefined, undefined, pendingCopies), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     // a log no re-check will take from (no run long enough: takeHook's rule) is let go
     if (steps && steps.longest < MIN_TAKE_RUN) this.steps = undefined;
