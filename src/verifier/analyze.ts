@@ -176,12 +176,13 @@ export function freshCtx(n: number, into?: CtxArrays): Ctx {
  * the pending paths keep sharing their states and jump-history pieces with c until run() pops
  * them (Ctx.lazy), and the per-instruction records are shared until run() first hands them out
  * (Ctx.shared); c must then stay as it is (a snapshot) while the copy runs. `into`, `cleans`:
- * see CtxArrays. `kept` (an eager copy's): the copies earlier copies made of pending states, by
- * the state copied; a pending state is never written until popped, nor pending again after, so
- * copies of one exploration taken while it waits (the incremental checker's snapshots) share one
- * copy of it, which must then never be written (a run pops it into a copy of its own: `lazy`).
+ * see CtxArrays. `kept` (an eager copy's): the copies earlier copies made of pending paths' states
+ * and pieces, by the path copied; a pending path's state and piece are never written until it is
+ * popped, nor is it pending again after, so copies of one exploration taken while it waits (the
+ * incremental checker's snapshots) share one copy of each, which must then never be written (a
+ * run pops them into copies of its own: `lazy`).
  */
-export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[], kept?: Map<State, State>): Ctx {
+export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[], kept?: Map<Path, Path>): Ctx {
   // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
   const seen = COPIES;
   forget(seen);
@@ -361,11 +362,11 @@ function copyPath(p: Path, seen: Copies): Path {
   return { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: copyHist(p.hist), jh: p.jh };
 }
 
-/** copyPath of a pending path whose state's copy is the one `kept` has, made now if none. */
-function copyPending(p: Path, seen: Copies, kept: Map<State, State>): Path {
-  let s = kept.get(p.state);
-  if (!s) kept.set(p.state, (s = cloneState(p.state)));
-  return { state: s, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: copyHist(p.hist), jh: p.jh };
+/** copyPath of a pending path, with the copies of its state and piece `kept` has (made now if none). */
+function copyPending(p: Path, seen: Copies, kept: Map<Path, Path>): Path {
+  let k = kept.get(p);
+  if (!k) kept.set(p, (k = { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: null, hist: copyHist(p.hist), jh: p.jh }));
+  return { state: k.state, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: k.hist, jh: p.jh };
 }
 
 /**

@@ -17,7 +17,6 @@ import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
 import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, unreadAtResume, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
-import type { State } from './state.ts';
 import { StackLiveness } from './stack-liveness.ts';
 import { sameShape } from './stack-liveness-shape.ts';
 import { CfgDelta, readsLive } from './cfg-delta.ts';
@@ -248,9 +247,9 @@ export class Incremental {
     let prevInsns = 0;
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
-    // the snapshots' one copy of each pending state (copyCtx's `kept`): read by every re-check
-    // that pops it, so a few objects, not one per snapshot, stay in the cache
-    const pendingCopies = new Map<State, State>();
+    // the snapshots' one copy of each pending path's state and piece (copyCtx's `kept`): read by
+    // every re-check that pops the path, so a few objects, not one per snapshot, stay in the cache
+    const pendingCopies = new Map<Path, Path>();
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
