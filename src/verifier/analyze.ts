@@ -176,9 +176,13 @@ export function freshCtx(n: number, into?: CtxArrays): Ctx {
  * the pending paths keep sharing their states and jump-history pieces with c until run() pops
  * them (Ctx.lazy), and the per-instruction records are shared until run() first hands them out
  * (Ctx.shared); c must then stay as it is (a snapshot) while the copy runs. `into`, `cleans`:
- * see CtxArrays.
+ * see CtxArrays. `kept` (an eager copy's): the copies earlier copies made of pending paths' states
+ * and pieces, by the path copied; a pending path's state and piece are never written until it is
+ * popped, nor is it pending again after, so copies of one exploration taken while it waits (the
+ * incremental checker's snapshots) share one copy of each, which must then never be written (a
+ * run pops them into copies of its own: `lazy`).
  */
-export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[]): Ctx {
+export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[], kept?: Map<Path, Path>): Ctx {
   // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
   const seen = COPIES;
   forget(seen);
@@ -187,7 +191,7 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: 
     // (a path's own fields: its state and piece are copied by run()'s pop, below c.lazy)
     for (const p of c.stack) stack.push({ state: p.state, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: p.hist, jh: p.jh });
   } else {
-    for (const p of c.stack) stack.push(copyPath(p, seen));
+    for (const p of c.stack) stack.push(kept ? copyPending(p, seen, kept) : copyPath(p, seen));
   }
   const explored = into ? emptied(into.explored) : new Array<Checkpoint[] | undefined>(c.explored.length);
   if (lists) {
@@ -356,6 +360,13 @@ function copyCheckpoint(k: Checkpoint | null, seen: Copies): Checkpoint | null {
 
 function copyPath(p: Path, seen: Copies): Path {
   return { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: copyHist(p.hist), jh: p.jh };
+}
+
+/** copyPath of a pending path, with the copies of its state and piece `kept` has (made now if none). */
+function copyPending(p: Path, seen: Copies, kept: Map<Path, Path>): Path {
+  let k = kept.get(p);
+  if (!k) kept.set(p, (k = { state: cloneState(p.state), pc: p.pc, prev: p.prev, parent: null, hist: copyHist(p.hist), jh: p.jh }));
+  return { state: k.state, pc: p.pc, prev: p.prev, parent: copyCheckpoint(p.parent, seen), hist: k.hist, jh: p.jh };
 }
 
 /**

@@ -258,6 +258,9 @@ export class Incremental {
     let prevInsns = 0;
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
+    // the snapshots' one copy of each pending path's state and piece (copyCtx's `kept`): read by
+    // every re-check that pops the path, so a few objects, not one per snapshot, stay in the cache
+    const pendingCopies = new Map<Path, Path>();
     let path: Path | undefined, pending = 0;
     const keys = this.keys, keySet = new Set<number>();
     const c0 = freshCtx(n);
@@ -308,7 +311,7 @@ export class Incremental {
       touch[pc] = c.processed + 1;
       // (a call's live registers and its next slot's are read by what runs in the callee: above)
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
+      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c, undefined, false, undefined, undefined, pendingCopies), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     // a log no re-check can take from (no run of replay.ts's MIN_TAKE register steps) is let go
     if (steps && !steps.takesAny) this.steps = undefined;

@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { buildCfg } from '../../src/verifier/cfg.ts';
-import { type Ctx, type Verdict, copyCtx, freshCtx, run, verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Path, type Verdict, copyCtx, freshCtx, run, verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { type Future, sameExploration } from '../../src/verifier/rejoin.ts';
 import { searchCandidates } from '../../bench/search-mutants.ts';
+import { image, imageDiff } from './state-image.ts';
+import { samePiece } from '../../src/verifier/precision.ts';
 
 const t = suite('verifier/incremental-lazy');
 const load = (name: string): Program => readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
@@ -80,6 +82,44 @@ t('copies of an exploration without checkpoints yet (no explored list) run as th
     assert.ok(copy.totalStates > 0, 'the copy made checkpoints of its own');
   }
   assert.ok(c.explored.every((l) => l === undefined) && c.totalStates === 0, 'the original still has none');
+});
+
+t('snapshots taken while a path waits share one copy of its state and piece (copyCtx `kept`), apart from the live ones, holding what own copies hold; re-checks popping them leave them so', () => {
+  const p = load('xdp_parse_drop');
+  const cfg = buildCfg(p.insns, p.type);
+  const kept = new Map<Path, Path>();
+  const snaps: { shared: Ctx; own: Ctx; live: Path[] }[] = [];
+  // a snapshot at every step with paths pending (the incremental checker keeps one every few first visits)
+  run(p, cfg, {}, freshCtx(p.insns.length), (cc) => {
+    if (cc.stack.length) snaps.push({ shared: copyCtx(cc, undefined, false, undefined, undefined, kept), own: copyCtx(cc), live: cc.stack.slice() });
+  });
+  /** Every snapshot's pending states hold, by identity, what its own copies hold. */
+  const check = (when: string): void => snaps.forEach((s, i) => s.shared.stack.forEach((q, k) => {
+    const own = s.own.stack[k];
+    const at = imageDiff(image(q.state), image(own.state));
+    assert.is(at, -1, `snapshot ${i} path ${k} ${when}: item ${at} differs`);
+    assert.ok(samePiece(q.hist, own.hist) && q.hist.prev === own.hist.prev, `snapshot ${i} path ${k} ${when}: the piece differs`);
+  }));
+  let shared = 0;
+  snaps.forEach((s, i) => s.live.forEach((q, k) => {
+    const { state: st, hist } = s.shared.stack[k];
+    assert.ok(st !== q.state && st !== s.own.stack[k].state, 'a copy of its own, not the live state');
+    assert.ok(hist !== q.hist && hist !== s.own.stack[k].hist, 'a copy of its own, not the live piece');
+    const j = i ? snaps[i - 1].live.indexOf(q) : -1;
+    if (j >= 0) {
+      assert.is(st, snaps[i - 1].shared.stack[j].state, `snapshot ${i} path ${k}: the earlier snapshot's state copy`);
+      assert.is(hist, snaps[i - 1].shared.stack[j].hist, `snapshot ${i} path ${k}: the earlier snapshot's piece copy`);
+      shared++;
+    }
+  }));
+  assert.ok(shared > 100, `copies shared (${shared})`);
+  // (the live states were popped and written by the exploration after the snapshots were taken)
+  check('after the exploration');
+  const want = counts(verify(p));
+  snaps.forEach((s, i) => {
+    if (i % 3 === 0) assert.equal(counts(run(p, cfg, {}, copyCtx(s.shared, undefined, true))), want, `re-run from snapshot ${i}`);
+  });
+  check('after the re-runs');
 });
 
 t('re-checks that pop shared paths, interleaved across programs and baselines, equal full runs', () => {
