@@ -237,6 +237,14 @@ const idPairs = new Int32Array(2 * RUN_REGS);
 const out: Reg[] = [];
 
 /**
+ * The fields readsAlike compares, every one of Reg's, `id` by pairing (a field added to Reg fails
+ * tsc here until readsAlike compares it: a field left out would let a take through that is not
+ * exact).
+ */
+const ALIKE_FIELDS = { type: 1, v: 1, off: 1, id: 1, range: 1, map: 1, rdonly: 1, refObj: 1, ringbuf: 1, dynptrId: 1 } satisfies Record<keyof Reg, 1>;
+void ALIKE_FIELDS;
+
+/**
  * Are the candidate's registers `a` alike to the baseline's `b` on `mask`, field by field but for
  * ids, which must pair one to one (zero with zero, ADD_CONST with ADD_CONST)? The pairs made in
  * idPairs (their count), or -1.
