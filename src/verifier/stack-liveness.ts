@@ -477,14 +477,8 @@ export class StackLiveness {
     if (n === 0) return;
     this.began = st;
     this.clearWrites();
-    const x = this.cur ?? this.ensure(st), set = x.mwSet, start = x.start;
-    // commitNone's tests per instruction, the instance's fields read once
-    for (let i = from; i < from + n; i++) {
-      const idx = pcs[i] - start, s = set[idx];
-      if (s === MW_SOME) this.emptyMustWrite(x, idx);
-      else if (s === MW_UNSET) set[idx] = MW_EMPTY;
-    }
-    this.writeInsn = 0;
+    const x = this.cur ?? this.ensure(st);
+    for (let i = from; i < from + n; i++) this.commitNone(x, pcs[i] - x.start);
   }
 
   /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
