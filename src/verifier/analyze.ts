@@ -263,6 +263,12 @@ function copiedInto(to: number[], from: readonly number[]): number[] {
 }
 
 /** Ctx.shared: c's own copy of the records `bit` names, made at run()'s first use of them. */
+/** c's per-instruction pointer types, made its own first (replay.ts records a type for a memory step it takes over). */
+export function ownPtrTypes(c: Ctx): (string | undefined)[] {
+  if (c.shared & SHARED_TYPES) ownRecord(c, SHARED_TYPES);
+  return c.ptrTypes;
+}
+
 function ownRecord(c: Ctx, bit: number): void {
   if (bit === SHARED_DEPTH) c.stackDepth = copyMap(c.stackDepth);
   else if (bit === SHARED_TYPES) c.ptrTypes = c.ptrTypes.slice();

@@ -16,14 +16,46 @@
 // zero, ADD_CONST with ADD_CONST), the candidate's results are the baseline's with each id of a
 // read register renamed to its pair and each id the run allocated (above the baseline's counter
 // at the entry: every id in use is at most the counter) moved by the difference of the counters.
-import { SK_ALU, SK_LDDW } from '../isa/flow.ts';
+//
+// Memory steps (stepKind) a run may span besides, privileged as the whole take-over:
+// - A load or store through a packet or map value pointer reads its pointer register (and, a
+//   store, its source: only whether it is set, as the register compared shows) and the program's
+//   map and type (the same); it writes nothing but a load's destination (check_mem_access:
+//   the unknown scalar truncated, or a read-only map's constant), the instruction's pointer type
+//   (save_aux_ptr_type) and the visit the liveness records for any step without a stack write.
+// - A fixed-offset load or store on the current frame's stack (r10 or a copy, no variable part)
+//   reads its registers (r10 among them: its frame), the slot it accesses (a load its byte kinds
+//   and spilled register; a store the old slot's bytes it keeps and whether it holds a dynptr),
+//   and the id counter (a spill of an unknown scalar without an id gives it the next, source and
+//   slot alike). It writes the slot, a load's destination, a spill's source (that id), the
+//   counter, the function's stack depth (update_stack_depth), the pointer type, the liveness (a
+//   load marks its slot read, a whole aligned slot stored marks it written, between the step's
+//   begin and commit), the history (the step, then the spill or fill's slot as its note) and
+//   the path's jump count. A zero stored below a whole slot marks its register precise (a walk
+//   back over the history): never taken.
+// A take compares every slot its run accesses at the run's entry (the first access is the first
+// read of it: no store before it in the run), alike as registers are, ids paired with theirs, and
+// the frame count (r10's frame): so every step computes what the baseline's did, renamed, as for
+// the register steps above. What it writes is then the baseline's, renamed: the registers
+// (above) and every slot the run stores to (its content after the run: a slot the run writes is
+// written even where the candidate's object before it is another, as for registers). The rest is
+// the bookkeeping each step does as it did in the baseline's run, in the same order: the history
+// and the note the baseline's step made (recorded at its next step, as the entry it added or the
+// note it set on its own entry) and the jump count it added; the liveness calls the step makes
+// (read or write of its slot: fixed by the step and its compared registers); the pointer type,
+// set where the candidate has none (the run ends before a step whose instruction the candidate
+// saw with another type: save_aux_ptr_type would compare them) and the stack depth, never raised
+// (the run ends before a step deeper than the candidate's recorded depth). The processed count
+// and the id counter are moved as for register steps.
+import { SK_ALU, SK_LDDW, SK_LDX, SK_ST, SK_STX } from '../isa/flow.ts';
 import type { Op } from '../isa/op.ts';
 import { ADD_CONST } from './alu.ts';
 import type { Cfg } from './cfg.ts';
-import type { Ctx, Path } from './analyze.ts';
-import { recordSteps } from './precision.ts';
-import { regWith, sameScalar, type Reg } from './regs.ts';
-import type { State } from './state.ts';
+import { type Ctx, type Path, ownPtrTypes } from './analyze.ts';
+import { noteStep, recordSteps } from './precision.ts';
+import { isNull, regWith, sameScalar, typeStr, type Reg } from './regs.ts';
+import { slotOf, spiOf, type Slot, type Stack } from './stack.ts';
+import { ownStack, type State } from './state.ts';
 
 /** Fewest steps a take-over must spare (a state comparison costs about a few steps). */
 const MIN_TAKE = 4;
@@ -57,6 +89,27 @@ export class StepLog {
   private readonly ok: number[] = [];
   /** Per step: the current frame's registers before it (register steps and the step after one; else undefined). */
   private readonly regs: (Reg[] | undefined)[] = [];
+  /** Per step: what a memory step does besides computing registers (MEM_*; 0 for a register step). */
+  private readonly mem: number[] = [];
+  /** Per step: a stack step's slot, -1 for any other. */
+  private readonly spis: number[] = [];
+  /** Per step: a memory step's pointer type as recorded per instruction (typeStr), undefined for any other. */
+  private readonly types: (string | undefined)[] = [];
+  /** Per step: a stack step's depth (update_stack_depth's), 0 for any other. */
+  private readonly deep: number[] = [];
+  /** Per step: the history note it made (a spill or fill's slot), -1 for none; and what it added to the path's jump count. */
+  private readonly notes: number[] = [];
+  private readonly jhs: number[] = [];
+  /** Per step: 1 when it does more than a register step's bookkeeping (a memory step, a note, a jump count). */
+  private readonly fx: number[] = [];
+  /** Per step: the current frame's stack slots before it (recorded with `regs`; one copy shared by the steps until a stack store). */
+  private readonly stacks: (Stack | undefined)[] = [];
+  /** Per step: how many frames its state has. */
+  private readonly frameCounts: number[] = [];
+  /** Per step: the stack slots its run accesses (each compared at the run's entry), once worked out. */
+  private readonly slotsRead: (number[] | undefined)[] = [];
+  /** Per step: the first step from it on (within its run) that does more than a register step's bookkeeping, once worked out (-2: not yet). */
+  private readonly fxFrom: number[] = [];
   /** Per step: the registers its run (from it on) reads before writing them, as a mask (-1: not yet worked out). */
   private readonly reads: number[] = [];
   /** Per step: how many ok steps start at it (-1: not yet worked out). */
@@ -78,6 +131,10 @@ export class StepLog {
   private readonly asked: Int32Array;
   private lastPath: Path | undefined;
   private lastStack = 0;
+  /** The path's jump count, history entries and last entry's note before the last step (its note and jump count worked out at the next). */
+  private lastJh = 0;
+  private lastEntries = 0;
+  private lastNote = 0;
   /** The last step may be taken over (its kind, scalars, marks), pending its follower's check. */
   private lastMay = false;
   /** The steps taken over are ok steps in a row: how many end just before the current one, and the most that ever did. */
@@ -102,29 +159,55 @@ export class StepLog {
     const k = this.pcs.length, st = c.path.state;
     if (k === MAX_LOGGED) return;
     const prevGoes = this.lastMay && c.path === this.lastPath && c.stack.length === this.lastStack;
+    const h = c.path.hist, e = h.e, entries = e === null ? 0 : e.length;
     if (k > 0 && prevGoes) {
       this.ok[k - 1] = 1;
       const l = (this.at[this.pcs[k - 1]] ??= []);
       if (l.length < MAX_VISITS) l.push(k - 1);
+      // the step's own note: on the entry it made, or on the one it found at its slot (the piece's last)
+      const noted = e !== null && e[entries - 3] === this.pcs[k - 1] && (entries > this.lastEntries || e[entries - 1] !== this.lastNote);
+      const note = noted ? e![entries - 1] : -1, jh = c.path.jh - this.lastJh;
+      this.notes[k - 1] = note;
+      this.jhs[k - 1] = jh;
+      if (note !== -1 || jh !== 0) this.fx[k - 1] = 1;
     }
-    const may = mayTake(this.cfg, st, pc);
+    const top = st.frames[st.frames.length - 1];
+    const m = stepKind(this.cfg, st, pc);
+    const may = m !== NOT_TAKEN;
     this.pcs.push(pc);
     this.gens.push(c.idGen);
     this.ok.push(0);
     this.reads.push(-1);
     this.lens.push(-1);
     this.writes.push(-1);
-    const top = st.frames[st.frames.length - 1].regs;
-    this.regs.push(may || prevGoes ? top.slice() : undefined);
+    this.mem.push(may ? m : 0);
+    this.spis.push(may && m >= MEM_LOAD ? info.spi : -1);
+    this.types.push(may && m !== 0 ? info.type : undefined);
+    this.deep.push(may && m >= MEM_LOAD ? info.depth : 0);
+    this.notes.push(-1);
+    this.jhs.push(0);
+    this.fx.push(may && m !== 0 ? 1 : 0);
+    this.slotsRead.push(undefined);
+    this.fxFrom.push(-2);
+    this.frameCounts.push(st.frames.length);
+    const kept = may || prevGoes;
+    this.regs.push(kept ? top.regs.slice() : undefined);
+    // (the stack is the last step's while that step went on here and stored nothing)
+    const last = this.stacks[k - 1];
+    this.stacks.push(!kept ? undefined : prevGoes && last !== undefined && this.mem[k - 1] < MEM_STORE ? last : top.stack.slice());
     this.runLength = prevGoes ? this.runLength + 1 : 0;
     if (this.runLength > this.longest) this.longest = this.runLength;
     this.lastPath = c.path;
     this.lastStack = c.stack.length;
     this.lastMay = may;
+    this.lastJh = c.path.jh;
+    this.lastEntries = entries;
+    this.lastNote = entries ? e![entries - 1] : 0;
   }
 
   /**
-   * Take over the baseline's steps from the candidate's step at pc (c: its exploration before it)
+   * Take over the baseline's steps (register steps, and the memory steps the module's comment
+   * lists: what each reads is compared at the entry, what it writes replayed) from the candidate's step at pc (c: its exploration before it)
    * when one of the baseline's visits of pc had the registers its run reads alike up to a renaming
    * of ids (the module's comment), up to the first step that is not a register step or whose slot
    * `stop` marks (all of them within slots [stopLo, stopHi]): the steps taken over (c's current path then stands before the first step not
@@ -141,7 +224,7 @@ export class StepLog {
       this.took[pc] >>= 1;
     }
     this.compared[pc]++;
-    const st = c.path.state, top = st.frames[st.frames.length - 1].regs;
+    const st = c.path.state, frame = st.frames[st.frames.length - 1], top = frame.regs;
     for (const k of ks) {
       const before = this.regs[k]!;
       let pairs = readsAlike(top, before, this.readsOf(k));
@@ -149,6 +232,18 @@ export class StepLog {
       const pcs = this.pcs, len = this.lengthOf(k);
       let n = len;
       if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) for (n = 0; n < len && !stop[pcs[k + n]]; ) n++;
+      // memory steps: up to the first whose pointer type or stack depth the candidate's records do
+      // not already take as the baseline's step found them, with the slots the run accesses alike
+      const fx = this.effectsFrom(k);
+      const mem = fx >= 0 && fx < k + n;
+      if (mem) {
+        n = this.memCut(c, frame, k, n, fx);
+        if (n >= MIN_TAKE && this.stackIn(k, n)) {
+          if (st.frames.length !== this.frameCounts[k]) continue;
+          pairs = slotsAlike(frame.stack, this.stacks[k]!, this.slotsOf(k), pairs);
+          if (pairs < 0) continue;
+        }
+      }
       if (n < MIN_TAKE || c.processed + n > limit) continue;
       // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
       const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;
@@ -169,10 +264,32 @@ export class StepLog {
         changed |= 1 << r;
       }
       if (pairs < 0) continue;
+      // (and every slot the run stores to, as with the registers: its content after the run, renamed)
+      let slots = 0;
+      if (mem) {
+        const end = this.stacks[k + n]!, spis = this.spis, kinds = this.mem;
+        for (let i = k; i < k + n && pairs >= 0; i++) {
+          if (kinds[i] < MEM_STORE) continue;
+          const s = renamedSlot(end[spis[i]]!, pairs, from, shift);
+          if (s === undefined) pairs = -1;
+          else {
+            outSlots[slots] = spis[i];
+            outSlots[slots + 1] = s;
+            slots += 2;
+          }
+        }
+        if (pairs < 0) continue;
+      }
       const live = c.live!, hist = c.path.hist;
-      recordSteps(hist, pcs, k, n);
-      live.visitAllWithoutWrites(st, pcs, k, n);
+      if (!mem) {
+        recordSteps(hist, pcs, k, n);
+        live.visitAllWithoutWrites(st, pcs, k, n);
+      } else this.replayEffects(c, st, k, n);
       for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
+      if (slots) {
+        const stack = ownStack(frame);
+        for (let i = 0; i < slots; i += 2) stack[outSlots[i] as number] = outSlots[i + 1] as Slot;
+      }
       c.processed += n;
       c.idGen = this.gens[k + n] + shift;
       c.path.pc = pcs[k + n];
@@ -180,6 +297,92 @@ export class StepLog {
       return n;
     }
     return 0;
+  }
+
+  /**
+   * The bookkeeping of steps k .. k + n - 1 as running them does it, step by step where a step
+   * does more than a register step's: the history (each step, and a spill or fill's note right
+   * after its step), the stack liveness (a visit; a stack load's read of its slot, a whole-slot
+   * store's write, between the step's begin and commit), the path's jump count, and the pointer
+   * type a memory step records for its instruction where the candidate has none yet.
+   */
+  private replayEffects(c: Ctx, st: State, k: number, n: number): void {
+    const live = c.live!, hist = c.path.hist, pcs = this.pcs, fx = this.fx, kinds = this.mem, end = k + n;
+    const f = st.frames.length - 1, frameno = st.frames[f].frameno;
+    let jh = 0;
+    for (let i = k; i < end; ) {
+      let j = i;
+      while (j < end && !fx[j]) j++;
+      if (j > i) {
+        recordSteps(hist, pcs, i, j - i);
+        live.visitAllWithoutWrites(st, pcs, i, j - i);
+      }
+      if (j === end) break;
+      const pc = pcs[j], m = kinds[j];
+      recordSteps(hist, pcs, j, 1);
+      if (this.notes[j] !== -1) noteStep(hist, this.notes[j]);
+      jh += this.jhs[j];
+      if (m < MEM_LOAD) live.visitAllWithoutWrites(st, pcs, j, 1);
+      else {
+        live.begin(st, pc);
+        if (m === MEM_LOAD) live.read(st, f, pc, this.spis[j]);
+        else if (m === MEM_STORE_SLOT) live.write(frameno, this.spis[j]);
+        live.commit();
+      }
+      if (m !== 0 && c.ptrTypes[pc] === undefined) ownPtrTypes(c)[pc] = this.types[j];
+      i = j + 1;
+    }
+    c.path.jh += jh;
+  }
+
+  /**
+   * How many of steps k .. k + n - 1 may be taken (fx: the first that does more than a register
+   * step's bookkeeping): up to the first memory step whose instruction the candidate has seen with
+   * another pointer type (save_aux_ptr_type would compare them) or whose stack depth is above the
+   * candidate's recorded depth of the function (update_stack_depth would raise it).
+   */
+  private memCut(c: Ctx, frame: State['frames'][number], k: number, n: number, fx: number): number {
+    const kinds = this.mem, pcs = this.pcs, types = c.ptrTypes;
+    let depth = -1;
+    for (let i = fx; i < k + n; i++) {
+      const m = kinds[i];
+      if (m === 0) continue;
+      const t = types[pcs[i]];
+      if (t !== undefined && t !== this.types[i]) return i - k;
+      if (m >= MEM_LOAD) {
+        if (depth < 0) depth = c.stackDepth.get(frame.subprog) ?? 0;
+        if (this.deep[i] > depth) return i - k;
+      }
+    }
+    return n;
+  }
+
+  /** Is any of steps k .. k + n - 1 a stack step? */
+  private stackIn(k: number, n: number): boolean {
+    for (let i = k; i < k + n; i++) if (this.mem[i] >= MEM_LOAD) return true;
+    return false;
+  }
+
+  /** The first step from k on within k's run that does more than a register step's bookkeeping (-1: none). */
+  private effectsFrom(k: number): number {
+    const known = this.fxFrom[k];
+    if (known !== -2) return known;
+    const end = k + this.lengthOf(k);
+    let i = k;
+    while (i < end && !this.fx[i]) i++;
+    return (this.fxFrom[k] = i < end ? i : -1);
+  }
+
+  /** The stack slots step k's run accesses, each once (as far as the run goes). */
+  private slotsOf(k: number): number[] {
+    const known = this.slotsRead[k];
+    if (known) return known;
+    const out: number[] = [];
+    for (let i = k, end = k + this.lengthOf(k); i < end; i++) {
+      const spi = this.spis[i];
+      if (spi >= 0 && !out.includes(spi)) out.push(spi);
+    }
+    return (this.slotsRead[k] = out);
   }
 
   /** at[pc] left with the visits whose runs a take may come from (asked once the log is complete). */
@@ -203,9 +406,13 @@ export class StepLog {
   private writesOf(k: number, n: number): number {
     const whole = n === this.lens[k];
     if (whole && this.writes[k] >= 0) return this.writes[k];
-    const kill = this.cfg.slots.kill;
+    const kill = this.cfg.slots.kill, ops = this.cfg.ops;
     let w = 0;
-    for (let i = k; i < k + n; i++) w |= kill[this.pcs[i]];
+    for (let i = k; i < k + n; i++) {
+      w |= kill[this.pcs[i]];
+      // (a spill gives its source register an id: written besides its slot)
+      if (this.mem[i] >= MEM_STORE && this.cfg.slots.kind[this.pcs[i]] === SK_STX) w |= 1 << (ops[this.pcs[i]] as Op & { kind: 'stx' }).src;
+    }
     if (whole) this.writes[k] = w;
     return w;
   }
@@ -216,7 +423,7 @@ export class StepLog {
     if (known >= 0) return known;
     const { use, kill } = this.cfg.slots;
     let reads = 0, written = 0;
-    for (let i = k; this.ok[i] && (reads | written) !== ALL_RUN_REGS; i++) {
+    for (let i = k; this.ok[i] && (reads | written) !== ALL_READ_REGS; i++) {
       const p = this.pcs[i];
       reads |= use[p] & ~written;
       written |= kill[p];
@@ -225,16 +432,20 @@ export class StepLog {
   }
 }
 
-/** The registers a run can read or write: r0-r9 (r10 is a pointer, which ends a run). */
+/** The registers a run can write: r0-r9 (r10, the frame pointer, is only read: by a stack step). */
 const RUN_REGS = 10;
-const ALL_RUN_REGS = (1 << RUN_REGS) - 1;
+/** The registers a run can read: r0-r10. */
+const ALL_READ_REGS = 0x7ff;
 
 /**
- * take's id pairs, baseline id then candidate id (without ADD_CONST) at [2i] and [2i + 1], and
- * its renamed results (one take at a time: module scratch, no allocation per take).
+ * take's id pairs, baseline id then candidate id (without ADD_CONST) at [2i] and [2i + 1] (the
+ * registers read and the registers spilled in the slots read), and its renamed results: registers
+ * in `out`, slots as (slot index, slot) pairs in `outSlots` (one take at a time: module scratch,
+ * no allocation per take).
  */
-const idPairs = new Int32Array(2 * RUN_REGS);
+const idPairs = new Int32Array(2 * (11 + 64));
 const out: Reg[] = [];
+const outSlots: (number | Slot)[] = [];
 
 /**
  * The fields readsAlike compares, every one of Reg's, `id` by pairing (a field added to Reg fails
@@ -251,26 +462,62 @@ void ALIKE_FIELDS;
  */
 function readsAlike(a: readonly Reg[], b: readonly Reg[], mask: number): number {
   let pairs = 0;
-  for (let m = mask; m !== 0; m &= m - 1) {
-    const r = 31 - Math.clz32(m & -m), x = a[r], y = b[r];
-    if (x !== y) {
-      if (x.type !== y.type || x.off !== y.off || x.range !== y.range || x.map !== y.map) return -1;
-      if (x.rdonly !== y.rdonly || x.refObj !== y.refObj || x.ringbuf !== y.ringbuf || x.dynptrId !== y.dynptrId) return -1;
-      if (!sameScalar(x.v, y.v)) return -1;
-    }
-    const p = y.id, q = x.id;
-    if (p === 0 && q === 0) continue;
-    if (p === 0 || q === 0 || (p < 0) !== (q < 0)) return -1;
-    const bp = p & 0x7fffffff, bq = q & 0x7fffffff;
-    let i = 0;
-    while (i < pairs && idPairs[2 * i] !== bp && idPairs[2 * i + 1] !== bq) i++;
-    if (i === pairs) {
-      idPairs[2 * pairs] = bp;
-      idPairs[2 * pairs + 1] = bq;
-      pairs++;
-    } else if (idPairs[2 * i] !== bp || idPairs[2 * i + 1] !== bq) return -1;
+  for (let m = mask; m !== 0 && pairs >= 0; m &= m - 1) {
+    const r = 31 - Math.clz32(m & -m);
+    pairs = regAlike(a[r], b[r], pairs);
   }
   return pairs;
+}
+
+/** Is the candidate's register x alike to the baseline's y, its id paired with y's among the `pairs` made? The pairs then, or -1. */
+function regAlike(x: Reg, y: Reg, pairs: number): number {
+  if (x !== y) {
+    if (x.type !== y.type || x.off !== y.off || x.range !== y.range || x.map !== y.map) return -1;
+    if (x.rdonly !== y.rdonly || x.refObj !== y.refObj || x.ringbuf !== y.ringbuf || x.dynptrId !== y.dynptrId) return -1;
+    if (!sameScalar(x.v, y.v)) return -1;
+  }
+  const p = y.id, q = x.id;
+  if (p === 0 && q === 0) return pairs;
+  if (p === 0 || q === 0 || (p < 0) !== (q < 0)) return -1;
+  const bp = p & 0x7fffffff, bq = q & 0x7fffffff;
+  let i = 0;
+  while (i < pairs && idPairs[2 * i] !== bp && idPairs[2 * i + 1] !== bq) i++;
+  if (i === pairs) {
+    idPairs[2 * pairs] = bp;
+    idPairs[2 * pairs + 1] = bq;
+    return pairs + 1;
+  }
+  return idPairs[2 * i] === bp && idPairs[2 * i + 1] === bq ? pairs : -1;
+}
+
+/**
+ * Are the candidate's stack slots `a` alike to the baseline's `b` at `spis`: the same byte kinds,
+ * no dynptr, and the spilled registers alike (ids paired, going on from `pairs`)? The pairs then, or -1.
+ */
+function slotsAlike(a: Stack, b: Stack, spis: readonly number[], pairs: number): number {
+  for (let i = 0; i < spis.length && pairs >= 0; i++) {
+    const x = a[spis[i]], y = b[spis[i]];
+    if (x === undefined || y === undefined) {
+      if (x !== y) return -1;
+      continue;
+    }
+    if (x !== y && (x.types !== y.types || x.dynptr !== undefined || y.dynptr !== undefined)) return -1;
+    if (x.spilled === undefined || y.spilled === undefined) {
+      if (x.spilled !== y.spilled) return -1;
+      continue;
+    }
+    pairs = regAlike(x.spilled, y.spilled, pairs);
+  }
+  return pairs;
+}
+
+/** A baseline slot after a run, its spilled register's id renamed as renamed() does (undefined: cannot be). */
+function renamedSlot(s: Slot, pairs: number, from: number, shift: number): Slot | undefined {
+  const x = s.spilled;
+  if (x === undefined || x.id === 0) return s;
+  const id = renamed(x.id, pairs, from, shift);
+  if (id === undefined) return undefined;
+  return id === x.id ? s : slotOf(s.types, regWith(x, x.v, x.off, id, x.range), s.dynptr);
 }
 
 /**
@@ -286,13 +533,51 @@ function renamed(id: number, pairs: number, from: number, shift: number): number
   return undefined;
 }
 
-/** Is the step at pc a register step that reads and writes scalars alone, outside prune and jump points? */
-function mayTake(cfg: Cfg, st: State, pc: number): boolean {
+/** A step that may not be taken over (stepKind). */
+const NOT_TAKEN = -1;
+/** Memory steps a take may span (stepKind; 0 is a register step): a packet or map value load or store, which reads its registers and writes at most its destination (its bookkeeping: a visit). */
+const MEM_VISIT = 1;
+/** A fixed-offset load from the current frame's stack (the liveness reads its slot). */
+const MEM_LOAD = 2;
+/** A fixed-offset store to the current frame's stack; MEM_STORE_SLOT: of a whole aligned slot (the liveness marks it written). */
+const MEM_STORE = 3;
+const MEM_STORE_SLOT = 4;
+/** stepKind's slot, pointer type and depth of a memory step (module scratch, read at once). */
+const info = { spi: -1, type: '', depth: 0 };
+
+/**
+ * What the step at pc is to a take (on state st, before it runs): a register step that reads and
+ * writes scalars alone (0), a memory step (MEM_*, with `info` set), or NOT_TAKEN; only outside
+ * prune and jump points.
+ */
+function stepKind(cfg: Cfg, st: State, pc: number): number {
   const kind = cfg.slots.kind[pc];
-  if ((kind !== SK_ALU && kind !== SK_LDDW) || cfg.prune[pc] || cfg.jmp[pc] || cfg.bad[pc]) return false;
-  if (kind === SK_LDDW) return true;
-  const op = cfg.ops[pc] as Op & { kind: 'alu' };
+  if (cfg.prune[pc] || cfg.jmp[pc] || cfg.bad[pc]) return NOT_TAKEN;
+  if (kind === SK_LDDW) return 0;
   const regs = st.frames[st.frames.length - 1].regs;
-  if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') return false;
-  return op.op === 'mov' || op.op === 'movsx' || regs[op.dst].type === 'scalar';
+  if (kind === SK_ALU) {
+    const op = cfg.ops[pc] as Op & { kind: 'alu' };
+    if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') return NOT_TAKEN;
+    return op.op === 'mov' || op.op === 'movsx' || regs[op.dst].type === 'scalar' ? 0 : NOT_TAKEN;
+  }
+  if (kind !== SK_LDX && kind !== SK_STX && kind !== SK_ST) return NOT_TAKEN;
+  const op = cfg.ops[pc] as Op & { kind: 'ldx' | 'stx' | 'st' };
+  const r = regs[kind === SK_LDX ? (op as Op & { kind: 'ldx' }).src : op.dst];
+  if (r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'map_value') {
+    info.type = typeStr(r);
+    return MEM_VISIT;
+  }
+  // the stack: the current frame's, at a fixed offset within it
+  if (r.type !== 'fp' || r.map !== st.frames.length - 1 || r.v.varOff.mask !== 0n || r.v.varOff.value !== 0n) return NOT_TAKEN;
+  const lo = r.off + op.off;
+  if (lo < -512 || lo + op.size > 0 || (lo & (op.size - 1)) !== 0) return NOT_TAKEN;
+  const slot = st.frames[st.frames.length - 1].stack[spiOf(lo)];
+  if (slot !== undefined && (slot.dynptr !== undefined || slot.types.includes('d'))) return NOT_TAKEN;
+  info.type = typeStr(r);
+  info.spi = spiOf(lo);
+  info.depth = -lo;
+  if (kind === SK_LDX) return MEM_LOAD;
+  // (a zero stored below a whole slot marks the register precise: a walk, never taken)
+  if (kind === SK_STX && lo % 8 !== 0 && isNull(regs[(op as Op & { kind: 'stx' }).src])) return NOT_TAKEN;
+  return lo % 8 === 0 && op.size === 8 ? MEM_STORE_SLOT : MEM_STORE;
 }

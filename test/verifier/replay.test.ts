@@ -16,6 +16,7 @@ import { sameExploration } from '../../src/verifier/rejoin.ts';
 import { searchCandidates } from '../../bench/search-mutants.ts';
 import { readsAll, runTo, stoppedAt } from './stopped.ts';
 import { constReg, regWith } from '../../src/verifier/regs.ts';
+import { slotOf } from '../../src/verifier/stack.ts';
 import { ADD_CONST } from '../../src/verifier/alu.ts';
 
 const t = suite('verifier/replay');
@@ -44,20 +45,21 @@ interface Ask {
 const regs = (c: Ctx) => c.path.state.frames[0].regs;
 
 const ASKS: Ask[] = [
-  { k: 40, taken: 6, why: 'slots 45-50 (moves, masks, shifts of scalars), up to the stack load at 51' },
+  { k: 40, taken: 7, why: 'slots 45-51 (moves, masks, shifts of scalars, and the stack load at 51), up to the pointer subtraction at 52' },
   { k: 40, stop: 50, taken: 5, why: 'a changed slot ends the steps taken before it' },
   { k: 40, stop: 48, taken: 0, why: 'three steps are fewer than a take must spare' },
-  { k: 40, stop: 44, taken: 6, why: 'a changed slot before the run (the stack store at 44) does not end it' },
-  { k: 40, stop: 51, taken: 6, why: 'nor one just after it' },
+  { k: 40, stop: 44, taken: 7, why: 'a changed slot before the run (the stack store at 44) does not end it' },
+  { k: 40, stop: 51, taken: 6, why: 'a changed slot at the run\'s last step (the stack load at 51) ends it there' },
+  { k: 40, stop: 52, taken: 7, why: 'one just after the run does not' },
   { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
   { k: 40, change: (c) => (regs(c)[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
   { k: 40, change: (c) => (regs(c)[2] = constReg(7n)), taken: 0, why: 'r2, which slot 46 reads, is another scalar' },
-  { k: 40, change: (c) => (regs(c)[9] = constReg(7n)), taken: 6, why: 'r9, which the run does not read, may differ (kept: the run does not write it either)' },
-  { k: 40, change: (c) => (regs(c)[5] = constReg(7n)), taken: 6, why: 'r5, which slot 45 writes before any read, may differ' },
-  { k: 40, change: (c) => (regs(c)[1] = { ...regs(c)[1] }), taken: 6, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
+  { k: 40, change: (c) => (regs(c)[9] = constReg(7n)), taken: 7, why: 'r9, which the run does not read, may differ (kept: the run does not write it either)' },
+  { k: 40, change: (c) => (regs(c)[5] = constReg(7n)), taken: 7, why: 'r5, which slot 45 writes before any read, may differ' },
+  { k: 40, change: (c) => (regs(c)[1] = { ...regs(c)[1] }), taken: 7, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
   { k: 40, change: (c) => (regs(c)[1] = regWith(regs(c)[1], regs(c)[1].v, 0, 9, 0)), taken: 0, why: 'r1 the same value with an id where the baseline\'s has none' },
-  { k: 40, change: (c) => (c.idGen += 3), taken: 6, why: 'another id counter: the id slot 45\'s move gives r1 and r5 is the candidate\'s next' },
-  { k: 33, taken: 0, why: 'slot 37: two register steps before the packet load at 39' },
+  { k: 40, change: (c) => (c.idGen += 3), taken: 7, why: 'another id counter: the id slot 45\'s move gives r1 and r5 is the candidate\'s next' },
+  { k: 33, taken: 6, why: 'slots 37-42: the packet load at 39 taken with the register steps around it' },
 ];
 
 for (const a of ASKS) {
@@ -173,14 +175,70 @@ t('comparisons thinned out where they seldom take: after 16 refusals at slot 45,
   for (let i = 0; i < 16; i++) assert.is(ask(false), 0);
   const asks: number[] = [];
   for (let i = 0; i < 32; i++) asks.push(ask(true));
-  assert.equal(asks, [...Array(15).fill(0), 6, ...Array(15).fill(0), 6]);
+  assert.equal(asks, [...Array(15).fill(0), 7, ...Array(15).fill(0), 7]);
   // 18 compared, 2 taken: each probe that takes counts, and at 6 takes in 22 comparisons every ask compares again
   const probes: number[] = [];
   for (let i = 0; i < 4 * 16; i++) probes.push(ask(true));
-  assert.equal(probes, [...Array(4)].flatMap(() => [...Array(15).fill(0), 6]));
-  assert.is(ask(true), 6);
-  assert.is(ask(true), 6);
+  assert.equal(probes, [...Array(4)].flatMap(() => [...Array(15).fill(0), 7]));
+  assert.is(ask(true), 7);
+  assert.is(ask(true), 7);
 });
+
+/**
+ * Stack steps taken over: a loop whose body (slots 7-14, after the loop head at 6) fills r5 from
+ * fp-8 and spills r6 to fp-16, r6 an unknown scalar whose id the spill at slot 5 gave it (r6 lost
+ * the move's id to the mask at 2). A take at slot 7 on the second pass (step 17) compares r6, r7,
+ * r10 and slots fp-8 and fp-16 with the first or second pass's; one at slot 2 (step 2) runs up to
+ * the spill at 5, which allocates an id.
+ */
+const s = bareProgram(assemble('call bpf_get_prandom_u32\nr6 = r0\nr6 &= 255\nr7 = 0\nr8 = 1\n*(u64 *)(r10 - 8) = r6\nr0 = 0\nr5 = *(u64 *)(r10 - 8)\n*(u64 *)(r10 - 16) = r6\nr1 = r5\nr1 += 1\nr2 = r6\nr3 = r6\nr2 += 2\nr7 += 1\nif r7 < 2 goto -10\nr0 = 0\nexit').insns);
+const sc = buildCfg(s.insns, s.type), sl = new StepLog(sc), sn = s.insns.length;
+run(s, sc, {}, freshCtx(sn), (c, pc) => sl.note(c, pc));
+const sregs = (c: Ctx) => c.path.state.frames[0].regs;
+const sstack = (c: Ctx) => c.path.state.frames[0].stack;
+/** Slot fp-8's spilled register given another value (its id kept) or id. */
+const spilledAs = (c: Ctx, v: bigint | undefined, id: number) => {
+  const x = sstack(c)[0]!.spilled!, y = v === undefined ? x : constReg(v);
+  sstack(c)[0] = slotOf(sstack(c)[0]!.types, regWith(y, y.v, 0, id, 0));
+};
+
+const STACK_ASKS: (Ask & { runs?: number })[] = [
+  { k: 17, taken: 8, why: 'slots 7-14: the fill, the spill and the register steps of the second pass' },
+  { k: 17, change: (c) => (sregs(c)[5] = constReg(7n)), taken: 8, why: 'r5 another scalar: the fill writes it without reading it, and its result is the baseline\'s register before the run (the first pass loaded it), yet it is written' },
+  { k: 17, change: (c) => (sstack(c)[1] = slotOf('mmmmmmmm')), taken: 0, why: 'fp-16, which the run stores to, holds misc bytes where the baseline\'s holds a spill (a store reads its slot: a partial one keeps its other bytes, a whole one checks for a dynptr)' },
+  { k: 17, change: (c) => spilledAs(c, 7n, 0), taken: 0, why: 'fp-8, which the fill reads, holds another spilled scalar' },
+  { k: 17, change: (c) => (sstack(c)[0] = slotOf('mmmmmmmm')), taken: 0, why: 'fp-8 holds misc bytes where the baseline\'s holds a spill' },
+  { k: 17, change: (c) => spilledAs(c, undefined, 0), taken: 0, why: 'fp-8\'s spilled scalar without the id the baseline\'s has' },
+  { k: 17, change: (c) => spilledAs(c, undefined, 9), taken: 0, why: 'fp-8\'s spilled scalar with an id r6 does not share (the baseline\'s pair them)' },
+  { k: 17, change: (c) => { spilledAs(c, undefined, 9); sregs(c)[6] = regWith(sregs(c)[6], sregs(c)[6].v, 0, 9, 0); sstack(c)[1] = slotOf(sstack(c)[1]!.types, sregs(c)[6]); }, taken: 8, why: 'r6 and the scalars spilled at fp-8 and fp-16 sharing another id: paired' },
+  { k: 17, change: (c) => (c.stackDepth = new Map()), taken: 0, why: 'the function\'s recorded stack depth below the fill\'s (update_stack_depth would raise it: the take ends before it, with nothing before it to take)' },
+  { k: 17, change: (c) => (c.idGen += 3), taken: 8, why: 'another id counter (the second pass allocates no id)' },
+  { k: 2, taken: 0, why: 'slot 2: the spill at 5 raises the stack depth from nothing, so the take ends before it (three steps)' },
+  { k: 2, change: (c) => (c.stackDepth = new Map([[0, 16]])), taken: 4, why: 'with the depth already recorded: slots 2-5, the spill allocating r6\'s id' },
+  { k: 2, change: (c) => { c.stackDepth = new Map([[0, 16]]); c.idGen += 3; }, taken: 4, why: 'and with another id counter: the id the spill gives r6 and the slot moved by it' },
+];
+
+for (const a of STACK_ASKS) {
+  t(`stack steps, step ${a.k}: ${a.taken ? `${a.taken} taken` : 'refused'} (${a.why})`, () => {
+    const at = (): Ctx => {
+      const c = copyCtx(stoppedAt(s, sc, a.k));
+      a.change?.(c);
+      return c;
+    };
+    const c = at(), pc = c.path.pc;
+    assert.is(sl.take(c, pc, new Uint8Array(sn + 1), 100), a.taken);
+    if (!a.taken) {
+      assert.is(c.path.pc, pc);
+      assert.is(c.processed, a.k);
+      return;
+    }
+    const ran = runTo(s, sc, at(), a.k + a.taken), none = { ops: new Uint8Array(sn + 1), live: new Uint8Array(sn + 1) };
+    assert.equal(sregs(c), sregs(ran));
+    assert.equal(sstack(c), sstack(ran));
+    assert.ok(sameExploration(c, ran, none, readsAll(sn, sc)));
+    assert.equal(answer(run(s, sc, {}, c)), answer(run(s, sc, {}, ran)));
+  });
+}
 
 t('pointers are never taken: a copy of the frame pointer and an offset added to it, then five constants', () => {
   const q = bareProgram(assemble('r1 = r10\nr1 += -8\nr2 = 1\nr3 = 2\nr4 = 3\nr5 = 4\nr0 = 0\nexit').insns);
@@ -205,10 +263,10 @@ interface Candidate {
 }
 
 const CANDIDATES: Candidate[] = [
-  { slot: 200, insn: 'r7 |= r9', taken: 20, steps: 806, why: 'the mix entered again in the baseline\'s states on the second and third passes, up to slot 200' },
-  { slot: 87, insn: 'r0 -= r5', taken: 20, steps: 866, why: 'r1 left as it was and r0 changed: unlike the baseline\'s until both are written again, found by the tries every 16 register steps (asking only after other steps: 17 take-overs, 152 steps)' },
-  { slot: 433, insn: 'r8 <<= 8', taken: 8, steps: 328, why: 'taken on the second pass, then rejoined at the third pass\'s pop' },
-  { slot: 433, insn: 'r1 <<= 9', taken: 12, steps: 626, why: 'two ids fewer from the first pass on (140 against the baseline\'s 142): every later entry has another id counter, the ids the runs allocate moved by it' },
+  { slot: 200, insn: 'r7 |= r9', taken: 13, steps: 928, why: 'the mix entered again in the baseline\'s states on the second and third passes, up to slot 200' },
+  { slot: 87, insn: 'r0 -= r5', taken: 13, steps: 988, why: 'r1 left as it was and r0 changed: unlike the baseline\'s until both are written again, found by the tries every 16 register steps (asking only after other steps: 17 take-overs, 152 steps)' },
+  { slot: 433, insn: 'r8 <<= 8', taken: 5, steps: 350, why: 'taken on the second pass, then rejoined at the third pass\'s pop' },
+  { slot: 433, insn: 'r1 <<= 9', taken: 7, steps: 647, why: 'two ids fewer from the first pass on (140 against the baseline\'s 142): every later entry has another id counter, the ids the runs allocate moved by it' },
 ];
 
 for (const c of CANDIDATES) {
