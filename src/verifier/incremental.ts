@@ -11,7 +11,7 @@
 // program's structure, so a re-check decodes and solves only around the changed slots; a
 // candidate that deletes straight-line slots gets the baseline's renumbered (cfg-shift.ts).
 import type { Program } from '../isa/program.ts';
-import { leadsForward, SK_ALU, SK_JCOND, SK_LDDW, SK_LDX, SK_ST, SK_STX } from '../isa/flow.ts';
+import { leadsForward, SK_ALU, SK_JCOND, SK_LDDW, SK_LDX, SK_OTHER, SK_ST, SK_STX } from '../isa/flow.ts';
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
@@ -500,7 +500,7 @@ export class Incremental {
         wait = 0;
       }
       const k = kind[pc];
-      if ((k !== SK_ALU && k !== SK_LDDW && k !== SK_LDX && k !== SK_STX && k !== SK_ST) || stops[pc] || prune[pc]) {
+      if ((k !== SK_ALU && k !== SK_LDDW && k !== SK_LDX && k !== SK_STX && k !== SK_ST && k !== SK_OTHER) || stops[pc] || prune[pc]) {
         wait = 0;
         return;
       }
@@ -508,6 +508,8 @@ export class Incremental {
         wait--;
         return;
       }
+      // (a step no run starts at, such as a pointer's: the next step is tried, no wait)
+      if (!log.startsAt(pc)) return;
       const n = log.take(c, pc, stops, limit, lo, hi);
       if (!n) {
         wait = RETRY_TAKE;

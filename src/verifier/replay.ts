@@ -47,7 +47,7 @@
 // saw with another type: save_aux_ptr_type would compare them) and the stack depth, never raised
 // (the run ends before a step deeper than the candidate's recorded depth). The processed count
 // and the id counter are moved as for register steps.
-import { SK_ALU, SK_LDDW, SK_LDX, SK_ST, SK_STX } from '../isa/flow.ts';
+import { SK_ALU, SK_LDDW, SK_LDX, SK_OTHER, SK_ST, SK_STX } from '../isa/flow.ts';
 import type { Op } from '../isa/op.ts';
 import { ADD_CONST } from './alu.ts';
 import type { Cfg } from './cfg.ts';
@@ -152,6 +152,11 @@ export class StepLog {
   /** Can any take come from this log (a run of MIN_TAKE ok steps)? */
   get takesAny(): boolean {
     return this.longest >= MIN_TAKE;
+  }
+
+  /** May a take start at pc (a visit of it starts a run: else take answers 0 without comparing)? */
+  startsAt(pc: number): boolean {
+    return this.at[pc] !== undefined;
   }
 
   /** Record the step about to run (the constructor's hook, before each instruction). */
@@ -555,6 +560,8 @@ function stepKind(cfg: Cfg, st: State, pc: number): number {
   if (cfg.prune[pc] || cfg.jmp[pc] || cfg.bad[pc]) return NOT_TAKEN;
   if (kind === SK_LDDW) return 0;
   const regs = st.frames[st.frames.length - 1].regs;
+  // (BPF_END, the slot kind's one instruction: a scalar's bytes swapped, a new scalar without an id)
+  if (kind === SK_OTHER) return regs[(cfg.ops[pc] as Op & { kind: 'end' }).dst].type === 'scalar' ? 0 : NOT_TAKEN;
   if (kind === SK_ALU) {
     const op = cfg.ops[pc] as Op & { kind: 'alu' };
     if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') return NOT_TAKEN;
