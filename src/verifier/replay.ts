@@ -1,6 +1,7 @@
 // Straight-line register steps a resumed re-check takes over from the baseline instead of running
-// them: where the candidate enters a run of the baseline's ALU and lddw steps (scalars only, no
-// prune or jump point, no fork, no changed slot) with the registers the run reads alike to the
+// them: where the candidate enters a run of the baseline's ALU, BPF_END and lddw steps (scalars,
+// and the pointer steps below; no prune or jump point, no fork, no changed slot) with the
+// registers the run reads alike to the
 // baseline's there, up to a renaming of ids, those steps compute what the baseline's did, renamed
 // (the instructions, their slot tables and the inputs are the same, and such a step reads nothing
 // else), so the candidate takes the baseline's results and does the bookkeeping each step does
@@ -16,6 +17,13 @@
 // zero, ADD_CONST with ADD_CONST), the candidate's results are the baseline's with each id of a
 // read register renamed to its pair and each id the run allocated (above the baseline's counter
 // at the entry: every id in use is at most the counter) moved by the difference of the counters.
+//
+// Pointer steps (privileged, as the whole take-over): a 64-bit move of a pointer hands on the very
+// register; a constant added to or taken from a pointer (ptrArith with an immediate: the fixed
+// offset moved, or the step rejected) reads only the pointer and writes only its destination (no
+// sanitation when privileged, no precision mark and no id: those come with a register operand);
+// one pointer taken from another gives the unknown scalar. Pointers are compared field by field
+// as scalars are, ids paired.
 //
 // Memory steps (stepKind) a run may span besides, privileged as the whole take-over:
 // - A load or store through a packet or map value pointer reads its pointer register (and, a
@@ -564,8 +572,16 @@ function stepKind(cfg: Cfg, st: State, pc: number): number {
   if (kind === SK_OTHER) return regs[(cfg.ops[pc] as Op & { kind: 'end' }).dst].type === 'scalar' ? 0 : NOT_TAKEN;
   if (kind === SK_ALU) {
     const op = cfg.ops[pc] as Op & { kind: 'alu' };
-    if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') return NOT_TAKEN;
-    return op.op === 'mov' || op.op === 'movsx' || regs[op.dst].type === 'scalar' ? 0 : NOT_TAKEN;
+    if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') {
+      // a pointer copied whole (the move hands on the very register: no id, no memo), or one
+      // pointer taken from another (privileged: an unknown scalar)
+      if (op.op === 'mov') return op.width === 64 && op.dst !== 10 ? 0 : NOT_TAKEN;
+      return op.op === 'sub' && regs[op.dst].type !== 'scalar' ? 0 : NOT_TAKEN;
+    }
+    if (op.op === 'mov' || op.op === 'movsx' || regs[op.dst].type === 'scalar') return 0;
+    // a constant added to or taken from a pointer (ptrArith privileged: the offset moved, or the
+    // step rejected; no sanitation, no precision mark, no id: those come with a register operand)
+    return !('reg' in op.src) && op.width === 64 && (op.op === 'add' || op.op === 'sub') ? 0 : NOT_TAKEN;
   }
   if (kind !== SK_LDX && kind !== SK_STX && kind !== SK_ST) return NOT_TAKEN;
   const op = cfg.ops[pc] as Op & { kind: 'ldx' | 'stx' | 'st' };
