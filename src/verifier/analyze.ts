@@ -269,6 +269,12 @@ export function ownPtrTypes(c: Ctx): (string | undefined)[] {
   return c.ptrTypes;
 }
 
+/** c's stack depths per function, made its own first (replay.ts raises one for a stack step it takes over). */
+export function ownStackDepth(c: Ctx): Map<number, number> {
+  if (c.shared & SHARED_DEPTH) ownRecord(c, SHARED_DEPTH);
+  return c.stackDepth;
+}
+
 function ownRecord(c: Ctx, bit: number): void {
   if (bit === SHARED_DEPTH) c.stackDepth = copyMap(c.stackDepth);
   else if (bit === SHARED_TYPES) c.ptrTypes = c.ptrTypes.slice();
@@ -545,7 +551,12 @@ class RunEnv implements Env {
     return this.c.ptrTypes[pc];
   }
 
-  /** update_stack_depth, the last function's depth kept (only this writes stackDepth in a run: no Map lookup per stack access). */
+  /** The context's stack depths were written outside noteDepth (a step hook's take-over): noteDepth's kept depth is stale. */
+  forgetDepth(): void {
+    this.depthF = -1;
+  }
+
+  /** update_stack_depth, the last function's depth kept (only this and a take-over write stackDepth in a run: no Map lookup per stack access). */
   noteDepth(f: number, depth: number): void {
     let d = this.depthV;
     if (f !== this.depthF) {
@@ -825,6 +836,8 @@ function explore(env: RunEnv, prog: Program, cfg: Cfg, opts: Options, c: Ctx, on
         // the hook took steps over (replay.ts): go on from where they leave the path
         if (cx.path.pc !== pc) {
           en.idGen = cx.idGen;
+          // (which may have raised a function's stack depth: noteDepth's kept depth read again)
+          en.forgetDepth();
           continue;
         }
       }

@@ -52,14 +52,14 @@
 // note it set on its own entry) and the jump count it added; the liveness calls the step makes
 // (read or write of its slot: fixed by the step and its compared registers); the pointer type,
 // set where the candidate has none (the run ends before a step whose instruction the candidate
-// saw with another type: save_aux_ptr_type would compare them) and the stack depth, never raised
-// (the run ends before a step deeper than the candidate's recorded depth). The processed count
-// and the id counter are moved as for register steps.
+// saw with another type: save_aux_ptr_type would compare them) and the function's stack depth,
+// raised to the step's where below it (update_stack_depth; explore has noteDepth read the depths
+// again after a take). The processed count and the id counter are moved as for register steps.
 import { SK_ALU, SK_LDDW, SK_LDX, SK_OTHER, SK_ST, SK_STX } from '../isa/flow.ts';
 import type { Op } from '../isa/op.ts';
 import { ADD_CONST } from './alu.ts';
 import type { Cfg } from './cfg.ts';
-import { type Ctx, type Path, ownPtrTypes } from './analyze.ts';
+import { type Ctx, type Path, ownPtrTypes, ownStackDepth } from './analyze.ts';
 import { noteStep, recordSteps } from './precision.ts';
 import { isNull, regWith, sameScalar, typeStr, type Reg } from './regs.ts';
 import { slotOf, spiOf, type Slot, type Stack } from './stack.ts';
@@ -250,7 +250,7 @@ export class StepLog {
       const fx = this.effectsFrom(k);
       const mem = fx >= 0 && fx < k + n;
       if (mem) {
-        n = this.memCut(c, frame, k, n, fx);
+        n = this.memCut(c, k, n, fx);
         if (n >= MIN_TAKE && this.stackIn(k, n)) {
           if (st.frames.length !== this.frameCounts[k]) continue;
           pairs = slotsAlike(frame.stack, this.stacks[k]!, this.slotsOf(k), pairs);
@@ -321,8 +321,8 @@ export class StepLog {
    */
   private replayEffects(c: Ctx, st: State, k: number, n: number): void {
     const live = c.live!, hist = c.path.hist, pcs = this.pcs, fx = this.fx, kinds = this.mem, end = k + n;
-    const f = st.frames.length - 1, frameno = st.frames[f].frameno;
-    let jh = 0;
+    const f = st.frames.length - 1, frameno = st.frames[f].frameno, subprog = st.frames[f].subprog;
+    let jh = 0, depth = -1;
     for (let i = k; i < end; ) {
       let j = i;
       while (j < end && !fx[j]) j++;
@@ -343,6 +343,11 @@ export class StepLog {
         live.commit();
       }
       if (m !== 0 && c.ptrTypes[pc] === undefined) ownPtrTypes(c)[pc] = this.types[j];
+      // update_stack_depth (explore has noteDepth read the depths again after a take)
+      if (m >= MEM_LOAD && this.deep[j] > depth) {
+        depth = c.stackDepth.get(subprog) ?? 0;
+        if (this.deep[j] > depth) ownStackDepth(c).set(subprog, (depth = this.deep[j]));
+      }
       i = j + 1;
     }
     c.path.jh += jh;
@@ -351,21 +356,14 @@ export class StepLog {
   /**
    * How many of steps k .. k + n - 1 may be taken (fx: the first that does more than a register
    * step's bookkeeping): up to the first memory step whose instruction the candidate has seen with
-   * another pointer type (save_aux_ptr_type would compare them) or whose stack depth is above the
-   * candidate's recorded depth of the function (update_stack_depth would raise it).
+   * another pointer type (save_aux_ptr_type would compare them).
    */
-  private memCut(c: Ctx, frame: State['frames'][number], k: number, n: number, fx: number): number {
+  private memCut(c: Ctx, k: number, n: number, fx: number): number {
     const kinds = this.mem, pcs = this.pcs, types = c.ptrTypes;
-    let depth = -1;
     for (let i = fx; i < k + n; i++) {
-      const m = kinds[i];
-      if (m === 0) continue;
+      if (kinds[i] === 0) continue;
       const t = types[pcs[i]];
       if (t !== undefined && t !== this.types[i]) return i - k;
-      if (m >= MEM_LOAD) {
-        if (depth < 0) depth = c.stackDepth.get(frame.subprog) ?? 0;
-        if (this.deep[i] > depth) return i - k;
-      }
     }
     return n;
   }
