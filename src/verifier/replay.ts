@@ -116,8 +116,8 @@ export class StepLog {
   private readonly frameCounts: number[] = [];
   /** Per step: the stack slots its run accesses (each compared at the run's entry), once worked out. */
   private readonly slotsRead: (number[] | undefined)[] = [];
-  /** Per step: the first step from it on (within its run) that does more than a register step's bookkeeping, once worked out (-2: not yet). */
-  private readonly fxFrom: number[] = [];
+  /** Per step: the steps of its run (from it on) that do more than a register step's bookkeeping, in order, once worked out. */
+  private readonly fxRun: (number[] | undefined)[] = [];
   /** Per step: the registers its run (from it on) reads before writing them, as a mask (-1: not yet worked out). */
   private readonly reads: number[] = [];
   /** Per step: how many ok steps start at it (-1: not yet worked out). */
@@ -201,7 +201,7 @@ export class StepLog {
     this.jhs.push(0);
     this.fx.push(may && m !== 0 ? 1 : 0);
     this.slotsRead.push(undefined);
-    this.fxFrom.push(-2);
+    this.fxRun.push(undefined);
     this.frameCounts.push(st.frames.length);
     const kept = may || prevGoes;
     this.regs.push(kept ? top.regs.slice() : undefined);
@@ -247,11 +247,11 @@ export class StepLog {
       if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) for (n = 0; n < len && !stop[pcs[k + n]]; ) n++;
       // memory steps: up to the first whose pointer type or stack depth the candidate's records do
       // not already take as the baseline's step found them, with the slots the run accesses alike
-      const fx = this.effectsFrom(k);
-      const mem = fx >= 0 && fx < k + n;
+      const fx = this.effectsOf(k);
+      const mem = fx.length > 0 && fx[0] < k + n;
       if (mem) {
         n = this.memCut(c, k, n, fx);
-        if (n >= MIN_TAKE && this.stackIn(k, n)) {
+        if (n >= MIN_TAKE && this.stackIn(k, n, fx)) {
           if (st.frames.length !== this.frameCounts[k]) continue;
           pairs = slotsAlike(frame.stack, this.stacks[k]!, this.slotsOf(k), pairs);
           if (pairs < 0) continue;
@@ -281,7 +281,8 @@ export class StepLog {
       let slots = 0;
       if (mem) {
         const end = this.stacks[k + n]!, spis = this.spis, kinds = this.mem;
-        for (let i = k; i < k + n && pairs >= 0; i++) {
+        for (let x = 0; x < fx.length && fx[x] < k + n && pairs >= 0; x++) {
+          const i = fx[x];
           if (kinds[i] < MEM_STORE) continue;
           const s = renamedSlot(end[spis[i]]!, pairs, from, shift);
           if (s === undefined) pairs = -1;
@@ -297,7 +298,7 @@ export class StepLog {
       if (!mem) {
         recordSteps(hist, pcs, k, n);
         live.visitAllWithoutWrites(st, pcs, k, n);
-      } else this.replayEffects(c, st, k, n);
+      } else this.replayEffects(c, st, k, n, fx);
       for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
       if (slots) {
         const stack = ownStack(frame);
@@ -313,34 +314,35 @@ export class StepLog {
   }
 
   /**
-   * The bookkeeping of steps k .. k + n - 1 as running them does it, step by step where a step
-   * does more than a register step's: the history (each step, and a spill or fill's note right
-   * after its step), the stack liveness (a visit; a stack load's read of its slot, a whole-slot
-   * store's write, between the step's begin and commit), the path's jump count, and the pointer
-   * type a memory step records for its instruction where the candidate has none yet.
+   * The bookkeeping of steps k .. k + n - 1 as running them does it (fx: the run's steps that do
+   * more than a register step's), each record in the steps' order: the history (the steps, a
+   * spill or fill's note right after its step), the stack liveness (a visit per step; a stack
+   * load's read of its slot or a whole-slot store's write between the step's begin and commit),
+   * the path's jump count, the pointer type a memory step records for its instruction where the
+   * candidate has none yet, and the function's stack depth.
    */
-  private replayEffects(c: Ctx, st: State, k: number, n: number): void {
-    const live = c.live!, hist = c.path.hist, pcs = this.pcs, fx = this.fx, kinds = this.mem, end = k + n;
+  private replayEffects(c: Ctx, st: State, k: number, n: number, fx: readonly number[]): void {
+    const live = c.live!, hist = c.path.hist, pcs = this.pcs, kinds = this.mem, end = k + n;
     const f = st.frames.length - 1, frameno = st.frames[f].frameno, subprog = st.frames[f].subprog;
-    let jh = 0, depth = -1;
-    for (let i = k; i < end; ) {
-      let j = i;
-      while (j < end && !fx[j]) j++;
-      if (j > i) {
-        recordSteps(hist, pcs, i, j - i);
-        live.visitAllWithoutWrites(st, pcs, i, j - i);
+    // (the history and the liveness each in bulk up to the next step with more: a note, a slot)
+    let jh = 0, depth = -1, noted = k, visited = k;
+    for (let x = 0; x < fx.length; x++) {
+      const j = fx[x];
+      if (j >= end) break;
+      const pc = pcs[j], m = kinds[j], note = this.notes[j];
+      if (note !== -1) {
+        recordSteps(hist, pcs, noted, j + 1 - noted);
+        noteStep(hist, note);
+        noted = j + 1;
       }
-      if (j === end) break;
-      const pc = pcs[j], m = kinds[j];
-      recordSteps(hist, pcs, j, 1);
-      if (this.notes[j] !== -1) noteStep(hist, this.notes[j]);
       jh += this.jhs[j];
-      if (m < MEM_LOAD) live.visitAllWithoutWrites(st, pcs, j, 1);
-      else {
+      if (m === MEM_LOAD || m === MEM_STORE_SLOT) {
+        live.visitAllWithoutWrites(st, pcs, visited, j - visited);
         live.begin(st, pc);
         if (m === MEM_LOAD) live.read(st, f, pc, this.spis[j]);
-        else if (m === MEM_STORE_SLOT) live.write(frameno, this.spis[j]);
+        else live.write(frameno, this.spis[j]);
         live.commit();
+        visited = j + 1;
       }
       if (m !== 0 && c.ptrTypes[pc] === undefined) ownPtrTypes(c)[pc] = this.types[j];
       // update_stack_depth (explore has noteDepth read the depths again after a take)
@@ -348,19 +350,21 @@ export class StepLog {
         depth = c.stackDepth.get(subprog) ?? 0;
         if (this.deep[j] > depth) ownStackDepth(c).set(subprog, (depth = this.deep[j]));
       }
-      i = j + 1;
     }
+    recordSteps(hist, pcs, noted, end - noted);
+    live.visitAllWithoutWrites(st, pcs, visited, end - visited);
     c.path.jh += jh;
   }
 
   /**
-   * How many of steps k .. k + n - 1 may be taken (fx: the first that does more than a register
-   * step's bookkeeping): up to the first memory step whose instruction the candidate has seen with
-   * another pointer type (save_aux_ptr_type would compare them).
+   * How many of steps k .. k + n - 1 may be taken (fx: the run's steps that do more than a
+   * register step's bookkeeping): up to the first memory step whose instruction the candidate has
+   * seen with another pointer type (save_aux_ptr_type would compare them).
    */
-  private memCut(c: Ctx, k: number, n: number, fx: number): number {
+  private memCut(c: Ctx, k: number, n: number, fx: readonly number[]): number {
     const kinds = this.mem, pcs = this.pcs, types = c.ptrTypes;
-    for (let i = fx; i < k + n; i++) {
+    for (let x = 0; x < fx.length && fx[x] < k + n; x++) {
+      const i = fx[x];
       if (kinds[i] === 0) continue;
       const t = types[pcs[i]];
       if (t !== undefined && t !== this.types[i]) return i - k;
@@ -368,20 +372,19 @@ export class StepLog {
     return n;
   }
 
-  /** Is any of steps k .. k + n - 1 a stack step? */
-  private stackIn(k: number, n: number): boolean {
-    for (let i = k; i < k + n; i++) if (this.mem[i] >= MEM_LOAD) return true;
+  /** Is any of steps k .. k + n - 1 a stack step (fx: the run's steps that do more than a register step's bookkeeping)? */
+  private stackIn(k: number, n: number, fx: readonly number[]): boolean {
+    for (let x = 0; x < fx.length && fx[x] < k + n; x++) if (this.mem[fx[x]] >= MEM_LOAD) return true;
     return false;
   }
 
-  /** The first step from k on within k's run that does more than a register step's bookkeeping (-1: none). */
-  private effectsFrom(k: number): number {
-    const known = this.fxFrom[k];
-    if (known !== -2) return known;
-    const end = k + this.lengthOf(k);
-    let i = k;
-    while (i < end && !this.fx[i]) i++;
-    return (this.fxFrom[k] = i < end ? i : -1);
+  /** The steps of k's run (from k on) that do more than a register step's bookkeeping, in order (worked out once). */
+  private effectsOf(k: number): number[] {
+    const known = this.fxRun[k];
+    if (known) return known;
+    const out: number[] = [];
+    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i]) out.push(i);
+    return (this.fxRun[k] = out);
   }
 
   /** The stack slots step k's run accesses, each once (as far as the run goes). */
