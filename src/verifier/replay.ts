@@ -420,13 +420,11 @@ export class StepLog {
   private writesOf(k: number, n: number): number {
     const whole = n === this.lens[k];
     if (whole && this.writes[k] >= 0) return this.writes[k];
-    const kill = this.cfg.slots.kill, ops = this.cfg.ops;
+    const kill = this.cfg.slots.kill;
     let w = 0;
-    for (let i = k; i < k + n; i++) {
-      w |= kill[this.pcs[i]];
-      // (a spill gives its source register an id: written besides its slot)
-      if (this.mem[i] >= MEM_STORE && this.cfg.slots.kind[this.pcs[i]] === SK_STX) w |= 1 << (ops[this.pcs[i]] as Op & { kind: 'stx' }).src;
-    }
+    // (a spill may give its source register an id, as a move may: a register the step reads, so
+    // one the run reads before writing it is compared and then changes as the baseline's does)
+    for (let i = k; i < k + n; i++) w |= kill[this.pcs[i]];
     if (whole) this.writes[k] = w;
     return w;
   }
