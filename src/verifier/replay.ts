@@ -145,9 +145,17 @@ export class StepLog {
   private lastNote = 0;
   /** The last step may be taken over (its kind, scalars, marks), pending its follower's check. */
   private lastMay = false;
-  /** The steps taken over are ok steps in a row: how many end just before the current one, and the most that ever did. */
+  /**
+   * Register steps on scalars (no memory or pointer step) the baseline went on from in a row: how
+   * many end just before the current one, and the most that ever did (a program without MIN_TAKE
+   * of them in a row keeps no log: measured, xdp_parse_drop's memory steps and core_task's pointer
+   * steps make runs their re-checks gain nothing from, and the log cost their re-checks more than
+   * the hook's rest spares).
+   */
   private runLength = 0;
   private longest = 0;
+  /** The last step is a register step on scalars alone (no pointer step). */
+  private lastScalar = false;
 
   constructor(private readonly cfg: Cfg) {
     this.at = new Array<number[] | undefined>(cfg.ops.length).fill(undefined);
@@ -157,7 +165,7 @@ export class StepLog {
     this.asked = new Int32Array(cfg.ops.length);
   }
 
-  /** Can any take come from this log (a run of MIN_TAKE ok steps)? */
+  /** Is this log worth keeping (a run of MIN_TAKE register steps)? */
   get takesAny(): boolean {
     return this.longest >= MIN_TAKE;
   }
@@ -208,7 +216,8 @@ export class StepLog {
     // (the stack is the last step's while that step went on here and stored nothing)
     const last = this.stacks[k - 1];
     this.stacks.push(!kept ? undefined : prevGoes && last !== undefined && this.mem[k - 1] < MEM_STORE ? last : top.stack.slice());
-    this.runLength = prevGoes ? this.runLength + 1 : 0;
+    this.runLength = prevGoes && this.lastScalar ? this.runLength + 1 : 0;
+    this.lastScalar = may && m === 0 && !info.pointer;
     if (this.runLength > this.longest) this.longest = this.runLength;
     this.lastPath = c.path;
     this.lastStack = c.stack.length;
@@ -555,7 +564,7 @@ const MEM_LOAD = 2;
 const MEM_STORE = 3;
 const MEM_STORE_SLOT = 4;
 /** stepKind's slot, pointer type and depth of a memory step (module scratch, read at once). */
-const info = { spi: -1, type: '', depth: 0 };
+const info = { spi: -1, type: '', depth: 0, pointer: false };
 
 /**
  * What the step at pc is to a take (on state st, before it runs): a register step that reads and
@@ -564,6 +573,7 @@ const info = { spi: -1, type: '', depth: 0 };
  */
 function stepKind(cfg: Cfg, st: State, pc: number): number {
   const kind = cfg.slots.kind[pc];
+  info.pointer = false;
   if (cfg.prune[pc] || cfg.jmp[pc] || cfg.bad[pc]) return NOT_TAKEN;
   if (kind === SK_LDDW) return 0;
   const regs = st.frames[st.frames.length - 1].regs;
@@ -574,10 +584,12 @@ function stepKind(cfg: Cfg, st: State, pc: number): number {
     if ('reg' in op.src && regs[op.src.reg].type !== 'scalar') {
       // a pointer copied whole (the move hands on the very register: no id, no memo), or one
       // pointer taken from another (privileged: an unknown scalar)
+      info.pointer = true;
       if (op.op === 'mov') return op.width === 64 && op.dst !== 10 ? 0 : NOT_TAKEN;
       return op.op === 'sub' && regs[op.dst].type !== 'scalar' ? 0 : NOT_TAKEN;
     }
     if (op.op === 'mov' || op.op === 'movsx' || regs[op.dst].type === 'scalar') return 0;
+    info.pointer = true;
     // a constant added to or taken from a pointer (ptrArith privileged: the offset moved, or the
     // step rejected; no sanitation, no precision mark, no id: those come with a register operand)
     return !('reg' in op.src) && op.width === 64 && (op.op === 'add' || op.op === 'sub') ? 0 : NOT_TAKEN;
