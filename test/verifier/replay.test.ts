@@ -218,6 +218,31 @@ const STACK_ASKS: (Ask & { runs?: number })[] = [
   { k: 2, change: (c) => { c.stackDepth = new Map([[0, 16]]); c.idGen += 3; }, taken: 4, why: 'and with another id counter: the id the spill gives r6 and the slot moved by it' },
 ];
 
+/**
+ * The frame a stack step stores to: f (slots 9-17) stores through r2 = r1, which is f's own frame
+ * pointer when called with r1 = 0 (r1 = r10 at slot 10) and its caller g's when g passes its own
+ * (the jump at 9 taken). Both are `fp` with map 1 when f runs in frame 1 (from main) and g's is
+ * passed in frame 2, so the registers alike; the frame count tells them apart.
+ */
+const fr = bareProgram(assemble('r1 = 0\ncall f\ncall g\nr0 = 0\nexit\ng:\nr1 = r10\ncall f\nr0 = 0\nexit\nf:\nif r1 != 0 goto l\nr1 = r10\nl:\nr2 = r1\nr3 = 7\n*(u64 *)(r2 - 8) = r3\nr4 = 1\nr5 = 2\nr0 = 0\nexit').insns);
+const frc = buildCfg(fr.insns, fr.type), frl = new StepLog(frc), frn = fr.insns.length;
+run(fr, frc, {}, freshCtx(frn), (c, pc) => frl.note(c, pc));
+
+for (const [k, taken, why] of [
+  [17, 5, 'f in frame 2 storing to its own frame: the visit of the same frame taken'],
+  [28, 0, 'f in frame 2 storing to g\'s frame through a register alike to f\'s own frame pointer in frame 1 (the first call\'s visit): another frame count, refused'],
+] as const) {
+  t(`stack steps of a function called at two depths, step ${k}: ${taken ? `${taken} taken` : 'refused'} (${why})`, () => {
+    const c = copyCtx(stoppedAt(fr, frc, k));
+    assert.is(c.path.pc, 12);
+    assert.is(frl.take(c, 12, new Uint8Array(frn + 1), 100), taken);
+    if (!taken) return;
+    const ran = runTo(fr, frc, copyCtx(stoppedAt(fr, frc, k)), k + taken), none = { ops: new Uint8Array(frn + 1), live: new Uint8Array(frn + 1) };
+    assert.ok(sameExploration(c, ran, none, readsAll(frn, frc)));
+    assert.equal(answer(run(fr, frc, {}, c)), answer(run(fr, frc, {}, ran)));
+  });
+}
+
 for (const a of STACK_ASKS) {
   t(`stack steps, step ${a.k}: ${a.taken ? `${a.taken} taken` : 'refused'} (${a.why})`, () => {
     const at = (): Ctx => {
