@@ -135,13 +135,13 @@ export interface Ctx {
   mainBucket?: number[];
   /**
    * Pending paths stack[0 .. lazy) still share their state and jump-history piece with the
-   * context this one was copied from (copyCtx's `lazy`): each gets its own copies when popped, so
+   * context this one was copied from (lazyCopy): each gets its own copies when popped, so
    * a re-check that ends before popping them never copies them.
    */
   lazy: number;
   /**
    * Which of stackDepth, ptrTypes, aluAux and tailMaps (the SHARED_* bits) are still those of
-   * the context this one was copied from (copyCtx's `lazy`): run() gives the context its own copy
+   * the context this one was copied from (lazyCopy): run() gives the context its own copy
    * of one at its first use through the Env, so a re-check that never reaches a memory access, a
    * tail call or a masked ALU operation copies none. Read through the context (the verdict, a
    * rejoin's comparison), a shared one needs no copy.
@@ -172,18 +172,31 @@ export function freshCtx(n: number, into?: CtxArrays): Ctx {
  * A deep copy of a context (checkpoint states are immutable and shared; counters and pending
  * states are copied). `lists`: the indices of c's explored lists that exist, when the caller
  * knows them (a context copied many times: the incremental checker's snapshots), so that the
- * copy does not walk every instruction's entry (a lazy copy needs only those not empty). `lazy`:
- * the pending paths keep sharing their states and jump-history pieces with c until run() pops
- * them (Ctx.lazy), and the per-instruction records are shared until run() first hands them out
- * (Ctx.shared); c must then stay as it is (a snapshot) while the copy runs. `into`, `cleans`:
- * see CtxArrays. `kept` (an eager copy's): the copies earlier copies made of pending paths' states
- * and pieces, by the path copied; a pending path's state and piece are never written until it is
- * popped, nor is it pending again after, so copies of one exploration taken while it waits (the
- * incremental checker's snapshots) share one copy of each, which must then never be written (a
- * run pops them into copies of its own: `lazy`).
+ * copy does not walk every instruction's entry.
  */
-export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: CtxArrays, cleans?: readonly number[], kept?: Map<Path, Path>): Ctx {
-  // (copyCtx never runs inside itself: one record serves every copy, emptied before and after)
+export const copyCtx = (c: Ctx, lists?: readonly number[]): Ctx => copyOf(c, lists, false, undefined, undefined, undefined);
+
+/**
+ * copyCtx for a run that resumes from c (the incremental checker's re-check): the pending paths
+ * keep sharing their states and jump-history pieces with c until run() pops them (Ctx.lazy), and
+ * the per-instruction records are shared until run() first hands them out (Ctx.shared); c must
+ * then stay as it is (a snapshot) while the copy runs. `lists` need name only the lists not empty
+ * (the copy leaves out the others). `into`, `cleans`: see CtxArrays.
+ */
+export const lazyCopy = (c: Ctx, lists?: readonly number[], into?: CtxArrays, cleans?: readonly number[]): Ctx => copyOf(c, lists, true, into, cleans, undefined);
+
+/**
+ * copyCtx of an exploration that goes on (the incremental checker's snapshots): `kept` holds the
+ * copies earlier snapshots made of pending paths' states and pieces, by the path copied. A
+ * pending path's state and piece are never written until it is popped, nor is it pending again
+ * after, so the snapshots share one copy of each, which must then never be written (a run pops
+ * them into copies of its own: lazyCopy).
+ */
+export const snapshotCopy = (c: Ctx, kept: Map<Path, Path>): Ctx => copyOf(c, undefined, false, undefined, undefined, kept);
+
+/** copyCtx, lazyCopy and snapshotCopy (`lazy`: lazyCopy's; `kept`: snapshotCopy's). */
+function copyOf(c: Ctx, lists: readonly number[] | undefined, lazy: boolean, into: CtxArrays | undefined, cleans: readonly number[] | undefined, kept: Map<Path, Path> | undefined): Ctx {
+  // (copyOf never runs inside itself: one record serves every copy, emptied before and after)
   const seen = COPIES;
   forget(seen);
   const stack: Path[] = [];
@@ -219,10 +232,10 @@ export function copyCtx(c: Ctx, lists?: readonly number[], lazy = false, into?: 
 }
 
 /**
- * Arrays of a context's length that copyCtx and freshCtx fill instead of making new ones (the
+ * Arrays of a context's length that lazyCopy and freshCtx fill instead of making new ones (the
  * caller's, for contexts of which only the last is in use: the incremental checker's re-checks;
  * a context of n slots makes two arrays of n otherwise, garbage after the re-check). With them,
- * copyCtx's `cleans` may give c's clean counts as nonZero's pairs (a copy made often then reads
+ * lazyCopy's `cleans` may give c's clean counts as nonZero's pairs (a copy made often then reads
  * those, not all n of c's).
  */
 export interface CtxArrays {
@@ -262,7 +275,6 @@ function copiedInto(to: number[], from: readonly number[]): number[] {
   return to;
 }
 
-/** Ctx.shared: c's own copy of the records `bit` names, made at run()'s first use of them. */
 /** c's per-instruction pointer types, made its own first (replay.ts records a type for a memory step it takes over). */
 export function ownPtrTypes(c: Ctx): (string | undefined)[] {
   if (c.shared & SHARED_TYPES) ownRecord(c, SHARED_TYPES);
@@ -275,6 +287,7 @@ export function ownStackDepth(c: Ctx): Map<number, number> {
   return c.stackDepth;
 }
 
+/** Ctx.shared: c's own copy of the records `bit` names, made at run()'s first use of them. */
 function ownRecord(c: Ctx, bit: number): void {
   if (bit === SHARED_DEPTH) c.stackDepth = copyMap(c.stackDepth);
   else if (bit === SHARED_TYPES) c.ptrTypes = c.ptrTypes.slice();
@@ -284,7 +297,7 @@ function ownRecord(c: Ctx, bit: number): void {
 }
 
 /**
- * The checkpoints one copyCtx has copied, with their copies: pairs (original, copy) while few
+ * The checkpoints one copy of a context has copied, with their copies: pairs (original, copy) while few
  * (a re-check's snapshot holds a handful, and a Map costs ~0.1 µs to make), a Map past MAX_PAIRS
  * (a large exploration's copy stays linear).
  */
@@ -297,7 +310,7 @@ interface Copies {
 
 const MAX_PAIRS = 16;
 
-/** copyCtx's record, empty between copies (so that it holds no checkpoint alive). */
+/** copyOf's record, empty between copies (so that it holds no checkpoint alive). */
 const COPIES: Copies = { pairs: [], n: 0, map: undefined };
 
 /** Empty the record (its pairs overwritten with undefined, so that it keeps no checkpoint alive). */
@@ -333,7 +346,7 @@ function recordCopy(s: Copies, k: Checkpoint, n: Checkpoint): void {
   s.map = m;
 }
 
-// copyCtx's helpers at module level (a closure per copy costs under tsx: see run's comment)
+// copyOf's helpers at module level (a closure per copy costs under tsx: see run's comment)
 
 /** The indices of c's explored lists that exist (for copyCtx). */
 export function listsOf(c: Ctx): number[] {
@@ -752,7 +765,7 @@ class RunEnv implements Env {
     const c = this.c, log = this.log, tracer = this.tracer;
     const next = c.stack.pop();
     if (!next) return false;
-    // a lazy copy's pending path gets its own state and piece now (copyCtx)
+    // a lazy copy's pending path gets its own state and piece now (lazyCopy)
     if (c.stack.length < c.lazy) {
       c.lazy = c.stack.length;
       next.state = cloneState(next.state);

@@ -15,7 +15,7 @@ import { leadsForward, SK_ALU, SK_JCOND, SK_LDDW, SK_LDX, SK_OTHER, SK_ST, SK_ST
 import { sameInsn } from '../isa/insn.ts';
 import { InsnError, type Op } from '../isa/op.ts';
 import { buildCfg, CfgError, type Cfg } from './cfg.ts';
-import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, listsOf, freshCtx, nonZero, run, unreadAtResume, verify, cfgReject, cfgOrReject } from './analyze.ts';
+import { bucketOf, type Ctx, type CtxArrays, type Path, type Verdict, COMPLEXITY_LIMIT, copyCtx, ctxArrays, lazyCopy, snapshotCopy, listsOf, freshCtx, nonZero, run, unreadAtResume, verify, cfgReject, cfgOrReject } from './analyze.ts';
 import type { Options } from './env.ts';
 import { StackLiveness } from './stack-liveness.ts';
 import { sameShape } from './stack-liveness-shape.ts';
@@ -37,7 +37,7 @@ interface Snapshot {
   readonly lists: readonly number[];
   /**
    * What a re-check's lazy copy reads (made when first asked): the lists not empty (a lazy copy
-   * leaves out the others), the clean counts not zero (copyCtx's `cleans`).
+   * leaves out the others), the clean counts not zero (lazyCopy's `cleans`).
    */
   resume?: { readonly lists: readonly number[]; readonly cleans: readonly number[] };
   /** Subprogram-frame keys (Incremental.keys) visited at prune points before it. */
@@ -204,7 +204,7 @@ export class Incremental {
   /** Per slot: the earliest first touch of it or any later slot (0: none touched). */
   private readonly firstFrom: Int32Array;
   /**
-   * The explored lists and clean counts of the context a resumed re-check runs (copyCtx fills
+   * The explored lists and clean counts of the context a resumed re-check runs (lazyCopy fills
    * them at each: the context is the re-check's alone, and nothing keeps it after).
    */
   private arrays?: CtxArrays;
@@ -258,7 +258,7 @@ export class Incremental {
     let prevInsns = 0;
     // pending paths by the step that pushed them (a step pushes at most one), until popped
     const born = new Map<Path, number>();
-    // the snapshots' one copy of each pending path's state and piece (copyCtx's `kept`): read by
+    // the snapshots' one copy of each pending path's state and piece (snapshotCopy's `kept`): read by
     // every re-check that pops the path, so a few objects, not one per snapshot, stay in the cache
     const pendingCopies = new Map<Path, Path>();
     let path: Path | undefined, pending = 0;
@@ -311,7 +311,7 @@ export class Incremental {
       touch[pc] = c.processed + 1;
       // (a call's live registers and its next slot's are read by what runs in the callee: above)
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: copyCtx(c, undefined, false, undefined, undefined, pendingCopies), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
+      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: snapshotCopy(c, pendingCopies), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
     });
     // a log no re-check can take from (no run of replay.ts's MIN_TAKE register steps) is let go
     if (steps && !steps.takesAny) this.steps = undefined;
@@ -349,7 +349,7 @@ export class Incremental {
       return unread;
     }
     const r = snap.resume ??= { lists: snap.lists.filter((i) => snap.ctx.explored[i]!.length > 0), cleans: nonZero(snap.ctx.toClean) };
-    const c = copyCtx(snap.ctx, r.lists, true, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
+    const c = lazyCopy(snap.ctx, r.lists, this.arrays ??= ctxArrays(this.base.insns.length), r.cleans);
     if (change.rebase) c.live?.rebase(change.cfg);
     const after = change.ops ? this.rejoinAfter(snap, change) : -1;
     const take = this.takeHook(change);

@@ -1,4 +1,4 @@
-// A lazy copy of an exploration (copyCtx's `lazy`, what a re-check resumes from) shares its pending
+// A lazy copy of an exploration (lazyCopy, what a re-check resumes from) shares its pending
 // paths' states and jump-history pieces with the snapshot until it pops them: running the copy
 // must leave the snapshot as it was, and re-checks that pop shared paths, one after another and
 // between re-checks of other programs, must keep giving what a full run gives.
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readObject } from '../../src/isa/object.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { buildCfg } from '../../src/verifier/cfg.ts';
-import { type Ctx, type Path, type Verdict, copyCtx, freshCtx, run, verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Path, type Verdict, copyCtx, freshCtx, lazyCopy, snapshotCopy, run, verify } from '../../src/verifier/analyze.ts';
 import { Incremental } from '../../src/verifier/incremental.ts';
 import { type Future, sameExploration } from '../../src/verifier/rejoin.ts';
 import { searchCandidates } from '../../bench/search-mutants.ts';
@@ -42,7 +42,7 @@ t('a lazy copy shares the pending states until popped; running it leaves the ori
   const { p, c, future } = paused();
   assert.ok(c.stack.length >= 3, 'paths pending');
   const before = copyCtx(c);
-  const lazy = copyCtx(c, undefined, true);
+  const lazy = lazyCopy(c);
   assert.is(lazy.lazy, c.stack.length);
   lazy.stack.forEach((q, i) => assert.ok(q.state === c.stack[i].state && q.hist === c.stack[i].hist, `path ${i} shared`));
   const cfg = buildCfg(p.insns, p.type);
@@ -57,7 +57,7 @@ t('a lazy copy shares the pending states until popped; running it leaves the ori
 
 t('an eager copy of a lazy copy owns every pending state', () => {
   const { c } = paused();
-  const lazy = copyCtx(c, undefined, true);
+  const lazy = lazyCopy(c);
   const again = copyCtx(lazy);
   assert.is(again.lazy, 0);
   again.stack.forEach((q, i) => assert.ok(q.state !== c.stack[i].state, `path ${i} copied`));
@@ -77,21 +77,21 @@ t('copies of an exploration without checkpoints yet (no explored list) run as th
   assert.ok(c.explored.every((l) => l === undefined) && c.path.parent === null, 'no checkpoint yet');
   const want = counts(verify(p));
   for (let k = 0; k < 3; k++) {
-    const copy = copyCtx(c, [], true);
+    const copy = lazyCopy(c, []);
     assert.equal(counts(run(p, cfg, {}, copy)), want, `copy ${k}`);
     assert.ok(copy.totalStates > 0, 'the copy made checkpoints of its own');
   }
   assert.ok(c.explored.every((l) => l === undefined) && c.totalStates === 0, 'the original still has none');
 });
 
-t('snapshots taken while a path waits share one copy of its state and piece (copyCtx `kept`), apart from the live ones, holding what own copies hold; re-checks popping them leave them so', () => {
+t('snapshots taken while a path waits share one copy of its state and piece (snapshotCopy), apart from the live ones, holding what own copies hold; re-checks popping them leave them so', () => {
   const p = load('xdp_parse_drop');
   const cfg = buildCfg(p.insns, p.type);
   const kept = new Map<Path, Path>();
   const snaps: { shared: Ctx; own: Ctx; live: Path[] }[] = [];
   // a snapshot at every step with paths pending (the incremental checker keeps one every few first visits)
   run(p, cfg, {}, freshCtx(p.insns.length), (cc) => {
-    if (cc.stack.length) snaps.push({ shared: copyCtx(cc, undefined, false, undefined, undefined, kept), own: copyCtx(cc), live: cc.stack.slice() });
+    if (cc.stack.length) snaps.push({ shared: snapshotCopy(cc, kept), own: copyCtx(cc), live: cc.stack.slice() });
   });
   /** Every snapshot's pending states hold, by identity, what its own copies hold. */
   const check = (when: string): void => snaps.forEach((s, i) => s.shared.stack.forEach((q, k) => {
@@ -117,7 +117,7 @@ t('snapshots taken while a path waits share one copy of its state and piece (cop
   check('after the exploration');
   const want = counts(verify(p));
   snaps.forEach((s, i) => {
-    if (i % 3 === 0) assert.equal(counts(run(p, cfg, {}, copyCtx(s.shared, undefined, true))), want, `re-run from snapshot ${i}`);
+    if (i % 3 === 0) assert.equal(counts(run(p, cfg, {}, lazyCopy(s.shared))), want, `re-run from snapshot ${i}`);
   });
   check('after the re-runs');
 });

@@ -9,7 +9,7 @@ import { readObject } from '../../src/isa/object.ts';
 import type { Program } from '../../src/isa/program.ts';
 import { buildCfg } from '../../src/verifier/cfg.ts';
 import type { Options } from '../../src/verifier/env.ts';
-import { type Ctx, type Verdict, copyCtx, ctxArrays, freshCtx, listsOf, nonZero, run, verify } from '../../src/verifier/analyze.ts';
+import { type Ctx, type Verdict, copyCtx, ctxArrays, freshCtx, lazyCopy, listsOf, nonZero, run, verify } from '../../src/verifier/analyze.ts';
 
 const t = suite('verifier/incremental-share');
 const load = (name: string): Program => readObject(readFileSync(new URL(`../../corpus/${name}.o`, import.meta.url))).link();
@@ -49,7 +49,7 @@ t('running lazy copies leaves the snapshot records as they were; each copy explo
       if (!snap) continue;
       const before = records(snap);
       for (let round = 0; round < 2; round++) {
-        const c = copyCtx(snap, listsOf(snap), true);
+        const c = lazyCopy(snap, listsOf(snap));
         assert.is(c.stackDepth, snap.stackDepth, 'shared until used');
         assert.is(c.ptrTypes, snap.ptrTypes);
         assert.equal(counts(run(p, cfg, opts, c)), full, `${name} from step ${k}, copy ${round}`);
@@ -83,7 +83,7 @@ t('lazy copies into one set of arrays, one after another: each holds only its sn
       // every other copy given the counts as pairs, and only the lists not empty (as the incremental checker does)
       const pairs = n++ % 2 === 1;
       const lists = pairs ? listsOf(snap).filter((i) => snap.explored[i]!.length) : listsOf(snap);
-      const c = copyCtx(snap, lists, true, into, pairs ? nonZero(snap.toClean) : undefined);
+      const c = lazyCopy(snap, lists, into, pairs ? nonZero(snap.toClean) : undefined);
       assert.ok(c.explored === into.explored && c.toClean === into.toClean, 'the arrays given are filled');
       c.explored.forEach((l, i) => assert.is(l?.length ?? 0, snap.explored[i]?.length ?? 0, `${name}: list ${i}`));
       for (let i = 0; i < p.insns.length; i++) if (c.explored[i]) assert.ok(c.explored[i] !== snap.explored[i], 'a list of its own');
@@ -118,7 +118,7 @@ t('a copy that only revisits memory instructions with their recorded pointer typ
     for (const k of [1, 3, 8, 20, 40, 80]) {
       const snap = snapshot(p, opts, k);
       if (!snap) continue;
-      const c = copyCtx(snap, listsOf(snap), true);
+      const c = lazyCopy(snap, listsOf(snap));
       // loads and stores (BPF_LDX, BPF_ST, BPF_STX) at instructions the snapshot has a type for
       let revisits = 0;
       run(p, cfg, opts, c, (_cc, pc) => {
@@ -134,7 +134,7 @@ t('a copy that only revisits memory instructions with their recorded pointer typ
 t('an eager copy of a lazy copy owns its records', () => {
   const p = load('xdp1');
   const snap = snapshot(p, {}, 5)!;
-  const lazy = copyCtx(snap, listsOf(snap), true);
+  const lazy = lazyCopy(snap, listsOf(snap));
   const eager = copyCtx(lazy);
   assert.is(eager.shared, 0);
   assert.ok(eager.stackDepth !== snap.stackDepth && eager.ptrTypes !== snap.ptrTypes && eager.aluAux !== snap.aluAux && eager.tailMaps !== snap.tailMaps);
@@ -167,7 +167,7 @@ t('a copy of many checkpoints (past the pairs, into a map) makes one copy of eac
   const originals = checkpointsOf(c);
   assert.ok(originals.size > 40, `enough checkpoints (${originals.size})`);
   for (const lazy of [false, true]) {
-    const copy = copyCtx(c, listsOf(c), lazy);
+    const copy = lazy ? lazyCopy(c, listsOf(c)) : copyCtx(c, listsOf(c));
     const copies = checkpointsOf(copy);
     assert.is(copies.size, originals.size, 'one copy per checkpoint');
     for (const k of copies) assert.not.ok(originals.has(k), 'no original in the copy');
