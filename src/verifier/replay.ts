@@ -62,7 +62,7 @@ import type { Cfg } from './cfg.ts';
 import { type Ctx, type Path, ownPtrTypes, ownStackDepth } from './analyze.ts';
 import { noteStep, recordSteps } from './precision.ts';
 import { isNull, regWith, sameScalar, typeStr, type Reg } from './regs.ts';
-import { slotOf, spiOf, type Slot, type Stack } from './stack.ts';
+import { SLOTS, slotOf, spiOf, type Slot, type Stack } from './stack.ts';
 import { ownStack, type State } from './state.ts';
 
 /** Fewest steps a take-over must spare (a state comparison costs about a few steps). */
@@ -459,12 +459,12 @@ const RUN_REGS = 10;
 const ALL_READ_REGS = 0x7ff;
 
 /**
- * take's id pairs, baseline id then candidate id (without ADD_CONST) at [2i] and [2i + 1] (the
- * registers read and the registers spilled in the slots read), and its renamed results: registers
+ * take's id pairs, baseline id then candidate id (without ADD_CONST) at [2i] and [2i + 1] (at most
+ * one per register read, r0-r10, and per stack slot read), and its renamed results: registers
  * in `out`, slots as (slot index, slot) pairs in `outSlots` (one take at a time: module scratch,
  * no allocation per take).
  */
-const idPairs = new Int32Array(2 * (11 + 64));
+const idPairs = new Int32Array(2 * (RUN_REGS + 1 + SLOTS));
 const out: Reg[] = [];
 const outSlots: (number | Slot)[] = [];
 
