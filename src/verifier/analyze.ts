@@ -275,13 +275,13 @@ function copiedInto(to: number[], from: readonly number[]): number[] {
   return to;
 }
 
-/** c's per-instruction pointer types, made its own first (replay.ts records a type for a memory step it takes over). */
+/** c's per-instruction pointer types, made its own first (the Env's, and replay.ts's for a memory step it takes over). */
 export function ownPtrTypes(c: Ctx): (string | undefined)[] {
   if (c.shared & SHARED_TYPES) ownRecord(c, SHARED_TYPES);
   return c.ptrTypes;
 }
 
-/** c's stack depths per function, made its own first (replay.ts raises one for a stack step it takes over). */
+/** c's stack depths per function, made its own first (the Env's, and replay.ts's for a stack step it takes over). */
 export function ownStackDepth(c: Ctx): Map<number, number> {
   if (c.shared & SHARED_DEPTH) ownRecord(c, SHARED_DEPTH);
   return c.stackDepth;
@@ -541,13 +541,11 @@ class RunEnv implements Env {
 
   // the per-instruction records, the context's own from their first use (Ctx.shared)
   get stackDepth(): Map<number, number> {
-    if (this.c.shared & SHARED_DEPTH) ownRecord(this.c, SHARED_DEPTH);
-    return this.c.stackDepth;
+    return ownStackDepth(this.c);
   }
 
   get ptrTypes(): (string | undefined)[] {
-    if (this.c.shared & SHARED_TYPES) ownRecord(this.c, SHARED_TYPES);
-    return this.c.ptrTypes;
+    return ownPtrTypes(this.c);
   }
 
   get aluAux(): Map<number, AluAux> {

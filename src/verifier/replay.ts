@@ -62,7 +62,7 @@ import type { Cfg } from './cfg.ts';
 import { type Ctx, type Path, ownPtrTypes, ownStackDepth } from './analyze.ts';
 import { noteStep, recordSteps } from './precision.ts';
 import { isNull, regWith, sameScalar, typeStr, type Reg } from './regs.ts';
-import { SLOTS, slotOf, spiOf, type Slot, type Stack } from './stack.ts';
+import { MAX_STACK, SLOTS, slotOf, spiOf, type Slot, type Stack } from './stack.ts';
 import { ownStack, type State } from './state.ts';
 
 /** Fewest steps a take-over must spare (a state comparison costs about a few steps). */
@@ -604,7 +604,7 @@ function stepKind(cfg: Cfg, st: State, pc: number): number {
   // the stack: the current frame's, at a fixed offset within it
   if (r.type !== 'fp' || r.map !== st.frames.length - 1 || r.v.varOff.mask !== 0n || r.v.varOff.value !== 0n) return NOT_TAKEN;
   const lo = r.off + op.off;
-  if (lo < -512 || lo + op.size > 0 || (lo & (op.size - 1)) !== 0) return NOT_TAKEN;
+  if (lo < -MAX_STACK || lo + op.size > 0 || (lo & (op.size - 1)) !== 0) return NOT_TAKEN;
   const slot = st.frames[st.frames.length - 1].stack[spiOf(lo)];
   if (slot !== undefined && (slot.dynptr !== undefined || slot.types.includes('d'))) return NOT_TAKEN;
   info.type = typeStr(r);
