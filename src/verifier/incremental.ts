@@ -208,7 +208,7 @@ export class Incremental {
    * them at each: the context is the re-check's alone, and nothing keeps it after).
    */
   private arrays?: CtxArrays;
-  /** The baseline's register steps, for a resumed run to take over (replay.ts; privileged only: unprivileged ALU steps record their sanitation). */
+  /** The baseline's steps, for a resumed run to take over (replay.ts; privileged only: unprivileged ALU steps record their sanitation). */
   private steps?: StepLog;
   /**
    * The take-over hook's record since its last look (TAKE_PERIOD): re-checks given it, the steps

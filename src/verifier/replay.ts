@@ -87,15 +87,15 @@ const PROBE = 16;
  */
 const MAX_LOGGED = 1 << 15;
 
-/** The register steps of the baseline's run, as replay needs them (recorded by the constructor's step hook). */
+/** The baseline's run, step by step, as replay needs it (recorded by the constructor's step hook; stepKind says which steps a take may span). */
 export class StepLog {
   /** Per step: its instruction. */
   private readonly pcs: number[] = [];
   /** Per step: the id counter before it. */
   private readonly gens: number[] = [];
-  /** Per step: 1 when it is a register step the baseline went on from on the same path without a fork. */
+  /** Per step: 1 when a take may span it (stepKind) and the baseline went on from it on the same path without a fork. */
   private readonly ok: number[] = [];
-  /** Per step: the current frame's registers before it (register steps and the step after one; else undefined). */
+  /** Per step: the current frame's registers before it (steps a take may span and the step after one; else undefined). */
   private readonly regs: (Reg[] | undefined)[] = [];
   /** Per step: what a memory step does besides computing registers (MEM_*; 0 for a register step). */
   private readonly mem: number[] = [];
@@ -125,7 +125,7 @@ export class StepLog {
   /** Per step: the registers its whole run (lens ok steps from it on) writes, as a mask (-1: not yet worked out). */
   private readonly writes: number[] = [];
   /**
-   * Per instruction: its register steps that may start a take-over (at most MAX_VISITS), then,
+   * Per instruction: its steps that may start a take-over (at most MAX_VISITS), then,
    * from the first take asked there (the log complete), only those starting MIN_TAKE ok steps or
    * more (undefined when none does: most tries met only shorter runs, which no comparison can
    * make a take; xdp_balancer 96% of them, xdp_scale_mix 71%).
@@ -229,9 +229,10 @@ export class StepLog {
 
   /**
    * Take over the baseline's steps (register steps, and the memory steps the module's comment
-   * lists: what each reads is compared at the entry, what it writes replayed) from the candidate's step at pc (c: its exploration before it)
+   * lists: what each reads is compared at the entry, what it writes replayed) from the candidate's
+   * step at pc (c: its exploration before it)
    * when one of the baseline's visits of pc had the registers its run reads alike up to a renaming
-   * of ids (the module's comment), up to the first step that is not a register step or whose slot
+   * of ids (the module's comment), up to the first step a take may not span (stepKind) or whose slot
    * `stop` marks (all of them within slots [stopLo, stopHi]): the steps taken over (c's current path then stands before the first step not
    * taken, its registers and id counter the baseline's after them, renamed), or 0 (c left as it was).
    */
