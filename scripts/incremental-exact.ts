@@ -8,9 +8,11 @@
 // cover three mutants per program; this covers ~17,000). `--realworld`: the large real-world
 // programs of bench/verifier-large.ts instead (ksnoop's kprobe_entry, xdpfilt_alw_all), with 24
 // bench candidates per configuration and up to 64 candidates with one ALU instruction's
-// immediate changed.
+// immediate changed. `--seeds A-B` draws the bench candidates of seeds A to B instead of 1 and 2,
+// and `--count N` takes N per configuration instead of 256 (a program over 500 processed keeps
+// 24): a wider net for a change to the take-over or the resume, beyond what CI runs.
 //
-//   node --import tsx scripts/incremental-exact.ts [--tier compiled|default] [--only SUBSTR] [--realworld]
+//   node --import tsx scripts/incremental-exact.ts [--tier compiled|default] [--only SUBSTR] [--realworld] [--seeds A-B] [--count N]
 // Prints one line per difference and a summary; exit status 1 when any differ.
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -53,7 +55,7 @@ export const answerKey = (v: Verdict): string =>
 function main(): number {
   let args;
   try {
-    args = parseArgs({ options: { tier: { type: 'string', default: 'default' }, only: { type: 'string' }, realworld: { type: 'boolean', default: false } } }).values;
+    args = parseArgs({ options: { tier: { type: 'string', default: 'default' }, only: { type: 'string' }, realworld: { type: 'boolean', default: false }, seeds: { type: 'string', default: '1-2' }, count: { type: 'string', default: String(SMALL_COUNT) } } }).values;
   } catch (e) {
     console.error(`incremental-exact: ${(e as Error).message}`);
     return 2;
@@ -62,12 +64,24 @@ function main(): number {
     console.error(`incremental-exact: --tier must be compiled or default, not ${args.tier}`);
     return 2;
   }
+  const range = /^(\d+)-(\d+)$/.exec(args.seeds);
+  const small = Number(args.count);
+  if (!range || Number(range[1]) < 1 || Number(range[2]) < Number(range[1])) {
+    console.error(`incremental-exact: --seeds must be A-B with 1 <= A <= B, not ${args.seeds}`);
+    return 2;
+  }
+  if (!Number.isInteger(small) || small < 1) {
+    console.error(`incremental-exact: --count must be a positive integer, not ${args.count}`);
+    return 2;
+  }
+  const seeds: number[] = [];
+  for (let k = Number(range[1]); k <= Number(range[2]); k++) seeds.push(k);
   if (args.tier === 'compiled') {
     defaultSession(LINUX_6_18).tier = 'compiled';
     defaultSession(runningKernelFlavor()).tier = 'compiled';
   }
   const dir = new URL('../corpus/', import.meta.url);
-  let n = 0, bad = 0, resumed = 0, rejoined = 0;
+  let n = 0, bad = 0, resumed = 0, rejoined = 0, taken = 0;
   const programs: [string, () => Program][] = args.realworld
     ? REALWORLD.map(([file, name]) => [`${file}#${name}`, () => {
       const obj = readBpfObject(readFileSync(new URL(`realworld/objects/${file}`, dir)));
@@ -76,9 +90,9 @@ function main(): number {
     : readdirSync(dir).filter((x) => x.endsWith('.o')).sort().map((f) => [f, () => readObject(readFileSync(new URL(f, dir))).link()]);
   for (const [f, load] of programs.filter(([x]) => !args.only || x.includes(args.only))) {
     const p = load();
-    const size = args.realworld || verify(p).processed > BIG ? BIG_COUNT : SMALL_COUNT;
-    // (the immediates' candidates once, as a third seed)
-    for (const seed of args.realworld ? [1, 2, 0] : [1, 2]) {
+    const size = args.realworld || verify(p).processed > BIG ? Math.min(BIG_COUNT, small) : small;
+    // (the immediates' candidates once, as a seed 0)
+    for (const seed of args.realworld ? [...seeds, 0] : seeds) {
       for (const deletions of seed ? [false, true] : [false]) {
         const cs = seed ? searchCandidates(p, size, seed, deletions) : immCandidates(p, IMM_COUNT);
         const want = cs.map((c) => answerKey(verify(c.prog)));
@@ -94,10 +108,11 @@ function main(): number {
         }
         resumed += inc.stats.resumed;
         rejoined += inc.stats.rejoined;
+        taken += inc.stats.takenInsns;
       }
     }
   }
-  console.log(`${n} candidates, each re-checked twice: ${bad} differ from the full check; resumed ${resumed}, rejoined ${rejoined} (both passes; tier ${args.tier})`);
+  console.log(`${n} candidates, each re-checked twice: ${bad} differ from the full check; resumed ${resumed}, rejoined ${rejoined}, instructions taken over ${taken} (both passes; tier ${args.tier}; seeds ${args.seeds})`);
   return bad ? 1 : 0;
 }
 
