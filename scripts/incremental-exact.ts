@@ -9,8 +9,8 @@
 // programs of bench/verifier-large.ts instead (ksnoop's kprobe_entry, xdpfilt_alw_all), with 24
 // bench candidates per configuration and up to 64 candidates with one ALU instruction's
 // immediate changed. `--seeds A-B` draws the bench candidates of seeds A to B instead of 1 and 2,
-// and `--count N` takes N per configuration instead of 256 (a program over 500 processed keeps
-// 24): a wider net for a change to the take-over or the resume, beyond what CI runs.
+// and `--count N` takes N per configuration instead of 256 (a program over 500 processed, and
+// each real-world program, takes 24, or N if fewer): a wider net for a change to the take-over or the resume, beyond what CI runs.
 //
 //   node --import tsx scripts/incremental-exact.ts [--tier compiled|default] [--only SUBSTR] [--realworld] [--seeds A-B] [--count N]
 // Prints one line per difference and a summary; exit status 1 when any differ.
