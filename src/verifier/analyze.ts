@@ -190,9 +190,9 @@ export const lazyCopy = (c: Ctx, lists?: readonly number[], into?: CtxArrays, cl
  * copies earlier snapshots made of pending paths' states and pieces, by the path copied. A
  * pending path's state and piece are never written until it is popped, nor is it pending again
  * after, so the snapshots share one copy of each, which must then never be written (a run pops
- * them into copies of its own: lazyCopy).
+ * them into copies of its own: lazyCopy). `lists`: as copyCtx's.
  */
-export const snapshotCopy = (c: Ctx, kept: Map<Path, Path>): Ctx => copyOf(c, undefined, false, undefined, undefined, kept);
+export const snapshotCopy = (c: Ctx, kept: Map<Path, Path>, lists?: readonly number[]): Ctx => copyOf(c, lists, false, undefined, undefined, kept);
 
 /** copyCtx, lazyCopy and snapshotCopy (`lazy`: lazyCopy's; `kept`: snapshotCopy's). */
 function copyOf(c: Ctx, lists: readonly number[] | undefined, lazy: boolean, into: CtxArrays | undefined, cleans: readonly number[] | undefined, kept: Map<Path, Path> | undefined): Ctx {

@@ -311,7 +311,11 @@ export class Incremental {
       touch[pc] = c.processed + 1;
       // (a call's live registers and its next slot's are read by what runs in the callee: above)
       if (call && !touch[pc + 1]) touch[pc + 1] = c.processed + 1;
-      if (c.processed > 0 && firsts++ % every === 0) this.snaps.push({ processed: c.processed, ctx: snapshotCopy(c, pendingCopies), borns: c.stack.map((p) => born.get(p) ?? -1), lists: listsOf(c), keys: keys.length / 2 });
+      if (c.processed > 0 && firsts++ % every === 0) {
+        // (the lists found once: the copy and the snapshot's record both need them)
+        const lists = listsOf(c);
+        this.snaps.push({ processed: c.processed, ctx: snapshotCopy(c, pendingCopies, lists), borns: c.stack.map((p) => born.get(p) ?? -1), lists, keys: keys.length / 2 });
+      }
     });
     // a log no re-check can take from (no run of replay.ts's MIN_TAKE register steps) is let go
     if (steps && !steps.takesAny) this.steps = undefined;
