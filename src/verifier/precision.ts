@@ -62,17 +62,17 @@ export function recordStep(h: Hist, pc: number): void {
   h.last = pc;
 }
 
-/** recordStep(h, pcs[i]) for i in [from, from + n), in one call (replay.ts's take-over of a run of steps). */
-export function recordSteps(h: Hist, pcs: readonly number[], from: number, n: number): void {
-  let count = h.n, last = h.last;
-  for (let i = from; i < from + n; i++) {
-    const pc = pcs[i];
-    if (count !== 0 && pc !== last + 1) addEntry(h, pc, last, -1);
-    count++;
-    last = pc;
-  }
-  h.n = count;
-  h.last = last;
+/**
+ * recordSteps(h, pcs, from, n) for a straight piece: each of steps from + 1 .. from + n - 1 follows
+ * the one before it (pcs[i] === pcs[i - 1] + 1), so only the first may need an entry (replay.ts's
+ * take-over, which splits a run at its steps that do not follow: O(1) per piece, not per step).
+ */
+export function recordStraight(h: Hist, pcs: readonly number[], from: number, n: number): void {
+  if (n === 0) return;
+  const pc = pcs[from];
+  if (h.n !== 0 && pc !== h.last + 1) addEntry(h, pc, h.last, -1);
+  h.n += n;
+  h.last = pcs[from + n - 1];
 }
 
 /**

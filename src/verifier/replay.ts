@@ -60,7 +60,7 @@ import type { Op } from '../isa/op.ts';
 import { ADD_CONST } from './alu.ts';
 import type { Cfg } from './cfg.ts';
 import { type Ctx, type Path, ownPtrTypes, ownStackDepth } from './analyze.ts';
-import { noteStep, recordSteps } from './precision.ts';
+import { noteStep, recordStraight } from './precision.ts';
 import { isNull, regWith, sameScalar, typeStr, type Reg } from './regs.ts';
 import { MAX_STACK, SLOTS, slotOf, spiOf, type Slot, type Stack } from './stack.ts';
 import { ownStack, type State } from './state.ts';
@@ -254,12 +254,12 @@ export class StepLog {
       if (pairs < 0) continue;
       const pcs = this.pcs, len = this.lengthOf(k);
       let n = len;
-      if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) for (n = 0; n < len && !stop[pcs[k + n]]; ) n++;
+      if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) n = this.beforeStop(k, len, stop, stopLo, stopHi);
       // memory steps: up to the first whose pointer type or stack depth the candidate's records do
       // not already take as the baseline's step found them, with the slots the run accesses alike
       const fx = this.effectsOf(k);
-      const mem = fx.length > 0 && fx[0] < k + n;
-      if (mem) {
+      const more = fx.length > 0 && fx[0] < k + n;
+      if (more) {
         n = this.memCut(c, k, n, fx);
         if (n >= MIN_TAKE && this.stackIn(k, n, fx)) {
           if (st.frames.length !== this.frameCounts[k]) continue;
@@ -289,7 +289,7 @@ export class StepLog {
       if (pairs < 0) continue;
       // (and every slot the run stores to, as with the registers: its content after the run, renamed)
       let slots = 0;
-      if (mem) {
+      if (more) {
         const end = this.stacks[k + n]!, spis = this.spis, kinds = this.mem;
         for (let x = 0; x < fx.length && fx[x] < k + n && pairs >= 0; x++) {
           const i = fx[x];
@@ -304,10 +304,10 @@ export class StepLog {
         }
         if (pairs < 0) continue;
       }
-      const live = c.live!, hist = c.path.hist;
-      if (!mem) {
-        recordSteps(hist, pcs, k, n);
-        live.visitAllWithoutWrites(st, pcs, k, n);
+      // (steps that are all straight register steps: the history one piece, the liveness a visit each)
+      if (!more) {
+        recordStraight(c.path.hist, pcs, k, n);
+        c.live!.visitStraight(st, pcs[k], n);
       } else this.replayEffects(c, st, k, n, fx);
       for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
       if (slots) {
@@ -325,35 +325,41 @@ export class StepLog {
 
   /**
    * The bookkeeping of steps k .. k + n - 1 as running them does it (fx: the run's steps that do
-   * more than a register step's), each record in the steps' order: the history (the steps, a
-   * spill or fill's note right after its step), the stack liveness (a visit per step; a stack
-   * load's read of its slot or a whole-slot store's write between the step's begin and commit),
-   * the path's jump count, the pointer type a memory step records for its instruction where the
-   * candidate has none yet, and the function's stack depth.
+   * more than a straight register step's), each record in the steps' order: the history (the
+   * steps, an entry where a step does not follow the one before, a spill or fill's note right
+   * after its step), the stack liveness (a visit per step; a stack load's read of its slot or a
+   * whole-slot store's write between the step's begin and commit), the path's jump count, the
+   * pointer type a memory step records for its instruction where the candidate has none yet, and
+   * the function's stack depth.
    */
   private replayEffects(c: Ctx, st: State, k: number, n: number, fx: readonly number[]): void {
     const live = c.live!, hist = c.path.hist, pcs = this.pcs, kinds = this.mem, end = k + n;
     const f = st.frames.length - 1, frameno = st.frames[f].frameno, subprog = st.frames[f].subprog;
-    // (the history and the liveness each in bulk up to the next step with more: a note, a slot)
-    let jh = 0, depth = -1, noted = k, visited = k;
+    // (steps before `from` are recorded in the history and the liveness: in straight pieces, each
+    // step following the one before, up to a step that does not (an entry: recordStraight's
+    // first-step test makes it), makes a note or reads or writes its slot (those alone))
+    let jh = 0, depth = -1, from = k;
     for (let x = 0; x < fx.length; x++) {
       const j = fx[x];
       if (j >= end) break;
-      const pc = pcs[j], m = kinds[j], note = this.notes[j];
-      if (note !== -1) {
-        recordSteps(hist, pcs, noted, j + 1 - noted);
-        noteStep(hist, note);
-        noted = j + 1;
+      const pc = pcs[j], m = kinds[j], note = this.notes[j], slot = m === MEM_LOAD || m === MEM_STORE_SLOT;
+      if (note !== -1 || slot || (j > from && pc !== pcs[j - 1] + 1)) {
+        recordStraight(hist, pcs, from, j - from);
+        live.visitStraight(st, pcs[from], j - from);
+        from = j;
+      }
+      if (note !== -1 || slot) {
+        recordStraight(hist, pcs, j, 1);
+        if (note !== -1) noteStep(hist, note);
+        if (slot) {
+          live.begin(st, pc);
+          if (m === MEM_LOAD) live.read(st, f, pc, this.spis[j]);
+          else live.write(frameno, this.spis[j]);
+          live.commit();
+        } else live.visitStraight(st, pc, 1);
+        from = j + 1;
       }
       jh += this.jhs[j];
-      if (m === MEM_LOAD || m === MEM_STORE_SLOT) {
-        live.visitAllWithoutWrites(st, pcs, visited, j - visited);
-        live.begin(st, pc);
-        if (m === MEM_LOAD) live.read(st, f, pc, this.spis[j]);
-        else live.write(frameno, this.spis[j]);
-        live.commit();
-        visited = j + 1;
-      }
       if (m !== 0 && c.ptrTypes[pc] === undefined) ownPtrTypes(c)[pc] = this.types[j];
       // update_stack_depth (explore has noteDepth read the depths again after a take)
       if (m >= MEM_LOAD && this.deep[j] > depth) {
@@ -361,8 +367,8 @@ export class StepLog {
         if (this.deep[j] > depth) ownStackDepth(c).set(subprog, (depth = this.deep[j]));
       }
     }
-    recordSteps(hist, pcs, noted, end - noted);
-    live.visitAllWithoutWrites(st, pcs, visited, end - visited);
+    recordStraight(hist, pcs, from, end - from);
+    live.visitStraight(st, pcs[from], end - from);
     c.path.jh += jh;
   }
 
@@ -388,13 +394,38 @@ export class StepLog {
     return false;
   }
 
-  /** The steps of k's run (from k on) that do more than a register step's bookkeeping, in order (worked out once). */
+  /**
+   * The steps of k's run (from k on) that do more than a straight register step's bookkeeping, in
+   * order (worked out once): those `fx` marks, and those after k that do not follow the step
+   * before them (an lddw's follower: a history entry).
+   */
   private effectsOf(k: number): number[] {
     const known = this.fxRun[k];
     if (known) return known;
-    const out: number[] = [];
-    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i]) out.push(i);
+    const out: number[] = [], pcs = this.pcs;
+    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i] || (i > k && pcs[i] !== pcs[i - 1] + 1)) out.push(i);
     return (this.fxRun[k] = out);
+  }
+
+  /**
+   * How many of the len steps from k come before the first whose slot `stop` marks (all of them
+   * within slots [lo, hi]): the run's slots rise step by step (no jump in a run), so each marked
+   * slot within the run's span is looked up by bisection, not each step.
+   */
+  private beforeStop(k: number, len: number, stop: Uint8Array, lo: number, hi: number): number {
+    const pcs = this.pcs;
+    for (let p = Math.max(pcs[k], lo), e = Math.min(pcs[k + len - 1], hi); p <= e; p++) {
+      if (!stop[p]) continue;
+      // (none at p: the second half of an lddw)
+      let a = k, b = k + len - 1;
+      while (a < b) {
+        const m = (a + b) >> 1;
+        if (pcs[m] < p) a = m + 1;
+        else b = m;
+      }
+      if (pcs[a] === p) return a - k;
+    }
+    return len;
   }
 
   /** The stack slots step k's run accesses, each once (as far as the run goes). */

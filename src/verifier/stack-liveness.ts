@@ -470,15 +470,22 @@ export class StackLiveness {
   }
 
   /**
-   * visitWithoutWrites(st, pcs[from + i]) for i < n: a run of such instructions of one function
-   * and call chain (replay.ts's take-over), with the instance found once.
+   * visitWithoutWrites(st, pc + i) for i < n: a straight piece of such instructions of one
+   * function and call chain (replay.ts's take-over), the instance found once and the indices
+   * counted, not read from a list.
    */
-  visitAllWithoutWrites(st: State, pcs: readonly number[], from: number, n: number): void {
+  visitStraight(st: State, pc: number, n: number): void {
     if (n === 0) return;
     this.began = st;
     this.clearWrites();
-    const x = this.cur ?? this.ensure(st);
-    for (let i = from; i < from + n; i++) this.commitNone(x, pcs[i] - x.start);
+    const x = this.cur ?? this.ensure(st), mw = x.mwSet;
+    // (commitNone of each, its writeInsn cleared once)
+    for (let idx = pc - x.start, end = idx + n; idx < end; idx++) {
+      const set = mw[idx];
+      if (set === MW_SOME) this.emptyMustWrite(x, idx);
+      else if (set === MW_UNSET) mw[idx] = MW_EMPTY;
+    }
+    this.writeInsn = 0;
   }
 
   /** commit's revisit without writes: every frame's must-write mask at `idx` emptied. */
