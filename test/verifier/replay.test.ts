@@ -37,6 +37,8 @@ interface Ask {
   /** What is done to the exploration before asking. */
   change?: (c: Ctx) => void;
   stop?: number;
+  /** Further changed slots (the span given runs from the lowest to the highest). */
+  stops?: number[];
   limit?: number;
   taken: number;
   why: string;
@@ -51,6 +53,9 @@ const ASKS: Ask[] = [
   { k: 40, stop: 44, taken: 305, why: 'a changed slot before the run (the stack store at 44) does not end it' },
   { k: 40, stop: 51, taken: 6, why: 'a changed slot at the run\'s last step (the stack load at 51) ends it there' },
   { k: 40, stop: 52, taken: 7, why: 'and one at the pointer subtraction at 52 after it' },
+  { k: 40, stop: 63, taken: 305, why: 'a changed slot at the second half of the lddw at 62 (no step there) does not end it' },
+  { k: 40, stop: 63, stops: [200, 44], taken: 147, why: 'of three changed slots in the span, the first that is a step of the run ends it: slot 200, 147 steps from slot 45 (eight lddw among them)' },
+  { k: 40, stop: 400, stops: [30], taken: 305, why: 'changed slots either side of the run, none within it, do not end it' },
   { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
   { k: 40, change: (c) => (regs(c)[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
   { k: 40, change: (c) => (regs(c)[2] = constReg(7n)), taken: 0, why: 'r2, which slot 46 reads, is another scalar' },
@@ -66,10 +71,10 @@ for (const a of ASKS) {
   t(`step ${a.k}${a.stop ? `, slot ${a.stop} changed` : ''}${a.limit ? `, limit ${a.limit}` : ''}: ${a.taken ? `${a.taken} taken` : 'refused'} (${a.why})`, () => {
     const c = before(a.k);
     a.change?.(c);
-    const pc = c.path.pc, stops = new Uint8Array(n + 1);
-    if (a.stop) stops[a.stop] = 1;
+    const pc = c.path.pc, stops = new Uint8Array(n + 1), marked = a.stop ? [a.stop, ...(a.stops ?? [])] : [];
+    for (const s of marked) stops[s] = 1;
     // (the changed slots' span given as the incremental checker gives it)
-    const got = a.stop ? log.take(c, pc, stops, a.limit ?? 1_000_000, a.stop, a.stop) : log.take(c, pc, stops, a.limit ?? 1_000_000);
+    const got = a.stop ? log.take(c, pc, stops, a.limit ?? 1_000_000, Math.min(...marked), Math.max(...marked)) : log.take(c, pc, stops, a.limit ?? 1_000_000);
     assert.is(got, a.taken);
     if (!a.taken) {
       assert.is(c.path.pc, pc);
