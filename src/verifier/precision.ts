@@ -63,16 +63,15 @@ export function recordStep(h: Hist, pc: number): void {
 }
 
 /**
- * recordSteps(h, pcs, from, n) for a straight piece: each of steps from + 1 .. from + n - 1 follows
- * the one before it (pcs[i] === pcs[i - 1] + 1), so only the first may need an entry (replay.ts's
- * take-over, which splits a run at its steps that do not follow: O(1) per piece, not per step).
+ * recordStep(h, pc + i) for i < n: a straight piece, each instruction following the one before,
+ * so only the first may need an entry (replay.ts's take-over, which splits a run at its steps that
+ * do not follow: O(1) per piece, not per step).
  */
-export function recordStraight(h: Hist, pcs: readonly number[], from: number, n: number): void {
+export function recordStraight(h: Hist, pc: number, n: number): void {
   if (n === 0) return;
-  const pc = pcs[from];
   if (h.n !== 0 && pc !== h.last + 1) addEntry(h, pc, h.last, -1);
   h.n += n;
-  h.last = pcs[from + n - 1];
+  h.last = pc + n - 1;
 }
 
 /**

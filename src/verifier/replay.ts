@@ -116,8 +116,10 @@ export class StepLog {
   private readonly frameCounts: number[] = [];
   /** Per step: the stack slots its run accesses (each compared at the run's entry), once worked out. */
   private readonly slotsRead: (number[] | undefined)[] = [];
-  /** Per step: the steps of its run (from it on) that do more than a register step's bookkeeping, in order, once worked out. */
-  private readonly fxRun: (number[] | undefined)[] = [];
+  /** Per step: its run's plan (planOf), once worked out. */
+  private readonly plans: (Int32Array | undefined)[] = [];
+  /** The memory steps' pointer types (typeStr), each once: a plan names one by its index here. */
+  private readonly typeNames: string[] = [];
   /** Per step: the registers its run (from it on) reads before writing them, as a mask (-1: not yet worked out). */
   private readonly reads: number[] = [];
   /** Per step: how many ok steps start at it (-1: not yet worked out). */
@@ -209,7 +211,7 @@ export class StepLog {
     this.jhs.push(0);
     this.fx.push(may && m !== 0 ? 1 : 0);
     this.slotsRead.push(undefined);
-    this.fxRun.push(undefined);
+    this.plans.push(undefined);
     this.frameCounts.push(st.frames.length);
     const kept = may || prevGoes;
     this.regs.push(kept ? top.regs.slice() : undefined);
@@ -257,11 +259,11 @@ export class StepLog {
       if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) n = this.beforeStop(k, len, stop, stopLo, stopHi);
       // memory steps: up to the first whose pointer type or stack depth the candidate's records do
       // not already take as the baseline's step found them, with the slots the run accesses alike
-      const fx = this.effectsOf(k);
-      const more = fx.length > 0 && fx[0] < k + n;
+      const plan = this.planOf(k);
+      const more = plan.length > 0 && plan[P_OFF] < n;
       if (more) {
-        n = this.memCut(c, k, n, fx);
-        if (n >= MIN_TAKE && this.stackIn(k, n, fx)) {
+        n = this.memCut(c, n, plan);
+        if (n >= MIN_TAKE && stackIn(n, plan)) {
           if (st.frames.length !== this.frameCounts[k]) continue;
           pairs = slotsAlike(frame.stack, this.stacks[k]!, this.slotsOf(k), pairs);
           if (pairs < 0) continue;
@@ -290,14 +292,13 @@ export class StepLog {
       // (and every slot the run stores to, as with the registers: its content after the run, renamed)
       let slots = 0;
       if (more) {
-        const end = this.stacks[k + n]!, spis = this.spis, kinds = this.mem;
-        for (let x = 0; x < fx.length && fx[x] < k + n && pairs >= 0; x++) {
-          const i = fx[x];
-          if (kinds[i] < MEM_STORE) continue;
-          const s = renamedSlot(end[spis[i]]!, pairs, from, shift);
+        const end = this.stacks[k + n]!;
+        for (let o = 0; o < plan.length && plan[o + P_OFF] < n && pairs >= 0; o += PLAN) {
+          if ((plan[o + P_KIND] & KIND) < MEM_STORE) continue;
+          const spi = plan[o + P_SPI], s = renamedSlot(end[spi]!, pairs, from, shift);
           if (s === undefined) pairs = -1;
           else {
-            outSlots[slots] = spis[i];
+            outSlots[slots] = spi;
             outSlots[slots + 1] = s;
             slots += 2;
           }
@@ -306,9 +307,9 @@ export class StepLog {
       }
       // (steps that are all straight register steps: the history one piece, the liveness a visit each)
       if (!more) {
-        recordStraight(c.path.hist, pcs, k, n);
+        recordStraight(c.path.hist, pcs[k], n);
         c.live!.visitStraight(st, pcs[k], n);
-      } else this.replayEffects(c, st, k, n, fx);
+      } else this.replayEffects(c, st, pcs[k], n, plan);
       for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
       if (slots) {
         const stack = ownStack(frame);
@@ -324,87 +325,106 @@ export class StepLog {
   }
 
   /**
-   * The bookkeeping of steps k .. k + n - 1 as running them does it (fx: the run's steps that do
-   * more than a straight register step's), each record in the steps' order: the history (the
-   * steps, an entry where a step does not follow the one before, a spill or fill's note right
-   * after its step), the stack liveness (a visit per step; a stack load's read of its slot or a
-   * whole-slot store's write between the step's begin and commit), the path's jump count, the
-   * pointer type a memory step records for its instruction where the candidate has none yet, and
-   * the function's stack depth.
+   * The bookkeeping of the n steps of a run from slot pc on (plan: the run's steps that do more
+   * than a straight register step's) as running them does it, each record in the steps' order:
+   * the history (the steps, an entry where a step does not follow the one before, a spill or
+   * fill's note right after its step), the stack liveness (a visit per step; a stack load's read
+   * of its slot or a whole-slot store's write between the step's begin and commit), the path's
+   * jump count, the pointer type a memory step records for its instruction where the candidate
+   * has none yet, and the function's stack depth.
    */
-  private replayEffects(c: Ctx, st: State, k: number, n: number, fx: readonly number[]): void {
-    const live = c.live!, hist = c.path.hist, pcs = this.pcs, kinds = this.mem, end = k + n;
+  private replayEffects(c: Ctx, st: State, pc: number, n: number, plan: Int32Array): void {
+    const live = c.live!, hist = c.path.hist;
     const f = st.frames.length - 1, frameno = st.frames[f].frameno, subprog = st.frames[f].subprog;
-    // (steps before `from` are recorded in the history and the liveness: in straight pieces, each
-    // step following the one before, up to a step that does not (an entry: recordStraight's
-    // first-step test makes it), makes a note or reads or writes its slot (those alone))
-    let jh = 0, depth = -1, from = k;
-    for (let x = 0; x < fx.length; x++) {
-      const j = fx[x];
-      if (j >= end) break;
-      const pc = pcs[j], m = kinds[j], note = this.notes[j], slot = m === MEM_LOAD || m === MEM_STORE_SLOT;
-      if (note !== -1 || slot || (j > from && pc !== pcs[j - 1] + 1)) {
-        recordStraight(hist, pcs, from, j - from);
-        live.visitStraight(st, pcs[from], j - from);
+    // (the steps before offset `from` (slot `at`) are recorded in the history and the liveness:
+    // in straight pieces, each ended before a step that does not follow the one before (which
+    // starts the next: recordStraight's first-step test makes its entry), makes a note or reads
+    // or writes its slot (each of those alone); a step after a plan's step follows it, or it
+    // would be a plan's step itself)
+    let jh = 0, depth = -1, from = 0, at = pc;
+    for (let o = 0; o < plan.length; o += PLAN) {
+      const j = plan[o + P_OFF];
+      if (j >= n) break;
+      const spc = plan[o + P_PC], kind = plan[o + P_KIND], m = kind & KIND, note = plan[o + P_NOTE];
+      const slot = m === MEM_LOAD || m === MEM_STORE_SLOT;
+      if (note !== -1 || slot || kind & GAP) {
+        recordStraight(hist, at, j - from);
+        live.visitStraight(st, at, j - from);
         from = j;
+        at = spc;
       }
       if (note !== -1 || slot) {
-        recordStraight(hist, pcs, j, 1);
+        recordStraight(hist, spc, 1);
         if (note !== -1) noteStep(hist, note);
         if (slot) {
-          live.begin(st, pc);
-          if (m === MEM_LOAD) live.read(st, f, pc, this.spis[j]);
-          else live.write(frameno, this.spis[j]);
+          live.begin(st, spc);
+          if (m === MEM_LOAD) live.read(st, f, spc, plan[o + P_SPI]);
+          else live.write(frameno, plan[o + P_SPI]);
           live.commit();
-        } else live.visitStraight(st, pc, 1);
+        } else live.visitStraight(st, spc, 1);
         from = j + 1;
+        at = spc + 1;
       }
-      jh += this.jhs[j];
-      if (m !== 0 && c.ptrTypes[pc] === undefined) ownPtrTypes(c)[pc] = this.types[j];
+      jh += plan[o + P_JH];
+      if (m !== 0 && c.ptrTypes[spc] === undefined) ownPtrTypes(c)[spc] = this.typeNames[plan[o + P_TYPE]];
       // update_stack_depth (explore has noteDepth read the depths again after a take)
-      if (m >= MEM_LOAD && this.deep[j] > depth) {
+      const deep = plan[o + P_DEEP];
+      if (m >= MEM_LOAD && deep > depth) {
         depth = c.stackDepth.get(subprog) ?? 0;
-        if (this.deep[j] > depth) ownStackDepth(c).set(subprog, (depth = this.deep[j]));
+        if (deep > depth) ownStackDepth(c).set(subprog, (depth = deep));
       }
     }
-    recordStraight(hist, pcs, from, end - from);
-    live.visitStraight(st, pcs[from], end - from);
+    recordStraight(hist, at, n - from);
+    live.visitStraight(st, at, n - from);
     c.path.jh += jh;
   }
 
   /**
-   * How many of steps k .. k + n - 1 may be taken (fx: the run's steps that do more than a
-   * register step's bookkeeping): up to the first memory step whose instruction the candidate has
+   * How many of a run's first n steps may be taken (plan: the run's steps that do more than a
+   * straight register step's): up to the first memory step whose instruction the candidate has
    * seen with another pointer type (save_aux_ptr_type would compare them).
    */
-  private memCut(c: Ctx, k: number, n: number, fx: readonly number[]): number {
-    const kinds = this.mem, pcs = this.pcs, types = c.ptrTypes;
-    for (let x = 0; x < fx.length && fx[x] < k + n; x++) {
-      const i = fx[x];
-      if (kinds[i] === 0) continue;
-      const t = types[pcs[i]];
-      if (t !== undefined && t !== this.types[i]) return i - k;
+  private memCut(c: Ctx, n: number, plan: Int32Array): number {
+    const types = c.ptrTypes, names = this.typeNames;
+    for (let o = 0; o < plan.length && plan[o + P_OFF] < n; o += PLAN) {
+      if ((plan[o + P_KIND] & KIND) === 0) continue;
+      const t = types[plan[o + P_PC]];
+      if (t !== undefined && t !== names[plan[o + P_TYPE]]) return plan[o + P_OFF];
     }
     return n;
   }
 
-  /** Is any of steps k .. k + n - 1 a stack step (fx: the run's steps that do more than a register step's bookkeeping)? */
-  private stackIn(k: number, n: number, fx: readonly number[]): boolean {
-    for (let x = 0; x < fx.length && fx[x] < k + n; x++) if (this.mem[fx[x]] >= MEM_LOAD) return true;
-    return false;
+  /**
+   * The plan of step k's run (from k on; worked out once): PLAN fields for each of its steps that
+   * do more than a straight register step's bookkeeping (those `fx` marks, and those after k that
+   * do not follow the step before them: an lddw's follower, a history entry), in order, packed
+   * for a take to read in one pass: its offset from k, slot, kind (MEM_*, GAP), note, jump count,
+   * stack slot and depth, and pointer type (typeNames' index, -1: none).
+   */
+  private planOf(k: number): Int32Array {
+    const known = this.plans[k];
+    if (known) return known;
+    const pcs = this.pcs, steps: number[] = [];
+    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i] || (i > k && pcs[i] !== pcs[i - 1] + 1)) steps.push(i);
+    const plan = new Int32Array(steps.length * PLAN);
+    for (let x = 0; x < steps.length; x++) {
+      const i = steps[x], o = x * PLAN, type = this.types[i];
+      plan[o + P_OFF] = i - k;
+      plan[o + P_PC] = pcs[i];
+      plan[o + P_KIND] = this.mem[i] | (i > k && pcs[i] !== pcs[i - 1] + 1 ? GAP : 0);
+      plan[o + P_NOTE] = this.notes[i];
+      plan[o + P_JH] = this.jhs[i];
+      plan[o + P_SPI] = this.spis[i];
+      plan[o + P_DEEP] = this.deep[i];
+      plan[o + P_TYPE] = type === undefined ? -1 : this.typeIndex(type);
+    }
+    return (this.plans[k] = plan);
   }
 
-  /**
-   * The steps of k's run (from k on) that do more than a straight register step's bookkeeping, in
-   * order (worked out once): those `fx` marks, and those after k that do not follow the step
-   * before them (an lddw's follower: a history entry).
-   */
-  private effectsOf(k: number): number[] {
-    const known = this.fxRun[k];
-    if (known) return known;
-    const out: number[] = [], pcs = this.pcs;
-    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i] || (i > k && pcs[i] !== pcs[i - 1] + 1)) out.push(i);
-    return (this.fxRun[k] = out);
+  /** A pointer type's index in typeNames (added when new). */
+  private typeIndex(type: string): number {
+    const i = this.typeNames.indexOf(type);
+    return i >= 0 ? i : this.typeNames.push(type) - 1;
   }
 
   /**
@@ -584,6 +604,17 @@ function renamed(id: number, pairs: number, from: number, shift: number): number
   if (base > from) return (base + shift) | flag;
   for (let i = 0; i < pairs; i++) if (idPairs[2 * i] === base) return idPairs[2 * i + 1] | flag;
   return undefined;
+}
+
+/** A plan's fields per step (StepLog.planOf): PLAN of them. */
+const P_OFF = 0, P_PC = 1, P_KIND = 2, P_NOTE = 3, P_JH = 4, P_SPI = 5, P_DEEP = 6, P_TYPE = 7, PLAN = 8;
+/** P_KIND: the step's MEM_* (KIND's bits; 0 for a register step), and GAP when it does not follow the step before it. */
+const KIND = 7, GAP = 8;
+
+/** Is any of a run's first n steps a stack step (plan: the run's steps that do more than a straight register step's)? */
+function stackIn(n: number, plan: Int32Array): boolean {
+  for (let o = 0; o < plan.length && plan[o + P_OFF] < n; o += PLAN) if ((plan[o + P_KIND] & KIND) >= MEM_LOAD) return true;
+  return false;
 }
 
 /** A step that may not be taken over (stepKind). */
