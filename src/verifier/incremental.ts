@@ -122,8 +122,13 @@ const TAKE_REST = 1024;
  * Register steps a resumed run goes on before it asks the baseline's log again after a refusal
  * (replay.ts): on the bench candidates of xdp_scale_mix and xdp_scale_mix2k, asking only after
  * other steps took 54% of the steps run after the resume, every 16 steps 75%, every step 76%.
+ * Since a take may cover an alike start of a run (replay.ts alikeFor), a refusal means the very
+ * step asked at mostly reads a register unlike the baseline's: steps still run after the resume on
+ * xdp_scale_mix500's 32 bench candidates (one re-check each), asking again after 15 steps 2,780,
+ * after 3 1,948, at every step 1,567 (whole runs only, after 15: 3,139); xdp_subprogs, at the
+ * hook's TAKE_SHARE line, keeps the hook asking at every step (rests it at 3 and 15).
  */
-const RETRY_TAKE = 15;
+const RETRY_TAKE = 3;
 
 /** Full comparisons a re-check may fail before it stops trying to rejoin (they cost a walk of the exploration each). */
 const MAX_FAILED_JOINS = 2;
@@ -478,7 +483,8 @@ export class Incremental {
 
   /**
    * A step hook that takes the baseline's register steps over where the candidate enters them
-   * with the registers they read alike to the baseline's, ids renamed (replay.ts): tried at the first register step after any other step, a
+   * with the registers they read alike to the baseline's, ids renamed (replay.ts), or the alike
+   * start of such a run: tried at the first register step after any other step, a
    * changed slot or a path's start, and again every RETRY_TAKE register steps after a refusal (a
    * register unlike the baseline's is often overwritten a few steps on). Sets `stops` (check
    * clears it).

@@ -55,6 +55,16 @@
 // saw with another type: save_aux_ptr_type would compare them) and the function's stack depth,
 // raised to the step's where below it (update_stack_depth; explore has noteDepth read the depths
 // again after a take). The processed count and the id counter are moved as for register steps.
+//
+// A run's start (alikeFor): where a visit's registers are unlike the candidate's on some register
+// its run reads, the steps before the first step that reads such a register (before the run
+// writes it) are a run of their own: what they read is a part of what the whole run reads, all
+// of it compared alike (ids paired over those reads alone), so they compute what the baseline's
+// did, renamed, as above; a run cut short by a changed slot or a pointer type is the same shape.
+// What they write is the baseline's after them (regs and stacks at the cut step). A register the
+// cut run touches is one it reads (compared) or writes (given its result), so every other
+// register, unlike or not, is left the candidate's own: the baseline's object after the cut is its
+// object before it. Slots: every slot of the whole run is compared (more than the start reads).
 import { SK_ALU, SK_LDDW, SK_LDX, SK_OTHER, SK_ST, SK_STX } from '../isa/flow.ts';
 import type { Op } from '../isa/op.ts';
 import { ADD_CONST } from './alu.ts';
@@ -235,7 +245,8 @@ export class StepLog {
    * step at pc (c: its exploration before it)
    * when one of the baseline's visits of pc had the registers its run reads alike up to a renaming
    * of ids (the module's comment), up to the first step a take may not span (stepKind) or whose slot
-   * `stop` marks (all of them within slots [stopLo, stopHi]): the steps taken over (c's current path then stands before the first step not
+   * `stop` marks (all of them within slots [stopLo, stopHi]); where no visit's whole run reads alike,
+   * the longest alike start of one (alikeFor, at least MIN_TAKE steps): the steps taken over (c's current path then stands before the first step not
    * taken, its registers and id counter the baseline's after them, renamed), or 0 (c left as it was).
    */
   take(c: Ctx, pc: number, stop: Uint8Array, limit: number, stopLo = 0, stopHi = stop.length - 1): number {
@@ -249,79 +260,100 @@ export class StepLog {
       this.took[pc] >>= 1;
     }
     this.compared[pc]++;
-    const st = c.path.state, frame = st.frames[st.frames.length - 1], top = frame.regs;
+    const top = c.path.state.frames[c.path.state.frames.length - 1].regs;
+    // a visit whose whole run reads registers alike first; else the longest alike start of a run
+    let bestK = -1, bestLen = MIN_TAKE - 1;
     for (const k of ks) {
-      const before = this.regs[k]!;
-      let pairs = readsAlike(top, before, this.readsOf(k));
-      if (pairs < 0) continue;
-      const pcs = this.pcs, len = this.lengthOf(k);
-      let n = len;
-      if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) n = this.beforeStop(k, len, stop, stopLo, stopHi);
-      // memory steps: up to the first whose pointer type or stack depth the candidate's records do
-      // not already take as the baseline's step found them, with the slots the run accesses alike
-      const plan = this.planOf(k);
-      const more = plan.length > 0 && plan[P_OFF] < n;
-      if (more) {
-        n = this.memCut(c, n, plan);
-        if (n >= MIN_TAKE && stackIn(n, plan)) {
-          if (st.frames.length !== this.frameCounts[k]) continue;
-          pairs = slotsAlike(frame.stack, this.stacks[k]!, this.slotsOf(k), pairs);
-          if (pairs < 0) continue;
+      const pairs = readsAlike(top, this.regs[k]!, this.readsOf(k));
+      if (pairs < 0) {
+        const len = this.alikeFor(top, this.regs[k]!, k, this.lengthOf(k));
+        if (len > bestLen) {
+          bestK = k;
+          bestLen = len;
         }
+        continue;
       }
-      if (n < MIN_TAKE || c.processed + n > limit) continue;
-      // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
-      const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;
-      // (a register the run writes is its result even where the baseline's object before the run
-      // was that very result, as a loop's second pass finds the one its first pass made: the
-      // candidate's own, which the run need not read, may be another)
-      const written = this.writesOf(k, n);
-      let changed = 0;
-      for (let r = 0; r < RUN_REGS; r++) {
-        const x = after[r];
-        if (x === before[r] && !(written & (1 << r))) continue;
-        const id = renamed(x.id, pairs, from, shift);
-        if (id === undefined) {
-          pairs = -1;
-          break;
-        }
-        out[r] = id === x.id ? x : regWith(x, x.v, x.off, id, x.range);
-        changed |= 1 << r;
-      }
-      if (pairs < 0) continue;
-      // (and every slot the run stores to, as with the registers: its content after the run, renamed)
-      let slots = 0;
-      if (more) {
-        const end = this.stacks[k + n]!;
-        for (let o = 0; o < plan.length && plan[o + P_OFF] < n && pairs >= 0; o += PLAN) {
-          if ((plan[o + P_KIND] & KIND) < MEM_STORE) continue;
-          const spi = plan[o + P_SPI], s = renamedSlot(end[spi]!, pairs, from, shift);
-          if (s === undefined) pairs = -1;
-          else {
-            outSlots[slots] = spi;
-            outSlots[slots + 1] = s;
-            slots += 2;
-          }
-        }
-        if (pairs < 0) continue;
-      }
-      // (steps that are all straight register steps: the history one piece, the liveness a visit each)
-      if (!more) {
-        recordStraight(c.path.hist, pcs[k], n);
-        c.live!.visitStraight(st, pcs[k], n);
-      } else this.replayEffects(c, st, pcs[k], n, plan);
-      for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
-      if (slots) {
-        const stack = ownStack(frame);
-        for (let i = 0; i < slots; i += 2) stack[outSlots[i] as number] = outSlots[i + 1] as Slot;
-      }
-      c.processed += n;
-      c.idGen = this.gens[k + n] + shift;
-      c.path.pc = pcs[k + n];
-      this.took[pc]++;
-      return n;
+      const n = this.takeRun(c, k, this.lengthOf(k), pairs, stop, limit, stopLo, stopHi);
+      if (n > 0) return this.took[pc]++, n;
     }
-    return 0;
+    if (bestK < 0) return 0;
+    this.alikeFor(top, this.regs[bestK]!, bestK, bestLen);
+    const n = this.takeRun(c, bestK, bestLen, prefixPairs, stop, limit, stopLo, stopHi);
+    if (n > 0) this.took[pc]++;
+    return n;
+  }
+
+  /**
+   * take's take-over from the baseline's step k, at most len steps (the registers they read
+   * alike to the candidate's, ids paired: `pairs` in idPairs): the steps taken, or 0.
+   */
+  private takeRun(c: Ctx, k: number, len: number, pairs: number, stop: Uint8Array, limit: number, stopLo: number, stopHi: number): number {
+    const st = c.path.state, frame = st.frames[st.frames.length - 1], top = frame.regs, before = this.regs[k]!;
+    const pcs = this.pcs;
+    let n = len;
+    if (len > 0 && pcs[k + len - 1] >= stopLo && pcs[k] <= stopHi) n = this.beforeStop(k, len, stop, stopLo, stopHi);
+    // memory steps: up to the first whose pointer type or stack depth the candidate's records do
+    // not already take as the baseline's step found them, with the slots the run accesses alike
+    const plan = this.planOf(k);
+    const more = plan.length > 0 && plan[P_OFF] < n;
+    if (more) {
+      n = this.memCut(c, n, plan);
+      if (n >= MIN_TAKE && stackIn(n, plan)) {
+        if (st.frames.length !== this.frameCounts[k]) return 0;
+        pairs = slotsAlike(frame.stack, this.stacks[k]!, this.slotsOf(k), pairs);
+        if (pairs < 0) return 0;
+      }
+    }
+    if (n < MIN_TAKE || c.processed + n > limit) return 0;
+    // the results, renamed (a result with an id neither paired nor allocated by the run cannot be: refused whole)
+    const after = this.regs[k + n]!, from = this.gens[k], shift = c.idGen - from;
+    // (a register the run writes is its result even where the baseline's object before the run
+    // was that very result, as a loop's second pass finds the one its first pass made: the
+    // candidate's own, which the run need not read, may be another)
+    const written = this.writesOf(k, n);
+    let changed = 0;
+    for (let r = 0; r < RUN_REGS; r++) {
+      const x = after[r];
+      if (x === before[r] && !(written & (1 << r))) continue;
+      const id = renamed(x.id, pairs, from, shift);
+      if (id === undefined) {
+        pairs = -1;
+        break;
+      }
+      out[r] = id === x.id ? x : regWith(x, x.v, x.off, id, x.range);
+      changed |= 1 << r;
+    }
+    if (pairs < 0) return 0;
+    // (and every slot the run stores to, as with the registers: its content after the run, renamed)
+    let slots = 0;
+    if (more) {
+      const end = this.stacks[k + n]!;
+      for (let o = 0; o < plan.length && plan[o + P_OFF] < n && pairs >= 0; o += PLAN) {
+        if ((plan[o + P_KIND] & KIND) < MEM_STORE) continue;
+        const spi = plan[o + P_SPI], s = renamedSlot(end[spi]!, pairs, from, shift);
+        if (s === undefined) pairs = -1;
+        else {
+          outSlots[slots] = spi;
+          outSlots[slots + 1] = s;
+          slots += 2;
+        }
+      }
+      if (pairs < 0) return 0;
+    }
+    // (steps that are all straight register steps: the history one piece, the liveness a visit each)
+    if (!more) {
+      recordStraight(c.path.hist, pcs[k], n);
+      c.live!.visitStraight(st, pcs[k], n);
+    } else this.replayEffects(c, st, pcs[k], n, plan);
+    for (let r = 0; r < RUN_REGS; r++) if (changed & (1 << r)) top[r] = out[r];
+    if (slots) {
+      const stack = ownStack(frame);
+      for (let i = 0; i < slots; i += 2) stack[outSlots[i] as number] = outSlots[i + 1] as Slot;
+    }
+    c.processed += n;
+    c.idGen = this.gens[k + n] + shift;
+    c.path.pc = pcs[k + n];
+    return n;
   }
 
   /**
@@ -490,6 +522,31 @@ export class StepLog {
     return w;
   }
 
+  /**
+   * How many of the len steps from k read only registers alike to the baseline's (those before
+   * the first step that reads, before the run writes it, a register unlike or with an id not
+   * paired): the pairs made over them in prefixPairs.
+   */
+  private alikeFor(top: readonly Reg[], before: readonly Reg[], k: number, len: number): number {
+    const { use, kill } = this.cfg.slots, pcs = this.pcs;
+    let pairs = 0, seen = 0, i = k;
+    for (const end = k + len; i < end; i++) {
+      const p = pcs[i];
+      for (let m = use[p] & ~seen; m !== 0; m &= m - 1) {
+        const r = 31 - Math.clz32(m & -m);
+        const q = regAlike(top[r], before[r], pairs);
+        if (q < 0) {
+          prefixPairs = pairs;
+          return i - k;
+        }
+        pairs = q;
+      }
+      seen |= use[p] | kill[p];
+    }
+    prefixPairs = pairs;
+    return i - k;
+  }
+
   /** The registers step k's run reads before writing them (as far as the run goes, or until every one is read or written). */
   private readsOf(k: number): number {
     const known = this.reads[k];
@@ -518,6 +575,8 @@ const ALL_READ_REGS = 0x7ff;
  */
 const idPairs = new Int32Array(2 * (RUN_REGS + 1 + SLOTS));
 const out: Reg[] = [];
+/** alikeFor's pairs (module scratch, as idPairs). */
+let prefixPairs = 0;
 const outSlots: (number | Slot)[] = [];
 
 /**

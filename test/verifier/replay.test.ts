@@ -59,6 +59,11 @@ const ASKS: Ask[] = [
   { k: 40, limit: 45, taken: 0, why: 'the complexity limit would be passed on the way' },
   { k: 40, change: (c) => (regs(c)[1] = constReg(7n)), taken: 0, why: 'r1, which slot 45 copies, is another scalar' },
   { k: 40, change: (c) => (regs(c)[2] = constReg(7n)), taken: 0, why: 'r2, which slot 46 reads, is another scalar' },
+  { k: 40, change: (c) => (regs(c)[4] = constReg(7n)), taken: 15, why: 'r4, which the run first reads at slot 60, another scalar: the 15 steps before it taken (slots 45-59, the stack steps at 51, 53 and 58 among them)' },
+  { k: 40, change: (c) => (regs(c)[0] = constReg(7n)), taken: 16, why: 'r0, first read at slot 61: slots 45-60 taken' },
+  { k: 40, change: (c) => (regs(c)[4] = regWith(regs(c)[4], regs(c)[4].v, 0, 9, 0)), taken: 15, why: 'r4 the same value with an id where the baseline\'s has none: the steps before slot 60 taken' },
+  { k: 40, change: (c) => { regs(c)[4] = constReg(7n); regs(c)[2] = constReg(7n); }, taken: 0, why: 'r4 and r2 (read at slot 46) other scalars: one step before the first unlike read, fewer than a take must spare' },
+  { k: 40, change: (c) => (regs(c)[4] = constReg(7n)), stop: 55, taken: 10, why: 'r4 another scalar and slot 55 changed: up to the changed slot' },
   { k: 40, change: (c) => (regs(c)[9] = constReg(7n)), taken: 305, why: 'r9, which the run does not read, may differ (kept: the run does not write it either)' },
   { k: 40, change: (c) => (regs(c)[5] = constReg(7n)), taken: 305, why: 'r5, which slot 45 writes before any read, may differ' },
   { k: 40, change: (c) => (regs(c)[1] = { ...regs(c)[1] }), taken: 305, why: 'r1 an equal register in another object: taken (registers compared field by field)' },
@@ -322,7 +327,7 @@ interface Candidate {
 
 const CANDIDATES: Candidate[] = [
   { slot: 200, insn: 'r7 |= r9', taken: 9, steps: 985, why: 'the mix entered again in the baseline\'s states on the second and third passes, up to slot 200' },
-  { slot: 87, insn: 'r0 -= r5', taken: 9, steps: 1045, why: 'r1 left as it was and r0 changed: unlike the baseline\'s until both are written again, found by the tries every 16 register steps (asking only after other steps: 17 take-overs, 152 steps)' },
+  { slot: 87, insn: 'r0 -= r5', taken: 9, steps: 1081, why: 'r1 left as it was and r0 changed: unlike the baseline\'s until both are written again, the runs taken up to the first step that reads one of them and tried again 3 register steps after a refusal (whole runs alone, every 16 steps: 1,045 steps; asking only after other steps: 17 take-overs, 152 steps)' },
   { slot: 433, insn: 'r8 <<= 8', taken: 3, steps: 373, why: 'taken on the second pass, then rejoined at the third pass\'s pop' },
   { slot: 433, insn: 'r1 <<= 9', taken: 4, steps: 689, why: 'two ids fewer from the first pass on (140 against the baseline\'s 142): every later entry has another id counter, the ids the runs allocate moved by it' },
 ];
