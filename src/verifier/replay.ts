@@ -56,6 +56,16 @@
 // raised to the step's where below it (update_stack_depth; explore has noteDepth read the depths
 // again after a take). The processed count and the id counter are moved as for register steps.
 //
+// The bookkeeping in bulk (planOf, replayEffects): a run's steps that do more than a straight
+// register step's (a memory step, a note, a jump count, or a step that does not follow the one
+// before it: an lddw's follower) are packed once per visit into a plan, the log's own records of
+// them; every other step of the run follows the one before it. So the history's per-step rule (an
+// entry only where a step's predecessor in the piece is not the slot before it) makes entries only
+// at a piece's first step and at the plan's steps, and recordStraight applies it once per piece;
+// the liveness visits of a piece are those of its slots, counted (visitStraight); the plan's steps
+// get their own records (notes, slot reads and writes, pointer types, depths) in the same order as
+// running them makes them.
+//
 // A run's start (alikeFor): where a visit's registers are unlike the candidate's on some register
 // its run reads, the steps before the first step that reads such a register (before the run
 // writes it) are a run of their own: what they read is a part of what the whole run reads, all
