@@ -280,6 +280,8 @@ export class StepLog {
         if (len > bestLen) {
           bestK = k;
           bestLen = len;
+          for (let i = 0; i < 2 * prefixPairs; i++) bestPairs[i] = idPairs[i];
+          bestCount = prefixPairs;
         }
         continue;
       }
@@ -287,8 +289,9 @@ export class StepLog {
       if (n > 0) return this.took[pc]++, n;
     }
     if (bestK < 0) return 0;
-    this.alikeFor(top, this.regs[bestK]!, bestK, bestLen);
-    const n = this.takeRun(c, bestK, bestLen, prefixPairs, stop, limit, stopLo, stopHi);
+    // (the pairs alikeFor made over the best start, back where takeRun reads them)
+    for (let i = 0; i < 2 * bestCount; i++) idPairs[i] = bestPairs[i];
+    const n = this.takeRun(c, bestK, bestLen, bestCount, stop, limit, stopLo, stopHi);
     if (n > 0) this.took[pc]++;
     return n;
   }
@@ -585,8 +588,9 @@ const ALL_READ_REGS = 0x7ff;
  */
 const idPairs = new Int32Array(2 * (RUN_REGS + 1 + SLOTS));
 const out: Reg[] = [];
-/** alikeFor's pairs (module scratch, as idPairs). */
-let prefixPairs = 0;
+/** alikeFor's pairs (module scratch, as idPairs), and those of the longest start take has found, kept while it tries the other visits. */
+let prefixPairs = 0, bestCount = 0;
+const bestPairs = new Int32Array(idPairs.length);
 const outSlots: (number | Slot)[] = [];
 
 /**
