@@ -230,11 +230,14 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   }), { numRuns: 150, seed: 27 });
 });
 
-for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS]]) t(`${shape}: visitStraight is visitWithoutWrites of each instruction of the straight piece (random pieces among visits that mark, copies)`, () => {
+// 0-39 straight code: pieces long enough for visitStraight's four-byte words, at any alignment
+const LONG = `${'r0 = 0;'.repeat(39)}exit`;
+
+for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS], ['straight code of 40 instructions', LONG]]) t(`${shape}: visitStraight is visitWithoutWrites of each instruction of the straight piece (random pieces among visits that mark, copies)`, () => {
   const cfg = buildCfg(asm(src).insns, 'xdp', { loops: true });
   const n = cfg.ops.length, st = initialState();
   const pc = fc.integer({ min: 0, max: n - 1 });
-  const visit = fc.record({ ...visitOf(n), copy: fc.boolean(), run: fc.option(fc.tuple(pc, fc.nat(6))) });
+  const visit = fc.record({ ...visitOf(n), copy: fc.boolean(), run: fc.option(fc.tuple(pc, fc.nat(n))) });
   fc.assert(fc.property(fc.array(visit, { minLength: 1, maxLength: 24 }), (vs) => {
     let each = new StackLiveness(cfg), all = new StackLiveness(cfg);
     for (const v of vs) {
