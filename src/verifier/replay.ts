@@ -450,13 +450,14 @@ export class StepLog {
     const known = this.plans[k];
     if (known) return known;
     const pcs = this.pcs, steps: number[] = [];
-    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i] || (i > k && pcs[i] !== pcs[i - 1] + 1)) steps.push(i);
+    const gap = (i: number): boolean => i > k && pcs[i] !== pcs[i - 1] + 1;
+    for (let i = k, end = k + this.lengthOf(k); i < end; i++) if (this.fx[i] || gap(i)) steps.push(i);
     const plan = new Int32Array(steps.length * PLAN);
     for (let x = 0; x < steps.length; x++) {
       const i = steps[x], o = x * PLAN, type = this.types[i];
       plan[o + P_OFF] = i - k;
       plan[o + P_PC] = pcs[i];
-      plan[o + P_KIND] = this.mem[i] | (i > k && pcs[i] !== pcs[i - 1] + 1 ? GAP : 0);
+      plan[o + P_KIND] = this.mem[i] | (gap(i) ? GAP : 0);
       plan[o + P_NOTE] = this.notes[i];
       plan[o + P_JH] = this.jhs[i];
       plan[o + P_SPI] = this.spis[i];

@@ -28,29 +28,6 @@ const MAY_READ = 0, MUST_WRITE = 2, WRITE_ACC = 4, LIVE = 6, STRIDE = 8;
  * by the byte alone.
  */
 const MW_UNSET = 0, MW_EMPTY = 1, MW_SOME = 2;
-/** Four mwSet bytes read as one word (visitStraight): all MW_EMPTY; any of them MW_SOME (its bit). */
-const ALL_EMPTY = 0x01010101, ANY_SOME = 0x02020202;
-/** Fewest instructions of a straight piece visitStraight walks by words (a shorter one byte by byte). */
-const WORD_PIECE = 8;
-
-/**
- * The last mwSet visitStraight read as words, and its word view: made when another array comes
- * (a re-check's instance keeps one; the arrays a copy gives back are re-used by later copies,
- * the view with them), not per piece.
- */
-let wordsFor: Uint8Array | undefined;
-let wordView: Uint32Array = new Uint32Array(0);
-
-/** mw as 32-bit words (bytes 4i .. 4i + 3 in word i), or undefined where its bytes do not start on a word boundary. */
-function wordsOf(mw: Uint8Array): Uint32Array | undefined {
-  if (mw !== wordsFor) {
-    if (mw.byteOffset & 3) return undefined;
-    wordsFor = mw;
-    wordView = new Uint32Array(mw.buffer, mw.byteOffset, mw.length >> 2);
-  }
-  return wordView;
-}
-
 /** A function instance: one function reached through one call chain (struct func_instance). */
 interface Instance {
   readonly key: string;
@@ -501,19 +478,8 @@ export class StackLiveness {
     this.began = st;
     this.clearWrites();
     const x = this.cur ?? this.ensure(st), mw = x.mwSet, end = pc - x.start + n;
-    // (commitNone of each, its writeInsn cleared once; four bytes at a time where none is MW_SOME)
-    let idx = pc - x.start;
-    const w = n >= WORD_PIECE ? wordsOf(mw) : undefined;
-    if (w !== undefined) {
-      for (; idx < end && idx & 3; idx++) this.visitByte(x, mw, idx);
-      for (; idx + 4 <= end; idx += 4) {
-        const v = w[idx >> 2];
-        if (v === ALL_EMPTY) continue;
-        if ((v & ANY_SOME) === 0) w[idx >> 2] = ALL_EMPTY;
-        else for (let i = idx; i < idx + 4; i++) this.visitByte(x, mw, i);
-      }
-    }
-    for (; idx < end; idx++) this.visitByte(x, mw, idx);
+    // (commitNone of each, its writeInsn cleared once)
+    for (let idx = pc - x.start; idx < end; idx++) this.visitByte(x, mw, idx);
     this.writeInsn = 0;
   }
 

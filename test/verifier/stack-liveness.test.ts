@@ -230,7 +230,7 @@ for (const [shape, src] of [['a forward function', FORWARD], ['a function with l
   }), { numRuns: 150, seed: 27 });
 });
 
-// 0-39 straight code: pieces long enough for visitStraight's four-byte words, at any alignment
+// 0-39 straight code: long straight pieces, starting anywhere
 const LONG = `${'r0 = 0;'.repeat(39)}exit`;
 
 for (const [shape, src] of [['a forward function', FORWARD], ['a function with loops', LOOPS], ['straight code of 40 instructions', LONG]]) t(`${shape}: visitStraight is visitWithoutWrites of each instruction of the straight piece (random pieces among visits that mark, copies)`, () => {
